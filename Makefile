@@ -1,0 +1,144 @@
+# vgpuc - build, test and install.
+#
+#   make                 build ./vgpuc
+#   make deps            install every dependency (Debian 12: apt-get + npm ci)
+#   make test            unit, golden, CLI and validator tests
+#   make check-sanitize  the whole test suite under ASan + UBSan
+#   make check-valgrind  the golden suite under valgrind (0 errors, 0 leaks)
+#   make fuzz            libFuzzer targets for FUZZ_SECONDS each
+#   make bench           the benchmark of docs/performance.md
+#   make install / uninstall  (PREFIX, DESTDIR)
+#
+# Parser and scanner are generated from grammar/ into $(BUILD)/gen, never
+# committed, and compiled with relaxed warnings; all else is -Werror.
+
+VERSION   := 0.1.0
+CC        ?= cc
+BUILD     ?= build
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BISON     ?= bison
+FLEX      ?= flex
+OPT       ?= -O2 -g
+SAN       ?=
+FUZZ_SECONDS ?= 60
+
+WARN      := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wno-unused-parameter
+CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)/gen
+BASEFLAGS := -std=c11 $(OPT) $(SAN)
+CFLAGS_ALL = $(BASEFLAGS) $(WARN) $(CFLAGS)
+CFLAGS_GEN = $(BASEFLAGS) -w $(CFLAGS)
+LDLIBS    += -lyaml -lm
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
+LIBSRC    := $(filter-out compiler/main.c,$(SRC))
+GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c
+OBJ       := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC))
+GEN_OBJ   := $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
+MAIN_OBJ  := $(BUILD)/obj/compiler/main.o
+LIB       := $(BUILD)/libvgpuc.a
+BIN       := $(if $(filter build,$(BUILD)),vgpuc,$(BUILD)/vgpuc)
+CATALOG   := $(sort $(wildcard catalog/*.yaml))
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
+
+.PHONY: all test unit golden cli validators check-sanitize check-valgrind fuzz bench deps \
+        install uninstall clean docs check-docs
+.DELETE_ON_ERROR:
+
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(BASEFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(LIB): $(OBJ) $(GEN_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c $(HDRS) $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(HDRS) $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_GEN) -c -o $@ $<
+
+$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: grammar/parser.y
+	@mkdir -p $(dir $@)
+	$(BISON) -Wall -Werror --header=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
+
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h &: grammar/lexer.l $(BUILD)/gen/parser.h
+	@mkdir -p $(dir $@)
+	$(FLEX) --header-file=$(BUILD)/gen/lexer.h -o $(BUILD)/gen/lexer.c $<
+
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+
+$(BUILD)/gen/catalog_data.c: $(CATALOG) $(BUILD)/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ $(CATALOG)
+
+# --- tests -------------------------------------------------------------------
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ibackends $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LDFLAGS) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+golden: $(BIN)
+	VGPUC=$(abspath $(BIN)) sh tests/golden/run.sh
+
+cli: $(BIN)
+	VGPUC=$(abspath $(BIN)) sh tests/cli/run.sh
+
+validators: $(BIN)
+	VGPUC=$(abspath $(BIN)) sh tests/validators/run.sh
+
+test: all
+	@$(MAKE) --no-print-directory unit golden cli validators check-docs
+
+check-sanitize:
+	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	    OPT='-O1 -g' unit golden cli
+
+check-valgrind: $(BIN)
+	VGPUC=$(abspath $(BIN)) VGPUC_WRAP='valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all' \
+	    sh tests/golden/run.sh
+
+# docs/rules.md is generated from the registry; check-docs fails when stale.
+docs: $(BIN)
+	./$(BIN) rules --format markdown > docs/rules.md
+
+check-docs: $(BIN)
+	@./$(BIN) rules --format markdown | diff -u docs/rules.md - >/dev/null || \
+	    { echo "docs/rules.md is out of date: run 'make docs'"; exit 1; }
+
+# --- dependencies ------------------------------------------------------------
+
+APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libcmocka-dev clang \
+                libclang-rt-14-dev valgrind nodejs npm shellcheck jq pre-commit groff-base git
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(APT_PACKAGES)
+	cd tools/validators && npm ci --no-audit --no-fund
+
+# --- install -----------------------------------------------------------------
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vgpuc/catalog
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vgpuc
+	install -m 0644 $(CATALOG) $(DESTDIR)$(PREFIX)/share/vgpuc/catalog/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vgpuc
+	rm -rf $(DESTDIR)$(PREFIX)/share/vgpuc
+
+clean:
+	rm -rf build build-san build-fuzz vgpuc

@@ -1,0 +1,37 @@
+/*
+ * backend.h - the script generators: hyperv, vmware, json.
+ *
+ * A backend reads the model and the plan of one cluster (they have passed the
+ * rules without errors) and appends one complete script to `out`. Output is a
+ * pure function of its inputs: same input, same bytes.
+ */
+#ifndef VG_BACKEND_H
+#define VG_BACKEND_H
+
+#include "../compiler/model.h"
+#include "../compiler/plan.h"
+#include "../compiler/strbuf.h"
+
+enum vg_target { VG_TARGET_AUTO = 0, VG_TARGET_HYPERV, VG_TARGET_VMWARE, VG_TARGET_JSON };
+
+struct vg_emit_info {
+    const char *tool_version;   /* "vgpuc 0.1.0" */
+    const char *source_path;    /* the file the cluster was declared in */
+    const char *source_sha256;  /* hex digest of that file's bytes */
+};
+
+int vg_target_parse(const char *s); /* -1 if unknown */
+const char *vg_target_name(enum vg_target t);
+/* The target a cluster needs by its platform family (auto). */
+enum vg_target vg_target_for(const struct vg_cluster *c);
+/* File extension for the target: ".ps1" or ".json". */
+const char *vg_target_ext(enum vg_target t);
+
+void vg_emit_hyperv(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
+                    const struct vg_emit_info *info, struct vg_strbuf *out);
+void vg_emit_vmware(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
+                    const struct vg_emit_info *info, struct vg_strbuf *out);
+void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
+                  const struct vg_emit_info *info, struct vg_strbuf *out);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * arena.h - the per-compilation allocator and checked malloc wrappers.
+ *
+ * Every tree node, string, model object and diagnostic of one run comes from one
+ * arena and is released at once by vg_arena_free(), so error paths cannot leak.
+ * Allocation failure is never returned to the caller: it ends the process with a
+ * message and exit code 2 (the "could not run" status), never a segfault.
+ */
+#ifndef VG_ARENA_H
+#define VG_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define VG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define VG_NORETURN __attribute__((noreturn))
+#else
+#define VG_PRINTF(fmt, args)
+#define VG_NORETURN
+#endif
+
+struct vg_arena;
+
+struct vg_arena *vg_arena_new(void);
+void vg_arena_free(struct vg_arena *a);
+/* Zeroed, 16-byte aligned memory that lives until vg_arena_free(). */
+void *vg_alloc(struct vg_arena *a, size_t n);
+/* Zeroed array of n elements of size sz, with overflow check. */
+void *vg_alloc_array(struct vg_arena *a, size_t n, size_t sz);
+char *vg_strndup(struct vg_arena *a, const char *s, size_t n);
+char *vg_strdup(struct vg_arena *a, const char *s);
+char *vg_sprintf(struct vg_arena *a, const char *fmt, ...) VG_PRINTF(2, 3);
+char *vg_vsprintf(struct vg_arena *a, const char *fmt, va_list ap);
+/* Bytes handed out so far (for tests and the benchmark). */
+size_t vg_arena_used(const struct vg_arena *a);
+
+/*
+ * Grow an arena-backed array to hold at least `need` elements: *v is replaced
+ * by a copy twice as large when full (the old block stays in the arena; the
+ * total waste is bounded by the final size).
+ */
+void vg_grow(struct vg_arena *a, void **v, size_t *cap, size_t need, size_t elem);
+#define VG_PUSH(a, vec, n, cap, x)                                              \
+    do {                                                                        \
+        vg_grow((a), (void **)&(vec), &(cap), (n) + 1, sizeof *(vec));          \
+        (vec)[(n)++] = (x);                                                     \
+    } while (0)
+
+/* malloc family that never returns NULL: on failure, report and exit 2. */
+void *vg_xmalloc(size_t n);
+void *vg_xcalloc(size_t n, size_t sz);
+void *vg_xrealloc(void *p, size_t n);
+char *vg_xstrdup(const char *s);
+VG_NORETURN void vg_die_oom(void);
+
+/* Test hook: make the n-th allocation from now fail (0 = never). */
+void vg_alloc_fail_after(unsigned long n);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * hash.h - an open-addressing string -> pointer map (arena-backed).
+ *
+ * Used wherever names are looked up (hosts, VMs, catalog entries), so that no
+ * lookup is a linear scan and no step of the compiler is quadratic.
+ */
+#ifndef VG_HASH_H
+#define VG_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct vg_hash_slot {
+    const char *key; /* NULL = empty; the key is not copied */
+    size_t klen;
+    uint64_t h;
+    void *val;
+};
+
+struct vg_hash {
+    struct vg_arena *arena;
+    struct vg_hash_slot *slots;
+    size_t cap, n;
+};
+
+uint64_t vg_hash_bytes(const char *s, size_t n);
+void vg_hash_init(struct vg_hash *m, struct vg_arena *a);
+void *vg_hash_get(const struct vg_hash *m, const char *key);
+void *vg_hash_getn(const struct vg_hash *m, const char *key, size_t klen);
+/* Insert; if the key exists, return its old value and keep it (no replace). */
+void *vg_hash_put(struct vg_hash *m, const char *key, void *val);
+/* Insert or replace. */
+void vg_hash_set(struct vg_hash *m, const char *key, void *val);
+/* Probe counter for the linearity test (tests/unit/test_hash.c, issue 7). */
+extern unsigned long long vg_hash_probes;
+
+#endif

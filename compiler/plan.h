@@ -1,0 +1,58 @@
+/*
+ * plan.h - placement: every VM on a host and physical GPU(s), and failover.
+ *
+ * Deterministic (language.md section 4): pinned VMs first, then by decreasing
+ * frame buffer, ties by name; each on the first host in declaration order and
+ * the first GPU where it fits. Rules read the plan (capacity, failover,
+ * live-migration targets) and the backends turn it into owner-node / DRS rules
+ * and DDA device choices.
+ */
+#ifndef VG_PLAN_H
+#define VG_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+enum vg_pgpu_use { VG_PGPU_FREE = 0, VG_PGPU_VGPU, VG_PGPU_PASSTHROUGH };
+
+struct vg_pgpu {                 /* one physical GPU of a host */
+    struct vg_host *host;
+    uint32_t index;              /* 0-based within the host */
+    uint32_t board;              /* which board (0-based) */
+    const struct vg_gpu *model;
+    enum vg_pgpu_use use;
+    const struct vg_profile *profile; /* same-size: the profile; mixed: the first */
+    uint32_t used_fb_mb;
+    uint32_t nvgpus;             /* vGPUs placed on it */
+};
+
+struct vg_placement {
+    struct vg_host *host;        /* NULL = could not be placed */
+    uint32_t *gpus; uint32_t ngpus; /* indexes into the cluster plan's pgpus[] */
+};
+
+struct vg_failover {             /* one set of failed hosts that loses VMs */
+    struct vg_host *failed[2]; uint32_t nfailed;
+    struct vg_vm **down; size_t ndown; /* VMs that would have nowhere to restart */
+};
+
+struct vg_cluster_plan {
+    struct vg_cluster *cluster;
+    struct vg_pgpu *pgpus; size_t npgpus;
+    uint32_t *host_first;        /* per host index: first pgpu index of that host */
+    struct vg_placement *place;  /* per VM index */
+    size_t nunplaced;
+    struct vg_failover *failovers; size_t nfailovers; /* only the failing sets */
+    size_t nsets_tried;          /* host sets tried for tolerate-host-failures */
+};
+
+struct vg_plan {
+    struct vg_cluster_plan *clusters; size_t nclusters; /* same order as the model */
+};
+
+/* Place every cluster and run the failover scenarios; never emits diagnostics. */
+struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m);
+
+#endif
