@@ -58,13 +58,16 @@ $(LIB): $(OBJ) $(GEN_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c $(HDRS) $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+$(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(HDRS) $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_GEN) -c -o $@ $<
+
+# Only the parser driver sees the generated headers.
+$(BUILD)/obj/compiler/parse.o: $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
 
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: grammar/parser.y
 	@mkdir -p $(dir $@)
