@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void vg_sb_init(struct vg_strbuf *sb) { memset(sb, 0, sizeof *sb); }
