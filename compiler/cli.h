@@ -1,0 +1,80 @@
+/*
+ * cli.h - the parsed command line, and the commands that main.c dispatches to.
+ *
+ * cli.c parses every option of every command into one struct vg_cli (and
+ * rejects options a command does not take); each command is one function
+ * `int vg_cmd_NAME(struct vg_cli *)` returning the process exit code:
+ * 0 ok, 1 findings at or above --fail-on (build: nothing written), 2 could not run.
+ */
+#ifndef VG_CLI_H
+#define VG_CLI_H
+
+#include <stddef.h>
+
+#include "ctx.h"
+#include "render.h"
+
+struct vg_model;
+struct vg_plan;
+
+#define VG_MAX_REPORTS 16
+
+enum vg_exit { VG_EXIT_OK = 0, VG_EXIT_FINDINGS = 1, VG_EXIT_FAILURE = 2 };
+
+struct vg_report {
+    enum vg_format format;
+    const char *path;
+};
+
+struct vg_cli {
+    const char *command;            /* "lint", "build", ... */
+    /* common options */
+    enum vg_format format; int format_set;   /* -f/--format (lint-style formats) */
+    const char *format_arg;         /* raw --format value (plan/rules/catalog take others) */
+    struct vg_report reports[VG_MAX_REPORTS]; size_t nreports;
+    int color;                      /* resolved from --color and NO_COLOR, isatty(stdout) */
+    int fail_on; int fail_on_set;   /* enum vg_level; VG_LEVEL_OFF = none */
+    const char *config_path; int no_config;
+    const char **catalogs; size_t ncatalogs;  /* --catalog, after VGPUC_CATALOG entries */
+    const char *stdin_filename;
+    int quiet;
+    uint32_t today; int today_set;  /* --today YYYY-MM-DD as YYYYMMDD */
+    uint32_t error_limit; int error_limit_set;
+    int no_inline_suppressions;
+    struct { int code; int level; } rules[256]; size_t nrules; /* --rule CODE=LEVEL */
+    const char **inputs; size_t ninputs;      /* positional arguments as given */
+    /* build */
+    int target;                     /* enum vg_target */
+    const char *outdir; int to_stdout;
+    /* fmt */
+    int check, diff;
+    /* catalog: section name ("gpus", "releases", "platforms") or NULL */
+    const char *section;
+};
+
+/*
+ * The shared front half of lint, plan and build: apply the config and the
+ * options to ctx, load the catalog, expand the inputs (files, directories
+ * searched recursively for *.vgpu in sorted order, "-" for stdin), build the
+ * model and the plan, run the rules, finish the diagnostics. Returns 0, or 2
+ * when the run could not go on (bad config or catalog, no input readable);
+ * *model and *plan may be NULL then. *nfiles receives the number of inputs.
+ */
+int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
+                    size_t *nfiles);
+/*
+ * Render the diagnostics in cli->format to `out` (stdout or stderr), write the
+ * --report files, print the summary to stderr unless -q; returns the exit
+ * code for cli->fail_on (0 or 1), or 2 if a report could not be written.
+ */
+int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, int to_stderr);
+
+int vg_cmd_lint(struct vg_cli *cli);
+int vg_cmd_build(struct vg_cli *cli);    /* backends: compiler/cmd_build.c */
+int vg_cmd_plan(struct vg_cli *cli);     /* compiler/cmd_plan.c */
+int vg_cmd_fmt(struct vg_cli *cli);      /* compiler/fmt.c */
+int vg_cmd_explain(struct vg_cli *cli);  /* compiler/cmd_rules.c */
+int vg_cmd_rules(struct vg_cli *cli);    /* compiler/cmd_rules.c */
+int vg_cmd_catalog(struct vg_cli *cli);  /* compiler/cmd_catalog.c */
+
+#endif
