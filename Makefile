@@ -122,26 +122,52 @@ check-docs: $(BIN)
 	@./$(BIN) rules --format markdown | diff -u docs/rules.md - >/dev/null || \
 	    { echo "docs/rules.md is out of date: run 'make docs'"; exit 1; }
 
+# --- benchmark (docs/performance.md) -----------------------------------------
+
+TOOLS_CFLAGS := -std=c11 -O2 -D_DEFAULT_SOURCE $(WARN)
+
+$(BUILD)/tools/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLS_CFLAGS) -o $@ $< -lyaml
+
+bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/tools/bench-run
+	VGPUC=$(abspath $(BIN)) BENCH_DIR=$(BUILD)/bench TOOLS=$(BUILD)/tools sh tools/bench.sh
+
 # --- dependencies ------------------------------------------------------------
 
 APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libcmocka-dev clang \
-                libclang-rt-14-dev valgrind nodejs npm shellcheck jq pre-commit groff-base git
+                libclang-rt-14-dev valgrind nodejs shellcheck jq pre-commit groff-base git \
+                python3 chromium
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(APT_PACKAGES)
+	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(APT_PACKAGES) && \
+	if ! command -v npm >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends npm; fi
 	cd tools/validators && npm ci --no-audit --no-fund
 
 # --- install -----------------------------------------------------------------
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vgpuc/catalog
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vgpuc
-	install -m 0644 $(CATALOG) $(DESTDIR)$(PREFIX)/share/vgpuc/catalog/
+# Every installed file is listed once here, so install and uninstall agree.
+MANDIR    := $(DESTDIR)$(PREFIX)/share/man/man1
+SHAREDIR  := $(DESTDIR)$(PREFIX)/share/vgpuc
+BASHCOMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+VIMDIR    := $(DESTDIR)$(PREFIX)/share/vim/vimfiles
 
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHAREDIR)/catalog $(MANDIR) $(BASHCOMPDIR) \
+	    $(VIMDIR)/syntax $(VIMDIR)/ftdetect
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vgpuc
+	install -m 0644 $(CATALOG) $(SHAREDIR)/catalog/
+	install -m 0644 docs/vgpuc.1 $(MANDIR)/vgpuc.1
+	install -m 0644 completion/vgpuc.bash $(BASHCOMPDIR)/vgpuc
+	install -m 0644 editors/vim/syntax/vgpu.vim $(VIMDIR)/syntax/vgpu.vim
+	install -m 0644 editors/vim/ftdetect/vgpu.vim $(VIMDIR)/ftdetect/vgpu.vim
+
+# Removes only what install wrote; shared folders (man1, vimfiles) stay.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/vgpuc
-	rm -rf $(DESTDIR)$(PREFIX)/share/vgpuc
+	rm -f $(DESTDIR)$(PREFIX)/bin/vgpuc $(MANDIR)/vgpuc.1 $(BASHCOMPDIR)/vgpuc \
+	    $(VIMDIR)/syntax/vgpu.vim $(VIMDIR)/ftdetect/vgpu.vim
+	rm -rf $(SHAREDIR)
 
 clean:
 	rm -rf build build-san build-fuzz vgpuc
