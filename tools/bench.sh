@@ -1,4 +1,6 @@
 #!/bin/sh
+# The per-size results live in variables set by eval (t_lint_100000, ...).
+# shellcheck disable=SC2154
 # bench.sh - the benchmark of quality.md, run by `make bench`.
 #
 # For 1k, 10k and 100k VMs: median wall time (of 5 runs) and peak RSS of
@@ -15,10 +17,14 @@ out="$BENCH_DIR/out"
 mkdir -p "$out"
 
 missed=0
-check() { # check LABEL CONDITION-EXIT-STATUS
-    if [ "$2" -eq 0 ]; then printf '  %-58s ok\n' "$1"; else printf '  %-58s MISSED\n' "$1"; missed=$((missed + 1)); fi
+check() { # check LABEL VALUE LIMIT: ok when VALUE <= LIMIT
+    if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a <= b) }'; then
+        printf '  %-62s ok\n' "$1"
+    else
+        printf '  %-62s MISSED\n' "$1"
+        missed=$((missed + 1))
+    fi
 }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
 printf '%-7s %-22s %10s %10s %9s\n' "VMs" "command" "median ms" "peak MB" "MB/s"
 for n in 1000 10000 100000; do
@@ -65,16 +71,16 @@ printf '  lint / libyaml at 100k: %s\n' "$(awk -v a="$t_lint_100000" -v b="$t_ya
 
 echo
 echo "targets (quality.md):"
-le "$t_lint_100000" 400; check "100k-VM lint under 400 ms ($t_lint_100000 ms)" $?
+check "100k-VM lint under 400 ms ($t_lint_100000 ms)" "$t_lint_100000" 400
 half=$(awk -v b="$t_yaml_100000" 'BEGIN { print b / 2 }')
-le "$t_lint_100000" "$half"; check "100k-VM lint at most half of libyaml ($half ms)" $?
+check "100k-VM lint at most half of libyaml ($half ms)" "$t_lint_100000" "$half"
 for cmd in lint plan build; do
     eval "a=\$t_${cmd}_10000 b=\$t_${cmd}_100000 ma=\$m_${cmd}_10000 mb=\$m_${cmd}_100000"
-    le "$b" "$(awk -v a="$a" 'BEGIN { print a * 12 }')"; check "$cmd: 10x VMs at most 12x time" $?
-    le "$mb" "$(awk -v a="$ma" 'BEGIN { print a * 12 }')"; check "$cmd: 10x VMs at most 12x memory" $?
+    check "$cmd: 10x VMs at most 12x time" "$b" "$(awk -v a="$a" 'BEGIN { print a * 12 }')"
+    check "$cmd: 10x VMs at most 12x memory" "$mb" "$(awk -v a="$ma" 'BEGIN { print a * 12 }')"
 done
 limit=$(awk -v b="$bytes_100000" 'BEGIN { printf "%d", (4 * b + 16 * 1048576) / 1024 }')
-le "$m_lint_100000" "$limit"; check "100k lint peak RSS under 4x input + 16 MB ($((limit / 1024)) MB)" $?
-le "$t_small" 5; check "200-line file under 5 ms ($t_small ms)" $?
+check "100k lint peak RSS under 4x input + 16 MB ($((limit / 1024)) MB)" "$m_lint_100000" "$limit"
+check "200-line file under 5 ms ($t_small ms)" "$t_small" 5
 echo
 if [ "$missed" -eq 0 ]; then echo "all targets met"; else echo "$missed target(s) missed"; fi
