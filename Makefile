@@ -45,7 +45,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: all test unit golden cli validators check-sanitize check-valgrind fuzz bench deps \
+.PHONY: FORCE all test unit golden cli validators check-sanitize check-valgrind fuzz bench deps \
         install uninstall clean docs check-docs
 .DELETE_ON_ERROR:
 
@@ -121,6 +121,21 @@ docs: $(BIN)
 check-docs: $(BIN)
 	@./$(BIN) rules --format markdown | diff -u docs/rules.md - >/dev/null || \
 	    { echo "docs/rules.md is out of date: run 'make docs'"; exit 1; }
+
+# --- fuzzing (tests/fuzz) ------------------------------------------------------
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c FORCE
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN='$(FUZZ_SAN)' OPT='-O1 -g' build-fuzz/libvgpuc.a
+	clang $(CPPFLAGS:$(BUILD)/gen=build-fuzz/gen) -Ibackends -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< build-fuzz/libvgpuc.a $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+FORCE:
 
 # --- benchmark (docs/performance.md) -----------------------------------------
 
