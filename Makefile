@@ -45,7 +45,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli validators check-sanitize check-valgrind fuzz bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators check-sanitize check-valgrind fuzz bench deps \
         install uninstall clean docs check-docs
 .DELETE_ON_ERROR:
 
@@ -103,12 +103,15 @@ cli: $(BIN)
 validators: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/validators/run.sh
 
+hostile: $(BIN)
+	VGPUC=$(abspath $(BIN)) sh tests/hostile/run.sh
+
 test: all
-	@$(MAKE) --no-print-directory unit golden cli validators check-docs
+	@$(MAKE) --no-print-directory unit golden cli hostile validators check-docs
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	    OPT='-O1 -g' unit golden cli
+	    OPT='-O1 -g' unit golden cli hostile
 
 check-valgrind: $(BIN)
 	VGPUC=$(abspath $(BIN)) VGPUC_WRAP='valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all' \
