@@ -1,0 +1,192 @@
+#!/bin/sh
+# check-textmate.sh - checks the editor grammars on one sample with known
+# scopes: the TextMate grammar (editors/textmate/vgpu.tmLanguage.json) is
+# valid JSON (jq) and, tokenized by tests/validators/textmate-check.mjs,
+# gives directives, names, strings, comments, ranges, versions ... the
+# expected scopes, also in every examples/*.vgpu; and when vim is installed,
+# the Vim syntax (editors/vim) gives the same kinds the same groups and
+# ftdetect marks *.vgpu as filetype vgpu.
+# Usage: sh tests/validators/check-textmate.sh   (from anywhere)
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+grammar=$root/editors/textmate/vgpu.tmLanguage.json
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# 1. Valid JSON with the keys an editor needs.
+if jq -e '.scopeName == "source.vgpu" and (.fileTypes | index("vgpu")) and (.patterns | length > 0)
+          and (.repository | type == "object")' "$grammar" >/dev/null 2>&1; then ok
+else ko "$grammar is not valid JSON or lacks scopeName/fileTypes/patterns/repository"; fi
+# Every include names a repository entry.
+missing=$(jq -r '[.. | objects | .include? // empty | select(startswith("#")) | .[1:]] - (.repository | keys) | .[]' "$grammar" 2>/dev/null)
+if [ -z "$missing" ]; then ok; else ko "includes without a repository entry: $missing"; fi
+
+# 2. The sample and what each token must be.
+cat > "$tmp/sample.vgpu" <<'VGPU'
+# hci-prod.vgpu: sample
+# vgpuc: disable-next-line=VG5001 -- pilot host, accepted
+include "licensing.vgpu"
+
+license-server dls-east {
+    kind     dls              # dls | cls
+    version  3.4.1
+    editions vws vpc
+}
+
+cluster hci-prod {
+    platform       azure-stack-hci 22H2
+    vgpu-manager   16.5
+    license-server dls-east
+    tolerate-host-failures 1
+
+    host hci-node-[01..04] {
+        gpu A16 x 2
+    }
+    host h5 { gpu L40 x 2 }
+
+    vm vdi-[001..024] {
+        gpu vgpu A16-4Q
+        guest-driver 535.161.05
+        memory 32GB
+        migration restart
+    }
+    vm "cad \"one\"" { gpu passthrough A16; host hci-node-01 }
+    vm host { os linux; mmio low 1GB high 32GB }
+    vm "a # b" { os linux }
+    vm live { migration live }
+}
+VGPU
+# line, token, its occurrence in the line, kind
+tab=$(printf '\t')
+sed "s/ *| */$tab/g" > "$tmp/expect.tsv" <<'TSV'
+1 | # hci-prod | 1 | comment
+2 | # vgpuc: | 1 | suppression
+2 | disable-next-line | 1 | suppress-action
+2 | VG5001 | 1 | suppress-code
+3 | include | 1 | directive
+3 | "licensing.vgpu" | 1 | string
+5 | license-server | 1 | directive
+5 | dls-east | 1 | name
+6 | kind | 1 | directive
+6 | dls | 1 | enum
+6 | # dls | 1 | comment
+7 | version | 1 | directive
+7 | 3.4.1 | 1 | version
+8 | vws | 1 | enum
+11 | cluster | 1 | directive
+11 | hci-prod | 1 | name
+12 | platform | 1 | directive
+12 | azure-stack-hci | 1 | enum
+12 | 22H2 | 1 | version
+13 | vgpu-manager | 1 | directive
+13 | 16.5 | 1 | version
+14 | license-server | 1 | directive
+14 | dls-east | 1 | ref
+15 | tolerate-host-failures | 1 | directive
+15 | 1 | 1 | number
+17 | host | 1 | directive
+17 | hci-node- | 1 | name
+17 | [01..04] | 1 | range
+18 | gpu | 1 | directive
+18 | A16 | 1 | none
+18 | x | 1 | count
+18 | 2 | 1 | number
+20 | host | 1 | directive
+20 | h5 | 1 | name
+20 | gpu | 1 | directive
+20 | L40 | 1 | none
+22 | vm | 1 | directive
+22 | [001..024] | 1 | range
+23 | vgpu | 1 | enum
+23 | A16-4Q | 1 | none
+24 | guest-driver | 1 | directive
+24 | 535.161.05 | 1 | version
+25 | memory | 1 | directive
+25 | 32GB | 1 | size
+26 | restart | 1 | enum
+28 | "cad | 1 | name
+28 | \" | 1 | escape
+28 | passthrough | 1 | enum
+28 | A16 | 1 | none
+28 | host | 1 | directive
+28 | hci-node-01 | 1 | ref
+29 | host | 1 | name
+29 | os | 2 | directive
+29 | linux | 1 | enum
+29 | mmio | 1 | directive
+29 | low | 1 | enum
+29 | 1GB | 1 | size
+30 | "a # b" | 1 | name
+30 | linux | 1 | enum
+31 | live | 1 | name
+31 | migration | 1 | directive
+31 | live | 2 | enum
+TSV
+rows=$(grep -c . "$tmp/expect.tsv")
+
+# 3. TextMate: the tokenizer over the sample and the examples.
+if command -v node >/dev/null 2>&1; then
+    set --
+    for f in "$root"/examples/*.vgpu; do [ -f "$f" ] && set -- "$@" "$f"; done
+    [ $# -gt 0 ] || echo "note: no examples/*.vgpu yet; only the sample is tokenized"
+    node "$root/tests/validators/textmate-check.mjs" "$grammar" "$tmp/expect.tsv" "$tmp/sample.vgpu" "$@" > "$tmp/tm.out" 2>&1
+    grep -v '^RESULT ' "$tmp/tm.out"
+    if res=$(grep '^RESULT ' "$tmp/tm.out"); then
+        pass=$((pass + $(echo "$res" | cut -d' ' -f2)))
+        fail=$((fail + $(echo "$res" | cut -d' ' -f3)))
+    else
+        ko "textmate-check.mjs did not run"
+    fi
+else
+    ko "node not found: the TextMate grammar is not tokenized"
+fi
+
+# 4. Vim: the same rows against the syntax groups, and ftdetect.
+if command -v vim >/dev/null 2>&1; then
+    cat > "$tmp/check.vim" <<'VIM'
+let s:kinds = {
+  \ 'comment': '^vgpuComment$', 'suppression': '^vgpuSuppression$',
+  \ 'suppress-action': '^vgpuSuppressAction$', 'suppress-code': '^vgpuSuppressCode$',
+  \ 'directive': '^vgpu\%(\a*Directive\|BlockKw\|HostKw\|VmKw\|ClRef\|VmRef\|Include\)$',
+  \ 'name': '^vgpuName$', 'ref': '^vgpuRef$', 'string': '^vgpuString$', 'escape': '^vgpuEscape$',
+  \ 'range': '^vgpuRange$', 'version': '^vgpuVersion$', 'size': '^vgpuSize$', 'count': '^vgpuCount$',
+  \ 'number': '^vgpuNumber$', 'enum': '^vgpuEnum$', 'none': '^\%(vgpu\a*Body\)\=$'}
+let s:out = ['filetype ' . &filetype]
+for s:row in readfile($TMPD . '/expect.tsv')
+  let [s:ln, s:tok, s:occ, s:kind] = split(s:row, "\t")
+  let s:col = -1
+  for s:n in range(str2nr(s:occ))
+    let s:col = stridx(getline(s:ln), s:tok, s:col + 1)
+  endfor
+  let s:first = synIDattr(synID(s:ln, s:col + 1, 1), 'name')
+  let s:last = synIDattr(synID(s:ln, s:col + len(s:tok), 1), 'name')
+  if s:col >= 0 && s:first =~# s:kinds[s:kind] && s:last =~# s:kinds[s:kind]
+    call add(s:out, 'ok')
+  else
+    call add(s:out, printf('FAIL: vim %d:%d `%s`: expected %s, got %s', s:ln, s:col + 1, s:tok, s:kind, s:first))
+  endif
+endfor
+call writefile(s:out, $TMPD . '/vim.out')
+qa!
+VIM
+    TMPD=$tmp vim -Es -u NONE -i NONE -N --cmd "set rtp^=$root/editors/vim" \
+        -c 'filetype on' -c 'syntax on' -c "edit $tmp/sample.vgpu" -S "$tmp/check.vim" </dev/null >/dev/null 2>&1
+    if [ -f "$tmp/vim.out" ]; then
+        if head -n 1 "$tmp/vim.out" | grep -qx 'filetype vgpu'; then ok; else ko "vim ftdetect: $(head -n 1 "$tmp/vim.out")"; fi
+        n=$(grep -cx ok "$tmp/vim.out")
+        pass=$((pass + n))
+        grep '^FAIL' "$tmp/vim.out"
+        fail=$((fail + $(grep -c '^FAIL' "$tmp/vim.out")))
+        [ $((n + $(grep -c '^FAIL' "$tmp/vim.out"))) -eq "$rows" ] || ko "vim checked $n of $rows rows"
+    else
+        ko "vim did not run the syntax check"
+    fi
+else
+    echo "note: vim not installed; the Vim syntax is not checked"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
