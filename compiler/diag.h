@@ -67,6 +67,7 @@ struct vg_diag {
 };
 
 struct vg_suppression; /* suppress.c */
+struct vg_hash;
 
 struct vg_diags {
     struct vg_diag **v; size_t n, cap;
@@ -75,6 +76,9 @@ struct vg_diags {
     size_t dropped_errors; /* errors past --error-limit */
     struct vg_suppression *supp; size_t nsupp, cap_supp;
     int finished;
+    /* code+span of every queued error: a repeat at the same span (one range
+     * failing the same way, merged at finish) does not count toward the limit */
+    struct vg_hash *error_spans;
 };
 
 /*
@@ -108,6 +112,11 @@ void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *te
  * duplicates, sort by file, offset, code. Idempotent.
  */
 void vg_diags_finish(struct vg_ctx *ctx);
+/*
+ * Apply the collected suppressions to the queue and report unused ones
+ * (VG9001); called by vg_diags_finish before merging (suppress.c).
+ */
+void vg_suppress_apply(struct vg_ctx *ctx);
 /* Highest level present (not suppressed), VG_LEVEL_OFF if none. */
 enum vg_level vg_diags_max_level(const struct vg_ctx *ctx);
 
