@@ -1,0 +1,639 @@
+/*
+ * test_model.c - the resolved model: every field and its default, ranges,
+ * duplicates (VG1004), bad ranges (VG1005), references (VG1006), includes
+ * (VG1009), and catalog references (VG2001-VG2004).
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "ctx.h"
+#include "limits.h"
+#include "model.h"
+
+struct fx {
+    struct vg_ctx ctx;
+    const char *text;
+    struct vg_model *m;
+};
+
+static struct fx *prepare(void)
+{
+    struct fx *f = vg_xcalloc(1, sizeof *f);
+    vg_ctx_init(&f->ctx);
+    f->ctx.opt.error_limit = 0;
+    f->ctx.catalog = vg_catalog_load(&f->ctx, NULL, 0);
+    assert_non_null(f->ctx.catalog);
+    return f;
+}
+
+static struct fx *build(const char *text)
+{
+    struct fx *f = prepare();
+    f->text = text;
+    uint32_t id = vg_source_add(&f->ctx, "t.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
+    f->m = vg_model_build(&f->ctx, &id, 1);
+    return f;
+}
+
+static void done(struct fx *f)
+{
+    vg_ctx_free(&f->ctx);
+    free(f);
+}
+
+static size_t count(const struct fx *f, enum vg_code code)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->ctx.diags.n; i++)
+        n += f->ctx.diags.v[i]->code == code;
+    return n;
+}
+
+static const struct vg_diag *find(const struct fx *f, enum vg_code code)
+{
+    for (size_t i = 0; i < f->ctx.diags.n; i++)
+        if (f->ctx.diags.v[i]->code == code)
+            return f->ctx.diags.v[i];
+    return NULL;
+}
+
+static uint32_t off(const struct fx *f, const char *needle, int nth)
+{
+    const char *p = f->text;
+    for (;;) {
+        p = strstr(p, needle);
+        assert_non_null(p);
+        if (nth-- == 0)
+            return (uint32_t)(p - f->text);
+        p++;
+    }
+}
+
+static void dump(const struct fx *f)
+{
+    for (size_t i = 0; i < f->ctx.diags.n; i++)
+        fprintf(stderr, "  have %s: %s\n", vg_code_info(f->ctx.diags.v[i]->code)->id, f->ctx.diags.v[i]->message);
+}
+
+static void expect(const struct fx *f, enum vg_code code, const char *msg_part, const char *needle, int nth)
+{
+    const struct vg_diag *d = find(f, code);
+    if (!d || !strstr(d->message, msg_part))
+        dump(f);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, msg_part));
+    if (needle)
+        assert_int_equal(d->span.start, off(f, needle, nth));
+}
+
+static int has_text(const struct vg_diag *d, const char *part)
+{
+    for (size_t i = 0; i < d->nnotes; i++)
+        if (strstr(d->notes[i], part))
+            return 1;
+    for (size_t i = 0; i < d->nhelps; i++)
+        if (strstr(d->helps[i], part))
+            return 1;
+    for (size_t i = 0; i < d->nlabels; i++)
+        if (d->labels[i].msg && strstr(d->labels[i].msg, part))
+            return 1;
+    return d->label && strstr(d->label, part);
+}
+
+static const char seed0[] =
+    "license-server dls-east {\n"
+    "    kind     dls\n"
+    "    version  3.4.1\n"
+    "    editions vws vpc\n"
+    "}\n"
+    "cluster hci-prod {\n"
+    "    platform       azure-stack-hci 22H2\n"
+    "    vgpu-manager   16.5\n"
+    "    license-server dls-east\n"
+    "    tolerate-host-failures 1\n"
+    "    gpu-partitions 4\n"
+    "    host hci-node-[01..04] {\n"
+    "        gpu A16 x 2\n"
+    "    }\n"
+    "    vm vdi-[001..024] {\n"
+    "        gpu vgpu A16-4Q\n"
+    "        guest-driver 16.3\n"
+    "        os windows\n"
+    "        migration restart\n"
+    "    }\n"
+    "    vm cad-01 {\n"
+    "        gpu passthrough A16\n"
+    "        host hci-node-01\n"
+    "        migration none\n"
+    "    }\n"
+    "}\n";
+
+static void test_seed_model(void **state)
+{
+    (void)state;
+    struct fx *f = build(seed0);
+    if (f->ctx.diags.n)
+        dump(f);
+    assert_int_equal(f->ctx.diags.n, 0);
+    const struct vg_model *m = f->m;
+    assert_int_equal(m->nlicenses, 1);
+    assert_int_equal(m->nclusters, 1);
+    assert_int_equal(m->nfiles, 1);
+    const struct vg_license_server *l = m->licenses[0];
+    assert_string_equal(l->name, "dls-east");
+    assert_int_equal(l->kind, VG_LIC_DLS);
+    assert_string_equal(l->version, "3.4.1");
+    assert_int_equal(l->editions, VG_ED_VWS | VG_ED_VPC);
+    const struct vg_cluster *c = m->clusters[0];
+    assert_ptr_equal(vg_hash_get(&m->cluster_by_name, "hci-prod"), c);
+    assert_non_null(c->platform);
+    assert_int_equal(c->kind, VG_FAMILY_HYPERV);
+    assert_string_equal(c->family, "azure-stack-hci");
+    assert_string_equal(c->version, "22H2");
+    assert_ptr_equal(c->license, l);
+    assert_int_equal(c->tolerate, 1);
+    assert_int_equal(c->gpu_partitions, 4);
+    assert_int_equal(c->manager.nrel, 1);
+    assert_string_equal(c->manager.rel[0]->name, "16.5");
+    assert_int_equal(c->manager.is_driver, 0);
+    assert_int_equal(c->manager.span.start, off(f, "16.5", 0));
+    assert_int_equal(c->nhosts, 4);
+    assert_int_equal(c->nvms, 25);
+    const struct vg_host *h = c->hosts[2];
+    assert_string_equal(h->name, "hci-node-03");
+    assert_int_equal(h->index, 2);
+    assert_ptr_equal(h->cluster, c);
+    assert_int_equal(h->ngpus, 1);
+    assert_string_equal(h->gpus[0].model->model, "A16");
+    assert_int_equal(h->gpus[0].boards, 2);
+    assert_int_equal(h->npgpus, 8); /* 2 boards x 4 GPUs */
+    assert_int_equal(h->manager_own, 0);
+    assert_string_equal(h->manager.rel[0]->name, "16.5");
+    assert_int_not_equal(h->range_group, 0);
+    assert_int_equal(c->hosts[0]->range_group, h->range_group);
+    assert_int_equal(h->name_span.start, off(f, "hci-node-[01..04]", 0));
+    const struct vg_vm *vm = c->vms[9];
+    assert_string_equal(vm->name, "vdi-010");
+    assert_ptr_equal(vg_hash_get(&c->vm_by_name, "vdi-010"), vm);
+    assert_int_equal(vm->mode, VG_MODE_VGPU);
+    assert_string_equal(vm->profile->name, "A16-4Q");
+    assert_string_equal(vm->gpu_model->model, "A16");
+    assert_int_equal(vm->count, 1);
+    assert_int_equal(vm->guest.nrel, 1);
+    assert_string_equal(vm->guest.rel[0]->name, "16.3");
+    assert_int_equal(vm->migration, VG_MIG_RESTART);
+    assert_int_equal(vm->gpu_arg_span.start, off(f, "A16-4Q", 0));
+    const struct vg_vm *cad = c->vms[24];
+    assert_string_equal(cad->name, "cad-01");
+    assert_int_equal(cad->index, 24);
+    assert_int_equal(cad->range_group, 0);
+    assert_int_equal(cad->mode, VG_MODE_PASSTHROUGH);
+    assert_null(cad->profile);
+    assert_string_equal(cad->gpu_model->model, "A16");
+    assert_ptr_equal(cad->pin, c->hosts[0]);
+    assert_int_equal(cad->migration, VG_MIG_NONE);
+    assert_true(vg_vm_may_run_on(cad, c->hosts[0]));
+    assert_false(vg_vm_may_run_on(cad, c->hosts[1]));
+    assert_true(vg_vm_may_run_on(vm, c->hosts[3]));
+    done(f);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct fx *f = build("license-server l { kind cls }\n"
+                         "cluster c {\n    platform esxi 8.0u2\n    host h { gpu L40 }\n"
+                         "    vm v { gpu vgpu L40-12Q; guest-driver 535.161.08; os linux }\n}\n");
+    if (f->ctx.diags.n)
+        dump(f);
+    assert_int_equal(f->ctx.diags.n, 0);
+    assert_int_equal(f->m->licenses[0]->editions, VG_ED_ALL);
+    assert_null(f->m->licenses[0]->version);
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_int_equal(c->kind, VG_FAMILY_VSPHERE);
+    assert_null(c->license);
+    assert_int_equal(c->tolerate, 0);
+    assert_int_equal(c->gpu_partitions, 0);
+    assert_int_equal(c->graphics, VG_GRAPHICS_SHARED_DIRECT);
+    assert_int_equal(c->vgpu_mode, VG_VGPU_SAME_SIZE);
+    assert_null(c->manager.text);
+    assert_int_equal(c->manager.nrel, 0);
+    const struct vg_host *h = c->hosts[0];
+    assert_int_equal(h->npgpus, 1);
+    assert_int_equal(h->gpus[0].boards, 1);
+    assert_int_equal(h->graphics_span.file, 0);
+    assert_int_equal(h->range_group, 0);
+    const struct vg_vm *vm = c->vms[0];
+    assert_int_equal(vm->os, VG_OS_LINUX);
+    assert_int_equal(vm->migration, VG_MIG_RESTART);
+    assert_int_equal(vm->migration_span.file, 0);
+    assert_int_equal(vm->firmware, VG_FW_EFI);
+    assert_int_equal(vm->generation, 2);
+    assert_int_equal(vm->count, 1);
+    assert_int_equal(vm->memory_bytes, 0);
+    assert_int_equal(vm->mmio_low, 0);
+    assert_null(vm->pin);
+    assert_int_equal(vm->nallowed, 0);
+    /* a Linux guest driver version resolves through the Linux column */
+    assert_int_equal(vm->guest.nrel, 1);
+    assert_string_equal(vm->guest.rel[0]->name, "16.5");
+    assert_int_equal(vm->guest.is_driver, 1);
+    assert_string_equal(vg_mode_name(vm->mode), "vgpu");
+    assert_string_equal(vg_mode_name(VG_MODE_PASSTHROUGH), "passthrough");
+    assert_string_equal(vg_migration_name(VG_MIG_LIVE), "live");
+    assert_string_equal(vg_migration_name(vm->migration), "restart");
+    assert_string_equal(vg_migration_name(VG_MIG_NONE), "none");
+    done(f);
+}
+
+static void test_every_field(void **state)
+{
+    (void)state;
+    struct fx *f = build("license-server l { kind legacy; version 2022.1; editions vcs nvaie vapps }\n"
+                         "cluster c {\n    platform esxi 8.0u3\n    vcenter 8.0u2\n    vgpu-manager 535.161.05\n"
+                         "    graphics shared\n    vgpu-mode mixed-size\n    license-server l\n"
+                         "    host h1 { gpu L40 x 2; gpu L4 x 3; vgpu-manager 17.0; graphics shared-direct; vgpu-mode same-size }\n"
+                         "    host h2 { gpu L40 }\n"
+                         "    vm v { gpu passthrough L4 x 2; os linux; migration live; hosts h1 h2; memory 64GB; firmware bios }\n"
+                         "}\n");
+    if (f->ctx.diags.n)
+        dump(f);
+    assert_int_equal(f->ctx.diags.n, 0);
+    const struct vg_license_server *l = f->m->licenses[0];
+    assert_int_equal(l->kind, VG_LIC_LEGACY);
+    assert_int_equal(l->editions, VG_ED_VCS | VG_ED_VAPPS);
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_string_equal(c->vcenter, "8.0u2");
+    assert_int_equal(c->graphics, VG_GRAPHICS_SHARED);
+    assert_int_equal(c->vgpu_mode, VG_VGPU_MIXED_SIZE);
+    /* 535.161.05 is the ESXi host driver of 16.4 and 16.5: both */
+    assert_int_equal(c->manager.nrel, 2);
+    assert_string_equal(c->manager.rel[0]->name, "16.4");
+    assert_string_equal(c->manager.rel[1]->name, "16.5");
+    assert_int_equal(c->manager.is_driver, 1);
+    const struct vg_host *h1 = c->hosts[0], *h2 = c->hosts[1];
+    assert_int_equal(h1->ngpus, 2);
+    assert_int_equal(h1->npgpus, 2 + 3);
+    assert_int_equal(h1->manager_own, 1);
+    assert_string_equal(h1->manager.rel[0]->name, "17.0");
+    assert_int_equal(h1->graphics, VG_GRAPHICS_SHARED_DIRECT);
+    assert_int_equal(h1->vgpu_mode, VG_VGPU_SAME_SIZE);
+    /* h2 inherits from the cluster, with the cluster's spans */
+    assert_int_equal(h2->manager_own, 0);
+    assert_int_equal(h2->manager.nrel, 2);
+    assert_int_equal(h2->graphics, VG_GRAPHICS_SHARED);
+    assert_int_equal(h2->graphics_span.start, c->graphics_span.start);
+    assert_int_equal(h2->vgpu_mode, VG_VGPU_MIXED_SIZE);
+    const struct vg_vm *vm = c->vms[0];
+    assert_int_equal(vm->mode, VG_MODE_PASSTHROUGH);
+    assert_int_equal(vm->count, 2);
+    assert_string_equal(vm->gpu_model->model, "L4");
+    assert_int_equal(vm->migration, VG_MIG_LIVE);
+    assert_int_equal(vm->nallowed, 2);
+    assert_ptr_equal(vm->allowed[1], h2);
+    assert_int_equal(vm->memory_bytes, 64ull << 30);
+    assert_int_equal(vm->firmware, VG_FW_BIOS);
+    assert_true(vg_vm_may_run_on(vm, h2));
+    done(f);
+}
+
+/* --- ranges, VG1004, VG1005 --------------------------------------------------- */
+
+#define HEAD "cluster c {\n    platform esxi 8.0u2\n    vgpu-manager 16.5\n"
+
+static void test_range_padding(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host n[8..11] { gpu L40 }\n    host \"x-[1..2]\" { gpu L40 }\n}\n");
+    assert_int_equal(f->ctx.diags.n, 0);
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_int_equal(c->nhosts, 5);
+    assert_string_equal(c->hosts[0]->name, "n8");
+    assert_string_equal(c->hosts[3]->name, "n11");
+    assert_string_equal(c->hosts[4]->name, "x-[1..2]"); /* strings are never expanded */
+    done(f);
+    f = build(HEAD "    host n-[008..010]-a { gpu L40 }\n}\n");
+    assert_string_equal(f->m->clusters[0]->hosts[0]->name, "n-008-a");
+    assert_string_equal(f->m->clusters[0]->hosts[2]->name, "n-010-a");
+    done(f);
+}
+
+static void test_range_limits(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host h { gpu L40 }\n    vm v-[1..100000] { gpu passthrough L40 }\n}\n");
+    assert_int_equal(f->ctx.diags.n, 0);
+    assert_int_equal(f->m->clusters[0]->nvms, 100000);
+    assert_string_equal(f->m->clusters[0]->vms[99999]->name, "v-100000");
+    done(f);
+    f = build(HEAD "    vm v-[1..100001] { gpu passthrough L40 }\n}\n");
+    expect(f, VG1005, "more than 100000 names", "[1..100001]", 0);
+    assert_int_equal(f->m->clusters[0]->nvms, 0);
+    done(f);
+    clock_t t0 = clock();
+    f = build(HEAD "    vm v-[1..99999999999] { gpu passthrough L40 }\n}\n");
+    assert_int_equal(count(f, VG1005), 1);
+    assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0);
+    done(f);
+    f = build(HEAD "    host h-[5..1] { gpu L40 }\n    vm v { gpu passthrough L40; host h-1 }\n}\n");
+    expect(f, VG1005, "bad range in `h-[5..1]`", "[5..1]", 0);
+    assert_int_equal(count(f, VG1006), 0); /* no cascade on the pin */
+    done(f);
+    f = build(HEAD "    host h-[1..2]-[1..2] { gpu L40 }\n}\n");
+    assert_int_equal(count(f, VG1005), 1);
+    done(f);
+    f = build("cluster c-[1..2] {\n    platform esxi 8.0u2\n}\n");
+    expect(f, VG1005, "a cluster name cannot hold a range", "c-[1..2]", 0);
+    done(f);
+}
+
+static void test_vg1004_duplicates(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host h { gpu L40 }\n    vm vdi-[001..020] { gpu passthrough L40 }\n"
+                         "    vm vdi-010 { gpu passthrough L40 }\n}\n");
+    expect(f, VG1004, "VM `vdi-010` is declared twice in cluster `c`", "vdi-010", 0);
+    const struct vg_diag *d = find(f, VG1004);
+    assert_int_equal(d->nlabels, 1);
+    assert_int_equal(d->labels[0].span.start, off(f, "vdi-[001..020]", 0));
+    assert_true(has_text(d, "`vdi-010` is also declared here"));
+    assert_int_equal(f->m->clusters[0]->nvms, 20);
+    done(f);
+    /* overlapping ranges: one diagnostic for the run */
+    f = build(HEAD "    host h-[1..10] { gpu L40 }\n    host h-[5..20] { gpu L40 }\n}\n");
+    assert_int_equal(count(f, VG1004), 1);
+    expect(f, VG1004, "6 host names, `h-5` to `h-10`, are declared twice", "h-[5..20]", 0);
+    assert_int_equal(f->m->clusters[0]->nhosts, 20);
+    done(f);
+    f = build("license-server a { kind dls }\nlicense-server a { kind cls }\n"
+              "cluster x { platform esxi 8.0u2 }\ncluster x { platform esxi 8.0u2 }\n");
+    assert_int_equal(count(f, VG1004), 2);
+    expect(f, VG1004, "license server `a` is declared twice", "a { kind cls", 0);
+    assert_int_equal(f->m->nlicenses, 1);
+    assert_int_equal(f->m->nclusters, 1);
+    done(f);
+}
+
+static void test_vg1004_ok(void **state)
+{
+    (void)state;
+    /* the same VM name in two clusters, and a host and a VM with one name */
+    struct fx *f = build(HEAD "    host a { gpu L40 }\n    vm a { gpu passthrough L40 }\n}\n"
+                         "cluster d {\n    platform esxi 8.0u2\n    host a { gpu L40 }\n    vm a { gpu passthrough L40 }\n}\n");
+    assert_int_equal(count(f, VG1004), 0);
+    done(f);
+}
+
+/* --- VG1006 ------------------------------------------------------------------ */
+
+static void test_vg1006_references(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    license-server dls-eats\n    host node-01 { gpu L40 }\n"
+                         "    vm v { gpu passthrough L40; host node-10 }\n}\nlicense-server dls-east { kind dls }\n");
+    assert_int_equal(count(f, VG1006), 2);
+    expect(f, VG1006, "no host named `node-10` in cluster `c`", "node-10", 0);
+    for (size_t i = 0; i < f->ctx.diags.n; i++) {
+        const struct vg_diag *d = f->ctx.diags.v[i];
+        if (strstr(d->message, "license server")) {
+            assert_string_equal(d->message, "no license server named `dls-eats`");
+            assert_true(has_text(d, "did you mean `dls-east`?"));
+        } else {
+            assert_true(has_text(d, "did you mean `node-01`?"));
+        }
+    }
+    done(f);
+    f = build(HEAD "    host n-[1..3] { gpu L40 }\n    vm v { gpu passthrough L40; hosts n-[2..4] }\n}\n");
+    expect(f, VG1006, "no host named `n-4`", "n-[2..4]", 0);
+    done(f);
+}
+
+static void test_vg1006_ok_forward(void **state)
+{
+    (void)state;
+    /* a VM may pin a host declared later; a cluster may name a license server declared later */
+    struct fx *f = build(HEAD "    license-server l\n    vm v { gpu passthrough L40; host late }\n"
+                         "    vm w { gpu passthrough L40; hosts n-[1..2] late }\n"
+                         "    host late { gpu L40 }\n    host n-[1..2] { gpu L40 }\n}\nlicense-server l { kind dls }\n");
+    if (f->ctx.diags.n)
+        dump(f);
+    assert_int_equal(f->ctx.diags.n, 0);
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_ptr_equal(c->vms[0]->pin, c->hosts[0]);
+    assert_int_equal(c->vms[1]->nallowed, 3);
+    assert_false(vg_vm_may_run_on(c->vms[0], c->hosts[1]));
+    assert_true(vg_vm_may_run_on(c->vms[1], c->hosts[2]));
+    assert_ptr_equal(c->license, f->m->licenses[0]);
+    done(f);
+}
+
+/* --- includes (VG1009) ----------------------------------------------------------- */
+
+static char tmpdir[64];
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static struct fx *build_path(const char *name)
+{
+    struct fx *f = prepare();
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    uint32_t id = vg_source_load(&f->ctx, path, NULL, vg_span_make(0, 0, 0));
+    assert_int_not_equal(id, 0);
+    f->text = vg_source_get(&f->ctx, id)->text;
+    f->m = vg_model_build(&f->ctx, &id, 1);
+    return f;
+}
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    strcpy(tmpdir, "/tmp/vg_model_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_include_relative(void **state)
+{
+    (void)state;
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/sub", tmpdir);
+    mkdir(dir, 0700);
+    write_file("sub/licensing.vgpu", "license-server dls-east { kind dls }\n");
+    write_file("sub/common.vgpu", "include \"licensing.vgpu\"\n");
+    write_file("main.vgpu", "include \"sub/licensing.vgpu\"\ninclude \"sub/common.vgpu\"\n"
+                            "cluster c {\n    platform esxi 8.0u2\n    license-server dls-east\n}\n");
+    struct fx *f = build_path("main.vgpu");
+    if (f->ctx.diags.n)
+        dump(f);
+    assert_int_equal(f->ctx.diags.n, 0); /* licensing.vgpu is read once: no VG1004 */
+    assert_int_equal(f->m->nfiles, 3);
+    assert_int_equal(f->m->nroots, 1);
+    assert_int_equal(f->m->nlicenses, 1);
+    assert_ptr_equal(f->m->clusters[0]->license, f->m->licenses[0]);
+    done(f);
+}
+
+static void test_include_missing_and_cycle(void **state)
+{
+    (void)state;
+    write_file("m.vgpu", "include \"nowhere.vgpu\"\n");
+    struct fx *f = build_path("m.vgpu");
+    expect(f, VG1009, "nowhere.vgpu", "include", 0);
+    done(f);
+    write_file("a.vgpu", "include \"b.vgpu\"\nlicense-server a { kind dls }\n");
+    write_file("b.vgpu", "include \"a.vgpu\"\n");
+    f = build_path("a.vgpu");
+    assert_int_equal(count(f, VG1009), 1);
+    const struct vg_diag *d = find(f, VG1009);
+    assert_non_null(strstr(d->message, "include cycle: "));
+    assert_non_null(strstr(d->message, "a.vgpu` -> `"));
+    assert_non_null(strstr(d->message, "b.vgpu` -> `"));
+    assert_int_not_equal(d->span.file, 1); /* the include in b.vgpu closes it */
+    assert_int_equal(d->nlabels, 1);
+    assert_int_equal(d->labels[0].span.file, 1);
+    assert_int_equal(f->m->nlicenses, 1);
+    done(f);
+}
+
+static void test_include_depth(void **state)
+{
+    (void)state;
+    char name[32], text[64];
+    for (int i = 0; i <= VG_MAX_INCLUDE_DEPTH + 1; i++) {
+        snprintf(name, sizeof name, "d%d.vgpu", i);
+        snprintf(text, sizeof text, "include \"d%d.vgpu\"\n", i + 1);
+        write_file(name, text);
+    }
+    snprintf(name, sizeof name, "d%d.vgpu", VG_MAX_INCLUDE_DEPTH + 2);
+    write_file(name, "");
+    struct fx *f = build_path("d0.vgpu");
+    assert_int_equal(count(f, VG1009), 1);
+    expect(f, VG1009, "includes nested more than 16 deep", NULL, 0);
+    assert_int_equal(f->m->nfiles, VG_MAX_INCLUDE_DEPTH + 1);
+    done(f);
+    /* exactly the limit is fine */
+    snprintf(name, sizeof name, "d%d.vgpu", VG_MAX_INCLUDE_DEPTH);
+    write_file(name, "");
+    f = build_path("d0.vgpu");
+    assert_int_equal(count(f, VG1009), 0);
+    done(f);
+}
+
+/* --- VG2001-VG2004 --------------------------------------------------------------- */
+
+static void test_vg2001_gpu_model(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host h { gpu A61 x 2 }\n    vm v { gpu passthrough L4O }\n}\n");
+    assert_int_equal(count(f, VG2001), 2);
+    expect(f, VG2001, "unknown GPU model `A61`", "A61", 0);
+    assert_true(has_text(find(f, VG2001), "did you mean `A16`?"));
+    assert_null(f->m->clusters[0]->hosts[0]->gpus[0].model);
+    assert_int_equal(f->m->clusters[0]->hosts[0]->npgpus, 0);
+    done(f);
+    f = build(HEAD "    host h { gpu L40 }\n    vm v { gpu passthrough L40 }\n}\n");
+    assert_int_equal(count(f, VG2001), 0);
+    done(f);
+}
+
+static void test_vg2002_profile(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host h { gpu L40 }\n    vm v { gpu vgpu L40-12QQ; guest-driver 16.5 }\n}\n");
+    expect(f, VG2002, "unknown vGPU profile `L40-12QQ`", "L40-12QQ", 0);
+    assert_true(has_text(find(f, VG2002), "did you mean `L40-12Q`?"));
+    done(f);
+    f = build(HEAD "    host h-[1..2] { gpu A16 }\n    vm v-[1..5] { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
+    assert_int_equal(count(f, VG2002), 1); /* once for the range */
+    expect(f, VG2002, "profile `L40-12Q` needs L40 GPUs, but the hosts of `c` have only A16 GPUs", "L40-12Q", 0);
+    done(f);
+    f = build(HEAD "    host h { gpu A16 }\n    host g { gpu L40 }\n    vm v { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
+    assert_int_equal(count(f, VG2002), 0);
+    done(f);
+}
+
+static void test_vg2003_release(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host h { gpu L40; vgpu-manager 16.99 }\n    vm v { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
+    expect(f, VG2003, "unknown vGPU release or driver `16.99`", "16.99", 0);
+    assert_true(has_text(find(f, VG2003), "--catalog FILE"));
+    done(f);
+    /* 538.46 is a Windows guest driver, given as a host vGPU Manager */
+    f = build("cluster c {\n    platform azure-stack-hci 22H2\n    vgpu-manager 538.46\n}\n");
+    expect(f, VG2003, "`538.46` is the 16.5 Windows guest driver, not a vGPU Manager for the Hyper-V family",
+           "538.46", 0);
+    assert_true(has_text(find(f, VG2003), "`16.5`"));
+    done(f);
+    /* the same driver on the VM resolves */
+    f = build(HEAD "    host h { gpu L40 }\n    vm v { gpu vgpu L40-12Q; guest-driver 538.46 }\n}\n");
+    assert_int_equal(count(f, VG2003), 0);
+    assert_string_equal(f->m->clusters[0]->vms[0]->guest.rel[0]->name, "16.5");
+    done(f);
+}
+
+static void test_vg2004_platform(void **state)
+{
+    (void)state;
+    struct fx *f = build("cluster c {\n    platform esxy 8.0u2\n}\n");
+    expect(f, VG2004, "unknown platform family `esxy`", "esxy", 0);
+    assert_true(has_text(find(f, VG2004), "did you mean `esxi`?"));
+    assert_int_equal(f->m->clusters[0]->kind, 0);
+    done(f);
+    f = build("cluster c {\n    platform esxi 8.0u9\n    gpu-partitions 4\n}\n");
+    expect(f, VG2004, "unknown `esxi` version `8.0u9`", "8.0u9", 0);
+    assert_true(has_text(find(f, VG2004), "8.0u2"));
+    assert_null(f->m->clusters[0]->platform);
+    assert_int_equal(f->m->clusters[0]->kind, VG_FAMILY_VSPHERE); /* known from the family */
+    assert_int_equal(count(f, VG1010), 1);
+    done(f);
+    f = build("cluster c {\n    platform azure-local 12.2504\n}\n");
+    assert_int_equal(count(f, VG2004), 0);
+    assert_int_equal(f->m->clusters[0]->kind, VG_FAMILY_HYPERV);
+    done(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_model),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_field),
+        cmocka_unit_test(test_range_padding),
+        cmocka_unit_test(test_range_limits),
+        cmocka_unit_test(test_vg1004_duplicates),
+        cmocka_unit_test(test_vg1004_ok),
+        cmocka_unit_test(test_vg1006_references),
+        cmocka_unit_test(test_vg1006_ok_forward),
+        cmocka_unit_test(test_include_relative),
+        cmocka_unit_test(test_include_missing_and_cycle),
+        cmocka_unit_test(test_include_depth),
+        cmocka_unit_test(test_vg2001_gpu_model),
+        cmocka_unit_test(test_vg2002_profile),
+        cmocka_unit_test(test_vg2003_release),
+        cmocka_unit_test(test_vg2004_platform),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}
