@@ -1,0 +1,195 @@
+/*
+ * cmd_build.c - `vgpuc build`: check, then write one deployment script per
+ * cluster.
+ *
+ * All or nothing: the diagnostics go to stderr, and if any reaches --fail-on
+ * (default error), a cluster's platform does not match an explicit --target,
+ * or two clusters would write the same file, nothing is written. Otherwise
+ * every script is generated in memory first and then written, each through
+ * vg_write_file_atomic, to DIR/<cluster>.<ext> (or concatenated to stdout).
+ * File names come from cluster names but can never leave DIR.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backends/backend.h"
+#include "../backends/ps.h"
+#include "../backends/sha256.h"
+#include "cli.h"
+#include "hash.h"
+#include "model.h"
+#include "plan.h"
+
+struct script {
+    const char *path;       /* DIR/<file> */
+    const char *file;       /* <file> */
+    struct vg_strbuf text;
+};
+
+/*
+ * The file name for a cluster: characters outside [A-Za-z0-9._-] become `_`;
+ * a leading dot becomes `_` too, so no name is hidden, `.` or `..`.
+ */
+static char *safe_file_name(struct vg_arena *a, const char *name, const char *ext)
+{
+    size_t n = strlen(name), e = strlen(ext);
+    char *r = vg_alloc(a, n + e + 2);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                 c == '_' || c == '-';
+        r[i] = ok && !(i == 0 && c == '.') ? c : '_';
+    }
+    if (n == 0)
+        r[n++] = '_';
+    memcpy(r + n, ext, e + 1);
+    return r;
+}
+
+static void emit(const struct vg_ctx *ctx, enum vg_target t, const struct vg_cluster *c,
+                 const struct vg_cluster_plan *p, const struct vg_emit_info *info, struct vg_strbuf *out)
+{
+    switch (t) {
+    case VG_TARGET_HYPERV: vg_emit_hyperv(ctx, c, p, info, out); break;
+    case VG_TARGET_VMWARE: vg_emit_vmware(ctx, c, p, info, out); break;
+    case VG_TARGET_JSON: vg_emit_json(ctx, c, p, info, out); break;
+    case VG_TARGET_AUTO: break;
+    }
+}
+
+/* Header facts of the file a cluster was declared in (digest computed once per file). */
+static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
+                        struct vg_emit_info *info)
+{
+    const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
+    char *hex;
+    info->tool_version = "vgpuc " VGPUC_VERSION;
+    info->source_path = src ? src->path : "<unknown>";
+    info->source_sha256 = "";
+    if (!src)
+        return;
+    hex = vg_hash_get(digests, src->path);
+    if (!hex) {
+        hex = vg_alloc(ctx->arena, 65);
+        vg_sha256_hex(src->text, src->len, hex);
+        vg_hash_put(digests, src->path, hex);
+    }
+    info->source_sha256 = hex;
+}
+
+static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_model *m, const struct vg_plan *plan,
+                    struct script *out)
+{
+    const char *dir = cli->outdir ? cli->outdir : ".";
+    struct vg_hash files, digests;
+    int bad = 0;
+
+    vg_hash_init(&files, ctx->arena);
+    vg_hash_init(&digests, ctx->arena);
+    for (size_t i = 0; i < m->nclusters; i++) {
+        const struct vg_cluster *c = m->clusters[i];
+        enum vg_target need = vg_target_for(c);
+        enum vg_target t = cli->target == VG_TARGET_AUTO ? need : (enum vg_target)cli->target;
+        struct vg_emit_info info;
+        const struct vg_cluster *other;
+
+        if (need == VG_TARGET_AUTO && t != VG_TARGET_JSON) {
+            fprintf(stderr, "vgpuc: error: cluster `%s` has no known platform family, so no script target\n", c->name);
+            bad = 1;
+            continue;
+        }
+        if (t != VG_TARGET_JSON && t != need) {
+            fprintf(stderr,
+                    "vgpuc: error: cluster `%s` runs on `%s`, which `--target %s` cannot deploy\n"
+                    "  = help: use `--target %s` (or `--target auto`) for this cluster\n",
+                    c->name, c->family ? c->family : "?", vg_target_name(t), vg_target_name(need));
+            bad = 1;
+            continue;
+        }
+        out[i].file = safe_file_name(ctx->arena, c->name, vg_target_ext(t));
+        other = vg_hash_put(&files, out[i].file, (void *)c);
+        if (other) {
+            fprintf(stderr,
+                    "vgpuc: error: clusters `%s` and `%s` would both be written to `%s`\n"
+                    "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names\n"
+                    "  = help: rename one of the clusters\n",
+                    other->name, c->name, out[i].file);
+            bad = 1;
+            continue;
+        }
+        out[i].path = vg_sprintf(ctx->arena, "%s/%s", dir, out[i].file);
+        source_info(ctx, &digests, c, &info);
+        vg_sb_init(&out[i].text);
+        emit(ctx, t, c, &plan->clusters[i], &info, &out[i].text);
+    }
+    return bad;
+}
+
+/* Scripts with any non-ASCII byte start with a BOM: Windows PowerShell 5.1
+ * reads BOM-less files in the ANSI code page. JSON never gets one. */
+static int write_one(const struct script *s, int to_stdout)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    size_t len = s->text.len, blen = 0;
+    int bom = strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, len);
+    char *buf;
+    int rc;
+
+    if (to_stdout) {
+        if ((bom && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, len, stdout) != len)
+            return -1;
+        return 0;
+    }
+    if (!bom)
+        return vg_write_file_atomic(s->path, data, len);
+    blen = len + 3;
+    buf = vg_xmalloc(blen);
+    memcpy(buf, VG_PS_BOM, 3);
+    memcpy(buf + 3, data, len);
+    rc = vg_write_file_atomic(s->path, buf, blen);
+    free(buf);
+    return rc;
+}
+
+int vg_cmd_build(struct vg_cli *cli)
+{
+    struct vg_ctx ctx;
+    struct vg_model *model;
+    struct vg_plan *plan;
+    struct script *scripts = NULL;
+    size_t nfiles, n = 0;
+    int rc;
+
+    vg_ctx_init(&ctx);
+    rc = vg_pipeline_run(&ctx, cli, &model, &plan, &nfiles);
+    {
+        int rep = vg_pipeline_report(&ctx, cli, nfiles, 1);
+        if (rc == VG_EXIT_OK)
+            rc = rep;
+    }
+    if (rc != VG_EXIT_OK || !model || !plan)
+        goto done;
+    n = model->nclusters;
+    scripts = vg_alloc_array(ctx.arena, n ? n : 1, sizeof *scripts);
+    if (generate(&ctx, cli, model, plan, scripts) != 0) {
+        rc = VG_EXIT_FINDINGS;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (write_one(&scripts[i], cli->to_stdout) != 0) {
+            fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n", cli->to_stdout ? "<stdout>" : scripts[i].path,
+                    strerror(errno));
+            rc = VG_EXIT_FAILURE;
+            break;
+        }
+    }
+    if (cli->to_stdout && fflush(stdout) != 0)
+        rc = VG_EXIT_FAILURE;
+done:
+    for (size_t i = 0; scripts && i < n; i++)
+        vg_sb_free(&scripts[i].text);
+    vg_ctx_free(&ctx);
+    return rc;
+}

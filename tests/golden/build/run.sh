@@ -1,0 +1,89 @@
+#!/bin/sh
+# run.sh - golden tests of `vgpuc build`: every tests/golden/build/NAME.vgpu is
+# built with `-o DIR` (plus the options in NAME.args) and each file written
+# must equal expected/FILE byte for byte. Then the all-or-nothing and
+# file-name guarantees: two builds give the same bytes, a build with errors
+# or a wrong --target writes nothing and leaves an existing file untouched,
+# and a cluster named `../../x` stays inside DIR.
+#
+#   VGPUC=/path/to/vgpuc sh tests/golden/build/run.sh     (UPDATE=1 rewrites expected/)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+VGPUC=${VGPUC:-vgpuc}
+TODAY=2026-11-21
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+
+cd "$here" || exit 2
+mkdir -p expected
+for f in *.vgpu; do
+    name=${f%.vgpu}
+    args=""
+    [ -f "$name.args" ] && args=$(cat "$name.args")
+    out="$tmp/out-$name"
+    mkdir -p "$out"
+    # shellcheck disable=SC2086 # args holds several options
+    if ! $VGPUC build -q --today "$TODAY" $args -o "$out" "$f" 2>"$tmp/err"; then
+        bad "$name: build failed: $(cat "$tmp/err")"
+        continue
+    fi
+    for g in "$out"/*; do
+        base=$(basename "$g")
+        if [ "${UPDATE:-0}" = 1 ]; then
+            cp "$g" "expected/$base" && ok
+        elif cmp -s "$g" "expected/$base"; then
+            ok
+        else
+            bad "$name: $base differs from expected/$base"
+            diff -u "expected/$base" "$g" | head -20
+        fi
+    done
+done
+
+# Same input, same bytes.
+mkdir -p "$tmp/d1" "$tmp/d2"
+$VGPUC build -q --today "$TODAY" -o "$tmp/d1" hci-gpup-dda.vgpu 2>/dev/null
+$VGPUC build -q --today "$TODAY" -o "$tmp/d2" hci-gpup-dda.vgpu 2>/dev/null
+if [ -s "$tmp/d1/hci-prod.ps1" ] && cmp -s "$tmp/d1/hci-prod.ps1" "$tmp/d2/hci-prod.ps1"; then ok; else bad "two builds differ"; fi
+
+# Errors: exit 1, nothing written, an existing file untouched.
+mkdir -p "$tmp/e"
+echo keep >"$tmp/e/broken.ps1"
+printf 'cluster broken {\n    platform windows-server 2025\n    host h { gpu NOSUCHGPU x 1 }\n}\n' >"$tmp/broken.vgpu"
+$VGPUC build -q --today "$TODAY" -o "$tmp/e" "$tmp/broken.vgpu" 2>/dev/null
+rc=$?
+if [ "$rc" = 1 ] && [ "$(cat "$tmp/e/broken.ps1")" = keep ] && [ "$(find "$tmp/e" -type f | wc -l)" -eq 1 ]; then
+    ok
+else
+    bad "a build with errors exited $rc or touched $tmp/e"
+fi
+
+# A cluster whose platform does not match an explicit --target: exit 1, nothing written.
+mkdir -p "$tmp/t"
+$VGPUC build -q --today "$TODAY" --target vmware -o "$tmp/t" hci-gpup-dda.vgpu 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 1 ] && [ -z "$(ls -A "$tmp/t")" ] && grep -q 'cannot deploy' "$tmp/err"; then ok; else bad "--target mismatch exited $rc"; fi
+
+# File names never leave DIR.
+mkdir -p "$tmp/p/a/b"
+printf 'cluster "../../x" {\n    platform windows-server 2025\n    edition datacenter\n    host h { gpu L4 x 1 }\n    vm v { gpu passthrough L4\n        migration none }\n}\n' >"$tmp/p/evil.vgpu"
+$VGPUC build -q --today "$TODAY" -o "$tmp/p/a/b" "$tmp/p/evil.vgpu" 2>/dev/null
+if [ -f "$tmp/p/a/b/_._.._x.ps1" ]; then
+    if [ ! -e "$tmp/p/x.ps1" ] && [ "$(find "$tmp/p" -name '*.ps1' | wc -l)" -eq 1 ]; then ok; else bad "a file escaped DIR"; fi
+else
+    bad "../../x: expected _._.._x.ps1 in DIR, found: $(ls -A "$tmp/p/a/b")"
+fi
+
+# Two clusters mapping to one file name: refused, nothing written.
+mkdir -p "$tmp/c"
+printf 'cluster "a b" {\n    platform windows-server 2025\n    edition datacenter\n    host h1 { gpu L4 x 1 }\n}\ncluster "a_b" {\n    platform windows-server 2025\n    edition datacenter\n    host h2 { gpu L4 x 1 }\n}\n' >"$tmp/c.vgpu"
+$VGPUC build -q --today "$TODAY" -o "$tmp/c" "$tmp/c.vgpu" 2>"$tmp/err"
+rc=$?
+if [ "$rc" != 0 ] && [ -z "$(ls -A "$tmp/c")" ] && grep -q 'would both be written' "$tmp/err"; then ok; else bad "clashing file names: exit $rc"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,269 @@
+/*
+ * test_backends.c - the hyperv, vmware and json generators on hand-built
+ * models and plans: the documented cmdlet forms appear, names are quoted,
+ * the plan's DDA GPU choice and owners reach the script, sections depend on
+ * the cluster (clustered, GPU-P, DDA, live migration, pinned VMs), and the
+ * output is the same bytes every time.
+ */
+#include "unit.h"
+
+#include "backend.h"
+
+/* Synthetic catalog facts: test data, not real releases or GPUs. */
+static struct vg_release rel = {.name = "90.1", .num = 90001};
+static struct vg_gpu gpu = {.model = "GX", .name = "Test GX", .fb_mb = 16384, .gpus_per_board = 1,
+                            .vendor_id = 0x10DE, .device_id = 0x1234, .large_bar = 1, .mmio64_gb = 48};
+static struct vg_profile prof = {.name = "GX-4Q", .series = 'Q', .fb_mb = 4096, .gpu = &gpu};
+static struct vg_platform hvplat = {.family = "azure-local", .version = "99.1", .kind = VG_FAMILY_HYPERV,
+                                    .host_driver = VG_DRV_HOST_HYPERV, .lm_vgpu = 1};
+static struct vg_platform wsplat = {.family = "windows-server", .version = "2099", .kind = VG_FAMILY_HYPERV,
+                                    .host_driver = VG_DRV_HOST_HYPERV};
+static struct vg_platform esxplat = {.family = "esxi", .version = "99.0", .kind = VG_FAMILY_VSPHERE,
+                                     .host_driver = VG_DRV_HOST_ESXI};
+
+struct fixture {
+    struct vg_ctx ctx;
+    struct vg_cluster c;
+    struct vg_host h[2], *hp[2];
+    struct vg_host_gpu hg[2];
+    struct vg_vm v[2], *vp[2];
+    struct vg_cluster_plan p;
+    struct vg_pgpu pg[4];
+    uint32_t first[2], g0, g1;
+    struct vg_placement place[2];
+};
+
+static struct vg_emit_info info = {"vgpuc 0.0.0-test", "t.vgpu", "00ff"};
+
+static struct fixture *fixture_new(const struct vg_platform *plat, size_t nhosts)
+{
+    struct fixture *f = test_calloc(1, sizeof *f);
+    rel.driver[VG_DRV_HOST_HYPERV] = "111.22";
+    rel.driver[VG_DRV_HOST_ESXI] = "111.22.33";
+    vg_ctx_init(&f->ctx);
+    f->c.name = "prod'x";
+    f->c.platform = plat;
+    f->c.family = plat->family;
+    f->c.version = plat->version;
+    f->c.kind = plat->kind;
+    for (size_t i = 0; i < 2; i++) {
+        f->hg[i] = (struct vg_host_gpu){&gpu, "GX", 2, {0, 0, 0}};
+        f->h[i].name = i ? "node-2" : "node-1";
+        f->h[i].index = (uint32_t)i;
+        f->h[i].cluster = &f->c;
+        f->h[i].gpus = &f->hg[i];
+        f->h[i].ngpus = 1;
+        f->h[i].npgpus = 2;
+        f->h[i].manager.rel[0] = &rel;
+        f->h[i].manager.nrel = 1;
+        f->hp[i] = &f->h[i];
+        f->first[i] = (uint32_t)(2 * i);
+    }
+    for (uint32_t k = 0; k < 4; k++)
+        f->pg[k] = (struct vg_pgpu){&f->h[k / 2], k % 2, k % 2, &gpu, VG_PGPU_FREE, NULL, 0, 0};
+    f->c.hosts = f->hp;
+    f->c.nhosts = nhosts;
+    /* vm 0: a vGPU / GPU-P VM with live migration */
+    f->v[0].name = "vdi'1; $(Remove-Item C:\\)";
+    f->v[0].index = 0;
+    f->v[0].mode = VG_MODE_VGPU;
+    f->v[0].profile = &prof;
+    f->v[0].gpu_model = &gpu;
+    f->v[0].count = 1;
+    f->v[0].migration = VG_MIG_LIVE;
+    /* vm 1: one pass-through GPU, pinned to node-1 */
+    f->v[1].name = "cad\xE2\x80\x99" "01";
+    f->v[1].index = 1;
+    f->v[1].mode = VG_MODE_PASSTHROUGH;
+    f->v[1].gpu_model = &gpu;
+    f->v[1].count = 1;
+    f->v[1].migration = VG_MIG_NONE;
+    f->v[1].pin = &f->h[0];
+    for (size_t i = 0; i < 2; i++) {
+        f->v[i].cluster = &f->c;
+        f->vp[i] = &f->v[i];
+    }
+    f->c.vms = f->vp;
+    f->c.nvms = 2;
+    f->pg[0].use = VG_PGPU_VGPU;
+    f->pg[0].profile = &prof;
+    f->pg[0].nvgpus = 1;
+    f->pg[1].use = VG_PGPU_PASSTHROUGH;
+    f->g0 = 0;
+    f->g1 = 1;
+    f->place[0] = (struct vg_placement){&f->h[0], &f->g0, 1, NULL};
+    f->place[1] = (struct vg_placement){&f->h[0], &f->g1, 1, NULL};
+    f->p.cluster = &f->c;
+    f->p.pgpus = f->pg;
+    f->p.npgpus = 2 * nhosts;
+    f->p.host_first = f->first;
+    f->p.place = f->place;
+    f->p.partitions = 4;
+    return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+    vg_ctx_free(&f->ctx);
+    test_free(f);
+}
+
+typedef void (*emit_fn)(const struct vg_ctx *, const struct vg_cluster *, const struct vg_cluster_plan *,
+                        const struct vg_emit_info *, struct vg_strbuf *);
+
+static char *run(struct fixture *f, emit_fn fn)
+{
+    struct vg_strbuf sb;
+    char *r;
+    vg_sb_init(&sb);
+    fn(&f->ctx, &f->c, &f->p, &info, &sb);
+    r = vg_strdup(f->ctx.arena, vg_sb_str(&sb));
+    vg_sb_free(&sb);
+    return r;
+}
+
+#define HAS(s, sub) assert_non_null(strstr((s), (sub)))
+#define HASNT(s, sub) assert_null(strstr((s), (sub)))
+
+static void test_hyperv_clustered(void **state)
+{
+    struct fixture *f = fixture_new(&hvplat, 2);
+    char *s = run(f, vg_emit_hyperv);
+    (void)state;
+    HAS(s, "#Requires -Modules Hyper-V, FailoverClusters\n");
+    HAS(s, "$ClusterName = 'prod''x'\n$Clustered = $true\n");
+    HAS(s, "$PartitionCount = 4\n");
+    HAS(s, "Name = 'node-1'; Gpus = 2; Driver = '111.22'; Dda = @(1) }");
+    HAS(s, "Name = 'node-2'; Gpus = 2; Driver = '111.22'; Dda = @() }");
+    /* quotes doubled, the Unicode right single quote too */
+    HAS(s, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'gpu-p'");
+    HAS(s, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'dda'; Count = 1; Host = 'node-1'; Gpus = @(1); Owners = @('node-1'); LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
+    HAS(s, "Owners = @('node-1', 'node-2'); LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
+    HAS(s, "Set-VMHostPartitionableGpu -Name $Name -PartitionCount $Count");
+    HAS(s, "Dismount-VMHostAssignableDevice -LocationPath $LocationPath -Force");
+    HAS(s, "New-VMResourcePool -Name $PoolName -ResourcePoolType 'PciExpress'");
+    HAS(s, "Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -ResourcePoolName $PoolName");
+    HAS(s, "Set-ClusterParameter -InputObject $res -Name 'OfflineAction' -Value 3");
+    HAS(s, "Set-ClusterOwnerNode -Group $group.Name -Owners $v.Owners");
+    HAS(s, "SupportsOutgoingLiveMigration");
+    HAS(s, "$null = Stop-VM -Name $v.Name -ComputerName $on -AsJob");
+    HASNT(s, "-TurnOff");
+    HASNT(s, "-ClusterId");
+    /* a name appears once, in the data section, never in code */
+    assert_null(strstr(strstr(s, "vdi''1") + 1, "vdi"));
+    fixture_free(f);
+}
+
+static void test_hyperv_standalone(void **state)
+{
+    struct fixture *f = fixture_new(&wsplat, 1);
+    char *s;
+    (void)state;
+    f->v[0].migration = VG_MIG_RESTART;
+    f->v[1].mmio_low = 2ull << 30;
+    s = run(f, vg_emit_hyperv);
+    HAS(s, "#Requires -Modules Hyper-V\n");
+    HAS(s, "$Clustered = $false\n");
+    HAS(s, "LowMmio = 2GB; HighMmio = 33280MB");
+    HAS(s, "Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -LocationPath $lp");
+    HASNT(s, "FailoverClusters");
+    HASNT(s, "Get-ClusterResource");
+    HASNT(s, "PoolName");
+    HASNT(s, "SupportsOutgoingLiveMigration");
+    fixture_free(f);
+}
+
+static void test_hyperv_deterministic(void **state)
+{
+    struct fixture *f = fixture_new(&hvplat, 2);
+    char *a = run(f, vg_emit_hyperv), *b = run(f, vg_emit_hyperv);
+    (void)state;
+    assert_string_equal(a, b);
+    fixture_free(f);
+}
+
+static void test_vmware(void **state)
+{
+    struct fixture *f = fixture_new(&esxplat, 2);
+    char *s = run(f, vg_emit_vmware);
+    (void)state;
+    HAS(s, "#Requires -Modules VMware.VimAutomation.Core\n");
+    HAS(s, "[Parameter(Mandatory)]\n    [string]$Server,\n    [pscredential]$Credential,");
+    HAS(s, "$HotMigrate = $true\n");
+    HAS(s, "Name = 'node-1'; Gpus = 2; Driver = '111.22.33'; SharedDirect = $true }");
+    HAS(s, "Profile = 'grid_gx-4q'");
+    /* pass-through: ids from the catalog, 48 GB rounded up to 64, EFI */
+    HAS(s, "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Mmio64Gb = 64; Efi = $true }");
+    HAS(s, "VirtualPCIPassthroughVmiopBackingInfo");
+    HAS(s, "VirtualPCIPassthroughDynamicBackingInfo");
+    HAS(s, "$spec.MemoryReservationLockedToMax = $true");
+    HAS(s, "Get-AdvancedSetting -Entity $global:DefaultVIServer -Name 'vgpu.hotmigrate.enabled'");
+    HAS(s, "New-DrsVMHostRule -Cluster $cluster -Name $rule -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn'");
+    HAS(s, "} finally {\n    if ($null -ne $connection) {\n        Disconnect-VIServer");
+    HASNT(s, "New-VGpuDevice");
+    HASNT(s, "Get-VGpuProfile");
+    fixture_free(f);
+}
+
+static void test_vmware_unknown_device_id(void **state)
+{
+    struct fixture *f = fixture_new(&esxplat, 2);
+    char *s;
+    (void)state;
+    gpu.device_id = 0;
+    f->v[0].migration = VG_MIG_RESTART;
+    f->v[1].pin = NULL;
+    s = run(f, vg_emit_vmware);
+    gpu.device_id = 0x1234;
+    HAS(s, "VendorId = $null; DeviceId = $null");
+    HAS(s, "Get-VMHostPciDevice -VMHost $HostObj[$v.Host]");
+    HAS(s, "$HotMigrate = $false\n");
+    HASNT(s, "New-DrsVMHostRule");
+    fixture_free(f);
+}
+
+static void test_json(void **state)
+{
+    struct fixture *f = fixture_new(&hvplat, 2);
+    char *s = run(f, vg_emit_json);
+    (void)state;
+    {
+        static const char want[] = "{\n  \"format_version\": \"1.0\",\n  \"tool\": \"vgpuc 0.0.0-test\"";
+        assert_memory_equal(s, want, sizeof want - 1);
+    }
+    HAS(s, "\"name\": \"prod'x\"");
+    HAS(s, "\"name\": \"vdi'1; $(Remove-Item C:\\\\)\"");
+    HAS(s, "\"target\": \"hyperv\"");
+    HAS(s, "\"gpu_partitions\": 4");
+    HAS(s, "\"use\": \"passthrough\"");
+    HAS(s, "\"placement\": {\n          \"host\": \"node-1\",\n          \"gpus\": [\n            1\n          ]");
+    assert_string_equal(s, run(f, vg_emit_json));
+    fixture_free(f);
+}
+
+static void test_target_for(void **state)
+{
+    struct fixture *f = fixture_new(&esxplat, 1);
+    (void)state;
+    assert_int_equal(vg_target_for(&f->c), VG_TARGET_VMWARE);
+    f->c.platform = NULL;
+    f->c.kind = VG_FAMILY_HYPERV;
+    assert_int_equal(vg_target_for(&f->c), VG_TARGET_HYPERV);
+    f->c.kind = 0;
+    assert_int_equal(vg_target_for(&f->c), VG_TARGET_AUTO);
+    fixture_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hyperv_clustered),
+        cmocka_unit_test(test_hyperv_standalone),
+        cmocka_unit_test(test_hyperv_deterministic),
+        cmocka_unit_test(test_vmware),
+        cmocka_unit_test(test_vmware_unknown_device_id),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_target_for),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

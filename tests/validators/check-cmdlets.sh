@@ -1,0 +1,47 @@
+#!/bin/sh
+# check-cmdlets.sh - every cmdlet call of every generated script fits a
+# documented parameter set (check-cmdlets.mjs), and the checker itself
+# rejects a hand-written script with the known invented forms.
+#
+#   VGPUC=/path/to/vgpuc sh tests/validators/check-cmdlets.sh
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fail=0
+
+if [ -n "${VGPUC:-}" ]; then
+    for f in "$root"/tests/golden/build/*.vgpu; do
+        name=$(basename "$f" .vgpu)
+        mkdir -p "$tmp/$name"
+        "$VGPUC" build -q --today 2026-11-21 -o "$tmp/$name" "$f" 2>/dev/null || fail=1
+    done
+fi
+# shellcheck disable=SC2046 # file lists
+node "$here/check-cmdlets.mjs" "$root"/tests/golden/build/expected/*.ps1 $(find "$tmp" -name '*.ps1' | sort) || fail=1
+
+# Negative tests: each of these lines must be rejected.
+i=0
+while IFS= read -r line; do
+    i=$((i + 1))
+    printf '%s\n' "$line" >"$tmp/neg$i.ps1"
+    if node "$here/check-cmdlets.mjs" "$tmp/neg$i.ps1" >/dev/null 2>&1; then
+        echo "check-cmdlets: accepted an invalid call: $line"
+        fail=1
+    fi
+done <<'NEG'
+Set-VMHostPartitionableGpu -ComputerName 'x' -Name 'y' -PartitionCount 4
+Disable-PnpDevice -ClusterId 'c' -Confirm:$false
+Dismount-VMHostAssignableDevice -ClusterPath 'p' -Force
+Get-VGpuProfile -VM 'x'
+New-VGpuDevice -VM 'x' -Profile 'grid_l40-12q'
+Set-ClusterOwnerNode -Group 'g'
+Add-VMGpuPartitionAdapter -InstancePath 'p'
+Stop-VM -Name 'x' -Kill
+Get-EsxCli -V3:$true -VMHost $h
+NEG
+# And a valid one must pass (the checker is not just rejecting everything).
+printf '%s\n' "Set-VMHostPartitionableGpu -Name 'y' -PartitionCount 4" "Get-VMHost -Name 'h' -ErrorAction SilentlyContinue" >"$tmp/pos.ps1"
+node "$here/check-cmdlets.mjs" "$tmp/pos.ps1" 2>/dev/null || { echo "check-cmdlets: rejected a valid call"; fail=1; }
+exit $fail

@@ -1,0 +1,53 @@
+#!/bin/sh
+# check-hostile.sh - hostile names stay data. tests/golden/build/hostile.vgpu
+# names a cluster, a host and VMs with quotes, $(), backticks, semicolons, a
+# newline and the Unicode quotes; the front end accepts them, so the proof is
+# in the generated script: parsed with tree-sitter, each name must be the
+# value of one single-quoted string literal, and no command that a name
+# smuggles in (Remove-Item, Stop-Computer) may appear as a command.
+#
+#   VGPUC=/path/to/vgpuc sh tests/validators/check-hostile.sh
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+: "${VGPUC:?set VGPUC to the vgpuc binary}"
+
+"$VGPUC" build -q --today 2026-11-21 -o "$tmp" "$root/tests/golden/build/hostile.vgpu" 2>"$tmp/err" || {
+    echo "check-hostile: build failed"
+    cat "$tmp/err"
+    exit 1
+}
+node --input-type=module - "$here/ps-syntax-check.mjs" "$tmp"/*.ps1 <<'JS'
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const [checker, script] = process.argv.slice(2);
+const { loadParser, prepare, problems } = await import(pathToFileURL(checker).href);
+const names = [
+    "hostile'; Remove-Item C:\\ -Recurse; '",
+    'h$(Stop-Computer)`1',
+    "vm'); Stop-Computer; #",
+    'vm\u2018one\u2019',
+    'vm "quoted" ;`$x',
+    'line\nRemove-Item x',
+];
+const parser = await loadParser();
+const tree = parser.parse(prepare(readFileSync(script, 'utf8')));
+let bad = problems(tree);
+const literals = new Set();
+const commands = [];
+(function walk(n) {
+    if (n.type === 'verbatim_string_characters')
+        literals.add(n.text.slice(1, -1).replace(/''/g, "'").replace(/([\u2018\u2019\u201a\u201b])\1/g, '$1'));
+    if (n.type === 'command_name') commands.push(n.text.toLowerCase());
+    for (let i = 0; i < n.childCount; i++) walk(n.child(i));
+})(tree.rootNode);
+for (const name of names)
+    if (!literals.has(name)) bad.push(`name ${JSON.stringify(name)} is not one string literal`);
+for (const c of ['remove-item', 'stop-computer'])
+    if (commands.includes(c)) bad.push(`the script runs ${c}`);
+for (const b of bad) console.log(`check-hostile: ${b}`);
+if (!bad.length) console.error(`check-hostile: ${names.length} hostile names, each one string literal`);
+process.exitCode = bad.length ? 1 : 0;
+JS
