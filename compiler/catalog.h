@@ -2,7 +2,7 @@
  * catalog.h - the knowledge base: vGPU releases, GPU models and profiles,
  * platform versions and what they support, licensing.
  *
- * All of it is data read with libyaml from catalog/*.yaml (embedded in the
+ * All of it is data read with libyaml from the catalog/ YAML files (embedded in the
  * binary at build time) and from user files merged over it (--catalog,
  * VGPUC_CATALOG). The C code holds rules, never a version number or a profile
  * table. Every entry records its `source:` and where it was read from.
@@ -19,6 +19,8 @@ struct vg_ctx;
 
 /* A release number as one integer: 16.5 -> 16005. Ordered like releases. */
 #define VG_RELNUM(major, minor) ((uint32_t)(major) * 1000u + (uint32_t)(minor))
+/* "14.x" in a range bound: any release of major 14. */
+#define VG_RELNUM_ANY_MINOR 999u
 
 enum vg_family { VG_FAMILY_HYPERV = 1, VG_FAMILY_VSPHERE = 2 };
 
@@ -51,6 +53,8 @@ struct vg_release {
     int verified;          /* 0 if any fact of the entry is marked unverified */
     const char *source;
     struct vg_origin origin;
+    const char *packages;  /* host-package evidence ("Azure Local; vSphere 8.0"), may be NULL */
+    const char *note;      /* free text (what is unverified and why), may be NULL */
 };
 
 struct vg_gpu;
@@ -65,6 +69,7 @@ struct vg_profile {
     int verified;          /* 0 if max_same was derived, not sourced */
     const struct vg_gpu *gpu;
     const char *source;
+    int mixed_verified;    /* 0 if max_mixed comes from an unverified source */
 };
 
 struct vg_gpu {
@@ -82,6 +87,8 @@ struct vg_gpu {
     int verified;
     const char *source;
     struct vg_origin origin;
+    int mmio_verified;     /* 0 if large_bar / mmio64_gb were derived, not sourced */
+    const char *note;
 };
 
 /* One platform family + version, and what it supports. */
@@ -111,6 +118,8 @@ struct vg_platform {
     int verified;
     const char *source;
     struct vg_origin origin;
+    int vgpu_range_verified; /* 0 if [vgpu_min, vgpu_max] is package evidence only */
+    const char *note;
 };
 
 struct vg_dls_min {
@@ -125,6 +134,7 @@ struct vg_licensing {
     struct vg_dls_min *dls_min; size_t ndls_min;
     unsigned series_editions[26];      /* 'A'..'Z' -> VG_ED_* set that may license it */
     const char *source;
+    int legacy_verified;               /* 0: legacy_incompatible_from is presumed for some families */
 };
 
 struct vg_catalog {
@@ -161,7 +171,8 @@ int vg_catalog_has_family(const struct vg_catalog *c, const char *family);
  */
 size_t vg_catalog_resolve(const struct vg_catalog *c, const char *text, enum vg_driver_kind kind,
                           const struct vg_release **out, size_t max);
-/* Like resolve, but over every driver column; *kind_found says which matched. */
+/* Like resolve, but over every driver column; *kind_found says which matched
+ * (VG_DRV_COUNT when the text is a release name). Columns are tried in enum order. */
 size_t vg_catalog_resolve_any(const struct vg_catalog *c, const char *text, enum vg_driver_kind *kind_found,
                               const struct vg_release **out, size_t max);
 

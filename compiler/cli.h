@@ -69,6 +69,28 @@ int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **mo
  */
 int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, int to_stderr);
 
+/* What main.c does after vg_cli_parse. */
+enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR };
+/*
+ * Parse argv (argv[1] is the command) into cli; never prints. Returns an enum
+ * vg_cli_action: for VG_CLI_HELP, cli->command is the command whose help is
+ * wanted (NULL = the general help); for VG_CLI_ERROR, `err` holds the message
+ * (without "vgpuc: error: ") and cli->command the command if it was known.
+ * --color is resolved here (NO_COLOR, isatty). Free with vg_cli_free.
+ */
+int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t errsize);
+void vg_cli_free(struct vg_cli *cli);
+/* The help text of a command, or the general help when command is NULL or unknown. */
+void vg_cli_help(const char *command, struct vg_strbuf *out);
+/*
+ * cli->inputs expanded: files as given, directories searched recursively for
+ * *.vgpu (sorted by bytes, hidden entries skipped, symbolic links to folders
+ * not followed), "-" kept; a path given twice is kept once. A directory that
+ * cannot be read or holds no .vgpu file is queued as VG1009 and counted in
+ * *nfailed. The array and paths live in ctx->arena.
+ */
+const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, size_t *n, size_t *nfailed);
+
 int vg_cmd_lint(struct vg_cli *cli);
 int vg_cmd_build(struct vg_cli *cli);    /* backends: compiler/cmd_build.c */
 int vg_cmd_plan(struct vg_cli *cli);     /* compiler/cmd_plan.c */

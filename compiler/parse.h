@@ -20,7 +20,7 @@ struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file);
  * width 3, suffix "". Returns 1 if the word has a range, 0 if none, -1 if the
  * range is malformed (lo > hi, too many names, two ranges, digits missing),
  * with a message in *err (static string) and the byte range of the bad part
- * relative to the word in *err_start/*err_end.
+ * relative to the word in *err_start and *err_end.
  */
 struct vg_range {
     const char *prefix; size_t prefix_len;

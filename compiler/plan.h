@@ -31,6 +31,8 @@ struct vg_pgpu {                 /* one physical GPU of a host */
 struct vg_placement {
     struct vg_host *host;        /* NULL = could not be placed */
     uint32_t *gpus; uint32_t ngpus; /* indexes into the cluster plan's pgpus[] */
+    struct vg_host *live_target; /* migration live: the first other allowed host that
+                                    could receive it in the final plan; NULL = none */
 };
 
 struct vg_failover {             /* one set of failed hosts that loses VMs */
@@ -46,6 +48,9 @@ struct vg_cluster_plan {
     size_t nunplaced;
     struct vg_failover *failovers; size_t nfailovers; /* only the failing sets */
     size_t nsets_tried;          /* host sets tried for tolerate-host-failures */
+    uint32_t partitions;         /* Hyper-V family: GPU-P partition count of every GPU
+                                    (gpu-partitions, else derived); 0 = not GPU-P */
+    uint32_t *order; size_t norder; /* VM indexes in placement order (placeable VMs) */
 };
 
 struct vg_plan {
@@ -54,5 +59,8 @@ struct vg_plan {
 
 /* Place every cluster and run the failover scenarios; never emits diagnostics. */
 struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m);
+
+/* Work counter (GPU and tree probes) for the linearity test in test_plan.c. */
+extern unsigned long long vg_plan_probes;
 
 #endif

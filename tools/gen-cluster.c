@@ -22,9 +22,9 @@ struct shape {
 
 /* Slots: L40-12Q = 4 per GPU x 2 boards; L40S-8Q = 6 x 2; A16-4Q = 4 x 4 GPUs x 2 boards. */
 static const struct shape shapes[] = {
-    {"esxi", "8.0u2", "L40", "L40-12Q", "16.5", "16.5", "live", 2, 8},
-    {"azure-stack-hci", "22H2", "A16", "A16-4Q", "16.3", "16.5", "restart", 2, 32},
-    {"esxi", "8.0u2", "L40S", "L40S-8Q", "16.5", "16.5", "restart", 2, 12},
+    {"esxi", "8.0u2", "L40", "L40-12Q", "19.4", "19.5", "live", 2, 8},
+    {"azure-stack-hci", "22H2", "A16", "A16-4Q", "19.4", "19.5", "restart", 2, 32},
+    {"esxi", "8.0u2", "L40S", "L40S-8Q", "19.5", "19.5", "restart", 2, 12},
 };
 
 static int die(const char *what)

@@ -19,4 +19,10 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
 /* All families in order. */
 void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);
 
+/* Helpers shared by the families (rules.c). */
+/* "16.5", or a driver with its release(s): "538.33 (vGPU 16.4/16.5)". */
+const char *vg_rules_version_text(struct vg_ctx *ctx, const struct vg_version_ref *v);
+/* "`a`, `b`, `c` and 4 more" from the first n of `total` names. */
+const char *vg_rules_name_list(struct vg_ctx *ctx, const char *const *names, size_t n, size_t total);
+
 #endif
