@@ -1,0 +1,442 @@
+/*
+ * test_catalog.c - the knowledge base: the built-in YAML loads cleanly and
+ * holds the sourced facts, driver strings resolve to releases, user files
+ * merge over it, and every kind of bad file is VG9003 at the right place.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "ctx.h"
+
+static const struct vg_catalog *load(struct vg_ctx *ctx, const char *yaml, char *path_out)
+{
+    char path[] = "/tmp/vgpuc-test-catalog-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = strlen(yaml);
+    assert_int_equal(write(fd, yaml, n), (ssize_t)n);
+    close(fd);
+    const char *extra[] = {path};
+    const struct vg_catalog *c = vg_catalog_load(ctx, extra, 1);
+    unlink(path);
+    if (path_out)
+        strcpy(path_out, path);
+    return c;
+}
+
+/* The one VG9003 diagnostic of a bad file: its line, column and message. */
+static const struct vg_diag *expect_error(struct vg_ctx *ctx, const char *yaml, uint32_t line, uint32_t col,
+                                          const char *needle)
+{
+    const struct vg_catalog *c = load(ctx, yaml, NULL);
+    assert_null(c);
+    assert_true(ctx->diags.n >= 1);
+    const struct vg_diag *d = ctx->diags.v[0];
+    assert_int_equal(d->code, VG9003);
+    const struct vg_source *src = vg_source_get(ctx, d->span.file);
+    assert_non_null(src);
+    struct vg_loc loc = vg_source_loc(src, d->span.start);
+    if (loc.line != line || loc.col != col || !strstr(d->message, needle))
+        fail_msg("got %u:%u %s", loc.line, loc.col, d->message);
+    return d;
+}
+
+static void test_builtin_loads(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    const struct vg_catalog *c = vg_catalog_load(&ctx, NULL, 0);
+    assert_non_null(c);
+    assert_int_equal(ctx.diags.n, 0);
+    assert_int_equal(c->nfiles, 4);
+    assert_string_equal(c->files[0], "<built-in>/gpus.yaml");
+
+    /* every release 13.0 ... 20.1, in order */
+    static const struct { int major, last; } majors[] = {
+        {13, 12}, {14, 4}, {15, 4}, {16, 14}, {17, 6}, {18, 6}, {19, 5}, {20, 1}};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof majors / sizeof *majors; i++)
+        for (int m = 0; m <= majors[i].last; m++) {
+            char name[16];
+            snprintf(name, sizeof name, "%d.%d", majors[i].major, m);
+            const struct vg_release *r = vg_catalog_release(c, name);
+            if (!r)
+                fail_msg("release %s missing", name);
+            assert_int_equal(r->num, VG_RELNUM(majors[i].major, m));
+            assert_non_null(r->source);
+            total++;
+        }
+    assert_int_equal(c->nreleases, total);
+    for (size_t i = 1; i < c->nreleases; i++)
+        assert_true(c->releases[i - 1]->num < c->releases[i]->num);
+
+    static const struct { const char *model; size_t nprofiles; } gpus[] = {
+        {"A2", 15}, {"A10", 23}, {"A16", 15}, {"A40", 29}, {"L2", 23}, {"L4", 23},
+        {"L40", 29}, {"L40S", 29}, {"A100", 13}, {"A100D", 14}, {"H100", 15}, {"T4", 0}};
+    assert_int_equal(c->ngpus, sizeof gpus / sizeof *gpus);
+    for (size_t i = 0; i < c->ngpus; i++) {
+        const struct vg_gpu *g = vg_catalog_gpu(c, gpus[i].model);
+        assert_non_null(g);
+        assert_int_equal(g->nprofiles, gpus[i].nprofiles);
+        for (size_t j = 0; j < g->nprofiles; j++) {
+            assert_ptr_equal(g->profiles[j].gpu, g);
+            assert_ptr_equal(vg_catalog_profile(c, g->profiles[j].name), &g->profiles[j]);
+            assert_true(g->profiles[j].fb_mb <= g->fb_mb);
+        }
+    }
+    assert_int_equal(c->nplatforms, 27);
+    vg_ctx_free(&ctx);
+}
+
+static void test_facts(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    const struct vg_catalog *c = vg_catalog_load(&ctx, NULL, 0);
+    assert_non_null(c);
+
+    const struct vg_release *r = vg_catalog_release(c, "16.5");
+    assert_string_equal(r->branch, "R535");
+    assert_int_equal(r->lts, 1);
+    assert_string_equal(r->date, "2024-03-26");
+    assert_string_equal(r->driver[VG_DRV_HOST_HYPERV], "538.33");
+    assert_string_equal(r->driver[VG_DRV_GUEST_LINUX], "535.161.08");
+    assert_int_equal(r->branch_eos, 202607);
+    assert_true(r->verified);
+    r = vg_catalog_release(c, "13.0");
+    assert_null(r->driver[VG_DRV_HOST_HYPERV]); /* no Windows vGPU Manager before 15.0 */
+    assert_true(r->verified);
+    r = vg_catalog_release(c, "16.12");
+    assert_null(r->driver[VG_DRV_HOST_HYPERV]); /* unverified */
+    assert_false(r->verified);
+    r = vg_catalog_release(c, "20.0");
+    assert_int_equal(r->lts, -1);
+    assert_null(r->date);
+    assert_int_equal(r->branch_eos, 0);
+    assert_int_equal(vg_catalog_release(c, "17.0")->lts, 0);
+
+    const struct vg_gpu *g = vg_catalog_gpu(c, "a16"); /* case-insensitive */
+    assert_string_equal(g->model, "A16");
+    assert_int_equal(g->gpus_per_board, 4);
+    assert_int_equal(g->fb_mb, 16384);
+    g = vg_catalog_gpu(c, "A2");
+    assert_int_equal(g->vendor_id, 0x10DE);
+    assert_int_equal(g->device_id, 0x25B6);
+    assert_int_equal(g->npartition_counts, 4);
+    assert_int_equal(g->partition_counts[0], 16);
+    assert_true(g->partition_counts_verified);
+    assert_false(vg_catalog_gpu(c, "A16")->partition_counts_verified);
+    assert_int_equal(vg_catalog_gpu(c, "L40")->mmio64_gb, 128);
+    assert_true(vg_catalog_gpu(c, "L40")->mmio_verified);
+    assert_false(vg_catalog_gpu(c, "L40S")->mmio_verified);
+    assert_null(vg_catalog_gpu(c, "A16X"));
+
+    const struct vg_profile *p = vg_catalog_profile(c, "l40s-1q");
+    assert_string_equal(p->name, "L40S-1Q");
+    assert_int_equal(p->series, 'Q');
+    assert_int_equal(p->max_same, 32);
+    assert_int_equal(p->max_mixed, 18);
+    assert_false(p->mixed_verified);
+    p = vg_catalog_profile(c, "L40S-4C");
+    assert_int_equal(p->max_mixed, 8);
+    assert_true(p->mixed_verified);
+    p = vg_catalog_profile(c, "A16-2B");
+    assert_false(p->verified);
+    assert_string_equal(p->gpu->model, "A16");
+    assert_true(vg_catalog_profile(c, "A100-3-20C")->mig);
+    assert_false(vg_catalog_profile(c, "A100-20C")->mig);
+    assert_int_equal(vg_catalog_profile(c, "A100D-80C")->fb_mb, 81920);
+
+    const struct vg_licensing *lic = &c->licensing;
+    assert_int_equal(lic->nls_min_release, VG_RELNUM(13, 0));
+    assert_int_equal(lic->legacy_incompatible_from, VG_RELNUM(15, 0));
+    assert_int_equal(lic->series_editions['Q' - 'A'], VG_ED_VWS);
+    assert_int_equal(lic->series_editions['B' - 'A'], VG_ED_VPC | VG_ED_VWS);
+    assert_int_equal(lic->series_editions['A' - 'A'], VG_ED_VAPPS);
+    assert_int_equal(lic->series_editions['C' - 'A'], VG_ED_VCS);
+    assert_int_equal(lic->ndls_min, 1);
+    assert_int_equal(lic->dls_min[0].from_release, VG_RELNUM(18, 0));
+    assert_string_equal(lic->dls_min[0].dls_version, "3.4");
+    vg_ctx_free(&ctx);
+}
+
+static void test_resolve(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    const struct vg_catalog *c = vg_catalog_load(&ctx, NULL, 0);
+    const struct vg_release *out[4];
+
+    assert_int_equal(vg_catalog_resolve(c, "538.33", VG_DRV_HOST_HYPERV, out, 4), 2);
+    assert_string_equal(out[0]->name, "16.4");
+    assert_string_equal(out[1]->name, "16.5");
+    assert_int_equal(vg_catalog_resolve(c, "535.161.05", VG_DRV_HOST_ESXI, out, 4), 2);
+    assert_string_equal(out[0]->name, "16.4");
+    assert_string_equal(out[1]->name, "16.5");
+    assert_int_equal(vg_catalog_resolve(c, "552.55", VG_DRV_HOST_HYPERV, out, 4), 2);
+    assert_string_equal(out[1]->name, "17.3");
+    assert_int_equal(vg_catalog_resolve(c, "538.15", VG_DRV_GUEST_WINDOWS, out, 4), 1);
+    assert_string_equal(out[0]->name, "16.3");
+    assert_int_equal(vg_catalog_resolve(c, "16.5", VG_DRV_GUEST_WINDOWS, out, 4), 1);
+    assert_string_equal(out[0]->name, "16.5");
+    assert_int_equal(vg_catalog_resolve(c, "999.1", VG_DRV_HOST_ESXI, out, 4), 0);
+    assert_int_equal(vg_catalog_resolve(c, "538.15", VG_DRV_HOST_ESXI, out, 4), 0); /* wrong column */
+    assert_int_equal(vg_catalog_resolve(c, "538.33", VG_DRV_HOST_HYPERV, out, 1), 1); /* max honoured */
+
+    enum vg_driver_kind kind = VG_DRV_HOST_ESXI;
+    assert_int_equal(vg_catalog_resolve_any(c, "535.161.08", &kind, out, 4), 1);
+    assert_int_equal(kind, VG_DRV_GUEST_LINUX);
+    assert_int_equal(vg_catalog_resolve_any(c, "19.0", &kind, out, 4), 1);
+    assert_int_equal(kind, VG_DRV_COUNT);
+    assert_int_equal(vg_catalog_resolve_any(c, "nope", &kind, out, 4), 0);
+    vg_ctx_free(&ctx);
+}
+
+static void test_platforms(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    const struct vg_catalog *c = vg_catalog_load(&ctx, NULL, 0);
+
+    const struct vg_platform *p = vg_catalog_platform(c, "azure-stack-hci", "22h2");
+    assert_non_null(p);
+    assert_string_equal(p->version, "22H2");
+    assert_int_equal(p->kind, VG_FAMILY_HYPERV);
+    assert_int_equal(p->host_driver, VG_DRV_HOST_HYPERV);
+    assert_true(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "A16"));
+    assert_false(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "L4"));
+    assert_false(p->lm_vgpu);
+    assert_int_equal(p->max_vgpus_per_vm, 1);
+    assert_int_equal(p->vgpu_min, VG_RELNUM(15, 0));
+    assert_false(p->vgpu_range_verified);
+
+    p = vg_catalog_platform(c, "Azure-Local", "12.2504");
+    assert_true(p->lm_vgpu);
+    assert_int_equal(p->lm_vgpu_min, VG_RELNUM(18, 0));
+    assert_true(p->gpu_vm_gen2_only);
+    assert_string_equal(p->os_build, "26100");
+    assert_true(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "h100"));
+    assert_false(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "T4"));
+    assert_true(vg_platform_supports(p->passthrough_models, p->npassthrough_models, "T4"));
+    assert_false(vg_catalog_platform(c, "azure-local", "11.2504")->lm_vgpu);
+
+    p = vg_catalog_platform(c, "windows-server", "2025");
+    assert_true(p->lm_needs_datacenter);
+    assert_true(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "L2"));
+    assert_int_equal(vg_catalog_platform(c, "windows-server", "2019")->nvgpu_models, 0);
+
+    p = vg_catalog_platform(c, "esxi", "6.7u1");
+    assert_int_equal(p->kind, VG_FAMILY_VSPHERE);
+    assert_true(p->lm_vgpu);
+    assert_int_equal(p->vgpu_max, VG_RELNUM(14, VG_RELNUM_ANY_MINOR));
+    assert_false(vg_catalog_platform(c, "esxi", "6.7")->lm_vgpu);
+    assert_true(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "anything"));
+    assert_false(vg_catalog_platform(c, "esxi", "8.0u2")->mixed_size);
+    p = vg_catalog_platform(c, "esxi", "8.0u3");
+    assert_true(p->mixed_size);
+    assert_int_equal(p->mixed_size_min, VG_RELNUM(17, 0));
+    assert_true(vg_catalog_platform(c, "esxi", "7.0u3")->multi_vgpu_full_fb);
+    assert_null(vg_catalog_platform(c, "esxi", "5.5"));
+    assert_null(vg_catalog_platform(c, "esxi 8.0", "u2"));
+
+    assert_true(vg_catalog_has_family(c, "esxi"));
+    assert_true(vg_catalog_has_family(c, "Windows-Server"));
+    assert_false(vg_catalog_has_family(c, "xenserver"));
+    assert_false(vg_catalog_has_family(c, "esxi 8.0"));
+
+    /* sorted by family (first appearance), then order */
+    for (size_t i = 1; i < c->nplatforms; i++)
+        if (strcmp(c->platforms[i - 1]->family, c->platforms[i]->family) == 0)
+            assert_true(c->platforms[i - 1]->order < c->platforms[i]->order);
+    vg_ctx_free(&ctx);
+}
+
+static void test_merge(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    char path[64];
+    const struct vg_catalog *c = load(&ctx,
+                                      "releases:\n"
+                                      "  - release: \"16.5\"\n"
+                                      "    branch: R535\n"
+                                      "    lts: true\n"
+                                      "    host-driver: {esxi: 535.161.99}\n"
+                                      "    guest-driver: {windows: 538.99, linux: 535.161.98}\n"
+                                      "    source: site\n"
+                                      "  - release: \"21.0\"\n"
+                                      "    branch: R600\n"
+                                      "    lts: false\n"
+                                      "    host-driver: {esxi: 600.1, hyperv: 601.1}\n"
+                                      "    guest-driver: {windows: 601.2, linux: 600.2}\n"
+                                      "    source: site\n"
+                                      "gpus:\n"
+                                      "  - model: A2\n"
+                                      "    fb: 16384\n"
+                                      "    source: site\n"
+                                      "    profiles:\n"
+                                      "      - {name: A2-16Q, series: Q, fb: 16384, max: 1}\n",
+                                      path);
+    assert_non_null(c);
+    assert_int_equal(ctx.diags.n, 0);
+    assert_int_equal(c->nfiles, 5);
+    assert_string_equal(c->files[4], path);
+    assert_int_equal(c->nreleases, 61);
+    assert_string_equal(c->releases[c->nreleases - 1]->name, "21.0");
+
+    const struct vg_release *r = vg_catalog_release(c, "16.5");
+    assert_string_equal(r->source, "site");
+    assert_string_equal(r->origin.file, path);
+    assert_int_equal(r->origin.line, 2);
+    assert_int_equal(r->origin.col, 5);
+    assert_string_equal(vg_catalog_release(c, "16.4")->origin.file, "<built-in>/releases.yaml");
+
+    /* the old 16.5 host driver now names only 16.4 */
+    const struct vg_release *out[4];
+    assert_int_equal(vg_catalog_resolve(c, "535.161.05", VG_DRV_HOST_ESXI, out, 4), 1);
+    assert_string_equal(out[0]->name, "16.4");
+    assert_int_equal(vg_catalog_resolve(c, "601.1", VG_DRV_HOST_HYPERV, out, 4), 1);
+    assert_string_equal(out[0]->name, "21.0");
+
+    /* the replaced GPU takes its profiles with it; its position stays */
+    const struct vg_gpu *g = vg_catalog_gpu(c, "A2");
+    assert_ptr_equal(c->gpus[0], g);
+    assert_int_equal(g->nprofiles, 1);
+    assert_string_equal(g->name, "NVIDIA A2");
+    assert_int_equal(g->gpus_per_board, 1);
+    assert_string_equal(g->profiles[0].source, "site"); /* inherits the GPU's source */
+    assert_null(vg_catalog_profile(c, "A2-4Q"));
+    assert_non_null(vg_catalog_profile(c, "A2-16Q"));
+    assert_int_equal(c->ngpus, 12);
+    vg_ctx_free(&ctx);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const char head[] = "releases:\n  - release: \"21.0\"\n    branch: R600\n";
+    static const char tail[] = "    host-driver: {esxi: 600.1}\n    guest-driver: {windows: 601.2, linux: 600.2}\n"
+                               "    source: site\n";
+    char buf[1024];
+    struct vg_ctx ctx;
+    const struct vg_diag *d;
+
+    vg_ctx_init(&ctx); /* malformed YAML */
+    d = expect_error(&ctx, "releases:\n  - release: \"21.0\"\n    branch: [R600\n    lts: true\n", 4, 8,
+                     "malformed YAML");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* unknown key, with the allowed ones and a suggestion */
+    snprintf(buf, sizeof buf, "%s    lts: true\n    brnch: R600\n%s", head, tail);
+    d = expect_error(&ctx, buf, 5, 5, "unknown key `brnch` in a release entry");
+    assert_int_equal(d->nhelps, 1);
+    assert_string_equal(d->helps[0], "did you mean `branch`?");
+    assert_non_null(strstr(d->notes[0], "allowed keys: `release`, `branch`"));
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* missing field */
+    d = expect_error(&ctx, "releases:\n  - release: \"21.0\"\n    branch: R600\n    lts: true\n"
+                           "    host-driver: {esxi: 600.1}\n    guest-driver: {windows: 601.2, linux: 600.2}\n",
+                     2, 5, "missing the required key `source`");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* duplicate entry in one file */
+    snprintf(buf, sizeof buf, "%s    lts: true\n%s  - release: \"21.0\"\n    branch: R600\n    lts: true\n%s", head,
+             tail, tail);
+    d = expect_error(&ctx, buf, 8, 5, "duplicate release `21.0` in this file");
+    assert_int_equal(d->nlabels, 1);
+    assert_int_equal(vg_source_loc(vg_source_get(&ctx, d->span.file), d->labels[0].span.start).line, 2);
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* duplicate key in one mapping */
+    snprintf(buf, sizeof buf, "%s    lts: true\n    lts: false\n%s", head, tail);
+    d = expect_error(&ctx, buf, 5, 5, "duplicate key `lts`");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* wrong type */
+    snprintf(buf, sizeof buf, "%s    lts: maybe\n%s", head, tail);
+    d = expect_error(&ctx, buf, 4, 10, "`lts` must be `true`, `false` or `unverified`, not `maybe`");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* a list where a value belongs */
+    snprintf(buf, sizeof buf, "%s    lts: [true]\n%s", head, tail);
+    d = expect_error(&ctx, buf, 4, 10, "`lts` takes a single value, not a list");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* a release number that is not MAJOR.MINOR */
+    d = expect_error(&ctx, "releases:\n  - {release: \"21.00\", branch: R600, lts: true, host-driver: {},\n"
+                           "     guest-driver: {}, source: x}\n",
+                     2, 15, "`release` must be MAJOR.MINOR");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* unknown section */
+    d = expect_error(&ctx, "release:\n  - {}\n", 1, 1, "unknown key `release` in a catalog file");
+    assert_string_equal(d->helps[0], "did you mean `releases`?");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* a platform naming an unknown GPU */
+    d = expect_error(&ctx,
+                     "platforms:\n  - {family: esxi, version: \"9.1\", order: 910, host-driver: esxi,\n"
+                     "     vgpu-models: [L40, L4OS], passthrough-models: [\"*\"], lm-vgpu: true, source: x}\n",
+                     3, 25, "unknown GPU model `L4OS`");
+    assert_string_equal(d->helps[0], "did you mean `L40S`?");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* a profile not named after its GPU */
+    d = expect_error(&ctx,
+                     "gpus:\n  - model: X1\n    fb: 1024\n    source: x\n    profiles:\n"
+                     "      - {name: A16-1Q, series: Q, fb: 1024, max: 1}\n",
+                     6, 16, "profile `A16-1Q` is not named after its GPU `X1`");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* an unknown enum value */
+    d = expect_error(&ctx,
+                     "gpus:\n  - model: X1\n    fb: 1024\n    source: x\n    profiles:\n"
+                     "      - {name: X1-1Q, series: q, fb: 1024, max: 1}\n",
+                     6, 31, "`series` must be one of `A`, `B`, `C`, `Q`, not `q`");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* a file that cannot be read */
+    const char *missing[] = {"/nonexistent/vgpuc/catalog.yaml"};
+    assert_null(vg_catalog_load(&ctx, missing, 1));
+    assert_int_equal(ctx.diags.n, 1);
+    assert_int_equal(ctx.diags.v[0]->code, VG9003);
+    assert_int_equal(ctx.diags.v[0]->span.file, 0);
+    assert_non_null(strstr(ctx.diags.v[0]->message, "cannot read catalog file `/nonexistent/vgpuc/catalog.yaml`"));
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* non-ASCII text before the error: columns count code points */
+    d = expect_error(&ctx, "releases:\n  - {release: \"21.0\", note: \"élan\", bogus: 1}\n", 2, 37,
+                     "unknown key `bogus`");
+    vg_ctx_free(&ctx);
+}
+
+static void test_empty_file_is_fine(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    const struct vg_catalog *c = load(&ctx, "# nothing yet\n", NULL);
+    assert_non_null(c);
+    assert_int_equal(c->nreleases, 60);
+    vg_ctx_free(&ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtin_loads), cmocka_unit_test(test_facts),  cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_platforms),     cmocka_unit_test(test_merge),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_empty_file_is_fine),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,222 @@
+/*
+ * test_config.c - `.vgpuc.yaml`: discovery from a folder upwards, reading
+ * fail-on, rule levels and catalog paths, and VG9003 at the YAML location
+ * for unknown keys, rules and levels.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctx.h"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A scratch folder /tmp/vgpuc-cfg-XXXXXX with a/b inside. */
+static char *scratch(void)
+{
+    static char dir[64];
+    strcpy(dir, "/tmp/vgpuc-cfg-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/a", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    return dir;
+}
+
+static void cleanup(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int load_text(struct vg_ctx *ctx, const char *text, struct vg_config *cfg)
+{
+    char path[] = "/tmp/vgpuc-cfg-file-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(path, text);
+    int rc = vg_config_load(ctx, path, cfg);
+    unlink(path);
+    return rc;
+}
+
+static const struct vg_diag *expect_error(struct vg_ctx *ctx, const char *text, uint32_t line, uint32_t col,
+                                          const char *needle)
+{
+    struct vg_config cfg;
+    assert_int_equal(load_text(ctx, text, &cfg), -1);
+    assert_true(ctx->diags.n >= 1);
+    const struct vg_diag *d = ctx->diags.v[0];
+    assert_int_equal(d->code, VG9003);
+    struct vg_loc loc = vg_source_loc(vg_source_get(ctx, d->span.file), d->span.start);
+    if (loc.line != line || loc.col != col || !strstr(d->message, needle))
+        fail_msg("got %u:%u %s", loc.line, loc.col, d->message);
+    return d;
+}
+
+static void test_load(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    struct vg_config cfg;
+    char *dir = scratch();
+    char path[128];
+    snprintf(path, sizeof path, "%s/a/%s", dir, VG_CONFIG_NAME);
+    write_file(path, "fail-on: error\n"
+                     "rules:\n"
+                     "  VG3003: off\n"
+                     "  branch-end-of-support: error\n"
+                     "catalog: [site.yaml, /etc/vgpuc/extra.yaml]\n");
+    assert_int_equal(vg_config_load(&ctx, path, &cfg), 0);
+    assert_int_equal(ctx.diags.n, 0);
+    assert_true(cfg.fail_on_set);
+    assert_int_equal(cfg.fail_on, VG_LEVEL_ERROR);
+    assert_int_equal(cfg.nrules, 2);
+    assert_int_equal(cfg.rules[0].code, VG3003);
+    assert_int_equal(cfg.rules[0].level, VG_LEVEL_OFF);
+    assert_int_equal(cfg.rules[1].code, VG3007);
+    assert_int_equal(cfg.rules[1].level, VG_LEVEL_ERROR);
+    assert_int_equal(cfg.ncatalogs, 2);
+    char want[160];
+    snprintf(want, sizeof want, "%s/a/site.yaml", dir);
+    assert_string_equal(cfg.catalogs[0], want);
+    assert_string_equal(cfg.catalogs[1], "/etc/vgpuc/extra.yaml");
+
+    vg_config_apply_rules(&cfg, &ctx.opt);
+    assert_int_equal(ctx.opt.rule_level[VG3003], VG_LEVEL_OFF);
+    assert_int_equal(ctx.opt.rule_level[VG3007], VG_LEVEL_ERROR);
+    assert_int_equal(ctx.opt.rule_level[VG3001], -1);
+    cleanup(dir);
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* "none" and an empty file */
+    assert_int_equal(load_text(&ctx, "fail-on: none\n", &cfg), 0);
+    assert_true(cfg.fail_on_set);
+    assert_int_equal(cfg.fail_on, VG_LEVEL_OFF);
+    assert_int_equal(load_text(&ctx, "# nothing\n", &cfg), 0);
+    assert_false(cfg.fail_on_set);
+    assert_int_equal(cfg.nrules + cfg.ncatalogs, 0);
+    assert_int_equal(ctx.diags.n, 0);
+    vg_ctx_free(&ctx);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    const struct vg_diag *d;
+
+    vg_ctx_init(&ctx);
+    d = expect_error(&ctx, "rules:\n  VG3003: off\nfail_on: error\n", 3, 1, "unknown key `fail_on` in the config file");
+    assert_string_equal(d->helps[0], "did you mean `fail-on`?");
+    assert_non_null(strstr(d->notes[0], "`fail-on`, `rules`, `catalog`"));
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    d = expect_error(&ctx, "rules:\n  VG3030: off\n", 2, 3, "unknown rule `VG3030`");
+    assert_string_equal(d->helps[0], "did you mean `VG3003`?");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    d = expect_error(&ctx, "rules:\n  branch-end-of-support: eror\n", 2, 26, "unknown level `eror` for rule");
+    assert_string_equal(d->helps[0], "did you mean `error`?");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* the same rule by code and by slug */
+    d = expect_error(&ctx, "rules:\n  VG3007: off\n  branch-end-of-support: error\n", 3, 3,
+                     "rule `VG3007` is set twice");
+    assert_int_equal(d->nlabels, 1);
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    d = expect_error(&ctx, "fail-on: warnings\n", 1, 10, "unknown level `warnings` for `fail-on`");
+    assert_string_equal(d->helps[0], "did you mean `warning`?");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    expect_error(&ctx, "catalog: site.yaml\n", 1, 10, "`catalog` must be a list");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    expect_error(&ctx, "rules: {VG3003: off\n", 2, 1, "malformed YAML");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    struct vg_config cfg;
+    assert_int_equal(vg_config_load(&ctx, "/nonexistent/.vgpuc.yaml", &cfg), -1);
+    assert_int_equal(ctx.diags.v[0]->code, VG9003);
+    assert_non_null(strstr(ctx.diags.v[0]->message, "cannot read config file"));
+    vg_ctx_free(&ctx);
+}
+
+static void test_find(void **state)
+{
+    (void)state;
+    char *dir = scratch();
+    char path[128], sub[128];
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
+    char *found = vg_config_find(sub);
+    /* nothing in the scratch tree; anything found lies above /tmp */
+    if (found)
+        assert_null(strstr(found, dir));
+    free(found);
+
+    snprintf(path, sizeof path, "%s/%s", dir, VG_CONFIG_NAME);
+    write_file(path, "fail-on: error\n");
+    found = vg_config_find(sub);
+    assert_non_null(found);
+    assert_string_equal(found, path);
+    free(found);
+
+    /* a relative folder gives a relative path while inside it */
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(path, sizeof path, "%s/a", dir);
+    assert_int_equal(chdir(path), 0);
+    found = vg_config_find("b");
+    assert_non_null(found);
+    snprintf(path, sizeof path, "%s/%s", dir, VG_CONFIG_NAME);
+    assert_string_equal(found, path); /* above ".": the real folder */
+    free(found);
+    assert_int_equal(chdir(dir), 0);
+    found = vg_config_find("a/b");
+    assert_string_equal(found, VG_CONFIG_NAME);
+    free(found);
+    found = vg_config_find("a/b/../b");
+    assert_string_equal(found, path);
+    free(found);
+    assert_int_equal(chdir(cwd), 0);
+
+    /* the nearest one wins */
+    snprintf(path, sizeof path, "%s/a/b/%s", dir, VG_CONFIG_NAME);
+    write_file(path, "fail-on: none\n");
+    found = vg_config_find(sub);
+    assert_string_equal(found, path);
+    free(found);
+    cleanup(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_find),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
