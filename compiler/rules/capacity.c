@@ -1,0 +1,309 @@
+/*
+ * capacity.c - VG5001-VG5006: what the plan could not place, what a failed
+ * host set leaves down, mixed-size and multi-vGPU support, unused GPUs.
+ *
+ * Placement itself is plan.c's; this file only reads the plan and explains
+ * it: for each profile (or pass-through model) that did not fit, how many VMs
+ * and vGPUs are missing and which hosts hold that GPU model.
+ */
+#include "rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../catalog.h"
+
+#define FAILOVER_REPORTS 10 /* failing host sets reported one by one */
+
+struct modelinfo {          /* the cluster's GPUs of one model */
+    size_t ngpus, nhosts;
+    const char *names[3];
+};
+
+struct shortfall {          /* unplaced VMs of one profile / pass-through model */
+    const struct vg_vm *first;
+    size_t nvms, nunits, demand;
+    const char *names[3];
+};
+
+static int host_has_model(const struct vg_host *h, const struct vg_gpu *g)
+{
+    for (size_t i = 0; i < h->ngpus; i++)
+        if (h->gpus[i].model == g)
+            return 1;
+    return 0;
+}
+
+static uint32_t per_gpu(const struct vg_cluster *cl, const struct vg_cluster_plan *cp, const struct vg_profile *p)
+{
+    uint32_t c = p->max_same;
+    if (cl->kind == VG_FAMILY_HYPERV && cp->partitions && cp->partitions < c)
+        c = cp->partitions;
+    return c;
+}
+
+static void report_shortfall(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp,
+                             const struct shortfall *sf, const struct modelinfo *mi)
+{
+    const struct vg_vm *vm = sf->first;
+    const char *hosts = vg_rules_name_list(ctx, mi->names, mi->nhosts < 3 ? mi->nhosts : 3, mi->nhosts);
+    struct vg_diag *d;
+    if (vm->mode == VG_MODE_VGPU) {
+        uint32_t cap = per_gpu(cl, cp, vm->profile);
+        d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                         "%zu VM%s with `%s` could not be placed in cluster `%s`: %zu vGPU%s missing", sf->nvms,
+                         sf->nvms == 1 ? "" : "s", vm->profile->name, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
+        vg_diag_label(ctx, d, "at most %u per GPU", cap);
+        vg_diag_note(ctx, d, "the %zu %s GPU%s on %s hold at most %zu `%s` vGPUs if nothing else uses them; %zu are "
+                             "asked for",
+                     mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, mi->ngpus * cap,
+                     vm->profile->name, sf->demand);
+        if (!vm->profile->verified)
+            vg_diag_note(ctx, d, "the per-GPU maximum of `%s` is derived, not sourced (unverified)", vm->profile->name);
+    } else {
+        d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                         "%zu pass-through VM%s with %s could not be placed in cluster `%s`: %zu GPU%s missing",
+                         sf->nvms, sf->nvms == 1 ? "" : "s", vm->gpu_model->model, cl->name, sf->nunits,
+                         sf->nunits == 1 ? "" : "s");
+        vg_diag_label(ctx, d, "whole GPUs");
+        if (mi->ngpus)
+            vg_diag_note(ctx, d, "the cluster has %zu %s GPU%s (on %s) for pass-through and vGPU; %zu are asked for by "
+                                 "pass-through VMs",
+                         mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, sf->demand);
+        else
+            vg_diag_note(ctx, d, "no host of cluster `%s` has a %s GPU", cl->name, vm->gpu_model->model);
+    }
+    vg_diag_note(ctx, d, "not placed: %s", vg_rules_name_list(ctx, sf->names, sf->nvms < 3 ? sf->nvms : 3, sf->nvms));
+    vg_diag_help(ctx, d, "add %s GPUs or hosts, or move VMs to a smaller profile or another cluster",
+                 vm->gpu_model->model);
+}
+
+static void report_pinned(struct vg_ctx *ctx, const struct vg_vm *vm)
+{
+    const char *what = vm->mode == VG_MODE_VGPU ? vm->profile->name : vm->gpu_model->model;
+    struct vg_host *const *hs = vm->pin ? &vm->pin : (struct vg_host *const *)vm->allowed;
+    size_t nh = vm->pin ? 1 : vm->nallowed;
+    int any_model = 0;
+    for (size_t j = 0; j < nh && !any_model; j++)
+        any_model = host_has_model(hs[j], vm->gpu_model);
+    const char *names[3];
+    for (size_t j = 0; j < nh && j < 3; j++)
+        names[j] = hs[j]->name;
+    const char *list = vg_rules_name_list(ctx, names, nh < 3 ? nh : 3, nh);
+    struct vg_diag *d = vg_diag_emit(
+        ctx, VG5002, vg_span_or(vm->pin ? vm->pin_span : vm->hosts_span, vm->gpu_span),
+        "`%s` may run only on %s, which %s %s", vm->name, list, nh == 1 ? "has" : "have",
+        any_model ? vg_sprintf(ctx->arena, "no room left for `%s`", what)
+                  : vg_sprintf(ctx->arena, "no %s GPU", vm->gpu_model->model));
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, vm->pin ? "pinned here" : "allowed hosts");
+    if (vg_span_valid(vm->gpu_arg_span))
+        vg_diag_span(ctx, d, vm->gpu_arg_span, "needs %s%s", vm->count > 1 ? vg_sprintf(ctx->arena, "%u x ", vm->count) : "",
+                     what);
+    vg_diag_help(ctx, d, "pin it to a host with a free %s GPU, or allow more hosts", vm->gpu_model->model);
+}
+
+static void check_placement(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
+{
+    struct vg_hash by_model, by_class;
+    vg_hash_init(&by_model, ctx->arena);
+    vg_hash_init(&by_class, ctx->arena);
+    for (size_t h = 0; h < cl->nhosts; h++) {
+        const struct vg_host *host = cl->hosts[h];
+        for (size_t l = 0; l < host->ngpus; l++) {
+            const struct vg_gpu *g = host->gpus[l].model;
+            if (!g)
+                continue;
+            struct modelinfo *mi = vg_hash_get(&by_model, g->model);
+            if (!mi) {
+                mi = vg_alloc(ctx->arena, sizeof *mi);
+                vg_hash_put(&by_model, g->model, mi);
+            }
+            mi->ngpus += (size_t)host->gpus[l].boards * g->gpus_per_board;
+            size_t e = 0;
+            while (e < l && host->gpus[e].model != g)
+                e++;
+            if (e < l)
+                continue; /* a second line of the same model on this host */
+            if (mi->nhosts < 3)
+                mi->names[mi->nhosts] = host->name;
+            mi->nhosts++;
+        }
+    }
+    struct shortfall **order = NULL;
+    size_t norder = 0, cap = 0;
+    for (size_t k = 0; k < cp->norder; k++) {
+        const struct vg_vm *vm = cl->vms[cp->order[k]];
+        const char *key = vm->mode == VG_MODE_VGPU ? vm->profile->name : vm->gpu_model->model;
+        const char *hkey = vg_sprintf(ctx->arena, "%c%s", vm->mode == VG_MODE_VGPU ? 'v' : 'p', key);
+        struct shortfall *sf = vg_hash_get(&by_class, hkey);
+        if (!sf) {
+            sf = vg_alloc(ctx->arena, sizeof *sf);
+            vg_hash_put(&by_class, hkey, sf);
+            VG_PUSH(ctx->arena, order, norder, cap, sf);
+        }
+        uint32_t n = vm->count ? vm->count : 1;
+        sf->demand += n;
+        if (cp->place[vm->index].host)
+            continue;
+        if (vm->pin || vm->nallowed) {
+            report_pinned(ctx, vm);
+            continue;
+        }
+        if (!sf->nvms)
+            sf->first = vm;
+        if (sf->nvms < 3)
+            sf->names[sf->nvms] = vm->name;
+        sf->nvms++;
+        sf->nunits += n;
+    }
+    static const struct modelinfo none;
+    for (size_t i = 0; i < norder; i++) {
+        if (!order[i]->nvms)
+            continue;
+        const struct modelinfo *mi = vg_hash_get(&by_model, order[i]->first->gpu_model->model);
+        if (!mi && order[i]->first->mode == VG_MODE_VGPU)
+            continue; /* no host has the profile's GPU model: VG2002 */
+        report_shortfall(ctx, cl, cp, order[i], mi ? mi : &none);
+    }
+}
+
+static void check_failover(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
+{
+    size_t shown = cp->nfailovers < FAILOVER_REPORTS ? cp->nfailovers : FAILOVER_REPORTS;
+    for (size_t i = 0; i < shown; i++) {
+        const struct vg_failover *f = &cp->failovers[i];
+        const char *names[3];
+        size_t n = f->ndown < 3 ? f->ndown : 3;
+        for (size_t j = 0; j < n; j++)
+            names[j] = f->down[j]->name;
+        const char *hosts = f->nfailed == 1 ? vg_sprintf(ctx->arena, "`%s`", f->failed[0]->name)
+                                            : vg_sprintf(ctx->arena, "`%s` and `%s`", f->failed[0]->name,
+                                                         f->failed[1]->name);
+        struct vg_diag *d = vg_diag_emit(ctx, VG5003, vg_span_or(cl->tolerate_span, cl->name_span),
+                                         "losing %s leaves %zu VM%s with nowhere to restart: %s", hosts, f->ndown,
+                                         f->ndown == 1 ? "" : "s", vg_rules_name_list(ctx, names, n, f->ndown));
+        vg_diag_label(ctx, d, "must survive %u host failure%s", cl->tolerate, cl->tolerate == 1 ? "" : "s");
+        if (i + 1 == shown && cp->nfailovers > shown)
+            vg_diag_note(ctx, d, "%zu more of the %zu host sets tried also leave VMs down (`vgpuc plan` lists them)",
+                         cp->nfailovers - shown, cp->nsets_tried);
+        vg_diag_help(ctx, d, "add GPU capacity, lower `tolerate-host-failures`, or set `migration none` on VMs that "
+                             "may stay down");
+    }
+}
+
+/* VG5004: one report per `vgpu-mode mixed-size` directive that the platform or release cannot do. */
+static void check_mixed(struct vg_ctx *ctx, const struct vg_cluster *cl, struct vg_hash *done)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!pf)
+        return;
+    for (size_t h = 0; h < cl->nhosts; h++) {
+        const struct vg_host *host = cl->hosts[h];
+        int own = vg_span_valid(host->vgpu_mode_span);
+        enum vg_vgpu_mode mode = own ? host->vgpu_mode : cl->vgpu_mode;
+        struct vg_span span = own ? host->vgpu_mode_span : cl->vgpu_mode_span;
+        if (mode != VG_VGPU_MIXED_SIZE || !vg_span_valid(span))
+            continue;
+        const struct vg_release *old = NULL;
+        for (size_t i = 0; pf->mixed_size && pf->mixed_size_min && i < host->manager.nrel && !old; i++)
+            if (host->manager.rel[i]->num < pf->mixed_size_min)
+                old = host->manager.rel[i];
+        if (pf->mixed_size && !old)
+            continue;
+        char key[40];
+        snprintf(key, sizeof key, "%u:%u", span.file, span.start);
+        if (vg_hash_get(done, key))
+            continue;
+        vg_hash_put(done, vg_strdup(ctx->arena, key), (void *)1);
+        struct vg_diag *d;
+        if (!pf->mixed_size) {
+            d = vg_diag_emit(ctx, VG5004, span, "`vgpu-mode mixed-size` is not supported on %s %s", pf->family,
+                             pf->version);
+            vg_diag_help(ctx, d, "use `vgpu-mode same-size` (one profile size per GPU)");
+            if (cl->kind == VG_FAMILY_HYPERV)
+                vg_diag_note(ctx, d, "NVIDIA marks mixed-size vGPU N/A on Azure Local");
+        } else {
+            d = vg_diag_emit(ctx, VG5004, span, "`vgpu-mode mixed-size` needs vGPU %u.%u or later; `%s` runs %s",
+                             pf->mixed_size_min / 1000, pf->mixed_size_min % 1000, host->name,
+                             vg_rules_version_text(ctx, &host->manager));
+            vg_diag_help(ctx, d, "upgrade the vGPU Manager to %u.%u or later, or use `vgpu-mode same-size`",
+                         pf->mixed_size_min / 1000, pf->mixed_size_min % 1000);
+            if (vg_span_valid(host->manager.span))
+                vg_diag_span(ctx, d, host->manager.span, "vGPU %s", old->name);
+        }
+        vg_diag_label(ctx, d, "mixed-size");
+        if (vg_span_valid(cl->platform_span))
+            vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
+    }
+}
+
+/* VG5005: several vGPUs in one VM where the platform does not allow it. */
+static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!pf)
+        return;
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_vm *vm = cl->vms[i];
+        if (vm->mode != VG_MODE_VGPU || !vm->profile || vm->count <= 1)
+            continue;
+        const char *why = NULL, *help = NULL;
+        if (pf->max_vgpus_per_vm && vm->count > pf->max_vgpus_per_vm) {
+            why = vg_sprintf(ctx->arena, "%s %s allows %u %s per VM", pf->family, pf->version, pf->max_vgpus_per_vm,
+                             cl->kind == VG_FAMILY_HYPERV ? "GPU partition" : "vGPU");
+            help = vg_sprintf(ctx->arena, "use one larger profile (`gpu vgpu PROFILE`) or pass-through GPUs");
+        } else if (pf->multi_vgpu_c_only && vm->profile->series != 'C') {
+            why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for C-series profiles", pf->family,
+                             pf->version);
+            help = "use a C-series profile, or one larger profile";
+        } else if (pf->multi_vgpu_full_fb && vm->profile->fb_mb != vm->profile->gpu->fb_mb) {
+            why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only with full-frame-buffer profiles",
+                             pf->family, pf->version);
+            help = "use the profile that takes the whole GPU";
+        }
+        if (!why)
+            continue;
+        struct vg_diag *d = vg_diag_emit(ctx, VG5005, vg_span_or(vm->gpu_span, vm->name_span),
+                                         "`%s` asks for %u x `%s`, but %s", vm->name, vm->count, vm->profile->name, why);
+        vg_diag_subject(d, vm->name);
+        vg_diag_label(ctx, d, "%u vGPUs", vm->count);
+        vg_diag_help(ctx, d, "%s", help);
+        if (!pf->verified)
+            vg_diag_note(ctx, d, "the catalog marks %s %s as unverified", pf->family, pf->version);
+    }
+}
+
+/* VG5006: GPUs that no VM uses, per host. */
+static void check_unused(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
+{
+    for (size_t h = 0; h < cl->nhosts; h++) {
+        size_t nfree = 0, n = cp->host_first[h + 1] - cp->host_first[h];
+        for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++)
+            nfree += cp->pgpus[i].use == VG_PGPU_FREE;
+        if (!nfree)
+            continue;
+        const struct vg_host *host = cl->hosts[h];
+        struct vg_diag *d = vg_diag_emit(ctx, VG5006, vg_span_or(host->name_span, host->span),
+                                         "`%s` has %zu of %zu GPU%s that no VM uses", host->name, nfree, n,
+                                         n == 1 ? "" : "s");
+        vg_diag_subject(d, host->name);
+        vg_diag_help(ctx, d, "`vgpuc plan` shows the placement; add VMs or remove GPUs");
+    }
+}
+
+void vg_rules_capacity(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+{
+    struct vg_hash done;
+    vg_hash_init(&done, ctx->arena);
+    for (size_t k = 0; k < m->nclusters; k++) {
+        const struct vg_cluster *cl = m->clusters[k];
+        check_mixed(ctx, cl, &done);
+        check_multi(ctx, cl);
+        if (!p || k >= p->nclusters)
+            continue;
+        check_placement(ctx, cl, &p->clusters[k]);
+        check_failover(ctx, cl, &p->clusters[k]);
+        check_unused(ctx, cl, &p->clusters[k]);
+    }
+}

@@ -1,0 +1,350 @@
+/*
+ * compat.c - VG3001-VG3007: vGPU Manager and guest driver compatibility,
+ * releases per platform version, branch end of support.
+ *
+ * NVIDIA (nvidia.md 1.5, 7): the same release or the same branch works (a
+ * guest newer than the host inside a branch negotiates down: VG3004); a host
+ * one branch newer than the guest works with a caveat (VG3003), and from the
+ * R580 notes on also an LTS host with a guest of the previous LTS branch; a
+ * guest from a newer branch (VG3001) or any other older one (VG3002) fails
+ * to load. "Branch" is the release's major. Every vGPU VM is checked against
+ * every distinct Manager value of the hosts it may run on or fail over to;
+ * hosts that share a value are one case, and each (guest release, host
+ * release) pair is judged once, so the work stays linear in VMs + hosts.
+ */
+#include "rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../catalog.h"
+
+/*
+ * The LTS-to-LTS bullet first appears in the vGPU 19.0 (R580) release notes
+ * (nvidia.md 1.2: docs.nvidia.com/vgpu/19.0/grid-vgpu-release-notes-*); whether
+ * it applied before is unverified, so hosts of older branches do not get it.
+ */
+#define LTS_PAIR_FROM_MAJOR 19
+
+enum verdict { V_OK = 0, V_NEWER_RELEASE, V_PREVIOUS_BRANCH, V_TOO_OLD, V_NEWER_BRANCH };
+
+
+struct mcase {                    /* one distinct vGPU Manager value */
+    const struct vg_version_ref *ref;
+    struct vg_host *first;        /* first host that has it */
+    size_t nhosts;
+    int is_default;               /* the cluster's `vgpu-manager` */
+};
+
+struct cstate {
+    struct vg_ctx *ctx;
+    const struct vg_catalog *cat;
+    int8_t *memo;                 /* nreleases^2, -1 = not judged yet */
+    size_t nrel;
+};
+
+static size_t release_index(const struct vg_catalog *c, const struct vg_release *r)
+{
+    size_t lo = 0, hi = c->nreleases;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->releases[mid]->num < r->num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->nreleases && c->releases[lo] == r ? lo : SIZE_MAX;
+}
+
+/* The newest LTS major below `major` in the catalog, 0 if none. */
+static unsigned previous_lts(const struct vg_catalog *c, unsigned major)
+{
+    unsigned best = 0;
+    for (size_t i = 0; i < c->nreleases; i++)
+        if (c->releases[i]->lts == 1 && c->releases[i]->major < major && c->releases[i]->major > best)
+            best = c->releases[i]->major;
+    return best;
+}
+
+static enum verdict judge_pair(const struct vg_catalog *c, const struct vg_release *g, const struct vg_release *h)
+{
+    if (g->major == h->major)
+        return g->num > h->num ? V_NEWER_RELEASE : V_OK;
+    if (g->major > h->major)
+        return V_NEWER_BRANCH;
+    if (h->major == g->major + 1)
+        return V_PREVIOUS_BRANCH;
+    if (h->major >= LTS_PAIR_FROM_MAJOR && h->lts == 1 && g->lts == 1 && previous_lts(c, h->major) == g->major)
+        return V_PREVIOUS_BRANCH;
+    return V_TOO_OLD;
+}
+
+static enum verdict judge(struct cstate *cs, const struct vg_release *g, const struct vg_release *h)
+{
+    size_t gi = release_index(cs->cat, g), hi = release_index(cs->cat, h);
+    if (gi == SIZE_MAX || hi == SIZE_MAX)
+        return judge_pair(cs->cat, g, h);
+    int8_t *m = &cs->memo[gi * cs->nrel + hi];
+    if (*m < 0)
+        *m = (int8_t)judge_pair(cs->cat, g, h);
+    return (enum verdict)*m;
+}
+
+/* Worst verdict over every (guest, host) release pair; the pair in *gw, *hw. */
+static enum verdict judge_refs(struct cstate *cs, const struct vg_version_ref *guest, const struct vg_version_ref *mgr,
+                               const struct vg_release **gw, const struct vg_release **hw)
+{
+    enum verdict worst = V_OK;
+    *gw = guest->rel[0];
+    *hw = mgr->rel[0];
+    for (size_t i = 0; i < guest->nrel; i++)
+        for (size_t j = 0; j < mgr->nrel; j++) {
+            enum verdict v = judge(cs, guest->rel[i], mgr->rel[j]);
+            if (v > worst) {
+                worst = v;
+                *gw = guest->rel[i];
+                *hw = mgr->rel[j];
+            }
+        }
+    return worst;
+}
+
+static int same_releases(const struct vg_version_ref *a, const struct vg_version_ref *b)
+{
+    if (a->nrel != b->nrel)
+        return 0;
+    for (size_t i = 0; i < a->nrel; i++)
+        if (a->rel[i] != b->rel[i])
+            return 0;
+    return 1;
+}
+
+static const char *where(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct mcase *mc)
+{
+    if (mc->nhosts == cl->nhosts && cl->nhosts > 1)
+        return "every host";
+    if (mc->nhosts == 1)
+        return vg_sprintf(ctx->arena, "`%s`", mc->first->name);
+    return vg_sprintf(ctx->arena, "`%s` and %zu other host%s", mc->first->name, mc->nhosts - 1,
+                      mc->nhosts == 2 ? "" : "s");
+}
+
+static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const struct vg_vm *vm, const struct mcase *mc,
+                      enum verdict v, const struct vg_release *g, const struct vg_release *h)
+{
+    struct vg_ctx *ctx = cs->ctx;
+    const char *gt = vg_rules_version_text(ctx, &vm->guest), *ht = vg_rules_version_text(ctx, mc->ref);
+    const char *on = where(ctx, cl, mc);
+    struct vg_diag *d = NULL;
+    switch (v) {
+    case V_NEWER_BRANCH:
+        d = vg_diag_emit(ctx, VG3001, vm->guest.span,
+                         "guest driver %s of `%s` is from a newer branch than the vGPU Manager %s on %s", gt, vm->name,
+                         ht, on);
+        vg_diag_note(ctx, d, "a guest driver from a later branch than the vGPU Manager fails to load");
+        vg_diag_help(ctx, d, "use a %u.x guest driver (%s matches the hosts), or upgrade the hosts to vGPU %u",
+                     h->major, h->name, g->major);
+        break;
+    case V_TOO_OLD:
+        d = vg_diag_emit(ctx, VG3002, vm->guest.span,
+                         "guest driver %s of `%s` is too old for the vGPU Manager %s on %s", gt, vm->name, ht, on);
+        vg_diag_note(ctx, d,
+                     "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only "
+                     "(from vGPU %u also the previous long-term-support branch)",
+                     (unsigned)LTS_PAIR_FROM_MAJOR);
+        vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release (%s matches the hosts)", h->major, h->name);
+        break;
+    case V_PREVIOUS_BRANCH:
+        d = vg_diag_emit(ctx, VG3003, vm->guest.span,
+                         "guest driver %s of `%s` is from the branch before the vGPU Manager %s on %s", gt, vm->name,
+                         ht, on);
+        vg_diag_note(ctx, d, "supported, but only the features, hardware and guest OSes supported by both releases");
+        vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release", h->major);
+        break;
+    case V_NEWER_RELEASE:
+        d = vg_diag_emit(ctx, VG3004, vm->guest.span,
+                         "guest driver %s of `%s` is newer than the vGPU Manager %s on %s", gt, vm->name, ht, on);
+        vg_diag_note(ctx, d, "same branch: NVIDIA documents no direction; the guest negotiates down to the host");
+        vg_diag_help(ctx, d, "use guest driver %s or upgrade the hosts to %s", h->name, g->name);
+        break;
+    case V_OK:
+        return;
+    }
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, "%s (vGPU %u) guest driver", g->branch ? g->branch : g->name, g->major);
+    if (vg_span_valid(mc->ref->span))
+        vg_diag_span(ctx, d, mc->ref->span, "%s (vGPU %u) on %s", h->branch ? h->branch : h->name, h->major, on);
+    if (v == V_PREVIOUS_BRANCH && h->major != g->major + 1)
+        vg_diag_note(ctx, d, "the previous long-term-support branch is allowed from vGPU %u (R580 release notes)",
+                     (unsigned)LTS_PAIR_FROM_MAJOR);
+}
+
+static void check_vms(struct cstate *cs, const struct vg_cluster *cl, const struct mcase *cases, size_t ncases,
+                      const uint32_t *case_of_host)
+{
+    uint8_t *seen = vg_alloc_array(cs->ctx->arena, ncases ? ncases : 1, 1);
+    uint32_t *list = vg_alloc_array(cs->ctx->arena, ncases ? ncases : 1, sizeof *list);
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_vm *vm = cl->vms[i];
+        if (vm->mode != VG_MODE_VGPU || !vm->guest.nrel)
+            continue;
+        /* the distinct cases among the hosts it may run on */
+        size_t n = 0;
+        memset(seen, 0, ncases);
+        struct vg_host *const *hs = vm->pin ? &vm->pin : vm->nallowed ? (struct vg_host *const *)vm->allowed : NULL;
+        size_t nh = vm->pin ? 1 : vm->nallowed;
+        if (!hs)
+            for (size_t c = 0; c < ncases; c++)
+                list[n++] = (uint32_t)c;
+        for (size_t j = 0; hs && j < nh; j++) {
+            uint32_t c = case_of_host[hs[j]->index];
+            if (c != UINT32_MAX && !seen[c]) {
+                seen[c] = 1;
+                list[n++] = c;
+            }
+        }
+        for (size_t j = 0; j < n; j++) {
+            const struct vg_release *g = NULL, *h = NULL;
+            enum verdict v = judge_refs(cs, &vm->guest, cases[list[j]].ref, &g, &h);
+            if (v != V_OK)
+                report_vm(cs, cl, vm, &cases[list[j]], v, g, h);
+        }
+    }
+}
+
+/* VG3005: more than one Manager release among the hosts. */
+static void check_mixed(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct mcase *cases, size_t ncases)
+{
+    for (size_t c = 1; c < ncases; c++) {
+        if (same_releases(cases[0].ref, cases[c].ref))
+            continue;
+        struct vg_diag *d = vg_diag_emit(ctx, VG3005, vg_span_or(cases[c].ref->span, cases[c].first->span),
+                                         "hosts of cluster `%s` run different vGPU Manager releases: %s on %s, %s on %s",
+                                         cl->name, vg_rules_version_text(ctx, cases[0].ref), where(ctx, cl, &cases[0]),
+                                         vg_rules_version_text(ctx, cases[c].ref), where(ctx, cl, &cases[c]));
+        vg_diag_label(ctx, d, "differs from the other hosts");
+        if (vg_span_valid(cases[0].ref->span))
+            vg_diag_span(ctx, d, cases[0].ref->span, "%s here", vg_rules_version_text(ctx, cases[0].ref));
+        vg_diag_note(ctx, d, "every VM is checked against every host it may run on or fail over to");
+        vg_diag_help(ctx, d, "run one vGPU Manager release on every host of the cluster");
+        return;
+    }
+}
+
+/* VG3006: a Manager release with no host package for the platform version. */
+static void check_platform(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct mcase *cases, size_t ncases)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!pf || (!pf->vgpu_min && !pf->vgpu_max))
+        return;
+    for (size_t c = 0; c < ncases; c++) {
+        const struct vg_version_ref *r = cases[c].ref;
+        const struct vg_release *bad = NULL;
+        for (size_t i = 0; i < r->nrel && !bad; i++)
+            if ((pf->vgpu_min && r->rel[i]->num < pf->vgpu_min) || (pf->vgpu_max && r->rel[i]->num > pf->vgpu_max))
+                bad = r->rel[i];
+        if (!bad)
+            continue;
+        struct vg_diag *d = vg_diag_emit(ctx, VG3006, vg_span_or(r->span, cases[c].first->span),
+                                         "vGPU %s has no vGPU Manager package for %s %s (hosts: %s)", bad->name,
+                                         pf->family, pf->version, where(ctx, cl, &cases[c]));
+        vg_diag_label(ctx, d, "vGPU %s", bad->name);
+        if (vg_span_valid(cl->platform_span))
+            vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
+        unsigned lo_major = pf->vgpu_min / 1000, lo_minor = pf->vgpu_min % 1000;
+        unsigned hi_major = pf->vgpu_max / 1000, hi_minor = pf->vgpu_max % 1000;
+        if (pf->vgpu_min && pf->vgpu_max)
+            vg_diag_help(ctx, d, "use a vGPU release from %u.%u to %u.%s on %s %s", lo_major, lo_minor, hi_major,
+                         hi_minor == VG_RELNUM_ANY_MINOR ? "x" : vg_sprintf(ctx->arena, "%u", hi_minor), pf->family,
+                         pf->version);
+        else if (pf->vgpu_min)
+            vg_diag_help(ctx, d, "use vGPU %u.%u or later on %s %s", lo_major, lo_minor, pf->family, pf->version);
+        else
+            vg_diag_help(ctx, d, "use vGPU %u.%s or earlier on %s %s, or a newer platform version", hi_major,
+                         hi_minor == VG_RELNUM_ANY_MINOR ? "x" : vg_sprintf(ctx->arena, "%u", hi_minor), pf->family,
+                         pf->version);
+        if (!pf->vgpu_range_verified)
+            vg_diag_note(ctx, d,
+                         "the catalog's release range for %s %s is host-package evidence, not NVIDIA's support matrix "
+                         "(unverified)",
+                         pf->family, pf->version);
+    }
+}
+
+/* VG3007: one warning per version as written (a range of VMs shares it). */
+static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct vg_hash *done, const char *what)
+{
+    if (!r->nrel || !vg_span_valid(r->span))
+        return;
+    char key[48];
+    snprintf(key, sizeof key, "%u:%u", r->span.file, r->span.start);
+    if (vg_hash_get(done, key))
+        return;
+    vg_hash_put(done, vg_strdup(ctx->arena, key), (void *)1);
+    uint32_t month = ctx->opt.today / 100;
+    for (size_t i = 0; i < r->nrel; i++) {
+        const struct vg_release *rel = r->rel[i];
+        if (!rel->branch_eos || month <= rel->branch_eos)
+            continue;
+        struct vg_diag *d = vg_diag_emit(ctx, VG3007, r->span,
+                                         "%s %s: branch %s (vGPU %u) reached its end of support in %04u-%02u",
+                                         what, vg_rules_version_text(ctx, r), rel->branch ? rel->branch : "?",
+                                         rel->major, rel->branch_eos / 100, rel->branch_eos % 100);
+        vg_diag_label(ctx, d, "no more fixes or security updates");
+        vg_diag_note(ctx, d, "as of %04u-%02u-%02u (set with --today)", ctx->opt.today / 10000,
+                     ctx->opt.today / 100 % 100, ctx->opt.today % 100);
+        vg_diag_help(ctx, d, "move to a release of a supported branch");
+        if (!rel->verified)
+            vg_diag_note(ctx, d, "the catalog marks release %s as unverified", rel->name);
+        return;
+    }
+}
+
+void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+{
+    (void)p;
+    if (!ctx->catalog)
+        return;
+    struct cstate cs = {ctx, ctx->catalog, NULL, ctx->catalog->nreleases};
+    cs.memo = vg_alloc_array(ctx->arena, cs.nrel * cs.nrel + 1, 1);
+    memset(cs.memo, -1, cs.nrel * cs.nrel + 1);
+    struct vg_hash eos_done;
+    vg_hash_init(&eos_done, ctx->arena);
+    for (size_t k = 0; k < m->nclusters; k++) {
+        const struct vg_cluster *cl = m->clusters[k];
+        struct mcase *cases = NULL;
+        size_t ncases = 0, cap = 0;
+        uint32_t *case_of_host = vg_alloc_array(ctx->arena, cl->nhosts + 1, sizeof *case_of_host);
+        struct vg_hash by_text;
+        vg_hash_init(&by_text, ctx->arena);
+        int has_vgpu = 0;
+        for (size_t i = 0; i < cl->nvms && !has_vgpu; i++)
+            has_vgpu = cl->vms[i]->mode == VG_MODE_VGPU;
+        for (size_t h = 0; h < cl->nhosts; h++) {
+            struct vg_host *host = cl->hosts[h];
+            const struct vg_version_ref *r = host->manager_own ? &host->manager : &cl->manager;
+            case_of_host[h] = UINT32_MAX;
+            if (!r->nrel)
+                continue;
+            const char *key = host->manager_own ? vg_sprintf(ctx->arena, "h:%s", r->text) : "cluster-default";
+            void *v = vg_hash_get(&by_text, key);
+            if (!v) {
+                struct mcase mc = {r, host, 0, !host->manager_own};
+                VG_PUSH(ctx->arena, cases, ncases, cap, mc);
+                v = (void *)(uintptr_t)ncases;
+                vg_hash_put(&by_text, key, v);
+            }
+            case_of_host[h] = (uint32_t)((uintptr_t)v - 1);
+            cases[case_of_host[h]].nhosts++;
+        }
+        if (has_vgpu)
+            check_vms(&cs, cl, cases, ncases, case_of_host);
+        check_mixed(ctx, cl, cases, ncases);
+        check_platform(ctx, cl, cases, ncases);
+        for (size_t c = 0; c < ncases; c++)
+            check_eos(ctx, cases[c].ref, &eos_done, "vGPU Manager");
+        for (size_t i = 0; i < cl->nvms; i++)
+            if (cl->vms[i]->mode == VG_MODE_VGPU)
+                check_eos(ctx, &cl->vms[i]->guest, &eos_done, "guest driver");
+    }
+}

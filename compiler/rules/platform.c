@@ -1,0 +1,232 @@
+/*
+ * platform.c - VG6001-VG6008: what the platform version supports and how the
+ * hosts and VMs are configured for it.
+ *
+ * The support tables (GPU models per mode, Generation 2 only, partition
+ * counts, large-BAR GPUs) are catalog data; the fixed platform facts are
+ * sourced in hyperv.md 3-4 (GPU-P homogeneity, UInt32 low MMIO) and
+ * vmware.md 1.6 and 2.2 (EFI for large-BAR GPUs, Shared Direct for vGPU).
+ */
+#include "rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../catalog.h"
+
+static const char *model_list(struct vg_ctx *ctx, const char *const *models, size_t n)
+{
+    char buf[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", models[i]);
+    }
+    return vg_strdup(ctx->arena, *buf ? buf : "none");
+}
+
+static void once_per_span(struct vg_hash *done, struct vg_ctx *ctx, struct vg_span s, int *first)
+{
+    char key[40];
+    snprintf(key, sizeof key, "%u:%u", s.file, s.start);
+    *first = !vg_hash_get(done, key);
+    if (*first)
+        vg_hash_put(done, vg_strdup(ctx->arena, key), (void *)1);
+}
+
+static void check_vm(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+{
+    const struct vg_platform *pf = cl->platform;
+    int hyperv = cl->kind == VG_FAMILY_HYPERV;
+    if (vm->also_other_mode) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG6004, vg_span_or(vm->gpu_span, vm->name_span),
+                                         "`%s` has both a pass-through GPU and a vGPU", vm->name);
+        vg_diag_subject(d, vm->name);
+        vg_diag_note(ctx, d, "one VM uses either whole GPUs or vGPUs, and one GPU is either passed through or shared");
+        vg_diag_help(ctx, d, "keep one `gpu` line: `gpu vgpu PROFILE` or `gpu passthrough MODEL`");
+    }
+    if (pf && vm->gpu_model && vm->mode != VG_MODE_NONE) {
+        int pt = vm->mode == VG_MODE_PASSTHROUGH;
+        const char *const *list = pt ? pf->passthrough_models : pf->vgpu_models;
+        size_t n = pt ? pf->npassthrough_models : pf->nvgpu_models;
+        if (!vg_platform_supports(list, n, vm->gpu_model->model)) {
+            const char *mode = pt ? (hyperv ? "DDA (pass-through)" : "DirectPath I/O (pass-through)")
+                                  : (hyperv ? "GPU partitioning (GPU-P)" : "vGPU");
+            struct vg_diag *d = vg_diag_emit(ctx, VG6001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                             "%s does not support %s on %s %s (`%s`)", vm->gpu_model->model, mode,
+                                             pf->family, pf->version, vm->name);
+            vg_diag_subject(d, vm->name);
+            vg_diag_label(ctx, d, "%s", vm->gpu_model->model);
+            if (vg_span_valid(cl->platform_span))
+                vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
+            vg_diag_note(ctx, d, "%s %s supports %s for: %s", pf->family, pf->version, mode, model_list(ctx, list, n));
+            if (!pt && vg_platform_supports(pf->passthrough_models, pf->npassthrough_models, vm->gpu_model->model))
+                vg_diag_help(ctx, d, "use `gpu passthrough %s`, or a supported GPU model", vm->gpu_model->model);
+            else
+                vg_diag_help(ctx, d, "use a GPU model that the platform version supports for this mode");
+            if (!pf->verified)
+                vg_diag_note(ctx, d, "the catalog marks %s %s as unverified", pf->family, pf->version);
+        }
+    }
+    if (cl->kind == VG_FAMILY_VSPHERE && vm->firmware == VG_FW_BIOS && vm->gpu_model && vm->gpu_model->large_bar &&
+        (vm->mode == VG_MODE_PASSTHROUGH || (vm->mode == VG_MODE_VGPU && vm->profile && vm->profile->series == 'C'))) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG6006, vg_span_or(vm->firmware_span, vm->name_span),
+                                         "`%s` boots with BIOS, but its %s %s needs EFI firmware and 64-bit MMIO",
+                                         vm->name, vm->gpu_model->model,
+                                         vm->mode == VG_MODE_PASSTHROUGH ? "pass-through GPU" : "C-series vGPU");
+        vg_diag_subject(d, vm->name);
+        vg_diag_label(ctx, d, "`firmware bios`");
+        if (vg_span_valid(vm->gpu_span))
+            vg_diag_span(ctx, d, vm->gpu_span, "large-BAR GPU");
+        vg_diag_note(ctx, d, "GPUs with a BAR1 larger than 256 MB map their memory above 4 GB, which needs EFI");
+        vg_diag_help(ctx, d, "use `firmware efi` (the default)");
+        if (!vm->gpu_model->mmio_verified)
+            vg_diag_note(ctx, d, "the catalog's large-BAR data for %s is derived, not sourced (unverified)",
+                         vm->gpu_model->model);
+    }
+    if (hyperv && vm->mmio_low >= (4ull << 30)) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG6007, vg_span_or(vm->mmio_span, vm->name_span),
+                                         "low MMIO space of `%s` is %llu MiB: Hyper-V takes at most 4095 MiB", vm->name,
+                                         (unsigned long long)(vm->mmio_low >> 20));
+        vg_diag_subject(d, vm->name);
+        vg_diag_label(ctx, d, "4 GiB or more");
+        vg_diag_note(ctx, d, "Set-VM -LowMemoryMappedIoSpace is a UInt32 (bytes)");
+        vg_diag_help(ctx, d, "use a low MMIO below 4GB (3GB is the DDA guidance) and put the rest in `high`");
+    }
+    if (pf && pf->gpu_vm_gen2_only && vm->generation == 1 && vm->mode != VG_MODE_NONE) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG6008, vg_span_or(vm->generation_span, vm->name_span),
+                                         "`%s` is a generation 1 VM, but GPU VMs on %s %s must be generation 2",
+                                         vm->name, pf->family, pf->version);
+        vg_diag_subject(d, vm->name);
+        vg_diag_label(ctx, d, "`generation 1`");
+        vg_diag_help(ctx, d, "use `generation 2` (the default)");
+    }
+}
+
+/* VG6002 and VG6003: GPU-P on the Hyper-V family. */
+static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    const struct vg_vm *first = NULL; /* the first vGPU VM: its model and size set the cluster's */
+    int size_reported = 0;
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_vm *vm = cl->vms[i];
+        if (vm->mode != VG_MODE_VGPU || !vm->profile)
+            continue;
+        if (!first) {
+            first = vm;
+            continue;
+        }
+        if (vm->gpu_model != first->gpu_model) {
+            struct vg_diag *d = vg_diag_emit(ctx, VG6002, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                             "GPU-P cluster `%s` uses %s GPUs for `%s` and %s GPUs for `%s`", cl->name,
+                                             vm->gpu_model->model, vm->name, first->gpu_model->model, first->name);
+            vg_diag_subject(d, vm->name);
+            vg_diag_span(ctx, d, first->gpu_arg_span, "%s", first->gpu_model->model);
+            vg_diag_note(ctx, d, "GPU partitioning needs the same GPU make, model and partition count on every host");
+            vg_diag_help(ctx, d, "use one GPU model for GPU-P in this cluster (other models only for pass-through)");
+        } else if (vm->profile->fb_mb != first->profile->fb_mb && !size_reported) {
+            size_reported = 1;
+            struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                             "GPU-P cluster `%s` uses partitions of two sizes: `%s` (%u MB) and `%s` "
+                                             "(%u MB)",
+                                             cl->name, vm->profile->name, vm->profile->fb_mb, first->profile->name,
+                                             first->profile->fb_mb);
+            vg_diag_span(ctx, d, first->gpu_arg_span, "`%s`", first->profile->name);
+            vg_diag_note(ctx, d, "every GPU of a GPU-P cluster has the same partition count, so every partition "
+                                 "has the same size");
+            vg_diag_help(ctx, d, "use one profile size for all GPU-P VMs of the cluster");
+        }
+    }
+    if (!first)
+        return;
+    const struct vg_gpu *g = first->gpu_model;
+    for (size_t h = 0; h < cl->nhosts; h++) {
+        const struct vg_host *host = cl->hosts[h];
+        if (!host->ngpus || !host->gpus[0].model)
+            continue;
+        size_t l = 0;
+        while (l < host->ngpus && host->gpus[l].model != g)
+            l++;
+        if (l < host->ngpus)
+            continue;
+        struct vg_diag *d = vg_diag_emit(ctx, VG6002, vg_span_or(host->gpus[0].span, host->name_span),
+                                         "host `%s` of GPU-P cluster `%s` has %s GPUs, the other hosts %s", host->name,
+                                         cl->name, host->gpus[0].model->model, g->model);
+        vg_diag_subject(d, host->name);
+        vg_diag_note(ctx, d, "GPU partitioning needs the same GPU make, model and partition count on every host");
+        vg_diag_help(ctx, d, "give every host of the cluster %s GPUs", g->model);
+    }
+    uint32_t parts = cl->gpu_partitions;
+    if (!parts)
+        return;
+    int valid = !g->npartition_counts;
+    for (size_t i = 0; i < g->npartition_counts; i++)
+        valid |= g->partition_counts[i] == parts;
+    if (!valid) {
+        char buf[128] = "";
+        for (size_t i = 0; i < g->npartition_counts; i++) {
+            size_t len = strlen(buf);
+            snprintf(buf + len, sizeof buf - len, "%s%u", i ? ", " : "", g->partition_counts[i]);
+        }
+        struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(cl->partitions_span, cl->name_span),
+                                         "`gpu-partitions %u` is not a valid partition count of %s", parts, g->model);
+        vg_diag_label(ctx, d, "valid: %s", buf);
+        vg_diag_help(ctx, d, "use one of %s (Get-VMHostPartitionableGpu shows ValidPartitionCounts)", buf);
+        if (!g->partition_counts_verified)
+            vg_diag_note(ctx, d, "the catalog's partition counts of %s are derived, not sourced (unverified)", g->model);
+    } else if ((uint64_t)first->profile->fb_mb * parts > g->fb_mb) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(cl->partitions_span, cl->name_span),
+                                         "`gpu-partitions %u` does not fit `%s`: %u x %u MB is more than the %u MB of "
+                                         "one %s GPU",
+                                         parts, first->profile->name, parts, first->profile->fb_mb, g->fb_mb, g->model);
+        vg_diag_span(ctx, d, first->gpu_arg_span, "`%s`", first->profile->name);
+        vg_diag_help(ctx, d, "use at most %u partitions for `%s`", g->fb_mb / first->profile->fb_mb,
+                     first->profile->name);
+    }
+}
+
+/* VG6005: ESXi hosts in Shared graphics mode with vGPU VMs in the cluster. */
+static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, struct vg_hash *done)
+{
+    const struct vg_vm *vgpu = NULL;
+    for (size_t i = 0; i < cl->nvms && !vgpu; i++)
+        if (cl->vms[i]->mode == VG_MODE_VGPU)
+            vgpu = cl->vms[i];
+    if (!vgpu)
+        return;
+    for (size_t h = 0; h < cl->nhosts; h++) {
+        const struct vg_host *host = cl->hosts[h];
+        int own = vg_span_valid(host->graphics_span);
+        if ((own ? host->graphics : cl->graphics) != VG_GRAPHICS_SHARED)
+            continue;
+        struct vg_span s = own ? host->graphics_span : cl->graphics_span;
+        int first;
+        once_per_span(done, ctx, s, &first);
+        if (!first)
+            continue;
+        int cluster_wide = !own || (s.file == cl->graphics_span.file && s.start == cl->graphics_span.start);
+        struct vg_diag *d = vg_diag_emit(ctx, VG6005, vg_span_or(s, host->name_span),
+                                         "%s `%s` use%s host graphics type Shared, but vGPU VMs such as `%s` need "
+                                         "Shared Direct",
+                                         cluster_wide ? "the hosts of cluster" : "host", cluster_wide ? cl->name : host->name,
+                                         cluster_wide ? "" : "s", vgpu->name);
+        vg_diag_label(ctx, d, "`graphics shared`");
+        vg_diag_note(ctx, d, "Shared is vSGA; NVIDIA vGPU needs the Shared Direct graphics type");
+        vg_diag_help(ctx, d, "use `graphics shared-direct` (the default)");
+    }
+}
+
+void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+{
+    (void)p;
+    struct vg_hash done;
+    vg_hash_init(&done, ctx->arena);
+    for (size_t k = 0; k < m->nclusters; k++) {
+        const struct vg_cluster *cl = m->clusters[k];
+        for (size_t i = 0; i < cl->nvms; i++)
+            check_vm(ctx, cl, cl->vms[i]);
+        if (cl->kind == VG_FAMILY_HYPERV)
+            check_gpu_p(ctx, cl);
+        if (cl->kind == VG_FAMILY_VSPHERE)
+            check_graphics(ctx, cl, &done);
+    }
+}

@@ -1,0 +1,88 @@
+#!/bin/sh
+# tests/validators/check-svg.sh - `vgpuc plan --format svg` draws valid pictures.
+#
+# For every example (and one placement with a failing failover and unplaced
+# VMs): render the plan as SVG, check that it is well-formed XML with an <svg>
+# root (python3's xml.dom.minidom), then render it with headless Chromium to a
+# PNG and check that a non-empty PNG came out. Without Chromium the rendering
+# step is skipped with a message (`make deps` installs it).
+#
+#   VGPUC=/abs/path/vgpuc sh tests/validators/check-svg.sh
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+VGPUC=${VGPUC:-$root/vgpuc}
+
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+    failed=$((failed + 1))
+    printf 'FAIL %s\n' "$1"
+}
+
+# A cluster whose plan has a pass-through GPU, unplaced VMs, a failing
+# failover and names that need escaping.
+cat >"$tmp/stress.vgpu" <<'EOF'
+license-server dls { kind dls; version 3.5.0 }
+cluster "c<&>'\"" {
+    platform esxi 8.0u2
+    vgpu-manager 19.2
+    license-server dls
+    tolerate-host-failures 1
+    host esx-[01..02] { gpu L40 x 2 }
+    vm "a&b <vm>" { gpu passthrough L40; migration none }
+    vm vm-[01..05] { gpu vgpu L40-24Q; guest-driver 19.2 }
+    vm big-[01..02] { gpu vgpu L40-48Q; guest-driver 19.2 }
+}
+EOF
+
+chrome=
+for c in chromium chromium-browser google-chrome; do
+    if command -v "$c" >/dev/null 2>&1; then
+        chrome=$c
+        break
+    fi
+done
+[ -n "$chrome" ] || echo "chromium is not installed: skipping the rendering step (make deps installs it)"
+
+for input in "$root"/examples/*.vgpu "$tmp/stress.vgpu"; do
+    [ -e "$input" ] || continue
+    name=$(basename "$input" .vgpu)
+    svg=$tmp/$name.svg
+    "$VGPUC" plan --format svg --color never -q "$input" >"$svg" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" = 2 ] || [ ! -s "$svg" ]; then
+        fail "$name: no SVG (exit $rc)"
+        head -n 5 "$tmp/err"
+        continue
+    fi
+    if python3 -c 'import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+root = doc.documentElement
+sys.exit(0 if root.tagName == "svg" and root.getAttribute("xmlns") == "http://www.w3.org/2000/svg" else 1)' "$svg"; then
+        pass
+    else
+        fail "$name: the SVG is not well-formed XML with an <svg> root"
+        continue
+    fi
+    [ -n "$chrome" ] || continue
+    png=$tmp/$name.png
+    "$chrome" --headless --no-sandbox --disable-gpu --disable-background-networking \
+        --disable-component-update --disable-sync --no-first-run --user-data-dir="$tmp/profile" \
+        --screenshot="$png" --window-size=1400,1000 "file://$svg" >"$tmp/chrome.log" 2>&1
+    if [ -s "$png" ] && [ "$(head -c 4 "$png" | od -An -c | tr -d ' ')" = '211PNG' ]; then
+        pass
+        [ -n "${KEEP_PNG:-}" ] && cp "$png" "$KEEP_PNG/$name.png"
+    else
+        fail "$name: chromium did not render the SVG"
+        tail -n 5 "$tmp/chrome.log"
+    fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
