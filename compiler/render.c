@@ -59,9 +59,9 @@ void vg_render_summary(const struct vg_ctx *ctx, size_t nfiles, struct vg_strbuf
         vg_sb_printf(out, " (%zu suppressed)", q->suppressed);
 }
 
-struct vg_range vg_range_of(const struct vg_ctx *ctx, struct vg_span span)
+struct vg_linecol vg_span_linecol(const struct vg_ctx *ctx, struct vg_span span)
 {
-    struct vg_range r = {NULL, {0, 0}, {0, 0}};
+    struct vg_linecol r = {NULL, {0, 0}, {0, 0}};
     const struct vg_source *src = vg_source_get(ctx, span.file);
     if (!src)
         return r;

@@ -26,11 +26,11 @@ void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_rende
 void vg_render_summary(const struct vg_ctx *ctx, size_t nfiles, struct vg_strbuf *out);
 
 /* Shared by the renderers: a span as 1-based line/column (end exclusive). */
-struct vg_range {
+struct vg_linecol {
     const struct vg_source *src; /* NULL when the span has no location */
     struct vg_loc start, end;
 };
-struct vg_range vg_range_of(const struct vg_ctx *ctx, struct vg_span span);
+struct vg_linecol vg_span_linecol(const struct vg_ctx *ctx, struct vg_span span);
 /* Re-indent compact JSON (two spaces per level), with a final newline. */
 void vg_json_pretty(const char *json, size_t len, struct vg_strbuf *out);
 

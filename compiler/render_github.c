@@ -42,7 +42,7 @@ void vg_render_github(const struct vg_ctx *ctx, const struct vg_render_opts *o, 
         if (d->suppressed)
             continue;
         const struct vg_code_info *ci = vg_code_info(d->code);
-        struct vg_range r = vg_range_of(ctx, d->span);
+        struct vg_linecol r = vg_span_linecol(ctx, d->span);
         vg_sb_printf(out, "::%s ", command[d->level]);
         if (r.src) {
             vg_sb_puts(out, "file=");

@@ -145,7 +145,7 @@ static uint32_t digits(uint32_t n)
 static void excerpt(struct painter *p, const struct vg_ctx *ctx, const struct vg_diag *d, const struct item *it,
                     int repeat)
 {
-    struct vg_range r = vg_range_of(ctx, it->span);
+    struct vg_linecol r = vg_span_linecol(ctx, it->span);
     size_t len;
     const char *line = vg_source_line(r.src, r.start.line, &len);
     uint32_t lstart = r.src->line_starts[r.start.line - 1];
@@ -219,7 +219,7 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
 {
     const struct vg_code_info *ci = vg_code_info(d->code);
     struct painter p = {o, out, 1};
-    struct vg_range r = vg_range_of(ctx, d->span);
+    struct vg_linecol r = vg_span_linecol(ctx, d->span);
     paint_on(&p, C_BOLD);
     if (r.src)
         vg_sb_printf(out, "%s:%u:%u:", r.src->path, r.start.line, r.start.col);
@@ -246,7 +246,7 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
         if (vg_source_get(ctx, d->labels[i].span.file))
             items[n++] = (struct item){d->labels[i].span, d->labels[i].msg, 0};
     for (size_t i = 0; i < n; i++) {
-        struct vg_range ri = vg_range_of(ctx, items[i].span);
+        struct vg_linecol ri = vg_span_linecol(ctx, items[i].span);
         if (ri.start.line > maxline)
             maxline = ri.start.line;
     }
@@ -257,7 +257,7 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
         vg_sb_putc(out, '\n');
     }
     for (size_t i = 0; i < n; i++) {
-        struct vg_range ri = vg_range_of(ctx, items[i].span);
+        struct vg_linecol ri = vg_span_linecol(ctx, items[i].span);
         if (items[i].span.file != prev_file) {
             spaces(out, (size_t)p.width);
             paint(&p, C_GUTTER, "-->");

@@ -16,7 +16,7 @@ static void loc(struct vg_strbuf *sb, struct vg_loc l, uint32_t byte)
 
 static void range(const struct vg_ctx *ctx, struct vg_strbuf *sb, struct vg_span span)
 {
-    struct vg_range r = vg_range_of(ctx, span);
+    struct vg_linecol r = vg_span_linecol(ctx, span);
     if (!r.src) {
         vg_sb_puts(sb, "null");
         return;

@@ -79,7 +79,7 @@ static void uri(struct vg_strbuf *sb, const char *path)
 /* An open location object with its physicalLocation (the span has a location). */
 static void physical(const struct vg_ctx *ctx, struct vg_strbuf *sb, struct vg_span span)
 {
-    struct vg_range r = vg_range_of(ctx, span);
+    struct vg_linecol r = vg_span_linecol(ctx, span);
     vg_sb_puts(sb, "{\"physicalLocation\":{\"artifactLocation\":");
     uri(sb, r.src->path);
     vg_sb_printf(sb, ",\"region\":{\"startLine\":%u,\"startColumn\":%u,\"endLine\":%u,\"endColumn\":%u}}",
@@ -132,14 +132,14 @@ static void result(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct 
                  sarif_level(d->level));
     message_str(sb, d->message);
     vg_sb_putc(sb, '}');
-    if (vg_range_of(ctx, d->span).src) {
+    if (vg_span_linecol(ctx, d->span).src) {
         vg_sb_puts(sb, ",\"locations\":[");
         physical(ctx, sb, d->span);
         vg_sb_puts(sb, "}]");
     }
     int any = 0;
     for (size_t i = 0; i < d->nlabels; i++) {
-        if (!vg_range_of(ctx, d->labels[i].span).src)
+        if (!vg_span_linecol(ctx, d->labels[i].span).src)
             continue;
         vg_sb_puts(sb, any ? "," : ",\"relatedLocations\":[");
         physical(ctx, sb, d->labels[i].span);

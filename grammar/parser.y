@@ -1,0 +1,228 @@
+/*
+ * parser.y - the grammar of .vgpu files: statements, arguments and blocks.
+ *
+ * The grammar knows one shape only, `name arg* (end | { stmt* })`; which
+ * directive is allowed where is the schema's business. The tree is built
+ * imperatively by the driver (compiler/parse.c), statement by statement, so a
+ * parse that stops early still leaves every statement read so far in the tree.
+ * Error recovery is at statement level inside every block (`error END`,
+ * `error }`), and every block's item list can shift `error` right after its
+ * `{`, so recovery never pops out of an open block: the driver's block stack
+ * and the parser stack cannot drift apart.
+ */
+
+%define api.pure full
+%define api.prefix {vg_yy}
+%define api.token.prefix {VG_TOK_}
+%define api.location.type {struct vg_span}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+
+%param {void *scanner}
+%parse-param {struct vg_parser *p}
+
+%code requires {
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "ctx.h"
+#include "limits.h"
+
+/* Token kinds as the driver sees them (independent of bison's numbering). */
+enum vg_tok {
+    VG_T_EOF, VG_T_WORD, VG_T_STRING, VG_T_END, VG_T_LBRACE, VG_T_RBRACE, VG_T_BAD, VG_T_OTHER
+};
+
+struct vg_tokval {
+    const char *text; /* arena copy, NUL-terminated (decoded for strings) */
+    size_t len;
+};
+
+struct vg_block_frame {
+    struct vg_stmt *stmt;  /* the statement that owns the block */
+    struct vg_stmt *last;  /* its last child so far, for O(1) append */
+};
+
+/* State shared by the scanner (yyextra), the grammar actions and parse.c. */
+struct vg_parser {
+    struct vg_ctx *ctx;
+    const struct vg_source *src;
+    uint32_t file;
+    struct vg_file_ast *ast;
+    /* scanner */
+    size_t in;             /* bytes handed to the scanner so far */
+    uint32_t off;          /* byte offset of the next character */
+    uint32_t line;         /* 1-based line of the next character */
+    int line_used;         /* a token or comment on the current line */
+    int need_end;          /* a token since the last END: a newline ends something */
+    enum vg_tok last_tok;  /* last token handed to the parser */
+    int seen_token;        /* any token yet (for `disable-file` suppressions) */
+    struct {               /* a lexical error, reported when the parser meets BAD */
+        struct vg_span span;
+        const char *msg, *label, *help;
+    } bad;
+    /* tree building */
+    struct vg_stmt *cur;   /* statement whose head is being read */
+    struct vg_arg *args; size_t nargs, cap_args; /* its arguments (scratch, reused) */
+    int args_overflow;
+    struct vg_block_frame blocks[VG_MAX_NESTING + 1];
+    size_t nblocks;
+    struct vg_stmt *top_last;
+    size_t cap_comments, cap_blank_lines;
+    char *pool; size_t pool_left; /* packed text of words and strings */
+    struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
+    int stop;              /* error limit reached: abort at the next recovery point */
+};
+}
+
+%code provides {
+int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, void *scanner);
+/* Driver callbacks (compiler/parse.c). */
+void vg_parse_stmt_begin(struct vg_parser *p, struct vg_tokval name, struct vg_span span);
+void vg_parse_stmt_arg(struct vg_parser *p, enum vg_arg_kind kind, struct vg_tokval v, struct vg_span span);
+void vg_parse_stmt_end(struct vg_parser *p);
+int vg_parse_block_open(struct vg_parser *p, struct vg_span brace);
+void vg_parse_block_close(struct vg_parser *p, struct vg_span brace);
+void vg_parse_syntax_error(struct vg_parser *p, enum vg_tok tok, struct vg_span span,
+                           const enum vg_tok *expected, int nexpected);
+void vg_parse_error_msg(struct vg_parser *p, struct vg_span span, const char *msg);
+/* A word's text, interned; n bytes of packed arena text. */
+const char *vg_parse_word(struct vg_parser *p, const char *text, size_t len);
+char *vg_parse_text(struct vg_parser *p, size_t n);
+void vg_parse_comment(struct vg_parser *p, struct vg_span span, const char *text, size_t len);
+void vg_parse_blank_line(struct vg_parser *p, uint32_t line);
+void vg_parse_brace_on_own_line(struct vg_parser *p, struct vg_span brace);
+/* The message and help for an unexpected character (one UTF-8 sequence). */
+void vg_parse_describe_char(struct vg_parser *p, const char *text, size_t len, const char **msg,
+                            const char **help);
+}
+
+%code {
+#include <stdlib.h>
+
+#include "arena.h"
+
+#define YYMALLOC vg_xmalloc
+#define YYFREE free
+
+/* Location of a rule: first to last symbol; empty rules sit at the end of the
+ * previous symbol. */
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                           \
+    do {                                                                      \
+        if (N) {                                                              \
+            (Cur).file = YYRHSLOC(Rhs, 1).file;                               \
+            (Cur).start = YYRHSLOC(Rhs, 1).start;                             \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                                 \
+        } else {                                                              \
+            (Cur).file = YYRHSLOC(Rhs, 0).file;                               \
+            (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;                   \
+        }                                                                     \
+    } while (0)
+
+static void yyerror(VG_YYLTYPE *loc, void *scanner, struct vg_parser *p, const char *msg);
+}
+
+%initial-action {
+    @$.file = p->file;
+    @$.start = @$.end = 0;
+}
+
+%union {
+    struct vg_tokval tok;
+}
+
+%token <tok> WORD "word"
+%token <tok> STRING "string"
+%token END "end of statement"
+%token LBRACE "{"
+%token RBRACE "}"
+%token BAD "bad token"
+
+%%
+
+file
+    : top_items
+    | top_items head                   { vg_parse_stmt_end(p); }
+    | top_items error                  { if (p->stop) YYABORT; }
+    ;
+
+top_items
+    : %empty
+    | top_items item
+    ;
+
+item
+    : END
+    | head END                         { vg_parse_stmt_end(p); }
+    | head LBRACE block_items RBRACE   { vg_parse_block_close(p, @4); }
+    | head LBRACE block_items head RBRACE
+                                       { vg_parse_stmt_end(p); vg_parse_block_close(p, @5); }
+    | head LBRACE block_items error RBRACE
+                                       { yyerrok; if (p->stop) YYABORT; vg_parse_block_close(p, @5); }
+    | error END                        { yyerrok; if (p->stop) YYABORT; }
+    ;
+
+/* Starts with the (empty) block opening, so the state right after `{`
+ * already holds block_items and can shift `error`. */
+block_items
+    : block_open
+    | block_items item
+    ;
+
+block_open
+    : %empty                           { if (vg_parse_block_open(p, @0)) YYABORT; }
+    ;
+
+head
+    : name
+    | head arg
+    ;
+
+name
+    : WORD                             { vg_parse_stmt_begin(p, $1, @1); }
+    ;
+
+arg
+    : WORD                             { vg_parse_stmt_arg(p, VG_ARG_WORD, $1, @1); }
+    | STRING                           { vg_parse_stmt_arg(p, VG_ARG_STRING, $1, @1); }
+    ;
+
+%%
+
+static enum vg_tok tok_of_symbol(yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_YYEOF: return VG_T_EOF;
+    case YYSYMBOL_WORD: return VG_T_WORD;
+    case YYSYMBOL_STRING: return VG_T_STRING;
+    case YYSYMBOL_END: return VG_T_END;
+    case YYSYMBOL_LBRACE: return VG_T_LBRACE;
+    case YYSYMBOL_RBRACE: return VG_T_RBRACE;
+    case YYSYMBOL_BAD: return VG_T_BAD;
+    default: return VG_T_OTHER;
+    }
+}
+
+static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struct vg_parser *p)
+{
+    (void)scanner;
+    yysymbol_kind_t exp[YYNTOKENS];
+    enum vg_tok expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(yyctx, exp, YYNTOKENS);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        expected[i] = tok_of_symbol(exp[i]);
+    vg_parse_syntax_error(p, tok_of_symbol(yypcontext_token(yyctx)), *yypcontext_location(yyctx),
+                          expected, n);
+    return 0;
+}
+
+static void yyerror(VG_YYLTYPE *loc, void *scanner, struct vg_parser *p, const char *msg)
+{
+    (void)scanner;
+    vg_parse_error_msg(p, *loc, msg);
+}
