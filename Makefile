@@ -45,7 +45,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators check-sanitize check-valgrind fuzz bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs
 .DELETE_ON_ERROR:
 
@@ -129,10 +129,15 @@ check-docs: $(BIN)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_CPPFLAGS := $(patsubst -I$(BUILD)/gen,-Ibuild-fuzz/gen,$(CPPFLAGS)) -Ibackends
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c FORCE
+# One sub-make builds the instrumented library (generated parser, scanner and
+# embedded catalog in build-fuzz/gen) before any target links against it.
+fuzz-lib: FORCE
 	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN='$(FUZZ_SAN)' OPT='-O1 -g' build-fuzz/libvgpuc.a
-	clang $(CPPFLAGS:$(BUILD)/gen=build-fuzz/gen) -Ibackends -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined \
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h fuzz-lib
+	clang $(FUZZ_CPPFLAGS) -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -o $@ $< build-fuzz/libvgpuc.a $(LDLIBS)
 
 fuzz: $(FUZZ_TARGETS)

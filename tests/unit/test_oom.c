@@ -57,15 +57,13 @@ static int run_child(unsigned long n)
 static void test_every_early_allocation_fails_cleanly(void **state)
 {
     (void)state;
-    int saw_oom = 0, saw_ok = 0;
+    int saw_oom = 0;
     for (unsigned long n = 1; n <= 400; n += (n < 64 ? 1 : 7)) {
         int rc = run_child(n);
         assert_true(rc == 0 || rc == 2);
         saw_oom |= rc == 2;
-        saw_ok |= rc == 0;
     }
-    assert_true(saw_oom);
-    (void)saw_ok;
+    assert_true(saw_oom); /* the early failures did reach the allocator */
 }
 
 static void test_late_failure_is_reported(void **state)
