@@ -154,7 +154,8 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
             n->end_mark = e.end_mark;
             if (n->type == YAML_SEQUENCE_NODE) {
                 n->data.sequence.items.start = o.items;
-                n->data.sequence.items.top = n->data.sequence.items.end = o.items + o.n;
+                /* o.items is NULL for an empty sequence: no pointer arithmetic on it */
+                n->data.sequence.items.top = n->data.sequence.items.end = o.n ? o.items + o.n : o.items;
             } else {
                 /* int pairs laid out as yaml_node_pair_t {key, value} */
                 yaml_node_pair_t *pairs = vg_alloc_array(y->tmp, o.n / 2 + 1, sizeof *pairs);
