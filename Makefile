@@ -96,6 +96,7 @@ unit: $(UNIT_BIN)
 
 golden: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/golden/run.sh
+	VGPUC=$(abspath $(BIN)) sh tests/golden/plan/run.sh
 
 cli: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/cli/run.sh
@@ -153,7 +154,13 @@ $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $< -lyaml
 
-bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/tools/bench-run
+# Time and arena bytes per stage of one lint (tools/bench-stages FILE).
+$(BUILD)/tools/bench-stages: tools/bench-stages.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/tools/bench-run \
+       $(BUILD)/tools/bench-stages
 	VGPUC=$(abspath $(BIN)) BENCH_DIR=$(BUILD)/bench TOOLS=$(BUILD)/tools sh tools/bench.sh
 
 # --- dependencies ------------------------------------------------------------

@@ -4,11 +4,11 @@
  * platform versions.
  *
  * Each file is a mapping with any of the sections `releases`, `gpus`,
- * `platforms`, `licensing` (and `defs`, ignored, for YAML anchors). Entries
- * are read through field tables (yamlutil.h), merged by key (a later file's
- * entry replaces an earlier one and records its origin), and only then sorted
- * and indexed, so a replaced GPU takes its profiles with it. docs/catalog.md
- * documents the schema.
+ * `platforms`, `licensing`, `compatibility` (and `defs`, ignored, for YAML
+ * anchors). Entries are read through field tables (yamlutil.h), merged by key
+ * (a later file's entry replaces an earlier one and records its origin), and
+ * only then sorted and indexed, so a replaced GPU takes its profiles with it.
+ * docs/catalog.md documents the schema.
  */
 #include "catalog.h"
 
@@ -592,6 +592,48 @@ static int read_licensing(struct vg_yaml *y, yaml_node_t *v, void *obj)
     return vg_yaml_read(y, v, &licensing_t, &L->c->licensing);
 }
 
+/* ---- compatibility ---------------------------------------------------------- */
+
+/* A release, or `never` (0) so that a user file can switch the allowance off. */
+static int read_release_or_never(struct vg_yaml *y, yaml_node_t *v, void *obj)
+{
+    uint32_t *at = obj;
+    const char *s = vg_yaml_scalar(y, v, "lts-pair-from");
+    if (!s)
+        return -1;
+    if (strcmp(s, "never") == 0) {
+        *at = 0;
+        return 0;
+    }
+    uint32_t num = vg_yaml_is_null(v) ? 0 : vg_yaml_relnum(s, 0);
+    if (!num) {
+        vg_yaml_error(y, v, "`lts-pair-from` must be a vGPU release such as \"19.0\", or `never`, not `%s`", s);
+        return -1;
+    }
+    *at = num;
+    return 0;
+}
+
+static int read_lts_pair(struct vg_yaml *y, yaml_node_t *v, void *obj)
+{
+    return read_release_or_never(y, v, &((struct vg_compat *)obj)->lts_pair_from);
+}
+
+static const struct vg_yaml_field compat_f[] = {
+    {"lts-pair-from", VG_YF_FUNC, 1, 0, 0, NULL, NULL, read_lts_pair},
+    FLD("source", VG_YF_STR, 1, struct vg_compat, source),
+};
+static const struct vg_yaml_fields compat_t = {"`compatibility`", compat_f, sizeof compat_f / sizeof *compat_f};
+
+static int read_compat(struct vg_yaml *y, yaml_node_t *v, void *obj)
+{
+    struct loader *L = obj;
+    if (vg_yaml_read(y, v, &compat_t, &L->c->compat) < 0)
+        return -1;
+    L->c->compat.origin = origin_of(L, v);
+    return 0;
+}
+
 /* ---- files ------------------------------------------------------------------ */
 
 static const struct vg_yaml_field file_f[] = {
@@ -599,6 +641,7 @@ static const struct vg_yaml_field file_f[] = {
     {"gpus", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_gpus},
     {"platforms", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_platforms},
     {"licensing", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_licensing},
+    {"compatibility", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_compat},
     {"defs", VG_YF_ANY, 0, 0, 0, NULL, NULL, NULL},
 };
 static const struct vg_yaml_fields file_t = {"a catalog file", file_f, sizeof file_f / sizeof *file_f};

@@ -137,6 +137,16 @@ struct vg_licensing {
     int legacy_verified;               /* 0: legacy_incompatible_from is presumed for some families */
 };
 
+/* Which vGPU Manager and guest driver branches work together, beyond the
+ * same branch and the previous one. */
+struct vg_compat {
+    /* A Manager of a long-term-support branch at this release or later also
+     * works with guest drivers of the previous LTS branch; 0 = never. */
+    uint32_t lts_pair_from;
+    const char *source;
+    struct vg_origin origin;  /* where `compatibility` was last given */
+};
+
 struct vg_catalog {
     struct vg_release **releases; size_t nreleases;   /* sorted by num */
     struct vg_gpu **gpus; size_t ngpus;               /* declaration order */
@@ -146,6 +156,7 @@ struct vg_catalog {
     /* lookup tables */
     struct vg_hash release_by_name, gpu_by_model, profile_by_name, platform_by_key;
     struct vg_hash driver_index[VG_DRV_COUNT];         /* driver string -> release list */
+    struct vg_compat compat;
 };
 
 /*

@@ -4,7 +4,7 @@
  * Runs the same pipeline as `lint`, prints the diagnostics on stderr and the
  * plan on stdout: per cluster, per host, per physical GPU its use, profile,
  * VMs, slots and frame buffer; the VMs that could not be placed; and the
- * failover result. The plan is printed even when there are errors (it shows
+ * failover result with its reserve (free GPUs that restarted VMs take). The plan is printed even when there are errors (it shows
  * what could be placed); the exit code is lint's (1 for findings at or above
  * --fail-on, 2 when nothing could be built). JSON carries `format_version`;
  * SVG is a standalone picture: hosts as columns, GPUs as bars filled per
@@ -117,6 +117,8 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                 vg_sb_printf(sb, "    gpu %-2u %-6s board %u  %-11s %-10s %-14s", g->index, g->model->model, g->board,
                              use_name(g->use), prof, use);
                 vg_sb_printf(sb, "  %u/%u MB", g->used_fb_mb, g->model->fb_mb);
+                if (cp->reserve[i])
+                    vg_sb_puts(sb, "  failover reserve");
                 if (gv.n[i]) {
                     vg_sb_puts(sb, "  ");
                     names_text(sb, (struct vg_vm *const *)&gv.vms[gv.first[i]], gv.n[i]);
@@ -138,6 +140,9 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                 vg_sb_puts(sb, "every VM can restart elsewhere\n");
             else
                 vg_sb_printf(sb, "%zu leave VMs down\n", cp->nfailovers);
+            if (cp->nreserve)
+                vg_sb_printf(sb, "    reserve: %zu free GPU%s for restarted VMs, at most %u needed in one failure\n",
+                             cp->nreserve, cp->nreserve == 1 ? "" : "s", cp->reserve_worst);
             for (size_t f = 0; f < cp->nfailovers; f++) {
                 const struct vg_failover *fo = &cp->failovers[f];
                 vg_sb_printf(sb, "    losing %s%s%s: %zu down: ", fo->failed[0]->name, fo->nfailed > 1 ? " + " : "",
@@ -193,8 +198,9 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                     vg_sb_json_str(sb, g->profile->name);
                 else
                     vg_sb_puts(sb, "null");
-                vg_sb_printf(sb, ",\"vgpus\":%u,\"slots\":%u,\"used_fb_mb\":%u,\"fb_mb\":%u,\"vms\":", g->nvgpus,
-                             gpu_slots(cp, g), g->used_fb_mb, g->model->fb_mb);
+                vg_sb_printf(sb, ",\"vgpus\":%u,\"slots\":%u,\"used_fb_mb\":%u,\"fb_mb\":%u,\"reserve\":%s,\"vms\":",
+                             g->nvgpus, gpu_slots(cp, g), g->used_fb_mb, g->model->fb_mb,
+                             cp->reserve[i] ? "true" : "false");
                 json_names(sb, (struct vg_vm *const *)&gv.vms[gv.first[i]], gv.n[i]);
                 vg_sb_putc(sb, '}');
             }
@@ -207,8 +213,10 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                     vg_sb_putc(sb, ',');
                 vg_sb_json_str(sb, cl->vms[cp->order[o]]->name);
             }
-        vg_sb_printf(sb, "],\"failover\":{\"tolerate\":%u,\"sets_tried\":%zu,\"failing\":[", cl->tolerate,
-                     cp->nsets_tried);
+        vg_sb_printf(sb,
+                     "],\"failover\":{\"tolerate\":%u,\"sets_tried\":%zu,\"reserve_gpus\":%zu,"
+                     "\"reserve_worst\":%u,\"failing\":[",
+                     cl->tolerate, cp->nsets_tried, cp->nreserve, cp->reserve_worst);
         for (size_t f = 0; f < cp->nfailovers; f++) {
             const struct vg_failover *fo = &cp->failovers[f];
             vg_sb_puts(sb, f ? ",{\"failed\":[" : "{\"failed\":[");

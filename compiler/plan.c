@@ -24,7 +24,9 @@
  * (O(log hosts)), and placing a VM refreshes only its host's leaves. A
  * failover scenario zeroes the failed hosts' leaves, re-places only their
  * restartable VMs, then undoes its changes from a log: its cost is about
- * (VMs on the failed hosts) x log(hosts), never the whole cluster.
+ * (VMs on the failed hosts) x log(hosts), never the whole cluster. The GPUs
+ * free in the plan that a scenario takes are the failover reserve (VG5006
+ * does not call them unused).
  */
 #include "plan.h"
 
@@ -87,6 +89,7 @@ struct state {
     uint32_t *stamp; uint32_t epoch;   /* per global slot */
     uint32_t *pg_stamp;                /* per pgpu: logged in this scenario */
     int scenario;
+    uint32_t taken;                    /* free GPUs taken in this scenario */
 };
 
 /* ---- segment tree -------------------------------------------------------- */
@@ -175,6 +178,13 @@ static int gpu_accepts(const struct state *st, uint32_t i, const struct klass *k
 static void gpu_take(struct state *st, uint32_t i, const struct klass *k)
 {
     struct vg_pgpu *g = &st->cp->pgpus[i];
+    if (st->scenario && g->use == VG_PGPU_FREE) { /* free in the plan: a reserve GPU */
+        st->taken++;
+        if (!st->cp->reserve[i]) {
+            st->cp->reserve[i] = 1;
+            st->cp->nreserve++;
+        }
+    }
     if (st->scenario && st->pg_stamp[i] != st->epoch) {
         struct undo u = {i, *g, {{0}, {0}, 0}};
         if (st->mix)
@@ -299,6 +309,7 @@ static void build_gpus(struct state *st)
     }
     st->stamp = vg_alloc_array(a, base ? base : 1, sizeof *st->stamp);
     st->pg_stamp = vg_alloc_array(a, n ? n : 1, sizeof *st->pg_stamp);
+    cp->reserve = vg_alloc_array(a, n ? n : 1, sizeof *cp->reserve);
 }
 
 static uint32_t cap_same(const struct state *st, const struct vg_profile *p)
@@ -527,6 +538,7 @@ static void scenario(struct state *st, struct fo *f, const uint32_t *failed, uin
     st->epoch++;
     st->scenario = 1;
     st->nlog = st->ntouched = 0;
+    st->taken = 0;
     f->ncand = f->ndown = 0;
     for (uint32_t j = 0; j < nfailed; j++) {
         host_zero(st, failed[j], 1);
@@ -551,6 +563,8 @@ static void scenario(struct state *st, struct fo *f, const uint32_t *failed, uin
     for (size_t i = 0; i < f->ncand; i++)
         if (!place_vm(st, cl->vms[f->cand[i]], NULL))
             VG_PUSH(st->ctx->arena, f->down, f->ndown, f->cap_down, cl->vms[f->cand[i]]);
+    if (st->taken > cp->reserve_worst)
+        cp->reserve_worst = st->taken;
     if (f->ndown) {
         struct vg_failover fv;
         memset(&fv, 0, sizeof fv);

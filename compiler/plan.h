@@ -51,6 +51,11 @@ struct vg_cluster_plan {
     uint32_t partitions;         /* Hyper-V family: GPU-P partition count of every GPU
                                     (gpu-partitions, else derived); 0 = not GPU-P */
     uint32_t *order; size_t norder; /* VM indexes in placement order (placeable VMs) */
+    /* The failover reserve: GPUs free in the plan that some failing host set
+     * restarts a VM on. They are spare on purpose, not unused. */
+    uint8_t *reserve;            /* per pgpu: 1 = in the reserve */
+    size_t nreserve;             /* GPUs marked in reserve[] */
+    uint32_t reserve_worst;      /* the most free GPUs that one failing host set takes */
 };
 
 struct vg_plan {

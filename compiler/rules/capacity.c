@@ -1,6 +1,7 @@
 /*
  * capacity.c - VG5001-VG5006: what the plan could not place, what a failed
- * host set leaves down, mixed-size and multi-vGPU support, unused GPUs.
+ * host set leaves down, mixed-size and multi-vGPU support, unused GPUs
+ * beyond the failover reserve.
  *
  * Placement itself is plan.c's; this file only reads the plan and explains
  * it: for each profile (or pass-through model) that did not fit, how many VMs
@@ -274,21 +275,33 @@ static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
     }
 }
 
-/* VG5006: GPUs that no VM uses, per host. */
+/*
+ * VG5006: GPUs that no VM uses, per host (a range of equal hosts merges).
+ * With `tolerate-host-failures`, free GPUs that a failing host set restarts
+ * VMs on are the reserve the user asked for; only those beyond it count.
+ */
 static void check_unused(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
 {
+    int reserve = cl->tolerate && cp->nreserve;
     for (size_t h = 0; h < cl->nhosts; h++) {
         size_t nfree = 0, n = cp->host_first[h + 1] - cp->host_first[h];
         for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++)
-            nfree += cp->pgpus[i].use == VG_PGPU_FREE;
+            nfree += cp->pgpus[i].use == VG_PGPU_FREE && !(reserve && cp->reserve[i]);
         if (!nfree)
             continue;
         const struct vg_host *host = cl->hosts[h];
         struct vg_diag *d = vg_diag_emit(ctx, VG5006, vg_span_or(host->name_span, host->span),
-                                         "`%s` has %zu of %zu GPU%s that no VM uses", host->name, nfree, n,
-                                         n == 1 ? "" : "s");
+                                         "`%s` has %zu of %zu GPU%s that no VM uses%s", host->name, nfree, n,
+                                         n == 1 ? "" : "s", reserve ? ", beyond the failover reserve" : "");
         vg_diag_subject(d, host->name);
-        vg_diag_help(ctx, d, "`vgpuc plan` shows the placement; add VMs or remove GPUs");
+        if (reserve)
+            vg_diag_note(ctx, d,
+                         "the failover reserve of cluster `%s` is the %zu free GPU%s that VMs restart on when %u "
+                         "host%s fail%s (the worst failure needs %u); it is not counted here",
+                         cl->name, cp->nreserve, cp->nreserve == 1 ? "" : "s", cl->tolerate,
+                         cl->tolerate == 1 ? "" : "s", cl->tolerate == 1 ? "s" : "", cp->reserve_worst);
+        vg_diag_help(ctx, d, "`vgpuc plan` shows the placement%s; add VMs or remove GPUs",
+                     reserve ? " and the reserve" : "");
     }
 }
 

@@ -4,13 +4,14 @@
  *
  * NVIDIA (nvidia.md 1.5, 7): the same release or the same branch works (a
  * guest newer than the host inside a branch negotiates down: VG3004); a host
- * one branch newer than the guest works with a caveat (VG3003), and from the
- * R580 notes on also an LTS host with a guest of the previous LTS branch; a
- * guest from a newer branch (VG3001) or any other older one (VG3002) fails
- * to load. "Branch" is the release's major. Every vGPU VM is checked against
- * every distinct Manager value of the hosts it may run on or fail over to;
- * hosts that share a value are one case, and each (guest release, host
- * release) pair is judged once, so the work stays linear in VMs + hosts.
+ * one branch newer than the guest works with a caveat (VG3003), and so does
+ * an LTS host with a guest of the previous LTS branch from the release the
+ * catalog names (`compatibility: lts-pair-from`); a guest from a newer branch
+ * (VG3001) or any other older one (VG3002) fails to load. "Branch" is the
+ * release's major. Every vGPU VM is checked against every distinct Manager
+ * value of the hosts it may run on or fail over to; hosts that share a value
+ * are one case, and each (guest release, host release) pair is judged once,
+ * so the work stays linear in VMs + hosts.
  */
 #include "rules.h"
 
@@ -19,15 +20,7 @@
 
 #include "../catalog.h"
 
-/*
- * The LTS-to-LTS bullet first appears in the vGPU 19.0 (R580) release notes
- * (nvidia.md 1.2: docs.nvidia.com/vgpu/19.0/grid-vgpu-release-notes-*); whether
- * it applied before is unverified, so hosts of older branches do not get it.
- */
-#define LTS_PAIR_FROM_MAJOR 19
-
 enum verdict { V_OK = 0, V_NEWER_RELEASE, V_PREVIOUS_BRANCH, V_TOO_OLD, V_NEWER_BRANCH };
-
 
 struct mcase {                    /* one distinct vGPU Manager value */
     const struct vg_version_ref *ref;
@@ -42,6 +35,14 @@ struct cstate {
     int8_t *memo;                 /* nreleases^2, -1 = not judged yet */
     size_t nrel;
 };
+
+/* A major alone for its first release (a branch), else MAJOR.MINOR. */
+static const char *release_text(struct vg_ctx *ctx, uint32_t num)
+{
+    if (num % 1000 == 0)
+        return vg_sprintf(ctx->arena, "%u", num / 1000);
+    return vg_sprintf(ctx->arena, "%u.%u", num / 1000, num % 1000);
+}
 
 static size_t release_index(const struct vg_catalog *c, const struct vg_release *r)
 {
@@ -74,7 +75,8 @@ static enum verdict judge_pair(const struct vg_catalog *c, const struct vg_relea
         return V_NEWER_BRANCH;
     if (h->major == g->major + 1)
         return V_PREVIOUS_BRANCH;
-    if (h->major >= LTS_PAIR_FROM_MAJOR && h->lts == 1 && g->lts == 1 && previous_lts(c, h->major) == g->major)
+    if (c->compat.lts_pair_from && h->num >= c->compat.lts_pair_from && h->lts == 1 && g->lts == 1 &&
+        previous_lts(c, h->major) == g->major)
         return V_PREVIOUS_BRANCH;
     return V_TOO_OLD;
 }
@@ -148,10 +150,14 @@ static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const stru
     case V_TOO_OLD:
         d = vg_diag_emit(ctx, VG3002, vm->guest.span,
                          "guest driver %s of `%s` is too old for the vGPU Manager %s on %s", gt, vm->name, ht, on);
-        vg_diag_note(ctx, d,
-                     "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only "
-                     "(from vGPU %u also the previous long-term-support branch)",
-                     (unsigned)LTS_PAIR_FROM_MAJOR);
+        if (cs->cat->compat.lts_pair_from)
+            vg_diag_note(ctx, d,
+                         "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only "
+                         "(from vGPU %s also the previous long-term-support branch)",
+                         release_text(ctx, cs->cat->compat.lts_pair_from));
+        else
+            vg_diag_note(ctx, d,
+                         "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only");
         vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release (%s matches the hosts)", h->major, h->name);
         break;
     case V_PREVIOUS_BRANCH:
@@ -175,8 +181,10 @@ static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const stru
     if (vg_span_valid(mc->ref->span))
         vg_diag_span(ctx, d, mc->ref->span, "%s (vGPU %u) on %s", h->branch ? h->branch : h->name, h->major, on);
     if (v == V_PREVIOUS_BRANCH && h->major != g->major + 1)
-        vg_diag_note(ctx, d, "the previous long-term-support branch is allowed from vGPU %u (R580 release notes)",
-                     (unsigned)LTS_PAIR_FROM_MAJOR);
+        vg_diag_note(ctx, d,
+                     "the previous long-term-support branch is allowed from vGPU %s (the catalog's "
+                     "`compatibility: lts-pair-from`)",
+                     release_text(ctx, cs->cat->compat.lts_pair_from));
 }
 
 static void check_vms(struct cstate *cs, const struct vg_cluster *cl, const struct mcase *cases, size_t ncases,

@@ -420,6 +420,45 @@ static void test_errors(void **state)
     vg_ctx_free(&ctx);
 }
 
+/* The previous-LTS-branch allowance is catalog data: built in from 19.0, movable and switchable off. */
+static void test_compatibility(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    const struct vg_catalog *c = vg_catalog_load(&ctx, NULL, 0);
+    assert_non_null(c);
+    assert_int_equal(c->compat.lts_pair_from, VG_RELNUM(19, 0));
+    assert_non_null(strstr(c->compat.source, "docs.nvidia.com/vgpu/19.0/"));
+    assert_string_equal(c->compat.origin.file, "<built-in>/releases.yaml");
+    vg_ctx_free(&ctx);
+
+    char path[64];
+    vg_ctx_init(&ctx);
+    c = load(&ctx, "compatibility:\n  lts-pair-from: \"16.0\"\n  source: site\n", path);
+    assert_non_null(c);
+    assert_int_equal(c->compat.lts_pair_from, VG_RELNUM(16, 0));
+    assert_string_equal(c->compat.source, "site");
+    assert_string_equal(c->compat.origin.file, path);
+    assert_int_equal(c->compat.origin.line, 2);
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    c = load(&ctx, "compatibility: {lts-pair-from: never, source: site}\n", NULL);
+    assert_non_null(c);
+    assert_int_equal(c->compat.lts_pair_from, 0);
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx);
+    expect_error(&ctx, "compatibility:\n  lts-pair-from: \"19\"\n  source: site\n", 2, 18,
+                 "`lts-pair-from` must be a vGPU release such as \"19.0\", or `never`, not `19`");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* the fact needs its source */
+    expect_error(&ctx, "compatibility:\n  lts-pair-from: \"19.0\"\n", 2, 3, "missing the required key `source`");
+    vg_ctx_free(&ctx);
+}
+
 static void test_empty_file_is_fine(void **state)
 {
     (void)state;
@@ -436,7 +475,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_loads), cmocka_unit_test(test_facts),  cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_platforms),     cmocka_unit_test(test_merge),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_empty_file_is_fine),
+        cmocka_unit_test(test_empty_file_is_fine), cmocka_unit_test(test_compatibility),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /*
  * test_plan.c - placement and failover on hand-built models: order and
  * determinism, same-size and mixed-size GPUs, pass-through, pinning, A16
- * boards, the GPU-P partition bound, failover with one and two failed hosts,
- * and a work count that grows linearly with the cluster.
+ * boards, the GPU-P partition bound, failover with one and two failed hosts
+ * and its reserve of free GPUs, and a work count that grows linearly with the
+ * cluster.
  */
 #include "unit.h"
 
@@ -356,6 +357,37 @@ static void test_failover_k2(void **state)
     vg_ctx_free(&f.ctx);
 }
 
+/* Free GPUs that a failover scenario restarts VMs on are the reserve; the worst set's count is kept. */
+static void test_failover_reserve(void **state)
+{
+    (void)state;
+    for (uint32_t k = 0; k <= 2; k++) {
+        struct fx f;
+        fx_init(&f, VG_FAMILY_VSPHERE);
+        char name[8];
+        for (int i = 0; i < 4; i++) { /* one L40 each; a on h0, b on h1, h2 and h3 free */
+            snprintf(name, sizeof name, "h%d", i);
+            add_host(&f, name, &f.l40, 1);
+        }
+        f.l40p[0].max_same = 1;
+        add_vm(&f, "a", &f.l40p[0], NULL, 1);
+        add_vm(&f, "b", &f.l40p[0], NULL, 1);
+        f.cl->tolerate = k;
+        struct vg_plan *p = vg_plan_build(&f.ctx, &f.m);
+        const struct vg_cluster_plan *cp = &p->clusters[0];
+        assert_int_equal(cp->nfailovers, 0);
+        /* k = 1: either loss restarts its VM on h2; k = 2: losing h0 + h1 fills h2 and h3 */
+        static const uint8_t want[3][4] = {{0, 0, 0, 0}, {0, 0, 1, 0}, {0, 0, 1, 1}};
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(cp->reserve[i], want[k][i]);
+        assert_int_equal(cp->nreserve, k);
+        assert_int_equal(cp->reserve_worst, k);
+        for (int i = 2; i < 4; i++) /* the scenarios left the plan as it was */
+            assert_int_equal(cp->pgpus[i].use, VG_PGPU_FREE);
+        vg_ctx_free(&f.ctx);
+    }
+}
+
 static unsigned long long work_for(int scale)
 {
     struct fx f;
@@ -398,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_gpu_p_partitions),
         cmocka_unit_test(test_failover_k1),
         cmocka_unit_test(test_failover_k2),
+        cmocka_unit_test(test_failover_reserve),
         cmocka_unit_test(test_linear_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

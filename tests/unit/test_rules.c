@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "ctx.h"
@@ -24,17 +25,34 @@ struct run {
     struct vg_plan *p;
 };
 
-static void run_src(struct run *r, const char *src)
+/* Lint src with the built-in catalog and, if given, one more catalog file (YAML text). */
+static void run_src_cat(struct run *r, const char *src, const char *catalog_yaml)
 {
     vg_ctx_init(&r->ctx);
     r->ctx.opt.today = 20261121;
-    r->ctx.catalog = vg_catalog_load(&r->ctx, NULL, 0);
+    char path[] = "/tmp/vgpuc-test-rules-XXXXXX";
+    const char *extra[] = {path};
+    if (catalog_yaml) {
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        size_t n = strlen(catalog_yaml);
+        assert_int_equal(write(fd, catalog_yaml, n), (ssize_t)n);
+        close(fd);
+    }
+    r->ctx.catalog = vg_catalog_load(&r->ctx, extra, catalog_yaml ? 1 : 0);
+    if (catalog_yaml)
+        unlink(path);
     assert_non_null(r->ctx.catalog);
     uint32_t id = vg_source_add(&r->ctx, "t.vgpu", src, strlen(src), vg_span_make(0, 0, 0));
     r->m = vg_model_build(&r->ctx, &id, 1);
     r->p = vg_plan_build(&r->ctx, r->m);
     vg_rules_run(&r->ctx, r->m, r->p);
     vg_diags_finish(&r->ctx);
+}
+
+static void run_src(struct run *r, const char *src)
+{
+    run_src_cat(r, src, NULL);
 }
 
 static size_t count(const struct run *r, enum vg_code code)
@@ -144,6 +162,14 @@ static const struct rcase cases[] = {
     {VG5005, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v { gpu vgpu L40-48C x 2; guest-driver 19.2 }", 0},
     {VG5006, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG5006, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
+    /* tolerate-host-failures: the empty host that a failure needs is the reserve; spares beyond it merge */
+    {VG5006, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\n"
+                               "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
+    {VG5006, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\nhost s-[1..3] { gpu L40 x 2 }\n"
+                               "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
+    /* VMs that are never restarted need no reserve */
+    {VG5006, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\n"
+                               "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2; migration none }", 1},
     /* VG6xxx */
     {VG6001, LIC, HCI, "19.2", "host h { gpu L4 }\nvm v { gpu vgpu L4-24Q; guest-driver 19.2 }", 1},
     {VG6001, LIC, HCI, "19.2", "host h { gpu L4 }\nvm v { gpu passthrough L4; migration none }", 0},
@@ -217,6 +243,62 @@ static void test_messages_name_things(void **state)
     free(src);
 }
 
+/* VG5006 with a failover reserve: it counts only GPUs beyond the reserve and says so. */
+static void test_unused_beyond_reserve(void **state)
+{
+    (void)state;
+    struct run r;
+    char *src = cluster(LIC, ESX, "19.2",
+                        "tolerate-host-failures 1\nhost e-[1..9] { gpu L40 x 2 }\nhost big { gpu L40 x 4 }\n"
+                        "host s-[1..2] { gpu L40 x 3 }\nvm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2 }");
+    run_src(&r, src);
+    assert_int_equal(count(&r, VG5006), 2);
+    const struct vg_diag *d = first(&r, VG5006);
+    /* `big`: 2 of its 4 GPUs take the VMs of a failed host, 2 are beyond the reserve */
+    assert_non_null(strstr(d->message, "`big` has 2 of 4 GPUs that no VM uses, beyond the failover reserve"));
+    assert_int_equal(d->nnotes, 1);
+    assert_non_null(strstr(d->notes[0], "is the 2 free GPUs that VMs restart on when 1 host fails"));
+    assert_non_null(strstr(d->notes[0], "the worst failure needs 2"));
+    d = r.ctx.diags.v[1];
+    assert_int_equal(d->code, VG5006);
+    assert_int_equal(d->merged, 1); /* s-1 and s-2: one diagnostic */
+    assert_non_null(strstr(d->message, "has 3 of 3 GPUs that no VM uses, beyond the failover reserve"));
+    vg_ctx_free(&r.ctx);
+    free(src);
+}
+
+/* The previous-LTS-branch allowance comes from the catalog: a --catalog file moves it or turns it off. */
+static void test_lts_pair_from_catalog(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *manager, *guest, *yaml;
+        enum vg_code want, not;
+    } t[] = {
+        {"16.5", "13.4", NULL, VG3002, VG3003},
+        {"16.5", "13.4", "compatibility: {lts-pair-from: \"16.0\", source: site}\n", VG3003, VG3002},
+        {"19.2", "16.5", NULL, VG3003, VG3002},
+        {"19.2", "16.5", "compatibility: {lts-pair-from: never, source: site}\n", VG3002, VG3003},
+        {"19.2", "16.5", "compatibility: {lts-pair-from: \"19.3\", source: site}\n", VG3002, VG3003},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char body[128];
+        snprintf(body, sizeof body, L40H "vm v { gpu vgpu L40-48Q; guest-driver %s }", t[i].guest);
+        char *src = cluster(LIC, ESX, t[i].manager, body);
+        struct run r;
+        run_src_cat(&r, src, t[i].yaml);
+        if (count(&r, t[i].want) != 1 || count(&r, t[i].not) != 0)
+            fail_msg("case %zu: want one %s and no %s", i, vg_code_info(t[i].want)->id, vg_code_info(t[i].not)->id);
+        const struct vg_diag *d = first(&r, t[i].want);
+        if (t[i].want == VG3002 && t[i].yaml && strstr(t[i].yaml, "never"))
+            assert_null(strstr(d->notes[0], "long-term-support"));
+        if (t[i].want == VG3003)
+            assert_non_null(strstr(d->notes[1], "allowed from vGPU"));
+        vg_ctx_free(&r.ctx);
+        free(src);
+    }
+}
+
 /* The compatibility check is per distinct Manager value: 20000 VMs on 500 hosts stay fast. */
 static void test_compat_scales(void **state)
 {
@@ -241,6 +323,8 @@ int main(void)
         cmocka_unit_test(test_rule_table),
         cmocka_unit_test(test_messages_name_things),
         cmocka_unit_test(test_compat_scales),
+        cmocka_unit_test(test_unused_beyond_reserve),
+        cmocka_unit_test(test_lts_pair_from_catalog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
