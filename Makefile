@@ -108,7 +108,7 @@ hostile: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/hostile/run.sh
 
 test: all
-	@$(MAKE) --no-print-directory unit golden cli hostile validators check-docs
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
