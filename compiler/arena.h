@@ -23,7 +23,15 @@
 struct vg_arena;
 
 struct vg_arena *vg_arena_new(void);
+/* Frees the arena, its chunks and its remaining child arenas. */
 void vg_arena_free(struct vg_arena *a);
+/*
+ * An arena for data that dies before its parent (a syntax subtree once its
+ * model is built, scratch of one cluster): vg_arena_free() releases it early,
+ * and whatever is not released early goes with the parent, so error paths
+ * still cannot leak.
+ */
+struct vg_arena *vg_arena_new_child(struct vg_arena *parent);
 /* Zeroed, 16-byte aligned memory that lives until vg_arena_free(). */
 void *vg_alloc(struct vg_arena *a, size_t n);
 /* Zeroed array of n elements of size sz, with overflow check. */

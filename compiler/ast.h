@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "source.h"
 
 enum vg_arg_kind {
@@ -37,6 +38,11 @@ struct vg_stmt {
     struct vg_span span;     /* name .. last argument or closing brace */
     int broken;              /* a syntax error inside: later stages skip its checks
                                 that would only cascade */
+    /* Top-level block statements only: the arena holding the body (statements
+     * and arguments below this one), so that the model builder can release
+     * it as soon as the block is read (vg_model_build sets body to NULL then).
+     * A child of the context arena: freed with it otherwise. */
+    struct vg_arena *own;
 };
 
 struct vg_comment {

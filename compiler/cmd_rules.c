@@ -29,7 +29,7 @@ static void rules_text(struct vg_strbuf *sb)
     for (int c = 0; c < VG_CODE_COUNT; c++) {
         const struct vg_code_info *ci = vg_code_info((enum vg_code)c);
         vg_sb_printf(sb, "%s  %-7s  %-*s  %s%s\n", ci->id, vg_level_name(ci->level), width, ci->slug, ci->summary,
-                     ci->implemented ? "" : " (not yet implemented)");
+                     ci->implemented ? "" : " (registered, not checked yet)");
     }
 }
 
@@ -72,14 +72,14 @@ static void rules_markdown(struct vg_strbuf *sb)
         for (const char *p = ci->id; *p; p++)
             vg_sb_putc(sb, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
         vg_sb_printf(sb, "-%s) | `%s` | %s | %s%s |\n", ci->slug, ci->slug, vg_level_name(ci->level), ci->summary,
-                     ci->implemented ? "" : " (not yet implemented)");
+                     ci->implemented ? "" : " (registered, not checked yet)");
     }
     for (int c = 0; c < VG_CODE_COUNT; c++) {
         const struct vg_code_info *ci = vg_code_info((enum vg_code)c);
         vg_sb_printf(sb, "\n## %s %s\n\n**Level:** %s. **Summary:** %s.\n", ci->id, ci->slug,
                      vg_level_name(ci->level), ci->summary);
         if (!ci->implemented)
-            vg_sb_puts(sb, "\n*Not yet implemented: the code is registered, but vgpuc does not check it yet.*\n");
+            vg_sb_puts(sb, "\n*Registered only: vgpuc does not check this code yet.*\n");
         if (*ci->explain)
             vg_sb_printf(sb, "\n%s\n", ci->explain);
     }
@@ -131,7 +131,7 @@ int vg_cmd_explain(struct vg_cli *cli)
     vg_sb_init(&sb);
     vg_sb_printf(&sb, "%s %s (default level: %s)\n\n%s\n", ci->id, ci->slug, vg_level_name(ci->level), ci->summary);
     if (!ci->implemented)
-        vg_sb_puts(&sb, "\nnote: not yet implemented; vgpuc registers this code but does not check it yet\n");
+        vg_sb_puts(&sb, "\nnote: vgpuc registers this code but does not check it yet\n");
     if (*ci->explain)
         vg_sb_printf(&sb, "\n%s\n", ci->explain);
     return emit(&sb);

@@ -43,7 +43,9 @@ struct vm_group {              /* one `vm NAME { ... }` statement */
 
 struct cluster_build {
     struct vg_cluster *c;
-    const struct vg_arg *license_ref;
+    struct vg_arg license_ref; /* a copy: the tree is gone when licenses are resolved */
+    int has_license_ref;
+    struct vg_arena *scratch;  /* the groups below; released when the cluster is built */
     const char *family_name;   /* from the `platform` line, if its family is known */
     struct host_group **hg; size_t nhg, cap_hg;
     struct vm_group **vg; size_t nvg, cap_vg;
@@ -397,7 +399,7 @@ static void read_host(struct builder *b, struct cluster_build *cb, const struct 
                       const struct vg_argv *v)
 {
     struct vg_ctx *ctx = b->ctx;
-    struct host_group *g = vg_alloc(ctx->arena, sizeof *g);
+    struct host_group *g = vg_alloc(cb->scratch, sizeof *g);
     g->name = v->a;
     g->tmpl.span = st->span;
     g->tmpl.name_span = v->a ? v->a->span : st->name_span;
@@ -416,13 +418,13 @@ static void read_host(struct builder *b, struct cluster_build *cb, const struct 
     if (g->tmpl.manager_own)
         resolve_version(b, &g->tmpl.manager, host_column(cb->c->kind), !cb->c->kind);
     if (v->a)
-        VG_PUSH(ctx->arena, cb->hg, cb->nhg, cb->cap_hg, g);
+        VG_PUSH(cb->scratch, cb->hg, cb->nhg, cb->cap_hg, g);
 }
 
 static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg_stmt *st, const struct vg_argv *v)
 {
     struct vg_ctx *ctx = b->ctx;
-    struct vm_group *g = vg_alloc(ctx->arena, sizeof *g);
+    struct vm_group *g = vg_alloc(cb->scratch, sizeof *g);
     struct vg_vm *vm = &g->tmpl;
     g->name = v->a;
     vm->span = st->span;
@@ -453,7 +455,7 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
     }
     resolve_version(b, &vm->guest, vm->os == VG_OS_LINUX ? VG_DRV_GUEST_LINUX : VG_DRV_GUEST_WINDOWS, 0);
     if (v->a)
-        VG_PUSH(ctx->arena, cb->vg, cb->nvg, cb->cap_vg, g);
+        VG_PUSH(cb->scratch, cb->vg, cb->nvg, cb->cap_vg, g);
 }
 
 static void cluster_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st,
@@ -672,10 +674,21 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
     struct vg_block_info bi = {VG_BLOCK_CLUSTER, "cluster", c->name, c->name_span, c->kind, cb->family_name,
                                st->broken || !v->a};
     b->cur = cb;
+    /* the host and VM groups are templates that finish_cluster copies into
+     * the model: ~40 MB at 100k VMs that need not outlive the cluster */
+    cb->scratch = vg_arena_new_child(ctx->arena);
     vg_schema_walk(ctx, &bi, st->body, &t, cluster_child, b);
     b->cur = NULL;
-    cb->license_ref = t.license_ref;
+    if (t.license_ref) {
+        cb->license_ref = *t.license_ref;
+        cb->has_license_ref = 1;
+    }
     finish_cluster(b, cb, &t);
+    vg_arena_free(cb->scratch);
+    cb->scratch = NULL;
+    cb->hg = NULL;
+    cb->vg = NULL;
+    cb->nhg = cb->nvg = cb->cap_hg = cb->cap_vg = 0;
     if (!v->a)
         return;
     struct vg_cluster *old = vg_hash_put(&b->m->cluster_by_name, c->name, c);
@@ -779,6 +792,23 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
         read_file(b, id, key, st->span);
 }
 
+/*
+ * A top-level block is read completely when its reader returns: nothing in
+ * the model points into its body, so the body's arena is released now. The
+ * tree of a 100k-VM file is ~90 MB; released block by block, it is never all
+ * held together with the model (docs/performance.md).
+ */
+static void release_body(const struct vg_stmt *st)
+{
+    if (!st->own)
+        return;
+    /* the statement itself lives in the context arena and is not const there */
+    struct vg_stmt *s = (struct vg_stmt *)st;
+    vg_arena_free(s->own);
+    s->own = NULL;
+    s->body = NULL;
+}
+
 static void top_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st, const struct vg_argv *v)
 {
     struct builder *b = bp;
@@ -790,6 +820,7 @@ static void top_child(void *bp, const struct vg_directive *d, const struct vg_st
             read_include(b, st, v);
         break;
     }
+    release_body(st);
 }
 
 static void read_file(struct builder *b, uint32_t id, const char *key, struct vg_span at)
@@ -819,23 +850,23 @@ static void resolve_licenses(struct builder *b)
     const char **names = NULL;
     for (size_t i = 0; i < b->ncbs; i++) {
         struct cluster_build *cb = b->cbs[i];
-        if (!cb->license_ref)
+        if (!cb->has_license_ref)
             continue;
-        cb->c->license = vg_hash_get(&b->m->license_by_name, cb->license_ref->text);
+        cb->c->license = vg_hash_get(&b->m->license_by_name, cb->license_ref.text);
         if (cb->c->license || b->bad_license_names)
             continue;
-        struct vg_diag *d = vg_diag_emit(ctx, VG1006, cb->license_ref->span, "no license server named `%s`",
-                                         cb->license_ref->text);
+        struct vg_diag *d = vg_diag_emit(ctx, VG1006, cb->license_ref.span, "no license server named `%s`",
+                                         cb->license_ref.text);
         if (!names) {
             names = vg_alloc_array(ctx->arena, b->m->nlicenses + 1, sizeof *names);
             for (size_t k = 0; k < b->m->nlicenses; k++)
                 names[k] = b->m->licenses[k]->name;
         }
         if (b->m->nlicenses)
-            help_suggest(ctx, d, cb->license_ref->text, names, b->m->nlicenses);
+            help_suggest(ctx, d, cb->license_ref.text, names, b->m->nlicenses);
         else
             vg_diag_help(ctx, d, "declare it with `license-server %s { kind dls }`, or include the file that does",
-                         cb->license_ref->text);
+                         cb->license_ref.text);
     }
 }
 

@@ -102,7 +102,9 @@ static void append(struct vg_parser *p, struct vg_stmt *s)
 
 void vg_parse_stmt_begin(struct vg_parser *p, struct vg_tokval name, struct vg_span span)
 {
-    struct vg_stmt *s = vg_alloc(p->ctx->arena, sizeof *s);
+    if (!p->nblocks)
+        p->tree = p->ctx->arena;
+    struct vg_stmt *s = vg_alloc(p->tree, sizeof *s);
     s->name = name.text;
     s->name_span = span;
     s->span = span;
@@ -135,7 +137,7 @@ static struct vg_stmt *finish_head(struct vg_parser *p)
 {
     struct vg_stmt *s = p->cur;
     if (p->nargs) {
-        s->args = vg_alloc_array(p->ctx->arena, p->nargs, sizeof *s->args);
+        s->args = vg_alloc_array(p->tree, p->nargs, sizeof *s->args);
         memcpy(s->args, p->args, p->nargs * sizeof *s->args);
         s->nargs = p->nargs;
         s->span.end = s->args[s->nargs - 1].span.end;
@@ -160,6 +162,8 @@ int vg_parse_block_open(struct vg_parser *p, struct vg_span brace)
         return -1;
     }
     struct vg_stmt *s = finish_head(p);
+    if (!p->nblocks) /* everything inside a top-level block can be released on its own */
+        p->tree = s->own = vg_arena_new_child(p->ctx->arena);
     s->has_block = 1;
     s->open_span = brace;
     s->span.end = brace.end;
@@ -375,6 +379,7 @@ struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file)
     p.ast = ast;
     p.line = 1;
     p.last_tok = VG_T_END;
+    p.tree = ctx->arena;
     yyscan_t scanner;
     if (vg_yylex_init_extra(&p, &scanner))
         vg_die_oom();

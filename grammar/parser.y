@@ -66,6 +66,8 @@ struct vg_parser {
     } bad;
     /* tree building */
     struct vg_stmt *cur;   /* statement whose head is being read */
+    struct vg_arena *tree; /* where statements and arguments go: the context
+                              arena at the top level, the block's own inside */
     struct vg_arg *args; size_t nargs, cap_args; /* its arguments (scratch, reused) */
     int args_overflow;
     struct vg_block_frame blocks[VG_MAX_NESTING + 1];

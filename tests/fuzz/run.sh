@@ -1,45 +1,102 @@
 #!/bin/sh
-# run.sh - replay the regression inputs, then fuzz each target FUZZ_SECONDS.
+# run.sh - replay the saved regression inputs, then fuzz each target for
+# FUZZ_SECONDS; `make fuzz` calls it after building the targets.
 #
-# Usage: FUZZ_SECONDS=N sh tests/fuzz/run.sh build-fuzz/fuzz_X...
-# Seeds: examples/, tests/golden/cases/ and tests/fuzz/regressions/<target>/.
-# A crash, leak, sanitizer report or timeout fails the run; the input that
-# caused it is left in build-fuzz/ (crash-*, leak-*, timeout-*) and must
-# become a file in tests/fuzz/regressions/<target>/.
+# Usage (from the repository root): FUZZ_SECONDS=N sh tests/fuzz/run.sh build-fuzz/fuzz_X...
+#
+# Each file of tests/fuzz/regressions/<target>/ is replayed alone and counts
+# as one test; then each target fuzzes once (one more test). A crash, leak,
+# sanitizer report or timeout fails; libFuzzer leaves the input in
+# build-fuzz/<target>-crash-* (leak-*, timeout-*, oom-*), which is minimised
+# and saved as a regression file (docs/fuzzing.md). The last line is always
+# "N passed, M failed"; the exit status is 0 only when M is 0.
+#
+# Seeds (copied into build-fuzz/corpus-<target>, which grows across runs):
+#   fuzz_pipeline  examples/, tests/golden/cases/, tests/golden/build/ (*.vgpu)
+#   fuzz_yaml      catalog/, tests/golden/catalog/, tests/fuzz/seeds/yaml/
+# plus the target's regression inputs. The target runs in a scratch folder
+# (build-fuzz/work-<target>) holding the files the seeds include, so an
+# `include` in a fuzzed input resolves there; stdin is /dev/null, so an
+# include of /dev/stdin cannot block.
 set -eu
+
 secs=${FUZZ_SECONDS:-60}
-fail=0
+top=$(pwd)
+out="$top/build-fuzz"
 pass=0
-for t in "$@"; do
-    name=$(basename "$t")
-    corpus="build-fuzz/corpus-$name"
-    mkdir -p "$corpus"
-    case $name in
-    fuzz_pipeline) seeds="examples tests/golden/cases" ;;
-    *) seeds="catalog tests/golden/catalog" ;;
-    esac
-    for d in $seeds "tests/fuzz/regressions/$name"; do
-        [ -d "$d" ] || continue
-        find "$d" -type f -exec cp {} "$corpus/" \;
-    done
-    if [ -d "tests/fuzz/regressions/$name" ] && [ -n "$(ls "tests/fuzz/regressions/$name")" ]; then
-        if "$t" -runs=0 "tests/fuzz/regressions/$name"/* >"build-fuzz/$name-regressions.log" 2>&1; then
-            pass=$((pass + 1))
-        else
-            echo "FAIL: $name regression inputs (build-fuzz/$name-regressions.log)"
-            fail=$((fail + 1))
-        fi
-    fi
-    echo "== $name: fuzzing for $secs s"
-    if (cd build-fuzz && "../$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-        -dict=../tests/fuzz/vgpu.dict -print_final_stats=1 "corpus-$name") >"build-fuzz/$name.log" 2>&1; then
-        grep -E 'stat::number_of_executed_units|cov:' "build-fuzz/$name.log" | tail -n 2
+fail=0
+
+# Replay one saved input: it must run to the end without any report.
+replay() {
+    bin=$1 input=$2 log=$3
+    if (cd "$work" && "$bin" -runs=1 -timeout=10 -rss_limit_mb=2048 "$input") </dev/null >"$log" 2>&1; then
         pass=$((pass + 1))
     else
-        tail -n 40 "build-fuzz/$name.log"
-        echo "FAIL: $name found a crash (build-fuzz/$name.log)"
+        echo "FAIL: $input (log: $log)"
+        grep -E '^SUMMARY|ERROR: (Address|Leak|libFuzzer)|runtime error' "$log" | head -n 3 || true
+        fail=$((fail + 1))
+    fi
+}
+
+for t in "$@"; do
+    name=$(basename "$t")
+    bin="$top/$t"
+    corpus="$out/corpus-$name"
+    work="$out/work-$name"
+    regress="$top/tests/fuzz/regressions/$name"
+    mkdir -p "$corpus" "$work/include"
+    case $name in
+    fuzz_pipeline)
+        dict=vgpu.dict
+        seeds="examples/*.vgpu tests/golden/cases/*.vgpu tests/golden/build/*.vgpu"
+        cp examples/licensing.vgpu "$work/"
+        cp tests/golden/cases/include/*.vgpu "$work/include/"
+        ;;
+    fuzz_yaml)
+        dict=yaml.dict
+        seeds="catalog/*.yaml tests/golden/catalog/*.yaml tests/fuzz/seeds/yaml/*"
+        ;;
+    *)
+        echo "run.sh: no seeds known for $name" >&2
+        fail=$((fail + 1))
+        continue
+        ;;
+    esac
+
+    if [ -d "$regress" ]; then
+        n=0
+        for f in "$regress"/*; do
+            [ -f "$f" ] || continue
+            n=$((n + 1))
+            replay "$bin" "$f" "$out/$name-replay-$(basename "$f").log"
+        done
+        echo "== $name: replayed $n regression inputs"
+    fi
+
+    # shellcheck disable=SC2086 # the seed globs are meant to expand here
+    for f in $seeds; do
+        if [ -f "$f" ]; then cp "$f" "$corpus/"; fi
+    done
+    if [ -d "$regress" ]; then
+        for f in "$regress"/*; do
+            if [ -f "$f" ]; then cp "$f" "$corpus/"; fi
+        done
+    fi
+
+    echo "== $name: fuzzing for $secs s"
+    log="$out/$name.log"
+    if (cd "$work" && "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -detect_leaks=1 \
+        -dict="$top/tests/fuzz/$dict" -artifact_prefix="$out/$name-" -print_final_stats=1 "$corpus") \
+        </dev/null >"$log" 2>&1; then
+        grep -E '^#[0-9]+.*(DONE|pulse)' "$log" | tail -n 1 || true
+        grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" || true
+        pass=$((pass + 1))
+    else
+        tail -n 40 "$log"
+        echo "FAIL: $name found a crash, leak or timeout (log: $log; input: $out/$name-*)"
         fail=$((fail + 1))
     fi
 done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
