@@ -154,7 +154,7 @@ $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLS_CFLAGS) -o $@ $< -lyaml
 
-# Time and arena bytes per stage of one lint (tools/bench-stages FILE).
+# Time, arena bytes and peak RSS per stage of one lint (tools/bench-stages FILE).
 $(BUILD)/tools/bench-stages: tools/bench-stages.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)

@@ -7,11 +7,11 @@
  * them: a 100k-VM lint touches ~100 MB of arena, and faulting that in 4 KiB
  * pages cost about a third of its time (docs/performance.md).
  *
- * Child arenas (vg_arena_new_child) take chunks of one fixed size; when a child
- * is freed its chunks go to a spare list of the root arena, from which every
- * arena of the family takes chunks before asking malloc. So the memory of a
- * syntax tree released block by block is reused by the model built from it
- * instead of being added to it.
+ * Child arenas (vg_arena_new_child) take chunks of one fixed size, cut from
+ * the root's (huge-page) chunks; when a child is freed its chunks go to a
+ * spare list of the root, from which every arena of the family takes chunks
+ * before asking for new memory. So the memory of a syntax tree released block
+ * by block is reused by the model built from it instead of being added to it.
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) on Linux; guarded below */
 #include "arena.h"
@@ -25,6 +25,7 @@
 struct chunk {
     struct chunk *next;
     size_t size, used;
+    int carved; /* a child chunk cut from a chunk of the root: never freed on its own */
     _Alignas(16) unsigned char data[];
 };
 
@@ -33,9 +34,11 @@ struct vg_arena {
     size_t next_size;
     size_t total;
     struct vg_arena *parent, *children, *prev, *next; /* child arenas, doubly linked */
-    struct chunk *spare; /* root only: chunks of freed children, all CHILD_CHUNK big */
+    struct chunk *spare; /* root only: carved chunks of freed children */
 };
 
+/* Child arenas hold one top-level block of a syntax tree (~100 KB) or the
+ * scratch of one cluster: small chunks waste little at their ends. */
 #define CHILD_CHUNK ((size_t)16 << 10)
 
 static unsigned long fail_countdown;
@@ -127,11 +130,21 @@ static struct vg_arena *root_of(struct vg_arena *a)
     return a;
 }
 
+/* Free the malloc'd chunks of a list; carved ones live inside them, so every
+ * link is read before anything is freed. */
 static void free_chunks(struct chunk *c)
 {
+    struct chunk *own = NULL;
     for (struct chunk *next; c; c = next) {
         next = c->next;
-        free(c);
+        if (!c->carved) {
+            c->next = own;
+            own = c;
+        }
+    }
+    for (struct chunk *next; own; own = next) {
+        next = own->next;
+        free(own);
     }
 }
 
@@ -143,7 +156,6 @@ void vg_arena_free(struct vg_arena *a)
         vg_arena_free(a->children);
     if (!a->parent) {
         free_chunks(a->head);
-        free_chunks(a->spare);
         free(a);
         return;
     }
@@ -156,7 +168,7 @@ void vg_arena_free(struct vg_arena *a)
     struct vg_arena *root = root_of(a);
     for (struct chunk *c = a->head, *next; c; c = next) {
         next = c->next;
-        if (c->size == CHILD_CHUNK) {
+        if (c->carved) {
             c->next = root->spare;
             root->spare = c;
         } else {
@@ -166,32 +178,41 @@ void vg_arena_free(struct vg_arena *a)
     free(a);
 }
 
-/* A chunk of at least `need` bytes: a spare one if it fits, else a new one. */
+static void *bump(struct vg_arena *a, size_t need);
+
+/*
+ * A chunk of at least `need` bytes for `a`: a spare one if it fits; for a
+ * child, one carved from the root (big, huge-page chunks); else a new one.
+ */
 static struct chunk *take_chunk(struct vg_arena *a, size_t need)
 {
     struct vg_arena *root = root_of(a);
-    if (root->spare && need <= CHILD_CHUNK) {
-        struct chunk *c = root->spare;
+    struct chunk *c;
+    if (need <= CHILD_CHUNK && root->spare) {
+        c = root->spare;
         root->spare = c->next;
         return c;
     }
-    size_t size = a->parent ? CHILD_CHUNK : a->next_size;
+    if (a->parent && need <= CHILD_CHUNK) {
+        c = bump(root, sizeof *c + CHILD_CHUNK);
+        c->size = CHILD_CHUNK;
+        c->carved = 1;
+        return c;
+    }
+    size_t size = a->parent ? need : a->next_size;
     if (size < need || root->spare)
         size = need; /* while spares last, a big request must not start a fresh big chunk */
     else if (!a->parent && a->next_size < HUGE_CHUNK)
         a->next_size *= 2;
-    struct chunk *c = new_chunk(size);
+    c = new_chunk(size);
     c->size = size;
+    c->carved = 0;
     return c;
 }
 
-size_t vg_arena_used(const struct vg_arena *a) { return a->total; }
-
-void *vg_alloc(struct vg_arena *a, size_t n)
+/* `need` (a multiple of 16) bytes, not zeroed. */
+static void *bump(struct vg_arena *a, size_t need)
 {
-    size_t need = (n + 15) & ~(size_t)15;
-    if (need < n)
-        vg_die_oom();
     struct chunk *c = a->head;
     if (!c || c->size - c->used < need) {
         c = take_chunk(a, need);
@@ -207,6 +228,17 @@ void *vg_alloc(struct vg_arena *a, size_t n)
     }
     void *p = c->data + c->used;
     c->used += need;
+    return p;
+}
+
+size_t vg_arena_used(const struct vg_arena *a) { return a->total; }
+
+void *vg_alloc(struct vg_arena *a, size_t n)
+{
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need < n)
+        vg_die_oom();
+    void *p = bump(a, need);
     a->total += need;
     memset(p, 0, n);
     return p;

@@ -40,7 +40,8 @@ char *vg_strndup(struct vg_arena *a, const char *s, size_t n);
 char *vg_strdup(struct vg_arena *a, const char *s);
 char *vg_sprintf(struct vg_arena *a, const char *fmt, ...) VG_PRINTF(2, 3);
 char *vg_vsprintf(struct vg_arena *a, const char *fmt, va_list ap);
-/* Bytes handed out so far (for tests and the benchmark). */
+/* Bytes handed out so far by this arena itself, not its children (for tests
+ * and the benchmark). */
 size_t vg_arena_used(const struct vg_arena *a);
 
 /*

@@ -58,6 +58,9 @@ struct vg_file_ast {
     struct vg_comment *comments; size_t ncomments;
     uint32_t *blank_lines;  size_t nblank_lines; /* 1-based numbers of empty lines (fmt) */
     int syntax_errors;       /* number of VG1001 reported in this file */
+    /* Holds comments and blank lines (needed by `fmt` only): vg_model_build
+     * releases it after the parse and empties both lists. NULL if none. */
+    struct vg_arena *trivia;
 };
 
 #endif

@@ -834,6 +834,13 @@ static void read_file(struct builder *b, uint32_t id, const char *key, struct vg
     }
     fr->done = 1;
     struct vg_file_ast *ast = vg_parse(ctx, id);
+    /* nothing here reads comments or blank lines (suppressions were taken
+     * during the parse): their memory is free for the model */
+    vg_arena_free(ast->trivia);
+    ast->trivia = NULL;
+    ast->comments = NULL;
+    ast->blank_lines = NULL;
+    ast->ncomments = ast->nblank_lines = 0;
     VG_PUSH(ctx->arena, b->m->files, b->m->nfiles, b->m->cap_files, ast);
     const struct vg_source *src = vg_source_get(ctx, id);
     struct inc_frame f = {key, src ? src->path : "", at};

@@ -183,10 +183,20 @@ void vg_parse_block_close(struct vg_parser *p, struct vg_span brace)
     s->span.end = brace.end;
 }
 
+/* Comments and blank lines go to an arena of their own that the model builder
+ * can release: ~10 MB of a 100k-VM file that only `fmt` reads. */
+static struct vg_arena *trivia(struct vg_parser *p)
+{
+    if (!p->ast->trivia)
+        p->ast->trivia = vg_arena_new_child(p->ctx->arena);
+    return p->ast->trivia;
+}
+
 void vg_parse_comment(struct vg_parser *p, struct vg_span span, const char *text, size_t len)
 {
-    struct vg_comment c = {span, vg_strndup(p->ctx->arena, text, len), len, !p->line_used};
-    VG_PUSH(p->ctx->arena, p->ast->comments, p->ast->ncomments, p->cap_comments, c);
+    struct vg_arena *a = trivia(p);
+    struct vg_comment c = {span, vg_strndup(a, text, len), len, !p->line_used};
+    VG_PUSH(a, p->ast->comments, p->ast->ncomments, p->cap_comments, c);
     p->line_used = 1;
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t'))
@@ -197,7 +207,7 @@ void vg_parse_comment(struct vg_parser *p, struct vg_span span, const char *text
 
 void vg_parse_blank_line(struct vg_parser *p, uint32_t line)
 {
-    VG_PUSH(p->ctx->arena, p->ast->blank_lines, p->ast->nblank_lines, p->cap_blank_lines, line);
+    VG_PUSH(trivia(p), p->ast->blank_lines, p->ast->nblank_lines, p->cap_blank_lines, line);
 }
 
 void vg_parse_brace_on_own_line(struct vg_parser *p, struct vg_span brace)

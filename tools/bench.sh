@@ -8,6 +8,8 @@
 # input MB/s, and libyaml merely parsing the YAML twin; then the ratios and
 # the targets (100k lint < 400 ms and <= half the libyaml time; 10x the VMs
 # <= 12x the time and memory; RSS < 4x input + 16 MB; a 200-line file < 5 ms).
+# When tools/bench-stages is built, also the time, arena bytes and peak RSS
+# of each stage of one 100k-VM lint (docs/performance.md).
 # Usage: VGPUC=path BENCH_DIR=dir TOOLS=dir sh tools/bench.sh
 set -eu
 : "${VGPUC:?}" "${BENCH_DIR:?}" "${TOOLS:?}"
@@ -41,7 +43,7 @@ for n in 1000 10000 100000; do
         esac
         r=$("$TOOLS/bench-run" "$RUNS" "$@")
         ms=${r% *}; kb=${r#* }
-        rate=$(awk -v mb="$mb" -v ms="$ms" 'BEGIN { printf "%.1f", ms > 0 ? mb / (ms / 1000) : 0 }')
+        rate=$(awk -v mb="$mb" -v ms="$ms" 'BEGIN { printf "%.1f", (ms > 0 ? mb / (ms / 1000) : 0) }')
         printf '%-7s %-22s %10s %10s %9s\n' "$n" "vgpuc $cmd" "$ms" "$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')" "$rate"
         eval "t_${cmd}_$n=$ms; m_${cmd}_$n=$kb"
     done
@@ -58,6 +60,12 @@ small="$BENCH_DIR/small.vgpu"
 r=$("$TOOLS/bench-run" 21 "$VGPUC" lint -q --no-config "$small")
 t_small=${r% *}
 printf '%-7s %-22s %10s %10s\n' "$(wc -l < "$small")L" "vgpuc lint (small)" "$t_small" "$(awk -v k="${r#* }" 'BEGIN { printf "%.1f", k / 1024 }')"
+
+if [ -x "$TOOLS/bench-stages" ]; then
+    echo
+    echo "stages of one 100k-VM lint (tools/bench-stages):"
+    "$TOOLS/bench-stages" "$BENCH_DIR/estate-100000.vgpu" | sed 's/^/  /'
+fi
 
 echo
 echo "ratios:"
