@@ -20,29 +20,31 @@ enum vg_arg_kind {
     VG_ARG_STRING  /* "..." with escapes decoded; never range-expanded */
 };
 
+/* Fields ordered so that no padding is needed: a large file holds ~6 per VM. */
 struct vg_arg {
-    enum vg_arg_kind kind;
     const char *text;  /* decoded value, NUL-terminated (strings may not contain NUL) */
     size_t len;
     struct vg_span span; /* the raw token, quotes included */
+    enum vg_arg_kind kind;
 };
 
+/* Pointers first, then spans, then flags: no padding (one per line of a file). */
 struct vg_stmt {
     const char *name;        /* directive name */
-    struct vg_span name_span;
     struct vg_arg *args; size_t nargs;
-    int has_block;           /* `{ ... }` follows */
-    struct vg_span open_span, close_span; /* the braces (close_span.file 0 if missing) */
     struct vg_stmt *body;    /* first child statement */
     struct vg_stmt *next;    /* next sibling */
-    struct vg_span span;     /* name .. last argument or closing brace */
-    int broken;              /* a syntax error inside: later stages skip its checks
-                                that would only cascade */
     /* Top-level block statements only: the arena holding the body (statements
      * and arguments below this one), so that the model builder can release
      * it as soon as the block is read (vg_model_build sets body to NULL then).
      * A child of the context arena: freed with it otherwise. */
     struct vg_arena *own;
+    struct vg_span name_span;
+    struct vg_span open_span, close_span; /* the braces (close_span.file 0 if missing) */
+    struct vg_span span;     /* name .. last argument or closing brace */
+    int has_block;           /* `{ ... }` follows */
+    int broken;              /* a syntax error inside: later stages skip its checks
+                                that would only cascade */
 };
 
 struct vg_comment {
@@ -58,8 +60,8 @@ struct vg_file_ast {
     struct vg_comment *comments; size_t ncomments;
     uint32_t *blank_lines;  size_t nblank_lines; /* 1-based numbers of empty lines (fmt) */
     int syntax_errors;       /* number of VG1001 reported in this file */
-    /* Holds comments and blank lines (needed by `fmt` only): vg_model_build
-     * releases it after the parse and empties both lists. NULL if none. */
+    /* Holds comments and blank lines (needed by `fmt` only; vg_parse_code,
+     * which the model builder uses, keeps neither). NULL if none. */
     struct vg_arena *trivia;
 };
 

@@ -33,9 +33,9 @@ enum vg_firmware { VG_FW_EFI = 0, VG_FW_BIOS };
 /* A `vgpu-manager` or `guest-driver` value as written, and what it maps to. */
 struct vg_version_ref {
     const char *text;         /* NULL if not given */
-    struct vg_span span;
     const struct vg_release *rel[VG_MAX_RELEASES_PER_VERSION]; /* ascending */
     size_t nrel;              /* 0 = unknown (VG2003 reported) or not given */
+    struct vg_span span;
     int is_driver;            /* written as a driver version, not a release */
 };
 
@@ -70,26 +70,30 @@ struct vg_host {
     uint32_t range_group;     /* 0 = declared alone */
 };
 
+/* One per VM (100k in a large estate): fields grouped by size so that the
+ * struct has no padding. */
 struct vg_vm {
     const char *name;
-    struct vg_span span, name_span;
-    uint32_t index;           /* declaration order within the cluster */
     struct vg_cluster *cluster;
-    enum vg_gpu_mode mode;    /* VG_MODE_NONE if `gpu` is missing/invalid */
     const struct vg_profile *profile; /* vgpu */
     const struct vg_gpu *gpu_model;   /* vgpu: profile->gpu; passthrough: the model */
+    struct vg_version_ref guest;
+    struct vg_host *pin;      /* `host` */
+    struct vg_host **allowed; size_t nallowed; /* `hosts` */
+    uint64_t memory_bytes;    /* 0 = not given */
+    uint64_t mmio_low, mmio_high; /* 0 = default */
+    struct vg_span span, name_span;
+    uint32_t index;           /* declaration order within the cluster */
+    enum vg_gpu_mode mode;    /* VG_MODE_NONE if `gpu` is missing/invalid */
     uint32_t count;           /* x N, default 1 */
     struct vg_span gpu_span, gpu_arg_span; /* the `gpu` statement; the profile/model word */
     int also_other_mode;      /* a second `gpu` line of the other mode (VG6004) */
-    struct vg_version_ref guest;
     enum vg_os os;            struct vg_span os_span;
     enum vg_migration migration; struct vg_span migration_span;
-    struct vg_host *pin;      struct vg_span pin_span;       /* `host` */
-    struct vg_host **allowed; size_t nallowed; struct vg_span hosts_span; /* `hosts` */
-    uint64_t memory_bytes;    struct vg_span memory_span;    /* 0 = not given */
+    struct vg_span pin_span, hosts_span, memory_span;
     enum vg_firmware firmware; struct vg_span firmware_span;
     uint32_t generation;      struct vg_span generation_span; /* default 2 */
-    uint64_t mmio_low, mmio_high; struct vg_span mmio_span;   /* 0 = default */
+    struct vg_span mmio_span;
     uint32_t range_group;
 };
 

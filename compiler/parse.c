@@ -53,10 +53,14 @@ const char *vg_parse_word(struct vg_parser *p, const char *text, size_t len)
 {
     struct vg_intern_slot *slot = NULL;
     if (len <= INTERN_MAX_LEN) {
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < len; i++)
-            h = (h ^ (unsigned char)text[i]) * 16777619u;
-        slot = &p->intern[(h ^ (h >> 15)) & (INTERN_SLOTS - 1)];
+        /* the first and last eight bytes and the length pick the slot: a
+         * collision only costs a copy, so no need to hash every byte */
+        uint64_t a = 0, b = 0;
+        size_t n = len < 8 ? len : 8;
+        memcpy(&a, text, n);
+        memcpy(&b, text + len - n, n);
+        uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + len) * 0xc2b2ae3d27d4eb4full;
+        slot = &p->intern[(h >> 52) & (INTERN_SLOTS - 1)];
         if (slot->len == len && slot->text && memcmp(slot->text, text, len) == 0)
             return slot->text;
     }
@@ -124,7 +128,7 @@ void vg_parse_stmt_arg(struct vg_parser *p, enum vg_arg_kind kind, struct vg_tok
         }
         return;
     }
-    struct vg_arg a = {kind, v.text, v.len, span};
+    struct vg_arg a = {.text = v.text, .len = v.len, .span = span, .kind = kind};
     if (p->nargs == p->cap_args) {
         p->cap_args = p->cap_args ? p->cap_args * 2 : 16;
         p->args = vg_xrealloc(p->args, p->cap_args * sizeof *p->args);
@@ -194,20 +198,24 @@ static struct vg_arena *trivia(struct vg_parser *p)
 
 void vg_parse_comment(struct vg_parser *p, struct vg_span span, const char *text, size_t len)
 {
-    struct vg_arena *a = trivia(p);
-    struct vg_comment c = {span, vg_strndup(a, text, len), len, !p->line_used};
-    VG_PUSH(a, p->ast->comments, p->ast->ncomments, p->cap_comments, c);
+    const char *copy = NULL;
+    if (p->keep_trivia) {
+        struct vg_arena *a = trivia(p);
+        struct vg_comment c = {span, copy = vg_strndup(a, text, len), len, !p->line_used};
+        VG_PUSH(a, p->ast->comments, p->ast->ncomments, p->cap_comments, c);
+    }
     p->line_used = 1;
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t'))
         i++;
     if (len - i >= 6 && memcmp(text + i, "vgpuc:", 6) == 0)
-        vg_suppress_comment(p->ctx, span, c.text, len, !p->seen_token);
+        vg_suppress_comment(p->ctx, span, copy ? copy : vg_strndup(p->ctx->arena, text, len), len, !p->seen_token);
 }
 
 void vg_parse_blank_line(struct vg_parser *p, uint32_t line)
 {
-    VG_PUSH(trivia(p), p->ast->blank_lines, p->ast->nblank_lines, p->cap_blank_lines, line);
+    if (p->keep_trivia)
+        VG_PUSH(trivia(p), p->ast->blank_lines, p->ast->nblank_lines, p->cap_blank_lines, line);
 }
 
 void vg_parse_brace_on_own_line(struct vg_parser *p, struct vg_span brace)
@@ -374,7 +382,7 @@ void vg_parse_error_msg(struct vg_parser *p, struct vg_span span, const char *ms
         syntax_error(p, span, msg);
 }
 
-struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file)
+static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int keep_trivia)
 {
     struct vg_file_ast *ast = vg_alloc(ctx->arena, sizeof *ast);
     ast->file = file;
@@ -390,6 +398,7 @@ struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file)
     p.line = 1;
     p.last_tok = VG_T_END;
     p.tree = ctx->arena;
+    p.keep_trivia = keep_trivia;
     yyscan_t scanner;
     if (vg_yylex_init_extra(&p, &scanner))
         vg_die_oom();
@@ -400,3 +409,7 @@ struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file)
     free(p.args);
     return ast;
 }
+
+struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 1); }
+
+struct vg_file_ast *vg_parse_code(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 0); }

@@ -14,6 +14,9 @@
 
 /* Always returns a tree (possibly partial) allocated in ctx->arena. */
 struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file);
+/* The same without comments and blank lines (only `fmt` reads them; `# vgpuc:`
+ * comments still reach vg_suppress_comment()): the compiler's front end. */
+struct vg_file_ast *vg_parse_code(struct vg_ctx *ctx, uint32_t file);
 
 /*
  * A word's numeric range: `vdi-[001..120]` -> prefix "vdi-", lo 1, hi 120,

@@ -448,25 +448,62 @@ static int place_vm(struct state *st, const struct vg_vm *vm, struct vg_placemen
 
 /* ---- ordering ------------------------------------------------------------ */
 
-struct vkey { int rank; uint64_t fb; const char *name; uint32_t idx; };
+struct vkey { uint32_t rank; uint32_t name_rank; uint64_t fb; uint32_t idx; };
 
 static int cmp_vkey(const void *a, const void *b)
 {
     const struct vkey *x = a, *y = b;
     if (x->rank != y->rank)
-        return x->rank - y->rank;
+        return x->rank < y->rank ? -1 : 1;
     if (x->fb != y->fb)
         return x->fb > y->fb ? -1 : 1;
+    return x->name_rank < y->name_rank ? -1 : x->name_rank > y->name_rank;
+}
+
+struct nkey { const char *name; uint32_t idx; };
+
+static int cmp_nkey(const void *a, const void *b)
+{
+    const struct nkey *x = a, *y = b;
     int c = strcmp(x->name, y->name);
     if (c)
         return c;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* Position of every VM in (name, declaration) order. VMs are nearly always
+ * declared in name order (ranges expand ascending), which one pass confirms;
+ * otherwise the names are sorted once, so the placement sort compares
+ * integers only. */
+static uint32_t *name_ranks(struct state *st)
+{
+    struct vg_cluster *cl = st->cl;
+    uint32_t *r = vg_xmalloc((cl->nvms ? cl->nvms : 1) * sizeof *r); /* the caller frees */
+    size_t i = 1;
+    while (i < cl->nvms && strcmp(cl->vms[i - 1]->name, cl->vms[i]->name) < 0)
+        i++;
+    if (i >= cl->nvms) {
+        for (i = 0; i < cl->nvms; i++)
+            r[i] = (uint32_t)i;
+        return r;
+    }
+    struct nkey *k = vg_xmalloc(cl->nvms * sizeof *k);
+    for (i = 0; i < cl->nvms; i++) {
+        k[i].name = cl->vms[i]->name;
+        k[i].idx = (uint32_t)i;
+    }
+    qsort(k, cl->nvms, sizeof *k, cmp_nkey);
+    for (i = 0; i < cl->nvms; i++)
+        r[k[i].idx] = (uint32_t)i;
+    free(k);
+    return r;
+}
+
 static void order_vms(struct state *st)
 {
     struct vg_cluster *cl = st->cl;
-    struct vkey *keys = vg_alloc_array(st->ctx->arena, cl->nvms ? cl->nvms : 1, sizeof *keys);
+    struct vkey *keys = vg_xmalloc((cl->nvms ? cl->nvms : 1) * sizeof *keys);
+    uint32_t *nr = name_ranks(st);
     size_t n = 0;
     for (size_t i = 0; i < cl->nvms; i++) {
         const struct vg_vm *vm = cl->vms[i];
@@ -474,7 +511,7 @@ static void order_vms(struct state *st)
             continue;
         keys[n].rank = vm->pin ? 0 : vm->nallowed ? 1 : 2;
         keys[n].fb = (uint64_t)fb_of(vm) * (vm->count ? vm->count : 1);
-        keys[n].name = vm->name;
+        keys[n].name_rank = nr[i];
         keys[n].idx = (uint32_t)i;
         n++;
     }
@@ -483,6 +520,8 @@ static void order_vms(struct state *st)
     for (size_t i = 0; i < n; i++)
         st->cp->order[i] = keys[i].idx;
     st->cp->norder = n;
+    free(nr);
+    free(keys);
 }
 
 /* ---- failover ------------------------------------------------------------ */

@@ -77,6 +77,7 @@ struct vg_parser {
     char *pool; size_t pool_left; /* packed text of words and strings */
     struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
     int stop;              /* error limit reached: abort at the next recovery point */
+    int keep_trivia;       /* record comments and blank lines (fmt) */
 };
 }
 

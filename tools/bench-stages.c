@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     vg_ctx_init(&ctx);
     a0 = vg_arena_used(ctx.arena);
     STAGE("read", id = vg_source_load(&ctx, argv[1], NULL, vg_span_make(0, 0, 0)));
-    STAGE("parse", vg_parse(&ctx, id));
+    STAGE("parse", vg_parse_code(&ctx, id));
     vg_ctx_free(&ctx);
     return 0;
 }

@@ -106,9 +106,10 @@ static void report_pinned(struct vg_ctx *ctx, const struct vg_vm *vm)
 
 static void check_placement(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
 {
-    struct vg_hash by_model, by_class;
+    struct vg_hash by_model, by_profile, by_passthrough; /* shortfalls by profile / pass-through model */
     vg_hash_init(&by_model, ctx->arena);
-    vg_hash_init(&by_class, ctx->arena);
+    vg_hash_init(&by_profile, ctx->arena);
+    vg_hash_init(&by_passthrough, ctx->arena);
     for (size_t h = 0; h < cl->nhosts; h++) {
         const struct vg_host *host = cl->hosts[h];
         for (size_t l = 0; l < host->ngpus; l++) {
@@ -131,18 +132,23 @@ static void check_placement(struct vg_ctx *ctx, const struct vg_cluster *cl, con
             mi->nhosts++;
         }
     }
-    struct shortfall **order = NULL;
+    struct shortfall **order = NULL, *last = NULL; /* VMs of one class come in runs: `last` saves the probe */
+    const struct vg_hash *last_class = NULL;
+    const char *last_key = NULL;
     size_t norder = 0, cap = 0;
     for (size_t k = 0; k < cp->norder; k++) {
         const struct vg_vm *vm = cl->vms[cp->order[k]];
         const char *key = vm->mode == VG_MODE_VGPU ? vm->profile->name : vm->gpu_model->model;
-        const char *hkey = vg_sprintf(ctx->arena, "%c%s", vm->mode == VG_MODE_VGPU ? 'v' : 'p', key);
-        struct shortfall *sf = vg_hash_get(&by_class, hkey);
+        struct vg_hash *by_class = vm->mode == VG_MODE_VGPU ? &by_profile : &by_passthrough;
+        struct shortfall *sf = last && last_class == by_class && last_key == key ? last : vg_hash_get(by_class, key);
         if (!sf) {
             sf = vg_alloc(ctx->arena, sizeof *sf);
-            vg_hash_put(&by_class, hkey, sf);
+            vg_hash_put(by_class, key, sf);
             VG_PUSH(ctx->arena, order, norder, cap, sf);
         }
+        last = sf;
+        last_class = by_class;
+        last_key = key;
         uint32_t n = vm->count ? vm->count : 1;
         sf->demand += n;
         if (cp->place[vm->index].host)

@@ -284,13 +284,19 @@ static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct
 {
     if (!r->nrel || !vg_span_valid(r->span))
         return;
+    /* decide first: most references are supported, and those cost no key */
+    uint32_t month = ctx->opt.today / 100;
+    size_t first = 0;
+    while (first < r->nrel && (!r->rel[first]->branch_eos || month <= r->rel[first]->branch_eos))
+        first++;
+    if (first == r->nrel)
+        return;
     char key[48];
     snprintf(key, sizeof key, "%u:%u", r->span.file, r->span.start);
     if (vg_hash_get(done, key))
         return;
     vg_hash_put(done, vg_strdup(ctx->arena, key), (void *)1);
-    uint32_t month = ctx->opt.today / 100;
-    for (size_t i = 0; i < r->nrel; i++) {
+    for (size_t i = first; i < r->nrel; i++) {
         const struct vg_release *rel = r->rel[i];
         if (!rel->branch_eos || month <= rel->branch_eos)
             continue;
