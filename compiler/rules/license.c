@@ -183,6 +183,9 @@ void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct
             if (cl->hosts[h]->manager_own)
                 see(&s, &cl->hosts[h]->manager, cl->hosts[h]->name);
         if (!cl->license) {
+            /* A `license-server` line naming nothing is VG1006 already. */
+            if (vg_span_valid(cl->license_span))
+                continue;
             struct vg_diag *d = vg_diag_emit(ctx, VG3103, vg_span_or(cl->name_span, cl->span),
                                              "cluster `%s` has %zu vGPU VM%s but no `license-server`", cl->name,
                                              nvgpu, nvgpu == 1 ? "" : "s");
