@@ -118,7 +118,7 @@ static const struct option {
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
     {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CHECKS, "ignore '# vgpuc:' suppression comments"},
     {O_TARGET, 0, "target", "TARGET", C_BUILD, "auto|hyperv|vmware|json (default auto: by platform)"},
-    {O_OUTPUT, 'o', "output", "DIR", C_BUILD, "write the scripts to DIR (default .)"},
+    {O_OUTPUT, 'o', "output", "DIR", C_BUILD, "write the scripts to DIR, created if missing (default .)"},
     {O_STDOUT, 0, "stdout", NULL, C_BUILD, "write the scripts to stdout"},
     {O_CHECK, 0, "check", NULL, C_FMT, "change nothing; list the files that would change"},
     {O_DIFF, 0, "diff", NULL, C_FMT, "change nothing; print the changes as a unified diff"},

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../backends/backend.h"
 #include "../backends/ps.h"
@@ -79,10 +80,43 @@ static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struc
     info->source_sha256 = hex;
 }
 
+/* The output folder without trailing slashes ("out/" -> "out", "/" stays). */
+static const char *clean_dir(struct vg_arena *a, const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    return vg_strndup(a, dir, n);
+}
+
+/* mkdir -p: like terraform and bicep, -o creates the folder it is given. */
+static int make_dirs(const char *dir)
+{
+    char *p = vg_xstrdup(dir);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            rc = -1;
+            break;
+        }
+        *s = c;
+        if (!c)
+            break;
+    }
+    int e = errno;
+    free(p);
+    errno = e;
+    return rc;
+}
+
 static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_model *m, const struct vg_plan *plan,
                     struct script *out)
 {
-    const char *dir = cli->outdir ? cli->outdir : ".";
+    const char *dir = clean_dir(ctx->arena, cli->outdir ? cli->outdir : ".");
     struct vg_hash files, digests;
     int bad = 0;
 
@@ -175,6 +209,11 @@ int vg_cmd_build(struct vg_cli *cli)
     scripts = vg_alloc_array(ctx.arena, n ? n : 1, sizeof *scripts);
     if (generate(&ctx, cli, model, plan, scripts) != 0) {
         rc = VG_EXIT_FINDINGS;
+        goto done;
+    }
+    if (!cli->to_stdout && cli->outdir && make_dirs(cli->outdir) != 0) {
+        fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", cli->outdir, strerror(errno));
+        rc = VG_EXIT_FAILURE;
         goto done;
     }
     for (size_t i = 0; i < n; i++) {

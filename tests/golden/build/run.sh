@@ -85,5 +85,14 @@ $VGPUC build -q --today "$TODAY" -o "$tmp/c" "$tmp/c.vgpu" 2>"$tmp/err"
 rc=$?
 if [ "$rc" != 0 ] && [ -z "$(ls -A "$tmp/c")" ] && grep -q 'would both be written' "$tmp/err"; then ok; else bad "clashing file names: exit $rc"; fi
 
+# -o creates a missing output folder (trailing slash allowed); a file in the way is exit 2.
+$VGPUC build -q --today "$TODAY" -o "$tmp/new/dir/" hci-gpup-dda.vgpu 2>/dev/null
+rc=$?
+if [ "$rc" = 0 ] && [ -n "$(ls -A "$tmp/new/dir")" ]; then ok; else bad "-o into a missing folder exited $rc"; fi
+: >"$tmp/afile"
+$VGPUC build -q --today "$TODAY" -o "$tmp/afile/sub" hci-gpup-dda.vgpu 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q 'cannot create the output folder' "$tmp/err"; then ok; else bad "-o under a file exited $rc"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
