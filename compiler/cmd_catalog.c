@@ -79,6 +79,7 @@ static const char *join(struct vg_arena *a, const char *const *v, size_t n)
     return s;
 }
 
+static const char *const edition_names[] = {"vws", "vpc", "vapps", "vcs"};
 static const char *const drv_key[VG_DRV_COUNT] = {"host_esxi", "host_hyperv", "guest_windows", "guest_linux"};
 
 static void text_releases(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
@@ -336,7 +337,6 @@ static void json_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
 static void json_licensing(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
 {
     const struct vg_licensing *l = &c->licensing;
-    static const char *const ed[] = {"vws", "vpc", "vapps", "vcs"};
     vg_sb_puts(out, ",\"licensing\":{");
     json_kv(out, "nls_min_release", relnum_text(a, l->nls_min_release), 0);
     json_rel(a, out, "legacy_incompatible_from", l->legacy_incompatible_from);
@@ -358,7 +358,7 @@ static void json_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
         int f2 = 1;
         for (int e = 0; e < 4; e++)
             if (l->series_editions[s] & (1u << e)) {
-                vg_sb_printf(out, "%s\"%s\"", f2 ? "" : ",", ed[e]);
+                vg_sb_printf(out, "%s\"%s\"", f2 ? "" : ",", edition_names[e]);
                 f2 = 0;
             }
         vg_sb_putc(out, ']');
@@ -366,6 +366,48 @@ static void json_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
     }
     vg_sb_putc(out, '}');
     json_kv(out, "source", l->source, 1);
+    vg_sb_putc(out, '}');
+}
+
+/* The compatibility facts that are not per release (shown with the releases). */
+static void text_compat(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
+{
+    const struct vg_compat *k = &c->compat;
+    vg_sb_printf(out, "\ncompatibility (%s):\n  lts-pair-from: %s  (a long-term-support Manager from this release on also "
+                      "takes guests of the previous LTS branch)\n  source: %s\n",
+                 origin_text(a, &k->origin), k->lts_pair_from ? relnum_text(a, k->lts_pair_from) : "never",
+                 k->source ? k->source : "-");
+}
+
+static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
+{
+    const struct vg_licensing *l = &c->licensing;
+    vg_sb_printf(out, "licensing:\n  NVIDIA License System (dls, cls) from vGPU %s\n",
+                 relnum_text(a, l->nls_min_release));
+    vg_sb_printf(out, "  legacy license server incompatible from vGPU %s%s\n",
+                 relnum_text(a, l->legacy_incompatible_from), l->legacy_verified ? "" : "  (unverified for some releases)");
+    for (size_t i = 0; i < l->ndls_min; i++)
+        vg_sb_printf(out, "  vGPU %s and later need DLS %s or later\n", relnum_text(a, l->dls_min[i].from_release),
+                     l->dls_min[i].dls_version);
+    for (int s = 0; s < 26; s++) {
+        if (!l->series_editions[s])
+            continue;
+        vg_sb_printf(out, "  %c-series profiles: licensed by", 'A' + s);
+        for (int e = 0; e < 4; e++)
+            if (l->series_editions[s] & (1u << e))
+                vg_sb_printf(out, " %s", edition_names[e]);
+        vg_sb_putc(out, '\n');
+    }
+    vg_sb_printf(out, "  source: %s\n", l->source ? l->source : "-");
+}
+
+static void json_compat(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
+{
+    const struct vg_compat *k = &c->compat;
+    vg_sb_puts(out, ",\"compatibility\":{");
+    json_kv(out, "lts_pair_from", k->lts_pair_from ? relnum_text(a, k->lts_pair_from) : "never", 0);
+    json_kv(out, "source", k->source, 1);
+    json_origin(out, &k->origin);
     vg_sb_putc(out, '}');
 }
 
@@ -394,8 +436,10 @@ int vg_cmd_catalog(struct vg_cli *cli)
     if (json) {
         vg_sb_puts(&out, "{\"format_version\":1");
         json_list(&out, "files", c->files, c->nfiles);
-        if (all || strcmp(sec, "releases") == 0)
+        if (all || strcmp(sec, "releases") == 0) {
             json_releases(a, c, &out);
+            json_compat(a, c, &out);
+        }
         if (all || strcmp(sec, "gpus") == 0)
             json_gpus(&out, c);
         if (all || strcmp(sec, "platforms") == 0)
@@ -410,6 +454,7 @@ int vg_cmd_catalog(struct vg_cli *cli)
         if (all || strcmp(sec, "releases") == 0) {
             vg_sb_putc(&out, '\n');
             text_releases(a, c, &out);
+            text_compat(a, c, &out);
         }
         if (all || strcmp(sec, "gpus") == 0) {
             vg_sb_putc(&out, '\n');
@@ -418,6 +463,10 @@ int vg_cmd_catalog(struct vg_cli *cli)
         if (all || strcmp(sec, "platforms") == 0) {
             vg_sb_putc(&out, '\n');
             text_platforms(a, c, &out);
+        }
+        if (all) {
+            vg_sb_putc(&out, '\n');
+            text_licensing(a, c, &out);
         }
     }
     fwrite(out.data, 1, out.len, stdout);

@@ -1,38 +1,22 @@
 #!/bin/sh
-# t_catalog.sh - extra catalog files: --catalog, VGPUC_CATALOG, invalid ones.
+# t_catalog.sh - `vgpuc catalog`: every section in both formats, merged files,
+# the compatibility facts, and a bad catalog file (exit 2).
 # shellcheck disable=SC1091 # lib.sh is checked on its own
 . "$(dirname "$0")/lib.sh"
 
-fixture_clean clean.vgpu
-sed 's/19\.1/19.99/g' clean.vgpu >future.vgpu
-# A fictional release for this test only: what a user adds before vgpuc knows it.
-cat >future.yaml <<'YAML'
-releases:
-  - release: "19.99"
-    branch: R580
-    lts: true
-    date: 2028-01
-    host-driver: {esxi: 580.999.01}
-    guest-driver: {windows: 589.99, linux: 580.999.01}
-    branch-end-of-support: 2028-07
-    source: "tests/cli/t_catalog.sh (fictional test release)"
-YAML
-printf 'releases: [\n' >bad.yaml
-
-run lint future.vgpu
-check "an unknown release is an error" out_has "[VG2003]"
-run lint --catalog future.yaml future.vgpu
-check "--catalog adds a release" rc_is 0
-VGPUC_CATALOG=future.yaml run lint future.vgpu
-check "VGPUC_CATALOG adds a release" rc_is 0
-VGPUC_CATALOG=nothing-here.yaml::future.yaml run lint --catalog future.yaml clean.vgpu
-check "a missing VGPUC_CATALOG file exits 2" rc_is 2
-run lint --catalog bad.yaml clean.vgpu
-check "a malformed --catalog exits 2" rc_is 2
-check "a malformed catalog is reported as VG9003" out_has "[VG9003]"
-VGPUC_CATALOG=bad.yaml run lint clean.vgpu
-check "a malformed VGPUC_CATALOG file exits 2" rc_is 2
-run lint --catalog "$REPO/catalog/releases.yaml" clean.vgpu
-check "merging a built-in file again changes nothing" rc_is 0
-run catalog --catalog future.yaml releases
-check "vgpuc catalog shows a merged release" out_has "19.99"
+run catalog
+check "catalog exits 0" rc_is 0
+for s in 'files merged' 'releases (' 'compatibility (' 'gpus (' 'platforms (' 'licensing:'; do
+    check "catalog text has '$s'" out_has "$s"
+done
+run catalog --format json
+check "catalog json is one document" out_is_json
+check "catalog json lists releases 13.0-20.1" jq_true '.releases | length >= 60' "$OUT"
+check "catalog json has the LTS pairing rule" jq_true '.compatibility.lts_pair_from == "19.0"' "$OUT"
+check "catalog json maps Q-series to vws" jq_true '.licensing.editions.Q == ["vws"]' "$OUT"
+run catalog --format json --catalog "$REPO/tests/golden/catalog/lts-pair-16.yaml" releases
+check "a --catalog file overrides the compatibility rule" jq_true '.compatibility.lts_pair_from == "16.0"' "$OUT"
+check "a --catalog file is listed with the merged files" jq_true '.files | length == 5' "$OUT"
+run catalog --catalog "$REPO/tests/golden/catalog/bad-malformed.yaml"
+check "a malformed catalog exits 2" rc_is 2
+check "a malformed catalog is VG9003 on stderr" err_has "[VG9003]"
