@@ -34,9 +34,8 @@ static struct vg_hash_slot *find(const struct vg_hash *m, const char *key, size_
     }
 }
 
-static void grow(struct vg_hash *m)
+static void rehash(struct vg_hash *m, size_t ncap)
 {
-    size_t ncap = m->cap ? m->cap * 2 : 16;
     struct vg_hash_slot *old = m->slots;
     size_t ocap = m->cap;
     m->slots = vg_alloc_array(m->arena, ncap, sizeof *m->slots);
@@ -44,6 +43,17 @@ static void grow(struct vg_hash *m)
     for (size_t i = 0; i < ocap; i++)
         if (old[i].key)
             *find(m, old[i].key, old[i].klen, old[i].h) = old[i];
+}
+
+static void grow(struct vg_hash *m) { rehash(m, m->cap ? m->cap * 2 : 16); }
+
+void vg_hash_reserve(struct vg_hash *m, size_t n)
+{
+    size_t ncap = m->cap ? m->cap : 16;
+    while ((m->n + n + 1) * 2 > ncap) /* the load bound of slot_for */
+        ncap *= 2;
+    if (ncap != m->cap)
+        rehash(m, ncap);
 }
 
 void *vg_hash_getn(const struct vg_hash *m, const char *key, size_t klen)

@@ -31,6 +31,9 @@ void *vg_hash_get(const struct vg_hash *m, const char *key);
 void *vg_hash_getn(const struct vg_hash *m, const char *key, size_t klen);
 /* Insert; if the key exists, return its old value and keep it (no replace). */
 void *vg_hash_put(struct vg_hash *m, const char *key, void *val);
+/* Make room for n more keys at once (no table doubling, and no old tables
+ * left in the arena, while they are inserted). */
+void vg_hash_reserve(struct vg_hash *m, size_t n);
 /* Insert or replace. */
 void vg_hash_set(struct vg_hash *m, const char *key, void *val);
 /* Probe counter for the linearity test (tests/unit/test_hash.c, issue 7). */

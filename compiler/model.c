@@ -11,6 +11,11 @@
  * A host or VM statement is checked once, into a template, and the template is
  * then copied for every name of its range: a range of 100 000 VMs costs one
  * check, one diagnostic per problem, and 100 000 copies.
+ *
+ * The parser hands over each top-level block as soon as its `}` is read, and
+ * its tree is released once the block is built, so the whole tree of a large
+ * file never exists at once; diagnostics are queued in the order of a parse
+ * that read the whole file first (defer_begin).
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 
@@ -76,6 +81,10 @@ struct builder {
     size_t objects;
     int objects_full;
     int bad_license_names;
+    /* diagnostics queued aside while a root file is parsed (defer_begin) */
+    struct vg_diags deferred;
+    int deferring;
+    uint32_t error_limit;
 };
 
 /* --- small helpers -------------------------------------------------------- */
@@ -114,6 +123,7 @@ struct names {
     const char **v;
     size_t n;
     uint32_t group;            /* range group, 0 for a single name */
+    const char *one;           /* v of a single name: no allocation per VM */
 };
 
 /*
@@ -155,11 +165,12 @@ static int expand_name(struct builder *b, const struct vg_arg *a, int objects, s
         b->objects += count;
     }
     out->n = (size_t)count;
-    out->v = vg_alloc_array(ctx->arena, out->n, sizeof *out->v);
     if (!rc) {
-        out->v[0] = a->text;
+        out->one = a->text;
+        out->v = &out->one;
         return 1;
     }
+    out->v = vg_alloc_array(ctx->arena, out->n, sizeof *out->v);
     out->group = ++b->range_groups;
     /* one block for all names: no per-name allocation overhead */
     size_t each = r.prefix_len + r.suffix_len + 22;
@@ -170,6 +181,26 @@ static int expand_name(struct builder *b, const struct vg_arg *a, int objects, s
         out->v[i] = p;
     }
     return 1;
+}
+
+/* How many names a name argument will make, without diagnostics: sizes the
+ * cluster's arrays and hashes once instead of doubling them (a doubled table
+ * leaves the old one in the arena). */
+static size_t name_count(const struct vg_arg *a)
+{
+    struct vg_range r;
+    const char *err;
+    size_t es, ee;
+    if (!a || a->kind != VG_ARG_WORD || vg_range_parse(a->text, a->len, &r, &err, &es, &ee) <= 0 || r.hi < r.lo)
+        return 1;
+    return r.hi - r.lo < VG_MAX_RANGE_NAMES ? (size_t)(r.hi - r.lo + 1) : 1;
+}
+
+/* Room for n more hosts or VMs of one cluster, within the object limit. */
+static size_t room(const struct builder *b, size_t n)
+{
+    size_t left = b->objects < VG_MAX_OBJECTS ? VG_MAX_OBJECTS - b->objects : 0;
+    return n < left ? n : left;
 }
 
 /* Cluster and license server names are never ranges: nothing could refer to them. */
@@ -577,6 +608,20 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
     resolve_version(b, &c->manager, host_column(c->kind), !c->kind);
     char *where = vg_sprintf(ctx->arena, " in cluster `%s`", c->name);
 
+    size_t nhosts = 0, nvms = 0;
+    for (size_t i = 0; i < cb->nhg; i++)
+        nhosts += name_count(cb->hg[i]->name);
+    for (size_t i = 0; i < cb->nvg; i++)
+        nvms += name_count(cb->vg[i]->name);
+    nhosts = room(b, nhosts);
+    nvms = room(b, nvms);
+    vg_hash_reserve(&c->host_by_name, nhosts);
+    vg_hash_reserve(&c->vm_by_name, nvms);
+    c->hosts = vg_alloc_array(ctx->arena, nhosts + 1, sizeof *c->hosts);
+    c->cap_hosts = nhosts + 1;
+    c->vms = vg_alloc_array(ctx->arena, nvms + 1, sizeof *c->vms);
+    c->cap_vms = nvms + 1;
+
     struct dup_run run = {"host", where, NULL, NULL, 0, {0, 0, 0}, {0, 0, 0}};
     for (size_t i = 0; i < cb->nhg; i++) {
         struct host_group *g = cb->hg[i];
@@ -619,6 +664,8 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
     const struct vg_gpu **models;
     size_t nmodels = cluster_models(ctx->arena, cb, &models);
     run.what = "VM";
+    struct vg_vm *vm_pool = NULL;
+    size_t nvm_pool = 0;
     for (size_t i = 0; i < cb->nvg; i++) {
         struct vm_group *g = cb->vg[i];
         resolve_vm_hosts(b, cb, g);
@@ -627,7 +674,14 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
         if (!expand_name(b, g->name, 1, &names))
             continue;
         g->tmpl.range_group = names.group;
-        struct vg_vm *vms = vg_alloc_array(ctx->arena, names.n, sizeof *vms);
+        /* the cluster's VMs in one block: no alignment padding per VM */
+        if (names.n > nvm_pool) {
+            nvm_pool = names.n > nvms ? names.n : nvms;
+            vm_pool = vg_alloc_array(ctx->arena, nvm_pool, sizeof *vm_pool);
+        }
+        struct vg_vm *vms = vm_pool;
+        vm_pool += names.n;
+        nvm_pool -= names.n;
         vg_grow(ctx->arena, (void **)&c->vms, &c->cap_vms, c->nvms + names.n, sizeof *c->vms);
         for (size_t k = 0; k < names.n; k++) {
             struct vg_vm *vm = &vms[k];
@@ -792,23 +846,6 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
         read_file(b, id, key, st->span);
 }
 
-/*
- * A top-level block is read completely when its reader returns: nothing in
- * the model points into its body, so the body's arena is released now. The
- * tree of a 100k-VM file is ~90 MB; released block by block, it is never all
- * held together with the model (docs/performance.md).
- */
-static void release_body(const struct vg_stmt *st)
-{
-    if (!st->own)
-        return;
-    /* the statement itself lives in the context arena and is not const there */
-    struct vg_stmt *s = (struct vg_stmt *)st;
-    vg_arena_free(s->own);
-    s->own = NULL;
-    s->body = NULL;
-}
-
 static void top_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st, const struct vg_argv *v)
 {
     struct builder *b = bp;
@@ -820,7 +857,99 @@ static void top_child(void *bp, const struct vg_directive *d, const struct vg_st
             read_include(b, st, v);
         break;
     }
-    release_body(st);
+}
+
+/*
+ * While a root file is parsed, the diagnostics of the model (and of the files
+ * it includes) go to a queue of their own, `deferred`, which is appended to
+ * the context's after the root's parse: the queue then holds what it held when
+ * the whole tree was parsed first (the root's syntax errors, then the rest, in
+ * the same order), and --error-limit keeps the same errors. The deferred queue
+ * has no limit; the limit is applied when it is appended. Suppression comments
+ * stay in the context's queue.
+ */
+static void defer_begin(struct builder *b)
+{
+    struct vg_ctx *ctx = b->ctx;
+    struct vg_diags root = ctx->diags;
+    ctx->diags = b->deferred;
+    ctx->diags.supp = root.supp;
+    ctx->diags.nsupp = root.nsupp;
+    ctx->diags.cap_supp = root.cap_supp;
+    b->deferred = root;
+    b->error_limit = ctx->opt.error_limit;
+    ctx->opt.error_limit = 0;
+}
+
+static void defer_end(struct builder *b)
+{
+    struct vg_ctx *ctx = b->ctx;
+    struct vg_diags side = ctx->diags;
+    ctx->diags = b->deferred;
+    ctx->diags.supp = side.supp;
+    ctx->diags.nsupp = side.nsupp;
+    ctx->diags.cap_supp = side.cap_supp;
+    b->deferred = side;
+    ctx->opt.error_limit = b->error_limit;
+}
+
+/*
+ * The error limit for a file included while a root file is parsed: the
+ * errors held aside and the root's syntax errors so far. (When the root's
+ * whole tree was parsed first, its syntax errors after the include counted
+ * too; docs/language.md, Limits.)
+ */
+static int deferred_limit(void *bp)
+{
+    const struct builder *b = bp;
+    const struct vg_ctx *ctx = b->ctx;
+    size_t held = ctx->diags.error_spans ? ctx->diags.error_spans->n : 0;
+    size_t root = b->deferred.error_spans ? b->deferred.error_spans->n : 0;
+    return b->error_limit && held + root >= b->error_limit;
+}
+
+/* Queue the deferred diagnostics as if they were emitted now (same limit). */
+static void defer_flush(struct builder *b)
+{
+    struct vg_ctx *ctx = b->ctx;
+    for (size_t i = 0; i < b->deferred.n; i++) {
+        const struct vg_diag *d = b->deferred.v[i];
+        struct vg_diag *q = vg_diag_emit(ctx, d->code, d->span, "%s", d->message);
+        if (!q)
+            continue;
+        uint32_t seq = q->seq;
+        *q = *d;
+        q->seq = seq;
+    }
+    memset(&b->deferred, 0, sizeof b->deferred);
+}
+
+/*
+ * One top-level statement, as soon as the parser has read it. A block is read
+ * completely when its reader returns and nothing in the model points into its
+ * body, so the body's arena is released now: the tree of a 100k-VM file is
+ * ~80 MB, and only one block of it is ever held (docs/performance.md).
+ */
+static void top_stmt(void *bp, struct vg_stmt *st)
+{
+    struct builder *b = bp;
+    int outer = !b->deferring;
+    if (outer) {
+        b->deferring = 1;
+        defer_begin(b);
+    }
+    struct vg_block_info bi = {VG_BLOCK_TOP, "file", "", {0, 0, 0}, 0, NULL, 1};
+    struct vg_target t = {0};
+    vg_schema_walk(b->ctx, &bi, st, &t, top_child, b); /* st->next is NULL: this one only */
+    if (st->own) {
+        vg_arena_free(st->own);
+        st->own = NULL;
+        st->body = NULL;
+    }
+    if (outer) {
+        defer_end(b);
+        b->deferring = 0;
+    }
 }
 
 static void read_file(struct builder *b, uint32_t id, const char *key, struct vg_span at)
@@ -833,17 +962,19 @@ static void read_file(struct builder *b, uint32_t id, const char *key, struct vg
         vg_hash_put(&b->files, key, fr);
     }
     fr->done = 1;
-    /* nothing here reads comments or blank lines (suppressions are taken
-     * during the parse): they are not even kept, ~10 MB of a 100k-VM file */
-    struct vg_file_ast *ast = vg_parse_code(ctx, id);
-    VG_PUSH(ctx->arena, b->m->files, b->m->nfiles, b->m->cap_files, ast);
+    /* the file's place in the list comes before the files it includes */
+    size_t slot = b->m->nfiles;
+    VG_PUSH(ctx->arena, b->m->files, b->m->nfiles, b->m->cap_files, NULL);
     const struct vg_source *src = vg_source_get(ctx, id);
     struct inc_frame f = {key, src ? src->path : "", at};
     b->stack[b->depth++] = f;
-    struct vg_block_info bi = {VG_BLOCK_TOP, "file", "", {0, 0, 0}, 0, NULL, 1};
-    struct vg_target t = {0};
-    vg_schema_walk(ctx, &bi, ast ? ast->first : NULL, &t, top_child, b);
+    /* nothing here reads comments or blank lines (suppressions are taken
+     * during the parse): they are not even kept */
+    b->m->files[slot] = b->deferring ? vg_parse_stream_limit(ctx, id, top_stmt, b, deferred_limit)
+                                     : vg_parse_stream(ctx, id, top_stmt, b);
     b->depth--;
+    if (!b->depth)
+        defer_flush(b);
 }
 
 static void resolve_licenses(struct builder *b)

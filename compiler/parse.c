@@ -81,7 +81,7 @@ static struct vg_diag *syntax_error(struct vg_parser *p, struct vg_span span, co
     if (p->nblocks)
         p->blocks[p->nblocks - 1].stmt->broken = 1;
     struct vg_diag *d = vg_diag_emit(p->ctx, VG1001, span, "%s", msg);
-    if (vg_diag_error_limit_reached(p->ctx))
+    if (p->limit_fn ? p->limit_fn(p->top_arg) : vg_diag_error_limit_reached(p->ctx))
         p->stop = 1;
     return d;
 }
@@ -150,9 +150,21 @@ static struct vg_stmt *finish_head(struct vg_parser *p)
     return s;
 }
 
+/* A top-level statement is complete: hand it to the stream's reader. */
+static void top_done(struct vg_parser *p, struct vg_stmt *s)
+{
+    if (!p->top_fn || p->top_done == s)
+        return;
+    p->top_done = s;
+    p->top_fn(p->top_arg, s);
+}
+
 void vg_parse_stmt_end(struct vg_parser *p)
 {
-    append(p, finish_head(p));
+    struct vg_stmt *s = finish_head(p);
+    append(p, s);
+    if (!p->nblocks)
+        top_done(p, s);
 }
 
 int vg_parse_block_open(struct vg_parser *p, struct vg_span brace)
@@ -185,6 +197,8 @@ void vg_parse_block_close(struct vg_parser *p, struct vg_span brace)
     struct vg_stmt *s = p->blocks[--p->nblocks].stmt;
     s->close_span = brace;
     s->span.end = brace.end;
+    if (!p->nblocks)
+        top_done(p, s);
 }
 
 /* Comments and blank lines go to an arena of their own that the model builder
@@ -382,7 +396,8 @@ void vg_parse_error_msg(struct vg_parser *p, struct vg_span span, const char *ms
         syntax_error(p, span, msg);
 }
 
-static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int keep_trivia)
+static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int keep_trivia, vg_parse_top_fn fn,
+                                      void *arg, int (*limit_fn)(void *arg))
 {
     struct vg_file_ast *ast = vg_alloc(ctx->arena, sizeof *ast);
     ast->file = file;
@@ -399,6 +414,9 @@ static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int kee
     p.last_tok = VG_T_END;
     p.tree = ctx->arena;
     p.keep_trivia = keep_trivia;
+    p.top_fn = fn;
+    p.top_arg = arg;
+    p.limit_fn = limit_fn;
     yyscan_t scanner;
     if (vg_yylex_init_extra(&p, &scanner))
         vg_die_oom();
@@ -407,9 +425,24 @@ static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int kee
     vg_yylex_destroy(scanner);
     free(p.intern);
     free(p.args);
+    /* a block left open by the end of the file or the error limit: every
+     * other statement was handed over when it was complete */
+    if (p.top_last)
+        top_done(&p, p.top_last);
     return ast;
 }
 
-struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 1); }
+struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 1, NULL, NULL, NULL); }
 
-struct vg_file_ast *vg_parse_code(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 0); }
+struct vg_file_ast *vg_parse_code(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 0, NULL, NULL, NULL); }
+
+struct vg_file_ast *vg_parse_stream(struct vg_ctx *ctx, uint32_t file, vg_parse_top_fn fn, void *arg)
+{
+    return parse_file(ctx, file, 0, fn, arg, NULL);
+}
+
+struct vg_file_ast *vg_parse_stream_limit(struct vg_ctx *ctx, uint32_t file, vg_parse_top_fn fn, void *arg,
+                                          int (*limit_fn)(void *arg))
+{
+    return parse_file(ctx, file, 0, fn, arg, limit_fn);
+}

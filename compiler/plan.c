@@ -71,6 +71,8 @@ struct undo { uint32_t pgpu; struct vg_pgpu old; struct mix oldmix; };
 
 struct state {
     struct vg_ctx *ctx;
+    struct vg_arena *scratch;          /* all below that the plan does not keep:
+                                          released when the cluster is planned */
     struct vg_cluster *cl;
     struct vg_cluster_plan *cp;
     int hyperv;
@@ -90,6 +92,8 @@ struct state {
     uint32_t *pg_stamp;                /* per pgpu: logged in this scenario */
     int scenario;
     uint32_t taken;                    /* free GPUs taken in this scenario */
+    uint32_t *chosen; size_t nchosen, cap_chosen; /* GPUs of the placements, in
+                                          blocks (an array per VM costs 16 bytes) */
 };
 
 /* ---- segment tree -------------------------------------------------------- */
@@ -189,7 +193,7 @@ static void gpu_take(struct state *st, uint32_t i, const struct klass *k)
         struct undo u = {i, *g, {{0}, {0}, 0}};
         if (st->mix)
             u.oldmix = st->mix[i];
-        VG_PUSH(st->ctx->arena, st->log, st->nlog, st->cap_log, u);
+        VG_PUSH(st->scratch, st->log, st->nlog, st->cap_log, u);
         st->pg_stamp[i] = st->epoch;
     }
     if (!k->profile) {
@@ -241,14 +245,14 @@ static uint32_t group_for(struct state *st, const struct vg_gpu *model)
     struct group g;
     memset(&g, 0, sizeof g);
     g.model = model;
-    VG_PUSH(st->ctx->arena, st->groups, st->ngroups, st->cap_groups, g);
+    VG_PUSH(st->scratch, st->groups, st->ngroups, st->cap_groups, g);
     vg_hash_put(&st->group_by_model, model->model, (void *)(uintptr_t)st->ngroups);
     return (uint32_t)(st->ngroups - 1);
 }
 
 static void build_gpus(struct state *st)
 {
-    struct vg_arena *a = st->ctx->arena;
+    struct vg_arena *a = st->ctx->arena, *sa = st->scratch;
     struct vg_cluster *cl = st->cl;
     struct vg_cluster_plan *cp = st->cp;
     size_t n = 0;
@@ -258,10 +262,10 @@ static void build_gpus(struct state *st)
                 n += (size_t)cl->hosts[h]->gpus[l].boards * cl->hosts[h]->gpus[l].model->gpus_per_board;
     cp->pgpus = vg_alloc_array(a, n ? n : 1, sizeof *cp->pgpus);
     cp->host_first = vg_alloc_array(a, cl->nhosts + 1, sizeof *cp->host_first);
-    st->pg_group = vg_alloc_array(a, n ? n : 1, sizeof *st->pg_group);
-    st->pg_slot = vg_alloc_array(a, n ? n : 1, sizeof *st->pg_slot);
-    st->hs_first = vg_alloc_array(a, cl->nhosts + 1, sizeof *st->hs_first);
-    st->hs_n = vg_alloc_array(a, cl->nhosts + 1, sizeof *st->hs_n);
+    st->pg_group = vg_alloc_array(sa, n ? n : 1, sizeof *st->pg_group);
+    st->pg_slot = vg_alloc_array(sa, n ? n : 1, sizeof *st->pg_slot);
+    st->hs_first = vg_alloc_array(sa, cl->nhosts + 1, sizeof *st->hs_first);
+    st->hs_n = vg_alloc_array(sa, cl->nhosts + 1, sizeof *st->hs_n);
     int any_mixed = 0;
     for (size_t h = 0; h < cl->nhosts; h++) {
         struct vg_host *host = cl->hosts[h];
@@ -277,11 +281,11 @@ static void build_gpus(struct state *st)
             struct group *g = &st->groups[gi];
             if (!g->nslots || g->slot_host[g->nslots - 1] != h) {
                 struct hslot pair = {gi, (uint32_t)g->nslots};
-                VG_PUSH(a, g->slot_host, g->nslots, g->cap_slots, (uint32_t)h);
+                VG_PUSH(sa, g->slot_host, g->nslots, g->cap_slots, (uint32_t)h);
                 size_t nf = g->nslots - 1, nn = g->nslots - 1;
-                VG_PUSH(a, g->slot_first, nf, g->cap_first, (uint32_t)g->ngpu);
-                VG_PUSH(a, g->slot_n, nn, g->cap_n, 0u);
-                VG_PUSH(a, st->hs, st->nhs, st->cap_hs, pair);
+                VG_PUSH(sa, g->slot_first, nf, g->cap_first, (uint32_t)g->ngpu);
+                VG_PUSH(sa, g->slot_n, nn, g->cap_n, 0u);
+                VG_PUSH(sa, st->hs, st->nhs, st->cap_hs, pair);
                 st->hs_n[h]++;
             }
             uint32_t per = (uint32_t)hg->boards * hg->model->gpus_per_board;
@@ -293,7 +297,7 @@ static void build_gpus(struct state *st)
                 pg->model = hg->model;
                 st->pg_group[cp->npgpus] = gi;
                 st->pg_slot[cp->npgpus] = (uint32_t)(g->nslots - 1);
-                VG_PUSH(a, g->gpu, g->ngpu, g->cap_gpu, (uint32_t)cp->npgpus);
+                VG_PUSH(sa, g->gpu, g->ngpu, g->cap_gpu, (uint32_t)cp->npgpus);
                 g->slot_n[g->nslots - 1]++;
                 cp->npgpus++;
             }
@@ -301,14 +305,14 @@ static void build_gpus(struct state *st)
     }
     cp->host_first[cl->nhosts] = (uint32_t)cp->npgpus;
     if (any_mixed)
-        st->mix = vg_alloc_array(a, n ? n : 1, sizeof *st->mix);
+        st->mix = vg_alloc_array(sa, n ? n : 1, sizeof *st->mix);
     uint32_t base = 0;
     for (size_t gi = 0; gi < st->ngroups; gi++) {
         st->groups[gi].slot_base = base;
         base += (uint32_t)st->groups[gi].nslots;
     }
-    st->stamp = vg_alloc_array(a, base ? base : 1, sizeof *st->stamp);
-    st->pg_stamp = vg_alloc_array(a, n ? n : 1, sizeof *st->pg_stamp);
+    st->stamp = vg_alloc_array(sa, base ? base : 1, sizeof *st->stamp);
+    st->pg_stamp = vg_alloc_array(sa, n ? n : 1, sizeof *st->pg_stamp);
     cp->reserve = vg_alloc_array(a, n ? n : 1, sizeof *cp->reserve);
 }
 
@@ -351,11 +355,11 @@ static int32_t class_for(struct state *st, const struct vg_vm *vm)
         k.cap_mixed = vm->profile->max_mixed ? vm->profile->max_mixed : k.cap_same;
     }
     struct group *g = &st->groups[k.group];
-    tree_init(st->ctx->arena, &k.t, g->nslots);
-    VG_PUSH(st->ctx->arena, st->classes, st->nclasses, st->cap_classes, k);
+    tree_init(st->scratch, &k.t, g->nslots);
+    VG_PUSH(st->scratch, st->classes, st->nclasses, st->cap_classes, k);
     uint32_t ci = (uint32_t)(st->nclasses - 1);
-    VG_PUSH(st->ctx->arena, g->classes, g->nclasses, g->cap_classes, ci);
-    vg_hash_put(&st->class_by_key, vg_strndup(st->ctx->arena, buf, klen + 1), (void *)(uintptr_t)(ci + 1));
+    VG_PUSH(st->scratch, g->classes, g->nclasses, g->cap_classes, ci);
+    vg_hash_put(&st->class_by_key, vg_strndup(st->scratch, buf, klen + 1), (void *)(uintptr_t)(ci + 1));
     /* the new class starts from the current state of every slot */
     for (size_t s = 0; s < g->nslots; s++) {
         uint32_t n = 0;
@@ -419,7 +423,12 @@ static int place_vm(struct state *st, const struct vg_vm *vm, struct vg_placemen
         return 0;
     struct group *g = &st->groups[k->group];
     uint32_t need = vm->count ? vm->count : 1, got = 0;
-    uint32_t *chosen = pl ? vg_alloc_array(st->ctx->arena, need, sizeof *chosen) : NULL;
+    if (pl && st->cap_chosen - st->nchosen < need) {
+        st->cap_chosen = need > 1024 ? need : 1024;
+        st->chosen = vg_alloc_array(st->ctx->arena, st->cap_chosen, sizeof *st->chosen);
+        st->nchosen = 0;
+    }
+    uint32_t *chosen = pl ? st->chosen + st->nchosen : NULL;
     for (uint32_t j = 0; j < g->slot_n[s] && got < need; j++) {
         uint32_t i = g->gpu[g->slot_first[s] + j];
         if (gpu_accepts(st, i, k)) {
@@ -435,13 +444,14 @@ static int place_vm(struct state *st, const struct vg_vm *vm, struct vg_placemen
         if (st->stamp[gs] != st->epoch) {
             struct hslot t = {k->group, (uint32_t)s};
             st->stamp[gs] = st->epoch;
-            VG_PUSH(st->ctx->arena, st->touched, st->ntouched, st->cap_touched, t);
+            VG_PUSH(st->scratch, st->touched, st->ntouched, st->cap_touched, t);
         }
     }
     if (pl) {
         pl->host = st->cl->hosts[g->slot_host[s]];
         pl->gpus = chosen;
         pl->ngpus = got;
+        st->nchosen += got;
     }
     return 1;
 }
@@ -537,7 +547,7 @@ struct fo { /* per cluster: placed VMs by host, in placement order */
 
 static void fo_build(struct state *st, struct fo *f)
 {
-    struct vg_arena *a = st->ctx->arena;
+    struct vg_arena *a = st->scratch;
     struct vg_cluster *cl = st->cl;
     struct vg_cluster_plan *cp = st->cp;
     memset(f, 0, sizeof *f);
@@ -584,7 +594,7 @@ static void scenario(struct state *st, struct fo *f, const uint32_t *failed, uin
         for (uint32_t k = 0; k < f->n[failed[j]]; k++) {
             uint32_t v = f->vms[f->first[failed[j]] + k];
             if (cl->vms[v]->migration != VG_MIG_NONE)
-                VG_PUSH(st->ctx->arena, f->cand, f->ncand, f->cap_cand, v);
+                VG_PUSH(st->scratch, f->cand, f->ncand, f->cap_cand, v);
         }
     }
     if (nfailed == 2 && f->ncand) { /* merge the two hosts' lists into placement order */
@@ -601,7 +611,7 @@ static void scenario(struct state *st, struct fo *f, const uint32_t *failed, uin
     }
     for (size_t i = 0; i < f->ncand; i++)
         if (!place_vm(st, cl->vms[f->cand[i]], NULL))
-            VG_PUSH(st->ctx->arena, f->down, f->ndown, f->cap_down, cl->vms[f->cand[i]]);
+            VG_PUSH(st->scratch, f->down, f->ndown, f->cap_down, cl->vms[f->cand[i]]);
     if (st->taken > cp->reserve_worst)
         cp->reserve_worst = st->taken;
     if (f->ndown) {
@@ -688,22 +698,23 @@ static void plan_cluster(struct vg_ctx *ctx, struct vg_cluster *cl, struct vg_cl
     st.cl = cl;
     st.cp = cp;
     st.hyperv = cl->kind == VG_FAMILY_HYPERV;
-    vg_hash_init(&st.group_by_model, ctx->arena);
-    vg_hash_init(&st.class_by_key, ctx->arena);
+    st.scratch = vg_arena_new_child(ctx->arena);
+    vg_hash_init(&st.group_by_model, st.scratch);
+    vg_hash_init(&st.class_by_key, st.scratch);
     cp->cluster = cl;
     cp->place = vg_alloc_array(ctx->arena, cl->nvms ? cl->nvms : 1, sizeof *cp->place);
     build_gpus(&st);
     order_vms(&st);
 
-    st.vm_class = vg_alloc_array(ctx->arena, cl->nvms ? cl->nvms : 1, sizeof *st.vm_class);
-    st.allowed = vg_alloc_array(ctx->arena, cl->nvms ? cl->nvms : 1, sizeof *st.allowed);
+    st.vm_class = vg_alloc_array(st.scratch, cl->nvms ? cl->nvms : 1, sizeof *st.vm_class);
+    st.allowed = vg_alloc_array(st.scratch, cl->nvms ? cl->nvms : 1, sizeof *st.allowed);
     for (size_t i = 0; i < cl->nvms; i++)
         st.vm_class[i] = -1;
     for (size_t i = 0; i < cp->norder; i++) {
         struct vg_vm *vm = cl->vms[cp->order[i]];
         st.vm_class[vm->index] = class_for(&st, vm);
         if (vm->nallowed && !vm->pin) {
-            struct vg_host **al = vg_alloc_array(ctx->arena, vm->nallowed, sizeof *al);
+            struct vg_host **al = vg_alloc_array(st.scratch, vm->nallowed, sizeof *al);
             memcpy(al, vm->allowed, vm->nallowed * sizeof *al);
             qsort(al, vm->nallowed, sizeof *al, cmp_host_index);
             st.allowed[vm->index] = al;
@@ -724,6 +735,7 @@ static void plan_cluster(struct vg_ctx *ctx, struct vg_cluster *cl, struct vg_cl
     }
     live_targets(&st);
     run_failover(&st);
+    vg_arena_free(st.scratch);
 }
 
 struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m)

@@ -78,6 +78,11 @@ struct vg_parser {
     struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
     int stop;              /* error limit reached: abort at the next recovery point */
     int keep_trivia;       /* record comments and blank lines (fmt) */
+    /* vg_parse_stream: each top-level statement is handed over when complete */
+    void (*top_fn)(void *arg, struct vg_stmt *st);
+    void *top_arg;
+    struct vg_stmt *top_done; /* the last statement handed over */
+    int (*limit_fn)(void *arg); /* if set: whether the error limit is reached */
 };
 }
 

@@ -474,6 +474,34 @@ static int remove_dir(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The tree is handed to the model block by block; diagnostics are queued as
+ * if the whole file had been parsed first: its syntax errors, then the rest. */
+static void test_streamed_blocks_keep_the_order_of_errors(void **state)
+{
+    (void)state;
+    static const char text[] = "cluster a {\n    platform esxi 8.0u2\n    bogus 1\n}\n"
+                               "cluster b {\n    platform esxi 8.0u2\n    = 1\n}\n";
+    struct fx *f = build(text);
+    assert_int_equal(count(f, VG1002), 1);
+    assert_int_equal(count(f, VG1001), 1);
+    assert_int_equal(f->ctx.diags.v[0]->code, VG1001); /* queued first, though read later */
+    assert_int_equal(f->m->nfiles, 1);
+    for (const struct vg_stmt *st = f->m->files[0]->first; st; st = st->next)
+        assert_null(st->body); /* released once read */
+    done(f);
+
+    f = prepare();
+    f->ctx.opt.error_limit = 1;
+    f->text = text;
+    uint32_t id = vg_source_add(&f->ctx, "t.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
+    f->m = vg_model_build(&f->ctx, &id, 1);
+    assert_int_equal(count(f, VG1001), 1); /* the syntax error is the one kept */
+    assert_int_equal(count(f, VG1002), 0);
+    assert_int_equal(f->ctx.diags.dropped_errors, 1);
+    assert_int_equal(f->m->nclusters, 2);
+    done(f);
+}
+
 static void test_include_relative(void **state)
 {
     (void)state;
@@ -627,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_vg1004_ok),
         cmocka_unit_test(test_vg1006_references),
         cmocka_unit_test(test_vg1006_ok_forward),
+        cmocka_unit_test(test_streamed_blocks_keep_the_order_of_errors),
         cmocka_unit_test(test_include_relative),
         cmocka_unit_test(test_include_missing_and_cycle),
         cmocka_unit_test(test_include_depth),

@@ -449,6 +449,105 @@ static void test_error_limit_stops_the_parse(void **state)
     done(&r);
 }
 
+/* What vg_parse_stream handed over, and what each statement held then. */
+struct seen {
+    const char *name[8];
+    size_t nbody[8];
+    int next_null[8], closed[8];
+    size_t n;
+};
+
+static void on_top(void *arg, struct vg_stmt *st)
+{
+    struct seen *s = arg;
+    assert_true(s->n < 8);
+    s->name[s->n] = st->name;
+    s->nbody[s->n] = count_stmts(st->body);
+    s->next_null[s->n] = st->next == NULL;
+    s->closed[s->n] = st->close_span.file != 0;
+    s->n++;
+    if (st->own) { /* as the model builder does: the body is gone at once */
+        vg_arena_free(st->own);
+        st->own = NULL;
+        st->body = NULL;
+    }
+}
+
+static void test_stream_hands_over_each_top_level_statement(void **state)
+{
+    (void)state;
+    static const char text[] = "include \"a.vgpu\"\n"
+                               "cluster c {\n    platform esxi 8.0u2\n    vm v { os linux }\n}\n"
+                               "license-server l { kind dls }\n"
+                               "cluster open {\n    platform esxi 8.0u2\n";
+    struct run r;
+    vg_ctx_init(&r.ctx);
+    r.file = vg_source_add(&r.ctx, "t.vgpu", text, strlen(text), (struct vg_span){0});
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    r.ast = vg_parse_stream(&r.ctx, r.file, on_top, &s);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.name[0], "include");
+    assert_string_equal(s.name[1], "cluster");
+    assert_string_equal(s.name[2], "license-server");
+    assert_string_equal(s.name[3], "cluster");
+    assert_int_equal(s.nbody[1], 2); /* complete when handed over */
+    assert_int_equal(s.nbody[2], 1);
+    assert_int_equal(s.nbody[3], 1); /* the block the end of file left open */
+    for (size_t i = 0; i < s.n; i++)
+        assert_true(s.next_null[i]);
+    assert_true(s.closed[1] && s.closed[2] && !s.closed[3]);
+    /* the top-level list is still whole; the bodies were released */
+    assert_int_equal(count_stmts(r.ast->first), 4);
+    assert_null(nth(r.ast->first, 1)->body);
+    assert_int_equal(r.ast->syntax_errors, 1); /* the unclosed block */
+    done(&r);
+}
+
+/* The byte check: plain ASCII takes a fast path; what it finds must be what
+ * the byte-by-byte check finds (lines, NUL, bad UTF-8, long lines). */
+static void test_source_check_paths(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    static const char plain[] = "a b\n\ncluster c {\n}\nlast";
+    uint32_t id = vg_source_add(&ctx, "p.vgpu", plain, strlen(plain), (struct vg_span){0});
+    const struct vg_source *src = vg_source_get(&ctx, id);
+    assert_true(src->valid);
+    assert_int_equal(src->nlines, 5);
+    assert_int_equal(src->line_starts[2], 5);
+    assert_int_equal(src->line_starts[4], 19);
+    /* a NUL and a bad byte deep in a 32-byte block, after many clean ones */
+    char buf[200];
+    memset(buf, 'x', sizeof buf);
+    buf[60] = '\n';
+    buf[150] = '\0';
+    id = vg_source_add(&ctx, "n.vgpu", buf, sizeof buf, (struct vg_span){0});
+    assert_false(vg_source_get(&ctx, id)->valid);
+    assert_int_equal(vg_source_get(&ctx, id)->nlines, 2);
+    buf[150] = (char)0xff;
+    id = vg_source_add(&ctx, "u.vgpu", buf, sizeof buf, (struct vg_span){0});
+    assert_false(vg_source_get(&ctx, id)->valid);
+    /* a line of exactly the limit passes, one byte more does not */
+    size_t n = VG_MAX_LINE_BYTES + 2;
+    char *big = vg_xmalloc(n);
+    memset(big, 'y', n);
+    big[VG_MAX_LINE_BYTES] = '\n';
+    id = vg_source_add(&ctx, "l.vgpu", big, n, (struct vg_span){0});
+    assert_true(vg_source_get(&ctx, id)->valid);
+    big[VG_MAX_LINE_BYTES] = 'y';
+    big[n - 1] = '\n';
+    id = vg_source_add(&ctx, "m.vgpu", big, n, (struct vg_span){0});
+    assert_false(vg_source_get(&ctx, id)->valid);
+    free(big);
+    size_t vg1009 = 0;
+    for (size_t i = 0; i < ctx.diags.n; i++)
+        vg1009 += ctx.diags.v[i]->code == VG1009;
+    assert_int_equal(vg1009, 3); /* NUL, invalid UTF-8, long line */
+    vg_ctx_free(&ctx);
+}
+
 static char *nested(int depth)
 {
     char *s = malloc((size_t)depth * 8 + 16);
@@ -512,6 +611,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statement_shapes),
+        cmocka_unit_test(test_stream_hands_over_each_top_level_statement),
+        cmocka_unit_test(test_source_check_paths),
         cmocka_unit_test(test_nested_and_one_line_blocks),
         cmocka_unit_test(test_words_with_ranges_are_one_token),
         cmocka_unit_test(test_strings_and_escapes),
