@@ -148,7 +148,7 @@ static void test_hyperv_clustered(void **state)
     HAS(s, "SupportsOutgoingLiveMigration");
     HAS(s, "$null = Stop-VM -Name $v.Name -ComputerName $on -AsJob");
     HASNT(s, "-TurnOff");
-    HASNT(s, "-ClusterId");
+    HASNT(s, "-ClusterId"); /* must not appear: the parameter does not exist */
     /* a name appears once, in the data section, never in code */
     assert_null(strstr(strstr(s, "vdi''1") + 1, "vdi"));
     fixture_free(f);
@@ -200,8 +200,8 @@ static void test_vmware(void **state)
     HAS(s, "Get-AdvancedSetting -Entity $global:DefaultVIServer -Name 'vgpu.hotmigrate.enabled'");
     HAS(s, "New-DrsVMHostRule -Cluster $cluster -Name $rule -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn'");
     HAS(s, "} finally {\n    if ($null -ne $connection) {\n        Disconnect-VIServer");
-    HASNT(s, "New-VGpuDevice");
-    HASNT(s, "Get-VGpuProfile");
+    HASNT(s, "New-VGpuDevice");  /* must not appear: PowerCLI has no vGPU cmdlets */
+    HASNT(s, "Get-VGpuProfile"); /* must not appear: invented cmdlet */
     fixture_free(f);
 }
 
