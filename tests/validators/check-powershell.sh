@@ -22,4 +22,4 @@ if [ -n "${VGPUC:-}" ]; then
     done
 fi
 # shellcheck disable=SC2046 # file lists
-node "$here/ps-syntax-check.mjs" "$root"/tests/golden/build/expected/*.ps1 $(find "$tmp" -name '*.ps1' | sort)
+node "$here/ps-syntax-check.mjs" "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 $(find "$tmp" -name '*.ps1' | sort)

@@ -44,6 +44,34 @@ for f in *.vgpu; do
     done
 done
 
+# Every example that declares a cluster (broken.vgpu is refused: see below).
+mkdir -p expected/examples
+for f in ../../../examples/*.vgpu; do
+    name=$(basename "$f" .vgpu)
+    [ "$name" = broken ] && continue
+    out="$tmp/ex-$name"
+    mkdir -p "$out"
+    if ! $VGPUC build -q --today "$TODAY" -o "$out" "$f" 2>"$tmp/err"; then
+        bad "examples/$name: build failed: $(cat "$tmp/err")"
+        continue
+    fi
+    for g in "$out"/*; do
+        [ -e "$g" ] || continue
+        base=$(basename "$g")
+        if [ "${UPDATE:-0}" = 1 ]; then
+            cp "$g" "expected/examples/$base" && ok
+        elif cmp -s "$g" "expected/examples/$base"; then
+            ok
+        else
+            bad "examples/$name: $base differs from expected/examples/$base"
+            diff -u "expected/examples/$base" "$g" | head -20
+        fi
+    done
+done
+$VGPUC build -q --today "$TODAY" -o "$tmp/broken-ex" ../../../examples/broken.vgpu 2>/dev/null
+rc=$?
+if [ "$rc" = 1 ] && [ ! -e "$tmp/broken-ex" ]; then ok; else bad "examples/broken: exit $rc or something written"; fi
+
 # Same input, same bytes.
 mkdir -p "$tmp/d1" "$tmp/d2"
 $VGPUC build -q --today "$TODAY" -o "$tmp/d1" hci-gpup-dda.vgpu 2>/dev/null
