@@ -36,6 +36,11 @@ struct vg_arena *vg_arena_new_child(struct vg_arena *parent);
 void *vg_alloc(struct vg_arena *a, size_t n);
 /* Zeroed array of n elements of size sz, with overflow check. */
 void *vg_alloc_array(struct vg_arena *a, size_t n, size_t sz);
+/* Like vg_alloc_array, but not zeroed: for arrays whose elements are each
+ * written before they are read (large blocks copied from a template). */
+void *vg_alloc_array_uninit(struct vg_arena *a, size_t n, size_t sz);
+/* A 16-byte aligned copy of n bytes of src (not zeroed first). */
+void *vg_alloc_copy(struct vg_arena *a, const void *src, size_t n);
 char *vg_strndup(struct vg_arena *a, const char *s, size_t n);
 char *vg_strdup(struct vg_arena *a, const char *s);
 char *vg_sprintf(struct vg_arena *a, const char *fmt, ...) VG_PRINTF(2, 3);

@@ -642,7 +642,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             tmpl->vgpu_mode_span = c->vgpu_mode_span;
         }
         tmpl->range_group = names.group;
-        struct vg_host *hosts = vg_alloc_array(ctx->arena, names.n, sizeof *hosts);
+        struct vg_host *hosts = vg_alloc_array_uninit(ctx->arena, names.n, sizeof *hosts); /* copies of tmpl */
         vg_grow(ctx->arena, (void **)&c->hosts, &c->cap_hosts, c->nhosts + names.n, sizeof *c->hosts);
         g->first = c->nhosts;
         for (size_t k = 0; k < names.n; k++) {
@@ -677,7 +677,8 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
         /* the cluster's VMs in one block: no alignment padding per VM */
         if (names.n > nvm_pool) {
             nvm_pool = names.n > nvms ? names.n : nvms;
-            vm_pool = vg_alloc_array(ctx->arena, nvm_pool, sizeof *vm_pool);
+            /* not zeroed: every VM is a copy of its template (~5 % of a lint) */
+            vm_pool = vg_alloc_array_uninit(ctx->arena, nvm_pool, sizeof *vm_pool);
         }
         struct vg_vm *vms = vm_pool;
         vm_pool += names.n;

@@ -33,6 +33,7 @@
 struct vg_intern_slot {
     const char *text;
     size_t len;
+    uint64_t head, tail; /* first and last eight bytes: for len <= 16 the whole word */
 };
 
 char *vg_parse_text(struct vg_parser *p, size_t n)
@@ -61,7 +62,9 @@ const char *vg_parse_word(struct vg_parser *p, const char *text, size_t len)
         memcpy(&b, text + len - n, n);
         uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + len) * 0xc2b2ae3d27d4eb4full;
         slot = &p->intern[(h >> 52) & (INTERN_SLOTS - 1)];
-        if (slot->len == len && slot->text && memcmp(slot->text, text, len) == 0)
+        /* a word of up to 16 bytes is its first and last eight: no memcmp */
+        if (slot->len == len && slot->text && slot->head == a && slot->tail == b &&
+            (len <= 16 || memcmp(slot->text, text, len) == 0))
             return slot->text;
     }
     char *t = vg_parse_text(p, len + 1);
@@ -70,6 +73,11 @@ const char *vg_parse_word(struct vg_parser *p, const char *text, size_t len)
     if (slot) {
         slot->text = t;
         slot->len = len;
+        slot->head = 0;
+        slot->tail = 0;
+        size_t n = len < 8 ? len : 8;
+        memcpy(&slot->head, t, n);
+        memcpy(&slot->tail, t + len - n, n);
     }
     return t;
 }
@@ -141,8 +149,7 @@ static struct vg_stmt *finish_head(struct vg_parser *p)
 {
     struct vg_stmt *s = p->cur;
     if (p->nargs) {
-        s->args = vg_alloc_array(p->tree, p->nargs, sizeof *s->args);
-        memcpy(s->args, p->args, p->nargs * sizeof *s->args);
+        s->args = vg_alloc_copy(p->tree, p->args, p->nargs * sizeof *s->args);
         s->nargs = p->nargs;
         s->span.end = s->args[s->nargs - 1].span.end;
     }

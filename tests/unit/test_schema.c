@@ -165,6 +165,35 @@ static void test_table_lookup(void **state)
     assert_string_equal(vg_block_name(VG_BLOCK_VM), "vm");
 }
 
+/* Every directive is found in its own block only (the lookup searches a
+ * block's rows alone), first and last rows of each block included. */
+static void test_table_lookup_every_block(void **state)
+{
+    (void)state;
+    static const struct {
+        enum vg_block block;
+        const char *name;
+    } rows[] = {
+        {VG_BLOCK_TOP, "include"}, {VG_BLOCK_TOP, "license-server"}, {VG_BLOCK_TOP, "cluster"},
+        {VG_BLOCK_LICENSE, "kind"}, {VG_BLOCK_LICENSE, "version"}, {VG_BLOCK_LICENSE, "editions"},
+        {VG_BLOCK_CLUSTER, "platform"}, {VG_BLOCK_CLUSTER, "tolerate-host-failures"}, {VG_BLOCK_CLUSTER, "host"},
+        {VG_BLOCK_CLUSTER, "vm"}, {VG_BLOCK_HOST, "gpu"}, {VG_BLOCK_HOST, "vgpu-mode"}, {VG_BLOCK_VM, "gpu"},
+        {VG_BLOCK_VM, "hosts"}, {VG_BLOCK_VM, "mmio"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const struct vg_directive *d = vg_schema_find(rows[i].block, rows[i].name);
+        assert_non_null(d);
+        assert_string_equal(d->name, rows[i].name);
+        assert_int_equal(d->block, rows[i].block);
+    }
+    assert_null(vg_schema_find(VG_BLOCK_TOP, "vm"));
+    assert_null(vg_schema_find(VG_BLOCK_LICENSE, "platform"));
+    assert_null(vg_schema_find(VG_BLOCK_HOST, "mmio"));
+    assert_null(vg_schema_find(VG_BLOCK_VM, "cluster"));
+    assert_null(vg_schema_find(VG_BLOCK_VM, "hostss"));
+    assert_null(vg_schema_find(VG_BLOCK_NONE, "gpu"));
+}
+
 /* --- VG1002 ------------------------------------------------------------------ */
 
 static void test_vg1002_unknown(void **state)
@@ -404,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_size_values),
         cmocka_unit_test(test_enum_values),
         cmocka_unit_test(test_table_lookup),
+        cmocka_unit_test(test_table_lookup_every_block),
         cmocka_unit_test(test_vg1002_unknown),
         cmocka_unit_test(test_vg1002_other_block),
         cmocka_unit_test(test_vg1002_ok_keyword_as_name),
