@@ -8,8 +8,9 @@
  * what could be placed); the exit code is lint's (1 for findings at or above
  * --fail-on, 2 when nothing could be built). JSON carries `format_version`;
  * SVG is a standalone picture: hosts as columns, GPUs as bars filled per
- * profile, pass-through GPUs hatched, free space grey, hosts whose loss
- * leaves VMs down outlined in red, and a legend.
+ * profile, pass-through GPUs hatched, free space grey (the failover
+ * reserve outlined in dashed green), hosts whose loss leaves VMs down
+ * outlined in red, and a legend.
  */
 #include <stdio.h>
 #include <string.h>
@@ -329,10 +330,11 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
                 for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++) {
                     const struct vg_pgpu *g = &cp->pgpus[i];
                     double gy = y + 28 + (double)(i - cp->host_first[h]) * SVG_ROW_H, gx = x + 8;
-                    vg_sb_printf(&body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"free\"><title>",
-                                 gx, gy, SVG_BAR_W, SVG_BAR_H);
-                    vg_sb_printf(&body, "GPU %u (%s, board %u): %s, %u/%u MB", g->index, g->model->model, g->board,
-                                 use_name(g->use), g->used_fb_mb, g->model->fb_mb);
+                    vg_sb_printf(&body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"%s\"><title>",
+                                 gx, gy, SVG_BAR_W, SVG_BAR_H, cp->reserve[i] ? "free reserve" : "free");
+                    vg_sb_printf(&body, "GPU %u (%s, board %u): %s, %u/%u MB%s", g->index, g->model->model, g->board,
+                                 use_name(g->use), g->used_fb_mb, g->model->fb_mb,
+                                 cp->reserve[i] ? ", failover reserve" : "");
                     vg_sb_puts(&body, "</title></rect>\n");
                     const struct vg_vm *const *vms = &gv.vms[gv.first[i]];
                     if (g->use == VG_PGPU_PASSTHROUGH) {
@@ -358,8 +360,9 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
                         }
                     }
                     vg_sb_printf(&body, "<text x=\"%.0f\" y=\"%.0f\" class=\"%s\">%u %s%s</text>\n", gx + 4,
-                                 gy + 13, g->use == VG_PGPU_PASSTHROUGH ? "ptlabel" : "gpulabel", g->index, g->use == VG_PGPU_PASSTHROUGH ? "PT " : "",
-                                 g->use == VG_PGPU_FREE ? "free" : "");
+                                 gy + 13, g->use == VG_PGPU_PASSTHROUGH ? "ptlabel" : "gpulabel", g->index,
+                                 g->use == VG_PGPU_PASSTHROUGH ? "PT " : "",
+                                 g->use != VG_PGPU_FREE ? "" : cp->reserve[i] ? "free (failover reserve)" : "free");
                     if (g->use == VG_PGPU_PASSTHROUGH && gv.n[i]) {
                         vg_sb_printf(&body, "<text x=\"%.0f\" y=\"%.0f\" class=\"ptlabel\">", gx + 40, gy + 13);
                         xml_text(&body, vms[0]->name);
@@ -409,6 +412,10 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
                  "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" class=\"hostbox failing\"/><text x=\"%.0f\" "
                  "y=\"%.0f\" class=\"gpulabel\">host whose loss leaves VMs down</text>\n",
                  lx, y, lx + 22, y + 11);
+    vg_sb_printf(&body,
+                 "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" class=\"free reserve\"/><text x=\"%.0f\" "
+                 "y=\"%.0f\" class=\"gpulabel\">failover reserve: a free GPU that restarted VMs take</text>\n",
+                 lx + 340, y, lx + 362, y + 11);
     y += 30;
     double width = 20 + (double)maxcols * SVG_COL_W;
     if (width < 20 + (double)maxtitle * 9) /* bold 14px text: about 9px per character */
@@ -426,7 +433,7 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
                    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999999\" stroke-width=\"3\"/></pattern>\n"
                    "<style>.cluster{font-size:14px;font-weight:bold}.hostname{font-weight:bold}"
                    ".hostbox{fill:#fafafa;stroke:#888888}.failing{stroke:#d62728;stroke-width:3}"
-                   ".free{fill:#e6e6e6;stroke:#bbbbbb}.pt{fill:url(#hatch);stroke:#333333}"
+                   ".free{fill:#e6e6e6;stroke:#bbbbbb}.reserve{stroke:#2ca02c;stroke-width:2;stroke-dasharray:4 2}.pt{fill:url(#hatch);stroke:#333333}"
                    ".seg{stroke:#ffffff;stroke-width:1}.gpulabel{fill:#111111}.ptlabel{fill:#ffffff;font-weight:bold}.warn{fill:#d62728}</style></defs>\n"
                    "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
     vg_sb_add(sb, body.data ? body.data : "", body.len);
