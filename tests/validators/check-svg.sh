@@ -84,5 +84,18 @@ sys.exit(0 if root.tagName == "svg" and root.getAttribute("xmlns") == "http://ww
     fi
 done
 
+# What the picture must show: the failover reserve and the legend (example with K=1).
+"$VGPUC" plan --format svg -q "$root/examples/esxi-l40-vgpu.vgpu" >"$tmp/esx.svg" 2>/dev/null
+for want in 'class="free reserve"' 'failover reserve: a free GPU' 'class="pt"' '>legend<'; do
+    if grep -qF "$want" "$tmp/esx.svg"; then pass; else fail "esxi-l40-vgpu SVG lacks $want"; fi
+done
+# ... and a host whose loss leaves VMs down is outlined (the stress plan fails over badly).
+"$VGPUC" plan --format svg -q "$tmp/stress.vgpu" >"$tmp/stress2.svg" 2>/dev/null
+if grep -qF 'class="hostbox failing"/>' "$tmp/stress2.svg" && grep -qF 'down)' "$tmp/stress2.svg"; then
+    pass
+else
+    fail "the stress SVG does not mark the failing hosts"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
