@@ -1,0 +1,193 @@
+/*
+ * test_core.c - the small shared modules: arena, strbuf, hash, suggest, and
+ * the line/column arithmetic of source.c.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "ctx.h"
+#include "hash.h"
+#include "source.h"
+#include "strbuf.h"
+#include "suggest.h"
+
+static void test_arena_zeroed_aligned_and_large(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new();
+    unsigned char *p = vg_alloc(a, 33);
+    for (int i = 0; i < 33; i++)
+        assert_int_equal(p[i], 0);
+    assert_int_equal((uintptr_t)p % 16, 0);
+    /* A block larger than any chunk gets its own, and small ones keep working. */
+    unsigned char *big = vg_alloc(a, 8u << 20);
+    big[(8u << 20) - 1] = 7;
+    char *s = vg_strndup(a, "hello world", 5);
+    assert_string_equal(s, "hello");
+    assert_string_equal(vg_sprintf(a, "%s-%03d", "vdi", 7), "vdi-007");
+    assert_true(vg_arena_used(a) >= (8u << 20) + 48);
+    vg_arena_free(a);
+}
+
+static void test_arena_grow_keeps_contents(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new();
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 10000; i++)
+        VG_PUSH(a, v, n, cap, i * 3);
+    assert_int_equal(n, 10000);
+    assert_true(cap >= n);
+    for (int i = 0; i < 10000; i++)
+        assert_int_equal(v[i], i * 3);
+    vg_arena_free(a);
+}
+
+static void test_strbuf_json_escaping(void **state)
+{
+    (void)state;
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    assert_string_equal(vg_sb_str(&sb), "");
+    vg_sb_json_str(&sb, "a\"b\\c\nd\te\x01 \xE2\x80\x98q\xE2\x80\x99");
+    assert_string_equal(vg_sb_str(&sb), "\"a\\\"b\\\\c\\nd\\te\\u0001 \xE2\x80\x98q\xE2\x80\x99\"");
+    vg_sb_free(&sb);
+    vg_sb_printf(&sb, "%d %s", 42, "x");
+    vg_sb_putc(&sb, '!');
+    assert_string_equal(vg_sb_str(&sb), "42 x!");
+    assert_int_equal(sb.len, 5);
+    vg_sb_free(&sb);
+}
+
+static void test_atomic_write_replaces_or_leaves_untouched(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vgpuc-core-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64], buf[32] = {0};
+    snprintf(path, sizeof path, "%s/out.ps1", dir);
+    assert_int_equal(vg_write_file_atomic(path, "first", 5), 0);
+    assert_int_equal(vg_write_file_atomic(path, "second", 6), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, sizeof buf - 1, f), 6);
+    fclose(f);
+    assert_string_equal(buf, "second");
+    /* A folder that does not exist: -1, and nothing is created. */
+    char bad[96];
+    snprintf(bad, sizeof bad, "%s/missing/out.ps1", dir);
+    assert_int_equal(vg_write_file_atomic(bad, "x", 1), -1);
+    struct stat st;
+    assert_int_not_equal(stat(bad, &st), 0);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_hash_put_get_set_and_growth(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new();
+    struct vg_hash m;
+    vg_hash_init(&m, a);
+    assert_null(vg_hash_get(&m, "missing"));
+    char **keys = vg_alloc_array(a, 5000, sizeof *keys);
+    for (int i = 0; i < 5000; i++) {
+        keys[i] = vg_sprintf(a, "vdi-%04d", i);
+        assert_null(vg_hash_put(&m, keys[i], keys[i]));
+    }
+    assert_int_equal(m.n, 5000);
+    assert_true(m.cap >= 2 * m.n);
+    for (int i = 0; i < 5000; i++)
+        assert_ptr_equal(vg_hash_get(&m, keys[i]), keys[i]);
+    /* put keeps the first value and returns it; set replaces. */
+    assert_ptr_equal(vg_hash_put(&m, "vdi-0007", "other"), keys[7]);
+    vg_hash_set(&m, "vdi-0007", "other");
+    assert_string_equal(vg_hash_get(&m, "vdi-0007"), "other");
+    assert_ptr_equal(vg_hash_getn(&m, "vdi-0001xyz", 8), keys[1]);
+    vg_arena_free(a);
+}
+
+static void test_suggest_nearest_within_limit(void **state)
+{
+    (void)state;
+    const char *const directives[] = {"gpu", "guest-driver", "os", "migration", "host", "hosts", "memory"};
+    size_t n = sizeof directives / sizeof *directives;
+    assert_string_equal(vg_suggest("guest-drvier", directives, n), "guest-driver"); /* transposition */
+    assert_string_equal(vg_suggest("gpuu", directives, n), "gpu");
+    assert_string_equal(vg_suggest("MIGRATION", directives, n), "migration"); /* case-insensitive */
+    assert_null(vg_suggest("firmware", directives, n));                       /* nothing close */
+    assert_int_equal(vg_edit_distance("L40S", "L40"), 1);
+    assert_int_equal(vg_edit_distance("ab", "ba"), 1);
+    assert_int_equal(vg_edit_distance("", "abc"), 3);
+}
+
+static void test_source_line_and_column(void **state)
+{
+    (void)state;
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    /* BOM, a CRLF line, and a line with a 3-byte character before the column. */
+    static const char text[] = "\xEF\xBB\xBF"
+                               "a\r\n"
+                               "\xE2\x80\x98x\xE2\x80\x99 y\n"
+                               "last";
+    uint32_t id = vg_source_add(&ctx, "t.vgpu", text, sizeof text - 1, vg_span_make(0, 0, 0));
+    const struct vg_source *src = vg_source_get(&ctx, id);
+    assert_non_null(src);
+    assert_true(src->valid);
+    assert_int_equal(src->nlines, 3);
+    struct vg_loc l = vg_source_loc(src, 3); /* `a`, after the BOM */
+    assert_int_equal(l.line, 1);
+    assert_int_equal(l.col, 1);
+    uint32_t y = (uint32_t)(strchr(text, 'y') - text);
+    l = vg_source_loc(src, y);
+    assert_int_equal(l.line, 2);
+    assert_int_equal(l.col, 5); /* ‘ x ’ space y: code points, not bytes */
+    size_t len;
+    const char *line = vg_source_line(src, 1, &len);
+    assert_int_equal(len, 4); /* BOM + `a`, the \r is not part of the line */
+    assert_memory_equal(line + 3, "a", 1);
+    line = vg_source_line(src, 3, &len);
+    assert_int_equal(len, 4);
+    assert_memory_equal(line, "last", 4);
+    assert_int_equal(vg_source_line(src, 9, &len)[0], '\0');
+    assert_int_equal(len, 0);
+    assert_null(vg_source_get(&ctx, 0));
+    assert_null(vg_source_get(&ctx, 99));
+    assert_int_equal(ctx.diags.n, 0);
+    vg_ctx_free(&ctx);
+}
+
+static void test_utf8_sequences(void **state)
+{
+    (void)state;
+    assert_int_equal(vg_utf8_seq_len((const unsigned char *)"A", 1), 1);
+    assert_int_equal(vg_utf8_seq_len((const unsigned char *)"\xC3\xA9", 2), 2);
+    assert_int_equal(vg_utf8_seq_len((const unsigned char *)"\xE2\x80\x98", 3), 3);
+    assert_int_equal(vg_utf8_seq_len((const unsigned char *)"\xF0\x9F\x98\x80", 4), 4);
+    assert_int_equal(vg_utf8_seq_len((const unsigned char *)"\xC0\x80", 2), 0);     /* overlong */
+    assert_int_equal(vg_utf8_seq_len((const unsigned char *)"\xED\xA0\x80", 3), 0); /* surrogate */
+    assert_int_equal(vg_utf8_seq_len((const unsigned char *)"\xE2\x80", 2), 0);     /* truncated */
+    assert_int_equal(vg_utf8_count("\xE2\x80\x98x\xE2\x80\x99", 7), 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arena_zeroed_aligned_and_large),
+        cmocka_unit_test(test_arena_grow_keeps_contents),
+        cmocka_unit_test(test_strbuf_json_escaping),
+        cmocka_unit_test(test_atomic_write_replaces_or_leaves_untouched),
+        cmocka_unit_test(test_hash_put_get_set_and_growth),
+        cmocka_unit_test(test_suggest_nearest_within_limit),
+        cmocka_unit_test(test_source_line_and_column),
+        cmocka_unit_test(test_utf8_sequences),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
