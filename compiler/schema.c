@@ -552,8 +552,11 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
                     struct vg_target *t, vg_child_fn child, void *builder)
 {
     struct vg_span seen[NROWS];
-    memset(seen, 0, sizeof seen);
     size_t first_row = block_first_row(bi->block); /* once per block, not per statement */
+    size_t end_row = first_row; /* only this block's rows are used: clear and scan just those */
+    while (end_row < NROWS && table[end_row].block == bi->block)
+        end_row++;
+    memset(seen + first_row, 0, (end_row - first_row) * sizeof *seen);
     for (const struct vg_stmt *st = first; st; st = st->next) {
         const struct vg_directive *d = find_from(first_row, bi->block, st->name);
         if (!d) {
@@ -599,9 +602,9 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
     }
     if (bi->broken)
         return;
-    for (size_t i = 0; i < NROWS; i++) {
+    for (size_t i = first_row; i < end_row; i++) {
         const struct vg_directive *d = &table[i];
-        if (d->block != bi->block || !(d->flags & VG_DIR_REQUIRED) || seen[i].file)
+        if (!(d->flags & VG_DIR_REQUIRED) || seen[i].file)
             continue;
         if (vg_schema_suggested(t, d->name))
             continue;
