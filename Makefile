@@ -87,7 +87,7 @@ $(BUILD)/gen/catalog_data.c: $(CATALOG) $(BUILD)/embed
 
 # --- tests -------------------------------------------------------------------
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) tests/unit/unit.h
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ibackends $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LDFLAGS) $(LDLIBS)
 

@@ -4,6 +4,7 @@
  * (VG1009), and catalog references (VG2001-VG2004).
  */
 #include "unit.h"
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,96 +16,6 @@
 #include "ctx.h"
 #include "limits.h"
 #include "model.h"
-
-struct fx {
-    struct vg_ctx ctx;
-    const char *text;
-    struct vg_model *m;
-};
-
-static struct fx *prepare(void)
-{
-    struct fx *f = vg_xcalloc(1, sizeof *f);
-    vg_ctx_init(&f->ctx);
-    f->ctx.opt.error_limit = 0;
-    f->ctx.catalog = vg_catalog_load(&f->ctx, NULL, 0);
-    assert_non_null(f->ctx.catalog);
-    return f;
-}
-
-static struct fx *build(const char *text)
-{
-    struct fx *f = prepare();
-    f->text = text;
-    uint32_t id = vg_source_add(&f->ctx, "t.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
-    f->m = vg_model_build(&f->ctx, &id, 1);
-    return f;
-}
-
-static void done(struct fx *f)
-{
-    vg_ctx_free(&f->ctx);
-    free(f);
-}
-
-static size_t count(const struct fx *f, enum vg_code code)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < f->ctx.diags.n; i++)
-        n += f->ctx.diags.v[i]->code == code;
-    return n;
-}
-
-static const struct vg_diag *find(const struct fx *f, enum vg_code code)
-{
-    for (size_t i = 0; i < f->ctx.diags.n; i++)
-        if (f->ctx.diags.v[i]->code == code)
-            return f->ctx.diags.v[i];
-    return NULL;
-}
-
-static uint32_t off(const struct fx *f, const char *needle, int nth)
-{
-    const char *p = f->text;
-    for (;;) {
-        p = strstr(p, needle);
-        assert_non_null(p);
-        if (nth-- == 0)
-            return (uint32_t)(p - f->text);
-        p++;
-    }
-}
-
-static void dump(const struct fx *f)
-{
-    for (size_t i = 0; i < f->ctx.diags.n; i++)
-        fprintf(stderr, "  have %s: %s\n", vg_code_info(f->ctx.diags.v[i]->code)->id, f->ctx.diags.v[i]->message);
-}
-
-static void expect(const struct fx *f, enum vg_code code, const char *msg_part, const char *needle, int nth)
-{
-    const struct vg_diag *d = find(f, code);
-    if (!d || !strstr(d->message, msg_part))
-        dump(f);
-    assert_non_null(d);
-    assert_non_null(strstr(d->message, msg_part));
-    if (needle)
-        assert_int_equal(d->span.start, off(f, needle, nth));
-}
-
-static int has_text(const struct vg_diag *d, const char *part)
-{
-    for (size_t i = 0; i < d->nnotes; i++)
-        if (strstr(d->notes[i], part))
-            return 1;
-    for (size_t i = 0; i < d->nhelps; i++)
-        if (strstr(d->helps[i], part))
-            return 1;
-    for (size_t i = 0; i < d->nlabels; i++)
-        if (d->labels[i].msg && strstr(d->labels[i].msg, part))
-            return 1;
-    return d->label && strstr(d->label, part);
-}
 
 static const char seed0[] =
     "license-server dls-east {\n"
