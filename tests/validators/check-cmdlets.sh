@@ -32,10 +32,10 @@ while IFS= read -r line; do
     fi
 done <<'NEG'
 Set-VMHostPartitionableGpu -ComputerName 'x' -Name 'y' -PartitionCount 4
-Disable-PnpDevice -ClusterId 'c' -Confirm:$false
-Dismount-VMHostAssignableDevice -ClusterPath 'p' -Force
-Get-VGpuProfile -VM 'x'
-New-VGpuDevice -VM 'x' -Profile 'grid_l40-12q'
+Disable-PnpDevice -ClusterId 'c' -Confirm:$false  # invented parameter: must be rejected
+Dismount-VMHostAssignableDevice -ClusterPath 'p' -Force  # invented parameter: must be rejected
+Get-VGpuProfile -VM 'x'  # invented cmdlet: must be rejected
+New-VGpuDevice -VM 'x' -Profile 'grid_l40-12q'  # invented cmdlet: must be rejected
 Set-ClusterOwnerNode -Group 'g'
 Add-VMGpuPartitionAdapter -InstancePath 'p'
 Stop-VM -Name 'x' -Kill
