@@ -21,10 +21,11 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # run NAME EXPECTED-EXITS FILE [ARGS...]: lint FILE, check exit, time, size, locations.
+limit=10  # seconds per input; one huge case below raises it for itself
 run() {
     name=$1 expect=$2 file=$3
     shift 3
-    timeout 10 "$VGPUC" lint --color never --no-config -q "$@" "$file" >"$tmp/out" 2>"$tmp/err"
+    timeout "$limit" "$VGPUC" lint --color never --no-config -q "$@" "$file" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ "$rc" -eq 124 ]; then bad "$name: timed out"; return; fi
     case " $expect " in
@@ -53,6 +54,15 @@ run 10mb-line "1" "$tmp/longline.vgpu"
 yes '# padding line of a file over the 64 MiB limit' | head -c 68000000 >"$tmp/huge.vgpu"
 run file-over-64mib "1 2" "$tmp/huge.vgpu"
 rm -f "$tmp/huge.vgpu"
+# The total of hosts and VMs after expansion (2,000,000): the 21st range of
+# 100,000 hosts is refused at its name; the run takes ~5 s and ~1.4 GB.
+awk 'BEGIN { for (c = 0; c < 21; c++) printf "cluster c%02d { platform esxi 8.0u3; host h-[000001..100000] { gpu L40 } }\n", c }' \
+    >"$tmp/objects.vgpu"
+limit=120  # ~5 s, ~8 s under ASan: leave room on a loaded CI machine
+run object-limit "1" "$tmp/objects.vgpu"
+limit=10
+if grep -q '^.*objects.vgpu:21:41: error: too many hosts and VMs: more than 2000000' "$tmp/out"; then ok; else bad "object limit: no VG1005 at 21:41"; fi
+rm -f "$tmp/objects.vgpu"
 awk 'BEGIN { for (i = 0; i < 5000; i++) printf "a {\n"; for (i = 0; i < 5000; i++) printf "}\n" }' >"$tmp/deep.vgpu"
 run deep-nesting "1" "$tmp/deep.vgpu"
 printf '}\n}}\ncluster c { platform esxi 8.0u2 }\n}\n' >"$tmp/stray.vgpu"; run stray-braces "1" "$tmp/stray.vgpu"
