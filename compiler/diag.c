@@ -101,15 +101,21 @@ void vg_diag_span(struct vg_ctx *ctx, struct vg_diag *d, struct vg_span span, co
     VG_PUSH(ctx->arena, d->labels, d->nlabels, d->cap_labels, l);
 }
 
+/* Append one formatted line to a note or help list. */
+static void push_text(struct vg_ctx *ctx, const char ***v, size_t *n, size_t *cap, const char *fmt, va_list ap)
+{
+    const char *s = vg_vsprintf(ctx->arena, fmt, ap);
+    VG_PUSH(ctx->arena, *v, *n, *cap, s);
+}
+
 void vg_diag_note(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...)
 {
     if (!d)
         return;
     va_list ap;
     va_start(ap, fmt);
-    const char *s = vg_vsprintf(ctx->arena, fmt, ap);
+    push_text(ctx, &d->notes, &d->nnotes, &d->cap_notes, fmt, ap);
     va_end(ap);
-    VG_PUSH(ctx->arena, d->notes, d->nnotes, d->cap_notes, s);
 }
 
 void vg_diag_help(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...)
@@ -118,9 +124,8 @@ void vg_diag_help(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    const char *s = vg_vsprintf(ctx->arena, fmt, ap);
+    push_text(ctx, &d->helps, &d->nhelps, &d->cap_helps, fmt, ap);
     va_end(ap);
-    VG_PUSH(ctx->arena, d->helps, d->nhelps, d->cap_helps, s);
 }
 
 void vg_diag_subject(struct vg_diag *d, const char *name)
