@@ -72,8 +72,10 @@ static const struct command {
      "  0  printed\n"
      "  2  bad usage\n"},
     {"catalog", C_CATALOG, "[OPTIONS] [gpus|releases|platforms]", "show what the knowledge base knows",
-     "Show the GPU models, vGPU releases and platform versions of the catalog, with\n"
-     "the --catalog files merged over the built-in one.\n",
+     "Show the GPU models, vGPU releases, platform versions, the driver\n"
+     "compatibility rule and the licensing facts of the catalog, with the --catalog\n"
+     "files merged over the built-in one and where each entry came from. A section\n"
+     "word shows only that section (releases include the compatibility rule).\n",
      "  0  printed\n"
      "  2  bad usage or invalid catalog file\n"},
     {"help", C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
