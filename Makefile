@@ -5,6 +5,7 @@
 #   make test            unit, golden, CLI and validator tests
 #   make check-sanitize  the whole test suite under ASan + UBSan
 #   make check-valgrind  the golden suite under valgrind (0 errors, 0 leaks)
+#   make check-tsan      the scanner's thread under ThreadSanitizer
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
 #   make install / uninstall  (PREFIX, DESTDIR)
@@ -26,10 +27,10 @@ FUZZ_SECONDS ?= 60
 WARN      := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter
 CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)/gen
-BASEFLAGS := -std=c11 $(OPT) $(SAN)
+BASEFLAGS := -std=c11 -pthread $(OPT) $(SAN)
 CFLAGS_ALL = $(BASEFLAGS) $(WARN) $(CFLAGS)
 CFLAGS_GEN = $(BASEFLAGS) -w $(CFLAGS)
-LDLIBS    += -lyaml -lm
+LDLIBS    += -lyaml -lm -pthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
@@ -46,7 +47,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
 .PHONY: FORCE all test unit golden cli hostile validators check-sanitize check-valgrind fuzz fuzz-lib bench deps \
-        install uninstall clean docs check-docs
+        install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -66,8 +67,8 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(HDRS) $(BUILD)/gen/parser.h $(BUILD)/ge
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_GEN) -c -o $@ $<
 
-# Only the parser driver sees the generated headers.
-$(BUILD)/obj/compiler/parse.o: $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+# Only the parser driver sees the generated header.
+$(BUILD)/obj/compiler/parse.o: $(BUILD)/gen/parser.h
 
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: grammar/parser.y
 	@mkdir -p $(dir $@)
@@ -113,6 +114,18 @@ test: all
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    OPT='-O1 -g' unit golden cli hostile
+
+# The scanner's thread (compiler/scan.c) under ThreadSanitizer: the tests that
+# run it, and a lint of a large estate (big enough to start the thread).
+TSAN_TESTS := test_scan test_parse
+check-tsan:
+	$(MAKE) BUILD=build-tsan CC=clang SAN='-fsanitize=thread' OPT='-O1 -g' \
+	    $(addprefix build-tsan/tests/,$(TSAN_TESTS)) build-tsan/vgpuc build-tsan/tools/gen-cluster
+	@for t in $(TSAN_TESTS); do echo "== build-tsan/tests/$$t"; TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/$$t || exit 1; done
+	build-tsan/tools/gen-cluster 20000 build-tsan/estate.vgpu build-tsan/estate.yaml
+	sed 's/guest-driver /guest-driver = /' build-tsan/estate.vgpu > build-tsan/broken.vgpu
+	for f in estate broken; do TSAN_OPTIONS=halt_on_error=1 build-tsan/vgpuc lint -q --no-config --error-limit 3 \
+	    build-tsan/$$f.vgpu > /dev/null; test $$? -le 1 || exit 1; done
 
 check-valgrind: $(BIN)
 	VGPUC=$(abspath $(BIN)) VGPUC_WRAP='valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all' \

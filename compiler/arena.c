@@ -16,6 +16,7 @@
 #define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) on Linux; guarded below */
 #include "arena.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,15 +42,19 @@ struct vg_arena {
  * scratch of one cluster: small chunks waste little at their ends. */
 #define CHILD_CHUNK ((size_t)16 << 10)
 
-static unsigned long fail_countdown;
+/* Atomic: the scanner's thread (scan.c) allocates too. */
+static _Atomic unsigned long fail_countdown;
 
-void vg_alloc_fail_after(unsigned long n) { fail_countdown = n; }
+void vg_alloc_fail_after(unsigned long n) { atomic_store(&fail_countdown, n); }
 
 static int should_fail(void)
 {
-    if (fail_countdown == 0)
-        return 0;
-    return --fail_countdown == 0;
+    unsigned long n = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+    while (n != 0) {
+        if (atomic_compare_exchange_weak(&fail_countdown, &n, n - 1))
+            return n == 1;
+    }
+    return 0;
 }
 
 void vg_die_oom(void)
@@ -121,6 +126,18 @@ struct vg_arena *vg_arena_new_child(struct vg_arena *parent)
         a->next->prev = a;
     parent->children = a;
     return a;
+}
+
+void vg_arena_adopt(struct vg_arena *parent, struct vg_arena *a)
+{
+    if (a == parent)
+        return;
+    a->parent = parent;
+    a->prev = NULL;
+    a->next = parent->children;
+    if (a->next)
+        a->next->prev = a;
+    parent->children = a;
 }
 
 static struct vg_arena *root_of(struct vg_arena *a)

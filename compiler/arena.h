@@ -32,6 +32,10 @@ void vg_arena_free(struct vg_arena *a);
  * still cannot leak.
  */
 struct vg_arena *vg_arena_new_child(struct vg_arena *parent);
+/* Make the root arena `a` a child of `parent` (freed with it at the latest):
+ * for memory filled on another thread (an arena is used by one thread at a
+ * time) that must then live as long as the parent. */
+void vg_arena_adopt(struct vg_arena *parent, struct vg_arena *a);
 /* Zeroed, 16-byte aligned memory that lives until vg_arena_free(). */
 void *vg_alloc(struct vg_arena *a, size_t n);
 /* Zeroed array of n elements of size sz, with overflow check. */

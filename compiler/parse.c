@@ -2,8 +2,10 @@
  * parse.c - the parser driver: runs the scanner and parser over one source and
  * builds the syntax tree.
  *
- * The grammar actions and the scanner call back into this file, which is
- * compiled with the full warning set (the generated code is not). The tree is
+ * The grammar actions call back into this file, which is compiled with the
+ * full warning set (the generated code is not); the tokens come from the
+ * lexeme queue of scan.c, and the comments, blank lines and misplaced braces
+ * it reports are acted on here, in file order, as the parser reaches them. The tree is
  * built as statements complete: a block statement is linked into its parent
  * when its `{` is read and pushed on a block stack, so a parse that stops at
  * the error limit or an unclosed block still returns every statement read.
@@ -19,68 +21,7 @@
 #include "diag.h"
 #include "limits.h"
 #include "parser.h"
-
-#define YYSTYPE VG_YYSTYPE
-#define YYLTYPE VG_YYLTYPE
-#include "lexer.h"
-
-/* A direct-mapped cache of words: directive names and values repeat on
- * nearly every line, so most words cost no memory at all. */
-#define INTERN_SLOTS 4096u
-#define INTERN_MAX_LEN 48u
-#define POOL_BLOCK 65536u
-
-struct vg_intern_slot {
-    const char *text;
-    size_t len;
-    uint64_t head, tail; /* first and last eight bytes: for len <= 16 the whole word */
-};
-
-char *vg_parse_text(struct vg_parser *p, size_t n)
-{
-    if (n > POOL_BLOCK / 16)
-        return vg_alloc(p->ctx->arena, n);
-    if (p->pool_left < n) {
-        p->pool = vg_alloc(p->ctx->arena, POOL_BLOCK);
-        p->pool_left = POOL_BLOCK;
-    }
-    char *t = p->pool;
-    p->pool += n;
-    p->pool_left -= n;
-    return t;
-}
-
-const char *vg_parse_word(struct vg_parser *p, const char *text, size_t len)
-{
-    struct vg_intern_slot *slot = NULL;
-    if (len <= INTERN_MAX_LEN) {
-        /* the first and last eight bytes and the length pick the slot: a
-         * collision only costs a copy, so no need to hash every byte */
-        uint64_t a = 0, b = 0;
-        size_t n = len < 8 ? len : 8;
-        memcpy(&a, text, n);
-        memcpy(&b, text + len - n, n);
-        uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + len) * 0xc2b2ae3d27d4eb4full;
-        slot = &p->intern[(h >> 52) & (INTERN_SLOTS - 1)];
-        /* a word of up to 16 bytes is its first and last eight: no memcmp */
-        if (slot->len == len && slot->text && slot->head == a && slot->tail == b &&
-            (len <= 16 || memcmp(slot->text, text, len) == 0))
-            return slot->text;
-    }
-    char *t = vg_parse_text(p, len + 1);
-    memcpy(t, text, len);
-    t[len] = '\0';
-    if (slot) {
-        slot->text = t;
-        slot->len = len;
-        slot->head = 0;
-        slot->tail = 0;
-        size_t n = len < 8 ? len : 8;
-        memcpy(&slot->head, t, n);
-        memcpy(&slot->tail, t + len - n, n);
-    }
-    return t;
-}
+#include "scan.h"
 
 /* Queue a VG1001 for this file; stops the parse once the error limit is hit. */
 static struct vg_diag *syntax_error(struct vg_parser *p, struct vg_span span, const char *msg)
@@ -217,35 +158,65 @@ static struct vg_arena *trivia(struct vg_parser *p)
     return p->ast->trivia;
 }
 
-void vg_parse_comment(struct vg_parser *p, struct vg_span span, const char *text, size_t len)
+static void parse_comment(struct vg_parser *p, const struct vg_lexeme *x)
 {
+    struct vg_span span = vg_span_make(p->file, x->start, x->end);
+    const char *text = x->u.text;
+    size_t len = x->len;
     const char *copy = NULL;
     if (p->keep_trivia) {
         struct vg_arena *a = trivia(p);
-        struct vg_comment c = {span, copy = vg_strndup(a, text, len), len, !p->line_used};
+        struct vg_comment c = {span, copy = vg_strndup(a, text, len), len, (x->flags & VG_LEX_OWN_LINE) != 0};
         VG_PUSH(a, p->ast->comments, p->ast->ncomments, p->cap_comments, c);
     }
-    p->line_used = 1;
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t'))
         i++;
     if (len - i >= 6 && memcmp(text + i, "vgpuc:", 6) == 0)
-        vg_suppress_comment(p->ctx, span, copy ? copy : vg_strndup(p->ctx->arena, text, len), len, !p->seen_token);
+        vg_suppress_comment(p->ctx, span, copy ? copy : vg_strndup(p->ctx->arena, text, len), len,
+                            !(x->flags & VG_LEX_AFTER_TOKEN));
 }
 
-void vg_parse_blank_line(struct vg_parser *p, uint32_t line)
+static void parse_blank_lines(struct vg_parser *p, uint32_t first, uint32_t n)
 {
     if (p->keep_trivia)
-        VG_PUSH(trivia(p), p->ast->blank_lines, p->ast->nblank_lines, p->cap_blank_lines, line);
+        for (uint32_t i = 0; i < n; i++)
+            VG_PUSH(trivia(p), p->ast->blank_lines, p->ast->nblank_lines, p->cap_blank_lines, first + i);
 }
 
-void vg_parse_brace_on_own_line(struct vg_parser *p, struct vg_span brace)
+static void brace_on_own_line(struct vg_parser *p, struct vg_span brace)
 {
     struct vg_diag *d = syntax_error(p, brace, "a block's `{` must be on the line of its directive");
     vg_diag_label(p->ctx, d, "this `{` starts a line");
     if (p->cur) {
         vg_diag_span(p->ctx, d, p->cur->name_span, "the `%s` directive it belongs to", p->cur->name);
         vg_diag_help(p->ctx, d, "move the `{` to the end of the `%s` line", p->cur->name);
+    }
+}
+
+/* The parser's next token: the lexemes before it are acted on first. */
+int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
+{
+    for (;;) {
+        const struct vg_lexeme *x = vg_lexq_next(p->lexq);
+        switch ((enum vg_lex_kind)x->kind) {
+        case VG_LEX_TOKEN:
+            *lloc = vg_span_make(p->file, x->start, x->end);
+            if (x->tok == VG_TOK_BAD) {
+                const struct vg_lex_bad *b = x->u.bad;
+                p->bad.span = vg_span_make(p->file, b->start, b->end);
+                p->bad.msg = b->msg;
+                p->bad.label = b->label;
+                p->bad.help = b->help;
+            } else {
+                lval->tok.text = x->u.text;
+                lval->tok.len = x->len;
+            }
+            return x->tok;
+        case VG_LEX_COMMENT: parse_comment(p, x); break;
+        case VG_LEX_BLANKS: parse_blank_lines(p, x->start, x->len); break;
+        case VG_LEX_BRACE_OWN_LINE: brace_on_own_line(p, vg_span_make(p->file, x->start, x->end)); break;
+        }
     }
 }
 
@@ -287,15 +258,15 @@ static const struct {
     {'\f', "remove the form feed"},
 };
 
-void vg_parse_describe_char(struct vg_parser *p, const char *text, size_t len, const char **msg, const char **help)
+void vg_parse_describe_char(struct vg_arena *a, const char *text, size_t len, const char **msg, const char **help)
 {
     uint32_t cp = decode_utf8((const unsigned char *)text, len);
     if (is_invisible(cp))
-        *msg = vg_sprintf(p->ctx->arena, "unexpected character U+%04X", (unsigned)cp);
+        *msg = vg_sprintf(a, "unexpected character U+%04X", (unsigned)cp);
     else if (cp < 0x80)
-        *msg = vg_sprintf(p->ctx->arena, "unexpected character `%c`", (char)cp);
+        *msg = vg_sprintf(a, "unexpected character `%c`", (char)cp);
     else
-        *msg = vg_sprintf(p->ctx->arena, "unexpected character `%.*s` (U+%04X)", (int)len, text, (unsigned)cp);
+        *msg = vg_sprintf(a, "unexpected character `%.*s` (U+%04X)", (int)len, text, (unsigned)cp);
     *help = NULL;
     for (size_t i = 0; i < sizeof char_helps / sizeof char_helps[0]; i++)
         if (char_helps[i].cp == cp)
@@ -417,20 +388,14 @@ static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int kee
     p.src = src;
     p.file = file;
     p.ast = ast;
-    p.line = 1;
-    p.last_tok = VG_T_END;
     p.tree = ctx->arena;
     p.keep_trivia = keep_trivia;
     p.top_fn = fn;
     p.top_arg = arg;
     p.limit_fn = limit_fn;
-    yyscan_t scanner;
-    if (vg_yylex_init_extra(&p, &scanner))
-        vg_die_oom();
-    p.intern = vg_xcalloc(INTERN_SLOTS, sizeof *p.intern);
-    vg_yyparse(scanner, &p);
-    vg_yylex_destroy(scanner);
-    free(p.intern);
+    p.lexq = vg_lexq_start(src, file, keep_trivia, ctx->arena);
+    vg_yyparse(&p);
+    vg_lexq_finish(p.lexq);
     free(p.args);
     /* a block left open by the end of the file or the error limit: every
      * other statement was handed over when it was complete */

@@ -20,8 +20,7 @@
 %locations
 %expect 0
 
-%param {void *scanner}
-%parse-param {struct vg_parser *p}
+%param {struct vg_parser *p}
 
 %code requires {
 #include <stddef.h>
@@ -46,21 +45,17 @@ struct vg_block_frame {
     struct vg_stmt *last;  /* its last child so far, for O(1) append */
 };
 
-/* State shared by the scanner (yyextra), the grammar actions and parse.c. */
+struct vg_lexq;
+
+/* State shared by the grammar actions and parse.c. The scanner's own state
+ * is in struct vg_scan (scan.h): it may run on another thread. */
 struct vg_parser {
     struct vg_ctx *ctx;
     const struct vg_source *src;
     uint32_t file;
     struct vg_file_ast *ast;
-    /* scanner */
-    size_t in;             /* bytes handed to the scanner so far */
-    uint32_t off;          /* byte offset of the next character */
-    uint32_t line;         /* 1-based line of the next character */
-    int line_used;         /* a token or comment on the current line */
-    int need_end;          /* a token since the last END: a newline ends something */
-    enum vg_tok last_tok;  /* last token handed to the parser */
-    int seen_token;        /* any token yet (for `disable-file` suppressions) */
-    struct {               /* a lexical error, reported when the parser meets BAD */
+    struct vg_lexq *lexq;  /* where the tokens come from */
+    struct {               /* the lexical error of the last BAD token */
         struct vg_span span;
         const char *msg, *label, *help;
     } bad;
@@ -74,8 +69,6 @@ struct vg_parser {
     size_t nblocks;
     struct vg_stmt *top_last;
     size_t cap_comments, cap_blank_lines;
-    char *pool; size_t pool_left; /* packed text of words and strings */
-    struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
     int stop;              /* error limit reached: abort at the next recovery point */
     int keep_trivia;       /* record comments and blank lines (fmt) */
     /* vg_parse_stream: each top-level statement is handed over when complete */
@@ -87,7 +80,8 @@ struct vg_parser {
 }
 
 %code provides {
-int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, void *scanner);
+/* The next token from the lexeme queue (compiler/parse.c). */
+int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p);
 /* Driver callbacks (compiler/parse.c). */
 void vg_parse_stmt_begin(struct vg_parser *p, struct vg_tokval name, struct vg_span span);
 void vg_parse_stmt_arg(struct vg_parser *p, enum vg_arg_kind kind, struct vg_tokval v, struct vg_span span);
@@ -97,14 +91,9 @@ void vg_parse_block_close(struct vg_parser *p, struct vg_span brace);
 void vg_parse_syntax_error(struct vg_parser *p, enum vg_tok tok, struct vg_span span,
                            const enum vg_tok *expected, int nexpected);
 void vg_parse_error_msg(struct vg_parser *p, struct vg_span span, const char *msg);
-/* A word's text, interned; n bytes of packed arena text. */
-const char *vg_parse_word(struct vg_parser *p, const char *text, size_t len);
-char *vg_parse_text(struct vg_parser *p, size_t n);
-void vg_parse_comment(struct vg_parser *p, struct vg_span span, const char *text, size_t len);
-void vg_parse_blank_line(struct vg_parser *p, uint32_t line);
-void vg_parse_brace_on_own_line(struct vg_parser *p, struct vg_span brace);
-/* The message and help for an unexpected character (one UTF-8 sequence). */
-void vg_parse_describe_char(struct vg_parser *p, const char *text, size_t len, const char **msg,
+/* The message (in arena a) and help for an unexpected character (one UTF-8
+ * sequence): called by the scanner, on whichever thread it runs. */
+void vg_parse_describe_char(struct vg_arena *a, const char *text, size_t len, const char **msg,
                             const char **help);
 }
 
@@ -130,7 +119,7 @@ void vg_parse_describe_char(struct vg_parser *p, const char *text, size_t len, c
         }                                                                     \
     } while (0)
 
-static void yyerror(VG_YYLTYPE *loc, void *scanner, struct vg_parser *p, const char *msg);
+static void yyerror(VG_YYLTYPE *loc, struct vg_parser *p, const char *msg);
 }
 
 %initial-action {
@@ -208,9 +197,8 @@ static enum vg_tok tok_of_symbol(yysymbol_kind_t k)
     }
 }
 
-static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struct vg_parser *p)
+static int yyreport_syntax_error(const yypcontext_t *yyctx, struct vg_parser *p)
 {
-    (void)scanner;
     yysymbol_kind_t exp[YYNTOKENS];
     enum vg_tok expected[YYNTOKENS];
     int n = yypcontext_expected_tokens(yyctx, exp, YYNTOKENS);
@@ -223,8 +211,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struc
     return 0;
 }
 
-static void yyerror(VG_YYLTYPE *loc, void *scanner, struct vg_parser *p, const char *msg)
+static void yyerror(VG_YYLTYPE *loc, struct vg_parser *p, const char *msg)
 {
-    (void)scanner;
     vg_parse_error_msg(p, *loc, msg);
 }

@@ -1,7 +1,9 @@
 /*
  * test_parse.c - the scanner, grammar and parser driver: tree shapes, spans,
  * comments, blank lines, every syntax error's wording and place, recovery,
- * the error limit and the nesting and argument limits.
+ * the error limit and the nesting and argument limits. Every test runs twice:
+ * with the scanner on the parser's thread and on a thread of its own
+ * (scan.c), which must not change anything.
  */
 #include "unit.h"
 
@@ -12,6 +14,7 @@
 #include "diag.h"
 #include "limits.h"
 #include "parse.h"
+#include "scan.h"
 
 struct run {
     struct vg_ctx ctx;
@@ -633,5 +636,9 @@ int main(void)
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_argument_limit),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    vg_lexq_set_threads(0);
+    int failed = cmocka_run_group_tests_name("parse, scanner on the parser's thread", tests, NULL, NULL);
+    vg_lexq_set_threads(1);
+    failed += cmocka_run_group_tests_name("parse, scanner on its own thread", tests, NULL, NULL);
+    return failed;
 }

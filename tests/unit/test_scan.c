@@ -1,0 +1,198 @@
+/*
+ * test_scan.c - the lexeme queue (scan.c): a scanner running ahead on a
+ * thread of its own gives the same result as one on the parser's thread.
+ *
+ * Every example and golden case is compiled both ways (model, plan, rules,
+ * human and JSON report) and the reports must be byte-identical; then inputs
+ * large enough to wrap the ring many times: a valid estate, the same with
+ * comments and blank lines kept (the `fmt` parse), and one full of errors
+ * that stops at the error limit while the scanner is still far ahead (the
+ * queue must stop it, not hang). `make check-tsan` runs this file under
+ * ThreadSanitizer.
+ */
+#include "unit.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "catalog.h"
+#include "ctx.h"
+#include "diag.h"
+#include "model.h"
+#include "parse.h"
+#include "plan.h"
+#include "render.h"
+#include "rules/rules.h"
+#include "scan.h"
+#include "strbuf.h"
+
+/* Lint one file as `vgpuc lint` does; the human and JSON reports, joined. */
+static char *lint_file(const char *path, int threads)
+{
+    vg_lexq_set_threads(threads);
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    ctx.catalog = vg_catalog_load(&ctx, NULL, 0);
+    assert_non_null(ctx.catalog);
+    uint32_t id = vg_source_load(&ctx, path, NULL, vg_span_make(0, 0, 0));
+    if (id) {
+        struct vg_model *m = vg_model_build(&ctx, &id, 1);
+        struct vg_plan *p = vg_plan_build(&ctx, m);
+        vg_rules_run(&ctx, m, p);
+    }
+    vg_diags_finish(&ctx);
+    struct vg_render_opts o = {0, 1, "test"};
+    struct vg_strbuf out;
+    vg_sb_init(&out);
+    vg_render(&ctx, VG_FMT_HUMAN, &o, &out);
+    vg_render(&ctx, VG_FMT_JSON, &o, &out);
+    char *s = vg_xstrdup(out.data ? out.data : "");
+    vg_sb_free(&out);
+    vg_ctx_free(&ctx);
+    vg_lexq_set_threads(-1);
+    return s;
+}
+
+static size_t same_both_ways(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".vgpu") != 0)
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *a = lint_file(path, 0), *b = lint_file(path, 1);
+        if (strcmp(a, b) != 0) {
+            fprintf(stderr, "%s: the reports differ\n--- own thread:\n%s\n--- same thread:\n%s\n", path, b, a);
+            fail();
+        }
+        assert_true(strlen(a) > 0);
+        free(a);
+        free(b);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_examples_and_golden_cases_both_ways(void **state)
+{
+    (void)state;
+    assert_true(same_both_ways("examples") >= 7);
+    assert_true(same_both_ways("tests/golden/cases") >= 100);
+}
+
+/* ~`vms` VM blocks with a comment, a blank line and a string each: about
+ * 9 lexemes a line, so 20k VMs wrap the ring (8 batches of 2048) dozens of
+ * times. With `broken`, every VM has a stray `=` (a syntax error). */
+static char *estate(size_t vms, int broken)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    vg_sb_puts(&sb, "# an estate\n\ncluster c {\n    platform esxi 8.0u2\n    vgpu-manager 19.5\n"
+                    "    host h[001..400] {\n        gpu L40 x 2\n    }\n");
+    for (size_t v = 0; v < vms; v++)
+        vg_sb_printf(&sb, "\n    vm vdi-%zu {  # desktop %zu\n        gpu vgpu L40-12Q\n%s"
+                          "        guest-driver 19.4 ; os \"windows\"\n    }\n",
+                     v, v, broken ? "        memory = 8\n" : "");
+    vg_sb_puts(&sb, "}\n");
+    char *text = vg_xstrdup(sb.data);
+    vg_sb_free(&sb);
+    return text;
+}
+
+struct parsed {
+    size_t stmts, comments, blank_lines, diags, errors;
+    unsigned long long sum; /* of spans and name lengths: any difference shows */
+};
+
+static void walk(const struct vg_stmt *s, struct parsed *p)
+{
+    for (; s; s = s->next) {
+        p->stmts++;
+        p->sum += s->span.start * 3ull + s->span.end + strlen(s->name);
+        for (size_t i = 0; i < s->nargs; i++)
+            p->sum += s->args[i].span.start + s->args[i].len * 7ull + (unsigned)s->args[i].kind;
+        walk(s->body, p);
+    }
+}
+
+static struct parsed parse_big(const char *text, int threads, int keep_trivia, unsigned error_limit)
+{
+    vg_lexq_set_threads(threads);
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    ctx.opt.error_limit = error_limit;
+    uint32_t id = vg_source_add(&ctx, "big.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
+    struct vg_file_ast *ast = keep_trivia ? vg_parse(&ctx, id) : vg_parse_code(&ctx, id);
+    struct parsed p = {0};
+    walk(ast->first, &p);
+    p.comments = ast->ncomments;
+    for (size_t i = 0; i < ast->ncomments; i++)
+        p.sum += ast->comments[i].span.start * 5ull + ast->comments[i].len + (unsigned)ast->comments[i].own_line;
+    p.blank_lines = ast->nblank_lines;
+    for (size_t i = 0; i < ast->nblank_lines; i++)
+        p.sum += ast->blank_lines[i] * 11ull;
+    p.diags = ctx.diags.n;
+    p.errors = vg_diag_error_count(&ctx);
+    vg_ctx_free(&ctx);
+    vg_lexq_set_threads(-1);
+    return p;
+}
+
+static void assert_same(struct parsed a, struct parsed b)
+{
+    assert_int_equal(a.stmts, b.stmts);
+    assert_int_equal(a.comments, b.comments);
+    assert_int_equal(a.blank_lines, b.blank_lines);
+    assert_int_equal(a.diags, b.diags);
+    assert_int_equal(a.errors, b.errors);
+    assert_true(a.sum == b.sum);
+}
+
+static void test_large_file_wraps_the_ring(void **state)
+{
+    (void)state;
+    char *text = estate(20000, 0);
+    struct parsed a = parse_big(text, 0, 0, 0), b = parse_big(text, 1, 0, 0);
+    assert_same(a, b);
+    assert_int_equal(a.stmts, 1 + 4 + 20000 * 4); /* cluster, its four lines, four per VM */
+    assert_int_equal(a.errors, 0);
+    assert_int_equal(a.comments, 0); /* the compiler's parse keeps no trivia */
+    /* with trivia, as `fmt` parses: the comments and blank lines arrive in order */
+    a = parse_big(text, 0, 1, 0);
+    b = parse_big(text, 1, 1, 0);
+    assert_same(a, b);
+    assert_int_equal(a.comments, 20001);
+    assert_int_equal(a.blank_lines, 20001);
+    free(text);
+}
+
+static void test_error_limit_stops_a_scanner_far_ahead(void **state)
+{
+    (void)state;
+    char *text = estate(20000, 1);
+    for (unsigned limit = 1; limit <= 1000; limit *= 10) {
+        struct parsed a = parse_big(text, 0, 0, limit), b = parse_big(text, 1, 0, limit);
+        assert_same(a, b);
+        assert_int_equal(a.errors, limit);
+    }
+    struct parsed a = parse_big(text, 0, 0, 0), b = parse_big(text, 1, 0, 0);
+    assert_same(a, b);
+    assert_int_equal(a.errors, 20000); /* no limit: one per broken statement */
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_examples_and_golden_cases_both_ways),
+        cmocka_unit_test(test_large_file_wraps_the_ring),
+        cmocka_unit_test(test_error_limit_stops_a_scanner_far_ahead),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
