@@ -85,6 +85,13 @@ struct builder {
     struct vg_diags deferred;
     int deferring;
     uint32_t error_limit;
+    /* resolved versions by (interned text, column): most refs repeat a few values */
+    struct version_memo {
+        const char *text;
+        int kind, any_host, is_driver;
+        const struct vg_release *const *rel;
+        uint32_t nrel;
+    } versions[64];
 };
 
 /* --- small helpers -------------------------------------------------------- */
@@ -285,19 +292,32 @@ static void resolve_version(struct builder *b, struct vg_version_ref *ref, enum 
 {
     if (!ref->text || !b->cat)
         return;
-    ref->nrel = vg_catalog_resolve(b->cat, ref->text, kind, ref->rel, VG_MAX_RELEASES_PER_VERSION);
-    if (!ref->nrel && any_host) { /* platform unknown: either host column will do */
-        kind = kind == VG_DRV_HOST_ESXI ? VG_DRV_HOST_HYPERV : VG_DRV_HOST_ESXI;
-        ref->nrel = vg_catalog_resolve(b->cat, ref->text, kind, ref->rel, VG_MAX_RELEASES_PER_VERSION);
+    struct version_memo *memo = &b->versions[(((uintptr_t)ref->text >> 3) ^ (uintptr_t)kind * 31u ^
+                                              (uintptr_t)any_host * 7u) & 63u];
+    if (memo->text == ref->text && memo->kind == (int)kind && memo->any_host == any_host) {
+        ref->rel = memo->rel;
+        ref->nrel = memo->nrel;
+        ref->is_driver = memo->is_driver;
+        return;
     }
-    if (ref->nrel) {
+    const struct vg_release *rel[VG_MAX_RELEASES_PER_VERSION];
+    enum vg_driver_kind column = kind;
+    size_t n = vg_catalog_resolve(b->cat, ref->text, kind, rel, VG_MAX_RELEASES_PER_VERSION);
+    if (!n && any_host) { /* platform unknown: either host column will do */
+        kind = kind == VG_DRV_HOST_ESXI ? VG_DRV_HOST_HYPERV : VG_DRV_HOST_ESXI;
+        n = vg_catalog_resolve(b->cat, ref->text, kind, rel, VG_MAX_RELEASES_PER_VERSION);
+    }
+    if (n) {
+        ref->rel = vg_alloc_copy(b->ctx->arena, rel, n * sizeof *rel);
+        ref->nrel = (uint32_t)n;
         ref->is_driver = vg_catalog_release(b->cat, ref->text) == NULL;
+        *memo = (struct version_memo){ref->text, (int)column, any_host, ref->is_driver, ref->rel, ref->nrel};
         return;
     }
     struct vg_ctx *ctx = b->ctx;
     const struct vg_release *other[VG_MAX_RELEASES_PER_VERSION];
     enum vg_driver_kind found = kind;
-    size_t n = vg_catalog_resolve_any(b->cat, ref->text, &found, other, VG_MAX_RELEASES_PER_VERSION);
+    n = vg_catalog_resolve_any(b->cat, ref->text, &found, other, VG_MAX_RELEASES_PER_VERSION);
     if (n && found != kind && found < VG_DRV_COUNT) {
         const char *names[VG_MAX_RELEASES_PER_VERSION];
         for (size_t i = 0; i < n; i++)
@@ -616,7 +636,11 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
     nhosts = room(b, nhosts);
     nvms = room(b, nvms);
     vg_hash_reserve(&c->host_by_name, nhosts);
-    vg_hash_reserve(&c->vm_by_name, nvms);
+    /* VM names are only checked for duplicates here: the table is scratch
+     * (~7 MB at 100k VMs if it stayed in the model) */
+    struct vg_hash vm_by_name;
+    vg_hash_init(&vm_by_name, cb->scratch);
+    vg_hash_reserve(&vm_by_name, nvms);
     c->hosts = vg_alloc_array(ctx->arena, nhosts + 1, sizeof *c->hosts);
     c->cap_hosts = nhosts + 1;
     c->vms = vg_alloc_array(ctx->arena, nvms + 1, sizeof *c->vms);
@@ -688,7 +712,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             struct vg_vm *vm = &vms[k];
             *vm = g->tmpl;
             vm->name = names.v[k];
-            struct vg_vm *old = vg_hash_put(&c->vm_by_name, vm->name, vm);
+            struct vg_vm *old = vg_hash_put(&vm_by_name, vm->name, vm);
             if (old) {
                 dup_add(ctx, &run, vm->name, vm->name_span, old->name_span);
                 continue;
@@ -712,7 +736,6 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
     c->span = st->span;
     c->name_span = v->a ? v->a->span : st->name_span;
     vg_hash_init(&c->host_by_name, ctx->arena);
-    vg_hash_init(&c->vm_by_name, ctx->arena);
     if (v->a)
         check_single_name(b, v->a, "cluster");
     /* the platform decides which directives apply (VG1010), wherever it is written */

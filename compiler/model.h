@@ -33,9 +33,11 @@ enum vg_firmware { VG_FW_EFI = 0, VG_FW_BIOS };
 /* A `vgpu-manager` or `guest-driver` value as written, and what it maps to. */
 struct vg_version_ref {
     const char *text;         /* NULL if not given */
-    const struct vg_release *rel[VG_MAX_RELEASES_PER_VERSION]; /* ascending */
-    size_t nrel;              /* 0 = unknown (VG2003 reported) or not given */
+    const struct vg_release *const *rel; /* nrel of them, ascending; shared by
+                                            every ref to the same value */
     struct vg_span span;
+    uint32_t nrel;            /* 0 = unknown (VG2003 reported) or not given; at
+                                 most VG_MAX_RELEASES_PER_VERSION */
     int is_driver;            /* written as a driver version, not a release */
 };
 
@@ -115,7 +117,7 @@ struct vg_cluster {
     enum vg_vgpu_mode vgpu_mode; struct vg_span vgpu_mode_span;
     struct vg_host **hosts; size_t nhosts, cap_hosts;
     struct vg_vm **vms;     size_t nvms, cap_vms;
-    struct vg_hash host_by_name, vm_by_name;
+    struct vg_hash host_by_name;
 };
 
 struct vg_model {

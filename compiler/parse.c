@@ -169,10 +169,7 @@ static void parse_comment(struct vg_parser *p, const struct vg_lexeme *x)
         struct vg_comment c = {span, copy = vg_strndup(a, text, len), len, (x->flags & VG_LEX_OWN_LINE) != 0};
         VG_PUSH(a, p->ast->comments, p->ast->ncomments, p->cap_comments, c);
     }
-    size_t i = 0;
-    while (i < len && (text[i] == ' ' || text[i] == '\t'))
-        i++;
-    if (len - i >= 6 && memcmp(text + i, "vgpuc:", 6) == 0)
+    if (vg_is_vgpuc_comment(text, len))
         vg_suppress_comment(p->ctx, span, copy ? copy : vg_strndup(p->ctx->arena, text, len), len,
                             !(x->flags & VG_LEX_AFTER_TOKEN));
 }
@@ -197,27 +194,28 @@ static void brace_on_own_line(struct vg_parser *p, struct vg_span brace)
 /* The parser's next token: the lexemes before it are acted on first. */
 int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
 {
-    for (;;) {
-        const struct vg_lexeme *x = vg_lexq_next(p->lexq);
+    const struct vg_lexeme *x;
+    while ((x = vg_lexq_next(p->lexq))->kind != VG_LEX_TOKEN) {
         switch ((enum vg_lex_kind)x->kind) {
-        case VG_LEX_TOKEN:
-            *lloc = vg_span_make(p->file, x->start, x->end);
-            if (x->tok == VG_TOK_BAD) {
-                const struct vg_lex_bad *b = x->u.bad;
-                p->bad.span = vg_span_make(p->file, b->start, b->end);
-                p->bad.msg = b->msg;
-                p->bad.label = b->label;
-                p->bad.help = b->help;
-            } else {
-                lval->tok.text = x->u.text;
-                lval->tok.len = x->len;
-            }
-            return x->tok;
         case VG_LEX_COMMENT: parse_comment(p, x); break;
         case VG_LEX_BLANKS: parse_blank_lines(p, x->start, x->len); break;
         case VG_LEX_BRACE_OWN_LINE: brace_on_own_line(p, vg_span_make(p->file, x->start, x->end)); break;
+        case VG_LEX_TOKEN: break;
         }
     }
+    lloc->file = p->file;
+    lloc->start = x->start;
+    lloc->end = x->end;
+    lval->tok.text = x->u.text;
+    lval->tok.len = x->len;
+    if (x->tok == VG_TOK_BAD) {
+        const struct vg_lex_bad *b = x->u.bad;
+        p->bad.span = vg_span_make(p->file, b->start, b->end);
+        p->bad.msg = b->msg;
+        p->bad.label = b->label;
+        p->bad.help = b->help;
+    }
+    return x->tok;
 }
 
 /* Decode one UTF-8 sequence (valid: source.c checked the file). */

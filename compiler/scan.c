@@ -99,12 +99,12 @@ struct batch {
  * NBATCH/2 batches, not per batch.
  */
 struct vg_lexq {
+    struct vg_lexq_view view; /* first: what vg_lexq_next reads inline */
     struct vg_scan scan;
     void *flex;
     struct vg_arena *dest; /* the caller's arena, which adopts scan.text */
     struct batch *ring;    /* NBATCH batches with a thread, else one */
-    struct batch *cur;     /* the batch being read, and the next lexeme in it */
-    size_t pos;
+    struct batch *cur;     /* the batch being read (view.next points into it) */
     int threaded;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -235,10 +235,8 @@ struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int ke
     return q;
 }
 
-const struct vg_lexeme *vg_lexq_next(struct vg_lexq *q)
+const struct vg_lexeme *vg_lexq_refill(struct vg_lexq *q)
 {
-    if (q->cur && q->pos < q->cur->n)
-        return &q->cur->ev[q->pos++];
     if (q->cur && q->cur->eof)
         return &q->cur->ev[q->cur->n - 1]; /* the end-of-file token, again */
     if (!q->threaded) {
@@ -252,8 +250,10 @@ const struct vg_lexeme *vg_lexq_next(struct vg_lexq *q)
             wait_until(q, &q->parser_waits, ring_has_batch);
         q->cur = &q->ring[atomic_load(&q->consumed) % NBATCH];
     }
-    q->pos = 0;
-    return &q->cur->ev[q->pos++]; /* a batch holds at least one lexeme */
+    /* a batch holds at least one lexeme */
+    q->view.next = q->cur->ev + 1;
+    q->view.end = q->cur->ev + q->cur->n;
+    return q->cur->ev;
 }
 
 void vg_lexq_finish(struct vg_lexq *q)

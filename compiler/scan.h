@@ -23,7 +23,8 @@
 
 enum vg_lex_kind {
     VG_LEX_TOKEN,          /* a token for the parser: `tok` */
-    VG_LEX_COMMENT,        /* `#...`: text/len in the source, without the `#` */
+    VG_LEX_COMMENT,        /* `#...`: text/len in the source, without the `#`; unless
+                              trivia is kept, only `# vgpuc:` comments */
     VG_LEX_BLANKS,         /* `len` blank lines from line `start` (only when trivia is kept) */
     VG_LEX_BRACE_OWN_LINE, /* a block's `{` at the start of a line (read as if on its directive's) */
 };
@@ -72,6 +73,16 @@ struct vg_scan {
     size_t nout;
 };
 
+/* Whether a comment's text (after the `#`) is a `# vgpuc:` directive. */
+static inline int vg_is_vgpuc_comment(const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t'))
+        i++;
+    return len - i >= 6 && text[i] == 'v' && text[i + 1] == 'g' && text[i + 2] == 'p' && text[i + 3] == 'u' &&
+           text[i + 4] == 'c' && text[i + 5] == ':';
+}
+
 /* A word's text, interned in the scanner's pool; n bytes of pool text. */
 const char *vg_scan_word(struct vg_scan *s, const char *text, size_t len);
 char *vg_scan_text(struct vg_scan *s, size_t n);
@@ -86,8 +97,20 @@ char *vg_scan_text(struct vg_scan *s, size_t n);
  */
 struct vg_lexq;
 struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int keep_trivia, struct vg_arena *arena);
-const struct vg_lexeme *vg_lexq_next(struct vg_lexq *q);
 void vg_lexq_finish(struct vg_lexq *q);
+
+/* The unread part of the batch at hand: the first member of struct vg_lexq,
+ * so that taking a lexeme is inline; vg_lexq_refill gets the next batch. */
+struct vg_lexq_view {
+    const struct vg_lexeme *next, *end;
+};
+const struct vg_lexeme *vg_lexq_refill(struct vg_lexq *q);
+
+static inline const struct vg_lexeme *vg_lexq_next(struct vg_lexq *q)
+{
+    struct vg_lexq_view *v = (struct vg_lexq_view *)(void *)q;
+    return v->next != v->end ? v->next++ : vg_lexq_refill(q);
+}
 /* Tests and the benchmark: -1 decide by size and cores (the default), 0 never
  * use a thread, 1 always. */
 void vg_lexq_set_threads(int mode);

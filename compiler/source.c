@@ -218,8 +218,9 @@ static uint32_t add_text(struct vg_ctx *ctx, const char *path, char *copy, size_
 uint32_t vg_source_add(struct vg_ctx *ctx, const char *path, const char *text, size_t len,
                        struct vg_span included_at)
 {
-    char *copy = vg_alloc(ctx->arena, len + 1);
+    char *copy = vg_alloc_array_uninit(ctx->arena, len + 1, 1);
     memcpy(copy, text, len);
+    copy[len] = '\0';
     return add_text(ctx, path, copy, len, included_at);
 }
 
@@ -250,7 +251,7 @@ uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *displa
     char *buf = NULL;
     if (!is_stdin && S_ISREG(st.st_mode) && (size_t)st.st_size <= VG_MAX_FILE_BYTES) {
         size_t size = (size_t)st.st_size;
-        char *text = vg_alloc(ctx->arena, size + 1);
+        char *text = vg_alloc_array_uninit(ctx->arena, size + 1, 1); /* read() fills it */
         char extra;
         ssize_t r = 0;
         while (len < size && ((r = read(fd, text + len, size - len)) > 0 || (r < 0 && errno == EINTR)))

@@ -11,6 +11,7 @@
 
 /* Synthetic catalog facts: test data, not real releases or GPUs. */
 static struct vg_release rel = {.name = "90.1", .num = 90001};
+static const struct vg_release *const rels[] = {&rel};
 static struct vg_gpu gpu = {.model = "GX", .name = "Test GX", .fb_mb = 16384, .gpus_per_board = 1,
                             .vendor_id = 0x10DE, .device_id = 0x1234, .large_bar = 1, .mmio64_gb = 48};
 static struct vg_profile prof = {.name = "GX-4Q", .series = 'Q', .fb_mb = 4096, .gpu = &gpu};
@@ -54,7 +55,7 @@ static struct fixture *fixture_new(const struct vg_platform *plat, size_t nhosts
         f->h[i].gpus = &f->hg[i];
         f->h[i].ngpus = 1;
         f->h[i].npgpus = 2;
-        f->h[i].manager.rel[0] = &rel;
+        f->h[i].manager.rel = rels;
         f->h[i].manager.nrel = 1;
         f->hp[i] = &f->h[i];
         f->first[i] = (uint32_t)(2 * i);

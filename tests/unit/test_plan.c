@@ -35,7 +35,6 @@ static void fx_init(struct fx *f, enum vg_family kind)
     f->cl->name = "c";
     f->cl->kind = kind;
     vg_hash_init(&f->cl->host_by_name, f->ctx.arena);
-    vg_hash_init(&f->cl->vm_by_name, f->ctx.arena);
     VG_PUSH(f->ctx.arena, f->m.clusters, f->m.nclusters, f->m.cap_clusters, f->cl);
 }
 
