@@ -14,7 +14,6 @@
 #include "scan.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,25 +91,34 @@ struct batch {
 
 /*
  * The ring: batch i is in ring[i % NBATCH]; the scanner has filled
- * `produced` batches and the parser has finished with `consumed`. Each side
- * spins a little, then sleeps on a condition variable; the other side wakes
- * it only when it sleeps (a wake-up costs far more than a batch in a VM). The
- * scanner sleeps until half the ring is free, so it is woken once per
- * NBATCH/2 batches, not per batch.
+ * `produced` batches and the parser has finished with `consumed`. A side
+ * that must wait sleeps on a condition variable; the other side wakes it only
+ * when it sleeps and what it waits for is there. The scanner sleeps until
+ * half the ring is free, so it is woken once per NBATCH/2 batches.
+ *
+ * What each thread writes all the time is on cache lines of its own: the
+ * parser's view of its batch, the scanner's state, and the shared counters
+ * (touched once per batch). Sharing a line costs a transfer between cores per
+ * lexeme.
  */
+#define LINE 64
+
 struct vg_lexq {
-    struct vg_lexq_view view; /* first: what vg_lexq_next reads inline */
-    struct vg_scan scan;
-    void *flex;
+    /* the parser's: first, so that vg_lexq_next can read it inline */
+    struct vg_lexq_view view;
+    struct batch *cur;     /* the batch being read (view.next points into it) */
     struct vg_arena *dest; /* the caller's arena, which adopts scan.text */
     struct batch *ring;    /* NBATCH batches with a thread, else one */
-    struct batch *cur;     /* the batch being read (view.next points into it) */
     int threaded;
+    /* the scanner's */
+    _Alignas(LINE) struct vg_scan scan;
+    void *flex;
+    /* both */
+    _Alignas(LINE) _Atomic size_t produced, consumed;
+    _Atomic int scanner_waits, parser_waits, cancel;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t wake;
-    _Atomic size_t produced, consumed;
-    _Atomic int scanner_waits, parser_waits, cancel;
 };
 
 static int threads_mode = -1;
@@ -136,10 +144,11 @@ static void fill(struct vg_lexq *q, struct batch *b)
     b->eof = !more;
 }
 
-/* Before sleeping, a side polls, then yields: a thread that shares a core
- * with the other must let it run. */
-#define POLLS 1000
-#define YIELDS 200
+/* The parser polls a little before it sleeps (the batch it waits for is
+ * usually microseconds away); the scanner sleeps at once: when it has to
+ * wait, the parser has half a ring of work before it needs the scanner again,
+ * and a spinning thread slows the other where both share a physical core. */
+#define PARSER_POLLS 2000
 
 static int ring_has_room(struct vg_lexq *q)
 {
@@ -151,19 +160,14 @@ static int ring_has_batch(struct vg_lexq *q)
     return atomic_load(&q->produced) != atomic_load(&q->consumed);
 }
 
-/* Wait until ready(q): poll, yield, then sleep, announcing it in *flag
- * (seq_cst, so that the other side either sees the flag or this side sees
- * its change). */
-static void wait_until(struct vg_lexq *q, _Atomic int *flag, int (*ready)(struct vg_lexq *))
+/* Wait until ready(q): poll `polls` times, then sleep, announcing it in
+ * *flag (seq_cst, so that the other side either sees the flag or this side
+ * sees its change). */
+static void wait_until(struct vg_lexq *q, _Atomic int *flag, int (*ready)(struct vg_lexq *), int polls)
 {
-    for (int i = 0; i < POLLS; i++)
+    for (int i = 0; i < polls; i++)
         if (ready(q))
             return;
-    for (int i = 0; i < YIELDS; i++) {
-        sched_yield();
-        if (ready(q))
-            return;
-    }
     pthread_mutex_lock(&q->mu);
     atomic_store(flag, 1);
     while (!ready(q))
@@ -172,9 +176,10 @@ static void wait_until(struct vg_lexq *q, _Atomic int *flag, int (*ready)(struct
     pthread_mutex_unlock(&q->mu);
 }
 
-static void wake(struct vg_lexq *q, _Atomic int *flag)
+/* Wake the other side if it sleeps and what it waits for is there. */
+static void wake(struct vg_lexq *q, _Atomic int *flag, int (*ready)(struct vg_lexq *))
 {
-    if (atomic_load(flag)) {
+    if (atomic_load(flag) && ready(q)) {
         pthread_mutex_lock(&q->mu);
         pthread_cond_broadcast(&q->wake);
         pthread_mutex_unlock(&q->mu);
@@ -186,13 +191,13 @@ static void *scan_ahead(void *arg)
     struct vg_lexq *q = arg;
     for (size_t i = 0;; i++) {
         if (i - atomic_load(&q->consumed) == NBATCH)
-            wait_until(q, &q->scanner_waits, ring_has_room);
+            wait_until(q, &q->scanner_waits, ring_has_room, 0);
         if (atomic_load(&q->cancel))
             break;
         struct batch *b = &q->ring[i % NBATCH];
         fill(q, b);
         atomic_store(&q->produced, i + 1);
-        wake(q, &q->parser_waits);
+        wake(q, &q->parser_waits, ring_has_batch);
         if (b->eof)
             break;
     }
@@ -201,7 +206,11 @@ static void *scan_ahead(void *arg)
 
 struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int keep_trivia, struct vg_arena *arena)
 {
-    struct vg_lexq *q = vg_xcalloc(1, sizeof *q);
+    /* aligned, for the cache lines above */
+    struct vg_lexq *q = aligned_alloc(LINE, (sizeof *q + LINE - 1) / LINE * LINE);
+    if (!q)
+        vg_die_oom();
+    memset(q, 0, sizeof *q);
     struct vg_scan *s = &q->scan;
     s->src = src;
     s->file = file;
@@ -244,10 +253,10 @@ const struct vg_lexeme *vg_lexq_refill(struct vg_lexq *q)
     } else {
         if (q->cur) {
             atomic_fetch_add(&q->consumed, 1);
-            wake(q, &q->scanner_waits);
+            wake(q, &q->scanner_waits, ring_has_room);
         }
         if (!ring_has_batch(q))
-            wait_until(q, &q->parser_waits, ring_has_batch);
+            wait_until(q, &q->parser_waits, ring_has_batch, PARSER_POLLS);
         q->cur = &q->ring[atomic_load(&q->consumed) % NBATCH];
     }
     /* a batch holds at least one lexeme */
@@ -260,7 +269,7 @@ void vg_lexq_finish(struct vg_lexq *q)
 {
     if (q->threaded) {
         atomic_store(&q->cancel, 1);
-        wake(q, &q->scanner_waits);
+        wake(q, &q->scanner_waits, ring_has_room);
         pthread_join(q->thread, NULL);
         pthread_cond_destroy(&q->wake);
         pthread_mutex_destroy(&q->mu);
