@@ -117,7 +117,7 @@ check-sanitize:
 
 # The scanner's thread (compiler/scan.c) under ThreadSanitizer: the tests that
 # run it, and a lint of a large estate (big enough to start the thread).
-TSAN_TESTS := test_scan test_parse
+TSAN_TESTS := test_scan test_parse test_core
 check-tsan:
 	$(MAKE) BUILD=build-tsan CC=clang SAN='-fsanitize=thread' OPT='-O1 -g' \
 	    $(addprefix build-tsan/tests/,$(TSAN_TESTS)) build-tsan/vgpuc build-tsan/tools/gen-cluster

@@ -36,6 +36,9 @@ struct vg_arena {
     size_t total;
     struct vg_arena *parent, *children, *prev, *next; /* child arenas, doubly linked */
     struct chunk *spare; /* root only: carved chunks of freed children */
+    /* root only: a big chunk whose pages another thread has already faulted
+     * in (vg_arena_prepare), for the next big chunk this arena needs */
+    _Atomic(struct chunk *) ready;
 };
 
 /* Child arenas hold one top-level block of a syntax tree (~100 KB) or the
@@ -114,6 +117,7 @@ struct vg_arena *vg_arena_new(void)
 {
     struct vg_arena *a = vg_xcalloc(1, sizeof *a);
     a->next_size = 16 * 1024;
+    atomic_init(&a->ready, NULL);
     return a;
 }
 
@@ -173,6 +177,7 @@ void vg_arena_free(struct vg_arena *a)
         vg_arena_free(a->children);
     if (!a->parent) {
         free_chunks(a->head);
+        free(atomic_load(&a->ready));
         free(a);
         return;
     }
@@ -193,6 +198,21 @@ void vg_arena_free(struct vg_arena *a)
         }
     }
     free(a);
+}
+
+void vg_arena_prepare(struct vg_arena *a)
+{
+    if (a->parent || atomic_load(&a->ready))
+        return;
+    struct chunk *c = new_chunk(HUGE_CHUNK);
+    c->size = HUGE_CHUNK;
+    c->carved = 0;
+    /* one write per page: the kernel clears each (huge) page as it maps it */
+    for (size_t i = 0; i < HUGE_CHUNK; i += 4096)
+        c->data[i] = 0;
+    struct chunk *none = NULL;
+    if (!atomic_compare_exchange_strong(&a->ready, &none, c))
+        free(c);
 }
 
 static void *bump(struct vg_arena *a, size_t need);
@@ -221,6 +241,9 @@ static struct chunk *take_chunk(struct vg_arena *a, size_t need)
         size = need; /* while spares last, a big request must not start a fresh big chunk */
     else if (!a->parent && a->next_size < HUGE_CHUNK)
         a->next_size *= 2;
+    c = size == HUGE_CHUNK && !a->parent ? atomic_exchange(&a->ready, NULL) : NULL;
+    if (c)
+        return c;
     c = new_chunk(size);
     c->size = size;
     c->carved = 0;

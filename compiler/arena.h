@@ -36,6 +36,15 @@ struct vg_arena *vg_arena_new_child(struct vg_arena *parent);
  * for memory filled on another thread (an arena is used by one thread at a
  * time) that must then live as long as the parent. */
 void vg_arena_adopt(struct vg_arena *parent, struct vg_arena *a);
+/*
+ * For a thread with time to spare while another fills the root arena `a`
+ * (the scanner of a large file, scan.c): make the arena's next big chunk now
+ * and fault its pages in, so that the kernel's clearing of fresh memory
+ * (a quarter of a large lint) happens on this thread. At most one chunk is
+ * kept ready; the arena takes it when it needs one. Safe to call from any
+ * thread while the arena is in use; does nothing for a child arena.
+ */
+void vg_arena_prepare(struct vg_arena *a);
 /* Zeroed, 16-byte aligned memory that lives until vg_arena_free(). */
 void *vg_alloc(struct vg_arena *a, size_t n);
 /* Zeroed array of n elements of size sz, with overflow check. */

@@ -190,8 +190,11 @@ static void *scan_ahead(void *arg)
 {
     struct vg_lexq *q = arg;
     for (size_t i = 0;; i++) {
-        if (i - atomic_load(&q->consumed) == NBATCH)
+        if (i - atomic_load(&q->consumed) == NBATCH) {
+            /* time to spare: fault in the parser's next chunk of memory */
+            vg_arena_prepare(q->dest);
             wait_until(q, &q->scanner_waits, ring_has_room, 0);
+        }
         if (atomic_load(&q->cancel))
             break;
         struct batch *b = &q->ring[i % NBATCH];
