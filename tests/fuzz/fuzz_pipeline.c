@@ -6,6 +6,8 @@
  * JSON, as `vgpuc build` would write them. The built-in catalog is loaded once
  * per process (it is read-only afterwards); everything else lives in a fresh
  * context freed after each input, so LeakSanitizer sees any per-input leak.
+ * Inputs of odd length are scanned on a thread of their own (scan.c), as a
+ * large file is, so both ways of feeding the parser are fuzzed.
  * Any crash, leak, sanitizer report or timeout is a bug; each one found
  * becomes a file in tests/fuzz/regressions/fuzz_pipeline/ (docs/fuzzing.md).
  */
@@ -15,6 +17,7 @@
 
 #include "catalog.h"
 #include "harness.h"
+#include "scan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!catalog)
             abort(); /* the built-in catalog must always load */
     }
+    vg_lexq_set_threads((int)(size & 1));
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
     ctx.catalog = catalog;
