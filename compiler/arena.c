@@ -136,6 +136,7 @@ void vg_arena_adopt(struct vg_arena *parent, struct vg_arena *a)
 {
     if (a == parent)
         return;
+    free(atomic_exchange(&a->ready, NULL)); /* only a root keeps one */
     a->parent = parent;
     a->prev = NULL;
     a->next = parent->children;

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-unsigned long long vg_hash_probes;
+_Thread_local unsigned long long vg_hash_probes;
 
 uint64_t vg_hash_bytes(const char *s, size_t n)
 {

@@ -30,10 +30,14 @@
  */
 #include "plan.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-unsigned long long vg_plan_probes;
+#include "threads.h"
+
+_Thread_local unsigned long long vg_plan_probes;
 
 #define MIX_MAX 12 /* distinct vGPU sizes on one mixed-size GPU (the sum of
                       distinct sizes cannot exceed the GPU's frame buffer) */
@@ -70,7 +74,7 @@ struct hslot { uint32_t group, slot; };
 struct undo { uint32_t pgpu; struct vg_pgpu old; struct mix oldmix; };
 
 struct state {
-    struct vg_ctx *ctx;
+    struct vg_arena *arena;            /* where the cluster's plan goes */
     struct vg_arena *scratch;          /* all below that the plan does not keep:
                                           released when the cluster is planned */
     struct vg_cluster *cl;
@@ -252,7 +256,7 @@ static uint32_t group_for(struct state *st, const struct vg_gpu *model)
 
 static void build_gpus(struct state *st)
 {
-    struct vg_arena *a = st->ctx->arena, *sa = st->scratch;
+    struct vg_arena *a = st->arena, *sa = st->scratch;
     struct vg_cluster *cl = st->cl;
     struct vg_cluster_plan *cp = st->cp;
     size_t n = 0;
@@ -425,7 +429,7 @@ static int place_vm(struct state *st, const struct vg_vm *vm, struct vg_placemen
     uint32_t need = vm->count ? vm->count : 1, got = 0;
     if (pl && st->cap_chosen - st->nchosen < need) {
         st->cap_chosen = need > 1024 ? need : 1024;
-        st->chosen = vg_alloc_array(st->ctx->arena, st->cap_chosen, sizeof *st->chosen);
+        st->chosen = vg_alloc_array(st->arena, st->cap_chosen, sizeof *st->chosen);
         st->nchosen = 0;
     }
     uint32_t *chosen = pl ? st->chosen + st->nchosen : NULL;
@@ -526,7 +530,7 @@ static void order_vms(struct state *st)
         n++;
     }
     qsort(keys, n, sizeof *keys, cmp_vkey);
-    st->cp->order = vg_alloc_array(st->ctx->arena, n ? n : 1, sizeof *st->cp->order);
+    st->cp->order = vg_alloc_array(st->arena, n ? n : 1, sizeof *st->cp->order);
     for (size_t i = 0; i < n; i++)
         st->cp->order[i] = keys[i].idx;
     st->cp->norder = n;
@@ -620,10 +624,10 @@ static void scenario(struct state *st, struct fo *f, const uint32_t *failed, uin
         for (uint32_t j = 0; j < nfailed; j++)
             fv.failed[j] = cl->hosts[failed[j]];
         fv.nfailed = nfailed;
-        fv.down = vg_alloc_array(st->ctx->arena, f->ndown, sizeof *fv.down);
+        fv.down = vg_alloc_array(st->arena, f->ndown, sizeof *fv.down);
         memcpy(fv.down, f->down, f->ndown * sizeof *fv.down);
         fv.ndown = f->ndown;
-        VG_PUSH(st->ctx->arena, cp->failovers, cp->nfailovers, f->cap_fo, fv);
+        VG_PUSH(st->arena, cp->failovers, cp->nfailovers, f->cap_fo, fv);
     }
     /* undo: GPUs in reverse order, then the leaves that changed */
     while (st->nlog) {
@@ -690,19 +694,20 @@ static void live_targets(struct state *st)
     }
 }
 
-static void plan_cluster(struct vg_ctx *ctx, struct vg_cluster *cl, struct vg_cluster_plan *cp)
+/* Plan one cluster into `arena`: reads the model, writes only *cp. */
+static void plan_cluster(struct vg_arena *arena, struct vg_cluster *cl, struct vg_cluster_plan *cp)
 {
     struct state st;
     memset(&st, 0, sizeof st);
-    st.ctx = ctx;
+    st.arena = arena;
     st.cl = cl;
     st.cp = cp;
     st.hyperv = cl->kind == VG_FAMILY_HYPERV;
-    st.scratch = vg_arena_new_child(ctx->arena);
+    st.scratch = vg_arena_new_child(arena);
     vg_hash_init(&st.group_by_model, st.scratch);
     vg_hash_init(&st.class_by_key, st.scratch);
     cp->cluster = cl;
-    cp->place = vg_alloc_array(ctx->arena, cl->nvms ? cl->nvms : 1, sizeof *cp->place);
+    cp->place = vg_alloc_array(arena, cl->nvms ? cl->nvms : 1, sizeof *cp->place);
     build_gpus(&st);
     order_vms(&st);
 
@@ -738,12 +743,60 @@ static void plan_cluster(struct vg_ctx *ctx, struct vg_cluster *cl, struct vg_cl
     vg_arena_free(st.scratch);
 }
 
+/*
+ * The clusters are independent: with enough VMs, a second thread plans them
+ * too, each thread taking the next unplanned cluster, into an arena of its
+ * own that the context adopts at the end. The plan is the same either way.
+ */
+#define THREAD_MIN_VMS 20000
+
+struct planner {
+    const struct vg_model *m;
+    struct vg_plan *p;
+    _Atomic size_t next; /* the next cluster to plan */
+};
+
+static void plan_some(struct planner *pl, struct vg_arena *arena)
+{
+    for (size_t i; (i = atomic_fetch_add(&pl->next, 1)) < pl->p->nclusters;)
+        plan_cluster(arena, pl->m->clusters[i], &pl->p->clusters[i]);
+}
+
+struct helper {
+    struct planner *pl;
+    struct vg_arena *arena;
+};
+
+static void *plan_helper(void *arg)
+{
+    struct helper *h = arg;
+    plan_some(h->pl, h->arena);
+    return NULL;
+}
+
 struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m)
 {
     struct vg_plan *p = vg_alloc(ctx->arena, sizeof *p);
     p->nclusters = m ? m->nclusters : 0;
     p->clusters = vg_alloc_array(ctx->arena, p->nclusters ? p->nclusters : 1, sizeof *p->clusters);
+    struct planner pl = {m, p, 0};
+    size_t nvms = 0;
     for (size_t i = 0; i < p->nclusters; i++)
-        plan_cluster(ctx, m->clusters[i], &p->clusters[i]);
+        nvms += m->clusters[i]->nvms;
+    pthread_t t;
+    struct helper h = {&pl, NULL};
+    int two = p->nclusters > 1 && vg_threads_want(nvms, THREAD_MIN_VMS);
+    if (two) {
+        h.arena = vg_arena_new();
+        if (pthread_create(&t, NULL, plan_helper, &h) != 0) {
+            vg_arena_free(h.arena);
+            two = 0;
+        }
+    }
+    plan_some(&pl, ctx->arena);
+    if (two) {
+        pthread_join(t, NULL);
+        vg_arena_adopt(ctx->arena, h.arena);
+    }
     return p;
 }

@@ -65,7 +65,8 @@ struct vg_plan {
 /* Place every cluster and run the failover scenarios; never emits diagnostics. */
 struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m);
 
-/* Work counter (GPU and tree probes) for the linearity test in test_plan.c. */
-extern unsigned long long vg_plan_probes;
+/* Work counter (GPU and tree probes) for the linearity tests: per thread
+ * (a large plan also runs on a second thread, plan.c). */
+extern _Thread_local unsigned long long vg_plan_probes;
 
 #endif

@@ -10,14 +10,14 @@
  * and the interned text) is visible to the parser once it sees the count. The scanner's text lives in an arena of its own while the thread
  * runs, adopted by the caller's arena when the queue is finished.
  */
-#define _DEFAULT_SOURCE /* sysconf(_SC_NPROCESSORS_ONLN) */
 #include "scan.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "threads.h"
 
 /* Below this size a thread is not worth starting (a 200-line file is ~8 KB). */
 #define THREAD_MIN_BYTES ((size_t)256 << 10)
@@ -121,17 +121,6 @@ struct vg_lexq {
     pthread_cond_t wake;
 };
 
-static int threads_mode = -1;
-
-void vg_lexq_set_threads(int mode) { threads_mode = mode; }
-
-static int want_thread(size_t len)
-{
-    if (threads_mode >= 0)
-        return threads_mode;
-    return len >= THREAD_MIN_BYTES && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-}
-
 /* Scan into b until it is full or the file ends. */
 static void fill(struct vg_lexq *q, struct batch *b)
 {
@@ -221,7 +210,7 @@ struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int ke
     s->line = 1;
     s->intern = vg_xcalloc(INTERN_SLOTS, sizeof *s->intern);
     q->dest = arena;
-    q->threaded = want_thread(src->len);
+    q->threaded = vg_threads_want(src->len, THREAD_MIN_BYTES);
     /* the thread's text cannot come from an arena the parser allocates from */
     s->text = q->threaded ? vg_arena_new() : arena;
     if (vg_lxlex_init_extra(s, &q->flex))

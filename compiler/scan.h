@@ -90,7 +90,7 @@ char *vg_scan_text(struct vg_scan *s, size_t n);
 /*
  * The lexemes of one source, in order. vg_lexq_start decides whether a thread
  * scans ahead (a large source on a machine with more than one core, or as
- * vg_lexq_set_threads says); `arena` is where the scanned text must live, as
+ * vg_threads_set says); `arena` is where the scanned text must live, as
  * long as the tree. vg_lexq_next never returns NULL: after the end of the
  * file it returns the end-of-file token again. vg_lexq_finish stops the
  * scanner (early, at an error limit, or at the end) and frees the queue.
@@ -111,9 +111,6 @@ static inline const struct vg_lexeme *vg_lexq_next(struct vg_lexq *q)
     struct vg_lexq_view *v = (struct vg_lexq_view *)(void *)q;
     return v->next != v->end ? v->next++ : vg_lexq_refill(q);
 }
-/* Tests and the benchmark: -1 decide by size and cores (the default), 0 never
- * use a thread, 1 always. */
-void vg_lexq_set_threads(int mode);
 
 /* The flex scanner (grammar/lexer.l): vg_lxlex appends one or two lexemes to
  * s->out and returns 1, or appends the end-of-file token and returns 0. */

@@ -17,7 +17,7 @@
 
 #include "catalog.h"
 #include "harness.h"
-#include "scan.h"
+#include "threads.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!catalog)
             abort(); /* the built-in catalog must always load */
     }
-    vg_lexq_set_threads((int)(size & 1));
+    vg_threads_set((int)(size & 1));
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
     ctx.catalog = catalog;

@@ -14,7 +14,7 @@
 #include "diag.h"
 #include "limits.h"
 #include "parse.h"
-#include "scan.h"
+#include "threads.h"
 
 struct run {
     struct vg_ctx ctx;
@@ -636,9 +636,9 @@ int main(void)
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_argument_limit),
     };
-    vg_lexq_set_threads(0);
+    vg_threads_set(0);
     int failed = cmocka_run_group_tests_name("parse, scanner on the parser's thread", tests, NULL, NULL);
-    vg_lexq_set_threads(1);
+    vg_threads_set(1);
     failed += cmocka_run_group_tests_name("parse, scanner on its own thread", tests, NULL, NULL);
     return failed;
 }

@@ -1,14 +1,15 @@
 /*
- * test_scan.c - the lexeme queue (scan.c): a scanner running ahead on a
- * thread of its own gives the same result as one on the parser's thread.
+ * test_threads.c - vgpuc's second thread changes nothing: the scanner running
+ * ahead of the parser (scan.c) and the clusters planned two at a time
+ * (plan.c) give the same result as one thread.
  *
  * Every example and golden case is compiled both ways (model, plan, rules,
  * human and JSON report) and the reports must be byte-identical; then inputs
- * large enough to wrap the ring many times: a valid estate, the same with
- * comments and blank lines kept (the `fmt` parse), and one full of errors
- * that stops at the error limit while the scanner is still far ahead (the
- * queue must stop it, not hang). `make check-tsan` runs this file under
- * ThreadSanitizer.
+ * large enough to wrap the lexeme ring many times: a valid estate, the same
+ * with comments and blank lines kept (the `fmt` parse), and one full of
+ * errors that stops at the error limit while the scanner is still far ahead
+ * (the queue must stop it, not hang); and the plan of a many-cluster estate.
+ * `make check-tsan` runs this file under ThreadSanitizer.
  */
 #include "unit.h"
 
@@ -24,13 +25,13 @@
 #include "plan.h"
 #include "render.h"
 #include "rules/rules.h"
-#include "scan.h"
+#include "threads.h"
 #include "strbuf.h"
 
 /* Lint one file as `vgpuc lint` does; the human and JSON reports, joined. */
 static char *lint_file(const char *path, int threads)
 {
-    vg_lexq_set_threads(threads);
+    vg_threads_set(threads);
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
     ctx.catalog = vg_catalog_load(&ctx, NULL, 0);
@@ -50,7 +51,7 @@ static char *lint_file(const char *path, int threads)
     char *s = vg_xstrdup(out.data ? out.data : "");
     vg_sb_free(&out);
     vg_ctx_free(&ctx);
-    vg_lexq_set_threads(-1);
+    vg_threads_set(-1);
     return s;
 }
 
@@ -123,7 +124,7 @@ static void walk(const struct vg_stmt *s, struct parsed *p)
 
 static struct parsed parse_big(const char *text, int threads, int keep_trivia, unsigned error_limit)
 {
-    vg_lexq_set_threads(threads);
+    vg_threads_set(threads);
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
     ctx.opt.error_limit = error_limit;
@@ -140,7 +141,7 @@ static struct parsed parse_big(const char *text, int threads, int keep_trivia, u
     p.diags = ctx.diags.n;
     p.errors = vg_diag_error_count(&ctx);
     vg_ctx_free(&ctx);
-    vg_lexq_set_threads(-1);
+    vg_threads_set(-1);
     return p;
 }
 
@@ -187,12 +188,99 @@ static void test_error_limit_stops_a_scanner_far_ahead(void **state)
     free(text);
 }
 
+/* Clusters of different sizes, some over capacity (unplaced VMs, failing
+ * host sets), some with pinned VMs. */
+static char *many_clusters(size_t n)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    for (size_t c = 0; c < n; c++) {
+        size_t hosts = 2 + c % 3, vms = 6 + 5 * (c % 7);
+        vg_sb_printf(&sb, "cluster c%zu {\n    platform esxi 8.0u2\n    vgpu-manager 19.5\n"
+                          "    tolerate-host-failures %zu\n    host h%zu-[1..%zu] {\n        gpu L40 x 2\n    }\n",
+                     c, 1 + c % 2, c, hosts);
+        for (size_t v = 0; v < vms; v++)
+            vg_sb_printf(&sb, "    vm v%zu-%zu {\n        gpu vgpu %s\n        guest-driver 19.4\n%s    }\n", c, v,
+                         v % 3 ? "L40-12Q" : "L40-24Q", v == 1 ? "        host h0-1\n" : "");
+        vg_sb_puts(&sb, "}\n");
+    }
+    char *text = vg_xstrdup(sb.data);
+    vg_sb_free(&sb);
+    return text;
+}
+
+/* Everything a cluster plan says, by name. */
+static void digest(const struct vg_plan *p, struct vg_strbuf *sb)
+{
+    for (size_t c = 0; c < p->nclusters; c++) {
+        const struct vg_cluster_plan *cp = &p->clusters[c];
+        const struct vg_cluster *cl = cp->cluster;
+        vg_sb_printf(sb, "%s %zu %zu %zu %u %zu %u|", cl->name, cp->npgpus, cp->nunplaced, cp->nsets_tried,
+                     cp->partitions, cp->nreserve, cp->reserve_worst);
+        for (size_t g = 0; g < cp->npgpus; g++) {
+            const struct vg_pgpu *pg = &cp->pgpus[g];
+            vg_sb_printf(sb, "%s/%u %d %s %u %u %d,", pg->host->name, pg->index, (int)pg->use,
+                         pg->profile ? pg->profile->name : "-", pg->used_fb_mb, pg->nvgpus, cp->reserve[g]);
+        }
+        for (size_t v = 0; v < cl->nvms; v++) {
+            const struct vg_placement *pl = &cp->place[v];
+            vg_sb_printf(sb, "%s@%s>%s:", cl->vms[v]->name, pl->host ? pl->host->name : "-",
+                         pl->live_target ? pl->live_target->name : "-");
+            for (uint32_t k = 0; k < pl->ngpus; k++)
+                vg_sb_printf(sb, "%u.", pl->gpus[k]);
+        }
+        for (size_t o = 0; o < cp->norder; o++)
+            vg_sb_printf(sb, "%u;", cp->order[o]);
+        for (size_t f = 0; f < cp->nfailovers; f++) {
+            const struct vg_failover *fo = &cp->failovers[f];
+            for (uint32_t k = 0; k < fo->nfailed; k++)
+                vg_sb_printf(sb, "!%s", fo->failed[k]->name);
+            for (size_t k = 0; k < fo->ndown; k++)
+                vg_sb_printf(sb, "~%s", fo->down[k]->name);
+        }
+        vg_sb_puts(sb, "\n");
+    }
+}
+
+static void test_clusters_planned_two_at_a_time(void **state)
+{
+    (void)state;
+    char *text = many_clusters(60);
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    ctx.catalog = vg_catalog_load(&ctx, NULL, 0);
+    assert_non_null(ctx.catalog);
+    uint32_t id = vg_source_add(&ctx, "many.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
+    struct vg_model *m = vg_model_build(&ctx, &id, 1);
+    assert_int_equal(m->nclusters, 60);
+    struct vg_strbuf a, b;
+    vg_sb_init(&a);
+    vg_sb_init(&b);
+    vg_threads_set(0);
+    digest(vg_plan_build(&ctx, m), &a);
+    vg_threads_set(1);
+    for (int round = 0; round < 5; round++) { /* the split between the threads varies */
+        vg_sb_free(&b);
+        vg_sb_init(&b);
+        digest(vg_plan_build(&ctx, m), &b);
+        assert_string_equal(a.data, b.data);
+    }
+    vg_threads_set(-1);
+    assert_non_null(strstr(a.data, "~")); /* some host sets fail: the test covers failover */
+    assert_non_null(strstr(a.data, "@-")); /* and unplaced VMs */
+    vg_sb_free(&a);
+    vg_sb_free(&b);
+    vg_ctx_free(&ctx);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_examples_and_golden_cases_both_ways),
         cmocka_unit_test(test_large_file_wraps_the_ring),
         cmocka_unit_test(test_error_limit_stops_a_scanner_far_ahead),
+        cmocka_unit_test(test_clusters_planned_two_at_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,26 @@
+/*
+ * threads.c - the one switch for vgpuc's second thread (threads.h).
+ */
+#define _DEFAULT_SOURCE /* sysconf(_SC_NPROCESSORS_ONLN) */
+#include "threads.h"
+
+#include <stdatomic.h>
+#include <unistd.h>
+
+static _Atomic int mode = -1;
+
+void vg_threads_set(int m) { atomic_store(&mode, m); }
+
+int vg_threads_want(size_t work, size_t min)
+{
+    int m = atomic_load(&mode);
+    if (m >= 0)
+        return m;
+    static _Atomic long cores;
+    long n = atomic_load(&cores);
+    if (!n) {
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+        atomic_store(&cores, n);
+    }
+    return work >= min && n > 1;
+}

@@ -1,0 +1,20 @@
+/*
+ * threads.h - when vgpuc uses its second core.
+ *
+ * Two steps of a large compilation run on a second thread: the scanner runs
+ * ahead of the parser (scan.c), and the clusters are planned two at a time
+ * (plan.c). Both give the same output as one thread; they are worth a thread
+ * only for large inputs on a machine with more than one core. Tests and the
+ * fuzzer force the choice with vg_threads_set so that both ways are run.
+ */
+#ifndef VG_THREADS_H
+#define VG_THREADS_H
+
+#include <stddef.h>
+
+/* -1: decide by size and cores (the default); 0: never; 1: always. */
+void vg_threads_set(int mode);
+/* Whether a step with `work` units, worth a thread from `min` units, gets one. */
+int vg_threads_want(size_t work, size_t min);
+
+#endif
