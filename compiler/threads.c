@@ -16,11 +16,13 @@ int vg_threads_want(size_t work, size_t min)
     int m = atomic_load(&mode);
     if (m >= 0)
         return m;
+    if (work < min)
+        return 0;
     static _Atomic long cores;
     long n = atomic_load(&cores);
     if (!n) {
         n = sysconf(_SC_NPROCESSORS_ONLN);
         atomic_store(&cores, n);
     }
-    return work >= min && n > 1;
+    return n > 1;
 }
