@@ -191,11 +191,19 @@ static void brace_on_own_line(struct vg_parser *p, struct vg_span brace)
     }
 }
 
-/* The parser's next token: the lexemes before it are acted on first. */
-int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
+#if defined(__GNUC__)
+#define COLD __attribute__((noinline, cold))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define COLD
+#define UNLIKELY(x) (x)
+#endif
+
+/* Act on the lexemes before the next token (rare: most lexemes are tokens);
+ * returns the token. Not inlined: vg_yylex stays a leaf on its usual path. */
+static COLD const struct vg_lexeme *act_until_token(struct vg_parser *p, const struct vg_lexeme *x)
 {
-    const struct vg_lexeme *x;
-    while ((x = vg_lexq_next(p->lexq))->kind != VG_LEX_TOKEN) {
+    for (; x->kind != VG_LEX_TOKEN; x = vg_lexq_next(p->lexq)) {
         switch ((enum vg_lex_kind)x->kind) {
         case VG_LEX_COMMENT: parse_comment(p, x); break;
         case VG_LEX_BLANKS: parse_blank_lines(p, x->start, x->len); break;
@@ -203,18 +211,31 @@ int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
         case VG_LEX_TOKEN: break;
         }
     }
+    return x;
+}
+
+static COLD void note_bad(struct vg_parser *p, const struct vg_lex_bad *b)
+{
+    p->bad.span = vg_span_make(p->file, b->start, b->end);
+    p->bad.msg = b->msg;
+    p->bad.label = b->label;
+    p->bad.help = b->help;
+}
+
+/* The parser's next token: called once per token, so the usual case (a
+ * token next in the batch) makes no call. */
+int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
+{
+    const struct vg_lexeme *x = vg_lexq_next(p->lexq);
+    if (UNLIKELY(x->kind != VG_LEX_TOKEN))
+        x = act_until_token(p, x);
     lloc->file = p->file;
     lloc->start = x->start;
     lloc->end = x->end;
     lval->tok.text = x->u.text;
     lval->tok.len = x->len;
-    if (x->tok == VG_TOK_BAD) {
-        const struct vg_lex_bad *b = x->u.bad;
-        p->bad.span = vg_span_make(p->file, b->start, b->end);
-        p->bad.msg = b->msg;
-        p->bad.label = b->label;
-        p->bad.help = b->help;
-    }
+    if (UNLIKELY(x->tok == VG_TOK_BAD))
+        note_bad(p, x->u.bad);
     return x->tok;
 }
 
