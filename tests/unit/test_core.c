@@ -8,7 +8,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -164,6 +166,64 @@ static void test_suggest_nearest_within_limit(void **state)
     assert_int_equal(vg_edit_distance("", "abc"), 3);
 }
 
+/* Write `size` bytes of lines to `path`. */
+static void write_lines(const char *path, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < size; i++)
+        fputc(i % 40 == 39 ? '\n' : 'a' + (int)(i % 26), f);
+    fclose(f);
+}
+
+/* A large file is mapped, a page-multiple one read; both end in a NUL. A
+ * mapped file truncated under vgpuc's feet ends it with exit 2, not a crash. */
+static void test_large_file_mapped_and_truncated(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/vgpuc-map-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    const size_t sizes[] = {300001, 266240 /* 65 pages */, 1000};
+    const int mapped[] = {1, 0, 0};
+    for (size_t k = 0; k < 3; k++) {
+        write_lines(path, sizes[k]);
+        struct vg_ctx ctx;
+        vg_ctx_init(&ctx);
+        uint32_t id = vg_source_load(&ctx, path, NULL, vg_span_make(0, 0, 0));
+        const struct vg_source *src = vg_source_get(&ctx, id);
+        assert_non_null(src);
+        assert_int_equal(src->mapped, mapped[k]);
+        assert_int_equal(src->len, sizes[k]);
+        assert_int_equal(src->text[src->len], '\0');
+        size_t last = sizes[k] - 1;
+        assert_int_equal(src->text[last], last % 40 == 39 ? '\n' : 'a' + (int)(last % 26));
+        assert_true(src->valid);
+        assert_int_equal(src->nlines, sizes[k] / 40 + 1);
+        if (src->mapped) {
+            fflush(NULL);
+            pid_t pid = fork();
+            assert_true(pid >= 0);
+            if (pid == 0) {
+                int devnull = open("/dev/null", O_WRONLY);
+                dup2(devnull, STDERR_FILENO);
+                if (truncate(path, 0) != 0)
+                    _exit(3);
+                volatile char c = src->text[src->len - 1]; /* past the new end: SIGBUS */
+                (void)c;
+                _exit(4);
+            }
+            int status;
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            assert_true(WIFEXITED(status));
+            assert_int_equal(WEXITSTATUS(status), 2);
+        }
+        vg_ctx_free(&ctx);
+    }
+    unlink(path);
+}
+
 static void test_source_line_and_column(void **state)
 {
     (void)state;
@@ -225,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_hash_put_get_set_and_growth),
         cmocka_unit_test(test_suggest_nearest_within_limit),
         cmocka_unit_test(test_source_line_and_column),
+        cmocka_unit_test(test_large_file_mapped_and_truncated),
         cmocka_unit_test(test_utf8_sequences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
