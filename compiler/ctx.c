@@ -22,7 +22,7 @@ void vg_ctx_init(struct vg_ctx *ctx)
 
 void vg_ctx_free(struct vg_ctx *ctx)
 {
-    vg_source_unmap(ctx);
+    vg_sources_release(ctx);
     vg_arena_free(ctx->arena);
     memset(ctx, 0, sizeof *ctx);
 }

@@ -33,6 +33,7 @@ struct vg_source {
     struct vg_span included_at; /* span of the include directive, or file 0 */
     int valid;           /* passed the UTF-8 / NUL / line-length checks */
     int mapped;          /* text is a read-only mapping of the file (source.c) */
+    int lines_owned;     /* line_starts is malloc'd, not in the arena */
 };
 
 struct vg_sources {
@@ -67,8 +68,9 @@ uint32_t vg_source_add(struct vg_ctx *ctx, const char *path, const char *text, s
 uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *display,
                         struct vg_span included_at);
 const struct vg_source *vg_source_get(const struct vg_ctx *ctx, uint32_t id);
-/* Unmap the sources that are mappings of their files (vg_ctx_free does). */
-void vg_source_unmap(struct vg_ctx *ctx);
+/* Release what the sources hold outside the arena: file mappings, line
+ * tables (vg_ctx_free does). */
+void vg_sources_release(struct vg_ctx *ctx);
 struct vg_loc vg_source_loc(const struct vg_source *src, uint32_t offset);
 /* Line `line` (1-based) without its newline; *len receives its length. */
 const char *vg_source_line(const struct vg_source *src, uint32_t line, size_t *len);

@@ -5,9 +5,10 @@
 #
 # For 1k, 10k and 100k VMs: median wall time (of 5 runs) and peak RSS of
 # `vgpuc lint`, `vgpuc plan --format json` and `vgpuc build --target json`,
-# input MB/s, and libyaml merely parsing the YAML twin; then the ratios and
-# the targets (100k lint < 400 ms and <= half the libyaml time; 10x the VMs
-# <= 12x the time and memory; RSS < 4x input + 16 MB; a 200-line file < 5 ms).
+# input MB/s, and libyaml merely parsing the YAML twin; then the ratios (the
+# one to libyaml also from runs of the two alternated) and the targets (100k
+# lint < 400 ms and <= half the libyaml time; 10x the VMs <= 12x the time and
+# memory; RSS < 4x input + 16 MB; a 200-line file < 5 ms).
 # When tools/bench-stages is built, also the time, arena bytes and peak RSS
 # of each stage of one 100k-VM lint (docs/performance.md).
 # Usage: VGPUC=path BENCH_DIR=dir TOOLS=dir sh tools/bench.sh
@@ -75,13 +76,31 @@ for cmd in lint plan build; do
         "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')" \
         "$(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.2f", b / a }')"
 done
-printf '  lint / libyaml at 100k: %s\n' "$(awk -v a="$t_lint_100000" -v b="$t_yaml_100000" 'BEGIN { printf "%.2f", a / b }')"
+printf '  lint / libyaml at 100k (the table above): %s\n' "$(awk -v a="$t_lint_100000" -v b="$t_yaml_100000" 'BEGIN { printf "%.2f", a / b }')"
+
+# The ratio target compares two programs whose times drift together with the
+# machine (+-30 % within minutes on a shared VM): measured apart, the drift
+# lands in the ratio. So it is measured again with the two runs alternated,
+# PAIRS times, and the medians compared.
+PAIRS=${PAIRS:-11}
+lints="" yamls=""
+i=0
+while [ "$i" -lt "$PAIRS" ]; do
+    r=$("$TOOLS/bench-run" 1 "$VGPUC" lint -q --no-config "$BENCH_DIR/estate-100000.vgpu"); lints="$lints ${r% *}"
+    r=$("$TOOLS/bench-run" 1 "$TOOLS/yaml-baseline" "$BENCH_DIR/estate-100000.yaml"); yamls="$yamls ${r% *}"
+    i=$((i + 1))
+done
+median() { echo "$1" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+pair_lint=$(median "$lints")
+pair_yaml=$(median "$yamls")
+printf '  lint / libyaml at 100k, %s runs alternated: %s ms / %s ms = %s\n' "$PAIRS" "$pair_lint" "$pair_yaml" \
+    "$(awk -v a="$pair_lint" -v b="$pair_yaml" 'BEGIN { printf "%.2f", a / b }')"
 
 echo
 echo "targets (quality.md):"
 check "100k-VM lint under 400 ms ($t_lint_100000 ms)" "$t_lint_100000" 400
-half=$(awk -v b="$t_yaml_100000" 'BEGIN { print b / 2 }')
-check "100k-VM lint at most half of libyaml ($half ms)" "$t_lint_100000" "$half"
+half=$(awk -v b="$pair_yaml" 'BEGIN { print b / 2 }')
+check "100k-VM lint at most half of libyaml (alternated: $pair_lint of $half ms)" "$pair_lint" "$half"
 for cmd in lint plan build; do
     eval "a=\$t_${cmd}_10000 b=\$t_${cmd}_100000 ma=\$m_${cmd}_10000 mb=\$m_${cmd}_100000"
     check "$cmd: 10x VMs at most 12x time" "$b" "$(awk -v a="$a" 'BEGIN { print a * 12 }')"

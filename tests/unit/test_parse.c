@@ -564,6 +564,42 @@ static char *nested(int depth)
     return s;
 }
 
+/* The one-pass check of the usual file reads eight bytes at a time, the last
+ * eight of a line overlapping: a bad byte anywhere in a line of any length
+ * must still send the file to the byte-exact path. */
+static void test_source_check_every_position(void **state)
+{
+    (void)state;
+    for (size_t n = 0; n <= 20; n++) {
+        char text[64];
+        memset(text, 'a', sizeof text);
+        memcpy(text, "x\n", 2);      /* a line before, */
+        text[2 + n] = '\n';          /* the line of n bytes, */
+        memcpy(text + 3 + n, "y", 1); /* a last line without newline */
+        size_t len = 4 + n;
+        struct vg_ctx ctx;
+        vg_ctx_init(&ctx);
+        uint32_t id = vg_source_add(&ctx, "ok.vgpu", text, len, (struct vg_span){0});
+        const struct vg_source *src = vg_source_get(&ctx, id);
+        assert_true(src->valid);
+        assert_int_equal(src->nlines, 3);
+        assert_int_equal(src->line_starts[2], 3 + n);
+        for (size_t at = 0; at < n; at++) {
+            for (int bad = 0; bad < 2; bad++) {
+                char copy[64];
+                memcpy(copy, text, len);
+                copy[2 + at] = bad ? (char)0x80 : '\0';
+                id = vg_source_add(&ctx, "bad.vgpu", copy, len, (struct vg_span){0});
+                src = vg_source_get(&ctx, id);
+                if (src->valid)
+                    fail_msg("line of %zu bytes, %s at %zu: not caught", n, bad ? "0x80" : "NUL", at);
+                assert_int_equal(src->nlines, 3);
+            }
+        }
+        vg_ctx_free(&ctx);
+    }
+}
+
 static void test_nesting_limit(void **state)
 {
     (void)state;
@@ -616,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_statement_shapes),
         cmocka_unit_test(test_stream_hands_over_each_top_level_statement),
         cmocka_unit_test(test_source_check_paths),
+        cmocka_unit_test(test_source_check_every_position),
         cmocka_unit_test(test_nested_and_one_line_blocks),
         cmocka_unit_test(test_words_with_ranges_are_one_token),
         cmocka_unit_test(test_strings_and_escapes),
