@@ -35,7 +35,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
 LIBSRC    := $(filter-out compiler/main.c,$(SRC))
-GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c
+GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c $(BUILD)/gen/catalog_snap.c
 OBJ       := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC))
 GEN_OBJ   := $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
 MAIN_OBJ  := $(BUILD)/obj/compiler/main.o
@@ -56,6 +56,12 @@ $(BIN): $(MAIN_OBJ) $(LIB)
 	$(CC) $(BASEFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(LIB): $(OBJ) $(GEN_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# Everything but the compiled catalog: what tools/catalog-snap links against.
+BASE_LIB := $(BUILD)/libvgpuc-base.a
+$(BASE_LIB): $(OBJ) $(filter-out $(BUILD)/obj/gen/catalog_snap.o,$(GEN_OBJ))
 	rm -f $@
 	ar rcs $@ $^
 
@@ -85,6 +91,14 @@ $(BUILD)/embed: tools/embed.c
 $(BUILD)/gen/catalog_data.c: $(CATALOG) $(BUILD)/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed $@ $(CATALOG)
+
+# The built-in catalog's YAML, parsed at build time (tools/catalog-snap.c).
+$(BUILD)/catalog-snap: tools/catalog-snap.c $(BASE_LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(BASE_LIB) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/gen/catalog_snap.c: $(CATALOG) $(BUILD)/catalog-snap
+	@mkdir -p $(dir $@)
+	$(BUILD)/catalog-snap $@ $(CATALOG)
 
 # --- tests -------------------------------------------------------------------
 
@@ -213,4 +227,4 @@ uninstall:
 	rm -rf $(SHAREDIR)
 
 clean:
-	rm -rf build build-san build-fuzz vgpuc
+	rm -rf build build-san build-fuzz build-tsan vgpuc

@@ -646,14 +646,21 @@ static const struct vg_yaml_field file_f[] = {
 };
 static const struct vg_yaml_fields file_t = {"a catalog file", file_f, sizeof file_f / sizeof *file_f};
 
-static int load_text(struct loader *L, const char *display, const char *text, size_t len)
+/* One catalog file: `snap` is its node tree compiled in at build time (the
+ * built-in files), else NULL and libyaml parses the text. */
+static int load_text(struct loader *L, const char *display, const char *text, size_t len,
+                     const struct vg_yaml_snapshot *snap)
 {
     struct vg_yaml y;
     L->file = display;
     VG_PUSH(L->ctx->arena, L->c->files, L->c->nfiles, L->cap_files, display);
     vg_hash_init(&L->file_keys, L->ctx->arena);
     L->nchecks = 0;
-    int rc = vg_yaml_parse(&y, L->ctx, display, text, len);
+    int rc = 0;
+    if (snap)
+        vg_yaml_from_snapshot(&y, L->ctx, display, text, len, snap);
+    else
+        rc = vg_yaml_parse(&y, L->ctx, display, text, len);
     yaml_node_t *root = vg_yaml_root(&y);
     if (rc == 0 && root && !vg_yaml_is_null(root)) {
         rc = vg_yaml_read(&y, root, &file_t, L);
@@ -675,7 +682,7 @@ static int load_path(struct loader *L, const char *path)
         vg_diag_help(L->ctx, d, "check the `--catalog` options, VGPUC_CATALOG and the `catalog:` list of .vgpuc.yaml");
         return -1;
     }
-    int rc = load_text(L, vg_strdup(L->ctx->arena, path), buf, len);
+    int rc = load_text(L, vg_strdup(L->ctx->arena, path), buf, len, NULL);
     free(buf);
     return rc;
 }
@@ -777,7 +784,10 @@ const struct vg_catalog *vg_catalog_load(struct vg_ctx *ctx, const char *const *
     int bad = 0;
     for (size_t i = 0; i < vg_builtin_catalog_count; i++) {
         const struct vg_embedded_file *f = &vg_builtin_catalog[i];
-        if (load_text(&L, vg_sprintf(ctx->arena, "<built-in>/%s", f->name), f->data, f->len) < 0)
+        const struct vg_yaml_snapshot *snap = i < vg_builtin_snapshot_count ? &vg_builtin_snapshot[i] : NULL;
+        if (snap && strcmp(snap->name, f->name) != 0)
+            snap = NULL; /* not the same file list: parse the text */
+        if (load_text(&L, vg_sprintf(ctx->arena, "<built-in>/%s", f->name), f->data, f->len, snap) < 0)
             bad = 1;
     }
     for (size_t i = 0; i < nextra; i++)

@@ -229,6 +229,21 @@ char *vg_yaml_slurp(const char *path, size_t *len, const char **why)
     return buf;
 }
 
+void vg_yaml_from_snapshot(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const char *text, size_t len,
+                           const struct vg_yaml_snapshot *s)
+{
+    memset(y, 0, sizeof *y);
+    y->ctx = ctx;
+    y->path = path;
+    y->text = text;
+    y->len = len;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        y->pos_byte = 3; /* as vg_yaml_parse */
+    y->nodes = s->nodes;
+    y->nnodes = s->nnodes;
+    y->root = s->root;
+}
+
 void vg_yaml_free(struct vg_yaml *y)
 {
     vg_arena_free(y->tmp);

@@ -69,6 +69,23 @@ struct vg_yaml_fields {
 };
 
 /*
+ * A YAML file's node tree compiled into the binary at build time
+ * (tools/catalog-snap): the built-in catalog starts from these instead of
+ * running libyaml at every start. vg_yaml_from_snapshot gives what
+ * vg_yaml_parse gives for the same text; the nodes are never written.
+ */
+struct vg_yaml_snapshot {
+    const char *name;      /* "releases.yaml" */
+    yaml_node_t *nodes;
+    size_t nnodes;
+    int root;
+};
+extern const struct vg_yaml_snapshot vg_builtin_snapshot[];
+extern const size_t vg_builtin_snapshot_count;
+void vg_yaml_from_snapshot(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const char *text, size_t len,
+                           const struct vg_yaml_snapshot *s);
+
+/*
  * Parse text as one YAML document into a node tree (libyaml's node structs,
  * aliases resolved, in a scratch arena: libyaml's own document loader mallocs
  * every node and doubles the load time). Returns 0, or -1 after reporting

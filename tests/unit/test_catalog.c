@@ -11,6 +11,8 @@
 
 #include "catalog.h"
 #include "ctx.h"
+#include "catalog_data.h"
+#include "yamlutil.h"
 
 static const struct vg_catalog *load(struct vg_ctx *ctx, const char *yaml, char *path_out)
 {
@@ -470,10 +472,66 @@ static void test_empty_file_is_fine(void **state)
     vg_ctx_free(&ctx);
 }
 
+static void same_mark(yaml_mark_t a, yaml_mark_t b)
+{
+    assert_int_equal(a.index, b.index);
+    assert_int_equal(a.line, b.line);
+    assert_int_equal(a.column, b.column);
+}
+
+/* The node trees compiled in at build time (tools/catalog-snap) are what
+ * libyaml makes of the embedded text at run time, node by node. */
+static void test_builtin_snapshot_is_the_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(vg_builtin_snapshot_count, vg_builtin_catalog_count);
+    for (size_t i = 0; i < vg_builtin_catalog_count; i++) {
+        const struct vg_embedded_file *f = &vg_builtin_catalog[i];
+        const struct vg_yaml_snapshot *snap = &vg_builtin_snapshot[i];
+        assert_string_equal(snap->name, f->name);
+        struct vg_ctx ctx;
+        vg_ctx_init(&ctx);
+        struct vg_yaml a, b;
+        assert_int_equal(vg_yaml_parse(&a, &ctx, f->name, f->data, f->len), 0);
+        vg_yaml_from_snapshot(&b, &ctx, f->name, f->data, f->len, snap);
+        assert_int_equal(a.nnodes, b.nnodes);
+        assert_int_equal(a.root, b.root);
+        assert_true(a.nnodes > 10);
+        for (size_t k = 0; k < a.nnodes; k++) {
+            const yaml_node_t *x = &a.nodes[k], *y = &b.nodes[k];
+            assert_int_equal(x->type, y->type);
+            same_mark(x->start_mark, y->start_mark);
+            same_mark(x->end_mark, y->end_mark);
+            if (x->type == YAML_SCALAR_NODE) {
+                assert_int_equal(x->data.scalar.length, y->data.scalar.length);
+                assert_memory_equal(x->data.scalar.value, y->data.scalar.value, x->data.scalar.length);
+                assert_int_equal(y->data.scalar.value[y->data.scalar.length], '\0');
+                assert_int_equal(x->data.scalar.style, y->data.scalar.style);
+            } else if (x->type == YAML_SEQUENCE_NODE) {
+                ptrdiff_t n = x->data.sequence.items.top - x->data.sequence.items.start;
+                assert_int_equal(n, y->data.sequence.items.top - y->data.sequence.items.start);
+                for (ptrdiff_t j = 0; j < n; j++)
+                    assert_int_equal(x->data.sequence.items.start[j], y->data.sequence.items.start[j]);
+            } else {
+                ptrdiff_t n = x->data.mapping.pairs.top - x->data.mapping.pairs.start;
+                assert_int_equal(n, y->data.mapping.pairs.top - y->data.mapping.pairs.start);
+                for (ptrdiff_t j = 0; j < n; j++) {
+                    assert_int_equal(x->data.mapping.pairs.start[j].key, y->data.mapping.pairs.start[j].key);
+                    assert_int_equal(x->data.mapping.pairs.start[j].value, y->data.mapping.pairs.start[j].value);
+                }
+            }
+        }
+        vg_yaml_free(&a);
+        vg_yaml_free(&b);
+        vg_ctx_free(&ctx);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtin_loads), cmocka_unit_test(test_facts),  cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_builtin_loads), cmocka_unit_test(test_builtin_snapshot_is_the_parse),
+        cmocka_unit_test(test_facts),  cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_platforms),     cmocka_unit_test(test_merge),  cmocka_unit_test(test_errors),
         cmocka_unit_test(test_empty_file_is_fine), cmocka_unit_test(test_compatibility),
     };
