@@ -5,7 +5,7 @@
 #   make test            unit, golden, CLI and validator tests
 #   make check-sanitize  the whole test suite under ASan + UBSan
 #   make check-valgrind  the golden suite under valgrind (0 errors, 0 leaks)
-#   make check-tsan      the second thread (scanner, planner) under ThreadSanitizer
+#   make check-tsan      the second thread (scanner, planner, rules) under ThreadSanitizer
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
 #   make install / uninstall  (PREFIX, DESTDIR)
@@ -129,8 +129,9 @@ check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    OPT='-O1 -g' unit golden cli hostile
 
-# The second thread (compiler/scan.c, plan.c) under ThreadSanitizer: the tests
-# that run it, and lints of a large estate (big enough to start both).
+# The second thread (compiler/scan.c, plan.c, rules/rules.c) under
+# ThreadSanitizer: the tests that run it, and lints of a large estate (big
+# enough to start all three).
 TSAN_TESTS := test_threads test_parse test_core
 check-tsan:
 	$(MAKE) BUILD=build-tsan CC=clang SAN='-fsanitize=thread' OPT='-O1 -g' \

@@ -77,6 +77,19 @@ struct vg_diag *vg_diag_emit(struct vg_ctx *ctx, enum vg_code code, struct vg_sp
     return d;
 }
 
+void vg_diags_replay(struct vg_ctx *ctx, const struct vg_diags *aside)
+{
+    for (size_t i = 0; i < aside->n; i++) {
+        const struct vg_diag *d = aside->v[i];
+        struct vg_diag *q = vg_diag_emit(ctx, d->code, d->span, "%s", d->message);
+        if (!q)
+            continue;
+        uint32_t seq = q->seq;
+        *q = *d;
+        q->seq = seq;
+    }
+}
+
 void vg_diag_label(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...)
 {
     if (!d)

@@ -97,6 +97,13 @@ void vg_diag_help(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...) V
 void vg_diag_subject(struct vg_diag *d, const char *name);
 
 /* True once --error-limit errors were queued (the parser stops early). */
+/*
+ * Queue the diagnostics of `aside` (a queue filled with no error limit, by
+ * another context or thread) as if they were emitted now, in their order:
+ * the error limit and the count of dropped errors come out as if they had
+ * been emitted here. Their texts stay where they were allocated.
+ */
+void vg_diags_replay(struct vg_ctx *ctx, const struct vg_diags *aside);
 int vg_diag_error_limit_reached(const struct vg_ctx *ctx);
 /* Number of queued errors (not suppressed) so far. */
 size_t vg_diag_error_count(const struct vg_ctx *ctx);

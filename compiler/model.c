@@ -935,16 +935,7 @@ static int deferred_limit(void *bp)
 /* Queue the deferred diagnostics as if they were emitted now (same limit). */
 static void defer_flush(struct builder *b)
 {
-    struct vg_ctx *ctx = b->ctx;
-    for (size_t i = 0; i < b->deferred.n; i++) {
-        const struct vg_diag *d = b->deferred.v[i];
-        struct vg_diag *q = vg_diag_emit(ctx, d->code, d->span, "%s", d->message);
-        if (!q)
-            continue;
-        uint32_t seq = q->seq;
-        *q = *d;
-        q->seq = seq;
-    }
+    vg_diags_replay(b->ctx, &b->deferred);
     memset(&b->deferred, 0, sizeof b->deferred);
 }
 

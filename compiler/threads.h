@@ -1,11 +1,12 @@
 /*
  * threads.h - when vgpuc uses its second core.
  *
- * Two steps of a large compilation run on a second thread: the scanner runs
- * ahead of the parser (scan.c), and the clusters are planned two at a time
- * (plan.c). Both give the same output as one thread; they are worth a thread
- * only for large inputs on a machine with more than one core. Tests and the
- * fuzzer force the choice with vg_threads_set so that both ways are run.
+ * Three steps of a large compilation use a second thread: the scanner runs
+ * ahead of the parser (scan.c), the clusters are planned two at a time
+ * (plan.c), and the rule families run in two groups (rules/rules.c). Each
+ * gives the same output as one thread; each is worth a thread only for large
+ * inputs on a machine with more than one core. Tests and the fuzzer force
+ * the choice with vg_threads_set so that both ways are run.
  */
 #ifndef VG_THREADS_H
 #define VG_THREADS_H

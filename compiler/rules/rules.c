@@ -1,22 +1,89 @@
 /*
- * rules.c - runs the semantic rule families in their fixed order, and the
- * small helpers they share (how a version or a set of hosts reads in a
+ * rules.c - runs the semantic rule families in their fixed order (two groups
+ * at once for a large estate), and the small helpers they share (how a version or a set of hosts reads in a
  * message).
  */
 #include "rules.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "../threads.h"
+
+/*
+ * The families in their order. For a large estate they run in two groups at
+ * once, compat and license on a second thread, the rest on this one: each
+ * group queues its diagnostics in a context of its own (no error limit, an
+ * arena of its own), and the two queues are then replayed in family order,
+ * so the diagnostics, the error limit and the dropped count are those of one
+ * thread. The families only read the model, the plan and the catalog.
+ */
+typedef void (*family_fn)(struct vg_ctx *, const struct vg_model *, const struct vg_plan *);
+static const family_fn families[] = {vg_rules_compat, vg_rules_license, vg_rules_migration, vg_rules_capacity,
+                                     vg_rules_platform};
+#define NFAMILIES (sizeof families / sizeof families[0])
+#define SPLIT 2            /* families [0, SPLIT) on the second thread */
+#define THREAD_MIN_VMS 20000
+
+struct group {
+    struct vg_ctx ctx;     /* a copy of the caller's, with its own arena and queue */
+    const struct vg_model *m;
+    const struct vg_plan *p;
+    size_t from, to;
+};
+
+static void run_group(struct group *g)
+{
+    for (size_t i = g->from; i < g->to; i++)
+        families[i](&g->ctx, g->m, g->p);
+}
+
+static void *run_group_thread(void *arg)
+{
+    run_group(arg);
+    return NULL;
+}
+
+static void group_init(struct group *g, const struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p,
+                       size_t from, size_t to)
+{
+    g->ctx = *ctx;
+    g->ctx.arena = vg_arena_new();
+    memset(&g->ctx.diags, 0, sizeof g->ctx.diags);
+    g->ctx.opt.error_limit = 0;
+    g->m = m;
+    g->p = p;
+    g->from = from;
+    g->to = to;
+}
 
 void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     if (!m || !p)
         return;
-    vg_rules_compat(ctx, m, p);
-    vg_rules_license(ctx, m, p);
-    vg_rules_migration(ctx, m, p);
-    vg_rules_capacity(ctx, m, p);
-    vg_rules_platform(ctx, m, p);
+    size_t nvms = 0;
+    for (size_t i = 0; i < m->nclusters; i++)
+        nvms += m->clusters[i]->nvms;
+    if (!vg_threads_want(nvms, THREAD_MIN_VMS)) {
+        for (size_t i = 0; i < NFAMILIES; i++)
+            families[i](ctx, m, p);
+        return;
+    }
+    struct group a, b;
+    group_init(&a, ctx, m, p, 0, SPLIT);
+    group_init(&b, ctx, m, p, SPLIT, NFAMILIES);
+    pthread_t t;
+    int two = pthread_create(&t, NULL, run_group_thread, &a) == 0;
+    if (!two)
+        run_group(&a);
+    run_group(&b);
+    if (two)
+        pthread_join(t, NULL);
+    vg_diags_replay(ctx, &a.ctx.diags);
+    vg_diags_replay(ctx, &b.ctx.diags);
+    vg_arena_adopt(ctx->arena, a.ctx.arena);
+    vg_arena_adopt(ctx->arena, b.ctx.arena);
 }
 
 const char *vg_rules_version_text(struct vg_ctx *ctx, const struct vg_version_ref *v)

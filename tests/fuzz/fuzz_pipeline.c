@@ -6,8 +6,8 @@
  * JSON, as `vgpuc build` would write them. The built-in catalog is loaded once
  * per process (it is read-only afterwards); everything else lives in a fresh
  * context freed after each input, so LeakSanitizer sees any per-input leak.
- * Inputs of odd length are scanned on a thread of their own (scan.c), as a
- * large file is, so both ways of feeding the parser are fuzzed.
+ * Inputs of odd length take the second thread (scanner, planner, rules) as a
+ * large file does, so both ways are fuzzed.
  * Any crash, leak, sanitizer report or timeout is a bug; each one found
  * becomes a file in tests/fuzz/regressions/fuzz_pipeline/ (docs/fuzzing.md).
  */

@@ -1,10 +1,12 @@
 /*
  * test_threads.c - vgpuc's second thread changes nothing: the scanner running
- * ahead of the parser (scan.c) and the clusters planned two at a time
- * (plan.c) give the same result as one thread.
+ * ahead of the parser (scan.c), the clusters planned two at a time (plan.c)
+ * and the rule families run in two groups (rules.c) give the same result as
+ * one thread.
  *
  * Every example and golden case is compiled both ways (model, plan, rules,
- * human and JSON report) and the reports must be byte-identical; then inputs
+ * human and JSON report, with the default error limit and with 1 and 2) and
+ * the reports must be byte-identical; then inputs
  * large enough to wrap the lexeme ring many times: a valid estate, the same
  * with comments and blank lines kept (the `fmt` parse), and one full of
  * errors that stops at the error limit while the scanner is still far ahead
@@ -28,12 +30,15 @@
 #include "threads.h"
 #include "strbuf.h"
 
-/* Lint one file as `vgpuc lint` does; the human and JSON reports, joined. */
-static char *lint_file(const char *path, int threads)
+/* Lint one file as `vgpuc lint` does; the human and JSON reports, joined.
+ * error_limit 0 keeps the default. */
+static char *lint_file(const char *path, int threads, unsigned error_limit)
 {
     vg_threads_set(threads);
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
+    if (error_limit)
+        ctx.opt.error_limit = error_limit;
     ctx.catalog = vg_catalog_load(&ctx, NULL, 0);
     assert_non_null(ctx.catalog);
     uint32_t id = vg_source_load(&ctx, path, NULL, vg_span_make(0, 0, 0));
@@ -66,14 +71,17 @@ static size_t same_both_ways(const char *dir)
             continue;
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *a = lint_file(path, 0), *b = lint_file(path, 1);
-        if (strcmp(a, b) != 0) {
-            fprintf(stderr, "%s: the reports differ\n--- own thread:\n%s\n--- same thread:\n%s\n", path, b, a);
-            fail();
+        for (unsigned limit = 0; limit <= 2; limit++) { /* the default, then 1 and 2 errors */
+            char *a = lint_file(path, 0, limit), *b = lint_file(path, 1, limit);
+            if (strcmp(a, b) != 0) {
+                fprintf(stderr, "%s (limit %u): the reports differ\n--- two threads:\n%s\n--- one:\n%s\n", path,
+                        limit, b, a);
+                fail();
+            }
+            assert_true(strlen(a) > 0);
+            free(a);
+            free(b);
         }
-        assert_true(strlen(a) > 0);
-        free(a);
-        free(b);
         n++;
     }
     closedir(d);
@@ -188,6 +196,51 @@ static void test_error_limit_stops_a_scanner_far_ahead(void **state)
     free(text);
 }
 
+/* Lint a text with an error limit; the report and the codes kept, joined. */
+static char *lint_text(const char *text, int threads, unsigned error_limit)
+{
+    vg_threads_set(threads);
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    ctx.opt.error_limit = error_limit;
+    ctx.catalog = vg_catalog_load(&ctx, NULL, 0);
+    uint32_t id = vg_source_add(&ctx, "t.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
+    struct vg_model *m = vg_model_build(&ctx, &id, 1);
+    vg_rules_run(&ctx, m, vg_plan_build(&ctx, m));
+    vg_diags_finish(&ctx);
+    struct vg_render_opts o = {0, 1, "test"};
+    struct vg_strbuf out;
+    vg_sb_init(&out);
+    vg_render(&ctx, VG_FMT_JSON, &o, &out);
+    char *s = vg_xstrdup(out.data);
+    vg_sb_free(&out);
+    vg_ctx_free(&ctx);
+    vg_threads_set(-1);
+    return s;
+}
+
+/* A compat error (first group) and a capacity error (second group): with an
+ * error limit of 1 the one kept is the one a single thread emits first. */
+static void test_rule_groups_keep_the_order_of_errors(void **state)
+{
+    (void)state;
+    static const char text[] = "license-server dls { kind dls; version 3.5.0; editions vws vpc vapps vcs }\n"
+                               "cluster c {\n    platform esxi 8.0u2\n    vgpu-manager 19.2\n"
+                               "    license-server dls\n    host esx-01 { gpu L40 }\n"
+                               "    vm vm-02 { gpu vgpu L40-48Q; guest-driver 19.2 }\n"
+                               "    vm vm-01 { gpu vgpu L40-48Q; guest-driver 20.0 }\n}\n";
+    char *all = lint_text(text, 0, 0);
+    assert_non_null(strstr(all, "VG3001"));
+    assert_non_null(strstr(all, "VG5001"));
+    char *one = lint_text(text, 0, 1), *two = lint_text(text, 1, 1);
+    assert_string_equal(one, two);
+    assert_non_null(strstr(one, "VG3001"));
+    assert_null(strstr(one, "VG5001"));
+    free(all);
+    free(one);
+    free(two);
+}
+
 /* Clusters of different sizes, some over capacity (unplaced VMs, failing
  * host sets), some with pinned VMs. */
 static char *many_clusters(size_t n)
@@ -281,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_large_file_wraps_the_ring),
         cmocka_unit_test(test_error_limit_stops_a_scanner_far_ahead),
         cmocka_unit_test(test_clusters_planned_two_at_a_time),
+        cmocka_unit_test(test_rule_groups_keep_the_order_of_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
