@@ -30,7 +30,6 @@
  */
 #include "plan.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -762,16 +761,16 @@ static void plan_some(struct planner *pl, struct vg_arena *arena)
         plan_cluster(arena, pl->m->clusters[i], &pl->p->clusters[i]);
 }
 
-struct helper {
+/* One thread's share: the planner and the arena its plans go to. */
+struct share {
     struct planner *pl;
     struct vg_arena *arena;
 };
 
-static void *plan_helper(void *arg)
+static void plan_share(void *arg)
 {
-    struct helper *h = arg;
-    plan_some(h->pl, h->arena);
-    return NULL;
+    struct share *sh = arg;
+    plan_some(sh->pl, sh->arena);
 }
 
 struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m)
@@ -783,20 +782,12 @@ struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m)
     size_t nvms = 0;
     for (size_t i = 0; i < p->nclusters; i++)
         nvms += m->clusters[i]->nvms;
-    pthread_t t;
-    struct helper h = {&pl, NULL};
-    int two = p->nclusters > 1 && vg_threads_want(nvms, THREAD_MIN_VMS);
-    if (two) {
-        h.arena = vg_arena_new();
-        if (pthread_create(&t, NULL, plan_helper, &h) != 0) {
-            vg_arena_free(h.arena);
-            two = 0;
-        }
+    if (p->nclusters < 2 || !vg_threads_want(nvms, THREAD_MIN_VMS)) {
+        plan_some(&pl, ctx->arena);
+        return p;
     }
-    plan_some(&pl, ctx->arena);
-    if (two) {
-        pthread_join(t, NULL);
-        vg_arena_adopt(ctx->arena, h.arena);
-    }
+    struct share other = {&pl, vg_arena_new()}, here = {&pl, ctx->arena};
+    vg_threads_both(plan_share, &other, plan_share, &here);
+    vg_arena_adopt(ctx->arena, other.arena);
     return p;
 }

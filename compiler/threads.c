@@ -1,9 +1,11 @@
 /*
- * threads.c - the one switch for vgpuc's second thread (threads.h).
+ * threads.c - the one switch for vgpuc's second thread, and the one way of
+ * starting it (threads.h).
  */
 #define _DEFAULT_SOURCE /* sysconf(_SC_NPROCESSORS_ONLN) */
 #include "threads.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -25,4 +27,28 @@ int vg_threads_want(size_t work, size_t min)
         atomic_store(&cores, n);
     }
     return n > 1;
+}
+
+struct job {
+    void (*fn)(void *);
+    void *arg;
+};
+
+static void *run_job(void *p)
+{
+    struct job *j = p;
+    j->fn(j->arg);
+    return NULL;
+}
+
+void vg_threads_both(void (*first)(void *), void *a, void (*second)(void *), void *b)
+{
+    struct job j = {first, a};
+    pthread_t t;
+    int two = pthread_create(&t, NULL, run_job, &j) == 0;
+    if (!two)
+        first(a);
+    second(b);
+    if (two)
+        pthread_join(t, NULL);
 }

@@ -17,5 +17,8 @@
 void vg_threads_set(int mode);
 /* Whether a step with `work` units, worth a thread from `min` units, gets one. */
 int vg_threads_want(size_t work, size_t min);
+/* Run first(a) on a second thread and second(b) on this one, and return when
+ * both are done; if no thread can be started, both run here, first(a) first. */
+void vg_threads_both(void (*first)(void *), void *a, void (*second)(void *), void *b);
 
 #endif

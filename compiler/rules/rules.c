@@ -5,7 +5,6 @@
  */
 #include "rules.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,16 +32,11 @@ struct group {
     size_t from, to;
 };
 
-static void run_group(struct group *g)
+static void run_group(void *arg)
 {
+    struct group *g = arg;
     for (size_t i = g->from; i < g->to; i++)
         families[i](&g->ctx, g->m, g->p);
-}
-
-static void *run_group_thread(void *arg)
-{
-    run_group(arg);
-    return NULL;
 }
 
 static void group_init(struct group *g, const struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p,
@@ -73,13 +67,7 @@ void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_
     struct group a, b;
     group_init(&a, ctx, m, p, 0, SPLIT);
     group_init(&b, ctx, m, p, SPLIT, NFAMILIES);
-    pthread_t t;
-    int two = pthread_create(&t, NULL, run_group_thread, &a) == 0;
-    if (!two)
-        run_group(&a);
-    run_group(&b);
-    if (two)
-        pthread_join(t, NULL);
+    vg_threads_both(run_group, &a, run_group, &b);
     vg_diags_replay(ctx, &a.ctx.diags);
     vg_diags_replay(ctx, &b.ctx.diags);
     vg_arena_adopt(ctx->arena, a.ctx.arena);
