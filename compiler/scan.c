@@ -7,8 +7,11 @@
  * For a large source a second thread fills a ring of batches while the parser
  * reads them: a batch is published by a sequentially consistent store of the
  * count of filled batches, so everything the scanner wrote for it (the batch
- * and the interned text) is visible to the parser once it sees the count. The scanner's text lives in an arena of its own while the thread
- * runs, adopted by the caller's arena when the queue is finished.
+ * and the interned text) is visible to the parser once it sees the count.
+ * The scanner's text lives in an arena of its own while the thread runs,
+ * adopted by the caller's arena when the queue is finished. While the ring
+ * is full the scanner has time to spare, and faults in the parser's next
+ * chunk of arena memory (vg_arena_prepare).
  */
 #include "scan.h"
 
