@@ -73,20 +73,23 @@ void vg_sb_printf(struct vg_strbuf *sb, const char *fmt, ...)
 void vg_sb_json_str(struct vg_strbuf *sb, const char *s)
 {
     vg_sb_putc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; p && *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+            continue; /* part of a run appended at once */
+        vg_sb_add(sb, (const char *)run, (size_t)(p - run));
+        run = p + 1;
         switch (*p) {
         case '"': vg_sb_add(sb, "\\\"", 2); break;
         case '\\': vg_sb_add(sb, "\\\\", 2); break;
         case '\n': vg_sb_add(sb, "\\n", 2); break;
         case '\r': vg_sb_add(sb, "\\r", 2); break;
         case '\t': vg_sb_add(sb, "\\t", 2); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                vg_sb_printf(sb, "\\u%04x", *p);
-            else
-                vg_sb_putc(sb, (char)*p);
+        default: vg_sb_printf(sb, "\\u%04x", *p);
         }
     }
+    if (p)
+        vg_sb_add(sb, (const char *)run, (size_t)(p - run));
     vg_sb_putc(sb, '"');
 }
 
