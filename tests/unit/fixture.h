@@ -1,6 +1,7 @@
 /*
  * fixture.h - compile a .vgpu text into a model against the built-in catalog
- * and look at the diagnostics: shared by the front-end unit tests.
+ * (or all the way to a report, as `vgpuc lint` does) and look at the
+ * diagnostics: shared by the unit tests.
  *
  * Everything is `static inline` so that a test file that uses only some of
  * the helpers compiles warning-free.
@@ -15,6 +16,10 @@
 #include "catalog.h"
 #include "ctx.h"
 #include "model.h"
+#include "plan.h"
+#include "render.h"
+#include "rules/rules.h"
+#include "strbuf.h"
 
 struct fx {
     struct vg_ctx ctx;
@@ -111,6 +116,26 @@ static inline int has_text(const struct vg_diag *d, const char *part)
         if (d->labels[i].msg && strstr(d->labels[i].msg, part))
             return 1;
     return d->label && strstr(d->label, part);
+}
+
+/*
+ * The rest of `vgpuc lint` for a root file already added to ctx: model,
+ * plan, rules, the finished queue, and the reports in `formats` (VG_FMT_*,
+ * `nformats` of them) appended to out. Returns the model.
+ */
+static inline struct vg_model *lint_report(struct vg_ctx *ctx, uint32_t id, const enum vg_format *formats,
+                                           size_t nformats, struct vg_strbuf *out)
+{
+    struct vg_model *m = NULL;
+    if (id) {
+        m = vg_model_build(ctx, &id, 1);
+        vg_rules_run(ctx, m, vg_plan_build(ctx, m));
+    }
+    vg_diags_finish(ctx);
+    struct vg_render_opts o = {0, 1, "test"};
+    for (size_t i = 0; i < nformats; i++)
+        vg_render(ctx, formats[i], &o, out);
+    return m;
 }
 
 #endif

@@ -11,6 +11,8 @@
  */
 #include "unit.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -69,14 +71,10 @@ static struct work run(size_t clusters, size_t hosts, size_t vms)
     size_t b0 = vg_arena_used(ctx.arena);
 
     uint32_t id = vg_source_add(&ctx, "estate.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
-    struct vg_model *m = vg_model_build(&ctx, &id, 1);
-    struct vg_plan *p = vg_plan_build(&ctx, m);
-    vg_rules_run(&ctx, m, p);
-    vg_diags_finish(&ctx);
-    struct vg_render_opts o = {0, 1, "test"};
     struct vg_strbuf out;
     vg_sb_init(&out);
-    vg_render(&ctx, VG_FMT_HUMAN, &o, &out);
+    static const enum vg_format human[] = {VG_FMT_HUMAN};
+    struct vg_model *m = lint_report(&ctx, id, human, 1, &out);
 
     struct work w = {vg_hash_probes - h0, vg_plan_probes - p0, vg_arena_used(ctx.arena) - b0, ctx.diags.n, 0};
     for (size_t i = 0; i < m->nclusters; i++)

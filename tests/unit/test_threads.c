@@ -15,6 +15,8 @@
  */
 #include "unit.h"
 
+#include "fixture.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +32,11 @@
 #include "threads.h"
 #include "strbuf.h"
 
-/* Lint one file as `vgpuc lint` does; the human and JSON reports, joined.
- * error_limit 0 keeps the default. */
-static char *lint_file(const char *path, int threads, unsigned error_limit)
+/* Lint a file (text NULL) or a text as `vgpuc lint` does, with the second
+ * thread or without; error_limit 0 keeps the default. The reports in
+ * `formats`, joined. */
+static char *lint(const char *path, const char *text, int threads, unsigned error_limit,
+                  const enum vg_format *formats, size_t nformats)
 {
     vg_threads_set(threads);
     struct vg_ctx ctx;
@@ -41,23 +45,23 @@ static char *lint_file(const char *path, int threads, unsigned error_limit)
         ctx.opt.error_limit = error_limit;
     ctx.catalog = vg_catalog_load(&ctx, NULL, 0);
     assert_non_null(ctx.catalog);
-    uint32_t id = vg_source_load(&ctx, path, NULL, vg_span_make(0, 0, 0));
-    if (id) {
-        struct vg_model *m = vg_model_build(&ctx, &id, 1);
-        struct vg_plan *p = vg_plan_build(&ctx, m);
-        vg_rules_run(&ctx, m, p);
-    }
-    vg_diags_finish(&ctx);
-    struct vg_render_opts o = {0, 1, "test"};
+    uint32_t id = text ? vg_source_add(&ctx, path, text, strlen(text), vg_span_make(0, 0, 0))
+                       : vg_source_load(&ctx, path, NULL, vg_span_make(0, 0, 0));
     struct vg_strbuf out;
     vg_sb_init(&out);
-    vg_render(&ctx, VG_FMT_HUMAN, &o, &out);
-    vg_render(&ctx, VG_FMT_JSON, &o, &out);
-    char *s = vg_xstrdup(out.data ? out.data : "");
+    lint_report(&ctx, id, formats, nformats, &out);
+    char *s = vg_xstrdup(vg_sb_str(&out));
     vg_sb_free(&out);
     vg_ctx_free(&ctx);
     vg_threads_set(-1);
     return s;
+}
+
+static const enum vg_format human_json[] = {VG_FMT_HUMAN, VG_FMT_JSON};
+
+static char *lint_file(const char *path, int threads, unsigned error_limit)
+{
+    return lint(path, NULL, threads, error_limit, human_json, 2);
 }
 
 static size_t same_both_ways(const char *dir)
@@ -196,27 +200,10 @@ static void test_error_limit_stops_a_scanner_far_ahead(void **state)
     free(text);
 }
 
-/* Lint a text with an error limit; the report and the codes kept, joined. */
+/* Lint a text with an error limit; the JSON report. */
 static char *lint_text(const char *text, int threads, unsigned error_limit)
 {
-    vg_threads_set(threads);
-    struct vg_ctx ctx;
-    vg_ctx_init(&ctx);
-    ctx.opt.error_limit = error_limit;
-    ctx.catalog = vg_catalog_load(&ctx, NULL, 0);
-    uint32_t id = vg_source_add(&ctx, "t.vgpu", text, strlen(text), vg_span_make(0, 0, 0));
-    struct vg_model *m = vg_model_build(&ctx, &id, 1);
-    vg_rules_run(&ctx, m, vg_plan_build(&ctx, m));
-    vg_diags_finish(&ctx);
-    struct vg_render_opts o = {0, 1, "test"};
-    struct vg_strbuf out;
-    vg_sb_init(&out);
-    vg_render(&ctx, VG_FMT_JSON, &o, &out);
-    char *s = vg_xstrdup(out.data);
-    vg_sb_free(&out);
-    vg_ctx_free(&ctx);
-    vg_threads_set(-1);
-    return s;
+    return lint("t.vgpu", text, threads, error_limit, human_json + 1, 1);
 }
 
 /* A compat error (first group) and a capacity error (second group): with an
