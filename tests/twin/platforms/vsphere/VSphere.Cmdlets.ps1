@@ -13,11 +13,17 @@ function Write-VTError {
     if ($null -ne $Cmdlet) { $Cmdlet.WriteError($rec) } else { Write-Error -ErrorRecord $rec }
 }
 
+# $global:DefaultVIServers as a flat list of VIServer objects.
+function Get-VTDefaultList {
+    $out = @()
+    foreach ($x in @(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue)) {
+        foreach ($y in @($x)) { if ($y -is [VgpucTwin.PowerCLI.VIServer]) { $out += $y } }
+    }
+    return $out
+}
+
 function Get-VTDefaultServerNames {
-    $names = @()
-    $defaults = Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue
-    foreach ($s in @($defaults)) { if ($null -ne $s -and $s.IsConnected) { $names += $s.Name } }
-    return $names
+    return @(Get-VTDefaultList | Where-Object { $_.IsConnected } | ForEach-Object { $_.Name })
 }
 
 # The servers a call acts on: -Server when given, else every default server (PowerCLI's
@@ -190,8 +196,8 @@ $script:VTCmdlets['Connect-VIServer'] = {
         $o.Uid = $o.Id
         $script:VTConnected[$srv.Name] = $o
         if (-not ($P.ContainsKey('NotDefault') -and $P['NotDefault'])) {
-            $list = @(@(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue) | Where-Object { $null -ne $_ -and $_.Name -ne $o.Name })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value (@($list) + $o)
+            $list = @(Get-VTDefaultList | Where-Object { $_.Name -ne $o.Name })
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]](@($list) + $o))
             Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $o
         }
         $o
@@ -209,8 +215,8 @@ $script:VTCmdlets['Disconnect-VIServer'] = {
             if (-not $Cmdlet.ShouldProcess($n, 'Disconnect')) { continue }
             $script:VTConnected[$n].IsConnected = $false
             $script:VTConnected.Remove($n)
-            $rest = @(@(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue) | Where-Object { $null -ne $_ -and $_.Name -ne $n })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value $rest
+            $rest = @(Get-VTDefaultList | Where-Object { $_.Name -ne $n })
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]]$rest)
             $last = if ($rest.Count -gt 0) { $rest[-1] } else { $null }
             Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $last
         }
