@@ -451,7 +451,7 @@ Describe 'DRS groups and VM-host rules' {
         $r = Get-DrsVMHostRule -Cluster $cl -Name 'r' -Server $script:c
         $null = Set-DrsVMHostRule -Rule $r -Enabled $false -Confirm:$false -Server $script:c
         $script:s.clusters[0].drs_rules[0].enabled | Should -BeFalse
-        @(Get-TestCallNames) | Should -Be @('New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsVMHostRule', 'New-DrsVMHostRule', 'Set-DrsClusterGroup', 'Set-DrsVMHostRule')
+        @(Get-TestCallNames) | Should -Be @('New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsVMHostRule', 'Set-DrsClusterGroup', 'Set-DrsVMHostRule')
     }
     It 'refuses a group member outside the cluster' {
         $s = New-TestState { param($s) $s.clusters += @{ name = 'other'; drs_enabled = $true; drs_groups = @(); drs_rules = @() }; (Get-TestHost $s 'esx-04').cluster = 'other' }
