@@ -118,7 +118,11 @@ function New-VTCmdletText {
     }
     $null = $text.AppendLine(($plist -join ",`n"))
     $null = $text.AppendLine('    )')
-    $null = $text.AppendLine('    process { Invoke-VSphereTwinCmdlet -Cmdlet $PSCmdlet -Bound $PSBoundParameters -Command ' + (ConvertTo-VTQuoted $Name) + ' }')
+    # The caller's preferences ($WhatIfPreference of a script run with -WhatIf, ...) do not
+    # cross into a module by themselves: read them from the caller's session state, as a
+    # compiled cmdlet sees them.
+    $null = $text.AppendLine('    begin { $__pref = @{} ; foreach ($__n in @(@(''ErrorAction'', ''ErrorActionPreference''), @(''WhatIf'', ''WhatIfPreference''), @(''Confirm'', ''ConfirmPreference''), @(''WarningAction'', ''WarningPreference''))) { if (-not $PSBoundParameters.ContainsKey($__n[0])) { $__pref[$__n[1]] = $PSCmdlet.SessionState.PSVariable.GetValue($__n[1]) } } }')
+    $null = $text.AppendLine('    process { Invoke-VSphereTwinCmdlet -Cmdlet $PSCmdlet -Bound $PSBoundParameters -Command ' + (ConvertTo-VTQuoted $Name) + ' -Preference $__pref }')
     $null = $text.AppendLine('}')
     return $text.ToString()
 }

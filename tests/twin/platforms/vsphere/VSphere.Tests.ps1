@@ -508,6 +508,16 @@ Describe 'Faults from the state, the call log and -WhatIf' {
         $null = Start-VM -VM (Get-VM -Name 'ml-01' -Server $c) -Server $c
         @(Get-TestCallNames) | Should -Be @('Start-VM')
     }
+    It 'honours the -WhatIf of the calling script (preferences cross into the twin)' {
+        $s = New-TestState { param($s) (Get-TestVm $s 'ml-01').power_state = 'PoweredOff' }
+        $c = Start-TestTwin $s
+        function Invoke-TestScript { [CmdletBinding(SupportsShouldProcess)] param($Conn) $null = Start-VM -VM (Get-VM -Name 'ml-01' -Server $Conn) -Server $Conn }
+        Invoke-TestScript -Conn $c -WhatIf
+        (Get-TestVm $s 'ml-01').power_state | Should -Be 'PoweredOff'
+        @(Get-TestCallNames).Count | Should -Be 0
+        Invoke-TestScript -Conn $c
+        (Get-TestVm $s 'ml-01').power_state | Should -Be 'PoweredOn'
+    }
     It 'asks before Stop-VM (a prompt is an error in the twin) unless -Confirm:$false' {
         $s = New-TestState
         $c = Start-TestTwin $s
