@@ -380,7 +380,7 @@ $script:VTCmdlets['Set-AdvancedSetting'] = {
         $ent = Resolve-VTSettingEntity $s.Entity
         if (-not $Cmdlet.ShouldProcess($s.Name, ('Set value to {0}' -f $P['Value']))) { continue }
         Add-VTCall 'Set-AdvancedSetting' $ent.HostName $ent.Target (ConvertTo-VTCallParameters $P)
-        Invoke-VTFault $ent.Srv @('Set-AdvancedSetting') $ent.Target
+        Invoke-VTFault $ent.Srv @('Set-AdvancedSetting') $ent.Target $ent.HostName
         Set-VTSettingValue $ent $s.Name $P['Value'] $false
         Get-VTAdvancedSettings $s.Entity | Where-Object { $_.Name -eq $s.Name }
     }
@@ -392,7 +392,7 @@ $script:VTCmdlets['New-AdvancedSetting'] = {
     $name = [string]$P['Name']
     if (-not $Cmdlet.ShouldProcess($ent.Target, ('Create advanced setting {0}' -f $name))) { return }
     Add-VTCall 'New-AdvancedSetting' $ent.HostName $ent.Target (ConvertTo-VTCallParameters $P)
-    Invoke-VTFault $ent.Srv @('New-AdvancedSetting') $ent.Target
+    Invoke-VTFault $ent.Srv @('New-AdvancedSetting') $ent.Target $ent.HostName
     if ((Test-VTField $ent.Map $name) -and -not ($P.ContainsKey('Force') -and $P['Force'])) {
         throw ('The advanced setting ''{0}'' already exists on {1}; use -Force or Set-AdvancedSetting.' -f $name, $ent.Target)
     }
@@ -406,7 +406,7 @@ $script:VTCmdlets['Start-VM'] = {
         if (-not $Cmdlet.ShouldProcess($v.Rec.name, 'Start-VM')) { continue }
         Add-VTCall 'Start-VM' ([string]$v.Rec.host) ([string]$v.Rec.name) (ConvertTo-VTCallParameters $P)
         try {
-            Invoke-VTFault $v.Srv @('Start-VM', 'PowerOnVM_Task', 'PowerOnVM') ([string]$v.Rec.name)
+            Invoke-VTFault $v.Srv @('Start-VM', 'PowerOnVM_Task', 'PowerOnVM') ([string]$v.Rec.name) ([string]$v.Rec.host)
             Invoke-VTPowerOn $v.Srv $v.Rec
             New-VTVmObject $v.Srv $v.Rec
         } catch {
@@ -421,7 +421,7 @@ $script:VTCmdlets['Stop-VM'] = {
         if (-not $Cmdlet.ShouldProcess($v.Rec.name, 'Stop-VM')) { continue }
         Add-VTCall 'Stop-VM' ([string]$v.Rec.host) ([string]$v.Rec.name) (ConvertTo-VTCallParameters $P)
         try {
-            Invoke-VTFault $v.Srv @('Stop-VM', 'PowerOffVM_Task', 'PowerOffVM') ([string]$v.Rec.name)
+            Invoke-VTFault $v.Srv @('Stop-VM', 'PowerOffVM_Task', 'PowerOffVM') ([string]$v.Rec.name) ([string]$v.Rec.host)
             Invoke-VTPowerOff $v.Rec
             New-VTVmObject $v.Srv $v.Rec
         } catch {
