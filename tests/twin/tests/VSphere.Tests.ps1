@@ -500,6 +500,10 @@ Describe 'Faults of the state, the call log and -WhatIf' {
         $r.calls[0]['host'] | Should -Be 'esx-01'
         $r.calls[0]['target'] | Should -Be 'ml-01'
     }
+    It 'a script run with -WhatIf still connects and reads (only changes are previewed)' {
+        $r = Invoke-VsScript (Get-VsState) "Write-Host @(Get-VM -Server `$c).Count; Write-Host `$global:DefaultVIServer.Name" -Preview
+        $r.output | Should -Be @('7', 'vc01')
+    }
     It 'an untouched cluster comes out equal to its state' {
         $s = Get-VsState
         $r = Invoke-VsScript $s "`$null = Get-VM -Server `$c; `$null = Get-EsxCli -VMHost 'esx-01' -V2 -Server `$c"

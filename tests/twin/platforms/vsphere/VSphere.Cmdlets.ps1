@@ -197,8 +197,8 @@ $script:VTCmdlets['Connect-VIServer'] = {
         $script:VTConnected[$srv.Name] = $o
         if (-not ($P.ContainsKey('NotDefault') -and $P['NotDefault'])) {
             $list = @(Get-VTDefaultList | Where-Object { $_.Name -ne $o.Name })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]](@($list) + $o))
-            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $o
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]](@($list) + $o)) -WhatIf:$false -Confirm:$false
+            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $o -WhatIf:$false -Confirm:$false
         }
         $o
     }
@@ -216,9 +216,9 @@ $script:VTCmdlets['Disconnect-VIServer'] = {
             $script:VTConnected[$n].IsConnected = $false
             $script:VTConnected.Remove($n)
             $rest = @(Get-VTDefaultList | Where-Object { $_.Name -ne $n })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]]$rest)
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]]$rest) -WhatIf:$false -Confirm:$false
             $last = if ($rest.Count -gt 0) { $rest[-1] } else { $null }
-            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $last
+            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $last -WhatIf:$false -Confirm:$false
         }
     }
 }

@@ -46,12 +46,8 @@ function Get-VSphereTwinCall {
 # -ErrorAction and $ErrorActionPreference decide, as with PowerCLI).
 function Invoke-VSphereTwinCmdlet {
     [CmdletBinding()]
-    param([Parameter(Mandatory)]$Cmdlet, [Parameter(Mandatory)]$Bound, [string]$Command, [hashtable]$Preference)
+    param([Parameter(Mandatory)]$Cmdlet, [Parameter(Mandatory)]$Bound, [string]$Command)
     if (-not $Command) { $Command = $Cmdlet.MyInvocation.MyCommand.Name }
-    # The caller's preferences, for ShouldProcess and errors (the engine does the same).
-    if ($null -ne $Preference) {
-        foreach ($k in $Preference.Keys) { if ($null -ne $Preference[$k]) { Set-Variable -Name $k -Value $Preference[$k] } }
-    }
     $impl = $script:VTCmdlets[$Command]
     if ($null -eq $impl) { throw ('twin: {0} is not modelled by the vSphere twin' -f $Command) }
     $p = @{}
