@@ -417,7 +417,7 @@ foreach ($n in 'esx-01', 'esx-02') {
 }
 '@
         $r = Invoke-VsScript $s $body
-        $r.output | Should -Be @('esx-01 550.54.16-1OEM.800.1.0.20613240 True 1', 'esx-02 550.54.16-1OEM.800.1.0.20613240 False 0')
+        $r.output | Should -Be @('esx-01 550.54.16-1OEM.800.1.0.20613240 true 1', 'esx-02 550.54.16-1OEM.800.1.0.20613240 false 0')
     }
     It 'refuses an esxcli namespace the twin does not model, and the V1 interface' {
         $r = Invoke-VsScript (Get-VsState) "`$e = Get-EsxCli -VMHost 'esx-01' -V2 -Server `$c; `$e.hardware.pci.list.Invoke()"

@@ -714,8 +714,10 @@ function New-VTEsxCli {
         $vibRows = @([pscustomobject]@{ Name = [string]$comp.name; Version = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted'; InstallDate = '2024-01-01' })
         $compRows = @([pscustomobject]@{ Name = [string]$comp.name; DisplayName = [string]$comp.name; Version = [string]$comp.version; DisplayVersion = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted' })
     }
-    $loaded = [bool]$HostRec.nvidia_module_loaded
-    $modRows = @([pscustomobject]@{ Name = 'nvidia'; IsLoaded = $loaded; IsEnabled = ($null -ne $comp) } | Where-Object { $null -ne $comp })
+    # esxcli V2 returns every field as a string ("true"/"false"), so `if ($m.IsLoaded)` is
+    # always true there too: scripts must compare the text.
+    $loaded = ([string][bool]$HostRec.nvidia_module_loaded).ToLowerInvariant()
+    $modRows = @([pscustomobject]@{ Name = 'nvidia'; IsLoaded = $loaded; IsEnabled = 'true' } | Where-Object { $null -ne $comp })
     $typeName = if ([string]$HostRec.graphics.default_type -eq 'sharedDirect') { 'SharedPassthru' } else { 'Shared' }
     $vibList = New-VTEsxCliCommand ({ param($a) if ($null -ne $a -and @($a.Keys | Where-Object { $null -ne $a[$_] }).Count -gt 0) { throw 'twin: esxcli software vib list arguments are not modelled' }; $vibRows }.GetNewClosure()) @('rebootingimage')
     $compList = New-VTEsxCliCommand ({ param($a) if ($null -ne $a -and @($a.Keys | Where-Object { $null -ne $a[$_] }).Count -gt 0) { throw 'twin: esxcli software component list arguments are not modelled' }; $compRows }.GetNewClosure()) @('rebootingimage')
@@ -725,8 +727,8 @@ function New-VTEsxCli {
             if ($null -ne $a) {
                 foreach ($k in $a.Keys) {
                     if ($null -eq $a[$k]) { continue }
-                    if ($k -eq 'loaded') { $want = [bool]$a[$k]; $rows = @($rows | Where-Object { $_.IsLoaded -eq $want }) }
-                    elseif ($k -eq 'enabled') { $want = [bool]$a[$k]; $rows = @($rows | Where-Object { $_.IsEnabled -eq $want }) }
+                    if ($k -eq 'loaded') { $want = ([string][bool]$a[$k]).ToLowerInvariant(); $rows = @($rows | Where-Object { $_.IsLoaded -eq $want }) }
+                    elseif ($k -eq 'enabled') { $want = ([string][bool]$a[$k]).ToLowerInvariant(); $rows = @($rows | Where-Object { $_.IsEnabled -eq $want }) }
                     else { throw ('Invalid argument: {0} (esxcli system module list takes enabled, loaded)' -f $k) }
                 }
             }
