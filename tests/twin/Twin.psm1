@@ -125,7 +125,7 @@ function Import-TwinState {
         $col = 1
         if ($m -match 'line (\d+), position (\d+)') {
             $line = [int]$Matches[1]
-            $col = [int]$Matches[2]
+            $col = [math]::Max(1, [int]$Matches[2])
         }
         throw ('{0}:{1}:{2}: not valid JSON: {3}' -f $Name, $line, $col, ($m -replace '^Conversion from JSON failed with error: ', ''))
     }
