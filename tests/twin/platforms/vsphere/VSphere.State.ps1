@@ -13,7 +13,7 @@ if ($null -eq ('VMware.Vim.VimTwin' -as [type])) {
 $script:VSphereStateSchema = @{
     vcenter = [ordered]@{ name = 'string'; version = 'string'; advanced_settings = 'map' }
     cluster = [ordered]@{ name = 'string'; drs_enabled = 'bool'; drs_groups = 'list'; drs_rules = 'list' }
-    group   = [ordered]@{ name = 'string'; type = 'VM|VMHost'; members = 'list' }
+    group   = [ordered]@{ name = 'string'; type = 'VM|VMHost|Host'; members = 'list' }
     rule    = [ordered]@{ name = 'string'; vm_group = 'string'; host_group = 'string'; type = 'MustRunOn|ShouldRunOn|MustNotRunOn|ShouldNotRunOn'; enabled = 'bool' }
     host    = [ordered]@{ name = 'string'; cluster = 'string?'; connection_state = 'Connected|Maintenance|Disconnected|NotResponding'; version = 'string'; nvidia_component = 'map?'; nvidia_module_loaded = 'bool'; graphics = 'map'; gpus = 'list' }
     graphics = [ordered]@{ default_type = 'shared|sharedDirect'; active_type = 'shared|sharedDirect'; shared_passthru_gpu_types = 'list' }
