@@ -247,9 +247,6 @@ $script:Behaviours['Start-VM'] = {
             if ($v['state'] -eq 'Running') {
                 $C.WriteWarning('The virtual machine is already in the specified state.')
             } else {
-                if ($v['state'] -eq 'Paused') {
-                    Stop-TwinCommand -Message ("'{0}' is paused; use Resume-VM (not modeled by the twin)." -f $v['name']) -Category InvalidOperation -Target $v['name']
-                }
                 $why = Get-HvStartProblem $h $v
                 if ($null -ne $why) {
                     Stop-TwinCommand -Message ("'{0}' failed to start. Insufficient system resources exist to complete the requested service. (twin: {1})" -f $v['name'], $why) -ErrorId 'OperationFailed' -Category ResourceUnavailable -Target $v['name']
