@@ -103,7 +103,7 @@ struct vg_vm {
  * Local VMs enabled by Azure Arc, whose GPUs are attached with
  * `az stack-hci-vm gpu attach --resource-group NAME --vm-name VM`. */
 struct vg_arc {
-    const char *resource_group;  /* NULL only if missing (VG1008 reported) */
+    const char *resource_group;  /* NULL only if missing or invalid (VG1008, VG1003) */
     struct vg_span span;         /* the `vm-management` statement */
     struct vg_span resource_group_span;
 };
