@@ -417,3 +417,36 @@ Describe 'Node failure: clustered VMs restart on the first possible owner with r
         @($moves) | Should -Be @('vdi-001 -> hci-node-02')
     }
 }
+
+Describe 'Integration services and jobs' {
+    It 'Get-VMIntegrationService reports the Shutdown service of the state; other services are not modeled' {
+        $r = Invoke-TestScript -State (Get-TestState) -Body @'
+foreach ($n in 'vdi-001', 'web1') {
+    $s = Get-VM -Name $n -ComputerName 'hci-node-01' | Get-VMIntegrationService -Name 'Shutdown'
+    Write-Host ('{0}: {1} {2}' -f $n, $s.Enabled, $s.PrimaryStatusDescription)
+}
+$s = Get-VMIntegrationService -VMName 'web`[12`]' -ComputerName 'hci-node-01'
+Write-Host ('web[12]: {0}' -f $s.Enabled)
+Get-VMIntegrationService -VMName 'web1' -ComputerName 'hci-node-01' -Name 'Heartbeat'
+'@
+        $r.exit | Should -Be 1
+        $r.output | Should -Contain 'vdi-001: True OK'
+        $r.output | Should -Contain 'web1: True No Contact'
+        $r.output | Should -Contain 'web[12]: False'
+        $r.error | Should -Match 'not modeled by the twin'
+    }
+    It 'Stop-VM -AsJob returns a job that Wait-Job and Receive-Job handle; a failure comes out of Receive-Job' {
+        $s = Get-TestState -Edit { param($s) $s['faults'] = @([ordered]@{ command = 'Stop-VM'; target = 'web[12]'; message = 'shutdown failed'; times = 1 }) }
+        $r = Invoke-TestScript -State $s -Body @'
+$job = Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01' -AsJob
+$null = Wait-Job -Job $job -Timeout 60
+Write-Host ('job: ' + $job.State)
+Receive-Job -Job $job
+$job2 = Stop-VM -Name 'web`[12`]' -ComputerName 'hci-node-01' -TurnOff -AsJob
+'@
+        $r.exit | Should -Be 1
+        $r.output | Should -Contain 'job: Completed'
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Off'
+        $r.error | Should -Be 'shutdown failed'
+    }
+}
