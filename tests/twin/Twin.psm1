@@ -183,7 +183,9 @@ function ConvertTo-TwinOutputLine {
     param($Item)
     $base = if ($Item -is [psobject]) { $Item.PSObject.BaseObject } else { $Item }
     if ($base -is [System.Management.Automation.InformationRecord]) {
-        return , @([string]$base.MessageData)
+        # One entry per console line: Write-Host of a multi-line string gives several.
+        $text = ([string]$base.MessageData).TrimEnd("`r", "`n")
+        return , @($text -split '\r?\n')
     }
     if ($base -is [System.Management.Automation.WarningRecord]) {
         return , @('WARNING: ' + $base.Message)
@@ -256,7 +258,7 @@ function Invoke-TwinRun {
         Sessions      = @{}
         SessionCount  = 0
         Runspaces     = [System.Collections.Generic.List[object]]::new()
-        Counters      = @{ Commands = 0 }
+        Counters      = @{ Commands = 0; Time = @{} }
         Clock         = @{ Seconds = 0.0 }
         Boot          = $boot
     }
@@ -342,6 +344,7 @@ function Invoke-TwinRun {
         }
     }
     $result.state = $st
+    $script:TwinLastCounters = $run.Counters
     $result.calls = @($run.Calls)
     $result.output = @($lines)
     $result

@@ -268,6 +268,13 @@ Get-ClusterResource -Name 'Virtual Machine vdi-001' -Cluster 'hci-prod' | Set-Cl
         $r.exit | Should -Be 0
         $r.output | Should -Be @('one', 'WARNING: two', 'ERROR: three', 'four')
     }
+    It 'a script that does not finish in time is stopped: exit 1, and the run still returns' {
+        $path = Join-Path $script:Scratch 'loop.ps1'
+        Set-Content -LiteralPath $path -Value "Write-Host 'start'; while (`$true) { }"
+        $r = Invoke-TwinRun -State (Get-TestState) -Script $path -TimeoutSeconds 3
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'did not finish within 3 s'
+    }
     It 'runs are isolated: a global of one run is gone in the next' {
         $null = Invoke-TestScript -State (Get-TestState) -Body "`$global:Leak = 'x'"
         $r = Invoke-TestScript -State (Get-TestState) -Body "Write-Host ('leak: [' + (Get-Variable -Name Leak -Scope Global -ValueOnly -ErrorAction SilentlyContinue) + ']')"
