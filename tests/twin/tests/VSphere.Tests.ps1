@@ -285,6 +285,28 @@ Describe 'Power on: locked memory reservation; large-BAR GPUs need 64-bit MMIO a
         $r.exit | Should -Be 0
         (Get-VsVm $r.state 'train-01')['power_state'] | Should -Be 'PoweredOn'
     }
+    It 'refuses a C-series vGPU without 64-bit MMIO or with BIOS; starts it with both' {
+        $c = {
+            param($s)
+            $g = (Get-VsHost $s 'esx-01')['graphics']; $g['shared_passthru_gpu_types'] = @('grid_l40-12q', 'grid_l40-24c')
+            $v = Get-VsVm $s 'ml-01'; $v['power_state'] = 'PoweredOff'; $v['memory_reservation_locked_to_max'] = $true
+            $v['devices'] = @([ordered]@{ type = 'vgpu'; profile = 'grid_l40-24c' })
+        }
+        $r = Invoke-VsScript (Get-VsState $c) "Start-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Server `$c"
+        $r.error | Should -BeLike '*needs pciPassthru.use64bitMMIO = TRUE*'
+        $r = Invoke-VsScript (Get-VsState { param($s) & $c $s; $v = Get-VsVm $s 'ml-01'; $v['extra_config'] = [ordered]@{ 'pciPassthru.use64bitMMIO' = 'TRUE' }; $v['firmware'] = 'bios' }) "Start-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Server `$c"
+        $r.error | Should -BeLike '*EFI firmware*'
+        $r = Invoke-VsScript (Get-VsState { param($s) & $c $s; (Get-VsVm $s 'ml-01')['extra_config'] = [ordered]@{ 'pciPassthru.use64bitMMIO' = 'TRUE' } }) "`$null = Start-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 0
+        (Get-VsVm $r.state 'ml-01')['power_state'] | Should -Be 'PoweredOn'
+    }
+    It 'refuses a VM on a host in maintenance mode' {
+        $s = Get-VsState { param($s) (Get-VsHost $s 'esx-02')['connection_state'] = 'Maintenance' }
+        $r = Invoke-VsScript $s "Start-VM -VM (Get-VM -Name 'train-01' -Server `$c) -Server `$c"
+        $r.error | Should -BeLike '*host esx-02 is Maintenance*'
+        $r = Invoke-VsScript $s "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-02' -Server `$c) -State 'Connected' -Confirm:`$false -Server `$c; `$null = Start-VM -VM (Get-VM -Name 'train-01' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 0
+    }
     It 'refuses a second passthrough VM when the host''s only active GPU is taken' {
         $s = Get-VsState {
             param($s)
