@@ -4,8 +4,13 @@
 Set-StrictMode -Version Latest
 
 # One assembly, once per process: the PowerCLI objects hold VMware.Vim views.
+# (Two runspaces importing the harness at once may race here: the loser finds the types.)
 if ($null -eq ('VMware.Vim.VimTwin' -as [type])) {
-    Add-Type -Path @((Join-Path $PSScriptRoot 'VimTypes.cs'), (Join-Path $PSScriptRoot 'PowerCliTypes.cs'))
+    try {
+        Add-Type -Path @((Join-Path $PSScriptRoot 'VimTypes.cs'), (Join-Path $PSScriptRoot 'PowerCliTypes.cs'))
+    } catch {
+        if ($null -eq ('VMware.Vim.VimTwin' -as [type])) { throw }
+    }
 }
 
 # Field -> check, per record kind: a missing field or a value of the wrong kind is a
