@@ -78,6 +78,11 @@ function New-VTVmObject {
 
 function New-VTHostObject {
     param($Srv, $HostRec)
+    return (Get-VTMemo ('hostobj|{0}|{1}' -f $Srv.Name, $HostRec.name) { New-VTHostObjectNow $Srv $HostRec })
+}
+
+function New-VTHostObjectNow {
+    param($Srv, $HostRec)
     $o = [VgpucTwin.PowerCLI.VMHost]::new()
     $o.TwinServer = $Srv.Name
     $o.Name = [string]$HostRec.name

@@ -31,6 +31,7 @@ function Initialize-VSphereTwin {
     }
     [VMware.Vim.VimTwin]::SetHandler({
             param($Server, $Type, $Moid, $Method, $Arguments)
+            Clear-VTMemo
             Invoke-VTMethod -Server $Server -Type $Type -Moid $Moid -Method $Method -Arguments $Arguments
         })
 }
@@ -50,6 +51,7 @@ function Invoke-VSphereTwinCmdlet {
     if (-not $Command) { $Command = $Cmdlet.MyInvocation.MyCommand.Name }
     $impl = $script:VTCmdlets[$Command]
     if ($null -eq $impl) { throw ('twin: {0} is not modelled by the vSphere twin' -f $Command) }
+    Clear-VTMemo
     $p = @{}
     foreach ($k in $Bound.Keys) {
         if ($script:VTUnmodelled -contains ('{0} -{1}' -f $Command, $k)) { throw ('twin: {0} -{1} is documented but not modelled by the vSphere twin' -f $Command, $k) }

@@ -121,8 +121,23 @@ function Get-VTServer {
     return $script:VTServers[$key[0]]
 }
 
+# Views and objects built within one read are memoized (a Get-VM of many VMs on few hosts
+# builds each host once); any change (every change is logged first) drops the memo.
+$script:VTMemo = @{}
+
+function Get-VTMemo {
+    param([string]$Key, [scriptblock]$Build)
+    if (-not $script:VTMemo.ContainsKey($Key)) { $script:VTMemo[$Key] = & $Build }
+    return $script:VTMemo[$Key]
+}
+
+function Clear-VTMemo {
+    $script:VTMemo = @{}
+}
+
 function Add-VTCall {
     param([string]$Command, [string]$HostName, [string]$Target, $Parameters)
+    Clear-VTMemo
     $entry = [ordered]@{ command = $Command; host = $HostName; target = $Target; parameters = $Parameters }
     if ($null -ne $script:VTCallSink) { & $script:VTCallSink $entry } else { $script:VTCalls.Add($entry) }
 }
@@ -242,6 +257,11 @@ function ConvertTo-VTVimDevice {
 
 # Which host GPU each powered-on pass-through device holds (stable: VMs in state order).
 function Get-VTPassthroughAssignment {
+    param($Srv, $HostRec)
+    return (Get-VTMemo ('assign|{0}|{1}' -f $Srv.Name, $HostRec.name) { Get-VTPassthroughAssignmentNow $Srv $HostRec })
+}
+
+function Get-VTPassthroughAssignmentNow {
     param($Srv, $HostRec)
     $taken = @{}
     $map = @{}
