@@ -323,6 +323,21 @@ if ($PSCmdlet.ShouldProcess('web1')) { Set-VM -Name 'web1' -ComputerName 'hci-no
         "$err" | Should -Match 'unknown platform "xen"'
         Test-Path -LiteralPath $out | Should -BeFalse
     }
+    It 'points at the line and column of each problem of a state' {
+        $bad = Join-Path $script:Scratch 'fields.json'
+        Set-Content -LiteralPath $bad -Value @'
+{
+  "platform": "hyperv", "cluster": null, "cluster_groups": [],
+  "hosts": [
+    { "name": "h1", "reachable": true, "gpus": [], "vms": [
+        { "name": "v1", "id": "not-a-guid", "state": "Up" } ] }
+  ]
+}
+'@
+        $e = { Import-TwinState -Path $bad } | Should -Throw -PassThru
+        $e.Exception.Message | Should -Match ([regex]::Escape($bad) + ":5:9: state: host h1 vms\[0\] has no 'generation'")
+        $e.Exception.Message | Should -Match ([regex]::Escape($bad) + ":5:25: state: host h1 VM v1: id 'not-a-guid' is not a GUID")
+    }
     It 'exits 2 on a state that lacks a field the twin reads' {
         $s = Get-TestState
         $s['hosts'][0].Remove('vms')
