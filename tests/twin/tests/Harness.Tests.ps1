@@ -274,6 +274,10 @@ Get-ClusterResource -Name 'Virtual Machine vdi-001' -Cluster 'hci-prod' | Set-Cl
         $r = Invoke-TwinRun -State (Get-TestState) -Script $path -TimeoutSeconds 3
         $r.exit | Should -Be 1
         $r.error | Should -Match 'did not finish within 3 s'
+        Set-Content -LiteralPath $path -Value "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { while (`$true) { } }"
+        $r = Invoke-TwinRun -State (Get-TestState) -Script $path -TimeoutSeconds 3
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'did not finish within 3 s'
     }
     It 'runs are isolated: a global of one run is gone in the next' {
         $null = Invoke-TestScript -State (Get-TestState) -Body "`$global:Leak = 'x'"
