@@ -182,11 +182,6 @@ function Test-TwinHasWildcard {
     [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($Pattern)
 }
 
-function Test-TwinSameName {
-    param([string]$A, [string]$B)
-    [string]::Equals($A, $B, [System.StringComparison]::OrdinalIgnoreCase)
-}
-
 # A simulated object: a PSCustomObject whose first type name is the real type.
 function New-TwinObject {
     param([string]$TypeName, [System.Collections.IDictionary]$Properties)

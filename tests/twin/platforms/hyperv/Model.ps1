@@ -38,11 +38,6 @@ function Get-HvFirst {
     $null
 }
 
-function Test-HvSame {
-    param([string]$A, [string]$B)
-    [string]::Equals($A, $B, [System.StringComparison]::OrdinalIgnoreCase)
-}
-
 function Find-HvHost {
     param($State, [string]$Name)
     foreach ($h in $State['hosts']) {
