@@ -8,6 +8,7 @@
 #   make check-tsan      the second thread (scanner, planner, rules) under ThreadSanitizer
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
+#   make twin            the twin's own Pester tests (tests/twin; part of make test)
 #   make install / uninstall  (PREFIX, DESTDIR)
 #
 # Parser and scanner are generated from grammar/ into $(BUILD)/gen, never
