@@ -130,7 +130,8 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
         const struct vg_cluster *other;
 
         if (need == VG_TARGET_AUTO && t != VG_TARGET_JSON) {
-            fprintf(stderr, "vgpuc: error: cluster `%s` has no known platform family, so no script target\n", c->name);
+            fprintf(stderr, "vgpuc: error: cluster `%s` has no known platform family, so no script target\n",
+                    vg_inert(ctx->arena, c->name));
             bad = 1;
             continue;
         }
@@ -138,7 +139,8 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
             fprintf(stderr,
                     "vgpuc: error: cluster `%s` runs on `%s`, which `--target %s` cannot deploy\n"
                     "  = help: use `--target %s` (or `--target auto`) for this cluster\n",
-                    c->name, c->family ? c->family : "?", vg_target_name(t), vg_target_name(need));
+                    vg_inert(ctx->arena, c->name), c->family ? vg_inert(ctx->arena, c->family) : "?",
+                    vg_target_name(t), vg_target_name(need));
             bad = 1;
             continue;
         }
@@ -149,7 +151,7 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
                     "vgpuc: error: clusters `%s` and `%s` would both be written to `%s`\n"
                     "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names\n"
                     "  = help: rename one of the clusters\n",
-                    other->name, c->name, out[i].file);
+                    vg_inert(ctx->arena, other->name), vg_inert(ctx->arena, c->name), out[i].file);
             bad = 1;
             continue;
         }
@@ -212,14 +214,15 @@ int vg_cmd_build(struct vg_cli *cli)
         goto done;
     }
     if (!cli->to_stdout && cli->outdir && make_dirs(cli->outdir) != 0) {
-        fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", cli->outdir, strerror(errno));
+        fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx.arena, cli->outdir),
+                strerror(errno));
         rc = VG_EXIT_FAILURE;
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         if (write_one(&scripts[i], cli->to_stdout) != 0) {
-            fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n", cli->to_stdout ? "<stdout>" : scripts[i].path,
-                    strerror(errno));
+            fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n",
+                    cli->to_stdout ? "<stdout>" : vg_inert(ctx.arena, scripts[i].path), strerror(errno));
             rc = VG_EXIT_FAILURE;
             break;
         }

@@ -134,7 +134,8 @@ int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, in
             sb.data[0] = 0;
         vg_render(ctx, cli->reports[i].format, &o, &sb);
         if (vg_write_file_atomic(cli->reports[i].path, vg_sb_str(&sb), sb.len) != 0) {
-            fprintf(stderr, "vgpuc: error: cannot write report `%s`: %s\n", cli->reports[i].path, strerror(errno));
+            fprintf(stderr, "vgpuc: error: cannot write report `%s`: %s\n", vg_inert(ctx->arena, cli->reports[i].path),
+                    strerror(errno));
             rc = VG_EXIT_FAILURE;
         }
     }

@@ -229,6 +229,7 @@ static void check_and_index(struct vg_ctx *ctx, struct vg_source *src)
         src->line_starts[src->nlines++] = (uint32_t)start;
     }
     src->valid = !k.bad_utf8 && !k.bad_nul && !k.bad_long;
+    src->hide_text = !src->valid; /* perhaps not a .vgpu file at all: show where, not what */
 }
 
 /* The source takes `copy` (arena memory or a mapping, len + 1 bytes,

@@ -32,6 +32,8 @@ struct vg_source {
     uint32_t nlines;
     struct vg_span included_at; /* span of the include directive, or file 0 */
     int valid;           /* passed the UTF-8 / NUL / line-length checks */
+    int hide_text;       /* never print its lines (failed the byte checks, or a
+                            YAML config or catalog file): location only */
     int mapped;          /* text is a read-only mapping of the file (source.c) */
     int lines_owned;     /* line_starts is malloc'd, not in the arena */
 };
