@@ -121,6 +121,7 @@ validators: $(BIN)
 
 hostile: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/hostile/run.sh
+	VGPUC=$(abspath $(BIN)) sh tests/hostile/security.sh
 
 test: all
 	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs

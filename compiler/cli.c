@@ -87,7 +87,7 @@ static const struct command {
 enum opt_id {
     O_HELP = 1, O_FORMAT, O_REPORT, O_COLOR, O_FAIL_ON, O_RULE, O_CONFIG, O_NO_CONFIG, O_CATALOG,
     O_STDIN_FILENAME, O_QUIET, O_TODAY, O_ERROR_LIMIT, O_NO_INLINE, O_TARGET, O_OUTPUT, O_STDOUT,
-    O_CHECK, O_DIFF
+    O_CHECK, O_DIFF, O_ALLOW_READ, O_VERBOSE
 };
 
 /* An option may have several rows when its values or help differ by command. */
@@ -114,8 +114,11 @@ static const struct option {
     {O_NO_CONFIG, 0, "no-config", NULL, C_CHECKS, "read no config file"},
     {O_CATALOG, 0, "catalog", "FILE", C_CHECKS | C_CATALOG,
      "merge a YAML catalog file over the built-in one (repeatable)"},
+    {O_ALLOW_READ, 0, "allow-read", "DIR", C_CHECKS,
+     "includes and config catalogs may also be read from DIR (repeatable)"},
     {O_STDIN_FILENAME, 0, "stdin-filename", "NAME", C_CHECKS | C_FMT, "the name of '-' (stdin) in messages"},
     {O_QUIET, 'q', "quiet", NULL, C_CHECKS | C_FMT, "no summary line on stderr"},
+    {O_VERBOSE, 'v', "verbose", NULL, C_CHECKS, "name the config and catalog files used, on stderr"},
     {O_TODAY, 0, "today", "YYYY-MM-DD", C_CHECKS, "the date for end-of-support checks (default: today, UTC)"},
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
     {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CHECKS, "ignore '# vgpuc:' suppression comments"},
@@ -347,6 +350,8 @@ static int apply(struct parser *p, const struct option *o, const char *v)
     case O_CONFIG: cli->config_path = v; return 0;
     case O_NO_CONFIG: cli->no_config = 1; return 0;
     case O_CATALOG: cli->catalogs[cli->ncatalogs++] = v; return 0;
+    case O_ALLOW_READ: cli->allow_read[cli->nallow_read++] = v; return 0;
+    case O_VERBOSE: cli->verbose = 1; return 0;
     case O_STDIN_FILENAME: cli->stdin_filename = v; return 0;
     case O_QUIET: cli->quiet = 1; return 0;
     case O_TODAY:
@@ -547,6 +552,7 @@ int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t er
     cli->command = p.cmd->name;
     cli->fail_on = p.cmd->bit == C_LINT ? VG_LEVEL_WARNING : VG_LEVEL_ERROR;
     cli->inputs = vg_xmalloc((size_t)argc * sizeof *cli->inputs);
+    cli->allow_read = vg_xmalloc((size_t)argc * sizeof *cli->allow_read);
     init_catalogs(cli, argc);
 
     int only_files = 0, r;
@@ -579,8 +585,10 @@ void vg_cli_free(struct vg_cli *cli)
 {
     free(cli->inputs);
     free(cli->catalogs);
+    free(cli->allow_read);
     cli->inputs = NULL;
     cli->catalogs = NULL;
+    cli->allow_read = NULL;
 }
 
 void vg_cli_help(const char *command, struct vg_strbuf *out)
@@ -618,9 +626,14 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
             vg_sb_printf(out, "  %-26s %s\n", head, o->help);
     }
     if (c->bit & C_CHECKS)
-        vg_sb_puts(out, "\nThe nearest .vgpuc.yaml from the first input's folder upwards sets `fail-on`,\n"
-                        "`rules` and `catalog`; command-line options override it. VGPUC_CATALOG\n"
-                        "(colon-separated) adds catalog files before --catalog ones.\n");
+        vg_sb_puts(out, "\nThe nearest .vgpuc.yaml from each input's folder upwards (up to the repository\n"
+                        "root, the home folder or a file-system boundary; one owned by another user or\n"
+                        "writable by others is ignored) sets `fail-on`, `rules` and `catalog`; inputs\n"
+                        "governed by different configs are refused. Command-line options override it.\n"
+                        "VGPUC_CATALOG (colon-separated) adds catalog files before --catalog ones.\n"
+                        "Includes and the config's catalog files must resolve inside the project (the\n"
+                        "repository of the input, else the config's or the input's folder) unless\n"
+                        "--allow-read names their folder; only regular files are read.\n");
     vg_sb_printf(out, "\nexit status:\n%s", c->exits);
 }
 

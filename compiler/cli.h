@@ -36,6 +36,9 @@ struct vg_cli {
     int fail_on; int fail_on_set;   /* enum vg_level; VG_LEVEL_OFF = none */
     const char *config_path; int no_config;
     const char **catalogs; size_t ncatalogs;  /* --catalog, after VGPUC_CATALOG entries */
+    const char **allow_read; size_t nallow_read; /* --allow-read DIR: includes and config
+                                                    catalogs may also come from there */
+    int verbose;                    /* -v: name the config and catalog files used */
     const char *stdin_filename;
     int quiet;
     uint32_t today; int today_set;  /* --today YYYY-MM-DD as YYYYMMDD */

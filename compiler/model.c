@@ -854,7 +854,7 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
     }
     struct file_rec *fr = vg_hash_get(&b->files, key);
     if (fr && fr->done)
-        return; /* read once per run */
+        return; /* read once per run; a file that failed is reported once */
     if (b->depth > VG_MAX_INCLUDE_DEPTH) { /* the root and VG_MAX_INCLUDE_DEPTH includes */
         struct vg_diag *d = vg_diag_emit(ctx, VG1009, st->span, "includes nested more than %u deep",
                                          VG_MAX_INCLUDE_DEPTH);
@@ -865,9 +865,15 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
         vg_diag_emit(ctx, VG1009, st->span, "more than %u input files", VG_MAX_FILES);
         return;
     }
-    uint32_t id = fr ? fr->id : vg_source_load(ctx, path, NULL, st->span);
-    if (id)
+    const char *real = path;
+    uint32_t id = fr ? fr->id : vg_source_include(ctx, path, st->span, &real);
+    if (id) {
         read_file(b, id, key, st->span);
+        return;
+    }
+    fr = vg_alloc(ctx->arena, sizeof *fr); /* missing, outside or unreadable: once is enough */
+    fr->done = 1;
+    vg_hash_put(&b->files, key, fr);
 }
 
 static void top_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st, const struct vg_argv *v)
@@ -1050,6 +1056,27 @@ struct vg_model *vg_model_build(struct vg_ctx *ctx, const uint32_t *roots, size_
 }
 
 /* --- queries --------------------------------------------------------------- */
+
+/* The platforms' own cluster sizes (codes.def VG6009 gives the sources). */
+static const struct {
+    enum vg_family family;
+    uint32_t max_hosts;
+} cluster_limits[] = {
+    {VG_FAMILY_HYPERV, 64},  /* Hyper-V scalability in Windows Server: nodes per cluster */
+    {VG_FAMILY_VSPHERE, 96}, /* vSphere 7.0/8.0 configuration maximums: hosts per cluster */
+};
+
+uint32_t vg_cluster_max_hosts(enum vg_family family)
+{
+    uint32_t most = 0;
+    for (size_t i = 0; i < sizeof cluster_limits / sizeof *cluster_limits; i++) {
+        if (cluster_limits[i].family == family)
+            return cluster_limits[i].max_hosts;
+        if (cluster_limits[i].max_hosts > most)
+            most = cluster_limits[i].max_hosts;
+    }
+    return most;
+}
 
 int vg_vm_may_run_on(const struct vg_vm *vm, const struct vg_host *h)
 {

@@ -96,6 +96,8 @@ static void shown_make(struct shown *s, const char *line, size_t len)
         enum vg_char_class k = vg_char_class(u, len - i, &n, &cp);
         for (size_t b = 0; b < n; b++)
             s->col[i + b] = c;
+        if (*u == '#' && i + 6 <= len && memcmp(u, "##vso[", 6) == 0)
+            k = VG_CHAR_CONTROL; /* an Azure Pipelines command: the first `#` is shown as U+FFFD */
         if (*u == '\t') {
             do
                 vg_sb_putc(&s->text, ' ');

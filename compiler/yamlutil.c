@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "hash.h"
@@ -201,25 +202,22 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
 
 char *vg_yaml_slurp(const char *path, size_t *len, const char **why)
 {
-    FILE *f = fopen(path, "rb");
     struct stat st;
     *why = NULL;
-    if (!f || fstat(fileno(f), &st) != 0)
-        *why = strerror(errno);
-    else if (S_ISDIR(st.st_mode))
-        *why = "it is a directory";
-    else if ((uint64_t)st.st_size > VG_MAX_FILE_BYTES)
-        *why = "it is larger than 64 MiB";
-    if (*why) {
-        if (f)
-            fclose(f);
+    int fd = vg_open_regular(path, &st, why); /* never waits on a FIFO or a terminal */
+    if (fd < 0) {
+        if (strcmp(*why, "is a directory") == 0)
+            *why = "it is a directory";
         return NULL;
     }
-    size_t cap = (size_t)st.st_size + 1, n = 0, got;
+    if ((uint64_t)st.st_size > VG_MAX_FILE_BYTES) {
+        *why = "it is larger than 64 MiB";
+        close(fd);
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
     char *buf = vg_xmalloc(cap);
-    /* st_size may be 0 or stale for special files: read until EOF */
-    while ((got = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
-        n += got;
+    for (;;) {
         if (n == cap - 1) {
             if (n > VG_MAX_FILE_BYTES) {
                 *why = "it is larger than 64 MiB";
@@ -228,10 +226,18 @@ char *vg_yaml_slurp(const char *path, size_t *len, const char **why)
             cap *= 2;
             buf = vg_xrealloc(buf, cap);
         }
+        ssize_t got = read(fd, buf + n, cap - 1 - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            *why = strerror(errno);
+            break;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
     }
-    if (!*why && ferror(f))
-        *why = strerror(errno);
-    fclose(f);
+    close(fd);
     if (*why) {
         free(buf);
         return NULL;

@@ -215,6 +215,21 @@ static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, stru
     }
 }
 
+/* VG6009: more hosts than one cluster of the platform may have. */
+static void check_size(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    enum vg_family fam = cl->platform ? cl->platform->kind : cl->kind;
+    uint32_t max = vg_cluster_max_hosts(fam);
+    if (!fam || cl->nhosts <= max)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6009, cl->name_span, "cluster `%s` has %zu hosts; a %s cluster has at most %u",
+                                     cl->name, cl->nhosts, fam == VG_FAMILY_HYPERV ? "Windows Server failover" : "vSphere",
+                                     max);
+    if (cl->tolerate)
+        vg_diag_note(ctx, d, "its `tolerate-host-failures` check was skipped");
+    vg_diag_help(ctx, d, "split the hosts into clusters of at most %u", max);
+}
+
 void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
@@ -222,6 +237,7 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
     vg_hash_init(&done, ctx->arena);
     for (size_t k = 0; k < m->nclusters; k++) {
         const struct vg_cluster *cl = m->clusters[k];
+        check_size(ctx, cl);
         for (size_t i = 0; i < cl->nvms; i++)
             check_vm(ctx, cl, cl->vms[i]);
         if (cl->kind == VG_FAMILY_HYPERV)

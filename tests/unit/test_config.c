@@ -170,7 +170,7 @@ static void test_find(void **state)
     char *dir = scratch();
     char path[128], sub[128];
     snprintf(sub, sizeof sub, "%s/a/b", dir);
-    char *found = vg_config_find(sub);
+    char *found = vg_config_find(sub, NULL, NULL);
     /* nothing in the scratch tree; anything found lies above /tmp */
     if (found)
         assert_null(strstr(found, dir));
@@ -178,7 +178,7 @@ static void test_find(void **state)
 
     snprintf(path, sizeof path, "%s/%s", dir, VG_CONFIG_NAME);
     write_file(path, "fail-on: error\n");
-    found = vg_config_find(sub);
+    found = vg_config_find(sub, NULL, NULL);
     assert_non_null(found);
     assert_string_equal(found, path);
     free(found);
@@ -188,16 +188,16 @@ static void test_find(void **state)
     assert_non_null(getcwd(cwd, sizeof cwd));
     snprintf(path, sizeof path, "%s/a", dir);
     assert_int_equal(chdir(path), 0);
-    found = vg_config_find("b");
+    found = vg_config_find("b", NULL, NULL);
     assert_non_null(found);
     snprintf(path, sizeof path, "%s/%s", dir, VG_CONFIG_NAME);
     assert_string_equal(found, path); /* above ".": the real folder */
     free(found);
     assert_int_equal(chdir(dir), 0);
-    found = vg_config_find("a/b");
+    found = vg_config_find("a/b", NULL, NULL);
     assert_string_equal(found, VG_CONFIG_NAME);
     free(found);
-    found = vg_config_find("a/b/../b");
+    found = vg_config_find("a/b/../b", NULL, NULL);
     assert_string_equal(found, path);
     free(found);
     assert_int_equal(chdir(cwd), 0);
@@ -205,7 +205,7 @@ static void test_find(void **state)
     /* the nearest one wins */
     snprintf(path, sizeof path, "%s/a/b/%s", dir, VG_CONFIG_NAME);
     write_file(path, "fail-on: none\n");
-    found = vg_config_find(sub);
+    found = vg_config_find(sub, NULL, NULL);
     assert_string_equal(found, path);
     free(found);
     cleanup(dir);
