@@ -648,8 +648,8 @@ static void run_failover(struct state *st)
     uint32_t k = cl->tolerate;
     if (!k || !cl->nhosts)
         return;
-    if (cl->nhosts > vg_cluster_max_hosts(cl->platform ? cl->platform->kind : cl->kind))
-        return; /* VG6009: the cluster cannot exist, and H(H-1)/2 sets would take hours */
+    if (k == 2 && cl->nhosts > vg_cluster_max_hosts(cl->platform ? cl->platform->kind : cl->kind))
+        return; /* VG6009: the cluster cannot exist, and its H(H-1)/2 pairs could take hours */
     struct fo f;
     fo_build(st, &f);
     uint32_t set[2];

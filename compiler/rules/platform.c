@@ -225,8 +225,8 @@ static void check_size(struct vg_ctx *ctx, const struct vg_cluster *cl)
     struct vg_diag *d = vg_diag_emit(ctx, VG6009, cl->name_span, "cluster `%s` has %zu hosts; a %s cluster has at most %u",
                                      cl->name, cl->nhosts, fam == VG_FAMILY_HYPERV ? "Windows Server failover" : "vSphere",
                                      max);
-    if (cl->tolerate)
-        vg_diag_note(ctx, d, "its `tolerate-host-failures` check was skipped");
+    if (cl->tolerate == 2)
+        vg_diag_note(ctx, d, "its `tolerate-host-failures 2` check (every pair of hosts) was skipped");
     vg_diag_help(ctx, d, "split the hosts into clusters of at most %u", max);
 }
 
