@@ -29,23 +29,50 @@ struct script {
     struct vg_strbuf text;
 };
 
+/* Windows device names: refused as a file name with any extension, in any case. */
+static const char *const reserved_names[] = {"CON", "PRN", "AUX", "NUL", "COM", "LPT"};
+
+static int reserved(const char *base, size_t n)
+{
+    for (size_t i = 0; i < sizeof reserved_names / sizeof *reserved_names; i++) {
+        const char *w = reserved_names[i];
+        size_t k = 0;
+        while (k < 3 && k < n && (base[k] & ~0x20) == w[k])
+            k++;
+        if (k < 3)
+            continue;
+        if (n == 3 && i < 4)
+            return 1;
+        if (n == 4 && i >= 4 && base[3] >= '0' && base[3] <= '9')
+            return 1; /* COM0..COM9, LPT0..LPT9 */
+    }
+    return 0;
+}
+
 /*
- * The file name for a cluster: characters outside [A-Za-z0-9._-] become `_`;
- * a leading dot becomes `_` too, so no name is hidden, `.` or `..`.
+ * The file name for a cluster, valid on Linux, Windows and macOS: characters
+ * outside [A-Za-z0-9._-] become `_`; a leading dot becomes `_` too, so no
+ * name is hidden, `.` or `..`; a Windows device name (`CON`, `nul.x`,
+ * `COM1`) gets a leading `_`. Two names that differ only in case are the same
+ * file on Windows and macOS: generate() compares them without case.
  */
 static char *safe_file_name(struct vg_arena *a, const char *name, const char *ext)
 {
     size_t n = strlen(name), e = strlen(ext);
-    char *r = vg_alloc(a, n + e + 2);
+    char *r = vg_alloc(a, n + e + 3);
+    char *p = r;
+    size_t base = strcspn(name, ".");
+    if (reserved(name, base))
+        *p++ = '_';
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
                  c == '_' || c == '-';
-        r[i] = ok && !(i == 0 && c == '.') ? c : '_';
+        *p++ = ok && !(i == 0 && c == '.') ? c : '_';
     }
     if (n == 0)
-        r[n++] = '_';
-    memcpy(r + n, ext, e + 1);
+        *p++ = '_';
+    memcpy(p, ext, e + 1);
     return r;
 }
 
@@ -120,7 +147,7 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
     struct vg_hash files, digests;
     int bad = 0;
 
-    vg_hash_init(&files, ctx->arena);
+    vg_hash_init_names(&files, ctx->arena, VG_HASH_NOCASE); /* Windows and macOS ignore case */
     vg_hash_init(&digests, ctx->arena);
     for (size_t i = 0; i < m->nclusters; i++) {
         const struct vg_cluster *c = m->clusters[i];
@@ -145,11 +172,18 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
             continue;
         }
         out[i].file = safe_file_name(ctx->arena, c->name, vg_target_ext(t));
+        if (strlen(out[i].file) > 255) {
+            fprintf(stderr, "vgpuc: error: cluster `%.40s...` is too long for a file name (255 bytes)\n",
+                    vg_inert(ctx->arena, c->name));
+            bad = 1;
+            continue;
+        }
         other = vg_hash_put(&files, out[i].file, (void *)c);
         if (other) {
             fprintf(stderr,
                     "vgpuc: error: clusters `%s` and `%s` would both be written to `%s`\n"
-                    "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names\n"
+                    "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
+                    "and Windows and macOS do not tell upper from lower case\n"
                     "  = help: rename one of the clusters\n",
                     vg_inert(ctx->arena, other->name), vg_inert(ctx->arena, c->name), out[i].file);
             bad = 1;

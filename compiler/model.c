@@ -6,7 +6,9 @@
  * has schema.c check and store every block, expands name ranges, and resolves
  * every reference: license servers (VG1006), pinned hosts (VG1006), GPU models
  * (VG2001), profiles (VG2002), releases and drivers (VG2003) and platforms
- * (VG2004) against the catalog. Duplicate names are VG1004.
+ * (VG2004) against the catalog. Duplicate names are VG1004; cluster, host and
+ * VM names are compared as Windows and vSphere compare them: without case,
+ * and a host name without a trailing dot.
  *
  * A host or VM statement is checked once, into a template, and the template is
  * then copied for every name of its range: a range of 100 000 VMs costs one
@@ -231,6 +233,7 @@ struct dup_run {
     const char *first, *last;
     size_t n;
     struct vg_span later, earlier;
+    const char *other;         /* the earlier name, when it is spelt differently */
 };
 
 static void dup_flush(struct vg_ctx *ctx, struct dup_run *r)
@@ -240,7 +243,11 @@ static void dup_flush(struct vg_ctx *ctx, struct dup_run *r)
     struct vg_diag *d;
     if (r->n == 1) {
         d = vg_diag_emit(ctx, VG1004, r->later, "%s `%s` is declared twice%s", r->what, r->first, r->where);
-        vg_diag_span(ctx, d, r->earlier, "`%s` is also declared here", r->first);
+        vg_diag_span(ctx, d, r->earlier, "`%s` is also declared here", r->other ? r->other : r->first);
+        if (r->other)
+            vg_diag_note(ctx, d, "`%s` and `%s` are one name to Windows and vSphere: they compare names without "
+                                 "case%s", r->other, r->first,
+                         strcmp(r->what, "host") == 0 ? ", and a host name without a trailing dot" : "");
         vg_diag_subject(d, r->first);
     } else {
         d = vg_diag_emit(ctx, VG1004, r->later, "%zu %s names, `%s` to `%s`, are declared twice%s", r->n, r->what,
@@ -252,7 +259,7 @@ static void dup_flush(struct vg_ctx *ctx, struct dup_run *r)
 }
 
 static void dup_add(struct vg_ctx *ctx, struct dup_run *r, const char *name, struct vg_span later,
-                    struct vg_span earlier)
+                    struct vg_span earlier, const char *earlier_name)
 {
     if (r->n && (r->earlier.file != earlier.file || r->earlier.start != earlier.start ||
                  r->later.start != later.start))
@@ -263,6 +270,7 @@ static void dup_add(struct vg_ctx *ctx, struct dup_run *r, const char *name, str
         r->earlier = earlier;
     }
     r->last = name;
+    r->other = r->n == 0 && strcmp(name, earlier_name) != 0 ? earlier_name : NULL;
     r->n++;
 }
 
@@ -639,14 +647,14 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
     /* VM names are only checked for duplicates here: the table is scratch
      * (~7 MB at 100k VMs if it stayed in the model) */
     struct vg_hash vm_by_name;
-    vg_hash_init(&vm_by_name, cb->scratch);
+    vg_hash_init_names(&vm_by_name, cb->scratch, VG_HASH_NOCASE);
     vg_hash_reserve(&vm_by_name, nvms);
     c->hosts = vg_alloc_array(ctx->arena, nhosts + 1, sizeof *c->hosts);
     c->cap_hosts = nhosts + 1;
     c->vms = vg_alloc_array(ctx->arena, nvms + 1, sizeof *c->vms);
     c->cap_vms = nvms + 1;
 
-    struct dup_run run = {"host", where, NULL, NULL, 0, {0, 0, 0}, {0, 0, 0}};
+    struct dup_run run = {"host", where, NULL, NULL, 0, {0, 0, 0}, {0, 0, 0}, NULL};
     for (size_t i = 0; i < cb->nhg; i++) {
         struct host_group *g = cb->hg[i];
         struct names names;
@@ -675,7 +683,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             h->name = names.v[k];
             struct vg_host *old = vg_hash_put(&c->host_by_name, h->name, h);
             if (old) {
-                dup_add(ctx, &run, h->name, h->name_span, old->name_span);
+                dup_add(ctx, &run, h->name, h->name_span, old->name_span, old->name);
                 continue;
             }
             h->index = (uint32_t)c->nhosts;
@@ -714,7 +722,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             vm->name = names.v[k];
             struct vg_vm *old = vg_hash_put(&vm_by_name, vm->name, vm);
             if (old) {
-                dup_add(ctx, &run, vm->name, vm->name_span, old->name_span);
+                dup_add(ctx, &run, vm->name, vm->name_span, old->name_span, old->name);
                 continue;
             }
             vm->index = (uint32_t)c->nvms;
@@ -735,7 +743,7 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
     c->name = v->a ? v->a->text : "";
     c->span = st->span;
     c->name_span = v->a ? v->a->span : st->name_span;
-    vg_hash_init(&c->host_by_name, ctx->arena);
+    vg_hash_init_names(&c->host_by_name, ctx->arena, VG_HASH_HOSTNAME);
     if (v->a)
         check_single_name(b, v->a, "cluster");
     /* the platform decides which directives apply (VG1010), wherever it is written */
@@ -771,7 +779,8 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
         return;
     struct vg_cluster *old = vg_hash_put(&b->m->cluster_by_name, c->name, c);
     if (old) {
-        struct dup_run r = {"cluster", "", c->name, c->name, 1, c->name_span, old->name_span};
+        struct dup_run r = {"cluster", "", c->name, c->name, 1, c->name_span, old->name_span,
+                            strcmp(c->name, old->name) ? old->name : NULL};
         dup_flush(ctx, &r);
         return;
     }
@@ -805,7 +814,7 @@ static void read_license(struct builder *b, const struct vg_stmt *st, const stru
     }
     struct vg_license_server *old = vg_hash_put(&b->m->license_by_name, l->name, l);
     if (old) {
-        struct dup_run r = {"license server", "", l->name, l->name, 1, l->name_span, old->name_span};
+        struct dup_run r = {"license server", "", l->name, l->name, 1, l->name_span, old->name_span, NULL};
         dup_flush(ctx, &r);
         return;
     }
@@ -1033,7 +1042,7 @@ struct vg_model *vg_model_build(struct vg_ctx *ctx, const uint32_t *roots, size_
     b.m = vg_alloc(ctx->arena, sizeof *b.m);
     b.m->nroots = (uint32_t)nroots;
     vg_hash_init(&b.m->license_by_name, ctx->arena);
-    vg_hash_init(&b.m->cluster_by_name, ctx->arena);
+    vg_hash_init_names(&b.m->cluster_by_name, ctx->arena, VG_HASH_NOCASE);
     vg_hash_init(&b.files, ctx->arena);
     const char **keys = vg_alloc_array(ctx->arena, nroots + 1, sizeof *keys);
     /* roots first, so that a root that another root includes is read once */
