@@ -12,6 +12,8 @@
  */
 #include "catalog.h"
 
+#include "limits.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,6 +365,13 @@ static int read_gpu(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
         g->name = vg_sprintf(L->ctx->arena, "NVIDIA %s", g->model);
     g->origin = origin_of(L, item);
     int rc = check_profiles(L, y, item, row);
+    /* the MMIO size times the GPUs of a VM (x 64 at most) must stay a 32-bit power of two */
+    if (g->mmio64_gb > VG_MAX_MMIO64_GB) {
+        yaml_node_t *at = map_get(y, item, "mmio64-gb");
+        vg_yaml_error(y, at ? at : item, "`mmio64-gb` must be at most %u (1 PiB), not %u", VG_MAX_MMIO64_GB,
+                      g->mmio64_gb);
+        rc = -1;
+    }
     if (merge_entry(L, y, item, "GPU model", 'g', g->model, NULL, (void ***)&L->c->gpus, &L->c->ngpus,
                     &L->cap_gpu, g) < 0)
         rc = -1;

@@ -57,6 +57,8 @@ struct cluster_build {
     struct host_group **hg; size_t nhg, cap_hg;
     struct vm_group **vg; size_t nvg, cap_vg;
     int bad_host_names;        /* a host name failed to expand: no VG1006 for pins */
+    uint32_t *host_seen;       /* per host index: the `hosts` list that last named it */
+    uint32_t hosts_stamp;
     const char **host_names;   /* "did you mean" candidates, built on first use */
 };
 
@@ -82,6 +84,8 @@ struct builder {
     uint32_t range_groups;
     size_t objects;
     int objects_full;
+    uint64_t host_refs, pgpus; /* `hosts` references and physical GPUs so far */
+    int host_refs_full, pgpus_full;
     int bad_license_names;
     /* diagnostics queued aside while a root file is parsed (defer_begin) */
     struct vg_diags deferred;
@@ -468,12 +472,21 @@ static void read_host(struct builder *b, struct cluster_build *cb, const struct 
     t.host = &g->tmpl;
     struct vg_block_info bi = inner_info(cb, VG_BLOCK_HOST, "host", st, v);
     vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
+    uint64_t npgpus = 0;
     for (size_t i = 0; i < g->tmpl.ngpus; i++) {
         struct vg_host_gpu *hg = &g->tmpl.gpus[i];
         hg->model = resolve_gpu(b, hg->model_name, t.gpu_words[i]->span);
         if (hg->model)
-            g->tmpl.npgpus += hg->boards * hg->model->gpus_per_board;
+            npgpus += (uint64_t)hg->boards * hg->model->gpus_per_board;
     }
+    if (npgpus > VG_MAX_HOST_GPUS) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG1003, st->span, "host `%s` has %llu physical GPUs; at most %u",
+                                         v->a ? v->a->text : "", (unsigned long long)npgpus, VG_MAX_HOST_GPUS);
+        vg_diag_help(ctx, d, "a server holds a few GPU boards; check the `gpu` lines and their `x N` counts");
+        g->tmpl.ngpus = 0; /* the host is not planned with thousands of GPUs */
+        npgpus = 0;
+    }
+    g->tmpl.npgpus = (uint32_t)npgpus;
     if (g->tmpl.manager_own)
         resolve_version(b, &g->tmpl.manager, host_column(cb->c->kind), !cb->c->kind);
     if (v->a)
@@ -567,21 +580,56 @@ static void resolve_vm_hosts(struct builder *b, struct cluster_build *cb, struct
         return;
     struct vg_host **v = NULL;
     size_t n = 0, cap = 0;
-    for (size_t i = 0; i < g->hosts->nargs; i++) {
+    /* each host once (the planner and the rules walk the list per VM), and
+     * every VM's list counts against VG_MAX_HOST_REFS */
+    uint32_t stamp = ++cb->hosts_stamp;
+    if (!cb->host_seen)
+        cb->host_seen = vg_alloc_array(cb->scratch, c->nhosts + 1, sizeof *cb->host_seen);
+    uint64_t nvms = name_count(g->name);
+    for (size_t i = 0; i < g->hosts->nargs && !b->host_refs_full; i++) {
         const struct vg_arg *a = &g->hosts->args[i];
-        struct names names;
-        if (!expand_name(b, a, 0, &names))
+        struct vg_range r;
+        const char *err = NULL;
+        size_t es = 0, ee = 0;
+        int rc = a->kind == VG_ARG_WORD ? vg_range_parse(a->text, a->len, &r, &err, &es, &ee) : 0;
+        if (rc < 0 || (rc && (r.hi < r.lo || r.hi - r.lo >= VG_MAX_RANGE_NAMES))) {
+            struct names bad;
+            expand_name(b, a, 0, &bad); /* reports the range */
             continue;
-        for (size_t k = 0; k < names.n; k++) {
-            struct vg_host *h = vg_hash_get(&c->host_by_name, names.v[k]);
+        }
+        uint64_t count = rc ? r.hi - r.lo + 1 : 1;
+        if (b->host_refs + count * nvms > VG_MAX_HOST_REFS) { /* each name, for each VM of the statement */
+            b->host_refs_full = 1;
+            struct vg_diag *d = vg_diag_emit(ctx, VG1005, a->span,
+                                             "too many `hosts` references: more than %u, counting the names of "
+                                             "each VM's `hosts`", VG_MAX_HOST_REFS);
+            vg_diag_note(ctx, d, "the `hosts` lists from here on are not read");
+            n = 0;
+            break;
+        }
+        b->host_refs += count * nvms;
+        char buf[256];
+        for (uint64_t k = 0; k < count; k++) {
+            /* names made one at a time: nothing kept but the hosts found */
+            const char *name = a->text;
+            if (rc) {
+                size_t need = r.prefix_len + r.suffix_len + 22;
+                char *p = need <= sizeof buf ? buf : vg_alloc(cb->scratch, need);
+                vg_range_name(&r, r.lo + k, p, need);
+                name = p;
+            }
+            struct vg_host *h = vg_hash_get(&c->host_by_name, name);
             if (!h) {
-                no_such_host(b, cb, names.v[k], a->span);
+                no_such_host(b, cb, vg_strdup(ctx->arena, name), a->span);
                 break; /* one report per argument */
             }
+            if (cb->host_seen[h->index] == stamp)
+                continue;
+            cb->host_seen[h->index] = stamp;
             VG_PUSH(ctx->arena, v, n, cap, h);
         }
     }
-    g->tmpl.allowed = v;
+    g->tmpl.allowed = n ? v : NULL;
     g->tmpl.nallowed = n;
 }
 
@@ -663,6 +711,18 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             continue;
         }
         struct vg_host *tmpl = &g->tmpl;
+        if (!b->pgpus_full && b->pgpus + (uint64_t)tmpl->npgpus * names.n > VG_MAX_PGPUS) {
+            b->pgpus_full = 1;
+            struct vg_diag *d = vg_diag_emit(ctx, VG1005, g->name->span,
+                                             "too many physical GPUs: more than %u after range expansion",
+                                             VG_MAX_PGPUS);
+            vg_diag_note(ctx, d, "the GPUs of this host and of the hosts after it are not planned");
+        }
+        if (b->pgpus_full) {
+            tmpl->ngpus = 0;
+            tmpl->npgpus = 0;
+        }
+        b->pgpus += (uint64_t)tmpl->npgpus * names.n;
         if (!tmpl->manager_own)
             tmpl->manager = c->manager;
         if (!tmpl->graphics_span.file) {
@@ -772,6 +832,7 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
     finish_cluster(b, cb, &t);
     vg_arena_free(cb->scratch);
     cb->scratch = NULL;
+    cb->host_seen = NULL;
     cb->hg = NULL;
     cb->vg = NULL;
     cb->nhg = cb->nvg = cb->cap_hg = cb->cap_vg = 0;
@@ -904,8 +965,9 @@ static void top_child(void *bp, const struct vg_directive *d, const struct vg_st
  * the context's after the root's parse: the queue then holds what it held when
  * the whole tree was parsed first (the root's syntax errors, then the rest, in
  * the same order), and --error-limit keeps the same errors. The deferred queue
- * has no limit; the limit is applied when it is appended. Suppression comments
- * stay in the context's queue.
+ * has the same limits (an error past them could never be shown), so it never
+ * holds more than that; what it dropped is counted when it is appended.
+ * Suppression comments stay in the context's queue.
  */
 static void defer_begin(struct builder *b)
 {
@@ -916,8 +978,8 @@ static void defer_begin(struct builder *b)
     ctx->diags.nsupp = root.nsupp;
     ctx->diags.cap_supp = root.cap_supp;
     b->deferred = root;
-    b->error_limit = ctx->opt.error_limit;
-    ctx->opt.error_limit = 0;
+    b->error_limit = ctx->opt.error_limit; /* the aside queue keeps the same limits: it never holds
+                                              more than could be shown (docs/language.md, Limits) */
 }
 
 static void defer_end(struct builder *b)
@@ -929,7 +991,6 @@ static void defer_end(struct builder *b)
     ctx->diags.nsupp = side.nsupp;
     ctx->diags.cap_supp = side.cap_supp;
     b->deferred = side;
-    ctx->opt.error_limit = b->error_limit;
 }
 
 /*
@@ -942,8 +1003,8 @@ static int deferred_limit(void *bp)
 {
     const struct builder *b = bp;
     const struct vg_ctx *ctx = b->ctx;
-    size_t held = ctx->diags.error_spans ? ctx->diags.error_spans->n : 0;
-    size_t root = b->deferred.error_spans ? b->deferred.error_spans->n : 0;
+    size_t held = ctx->diags.distinct[VG_LEVEL_ERROR];
+    size_t root = b->deferred.distinct[VG_LEVEL_ERROR];
     return b->error_limit && held + root >= b->error_limit;
 }
 

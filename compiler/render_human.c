@@ -14,6 +14,8 @@
  */
 #include "render.h"
 
+#include "limits.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +324,18 @@ void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, i
     if (dropped) {
         if (!first && !short_form)
             vg_sb_putc(out, '\n');
+        first = 0;
         vg_sb_printf(out, "%zu more %s not shown (--error-limit)\n", dropped, dropped == 1 ? "error" : "errors");
+    }
+    static const char *const kinds[][2] = {[VG_LEVEL_WARNING] = {"warning", "warnings"},
+                                           [VG_LEVEL_INFO] = {"info", "infos"}};
+    for (int l = VG_LEVEL_WARNING; l >= VG_LEVEL_INFO; l--) {
+        size_t n = ctx->diags.dropped[l];
+        if (!n)
+            continue;
+        if (!first && !short_form)
+            vg_sb_putc(out, '\n');
+        first = 0;
+        vg_sb_printf(out, "%zu more %s not shown (at most %u are kept)\n", n, kinds[l][n != 1], VG_MAX_NOTICES);
     }
 }

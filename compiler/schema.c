@@ -493,6 +493,8 @@ static const char *report_unknown(struct vg_ctx *ctx, enum vg_block block, const
             cands[n++] = table[i].name;
     struct vg_diag *d = vg_diag_emit(ctx, VG1002, st->name_span, "unknown directive `%s` %s", st->name,
                                      where(block));
+    if (!d && ctx->opt.rule_level[VG1002] != VG_LEVEL_OFF)
+        return NULL; /* past the error limit: no suggestion to compute (a million typos) */
     /* a directive of another block: say where it belongs */
     struct vg_strbuf sb;
     vg_sb_init(&sb);

@@ -371,6 +371,12 @@ if want bounds; then
     if measure "$CASE" 20 300 "$VGPUC" lint --no-config -f short supp.vgpu; then
         rc_is 1 && [ "$(grep -c 'warning:' "$tmp/out")" -le 1000 ] && has "$tmp/out" 'more warnings not shown' && ok
     fi
+    # 1 MB of codes in comma lists (each `a,` a warning): 512 000 suppression codes
+    awk 'BEGIN { for (l = 0; l < 16; l++) { printf "# vgpuc: disable="; for (i = 0; i < 32000; i++) printf "a,"; print "a" } }' >supp-list.vgpu
+    CASE="bounds: 1 MB of comma-listed suppression codes"
+    if measure "$CASE" 20 300 "$VGPUC" lint --no-config -f short supp-list.vgpu; then
+        rc_is 1 && [ "$(grep -c 'warning:' "$tmp/out")" -le 1000 ] && has "$tmp/out" 'more warnings not shown' && ok
+    fi
     awk 'BEGIN { printf "cluster c {\n    platform azure-local 12.2504\n    tolerate-host-failures 2\n    host h-[0001..3000] { gpu A16 }\n"
                  for (i = 0; i < 3000; i++) printf "    vm v%d { gpu passthrough A16 }\n", i
                  for (i = 0; i < 6000; i++) printf "    vm w%d { gpu vgpu A16-2Q; guest-driver 19.1 }\n", i; print "}" }' >big-cluster.vgpu
