@@ -5,8 +5,9 @@
  * All or nothing: the diagnostics go to stderr, and if any reaches --fail-on
  * (default error), a cluster's platform does not match an explicit --target,
  * or two clusters would write the same file, nothing is written. Otherwise
- * every script is generated in memory first and then written, each through
- * vg_write_file_atomic, to DIR/<cluster>.<ext> (or concatenated to stdout).
+ * every script is generated in memory first, then written to temporary files
+ * next to DIR/<cluster>.<ext>, and only when all were written renamed into
+ * place (or concatenated to stdout).
  * File names come from cluster names but can never leave DIR.
  */
 #include <errno.h>
@@ -199,27 +200,68 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
 
 /* Scripts with any non-ASCII byte start with a BOM: Windows PowerShell 5.1
  * reads BOM-less files in the ANSI code page. JSON never gets one. */
-static int write_one(const struct script *s, int to_stdout)
+static int needs_bom(const struct script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
-    size_t len = s->text.len, blen = 0;
-    int bom = strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, len);
-    char *buf;
-    int rc;
+    return strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, s->text.len);
+}
 
-    if (to_stdout) {
-        if ((bom && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, len, stdout) != len)
-            return -1;
-        return 0;
+static int write_stdout(const struct script *s)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    if ((needs_bom(s) && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, s->text.len, stdout) != s->text.len)
+        return -1;
+    return 0;
+}
+
+/* The script in a temporary file next to its place; its name, or NULL (errno). */
+static char *write_temp(const struct script *s)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    struct stat st;
+    if (lstat(s->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR; /* the rename would fail after others were done */
+        return NULL;
     }
-    if (!bom)
-        return vg_write_file_atomic(s->path, data, len);
-    blen = len + 3;
-    buf = vg_xmalloc(blen);
+    if (!needs_bom(s))
+        return vg_write_temp(s->path, data, s->text.len);
+    char *buf = vg_xmalloc(s->text.len + 3);
     memcpy(buf, VG_PS_BOM, 3);
-    memcpy(buf + 3, data, len);
-    rc = vg_write_file_atomic(s->path, buf, blen);
+    memcpy(buf + 3, data, s->text.len);
+    char *tmp = vg_write_temp(s->path, buf, s->text.len + 3);
+    int e = errno;
     free(buf);
+    errno = e;
+    return tmp;
+}
+
+/*
+ * All or nothing: every script goes to a temporary file first; only when all
+ * were written are they renamed into place. A full disk or a write error
+ * half-way leaves every existing script as it was, and no temporary file.
+ */
+static int write_all(struct vg_ctx *ctx, const struct script *scripts, size_t n)
+{
+    char **tmp = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *tmp);
+    for (size_t i = 0; i < n; i++) {
+        if ((tmp[i] = write_temp(&scripts[i])) != NULL)
+            continue;
+        fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n", vg_inert(ctx->arena, scripts[i].path),
+                strerror(errno));
+        fprintf(stderr, "  = note: nothing was written; every existing script is unchanged\n");
+        for (size_t k = 0; k < i; k++)
+            vg_discard_temp(tmp[k]);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = scripts[i].path;
+        if (vg_commit_temp(tmp[i], path) != 0) {
+            fprintf(stderr, "vgpuc: error: cannot rename into `%s`: %s\n", vg_inert(ctx->arena, path),
+                    strerror(errno));
+            rc = -1;
+        }
+    }
     return rc;
 }
 
@@ -253,16 +295,18 @@ int vg_cmd_build(struct vg_cli *cli)
         rc = VG_EXIT_FAILURE;
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (write_one(&scripts[i], cli->to_stdout) != 0) {
-            fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n",
-                    cli->to_stdout ? "<stdout>" : vg_inert(ctx.arena, scripts[i].path), strerror(errno));
+    if (cli->to_stdout) {
+        for (size_t i = 0; i < n; i++)
+            if (write_stdout(&scripts[i]) != 0) {
+                fprintf(stderr, "vgpuc: error: cannot write `<stdout>`: %s\n", strerror(errno));
+                rc = VG_EXIT_FAILURE;
+                break;
+            }
+        if (fflush(stdout) != 0)
             rc = VG_EXIT_FAILURE;
-            break;
-        }
-    }
-    if (cli->to_stdout && fflush(stdout) != 0)
+    } else if (write_all(&ctx, scripts, n) != 0) {
         rc = VG_EXIT_FAILURE;
+    }
 done:
     for (size_t i = 0; scripts && i < n; i++)
         vg_sb_free(&scripts[i].text);

@@ -1,6 +1,9 @@
 /*
- * strbuf.c - growable buffer, JSON string escaping and atomic file output.
+ * strbuf.c - growable buffer, JSON string escaping, the inert text of every
+ * output channel, and atomic file output (one file, or several all or nothing).
  */
+#define _XOPEN_SOURCE 700 /* realpath, fchown */
+
 #include "strbuf.h"
 
 #include <errno.h>
@@ -299,7 +302,10 @@ void vg_sb_xml_inert(struct vg_strbuf *sb, const char *s)
     vg_sb_free(&t);
 }
 
-int vg_write_file_atomic(const char *path, const char *data, size_t len)
+/* Write data to a new temporary file next to `path`, with `mode`, and (when
+ * uid is not -1) that owner; fsync'd and closed. Returns its malloc'd name,
+ * or NULL with errno set (nothing left behind). */
+static char *write_temp(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
 {
     size_t plen = strlen(path);
     char *tmp = vg_xmalloc(plen + 16);
@@ -310,7 +316,7 @@ int vg_write_file_atomic(const char *path, const char *data, size_t len)
         int e = errno;
         free(tmp);
         errno = e;
-        return -1;
+        return NULL;
     }
     size_t off = 0;
     while (off < len) {
@@ -322,17 +328,15 @@ int vg_write_file_atomic(const char *path, const char *data, size_t len)
         }
         off += (size_t)w;
     }
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
+    if (uid != (uid_t)-1 && fchown(fd, uid, gid) != 0)
+        goto fail;
+    if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
         goto fail;
     if (close(fd) != 0) {
         fd = -1;
         goto fail;
     }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail;
-    free(tmp);
-    return 0;
+    return tmp;
 fail:;
     int e = errno;
     if (fd >= 0)
@@ -340,5 +344,54 @@ fail:;
     unlink(tmp);
     free(tmp);
     errno = e;
-    return -1;
+    return NULL;
+}
+
+char *vg_write_temp(const char *path, const char *data, size_t len)
+{
+    return write_temp(path, data, len, 0644, (uid_t)-1, (gid_t)-1);
+}
+
+int vg_commit_temp(char *tmp, const char *path)
+{
+    int rc = rename(tmp, path);
+    int e = errno;
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    errno = e;
+    return rc;
+}
+
+void vg_discard_temp(char *tmp)
+{
+    if (!tmp)
+        return;
+    unlink(tmp);
+    free(tmp);
+}
+
+int vg_write_file_atomic(const char *path, const char *data, size_t len)
+{
+    char *tmp = vg_write_temp(path, data, len);
+    return tmp ? vg_commit_temp(tmp, path) : -1;
+}
+
+int vg_rewrite_file(const char *path, const char *data, size_t len)
+{
+    char *real = realpath(path, NULL); /* a symbolic link is written through, not replaced */
+    if (!real)
+        return -1;
+    struct stat st;
+    char *tmp = NULL;
+    if (stat(real, &st) == 0) {
+        int own = st.st_uid != geteuid() || st.st_gid != getegid();
+        tmp = write_temp(real, data, len, st.st_mode & 07777, own ? st.st_uid : (uid_t)-1,
+                         own ? st.st_gid : (gid_t)-1);
+    }
+    int rc = tmp ? vg_commit_temp(tmp, real) : -1;
+    int e = errno;
+    free(real);
+    errno = e;
+    return rc;
 }

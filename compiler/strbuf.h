@@ -64,5 +64,21 @@ const char *vg_inert(struct vg_arena *a, const char *s);
  * fsync, rename. Returns 0, or -1 with errno set (nothing at `path` changed).
  */
 int vg_write_file_atomic(const char *path, const char *data, size_t len);
+/*
+ * The two halves of it, for writing several files all or nothing: every
+ * temporary file first (vg_write_temp: its malloc'd name, or NULL with errno),
+ * then every rename (vg_commit_temp frees the name; on failure it removes the
+ * temporary file). vg_discard_temp removes one that will not be renamed.
+ */
+char *vg_write_temp(const char *path, const char *data, size_t len);
+int vg_commit_temp(char *tmp, const char *path);
+void vg_discard_temp(char *tmp);
+/*
+ * Replace an existing file's contents atomically, keeping what it is: a
+ * symbolic link is written through to its target (which keeps its place),
+ * and the new file gets the old one's mode and owner. Returns 0, or -1 with
+ * errno set (the file unchanged).
+ */
+int vg_rewrite_file(const char *path, const char *data, size_t len);
 
 #endif
