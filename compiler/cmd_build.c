@@ -95,7 +95,7 @@ static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struc
     const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
     char *hex;
     info->tool_version = "vgpuc " VGPUC_VERSION;
-    info->source_path = src ? src->path : "<unknown>";
+    info->source_path = src ? vg_inert(ctx->arena, src->path) : "<unknown>"; /* a file name may hold a line break */
     info->source_sha256 = "";
     if (!src)
         return;
