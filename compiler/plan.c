@@ -649,7 +649,7 @@ static void run_failover(struct state *st)
     if (!k || !cl->nhosts)
         return;
     if (k == 2 && cl->nhosts > vg_cluster_max_hosts(cl->platform ? cl->platform->kind : cl->kind))
-        return; /* VG6009: the cluster cannot exist, and its H(H-1)/2 pairs could take hours */
+        return; /* VG6010: the cluster cannot exist, and its H(H-1)/2 pairs could take hours */
     struct fo f;
     fo_build(st, &f);
     uint32_t set[2];

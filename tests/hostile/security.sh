@@ -389,7 +389,7 @@ if want bounds; then
                  for (i = 0; i < 6000; i++) printf "    vm w%d { gpu vgpu A16-2Q; guest-driver 19.1 }\n", i; print "}" }' >big-cluster.vgpu
     CASE="bounds: tolerate-host-failures 2 on 3000 hosts"
     if measure "$CASE" 20 600 "$VGPUC" lint --no-config -f short big-cluster.vgpu; then
-        has "$tmp/out" 'VG6009' && ok
+        has "$tmp/out" 'VG6010' && ok
     fi
     awk 'BEGIN { printf "cluster c {\n    platform esxi 8.0u2\n    host h-[1..100000] {"; for (i = 0; i < 40; i++) printf " gpu L40 x 64;"; print " }"; print "}" }' >gpus.vgpu
     CASE="bounds: a small file declaring hundreds of millions of GPUs"
