@@ -8,6 +8,8 @@
  * options, options may follow the files) and never prints: errors come back
  * as a message for main.c to show.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include "cli.h"
 
 #include <dirent.h>
@@ -644,6 +646,7 @@ struct inputs {
     const char **v; size_t n, cap;
     struct vg_hash seen;
     size_t nfailed;
+    char *top;            /* real path of the folder being walked */
 };
 
 static int is_dir(const char *path)
@@ -668,6 +671,29 @@ static int has_vgpu_suffix(const char *name)
 {
     size_t n = strlen(name);
     return n > 5 && strcmp(name + n - 5, ".vgpu") == 0;
+}
+
+/* A `*.vgpu` symbolic link found in a folder must stay in that folder: a
+ * pull request must not make `vgpuc lint .` read (and print) a key or a
+ * token elsewhere (VG1013; SECURITY.md). A link that resolves nowhere is
+ * kept, and reported missing when it is read. */
+static int link_inside(struct inputs *in, const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real || !in->top) {
+        free(real);
+        return 1;
+    }
+    size_t n = strlen(in->top);
+    int inside = strcmp(in->top, "/") == 0 ||
+                 (strncmp(real, in->top, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+    free(real);
+    if (!inside) {
+        struct vg_diag *d = vg_diag_emit(in->ctx, VG1013, vg_span_make(0, 0, 0),
+                                         "`%s` is a symbolic link to a file outside the folder being checked", path);
+        vg_diag_help(in->ctx, d, "name the file itself on the command line to check it");
+    }
+    return inside;
 }
 
 /* Depth-first, entries sorted by bytes (not strcoll): the same order everywhere. */
@@ -699,6 +725,8 @@ static void walk(struct inputs *in, const char *dir, int depth)
             if (depth < 64) /* symbolic links to folders are not followed: no loops */
                 walk(in, path, depth + 1);
         } else if (has_vgpu_suffix(names[i]) && (S_ISREG(lst.st_mode) || (S_ISLNK(lst.st_mode) && !is_dir(path)))) {
+            if (S_ISLNK(lst.st_mode) && !link_inside(in, path))
+                continue;
             add_input(in, path);
         }
     }
@@ -706,7 +734,7 @@ static void walk(struct inputs *in, const char *dir, int depth)
 
 const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, size_t *n, size_t *nfailed)
 {
-    struct inputs in = {ctx, NULL, 0, 0, {0}, 0};
+    struct inputs in = {ctx, NULL, 0, 0, {0}, 0, NULL};
     vg_hash_init(&in.seen, ctx->arena);
     for (size_t i = 0; i < cli->ninputs; i++) {
         const char *path = cli->inputs[i];
@@ -715,7 +743,10 @@ const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, 
             continue;
         }
         size_t before = in.n, failed = in.nfailed;
+        in.top = realpath(path, NULL);
         walk(&in, path, 0);
+        free(in.top);
+        in.top = NULL;
         if (in.n == before && in.nfailed == failed) {
             vg_diag_emit(ctx, VG1009, vg_span_make(0, 0, 0), "no `.vgpu` files in directory `%s`", path);
             in.nfailed++;

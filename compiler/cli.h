@@ -88,7 +88,8 @@ void vg_cli_help(const char *command, struct vg_strbuf *out);
 /*
  * cli->inputs expanded: files as given, directories searched recursively for
  * *.vgpu (sorted by bytes, hidden entries skipped, symbolic links to folders
- * not followed), "-" kept; a path given twice is kept once. A directory that
+ * not followed, a *.vgpu link to a file outside the folder refused as VG1013),
+ * "-" kept; a path given twice is kept once. A directory that
  * cannot be read or holds no .vgpu file is queued as VG1009 and counted in
  * *nfailed. The array and paths live in ctx->arena.
  */

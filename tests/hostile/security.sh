@@ -229,11 +229,19 @@ if want confine; then
         rc_is 1 && has "$tmp/out" 'not a regular file' && ok
     fi
     mkdir -p repo/dir
-    ln -sf ../fifo.vgpu repo/dir/pipe.vgpu
+    mkfifo repo/dir/fifo.data
+    ln -sf fifo.data repo/dir/pipe.vgpu
     printf '# fine\n' >repo/dir/fine.vgpu
     CASE="confine: a *.vgpu symbolic link to a FIFO in a linted folder does not hang"
     if measure "$CASE" 5 64 "$VGPUC" lint --no-config -f short repo/dir; then
         rc_is 2 && has "$tmp/out" 'not a regular file' && ok
+    fi
+    mkdir -p repo/dir2
+    ln -sf "$secret" repo/dir2/key.vgpu
+    printf '# fine\n' >repo/dir2/fine.vgpu
+    CASE="confine: a *.vgpu symbolic link out of a linted folder is not read"
+    if measure "$CASE" 5 64 "$VGPUC" lint --no-config repo/dir2; then
+        rc_is 1 && has "$tmp/out" 'VG1013' && hasnt "$tmp/out" 'SECRETTOKEN' && ok
     fi
     printf 'include "/dev/stdin"\n' >repo/stdin.vgpu
     CASE="confine: include of /dev/stdin (an open pipe) does not hang"
