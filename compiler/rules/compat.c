@@ -362,3 +362,8 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
                 check_eos(ctx, &cl->vms[i]->guest, &eos_done, "guest driver");
     }
 }
+
+int vg_compat_loads(const struct vg_catalog *c, const struct vg_release *g, const struct vg_release *h)
+{
+    return judge_pair(c, g, h) < V_TOO_OLD;
+}
