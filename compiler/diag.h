@@ -124,6 +124,12 @@ void vg_diags_finish(struct vg_ctx *ctx);
  * (VG9001); called by vg_diags_finish before merging (suppress.c).
  */
 void vg_suppress_apply(struct vg_ctx *ctx);
+/*
+ * Give `to` (a scratch context that checks another state of the same
+ * sources, rollout.c) a copy of the suppressions of `from`: they apply there
+ * too, and their use there is not counted in `from`.
+ */
+void vg_suppress_copy(struct vg_ctx *to, const struct vg_ctx *from);
 /* Highest level present (not suppressed), VG_LEVEL_OFF if none. */
 enum vg_level vg_diags_max_level(const struct vg_ctx *ctx);
 

@@ -99,7 +99,8 @@ struct vg_vm {
     uint32_t generation;      struct vg_span generation_span; /* default 2 */
     struct vg_span mmio_span;
     uint32_t range_group;
-    uint32_t parked;          /* rollout.c: down in this state, not placed */
+    uint32_t parked;          /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
+                                 drained host, placed after the VMs that stay */
 };
 
 /* `vm-management arc { resource-group NAME }`: the cluster's VMs are Azure

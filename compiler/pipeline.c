@@ -68,12 +68,8 @@ static int apply_config(struct vg_ctx *ctx, struct vg_cli *cli, const char ***ca
     return 0;
 }
 
-int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
-                    size_t *nfiles)
+int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli)
 {
-    *model = NULL;
-    *plan = NULL;
-    *nfiles = 0;
     const char **catalogs;
     size_t ncatalogs;
     if (cli->today_set)
@@ -92,6 +88,17 @@ int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **mo
         vg_diags_finish(ctx);
         return VG_EXIT_FAILURE;
     }
+    return VG_EXIT_OK;
+}
+
+int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
+                    size_t *nfiles)
+{
+    *model = NULL;
+    *plan = NULL;
+    *nfiles = 0;
+    if (vg_pipeline_setup(ctx, cli) != VG_EXIT_OK)
+        return VG_EXIT_FAILURE;
 
     size_t n, nfailed;
     const char **paths = vg_cli_expand_inputs(ctx, cli, &n, &nfailed);

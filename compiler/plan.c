@@ -527,9 +527,10 @@ static void order_vms(struct state *st)
     size_t n = 0;
     for (size_t i = 0; i < cl->nvms; i++) {
         const struct vg_vm *vm = cl->vms[i];
-        if (vm->mode == VG_MODE_NONE || !vm->gpu_model || (vm->mode == VG_MODE_VGPU && !vm->profile) || vm->parked)
+        if (vm->mode == VG_MODE_NONE || !vm->gpu_model || (vm->mode == VG_MODE_VGPU && !vm->profile) || vm->parked == 1)
             continue;
-        keys[n].rank = vm->pin ? 0 : vm->nallowed ? 1 : 2;
+        /* in a rollout state, the VMs of drained hosts after the ones that stay */
+        keys[n].rank = (vm->pin ? 0u : vm->nallowed ? 1u : 2u) * 2u + (vm->parked == 2);
         keys[n].fb = (uint64_t)fb_of(vm) * (vm->count ? vm->count : 1);
         keys[n].name_rank = nr[i];
         keys[n].idx = (uint32_t)i;
