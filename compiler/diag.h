@@ -96,6 +96,8 @@ void vg_diag_help(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...) V
 /* Mark the message as mergeable: `name` appears in it as `name` (backticked). */
 void vg_diag_subject(struct vg_diag *d, const char *name);
 
+/* False when the code is `off`: a rule may then skip the work of its message. */
+int vg_diag_enabled(const struct vg_ctx *ctx, enum vg_code code);
 /* True once --error-limit errors were queued (the parser stops early). */
 /*
  * Queue the diagnostics of `aside` (a queue filled with no error limit, by

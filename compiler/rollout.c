@@ -57,7 +57,6 @@ struct blocker {                 /* one error of a state that failed */
 
 struct check {                   /* the result of checking one state */
     int ok;
-    size_t nwarn;
     struct blocker errs[SHOWN_ERRORS]; size_t nerrs, total_errs;
     int driver_rule;             /* one of the errors is VG3001/VG3002 */
     int capacity_rule;           /* VG5001-VG5003 or VG4003 */
@@ -99,6 +98,9 @@ struct cstate {                  /* one cluster being planned */
     struct group *groups; size_t ngroups, cap_groups;
     uint32_t leg;
     const uint32_t *order; size_t norder; /* the pending hosts of this round, in order */
+    const struct vg_release *free_guests[32]; size_t nfree_guests; /* of VMs that may run anywhere */
+    int quick;                   /* quick_fail may skip a candidate */
+    const uint32_t *quick_batch; size_t quick_n; /* the first candidate skipped this round */
     struct check block;          /* the first failure of the last round */
     const char *block_what;      /* the step that failed, in words */
 };
@@ -313,6 +315,13 @@ static void check_state(struct ro *r, struct cstate *cs, struct check *c)
     sc.arena = vg_arena_new();
     memset(&sc.diags, 0, sizeof sc.diags);
     sc.opt.error_limit = 0;
+    /* only errors decide; warnings and infos are not even made (a state of a
+     * large cluster would otherwise format thousands of them) */
+    for (int code = 0; code < VG_CODE_COUNT; code++) {
+        int lvl = sc.opt.rule_level[code] >= 0 ? sc.opt.rule_level[code] : (int)vg_code_info((enum vg_code)code)->level;
+        if (lvl != VG_LEVEL_ERROR)
+            sc.opt.rule_level[code] = VG_LEVEL_OFF;
+    }
     vg_suppress_copy(&sc, ctx); /* the user's suppressions hold in every state */
     uint32_t tolerate = cs->cl->tolerate;
     int drained = 0;
@@ -334,8 +343,6 @@ static void check_state(struct ro *r, struct cstate *cs, struct check *c)
         const struct vg_diag *d = sc.diags.v[i];
         if (d->suppressed || d->code == VG9001)
             continue;
-        if (d->level == VG_LEVEL_WARNING)
-            c->nwarn++;
         if (d->level != VG_LEVEL_ERROR)
             continue;
         c->driver_rule |= is_driver_code(d->code);
@@ -401,7 +408,6 @@ static int license_step(struct ro *r, struct cstate *cs)
     struct vg_ro_step *s = new_step(r, cs, VG_RO_LICENSE);
     s->lic_from = cs->cur_lic;
     s->lic_to = cs->want_lic;
-    s->nwarnings = c.nwarn;
     return 1;
 }
 
@@ -446,11 +452,58 @@ static const char *change_words(struct ro *r, struct cstate *cs, uint32_t h)
     return "with no release change";
 }
 
+/*
+ * A necessary condition, cheaper than a state check: every guest driver of a
+ * VM that may run on any host must load on `rel` (the same judgement as
+ * VG3001/VG3002, rules/compat.c). A candidate that fails it would fail its
+ * check on those rules; it is skipped, and checked in full only when it is
+ * the one a VG7001 quotes. The distinct guest releases are collected once
+ * per round.
+ */
+static void free_guests_collect(struct cstate *cs)
+{
+    cs->nfree_guests = 0;
+    for (size_t i = 0; i < cs->nv; i++) {
+        const struct vg_vm *vm = cs->cl->vms[i];
+        const struct vg_version_ref *g = cs->now_guest[i];
+        if (vm->mode != VG_MODE_VGPU || vm->pin || vm->nallowed)
+            continue;
+        for (uint32_t k = 0; k < g->nrel; k++) {
+            size_t j = 0;
+            while (j < cs->nfree_guests && cs->free_guests[j] != g->rel[k])
+                j++;
+            if (j == cs->nfree_guests && j < sizeof cs->free_guests / sizeof cs->free_guests[0])
+                cs->free_guests[cs->nfree_guests++] = g->rel[k];
+        }
+    }
+}
+
+static int quick_fail(const struct ro *r, const struct cstate *cs, const struct vg_version_ref *host_rel)
+{
+    for (uint32_t h = 0; h < host_rel->nrel; h++)
+        for (size_t g = 0; g < cs->nfree_guests; g++)
+            if (!vg_compat_loads(r->ctx->catalog, cs->free_guests[g], host_rel->rel[h]))
+                return 1;
+    return 0;
+}
+
 /* Drain the batch, change it, check; then resume, check. Commits the step on success. */
 static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, size_t n)
 {
     struct vg_ctx *ctx = r->ctx;
     struct vg_cluster *cl = cs->cl;
+    if (cs->quick)
+        for (size_t i = 0; i < n; i++)
+            if (quick_fail(r, cs, cs->leg_mgr[batch[i]])) {
+                if (!cs->quick_batch && !cs->block_what) {
+                    cs->quick_batch = batch;
+                    cs->quick_n = n;
+                }
+                return 0;
+            }
+    const char *what = n == 1 ? vg_sprintf(ctx->arena, "draining %s and %s", batch_words(r, cs, batch, n),
+                                           change_words(r, cs, batch[0]))
+                              : vg_sprintf(ctx->arena, "draining %s together", batch_words(r, cs, batch, n));
     const struct vg_version_ref **old = vg_alloc_array(ctx->arena, n, sizeof *old);
     uint8_t *old_done = vg_alloc_array(ctx->arena, n, 1);
     for (size_t i = 0; i < n; i++) {
@@ -488,9 +541,6 @@ static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, siz
     }
     struct check dr, up;
     check_state(r, cs, &dr);
-    const char *what = n == 1 ? vg_sprintf(ctx->arena, "draining %s and %s", batch_words(r, cs, batch, n),
-                                           change_words(r, cs, batch[0]))
-                              : vg_sprintf(ctx->arena, "draining %s together", batch_words(r, cs, batch, n));
     int ok = dr.ok;
     if (ok) {
         /* resumed: the parked VMs come back on their hosts, the rest stay where they went */
@@ -509,7 +559,6 @@ static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, siz
             ok = 0;
         } else {
             struct vg_ro_step *s = new_step(r, cs, VG_RO_HOSTS);
-            s->nwarnings = dr.nwarn > up.nwarn ? dr.nwarn : up.nwarn;
             s->hosts = vg_alloc_array(ctx->arena, n, sizeof *s->hosts);
             s->nhosts = n;
             for (size_t i = 0; i < n; i++) {
@@ -614,7 +663,6 @@ static int guest_step(struct ro *r, struct cstate *cs, struct group *g)
     s->guest_from = g->from;
     s->guest_to = g->to;
     s->downtime = VG_RO_DT_RESTART;
-    s->nwarnings = c.nwarn;
     g->done = 1;
     return 1;
 }
@@ -700,6 +748,9 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
             return 1;
         int progress = 0;
         cs->block_what = NULL;
+        cs->quick_batch = NULL;
+        cs->quick = 1;
+        free_guests_collect(cs);
         /* hosts in the preferred order: insertion sort by rank (few hosts) */
         size_t nl = 0;
         for (size_t h = 0; h < cs->nh; h++) {
@@ -730,10 +781,21 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
             }
         }
         for (size_t k = 0; k < cs->ngroups; k++)
-            if (!cs->groups[k].done && guest_step(r, cs, &cs->groups[k]))
+            if (!cs->groups[k].done && guest_step(r, cs, &cs->groups[k])) {
                 progress = 1;
-        if (!progress)
+                free_guests_collect(cs);
+            }
+        if (!progress) {
+            if (cs->quick_batch) { /* the first candidate was skipped: check it in full for VG7001 */
+                const uint32_t *b = cs->quick_batch;
+                size_t n = cs->quick_n;
+                cs->quick = 0;
+                cs->block_what = NULL;
+                if (host_step(r, cs, b, n)) /* cannot pass what quick_fail refused; keep going if it did */
+                    continue;
+            }
             return 0;
+        }
     }
 }
 

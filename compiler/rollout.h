@@ -49,7 +49,6 @@ struct vg_ro_step {
     enum vg_ro_kind kind;
     uint32_t leg;                /* 0 .. nwaypoints: which leg of the path */
     enum vg_ro_downtime downtime;
-    size_t nwarnings;            /* warnings in the state after the step */
     /* VG_RO_LICENSE */
     const struct vg_license_server *lic_from, *lic_to;
     /* VG_RO_HOSTS */

