@@ -327,8 +327,13 @@ static void check_state(struct ro *r, struct cstate *cs, struct check *c)
     int drained = 0;
     for (size_t h = 0; h < cs->nh; h++)
         drained |= cs->cl->hosts[h]->drained;
-    if (drained && !r->opt->keep_failover)
-        cs->cl->tolerate = 0; /* the drained host is the failure the cluster tolerates */
+    if (drained && !r->opt->keep_failover) {
+        /* the drained host is the failure the cluster tolerates: no failover
+         * scenarios, and no spare live-migration target for every VM (VG4003)
+         * while it is out; the VMs that leave it still must fit (VG5001) */
+        cs->cl->tolerate = 0;
+        sc.opt.rule_level[VG4003] = VG_LEVEL_OFF;
+    }
     struct vg_model m = *r->want;
     struct vg_cluster *one[1] = {cs->cl};
     m.clusters = one;
