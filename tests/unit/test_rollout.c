@@ -251,6 +251,30 @@ static void allow_down_opens_a_window(void **state)
     done(p.f);
 }
 
+static void migration_none_stays_down(void **state)
+{
+    (void)state; /* an unpinned `migration none` VM is not restarted elsewhere: it waits for its host */
+    char a[2048];
+    tight_mig(a, sizeof a, "18.4", 3, "none");
+    struct pair p = build2(a, a);
+    const char *drain[] = {"x1"};
+    struct vg_ro_options o;
+    memset(&o, 0, sizeof o);
+    o.at_once = 1;
+    o.drain = drain;
+    o.ndrain = 1;
+    struct vg_rollout *ro = plan(&p, &o);
+    assert_true(ro->ok);
+    const struct vg_ro_step *s = &ro->clusters[0].steps[0];
+    assert_true(s->nmoves > 0);
+    for (size_t m = 0; m < s->nmoves; m++) {
+        assert_int_equal(s->moves[m].how, VG_RO_DOWN);
+        assert_string_equal(s->moves[m].why, "`migration none`");
+    }
+    assert_int_equal(s->nbacks, s->nmoves);
+    done(p.f);
+}
+
 static void keep_failover_needs_more_room(void **state)
 {
     (void)state;
@@ -402,6 +426,7 @@ int main(void)
         cmocka_unit_test(no_room_is_vg7001),
         cmocka_unit_test(room_on_a_third_host),
         cmocka_unit_test(allow_down_opens_a_window),
+        cmocka_unit_test(migration_none_stays_down),
         cmocka_unit_test(keep_failover_needs_more_room),
         cmocka_unit_test(two_hosts_at_once),
         cmocka_unit_test(previous_branch_as_error_has_no_order),
