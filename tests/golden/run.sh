@@ -116,7 +116,7 @@ if [ -z "$UPDATE" ]; then
             for v in "$dir/$lower"-ok*."$ext" cases/"$lower"-ok*.vgpu; do
                 [ -e "$v" ] || continue
                 h=${v%.vgpu}
-                h=${h%.$ext}.$ext
+                h=${h%."$ext"}.$ext
                 if [ -f "$h" ] && ! grep -qF "[$code]" "$h"; then
                     near=1
                 fi
