@@ -213,6 +213,8 @@ void vg_rollout_text(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_
         return;
     }
     size_t stepno = 0;
+    if (!ro->nclusters)
+        vg_sb_puts(sb, "no cluster to roll out\n");
     for (size_t k = 0; k < ro->nclusters; k++) {
         if (k)
             vg_sb_putc(sb, '\n');
