@@ -449,12 +449,25 @@ static const char *batch_words(struct ro *r, struct cstate *cs, const uint32_t *
     return s;
 }
 
+/* What the step changes on host h, in words ("with no change" for a drain). */
 static const char *change_words(struct ro *r, struct cstate *cs, uint32_t h)
 {
+    struct vg_ctx *ctx = r->ctx;
     const struct vg_version_ref *to = cs->leg_mgr[h];
+    const char *s = NULL;
     if (!same_ref(cs->now_mgr[h], to))
-        return vg_sprintf(r->ctx->arena, "moving it to vGPU Manager %s", vg_rules_version_text(r->ctx, to));
-    return "with no release change";
+        s = vg_sprintf(ctx->arena, "vGPU Manager %s", vg_rules_version_text(ctx, to));
+    if (!cs->host_done[h]) {
+        if (cs->cur_part != cs->want_part)
+            s = vg_sprintf(ctx->arena, "%s%sGPU-P partitions %u", s ? s : "", s ? ", " : "", cs->want_part);
+        if (cs->cur_gr[h] != cs->want_gr[h])
+            s = vg_sprintf(ctx->arena, "%s%sgraphics %s", s ? s : "", s ? ", " : "",
+                           cs->want_gr[h] == VG_GRAPHICS_SHARED ? "shared" : "shared-direct");
+        if (cs->cur_mode[h] != cs->want_mode[h])
+            s = vg_sprintf(ctx->arena, "%s%svGPU mode %s", s ? s : "", s ? ", " : "",
+                           cs->want_mode[h] == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size");
+    }
+    return s ? vg_sprintf(ctx->arena, "changing it to %s", s) : "with no change";
 }
 
 /*

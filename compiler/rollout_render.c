@@ -111,8 +111,8 @@ static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, c
             if (df && dt)
                 vg_sb_printf(sb, " (host driver %s -> %s)", df, dt);
             vg_sb_putc(sb, '\n');
-        } else {
-            vg_sb_printf(sb, "        change %s: no vGPU Manager change (maintenance)\n", h->host->name);
+        } else if (h->part_from == h->part_to && h->graphics_from == h->graphics_to && h->mode_from == h->mode_to) {
+            vg_sb_printf(sb, "        change %s: nothing (maintenance only)\n", h->host->name);
         }
         if (h->part_from != h->part_to)
             vg_sb_printf(sb, "        change %s: GPU-P partition count %u -> %u\n", h->host->name, h->part_from,

@@ -38,7 +38,7 @@ check "and nothing is planned" out_has "no rollout planned"
 run rollout $T --no-config --drain hci-node-02 "$REPO/examples/hci-a16-gpup.vgpu"
 check "--drain with one file plans one host step" rc_is 0
 check "the drain names the host" out_has "step 1  host hci-node-02"
-check "a drain changes no release" out_has "no vGPU Manager change (maintenance)"
+check "a drain changes nothing" out_has "change hci-node-02: nothing (maintenance only)"
 
 run rollout $T --no-config --drain hci-node-99 "$REPO/examples/hci-a16-gpup.vgpu"
 check "--drain of an unknown host exits 2" rc_is 2
