@@ -44,6 +44,12 @@ run rollout $T --no-config --drain hci-node-99 "$REPO/examples/hci-a16-gpup.vgpu
 check "--drain of an unknown host exits 2" rc_is 2
 check "an unknown host is named" err_has "\`--drain hci-node-99\`: no host of that name"
 
+run rollout $T --no-config --order hci-node-03,nosuchhost "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "--order with an unknown host exits 2" rc_is 2
+check "--order names the unknown host" err_has "\`--order nosuchhost\`: no host of that name"
+run rollout $T --no-config --order hci-node-03 --hosts-at-once 2 "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "--order and --hosts-at-once shape the first step" out_has "step 1  hosts hci-node-03, hci-node-01"
+
 run rollout $T --no-config --allow-down nosuchvm "$G/tight-17.6.vgpu" "$G/tight-18.4.vgpu"
 check "--allow-down of an unknown VM exits 2" rc_is 2
 
