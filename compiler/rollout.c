@@ -26,6 +26,7 @@
 #include "rollout.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
@@ -146,14 +147,17 @@ static enum vg_vgpu_mode eff_mode(const struct vg_host *h)
     return vg_span_valid(h->vgpu_mode_span) ? h->vgpu_mode : h->cluster->vgpu_mode;
 }
 
-static const char *host_names_of(struct vg_ctx *ctx, struct vg_host *const *hs, size_t n)
+/* The same hosts named in `host` / `hosts` (by name: the two models differ). */
+static int same_hosts(const struct vg_vm *a, const struct vg_vm *b)
 {
-    if (!n)
-        return "";
-    const char *s = hs[0]->name;
-    for (size_t i = 1; i < n; i++)
-        s = vg_sprintf(ctx->arena, "%s,%s", s, hs[i]->name);
-    return s;
+    if (!a->pin != !b->pin || a->nallowed != b->nallowed)
+        return 0;
+    if (a->pin)
+        return strcmp(a->pin->name, b->pin->name) == 0;
+    for (size_t i = 0; i < a->nallowed; i++)
+        if (strcmp(a->allowed[i]->name, b->allowed[i]->name) != 0)
+            return 0;
+    return 1;
 }
 
 static void inventory_error(struct vg_ctx *ctx, struct vg_span at, const char *what)
@@ -215,10 +219,8 @@ static int same_inventory(struct vg_ctx *ctx, const struct vg_cluster *cl, const
             continue;
         }
         found++;
-        const char *pa = a->pin ? a->pin->name : host_names_of(ctx, a->allowed, a->nallowed);
-        const char *pb = b->pin ? b->pin->name : host_names_of(ctx, b->allowed, b->nallowed);
         if (a->mode != b->mode || a->profile != b->profile || a->gpu_model != b->gpu_model || a->count != b->count ||
-            a->migration != b->migration || strcmp(pa, pb) != 0) {
+            a->migration != b->migration || !same_hosts(a, b)) {
             inventory_error(ctx, vg_span_or(a->gpu_span, a->name_span),
                             vg_sprintf(ctx->arena,
                                        "VM `%s` changes its GPU, migration or hosts between CURRENT and DESIRED",
@@ -226,16 +228,13 @@ static int same_inventory(struct vg_ctx *ctx, const struct vg_cluster *cl, const
             ok = 0;
         }
     }
-    if (found != cur->nvms) {
+    if (found != cur->nvms) { /* VMs were removed: which */
+        struct vg_hash want_vms;
+        vg_hash_init(&want_vms, ctx->arena);
         for (size_t i = 0; i < cl->nvms; i++)
-            vg_hash_put(&vm_by_name, cl->vms[i]->name, NULL);
+            vg_hash_put(&want_vms, cl->vms[i]->name, cl->vms[i]);
         for (size_t i = 0; i < cur->nvms; i++) {
-            if (vg_hash_get(&vm_by_name, cur->vms[i]->name))
-                continue;
-            int in_want = 0;
-            for (size_t j = 0; j < cl->nvms && !in_want; j++) /* only when VMs were removed */
-                in_want = strcmp(cl->vms[j]->name, cur->vms[i]->name) == 0;
-            if (in_want)
+            if (vg_hash_get(&want_vms, cur->vms[i]->name))
                 continue;
             inventory_error(ctx, cur->vms[i]->name_span,
                             vg_sprintf(ctx->arena, "VM `%s` of cluster `%s` is not in DESIRED", cur->vms[i]->name,
@@ -719,6 +718,12 @@ static uint32_t host_rank(struct ro *r, const struct cstate *cs, uint32_t h)
     return v ? (uint32_t)v - 1 : (uint32_t)r->opt->norder + h;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref *wp, int last)
 {
     struct vg_ctx *ctx = r->ctx;
@@ -757,6 +762,7 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
         VG_PUSH(ctx->arena, g->vms, g->n, g->cap, (uint32_t)i);
     }
     uint32_t *list = vg_alloc_array(ctx->arena, cs->nh ? cs->nh : 1, sizeof *list);
+    uint64_t *keys = vg_alloc_array(ctx->arena, cs->nh ? cs->nh : 1, sizeof *keys);
     uint32_t at_once = r->opt->at_once ? r->opt->at_once : 1;
     for (;;) {
         size_t ngroups_left = 0;
@@ -769,19 +775,14 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
         cs->quick_batch = NULL;
         cs->quick = 1;
         free_guests_collect(cs);
-        /* hosts in the preferred order: insertion sort by rank (few hosts) */
+        /* the pending hosts in the preferred order (ranks are distinct) */
         size_t nl = 0;
-        for (size_t h = 0; h < cs->nh; h++) {
-            if (!cs->host_pending[h])
-                continue;
-            uint32_t rk = host_rank(r, cs, (uint32_t)h);
-            size_t j = nl++;
-            while (j > 0 && host_rank(r, cs, list[j - 1]) > rk) {
-                list[j] = list[j - 1];
-                j--;
-            }
-            list[j] = (uint32_t)h;
-        }
+        for (size_t h = 0; h < cs->nh; h++)
+            if (cs->host_pending[h])
+                keys[nl++] = (uint64_t)host_rank(r, cs, (uint32_t)h) << 32 | h;
+        qsort(keys, nl, sizeof *keys, cmp_u64);
+        for (size_t i = 0; i < nl; i++)
+            list[i] = (uint32_t)keys[i];
         cs->order = list;
         cs->norder = nl;
         for (size_t i = 0; i < nl;) {

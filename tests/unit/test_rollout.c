@@ -379,6 +379,32 @@ static void inventory_change_is_vg7003(void **state)
     done(p.f);
 }
 
+static void vm_changes_are_vg7003(void **state)
+{
+    (void)state;
+    char a[2048], b[2048];
+    hci(a, sizeof a, "16.5", "16.5");
+    hci(b, sizeof b, "19.5", "19.5");
+    memcpy(strstr(b, "A16-4Q"), "A16-8Q", 6); /* a profile change */
+    memcpy(strstr(b, " vm cad {") + 4, "cax", 3); /* and `cad` renamed: removed and added */
+    struct pair p = build2(a, b);
+    struct vg_rollout *ro = plan(&p, NULL);
+    assert_false(ro->ok);
+    int profile = 0, removed = 0, added = 0;
+    for (size_t i = 0; i < p.f->ctx.diags.n; i++) {
+        const struct vg_diag *d = p.f->ctx.diags.v[i];
+        if (d->code != VG7003)
+            continue;
+        profile |= strstr(d->message, "`v01` changes its GPU") != NULL;
+        removed |= strstr(d->message, "VM `cad` of cluster `c` is not in DESIRED") != NULL;
+        added |= strstr(d->message, "VM `cax` of cluster `c` is not in CURRENT") != NULL;
+    }
+    assert_true(profile);
+    assert_true(removed);
+    assert_true(added);
+    done(p.f);
+}
+
 static void nothing_to_do(void **state)
 {
     (void)state;
@@ -432,6 +458,7 @@ int main(void)
         cmocka_unit_test(previous_branch_as_error_has_no_order),
         cmocka_unit_test(license_server_first),
         cmocka_unit_test(inventory_change_is_vg7003),
+        cmocka_unit_test(vm_changes_are_vg7003),
         cmocka_unit_test(nothing_to_do),
         cmocka_unit_test(states_are_linear),
     };
