@@ -387,7 +387,7 @@ void vg_rollout_json(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_
 
 /* ---- SVG ------------------------------------------------------------------------------ */
 
-#define COL_W 64
+#define COL_W 80
 #define ROW_H 22
 #define LABEL_W 170
 #define HEAD_H 64
