@@ -495,6 +495,20 @@ static void free_guests_collect(struct cstate *cs)
     }
 }
 
+/* quick_fail stands for VG3001/VG3002 only while both are errors (--rule and
+ * .vgpuc.yaml may lower them; a suppression is caught by the full check of the
+ * first candidate skipped, plan_leg). */
+static int driver_rules_are_errors(const struct vg_ctx *ctx)
+{
+    static const enum vg_code codes[] = {VG3001, VG3002};
+    for (size_t i = 0; i < 2; i++) {
+        int8_t o = ctx->opt.rule_level[codes[i]];
+        if ((o >= 0 ? (enum vg_level)o : vg_code_info(codes[i])->level) != VG_LEVEL_ERROR)
+            return 0;
+    }
+    return 1;
+}
+
 static int quick_fail(const struct ro *r, const struct cstate *cs, const struct vg_version_ref *host_rel)
 {
     for (uint32_t h = 0; h < host_rel->nrel; h++)
@@ -773,7 +787,7 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
         int progress = 0;
         cs->block_what = NULL;
         cs->quick_batch = NULL;
-        cs->quick = 1;
+        cs->quick = driver_rules_are_errors(r->ctx);
         free_guests_collect(cs);
         /* the pending hosts in the preferred order (ranks are distinct) */
         size_t nl = 0;

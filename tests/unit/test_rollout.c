@@ -155,6 +155,21 @@ static void one_branch_needs_no_intermediate(void **state)
     done(p.f);
 }
 
+static void lowered_driver_rule_goes_directly(void **state)
+{
+    (void)state; /* --rule VG3002=warning: 16.x guests on 20.x hosts no longer block, no waypoint */
+    char a[2048], b[2048];
+    struct pair p = build2(hci(a, sizeof a, "16.5", "16.5"), hci(b, sizeof b, "20.1", "20.1"));
+    p.f->ctx.opt.rule_level[VG3002] = VG_LEVEL_WARNING;
+    vg_rollout_states = 0;
+    struct vg_rollout *ro = plan(&p, NULL);
+    assert_true(ro->ok);
+    assert_int_equal(ro->clusters[0].nwaypoints, 0);
+    assert_int_equal(ro->clusters[0].nsteps, 5);
+    assert_int_equal(vg_rollout_states, 1 + 4 * 2 + 1); /* no candidate skipped by the driver pre-check */
+    done(p.f);
+}
+
 static void guests_first_when_going_down(void **state)
 {
     (void)state; /* 19 -> 18: an 18 guest runs on a 19 host; a 19 guest does not run on an 18 host */
@@ -448,6 +463,7 @@ int main(void)
         cmocka_unit_test(model_left_as_desired),
         cmocka_unit_test(intermediate_release),
         cmocka_unit_test(one_branch_needs_no_intermediate),
+        cmocka_unit_test(lowered_driver_rule_goes_directly),
         cmocka_unit_test(guests_first_when_going_down),
         cmocka_unit_test(no_room_is_vg7001),
         cmocka_unit_test(room_on_a_third_host),
