@@ -384,8 +384,7 @@ function Select-VgpucDdaGpu {
         [Parameter(Mandatory)] [int]$Count,
         [switch]$RemoveUndeclared
     )
-    $keys = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $items = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $sorted = New-Object -TypeName 'System.Collections.Generic.SortedDictionary[string,object]' -ArgumentList ([System.StringComparer]::Ordinal)
     foreach ($g in $Gpus) {
         $rank = 4
         if ($null -ne $g.AssignedTo) {
@@ -407,13 +406,9 @@ function Select-VgpucDdaGpu {
         } elseif ($g.Disabled) {
             $rank = 3
         }
-        $keys.Add(('{0}|{1}' -f $rank, $g.LocationPath))
-        $items.Add($g)
+        $sorted[('{0}|{1}' -f $rank, $g.LocationPath)] = $g
     }
-    $k = $keys.ToArray()
-    $v = $items.ToArray()
-    [Array]::Sort($k, $v, [System.StringComparer]::Ordinal)
-    , @($v | Select-Object -First $Count)
+    $sorted.Values | Select-Object -First $Count # callers wrap the call in @()
 }
 
 function Get-VgpucHyperVPlan {
@@ -616,6 +611,7 @@ function Get-VgpucHyperVPlan {
     }
 
     # --- Declared VMs: the declared GPU configuration is the whole truth ---
+    $right = New-Object -TypeName 'System.Collections.Generic.List[string]'
     $freeDda = @{}
     foreach ($k in $ddaPaths.Keys) {
         $free = New-Object -TypeName 'System.Collections.Generic.List[string]'
@@ -783,6 +779,8 @@ function Get-VgpucHyperVPlan {
         }
         if ($before.Count -gt 0 -or $changes.Count -gt 0) {
             $vmWork.Add([pscustomobject]@{ Vm = $vm; Before = $before.ToArray(); Changes = $changes.ToArray(); InScope = $inScope; Order = $order })
+        } else {
+            $right.Add($vm.Name)
         }
     }
 
@@ -838,6 +836,7 @@ function Get-VgpucHyperVPlan {
         Add-VgpucPlanItem -Run $Run -Target $s.Host -Action $s.Action -InScope $s.InScope
     }
     [pscustomobject]@{
+        Right     = $right.ToArray()
         HostSteps = $hostSteps.ToArray()
         VmWork    = $ordered
         LateSteps = $lateSteps.ToArray()
@@ -1105,6 +1104,9 @@ function Invoke-VgpucHyperV {
             $run.Outcome = 'refused'
         } else {
             Write-Host 'Pre-flight passed.'
+            foreach ($n in $plan.Right) {
+                Add-VgpucResult -Run $run -Target $n -Step 'GPU, settings and cluster role' -Status 'already right'
+            }
             foreach ($s in $plan.HostSteps) {
                 Invoke-VgpucHyperVHostStep -Run $run -Step $s
             }

@@ -114,7 +114,7 @@ function Select-VgpucByName {
             $found.Add($o)
         }
     }
-    , $found.ToArray()
+    $found.ToArray() # callers wrap the call in @()
 }
 
 function Get-VgpucProperty {
@@ -388,6 +388,8 @@ function Write-VgpucSummary {
         $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
     if ($Run.Outcome -eq 'refused') {
         Write-Host 'Result: refused by the pre-flight; nothing was changed.'
+    } elseif ($Run.WhatIf -and -not $Run.Failed) {
+        Write-Host 'Result: preview (-WhatIf); nothing was changed.'
     } elseif ($Run.Failed) {
         Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
     } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
@@ -415,14 +417,14 @@ function Save-VgpucLog {
         finished = [DateTime]::UtcNow.ToString('o')
         whatIf   = $Run.WhatIf
         outcome  = $Run.Outcome
-        problems = @($Run.Problems)
-        drift    = @($Run.Drift)
-        plan     = @($Run.Plan)
-        steps    = @($Run.Results)
+        problems = $Run.Problems.ToArray()
+        drift    = $Run.Drift.ToArray()
+        plan     = $Run.Plan.ToArray()
+        steps    = $Run.Results.ToArray()
     }
     $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Run.LogPath)
     $json = ConvertTo-Json -InputObject $record -Depth 6
-    [System.IO.File]::WriteAllText($path, $json, (New-Object -TypeName 'System.Text.UTF8Encoding' -ArgumentList $false))
+    [System.IO.File]::WriteAllText($path, $json, [System.Text.UTF8Encoding]::new($false))
 }
 
 function Complete-VgpucRun {
@@ -838,8 +840,7 @@ function Select-VgpucDdaGpu {
         [Parameter(Mandatory)] [int]$Count,
         [switch]$RemoveUndeclared
     )
-    $keys = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $items = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $sorted = New-Object -TypeName 'System.Collections.Generic.SortedDictionary[string,object]' -ArgumentList ([System.StringComparer]::Ordinal)
     foreach ($g in $Gpus) {
         $rank = 4
         if ($null -ne $g.AssignedTo) {
@@ -861,13 +862,9 @@ function Select-VgpucDdaGpu {
         } elseif ($g.Disabled) {
             $rank = 3
         }
-        $keys.Add(('{0}|{1}' -f $rank, $g.LocationPath))
-        $items.Add($g)
+        $sorted[('{0}|{1}' -f $rank, $g.LocationPath)] = $g
     }
-    $k = $keys.ToArray()
-    $v = $items.ToArray()
-    [Array]::Sort($k, $v, [System.StringComparer]::Ordinal)
-    , @($v | Select-Object -First $Count)
+    $sorted.Values | Select-Object -First $Count # callers wrap the call in @()
 }
 
 function Get-VgpucHyperVPlan {
@@ -1070,6 +1067,7 @@ function Get-VgpucHyperVPlan {
     }
 
     # --- Declared VMs: the declared GPU configuration is the whole truth ---
+    $right = New-Object -TypeName 'System.Collections.Generic.List[string]'
     $freeDda = @{}
     foreach ($k in $ddaPaths.Keys) {
         $free = New-Object -TypeName 'System.Collections.Generic.List[string]'
@@ -1237,6 +1235,8 @@ function Get-VgpucHyperVPlan {
         }
         if ($before.Count -gt 0 -or $changes.Count -gt 0) {
             $vmWork.Add([pscustomobject]@{ Vm = $vm; Before = $before.ToArray(); Changes = $changes.ToArray(); InScope = $inScope; Order = $order })
+        } else {
+            $right.Add($vm.Name)
         }
     }
 
@@ -1292,6 +1292,7 @@ function Get-VgpucHyperVPlan {
         Add-VgpucPlanItem -Run $Run -Target $s.Host -Action $s.Action -InScope $s.InScope
     }
     [pscustomobject]@{
+        Right     = $right.ToArray()
         HostSteps = $hostSteps.ToArray()
         VmWork    = $ordered
         LateSteps = $lateSteps.ToArray()
@@ -1559,6 +1560,9 @@ function Invoke-VgpucHyperV {
             $run.Outcome = 'refused'
         } else {
             Write-Host 'Pre-flight passed.'
+            foreach ($n in $plan.Right) {
+                Add-VgpucResult -Run $run -Target $n -Step 'GPU, settings and cluster role' -Status 'already right'
+            }
             foreach ($s in $plan.HostSteps) {
                 Invoke-VgpucHyperVHostStep -Run $run -Step $s
             }
