@@ -580,12 +580,20 @@ function Read-VgpucHyperVHost {
             }
         }
         $driver = $null
+        $smi = ''
         if (Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue) {
-            $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader')
-            foreach ($l in $lines) {
-                if ([string]$l -match '\S') {
-                    $driver = ([string]$l).Trim()
-                    break
+            $ErrorActionPreference = 'Continue'
+            $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader' 2>&1)
+            $code = [int]$LASTEXITCODE
+            $ErrorActionPreference = 'Stop'
+            if ($code -ne 0) {
+                $smi = 'nvidia-smi.exe failed (exit {0}): {1}' -f $code, ((@($lines | ForEach-Object { [string]$_ }) -join ' ').Trim())
+            } else {
+                foreach ($l in $lines) {
+                    if ([string]$l -match '\S') {
+                        $driver = ([string]$l).Trim()
+                        break
+                    }
                 }
             }
         }
@@ -596,6 +604,7 @@ function Read-VgpucHyperVHost {
             Pools         = $pools
             PoolExists    = $poolExists
             Driver        = $driver
+            SmiError      = $smi
         }
     }
     try {
@@ -1022,7 +1031,9 @@ function Get-VgpucHyperVPlan {
         $inventory[$h.Name] = $inv
         $st = $r.State
         if ($h.ServesGpuP) {
-            if ($null -eq $st.Driver) {
+            if ($st.SmiError -ne '') {
+                Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager driver could not be read: {1}' -f $h.Name, $st.SmiError)
+            } elseif ($null -eq $st.Driver) {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: no NVIDIA vGPU Manager found (nvidia-smi.exe is missing); GPU-P needs it' -f $h.Name)
             } elseif ($null -ne $h.Driver -and $st.Driver -ne $h.Driver) {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager driver is {1}, the file declares {2}' -f $h.Name, $st.Driver, $h.Driver)
@@ -1083,7 +1094,7 @@ function Get-VgpucHyperVPlan {
             }
         }
         if ($usePool -and $ddaHere.Count -gt 0 -and -not $st.PoolExists) {
-            $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'pool-create'; Action = ('create the GPU pool {0} (PciExpress)' -f $pool); Args = @($pool); InScope = $hostInScope })
+            $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = ''; Kind = 'pool-create'; Action = ('create the GPU pool {0} (PciExpress)' -f $pool); Args = @($pool); InScope = $hostInScope })
         }
         foreach ($g in $ddaHere) {
             if (-not $g.Dismounted) {
@@ -1091,17 +1102,17 @@ function Get-VgpucHyperVPlan {
                     Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must be dismounted for DDA, but running VMs use {2} GPU partitions and the other GPUs have {3} ({4}); stop some of them first' -f $h.Name, $g.LocationPath, $partitionsInUse, $partitionsLeft, ($runningWithPartitions -join ', '))
                 }
                 if (-not $g.Disabled) {
-                    $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'disable'; Action = ('disable GPU {0} for DDA' -f $g.LocationPath); Args = @($g.InstanceId); InScope = $hostInScope })
+                    $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'disable'; Action = ('disable GPU {0} for DDA' -f $g.LocationPath); Args = @($g.InstanceId); InScope = $hostInScope })
                 }
                 $force = -not $Declared.MitigationDriver
                 $action = 'dismount GPU {0} from the host for DDA' -f $g.LocationPath
                 if ($force) {
                     $action += ' (-Force: no mitigation driver declared)'
                 }
-                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'dismount'; Action = $action; Args = @($g.LocationPath, $force); InScope = $hostInScope })
+                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'dismount'; Action = $action; Args = @($g.LocationPath, $force); InScope = $hostInScope })
             }
             if ($usePool -and -not $g.InPool) {
-                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'pool-add'; Action = ('add GPU {0} to the GPU pool {1}' -f $g.LocationPath, $pool); Args = @($g.LocationPath, $pool); InScope = $hostInScope })
+                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'pool-add'; Action = ('add GPU {0} to the GPU pool {1}' -f $g.LocationPath, $pool); Args = @($g.LocationPath, $pool); InScope = $hostInScope })
             }
         }
         # GPUs dismounted or disabled that the plan gives to no VM.
@@ -1123,7 +1134,7 @@ function Get-VgpucHyperVPlan {
                 }
                 Add-VgpucDrift -Run $Run -Target $h.Name -Text ('GPU {0} ({1}) is {2} but the plan gives it to no DDA VM; -RemoveUndeclared mounts it back and enables it' -f $g.LocationPath, $g.Model, $what)
                 if ($RemoveUndeclared) {
-                    $lateSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'mount-back'; Action = ('give GPU {0} back to the host (mount and enable)' -f $g.LocationPath); Args = @($g.LocationPath, $g.InPool, $pool, $g.Dismounted, [int]$Declared.PartitionCount, [bool]$h.ServesGpuP); InScope = $hostInScope })
+                    $lateSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'mount-back'; Action = ('give GPU {0} back to the host (mount and enable)' -f $g.LocationPath); Args = @($g.LocationPath, $g.InPool, $pool, $g.Dismounted, [int]$Declared.PartitionCount, [bool]$h.ServesGpuP); InScope = $hostInScope })
                 }
             }
         }
@@ -1148,7 +1159,7 @@ function Get-VgpucHyperVPlan {
                 } elseif ($holders.Count -gt 0) {
                     Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must change from {2} to {3} partitions, which Hyper-V refuses while partitions are assigned ({4}); remove their GPU partition adapters first' -f $h.Name, $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount, ($holders -join ', '))
                 } else {
-                    $countSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'partition-count'; Action = ('set the partition count of GPU {0} from {1} to {2}' -f $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount); Args = @($p.Name, [int]$Declared.PartitionCount); InScope = $hostInScope })
+                    $countSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'partition-count'; Action = ('set the partition count of GPU {0} from {1} to {2}' -f $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount); Args = @($p.Name, [int]$Declared.PartitionCount); InScope = $hostInScope })
                 }
             }
         }
@@ -1639,10 +1650,20 @@ function Invoke-VgpucHyperVHostStep {
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     param(
         [Parameter(Mandatory)] [object]$Run,
-        [Parameter(Mandatory)] [object]$Step
+        [Parameter(Mandatory)] [object]$Step,
+        # Host steps that failed: "host|location path", "host|" (pool), and
+        # "host:dda" / "host:gpup" for the VMs that need that preparation.
+        [Parameter(Mandatory)] [hashtable]$FailedHosts
     )
     if (-not $Step.InScope) {
         Add-VgpucResult -Run $Run -Target $Step.Host -Step $Step.Action -Status 'out of scope'
+        return
+    }
+    # After a failed step, the later steps of the same GPU (or, after a pool
+    # failed to be created, of the pool) would fail too: they are skipped.
+    $key = '{0}|{1}' -f $Step.Host, $Step.Gpu
+    if ($FailedHosts.ContainsKey($key) -or ($Step.Kind -eq 'pool-add' -and $FailedHosts.ContainsKey(('{0}|' -f $Step.Host)))) {
+        Add-VgpucResult -Run $Run -Target $Step.Host -Step $Step.Action -Status 'skipped' -Message 'an earlier step of this GPU failed'
         return
     }
     $remote = Get-VgpucHyperVHostScript -Kind $Step.Kind
@@ -1653,7 +1674,12 @@ function Invoke-VgpucHyperVHostStep {
     try {
         $null = Invoke-VgpucChange -Run $Run -Target $Step.Host -Action $Step.Action -ScriptBlock $local -ArgumentList @($Step.Host, $remote, $Step.Args)
     } catch {
-        Write-Verbose ('host step failed: {0}' -f $_.Exception.Message)
+        $FailedHosts[$key] = $true
+        $what = 'dda'
+        if ($Step.Kind -eq 'partition-count') {
+            $what = 'gpup'
+        }
+        $FailedHosts[('{0}:{1}' -f $Step.Host, $what)] = $true
     }
 }
 
@@ -1760,22 +1786,36 @@ function Invoke-VgpucHyperV {
             $run.Outcome = 'refused'
         } else {
             Write-Host 'Pre-flight passed.'
+            $failedHosts = @{}
             foreach ($n in $plan.Right) {
                 Add-VgpucResult -Run $run -Target $n -Step 'GPU, settings and cluster role' -Status 'already right'
             }
             foreach ($s in $plan.HostSteps) {
-                Invoke-VgpucHyperVHostStep -Run $run -Step $s
+                Invoke-VgpucHyperVHostStep -Run $run -Step $s -FailedHosts $failedHosts
             }
             foreach ($w in @($plan.Releasing) + @('partition counts') + @($plan.VmWork)) {
                 if ($w -is [string]) {
                     foreach ($s in $plan.CountSteps) {
-                        Invoke-VgpucHyperVHostStep -Run $run -Step $s
+                        Invoke-VgpucHyperVHostStep -Run $run -Step $s -FailedHosts $failedHosts
                     }
                     continue
                 }
                 $vmArc = $null
                 if ($null -ne $w.Vm.Declared) {
                     $vmArc = $Declared.Arc
+                }
+                $needs = @()
+                foreach ($c in @($w.Changes)) {
+                    if ($c.Kind -eq 'add-adapter' -or ($c.Kind -eq 'arc-attach' -and $c.ArgumentList[2] -eq 'GpuP')) {
+                        $needs += 'gpup'
+                    } elseif ($c.Kind -like 'add-device*' -or $c.Kind -eq 'arc-attach') {
+                        $needs += 'dda'
+                    }
+                }
+                $blocked = @($needs | Where-Object { $failedHosts.ContainsKey(('{0}:{1}' -f $w.Vm.Host, $_)) }).Count -gt 0
+                if ($blocked) {
+                    Add-VgpucResult -Run $run -Target $w.Vm.Name -Step 'change the VM' -Status 'skipped' -Message ('the preparation of its host {0} failed; the VM was left as it was' -f $w.Vm.Host)
+                    continue
                 }
                 try {
                     Invoke-VgpucHyperVVmWork -Run $run -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -Arc $vmArc
@@ -1784,7 +1824,7 @@ function Invoke-VgpucHyperV {
                 }
             }
             foreach ($s in $plan.LateSteps) {
-                Invoke-VgpucHyperVHostStep -Run $run -Step $s
+                Invoke-VgpucHyperVHostStep -Run $run -Step $s -FailedHosts $failedHosts
             }
         }
     } catch {
@@ -1812,8 +1852,8 @@ $VgpucDeclared = [pscustomobject]@{
         [pscustomobject]@{ Name = 'hv-01'; Driver = $null; ServesGpuP = $false; DdaOnly = $true; Gpus = @([pscustomobject]@{ Model = 'L4'; Count = 2; Dda = 2 }) }
     )
     Vms = @(
-        [pscustomobject]@{ Name = 'render-01'; Mode = 'Dda'; Model = 'L4'; Count = 1; Host = 'hv-01'; Owners = @('hv-01'); Preferred = @(); MemoryBytes = 0; Generation = 0; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }
-        [pscustomobject]@{ Name = 'render-02'; Mode = 'Dda'; Model = 'L4'; Count = 1; Host = 'hv-01'; Owners = @('hv-01'); Preferred = @(); MemoryBytes = 0; Generation = 0; LowMmio = 2GB; HighMmio = 64GB; Live = $false }
+        [pscustomobject]@{ Name = 'render-01'; Mode = 'Dda'; Model = 'L4'; Count = 1; Host = 'hv-01'; Owners = @('hv-01'); Preferred = @(); MemoryBytes = 0; Generation = 2; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }
+        [pscustomobject]@{ Name = 'render-02'; Mode = 'Dda'; Model = 'L4'; Count = 1; Host = 'hv-01'; Owners = @('hv-01'); Preferred = @(); MemoryBytes = 0; Generation = 2; LowMmio = 2GB; HighMmio = 64GB; Live = $false }
     )
 }
 
