@@ -1144,7 +1144,9 @@ function Get-VgpucHyperVPlan {
         # holding a partition blocks it, as in Hyper-V.
         if ($h.ServesGpuP -and [int]$Declared.PartitionCount -gt 0) {
             $holders = @($onHost | Where-Object {
-                    @($_.Adapters).Count -gt 0 -and -not (($null -ne $_.Declared -and $_.Declared.Mode -eq 'Dda') -or ($null -eq $_.Declared -and $RemoveUndeclared))
+                    $releases = ($null -ne $_.Declared -and $_.Declared.Mode -eq 'Dda') -or ($null -eq $_.Declared -and $RemoveUndeclared)
+                    $inRun = (Test-VgpucInScope -Name $_.Name -Scope $VMName) -and (Test-VgpucInScope -Name $_.Host -Scope $HostName)
+                    @($_.Adapters).Count -gt 0 -and -not ($releases -and $inRun)
                 } | ForEach-Object { $_.Name })
             foreach ($g in $inv.Gpus) {
                 if ($isDda.ContainsKey($g.LocationPath) -or $null -eq $g.Partitionable) {
@@ -1157,7 +1159,7 @@ function Get-VgpucHyperVPlan {
                 if (@($p.Valid) -notcontains [int]$Declared.PartitionCount) {
                     Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} cannot have {2} partitions (ValidPartitionCounts: {3})' -f $h.Name, $g.LocationPath, $Declared.PartitionCount, (@($p.Valid) -join ', '))
                 } elseif ($holders.Count -gt 0) {
-                    Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must change from {2} to {3} partitions, which Hyper-V refuses while partitions are assigned ({4}); remove their GPU partition adapters first' -f $h.Name, $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount, ($holders -join ', '))
+                    Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must change from {2} to {3} partitions, which Hyper-V refuses while partitions are assigned ({4}); remove their GPU partition adapters first, or include those VMs in -VMName/-HostName' -f $h.Name, $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount, ($holders -join ', '))
                 } else {
                     $countSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'partition-count'; Action = ('set the partition count of GPU {0} from {1} to {2}' -f $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount); Args = @($p.Name, [int]$Declared.PartitionCount); InScope = $hostInScope })
                 }
