@@ -887,7 +887,7 @@ function Get-VgpucHyperVPlan {
                 }
                 $poolNeed[$vm.Host] += $need
                 for ($k = 0; $k -lt $need; $k++) {
-                    $changes.Add((Get-VgpucChangeItem -Kind 'add-device-pool' -Action ('assign a {0} GPU from the GPU pool {1}' -f $dv.Model, $pool) -ArgumentList @($vm.Object, $pool)))
+                    $changes.Add((Get-VgpucChangeItem -Kind 'add-device-pool' -Action ('assign one {0} GPU from the GPU pool {1}' -f $dv.Model, $pool) -ArgumentList @($vm.Object, $pool)))
                 }
             } else {
                 $free = $freeDda[$vm.Host]
