@@ -406,6 +406,7 @@ static const struct vg_yaml_field platform_f[] = {
     FLD("multi-vgpu-c-only", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_c_only),
     FLD("multi-vgpu-full-fb", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_full_fb),
     FLD("gen2-only", VG_YF_BOOL, 0, struct platform_row, p.gpu_vm_gen2_only),
+    FLD("arc-vms", VG_YF_BOOL, 0, struct platform_row, p.arc_vms),
     FLD("verified", VG_YF_BOOL, 0, struct platform_row, p.verified),
     FLD("note", VG_YF_STR, 0, struct platform_row, p.note),
     FLD("source", VG_YF_STR, 1, struct platform_row, p.source),

@@ -37,6 +37,8 @@ static const struct vg_enum_val migrations[] = {
     {"live", VG_MIG_LIVE}, {"restart", VG_MIG_RESTART}, {"none", VG_MIG_NONE}, {NULL, 0}};
 static const struct vg_enum_val firmwares[] = {{"efi", VG_FW_EFI}, {"bios", VG_FW_BIOS}, {NULL, 0}};
 static const struct vg_enum_val generations[] = {{"1", 1}, {"2", 2}, {NULL, 0}};
+/* who manages the cluster's VMs; without the directive, Hyper-V itself */
+static const struct vg_enum_val vm_managers[] = {{"arc", 1}, {NULL, 0}};
 
 /* --- store functions: one per directive that has a value -------------------- */
 
@@ -127,6 +129,55 @@ STORE(store_vm_mmio)
     t->vm->mmio_span = v->span;
 }
 
+/*
+ * An Azure resource group name: 1 to 90 characters, letters or digits, `-`,
+ * `_`, `(`, `)` and `.`, not ending with `.` (Azure SDK for .NET,
+ * ManagedResourceGroupName: "no longer than 90 characters ... alphanumeric
+ * characters (Char.IsLetterOrDigit()) and '-', '_', '(', ')' and '.' ...
+ * cannot end with '.'"). Non-ASCII characters are taken as letters: the
+ * Unicode classes are Azure's to check. Returns the offending byte's offset,
+ * or -1 when the name is valid.
+ */
+static long bad_resource_group(const char *s, size_t *ncp)
+{
+    size_t i = 0;
+    *ncp = 0;
+    for (; s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch & 0xC0) != 0x80)
+            ++*ncp;
+        if (ch < 0x80 && !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                           ch == '-' || ch == '_' || ch == '(' || ch == ')' || ch == '.'))
+            return (long)i;
+    }
+    return i && s[i - 1] == '.' ? (long)(i - 1) : -1;
+}
+
+STORE(store_arc_resource_group)
+{
+    (void)st;
+    size_t ncp;
+    long bad = bad_resource_group(v->a->text, &ncp);
+    if (bad >= 0 || ncp == 0 || ncp > 90) {
+        struct vg_diag *d;
+        if (ncp == 0)
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "the resource group name is empty");
+        else if (bad >= 0 && v->a->text[bad + 1] == '\0' && v->a->text[bad] == '.')
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` ends with `.`", v->a->text);
+        else if (bad >= 0)
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` has a character Azure does not allow: "
+                             "`%c`", v->a->text, v->a->text[bad]);
+        else
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` is %zu characters long: Azure allows 90",
+                             v->a->text, ncp);
+        vg_diag_note(ctx, d, "an Azure resource group name has 1 to 90 letters, digits, `-`, `_`, `(`, `)` and `.`, "
+                             "and does not end with `.`");
+        return;
+    }
+    t->arc->resource_group = v->a->text;
+    t->arc->resource_group_span = v->span;
+}
+
 /* --- the table --------------------------------------------------------------- */
 
 #define HV (1u << VG_FAMILY_HYPERV)
@@ -167,6 +218,8 @@ static const struct vg_directive table[] = {
      ONCE, VS, NULL, store_cluster_graphics},
     {VG_BLOCK_CLUSTER, "vgpu-mode", "vgpu-mode same-size|mixed-size", VG_ARGS_ENUM, vgpu_modes, 0, 0,
      VG_BLOCK_NONE, ONCE, 0, NULL, store_cluster_vgpu_mode},
+    {VG_BLOCK_CLUSTER, "vm-management", "vm-management arc { resource-group NAME }", VG_ARGS_ENUM, vm_managers, 0,
+     0, VG_BLOCK_VM_MANAGEMENT, ONCE, HV, NULL, NULL},
     {VG_BLOCK_CLUSTER, "host", "host NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_HOST, 0, 0, NULL, NULL},
     {VG_BLOCK_CLUSTER, "vm", "vm NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_VM, 0, 0, NULL, NULL},
 
@@ -198,6 +251,9 @@ static const struct vg_directive table[] = {
      store_vm_generation},
     {VG_BLOCK_VM, "mmio", "mmio low SIZE high SIZE", VG_ARGS_MMIO, NULL, 0, 0, VG_BLOCK_NONE, ONCE, HV, NULL,
      store_vm_mmio},
+
+    {VG_BLOCK_VM_MANAGEMENT, "resource-group", "resource-group NAME", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_NONE, REQ,
+     0, NULL, store_arc_resource_group},
 };
 
 #define NROWS (sizeof table / sizeof table[0])
@@ -205,6 +261,7 @@ static const struct vg_directive table[] = {
 static const char *const block_names[VG_BLOCK_COUNT] = {
     [VG_BLOCK_NONE] = "", [VG_BLOCK_TOP] = "the top level", [VG_BLOCK_LICENSE] = "license-server",
     [VG_BLOCK_CLUSTER] = "cluster", [VG_BLOCK_HOST] = "host", [VG_BLOCK_VM] = "vm",
+    [VG_BLOCK_VM_MANAGEMENT] = "vm-management",
 };
 
 const char *vg_block_name(enum vg_block block) { return block_names[block]; }
@@ -218,6 +275,7 @@ static const char *where(enum vg_block b)
     case VG_BLOCK_CLUSTER: return "in `cluster`";
     case VG_BLOCK_HOST: return "in `host`";
     case VG_BLOCK_VM: return "in `vm`";
+    case VG_BLOCK_VM_MANAGEMENT: return "in `vm-management`";
     default: return "";
     }
 }
