@@ -52,7 +52,7 @@ $Vms = @(
     [pscustomobject]@{ Name = 'ml-04'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
     [pscustomobject]@{ Name = 'ml-05'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
     [pscustomobject]@{ Name = 'ml-06'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'train-01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx-02'; Pinned = $true; Owners = @('esx-02'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 128; Efi = $true }
+    [pscustomobject]@{ Name = 'train-01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx-02'; Pinned = $true; Owners = @('esx-02'); GpuModel = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Mmio64Gb = 128; Efi = $true }
 )
 
 $connection = $null
