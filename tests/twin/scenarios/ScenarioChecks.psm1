@@ -495,6 +495,9 @@ function Invoke-ScenarioPrevious {
     foreach ($h in $s['hosts']) {
         foreach ($v in $h['vms']) {
             $v['state'] = $exp.PowerState
+            if ($exp.Adapters -eq 'remove') {
+                $v['gpu_partition_adapters'] = @()
+            }
         }
     }
     $r = Invoke-ScenarioTwin -State $s -Script $Ctx.Script
@@ -530,7 +533,7 @@ function Invoke-ScenarioPrevious {
             }
         }
     }
-    return @(New-ScenarioResult -Script $Ctx.Name -Check 'previous' -Scenario ('{0} from {1} ({2})' -f $exp.Expect, $Ctx.Previous.Name, $exp.PowerState) -Messages $m.ToArray() -Calls @($r.Calls).Count -Seconds $r.Seconds)
+    return @(New-ScenarioResult -Script $Ctx.Name -Check 'previous' -Scenario ('{0} from the earlier version (VMs {1}, adapters {2})' -f $exp.Expect, $exp.PowerState, $exp.Adapters) -Messages $m.ToArray() -Calls @($r.Calls).Count -Seconds $r.Seconds)
 }
 
 function Invoke-ScenarioScript {

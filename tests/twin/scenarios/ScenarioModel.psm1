@@ -231,12 +231,16 @@ function Read-ScenarioModel {
             })
         $vi++
     }
-    # Hosts that serve GPU-P: every host with a GPU of a model some GPU-P VM may
-    # run on, unless the plan gives all its GPUs to pass-through.
-    $gpupModels = @($vms | Where-Object { $_.Mode -eq 'gpup' } | ForEach-Object { $_.Model } | Select-Object -Unique)
+    # Hosts that serve GPU-P: a host some GPU-P VM may run on (its pin, its
+    # hosts, else every host with its model) that keeps GPUs of that model
+    # out of pass-through.
     foreach ($h in $hosts) {
-        $eligible = @($h.Gpus | Where-Object { $gpupModels -contains $_.Model -and $_.Use -ne 'passthrough' })
-        $h.ServesGpuP = $eligible.Count -gt 0
+        $h.ServesGpuP = $false
+        foreach ($v in @($vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Owners -contains $h.Name })) {
+            if (@($h.Gpus | Where-Object { $_.Model -eq $v.Model -and $_.Use -ne 'passthrough' }).Count -gt 0) {
+                $h.ServesGpuP = $true
+            }
+        }
     }
     return @{
         Name       = [string]$c['name']

@@ -30,6 +30,14 @@ $script:OsBuilds = @{
     'windows-server/2016' = '14393'
 }
 $script:InjectedFault = 'vgpuc-scenario: injected fault'
+# PCI subsystems (device, vendor) of each model's first board variant, as the
+# catalog's source fields give them (catalog/gpus.yaml `source:`, from
+# NVIDIA/open-gpu-kernel-modules README and pci.ids): the A2 and the A16 share
+# device 0x25B6 and differ only here.
+$script:Subsystems = @{
+    A2 = '157E10DE'; A16 = '14A910DE'; A10 = '148210DE'; A40 = '145A10DE'; L2 = '193310DE'; L4 = '16CA10DE'
+    L40 = '169D10DE'; L40S = '185110DE'; A100 = '145F10DE'; A100D = '153310DE'
+}
 
 function Get-ScenarioOsBuild {
     [CmdletBinding()]
@@ -157,8 +165,12 @@ function New-ScenarioGpu {
         [Parameter(Mandatory)][int]$PartitionCount
     )
     $valid = @($Gpu.ValidCounts)
+    $sub = ('0000{0}' -f $Gpu.Vendor)
+    if ($script:Subsystems.ContainsKey([string]$Gpu.Model)) {
+        $sub = $script:Subsystems[[string]$Gpu.Model]
+    }
     return [ordered]@{
-        instance_id            = ('PCI\VEN_{0}&DEV_{1}&SUBSYS_0000{0}&REV_A1\4&{2:X8}&0&{3:X2}00' -f $Gpu.Vendor, $Gpu.Device, (0x1A2B3C00 + $HostIndex), (8 + $Gpu.Index))
+        instance_id            = ('PCI\VEN_{0}&DEV_{1}&SUBSYS_{4}&REV_A1\4&{2:X8}&0&{3:X2}00' -f $Gpu.Vendor, $Gpu.Device, (0x1A2B3C00 + $HostIndex), (8 + $Gpu.Index), $sub)
         location_path          = (Get-ScenarioLocationPath -GpuIndex $Gpu.Index)
         vendor_id              = $Gpu.Vendor
         device_id              = $Gpu.Device

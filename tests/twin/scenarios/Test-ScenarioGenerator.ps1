@@ -78,8 +78,12 @@ cluster lab {
     Assert-That -Condition ((@($vdi.Owners) -join ',') -eq 'lab-1,lab-2,lab-3' -and $vdi.MemoryBytes -eq 8589934592) -What 'model: an unpinned GPU-P VM may run on every A2 host'
     $noPci = @{ A2 = @{ Vendor = $null; Device = $null; PartitionCounts = @(16, 8, 4, 2); Mmio64Gb = 64; FbMb = 16384; Profiles = @{} } }
     $threw = ''
+    $bare = Join-Path -Path $tmp -ChildPath 'bare.json'
+    $text = [System.IO.File]::ReadAllText((Join-Path -Path $tmp -ChildPath 'lab.json'))
+    [System.IO.File]::WriteAllText($bare, ($text -replace ',\s*"pci":\s*\{[^}]*\}', ''))
+    Assert-That -Condition (-not $text.Contains('"pci"') -or -not [System.IO.File]::ReadAllText($bare).Contains('"pci"')) -What 'model: the test JSON without PCI ids'
     try {
-        $null = Read-ScenarioModel -JsonPath (Join-Path -Path $tmp -ChildPath 'lab.json') -Catalog $noPci
+        $null = Read-ScenarioModel -JsonPath $bare -Catalog $noPci
     } catch {
         $threw = $_.Exception.Message
     }
