@@ -25,7 +25,9 @@ param(
     # Run each twin run as its own pwsh process (the contract's command line).
     [switch]$Process,
     # Print every scenario, not only the failed ones.
-    [switch]$ShowAll
+    [switch]$ShowAll,
+    # Another twin than tests/twin (a folder with Invoke-Twin.ps1 or Twin.psm1).
+    [string]$TwinRoot = ''
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -34,7 +36,7 @@ Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioTwin.psm1
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioChecks.psm1')
 
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
-$mode = Initialize-ScenarioTwin -Process:$Process
+$mode = Initialize-ScenarioTwin -Process:$Process -TwinRoot $TwinRoot
 $catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
 $passed = 0
 $failed = 0

@@ -444,11 +444,19 @@ function Invoke-ScenarioFailover {
     $nodes = @($restartable | ForEach-Object { (Get-ScenarioVmState -State $Ctx.Converge.State -Name $_.Name).Host['name'] } | Select-Object -Unique)
     foreach ($node in $nodes) {
         $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        $after = Invoke-ScenarioNodeFailure -State $Ctx.Converge.State -Node $node
         $m = [System.Collections.Generic.List[string]]::new()
-        if ($null -eq $after) {
-            $m.Add('the twin offers no node-failure function: failover not shown')
+        $nf = $null
+        try {
+            $nf = Invoke-ScenarioNodeFailure -State $Ctx.Converge.State -Node $node
+        } catch {
+            $m.Add(('the node failure of {0} failed in the twin: {1}' -f $node, $_.Exception.Message))
+        }
+        if ($null -eq $nf) {
+            if ($m.Count -eq 0) {
+                $m.Add('the twin offers no node-failure function: failover not shown')
+            }
         } else {
+            $after = $nf.State
             foreach ($v in $restartable) {
                 $before = Get-ScenarioVmState -State $Ctx.Converge.State -Name $v.Name
                 if ($before.Host['name'] -cne $node -or $before.Vm['state'] -ne 'Running') {

@@ -21,23 +21,26 @@ function Initialize-ScenarioTwin {
     -Process), else the command line of the contract.
     #>
     [CmdletBinding()]
-    param([switch]$Process)
+    param([switch]$Process, [string]$TwinRoot = '')
+    if ($TwinRoot) {
+        $script:TwinRoot = (Resolve-Path -LiteralPath $TwinRoot).ProviderPath
+    }
     $script:Scratch = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath ('vgpuc-scen-{0}' -f $PID)
     $null = New-Item -ItemType Directory -Path $script:Scratch -Force
     $cli = Join-Path -Path $script:TwinRoot -ChildPath 'Invoke-Twin.ps1'
-    if (-not (Test-Path -LiteralPath $cli)) {
-        throw "the twin is missing: $cli"
+    $script:Mode = $null
+    if (Test-Path -LiteralPath $cli) {
+        $script:Mode = 'process'
     }
-    $script:Mode = 'process'
     if (-not $Process) {
-        foreach ($m in @('Twin.psd1', 'Twin.psm1', 'HyperVTwin.psm1')) {
+        foreach ($m in @('Twin.psd1', 'Twin.psm1')) {
             $path = Join-Path -Path $script:TwinRoot -ChildPath $m
             if (Test-Path -LiteralPath $path) {
                 Import-Module -Name $path -Global
                 break
             }
         }
-        foreach ($name in @('Invoke-TwinRun', 'Invoke-Twin', 'Invoke-TwinScript')) {
+        foreach ($name in @('Invoke-TwinRun')) {
             $cmd = Get-Command -Name $name -CommandType Function -ErrorAction SilentlyContinue
             if ($cmd) {
                 $script:InProcess = $cmd
@@ -46,7 +49,10 @@ function Initialize-ScenarioTwin {
             }
         }
     }
-    foreach ($name in @('Invoke-TwinNodeFailure', 'Invoke-NodeFailure', 'Set-TwinNodeFailure')) {
+    if (-not $script:Mode) {
+        throw ('the twin is missing: neither {0} nor its in-process entry (Invoke-TwinRun in Twin.psm1)' -f $cli)
+    }
+    foreach ($name in @('Invoke-TwinNodeFailure')) {
         $cmd = Get-Command -Name $name -CommandType Function -ErrorAction SilentlyContinue
         if ($cmd) {
             $script:NodeFailure = $cmd
@@ -126,6 +132,17 @@ function Invoke-ScenarioTwin {
     }
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     $script:Runs++
+    if ($script:Mode -eq 'in-process' -and $script:InProcess.Parameters.ContainsKey('State') -and $script:InProcess.Parameters.ContainsKey('Preview')) {
+        # The twin's own entry on the state object: no files, no new process.
+        $p = @{ State = $State; Script = $Script; ScriptArgs = $ScriptArgs }
+        if ($WhatIf) {
+            $p['Preview'] = $true
+        }
+        $out = & $script:InProcess @p
+        $result = ConvertTo-ScenarioRun -Out $out -Seconds $sw.Elapsed.TotalSeconds
+        $script:RunSeconds += $sw.Elapsed.TotalSeconds
+        return $result
+    }
     $inJson = ConvertTo-Json -InputObject $State -Depth 100
     $id = $script:Runs
     $in = Join-Path -Path $script:Scratch -ChildPath ('in-{0}.json' -f $id)
@@ -173,24 +190,20 @@ function Invoke-ScenarioTwin {
 function Invoke-ScenarioNodeFailure {
     <#
     .SYNOPSIS
-    The twin's node failure on a state: the cluster restarts each clustered VM
-    of the node on the first possible owner with room. $null when the twin
-    offers no such function.
+    The twin's node failure on a copy of a state: the node becomes unreachable
+    and the cluster restarts each clustered VM of the node on the first
+    possible owner with room. Returns @{ State; Moves }, or $null when the
+    twin offers no such function.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][System.Collections.IDictionary]$State, [Parameter(Mandatory)][string]$Node)
     if (-not $script:NodeFailure) {
         return $null
     }
+    # The twin edits the state in place (and returns the moves it made).
     $copy = ConvertFrom-Json -InputObject (ConvertTo-Json -InputObject $State -Depth 100 -Compress) -AsHashtable -DateKind String -Depth 100
-    $r = & $script:NodeFailure -State $copy -Node $Node
-    if ($null -eq $r) {
-        return $copy
-    }
-    if ($r -is [System.Collections.IDictionary]) {
-        return $r
-    }
-    return (ConvertFrom-Json -InputObject (ConvertTo-Json -InputObject $r -Depth 100 -Compress) -AsHashtable -DateKind String -Depth 100)
+    $moves = @(& $script:NodeFailure -State $copy -Node $Node)
+    return @{ State = $copy; Moves = @($moves | ForEach-Object { [string]$_ }) }
 }
 
 function Remove-ScenarioScratch {
