@@ -386,7 +386,7 @@ function Test-ScenarioNamed {
     # Does some output line hold every token (case-insensitive) and match the pattern?
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)][AllowEmptyCollection()][string[]]$Lines,
+        [Parameter(Mandatory)][AllowEmptyCollection()][AllowEmptyString()][string[]]$Lines,
         [Parameter(Mandatory)][string[]]$Tokens,
         [string]$Pattern = ''
     )

@@ -561,16 +561,24 @@ function Invoke-ScenarioScript {
     $ctx = @{ Name = $Name; Script = $Script; Model = $Model; Catalog = $Catalog; Previous = $Previous
         Start = $null; Converge = $null; Converged = $false }
     $all = [System.Collections.Generic.List[object]]::new()
-    $want = { param($c) $Only.Count -eq 0 -or $Only -contains $c }
-    $all.Add((Invoke-ScenarioConverge -Ctx $ctx))
-    if (& $want 'idempotent') { $all.Add((Invoke-ScenarioIdempotent -Ctx $ctx)) }
-    if (& $want 'preview') { $all.Add((Invoke-ScenarioPreview -Ctx $ctx)) }
-    if (& $want 'preflight') { foreach ($x in (Invoke-ScenarioPreflight -Ctx $ctx)) { $all.Add($x) } }
-    if (& $want 'faults') { foreach ($x in (Invoke-ScenarioFaults -Ctx $ctx)) { $all.Add($x) } }
-    if (& $want 'drift') { foreach ($x in (Invoke-ScenarioDrift -Ctx $ctx)) { $all.Add($x) } }
-    if (& $want 'names') { foreach ($x in (Invoke-ScenarioNames -Ctx $ctx)) { $all.Add($x) } }
-    if (& $want 'failover') { foreach ($x in (Invoke-ScenarioFailover -Ctx $ctx)) { $all.Add($x) } }
-    if (& $want 'previous') { foreach ($x in (Invoke-ScenarioPrevious -Ctx $ctx)) { $all.Add($x) } }
+    $checks = [ordered]@{
+        converge = 'Invoke-ScenarioConverge'; idempotent = 'Invoke-ScenarioIdempotent'; preview = 'Invoke-ScenarioPreview'
+        preflight = 'Invoke-ScenarioPreflight'; faults = 'Invoke-ScenarioFaults'; drift = 'Invoke-ScenarioDrift'
+        names = 'Invoke-ScenarioNames'; failover = 'Invoke-ScenarioFailover'; previous = 'Invoke-ScenarioPrevious'
+    }
+    foreach ($c in $checks.Keys) {
+        if ($c -ne 'converge' -and $Only.Count -gt 0 -and $Only -notcontains $c) {
+            continue
+        }
+        try {
+            foreach ($x in @(& $checks[$c] -Ctx $ctx)) {
+                $all.Add($x)
+            }
+        } catch {
+            # A harness bug: reported as one failed scenario of that check.
+            $all.Add((New-ScenarioResult -Script $Name -Check $c -Scenario 'harness' -Messages @(('the harness stopped: {0} {1}' -f $_.Exception.Message, $_.InvocationInfo.PositionMessage))))
+        }
+    }
     return $all.ToArray()
 }
 

@@ -86,7 +86,7 @@ function ConvertTo-ScenarioRun {
         if ($p) { return $p.Value }
         return $null
     }
-    $output = @(& $get $Out 'output' | ForEach-Object { [string]$_ })
+    $output = @(& $get $Out 'output' | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
     $err = & $get $Out 'error'
     $lines = [System.Collections.Generic.List[string]]::new()
     foreach ($o in $output) {
@@ -107,7 +107,7 @@ function ConvertTo-ScenarioRun {
     if ($state -and -not ($state -is [System.Collections.IDictionary])) {
         $state = ConvertFrom-Json -InputObject (ConvertTo-Json -InputObject $state -Depth 100 -Compress) -AsHashtable -DateKind String -Depth 100
     }
-    $calls = @(& $get $Out 'calls')
+    $calls = @(& $get $Out 'calls' | Where-Object { $null -ne $_ })
     $calls = @($calls | ForEach-Object {
             if ($_ -is [System.Collections.IDictionary]) { $_ }
             else { ConvertFrom-Json -InputObject (ConvertTo-Json -InputObject $_ -Depth 20 -Compress) -AsHashtable -DateKind String -Depth 20 }
@@ -138,7 +138,14 @@ function Invoke-ScenarioTwin {
         if ($WhatIf) {
             $p['Preview'] = $true
         }
-        $out = & $script:InProcess @p
+        $items = @(& $script:InProcess @p)
+        # The result is the run's dictionary (anything else written is ignored).
+        $out = $null
+        foreach ($i in $items) {
+            if ($i -is [System.Collections.IDictionary] -and $i.Contains('exit')) {
+                $out = $i
+            }
+        }
         $result = ConvertTo-ScenarioRun -Out $out -Seconds $sw.Elapsed.TotalSeconds
         $script:RunSeconds += $sw.Elapsed.TotalSeconds
         return $result
