@@ -12,6 +12,9 @@
  * model, how many GPUs go to DDA (those its DDA VMs run on plus, on a
  * cluster, the failover reserve for DDA VMs, so that the GPU pool can restart
  * them elsewhere), and per VM its host, possible and preferred owners.
+ * A cluster with `vm-management arc` adds its resource group: the runtime
+ * then attaches GPUs with `az stack-hci-vm gpu attach` after the same host
+ * preparation.
  */
 #include <stdio.h>
 #include <string.h>
@@ -376,8 +379,16 @@ static void emit_data(struct vg_strbuf *sb, struct hv *x, const char *platform)
     vg_ps_string(sb, platform);
     vg_sb_printf(sb, "\n    Clustered = %s\n", vg_ps_bool(x->clustered));
     vg_sb_printf(sb, "    PartitionCount = %u\n", x->gpup ? x->p->partitions : 0);
-    vg_sb_printf(sb, "    PoolName = '%s'\n", x->dda && x->clustered ? "GpuChildPool" : "");
-    vg_sb_puts(sb, "    MitigationDriver = $false\n");
+    /* Arc VMs get DDA GPUs from the dismounted ones (az stack-hci-vm gpu attach), not from a pool. */
+    vg_sb_printf(sb, "    PoolName = '%s'\n", x->dda && x->clustered && !c->arc ? "GpuChildPool" : "");
+    vg_sb_puts(sb, "    MitigationDriver = $false\n    Arc = ");
+    if (c->arc && c->arc->resource_group) {
+        vg_sb_puts(sb, "[pscustomobject]@{ ResourceGroup = ");
+        vg_ps_string(sb, c->arc->resource_group);
+        vg_sb_puts(sb, " }\n");
+    } else {
+        vg_sb_puts(sb, "$null\n");
+    }
     emit_models(sb, x);
     emit_hosts(sb, x);
     emit_vms(sb, x);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "source.h"
 #include "strbuf.h"
 #include "suggest.h"
 #include "values.h"
@@ -134,39 +135,56 @@ STORE(store_vm_mmio)
  * `_`, `(`, `)` and `.`, not ending with `.` (Azure SDK for .NET,
  * ManagedResourceGroupName: "no longer than 90 characters ... alphanumeric
  * characters (Char.IsLetterOrDigit()) and '-', '_', '(', ')' and '.' ...
- * cannot end with '.'"). Non-ASCII characters are taken as letters: the
- * Unicode classes are Azure's to check. Returns the offending byte's offset,
- * or -1 when the name is valid.
+ * cannot end with '.'"). Other non-ASCII characters are taken as letters (the
+ * Unicode classes are Azure's to check), except the ones that are surely not:
+ * C1 controls, no-break and other spaces, General Punctuation (typographic
+ * quotes, zero-width and direction marks) and the byte order mark, which a
+ * script must never receive in a name. Returns the offending character's
+ * byte offset (its code point in *cp), or -1 when the name is valid.
  */
-static long bad_resource_group(const char *s, size_t *ncp)
+static long bad_resource_group(const char *s, size_t *ncp, uint32_t *cp)
 {
-    size_t i = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, len = strlen(s);
     *ncp = 0;
-    for (; s[i]; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if ((ch & 0xC0) != 0x80)
-            ++*ncp;
-        if (ch < 0x80 && !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                           ch == '-' || ch == '_' || ch == '(' || ch == ')' || ch == '.'))
+    while (i < len) {
+        int n = vg_utf8_seq_len(u + i, len - i);
+        uint32_t c = u[i];
+        if (n > 1)
+            c = n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (int k = 1; k < n; k++)
+            c = (c << 6) | (u[i + k] & 0x3Fu);
+        ++*ncp;
+        *cp = c;
+        int ok = c < 0x80 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '_' || c == '(' || c == ')' || c == '.'
+                          : n > 1 && c > 0xA0 && !(c >= 0x2000 && c <= 0x206F) && c != 0x3000 && c != 0xFEFF;
+        if (!ok)
             return (long)i;
+        i += n > 0 ? (size_t)n : 1;
     }
-    return i && s[i - 1] == '.' ? (long)(i - 1) : -1;
+    *cp = '.';
+    return len && s[len - 1] == '.' ? (long)(len - 1) : -1;
 }
 
 STORE(store_arc_resource_group)
 {
     (void)st;
     size_t ncp;
-    long bad = bad_resource_group(v->a->text, &ncp);
+    uint32_t cp = 0;
+    long bad = bad_resource_group(v->a->text, &ncp, &cp);
     if (bad >= 0 || ncp == 0 || ncp > 90) {
         struct vg_diag *d;
         if (ncp == 0)
             d = vg_diag_emit(ctx, VG1003, v->a->span, "the resource group name is empty");
         else if (bad >= 0 && v->a->text[bad + 1] == '\0' && v->a->text[bad] == '.')
             d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` ends with `.`", v->a->text);
+        else if (bad >= 0 && cp > 0x20 && cp < 0x7F)
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` has a character Azure does not allow: "
+                             "`%c`", v->a->text, (char)cp);
         else if (bad >= 0)
             d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` has a character Azure does not allow: "
-                             "`%c`", v->a->text, v->a->text[bad]);
+                             "U+%04X", v->a->text, (unsigned)cp);
         else
             d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` is %zu characters long: Azure allows 90",
                              v->a->text, ncp);

@@ -83,7 +83,7 @@ function Select-VgpucByName {
             $found.Add($o)
         }
     }
-    , $found.ToArray()
+    $found.ToArray() # callers wrap the call in @()
 }
 
 function Get-VgpucProperty {
@@ -357,6 +357,8 @@ function Write-VgpucSummary {
         $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
     if ($Run.Outcome -eq 'refused') {
         Write-Host 'Result: refused by the pre-flight; nothing was changed.'
+    } elseif ($Run.WhatIf -and -not $Run.Failed) {
+        Write-Host 'Result: preview (-WhatIf); nothing was changed.'
     } elseif ($Run.Failed) {
         Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
     } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
@@ -384,14 +386,14 @@ function Save-VgpucLog {
         finished = [DateTime]::UtcNow.ToString('o')
         whatIf   = $Run.WhatIf
         outcome  = $Run.Outcome
-        problems = @($Run.Problems)
-        drift    = @($Run.Drift)
-        plan     = @($Run.Plan)
-        steps    = @($Run.Results)
+        problems = $Run.Problems.ToArray()
+        drift    = $Run.Drift.ToArray()
+        plan     = $Run.Plan.ToArray()
+        steps    = $Run.Results.ToArray()
     }
     $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Run.LogPath)
     $json = ConvertTo-Json -InputObject $record -Depth 6
-    [System.IO.File]::WriteAllText($path, $json, (New-Object -TypeName 'System.Text.UTF8Encoding' -ArgumentList $false))
+    [System.IO.File]::WriteAllText($path, $json, [System.Text.UTF8Encoding]::new($false))
 }
 
 function Complete-VgpucRun {

@@ -313,6 +313,9 @@ static void test_json_arc_pci(void **state)
     HAS(s, "\"arc\": {\n      \"resource_group\": \"rg-(prod).eu_1\\\"x\"\n    },\n    \"hosts\"");
     HAS(s, "\"pci\": {\n              \"vendor\": \"10DE\",\n              \"device\": \"2B5A\"\n            }");
     HAS(s, "\"boards\": 2,\n            \"pci\": null\n");
+    static struct vg_gpu vendor_only = {.model = "VX", .gpus_per_board = 1, .vendor_id = 0x10DE};
+    f->hg[1].model = &vendor_only; /* half an id is no id */
+    HAS(run(f, vg_emit_json), "\"model\": \"VX\",\n            \"boards\": 2,\n            \"pci\": null\n");
     f->hg[1].model = NULL; /* an unknown model */
     HAS(run(f, vg_emit_json), "\"model\": \"GX\",\n            \"boards\": 2,\n            \"pci\": null\n");
     fixture_free(f);

@@ -416,7 +416,23 @@ static void test_arc_diagnostics(void **state)
     assert_null(f->m->clusters[0]->arc->resource_group);
     done(f);
     f = build(AZL "    vm-management arc { resource-group \"rg x\" }\n}\n");
-    expect(f, VG1003, "resource group `rg x` has a character Azure does not allow: ` `", "\"rg x", 0);
+    expect(f, VG1003, "resource group `rg x` has a character Azure does not allow: U+0020", "\"rg x", 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg/x\" }\n}\n");
+    expect(f, VG1003, "resource group `rg/x` has a character Azure does not allow: `/`", "\"rg/x", 0);
+    done(f);
+    /* not letters, although not ASCII: a typographic quote, a no-break space, a zero-width space */
+    f = build(AZL "    vm-management arc { resource-group \"rg\xE2\x80\x99x\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+2019", NULL, 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg\xC2\xA0x\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+00A0", NULL, 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg\xE2\x80\x8Bx\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+200B", NULL, 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg\\tx\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+0009", NULL, 0);
     done(f);
     f = build(AZL "    vm-management arc { resource-group \"\" }\n}\n");
     expect(f, VG1003, "the resource group name is empty", "\"\"", 0);
