@@ -408,39 +408,44 @@ function New-ScenarioStartState {
     .SYNOPSIS
     A state that needs every kind of change, and that one correct run converges.
     .DESCRIPTION
-    Hosts: GPU-P hosts without assigned partitions have another valid partition
-    count; DDA GPUs are mounted and enabled (the second one disabled only, as an
-    earlier interrupted run leaves it); clustered DDA has no pool (an empty one
-    on the first node). VMs, in turn by their order in the file: no GPU (running,
-    every setting wrong, owners and OfflineAction wrong); no GPU (off); an extra
-    partition; already right; right GPU with wrong MMIO and cache types;
-    right GPU (off) with owners and OfflineAction wrong. DDA VMs: no device and
-    dynamic memory with stop action Save (running); a GPU-P adapter instead of
-    the device (off). Returns @{ State; Notes }.
+    Hosts: GPU-P hosts without VMs (else the one with the fewest) have another
+    valid partition count and no assigned partition; DDA GPUs are mounted and
+    enabled (the second one disabled only, as an interrupted run leaves it);
+    clustered DDA has no pool (an empty one on the last node). GPU-P VMs on the
+    other hosts, in turn by their order in the file (the first 12): no GPU
+    (running, every setting wrong, owners and OfflineAction wrong); no GPU
+    (off); an extra partition; already right; wrong MMIO and cache types;
+    off with owners and OfflineAction wrong (off as well when they hold a
+    partition on a host whose DDA GPU is still mounted). DDA VMs: no device,
+    dynamic memory, stop action Save (running); a GPU-P adapter instead of the
+    device (off). Returns @{ State; Notes }.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Model)
     $s = New-ScenarioDeclaredState -Model $Model
     $notes = [System.Collections.Generic.List[string]]::new()
     $pooled = Test-ScenarioDdaPooled -Model $Model
-    # Which GPU-P host keeps its count and holds partitions: the first one with
-    # VMs, when another GPU-P host can show the wrong count.
+    # GPU-P hosts that show another partition count hold no partition (Hyper-V
+    # refuses a new count while partitions are assigned): those without VMs,
+    # else the one with the fewest. The others keep their count ("keepers")
+    # and show the per-VM kinds.
     $gpupHosts = @($Model.Hosts | Where-Object { $_.ServesGpuP })
-    $keeper = $null
-    if ($gpupHosts.Count -gt 1) {
-        foreach ($h in $gpupHosts) {
-            if (@($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $h.Name }).Count -gt 0) {
-                $keeper = $h.Name
-                break
-            }
-        }
-    }
+    $load = @{}
     foreach ($h in $gpupHosts) {
-        if ($h.Name -ceq $keeper) {
+        $load[$h.Name] = @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $h.Name }).Count
+    }
+    $wrongHosts = @($gpupHosts | Where-Object { $load[$_.Name] -eq 0 } | ForEach-Object { $_.Name })
+    if ($wrongHosts.Count -eq 0 -and $gpupHosts.Count -gt 0) {
+        $wrongHosts = @(($gpupHosts | Sort-Object -Property @{ Expression = { $load[$_.Name] } }, @{ Expression = { $_.Index } } | Select-Object -First 1).Name)
+    }
+    $keepers = @($gpupHosts | Where-Object { $wrongHosts -notcontains $_.Name } | ForEach-Object { $_.Name })
+    foreach ($h in $gpupHosts) {
+        if ($wrongHosts -notcontains $h.Name) {
             continue
         }
         $wrong = Get-ScenarioWrongCount -Model $Model -HostModel $h
         if ($null -eq $wrong) {
+            $keepers += $h.Name
             continue
         }
         $hs = Get-ScenarioHostState -State $s -Name $h.Name
@@ -451,11 +456,15 @@ function New-ScenarioStartState {
         }
         $notes.Add(('{0}: partition count {1} instead of {2}' -f $h.Name, $wrong, $Model.Partitions))
     }
+    # Hosts whose DDA GPUs are mounted in this state, where no running VM may
+    # hold a partition (the GPU could not be dismounted under it).
+    $ddaMounted = @{}
     # DDA GPUs back on the host.
     $nDda = 0
     foreach ($hs in $s['hosts']) {
         foreach ($g in $hs['gpus']) {
             if ($g['dismounted']) {
+                $ddaMounted[[string]$hs['name']] = $true
                 $g['dismounted'] = $false
                 $g['pool'] = $null
                 if ($hs['nvidia_driver']) {
@@ -480,11 +489,18 @@ function New-ScenarioStartState {
     if ($nDda -gt 0) {
         $notes.Add(('{0} DDA GPU(s) mounted{1}' -f $nDda, $(if ($pooled) { '; an empty pool on the last node, none elsewhere' } else { '' })))
     }
+    # VMs: DDA VMs all need their device (their GPUs are mounted); GPU-P VMs
+    # on a host with another count all need their partition; on the keepers
+    # the first $cap GPU-P VMs take the kinds in turn, the rest are right (a
+    # bound on the steps, and so on the fault runs, of a large cluster).
+    $cap = 12
     $kG = 0
+    $kW = 0
     $kD = 0
     foreach ($v in $Model.Vms) {
         $x = Get-ScenarioVmState -State $s -Name $v.Name
         $vm = $x.Vm
+        $keeperHost = $keepers -contains $v.Host
         if ($v.Mode -eq 'dda') {
             $vm['assignable_devices'] = @()
             Set-ScenarioVmWrong -Vm $vm -VmModel $v
@@ -494,7 +510,7 @@ function New-ScenarioStartState {
                 $notes.Add(('{0}: no device, running, settings and owners wrong' -f $v.Name))
             } else {
                 $vm['state'] = 'Off'
-                if ($x.Host['nvidia_driver']) {
+                if ($x.Host['nvidia_driver'] -and $keeperHost) {
                     $vm['gpu_partition_adapters'] = @([ordered]@{ id = ('adapter-wrong-{0}' -f $vm['id']) })
                     $notes.Add(('{0}: a GPU-P adapter instead of its device, off' -f $v.Name))
                 } else {
@@ -504,9 +520,9 @@ function New-ScenarioStartState {
             $kD++
             continue
         }
-        if ($v.Host -cne $keeper) {
+        if (-not $keeperHost) {
             $vm['gpu_partition_adapters'] = @()
-            switch ($kG % 3) {
+            switch ($kW % 3) {
                 0 {
                     Set-ScenarioVmWrong -Vm $vm -VmModel $v
                     Set-ScenarioGroupWrong -State $s -Vm $vm -VmModel $v -Model $Model
@@ -521,10 +537,11 @@ function New-ScenarioStartState {
                     $notes.Add(('{0}: no partition, running, owners wrong' -f $v.Name))
                 }
             }
-            $kG++
+            $kW++
             continue
         }
-        switch ($kG % 6) {
+        $kind = $(if ($kG -lt $cap) { $kG % 6 } else { 3 })
+        switch ($kind) {
             0 {
                 $vm['gpu_partition_adapters'] = @()
                 Set-ScenarioVmWrong -Vm $vm -VmModel $v
@@ -554,6 +571,10 @@ function New-ScenarioStartState {
                 Set-ScenarioGroupWrong -State $s -Vm $vm -VmModel $v -Model $Model
                 $notes.Add(('{0}: off, owners and OfflineAction wrong' -f $v.Name))
             }
+        }
+        if ($ddaMounted.ContainsKey($v.Host) -and $vm['state'] -eq 'Running' -and @($vm['gpu_partition_adapters']).Count -gt 0) {
+            $vm['state'] = 'Off'
+            $notes[$notes.Count - 1] += ' (off: a DDA GPU of its host is still to be dismounted)'
         }
         $kG++
     }
@@ -874,6 +895,7 @@ function New-ScenarioPreflightState {
     $usedVms = [System.Collections.Generic.HashSet[string]]::new()
     $usedHosts = [System.Collections.Generic.HashSet[string]]::new()
     $want = $Model.Partitions
+    $combine = $true
 
     # Pick a VM (or host) not used yet in the combined state, else the first.
     $pickVm = {
@@ -909,6 +931,9 @@ function New-ScenarioPreflightState {
         $one = Copy-ScenarioState -State $start
         & $Edit $one
         $list.Add(@{ Name = $Name; State = $one; Problems = @($Problem) })
+        if (-not $combine) {
+            return
+        }
         try {
             & $Edit $all
             $allProblems.Add($Problem)
@@ -1061,8 +1086,11 @@ function New-ScenarioPreflightState {
     # A host that does not answer.
     $h = & $pickHost { $true }
     $hn = $h.Name
+    # (Alone only: a script cannot see the other problems of a host it cannot reach.)
+    $combine = $false
     & $apply 'unreachable-host' { param($st) (Get-ScenarioHostState -State $st -Name $hn)['reachable'] = $false } `
     (New-ScenarioProblem -Kind 'unreachable-host' -Tokens @($hn) -Pattern '(?i)(unreachable|reach|connect|WinRM|answer|respond)')
+    $combine = $true
 
     # A VM of generation 1 where 2 is declared.
     $v = & $pickVm { $_.Generation -eq 2 }
