@@ -27,13 +27,16 @@ param(
     # Print every scenario, not only the failed ones.
     [switch]$ShowAll,
     # Another twin than tests/twin (a folder with Invoke-Twin.ps1 or Twin.psm1).
-    [string]$TwinRoot = ''
+    [string]$TwinRoot = '',
+    # Leave out the planted faults (ScenarioPlanted.psm1; also left out with -Filter or -Only).
+    [switch]$SkipPlanted
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioModel.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioTwin.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioChecks.psm1')
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioPlanted.psm1')
 
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 $mode = Initialize-ScenarioTwin -Process:$Process -TwinRoot $TwinRoot
@@ -145,6 +148,22 @@ foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object
         Write-Host ('   {0}' -f $line)
         $perScript.Add($line)
     }
+}
+
+if (-not $SkipPlanted -and -not $Filter -and $Only.Count -eq 0) {
+    Write-Host '== planted faults: each check must fail on a script broken for it'
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $read = { param($Path) Read-ScenarioModel -JsonPath $Path -Catalog $catalog }
+    foreach ($r in (Invoke-ScenarioPlanted -BuildRoot $BuildRoot -Catalog $catalog -ReadModel $read)) {
+        Write-ScenarioResult -Result $r
+        $scenarios++
+        if ($r.Pass) {
+            $passed++
+        } else {
+            $failed++
+        }
+    }
+    $perScript.Add(('planted faults: {0:N1} s' -f $sw.Elapsed.TotalSeconds))
 }
 
 foreach ($l in $leftOut) {

@@ -570,9 +570,15 @@ function Invoke-ScenarioScript {
         if ($c -ne 'converge' -and $Only.Count -gt 0 -and $Only -notcontains $c) {
             continue
         }
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
         try {
-            foreach ($x in @(& $checks[$c] -Ctx $ctx)) {
+            $got = @(& $checks[$c] -Ctx $ctx)
+            foreach ($x in $got) {
                 $all.Add($x)
+            }
+            $ran = @($got | Where-Object { -not $_.Note })
+            if ($ran.Count -gt 0) {
+                Write-Host ('   {0}: {1} scenario(s), {2} failed, {3:N1} s' -f $c, $ran.Count, @($ran | Where-Object { -not $_.Pass }).Count, $sw.Elapsed.TotalSeconds)
             }
         } catch {
             # A harness bug: reported as one failed scenario of that check.

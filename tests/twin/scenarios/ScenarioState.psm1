@@ -403,6 +403,31 @@ function Set-ScenarioGroupWrong {
     }
 }
 
+function Sync-ScenarioArc {
+    # Arc VMs: what Azure reports (arc.gpus) follows the VM's devices, one
+    # GpuP per partition adapter and one GpuDDA per assigned device.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][System.Collections.IDictionary]$State)
+    if (-not $State['arc']) {
+        return
+    }
+    foreach ($h in $State['hosts']) {
+        foreach ($v in $h['vms']) {
+            if ($null -eq $v['arc']) {
+                continue
+            }
+            $gpus = @()
+            foreach ($a in @($v['gpu_partition_adapters'])) {
+                $gpus += , ([ordered]@{ assignment = 'GpuP' })
+            }
+            foreach ($d in @($v['assignable_devices'])) {
+                $gpus += , ([ordered]@{ assignment = 'GpuDDA' })
+            }
+            $v['arc'] = [ordered]@{ gpus = $gpus }
+        }
+    }
+}
+
 function New-ScenarioStartState {
     <#
     .SYNOPSIS
@@ -578,6 +603,7 @@ function New-ScenarioStartState {
         }
         $kG++
     }
+    Sync-ScenarioArc -State $s
     return @{ State = $s; Notes = $notes.ToArray() }
 }
 
@@ -844,6 +870,9 @@ function New-ScenarioDriftState {
     } else {
         $skipped.Add('undeclared-gpu: no GPU that the plan leaves free (and that is no failover reserve)')
     }
+    foreach ($v in $out) {
+        Sync-ScenarioArc -State $v.State
+    }
     return @{ Variants = $out.ToArray(); Skipped = $skipped.ToArray() }
 }
 
@@ -1101,6 +1130,9 @@ function New-ScenarioPreflightState {
     }
 
     $list.Add(@{ Name = 'all'; State = $all; Problems = $allProblems.ToArray() })
+    foreach ($p in $list) {
+        Sync-ScenarioArc -State $p.State
+    }
     return $list.ToArray()
 }
 
