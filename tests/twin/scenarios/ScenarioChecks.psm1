@@ -578,7 +578,7 @@ function Invoke-ScenarioScript {
             }
             $ran = @($got | Where-Object { -not $_.Note })
             if ($ran.Count -gt 0) {
-                Write-Host ('   {0}: {1} scenario(s), {2} failed, {3:N1} s' -f $c, $ran.Count, @($ran | Where-Object { -not $_.Pass }).Count, $sw.Elapsed.TotalSeconds)
+                Write-Host ('   {0} {1}: {2} scenario(s), {3} failed, {4:N1} s' -f $Name, $c, $ran.Count, @($ran | Where-Object { -not $_.Pass }).Count, $sw.Elapsed.TotalSeconds)
             }
         } catch {
             # A harness bug: reported as one failed scenario of that check.

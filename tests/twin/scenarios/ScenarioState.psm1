@@ -981,7 +981,15 @@ function New-ScenarioPreflightState {
     } else {
         $h = & $pickHost { $true }
         $hn = $h.Name
-        & $apply 'driver-on-dda-host' { param($st) (Get-ScenarioHostState -State $st -Name $hn)['nvidia_driver'] = '538.33' } `
+        & $apply 'driver-on-dda-host' {
+            param($st)
+            # The vGPU Manager installed: the host's GPUs bind to it.
+            $hs = Get-ScenarioHostState -State $st -Name $hn
+            $hs['nvidia_driver'] = '538.33'
+            foreach ($g in $hs['gpus']) {
+                $g['driver'] = 'vgpu'
+            }
+        } `
         (New-ScenarioProblem -Kind 'driver-on-dda-host' -Tokens @($hn, '538.33'))
     }
 
