@@ -433,11 +433,11 @@ function New-ScenarioStartState {
     .SYNOPSIS
     A state that needs every kind of change, and that one correct run converges.
     .DESCRIPTION
-    Hosts: GPU-P hosts without VMs (else the one with the fewest) have another
-    valid partition count and no assigned partition; DDA GPUs are mounted and
+    Hosts: the GPU-P host with the fewest VMs has another valid partition count
+    on two of its GPUs and no assigned partition; DDA GPUs are mounted and
     enabled (the second one disabled only, as an interrupted run leaves it);
     clustered DDA has no pool (an empty one on the last node). GPU-P VMs on the
-    other hosts, in turn by their order in the file (the first 12): no GPU
+    other hosts, in turn by their order in the file (the first 6): no GPU
     (running, every setting wrong, owners and OfflineAction wrong); no GPU
     (off); an extra partition; already right; wrong MMIO and cache types;
     off with owners and OfflineAction wrong (off as well when they hold a
@@ -459,8 +459,11 @@ function New-ScenarioStartState {
     foreach ($h in $gpupHosts) {
         $load[$h.Name] = @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $h.Name }).Count
     }
-    $wrongHosts = @($gpupHosts | Where-Object { $load[$_.Name] -eq 0 } | ForEach-Object { $_.Name })
-    if ($wrongHosts.Count -eq 0 -and $gpupHosts.Count -gt 0) {
+    # One such host, and on it at most two GPUs with the other count: every
+    # kind of change once, not every GPU of a large cluster (each change is
+    # one more fault run).
+    $wrongHosts = @()
+    if ($gpupHosts.Count -gt 0) {
         $wrongHosts = @(($gpupHosts | Sort-Object -Property @{ Expression = { $load[$_.Name] } }, @{ Expression = { $_.Index } } | Select-Object -First 1).Name)
     }
     $keepers = @($gpupHosts | Where-Object { $wrongHosts -notcontains $_.Name } | ForEach-Object { $_.Name })
@@ -474,12 +477,14 @@ function New-ScenarioStartState {
             continue
         }
         $hs = Get-ScenarioHostState -State $s -Name $h.Name
+        $n = 0
         foreach ($g in $hs['gpus']) {
-            if (-not $g['dismounted']) {
+            if (-not $g['dismounted'] -and $n -lt 2) {
                 $g['partition_count'] = $wrong
+                $n++
             }
         }
-        $notes.Add(('{0}: partition count {1} instead of {2}' -f $h.Name, $wrong, $Model.Partitions))
+        $notes.Add(('{0}: partition count {1} instead of {2} on {3} GPU(s)' -f $h.Name, $wrong, $Model.Partitions, $n))
     }
     # Hosts whose DDA GPUs are mounted in this state, where no running VM may
     # hold a partition (the GPU could not be dismounted under it).
@@ -515,10 +520,10 @@ function New-ScenarioStartState {
         $notes.Add(('{0} DDA GPU(s) mounted{1}' -f $nDda, $(if ($pooled) { '; an empty pool on the last node, none elsewhere' } else { '' })))
     }
     # VMs: DDA VMs all need their device (their GPUs are mounted); GPU-P VMs
-    # on a host with another count all need their partition; on the keepers
-    # the first $cap GPU-P VMs take the kinds in turn, the rest are right (a
-    # bound on the steps, and so on the fault runs, of a large cluster).
-    $cap = 12
+    # on the host with another count all need their partition; on the keepers
+    # the first $cap GPU-P VMs take the six kinds in turn, the rest are right
+    # (a bound on the steps, and so on the fault runs, of a large cluster).
+    $cap = 6
     $kG = 0
     $kW = 0
     $kD = 0
