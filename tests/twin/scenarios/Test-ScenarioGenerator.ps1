@@ -136,6 +136,21 @@ cluster lab {
         Assert-That -Condition ($f.Count -gt 0 -and $right.Count -gt 0) -What ('assert: {0} is caught (got: {1})' -f $p.What, (($f | ForEach-Object { $_.Message }) -join '; '))
     }
 
+    # A device taken from the pool at start (no location path, as the twin
+    # records -ResourcePoolName): right while the pool holds a free GPU.
+    $s = Copy-ScenarioState -State $declared
+    $x = Get-ScenarioVmState -State $s -Name 'ml-01'
+    $x.Vm['assignable_devices'] = @([ordered]@{ location_path = $null; pool = 'GpuChildPool' })
+    $f = @(Assert-ScenarioDeclared -Model $model -State $s -Before $declared)
+    Assert-That -Condition ($f.Count -eq 0) -What ('assert: a device from the pool with a free pool GPU passes ({0})' -f (($f | ForEach-Object { $_.Message }) -join '; '))
+    $h1 = Get-ScenarioHostState -State $s -Name 'lab-1'
+    $h1['pools'][0]['location_paths'] = @()
+    foreach ($g in $h1['gpus']) {
+        $g['pool'] = $null
+    }
+    $f = @(Assert-ScenarioDeclared -Model $model -State $s -Before $declared)
+    Assert-That -Condition (@($f | Where-Object { $_.Message -like '*running VMs use 1 device(s) of pool*' }).Count -eq 1) -What ('assert: a device from an empty pool is caught ({0})' -f (($f | ForEach-Object { $_.Message }) -join '; '))
+
     # --- the start state needs every kind of change -------------------------------
     $st = New-ScenarioStartState -Model $model
     $f = @(Assert-ScenarioDeclared -Model $model -State $st.State)
