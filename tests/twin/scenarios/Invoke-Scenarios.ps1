@@ -41,6 +41,8 @@ Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioTwin.psm1
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioChecks.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioPlanted.psm1')
 
+# `pwsh -File` passes "a,b" as one string.
+$Only = @($Only | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' })
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 $mode = Initialize-ScenarioTwin -Process:$Process -TwinRoot $TwinRoot
 $catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc

@@ -1075,7 +1075,7 @@ function New-ScenarioPreflightState {
                 $hog['gpu_partition_adapters'] = @([ordered]@{ id = ('adapter-hog-{0}' -f $i) })
                 Add-ScenarioUndeclaredVm -State $st -HostName $hn -Vm $hog
             }
-        } (New-ScenarioProblem -Kind 'capacity-gpup' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|partitions? (left|available))')
+        } (New-ScenarioProblem -Kind 'capacity-gpup' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|available|needed)')
     }
     # DDA: the DDA VM's host has every GPU of its model taken by other VMs.
     $v = & $pickVm { $_.Mode -eq 'dda' }
@@ -1103,7 +1103,7 @@ function New-ScenarioPreflightState {
                 Add-ScenarioUndeclaredVm -State $st -HostName $hn -Vm $hog
                 $i++
             }
-        } (New-ScenarioProblem -Kind 'capacity-dda' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|available)')
+        } (New-ScenarioProblem -Kind 'capacity-dda' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|available|needed)')
     }
 
     # A declared VM in Saved state.
