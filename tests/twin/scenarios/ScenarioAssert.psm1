@@ -90,7 +90,11 @@ function Assert-ScenarioDeclared {
     if ($pooled) {
         $poolName = Get-ScenarioPoolName -Model $Model -State $State
         if (-not $poolName) {
-            $fail.Add((New-ScenarioFailure -HostName $null -VmName $null -Message 'clustered DDA: no resource pool on any node a DDA VM may run on'))
+            # Named per node, so that a fault on one node's pool excuses that node only.
+            $owners = @($Model.Vms | Where-Object { $_.Mode -eq 'dda' } | ForEach-Object { $_.Owners } | Select-Object -Unique)
+            foreach ($o in $owners) {
+                $fail.Add((New-ScenarioFailure -HostName $o -VmName $null -Message ('{0}: no PciExpress resource pool, and no DDA VM holds a pooled device (clustered DDA, a DDA VM may run here)' -f $o)))
+            }
         }
     }
 

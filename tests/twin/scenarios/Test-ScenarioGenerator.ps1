@@ -155,7 +155,7 @@ cluster lab {
     $st = New-ScenarioStartState -Model $model
     $f = @(Assert-ScenarioDeclared -Model $model -State $st.State)
     $msgs = ($f | ForEach-Object { $_.Message }) -join "`n"
-    foreach ($kind in @('partition count', 'dismounted for DDA', 'no resource pool', 'GPU partition adapter(s), declared', 'assignable device(s), declared',
+    foreach ($kind in @('partition count', 'dismounted for DDA', 'resource pool', 'GPU partition adapter(s), declared', 'assignable device(s), declared',
             'AutomaticStopAction', 'dynamic memory', 'high MMIO', 'GuestControlledCacheTypes', 'startup memory', 'possible owners', 'OfflineAction', 'preferred owner')) {
         Assert-That -Condition ($msgs -like "*$kind*") -What "start state needs a change of kind '$kind'"
     }
