@@ -729,7 +729,9 @@ function Add-ScenarioUndeclaredVm {
 }
 
 function Get-ScenarioFreePartitions {
-    # Partitions a host's GPU-P GPUs have beyond those its running VMs hold.
+    # Partitions a host's GPU-P GPUs have beyond those its VMs hold (a VM
+    # holds its partition adapters whether it runs or not: Hyper-V refuses a
+    # new partition count under them, and the scripts count them so).
     [CmdletBinding()]
     param([Parameter(Mandatory)][System.Collections.IDictionary]$HostState)
     if (-not $HostState['nvidia_driver']) {
@@ -743,9 +745,7 @@ function Get-ScenarioFreePartitions {
     }
     $used = 0
     foreach ($v in $HostState['vms']) {
-        if ($v['state'] -eq 'Running') {
-            $used += @($v['gpu_partition_adapters']).Count
-        }
+        $used += @($v['gpu_partition_adapters']).Count
     }
     return ($total - $used)
 }
@@ -780,21 +780,38 @@ function New-ScenarioDriftState {
         $x.Vm['gpu_partition_adapters'] = @($x.Vm['gpu_partition_adapters']) + , ([ordered]@{ id = 'adapter-drift-extra' })
         $out.Add(@{ Name = 'extra-partition'; State = $s; Vm = $v.Name; UndeclaredVm = $null; UndeclaredGpu = $null })
 
-        $used = 0
+        $usedOn = @{}
         foreach ($kind in @('dda-instead-of-gpup', 'leftover-device')) {
+            # A GPU-P VM and a free GPU on a host it may run on, where the
+            # VM's partition still fits once that GPU is dismounted.
             $pick = $null
             foreach ($cand in $gpupVms) {
-                $free = Find-ScenarioFreeGpu -Model $Model -Hosts $cand.Owners -GpuModel $cand.Model -Skip $used
-                if ($free) {
-                    $pick = @{ Vm = $cand; Free = $free }
+                foreach ($hn in $cand.Owners) {
+                    $free = Find-ScenarioFreeGpu -Model $Model -Hosts @($hn) -GpuModel $cand.Model -Skip ([int]$usedOn[$hn])
+                    if (-not $free) {
+                        continue
+                    }
+                    $hs0 = Get-ScenarioHostState -State $Converged -Name $hn
+                    $g0 = Get-ScenarioGpuState -HostState $hs0 -LocationPath (Get-ScenarioLocationPath -GpuIndex $free.Gpu.Index)
+                    $room = Get-ScenarioFreePartitions -HostState $hs0
+                    if ($g0['driver'] -eq 'vgpu' -and -not $g0['dismounted']) {
+                        $room -= [int]$g0['partition_count']
+                    }
+                    $need = $(if ($cand.Host -ceq $hn) { 0 } else { $cand.Count })
+                    if ($room -ge $need) {
+                        $pick = @{ Vm = $cand; Free = $free }
+                        break
+                    }
+                }
+                if ($pick) {
                     break
                 }
             }
             if (-not $pick) {
-                $skipped.Add(('{0}: no free {1} GPU where a GPU-P VM may run' -f $kind, $gpupVms[0].Model))
+                $skipped.Add(('{0}: no free {1} GPU where a GPU-P VM may run and its partition still fits' -f $kind, $gpupVms[0].Model))
                 continue
             }
-            $used++
+            $usedOn[$pick.Free.Host.Name] = 1 + [int]$usedOn[$pick.Free.Host.Name]
             $s = Copy-ScenarioState -State $Converged
             $vm = Move-ScenarioVm -State $s -Name $pick.Vm.Name -To $pick.Free.Host.Name
             $hs = Get-ScenarioHostState -State $s -Name $pick.Free.Host.Name
@@ -1052,10 +1069,6 @@ function New-ScenarioPreflightState {
     $h = & $pickHost { $hh = $_; $_.ServesGpuP -and @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $hh.Name }).Count -gt 0 }
     if ($h) {
         $hn = $h.Name
-        $need = 0
-        foreach ($vv in @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $hn })) {
-            $need += $vv.Count
-        }
         & $apply 'capacity-gpup' {
             param($st)
             $hs = Get-ScenarioHostState -State $st -Name $hn
@@ -1068,7 +1081,14 @@ function New-ScenarioPreflightState {
                 $vm['gpu_partition_adapters'] = @()
             }
             # Hogs take all but need-1 of every partition on the host, counting
-            # the GPUs the plan gives to DDA too: short whichever way a script counts.
+            # the GPUs the plan gives to DDA too: short whichever way a script
+            # counts. (Need: the declared GPU-P VMs still there.)
+            $need = 0
+            foreach ($vv in @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $hn })) {
+                if (@($hs['vms'] | Where-Object { $_['name'] -ceq $vv.Name }).Count -gt 0) {
+                    $need += $vv.Count
+                }
+            }
             $free = Get-ScenarioFreePartitions -HostState $hs
             for ($i = 0; $i -le ($free - $need); $i++) {
                 $hog = New-ScenarioUndeclaredVm -Name ('hog-{0:D2}' -f $i) -Number (900200 + $i) -PowerState 'Running'
