@@ -9,6 +9,7 @@
 #   make check-tsan      the second thread (scanner, planner, rules) under ThreadSanitizer
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
+#   make twin            the twin's own Pester tests (tests/twin; part of make test)
 #   make install / uninstall  (PREFIX, DESTDIR)
 #
 # Parser and scanner are generated from grammar/ into $(BUILD)/gen, never
@@ -228,7 +229,7 @@ deps:
 	cd tools/validators && npm ci --no-audit --no-fund
 	@command -v dotnet >/dev/null 2>&1 || { echo "deps: the .NET SDK (dotnet) is needed to install pwsh and Pester"; exit 1; }
 	@if dotnet tool list --global | grep -qi '^powershell  *$(PWSH_VERSION) '; then echo "deps: pwsh $(PWSH_VERSION) already installed"; \
-	elif dotnet tool list --global | grep -qi '^powershell '; then dotnet tool update --global PowerShell --version $(PWSH_VERSION); \
+	elif dotnet tool list --global | grep -qi '^powershell '; then dotnet tool update --global PowerShell --version $(PWSH_VERSION) --allow-downgrade; \
 	else dotnet tool install --global PowerShell --version $(PWSH_VERSION); fi
 	dotnet restore tests/twin/deps/pester.csproj
 

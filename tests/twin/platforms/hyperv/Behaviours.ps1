@@ -79,16 +79,6 @@ function Get-HvLocalHost {
 
 # --- objects -----------------------------------------------------------------
 
-function Find-HvGroupOfVm {
-    param($Vm)
-    foreach ($g in (Get-HvState)['cluster_groups']) {
-        if (($g['vm_id'] -eq $Vm['id'])) {
-            return $g
-        }
-    }
-    $null
-}
-
 function New-HvVmObject {
     param($HostRec, $Vm)
     $id = [guid]$Vm['id']
@@ -247,9 +237,6 @@ $script:Behaviours['Start-VM'] = {
             if ($v['state'] -eq 'Running') {
                 $C.WriteWarning('The virtual machine is already in the specified state.')
             } else {
-                if ($v['state'] -eq 'Paused') {
-                    Stop-TwinCommand -Message ("'{0}' is paused; use Resume-VM (not modeled by the twin)." -f $v['name']) -Category InvalidOperation -Target $v['name']
-                }
                 $why = Get-HvStartProblem $h $v
                 if ($null -ne $why) {
                     Stop-TwinCommand -Message ("'{0}' failed to start. Insufficient system resources exist to complete the requested service. (twin: {1})" -f $v['name'], $why) -ErrorId 'OperationFailed' -Category ResourceUnavailable -Target $v['name']
@@ -299,6 +286,34 @@ $script:Behaviours['Stop-VM'] = {
                 New-HvVmObject $h $v
             }
         }
+    }
+}
+
+# Get-VMIntegrationService: the Shutdown service only (the state's
+# `shutdown_service`); a VM that is not running has no contact.
+$script:Behaviours['Get-VMIntegrationService'] = {
+    param($C, $B)
+    if ($B.ContainsKey('VMSnapshot')) {
+        Stop-TwinNotModeled -What 'Get-VMIntegrationService -VMSnapshot'
+    }
+    $names = @('*')
+    if ($B.ContainsKey('Name')) {
+        $names = @($B['Name'])
+    }
+    foreach ($n in $names) {
+        if (-not [System.Management.Automation.WildcardPattern]::new($n, 'IgnoreCase').IsMatch('Shutdown')) {
+            Stop-TwinNotModeled -What ('Get-VMIntegrationService -Name {0} (only Shutdown)' -f $n)
+        }
+    }
+    foreach ($t in (Get-HvVmTargets -Cmdlet $C -Bound $B)) {
+        $v = $t.Vm
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VMIntegrationService' -Target $v['name'] -HostName $t.Host['name'] }
+        $enabled = -not ($v.Contains('shutdown_service') -and -not [bool]$v['shutdown_service'])
+        $C.WriteObject((New-TwinObject -TypeName 'Microsoft.HyperV.PowerShell.VMIntegrationComponent' -Properties ([ordered]@{
+            Name = 'Shutdown'; VMName = [string]$v['name']; VMId = [guid]$v['id']; ComputerName = [string]$t.Host['name']
+            Enabled = $enabled
+            PrimaryStatusDescription = $(if ($enabled -and $v['state'] -eq 'Running') { 'OK' } else { 'No Contact' })
+        })))
     }
 }
 
@@ -884,15 +899,13 @@ function New-HvPnpObject {
         $problem = 'CM_PROB_DISABLED'
     }
     $friendly = if ($null -eq $Gpu['driver']) { '3D Video Controller' } else { 'NVIDIA ' + $(if ($Gpu['model']) { [string]$Gpu['model'] } else { 'GPU' }) }
-    New-TwinObject -TypeName 'Microsoft.Management.Infrastructure.CimInstance#ROOT/cimv2/Win32_PnPEntity' -Properties ([ordered]@{
+    $o = New-TwinObject -TypeName 'Microsoft.Management.Infrastructure.CimInstance#ROOT/cimv2/Win32_PnPEntity' -Properties ([ordered]@{
         Class = $(if ($null -eq $Gpu['driver']) { '' } else { 'Display' }); FriendlyName = $friendly; Name = $friendly
         InstanceId = [string]$Gpu['instance_id']; DeviceID = [string]$Gpu['instance_id']; Status = $status
         Present = [bool]$Gpu['present']; Problem = $problem; PSComputerName = $null
     })
-}
-
-function Get-HvPnpHost {
-    $null -ne $script:HostName
+    $o.PSObject.TypeNames.Insert(1, 'Microsoft.Management.Infrastructure.CimInstance')
+    $o
 }
 
 $script:Behaviours['Get-PnpDevice'] = {
