@@ -159,10 +159,10 @@ static void test_hyperv_clustered(void **state)
     HAS(d, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 0 }) }");
     /* quotes doubled, the Unicode right single quote too */
     HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'GpuP'; Model = 'GX'; Count = 1; Host = 'node-1'; "
-           "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 0; "
+           "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; "
            "LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
     HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'Dda'; Model = 'GX'; Count = 1; Host = 'node-1'; "
-           "Owners = @('node-1'); Preferred = @(); MemoryBytes = 0; Generation = 0; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
+           "Owners = @('node-1'); Preferred = @(); MemoryBytes = 0; Generation = 2; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
     HAS(d, "}\n\nexit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
            "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -LogPath $LogPath)\n");
     /* the script ends with the entry call */
@@ -208,7 +208,7 @@ static void test_hyperv_dda_reserve(void **state)
     f->p.nreserve = 2;
     s = run(f, vg_emit_hyperv);
     HAS(s, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 1 }) }");
-    HAS(s, "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 0; LowMmio = 3GB");
+    HAS(s, "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; LowMmio = 3GB");
     fixture_free(f);
 }
 
