@@ -35,13 +35,15 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
 LIBSRC    := $(filter-out compiler/main.c,$(SRC))
-GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c $(BUILD)/gen/catalog_snap.c
+GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c $(BUILD)/gen/catalog_snap.c \
+             $(BUILD)/gen/ps_runtime.c
 OBJ       := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC))
 GEN_OBJ   := $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
 MAIN_OBJ  := $(BUILD)/obj/compiler/main.o
 LIB       := $(BUILD)/libvgpuc.a
 BIN       := $(if $(filter build,$(BUILD)),vgpuc,$(BUILD)/vgpuc)
 CATALOG   := $(sort $(wildcard catalog/*.yaml))
+PS_RUNTIME := $(sort $(wildcard backends/powershell/*.ps1))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
@@ -91,6 +93,11 @@ $(BUILD)/embed: tools/embed.c
 $(BUILD)/gen/catalog_data.c: $(CATALOG) $(BUILD)/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed $@ $(CATALOG)
+
+# The PowerShell runtime of the generated scripts (backends/powershell/*.ps1).
+$(BUILD)/gen/ps_runtime.c: $(PS_RUNTIME) $(BUILD)/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed -s vg_ps_runtime_files $@ $(PS_RUNTIME)
 
 # The built-in catalog's YAML, parsed at build time (tools/catalog-snap.c).
 $(BUILD)/catalog-snap: tools/catalog-snap.c $(BASE_LIB)

@@ -10,7 +10,11 @@
 
 #include <string.h>
 
+#include "catalog_data.h"
 #include "hash.h"
+
+extern const struct vg_embedded_file vg_ps_runtime_files[];
+extern const size_t vg_ps_runtime_files_count;
 
 /* U+2018..U+201B are E2 80 98..9B in UTF-8; PowerShell treats them as '. */
 static int is_unicode_squote(const unsigned char *p)
@@ -164,6 +168,18 @@ static const char *const preflight_end[] = {
     "Write-Host 'Pre-flight passed.'",
     NULL,
 };
+
+void vg_ps_runtime(struct vg_strbuf *sb, const char *name)
+{
+    for (size_t i = 0; i < vg_ps_runtime_files_count; i++)
+        if (strcmp(vg_ps_runtime_files[i].name, name) == 0) {
+            vg_sb_printf(sb, "\n# ---- vgpuc runtime: backends/powershell/%s ----\n", name);
+            vg_sb_add(sb, vg_ps_runtime_files[i].data, vg_ps_runtime_files[i].len);
+            vg_sb_printf(sb, "# ---- end of backends/powershell/%s ----\n", name);
+            return;
+        }
+    vg_sb_printf(sb, "throw 'vgpuc: the runtime %s was not built in'\n", name);
+}
 
 void vg_ps_preflight_end(struct vg_strbuf *sb, int indent) { vg_ps_lines(sb, indent, preflight_end); }
 

@@ -56,6 +56,10 @@ void vg_ps_header(struct vg_strbuf *sb, const struct vg_ps_header *h);
 void vg_ps_change(struct vg_strbuf *sb, int indent, const char *already, const char *target,
                   const char *action, const char *const *body);
 
+/* The runtime file backends/powershell/NAME (embedded at build time) as
+ * script text, under a comment naming it. NAME must be one of the files. */
+void vg_ps_runtime(struct vg_strbuf *sb, const char *name);
+
 /* Stop with every pre-flight problem listed, having changed nothing. */
 void vg_ps_preflight_end(struct vg_strbuf *sb, int indent);
 /* The final table of results and the changed / already-right counts. */
