@@ -1,9 +1,11 @@
-# vmware.ps1 - the runtime of the generated vSphere scripts (vgpuc build --target vmware).
+# vmware.ps1 - the vSphere part of vgpuc's script runtime (vgpuc build --target vmware).
 #
 # A reconciler: read the live state of the declared cluster through the one
 # connection the script opened, compare it with what the .vgpu file declares,
-# print the plan of changes, apply only what differs, and report. Read state ->
-# compute the difference -> apply -> report, one function per job.
+# print the plan of changes, apply only what differs, and report. It uses
+# common.ps1 (embedded before it) for the run record, the plan, ShouldProcess
+# (Invoke-VgpucChange), the per-VM power transaction (Invoke-VgpucTransaction),
+# exact-name matching, console escaping, the summary and -LogPath.
 #
 # Identity: the declared cluster is resolved first (exactly one, exact name);
 # every host and VM is looked up inside it (-Location), by exact,
@@ -14,67 +16,16 @@
 # HostGraphicsManager (GraphicsConfig, GraphicsInfo, SharedPassthruGpuTypes,
 # UpdateGraphicsConfig, RefreshGraphicsManager), HostPciPassthruSystem
 # (PciPassthruInfo, UpdatePassthruConfig, Refresh), HostServiceSystem
-# (ServiceInfo, RestartService: the host's xorg service), VirtualMachine
-# (Config, Runtime, Guest.ToolsRunningStatus, ReconfigVM, ShutdownGuest),
-# VirtualMachineConfigSpec (DeviceChange, MemoryMB, MemoryReservationLockedToMax,
-# ExtraConfig), VirtualPCIPassthrough with VirtualPCIPassthroughVmiopBackingInfo
-# (vGPU) or VirtualPCIPassthroughDynamicBackingInfo (dynamic DirectPath I/O).
+# (ServiceInfo, RestartService: the host's xorg service), HostSystem
+# (RebootHost), VirtualMachine (Config, Runtime, Guest.ToolsRunningStatus,
+# ReconfigVM, ShutdownGuest), VirtualMachineConfigSpec (DeviceChange, MemoryMB,
+# MemoryReservationLockedToMax, ExtraConfig), VirtualPCIPassthrough with
+# VirtualPCIPassthroughVmiopBackingInfo (vGPU) or
+# VirtualPCIPassthroughDynamicBackingInfo (dynamic DirectPath I/O).
 #
 # Windows PowerShell 5.1 syntax only (no ternary, ??, ?., pipeline chains).
 
 Set-StrictMode -Version Latest
-
-$script:VmwResults = New-Object -TypeName 'System.Collections.Generic.List[object]'
-$script:VmwLog = New-Object -TypeName 'System.Collections.Generic.List[object]'
-
-function Format-VgpucVmwText {
-    <# Text from names for the console: control characters become \u{XXXX}. #>
-    [CmdletBinding()]
-    [OutputType([string])]
-    param([Parameter(Mandatory)][AllowEmptyString()][string]$Text)
-    $sb = New-Object -TypeName 'System.Text.StringBuilder'
-    foreach ($ch in $Text.ToCharArray()) {
-        $code = [int]$ch
-        if ($code -lt 0x20 -or $code -eq 0x7F -or $code -eq 0x85 -or $code -eq 0x2028 -or $code -eq 0x2029 -or ($code -ge 0x80 -and $code -lt 0xA0)) {
-            $null = $sb.AppendFormat('\u{{{0:X4}}}', $code)
-        } else {
-            $null = $sb.Append($ch)
-        }
-    }
-    $sb.ToString()
-}
-
-function Add-VgpucVmwResult {
-    <# One line of the summary, and one record of the -LogPath log. #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)][string]$Target,
-        [Parameter(Mandatory)][string]$Step,
-        [Parameter(Mandatory)][ValidateSet('changed', 'already right', 'skipped', 'failed', 'drift', 'removed')][string]$Status,
-        [string]$Detail = ''
-    )
-    $r = [pscustomobject]@{ Target = $Target; Step = $Step; Status = $Status; Detail = $Detail }
-    $script:VmwResults.Add($r)
-    $script:VmwLog.Add([pscustomobject]@{ Kind = 'step'; Target = $Target; Step = $Step; Status = $Status; Detail = $Detail; Time = [DateTime]::UtcNow.ToString('o') })
-    if ($Status -eq 'failed') {
-        Write-Warning ('{0}: {1} failed: {2}' -f (Format-VgpucVmwText -Text $Target), $Step, (Format-VgpucVmwText -Text $Detail))
-    } elseif ($Status -eq 'skipped' -and $Detail) {
-        Write-Warning ('{0}: {1} skipped: {2}' -f (Format-VgpucVmwText -Text $Target), $Step, (Format-VgpucVmwText -Text $Detail))
-    }
-}
-
-function Test-VgpucVmwNameIn {
-    <# Exact, case-insensitive membership (no wildcard: [ ] * ? are plain characters). #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param([AllowEmptyString()][string]$Name, [AllowNull()][string[]]$List)
-    foreach ($n in @($List)) {
-        if ([string]::Equals($n, $Name, [StringComparison]::OrdinalIgnoreCase)) {
-            return $true
-        }
-    }
-    $false
-}
 
 function Get-VgpucVmwPciHex {
     <# A PCI vendor or device id (Int16 in PowerCLI, int in the API) as 4 lower-case hex digits. #>
@@ -88,12 +39,14 @@ function Get-VgpucVmwPciHex {
 }
 
 function Resolve-VgpucVmwCluster {
-    <# The declared cluster: exactly one cluster of that exact name in the vCenter. #>
+    <# The declared cluster: exactly one cluster of that exact name in the vCenter, or $null
+       with a pre-flight problem. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][string]$Name)
-    $found = @(Get-Cluster -Server $Connection | Where-Object { [string]::Equals([string]$_.Name, $Name, [StringComparison]::OrdinalIgnoreCase) })
+    param([Parameter(Mandatory)][object]$Run, [Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][string]$Name)
+    $found = @(Select-VgpucByName -InputObject @(Get-Cluster -Server $Connection) -Name $Name)
     if ($found.Count -ne 1) {
-        throw ('cluster {0}: {1} clusters of that name in {2}, exactly 1 expected; nothing was changed' -f (Format-VgpucVmwText -Text $Name), $found.Count, (Format-VgpucVmwText -Text ([string]$Connection.Name)))
+        Add-VgpucProblem -Run $Run -Text ('cluster {0}: {1} clusters of that name in {2}, exactly 1 expected' -f $Name, $found.Count, [string]$Connection.Name)
+        return $null
     }
     $found[0]
 }
@@ -117,19 +70,19 @@ function Get-VgpucVmwHostState {
        and loaded module), graphics (configured and active), passthrough. #>
     [CmdletBinding()]
     param(
+        [Parameter(Mandatory)][object]$Run,
         [Parameter(Mandatory)][object]$Connection,
         [Parameter(Mandatory)][object]$Declared,
-        [Parameter(Mandatory)][object]$VMHost,
-        [Parameter(Mandatory)][AllowEmptyCollection()][System.Collections.Generic.List[string]]$Problems
+        [Parameter(Mandatory)][object]$VMHost
     )
-    $name = Format-VgpucVmwText -Text $Declared.Name
+    $name = $Declared.Name
     $st = [pscustomobject]@{
         Declared = $Declared; VMHost = $VMHost; View = $VMHost.ExtensionData; Usable = $true
         Maintenance = ([string]$VMHost.ConnectionState -eq 'Maintenance')
         GpusByModel = @{}; Graphics = $null; Passthru = $null; ServiceSystemId = $null
     }
     if (@('Connected', 'Maintenance') -notcontains [string]$VMHost.ConnectionState) {
-        $Problems.Add(('host {0} is {1}' -f $name, $VMHost.ConnectionState))
+        Add-VgpucProblem -Run $Run -Text ('host {0} is {1}' -f $name, $VMHost.ConnectionState)
         $st.Usable = $false
         return $st
     }
@@ -138,7 +91,7 @@ function Get-VgpucVmwHostState {
         $have = @(Find-VgpucVmwHostGpu -PciDevices $pci -Gpu $g)
         $st.GpusByModel[[string]$g.Model] = $have
         if ($have.Count -ne $g.Count) {
-            $Problems.Add(('host {0}: the file declares {1} {2} GPU(s), {3} found' -f $name, $g.Count, $g.Model, $have.Count))
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the file declares {1} {2} GPU(s), {3} found' -f $name, $g.Count, $g.Model, $have.Count)
         }
     }
     if ($Declared.Driver -and $Declared.VgpuHost) {
@@ -150,12 +103,12 @@ function Get-VgpucVmwHostState {
             if (-not $seen) {
                 $seen = 'none'
             }
-            $Problems.Add(('host {0}: the NVIDIA vGPU Manager {1} is not installed (found: {2})' -f $name, $Declared.Driver, $seen))
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager {1} is not installed (found: {2})' -f $name, $Declared.Driver, $seen)
         }
         # Installed is not running: the kernel module must be loaded (vmkload_mod -l | grep nvidia).
         $loaded = @($esxcli.system.module.list.Invoke() | Where-Object { ([string]$_.Name) -eq 'nvidia' -and ([string]$_.IsLoaded) -eq 'true' })
         if ($loaded.Count -eq 0) {
-            $Problems.Add(('host {0}: the NVIDIA vGPU Manager kernel module (nvidia) is not loaded; reboot the host after installing the component' -f $name))
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager kernel module (nvidia) is not loaded; reboot the host after installing the component' -f $name)
         }
     }
     $st.Graphics = Get-View -Id $st.View.ConfigManager.GraphicsManager -Server $Connection
@@ -347,17 +300,16 @@ function Wait-VgpucVmwPowerState {
         [Parameter(Mandatory)][object]$Connection,
         [Parameter(Mandatory)][object]$MoRef,
         [Parameter(Mandatory)][string]$State,
-        [Parameter(Mandatory)][int]$TimeoutSeconds,
-        [Parameter(Mandatory)][string]$Name
+        [Parameter(Mandatory)][int]$TimeoutSeconds
     )
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ($true) {
         $now = Get-View -Id $MoRef -Server $Connection
         if ([string]$now.Runtime.PowerState -eq $State) {
             return
         }
-        if ((Get-Date) -gt $deadline) {
-            throw ('VM {0} did not reach {1} within {2} seconds; it was not powered off' -f (Format-VgpucVmwText -Text $Name), $State, $TimeoutSeconds)
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('the VM did not reach {0} within {1} seconds; it was not powered off' -f $State, $TimeoutSeconds)
         }
         Start-Sleep -Seconds 5
     }
@@ -372,7 +324,7 @@ function Stop-VgpucVmwGuest {
     }
     $view = Get-View -Id $State.View.MoRef -Server $Connection
     $view.ShutdownGuest()
-    Wait-VgpucVmwPowerState -Connection $Connection -MoRef $State.View.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds -Name $State.Name
+    Wait-VgpucVmwPowerState -Connection $Connection -MoRef $State.View.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds
 }
 
 function Start-VgpucVmwVm {
@@ -387,84 +339,17 @@ function Start-VgpucVmwVm {
 }
 
 function Test-VgpucVmwCanStop {
-    <# Why a running VM cannot be stopped cleanly, or '' when it can. #>
+    <# Why a VM cannot be stopped cleanly for a change, or '' when it can. #>
     [CmdletBinding()]
     [OutputType([string])]
     param([Parameter(Mandatory)][object]$State)
     if ($State.PowerState -eq 'suspended') {
-        return 'the VM is suspended; it is left as it is (resume or power it off first)'
+        return 'the VM is suspended; it is left as it is, never resumed (resume or power it off, then run again)'
     }
     if ($State.PowerState -eq 'poweredOn' -and -not $State.ToolsRunning) {
-        return 'VMware Tools is not running, so the guest cannot be shut down cleanly (it is never powered off); shut it down and run again'
+        return 'VMware Tools is not running, so the guest cannot be shut down cleanly and it is never powered off (shut it down, then run again)'
     }
     ''
-}
-
-function Invoke-VgpucVmwVmTransaction {
-    <# Stop (shut down) -> change -> start again if it was running, in try/finally: a failure is
-       recorded, the VM goes back to its power state, and the caller goes on with the next VM. #>
-    [CmdletBinding(SupportsShouldProcess)]
-    param(
-        [Parameter(Mandatory)][object]$Connection,
-        [Parameter(Mandatory)][object[]]$States,
-        [Parameter(Mandatory)][string]$Target,
-        [Parameter(Mandatory)][string]$Step,
-        [Parameter(Mandatory)][scriptblock]$Change,
-        [Parameter(Mandatory)][int]$TimeoutSeconds
-    )
-    $stopped = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $ok = $false
-    try {
-        foreach ($s in $States) {
-            if ($s.PowerState -eq 'poweredOn') {
-                Stop-VgpucVmwGuest -Connection $Connection -State $s -TimeoutSeconds $TimeoutSeconds -Confirm:$false
-                $stopped.Add($s)
-                Add-VgpucVmwResult -Target $s.Name -Step 'shut down the guest' -Status 'changed'
-            }
-        }
-        & $Change
-        $ok = $true
-        Add-VgpucVmwResult -Target $Target -Step $Step -Status 'changed'
-    } catch {
-        Add-VgpucVmwResult -Target $Target -Step $Step -Status 'failed' -Detail ([string]$_.Exception.Message)
-    } finally {
-        foreach ($s in $stopped) {
-            try {
-                Start-VgpucVmwVm -Connection $Connection -State $s -Confirm:$false
-                Add-VgpucVmwResult -Target $s.Name -Step 'power on again (it was running)' -Status 'changed'
-            } catch {
-                Add-VgpucVmwResult -Target $s.Name -Step 'power on again (it was running)' -Status 'failed' -Detail ([string]$_.Exception.Message)
-            }
-        }
-    }
-    $ok
-}
-
-function Set-VgpucVmwHotMigrate {
-    <# vCenter: vgpu.hotmigrate.enabled = true (vGPU vMotion), created when missing. #>
-    [CmdletBinding(SupportsShouldProcess)]
-    param([Parameter(Mandatory)][object]$Connection)
-    $target = [string]$Connection.Name
-    $step = 'vgpu.hotmigrate.enabled = true'
-    $setting = Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection
-    if ($null -ne $setting -and [string]$setting.Value -eq 'true') {
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'already right'
-        return
-    }
-    if (-not $PSCmdlet.ShouldProcess($target, 'set the advanced setting vgpu.hotmigrate.enabled to true')) {
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'skipped'
-        return
-    }
-    try {
-        if ($null -eq $setting) {
-            $null = New-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Value 'true' -Type 'VIServer' -Server $Connection -Confirm:$false
-        } else {
-            $null = Set-AdvancedSetting -AdvancedSetting $setting -Value 'true' -Confirm:$false
-        }
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'changed'
-    } catch {
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'failed' -Detail ([string]$_.Exception.Message)
-    }
 }
 
 function Get-VgpucVmwPassthruPlan {
@@ -510,7 +395,7 @@ function Get-VgpucVmwGraphicsDiff {
     $why = New-Object -TypeName 'System.Collections.Generic.List[string]'
     $devices = New-Object -TypeName 'System.Collections.Generic.List[string]'
     if (-not $declared.VgpuHost) {
-        return [pscustomobject]@{ Needed = $false; Why = @(); Devices = @() }
+        return [pscustomobject]@{ Needed = $false; Why = @(); Devices = @(); PassthroughIds = @($PassthroughIds) }
     }
     if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -ne 'sharedDirect') {
         $why.Add(('default graphics type {0} -> sharedDirect' -f $gm.GraphicsConfig.HostDefaultGraphicsType))
@@ -524,7 +409,7 @@ function Get-VgpucVmwGraphicsDiff {
     foreach ($model in @($HostState.GpusByModel.Keys | Sort-Object)) {
         foreach ($d in @($HostState.GpusByModel[$model])) {
             $id = [string]$d.Id
-            if (Test-VgpucVmwNameIn -Name $id -List $PassthroughIds) {
+            if (Test-VgpucNameInList -Name $id -List @($PassthroughIds)) {
                 continue
             }
             $devices.Add($id)
@@ -547,7 +432,7 @@ function Get-VgpucVmwGraphicsDiff {
             }
         }
     }
-    [pscustomobject]@{ Needed = ($why.Count -gt 0); Why = @($why); Devices = @($devices) }
+    [pscustomobject]@{ Needed = ($why.Count -gt 0); Why = @($why); Devices = @($devices); PassthroughIds = @($PassthroughIds) }
 }
 
 function Set-VgpucVmwHostGraphics {
@@ -583,7 +468,7 @@ function Set-VgpucVmwHostGraphics {
     $services.RestartService('xorg')
     $gm.RefreshGraphicsManager()
     $HostState.Graphics = Get-View -Id $HostState.View.ConfigManager.GraphicsManager -Server $Connection
-    $after = Get-VgpucVmwGraphicsDiff -HostState $HostState -PassthroughIds @()
+    $after = Get-VgpucVmwGraphicsDiff -HostState $HostState -PassthroughIds $Diff.PassthroughIds
     if ($after.Needed) {
         throw ('after the Xorg restart the host still differs: {0}; reboot the host (in maintenance mode)' -f ($after.Why -join '; '))
     }
@@ -735,464 +620,599 @@ function Set-VgpucVmwDrs {
     }
 }
 
-function Write-VgpucVmwSummary {
-    <# The summary table and counts; printed even when the run failed. #>
+function Get-VgpucVmwInventory {
+    <# The pre-flight: read the cluster, every declared host and VM, change nothing; every
+       problem is recorded on the run. #>
     [CmdletBinding()]
-    param([string]$LogPath, [object[]]$Plan)
-    $rows = @($script:VmwResults | ForEach-Object {
-            [pscustomobject]@{ Target = (Format-VgpucVmwText -Text $_.Target); Step = (Format-VgpucVmwText -Text $_.Step); Status = $_.Status; Detail = (Format-VgpucVmwText -Text $_.Detail) }
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms
+    )
+    $inv = [pscustomobject]@{ Cluster = $null; Hosts = @{}; HostById = @{}; Vms = @{}; Undeclared = @() }
+    $inv.Cluster = Resolve-VgpucVmwCluster -Run $Run -Connection $Connection -Name $Cluster.Name
+    if ($null -eq $inv.Cluster) {
+        return $inv
+    }
+    $liveHosts = @(Get-VMHost -Location $inv.Cluster -Server $Connection)
+    foreach ($h in $liveHosts) {
+        $inv.HostById[[string]$h.Id] = $h
+    }
+    foreach ($d in $Hosts) {
+        $match = @(Select-VgpucByName -InputObject $liveHosts -Name $d.Name)
+        if ($match.Count -ne 1) {
+            Add-VgpucProblem -Run $Run -Text ('host {0}: {1} hosts of that name in cluster {2}, exactly 1 expected' -f $d.Name, $match.Count, $Cluster.Name)
+            continue
+        }
+        $inv.Hosts[$d.Name] = Get-VgpucVmwHostState -Run $Run -Connection $Connection -Declared $d -VMHost $match[0]
+    }
+
+    $liveVms = @(Get-VM -Location $inv.Cluster -Server $Connection)
+    $declaredNames = @($Vms | ForEach-Object { [string]$_.Name })
+    foreach ($d in $Vms) {
+        $found = @(Select-VgpucByName -InputObject $liveVms -Name $d.Name)
+        if ($found.Count -ne 1) {
+            Add-VgpucProblem -Run $Run -Text ('VM {0}: {1} VMs of that name in cluster {2}, exactly 1 expected' -f $d.Name, $found.Count, $Cluster.Name)
+            continue
+        }
+        $s = Get-VgpucVmwVmState -VM $found[0]
+        $inv.Vms[$d.Name] = $s
+        if ($d.Efi -and $s.Firmware -ne 'efi') {
+            Add-VgpucProblem -Run $Run -Text ('VM {0} boots with {1}; its {2} GPU needs EFI firmware (convert the guest to EFI first)' -f $d.Name, $s.Firmware, $d.GpuModel)
+        }
+        if ($d.Mode -eq 'passthrough' -and $s.HardwareVersion -lt 17) {
+            Add-VgpucProblem -Run $Run -Text ('VM {0}: hardware version {1}; dynamic DirectPath I/O needs 17 or later (upgrade the VM compatibility first)' -f $d.Name, $s.HardwareVersion)
+        }
+        if ($d.Mode -eq 'passthrough' -and -not ($d.VendorId -and $d.DeviceId)) {
+            # The catalog has no PCI ids for this model: read them from the planned host's GPU.
+            $dev = $null
+            if ($d.Host -and $inv.Hosts.ContainsKey($d.Host)) {
+                $dev = @($inv.Hosts[$d.Host].GpusByModel[[string]$d.GpuModel]) | Select-Object -First 1
+            }
+            if ($null -eq $dev) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0}: no {1} GPU found on host {2} to read its PCI vendor and device id from' -f $d.Name, $d.GpuModel, [string]$d.Host)
+            } else {
+                $d.VendorId = ([int]$dev.VendorId) -band 0xFFFF
+                $d.DeviceId = ([int]$dev.DeviceId) -band 0xFFFF
+                Write-Host ('VM {0}: DirectPath I/O device {1}:{2} ({3}, read on host {4})' -f (Format-VgpucText -Text $d.Name), (Get-VgpucVmwPciHex -Value $d.VendorId), (Get-VgpucVmwPciHex -Value $d.DeviceId), (Format-VgpucText -Text ([string]$dev.DeviceName)), (Format-VgpucText -Text ([string]$d.Host)))
+            }
+        }
+        if ($d.Mode -eq 'vgpu' -and $d.Host -and $inv.Hosts.ContainsKey($d.Host) -and $null -ne $inv.Hosts[$d.Host].Graphics) {
+            $offered = @($inv.Hosts[$d.Host].Graphics.SharedPassthruGpuTypes | Where-Object { $null -ne $_ })
+            if ($offered.Count -gt 0 -and -not (Test-VgpucNameInList -Name $d.Profile -List $offered)) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0}: host {1} does not offer the vGPU profile {2} (offered: {3})' -f $d.Name, $d.Host, $d.Profile, ($offered -join ', '))
+            }
+        }
+    }
+
+    # Capacity: enough GPUs of the model on each host for the DirectPath I/O VMs planned there.
+    foreach ($hn in @($inv.Hosts.Keys | Sort-Object)) {
+        $hs = $inv.Hosts[$hn]
+        foreach ($g in @($hs.Declared.Passthrough)) {
+            $need = 0
+            foreach ($d in @($Vms | Where-Object { $_.Mode -eq 'passthrough' -and $_.GpuModel -eq $g.Model -and $_.Host -and (Test-VgpucName -Name ([string]$_.Host) -Other $hn) })) {
+                $need += [int]$d.Count
+            }
+            $have = @($hs.GpusByModel[[string]$g.Model]).Count
+            if ($need -gt $have) {
+                Add-VgpucProblem -Run $Run -Text ('host {0}: {1} {2} GPU(s) needed for DirectPath I/O, {3} present' -f $hn, $need, $g.Model, $have)
+            }
+        }
+    }
+
+    # Undeclared VMs of the cluster that hold GPU devices.
+    $inv.Undeclared = @(foreach ($v in $liveVms) {
+            if (Test-VgpucNameInList -Name ([string]$v.Name) -List $declaredNames) {
+                continue
+            }
+            $s = Get-VgpucVmwVmState -VM $v
+            if (@($s.Devices).Count -gt 0) {
+                $s
+            }
         })
-    if ($rows.Count -gt 0) {
-        $rows | Format-Table -AutoSize -Property @('Target', 'Step', 'Status', 'Detail') | Out-String -Width 240 | Write-Host
+    $inv
+}
+
+function Get-VgpucVmwRunningVgpuVm {
+    <# The VMs (declared or not) powered on or suspended on a host with a vGPU device. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Inventory, [Parameter(Mandatory)][object]$HostState)
+    $id = [string]$HostState.VMHost.Id
+    @(@($Inventory.Vms.Values) + @($Inventory.Undeclared) | Where-Object {
+            $null -ne $_ -and $_.HostId -eq $id -and $_.PowerState -ne 'poweredOff' -and @($_.Devices | Where-Object { $_.Kind -eq 'vgpu' }).Count -gt 0
+        } | Sort-Object -Property Name)
+}
+
+function Get-VgpucVmwPlan {
+    <# Every difference between the file and the cluster, as plan items on the run, and the
+       work to do: vCenter, host and VM steps, drift, DRS. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms,
+        [AllowEmptyCollection()][AllowNull()][string[]]$VMName,
+        [AllowEmptyCollection()][AllowNull()][string[]]$HostName,
+        [switch]$RemoveUndeclared
+    )
+    $plan = [pscustomobject]@{ HotMigrate = $null; HostWork = @(); VmWork = @(); Undeclared = @(); Drs = @() }
+    $vmScope = @{}
+    foreach ($d in $Vms) {
+        $vmScope[$d.Name] = (Test-VgpucInScope -Name $d.Name -Scope $VMName) -and (Test-VgpucInScope -Name ([string]$d.Host) -Scope $HostName)
     }
-    $count = @{}
-    foreach ($s in @('changed', 'already right', 'skipped', 'failed', 'drift', 'removed')) {
-        $count[$s] = @($script:VmwResults | Where-Object { $_.Status -eq $s }).Count
+    $neededHosts = @($Vms | Where-Object { $vmScope[$_.Name] -and $_.Host } | ForEach-Object { [string]$_.Host })
+
+    if ($Cluster.HotMigrate) {
+        $setting = Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection
+        $right = $null -ne $setting -and [string]$setting.Value -eq 'true'
+        $plan.HotMigrate = [pscustomobject]@{ Setting = $setting; Right = $right; InScope = (@($VMName).Count -eq 0 -and @($HostName).Count -eq 0) }
+        if (-not $right) {
+            Add-VgpucPlanItem -Run $Run -Target ([string]$Connection.Name) -Action 'set vgpu.hotmigrate.enabled = true' -Reason 'vGPU VMs declare migration live' -InScope $plan.HotMigrate.InScope
+        }
     }
-    Write-Host ('{0} changed, {1} already right, {2} skipped, {3} failed, {4} drift, {5} removed' -f $count['changed'], $count['already right'], $count['skipped'], $count['failed'], $count['drift'], $count['removed'])
-    if ($count['changed'] -eq 0 -and $count['skipped'] -eq 0 -and $count['failed'] -eq 0 -and $count['removed'] -eq 0) {
-        Write-Host 'Nothing to do: the cluster already matches the file.'
+
+    foreach ($d in $Hosts) {
+        if (-not $Inventory.Hosts.ContainsKey($d.Name)) {
+            continue
+        }
+        $hs = $Inventory.Hosts[$d.Name]
+        $inScope = $true
+        if (@($HostName).Count -gt 0) {
+            $inScope = Test-VgpucNameInList -Name $d.Name -List $HostName
+        } elseif (@($VMName).Count -gt 0) {
+            $inScope = Test-VgpucNameInList -Name $d.Name -List $neededHosts
+        }
+        $pt = @(Get-VgpucVmwPassthruPlan -HostState $hs)
+        $gfx = Get-VgpucVmwGraphicsDiff -HostState $hs -PassthroughIds @($pt | ForEach-Object { $_.Id })
+        $running = @()
+        if ($gfx.Needed) {
+            $running = @(Get-VgpucVmwRunningVgpuVm -Inventory $Inventory -HostState $hs)
+        }
+        $plan.HostWork += [pscustomobject]@{ Declared = $d; State = $hs; Passthru = $pt; Graphics = $gfx; Running = $running; InScope = $inScope }
+        foreach ($g in @($pt | Where-Object { -not $_.Enabled })) {
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('enable passthrough on GPU {0} ({1})' -f $g.Id, $g.Model) -Reason 'a DirectPath I/O VM is planned on it' -InScope $inScope
+        }
+        foreach ($g in @($pt | Where-Object { $_.Enabled -and -not $_.Active })) {
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('reboot to activate passthrough on GPU {0}' -f $g.Id) -Reason 'passthrough is enabled but not active; the host is rebooted only in maintenance mode' -InScope $inScope
+        }
+        if ($gfx.Needed) {
+            $reason = 'vGPU VMs are declared on the host'
+            if ($running.Count -gt 0) {
+                $reason += '; these vGPU VMs are shut down for it and started again: ' + (@($running | ForEach-Object { $_.Name }) -join ', ')
+            }
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('{0}, then restart Xorg' -f ($gfx.Why -join '; ')) -Reason $reason -InScope $inScope
+        }
     }
-    if ($LogPath) {
-        $record = [pscustomobject]@{ Plan = @($Plan); Steps = @($script:VmwLog); Failed = $count['failed'] }
-        $record | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $LogPath -Encoding UTF8 -WhatIf:$false -Confirm:$false
+
+    foreach ($d in $Vms) {
+        if (-not $Inventory.Vms.ContainsKey($d.Name)) {
+            continue
+        }
+        $s = $Inventory.Vms[$d.Name]
+        $diff = Compare-VgpucVmwVm -Declared $d -State $s
+        $plan.VmWork += [pscustomobject]@{ Declared = $d; State = $s; Diff = $diff; InScope = $vmScope[$d.Name] }
+        if ($diff.NeedsChange) {
+            $what = 'DirectPath I/O ' + $d.GpuModel
+            if ($d.Mode -eq 'vgpu') {
+                $what = 'vGPU ' + $d.Profile
+            }
+            $reason = 'declared: {0} x{1}' -f $what, $d.Count
+            if ($s.PowerState -eq 'poweredOn') {
+                $reason += '; shut down and started again'
+            }
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ($diff.Changes -join '; ') -Reason $reason -InScope $vmScope[$d.Name]
+        }
     }
-    $count['failed']
+
+    foreach ($u in @($Inventory.Undeclared)) {
+        $what = @($u.Devices | ForEach-Object { if ($_.Kind -eq 'vgpu') { 'vGPU ' + $_.Profile } else { 'DirectPath I/O ' + ($_.Ids -join ',') } }) -join ', '
+        $hostOf = ''
+        if ($Inventory.HostById.ContainsKey($u.HostId)) {
+            $hostOf = [string]$Inventory.HostById[$u.HostId].Name
+        }
+        $inScope = @($VMName).Count -eq 0 -and (Test-VgpucInScope -Name $hostOf -Scope $HostName)
+        if ($RemoveUndeclared) {
+            $plan.Undeclared += [pscustomobject]@{ State = $u; InScope = $inScope }
+            Add-VgpucPlanItem -Run $Run -Target $u.Name -Action ('remove {0} (the VM is kept)' -f $what) -Reason 'not declared in the file; -RemoveUndeclared' -InScope $inScope
+        } else {
+            Add-VgpucDrift -Run $Run -Target $u.Name -Text ('holds {0}; not declared in the file, left alone (-RemoveUndeclared removes its GPU devices)' -f $what)
+        }
+    }
+
+    $pinned = @($Vms | Where-Object { $_.Pinned -and $Inventory.Vms.ContainsKey($_.Name) })
+    if ($pinned.Count -gt 0) {
+        $groups = @(Get-DrsClusterGroup -Cluster $Inventory.Cluster -Server $Connection)
+        $rules = @(Get-DrsVMHostRule -Cluster $Inventory.Cluster -Server $Connection)
+        foreach ($d in $pinned) {
+            $pin = [pscustomobject]@{
+                Name = $d.Name
+                VM = $Inventory.Vms[$d.Name].VM
+                Hosts = @(foreach ($o in @($d.Owners)) { if ($Inventory.Hosts.ContainsKey($o)) { $Inventory.Hosts[$o].VMHost } })
+                VmGroup = ('vgpuc-{0}-vm' -f $d.Name); HostGroup = ('vgpuc-{0}-hosts' -f $d.Name); Rule = ('vgpuc-{0}-should-run-on' -f $d.Name)
+            }
+            $drs = Get-VgpucVmwDrsDiff -Pin $pin -Groups $groups -Rules $rules
+            $plan.Drs += [pscustomobject]@{ Pin = $pin; Diff = $drs; InScope = $vmScope[$d.Name] }
+            if (@($drs.Why).Count -gt 0) {
+                Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('DRS: {0}' -f ($drs.Why -join '; ')) -Reason ('should run on {0}' -f (@($d.Owners) -join ', ')) -InScope $vmScope[$d.Name]
+            }
+        }
+    }
+    $plan
+}
+
+function Invoke-VgpucVmwHostWork {
+    <# One host: passthrough (and the gated reboot it needs), then the graphics phase with the
+       host's vGPU VMs shut down and started again around it. Returns why VMs that need the
+       host must wait, or ''. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $name = $Work.Declared.Name
+    $hs = $Work.State
+    $blocked = ''
+    $ptStep = 'passthrough on the DirectPath I/O GPUs'
+    $gStep = 'graphics type Shared Direct and vGPU mode'
+    if (-not $Work.InScope) {
+        if (@($Work.Passthru | Where-Object { -not $_.Active }).Count -gt 0) {
+            Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'out of scope'
+        }
+        if ($Work.Graphics.Needed) {
+            Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'out of scope'
+        }
+        return 'the host is outside -HostName/-VMName'
+    }
+
+    $toEnable = @($Work.Passthru | Where-Object { -not $_.Enabled })
+    $incapable = @($toEnable | Where-Object { -not $_.Capable })
+    if (@($Work.Passthru).Count -gt 0 -and $toEnable.Count -eq 0 -and @($Work.Passthru | Where-Object { -not $_.Active }).Count -eq 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'already right'
+    } elseif ($incapable.Count -gt 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'failed' -Message ('GPU(s) {0} are not passthrough capable (check VT-d / IOMMU in the BIOS)' -f (@($incapable | ForEach-Object { $_.Id }) -join ', '))
+        $blocked = 'its DirectPath I/O GPUs are not passthrough capable'
+    } elseif ($toEnable.Count -gt 0) {
+        $enable = {
+            param($Connection, $HostState, $Gpus)
+            Enable-VgpucVmwPassthru -Connection $Connection -HostState $HostState -Gpus $Gpus -Confirm:$false
+        }
+        try {
+            $done = Invoke-VgpucChange -Run $Run -Target $name -Action ('enable passthrough on GPU(s) {0}' -f (@($toEnable | ForEach-Object { $_.Id }) -join ', ')) -ScriptBlock $enable -ArgumentList @($Connection, $hs, $toEnable)
+            if (-not $done) {
+                $blocked = 'passthrough was not enabled'
+            }
+        } catch {
+            $blocked = 'enabling passthrough failed'
+        }
+    }
+    if (-not $blocked -and @($Work.Passthru).Count -gt 0 -and -not $WhatIfPreference) {
+        $now = @(Get-VgpucVmwPassthruPlan -HostState $hs)
+        $inactive = @($now | Where-Object { $_.Enabled -and -not $_.Active })
+        if ($inactive.Count -gt 0) {
+            $ids = @($inactive | ForEach-Object { $_.Id }) -join ', '
+            if (-not $hs.Maintenance) {
+                Add-VgpucResult -Run $Run -Target $name -Step ('reboot to activate passthrough on {0}' -f $ids) -Status 'failed' -Message 'the host needs a reboot; the script reboots only a host in maintenance mode: put it in maintenance mode and run again'
+                $blocked = 'the host needs a reboot to activate passthrough'
+            } else {
+                $reboot = {
+                    param($Connection, $HostState)
+                    Restart-VgpucVmwHost -Connection $Connection -HostState $HostState -Confirm:$false
+                }
+                try {
+                    if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('reboot (maintenance mode) to activate passthrough on {0}' -f $ids) -ScriptBlock $reboot -ArgumentList @($Connection, $hs))) {
+                        $blocked = 'the host was not rebooted'
+                    }
+                } catch {
+                    $blocked = 'the reboot failed'
+                }
+            }
+        }
+    }
+
+    if (-not $Work.Declared.VgpuHost) {
+        return $blocked
+    }
+    if (-not $Work.Graphics.Needed) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'already right'
+        return $blocked
+    }
+    $cannot = @($Work.Running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
+    if ($cannot.Count -gt 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'failed' -Message ('skipped: vGPU VMs that cannot be shut down run on the host: ' + ($cannot -join '; '))
+        return 'its graphics type could not be changed'
+    }
+    # The gated host phase: no vGPU VM runs on the host while its graphics change.
+    $stopped = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $ok = $true
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $change = {
+        param($Connection, $HostState, $Diff)
+        Set-VgpucVmwHostGraphics -Connection $Connection -HostState $HostState -Diff $Diff -Confirm:$false
+    }
+    try {
+        foreach ($s in $Work.Running) {
+            if (Invoke-VgpucChange -Run $Run -Target $s.Name -Action 'shut down the guest (never powered off) for the host graphics change' -ScriptBlock $stop -ArgumentList @($Connection, $s, $ShutdownTimeoutSeconds)) {
+                $stopped.Add($s)
+            } elseif (-not $WhatIfPreference) {
+                Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'skipped' -Message 'a vGPU VM on the host was not shut down'
+                $ok = $false
+                return 'its graphics type was not changed'
+            }
+        }
+        if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('{0}; restart Xorg' -f ($Work.Graphics.Why -join '; ')) -ScriptBlock $change -ArgumentList @($Connection, $hs, $Work.Graphics))) {
+            $ok = $false
+        }
+    } catch {
+        $ok = $false
+    } finally {
+        foreach ($s in $stopped) {
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target $s.Name -Action 'start again (it was running)' -ScriptBlock $start -ArgumentList @($Connection, $s, $ShutdownTimeoutSeconds)
+                $s.PowerState = 'poweredOn'
+            } catch {
+                Write-Warning ('{0} was running before this run and is left off: it could not be started again: {1}' -f (Format-VgpucText -Text $s.Name), (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+    }
+    if (-not $ok -and -not $WhatIfPreference) {
+        return 'its graphics type was not changed'
+    }
+    $blocked
+}
+
+function Invoke-VgpucVmwVmWork {
+    <# One VM: the declared devices, memory, reservation and MMIO in one reconfiguration,
+       inside its power transaction (shut down, change, start again if it was running). #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][hashtable]$Blocked,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $d = $Work.Declared
+    $s = $Work.State
+    $diff = $Work.Diff
+    $step = 'GPU devices, memory and reservation'
+    if (-not $diff.NeedsChange) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'already right'
+        return
+    }
+    if (-not $Work.InScope) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'out of scope'
+        return
+    }
+    if ($d.Host -and $Blocked.ContainsKey([string]$d.Host) -and $diff.Add -gt 0) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'skipped' -Message ('host {0}: {1}' -f $d.Host, $Blocked[[string]$d.Host])
+        return
+    }
+    $why = Test-VgpucVmwCanStop -State $s
+    if ($why) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'failed' -Message ('skipped: ' + $why)
+        Write-Warning ('{0}: skipped: {1}' -f (Format-VgpucText -Text $d.Name), $why)
+        return
+    }
+    $spec = New-VgpucVmwConfigSpec -Declared $d -Diff $diff
+    $reconfigure = {
+        param($Connection, $MoRef, $Spec)
+        $view = Get-View -Id $MoRef -Server $Connection
+        $view.ReconfigVM($Spec)
+    }
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $changes = @(@{ Action = ('reconfigure: {0}' -f ($diff.Changes -join '; ')); ScriptBlock = $reconfigure; ArgumentList = @($Connection, $s.View.MoRef, $spec) })
+    $null = Invoke-VgpucTransaction -Run $Run -Target $d.Name -WasRunning ($s.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
+        -PowerArgumentList @($Connection, $s, $ShutdownTimeoutSeconds) -Changes $changes
+}
+
+function Invoke-VgpucVmwUndeclaredWork {
+    <# -RemoveUndeclared: the GPU devices of one VM the file does not declare are removed
+       (the VM is kept), inside its power transaction. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $u = $Work.State
+    $step = 'remove the undeclared GPU devices'
+    if (-not $Work.InScope) {
+        Add-VgpucResult -Run $Run -Target $u.Name -Step $step -Status 'out of scope'
+        return
+    }
+    $why = Test-VgpucVmwCanStop -State $u
+    if ($why) {
+        Add-VgpucResult -Run $Run -Target $u.Name -Step $step -Status 'failed' -Message ('skipped: ' + $why)
+        return
+    }
+    $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
+    $remove = @()
+    foreach ($dev in @($u.Devices)) {
+        $dc = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
+        $dc.Operation = 'remove'
+        $dc.Device = $dev.Device
+        $remove += $dc
+    }
+    $spec.DeviceChange = $remove
+    $reconfigure = {
+        param($Connection, $MoRef, $Spec)
+        $view = Get-View -Id $MoRef -Server $Connection
+        $view.ReconfigVM($Spec)
+    }
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $changes = @(@{ Action = $step; ScriptBlock = $reconfigure; ArgumentList = @($Connection, $u.View.MoRef, $spec) })
+    $null = Invoke-VgpucTransaction -Run $Run -Target $u.Name -WasRunning ($u.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
+        -PowerArgumentList @($Connection, $u, $ShutdownTimeoutSeconds) -Changes $changes
+}
+
+function Invoke-VgpucVmwPlan {
+    <# The changes, in order: vCenter, hosts (passthrough, graphics), VMs, undeclared VMs
+       (-RemoveUndeclared), DRS. Each change goes through Invoke-VgpucChange. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][object]$Plan,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    # vCenter: vgpu.hotmigrate.enabled for vGPU vMotion.
+    if ($null -ne $Plan.HotMigrate) {
+        $hm = $Plan.HotMigrate
+        $step = 'vgpu.hotmigrate.enabled = true'
+        if ($hm.Right) {
+            Add-VgpucResult -Run $Run -Target ([string]$Connection.Name) -Step $step -Status 'already right'
+        } elseif (-not $hm.InScope) {
+            Add-VgpucResult -Run $Run -Target ([string]$Connection.Name) -Step $step -Status 'out of scope'
+        } else {
+            $set = {
+                param($Connection, $Setting)
+                if ($null -eq $Setting) {
+                    $null = New-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Value 'true' -Type 'VIServer' -Server $Connection -Confirm:$false
+                } else {
+                    $null = Set-AdvancedSetting -AdvancedSetting $Setting -Value 'true' -Confirm:$false
+                }
+            }
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target ([string]$Connection.Name) -Action 'set the advanced setting vgpu.hotmigrate.enabled to true' -ScriptBlock $set -ArgumentList @($Connection, $hm.Setting)
+            } catch {
+                Write-Verbose ('vCenter step failed: {0}' -f $_.Exception.Message)
+            }
+        }
+    }
+
+    # Hosts: passthrough, then the graphics phase.
+    $blocked = @{}
+    foreach ($w in $Plan.HostWork) {
+        $why = Invoke-VgpucVmwHostWork -Run $Run -Connection $Connection -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+        if ($why -and $w.InScope) {
+            $blocked[[string]$w.Declared.Name] = $why
+        }
+    }
+    # VMs: one transaction each.
+    foreach ($w in $Plan.VmWork) {
+        Invoke-VgpucVmwVmWork -Run $Run -Connection $Connection -Work $w -Blocked $blocked -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+    }
+    foreach ($w in $Plan.Undeclared) {
+        Invoke-VgpucVmwUndeclaredWork -Run $Run -Connection $Connection -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+    }
+    # DRS: the groups and rule of each pinned VM.
+    foreach ($w in $Plan.Drs) {
+        $step = 'DRS should-run-on rule'
+        if (@($w.Diff.Why).Count -eq 0) {
+            Add-VgpucResult -Run $Run -Target $w.Pin.Name -Step $step -Status 'already right'
+            continue
+        }
+        if (-not $w.InScope) {
+            Add-VgpucResult -Run $Run -Target $w.Pin.Name -Step $step -Status 'out of scope'
+            continue
+        }
+        $drs = {
+            param($Connection, $Cluster, $Pin, $Diff)
+            Set-VgpucVmwDrs -Connection $Connection -Cluster $Cluster -Pin $Pin -Diff $Diff -Confirm:$false
+        }
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $w.Pin.Name -Action ('DRS: {0}' -f ($w.Diff.Why -join '; ')) -ScriptBlock $drs -ArgumentList @($Connection, $Inventory.Cluster, $w.Pin, $w.Diff)
+        } catch {
+            Write-Verbose ('DRS step failed: {0}' -f $_.Exception.Message)
+        }
+    }
 }
 
 function Invoke-VgpucVmware {
-    <# The entry point of a generated vSphere script. #>
+    <# The entry of a vSphere script: connect, pre-flight, plan, changes, summary, disconnect.
+       Returns the exit code: 0 done, 1 refused by the pre-flight or a step failed. #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([int])]
     param(
         [Parameter(Mandatory)][object]$Cluster,
         [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
         [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms,
         [Parameter(Mandatory)][string]$Server,
-        [pscredential]$Credential,
-        [string[]]$VMName = @(),
-        [string[]]$HostName = @(),
+        [AllowNull()][pscredential]$Credential,
+        [AllowEmptyCollection()][AllowNull()][string[]]$VMName = @(),
+        [AllowEmptyCollection()][AllowNull()][string[]]$HostName = @(),
         [switch]$RemoveUndeclared,
         [int]$ShutdownTimeoutSeconds = 600,
-        [string]$LogPath
+        [AllowEmptyString()][AllowNull()][string]$LogPath = ''
     )
-    $ErrorActionPreference = 'Stop'
+    $run = Initialize-VgpucRun -Target 'vmware' -Cluster $Cluster.Name -LogPath $LogPath
+    $code = 1
     $connection = $null
-    $plan = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $failed = 0
     try {
-        if ($null -ne $Credential) {
-            $connection = Connect-VIServer -Server $Server -Credential $Credential
-        } else {
-            $connection = Connect-VIServer -Server $Server
-        }
-
-        # --- Pre-flight: read everything, change nothing ---
-        Write-Host ('Pre-flight checks for cluster {0} on {1}' -f (Format-VgpucVmwText -Text $Cluster.Name), (Format-VgpucVmwText -Text $Server))
-        $problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-        $clusterObj = Resolve-VgpucVmwCluster -Connection $connection -Name $Cluster.Name
-        foreach ($n in @($VMName)) {
-            if (-not (Test-VgpucVmwNameIn -Name $n -List @($Vms | ForEach-Object { $_.Name }))) {
-                $problems.Add(('-VMName {0}: the file declares no VM of that name' -f (Format-VgpucVmwText -Text $n)))
-            }
-        }
-        foreach ($n in @($HostName)) {
-            if (-not (Test-VgpucVmwNameIn -Name $n -List @($Hosts | ForEach-Object { $_.Name }))) {
-                $problems.Add(('-HostName {0}: the file declares no host of that name' -f (Format-VgpucVmwText -Text $n)))
-            }
-        }
-
-        $liveHosts = @(Get-VMHost -Location $clusterObj -Server $connection)
-        $hostState = @{}
-        $hostById = @{}
-        foreach ($h in $liveHosts) {
-            $hostById[[string]$h.Id] = $h
-        }
-        foreach ($d in $Hosts) {
-            $match = @($liveHosts | Where-Object { [string]::Equals([string]$_.Name, [string]$d.Name, [StringComparison]::OrdinalIgnoreCase) })
-            if ($match.Count -ne 1) {
-                $problems.Add(('host {0}: {1} hosts of that name in cluster {2}, exactly 1 expected' -f (Format-VgpucVmwText -Text $d.Name), $match.Count, (Format-VgpucVmwText -Text $Cluster.Name)))
-                continue
-            }
-            $hostState[$d.Name] = Get-VgpucVmwHostState -Connection $connection -Declared $d -VMHost $match[0] -Problems $problems
-        }
-
-        $liveVms = @(Get-VM -Location $clusterObj -Server $connection)
-        $byName = @{}
-        foreach ($v in $liveVms) {
-            $key = ([string]$v.Name).ToLowerInvariant()
-            if (-not $byName.ContainsKey($key)) {
-                $byName[$key] = New-Object -TypeName 'System.Collections.Generic.List[object]'
-            }
-            $byName[$key].Add($v)
-        }
-        $vmState = @{}
-        $declaredKeys = @{}
-        foreach ($d in $Vms) {
-            $key = ([string]$d.Name).ToLowerInvariant()
-            $declaredKeys[$key] = $true
-            $found = @()
-            if ($byName.ContainsKey($key)) {
-                $found = @($byName[$key])
-            }
-            $name = Format-VgpucVmwText -Text $d.Name
-            if ($found.Count -ne 1) {
-                $problems.Add(('VM {0}: {1} VMs of that name in cluster {2}, exactly 1 expected' -f $name, $found.Count, (Format-VgpucVmwText -Text $Cluster.Name)))
-                continue
-            }
-            $s = Get-VgpucVmwVmState -VM $found[0]
-            $vmState[$d.Name] = $s
-            if ($d.Efi -and $s.Firmware -ne 'efi') {
-                $problems.Add(('VM {0} boots with {1}; its {2} GPU needs EFI firmware (convert the guest to EFI first)' -f $name, $s.Firmware, $d.GpuModel))
-            }
-            if ($d.Mode -eq 'passthrough' -and $s.HardwareVersion -lt 17) {
-                $problems.Add(('VM {0}: hardware version {1}; dynamic DirectPath I/O needs 17 or later (upgrade the VM compatibility first)' -f $name, $s.HardwareVersion))
-            }
-            if ($d.Mode -eq 'passthrough' -and -not ($d.VendorId -and $d.DeviceId)) {
-                # The catalog has no PCI ids for this model: read them from the planned host's GPU.
-                $dev = $null
-                if ($d.Host -and $hostState.ContainsKey($d.Host)) {
-                    $dev = @($hostState[$d.Host].GpusByModel[[string]$d.GpuModel]) | Select-Object -First 1
-                }
-                if ($null -eq $dev) {
-                    $problems.Add(('VM {0}: no {1} GPU found on host {2} to read its PCI vendor and device id from' -f $name, $d.GpuModel, (Format-VgpucVmwText -Text ([string]$d.Host))))
-                } else {
-                    $d.VendorId = ([int]$dev.VendorId) -band 0xFFFF
-                    $d.DeviceId = ([int]$dev.DeviceId) -band 0xFFFF
-                    Write-Host ('VM {0}: DirectPath I/O device {1}:{2} ({3}, read on host {4})' -f $name, (Get-VgpucVmwPciHex -Value $d.VendorId), (Get-VgpucVmwPciHex -Value $d.DeviceId), (Format-VgpucVmwText -Text ([string]$dev.DeviceName)), (Format-VgpucVmwText -Text ([string]$d.Host)))
+        try {
+            Write-Host ('vgpuc: reconciling {0} on {1}; reading every host and VM of the cluster' -f (Format-VgpucText -Text $Cluster.Name), (Format-VgpucText -Text $Server))
+            foreach ($n in @($VMName) + @($HostName)) {
+                if ($null -ne $n -and [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
+                    Write-Host ('note: {0} is matched as an exact name, not as a wildcard pattern' -f (Format-VgpucText -Text $n))
                 }
             }
-            if ($d.Mode -eq 'vgpu' -and $d.Host -and $hostState.ContainsKey($d.Host) -and $null -ne $hostState[$d.Host].Graphics) {
-                $gm = $hostState[$d.Host].Graphics
-                $offered = @($gm.SharedPassthruGpuTypes)
-                if ($offered.Count -gt 0 -and -not (Test-VgpucVmwNameIn -Name $d.Profile -List $offered)) {
-                    $problems.Add(('VM {0}: host {1} does not offer the vGPU profile {2} (offered: {3})' -f $name, (Format-VgpucVmwText -Text $d.Host), $d.Profile, ($offered -join ', ')))
+            foreach ($n in @($VMName)) {
+                if ($null -ne $n -and -not (Test-VgpucNameInList -Name $n -List @($Vms | ForEach-Object { $_.Name }))) {
+                    Add-VgpucProblem -Run $run -Text ('-VMName {0}: the file declares no VM of that name' -f $n)
                 }
             }
-        }
-
-        # Capacity: enough DirectPath I/O GPUs on each host for the VMs planned there.
-        foreach ($hn in @($hostState.Keys | Sort-Object)) {
-            $hs = $hostState[$hn]
-            foreach ($g in @($hs.Declared.Passthrough)) {
-                $need = 0
-                foreach ($d in @($Vms | Where-Object { $_.Mode -eq 'passthrough' -and $_.GpuModel -eq $g.Model -and [string]::Equals([string]$_.Host, $hn, [StringComparison]::OrdinalIgnoreCase) })) {
-                    $need += [int]$d.Count
-                }
-                $free = @($hs.GpusByModel[[string]$g.Model]).Count
-                if ($need -gt $free) {
-                    $problems.Add(('host {0}: {1} {2} GPU(s) needed for DirectPath I/O, {3} present' -f (Format-VgpucVmwText -Text $hn), $need, $g.Model, $free))
+            foreach ($n in @($HostName)) {
+                if ($null -ne $n -and -not (Test-VgpucNameInList -Name $n -List @($Hosts | ForEach-Object { $_.Name }))) {
+                    Add-VgpucProblem -Run $run -Text ('-HostName {0}: the file declares no host of that name' -f $n)
                 }
             }
-        }
-
-        if ($problems.Count -gt 0) {
-            Write-Host 'Pre-flight found problems; nothing was changed:'
-            foreach ($p in $problems) {
-                Write-Host ('  - {0}' -f $p)
-            }
-            throw ('{0} pre-flight problem(s); nothing was changed' -f $problems.Count)
-        }
-        Write-Host 'Pre-flight passed.'
-
-        # Undeclared VMs of the cluster that hold GPU devices: drift.
-        $undeclared = @()
-        foreach ($v in $liveVms) {
-            if ($declaredKeys.ContainsKey(([string]$v.Name).ToLowerInvariant())) {
-                continue
-            }
-            $s = Get-VgpucVmwVmState -VM $v
-            if (@($s.Devices).Count -gt 0) {
-                $undeclared += $s
-            }
-        }
-
-        # Scope of the change phase.
-        $vmInScope = {
-            param($d)
-            (@($VMName).Count -eq 0 -or (Test-VgpucVmwNameIn -Name $d.Name -List $VMName)) -and (@($HostName).Count -eq 0 -or (Test-VgpucVmwNameIn -Name ([string]$d.Host) -List $HostName))
-        }
-        $neededHosts = @($Vms | Where-Object { & $vmInScope $_ } | ForEach-Object { [string]$_.Host } | Where-Object { $_ })
-        $hostInScope = {
-            param($name)
-            if (@($HostName).Count -gt 0) {
-                return (Test-VgpucVmwNameIn -Name $name -List $HostName)
-            }
-            if (@($VMName).Count -gt 0) {
-                return (Test-VgpucVmwNameIn -Name $name -List $neededHosts)
-            }
-            $true
-        }
-
-        # --- The plan: every difference, and why ---
-        $hostWork = @{}
-        foreach ($d in $Hosts) {
-            if (-not $hostState.ContainsKey($d.Name) -or -not (& $hostInScope $d.Name)) {
-                continue
-            }
-            $hs = $hostState[$d.Name]
-            $pt = @(Get-VgpucVmwPassthruPlan -HostState $hs)
-            $ptIds = @($pt | ForEach-Object { $_.Id })
-            $gfx = Get-VgpucVmwGraphicsDiff -HostState $hs -PassthroughIds $ptIds
-            $hostWork[$d.Name] = [pscustomobject]@{ Passthru = $pt; Graphics = $gfx; Blocked = '' }
-            foreach ($g in @($pt | Where-Object { -not $_.Enabled })) {
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ('enable passthrough on GPU {0} ({1})' -f $g.Id, $g.Model); Why = 'a DirectPath I/O VM is planned on it' })
-            }
-            foreach ($g in @($pt | Where-Object { $_.Enabled -and -not $_.Active })) {
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ('reboot to activate passthrough on GPU {0}' -f $g.Id); Why = 'passthrough is enabled but not active' })
-            }
-            if ($gfx.Needed) {
-                $running = @(@($vmState.Values) + @($undeclared) | Where-Object { $_.HostId -eq [string]$hs.VMHost.Id -and $_.PowerState -eq 'poweredOn' -and @($_.Devices | Where-Object { $_.Kind -eq 'vgpu' }).Count -gt 0 })
-                $stop = ''
-                if ($running.Count -gt 0) {
-                    $stop = '; these vGPU VMs are shut down for it and started again: ' + (@($running | ForEach-Object { $_.Name }) -join ', ')
-                }
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ('graphics: {0}, then restart Xorg' -f ($gfx.Why -join '; ')); Why = ('vGPU VMs are declared on the host' + $stop) })
-            }
-        }
-        $vmWork = @{}
-        foreach ($d in $Vms) {
-            if (-not (& $vmInScope $d)) {
-                continue
-            }
-            $s = $vmState[$d.Name]
-            $diff = Compare-VgpucVmwVm -Declared $d -State $s
-            $vmWork[$d.Name] = $diff
-            if ($diff.NeedsChange) {
-                $stopNote = ''
-                if ($s.PowerState -eq 'poweredOn') {
-                    $stopNote = '; shut down and started again'
-                }
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ($diff.Changes -join '; '); Why = ('declared: {0} x{1}{2}' -f $(if ($d.Mode -eq 'vgpu') { $d.Profile } else { 'DirectPath I/O ' + $d.GpuModel }), $d.Count, $stopNote) })
-            }
-        }
-        if ($Cluster.HotMigrate) {
-            $plan.Add([pscustomobject]@{ Target = $Server; Change = 'check vgpu.hotmigrate.enabled = true'; Why = 'vGPU VMs declare migration live' })
-        }
-        foreach ($u in $undeclared) {
-            $what = @($u.Devices | ForEach-Object { if ($_.Kind -eq 'vgpu') { 'vGPU ' + $_.Profile } else { 'DirectPath I/O ' + ($_.Ids -join ',') } }) -join ', '
-            if ($RemoveUndeclared) {
-                $plan.Add([pscustomobject]@{ Target = $u.Name; Change = ('remove {0}' -f $what); Why = 'not declared in the file (-RemoveUndeclared)' })
+            if ($null -ne $Credential) {
+                $connection = Connect-VIServer -Server $Server -Credential $Credential
             } else {
-                $plan.Add([pscustomobject]@{ Target = $u.Name; Change = ('drift: holds {0}; left alone' -f $what); Why = 'not declared in the file (remove with -RemoveUndeclared)' })
+                $connection = Connect-VIServer -Server $Server
+            }
+            $inv = Get-VgpucVmwInventory -Run $run -Connection $connection -Cluster $Cluster -Hosts $Hosts -Vms $Vms
+            if ($run.Problems.Count -gt 0) {
+                Write-VgpucProblems -Run $run
+                $run.Outcome = 'refused'
+            } else {
+                $plan = Get-VgpucVmwPlan -Run $run -Connection $connection -Inventory $inv -Cluster $Cluster -Hosts $Hosts -Vms $Vms `
+                    -VMName $VMName -HostName $HostName -RemoveUndeclared:$RemoveUndeclared
+                Write-VgpucPlan -Run $run
+                Write-Host 'Pre-flight passed.'
+                Invoke-VgpucVmwPlan -Run $run -Connection $connection -Inventory $inv -Plan $plan -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+            }
+        } finally {
+            if ($null -ne $connection) {
+                Disconnect-VIServer -Server $connection -Confirm:$false -WhatIf:$false
             }
         }
-        Write-Host ''
-        if ($plan.Count -eq 0) {
-            Write-Host 'Plan: no change needed.'
-        } else {
-            Write-Host 'Plan of changes:'
-            foreach ($p in $plan) {
-                Write-Host ('  {0}: {1} ({2})' -f (Format-VgpucVmwText -Text $p.Target), (Format-VgpucVmwText -Text $p.Change), (Format-VgpucVmwText -Text $p.Why))
-            }
-        }
-        $script:VmwLog.Add([pscustomobject]@{ Kind = 'plan'; Changes = @($plan) })
-        Write-Host ''
-
-        # --- vCenter ---
-        if ($Cluster.HotMigrate) {
-            Set-VgpucVmwHotMigrate -Connection $connection
-        }
-
-        # --- Hosts: passthrough (gated reboot), then graphics (gated: no vGPU VM running) ---
-        $hostBlocked = @{}
-        foreach ($d in $Hosts) {
-            if (-not $hostWork.ContainsKey($d.Name)) {
-                continue
-            }
-            $hs = $hostState[$d.Name]
-            $w = $hostWork[$d.Name]
-            $toEnable = @($w.Passthru | Where-Object { -not $_.Enabled })
-            $step = 'passthrough on the DirectPath I/O GPUs'
-            if (@($w.Passthru).Count -gt 0 -and $toEnable.Count -eq 0 -and @($w.Passthru | Where-Object { -not $_.Active }).Count -eq 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'already right'
-            }
-            if (@($toEnable | Where-Object { -not $_.Capable }).Count -gt 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'failed' -Detail ('GPU(s) {0} are not passthrough capable (check the BIOS: VT-d / IOMMU)' -f (@($toEnable | Where-Object { -not $_.Capable } | ForEach-Object { $_.Id }) -join ', '))
-                $hostBlocked[$d.Name] = 'its DirectPath I/O GPUs are not passthrough capable'
-            } elseif ($toEnable.Count -gt 0) {
-                if ($PSCmdlet.ShouldProcess($d.Name, ('enable passthrough on GPU(s) {0}' -f (@($toEnable | ForEach-Object { $_.Id }) -join ', ')))) {
-                    try {
-                        Enable-VgpucVmwPassthru -Connection $connection -HostState $hs -Gpus $toEnable -Confirm:$false
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'changed'
-                    } catch {
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'failed' -Detail ([string]$_.Exception.Message)
-                        $hostBlocked[$d.Name] = 'enabling passthrough failed'
-                    }
-                } else {
-                    Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped'
-                    $hostBlocked[$d.Name] = 'passthrough was not enabled'
-                }
-            }
-            if (@($w.Passthru).Count -gt 0 -and -not $hostBlocked.ContainsKey($d.Name)) {
-                $w.Passthru = @(Get-VgpucVmwPassthruPlan -HostState $hs)
-                $inactive = @($w.Passthru | Where-Object { $_.Enabled -and -not $_.Active })
-                if ($inactive.Count -gt 0) {
-                    $rstep = 'reboot to activate passthrough'
-                    if (-not $hs.Maintenance) {
-                        Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'skipped' -Detail ('passthrough on {0} needs a host reboot: put the host in maintenance mode and run again (the script reboots only a host in maintenance mode)' -f (@($inactive | ForEach-Object { $_.Id }) -join ', '))
-                        $hostBlocked[$d.Name] = 'the host needs a reboot to activate passthrough'
-                    } elseif ($PSCmdlet.ShouldProcess($d.Name, 'reboot the host (in maintenance mode) to activate passthrough')) {
-                        try {
-                            Restart-VgpucVmwHost -Connection $connection -HostState $hs -Confirm:$false
-                            Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'changed'
-                        } catch {
-                            Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'failed' -Detail ([string]$_.Exception.Message)
-                            $hostBlocked[$d.Name] = 'the reboot failed'
-                        }
-                    } else {
-                        Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'skipped'
-                        $hostBlocked[$d.Name] = 'the host was not rebooted'
-                    }
-                }
-            }
-
-            $gstep = 'graphics type Shared Direct and vGPU mode'
-            if (-not $d.VgpuHost) {
-                continue
-            }
-            if (-not $w.Graphics.Needed) {
-                Add-VgpucVmwResult -Target $d.Name -Step $gstep -Status 'already right'
-                continue
-            }
-            $running = @(@($vmState.Values) + @($undeclared) | Where-Object { $_.HostId -eq [string]$hs.VMHost.Id -and $_.PowerState -ne 'poweredOff' -and @($_.Devices | Where-Object { $_.Kind -eq 'vgpu' }).Count -gt 0 })
-            $cannot = @($running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
-            if ($cannot.Count -gt 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $gstep -Status 'skipped' -Detail ('vGPU VMs that cannot be shut down run on the host: ' + ($cannot -join '; '))
-                $hostBlocked[$d.Name] = 'its graphics type could not be changed'
-                continue
-            }
-            $names = @($running | ForEach-Object { $_.Name }) -join ', '
-            $action = 'set {0}; restart Xorg' -f ($w.Graphics.Why -join '; ')
-            if ($running.Count -gt 0) {
-                $action = 'shut down {0}; {1}; start them again' -f $names, $action
-            }
-            if (-not $PSCmdlet.ShouldProcess($d.Name, $action)) {
-                Add-VgpucVmwResult -Target $d.Name -Step $gstep -Status 'skipped'
-                $hostBlocked[$d.Name] = 'its graphics type was not changed'
-                continue
-            }
-            $hsLocal = $hs
-            $gLocal = $w.Graphics
-            $ok = Invoke-VgpucVmwVmTransaction -Connection $connection -States $running -Target $d.Name -Step $gstep -TimeoutSeconds $ShutdownTimeoutSeconds -Confirm:$false -Change {
-                Set-VgpucVmwHostGraphics -Connection $connection -HostState $hsLocal -Diff $gLocal -Confirm:$false
-            }
-            if (-not $ok) {
-                $hostBlocked[$d.Name] = 'its graphics type change failed'
-            }
-            foreach ($r in $running) {
-                $r.PowerState = [string](Get-View -Id $r.View.MoRef -Server $connection).Runtime.PowerState
-            }
-        }
-
-        # --- VMs: the declared GPU devices, memory, reservation, MMIO (one transaction each) ---
-        foreach ($d in $Vms) {
-            if (-not $vmWork.ContainsKey($d.Name)) {
-                continue
-            }
-            $s = $vmState[$d.Name]
-            $diff = $vmWork[$d.Name]
-            $step = 'GPU devices, memory and reservation'
-            if (-not $diff.NeedsChange) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'already right'
-                continue
-            }
-            if ($d.Host -and $hostBlocked.ContainsKey($d.Host) -and $diff.Add -gt 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped' -Detail ('host {0}: {1}' -f $d.Host, $hostBlocked[$d.Host])
-                continue
-            }
-            $why = Test-VgpucVmwCanStop -State $s
-            if ($why) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped' -Detail $why
-                continue
-            }
-            $action = $diff.Changes -join '; '
-            if ($s.PowerState -eq 'poweredOn') {
-                $action = 'shut down; {0}; power on again' -f $action
-            }
-            if (-not $PSCmdlet.ShouldProcess($d.Name, $action)) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped'
-                continue
-            }
-            $dLocal = $d
-            $diffLocal = $diff
-            $sLocal = $s
-            $null = Invoke-VgpucVmwVmTransaction -Connection $connection -States @($s) -Target $d.Name -Step $step -TimeoutSeconds $ShutdownTimeoutSeconds -Confirm:$false -Change {
-                $spec = New-VgpucVmwConfigSpec -Declared $dLocal -Diff $diffLocal
-                $view = Get-View -Id $sLocal.View.MoRef -Server $connection
-                $view.ReconfigVM($spec)
-            }
-        }
-
-        # --- Undeclared VMs holding GPUs: reported; their GPU devices removed only with -RemoveUndeclared ---
-        foreach ($u in $undeclared) {
-            if (@($VMName).Count -gt 0 -or (@($HostName).Count -gt 0 -and -not (Test-VgpucVmwNameIn -Name ([string]$hostById[$u.HostId].Name) -List $HostName))) {
-                continue
-            }
-            $step = 'undeclared GPU devices'
-            if (-not $RemoveUndeclared) {
-                Add-VgpucVmwResult -Target $u.Name -Step $step -Status 'drift' -Detail 'not in the file; left alone (-RemoveUndeclared removes its GPU devices)'
-                continue
-            }
-            $why = Test-VgpucVmwCanStop -State $u
-            if ($why) {
-                Add-VgpucVmwResult -Target $u.Name -Step $step -Status 'skipped' -Detail $why
-                continue
-            }
-            if (-not $PSCmdlet.ShouldProcess($u.Name, 'remove its GPU devices (the VM is kept)')) {
-                Add-VgpucVmwResult -Target $u.Name -Step $step -Status 'skipped'
-                continue
-            }
-            $uLocal = $u
-            $null = Invoke-VgpucVmwVmTransaction -Connection $connection -States @($u) -Target $u.Name -Step $step -TimeoutSeconds $ShutdownTimeoutSeconds -Confirm:$false -Change {
-                $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
-                $changes = @()
-                foreach ($dev in @($uLocal.Devices)) {
-                    $dc = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
-                    $dc.Operation = 'remove'
-                    $dc.Device = $dev.Device
-                    $changes += $dc
-                }
-                $spec.DeviceChange = $changes
-                $view = Get-View -Id $uLocal.View.MoRef -Server $connection
-                $view.ReconfigVM($spec)
-            }
-        }
-
-        # --- DRS: pinned VMs should run on their hosts (groups and rule reconciled) ---
-        $pins = @($Vms | Where-Object { $_.Pinned -and (& $vmInScope $_) -and $vmState.ContainsKey($_.Name) })
-        if ($pins.Count -gt 0) {
-            $groups = @(Get-DrsClusterGroup -Cluster $clusterObj -Server $connection)
-            $rules = @(Get-DrsVMHostRule -Cluster $clusterObj -Server $connection)
-            foreach ($d in $pins) {
-                $pin = [pscustomobject]@{
-                    VM = $vmState[$d.Name].VM
-                    Hosts = @(foreach ($o in @($d.Owners)) { if ($hostState.ContainsKey($o)) { $hostState[$o].VMHost } })
-                    VmGroup = ('vgpuc-{0}-vm' -f $d.Name); HostGroup = ('vgpuc-{0}-hosts' -f $d.Name); Rule = ('vgpuc-{0}-should-run-on' -f $d.Name)
-                }
-                $step = 'DRS should-run-on rule'
-                $drs = Get-VgpucVmwDrsDiff -Pin $pin -Groups $groups -Rules $rules
-                if ($drs.Why.Count -eq 0) {
-                    Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'already right'
-                } elseif ($PSCmdlet.ShouldProcess($d.Name, ($drs.Why -join '; '))) {
-                    try {
-                        Set-VgpucVmwDrs -Connection $connection -Cluster $clusterObj -Pin $pin -Diff $drs -Confirm:$false
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'changed'
-                    } catch {
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'failed' -Detail ([string]$_.Exception.Message)
-                    }
-                } else {
-                    Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped'
-                }
-            }
-        }
+    } catch {
+        Add-VgpucResult -Run $run -Target $Cluster.Name -Step 'run' -Status 'failed' -Message $_.Exception.Message
+        Write-Warning ('the run stopped: {0}' -f (Format-VgpucText -Text $_.Exception.Message))
     } finally {
-        Write-Host ''
-        $failed = Write-VgpucVmwSummary -LogPath $LogPath -Plan @($plan)
-        if ($null -ne $connection) {
-            Disconnect-VIServer -Server $connection -Confirm:$false -WhatIf:$false
-        }
+        $code = Complete-VgpucRun -Run $run
     }
-    if ($failed -gt 0) {
-        throw ('{0} step(s) failed; see the summary above' -f $failed)
-    }
+    $code
 }
