@@ -363,9 +363,10 @@ function Get-VgpucVmwPassthruPlan {
             $info[[string]$p.Id] = $p
         }
     }
+    # A GPU that serves vGPUs now (not 'direct', with VMs on it) is never taken.
     $inUse = @{}
     foreach ($gi in @($HostState.Graphics.GraphicsInfo)) {
-        if ($null -ne $gi -and @($gi.Vm | Where-Object { $null -ne $_ }).Count -gt 0) {
+        if ($null -ne $gi -and [string]$gi.GraphicsType -ne 'direct' -and @($gi.Vm | Where-Object { $null -ne $_ }).Count -gt 0) {
             $inUse[[string]$gi.PciId] = $true
         }
     }
@@ -383,6 +384,48 @@ function Get-VgpucVmwPassthruPlan {
             }
         }
     }
+}
+
+function Get-VgpucVmwPassthruExtra {
+    <# The host's GPUs of the declared models that are enabled for passthrough although the
+       plan gives them to no DirectPath I/O VM (drift; disabled with -RemoveUndeclared). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$HostState, [AllowEmptyCollection()][string[]]$PlannedIds)
+    $info = @{}
+    foreach ($p in @($HostState.Passthru.PciPassthruInfo)) {
+        if ($null -ne $p) {
+            $info[[string]$p.Id] = $p
+        }
+    }
+    foreach ($model in @($HostState.GpusByModel.Keys | Sort-Object)) {
+        foreach ($d in @($HostState.GpusByModel[$model])) {
+            $i = $info[[string]$d.Id]
+            if ($null -ne $i -and [bool]$i.PassthruEnabled -and -not (Test-VgpucNameInList -Name ([string]$d.Id) -List @($PlannedIds))) {
+                [pscustomobject]@{ Id = [string]$d.Id; Model = [string]$model; Active = [bool]$i.PassthruActive }
+            }
+        }
+    }
+}
+
+function Disable-VgpucVmwPassthru {
+    <# -RemoveUndeclared: passthrough off on GPUs the plan does not give to DirectPath I/O (it
+       takes effect at the host's next reboot, or now where ESXi can rebind the device). #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [Parameter(Mandatory)][object[]]$Gpus)
+    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'disable passthrough')) {
+        return
+    }
+    $configs = @()
+    foreach ($g in $Gpus) {
+        $c = New-Object -TypeName 'VMware.Vim.HostPciPassthruConfig'
+        $c.Id = $g.Id
+        $c.PassthruEnabled = $false
+        $c.ApplyNow = $true
+        $configs += $c
+    }
+    $HostState.Passthru.UpdatePassthruConfig($configs)
+    $HostState.Passthru.Refresh()
+    $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
 }
 
 function Get-VgpucVmwGraphicsDiff {
@@ -768,12 +811,22 @@ function Get-VgpucVmwPlan {
             $inScope = Test-VgpucNameInList -Name $d.Name -List $neededHosts
         }
         $pt = @(Get-VgpucVmwPassthruPlan -HostState $hs)
-        $gfx = Get-VgpucVmwGraphicsDiff -HostState $hs -PassthroughIds @($pt | ForEach-Object { $_.Id })
+        $ptIds = @($pt | ForEach-Object { $_.Id })
+        $extra = @(Get-VgpucVmwPassthruExtra -HostState $hs -PlannedIds $ptIds)
+        # A GPU enabled for passthrough serves no vGPU: it is left out of the graphics phase.
+        $gfx = Get-VgpucVmwGraphicsDiff -HostState $hs -PassthroughIds (@($ptIds) + @($extra | ForEach-Object { $_.Id }))
+        foreach ($x in $extra) {
+            if ($RemoveUndeclared) {
+                Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('disable passthrough on GPU {0} ({1})' -f $x.Id, $x.Model) -Reason 'no DirectPath I/O VM is planned on it; -RemoveUndeclared' -InScope $inScope
+            } else {
+                Add-VgpucDrift -Run $Run -Target $d.Name -Text ('GPU {0} ({1}) is enabled for passthrough but no DirectPath I/O VM is planned on it; left alone (-RemoveUndeclared disables it)' -f $x.Id, $x.Model)
+            }
+        }
         $running = @()
         if ($gfx.Needed) {
             $running = @(Get-VgpucVmwRunningVgpuVm -Inventory $Inventory -HostState $hs)
         }
-        $plan.HostWork += [pscustomobject]@{ Declared = $d; State = $hs; Passthru = $pt; Graphics = $gfx; Running = $running; InScope = $inScope }
+        $plan.HostWork += [pscustomobject]@{ Declared = $d; State = $hs; Passthru = $pt; Extra = $extra; Graphics = $gfx; Running = $running; InScope = $inScope; RemoveUndeclared = [bool]$RemoveUndeclared }
         foreach ($g in @($pt | Where-Object { -not $_.Enabled })) {
             Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('enable passthrough on GPU {0} ({1})' -f $g.Id, $g.Model) -Reason 'a DirectPath I/O VM is planned on it' -InScope $inScope
         }
@@ -917,6 +970,17 @@ function Invoke-VgpucVmwHostWork {
         }
     }
 
+    if ($Work.RemoveUndeclared -and @($Work.Extra).Count -gt 0) {
+        $disable = {
+            param($Connection, $HostState, $Gpus)
+            Disable-VgpucVmwPassthru -Connection $Connection -HostState $HostState -Gpus $Gpus -Confirm:$false
+        }
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('disable passthrough on GPU(s) {0} (active again for vGPU after the next host reboot)' -f (@($Work.Extra | ForEach-Object { $_.Id }) -join ', ')) -ScriptBlock $disable -ArgumentList @($Connection, $hs, @($Work.Extra))
+        } catch {
+            Write-Verbose ('disabling passthrough failed: {0}' -f $_.Exception.Message)
+        }
+    }
     if (-not $Work.Declared.VgpuHost) {
         return $blocked
     }
