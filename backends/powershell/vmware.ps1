@@ -53,16 +53,21 @@ function Resolve-VgpucVmwCluster {
 
 function Find-VgpucVmwHostGpu {
     <# The host's NVIDIA GPUs of one declared model: by PCI vendor and device id when the
-       catalog has them, else by the model name in the device name. Sorted by PCI id. #>
+       catalog has them, else by the model name in the device name. Each with its PCI address
+       ("bus:slot.function", the id HostPciPassthruInfo and HostGraphicsInfo use: the part of
+       VMHostPciDevice.Id after the host's id), sorted by it. #>
     [CmdletBinding()]
     param([object[]]$PciDevices, [Parameter(Mandatory)][object]$Gpu)
-    @($PciDevices | Where-Object {
+    $found = @($PciDevices | Where-Object {
             if ($Gpu.VendorId -and $Gpu.DeviceId) {
                 (Get-VgpucVmwPciHex -Value $_.VendorId) -eq (Get-VgpucVmwPciHex -Value $Gpu.VendorId) -and (Get-VgpucVmwPciHex -Value $_.DeviceId) -eq (Get-VgpucVmwPciHex -Value $Gpu.DeviceId)
             } else {
                 (Get-VgpucVmwPciHex -Value $_.VendorId) -eq '10de' -and ([string]$_.DeviceName) -match ('\b' + [regex]::Escape([string]$Gpu.Model) + '\b')
             }
-        } | Sort-Object -Property { [string]$_.Id })
+        })
+    @($found | ForEach-Object {
+            [pscustomobject]@{ Id = (([string]$_.Id) -replace '^.*/', ''); VendorId = $_.VendorId; DeviceId = $_.DeviceId; DeviceName = [string]$_.DeviceName }
+        } | Sort-Object -Property Id)
 }
 
 function Get-VgpucVmwHostState {
@@ -175,8 +180,8 @@ function Compare-VgpucVmwVm {
     [CmdletBinding()]
     param([Parameter(Mandatory)][object]$Declared, [Parameter(Mandatory)][object]$State)
     $want = [int]$Declared.Count
-    $keep = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $remove = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $keep = [System.Collections.Generic.List[object]]::new()
+    $remove = [System.Collections.Generic.List[object]]::new()
     $wantIds = '{0}:{1}' -f (Get-VgpucVmwPciHex -Value $Declared.VendorId), (Get-VgpucVmwPciHex -Value $Declared.DeviceId)
     foreach ($d in @($State.Devices)) {
         $match = $false
@@ -191,7 +196,7 @@ function Compare-VgpucVmwVm {
             $remove.Add($d)
         }
     }
-    $settings = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $settings = [System.Collections.Generic.List[string]]::new()
     $extra = @{}
     if ($Declared.Mmio64Gb -gt 0) {
         $extra['pciPassthru.use64bitMMIO'] = 'TRUE'
@@ -210,7 +215,7 @@ function Compare-VgpucVmwVm {
     if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) {
         $settings.Add(('memory {0} MB -> {1} MB' -f $State.MemoryMB, $Declared.MemoryMB))
     }
-    $changes = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $changes = [System.Collections.Generic.List[string]]::new()
     foreach ($d in $remove) {
         if ($d.Kind -eq 'vgpu') {
             $changes.Add(('remove vGPU {0}' -f $d.Profile))
@@ -231,10 +236,14 @@ function Compare-VgpucVmwVm {
     foreach ($s in $settings) {
         $changes.Add($s)
     }
+    [long]$memory = 0
+    if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) {
+        $memory = [long]$Declared.MemoryMB
+    }
     [pscustomobject]@{
         Remove = @($remove); Add = $add; ExtraConfig = $extraChange
         Lock = (-not $State.LockedToMax)
-        MemoryMB = $(if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) { [long]$Declared.MemoryMB } else { 0 })
+        MemoryMB = $memory
         Changes = @($changes)
         NeedsChange = ($changes.Count -gt 0)
     }
@@ -435,8 +444,8 @@ function Get-VgpucVmwGraphicsDiff {
     param([Parameter(Mandatory)][object]$HostState, [string[]]$PassthroughIds)
     $gm = $HostState.Graphics
     $declared = $HostState.Declared
-    $why = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $devices = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $why = [System.Collections.Generic.List[string]]::new()
+    $devices = [System.Collections.Generic.List[string]]::new()
     if (-not $declared.VgpuHost) {
         return [pscustomobject]@{ Needed = $false; Why = @(); Devices = @(); PassthroughIds = @($PassthroughIds) }
     }
@@ -610,7 +619,7 @@ function Get-VgpucVmwDrsDiff {
     <# What differs in the DRS objects of one pinned VM: its VM group, host group and rule. #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][object]$Pin, [object[]]$Groups, [object[]]$Rules)
-    $why = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $why = [System.Collections.Generic.List[string]]::new()
     $vmGroup = @($Groups | Where-Object { [string]$_.Name -ceq $Pin.VmGroup }) | Select-Object -First 1
     $hostGroup = @($Groups | Where-Object { [string]$_.Name -ceq $Pin.HostGroup }) | Select-Object -First 1
     $rule = @($Rules | Where-Object { [string]$_.Name -ceq $Pin.Rule }) | Select-Object -First 1
@@ -994,7 +1003,7 @@ function Invoke-VgpucVmwHostWork {
         return 'its graphics type could not be changed'
     }
     # The gated host phase: no vGPU VM runs on the host while its graphics change.
-    $stopped = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $stopped = [System.Collections.Generic.List[object]]::new()
     $ok = $true
     $stop = {
         param($Connection, $State, [int]$TimeoutSeconds)
