@@ -446,8 +446,9 @@ function Get-VgpucVmwGraphicsDiff {
     $declared = $HostState.Declared
     $why = [System.Collections.Generic.List[string]]::new()
     $devices = [System.Collections.Generic.List[string]]::new()
+    $activeWrong = $false
     if (-not $declared.VgpuHost) {
-        return [pscustomobject]@{ Needed = $false; Why = @(); Devices = @(); PassthroughIds = @($PassthroughIds) }
+        return [pscustomobject]@{ Needed = $false; ActiveWrong = $false; Why = @(); Devices = @(); PassthroughIds = @($PassthroughIds) }
     }
     if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -ne 'sharedDirect') {
         $why.Add(('default graphics type {0} -> sharedDirect' -f $gm.GraphicsConfig.HostDefaultGraphicsType))
@@ -467,6 +468,7 @@ function Get-VgpucVmwGraphicsDiff {
             $devices.Add($id)
             $gi = $active[$id]
             if ($null -eq $gi -or [string]$gi.GraphicsType -ne 'sharedDirect') {
+                $activeWrong = $true
                 $now = 'none'
                 if ($null -ne $gi) {
                     $now = [string]$gi.GraphicsType
@@ -477,6 +479,9 @@ function Get-VgpucVmwGraphicsDiff {
             if ($null -ne $gi -and $gi.PSObject.Properties.Match('VgpuMode').Count -gt 0) {
                 $mode = [string]$gi.VgpuMode
             }
+            if (($declared.VgpuMode -eq 'mixedSize' -and $mode -ne 'mixedSize') -or ($declared.VgpuMode -eq 'sameSize' -and $mode -eq 'mixedSize')) {
+                $activeWrong = $true
+            }
             if ($declared.VgpuMode -eq 'mixedSize' -and $mode -ne 'mixedSize') {
                 $why.Add(('GPU {0}: vGPU mode {1} -> mixedSize' -f $id, $(if ($mode) { $mode } else { 'none' })))
             } elseif ($declared.VgpuMode -eq 'sameSize' -and $mode -eq 'mixedSize') {
@@ -484,7 +489,7 @@ function Get-VgpucVmwGraphicsDiff {
             }
         }
     }
-    [pscustomobject]@{ Needed = ($why.Count -gt 0); Why = @($why); Devices = @($devices); PassthroughIds = @($PassthroughIds) }
+    [pscustomobject]@{ Needed = ($why.Count -gt 0); ActiveWrong = $activeWrong; Why = @($why); Devices = @($devices); PassthroughIds = @($PassthroughIds) }
 }
 
 function Set-VgpucVmwHostGraphics {
@@ -1000,7 +1005,10 @@ function Invoke-VgpucVmwHostWork {
     $cannot = @($Work.Running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
     if ($cannot.Count -gt 0) {
         Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'failed' -Message ('skipped: vGPU VMs that cannot be shut down run on the host: ' + ($cannot -join '; '))
-        return 'its graphics type could not be changed'
+        if ($Work.Graphics.ActiveWrong) {
+            return 'its active graphics type or vGPU mode could not be changed'
+        }
+        return $blocked
     }
     # The gated host phase: no vGPU VM runs on the host while its graphics change.
     $stopped = [System.Collections.Generic.List[object]]::new()
@@ -1024,10 +1032,10 @@ function Invoke-VgpucVmwHostWork {
             } elseif (-not $WhatIfPreference) {
                 Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'skipped' -Message 'a vGPU VM on the host was not shut down'
                 $ok = $false
-                return 'its graphics type was not changed'
+                break
             }
         }
-        if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('{0}; restart Xorg' -f ($Work.Graphics.Why -join '; ')) -ScriptBlock $change -ArgumentList @($Connection, $hs, $Work.Graphics))) {
+        if ($ok -and -not (Invoke-VgpucChange -Run $Run -Target $name -Action ('{0}; restart Xorg' -f ($Work.Graphics.Why -join '; ')) -ScriptBlock $change -ArgumentList @($Connection, $hs, $Work.Graphics))) {
             $ok = $false
         }
     } catch {
@@ -1042,8 +1050,8 @@ function Invoke-VgpucVmwHostWork {
             }
         }
     }
-    if (-not $ok -and -not $WhatIfPreference) {
-        return 'its graphics type was not changed'
+    if (-not $ok -and -not $WhatIfPreference -and $Work.Graphics.ActiveWrong) {
+        return 'its active graphics type or vGPU mode was not changed'
     }
     $blocked
 }
@@ -1056,6 +1064,7 @@ function Invoke-VgpucVmwVmWork {
         [Parameter(Mandatory)][object]$Run,
         [Parameter(Mandatory)][object]$Connection,
         [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][object]$Inventory,
         [Parameter(Mandatory)][hashtable]$Blocked,
         [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
     )
@@ -1071,14 +1080,19 @@ function Invoke-VgpucVmwVmWork {
         Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'out of scope'
         return
     }
-    if ($d.Host -and $Blocked.ContainsKey([string]$d.Host) -and $diff.Add -gt 0) {
-        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'skipped' -Message ('host {0}: {1}' -f $d.Host, $Blocked[[string]$d.Host])
-        return
-    }
     $why = Test-VgpucVmwCanStop -State $s
     if ($why) {
         Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'failed' -Message ('skipped: ' + $why)
         Write-Warning ('{0}: skipped: {1}' -f (Format-VgpucText -Text $d.Name), $why)
+        return
+    }
+    # A new device needs its host ready: the host the VM is on, else the planned one.
+    $on = [string]$d.Host
+    if ($Inventory.HostById.ContainsKey($s.HostId)) {
+        $on = [string]$Inventory.HostById[$s.HostId].Name
+    }
+    if ($diff.Add -gt 0 -and $on -and $Blocked.ContainsKey($on)) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'skipped' -Message ('host {0}: {1}' -f $on, $Blocked[$on])
         return
     }
     $spec = New-VgpucVmwConfigSpec -Declared $d -Diff $diff
@@ -1194,7 +1208,7 @@ function Invoke-VgpucVmwPlan {
     }
     # VMs: one transaction each.
     foreach ($w in $Plan.VmWork) {
-        Invoke-VgpucVmwVmWork -Run $Run -Connection $Connection -Work $w -Blocked $blocked -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+        Invoke-VgpucVmwVmWork -Run $Run -Connection $Connection -Work $w -Inventory $Inventory -Blocked $blocked -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
     }
     foreach ($w in $Plan.Undeclared) {
         Invoke-VgpucVmwUndeclaredWork -Run $Run -Connection $Connection -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
