@@ -837,10 +837,15 @@ function Get-VgpucVmwPlan {
             }
         }
         $running = @()
+        $gfxInScope = $inScope
         if ($gfx.Needed) {
             $running = @(Get-VgpucVmwRunningVgpuVm -Inventory $Inventory -HostState $hs)
+            # -VMName: a host phase that would stop VMs outside the list waits for a wider run.
+            if (@($VMName).Count -gt 0 -and @($running | Where-Object { -not (Test-VgpucNameInList -Name $_.Name -List $VMName) }).Count -gt 0) {
+                $gfxInScope = $false
+            }
         }
-        $plan.HostWork += [pscustomobject]@{ Declared = $d; State = $hs; Passthru = $pt; Extra = $extra; Graphics = $gfx; Running = $running; InScope = $inScope; RemoveUndeclared = [bool]$RemoveUndeclared }
+        $plan.HostWork += [pscustomobject]@{ Declared = $d; State = $hs; Passthru = $pt; Extra = $extra; Graphics = $gfx; Running = $running; InScope = $inScope; GraphicsInScope = $gfxInScope; RemoveUndeclared = [bool]$RemoveUndeclared }
         foreach ($g in @($pt | Where-Object { -not $_.Enabled })) {
             Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('enable passthrough on GPU {0} ({1})' -f $g.Id, $g.Model) -Reason 'a DirectPath I/O VM is planned on it' -InScope $inScope
         }
@@ -852,7 +857,7 @@ function Get-VgpucVmwPlan {
             if ($running.Count -gt 0) {
                 $reason += '; these vGPU VMs are shut down for it and started again: ' + (@($running | ForEach-Object { $_.Name }) -join ', ')
             }
-            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('{0}, then restart Xorg' -f ($gfx.Why -join '; ')) -Reason $reason -InScope $inScope
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('{0}, then restart Xorg' -f ($gfx.Why -join '; ')) -Reason $reason -InScope $gfxInScope
         }
     }
 
@@ -1000,6 +1005,13 @@ function Invoke-VgpucVmwHostWork {
     }
     if (-not $Work.Graphics.Needed) {
         Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'already right'
+        return $blocked
+    }
+    if (-not $Work.GraphicsInScope) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'out of scope' -Message 'it would shut down vGPU VMs outside -VMName'
+        if ($Work.Graphics.ActiveWrong) {
+            return 'its active graphics type or vGPU mode waits for a run that may stop its vGPU VMs'
+        }
         return $blocked
     }
     $cannot = @($Work.Running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
