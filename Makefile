@@ -43,6 +43,7 @@ MAIN_OBJ  := $(BUILD)/obj/compiler/main.o
 LIB       := $(BUILD)/libvgpuc.a
 BIN       := $(if $(filter build,$(BUILD)),vgpuc,$(BUILD)/vgpuc)
 CATALOG   := $(sort $(wildcard catalog/*.yaml))
+# The scripts' PowerShell runtime, embedded into every generated script.
 PS_RUNTIME := $(sort $(wildcard backends/powershell/*.ps1))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -92,12 +93,11 @@ $(BUILD)/embed: tools/embed.c
 
 $(BUILD)/gen/catalog_data.c: $(CATALOG) $(BUILD)/embed
 	@mkdir -p $(dir $@)
-	$(BUILD)/embed $@ $(CATALOG)
+	$(BUILD)/embed $@ vg_builtin_catalog $(CATALOG)
 
-# The PowerShell runtime of the generated scripts (backends/powershell/*.ps1).
 $(BUILD)/gen/ps_runtime.c: $(PS_RUNTIME) $(BUILD)/embed
 	@mkdir -p $(dir $@)
-	$(BUILD)/embed -s vg_ps_runtime_files $@ $(PS_RUNTIME)
+	$(BUILD)/embed $@ vg_ps_runtime $(PS_RUNTIME)
 
 # The built-in catalog's YAML, parsed at build time (tools/catalog-snap.c).
 $(BUILD)/catalog-snap: tools/catalog-snap.c $(BASE_LIB)

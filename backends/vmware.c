@@ -102,7 +102,7 @@ static void emit_host_gpus(struct vg_strbuf *sb, const struct vg_host *h, const 
         if (!m)
             continue;
         vg_sb_puts(sb, g ? ", [pscustomobject]@{ Model = " : "[pscustomobject]@{ Model = ");
-        vg_ps_quote(sb, m->model);
+        vg_ps_string(sb, m->model);
         vg_sb_puts(sb, "; ");
         pci_ids(sb, m);
         vg_sb_printf(sb, "; Count = %u }", h->gpus[g].boards * (m->gpus_per_board ? m->gpus_per_board : 1));
@@ -119,7 +119,7 @@ static void emit_host_gpus(struct vg_strbuf *sb, const struct vg_host *h, const 
         if (!n)
             continue;
         vg_sb_puts(sb, any++ ? ", [pscustomobject]@{ Model = " : "[pscustomobject]@{ Model = ");
-        vg_ps_quote(sb, m->model);
+        vg_ps_string(sb, m->model);
         vg_sb_puts(sb, "; ");
         pci_ids(sb, m);
         vg_sb_printf(sb, "; Count = %u }", n);
@@ -140,17 +140,17 @@ static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const stru
             hotmigrate = 1;
     vg_sb_puts(sb, "\n# --- What the .vgpu file declares (names are literals, never code) ---\n");
     vg_sb_puts(sb, "$VgpucCluster = [pscustomobject]@{ Name = ");
-    vg_ps_quote(sb, c->name);
+    vg_ps_string(sb, c->name);
     vg_sb_printf(sb, "; HotMigrate = %s }\n", vg_ps_bool(hotmigrate));
     vg_sb_puts(sb, "$VgpucHosts = @(\n");
     for (size_t i = 0; i < c->nhosts; i++) {
         const struct vg_host *h = c->hosts[i];
         const char *drv = vg_ps_host_driver(h);
         vg_sb_puts(sb, "    [pscustomobject]@{ Name = ");
-        vg_ps_quote(sb, h->name);
+        vg_ps_string(sb, h->name);
         vg_sb_puts(sb, "; Driver = ");
         if (drv)
-            vg_ps_quote(sb, drv);
+            vg_ps_string(sb, drv);
         else
             vg_sb_puts(sb, "$null");
         vg_sb_printf(sb, "; VgpuHost = %s; VgpuMode = '%s'",
@@ -170,26 +170,26 @@ static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const stru
             continue;
         mmio = vm_mmio64(vm);
         vg_sb_puts(sb, "    [pscustomobject]@{ Name = ");
-        vg_ps_quote(sb, vm->name);
+        vg_ps_string(sb, vm->name);
         vg_sb_printf(sb, "; Mode = '%s'; Count = %u; Profile = ", pt ? "passthrough" : "vgpu", vm->count ? vm->count : 1);
         if (!pt && vm->profile) {
             struct vg_strbuf prof;
             vg_sb_init(&prof);
             vg_sb_puts(&prof, "grid_");
             lower_into(&prof, vm->profile->name);
-            vg_ps_quote(sb, vg_sb_str(&prof));
+            vg_ps_string(sb, vg_sb_str(&prof));
             vg_sb_free(&prof);
         } else {
             vg_sb_puts(sb, "$null");
         }
         vg_sb_puts(sb, "; Host = ");
         if (pl && pl->host)
-            vg_ps_quote(sb, pl->host->name);
+            vg_ps_string(sb, pl->host->name);
         else
             vg_sb_puts(sb, "$null");
         vg_sb_printf(sb, "; Pinned = %s; Owners = %s; GpuModel = ", vg_ps_bool(vm->pin || vm->nallowed),
                      vg_ps_owners_of(own, vm));
-        vg_ps_quote(sb, g->model);
+        vg_ps_string(sb, g->model);
         vg_sb_puts(sb, "; ");
         if (pt)
             pci_ids(sb, g);
@@ -202,6 +202,8 @@ static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const stru
     vg_sb_puts(sb, ")\n");
 }
 
+static const char *const runtime[] = {"common.ps1", "vmware.ps1", NULL};
+
 static const char *const entry[] = {
     "",
     "# --- Run: pre-flight, plan, changes, summary (backends/powershell/vmware.ps1) ---",
@@ -210,7 +212,7 @@ static const char *const entry[] = {
     "    Server = $Server; Credential = $Credential; VMName = $VMName; HostName = $HostName",
     "    RemoveUndeclared = $RemoveUndeclared; ShutdownTimeoutSeconds = $ShutdownTimeoutSeconds; LogPath = $LogPath",
     "}",
-    "Invoke-VgpucVmware @VgpucArgs",
+    "exit (Invoke-VgpucVmware @VgpucArgs)",
     NULL,
 };
 
@@ -229,8 +231,8 @@ void vg_emit_vmware(const struct vg_ctx *ctx, const struct vg_cluster *c, const 
     hd.modules = modules;
     hd.nmodules = 1;
     hd.params = params;
+    hd.runtime = runtime;
     vg_ps_header(out, &hd);
-    vg_ps_runtime(out, "vmware.ps1");
     emit_data(ctx, out, c, p);
     vg_ps_lines(out, 0, entry);
 }

@@ -349,6 +349,26 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
     return rc;
 }
 
+/* A PCI id of 0x0000 or 0xFFFF is no device (0xFFFF is what an empty slot reads);
+   the generated PowerCLI would match nothing with it, so it is refused here. */
+static int check_pci(struct vg_yaml *y, yaml_node_t *item, const struct vg_gpu *g)
+{
+    yaml_node_t *pci = map_get(y, item, "pci");
+    static const char *const keys[] = {"vendor", "device"};
+    const uint16_t ids[] = {g->vendor_id, g->device_id};
+    int rc = 0;
+    if (!pci)
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (ids[i] == 0 || ids[i] == 0xFFFF) {
+            vg_yaml_error(y, map_get(y, pci, keys[i]),
+                          "`%s` must be a PCI %s id from a source (such as 0x%s), not 0x%04X", keys[i], keys[i],
+                          i ? "25B6" : "10DE", ids[i]);
+            rc = -1;
+        }
+    return rc;
+}
+
 static int read_gpu(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
 {
     struct gpu_row *row = vg_alloc(L->ctx->arena, sizeof *row);
@@ -363,6 +383,8 @@ static int read_gpu(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
         g->name = vg_sprintf(L->ctx->arena, "NVIDIA %s", g->model);
     g->origin = origin_of(L, item);
     int rc = check_profiles(L, y, item, row);
+    if (check_pci(y, item, g) < 0)
+        rc = -1;
     if (merge_entry(L, y, item, "GPU model", 'g', g->model, NULL, (void ***)&L->c->gpus, &L->c->ngpus,
                     &L->cap_gpu, g) < 0)
         rc = -1;
@@ -406,6 +428,7 @@ static const struct vg_yaml_field platform_f[] = {
     FLD("multi-vgpu-c-only", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_c_only),
     FLD("multi-vgpu-full-fb", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_full_fb),
     FLD("gen2-only", VG_YF_BOOL, 0, struct platform_row, p.gpu_vm_gen2_only),
+    FLD("arc-vms", VG_YF_BOOL, 0, struct platform_row, p.arc_vms),
     FLD("verified", VG_YF_BOOL, 0, struct platform_row, p.verified),
     FLD("note", VG_YF_STR, 0, struct platform_row, p.note),
     FLD("source", VG_YF_STR, 1, struct platform_row, p.source),

@@ -115,6 +115,7 @@ struct vg_platform {
     int multi_vgpu_c_only;   /* several vGPUs per VM only if all are C-series */
     int multi_vgpu_full_fb;  /* ... and only full-frame-buffer profiles (vSphere 7) */
     int gpu_vm_gen2_only;    /* GPU VMs must be generation 2 (Azure Local) */
+    int arc_vms;             /* has Azure Local VMs enabled by Azure Arc (`vm-management arc`) */
     int verified;
     const char *source;
     struct vg_origin origin;

@@ -169,6 +169,8 @@ static void text_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
                              : p->multi_vgpu_c_only  ? "C-series"
                                                      : "-";
         const char *flags = p->gpu_vm_gen2_only ? "gen2 only" : "";
+        if (p->arc_vms)
+            flags = vg_sprintf(a, "%s%sArc VMs", flags, *flags ? ", " : "");
         if (!p->verified)
             flags = vg_sprintf(a, "%s%sunverified", flags, *flags ? ", " : "");
         const char *row[MAX_COLS] = {
@@ -325,6 +327,7 @@ static void json_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
         json_bool(out, "multi_vgpu_c_only", p->multi_vgpu_c_only);
         json_bool(out, "multi_vgpu_full_fb", p->multi_vgpu_full_fb);
         json_bool(out, "gen2_only", p->gpu_vm_gen2_only);
+        json_bool(out, "arc_vms", p->arc_vms);
         json_bool(out, "verified", p->verified);
         json_kv(out, "note", p->note, 1);
         json_kv(out, "source", p->source, 1);

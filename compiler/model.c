@@ -509,14 +509,31 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
         VG_PUSH(cb->scratch, cb->vg, cb->nvg, cb->cap_vg, g);
 }
 
+/* `vm-management arc { ... }`: the body is checked even when the argument
+ * was wrong; the cluster is Arc-managed only with a valid one. */
+static void read_vm_management(struct builder *b, struct cluster_build *cb, const struct vg_stmt *st,
+                               const struct vg_argv *v)
+{
+    struct vg_arc *arc = vg_alloc(b->ctx->arena, sizeof *arc);
+    arc->span = st->span;
+    struct vg_target t = {0};
+    t.cluster = cb->c;
+    t.arc = arc;
+    struct vg_block_info bi = inner_info(cb, VG_BLOCK_VM_MANAGEMENT, "vm-management", st, v);
+    vg_schema_walk(b->ctx, &bi, st->body, &t, NULL, NULL);
+    if (v->a)
+        cb->c->arc = arc;
+}
+
 static void cluster_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st,
                           const struct vg_argv *v)
 {
     struct builder *b = bp;
-    if (d->child == VG_BLOCK_HOST)
-        read_host(b, b->cur, st, v);
-    else
-        read_vm(b, b->cur, st, v);
+    switch (d->child) {
+    case VG_BLOCK_HOST: read_host(b, b->cur, st, v); break;
+    case VG_BLOCK_VM_MANAGEMENT: read_vm_management(b, b->cur, st, v); break;
+    default: read_vm(b, b->cur, st, v); break;
+    }
 }
 
 static const char *const *host_candidates(struct builder *b, struct cluster_build *cb, size_t *n)

@@ -1,5 +1,5 @@
 /*
- * platform.c - VG6001-VG6008: what the platform version supports and how the
+ * platform.c - VG6001-VG6009: what the platform version supports and how the
  * hosts and VMs are configured for it.
  *
  * The support tables (GPU models per mode, Generation 2 only, partition
@@ -215,6 +215,37 @@ static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, stru
     }
 }
 
+/* VG6009: `vm-management arc` on a version without Azure Local VMs; the
+ * versions that have them are catalog data (`arc-vms`). */
+static void check_arc(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!cl->arc || !pf || pf->arc_vms)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6009, vg_span_or(cl->arc->span, cl->name_span),
+                                     "cluster `%s` declares Azure Local VMs enabled by Azure Arc, but %s %s has no "
+                                     "Azure Local VM management", cl->name, pf->family, pf->version);
+    vg_diag_label(ctx, d, "`vm-management arc`");
+    if (vg_span_valid(cl->platform_span))
+        vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
+    /* the first version of each family that has them: platforms are sorted by family, then order */
+    char buf[256] = "";
+    const char *last = NULL;
+    const struct vg_catalog *cat = ctx->catalog;
+    for (size_t i = 0; cat && i < cat->nplatforms; i++) {
+        const struct vg_platform *q = cat->platforms[i];
+        if (!q->arc_vms || (last && strcmp(last, q->family) == 0))
+            continue;
+        last = q->family;
+        size_t len = strlen(buf);
+        snprintf(buf + len, sizeof buf - len, "%s`%s` %s and later", *buf ? ", " : "", q->family, q->version);
+    }
+    if (*buf)
+        vg_diag_note(ctx, d, "Azure Local VMs enabled by Azure Arc exist on %s", buf);
+    vg_diag_help(ctx, d, "remove `vm-management` to manage the VMs with the Hyper-V cmdlets, or correct the "
+                         "`platform`");
+}
+
 void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
@@ -226,6 +257,7 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
             check_vm(ctx, cl, cl->vms[i]);
         if (cl->kind == VG_FAMILY_HYPERV)
             check_gpu_p(ctx, cl);
+        check_arc(ctx, cl);
         if (cl->kind == VG_FAMILY_VSPHERE)
             check_graphics(ctx, cl, &done);
     }

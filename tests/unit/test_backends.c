@@ -126,28 +126,47 @@ static char *run(struct fixture *f, emit_fn fn)
 #define HAS(s, sub) assert_non_null(strstr((s), (sub)))
 #define HASNT(s, sub) assert_null(strstr((s), (sub)))
 
+/* The data section of a Hyper-V script: from `$VgpucDeclared` to the entry call. */
+static const char *hv_data(const char *s)
+{
+    const char *d = strstr(s, "\n$VgpucDeclared = [pscustomobject]@{\n");
+    assert_non_null(d);
+    return d;
+}
+
 static void test_hyperv_clustered(void **state)
 {
     struct fixture *f = fixture_new(&hvplat, 2);
     char *s = run(f, vg_emit_hyperv);
+    const char *d = hv_data(s);
     (void)state;
     HAS(s, "#Requires -Modules Hyper-V, FailoverClusters\n");
-    HAS(s, "$ClusterName = 'prod''x'\n$Clustered = $true\n");
-    HAS(s, "$PartitionCount = 4\n");
-    HAS(s, "Name = 'node-1'; Gpus = 2; Driver = '111.22'; Dda = @(1) }");
-    HAS(s, "Name = 'node-2'; Gpus = 2; Driver = '111.22'; Dda = @() }");
+    /* the script's parameters (backends.md v2) */
+    HAS(s, "[string[]]$VMName = @(),\n");
+    HAS(s, "[string[]]$HostName = @(),\n");
+    HAS(s, "[switch]$RemoveUndeclared,\n");
+    HAS(s, "[int]$ShutdownTimeoutSeconds = 600,\n");
+    HAS(s, "[string]$LogPath = ''\n)\n");
+    /* the runtime is embedded, the data follows it, one entry call ends the script */
+    HAS(s, "function Invoke-VgpucTransaction {");
+    HAS(s, "function Invoke-VgpucHyperV {");
+    assert_true(strstr(s, "function Invoke-VgpucHyperV {") < d);
+    HAS(d, "    Cluster = 'prod''x'\n");
+    HAS(d, "    Clustered = $true\n    PartitionCount = 4\n    PoolName = 'GpuChildPool'\n");
+    HAS(d, "[pscustomobject]@{ Model = 'GX'; Ids = @('10DE:1234') }");
+    /* node-1: its DDA GPU; node-2: none (no failover reserve without tolerate-host-failures) */
+    HAS(d, "Name = 'node-1'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 1 }) }");
+    HAS(d, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 0 }) }");
     /* quotes doubled, the Unicode right single quote too */
-    HAS(s, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'gpu-p'");
-    HAS(s, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'dda'; Count = 1; Host = 'node-1'; Gpus = @(1); Owners = @('node-1'); LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
-    HAS(s, "Owners = @('node-1', 'node-2'); LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
-    HAS(s, "Set-VMHostPartitionableGpu -Name $Name -PartitionCount $Count");
-    HAS(s, "Dismount-VMHostAssignableDevice -LocationPath $LocationPath -Force");
-    HAS(s, "New-VMResourcePool -Name $PoolName -ResourcePoolType 'PciExpress'");
-    HAS(s, "Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -ResourcePoolName $PoolName");
-    HAS(s, "Set-ClusterParameter -InputObject $res -Name 'OfflineAction' -Value 3");
-    HAS(s, "Set-ClusterOwnerNode -Group $group.Name -Owners $v.Owners");
-    HAS(s, "SupportsOutgoingLiveMigration");
-    HAS(s, "$null = Stop-VM -Name $v.Name -ComputerName $on -AsJob");
+    HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'GpuP'; Model = 'GX'; Count = 1; Host = 'node-1'; "
+           "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 0; "
+           "LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
+    HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'Dda'; Model = 'GX'; Count = 1; Host = 'node-1'; "
+           "Owners = @('node-1'); Preferred = @(); MemoryBytes = 0; Generation = 0; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
+    HAS(d, "}\n\nexit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
+           "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -LogPath $LogPath)\n");
+    /* the script ends with the entry call */
+    assert_string_equal(s + strlen(s) - strlen("-LogPath $LogPath)\n"), "-LogPath $LogPath)\n");
     HASNT(s, "-TurnOff");
     HASNT(s, "-ClusterId"); /* must not appear: the parameter does not exist */
     /* a name appears once, in the data section, never in code */
@@ -159,18 +178,52 @@ static void test_hyperv_standalone(void **state)
 {
     struct fixture *f = fixture_new(&wsplat, 1);
     char *s;
+    const char *d;
     (void)state;
     f->v[0].migration = VG_MIG_RESTART;
     f->v[1].mmio_low = 2ull << 30;
+    f->v[1].memory_bytes = 48ull << 30;
+    f->v[1].generation = 2;
+    f->v[1].generation_span.file = 1; /* declared, so checked */
     s = run(f, vg_emit_hyperv);
+    d = hv_data(s);
     HAS(s, "#Requires -Modules Hyper-V\n");
-    HAS(s, "$Clustered = $false\n");
-    HAS(s, "LowMmio = 2GB; HighMmio = 33280MB");
-    HAS(s, "Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -LocationPath $lp");
-    HASNT(s, "FailoverClusters");
-    HASNT(s, "Get-ClusterResource");
-    HASNT(s, "PoolName");
-    HASNT(s, "SupportsOutgoingLiveMigration");
+    HAS(d, "    Clustered = $false\n    PartitionCount = 4\n    PoolName = ''\n");
+    HAS(d, "Preferred = @(); MemoryBytes = 48GB; Generation = 2; LowMmio = 2GB; HighMmio = 33280MB; Live = $false }");
+    HASNT(s, "#Requires -Modules Hyper-V, FailoverClusters");
+    fixture_free(f);
+}
+
+/* Clustered DDA with host failures tolerated: the reserve GPUs of other
+ * hosts go to the pool for a DDA VM that can move, not only the GPU it runs on. */
+static void test_hyperv_dda_reserve(void **state)
+{
+    struct fixture *f = fixture_new(&hvplat, 2);
+    uint8_t reserve[4] = {0, 0, 1, 1};
+    char *s;
+    (void)state;
+    f->c.tolerate = 1;
+    f->v[1].pin = NULL; /* cad01 may run on either node */
+    f->p.reserve = reserve;
+    f->p.nreserve = 2;
+    s = run(f, vg_emit_hyperv);
+    HAS(s, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 1 }) }");
+    HAS(s, "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 0; LowMmio = 3GB");
+    fixture_free(f);
+}
+
+/* A name with control characters never puts a raw control character in the script. */
+static void test_hyperv_control_characters(void **state)
+{
+    struct fixture *f = fixture_new(&wsplat, 1);
+    char *s;
+    (void)state;
+    f->v[0].name = "line\nRemove-Item x\x1b[2J";
+    s = run(f, vg_emit_hyperv);
+    HAS(s, "Name = ('line' + [char]0x000A + 'Remove-Item x' + [char]0x001B + '[2J'); Mode = 'GpuP'");
+    HASNT(s, "\nRemove-Item x");
+    for (const char *p = s; *p; p++)
+        assert_true((unsigned char)*p >= 0x20 || *p == '\n');
     fixture_free(f);
 }
 
@@ -229,9 +282,12 @@ static void test_json(void **state)
     char *s = run(f, vg_emit_json);
     (void)state;
     {
-        static const char want[] = "{\n  \"format_version\": \"1.0\",\n  \"tool\": \"vgpuc 0.0.0-test\"";
+        static const char want[] = "{\n  \"format_version\": \"1.1\",\n  \"tool\": \"vgpuc 0.0.0-test\"";
         assert_memory_equal(s, want, sizeof want - 1);
     }
+    HAS(s, "\"gpu_partitions\": 4,\n    \"arc\": null,\n    \"hosts\"");
+    HAS(s, "\"boards\": 2,\n            \"pci\": {\n              \"vendor\": \"10DE\",\n"
+           "              \"device\": \"1234\"\n            }\n");
     HAS(s, "\"name\": \"prod'x\"");
     HAS(s, "\"name\": \"vdi'1; $(Remove-Item C:\\\\)\"");
     HAS(s, "\"target\": \"hyperv\"");
@@ -239,6 +295,29 @@ static void test_json(void **state)
     HAS(s, "\"use\": \"passthrough\"");
     HAS(s, "\"placement\": {\n          \"host\": \"node-1\",\n          \"gpus\": [\n            1\n          ]");
     assert_string_equal(s, run(f, vg_emit_json));
+    fixture_free(f);
+}
+
+/* 1.1: the Arc settings, and PCI ids as 4 upper-case hex digits or null. */
+static void test_json_arc_pci(void **state)
+{
+    static struct vg_gpu hexgpu = {.model = "HX", .gpus_per_board = 1, .vendor_id = 0x10de, .device_id = 0x2b5a};
+    static struct vg_gpu noids = {.model = "NX", .gpus_per_board = 1};
+    struct fixture *f = fixture_new(&hvplat, 2);
+    struct vg_arc arc = {.resource_group = "rg-(prod).eu_1\"x"};
+    (void)state;
+    f->c.arc = &arc;
+    f->hg[0].model = &hexgpu;
+    f->hg[1].model = &noids;
+    char *s = run(f, vg_emit_json);
+    HAS(s, "\"arc\": {\n      \"resource_group\": \"rg-(prod).eu_1\\\"x\"\n    },\n    \"hosts\"");
+    HAS(s, "\"pci\": {\n              \"vendor\": \"10DE\",\n              \"device\": \"2B5A\"\n            }");
+    HAS(s, "\"boards\": 2,\n            \"pci\": null\n");
+    static struct vg_gpu vendor_only = {.model = "VX", .gpus_per_board = 1, .vendor_id = 0x10DE};
+    f->hg[1].model = &vendor_only; /* half an id is no id */
+    HAS(run(f, vg_emit_json), "\"model\": \"VX\",\n            \"boards\": 2,\n            \"pci\": null\n");
+    f->hg[1].model = NULL; /* an unknown model */
+    HAS(run(f, vg_emit_json), "\"model\": \"GX\",\n            \"boards\": 2,\n            \"pci\": null\n");
     fixture_free(f);
 }
 
@@ -260,10 +339,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hyperv_clustered),
         cmocka_unit_test(test_hyperv_standalone),
+        cmocka_unit_test(test_hyperv_dda_reserve),
+        cmocka_unit_test(test_hyperv_control_characters),
         cmocka_unit_test(test_hyperv_deterministic),
         cmocka_unit_test(test_vmware),
         cmocka_unit_test(test_vmware_unknown_device_id),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_arc_pci),
         cmocka_unit_test(test_target_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

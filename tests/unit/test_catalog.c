@@ -90,6 +90,9 @@ static void test_builtin_loads(void **state)
             assert_ptr_equal(vg_catalog_profile(c, g->profiles[j].name), &g->profiles[j]);
             assert_true(g->profiles[j].fb_mb <= g->fb_mb);
         }
+        /* every model has its PCI id, and its source says where the id comes from */
+        if (g->vendor_id != 0x10DE || !g->device_id || !strstr(g->source, "PCI id"))
+            fail_msg("GPU %s: PCI id %04X:%04X, source without `PCI id`", g->model, g->vendor_id, g->device_id);
     }
     assert_int_equal(c->nplatforms, 27);
     vg_ctx_free(&ctx);
@@ -229,6 +232,13 @@ static void test_platforms(void **state)
     assert_false(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "T4"));
     assert_true(vg_platform_supports(p->passthrough_models, p->npassthrough_models, "T4"));
     assert_false(vg_catalog_platform(c, "azure-local", "11.2504")->lm_vgpu);
+    /* Azure Local VMs enabled by Azure Arc: 23H2 and every Azure Local version, nothing older */
+    assert_true(p->arc_vms);
+    assert_true(vg_catalog_platform(c, "azure-local", "10.2411")->arc_vms);
+    assert_true(vg_catalog_platform(c, "azure-stack-hci", "23H2")->arc_vms);
+    assert_false(vg_catalog_platform(c, "azure-stack-hci", "22H2")->arc_vms);
+    assert_false(vg_catalog_platform(c, "windows-server", "2025")->arc_vms);
+    assert_false(vg_catalog_platform(c, "esxi", "8.0u3")->arc_vms);
 
     p = vg_catalog_platform(c, "windows-server", "2025");
     assert_true(p->lm_needs_datacenter);
@@ -405,6 +415,21 @@ static void test_errors(void **state)
                      "gpus:\n  - model: X1\n    fb: 1024\n    source: x\n    profiles:\n"
                      "      - {name: X1-1Q, series: q, fb: 1024, max: 1}\n",
                      6, 31, "`series` must be one of `A`, `B`, `C`, `Q`, not `q`");
+    vg_ctx_free(&ctx);
+
+    vg_ctx_init(&ctx); /* a PCI id that is no device */
+    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE, device: 0xFFFF}\n"
+                           "    source: x\n",
+                     4, 35, "`device` must be a PCI device id from a source (such as 0x25B6), not 0xFFFF");
+    vg_ctx_free(&ctx);
+    vg_ctx_init(&ctx);
+    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0, device: 0x25B6}\n"
+                           "    source: x\n",
+                     4, 19, "`vendor` must be a PCI vendor id from a source (such as 0x10DE), not 0x0000");
+    vg_ctx_free(&ctx);
+    vg_ctx_init(&ctx); /* a PCI id without its device */
+    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE}\n    source: x\n", 4, 10,
+                     "missing the required key `device`");
     vg_ctx_free(&ctx);
 
     vg_ctx_init(&ctx); /* a file that cannot be read */

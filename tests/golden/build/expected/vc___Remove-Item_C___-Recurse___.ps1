@@ -29,28 +29,439 @@ param(
     [string]$LogPath
 )
 
+# ---------------------------------------------------------------------------
+# common.ps1 - the part of vgpuc's script runtime that every target shares.
+#
+# A generated script is a reconciler: it reads the live state, computes the
+# difference with what the .vgpu file declares, prints that plan, applies it
+# one object at a time and prints a summary. This file holds what does not
+# depend on the platform: the run record (problems, drift, plan, results and
+# the -LogPath JSON log), the one ShouldProcess wrapper every change goes
+# through, the per-VM transaction that puts a VM back in its power state
+# whatever fails, exact-name matching (names are never wildcard patterns),
+# and console text with control characters escaped. The Hyper-V runtime
+# (hyperv.ps1) and the later VMware runtime call these functions.
+#
+# It is embedded verbatim into each generated script by the build (see
+# backends/README.md); it must stay valid Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
+
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
-# Every step records what it did; the summary at the end counts them.
-$script:Results = New-Object -TypeName 'System.Collections.Generic.List[object]'
-$script:Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-function Add-VgpucResult {
-    param([string]$Target, [string]$Step, [string]$Status)
-    $script:Results.Add([pscustomobject]@{ Target = $Target; Step = $Step; Status = $Status })
-}
-function Add-VgpucProblem {
-    param([string]$Text)
-    $script:Problems.Add($Text)
+function Format-VgpucText {
+    <# Text for the console: control characters, the Unicode line separators and
+       the bidirectional overrides are written as \u{XXXX}, so a name from the
+       file or from the cluster cannot move the cursor or fake a line. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [AllowNull()] [AllowEmptyString()] [object]$Text
+    )
+    $s = [string]$Text
+    $sb = New-Object -TypeName 'System.Text.StringBuilder'
+    foreach ($ch in $s.ToCharArray()) {
+        $code = [int]$ch
+        if ($code -lt 0x20 -or ($code -ge 0x7F -and $code -le 0x9F) -or $code -eq 0x2028 -or $code -eq 0x2029 -or
+            ($code -ge 0x202A -and $code -le 0x202E) -or ($code -ge 0x2066 -and $code -le 0x2069)) {
+            $null = $sb.AppendFormat('\u{{{0:X4}}}', $code)
+        } else {
+            $null = $sb.Append($ch)
+        }
+    }
+    $sb.ToString()
 }
 
-# ---- vgpuc runtime: backends/powershell/vmware.ps1 ----
-# vmware.ps1 - the runtime of the generated vSphere scripts (vgpuc build --target vmware).
+function Test-VgpucName {
+    <# Exact, case-insensitive name comparison: no wildcard, no culture rules. #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Other
+    )
+    [string]::Equals($Name, $Other, [System.StringComparison]::OrdinalIgnoreCase)
+}
+
+function Test-VgpucNameInList {
+    <# True when Name equals one of List exactly (case-insensitive). #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [AllowNull()] [object[]]$List
+    )
+    foreach ($item in @($List)) {
+        if ($null -ne $item -and (Test-VgpucName -Name $Name -Other ([string]$item))) {
+            return $true
+        }
+    }
+    $false
+}
+
+function Select-VgpucByName {
+    <# The objects of InputObject whose Property equals Name exactly. #>
+    [CmdletBinding()]
+    [OutputType([object[]])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [AllowNull()] [object[]]$InputObject,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [string]$Property = 'Name'
+    )
+    $found = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    foreach ($o in @($InputObject)) {
+        if ($null -ne $o -and (Test-VgpucName -Name $Name -Other ([string]$o.$Property))) {
+            $found.Add($o)
+        }
+    }
+    $found.ToArray() # callers wrap the call in @()
+}
+
+function Get-VgpucProperty {
+    <# A property that an object may not have (Set-StrictMode refuses to read a
+       missing one): its value, or Default. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [AllowNull()] [object]$InputObject,
+        [Parameter(Mandatory)] [string]$Name,
+        [AllowNull()] [object]$Default = $null
+    )
+    if ($null -eq $InputObject) {
+        return $Default
+    }
+    $p = $InputObject.PSObject.Properties[$Name]
+    if ($null -eq $p) {
+        return $Default
+    }
+    $p.Value
+}
+
+function Test-VgpucInScope {
+    <# -VMName / -HostName: an empty scope means everything. #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [AllowEmptyCollection()] [AllowNull()] [string[]]$Scope
+    )
+    if ($null -eq $Scope -or @($Scope).Count -eq 0) {
+        return $true
+    }
+    Test-VgpucNameInList -Name $Name -List $Scope
+}
+
+function Initialize-VgpucRun {
+    <# The record of one run: what the pre-flight found, the plan, each step. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string]$Target,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Cluster,
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath
+    )
+    [pscustomobject]@{
+        Target   = $Target
+        Cluster  = $Cluster
+        LogPath  = $LogPath
+        Started  = [DateTime]::UtcNow.ToString('o')
+        WhatIf   = [bool]$WhatIfPreference
+        Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
+        Drift    = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        Plan     = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        Results  = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        Failed   = $false
+        Outcome  = 'running'
+    }
+}
+
+function Add-VgpucProblem {
+    <# A pre-flight problem: the run stops before any change and lists them all. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [string]$Text
+    )
+    $Run.Problems.Add($Text)
+}
+
+function Add-VgpucDrift {
+    <# Something on the cluster that the file does not declare. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Text
+    )
+    $Run.Drift.Add([pscustomobject]@{ Target = $Target; Text = $Text })
+}
+
+function Add-VgpucPlanItem {
+    <# One change the run intends to make, and why. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Action,
+        [AllowEmptyString()] [string]$Reason = '',
+        [bool]$InScope = $true
+    )
+    $Run.Plan.Add([pscustomobject]@{ Target = $Target; Action = $Action; Reason = $Reason; InScope = $InScope })
+}
+
+function Add-VgpucResult {
+    <# One step's outcome: changed, already right, skipped, failed, left off. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Step,
+        [Parameter(Mandatory)] [ValidateSet('changed', 'already right', 'what if', 'declined', 'failed', 'skipped', 'out of scope')]
+        [string]$Status,
+        [AllowEmptyString()] [string]$Message = ''
+    )
+    $Run.Results.Add([pscustomobject]@{
+            Target  = $Target
+            Step    = $Step
+            Status  = $Status
+            Message = $Message
+            Time    = [DateTime]::UtcNow.ToString('o')
+        })
+    if ($Status -eq 'failed') {
+        $Run.Failed = $true
+    }
+}
+
+function Write-VgpucPlan {
+    <# The plan of changes, printed before any change is made. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    Write-Host ''
+    Write-Host ('Plan for {0} (target {1}):' -f (Format-VgpucText -Text $Run.Cluster), $Run.Target)
+    $inScope = @($Run.Plan | Where-Object { $_.InScope })
+    $outScope = @($Run.Plan | Where-Object { -not $_.InScope })
+    if ($inScope.Count -eq 0) {
+        Write-Host '  no changes: the cluster matches the file'
+    }
+    foreach ($p in $inScope) {
+        $line = '  {0}: {1}' -f (Format-VgpucText -Text $p.Target), (Format-VgpucText -Text $p.Action)
+        if ($p.Reason) {
+            $line += ' (' + (Format-VgpucText -Text $p.Reason) + ')'
+        }
+        Write-Host $line
+    }
+    if ($outScope.Count -gt 0) {
+        Write-Host ('  {0} change(s) outside -VMName/-HostName, not made in this run:' -f $outScope.Count)
+        foreach ($p in $outScope) {
+            Write-Host ('    {0}: {1}' -f (Format-VgpucText -Text $p.Target), (Format-VgpucText -Text $p.Action))
+        }
+    }
+    if ($Run.Drift.Count -gt 0) {
+        Write-Host 'Not declared in the file (drift):'
+        foreach ($d in $Run.Drift) {
+            Write-Host ('  {0}: {1}' -f (Format-VgpucText -Text $d.Target), (Format-VgpucText -Text $d.Text))
+        }
+    }
+    Write-Host ''
+}
+
+function Write-VgpucProblems {
+    <# Every pre-flight problem, one per line. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    Write-Host ('Pre-flight found {0} problem(s); nothing was changed:' -f $Run.Problems.Count)
+    foreach ($p in $Run.Problems) {
+        Write-Host ('  - {0}' -f (Format-VgpucText -Text $p))
+    }
+}
+
+function Invoke-VgpucChange {
+    <# The one place where a change is made: inside ShouldProcess (-WhatIf
+       previews it, -Confirm asks), recorded as a result, and a failure is
+       recorded and thrown so that the caller's transaction stops. The script
+       block gets ArgumentList and must not read the caller's variables. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Action,
+        [Parameter(Mandatory)] [scriptblock]$ScriptBlock,
+        [AllowEmptyCollection()] [object[]]$ArgumentList = @()
+    )
+    $shown = Format-VgpucText -Text $Target
+    if (-not $PSCmdlet.ShouldProcess($shown, $Action)) {
+        if ($WhatIfPreference) {
+            Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'what if'
+        } else {
+            Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'declined'
+        }
+        return $false
+    }
+    try {
+        $null = & $ScriptBlock @ArgumentList
+    } catch {
+        Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'failed' -Message $_.Exception.Message
+        Write-Warning ('{0}: {1} failed: {2}' -f $shown, $Action, (Format-VgpucText -Text $_.Exception.Message))
+        throw
+    }
+    Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'changed'
+    Write-Host ('  {0}: {1}' -f $shown, $Action)
+    $true
+}
+
+function Invoke-VgpucTransaction {
+    <# One VM's changes: stop it (Stop script block: a shutdown, never a turn
+       off), make the changes in order, and in `finally` start it again if it
+       was running and was stopped here. A failure is recorded, the VM is put
+       back in its power state where possible (or the output says why not),
+       and the run goes on with the next VM. Returns $true when every change
+       was made. Each change is @{ Action; ScriptBlock; ArgumentList }. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [bool]$WasRunning,
+        [Parameter(Mandatory)] [scriptblock]$StopScript,
+        [Parameter(Mandatory)] [scriptblock]$StartScript,
+        [AllowEmptyCollection()] [object[]]$PowerArgumentList = @(),
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Changes
+    )
+    $stopped = $false
+    $ok = $true
+    try {
+        if ($WasRunning) {
+            $stopped = Invoke-VgpucChange -Run $Run -Target $Target -Action 'shut down the guest (never turned off)' `
+                -ScriptBlock $StopScript -ArgumentList $PowerArgumentList
+            if (-not $stopped -and -not $WhatIfPreference) {
+                Add-VgpucResult -Run $Run -Target $Target -Step 'change the VM' -Status 'skipped' -Message 'the shutdown was declined'
+                return $false
+            }
+        }
+        foreach ($c in $Changes) {
+            $null = Invoke-VgpucChange -Run $Run -Target $Target -Action $c.Action -ScriptBlock $c.ScriptBlock -ArgumentList $c.ArgumentList
+        }
+    } catch {
+        $ok = $false
+    } finally {
+        if ($stopped) {
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target $Target -Action 'start again (it was running)' `
+                    -ScriptBlock $StartScript -ArgumentList $PowerArgumentList
+            } catch {
+                $ok = $false
+                Write-Warning ('{0} was running before this run and is left off: it could not be started again: {1}' -f `
+                    (Format-VgpucText -Text $Target), (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+    }
+    $ok
+}
+
+function Write-VgpucSummary {
+    <# The table of every step and the counts; printed even when the run failed. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    Write-Host ''
+    Write-Host 'Summary:'
+    if ($Run.Results.Count -gt 0) {
+        $rows = foreach ($r in $Run.Results) {
+            [pscustomobject]@{
+                Target  = Format-VgpucText -Text $r.Target
+                Step    = Format-VgpucText -Text $r.Step
+                Status  = $r.Status
+                Message = Format-VgpucText -Text $r.Message
+            }
+        }
+        $rows | Format-Table -AutoSize -Property @('Target', 'Step', 'Status', 'Message') | Out-String -Width 240 | Write-Host
+    }
+    $count = @{}
+    foreach ($s in @('changed', 'already right', 'what if', 'declined', 'failed', 'skipped', 'out of scope')) {
+        $count[$s] = @($Run.Results | Where-Object { $_.Status -eq $s }).Count
+    }
+    Write-Host ('{0} changed, {1} already right, {2} previewed (what if), {3} skipped, {4} out of scope, {5} failed' -f `
+        $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
+    if ($Run.Outcome -eq 'refused') {
+        Write-Host 'Result: refused by the pre-flight; nothing was changed.'
+    } elseif ($Run.WhatIf -and -not $Run.Failed) {
+        Write-Host 'Result: preview (-WhatIf); nothing was changed.'
+    } elseif ($Run.Failed) {
+        Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
+    } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
+        Write-Host 'Result: nothing to do; the cluster already matches the file.'
+    } else {
+        Write-Host 'Result: done.'
+    }
+}
+
+function Save-VgpucLog {
+    <# -LogPath: the run as JSON (plan, drift, problems, every step). Written
+       also under -WhatIf: the log of a preview is its plan. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    if ([string]::IsNullOrEmpty($Run.LogPath)) {
+        return
+    }
+    $record = [ordered]@{
+        tool     = 'vgpuc'
+        target   = $Run.Target
+        cluster  = $Run.Cluster
+        started  = $Run.Started
+        finished = [DateTime]::UtcNow.ToString('o')
+        whatIf   = $Run.WhatIf
+        outcome  = $Run.Outcome
+        problems = $Run.Problems.ToArray()
+        drift    = $Run.Drift.ToArray()
+        plan     = $Run.Plan.ToArray()
+        steps    = $Run.Results.ToArray()
+    }
+    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Run.LogPath)
+    $json = ConvertTo-Json -InputObject $record -Depth 6
+    [System.IO.File]::WriteAllText($path, $json, [System.Text.UTF8Encoding]::new($false))
+}
+
+function Complete-VgpucRun {
+    <# End of a run: summary, log, and the exit code (0 = done, 1 = refused or failed). #>
+    [CmdletBinding()]
+    [OutputType([int])]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    if ($Run.Outcome -eq 'running') {
+        if ($Run.Failed) {
+            $Run.Outcome = 'failed'
+        } else {
+            $Run.Outcome = 'done'
+        }
+    }
+    Write-VgpucSummary -Run $Run
+    try {
+        Save-VgpucLog -Run $Run
+    } catch {
+        Write-Warning ('the log could not be written to {0}: {1}' -f (Format-VgpucText -Text $Run.LogPath), $_.Exception.Message)
+        $Run.Outcome = 'failed'
+    }
+    if ($Run.Outcome -eq 'done') {
+        return 0
+    }
+    1
+}
+
+# vmware.ps1 - the vSphere part of vgpuc's script runtime (vgpuc build --target vmware).
 #
 # A reconciler: read the live state of the declared cluster through the one
 # connection the script opened, compare it with what the .vgpu file declares,
-# print the plan of changes, apply only what differs, and report. Read state ->
-# compute the difference -> apply -> report, one function per job.
+# print the plan of changes, apply only what differs, and report. It uses
+# common.ps1 (embedded before it) for the run record, the plan, ShouldProcess
+# (Invoke-VgpucChange), the per-VM power transaction (Invoke-VgpucTransaction),
+# exact-name matching, console escaping, the summary and -LogPath.
 #
 # Identity: the declared cluster is resolved first (exactly one, exact name);
 # every host and VM is looked up inside it (-Location), by exact,
@@ -61,67 +472,16 @@ function Add-VgpucProblem {
 # HostGraphicsManager (GraphicsConfig, GraphicsInfo, SharedPassthruGpuTypes,
 # UpdateGraphicsConfig, RefreshGraphicsManager), HostPciPassthruSystem
 # (PciPassthruInfo, UpdatePassthruConfig, Refresh), HostServiceSystem
-# (ServiceInfo, RestartService: the host's xorg service), VirtualMachine
-# (Config, Runtime, Guest.ToolsRunningStatus, ReconfigVM, ShutdownGuest),
-# VirtualMachineConfigSpec (DeviceChange, MemoryMB, MemoryReservationLockedToMax,
-# ExtraConfig), VirtualPCIPassthrough with VirtualPCIPassthroughVmiopBackingInfo
-# (vGPU) or VirtualPCIPassthroughDynamicBackingInfo (dynamic DirectPath I/O).
+# (ServiceInfo, RestartService: the host's xorg service), HostSystem
+# (RebootHost), VirtualMachine (Config, Runtime, Guest.ToolsRunningStatus,
+# ReconfigVM, ShutdownGuest), VirtualMachineConfigSpec (DeviceChange, MemoryMB,
+# MemoryReservationLockedToMax, ExtraConfig), VirtualPCIPassthrough with
+# VirtualPCIPassthroughVmiopBackingInfo (vGPU) or
+# VirtualPCIPassthroughDynamicBackingInfo (dynamic DirectPath I/O).
 #
 # Windows PowerShell 5.1 syntax only (no ternary, ??, ?., pipeline chains).
 
 Set-StrictMode -Version Latest
-
-$script:VmwResults = New-Object -TypeName 'System.Collections.Generic.List[object]'
-$script:VmwLog = New-Object -TypeName 'System.Collections.Generic.List[object]'
-
-function Format-VgpucVmwText {
-    <# Text from names for the console: control characters become \u{XXXX}. #>
-    [CmdletBinding()]
-    [OutputType([string])]
-    param([Parameter(Mandatory)][AllowEmptyString()][string]$Text)
-    $sb = New-Object -TypeName 'System.Text.StringBuilder'
-    foreach ($ch in $Text.ToCharArray()) {
-        $code = [int]$ch
-        if ($code -lt 0x20 -or $code -eq 0x7F -or $code -eq 0x85 -or $code -eq 0x2028 -or $code -eq 0x2029 -or ($code -ge 0x80 -and $code -lt 0xA0)) {
-            $null = $sb.AppendFormat('\u{{{0:X4}}}', $code)
-        } else {
-            $null = $sb.Append($ch)
-        }
-    }
-    $sb.ToString()
-}
-
-function Add-VgpucVmwResult {
-    <# One line of the summary, and one record of the -LogPath log. #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)][string]$Target,
-        [Parameter(Mandatory)][string]$Step,
-        [Parameter(Mandatory)][ValidateSet('changed', 'already right', 'skipped', 'failed', 'drift', 'removed')][string]$Status,
-        [string]$Detail = ''
-    )
-    $r = [pscustomobject]@{ Target = $Target; Step = $Step; Status = $Status; Detail = $Detail }
-    $script:VmwResults.Add($r)
-    $script:VmwLog.Add([pscustomobject]@{ Kind = 'step'; Target = $Target; Step = $Step; Status = $Status; Detail = $Detail; Time = [DateTime]::UtcNow.ToString('o') })
-    if ($Status -eq 'failed') {
-        Write-Warning ('{0}: {1} failed: {2}' -f (Format-VgpucVmwText -Text $Target), $Step, (Format-VgpucVmwText -Text $Detail))
-    } elseif ($Status -eq 'skipped' -and $Detail) {
-        Write-Warning ('{0}: {1} skipped: {2}' -f (Format-VgpucVmwText -Text $Target), $Step, (Format-VgpucVmwText -Text $Detail))
-    }
-}
-
-function Test-VgpucVmwNameIn {
-    <# Exact, case-insensitive membership (no wildcard: [ ] * ? are plain characters). #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param([AllowEmptyString()][string]$Name, [AllowNull()][string[]]$List)
-    foreach ($n in @($List)) {
-        if ([string]::Equals($n, $Name, [StringComparison]::OrdinalIgnoreCase)) {
-            return $true
-        }
-    }
-    $false
-}
 
 function Get-VgpucVmwPciHex {
     <# A PCI vendor or device id (Int16 in PowerCLI, int in the API) as 4 lower-case hex digits. #>
@@ -135,28 +495,35 @@ function Get-VgpucVmwPciHex {
 }
 
 function Resolve-VgpucVmwCluster {
-    <# The declared cluster: exactly one cluster of that exact name in the vCenter. #>
+    <# The declared cluster: exactly one cluster of that exact name in the vCenter, or $null
+       with a pre-flight problem. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][string]$Name)
-    $found = @(Get-Cluster -Server $Connection | Where-Object { [string]::Equals([string]$_.Name, $Name, [StringComparison]::OrdinalIgnoreCase) })
+    param([Parameter(Mandatory)][object]$Run, [Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][string]$Name)
+    $found = Select-VgpucByName -InputObject @(Get-Cluster -Server $Connection) -Name $Name
     if ($found.Count -ne 1) {
-        throw ('cluster {0}: {1} clusters of that name in {2}, exactly 1 expected; nothing was changed' -f (Format-VgpucVmwText -Text $Name), $found.Count, (Format-VgpucVmwText -Text ([string]$Connection.Name)))
+        Add-VgpucProblem -Run $Run -Text ('cluster {0}: {1} clusters of that name in {2}, exactly 1 expected' -f $Name, $found.Count, [string]$Connection.Name)
+        return $null
     }
     $found[0]
 }
 
 function Find-VgpucVmwHostGpu {
     <# The host's NVIDIA GPUs of one declared model: by PCI vendor and device id when the
-       catalog has them, else by the model name in the device name. Sorted by PCI id. #>
+       catalog has them, else by the model name in the device name. Each with its PCI address
+       ("bus:slot.function", the id HostPciPassthruInfo and HostGraphicsInfo use: the part of
+       VMHostPciDevice.Id after the host's id), sorted by it. #>
     [CmdletBinding()]
     param([object[]]$PciDevices, [Parameter(Mandatory)][object]$Gpu)
-    @($PciDevices | Where-Object {
+    $found = @($PciDevices | Where-Object {
             if ($Gpu.VendorId -and $Gpu.DeviceId) {
                 (Get-VgpucVmwPciHex -Value $_.VendorId) -eq (Get-VgpucVmwPciHex -Value $Gpu.VendorId) -and (Get-VgpucVmwPciHex -Value $_.DeviceId) -eq (Get-VgpucVmwPciHex -Value $Gpu.DeviceId)
             } else {
                 (Get-VgpucVmwPciHex -Value $_.VendorId) -eq '10de' -and ([string]$_.DeviceName) -match ('\b' + [regex]::Escape([string]$Gpu.Model) + '\b')
             }
-        } | Sort-Object -Property { [string]$_.Id })
+        })
+    @($found | ForEach-Object {
+            [pscustomobject]@{ Id = (([string]$_.Id) -replace '^.*/', ''); VendorId = $_.VendorId; DeviceId = $_.DeviceId; DeviceName = [string]$_.DeviceName }
+        } | Sort-Object -Property Id)
 }
 
 function Get-VgpucVmwHostState {
@@ -164,19 +531,19 @@ function Get-VgpucVmwHostState {
        and loaded module), graphics (configured and active), passthrough. #>
     [CmdletBinding()]
     param(
+        [Parameter(Mandatory)][object]$Run,
         [Parameter(Mandatory)][object]$Connection,
         [Parameter(Mandatory)][object]$Declared,
-        [Parameter(Mandatory)][object]$VMHost,
-        [Parameter(Mandatory)][AllowEmptyCollection()][System.Collections.Generic.List[string]]$Problems
+        [Parameter(Mandatory)][object]$VMHost
     )
-    $name = Format-VgpucVmwText -Text $Declared.Name
+    $name = $Declared.Name
     $st = [pscustomobject]@{
         Declared = $Declared; VMHost = $VMHost; View = $VMHost.ExtensionData; Usable = $true
         Maintenance = ([string]$VMHost.ConnectionState -eq 'Maintenance')
         GpusByModel = @{}; Graphics = $null; Passthru = $null; ServiceSystemId = $null
     }
     if (@('Connected', 'Maintenance') -notcontains [string]$VMHost.ConnectionState) {
-        $Problems.Add(('host {0} is {1}' -f $name, $VMHost.ConnectionState))
+        Add-VgpucProblem -Run $Run -Text ('host {0} is {1}' -f $name, $VMHost.ConnectionState)
         $st.Usable = $false
         return $st
     }
@@ -185,7 +552,7 @@ function Get-VgpucVmwHostState {
         $have = @(Find-VgpucVmwHostGpu -PciDevices $pci -Gpu $g)
         $st.GpusByModel[[string]$g.Model] = $have
         if ($have.Count -ne $g.Count) {
-            $Problems.Add(('host {0}: the file declares {1} {2} GPU(s), {3} found' -f $name, $g.Count, $g.Model, $have.Count))
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the file declares {1} {2} GPU(s), {3} found' -f $name, $g.Count, $g.Model, $have.Count)
         }
     }
     if ($Declared.Driver -and $Declared.VgpuHost) {
@@ -197,12 +564,12 @@ function Get-VgpucVmwHostState {
             if (-not $seen) {
                 $seen = 'none'
             }
-            $Problems.Add(('host {0}: the NVIDIA vGPU Manager {1} is not installed (found: {2})' -f $name, $Declared.Driver, $seen))
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager {1} is not installed (found: {2})' -f $name, $Declared.Driver, $seen)
         }
         # Installed is not running: the kernel module must be loaded (vmkload_mod -l | grep nvidia).
         $loaded = @($esxcli.system.module.list.Invoke() | Where-Object { ([string]$_.Name) -eq 'nvidia' -and ([string]$_.IsLoaded) -eq 'true' })
         if ($loaded.Count -eq 0) {
-            $Problems.Add(('host {0}: the NVIDIA vGPU Manager kernel module (nvidia) is not loaded; reboot the host after installing the component' -f $name))
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager kernel module (nvidia) is not loaded; reboot the host after installing the component' -f $name)
         }
     }
     $st.Graphics = Get-View -Id $st.View.ConfigManager.GraphicsManager -Server $Connection
@@ -269,8 +636,8 @@ function Compare-VgpucVmwVm {
     [CmdletBinding()]
     param([Parameter(Mandatory)][object]$Declared, [Parameter(Mandatory)][object]$State)
     $want = [int]$Declared.Count
-    $keep = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $remove = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $keep = [System.Collections.Generic.List[object]]::new()
+    $remove = [System.Collections.Generic.List[object]]::new()
     $wantIds = '{0}:{1}' -f (Get-VgpucVmwPciHex -Value $Declared.VendorId), (Get-VgpucVmwPciHex -Value $Declared.DeviceId)
     foreach ($d in @($State.Devices)) {
         $match = $false
@@ -285,7 +652,7 @@ function Compare-VgpucVmwVm {
             $remove.Add($d)
         }
     }
-    $settings = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $settings = [System.Collections.Generic.List[string]]::new()
     $extra = @{}
     if ($Declared.Mmio64Gb -gt 0) {
         $extra['pciPassthru.use64bitMMIO'] = 'TRUE'
@@ -304,7 +671,7 @@ function Compare-VgpucVmwVm {
     if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) {
         $settings.Add(('memory {0} MB -> {1} MB' -f $State.MemoryMB, $Declared.MemoryMB))
     }
-    $changes = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $changes = [System.Collections.Generic.List[string]]::new()
     foreach ($d in $remove) {
         if ($d.Kind -eq 'vgpu') {
             $changes.Add(('remove vGPU {0}' -f $d.Profile))
@@ -325,10 +692,14 @@ function Compare-VgpucVmwVm {
     foreach ($s in $settings) {
         $changes.Add($s)
     }
+    [long]$memory = 0
+    if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) {
+        $memory = [long]$Declared.MemoryMB
+    }
     [pscustomobject]@{
         Remove = @($remove); Add = $add; ExtraConfig = $extraChange
         Lock = (-not $State.LockedToMax)
-        MemoryMB = $(if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) { [long]$Declared.MemoryMB } else { 0 })
+        MemoryMB = $memory
         Changes = @($changes)
         NeedsChange = ($changes.Count -gt 0)
     }
@@ -394,17 +765,16 @@ function Wait-VgpucVmwPowerState {
         [Parameter(Mandatory)][object]$Connection,
         [Parameter(Mandatory)][object]$MoRef,
         [Parameter(Mandatory)][string]$State,
-        [Parameter(Mandatory)][int]$TimeoutSeconds,
-        [Parameter(Mandatory)][string]$Name
+        [Parameter(Mandatory)][int]$TimeoutSeconds
     )
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ($true) {
         $now = Get-View -Id $MoRef -Server $Connection
         if ([string]$now.Runtime.PowerState -eq $State) {
             return
         }
-        if ((Get-Date) -gt $deadline) {
-            throw ('VM {0} did not reach {1} within {2} seconds; it was not powered off' -f (Format-VgpucVmwText -Text $Name), $State, $TimeoutSeconds)
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('the VM did not reach {0} within {1} seconds; it was not powered off' -f $State, $TimeoutSeconds)
         }
         Start-Sleep -Seconds 5
     }
@@ -419,7 +789,7 @@ function Stop-VgpucVmwGuest {
     }
     $view = Get-View -Id $State.View.MoRef -Server $Connection
     $view.ShutdownGuest()
-    Wait-VgpucVmwPowerState -Connection $Connection -MoRef $State.View.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds -Name $State.Name
+    Wait-VgpucVmwPowerState -Connection $Connection -MoRef $State.View.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds
 }
 
 function Start-VgpucVmwVm {
@@ -434,84 +804,17 @@ function Start-VgpucVmwVm {
 }
 
 function Test-VgpucVmwCanStop {
-    <# Why a running VM cannot be stopped cleanly, or '' when it can. #>
+    <# Why a VM cannot be stopped cleanly for a change, or '' when it can. #>
     [CmdletBinding()]
     [OutputType([string])]
     param([Parameter(Mandatory)][object]$State)
     if ($State.PowerState -eq 'suspended') {
-        return 'the VM is suspended; it is left as it is (resume or power it off first)'
+        return 'the VM is suspended; it is left as it is, never resumed (resume or power it off, then run again)'
     }
     if ($State.PowerState -eq 'poweredOn' -and -not $State.ToolsRunning) {
-        return 'VMware Tools is not running, so the guest cannot be shut down cleanly (it is never powered off); shut it down and run again'
+        return 'VMware Tools is not running, so the guest cannot be shut down cleanly and it is never powered off (shut it down, then run again)'
     }
     ''
-}
-
-function Invoke-VgpucVmwVmTransaction {
-    <# Stop (shut down) -> change -> start again if it was running, in try/finally: a failure is
-       recorded, the VM goes back to its power state, and the caller goes on with the next VM. #>
-    [CmdletBinding(SupportsShouldProcess)]
-    param(
-        [Parameter(Mandatory)][object]$Connection,
-        [Parameter(Mandatory)][object[]]$States,
-        [Parameter(Mandatory)][string]$Target,
-        [Parameter(Mandatory)][string]$Step,
-        [Parameter(Mandatory)][scriptblock]$Change,
-        [Parameter(Mandatory)][int]$TimeoutSeconds
-    )
-    $stopped = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $ok = $false
-    try {
-        foreach ($s in $States) {
-            if ($s.PowerState -eq 'poweredOn') {
-                Stop-VgpucVmwGuest -Connection $Connection -State $s -TimeoutSeconds $TimeoutSeconds -Confirm:$false
-                $stopped.Add($s)
-                Add-VgpucVmwResult -Target $s.Name -Step 'shut down the guest' -Status 'changed'
-            }
-        }
-        & $Change
-        $ok = $true
-        Add-VgpucVmwResult -Target $Target -Step $Step -Status 'changed'
-    } catch {
-        Add-VgpucVmwResult -Target $Target -Step $Step -Status 'failed' -Detail ([string]$_.Exception.Message)
-    } finally {
-        foreach ($s in $stopped) {
-            try {
-                Start-VgpucVmwVm -Connection $Connection -State $s -Confirm:$false
-                Add-VgpucVmwResult -Target $s.Name -Step 'power on again (it was running)' -Status 'changed'
-            } catch {
-                Add-VgpucVmwResult -Target $s.Name -Step 'power on again (it was running)' -Status 'failed' -Detail ([string]$_.Exception.Message)
-            }
-        }
-    }
-    $ok
-}
-
-function Set-VgpucVmwHotMigrate {
-    <# vCenter: vgpu.hotmigrate.enabled = true (vGPU vMotion), created when missing. #>
-    [CmdletBinding(SupportsShouldProcess)]
-    param([Parameter(Mandatory)][object]$Connection)
-    $target = [string]$Connection.Name
-    $step = 'vgpu.hotmigrate.enabled = true'
-    $setting = Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection
-    if ($null -ne $setting -and [string]$setting.Value -eq 'true') {
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'already right'
-        return
-    }
-    if (-not $PSCmdlet.ShouldProcess($target, 'set the advanced setting vgpu.hotmigrate.enabled to true')) {
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'skipped'
-        return
-    }
-    try {
-        if ($null -eq $setting) {
-            $null = New-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Value 'true' -Type 'VIServer' -Server $Connection -Confirm:$false
-        } else {
-            $null = Set-AdvancedSetting -AdvancedSetting $setting -Value 'true' -Confirm:$false
-        }
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'changed'
-    } catch {
-        Add-VgpucVmwResult -Target $target -Step $step -Status 'failed' -Detail ([string]$_.Exception.Message)
-    }
 }
 
 function Get-VgpucVmwPassthruPlan {
@@ -525,9 +828,10 @@ function Get-VgpucVmwPassthruPlan {
             $info[[string]$p.Id] = $p
         }
     }
+    # A GPU that serves vGPUs now (not 'direct', with VMs on it) is never taken.
     $inUse = @{}
     foreach ($gi in @($HostState.Graphics.GraphicsInfo)) {
-        if ($null -ne $gi -and @($gi.Vm | Where-Object { $null -ne $_ }).Count -gt 0) {
+        if ($null -ne $gi -and [string]$gi.GraphicsType -ne 'direct' -and @($gi.Vm | Where-Object { $null -ne $_ }).Count -gt 0) {
             $inUse[[string]$gi.PciId] = $true
         }
     }
@@ -547,6 +851,48 @@ function Get-VgpucVmwPassthruPlan {
     }
 }
 
+function Get-VgpucVmwPassthruExtra {
+    <# The host's GPUs of the declared models that are enabled for passthrough although the
+       plan gives them to no DirectPath I/O VM (drift; disabled with -RemoveUndeclared). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$HostState, [AllowEmptyCollection()][string[]]$PlannedIds)
+    $info = @{}
+    foreach ($p in @($HostState.Passthru.PciPassthruInfo)) {
+        if ($null -ne $p) {
+            $info[[string]$p.Id] = $p
+        }
+    }
+    foreach ($model in @($HostState.GpusByModel.Keys | Sort-Object)) {
+        foreach ($d in @($HostState.GpusByModel[$model])) {
+            $i = $info[[string]$d.Id]
+            if ($null -ne $i -and [bool]$i.PassthruEnabled -and -not (Test-VgpucNameInList -Name ([string]$d.Id) -List @($PlannedIds))) {
+                [pscustomobject]@{ Id = [string]$d.Id; Model = [string]$model; Active = [bool]$i.PassthruActive }
+            }
+        }
+    }
+}
+
+function Disable-VgpucVmwPassthru {
+    <# -RemoveUndeclared: passthrough off on GPUs the plan does not give to DirectPath I/O (it
+       takes effect at the host's next reboot, or now where ESXi can rebind the device). #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [Parameter(Mandatory)][object[]]$Gpus)
+    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'disable passthrough')) {
+        return
+    }
+    $configs = @()
+    foreach ($g in $Gpus) {
+        $c = New-Object -TypeName 'VMware.Vim.HostPciPassthruConfig'
+        $c.Id = $g.Id
+        $c.PassthruEnabled = $false
+        $c.ApplyNow = $true
+        $configs += $c
+    }
+    $HostState.Passthru.UpdatePassthruConfig($configs)
+    $HostState.Passthru.Refresh()
+    $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
+}
+
 function Get-VgpucVmwGraphicsDiff {
     <# What the host's graphics must change, read on the ACTIVE state (GraphicsInfo) as well as
        the configuration: Shared Direct for every vGPU GPU, and the declared vGPU mode. #>
@@ -554,10 +900,11 @@ function Get-VgpucVmwGraphicsDiff {
     param([Parameter(Mandatory)][object]$HostState, [string[]]$PassthroughIds)
     $gm = $HostState.Graphics
     $declared = $HostState.Declared
-    $why = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $devices = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $why = [System.Collections.Generic.List[string]]::new()
+    $devices = [System.Collections.Generic.List[string]]::new()
+    $activeWrong = $false
     if (-not $declared.VgpuHost) {
-        return [pscustomobject]@{ Needed = $false; Why = @(); Devices = @() }
+        return [pscustomobject]@{ Needed = $false; ActiveWrong = $false; Why = @(); Devices = @(); PassthroughIds = @($PassthroughIds) }
     }
     if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -ne 'sharedDirect') {
         $why.Add(('default graphics type {0} -> sharedDirect' -f $gm.GraphicsConfig.HostDefaultGraphicsType))
@@ -571,12 +918,13 @@ function Get-VgpucVmwGraphicsDiff {
     foreach ($model in @($HostState.GpusByModel.Keys | Sort-Object)) {
         foreach ($d in @($HostState.GpusByModel[$model])) {
             $id = [string]$d.Id
-            if (Test-VgpucVmwNameIn -Name $id -List $PassthroughIds) {
+            if (Test-VgpucNameInList -Name $id -List @($PassthroughIds)) {
                 continue
             }
             $devices.Add($id)
             $gi = $active[$id]
             if ($null -eq $gi -or [string]$gi.GraphicsType -ne 'sharedDirect') {
+                $activeWrong = $true
                 $now = 'none'
                 if ($null -ne $gi) {
                     $now = [string]$gi.GraphicsType
@@ -587,6 +935,9 @@ function Get-VgpucVmwGraphicsDiff {
             if ($null -ne $gi -and $gi.PSObject.Properties.Match('VgpuMode').Count -gt 0) {
                 $mode = [string]$gi.VgpuMode
             }
+            if (($declared.VgpuMode -eq 'mixedSize' -and $mode -ne 'mixedSize') -or ($declared.VgpuMode -eq 'sameSize' -and $mode -eq 'mixedSize')) {
+                $activeWrong = $true
+            }
             if ($declared.VgpuMode -eq 'mixedSize' -and $mode -ne 'mixedSize') {
                 $why.Add(('GPU {0}: vGPU mode {1} -> mixedSize' -f $id, $(if ($mode) { $mode } else { 'none' })))
             } elseif ($declared.VgpuMode -eq 'sameSize' -and $mode -eq 'mixedSize') {
@@ -594,7 +945,7 @@ function Get-VgpucVmwGraphicsDiff {
             }
         }
     }
-    [pscustomobject]@{ Needed = ($why.Count -gt 0); Why = @($why); Devices = @($devices) }
+    [pscustomobject]@{ Needed = ($why.Count -gt 0); ActiveWrong = $activeWrong; Why = @($why); Devices = @($devices); PassthroughIds = @($PassthroughIds) }
 }
 
 function Set-VgpucVmwHostGraphics {
@@ -630,7 +981,7 @@ function Set-VgpucVmwHostGraphics {
     $services.RestartService('xorg')
     $gm.RefreshGraphicsManager()
     $HostState.Graphics = Get-View -Id $HostState.View.ConfigManager.GraphicsManager -Server $Connection
-    $after = Get-VgpucVmwGraphicsDiff -HostState $HostState -PassthroughIds @()
+    $after = Get-VgpucVmwGraphicsDiff -HostState $HostState -PassthroughIds $Diff.PassthroughIds
     if ($after.Needed) {
         throw ('after the Xorg restart the host still differs: {0}; reboot the host (in maintenance mode)' -f ($after.Why -join '; '))
     }
@@ -729,7 +1080,7 @@ function Get-VgpucVmwDrsDiff {
     <# What differs in the DRS objects of one pinned VM: its VM group, host group and rule. #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][object]$Pin, [object[]]$Groups, [object[]]$Rules)
-    $why = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $why = [System.Collections.Generic.List[string]]::new()
     $vmGroup = @($Groups | Where-Object { [string]$_.Name -ceq $Pin.VmGroup }) | Select-Object -First 1
     $hostGroup = @($Groups | Where-Object { [string]$_.Name -ceq $Pin.HostGroup }) | Select-Object -First 1
     $rule = @($Rules | Where-Object { [string]$_.Name -ceq $Pin.Rule }) | Select-Object -First 1
@@ -782,480 +1133,656 @@ function Set-VgpucVmwDrs {
     }
 }
 
-function Write-VgpucVmwSummary {
-    <# The summary table and counts; printed even when the run failed. #>
+function Get-VgpucVmwInventory {
+    <# The pre-flight: read the cluster, every declared host and VM, change nothing; every
+       problem is recorded on the run. #>
     [CmdletBinding()]
-    param([string]$LogPath, [object[]]$Plan)
-    $rows = @($script:VmwResults | ForEach-Object {
-            [pscustomobject]@{ Target = (Format-VgpucVmwText -Text $_.Target); Step = (Format-VgpucVmwText -Text $_.Step); Status = $_.Status; Detail = (Format-VgpucVmwText -Text $_.Detail) }
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms
+    )
+    $inv = [pscustomobject]@{ Cluster = $null; Hosts = @{}; HostById = @{}; Vms = @{}; Undeclared = @() }
+    $inv.Cluster = Resolve-VgpucVmwCluster -Run $Run -Connection $Connection -Name $Cluster.Name
+    if ($null -eq $inv.Cluster) {
+        return $inv
+    }
+    $liveHosts = @(Get-VMHost -Location $inv.Cluster -Server $Connection)
+    foreach ($h in $liveHosts) {
+        $inv.HostById[[string]$h.Id] = $h
+    }
+    foreach ($d in $Hosts) {
+        $match = Select-VgpucByName -InputObject $liveHosts -Name $d.Name
+        if ($match.Count -ne 1) {
+            Add-VgpucProblem -Run $Run -Text ('host {0}: {1} hosts of that name in cluster {2}, exactly 1 expected' -f $d.Name, $match.Count, $Cluster.Name)
+            continue
+        }
+        $inv.Hosts[$d.Name] = Get-VgpucVmwHostState -Run $Run -Connection $Connection -Declared $d -VMHost $match[0]
+    }
+
+    $liveVms = @(Get-VM -Location $inv.Cluster -Server $Connection)
+    $declaredNames = @($Vms | ForEach-Object { [string]$_.Name })
+    foreach ($d in $Vms) {
+        $found = Select-VgpucByName -InputObject $liveVms -Name $d.Name
+        if ($found.Count -ne 1) {
+            Add-VgpucProblem -Run $Run -Text ('VM {0}: {1} VMs of that name in cluster {2}, exactly 1 expected' -f $d.Name, $found.Count, $Cluster.Name)
+            continue
+        }
+        $s = Get-VgpucVmwVmState -VM $found[0]
+        $inv.Vms[$d.Name] = $s
+        if ($d.Efi -and $s.Firmware -ne 'efi') {
+            Add-VgpucProblem -Run $Run -Text ('VM {0} boots with {1}; its {2} GPU needs EFI firmware (convert the guest to EFI first)' -f $d.Name, $s.Firmware, $d.GpuModel)
+        }
+        if ($d.Mode -eq 'passthrough' -and $s.HardwareVersion -lt 17) {
+            Add-VgpucProblem -Run $Run -Text ('VM {0}: hardware version {1}; dynamic DirectPath I/O needs 17 or later (upgrade the VM compatibility first)' -f $d.Name, $s.HardwareVersion)
+        }
+        if ($d.Mode -eq 'passthrough' -and -not ($d.VendorId -and $d.DeviceId)) {
+            # The catalog has no PCI ids for this model: read them from the planned host's GPU.
+            $dev = $null
+            if ($d.Host -and $inv.Hosts.ContainsKey($d.Host)) {
+                $dev = @($inv.Hosts[$d.Host].GpusByModel[[string]$d.GpuModel]) | Select-Object -First 1
+            }
+            if ($null -eq $dev) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0}: no {1} GPU found on host {2} to read its PCI vendor and device id from' -f $d.Name, $d.GpuModel, [string]$d.Host)
+            } else {
+                $d.VendorId = ([int]$dev.VendorId) -band 0xFFFF
+                $d.DeviceId = ([int]$dev.DeviceId) -band 0xFFFF
+                Write-Host ('VM {0}: DirectPath I/O device {1}:{2} ({3}, read on host {4})' -f (Format-VgpucText -Text $d.Name), (Get-VgpucVmwPciHex -Value $d.VendorId), (Get-VgpucVmwPciHex -Value $d.DeviceId), (Format-VgpucText -Text ([string]$dev.DeviceName)), (Format-VgpucText -Text ([string]$d.Host)))
+            }
+        }
+        if ($d.Mode -eq 'vgpu' -and $d.Host -and $inv.Hosts.ContainsKey($d.Host) -and $null -ne $inv.Hosts[$d.Host].Graphics) {
+            $offered = @($inv.Hosts[$d.Host].Graphics.SharedPassthruGpuTypes | Where-Object { $null -ne $_ })
+            if ($offered.Count -gt 0 -and -not (Test-VgpucNameInList -Name $d.Profile -List $offered)) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0}: host {1} does not offer the vGPU profile {2} (offered: {3})' -f $d.Name, $d.Host, $d.Profile, ($offered -join ', '))
+            }
+        }
+    }
+
+    # Capacity: enough GPUs of the model on each host for the DirectPath I/O VMs planned there.
+    foreach ($hn in @($inv.Hosts.Keys | Sort-Object)) {
+        $hs = $inv.Hosts[$hn]
+        foreach ($g in @($hs.Declared.Passthrough)) {
+            $need = 0
+            foreach ($d in @($Vms | Where-Object { $_.Mode -eq 'passthrough' -and $_.GpuModel -eq $g.Model -and $_.Host -and (Test-VgpucName -Name ([string]$_.Host) -Other $hn) })) {
+                $need += [int]$d.Count
+            }
+            $have = @($hs.GpusByModel[[string]$g.Model]).Count
+            if ($need -gt $have) {
+                Add-VgpucProblem -Run $Run -Text ('host {0}: {1} {2} GPU(s) needed for DirectPath I/O, {3} present' -f $hn, $need, $g.Model, $have)
+            }
+        }
+    }
+
+    # Undeclared VMs of the cluster that hold GPU devices.
+    $inv.Undeclared = @(foreach ($v in $liveVms) {
+            if (Test-VgpucNameInList -Name ([string]$v.Name) -List $declaredNames) {
+                continue
+            }
+            $s = Get-VgpucVmwVmState -VM $v
+            if (@($s.Devices).Count -gt 0) {
+                $s
+            }
         })
-    if ($rows.Count -gt 0) {
-        $rows | Format-Table -AutoSize -Property @('Target', 'Step', 'Status', 'Detail') | Out-String -Width 240 | Write-Host
+    $inv
+}
+
+function Get-VgpucVmwRunningVgpuVm {
+    <# The VMs (declared or not) powered on or suspended on a host with a vGPU device. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Inventory, [Parameter(Mandatory)][object]$HostState)
+    $id = [string]$HostState.VMHost.Id
+    @(@($Inventory.Vms.Values) + @($Inventory.Undeclared) | Where-Object {
+            $null -ne $_ -and $_.HostId -eq $id -and $_.PowerState -ne 'poweredOff' -and @($_.Devices | Where-Object { $_.Kind -eq 'vgpu' }).Count -gt 0
+        } | Sort-Object -Property Name)
+}
+
+function Get-VgpucVmwPlan {
+    <# Every difference between the file and the cluster, as plan items on the run, and the
+       work to do: vCenter, host and VM steps, drift, DRS. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms,
+        [AllowEmptyCollection()][AllowNull()][string[]]$VMName,
+        [AllowEmptyCollection()][AllowNull()][string[]]$HostName,
+        [switch]$RemoveUndeclared
+    )
+    $plan = [pscustomobject]@{ HotMigrate = $null; HostWork = @(); VmWork = @(); Undeclared = @(); Drs = @() }
+    $vmScope = @{}
+    foreach ($d in $Vms) {
+        $vmScope[$d.Name] = (Test-VgpucInScope -Name $d.Name -Scope $VMName) -and (Test-VgpucInScope -Name ([string]$d.Host) -Scope $HostName)
     }
-    $count = @{}
-    foreach ($s in @('changed', 'already right', 'skipped', 'failed', 'drift', 'removed')) {
-        $count[$s] = @($script:VmwResults | Where-Object { $_.Status -eq $s }).Count
+    $neededHosts = @($Vms | Where-Object { $vmScope[$_.Name] -and $_.Host } | ForEach-Object { [string]$_.Host })
+
+    if ($Cluster.HotMigrate) {
+        $setting = Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection
+        $right = $null -ne $setting -and [string]$setting.Value -eq 'true'
+        $plan.HotMigrate = [pscustomobject]@{ Setting = $setting; Right = $right; InScope = (@($VMName).Count -eq 0 -and @($HostName).Count -eq 0) }
+        if (-not $right) {
+            Add-VgpucPlanItem -Run $Run -Target ([string]$Connection.Name) -Action 'set vgpu.hotmigrate.enabled = true' -Reason 'vGPU VMs declare migration live' -InScope $plan.HotMigrate.InScope
+        }
     }
-    Write-Host ('{0} changed, {1} already right, {2} skipped, {3} failed, {4} drift, {5} removed' -f $count['changed'], $count['already right'], $count['skipped'], $count['failed'], $count['drift'], $count['removed'])
-    if ($count['changed'] -eq 0 -and $count['skipped'] -eq 0 -and $count['failed'] -eq 0 -and $count['removed'] -eq 0) {
-        Write-Host 'Nothing to do: the cluster already matches the file.'
+
+    foreach ($d in $Hosts) {
+        if (-not $Inventory.Hosts.ContainsKey($d.Name)) {
+            continue
+        }
+        $hs = $Inventory.Hosts[$d.Name]
+        $inScope = $true
+        if (@($HostName).Count -gt 0) {
+            $inScope = Test-VgpucNameInList -Name $d.Name -List $HostName
+        } elseif (@($VMName).Count -gt 0) {
+            $inScope = Test-VgpucNameInList -Name $d.Name -List $neededHosts
+        }
+        $pt = @(Get-VgpucVmwPassthruPlan -HostState $hs)
+        $ptIds = @($pt | ForEach-Object { $_.Id })
+        $extra = @(Get-VgpucVmwPassthruExtra -HostState $hs -PlannedIds $ptIds)
+        # A GPU enabled for passthrough serves no vGPU: it is left out of the graphics phase.
+        $gfx = Get-VgpucVmwGraphicsDiff -HostState $hs -PassthroughIds (@($ptIds) + @($extra | ForEach-Object { $_.Id }))
+        foreach ($x in $extra) {
+            if ($RemoveUndeclared) {
+                Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('disable passthrough on GPU {0} ({1})' -f $x.Id, $x.Model) -Reason 'no DirectPath I/O VM is planned on it; -RemoveUndeclared' -InScope $inScope
+            } else {
+                Add-VgpucDrift -Run $Run -Target $d.Name -Text ('GPU {0} ({1}) is enabled for passthrough but no DirectPath I/O VM is planned on it; left alone (-RemoveUndeclared disables it)' -f $x.Id, $x.Model)
+            }
+        }
+        $running = @()
+        $gfxInScope = $inScope
+        if ($gfx.Needed) {
+            $running = @(Get-VgpucVmwRunningVgpuVm -Inventory $Inventory -HostState $hs)
+            # -VMName: a host phase that would stop VMs outside the list waits for a wider run.
+            if (@($VMName).Count -gt 0 -and @($running | Where-Object { -not (Test-VgpucNameInList -Name $_.Name -List $VMName) }).Count -gt 0) {
+                $gfxInScope = $false
+            }
+        }
+        $plan.HostWork += [pscustomobject]@{ Declared = $d; State = $hs; Passthru = $pt; Extra = $extra; Graphics = $gfx; Running = $running; InScope = $inScope; GraphicsInScope = $gfxInScope; RemoveUndeclared = [bool]$RemoveUndeclared }
+        foreach ($g in @($pt | Where-Object { -not $_.Enabled })) {
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('enable passthrough on GPU {0} ({1})' -f $g.Id, $g.Model) -Reason 'a DirectPath I/O VM is planned on it' -InScope $inScope
+        }
+        foreach ($g in @($pt | Where-Object { $_.Enabled -and -not $_.Active })) {
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('reboot to activate passthrough on GPU {0}' -f $g.Id) -Reason 'passthrough is enabled but not active; the host is rebooted only in maintenance mode' -InScope $inScope
+        }
+        if ($gfx.Needed) {
+            $reason = 'vGPU VMs are declared on the host'
+            if ($running.Count -gt 0) {
+                $reason += '; these vGPU VMs are shut down for it and started again: ' + (@($running | ForEach-Object { $_.Name }) -join ', ')
+            }
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('{0}, then restart Xorg' -f ($gfx.Why -join '; ')) -Reason $reason -InScope $gfxInScope
+        }
     }
-    if ($LogPath) {
-        $record = [pscustomobject]@{ Plan = @($Plan); Steps = @($script:VmwLog); Failed = $count['failed'] }
-        $record | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $LogPath -Encoding UTF8 -WhatIf:$false -Confirm:$false
+
+    foreach ($d in $Vms) {
+        if (-not $Inventory.Vms.ContainsKey($d.Name)) {
+            continue
+        }
+        $s = $Inventory.Vms[$d.Name]
+        $diff = Compare-VgpucVmwVm -Declared $d -State $s
+        $plan.VmWork += [pscustomobject]@{ Declared = $d; State = $s; Diff = $diff; InScope = $vmScope[$d.Name] }
+        if ($diff.NeedsChange) {
+            $what = 'DirectPath I/O ' + $d.GpuModel
+            if ($d.Mode -eq 'vgpu') {
+                $what = 'vGPU ' + $d.Profile
+            }
+            $reason = 'declared: {0} x{1}' -f $what, $d.Count
+            if ($s.PowerState -eq 'poweredOn') {
+                $reason += '; shut down and started again'
+            }
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ($diff.Changes -join '; ') -Reason $reason -InScope $vmScope[$d.Name]
+        }
     }
-    $count['failed']
+
+    foreach ($u in @($Inventory.Undeclared)) {
+        $what = @($u.Devices | ForEach-Object { if ($_.Kind -eq 'vgpu') { 'vGPU ' + $_.Profile } else { 'DirectPath I/O ' + ($_.Ids -join ',') } }) -join ', '
+        $hostOf = ''
+        if ($Inventory.HostById.ContainsKey($u.HostId)) {
+            $hostOf = [string]$Inventory.HostById[$u.HostId].Name
+        }
+        $inScope = @($VMName).Count -eq 0 -and (Test-VgpucInScope -Name $hostOf -Scope $HostName)
+        if ($RemoveUndeclared) {
+            $plan.Undeclared += [pscustomobject]@{ State = $u; InScope = $inScope }
+            Add-VgpucPlanItem -Run $Run -Target $u.Name -Action ('remove {0} (the VM is kept)' -f $what) -Reason 'not declared in the file; -RemoveUndeclared' -InScope $inScope
+        } else {
+            Add-VgpucDrift -Run $Run -Target $u.Name -Text ('holds {0}; not declared in the file, left alone (-RemoveUndeclared removes its GPU devices)' -f $what)
+        }
+    }
+
+    $pinned = @($Vms | Where-Object { $_.Pinned -and $Inventory.Vms.ContainsKey($_.Name) })
+    if ($pinned.Count -gt 0) {
+        $groups = @(Get-DrsClusterGroup -Cluster $Inventory.Cluster -Server $Connection)
+        $rules = @(Get-DrsVMHostRule -Cluster $Inventory.Cluster -Server $Connection)
+        foreach ($d in $pinned) {
+            $pin = [pscustomobject]@{
+                Name = $d.Name
+                VM = $Inventory.Vms[$d.Name].VM
+                Hosts = @(foreach ($o in @($d.Owners)) { if ($Inventory.Hosts.ContainsKey($o)) { $Inventory.Hosts[$o].VMHost } })
+                VmGroup = ('vgpuc-{0}-vm' -f $d.Name); HostGroup = ('vgpuc-{0}-hosts' -f $d.Name); Rule = ('vgpuc-{0}-should-run-on' -f $d.Name)
+            }
+            $drs = Get-VgpucVmwDrsDiff -Pin $pin -Groups $groups -Rules $rules
+            $plan.Drs += [pscustomobject]@{ Pin = $pin; Diff = $drs; InScope = $vmScope[$d.Name] }
+            if (@($drs.Why).Count -gt 0) {
+                Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('DRS: {0}' -f ($drs.Why -join '; ')) -Reason ('should run on {0}' -f (@($d.Owners) -join ', ')) -InScope $vmScope[$d.Name]
+            }
+        }
+    }
+    $plan
+}
+
+function Invoke-VgpucVmwHostWork {
+    <# One host: passthrough (and the gated reboot it needs), then the graphics phase with the
+       host's vGPU VMs shut down and started again around it. Returns why VMs that need the
+       host must wait, or ''. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $name = $Work.Declared.Name
+    $hs = $Work.State
+    $blocked = ''
+    $ptStep = 'passthrough on the DirectPath I/O GPUs'
+    $gStep = 'graphics type Shared Direct and vGPU mode'
+    if (-not $Work.InScope) {
+        if (@($Work.Passthru | Where-Object { -not $_.Active }).Count -gt 0) {
+            Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'out of scope'
+        }
+        if ($Work.Graphics.Needed) {
+            Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'out of scope'
+        }
+        return 'the host is outside -HostName/-VMName'
+    }
+
+    $toEnable = @($Work.Passthru | Where-Object { -not $_.Enabled })
+    $incapable = @($toEnable | Where-Object { -not $_.Capable })
+    if (@($Work.Passthru).Count -gt 0 -and $toEnable.Count -eq 0 -and @($Work.Passthru | Where-Object { -not $_.Active }).Count -eq 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'already right'
+    } elseif ($incapable.Count -gt 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'failed' -Message ('GPU(s) {0} are not passthrough capable (check VT-d / IOMMU in the BIOS)' -f (@($incapable | ForEach-Object { $_.Id }) -join ', '))
+        $blocked = 'its DirectPath I/O GPUs are not passthrough capable'
+    } elseif ($toEnable.Count -gt 0) {
+        $enable = {
+            param($Connection, $HostState, $Gpus)
+            Enable-VgpucVmwPassthru -Connection $Connection -HostState $HostState -Gpus $Gpus -Confirm:$false
+        }
+        try {
+            $done = Invoke-VgpucChange -Run $Run -Target $name -Action ('enable passthrough on GPU(s) {0}' -f (@($toEnable | ForEach-Object { $_.Id }) -join ', ')) -ScriptBlock $enable -ArgumentList @($Connection, $hs, $toEnable)
+            if (-not $done) {
+                $blocked = 'passthrough was not enabled'
+            }
+        } catch {
+            $blocked = 'enabling passthrough failed'
+        }
+    }
+    if (-not $blocked -and @($Work.Passthru).Count -gt 0 -and -not $WhatIfPreference) {
+        $now = @(Get-VgpucVmwPassthruPlan -HostState $hs)
+        $inactive = @($now | Where-Object { $_.Enabled -and -not $_.Active })
+        if ($inactive.Count -gt 0) {
+            $ids = @($inactive | ForEach-Object { $_.Id }) -join ', '
+            if (-not $hs.Maintenance) {
+                Add-VgpucResult -Run $Run -Target $name -Step ('reboot to activate passthrough on {0}' -f $ids) -Status 'failed' -Message 'the host needs a reboot; the script reboots only a host in maintenance mode: put it in maintenance mode and run again'
+                $blocked = 'the host needs a reboot to activate passthrough'
+            } else {
+                $reboot = {
+                    param($Connection, $HostState)
+                    Restart-VgpucVmwHost -Connection $Connection -HostState $HostState -Confirm:$false
+                }
+                try {
+                    if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('reboot (maintenance mode) to activate passthrough on {0}' -f $ids) -ScriptBlock $reboot -ArgumentList @($Connection, $hs))) {
+                        $blocked = 'the host was not rebooted'
+                    }
+                } catch {
+                    $blocked = 'the reboot failed'
+                }
+            }
+        }
+    }
+
+    if ($Work.RemoveUndeclared -and @($Work.Extra).Count -gt 0) {
+        $disable = {
+            param($Connection, $HostState, $Gpus)
+            Disable-VgpucVmwPassthru -Connection $Connection -HostState $HostState -Gpus $Gpus -Confirm:$false
+        }
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('disable passthrough on GPU(s) {0} (active again for vGPU after the next host reboot)' -f (@($Work.Extra | ForEach-Object { $_.Id }) -join ', ')) -ScriptBlock $disable -ArgumentList @($Connection, $hs, @($Work.Extra))
+        } catch {
+            Write-Verbose ('disabling passthrough failed: {0}' -f $_.Exception.Message)
+        }
+    }
+    if (-not $Work.Declared.VgpuHost) {
+        return $blocked
+    }
+    if (-not $Work.Graphics.Needed) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'already right'
+        return $blocked
+    }
+    if (-not $Work.GraphicsInScope) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'out of scope' -Message 'it would shut down vGPU VMs outside -VMName'
+        if ($Work.Graphics.ActiveWrong) {
+            return 'its active graphics type or vGPU mode waits for a run that may stop its vGPU VMs'
+        }
+        return $blocked
+    }
+    $cannot = @($Work.Running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
+    if ($cannot.Count -gt 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'failed' -Message ('skipped: vGPU VMs that cannot be shut down run on the host: ' + ($cannot -join '; '))
+        if ($Work.Graphics.ActiveWrong) {
+            return 'its active graphics type or vGPU mode could not be changed'
+        }
+        return $blocked
+    }
+    # The gated host phase: no vGPU VM runs on the host while its graphics change.
+    $stopped = [System.Collections.Generic.List[object]]::new()
+    $ok = $true
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $change = {
+        param($Connection, $HostState, $Diff)
+        Set-VgpucVmwHostGraphics -Connection $Connection -HostState $HostState -Diff $Diff -Confirm:$false
+    }
+    try {
+        foreach ($s in $Work.Running) {
+            if (Invoke-VgpucChange -Run $Run -Target $s.Name -Action 'shut down the guest (never powered off) for the host graphics change' -ScriptBlock $stop -ArgumentList @($Connection, $s, $ShutdownTimeoutSeconds)) {
+                $stopped.Add($s)
+            } elseif (-not $WhatIfPreference) {
+                Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'skipped' -Message 'a vGPU VM on the host was not shut down'
+                $ok = $false
+                break
+            }
+        }
+        if ($ok -and -not (Invoke-VgpucChange -Run $Run -Target $name -Action ('{0}; restart Xorg' -f ($Work.Graphics.Why -join '; ')) -ScriptBlock $change -ArgumentList @($Connection, $hs, $Work.Graphics))) {
+            $ok = $false
+        }
+    } catch {
+        $ok = $false
+    } finally {
+        foreach ($s in $stopped) {
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target $s.Name -Action 'start again (it was running)' -ScriptBlock $start -ArgumentList @($Connection, $s, $ShutdownTimeoutSeconds)
+                $s.PowerState = 'poweredOn'
+            } catch {
+                Write-Warning ('{0} was running before this run and is left off: it could not be started again: {1}' -f (Format-VgpucText -Text $s.Name), (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+    }
+    if (-not $ok -and -not $WhatIfPreference -and $Work.Graphics.ActiveWrong) {
+        return 'its active graphics type or vGPU mode was not changed'
+    }
+    $blocked
+}
+
+function Invoke-VgpucVmwVmWork {
+    <# One VM: the declared devices, memory, reservation and MMIO in one reconfiguration,
+       inside its power transaction (shut down, change, start again if it was running). #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][hashtable]$Blocked,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $d = $Work.Declared
+    $s = $Work.State
+    $diff = $Work.Diff
+    $step = 'GPU devices, memory and reservation'
+    if (-not $diff.NeedsChange) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'already right'
+        return
+    }
+    if (-not $Work.InScope) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'out of scope'
+        return
+    }
+    $why = Test-VgpucVmwCanStop -State $s
+    if ($why) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'failed' -Message ('skipped: ' + $why)
+        Write-Warning ('{0}: skipped: {1}' -f (Format-VgpucText -Text $d.Name), $why)
+        return
+    }
+    # A new device needs its host ready: the host the VM is on, else the planned one.
+    $on = [string]$d.Host
+    if ($Inventory.HostById.ContainsKey($s.HostId)) {
+        $on = [string]$Inventory.HostById[$s.HostId].Name
+    }
+    if ($diff.Add -gt 0 -and $on -and $Blocked.ContainsKey($on)) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'skipped' -Message ('host {0}: {1}' -f $on, $Blocked[$on])
+        return
+    }
+    $spec = New-VgpucVmwConfigSpec -Declared $d -Diff $diff
+    $reconfigure = {
+        param($Connection, $MoRef, $Spec)
+        $view = Get-View -Id $MoRef -Server $Connection
+        $view.ReconfigVM($Spec)
+    }
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $changes = @(@{ Action = ('reconfigure: {0}' -f ($diff.Changes -join '; ')); ScriptBlock = $reconfigure; ArgumentList = @($Connection, $s.View.MoRef, $spec) })
+    $null = Invoke-VgpucTransaction -Run $Run -Target $d.Name -WasRunning ($s.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
+        -PowerArgumentList @($Connection, $s, $ShutdownTimeoutSeconds) -Changes $changes
+}
+
+function Invoke-VgpucVmwUndeclaredWork {
+    <# -RemoveUndeclared: the GPU devices of one VM the file does not declare are removed
+       (the VM is kept), inside its power transaction. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $u = $Work.State
+    $step = 'remove the undeclared GPU devices'
+    if (-not $Work.InScope) {
+        Add-VgpucResult -Run $Run -Target $u.Name -Step $step -Status 'out of scope'
+        return
+    }
+    $why = Test-VgpucVmwCanStop -State $u
+    if ($why) {
+        Add-VgpucResult -Run $Run -Target $u.Name -Step $step -Status 'failed' -Message ('skipped: ' + $why)
+        return
+    }
+    $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
+    $remove = @()
+    foreach ($dev in @($u.Devices)) {
+        $dc = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
+        $dc.Operation = 'remove'
+        $dc.Device = $dev.Device
+        $remove += $dc
+    }
+    $spec.DeviceChange = $remove
+    $reconfigure = {
+        param($Connection, $MoRef, $Spec)
+        $view = Get-View -Id $MoRef -Server $Connection
+        $view.ReconfigVM($Spec)
+    }
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $changes = @(@{ Action = $step; ScriptBlock = $reconfigure; ArgumentList = @($Connection, $u.View.MoRef, $spec) })
+    $null = Invoke-VgpucTransaction -Run $Run -Target $u.Name -WasRunning ($u.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
+        -PowerArgumentList @($Connection, $u, $ShutdownTimeoutSeconds) -Changes $changes
+}
+
+function Invoke-VgpucVmwPlan {
+    <# The changes, in order: vCenter, hosts (passthrough, graphics), VMs, undeclared VMs
+       (-RemoveUndeclared), DRS. Each change goes through Invoke-VgpucChange. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][object]$Plan,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    # vCenter: vgpu.hotmigrate.enabled for vGPU vMotion.
+    if ($null -ne $Plan.HotMigrate) {
+        $hm = $Plan.HotMigrate
+        $step = 'vgpu.hotmigrate.enabled = true'
+        if ($hm.Right) {
+            Add-VgpucResult -Run $Run -Target ([string]$Connection.Name) -Step $step -Status 'already right'
+        } elseif (-not $hm.InScope) {
+            Add-VgpucResult -Run $Run -Target ([string]$Connection.Name) -Step $step -Status 'out of scope'
+        } else {
+            $set = {
+                param($Connection, $Setting)
+                if ($null -eq $Setting) {
+                    $null = New-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Value 'true' -Type 'VIServer' -Server $Connection -Confirm:$false
+                } else {
+                    $null = Set-AdvancedSetting -AdvancedSetting $Setting -Value 'true' -Confirm:$false
+                }
+            }
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target ([string]$Connection.Name) -Action 'set the advanced setting vgpu.hotmigrate.enabled to true' -ScriptBlock $set -ArgumentList @($Connection, $hm.Setting)
+            } catch {
+                Write-Verbose ('vCenter step failed: {0}' -f $_.Exception.Message)
+            }
+        }
+    }
+
+    # Hosts: passthrough, then the graphics phase.
+    $blocked = @{}
+    foreach ($w in $Plan.HostWork) {
+        $why = Invoke-VgpucVmwHostWork -Run $Run -Connection $Connection -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+        if ($why -and $w.InScope) {
+            $blocked[[string]$w.Declared.Name] = $why
+        }
+    }
+    # VMs: one transaction each.
+    foreach ($w in $Plan.VmWork) {
+        Invoke-VgpucVmwVmWork -Run $Run -Connection $Connection -Work $w -Inventory $Inventory -Blocked $blocked -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+    }
+    foreach ($w in $Plan.Undeclared) {
+        Invoke-VgpucVmwUndeclaredWork -Run $Run -Connection $Connection -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+    }
+    # DRS: the groups and rule of each pinned VM.
+    foreach ($w in $Plan.Drs) {
+        $step = 'DRS should-run-on rule'
+        if (@($w.Diff.Why).Count -eq 0) {
+            Add-VgpucResult -Run $Run -Target $w.Pin.Name -Step $step -Status 'already right'
+            continue
+        }
+        if (-not $w.InScope) {
+            Add-VgpucResult -Run $Run -Target $w.Pin.Name -Step $step -Status 'out of scope'
+            continue
+        }
+        $drs = {
+            param($Connection, $Cluster, $Pin, $Diff)
+            Set-VgpucVmwDrs -Connection $Connection -Cluster $Cluster -Pin $Pin -Diff $Diff -Confirm:$false
+        }
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $w.Pin.Name -Action ('DRS: {0}' -f ($w.Diff.Why -join '; ')) -ScriptBlock $drs -ArgumentList @($Connection, $Inventory.Cluster, $w.Pin, $w.Diff)
+        } catch {
+            Write-Verbose ('DRS step failed: {0}' -f $_.Exception.Message)
+        }
+    }
 }
 
 function Invoke-VgpucVmware {
-    <# The entry point of a generated vSphere script. #>
+    <# The entry of a vSphere script: connect, pre-flight, plan, changes, summary, disconnect.
+       Returns the exit code: 0 done, 1 refused by the pre-flight or a step failed. #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([int])]
     param(
         [Parameter(Mandatory)][object]$Cluster,
         [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
         [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms,
         [Parameter(Mandatory)][string]$Server,
-        [pscredential]$Credential,
-        [string[]]$VMName = @(),
-        [string[]]$HostName = @(),
+        [AllowNull()][pscredential]$Credential,
+        [AllowEmptyCollection()][AllowNull()][string[]]$VMName = @(),
+        [AllowEmptyCollection()][AllowNull()][string[]]$HostName = @(),
         [switch]$RemoveUndeclared,
         [int]$ShutdownTimeoutSeconds = 600,
-        [string]$LogPath
+        [AllowEmptyString()][AllowNull()][string]$LogPath = ''
     )
-    $ErrorActionPreference = 'Stop'
+    $run = Initialize-VgpucRun -Target 'vmware' -Cluster $Cluster.Name -LogPath $LogPath
+    $code = 1
     $connection = $null
-    $plan = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $failed = 0
     try {
-        if ($null -ne $Credential) {
-            $connection = Connect-VIServer -Server $Server -Credential $Credential
-        } else {
-            $connection = Connect-VIServer -Server $Server
-        }
-
-        # --- Pre-flight: read everything, change nothing ---
-        Write-Host ('Pre-flight checks for cluster {0} on {1}' -f (Format-VgpucVmwText -Text $Cluster.Name), (Format-VgpucVmwText -Text $Server))
-        $problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-        $clusterObj = Resolve-VgpucVmwCluster -Connection $connection -Name $Cluster.Name
-        foreach ($n in @($VMName)) {
-            if (-not (Test-VgpucVmwNameIn -Name $n -List @($Vms | ForEach-Object { $_.Name }))) {
-                $problems.Add(('-VMName {0}: the file declares no VM of that name' -f (Format-VgpucVmwText -Text $n)))
-            }
-        }
-        foreach ($n in @($HostName)) {
-            if (-not (Test-VgpucVmwNameIn -Name $n -List @($Hosts | ForEach-Object { $_.Name }))) {
-                $problems.Add(('-HostName {0}: the file declares no host of that name' -f (Format-VgpucVmwText -Text $n)))
-            }
-        }
-
-        $liveHosts = @(Get-VMHost -Location $clusterObj -Server $connection)
-        $hostState = @{}
-        $hostById = @{}
-        foreach ($h in $liveHosts) {
-            $hostById[[string]$h.Id] = $h
-        }
-        foreach ($d in $Hosts) {
-            $match = @($liveHosts | Where-Object { [string]::Equals([string]$_.Name, [string]$d.Name, [StringComparison]::OrdinalIgnoreCase) })
-            if ($match.Count -ne 1) {
-                $problems.Add(('host {0}: {1} hosts of that name in cluster {2}, exactly 1 expected' -f (Format-VgpucVmwText -Text $d.Name), $match.Count, (Format-VgpucVmwText -Text $Cluster.Name)))
-                continue
-            }
-            $hostState[$d.Name] = Get-VgpucVmwHostState -Connection $connection -Declared $d -VMHost $match[0] -Problems $problems
-        }
-
-        $liveVms = @(Get-VM -Location $clusterObj -Server $connection)
-        $byName = @{}
-        foreach ($v in $liveVms) {
-            $key = ([string]$v.Name).ToLowerInvariant()
-            if (-not $byName.ContainsKey($key)) {
-                $byName[$key] = New-Object -TypeName 'System.Collections.Generic.List[object]'
-            }
-            $byName[$key].Add($v)
-        }
-        $vmState = @{}
-        $declaredKeys = @{}
-        foreach ($d in $Vms) {
-            $key = ([string]$d.Name).ToLowerInvariant()
-            $declaredKeys[$key] = $true
-            $found = @()
-            if ($byName.ContainsKey($key)) {
-                $found = @($byName[$key])
-            }
-            $name = Format-VgpucVmwText -Text $d.Name
-            if ($found.Count -ne 1) {
-                $problems.Add(('VM {0}: {1} VMs of that name in cluster {2}, exactly 1 expected' -f $name, $found.Count, (Format-VgpucVmwText -Text $Cluster.Name)))
-                continue
-            }
-            $s = Get-VgpucVmwVmState -VM $found[0]
-            $vmState[$d.Name] = $s
-            if ($d.Efi -and $s.Firmware -ne 'efi') {
-                $problems.Add(('VM {0} boots with {1}; its {2} GPU needs EFI firmware (convert the guest to EFI first)' -f $name, $s.Firmware, $d.GpuModel))
-            }
-            if ($d.Mode -eq 'passthrough' -and $s.HardwareVersion -lt 17) {
-                $problems.Add(('VM {0}: hardware version {1}; dynamic DirectPath I/O needs 17 or later (upgrade the VM compatibility first)' -f $name, $s.HardwareVersion))
-            }
-            if ($d.Mode -eq 'passthrough' -and -not ($d.VendorId -and $d.DeviceId)) {
-                # The catalog has no PCI ids for this model: read them from the planned host's GPU.
-                $dev = $null
-                if ($d.Host -and $hostState.ContainsKey($d.Host)) {
-                    $dev = @($hostState[$d.Host].GpusByModel[[string]$d.GpuModel]) | Select-Object -First 1
-                }
-                if ($null -eq $dev) {
-                    $problems.Add(('VM {0}: no {1} GPU found on host {2} to read its PCI vendor and device id from' -f $name, $d.GpuModel, (Format-VgpucVmwText -Text ([string]$d.Host))))
-                } else {
-                    $d.VendorId = ([int]$dev.VendorId) -band 0xFFFF
-                    $d.DeviceId = ([int]$dev.DeviceId) -band 0xFFFF
-                    Write-Host ('VM {0}: DirectPath I/O device {1}:{2} ({3}, read on host {4})' -f $name, (Get-VgpucVmwPciHex -Value $d.VendorId), (Get-VgpucVmwPciHex -Value $d.DeviceId), (Format-VgpucVmwText -Text ([string]$dev.DeviceName)), (Format-VgpucVmwText -Text ([string]$d.Host)))
+        try {
+            Write-Host ('vgpuc: reconciling {0} on {1}; reading every host and VM of the cluster' -f (Format-VgpucText -Text $Cluster.Name), (Format-VgpucText -Text $Server))
+            foreach ($n in @($VMName) + @($HostName)) {
+                if ($null -ne $n -and [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
+                    Write-Host ('note: {0} is matched as an exact name, not as a wildcard pattern' -f (Format-VgpucText -Text $n))
                 }
             }
-            if ($d.Mode -eq 'vgpu' -and $d.Host -and $hostState.ContainsKey($d.Host) -and $null -ne $hostState[$d.Host].Graphics) {
-                $gm = $hostState[$d.Host].Graphics
-                $offered = @($gm.SharedPassthruGpuTypes)
-                if ($offered.Count -gt 0 -and -not (Test-VgpucVmwNameIn -Name $d.Profile -List $offered)) {
-                    $problems.Add(('VM {0}: host {1} does not offer the vGPU profile {2} (offered: {3})' -f $name, (Format-VgpucVmwText -Text $d.Host), $d.Profile, ($offered -join ', ')))
+            foreach ($n in @($VMName)) {
+                if ($null -ne $n -and -not (Test-VgpucNameInList -Name $n -List @($Vms | ForEach-Object { $_.Name }))) {
+                    Add-VgpucProblem -Run $run -Text ('-VMName {0}: the file declares no VM of that name' -f $n)
                 }
             }
-        }
-
-        # Capacity: enough DirectPath I/O GPUs on each host for the VMs planned there.
-        foreach ($hn in @($hostState.Keys | Sort-Object)) {
-            $hs = $hostState[$hn]
-            foreach ($g in @($hs.Declared.Passthrough)) {
-                $need = 0
-                foreach ($d in @($Vms | Where-Object { $_.Mode -eq 'passthrough' -and $_.GpuModel -eq $g.Model -and [string]::Equals([string]$_.Host, $hn, [StringComparison]::OrdinalIgnoreCase) })) {
-                    $need += [int]$d.Count
-                }
-                $free = @($hs.GpusByModel[[string]$g.Model]).Count
-                if ($need -gt $free) {
-                    $problems.Add(('host {0}: {1} {2} GPU(s) needed for DirectPath I/O, {3} present' -f (Format-VgpucVmwText -Text $hn), $need, $g.Model, $free))
+            foreach ($n in @($HostName)) {
+                if ($null -ne $n -and -not (Test-VgpucNameInList -Name $n -List @($Hosts | ForEach-Object { $_.Name }))) {
+                    Add-VgpucProblem -Run $run -Text ('-HostName {0}: the file declares no host of that name' -f $n)
                 }
             }
-        }
-
-        if ($problems.Count -gt 0) {
-            Write-Host 'Pre-flight found problems; nothing was changed:'
-            foreach ($p in $problems) {
-                Write-Host ('  - {0}' -f $p)
-            }
-            throw ('{0} pre-flight problem(s); nothing was changed' -f $problems.Count)
-        }
-        Write-Host 'Pre-flight passed.'
-
-        # Undeclared VMs of the cluster that hold GPU devices: drift.
-        $undeclared = @()
-        foreach ($v in $liveVms) {
-            if ($declaredKeys.ContainsKey(([string]$v.Name).ToLowerInvariant())) {
-                continue
-            }
-            $s = Get-VgpucVmwVmState -VM $v
-            if (@($s.Devices).Count -gt 0) {
-                $undeclared += $s
-            }
-        }
-
-        # Scope of the change phase.
-        $vmInScope = {
-            param($d)
-            (@($VMName).Count -eq 0 -or (Test-VgpucVmwNameIn -Name $d.Name -List $VMName)) -and (@($HostName).Count -eq 0 -or (Test-VgpucVmwNameIn -Name ([string]$d.Host) -List $HostName))
-        }
-        $neededHosts = @($Vms | Where-Object { & $vmInScope $_ } | ForEach-Object { [string]$_.Host } | Where-Object { $_ })
-        $hostInScope = {
-            param($name)
-            if (@($HostName).Count -gt 0) {
-                return (Test-VgpucVmwNameIn -Name $name -List $HostName)
-            }
-            if (@($VMName).Count -gt 0) {
-                return (Test-VgpucVmwNameIn -Name $name -List $neededHosts)
-            }
-            $true
-        }
-
-        # --- The plan: every difference, and why ---
-        $hostWork = @{}
-        foreach ($d in $Hosts) {
-            if (-not $hostState.ContainsKey($d.Name) -or -not (& $hostInScope $d.Name)) {
-                continue
-            }
-            $hs = $hostState[$d.Name]
-            $pt = @(Get-VgpucVmwPassthruPlan -HostState $hs)
-            $ptIds = @($pt | ForEach-Object { $_.Id })
-            $gfx = Get-VgpucVmwGraphicsDiff -HostState $hs -PassthroughIds $ptIds
-            $hostWork[$d.Name] = [pscustomobject]@{ Passthru = $pt; Graphics = $gfx; Blocked = '' }
-            foreach ($g in @($pt | Where-Object { -not $_.Enabled })) {
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ('enable passthrough on GPU {0} ({1})' -f $g.Id, $g.Model); Why = 'a DirectPath I/O VM is planned on it' })
-            }
-            foreach ($g in @($pt | Where-Object { $_.Enabled -and -not $_.Active })) {
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ('reboot to activate passthrough on GPU {0}' -f $g.Id); Why = 'passthrough is enabled but not active' })
-            }
-            if ($gfx.Needed) {
-                $running = @(@($vmState.Values) + @($undeclared) | Where-Object { $_.HostId -eq [string]$hs.VMHost.Id -and $_.PowerState -eq 'poweredOn' -and @($_.Devices | Where-Object { $_.Kind -eq 'vgpu' }).Count -gt 0 })
-                $stop = ''
-                if ($running.Count -gt 0) {
-                    $stop = '; these vGPU VMs are shut down for it and started again: ' + (@($running | ForEach-Object { $_.Name }) -join ', ')
-                }
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ('graphics: {0}, then restart Xorg' -f ($gfx.Why -join '; ')); Why = ('vGPU VMs are declared on the host' + $stop) })
-            }
-        }
-        $vmWork = @{}
-        foreach ($d in $Vms) {
-            if (-not (& $vmInScope $d)) {
-                continue
-            }
-            $s = $vmState[$d.Name]
-            $diff = Compare-VgpucVmwVm -Declared $d -State $s
-            $vmWork[$d.Name] = $diff
-            if ($diff.NeedsChange) {
-                $stopNote = ''
-                if ($s.PowerState -eq 'poweredOn') {
-                    $stopNote = '; shut down and started again'
-                }
-                $plan.Add([pscustomobject]@{ Target = $d.Name; Change = ($diff.Changes -join '; '); Why = ('declared: {0} x{1}{2}' -f $(if ($d.Mode -eq 'vgpu') { $d.Profile } else { 'DirectPath I/O ' + $d.GpuModel }), $d.Count, $stopNote) })
-            }
-        }
-        if ($Cluster.HotMigrate) {
-            $plan.Add([pscustomobject]@{ Target = $Server; Change = 'check vgpu.hotmigrate.enabled = true'; Why = 'vGPU VMs declare migration live' })
-        }
-        foreach ($u in $undeclared) {
-            $what = @($u.Devices | ForEach-Object { if ($_.Kind -eq 'vgpu') { 'vGPU ' + $_.Profile } else { 'DirectPath I/O ' + ($_.Ids -join ',') } }) -join ', '
-            if ($RemoveUndeclared) {
-                $plan.Add([pscustomobject]@{ Target = $u.Name; Change = ('remove {0}' -f $what); Why = 'not declared in the file (-RemoveUndeclared)' })
+            if ($null -ne $Credential) {
+                $connection = Connect-VIServer -Server $Server -Credential $Credential
             } else {
-                $plan.Add([pscustomobject]@{ Target = $u.Name; Change = ('drift: holds {0}; left alone' -f $what); Why = 'not declared in the file (remove with -RemoveUndeclared)' })
+                $connection = Connect-VIServer -Server $Server
+            }
+            $inv = Get-VgpucVmwInventory -Run $run -Connection $connection -Cluster $Cluster -Hosts $Hosts -Vms $Vms
+            if ($run.Problems.Count -gt 0) {
+                Write-VgpucProblems -Run $run
+                $run.Outcome = 'refused'
+            } else {
+                $plan = Get-VgpucVmwPlan -Run $run -Connection $connection -Inventory $inv -Cluster $Cluster -Hosts $Hosts -Vms $Vms `
+                    -VMName $VMName -HostName $HostName -RemoveUndeclared:$RemoveUndeclared
+                Write-VgpucPlan -Run $run
+                Write-Host 'Pre-flight passed.'
+                Invoke-VgpucVmwPlan -Run $run -Connection $connection -Inventory $inv -Plan $plan -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+            }
+        } finally {
+            if ($null -ne $connection) {
+                Disconnect-VIServer -Server $connection -Confirm:$false -WhatIf:$false
             }
         }
-        Write-Host ''
-        if ($plan.Count -eq 0) {
-            Write-Host 'Plan: no change needed.'
-        } else {
-            Write-Host 'Plan of changes:'
-            foreach ($p in $plan) {
-                Write-Host ('  {0}: {1} ({2})' -f (Format-VgpucVmwText -Text $p.Target), (Format-VgpucVmwText -Text $p.Change), (Format-VgpucVmwText -Text $p.Why))
-            }
-        }
-        $script:VmwLog.Add([pscustomobject]@{ Kind = 'plan'; Changes = @($plan) })
-        Write-Host ''
-
-        # --- vCenter ---
-        if ($Cluster.HotMigrate) {
-            Set-VgpucVmwHotMigrate -Connection $connection
-        }
-
-        # --- Hosts: passthrough (gated reboot), then graphics (gated: no vGPU VM running) ---
-        $hostBlocked = @{}
-        foreach ($d in $Hosts) {
-            if (-not $hostWork.ContainsKey($d.Name)) {
-                continue
-            }
-            $hs = $hostState[$d.Name]
-            $w = $hostWork[$d.Name]
-            $toEnable = @($w.Passthru | Where-Object { -not $_.Enabled })
-            $step = 'passthrough on the DirectPath I/O GPUs'
-            if (@($w.Passthru).Count -gt 0 -and $toEnable.Count -eq 0 -and @($w.Passthru | Where-Object { -not $_.Active }).Count -eq 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'already right'
-            }
-            if (@($toEnable | Where-Object { -not $_.Capable }).Count -gt 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'failed' -Detail ('GPU(s) {0} are not passthrough capable (check the BIOS: VT-d / IOMMU)' -f (@($toEnable | Where-Object { -not $_.Capable } | ForEach-Object { $_.Id }) -join ', '))
-                $hostBlocked[$d.Name] = 'its DirectPath I/O GPUs are not passthrough capable'
-            } elseif ($toEnable.Count -gt 0) {
-                if ($PSCmdlet.ShouldProcess($d.Name, ('enable passthrough on GPU(s) {0}' -f (@($toEnable | ForEach-Object { $_.Id }) -join ', ')))) {
-                    try {
-                        Enable-VgpucVmwPassthru -Connection $connection -HostState $hs -Gpus $toEnable -Confirm:$false
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'changed'
-                    } catch {
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'failed' -Detail ([string]$_.Exception.Message)
-                        $hostBlocked[$d.Name] = 'enabling passthrough failed'
-                    }
-                } else {
-                    Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped'
-                    $hostBlocked[$d.Name] = 'passthrough was not enabled'
-                }
-            }
-            if (@($w.Passthru).Count -gt 0 -and -not $hostBlocked.ContainsKey($d.Name)) {
-                $w.Passthru = @(Get-VgpucVmwPassthruPlan -HostState $hs)
-                $inactive = @($w.Passthru | Where-Object { $_.Enabled -and -not $_.Active })
-                if ($inactive.Count -gt 0) {
-                    $rstep = 'reboot to activate passthrough'
-                    if (-not $hs.Maintenance) {
-                        Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'skipped' -Detail ('passthrough on {0} needs a host reboot: put the host in maintenance mode and run again (the script reboots only a host in maintenance mode)' -f (@($inactive | ForEach-Object { $_.Id }) -join ', '))
-                        $hostBlocked[$d.Name] = 'the host needs a reboot to activate passthrough'
-                    } elseif ($PSCmdlet.ShouldProcess($d.Name, 'reboot the host (in maintenance mode) to activate passthrough')) {
-                        try {
-                            Restart-VgpucVmwHost -Connection $connection -HostState $hs -Confirm:$false
-                            Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'changed'
-                        } catch {
-                            Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'failed' -Detail ([string]$_.Exception.Message)
-                            $hostBlocked[$d.Name] = 'the reboot failed'
-                        }
-                    } else {
-                        Add-VgpucVmwResult -Target $d.Name -Step $rstep -Status 'skipped'
-                        $hostBlocked[$d.Name] = 'the host was not rebooted'
-                    }
-                }
-            }
-
-            $gstep = 'graphics type Shared Direct and vGPU mode'
-            if (-not $d.VgpuHost) {
-                continue
-            }
-            if (-not $w.Graphics.Needed) {
-                Add-VgpucVmwResult -Target $d.Name -Step $gstep -Status 'already right'
-                continue
-            }
-            $running = @(@($vmState.Values) + @($undeclared) | Where-Object { $_.HostId -eq [string]$hs.VMHost.Id -and $_.PowerState -ne 'poweredOff' -and @($_.Devices | Where-Object { $_.Kind -eq 'vgpu' }).Count -gt 0 })
-            $cannot = @($running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
-            if ($cannot.Count -gt 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $gstep -Status 'skipped' -Detail ('vGPU VMs that cannot be shut down run on the host: ' + ($cannot -join '; '))
-                $hostBlocked[$d.Name] = 'its graphics type could not be changed'
-                continue
-            }
-            $names = @($running | ForEach-Object { $_.Name }) -join ', '
-            $action = 'set {0}; restart Xorg' -f ($w.Graphics.Why -join '; ')
-            if ($running.Count -gt 0) {
-                $action = 'shut down {0}; {1}; start them again' -f $names, $action
-            }
-            if (-not $PSCmdlet.ShouldProcess($d.Name, $action)) {
-                Add-VgpucVmwResult -Target $d.Name -Step $gstep -Status 'skipped'
-                $hostBlocked[$d.Name] = 'its graphics type was not changed'
-                continue
-            }
-            $hsLocal = $hs
-            $gLocal = $w.Graphics
-            $ok = Invoke-VgpucVmwVmTransaction -Connection $connection -States $running -Target $d.Name -Step $gstep -TimeoutSeconds $ShutdownTimeoutSeconds -Confirm:$false -Change {
-                Set-VgpucVmwHostGraphics -Connection $connection -HostState $hsLocal -Diff $gLocal -Confirm:$false
-            }
-            if (-not $ok) {
-                $hostBlocked[$d.Name] = 'its graphics type change failed'
-            }
-            foreach ($r in $running) {
-                $r.PowerState = [string](Get-View -Id $r.View.MoRef -Server $connection).Runtime.PowerState
-            }
-        }
-
-        # --- VMs: the declared GPU devices, memory, reservation, MMIO (one transaction each) ---
-        foreach ($d in $Vms) {
-            if (-not $vmWork.ContainsKey($d.Name)) {
-                continue
-            }
-            $s = $vmState[$d.Name]
-            $diff = $vmWork[$d.Name]
-            $step = 'GPU devices, memory and reservation'
-            if (-not $diff.NeedsChange) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'already right'
-                continue
-            }
-            if ($d.Host -and $hostBlocked.ContainsKey($d.Host) -and $diff.Add -gt 0) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped' -Detail ('host {0}: {1}' -f $d.Host, $hostBlocked[$d.Host])
-                continue
-            }
-            $why = Test-VgpucVmwCanStop -State $s
-            if ($why) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped' -Detail $why
-                continue
-            }
-            $action = $diff.Changes -join '; '
-            if ($s.PowerState -eq 'poweredOn') {
-                $action = 'shut down; {0}; power on again' -f $action
-            }
-            if (-not $PSCmdlet.ShouldProcess($d.Name, $action)) {
-                Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped'
-                continue
-            }
-            $dLocal = $d
-            $diffLocal = $diff
-            $sLocal = $s
-            $null = Invoke-VgpucVmwVmTransaction -Connection $connection -States @($s) -Target $d.Name -Step $step -TimeoutSeconds $ShutdownTimeoutSeconds -Confirm:$false -Change {
-                $spec = New-VgpucVmwConfigSpec -Declared $dLocal -Diff $diffLocal
-                $view = Get-View -Id $sLocal.View.MoRef -Server $connection
-                $view.ReconfigVM($spec)
-            }
-        }
-
-        # --- Undeclared VMs holding GPUs: reported; their GPU devices removed only with -RemoveUndeclared ---
-        foreach ($u in $undeclared) {
-            if (@($VMName).Count -gt 0 -or (@($HostName).Count -gt 0 -and -not (Test-VgpucVmwNameIn -Name ([string]$hostById[$u.HostId].Name) -List $HostName))) {
-                continue
-            }
-            $step = 'undeclared GPU devices'
-            if (-not $RemoveUndeclared) {
-                Add-VgpucVmwResult -Target $u.Name -Step $step -Status 'drift' -Detail 'not in the file; left alone (-RemoveUndeclared removes its GPU devices)'
-                continue
-            }
-            $why = Test-VgpucVmwCanStop -State $u
-            if ($why) {
-                Add-VgpucVmwResult -Target $u.Name -Step $step -Status 'skipped' -Detail $why
-                continue
-            }
-            if (-not $PSCmdlet.ShouldProcess($u.Name, 'remove its GPU devices (the VM is kept)')) {
-                Add-VgpucVmwResult -Target $u.Name -Step $step -Status 'skipped'
-                continue
-            }
-            $uLocal = $u
-            $null = Invoke-VgpucVmwVmTransaction -Connection $connection -States @($u) -Target $u.Name -Step $step -TimeoutSeconds $ShutdownTimeoutSeconds -Confirm:$false -Change {
-                $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
-                $changes = @()
-                foreach ($dev in @($uLocal.Devices)) {
-                    $dc = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
-                    $dc.Operation = 'remove'
-                    $dc.Device = $dev.Device
-                    $changes += $dc
-                }
-                $spec.DeviceChange = $changes
-                $view = Get-View -Id $uLocal.View.MoRef -Server $connection
-                $view.ReconfigVM($spec)
-            }
-        }
-
-        # --- DRS: pinned VMs should run on their hosts (groups and rule reconciled) ---
-        $pins = @($Vms | Where-Object { $_.Pinned -and (& $vmInScope $_) -and $vmState.ContainsKey($_.Name) })
-        if ($pins.Count -gt 0) {
-            $groups = @(Get-DrsClusterGroup -Cluster $clusterObj -Server $connection)
-            $rules = @(Get-DrsVMHostRule -Cluster $clusterObj -Server $connection)
-            foreach ($d in $pins) {
-                $pin = [pscustomobject]@{
-                    VM = $vmState[$d.Name].VM
-                    Hosts = @(foreach ($o in @($d.Owners)) { if ($hostState.ContainsKey($o)) { $hostState[$o].VMHost } })
-                    VmGroup = ('vgpuc-{0}-vm' -f $d.Name); HostGroup = ('vgpuc-{0}-hosts' -f $d.Name); Rule = ('vgpuc-{0}-should-run-on' -f $d.Name)
-                }
-                $step = 'DRS should-run-on rule'
-                $drs = Get-VgpucVmwDrsDiff -Pin $pin -Groups $groups -Rules $rules
-                if ($drs.Why.Count -eq 0) {
-                    Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'already right'
-                } elseif ($PSCmdlet.ShouldProcess($d.Name, ($drs.Why -join '; '))) {
-                    try {
-                        Set-VgpucVmwDrs -Connection $connection -Cluster $clusterObj -Pin $pin -Diff $drs -Confirm:$false
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'changed'
-                    } catch {
-                        Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'failed' -Detail ([string]$_.Exception.Message)
-                    }
-                } else {
-                    Add-VgpucVmwResult -Target $d.Name -Step $step -Status 'skipped'
-                }
-            }
-        }
+    } catch {
+        Add-VgpucResult -Run $run -Target $Cluster.Name -Step 'run' -Status 'failed' -Message $_.Exception.Message
+        Write-Warning ('the run stopped: {0}' -f (Format-VgpucText -Text $_.Exception.Message))
     } finally {
-        Write-Host ''
-        $failed = Write-VgpucVmwSummary -LogPath $LogPath -Plan @($plan)
-        if ($null -ne $connection) {
-            Disconnect-VIServer -Server $connection -Confirm:$false -WhatIf:$false
-        }
+        $code = Complete-VgpucRun -Run $run
     }
-    if ($failed -gt 0) {
-        throw ('{0} step(s) failed; see the summary above' -f $failed)
-    }
+    $code
 }
-# ---- end of backends/powershell/vmware.ps1 ----
+
 
 # --- What the .vgpu file declares (names are literals, never code) ---
 $VgpucCluster = [pscustomobject]@{ Name = 'vc''; Remove-Item C:\ -Recurse; '''; HotMigrate = $false }
 $VgpucHosts = @(
-    [pscustomobject]@{ Name = 'esx$(Stop-Computer)`1'; Driver = '580.82.02'; VgpuHost = $true; VgpuMode = 'sameSize'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = $null; DeviceId = $null; Count = 2 }); Passthrough = @([pscustomobject]@{ Model = 'L40'; VendorId = $null; DeviceId = $null; Count = 1 }) }
+    [pscustomobject]@{ Name = 'esx$(Stop-Computer)`1'; Driver = '580.82.02'; VgpuHost = $true; VgpuMode = 'sameSize'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 2 }); Passthrough = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 1 }) }
 )
 $VgpucVms = @(
     [pscustomobject]@{ Name = 'web[12]'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
     [pscustomobject]@{ Name = 'ml-*'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
     [pscustomobject]@{ Name = 'vm‘‘one’’'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'line
-Remove-Item x'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx$(Stop-Computer)`1'; Pinned = $true; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 128; Efi = $true }
+    [pscustomobject]@{ Name = ('line' + [char]0x000A + 'Remove-Item x'); Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx$(Stop-Computer)`1'; Pinned = $true; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; MemoryMB = 0; Mmio64Gb = 128; Efi = $true }
 )
 
 # --- Run: pre-flight, plan, changes, summary (backends/powershell/vmware.ps1) ---
@@ -1264,4 +1791,4 @@ $VgpucArgs = @{
     Server = $Server; Credential = $Credential; VMName = $VMName; HostName = $HostName
     RemoveUndeclared = $RemoveUndeclared; ShutdownTimeoutSeconds = $ShutdownTimeoutSeconds; LogPath = $LogPath
 }
-Invoke-VgpucVmware @VgpucArgs
+exit (Invoke-VgpucVmware @VgpucArgs)
