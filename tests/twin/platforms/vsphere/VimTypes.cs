@@ -19,14 +19,24 @@ namespace VMware.Vim
     // ---- plumbing ------------------------------------------------------------------------
     public static class VimTwin
     {
+        // One handler per runspace (each simulated machine of the twin is a runspace):
         // param($server, $type, $moid, $method, [object[]]$arguments)
-        public static ScriptBlock Handler;
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, ScriptBlock> Handlers =
+            new System.Collections.Concurrent.ConcurrentDictionary<Guid, ScriptBlock>();
+
+        public static void SetHandler(ScriptBlock handler)
+        {
+            var rs = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+            Handlers[rs == null ? Guid.Empty : rs.InstanceId] = handler;
+        }
 
         public static object Call(ManagedObjectReference moRef, string server, string method, params object[] args)
         {
-            if (Handler == null)
-                throw new InvalidOperationException("the vSphere twin is not loaded");
-            var result = Handler.InvokeReturnAsIs(server, moRef.Type, moRef.Value, method, args);
+            var rs = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+            ScriptBlock handler;
+            if (!Handlers.TryGetValue(rs == null ? Guid.Empty : rs.InstanceId, out handler))
+                throw new InvalidOperationException("the vSphere twin is not loaded in this runspace");
+            var result = handler.InvokeReturnAsIs(server, moRef.Type, moRef.Value, method, args);
             if (result is PSObject pso) return pso.BaseObject;
             return result;
         }

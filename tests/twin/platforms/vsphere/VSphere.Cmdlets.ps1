@@ -13,11 +13,17 @@ function Write-VTError {
     if ($null -ne $Cmdlet) { $Cmdlet.WriteError($rec) } else { Write-Error -ErrorRecord $rec }
 }
 
+# $global:DefaultVIServers as a flat list of VIServer objects.
+function Get-VTDefaultList {
+    $out = @()
+    foreach ($x in @(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue)) {
+        foreach ($y in @($x)) { if ($y -is [VgpucTwin.PowerCLI.VIServer]) { $out += $y } }
+    }
+    return $out
+}
+
 function Get-VTDefaultServerNames {
-    $names = @()
-    $defaults = Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue
-    foreach ($s in @($defaults)) { if ($null -ne $s -and $s.IsConnected) { $names += $s.Name } }
-    return $names
+    return @(Get-VTDefaultList | Where-Object { $_.IsConnected } | ForEach-Object { $_.Name })
 }
 
 # The servers a call acts on: -Server when given, else every default server (PowerCLI's
@@ -101,51 +107,35 @@ function New-VTClusterObject {
 # object-by-name, with wildcards), resolved on the given servers.
 function Resolve-VTEntity {
     param([string]$Kind, $Value, [object[]]$Servers)
+    $spec = @{
+        VM      = @{ Type = [VgpucTwin.PowerCLI.VirtualMachine]; List = 'vms'; Label = 'VirtualMachine' }
+        VMHost  = @{ Type = [VgpucTwin.PowerCLI.VMHost]; List = 'hosts'; Label = 'VMHost' }
+        Cluster = @{ Type = [VgpucTwin.PowerCLI.Cluster]; List = 'clusters'; Label = 'Cluster' }
+    }[$Kind]
     $out = New-Object -TypeName 'System.Collections.Generic.List[object]'
     foreach ($v in @($Value)) {
         if ($null -eq $v) { continue }
-        if ($v -is [System.Management.Automation.PSObject]) { $v = $v.BaseObject }
-        switch ($Kind) {
-            'VM' {
-                if ($v -is [VgpucTwin.PowerCLI.VirtualMachine]) {
-                    $srv = Get-VTServer $v.TwinServer
-                    $rec = Find-VTVm $srv ($v.Id -replace '^VirtualMachine-', '')
-                    if ($null -eq $rec) { throw ('VM {0} no longer exists on {1}' -f $v.Name, $srv.Name) }
-                    $out.Add(@{ Srv = $srv; Rec = $rec }); continue
-                }
-                if ($v -is [string]) {
-                    $found = $false
-                    foreach ($srv in $Servers) { foreach ($rec in @($srv.State.vms)) { if (Test-VTWildcard $v ([string]$rec.name)) { $out.Add(@{ Srv = $srv; Rec = $rec }); $found = $true } } }
-                    if (-not $found) { throw ('Could not find VirtualMachine with name ''{0}''.' -f $v) }
-                    continue
+        if ($v -is [System.Management.Automation.PSObject]) { $v = $v.PSObject.BaseObject }
+        if ($v -is $spec.Type) {
+            $srv = Get-VTServer $v.TwinServer
+            $rec = switch ($Kind) {
+                'VM' { Find-VTVm $srv ($v.Id -replace '^VirtualMachine-', '') }
+                'VMHost' { Find-VTHost $srv $v.Name }
+                default { Find-VTCluster $srv $v.Name }
+            }
+            if ($null -eq $rec) { throw ('{0} {1} no longer exists on {2}.' -f $spec.Label, $v.Name, $srv.Name) }
+            $out.Add(@{ Srv = $srv; Rec = $rec })
+        } elseif ($v -is [string]) {
+            $found = $false
+            foreach ($srv in $Servers) {
+                foreach ($rec in @($srv.State.($spec.List))) {
+                    if ($null -ne $rec -and (Test-VTWildcard $v ([string]$rec.name))) { $out.Add(@{ Srv = $srv; Rec = $rec }); $found = $true }
                 }
             }
-            'VMHost' {
-                if ($v -is [VgpucTwin.PowerCLI.VMHost]) {
-                    $srv = Get-VTServer $v.TwinServer
-                    $out.Add(@{ Srv = $srv; Rec = (Find-VTHost $srv $v.Name) }); continue
-                }
-                if ($v -is [string]) {
-                    $found = $false
-                    foreach ($srv in $Servers) { foreach ($rec in @($srv.State.hosts)) { if (Test-VTWildcard $v ([string]$rec.name)) { $out.Add(@{ Srv = $srv; Rec = $rec }); $found = $true } } }
-                    if (-not $found) { throw ('Could not find VMHost with name ''{0}''.' -f $v) }
-                    continue
-                }
-            }
-            'Cluster' {
-                if ($v -is [VgpucTwin.PowerCLI.Cluster]) {
-                    $srv = Get-VTServer $v.TwinServer
-                    $out.Add(@{ Srv = $srv; Rec = (Find-VTCluster $srv $v.Name) }); continue
-                }
-                if ($v -is [string]) {
-                    $found = $false
-                    foreach ($srv in $Servers) { foreach ($rec in @($srv.State.clusters)) { if (Test-VTWildcard $v ([string]$rec.name)) { $out.Add(@{ Srv = $srv; Rec = $rec }); $found = $true } } }
-                    if (-not $found) { throw ('Could not find Cluster with name ''{0}''.' -f $v) }
-                    continue
-                }
-            }
+            if (-not $found) { throw ('Could not find {0} with name ''{1}''.' -f $spec.Label, $v) }
+        } else {
+            throw ('twin: a {0} argument of type {1} is not modelled' -f $Kind, $v.GetType().FullName)
         }
-        throw ('twin: a {0} argument of type {1} is not modelled' -f $Kind, $v.GetType().FullName)
     }
     return $out.ToArray()
 }
@@ -175,7 +165,7 @@ function ConvertTo-VTCallParameters {
         if ($v -is [System.Management.Automation.SwitchParameter]) { $h[$k] = $v.IsPresent; continue }
         $h[$k] = @($v) | ForEach-Object {
             $x = $_
-            if ($x -is [System.Management.Automation.PSObject]) { $x = $x.BaseObject }
+            if ($x -is [System.Management.Automation.PSObject]) { $x = $x.PSObject.BaseObject }
             if ($null -eq $x -or $x -is [string] -or $x -is [ValueType]) { $x }
             elseif ($null -ne $x.PSObject.Properties['Name']) { [string]$x.Name }
             else { [string]$x }
@@ -206,8 +196,8 @@ $script:VTCmdlets['Connect-VIServer'] = {
         $o.Uid = $o.Id
         $script:VTConnected[$srv.Name] = $o
         if (-not ($P.ContainsKey('NotDefault') -and $P['NotDefault'])) {
-            $list = @(@(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue) | Where-Object { $null -ne $_ -and $_.Name -ne $o.Name })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value (@($list) + $o)
+            $list = @(Get-VTDefaultList | Where-Object { $_.Name -ne $o.Name })
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]](@($list) + $o))
             Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $o
         }
         $o
@@ -225,8 +215,8 @@ $script:VTCmdlets['Disconnect-VIServer'] = {
             if (-not $Cmdlet.ShouldProcess($n, 'Disconnect')) { continue }
             $script:VTConnected[$n].IsConnected = $false
             $script:VTConnected.Remove($n)
-            $rest = @(@(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue) | Where-Object { $null -ne $_ -and $_.Name -ne $n })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value $rest
+            $rest = @(Get-VTDefaultList | Where-Object { $_.Name -ne $n })
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]]$rest)
             $last = if ($rest.Count -gt 0) { $rest[-1] } else { $null }
             Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $last
         }
@@ -270,7 +260,7 @@ $script:VTCmdlets['Get-VM'] = {
         $keep = @()
         foreach ($loc in @($P['Location'])) {
             $l = $loc
-            if ($l -is [System.Management.Automation.PSObject]) { $l = $l.BaseObject }
+            if ($l -is [System.Management.Automation.PSObject]) { $l = $l.PSObject.BaseObject }
             if ($l -is [VgpucTwin.PowerCLI.VMHost]) { $keep += @($items | Where-Object { $_.Srv.Name -eq $l.TwinServer -and [string]$_.Rec.host -eq $l.Name }); continue }
             $cls = Resolve-VTEntity 'Cluster' $l $servers
             foreach ($c in $cls) {
@@ -288,7 +278,7 @@ $script:VTCmdlets['Get-View'] = {
     switch ($Set) {
         'GetViewByVIObject' {
             foreach ($o in @($P['VIObject'])) {
-                if ($o -is [System.Management.Automation.PSObject]) { $o = $o.BaseObject }
+                if ($o -is [System.Management.Automation.PSObject]) { $o = $o.PSObject.BaseObject }
                 if ($o -is [VgpucTwin.PowerCLI.VirtualMachine] -or $o -is [VgpucTwin.PowerCLI.VMHost] -or $o -is [VgpucTwin.PowerCLI.Cluster]) {
                     $srv = Get-VTServer $o.TwinServer
                     $type, $moid = ($o.Id -split '-', 2)
@@ -301,7 +291,7 @@ $script:VTCmdlets['Get-View'] = {
         'GetViewByMoRef' {
             $servers = Resolve-VTServers $P
             foreach ($id in @($P['Id'])) {
-                if ($id -is [System.Management.Automation.PSObject]) { $id = $id.BaseObject }
+                if ($id -is [System.Management.Automation.PSObject]) { $id = $id.PSObject.BaseObject }
                 if ($id -is [VMware.Vim.ManagedObjectReference]) { $type = $id.Type; $moid = $id.Value }
                 else { $type, $moid = ([string]$id -split '-', 2) }
                 $found = $false
@@ -385,7 +375,7 @@ $script:VTCmdlets['Get-AdvancedSetting'] = {
 $script:VTCmdlets['Set-AdvancedSetting'] = {
     param([hashtable]$P, [string]$Set, $Cmdlet)
     foreach ($s in @($P['AdvancedSetting'])) {
-        if ($s -is [System.Management.Automation.PSObject]) { $s = $s.BaseObject }
+        if ($s -is [System.Management.Automation.PSObject]) { $s = $s.PSObject.BaseObject }
         if ($s -isnot [VgpucTwin.PowerCLI.AdvancedSetting]) { throw 'twin: Set-AdvancedSetting -AdvancedSetting needs objects from Get-AdvancedSetting' }
         $ent = Resolve-VTSettingEntity $s.Entity
         if (-not $Cmdlet.ShouldProcess($s.Name, ('Set value to {0}' -f $P['Value']))) { continue }
@@ -508,7 +498,7 @@ function New-VTRuleObject {
 function Resolve-VTGroup {
     param($Group)
     $g = $Group
-    if ($g -is [System.Management.Automation.PSObject]) { $g = $g.BaseObject }
+    if ($g -is [System.Management.Automation.PSObject]) { $g = $g.PSObject.BaseObject }
     if ($g -isnot [VgpucTwin.PowerCLI.DrsClusterGroup]) { throw 'twin: a DRS cluster group argument must be an object from Get-DrsClusterGroup or New-DrsClusterGroup' }
     $srv = Get-VTServer $g.TwinServer
     $cl = Find-VTCluster $srv $g.Cluster.Name
@@ -625,7 +615,7 @@ $script:VTCmdlets['Set-DrsVMHostRule'] = {
     param([hashtable]$P, [string]$Set, $Cmdlet)
     foreach ($ro in @($P['Rule'])) {
         $o = $ro
-        if ($o -is [System.Management.Automation.PSObject]) { $o = $o.BaseObject }
+        if ($o -is [System.Management.Automation.PSObject]) { $o = $o.PSObject.BaseObject }
         if ($o -isnot [VgpucTwin.PowerCLI.DrsVMHostRule]) { throw 'twin: Set-DrsVMHostRule -Rule needs objects from Get-DrsVMHostRule' }
         $srv = Get-VTServer $o.TwinServer
         $cl = Find-VTCluster $srv $o.Cluster.Name
@@ -658,7 +648,7 @@ $script:VTCmdlets['Set-DrsVMHostRule'] = {
 function Resolve-VTSettingEntity {
     param($Entity)
     $e = $Entity
-    if ($e -is [System.Management.Automation.PSObject]) { $e = $e.BaseObject }
+    if ($e -is [System.Management.Automation.PSObject]) { $e = $e.PSObject.BaseObject }
     if ($e -is [VgpucTwin.PowerCLI.VIServer]) {
         if (-not $e.IsConnected) { throw ('Server {0} is not connected.' -f $e.Name) }
         $srv = Get-VTServer $e.Name
