@@ -499,7 +499,7 @@ function Resolve-VgpucVmwCluster {
        with a pre-flight problem. #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][object]$Run, [Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][string]$Name)
-    $found = Select-VgpucByName -InputObject @(Get-Cluster -Server $Connection) -Name $Name
+    $found = @(Select-VgpucByName -InputObject @(Get-Cluster -Server $Connection) -Name $Name)
     if ($found.Count -ne 1) {
         Add-VgpucProblem -Run $Run -Text ('cluster {0}: {1} clusters of that name in {2}, exactly 1 expected' -f $Name, $found.Count, [string]$Connection.Name)
         return $null
@@ -1154,7 +1154,7 @@ function Get-VgpucVmwInventory {
         $inv.HostById[[string]$h.Id] = $h
     }
     foreach ($d in $Hosts) {
-        $match = Select-VgpucByName -InputObject $liveHosts -Name $d.Name
+        $match = @(Select-VgpucByName -InputObject $liveHosts -Name $d.Name)
         if ($match.Count -ne 1) {
             Add-VgpucProblem -Run $Run -Text ('host {0}: {1} hosts of that name in cluster {2}, exactly 1 expected' -f $d.Name, $match.Count, $Cluster.Name)
             continue
@@ -1165,7 +1165,7 @@ function Get-VgpucVmwInventory {
     $liveVms = @(Get-VM -Location $inv.Cluster -Server $Connection)
     $declaredNames = @($Vms | ForEach-Object { [string]$_.Name })
     foreach ($d in $Vms) {
-        $found = Select-VgpucByName -InputObject $liveVms -Name $d.Name
+        $found = @(Select-VgpucByName -InputObject $liveVms -Name $d.Name)
         if ($found.Count -ne 1) {
             Add-VgpucProblem -Run $Run -Text ('VM {0}: {1} VMs of that name in cluster {2}, exactly 1 expected' -f $d.Name, $found.Count, $Cluster.Name)
             continue

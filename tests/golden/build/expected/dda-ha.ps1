@@ -114,7 +114,7 @@ function Select-VgpucByName {
             $found.Add($o)
         }
     }
-    , $found.ToArray()
+    $found.ToArray() # callers wrap the call in @()
 }
 
 function Get-VgpucProperty {
@@ -388,6 +388,8 @@ function Write-VgpucSummary {
         $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
     if ($Run.Outcome -eq 'refused') {
         Write-Host 'Result: refused by the pre-flight; nothing was changed.'
+    } elseif ($Run.WhatIf -and -not $Run.Failed) {
+        Write-Host 'Result: preview (-WhatIf); nothing was changed.'
     } elseif ($Run.Failed) {
         Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
     } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
@@ -415,14 +417,14 @@ function Save-VgpucLog {
         finished = [DateTime]::UtcNow.ToString('o')
         whatIf   = $Run.WhatIf
         outcome  = $Run.Outcome
-        problems = @($Run.Problems)
-        drift    = @($Run.Drift)
-        plan     = @($Run.Plan)
-        steps    = @($Run.Results)
+        problems = $Run.Problems.ToArray()
+        drift    = $Run.Drift.ToArray()
+        plan     = $Run.Plan.ToArray()
+        steps    = $Run.Results.ToArray()
     }
     $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Run.LogPath)
     $json = ConvertTo-Json -InputObject $record -Depth 6
-    [System.IO.File]::WriteAllText($path, $json, (New-Object -TypeName 'System.Text.UTF8Encoding' -ArgumentList $false))
+    [System.IO.File]::WriteAllText($path, $json, [System.Text.UTF8Encoding]::new($false))
 }
 
 function Complete-VgpucRun {
@@ -647,7 +649,14 @@ function Test-VgpucShutdownService {
     param(
         [Parameter(Mandatory)] [object]$Vm
     )
-    $svc = @(Get-VMIntegrationService -VM $Vm -Name 'Shutdown')
+    try {
+        $svc = @(Get-VMIntegrationService -VM $Vm -Name 'Shutdown')
+    } catch {
+        # Cannot tell: go on; Stop-VM (never -Force, never -TurnOff) refuses
+        # to turn off a guest that does not shut down.
+        Write-Verbose ('the Shutdown integration service of {0} could not be read: {1}' -f $Vm.Name, $_.Exception.Message)
+        return $true
+    }
     if ($svc.Count -eq 0) {
         return $false
     }
@@ -838,8 +847,7 @@ function Select-VgpucDdaGpu {
         [Parameter(Mandatory)] [int]$Count,
         [switch]$RemoveUndeclared
     )
-    $keys = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $items = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $sorted = New-Object -TypeName 'System.Collections.Generic.SortedDictionary[string,object]' -ArgumentList ([System.StringComparer]::Ordinal)
     foreach ($g in $Gpus) {
         $rank = 4
         if ($null -ne $g.AssignedTo) {
@@ -861,13 +869,74 @@ function Select-VgpucDdaGpu {
         } elseif ($g.Disabled) {
             $rank = 3
         }
-        $keys.Add(('{0}|{1}' -f $rank, $g.LocationPath))
-        $items.Add($g)
+        $sorted[('{0}|{1}' -f $rank, $g.LocationPath)] = $g
     }
-    $k = $keys.ToArray()
-    $v = $items.ToArray()
-    [Array]::Sort($k, $v, [System.StringComparer]::Ordinal)
-    , @($v | Select-Object -First $Count)
+    $sorted.Values | Select-Object -First $Count # callers wrap the call in @()
+}
+
+function Invoke-VgpucAz {
+    <# Runs the Azure CLI by name (az.cmd on Windows) with each value as its
+       own argument, and throws with its error text when it exits non-zero. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string[]]$ArgumentList
+    )
+    # Windows PowerShell 5.1 turns a native program's stderr into a
+    # terminating error under 'Stop': read it as text instead.
+    $ErrorActionPreference = 'Continue'
+    $out = @(& 'az' @ArgumentList 2>&1 6>&1)
+    $code = [int]$LASTEXITCODE
+    $ErrorActionPreference = 'Stop'
+    if ($code -ne 0) {
+        $text = (@($out | ForEach-Object { [string]$_ }) -join ' ').Trim()
+        throw ('az {0} {1} failed (exit {2}): {3}' -f $ArgumentList[0], $ArgumentList[1], $code, $text)
+    }
+    $out
+}
+
+function Test-VgpucArcTool {
+    <# Pre-flight of an Arc cluster: az and its stack-hci-vm extension are installed here. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    if (-not (Get-Command -Name 'az' -ErrorAction SilentlyContinue)) {
+        Add-VgpucProblem -Run $Run -Text 'the Azure CLI (az) is not installed on this machine; the cluster declares Azure Local VMs enabled by Arc, whose GPUs are attached with az stack-hci-vm'
+        return
+    }
+    try {
+        $null = Invoke-VgpucAz -ArgumentList @('extension', 'show', '--name', 'stack-hci-vm', '--output', 'json')
+    } catch {
+        Add-VgpucProblem -Run $Run -Text ('the Azure CLI extension stack-hci-vm is not installed (az extension add --name stack-hci-vm): {0}' -f $_.Exception.Message)
+    }
+}
+
+function Read-VgpucArcVm {
+    <# The GPUs Azure reports for an Arc VM (az stack-hci-vm show): a count per
+       assignment type (GpuP, GpuDDA); $null when it cannot be read (a problem). #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [string]$Name,
+        [Parameter(Mandatory)] [string]$ResourceGroup
+    )
+    try {
+        $json = (@(Invoke-VgpucAz -ArgumentList @('stack-hci-vm', 'show', '--name', $Name, '--resource-group', $ResourceGroup, '--output', 'json') | ForEach-Object { [string]$_ }) -join "`n")
+        $o = ConvertFrom-Json -InputObject $json
+    } catch {
+        Add-VgpucProblem -Run $Run -Text ('VM {0}: az stack-hci-vm show in resource group {1} failed: {2}' -f $Name, $ResourceGroup, $_.Exception.Message)
+        return $null
+    }
+    $count = @{ GpuP = 0; GpuDDA = 0 }
+    $props = Get-VgpucProperty -InputObject $o -Name 'properties' -Default $o
+    $hw = Get-VgpucProperty -InputObject $props -Name 'hardwareProfile' -Default $null
+    foreach ($g in @(Get-VgpucProperty -InputObject $hw -Name 'virtualMachineGPUs' -Default @())) {
+        $t = [string](Get-VgpucProperty -InputObject $g -Name 'assignmentType' -Default '')
+        if ($count.ContainsKey($t)) {
+            $count[$t]++
+        }
+    }
+    $count
 }
 
 function Get-VgpucHyperVPlan {
@@ -888,11 +957,17 @@ function Get-VgpucHyperVPlan {
     $lateSteps = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $vmWork = New-Object -TypeName 'System.Collections.Generic.List[object]'
     $pool = [string]$Declared.PoolName
+    $usePool = $Declared.Clustered -and $pool -ne ''
+    $arc = $Declared.Arc
 
     foreach ($m in $Declared.Models) {
         if (@($m.Ids).Count -eq 0) {
             Add-VgpucProblem -Run $Run -Text ('GPU model {0}: the catalog has no PCI vendor/device id for it, so its GPUs cannot be identified' -f $m.Model)
         }
+    }
+
+    if ($null -ne $arc) {
+        Test-VgpucArcTool -Run $Run
     }
 
     # --- Read every host (read only) ---
@@ -983,7 +1058,7 @@ function Get-VgpucHyperVPlan {
 
         # DDA: disable, dismount, pool.
         $runningWithPartitions = @($onHost | Where-Object { $_.State -eq 'Running' -and @($_.Adapters).Count -gt 0 } | ForEach-Object { $_.Name })
-        if ($Declared.Clustered -and $ddaHere.Count -gt 0 -and -not $st.PoolExists) {
+        if ($usePool -and $ddaHere.Count -gt 0 -and -not $st.PoolExists) {
             $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'pool-create'; Action = ('create the GPU pool {0} (PciExpress)' -f $pool); Args = @($pool); InScope = $hostInScope })
         }
         foreach ($g in $ddaHere) {
@@ -1001,7 +1076,7 @@ function Get-VgpucHyperVPlan {
                 }
                 $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'dismount'; Action = $action; Args = @($g.LocationPath, $force); InScope = $hostInScope })
             }
-            if ($Declared.Clustered -and -not $g.InPool) {
+            if ($usePool -and -not $g.InPool) {
                 $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'pool-add'; Action = ('add GPU {0} to the GPU pool {1}' -f $g.LocationPath, $pool); Args = @($g.LocationPath, $pool); InScope = $hostInScope })
             }
         }
@@ -1070,6 +1145,7 @@ function Get-VgpucHyperVPlan {
     }
 
     # --- Declared VMs: the declared GPU configuration is the whole truth ---
+    $right = New-Object -TypeName 'System.Collections.Generic.List[string]'
     $freeDda = @{}
     foreach ($k in $ddaPaths.Keys) {
         $free = New-Object -TypeName 'System.Collections.Generic.List[string]'
@@ -1094,6 +1170,9 @@ function Get-VgpucHyperVPlan {
         $dv = $vm.Declared
         $dda = $dv.Mode -eq 'Dda'
         $inScope = (Test-VgpucInScope -Name $vm.Name -Scope $VMName) -and (Test-VgpucInScope -Name $vm.Host -Scope $HostName)
+        if ($null -ne $arc -and $vm.Name -match '[&|<>^%!"\r\n]') {
+            Add-VgpucProblem -Run $Run -Text ('VM {0}: its name has a character that cmd.exe interprets (& | < > ^ % ! or a quote), and az runs through az.cmd; rename the VM or manage its GPU by hand' -f $vm.Name)
+        }
         if ($dv.Generation -gt 0 -and $vm.Generation -ne $dv.Generation) {
             Add-VgpucProblem -Run $Run -Text ('VM {0} is generation {1}, the file declares generation {2} (it cannot be changed; recreate the VM)' -f $vm.Name, $vm.Generation, $dv.Generation)
         }
@@ -1107,8 +1186,36 @@ function Get-VgpucHyperVPlan {
         $before = New-Object -TypeName 'System.Collections.Generic.List[object]'
         $changes = New-Object -TypeName 'System.Collections.Generic.List[object]'
         $removes = 0
+        $arcGpus = $null
+        if ($null -ne $arc) {
+            $arcGpus = Read-VgpucArcVm -Run $Run -Name $vm.Name -ResourceGroup $arc.ResourceGroup
+            $vm | Add-Member -NotePropertyName 'Arc' -NotePropertyValue $arcGpus
+        }
         # Wrong GPUs out first.
-        if ($dda) {
+        if ($null -ne $arcGpus) {
+            $wrong = 'GpuDDA'
+            $right = 'GpuP'
+            if ($dda) {
+                $wrong = 'GpuP'
+                $right = 'GpuDDA'
+            }
+            $have = [int]$arcGpus[$right]
+            if ([int]$arcGpus[$wrong] -gt 0) {
+                $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} {1} GPU(s) with az stack-hci-vm gpu detach (the file declares {2})' -f $arcGpus[$wrong], $wrong, $right) -ArgumentList @($arc.ResourceGroup, $vm.Name, $wrong, [int]$arcGpus[$wrong])))
+                $removes++
+            }
+            if ($have -gt $dv.Count) {
+                $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} extra {1} GPU(s) with az stack-hci-vm gpu detach' -f ($have - $dv.Count), $right) -ArgumentList @($arc.ResourceGroup, $vm.Name, $right, ($have - $dv.Count))))
+                $removes++
+            }
+            $need = [Math]::Max(0, $dv.Count - $have)
+            if (-not $dda) {
+                if (-not $partitionNeed.ContainsKey($vm.Host)) {
+                    $partitionNeed[$vm.Host] = 0
+                }
+                $partitionNeed[$vm.Host] += $dv.Count
+            }
+        } elseif ($dda) {
             foreach ($a in @($vm.Adapters)) {
                 $changes.Add((Get-VgpucChangeItem -Kind 'remove-adapter' -Action 'remove GPU partition adapter (DDA is declared)' -ArgumentList @($vm.Object, [string]$a.Id)))
                 $removes++
@@ -1117,7 +1224,7 @@ function Get-VgpucHyperVPlan {
             foreach ($d in @($vm.Devices)) {
                 $ok = $false
                 if ($keep -lt $dv.Count) {
-                    if ($Declared.Clustered) {
+                    if ($usePool) {
                         $ok = Test-VgpucName -Name $d.Pool -Other $pool
                     } else {
                         $ok = @($ddaPaths[$vm.Host]) -contains $d.LocationPath
@@ -1171,8 +1278,24 @@ function Get-VgpucHyperVPlan {
             $changes.Add((Get-VgpucChangeItem -Kind 'set-stop-action' -Action ('set AutomaticStopAction TurnOff (DDA; was {0})' -f $vm.StopAction) -ArgumentList @($vm.Object)))
         }
         # The declared GPUs in.
-        if ($dda -and $need -gt 0) {
-            if ($Declared.Clustered) {
+        if ($null -ne $arcGpus) {
+            if ($need -gt 0) {
+                $kind = 'GpuP'
+                if ($dda) {
+                    $kind = 'GpuDDA'
+                    $free = $freeDda[$vm.Host]
+                    for ($k = 0; $k -lt $need; $k++) {
+                        if ($null -eq $free -or $free.Count -eq 0) {
+                            Add-VgpucProblem -Run $Run -Text ('VM {0}: no free {1} GPU left for DDA on {2}' -f $vm.Name, $dv.Model, $vm.Host)
+                            break
+                        }
+                        $free.RemoveAt(0)
+                    }
+                }
+                $changes.Add((Get-VgpucChangeItem -Kind 'arc-attach' -Action ('attach {0} {1} GPU(s) with az stack-hci-vm gpu attach' -f $need, $kind) -ArgumentList @($arc.ResourceGroup, $vm.Name, $kind, $need)))
+            }
+        } elseif ($dda -and $need -gt 0) {
+            if ($usePool) {
                 if (-not $poolNeed.ContainsKey($vm.Host)) {
                     $poolNeed[$vm.Host] = 0
                 }
@@ -1237,12 +1360,14 @@ function Get-VgpucHyperVPlan {
         }
         if ($before.Count -gt 0 -or $changes.Count -gt 0) {
             $vmWork.Add([pscustomobject]@{ Vm = $vm; Before = $before.ToArray(); Changes = $changes.ToArray(); InScope = $inScope; Order = $order })
+        } else {
+            $right.Add($vm.Name)
         }
     }
 
     # --- Capacity ---
     foreach ($h in $Declared.Hosts) {
-        if ($Declared.Clustered -and $poolNeed.ContainsKey($h.Name)) {
+        if ($usePool -and $poolNeed.ContainsKey($h.Name)) {
             $inUse = 0
             foreach ($vm in $allVms) {
                 if ((Test-VgpucName -Name $vm.Host -Other $h.Name)) {
@@ -1292,6 +1417,7 @@ function Get-VgpucHyperVPlan {
         Add-VgpucPlanItem -Run $Run -Target $s.Host -Action $s.Action -InScope $s.InScope
     }
     [pscustomobject]@{
+        Right     = $right.ToArray()
         HostSteps = $hostSteps.ToArray()
         VmWork    = $ordered
         LateSteps = $lateSteps.ToArray()
@@ -1363,6 +1489,26 @@ function Get-VgpucHyperVChangeScript {
         }
         'update-cluster' {
             return { param($VMId, [string]$Node) Update-ClusterVirtualMachineConfiguration -VMId $VMId -Cluster $Node }
+        }
+        'arc-attach' {
+            return {
+                param([string]$ResourceGroup, [string]$VmName, [string]$Kind, [int]$Count)
+                $flag = '--gpu-p-count'
+                if ($Kind -eq 'GpuDDA') {
+                    $flag = '--gpu-dda-count'
+                }
+                Invoke-VgpucAz -ArgumentList @('stack-hci-vm', 'gpu', 'attach', '--resource-group', $ResourceGroup, '--vm-name', $VmName, $flag, [string]$Count, '--yes')
+            }
+        }
+        'arc-detach' {
+            return {
+                param([string]$ResourceGroup, [string]$VmName, [string]$Kind, [int]$Count)
+                $flag = '--gpu-p-count'
+                if ($Kind -eq 'GpuDDA') {
+                    $flag = '--gpu-dda-count'
+                }
+                Invoke-VgpucAz -ArgumentList @('stack-hci-vm', 'gpu', 'detach', '--resource-group', $ResourceGroup, '--vm-name', $VmName, $flag, [string]$Count, '--yes')
+            }
         }
     }
     throw ('unknown change kind {0}' -f $Kind)
@@ -1477,7 +1623,8 @@ function Invoke-VgpucHyperVVmWork {
     param(
         [Parameter(Mandatory)] [object]$Run,
         [Parameter(Mandatory)] [object]$Work,
-        [Parameter(Mandatory)] [int]$ShutdownTimeoutSeconds
+        [Parameter(Mandatory)] [int]$ShutdownTimeoutSeconds,
+        [AllowNull()] [object]$Arc = $null
     )
     $vm = $Work.Vm
     if (-not $Work.InScope) {
@@ -1525,8 +1672,21 @@ function Invoke-VgpucHyperVVmWork {
         param($Vm, [int]$TimeoutSeconds)
         Start-VM -VM $Vm -Confirm:$false
     }
+    $powerArgs = @($vm.Object, $ShutdownTimeoutSeconds)
+    if ($null -ne $Arc) {
+        # Azure Local VMs enabled by Arc are stopped and started through Azure.
+        $stop = {
+            param([string]$ResourceGroup, [string]$VmName)
+            Invoke-VgpucAz -ArgumentList @('stack-hci-vm', 'stop', '--name', $VmName, '--resource-group', $ResourceGroup)
+        }
+        $start = {
+            param([string]$ResourceGroup, [string]$VmName)
+            Invoke-VgpucAz -ArgumentList @('stack-hci-vm', 'start', '--name', $VmName, '--resource-group', $ResourceGroup)
+        }
+        $powerArgs = @($Arc.ResourceGroup, $vm.Name)
+    }
     $null = Invoke-VgpucTransaction -Run $Run -Target $vm.Name -WasRunning $running -StopScript $stop -StartScript $start `
-        -PowerArgumentList @($vm.Object, $ShutdownTimeoutSeconds) -Changes $Work.Changes
+        -PowerArgumentList $powerArgs -Changes $Work.Changes
 }
 
 function Invoke-VgpucHyperV {
@@ -1559,11 +1719,22 @@ function Invoke-VgpucHyperV {
             $run.Outcome = 'refused'
         } else {
             Write-Host 'Pre-flight passed.'
+            foreach ($n in $plan.Right) {
+                Add-VgpucResult -Run $run -Target $n -Step 'GPU, settings and cluster role' -Status 'already right'
+            }
             foreach ($s in $plan.HostSteps) {
                 Invoke-VgpucHyperVHostStep -Run $run -Step $s
             }
             foreach ($w in $plan.VmWork) {
-                Invoke-VgpucHyperVVmWork -Run $run -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+                $vmArc = $null
+                if ($null -ne $w.Vm.Declared) {
+                    $vmArc = $Declared.Arc
+                }
+                try {
+                    Invoke-VgpucHyperVVmWork -Run $run -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -Arc $vmArc
+                } catch {
+                    Add-VgpucResult -Run $run -Target $w.Vm.Name -Step 'change the VM' -Status 'failed' -Message $_.Exception.Message
+                }
             }
             foreach ($s in $plan.LateSteps) {
                 Invoke-VgpucHyperVHostStep -Run $run -Step $s
@@ -1586,6 +1757,7 @@ $VgpucDeclared = [pscustomobject]@{
     PartitionCount = 0
     PoolName = 'GpuChildPool'
     MitigationDriver = $false
+    Arc = $null
     Models = @(
         [pscustomobject]@{ Model = 'A2'; Ids = @('10DE:25B6') }
     )
