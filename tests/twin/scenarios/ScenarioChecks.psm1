@@ -610,7 +610,11 @@ function Invoke-ScenarioVsphere {
     $sp = New-VmwScenarioSpecialState -Model $Ctx.Model -Catalog $Ctx.Catalog -Converged $base
     $out = [System.Collections.Generic.List[object]]::new()
     foreach ($sc in $sp.Scenarios) {
-        $r = Invoke-ScenarioTwin -State $sc.State -Script $Ctx.Script -ScriptArgs $Ctx.Args
+        $connect = @()
+        if ($sc.Contains('Connect')) {
+            $connect = @($sc.Connect)
+        }
+        $r = Invoke-ScenarioTwin -State $sc.State -Script $Ctx.Script -ScriptArgs $Ctx.Args -Connect $connect
         $m = [System.Collections.Generic.List[string]]::new()
         if ($r.Exit -ne $sc.Exit) {
             $m.Add(('exit {0}, expected {1}: {2}' -f $r.Exit, $sc.Exit, (Get-ScenarioRunMessage -Run $r)))
@@ -641,6 +645,13 @@ function Invoke-ScenarioVsphere {
                 }
                 if ($calls -contains 'RebootHost' -or $calls -contains 'RebootHost_Task') {
                     $m.Add(('host {0} was rebooted although it is not in maintenance mode' -f $sc.Host))
+                }
+            }
+            if ($sc.Expect -eq 'other-vcenter') {
+                $before = ConvertTo-Json -InputObject $sc.State['other_vcenters'] -Depth 100 -Compress
+                $now = ConvertTo-Json -InputObject $after['other_vcenters'] -Depth 100 -Compress
+                if ($before -cne $now) {
+                    $m.Add(('the other vCenter vc02 was changed: {0}' -f (Get-ScenarioStateDiff -A $sc.State['other_vcenters'] -B $after['other_vcenters'])))
                 }
             }
             if ($sc.Expect -eq 'reboot' -and -not ($calls -contains 'RebootHost' -or $calls -contains 'RebootHost_Task')) {

@@ -126,7 +126,10 @@ function Invoke-ScenarioTwin {
         [Parameter(Mandatory)][System.Collections.IDictionary]$State,
         [Parameter(Mandatory)][string]$Script,
         [switch]$WhatIf,
-        [hashtable]$ScriptArgs = @{}
+        [hashtable]$ScriptArgs = @{},
+        # vSphere: vCenters of the state's other_vcenters to connect before the run, as an
+        # administrator's open sessions (a script that omits -Server would act on them too).
+        [string[]]$Connect = @()
     )
     if (-not $script:Mode) {
         throw 'Initialize-ScenarioTwin first'
@@ -153,7 +156,7 @@ function Invoke-ScenarioTwin {
         return $result
     }
     if ($vsphereHost) {
-        $result = Invoke-ScenarioVSphereHost -State $State -Script $Script -WhatIf:$WhatIf -ScriptArgs $ScriptArgs
+        $result = Invoke-ScenarioVSphereHost -State $State -Script $Script -WhatIf:$WhatIf -ScriptArgs $ScriptArgs -Connect $Connect
         $result.Seconds = $sw.Elapsed.TotalSeconds
         $script:RunSeconds += $sw.Elapsed.TotalSeconds
         return $result
@@ -216,7 +219,8 @@ function Invoke-ScenarioVSphereHost {
         [Parameter(Mandatory)][System.Collections.IDictionary]$State,
         [Parameter(Mandatory)][string]$Script,
         [switch]$WhatIf,
-        [hashtable]$ScriptArgs = @{}
+        [hashtable]$ScriptArgs = @{},
+        [string[]]$Connect = @()
     )
     if (-not (Get-Command -Name 'Import-VSphereTwin' -ErrorAction SilentlyContinue)) {
         . (Join-Path -Path $script:TwinRoot -ChildPath 'platforms/vsphere/VSphere.TestHost.ps1')
@@ -230,6 +234,9 @@ function Invoke-ScenarioVSphereHost {
         # are new, and no connection of an earlier run remains.
         Remove-Variable -Name 'DefaultVIServer', 'DefaultVIServers' -Scope Global -ErrorAction SilentlyContinue
         Initialize-VSphereTwin -State $st
+    }
+    foreach ($n in $Connect) {
+        $null = Connect-VIServer -Server $n
     }
     $a = @{} + $ScriptArgs
     if ($WhatIf) {

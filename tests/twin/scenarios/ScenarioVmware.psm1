@@ -223,6 +223,28 @@ function Get-VmwVm {
     return @($State['vms'] | Where-Object { [string]$_['name'] -ceq $Name })
 }
 
+function Get-VmwClusterVm {
+    # The VMs of that exact name on the hosts of one cluster (a VM of the same name elsewhere
+    # in the vCenter is another VM).
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][System.Collections.IDictionary]$State, [Parameter(Mandatory)][string]$Name, [Parameter(Mandatory)][string]$Cluster)
+    $hosts = @($State['hosts'] | Where-Object { [string]$_['cluster'] -ceq $Cluster } | ForEach-Object { [string]$_['name'] })
+    return @($State['vms'] | Where-Object { [string]$_['name'] -ceq $Name -and $hosts -ccontains [string]$_['host'] })
+}
+
+function Get-VmwPlainVm {
+    # A declared VM whose name has no control character (the problems that must be named in
+    # the output compare names as printed).
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][hashtable]$Model, [string]$Mode = '')
+    $all = @($Model.Vms | Where-Object { -not $Mode -or $_.Mode -eq $Mode })
+    $plain = @($all | Where-Object { $_.Name -notmatch '[\x00-\x1f\x7f-\x9f\u2028\u2029]' })
+    if ($plain.Count -gt 0) {
+        return , $plain
+    }
+    return , $all
+}
+
 function New-VmwScenarioStartState {
     <#
     .SYNOPSIS
@@ -365,7 +387,7 @@ function Assert-VmwScenarioDeclared {
     }
     foreach ($wv in $want['vms']) {
         $name = [string]$wv['name']
-        $x = @(Get-VmwVm -State $State -Name $name)
+        $x = @(Get-VmwClusterVm -State $State -Name $name -Cluster $Model.Name)
         if ($x.Count -ne 1) {
             $f.Add((New-VmwFailure -Message ('VM {0}: {1} copies in the state' -f $name, $x.Count) -Vm $name))
             continue
@@ -389,7 +411,7 @@ function Assert-VmwScenarioDeclared {
             }
         }
         if ($Before) {
-            $b = @(Get-VmwVm -State $Before -Name $name)
+            $b = @(Get-VmwClusterVm -State $Before -Name $name -Cluster $Model.Name)
             if ($b.Count -eq 1 -and $b[0]['power_state'] -ne $v['power_state']) {
                 $f.Add((New-VmwFailure -Message ('VM {0} was {1} and is {2}' -f $name, $b[0]['power_state'], $v['power_state']) -Vm $name))
             }
@@ -610,9 +632,24 @@ function Test-VmwScenarioUndeclared {
 }
 
 function New-VmwProblem {
+    # A problem the output must name. A token with a control character is looked for as the
+    # scripts print it (common.ps1 Format-VgpucText: \u{XXXX}).
     [CmdletBinding()]
     param([string]$Kind, [string[]]$Tokens, [string]$Pattern = '')
-    return @{ Kind = $Kind; Tokens = $Tokens; Pattern = $Pattern }
+    $shown = @($Tokens | ForEach-Object {
+            $t = [string]$_
+            $sb = [System.Text.StringBuilder]::new()
+            foreach ($ch in $t.ToCharArray()) {
+                $code = [int]$ch
+                if ($code -lt 0x20 -or ($code -ge 0x7F -and $code -le 0x9F) -or $code -eq 0x2028 -or $code -eq 0x2029) {
+                    $null = $sb.AppendFormat('\u{{{0:X4}}}', $code)
+                } else {
+                    $null = $sb.Append($ch)
+                }
+            }
+            $sb.ToString()
+        })
+    return @{ Kind = $Kind; Tokens = $shown; Pattern = $Pattern }
 }
 
 function New-VmwScenarioPreflightState {
@@ -642,18 +679,19 @@ function New-VmwScenarioPreflightState {
     $h = $s['hosts'][0]
     $h['gpus'] = @($h['gpus'] | Select-Object -Skip 1)
     $out.Add(@{ Name = 'GPU missing'; State = $s; Problems = @(New-VmwProblem -Kind 'gpu' -Tokens @([string]$h['name']) -Pattern '(?i)GPU') })
+    $plainVms = Get-VmwPlainVm -Model $Model
     if (@($Model.Vms).Count -gt 0) {
-        $gone = $Model.Vms[-1].Name
+        $gone = $plainVms[-1].Name
         $s = Copy-VmwState -State $base
         $s['vms'] = @($s['vms'] | Where-Object { $_['name'] -cne $gone })
         $out.Add(@{ Name = 'VM missing'; State = $s; Problems = @(New-VmwProblem -Kind 'vm' -Tokens @($gone)) })
         $s = Copy-VmwState -State $base
-        $twin = Copy-VmwState -State @(Get-VmwVm -State $s -Name $Model.Vms[0].Name)[0]
+        $twin = Copy-VmwState -State @(Get-VmwVm -State $s -Name $plainVms[0].Name)[0]
         $twin['id'] = 'vm-8999'
         $twin['name'] = ([string]$twin['name']).ToUpperInvariant()
         $twin['devices'] = @()
         $s['vms'] = @($s['vms']) + @($twin)
-        $out.Add(@{ Name = 'two VMs of one name (case-insensitive) in the cluster'; State = $s; Problems = @(New-VmwProblem -Kind 'duplicate' -Tokens @($Model.Vms[0].Name) -Pattern '\b2\b') })
+        $out.Add(@{ Name = 'two VMs of one name (case-insensitive) in the cluster'; State = $s; Problems = @(New-VmwProblem -Kind 'duplicate' -Tokens @($plainVms[0].Name) -Pattern '\b2\b') })
     }
     $s = Copy-VmwState -State $base
     $s['clusters'][0]['name'] = $Model.Name + '-other'
@@ -663,6 +701,7 @@ function New-VmwScenarioPreflightState {
     $out.Add(@{ Name = 'cluster missing'; State = $s; Problems = @(New-VmwProblem -Kind 'cluster' -Tokens @($Model.Name) -Pattern '(?i)cluster') })
     $pt = @($Model.Vms | Where-Object { $_.Mode -eq 'dda' })
     if ($pt.Count -gt 0) {
+        $pt = Get-VmwPlainVm -Model $Model -Mode 'dda'
         $s = Copy-VmwState -State $base
         $v = @(Get-VmwVm -State $s -Name $pt[0].Name)[0]
         $v['hardware_version'] = 16
@@ -792,6 +831,15 @@ function New-VmwScenarioSpecialState {
     } else {
         $notes.Add('no vGPU VM: the profile, graphics, suspended and Tools scenarios are not shown')
     }
+    # Another vCenter with the same cluster, hosts and VMs, connected before the run: the
+    # script must act only through the connection it opened (-Server on every call).
+    $s = (New-VmwScenarioStartState -Model $Model -Catalog $Catalog).State
+    $other = Copy-VmwState -State $s
+    $other.Remove('platform')
+    $other.Remove('faults')
+    $other['vcenter']['name'] = 'vc02'
+    $s['other_vcenters'] = @($other)
+    $out.Add(@{ Name = 'another vCenter (vc02) with the same cluster and VMs connected'; State = $s; Exit = 0; Vm = $null; Host = $null; Expect = 'other-vcenter'; Connect = @('vc02') })
     if ($pt.Count -gt 0) {
         $v = $pt[0]
         $hn = [string]$v.Host
