@@ -228,7 +228,7 @@ deps:
 	cd tools/validators && npm ci --no-audit --no-fund
 	@command -v dotnet >/dev/null 2>&1 || { echo "deps: the .NET SDK (dotnet) is needed to install pwsh and Pester"; exit 1; }
 	@if dotnet tool list --global | grep -qi '^powershell  *$(PWSH_VERSION) '; then echo "deps: pwsh $(PWSH_VERSION) already installed"; \
-	elif dotnet tool list --global | grep -qi '^powershell '; then dotnet tool update --global PowerShell --version $(PWSH_VERSION); \
+	elif dotnet tool list --global | grep -qi '^powershell '; then dotnet tool update --global PowerShell --version $(PWSH_VERSION) --allow-downgrade; \
 	else dotnet tool install --global PowerShell --version $(PWSH_VERSION); fi
 	dotnet restore tests/twin/deps/pester.csproj
 

@@ -359,7 +359,8 @@ static void emit_vms(struct vg_strbuf *sb, struct hv *x)
         }
         vg_sb_printf(sb, "; MemoryBytes = ");
         put_bytes(sb, vm->memory_bytes);
-        vg_sb_printf(sb, "; Generation = %u; LowMmio = ", vg_span_valid(vm->generation_span) ? vm->generation : 0);
+        /* the declared generation, or the language's default 2: checked, never changed */
+        vg_sb_printf(sb, "; Generation = %u; LowMmio = ", vm->generation ? vm->generation : 2);
         put_bytes(sb, vm->mmio_low ? vm->mmio_low : dda ? DDA_LOW_MMIO : GPUP_LOW_MMIO);
         vg_sb_puts(sb, "; HighMmio = ");
         put_bytes(sb, vm->mmio_high ? vm->mmio_high : dda ? DDA_HIGH_MMIO : GPUP_HIGH_MMIO);

@@ -124,7 +124,7 @@ function Import-TwinState {
         $col = 1
         if ($m -match 'line (\d+), position (\d+)') {
             $line = [int]$Matches[1]
-            $col = [int]$Matches[2]
+            $col = [math]::Max(1, [int]$Matches[2])
         }
         throw ('{0}:{1}:{2}: not valid JSON: {3}' -f $Name, $line, $col, ($m -replace '^Conversion from JSON failed with error: ', ''))
     }
@@ -182,7 +182,9 @@ function ConvertTo-TwinOutputLine {
     param($Item)
     $base = if ($Item -is [psobject]) { $Item.PSObject.BaseObject } else { $Item }
     if ($base -is [System.Management.Automation.InformationRecord]) {
-        return , @([string]$base.MessageData)
+        # One entry per console line: Write-Host of a multi-line string gives several.
+        $text = ([string]$base.MessageData).TrimEnd("`r", "`n")
+        return , @($text -split '\r?\n')
     }
     if ($base -is [System.Management.Automation.WarningRecord]) {
         return , @('WARNING: ' + $base.Message)
@@ -255,7 +257,7 @@ function Invoke-TwinRun {
         Sessions      = @{}
         SessionCount  = 0
         Runspaces     = [System.Collections.Generic.List[object]]::new()
-        Counters      = @{ Commands = 0 }
+        Counters      = @{ Commands = 0; Time = @{} }
         Clock         = @{ Seconds = 0.0 }
         Boot          = $boot
     }
@@ -341,6 +343,7 @@ function Invoke-TwinRun {
         }
     }
     $result.state = $st
+    $script:TwinLastCounters = $run.Counters
     $result.calls = @($run.Calls)
     $result.output = @($lines)
     $result

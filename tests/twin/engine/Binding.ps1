@@ -33,6 +33,8 @@ $script:TwinObjectTypes = @{
     'VMAssignedDevice'       = 'Microsoft.HyperV.PowerShell.VMAssignedDevice'
     'VMHostAssignableDevice' = 'Microsoft.HyperV.PowerShell.VMHostAssignableDevice'
     'CimInstance'            = 'Microsoft.Management.Infrastructure.CimInstance'
+    'VMSnapshot'             = 'Microsoft.HyperV.PowerShell.VMSnapshot'
+    'VMIntegrationComponent' = 'Microsoft.HyperV.PowerShell.VMIntegrationComponent'
 }
 
 function Read-TwinTsv {
@@ -206,9 +208,9 @@ function New-TwinFunctionText {
         if ($script:TwinNativeTypes.ContainsKey($t)) {
             $type = $script:TwinNativeTypes[$t]
         } elseif ($script:TwinObjectTypes.ContainsKey($base)) {
-            $full = $script:TwinObjectTypes[$base]
-            $msg = 'Cannot convert the "{0}" value to type "' + $full + '".'
-            $lines.Add('        [ValidateScript({ $_ -is [psobject] -and $_.PSObject.TypeNames.Count -gt 0 -and ($_.PSObject.TypeNames[0] -eq ' + (ConvertTo-TwinQuoted $full) + ' -or $_.PSObject.TypeNames[0] -like ' + (ConvertTo-TwinQuoted ($full + '#*')) + ') }, ErrorMessage = ' + (ConvertTo-TwinQuoted $msg) + ')]')
+            # PSTypeName takes part in binding as a type does: pipeline input
+            # goes to the parameter whose type the object has.
+            $lines.Add('        [PSTypeName(' + (ConvertTo-TwinQuoted $script:TwinObjectTypes[$base]) + ')]')
             $type = if ($isArray) { 'psobject[]' } else { 'psobject' }
         } elseif ($p.Values.Count -gt 0) {
             # A documented enum type: its accepted values, case-insensitive, as PowerShell converts enums.

@@ -65,6 +65,7 @@ function Invoke-TwinCommand {
         $Cmdlet.ThrowTerminatingError($er)
     }
     $script:Run.Counters.Commands++
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
     try {
         & $behaviour $Cmdlet $Bound
     } catch {
@@ -73,6 +74,11 @@ function Invoke-TwinCommand {
             $Cmdlet.WriteError($record)
         } else {
             throw
+        }
+    } finally {
+        $t = $script:Run.Counters.Time
+        if ($null -ne $t) {
+            $t[$Command] = $watch.Elapsed.TotalMilliseconds + $(if ($t.ContainsKey($Command)) { $t[$Command] } else { 0 })
         }
     }
 }

@@ -417,3 +417,150 @@ Describe 'Node failure: clustered VMs restart on the first possible owner with r
         @($moves) | Should -Be @('vdi-001 -> hci-node-02')
     }
 }
+
+Describe 'Integration services and jobs' {
+    It 'Get-VMIntegrationService reports the Shutdown service of the state; other services are not modeled' {
+        $r = Invoke-TestScript -State (Get-TestState) -Body @'
+foreach ($n in 'vdi-001', 'web1') {
+    $s = Get-VM -Name $n -ComputerName 'hci-node-01' | Get-VMIntegrationService -Name 'Shutdown'
+    Write-Host ('{0}: {1} {2}' -f $n, $s.Enabled, $s.PrimaryStatusDescription)
+}
+$s = Get-VMIntegrationService -VMName 'web`[12`]' -ComputerName 'hci-node-01'
+Write-Host ('web[12]: {0}' -f $s.Enabled)
+Get-VMIntegrationService -VMName 'web1' -ComputerName 'hci-node-01' -Name 'Heartbeat'
+'@
+        $r.exit | Should -Be 1
+        $r.output | Should -Contain 'vdi-001: True OK'
+        $r.output | Should -Contain 'web1: True No Contact'
+        $r.output | Should -Contain 'web[12]: False'
+        $r.error | Should -Match 'not modeled by the twin'
+    }
+    It 'Stop-VM -AsJob returns a job that Wait-Job and Receive-Job handle; a failure comes out of Receive-Job' {
+        $s = Get-TestState -Edit { param($s) $s['faults'] = @([ordered]@{ command = 'Stop-VM'; target = 'web[12]'; message = 'shutdown failed'; times = 1 }) }
+        $r = Invoke-TestScript -State $s -Body @'
+$job = Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01' -AsJob
+$null = Wait-Job -Job $job -Timeout 60
+Write-Host ('job: ' + $job.State)
+Receive-Job -Job $job
+$job2 = Stop-VM -Name 'web`[12`]' -ComputerName 'hci-node-01' -TurnOff -AsJob
+'@
+        $r.exit | Should -Be 1
+        $r.output | Should -Contain 'job: Completed'
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Off'
+        $r.error | Should -Be 'shutdown failed'
+    }
+}
+
+Describe 'More refusals: each modeled rule refuses its wrong call' {
+    BeforeAll {
+        # GPU 1 of node-01 disabled and dismounted, free.
+        $script:Dismounted = { param($s) $g = Get-TestGpu $s 'hci-node-01' 1; $g['enabled'] = $false; $g['dismounted'] = $true }
+    }
+    It 'Mount-VMHostAssignableDevice refuses a device assigned to a VM or in a pool, and mounts a free one' {
+        $s = Get-TestState -Edit { param($s) & $script:Dismounted $s; (Get-TestVm $s 'web1')['assignable_devices'] = @([ordered]@{ location_path = $script:Lp1; pool = $null }) }
+        $r = Invoke-TestScript -State $s -Body "Mount-VMHostAssignableDevice -LocationPath '$script:Lp1' -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'assigned to VM web1'
+        $s = Get-TestState -Edit { param($s) & $script:Dismounted $s; (Get-TestGpu $s 'hci-node-01' 1)['pool'] = 'GpuChildPool' }
+        $r = Invoke-TestScript -State $s -Body "Mount-VMHostAssignableDevice -LocationPath '$script:Lp1' -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'in the resource pool GpuChildPool'
+        $r = Invoke-TestScript -State (Get-TestState -Edit $script:Dismounted) -Body "Mount-VMHostAssignableDevice -LocationPath '$script:Lp1' -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 0
+        (Get-TestGpu $r.state 'hci-node-01' 1)['dismounted'] | Should -BeFalse
+    }
+    It 'Remove-VMHostAssignableDevice refuses a device that is not in the pool' {
+        $r = Invoke-TestScript -State (Get-TestState -Edit $script:Dismounted) -Body "Remove-VMHostAssignableDevice -LocationPath '$script:Lp1' -ResourcePoolName 'GpuChildPool' -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not in the resource pool GpuChildPool'
+    }
+    It 'Enable-PnpDevice refuses a dismounted device' {
+        $r = Invoke-TestScript -State (Get-TestState -Edit $script:Dismounted) -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Enable-PnpDevice -InstanceId '$script:Id1' -Confirm:`$false }"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'dismounted'
+    }
+    It 'Remove-VMAssignableDevice refuses a running VM and a device the VM does not have' {
+        $s = Get-TestState -Edit { param($s) & $script:Dismounted $s; (Get-TestVm $s 'vdi-001')['assignable_devices'] = @([ordered]@{ location_path = $script:Lp1; pool = $null }) }
+        $r = Invoke-TestScript -State $s -Body "Remove-VMAssignableDevice -VMName 'vdi-001' -LocationPath '$script:Lp1' -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'must be Off'
+        $r = Invoke-TestScript -State $s -Body "Remove-VMAssignableDevice -VMName 'web1' -LocationPath '$script:Lp1' -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'has no assigned device'
+    }
+    It 'a DDA VM refuses dynamic memory and -Save' {
+        $s = Get-TestState -Edit { param($s) & $script:Dismounted $s; (Get-TestVm $s 'web1')['assignable_devices'] = @([ordered]@{ location_path = $script:Lp1; pool = $null }); (Get-TestVm $s 'vdi-001')['assignable_devices'] = @([ordered]@{ location_path = $null; pool = 'GpuChildPool' }) }
+        $r = Invoke-TestScript -State $s -Body "Set-VM -Name 'web1' -ComputerName 'hci-node-01' -DynamicMemory"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'dynamic memory cannot be enabled'
+        $r = Invoke-TestScript -State $s -Body "Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01' -Save"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'cannot be saved'
+        $r = Invoke-TestScript -State (Get-TestState) -Body "Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01' -Save -TurnOff"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'cannot be used together'
+    }
+    It 'Start-VM refuses a DDA device that a running VM uses' {
+        $s = Get-TestState -Edit { param($s)
+            & $script:Dismounted $s
+            foreach ($n in 'vdi-001', 'web1') {
+                $v = Get-TestVm $s $n; $v['assignable_devices'] = @([ordered]@{ location_path = $script:Lp1; pool = $null })
+                $v['automatic_stop_action'] = 'TurnOff'; $v['dynamic_memory'] = $false; $v['high_mmio_bytes'] = 33280MB
+            } }
+        $r = Invoke-TestScript -State $s -Body "Start-VM -Name 'web1' -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'in use by VM vdi-001'
+    }
+    It 'Add-VMGpuPartitionAdapter refuses a PnP InstanceId as -InstancePath and a host without a partitionable GPU' {
+        $r = Invoke-TestScript -State (Get-TestState) -Body "Add-VMGpuPartitionAdapter -VMName 'web1' -ComputerName 'hci-node-01' -InstancePath '$script:Id0'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not a PnP InstanceId'
+        $s = Get-TestState -Edit { param($s) $h = Get-TestHost $s 'hci-node-02'; $h['vms'] = @((Get-TestVm $s 'web1')); (Get-TestHost $s 'hci-node-01')['vms'] = @((Get-TestVm $s 'vdi-001')) }
+        $r = Invoke-TestScript -State $s -Body "Add-VMGpuPartitionAdapter -VMName 'web1' -ComputerName 'hci-node-02'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'has no partitionable GPU'
+    }
+    It 'Dismount-VMHostAssignableDevice refuses a vGPU GPU whose partitions running VMs use' {
+        $s = Get-TestState -Edit { param($s) (Get-TestGpu $s 'hci-node-01' 0)['enabled'] = $false }
+        $r = Invoke-TestScript -State $s -Body "Dismount-VMHostAssignableDevice -LocationPath '$script:Lp0' -Force -ComputerName 'hci-node-01'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'partitions in use'
+    }
+    It 'Set-ClusterParameter refuses a parameter the resource does not have, unless -Create' {
+        $r = Invoke-TestScript -State (Get-TestState) -Body "Get-ClusterResource -Name 'Virtual Machine vdi-001' -Cluster 'hci-prod' | Set-ClusterParameter -Name 'NoSuch' -Value 1"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'use -Create'
+    }
+    It 'Update-ClusterVirtualMachineConfiguration refuses a VM that is not clustered' {
+        $r = Invoke-TestScript -State (Get-TestState) -Body "Update-ClusterVirtualMachineConfiguration -VMId '6f1c0a52-0000-4000-8000-000000000002' -Cluster 'hci-prod'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'No clustered virtual machine'
+    }
+    It 'what the twin does not model fails, it is never silently accepted' -TestCases @(
+        @{ Call = "New-VMResourcePool -Name 'm' -ResourcePoolType Memory -ComputerName 'hci-node-01'" },
+        @{ Call = "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Get-PnpDevice -PresentOnly | Get-PnpDeviceProperty -KeyName 'DEVPKEY_Device_DriverVersion' }" },
+        @{ Call = "Get-VM -ComputerName 'hci-node-01' -CimSession `$null" },
+        @{ Call = "Move-ClusterVirtualMachineRole -Name 'vdi-001' -Node 'hci-node-02' -Cluster 'hci-prod'" }
+    ) {
+        $r = Invoke-TestScript -State (Get-TestState) -Body $Call
+        $r.exit | Should -Be 1
+        $r.calls.Count | Should -Be 0
+    }
+    It 'native tools: an argument the twin does not model is a non-zero exit code and a message, not a success' {
+        $s = Get-TestState -Edit { param($s) $s['arc'] = [ordered]@{ resource_group = 'rg'; custom_location = 'cl' }; (Get-TestVm $s 'web1')['arc'] = [ordered]@{ gpus = @() } }
+        $r = Invoke-TestScript -State $s -Body @'
+$c = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { nvidia-smi.exe -q; $LASTEXITCODE; pnputil.exe /delete-driver oem1.inf; $LASTEXITCODE }
+Write-Host ('smi/pnputil: ' + ($c -join '/'))
+az stack-hci-vm gpu attach --resource-group rg --vm-name web1 --gpu-p-count 1 --custom-location cl
+Write-Host ('custom-location: ' + $LASTEXITCODE)
+az stack-hci-vm gpu detach --resource-group rg --vm-name web1 --gpu-dda-count 1
+Write-Host ('detach: ' + $LASTEXITCODE)
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'smi/pnputil: 2/1'
+        $r.output | Should -Contain 'custom-location: 2'
+        $r.output | Should -Contain 'detach: 1'
+        # An argument az itself refuses makes no call; a detach it sends is a call, even when it fails.
+        Get-TestCommands $r | Should -Be @('az stack-hci-vm gpu detach')
+    }
+}

@@ -59,7 +59,7 @@ function Format-VgpucText {
         [Parameter(Mandatory)] [AllowNull()] [AllowEmptyString()] [object]$Text
     )
     $s = [string]$Text
-    $sb = New-Object -TypeName 'System.Text.StringBuilder'
+    $sb = [System.Text.StringBuilder]::new()
     foreach ($ch in $s.ToCharArray()) {
         $code = [int]$ch
         if ($code -lt 0x20 -or ($code -ge 0x7F -and $code -le 0x9F) -or $code -eq 0x2028 -or $code -eq 0x2029 -or
@@ -108,7 +108,7 @@ function Select-VgpucByName {
         [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
         [string]$Property = 'Name'
     )
-    $found = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $found = [System.Collections.Generic.List[object]]::new()
     foreach ($o in @($InputObject)) {
         if ($null -ne $o -and (Test-VgpucName -Name $Name -Other ([string]$o.$Property))) {
             $found.Add($o)
@@ -164,10 +164,10 @@ function Initialize-VgpucRun {
         LogPath  = $LogPath
         Started  = [DateTime]::UtcNow.ToString('o')
         WhatIf   = [bool]$WhatIfPreference
-        Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-        Drift    = New-Object -TypeName 'System.Collections.Generic.List[object]'
-        Plan     = New-Object -TypeName 'System.Collections.Generic.List[object]'
-        Results  = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        Problems = [System.Collections.Generic.List[string]]::new()
+        Drift    = [System.Collections.Generic.List[object]]::new()
+        Plan     = [System.Collections.Generic.List[object]]::new()
+        Results  = [System.Collections.Generic.List[object]]::new()
         Failed   = $false
         Outcome  = 'running'
     }
@@ -417,10 +417,10 @@ function Save-VgpucLog {
         finished = [DateTime]::UtcNow.ToString('o')
         whatIf   = $Run.WhatIf
         outcome  = $Run.Outcome
-        problems = $Run.Problems.ToArray()
-        drift    = $Run.Drift.ToArray()
-        plan     = $Run.Plan.ToArray()
-        steps    = $Run.Results.ToArray()
+        problems = @($Run.Problems)
+        drift    = @($Run.Drift)
+        plan     = @($Run.Plan)
+        steps    = @($Run.Results)
     }
     $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Run.LogPath)
     $json = ConvertTo-Json -InputObject $record -Depth 6

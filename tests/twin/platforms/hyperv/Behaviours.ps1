@@ -55,7 +55,7 @@ function Get-HvTargetHosts {
     }
     $out = [System.Collections.Generic.List[object]]::new()
     foreach ($n in $names) {
-        if (($n -in 'localhost', '.' -or (Test-HvSame $n $script:HvWorkstation)) -and $null -eq $script:HostName) {
+        if (($n -in 'localhost', '.' -or (($n -eq $script:HvWorkstation))) -and $null -eq $script:HostName) {
             Stop-TwinCommand -Message ("The Hyper-V Management Tools could not access an expected WMI class on computer '{0}'. This may indicate that the Hyper-V Platform is not enabled on the target computer or that the WMI classes are not present. (twin: the admin workstation has no Hyper-V; use -ComputerName or Invoke-Command)" -f $script:HvWorkstation) -ErrorId 'ObjectNotFound,Microsoft.HyperV.PowerShell' -Category ObjectNotFound
         }
         $name = Resolve-TwinRemoteHost -Name $n
@@ -81,8 +81,8 @@ function Get-HvLocalHost {
 
 function Find-HvGroupOfVm {
     param($Vm)
-    foreach ($g in (Get-HvList (Get-HvState)['cluster_groups'])) {
-        if (Test-HvSame $g['vm_id'] $Vm['id']) {
+    foreach ($g in (Get-HvState)['cluster_groups']) {
+        if (($g['vm_id'] -eq $Vm['id'])) {
             return $g
         }
     }
@@ -92,15 +92,24 @@ function Find-HvGroupOfVm {
 function New-HvVmObject {
     param($HostRec, $Vm)
     $id = [guid]$Vm['id']
-    New-TwinObject -TypeName 'Microsoft.HyperV.PowerShell.VirtualMachine' -Properties ([ordered]@{
+    $clustered = $false
+    foreach ($g in $script:Run.State['cluster_groups']) {
+        if ($g['vm_id'] -eq $Vm['id']) {
+            $clustered = $true
+            break
+        }
+    }
+    $o = [pscustomobject]([ordered]@{
         Name = [string]$Vm['name']; VMName = [string]$Vm['name']; Id = $id; VMId = $id
         State = [string]$Vm['state']; Status = 'Operating normally'; ComputerName = [string]$HostRec['name']
         Generation = [int]$Vm['generation']; MemoryStartup = [int64]$Vm['memory_startup_bytes']
         DynamicMemoryEnabled = [bool]$Vm['dynamic_memory']; AutomaticStopAction = [string]$Vm['automatic_stop_action']
         GuestControlledCacheTypes = [bool]$Vm['guest_controlled_cache_types']
         LowMemoryMappedIoSpace = [uint32]$Vm['low_mmio_bytes']; HighMemoryMappedIoSpace = [uint64]$Vm['high_mmio_bytes']
-        IsClustered = ($null -ne (Find-HvGroupOfVm $Vm))
+        IsClustered = $clustered
     })
+    $o.PSObject.TypeNames.Insert(0, 'Microsoft.HyperV.PowerShell.VirtualMachine')
+    $o
 }
 
 # VMs named by -Name/-VMName (wildcards, as WildcardPattern) or given as -VM
@@ -113,8 +122,8 @@ function Get-HvVmTargets {
             $h = Find-HvHost (Get-HvState) ([string]$o.ComputerName)
             $hit = $null
             if ($null -ne $h -and [bool]$h['reachable']) {
-                foreach ($v in (Get-HvList $h['vms'])) {
-                    if (Test-HvSame $v['id'] ([string]$o.Id)) {
+                foreach ($v in $h['vms']) {
+                    if (($v['id'] -eq ([string]$o.Id))) {
                         $hit = $v
                     }
                 }
@@ -134,9 +143,10 @@ function Get-HvVmTargets {
     }
     foreach ($n in $names) {
         $found = 0
+        $pattern = [System.Management.Automation.WildcardPattern]::new($n, [System.Management.Automation.WildcardOptions]::IgnoreCase)
         foreach ($h in $hosts) {
-            foreach ($v in (Get-HvList $h['vms'])) {
-                if (Test-TwinWildcard -Pattern $n -Name $v['name']) {
+            foreach ($v in $h['vms']) {
+                if ($pattern.IsMatch($v['name'])) {
                     $out.Add(@{ Host = $h; Vm = $v })
                     $found++
                 }
@@ -181,21 +191,21 @@ $script:Behaviours['Get-VM'] = {
     if ($B.ContainsKey('ClusterObject')) {
         $o = $B['ClusterObject']
         $g = $null
-        foreach ($x in (Get-HvList (Get-HvState)['cluster_groups'])) {
-            if ((Test-HvSame $x['name'] ([string]$o.Name)) -or (Test-HvSame $x['vm_resource']['name'] ([string]$o.Name))) {
+        foreach ($x in (Get-HvState)['cluster_groups']) {
+            if ((($x['name'] -eq ([string]$o.Name))) -or (($x['vm_resource']['name'] -eq ([string]$o.Name)))) {
                 $g = $x
             }
         }
         if ($null -eq $g) {
             Stop-TwinCommand -Message ('The cluster object "{0}" is not a virtual machine role or resource' -f $o.Name) -ErrorId 'InvalidParameter' -Category InvalidArgument
         }
-        foreach ($h in (Get-HvList (Get-HvState)['hosts'])) {
-            foreach ($v in (Get-HvList $h['vms'])) {
-                if (Test-HvSame $v['id'] $g['vm_id']) {
+        foreach ($h in (Get-HvState)['hosts']) {
+            foreach ($v in $h['vms']) {
+                if (($v['id'] -eq $g['vm_id'])) {
                     if (-not [bool]$h['reachable']) {
                         Stop-TwinCommand -Message ("The operation on computer '{0}' failed: WinRM cannot complete the operation." -f $h['name']) -Category ConnectionError
                     }
-                    Assert-TwinFault -Command 'Get-VM' -Target $v['name'] -HostName $h['name']
+                    if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VM' -Target $v['name'] -HostName $h['name'] }
                     $C.WriteObject((New-HvVmObject $h $v))
                 }
             }
@@ -206,9 +216,9 @@ $script:Behaviours['Get-VM'] = {
         $hosts = Get-HvTargetHosts -Cmdlet $C -Bound $B
         $hit = $false
         foreach ($h in $hosts) {
-            foreach ($v in (Get-HvList $h['vms'])) {
-                if (Test-HvSame $v['id'] ([string]$B['Id'])) {
-                    Assert-TwinFault -Command 'Get-VM' -Target $v['name'] -HostName $h['name']
+            foreach ($v in $h['vms']) {
+                if (($v['id'] -eq ([string]$B['Id']))) {
+                    if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VM' -Target $v['name'] -HostName $h['name'] }
                     $C.WriteObject((New-HvVmObject $h $v))
                     $hit = $true
                 }
@@ -220,7 +230,7 @@ $script:Behaviours['Get-VM'] = {
         return
     }
     foreach ($t in (Get-HvVmTargets -Cmdlet $C -Bound $B -NameParameter 'Name')) {
-        Assert-TwinFault -Command 'Get-VM' -Target $t.Vm['name'] -HostName $t.Host['name']
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VM' -Target $t.Vm['name'] -HostName $t.Host['name'] }
         $C.WriteObject((New-HvVmObject $t.Host $t.Vm))
     }
 }
@@ -237,9 +247,6 @@ $script:Behaviours['Start-VM'] = {
             if ($v['state'] -eq 'Running') {
                 $C.WriteWarning('The virtual machine is already in the specified state.')
             } else {
-                if ($v['state'] -eq 'Paused') {
-                    Stop-TwinCommand -Message ("'{0}' is paused; use Resume-VM (not modeled by the twin)." -f $v['name']) -Category InvalidOperation -Target $v['name']
-                }
                 $why = Get-HvStartProblem $h $v
                 if ($null -ne $why) {
                     Stop-TwinCommand -Message ("'{0}' failed to start. Insufficient system resources exist to complete the requested service. (twin: {1})" -f $v['name'], $why) -ErrorId 'OperationFailed' -Category ResourceUnavailable -Target $v['name']
@@ -269,7 +276,7 @@ $script:Behaviours['Stop-VM'] = {
             if ($v['state'] -eq 'Off') {
                 $C.WriteWarning('The virtual machine is already in the specified state.')
             } elseif ([bool]$B['Save']) {
-                if (@(Get-HvList $v['assignable_devices']).Count -gt 0) {
+                if (@($v['assignable_devices']).Count -gt 0) {
                     Stop-TwinCommand -Message ("'{0}' could not be saved: a VM with an assigned device (DDA) cannot be saved." -f $v['name']) -Category InvalidOperation -Target $v['name']
                 }
                 $v['state'] = 'Saved'
@@ -289,6 +296,34 @@ $script:Behaviours['Stop-VM'] = {
                 New-HvVmObject $h $v
             }
         }
+    }
+}
+
+# Get-VMIntegrationService: the Shutdown service only (the state's
+# `shutdown_service`); a VM that is not running has no contact.
+$script:Behaviours['Get-VMIntegrationService'] = {
+    param($C, $B)
+    if ($B.ContainsKey('VMSnapshot')) {
+        Stop-TwinNotModeled -What 'Get-VMIntegrationService -VMSnapshot'
+    }
+    $names = @('*')
+    if ($B.ContainsKey('Name')) {
+        $names = @($B['Name'])
+    }
+    foreach ($n in $names) {
+        if (-not [System.Management.Automation.WildcardPattern]::new($n, 'IgnoreCase').IsMatch('Shutdown')) {
+            Stop-TwinNotModeled -What ('Get-VMIntegrationService -Name {0} (only Shutdown)' -f $n)
+        }
+    }
+    foreach ($t in (Get-HvVmTargets -Cmdlet $C -Bound $B)) {
+        $v = $t.Vm
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VMIntegrationService' -Target $v['name'] -HostName $t.Host['name'] }
+        $enabled = -not ($v.Contains('shutdown_service') -and -not [bool]$v['shutdown_service'])
+        $C.WriteObject((New-TwinObject -TypeName 'Microsoft.HyperV.PowerShell.VMIntegrationComponent' -Properties ([ordered]@{
+            Name = 'Shutdown'; VMName = [string]$v['name']; VMId = [guid]$v['id']; ComputerName = [string]$t.Host['name']
+            Enabled = $enabled
+            PrimaryStatusDescription = $(if ($enabled -and $v['state'] -eq 'Running') { 'OK' } else { 'No Contact' })
+        })))
     }
 }
 
@@ -319,7 +354,7 @@ $script:Behaviours['Set-VM'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Set-VM' -Target $v['name'] -Action 'Set-VM' -HostName $h['name'] -Bound $B)) {
             continue
         }
-        $changes = @($B.Keys | Where-Object { $_ -in @($script:HvSetVmFields.Keys) + @('DynamicMemory', 'StaticMemory') })
+        $changes = @(@($B.Keys).Where({ $_ -in @($script:HvSetVmFields.Keys) + @('DynamicMemory', 'StaticMemory') }))
         if ($changes.Count -gt 0) {
             Assert-HvVmOff -Vm $v -What ('Set-VM -{0}' -f ($changes -join ' -'))
         }
@@ -327,7 +362,7 @@ $script:Behaviours['Set-VM'] = {
             if ($B.ContainsKey($k)) {
                 $val = $B[$k]
                 if ($k -eq 'AutomaticStopAction') {
-                    $val = @('TurnOff', 'Save', 'ShutDown') | Where-Object { $_ -eq $val } | Select-Object -First 1
+                    $val = (Get-HvFirst @(@('TurnOff', 'Save', 'ShutDown')).Where({ $_ -eq $val }, 'First'))
                 } elseif ($k -eq 'GuestControlledCacheTypes') {
                     $val = [bool]$val
                 } else {
@@ -337,7 +372,7 @@ $script:Behaviours['Set-VM'] = {
             }
         }
         if ([bool]$B['DynamicMemory']) {
-            if (@(Get-HvList $v['assignable_devices']).Count -gt 0) {
+            if (@($v['assignable_devices']).Count -gt 0) {
                 Stop-TwinCommand -Message ("'{0}': dynamic memory cannot be enabled on a VM with an assigned device (DDA)." -f $v['name']) -Category InvalidOperation -Target $v['name']
             }
             $v['dynamic_memory'] = $true
@@ -373,9 +408,9 @@ function New-HvPartitionableGpuObject {
 $script:Behaviours['Get-VMHostPartitionableGpu'] = {
     param($C, $B)
     foreach ($h in (Get-HvTargetHosts -Cmdlet $C -Bound $B)) {
-        Assert-TwinFault -Command 'Get-VMHostPartitionableGpu' -Target $h['name'] -HostName $h['name']
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VMHostPartitionableGpu' -Target $h['name'] -HostName $h['name'] }
         foreach ($g in (Get-HvPartitionableGpus $h)) {
-            if ($B.ContainsKey('Name') -and -not (Test-HvSame $B['Name'] (Get-HvGpuInterfaceName $g))) {
+            if ($B.ContainsKey('Name') -and -not (($B['Name'] -eq (Get-HvGpuInterfaceName $g)))) {
                 continue
             }
             $C.WriteObject((New-HvPartitionableGpuObject $h $g))
@@ -392,7 +427,7 @@ $script:Behaviours['Set-VMHostPartitionableGpu'] = {
     switch ($C.ParameterSetName) {
         'Name' {
             $h = Get-HvLocalHost -What 'Set-VMHostPartitionableGpu -Name'
-            $hit = @(Get-HvPartitionableGpus $h | Where-Object { Test-HvSame (Get-HvGpuInterfaceName $_) $B['Name'] })
+            $hit = @(@(Get-HvPartitionableGpus $h).Where({ ((Get-HvGpuInterfaceName $_) -eq $B['Name']) }))
             if ($hit.Count -eq 0) {
                 Stop-TwinCommand -Message ('Unable to find a partitionable GPU with name "{0}" on host {1} (a dismounted, disabled or driverless GPU is not partitionable).' -f $B['Name'], $h['name']) -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $B['Name']
             }
@@ -403,7 +438,7 @@ $script:Behaviours['Set-VMHostPartitionableGpu'] = {
                 $h = Find-HvHost (Get-HvState) ([string]$o.ComputerName)
                 $hit = @()
                 if ($null -ne $h) {
-                    $hit = @(Get-HvPartitionableGpus $h | Where-Object { Test-HvSame (Get-HvGpuInterfaceName $_) ([string]$o.Name) })
+                    $hit = @(@(Get-HvPartitionableGpus $h).Where({ ((Get-HvGpuInterfaceName $_) -eq ([string]$o.Name)) }))
                 }
                 if ($hit.Count -eq 0) {
                     Stop-TwinCommand -Message ('Unable to find the partitionable GPU "{0}".' -f $o.Name) -Category ObjectNotFound
@@ -444,9 +479,9 @@ $script:Behaviours['Set-VMHostPartitionableGpu'] = {
 $script:Behaviours['Get-VMGpuPartitionAdapter'] = {
     param($C, $B)
     foreach ($t in (Get-HvVmTargets -Cmdlet $C -Bound $B)) {
-        Assert-TwinFault -Command 'Get-VMGpuPartitionAdapter' -Target $t.Vm['name'] -HostName $t.Host['name']
-        foreach ($a in (Get-HvList $t.Vm['gpu_partition_adapters'])) {
-            if ($B.ContainsKey('AdapterId') -and -not (Test-HvSame $a['id'] $B['AdapterId'])) {
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VMGpuPartitionAdapter' -Target $t.Vm['name'] -HostName $t.Host['name'] }
+        foreach ($a in $t.Vm['gpu_partition_adapters']) {
+            if ($B.ContainsKey('AdapterId') -and -not (($a['id'] -eq $B['AdapterId']))) {
                 continue
             }
             $C.WriteObject((New-HvAdapterObject $t.Host $t.Vm $a))
@@ -467,7 +502,7 @@ $script:Behaviours['Add-VMGpuPartitionAdapter'] = {
         if ($gpus.Count -eq 0) {
             Stop-TwinCommand -Message ('Host {0} has no partitionable GPU (a GPU with the vGPU driver, enabled and not dismounted).' -f $h['name']) -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $v['name']
         }
-        if ($B.ContainsKey('InstancePath') -and -not ($gpus | Where-Object { Test-HvSame (Get-HvGpuInterfaceName $_) $B['InstancePath'] })) {
+        if ($B.ContainsKey('InstancePath') -and -not (@($gpus).Where({ ((Get-HvGpuInterfaceName $_) -eq $B['InstancePath']) }))) {
             Stop-TwinCommand -Message ('Unable to find a partitionable GPU with instance path "{0}" (the Name of Get-VMHostPartitionableGpu, not a PnP InstanceId).' -f $B['InstancePath']) -ErrorId 'InvalidParameter' -Category InvalidArgument -Target $v['name']
         }
         $ids = @(Get-HvList $v['gpu_partition_adapters'] | ForEach-Object { [string]$_['id'] })
@@ -476,7 +511,7 @@ $script:Behaviours['Add-VMGpuPartitionAdapter'] = {
             $n++
         }
         $a = [ordered]@{ id = "adapter-$n" }
-        $v['gpu_partition_adapters'] = @(Get-HvList $v['gpu_partition_adapters']) + @($a)
+        $v['gpu_partition_adapters'] = @($v['gpu_partition_adapters']) + @($a)
         if ([bool]$B['Passthru']) {
             $C.WriteObject((New-HvAdapterObject $h $v $a))
         }
@@ -491,7 +526,7 @@ $script:Behaviours['Remove-VMGpuPartitionAdapter'] = {
             $h = Find-HvHost (Get-HvState) ([string]$o.ComputerName)
             $vm = $null
             if ($null -ne $h) {
-                $vm = Get-HvList $h['vms'] | Where-Object { Test-HvSame $_['id'] ([string]$o.VMId) } | Select-Object -First 1
+                $vm = (Get-HvFirst @($h['vms']).Where({ ($_['id'] -eq ([string]$o.VMId)) }, 'First'))
             }
             if ($null -eq $vm) {
                 Stop-TwinCommand -Message ('Unable to find a Gpu partition adapter matching the given criteria.') -Category ObjectNotFound
@@ -508,8 +543,8 @@ $script:Behaviours['Remove-VMGpuPartitionAdapter'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Remove-VMGpuPartitionAdapter' -Target $v['name'] -Action 'Remove-VMGpuPartitionAdapter' -HostName $w.Host['name'] -Bound $B)) {
             continue
         }
-        $all = @(Get-HvList $v['gpu_partition_adapters'])
-        $keep = @($all | Where-Object { $null -ne $w.Id -and -not (Test-HvSame $_['id'] $w.Id) })
+        $all = @($v['gpu_partition_adapters'])
+        $keep = @(@($all).Where({ $null -ne $w.Id -and -not (($_['id'] -eq $w.Id)) }))
         if ($all.Count -eq 0 -or $keep.Count -eq $all.Count) {
             Stop-TwinCommand -Message 'Unable to find a Gpu partition adapter matching the given criteria.' -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $v['name']
         }
@@ -566,12 +601,12 @@ function Get-HvDeviceName {
 $script:Behaviours['Get-VMHostAssignableDevice'] = {
     param($C, $B)
     foreach ($h in (Get-HvTargetHosts -Cmdlet $C -Bound $B)) {
-        Assert-TwinFault -Command 'Get-VMHostAssignableDevice' -Target $h['name'] -HostName $h['name']
-        foreach ($g in (Get-HvList $h['gpus'])) {
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VMHostAssignableDevice' -Target $h['name'] -HostName $h['name'] }
+        foreach ($g in $h['gpus']) {
             if (-not [bool]$g['present'] -or -not [bool]$g['dismounted']) { continue }
-            if ($B.ContainsKey('LocationPath') -and -not (Test-HvSame $g['location_path'] $B['LocationPath'])) { continue }
-            if ($B.ContainsKey('InstancePath') -and -not (Test-HvSame $g['instance_id'] $B['InstancePath'])) { continue }
-            if ($B.ContainsKey('ResourcePoolName') -and -not (@($B['ResourcePoolName']) | Where-Object { Test-HvGpuInPool $h $g $_ })) { continue }
+            if ($B.ContainsKey('LocationPath') -and -not (($g['location_path'] -eq $B['LocationPath']))) { continue }
+            if ($B.ContainsKey('InstancePath') -and -not (($g['instance_id'] -eq $B['InstancePath']))) { continue }
+            if ($B.ContainsKey('ResourcePoolName') -and -not (@(@($B['ResourcePoolName'])).Where({ Test-HvGpuInPool $h $g $_ }))) { continue }
             $C.WriteObject((New-HvHostDeviceObject $h $g))
         }
     }
@@ -639,7 +674,7 @@ $script:Behaviours['Mount-VMHostAssignableDevice'] = {
 function Set-HvPoolMembership {
     param($HostRec, $Gpu, [string]$Pool, [bool]$Member)
     $p = Find-HvPool $HostRec $Pool
-    $paths = @(Get-HvList $p['location_paths'] | Where-Object { -not (Test-HvSame $_ $Gpu['location_path']) })
+    $paths = @(@(Get-HvList $p['location_paths']).Where({ -not (($_ -eq $Gpu['location_path'])) }))
     if ($Member) {
         $paths += @([string]$Gpu['location_path'])
         $Gpu['pool'] = [string]$p['name']
@@ -674,7 +709,7 @@ $script:Behaviours['Add-VMHostAssignableDevice'] = {
             if ($null -eq $w.Gpu -or -not [bool]$w.Gpu['dismounted']) {
                 Stop-TwinCommand -Message ('The device {0} is not dismounted from host {1}; dismount it first.' -f $w.Name, $w.Host['name']) -ErrorId 'InvalidOperation' -Category InvalidOperation -Target $w.Name
             }
-            if ($w.Gpu['pool'] -and -not (Test-HvSame $w.Gpu['pool'] $pool)) {
+            if ($w.Gpu['pool'] -and -not (($w.Gpu['pool'] -eq $pool))) {
                 Stop-TwinCommand -Message ('The device {0} is already in the resource pool {1}.' -f $w.Name, $w.Gpu['pool']) -Category InvalidOperation -Target $w.Name
             }
             Set-HvPoolMembership $w.Host $w.Gpu $pool $true
@@ -711,11 +746,11 @@ $script:Behaviours['Remove-VMHostAssignableDevice'] = {
 $script:Behaviours['Get-VMAssignableDevice'] = {
     param($C, $B)
     foreach ($t in (Get-HvVmTargets -Cmdlet $C -Bound $B)) {
-        Assert-TwinFault -Command 'Get-VMAssignableDevice' -Target $t.Vm['name'] -HostName $t.Host['name']
-        foreach ($d in (Get-HvList $t.Vm['assignable_devices'])) {
-            if ($B.ContainsKey('LocationPath') -and -not (Test-HvSame $d['location_path'] $B['LocationPath'])) { continue }
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VMAssignableDevice' -Target $t.Vm['name'] -HostName $t.Host['name'] }
+        foreach ($d in $t.Vm['assignable_devices']) {
+            if ($B.ContainsKey('LocationPath') -and -not (($d['location_path'] -eq $B['LocationPath']))) { continue }
             $o = New-HvAssignedDeviceObject $t.Host $t.Vm $d
-            if ($B.ContainsKey('InstancePath') -and -not (Test-HvSame $o.InstanceID $B['InstancePath'])) { continue }
+            if ($B.ContainsKey('InstancePath') -and -not (($o.InstanceID -eq $B['InstancePath']))) { continue }
             $C.WriteObject($o)
         }
     }
@@ -757,7 +792,7 @@ $script:Behaviours['Add-VMAssignableDevice'] = {
             }
             $entry = [ordered]@{ location_path = [string]$g['location_path']; pool = $null }
         }
-        $v['assignable_devices'] = @(Get-HvList $v['assignable_devices']) + @($entry)
+        $v['assignable_devices'] = @($v['assignable_devices']) + @($entry)
         if ([bool]$B['Passthru']) {
             $C.WriteObject((New-HvAssignedDeviceObject $h $v $entry))
         }
@@ -772,7 +807,7 @@ $script:Behaviours['Remove-VMAssignableDevice'] = {
             $h = Find-HvHost (Get-HvState) ([string]$o.ComputerName)
             $vm = $null
             if ($null -ne $h) {
-                $vm = Get-HvList $h['vms'] | Where-Object { Test-HvSame $_['id'] ([string]$o.VMId) } | Select-Object -First 1
+                $vm = (Get-HvFirst @($h['vms']).Where({ ($_['id'] -eq ([string]$o.VMId)) }, 'First'))
             }
             $work.Add(@{ Host = $h; Vm = $vm; Path = [string]$o.LocationPath; Pool = [string]$o.ResourcePoolName; Name = $(if ($vm) { $vm['name'] } else { [string]$o.VMName }) })
         }
@@ -799,12 +834,12 @@ $script:Behaviours['Remove-VMAssignableDevice'] = {
         if ($null -eq $v) {
             Stop-TwinCommand -Message ('Hyper-V was unable to find a virtual machine with name "{0}".' -f $w.Name) -ErrorId 'InvalidParameter' -Category InvalidArgument
         }
-        $all = @(Get-HvList $v['assignable_devices'])
+        $all = @($v['assignable_devices'])
         $idx = -1
         for ($i = 0; $i -lt $all.Count; $i++) {
             $d = $all[$i]
-            if ($w.Path -and $d['location_path'] -and (Test-HvSame $d['location_path'] $w.Path)) { $idx = $i; break }
-            if (-not $w.Path -and -not $d['location_path'] -and $w.Pool -and (Test-HvSame $d['pool'] $w.Pool)) { $idx = $i; break }
+            if ($w.Path -and $d['location_path'] -and (($d['location_path'] -eq $w.Path))) { $idx = $i; break }
+            if (-not $w.Path -and -not $d['location_path'] -and $w.Pool -and (($d['pool'] -eq $w.Pool))) { $idx = $i; break }
         }
         if ($idx -lt 0) {
             Stop-TwinCommand -Message ('The VM {0} has no assigned device {1}.' -f $v['name'], $(if ($w.Path) { $w.Path } else { 'in pool ' + $w.Pool })) -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $v['name']
@@ -841,10 +876,10 @@ $script:Behaviours['Get-VMResourcePool'] = {
     $names = @('*')
     if ($B.ContainsKey('Name')) { $names = @($B['Name']) }
     foreach ($h in (Get-HvTargetHosts -Cmdlet $C -Bound $B)) {
-        Assert-TwinFault -Command 'Get-VMResourcePool' -Target $h['name'] -HostName $h['name']
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-VMResourcePool' -Target $h['name'] -HostName $h['name'] }
         foreach ($n in $names) {
             $found = 0
-            foreach ($p in (Get-HvList $h['pools'])) {
+            foreach ($p in $h['pools']) {
                 if (-not (Test-TwinWildcard -Pattern $n -Name $p['name'])) { continue }
                 if ($B.ContainsKey('ResourcePoolType') -and @($B['ResourcePoolType']) -notcontains $p['type']) { continue }
                 $found++
@@ -874,11 +909,13 @@ function New-HvPnpObject {
         $problem = 'CM_PROB_DISABLED'
     }
     $friendly = if ($null -eq $Gpu['driver']) { '3D Video Controller' } else { 'NVIDIA ' + $(if ($Gpu['model']) { [string]$Gpu['model'] } else { 'GPU' }) }
-    New-TwinObject -TypeName 'Microsoft.Management.Infrastructure.CimInstance#ROOT/cimv2/Win32_PnPEntity' -Properties ([ordered]@{
+    $o = New-TwinObject -TypeName 'Microsoft.Management.Infrastructure.CimInstance#ROOT/cimv2/Win32_PnPEntity' -Properties ([ordered]@{
         Class = $(if ($null -eq $Gpu['driver']) { '' } else { 'Display' }); FriendlyName = $friendly; Name = $friendly
         InstanceId = [string]$Gpu['instance_id']; DeviceID = [string]$Gpu['instance_id']; Status = $status
         Present = [bool]$Gpu['present']; Problem = $problem; PSComputerName = $null
     })
+    $o.PSObject.TypeNames.Insert(1, 'Microsoft.Management.Infrastructure.CimInstance')
+    $o
 }
 
 function Get-HvPnpHost {
@@ -892,7 +929,7 @@ $script:Behaviours['Get-PnpDevice'] = {
     $h = $null
     if ($null -ne $script:HostName) {
         $h = Find-HvHost (Get-HvState) $script:HostName
-        Assert-TwinFault -Command 'Get-PnpDevice' -Target $h['name'] -HostName $h['name']
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-PnpDevice' -Target $h['name'] -HostName $h['name'] }
     }
     $devices = @()
     if ($null -ne $h) {
@@ -902,14 +939,14 @@ $script:Behaviours['Get-PnpDevice'] = {
     if ($B.ContainsKey('InstanceId')) { $ids = @($B['InstanceId']) }
     foreach ($d in $devices) {
         if ([bool]$B['PresentOnly'] -and -not $d.Present) { continue }
-        if ($B.ContainsKey('Class') -and -not (@($B['Class']) | Where-Object { Test-TwinWildcard -Pattern $_ -Name $d.Class })) { continue }
-        if ($B.ContainsKey('FriendlyName') -and -not (@($B['FriendlyName']) | Where-Object { Test-TwinWildcard -Pattern $_ -Name $d.FriendlyName })) { continue }
-        if ($B.ContainsKey('Status') -and -not (@($B['Status']) | Where-Object { Test-HvSame $_ $d.Status })) { continue }
-        if ($ids.Count -gt 0 -and -not ($ids | Where-Object { Test-HvSame $_ $d.InstanceId })) { continue }
+        if ($B.ContainsKey('Class') -and -not (@(@($B['Class'])).Where({ Test-TwinWildcard -Pattern $_ -Name $d.Class }))) { continue }
+        if ($B.ContainsKey('FriendlyName') -and -not (@(@($B['FriendlyName'])).Where({ Test-TwinWildcard -Pattern $_ -Name $d.FriendlyName }))) { continue }
+        if ($B.ContainsKey('Status') -and -not (@(@($B['Status'])).Where({ ($_ -eq $d.Status) }))) { continue }
+        if ($ids.Count -gt 0 -and -not (@($ids).Where({ ($_ -eq $d.InstanceId) }))) { continue }
         $C.WriteObject($d)
     }
     foreach ($i in $ids) {
-        if (-not ($devices | Where-Object { Test-HvSame $_.InstanceId $i })) {
+        if (-not (@($devices).Where({ ($_.InstanceId -eq $i) }))) {
             $C.WriteError((New-TwinErrorRecord -Message ('No matching Win32_PnPEntity objects found by CIM query for instances of the ROOT\cimv2\Win32_PnPEntity class on the  CIM server: SELECT * FROM Win32_PnPEntity  WHERE ((DeviceId LIKE ''{0}'')). Verify query parameters and retry.' -f $i) -ErrorId 'CmdletizationQuery_NotFound,Get-PnpDevice' -Category ObjectNotFound -Target $i))
         }
     }

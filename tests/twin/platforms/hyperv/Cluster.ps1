@@ -13,11 +13,11 @@ function Resolve-HvCluster {
     }
     if ($Bound.ContainsKey('Cluster') -and $Bound['Cluster'] -and $Bound['Cluster'] -ne '.') {
         $n = [string]$Bound['Cluster']
-        if ($null -eq $c -or -not ((Test-HvSame $c['name'] $n) -or (@(Get-HvList $c['nodes']) | Where-Object { Test-HvSame $_ $n }))) {
+        if ($null -eq $c -or -not ((($c['name'] -eq $n)) -or (@(@(Get-HvList $c['nodes'])).Where({ ($_ -eq $n) })))) {
             Stop-TwinCommand -Message ('The cluster "{0}" could not be found or reached: it is neither the cluster name nor one of its nodes.' -f $n) -ErrorId 'ClusterNotFound' -Category ObjectNotFound -Target $n
         }
-        $up = @(Get-HvList $c['nodes'] | Where-Object { $h = Find-HvHost $st $_; $null -ne $h -and [bool]$h['reachable'] })
-        if ($up.Count -eq 0 -or ((@(Get-HvList $c['nodes']) | Where-Object { Test-HvSame $_ $n }) -and $null -eq (Resolve-TwinRemoteHost -Name $n))) {
+        $up = @(@(Get-HvList $c['nodes']).Where({ $h = Find-HvHost $st $_; $null -ne $h -and [bool]$h['reachable'] }))
+        if ($up.Count -eq 0 -or ((@(@(Get-HvList $c['nodes'])).Where({ ($_ -eq $n) })) -and $null -eq (Resolve-TwinRemoteHost -Name $n))) {
             Stop-TwinCommand -Message ('The cluster "{0}" could not be reached.' -f $n) -ErrorId 'ClusterNotReachable' -Category ConnectionError -Target $n
         }
         return $c
@@ -25,11 +25,13 @@ function Resolve-HvCluster {
     if ($null -eq $script:HostName) {
         Stop-TwinCommand -Message ("The cluster service is not running on computer '{0}' (twin: the admin workstation is not a cluster node; pass -Cluster)." -f $script:HvWorkstation) -ErrorId 'ClusterServiceNotRunning' -Category ObjectNotFound
     }
-    if ($null -eq $c -or -not (@(Get-HvList $c['nodes']) | Where-Object { Test-HvSame $_ $script:HostName })) {
+    if ($null -eq $c -or -not (@(@(Get-HvList $c['nodes'])).Where({ ($_ -eq $script:HostName) }))) {
         Stop-TwinCommand -Message ("The cluster service is not running on computer '{0}': it is not a cluster node." -f $script:HostName) -ErrorId 'ClusterServiceNotRunning' -Category ObjectNotFound
     }
     $c
 }
+
+$script:HvNameToString = { $this.Name }
 
 function New-HvNodeObject {
     param([string]$Name)
@@ -38,15 +40,15 @@ function New-HvNodeObject {
     $o = New-TwinObject -TypeName 'Microsoft.FailoverClusters.PowerShell.ClusterNode' -Properties ([ordered]@{
         Name = $Name; State = $(if ($null -ne $h -and [bool]$h['reachable']) { 'Up' } else { 'Down' }); Cluster = [string]$st['cluster']['name']
     })
-    $o | Add-Member -MemberType ScriptMethod -Name ToString -Value { $this.Name } -Force
+    $o.PSObject.Methods.Add([System.Management.Automation.PSScriptMethod]::new('ToString', $script:HvNameToString))
     $o
 }
 
 function Find-HvVmOfGroup {
     param($Group)
-    foreach ($h in (Get-HvList (Get-HvState)['hosts'])) {
-        foreach ($v in (Get-HvList $h['vms'])) {
-            if (Test-HvSame $v['id'] $Group['vm_id']) {
+    foreach ($h in (Get-HvState)['hosts']) {
+        foreach ($v in $h['vms']) {
+            if (($v['id'] -eq $Group['vm_id'])) {
                 return @{ Host = $h; Vm = $v }
             }
         }
@@ -67,7 +69,7 @@ function New-HvGroupObject {
         Name = [string]$Group['name']; OwnerNode = (New-HvNodeObject ([string]$Group['owner_node'])); State = (Get-HvGroupState $Group)
         GroupType = 'VirtualMachine'; Cluster = [string](Get-HvState)['cluster']['name']
     })
-    $o | Add-Member -MemberType ScriptMethod -Name ToString -Value { $this.Name } -Force
+    $o.PSObject.Methods.Add([System.Management.Automation.PSScriptMethod]::new('ToString', $script:HvNameToString))
     $o
 }
 
@@ -77,7 +79,7 @@ function New-HvResourceObject {
         Name = [string]$Group['vm_resource']['name']; State = (Get-HvGroupState $Group); OwnerGroup = [string]$Group['name']
         ResourceType = 'Virtual Machine'; OwnerNode = (New-HvNodeObject ([string]$Group['owner_node'])); Cluster = [string](Get-HvState)['cluster']['name']
     })
-    $o | Add-Member -MemberType ScriptMethod -Name ToString -Value { $this.Name } -Force
+    $o.PSObject.Methods.Add([System.Management.Automation.PSScriptMethod]::new('ToString', $script:HvNameToString))
     $o
 }
 
@@ -86,19 +88,19 @@ function New-HvResourceObject {
 function Find-HvGroupOfObject {
     param($Object)
     $type = [string]$Object.PSObject.TypeNames[0]
-    foreach ($g in (Get-HvList (Get-HvState)['cluster_groups'])) {
-        if ($type -like '*ClusterGroup' -and (Test-HvSame $g['name'] ([string]$Object.Name))) { return @{ Group = $g; Kind = 'Group' } }
-        if ($type -like '*ClusterResource' -and (Test-HvSame $g['vm_resource']['name'] ([string]$Object.Name))) { return @{ Group = $g; Kind = 'Resource' } }
+    foreach ($g in (Get-HvState)['cluster_groups']) {
+        if ($type -like '*ClusterGroup' -and (($g['name'] -eq ([string]$Object.Name)))) { return @{ Group = $g; Kind = 'Group' } }
+        if ($type -like '*ClusterResource' -and (($g['vm_resource']['name'] -eq ([string]$Object.Name)))) { return @{ Group = $g; Kind = 'Resource' } }
     }
     $null
 }
 
 function Find-HvGroups {
     param($Cmdlet, $Bound, [string]$Kind)
-    $groups = @(Get-HvList (Get-HvState)['cluster_groups'])
+    $groups = @((Get-HvState)['cluster_groups'])
     $out = [System.Collections.Generic.List[object]]::new()
     if ($Bound.ContainsKey('VMId')) {
-        $hit = @($groups | Where-Object { Test-HvSame $_['vm_id'] ([string]$Bound['VMId']) })
+        $hit = @(@($groups).Where({ ($_['vm_id'] -eq ([string]$Bound['VMId'])) }))
         if ($hit.Count -eq 0) {
             $Cmdlet.WriteError((New-TwinErrorRecord -Message ('No clustered virtual machine with id {0} was found.' -f $Bound['VMId']) -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $Bound['VMId']))
         }
@@ -118,7 +120,7 @@ function Find-HvGroups {
         return , $out
     }
     foreach ($n in $Bound['Name']) {
-        $hit = @($groups | Where-Object { if ($Kind -eq 'Resource') { Test-HvSame $_['vm_resource']['name'] $n } else { Test-HvSame $_['name'] $n } })
+        $hit = @(@($groups).Where({ if ($Kind -eq 'Resource') { ($_['vm_resource']['name'] -eq $n) } else { ($_['name'] -eq $n) } }))
         if ($hit.Count -eq 0) {
             $what = if ($Kind -eq 'Resource') { 'resource' } else { 'group' }
             $Cmdlet.WriteError((New-TwinErrorRecord -Message ("An error occurred opening cluster {0} '{1}'. The cluster {0} could not be found." -f $what, $n) -ErrorId ('ClusterObjectNotFound,Get-Cluster{0}' -f $Kind) -Category ObjectNotFound -Target $n))
@@ -131,8 +133,8 @@ function Find-HvGroups {
 $script:Behaviours['Get-ClusterNode'] = {
     param($C, $B)
     $cl = Resolve-HvCluster $B
-    foreach ($n in (Get-HvList $cl['nodes'])) {
-        if ($B.ContainsKey('Name') -and -not (@($B['Name']) | Where-Object { Test-HvSame $_ $n })) { continue }
+    foreach ($n in $cl['nodes']) {
+        if ($B.ContainsKey('Name') -and -not (@(@($B['Name'])).Where({ ($_ -eq $n) }))) { continue }
         $C.WriteObject((New-HvNodeObject $n))
     }
 }
@@ -141,7 +143,7 @@ $script:Behaviours['Get-ClusterGroup'] = {
     param($C, $B)
     $null = Resolve-HvCluster $B
     foreach ($g in (Find-HvGroups -Cmdlet $C -Bound $B -Kind 'Group')) {
-        Assert-TwinFault -Command 'Get-ClusterGroup' -Target $g['name'] -HostName ([string]$g['owner_node'])
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-ClusterGroup' -Target $g['name'] -HostName ([string]$g['owner_node']) }
         $C.WriteObject((New-HvGroupObject $g))
     }
 }
@@ -150,7 +152,7 @@ $script:Behaviours['Get-ClusterResource'] = {
     param($C, $B)
     $null = Resolve-HvCluster $B
     foreach ($g in (Find-HvGroups -Cmdlet $C -Bound $B -Kind 'Resource')) {
-        Assert-TwinFault -Command 'Get-ClusterResource' -Target $g['vm_resource']['name'] -HostName ([string]$g['owner_node'])
+        if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'Get-ClusterResource' -Target $g['vm_resource']['name'] -HostName ([string]$g['owner_node']) }
         $C.WriteObject((New-HvResourceObject $g))
     }
 }
@@ -173,14 +175,14 @@ $script:Behaviours['Get-ClusterParameter'] = {
     $g = Get-HvClusterObjectTarget -Bound $B -What 'Get-ClusterParameter'
     $params = $g['vm_resource']['parameters']
     foreach ($k in @($params.Keys)) {
-        if ($B.ContainsKey('Name') -and -not (@($B['Name']) | Where-Object { Test-HvSame $_ $k })) { continue }
+        if ($B.ContainsKey('Name') -and -not (@(@($B['Name'])).Where({ ($_ -eq $k) }))) { continue }
         $C.WriteObject((New-TwinObject -TypeName 'Microsoft.FailoverClusters.PowerShell.ClusterParameter' -Properties ([ordered]@{
             ClusterObject = [string]$g['vm_resource']['name']; Name = [string]$k; IsReadOnly = $false; ParameterType = 'UInt32'; Value = $params[$k]
         })))
     }
     if ($B.ContainsKey('Name')) {
         foreach ($n in $B['Name']) {
-            if (-not (@($params.Keys) | Where-Object { Test-HvSame $_ $n })) {
+            if (-not (@(@($params.Keys)).Where({ ($_ -eq $n) }))) {
                 $C.WriteError((New-TwinErrorRecord -Message ('The parameter "{0}" does not exist on resource "{1}".' -f $n, $g['vm_resource']['name']) -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $n))
             }
         }
@@ -209,13 +211,13 @@ $script:Behaviours['Set-ClusterParameter'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Set-ClusterParameter' -Target $res['name'] -Action ('set {0}' -f $k) -HostName ([string]$cl['name']) -Bound $B)) {
             continue
         }
-        $key = @($res['parameters'].Keys) | Where-Object { Test-HvSame $_ $k } | Select-Object -First 1
+        $key = (Get-HvFirst @(@($res['parameters'].Keys)).Where({ ($_ -eq $k) }, 'First'))
         if ($null -eq $key -and -not [bool]$B['Create']) {
             Stop-TwinCommand -Message ('The parameter "{0}" does not exist on resource "{1}"; use -Create to create a private property.' -f $k, $res['name']) -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $k
         }
         $value = $pairs[$k]
         if ($value -is [psobject]) { $value = $value.PSObject.BaseObject }
-        if ((Test-HvSame $k 'OfflineAction')) {
+        if ((($k -eq 'OfflineAction'))) {
             $n = 0
             if (-not [int]::TryParse([string]$value, [ref]$n) -or $n -lt 0 -or $n -gt 3) {
                 Stop-TwinCommand -Message ('OfflineAction must be 0, 1, 2 or 3 (Turn Off, Save, Shutdown, Shutdown (Forced)); got {0}.' -f $value) -ErrorId 'InvalidParameter' -Category InvalidArgument -Target $k
@@ -234,20 +236,20 @@ $script:Behaviours['Set-ClusterOwnerNode'] = {
     $cl = Resolve-HvCluster $B
     $kind = $null
     $g = $null
-    $groups = @(Get-HvList (Get-HvState)['cluster_groups'])
+    $groups = @((Get-HvState)['cluster_groups'])
     if ($B.ContainsKey('Group')) {
         $kind = 'Group'
-        $g = $groups | Where-Object { Test-HvSame $_['name'] $B['Group'] } | Select-Object -First 1
+        $g = (Get-HvFirst @($groups).Where({ ($_['name'] -eq $B['Group']) }, 'First'))
     } elseif ($B.ContainsKey('Resource')) {
         $kind = 'Resource'
-        $g = $groups | Where-Object { Test-HvSame $_['vm_resource']['name'] $B['Resource'] } | Select-Object -First 1
+        $g = (Get-HvFirst @($groups).Where({ ($_['vm_resource']['name'] -eq $B['Resource']) }, 'First'))
     } elseif ($B.ContainsKey('InputObject')) {
         $f = Find-HvGroupOfObject $B['InputObject']
         if ($null -ne $f) { $kind = $f.Kind; $g = $f.Group }
     } else {
         Stop-TwinCommand -Message 'Set-ClusterOwnerNode needs -Group, -Resource or -InputObject.' -ErrorId 'InvalidParameter' -Category InvalidArgument
     }
-    $name = @($B['Group'], $B['Resource'], $(if ($B.ContainsKey('InputObject')) { $B['InputObject'].Name })) | Where-Object { $_ } | Select-Object -First 1
+    $name = (Get-HvFirst @(@($B['Group'], $B['Resource'], $(if ($B.ContainsKey('InputObject')) { $B['InputObject'].Name }))).Where({ $_ }, 'First'))
     if ($null -eq $g) {
         Stop-TwinCommand -Message ("An error occurred opening cluster object '{0}'. The cluster object could not be found." -f $name) -ErrorId 'ClusterObjectNotFound' -Category ObjectNotFound -Target $name
     }
@@ -257,7 +259,7 @@ $script:Behaviours['Set-ClusterOwnerNode'] = {
     }
     $owners = [System.Collections.Generic.List[string]]::new()
     foreach ($o in $B['Owners']) {
-        $node = @(Get-HvList $cl['nodes']) | Where-Object { Test-HvSame $_ $o } | Select-Object -First 1
+        $node = (Get-HvFirst @(@(Get-HvList $cl['nodes'])).Where({ ($_ -eq $o) }, 'First'))
         if ($null -eq $node) {
             Stop-TwinCommand -Message ("The node '{0}' is not a node of cluster {1}." -f $o, $cl['name']) -ErrorId 'InvalidParameter' -Category InvalidArgument -Target $o
         }
@@ -274,13 +276,13 @@ $script:Behaviours['Get-ClusterOwnerNode'] = {
     param($C, $B)
     $null = Resolve-HvCluster $B
     if ($B.ContainsKey('ResourceType')) { Stop-TwinNotModeled -What 'Get-ClusterOwnerNode -ResourceType' }
-    $groups = @(Get-HvList (Get-HvState)['cluster_groups'])
+    $groups = @((Get-HvState)['cluster_groups'])
     $kind = $null
     $g = $null
     if ($B.ContainsKey('Group')) {
-        $kind = 'Group'; $g = $groups | Where-Object { Test-HvSame $_['name'] $B['Group'] } | Select-Object -First 1
+        $kind = 'Group'; $g = (Get-HvFirst @($groups).Where({ ($_['name'] -eq $B['Group']) }, 'First'))
     } elseif ($B.ContainsKey('Resource')) {
-        $kind = 'Resource'; $g = $groups | Where-Object { Test-HvSame $_['vm_resource']['name'] $B['Resource'] } | Select-Object -First 1
+        $kind = 'Resource'; $g = (Get-HvFirst @($groups).Where({ ($_['vm_resource']['name'] -eq $B['Resource']) }, 'First'))
     } elseif ($B.ContainsKey('InputObject')) {
         $f = Find-HvGroupOfObject $B['InputObject']
         if ($null -ne $f) { $kind = $f.Kind; $g = $f.Group }
@@ -299,16 +301,16 @@ $script:Behaviours['Get-ClusterOwnerNode'] = {
 $script:Behaviours['Update-ClusterVirtualMachineConfiguration'] = {
     param($C, $B)
     $cl = Resolve-HvCluster $B
-    $groups = @(Get-HvList (Get-HvState)['cluster_groups'])
+    $groups = @((Get-HvState)['cluster_groups'])
     $g = $null
     if ($B.ContainsKey('VMId')) {
-        $g = $groups | Where-Object { Test-HvSame $_['vm_id'] ([string]$B['VMId']) } | Select-Object -First 1
+        $g = (Get-HvFirst @($groups).Where({ ($_['vm_id'] -eq ([string]$B['VMId'])) }, 'First'))
     } elseif ($B.ContainsKey('InputObject')) {
         $f = Find-HvGroupOfObject $B['InputObject']
         if ($null -ne $f) { $g = $f.Group }
     } elseif ($B.ContainsKey('Name')) {
         $n = [string]$B['Name']
-        $g = $groups | Where-Object { (Test-HvSame $_['name'] $n) -or (Test-HvSame $_['vm_resource']['name'] $n) -or (Test-HvSame ('Virtual Machine Configuration ' + $_['name']) $n) } | Select-Object -First 1
+        $g = (Get-HvFirst @($groups).Where({ (($_['name'] -eq $n)) -or (($_['vm_resource']['name'] -eq $n)) -or ((('Virtual Machine Configuration ' + $_['name']) -eq $n)) }, 'First'))
     }
     if ($null -eq $g) {
         Stop-TwinCommand -Message 'No clustered virtual machine matches the given name, id or object.' -ErrorId 'ObjectNotFound' -Category ObjectNotFound

@@ -29,6 +29,15 @@ function Get-HvList {
     }
 }
 
+# The first element of a collection, or $null.
+function Get-HvFirst {
+    param($Collection)
+    if ($null -ne $Collection -and $Collection.Count -gt 0) {
+        return $Collection[0]
+    }
+    $null
+}
+
 function Test-HvSame {
     param([string]$A, [string]$B)
     [string]::Equals($A, $B, [System.StringComparison]::OrdinalIgnoreCase)
@@ -36,8 +45,8 @@ function Test-HvSame {
 
 function Find-HvHost {
     param($State, [string]$Name)
-    foreach ($h in (Get-HvList $State['hosts'])) {
-        if (Test-HvSame $h['name'] $Name) {
+    foreach ($h in $State['hosts']) {
+        if (($h['name'] -eq $Name)) {
             return $h
         }
     }
@@ -57,7 +66,7 @@ function Test-HvGpuPartitionable {
 
 function Get-HvPartitionableGpus {
     param($HostRec)
-    @(Get-HvList $HostRec['gpus'] | Where-Object { Test-HvGpuPartitionable $_ })
+    @(@($HostRec['gpus']).Where({ Test-HvGpuPartitionable $_ }))
 }
 
 function Get-HvTotalPartitions {
@@ -77,12 +86,12 @@ function Get-HvTotalPartitions {
 function Get-HvUsedPartitions {
     param($HostRec, $ExceptVm = $null)
     $n = 0
-    foreach ($v in (Get-HvList $HostRec['vms'])) {
+    foreach ($v in $HostRec['vms']) {
         if ($null -ne $ExceptVm -and [object]::ReferenceEquals($v, $ExceptVm)) {
             continue
         }
         if ($v['state'] -eq 'Running') {
-            $n += @(Get-HvList $v['gpu_partition_adapters']).Count
+            $n += @($v['gpu_partition_adapters']).Count
         }
     }
     $n
@@ -90,13 +99,13 @@ function Get-HvUsedPartitions {
 
 function Get-HvVmsWithPartitions {
     param($HostRec)
-    @(Get-HvList $HostRec['vms'] | Where-Object { @(Get-HvList $_['gpu_partition_adapters']).Count -gt 0 })
+    @(@($HostRec['vms']).Where({ @($_['gpu_partition_adapters']).Count -gt 0 }))
 }
 
 function Find-HvGpuByLocation {
     param($HostRec, [string]$LocationPath)
-    foreach ($g in (Get-HvList $HostRec['gpus'])) {
-        if (Test-HvSame $g['location_path'] $LocationPath) {
+    foreach ($g in $HostRec['gpus']) {
+        if (($g['location_path'] -eq $LocationPath)) {
             return $g
         }
     }
@@ -105,8 +114,8 @@ function Find-HvGpuByLocation {
 
 function Find-HvGpuByInstance {
     param($HostRec, [string]$InstanceId)
-    foreach ($g in (Get-HvList $HostRec['gpus'])) {
-        if (Test-HvSame $g['instance_id'] $InstanceId) {
+    foreach ($g in $HostRec['gpus']) {
+        if (($g['instance_id'] -eq $InstanceId)) {
             return $g
         }
     }
@@ -115,8 +124,8 @@ function Find-HvGpuByInstance {
 
 function Find-HvPool {
     param($HostRec, [string]$Name)
-    foreach ($p in (Get-HvList $HostRec['pools'])) {
-        if (Test-HvSame $p['name'] $Name) {
+    foreach ($p in $HostRec['pools']) {
+        if (($p['name'] -eq $Name)) {
             return $p
         }
     }
@@ -126,15 +135,15 @@ function Find-HvPool {
 # A GPU is in a pool when its `pool` says so or the pool lists its path.
 function Test-HvGpuInPool {
     param($HostRec, $Gpu, [string]$Pool)
-    if ($Gpu['pool'] -and (Test-HvSame $Gpu['pool'] $Pool)) {
+    if ($Gpu['pool'] -and (($Gpu['pool'] -eq $Pool))) {
         return $true
     }
     $p = Find-HvPool $HostRec $Pool
     if ($null -eq $p) {
         return $false
     }
-    foreach ($lp in (Get-HvList $p['location_paths'])) {
-        if (Test-HvSame $lp $Gpu['location_path']) {
+    foreach ($lp in $p['location_paths']) {
+        if (($lp -eq $Gpu['location_path'])) {
             return $true
         }
     }
@@ -144,14 +153,14 @@ function Test-HvGpuInPool {
 # VMs of the host that hold a device by its location path.
 function Get-HvDeviceHolders {
     param($HostRec, [string]$LocationPath)
-    @(Get-HvList $HostRec['vms'] | Where-Object {
-        foreach ($d in (Get-HvList $_['assignable_devices'])) {
-            if ($d['location_path'] -and (Test-HvSame $d['location_path'] $LocationPath)) {
+    @(@($HostRec['vms']).Where({
+        foreach ($d in $_['assignable_devices']) {
+            if ($d['location_path'] -and (($d['location_path'] -eq $LocationPath))) {
                 return $true
             }
         }
         $false
-    })
+    }))
 }
 
 # Free devices of a pool on a host: present, dismounted, in the pool, not held
@@ -159,21 +168,21 @@ function Get-HvDeviceHolders {
 function Get-HvPoolFree {
     param($HostRec, [string]$Pool, $ExceptVm = $null)
     $free = 0
-    foreach ($g in (Get-HvList $HostRec['gpus'])) {
+    foreach ($g in $HostRec['gpus']) {
         if ([bool]$g['present'] -and [bool]$g['dismounted'] -and (Test-HvGpuInPool $HostRec $g $Pool) -and
             @(Get-HvDeviceHolders $HostRec $g['location_path']).Count -eq 0) {
             $free++
         }
     }
-    foreach ($v in (Get-HvList $HostRec['vms'])) {
+    foreach ($v in $HostRec['vms']) {
         if ($null -ne $ExceptVm -and [object]::ReferenceEquals($v, $ExceptVm)) {
             continue
         }
         if ($v['state'] -ne 'Running') {
             continue
         }
-        foreach ($d in (Get-HvList $v['assignable_devices'])) {
-            if (-not $d['location_path'] -and $d['pool'] -and (Test-HvSame $d['pool'] $Pool)) {
+        foreach ($d in $v['assignable_devices']) {
+            if (-not $d['location_path'] -and $d['pool'] -and (($d['pool'] -eq $Pool))) {
                 $free--
             }
         }
@@ -184,7 +193,7 @@ function Get-HvPoolFree {
 # Why the VM cannot start on this host now ($null when it can).
 function Get-HvStartProblem {
     param($HostRec, $Vm)
-    $devices = @(Get-HvList $Vm['assignable_devices'])
+    $devices = @($Vm['assignable_devices'])
     if ($devices.Count -gt 0) {
         if ($Vm['automatic_stop_action'] -ne 'TurnOff') {
             return ('a VM with an assigned device (DDA) must have AutomaticStopAction TurnOff; it is {0}' -f $Vm['automatic_stop_action'])
@@ -225,7 +234,7 @@ function Get-HvStartProblem {
             }
         }
     }
-    $adapters = @(Get-HvList $Vm['gpu_partition_adapters']).Count
+    $adapters = @($Vm['gpu_partition_adapters']).Count
     if ($adapters -gt 0) {
         $free = (Get-HvTotalPartitions $HostRec) - (Get-HvUsedPartitions $HostRec $Vm)
         if ($free -lt $adapters) {
@@ -248,11 +257,29 @@ function Test-HvState {
     if ($p.Count -gt 0) {
         return , $p
     }
+    # The lists the twin walks must be JSON arrays (an empty list is [], not null).
+    foreach ($k in 'hosts', 'cluster_groups') {
+        if ($State[$k] -isnot [array]) {
+            $p.Add("state: '$k' must be an array")
+        }
+    }
+    if ($null -ne $State['cluster'] -and $State['cluster'] -is [System.Collections.IDictionary] -and $State['cluster']['nodes'] -isnot [array]) {
+        $p.Add("state: 'cluster.nodes' must be an array")
+    }
+    foreach ($g in @($State['cluster_groups'])) {
+        if ($g -isnot [System.Collections.IDictionary] -or -not $g['name'] -or -not $g['vm_id'] -or $g['vm_resource'] -isnot [System.Collections.IDictionary] -or
+            $g['vm_resource']['parameters'] -isnot [System.Collections.IDictionary]) {
+            $p.Add("state: a cluster group needs name, vm_id and vm_resource with parameters")
+        }
+    }
+    if ($p.Count -gt 0) {
+        return , $p
+    }
     if ($null -ne $State['cluster'] -and ($State['cluster'] -isnot [System.Collections.IDictionary] -or -not $State['cluster']['name'])) {
         $p.Add("state: 'cluster' must be null or an object with a name and nodes")
     }
     $i = 0
-    foreach ($h in (Get-HvList $State['hosts'])) {
+    foreach ($h in $State['hosts']) {
         if ($h -isnot [System.Collections.IDictionary] -or -not $h['name']) {
             $p.Add("state: hosts[$i] has no name")
             $i++
@@ -261,10 +288,12 @@ function Test-HvState {
         foreach ($k in 'reachable', 'gpus', 'vms') {
             if (-not $h.Contains($k)) {
                 $p.Add(("state: host {0} has no '{1}'" -f $h['name'], $k))
+            } elseif ($k -ne 'reachable' -and $h[$k] -isnot [array]) {
+                $p.Add(("state: host {0}: '{1}' must be an array" -f $h['name'], $k))
             }
         }
         $j = 0
-        foreach ($g in (Get-HvList $h['gpus'])) {
+        foreach ($g in $h['gpus']) {
             foreach ($k in 'instance_id', 'location_path', 'present', 'driver', 'enabled', 'dismounted', 'valid_partition_counts', 'partition_count') {
                 if ($g -isnot [System.Collections.IDictionary] -or -not $g.Contains($k)) {
                     $p.Add(("state: host {0} gpus[{1}] has no '{2}'" -f $h['name'], $j, $k))
@@ -276,10 +305,15 @@ function Test-HvState {
             $j++
         }
         $j = 0
-        foreach ($v in (Get-HvList $h['vms'])) {
+        foreach ($v in $h['vms']) {
             foreach ($k in 'name', 'id', 'state', 'generation', 'memory_startup_bytes', 'dynamic_memory', 'automatic_stop_action', 'guest_controlled_cache_types', 'low_mmio_bytes', 'high_mmio_bytes', 'gpu_partition_adapters', 'assignable_devices') {
                 if ($v -isnot [System.Collections.IDictionary] -or -not $v.Contains($k)) {
                     $p.Add(("state: host {0} vms[{1}] has no '{2}'" -f $h['name'], $j, $k))
+                }
+            }
+            foreach ($k in 'gpu_partition_adapters', 'assignable_devices') {
+                if ($v -is [System.Collections.IDictionary] -and $v.Contains($k) -and $v[$k] -isnot [array]) {
+                    $p.Add(("state: host {0} VM {1}: '{2}' must be an array" -f $h['name'], $v['name'], $k))
                 }
             }
             if ($v -is [System.Collections.IDictionary] -and $v.Contains('id')) {
@@ -312,14 +346,14 @@ function Invoke-HvNodeFailure {
     }
     $failed['reachable'] = $false
     $moved = [System.Collections.Generic.List[string]]::new()
-    $groups = @(Get-HvList $State['cluster_groups'])
+    $groups = @($State['cluster_groups'])
     $keep = [System.Collections.Generic.List[object]]::new()
-    foreach ($v in (Get-HvList $failed['vms'])) {
+    foreach ($v in $failed['vms']) {
         $wasRunning = $v['state'] -eq 'Running'
         $v['state'] = 'Off'
         $group = $null
         foreach ($g in $groups) {
-            if (Test-HvSame $g['vm_id'] $v['id']) {
+            if (($g['vm_id'] -eq $v['id'])) {
                 $group = $g
             }
         }
@@ -332,13 +366,13 @@ function Invoke-HvNodeFailure {
             $possible = @(Get-HvList $State['cluster']['nodes'])
         }
         $order = [System.Collections.Generic.List[string]]::new()
-        foreach ($n in (Get-HvList $group['preferred_owners'])) {
-            if (($possible | Where-Object { Test-HvSame $_ $n }) -and -not ($order | Where-Object { Test-HvSame $_ $n })) {
+        foreach ($n in $group['preferred_owners']) {
+            if ((@($possible).Where({ ($_ -eq $n) })) -and -not (@($order).Where({ ($_ -eq $n) }))) {
                 $order.Add($n)
             }
         }
-        foreach ($n in (Get-HvList $State['cluster']['nodes'])) {
-            if (($possible | Where-Object { Test-HvSame $_ $n }) -and -not ($order | Where-Object { Test-HvSame $_ $n })) {
+        foreach ($n in $State['cluster']['nodes']) {
+            if ((@($possible).Where({ ($_ -eq $n) })) -and -not (@($order).Where({ ($_ -eq $n) }))) {
                 $order.Add($n)
             }
         }
@@ -358,7 +392,7 @@ function Invoke-HvNodeFailure {
             continue
         }
         $v['state'] = 'Running'
-        $target['vms'] = @(Get-HvList $target['vms']) + @($v)
+        $target['vms'] = @($target['vms']) + @($v)
         $group['owner_node'] = $target['name']
         $moved.Add(('{0} -> {1}' -f $v['name'], $target['name']))
     }

@@ -22,8 +22,8 @@ function Write-TwinStderr {
 function Invoke-HvNvidiaSmi {
     param([string[]]$Arguments)
     $h = Find-HvHost (Get-HvState) $script:HostName
-    Assert-TwinFault -Command 'nvidia-smi.exe' -Target $h['name'] -HostName $h['name']
-    $gpus = @(Get-HvList $h['gpus'] | Where-Object { [bool]$_['present'] -and $_['driver'] -eq 'vgpu' -and [bool]$_['enabled'] -and -not [bool]$_['dismounted'] })
+    if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'nvidia-smi.exe' -Target $h['name'] -HostName $h['name'] }
+    $gpus = @(@($h['gpus']).Where({ [bool]$_['present'] -and $_['driver'] -eq 'vgpu' -and [bool]$_['enabled'] -and -not [bool]$_['dismounted'] }))
     $argv = @($Arguments)
     if ($argv.Count -eq 2 -and $argv -contains '--query-gpu=driver_version' -and $argv -contains '--format=csv,noheader') {
         if ($gpus.Count -eq 0) {
@@ -48,7 +48,7 @@ function Invoke-HvPnputil {
     if ($argv.Count -ge 2 -and $argv[0] -in '/add-driver', '-add-driver') {
         Add-TwinCall -Command 'pnputil /add-driver' -HostName $h['name'] -Target $argv[1] -Bound ([ordered]@{ arguments = $argv })
         try {
-            Assert-TwinFault -Command 'pnputil /add-driver' -Target $argv[1] -HostName $h['name']
+            if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'pnputil /add-driver' -Target $argv[1] -HostName $h['name'] }
         } catch {
             Write-TwinStderr $_.Exception.Message
             Set-TwinNativeExit 1
@@ -64,7 +64,7 @@ function Invoke-HvPnputil {
     if ($argv.Count -ge 1 -and $argv[0] -in '/enum-devices', '-enum-devices') {
         'Microsoft PnP Utility'
         ''
-        foreach ($g in (Get-HvList $h['gpus'])) {
+        foreach ($g in $h['gpus']) {
             $o = New-HvPnpObject $h $g
             ('Instance ID:                {0}' -f $o.InstanceId)
             ('Device Description:         {0}' -f $o.FriendlyName)
@@ -107,12 +107,12 @@ function Get-HvAzOptions {
 function Get-HvArcVm {
     param([string]$Name, [string]$ResourceGroup)
     $st = Get-HvState
-    if (-not (Test-HvSame $st['arc']['resource_group'] $ResourceGroup)) {
+    if (-not (($st['arc']['resource_group'] -eq $ResourceGroup))) {
         return $null
     }
-    foreach ($h in (Get-HvList $st['hosts'])) {
-        foreach ($v in (Get-HvList $h['vms'])) {
-            if ($v.Contains('arc') -and $null -ne $v['arc'] -and (Test-HvSame $v['name'] $Name)) {
+    foreach ($h in $st['hosts']) {
+        foreach ($v in $h['vms']) {
+            if ($v.Contains('arc') -and $null -ne $v['arc'] -and (($v['name'] -eq $Name))) {
                 return @{ Host = $h; Vm = $v }
             }
         }
@@ -209,7 +209,7 @@ function Invoke-HvAz {
     $h = $hv.Host
     switch ($verb) {
         'show' {
-            Assert-TwinFault -Command 'az stack-hci-vm show' -Target $name -HostName $h['name']
+            if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'az stack-hci-vm show' -Target $name -HostName $h['name'] }
             ConvertTo-HvArcJson $hv
             Set-TwinNativeExit 0
         }
@@ -269,32 +269,32 @@ function Invoke-HvAz {
                         $ids = @(Get-HvList $v['gpu_partition_adapters'] | ForEach-Object { [string]$_['id'] })
                         $n = $ids.Count + 1
                         while ($ids -contains "adapter-$n") { $n++ }
-                        $v['gpu_partition_adapters'] = @(Get-HvList $v['gpu_partition_adapters']) + @([ordered]@{ id = "adapter-$n" })
+                        $v['gpu_partition_adapters'] = @($v['gpu_partition_adapters']) + @([ordered]@{ id = "adapter-$n" })
                     } else {
-                        $free = Get-HvList $h['gpus'] | Where-Object { [bool]$_['present'] -and [bool]$_['dismounted'] -and -not $_['pool'] -and @(Get-HvDeviceHolders $h $_['location_path']).Count -eq 0 } | Select-Object -First 1
+                        $free = (Get-HvFirst @($h['gpus']).Where({ [bool]$_['present'] -and [bool]$_['dismounted'] -and -not $_['pool'] -and @(Get-HvDeviceHolders $h $_['location_path']).Count -eq 0 }, 'First'))
                         if ($null -eq $free) {
                             Stop-HvAz ('host {0} has no free GPU for DDA (dismounted, unassigned)' -f $h['name'])
                             return
                         }
-                        $v['assignable_devices'] = @(Get-HvList $v['assignable_devices']) + @([ordered]@{ location_path = [string]$free['location_path']; pool = $null })
+                        $v['assignable_devices'] = @($v['assignable_devices']) + @([ordered]@{ location_path = [string]$free['location_path']; pool = $null })
                     }
-                    $v['arc']['gpus'] = @(Get-HvList $v['arc']['gpus']) + @([ordered]@{ assignment = $kind })
+                    $v['arc']['gpus'] = @($v['arc']['gpus']) + @([ordered]@{ assignment = $kind })
                 }
             } else {
-                $have = @(Get-HvList $v['arc']['gpus'] | Where-Object { $_['assignment'] -eq $kind })
+                $have = @(@($v['arc']['gpus']).Where({ $_['assignment'] -eq $kind }))
                 if ($have.Count -lt $count) {
                     Stop-HvAz ('VM {0} has {1} {2} GPU(s), cannot detach {3}' -f $name, $have.Count, $kind, $count)
                     return
                 }
                 for ($i = 0; $i -lt $count; $i++) {
-                    $list = @(Get-HvList $v['arc']['gpus'])
+                    $list = @($v['arc']['gpus'])
                     $idx = [array]::FindLastIndex([object[]]$list, [Predicate[object]] { param($x) $x['assignment'] -eq $kind })
                     $v['arc']['gpus'] = @(for ($j = 0; $j -lt $list.Count; $j++) { if ($j -ne $idx) { $list[$j] } })
                     if ($kind -eq 'GpuP') {
-                        $ad = @(Get-HvList $v['gpu_partition_adapters'])
+                        $ad = @($v['gpu_partition_adapters'])
                         $v['gpu_partition_adapters'] = @($ad | Select-Object -First ([math]::Max(0, $ad.Count - 1)))
                     } else {
-                        $dd = @(Get-HvList $v['assignable_devices'])
+                        $dd = @($v['assignable_devices'])
                         $v['assignable_devices'] = @($dd | Select-Object -First ([math]::Max(0, $dd.Count - 1)))
                     }
                 }

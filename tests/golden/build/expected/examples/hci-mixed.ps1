@@ -59,7 +59,7 @@ function Format-VgpucText {
         [Parameter(Mandatory)] [AllowNull()] [AllowEmptyString()] [object]$Text
     )
     $s = [string]$Text
-    $sb = New-Object -TypeName 'System.Text.StringBuilder'
+    $sb = [System.Text.StringBuilder]::new()
     foreach ($ch in $s.ToCharArray()) {
         $code = [int]$ch
         if ($code -lt 0x20 -or ($code -ge 0x7F -and $code -le 0x9F) -or $code -eq 0x2028 -or $code -eq 0x2029 -or
@@ -108,7 +108,7 @@ function Select-VgpucByName {
         [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
         [string]$Property = 'Name'
     )
-    $found = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $found = [System.Collections.Generic.List[object]]::new()
     foreach ($o in @($InputObject)) {
         if ($null -ne $o -and (Test-VgpucName -Name $Name -Other ([string]$o.$Property))) {
             $found.Add($o)
@@ -164,10 +164,10 @@ function Initialize-VgpucRun {
         LogPath  = $LogPath
         Started  = [DateTime]::UtcNow.ToString('o')
         WhatIf   = [bool]$WhatIfPreference
-        Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-        Drift    = New-Object -TypeName 'System.Collections.Generic.List[object]'
-        Plan     = New-Object -TypeName 'System.Collections.Generic.List[object]'
-        Results  = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        Problems = [System.Collections.Generic.List[string]]::new()
+        Drift    = [System.Collections.Generic.List[object]]::new()
+        Plan     = [System.Collections.Generic.List[object]]::new()
+        Results  = [System.Collections.Generic.List[object]]::new()
         Failed   = $false
         Outcome  = 'running'
     }
@@ -417,10 +417,10 @@ function Save-VgpucLog {
         finished = [DateTime]::UtcNow.ToString('o')
         whatIf   = $Run.WhatIf
         outcome  = $Run.Outcome
-        problems = $Run.Problems.ToArray()
-        drift    = $Run.Drift.ToArray()
-        plan     = $Run.Plan.ToArray()
-        steps    = $Run.Results.ToArray()
+        problems = @($Run.Problems)
+        drift    = @($Run.Drift)
+        plan     = @($Run.Plan)
+        steps    = @($Run.Results)
     }
     $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Run.LogPath)
     $json = ConvertTo-Json -InputObject $record -Depth 6
@@ -489,7 +489,7 @@ function Read-VgpucHyperVHost {
         Set-StrictMode -Version Latest
         $ErrorActionPreference = 'Stop'
         $idPattern = '^PCIP?\\VEN_([0-9A-Fa-f]{4})&DEV_([0-9A-Fa-f]{4})(&SUBSYS_([0-9A-Fa-f]{8}))?'
-        $devices = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        $devices = [System.Collections.Generic.List[object]]::new()
         foreach ($d in @(Get-PnpDevice -PresentOnly)) {
             $id = [string]$d.InstanceId
             if ($id -notmatch $idPattern) {
@@ -538,7 +538,7 @@ function Read-VgpucHyperVHost {
                     LocationPath = $lp
                 })
         }
-        $assignable = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        $assignable = [System.Collections.Generic.List[object]]::new()
         $pools = @()
         foreach ($rp in @(Get-VMResourcePool -ResourcePoolType 'PciExpress')) {
             $pools += [string]$rp.Name
@@ -569,7 +569,7 @@ function Read-VgpucHyperVHost {
                     })
             }
         }
-        $partitionable = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        $partitionable = [System.Collections.Generic.List[object]]::new()
         if (Get-Command -Name 'Get-VMHostPartitionableGpu' -ErrorAction SilentlyContinue) {
             foreach ($g in @(Get-VMHostPartitionableGpu)) {
                 $partitionable.Add([pscustomobject]@{
@@ -580,12 +580,20 @@ function Read-VgpucHyperVHost {
             }
         }
         $driver = $null
+        $smi = ''
         if (Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue) {
-            $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader')
-            foreach ($l in $lines) {
-                if ([string]$l -match '\S') {
-                    $driver = ([string]$l).Trim()
-                    break
+            $ErrorActionPreference = 'Continue'
+            $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader' 2>&1)
+            $code = [int]$LASTEXITCODE
+            $ErrorActionPreference = 'Stop'
+            if ($code -ne 0) {
+                $smi = 'nvidia-smi.exe failed (exit {0}): {1}' -f $code, ((@($lines | ForEach-Object { [string]$_ }) -join ' ').Trim())
+            } else {
+                foreach ($l in $lines) {
+                    if ([string]$l -match '\S') {
+                        $driver = ([string]$l).Trim()
+                        break
+                    }
                 }
             }
         }
@@ -596,6 +604,7 @@ function Read-VgpucHyperVHost {
             Pools         = $pools
             PoolExists    = $poolExists
             Driver        = $driver
+            SmiError      = $smi
         }
     }
     try {
@@ -652,8 +661,8 @@ function Test-VgpucShutdownService {
     try {
         $svc = @(Get-VMIntegrationService -VM $Vm -Name 'Shutdown')
     } catch {
-        # Cannot tell: go on; Stop-VM (never -Force, never -TurnOff) refuses
-        # to turn off a guest that does not shut down.
+        # Cannot tell: go on; Stop-VM, called without Force or TurnOff,
+        # refuses to turn off a guest that does not shut down.
         Write-Verbose ('the Shutdown integration service of {0} could not be read: {1}' -f $Vm.Name, $_.Exception.Message)
         return $true
     }
@@ -769,7 +778,7 @@ function Get-VgpucHyperVInventory {
         [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Vms
     )
     $byPath = [ordered]@{}
-    $unknown = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $unknown = [System.Collections.Generic.List[object]]::new()
     $st = $HostRead.State
     $newGpu = {
         param([string]$Lp, [object]$Pci)
@@ -809,6 +818,9 @@ function Get-VgpucHyperVInventory {
     }
     foreach ($vm in $Vms) {
         foreach ($dev in @($vm.Devices)) {
+            if ($dev.LocationPath -eq '') {
+                continue # assigned from a pool, resolved to a GPU only when the VM starts
+            }
             $g = $byPath[$dev.LocationPath]
             if ($null -eq $g) {
                 $g = & $newGpu $dev.LocationPath (Get-VgpucPciId -InstancePath $dev.InstancePath)
@@ -847,7 +859,7 @@ function Select-VgpucDdaGpu {
         [Parameter(Mandatory)] [int]$Count,
         [switch]$RemoveUndeclared
     )
-    $sorted = New-Object -TypeName 'System.Collections.Generic.SortedDictionary[string,object]' -ArgumentList ([System.StringComparer]::Ordinal)
+    $sorted = [System.Collections.Generic.SortedDictionary[string, object]]::new([System.StringComparer]::Ordinal)
     foreach ($g in $Gpus) {
         $rank = 4
         if ($null -ne $g.AssignedTo) {
@@ -953,9 +965,10 @@ function Get-VgpucHyperVPlan {
         [int]$ShutdownTimeoutSeconds = 600
     )
     $vendors = @($Declared.Models | ForEach-Object { @($_.Ids) } | ForEach-Object { ([string]$_).Split(':')[0] } | Select-Object -Unique)
-    $hostSteps = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $lateSteps = New-Object -TypeName 'System.Collections.Generic.List[object]'
-    $vmWork = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $hostSteps = [System.Collections.Generic.List[object]]::new()
+    $lateSteps = [System.Collections.Generic.List[object]]::new()
+    $countSteps = [System.Collections.Generic.List[object]]::new()
+    $vmWork = [System.Collections.Generic.List[object]]::new()
     $pool = [string]$Declared.PoolName
     $usePool = $Declared.Clustered -and $pool -ne ''
     $arc = $Declared.Arc
@@ -986,7 +999,7 @@ function Get-VgpucHyperVPlan {
     if ($reachable.Count -gt 0) {
         $allVms = @(Get-VM -ComputerName $reachable | ForEach-Object { Read-VgpucHyperVVm -Vm $_ })
     }
-    $declaredVms = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $declaredVms = [System.Collections.Generic.List[object]]::new()
     foreach ($dv in $Declared.Vms) {
         $found = @(Select-VgpucByName -InputObject $allVms -Name $dv.Name)
         if ($found.Count -eq 0) {
@@ -1018,7 +1031,9 @@ function Get-VgpucHyperVPlan {
         $inventory[$h.Name] = $inv
         $st = $r.State
         if ($h.ServesGpuP) {
-            if ($null -eq $st.Driver) {
+            if ($st.SmiError -ne '') {
+                Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager driver could not be read: {1}' -f $h.Name, $st.SmiError)
+            } elseif ($null -eq $st.Driver) {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: no NVIDIA vGPU Manager found (nvidia-smi.exe is missing); GPU-P needs it' -f $h.Name)
             } elseif ($null -ne $h.Driver -and $st.Driver -ne $h.Driver) {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager driver is {1}, the file declares {2}' -f $h.Name, $st.Driver, $h.Driver)
@@ -1033,7 +1048,7 @@ function Get-VgpucHyperVPlan {
             }
             Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} ({2}) is of no model the file declares' -f $h.Name, $u.LocationPath, $what)
         }
-        $ddaHere = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        $ddaHere = [System.Collections.Generic.List[object]]::new()
         foreach ($dg in $h.Gpus) {
             $ofModel = @($inv.Gpus | Where-Object { $_.Model -eq $dg.Model })
             if ($ofModel.Count -ne $dg.Count) {
@@ -1056,28 +1071,48 @@ function Get-VgpucHyperVPlan {
         $ddaPaths[$h.Name] = @($ddaHere | ForEach-Object { $_.LocationPath })
         $poolFree[$h.Name] = $ddaHere.Count
 
-        # DDA: disable, dismount, pool.
+        # DDA: disable, dismount, pool. A GPU to be dismounted must not hold
+        # partitions in use: the partitions of running VMs must fit on the
+        # partitionable GPUs that stay (Hyper-V places partitions itself).
         $runningWithPartitions = @($onHost | Where-Object { $_.State -eq 'Running' -and @($_.Adapters).Count -gt 0 } | ForEach-Object { $_.Name })
+        $partitionsInUse = 0
+        foreach ($v in $onHost) {
+            if ($v.State -eq 'Running') {
+                $partitionsInUse += @($v.Adapters).Count
+            }
+        }
+        $partitionsLeft = 0
+        $toDismount = @{}
+        foreach ($g in $ddaHere) {
+            if (-not $g.Dismounted) {
+                $toDismount[$g.LocationPath] = $true
+            }
+        }
+        foreach ($g in $inv.Gpus) {
+            if ($null -ne $g.Partitionable -and -not $toDismount.ContainsKey($g.LocationPath)) {
+                $partitionsLeft += [int]$g.Partitionable.PartitionCount
+            }
+        }
         if ($usePool -and $ddaHere.Count -gt 0 -and -not $st.PoolExists) {
-            $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'pool-create'; Action = ('create the GPU pool {0} (PciExpress)' -f $pool); Args = @($pool); InScope = $hostInScope })
+            $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = ''; Kind = 'pool-create'; Action = ('create the GPU pool {0} (PciExpress)' -f $pool); Args = @($pool); InScope = $hostInScope })
         }
         foreach ($g in $ddaHere) {
             if (-not $g.Dismounted) {
-                if ($null -ne $g.Partitionable -and $runningWithPartitions.Count -gt 0) {
-                    Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must be dismounted for DDA but it is partitionable and running VMs hold GPU partitions on the host ({2})' -f $h.Name, $g.LocationPath, ($runningWithPartitions -join ', '))
+                if ($null -ne $g.Partitionable -and $partitionsInUse -gt $partitionsLeft) {
+                    Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must be dismounted for DDA, but running VMs use {2} GPU partitions and the other GPUs have {3} ({4}); stop some of them first' -f $h.Name, $g.LocationPath, $partitionsInUse, $partitionsLeft, ($runningWithPartitions -join ', '))
                 }
                 if (-not $g.Disabled) {
-                    $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'disable'; Action = ('disable GPU {0} for DDA' -f $g.LocationPath); Args = @($g.InstanceId); InScope = $hostInScope })
+                    $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'disable'; Action = ('disable GPU {0} for DDA' -f $g.LocationPath); Args = @($g.InstanceId); InScope = $hostInScope })
                 }
                 $force = -not $Declared.MitigationDriver
                 $action = 'dismount GPU {0} from the host for DDA' -f $g.LocationPath
                 if ($force) {
                     $action += ' (-Force: no mitigation driver declared)'
                 }
-                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'dismount'; Action = $action; Args = @($g.LocationPath, $force); InScope = $hostInScope })
+                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'dismount'; Action = $action; Args = @($g.LocationPath, $force); InScope = $hostInScope })
             }
             if ($usePool -and -not $g.InPool) {
-                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'pool-add'; Action = ('add GPU {0} to the GPU pool {1}' -f $g.LocationPath, $pool); Args = @($g.LocationPath, $pool); InScope = $hostInScope })
+                $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'pool-add'; Action = ('add GPU {0} to the GPU pool {1}' -f $g.LocationPath, $pool); Args = @($g.LocationPath, $pool); InScope = $hostInScope })
             }
         }
         # GPUs dismounted or disabled that the plan gives to no VM.
@@ -1099,13 +1134,20 @@ function Get-VgpucHyperVPlan {
                 }
                 Add-VgpucDrift -Run $Run -Target $h.Name -Text ('GPU {0} ({1}) is {2} but the plan gives it to no DDA VM; -RemoveUndeclared mounts it back and enables it' -f $g.LocationPath, $g.Model, $what)
                 if ($RemoveUndeclared) {
-                    $lateSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'mount-back'; Action = ('give GPU {0} back to the host (mount and enable)' -f $g.LocationPath); Args = @($g.LocationPath, $g.InPool, $pool, $g.Dismounted, [int]$Declared.PartitionCount, [bool]$h.ServesGpuP); InScope = $hostInScope })
+                    $lateSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'mount-back'; Action = ('give GPU {0} back to the host (mount and enable)' -f $g.LocationPath); Args = @($g.LocationPath, $g.InPool, $pool, $g.Dismounted, [int]$Declared.PartitionCount, [bool]$h.ServesGpuP); InScope = $hostInScope })
                 }
             }
         }
-        # GPU-P: partition count on every GPU that stays partitionable.
+        # GPU-P: partition count on every GPU that stays partitionable. It
+        # runs after the VMs that give up all their partitions in this run
+        # (DDA declared, or undeclared with -RemoveUndeclared); any other VM
+        # holding a partition blocks it, as in Hyper-V.
         if ($h.ServesGpuP -and [int]$Declared.PartitionCount -gt 0) {
-            $holders = @($onHost | Where-Object { @($_.Adapters).Count -gt 0 } | ForEach-Object { $_.Name })
+            $holders = @($onHost | Where-Object {
+                    $releases = ($null -ne $_.Declared -and $_.Declared.Mode -eq 'Dda') -or ($null -eq $_.Declared -and $RemoveUndeclared)
+                    $inRun = (Test-VgpucInScope -Name $_.Name -Scope $VMName) -and (Test-VgpucInScope -Name $_.Host -Scope $HostName)
+                    @($_.Adapters).Count -gt 0 -and -not ($releases -and $inRun)
+                } | ForEach-Object { $_.Name })
             foreach ($g in $inv.Gpus) {
                 if ($isDda.ContainsKey($g.LocationPath) -or $null -eq $g.Partitionable) {
                     continue
@@ -1117,9 +1159,9 @@ function Get-VgpucHyperVPlan {
                 if (@($p.Valid) -notcontains [int]$Declared.PartitionCount) {
                     Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} cannot have {2} partitions (ValidPartitionCounts: {3})' -f $h.Name, $g.LocationPath, $Declared.PartitionCount, (@($p.Valid) -join ', '))
                 } elseif ($holders.Count -gt 0) {
-                    Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must change from {2} to {3} partitions, which Hyper-V refuses while partitions are assigned ({4}); remove their GPU partition adapters first' -f $h.Name, $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount, ($holders -join ', '))
+                    Add-VgpucProblem -Run $Run -Text ('host {0}: GPU {1} must change from {2} to {3} partitions, which Hyper-V refuses while partitions are assigned ({4}); remove their GPU partition adapters first, or include those VMs in -VMName/-HostName' -f $h.Name, $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount, ($holders -join ', '))
                 } else {
-                    $hostSteps.Add([pscustomobject]@{ Host = $h.Name; Kind = 'partition-count'; Action = ('set the partition count of GPU {0} from {1} to {2}' -f $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount); Args = @($p.Name, [int]$Declared.PartitionCount); InScope = $hostInScope })
+                    $countSteps.Add([pscustomobject]@{ Host = $h.Name; Gpu = $g.LocationPath; Kind = 'partition-count'; Action = ('set the partition count of GPU {0} from {1} to {2}' -f $g.LocationPath, $p.PartitionCount, $Declared.PartitionCount); Args = @($p.Name, [int]$Declared.PartitionCount); InScope = $hostInScope })
                 }
             }
         }
@@ -1129,7 +1171,7 @@ function Get-VgpucHyperVPlan {
     foreach ($u in $undeclared) {
         Add-VgpucDrift -Run $Run -Target $u.Name -Text ('on {0}, not declared in the file, holds {1} GPU partition adapter(s) and {2} DDA device(s); -RemoveUndeclared removes them (the VM is never deleted)' -f $u.Host, @($u.Adapters).Count, @($u.Devices).Count)
         if ($RemoveUndeclared) {
-            $changes = New-Object -TypeName 'System.Collections.Generic.List[object]'
+            $changes = [System.Collections.Generic.List[object]]::new()
             foreach ($a in @($u.Adapters)) {
                 $changes.Add((Get-VgpucChangeItem -Kind 'remove-adapter' -Action 'remove its GPU partition adapter' -ArgumentList @($u.Object, [string]$a.Id)))
             }
@@ -1145,10 +1187,10 @@ function Get-VgpucHyperVPlan {
     }
 
     # --- Declared VMs: the declared GPU configuration is the whole truth ---
-    $right = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $right = [System.Collections.Generic.List[string]]::new()
     $freeDda = @{}
     foreach ($k in $ddaPaths.Keys) {
-        $free = New-Object -TypeName 'System.Collections.Generic.List[string]'
+        $free = [System.Collections.Generic.List[string]]::new()
         foreach ($lp in $ddaPaths[$k]) {
             $holder = $null
             foreach ($vm in $declaredVms) {
@@ -1183,8 +1225,8 @@ function Get-VgpucHyperVPlan {
         } elseif ($null -ne $dv.Host -and -not (Test-VgpucName -Name $vm.Host -Other $dv.Host)) {
             Add-VgpucProblem -Run $Run -Text ('VM {0} is on host {1}; the file places it on {2}: move it first' -f $vm.Name, $vm.Host, $dv.Host)
         }
-        $before = New-Object -TypeName 'System.Collections.Generic.List[object]'
-        $changes = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        $before = [System.Collections.Generic.List[object]]::new()
+        $changes = [System.Collections.Generic.List[object]]::new()
         $removes = 0
         $arcGpus = $null
         if ($null -ne $arc) {
@@ -1193,19 +1235,19 @@ function Get-VgpucHyperVPlan {
         }
         # Wrong GPUs out first.
         if ($null -ne $arcGpus) {
-            $wrong = 'GpuDDA'
-            $right = 'GpuP'
+            $wrongKind = 'GpuDDA'
+            $rightKind = 'GpuP'
             if ($dda) {
-                $wrong = 'GpuP'
-                $right = 'GpuDDA'
+                $wrongKind = 'GpuP'
+                $rightKind = 'GpuDDA'
             }
-            $have = [int]$arcGpus[$right]
-            if ([int]$arcGpus[$wrong] -gt 0) {
-                $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} {1} GPU(s) with az stack-hci-vm gpu detach (the file declares {2})' -f $arcGpus[$wrong], $wrong, $right) -ArgumentList @($arc.ResourceGroup, $vm.Name, $wrong, [int]$arcGpus[$wrong])))
+            $have = [int]$arcGpus[$rightKind]
+            if ([int]$arcGpus[$wrongKind] -gt 0) {
+                $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} {1} GPU(s) with az stack-hci-vm gpu detach (the file declares {2})' -f $arcGpus[$wrongKind], $wrongKind, $rightKind) -ArgumentList @($arc.ResourceGroup, $vm.Name, $wrongKind, [int]$arcGpus[$wrongKind])))
                 $removes++
             }
             if ($have -gt $dv.Count) {
-                $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} extra {1} GPU(s) with az stack-hci-vm gpu detach' -f ($have - $dv.Count), $right) -ArgumentList @($arc.ResourceGroup, $vm.Name, $right, ($have - $dv.Count))))
+                $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} extra {1} GPU(s) with az stack-hci-vm gpu detach' -f ($have - $dv.Count), $rightKind) -ArgumentList @($arc.ResourceGroup, $vm.Name, $rightKind, ($have - $dv.Count))))
                 $removes++
             }
             $need = [Math]::Max(0, $dv.Count - $have)
@@ -1301,7 +1343,7 @@ function Get-VgpucHyperVPlan {
                 }
                 $poolNeed[$vm.Host] += $need
                 for ($k = 0; $k -lt $need; $k++) {
-                    $changes.Add((Get-VgpucChangeItem -Kind 'add-device-pool' -Action ('assign a {0} GPU from the GPU pool {1}' -f $dv.Model, $pool) -ArgumentList @($vm.Object, $pool)))
+                    $changes.Add((Get-VgpucChangeItem -Kind 'add-device-pool' -Action ('assign one {0} GPU from the GPU pool {1}' -f $dv.Model, $pool) -ArgumentList @($vm.Object, $pool)))
                 }
             } else {
                 $free = $freeDda[$vm.Host]
@@ -1354,8 +1396,12 @@ function Get-VgpucHyperVPlan {
         if ($changes.Count -gt 0 -and $vm.State -ne 'Off' -and $vm.State -ne 'Running') {
             Add-VgpucProblem -Run $Run -Text ('VM {0} is {1}: it must be Off or Running to be changed (a saved or paused VM is not resumed by this script)' -f $vm.Name, $vm.State)
         }
+        # VMs that only give GPUs up go first (before partition counts change
+        # and before other VMs need what they free); VMs that gain a GPU
+        # partition go after the partition counts are set.
         $order = 2
-        if ($removes -gt 0) {
+        $gains = @($changes | Where-Object { $_.Kind -eq 'add-adapter' -or ($_.Kind -eq 'arc-attach' -and $_.ArgumentList[2] -eq 'GpuP') }).Count
+        if ($removes -gt 0 -and $gains -eq 0) {
             $order = 1
         }
         if ($before.Count -gt 0 -or $changes.Count -gt 0) {
@@ -1400,12 +1446,18 @@ function Get-VgpucHyperVPlan {
         }
     }
 
-    # --- The plan, as printed ---
+    # --- The plan, in the order it is applied, as printed ---
     foreach ($s in $hostSteps) {
         Add-VgpucPlanItem -Run $Run -Target $s.Host -Action $s.Action -InScope $s.InScope
     }
     $ordered = @($vmWork | Sort-Object -Property @{ Expression = { $_.Order } }, @{ Expression = { $_.Vm.Name } })
-    foreach ($w in $ordered) {
+    $releasing = @($ordered | Where-Object { $_.Order -lt 2 })
+    $gaining = @($ordered | Where-Object { $_.Order -ge 2 })
+    foreach ($w in $releasing + @($countSteps) + $gaining) {
+        if ($null -ne $w.PSObject.Properties['Kind']) {
+            Add-VgpucPlanItem -Run $Run -Target $w.Host -Action $w.Action -InScope $w.InScope
+            continue
+        }
         foreach ($c in @($w.Before) + @($w.Changes)) {
             Add-VgpucPlanItem -Run $Run -Target $w.Vm.Name -Action $c.Action -InScope $w.InScope
         }
@@ -1417,9 +1469,11 @@ function Get-VgpucHyperVPlan {
         Add-VgpucPlanItem -Run $Run -Target $s.Host -Action $s.Action -InScope $s.InScope
     }
     [pscustomobject]@{
-        Right     = $right.ToArray()
-        HostSteps = $hostSteps.ToArray()
-        VmWork    = $ordered
+        Right      = $right.ToArray()
+        HostSteps  = $hostSteps.ToArray()
+        Releasing  = $releasing
+        CountSteps = $countSteps.ToArray()
+        VmWork     = $gaining
         LateSteps = $lateSteps.ToArray()
         Timeout   = $ShutdownTimeoutSeconds
     }
@@ -1598,10 +1652,20 @@ function Invoke-VgpucHyperVHostStep {
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     param(
         [Parameter(Mandatory)] [object]$Run,
-        [Parameter(Mandatory)] [object]$Step
+        [Parameter(Mandatory)] [object]$Step,
+        # Host steps that failed: "host|location path", "host|" (pool), and
+        # "host:dda" / "host:gpup" for the VMs that need that preparation.
+        [Parameter(Mandatory)] [hashtable]$FailedHosts
     )
     if (-not $Step.InScope) {
         Add-VgpucResult -Run $Run -Target $Step.Host -Step $Step.Action -Status 'out of scope'
+        return
+    }
+    # After a failed step, the later steps of the same GPU (or, after a pool
+    # failed to be created, of the pool) would fail too: they are skipped.
+    $key = '{0}|{1}' -f $Step.Host, $Step.Gpu
+    if ($FailedHosts.ContainsKey($key) -or ($Step.Kind -eq 'pool-add' -and $FailedHosts.ContainsKey(('{0}|' -f $Step.Host)))) {
+        Add-VgpucResult -Run $Run -Target $Step.Host -Step $Step.Action -Status 'skipped' -Message 'an earlier step of this GPU failed'
         return
     }
     $remote = Get-VgpucHyperVHostScript -Kind $Step.Kind
@@ -1612,7 +1676,12 @@ function Invoke-VgpucHyperVHostStep {
     try {
         $null = Invoke-VgpucChange -Run $Run -Target $Step.Host -Action $Step.Action -ScriptBlock $local -ArgumentList @($Step.Host, $remote, $Step.Args)
     } catch {
-        Write-Verbose ('host step failed: {0}' -f $_.Exception.Message)
+        $FailedHosts[$key] = $true
+        $what = 'dda'
+        if ($Step.Kind -eq 'partition-count') {
+            $what = 'gpup'
+        }
+        $FailedHosts[('{0}:{1}' -f $Step.Host, $what)] = $true
     }
 }
 
@@ -1719,16 +1788,36 @@ function Invoke-VgpucHyperV {
             $run.Outcome = 'refused'
         } else {
             Write-Host 'Pre-flight passed.'
+            $failedHosts = @{}
             foreach ($n in $plan.Right) {
                 Add-VgpucResult -Run $run -Target $n -Step 'GPU, settings and cluster role' -Status 'already right'
             }
             foreach ($s in $plan.HostSteps) {
-                Invoke-VgpucHyperVHostStep -Run $run -Step $s
+                Invoke-VgpucHyperVHostStep -Run $run -Step $s -FailedHosts $failedHosts
             }
-            foreach ($w in $plan.VmWork) {
+            foreach ($w in @($plan.Releasing) + @('partition counts') + @($plan.VmWork)) {
+                if ($w -is [string]) {
+                    foreach ($s in $plan.CountSteps) {
+                        Invoke-VgpucHyperVHostStep -Run $run -Step $s -FailedHosts $failedHosts
+                    }
+                    continue
+                }
                 $vmArc = $null
                 if ($null -ne $w.Vm.Declared) {
                     $vmArc = $Declared.Arc
+                }
+                $needs = @()
+                foreach ($c in @($w.Changes)) {
+                    if ($c.Kind -eq 'add-adapter' -or ($c.Kind -eq 'arc-attach' -and $c.ArgumentList[2] -eq 'GpuP')) {
+                        $needs += 'gpup'
+                    } elseif ($c.Kind -like 'add-device*' -or $c.Kind -eq 'arc-attach') {
+                        $needs += 'dda'
+                    }
+                }
+                $blocked = @($needs | Where-Object { $failedHosts.ContainsKey(('{0}:{1}' -f $w.Vm.Host, $_)) }).Count -gt 0
+                if ($blocked) {
+                    Add-VgpucResult -Run $run -Target $w.Vm.Name -Step 'change the VM' -Status 'skipped' -Message ('the preparation of its host {0} failed; the VM was left as it was' -f $w.Vm.Host)
+                    continue
                 }
                 try {
                     Invoke-VgpucHyperVVmWork -Run $run -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -Arc $vmArc
@@ -1737,7 +1826,7 @@ function Invoke-VgpucHyperV {
                 }
             }
             foreach ($s in $plan.LateSteps) {
-                Invoke-VgpucHyperVHostStep -Run $run -Step $s
+                Invoke-VgpucHyperVHostStep -Run $run -Step $s -FailedHosts $failedHosts
             }
         }
     } catch {
@@ -1767,20 +1856,20 @@ $VgpucDeclared = [pscustomobject]@{
         [pscustomobject]@{ Name = 'hci-03'; Driver = '581.15'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'A10'; Count = 2; Dda = 0 }) }
     )
     Vms = @(
-        [pscustomobject]@{ Name = 'render-01'; Mode = 'Dda'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01'); Preferred = @(); MemoryBytes = 48GB; Generation = 0; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }
-        [pscustomobject]@{ Name = 'render-02'; Mode = 'Dda'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-02'); Preferred = @(); MemoryBytes = 48GB; Generation = 0; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-01'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-02', 'hci-03'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-02'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-03', 'hci-02'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-03'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-02', 'hci-03'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-04'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-03', 'hci-02'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-05'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-02', 'hci-03'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-06'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-03', 'hci-02'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-07'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-01', 'hci-03'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-08'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-03', 'hci-01'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-09'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-01', 'hci-03'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-10'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-03', 'hci-01'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-11'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-01', 'hci-03'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
-        [pscustomobject]@{ Name = 'vdi-12'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-03', 'hci-01'); MemoryBytes = 8GB; Generation = 0; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'render-01'; Mode = 'Dda'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01'); Preferred = @(); MemoryBytes = 48GB; Generation = 2; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }
+        [pscustomobject]@{ Name = 'render-02'; Mode = 'Dda'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-02'); Preferred = @(); MemoryBytes = 48GB; Generation = 2; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-01'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-02', 'hci-03'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-02'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-03', 'hci-02'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-03'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-02', 'hci-03'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-04'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-03', 'hci-02'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-05'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-02', 'hci-03'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-06'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-01'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-01', 'hci-03', 'hci-02'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-07'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-01', 'hci-03'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-08'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-03', 'hci-01'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-09'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-01', 'hci-03'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-10'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-03', 'hci-01'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-11'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-01', 'hci-03'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
+        [pscustomobject]@{ Name = 'vdi-12'; Mode = 'GpuP'; Model = 'A10'; Count = 1; Host = 'hci-02'; Owners = @('hci-01', 'hci-02', 'hci-03'); Preferred = @('hci-02', 'hci-03', 'hci-01'); MemoryBytes = 8GB; Generation = 2; LowMmio = 1GB; HighMmio = 32GB; Live = $false }
     )
 }
 
