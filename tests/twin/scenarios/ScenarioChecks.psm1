@@ -628,6 +628,12 @@ function Invoke-ScenarioVsphere {
                 foreach ($f in (Assert-VmwScenarioUntouched -Before $sc.State -After $after -VmNames @($sc.Vm))) {
                     $m.Add($f.Message)
                 }
+                if ($sc.Expect -eq 'skipped') {
+                    # Reported and skipped: the script does not even try (no call on that VM).
+                    foreach ($c in @($r.Calls | Where-Object { [string]$_['target'] -ceq $sc.Vm })) {
+                        $m.Add(('a call on {0}, which must be skipped: {1}' -f $sc.Vm, (Format-ScenarioCall -Call $c)))
+                    }
+                }
                 if (-not (Test-ScenarioNamed -Lines $r.Lines -Tokens @($sc.Vm) -Pattern $sc.Pattern) -and
                     -not (Test-ScenarioNamed -Lines $r.Lines -Tokens @($sc.Host) -Pattern $sc.Pattern)) {
                     $m.Add(('no output line names {0} with {1}' -f $sc.Vm, $sc.Pattern))
