@@ -9,6 +9,7 @@
 #   make check-tsan      the second thread (scanner, planner, rules) under ThreadSanitizer
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
+#   make twin            the twin's own Pester tests (tests/twin; part of make test)
 #   make install / uninstall  (PREFIX, DESTDIR)
 #
 # Parser and scanner are generated from grammar/ into $(BUILD)/gen, never
@@ -134,6 +135,7 @@ validators: $(BIN)
 
 hostile: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/hostile/run.sh
+	VGPUC=$(abspath $(BIN)) sh tests/hostile/security.sh
 
 # The twin's own tests (tests/twin/tests/*.Tests.ps1, Pester). pwsh is required:
 # a missing pwsh fails the target (make deps installs it), it is never skipped.

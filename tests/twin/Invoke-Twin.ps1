@@ -52,8 +52,12 @@ if ($r.exit -eq 2) {
     Stop-Twin $r.error
 }
 $json = ConvertTo-TwinJson ([ordered]@{ exit = $r.exit; error = $r.error; state = $r.state; calls = @($r.calls); output = @($r.output) })
-$full = [System.IO.Path]::GetFullPath($Out, (Get-Location).ProviderPath)
-$tmp = $full + '.tmp'
-[System.IO.File]::WriteAllText($tmp, $json + "`n", [System.Text.UTF8Encoding]::new($false))
-Move-Item -LiteralPath $tmp -Destination $full -Force
+try {
+    $full = [System.IO.Path]::GetFullPath($Out, (Get-Location).ProviderPath)
+    $tmp = $full + '.tmp'
+    [System.IO.File]::WriteAllText($tmp, $json + "`n", [System.Text.UTF8Encoding]::new($false))
+    Move-Item -LiteralPath $tmp -Destination $full -Force
+} catch {
+    Stop-Twin ('{0}:1:1: cannot write the result: {1}' -f $Out, $_.Exception.Message)
+}
 exit $r.exit

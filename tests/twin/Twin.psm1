@@ -76,7 +76,8 @@ function Get-TwinBoot {
     $modules = [System.Collections.Generic.List[object]]::new()
     foreach ($t in $d.CmdletTables) {
         $specs = Read-TwinCmdletSpec -CmdletTable (Join-Path $d.Dir $t.Cmdlets) -DetailTable (Join-Path $d.Dir $t.Details)
-        $texts = New-TwinBindingText -Specs $specs
+        $types = if ($t.ContainsKey('Types')) { $t.Types } else { $null }
+        $texts = New-TwinBindingText -Specs $specs -TypeMap $types
         foreach ($k in $texts.Keys) {
             $modules.Add(@{ Name = $k; Text = $texts[$k] })
         }
@@ -140,9 +141,40 @@ function Import-TwinState {
     $d = $script:TwinPlatforms[$state['platform']]
     $problems = @(& $d.ValidateState $state | ForEach-Object { $_ })
     if ($problems.Count -gt 0) {
-        throw ('{0}:1:1: {1}' -f $Name, ($problems -join "; "))
+        # A problem may start with "JSON-PATH<tab>": it is shown at that place of the file.
+        $lines = foreach ($p in $problems) {
+            $path, $message = if ([string]$p -match "^([^\t]*)\t(.*)$") { $Matches[1], $Matches[2] } else { '', [string]$p }
+            $at = Get-TwinJsonPosition -Text $Text -Path $path
+            '{0}:{1}:{2}: {3}' -f $Name, $at[0], $at[1], $message
+        }
+        throw ($lines -join "`n")
     }
     $state
+}
+
+# Line and column (1-based) where a JSON path ('hosts[0].vms') starts in the text; 1:1 when not found.
+function Get-TwinJsonPosition {
+    param([string]$Text, [string]$Path)
+    if (-not $Path) {
+        return @(1, 1)
+    }
+    $reader = [Newtonsoft.Json.JsonTextReader]::new([System.IO.StringReader]::new($Text))
+    try {
+        while ($reader.Read()) {
+            if ($reader.Path -eq $Path) {
+                $col = $reader.LinePosition
+                if ($reader.TokenType -eq [Newtonsoft.Json.JsonToken]::PropertyName) {
+                    $col = $col - ([string]$reader.Value).Length - 2
+                }
+                return @($reader.LineNumber, [math]::Max(1, $col))
+            }
+        }
+    } catch {
+        $null = $_
+    } finally {
+        $reader.Close()
+    }
+    @(1, 1)
 }
 
 function ConvertTo-TwinJson {

@@ -182,11 +182,6 @@ function Test-TwinHasWildcard {
     [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($Pattern)
 }
 
-function Test-TwinSameName {
-    param([string]$A, [string]$B)
-    [string]::Equals($A, $B, [System.StringComparison]::OrdinalIgnoreCase)
-}
-
 # A simulated object: a PSCustomObject whose first type name is the real type.
 function New-TwinObject {
     param([string]$TypeName, [System.Collections.IDictionary]$Properties)
@@ -229,12 +224,21 @@ function Invoke-TwinRemoteBlock {
         $ps.Commands.Commands[0].MergeMyResults([System.Management.Automation.Runspaces.PipelineResultTypes]::All, [System.Management.Automation.Runspaces.PipelineResultTypes]::Output)
         $out = [System.Management.Automation.PSDataCollection[psobject]]::new()
         $failure = $null
+        # Waited for in steps, so that the run's timeout (which stops the
+        # caller's pipeline) also stops the remote block (finally below).
+        $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $out)
         try {
-            $ps.Invoke($null, $out)
+            while (-not $async.AsyncWaitHandle.WaitOne(100)) {
+            }
+            $null = $ps.EndInvoke($async)
         } catch {
             $failure = $_.Exception
             while ($failure -is [System.Management.Automation.MethodInvocationException] -and $null -ne $failure.InnerException) {
                 $failure = $failure.InnerException
+            }
+        } finally {
+            if (-not $async.IsCompleted) {
+                $ps.Stop()
             }
         }
         foreach ($item in $out) {

@@ -274,6 +274,10 @@ Get-ClusterResource -Name 'Virtual Machine vdi-001' -Cluster 'hci-prod' | Set-Cl
         $r = Invoke-TwinRun -State (Get-TestState) -Script $path -TimeoutSeconds 3
         $r.exit | Should -Be 1
         $r.error | Should -Match 'did not finish within 3 s'
+        Set-Content -LiteralPath $path -Value "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { while (`$true) { } }"
+        $r = Invoke-TwinRun -State (Get-TestState) -Script $path -TimeoutSeconds 3
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'did not finish within 3 s'
     }
     It 'runs are isolated: a global of one run is gone in the next' {
         $null = Invoke-TestScript -State (Get-TestState) -Body "`$global:Leak = 'x'"
@@ -322,6 +326,21 @@ if ($PSCmdlet.ShouldProcess('web1')) { Set-VM -Name 'web1' -ComputerName 'hci-no
         $LASTEXITCODE | Should -Be 2
         "$err" | Should -Match 'unknown platform "xen"'
         Test-Path -LiteralPath $out | Should -BeFalse
+    }
+    It 'points at the line and column of each problem of a state' {
+        $bad = Join-Path $script:Scratch 'fields.json'
+        Set-Content -LiteralPath $bad -Value @'
+{
+  "platform": "hyperv", "cluster": null, "cluster_groups": [],
+  "hosts": [
+    { "name": "h1", "reachable": true, "gpus": [], "vms": [
+        { "name": "v1", "id": "not-a-guid", "state": "Up" } ] }
+  ]
+}
+'@
+        $e = { Import-TwinState -Path $bad } | Should -Throw -PassThru
+        $e.Exception.Message | Should -Match ([regex]::Escape($bad) + ":5:9: state: host h1 vms\[0\] has no 'generation'")
+        $e.Exception.Message | Should -Match ([regex]::Escape($bad) + ":5:25: state: host h1 VM v1: id 'not-a-guid' is not a GUID")
     }
     It 'exits 2 on a state that lacks a field the twin reads' {
         $s = Get-TestState

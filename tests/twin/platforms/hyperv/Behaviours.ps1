@@ -79,16 +79,6 @@ function Get-HvLocalHost {
 
 # --- objects -----------------------------------------------------------------
 
-function Find-HvGroupOfVm {
-    param($Vm)
-    foreach ($g in (Get-HvState)['cluster_groups']) {
-        if (($g['vm_id'] -eq $Vm['id'])) {
-            return $g
-        }
-    }
-    $null
-}
-
 function New-HvVmObject {
     param($HostRec, $Vm)
     $id = [guid]$Vm['id']
@@ -916,10 +906,6 @@ function New-HvPnpObject {
     })
     $o.PSObject.TypeNames.Insert(1, 'Microsoft.Management.Infrastructure.CimInstance')
     $o
-}
-
-function Get-HvPnpHost {
-    $null -ne $script:HostName
 }
 
 $script:Behaviours['Get-PnpDevice'] = {

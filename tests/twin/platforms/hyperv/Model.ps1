@@ -38,11 +38,6 @@ function Get-HvFirst {
     $null
 }
 
-function Test-HvSame {
-    param([string]$A, [string]$B)
-    [string]::Equals($A, $B, [System.StringComparison]::OrdinalIgnoreCase)
-}
-
 function Find-HvHost {
     param($State, [string]$Name)
     foreach ($h in $State['hosts']) {
@@ -245,13 +240,14 @@ function Get-HvStartProblem {
 }
 
 # The problems of a state file (empty when it is usable): the fields the twin
-# reads, with their types.
+# reads, with their types. Each is "JSON-PATH<tab>message" (path '' = the
+# whole state), so that Import-TwinState can point at its line and column.
 function Test-HvState {
     param($State)
     $p = [System.Collections.Generic.List[string]]::new()
     foreach ($k in 'platform', 'cluster', 'hosts', 'cluster_groups') {
         if (-not $State.Contains($k)) {
-            $p.Add("state: missing field '$k'")
+            $p.Add("`tstate: missing field '$k'")
         }
     }
     if ($p.Count -gt 0) {
@@ -260,47 +256,49 @@ function Test-HvState {
     # The lists the twin walks must be JSON arrays (an empty list is [], not null).
     foreach ($k in 'hosts', 'cluster_groups') {
         if ($State[$k] -isnot [array]) {
-            $p.Add("state: '$k' must be an array")
+            $p.Add("$k`tstate: '$k' must be an array")
         }
     }
     if ($null -ne $State['cluster'] -and $State['cluster'] -is [System.Collections.IDictionary] -and $State['cluster']['nodes'] -isnot [array]) {
-        $p.Add("state: 'cluster.nodes' must be an array")
+        $p.Add("cluster.nodes`tstate: 'cluster.nodes' must be an array")
     }
+    $gi = 0
     foreach ($g in @($State['cluster_groups'])) {
         if ($g -isnot [System.Collections.IDictionary] -or -not $g['name'] -or -not $g['vm_id'] -or $g['vm_resource'] -isnot [System.Collections.IDictionary] -or
             $g['vm_resource']['parameters'] -isnot [System.Collections.IDictionary]) {
-            $p.Add("state: a cluster group needs name, vm_id and vm_resource with parameters")
+            $p.Add("cluster_groups[$gi]`tstate: a cluster group needs name, vm_id and vm_resource with parameters")
         }
+        $gi++
     }
     if ($p.Count -gt 0) {
         return , $p
     }
     if ($null -ne $State['cluster'] -and ($State['cluster'] -isnot [System.Collections.IDictionary] -or -not $State['cluster']['name'])) {
-        $p.Add("state: 'cluster' must be null or an object with a name and nodes")
+        $p.Add("cluster`tstate: 'cluster' must be null or an object with a name and nodes")
     }
     $i = 0
     foreach ($h in $State['hosts']) {
         if ($h -isnot [System.Collections.IDictionary] -or -not $h['name']) {
-            $p.Add("state: hosts[$i] has no name")
+            $p.Add("hosts[$i]`tstate: hosts[$i] has no name")
             $i++
             continue
         }
         foreach ($k in 'reachable', 'gpus', 'vms') {
             if (-not $h.Contains($k)) {
-                $p.Add(("state: host {0} has no '{1}'" -f $h['name'], $k))
+                $p.Add(("hosts[{2}]`tstate: host {0} has no '{1}'" -f $h['name'], $k, $i))
             } elseif ($k -ne 'reachable' -and $h[$k] -isnot [array]) {
-                $p.Add(("state: host {0}: '{1}' must be an array" -f $h['name'], $k))
+                $p.Add(("hosts[{2}].{1}`tstate: host {0}: '{1}' must be an array" -f $h['name'], $k, $i))
             }
         }
         $j = 0
         foreach ($g in $h['gpus']) {
             foreach ($k in 'instance_id', 'location_path', 'present', 'driver', 'enabled', 'dismounted', 'valid_partition_counts', 'partition_count') {
                 if ($g -isnot [System.Collections.IDictionary] -or -not $g.Contains($k)) {
-                    $p.Add(("state: host {0} gpus[{1}] has no '{2}'" -f $h['name'], $j, $k))
+                    $p.Add(("hosts[{3}].gpus[{1}]`tstate: host {0} gpus[{1}] has no '{2}'" -f $h['name'], $j, $k, $i))
                 }
             }
             if ($g -is [System.Collections.IDictionary] -and $g['driver'] -notin @($null, 'vgpu', 'mitigation')) {
-                $p.Add(("state: host {0} gpus[{1}] driver must be vgpu, mitigation or null" -f $h['name'], $j))
+                $p.Add(("hosts[{2}].gpus[{1}].driver`tstate: host {0} gpus[{1}] driver must be vgpu, mitigation or null" -f $h['name'], $j, $i))
             }
             $j++
         }
@@ -308,22 +306,22 @@ function Test-HvState {
         foreach ($v in $h['vms']) {
             foreach ($k in 'name', 'id', 'state', 'generation', 'memory_startup_bytes', 'dynamic_memory', 'automatic_stop_action', 'guest_controlled_cache_types', 'low_mmio_bytes', 'high_mmio_bytes', 'gpu_partition_adapters', 'assignable_devices') {
                 if ($v -isnot [System.Collections.IDictionary] -or -not $v.Contains($k)) {
-                    $p.Add(("state: host {0} vms[{1}] has no '{2}'" -f $h['name'], $j, $k))
+                    $p.Add(("hosts[{3}].vms[{1}]`tstate: host {0} vms[{1}] has no '{2}'" -f $h['name'], $j, $k, $i))
                 }
             }
             foreach ($k in 'gpu_partition_adapters', 'assignable_devices') {
                 if ($v -is [System.Collections.IDictionary] -and $v.Contains($k) -and $v[$k] -isnot [array]) {
-                    $p.Add(("state: host {0} VM {1}: '{2}' must be an array" -f $h['name'], $v['name'], $k))
+                    $p.Add(("hosts[{3}].vms[{4}].{2}`tstate: host {0} VM {1}: '{2}' must be an array" -f $h['name'], $v['name'], $k, $i, $j))
                 }
             }
             if ($v -is [System.Collections.IDictionary] -and $v.Contains('id')) {
                 $g = [guid]::Empty
                 if (-not [guid]::TryParse([string]$v['id'], [ref]$g)) {
-                    $p.Add(("state: host {0} VM {1}: id '{2}' is not a GUID" -f $h['name'], $v['name'], $v['id']))
+                    $p.Add(("hosts[{3}].vms[{4}].id`tstate: host {0} VM {1}: id '{2}' is not a GUID" -f $h['name'], $v['name'], $v['id'], $i, $j))
                 }
             }
             if ($v -is [System.Collections.IDictionary] -and $v['state'] -notin 'Running', 'Off', 'Saved', 'Paused') {
-                $p.Add(("state: host {0} VM {1}: state must be Running, Off, Saved or Paused" -f $h['name'], $v['name']))
+                $p.Add(("hosts[{2}].vms[{3}].state`tstate: host {0} VM {1}: state must be Running, Off, Saved or Paused" -f $h['name'], $v['name'], $i, $j))
             }
             $j++
         }

@@ -78,6 +78,11 @@ function New-VTVmObject {
 
 function New-VTHostObject {
     param($Srv, $HostRec)
+    return (Get-VTMemo ('hostobj|{0}|{1}' -f $Srv.Name, $HostRec.name) { New-VTHostObjectNow $Srv $HostRec })
+}
+
+function New-VTHostObjectNow {
+    param($Srv, $HostRec)
     $o = [VgpucTwin.PowerCLI.VMHost]::new()
     $o.TwinServer = $Srv.Name
     $o.Name = [string]$HostRec.name
@@ -197,8 +202,8 @@ $script:VTCmdlets['Connect-VIServer'] = {
         $script:VTConnected[$srv.Name] = $o
         if (-not ($P.ContainsKey('NotDefault') -and $P['NotDefault'])) {
             $list = @(Get-VTDefaultList | Where-Object { $_.Name -ne $o.Name })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]](@($list) + $o))
-            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $o
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]](@($list) + $o)) -WhatIf:$false -Confirm:$false
+            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $o -WhatIf:$false -Confirm:$false
         }
         $o
     }
@@ -216,9 +221,9 @@ $script:VTCmdlets['Disconnect-VIServer'] = {
             $script:VTConnected[$n].IsConnected = $false
             $script:VTConnected.Remove($n)
             $rest = @(Get-VTDefaultList | Where-Object { $_.Name -ne $n })
-            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]]$rest)
+            Set-Variable -Name 'DefaultVIServers' -Scope Global -Value ([object[]]$rest) -WhatIf:$false -Confirm:$false
             $last = if ($rest.Count -gt 0) { $rest[-1] } else { $null }
-            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $last
+            Set-Variable -Name 'DefaultVIServer' -Scope Global -Value $last -WhatIf:$false -Confirm:$false
         }
     }
 }
@@ -380,7 +385,7 @@ $script:VTCmdlets['Set-AdvancedSetting'] = {
         $ent = Resolve-VTSettingEntity $s.Entity
         if (-not $Cmdlet.ShouldProcess($s.Name, ('Set value to {0}' -f $P['Value']))) { continue }
         Add-VTCall 'Set-AdvancedSetting' $ent.HostName $ent.Target (ConvertTo-VTCallParameters $P)
-        Invoke-VTFault $ent.Srv @('Set-AdvancedSetting') $ent.Target
+        Invoke-VTFault $ent.Srv @('Set-AdvancedSetting') $ent.Target $ent.HostName
         Set-VTSettingValue $ent $s.Name $P['Value'] $false
         Get-VTAdvancedSettings $s.Entity | Where-Object { $_.Name -eq $s.Name }
     }
@@ -392,7 +397,7 @@ $script:VTCmdlets['New-AdvancedSetting'] = {
     $name = [string]$P['Name']
     if (-not $Cmdlet.ShouldProcess($ent.Target, ('Create advanced setting {0}' -f $name))) { return }
     Add-VTCall 'New-AdvancedSetting' $ent.HostName $ent.Target (ConvertTo-VTCallParameters $P)
-    Invoke-VTFault $ent.Srv @('New-AdvancedSetting') $ent.Target
+    Invoke-VTFault $ent.Srv @('New-AdvancedSetting') $ent.Target $ent.HostName
     if ((Test-VTField $ent.Map $name) -and -not ($P.ContainsKey('Force') -and $P['Force'])) {
         throw ('The advanced setting ''{0}'' already exists on {1}; use -Force or Set-AdvancedSetting.' -f $name, $ent.Target)
     }
@@ -406,7 +411,7 @@ $script:VTCmdlets['Start-VM'] = {
         if (-not $Cmdlet.ShouldProcess($v.Rec.name, 'Start-VM')) { continue }
         Add-VTCall 'Start-VM' ([string]$v.Rec.host) ([string]$v.Rec.name) (ConvertTo-VTCallParameters $P)
         try {
-            Invoke-VTFault $v.Srv @('Start-VM', 'PowerOnVM_Task', 'PowerOnVM') ([string]$v.Rec.name)
+            Invoke-VTFault $v.Srv @('Start-VM', 'PowerOnVM_Task', 'PowerOnVM') ([string]$v.Rec.name) ([string]$v.Rec.host)
             Invoke-VTPowerOn $v.Srv $v.Rec
             New-VTVmObject $v.Srv $v.Rec
         } catch {
@@ -421,7 +426,7 @@ $script:VTCmdlets['Stop-VM'] = {
         if (-not $Cmdlet.ShouldProcess($v.Rec.name, 'Stop-VM')) { continue }
         Add-VTCall 'Stop-VM' ([string]$v.Rec.host) ([string]$v.Rec.name) (ConvertTo-VTCallParameters $P)
         try {
-            Invoke-VTFault $v.Srv @('Stop-VM', 'PowerOffVM_Task', 'PowerOffVM') ([string]$v.Rec.name)
+            Invoke-VTFault $v.Srv @('Stop-VM', 'PowerOffVM_Task', 'PowerOffVM') ([string]$v.Rec.name) ([string]$v.Rec.host)
             Invoke-VTPowerOff $v.Rec
             New-VTVmObject $v.Srv $v.Rec
         } catch {
@@ -714,8 +719,10 @@ function New-VTEsxCli {
         $vibRows = @([pscustomobject]@{ Name = [string]$comp.name; Version = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted'; InstallDate = '2024-01-01' })
         $compRows = @([pscustomobject]@{ Name = [string]$comp.name; DisplayName = [string]$comp.name; Version = [string]$comp.version; DisplayVersion = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted' })
     }
-    $loaded = [bool]$HostRec.nvidia_module_loaded
-    $modRows = @([pscustomobject]@{ Name = 'nvidia'; IsLoaded = $loaded; IsEnabled = ($null -ne $comp) } | Where-Object { $null -ne $comp })
+    # esxcli V2 returns every field as a string ("true"/"false"), so `if ($m.IsLoaded)` is
+    # always true there too: scripts must compare the text.
+    $loaded = ([string][bool]$HostRec.nvidia_module_loaded).ToLowerInvariant()
+    $modRows = @([pscustomobject]@{ Name = 'nvidia'; IsLoaded = $loaded; IsEnabled = 'true' } | Where-Object { $null -ne $comp })
     $typeName = if ([string]$HostRec.graphics.default_type -eq 'sharedDirect') { 'SharedPassthru' } else { 'Shared' }
     $vibList = New-VTEsxCliCommand ({ param($a) if ($null -ne $a -and @($a.Keys | Where-Object { $null -ne $a[$_] }).Count -gt 0) { throw 'twin: esxcli software vib list arguments are not modelled' }; $vibRows }.GetNewClosure()) @('rebootingimage')
     $compList = New-VTEsxCliCommand ({ param($a) if ($null -ne $a -and @($a.Keys | Where-Object { $null -ne $a[$_] }).Count -gt 0) { throw 'twin: esxcli software component list arguments are not modelled' }; $compRows }.GetNewClosure()) @('rebootingimage')
@@ -725,8 +732,8 @@ function New-VTEsxCli {
             if ($null -ne $a) {
                 foreach ($k in $a.Keys) {
                     if ($null -eq $a[$k]) { continue }
-                    if ($k -eq 'loaded') { $want = [bool]$a[$k]; $rows = @($rows | Where-Object { $_.IsLoaded -eq $want }) }
-                    elseif ($k -eq 'enabled') { $want = [bool]$a[$k]; $rows = @($rows | Where-Object { $_.IsEnabled -eq $want }) }
+                    if ($k -eq 'loaded') { $want = ([string][bool]$a[$k]).ToLowerInvariant(); $rows = @($rows | Where-Object { $_.IsLoaded -eq $want }) }
+                    elseif ($k -eq 'enabled') { $want = ([string][bool]$a[$k]).ToLowerInvariant(); $rows = @($rows | Where-Object { $_.IsEnabled -eq $want }) }
                     else { throw ('Invalid argument: {0} (esxcli system module list takes enabled, loaded)' -f $k) }
                 }
             }

@@ -121,8 +121,23 @@ function Get-VTServer {
     return $script:VTServers[$key[0]]
 }
 
+# Views and objects built within one read are memoized (a Get-VM of many VMs on few hosts
+# builds each host once); any change (every change is logged first) drops the memo.
+$script:VTMemo = @{}
+
+function Get-VTMemo {
+    param([string]$Key, [scriptblock]$Build)
+    if (-not $script:VTMemo.ContainsKey($Key)) { $script:VTMemo[$Key] = & $Build }
+    return $script:VTMemo[$Key]
+}
+
+function Clear-VTMemo {
+    $script:VTMemo = @{}
+}
+
 function Add-VTCall {
     param([string]$Command, [string]$HostName, [string]$Target, $Parameters)
+    Clear-VTMemo
     $entry = [ordered]@{ command = $Command; host = $HostName; target = $Target; parameters = $Parameters }
     if ($null -ne $script:VTCallSink) { & $script:VTCallSink $entry } else { $script:VTCalls.Add($entry) }
 }
@@ -130,16 +145,16 @@ function Add-VTCall {
 # Fail the call when the state's faults name it (twin.md section 4 "Faults"); each entry fails
 # its command for its target `times` times with its message.
 function Invoke-VTFault {
-    param($Srv, [string[]]$Command, [string]$Target)
+    param($Srv, [string[]]$Command, [string]$Target, [string]$HostName)
     if ($null -ne $script:VTFaultHook) {
-        foreach ($c in $Command) { & $script:VTFaultHook $c $Target }
+        foreach ($c in $Command) { & $script:VTFaultHook $c $Target $HostName }
         return
     }
     if (-not (Test-VTField $Srv.State 'faults')) { return }
     foreach ($f in @($Srv.State.faults)) {
         if ($null -eq $f) { continue }
         if ($Command -notcontains [string]$f.command) { continue }
-        if ((Test-VTField $f 'target') -and $null -ne $f.target -and [string]$f.target -ne $Target) { continue }
+        if ((Test-VTField $f 'target') -and $null -ne $f.target -and [string]$f.target -ne $Target -and [string]$f.target -ne $HostName) { continue }
         if ([int]$f.times -le 0) { continue }
         $f.times = [int]$f.times - 1
         throw ([string]$f.message)
@@ -242,6 +257,11 @@ function ConvertTo-VTVimDevice {
 
 # Which host GPU each powered-on pass-through device holds (stable: VMs in state order).
 function Get-VTPassthroughAssignment {
+    param($Srv, $HostRec)
+    return (Get-VTMemo ('assign|{0}|{1}' -f $Srv.Name, $HostRec.name) { Get-VTPassthroughAssignmentNow $Srv $HostRec })
+}
+
+function Get-VTPassthroughAssignmentNow {
     param($Srv, $HostRec)
     $taken = @{}
     $map = @{}
@@ -591,7 +611,7 @@ function Invoke-VTMethod {
             Add-VTCall 'ReconfigVM_Task' ([string]$vm.host) ([string]$vm.name) (ConvertTo-VTSpecSummary $spec)
             return (Invoke-VTTask $srv 'VirtualMachine.reconfigure' (New-VTMoRef 'VirtualMachine' $Moid) ([string]$vm.name) {
                     param($s, $v, $sp)
-                    Invoke-VTFault $s @('ReconfigVM_Task', 'ReconfigVM') ([string]$v.name)
+                    Invoke-VTFault $s @('ReconfigVM_Task', 'ReconfigVM') ([string]$v.name) ([string]$v.host)
                     Invoke-VTReconfig $s $v $sp
                 } @($srv, $vm, $spec))
         }
@@ -600,7 +620,7 @@ function Invoke-VTMethod {
             if ($null -eq $vm) { throw $script:VTMsg.NotFound }
             $spec = $Arguments[0]
             Add-VTCall 'ReconfigVM' ([string]$vm.host) ([string]$vm.name) (ConvertTo-VTSpecSummary $spec)
-            Invoke-VTFault $srv @('ReconfigVM_Task', 'ReconfigVM') ([string]$vm.name)
+            Invoke-VTFault $srv @('ReconfigVM_Task', 'ReconfigVM') ([string]$vm.name) ([string]$vm.host)
             Invoke-VTReconfig $srv $vm $spec
             return $null
         }
@@ -608,7 +628,7 @@ function Invoke-VTMethod {
             $vm = Find-VTVm $srv $Moid
             if ($null -eq $vm) { throw $script:VTMsg.NotFound }
             Add-VTCall 'ShutdownGuest' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
-            Invoke-VTFault $srv @('ShutdownGuest') ([string]$vm.name)
+            Invoke-VTFault $srv @('ShutdownGuest') ([string]$vm.name) ([string]$vm.host)
             Invoke-VTShutdownGuest $vm
             return $null
         }
@@ -618,7 +638,7 @@ function Invoke-VTMethod {
             Add-VTCall 'PowerOnVM_Task' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
             return (Invoke-VTTask $srv 'VirtualMachine.powerOn' (New-VTMoRef 'VirtualMachine' $Moid) ([string]$vm.name) {
                     param($s, $v)
-                    Invoke-VTFault $s @('PowerOnVM_Task', 'PowerOnVM', 'Start-VM') ([string]$v.name)
+                    Invoke-VTFault $s @('PowerOnVM_Task', 'PowerOnVM', 'Start-VM') ([string]$v.name) ([string]$v.host)
                     Invoke-VTPowerOn $s $v
                 } @($srv, $vm))
         }
@@ -626,7 +646,7 @@ function Invoke-VTMethod {
             $vm = Find-VTVm $srv $Moid
             if ($null -eq $vm) { throw $script:VTMsg.NotFound }
             Add-VTCall 'PowerOnVM' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
-            Invoke-VTFault $srv @('PowerOnVM_Task', 'PowerOnVM', 'Start-VM') ([string]$vm.name)
+            Invoke-VTFault $srv @('PowerOnVM_Task', 'PowerOnVM', 'Start-VM') ([string]$vm.name) ([string]$vm.host)
             Invoke-VTPowerOn $srv $vm
             return $null
         }
@@ -636,7 +656,7 @@ function Invoke-VTMethod {
             Add-VTCall 'PowerOffVM_Task' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
             return (Invoke-VTTask $srv 'VirtualMachine.powerOff' (New-VTMoRef 'VirtualMachine' $Moid) ([string]$vm.name) {
                     param($s, $v)
-                    Invoke-VTFault $s @('PowerOffVM_Task', 'PowerOffVM', 'Stop-VM') ([string]$v.name)
+                    Invoke-VTFault $s @('PowerOffVM_Task', 'PowerOffVM', 'Stop-VM') ([string]$v.name) ([string]$v.host)
                     Invoke-VTPowerOff $v
                 } @($srv, $vm))
         }
@@ -644,7 +664,7 @@ function Invoke-VTMethod {
             $vm = Find-VTVm $srv $Moid
             if ($null -eq $vm) { throw $script:VTMsg.NotFound }
             Add-VTCall 'PowerOffVM' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
-            Invoke-VTFault $srv @('PowerOffVM_Task', 'PowerOffVM', 'Stop-VM') ([string]$vm.name)
+            Invoke-VTFault $srv @('PowerOffVM_Task', 'PowerOffVM', 'Stop-VM') ([string]$vm.name) ([string]$vm.host)
             Invoke-VTPowerOff $vm
             return $null
         }

@@ -1,25 +1,14 @@
-# VSphere.Platform.ps1 - plugs the vSphere twin into the twin engine (test code).
+# VSphere.Engine.ps1 - plugs the vSphere twin into the twin engine (test code).
 #
 # Appended, after VSphere.Model.ps1 and VSphere.Cmdlets.ps1, to the engine module of the
-# simulated machine (tests/twin/engine): registers one behaviour per simulated PowerCLI
-# cmdlet in the engine's $script:Behaviours table, and the VMware.Vim method handler of this
-# runspace. Uses the engine's Add-TwinCall / Assert-TwinFault when they exist (else the
-# model keeps its own call list and reads the state's faults itself).
+# simulated machine (tests/twin/engine/Engine.ps1): loads the run's state, registers one
+# behaviour per simulated PowerCLI cmdlet in the engine's $script:Behaviours table, and the
+# VMware.Vim method handler of this runspace. Calls and faults go through the engine
+# (Add-TwinCall, Assert-TwinFault); the .NET types are loaded by VSphere.State.ps1.
 Set-StrictMode -Version Latest
 
-$script:VTDir = if ($PSScriptRoot) { $PSScriptRoot } else { $null }
 # "Cmdlet -Parameter" of the table whose type the twin does not model (set by the binding).
 $script:VTUnmodelled = @()
-
-# The .NET types, once per process.
-function Initialize-VSphereTwinTypes {
-    [CmdletBinding()]
-    param([Parameter(Mandatory)][string]$Directory)
-    # One assembly: the PowerCLI objects hold VMware.Vim views.
-    if ($null -eq ('VMware.Vim.VimTwin' -as [type])) {
-        Add-Type -Path @((Join-Path $Directory 'VimTypes.cs'), (Join-Path $Directory 'PowerCliTypes.cs'))
-    }
-}
 
 # Load the state of a run: the state file's vCenter, and each entry of the optional
 # `other_vcenters` (same shape: vcenter, clusters, hosts, vms) as another simulated server,
@@ -42,6 +31,7 @@ function Initialize-VSphereTwin {
     }
     [VMware.Vim.VimTwin]::SetHandler({
             param($Server, $Type, $Moid, $Method, $Arguments)
+            Clear-VTMemo
             Invoke-VTMethod -Server $Server -Type $Type -Moid $Moid -Method $Method -Arguments $Arguments
         })
 }
@@ -61,6 +51,7 @@ function Invoke-VSphereTwinCmdlet {
     if (-not $Command) { $Command = $Cmdlet.MyInvocation.MyCommand.Name }
     $impl = $script:VTCmdlets[$Command]
     if ($null -eq $impl) { throw ('twin: {0} is not modelled by the vSphere twin' -f $Command) }
+    Clear-VTMemo
     $p = @{}
     foreach ($k in $Bound.Keys) {
         if ($script:VTUnmodelled -contains ('{0} -{1}' -f $Command, $k)) { throw ('twin: {0} -{1} is documented but not modelled by the vSphere twin' -f $Command, $k) }
@@ -77,9 +68,16 @@ function Invoke-VSphereTwinCmdlet {
     }
 }
 
-# Register with the engine when loaded inside it.
-if ($null -ne (Get-Variable -Name 'Behaviours' -Scope Script -ErrorAction SilentlyContinue)) {
-    foreach ($name in @($script:VTCmdlets.Keys)) {
-        $script:Behaviours[$name] = { param($Cmdlet, $Bound) Invoke-VSphereTwinCmdlet -Cmdlet $Cmdlet -Bound $Bound }
-    }
+# The engine's behaviour table: every simulated PowerCLI cmdlet the twin models.
+foreach ($name in @($script:VTCmdlets.Keys)) {
+    $script:Behaviours[$name] = { param($Cmdlet, $Bound) Invoke-VSphereTwinCmdlet -Cmdlet $Cmdlet -Bound $Bound }
+}
+
+# This machine's view of the run: its state, the engine's call log and faults.
+Initialize-VSphereTwin -State $script:Run.State -CallSink {
+    param($Entry)
+    Add-TwinCall -Command $Entry.command -HostName $Entry.host -Target $Entry.target -Bound $Entry.parameters
+} -FaultHook {
+    param($Command, $Target, $HostName)
+    Assert-TwinFault -Command $Command -Target $Target -HostName $HostName
 }
