@@ -27,14 +27,22 @@ param(
     # Print every scenario, not only the failed ones.
     [switch]$ShowAll,
     # Another twin than tests/twin (a folder with Invoke-Twin.ps1 or Twin.psm1).
-    [string]$TwinRoot = ''
+    [string]$TwinRoot = '',
+    # Leave out the planted faults (ScenarioPlanted.psm1; also left out with -Filter or -Only).
+    [switch]$SkipPlanted,
+    # Clusters run at the same time, each in its own runspace of this process
+    # (0: one per processor).
+    [int]$Jobs = 0
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioModel.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioTwin.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioChecks.psm1')
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioPlanted.psm1')
 
+# `pwsh -File` passes "a,b" as one string.
+$Only = @($Only | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' })
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 $mode = Initialize-ScenarioTwin -Process:$Process -TwinRoot $TwinRoot
 $catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
@@ -62,6 +70,9 @@ function Write-ScenarioResult {
     }
 }
 
+# --- the work: one item per Hyper-V cluster -----------------------------------
+$work = [System.Collections.Generic.List[object]]::new()
+$seen = @{}
 foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object -Property Name)) {
     if ($Filter -and $dir.Name -notlike "*$Filter*") {
         continue
@@ -105,58 +116,134 @@ foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object
             $failed++
             continue
         }
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        Write-Host ('== {0} ({1} hosts, {2} VMs{3})' -f $label, @($model.Hosts).Count, @($model.Vms).Count, $(if ($model.Clustered) { ', clustered' } else { '' }))
-        try {
-            $results = @(Invoke-ScenarioScript -Name $label -Script $script -Model $model -Catalog $catalog -Previous $previous -Only $Only)
-        } catch {
-            Write-Host ('FAIL  {0}: the harness stopped: {1} at {2}' -f $label, $_.Exception.Message, $_.InvocationInfo.PositionMessage)
-            $failed++
+        # The same cluster from two inputs (hci-json.vgpu is hci-gpup-dda.vgpu
+        # built as JSON): its script differs only in the header comments; run once.
+        $doc = ConvertFrom-ScenarioJson -Text (Get-Content -LiteralPath $j.FullName -Raw)
+        $body = (@(Get-Content -LiteralPath $script) | Where-Object { $_ -notmatch '^#' }) -join "`n"
+        $key = (ConvertTo-Json -InputObject $doc['cluster'] -Depth 100 -Compress) + "`n" + $body
+        if ($seen.ContainsKey($key) -and -not $previous) {
+            $leftOut.Add(('{0}: the same cluster and script (but for the header) as {1}, run once there' -f $label, $seen[$key]))
             continue
         }
-        $calls = 0
-        $converge = 0
-        $byCheck = [ordered]@{}
-        foreach ($r in $results) {
-            Write-ScenarioResult -Result $r -Always:$ShowAll
-            if ($r.Note) {
-                continue
-            }
-            $scenarios++
-            $calls += $r.Calls
-            if ($r.Check -eq 'converge') {
-                $converge = $r.Calls
-            }
-            if (-not $byCheck.Contains($r.Check)) {
-                $byCheck[$r.Check] = @(0, 0)
-            }
-            if ($r.Pass) {
-                $passed++
-                $byCheck[$r.Check][0]++
-            } else {
-                $failed++
-                $byCheck[$r.Check][1]++
-            }
-        }
-        $totalCalls += $calls
-        $summary = ($byCheck.Keys | ForEach-Object { '{0} {1}/{2}' -f $_, $byCheck[$_][0], ($byCheck[$_][0] + $byCheck[$_][1]) }) -join ', '
-        Write-Host ('   {0}' -f $summary)
-        $line = '{0}: {1} scenarios, {2} mutating calls to converge, {3} in all runs, {4:N1} s' -f $label, @($results | Where-Object { -not $_.Note }).Count, $converge, $calls, $sw.Elapsed.TotalSeconds
-        Write-Host ('   {0}' -f $line)
-        $perScript.Add($line)
+        $seen[$key] = $label
+        $work.Add(@{ Label = $label; Script = $script; Json = $j.FullName; Model = $model; Previous = $previous })
     }
+}
+
+# --- running: each cluster's checks in one runspace of this process ------------
+$worker = {
+    param($ModuleDir, $TwinRoot, $Process, $Item, $Catalog, $Only)
+    Set-StrictMode -Version Latest
+    $ErrorActionPreference = 'Stop'
+    Import-Module -Name (Join-Path -Path $ModuleDir -ChildPath 'ScenarioTwin.psm1')
+    Import-Module -Name (Join-Path -Path $ModuleDir -ChildPath 'ScenarioChecks.psm1')
+    $null = Initialize-ScenarioTwin -Process:$Process -TwinRoot $TwinRoot
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $results = @()
+    try {
+        $results = @(Invoke-ScenarioScript -Name $Item.Label -Script $Item.Script -Model $Item.Model -Catalog $Catalog -Previous $Item.Previous -Only $Only)
+    } finally {
+        Remove-ScenarioScratch
+    }
+    @{ Results = $results; Seconds = $sw.Elapsed.TotalSeconds; Stat = (Get-ScenarioTwinStat) }
+}
+$jobsWanted = $Jobs
+if ($jobsWanted -lt 1) {
+    $jobsWanted = [Math]::Max(1, [Environment]::ProcessorCount)
+}
+$jobsWanted = [Math]::Min($jobsWanted, [Math]::Max(1, $work.Count))
+Write-Host ('{0} Hyper-V cluster(s) to run, {1} at a time' -f $work.Count, $jobsWanted)
+$pool = [runspacefactory]::CreateRunspacePool(1, $jobsWanted, $Host)
+$pool.Open()
+$running = [System.Collections.Generic.List[object]]::new()
+# The largest clusters first, so that they do not finish last alone.
+foreach ($item in @($work | Sort-Object -Property @{ Expression = { -@($_.Model.Vms).Count } }, @{ Expression = { $_.Label } })) {
+    $ps = [powershell]::Create()
+    $ps.RunspacePool = $pool
+    $null = $ps.AddScript($worker).AddArgument($PSScriptRoot).AddArgument($TwinRoot).AddArgument([bool]$Process).AddArgument($item).AddArgument($catalog).AddArgument($Only)
+    $running.Add(@{ Item = $item; Ps = $ps; Async = $ps.BeginInvoke() })
+}
+$twinRuns = 0
+$twinSeconds = 0.0
+foreach ($r0 in $running) {
+    $item = $r0.Item
+    $label = $item.Label
+    $model = $item.Model
+    $out = $null
+    try {
+        $out = @($r0.Ps.EndInvoke($r0.Async))[-1]
+    } catch {
+        Write-Host ('FAIL  {0}: the harness stopped: {1}' -f $label, $_.Exception.Message)
+        $failed++
+        continue
+    } finally {
+        $r0.Ps.Dispose()
+    }
+    $results = @($out.Results)
+    $twinRuns += $out.Stat.Runs
+    $twinSeconds += $out.Stat.Seconds
+    Write-Host ('== {0} ({1} hosts, {2} VMs{3})' -f $label, @($model.Hosts).Count, @($model.Vms).Count, $(if ($model.Clustered) { ', clustered' } else { '' }))
+    $calls = 0
+    $converge = 0
+    $byCheck = [ordered]@{}
+    foreach ($r in $results) {
+        Write-ScenarioResult -Result $r -Always:$ShowAll
+        if ($r.Note) {
+            continue
+        }
+        $scenarios++
+        $calls += $r.Calls
+        if ($r.Check -eq 'converge') {
+            $converge = $r.Calls
+        }
+        if (-not $byCheck.Contains($r.Check)) {
+            $byCheck[$r.Check] = @(0, 0)
+        }
+        if ($r.Pass) {
+            $passed++
+            $byCheck[$r.Check][0]++
+        } else {
+            $failed++
+            $byCheck[$r.Check][1]++
+        }
+    }
+    $totalCalls += $calls
+    $summary = ($byCheck.Keys | ForEach-Object { '{0} {1}/{2}' -f $_, $byCheck[$_][0], ($byCheck[$_][0] + $byCheck[$_][1]) }) -join ', '
+    Write-Host ('   {0}' -f $summary)
+    $line = '{0}: {1} scenarios, {2} mutating calls to converge, {3} in all runs, {4} twin runs, {5:N1} s' -f $label, @($results | Where-Object { -not $_.Note }).Count, $converge, $calls, $out.Stat.Runs, $out.Seconds
+    Write-Host ('   {0}' -f $line)
+    $perScript.Add($line)
+}
+$pool.Close()
+
+if (-not $SkipPlanted -and -not $Filter -and $Only.Count -eq 0) {
+    Write-Host '== planted faults: each check must fail on a script broken for it'
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $read = { param($Path) Read-ScenarioModel -JsonPath $Path -Catalog $catalog }
+    foreach ($r in (Invoke-ScenarioPlanted -BuildRoot $BuildRoot -Catalog $catalog -ReadModel $read)) {
+        Write-ScenarioResult -Result $r
+        $scenarios++
+        if ($r.Pass) {
+            $passed++
+        } else {
+            $failed++
+        }
+    }
+    $perScript.Add(('planted faults: {0:N1} s' -f $sw.Elapsed.TotalSeconds))
 }
 
 foreach ($l in $leftOut) {
     Write-Host ('not run: {0}' -f $l)
 }
 $stat = Get-ScenarioTwinStat
+$twinRuns += $stat.Runs
+$twinSeconds += $stat.Seconds
 Write-Host ''
 Write-Host 'Twin scenarios per script:'
 foreach ($l in $perScript) {
     Write-Host ('  {0}' -f $l)
 }
-Write-Host ('Total: {0} scripts, {1} scenarios, {2} mutating calls, {3} twin runs ({4}), {5:N1} s in the twin, {6:N1} s in all' -f $perScript.Count, $scenarios, $totalCalls, $stat.Runs, $stat.Mode, $stat.Seconds, $clock.Elapsed.TotalSeconds)
+Write-Host ('Total: {0} scripts, {1} scenarios, {2} mutating calls, {3} twin runs ({4}, {5} at a time), {6:N1} s in the twin, {7:N1} s in all' -f $work.Count, $scenarios, $totalCalls, $twinRuns, $stat.Mode, $jobsWanted, $twinSeconds, $clock.Elapsed.TotalSeconds)
 Remove-ScenarioScratch
 Write-Host ('{0} passed, {1} failed' -f $passed, $failed)
 if ($failed -gt 0) {

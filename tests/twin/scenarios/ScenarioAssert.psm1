@@ -90,7 +90,11 @@ function Assert-ScenarioDeclared {
     if ($pooled) {
         $poolName = Get-ScenarioPoolName -Model $Model -State $State
         if (-not $poolName) {
-            $fail.Add((New-ScenarioFailure -HostName $null -VmName $null -Message 'clustered DDA: no resource pool on any node a DDA VM may run on'))
+            # Named per node, so that a fault on one node's pool excuses that node only.
+            $owners = @($Model.Vms | Where-Object { $_.Mode -eq 'dda' } | ForEach-Object { $_.Owners } | Select-Object -Unique)
+            foreach ($o in $owners) {
+                $fail.Add((New-ScenarioFailure -HostName $o -VmName $null -Message ('{0}: no PciExpress resource pool, and no DDA VM holds a pooled device (clustered DDA, a DDA VM may run here)' -f $o)))
+            }
         }
     }
 
@@ -151,6 +155,7 @@ function Assert-ScenarioDeclared {
 
     # --- VMs ------------------------------------------------------------------
     $assigned = @{}
+    $poolUse = @{}
     foreach ($v in $Model.Vms) {
         $found = @()
         foreach ($h in $State['hosts']) {
@@ -203,6 +208,17 @@ function Assert-ScenarioDeclared {
             }
             foreach ($d in $devices) {
                 $lp = [string]$d['location_path']
+                if ($pooled -and -not $d['location_path']) {
+                    # Attached through the pool: the device is taken from the
+                    # pool when the VM starts (counted per host below).
+                    if ($poolName -and $d['pool'] -cne $poolName) {
+                        & $say ("device from pool '{0}', not from '{1}'" -f $d['pool'], $poolName)
+                    }
+                    if ($vm['state'] -eq 'Running') {
+                        $poolUse[$hn] = 1 + [int]$poolUse[$hn]
+                    }
+                    continue
+                }
                 $g = @($hs['gpus'] | Where-Object { $_['location_path'] -ceq $lp })
                 if ($g.Count -ne 1) {
                     & $say ("device {0} is no GPU of host {1}" -f $lp, $hn)
@@ -285,6 +301,24 @@ function Assert-ScenarioDeclared {
         }
     }
 
+    # --- pools: the running VMs' pool devices exist on their host --------------
+    $poolFree = @{}
+    if ($pooled -and $poolName) {
+        foreach ($h in $State['hosts']) {
+            $hn = [string]$h['name']
+            $n = 0
+            foreach ($g in $h['gpus']) {
+                if ($g['present'] -and $g['dismounted'] -and $g['pool'] -ceq $poolName -and -not $assigned.ContainsKey(('{0}|{1}' -f $hn, $g['location_path']))) {
+                    $n++
+                }
+            }
+            $poolFree[$hn] = $n - [int]$poolUse[$hn]
+            if ($poolFree[$hn] -lt 0) {
+                $fail.Add((New-ScenarioFailure -HostName $hn -VmName $null -Message ("{0}: running VMs use {1} device(s) of pool '{2}', which holds {3}" -f $hn, [int]$poolUse[$hn], $poolName, $n)))
+            }
+        }
+    }
+
     # --- failover reserve: a restartable DDA VM finds free pooled GPUs elsewhere
     if ($pooled -and $poolName -and $Model.Tolerate -gt 0) {
         foreach ($hm in $Model.Hosts) {
@@ -296,14 +330,11 @@ function Assert-ScenarioDeclared {
                 }
                 $free = 0
                 foreach ($oh in $State['hosts']) {
-                    if ($oh['name'] -ceq $hm.Name) {
+                    if ($oh['name'] -ceq $hm.Name -or -not $poolFree.ContainsKey([string]$oh['name'])) {
                         continue
                     }
-                    foreach ($g in $oh['gpus']) {
-                        $key = '{0}|{1}' -f $oh['name'], $g['location_path']
-                        if ($g['dismounted'] -and $g['pool'] -ceq $poolName -and $g['model'] -eq $m -and -not $assigned.ContainsKey($key)) {
-                            $free++
-                        }
+                    if (@($oh['gpus'] | Where-Object { $_['model'] -eq $m }).Count -gt 0) {
+                        $free += [Math]::Max(0, $poolFree[[string]$oh['name']])
                     }
                 }
                 if ($free -lt $need) {

@@ -403,59 +403,98 @@ function Set-ScenarioGroupWrong {
     }
 }
 
+function Sync-ScenarioArc {
+    # Arc VMs: what Azure reports (arc.gpus) follows the VM's devices, one
+    # GpuP per partition adapter and one GpuDDA per assigned device.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][System.Collections.IDictionary]$State)
+    if (-not $State['arc']) {
+        return
+    }
+    foreach ($h in $State['hosts']) {
+        foreach ($v in $h['vms']) {
+            if ($null -eq $v['arc']) {
+                continue
+            }
+            $gpus = @()
+            foreach ($a in @($v['gpu_partition_adapters'])) {
+                $gpus += , ([ordered]@{ assignment = 'GpuP' })
+            }
+            foreach ($d in @($v['assignable_devices'])) {
+                $gpus += , ([ordered]@{ assignment = 'GpuDDA' })
+            }
+            $v['arc'] = [ordered]@{ gpus = $gpus }
+        }
+    }
+}
+
 function New-ScenarioStartState {
     <#
     .SYNOPSIS
     A state that needs every kind of change, and that one correct run converges.
     .DESCRIPTION
-    Hosts: GPU-P hosts without assigned partitions have another valid partition
-    count; DDA GPUs are mounted and enabled (the second one disabled only, as an
-    earlier interrupted run leaves it); clustered DDA has no pool (an empty one
-    on the first node). VMs, in turn by their order in the file: no GPU (running,
-    every setting wrong, owners and OfflineAction wrong); no GPU (off); an extra
-    partition; already right; right GPU with wrong MMIO and cache types;
-    right GPU (off) with owners and OfflineAction wrong. DDA VMs: no device and
-    dynamic memory with stop action Save (running); a GPU-P adapter instead of
-    the device (off). Returns @{ State; Notes }.
+    Hosts: the GPU-P host with the fewest VMs has another valid partition count
+    on two of its GPUs and no assigned partition; DDA GPUs are mounted and
+    enabled (the second one disabled only, as an interrupted run leaves it);
+    clustered DDA has no pool (an empty one on the last node). GPU-P VMs on the
+    other hosts, in turn by their order in the file (the first 6): no GPU
+    (running, every setting wrong, owners and OfflineAction wrong); no GPU
+    (off); an extra partition; already right; wrong MMIO and cache types;
+    off with owners and OfflineAction wrong (off as well when they hold a
+    partition on a host whose DDA GPU is still mounted). DDA VMs: no device,
+    dynamic memory, stop action Save (running); a GPU-P adapter instead of the
+    device (off). Returns @{ State; Notes }.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Model)
     $s = New-ScenarioDeclaredState -Model $Model
     $notes = [System.Collections.Generic.List[string]]::new()
     $pooled = Test-ScenarioDdaPooled -Model $Model
-    # Which GPU-P host keeps its count and holds partitions: the first one with
-    # VMs, when another GPU-P host can show the wrong count.
+    # GPU-P hosts that show another partition count hold no partition (Hyper-V
+    # refuses a new count while partitions are assigned): those without VMs,
+    # else the one with the fewest. The others keep their count ("keepers")
+    # and show the per-VM kinds.
     $gpupHosts = @($Model.Hosts | Where-Object { $_.ServesGpuP })
-    $keeper = $null
-    if ($gpupHosts.Count -gt 1) {
-        foreach ($h in $gpupHosts) {
-            if (@($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $h.Name }).Count -gt 0) {
-                $keeper = $h.Name
-                break
-            }
-        }
-    }
+    $load = @{}
     foreach ($h in $gpupHosts) {
-        if ($h.Name -ceq $keeper) {
+        $load[$h.Name] = @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $h.Name }).Count
+    }
+    # One such host, and on it at most two GPUs with the other count: every
+    # kind of change once, not every GPU of a large cluster (each change is
+    # one more fault run).
+    $wrongHosts = @()
+    if ($gpupHosts.Count -gt 0) {
+        $wrongHosts = @(($gpupHosts | Sort-Object -Property @{ Expression = { $load[$_.Name] } }, @{ Expression = { $_.Index } } | Select-Object -First 1).Name)
+    }
+    $keepers = @($gpupHosts | Where-Object { $wrongHosts -notcontains $_.Name } | ForEach-Object { $_.Name })
+    foreach ($h in $gpupHosts) {
+        if ($wrongHosts -notcontains $h.Name) {
             continue
         }
         $wrong = Get-ScenarioWrongCount -Model $Model -HostModel $h
         if ($null -eq $wrong) {
+            $keepers += $h.Name
             continue
         }
         $hs = Get-ScenarioHostState -State $s -Name $h.Name
+        $n = 0
         foreach ($g in $hs['gpus']) {
-            if (-not $g['dismounted']) {
+            if (-not $g['dismounted'] -and $n -lt 2) {
                 $g['partition_count'] = $wrong
+                $n++
             }
         }
-        $notes.Add(('{0}: partition count {1} instead of {2}' -f $h.Name, $wrong, $Model.Partitions))
+        $notes.Add(('{0}: partition count {1} instead of {2} on {3} GPU(s)' -f $h.Name, $wrong, $Model.Partitions, $n))
     }
+    # Hosts whose DDA GPUs are mounted in this state, where no running VM may
+    # hold a partition (the GPU could not be dismounted under it).
+    $ddaMounted = @{}
     # DDA GPUs back on the host.
     $nDda = 0
     foreach ($hs in $s['hosts']) {
         foreach ($g in $hs['gpus']) {
             if ($g['dismounted']) {
+                $ddaMounted[[string]$hs['name']] = $true
                 $g['dismounted'] = $false
                 $g['pool'] = $null
                 if ($hs['nvidia_driver']) {
@@ -480,11 +519,18 @@ function New-ScenarioStartState {
     if ($nDda -gt 0) {
         $notes.Add(('{0} DDA GPU(s) mounted{1}' -f $nDda, $(if ($pooled) { '; an empty pool on the last node, none elsewhere' } else { '' })))
     }
+    # VMs: DDA VMs all need their device (their GPUs are mounted); GPU-P VMs
+    # on the host with another count all need their partition; on the keepers
+    # the first $cap GPU-P VMs take the six kinds in turn, the rest are right
+    # (a bound on the steps, and so on the fault runs, of a large cluster).
+    $cap = 6
     $kG = 0
+    $kW = 0
     $kD = 0
     foreach ($v in $Model.Vms) {
         $x = Get-ScenarioVmState -State $s -Name $v.Name
         $vm = $x.Vm
+        $keeperHost = $keepers -contains $v.Host
         if ($v.Mode -eq 'dda') {
             $vm['assignable_devices'] = @()
             Set-ScenarioVmWrong -Vm $vm -VmModel $v
@@ -494,7 +540,7 @@ function New-ScenarioStartState {
                 $notes.Add(('{0}: no device, running, settings and owners wrong' -f $v.Name))
             } else {
                 $vm['state'] = 'Off'
-                if ($x.Host['nvidia_driver']) {
+                if ($x.Host['nvidia_driver'] -and $keeperHost) {
                     $vm['gpu_partition_adapters'] = @([ordered]@{ id = ('adapter-wrong-{0}' -f $vm['id']) })
                     $notes.Add(('{0}: a GPU-P adapter instead of its device, off' -f $v.Name))
                 } else {
@@ -504,9 +550,9 @@ function New-ScenarioStartState {
             $kD++
             continue
         }
-        if ($v.Host -cne $keeper) {
+        if (-not $keeperHost) {
             $vm['gpu_partition_adapters'] = @()
-            switch ($kG % 3) {
+            switch ($kW % 3) {
                 0 {
                     Set-ScenarioVmWrong -Vm $vm -VmModel $v
                     Set-ScenarioGroupWrong -State $s -Vm $vm -VmModel $v -Model $Model
@@ -521,10 +567,11 @@ function New-ScenarioStartState {
                     $notes.Add(('{0}: no partition, running, owners wrong' -f $v.Name))
                 }
             }
-            $kG++
+            $kW++
             continue
         }
-        switch ($kG % 6) {
+        $kind = $(if ($kG -lt $cap) { $kG % 6 } else { 3 })
+        switch ($kind) {
             0 {
                 $vm['gpu_partition_adapters'] = @()
                 Set-ScenarioVmWrong -Vm $vm -VmModel $v
@@ -555,8 +602,13 @@ function New-ScenarioStartState {
                 $notes.Add(('{0}: off, owners and OfflineAction wrong' -f $v.Name))
             }
         }
+        if ($ddaMounted.ContainsKey($v.Host) -and $vm['state'] -eq 'Running' -and @($vm['gpu_partition_adapters']).Count -gt 0) {
+            $vm['state'] = 'Off'
+            $notes[$notes.Count - 1] += ' (off: a DDA GPU of its host is still to be dismounted)'
+        }
         $kG++
     }
+    Sync-ScenarioArc -State $s
     return @{ State = $s; Notes = $notes.ToArray() }
 }
 
@@ -677,7 +729,9 @@ function Add-ScenarioUndeclaredVm {
 }
 
 function Get-ScenarioFreePartitions {
-    # Partitions a host's GPU-P GPUs have beyond those its running VMs hold.
+    # Partitions a host's GPU-P GPUs have beyond those its VMs hold (a VM
+    # holds its partition adapters whether it runs or not: Hyper-V refuses a
+    # new partition count under them, and the scripts count them so).
     [CmdletBinding()]
     param([Parameter(Mandatory)][System.Collections.IDictionary]$HostState)
     if (-not $HostState['nvidia_driver']) {
@@ -691,9 +745,7 @@ function Get-ScenarioFreePartitions {
     }
     $used = 0
     foreach ($v in $HostState['vms']) {
-        if ($v['state'] -eq 'Running') {
-            $used += @($v['gpu_partition_adapters']).Count
-        }
+        $used += @($v['gpu_partition_adapters']).Count
     }
     return ($total - $used)
 }
@@ -728,21 +780,38 @@ function New-ScenarioDriftState {
         $x.Vm['gpu_partition_adapters'] = @($x.Vm['gpu_partition_adapters']) + , ([ordered]@{ id = 'adapter-drift-extra' })
         $out.Add(@{ Name = 'extra-partition'; State = $s; Vm = $v.Name; UndeclaredVm = $null; UndeclaredGpu = $null })
 
-        $used = 0
+        $usedOn = @{}
         foreach ($kind in @('dda-instead-of-gpup', 'leftover-device')) {
+            # A GPU-P VM and a free GPU on a host it may run on, where the
+            # VM's partition still fits once that GPU is dismounted.
             $pick = $null
             foreach ($cand in $gpupVms) {
-                $free = Find-ScenarioFreeGpu -Model $Model -Hosts $cand.Owners -GpuModel $cand.Model -Skip $used
-                if ($free) {
-                    $pick = @{ Vm = $cand; Free = $free }
+                foreach ($hn in $cand.Owners) {
+                    $free = Find-ScenarioFreeGpu -Model $Model -Hosts @($hn) -GpuModel $cand.Model -Skip ([int]$usedOn[$hn])
+                    if (-not $free) {
+                        continue
+                    }
+                    $hs0 = Get-ScenarioHostState -State $Converged -Name $hn
+                    $g0 = Get-ScenarioGpuState -HostState $hs0 -LocationPath (Get-ScenarioLocationPath -GpuIndex $free.Gpu.Index)
+                    $room = Get-ScenarioFreePartitions -HostState $hs0
+                    if ($g0['driver'] -eq 'vgpu' -and -not $g0['dismounted']) {
+                        $room -= [int]$g0['partition_count']
+                    }
+                    $need = $(if ($cand.Host -ceq $hn) { 0 } else { $cand.Count })
+                    if ($room -ge $need) {
+                        $pick = @{ Vm = $cand; Free = $free }
+                        break
+                    }
+                }
+                if ($pick) {
                     break
                 }
             }
             if (-not $pick) {
-                $skipped.Add(('{0}: no free {1} GPU where a GPU-P VM may run' -f $kind, $gpupVms[0].Model))
+                $skipped.Add(('{0}: no free {1} GPU where a GPU-P VM may run and its partition still fits' -f $kind, $gpupVms[0].Model))
                 continue
             }
-            $used++
+            $usedOn[$pick.Free.Host.Name] = 1 + [int]$usedOn[$pick.Free.Host.Name]
             $s = Copy-ScenarioState -State $Converged
             $vm = Move-ScenarioVm -State $s -Name $pick.Vm.Name -To $pick.Free.Host.Name
             $hs = Get-ScenarioHostState -State $s -Name $pick.Free.Host.Name
@@ -823,6 +892,9 @@ function New-ScenarioDriftState {
     } else {
         $skipped.Add('undeclared-gpu: no GPU that the plan leaves free (and that is no failover reserve)')
     }
+    foreach ($v in $out) {
+        Sync-ScenarioArc -State $v.State
+    }
     return @{ Variants = $out.ToArray(); Skipped = $skipped.ToArray() }
 }
 
@@ -874,6 +946,7 @@ function New-ScenarioPreflightState {
     $usedVms = [System.Collections.Generic.HashSet[string]]::new()
     $usedHosts = [System.Collections.Generic.HashSet[string]]::new()
     $want = $Model.Partitions
+    $combine = $true
 
     # Pick a VM (or host) not used yet in the combined state, else the first.
     $pickVm = {
@@ -909,6 +982,9 @@ function New-ScenarioPreflightState {
         $one = Copy-ScenarioState -State $start
         & $Edit $one
         $list.Add(@{ Name = $Name; State = $one; Problems = @($Problem) })
+        if (-not $combine) {
+            return
+        }
         try {
             & $Edit $all
             $allProblems.Add($Problem)
@@ -927,7 +1003,15 @@ function New-ScenarioPreflightState {
     } else {
         $h = & $pickHost { $true }
         $hn = $h.Name
-        & $apply 'driver-on-dda-host' { param($st) (Get-ScenarioHostState -State $st -Name $hn)['nvidia_driver'] = '538.33' } `
+        & $apply 'driver-on-dda-host' {
+            param($st)
+            # The vGPU Manager installed: the host's GPUs bind to it.
+            $hs = Get-ScenarioHostState -State $st -Name $hn
+            $hs['nvidia_driver'] = '538.33'
+            foreach ($g in $hs['gpus']) {
+                $g['driver'] = 'vgpu'
+            }
+        } `
         (New-ScenarioProblem -Kind 'driver-on-dda-host' -Tokens @($hn, '538.33'))
     }
 
@@ -985,10 +1069,6 @@ function New-ScenarioPreflightState {
     $h = & $pickHost { $hh = $_; $_.ServesGpuP -and @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $hh.Name }).Count -gt 0 }
     if ($h) {
         $hn = $h.Name
-        $need = 0
-        foreach ($vv in @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $hn })) {
-            $need += $vv.Count
-        }
         & $apply 'capacity-gpup' {
             param($st)
             $hs = Get-ScenarioHostState -State $st -Name $hn
@@ -1001,14 +1081,21 @@ function New-ScenarioPreflightState {
                 $vm['gpu_partition_adapters'] = @()
             }
             # Hogs take all but need-1 of every partition on the host, counting
-            # the GPUs the plan gives to DDA too: short whichever way a script counts.
+            # the GPUs the plan gives to DDA too: short whichever way a script
+            # counts. (Need: the declared GPU-P VMs still there.)
+            $need = 0
+            foreach ($vv in @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -ceq $hn })) {
+                if (@($hs['vms'] | Where-Object { $_['name'] -ceq $vv.Name }).Count -gt 0) {
+                    $need += $vv.Count
+                }
+            }
             $free = Get-ScenarioFreePartitions -HostState $hs
             for ($i = 0; $i -le ($free - $need); $i++) {
                 $hog = New-ScenarioUndeclaredVm -Name ('hog-{0:D2}' -f $i) -Number (900200 + $i) -PowerState 'Running'
                 $hog['gpu_partition_adapters'] = @([ordered]@{ id = ('adapter-hog-{0}' -f $i) })
                 Add-ScenarioUndeclaredVm -State $st -HostName $hn -Vm $hog
             }
-        } (New-ScenarioProblem -Kind 'capacity-gpup' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|partitions? (left|available))')
+        } (New-ScenarioProblem -Kind 'capacity-gpup' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|available|needed)')
     }
     # DDA: the DDA VM's host has every GPU of its model taken by other VMs.
     $v = & $pickVm { $_.Mode -eq 'dda' }
@@ -1036,7 +1123,7 @@ function New-ScenarioPreflightState {
                 Add-ScenarioUndeclaredVm -State $st -HostName $hn -Vm $hog
                 $i++
             }
-        } (New-ScenarioProblem -Kind 'capacity-dda' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|available)')
+        } (New-ScenarioProblem -Kind 'capacity-dda' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|available|needed)')
     }
 
     # A declared VM in Saved state.
@@ -1061,8 +1148,11 @@ function New-ScenarioPreflightState {
     # A host that does not answer.
     $h = & $pickHost { $true }
     $hn = $h.Name
+    # (Alone only: a script cannot see the other problems of a host it cannot reach.)
+    $combine = $false
     & $apply 'unreachable-host' { param($st) (Get-ScenarioHostState -State $st -Name $hn)['reachable'] = $false } `
     (New-ScenarioProblem -Kind 'unreachable-host' -Tokens @($hn) -Pattern '(?i)(unreachable|reach|connect|WinRM|answer|respond)')
+    $combine = $true
 
     # A VM of generation 1 where 2 is declared.
     $v = & $pickVm { $_.Generation -eq 2 }
@@ -1073,6 +1163,9 @@ function New-ScenarioPreflightState {
     }
 
     $list.Add(@{ Name = 'all'; State = $all; Problems = $allProblems.ToArray() })
+    foreach ($p in $list) {
+        Sync-ScenarioArc -State $p.State
+    }
     return $list.ToArray()
 }
 

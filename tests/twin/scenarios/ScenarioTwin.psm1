@@ -13,7 +13,6 @@ $script:NodeFailure = $null
 $script:Runs = 0
 $script:RunSeconds = 0.0
 $script:Scratch = $null
-$script:VSphereLoaded = $false
 
 function Initialize-ScenarioTwin {
     <#
@@ -126,18 +125,14 @@ function Invoke-ScenarioTwin {
         [Parameter(Mandatory)][System.Collections.IDictionary]$State,
         [Parameter(Mandatory)][string]$Script,
         [switch]$WhatIf,
-        [hashtable]$ScriptArgs = @{},
-        # vSphere: vCenters of the state's other_vcenters to connect before the run, as an
-        # administrator's open sessions (a script that omits -Server would act on them too).
-        [string[]]$Connect = @()
+        [hashtable]$ScriptArgs = @{}
     )
     if (-not $script:Mode) {
         throw 'Initialize-ScenarioTwin first'
     }
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     $script:Runs++
-    $vsphereHost = ([string]$State['platform'] -eq 'vmware') -and -not (Test-Path -LiteralPath (Join-Path -Path $script:TwinRoot -ChildPath 'platforms/vmware/Platform.ps1'))
-    if (-not $vsphereHost -and $script:Mode -eq 'in-process' -and $script:InProcess.Parameters.ContainsKey('State') -and $script:InProcess.Parameters.ContainsKey('Preview')) {
+    if ($script:Mode -eq 'in-process' -and $script:InProcess.Parameters.ContainsKey('State') -and $script:InProcess.Parameters.ContainsKey('Preview')) {
         # The twin's own entry on the state object: no files, no new process.
         $p = @{ State = $State; Script = $Script; ScriptArgs = $ScriptArgs }
         if ($WhatIf) {
@@ -152,12 +147,6 @@ function Invoke-ScenarioTwin {
             }
         }
         $result = ConvertTo-ScenarioRun -Out $out -Seconds $sw.Elapsed.TotalSeconds
-        $script:RunSeconds += $sw.Elapsed.TotalSeconds
-        return $result
-    }
-    if ($vsphereHost) {
-        $result = Invoke-ScenarioVSphereHost -State $State -Script $Script -WhatIf:$WhatIf -ScriptArgs $ScriptArgs -Connect $Connect
-        $result.Seconds = $sw.Elapsed.TotalSeconds
         $script:RunSeconds += $sw.Elapsed.TotalSeconds
         return $result
     }
@@ -203,61 +192,6 @@ function Invoke-ScenarioTwin {
     }
     $script:RunSeconds += $sw.Elapsed.TotalSeconds
     return $result
-}
-
-function Invoke-ScenarioVSphereHost {
-    <#
-    .SYNOPSIS
-    One run of a vSphere script on a "platform": "vmware" state, in this process, in the
-    vSphere twin's own host (tests/twin/platforms/vsphere/VSphere.TestHost.ps1: the simulated
-    PowerCLI module with its binding generated from powercli-cmdlets.tsv, loaded afresh on a
-    copy of the state for each run). Used while the twin engine (Twin.psm1) does not run that
-    platform itself; returns the run as ConvertTo-ScenarioRun does.
-    #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)][System.Collections.IDictionary]$State,
-        [Parameter(Mandatory)][string]$Script,
-        [switch]$WhatIf,
-        [hashtable]$ScriptArgs = @{},
-        [string[]]$Connect = @()
-    )
-    if (-not (Get-Command -Name 'Import-VSphereTwin' -ErrorAction SilentlyContinue)) {
-        . (Join-Path -Path $script:TwinRoot -ChildPath 'platforms/vsphere/VSphere.TestHost.ps1')
-    }
-    $st = ConvertFrom-Json -InputObject (ConvertTo-Json -InputObject $State -Depth 100 -Compress) -AsHashtable -DateKind String -Depth 100
-    if (-not $script:VSphereLoaded) {
-        Import-VSphereTwin -State $st
-        $script:VSphereLoaded = $true
-    } else {
-        # The module stays loaded (its functions compiled once); the state and the call log
-        # are new, and no connection of an earlier run remains.
-        Remove-Variable -Name 'DefaultVIServer', 'DefaultVIServers' -Scope Global -ErrorAction SilentlyContinue
-        Initialize-VSphereTwin -State $st
-    }
-    foreach ($n in $Connect) {
-        $null = Connect-VIServer -Server $n
-    }
-    $a = @{} + $ScriptArgs
-    if ($WhatIf) {
-        $a['WhatIf'] = $true
-    }
-    $a['Confirm'] = $false
-    $lines = [System.Collections.Generic.List[string]]::new()
-    $err = $null
-    $code = 0
-    try {
-        $global:LASTEXITCODE = 0
-        & $Script @a *>&1 | ForEach-Object { $lines.Add([string]$_) }
-        if ($global:LASTEXITCODE -ne 0) {
-            $code = 1
-        }
-    } catch {
-        $err = $_.Exception.Message
-        $code = 1
-    }
-    $out = [ordered]@{ exit = $code; error = $err; state = $st; calls = @(Get-VSphereTwinCall); output = $lines.ToArray() }
-    return (ConvertTo-ScenarioRun -Out $out)
 }
 
 function Invoke-ScenarioNodeFailure {

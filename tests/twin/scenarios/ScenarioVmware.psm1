@@ -831,15 +831,6 @@ function New-VmwScenarioSpecialState {
     } else {
         $notes.Add('no vGPU VM: the profile, graphics, suspended and Tools scenarios are not shown')
     }
-    # Another vCenter with the same cluster, hosts and VMs, connected before the run: the
-    # script must act only through the connection it opened (-Server on every call).
-    $s = (New-VmwScenarioStartState -Model $Model -Catalog $Catalog).State
-    $other = Copy-VmwState -State $s
-    $other.Remove('platform')
-    $other.Remove('faults')
-    $other['vcenter']['name'] = 'vc02'
-    $s['other_vcenters'] = @($other)
-    $out.Add(@{ Name = 'another vCenter (vc02) with the same cluster and VMs connected'; State = $s; Exit = 0; Vm = $null; Host = $null; Expect = 'other-vcenter'; Connect = @('vc02') })
     if ($pt.Count -gt 0) {
         $v = $pt[0]
         $hn = [string]$v.Host
