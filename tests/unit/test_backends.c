@@ -253,29 +253,82 @@ static void test_hyperv_deterministic(void **state)
     fixture_free(f);
 }
 
+/* The data section of a vSphere script: from `$VgpucCluster` to the entry call. */
+static const char *vmw_data(const char *s)
+{
+    const char *d = strstr(s, "\n$VgpucCluster = [pscustomobject]@{ Name = ");
+    assert_non_null(d);
+    return d;
+}
+
 static void test_vmware(void **state)
 {
     struct fixture *f = fixture_new(&esxplat, 2);
     char *s = run(f, vg_emit_vmware);
+    const char *d = vmw_data(s);
     (void)state;
     HAS(s, "#Requires -Modules VMware.VimAutomation.Core\n");
     HAS(s, "[Parameter(Mandatory)]\n    [string]$Server,\n    [pscredential]$Credential,");
-    HAS(s, "$HotMigrate = $true\n");
-    HAS(s, "Name = 'node-1'; Gpus = 2; Driver = '111.22.33'; SharedDirect = $true }");
-    HAS(s, "Profile = 'grid_gx-4q'");
-    /* pass-through: ids from the catalog, 48 GB rounded up to 64, EFI */
-    HAS(s, "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Mmio64Gb = 64; Efi = $true }");
+    HAS(s, "[string[]]$VMName = @(),\n    [string[]]$HostName = @(),");
+    HAS(s, "[switch]$RemoveUndeclared,");
+    HAS(s, "[string]$LogPath\n)");
+    /* the runtime (common.ps1, then vmware.ps1) before the data, one entry call at the end */
+    HAS(s, "function Invoke-VgpucTransaction {");
+    HAS(s, "function Invoke-VgpucVmware {");
+    assert_true(strstr(s, "function Invoke-VgpucTransaction {") < strstr(s, "function Invoke-VgpucVmware {"));
+    assert_true(strstr(s, "function Invoke-VgpucVmware {") < d);
+    assert_string_equal(s + strlen(s) - strlen("exit (Invoke-VgpucVmware @VgpucArgs)\n"), "exit (Invoke-VgpucVmware @VgpucArgs)\n");
+    HAS(d, "$VgpucCluster = [pscustomobject]@{ Name = 'prod''x'; HotMigrate = $true }\n");
+    /* node-1: one GPU of the plan's for DirectPath I/O; node-2 none */
+    HAS(d, "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; "
+           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 2 }); "
+           "Passthrough = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 1 }) }");
+    HAS(d, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; "
+           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 2 }); Passthrough = @() }");
+    /* vGPU: the profile string; a Q profile needs no 64-bit MMIO */
+    HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'vgpu'; Count = 1; Profile = 'grid_gx-4q'; Host = 'node-1'; "
+           "Pinned = $false; Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; "
+           "MemoryMB = 0; Mmio64Gb = 0; Efi = $false }");
+    /* pass-through: ids from the catalog, 48 GB rounded up to 64, EFI; the Unicode quote doubled */
+    HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; "
+           "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; "
+           "MemoryMB = 0; Mmio64Gb = 64; Efi = $true }");
+    /* the vSphere API members, never invented cmdlets */
     HAS(s, "VirtualPCIPassthroughVmiopBackingInfo");
     HAS(s, "VirtualPCIPassthroughDynamicBackingInfo");
     HAS(s, "$spec.MemoryReservationLockedToMax = $true");
-    HAS(s, "Get-AdvancedSetting -Entity $global:DefaultVIServer -Name 'vgpu.hotmigrate.enabled'");
-    HAS(s, "New-DrsVMHostRule -Cluster $cluster -Name $rule -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn'");
-    HAS(s, "} finally {\n    if ($null -ne $connection) {\n        Disconnect-VIServer");
+    HAS(s, "$services.RestartService('xorg')");
+    HAS(s, "Get-VM -Location $inv.Cluster -Server $Connection");
+    HASNT(s, "Get-VM -Name");
     HASNT(s, "New-VGpuDevice");  /* must not appear: PowerCLI has no vGPU cmdlets */
     HASNT(s, "Get-VGpuProfile"); /* must not appear: invented cmdlet */
+    /* a name appears once, in the data section, never in code */
+    assert_null(strstr(strstr(s, "vdi''1") + 1, "vdi"));
     fixture_free(f);
 }
 
+/* A C-series vGPU needs 64-bit MMIO (at least 64 GB per GPU, catalog size if larger) and EFI;
+ * mixed-size is written per host; no live migration, no pin: no hot-migrate setting. */
+static void test_vmware_c_series_mixed(void **state)
+{
+    struct fixture *f = fixture_new(&esxplat, 2);
+    static struct vg_profile cprof = {.name = "GX-8C", .series = 'C', .fb_mb = 8192, .gpu = &gpu};
+    char *s;
+    (void)state;
+    f->v[0].profile = &cprof;
+    f->v[0].count = 2;
+    f->v[0].migration = VG_MIG_RESTART;
+    f->v[1].pin = NULL;
+    f->h[1].vgpu_mode = VG_VGPU_MIXED_SIZE;
+    s = run(f, vg_emit_vmware);
+    HAS(s, "HotMigrate = $false }");
+    HAS(s, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'mixedSize';");
+    HAS(s, "Profile = 'grid_gx-8c'; Host = 'node-1'; Pinned = $false;");
+    HAS(s, "MemoryMB = 0; Mmio64Gb = 128; Efi = $true }"); /* 64 x 2 GPUs */
+    fixture_free(f);
+}
+
+/* A model without catalog PCI ids: $null, the runtime reads them on the planned host. */
 static void test_vmware_unknown_device_id(void **state)
 {
     struct fixture *f = fixture_new(&esxplat, 2);
@@ -284,12 +337,12 @@ static void test_vmware_unknown_device_id(void **state)
     gpu.device_id = 0;
     f->v[0].migration = VG_MIG_RESTART;
     f->v[1].pin = NULL;
+    f->v[1].memory_bytes = 64ull << 30;
     s = run(f, vg_emit_vmware);
     gpu.device_id = 0x1234;
-    HAS(s, "VendorId = $null; DeviceId = $null");
-    HAS(s, "Get-VMHostPciDevice -VMHost $HostObj[$v.Host]");
-    HAS(s, "$HotMigrate = $false\n");
-    HASNT(s, "New-DrsVMHostRule");
+    HAS(s, "Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; Pinned = $false; "
+           "Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; MemoryMB = 65536;");
+    HAS(s, "HotMigrate = $false }");
     fixture_free(f);
 }
 
@@ -361,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_hyperv_arc),
         cmocka_unit_test(test_hyperv_deterministic),
         cmocka_unit_test(test_vmware),
+        cmocka_unit_test(test_vmware_c_series_mixed),
         cmocka_unit_test(test_vmware_unknown_device_id),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_arc_pci),

@@ -15,7 +15,8 @@
 // the details table says the parameter takes pipeline input. Aliases come
 // from the details table; common parameters are always allowed; -WhatIf and
 // -Confirm only where the table lists them. Positional arguments are rejected:
-// generated scripts name every parameter.
+// generated scripts name every parameter. A PowerCLI call whose matching set has
+// -Server must pass it (the connection the script opened).
 import { readFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,8 +38,9 @@ export function loadTables(dir = join(here, 'cmdlets')) {
     for (const f of ['hyperv-cmdlets.tsv', 'powercli-cmdlets.tsv']) {
         for (const r of readTsv(join(dir, f))) {
             const key = r.cmdlet.toLowerCase();
-            if (!cmdlets.has(key)) cmdlets.set(key, { name: r.cmdlet, sets: new Map(), alias: new Map(), pipeline: new Set() });
+            if (!cmdlets.has(key)) cmdlets.set(key, { name: r.cmdlet, sets: new Map(), alias: new Map(), pipeline: new Set(), powercliSets: new Set() });
             const c = cmdlets.get(key);
+            if (f === 'powercli-cmdlets.tsv') c.powercliSets.add(r.parameter_set);
             if (!c.sets.has(r.parameter_set)) c.sets.set(r.parameter_set, new Map());
             c.sets.get(r.parameter_set).set(r.parameter.toLowerCase(), {
                 name: r.parameter, mandatory: r.mandatory === 'yes', switch: /^SwitchParameter/.test(r.type),
@@ -137,6 +139,12 @@ export function checkTree(tree, cmdlets) {
             else why.push(`${setName}: ${unknown.length ? 'not in set ' + unknown.join(' ') : ''}${unknown.length && missing.length ? '; ' : ''}${missing.length ? 'missing ' + missing.join(' ') : ''}`);
         }
         if (!fits.length) out.push(`${where}: \`${c.name}\` fits no documented parameter set (${why.join(' | ')})`);
+        // PowerCLI: a call that can name its connection must (backends.md v2, vSphere): without
+        // -Server it acts on every default server, so another open vCenter session leaks in.
+        // (Get-VM, Start-VM ... exist in Hyper-V too: only a call that fits PowerCLI sets alone.)
+        if (fits.length && fits.every((f) => c.powercliSets.has(f)) && !named.some((u) => u.p === 'server') &&
+            fits.some((f) => c.sets.get(f).has('server')))
+            out.push(`${where}: \`${c.name}\` without -Server (name the connection the script opened)`);
     }
     return out;
 }

@@ -40,8 +40,9 @@ Set-ClusterOwnerNode -Group 'g'
 Add-VMGpuPartitionAdapter -InstancePath 'p'
 Stop-VM -Name 'x' -Kill
 Get-EsxCli -V3:$true -VMHost $h
+Get-VM -Location $cluster  # no -Server: another open vCenter session would leak in
 NEG
 # And a valid one must pass (the checker is not just rejecting everything).
-printf '%s\n' "Set-VMHostPartitionableGpu -Name 'y' -PartitionCount 4" "Get-VMHost -Name 'h' -ErrorAction SilentlyContinue" >"$tmp/pos.ps1"
+printf '%s\n' "Set-VMHostPartitionableGpu -Name 'y' -PartitionCount 4" "Get-VMHost -Location \$c -Server \$v -ErrorAction SilentlyContinue" >"$tmp/pos.ps1"
 node "$here/check-cmdlets.mjs" "$tmp/pos.ps1" 2>/dev/null || { echo "check-cmdlets: rejected a valid call"; fail=1; }
 exit $fail

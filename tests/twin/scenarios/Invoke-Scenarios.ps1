@@ -106,8 +106,8 @@ foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object
             $failed++
             continue
         }
-        if ($model.Target -ne 'hyperv') {
-            $leftOut.Add(('{0}: target {1}, left for the vSphere twin (issue 12)' -f $label, $model.Target))
+        if (@('hyperv', 'vmware') -notcontains $model.Target) {
+            $leftOut.Add(('{0}: target {1}, no twin for it' -f $label, $model.Target))
             continue
         }
         $script = Join-Path -Path $psDir -ChildPath ([System.IO.Path]::ChangeExtension($j.Name, '.ps1'))

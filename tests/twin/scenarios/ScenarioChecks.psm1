@@ -11,12 +11,47 @@ Set-StrictMode -Version Latest
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioState.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioAssert.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioTwin.psm1')
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioVmware.psm1')
 
 # How the end-of-run summary shows in the output (backends.md: a table with
 # changed / already right / skipped and the counts).
 $script:SummaryPattern = '(?i)(\d+\s+changed|summary)'
 # A line that says why a VM is not in its original power state.
 $script:PowerWhyPattern = '(?i)(\boff\b|stopped|not (re)?started|could not|cannot|failed|left|power)'
+
+# What differs per platform: the states a check runs and what it asserts on them. Each
+# entry takes the check's context first. Hyper-V: ScenarioState/ScenarioAssert; vSphere:
+# ScenarioVmware.psm1 (twin.md section 3 states).
+$script:Platforms = @{
+    hyperv = @{
+        Start      = { param($Ctx) (New-ScenarioStartState -Model $Ctx.Model).State }
+        Declared   = { param($Ctx) New-ScenarioDeclaredState -Model $Ctx.Model }
+        Assert     = { param($Ctx, $State, $Before) if ($Before) { Assert-ScenarioDeclared -Model $Ctx.Model -State $State -Before $Before } else { Assert-ScenarioDeclared -Model $Ctx.Model -State $State } }
+        Preflight  = { param($Ctx) New-ScenarioPreflightState -Model $Ctx.Model -Catalog $Ctx.Catalog }
+        Power      = { param($Ctx, $Before, $After, $Run) Get-ScenarioPowerFailure -Before $Before -After $After -Run $Run }
+        Excused    = { param($Ctx, $Call) Get-ScenarioExcused -Ctx $Ctx -Call $Call }
+        Drift      = { param($Ctx, $Base) New-ScenarioDriftState -Model $Ctx.Model -Converged $Base }
+        Undeclared = $null
+        Hostile    = { param($Ctx) New-ScenarioHostileState -Model $Ctx.Model }
+        Untouched  = { param($Ctx, $Before, $After, $H) Assert-ScenarioUntouched -Before $Before -After $After -VmNames $H.Decoys }
+        FaultTarget = { param($Ctx, $Call, $Target) $Target }
+    }
+    vmware = @{
+        Start      = { param($Ctx) (New-VmwScenarioStartState -Model $Ctx.Model -Catalog $Ctx.Catalog).State }
+        Declared   = { param($Ctx) New-VmwScenarioDeclaredState -Model $Ctx.Model -Catalog $Ctx.Catalog }
+        Assert     = { param($Ctx, $State, $Before) if ($Before) { Assert-VmwScenarioDeclared -Model $Ctx.Model -Catalog $Ctx.Catalog -State $State -Before $Before } else { Assert-VmwScenarioDeclared -Model $Ctx.Model -Catalog $Ctx.Catalog -State $State } }
+        Preflight  = { param($Ctx) New-VmwScenarioPreflightState -Model $Ctx.Model -Catalog $Ctx.Catalog }
+        Power      = { param($Ctx, $Before, $After, $Run) Get-VmwScenarioPowerFailure -Before $Before -After $After -Run $Run -Pattern $script:PowerWhyPattern }
+        Excused    = { param($Ctx, $Call) Get-VmwScenarioExcused -Start $Ctx.Start -Call $Call }
+        Drift      = { param($Ctx, $Base) New-VmwScenarioDriftState -Model $Ctx.Model -Catalog $Ctx.Catalog -Converged $Base }
+        Undeclared = { param($Ctx, $Variant, $After, $Run, $Remove) Test-VmwScenarioUndeclared -Variant $Variant -After $After -Run $Run -Remove:$Remove -PowerPattern $script:PowerWhyPattern }
+        Hostile    = { param($Ctx) New-VmwScenarioHostileState -Model $Ctx.Model -Catalog $Ctx.Catalog }
+        Untouched  = { param($Ctx, $Before, $After, $H) Assert-VmwScenarioUntouched -Before $Before -After $After -VmIds $H.DecoyIds }
+        # The vSphere twin logs New-DrsClusterGroup / New-DrsVMHostRule with the cluster as
+        # target but fails them by the new object's -Name.
+        FaultTarget = { param($Ctx, $Call, $Target) if ([string]$Call['command'] -like 'New-Drs*' -and $Call['parameters'] -and $Call['parameters']['Name']) { [string]$Call['parameters']['Name'] } else { $Target } }
+    }
+}
 
 function New-ScenarioResult {
     [CmdletBinding()]
@@ -114,8 +149,8 @@ function Get-ScenarioPowerFailure {
 function Invoke-ScenarioConverge {
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Ctx)
-    $start = (New-ScenarioStartState -Model $Ctx.Model).State
-    $r = Invoke-ScenarioTwin -State $start -Script $Ctx.Script
+    $start = & $Ctx.P.Start $Ctx
+    $r = Invoke-ScenarioTwin -State $start -Script $Ctx.Script -ScriptArgs $Ctx.Args
     $m = [System.Collections.Generic.List[string]]::new()
     if ($r.Exit -ne 0) {
         $m.Add(('converge run failed: {0}' -f (Get-ScenarioRunMessage -Run $r)))
@@ -124,7 +159,7 @@ function Invoke-ScenarioConverge {
         $m.Add('converge run made no mutating call on a state that needs every kind of change')
     }
     if ($r.State) {
-        foreach ($f in (Assert-ScenarioDeclared -Model $Ctx.Model -State $r.State -Before $start)) {
+        foreach ($f in (& $Ctx.P.Assert $Ctx $r.State $start)) {
             $m.Add($f.Message)
         }
     }
@@ -141,7 +176,7 @@ function Invoke-ScenarioIdempotent {
         return (New-ScenarioResult -Script $Ctx.Name -Check 'idempotent' -Scenario 'second-run' -Messages @('no state from the converge run to run again on'))
     }
     $in = $Ctx.Converge.State
-    $r = Invoke-ScenarioTwin -State $in -Script $Ctx.Script
+    $r = Invoke-ScenarioTwin -State $in -Script $Ctx.Script -ScriptArgs $Ctx.Args
     $m = [System.Collections.Generic.List[string]]::new()
     if ($r.Exit -ne 0) {
         $m.Add(('second run failed: {0}' -f (Get-ScenarioRunMessage -Run $r)))
@@ -159,7 +194,7 @@ function Invoke-ScenarioPreview {
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Ctx)
     $in = Copy-ScenarioState -State $Ctx.Start
-    $r = Invoke-ScenarioTwin -State $in -Script $Ctx.Script -WhatIf
+    $r = Invoke-ScenarioTwin -State $in -Script $Ctx.Script -WhatIf -ScriptArgs $Ctx.Args
     $m = [System.Collections.Generic.List[string]]::new()
     if ($r.Exit -ne 0) {
         $m.Add(('-WhatIf run failed: {0}' -f (Get-ScenarioRunMessage -Run $r)))
@@ -203,8 +238,8 @@ function Invoke-ScenarioPreflight {
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Ctx)
     $out = [System.Collections.Generic.List[object]]::new()
-    foreach ($p in (New-ScenarioPreflightState -Model $Ctx.Model -Catalog $Ctx.Catalog)) {
-        $r = Invoke-ScenarioTwin -State $p.State -Script $Ctx.Script
+    foreach ($p in (& $Ctx.P.Preflight $Ctx)) {
+        $r = Invoke-ScenarioTwin -State $p.State -Script $Ctx.Script -ScriptArgs $Ctx.Args
         $m = @(Test-ScenarioRefusal -Run $r -Problems $p.Problems)
         $out.Add((New-ScenarioResult -Script $Ctx.Name -Check 'preflight' -Scenario $p.Name -Messages $m -Calls @($r.Calls).Count -Seconds $r.Seconds))
     }
@@ -260,7 +295,7 @@ function Invoke-ScenarioFaults {
     # counted once, in converge).
     $baseline = [System.Collections.Generic.HashSet[string]]::new()
     if ($Ctx.Converge.State) {
-        foreach ($f in (Assert-ScenarioDeclared -Model $Ctx.Model -State $Ctx.Converge.State)) {
+        foreach ($f in (& $Ctx.P.Assert $Ctx $Ctx.Converge.State $null)) {
             $null = $baseline.Add($f.Message)
         }
     }
@@ -269,15 +304,15 @@ function Invoke-ScenarioFaults {
     foreach ($c in $calls) {
         $step++
         $target = $(if ($c.Contains('target') -and $null -ne $c['target']) { [string]$c['target'] } else { '' })
-        $key = '{0}|{1}' -f $c['command'], $target
+        $key = '{0}|{1}' -f $c['command'], (& $Ctx.P.FaultTarget $Ctx $c $target)
         if (-not $seen.Add($key)) {
             # The contract's faults pick a command and target, so a later call
             # of the same pair cannot be broken alone; its first one is.
             continue
         }
         $in = Copy-ScenarioState -State $Ctx.Start
-        Add-ScenarioFault -State $in -Command ([string]$c['command']) -Target $target
-        $r = Invoke-ScenarioTwin -State $in -Script $Ctx.Script
+        Add-ScenarioFault -State $in -Command ([string]$c['command']) -Target (& $Ctx.P.FaultTarget $Ctx $c $target)
+        $r = Invoke-ScenarioTwin -State $in -Script $Ctx.Script -ScriptArgs $Ctx.Args
         $m = [System.Collections.Generic.List[string]]::new()
         $label = ('step {0}: {1}' -f $step, (Format-ScenarioCall -Call $c))
         if ($r.Exit -ne 1) {
@@ -289,11 +324,11 @@ function Invoke-ScenarioFaults {
         if (-not $r.State) {
             $m.Add('no state after the run')
         } else {
-            foreach ($x in (Get-ScenarioPowerFailure -Before $in -After $r.State -Run $r)) {
+            foreach ($x in (& $Ctx.P.Power $Ctx $in $r.State $r)) {
                 $m.Add($x)
             }
-            $ex = Get-ScenarioExcused -Ctx $Ctx -Call $c
-            foreach ($f in (Assert-ScenarioDeclared -Model $Ctx.Model -State $r.State)) {
+            $ex = & $Ctx.P.Excused $Ctx $c
+            foreach ($f in (& $Ctx.P.Assert $Ctx $r.State $null)) {
                 $excused = ($f.Vm -and $ex.Vms -contains $f.Vm) -or ($f.Host -and -not $f.Vm -and $ex.Hosts -contains $f.Host) -or $baseline.Contains($f.Message)
                 if (-not $excused) {
                     $m.Add(('not processed after the fault: {0}' -f $f.Message))
@@ -316,12 +351,12 @@ function Invoke-ScenarioDrift {
     if ($Ctx.Converged) {
         $base = $Ctx.Converge.State
     } else {
-        $base = New-ScenarioDeclaredState -Model $Ctx.Model
+        $base = & $Ctx.P.Declared $Ctx
     }
-    $d = New-ScenarioDriftState -Model $Ctx.Model -Converged $base
+    $d = & $Ctx.P.Drift $Ctx $base
     foreach ($v in $d.Variants) {
         foreach ($remove in @($false, $true)) {
-            $argsFor = @{}
+            $argsFor = @{} + $Ctx.Args
             if ($remove) {
                 $argsFor['RemoveUndeclared'] = $true
             }
@@ -330,8 +365,15 @@ function Invoke-ScenarioDrift {
             if ($r.Exit -ne 0) {
                 $m.Add(('run failed: {0}' -f (Get-ScenarioRunMessage -Run $r)))
             }
-            if ($r.State) {
-                foreach ($f in (Assert-ScenarioDeclared -Model $Ctx.Model -State $r.State -Before $v.State)) {
+            if ($r.State -and $Ctx.P.Undeclared) {
+                foreach ($f in (& $Ctx.P.Assert $Ctx $r.State $v.State)) {
+                    $m.Add($f.Message)
+                }
+                foreach ($x in (& $Ctx.P.Undeclared $Ctx $v $r.State $r $remove)) {
+                    $m.Add($x)
+                }
+            } elseif ($r.State) {
+                foreach ($f in (& $Ctx.P.Assert $Ctx $r.State $v.State)) {
                     $m.Add($f.Message)
                 }
                 if ($v.UndeclaredVm) {
@@ -402,20 +444,20 @@ function Invoke-ScenarioDrift {
 function Invoke-ScenarioNames {
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Ctx)
-    $h = New-ScenarioHostileState -Model $Ctx.Model
+    $h = & $Ctx.P.Hostile $Ctx
     if (-not $h) {
         return @()
     }
-    $r = Invoke-ScenarioTwin -State $h.State -Script $Ctx.Script
+    $r = Invoke-ScenarioTwin -State $h.State -Script $Ctx.Script -ScriptArgs $Ctx.Args
     $m = [System.Collections.Generic.List[string]]::new()
     if ($r.Exit -ne 0) {
         $m.Add(('run failed: {0}' -f (Get-ScenarioRunMessage -Run $r)))
     }
     if ($r.State) {
-        foreach ($f in (Assert-ScenarioDeclared -Model $Ctx.Model -State $r.State -Before $h.State)) {
+        foreach ($f in (& $Ctx.P.Assert $Ctx $r.State $h.State)) {
             $m.Add($f.Message)
         }
-        foreach ($f in (Assert-ScenarioUntouched -Before $h.State -After $r.State -VmNames $h.Decoys)) {
+        foreach ($f in (& $Ctx.P.Untouched $Ctx $h.State $r.State $h)) {
             $m.Add($f.Message)
         }
     }
@@ -439,6 +481,10 @@ function Invoke-ScenarioFailover {
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Ctx)
     $model = $Ctx.Model
+    if ($model.Target -ne 'hyperv') {
+        # vSphere HA restarts are not modelled by the vSphere twin (README of tests/twin).
+        return @()
+    }
     if (-not $model.Clustered -or $model.Tolerate -lt 1) {
         return @()
     }
@@ -504,7 +550,7 @@ function Invoke-ScenarioPrevious {
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Ctx)
-    if (-not $Ctx.Previous) {
+    if (-not $Ctx.Previous -or $Ctx.Model.Target -ne 'hyperv') {
         return @()
     }
     $exp = $Ctx.Previous.Expect
@@ -553,6 +599,107 @@ function Invoke-ScenarioPrevious {
     return @(New-ScenarioResult -Script $Ctx.Name -Check 'previous' -Scenario ('{0} from the earlier version (VMs {1}, adapters {2})' -f $exp.Expect, $exp.PowerState, $exp.Adapters) -Messages $m.ToArray() -Calls @($r.Calls).Count -Seconds $r.Seconds)
 }
 
+function Invoke-ScenarioVsphere {
+    <#
+    .SYNOPSIS
+    The vSphere scenarios of issue 12 on the converged state (New-VmwScenarioSpecialState):
+    each must end as its Expect says, with every other VM as declared.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][hashtable]$Ctx)
+    if ($Ctx.Model.Target -ne 'vmware') {
+        return @()
+    }
+    $base = $null
+    if ($Ctx.Converged) {
+        $base = $Ctx.Converge.State
+    } else {
+        $base = & $Ctx.P.Declared $Ctx
+    }
+    $sp = New-VmwScenarioSpecialState -Model $Ctx.Model -Catalog $Ctx.Catalog -Converged $base
+    $out = [System.Collections.Generic.List[object]]::new()
+    foreach ($sc in $sp.Scenarios) {
+        $r = Invoke-ScenarioTwin -State $sc.State -Script $Ctx.Script -ScriptArgs $Ctx.Args
+        $m = [System.Collections.Generic.List[string]]::new()
+        if ($r.Exit -ne $sc.Exit) {
+            $m.Add(('exit {0}, expected {1}: {2}' -f $r.Exit, $sc.Exit, (Get-ScenarioRunMessage -Run $r)))
+        }
+        $calls = @($r.Calls | ForEach-Object { [string]$_['command'] })
+        if ($r.State) {
+            $after = $r.State
+            $left = @()
+            if ($sc.Expect -eq 'skipped' -or $sc.Expect -eq 'enable') {
+                $left = @($sc.Vm)
+                foreach ($f in (Assert-VmwScenarioUntouched -Before $sc.State -After $after -VmNames @($sc.Vm))) {
+                    $m.Add($f.Message)
+                }
+                if ($sc.Expect -eq 'skipped') {
+                    # Reported and skipped: the script does not even try (no call on that VM).
+                    foreach ($c in @($r.Calls | Where-Object { [string]$_['target'] -ceq $sc.Vm })) {
+                        $m.Add(('a call on {0}, which must be skipped: {1}' -f $sc.Vm, (Format-ScenarioCall -Call $c)))
+                    }
+                }
+                if (-not (Test-ScenarioNamed -Lines $r.Lines -Tokens @($sc.Vm) -Pattern $sc.Pattern) -and
+                    -not (Test-ScenarioNamed -Lines $r.Lines -Tokens @($sc.Host) -Pattern $sc.Pattern)) {
+                    $m.Add(('no output line names {0} with {1}' -f $sc.Vm, $sc.Pattern))
+                }
+            }
+            foreach ($f in (Assert-VmwScenarioDeclared -Model $Ctx.Model -Catalog $Ctx.Catalog -State $after -Before $sc.State)) {
+                if ($left -notcontains $f.Vm -and -not ($sc.Expect -eq 'enable' -and $f.Host -eq $sc.Host -and -not $f.Vm)) {
+                    $m.Add($f.Message)
+                }
+            }
+            if ($sc.Expect -eq 'enable') {
+                $g = @((Get-VmwHost -State $after -Name $sc.Host)['gpus'] | Where-Object { $_['passthrough_enabled'] })
+                if ($g.Count -eq 0) {
+                    $m.Add(('host {0}: no GPU was enabled for passthrough' -f $sc.Host))
+                }
+                if ($calls -contains 'RebootHost' -or $calls -contains 'RebootHost_Task') {
+                    $m.Add(('host {0} was rebooted although it is not in maintenance mode' -f $sc.Host))
+                }
+            }
+            if ($sc.Expect -eq 'reboot' -and -not ($calls -contains 'RebootHost' -or $calls -contains 'RebootHost_Task')) {
+                $m.Add(('host {0} (maintenance mode) was not rebooted to activate passthrough' -f $sc.Host))
+            }
+            if ($sc.Expect -eq 'graphics') {
+                # Gated: every vGPU VM of the host is off before the change, started after the restart.
+                $seq = @($r.Calls)
+                $upd = -1
+                for ($i = 0; $i -lt $seq.Count; $i++) {
+                    if ($seq[$i]['command'] -eq 'UpdateGraphicsConfig') { $upd = $i; break }
+                }
+                if ($upd -lt 0) {
+                    $m.Add('no UpdateGraphicsConfig call')
+                } else {
+                    $running = @($sc.State['vms'] | Where-Object { $_['host'] -ceq $sc.Host -and $_['power_state'] -eq 'PoweredOn' -and @($_['devices'] | Where-Object { $_['type'] -eq 'vgpu' }).Count -gt 0 } | ForEach-Object { [string]$_['name'] })
+                    foreach ($n in $running) {
+                        $stop = @(0..($upd) | Where-Object { $seq[$_]['command'] -eq 'ShutdownGuest' -and [string]$seq[$_]['target'] -ceq $n })
+                        if ($stop.Count -eq 0) {
+                            $m.Add(('vGPU VM {0} was not shut down before the graphics change' -f $n))
+                        }
+                    }
+                    $restart = @(($upd)..($seq.Count - 1) | Where-Object { $seq[$_]['command'] -eq 'RestartService' })
+                    if ($restart.Count -eq 0) {
+                        $m.Add('Xorg was not restarted after the graphics change')
+                    } else {
+                        $early = @(($upd)..($restart[0]) | Where-Object { $seq[$_]['command'] -like 'Start-VM' -or $seq[$_]['command'] -like 'PowerOnVM*' })
+                        if ($early.Count -gt 0) {
+                            $m.Add('a VM was started again before the Xorg restart')
+                        }
+                    }
+                }
+            }
+        } else {
+            $m.Add('no state after the run')
+        }
+        $out.Add((New-ScenarioResult -Script $Ctx.Name -Check 'vsphere' -Scenario $sc.Name -Messages $m.ToArray() -Calls @($r.Calls).Count -Seconds $r.Seconds))
+    }
+    foreach ($n in $sp.Notes) {
+        $out.Add((New-ScenarioResult -Script $Ctx.Name -Check 'vsphere' -Scenario 'not shown' -Note $n))
+    }
+    return $out.ToArray()
+}
+
 function Invoke-ScenarioScript {
     <#
     .SYNOPSIS
@@ -568,12 +715,17 @@ function Invoke-ScenarioScript {
         [string[]]$Only = @()
     )
     $ctx = @{ Name = $Name; Script = $Script; Model = $Model; Catalog = $Catalog; Previous = $Previous
-        Start = $null; Converge = $null; Converged = $false }
+        Start = $null; Converge = $null; Converged = $false; P = $script:Platforms[[string]$Model.Target]; Args = @{} }
+    if ($Model.Target -eq 'vmware') {
+        # The vCenter the twin state names (New-VmwScenarioDeclaredState).
+        $ctx.Args = @{ Server = 'vc01' }
+    }
     $all = [System.Collections.Generic.List[object]]::new()
     $checks = [ordered]@{
         converge = 'Invoke-ScenarioConverge'; idempotent = 'Invoke-ScenarioIdempotent'; preview = 'Invoke-ScenarioPreview'
         preflight = 'Invoke-ScenarioPreflight'; faults = 'Invoke-ScenarioFaults'; drift = 'Invoke-ScenarioDrift'
         names = 'Invoke-ScenarioNames'; failover = 'Invoke-ScenarioFailover'; previous = 'Invoke-ScenarioPrevious'
+        vsphere = 'Invoke-ScenarioVsphere'
     }
     foreach ($c in $checks.Keys) {
         if ($c -ne 'converge' -and $Only.Count -gt 0 -and $Only -notcontains $c) {
