@@ -146,7 +146,7 @@ static const struct vg_yaml_fields guest_driver_t = {"`guest-driver`", guest_dri
 
 static const struct vg_yaml_field release_f[] = {
     FLD("release", VG_YF_STR, 1, struct vg_release, name),
-    FLD("branch", VG_YF_STR, 1, struct vg_release, branch),
+    FLD("branch", VG_YF_STR, 0, struct vg_release, branch),
     FLD("lts", VG_YF_TRI, 1, struct vg_release, lts),
     FLD("date", VG_YF_STR, 0, struct vg_release, date),
     {"host-driver", VG_YF_MAP, 1, 0, 0, NULL, &host_driver_t, NULL},
@@ -296,6 +296,8 @@ static const struct vg_yaml_field gpu_f[] = {
     FLD("name", VG_YF_STR, 0, struct vg_gpu, name),
     FLD("arch", VG_YF_STR, 0, struct vg_gpu, arch),
     FLD("fb", VG_YF_U32, 1, struct vg_gpu, fb_mb),
+    FLD("profile-prefix", VG_YF_STR, 0, struct vg_gpu, profile_prefix),
+    FLD("vgpu-min", VG_YF_RELEASE, 0, struct vg_gpu, vgpu_min),
     FLD("gpus-per-board", VG_YF_U16, 0, struct vg_gpu, gpus_per_board),
     {"pci", VG_YF_MAP, 0, 0, 0, NULL, &pci_t, NULL},
     FLD("large-bar", VG_YF_BOOL, 0, struct vg_gpu, large_bar),
@@ -318,7 +320,8 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
     struct vg_gpu *g = &row->g;
     yaml_node_t *seq = map_get(y, item, "profiles");
     int rc = 0;
-    size_t mlen = strlen(g->model);
+    const char *prefix = g->profile_prefix ? g->profile_prefix : g->model;
+    size_t mlen = strlen(prefix);
     for (size_t i = 0; i < g->nprofiles; i++) {
         struct vg_profile *p = &g->profiles[i];
         yaml_node_t *at = map_get(y, vg_yaml_node(y, seq->data.sequence.items.start[i]), "name");
@@ -327,10 +330,11 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
             const char *by_series = row->series_source[strchr("ABCQ", p->series) - "ABCQ"];
             p->source = by_series ? by_series : g->source;
         }
-        if (strlen(p->name) <= mlen + 1 || p->name[mlen] != '-' || strncmp(p->name, g->model, mlen) != 0) {
+        if (strlen(p->name) <= mlen + 1 || p->name[mlen] != '-' || strncmp(p->name, prefix, mlen) != 0) {
             struct vg_diag *d =
-                vg_yaml_error(y, at, "profile `%s` is not named after its GPU `%s`", p->name, g->model);
-            vg_diag_help(L->ctx, d, "profile names start with the model and a dash, such as `%s-4Q`", g->model);
+                vg_yaml_error(y, at, "profile `%s` is not named after its GPU `%s`", p->name, prefix);
+            vg_diag_help(L->ctx, d, "profile names start with the %s and a dash, such as `%s-4Q`",
+                         g->profile_prefix ? "`profile-prefix`" : "model", prefix);
             rc = -1;
             continue;
         }

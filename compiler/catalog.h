@@ -89,6 +89,8 @@ struct vg_gpu {
     struct vg_origin origin;
     int mmio_verified;     /* 0 if large_bar / mmio64_gb were derived, not sourced */
     const char *note;
+    const char *profile_prefix; /* vGPU type prefix where it is not the model ("DC"); NULL = model */
+    uint32_t vgpu_min;     /* first vGPU release that supports the model; 0 = not known */
 };
 
 /* One platform family + version, and what it supports. */

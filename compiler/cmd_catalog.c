@@ -91,7 +91,7 @@ static void text_releases(struct vg_arena *a, const struct vg_catalog *c, struct
     for (size_t i = 0; i < c->nreleases; i++) {
         const struct vg_release *r = c->releases[i];
         const char *row[MAX_COLS] = {
-            r->name, r->branch, r->lts < 0 ? "?" : r->lts ? "yes" : "no", r->date ? r->date : "?",
+            r->name, r->branch ? r->branch : "?", r->lts < 0 ? "?" : r->lts ? "yes" : "no", r->date ? r->date : "?",
             r->driver[0] ? r->driver[0] : "-", r->driver[1] ? r->driver[1] : "-",
             r->driver[2] ? r->driver[2] : "-", r->driver[3] ? r->driver[3] : "-",
             r->branch_eos ? vg_sprintf(a, "%04u-%02u", r->branch_eos / 100, r->branch_eos % 100) : "?",
@@ -116,6 +116,10 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
                      g->gpus_per_board == 1 ? "" : "s");
         if (g->device_id)
             vg_sb_printf(out, ", PCI %04X:%04X", g->vendor_id, g->device_id);
+        if (g->vgpu_min)
+            vg_sb_printf(out, ", from vGPU %s", relnum_text(a, g->vgpu_min));
+        if (g->profile_prefix)
+            vg_sb_printf(out, ", vGPU types %s-*", g->profile_prefix);
         vg_sb_puts(out, "\n");
         vg_sb_printf(out, "    ESXi 64-bit MMIO: %s%s", g->large_bar ? "" : "not needed",
                      g->large_bar ? vg_sprintf(a, "%u GB", g->mmio64_gb) : "");
@@ -265,6 +269,11 @@ static void json_gpus(struct vg_strbuf *out, const struct vg_catalog *c)
         json_num(out, "gpus_per_board", g->gpus_per_board);
         if (g->device_id)
             vg_sb_printf(out, ",\"pci\":{\"vendor\":\"0x%04X\",\"device\":\"0x%04X\"}", g->vendor_id, g->device_id);
+        json_kv(out, "profile_prefix", g->profile_prefix, 1);
+        if (g->vgpu_min)
+            vg_sb_printf(out, ",\"vgpu_min\":\"%u.%u\"", g->vgpu_min / 1000, g->vgpu_min % 1000);
+        else
+            vg_sb_puts(out, ",\"vgpu_min\":null");
         json_bool(out, "large_bar", g->large_bar);
         json_num(out, "mmio64_gb", g->mmio64_gb);
         json_bool(out, "mmio_verified", g->mmio_verified);
