@@ -551,19 +551,35 @@ static int read_dls_min(struct vg_yaml *y, yaml_node_t *seq, void *obj)
 
 static const char *const edition_names[] = {"vws", "vpc", "vapps", "vcs", NULL};
 
-static int read_editions(struct vg_yaml *y, yaml_node_t *map, void *obj)
+/* Series -> editions pairs of `map` into set[]; `release` and `source` are
+   read into *until and *source where those are given (editions-before). */
+static int editions_into(struct vg_yaml *y, yaml_node_t *map, const char *what, unsigned set_of[26], uint32_t *until,
+                         const char **source)
 {
-    struct vg_licensing *lic = obj;
     if (map->type != YAML_MAPPING_NODE) {
-        vg_yaml_error(y, map, "`editions` must map a profile series to its editions, such as `Q: [vws]`");
+        vg_yaml_error(y, map, "`%s` must map a profile series to its editions, such as `Q: [vws]`", what);
         return -1;
     }
     int rc = 0;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         yaml_node_t *k = vg_yaml_node(y, p->key), *v = vg_yaml_node(y, p->value);
-        const char *s = vg_yaml_scalar(y, k, "editions");
+        const char *s = vg_yaml_scalar(y, k, what);
         if (!s) {
             rc = -1;
+            continue;
+        }
+        if (until && strcmp(s, "release") == 0) {
+            const char *r = vg_yaml_scalar(y, v, "release");
+            *until = r ? vg_yaml_relnum(r, 0) : 0;
+            if (!*until) {
+                vg_yaml_error(y, v, "`release` must be a vGPU release such as \"16.0\"");
+                rc = -1;
+            }
+            continue;
+        }
+        if (source && strcmp(s, "source") == 0) {
+            const char *r = vg_yaml_scalar(y, v, "source");
+            *source = r ? vg_strdup(y->ctx->arena, r) : NULL;
             continue;
         }
         if (!(s[0] >= 'A' && s[0] <= 'Z' && s[1] == 0)) {
@@ -596,7 +612,27 @@ static int read_editions(struct vg_yaml *y, yaml_node_t *map, void *obj)
             }
             set |= 1u << j;
         }
-        lic->series_editions[s[0] - 'A'] = set;
+        set_of[s[0] - 'A'] = set;
+    }
+    return rc;
+}
+
+static int read_editions(struct vg_yaml *y, yaml_node_t *map, void *obj)
+{
+    struct vg_licensing *lic = obj;
+    return editions_into(y, map, "editions", lic->series_editions, NULL, NULL);
+}
+
+/* `editions-before: {release: "16.0", C: [vcs, vws], source: ...}`: the series
+   listed there are licensed so for guest releases before `release`. */
+static int read_editions_before(struct vg_yaml *y, yaml_node_t *map, void *obj)
+{
+    struct vg_licensing *lic = obj;
+    int rc = editions_into(y, map, "editions-before", lic->series_editions_before, &lic->editions_before_release,
+                           &lic->editions_before_source);
+    if (rc == 0 && !lic->editions_before_release) {
+        vg_yaml_error(y, map, "`editions-before` needs the `release` before which its editions apply");
+        rc = -1;
     }
     return rc;
 }
@@ -607,6 +643,7 @@ static const struct vg_yaml_field licensing_f[] = {
     FLD("legacy-verified", VG_YF_BOOL, 0, struct vg_licensing, legacy_verified),
     {"dls-min", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_dls_min},
     {"editions", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_editions},
+    {"editions-before", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_editions_before},
     FLD("source", VG_YF_STR, 0, struct vg_licensing, source),
 };
 static const struct vg_yaml_fields licensing_t = {"`licensing`", licensing_f,

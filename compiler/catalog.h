@@ -135,6 +135,11 @@ struct vg_licensing {
     uint32_t legacy_incompatible_from; /* legacy server unsupported from this (15.0) */
     struct vg_dls_min *dls_min; size_t ndls_min;
     unsigned series_editions[26];      /* 'A'..'Z' -> VG_ED_* set that may license it */
+    /* for guest releases before editions_before_release, a nonzero entry here
+       replaces series_editions (C-series also under vWS before 16.0) */
+    uint32_t editions_before_release;
+    unsigned series_editions_before[26];
+    const char *editions_before_source;
     const char *source;
     int legacy_verified;               /* 0: legacy_incompatible_from is presumed for some families */
 };
