@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aging.h"
 #include "catalog.h"
 #include "cli.h"
 #include "ctx.h"
@@ -420,6 +421,66 @@ static void json_compat(struct vg_arena *a, const struct vg_catalog *c, struct v
     vg_sb_putc(out, '}');
 }
 
+/* The newest version of each platform family ("azure-local 12.2609"), in the
+   catalog's family order. */
+static size_t newest_platforms(const struct vg_catalog *c, const struct vg_platform **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nplatforms; i++) {
+        const struct vg_platform *p = c->platforms[i];
+        size_t j = 0;
+        while (j < n && strcmp(out[j]->family, p->family) != 0)
+            j++;
+        if (j == n)
+            out[n++] = p;
+        else if (p->order > out[j]->order)
+            out[j] = p;
+    }
+    return n;
+}
+
+/* How old each part of the knowledge is, as of --today (VG2007 uses the same date). */
+static void text_age(struct vg_arena *a, const struct vg_catalog *c, uint32_t today, struct vg_strbuf *out)
+{
+    const struct vg_release *newest = NULL;
+    uint32_t ym = vg_aging_newest_date(c, &newest);
+    vg_sb_printf(out, "age (as of %04u-%02u-%02u):\n", today / 10000, today / 100 % 100, today % 100);
+    if (ym) {
+        int months = vg_aging_months(ym, today);
+        vg_sb_printf(out, "  releases   newest dated: %s (%04u-%02u), %d month%s old%s; newest listed: %s\n",
+                     newest->name, ym / 100, ym % 100, months, months == 1 ? "" : "s",
+                     months >= VG_AGING_OLD_MONTHS ? " (old: update vgpuc or add releases with --catalog)" : "",
+                     c->nreleases ? c->releases[c->nreleases - 1]->name : "-");
+    } else {
+        vg_sb_puts(out, "  releases   no dated release\n");
+    }
+    const struct vg_platform **np = vg_alloc_array(a, c->nplatforms + 1, sizeof *np);
+    size_t n = newest_platforms(c, np);
+    vg_sb_puts(out, "  platforms  newest per family:");
+    for (size_t i = 0; i < n; i++)
+        vg_sb_printf(out, "%s %s %s", i ? "," : "", np[i]->family, np[i]->version);
+    vg_sb_printf(out, "\n  gpus       %zu models\n", c->ngpus);
+}
+
+static void json_age(struct vg_arena *a, const struct vg_catalog *c, uint32_t today, struct vg_strbuf *out)
+{
+    const struct vg_release *newest = NULL;
+    uint32_t ym = vg_aging_newest_date(c, &newest);
+    vg_sb_printf(out, ",\"age\":{\"today\":\"%04u-%02u-%02u\"", today / 10000, today / 100 % 100, today % 100);
+    if (ym)
+        vg_sb_printf(out, ",\"newest_dated_release\":{\"release\":\"%s\",\"date\":\"%04u-%02u\",\"months\":%d}",
+                     newest->name, ym / 100, ym % 100, vg_aging_months(ym, today));
+    else
+        vg_sb_puts(out, ",\"newest_dated_release\":null");
+    const struct vg_platform **np = vg_alloc_array(a, c->nplatforms + 1, sizeof *np);
+    size_t n = newest_platforms(c, np);
+    vg_sb_puts(out, ",\"newest_platforms\":{");
+    for (size_t i = 0; i < n; i++) {
+        json_kv(out, np[i]->family, np[i]->version, i > 0);
+    }
+    vg_sb_puts(out, "}}");
+}
+
 int vg_cmd_catalog(struct vg_cli *cli)
 {
     struct vg_ctx ctx;
@@ -440,11 +501,13 @@ int vg_cmd_catalog(struct vg_cli *cli)
     int all = sec == NULL;
     int json = cli->format_arg && strcmp(cli->format_arg, "json") == 0;
     struct vg_arena *a = ctx.arena;
+    uint32_t today = cli->today_set ? cli->today : ctx.opt.today;
     struct vg_strbuf out;
     vg_sb_init(&out);
     if (json) {
         vg_sb_puts(&out, "{\"format_version\":1");
         json_list(&out, "files", c->files, c->nfiles);
+        json_age(a, c, today, &out);
         if (all || strcmp(sec, "releases") == 0) {
             json_releases(a, c, &out);
             json_compat(a, c, &out);
@@ -460,6 +523,8 @@ int vg_cmd_catalog(struct vg_cli *cli)
         vg_sb_puts(&out, "files merged (later entries replace earlier ones with the same key):\n");
         for (size_t i = 0; i < c->nfiles; i++)
             vg_sb_printf(&out, "  %s\n", c->files[i]);
+        vg_sb_putc(&out, '\n');
+        text_age(a, c, today, &out);
         if (all || strcmp(sec, "releases") == 0) {
             vg_sb_putc(&out, '\n');
             text_releases(a, c, &out);

@@ -24,11 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aging.h"
 #include "limits.h"
 #include "parse.h"
 #include "schema.h"
 #include "strbuf.h"
 #include "suggest.h"
+#include "yamlutil.h"
 
 /* Above this many hosts, "did you mean" over host names is not worth the time. */
 #define SUGGEST_MAX_HOSTS 5000u
@@ -92,6 +94,7 @@ struct builder {
         const struct vg_release *const *rel;
         uint32_t nrel;
     } versions[64];
+    const char *aged[16]; /* versions already warned about as newer than the catalog (VG2005) */
 };
 
 /* --- small helpers -------------------------------------------------------- */
@@ -287,6 +290,51 @@ static enum vg_driver_kind host_column(enum vg_family f)
     return f == VG_FAMILY_VSPHERE ? VG_DRV_HOST_ESXI : VG_DRV_HOST_HYPERV;
 }
 
+/* A release or driver newer than every one of its branch in the catalog: taken
+   as a release of that branch, with a warning (VG2005) once per value. */
+static int aged_version(struct builder *b, struct vg_version_ref *ref, enum vg_driver_kind kind,
+                        enum vg_driver_kind column, int any_host, struct version_memo *memo)
+{
+    struct vg_ctx *ctx = b->ctx;
+    const struct vg_release *top = NULL;
+    const struct vg_release *r = vg_aging_release(b->cat, ctx->arena, ref->text, kind, &top);
+    if (!r && any_host)
+        r = vg_aging_release(b->cat, ctx->arena, ref->text,
+                             kind == VG_DRV_HOST_ESXI ? VG_DRV_HOST_HYPERV : VG_DRV_HOST_ESXI, &top);
+    if (!r)
+        return 0;
+    ref->rel = vg_alloc_copy(ctx->arena, &r, sizeof r);
+    ref->nrel = 1;
+    ref->is_driver = strcmp(r->name, ref->text) != 0; /* "19.x" for a driver */
+    *memo = (struct version_memo){ref->text, (int)column, any_host, ref->is_driver, ref->rel, ref->nrel};
+    size_t seen = 0;
+    while (seen < 16 && b->aged[seen] && strcmp(b->aged[seen], ref->text) != 0)
+        seen++;
+    if (seen < 16 && b->aged[seen])
+        return 1; /* the same value again (the Manager's release as a guest driver): said once */
+    if (seen < 16)
+        b->aged[seen] = ref->text;
+    const char *branch = top->branch ? vg_sprintf(ctx->arena, "branch %s (vGPU %u)", top->branch, top->major)
+                                     : vg_sprintf(ctx->arena, "vGPU %u", top->major);
+    struct vg_diag *d;
+    if (ref->is_driver) {
+        d = vg_diag_emit(ctx, VG2005, ref->span,
+                         "driver `%s` is newer than every vGPU %u driver the catalog knows: taken as a release of %s",
+                         ref->text, top->major, branch);
+        if (top->driver[kind])
+            vg_diag_note(ctx, d, "the newest the catalog knows is %s (vGPU %s)", top->driver[kind], top->name);
+    } else {
+        d = vg_diag_emit(ctx, VG2005, ref->span,
+                         "vGPU %s is newer than every %u.x release the catalog knows: taken as a release of %s",
+                         ref->text, top->major, branch);
+        vg_diag_note(ctx, d, "the newest the catalog knows is %s", top->name);
+    }
+    vg_diag_label(ctx, d, "not in the catalog");
+    vg_diag_note(ctx, d, "the branch rules apply; checks that need the release's own drivers or date do not");
+    vg_diag_help(ctx, d, "add the release to a catalog file and pass it with `--catalog FILE` (docs/catalog.md)");
+    return 1;
+}
+
 /* Resolve a vgpu-manager / guest-driver value; VG2003 if the catalog does not know it. */
 static void resolve_version(struct builder *b, struct vg_version_ref *ref, enum vg_driver_kind kind, int any_host)
 {
@@ -329,6 +377,8 @@ static void resolve_version(struct builder *b, struct vg_version_ref *ref, enum 
                      driver_kind_wanted[kind]);
         return;
     }
+    if (aged_version(b, ref, kind, column, any_host, memo))
+        return;
     struct vg_diag *d = vg_diag_emit(ctx, VG2003, ref->span, "unknown vGPU release or driver `%s`", ref->text);
     vg_diag_help(ctx, d, "if it is a release newer than the catalog, add it with `--catalog FILE`");
 }
@@ -424,6 +474,19 @@ static void resolve_platform(struct builder *b, struct cluster_build *cb, const 
     cb->c->platform = vg_catalog_platform(cat, fam->text, ver->text);
     if (cb->c->platform)
         return;
+    const struct vg_platform *top = NULL;
+    cb->c->platform = vg_aging_platform(cat, ctx->arena, fam->text, ver->text, &top);
+    if (cb->c->platform) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG2006, ver->span,
+                                         "`%s %s` is newer than every `%s %.*s.x` version the catalog knows: taken as %s",
+                                         fam->text, ver->text, fam->text, (int)(strchr(ver->text, '.') - ver->text),
+                                         ver->text, top->version);
+        vg_diag_label(ctx, d, "not in the catalog");
+        vg_diag_note(ctx, d, "what %s %s supports (GPU models, live migration, vGPU releases) is assumed for it",
+                     fam->text, top->version);
+        vg_diag_help(ctx, d, "add the version to a catalog file and pass it with `--catalog FILE` (docs/catalog.md)");
+        return;
+    }
     for (size_t i = 0; i < cat->nplatforms; i++)
         if (strcmp(cat->platforms[i]->family, fam->text) == 0)
             names[n++] = cat->platforms[i]->version;

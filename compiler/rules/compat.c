@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../aging.h"
 #include "../catalog.h"
 
 enum verdict { V_OK = 0, V_NEWER_RELEASE, V_PREVIOUS_BRANCH, V_TOO_OLD, V_NEWER_BRANCH };
@@ -314,6 +315,35 @@ static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct
     }
 }
 
+/* VG2007: once per run, at the first vgpu-manager, when the newest dated release
+   the catalog knows is VG_AGING_OLD_MONTHS or more before --today. */
+static void check_catalog_age(struct vg_ctx *ctx, const struct vg_model *m)
+{
+    const struct vg_version_ref *at = NULL;
+    for (size_t k = 0; k < m->nclusters && !at; k++)
+        if (m->clusters[k]->manager.text)
+            at = &m->clusters[k]->manager;
+    for (size_t k = 0; k < m->nclusters && !at; k++)
+        for (size_t h = 0; h < m->clusters[k]->nhosts && !at; h++)
+            if (m->clusters[k]->hosts[h]->manager_own)
+                at = &m->clusters[k]->hosts[h]->manager;
+    const struct vg_release *newest = NULL;
+    uint32_t ym = vg_aging_newest_date(ctx->catalog, &newest);
+    if (!at || !ym)
+        return;
+    int months = vg_aging_months(ym, ctx->opt.today);
+    if (months < VG_AGING_OLD_MONTHS)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG2007, at->span,
+                                     "the catalog's newest vGPU release (%s, %04u-%02u) is %d months older than %04u-%02u-%02u",
+                                     newest->name, ym / 100, ym % 100, months, ctx->opt.today / 10000,
+                                     ctx->opt.today / 100 % 100, ctx->opt.today % 100);
+    vg_diag_note(ctx, d, "NVIDIA ships a release every quarter: newer releases are taken by their branch (VG2005), "
+                         "and what changed since is unknown to vgpuc");
+    vg_diag_help(ctx, d, "update vgpuc, or add the newer releases with `--catalog FILE`; `vgpuc catalog` shows the "
+                         "age of each part");
+}
+
 void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
@@ -324,6 +354,7 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
     memset(cs.memo, -1, cs.nrel * cs.nrel + 1);
     struct vg_hash eos_done;
     vg_hash_init(&eos_done, ctx->arena);
+    check_catalog_age(ctx, m);
     for (size_t k = 0; k < m->nclusters; k++) {
         const struct vg_cluster *cl = m->clusters[k];
         struct mcase *cases = NULL;
