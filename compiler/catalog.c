@@ -431,6 +431,7 @@ static const struct vg_yaml_field platform_f[] = {
     FLD("max-vgpus-per-vm", VG_YF_U16, 0, struct platform_row, p.max_vgpus_per_vm),
     FLD("multi-vgpu-c-only", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_c_only),
     FLD("multi-vgpu-full-fb", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_full_fb),
+    FLD("multi-vgpu-full-fb-series", VG_YF_STR, 0, struct platform_row, p.multi_vgpu_full_fb_series),
     FLD("gen2-only", VG_YF_BOOL, 0, struct platform_row, p.gpu_vm_gen2_only),
     FLD("verified", VG_YF_BOOL, 0, struct platform_row, p.verified),
     FLD("note", VG_YF_STR, 0, struct platform_row, p.note),
@@ -468,6 +469,12 @@ static int read_platform(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     if (!valid_word(row.p.version)) {
         vg_yaml_error(y, map_get(y, item, "version"), "`version` must be one word such as `8.0u2`, not `%s`",
                       row.p.version);
+        rc = -1;
+    }
+    const char *fs = row.p.multi_vgpu_full_fb_series;
+    if (fs && (!*fs || strspn(fs, "ABCQ") != strlen(fs))) {
+        vg_yaml_error(y, map_get(y, item, "multi-vgpu-full-fb-series"),
+                      "`multi-vgpu-full-fb-series` must be profile series letters such as `QC`, not `%s`", fs);
         rc = -1;
     }
     if (rc < 0)

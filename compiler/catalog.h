@@ -116,6 +116,8 @@ struct vg_platform {
     uint16_t max_vgpus_per_vm; /* 0 = no platform limit */
     int multi_vgpu_c_only;   /* several vGPUs per VM only if all are C-series */
     int multi_vgpu_full_fb;  /* ... and only full-frame-buffer profiles (vSphere 7) */
+    const char *multi_vgpu_full_fb_series; /* series allowed several per VM with full-frame-buffer
+                                              profiles ("QC", VMware 6.7 U3+); NULL = none */
     int gpu_vm_gen2_only;    /* GPU VMs must be generation 2 (Azure Local) */
     int verified;
     const char *source;

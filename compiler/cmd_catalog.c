@@ -173,6 +173,9 @@ static void text_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
                              : p->multi_vgpu_full_fb ? "C-series full FB"
                              : p->multi_vgpu_c_only  ? "C-series"
                                                      : "-";
+        if (p->multi_vgpu_full_fb_series && !p->multi_vgpu_full_fb)
+            per_vm = vg_sprintf(a, "%s%s%s full FB", per_vm[0] == '-' ? "" : per_vm, per_vm[0] == '-' ? "" : "; ",
+                                p->multi_vgpu_full_fb_series);
         const char *flags = p->gpu_vm_gen2_only ? "gen2 only" : "";
         if (!p->verified)
             flags = vg_sprintf(a, "%s%sunverified", flags, *flags ? ", " : "");
@@ -334,6 +337,7 @@ static void json_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
         json_num(out, "max_vgpus_per_vm", p->max_vgpus_per_vm);
         json_bool(out, "multi_vgpu_c_only", p->multi_vgpu_c_only);
         json_bool(out, "multi_vgpu_full_fb", p->multi_vgpu_full_fb);
+        json_kv(out, "multi_vgpu_full_fb_series", p->multi_vgpu_full_fb_series, 1);
         json_bool(out, "gen2_only", p->gpu_vm_gen2_only);
         json_bool(out, "verified", p->verified);
         json_kv(out, "note", p->note, 1);

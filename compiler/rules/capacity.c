@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../catalog.h"
+#include "../strbuf.h"
 
 #define FAILOVER_REPORTS 10 /* failing host sets reported one by one */
 
@@ -245,6 +246,18 @@ static void check_mixed(struct vg_ctx *ctx, const struct vg_cluster *cl, struct 
     }
 }
 
+/* "Q- or C-series" from "QC". */
+static const char *series_text(struct vg_ctx *ctx, const char *fs)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    for (const char *c = fs; *c; c++)
+        vg_sb_printf(&sb, "%s%c%s", c == fs ? "" : c[1] ? ", " : " or ", *c, c[1] ? "-" : "-series");
+    const char *out = vg_strdup(ctx->arena, vg_sb_str(&sb));
+    vg_sb_free(&sb);
+    return out;
+}
+
 /* VG5005: several vGPUs in one VM where the platform does not allow it. */
 static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
 {
@@ -256,18 +269,36 @@ static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
         if (vm->mode != VG_MODE_VGPU || !vm->profile || vm->count <= 1)
             continue;
         const char *why = NULL, *help = NULL;
+        int full = vm->profile->fb_mb == vm->profile->gpu->fb_mb;
+        const char *fs = pf->multi_vgpu_full_fb_series;
+        int full_ok = full && fs && strchr(fs, vm->profile->series); /* VMware: Q/C, max frame buffer */
         if (pf->max_vgpus_per_vm && vm->count > pf->max_vgpus_per_vm) {
             why = vg_sprintf(ctx->arena, "%s %s allows %u %s per VM", pf->family, pf->version, pf->max_vgpus_per_vm,
                              cl->kind == VG_FAMILY_HYPERV ? "GPU partition" : "vGPU");
             help = vg_sprintf(ctx->arena, "use one larger profile (`gpu vgpu PROFILE`) or pass-through GPUs");
+        } else if (full_ok) {
+            /* allowed */
         } else if (pf->multi_vgpu_c_only && vm->profile->series != 'C') {
-            why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for C-series profiles", pf->family,
-                             pf->version);
-            help = "use a C-series profile, or one larger profile";
-        } else if (pf->multi_vgpu_full_fb && vm->profile->fb_mb != vm->profile->gpu->fb_mb) {
+            why = fs ? vg_sprintf(ctx->arena,
+                                  "%s %s allows several vGPUs per VM only for C-series profiles, or for %s profiles "
+                                  "that take the whole GPU",
+                                  pf->family, pf->version, series_text(ctx, fs))
+                     : vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for C-series profiles",
+                                  pf->family, pf->version);
+            help = fs ? vg_sprintf(ctx->arena, "use `%s-%uQ` (the whole GPU) or a C-series profile, or one larger "
+                                               "profile",
+                                   vm->profile->gpu->profile_prefix ? vm->profile->gpu->profile_prefix
+                                                                    : vm->profile->gpu->model,
+                                   vm->profile->gpu->fb_mb / 1024)
+                      : "use a C-series profile, or one larger profile";
+        } else if (pf->multi_vgpu_full_fb && !full) {
             why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only with full-frame-buffer profiles",
                              pf->family, pf->version);
             help = "use the profile that takes the whole GPU";
+        } else if (!pf->multi_vgpu_c_only && !pf->multi_vgpu_full_fb && fs && !full_ok) {
+            why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for %s profiles that take the whole GPU",
+                             pf->family, pf->version, series_text(ctx, fs));
+            help = "use the profile that takes the whole GPU, or one larger profile";
         }
         if (!why)
             continue;
