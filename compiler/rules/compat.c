@@ -280,6 +280,62 @@ static void check_platform(struct vg_ctx *ctx, const struct vg_cluster *cl, cons
     }
 }
 
+/* VG3008: a GPU model used for vGPU on hosts whose Manager predates the first
+   release that supports the model (the catalog's `vgpu-min` of the GPU). */
+static void check_gpu_min(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct mcase *cases, size_t ncases,
+                          const uint32_t *case_of_host)
+{
+    const struct vg_gpu *models[8];
+    size_t nmodels = 0;
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_gpu *g = cl->vms[i]->mode == VG_MODE_VGPU ? cl->vms[i]->gpu_model : NULL;
+        if (!g || !g->vgpu_min)
+            continue;
+        size_t k = 0;
+        while (k < nmodels && models[k] != g)
+            k++;
+        if (k == nmodels && nmodels < sizeof models / sizeof *models)
+            models[nmodels++] = g;
+    }
+    for (size_t k = 0; k < nmodels; k++) {
+        const struct vg_gpu *g = models[k];
+        for (size_t c = 0; c < ncases; c++) {
+            const struct vg_version_ref *r = cases[c].ref;
+            if (!r->nrel || r->rel[r->nrel - 1]->num >= g->vgpu_min)
+                continue; /* every release the value may be is new enough, or one may be */
+            const struct vg_host *first = NULL;
+            size_t n = 0;
+            for (size_t h = 0; h < cl->nhosts; h++) {
+                if (case_of_host[h] != c)
+                    continue;
+                for (size_t j = 0; j < cl->hosts[h]->ngpus; j++)
+                    if (cl->hosts[h]->gpus[j].model == g) {
+                        first = first ? first : cl->hosts[h];
+                        n++;
+                        break;
+                    }
+            }
+            if (!n)
+                continue;
+            const struct vg_release *old = r->rel[r->nrel - 1];
+            const char *hosts = n == cl->nhosts && n > 1 ? "every host"
+                                : n == 1 ? vg_sprintf(ctx->arena, "`%s`", first->name)
+                                       : vg_sprintf(ctx->arena, "`%s` and %zu other host%s", first->name, n - 1,
+                                                    n == 2 ? "" : "s");
+            struct vg_diag *d = vg_diag_emit(ctx, VG3008, vg_span_or(r->span, first->span),
+                                             "vGPU Manager %s on %s predates vGPU %u.%u, the first release that "
+                                             "supports the %s",
+                                             vg_rules_version_text(ctx, r), hosts, g->vgpu_min / 1000,
+                                             g->vgpu_min % 1000, g->model);
+            vg_diag_label(ctx, d, "vGPU %s", old->name);
+            vg_diag_help(ctx, d, "use vGPU %u.%u or later on the hosts with %s GPUs", g->vgpu_min / 1000,
+                         g->vgpu_min % 1000, g->model);
+            vg_diag_note(ctx, d, "the Manager does not offer the %s's vGPU types before %u.%u", g->model,
+                         g->vgpu_min / 1000, g->vgpu_min % 1000);
+        }
+    }
+}
+
 /* VG3007: one warning per version as written (a range of VMs shares it). */
 static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct vg_hash *done, const char *what)
 {
@@ -386,6 +442,7 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
             check_vms(&cs, cl, cases, ncases, case_of_host);
         check_mixed(ctx, cl, cases, ncases);
         check_platform(ctx, cl, cases, ncases);
+        check_gpu_min(ctx, cl, cases, ncases, case_of_host);
         for (size_t c = 0; c < ncases; c++)
             check_eos(ctx, cases[c].ref, &eos_done, "vGPU Manager");
         for (size_t i = 0; i < cl->nvms; i++)
