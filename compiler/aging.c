@@ -136,7 +136,7 @@ static size_t run(const char *s, size_t i, int *kind)
 /* >0 if v is newer than known, 0 if equal, <0 if older; -2 (treated as not
    newer) if v does not have known's shape: other separators or letters at the
    same place, or a longer digit run (12.26120 against 12.2609). */
-static int version_cmp(const char *v, const char *known)
+int vg_version_cmp(const char *v, const char *known)
 {
     size_t i = 0, j = 0;
     while (v[i] && known[j]) {
@@ -176,7 +176,7 @@ const struct vg_platform *vg_aging_platform(const struct vg_catalog *c, struct v
             (!top || p->order > top->order))
             top = p;
     }
-    if (!top || version_cmp(version, top->version) <= 0)
+    if (!top || vg_version_cmp(version, top->version) <= 0)
         return NULL;
     for (const char *s = version; *s; s++) /* a word of the language, nothing more */
         if (!((*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z') || *s == '.'))

@@ -32,6 +32,12 @@ const struct vg_release *vg_aging_release(const struct vg_catalog *c, struct vg_
 const struct vg_platform *vg_aging_platform(const struct vg_catalog *c, struct vg_arena *a, const char *family,
                                             const char *version, const struct vg_platform **newest);
 
+/* Compare two versions of one family run by run (digits as numbers, letters
+ * and separators as text): >0 if v is newer, 0 equal, -1 older, -2 if v does
+ * not have known's shape (other letters or separators at the same place, or a
+ * longer digit run). "8.0u3" > "8.0u2" > "8.0"; "12.2612" > "12.2609". */
+int vg_version_cmp(const char *v, const char *known);
+
 /* The newest release date in the catalog as YYYYMM (0 if none is dated), and
  * the whole months from it to `today` (YYYYMMDD). */
 uint32_t vg_aging_newest_date(const struct vg_catalog *c, const struct vg_release **which);

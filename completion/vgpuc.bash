@@ -11,7 +11,7 @@
 _vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1009 VG1010 VG2001
 VG2002 VG2003 VG2004 VG2005 VG2006 VG2007 VG3001 VG3002 VG3003 VG3004 VG3005 VG3006 VG3007 VG3008
 VG3101 VG3102 VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG5001 VG5002 VG5003 VG5004 VG5005
-VG5006 VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG9001 VG9002 VG9003)
+VG5006 VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG9001 VG9002 VG9003)
 _vgpuc_static_slugs=(syntax-error unknown-directive bad-arguments duplicate-name bad-range
 undefined-reference repeated-directive missing-directive bad-input wrong-platform-directive
 unknown-gpu-model unknown-vgpu-profile unknown-release unknown-platform-version
@@ -23,8 +23,8 @@ live-migration-needs-release live-migration-no-target vmotion-needs-hotmigrate
 live-migration-needs-datacenter static-passthrough-no-ha gpu-capacity-exceeded
 pinned-host-lacks-gpu failover-capacity mixed-profiles-on-gpu vm-multiple-gpus unused-gpu-capacity
 gpu-mode-unsupported heterogeneous-gpus bad-partition-count passthrough-and-vgpu-in-vm
-graphics-type-shared large-bar-needs-efi low-mmio-too-large gen1-vm-gpu unused-suppression
-unknown-suppression-code bad-config)
+graphics-type-shared large-bar-needs-efi low-mmio-too-large gen1-vm-gpu vcenter-older-than-esxi
+unused-suppression unknown-suppression-code bad-config)
 
 _vgpuc_commands=(lint build plan fmt explain rules catalog help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../aging.h"
 #include "../catalog.h"
 
 static const char *model_list(struct vg_ctx *ctx, const char *const *models, size_t n)
@@ -215,6 +216,26 @@ static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, stru
     }
 }
 
+/* VG6009: the vCenter a cluster names is older than its ESXi hosts. */
+static void check_vcenter(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!cl->vcenter || !pf || cl->kind != VG_FAMILY_VSPHERE)
+        return;
+    int c = vg_version_cmp(cl->vcenter, pf->version);
+    if (c != -1)
+        return; /* same, newer, or not comparable (then VG1003 or nothing to say) */
+    struct vg_diag *d = vg_diag_emit(ctx, VG6009, cl->vcenter_span,
+                                     "vCenter %s is older than the ESXi %s hosts of cluster `%s`", cl->vcenter,
+                                     pf->version, cl->name);
+    vg_diag_label(ctx, d, "vCenter %s", cl->vcenter);
+    if (vg_span_valid(cl->platform_span))
+        vg_diag_span(ctx, d, cl->platform_span, "ESXi %s", pf->version);
+    vg_diag_note(ctx, d, "VMware: the vCenter Server version must be the same as or higher than the ESXi hosts it "
+                         "manages; a vCenter of an older major version cannot manage the hosts at all");
+    vg_diag_help(ctx, d, "upgrade vCenter to %s or later first, then the hosts", pf->version);
+}
+
 void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
@@ -226,7 +247,9 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
             check_vm(ctx, cl, cl->vms[i]);
         if (cl->kind == VG_FAMILY_HYPERV)
             check_gpu_p(ctx, cl);
-        if (cl->kind == VG_FAMILY_VSPHERE)
+        if (cl->kind == VG_FAMILY_VSPHERE) {
             check_graphics(ctx, cl, &done);
+            check_vcenter(ctx, cl);
+        }
     }
 }
