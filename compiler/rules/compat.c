@@ -20,6 +20,7 @@
 
 #include "../aging.h"
 #include "../catalog.h"
+#include "../strbuf.h"
 
 enum verdict { V_OK = 0, V_NEWER_RELEASE, V_PREVIOUS_BRANCH, V_TOO_OLD, V_NEWER_BRANCH };
 
@@ -132,6 +133,25 @@ static const char *where(struct vg_ctx *ctx, const struct vg_cluster *cl, const 
                       mc->nhosts == 2 ? "" : "s");
 }
 
+/* "esx-01 esx-02": the hosts whose Manager is of `major` or later (NULL if none;
+   the first 8 when there are more). */
+static const char *upgraded_hosts(struct vg_ctx *ctx, const struct vg_cluster *cl, unsigned major)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    size_t n = 0;
+    for (size_t i = 0; i < cl->nhosts && n < 8; i++) {
+        const struct vg_version_ref *r = &cl->hosts[i]->manager;
+        if (r->nrel && r->rel[0]->major >= major) {
+            vg_sb_printf(&sb, "%s%s", n ? " " : "", cl->hosts[i]->name);
+            n++;
+        }
+    }
+    const char *out = n ? vg_strdup(ctx->arena, vg_sb_str(&sb)) : NULL;
+    vg_sb_free(&sb);
+    return out;
+}
+
 static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const struct vg_vm *vm, const struct mcase *mc,
                       enum verdict v, const struct vg_release *g, const struct vg_release *h)
 {
@@ -139,14 +159,22 @@ static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const stru
     const char *gt = vg_rules_version_text(ctx, &vm->guest), *ht = vg_rules_version_text(ctx, mc->ref);
     const char *on = where(ctx, cl, mc);
     struct vg_diag *d = NULL;
+    const char *up;
     switch (v) {
     case V_NEWER_BRANCH:
         d = vg_diag_emit(ctx, VG3001, vm->guest.span,
                          "guest driver %s of `%s` is from a newer branch than the vGPU Manager %s on %s", gt, vm->name,
                          ht, on);
         vg_diag_note(ctx, d, "a guest driver from a later branch than the vGPU Manager fails to load");
-        vg_diag_help(ctx, d, "use a %u.x guest driver (%s matches the hosts), or upgrade the hosts to vGPU %u",
-                     h->major, h->name, g->major);
+        if (!vm->pin && !vm->nallowed && (up = upgraded_hosts(ctx, cl, g->major)) != NULL)
+            /* a rolling upgrade: some hosts already run a Manager new enough */
+            vg_diag_help(ctx, d,
+                         "keep `%s` on the upgraded hosts (`hosts %s`) until every host runs vGPU %u, use a %u.x guest "
+                         "driver (%s matches %s), or upgrade %s",
+                         vm->name, up, g->major, h->major, h->name, on, on);
+        else
+            vg_diag_help(ctx, d, "use a %u.x guest driver (%s matches the hosts), or upgrade the hosts to vGPU %u",
+                         h->major, h->name, g->major);
         break;
     case V_TOO_OLD:
         d = vg_diag_emit(ctx, VG3002, vm->guest.span,
@@ -163,8 +191,11 @@ static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const stru
         break;
     case V_PREVIOUS_BRANCH:
         d = vg_diag_emit(ctx, VG3003, vm->guest.span,
-                         "guest driver %s of `%s` is from the branch before the vGPU Manager %s on %s", gt, vm->name,
-                         ht, on);
+                         h->major == g->major + 1
+                             ? "guest driver %s of `%s` is from the branch before the vGPU Manager %s on %s"
+                             : "guest driver %s of `%s` is from the long-term-support branch before the vGPU Manager "
+                               "%s on %s",
+                         gt, vm->name, ht, on);
         vg_diag_note(ctx, d, "supported, but only the features, hardware and guest OSes supported by both releases");
         vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release", h->major);
         break;
