@@ -23,6 +23,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aging.h"
 #include "limits.h"
@@ -392,6 +393,40 @@ static const char *const *gpu_models(struct builder *b, size_t *n)
     return v;
 }
 
+/* Is `a` another spelling of model `b`: the same letters and the same numbers,
+   case, separators and leading zeros aside ("l04" and "L4", "RTX PRO 6000" and
+   "RTX-PRO-6000")? "A30" is not "A10": a different number names a different
+   GPU, so it is never offered as a typo fix. */
+static int same_model_name(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a && !((*a | 32) >= 'a' && (*a | 32) <= 'z') && !(*a >= '0' && *a <= '9'))
+            a++;
+        while (*b && !((*b | 32) >= 'a' && (*b | 32) <= 'z') && !(*b >= '0' && *b <= '9'))
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (*a >= '0' && *a <= '9') {
+            if (!(*b >= '0' && *b <= '9'))
+                return 0;
+            while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+                a++;
+            while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+                b++;
+            size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+            if (la != lb || strncmp(a, b, la) != 0)
+                return 0;
+            a += la;
+            b += lb;
+        } else {
+            if ((*a | 32) != (*b | 32))
+                return 0;
+            a++;
+            b++;
+        }
+    }
+}
+
 static const struct vg_gpu *resolve_gpu(struct builder *b, const char *model, struct vg_span span)
 {
     if (!b->cat)
@@ -408,12 +443,17 @@ static const struct vg_gpu *resolve_gpu(struct builder *b, const char *model, st
     }
     size_t n;
     const char *const *models = gpu_models(b, &n);
-    const char *s = vg_suggest(model, models, n);
-    if (s)
+    const char *s = NULL;
+    for (size_t i = 0; i < n && !s; i++)
+        if (same_model_name(model, models[i]))
+            s = models[i];
+    if (s) {
         vg_diag_help(ctx, d, "did you mean `%s`?", s);
-    else
-        vg_diag_note(ctx, d, "the catalog knows %s; add others with `--catalog FILE`",
-                     join_names(ctx->arena, models, n, "`"));
+    } else {
+        vg_diag_note(ctx, d, "`%s` is not in the catalog (`vgpuc catalog gpus` lists the %zu models it knows)", model,
+                     n);
+        vg_diag_help(ctx, d, "if it is a GPU with NVIDIA vGPU support, add it with `--catalog FILE` (docs/catalog.md)");
+    }
     return NULL;
 }
 
@@ -434,11 +474,29 @@ static const struct vg_profile *resolve_profile(struct builder *b, const char *n
         vg_diag_help(ctx, d, "for whole GPUs write `gpu passthrough %s`", name);
         return NULL;
     }
+    /* the GPU the name is of: the longest model or type prefix it starts with, then a dash */
+    const struct vg_gpu *of = NULL;
+    size_t best = 0;
+    for (size_t i = 0; i < b->cat->ngpus; i++) {
+        const struct vg_gpu *c = b->cat->gpus[i];
+        const char *pre = c->profile_prefix ? c->profile_prefix : c->model;
+        size_t l = strlen(pre);
+        if (l > best && strncasecmp(name, pre, l) == 0 && name[l] == '-') {
+            of = c;
+            best = l;
+        }
+    }
+    if (!of) { /* never offer a profile of another GPU as a typo fix */
+        const char *dash = strchr(name, '-');
+        vg_diag_note(ctx, d, "the catalog has no GPU model or vGPU type prefix `%.*s`",
+                     (int)(dash ? (size_t)(dash - name) : strlen(name)), name);
+        vg_diag_help(ctx, d, "`vgpuc catalog gpus` lists the GPUs and their profiles; add others with `--catalog FILE`");
+        return NULL;
+    }
     size_t n = 0, cap = 0;
     const char **cands = NULL;
-    for (size_t i = 0; i < b->cat->ngpus; i++)
-        for (size_t j = 0; j < b->cat->gpus[i]->nprofiles; j++)
-            VG_PUSH(ctx->arena, cands, n, cap, b->cat->gpus[i]->profiles[j].name);
+    for (size_t j = 0; j < of->nprofiles; j++)
+        VG_PUSH(ctx->arena, cands, n, cap, of->profiles[j].name);
     help_suggest(ctx, d, name, cands, n);
     return NULL;
 }
