@@ -56,10 +56,43 @@ static void report_shortfall(struct vg_ctx *ctx, const struct vg_cluster *cl, co
                          "%zu VM%s with `%s` could not be placed in cluster `%s`: %zu vGPU%s missing", sf->nvms,
                          sf->nvms == 1 ? "" : "s", vm->profile->name, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
         vg_diag_label(ctx, d, "at most %u per GPU", cap);
-        vg_diag_note(ctx, d, "the %zu %s GPU%s on %s hold at most %zu `%s` vGPUs if nothing else uses them; %zu are "
-                             "asked for",
-                     mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, mi->ngpus * cap,
-                     vm->profile->name, sf->demand);
+        /* what holds the capacity: GPUs of the model that pass-through VMs or other vGPU sizes took */
+        size_t pt = 0, other = 0, npt = 0;
+        const char *ptnames[3];
+        for (size_t i = 0; i < cp->npgpus; i++) {
+            const struct vg_pgpu *g = &cp->pgpus[i];
+            if (g->model != vm->gpu_model)
+                continue;
+            if (g->use == VG_PGPU_PASSTHROUGH)
+                pt++;
+            else if (g->use != VG_PGPU_FREE && g->profile && g->profile->fb_mb != vm->profile->fb_mb)
+                other++;
+        }
+        for (size_t i = 0; i < cl->nvms && pt && npt < 3; i++) {
+            const struct vg_vm *o = cl->vms[i];
+            if (o->mode == VG_MODE_PASSTHROUGH && o->gpu_model == vm->gpu_model && cp->place[o->index].host)
+                ptnames[npt++] = o->name;
+        }
+        if (pt || other) {
+            size_t npass = 0;
+            for (size_t i = 0; i < cl->nvms; i++)
+                npass += cl->vms[i]->mode == VG_MODE_PASSTHROUGH && cl->vms[i]->gpu_model == vm->gpu_model &&
+                         cp->place[cl->vms[i]->index].host;
+            const char *by = pt && other
+                                 ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s) and %zu other vGPU sizes", pt,
+                                              vg_rules_name_list(ctx, ptnames, npt, npass), other)
+                             : pt ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s)", pt,
+                                               vg_rules_name_list(ctx, ptnames, npt, npass))
+                                  : vg_sprintf(ctx->arena, "%zu run vGPUs of other sizes", other);
+            vg_diag_note(ctx, d, "of the %zu %s GPU%s on %s, %s; the rest hold at most %zu `%s` vGPUs, and %zu are "
+                                 "asked for",
+                         mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, by,
+                         (mi->ngpus - pt - other) * cap, vm->profile->name, sf->demand);
+        } else {
+            vg_diag_note(ctx, d, "the %zu %s GPU%s on %s hold at most %zu `%s` vGPUs; %zu are asked for", mi->ngpus,
+                         vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, mi->ngpus * cap, vm->profile->name,
+                         sf->demand);
+        }
         if (!vm->profile->verified)
             vg_diag_note(ctx, d, "the per-GPU maximum of `%s` is derived, not sourced (unverified)", vm->profile->name);
     } else {
