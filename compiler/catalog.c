@@ -298,6 +298,7 @@ static const struct vg_yaml_field gpu_f[] = {
     FLD("fb", VG_YF_U32, 1, struct vg_gpu, fb_mb),
     FLD("profile-prefix", VG_YF_STR, 0, struct vg_gpu, profile_prefix),
     FLD("vgpu-min", VG_YF_RELEASE, 0, struct vg_gpu, vgpu_min),
+    FLD("mig-slices", VG_YF_U16, 0, struct vg_gpu, mig_slices),
     FLD("gpus-per-board", VG_YF_U16, 0, struct vg_gpu, gpus_per_board),
     {"pci", VG_YF_MAP, 0, 0, 0, NULL, &pci_t, NULL},
     FLD("large-bar", VG_YF_BOOL, 0, struct vg_gpu, large_bar),
@@ -349,6 +350,23 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
             continue;
         }
         vg_hash_put(&L->file_keys, vg_strdup(L->ctx->arena, buf), at);
+        if (p->mig) { /* NAME-<slices>-<GB><series>[ME|GFX]: the slices and the media extensions */
+            const char *r = p->name + mlen + 1;
+            char *end;
+            unsigned long n = strtoul(r, &end, 10);
+            p->mig_slices = (uint16_t)(end != r && *end == '-' && n < 100 ? n : 0);
+            size_t len = strlen(p->name);
+            p->media_ext = len > 2 && strcmp(p->name + len - 2, "ME") == 0;
+            if (!p->mig_slices && g->mig_slices) {
+                vg_yaml_error(y, at, "MIG profile `%s` does not name its slices (such as `%s-1-10C`)", p->name,
+                              prefix);
+                rc = -1;
+            } else if (g->mig_slices && p->mig_slices > g->mig_slices) {
+                vg_yaml_error(y, at, "MIG profile `%s` takes %u slices, more than the `mig-slices: %u` of `%s`",
+                              p->name, p->mig_slices, g->mig_slices, g->model);
+                rc = -1;
+            }
+        }
     }
     return rc;
 }

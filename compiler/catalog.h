@@ -70,6 +70,8 @@ struct vg_profile {
     const struct vg_gpu *gpu;
     const char *source;
     int mixed_verified;    /* 0 if max_mixed comes from an unverified source */
+    uint16_t mig_slices;   /* MIG-backed: compute slices (the N of A100-N-20C); 0 otherwise */
+    int media_ext;         /* MIG with media extensions (A100-1-5CME): one per GPU */
 };
 
 struct vg_gpu {
@@ -91,6 +93,8 @@ struct vg_gpu {
     const char *note;
     const char *profile_prefix; /* vGPU type prefix where it is not the model ("DC"); NULL = model */
     uint32_t vgpu_min;     /* first vGPU release that supports the model; 0 = not known */
+    uint16_t mig_slices;   /* compute slices of the whole GPU when MIG-backed profiles of
+                              different sizes may share it (7 on A100); 0 = one profile per GPU */
 };
 
 /* One platform family + version, and what it supports. */

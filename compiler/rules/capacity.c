@@ -73,7 +73,22 @@ static void report_shortfall(struct vg_ctx *ctx, const struct vg_cluster *cl, co
             if (o->mode == VG_MODE_PASSTHROUGH && o->gpu_model == vm->gpu_model && cp->place[o->index].host)
                 ptnames[npt++] = o->name;
         }
-        if (pt || other) {
+        if (vm->profile->mig && vm->gpu_model->mig_slices && vm->profile->mig_slices) {
+            uint32_t most = 0; /* the most free slices on one GPU of the model */
+            for (size_t i = 0; i < cp->npgpus; i++) {
+                const struct vg_pgpu *g = &cp->pgpus[i];
+                uint32_t f = g->model != vm->gpu_model || g->use == VG_PGPU_PASSTHROUGH ? 0
+                             : g->use == VG_PGPU_FREE                                  ? g->model->mig_slices
+                             : g->profile && g->profile->mig ? (uint32_t)(g->model->mig_slices - g->mig_used)
+                                                             : 0;
+                most = f > most ? f : most;
+            }
+            vg_diag_note(ctx, d,
+                         "MIG instances of different sizes share a GPU within its %u compute slices and its memory: "
+                         "`%s` needs %u slices, and no %s GPU on %s has more than %u free",
+                         vm->gpu_model->mig_slices, vm->profile->name, vm->profile->mig_slices, vm->gpu_model->model,
+                         hosts, most);
+        } else if (pt || other) {
             size_t npass = 0;
             for (size_t i = 0; i < cl->nvms; i++)
                 npass += cl->vms[i]->mode == VG_MODE_PASSTHROUGH && cl->vms[i]->gpu_model == vm->gpu_model &&
