@@ -8,6 +8,7 @@
 #   make check-tsan      the second thread (scanner, planner, rules) under ThreadSanitizer
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
+#   make twin            the twin's own Pester tests (tests/twin; part of make test)
 #   make install / uninstall  (PREFIX, DESTDIR)
 #
 # Parser and scanner are generated from grammar/ into $(BUILD)/gen, never
@@ -23,6 +24,11 @@ FLEX      ?= flex
 OPT       ?= -O2 -g
 SAN       ?=
 FUZZ_SECONDS ?= 60
+PWSH_VERSION   := 7.6.10
+PESTER_VERSION := 5.7.1
+
+# pwsh is a global .NET tool: its folder is on PATH for every recipe.
+export PATH := $(PATH):$(HOME)/.dotnet/tools
 
 WARN      := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter
@@ -46,7 +52,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators check-sanitize check-valgrind fuzz fuzz-lib bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators twin check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
@@ -121,9 +127,16 @@ validators: $(BIN)
 
 hostile: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/hostile/run.sh
+	VGPUC=$(abspath $(BIN)) sh tests/hostile/security.sh
+
+# The twin's own tests (tests/twin/tests/*.Tests.ps1, Pester). pwsh is required:
+# a missing pwsh fails the target (make deps installs it), it is never skipped.
+twin:
+	@command -v pwsh >/dev/null 2>&1 || { echo "twin: pwsh not found on PATH ($(HOME)/.dotnet/tools included): run 'make deps'"; exit 1; }
+	pwsh -NoProfile -NonInteractive -File tests/twin/Invoke-TwinTests.ps1 -PesterVersion $(PESTER_VERSION)
 
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
@@ -202,6 +215,11 @@ deps:
 	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(APT_PACKAGES) && \
 	if ! command -v npm >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends npm; fi
 	cd tools/validators && npm ci --no-audit --no-fund
+	@command -v dotnet >/dev/null 2>&1 || { echo "deps: the .NET SDK (dotnet) is needed to install pwsh and Pester"; exit 1; }
+	@if dotnet tool list --global | grep -qi '^powershell  *$(PWSH_VERSION) '; then echo "deps: pwsh $(PWSH_VERSION) already installed"; \
+	elif dotnet tool list --global | grep -qi '^powershell '; then dotnet tool update --global PowerShell --version $(PWSH_VERSION) --allow-downgrade; \
+	else dotnet tool install --global PowerShell --version $(PWSH_VERSION); fi
+	dotnet restore tests/twin/deps/pester.csproj
 
 # --- install -----------------------------------------------------------------
 

@@ -2,9 +2,10 @@
  * json.c - `vgpuc build --target json`: the resolved model and plan of one
  * cluster as a JSON document for other tools (Ansible, a CMDB).
  *
- * Versioned like the diagnostics JSON ("format_version": "1.0"); keys are in
- * a fixed order and arrays in declaration order, so the same input gives the
- * same bytes. Values are the resolved ones (ranges expanded, catalog lookups
+ * Versioned like the diagnostics JSON ("format_version": "1.1"; an additive
+ * change bumps the minor number, and consumers ignore keys they do not know);
+ * keys are in a fixed order and arrays in declaration order, so the same
+ * input gives the same bytes. Values are the resolved ones (ranges expanded, catalog lookups
  * and defaults applied, placement done).
  */
 #include "backend.h"
@@ -84,6 +85,36 @@ static void version_ref(struct jw *w, const char *k, const struct vg_version_ref
     jclose(w, '}');
 }
 
+/* A GPU model's PCI ids as 4 upper-case hex digits, or null when the catalog
+ * has none (0 = unverified). */
+static void pci(struct jw *w, const struct vg_gpu *g)
+{
+    if (!g || !g->vendor_id || !g->device_id) {
+        key(w, "pci");
+        vg_sb_puts(w->sb, "null");
+        return;
+    }
+    jopen(w, "pci", '{');
+    key(w, "vendor");
+    vg_sb_printf(w->sb, "\"%04X\"", (unsigned)g->vendor_id);
+    key(w, "device");
+    vg_sb_printf(w->sb, "\"%04X\"", (unsigned)g->device_id);
+    jclose(w, '}');
+}
+
+/* `vm-management arc`: null when the cluster's VMs are not Arc VMs. */
+static void arc(struct jw *w, const struct vg_arc *a)
+{
+    if (!a) {
+        key(w, "arc");
+        vg_sb_puts(w->sb, "null");
+        return;
+    }
+    jopen(w, "arc", '{');
+    str(w, "resource_group", a->resource_group);
+    jclose(w, '}');
+}
+
 static const char *graphics_name(enum vg_graphics g) { return g == VG_GRAPHICS_SHARED ? "shared" : "shared-direct"; }
 static const char *vgpu_mode_name(enum vg_vgpu_mode m) { return m == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size"; }
 static const char *use_name(enum vg_pgpu_use u)
@@ -105,6 +136,7 @@ static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_
         jopen(w, NULL, '{');
         str(w, "model", h->gpus[g].model ? h->gpus[g].model->model : h->gpus[g].model_name);
         num(w, "boards", h->gpus[g].boards);
+        pci(w, h->gpus[g].model);
         jclose(w, '}');
     }
     jclose(w, ']');
@@ -174,7 +206,7 @@ void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const st
     (void)ctx;
 
     jopen(&w, NULL, '{');
-    str(&w, "format_version", "1.0");
+    str(&w, "format_version", "1.1");
     str(&w, "tool", info->tool_version);
     jopen(&w, "source", '{');
     str(&w, "path", info->source_path);
@@ -195,6 +227,7 @@ void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const st
     str(&w, "license_server", c->license ? c->license->name : NULL);
     num(&w, "tolerate_host_failures", c->tolerate);
     num(&w, "gpu_partitions", p->partitions);
+    arc(&w, c->arc);
     jopen(&w, "hosts", '[');
     for (size_t i = 0; i < c->nhosts; i++)
         host(&w, c->hosts[i], p);

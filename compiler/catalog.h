@@ -123,6 +123,7 @@ struct vg_platform {
     const char *multi_vgpu_full_fb_series; /* series allowed several per VM with full-frame-buffer
                                               profiles ("QC", VMware 6.7 U3+); NULL = none */
     int gpu_vm_gen2_only;    /* GPU VMs must be generation 2 (Azure Local) */
+    int arc_vms;             /* has Azure Local VMs enabled by Azure Arc (`vm-management arc`) */
     int verified;
     const char *source;
     struct vg_origin origin;

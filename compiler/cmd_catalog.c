@@ -4,7 +4,8 @@
  *
  * Text is one aligned table per section (GPUs with their profiles), with
  * unverified facts marked and each entry's origin (file:line); json is one
- * document with the same content. An invalid catalog file prints its VG9003
+ * document with the same content. Every catalog text is inert (strbuf.c):
+ * a catalog file may come from a pull request. An invalid catalog file prints its VG9003
  * diagnostics to stderr and exits 2.
  */
 #include <stdio.h>
@@ -30,7 +31,7 @@ static void table_row(struct table *t, const char *const *cells)
 {
     vg_grow(t->a, (void **)&t->rows, &t->cap, t->n + 1, sizeof *t->rows);
     for (size_t i = 0; i < t->ncols; i++)
-        t->rows[t->n][i] = cells[i] ? cells[i] : "";
+        t->rows[t->n][i] = cells[i] ? vg_inert(t->a, cells[i]) : "";
     t->n++;
 }
 
@@ -62,7 +63,7 @@ static const char *relnum_text(struct vg_arena *a, uint32_t n)
 
 static const char *origin_text(struct vg_arena *a, const struct vg_origin *o)
 {
-    return vg_sprintf(a, "%s:%u", o->file, o->line);
+    return vg_sprintf(a, "%s:%u", vg_inert(a, o->file), o->line);
 }
 
 static const char *join(struct vg_arena *a, const char *const *v, size_t n)
@@ -112,8 +113,8 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
         vg_sb_init(&parts);
         for (size_t j = 0; j < g->npartition_counts; j++)
             vg_sb_printf(&parts, "%s%u", j ? "," : "", g->partition_counts[j]);
-        vg_sb_printf(out, "  %s (%s)%s%s, %u MB per GPU, %u GPU%s per board", g->model, g->name,
-                     g->arch ? ", " : "", g->arch ? g->arch : "", g->fb_mb, g->gpus_per_board,
+        vg_sb_printf(out, "  %s (%s)%s%s, %u MB per GPU, %u GPU%s per board", vg_inert(a, g->model),
+                     vg_inert(a, g->name), g->arch ? ", " : "", g->arch ? vg_inert(a, g->arch) : "", g->fb_mb, g->gpus_per_board,
                      g->gpus_per_board == 1 ? "" : "s");
         if (g->device_id)
             vg_sb_printf(out, ", PCI %04X:%04X", g->vendor_id, g->device_id);
@@ -129,7 +130,7 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
                      g->npartition_counts && !g->partition_counts_verified ? " (unverified)" : "");
         vg_sb_printf(out, "    origin: %s%s\n", origin_text(a, &g->origin), g->verified ? "" : " (unverified)");
         if (g->note)
-            vg_sb_printf(out, "    note: %s\n", g->note);
+            vg_sb_printf(out, "    note: %s\n", vg_inert(a, g->note));
         vg_sb_free(&parts);
         if (!g->nprofiles)
             continue;
@@ -177,6 +178,8 @@ static void text_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
             per_vm = vg_sprintf(a, "%s%s%s full FB", per_vm[0] == '-' ? "" : per_vm, per_vm[0] == '-' ? "" : "; ",
                                 p->multi_vgpu_full_fb_series);
         const char *flags = p->gpu_vm_gen2_only ? "gen2 only" : "";
+        if (p->arc_vms)
+            flags = vg_sprintf(a, "%s%sArc VMs", flags, *flags ? ", " : "");
         if (!p->verified)
             flags = vg_sprintf(a, "%s%sunverified", flags, *flags ? ", " : "");
         const char *row[MAX_COLS] = {
@@ -202,10 +205,7 @@ static void text_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
 static void json_kv(struct vg_strbuf *out, const char *key, const char *val, int comma)
 {
     vg_sb_printf(out, "%s\"%s\":", comma ? "," : "", key);
-    if (val)
-        vg_sb_json_str(out, val);
-    else
-        vg_sb_puts(out, "null");
+    vg_sb_json_inert(out, val);
 }
 
 static void json_num(struct vg_strbuf *out, const char *key, unsigned long v) { vg_sb_printf(out, ",\"%s\":%lu", key, v); }
@@ -224,7 +224,7 @@ static void json_list(struct vg_strbuf *out, const char *key, const char *const 
     for (size_t i = 0; i < n; i++) {
         if (i)
             vg_sb_putc(out, ',');
-        vg_sb_json_str(out, v[i]);
+        vg_sb_json_inert(out, v[i]);
     }
     vg_sb_putc(out, ']');
 }
@@ -339,6 +339,7 @@ static void json_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
         json_bool(out, "multi_vgpu_full_fb", p->multi_vgpu_full_fb);
         json_kv(out, "multi_vgpu_full_fb_series", p->multi_vgpu_full_fb_series, 1);
         json_bool(out, "gen2_only", p->gpu_vm_gen2_only);
+        json_bool(out, "arc_vms", p->arc_vms);
         json_bool(out, "verified", p->verified);
         json_kv(out, "note", p->note, 1);
         json_kv(out, "source", p->source, 1);
@@ -390,7 +391,7 @@ static void text_compat(struct vg_arena *a, const struct vg_catalog *c, struct v
     vg_sb_printf(out, "\ncompatibility (%s):\n  lts-pair-from: %s  (a long-term-support Manager from this release on also "
                       "takes guests of the previous LTS branch)\n  source: %s\n",
                  origin_text(a, &k->origin), k->lts_pair_from ? relnum_text(a, k->lts_pair_from) : "never",
-                 k->source ? k->source : "-");
+                 k->source ? vg_inert(a, k->source) : "-");
 }
 
 static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
@@ -402,7 +403,7 @@ static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
                  relnum_text(a, l->legacy_incompatible_from), l->legacy_verified ? "" : "  (unverified for some releases)");
     for (size_t i = 0; i < l->ndls_min; i++)
         vg_sb_printf(out, "  vGPU %s and later need DLS %s or later\n", relnum_text(a, l->dls_min[i].from_release),
-                     l->dls_min[i].dls_version);
+                     vg_inert(a, l->dls_min[i].dls_version));
     for (int s = 0; s < 26; s++) {
         if (!l->series_editions[s])
             continue;
@@ -412,7 +413,7 @@ static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
                 vg_sb_printf(out, " %s", edition_names[e]);
         vg_sb_putc(out, '\n');
     }
-    vg_sb_printf(out, "  source: %s\n", l->source ? l->source : "-");
+    vg_sb_printf(out, "  source: %s\n", l->source ? vg_inert(a, l->source) : "-");
 }
 
 static void json_compat(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
@@ -526,7 +527,7 @@ int vg_cmd_catalog(struct vg_cli *cli)
     } else {
         vg_sb_puts(&out, "files merged (later entries replace earlier ones with the same key):\n");
         for (size_t i = 0; i < c->nfiles; i++)
-            vg_sb_printf(&out, "  %s\n", c->files[i]);
+            vg_sb_printf(&out, "  %s\n", vg_inert(a, c->files[i]));
         vg_sb_putc(&out, '\n');
         text_age(a, c, today, &out);
         if (all || strcmp(sec, "releases") == 0) {

@@ -99,6 +99,15 @@ struct vg_vm {
     uint32_t range_group;
 };
 
+/* `vm-management arc { resource-group NAME }`: the cluster's VMs are Azure
+ * Local VMs enabled by Azure Arc, whose GPUs are attached with
+ * `az stack-hci-vm gpu attach --resource-group NAME --vm-name VM`. */
+struct vg_arc {
+    const char *resource_group;  /* NULL only if missing or invalid (VG1008, VG1003) */
+    struct vg_span span;         /* the `vm-management` statement */
+    struct vg_span resource_group_span;
+};
+
 struct vg_cluster {
     const char *name;
     struct vg_span span, name_span;
@@ -115,6 +124,7 @@ struct vg_cluster {
     uint32_t gpu_partitions;     struct vg_span partitions_span; /* 0 = derive */
     enum vg_graphics graphics;   struct vg_span graphics_span;
     enum vg_vgpu_mode vgpu_mode; struct vg_span vgpu_mode_span;
+    struct vg_arc *arc;          /* NULL: VMs managed with the Hyper-V cmdlets */
     struct vg_host **hosts; size_t nhosts, cap_hosts;
     struct vg_vm **vms;     size_t nvms, cap_vms;
     struct vg_hash host_by_name;
@@ -135,6 +145,13 @@ struct vg_model {
  * returns a model (possibly partial); errors are in ctx->diags.
  */
 struct vg_model *vg_model_build(struct vg_ctx *ctx, const uint32_t *roots, size_t nroots);
+
+/*
+ * The most hosts one cluster of the family may have (VG6010): 64 nodes in a
+ * Windows Server failover cluster, 96 hosts in a vSphere cluster; an unknown
+ * family gets the larger. The failover check is skipped above it.
+ */
+uint32_t vg_cluster_max_hosts(enum vg_family family);
 
 /* True if every host the VM may run on is allowed (pin / hosts / any). */
 int vg_vm_may_run_on(const struct vg_vm *vm, const struct vg_host *h);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "source.h"
 #include "strbuf.h"
 #include "suggest.h"
 #include "values.h"
@@ -37,6 +38,8 @@ static const struct vg_enum_val migrations[] = {
     {"live", VG_MIG_LIVE}, {"restart", VG_MIG_RESTART}, {"none", VG_MIG_NONE}, {NULL, 0}};
 static const struct vg_enum_val firmwares[] = {{"efi", VG_FW_EFI}, {"bios", VG_FW_BIOS}, {NULL, 0}};
 static const struct vg_enum_val generations[] = {{"1", 1}, {"2", 2}, {NULL, 0}};
+/* who manages the cluster's VMs; without the directive, Hyper-V itself */
+static const struct vg_enum_val vm_managers[] = {{"arc", 1}, {NULL, 0}};
 
 /* --- store functions: one per directive that has a value -------------------- */
 
@@ -127,6 +130,72 @@ STORE(store_vm_mmio)
     t->vm->mmio_span = v->span;
 }
 
+/*
+ * An Azure resource group name: 1 to 90 characters, letters or digits, `-`,
+ * `_`, `(`, `)` and `.`, not ending with `.` (Azure SDK for .NET,
+ * ManagedResourceGroupName: "no longer than 90 characters ... alphanumeric
+ * characters (Char.IsLetterOrDigit()) and '-', '_', '(', ')' and '.' ...
+ * cannot end with '.'"). Other non-ASCII characters are taken as letters (the
+ * Unicode classes are Azure's to check), except the ones that are surely not:
+ * C1 controls, no-break and other spaces, General Punctuation (typographic
+ * quotes, zero-width and direction marks) and the byte order mark, which a
+ * script must never receive in a name. Returns the offending character's
+ * byte offset (its code point in *cp), or -1 when the name is valid.
+ */
+static long bad_resource_group(const char *s, size_t *ncp, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, len = strlen(s);
+    *ncp = 0;
+    while (i < len) {
+        int n = vg_utf8_seq_len(u + i, len - i);
+        uint32_t c = u[i];
+        if (n > 1)
+            c = n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (int k = 1; k < n; k++)
+            c = (c << 6) | (u[i + k] & 0x3Fu);
+        ++*ncp;
+        *cp = c;
+        int ok = c < 0x80 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '_' || c == '(' || c == ')' || c == '.'
+                          : n > 1 && c > 0xA0 && !(c >= 0x2000 && c <= 0x206F) && c != 0x3000 && c != 0xFEFF;
+        if (!ok)
+            return (long)i;
+        i += n > 0 ? (size_t)n : 1;
+    }
+    *cp = '.';
+    return len && s[len - 1] == '.' ? (long)(len - 1) : -1;
+}
+
+STORE(store_arc_resource_group)
+{
+    (void)st;
+    size_t ncp;
+    uint32_t cp = 0;
+    long bad = bad_resource_group(v->a->text, &ncp, &cp);
+    if (bad >= 0 || ncp == 0 || ncp > 90) {
+        struct vg_diag *d;
+        if (ncp == 0)
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "the resource group name is empty");
+        else if (bad >= 0 && v->a->text[bad + 1] == '\0' && v->a->text[bad] == '.')
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` ends with `.`", v->a->text);
+        else if (bad >= 0 && cp > 0x20 && cp < 0x7F)
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` has a character Azure does not allow: "
+                             "`%c`", v->a->text, (char)cp);
+        else if (bad >= 0)
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` has a character Azure does not allow: "
+                             "U+%04X", v->a->text, (unsigned)cp);
+        else
+            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` is %zu characters long: Azure allows 90",
+                             v->a->text, ncp);
+        vg_diag_note(ctx, d, "an Azure resource group name has 1 to 90 letters, digits, `-`, `_`, `(`, `)` and `.`, "
+                             "and does not end with `.`");
+        return;
+    }
+    t->arc->resource_group = v->a->text;
+    t->arc->resource_group_span = v->span;
+}
+
 /* --- the table --------------------------------------------------------------- */
 
 #define HV (1u << VG_FAMILY_HYPERV)
@@ -167,6 +236,8 @@ static const struct vg_directive table[] = {
      ONCE, VS, NULL, store_cluster_graphics},
     {VG_BLOCK_CLUSTER, "vgpu-mode", "vgpu-mode same-size|mixed-size", VG_ARGS_ENUM, vgpu_modes, 0, 0,
      VG_BLOCK_NONE, ONCE, 0, NULL, store_cluster_vgpu_mode},
+    {VG_BLOCK_CLUSTER, "vm-management", "vm-management arc { resource-group NAME }", VG_ARGS_ENUM, vm_managers, 0,
+     0, VG_BLOCK_VM_MANAGEMENT, ONCE, HV, NULL, NULL},
     {VG_BLOCK_CLUSTER, "host", "host NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_HOST, 0, 0, NULL, NULL},
     {VG_BLOCK_CLUSTER, "vm", "vm NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_VM, 0, 0, NULL, NULL},
 
@@ -198,6 +269,9 @@ static const struct vg_directive table[] = {
      store_vm_generation},
     {VG_BLOCK_VM, "mmio", "mmio low SIZE high SIZE", VG_ARGS_MMIO, NULL, 0, 0, VG_BLOCK_NONE, ONCE, HV, NULL,
      store_vm_mmio},
+
+    {VG_BLOCK_VM_MANAGEMENT, "resource-group", "resource-group NAME", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_NONE, REQ,
+     0, NULL, store_arc_resource_group},
 };
 
 #define NROWS (sizeof table / sizeof table[0])
@@ -205,6 +279,7 @@ static const struct vg_directive table[] = {
 static const char *const block_names[VG_BLOCK_COUNT] = {
     [VG_BLOCK_NONE] = "", [VG_BLOCK_TOP] = "the top level", [VG_BLOCK_LICENSE] = "license-server",
     [VG_BLOCK_CLUSTER] = "cluster", [VG_BLOCK_HOST] = "host", [VG_BLOCK_VM] = "vm",
+    [VG_BLOCK_VM_MANAGEMENT] = "vm-management",
 };
 
 const char *vg_block_name(enum vg_block block) { return block_names[block]; }
@@ -218,6 +293,7 @@ static const char *where(enum vg_block b)
     case VG_BLOCK_CLUSTER: return "in `cluster`";
     case VG_BLOCK_HOST: return "in `host`";
     case VG_BLOCK_VM: return "in `vm`";
+    case VG_BLOCK_VM_MANAGEMENT: return "in `vm-management`";
     default: return "";
     }
 }
@@ -493,6 +569,8 @@ static const char *report_unknown(struct vg_ctx *ctx, enum vg_block block, const
             cands[n++] = table[i].name;
     struct vg_diag *d = vg_diag_emit(ctx, VG1002, st->name_span, "unknown directive `%s` %s", st->name,
                                      where(block));
+    if (!d && ctx->opt.rule_level[VG1002] != VG_LEVEL_OFF)
+        return NULL; /* past the error limit: no suggestion to compute (a million typos) */
     /* a directive of another block: say where it belongs */
     struct vg_strbuf sb;
     vg_sb_init(&sb);
@@ -548,6 +626,35 @@ static int wrong_platform(struct vg_ctx *ctx, const struct vg_block_info *bi, co
     return 1;
 }
 
+/*
+ * A quoted string is the only way to put an unusual character into a name or
+ * path (a word cannot hold one): a control character is VG1011, an invisible
+ * or direction-changing one VG1012, reported once per string. Every output
+ * shows them escaped anyway (strbuf.c); this makes the author fix the input.
+ */
+static void check_string_chars(struct vg_ctx *ctx, const struct vg_stmt *st)
+{
+    for (size_t i = 0; i < st->nargs; i++) {
+        const struct vg_arg *a = &st->args[i];
+        enum vg_char_class cls;
+        uint32_t cp;
+        if (a->kind != VG_ARG_STRING || !vg_text_unsafe(a->text, a->len, &cls, &cp))
+            continue;
+        if (cls == VG_CHAR_INVISIBLE) {
+            struct vg_diag *d = vg_diag_emit(ctx, VG1012, a->span,
+                                             "this string holds the invisible or direction-changing character U+%04X",
+                                             (unsigned)cp);
+            vg_diag_help(ctx, d, "retype the text without it; outputs show it as `\\u{%X}`", (unsigned)cp);
+        } else {
+            struct vg_diag *d = vg_diag_emit(ctx, VG1011, a->span, "this string holds the control character U+%04X",
+                                             (unsigned)cp);
+            vg_diag_note(ctx, d, "a name or path goes into logs, terminals and scripts; a control character there "
+                                 "can forge or hide output");
+            vg_diag_help(ctx, d, "remove it from the string");
+        }
+    }
+}
+
 void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const struct vg_stmt *first,
                     struct vg_target *t, vg_child_fn child, void *builder)
 {
@@ -579,6 +686,7 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
         }
         if (!seen[row].file)
             seen[row] = st->name_span;
+        check_string_chars(ctx, st);
         struct check c = {ctx, d, st, st->broken};
         struct vg_argv v;
         int ok = check_args(&c, &v);

@@ -27,6 +27,7 @@ enum vg_block {
     VG_BLOCK_CLUSTER,
     VG_BLOCK_HOST,
     VG_BLOCK_VM,
+    VG_BLOCK_VM_MANAGEMENT, /* `vm-management arc { ... }` in a cluster */
     VG_BLOCK_COUNT
 };
 
@@ -64,6 +65,7 @@ struct vg_target {
     const struct vg_arg **gpu_words;   /* host `gpu MODEL`: the model words, one per host->gpus[] */
     size_t ngpu_words, cap_gpu_words;
     struct vg_vm *vm;
+    struct vg_arc *arc;                 /* `vm-management arc { ... }` */
     const struct vg_arg *license_ref;   /* cluster `license-server NAME` */
     const struct vg_arg *pin;           /* vm `host NAME` */
     const struct vg_stmt *hosts;        /* vm `hosts NAME...` */

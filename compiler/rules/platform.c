@@ -1,5 +1,5 @@
 /*
- * platform.c - VG6001-VG6008: what the platform version supports and how the
+ * platform.c - VG6001-VG6010: what the platform version supports and how the
  * hosts and VMs are configured for it.
  *
  * The support tables (GPU models per mode, Generation 2 only, partition
@@ -216,7 +216,7 @@ static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, stru
     }
 }
 
-/* VG6009: the vCenter a cluster names is older than its ESXi hosts. */
+/* VG6011: the vCenter a cluster names is older than its ESXi hosts. */
 static void check_vcenter(struct vg_ctx *ctx, const struct vg_cluster *cl)
 {
     const struct vg_platform *pf = cl->platform;
@@ -225,7 +225,7 @@ static void check_vcenter(struct vg_ctx *ctx, const struct vg_cluster *cl)
     int c = vg_version_cmp(cl->vcenter, pf->version);
     if (c != -1)
         return; /* same, newer, or not comparable (then VG1003 or nothing to say) */
-    struct vg_diag *d = vg_diag_emit(ctx, VG6009, cl->vcenter_span,
+    struct vg_diag *d = vg_diag_emit(ctx, VG6011, cl->vcenter_span,
                                      "vCenter %s is older than the ESXi %s hosts of cluster `%s`", cl->vcenter,
                                      pf->version, cl->name);
     vg_diag_label(ctx, d, "vCenter %s", cl->vcenter);
@@ -236,6 +236,52 @@ static void check_vcenter(struct vg_ctx *ctx, const struct vg_cluster *cl)
     vg_diag_help(ctx, d, "upgrade vCenter to %s or later first, then the hosts", pf->version);
 }
 
+/* VG6010: more hosts than one cluster of the platform may have. */
+static void check_size(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    enum vg_family fam = cl->platform ? cl->platform->kind : cl->kind;
+    uint32_t max = vg_cluster_max_hosts(fam);
+    if (!fam || cl->nhosts <= max)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6010, cl->name_span, "cluster `%s` has %zu hosts; a %s cluster has at most %u",
+                                     cl->name, cl->nhosts, fam == VG_FAMILY_HYPERV ? "Windows Server failover" : "vSphere",
+                                     max);
+    if (cl->tolerate == 2)
+        vg_diag_note(ctx, d, "its `tolerate-host-failures 2` check (every pair of hosts) was skipped");
+    vg_diag_help(ctx, d, "split the hosts into clusters of at most %u", max);
+}
+
+/* VG6009: `vm-management arc` on a version without Azure Local VMs; the
+ * versions that have them are catalog data (`arc-vms`). */
+static void check_arc(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!cl->arc || !pf || pf->arc_vms)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6009, vg_span_or(cl->arc->span, cl->name_span),
+                                     "cluster `%s` declares Azure Local VMs enabled by Azure Arc, but %s %s has no "
+                                     "Azure Local VM management", cl->name, pf->family, pf->version);
+    vg_diag_label(ctx, d, "`vm-management arc`");
+    if (vg_span_valid(cl->platform_span))
+        vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
+    /* the first version of each family that has them: platforms are sorted by family, then order */
+    char buf[256] = "";
+    const char *last = NULL;
+    const struct vg_catalog *cat = ctx->catalog;
+    for (size_t i = 0; cat && i < cat->nplatforms; i++) {
+        const struct vg_platform *q = cat->platforms[i];
+        if (!q->arc_vms || (last && strcmp(last, q->family) == 0))
+            continue;
+        last = q->family;
+        size_t len = strlen(buf);
+        snprintf(buf + len, sizeof buf - len, "%s`%s` %s and later", *buf ? ", " : "", q->family, q->version);
+    }
+    if (*buf)
+        vg_diag_note(ctx, d, "Azure Local VMs enabled by Azure Arc exist on %s", buf);
+    vg_diag_help(ctx, d, "remove `vm-management` to manage the VMs with the Hyper-V cmdlets, or correct the "
+                         "`platform`");
+}
+
 void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
@@ -243,10 +289,12 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
     vg_hash_init(&done, ctx->arena);
     for (size_t k = 0; k < m->nclusters; k++) {
         const struct vg_cluster *cl = m->clusters[k];
+        check_size(ctx, cl);
         for (size_t i = 0; i < cl->nvms; i++)
             check_vm(ctx, cl, cl->vms[i]);
         if (cl->kind == VG_FAMILY_HYPERV)
             check_gpu_p(ctx, cl);
+        check_arc(ctx, cl);
         if (cl->kind == VG_FAMILY_VSPHERE) {
             check_graphics(ctx, cl, &done);
             check_vcenter(ctx, cl);

@@ -229,9 +229,12 @@ static void test_json(void **state)
     char *s = run(f, vg_emit_json);
     (void)state;
     {
-        static const char want[] = "{\n  \"format_version\": \"1.0\",\n  \"tool\": \"vgpuc 0.0.0-test\"";
+        static const char want[] = "{\n  \"format_version\": \"1.1\",\n  \"tool\": \"vgpuc 0.0.0-test\"";
         assert_memory_equal(s, want, sizeof want - 1);
     }
+    HAS(s, "\"gpu_partitions\": 4,\n    \"arc\": null,\n    \"hosts\"");
+    HAS(s, "\"boards\": 2,\n            \"pci\": {\n              \"vendor\": \"10DE\",\n"
+           "              \"device\": \"1234\"\n            }\n");
     HAS(s, "\"name\": \"prod'x\"");
     HAS(s, "\"name\": \"vdi'1; $(Remove-Item C:\\\\)\"");
     HAS(s, "\"target\": \"hyperv\"");
@@ -239,6 +242,29 @@ static void test_json(void **state)
     HAS(s, "\"use\": \"passthrough\"");
     HAS(s, "\"placement\": {\n          \"host\": \"node-1\",\n          \"gpus\": [\n            1\n          ]");
     assert_string_equal(s, run(f, vg_emit_json));
+    fixture_free(f);
+}
+
+/* 1.1: the Arc settings, and PCI ids as 4 upper-case hex digits or null. */
+static void test_json_arc_pci(void **state)
+{
+    static struct vg_gpu hexgpu = {.model = "HX", .gpus_per_board = 1, .vendor_id = 0x10de, .device_id = 0x2b5a};
+    static struct vg_gpu noids = {.model = "NX", .gpus_per_board = 1};
+    struct fixture *f = fixture_new(&hvplat, 2);
+    struct vg_arc arc = {.resource_group = "rg-(prod).eu_1\"x"};
+    (void)state;
+    f->c.arc = &arc;
+    f->hg[0].model = &hexgpu;
+    f->hg[1].model = &noids;
+    char *s = run(f, vg_emit_json);
+    HAS(s, "\"arc\": {\n      \"resource_group\": \"rg-(prod).eu_1\\\"x\"\n    },\n    \"hosts\"");
+    HAS(s, "\"pci\": {\n              \"vendor\": \"10DE\",\n              \"device\": \"2B5A\"\n            }");
+    HAS(s, "\"boards\": 2,\n            \"pci\": null\n");
+    static struct vg_gpu vendor_only = {.model = "VX", .gpus_per_board = 1, .vendor_id = 0x10DE};
+    f->hg[1].model = &vendor_only; /* half an id is no id */
+    HAS(run(f, vg_emit_json), "\"model\": \"VX\",\n            \"boards\": 2,\n            \"pci\": null\n");
+    f->hg[1].model = NULL; /* an unknown model */
+    HAS(run(f, vg_emit_json), "\"model\": \"GX\",\n            \"boards\": 2,\n            \"pci\": null\n");
     fixture_free(f);
 }
 
@@ -264,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_vmware),
         cmocka_unit_test(test_vmware_unknown_device_id),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_arc_pci),
         cmocka_unit_test(test_target_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,6 +239,13 @@ static void test_platforms(void **state)
     assert_false(vg_platform_supports(p->vgpu_models, p->nvgpu_models, "T4"));
     assert_true(vg_platform_supports(p->passthrough_models, p->npassthrough_models, "T4"));
     assert_false(vg_catalog_platform(c, "azure-local", "11.2504")->lm_vgpu);
+    /* Azure Local VMs enabled by Azure Arc: 23H2 and every Azure Local version, nothing older */
+    assert_true(p->arc_vms);
+    assert_true(vg_catalog_platform(c, "azure-local", "10.2411")->arc_vms);
+    assert_true(vg_catalog_platform(c, "azure-stack-hci", "23H2")->arc_vms);
+    assert_false(vg_catalog_platform(c, "azure-stack-hci", "22H2")->arc_vms);
+    assert_false(vg_catalog_platform(c, "windows-server", "2025")->arc_vms);
+    assert_false(vg_catalog_platform(c, "esxi", "8.0u3")->arc_vms);
 
     p = vg_catalog_platform(c, "windows-server", "2025");
     assert_true(p->lm_needs_datacenter);

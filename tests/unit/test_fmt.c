@@ -131,6 +131,30 @@ static void test_canonical_layout(void **state)
                  "}\n");
 }
 
+/* `vm-management arc { ... }`: a one-line block spread, the quoted resource
+ * group kept as written, the trailing comment kept after the block (as for
+ * any one-line block); the result formats to itself. */
+static void test_vm_management_arc(void **state)
+{
+    (void)state;
+    check_format("cluster azl {\n"
+                 "  platform azure-local 12.2504\n"
+                 "  vm-management   arc {resource-group \"rg_(prod).eu-1\"}   # Arc VMs\n"
+                 "  host h { gpu A2 }\n"
+                 "}\n",
+                 "cluster azl {\n"
+                 "    platform azure-local 12.2504\n"
+                 "    vm-management arc {\n"
+                 "        resource-group \"rg_(prod).eu-1\"\n"
+                 "    }  # Arc VMs\n"
+                 "    host h {\n"
+                 "        gpu A2\n"
+                 "    }\n"
+                 "}\n");
+    check_stable("cluster azl {\n    platform azure-local 12.2504\n    vm-management arc {\n"
+                 "        resource-group rg-azl\n    }\n}\n");
+}
+
 static void test_raw_tokens_kept(void **state)
 {
     (void)state;
@@ -360,6 +384,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical_layout),
+        cmocka_unit_test(test_vm_management_arc),
         cmocka_unit_test(test_raw_tokens_kept),
         cmocka_unit_test(test_comments_kept_in_place),
         cmocka_unit_test(test_top_level_spacing),

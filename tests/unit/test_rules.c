@@ -190,6 +190,13 @@ static const struct rcase cases[] = {
     {VG6007, LIC, "windows-server 2022", "19.2", "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; mmio low 3GB high 32GB }", 0},
     {VG6008, LIC, "azure-local 12.2504", "19.2", "host h { gpu A16 }\nvm v { gpu vgpu A16-16Q; guest-driver 19.2; generation 1 }", 1},
     {VG6008, LIC, "windows-server 2022", "19.2", "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; generation 1 }", 0},
+    {VG6009, LIC, HCI, "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 1},
+    {VG6009, LIC, "azure-stack-hci 21H2", "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 1},
+    {VG6009, LIC, "windows-server 2025", "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 1},
+    {VG6009, LIC, "azure-stack-hci 23H2", "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 0},
+    {VG6009, LIC, "azure-local 11.2504", "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 0},
+    {VG6009, LIC, "azure-local 12.2506", "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 0},
+    {VG6009, LIC, HCI, "19.2", "host h { gpu A16 }", 0}, /* not declared */
 };
 
 static void test_rule_table(void **state)

@@ -1,6 +1,7 @@
 /*
  * test_schema.c - the directive table: argument values, VG1002, VG1003,
- * VG1007, VG1008 and VG1010, each with a near miss that must stay quiet.
+ * VG1007, VG1008 and VG1010, each with a near miss that must stay quiet;
+ * `vm-management arc { resource-group NAME }` into the model.
  */
 #include "unit.h"
 #include "fixture.h"
@@ -97,7 +98,8 @@ static void test_table_lookup_every_block(void **state)
         {VG_BLOCK_LICENSE, "kind"}, {VG_BLOCK_LICENSE, "version"}, {VG_BLOCK_LICENSE, "editions"},
         {VG_BLOCK_CLUSTER, "platform"}, {VG_BLOCK_CLUSTER, "tolerate-host-failures"}, {VG_BLOCK_CLUSTER, "host"},
         {VG_BLOCK_CLUSTER, "vm"}, {VG_BLOCK_HOST, "gpu"}, {VG_BLOCK_HOST, "vgpu-mode"}, {VG_BLOCK_VM, "gpu"},
-        {VG_BLOCK_VM, "hosts"}, {VG_BLOCK_VM, "mmio"},
+        {VG_BLOCK_VM, "hosts"}, {VG_BLOCK_VM, "mmio"}, {VG_BLOCK_CLUSTER, "vm-management"},
+        {VG_BLOCK_VM_MANAGEMENT, "resource-group"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const struct vg_directive *d = vg_schema_find(rows[i].block, rows[i].name);
@@ -111,6 +113,8 @@ static void test_table_lookup_every_block(void **state)
     assert_null(vg_schema_find(VG_BLOCK_VM, "cluster"));
     assert_null(vg_schema_find(VG_BLOCK_VM, "hostss"));
     assert_null(vg_schema_find(VG_BLOCK_NONE, "gpu"));
+    assert_null(vg_schema_find(VG_BLOCK_CLUSTER, "resource-group"));
+    assert_null(vg_schema_find(VG_BLOCK_VM_MANAGEMENT, "vm"));
 }
 
 /* --- VG1002 ------------------------------------------------------------------ */
@@ -345,6 +349,115 @@ static void test_vg1010_ok(void **state)
     done(f);
 }
 
+/* --- vm-management arc ------------------------------------------------------ */
+
+#define AZL "cluster c {\n    platform azure-local 12.2504\n"
+
+static void test_arc_model(void **state)
+{
+    (void)state;
+    const struct vg_directive *d = vg_schema_find(VG_BLOCK_CLUSTER, "vm-management");
+    assert_non_null(d);
+    assert_int_equal(d->child, VG_BLOCK_VM_MANAGEMENT);
+    assert_int_equal(d->families, 1u << VG_FAMILY_HYPERV);
+    assert_int_equal(d->flags, VG_DIR_ONCE);
+    assert_int_equal(vg_schema_find(VG_BLOCK_VM_MANAGEMENT, "resource-group")->flags, VG_DIR_ONCE | VG_DIR_REQUIRED);
+    assert_string_equal(vg_block_name(VG_BLOCK_VM_MANAGEMENT), "vm-management");
+
+    struct fx *f = build(AZL "    vm-management arc {\n        resource-group \"rg_(prod).eu-1\"\n    }\n}\n");
+    if (f->ctx.diags.n)
+        dump(f);
+    assert_int_equal(f->ctx.diags.n, 0);
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_non_null(c->arc);
+    assert_string_equal(c->arc->resource_group, "rg_(prod).eu-1");
+    assert_int_equal(c->arc->span.start, off(f, "vm-management", 0));
+    assert_int_equal(c->arc->resource_group_span.start, off(f, "\"rg_", 0));
+    done(f);
+    /* 90 characters, non-ASCII letters, one line; after the hosts and VMs */
+    f = build(AZL "    host h { gpu A16 }\n    vm-management arc { resource-group "
+              "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr }\n}\n");
+    assert_int_equal(count(f, VG1003), 0);
+    assert_int_equal(strlen(f->m->clusters[0]->arc->resource_group), 90);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg-m\xC3\xBCnchen\" }\n}\n");
+    assert_int_equal(f->ctx.diags.n, 0);
+    assert_string_equal(f->m->clusters[0]->arc->resource_group, "rg-m\xC3\xBCnchen");
+    done(f);
+    /* without it, Hyper-V manages the VMs */
+    f = build(AZL "}\n");
+    assert_null(f->m->clusters[0]->arc);
+    done(f);
+}
+
+static void test_arc_diagnostics(void **state)
+{
+    (void)state;
+    struct fx *f = build(AZL "    vm-management arc {\n    }\n}\n");
+    expect(f, VG1008, "vm-management `arc` has no `resource-group`", "arc", 0);
+    assert_non_null(f->m->clusters[0]->arc);
+    assert_null(f->m->clusters[0]->arc->resource_group);
+    done(f);
+    f = build(AZL "    vm-management arc\n}\n");
+    expect(f, VG1003, "`vm-management` needs a block", "vm-management", 0);
+    assert_null(f->m->clusters[0]->arc);
+    done(f);
+    /* a wrong manager: said once, the body is still checked, but nothing is missing */
+    f = build(AZL "    vm-management arcs { resource-group rg; custom-location x }\n}\n");
+    expect(f, VG1003, "`vm-management` expects `arc`, found `arcs`", "arcs", 0);
+    assert_true(has_text(find(f, VG1003), "did you mean `arc`?"));
+    expect(f, VG1002, "unknown directive `custom-location` in `vm-management`", "custom-location", 0);
+    assert_int_equal(count(f, VG1008), 0);
+    assert_null(f->m->clusters[0]->arc);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg.\" }\n}\n");
+    expect(f, VG1003, "resource group `rg.` ends with `.`", "\"rg.", 0);
+    assert_int_equal(count(f, VG1008), 0); /* given, but wrong */
+    assert_null(f->m->clusters[0]->arc->resource_group);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg x\" }\n}\n");
+    expect(f, VG1003, "resource group `rg x` has a character Azure does not allow: U+0020", "\"rg x", 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg/x\" }\n}\n");
+    expect(f, VG1003, "resource group `rg/x` has a character Azure does not allow: `/`", "\"rg/x", 0);
+    done(f);
+    /* not letters, although not ASCII: a typographic quote, a no-break space, a zero-width space */
+    f = build(AZL "    vm-management arc { resource-group \"rg\xE2\x80\x99x\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+2019", NULL, 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg\xC2\xA0x\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+00A0", NULL, 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg\xE2\x80\x8Bx\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+200B", NULL, 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"rg\\tx\" }\n}\n");
+    expect(f, VG1003, "has a character Azure does not allow: U+0009", NULL, 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group \"\" }\n}\n");
+    expect(f, VG1003, "the resource group name is empty", "\"\"", 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group "
+              "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr }\n}\n");
+    expect(f, VG1003, "is 91 characters long: Azure allows 90", "rrr", 0);
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group a }\n    vm-management arc { resource-group b }\n}\n");
+    expect(f, VG1007, "`vm-management` is given twice in `cluster`", "vm-management", 1);
+    assert_string_equal(f->m->clusters[0]->arc->resource_group, "a");
+    done(f);
+    f = build(AZL "    vm-management arc { resource-group a; resource-group b }\n}\n");
+    expect(f, VG1007, "`resource-group` is given twice in `vm-management`", "resource-group", 1);
+    done(f);
+    f = build("cluster c {\n    platform esxi 8.0u2\n    vm-management arc { resource-group rg }\n}\n");
+    expect(f, VG1010, "`vm-management` does not apply to platform `esxi`", "vm-management", 0);
+    assert_null(f->m->clusters[0]->arc);
+    done(f);
+    f = build(AZL "    host h { resource-group rg }\n}\n");
+    expect(f, VG1002, "unknown directive `resource-group` in `host`", "resource-group", 0);
+    assert_true(has_text(find(f, VG1002), "in a `vm-management` block"));
+    done(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +480,8 @@ int main(void)
         cmocka_unit_test(test_vg1008_ok),
         cmocka_unit_test(test_vg1010_wrong_platform),
         cmocka_unit_test(test_vg1010_ok),
+        cmocka_unit_test(test_arc_model),
+        cmocka_unit_test(test_arc_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,9 @@ cluster hci-prod {
     vm host { os linux; mmio low 1GB high 32GB }
     vm "a # b" { os linux }
     vm live { migration live }
+    vm-management arc { resource-group rg-hci }
+    vm-management arc { resource-group "rg_(x)" }   # x
+    gpu-partitions 4
 }
 VGPU
 # line, token, its occurrence in the line, kind
@@ -124,6 +127,14 @@ sed "s/ *| */$tab/g" > "$tmp/expect.tsv" <<'TSV'
 31 | live | 1 | name
 31 | migration | 1 | directive
 31 | live | 2 | enum
+32 | vm-management | 1 | directive
+32 | arc | 1 | enum
+32 | resource-group | 1 | directive
+32 | rg-hci | 1 | none
+33 | "rg_(x)" | 1 | string
+33 | # x | 1 | comment
+34 | gpu-partitions | 1 | directive
+34 | 4 | 1 | number
 TSV
 rows=$(grep -c . "$tmp/expect.tsv")
 

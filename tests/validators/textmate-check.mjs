@@ -148,7 +148,8 @@ const DIRECTIVES = {
   top: ['include', 'license-server', 'cluster'],
   'license-server': ['kind', 'version', 'editions'],
   cluster: ['platform', 'edition', 'vcenter', 'vgpu-manager', 'license-server', 'tolerate-host-failures',
-    'gpu-partitions', 'graphics', 'vgpu-mode', 'host', 'vm'],
+    'gpu-partitions', 'graphics', 'vgpu-mode', 'vm-management', 'host', 'vm'],
+  'vm-management': ['resource-group'],
   host: ['gpu', 'vgpu-manager', 'graphics', 'vgpu-mode'],
   vm: ['gpu', 'guest-driver', 'os', 'migration', 'host', 'hosts', 'memory', 'firmware', 'generation', 'mmio'],
 };

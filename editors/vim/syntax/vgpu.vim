@@ -1,7 +1,8 @@
 " syntax/vgpu.vim - Vim syntax for .vgpu files, the NVIDIA vGPU cluster
 " definitions that vgpuc compiles. Directives are contextual (a VM may be
 " called `host`), so each block kind is a region that knows only its own
-" directives: top level, license-server, cluster, host and vm. Inside them:
+" directives: top level, license-server, cluster, host, vm and vm-management.
+" Inside them:
 " names with `[lo..hi]` ranges, versions, sizes, `x N` counts, strings with
 " escapes, enum values, comments, and `# vgpuc:` suppression comments.
 " The TextMate grammar (editors/textmate/vgpu.tmLanguage.json) uses the
@@ -36,7 +37,7 @@ syn match   vgpuSep            /;/
 syn keyword vgpuEnum           dls cls legacy vws vpc vapps vcs nvaie
 syn keyword vgpuEnum           azure-stack-hci azure-local windows-server esxi datacenter standard
 syn keyword vgpuEnum           shared-direct shared same-size mixed-size
-syn keyword vgpuEnum           vgpu passthrough windows linux live restart none efi bios low high
+syn keyword vgpuEnum           vgpu passthrough windows linux live restart none efi bios low high arc
 syn cluster vgpuArgs contains=vgpuComment,vgpuSuppression,vgpuString,vgpuNumber,vgpuVersion,vgpuSize,vgpuCount,vgpuRange,vgpuSep,vgpuEnum
 
 " A declared name: a word (maybe with one range) or a string.
@@ -60,17 +61,24 @@ syn region  vgpuLsBody matchgroup=vgpuBrace start=/{/ end=/}/ contained contains
 exe 'syn match vgpuLsDirective /' . s:at . '\%(kind\|version\|editions\)' . s:end . '/ contained'
 
 " --- cluster { } --------------------------------------------------------------
-syn region  vgpuClBody matchgroup=vgpuBrace start=/{/ end=/}/ contained contains=@vgpuArgs,vgpuClDirective,vgpuClRef,vgpuHostKw,vgpuVmKw
+syn region  vgpuClBody matchgroup=vgpuBrace start=/{/ end=/}/ contained contains=@vgpuArgs,vgpuClDirective,vgpuClRef,vgpuHostKw,vgpuVmKw,vgpuClMgmtDirective
 exe 'syn match vgpuClDirective /' . s:at . '\%(platform\|edition\|vcenter\|vgpu-manager\|tolerate-host-failures\|gpu-partitions\|graphics\|vgpu-mode\)' . s:end . '/ contained'
 exe 'syn match vgpuClRef /' . s:at . 'license-server' . s:end . '/ contained nextgroup=vgpuRef skipwhite'
 exe 'syn match vgpuHostKw /' . s:at . 'host' . s:end . '/ contained nextgroup=vgpuHostName skipwhite'
 exe 'syn match vgpuVmKw /' . s:at . 'vm' . s:end . '/ contained nextgroup=vgpuVmName skipwhite'
 syn match   vgpuHostName /\%("\%([^"\\]\|\\.\)*"\|[^ \t{;#]\+\)/ contained contains=vgpuName nextgroup=vgpuHostBody skipwhite
 syn match   vgpuVmName   /\%("\%([^"\\]\|\\.\)*"\|[^ \t{;#]\+\)/ contained contains=vgpuName nextgroup=vgpuVmBody skipwhite
+" `vm-management arc { ... }`: its block is a region, so its `}` does not end the cluster's
+exe 'syn match vgpuClMgmtDirective /' . s:at . 'vm-management' . s:end . '/ contained nextgroup=vgpuMgmtKind skipwhite'
+syn match   vgpuMgmtKind /[^ \t{;#]\+/ contained contains=vgpuEnum nextgroup=vgpuMgmtBody skipwhite
 
 " --- host { } ------------------------------------------------------------------
 syn region  vgpuHostBody matchgroup=vgpuBrace start=/{/ end=/}/ contained contains=@vgpuArgs,vgpuHostDirective
 exe 'syn match vgpuHostDirective /' . s:at . '\%(gpu\|vgpu-manager\|graphics\|vgpu-mode\)' . s:end . '/ contained'
+
+" --- vm-management { } -------------------------------------------------------------
+syn region  vgpuMgmtBody matchgroup=vgpuBrace start=/{/ end=/}/ contained contains=@vgpuArgs,vgpuMgmtDirective
+exe 'syn match vgpuMgmtDirective /' . s:at . 'resource-group' . s:end . '/ contained'
 
 " --- vm { } ----------------------------------------------------------------------
 syn region  vgpuVmBody matchgroup=vgpuBrace start=/{/ end=/}/ contained contains=@vgpuArgs,vgpuVmDirective,vgpuVmRef
@@ -107,6 +115,8 @@ hi def link vgpuClRef          Keyword
 hi def link vgpuHostDirective  Keyword
 hi def link vgpuVmDirective    Keyword
 hi def link vgpuVmRef          Keyword
+hi def link vgpuClMgmtDirective Keyword
+hi def link vgpuMgmtDirective  Keyword
 
 let b:current_syntax = 'vgpu'
 let &cpo = s:cpo_save
