@@ -810,8 +810,20 @@ static void check_profile_hosts(struct builder *b, struct cluster_build *cb, con
                                      "profile `%s` needs %s GPUs, but the hosts of `%s` have only %s GPUs",
                                      vm->profile->name, vm->profile->gpu->model, cb->c->name,
                                      join_names(ctx->arena, names, nmodels, ""));
-    vg_diag_help(ctx, d, "choose a profile of a GPU model the hosts have, or add a host with %s GPUs",
-                 vm->profile->gpu->model);
+    /* the profile is the likelier mistake: offer the hosts' profile of the same size and series */
+    const struct vg_profile *alt = NULL;
+    for (size_t i = 0; i < nmodels && !alt; i++)
+        for (size_t j = 0; j < models[i]->nprofiles && !alt; j++) {
+            const struct vg_profile *q = &models[i]->profiles[j];
+            if (q->series == vm->profile->series && q->fb_mb == vm->profile->fb_mb && q->mig == vm->profile->mig)
+                alt = q;
+        }
+    if (alt)
+        vg_diag_help(ctx, d, "use `%s` (the same size on the hosts' %s), or add a host with %s GPUs", alt->name,
+                     alt->gpu->model, vm->profile->gpu->model);
+    else
+        vg_diag_help(ctx, d, "choose a profile of %s (`vgpuc catalog gpus`), or add a host with %s GPUs",
+                     join_names(ctx->arena, names, nmodels, ""), vm->profile->gpu->model);
 }
 
 static void finish_cluster(struct builder *b, struct cluster_build *cb, const struct vg_target *t)

@@ -140,7 +140,13 @@ static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
     if (!first)
         return;
     const struct vg_gpu *g = first->gpu_model;
-    for (size_t h = 0; h < cl->nhosts; h++) {
+    /* no host has the profile's GPU at all: the profile is wrong, not the hosts
+       (VG2002 says so); "give every host L40 GPUs" would mislead */
+    int any = 0;
+    for (size_t h = 0; h < cl->nhosts && !any; h++)
+        for (size_t l = 0; l < cl->hosts[h]->ngpus && !any; l++)
+            any = cl->hosts[h]->gpus[l].model == g;
+    for (size_t h = 0; any && h < cl->nhosts; h++) {
         const struct vg_host *host = cl->hosts[h];
         if (!host->ngpus || !host->gpus[0].model)
             continue;
@@ -171,7 +177,16 @@ static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
         struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(cl->partitions_span, cl->name_span),
                                          "`gpu-partitions %u` is not a valid partition count of %s", parts, g->model);
         vg_diag_label(ctx, d, "valid: %s", buf);
-        vg_diag_help(ctx, d, "use one of %s (Get-VMHostPartitionableGpu shows ValidPartitionCounts)", buf);
+        uint32_t fit = first->profile->fb_mb ? g->fb_mb / first->profile->fb_mb : 0;
+        int fit_valid = 0;
+        for (size_t i = 0; i < g->npartition_counts; i++)
+            fit_valid |= g->partition_counts[i] == fit;
+        if (fit_valid)
+            vg_diag_help(ctx, d, "use `gpu-partitions %u`: %u partitions of %u MB fit the `%s` VMs (valid: %s; "
+                                 "Get-VMHostPartitionableGpu shows ValidPartitionCounts)",
+                         fit, fit, first->profile->fb_mb, first->profile->name, buf);
+        else
+            vg_diag_help(ctx, d, "use one of %s (Get-VMHostPartitionableGpu shows ValidPartitionCounts)", buf);
         if (!g->partition_counts_verified)
             vg_diag_note(ctx, d, "the catalog's partition counts of %s are derived, not sourced (unverified)", g->model);
     } else if ((uint64_t)first->profile->fb_mb * parts > g->fb_mb) {
