@@ -15,7 +15,7 @@
 #include "../catalog.h"
 #include "../strbuf.h"
 
-#define FAILOVER_REPORTS 10 /* failing host sets reported one by one */
+#define FAILOVER_WORST 3 /* failing host sets named in the one VG5003 of a cluster */
 
 struct modelinfo {          /* the cluster's GPUs of one model */
     size_t ngpus, nhosts;
@@ -224,28 +224,55 @@ static void check_placement(struct vg_ctx *ctx, const struct vg_cluster *cl, con
     }
 }
 
+static const char *failed_text(struct vg_ctx *ctx, const struct vg_failover *f)
+{
+    return f->nfailed == 1 ? vg_sprintf(ctx->arena, "`%s`", f->failed[0]->name)
+                           : vg_sprintf(ctx->arena, "`%s` and `%s`", f->failed[0]->name, f->failed[1]->name);
+}
+
+static const char *down_text(struct vg_ctx *ctx, const struct vg_failover *f)
+{
+    const char *names[3];
+    size_t n = f->ndown < 3 ? f->ndown : 3;
+    for (size_t j = 0; j < n; j++)
+        names[j] = f->down[j]->name;
+    return vg_rules_name_list(ctx, names, n, f->ndown);
+}
+
+/* One diagnostic per cluster: how many failing host sets leave VMs down, and
+   the worst ones (most VMs down; the first of equals) as notes. */
 static void check_failover(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
 {
-    size_t shown = cp->nfailovers < FAILOVER_REPORTS ? cp->nfailovers : FAILOVER_REPORTS;
-    for (size_t i = 0; i < shown; i++) {
-        const struct vg_failover *f = &cp->failovers[i];
-        const char *names[3];
-        size_t n = f->ndown < 3 ? f->ndown : 3;
-        for (size_t j = 0; j < n; j++)
-            names[j] = f->down[j]->name;
-        const char *hosts = f->nfailed == 1 ? vg_sprintf(ctx->arena, "`%s`", f->failed[0]->name)
-                                            : vg_sprintf(ctx->arena, "`%s` and `%s`", f->failed[0]->name,
-                                                         f->failed[1]->name);
-        struct vg_diag *d = vg_diag_emit(ctx, VG5003, vg_span_or(cl->tolerate_span, cl->name_span),
-                                         "losing %s leaves %zu VM%s with nowhere to restart: %s", hosts, f->ndown,
-                                         f->ndown == 1 ? "" : "s", vg_rules_name_list(ctx, names, n, f->ndown));
-        vg_diag_label(ctx, d, "must survive %u host failure%s", cl->tolerate, cl->tolerate == 1 ? "" : "s");
-        if (i + 1 == shown && cp->nfailovers > shown)
-            vg_diag_note(ctx, d, "%zu more of the %zu host sets tried also leave VMs down (`vgpuc plan` lists them)",
-                         cp->nfailovers - shown, cp->nsets_tried);
-        vg_diag_help(ctx, d, "add GPU capacity, lower `tolerate-host-failures`, or set `migration none` on VMs that "
-                             "may stay down");
+    if (!cp->nfailovers)
+        return;
+    size_t worst[FAILOVER_WORST], nworst = 0;
+    for (size_t i = 0; i < cp->nfailovers; i++) {
+        size_t k = nworst < FAILOVER_WORST ? nworst++ : FAILOVER_WORST;
+        while (k > 0 && cp->failovers[worst[k - 1]].ndown < cp->failovers[i].ndown) {
+            if (k < FAILOVER_WORST)
+                worst[k] = worst[k - 1];
+            k--;
+        }
+        if (k < FAILOVER_WORST)
+            worst[k] = i;
     }
+    const struct vg_failover *w = &cp->failovers[worst[0]];
+    const char *sets = cl->tolerate == 1 ? "single-host failures" : "host sets";
+    struct vg_diag *d = vg_diag_emit(
+        ctx, VG5003, vg_span_or(cl->tolerate_span, cl->name_span),
+        "%zu of the %zu %s tried leave VMs with nowhere to restart; the worst, losing %s, leaves %zu VM%s down: %s",
+        cp->nfailovers, cp->nsets_tried, sets, failed_text(ctx, w), w->ndown, w->ndown == 1 ? "" : "s",
+        down_text(ctx, w));
+    vg_diag_label(ctx, d, "must survive %u host failure%s", cl->tolerate, cl->tolerate == 1 ? "" : "s");
+    for (size_t i = 1; i < nworst; i++) {
+        const struct vg_failover *f = &cp->failovers[worst[i]];
+        vg_diag_note(ctx, d, "losing %s leaves %zu VM%s down: %s", failed_text(ctx, f), f->ndown,
+                     f->ndown == 1 ? "" : "s", down_text(ctx, f));
+    }
+    if (cp->nfailovers > nworst)
+        vg_diag_note(ctx, d, "%zu more host sets leave VMs down (`vgpuc plan` lists them)", cp->nfailovers - nworst);
+    vg_diag_help(ctx, d, "add GPU capacity, lower `tolerate-host-failures`, or set `migration none` on VMs that "
+                         "may stay down");
 }
 
 /* VG5004: one report per `vgpu-mode mixed-size` directive that the platform or release cannot do. */
