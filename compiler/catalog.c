@@ -148,7 +148,7 @@ static const struct vg_yaml_fields guest_driver_t = {"`guest-driver`", guest_dri
 
 static const struct vg_yaml_field release_f[] = {
     FLD("release", VG_YF_STR, 1, struct vg_release, name),
-    FLD("branch", VG_YF_STR, 1, struct vg_release, branch),
+    FLD("branch", VG_YF_STR, 0, struct vg_release, branch),
     FLD("lts", VG_YF_TRI, 1, struct vg_release, lts),
     FLD("date", VG_YF_STR, 0, struct vg_release, date),
     {"host-driver", VG_YF_MAP, 1, 0, 0, NULL, &host_driver_t, NULL},
@@ -298,6 +298,9 @@ static const struct vg_yaml_field gpu_f[] = {
     FLD("name", VG_YF_STR, 0, struct vg_gpu, name),
     FLD("arch", VG_YF_STR, 0, struct vg_gpu, arch),
     FLD("fb", VG_YF_U32, 1, struct vg_gpu, fb_mb),
+    FLD("profile-prefix", VG_YF_STR, 0, struct vg_gpu, profile_prefix),
+    FLD("vgpu-min", VG_YF_RELEASE, 0, struct vg_gpu, vgpu_min),
+    FLD("mig-slices", VG_YF_U16, 0, struct vg_gpu, mig_slices),
     FLD("gpus-per-board", VG_YF_U16, 0, struct vg_gpu, gpus_per_board),
     {"pci", VG_YF_MAP, 0, 0, 0, NULL, &pci_t, NULL},
     FLD("large-bar", VG_YF_BOOL, 0, struct vg_gpu, large_bar),
@@ -320,7 +323,8 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
     struct vg_gpu *g = &row->g;
     yaml_node_t *seq = map_get(y, item, "profiles");
     int rc = 0;
-    size_t mlen = strlen(g->model);
+    const char *prefix = g->profile_prefix ? g->profile_prefix : g->model;
+    size_t mlen = strlen(prefix);
     for (size_t i = 0; i < g->nprofiles; i++) {
         struct vg_profile *p = &g->profiles[i];
         yaml_node_t *at = map_get(y, vg_yaml_node(y, seq->data.sequence.items.start[i]), "name");
@@ -329,10 +333,11 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
             const char *by_series = row->series_source[strchr("ABCQ", p->series) - "ABCQ"];
             p->source = by_series ? by_series : g->source;
         }
-        if (strlen(p->name) <= mlen + 1 || p->name[mlen] != '-' || strncmp(p->name, g->model, mlen) != 0) {
+        if (strlen(p->name) <= mlen + 1 || p->name[mlen] != '-' || strncmp(p->name, prefix, mlen) != 0) {
             struct vg_diag *d =
-                vg_yaml_error(y, at, "profile `%s` is not named after its GPU `%s`", p->name, g->model);
-            vg_diag_help(L->ctx, d, "profile names start with the model and a dash, such as `%s-4Q`", g->model);
+                vg_yaml_error(y, at, "profile `%s` is not named after its GPU `%s`", p->name, prefix);
+            vg_diag_help(L->ctx, d, "profile names start with the %s and a dash, such as `%s-4Q`",
+                         g->profile_prefix ? "`profile-prefix`" : "model", prefix);
             rc = -1;
             continue;
         }
@@ -347,6 +352,23 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
             continue;
         }
         vg_hash_put(&L->file_keys, vg_strdup(L->ctx->arena, buf), at);
+        if (p->mig) { /* NAME-<slices>-<GB><series>[ME|GFX]: the slices and the media extensions */
+            const char *r = p->name + mlen + 1;
+            char *end;
+            unsigned long n = strtoul(r, &end, 10);
+            p->mig_slices = (uint16_t)(end != r && *end == '-' && n < 100 ? n : 0);
+            size_t len = strlen(p->name);
+            p->media_ext = len > 2 && strcmp(p->name + len - 2, "ME") == 0;
+            if (!p->mig_slices && g->mig_slices) {
+                vg_yaml_error(y, at, "MIG profile `%s` does not name its slices (such as `%s-1-10C`)", p->name,
+                              prefix);
+                rc = -1;
+            } else if (g->mig_slices && p->mig_slices > g->mig_slices) {
+                vg_yaml_error(y, at, "MIG profile `%s` takes %u slices, more than the `mig-slices: %u` of `%s`",
+                              p->name, p->mig_slices, g->mig_slices, g->model);
+                rc = -1;
+            }
+        }
     }
     return rc;
 }
@@ -448,6 +470,7 @@ static const struct vg_yaml_field platform_f[] = {
     FLD("max-vgpus-per-vm", VG_YF_U16, 0, struct platform_row, p.max_vgpus_per_vm),
     FLD("multi-vgpu-c-only", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_c_only),
     FLD("multi-vgpu-full-fb", VG_YF_BOOL, 0, struct platform_row, p.multi_vgpu_full_fb),
+    FLD("multi-vgpu-full-fb-series", VG_YF_STR, 0, struct platform_row, p.multi_vgpu_full_fb_series),
     FLD("gen2-only", VG_YF_BOOL, 0, struct platform_row, p.gpu_vm_gen2_only),
     FLD("arc-vms", VG_YF_BOOL, 0, struct platform_row, p.arc_vms),
     FLD("verified", VG_YF_BOOL, 0, struct platform_row, p.verified),
@@ -486,6 +509,12 @@ static int read_platform(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     if (!valid_word(row.p.version)) {
         vg_yaml_error(y, map_get(y, item, "version"), "`version` must be one word such as `8.0u2`, not `%s`",
                       row.p.version);
+        rc = -1;
+    }
+    const char *fs = row.p.multi_vgpu_full_fb_series;
+    if (fs && (!*fs || strspn(fs, "ABCQ") != strlen(fs))) {
+        vg_yaml_error(y, map_get(y, item, "multi-vgpu-full-fb-series"),
+                      "`multi-vgpu-full-fb-series` must be profile series letters such as `QC`, not `%s`", fs);
         rc = -1;
     }
     if (rc < 0)
@@ -569,19 +598,35 @@ static int read_dls_min(struct vg_yaml *y, yaml_node_t *seq, void *obj)
 
 static const char *const edition_names[] = {"vws", "vpc", "vapps", "vcs", NULL};
 
-static int read_editions(struct vg_yaml *y, yaml_node_t *map, void *obj)
+/* Series -> editions pairs of `map` into set[]; `release` and `source` are
+   read into *until and *source where those are given (editions-before). */
+static int editions_into(struct vg_yaml *y, yaml_node_t *map, const char *what, unsigned set_of[26], uint32_t *until,
+                         const char **source)
 {
-    struct vg_licensing *lic = obj;
     if (map->type != YAML_MAPPING_NODE) {
-        vg_yaml_error(y, map, "`editions` must map a profile series to its editions, such as `Q: [vws]`");
+        vg_yaml_error(y, map, "`%s` must map a profile series to its editions, such as `Q: [vws]`", what);
         return -1;
     }
     int rc = 0;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         yaml_node_t *k = vg_yaml_node(y, p->key), *v = vg_yaml_node(y, p->value);
-        const char *s = vg_yaml_scalar(y, k, "editions");
+        const char *s = vg_yaml_scalar(y, k, what);
         if (!s) {
             rc = -1;
+            continue;
+        }
+        if (until && strcmp(s, "release") == 0) {
+            const char *r = vg_yaml_scalar(y, v, "release");
+            *until = r ? vg_yaml_relnum(r, 0) : 0;
+            if (!*until) {
+                vg_yaml_error(y, v, "`release` must be a vGPU release such as \"16.0\"");
+                rc = -1;
+            }
+            continue;
+        }
+        if (source && strcmp(s, "source") == 0) {
+            const char *r = vg_yaml_scalar(y, v, "source");
+            *source = r ? vg_strdup(y->ctx->arena, r) : NULL;
             continue;
         }
         if (!(s[0] >= 'A' && s[0] <= 'Z' && s[1] == 0)) {
@@ -614,7 +659,27 @@ static int read_editions(struct vg_yaml *y, yaml_node_t *map, void *obj)
             }
             set |= 1u << j;
         }
-        lic->series_editions[s[0] - 'A'] = set;
+        set_of[s[0] - 'A'] = set;
+    }
+    return rc;
+}
+
+static int read_editions(struct vg_yaml *y, yaml_node_t *map, void *obj)
+{
+    struct vg_licensing *lic = obj;
+    return editions_into(y, map, "editions", lic->series_editions, NULL, NULL);
+}
+
+/* `editions-before: {release: "16.0", C: [vcs, vws], source: ...}`: the series
+   listed there are licensed so for guest releases before `release`. */
+static int read_editions_before(struct vg_yaml *y, yaml_node_t *map, void *obj)
+{
+    struct vg_licensing *lic = obj;
+    int rc = editions_into(y, map, "editions-before", lic->series_editions_before, &lic->editions_before_release,
+                           &lic->editions_before_source);
+    if (rc == 0 && !lic->editions_before_release) {
+        vg_yaml_error(y, map, "`editions-before` needs the `release` before which its editions apply");
+        rc = -1;
     }
     return rc;
 }
@@ -625,6 +690,7 @@ static const struct vg_yaml_field licensing_f[] = {
     FLD("legacy-verified", VG_YF_BOOL, 0, struct vg_licensing, legacy_verified),
     {"dls-min", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_dls_min},
     {"editions", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_editions},
+    {"editions-before", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_editions_before},
     FLD("source", VG_YF_STR, 0, struct vg_licensing, source),
 };
 static const struct vg_yaml_fields licensing_t = {"`licensing`", licensing_f,

@@ -70,6 +70,8 @@ struct vg_profile {
     const struct vg_gpu *gpu;
     const char *source;
     int mixed_verified;    /* 0 if max_mixed comes from an unverified source */
+    uint16_t mig_slices;   /* MIG-backed: compute slices (the N of A100-N-20C); 0 otherwise */
+    int media_ext;         /* MIG with media extensions (A100-1-5CME): one per GPU */
 };
 
 struct vg_gpu {
@@ -89,6 +91,10 @@ struct vg_gpu {
     struct vg_origin origin;
     int mmio_verified;     /* 0 if large_bar / mmio64_gb were derived, not sourced */
     const char *note;
+    const char *profile_prefix; /* vGPU type prefix where it is not the model ("DC"); NULL = model */
+    uint32_t vgpu_min;     /* first vGPU release that supports the model; 0 = not known */
+    uint16_t mig_slices;   /* compute slices of the whole GPU when MIG-backed profiles of
+                              different sizes may share it (7 on A100); 0 = one profile per GPU */
 };
 
 /* One platform family + version, and what it supports. */
@@ -114,6 +120,8 @@ struct vg_platform {
     uint16_t max_vgpus_per_vm; /* 0 = no platform limit */
     int multi_vgpu_c_only;   /* several vGPUs per VM only if all are C-series */
     int multi_vgpu_full_fb;  /* ... and only full-frame-buffer profiles (vSphere 7) */
+    const char *multi_vgpu_full_fb_series; /* series allowed several per VM with full-frame-buffer
+                                              profiles ("QC", VMware 6.7 U3+); NULL = none */
     int gpu_vm_gen2_only;    /* GPU VMs must be generation 2 (Azure Local) */
     int arc_vms;             /* has Azure Local VMs enabled by Azure Arc (`vm-management arc`) */
     int verified;
@@ -134,6 +142,11 @@ struct vg_licensing {
     uint32_t legacy_incompatible_from; /* legacy server unsupported from this (15.0) */
     struct vg_dls_min *dls_min; size_t ndls_min;
     unsigned series_editions[26];      /* 'A'..'Z' -> VG_ED_* set that may license it */
+    /* for guest releases before editions_before_release, a nonzero entry here
+       replaces series_editions (C-series also under vWS before 16.0) */
+    uint32_t editions_before_release;
+    unsigned series_editions_before[26];
+    const char *editions_before_source;
     const char *source;
     int legacy_verified;               /* 0: legacy_incompatible_from is presumed for some families */
 };

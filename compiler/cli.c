@@ -145,6 +145,7 @@ static const struct option {
     {O_QUIET, 'q', "quiet", NULL, C_CHECKS | C_FMT, "no summary line on stderr"},
     {O_VERBOSE, 'v', "verbose", NULL, C_CHECKS, "name the config and catalog files used, on stderr"},
     {O_TODAY, 0, "today", "YYYY-MM-DD", C_CHECKS, "the date for end-of-support checks (default: today, UTC)"},
+    {O_TODAY, 0, "today", "YYYY-MM-DD", C_CATALOG, "the date the ages are counted to (default: today, UTC)"},
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
     {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CHECKS, "ignore '# vgpuc:' suppression comments"},
     {O_TARGET, 0, "target", "TARGET", C_BUILD, "auto|hyperv|vmware|json (default auto: by platform)"},

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../backends/backend.h"
 #include "../backends/ps.h"
@@ -23,6 +24,7 @@
 #include "hash.h"
 #include "model.h"
 #include "plan.h"
+#include "strbuf.h"
 
 struct script {
     const char *path;       /* DIR/<file> */
@@ -88,6 +90,59 @@ static void emit(const struct vg_ctx *ctx, enum vg_target t, const struct vg_clu
     }
 }
 
+/* Split an absolute path into its components, resolving "." and ".." lexically. */
+static size_t path_parts(struct vg_arena *a, const char *path, const char **part, size_t max)
+{
+    size_t n = 0;
+    for (const char *s = path; *s;) {
+        while (*s == '/')
+            s++;
+        const char *e = s;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - s);
+        if (len == 2 && s[0] == '.' && s[1] == '.') {
+            if (n)
+                n--;
+        } else if (len && !(len == 1 && s[0] == '.') && n < max) {
+            char *c = vg_alloc(a, len + 1);
+            memcpy(c, s, len);
+            c[len] = 0;
+            part[n++] = c;
+        }
+        s = e;
+    }
+    return n;
+}
+
+/* The source path for the script header, relative to the current folder and
+   never absolute, so that a build in CI and on a laptop give the same bytes:
+   "./a/../a/b.vgpu" -> "a/b.vgpu"; "/home/u/site/b.vgpu" run in /home/u -> "site/b.vgpu". */
+static const char *header_path(struct vg_arena *a, const char *path)
+{
+    enum { MAXP = 256 };
+    const char *p[MAXP], *w[MAXP];
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd) { /* no current folder: as given, else the file name alone */
+        const char *base = strrchr(path, '/');
+        return path[0] != '/' ? path : base && base[1] ? base + 1 : "<unknown>";
+    }
+    size_t nw = path_parts(a, cwd, w, MAXP), np, common = 0;
+    np = path_parts(a, path[0] == '/' ? path : vg_sprintf(a, "%s/%s", cwd, path), p, MAXP);
+    free(cwd);
+    while (common < np && common < nw && strcmp(p[common], w[common]) == 0)
+        common++;
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    for (size_t i = common; i < nw; i++)
+        vg_sb_puts(&sb, "../");
+    for (size_t i = common; i < np; i++)
+        vg_sb_printf(&sb, "%s%s", i > common ? "/" : "", p[i]);
+    const char *out = vg_strdup(a, sb.len ? vg_sb_str(&sb) : ".");
+    vg_sb_free(&sb);
+    return out;
+}
+
 /* Header facts of the file a cluster was declared in (digest computed once per file). */
 static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
                         struct vg_emit_info *info)
@@ -95,7 +150,7 @@ static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struc
     const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
     char *hex;
     info->tool_version = "vgpuc " VGPUC_VERSION;
-    info->source_path = src ? vg_inert(ctx->arena, src->path) : "<unknown>"; /* a file name may hold a line break */
+    info->source_path = src ? vg_inert(ctx->arena, header_path(ctx->arena, src->path)) : "<unknown>"; /* a file name may hold a line break */
     info->source_sha256 = "";
     if (!src)
         return;

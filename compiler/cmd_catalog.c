@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aging.h"
 #include "catalog.h"
 #include "cli.h"
 #include "ctx.h"
@@ -92,7 +93,7 @@ static void text_releases(struct vg_arena *a, const struct vg_catalog *c, struct
     for (size_t i = 0; i < c->nreleases; i++) {
         const struct vg_release *r = c->releases[i];
         const char *row[MAX_COLS] = {
-            r->name, r->branch, r->lts < 0 ? "?" : r->lts ? "yes" : "no", r->date ? r->date : "?",
+            r->name, r->branch ? r->branch : "?", r->lts < 0 ? "?" : r->lts ? "yes" : "no", r->date ? r->date : "?",
             r->driver[0] ? r->driver[0] : "-", r->driver[1] ? r->driver[1] : "-",
             r->driver[2] ? r->driver[2] : "-", r->driver[3] ? r->driver[3] : "-",
             r->branch_eos ? vg_sprintf(a, "%04u-%02u", r->branch_eos / 100, r->branch_eos % 100) : "?",
@@ -117,6 +118,10 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
                      g->gpus_per_board == 1 ? "" : "s");
         if (g->device_id)
             vg_sb_printf(out, ", PCI %04X:%04X", g->vendor_id, g->device_id);
+        if (g->vgpu_min)
+            vg_sb_printf(out, ", from vGPU %s", relnum_text(a, g->vgpu_min));
+        if (g->profile_prefix)
+            vg_sb_printf(out, ", vGPU types %s-*", g->profile_prefix);
         vg_sb_puts(out, "\n");
         vg_sb_printf(out, "    ESXi 64-bit MMIO: %s%s", g->large_bar ? "" : "not needed",
                      g->large_bar ? vg_sprintf(a, "%u GB", g->mmio64_gb) : "");
@@ -169,6 +174,9 @@ static void text_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
                              : p->multi_vgpu_full_fb ? "C-series full FB"
                              : p->multi_vgpu_c_only  ? "C-series"
                                                      : "-";
+        if (p->multi_vgpu_full_fb_series && !p->multi_vgpu_full_fb)
+            per_vm = vg_sprintf(a, "%s%s%s full FB", per_vm[0] == '-' ? "" : per_vm, per_vm[0] == '-' ? "" : "; ",
+                                p->multi_vgpu_full_fb_series);
         const char *flags = p->gpu_vm_gen2_only ? "gen2 only" : "";
         if (p->arc_vms)
             flags = vg_sprintf(a, "%s%sArc VMs", flags, *flags ? ", " : "");
@@ -265,6 +273,11 @@ static void json_gpus(struct vg_strbuf *out, const struct vg_catalog *c)
         json_num(out, "gpus_per_board", g->gpus_per_board);
         if (g->device_id)
             vg_sb_printf(out, ",\"pci\":{\"vendor\":\"0x%04X\",\"device\":\"0x%04X\"}", g->vendor_id, g->device_id);
+        json_kv(out, "profile_prefix", g->profile_prefix, 1);
+        if (g->vgpu_min)
+            vg_sb_printf(out, ",\"vgpu_min\":\"%u.%u\"", g->vgpu_min / 1000, g->vgpu_min % 1000);
+        else
+            vg_sb_puts(out, ",\"vgpu_min\":null");
         json_bool(out, "large_bar", g->large_bar);
         json_num(out, "mmio64_gb", g->mmio64_gb);
         json_bool(out, "mmio_verified", g->mmio_verified);
@@ -324,6 +337,7 @@ static void json_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
         json_num(out, "max_vgpus_per_vm", p->max_vgpus_per_vm);
         json_bool(out, "multi_vgpu_c_only", p->multi_vgpu_c_only);
         json_bool(out, "multi_vgpu_full_fb", p->multi_vgpu_full_fb);
+        json_kv(out, "multi_vgpu_full_fb_series", p->multi_vgpu_full_fb_series, 1);
         json_bool(out, "gen2_only", p->gpu_vm_gen2_only);
         json_bool(out, "arc_vms", p->arc_vms);
         json_bool(out, "verified", p->verified);
@@ -412,6 +426,66 @@ static void json_compat(struct vg_arena *a, const struct vg_catalog *c, struct v
     vg_sb_putc(out, '}');
 }
 
+/* The newest version of each platform family ("azure-local 12.2609"), in the
+   catalog's family order. */
+static size_t newest_platforms(const struct vg_catalog *c, const struct vg_platform **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nplatforms; i++) {
+        const struct vg_platform *p = c->platforms[i];
+        size_t j = 0;
+        while (j < n && strcmp(out[j]->family, p->family) != 0)
+            j++;
+        if (j == n)
+            out[n++] = p;
+        else if (p->order > out[j]->order)
+            out[j] = p;
+    }
+    return n;
+}
+
+/* How old each part of the knowledge is, as of --today (VG2007 uses the same date). */
+static void text_age(struct vg_arena *a, const struct vg_catalog *c, uint32_t today, struct vg_strbuf *out)
+{
+    const struct vg_release *newest = NULL;
+    uint32_t ym = vg_aging_newest_date(c, &newest);
+    vg_sb_printf(out, "age (as of %04u-%02u-%02u):\n", today / 10000, today / 100 % 100, today % 100);
+    if (ym) {
+        int months = vg_aging_months(ym, today);
+        vg_sb_printf(out, "  releases   newest dated: %s (%04u-%02u), %d month%s old%s; newest listed: %s\n",
+                     newest->name, ym / 100, ym % 100, months, months == 1 ? "" : "s",
+                     months >= VG_AGING_OLD_MONTHS ? " (old: update vgpuc or add releases with --catalog)" : "",
+                     c->nreleases ? c->releases[c->nreleases - 1]->name : "-");
+    } else {
+        vg_sb_puts(out, "  releases   no dated release\n");
+    }
+    const struct vg_platform **np = vg_alloc_array(a, c->nplatforms + 1, sizeof *np);
+    size_t n = newest_platforms(c, np);
+    vg_sb_puts(out, "  platforms  newest per family:");
+    for (size_t i = 0; i < n; i++)
+        vg_sb_printf(out, "%s %s %s", i ? "," : "", np[i]->family, np[i]->version);
+    vg_sb_printf(out, "\n  gpus       %zu models\n", c->ngpus);
+}
+
+static void json_age(struct vg_arena *a, const struct vg_catalog *c, uint32_t today, struct vg_strbuf *out)
+{
+    const struct vg_release *newest = NULL;
+    uint32_t ym = vg_aging_newest_date(c, &newest);
+    vg_sb_printf(out, ",\"age\":{\"today\":\"%04u-%02u-%02u\"", today / 10000, today / 100 % 100, today % 100);
+    if (ym)
+        vg_sb_printf(out, ",\"newest_dated_release\":{\"release\":\"%s\",\"date\":\"%04u-%02u\",\"months\":%d}",
+                     newest->name, ym / 100, ym % 100, vg_aging_months(ym, today));
+    else
+        vg_sb_puts(out, ",\"newest_dated_release\":null");
+    const struct vg_platform **np = vg_alloc_array(a, c->nplatforms + 1, sizeof *np);
+    size_t n = newest_platforms(c, np);
+    vg_sb_puts(out, ",\"newest_platforms\":{");
+    for (size_t i = 0; i < n; i++) {
+        json_kv(out, np[i]->family, np[i]->version, i > 0);
+    }
+    vg_sb_puts(out, "}}");
+}
+
 int vg_cmd_catalog(struct vg_cli *cli)
 {
     struct vg_ctx ctx;
@@ -432,11 +506,13 @@ int vg_cmd_catalog(struct vg_cli *cli)
     int all = sec == NULL;
     int json = cli->format_arg && strcmp(cli->format_arg, "json") == 0;
     struct vg_arena *a = ctx.arena;
+    uint32_t today = cli->today_set ? cli->today : ctx.opt.today;
     struct vg_strbuf out;
     vg_sb_init(&out);
     if (json) {
         vg_sb_puts(&out, "{\"format_version\":1");
         json_list(&out, "files", c->files, c->nfiles);
+        json_age(a, c, today, &out);
         if (all || strcmp(sec, "releases") == 0) {
             json_releases(a, c, &out);
             json_compat(a, c, &out);
@@ -452,6 +528,8 @@ int vg_cmd_catalog(struct vg_cli *cli)
         vg_sb_puts(&out, "files merged (later entries replace earlier ones with the same key):\n");
         for (size_t i = 0; i < c->nfiles; i++)
             vg_sb_printf(&out, "  %s\n", vg_inert(a, c->files[i]));
+        vg_sb_putc(&out, '\n');
+        text_age(a, c, today, &out);
         if (all || strcmp(sec, "releases") == 0) {
             vg_sb_putc(&out, '\n');
             text_releases(a, c, &out);

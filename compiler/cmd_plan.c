@@ -67,6 +67,8 @@ static uint32_t gpu_slots(const struct vg_cluster_plan *cp, const struct vg_pgpu
     enum vg_vgpu_mode mode = vg_span_valid(g->host->vgpu_mode_span) ? g->host->vgpu_mode : cp->cluster->vgpu_mode;
     if (mode == VG_VGPU_MIXED_SIZE)
         return 0;
+    if (g->profile->mig && g->model->mig_slices)
+        return 0; /* MIG instances of several sizes: counted in slices, not slots */
     uint32_t c = g->profile->max_same;
     if (cp->partitions && cp->partitions < c)
         c = cp->partitions;
@@ -120,7 +122,9 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                 const struct vg_pgpu *g = &cp->pgpus[i];
                 const char *prof = g->use == VG_PGPU_VGPU ? g->profile->name : "-";
                 uint32_t slots = gpu_slots(cp, g);
-                const char *use = g->use == VG_PGPU_VGPU
+                int mig = g->use == VG_PGPU_VGPU && g->profile->mig && g->model->mig_slices;
+                const char *use = mig ? vg_sprintf(ctx->arena, "%u/%u MIG slices", g->mig_used, g->model->mig_slices)
+                                  : g->use == VG_PGPU_VGPU
                                       ? (slots ? vg_sprintf(ctx->arena, "%u/%u slots", g->nvgpus, slots)
                                                : vg_sprintf(ctx->arena, "%u vGPUs mixed", g->nvgpus))
                                       : "-";

@@ -25,12 +25,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "aging.h"
 #include "limits.h"
 #include "parse.h"
 #include "schema.h"
 #include "strbuf.h"
 #include "suggest.h"
+#include "yamlutil.h"
 
 /* Above this many hosts, "did you mean" over host names is not worth the time. */
 #define SUGGEST_MAX_HOSTS 5000u
@@ -98,6 +101,7 @@ struct builder {
         const struct vg_release *const *rel;
         uint32_t nrel;
     } versions[64];
+    const char *aged[16]; /* versions already warned about as newer than the catalog (VG2005) */
 };
 
 /* --- small helpers -------------------------------------------------------- */
@@ -299,6 +303,51 @@ static enum vg_driver_kind host_column(enum vg_family f)
     return f == VG_FAMILY_VSPHERE ? VG_DRV_HOST_ESXI : VG_DRV_HOST_HYPERV;
 }
 
+/* A release or driver newer than every one of its branch in the catalog: taken
+   as a release of that branch, with a warning (VG2005) once per value. */
+static int aged_version(struct builder *b, struct vg_version_ref *ref, enum vg_driver_kind kind,
+                        enum vg_driver_kind column, int any_host, struct version_memo *memo)
+{
+    struct vg_ctx *ctx = b->ctx;
+    const struct vg_release *top = NULL;
+    const struct vg_release *r = vg_aging_release(b->cat, ctx->arena, ref->text, kind, &top);
+    if (!r && any_host)
+        r = vg_aging_release(b->cat, ctx->arena, ref->text,
+                             kind == VG_DRV_HOST_ESXI ? VG_DRV_HOST_HYPERV : VG_DRV_HOST_ESXI, &top);
+    if (!r)
+        return 0;
+    ref->rel = vg_alloc_copy(ctx->arena, &r, sizeof r);
+    ref->nrel = 1;
+    ref->is_driver = strcmp(r->name, ref->text) != 0; /* "19.x" for a driver */
+    *memo = (struct version_memo){ref->text, (int)column, any_host, ref->is_driver, ref->rel, ref->nrel};
+    size_t seen = 0;
+    while (seen < 16 && b->aged[seen] && strcmp(b->aged[seen], ref->text) != 0)
+        seen++;
+    if (seen < 16 && b->aged[seen])
+        return 1; /* the same value again (the Manager's release as a guest driver): said once */
+    if (seen < 16)
+        b->aged[seen] = ref->text;
+    const char *branch = top->branch ? vg_sprintf(ctx->arena, "branch %s (vGPU %u)", top->branch, top->major)
+                                     : vg_sprintf(ctx->arena, "vGPU %u", top->major);
+    struct vg_diag *d;
+    if (ref->is_driver) {
+        d = vg_diag_emit(ctx, VG2005, ref->span,
+                         "driver `%s` is newer than every vGPU %u driver the catalog knows: taken as a release of %s",
+                         ref->text, top->major, branch);
+        if (top->driver[kind])
+            vg_diag_note(ctx, d, "the newest the catalog knows is %s (vGPU %s)", top->driver[kind], top->name);
+    } else {
+        d = vg_diag_emit(ctx, VG2005, ref->span,
+                         "vGPU %s is newer than every %u.x release the catalog knows: taken as a release of %s",
+                         ref->text, top->major, branch);
+        vg_diag_note(ctx, d, "the newest the catalog knows is %s", top->name);
+    }
+    vg_diag_label(ctx, d, "not in the catalog");
+    vg_diag_note(ctx, d, "the branch rules apply; checks that need the release's own drivers or date do not");
+    vg_diag_help(ctx, d, "add the release to a catalog file and pass it with `--catalog FILE` (docs/catalog.md)");
+    return 1;
+}
+
 /* Resolve a vgpu-manager / guest-driver value; VG2003 if the catalog does not know it. */
 static void resolve_version(struct builder *b, struct vg_version_ref *ref, enum vg_driver_kind kind, int any_host)
 {
@@ -341,6 +390,8 @@ static void resolve_version(struct builder *b, struct vg_version_ref *ref, enum 
                      driver_kind_wanted[kind]);
         return;
     }
+    if (aged_version(b, ref, kind, column, any_host, memo))
+        return;
     struct vg_diag *d = vg_diag_emit(ctx, VG2003, ref->span, "unknown vGPU release or driver `%s`", ref->text);
     vg_diag_help(ctx, d, "if it is a release newer than the catalog, add it with `--catalog FILE`");
 }
@@ -352,6 +403,40 @@ static const char *const *gpu_models(struct builder *b, size_t *n)
         v[i] = b->cat->gpus[i]->model;
     *n = b->cat->ngpus;
     return v;
+}
+
+/* Is `a` another spelling of model `b`: the same letters and the same numbers,
+   case, separators and leading zeros aside ("l04" and "L4", "RTX PRO 6000" and
+   "RTX-PRO-6000")? "A30" is not "A10": a different number names a different
+   GPU, so it is never offered as a typo fix. */
+static int same_model_name(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a && !((*a | 32) >= 'a' && (*a | 32) <= 'z') && !(*a >= '0' && *a <= '9'))
+            a++;
+        while (*b && !((*b | 32) >= 'a' && (*b | 32) <= 'z') && !(*b >= '0' && *b <= '9'))
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (*a >= '0' && *a <= '9') {
+            if (!(*b >= '0' && *b <= '9'))
+                return 0;
+            while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+                a++;
+            while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+                b++;
+            size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+            if (la != lb || strncmp(a, b, la) != 0)
+                return 0;
+            a += la;
+            b += lb;
+        } else {
+            if ((*a | 32) != (*b | 32))
+                return 0;
+            a++;
+            b++;
+        }
+    }
 }
 
 static const struct vg_gpu *resolve_gpu(struct builder *b, const char *model, struct vg_span span)
@@ -370,12 +455,17 @@ static const struct vg_gpu *resolve_gpu(struct builder *b, const char *model, st
     }
     size_t n;
     const char *const *models = gpu_models(b, &n);
-    const char *s = vg_suggest(model, models, n);
-    if (s)
+    const char *s = NULL;
+    for (size_t i = 0; i < n && !s; i++)
+        if (same_model_name(model, models[i]))
+            s = models[i];
+    if (s) {
         vg_diag_help(ctx, d, "did you mean `%s`?", s);
-    else
-        vg_diag_note(ctx, d, "the catalog knows %s; add others with `--catalog FILE`",
-                     join_names(ctx->arena, models, n, "`"));
+    } else {
+        vg_diag_note(ctx, d, "`%s` is not in the catalog (`vgpuc catalog gpus` lists the %zu models it knows)", model,
+                     n);
+        vg_diag_help(ctx, d, "if it is a GPU with NVIDIA vGPU support, add it with `--catalog FILE` (docs/catalog.md)");
+    }
     return NULL;
 }
 
@@ -396,11 +486,29 @@ static const struct vg_profile *resolve_profile(struct builder *b, const char *n
         vg_diag_help(ctx, d, "for whole GPUs write `gpu passthrough %s`", name);
         return NULL;
     }
+    /* the GPU the name is of: the longest model or type prefix it starts with, then a dash */
+    const struct vg_gpu *of = NULL;
+    size_t best = 0;
+    for (size_t i = 0; i < b->cat->ngpus; i++) {
+        const struct vg_gpu *c = b->cat->gpus[i];
+        const char *pre = c->profile_prefix ? c->profile_prefix : c->model;
+        size_t l = strlen(pre);
+        if (l > best && strncasecmp(name, pre, l) == 0 && name[l] == '-') {
+            of = c;
+            best = l;
+        }
+    }
+    if (!of) { /* never offer a profile of another GPU as a typo fix */
+        const char *dash = strchr(name, '-');
+        vg_diag_note(ctx, d, "the catalog has no GPU model or vGPU type prefix `%.*s`",
+                     (int)(dash ? (size_t)(dash - name) : strlen(name)), name);
+        vg_diag_help(ctx, d, "`vgpuc catalog gpus` lists the GPUs and their profiles; add others with `--catalog FILE`");
+        return NULL;
+    }
     size_t n = 0, cap = 0;
     const char **cands = NULL;
-    for (size_t i = 0; i < b->cat->ngpus; i++)
-        for (size_t j = 0; j < b->cat->gpus[i]->nprofiles; j++)
-            VG_PUSH(ctx->arena, cands, n, cap, b->cat->gpus[i]->profiles[j].name);
+    for (size_t j = 0; j < of->nprofiles; j++)
+        VG_PUSH(ctx->arena, cands, n, cap, of->profiles[j].name);
     help_suggest(ctx, d, name, cands, n);
     return NULL;
 }
@@ -436,6 +544,19 @@ static void resolve_platform(struct builder *b, struct cluster_build *cb, const 
     cb->c->platform = vg_catalog_platform(cat, fam->text, ver->text);
     if (cb->c->platform)
         return;
+    const struct vg_platform *top = NULL;
+    cb->c->platform = vg_aging_platform(cat, ctx->arena, fam->text, ver->text, &top);
+    if (cb->c->platform) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG2006, ver->span,
+                                         "`%s %s` is newer than every `%s %.*s.x` version the catalog knows: taken as %s",
+                                         fam->text, ver->text, fam->text, (int)(strchr(ver->text, '.') - ver->text),
+                                         ver->text, top->version);
+        vg_diag_label(ctx, d, "not in the catalog");
+        vg_diag_note(ctx, d, "what %s %s supports (GPU models, live migration, vGPU releases) is assumed for it",
+                     fam->text, top->version);
+        vg_diag_help(ctx, d, "add the version to a catalog file and pass it with `--catalog FILE` (docs/catalog.md)");
+        return;
+    }
     for (size_t i = 0; i < cat->nplatforms; i++)
         if (strcmp(cat->platforms[i]->family, fam->text) == 0)
             names[n++] = cat->platforms[i]->version;
@@ -689,8 +810,20 @@ static void check_profile_hosts(struct builder *b, struct cluster_build *cb, con
                                      "profile `%s` needs %s GPUs, but the hosts of `%s` have only %s GPUs",
                                      vm->profile->name, vm->profile->gpu->model, cb->c->name,
                                      join_names(ctx->arena, names, nmodels, ""));
-    vg_diag_help(ctx, d, "choose a profile of a GPU model the hosts have, or add a host with %s GPUs",
-                 vm->profile->gpu->model);
+    /* the profile is the likelier mistake: offer the hosts' profile of the same size and series */
+    const struct vg_profile *alt = NULL;
+    for (size_t i = 0; i < nmodels && !alt; i++)
+        for (size_t j = 0; j < models[i]->nprofiles && !alt; j++) {
+            const struct vg_profile *q = &models[i]->profiles[j];
+            if (q->series == vm->profile->series && q->fb_mb == vm->profile->fb_mb && q->mig == vm->profile->mig)
+                alt = q;
+        }
+    if (alt)
+        vg_diag_help(ctx, d, "use `%s` (the same size on the hosts' %s), or add a host with %s GPUs", alt->name,
+                     alt->gpu->model, vm->profile->gpu->model);
+    else
+        vg_diag_help(ctx, d, "choose a profile of %s (`vgpuc catalog gpus`), or add a host with %s GPUs",
+                     join_names(ctx->arena, names, nmodels, ""), vm->profile->gpu->model);
 }
 
 static void finish_cluster(struct builder *b, struct cluster_build *cb, const struct vg_target *t)

@@ -10,7 +10,10 @@
  * free or already runs vGPUs: in same-size mode of the same frame-buffer size
  * and fewer than the profile's per-GPU maximum (on the Hyper-V family also the
  * `gpu-partitions` count); in mixed-size mode while the frame buffer fits and
- * fewer than the profile's mixed-size maximum of that size are there. A VM
+ * fewer than the profile's mixed-size maximum of that size are there. A GPU
+ * runs MIG-backed vGPUs or time-sliced ones, never both; on a model with
+ * `mig-slices`, MIG-backed vGPUs of different sizes share a GPU while their
+ * compute slices and frame buffers fit (one with media extensions). A VM
  * with `x N` vGPUs takes N vGPUs on N different GPUs of one host (one vGPU per
  * physical GPU; NVIDIA's multi-vGPU documentation assigns each vGPU of a VM
  * its own physical GPU on the platforms vgpuc targets). Pass-through takes N
@@ -183,7 +186,18 @@ static int gpu_accepts(const struct state *st, uint32_t i, const struct klass *k
     }
     if (g->use == VG_PGPU_FREE)
         return k->cap_same > 0;
-    return g->profile->fb_mb == p->fb_mb && g->nvgpus < k->cap_same;
+    if (g->profile->mig != p->mig)
+        return 0; /* a GPU runs MIG-backed vGPUs or time-sliced ones, not both */
+    if (p->mig && g->model->mig_slices && g->profile->mig_slices && p->mig_slices)
+        /* MIG instances of different sizes share the GPU within its compute slices and memory */
+        return g->mig_used + p->mig_slices <= g->model->mig_slices &&
+               g->used_fb_mb + p->fb_mb <= g->model->fb_mb && !(p->media_ext && g->mig_me) &&
+               g->nvgpus < k->cap_same + (g->profile == p ? 0 : g->nvgpus);
+    /* same-size mode: the same frame buffer, and no more than either profile allows */
+    uint32_t cap = k->cap_same;
+    if (g->profile != p && g->profile->max_same && g->profile->max_same < cap)
+        cap = g->profile->max_same;
+    return g->profile->fb_mb == p->fb_mb && g->nvgpus < cap;
 }
 
 static void gpu_take(struct state *st, uint32_t i, const struct klass *k)
@@ -214,6 +228,8 @@ static void gpu_take(struct state *st, uint32_t i, const struct klass *k)
     }
     g->used_fb_mb += k->profile->fb_mb;
     g->nvgpus++;
+    g->mig_used = (uint16_t)(g->mig_used + k->profile->mig_slices);
+    g->mig_me |= (uint16_t)k->profile->media_ext;
     if (host_mode(g->host) == VG_VGPU_MIXED_SIZE) {
         struct mix *mx = &st->mix[i];
         unsigned j = 0;

@@ -26,6 +26,8 @@ struct vg_pgpu {                 /* one physical GPU of a host */
     const struct vg_profile *profile; /* same-size: the profile; mixed: the first */
     uint32_t used_fb_mb;
     uint32_t nvgpus;             /* vGPUs placed on it */
+    uint16_t mig_used;           /* MIG compute slices taken (models with mig-slices) */
+    uint16_t mig_me;             /* a MIG profile with media extensions is on it */
 };
 
 struct vg_placement {

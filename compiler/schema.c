@@ -380,6 +380,12 @@ static int bad_count(struct check *c, size_t want_min, size_t want_max)
         vg_diag_label(c->ctx, d, "not expected");
         if (c->d->args == VG_ARGS_NAME)
             vg_diag_help(c->ctx, d, "write a name with spaces in quotes: \"my name\"");
+        else if (c->d->args == VG_ARGS_SIZE && st->nargs == 2 && st->args[1].text &&
+                 strspn(st->args[0].text ? st->args[0].text : "x", "0123456789") == strlen(st->args[0].text) &&
+                 strspn(st->args[1].text, "KMGTiBkmgtb") == strlen(st->args[1].text))
+            /* `memory 32 GB`: the unit is part of the size */
+            vg_diag_help(c->ctx, d, "write the size as one word: `%s %s%s`", c->d->name, st->args[0].text,
+                         st->args[1].text);
     } else {
         struct vg_diag *d = bad(c, st->name_span, "`%s` needs %s", c->d->name,
                                 want_min == 1 ? "an argument" : "more arguments");

@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "diag.h"
 #include "hash.h"
+#include "source.h"
 #include "suggest.h"
 
 enum verb { V_NEXT_LINE, V_DISABLE, V_ENABLE, V_FILE };
@@ -188,6 +189,42 @@ struct index {
     struct vg_hash ranges;     /* "file:0:code" -> struct ranges */
 };
 
+/* The last line of the block that the statement on `line` (1-based) opens:
+   braces outside strings and comments are counted until they close. `line`
+   itself when it opens no block, or closes it on the same line. */
+static uint32_t block_end(const struct vg_ctx *ctx, uint32_t file, uint32_t line)
+{
+    const struct vg_source *src = vg_source_get(ctx, file);
+    if (!src || !src->valid || !line || line > src->nlines)
+        return line;
+    const char *t = src->text;
+    size_t i = src->line_starts[line - 1];
+    uint32_t at = line;
+    long depth = 0;
+    int opened = 0;
+    for (; i < src->len; i++) {
+        char c = t[i];
+        if (c == '\n') {
+            if (!opened)
+                return line; /* the statement ended without a block */
+            at++;
+        } else if (c == '#') {
+            while (i + 1 < src->len && t[i + 1] != '\n')
+                i++;
+        } else if (c == '"') {
+            for (i++; i < src->len && t[i] != '"' && t[i] != '\n'; i++)
+                if (t[i] == '\\' && i + 1 < src->len)
+                    i++;
+        } else if (c == '{') {
+            depth++;
+            opened = 1;
+        } else if (c == '}' && opened && --depth == 0) {
+            return at;
+        }
+    }
+    return line;
+}
+
 static void build_index(struct vg_ctx *ctx, struct index *ix)
 {
     struct vg_diags *q = &ctx->diags;
@@ -201,7 +238,23 @@ static void build_index(struct vg_ctx *ctx, struct index *ix)
         struct vg_suppression *s = &q->supp[i];
         size_t n = key(k, sizeof k, s->at.file, s->verb == V_NEXT_LINE ? s->line + 1 : 0, s->code);
         switch (s->verb) {
-        case V_NEXT_LINE: put(ctx, &ix->next_line, k, n, s); break;
+        case V_NEXT_LINE: {
+            /* above a block (`vm v-[01..04] {` ... `}`) it covers the whole block */
+            uint32_t end = block_end(ctx, s->at.file, s->line + 1);
+            if (end == s->line + 1) {
+                put(ctx, &ix->next_line, k, n, s);
+                break;
+            }
+            n = key(k, sizeof k, s->at.file, 0, s->code);
+            struct ranges *rs = vg_hash_getn(&ix->ranges, k, n);
+            if (!rs) {
+                rs = vg_alloc(ctx->arena, sizeof *rs);
+                put(ctx, &ix->ranges, k, n, rs);
+            }
+            struct range r = {s->line + 1, end, s};
+            VG_PUSH(ctx->arena, rs->v, rs->n, rs->cap, r);
+            break;
+        }
         case V_FILE: put(ctx, &ix->whole_file, k, n, s); break;
         case V_DISABLE:
             if (!vg_hash_getn(&open, k, n)) /* a second disable stays unused: VG9001 */

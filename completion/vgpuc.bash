@@ -9,23 +9,26 @@
 
 # Fallback when no vgpuc binary answers; must equal compiler/codes.def
 # (check-completion.sh compares them).
-_vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1009 VG1010
-VG1011 VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG3001 VG3002 VG3003 VG3004 VG3005 VG3006 VG3007 VG3101 VG3102
-VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG5001 VG5002 VG5003 VG5004 VG5005 VG5006
-VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG6010 VG7001 VG7002 VG7003 VG9001 VG9002 VG9003 VG9004)
+_vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1009 VG1010 VG1011
+VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG2005 VG2006 VG2007 VG3001 VG3002 VG3003 VG3004 VG3005
+VG3006 VG3007 VG3008 VG3101 VG3102 VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG4007 VG5001
+VG5002 VG5003 VG5004 VG5005 VG5006 VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009
+VG6010 VG6011 VG7001 VG7002 VG7003 VG9001 VG9002 VG9003 VG9004)
 _vgpuc_static_slugs=(syntax-error unknown-directive bad-arguments duplicate-name bad-range
 undefined-reference repeated-directive missing-directive bad-input wrong-platform-directive
-control-character-in-text invisible-character-in-text path-outside-project unknown-gpu-model unknown-vgpu-profile unknown-release unknown-platform-version
-guest-driver-newer-branch guest-driver-too-old guest-driver-previous-branch
-guest-driver-newer-release mixed-manager-releases release-not-for-platform branch-end-of-support
-license-server-incompatible license-edition-missing no-license-server live-migration-unsupported
-live-migration-needs-release live-migration-no-target vmotion-needs-hotmigrate
-live-migration-needs-datacenter static-passthrough-no-ha gpu-capacity-exceeded
-pinned-host-lacks-gpu failover-capacity mixed-profiles-on-gpu vm-multiple-gpus
-unused-gpu-capacity gpu-mode-unsupported heterogeneous-gpus bad-partition-count
-passthrough-and-vgpu-in-vm graphics-type-shared large-bar-needs-efi low-mmio-too-large
-gen1-vm-gpu arc-vms-unsupported cluster-too-large rollout-no-order rollout-intermediate-release
-rollout-inventory-changed unused-suppression unknown-suppression-code bad-config config-ignored)
+control-character-in-text invisible-character-in-text path-outside-project unknown-gpu-model
+unknown-vgpu-profile unknown-release unknown-platform-version release-newer-than-catalog
+platform-newer-than-catalog catalog-old guest-driver-newer-branch guest-driver-too-old
+guest-driver-previous-branch guest-driver-newer-release mixed-manager-releases
+release-not-for-platform branch-end-of-support gpu-needs-newer-release license-server-incompatible
+license-edition-missing no-license-server live-migration-unsupported live-migration-needs-release
+live-migration-no-target vmotion-needs-hotmigrate live-migration-needs-datacenter
+static-passthrough-no-ha restart-nowhere gpu-capacity-exceeded pinned-host-lacks-gpu
+failover-capacity mixed-profiles-on-gpu vm-multiple-gpus unused-gpu-capacity gpu-mode-unsupported
+heterogeneous-gpus bad-partition-count passthrough-and-vgpu-in-vm graphics-type-shared
+large-bar-needs-efi low-mmio-too-large gen1-vm-gpu arc-vms-unsupported cluster-too-large
+vcenter-older-than-esxi rollout-no-order rollout-intermediate-release rollout-inventory-changed
+unused-suppression unknown-suppression-code bad-config config-ignored)
 
 _vgpuc_commands=(lint build plan rollout fmt explain rules catalog help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog

@@ -13,8 +13,9 @@
 #include <string.h>
 
 #include "../catalog.h"
+#include "../strbuf.h"
 
-#define FAILOVER_REPORTS 10 /* failing host sets reported one by one */
+#define FAILOVER_WORST 3 /* failing host sets named in the one VG5003 of a cluster */
 
 struct modelinfo {          /* the cluster's GPUs of one model */
     size_t ngpus, nhosts;
@@ -55,10 +56,58 @@ static void report_shortfall(struct vg_ctx *ctx, const struct vg_cluster *cl, co
                          "%zu VM%s with `%s` could not be placed in cluster `%s`: %zu vGPU%s missing", sf->nvms,
                          sf->nvms == 1 ? "" : "s", vm->profile->name, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
         vg_diag_label(ctx, d, "at most %u per GPU", cap);
-        vg_diag_note(ctx, d, "the %zu %s GPU%s on %s hold at most %zu `%s` vGPUs if nothing else uses them; %zu are "
-                             "asked for",
-                     mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, mi->ngpus * cap,
-                     vm->profile->name, sf->demand);
+        /* what holds the capacity: GPUs of the model that pass-through VMs or other vGPU sizes took */
+        size_t pt = 0, other = 0, npt = 0;
+        const char *ptnames[3];
+        for (size_t i = 0; i < cp->npgpus; i++) {
+            const struct vg_pgpu *g = &cp->pgpus[i];
+            if (g->model != vm->gpu_model)
+                continue;
+            if (g->use == VG_PGPU_PASSTHROUGH)
+                pt++;
+            else if (g->use != VG_PGPU_FREE && g->profile && g->profile->fb_mb != vm->profile->fb_mb)
+                other++;
+        }
+        for (size_t i = 0; i < cl->nvms && pt && npt < 3; i++) {
+            const struct vg_vm *o = cl->vms[i];
+            if (o->mode == VG_MODE_PASSTHROUGH && o->gpu_model == vm->gpu_model && cp->place[o->index].host)
+                ptnames[npt++] = o->name;
+        }
+        if (vm->profile->mig && vm->gpu_model->mig_slices && vm->profile->mig_slices) {
+            uint32_t most = 0; /* the most free slices on one GPU of the model */
+            for (size_t i = 0; i < cp->npgpus; i++) {
+                const struct vg_pgpu *g = &cp->pgpus[i];
+                uint32_t f = g->model != vm->gpu_model || g->use == VG_PGPU_PASSTHROUGH ? 0
+                             : g->use == VG_PGPU_FREE                                  ? g->model->mig_slices
+                             : g->profile && g->profile->mig ? (uint32_t)(g->model->mig_slices - g->mig_used)
+                                                             : 0;
+                most = f > most ? f : most;
+            }
+            vg_diag_note(ctx, d,
+                         "MIG instances of different sizes share a GPU within its %u compute slices and its memory: "
+                         "`%s` needs %u slices, and no %s GPU on %s has more than %u free",
+                         vm->gpu_model->mig_slices, vm->profile->name, vm->profile->mig_slices, vm->gpu_model->model,
+                         hosts, most);
+        } else if (pt || other) {
+            size_t npass = 0;
+            for (size_t i = 0; i < cl->nvms; i++)
+                npass += cl->vms[i]->mode == VG_MODE_PASSTHROUGH && cl->vms[i]->gpu_model == vm->gpu_model &&
+                         cp->place[cl->vms[i]->index].host;
+            const char *by = pt && other
+                                 ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s) and %zu other vGPU sizes", pt,
+                                              vg_rules_name_list(ctx, ptnames, npt, npass), other)
+                             : pt ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s)", pt,
+                                               vg_rules_name_list(ctx, ptnames, npt, npass))
+                                  : vg_sprintf(ctx->arena, "%zu run vGPUs of other sizes", other);
+            vg_diag_note(ctx, d, "of the %zu %s GPU%s on %s, %s; the rest hold at most %zu `%s` vGPUs, and %zu are "
+                                 "asked for",
+                         mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, by,
+                         (mi->ngpus - pt - other) * cap, vm->profile->name, sf->demand);
+        } else {
+            vg_diag_note(ctx, d, "the %zu %s GPU%s on %s hold at most %zu `%s` vGPUs; %zu are asked for", mi->ngpus,
+                         vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, mi->ngpus * cap, vm->profile->name,
+                         sf->demand);
+        }
         if (!vm->profile->verified)
             vg_diag_note(ctx, d, "the per-GPU maximum of `%s` is derived, not sourced (unverified)", vm->profile->name);
     } else {
@@ -175,28 +224,55 @@ static void check_placement(struct vg_ctx *ctx, const struct vg_cluster *cl, con
     }
 }
 
+static const char *failed_text(struct vg_ctx *ctx, const struct vg_failover *f)
+{
+    return f->nfailed == 1 ? vg_sprintf(ctx->arena, "`%s`", f->failed[0]->name)
+                           : vg_sprintf(ctx->arena, "`%s` and `%s`", f->failed[0]->name, f->failed[1]->name);
+}
+
+static const char *down_text(struct vg_ctx *ctx, const struct vg_failover *f)
+{
+    const char *names[3];
+    size_t n = f->ndown < 3 ? f->ndown : 3;
+    for (size_t j = 0; j < n; j++)
+        names[j] = f->down[j]->name;
+    return vg_rules_name_list(ctx, names, n, f->ndown);
+}
+
+/* One diagnostic per cluster: how many failing host sets leave VMs down, and
+   the worst ones (most VMs down; the first of equals) as notes. */
 static void check_failover(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
 {
-    size_t shown = cp->nfailovers < FAILOVER_REPORTS ? cp->nfailovers : FAILOVER_REPORTS;
-    for (size_t i = 0; i < shown; i++) {
-        const struct vg_failover *f = &cp->failovers[i];
-        const char *names[3];
-        size_t n = f->ndown < 3 ? f->ndown : 3;
-        for (size_t j = 0; j < n; j++)
-            names[j] = f->down[j]->name;
-        const char *hosts = f->nfailed == 1 ? vg_sprintf(ctx->arena, "`%s`", f->failed[0]->name)
-                                            : vg_sprintf(ctx->arena, "`%s` and `%s`", f->failed[0]->name,
-                                                         f->failed[1]->name);
-        struct vg_diag *d = vg_diag_emit(ctx, VG5003, vg_span_or(cl->tolerate_span, cl->name_span),
-                                         "losing %s leaves %zu VM%s with nowhere to restart: %s", hosts, f->ndown,
-                                         f->ndown == 1 ? "" : "s", vg_rules_name_list(ctx, names, n, f->ndown));
-        vg_diag_label(ctx, d, "must survive %u host failure%s", cl->tolerate, cl->tolerate == 1 ? "" : "s");
-        if (i + 1 == shown && cp->nfailovers > shown)
-            vg_diag_note(ctx, d, "%zu more of the %zu host sets tried also leave VMs down (`vgpuc plan` lists them)",
-                         cp->nfailovers - shown, cp->nsets_tried);
-        vg_diag_help(ctx, d, "add GPU capacity, lower `tolerate-host-failures`, or set `migration none` on VMs that "
-                             "may stay down");
+    if (!cp->nfailovers)
+        return;
+    size_t worst[FAILOVER_WORST], nworst = 0;
+    for (size_t i = 0; i < cp->nfailovers; i++) {
+        size_t k = nworst < FAILOVER_WORST ? nworst++ : FAILOVER_WORST;
+        while (k > 0 && cp->failovers[worst[k - 1]].ndown < cp->failovers[i].ndown) {
+            if (k < FAILOVER_WORST)
+                worst[k] = worst[k - 1];
+            k--;
+        }
+        if (k < FAILOVER_WORST)
+            worst[k] = i;
     }
+    const struct vg_failover *w = &cp->failovers[worst[0]];
+    const char *sets = cl->tolerate == 1 ? "single-host failures" : "host sets";
+    struct vg_diag *d = vg_diag_emit(
+        ctx, VG5003, vg_span_or(cl->tolerate_span, cl->name_span),
+        "%zu of the %zu %s tried leave VMs with nowhere to restart; the worst, losing %s, leaves %zu VM%s down: %s",
+        cp->nfailovers, cp->nsets_tried, sets, failed_text(ctx, w), w->ndown, w->ndown == 1 ? "" : "s",
+        down_text(ctx, w));
+    vg_diag_label(ctx, d, "must survive %u host failure%s", cl->tolerate, cl->tolerate == 1 ? "" : "s");
+    for (size_t i = 1; i < nworst; i++) {
+        const struct vg_failover *f = &cp->failovers[worst[i]];
+        vg_diag_note(ctx, d, "losing %s leaves %zu VM%s down: %s", failed_text(ctx, f), f->ndown,
+                     f->ndown == 1 ? "" : "s", down_text(ctx, f));
+    }
+    if (cp->nfailovers > nworst)
+        vg_diag_note(ctx, d, "%zu more host sets leave VMs down (`vgpuc plan` lists them)", cp->nfailovers - nworst);
+    vg_diag_help(ctx, d, "add GPU capacity, lower `tolerate-host-failures`, or set `migration none` on VMs that "
+                         "may stay down");
 }
 
 /* VG5004: one report per `vgpu-mode mixed-size` directive that the platform or release cannot do. */
@@ -245,6 +321,18 @@ static void check_mixed(struct vg_ctx *ctx, const struct vg_cluster *cl, struct 
     }
 }
 
+/* "Q- or C-series" from "QC". */
+static const char *series_text(struct vg_ctx *ctx, const char *fs)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    for (const char *c = fs; *c; c++)
+        vg_sb_printf(&sb, "%s%c%s", c == fs ? "" : c[1] ? ", " : " or ", *c, c[1] ? "-" : "-series");
+    const char *out = vg_strdup(ctx->arena, vg_sb_str(&sb));
+    vg_sb_free(&sb);
+    return out;
+}
+
 /* VG5005: several vGPUs in one VM where the platform does not allow it. */
 static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
 {
@@ -256,18 +344,36 @@ static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
         if (vm->mode != VG_MODE_VGPU || !vm->profile || vm->count <= 1)
             continue;
         const char *why = NULL, *help = NULL;
+        int full = vm->profile->fb_mb == vm->profile->gpu->fb_mb;
+        const char *fs = pf->multi_vgpu_full_fb_series;
+        int full_ok = full && fs && strchr(fs, vm->profile->series); /* VMware: Q/C, max frame buffer */
         if (pf->max_vgpus_per_vm && vm->count > pf->max_vgpus_per_vm) {
             why = vg_sprintf(ctx->arena, "%s %s allows %u %s per VM", pf->family, pf->version, pf->max_vgpus_per_vm,
                              cl->kind == VG_FAMILY_HYPERV ? "GPU partition" : "vGPU");
             help = vg_sprintf(ctx->arena, "use one larger profile (`gpu vgpu PROFILE`) or pass-through GPUs");
+        } else if (full_ok) {
+            /* allowed */
         } else if (pf->multi_vgpu_c_only && vm->profile->series != 'C') {
-            why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for C-series profiles", pf->family,
-                             pf->version);
-            help = "use a C-series profile, or one larger profile";
-        } else if (pf->multi_vgpu_full_fb && vm->profile->fb_mb != vm->profile->gpu->fb_mb) {
+            why = fs ? vg_sprintf(ctx->arena,
+                                  "%s %s allows several vGPUs per VM only for C-series profiles, or for %s profiles "
+                                  "that take the whole GPU",
+                                  pf->family, pf->version, series_text(ctx, fs))
+                     : vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for C-series profiles",
+                                  pf->family, pf->version);
+            help = fs ? vg_sprintf(ctx->arena, "use `%s-%uQ` (the whole GPU) or a C-series profile, or one larger "
+                                               "profile",
+                                   vm->profile->gpu->profile_prefix ? vm->profile->gpu->profile_prefix
+                                                                    : vm->profile->gpu->model,
+                                   vm->profile->gpu->fb_mb / 1024)
+                      : "use a C-series profile, or one larger profile";
+        } else if (pf->multi_vgpu_full_fb && !full) {
             why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only with full-frame-buffer profiles",
                              pf->family, pf->version);
             help = "use the profile that takes the whole GPU";
+        } else if (!pf->multi_vgpu_c_only && !pf->multi_vgpu_full_fb && fs && !full_ok) {
+            why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for %s profiles that take the whole GPU",
+                             pf->family, pf->version, series_text(ctx, fs));
+            help = "use the profile that takes the whole GPU, or one larger profile";
         }
         if (!why)
             continue;
@@ -288,6 +394,18 @@ static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
  */
 static void check_unused(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp)
 {
+    /* GPUs left free because a VM could not be read (unknown model or profile,
+       a broken `gpu`) or placed are not unused: the errors say why, an info
+       would only mislead */
+    if (cp->nunplaced)
+        return;
+    for (size_t i = 0; i < cl->nvms; i++)
+        if (cl->vms[i]->mode == VG_MODE_NONE || !cl->vms[i]->gpu_model)
+            return;
+    for (size_t h = 0; h < cl->nhosts; h++)
+        for (size_t j = 0; j < cl->hosts[h]->ngpus; j++)
+            if (!cl->hosts[h]->gpus[j].model)
+                return;
     int reserve = cl->tolerate && cp->nreserve;
     for (size_t h = 0; h < cl->nhosts; h++) {
         size_t nfree = 0, n = cp->host_first[h + 1] - cp->host_first[h];

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../aging.h"
 #include "../catalog.h"
+#include "../strbuf.h"
 
 enum verdict { V_OK = 0, V_NEWER_RELEASE, V_PREVIOUS_BRANCH, V_TOO_OLD, V_NEWER_BRANCH };
 
@@ -131,6 +133,25 @@ static const char *where(struct vg_ctx *ctx, const struct vg_cluster *cl, const 
                       mc->nhosts == 2 ? "" : "s");
 }
 
+/* "esx-01 esx-02": the hosts whose Manager is of `major` or later (NULL if none;
+   the first 8 when there are more). */
+static const char *upgraded_hosts(struct vg_ctx *ctx, const struct vg_cluster *cl, unsigned major)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    size_t n = 0;
+    for (size_t i = 0; i < cl->nhosts && n < 8; i++) {
+        const struct vg_version_ref *r = &cl->hosts[i]->manager;
+        if (r->nrel && r->rel[0]->major >= major) {
+            vg_sb_printf(&sb, "%s%s", n ? " " : "", cl->hosts[i]->name);
+            n++;
+        }
+    }
+    const char *out = n ? vg_strdup(ctx->arena, vg_sb_str(&sb)) : NULL;
+    vg_sb_free(&sb);
+    return out;
+}
+
 static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const struct vg_vm *vm, const struct mcase *mc,
                       enum verdict v, const struct vg_release *g, const struct vg_release *h)
 {
@@ -141,14 +162,22 @@ static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const stru
     const char *gt = vg_rules_version_text(ctx, &vm->guest), *ht = vg_rules_version_text(ctx, mc->ref);
     const char *on = where(ctx, cl, mc);
     struct vg_diag *d = NULL;
+    const char *up;
     switch (v) {
     case V_NEWER_BRANCH:
         d = vg_diag_emit(ctx, VG3001, vm->guest.span,
                          "guest driver %s of `%s` is from a newer branch than the vGPU Manager %s on %s", gt, vm->name,
                          ht, on);
         vg_diag_note(ctx, d, "a guest driver from a later branch than the vGPU Manager fails to load");
-        vg_diag_help(ctx, d, "use a %u.x guest driver (%s matches the hosts), or upgrade the hosts to vGPU %u",
-                     h->major, h->name, g->major);
+        if (!vm->pin && !vm->nallowed && (up = upgraded_hosts(ctx, cl, g->major)) != NULL)
+            /* a rolling upgrade: some hosts already run a Manager new enough */
+            vg_diag_help(ctx, d,
+                         "keep `%s` on the upgraded hosts (`hosts %s`) until every host runs vGPU %u, use a %u.x guest "
+                         "driver (%s matches %s), or upgrade %s",
+                         vm->name, up, g->major, h->major, h->name, on, on);
+        else
+            vg_diag_help(ctx, d, "use a %u.x guest driver (%s matches the hosts), or upgrade the hosts to vGPU %u",
+                         h->major, h->name, g->major);
         break;
     case V_TOO_OLD:
         d = vg_diag_emit(ctx, VG3002, vm->guest.span,
@@ -165,8 +194,11 @@ static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const stru
         break;
     case V_PREVIOUS_BRANCH:
         d = vg_diag_emit(ctx, VG3003, vm->guest.span,
-                         "guest driver %s of `%s` is from the branch before the vGPU Manager %s on %s", gt, vm->name,
-                         ht, on);
+                         h->major == g->major + 1
+                             ? "guest driver %s of `%s` is from the branch before the vGPU Manager %s on %s"
+                             : "guest driver %s of `%s` is from the long-term-support branch before the vGPU Manager "
+                               "%s on %s",
+                         gt, vm->name, ht, on);
         vg_diag_note(ctx, d, "supported, but only the features, hardware and guest OSes supported by both releases");
         vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release", h->major);
         break;
@@ -282,6 +314,62 @@ static void check_platform(struct vg_ctx *ctx, const struct vg_cluster *cl, cons
     }
 }
 
+/* VG3008: a GPU model used for vGPU on hosts whose Manager predates the first
+   release that supports the model (the catalog's `vgpu-min` of the GPU). */
+static void check_gpu_min(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct mcase *cases, size_t ncases,
+                          const uint32_t *case_of_host)
+{
+    const struct vg_gpu *models[8];
+    size_t nmodels = 0;
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_gpu *g = cl->vms[i]->mode == VG_MODE_VGPU ? cl->vms[i]->gpu_model : NULL;
+        if (!g || !g->vgpu_min)
+            continue;
+        size_t k = 0;
+        while (k < nmodels && models[k] != g)
+            k++;
+        if (k == nmodels && nmodels < sizeof models / sizeof *models)
+            models[nmodels++] = g;
+    }
+    for (size_t k = 0; k < nmodels; k++) {
+        const struct vg_gpu *g = models[k];
+        for (size_t c = 0; c < ncases; c++) {
+            const struct vg_version_ref *r = cases[c].ref;
+            if (!r->nrel || r->rel[r->nrel - 1]->num >= g->vgpu_min)
+                continue; /* every release the value may be is new enough, or one may be */
+            const struct vg_host *first = NULL;
+            size_t n = 0;
+            for (size_t h = 0; h < cl->nhosts; h++) {
+                if (case_of_host[h] != c)
+                    continue;
+                for (size_t j = 0; j < cl->hosts[h]->ngpus; j++)
+                    if (cl->hosts[h]->gpus[j].model == g) {
+                        first = first ? first : cl->hosts[h];
+                        n++;
+                        break;
+                    }
+            }
+            if (!n)
+                continue;
+            const struct vg_release *old = r->rel[r->nrel - 1];
+            const char *hosts = n == cl->nhosts && n > 1 ? "every host"
+                                : n == 1 ? vg_sprintf(ctx->arena, "`%s`", first->name)
+                                       : vg_sprintf(ctx->arena, "`%s` and %zu other host%s", first->name, n - 1,
+                                                    n == 2 ? "" : "s");
+            struct vg_diag *d = vg_diag_emit(ctx, VG3008, vg_span_or(r->span, first->span),
+                                             "vGPU Manager %s on %s predates vGPU %u.%u, the first release that "
+                                             "supports the %s",
+                                             vg_rules_version_text(ctx, r), hosts, g->vgpu_min / 1000,
+                                             g->vgpu_min % 1000, g->model);
+            vg_diag_label(ctx, d, "vGPU %s", old->name);
+            vg_diag_help(ctx, d, "use vGPU %u.%u or later on the hosts with %s GPUs", g->vgpu_min / 1000,
+                         g->vgpu_min % 1000, g->model);
+            vg_diag_note(ctx, d, "the Manager does not offer the %s's vGPU types before %u.%u", g->model,
+                         g->vgpu_min / 1000, g->vgpu_min % 1000);
+        }
+    }
+}
+
 /* VG3007: one warning per version as written (a range of VMs shares it). */
 static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct vg_hash *done, const char *what)
 {
@@ -317,6 +405,35 @@ static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct
     }
 }
 
+/* VG2007: once per run, at the first vgpu-manager, when the newest dated release
+   the catalog knows is VG_AGING_OLD_MONTHS or more before --today. */
+static void check_catalog_age(struct vg_ctx *ctx, const struct vg_model *m)
+{
+    const struct vg_version_ref *at = NULL;
+    for (size_t k = 0; k < m->nclusters && !at; k++)
+        if (m->clusters[k]->manager.text)
+            at = &m->clusters[k]->manager;
+    for (size_t k = 0; k < m->nclusters && !at; k++)
+        for (size_t h = 0; h < m->clusters[k]->nhosts && !at; h++)
+            if (m->clusters[k]->hosts[h]->manager_own)
+                at = &m->clusters[k]->hosts[h]->manager;
+    const struct vg_release *newest = NULL;
+    uint32_t ym = vg_aging_newest_date(ctx->catalog, &newest);
+    if (!at || !ym)
+        return;
+    int months = vg_aging_months(ym, ctx->opt.today);
+    if (months < VG_AGING_OLD_MONTHS)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG2007, at->span,
+                                     "the catalog's newest vGPU release (%s, %04u-%02u) is %d months older than %04u-%02u-%02u",
+                                     newest->name, ym / 100, ym % 100, months, ctx->opt.today / 10000,
+                                     ctx->opt.today / 100 % 100, ctx->opt.today % 100);
+    vg_diag_note(ctx, d, "NVIDIA ships a release every quarter: newer releases are taken by their branch (VG2005), "
+                         "and what changed since is unknown to vgpuc");
+    vg_diag_help(ctx, d, "update vgpuc, or add the newer releases with `--catalog FILE`; `vgpuc catalog` shows the "
+                         "age of each part");
+}
+
 void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
@@ -327,6 +444,7 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
     memset(cs.memo, -1, cs.nrel * cs.nrel + 1);
     struct vg_hash eos_done;
     vg_hash_init(&eos_done, ctx->arena);
+    check_catalog_age(ctx, m);
     for (size_t k = 0; k < m->nclusters; k++) {
         const struct vg_cluster *cl = m->clusters[k];
         struct mcase *cases = NULL;
@@ -358,6 +476,7 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
             check_vms(&cs, cl, cases, ncases, case_of_host);
         check_mixed(ctx, cl, cases, ncases);
         check_platform(ctx, cl, cases, ncases);
+        check_gpu_min(ctx, cl, cases, ncases, case_of_host);
         for (size_t c = 0; c < ncases; c++)
             check_eos(ctx, cases[c].ref, &eos_done, "vGPU Manager");
         for (size_t i = 0; i < cl->nvms; i++)

@@ -145,6 +145,13 @@ static void check_editions(struct vg_ctx *ctx, const struct vg_licensing *lic, c
         if (vm->mode != VG_MODE_VGPU || !vm->profile || vm->profile->series < 'A' || vm->profile->series > 'Z')
             continue;
         unsigned need = lic->series_editions[vm->profile->series - 'A'];
+        /* an older guest may be licensed by more editions (C-series by vWS before 16.0):
+           every release the guest driver may be must be older for that to apply */
+        unsigned before = lic->series_editions_before[vm->profile->series - 'A'];
+        const struct vg_version_ref *g = &vm->guest;
+        if (before && lic->editions_before_release && g->nrel &&
+            g->rel[g->nrel - 1]->num < lic->editions_before_release)
+            need = before;
         if (!need || (need & ls->editions))
             continue;
         struct vg_diag *d = vg_diag_emit(

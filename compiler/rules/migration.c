@@ -142,6 +142,28 @@ static void no_target(struct vg_ctx *ctx, const struct vg_cluster *cl, const str
     (void)cl;
 }
 
+/* VG4007: `migration restart` written on a VM that may run on one host only. */
+static void check_restart_target(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+{
+    if (vm->migration != VG_MIG_RESTART || !vg_span_valid(vm->migration_span))
+        return;
+    size_t n = vm->pin ? 1 : vm->nallowed ? vm->nallowed : cl->nhosts;
+    if (n != 1)
+        return;
+    const struct vg_host *only = vm->pin ? vm->pin : vm->nallowed ? vm->allowed[0] : cl->nhosts ? cl->hosts[0] : NULL;
+    if (!only)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG4007, vm->migration_span,
+                                     "`%s` has `migration restart`, but %s is the only host it may run on: when it "
+                                     "fails there is nowhere to restart the VM",
+                                     vm->name, vg_sprintf(ctx->arena, "`%s`", only->name));
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, "`migration restart`");
+    vg_diag_help(ctx, d, "%s", vm->pin || vm->nallowed ? "allow more hosts (`hosts NAME...`), or write `migration none`"
+                                                       : "add a host with a free GPU to the cluster, or write "
+                                                         "`migration none`");
+}
+
 void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     if (!ctx->catalog)
@@ -158,6 +180,7 @@ void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const stru
             const struct vg_vm *vm = cl->vms[i];
             if (vm->mode == VG_MODE_NONE || !vm->gpu_model)
                 continue;
+            check_restart_target(ctx, cl, vm);
             if (vm->mode == VG_MODE_PASSTHROUGH && vm->migration == VG_MIG_RESTART && cl->kind == VG_FAMILY_VSPHERE) {
                 struct vg_diag *d = vg_diag_emit(
                     ctx, VG4006, where_migration(vm),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../aging.h"
 #include "../catalog.h"
 
 static const char *model_list(struct vg_ctx *ctx, const char *const *models, size_t n)
@@ -139,7 +140,13 @@ static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
     if (!first)
         return;
     const struct vg_gpu *g = first->gpu_model;
-    for (size_t h = 0; h < cl->nhosts; h++) {
+    /* no host has the profile's GPU at all: the profile is wrong, not the hosts
+       (VG2002 says so); "give every host L40 GPUs" would mislead */
+    int any = 0;
+    for (size_t h = 0; h < cl->nhosts && !any; h++)
+        for (size_t l = 0; l < cl->hosts[h]->ngpus && !any; l++)
+            any = cl->hosts[h]->gpus[l].model == g;
+    for (size_t h = 0; any && h < cl->nhosts; h++) {
         const struct vg_host *host = cl->hosts[h];
         if (!host->ngpus || !host->gpus[0].model)
             continue;
@@ -170,7 +177,16 @@ static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
         struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(cl->partitions_span, cl->name_span),
                                          "`gpu-partitions %u` is not a valid partition count of %s", parts, g->model);
         vg_diag_label(ctx, d, "valid: %s", buf);
-        vg_diag_help(ctx, d, "use one of %s (Get-VMHostPartitionableGpu shows ValidPartitionCounts)", buf);
+        uint32_t fit = first->profile->fb_mb ? g->fb_mb / first->profile->fb_mb : 0;
+        int fit_valid = 0;
+        for (size_t i = 0; i < g->npartition_counts; i++)
+            fit_valid |= g->partition_counts[i] == fit;
+        if (fit_valid)
+            vg_diag_help(ctx, d, "use `gpu-partitions %u`: %u partitions of %u MB fit the `%s` VMs (valid: %s; "
+                                 "Get-VMHostPartitionableGpu shows ValidPartitionCounts)",
+                         fit, fit, first->profile->fb_mb, first->profile->name, buf);
+        else
+            vg_diag_help(ctx, d, "use one of %s (Get-VMHostPartitionableGpu shows ValidPartitionCounts)", buf);
         if (!g->partition_counts_verified)
             vg_diag_note(ctx, d, "the catalog's partition counts of %s are derived, not sourced (unverified)", g->model);
     } else if ((uint64_t)first->profile->fb_mb * parts > g->fb_mb) {
@@ -213,6 +229,26 @@ static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, stru
         vg_diag_note(ctx, d, "Shared is vSGA; NVIDIA vGPU needs the Shared Direct graphics type");
         vg_diag_help(ctx, d, "use `graphics shared-direct` (the default)");
     }
+}
+
+/* VG6011: the vCenter a cluster names is older than its ESXi hosts. */
+static void check_vcenter(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!cl->vcenter || !pf || cl->kind != VG_FAMILY_VSPHERE)
+        return;
+    int c = vg_version_cmp(cl->vcenter, pf->version);
+    if (c != -1)
+        return; /* same, newer, or not comparable (then VG1003 or nothing to say) */
+    struct vg_diag *d = vg_diag_emit(ctx, VG6011, cl->vcenter_span,
+                                     "vCenter %s is older than the ESXi %s hosts of cluster `%s`", cl->vcenter,
+                                     pf->version, cl->name);
+    vg_diag_label(ctx, d, "vCenter %s", cl->vcenter);
+    if (vg_span_valid(cl->platform_span))
+        vg_diag_span(ctx, d, cl->platform_span, "ESXi %s", pf->version);
+    vg_diag_note(ctx, d, "VMware: the vCenter Server version must be the same as or higher than the ESXi hosts it "
+                         "manages; a vCenter of an older major version cannot manage the hosts at all");
+    vg_diag_help(ctx, d, "upgrade vCenter to %s or later first, then the hosts", pf->version);
 }
 
 /* VG6010: more hosts than one cluster of the platform may have. */
@@ -274,7 +310,9 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
         if (cl->kind == VG_FAMILY_HYPERV)
             check_gpu_p(ctx, cl);
         check_arc(ctx, cl);
-        if (cl->kind == VG_FAMILY_VSPHERE)
+        if (cl->kind == VG_FAMILY_VSPHERE) {
             check_graphics(ctx, cl, &done);
+            check_vcenter(ctx, cl);
+        }
     }
 }

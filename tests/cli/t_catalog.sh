@@ -20,3 +20,15 @@ check "a --catalog file is listed with the merged files" jq_true '.files | lengt
 run catalog --catalog "$REPO/tests/golden/catalog/bad-malformed.yaml"
 check "a malformed catalog exits 2" rc_is 2
 check "a malformed catalog is VG9003 on stderr" err_has "[VG9003]"
+
+# the age of each part, as of --today (VG2007 counts the same months)
+run catalog --today 2026-12-06
+check "catalog shows the age of the releases" out_has "releases   newest dated: 20.2 (2026-09), 3 months old; newest listed: 21.0"
+check "catalog shows the newest platform of each family" out_has "azure-local 12.2609"
+check "a young catalog is not called old" out_lacks "(old:"
+run catalog --today 2027-06-01
+check "a catalog 9 months behind --today says so" out_has "9 months old (old: update vgpuc or add releases with --catalog)"
+run catalog --format json --today 2027-07-01
+check "catalog json has the age" jq_true '.age.newest_dated_release.months == 10 and .age.newest_platforms["azure-local"] == "12.2609"' "$OUT"
+run catalog --today 2026-13-01
+check "catalog refuses a bad --today" rc_is 2

@@ -27,3 +27,19 @@ run build -h
 check "build help lists --target" out_has "--target TARGET"
 run help bogus
 check "help of an unknown command exits 2" rc_is 2
+
+# The script header records the source path relative to the current folder,
+# never absolute: the same input gives the same bytes wherever it is built.
+mkdir -p "$W/site/sub"
+cp "$REPO/tests/golden/build/esx-vgpu-passthrough.vgpu" "$W/site/sub/esx.vgpu"
+(cd "$W/site" && "$VGPUC" build --stdout sub/esx.vgpu >"$S/rel.ps1" 2>/dev/null)
+(cd "$W/site" && "$VGPUC" build --stdout "$W/site/sub/esx.vgpu" >"$S/abs.ps1" 2>/dev/null)
+(cd "$W/site" && "$VGPUC" build --stdout ./sub/../sub/esx.vgpu >"$S/dots.ps1" 2>/dev/null)
+check "build: an absolute source path is written relative to the current folder" \
+    grep -qxF '# Source:          sub/esx.vgpu' "$S/abs.ps1"
+check "build: absolute and relative source paths give the same bytes" cmp -s "$S/rel.ps1" "$S/abs.ps1"
+check "build: ./ and .. in the source path are resolved" cmp -s "$S/rel.ps1" "$S/dots.ps1"
+(cd "$W/site/sub" && "$VGPUC" build --stdout "$W/site/sub/esx.vgpu" >"$S/here.ps1" 2>/dev/null)
+check "build: a source in the current folder is its file name" grep -qxF '# Source:          esx.vgpu' "$S/here.ps1"
+no_absolute_source() { ! grep -q '^# Source: */' "$1"; }
+check "build: no header line names an absolute path" no_absolute_source "$S/abs.ps1"

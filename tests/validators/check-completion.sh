@@ -92,7 +92,7 @@ t 'sarif: json: github:' vgpuc lint --report
 t 'gpus releases platforms' vgpuc catalog
 t 'lint fmt' vgpuc help
 # Rule codes: the static list (no vgpuc on PATH) ...
-PATH=/nonexistent count 7 vgpuc lint --rule @VG300
+PATH=/nonexistent count "$(grep -c '^VG_CODE(VG300' "$ROOT/compiler/codes.def")" vgpuc lint --rule @VG300
 PATH=/nonexistent t 'VG3003=' vgpuc lint --rule @VG3003
 PATH=/nonexistent t 'branch-end-of-support=' vgpuc lint --rule @branch-
 PATH=/nonexistent t 'off info warning error' vgpuc lint --rule VG3003 = @
