@@ -1255,13 +1255,26 @@ function Get-VgpucHyperVPlan {
                 $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} extra {1} GPU(s) with az stack-hci-vm gpu detach' -f ($have - $dv.Count), $rightKind) -ArgumentList @($arc.ResourceGroup, $vm.Name, $rightKind, ($have - $dv.Count))))
                 $removes++
             }
+            # Hyper-V devices and adapters that Azure does not report are leftovers.
+            $extraAdapters = @($vm.Adapters).Count - [int]$arcGpus['GpuP']
+            for ($k = 0; $k -lt $extraAdapters; $k++) {
+                $a = @($vm.Adapters)[$k]
+                $changes.Add((Get-VgpucChangeItem -Kind 'remove-adapter' -Action ('remove GPU partition adapter {0} (not attached through Azure)' -f $a.Id) -ArgumentList @($vm.Object, [string]$a.Id)))
+                $removes++
+            }
+            $extraDevices = @($vm.Devices).Count - [int]$arcGpus['GpuDDA']
+            for ($k = 0; $k -lt $extraDevices; $k++) {
+                $d = @($vm.Devices)[$k]
+                $changes.Add((Get-VgpucChangeItem -Kind 'remove-device' -Action ('remove DDA device {0} (not attached through Azure)' -f $d.LocationPath) -ArgumentList @($d.Object)))
+                $removes++
+            }
             $need = [Math]::Max(0, $dv.Count - $have)
             if (-not $dda) {
                 if (-not $partitionNeed.ContainsKey($vm.Host)) {
                     $partitionNeed[$vm.Host] = 0
                 }
-                if ($vm.State -eq 'Running') {
-                    $partitionNeed[$vm.Host] += $dv.Count # a running VM is started again and needs its partitions
+                if ($vm.State -eq 'Running' -or [int]$arcGpus['GpuP'] -lt $dv.Count) {
+                    $partitionNeed[$vm.Host] += $dv.Count # it runs, or it gains a partition in this run
                 }
             }
         } elseif ($dda) {
@@ -1305,8 +1318,8 @@ function Get-VgpucHyperVPlan {
             if (-not $partitionNeed.ContainsKey($vm.Host)) {
                 $partitionNeed[$vm.Host] = 0
             }
-            if ($vm.State -eq 'Running') {
-                $partitionNeed[$vm.Host] += $dv.Count # a running VM is started again and needs its partitions
+            if ($vm.State -eq 'Running' -or @($vm.Adapters).Count -lt $dv.Count) {
+                $partitionNeed[$vm.Host] += $dv.Count # it runs, or it gains a partition in this run
             }
         }
         # Settings.
@@ -1405,7 +1418,11 @@ function Get-VgpucHyperVPlan {
                     }
                 }
                 if ($pref.Count -gt 0 -and ((@($pref) -join "`n").ToUpperInvariant() -ne (@($role.Preferred) -join "`n").ToUpperInvariant())) {
-                    $before.Add((Get-VgpucChangeItem -Kind 'preferred-owners' -Action ('set the preferred owners to {0} (were {1})' -f (@($pref) -join ', '), (@($role.Preferred) -join ', ')) -ArgumentList @($role.GroupName, [string[]]$pref, $vm.Host)))
+                    $were = 'none were set'
+                    if (@($role.Preferred).Count -gt 0) {
+                        $were = 'were ' + (@($role.Preferred) -join ', ')
+                    }
+                    $before.Add((Get-VgpucChangeItem -Kind 'preferred-owners' -Action ('set the preferred owners to {0} ({1})' -f (@($pref) -join ', '), $were) -ArgumentList @($role.GroupName, [string[]]$pref, $vm.Host)))
                 }
                 if ($changes.Count -gt 0) {
                     $changes.Add((Get-VgpucChangeItem -Kind 'update-cluster' -Action 'refresh its clustered configuration (Update-ClusterVirtualMachineConfiguration)' -ArgumentList @($vm.Id, $vm.Host)))
