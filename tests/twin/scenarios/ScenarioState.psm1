@@ -224,6 +224,12 @@ function New-ScenarioDeclaredState {
         $driver = $null
         if ($h.ServesGpuP) {
             $driver = [string]$h.Driver
+            if (-not $driver) {
+                # The catalog has no host driver version for the declared
+                # release, so the script cannot compare one: the host still
+                # runs a vGPU Manager (its GPUs bind to it); show the release.
+                $driver = $(if ($h.Release) { [string]$h.Release } else { 'unknown' })
+            }
         }
         $gpus = [System.Collections.Generic.List[object]]::new()
         $poolPaths = [System.Collections.Generic.List[string]]::new()
