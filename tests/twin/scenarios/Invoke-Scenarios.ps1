@@ -138,6 +138,8 @@ $worker = {
     Import-Module -Name (Join-Path -Path $ModuleDir -ChildPath 'ScenarioTwin.psm1')
     Import-Module -Name (Join-Path -Path $ModuleDir -ChildPath 'ScenarioChecks.psm1')
     $null = Initialize-ScenarioTwin -Process:$Process -TwinRoot $TwinRoot
+    # A runspace of the pool may have run another cluster before: count this one's runs.
+    $before = Get-ScenarioTwinStat
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     $results = @()
     try {
@@ -145,7 +147,9 @@ $worker = {
     } finally {
         Remove-ScenarioScratch
     }
-    @{ Results = $results; Seconds = $sw.Elapsed.TotalSeconds; Stat = (Get-ScenarioTwinStat) }
+    $after = Get-ScenarioTwinStat
+    @{ Results = $results; Seconds = $sw.Elapsed.TotalSeconds
+        Stat = @{ Mode = $after.Mode; Runs = $after.Runs - $before.Runs; Seconds = $after.Seconds - $before.Seconds } }
 }
 $jobsWanted = $Jobs
 if ($jobsWanted -lt 1) {

@@ -85,7 +85,8 @@ function Assert-ScenarioDeclared {
     foreach ($h in $State['hosts']) {
         $hostByName[[string]$h['name']] = $h
     }
-    $pooled = $Model.Clustered -and @($Model.Vms | Where-Object { $_.Mode -eq 'dda' }).Count -gt 0
+    # Clustered DDA goes through a GPU pool; Arc VMs' DDA through az, from no pool.
+    $pooled = $Model.Clustered -and -not $Model.Arc -and @($Model.Vms | Where-Object { $_.Mode -eq 'dda' }).Count -gt 0
     $poolName = $null
     if ($pooled) {
         $poolName = Get-ScenarioPoolName -Model $Model -State $State

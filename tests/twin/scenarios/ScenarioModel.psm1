@@ -173,10 +173,16 @@ function Read-ScenarioModel {
                     ValidCounts = $valid
                 })
         }
+        $release = $null
+        $vm0 = Get-ScenarioProperty -InputObject $h -Name 'vgpu_manager'
+        if ($vm0 -is [System.Collections.IDictionary]) {
+            $release = $vm0['text']
+        }
         $hosts.Add(@{
-                Name   = [string]$h['name']
-                Index  = $hi
-                Driver = $h['host_driver']
+                Name    = [string]$h['name']
+                Index   = $hi
+                Driver  = $h['host_driver']
+                Release = $release
                 Gpus   = $gpus.ToArray()
             })
         $hi++

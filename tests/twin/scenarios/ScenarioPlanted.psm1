@@ -9,8 +9,9 @@ Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioChecks.ps
 $script:Planted = @(
     @{ Name = 'forgets to start a VM again'; Input = 'golden-ws2025-dda'; Check = 'converge'
         Find = '        if ($stopped) {'; Replace = '        if ($false) {' }
-    @{ Name = 'changes under -WhatIf'; Input = 'golden-ws2025-dda'; Check = 'preview'
-        Find = '    if (-not $PSCmdlet.ShouldProcess($shown, $Action)) {'; Replace = '    if ($false) {' }
+    @{ Name = 'makes host changes under -WhatIf'; Input = 'golden-ws2025-dda'; Check = 'preview'
+        Find = '$null = Invoke-VgpucChange -Run $Run -Target $Step.Host -Action $Step.Action -ScriptBlock $local -ArgumentList @($Step.Host, $remote, $Step.Args)'
+        Replace = '$null = & $local $Step.Host $remote $Step.Args' }
     @{ Name = 'goes on after pre-flight problems'; Input = 'golden-ws2025-dda'; Check = 'preflight'
         Find = '        if ($run.Problems.Count -gt 0) {'; Replace = '        if ($false) {' }
     @{ Name = 'matches VM names as wildcard patterns'; Input = 'golden-hostile-wildcard'; Check = 'names'

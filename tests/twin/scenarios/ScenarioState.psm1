@@ -187,9 +187,11 @@ function New-ScenarioGpu {
 
 function Test-ScenarioDdaPooled {
     # Clustered DDA: the GPUs go into a resource pool (twin.md, backends.md v2).
+    # Not for Azure Local VMs enabled by Arc: `az stack-hci-vm gpu attach`
+    # takes a dismounted GPU that is in no pool.
     [CmdletBinding()]
     param([Parameter(Mandatory)][hashtable]$Model)
-    return ($Model.Clustered -and @($Model.Vms | Where-Object { $_.Mode -eq 'dda' }).Count -gt 0)
+    return ($Model.Clustered -and -not $Model.Arc -and @($Model.Vms | Where-Object { $_.Mode -eq 'dda' }).Count -gt 0)
 }
 
 function Get-ScenarioDefaultCount {
@@ -222,6 +224,12 @@ function New-ScenarioDeclaredState {
         $driver = $null
         if ($h.ServesGpuP) {
             $driver = [string]$h.Driver
+            if (-not $driver) {
+                # The catalog has no host driver version for the declared
+                # release, so the script cannot compare one: the host still
+                # runs a vGPU Manager (its GPUs bind to it); show the release.
+                $driver = $(if ($h.Release) { [string]$h.Release } else { 'unknown' })
+            }
         }
         $gpus = [System.Collections.Generic.List[object]]::new()
         $poolPaths = [System.Collections.Generic.List[string]]::new()
@@ -947,6 +955,13 @@ function New-ScenarioPreflightState {
     $usedHosts = [System.Collections.Generic.HashSet[string]]::new()
     $want = $Model.Partitions
     $combine = $true
+    # The first DDA VM's host is kept for the DDA capacity problem (its GPUs
+    # all taken); other problems go elsewhere when the cluster has room.
+    $picked = [System.Collections.Generic.HashSet[string]]::new()
+    $ddaFirst = @($Model.Vms | Where-Object { $_.Mode -eq 'dda' })
+    if ($ddaFirst.Count -gt 0) {
+        $null = $usedHosts.Add($ddaFirst[0].Host)
+    }
 
     # Pick a VM (or host) not used yet in the combined state, else the first.
     $pickVm = {
@@ -969,10 +984,12 @@ function New-ScenarioPreflightState {
         foreach ($h in $c) {
             if (-not $usedHosts.Contains($h.Name)) {
                 $null = $usedHosts.Add($h.Name)
+                $null = $picked.Add($h.Name)
                 return $h
             }
         }
         if ($c.Count -gt 0) {
+            $null = $picked.Add($c[0].Name)
             return $c[0]
         }
         return $null
@@ -996,13 +1013,13 @@ function New-ScenarioPreflightState {
 
     # Wrong vGPU Manager on a GPU-P host; a vGPU Manager on a DDA-only host.
     $h = & $pickHost { $_.ServesGpuP }
+    $driverHost = $(if ($h) { $h.Name } else { (& $pickHost { $true }).Name })
     if ($h) {
         $hn = $h.Name
         & $apply 'wrong-driver' { param($st) (Get-ScenarioHostState -State $st -Name $hn)['nvidia_driver'] = '512.78' } `
         (New-ScenarioProblem -Kind 'wrong-driver' -Tokens @($hn, '512.78'))
     } else {
-        $h = & $pickHost { $true }
-        $hn = $h.Name
+        $hn = $driverHost
         & $apply 'driver-on-dda-host' {
             param($st)
             # The vGPU Manager installed: the host's GPUs bind to it.
@@ -1089,8 +1106,10 @@ function New-ScenarioPreflightState {
                     $need += $vv.Count
                 }
             }
+            # Two more than just short: the combined state may drop a VM
+            # from the count (missing, or a duplicate a script leaves out).
             $free = Get-ScenarioFreePartitions -HostState $hs
-            for ($i = 0; $i -le ($free - $need); $i++) {
+            for ($i = 0; $i -le ($free - $need + 2); $i++) {
                 $hog = New-ScenarioUndeclaredVm -Name ('hog-{0:D2}' -f $i) -Number (900200 + $i) -PowerState 'Running'
                 $hog['gpu_partition_adapters'] = @([ordered]@{ id = ('adapter-hog-{0}' -f $i) })
                 Add-ScenarioUndeclaredVm -State $st -HostName $hn -Vm $hog
@@ -1105,6 +1124,9 @@ function New-ScenarioPreflightState {
         $hm = @($Model.Hosts | Where-Object { $_.Name -ceq $hn })[0]
         $paths = @($hm.Gpus | Where-Object { $_.Model -eq $v.Model } | ForEach-Object { Get-ScenarioLocationPath -GpuIndex $_.Index })
         $mine = @($Model.Vms | Where-Object { $_.Mode -eq 'dda' -and $_.Host -ceq $hn } | ForEach-Object { $_.Name })
+        # In the combined state only on a host no other problem uses: its GPUs
+        # all dismounted would hide that host's driver (nvidia-smi finds no GPU).
+        $combine = ($hn -cne $driverHost)
         & $apply 'capacity-dda' {
             param($st)
             $hs = Get-ScenarioHostState -State $st -Name $hn
@@ -1124,6 +1146,7 @@ function New-ScenarioPreflightState {
                 $i++
             }
         } (New-ScenarioProblem -Kind 'capacity-dda' -Tokens @($hn) -Pattern '(?i)(capacity|free|enough|room|available|needed)')
+        $combine = $true
     }
 
     # A declared VM in Saved state.
