@@ -212,6 +212,23 @@ static void test_hyperv_dda_reserve(void **state)
     fixture_free(f);
 }
 
+/* vm-management arc: the resource group reaches the data, and no GPU pool is
+ * used (az stack-hci-vm gpu attach takes DDA GPUs from the dismounted ones). */
+static void test_hyperv_arc(void **state)
+{
+    struct fixture *f = fixture_new(&hvplat, 2);
+    struct vg_arc arc = {.resource_group = "rg-'x"};
+    char *s;
+    (void)state;
+    f->c.arc = &arc;
+    s = run(f, vg_emit_hyperv);
+    HAS(s, "    PoolName = ''\n    MitigationDriver = $false\n    Arc = [pscustomobject]@{ ResourceGroup = 'rg-''x' }\n");
+    f->c.arc = NULL;
+    s = run(f, vg_emit_hyperv);
+    HAS(s, "    PoolName = 'GpuChildPool'\n    MitigationDriver = $false\n    Arc = $null\n");
+    fixture_free(f);
+}
+
 /* A name with control characters never puts a raw control character in the script. */
 static void test_hyperv_control_characters(void **state)
 {
@@ -394,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_hyperv_standalone),
         cmocka_unit_test(test_hyperv_dda_reserve),
         cmocka_unit_test(test_hyperv_control_characters),
+        cmocka_unit_test(test_hyperv_arc),
         cmocka_unit_test(test_hyperv_deterministic),
         cmocka_unit_test(test_vmware),
         cmocka_unit_test(test_vmware_c_series_mixed),
