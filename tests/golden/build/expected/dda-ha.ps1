@@ -513,10 +513,15 @@ function Read-VgpucHyperVHost {
             if ($class -ne '' -and $class -ne 'Display') {
                 continue
             }
+            # Disabled: ConfigManagerErrorCode 22, the Problem CM_PROB_DISABLED.
             $code = 0
             $p = $d.PSObject.Properties['ConfigManagerErrorCode']
             if ($null -ne $p -and $null -ne $p.Value) {
                 $code = [int]$p.Value
+            }
+            $p = $d.PSObject.Properties['Problem']
+            if ($null -ne $p -and [string]$p.Value -eq 'CM_PROB_DISABLED') {
+                $code = 22
             }
             $lp = ''
             $prop = Get-PnpDeviceProperty -InstanceId $id -KeyName 'DEVPKEY_Device_LocationPaths'
@@ -1178,7 +1183,7 @@ function Get-VgpucHyperVPlan {
             foreach ($d in @($u.Devices)) {
                 $changes.Add((Get-VgpucChangeItem -Kind 'remove-device' -Action ('remove DDA device {0}' -f $d.LocationPath) -ArgumentList @($d.Object)))
             }
-            if ($Declared.Clustered) {
+            if ($Declared.Clustered -and $null -ne (Read-VgpucHyperVClusterRole -VmState $u)) {
                 $changes.Add((Get-VgpucChangeItem -Kind 'update-cluster' -Action 'refresh its clustered configuration (Update-ClusterVirtualMachineConfiguration)' -ArgumentList @($u.Id, $u.Host)))
             }
             $inScope = (Test-VgpucInScope -Name $u.Name -Scope $VMName) -and (Test-VgpucInScope -Name $u.Host -Scope $HostName)
@@ -1250,12 +1255,27 @@ function Get-VgpucHyperVPlan {
                 $changes.Add((Get-VgpucChangeItem -Kind 'arc-detach' -Action ('detach {0} extra {1} GPU(s) with az stack-hci-vm gpu detach' -f ($have - $dv.Count), $rightKind) -ArgumentList @($arc.ResourceGroup, $vm.Name, $rightKind, ($have - $dv.Count))))
                 $removes++
             }
+            # Hyper-V devices and adapters that Azure does not report are leftovers.
+            $extraAdapters = @($vm.Adapters).Count - [int]$arcGpus['GpuP']
+            for ($k = 0; $k -lt $extraAdapters; $k++) {
+                $a = @($vm.Adapters)[$k]
+                $changes.Add((Get-VgpucChangeItem -Kind 'remove-adapter' -Action ('remove GPU partition adapter {0} (not attached through Azure)' -f $a.Id) -ArgumentList @($vm.Object, [string]$a.Id)))
+                $removes++
+            }
+            $extraDevices = @($vm.Devices).Count - [int]$arcGpus['GpuDDA']
+            for ($k = 0; $k -lt $extraDevices; $k++) {
+                $d = @($vm.Devices)[$k]
+                $changes.Add((Get-VgpucChangeItem -Kind 'remove-device' -Action ('remove DDA device {0} (not attached through Azure)' -f $d.LocationPath) -ArgumentList @($d.Object)))
+                $removes++
+            }
             $need = [Math]::Max(0, $dv.Count - $have)
             if (-not $dda) {
                 if (-not $partitionNeed.ContainsKey($vm.Host)) {
                     $partitionNeed[$vm.Host] = 0
                 }
-                $partitionNeed[$vm.Host] += $dv.Count
+                if ($vm.State -eq 'Running' -or [int]$arcGpus['GpuP'] -lt $dv.Count) {
+                    $partitionNeed[$vm.Host] += $dv.Count # it runs, or it gains a partition in this run
+                }
             }
         } elseif ($dda) {
             foreach ($a in @($vm.Adapters)) {
@@ -1298,7 +1318,9 @@ function Get-VgpucHyperVPlan {
             if (-not $partitionNeed.ContainsKey($vm.Host)) {
                 $partitionNeed[$vm.Host] = 0
             }
-            $partitionNeed[$vm.Host] += $dv.Count
+            if ($vm.State -eq 'Running' -or @($vm.Adapters).Count -lt $dv.Count) {
+                $partitionNeed[$vm.Host] += $dv.Count # it runs, or it gains a partition in this run
+            }
         }
         # Settings.
         if (-not $vm.CacheTypes -or $vm.LowMmio -ne [uint64]$dv.LowMmio -or $vm.HighMmio -ne [uint64]$dv.HighMmio) {
@@ -1385,8 +1407,18 @@ function Get-VgpucHyperVPlan {
                 if (($want -join "`n").ToUpperInvariant() -ne ($have -join "`n").ToUpperInvariant()) {
                     $before.Add((Get-VgpucChangeItem -Kind 'possible-owners' -Action ('set the possible owners to {0} (were {1})' -f (@($dv.Owners) -join ', '), ($have -join ', ')) -ArgumentList @($role.ResourceName, [string[]]@($dv.Owners), $vm.Host)))
                 }
-                if (@($dv.Preferred).Count -gt 0 -and ((@($dv.Preferred) -join "`n").ToUpperInvariant() -ne (@($role.Preferred) -join "`n").ToUpperInvariant())) {
-                    $before.Add((Get-VgpucChangeItem -Kind 'preferred-owners' -Action ('set the preferred owners to {0}' -f (@($dv.Preferred) -join ', ')) -ArgumentList @($role.GroupName, [string[]]@($dv.Preferred), $vm.Host)))
+                # Preferred owners: the declared spread; with a single possible
+                # owner, that host, when a preferred owner outside it is set.
+                $pref = @($dv.Preferred)
+                if ($pref.Count -eq 0) {
+                    foreach ($p in @($role.Preferred)) {
+                        if (-not (Test-VgpucNameInList -Name $p -List $dv.Owners)) {
+                            $pref = @($dv.Owners)
+                        }
+                    }
+                }
+                if ($pref.Count -gt 0 -and ((@($pref) -join "`n").ToUpperInvariant() -ne (@($role.Preferred) -join "`n").ToUpperInvariant())) {
+                    $before.Add((Get-VgpucChangeItem -Kind 'preferred-owners' -Action ('set the preferred owners to {0} (were {1})' -f (@($pref) -join ', '), (@($role.Preferred) -join ', ')) -ArgumentList @($role.GroupName, [string[]]$pref, $vm.Host)))
                 }
                 if ($changes.Count -gt 0) {
                     $changes.Add((Get-VgpucChangeItem -Kind 'update-cluster' -Action 'refresh its clustered configuration (Update-ClusterVirtualMachineConfiguration)' -ArgumentList @($vm.Id, $vm.Host)))
@@ -1434,8 +1466,10 @@ function Get-VgpucHyperVPlan {
             $capacity = $gpus.Count * [int]$Declared.PartitionCount
             $used = $partitionNeed[$h.Name]
             if (-not $RemoveUndeclared) {
+                # An undeclared VM holds partitions only while it runs (Hyper-V
+                # resolves a partition when the VM starts).
                 foreach ($u in $undeclared) {
-                    if (Test-VgpucName -Name $u.Host -Other $h.Name) {
+                    if ($u.State -eq 'Running' -and (Test-VgpucName -Name $u.Host -Other $h.Name)) {
                         $used += @($u.Adapters).Count
                     }
                 }
@@ -1620,6 +1654,10 @@ function Get-VgpucHyperVHostScript {
                     $p = $d.PSObject.Properties['ConfigManagerErrorCode']
                     if ($null -ne $p -and $null -ne $p.Value) {
                         $code = [int]$p.Value
+                    }
+                    $p = $d.PSObject.Properties['Problem']
+                    if ($null -ne $p -and [string]$p.Value -eq 'CM_PROB_DISABLED') {
+                        $code = 22
                     }
                     if ($code -eq 22) {
                         Enable-PnpDevice -InstanceId ([string]$d.InstanceId) -Confirm:$false
