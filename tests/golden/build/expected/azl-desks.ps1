@@ -1418,7 +1418,11 @@ function Get-VgpucHyperVPlan {
                     }
                 }
                 if ($pref.Count -gt 0 -and ((@($pref) -join "`n").ToUpperInvariant() -ne (@($role.Preferred) -join "`n").ToUpperInvariant())) {
-                    $before.Add((Get-VgpucChangeItem -Kind 'preferred-owners' -Action ('set the preferred owners to {0} (were {1})' -f (@($pref) -join ', '), (@($role.Preferred) -join ', ')) -ArgumentList @($role.GroupName, [string[]]$pref, $vm.Host)))
+                    $were = 'none were set'
+                    if (@($role.Preferred).Count -gt 0) {
+                        $were = 'were ' + (@($role.Preferred) -join ', ')
+                    }
+                    $before.Add((Get-VgpucChangeItem -Kind 'preferred-owners' -Action ('set the preferred owners to {0} ({1})' -f (@($pref) -join ', '), $were) -ArgumentList @($role.GroupName, [string[]]$pref, $vm.Host)))
                 }
                 if ($changes.Count -gt 0) {
                     $changes.Add((Get-VgpucChangeItem -Kind 'update-cluster' -Action 'refresh its clustered configuration (Update-ClusterVirtualMachineConfiguration)' -ArgumentList @($vm.Id, $vm.Host)))
