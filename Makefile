@@ -32,11 +32,12 @@ export PATH := $(PATH):$(HOME)/.dotnet/tools
 
 WARN      := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter
-CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)/gen
+CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)/gen \
+             -DVGPUC_DOCS_URL='"file://$(PREFIX)/share/vgpuc/rules.md"'
 BASEFLAGS := -std=c11 -pthread $(OPT) $(SAN)
 CFLAGS_ALL = $(BASEFLAGS) $(WARN) $(CFLAGS)
 CFLAGS_GEN = $(BASEFLAGS) -w $(CFLAGS)
-LDLIBS    += -lyaml -lm -pthread
+LDLIBS    += -lyaml -ljansson -lm -pthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
@@ -205,7 +206,7 @@ bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/t
 
 # --- dependencies ------------------------------------------------------------
 
-APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libcmocka-dev clang \
+APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libjansson-dev libcmocka-dev clang \
                 libclang-rt-14-dev valgrind nodejs shellcheck jq pre-commit groff-base git \
                 python3 chromium
 
@@ -233,6 +234,7 @@ install: $(BIN)
 	    $(VIMDIR)/syntax $(VIMDIR)/ftdetect
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vgpuc
 	install -m 0644 $(CATALOG) $(SHAREDIR)/catalog/
+	install -m 0644 docs/rules.md $(SHAREDIR)/rules.md
 	install -m 0644 docs/vgpuc.1 $(MANDIR)/vgpuc.1
 	install -m 0644 completion/vgpuc.bash $(BASHCOMPDIR)/vgpuc
 	install -m 0644 editors/vim/syntax/vgpu.vim $(VIMDIR)/syntax/vgpu.vim

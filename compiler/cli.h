@@ -98,5 +98,6 @@ int vg_cmd_fmt(struct vg_cli *cli);      /* compiler/fmt.c */
 int vg_cmd_explain(struct vg_cli *cli);  /* compiler/cmd_rules.c */
 int vg_cmd_rules(struct vg_cli *cli);    /* compiler/cmd_rules.c */
 int vg_cmd_catalog(struct vg_cli *cli);  /* compiler/cmd_catalog.c */
+int vg_cmd_lsp(struct vg_cli *cli);      /* compiler/cmd_lsp.c */
 
 #endif
