@@ -9,6 +9,7 @@
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
 #   make twin            the twin's own Pester tests (tests/twin; part of make test)
+#   make lsp             the language server driven by an LSP client (tests/lsp; part of make test)
 #   make install / uninstall  (PREFIX, DESTDIR)
 #
 # Parser and scanner are generated from grammar/ into $(BUILD)/gen, never
@@ -53,7 +54,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators twin check-sanitize check-valgrind fuzz fuzz-lib bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators twin lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
@@ -135,8 +136,13 @@ twin:
 	@command -v pwsh >/dev/null 2>&1 || { echo "twin: pwsh not found on PATH ($(HOME)/.dotnet/tools included): run 'make deps'"; exit 1; }
 	pwsh -NoProfile -NonInteractive -File tests/twin/Invoke-TwinTests.ps1 -PesterVersion $(PESTER_VERSION)
 
+# `vgpuc lsp` driven over stdio by a client on vscode-languageserver-protocol
+# (tests/lsp, installed by make deps), faults and measurements included.
+lsp: $(BIN) $(BUILD)/tools/gen-cluster
+	cd tests/lsp && VGPUC=$(abspath $(BIN)) GEN_CLUSTER=$(abspath $(BUILD)/tools/gen-cluster) node run.mjs
+
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin lsp
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
@@ -215,6 +221,7 @@ deps:
 	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(APT_PACKAGES) && \
 	if ! command -v npm >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends npm; fi
 	cd tools/validators && npm ci --no-audit --no-fund
+	cd tests/lsp && npm ci --no-audit --no-fund
 	@command -v dotnet >/dev/null 2>&1 || { echo "deps: the .NET SDK (dotnet) is needed to install pwsh and Pester"; exit 1; }
 	@if dotnet tool list --global | grep -qi '^powershell  *$(PWSH_VERSION) '; then echo "deps: pwsh $(PWSH_VERSION) already installed"; \
 	elif dotnet tool list --global | grep -qi '^powershell '; then dotnet tool update --global PowerShell --version $(PWSH_VERSION) --allow-downgrade; \

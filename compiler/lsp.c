@@ -93,7 +93,7 @@ static json_t *on_initialize(struct server *sv, json_t *params, int *err, const 
         sv->s.docs_url = vg_xstrdup(json_string_value(docs)); /* kept until exit */
     json_t *caps = json_pack(
         "{s:s,s:{s:b,s:i,s:{s:b}},s:b,s:b,s:b,s:{s:[s,s,s,s]},s:b,s:b,s:b}", "positionEncoding",
-        sv->s.utf8 ? "utf-8" : "utf-16", "textDocumentSync", "openClose", 1, "change", 1, "save", "includeText", 0,
+        sv->s.utf8 ? "utf-8" : "utf-16", "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
         "documentSymbolProvider", 1, "foldingRangeProvider", 1, "hoverProvider", 1, "completionProvider",
         "triggerCharacters", " ", "-", ".", "\"", "definitionProvider", 1, "referencesProvider", 1,
         "documentFormattingProvider", 1);
@@ -136,8 +136,10 @@ static void on_did_open(struct server *sv, json_t *params)
     vg_lsp_doc_open(&sv->docs, uri, json_string_value(text), json_string_length(text), doc_version(params));
 }
 
-/* Apply one content change: the whole text, or (if the client sends it
- * anyway) a range replacement. */
+/* Apply one content change: a range replacement (incremental sync, which
+ * the server asks for: a keystroke in a 1.6 MB file is then a few bytes of
+ * JSON, not the whole text), or the whole text (full sync, which a client
+ * may always send). */
 static void apply_change(struct vg_lsp_doc *d, json_t *change, int64_t version, int utf8)
 {
     json_t *text = json_object_get(change, "text");

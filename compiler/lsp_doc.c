@@ -399,6 +399,8 @@ static json_t *one_diagnostic(struct vg_lsp_doc *d, const struct vg_lsp_settings
         }
     }
     vg_sb_puts(&msg, g->message ? g->message : "");
+    if (g->label)
+        vg_sb_printf(&msg, "\n%s", g->label);
     if (g->merged)
         vg_sb_printf(&msg, " (and %u more like it)", g->merged);
     for (size_t i = 0; i < g->nnotes; i++)
