@@ -97,6 +97,8 @@ static json_t *on_initialize(struct server *sv, json_t *params, int *err, const 
         "documentSymbolProvider", 1, "foldingRangeProvider", 1, "hoverProvider", 1, "completionProvider",
         "triggerCharacters", " ", "-", ".", "\"", "definitionProvider", 1, "referencesProvider", 1,
         "documentFormattingProvider", 1);
+    json_object_set_new(caps, "codeActionProvider", json_pack("{s:[s]}", "codeActionKinds", "quickfix"));
+    json_object_set_new(caps, "executeCommandProvider", json_pack("{s:[s]}", "commands", "vgpuc.plan"));
     return json_pack("{s:o,s:{s:s,s:s}}", "capabilities", caps, "serverInfo", "name", "vgpuc", "version",
                      VGPUC_VERSION);
 }
@@ -199,6 +201,27 @@ static void on_did_save(struct server *sv, json_t *params)
         d->dirty = d->pending = 1;
 }
 
+/* --- commands ---------------------------------------------------------------- */
+
+static json_t *on_execute_command(struct server *sv, json_t *params, int *err, const char **msg)
+{
+    const char *cmd = json_string_value(json_object_get(params, "command"));
+    const char *uri = json_string_value(json_array_get(json_object_get(params, "arguments"), 0));
+    struct vg_lsp_doc *d = uri ? vg_lsp_doc_find(&sv->docs, uri) : NULL;
+    if (!cmd || strcmp(cmd, "vgpuc.plan") != 0) {
+        *err = VG_RPC_INVALID_PARAMS;
+        *msg = "unknown command (the server has vgpuc.plan)";
+        return NULL;
+    }
+    if (!d) {
+        *err = VG_RPC_INVALID_PARAMS;
+        *msg = "vgpuc.plan: the first argument must be the URI of an open document";
+        return NULL;
+    }
+    vg_lsp_doc_compile(d, &sv->s);
+    return vg_lsp_plan_command(d, params, &sv->s, err, msg);
+}
+
 /* --- the method table ----------------------------------------------------- */
 
 typedef json_t *(*request_fn)(struct server *sv, json_t *params, int *err, const char **msg);
@@ -227,6 +250,8 @@ static const struct method {
     {"textDocument/definition", NULL, vg_lsp_definition, NULL},
     {"textDocument/references", NULL, vg_lsp_references, NULL},
     {"textDocument/formatting", NULL, vg_lsp_formatting, NULL},
+    {"textDocument/codeAction", NULL, vg_lsp_code_actions, NULL},
+    {"workspace/executeCommand", on_execute_command, NULL, NULL},
 };
 #define NMETHODS (sizeof methods / sizeof methods[0])
 
@@ -309,6 +334,10 @@ static void handle(struct server *sv, json_t *msg)
         return;
     }
     publish_dirty(sv); /* a stream of edits still gets its diagnostics at each request */
+    if (!m->feature && params && !json_is_object(params) && m->request != on_shutdown) {
+        reply_error(sv, id, VG_RPC_INVALID_PARAMS, "`params` must be an object");
+        return;
+    }
     int err = 0;
     const char *emsg = NULL;
     json_t *result = m->feature ? run_feature(sv, m, params, &err, &emsg) : m->request(sv, params, &err, &emsg);

@@ -105,6 +105,11 @@ json_t *vg_lsp_definition(struct vg_lsp_doc *d, json_t *params, const struct vg_
                           const char **msg);
 json_t *vg_lsp_references(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
                           const char **msg);
+json_t *vg_lsp_code_actions(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
+                            const char **msg);
+/* workspace/executeCommand `vgpuc.plan` with arguments [uri, position?, "text"|"json"|"svg"] */
+json_t *vg_lsp_plan_command(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
+                            const char **msg);
 json_t *vg_lsp_formatting(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
                           const char **msg);
 

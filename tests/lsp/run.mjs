@@ -363,6 +363,26 @@ test('positions: UTF-16 by default, UTF-8 when negotiated', async () => {
   }
 });
 
+test('incremental changes: ranges in UTF-16 units, several per notification', async () => {
+  const text = 'cluster c {\n    platform esxi 8.0u2\n    vm "é😀" { gpuu vgpu L40-12Q }\n}\n';
+  const f = file('incr.vgpu', text);
+  await withClient({}, async (c) => {
+    const p1 = await c.open(f.uri, text);
+    ok(p1.diagnostics.some((d) => d.code === 'VG1002'), 'typo reported');
+    const at = pos(text, 'gpuu');
+    const d = c.diagnostics(f.uri, 2);
+    await c.conn.sendNotification(P.DidChangeTextDocumentNotification.type, { textDocument: { uri: f.uri, version: 2 }, contentChanges: [
+      { range: { start: { line: at.line, character: at.character + 3 }, end: { line: at.line, character: at.character + 4 } }, text: '' },
+      { range: { start: { line: 1, character: 4 }, end: { line: 1, character: 4 } }, text: '# 💡 note\n    ' }] });
+    const p2 = await d;
+    ok(!p2.diagnostics.some((x) => x.code === 'VG1002'), 'the typo was fixed by a range edit after the emoji: ' + JSON.stringify(p2.diagnostics.map((x) => x.code)));
+    const s = await c.req(P.FoldingRangeRequest.type, { textDocument: { uri: f.uri } });
+    ok(Array.isArray(s), 'answers after range edits');
+    const edits = await c.req(P.DocumentFormattingRequest.type, { textDocument: { uri: f.uri }, options: { tabSize: 4, insertSpaces: true } });
+    ok(/# 💡 note\n    platform esxi 8\.0u2/.test(edits[0].newText) && /gpu vgpu L40-12Q/.test(edits[0].newText), 'the text is what the edits made: ' + JSON.stringify(edits[0].newText));
+  });
+});
+
 test('NUL bytes and over-long lines are diagnostics, not crashes', async () => {
   await withClient({}, async (c) => {
     const f = file('nul.vgpu', '');
@@ -519,6 +539,73 @@ test('formatting: the fmt engine; refused on syntax errors', async () => {
     let err = null;
     try { await c.req(P.DocumentFormattingRequest.type, { textDocument: { uri: f.uri }, options: { tabSize: 4, insertSpaces: true } }); } catch (e) { err = e; }
     ok(err && err.code === -32803 && /syntax errors/.test(err.message), 'refused: ' + (err && err.message));
+  });
+});
+
+function applyEdit(text, e) {
+  const off = (p) => text.split('\n').slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  return text.slice(0, off(e.range.start)) + e.newText + text.slice(off(e.range.end));
+}
+
+test('code actions: did-you-mean, a missing directive, a suppression with a reason', async () => {
+  const typo = CLUSTER.replace('guest-driver 16.5', 'guest-drvier 16.5').replace('license-server dls-east\n', 'license-server dls-eats\n');
+  const f = file('actions.vgpu', typo);
+  await withClient({}, async (c) => {
+    const p = await c.open(f.uri, typo);
+    const act = (diags) => c.req(P.CodeActionRequest.type, { textDocument: { uri: f.uri }, range: diags[0].range, context: { diagnostics: diags } });
+    let text = typo, v = 1;
+    for (const [code, want] of [['VG1002', 'guest-driver'], ['VG1006', 'dls-east']]) {
+      const d = p.diagnostics.find((x) => x.code === code);
+      ok(d, `${code} published`);
+      const a = (await act([d])).find((x) => x.title === `Change to \`${want}\``);
+      ok(a && a.isPreferred && a.kind === 'quickfix', `${code}: a preferred quick fix to ${want}`);
+      text = applyEdit(text, a.edit.changes[f.uri][0]);
+      await c.change(f.uri, text, ++v);
+    }
+    eq(text, CLUSTER, 'the two fixes give back the correct file');
+    const missing = CLUSTER.replace('        guest-driver 16.5\n', '');
+    const pm = await c.change(f.uri, missing, ++v);
+    const d8 = pm.diagnostics.find((x) => x.code === 'VG1008');
+    ok(d8, 'VG1008 for the missing guest-driver');
+    const add = (await act([d8])).find((x) => x.title === 'Add `guest-driver`');
+    ok(add, 'an action adds it');
+    const added = applyEdit(missing, add.edit.changes[f.uri][0]);
+    ok(added.includes('    vm vdi-[001..004] {\n        guest-driver \n'), 'inserted in the block, indented: ' + added);
+    const pa = await c.change(f.uri, added.replace('guest-driver \n', 'guest-driver 16.5\n'), ++v);
+    ok(!pa.diagnostics.some((x) => x.code === 'VG1008'), 'completed: VG1008 gone');
+    const warn = pa.diagnostics.find((x) => x.code === 'VG3007');
+    ok(warn, 'a VG3007 to suppress');
+    const sup = (await act([warn])).find((x) => /^Suppress VG3007/.test(x.title));
+    ok(sup, 'a suppression action');
+    const base = added.replace('guest-driver \n', 'guest-driver 16.5\n');
+    const supText = applyEdit(base, sup.edit.changes[f.uri][0]);
+    ok(/\n    # vgpuc: disable-next-line=VG3007 -- REASON\n    vgpu-manager/.test(supText), 'suppression line above, same indentation, a reason to write: ' + supText.slice(0, 300));
+    const ps = await c.change(f.uri, supText, ++v);
+    ok(ps.diagnostics.filter((x) => x.code === 'VG3007').length < pa.diagnostics.filter((x) => x.code === 'VG3007').length, 'suppressed');
+  });
+});
+
+test('vgpuc.plan: the plan of the cluster under the cursor (text, json, svg)', async () => {
+  const two = CLUSTER + '\ncluster small {\n    platform esxi 8.0u2\n    vgpu-manager 17.1\n    host e1 { gpu L40 x 1 }\n    vm m1 { gpu vgpu L40-12Q; guest-driver 17.1 }\n}\n';
+  const f = file('plan/two.vgpu', two);
+  await withClient({}, async (c) => {
+    await c.open(f.uri, two);
+    const run = (args) => c.req(P.ExecuteCommandRequest.type, { command: 'vgpuc.plan', arguments: args });
+    const t = await run([f.uri, pos(two, 'vm m1'), 'text']);
+    eq(t.cluster, 'small', 'the cluster under the cursor');
+    const cli = spawnSync(VGPUC, ['plan', '--today', TODAY, f.path], { encoding: 'utf8' }).stdout;
+    ok(cli.includes(t.content.trim().split('\n')[0]) && /m1/.test(t.content) && !/vdi-001/.test(t.content), 'text plan of that cluster only: ' + t.content.slice(0, 200));
+    const j = await run([f.uri, pos(two, 'vm pinned'), 'json']);
+    eq(j.cluster, 'mixed', 'the other cluster');
+    ok(JSON.parse(j.content), 'json parses');
+    const s = await run([f.uri, pos(two, 'vm m1'), 'svg']);
+    ok(/^<\?xml/.test(s.content) && /<svg/.test(s.content), 'svg');
+    let err = null;
+    try { await run([f.uri, null, 'pdf']); } catch (e) { err = e; }
+    eq(err && err.code, -32602, 'unknown format refused');
+    err = null;
+    try { await c.req(P.ExecuteCommandRequest.type, { command: 'vgpuc.nope', arguments: [f.uri] }); } catch (e) { err = e; }
+    eq(err && err.code, -32602, 'unknown command refused');
   });
 });
 
