@@ -139,14 +139,15 @@ twin:
 # `vgpuc lsp` driven over stdio by a client on vscode-languageserver-protocol
 # (tests/lsp, installed by make deps), faults and measurements included.
 lsp: $(BIN) $(BUILD)/tools/gen-cluster
-	cd tests/lsp && VGPUC=$(abspath $(BIN)) GEN_CLUSTER=$(abspath $(BUILD)/tools/gen-cluster) node run.mjs
+	cd tests/lsp && VGPUC=$(abspath $(BIN)) GEN_CLUSTER=$(abspath $(BUILD)/tools/gen-cluster) \
+	    LSP_SANITIZE=$(if $(SAN),1,) node run.mjs
 
 test: all
 	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin lsp
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	    OPT='-O1 -g' unit golden cli hostile
+	    OPT='-O1 -g' unit golden cli hostile lsp
 
 # The second thread (compiler/scan.c, plan.c, rules/rules.c) under
 # ThreadSanitizer: the tests that run it, and lints of a large estate (big

@@ -82,7 +82,8 @@ static const struct command {
      "Run a Language Server Protocol 3.17 server on stdin/stdout for an editor:\n"
      "diagnostics as you type (the file's .vgpuc.yaml and inline suppressions\n"
      "honoured, as by lint), completion, hover, go to definition, references,\n"
-     "document symbols, folding and formatting. See docs/editors.md.\n",
+     "document symbols, folding, formatting, quick fixes and the vgpuc.plan\n"
+     "command. See docs/editors.md.\n",
      "  0  the client sent shutdown, then exit\n"
      "  1  the client went away without shutdown\n"
      "  2  bad usage\n"},

@@ -25,7 +25,7 @@ unused-gpu-capacity gpu-mode-unsupported heterogeneous-gpus bad-partition-count
 passthrough-and-vgpu-in-vm graphics-type-shared large-bar-needs-efi low-mmio-too-large
 gen1-vm-gpu arc-vms-unsupported unused-suppression unknown-suppression-code bad-config)
 
-_vgpuc_commands=(lint build plan fmt explain rules catalog help)
+_vgpuc_commands=(lint build plan fmt explain rules catalog lsp help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
     --stdin-filename --today --error-limit -q --quiet --no-inline-suppressions -h --help)
 
@@ -125,6 +125,7 @@ _vgpuc() {
             fmt) opts=(--check --diff --color --stdin-filename -q --quiet -h --help) ;;
             rules) opts=(-f --format -h --help) ;;
             catalog) opts=(-f --format --catalog -h --help) ;;
+            lsp) opts=(--catalog --today --stdio -h --help) ;;
         esac
         _vgpuc_reply "$cur" "$(printf '%s\n' "${opts[@]}")"
         return 0
