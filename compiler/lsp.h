@@ -113,6 +113,9 @@ json_t *vg_lsp_plan_command(struct vg_lsp_doc *d, json_t *params, const struct v
 json_t *vg_lsp_formatting(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
                           const char **msg);
 
+/* lsp_meaning.c: a directive's meaning (block = enum vg_block), or NULL. */
+const char *vg_lsp_meaning(int block, const char *name);
+
 /* lsp.c: run the server on fds; returns the process exit code (0 after
  * shutdown + exit, 1 when the client went away without them). */
 int vg_lsp_serve(int in_fd, int out_fd, const struct vg_lsp_settings *s);

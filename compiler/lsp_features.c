@@ -445,7 +445,11 @@ static void hover_release(const struct vg_release *r, struct vg_strbuf *sb)
 
 static void hover_directive(const struct vg_directive *row, enum vg_block block, struct vg_strbuf *sb)
 {
-    vg_sb_printf(sb, "```\n%s\n```\n\nIn %s.", row->usage, vg_block_name(block));
+    const char *meaning = vg_lsp_meaning((int)block, row->name);
+    vg_sb_printf(sb, "```\n%s\n```\n\n", row->usage);
+    if (meaning)
+        vg_sb_printf(sb, "%s\n\n", meaning);
+    vg_sb_printf(sb, "In %s.", vg_block_name(block));
     if (row->flags & VG_DIR_REQUIRED)
         vg_sb_puts(sb, " Required.");
     if (row->flags & VG_DIR_ONCE)
@@ -704,13 +708,24 @@ static void complete_gpus(struct items *it, const struct vg_catalog *cat, const 
     }
 }
 
-static void complete_releases(struct items *it, const struct vg_catalog *cat)
+/* Releases, newest first, then the driver versions of the given columns. */
+static void complete_releases(struct items *it, const struct vg_catalog *cat, int k1, int k2)
 {
     for (size_t i = cat->nreleases; i-- > 0;) {
         const struct vg_release *r = cat->releases[i];
         char detail[128];
-        snprintf(detail, sizeof detail, "%s%s", r->branch ? r->branch : "", r->lts == 1 ? " LTS" : "");
+        snprintf(detail, sizeof detail, "release, branch %s%s", r->branch ? r->branch : "?", r->lts == 1 ? " (LTS)" : "");
         add_item(it, r->name, CI_VALUE, detail, NULL);
+    }
+    for (size_t i = cat->nreleases; i-- > 0;) {
+        const struct vg_release *r = cat->releases[i];
+        for (int k = 0; k < VG_DRV_COUNT; k++) {
+            if ((k != k1 && k != k2) || !r->driver[k])
+                continue;
+            char detail[128];
+            snprintf(detail, sizeof detail, "driver version of release %s", r->name);
+            add_item(it, r->driver[k], CI_VALUE, detail, NULL);
+        }
     }
 }
 
@@ -749,8 +764,11 @@ static void complete_args(struct vg_lsp_doc *d, struct items *it, const struct c
             add_item(it, "x", CI_KEYWORD, "x N: how many boards", NULL);
         return;
     case VG_ARGS_VERSION:
-        if (idx == 1 && (strcmp(name, "vgpu-manager") == 0 || strcmp(name, "guest-driver") == 0))
-            complete_releases(it, cat);
+        if (idx == 1 && strcmp(name, "guest-driver") == 0)
+            complete_releases(it, cat, VG_DRV_GUEST_WINDOWS, VG_DRV_GUEST_LINUX);
+        else if (idx == 1 && strcmp(name, "vgpu-manager") == 0)
+            complete_releases(it, cat, c && c->kind == VG_FAMILY_VSPHERE ? VG_DRV_HOST_ESXI : VG_DRV_HOST_HYPERV,
+                              c && c->kind ? -1 : VG_DRV_HOST_ESXI);
         return;
     case VG_ARGS_PLATFORM:
         for (size_t i = 0; i < cat->nplatforms; i++) {

@@ -448,12 +448,29 @@ test('hover: profile, release, driver version, directive, declaration', async ()
   await withClient({}, async (c) => {
     await c.open(f.uri, f.text);
     const h = (needle, d = 1, nth = 0) => c.req(P.HoverRequest.type, { textDocument: { uri: f.uri }, position: pos(f.text, needle, d, nth) });
+    h.v = 1;
     const prof = (await h('A16-4Q')).contents.value;
     ok(/A16-4Q/.test(prof) && /frame buffer: 4096 MB/.test(prof) && /series: Q/.test(prof) && /vWS/.test(prof) && /max per physical GPU: 4/.test(prof), 'profile: ' + prof);
     const rel = (await h('16.5', 1, 1)).contents.value;
     ok(/16\.5/.test(rel) && /R535/.test(rel) && /long-term support/.test(rel) && /end of support: 2026-07/.test(rel) && /538\.33/.test(rel), 'release: ' + rel);
     const drv = (await h('538.33')).contents.value;
     ok(/driver version of release 16\.4, 16\.5/.test(drv), 'driver version maps to both releases: ' + drv);
+    // every directive of every block has a meaning (a new directive without one fails here)
+    const blocks = { '': 'top level', 'license-server dls-east {\n    ': 'license-server', 'cluster mixed {\n    ': 'cluster',
+                     'host a16-[01..02] {\n        ': 'host', 'vm pinned {\n        ': 'vm' };
+    for (const [anchor] of Object.entries(blocks)) {
+      await c.change(f.uri, f.text, ++h.v);
+      const at0 = anchor ? pos(f.text, anchor, anchor.length) : { line: 0, character: 0 };
+      const items = (await c.req(P.CompletionRequest.type, { textDocument: { uri: f.uri }, position: at0 })).items;
+      ok(items.length > 0, 'directives listed for ' + anchor);
+      for (const it of items) {
+        const t = (anchor ? f.text.slice(0, f.text.indexOf(anchor) + anchor.length) : '') + it.label + ' \n' + (anchor ? f.text.slice(f.text.indexOf(anchor) + anchor.length) : f.text);
+        await c.change(f.uri, t, ++h.v);
+        const hv = await c.req(P.HoverRequest.type, { textDocument: { uri: f.uri }, position: { line: at0.line, character: at0.character + 1 } });
+        ok(hv && /```\n.*\n```\n\n\S.*\.\n\nIn /.test(hv.contents.value), `a meaning for \`${it.label}\` in ${blocks[anchor]}: ${hv && hv.contents.value}`);
+      }
+    }
+    await c.change(f.uri, f.text, ++h.v);
     const dir = (await h('guest-driver', 2)).contents.value;
     ok(/guest-driver V/.test(dir) && /In vm/.test(dir) && /At most once/.test(dir), 'directive: ' + dir);
     const decl = (await h('a16-02', 1, 1)).contents.value;
@@ -490,6 +507,7 @@ test('completion: directives of the block, enums, models, releases, names', asyn
     ok(any.includes('A16-4Q') && any.includes('L40-12Q'), 'profiles of every host GPU for an unpinned VM');
     const relz = await at('guest-driver ');
     ok(relz.includes('16.5') && relz.includes('17.1'), 'releases');
+    ok(relz.includes('538.46') && relz.includes('535.161.08') && relz.indexOf('16.5') < relz.indexOf('538.46'), 'then guest driver versions: ' + relz.slice(0, 5));
     const hostNames = await at('host ');
     eq(hostNames, ['a16-01', 'a16-02', 'l40-01'], 'host names of the cluster');
     const pt = await at('gpu passthrough ');
