@@ -76,7 +76,7 @@ static void trim(struct vg_lsp_io *io)
 static int read_line(struct vg_lsp_io *io, char *line, size_t size)
 {
     for (;;) {
-        char *nl = memchr(io->buf + io->pos, '\n', io->len - io->pos);
+        char *nl = io->len > io->pos ? memchr(io->buf + io->pos, '\n', io->len - io->pos) : NULL;
         if (nl) {
             size_t n = (size_t)(nl - (io->buf + io->pos));
             size_t keep = n && nl[-1] == '\r' ? n - 1 : n;
@@ -91,7 +91,7 @@ static int read_line(struct vg_lsp_io *io, char *line, size_t size)
         if (io->len - io->pos > VG_LSP_MAX_HEADER) { /* no newline in sight: drop what we have */
             io->pos = io->len;
             while (fill(io)) {
-                nl = memchr(io->buf + io->pos, '\n', io->len - io->pos);
+                nl = io->len > io->pos ? memchr(io->buf + io->pos, '\n', io->len - io->pos) : NULL;
                 if (nl) {
                     io->pos += (size_t)(nl - (io->buf + io->pos)) + 1;
                     return -1;

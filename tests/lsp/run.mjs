@@ -27,6 +27,8 @@ const GEN = process.env.GEN_CLUSTER || join(ROOT, 'build', 'tools', 'gen-cluster
 const TODAY = '2026-12-06';
 const FILTER = process.argv[2] || '';
 const SCRATCH = mkdtempSync(join(tmpdir(), 'vgpuc-lsp-'));
+const serverErrors = []; // stderr of the servers of the running test (sanitizer reports land here)
+const watchStderr = (proc) => proc.stderr.on('data', (d) => serverErrors.push(String(d)));
 
 // --- a client on the real protocol library ------------------------------------
 
@@ -35,6 +37,7 @@ class Client {
     this.proc = spawn(VGPUC, ['lsp', '--today', TODAY, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.stderr = '';
     this.proc.stderr.on('data', (d) => { this.stderr += d; });
+    watchStderr(this.proc);
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
     this.conn = P.createProtocolConnection(new P.StreamMessageReader(this.proc.stdout),
                                            new P.StreamMessageWriter(this.proc.stdin));
@@ -97,6 +100,7 @@ class Raw {
     this.msgs = [];
     this.waiters = [];
     this.proc.stdin.on('error', () => {});
+    watchStderr(this.proc);
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
     this.proc.stdout.on('data', (d) => {
       this.buf = Buffer.concat([this.buf, d]);
@@ -799,14 +803,22 @@ perfTest('memory: bounded across 2,000 edits', async () => {
 let passed = 0, failed = 0;
 for (const t of tests) {
   if (FILTER && !t.name.includes(FILTER)) continue;
-  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Fail('timed out after 60 s')), 60000).unref());
+  let timer;
+  const timeout = new Promise((_, rej) => { timer = setTimeout(() => rej(new Fail('timed out after 60 s')), 60000); });
+  serverErrors.length = 0;
   try {
     await Promise.race([t.fn(), timeout]);
+    // a sanitizer report fails the test even if the replies were right
+    const san = serverErrors.join('').match(/(ERROR: AddressSanitizer|runtime error|LeakSanitizer)[^\n]*/);
+    if (san) throw new Fail('sanitizer: ' + san[0]);
     passed++;
     console.log(`ok   ${t.name}`);
   } catch (e) {
     failed++;
     console.log(`FAIL ${t.name}\n     ${e instanceof Fail ? e.message : e.stack}`);
+    if (serverErrors.length) console.log('     server stderr: ' + serverErrors.join('').slice(0, 1500).replace(/\n/g, '\n     '));
+  } finally {
+    clearTimeout(timer);
   }
 }
 for (const m of measures) console.log(`measured: ${m}`);
