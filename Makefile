@@ -215,7 +215,7 @@ bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/t
 
 APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libjansson-dev libcmocka-dev clang \
                 libclang-rt-14-dev valgrind nodejs shellcheck jq pre-commit groff-base git \
-                python3 chromium
+                python3 chromium neovim
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -650,6 +650,23 @@ test('vgpuc.plan: the plan of the cluster under the cursor (text, json, svg)', a
   });
 });
 
+test('Neovim (headless, its built-in LSP client): diagnostics, completion, hover', async () => {
+  const ex = example('broken.vgpu');
+  const outFile = join(SCRATCH, 'nvim-out.json');
+  const r = spawnSync('nvim', ['--headless', '--clean', '-c', `luafile ${join(HERE, 'nvim-check.lua')}`], {
+    encoding: 'utf8', timeout: 60000,
+    env: { ...process.env, VGPUC, NVIM_FILE: ex.path, NVIM_OUT: outFile,
+           NVIM_COMPLETE: `${pos(ex.text, 'migration    restart').line}:${'        migration    '.length}`,
+           NVIM_HOVER: `${pos(ex.text, 'A16-16Q').line}:${pos(ex.text, 'A16-16Q', 2).character}` } });
+  ok(!r.error, 'nvim runs (Debian package neovim, installed by make deps): ' + (r.error && r.error.message));
+  const got = JSON.parse(readFileSync(outFile, 'utf8'));
+  eq(got.errors, [], 'no errors in Neovim');
+  const want = cliLint(ex.path).map((d) => key(d.code, d.range.start.line - 1, d.range.start.column - 1)).sort();
+  eq(got.diagnostics.map((d) => key(d.code, d.lnum, d.col)).sort(), want, 'Neovim shows the diagnostics of `vgpuc lint`');
+  eq(got.completion, ['live', 'restart', 'none'], 'completion after `migration`');
+  ok(/A16-16Q/.test(got.hover) && /frame buffer: 16384 MB/.test(got.hover), 'hover on a profile: ' + got.hover);
+});
+
 // --- faults ----------------------------------------------------------------------------------
 
 test('faults: unknown method, not initialized, bad params, out-of-range positions', async () => {
