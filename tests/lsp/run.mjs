@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as P from 'vscode-languageserver-protocol/node.js';
+import { createRequire } from 'node:module';
 
 const SANITIZE = !!process.env.LSP_SANITIZE;
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -33,8 +34,9 @@ const watchStderr = (proc) => proc.stderr.on('data', (d) => serverErrors.push(St
 // --- a client on the real protocol library ------------------------------------
 
 class Client {
-  constructor({ args = [], utf8 = false } = {}) {
-    this.proc = spawn(VGPUC, ['lsp', '--today', TODAY, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor({ args = [], utf8 = false, command = null } = {}) {
+    this.proc = command ? spawn(command.command, [...command.args, '--today', TODAY], { stdio: ['pipe', 'pipe', 'pipe'] })
+                        : spawn(VGPUC, ['lsp', '--today', TODAY, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.stderr = '';
     this.proc.stderr.on('data', (d) => { this.stderr += d; });
     watchStderr(this.proc);
@@ -665,6 +667,37 @@ test('Neovim (headless, its built-in LSP client): diagnostics, completion, hover
   eq(got.diagnostics.map((d) => key(d.code, d.lnum, d.col)).sort(), want, 'Neovim shows the diagnostics of `vgpuc lint`');
   eq(got.completion, ['live', 'restart', 'none'], 'completion after `migration`');
   ok(/A16-16Q/.test(got.hover) && /frame buffer: 16384 MB/.test(got.hover), 'hover on a profile: ' + got.hover);
+});
+
+test('VS Code extension: packaged to a .vsix with vsce; its server command works, settings included', async () => {
+  const ext = join(ROOT, 'editors', 'vscode');
+  const vsix = join(ext, 'vgpuc.vsix');
+  const pkg = spawnSync('npm', ['run', 'package'], { cwd: ext, encoding: 'utf8', timeout: 300000 });
+  eq(pkg.status, 0, 'npm run package (vsce package): ' + (pkg.stderr || '').slice(-800));
+  const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).stdout.split('\n');
+  for (const f of ['extension/package.json', 'extension/extension.js', 'extension/server.js', 'extension/language-configuration.json',
+                   'extension/syntaxes/vgpu.tmLanguage.json', 'extension/node_modules/vscode-languageclient/package.json'])
+    ok(list.includes(f), `${f} in the .vsix`);
+  ok(!list.some((f) => f.includes('@vscode/vsce')), 'the packaging tool is not packed');
+  const manifest = JSON.parse(spawnSync('unzip', ['-p', vsix, 'extension/package.json'], { encoding: 'utf8' }).stdout);
+  eq(manifest.contributes.languages[0].extensions, ['.vgpu'], 'language contributed');
+  eq(Object.keys(manifest.contributes.configuration.properties), ['vgpuc.path', 'vgpuc.catalog'], 'settings');
+  eq(spawnSync('unzip', ['-p', vsix, 'extension/syntaxes/vgpu.tmLanguage.json'], { encoding: 'utf8' }).stdout,
+     readFileSync(join(ROOT, 'editors', 'textmate', 'vgpu.tmLanguage.json'), 'utf8'), 'the grammar is editors/textmate\'s');
+  // the server exactly as the extension starts it (TransportKind.stdio adds --stdio)
+  const { serverCommand } = createRequire(import.meta.url)(join(ext, 'server.js'));
+  const bad = join(ROOT, 'tests', 'golden', 'catalog', 'bad-malformed.yaml');
+  const f = file('vscode/a.vgpu', CLUSTER);
+  for (const [catalog, wantBad] of [[[], false], [[bad], true]]) {
+    const cmd = serverCommand({ path: VGPUC, catalog });
+    cmd.args.push('--stdio');
+    const c = new Client({ command: cmd });
+    try {
+      await c.init();
+      const p = await c.open(f.uri, CLUSTER);
+      eq(p.diagnostics.some((d) => d.code === 'VG9003'), wantBad, `vgpuc.catalog ${JSON.stringify(catalog)} reaches the server`);
+    } finally { c.kill(); }
+  }
 });
 
 // --- faults ----------------------------------------------------------------------------------
