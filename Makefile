@@ -129,6 +129,7 @@ validators: $(BIN)
 
 hostile: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/hostile/run.sh
+	VGPUC=$(abspath $(BIN)) sh tests/hostile/security.sh
 
 # The twin's own tests (tests/twin/tests/*.Tests.ps1, Pester). pwsh is required:
 # a missing pwsh fails the target (make deps installs it), it is never skipped.

@@ -12,6 +12,8 @@
  */
 #include "catalog.h"
 
+#include "limits.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,6 +385,25 @@ static int read_gpu(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
         g->name = vg_sprintf(L->ctx->arena, "NVIDIA %s", g->model);
     g->origin = origin_of(L, item);
     int rc = check_profiles(L, y, item, row);
+    /* The numbers the planner and the scripts compute with, in their ranges:
+     * the MMIO size times the GPUs of a VM (x 64 at most) must stay a 32-bit
+     * power of two (2^31 wrapped it to 0), a GPU has some frame buffer. */
+    const struct {
+        const char *key;
+        uint32_t value, min, max;
+    } ranges[] = {
+        {"mmio64-gb", g->mmio64_gb, 0, VG_MAX_MMIO64_GB},
+        {"fb", g->fb_mb, 1, 1u << 20}, /* 1 TiB of frame buffer per GPU */
+        {"gpus-per-board", g->gpus_per_board, 1, 64},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++) {
+        if (ranges[i].value >= ranges[i].min && ranges[i].value <= ranges[i].max)
+            continue;
+        yaml_node_t *at = map_get(y, item, ranges[i].key);
+        vg_yaml_error(y, at ? at : item, "`%s` must be from %u to %u, not %u", ranges[i].key, ranges[i].min,
+                      ranges[i].max, ranges[i].value);
+        rc = -1;
+    }
     if (check_pci(y, item, g) < 0)
         rc = -1;
     if (merge_entry(L, y, item, "GPU model", 'g', g->model, NULL, (void ***)&L->c->gpus, &L->c->ngpus,

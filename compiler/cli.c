@@ -8,6 +8,8 @@
  * options, options may follow the files) and never prints: errors come back
  * as a message for main.c to show.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include "cli.h"
 
 #include <dirent.h>
@@ -96,7 +98,7 @@ static const struct command {
 enum opt_id {
     O_HELP = 1, O_FORMAT, O_REPORT, O_COLOR, O_FAIL_ON, O_RULE, O_CONFIG, O_NO_CONFIG, O_CATALOG,
     O_STDIN_FILENAME, O_QUIET, O_TODAY, O_ERROR_LIMIT, O_NO_INLINE, O_TARGET, O_OUTPUT, O_STDOUT,
-    O_CHECK, O_DIFF, O_STDIO
+    O_CHECK, O_DIFF, O_ALLOW_READ, O_VERBOSE, O_STDIO
 };
 
 /* An option may have several rows when its values or help differ by command. */
@@ -123,8 +125,11 @@ static const struct option {
     {O_NO_CONFIG, 0, "no-config", NULL, C_CHECKS, "read no config file"},
     {O_CATALOG, 0, "catalog", "FILE", C_CHECKS | C_CATALOG | C_LSP,
      "merge a YAML catalog file over the built-in one (repeatable)"},
+    {O_ALLOW_READ, 0, "allow-read", "DIR", C_CHECKS,
+     "includes and config catalogs may also be read from DIR (repeatable)"},
     {O_STDIN_FILENAME, 0, "stdin-filename", "NAME", C_CHECKS | C_FMT, "the name of '-' (stdin) in messages"},
     {O_QUIET, 'q', "quiet", NULL, C_CHECKS | C_FMT, "no summary line on stderr"},
+    {O_VERBOSE, 'v', "verbose", NULL, C_CHECKS, "name the config and catalog files used, on stderr"},
     {O_TODAY, 0, "today", "YYYY-MM-DD", C_CHECKS | C_LSP, "the date for end-of-support checks (default: today, UTC)"},
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
     {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CHECKS, "ignore '# vgpuc:' suppression comments"},
@@ -357,6 +362,8 @@ static int apply(struct parser *p, const struct option *o, const char *v)
     case O_CONFIG: cli->config_path = v; return 0;
     case O_NO_CONFIG: cli->no_config = 1; return 0;
     case O_CATALOG: cli->catalogs[cli->ncatalogs++] = v; return 0;
+    case O_ALLOW_READ: cli->allow_read[cli->nallow_read++] = v; return 0;
+    case O_VERBOSE: cli->verbose = 1; return 0;
     case O_STDIN_FILENAME: cli->stdin_filename = v; return 0;
     case O_QUIET: cli->quiet = 1; return 0;
     case O_TODAY:
@@ -562,6 +569,7 @@ int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t er
     cli->command = p.cmd->name;
     cli->fail_on = p.cmd->bit == C_LINT ? VG_LEVEL_WARNING : VG_LEVEL_ERROR;
     cli->inputs = vg_xmalloc((size_t)argc * sizeof *cli->inputs);
+    cli->allow_read = vg_xmalloc((size_t)argc * sizeof *cli->allow_read);
     init_catalogs(cli, argc);
 
     int only_files = 0, r;
@@ -594,8 +602,10 @@ void vg_cli_free(struct vg_cli *cli)
 {
     free(cli->inputs);
     free(cli->catalogs);
+    free(cli->allow_read);
     cli->inputs = NULL;
     cli->catalogs = NULL;
+    cli->allow_read = NULL;
 }
 
 void vg_cli_help(const char *command, struct vg_strbuf *out)
@@ -633,9 +643,14 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
             vg_sb_printf(out, "  %-26s %s\n", head, o->help);
     }
     if (c->bit & C_CHECKS)
-        vg_sb_puts(out, "\nThe nearest .vgpuc.yaml from the first input's folder upwards sets `fail-on`,\n"
-                        "`rules` and `catalog`; command-line options override it. VGPUC_CATALOG\n"
-                        "(colon-separated) adds catalog files before --catalog ones.\n");
+        vg_sb_puts(out, "\nThe nearest .vgpuc.yaml from each input's folder upwards (up to the repository\n"
+                        "root, the home folder or a file-system boundary; one owned by another user or\n"
+                        "writable by others is ignored) sets `fail-on`, `rules` and `catalog`; inputs\n"
+                        "governed by different configs are refused. Command-line options override it.\n"
+                        "VGPUC_CATALOG (colon-separated) adds catalog files before --catalog ones.\n"
+                        "Includes and the config's catalog files must resolve inside the project (the\n"
+                        "repository of the input, else the config's or the input's folder) unless\n"
+                        "--allow-read names their folder; only regular files are read.\n");
     vg_sb_printf(out, "\nexit status:\n%s", c->exits);
 }
 
@@ -646,6 +661,7 @@ struct inputs {
     const char **v; size_t n, cap;
     struct vg_hash seen;
     size_t nfailed;
+    char *top;            /* real path of the folder being walked */
 };
 
 static int is_dir(const char *path)
@@ -670,6 +686,29 @@ static int has_vgpu_suffix(const char *name)
 {
     size_t n = strlen(name);
     return n > 5 && strcmp(name + n - 5, ".vgpu") == 0;
+}
+
+/* A `*.vgpu` symbolic link found in a folder must stay in that folder: a
+ * pull request must not make `vgpuc lint .` read (and print) a key or a
+ * token elsewhere (VG1013; SECURITY.md). A link that resolves nowhere is
+ * kept, and reported missing when it is read. */
+static int link_inside(struct inputs *in, const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real || !in->top) {
+        free(real);
+        return 1;
+    }
+    size_t n = strlen(in->top);
+    int inside = strcmp(in->top, "/") == 0 ||
+                 (strncmp(real, in->top, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+    free(real);
+    if (!inside) {
+        struct vg_diag *d = vg_diag_emit(in->ctx, VG1013, vg_span_make(0, 0, 0),
+                                         "`%s` is a symbolic link to a file outside the folder being checked", path);
+        vg_diag_help(in->ctx, d, "name the file itself on the command line to check it");
+    }
+    return inside;
 }
 
 /* Depth-first, entries sorted by bytes (not strcoll): the same order everywhere. */
@@ -701,6 +740,8 @@ static void walk(struct inputs *in, const char *dir, int depth)
             if (depth < 64) /* symbolic links to folders are not followed: no loops */
                 walk(in, path, depth + 1);
         } else if (has_vgpu_suffix(names[i]) && (S_ISREG(lst.st_mode) || (S_ISLNK(lst.st_mode) && !is_dir(path)))) {
+            if (S_ISLNK(lst.st_mode) && !link_inside(in, path))
+                continue;
             add_input(in, path);
         }
     }
@@ -708,7 +749,7 @@ static void walk(struct inputs *in, const char *dir, int depth)
 
 const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, size_t *n, size_t *nfailed)
 {
-    struct inputs in = {ctx, NULL, 0, 0, {0}, 0};
+    struct inputs in = {ctx, NULL, 0, 0, {0}, 0, NULL};
     vg_hash_init(&in.seen, ctx->arena);
     for (size_t i = 0; i < cli->ninputs; i++) {
         const char *path = cli->inputs[i];
@@ -717,7 +758,10 @@ const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, 
             continue;
         }
         size_t before = in.n, failed = in.nfailed;
+        in.top = realpath(path, NULL);
         walk(&in, path, 0);
+        free(in.top);
+        in.top = NULL;
         if (in.n == before && in.nfailed == failed) {
             vg_diag_emit(ctx, VG1009, vg_span_make(0, 0, 0), "no `.vgpu` files in directory `%s`", path);
             in.nfailed++;

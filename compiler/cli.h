@@ -36,7 +36,13 @@ struct vg_cli {
     int fail_on; int fail_on_set;   /* enum vg_level; VG_LEVEL_OFF = none */
     const char *config_path; int no_config;
     const char **catalogs; size_t ncatalogs;  /* --catalog, after VGPUC_CATALOG entries */
+    const char **allow_read; size_t nallow_read; /* --allow-read DIR: includes and config
+                                                    catalogs may also come from there */
+    int verbose;                    /* -v: name the config and catalog files used */
     const char *stdin_filename;
+    /* The text of '-' when it is not read from stdin: the language server's
+     * editor buffer, checked as `lint --stdin-filename NAME -` would. */
+    const char *stdin_text; size_t stdin_len; int stdin_text_set;
     int quiet;
     uint32_t today; int today_set;  /* --today YYYY-MM-DD as YYYYMMDD */
     uint32_t error_limit; int error_limit_set;
@@ -89,7 +95,8 @@ void vg_cli_help(const char *command, struct vg_strbuf *out);
 /*
  * cli->inputs expanded: files as given, directories searched recursively for
  * *.vgpu (sorted by bytes, hidden entries skipped, symbolic links to folders
- * not followed), "-" kept; a path given twice is kept once. A directory that
+ * not followed, a *.vgpu link to a file outside the folder refused as VG1013),
+ * "-" kept; a path given twice is kept once. A directory that
  * cannot be read or holds no .vgpu file is queued as VG1009 and counted in
  * *nfailed. The array and paths live in ctx->arena.
  */

@@ -5,8 +5,9 @@
  * All or nothing: the diagnostics go to stderr, and if any reaches --fail-on
  * (default error), a cluster's platform does not match an explicit --target,
  * or two clusters would write the same file, nothing is written. Otherwise
- * every script is generated in memory first and then written, each through
- * vg_write_file_atomic, to DIR/<cluster>.<ext> (or concatenated to stdout).
+ * every script is generated in memory first, then written to temporary files
+ * next to DIR/<cluster>.<ext>, and only when all were written renamed into
+ * place (or concatenated to stdout).
  * File names come from cluster names but can never leave DIR.
  */
 #include <errno.h>
@@ -29,23 +30,50 @@ struct script {
     struct vg_strbuf text;
 };
 
+/* Windows device names: refused as a file name with any extension, in any case. */
+static const char *const reserved_names[] = {"CON", "PRN", "AUX", "NUL", "COM", "LPT"};
+
+static int reserved(const char *base, size_t n)
+{
+    for (size_t i = 0; i < sizeof reserved_names / sizeof *reserved_names; i++) {
+        const char *w = reserved_names[i];
+        size_t k = 0;
+        while (k < 3 && k < n && (base[k] & ~0x20) == w[k])
+            k++;
+        if (k < 3)
+            continue;
+        if (n == 3 && i < 4)
+            return 1;
+        if (n == 4 && i >= 4 && base[3] >= '0' && base[3] <= '9')
+            return 1; /* COM0..COM9, LPT0..LPT9 */
+    }
+    return 0;
+}
+
 /*
- * The file name for a cluster: characters outside [A-Za-z0-9._-] become `_`;
- * a leading dot becomes `_` too, so no name is hidden, `.` or `..`.
+ * The file name for a cluster, valid on Linux, Windows and macOS: characters
+ * outside [A-Za-z0-9._-] become `_`; a leading dot becomes `_` too, so no
+ * name is hidden, `.` or `..`; a Windows device name (`CON`, `nul.x`,
+ * `COM1`) gets a leading `_`. Two names that differ only in case are the same
+ * file on Windows and macOS: generate() compares them without case.
  */
 static char *safe_file_name(struct vg_arena *a, const char *name, const char *ext)
 {
     size_t n = strlen(name), e = strlen(ext);
-    char *r = vg_alloc(a, n + e + 2);
+    char *r = vg_alloc(a, n + e + 3);
+    char *p = r;
+    size_t base = strcspn(name, ".");
+    if (reserved(name, base))
+        *p++ = '_';
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
                  c == '_' || c == '-';
-        r[i] = ok && !(i == 0 && c == '.') ? c : '_';
+        *p++ = ok && !(i == 0 && c == '.') ? c : '_';
     }
     if (n == 0)
-        r[n++] = '_';
-    memcpy(r + n, ext, e + 1);
+        *p++ = '_';
+    memcpy(p, ext, e + 1);
     return r;
 }
 
@@ -67,7 +95,7 @@ static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struc
     const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
     char *hex;
     info->tool_version = "vgpuc " VGPUC_VERSION;
-    info->source_path = src ? src->path : "<unknown>";
+    info->source_path = src ? vg_inert(ctx->arena, src->path) : "<unknown>"; /* a file name may hold a line break */
     info->source_sha256 = "";
     if (!src)
         return;
@@ -120,7 +148,7 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
     struct vg_hash files, digests;
     int bad = 0;
 
-    vg_hash_init(&files, ctx->arena);
+    vg_hash_init_names(&files, ctx->arena, VG_HASH_NOCASE); /* Windows and macOS ignore case */
     vg_hash_init(&digests, ctx->arena);
     for (size_t i = 0; i < m->nclusters; i++) {
         const struct vg_cluster *c = m->clusters[i];
@@ -130,7 +158,8 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
         const struct vg_cluster *other;
 
         if (need == VG_TARGET_AUTO && t != VG_TARGET_JSON) {
-            fprintf(stderr, "vgpuc: error: cluster `%s` has no known platform family, so no script target\n", c->name);
+            fprintf(stderr, "vgpuc: error: cluster `%s` has no known platform family, so no script target\n",
+                    vg_inert(ctx->arena, c->name));
             bad = 1;
             continue;
         }
@@ -138,18 +167,26 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
             fprintf(stderr,
                     "vgpuc: error: cluster `%s` runs on `%s`, which `--target %s` cannot deploy\n"
                     "  = help: use `--target %s` (or `--target auto`) for this cluster\n",
-                    c->name, c->family ? c->family : "?", vg_target_name(t), vg_target_name(need));
+                    vg_inert(ctx->arena, c->name), c->family ? vg_inert(ctx->arena, c->family) : "?",
+                    vg_target_name(t), vg_target_name(need));
             bad = 1;
             continue;
         }
         out[i].file = safe_file_name(ctx->arena, c->name, vg_target_ext(t));
+        if (strlen(out[i].file) > 255) {
+            fprintf(stderr, "vgpuc: error: cluster `%.40s...` is too long for a file name (255 bytes)\n",
+                    vg_inert(ctx->arena, c->name));
+            bad = 1;
+            continue;
+        }
         other = vg_hash_put(&files, out[i].file, (void *)c);
         if (other) {
             fprintf(stderr,
                     "vgpuc: error: clusters `%s` and `%s` would both be written to `%s`\n"
-                    "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names\n"
+                    "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
+                    "and Windows and macOS do not tell upper from lower case\n"
                     "  = help: rename one of the clusters\n",
-                    other->name, c->name, out[i].file);
+                    vg_inert(ctx->arena, other->name), vg_inert(ctx->arena, c->name), out[i].file);
             bad = 1;
             continue;
         }
@@ -163,27 +200,68 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
 
 /* Scripts with any non-ASCII byte start with a BOM: Windows PowerShell 5.1
  * reads BOM-less files in the ANSI code page. JSON never gets one. */
-static int write_one(const struct script *s, int to_stdout)
+static int needs_bom(const struct script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
-    size_t len = s->text.len, blen = 0;
-    int bom = strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, len);
-    char *buf;
-    int rc;
+    return strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, s->text.len);
+}
 
-    if (to_stdout) {
-        if ((bom && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, len, stdout) != len)
-            return -1;
-        return 0;
+static int write_stdout(const struct script *s)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    if ((needs_bom(s) && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, s->text.len, stdout) != s->text.len)
+        return -1;
+    return 0;
+}
+
+/* The script in a temporary file next to its place; its name, or NULL (errno). */
+static char *write_temp(const struct script *s)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    struct stat st;
+    if (lstat(s->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR; /* the rename would fail after others were done */
+        return NULL;
     }
-    if (!bom)
-        return vg_write_file_atomic(s->path, data, len);
-    blen = len + 3;
-    buf = vg_xmalloc(blen);
+    if (!needs_bom(s))
+        return vg_write_temp(s->path, data, s->text.len);
+    char *buf = vg_xmalloc(s->text.len + 3);
     memcpy(buf, VG_PS_BOM, 3);
-    memcpy(buf + 3, data, len);
-    rc = vg_write_file_atomic(s->path, buf, blen);
+    memcpy(buf + 3, data, s->text.len);
+    char *tmp = vg_write_temp(s->path, buf, s->text.len + 3);
+    int e = errno;
     free(buf);
+    errno = e;
+    return tmp;
+}
+
+/*
+ * All or nothing: every script goes to a temporary file first; only when all
+ * were written are they renamed into place. A full disk or a write error
+ * half-way leaves every existing script as it was, and no temporary file.
+ */
+static int write_all(struct vg_ctx *ctx, const struct script *scripts, size_t n)
+{
+    char **tmp = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *tmp);
+    for (size_t i = 0; i < n; i++) {
+        if ((tmp[i] = write_temp(&scripts[i])) != NULL)
+            continue;
+        fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n", vg_inert(ctx->arena, scripts[i].path),
+                strerror(errno));
+        fprintf(stderr, "  = note: nothing was written; every existing script is unchanged\n");
+        for (size_t k = 0; k < i; k++)
+            vg_discard_temp(tmp[k]);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = scripts[i].path;
+        if (vg_commit_temp(tmp[i], path) != 0) {
+            fprintf(stderr, "vgpuc: error: cannot rename into `%s`: %s\n", vg_inert(ctx->arena, path),
+                    strerror(errno));
+            rc = -1;
+        }
+    }
     return rc;
 }
 
@@ -212,20 +290,23 @@ int vg_cmd_build(struct vg_cli *cli)
         goto done;
     }
     if (!cli->to_stdout && cli->outdir && make_dirs(cli->outdir) != 0) {
-        fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", cli->outdir, strerror(errno));
+        fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx.arena, cli->outdir),
+                strerror(errno));
         rc = VG_EXIT_FAILURE;
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (write_one(&scripts[i], cli->to_stdout) != 0) {
-            fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n", cli->to_stdout ? "<stdout>" : scripts[i].path,
-                    strerror(errno));
+    if (cli->to_stdout) {
+        for (size_t i = 0; i < n; i++)
+            if (write_stdout(&scripts[i]) != 0) {
+                fprintf(stderr, "vgpuc: error: cannot write `<stdout>`: %s\n", strerror(errno));
+                rc = VG_EXIT_FAILURE;
+                break;
+            }
+        if (fflush(stdout) != 0)
             rc = VG_EXIT_FAILURE;
-            break;
-        }
-    }
-    if (cli->to_stdout && fflush(stdout) != 0)
+    } else if (write_all(&ctx, scripts, n) != 0) {
         rc = VG_EXIT_FAILURE;
+    }
 done:
     for (size_t i = 0; scripts && i < n; i++)
         vg_sb_free(&scripts[i].text);

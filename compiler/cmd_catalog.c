@@ -4,7 +4,8 @@
  *
  * Text is one aligned table per section (GPUs with their profiles), with
  * unverified facts marked and each entry's origin (file:line); json is one
- * document with the same content. An invalid catalog file prints its VG9003
+ * document with the same content. Every catalog text is inert (strbuf.c):
+ * a catalog file may come from a pull request. An invalid catalog file prints its VG9003
  * diagnostics to stderr and exits 2.
  */
 #include <stdio.h>
@@ -29,7 +30,7 @@ static void table_row(struct table *t, const char *const *cells)
 {
     vg_grow(t->a, (void **)&t->rows, &t->cap, t->n + 1, sizeof *t->rows);
     for (size_t i = 0; i < t->ncols; i++)
-        t->rows[t->n][i] = cells[i] ? cells[i] : "";
+        t->rows[t->n][i] = cells[i] ? vg_inert(t->a, cells[i]) : "";
     t->n++;
 }
 
@@ -61,7 +62,7 @@ static const char *relnum_text(struct vg_arena *a, uint32_t n)
 
 static const char *origin_text(struct vg_arena *a, const struct vg_origin *o)
 {
-    return vg_sprintf(a, "%s:%u", o->file, o->line);
+    return vg_sprintf(a, "%s:%u", vg_inert(a, o->file), o->line);
 }
 
 static const char *join(struct vg_arena *a, const char *const *v, size_t n)
@@ -111,8 +112,8 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
         vg_sb_init(&parts);
         for (size_t j = 0; j < g->npartition_counts; j++)
             vg_sb_printf(&parts, "%s%u", j ? "," : "", g->partition_counts[j]);
-        vg_sb_printf(out, "  %s (%s)%s%s, %u MB per GPU, %u GPU%s per board", g->model, g->name,
-                     g->arch ? ", " : "", g->arch ? g->arch : "", g->fb_mb, g->gpus_per_board,
+        vg_sb_printf(out, "  %s (%s)%s%s, %u MB per GPU, %u GPU%s per board", vg_inert(a, g->model),
+                     vg_inert(a, g->name), g->arch ? ", " : "", g->arch ? vg_inert(a, g->arch) : "", g->fb_mb, g->gpus_per_board,
                      g->gpus_per_board == 1 ? "" : "s");
         if (g->device_id)
             vg_sb_printf(out, ", PCI %04X:%04X", g->vendor_id, g->device_id);
@@ -124,7 +125,7 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
                      g->npartition_counts && !g->partition_counts_verified ? " (unverified)" : "");
         vg_sb_printf(out, "    origin: %s%s\n", origin_text(a, &g->origin), g->verified ? "" : " (unverified)");
         if (g->note)
-            vg_sb_printf(out, "    note: %s\n", g->note);
+            vg_sb_printf(out, "    note: %s\n", vg_inert(a, g->note));
         vg_sb_free(&parts);
         if (!g->nprofiles)
             continue;
@@ -196,10 +197,7 @@ static void text_platforms(struct vg_arena *a, const struct vg_catalog *c, struc
 static void json_kv(struct vg_strbuf *out, const char *key, const char *val, int comma)
 {
     vg_sb_printf(out, "%s\"%s\":", comma ? "," : "", key);
-    if (val)
-        vg_sb_json_str(out, val);
-    else
-        vg_sb_puts(out, "null");
+    vg_sb_json_inert(out, val);
 }
 
 static void json_num(struct vg_strbuf *out, const char *key, unsigned long v) { vg_sb_printf(out, ",\"%s\":%lu", key, v); }
@@ -218,7 +216,7 @@ static void json_list(struct vg_strbuf *out, const char *key, const char *const 
     for (size_t i = 0; i < n; i++) {
         if (i)
             vg_sb_putc(out, ',');
-        vg_sb_json_str(out, v[i]);
+        vg_sb_json_inert(out, v[i]);
     }
     vg_sb_putc(out, ']');
 }
@@ -379,7 +377,7 @@ static void text_compat(struct vg_arena *a, const struct vg_catalog *c, struct v
     vg_sb_printf(out, "\ncompatibility (%s):\n  lts-pair-from: %s  (a long-term-support Manager from this release on also "
                       "takes guests of the previous LTS branch)\n  source: %s\n",
                  origin_text(a, &k->origin), k->lts_pair_from ? relnum_text(a, k->lts_pair_from) : "never",
-                 k->source ? k->source : "-");
+                 k->source ? vg_inert(a, k->source) : "-");
 }
 
 static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
@@ -391,7 +389,7 @@ static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
                  relnum_text(a, l->legacy_incompatible_from), l->legacy_verified ? "" : "  (unverified for some releases)");
     for (size_t i = 0; i < l->ndls_min; i++)
         vg_sb_printf(out, "  vGPU %s and later need DLS %s or later\n", relnum_text(a, l->dls_min[i].from_release),
-                     l->dls_min[i].dls_version);
+                     vg_inert(a, l->dls_min[i].dls_version));
     for (int s = 0; s < 26; s++) {
         if (!l->series_editions[s])
             continue;
@@ -401,7 +399,7 @@ static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
                 vg_sb_printf(out, " %s", edition_names[e]);
         vg_sb_putc(out, '\n');
     }
-    vg_sb_printf(out, "  source: %s\n", l->source ? l->source : "-");
+    vg_sb_printf(out, "  source: %s\n", l->source ? vg_inert(a, l->source) : "-");
 }
 
 static void json_compat(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
@@ -453,7 +451,7 @@ int vg_cmd_catalog(struct vg_cli *cli)
     } else {
         vg_sb_puts(&out, "files merged (later entries replace earlier ones with the same key):\n");
         for (size_t i = 0; i < c->nfiles; i++)
-            vg_sb_printf(&out, "  %s\n", c->files[i]);
+            vg_sb_printf(&out, "  %s\n", vg_inert(a, c->files[i]));
         if (all || strcmp(sec, "releases") == 0) {
             vg_sb_putc(&out, '\n');
             text_releases(a, c, &out);

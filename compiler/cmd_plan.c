@@ -10,7 +10,8 @@
  * SVG is a standalone picture: hosts as columns, GPUs as bars filled per
  * profile, pass-through GPUs hatched, free space grey (the failover
  * reserve outlined in dashed green), hosts whose loss leaves VMs down
- * outlined in red, and a legend.
+ * outlined in red, and a legend. Every name and catalog text is inert in all
+ * three (strbuf.c); the SVG escapes it for XML and drops what XML forbids.
  */
 #include <stdio.h>
 #include <string.h>
@@ -83,8 +84,11 @@ static const char *platform_text(struct vg_ctx *ctx, const struct vg_cluster *cl
 
 static void names_text(struct vg_strbuf *sb, struct vg_vm *const *vms, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        vg_sb_printf(sb, "%s%s", i ? ", " : "", vms[i]->name);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            vg_sb_puts(sb, ", ");
+        vg_sb_put_inert(sb, vms[i]->name);
+    }
 }
 
 static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strbuf *sb)
@@ -96,15 +100,20 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
         gpu_vms_build(ctx, cp, &gv);
         if (c)
             vg_sb_putc(sb, '\n');
-        vg_sb_printf(sb, "cluster %s (%s): %zu host%s, %zu GPU%s, %zu VM%s placed, %zu not placed", cl->name,
-                     platform_text(ctx, cl), cl->nhosts, cl->nhosts == 1 ? "" : "s", cp->npgpus,
+        vg_sb_puts(sb, "cluster ");
+        vg_sb_put_inert(sb, cl->name);
+        vg_sb_puts(sb, " (");
+        vg_sb_put_inert(sb, platform_text(ctx, cl));
+        vg_sb_printf(sb, "): %zu host%s, %zu GPU%s, %zu VM%s placed, %zu not placed", cl->nhosts, cl->nhosts == 1 ? "" : "s", cp->npgpus,
                      cp->npgpus == 1 ? "" : "s", cp->norder - cp->nunplaced, cp->norder - cp->nunplaced == 1 ? "" : "s",
                      cp->nunplaced);
         if (cp->partitions)
             vg_sb_printf(sb, ", GPU-P partitions %u", cp->partitions);
         vg_sb_putc(sb, '\n');
         for (size_t h = 0; h < cl->nhosts; h++) {
-            vg_sb_printf(sb, "  host %s\n", cl->hosts[h]->name);
+            vg_sb_puts(sb, "  host ");
+            vg_sb_put_inert(sb, cl->hosts[h]->name);
+            vg_sb_putc(sb, '\n');
             if (cp->host_first[h] == cp->host_first[h + 1])
                 vg_sb_puts(sb, "    (no GPUs)\n");
             for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++) {
@@ -115,8 +124,9 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                                       ? (slots ? vg_sprintf(ctx->arena, "%u/%u slots", g->nvgpus, slots)
                                                : vg_sprintf(ctx->arena, "%u vGPUs mixed", g->nvgpus))
                                       : "-";
-                vg_sb_printf(sb, "    gpu %-2u %-6s board %u  %-11s %-10s %-14s", g->index, g->model->model, g->board,
-                             use_name(g->use), prof, use);
+                vg_sb_printf(sb, "    gpu %-2u %-6s board %u  %-11s %-10s %-14s", g->index,
+                             vg_inert(ctx->arena, g->model->model), g->board, use_name(g->use),
+                             vg_inert(ctx->arena, prof), use);
                 vg_sb_printf(sb, "  %u/%u MB", g->used_fb_mb, g->model->fb_mb);
                 if (cp->reserve[i])
                     vg_sb_puts(sb, "  failover reserve");
@@ -131,7 +141,10 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
             vg_sb_puts(sb, "  not placed:");
             for (size_t o = 0, k = 0; o < cp->norder; o++)
                 if (!cp->place[cp->order[o]].host)
-                    vg_sb_printf(sb, "%s %s", k++ ? "," : "", cl->vms[cp->order[o]]->name);
+                {
+                    vg_sb_puts(sb, k++ ? ", " : " ");
+                    vg_sb_put_inert(sb, cl->vms[cp->order[o]]->name);
+                }
             vg_sb_putc(sb, '\n');
         }
         if (cl->tolerate) {
@@ -146,8 +159,13 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                              cp->nreserve, cp->nreserve == 1 ? "" : "s", cp->reserve_worst);
             for (size_t f = 0; f < cp->nfailovers; f++) {
                 const struct vg_failover *fo = &cp->failovers[f];
-                vg_sb_printf(sb, "    losing %s%s%s: %zu down: ", fo->failed[0]->name, fo->nfailed > 1 ? " + " : "",
-                             fo->nfailed > 1 ? fo->failed[1]->name : "", fo->ndown);
+                vg_sb_puts(sb, "    losing ");
+                vg_sb_put_inert(sb, fo->failed[0]->name);
+                if (fo->nfailed > 1) {
+                    vg_sb_puts(sb, " + ");
+                    vg_sb_put_inert(sb, fo->failed[1]->name);
+                }
+                vg_sb_printf(sb, ": %zu down: ", fo->ndown);
                 names_text(sb, fo->down, fo->ndown);
                 vg_sb_putc(sb, '\n');
             }
@@ -163,7 +181,7 @@ static void json_names(struct vg_strbuf *sb, struct vg_vm *const *vms, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             vg_sb_putc(sb, ',');
-        vg_sb_json_str(sb, vms[i]->name);
+        vg_sb_json_inert(sb, vms[i]->name);
     }
     vg_sb_putc(sb, ']');
 }
@@ -178,25 +196,25 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
         gpu_vms_build(ctx, cp, &gv);
         vg_sb_puts(sb, c ? ",\n{" : "\n{");
         vg_sb_puts(sb, "\"name\":");
-        vg_sb_json_str(sb, cl->name);
+        vg_sb_json_inert(sb, cl->name);
         vg_sb_puts(sb, ",\"platform\":");
         if (cl->family)
-            vg_sb_json_str(sb, platform_text(ctx, cl));
+            vg_sb_json_inert(sb, platform_text(ctx, cl));
         else
             vg_sb_puts(sb, "null");
         vg_sb_printf(sb, ",\"gpu_partitions\":%u,\"hosts\":[", cp->partitions);
         for (size_t h = 0; h < cl->nhosts; h++) {
             vg_sb_puts(sb, h ? ",{\"name\":" : "{\"name\":");
-            vg_sb_json_str(sb, cl->hosts[h]->name);
+            vg_sb_json_inert(sb, cl->hosts[h]->name);
             vg_sb_puts(sb, ",\"gpus\":[");
             for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++) {
                 const struct vg_pgpu *g = &cp->pgpus[i];
                 vg_sb_printf(sb, "%s{\"index\":%u,\"board\":%u,\"model\":", i > cp->host_first[h] ? "," : "", g->index,
                              g->board);
-                vg_sb_json_str(sb, g->model->model);
+                vg_sb_json_inert(sb, g->model->model);
                 vg_sb_printf(sb, ",\"use\":\"%s\",\"profile\":", use_name(g->use));
                 if (g->use == VG_PGPU_VGPU)
-                    vg_sb_json_str(sb, g->profile->name);
+                    vg_sb_json_inert(sb, g->profile->name);
                 else
                     vg_sb_puts(sb, "null");
                 vg_sb_printf(sb, ",\"vgpus\":%u,\"slots\":%u,\"used_fb_mb\":%u,\"fb_mb\":%u,\"reserve\":%s,\"vms\":",
@@ -212,7 +230,7 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
             if (!cp->place[cp->order[o]].host) {
                 if (k++)
                     vg_sb_putc(sb, ',');
-                vg_sb_json_str(sb, cl->vms[cp->order[o]]->name);
+                vg_sb_json_inert(sb, cl->vms[cp->order[o]]->name);
             }
         vg_sb_printf(sb,
                      "],\"failover\":{\"tolerate\":%u,\"sets_tried\":%zu,\"reserve_gpus\":%zu,"
@@ -224,7 +242,7 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
             for (uint32_t j = 0; j < fo->nfailed; j++) {
                 if (j)
                     vg_sb_putc(sb, ',');
-                vg_sb_json_str(sb, fo->failed[j]->name);
+                vg_sb_json_inert(sb, fo->failed[j]->name);
             }
             vg_sb_puts(sb, "],\"down\":");
             json_names(sb, fo->down, fo->ndown);
@@ -248,21 +266,8 @@ static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1"
                                       "#76b7b2", "#ff9da7", "#9c755f", "#e15759", "#bab0ac"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
 
-static void xml_text(struct vg_strbuf *sb, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': vg_sb_puts(sb, "&amp;"); break;
-        case '<': vg_sb_puts(sb, "&lt;"); break;
-        case '>': vg_sb_puts(sb, "&gt;"); break;
-        case '"': vg_sb_puts(sb, "&quot;"); break;
-        case '\'': vg_sb_puts(sb, "&apos;"); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
-                vg_sb_putc(sb, *s);
-        }
-    }
-}
+/* Every text from an input: inert, XML-escaped, XML-illegal code points dropped. */
+static void xml_text(struct vg_strbuf *sb, const char *s) { vg_sb_xml_inert(sb, s); }
 
 struct legend { const char **names; size_t n, cap; struct vg_hash idx; };
 
@@ -332,9 +337,10 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
                     double gy = y + 28 + (double)(i - cp->host_first[h]) * SVG_ROW_H, gx = x + 8;
                     vg_sb_printf(&body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"%s\"><title>",
                                  gx, gy, SVG_BAR_W, SVG_BAR_H, cp->reserve[i] ? "free reserve" : "free");
-                    vg_sb_printf(&body, "GPU %u (%s, board %u): %s, %u/%u MB%s", g->index, g->model->model, g->board,
-                                 use_name(g->use), g->used_fb_mb, g->model->fb_mb,
-                                 cp->reserve[i] ? ", failover reserve" : "");
+                    vg_sb_printf(&body, "GPU %u (", g->index);
+                    xml_text(&body, g->model->model);
+                    vg_sb_printf(&body, ", board %u): %s, %u/%u MB%s", g->board, use_name(g->use), g->used_fb_mb,
+                                 g->model->fb_mb, cp->reserve[i] ? ", failover reserve" : "");
                     vg_sb_puts(&body, "</title></rect>\n");
                     const struct vg_vm *const *vms = &gv.vms[gv.first[i]];
                     if (g->use == VG_PGPU_PASSTHROUGH) {

@@ -119,7 +119,11 @@ int vg_cmd_explain(struct vg_cli *cli)
             cands[2 * i + 1] = vg_code_info((enum vg_code)i)->slug;
         }
         const char *near = vg_suggest(want, cands, 2 * VG_CODE_COUNT);
-        fprintf(stderr, "vgpuc: error: unknown code or slug `%s`\n", want);
+        struct vg_strbuf sb;
+        vg_sb_init(&sb);
+        vg_sb_put_inert(&sb, want);
+        fprintf(stderr, "vgpuc: error: unknown code or slug `%s`\n", vg_sb_str(&sb));
+        vg_sb_free(&sb);
         if (near)
             fprintf(stderr, "  = help: did you mean `%s`?\n", near);
         else

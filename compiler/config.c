@@ -4,7 +4,9 @@
  *
  * Discovery walks from the input's folder upwards: lexically while the path
  * given allows it (so diagnostics show the path as the user would write it),
- * then through the real parent folders to the root. Reading uses the table
+ * then through the real parent folders; it stops after the repository root,
+ * the home folder or the top of a file system, and skips a file that another
+ * user owns or could have written (SECURITY.md). Reading uses the table
  * reader of yamlutil.c, so problems are VG9003 at their YAML location.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
@@ -19,24 +21,73 @@
 #include "suggest.h"
 #include "yamlutil.h"
 
-static int is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
+#include <unistd.h>
 
-/* dir + "/" + the config name, malloc'd; "." gives the bare name. */
-static char *candidate(const char *dir)
+/* What the search looks at while it walks up (one walk per folder of input). */
+struct search {
+    void (*ignored)(void *arg, const char *path, const char *why);
+    void *arg;
+    char *home;      /* real path of $HOME, or NULL */
+};
+
+/* dir + "/" + name, malloc'd; "." gives the bare name. */
+static char *join_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir);
-    char *p = vg_xmalloc(n + sizeof VG_CONFIG_NAME + 2);
+    char *p = vg_xmalloc(n + strlen(name) + 2);
     if (strcmp(dir, ".") == 0)
-        strcpy(p, VG_CONFIG_NAME);
+        strcpy(p, name);
     else if (n && dir[n - 1] == '/')
-        strcat(strcpy(p, dir), VG_CONFIG_NAME);
+        strcat(strcpy(p, dir), name);
     else
-        strcat(strcat(strcpy(p, dir), "/"), VG_CONFIG_NAME);
+        strcat(strcat(strcpy(p, dir), "/"), name);
     return p;
+}
+
+static char *candidate(const char *dir) { return join_path(dir, VG_CONFIG_NAME); }
+
+/* 1: a config to use; 0: none here; the untrusted ones are reported and skipped. */
+static int consider(struct search *s, const char *dir, const char *c)
+{
+    struct stat st, dst;
+    if (stat(c, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    const char *why = NULL;
+    uid_t me = geteuid();
+    if (st.st_uid != me && st.st_uid != 0)
+        why = "it is owned by another user";
+    else if (st.st_mode & (S_IWGRP | S_IWOTH))
+        why = "other users can write it";
+    else if (stat(dir, &dst) == 0 && (dst.st_mode & (S_IWGRP | S_IWOTH)))
+        why = "other users can write its folder";
+    if (!why)
+        return 1;
+    if (s->ignored)
+        s->ignored(s->arg, c, why);
+    return 0;
+}
+
+/* Whether the search ends at `dir`: the repository root, the home folder,
+ * or the top folder of a file system. */
+static int last_folder(struct search *s, const char *dir)
+{
+    char *git = join_path(dir, ".git");
+    struct stat st, up;
+    int stop = lstat(git, &st) == 0;
+    free(git);
+    if (stop)
+        return 1;
+    if (s->home) {
+        char *r = realpath(dir, NULL);
+        stop = r && strcmp(r, s->home) == 0;
+        free(r);
+        if (stop)
+            return 1;
+    }
+    char *parent = join_path(dir, "..");
+    stop = stat(dir, &st) == 0 && stat(parent, &up) == 0 && st.st_dev != up.st_dev;
+    free(parent);
+    return stop;
 }
 
 static int has_dotdot(const char *p)
@@ -65,48 +116,65 @@ static int to_parent(char *p)
     return 1;
 }
 
-char *vg_config_find(const char *dir)
+char *vg_repo_root(const char *dir)
 {
-    char *cur = vg_xstrdup(dir && *dir ? dir : ".");
-    int checked_cur = 0;
-    if (!has_dotdot(cur)) {
-        for (;;) {
-            char *c = candidate(cur);
-            if (is_file(c)) {
-                free(cur);
-                return c;
-            }
-            free(c);
-            if (!to_parent(cur))
-                break;
-        }
-        checked_cur = 1;
-        if (strcmp(cur, "/") == 0) {
-            free(cur);
-            return NULL;
-        }
-    }
-    /* above the path as given: the real folders up to the root */
-    char *abs = realpath(cur, NULL);
-    free(cur);
-    if (!abs)
-        return NULL;
-    if (checked_cur && !to_parent(abs)) {
-        free(abs);
-        return NULL;
-    }
-    for (;;) {
-        char *c = candidate(abs);
-        if (is_file(c)) {
-            free(abs);
-            return c;
-        }
-        free(c);
+    char *abs = realpath(dir && *dir ? dir : ".", NULL);
+    while (abs) {
+        char *git = join_path(abs, ".git");
+        struct stat st;
+        int found = lstat(git, &st) == 0;
+        free(git);
+        if (found)
+            return abs;
         if (!to_parent(abs))
             break;
     }
     free(abs);
     return NULL;
+}
+
+/* One folder of the walk: 1 = found (*out set), -1 = stop here, 0 = go on up. */
+static int step(struct search *s, const char *dir, char **out)
+{
+    char *c = candidate(dir);
+    if (consider(s, dir, c)) {
+        *out = c;
+        return 1;
+    }
+    free(c);
+    return last_folder(s, dir) ? -1 : 0;
+}
+
+char *vg_config_find(const char *dir, void (*ignored)(void *arg, const char *path, const char *why), void *arg)
+{
+    struct search s = {ignored, arg, NULL};
+    const char *home = getenv("HOME");
+    if (home && *home)
+        s.home = realpath(home, NULL);
+    char *cur = vg_xstrdup(dir && *dir ? dir : ".");
+    char *found = NULL;
+    int r = 0, checked_cur = 0;
+    if (!has_dotdot(cur)) {
+        /* lexically while the path as given allows it: diagnostics show the
+         * path as the user would write it */
+        while ((r = step(&s, cur, &found)) == 0 && to_parent(cur))
+            ;
+        checked_cur = 1;
+        if (r || strcmp(cur, "/") == 0) {
+            free(cur);
+            free(s.home);
+            return found;
+        }
+    }
+    /* above the path as given: the real folders */
+    char *abs = realpath(cur, NULL);
+    free(cur);
+    if (abs && (!checked_cur || to_parent(abs)))
+        while ((r = step(&s, abs, &found)) == 0 && to_parent(abs))
+            ;
+    free(abs);
+    free(s.home);
+    return found;
 }
 
 static const char *const level_words[] = {"none", "info", "warning", "error", NULL};

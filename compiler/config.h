@@ -33,10 +33,19 @@ struct vg_config {
 };
 
 /*
- * The nearest `.vgpuc.yaml` in `dir` or a folder above it, as a malloc'd
- * path (relative when `dir` is, while it stays inside it; free() it), or NULL.
+ * The nearest trusted `.vgpuc.yaml` in `dir` or a folder above it, as a
+ * malloc'd path (relative when `dir` is, while it stays inside it; free()
+ * it), or NULL. The search stops after the repository root (a folder that
+ * holds `.git`), the home folder and the last folder of a file system. A
+ * file not owned by the user or root, or writable by group or others, or in
+ * a folder writable by group or others, is not used: it is passed to
+ * `ignored` (with why) and the search goes on above it.
  */
-char *vg_config_find(const char *dir);
+char *vg_config_find(const char *dir, void (*ignored)(void *arg, const char *path, const char *why), void *arg);
+
+/* The repository root above `dir` (the nearest folder holding `.git`) as a
+ * malloc'd real path, or NULL. */
+char *vg_repo_root(const char *dir);
 
 /*
  * Read `path` into *out (memory from ctx->arena). Returns 0, or -1 after

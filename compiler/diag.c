@@ -19,6 +19,7 @@
 
 #include "ctx.h"
 #include "hash.h"
+#include "limits.h"
 #include "strbuf.h"
 
 enum { MERGED_NAMES_KEPT = 10, MERGED_NAMES_IN_MESSAGE = 3 };
@@ -31,15 +32,19 @@ static enum vg_level level_for(const struct vg_ctx *ctx, enum vg_code code)
 
 int vg_diag_error_limit_reached(const struct vg_ctx *ctx)
 {
-    return ctx->opt.error_limit && ctx->diags.error_spans && ctx->diags.error_spans->n >= ctx->opt.error_limit;
+    return ctx->opt.error_limit && ctx->diags.distinct[VG_LEVEL_ERROR] >= ctx->opt.error_limit;
 }
 
 size_t vg_diag_error_count(const struct vg_ctx *ctx) { return ctx->diags.counts[VG_LEVEL_ERROR]; }
 
-/* Whether an error at `span` may be queued; records its code+span. */
-static int error_admitted(struct vg_ctx *ctx, enum vg_code code, struct vg_span span)
+/* Whether a diagnostic of `level` at `span` may be queued; records its code+span.
+ * The limit applies when it is queued, so no queue holds more than it shows. */
+static int admitted(struct vg_ctx *ctx, enum vg_code code, enum vg_level level, struct vg_span span)
 {
     struct vg_diags *q = &ctx->diags;
+    size_t limit = level == VG_LEVEL_ERROR ? ctx->opt.error_limit : VG_MAX_NOTICES;
+    if (!limit)
+        return 1;
     if (!q->error_spans) {
         q->error_spans = vg_alloc(ctx->arena, sizeof *q->error_spans);
         vg_hash_init(q->error_spans, ctx->arena);
@@ -48,9 +53,10 @@ static int error_admitted(struct vg_ctx *ctx, enum vg_code code, struct vg_span 
     int n = snprintf(key, sizeof key, "%d:%u:%u:%u", (int)code, span.file, span.start, span.end);
     if (span.file && vg_hash_getn(q->error_spans, key, (size_t)n))
         return 1;
-    if (vg_diag_error_limit_reached(ctx))
+    if (q->distinct[level] >= limit)
         return 0;
     vg_hash_put(q->error_spans, vg_strndup(ctx->arena, key, (size_t)n), q);
+    q->distinct[level]++;
     return 1;
 }
 
@@ -59,8 +65,11 @@ struct vg_diag *vg_diag_emit(struct vg_ctx *ctx, enum vg_code code, struct vg_sp
     enum vg_level level = level_for(ctx, code);
     if (level == VG_LEVEL_OFF)
         return NULL;
-    if (level == VG_LEVEL_ERROR && !error_admitted(ctx, code, span)) {
-        ctx->diags.dropped_errors++;
+    if (!admitted(ctx, code, level, span)) {
+        if (level == VG_LEVEL_ERROR)
+            ctx->diags.dropped_errors++;
+        else
+            ctx->diags.dropped[level]++;
         return NULL;
     }
     struct vg_diag *d = vg_alloc(ctx->arena, sizeof *d);
@@ -88,6 +97,10 @@ void vg_diags_replay(struct vg_ctx *ctx, const struct vg_diags *aside)
         *q = *d;
         q->seq = seq;
     }
+    /* what the aside queue dropped at its own limits would be dropped here too */
+    ctx->diags.dropped_errors += aside->dropped_errors;
+    for (int l = 0; l < 4; l++)
+        ctx->diags.dropped[l] += aside->dropped[l];
 }
 
 void vg_diag_label(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...)
@@ -281,7 +294,7 @@ void vg_diags_finish(struct vg_ctx *ctx)
 enum vg_level vg_diags_max_level(const struct vg_ctx *ctx)
 {
     for (int l = VG_LEVEL_ERROR; l > VG_LEVEL_OFF; l--)
-        if (ctx->diags.counts[l])
+        if (ctx->diags.counts[l] || ctx->diags.dropped[l] || (l == VG_LEVEL_ERROR && ctx->diags.dropped_errors))
             return (enum vg_level)l;
     return VG_LEVEL_OFF;
 }

@@ -74,17 +74,21 @@ struct vg_diags {
     size_t counts[4];      /* by level, not counting suppressed ones */
     size_t suppressed;
     size_t dropped_errors; /* errors past --error-limit */
+    size_t dropped[4];     /* warnings and infos past VG_MAX_NOTICES, by level */
+    size_t distinct[4];    /* queued diagnostics of each level at distinct code+spans */
     struct vg_suppression *supp; size_t nsupp, cap_supp;
     int finished;
-    /* code+span of every queued error: a repeat at the same span (one range
-     * failing the same way, merged at finish) does not count toward the limit */
+    /* code+span of every queued diagnostic: a repeat at the same span (one
+     * range failing the same way, merged at finish) does not count toward
+     * the limits (--error-limit for errors, VG_MAX_NOTICES for the others) */
     struct vg_hash *error_spans;
 };
 
 /*
- * Queue a diagnostic. Returns NULL when the code's level is `off` or the error
- * limit was reached; every other function here accepts NULL and does nothing,
- * so callers never test the result.
+ * Queue a diagnostic. Returns NULL when the code's level is `off` or the limit
+ * of its level was reached (--error-limit, VG_MAX_NOTICES warnings or infos);
+ * every other function here accepts NULL and does nothing, so callers never
+ * test the result.
  */
 struct vg_diag *vg_diag_emit(struct vg_ctx *ctx, enum vg_code code, struct vg_span span,
                              const char *fmt, ...) VG_PRINTF(4, 5);

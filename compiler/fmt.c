@@ -496,7 +496,7 @@ int vg_cmd_fmt(struct vg_cli *cli)
                 vg_sb_printf(&out, "%s\n", src->path);
             if (cli->diff)
                 unified_diff(src->path, src->text, src->len, text.data ? text.data : "", text.len, &out);
-            if (!cli->check && !cli->diff && vg_write_file_atomic(src->path, vg_sb_str(&text), text.len) != 0) {
+            if (!cli->check && !cli->diff && vg_rewrite_file(src->path, vg_sb_str(&text), text.len) != 0) {
                 vg_diag_emit(&ctx, VG1009, vg_span_make(0, 0, 0), "cannot write `%s`", src->path);
                 could_not = 1;
             }

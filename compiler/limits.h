@@ -16,5 +16,10 @@
 #define VG_MAX_COUNT 64u                /* `x N` counts (boards, GPUs per VM) */
 #define VG_MAX_ARGS 256u                /* arguments of one statement */
 #define VG_MAX_FILES 10000u             /* input + included files per run */
+#define VG_MAX_NOTICES 1000u            /* warnings, and infos, kept per run (each) */
+#define VG_MAX_HOST_GPUS 256u           /* physical GPUs of one host */
+#define VG_MAX_PGPUS 4000000u           /* physical GPUs per run */
+#define VG_MAX_HOST_REFS 4000000u       /* `hosts` references per run, after expansion */
+#define VG_MAX_MMIO64_GB 1048576u       /* catalog `mmio64-gb`: 1 PiB */
 
 #endif

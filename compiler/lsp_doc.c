@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "cli.h"
 #include "lsp.h"
 #include "model.h"
 #include "parse.h"
@@ -273,38 +273,13 @@ void vg_lsp_docs_free(struct vg_lsp_docs *docs)
     }
 }
 
-/* The config of the document's folder, as `vgpuc lint FILE` finds it. */
-static int apply_config(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, const char ***catalogs,
-                        size_t *ncatalogs)
-{
-    struct vg_ctx *ctx = &d->ctx;
-    *catalogs = s->catalogs;
-    *ncatalogs = s->ncatalogs;
-    if (!d->is_file)
-        return 0;
-    const char *slash = strrchr(d->path, '/');
-    char *dir = slash ? vg_strndup(ctx->arena, d->path, slash == d->path ? 1 : (size_t)(slash - d->path))
-                      : vg_strdup(ctx->arena, ".");
-    char *found = vg_config_find(dir);
-    if (!found)
-        return 0;
-    struct vg_config cfg;
-    int r = vg_config_load(ctx, found, &cfg);
-    free(found);
-    if (r != 0)
-        return -1;
-    vg_config_apply_rules(&cfg, &ctx->opt);
-    if (cfg.ncatalogs) {
-        const char **v = vg_alloc_array(ctx->arena, cfg.ncatalogs + s->ncatalogs, sizeof *v);
-        memcpy(v, cfg.catalogs, cfg.ncatalogs * sizeof *v);
-        if (s->ncatalogs)
-            memcpy(v + cfg.ncatalogs, s->catalogs, s->ncatalogs * sizeof *v);
-        *catalogs = v;
-        *ncatalogs = cfg.ncatalogs + s->ncatalogs;
-    }
-    return 0;
-}
-
+/*
+ * Compile the buffer exactly as `vgpuc lint --stdin-filename PATH -` would
+ * check it: the same pipeline (config found and trusted from the file's
+ * folder upwards, includes confined to its project, --catalog files, inline
+ * suppressions, the model, the plan, the rules), the text coming from the
+ * editor instead of stdin.
+ */
 void vg_lsp_doc_compile(struct vg_lsp_doc *d, const struct vg_lsp_settings *s)
 {
     if (d->compiled && !d->dirty)
@@ -320,17 +295,32 @@ void vg_lsp_doc_compile(struct vg_lsp_doc *d, const struct vg_lsp_settings *s)
     d->model = NULL;
     d->plan = NULL;
     d->root = 0;
-    if (s->today_set)
-        ctx->opt.today = s->today;
-    const char **catalogs;
-    size_t ncatalogs;
-    if (apply_config(d, s, &catalogs, &ncatalogs) == 0 && (ctx->catalog = vg_catalog_load(ctx, catalogs, ncatalogs))) {
-        d->root = vg_source_add(ctx, d->path, d->text, d->len, vg_span_make(0, 0, 0));
-        d->model = vg_model_build(ctx, &d->root, 1);
-        d->plan = vg_plan_build(ctx, d->model);
-        vg_rules_run(ctx, d->model, d->plan);
+    struct vg_cli cli;
+    memset(&cli, 0, sizeof cli);
+    const char *inputs[1] = {"-"};
+    cli.command = "lint";
+    cli.inputs = inputs;
+    cli.ninputs = 1;
+    cli.stdin_filename = d->path;
+    cli.stdin_text = d->text;
+    cli.stdin_len = d->len;
+    cli.stdin_text_set = 1;
+    cli.catalogs = s->catalogs;
+    cli.ncatalogs = s->ncatalogs;
+    cli.today = s->today;
+    cli.today_set = s->today_set;
+    cli.error_limit = 50; /* as `lint` */
+    cli.fail_on = VG_LEVEL_WARNING;
+    cli.no_config = !d->is_file; /* an untitled buffer has no folder */
+    size_t nfiles;
+    vg_pipeline_run(ctx, &cli, &d->model, &d->plan, &nfiles);
+    for (uint32_t id = 1; id <= ctx->sources.n; id++) { /* the buffer: the source with no include site */
+        const struct vg_source *src = vg_source_get(ctx, id);
+        if (src && !src->included_at.file && src->text && strcmp(src->path, d->path) == 0) {
+            d->root = id;
+            break;
+        }
     }
-    vg_diags_finish(ctx);
 }
 
 const struct vg_file_ast *vg_lsp_doc_tree(struct vg_lsp_doc *d)

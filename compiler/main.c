@@ -41,10 +41,15 @@ int main(int argc, char **argv)
     case VG_CLI_HELP:
         rc = print_help(cli.command);
         break;
-    case VG_CLI_ERROR:
-        fprintf(stderr, "vgpuc: error: %s\ntry 'vgpuc %s%s--help'\n", err, cli.command ? cli.command : "",
+    case VG_CLI_ERROR: {
+        struct vg_strbuf sb; /* the message quotes arguments: inert, as every output */
+        vg_sb_init(&sb);
+        vg_sb_put_inert(&sb, err);
+        fprintf(stderr, "vgpuc: error: %s\ntry 'vgpuc %s%s--help'\n", vg_sb_str(&sb), cli.command ? cli.command : "",
                 cli.command ? " " : "");
+        vg_sb_free(&sb);
         break;
+    }
     default:
         for (size_t i = 0; i < sizeof dispatch / sizeof dispatch[0]; i++)
             if (strcmp(dispatch[i].name, cli.command) == 0)

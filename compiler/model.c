@@ -6,7 +6,9 @@
  * has schema.c check and store every block, expands name ranges, and resolves
  * every reference: license servers (VG1006), pinned hosts (VG1006), GPU models
  * (VG2001), profiles (VG2002), releases and drivers (VG2003) and platforms
- * (VG2004) against the catalog. Duplicate names are VG1004.
+ * (VG2004) against the catalog. Duplicate names are VG1004; cluster, host and
+ * VM names are compared as Windows and vSphere compare them: without case,
+ * and a host name without a trailing dot.
  *
  * A host or VM statement is checked once, into a template, and the template is
  * then copied for every name of its range: a range of 100 000 VMs costs one
@@ -55,6 +57,8 @@ struct cluster_build {
     struct host_group **hg; size_t nhg, cap_hg;
     struct vm_group **vg; size_t nvg, cap_vg;
     int bad_host_names;        /* a host name failed to expand: no VG1006 for pins */
+    uint32_t *host_seen;       /* per host index: the `hosts` list that last named it */
+    uint32_t hosts_stamp;
     const char **host_names;   /* "did you mean" candidates, built on first use */
 };
 
@@ -80,6 +84,8 @@ struct builder {
     uint32_t range_groups;
     size_t objects;
     int objects_full;
+    uint64_t host_refs, pgpus; /* `hosts` references and physical GPUs so far */
+    int host_refs_full, pgpus_full;
     int bad_license_names;
     /* diagnostics queued aside while a root file is parsed (defer_begin) */
     struct vg_diags deferred;
@@ -231,6 +237,7 @@ struct dup_run {
     const char *first, *last;
     size_t n;
     struct vg_span later, earlier;
+    const char *other;         /* the earlier name, when it is spelt differently */
 };
 
 static void dup_flush(struct vg_ctx *ctx, struct dup_run *r)
@@ -240,7 +247,11 @@ static void dup_flush(struct vg_ctx *ctx, struct dup_run *r)
     struct vg_diag *d;
     if (r->n == 1) {
         d = vg_diag_emit(ctx, VG1004, r->later, "%s `%s` is declared twice%s", r->what, r->first, r->where);
-        vg_diag_span(ctx, d, r->earlier, "`%s` is also declared here", r->first);
+        vg_diag_span(ctx, d, r->earlier, "`%s` is also declared here", r->other ? r->other : r->first);
+        if (r->other)
+            vg_diag_note(ctx, d, "`%s` and `%s` are one name to Windows and vSphere: they compare names without "
+                                 "case%s", r->other, r->first,
+                         strcmp(r->what, "host") == 0 ? ", and a host name without a trailing dot" : "");
         vg_diag_subject(d, r->first);
     } else {
         d = vg_diag_emit(ctx, VG1004, r->later, "%zu %s names, `%s` to `%s`, are declared twice%s", r->n, r->what,
@@ -252,7 +263,7 @@ static void dup_flush(struct vg_ctx *ctx, struct dup_run *r)
 }
 
 static void dup_add(struct vg_ctx *ctx, struct dup_run *r, const char *name, struct vg_span later,
-                    struct vg_span earlier)
+                    struct vg_span earlier, const char *earlier_name)
 {
     if (r->n && (r->earlier.file != earlier.file || r->earlier.start != earlier.start ||
                  r->later.start != later.start))
@@ -263,6 +274,7 @@ static void dup_add(struct vg_ctx *ctx, struct dup_run *r, const char *name, str
         r->earlier = earlier;
     }
     r->last = name;
+    r->other = r->n == 0 && strcmp(name, earlier_name) != 0 ? earlier_name : NULL;
     r->n++;
 }
 
@@ -460,12 +472,21 @@ static void read_host(struct builder *b, struct cluster_build *cb, const struct 
     t.host = &g->tmpl;
     struct vg_block_info bi = inner_info(cb, VG_BLOCK_HOST, "host", st, v);
     vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
+    uint64_t npgpus = 0;
     for (size_t i = 0; i < g->tmpl.ngpus; i++) {
         struct vg_host_gpu *hg = &g->tmpl.gpus[i];
         hg->model = resolve_gpu(b, hg->model_name, t.gpu_words[i]->span);
         if (hg->model)
-            g->tmpl.npgpus += hg->boards * hg->model->gpus_per_board;
+            npgpus += (uint64_t)hg->boards * hg->model->gpus_per_board;
     }
+    if (npgpus > VG_MAX_HOST_GPUS) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG1003, st->span, "host `%s` has %llu physical GPUs; at most %u",
+                                         v->a ? v->a->text : "", (unsigned long long)npgpus, VG_MAX_HOST_GPUS);
+        vg_diag_help(ctx, d, "a server holds a few GPU boards; check the `gpu` lines and their `x N` counts");
+        g->tmpl.ngpus = 0; /* the host is not planned with thousands of GPUs */
+        npgpus = 0;
+    }
+    g->tmpl.npgpus = (uint32_t)npgpus;
     if (g->tmpl.manager_own)
         resolve_version(b, &g->tmpl.manager, host_column(cb->c->kind), !cb->c->kind);
     if (v->a)
@@ -576,21 +597,56 @@ static void resolve_vm_hosts(struct builder *b, struct cluster_build *cb, struct
         return;
     struct vg_host **v = NULL;
     size_t n = 0, cap = 0;
-    for (size_t i = 0; i < g->hosts->nargs; i++) {
+    /* each host once (the planner and the rules walk the list per VM), and
+     * every VM's list counts against VG_MAX_HOST_REFS */
+    uint32_t stamp = ++cb->hosts_stamp;
+    if (!cb->host_seen)
+        cb->host_seen = vg_alloc_array(cb->scratch, c->nhosts + 1, sizeof *cb->host_seen);
+    uint64_t nvms = name_count(g->name);
+    for (size_t i = 0; i < g->hosts->nargs && !b->host_refs_full; i++) {
         const struct vg_arg *a = &g->hosts->args[i];
-        struct names names;
-        if (!expand_name(b, a, 0, &names))
+        struct vg_range r;
+        const char *err = NULL;
+        size_t es = 0, ee = 0;
+        int rc = a->kind == VG_ARG_WORD ? vg_range_parse(a->text, a->len, &r, &err, &es, &ee) : 0;
+        if (rc < 0 || (rc && (r.hi < r.lo || r.hi - r.lo >= VG_MAX_RANGE_NAMES))) {
+            struct names bad;
+            expand_name(b, a, 0, &bad); /* reports the range */
             continue;
-        for (size_t k = 0; k < names.n; k++) {
-            struct vg_host *h = vg_hash_get(&c->host_by_name, names.v[k]);
+        }
+        uint64_t count = rc ? r.hi - r.lo + 1 : 1;
+        if (b->host_refs + count * nvms > VG_MAX_HOST_REFS) { /* each name, for each VM of the statement */
+            b->host_refs_full = 1;
+            struct vg_diag *d = vg_diag_emit(ctx, VG1005, a->span,
+                                             "too many `hosts` references: more than %u, counting the names of "
+                                             "each VM's `hosts`", VG_MAX_HOST_REFS);
+            vg_diag_note(ctx, d, "the `hosts` lists from here on are not read");
+            n = 0;
+            break;
+        }
+        b->host_refs += count * nvms;
+        char buf[256];
+        for (uint64_t k = 0; k < count; k++) {
+            /* names made one at a time: nothing kept but the hosts found */
+            const char *name = a->text;
+            if (rc) {
+                size_t need = r.prefix_len + r.suffix_len + 22;
+                char *p = need <= sizeof buf ? buf : vg_alloc(cb->scratch, need);
+                vg_range_name(&r, r.lo + k, p, need);
+                name = p;
+            }
+            struct vg_host *h = vg_hash_get(&c->host_by_name, name);
             if (!h) {
-                no_such_host(b, cb, names.v[k], a->span);
+                no_such_host(b, cb, vg_strdup(ctx->arena, name), a->span);
                 break; /* one report per argument */
             }
+            if (cb->host_seen[h->index] == stamp)
+                continue;
+            cb->host_seen[h->index] = stamp;
             VG_PUSH(ctx->arena, v, n, cap, h);
         }
     }
-    g->tmpl.allowed = v;
+    g->tmpl.allowed = n ? v : NULL;
     g->tmpl.nallowed = n;
 }
 
@@ -656,14 +712,14 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
     /* VM names are only checked for duplicates here: the table is scratch
      * (~7 MB at 100k VMs if it stayed in the model) */
     struct vg_hash vm_by_name;
-    vg_hash_init(&vm_by_name, cb->scratch);
+    vg_hash_init_names(&vm_by_name, cb->scratch, VG_HASH_NOCASE);
     vg_hash_reserve(&vm_by_name, nvms);
     c->hosts = vg_alloc_array(ctx->arena, nhosts + 1, sizeof *c->hosts);
     c->cap_hosts = nhosts + 1;
     c->vms = vg_alloc_array(ctx->arena, nvms + 1, sizeof *c->vms);
     c->cap_vms = nvms + 1;
 
-    struct dup_run run = {"host", where, NULL, NULL, 0, {0, 0, 0}, {0, 0, 0}};
+    struct dup_run run = {"host", where, NULL, NULL, 0, {0, 0, 0}, {0, 0, 0}, NULL};
     for (size_t i = 0; i < cb->nhg; i++) {
         struct host_group *g = cb->hg[i];
         struct names names;
@@ -672,6 +728,18 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             continue;
         }
         struct vg_host *tmpl = &g->tmpl;
+        if (!b->pgpus_full && b->pgpus + (uint64_t)tmpl->npgpus * names.n > VG_MAX_PGPUS) {
+            b->pgpus_full = 1;
+            struct vg_diag *d = vg_diag_emit(ctx, VG1005, g->name->span,
+                                             "too many physical GPUs: more than %u after range expansion",
+                                             VG_MAX_PGPUS);
+            vg_diag_note(ctx, d, "the GPUs of this host and of the hosts after it are not planned");
+        }
+        if (b->pgpus_full) {
+            tmpl->ngpus = 0;
+            tmpl->npgpus = 0;
+        }
+        b->pgpus += (uint64_t)tmpl->npgpus * names.n;
         if (!tmpl->manager_own)
             tmpl->manager = c->manager;
         if (!tmpl->graphics_span.file) {
@@ -692,7 +760,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             h->name = names.v[k];
             struct vg_host *old = vg_hash_put(&c->host_by_name, h->name, h);
             if (old) {
-                dup_add(ctx, &run, h->name, h->name_span, old->name_span);
+                dup_add(ctx, &run, h->name, h->name_span, old->name_span, old->name);
                 continue;
             }
             h->index = (uint32_t)c->nhosts;
@@ -731,7 +799,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             vm->name = names.v[k];
             struct vg_vm *old = vg_hash_put(&vm_by_name, vm->name, vm);
             if (old) {
-                dup_add(ctx, &run, vm->name, vm->name_span, old->name_span);
+                dup_add(ctx, &run, vm->name, vm->name_span, old->name_span, old->name);
                 continue;
             }
             vm->index = (uint32_t)c->nvms;
@@ -752,7 +820,7 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
     c->name = v->a ? v->a->text : "";
     c->span = st->span;
     c->name_span = v->a ? v->a->span : st->name_span;
-    vg_hash_init(&c->host_by_name, ctx->arena);
+    vg_hash_init_names(&c->host_by_name, ctx->arena, VG_HASH_HOSTNAME);
     if (v->a)
         check_single_name(b, v->a, "cluster");
     /* the platform decides which directives apply (VG1010), wherever it is written */
@@ -781,6 +849,7 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
     finish_cluster(b, cb, &t);
     vg_arena_free(cb->scratch);
     cb->scratch = NULL;
+    cb->host_seen = NULL;
     cb->hg = NULL;
     cb->vg = NULL;
     cb->nhg = cb->nvg = cb->cap_hg = cb->cap_vg = 0;
@@ -788,7 +857,8 @@ static void read_cluster(struct builder *b, const struct vg_stmt *st, const stru
         return;
     struct vg_cluster *old = vg_hash_put(&b->m->cluster_by_name, c->name, c);
     if (old) {
-        struct dup_run r = {"cluster", "", c->name, c->name, 1, c->name_span, old->name_span};
+        struct dup_run r = {"cluster", "", c->name, c->name, 1, c->name_span, old->name_span,
+                            strcmp(c->name, old->name) ? old->name : NULL};
         dup_flush(ctx, &r);
         return;
     }
@@ -822,7 +892,7 @@ static void read_license(struct builder *b, const struct vg_stmt *st, const stru
     }
     struct vg_license_server *old = vg_hash_put(&b->m->license_by_name, l->name, l);
     if (old) {
-        struct dup_run r = {"license server", "", l->name, l->name, 1, l->name_span, old->name_span};
+        struct dup_run r = {"license server", "", l->name, l->name, 1, l->name_span, old->name_span, NULL};
         dup_flush(ctx, &r);
         return;
     }
@@ -871,7 +941,7 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
     }
     struct file_rec *fr = vg_hash_get(&b->files, key);
     if (fr && fr->done)
-        return; /* read once per run */
+        return; /* read once per run; a file that failed is reported once */
     if (b->depth > VG_MAX_INCLUDE_DEPTH) { /* the root and VG_MAX_INCLUDE_DEPTH includes */
         struct vg_diag *d = vg_diag_emit(ctx, VG1009, st->span, "includes nested more than %u deep",
                                          VG_MAX_INCLUDE_DEPTH);
@@ -882,9 +952,15 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
         vg_diag_emit(ctx, VG1009, st->span, "more than %u input files", VG_MAX_FILES);
         return;
     }
-    uint32_t id = fr ? fr->id : vg_source_load(ctx, path, NULL, st->span);
-    if (id)
+    const char *real = path;
+    uint32_t id = fr ? fr->id : vg_source_include(ctx, path, st->span, &real);
+    if (id) {
         read_file(b, id, key, st->span);
+        return;
+    }
+    fr = vg_alloc(ctx->arena, sizeof *fr); /* missing, outside or unreadable: once is enough */
+    fr->done = 1;
+    vg_hash_put(&b->files, key, fr);
 }
 
 static void top_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st, const struct vg_argv *v)
@@ -906,8 +982,9 @@ static void top_child(void *bp, const struct vg_directive *d, const struct vg_st
  * the context's after the root's parse: the queue then holds what it held when
  * the whole tree was parsed first (the root's syntax errors, then the rest, in
  * the same order), and --error-limit keeps the same errors. The deferred queue
- * has no limit; the limit is applied when it is appended. Suppression comments
- * stay in the context's queue.
+ * has the same limits (an error past them could never be shown), so it never
+ * holds more than that; what it dropped is counted when it is appended.
+ * Suppression comments stay in the context's queue.
  */
 static void defer_begin(struct builder *b)
 {
@@ -918,8 +995,8 @@ static void defer_begin(struct builder *b)
     ctx->diags.nsupp = root.nsupp;
     ctx->diags.cap_supp = root.cap_supp;
     b->deferred = root;
-    b->error_limit = ctx->opt.error_limit;
-    ctx->opt.error_limit = 0;
+    b->error_limit = ctx->opt.error_limit; /* the aside queue keeps the same limits: it never holds
+                                              more than could be shown (docs/language.md, Limits) */
 }
 
 static void defer_end(struct builder *b)
@@ -931,7 +1008,6 @@ static void defer_end(struct builder *b)
     ctx->diags.nsupp = side.nsupp;
     ctx->diags.cap_supp = side.cap_supp;
     b->deferred = side;
-    ctx->opt.error_limit = b->error_limit;
 }
 
 /*
@@ -944,8 +1020,8 @@ static int deferred_limit(void *bp)
 {
     const struct builder *b = bp;
     const struct vg_ctx *ctx = b->ctx;
-    size_t held = ctx->diags.error_spans ? ctx->diags.error_spans->n : 0;
-    size_t root = b->deferred.error_spans ? b->deferred.error_spans->n : 0;
+    size_t held = ctx->diags.distinct[VG_LEVEL_ERROR];
+    size_t root = b->deferred.distinct[VG_LEVEL_ERROR];
     return b->error_limit && held + root >= b->error_limit;
 }
 
@@ -1044,7 +1120,7 @@ struct vg_model *vg_model_build(struct vg_ctx *ctx, const uint32_t *roots, size_
     b.m = vg_alloc(ctx->arena, sizeof *b.m);
     b.m->nroots = (uint32_t)nroots;
     vg_hash_init(&b.m->license_by_name, ctx->arena);
-    vg_hash_init(&b.m->cluster_by_name, ctx->arena);
+    vg_hash_init_names(&b.m->cluster_by_name, ctx->arena, VG_HASH_NOCASE);
     vg_hash_init(&b.files, ctx->arena);
     const char **keys = vg_alloc_array(ctx->arena, nroots + 1, sizeof *keys);
     /* roots first, so that a root that another root includes is read once */
@@ -1067,6 +1143,27 @@ struct vg_model *vg_model_build(struct vg_ctx *ctx, const uint32_t *roots, size_
 }
 
 /* --- queries --------------------------------------------------------------- */
+
+/* The platforms' own cluster sizes (codes.def VG6010 gives the sources). */
+static const struct {
+    enum vg_family family;
+    uint32_t max_hosts;
+} cluster_limits[] = {
+    {VG_FAMILY_HYPERV, 64},  /* Hyper-V scalability in Windows Server: nodes per cluster */
+    {VG_FAMILY_VSPHERE, 96}, /* vSphere 7.0/8.0 configuration maximums: hosts per cluster */
+};
+
+uint32_t vg_cluster_max_hosts(enum vg_family family)
+{
+    uint32_t most = 0;
+    for (size_t i = 0; i < sizeof cluster_limits / sizeof *cluster_limits; i++) {
+        if (cluster_limits[i].family == family)
+            return cluster_limits[i].max_hosts;
+        if (cluster_limits[i].max_hosts > most)
+            most = cluster_limits[i].max_hosts;
+    }
+    return most;
+}
 
 int vg_vm_may_run_on(const struct vg_vm *vm, const struct vg_host *h)
 {

@@ -146,6 +146,13 @@ struct vg_model {
  */
 struct vg_model *vg_model_build(struct vg_ctx *ctx, const uint32_t *roots, size_t nroots);
 
+/*
+ * The most hosts one cluster of the family may have (VG6010): 64 nodes in a
+ * Windows Server failover cluster, 96 hosts in a vSphere cluster; an unknown
+ * family gets the larger. The failover check is skipped above it.
+ */
+uint32_t vg_cluster_max_hosts(enum vg_family family);
+
 /* True if every host the VM may run on is allowed (pin / hosts / any). */
 int vg_vm_may_run_on(const struct vg_vm *vm, const struct vg_host *h);
 const char *vg_mode_name(enum vg_gpu_mode m);       /* "vgpu", "passthrough" */

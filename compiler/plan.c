@@ -648,6 +648,8 @@ static void run_failover(struct state *st)
     uint32_t k = cl->tolerate;
     if (!k || !cl->nhosts)
         return;
+    if (k == 2 && cl->nhosts > vg_cluster_max_hosts(cl->platform ? cl->platform->kind : cl->kind))
+        return; /* VG6010: the cluster cannot exist, and its H(H-1)/2 pairs could take hours */
     struct fo f;
     fo_build(st, &f);
     uint32_t set[2];
@@ -714,14 +716,19 @@ static void plan_cluster(struct vg_arena *arena, struct vg_cluster *cl, struct v
     st.allowed = vg_alloc_array(st.scratch, cl->nvms ? cl->nvms : 1, sizeof *st.allowed);
     for (size_t i = 0; i < cl->nvms; i++)
         st.vm_class[i] = -1;
+    struct vg_host *const *last_src = NULL; /* the VMs of one statement share their list */
+    struct vg_host **last_sorted = NULL;
     for (size_t i = 0; i < cp->norder; i++) {
         struct vg_vm *vm = cl->vms[cp->order[i]];
         st.vm_class[vm->index] = class_for(&st, vm);
         if (vm->nallowed && !vm->pin) {
-            struct vg_host **al = vg_alloc_array(st.scratch, vm->nallowed, sizeof *al);
-            memcpy(al, vm->allowed, vm->nallowed * sizeof *al);
-            qsort(al, vm->nallowed, sizeof *al, cmp_host_index);
-            st.allowed[vm->index] = al;
+            if (vm->allowed != last_src) {
+                last_sorted = vg_alloc_array(st.scratch, vm->nallowed, sizeof *last_sorted);
+                memcpy(last_sorted, vm->allowed, vm->nallowed * sizeof *last_sorted);
+                qsort(last_sorted, vm->nallowed, sizeof *last_sorted, cmp_host_index);
+                last_src = vm->allowed;
+            }
+            st.allowed[vm->index] = last_sorted;
         }
     }
     for (size_t i = 0; i < cp->norder; i++) {

@@ -50,8 +50,8 @@ void vg_render_summary(const struct vg_ctx *ctx, size_t nfiles, struct vg_strbuf
     const struct vg_diags *q = &ctx->diags;
     int first = 1;
     count_word(out, q->counts[VG_LEVEL_ERROR] + q->dropped_errors, "error", "errors", &first);
-    count_word(out, q->counts[VG_LEVEL_WARNING], "warning", "warnings", &first);
-    count_word(out, q->counts[VG_LEVEL_INFO], "info", "infos", &first);
+    count_word(out, q->counts[VG_LEVEL_WARNING] + q->dropped[VG_LEVEL_WARNING], "warning", "warnings", &first);
+    count_word(out, q->counts[VG_LEVEL_INFO] + q->dropped[VG_LEVEL_INFO], "info", "infos", &first);
     if (first)
         vg_sb_puts(out, "no problems");
     vg_sb_printf(out, " in %zu %s", nfiles, nfiles == 1 ? "file" : "files");

@@ -4,14 +4,19 @@
  * One line per diagnostic, `::error file=…,line=…,col=…,endLine=…,endColumn=…,
  * title=VG3001 slug::message`, with notes and help appended to the message as
  * further lines. Escaping follows GitHub's toolkit: in the message `%`, CR
- * and LF; in property values also `:` and `,`. Suppressed diagnostics are
- * left out (GitHub has no notion of them).
+ * and LF; in property values also `:` and `,`, after the inert escaping of
+ * strbuf.c, so no text from an input can end the line or start a workflow
+ * command of its own. Suppressed diagnostics are left out (GitHub has no
+ * notion of them).
  */
 #include "render.h"
 
-static void escape(struct vg_strbuf *out, const char *s, int property)
+static void escape(struct vg_strbuf *out, const char *text, int property)
 {
-    for (; *s; s++) {
+    struct vg_strbuf t;
+    vg_sb_init(&t);
+    vg_sb_put_inert(&t, text); /* no line break or control character is left */
+    for (const char *s = vg_sb_str(&t); *s; s++) {
         switch (*s) {
         case '%': vg_sb_puts(out, "%25"); break;
         case '\r': vg_sb_puts(out, "%0D"); break;
@@ -31,6 +36,7 @@ static void escape(struct vg_strbuf *out, const char *s, int property)
         default: vg_sb_putc(out, *s);
         }
     }
+    vg_sb_free(&t);
 }
 
 static const char *const command[] = {"notice", "notice", "warning", "error"};

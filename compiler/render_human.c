@@ -7,8 +7,14 @@
  * tabs to stops of 4 in the source line and its marker line alike, replaces
  * control bytes (a terminal escape in an input file must not reach the
  * terminal) and elides lines longer than MAX_COLS around the marked part.
+ * Every text that came from an input (message, labels, notes, help, paths,
+ * names) goes through the inert escaping of strbuf.c; a file that failed its
+ * byte checks, and a YAML config or catalog file, is shown by location only
+ * (vg_source.hide_text): its lines are never printed.
  */
 #include "render.h"
+
+#include "limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +38,10 @@ static void paint(struct painter *p, const char *color, const char *text)
 {
     if (p->o->color && *color) {
         vg_sb_puts(p->out, color);
-        vg_sb_puts(p->out, text);
+        vg_sb_put_inert(p->out, text);
         vg_sb_puts(p->out, C_RESET);
     } else {
-        vg_sb_puts(p->out, text);
+        vg_sb_put_inert(p->out, text);
     }
 }
 
@@ -72,7 +78,8 @@ static void gutter(struct painter *p, const char *lineno)
     }
 }
 
-/* A source line as displayed: tabs expanded, unsafe bytes replaced. */
+/* A source line as displayed: tabs expanded; controls, invisible and
+ * direction-changing characters and invalid bytes replaced by U+FFFD. */
 struct shown {
     struct vg_strbuf text;
     uint32_t *col;   /* display column of each byte offset of the line, [len] = total */
@@ -86,21 +93,25 @@ static void shown_make(struct shown *s, const char *line, size_t len)
     uint32_t c = 0;
     for (size_t i = 0; i < len;) {
         const unsigned char *u = (const unsigned char *)line + i;
-        int n = *u == '\t' || *u < 0x20 || *u == 0x7f ? 1 : vg_utf8_seq_len(u, len - i);
-        for (int k = 0; k < (n ? n : 1); k++)
-            s->col[i + (size_t)k] = c;
+        size_t n;
+        uint32_t cp;
+        enum vg_char_class k = vg_char_class(u, len - i, &n, &cp);
+        for (size_t b = 0; b < n; b++)
+            s->col[i + b] = c;
+        if (*u == '#' && i + 6 <= len && memcmp(u, "##vso[", 6) == 0)
+            k = VG_CHAR_CONTROL; /* an Azure Pipelines command: the first `#` is shown as U+FFFD */
         if (*u == '\t') {
             do
                 vg_sb_putc(&s->text, ' ');
             while (++c % TAB_STOP);
-        } else if (n == 0 || *u < 0x20 || *u == 0x7f || (n == 2 && u[0] == 0xc2 && u[1] < 0xa0)) {
-            vg_sb_puts(&s->text, "\xEF\xBF\xBD"); /* U+FFFD; also hides C1 controls */
+        } else if (k != VG_CHAR_PLAIN) {
+            vg_sb_puts(&s->text, "\xEF\xBF\xBD"); /* U+FFFD */
             c++;
         } else {
-            vg_sb_add(&s->text, (const char *)u, (size_t)n);
+            vg_sb_add(&s->text, (const char *)u, n);
             c++;
         }
-        i += n ? (size_t)n : 1;
+        i += n;
     }
     s->col[len] = c;
     s->total = c;
@@ -210,7 +221,7 @@ static void child(struct painter *p, const char *kind, const char *text)
     snprintf(head, sizeof head, "= %s:", kind);
     paint(p, C_BOLD, head);
     vg_sb_putc(p->out, ' ');
-    vg_sb_puts(p->out, text);
+    vg_sb_put_inert(p->out, text);
     vg_sb_putc(p->out, '\n');
 }
 
@@ -221,9 +232,10 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
     struct painter p = {o, out, 1};
     struct vg_linecol r = vg_span_linecol(ctx, d->span);
     paint_on(&p, C_BOLD);
-    if (r.src)
-        vg_sb_printf(out, "%s:%u:%u:", r.src->path, r.start.line, r.start.col);
-    else
+    if (r.src) {
+        vg_sb_put_inert(out, r.src->path);
+        vg_sb_printf(out, ":%u:%u:", r.start.line, r.start.col);
+    } else
         vg_sb_puts(out, "vgpuc:");
     paint_off(&p, C_BOLD);
     vg_sb_putc(out, ' ');
@@ -240,11 +252,13 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
     struct item *items = vg_xmalloc((d->nlabels + 1) * sizeof *items);
     size_t n = 0;
     uint32_t maxline = 0;
-    if (r.src)
+    if (r.src && !r.src->hide_text)
         items[n++] = (struct item){d->span, d->label, 1};
-    for (size_t i = 0; i < d->nlabels; i++)
-        if (vg_source_get(ctx, d->labels[i].span.file))
+    for (size_t i = 0; i < d->nlabels; i++) {
+        const struct vg_source *ls = vg_source_get(ctx, d->labels[i].span.file);
+        if (ls && !ls->hide_text)
             items[n++] = (struct item){d->labels[i].span, d->labels[i].msg, 0};
+    }
     for (size_t i = 0; i < n; i++) {
         struct vg_linecol ri = vg_span_linecol(ctx, items[i].span);
         if (ri.start.line > maxline)
@@ -261,7 +275,9 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
         if (items[i].span.file != prev_file) {
             spaces(out, (size_t)p.width);
             paint(&p, C_GUTTER, "-->");
-            vg_sb_printf(out, " %s:%u:%u\n", ri.src->path, ri.start.line, ri.start.col);
+            vg_sb_putc(out, ' ');
+            vg_sb_put_inert(out, ri.src->path);
+            vg_sb_printf(out, ":%u:%u\n", ri.start.line, ri.start.col);
             gutter(&p, NULL);
             vg_sb_putc(out, '\n');
             prev_line = 0;
@@ -308,6 +324,18 @@ void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, i
     if (dropped) {
         if (!first && !short_form)
             vg_sb_putc(out, '\n');
+        first = 0;
         vg_sb_printf(out, "%zu more %s not shown (--error-limit)\n", dropped, dropped == 1 ? "error" : "errors");
+    }
+    static const char *const kinds[][2] = {[VG_LEVEL_WARNING] = {"warning", "warnings"},
+                                           [VG_LEVEL_INFO] = {"info", "infos"}};
+    for (int l = VG_LEVEL_WARNING; l >= VG_LEVEL_INFO; l--) {
+        size_t n = ctx->diags.dropped[l];
+        if (!n)
+            continue;
+        if (!first && !short_form)
+            vg_sb_putc(out, '\n');
+        first = 0;
+        vg_sb_printf(out, "%zu more %s not shown (at most %u are kept)\n", n, kinds[l][n != 1], VG_MAX_NOTICES);
     }
 }

@@ -4,7 +4,7 @@
  * The shape is versioned by `format_version` (additive changes bump the
  * minor number; consumers ignore keys they do not know). Keys come in a fixed
  * order and every key is always present, so the output is byte-stable and
- * easy to diff. Ranges are 1-based line and code-point column plus the byte
+ * easy to diff. Every text from an input is inert (strbuf.c). Ranges are 1-based line and code-point column plus the byte
  * offset; `end` is exclusive. Suppressed diagnostics are included and marked.
  */
 #include "render.h"
@@ -23,7 +23,7 @@ static void range(const struct vg_ctx *ctx, struct vg_strbuf *sb, struct vg_span
     }
     uint32_t end = span.end < span.start ? span.start : span.end;
     vg_sb_puts(sb, "{\"file\":");
-    vg_sb_json_str(sb, r.src->path);
+    vg_sb_json_inert(sb, r.src->path);
     vg_sb_puts(sb, ",\"start\":");
     loc(sb, r.start, span.start);
     vg_sb_puts(sb, ",\"end\":");
@@ -37,7 +37,7 @@ static void strings(struct vg_strbuf *sb, const char *const *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             vg_sb_putc(sb, ',');
-        vg_sb_json_str(sb, v[i]);
+        vg_sb_json_inert(sb, v[i]);
     }
     vg_sb_putc(sb, ']');
 }
@@ -52,12 +52,12 @@ static void diag(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct vg
     vg_sb_puts(sb, ",\"level\":");
     vg_sb_json_str(sb, vg_level_name(d->level));
     vg_sb_puts(sb, ",\"message\":");
-    vg_sb_json_str(sb, d->message);
+    vg_sb_json_inert(sb, d->message);
     vg_sb_puts(sb, ",\"range\":");
     range(ctx, sb, d->span);
     vg_sb_puts(sb, ",\"label\":");
     if (d->label)
-        vg_sb_json_str(sb, d->label);
+        vg_sb_json_inert(sb, d->label);
     else
         vg_sb_puts(sb, "null");
     vg_sb_puts(sb, ",\"labels\":[");
@@ -66,7 +66,7 @@ static void diag(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct vg
         range(ctx, sb, d->labels[i].span);
         vg_sb_puts(sb, ",\"message\":");
         if (d->labels[i].msg)
-            vg_sb_json_str(sb, d->labels[i].msg);
+            vg_sb_json_inert(sb, d->labels[i].msg);
         else
             vg_sb_puts(sb, "null");
         vg_sb_putc(sb, '}');
@@ -77,7 +77,7 @@ static void diag(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct vg
     strings(sb, d->helps, d->nhelps);
     vg_sb_printf(sb, ",\"suppressed\":%s,\"suppress_reason\":", d->suppressed ? "true" : "false");
     if (d->suppressed && d->suppress_reason)
-        vg_sb_json_str(sb, d->suppress_reason);
+        vg_sb_json_inert(sb, d->suppress_reason);
     else
         vg_sb_puts(sb, "null");
     vg_sb_printf(sb, ",\"merged\":%u,\"merged_names\":", d->merged);

@@ -36,18 +36,21 @@ static const char *sarif_level(enum vg_level l)
     return l == VG_LEVEL_ERROR ? "error" : l == VG_LEVEL_WARNING ? "warning" : l == VG_LEVEL_INFO ? "note" : "none";
 }
 
-/* A JSON string holding `s` with `{` and `}` doubled (SARIF §3.11.5). */
-static void message_str(struct vg_strbuf *sb, const char *s)
+/* A JSON string holding the inert text of `s` with `{` and `}` doubled (SARIF §3.11.5). */
+static void message_str(struct vg_strbuf *sb, const char *text)
 {
-    struct vg_strbuf t;
+    struct vg_strbuf t, in;
     vg_sb_init(&t);
-    for (; *s; s++) {
+    vg_sb_init(&in);
+    vg_sb_put_inert(&in, text);
+    for (const char *s = vg_sb_str(&in); *s; s++) {
         vg_sb_putc(&t, *s);
         if (*s == '{' || *s == '}')
             vg_sb_putc(&t, *s);
     }
     vg_sb_json_str(sb, vg_sb_str(&t));
     vg_sb_free(&t);
+    vg_sb_free(&in);
 }
 
 static void uri(struct vg_strbuf *sb, const char *path)
@@ -158,7 +161,7 @@ static void result(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct 
         vg_sb_puts(sb, ",\"suppressions\":[{\"kind\":\"inSource\"");
         if (d->suppress_reason) {
             vg_sb_puts(sb, ",\"justification\":");
-            vg_sb_json_str(sb, d->suppress_reason);
+            vg_sb_json_inert(sb, d->suppress_reason);
         }
         vg_sb_puts(sb, "}]");
     }
@@ -167,7 +170,7 @@ static void result(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct 
         for (size_t i = 0; i < d->nmerged_names; i++) {
             if (i)
                 vg_sb_putc(sb, ',');
-            vg_sb_json_str(sb, d->merged_names[i]);
+            vg_sb_json_inert(sb, d->merged_names[i]);
         }
         vg_sb_puts(sb, "]}");
     }

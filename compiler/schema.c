@@ -575,6 +575,8 @@ static const char *report_unknown(struct vg_ctx *ctx, enum vg_block block, const
             cands[n++] = table[i].name;
     struct vg_diag *d = vg_diag_emit(ctx, VG1002, st->name_span, "unknown directive `%s` %s", st->name,
                                      where(block));
+    if (!d && ctx->opt.rule_level[VG1002] != VG_LEVEL_OFF)
+        return NULL; /* past the error limit: no suggestion to compute (a million typos) */
     /* a directive of another block: say where it belongs */
     struct vg_strbuf sb;
     vg_sb_init(&sb);
@@ -630,6 +632,35 @@ static int wrong_platform(struct vg_ctx *ctx, const struct vg_block_info *bi, co
     return 1;
 }
 
+/*
+ * A quoted string is the only way to put an unusual character into a name or
+ * path (a word cannot hold one): a control character is VG1011, an invisible
+ * or direction-changing one VG1012, reported once per string. Every output
+ * shows them escaped anyway (strbuf.c); this makes the author fix the input.
+ */
+static void check_string_chars(struct vg_ctx *ctx, const struct vg_stmt *st)
+{
+    for (size_t i = 0; i < st->nargs; i++) {
+        const struct vg_arg *a = &st->args[i];
+        enum vg_char_class cls;
+        uint32_t cp;
+        if (a->kind != VG_ARG_STRING || !vg_text_unsafe(a->text, a->len, &cls, &cp))
+            continue;
+        if (cls == VG_CHAR_INVISIBLE) {
+            struct vg_diag *d = vg_diag_emit(ctx, VG1012, a->span,
+                                             "this string holds the invisible or direction-changing character U+%04X",
+                                             (unsigned)cp);
+            vg_diag_help(ctx, d, "retype the text without it; outputs show it as `\\u{%X}`", (unsigned)cp);
+        } else {
+            struct vg_diag *d = vg_diag_emit(ctx, VG1011, a->span, "this string holds the control character U+%04X",
+                                             (unsigned)cp);
+            vg_diag_note(ctx, d, "a name or path goes into logs, terminals and scripts; a control character there "
+                                 "can forge or hide output");
+            vg_diag_help(ctx, d, "remove it from the string");
+        }
+    }
+}
+
 void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const struct vg_stmt *first,
                     struct vg_target *t, vg_child_fn child, void *builder)
 {
@@ -661,6 +692,7 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
         }
         if (!seen[row].file)
             seen[row] = st->name_span;
+        check_string_chars(ctx, st);
         struct check c = {ctx, d, st, st->broken};
         struct vg_argv v;
         int ok = check_args(&c, &v);

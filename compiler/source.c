@@ -7,6 +7,8 @@
  * offsets stay those of the file); CRLF line endings are accepted. A large
  * regular file is mapped rather than read (see map_file).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include "source.h"
 
 #include <errno.h>
@@ -229,6 +231,7 @@ static void check_and_index(struct vg_ctx *ctx, struct vg_source *src)
         src->line_starts[src->nlines++] = (uint32_t)start;
     }
     src->valid = !k.bad_utf8 && !k.bad_nul && !k.bad_long;
+    src->hide_text = !src->valid; /* perhaps not a .vgpu file at all: show where, not what */
 }
 
 /* The source takes `copy` (arena memory or a mapping, len + 1 bytes,
@@ -336,19 +339,83 @@ void vg_sources_release(struct vg_ctx *ctx)
     }
 }
 
-uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *display, struct vg_span included_at)
+static uint32_t load(struct vg_ctx *ctx, const char *path, const char *display, struct vg_span included_at,
+                     int is_stdin);
+
+int vg_open_regular(const char *path, struct stat *st, const char **why)
 {
-    const char *name = display ? display : path;
-    int is_stdin = strcmp(path, "-") == 0;
-    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO without a writer or a terminal returns at
+     * once, and fstat then says what it is; on a regular file it changes nothing. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        load_error(ctx, included_at, name, strerror(errno));
+        *why = strerror(errno);
+        return -1;
+    }
+    if (fstat(fd, st) != 0) {
+        *why = strerror(errno);
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        *why = S_ISDIR(st->st_mode) ? "is a directory" : "not a regular file";
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int vg_path_confined(const struct vg_ctx *ctx, const char *real)
+{
+    if (!ctx->opt.nread_roots)
+        return 1;
+    for (size_t i = 0; i < ctx->opt.nread_roots; i++) {
+        const char *r = ctx->opt.read_roots[i];
+        size_t n = strlen(r);
+        if (n == 1 && r[0] == '/')
+            return 1;
+        if (strncmp(real, r, n) == 0 && (real[n] == '/' || real[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+uint32_t vg_source_include(struct vg_ctx *ctx, const char *path, struct vg_span at, const char **real)
+{
+    char *rp = realpath(path, NULL);
+    *real = path;
+    if (!rp)
+        return vg_source_load(ctx, path, NULL, at); /* reports it missing or unreadable */
+    *real = vg_strdup(ctx->arena, rp);
+    free(rp);
+    if (!vg_path_confined(ctx, *real)) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG1013, at, "`%s` is outside the project", path);
+        vg_diag_note(ctx, d, "includes are read only from inside the project: the repository of the input, "
+                             "or the folder of its config or of the input itself");
+        vg_diag_help(ctx, d, "keep the file in the repository, or allow its folder with `--allow-read DIR`");
         return 0;
     }
+    /* the resolved path is what is opened: a link swapped meanwhile is not followed */
+    return load(ctx, *real, path, at, 0);
+}
+
+static uint32_t load(struct vg_ctx *ctx, const char *path, const char *display, struct vg_span included_at,
+                     int is_stdin)
+{
+    const char *name = display ? display : path;
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        load_error(ctx, included_at, name, "is a directory");
+    const char *why = NULL;
+    int fd = is_stdin ? STDIN_FILENO : vg_open_regular(path, &st, &why);
+    if (fd < 0) {
+        load_error(ctx, included_at, name, why);
+        return 0;
+    }
+    if (is_stdin && fstat(fd, &st) != 0)
+        memset(&st, 0, sizeof st);
+    if (!is_stdin && (uint64_t)st.st_size > VG_MAX_FILE_BYTES) { /* not read at all */
         close(fd);
+        struct vg_diag *d = vg_diag_emit(ctx, VG1009, included_at, "`%s` is larger than the %u MiB limit", name,
+                                         VG_MAX_FILE_BYTES >> 20);
+        vg_diag_help(ctx, d, "split the file and join the parts with `include`");
         return 0;
     }
     /* A regular file of known size is read straight into the arena: no second copy
@@ -433,6 +500,11 @@ uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *displa
     uint32_t id = vg_source_add(ctx, name, buf, len, included_at);
     free(buf);
     return id;
+}
+
+uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *display, struct vg_span included_at)
+{
+    return load(ctx, path, display, included_at, strcmp(path, "-") == 0);
 }
 
 const struct vg_source *vg_source_get(const struct vg_ctx *ctx, uint32_t id)

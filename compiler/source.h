@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct vg_ctx;
 
@@ -32,6 +33,8 @@ struct vg_source {
     uint32_t nlines;
     struct vg_span included_at; /* span of the include directive, or file 0 */
     int valid;           /* passed the UTF-8 / NUL / line-length checks */
+    int hide_text;       /* never print its lines (failed the byte checks, or a
+                            YAML config or catalog file): location only */
     int mapped;          /* text is a read-only mapping of the file (source.c) */
     int lines_owned;     /* line_starts is malloc'd, not in the arena */
 };
@@ -67,6 +70,21 @@ uint32_t vg_source_add(struct vg_ctx *ctx, const char *path, const char *text, s
  */
 uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *display,
                         struct vg_span included_at);
+/*
+ * Load an included file: `path` must resolve (symbolic links followed) inside
+ * one of ctx->opt.read_roots, else VG1013 at `at` and 0. *real receives the
+ * resolved path (arena) when it exists, else `path`.
+ */
+uint32_t vg_source_include(struct vg_ctx *ctx, const char *path, struct vg_span at, const char **real);
+/* Whether the real path `real` is inside one of ctx->opt.read_roots (or there are none). */
+int vg_path_confined(const struct vg_ctx *ctx, const char *real);
+/*
+ * Open a file to read it: never blocks (a FIFO, a terminal or a device is
+ * refused, not waited on), only a regular file is kept. Returns the
+ * descriptor with *st filled, or -1 with *why saying why ("not a regular
+ * file", "is a directory", strerror).
+ */
+int vg_open_regular(const char *path, struct stat *st, const char **why);
 const struct vg_source *vg_source_get(const struct vg_ctx *ctx, uint32_t id);
 /* Release what the sources hold outside the arena: file mappings, line
  * tables (vg_ctx_free does). */

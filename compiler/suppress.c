@@ -59,6 +59,8 @@ static void unknown_code(struct vg_ctx *ctx, struct vg_span at, const char *word
         cands[2 * i + 1] = vg_code_info((enum vg_code)i)->slug;
     }
     struct vg_diag *d = vg_diag_emit(ctx, VG9002, at, "unknown code `%s` in suppression", word);
+    if (!d)
+        return; /* off, or past the warning limit: no suggestion to look for */
     vg_diag_label(ctx, d, "no such code or slug");
     const char *near = vg_suggest(word, cands, 2 * VG_CODE_COUNT);
     if (near)
@@ -93,7 +95,7 @@ void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *te
             v = i;
     if (v < 0) {
         struct vg_diag *d = vg_diag_emit(ctx, VG9002, span, "unknown suppression `%s`", verb);
-        const char *near = *verb ? vg_suggest(verb, verbs, NVERBS) : NULL;
+        const char *near = d && *verb ? vg_suggest(verb, verbs, NVERBS) : NULL;
         if (near)
             vg_diag_help(ctx, d, "did you mean `%s`?", near);
         vg_diag_help(ctx, d, SYNTAX_HELP);

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "hash.h"
@@ -48,6 +49,18 @@ static void set_anchor(struct vg_yaml *y, struct vg_hash *anchors, const yaml_ch
         vg_hash_set(anchors, vg_strdup(y->tmp, (const char *)name), (void *)(intptr_t)id);
 }
 
+/* The file as a source for locations. Its lines are never printed: a config
+ * or catalog path may name any file (a key, a token), and a file that is not
+ * the YAML it should be is reported by location only. */
+static uint32_t yaml_source(struct vg_yaml *y)
+{
+    uint32_t id = vg_source_add(y->ctx, y->path, y->text, y->len, (struct vg_span){0, 0, 0});
+    struct vg_source *src = (struct vg_source *)vg_source_get(y->ctx, id);
+    if (src)
+        src->hide_text = 1;
+    return id;
+}
+
 static void report_parser(struct vg_yaml *y, yaml_parser_t *p)
 {
     if (p->error == YAML_MEMORY_ERROR)
@@ -56,7 +69,7 @@ static void report_parser(struct vg_yaml *y, yaml_parser_t *p)
         /* reader errors carry a byte offset, not a mark */
         size_t off = p->problem_offset < y->len ? p->problem_offset : y->len;
         if (!y->src)
-            y->src = vg_source_add(y->ctx, y->path, y->text, y->len, (struct vg_span){0, 0, 0});
+            y->src = yaml_source(y);
         vg_diag_emit(y->ctx, VG9003, vg_span_make(y->src, (uint32_t)off, (uint32_t)(off < y->len ? off + 1 : off)),
                      "malformed YAML: %s", p->problem ? p->problem : "unreadable input");
         y->errors++;
@@ -189,25 +202,22 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
 
 char *vg_yaml_slurp(const char *path, size_t *len, const char **why)
 {
-    FILE *f = fopen(path, "rb");
     struct stat st;
     *why = NULL;
-    if (!f || fstat(fileno(f), &st) != 0)
-        *why = strerror(errno);
-    else if (S_ISDIR(st.st_mode))
-        *why = "it is a directory";
-    else if ((uint64_t)st.st_size > VG_MAX_FILE_BYTES)
-        *why = "it is larger than 64 MiB";
-    if (*why) {
-        if (f)
-            fclose(f);
+    int fd = vg_open_regular(path, &st, why); /* never waits on a FIFO or a terminal */
+    if (fd < 0) {
+        if (strcmp(*why, "is a directory") == 0)
+            *why = "it is a directory";
         return NULL;
     }
-    size_t cap = (size_t)st.st_size + 1, n = 0, got;
+    if ((uint64_t)st.st_size > VG_MAX_FILE_BYTES) {
+        *why = "it is larger than 64 MiB";
+        close(fd);
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
     char *buf = vg_xmalloc(cap);
-    /* st_size may be 0 or stale for special files: read until EOF */
-    while ((got = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
-        n += got;
+    for (;;) {
         if (n == cap - 1) {
             if (n > VG_MAX_FILE_BYTES) {
                 *why = "it is larger than 64 MiB";
@@ -216,10 +226,18 @@ char *vg_yaml_slurp(const char *path, size_t *len, const char **why)
             cap *= 2;
             buf = vg_xrealloc(buf, cap);
         }
+        ssize_t got = read(fd, buf + n, cap - 1 - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            *why = strerror(errno);
+            break;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
     }
-    if (!*why && ferror(f))
-        *why = strerror(errno);
-    fclose(f);
+    close(fd);
     if (*why) {
         free(buf);
         return NULL;
@@ -278,7 +296,7 @@ static uint32_t mark_offset(struct vg_yaml *y, size_t index)
 struct vg_span vg_yaml_span(struct vg_yaml *y, const yaml_node_t *n)
 {
     if (!y->src)
-        y->src = vg_source_add(y->ctx, y->path, y->text, y->len, (struct vg_span){0, 0, 0});
+        y->src = yaml_source(y);
     if (!n)
         return vg_span_make(y->src, 0, 0);
     uint32_t start = mark_offset(y, n->start_mark.index);
@@ -362,6 +380,19 @@ uint32_t vg_yaml_relnum(const char *s, int any_minor)
     return VG_RELNUM(major, minor);
 }
 
+/* A catalog or config text may reach a terminal, a log and a script's data:
+ * no control, invisible or direction-changing character (VG9003). */
+static int check_text(struct vg_yaml *y, yaml_node_t *v, const char *key)
+{
+    enum vg_char_class cls;
+    uint32_t cp;
+    if (!vg_text_unsafe((const char *)v->data.scalar.value, v->data.scalar.length, &cls, &cp))
+        return 0;
+    vg_yaml_error(y, v, "`%s` holds the %s character U+%04X", key,
+                  cls == VG_CHAR_INVISIBLE ? "invisible or direction-changing" : "control", (unsigned)cp);
+    return -1;
+}
+
 static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, yaml_node_t *v, void *obj)
 {
     char *at = (char *)obj + f->off;
@@ -379,6 +410,8 @@ static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, y
             vg_yaml_error(y, v, "`%s` needs a value", f->key);
             return -1;
         }
+        if (check_text(y, v, f->key) < 0)
+            return -1;
         *(const char **)at = vg_strndup(y->ctx->arena, s, v->data.scalar.length);
         return 0;
     case VG_YF_U32:
@@ -489,6 +522,10 @@ static int read_list(struct vg_yaml *y, const struct vg_yaml_field *f, yaml_node
             if (!s || vg_yaml_is_null(it)) {
                 if (s)
                     vg_yaml_error(y, it, "`%s` has an empty item", f->key);
+                rc = -1;
+                continue;
+            }
+            if (check_text(y, it, f->key) < 0) {
                 rc = -1;
                 continue;
             }

@@ -9,12 +9,12 @@
 # Fallback when no vgpuc binary answers; must equal compiler/codes.def
 # (check-completion.sh compares them).
 _vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1009 VG1010
-VG2001 VG2002 VG2003 VG2004 VG3001 VG3002 VG3003 VG3004 VG3005 VG3006 VG3007 VG3101 VG3102
+VG1011 VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG3001 VG3002 VG3003 VG3004 VG3005 VG3006 VG3007 VG3101 VG3102
 VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG5001 VG5002 VG5003 VG5004 VG5005 VG5006
-VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG9001 VG9002 VG9003)
+VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG6010 VG9001 VG9002 VG9003 VG9004)
 _vgpuc_static_slugs=(syntax-error unknown-directive bad-arguments duplicate-name bad-range
 undefined-reference repeated-directive missing-directive bad-input wrong-platform-directive
-unknown-gpu-model unknown-vgpu-profile unknown-release unknown-platform-version
+control-character-in-text invisible-character-in-text path-outside-project unknown-gpu-model unknown-vgpu-profile unknown-release unknown-platform-version
 guest-driver-newer-branch guest-driver-too-old guest-driver-previous-branch
 guest-driver-newer-release mixed-manager-releases release-not-for-platform branch-end-of-support
 license-server-incompatible license-edition-missing no-license-server live-migration-unsupported
@@ -23,11 +23,12 @@ live-migration-needs-datacenter static-passthrough-no-ha gpu-capacity-exceeded
 pinned-host-lacks-gpu failover-capacity mixed-profiles-on-gpu vm-multiple-gpus
 unused-gpu-capacity gpu-mode-unsupported heterogeneous-gpus bad-partition-count
 passthrough-and-vgpu-in-vm graphics-type-shared large-bar-needs-efi low-mmio-too-large
-gen1-vm-gpu arc-vms-unsupported unused-suppression unknown-suppression-code bad-config)
+gen1-vm-gpu arc-vms-unsupported cluster-too-large unused-suppression unknown-suppression-code bad-config
+config-ignored)
 
 _vgpuc_commands=(lint build plan fmt explain rules catalog lsp help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
-    --stdin-filename --today --error-limit -q --quiet --no-inline-suppressions -h --help)
+    --allow-read --stdin-filename --today --error-limit -q --quiet -v --verbose --no-inline-suppressions -h --help)
 
 # Prints "codes" or "slugs" of every rule: from the binary the user is
 # completing for (so a newer vgpuc completes its new rules), else the list above.
@@ -172,7 +173,7 @@ _vgpuc_value() {
                 done
             fi ;;
         --config|--catalog) compgen -d -- "$cur"; compgen -f -X '!*.y*ml' -- "$cur" ;;
-        -o|--output) compgen -d -- "$cur" ;;
+        -o|--output|--allow-read) compgen -d -- "$cur" ;;
         --stdin-filename|--today|--error-limit) printf '\n' ;;
         *) return 1 ;;
     esac

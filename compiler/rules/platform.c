@@ -1,5 +1,5 @@
 /*
- * platform.c - VG6001-VG6009: what the platform version supports and how the
+ * platform.c - VG6001-VG6010: what the platform version supports and how the
  * hosts and VMs are configured for it.
  *
  * The support tables (GPU models per mode, Generation 2 only, partition
@@ -215,6 +215,21 @@ static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, stru
     }
 }
 
+/* VG6010: more hosts than one cluster of the platform may have. */
+static void check_size(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    enum vg_family fam = cl->platform ? cl->platform->kind : cl->kind;
+    uint32_t max = vg_cluster_max_hosts(fam);
+    if (!fam || cl->nhosts <= max)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6010, cl->name_span, "cluster `%s` has %zu hosts; a %s cluster has at most %u",
+                                     cl->name, cl->nhosts, fam == VG_FAMILY_HYPERV ? "Windows Server failover" : "vSphere",
+                                     max);
+    if (cl->tolerate == 2)
+        vg_diag_note(ctx, d, "its `tolerate-host-failures 2` check (every pair of hosts) was skipped");
+    vg_diag_help(ctx, d, "split the hosts into clusters of at most %u", max);
+}
+
 /* VG6009: `vm-management arc` on a version without Azure Local VMs; the
  * versions that have them are catalog data (`arc-vms`). */
 static void check_arc(struct vg_ctx *ctx, const struct vg_cluster *cl)
@@ -253,6 +268,7 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
     vg_hash_init(&done, ctx->arena);
     for (size_t k = 0; k < m->nclusters; k++) {
         const struct vg_cluster *cl = m->clusters[k];
+        check_size(ctx, cl);
         for (size_t i = 0; i < cl->nvms; i++)
             check_vm(ctx, cl, cl->vms[i]);
         if (cl->kind == VG_FAMILY_HYPERV)

@@ -13,10 +13,10 @@
 /*
  * The families in their order. For a large estate they run in two groups at
  * once, compat and license on a second thread, the rest on this one: each
- * group queues its diagnostics in a context of its own (no error limit, an
- * arena of its own), and the two queues are then replayed in family order,
- * so the diagnostics, the error limit and the dropped count are those of one
- * thread. The families only read the model, the plan and the catalog.
+ * group queues its diagnostics in a context of its own (the same limits, an
+ * arena of its own: no queue holds more than could be shown), and the two
+ * queues are then replayed in family order, so the diagnostics, the limits and
+ * the dropped counts are those of one thread. The families only read the model, the plan and the catalog.
  */
 typedef void (*family_fn)(struct vg_ctx *, const struct vg_model *, const struct vg_plan *);
 static const family_fn families[] = {vg_rules_compat, vg_rules_license, vg_rules_migration, vg_rules_capacity,
@@ -45,7 +45,6 @@ static void group_init(struct group *g, const struct vg_ctx *ctx, const struct v
     g->ctx = *ctx;
     g->ctx.arena = vg_arena_new();
     memset(&g->ctx.diags, 0, sizeof g->ctx.diags);
-    g->ctx.opt.error_limit = 0;
     g->m = m;
     g->p = p;
     g->from = from;

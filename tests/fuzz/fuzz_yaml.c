@@ -5,12 +5,15 @@
  * Both loaders read files by path, so each input is written to one file,
  * /tmp/vgpuc-fuzz-<pid>/.vgpuc.yaml (overwritten per input, removed at exit),
  * and read twice: as an extra catalog file merged over the built-in one, and
- * as a config file. When the merged catalog loads, a fixed design that uses
+ * as a config file (its catalog paths put through the confinement check, and
+ * the config search run over its folder). When the merged catalog loads, a fixed design that uses
  * every platform family is compiled against it (model, plan, rules, reports,
  * scripts), because the rules and backends trust catalog data: a zero, a huge
  * count or a missing driver there must not crash them either. Every input
  * gets fresh contexts, freed after it, so LeakSanitizer sees per-input leaks.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,7 +151,22 @@ static void fuzz_config(void)
     if (vg_config_load(&ctx, file_path, &cfg) == 0) {
         vg_config_apply_rules(&cfg, &ctx.opt);
         vg_fuzz_sink += cfg.nrules + cfg.ncatalogs + (size_t)cfg.fail_on;
+        /* its catalog paths, confined to the config's folder as the pipeline does */
+        const char *roots[1] = {dir_path};
+        ctx.opt.read_roots = roots;
+        ctx.opt.nread_roots = 1;
+        for (size_t i = 0; i < cfg.ncatalogs; i++) {
+            char *real = realpath(cfg.catalogs[i], NULL);
+            if (real)
+                vg_fuzz_sink += (size_t)vg_path_confined(&ctx, real);
+            free(real);
+        }
+        ctx.opt.nread_roots = 0;
     }
+    /* the search that found it: ownership, mode and the stops on the way up */
+    char *found = vg_config_find(dir_path, NULL, NULL);
+    vg_fuzz_sink += found != NULL;
+    free(found);
     vg_diags_finish(&ctx);
     vg_fuzz_render_all(&ctx, 0);
     vg_ctx_free(&ctx);

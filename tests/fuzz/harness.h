@@ -2,7 +2,8 @@
  * harness.h - the part of a compilation both fuzz targets share: from loaded
  * sources to every report format and, when the design is error-free, the
  * scripts of every cluster, the way `vgpuc build` would write them (its own
- * target by platform family, plus JSON). Header-only and static, so that each
+ * target by platform family, plus JSON), checking that every report stays
+ * inert (vg_fuzz_check_inert). Header-only and static, so that each
  * fuzz_*.c still links alone against libvgpuc.a (the Makefile's rule).
  */
 #ifndef VG_FUZZ_HARNESS_H
@@ -26,16 +27,52 @@
 /* A sink the optimiser cannot remove, so output is really produced and read. */
 static volatile size_t vg_fuzz_sink;
 
+/*
+ * The output channels stay inert (issue 13): an uncoloured report holds no
+ * control byte but the line feed, no DEL, no C1 control, no bidirectional or
+ * zero-width character and no invalid UTF-8, whatever the input held; the
+ * github format has one line per diagnostic. A report that breaks this aborts
+ * (a finding, like a crash).
+ */
+static void vg_fuzz_check_inert(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n' || (c >= 0x20 && c < 0x7f)) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (vg_char_class((const unsigned char *)s + i, n - i, &len, &cp) != VG_CHAR_PLAIN)
+            abort();
+        i += len;
+    }
+}
+
 static void vg_fuzz_render_all(const struct vg_ctx *ctx, size_t nfiles)
 {
     struct vg_render_opts ro = {0, nfiles, "fuzz"};
     for (int f = VG_FMT_HUMAN; f <= VG_FMT_GITHUB; f++) {
-        struct vg_strbuf sb;
-        vg_sb_init(&sb);
-        ro.color = f == VG_FMT_HUMAN; /* the coloured path too */
-        vg_render(ctx, (enum vg_format)f, &ro, &sb);
-        vg_fuzz_sink += sb.len;
-        vg_sb_free(&sb);
+        for (int color = 0; color <= (f == VG_FMT_HUMAN); color++) { /* the coloured path too */
+            struct vg_strbuf sb;
+            vg_sb_init(&sb);
+            ro.color = color;
+            vg_render(ctx, (enum vg_format)f, &ro, &sb);
+            if (!color)
+                vg_fuzz_check_inert(sb.data ? sb.data : "", sb.len);
+            if (f == VG_FMT_GITHUB) {
+                size_t lines = 0, shown = 0;
+                for (size_t i = 0; i < sb.len; i++)
+                    lines += sb.data[i] == '\n';
+                for (size_t i = 0; i < ctx->diags.n; i++)
+                    shown += !ctx->diags.v[i]->suppressed;
+                if (lines != shown)
+                    abort(); /* a diagnostic printed a line of its own */
+            }
+            vg_fuzz_sink += sb.len;
+            vg_sb_free(&sb);
+        }
     }
     struct vg_strbuf sb;
     vg_sb_init(&sb);

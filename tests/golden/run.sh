@@ -96,8 +96,12 @@ if [ -z "$UPDATE" ]; then
         cat "$tmp/err"
     else
         missing=
+        # Triggered by a file's owner or mode, which a checkout cannot carry:
+        # covered (with its near misses) by tests/hostile/security.sh, class config.
+        elsewhere=" VG9004 "
         while read -r code; do
             [ -n "$code" ] || continue
+            case $elsewhere in *" $code "*) pass; continue ;; esac
             lower=$(printf '%s' "$code" | tr '[:upper:]' '[:lower:]')
             hit=0
             for h in cases/*.human; do

@@ -76,7 +76,8 @@ function Get-TwinBoot {
     $modules = [System.Collections.Generic.List[object]]::new()
     foreach ($t in $d.CmdletTables) {
         $specs = Read-TwinCmdletSpec -CmdletTable (Join-Path $d.Dir $t.Cmdlets) -DetailTable (Join-Path $d.Dir $t.Details)
-        $texts = New-TwinBindingText -Specs $specs
+        $types = if ($t.ContainsKey('Types')) { $t.Types } else { $null }
+        $texts = New-TwinBindingText -Specs $specs -TypeMap $types
         foreach ($k in $texts.Keys) {
             $modules.Add(@{ Name = $k; Text = $texts[$k] })
         }

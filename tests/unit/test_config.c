@@ -170,7 +170,7 @@ static void test_find(void **state)
     char *dir = scratch();
     char path[128], sub[128];
     snprintf(sub, sizeof sub, "%s/a/b", dir);
-    char *found = vg_config_find(sub);
+    char *found = vg_config_find(sub, NULL, NULL);
     /* nothing in the scratch tree; anything found lies above /tmp */
     if (found)
         assert_null(strstr(found, dir));
@@ -178,7 +178,7 @@ static void test_find(void **state)
 
     snprintf(path, sizeof path, "%s/%s", dir, VG_CONFIG_NAME);
     write_file(path, "fail-on: error\n");
-    found = vg_config_find(sub);
+    found = vg_config_find(sub, NULL, NULL);
     assert_non_null(found);
     assert_string_equal(found, path);
     free(found);
@@ -188,16 +188,16 @@ static void test_find(void **state)
     assert_non_null(getcwd(cwd, sizeof cwd));
     snprintf(path, sizeof path, "%s/a", dir);
     assert_int_equal(chdir(path), 0);
-    found = vg_config_find("b");
+    found = vg_config_find("b", NULL, NULL);
     assert_non_null(found);
     snprintf(path, sizeof path, "%s/%s", dir, VG_CONFIG_NAME);
     assert_string_equal(found, path); /* above ".": the real folder */
     free(found);
     assert_int_equal(chdir(dir), 0);
-    found = vg_config_find("a/b");
+    found = vg_config_find("a/b", NULL, NULL);
     assert_string_equal(found, VG_CONFIG_NAME);
     free(found);
-    found = vg_config_find("a/b/../b");
+    found = vg_config_find("a/b/../b", NULL, NULL);
     assert_string_equal(found, path);
     free(found);
     assert_int_equal(chdir(cwd), 0);
@@ -205,9 +205,65 @@ static void test_find(void **state)
     /* the nearest one wins */
     snprintf(path, sizeof path, "%s/a/b/%s", dir, VG_CONFIG_NAME);
     write_file(path, "fail-on: none\n");
-    found = vg_config_find(sub);
+    found = vg_config_find(sub, NULL, NULL);
     assert_string_equal(found, path);
     free(found);
+    cleanup(dir);
+}
+
+static int nignored;
+static char ignored_why[128];
+static void on_ignored(void *arg, const char *path, const char *why)
+{
+    (void)arg;
+    (void)path;
+    if (!nignored++) /* the first one: the scratch tree's (anything above /tmp comes later) */
+        snprintf(ignored_why, sizeof ignored_why, "%s", why);
+}
+
+/* A config that others could have written is skipped (VG9004), and the
+ * search stops at a repository root (a folder with `.git`). */
+static void test_find_trust_and_stops(void **state)
+{
+    (void)state;
+    char *dir = scratch();
+    char path[128], sub[128], git[128];
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
+    snprintf(path, sizeof path, "%s/a/%s", dir, VG_CONFIG_NAME);
+    write_file(path, "fail-on: error\n");
+    assert_int_equal(chmod(path, 0666), 0);
+    nignored = 0;
+    char *found = vg_config_find(sub, on_ignored, NULL);
+    if (found)
+        assert_null(strstr(found, dir)); /* nothing of the scratch tree */
+    free(found);
+    assert_true(nignored >= 1);
+    assert_string_equal(ignored_why, "other users can write it");
+
+    assert_int_equal(chmod(path, 0644), 0);
+    snprintf(git, sizeof git, "%s/a", dir);
+    assert_int_equal(chmod(git, 0777), 0); /* a folder others can write */
+    nignored = 0;
+    found = vg_config_find(sub, on_ignored, NULL);
+    if (found)
+        assert_null(strstr(found, dir));
+    free(found);
+    assert_true(nignored >= 1);
+    assert_string_equal(ignored_why, "other users can write its folder");
+    assert_int_equal(chmod(git, 0700), 0);
+
+    /* a repository root below the config ends the search */
+    snprintf(git, sizeof git, "%s/a/b/.git", dir);
+    assert_int_equal(mkdir(git, 0700), 0);
+    nignored = 0;
+    found = vg_config_find(sub, on_ignored, NULL);
+    assert_null(found);
+    assert_int_equal(nignored, 0);
+    free(found);
+    char *repo = vg_repo_root(sub);
+    assert_non_null(repo);
+    assert_non_null(strstr(repo, "/a/b"));
+    free(repo);
     cleanup(dir);
 }
 
@@ -217,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_find),
+        cmocka_unit_test(test_find_trust_and_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

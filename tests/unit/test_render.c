@@ -382,7 +382,38 @@ static void test_github(void **state)
                         "::error file=a%2Cb%3Ac%25.vgpu,line=1,col=1,endLine=1,endColumn=3,title=VG1001 "
                         "syntax-error::bad\n"
                         "::warning file=a%2Cb%3Ac%25.vgpu,line=1,col=4,endLine=1,endColumn=5,title=VG3003 "
-                        "guest-driver-previous-branch::100%25 of: `a`, `b`%0Aline2%0Ahelp: fix, it\n");
+                        "guest-driver-previous-branch::100%25 of: `a`, `b`\\nline2%0Ahelp: fix, it\n");
+}
+
+/* The one escaping of every output channel (strbuf.c): what a terminal, a CI
+ * log or an editor would act on is shown escaped, all else is kept. */
+static void test_inert(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } cases[] = {
+        {"plain ascii-01", "plain ascii-01"},
+        {"a\nb\rc\td", "a\\nb\\rc\\td"},
+        {"\x1b[31mred\x07\x7f", "\\x1B[31mred\\x07\\x7F"},
+        {"c1 \xc2\x9b x", "c1 \\u{9B} x"},
+        {"rlo \xe2\x80\xae x \xe2\x80\x8b \xe2\x81\xa6 \xef\xbb\xbf", "rlo \\u{202E} x \\u{200B} \\u{2066} \\u{FEFF}"},
+        {"ls \xe2\x80\xa8 ps \xe2\x80\xa9", "ls \\u{2028} ps \\u{2029}"},
+        {"bad \xff \xc3", "bad \\xFF \\xC3"},
+        {"M\xc3\xbcller \xe2\x80\x98q\xe2\x80\x99 \xe2\x80\xa6", "M\xc3\xbcller \xe2\x80\x98q\xe2\x80\x99 \xe2\x80\xa6"},
+        {"x ##vso[task.setvariable variable=a]1 ##VSO[", "x #\\x23vso[task.setvariable variable=a]1 #\\x23VSO["},
+        {"# not ##vso", "# not ##vso"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct vg_strbuf sb;
+        vg_sb_init(&sb);
+        vg_sb_put_inert(&sb, cases[i].in);
+        assert_string_equal(vg_sb_str(&sb), cases[i].out);
+        vg_sb_free(&sb);
+    }
+    struct vg_strbuf x;
+    vg_sb_init(&x);
+    vg_sb_xml_inert(&x, "a<b>&\"'\xef\xbf\xbf\xef\xb7\x90\x1b z");
+    assert_string_equal(vg_sb_str(&x), "a&lt;b&gt;&amp;&quot;&apos;\\x1B z");
+    vg_sb_free(&x);
 }
 
 static void test_summary(void **state)
@@ -441,6 +472,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_github, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_inert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ PATH=/nonexistent t 'guest-driver-newer-branch guest-driver-newer-release' vgpuc
 PATH=$FAKE:/usr/bin:/bin t 'VG7777= !VG3003=' vgpuc lint --rule @VG
 PATH=$FAKE:/usr/bin:/bin t 'fake-rule !syntax-error' vgpuc explain
 if [[ -n ${VGPUC-} ]] && out=$("$VGPUC" rules --format json 2>/dev/null) && [[ $out == *'"VG1001"'* ]]; then
-    PATH=$(dirname "$VGPUC"):/usr/bin:/bin count 10 "$(basename "$VGPUC")" lint --rule @VG10
+    PATH=$(dirname "$VGPUC"):/usr/bin:/bin count 13 "$(basename "$VGPUC")" lint --rule @VG10
     PATH=$(dirname "$VGPUC"):/usr/bin:/bin t 'VG3001=' "$(basename "$VGPUC")" lint --rule @VG3001
 else
     echo "note: \$VGPUC does not answer 'rules --format json' yet; binary rule codes not checked"

@@ -143,7 +143,7 @@ function ConvertTo-TwinQuoted {
 # generated from the spec; the body hands everything to the engine.
 function New-TwinFunctionText {
     [CmdletBinding()]
-    param([Parameter(Mandatory)][hashtable]$Spec)
+    param([Parameter(Mandatory)][hashtable]$Spec, [hashtable]$TypeMap)
     $sb = [System.Text.StringBuilder]::new()
     $setNames = @($Spec.Sets.Keys)
     $hasWhatIf = $Spec.Params.Contains('WhatIf') -or $Spec.Params.Contains('Confirm')
@@ -203,9 +203,41 @@ function New-TwinFunctionText {
             $lines.Add('        [Alias(' + (($p.Aliases | ForEach-Object { ConvertTo-TwinQuoted $_ }) -join ', ') + ')]')
         }
         $t = $p.Type
+        $enum = @($p.Values)
+        if ($null -ne $TypeMap) {
+            # Tables with a type map (PowerCLI) note after the type: "VMHostState (Connected|
+            # Disconnected|Maintenance)" gives the enum values, "Tag[] (type unverified)" none.
+            if ($t -match '^(\S+)\s+\(([A-Za-z0-9]+(\|[A-Za-z0-9]+)+)\)') {
+                $enum = $Matches[2].Split('|')
+                $t = $Matches[1]
+            } elseif ($t -match '^(\S+)\s') {
+                $t = $Matches[1]
+            }
+        }
         $base = $t.TrimEnd('[', ']')
         $isArray = $t.EndsWith('[]')
-        if ($script:TwinNativeTypes.ContainsKey($t)) {
+        if ($null -ne $TypeMap -and $TypeMap.ContainsKey($base) -and $enum.Count -eq 0) {
+            # A platform type: the platform's .NET type, or [object] accepting the twin's objects
+            # of the listed types (and names, when the cmdlets take object-by-name).
+            $m = $TypeMap[$base]
+            if ($m.ContainsKey('Type')) {
+                $type = $m.Type + $(if ($isArray) { '[]' } else { '' })
+            } else {
+                $tests = @($m.Accept | ForEach-Object { '$_ -is [' + $_ + ']' })
+                if ($m.Names) { $tests = @('$_ -is [string]') + $tests }
+                $msg = 'Cannot convert the "{0}" value to type "' + $base + '".'
+                $lines.Add('        [ValidateScript({ ' + ($tests -join ' -or ') + ' }, ErrorMessage = ' + (ConvertTo-TwinQuoted $msg) + ')]')
+                $type = if ($isArray) { 'object[]' } else { 'object' }
+            }
+        } elseif ($null -ne $TypeMap -and $enum.Count -gt 0 -and -not $script:TwinNativeTypes.ContainsKey($t)) {
+            $lines.Add('        [ValidateSet(' + (($enum | ForEach-Object { ConvertTo-TwinQuoted $_ }) -join ', ') + ')]')
+            $type = if ($isArray) { 'string[]' } else { 'string' }
+        } elseif ($null -ne $TypeMap -and -not $script:TwinNativeTypes.ContainsKey($t)) {
+            # Documented, but the twin has no such objects: any use fails at binding.
+            $msg = 'twin: parameter -' + $pn + ' of ' + $Spec.Name + ' (type ' + $t + ') is documented but not modeled by the twin'
+            $lines.Add('        [ValidateScript({ $false }, ErrorMessage = ' + (ConvertTo-TwinQuoted $msg) + ')]')
+            $type = if ($isArray) { 'object[]' } else { 'object' }
+        } elseif ($script:TwinNativeTypes.ContainsKey($t)) {
             $type = $script:TwinNativeTypes[$t]
         } elseif ($script:TwinObjectTypes.ContainsKey($base)) {
             # PSTypeName takes part in binding as a type does: pipeline input
@@ -240,7 +272,7 @@ $script:TwinHighImpact = @('Disable-PnpDevice', 'Enable-PnpDevice')
 # One text per PowerShell module: @{ 'Hyper-V' = '...'; 'FailoverClusters' = '...' }
 function New-TwinBindingText {
     [CmdletBinding()]
-    param([Parameter(Mandatory)]$Specs)
+    param([Parameter(Mandatory)]$Specs, [hashtable]$TypeMap)
     $byModule = [ordered]@{}
     foreach ($s in $Specs.Values) {
         if (-not $byModule.Contains($s.Module)) {
@@ -248,7 +280,7 @@ function New-TwinBindingText {
             $null = $byModule[$s.Module].AppendLine('param($TwinEngine)')
             $null = $byModule[$s.Module].AppendLine('$script:TwinEngine = $TwinEngine')
         }
-        $null = $byModule[$s.Module].AppendLine((New-TwinFunctionText -Spec $s))
+        $null = $byModule[$s.Module].AppendLine((New-TwinFunctionText -Spec $s -TypeMap $TypeMap))
     }
     $out = [ordered]@{}
     foreach ($k in $byModule.Keys) {

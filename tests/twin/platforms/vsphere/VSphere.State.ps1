@@ -1,0 +1,117 @@
+# VSphere.State.ps1 - loads the vSphere twin's .NET types and checks a "vmware" state
+# (twin.md section 3) before a run. Dot-sourced by Twin.psm1 (ModelFile of Platform.ps1),
+# in the harness's own process: the types are then there for every simulated machine.
+Set-StrictMode -Version Latest
+
+# One assembly, once per process: the PowerCLI objects hold VMware.Vim views.
+# (Two runspaces importing the harness at once may race here: the loser finds the types.)
+if ($null -eq ('VMware.Vim.VimTwin' -as [type])) {
+    try {
+        Add-Type -Path @((Join-Path $PSScriptRoot 'VimTypes.cs'), (Join-Path $PSScriptRoot 'PowerCliTypes.cs'))
+    } catch {
+        if ($null -eq ('VMware.Vim.VimTwin' -as [type])) { throw }
+    }
+}
+
+# Field -> check, per record kind: a missing field or a value of the wrong kind is a
+# problem (the twin reads every one of them).
+$script:VSphereStateSchema = @{
+    vcenter = [ordered]@{ name = 'string'; version = 'string'; advanced_settings = 'map' }
+    cluster = [ordered]@{ name = 'string'; drs_enabled = 'bool'; drs_groups = 'list'; drs_rules = 'list' }
+    group   = [ordered]@{ name = 'string'; type = 'VM|VMHost|Host'; members = 'list' }
+    rule    = [ordered]@{ name = 'string'; vm_group = 'string'; host_group = 'string'; type = 'MustRunOn|ShouldRunOn|MustNotRunOn|ShouldNotRunOn'; enabled = 'bool' }
+    host    = [ordered]@{ name = 'string'; cluster = 'string?'; connection_state = 'Connected|Maintenance|Disconnected|NotResponding'; version = 'string'; nvidia_component = 'map?'; nvidia_module_loaded = 'bool'; graphics = 'map'; gpus = 'list' }
+    graphics = [ordered]@{ default_type = 'shared|sharedDirect'; active_type = 'shared|sharedDirect'; shared_passthru_gpu_types = 'list' }
+    gpu     = [ordered]@{ pci_id = 'string'; vendor_id = 'hex'; device_id = 'hex'; model = 'string'; passthrough_capable = 'bool'; passthrough_enabled = 'bool'; passthrough_active = 'bool' }
+    vm      = [ordered]@{ name = 'string'; id = 'string'; host = 'string'; power_state = 'PoweredOn|PoweredOff|Suspended'; tools_running = 'bool'; hardware_version = 'int'; firmware = 'bios|efi'; memory_mb = 'int'; memory_reservation_locked_to_max = 'bool'; extra_config = 'map'; devices = 'list' }
+}
+
+function Test-VSphereValue {
+    param($Value, [string]$Kind)
+    $optional = $Kind.EndsWith('?')
+    $k = $Kind.TrimEnd('?')
+    if ($null -eq $Value) { return $optional -or $k -eq 'list' }
+    switch ($k) {
+        'string' { return ($Value -is [string]) }
+        'bool' { return ($Value -is [bool]) }
+        'int' { return ($Value -is [int] -or $Value -is [long]) }
+        'map' { return ($Value -is [System.Collections.IDictionary]) }
+        'list' { return ($Value -is [System.Collections.IList]) }
+        'hex' { return ($Value -is [string] -and $Value -cmatch '^[0-9a-f]{4}$') }
+        default { return ($Value -is [string] -and ($k.Split('|') -ccontains $Value)) }
+    }
+}
+
+function Test-VSphereRecord {
+    param($Record, [string]$Kind, [string]$Where)
+    if ($Record -isnot [System.Collections.IDictionary]) { return @("$Where is not an object") }
+    $out = @()
+    foreach ($f in $script:VSphereStateSchema[$Kind].Keys) {
+        $want = $script:VSphereStateSchema[$Kind][$f]
+        if (-not $Record.Contains($f)) {
+            if (-not $want.EndsWith('?')) { $out += "$Where has no ""$f""" }
+            continue
+        }
+        if (-not (Test-VSphereValue $Record[$f] $want)) { $out += ('{0}.{1} must be {2}' -f $Where, $f, $want.TrimEnd('?')) }
+    }
+    return $out
+}
+
+# The problems of a "vmware" state (empty when it can be run).
+function Test-VSphereState {
+    param([Parameter(Mandatory)][System.Collections.IDictionary]$State)
+    $p = @()
+    foreach ($top in @('vcenter', 'clusters', 'hosts', 'vms')) {
+        if (-not $State.Contains($top)) { $p += "the vmware state has no ""$top""" }
+    }
+    if ($p.Count -gt 0) { return $p }
+    $p += Test-VSphereRecord $State['vcenter'] 'vcenter' 'vcenter'
+    $i = 0
+    foreach ($c in @($State['clusters'])) {
+        $p += Test-VSphereRecord $c 'cluster' "clusters[$i]"
+        if ($c -is [System.Collections.IDictionary]) {
+            $j = 0; foreach ($g in @($c['drs_groups'])) { $p += Test-VSphereRecord $g 'group' "clusters[$i].drs_groups[$j]"; $j++ }
+            $j = 0; foreach ($r in @($c['drs_rules'])) { $p += Test-VSphereRecord $r 'rule' "clusters[$i].drs_rules[$j]"; $j++ }
+        }
+        $i++
+    }
+    $names = @{}
+    $i = 0
+    foreach ($h in @($State['hosts'])) {
+        $p += Test-VSphereRecord $h 'host' "hosts[$i]"
+        if ($h -is [System.Collections.IDictionary]) {
+            if ($h['graphics'] -is [System.Collections.IDictionary]) {
+                $p += Test-VSphereRecord $h['graphics'] 'graphics' "hosts[$i].graphics"
+                if ($h['graphics'].Contains('vgpu_mode') -and -not (Test-VSphereValue $h['graphics']['vgpu_mode'] 'sameSize|mixedSize')) { $p += "hosts[$i].graphics.vgpu_mode must be sameSize|mixedSize" }
+            }
+            $j = 0; foreach ($g in @($h['gpus'])) { $p += Test-VSphereRecord $g 'gpu' "hosts[$i].gpus[$j]"; $j++ }
+            $names[[string]$h['name']] = $true
+        }
+        $i++
+    }
+    $i = 0
+    foreach ($v in @($State['vms'])) {
+        $p += Test-VSphereRecord $v 'vm' "vms[$i]"
+        if ($v -is [System.Collections.IDictionary]) {
+            if ($v['host'] -is [string] -and -not $names.ContainsKey($v['host'])) { $p += ('vms[{0}].host {1} is not a host of the state' -f $i, $v['host']) }
+            $j = 0
+            foreach ($d in @($v['devices'])) {
+                $ok = ($d -is [System.Collections.IDictionary]) -and (
+                    ($d['type'] -eq 'vgpu' -and $d['profile'] -is [string]) -or
+                    ($d['type'] -eq 'dynamic_passthrough' -and (Test-VSphereValue $d['vendor_id'] 'hex') -and (Test-VSphereValue $d['device_id'] 'hex')))
+                if (-not $ok) { $p += "vms[$i].devices[$j] must be {type: vgpu, profile} or {type: dynamic_passthrough, vendor_id, device_id}" }
+                $j++
+            }
+        }
+        $i++
+    }
+    if ($State.Contains('other_vcenters')) {
+        $k = 0
+        foreach ($o in @($State['other_vcenters'])) {
+            if ($o -isnot [System.Collections.IDictionary]) { $p += "other_vcenters[$k] is not an object"; $k++; continue }
+            $p += @(Test-VSphereState $o | ForEach-Object { "other_vcenters[$k]: $_" })
+            $k++
+        }
+    }
+    return $p
+}

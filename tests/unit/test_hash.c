@@ -1,0 +1,87 @@
+/*
+ * test_hash.c - the name maps (hash.c): keyed, so chosen names do not
+ * collide, and names compared as the platforms compare them.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hash.h"
+
+/* FNV-1a, the unkeyed hash vgpuc used before issue 13. */
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h ? h : 1;
+}
+
+/*
+ * 2000 names chosen, as an attacker with the source could, so that FNV-1a
+ * puts them all in slot 0 of a table of 4096: with it every insertion scans
+ * the run of the ones before (n^2/2 = 2 million probes). Keyed, the same
+ * names cost about two probes each.
+ */
+static void test_chosen_names_do_not_collide(void **state)
+{
+    (void)state;
+    enum { N = 2000, MASK = 4095 };
+    struct vg_arena *a = vg_arena_new();
+    char **names = malloc(N * sizeof *names);
+    size_t n = 0;
+    char buf[32];
+    for (unsigned long i = 0; n < N; i++) {
+        snprintf(buf, sizeof buf, "vm-%08lx", i);
+        if ((fnv1a(buf) & MASK) == 0)
+            names[n++] = vg_strdup(a, buf);
+    }
+    struct vg_hash h;
+    vg_hash_init(&h, a);
+    vg_hash_reserve(&h, N); /* 4096 slots, as the model reserves them */
+    unsigned long long p0 = vg_hash_probes;
+    for (size_t i = 0; i < N; i++)
+        assert_null(vg_hash_put(&h, names[i], names[i]));
+    for (size_t i = 0; i < N; i++)
+        assert_ptr_equal(vg_hash_get(&h, names[i]), names[i]);
+    unsigned long long probes = vg_hash_probes - p0;
+    assert_true(probes < 10ull * 2 * N);
+    free(names);
+    vg_arena_free(a);
+}
+
+static void test_names_without_case(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new();
+    struct vg_hash vms, hosts, exact;
+    vg_hash_init_names(&vms, a, VG_HASH_NOCASE);
+    vg_hash_init_names(&hosts, a, VG_HASH_HOSTNAME);
+    vg_hash_init(&exact, a);
+    int x, y;
+    assert_null(vg_hash_put(&vms, "CAD-01", &x));
+    assert_ptr_equal(vg_hash_put(&vms, "cad-01", &y), &x);
+    assert_null(vg_hash_put(&vms, "cad-01.", &y)); /* a VM name keeps its dot */
+    assert_null(vg_hash_put(&hosts, "hv01.", &x));
+    assert_ptr_equal(vg_hash_get(&hosts, "HV01"), &x);
+    assert_ptr_equal(vg_hash_get(&hosts, "hv01."), &x);
+    assert_null(vg_hash_get(&hosts, "hv01.."));
+    assert_null(vg_hash_get(&hosts, "hv0"));
+    assert_null(vg_hash_put(&exact, "A", &x));
+    assert_null(vg_hash_put(&exact, "a", &y));
+    assert_null(vg_hash_put(&vms, "\xc3\x84", &x)); /* only ASCII letters fold */
+    assert_null(vg_hash_put(&vms, "\xc3\xa4", &y));
+    vg_arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chosen_names_do_not_collide),
+        cmocka_unit_test(test_names_without_case),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
