@@ -583,7 +583,7 @@ static void scan_context(const char *t, size_t off, struct context *cx)
             i++;
             continue;
         }
-        if (ch == ' ' || ch == '\t' || ch == '\r') {
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\0') { /* a NUL: the parser reports it */
             i++;
             continue;
         }
@@ -601,7 +601,7 @@ static void scan_context(const char *t, size_t off, struct context *cx)
                 i++;
             continue;
         }
-        while (i < off && !strchr(" \t\r\n;{}#\"", t[i]))
+        while (i < off && t[i] && !strchr(" \t\r\n;{}#\"", t[i]))
             i++;
         if (cx->nwords < MAX_WORDS) {
             cx->words[cx->nwords] = t + start;

@@ -29,7 +29,8 @@ const TODAY = '2026-12-06';
 const FILTER = process.argv[2] || '';
 const SCRATCH = mkdtempSync(join(tmpdir(), 'vgpuc-lsp-'));
 const serverErrors = []; // stderr of the servers of the running test (sanitizer reports land here)
-const watchStderr = (proc) => proc.stderr.on('data', (d) => serverErrors.push(String(d)));
+const servers = new Set(); // every server started: none outlives its test (a hung one is killed)
+const watchStderr = (proc) => { servers.add(proc); proc.stderr.on('data', (d) => serverErrors.push(String(d))); };
 
 // --- a client on the real protocol library ------------------------------------
 
@@ -417,6 +418,16 @@ test('NUL bytes and over-long lines are diagnostics, not crashes', async () => {
     has(p2.diagnostics, (d) => d.code === 'VG1009', 'VG1009 for a long line');
     const h = await c.req(P.HoverRequest.type, { textDocument: { uri: f.uri }, position: { line: 0, character: 5 } });
     ok(h === null || typeof h === 'object', 'hover still answers');
+    // every request on a text with NUL bytes and invalid sequences answers
+    const nul = 'cluster c {\n  platform esxi\u0000 8.0u2\n  vm v\u0000 { gpu vgpu \u0000L40-12Q\u0000 }\n}\n';
+    await c.change(f.uri, nul, 3);
+    for (const [type, extra] of [[P.CompletionRequest.type, {}], [P.HoverRequest.type, {}], [P.DefinitionRequest.type, {}],
+                                 [P.ReferencesRequest.type, { context: { includeDeclaration: true } }]])
+      for (let line = 0; line < 4; line++)
+        for (const character of [0, 3, 6, 12, 16, 22, 40])
+          await c.req(type, { textDocument: { uri: f.uri }, position: { line, character }, ...extra });
+    ok(Array.isArray(await c.req(P.DocumentSymbolRequest.type, { textDocument: { uri: f.uri } })), 'symbols answer');
+    ok(Array.isArray(await c.req(P.FoldingRangeRequest.type, { textDocument: { uri: f.uri } })), 'folding answers');
   });
 });
 
@@ -869,6 +880,8 @@ for (const t of tests) {
     if (serverErrors.length) console.log('     server stderr: ' + serverErrors.join('').slice(0, 1500).replace(/\n/g, '\n     '));
   } finally {
     clearTimeout(timer);
+    for (const p of servers) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    servers.clear();
   }
 }
 for (const m of measures) console.log(`measured: ${m}`);
