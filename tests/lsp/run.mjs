@@ -101,6 +101,7 @@ class Raw {
     this.proc = spawn(VGPUC, ['lsp', '--today', TODAY], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.buf = Buffer.alloc(0);
     this.msgs = [];
+    this.replied = new Set(); // ids of every reply seen
     this.waiters = [];
     this.proc.stdin.on('error', () => {});
     watchStderr(this.proc);
@@ -112,7 +113,9 @@ class Raw {
         if (h < 0) break;
         const n = Number(/Content-Length: (\d+)/.exec(this.buf.subarray(0, h).toString())[1]);
         if (this.buf.length < h + 4 + n) break;
-        this.msgs.push(JSON.parse(this.buf.subarray(h + 4, h + 4 + n).toString()));
+        const m = JSON.parse(this.buf.subarray(h + 4, h + 4 + n).toString());
+        if ('id' in m) this.replied.add(m.id);
+        this.msgs.push(m);
         this.buf = this.buf.subarray(h + 4 + n);
       }
       this.waiters = this.waiters.filter((w) => !w());
@@ -776,6 +779,50 @@ test('faults: malformed JSON, bad headers, invalid UTF-8, huge Content-Length', 
   r2.send('Content-Length: 10\r\n');
   r2.proc.stdin.end();
   eq(await r2.exited, { code: 1, signal: null }, 'EOF inside the header');
+});
+
+test('chaos: 3,000 random requests and edits (seeded) are all answered, no crash, no hang', async () => {
+  let seed = 12345;
+  const rnd = (n) => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed % n; }; // xorshift32
+  const pick = (xs) => xs[rnd(xs.length)];
+  const pieces = ['cluster', 'vm', 'host', 'gpu', 'vgpu', 'passthrough', 'A16-4Q', 'L40', '{', '}', '{', '}', ';', '\n', '\n', ' ',
+                  '"', '"é😀"', '#', '# vgpuc: disable-next-line=VG1002 --', '[01..04]', '[9..1]', 'x', '2', 'license-server', 'include',
+                  '"../../etc/passwd"', 'platform', 'esxi', '8.0u2', 'guest-driver', '16.5', '538.33', '\u0000', '\t', '\r\n', 'hosts'];
+  const methods = ['textDocument/hover', 'textDocument/completion', 'textDocument/definition', 'textDocument/references',
+                   'textDocument/documentSymbol', 'textDocument/foldingRange', 'textDocument/formatting', 'textDocument/codeAction',
+                   'workspace/executeCommand', 'textDocument/unknown'];
+  const values = [0, 1, -1, 5, 1e9, 2 ** 53, 'x', null, true, {}, [], 0.5];
+  const r = new Raw();
+  await r.init();
+  const sent = [];
+  const uri = 'file:///tmp/chaos.vgpu';
+  r.msg({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, version: 1, text: CLUSTER } } });
+  let text = CLUSTER;
+  for (let i = 0; i < 3000; i++) {
+    const k = rnd(10);
+    if (k < 3) { // an edit: full or a random range
+      const ins = Array.from({ length: rnd(8) }, () => pick(pieces)).join(' ');
+      if (rnd(2)) { text = text.slice(0, rnd(text.length + 1)) + ins + text.slice(rnd(text.length + 1)); r.msg({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri, version: i + 2 }, contentChanges: [{ text }] } }); }
+      else r.msg({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri, version: i + 2 }, contentChanges: [{ range: { start: { line: rnd(60) - 2, character: rnd(90) - 2 }, end: { line: rnd(60), character: pick(values) } }, text: ins }] } });
+      continue;
+    }
+    const position = rnd(5) ? { line: rnd(70), character: rnd(100) } : { line: pick(values), character: pick(values) };
+    const method = pick(methods);
+    const params = method === 'workspace/executeCommand'
+      ? { command: pick(['vgpuc.plan', 'x']), arguments: [pick([uri, 5, null]), position, pick(['text', 'json', 'svg', 7])] }
+      : { textDocument: { uri: rnd(10) ? uri : pick(values) }, position, range: { start: position, end: position },
+          context: { includeDeclaration: true, diagnostics: rnd(2) ? [{ range: { start: position, end: position }, code: pick(['VG1002', 'VG1008', 3]), source: 'vgpuc', message: pick(['did you mean `gpu`?', 'vm `x` has no `gpu`', '`', '']) }] : pick(values) },
+          options: { tabSize: 4, insertSpaces: true } };
+    r.msg({ jsonrpc: '2.0', id: i, method, params: rnd(20) ? params : pick(values) });
+    sent.push(i);
+    if (i % 50 === 0) await r.next((m) => m.id === i); // keep the pipe from filling up
+  }
+  r.msg({ jsonrpc: '2.0', id: 'last', method: 'shutdown' });
+  await r.next((m) => m.id === 'last');
+  const missing = sent.filter((id) => !r.replied.has(id));
+  eq(missing, [], `every one of the ${sent.length} requests answered`);
+  r.msg({ jsonrpc: '2.0', method: 'exit' });
+  eq(await r.exited, { code: 0, signal: null }, 'clean exit after the storm');
 });
 
 // --- performance ------------------------------------------------------------------------------
