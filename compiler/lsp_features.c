@@ -443,6 +443,45 @@ static void hover_release(const struct vg_release *r, struct vg_strbuf *sb)
         vg_sb_printf(sb, "\nsource: %s\n", r->source);
 }
 
+static void relnum(uint32_t n, struct vg_strbuf *sb)
+{
+    if (n % 1000 == VG_RELNUM_ANY_MINOR)
+        vg_sb_printf(sb, "%u.x", n / 1000);
+    else
+        vg_sb_printf(sb, "%u.%u", n / 1000, n % 1000);
+}
+
+static void hover_platform(const struct vg_platform *p, struct vg_strbuf *sb)
+{
+    vg_sb_printf(sb, "**%s %s** (%s family)\n\n", p->family, p->version,
+                 p->kind == VG_FAMILY_VSPHERE ? "vSphere" : "Hyper-V");
+    if (p->os_build)
+        vg_sb_printf(sb, "- OS build: %s\n", p->os_build);
+    vg_sb_puts(sb, "- vGPU releases with a host package: ");
+    if (p->vgpu_min)
+        relnum(p->vgpu_min, sb);
+    vg_sb_puts(sb, " .. ");
+    if (p->vgpu_max)
+        relnum(p->vgpu_max, sb);
+    else
+        vg_sb_puts(sb, "(open)");
+    vg_sb_puts(sb, "\n- live migration of vGPU VMs: ");
+    if (p->lm_vgpu) {
+        vg_sb_puts(sb, "yes");
+        if (p->lm_vgpu_min) {
+            vg_sb_puts(sb, ", from vGPU ");
+            relnum(p->lm_vgpu_min, sb);
+        }
+        if (p->lm_needs_datacenter)
+            vg_sb_puts(sb, ", clustered: Datacenter edition");
+    } else {
+        vg_sb_puts(sb, "no");
+    }
+    vg_sb_printf(sb, "\n- mixed-size vGPU mode: %s\n", p->mixed_size ? "yes" : "no");
+    if (p->source)
+        vg_sb_printf(sb, "\nsource: %s\n", p->source);
+}
+
 static void hover_directive(const struct vg_directive *row, enum vg_block block, struct vg_strbuf *sb)
 {
     const char *meaning = vg_lsp_meaning((int)block, row->name);
@@ -502,6 +541,10 @@ json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_s
                 hover_profile(c, p, &sb);
             if (g)
                 hover_gpu(g, &sb);
+        } else if (row->args == VG_ARGS_PLATFORM && st->nargs >= 2 && h.arg <= 1) {
+            const struct vg_platform *p = vg_catalog_platform(c, st->args[0].text, st->args[1].text);
+            if (p)
+                hover_platform(p, &sb);
         } else if (row->args == VG_ARGS_MODEL && h.arg == 0) {
             const struct vg_gpu *g = vg_catalog_gpu(c, word);
             if (g)

@@ -473,6 +473,8 @@ test('hover: profile, release, driver version, directive, declaration', async ()
     ok(/A16-4Q/.test(prof) && /frame buffer: 4096 MB/.test(prof) && /series: Q/.test(prof) && /vWS/.test(prof) && /max per physical GPU: 4/.test(prof), 'profile: ' + prof);
     const rel = (await h('16.5', 1, 1)).contents.value;
     ok(/16\.5/.test(rel) && /R535/.test(rel) && /long-term support/.test(rel) && /end of support: 2026-07/.test(rel) && /538\.33/.test(rel), 'release: ' + rel);
+    const plat = (await h('22H2')).contents.value;
+    ok(/\*\*azure-stack-hci 22H2\*\* \(Hyper-V family\)/.test(plat) && /vGPU releases with a host package: \d+\.\d+ \.\. /.test(plat) && /live migration of vGPU VMs: no/.test(plat), 'platform: ' + plat);
     const drv = (await h('538.33')).contents.value;
     ok(/driver version of release 16\.4, 16\.5/.test(drv), 'driver version maps to both releases: ' + drv);
     // every directive of every block has a meaning (a new directive without one fails here)
