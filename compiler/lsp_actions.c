@@ -4,7 +4,9 @@
  * Quick fixes are made only from what the compiler already says
  * mechanically about a diagnostic it published: a "did you mean `X`?" help
  * replaces the word it points at; "... no `D`" (VG1008) adds the directive
- * on a new line of the block; and any vgpuc diagnostic can be silenced with
+ * on a new line of the block; "(16.5 matches the hosts)" (VG3001, VG3002)
+ * sets the guest driver; "use one of 1, 2, 4" and "use at most 4
+ * partitions" (VG6003) set `gpu-partitions`; and any vgpuc diagnostic can be silenced with
  * a `# vgpuc: disable-next-line=CODE -- reason` line above it, the reason
  * left for the user to write. The `vgpuc.plan` command returns the
  * placement plan (text, json or svg) of the cluster under the cursor.
@@ -65,7 +67,78 @@ static size_t indent_of(const struct vg_lsp_doc *d, int64_t line, const char **s
     return n;
 }
 
-static void actions_for(struct vg_lsp_doc *d, json_t *diag, json_t *out)
+/* The document text under an LSP range (malloc'd). */
+static char *range_text(struct vg_lsp_doc *d, json_t *range, int utf8)
+{
+    struct vg_lsp_text t = vg_lsp_doc_text(d);
+    json_t *a = json_object_get(range, "start"), *b = json_object_get(range, "end");
+    uint32_t s = vg_lsp_offset(&t, json_integer_value(json_object_get(a, "line")),
+                               json_integer_value(json_object_get(a, "character")), utf8);
+    uint32_t e = vg_lsp_offset(&t, json_integer_value(json_object_get(b, "line")),
+                               json_integer_value(json_object_get(b, "character")), utf8);
+    if (e < s)
+        e = s;
+    char *r = vg_xmalloc(e - s + 1);
+    memcpy(r, d->text + s, e - s);
+    r[e - s] = 0;
+    return r;
+}
+
+/* `gpu-partitions N` fixes: the range is the count, or the whole statement. */
+static void partition_action(struct vg_lsp_doc *d, json_t *diag, json_t *range, const char *under, unsigned n,
+                             json_t *out)
+{
+    char text[64], title[96];
+    size_t k = strspn(under, "0123456789");
+    if (k && !under[k])
+        snprintf(text, sizeof text, "%u", n);
+    else if (strncmp(under, "gpu-partitions", 14) == 0)
+        snprintf(text, sizeof text, "gpu-partitions %u", n);
+    else
+        return;
+    snprintf(title, sizeof title, "Set `gpu-partitions %u`", n);
+    json_array_append_new(out, edit_action(title, d->uri, diag, json_deep_copy(range), text, 0));
+}
+
+static void known_fixes(struct vg_lsp_doc *d, json_t *diag, json_t *range, const char *message, int utf8, json_t *out)
+{
+    char *under = range_text(d, range, utf8);
+    const char *m = strstr(message, " matches the hosts)");
+    if (m && !strpbrk(under, " \t\n")) { /* the guest driver version is under the range */
+        const char *open = m;
+        while (open > message && open[-1] != '(')
+            open--;
+        if (open > message && m - open > 0 && m - open < 64) {
+            char word[64], title[128];
+            memcpy(word, open, (size_t)(m - open));
+            word[m - open] = 0;
+            snprintf(title, sizeof title, "Use `%s` (matches the hosts)", word);
+            json_array_append_new(out, edit_action(title, d->uri, diag, json_deep_copy(range), word, 1));
+        }
+    }
+    if ((m = strstr(message, "help: use one of "))) {
+        const char *p = m + strlen("help: use one of ");
+        for (int i = 0; i < 16; i++) {
+            char *end;
+            unsigned long v = strtoul(p, &end, 10);
+            if (end == p || v > 65535)
+                break;
+            partition_action(d, diag, range, under, (unsigned)v, out);
+            if (strncmp(end, ", ", 2) != 0)
+                break;
+            p = end + 2;
+        }
+    }
+    if ((m = strstr(message, "help: use at most ")) && strstr(m, " partitions")) {
+        char *end;
+        unsigned long v = strtoul(m + strlen("help: use at most "), &end, 10);
+        if (end != m + strlen("help: use at most ") && v && v <= 65535)
+            partition_action(d, diag, range, under, (unsigned)v, out);
+    }
+    free(under);
+}
+
+static void actions_for(struct vg_lsp_doc *d, json_t *diag, json_t *out, int utf8)
 {
     const char *code = json_string_value(json_object_get(diag, "code"));
     const char *message = json_string_value(json_object_get(diag, "message"));
@@ -75,6 +148,7 @@ static void actions_for(struct vg_lsp_doc *d, json_t *diag, json_t *out)
     if (!code || !message || !source || strcmp(source, "vgpuc") != 0 || !json_is_object(range))
         return;
     char word[256], title[400];
+    known_fixes(d, diag, range, message, utf8, out);
     if (backticked(message, "did you mean", word, sizeof word)) {
         snprintf(title, sizeof title, "Change to `%s`", word);
         json_array_append_new(out, edit_action(title, d->uri, diag, json_deep_copy(range), word, 1));
@@ -114,7 +188,7 @@ json_t *vg_lsp_code_actions(struct vg_lsp_doc *d, json_t *params, const struct v
     json_t *diag;
     json_array_foreach(json_object_get(json_object_get(params, "context"), "diagnostics"), i, diag)
         if (json_is_object(diag))
-            actions_for(d, diag, out);
+            actions_for(d, diag, out, s->utf8);
     return out;
 }
 

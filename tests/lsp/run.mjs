@@ -644,6 +644,28 @@ test('code actions: did-you-mean, a missing directive, a suppression with a reas
   });
 });
 
+test('code actions: the matching guest driver, a valid partition count', async () => {
+  const bad = CLUSTER.replace('guest-driver 16.5', 'guest-driver 17.1').replace('vgpu-manager   16.5', 'vgpu-manager   16.5\n    gpu-partitions 3');
+  const f = file('actions2.vgpu', bad);
+  await withClient({}, async (c) => {
+    const p = await c.open(f.uri, bad);
+    const act = (d) => c.req(P.CodeActionRequest.type, { textDocument: { uri: f.uri }, range: d.range, context: { diagnostics: [d] } });
+    const g = p.diagnostics.find((x) => x.code === 'VG3001');
+    ok(g, 'VG3001: ' + JSON.stringify(p.diagnostics.map((x) => x.code)));
+    const use = (await act(g)).find((a) => /^Use `16\.5`/.test(a.title));
+    ok(use, 'use the release that matches the hosts');
+    let text = applyEdit(bad, use.edit.changes[f.uri][0]);
+    const part = p.diagnostics.find((x) => x.code === 'VG6003');
+    ok(part, 'VG6003 for 3 partitions');
+    const sets = (await act(part)).filter((a) => /^Set `gpu-partitions \d+`/.test(a.title));
+    ok(sets.length >= 1, 'valid counts offered: ' + sets.map((a) => a.title));
+    text = applyEdit(text, sets.find((a) => a.title === 'Set `gpu-partitions 4`').edit.changes[f.uri][0]);
+    const after = await c.change(f.uri, text, 2);
+    ok(!after.diagnostics.some((x) => x.code === 'VG3001' || (x.code === 'VG6003' && /gpu-partitions/.test(x.message))),
+       'both fixed: ' + JSON.stringify(after.diagnostics.map((x) => x.code + ' ' + x.message.split('\n')[0])));
+  });
+});
+
 test('vgpuc.plan: the plan of the cluster under the cursor (text, json, svg)', async () => {
   const two = CLUSTER + '\ncluster small {\n    platform esxi 8.0u2\n    vgpu-manager 17.1\n    host e1 { gpu L40 x 1 }\n    vm m1 { gpu vgpu L40-12Q; guest-driver 17.1 }\n}\n';
   const f = file('plan/two.vgpu', two);
