@@ -153,13 +153,16 @@ static void actions_for(struct vg_lsp_doc *d, json_t *diag, json_t *out, int utf
         snprintf(title, sizeof title, "Change to `%s`", word);
         json_array_append_new(out, edit_action(title, d->uri, diag, json_deep_copy(range), word, 1));
     }
-    if (strcmp(code, "VG1008") == 0 && backticked(message, " no ", word, sizeof word)) {
+    /* the line must be in the document and followed by another: the client's
+     * diagnostic may be stale or made up */
+    if (strcmp(code, "VG1008") == 0 && backticked(message, " no ", word, sizeof word) && line >= 0 &&
+        (uint64_t)line + 1 < d->nlines) {
         const char *ls;
         size_t ind = indent_of(d, line, &ls);
         /* only when the block goes on after this line (not `vm v { ... }` on one line) */
-        size_t lend = (uint64_t)line + 1 < d->nlines ? d->lines[line + 1] : d->len;
-        const char *brace = memchr(ls, '{', lend - (size_t)(ls - d->text));
-        if (brace && !memchr(brace, '}', lend - (size_t)(brace - d->text)) && (uint64_t)line + 1 < d->nlines) {
+        const char *lend = d->text + d->lines[line + 1];
+        const char *brace = memchr(ls, '{', (size_t)(lend - ls));
+        if (brace && !memchr(brace, '}', (size_t)(lend - brace))) {
             struct vg_strbuf sb;
             vg_sb_init(&sb);
             vg_sb_add(&sb, ls, ind);
