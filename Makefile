@@ -120,6 +120,7 @@ unit: $(UNIT_BIN)
 golden: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/golden/run.sh
 	VGPUC=$(abspath $(BIN)) sh tests/golden/plan/run.sh
+	VGPUC=$(abspath $(BIN)) sh tests/golden/rollout/run.sh
 
 cli: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/cli/run.sh

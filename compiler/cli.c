@@ -27,9 +27,10 @@
 
 enum {
     C_LINT = 1 << 0, C_BUILD = 1 << 1, C_PLAN = 1 << 2, C_FMT = 1 << 3,
-    C_EXPLAIN = 1 << 4, C_RULES = 1 << 5, C_CATALOG = 1 << 6, C_HELP = 1 << 7, C_LSP = 1 << 8,
-    C_CHECKS = C_LINT | C_BUILD | C_PLAN, /* commands that run the whole pipeline */
-    C_ALL = 0x1ff
+    C_EXPLAIN = 1 << 4, C_RULES = 1 << 5, C_CATALOG = 1 << 6, C_HELP = 1 << 7, C_ROLLOUT = 1 << 8,
+    C_LSP = 1 << 9,
+    C_CHECKS = C_LINT | C_BUILD | C_PLAN | C_ROLLOUT, /* commands that run the whole pipeline */
+    C_ALL = 0x3ff
 };
 
 static const struct command {
@@ -59,6 +60,18 @@ static const struct command {
      "  0  no diagnostic at or above --fail-on\n"
      "  1  diagnostics at or above --fail-on\n"
      "  2  could not run: bad usage, unreadable file, invalid config or catalog\n"},
+    {"rollout", C_ROLLOUT, "[OPTIONS] CURRENT DESIRED | --from-git REV DESIRED | --drain HOST FILE",
+     "plan a rolling upgrade or host drain, every step checked",
+     "Plan the steps from CURRENT to DESIRED for every cluster: the license server,\n"
+     "then per host drain -> change (vGPU Manager, GPU-P partitions, graphics, vGPU\n"
+     "mode) -> restart -> verify -> resume, and the guest driver upgrades. Every state\n"
+     "in between is checked with every rule; a step that breaks one is never planned.\n"
+     "With --from-git REV, CURRENT is DESIRED as committed at REV (read with\n"
+     "`git show`). The plan goes to stdout, the diagnostics to stderr. See\n"
+     "docs/rollout.md.\n",
+     "  0  a plan for every cluster (and nothing at or above --fail-on)\n"
+     "  1  no safe order for some cluster, or rule errors in CURRENT or DESIRED\n"
+     "  2  could not run: bad usage, unreadable file or revision, invalid config or catalog\n"},
     {"fmt", C_FMT, "[OPTIONS] FILE|DIR|-...", "rewrite files in the canonical layout",
      "Rewrite .vgpu files in the canonical layout. A file with syntax errors is never\n"
      "rewritten.\n",
@@ -98,7 +111,8 @@ static const struct command {
 enum opt_id {
     O_HELP = 1, O_FORMAT, O_REPORT, O_COLOR, O_FAIL_ON, O_RULE, O_CONFIG, O_NO_CONFIG, O_CATALOG,
     O_STDIN_FILENAME, O_QUIET, O_TODAY, O_ERROR_LIMIT, O_NO_INLINE, O_TARGET, O_OUTPUT, O_STDOUT,
-    O_CHECK, O_DIFF, O_ALLOW_READ, O_VERBOSE, O_STDIO
+    O_CHECK, O_DIFF, O_ALLOW_READ, O_VERBOSE, O_DIAGNOSTICS, O_FROM_GIT, O_DRAIN, O_AT_ONCE, O_ORDER,
+    O_ALLOW_DOWN, O_KEEP_FAILOVER, O_STDIO
 };
 
 /* An option may have several rows when its values or help differ by command. */
@@ -113,12 +127,22 @@ static const struct option {
     {O_FORMAT, 'f', "format", "FMT", C_LINT, "human|short|json|sarif|github (default human)"},
     {O_FORMAT, 'f', "format", "FMT", C_BUILD, "diagnostics: human|short|json|sarif|github (default human)"},
     {O_FORMAT, 'f', "format", "FMT", C_PLAN, "text|json|svg (default text)"},
+    {O_FORMAT, 'f', "format", "FMT", C_ROLLOUT, "the plan: text|json|svg (default text)"},
+    {O_DIAGNOSTICS, 0, "diagnostics", "FMT", C_ROLLOUT,
+     "diagnostics on stderr: human|short|json|sarif|github (default human)"},
+    {O_FROM_GIT, 0, "from-git", "REV", C_ROLLOUT, "CURRENT is DESIRED as committed at git revision REV"},
+    {O_DRAIN, 0, "drain", "HOST", C_ROLLOUT, "also drain HOST with no change (repeatable)"},
+    {O_AT_ONCE, 0, "hosts-at-once", "N", C_ROLLOUT, "hosts drained at the same time (default 1)"},
+    {O_ORDER, 0, "order", "HOST,...", C_ROLLOUT, "take these hosts first, in this order"},
+    {O_ALLOW_DOWN, 0, "allow-down", "VM", C_ROLLOUT, "VM may stay down while its host is drained (repeatable)"},
+    {O_KEEP_FAILOVER, 0, "keep-failover", NULL, C_ROLLOUT,
+     "keep tolerate-host-failures while hosts are drained"},
     {O_FORMAT, 'f', "format", "FMT", C_RULES, "text|json|markdown (default text)"},
     {O_FORMAT, 'f', "format", "FMT", C_CATALOG, "text|json (default text)"},
     {O_REPORT, 0, "report", "FMT:PATH", C_CHECKS, "also write the diagnostics in FMT to PATH (repeatable)"},
     {O_COLOR, 0, "color", "WHEN", C_CHECKS | C_FMT, "auto|always|never (default auto; NO_COLOR honoured)"},
     {O_FAIL_ON, 0, "fail-on", "LEVEL", C_LINT, "error|warning|info|none: exit 1 at this level (default warning)"},
-    {O_FAIL_ON, 0, "fail-on", "LEVEL", C_BUILD | C_PLAN,
+    {O_FAIL_ON, 0, "fail-on", "LEVEL", C_BUILD | C_PLAN | C_ROLLOUT,
      "error|warning|info|none: exit 1 at this level (default error)"},
     {O_RULE, 0, "rule", "CODE=LEVEL", C_CHECKS, "set a rule (code or slug) to off|info|warning|error (repeatable)"},
     {O_CONFIG, 0, "config", "FILE", C_CHECKS, "read this config instead of the nearest .vgpuc.yaml"},
@@ -253,7 +277,8 @@ static int set_format(struct parser *p, const char *v)
     const char *const *names = NULL;
     size_t n = 0;
     switch (p->cmd->bit) {
-    case C_PLAN: names = plan_formats, n = 3; break;
+    case C_PLAN:
+    case C_ROLLOUT: names = plan_formats, n = 3; break;
     case C_RULES: names = rules_formats, n = 3; break;
     case C_CATALOG: names = catalog_formats, n = 2; break;
     default: {
@@ -391,6 +416,29 @@ static int apply(struct parser *p, const struct option *o, const char *v)
     case O_CHECK: cli->check = 1; return 0;
     case O_DIFF: cli->diff = 1; return 0;
     case O_STDIO: return 0;
+    case O_DIAGNOSTICS:
+        if ((i = vg_format_parse(v)) < 0) {
+            const char *fmts[VG_FMT_GITHUB + 1];
+            for (int f = 0; f <= VG_FMT_GITHUB; f++)
+                fmts[f] = vg_format_name((enum vg_format)f);
+            return bad_value(p, "diagnostics", v, fmts, VG_FMT_GITHUB + 1);
+        }
+        cli->format = (enum vg_format)i;
+        return 0;
+    case O_FROM_GIT:
+        if (!*v || v[0] == '-' || strchr(v, ':') || strpbrk(v, " \t\n"))
+            return fail(p, "invalid value `%s` for `--from-git`: expected a revision such as HEAD or v1.2 (no `-` "
+                           "first, no `:`, no spaces)", v);
+        cli->from_git = v;
+        return 0;
+    case O_DRAIN: cli->drain[cli->ndrain++] = v; return 0;
+    case O_AT_ONCE:
+        if (parse_count(v, &cli->at_once) < 0 || cli->at_once == 0)
+            return fail(p, "invalid value `%s` for `--hosts-at-once`: expected a number of hosts, 1 or more", v);
+        return 0;
+    case O_ORDER: cli->order = v; return 0;
+    case O_ALLOW_DOWN: cli->allow_down[cli->nallow_down++] = v; return 0;
+    case O_KEEP_FAILOVER: cli->keep_failover = 1; return 0;
     }
     return 0;
 }
@@ -502,6 +550,15 @@ static int check_positionals(struct parser *p)
         if (cli->ninputs == 1 && !find_command(cli->inputs[0]))
             return unknown_command(p, cli->inputs[0]);
         return 0;
+    case C_ROLLOUT: {
+        size_t want = cli->from_git ? 1 : 2;
+        if (cli->ninputs == want || (cli->ndrain && !cli->from_git && cli->ninputs == 1))
+            return 0;
+        if (cli->from_git)
+            return fail(p, "`vgpuc rollout --from-git REV` takes one file (DESIRED), got %zu", cli->ninputs);
+        return fail(p, "`vgpuc rollout` takes CURRENT and DESIRED (or one file with `--drain HOST`), got %zu file%s",
+                    cli->ninputs, cli->ninputs == 1 ? "" : "s");
+    }
     default:
         if (!cli->ninputs)
             return fail(p, "no input files; usage: vgpuc %s %s", cmd, p->cmd->usage);
@@ -545,8 +602,8 @@ static int resolve_color(const struct parser *p)
     const char *nc = getenv("NO_COLOR");
     if (nc && *nc)
         return 0;
-    /* build writes its diagnostics to stderr; the others to stdout */
-    return isatty(p->cmd->bit == C_BUILD ? STDERR_FILENO : STDOUT_FILENO);
+    /* build and rollout write their diagnostics to stderr; the others to stdout */
+    return isatty(p->cmd->bit & (C_BUILD | C_ROLLOUT) ? STDERR_FILENO : STDOUT_FILENO);
 }
 
 int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t errsize)
@@ -570,6 +627,8 @@ int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t er
     cli->fail_on = p.cmd->bit == C_LINT ? VG_LEVEL_WARNING : VG_LEVEL_ERROR;
     cli->inputs = vg_xmalloc((size_t)argc * sizeof *cli->inputs);
     cli->allow_read = vg_xmalloc((size_t)argc * sizeof *cli->allow_read);
+    cli->drain = vg_xmalloc((size_t)argc * sizeof *cli->drain);
+    cli->allow_down = vg_xmalloc((size_t)argc * sizeof *cli->allow_down);
     init_catalogs(cli, argc);
 
     int only_files = 0, r;
@@ -603,6 +662,9 @@ void vg_cli_free(struct vg_cli *cli)
     free(cli->inputs);
     free(cli->catalogs);
     free(cli->allow_read);
+    free(cli->drain);
+    free(cli->allow_down);
+    cli->drain = cli->allow_down = NULL;
     cli->inputs = NULL;
     cli->catalogs = NULL;
     cli->allow_read = NULL;

@@ -54,6 +54,13 @@ struct vg_cli {
     const char *outdir; int to_stdout;
     /* fmt */
     int check, diff;
+    /* rollout */
+    const char *from_git;           /* --from-git REV */
+    const char **drain; size_t ndrain;           /* --drain HOST */
+    const char **allow_down; size_t nallow_down; /* --allow-down VM */
+    const char *order;              /* --order HOST,... as given */
+    uint32_t at_once;               /* --hosts-at-once N; 0 = default 1 */
+    int keep_failover;
     /* catalog: section name ("gpus", "releases", "platforms") or NULL */
     const char *section;
 };
@@ -68,6 +75,12 @@ struct vg_cli {
  */
 int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
                     size_t *nfiles);
+/*
+ * The first part of vg_pipeline_run, for commands that build their models
+ * themselves (rollout): config and options into ctx, then the catalog.
+ * Returns 0, or 2 with the diagnostics finished.
+ */
+int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli, const char *const *paths, size_t n);
 /*
  * Render the diagnostics in cli->format to `out` (stdout or stderr), write the
  * --report files, print the summary to stderr unless -q; returns the exit
@@ -109,6 +122,7 @@ int vg_cmd_fmt(struct vg_cli *cli);      /* compiler/fmt.c */
 int vg_cmd_explain(struct vg_cli *cli);  /* compiler/cmd_rules.c */
 int vg_cmd_rules(struct vg_cli *cli);    /* compiler/cmd_rules.c */
 int vg_cmd_catalog(struct vg_cli *cli);  /* compiler/cmd_catalog.c */
+int vg_cmd_rollout(struct vg_cli *cli);  /* compiler/cmd_rollout.c */
 int vg_cmd_lsp(struct vg_cli *cli);      /* compiler/cmd_lsp.c */
 
 #endif

@@ -30,6 +30,8 @@ static enum vg_level level_for(const struct vg_ctx *ctx, enum vg_code code)
     return o >= 0 ? (enum vg_level)o : vg_code_info(code)->level;
 }
 
+int vg_diag_enabled(const struct vg_ctx *ctx, enum vg_code code) { return level_for(ctx, code) != VG_LEVEL_OFF; }
+
 int vg_diag_error_limit_reached(const struct vg_ctx *ctx)
 {
     return ctx->opt.error_limit && ctx->diags.distinct[VG_LEVEL_ERROR] >= ctx->opt.error_limit;

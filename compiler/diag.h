@@ -100,6 +100,8 @@ void vg_diag_help(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...) V
 /* Mark the message as mergeable: `name` appears in it as `name` (backticked). */
 void vg_diag_subject(struct vg_diag *d, const char *name);
 
+/* False when the code is `off`: a rule may then skip the work of its message. */
+int vg_diag_enabled(const struct vg_ctx *ctx, enum vg_code code);
 /* True once --error-limit errors were queued (the parser stops early). */
 /*
  * Queue the diagnostics of `aside` (a queue filled with no error limit, by
@@ -128,6 +130,12 @@ void vg_diags_finish(struct vg_ctx *ctx);
  * (VG9001); called by vg_diags_finish before merging (suppress.c).
  */
 void vg_suppress_apply(struct vg_ctx *ctx);
+/*
+ * Give `to` (a scratch context that checks another state of the same
+ * sources, rollout.c) a copy of the suppressions of `from`: they apply there
+ * too, and their use there is not counted in `from`.
+ */
+void vg_suppress_copy(struct vg_ctx *to, const struct vg_ctx *from);
 /* Highest level present (not suppressed), VG_LEVEL_OFF if none. */
 enum vg_level vg_diags_max_level(const struct vg_ctx *ctx);
 

@@ -70,6 +70,7 @@ struct vg_host {
     enum vg_graphics graphics; struct vg_span graphics_span;
     enum vg_vgpu_mode vgpu_mode; struct vg_span vgpu_mode_span;
     uint32_t range_group;     /* 0 = declared alone */
+    int drained;              /* rollout.c: in maintenance; placement uses none of its GPUs */
 };
 
 /* One per VM (100k in a large estate): fields grouped by size so that the
@@ -82,6 +83,7 @@ struct vg_vm {
     struct vg_version_ref guest;
     struct vg_host *pin;      /* `host` */
     struct vg_host **allowed; size_t nallowed; /* `hosts` */
+    struct vg_host *prefer;   /* rollout.c: where it runs now; placement tries it first */
     uint64_t memory_bytes;    /* 0 = not given */
     uint64_t mmio_low, mmio_high; /* 0 = default */
     struct vg_span span, name_span;
@@ -97,6 +99,8 @@ struct vg_vm {
     uint32_t generation;      struct vg_span generation_span; /* default 2 */
     struct vg_span mmio_span;
     uint32_t range_group;
+    uint32_t parked;          /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
+                                 drained host, placed after the VMs that stay */
 };
 
 /* `vm-management arc { resource-group NAME }`: the cluster's VMs are Azure

@@ -213,12 +213,10 @@ static void say_files(struct vg_ctx *ctx, const char *config, const char *const 
     (void)ctx;
 }
 
-int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
-                    size_t *nfiles)
+/* Options, the inputs' config, rule levels, the catalog and the folders that
+ * includes may read: everything before the first source is loaded. */
+int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli, const char *const *paths, size_t n)
 {
-    *model = NULL;
-    *plan = NULL;
-    *nfiles = 0;
     const char **catalogs;
     size_t ncatalogs;
     if (cli->today_set)
@@ -226,8 +224,6 @@ int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **mo
     ctx->opt.error_limit = cli->error_limit;
     ctx->opt.no_inline_suppressions = cli->no_inline_suppressions;
 
-    size_t n, nfailed;
-    const char **paths = vg_cli_expand_inputs(ctx, cli, &n, &nfailed);
     struct configs cs;
     memset(&cs, 0, sizeof cs);
     cs.ctx = ctx;
@@ -269,6 +265,19 @@ int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **mo
     free(config_real);
     ctx->opt.read_roots = cs.roots_v;
     ctx->opt.nread_roots = cs.nroots;
+    return VG_EXIT_OK;
+}
+
+int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
+                    size_t *nfiles)
+{
+    *model = NULL;
+    *plan = NULL;
+    *nfiles = 0;
+    size_t n, nfailed;
+    const char **paths = vg_cli_expand_inputs(ctx, cli, &n, &nfailed);
+    if (vg_pipeline_setup(ctx, cli, paths, n) != VG_EXIT_OK)
+        return VG_EXIT_FAILURE;
 
     uint32_t *roots = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *roots);
     size_t nroots = 0;

@@ -27,6 +27,10 @@
  * (VMs on the failed hosts) x log(hosts), never the whole cluster. The GPUs
  * free in the plan that a scenario takes are the failover reserve (VG5006
  * does not call them unused).
+ *
+ * Rollout states (rollout.c) set three marks on the model: a drained host
+ * offers no GPU, a parked VM is left out, and a VM with a `prefer` host goes
+ * there first when it has room, so only the drained hosts' VMs move.
  */
 #include "plan.h"
 
@@ -261,7 +265,7 @@ static void build_gpus(struct state *st)
     size_t n = 0;
     for (size_t h = 0; h < cl->nhosts; h++)
         for (size_t l = 0; l < cl->hosts[h]->ngpus; l++)
-            if (cl->hosts[h]->gpus[l].model)
+            if (cl->hosts[h]->gpus[l].model && !cl->hosts[h]->drained)
                 n += (size_t)cl->hosts[h]->gpus[l].boards * cl->hosts[h]->gpus[l].model->gpus_per_board;
     cp->pgpus = vg_alloc_array(a, n ? n : 1, sizeof *cp->pgpus);
     cp->host_first = vg_alloc_array(a, cl->nhosts + 1, sizeof *cp->host_first);
@@ -278,7 +282,7 @@ static void build_gpus(struct state *st)
         any_mixed |= host_mode(host) == VG_VGPU_MIXED_SIZE;
         for (size_t l = 0; l < host->ngpus; l++) {
             const struct vg_host_gpu *hg = &host->gpus[l];
-            if (!hg->model)
+            if (!hg->model || host->drained) /* a host in maintenance offers no GPU */
                 continue;
             uint32_t gi = group_for(st, hg->model);
             struct group *g = &st->groups[gi];
@@ -401,6 +405,9 @@ static size_t find_slot(const struct state *st, const struct vg_vm *vm, const st
             return s;
         return SIZE_MAX;
     }
+    /* a rollout state (rollout.c): stay on the host it runs on while it has room */
+    if (vm->prefer && slot_of_host(st, vm->prefer->index, k->group, &s) && s != skip && tree_get(&k->t, s) >= need)
+        return s;
     if (vm->nallowed) {
         struct vg_host **al = st->allowed[vm->index];
         for (size_t j = 0; j < vm->nallowed; j++)
@@ -520,9 +527,10 @@ static void order_vms(struct state *st)
     size_t n = 0;
     for (size_t i = 0; i < cl->nvms; i++) {
         const struct vg_vm *vm = cl->vms[i];
-        if (vm->mode == VG_MODE_NONE || !vm->gpu_model || (vm->mode == VG_MODE_VGPU && !vm->profile))
+        if (vm->mode == VG_MODE_NONE || !vm->gpu_model || (vm->mode == VG_MODE_VGPU && !vm->profile) || vm->parked == 1)
             continue;
-        keys[n].rank = vm->pin ? 0 : vm->nallowed ? 1 : 2;
+        /* in a rollout state, the VMs of drained hosts after the ones that stay */
+        keys[n].rank = (vm->pin ? 0u : vm->nallowed ? 1u : 2u) * 2u + (vm->parked == 2);
         keys[n].fb = (uint64_t)fb_of(vm) * (vm->count ? vm->count : 1);
         keys[n].name_rank = nr[i];
         keys[n].idx = (uint32_t)i;

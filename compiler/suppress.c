@@ -318,3 +318,12 @@ void vg_suppress_apply(struct vg_ctx *ctx)
         }
     }
 }
+
+void vg_suppress_copy(struct vg_ctx *to, const struct vg_ctx *from)
+{
+    const struct vg_diags *q = &from->diags;
+    if (!q->nsupp)
+        return;
+    to->diags.supp = vg_alloc_copy(to->arena, q->supp, q->nsupp * sizeof *q->supp);
+    to->diags.nsupp = to->diags.cap_supp = q->nsupp;
+}

@@ -1,5 +1,6 @@
 # vgpuc.bash - bash completion for vgpuc: commands, the options of each
-# command, the values of --format/--target/--color/--fail-on/--rule, rule
+# command, the values of --format/--diagnostics/--target/--color/--fail-on/--rule, rule
+# (and git refs for `rollout --from-git`),
 # codes and slugs (asked from `vgpuc rules --format json`, with a static list
 # as fallback), catalog sections, and .vgpu files and folders as inputs.
 # Installed as share/bash-completion/completions/vgpuc; needs no other
@@ -11,7 +12,7 @@
 _vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1009 VG1010
 VG1011 VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG3001 VG3002 VG3003 VG3004 VG3005 VG3006 VG3007 VG3101 VG3102
 VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG5001 VG5002 VG5003 VG5004 VG5005 VG5006
-VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG6010 VG9001 VG9002 VG9003 VG9004)
+VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG6010 VG7001 VG7002 VG7003 VG9001 VG9002 VG9003 VG9004)
 _vgpuc_static_slugs=(syntax-error unknown-directive bad-arguments duplicate-name bad-range
 undefined-reference repeated-directive missing-directive bad-input wrong-platform-directive
 control-character-in-text invisible-character-in-text path-outside-project unknown-gpu-model unknown-vgpu-profile unknown-release unknown-platform-version
@@ -23,10 +24,10 @@ live-migration-needs-datacenter static-passthrough-no-ha gpu-capacity-exceeded
 pinned-host-lacks-gpu failover-capacity mixed-profiles-on-gpu vm-multiple-gpus
 unused-gpu-capacity gpu-mode-unsupported heterogeneous-gpus bad-partition-count
 passthrough-and-vgpu-in-vm graphics-type-shared large-bar-needs-efi low-mmio-too-large
-gen1-vm-gpu arc-vms-unsupported cluster-too-large unused-suppression unknown-suppression-code bad-config
-config-ignored)
+gen1-vm-gpu arc-vms-unsupported cluster-too-large rollout-no-order rollout-intermediate-release
+rollout-inventory-changed unused-suppression unknown-suppression-code bad-config config-ignored)
 
-_vgpuc_commands=(lint build plan fmt explain rules catalog lsp help)
+_vgpuc_commands=(lint build plan rollout fmt explain rules catalog lsp help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
     --allow-read --stdin-filename --today --error-limit -q --quiet -v --verbose --no-inline-suppressions -h --help)
 
@@ -123,6 +124,8 @@ _vgpuc() {
         case $cmd in
             lint|plan) opts=("${_vgpuc_check_opts[@]}") ;;
             build) opts=("${_vgpuc_check_opts[@]}" --target -o --output --stdout) ;;
+            rollout) opts=("${_vgpuc_check_opts[@]}" --diagnostics --from-git --drain --hosts-at-once --order
+                           --allow-down --keep-failover) ;;
             fmt) opts=(--check --diff --color --stdin-filename -q --quiet -h --help) ;;
             rules) opts=(-f --format -h --help) ;;
             catalog) opts=(-f --format --catalog -h --help) ;;
@@ -133,7 +136,7 @@ _vgpuc() {
     fi
 
     case $cmd in
-        lint|build|plan|fmt)
+        lint|build|plan|rollout|fmt)
             compopt -o filenames 2>/dev/null
             _vgpuc_reply "$cur" "$(_vgpuc_inputs "$cur")" ;;
         explain) _vgpuc_reply "$cur" "$(_vgpuc_rule_names "$bin" codes; _vgpuc_rule_names "$bin" slugs)" ;;
@@ -150,7 +153,7 @@ _vgpuc_value() {
     case $opt in
         -f|--format)
             case $cmd in
-                plan) printf '%s\n' text json svg ;;
+                plan|rollout) printf '%s\n' text json svg ;;
                 rules) printf '%s\n' text json markdown ;;
                 catalog) printf '%s\n' text json ;;
                 *) printf '%s\n' human short json sarif github ;;
@@ -161,6 +164,9 @@ _vgpuc_value() {
             else
                 printf '%s:\n' human short json sarif github
             fi ;;
+        --diagnostics) printf '%s\n' human short json sarif github ;;
+        --from-git) git for-each-ref --format='%(refname:short)' 2>/dev/null; printf '%s\n' HEAD ;;
+        --drain|--order|--allow-down|--hosts-at-once) printf '\n' ;;
         --color) printf '%s\n' auto always never ;;
         --fail-on) printf '%s\n' error warning info none ;;
         --target) printf '%s\n' auto hyperv vmware json ;;

@@ -135,6 +135,9 @@ static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const stru
                       enum verdict v, const struct vg_release *g, const struct vg_release *h)
 {
     struct vg_ctx *ctx = cs->ctx;
+    static const enum vg_code code_of[] = {VG3001, VG3004, VG3003, VG3002, VG3001}; /* by verdict */
+    if (v == V_OK || !vg_diag_enabled(ctx, code_of[v]))
+        return; /* off (a rollout state checks errors only): no message to make */
     const char *gt = vg_rules_version_text(ctx, &vm->guest), *ht = vg_rules_version_text(ctx, mc->ref);
     const char *on = where(ctx, cl, mc);
     struct vg_diag *d = NULL;
@@ -282,7 +285,7 @@ static void check_platform(struct vg_ctx *ctx, const struct vg_cluster *cl, cons
 /* VG3007: one warning per version as written (a range of VMs shares it). */
 static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct vg_hash *done, const char *what)
 {
-    if (!r->nrel || !vg_span_valid(r->span))
+    if (!r->nrel || !vg_span_valid(r->span) || !vg_diag_enabled(ctx, VG3007))
         return;
     /* decide first: most references are supported, and those cost no key */
     uint32_t month = ctx->opt.today / 100;
@@ -361,4 +364,9 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
             if (cl->vms[i]->mode == VG_MODE_VGPU)
                 check_eos(ctx, &cl->vms[i]->guest, &eos_done, "guest driver");
     }
+}
+
+int vg_compat_loads(const struct vg_catalog *c, const struct vg_release *g, const struct vg_release *h)
+{
+    return judge_pair(c, g, h) < V_TOO_OLD;
 }

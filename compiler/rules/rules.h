@@ -19,6 +19,10 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
 /* All families in order. */
 void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);
 
+/* compat.c, for the rollout planner: 1 if a guest driver of release g loads on
+ * a vGPU Manager of release h (perhaps with VG3003/VG3004), 0 if not (VG3001/VG3002). */
+int vg_compat_loads(const struct vg_catalog *c, const struct vg_release *g, const struct vg_release *h);
+
 /* Helpers shared by the families (rules.c). */
 /* "16.5", or a driver with its release(s): "538.33 (vGPU 16.4/16.5)". */
 const char *vg_rules_version_text(struct vg_ctx *ctx, const struct vg_version_ref *v);

@@ -6,7 +6,8 @@
 # exists is checked), produced from this folder by
 #   vgpuc lint --format FMT --color never --today 2026-11-21 -q [NAME.args] cases/NAME.vgpu
 # Then rule coverage: every code that `vgpuc rules` marks implemented needs a
-# case whose .human shows `[CODE]` and a near miss `code-ok*.vgpu` that does not.
+# case whose .human shows `[CODE]` and a near miss `code-ok*.vgpu` that does not
+# (the rollout codes VG7xxx: rollout/expected/*.diag and a `code-ok*` case there).
 #
 #   VGPUC=/abs/path/vgpuc sh tests/golden/run.sh
 #   UPDATE=1 ...   rewrite the expected files (.human and .exit created when missing)
@@ -104,7 +105,11 @@ if [ -z "$UPDATE" ]; then
             case $elsewhere in *" $code "*) pass; continue ;; esac
             lower=$(printf '%s' "$code" | tr '[:upper:]' '[:lower:]')
             hit=0
-            for h in cases/*.human; do
+            dir=cases ext=human
+            case $code in
+            VG7*) dir=rollout/expected ext=diag ;; # `vgpuc rollout` codes: its goldens (rollout/run.sh)
+            esac
+            for h in "$dir"/*."$ext"; do
                 [ -e "$h" ] || break
                 if grep -qF "[$code]" "$h"; then
                     hit=1
@@ -112,9 +117,10 @@ if [ -z "$UPDATE" ]; then
                 fi
             done
             near=0
-            for v in cases/"$lower"-ok*.vgpu; do
-                [ -e "$v" ] || break
-                h=${v%.vgpu}.human
+            for v in "$dir/$lower"-ok*."$ext" cases/"$lower"-ok*.vgpu; do
+                [ -e "$v" ] || continue
+                h=${v%.vgpu}
+                h=${h%."$ext"}.$ext
                 if [ -f "$h" ] && ! grep -qF "[$code]" "$h"; then
                     near=1
                 fi

@@ -69,7 +69,7 @@ count() {
 complete -p vgpuc >/dev/null 2>&1 && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: complete -p vgpuc"; }
 
 # Commands and options per command.
-t 'lint build plan fmt explain rules catalog help --version' vgpuc
+t 'lint build plan rollout fmt explain rules catalog help --version' vgpuc
 count 1 vgpuc @li
 t '--format --fail-on --rule --report --no-inline-suppressions !--target !--check' vgpuc lint @--
 t '--target --stdout --output !--check' vgpuc build @--
@@ -79,6 +79,9 @@ count 2 vgpuc build @--st
 # --format values depend on the command.
 t 'human short json sarif github !svg' vgpuc lint --format
 t 'text json svg !sarif' vgpuc plan --format
+t 'text json svg !sarif' vgpuc rollout --format
+t 'human short json sarif github !svg' vgpuc rollout --diagnostics
+t '--from-git --drain --hosts-at-once --allow-down --keep-failover !--target' vgpuc rollout @--
 t 'text json markdown !sarif' vgpuc rules -f
 t 'sarif short !json' vgpuc lint --format @s
 t 'github' vgpuc lint --format = @gi

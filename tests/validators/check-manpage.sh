@@ -38,7 +38,7 @@ done
 # 3. Commands, each with an entry under COMMANDS and a SYNOPSIS line.
 sed -n '/^COMMANDS$/,/^OPTIONS$/p' "$tmp/text" > "$tmp/commands"
 sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' "$tmp/text" > "$tmp/synopsis"
-for c in lint build plan fmt explain rules catalog help; do
+for c in lint build plan rollout fmt explain rules catalog help; do
     if grep -q "^       $c\b" "$tmp/commands" && grep -q "vgpuc $c\b" "$tmp/synopsis"; then ok
     else ko "command $c is not documented under COMMANDS and SYNOPSIS"; fi
 done
@@ -60,7 +60,7 @@ for v in NO_COLOR VGPUC_CATALOG .vgpuc.yaml share/vgpuc/catalog; do
 done
 # 5. The binary's own option list, when it has one.
 if [ -n "${VGPUC-}" ] && [ -x "$VGPUC" ] && "$VGPUC" lint --help > /dev/null 2>&1; then
-    for c in lint build plan fmt explain rules catalog; do
+    for c in lint build plan rollout fmt explain rules catalog; do
         "$VGPUC" "$c" --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r o; do
             grep -q -- "$o\b" "$tmp/text" || echo "$c $o"
         done

@@ -97,5 +97,36 @@ else
     fail "the stress SVG does not mark the failing hosts"
 fi
 
+# `vgpuc rollout --format svg`: the timeline of a drain and of a rolling
+# upgrade through an intermediate release, with a name that needs escaping.
+cat >"$tmp/rstress.vgpu" <<'EOF'
+license-server dls { kind dls; version 3.5.0; editions vws }
+cluster "r<&>'\"" {
+    platform esxi 8.0u2
+    vgpu-manager 19.2
+    license-server dls
+    host esx-[01..03] { gpu L40 }
+    vm "a&b <vm>" { gpu vgpu L40-12Q; guest-driver 19.2; os linux }
+}
+EOF
+g=$root/tests/golden/rollout/in
+for args in "--drain esx-01 $tmp/rstress.vgpu" "$g/hci-16.5.vgpu $g/hci-20.1.vgpu"; do
+    # shellcheck disable=SC2086 # two words: options and files
+    "$VGPUC" rollout --format svg --color never -q --today 2026-11-21 $args >"$tmp/r.svg" 2>"$tmp/err"
+    if [ -s "$tmp/r.svg" ] && python3 -c 'import sys, xml.dom.minidom
+d = xml.dom.minidom.parse(sys.argv[1])
+sys.exit(0 if d.documentElement.tagName == "svg" else 1)' "$tmp/r.svg" 2>"$tmp/xml"; then
+        pass
+    else
+        fail "rollout $args: the SVG is not well-formed: $(tail -n 1 "$tmp/xml")"
+    fi
+done
+"$VGPUC" rollout --format svg -q --today 2026-11-21 --drain esx-01 "$tmp/rstress.vgpu" >"$tmp/r.svg" 2>/dev/null
+if grep -qF 'cluster r&lt;&amp;&gt;&apos;&quot;' "$tmp/r.svg" && grep -qF 'class="cell drained"' "$tmp/r.svg"; then
+    pass
+else
+    fail "the rollout SVG does not escape the cluster name or mark the drained host"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

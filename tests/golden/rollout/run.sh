@@ -1,0 +1,96 @@
+#!/bin/sh
+# run.sh - golden tests of `vgpuc rollout`: every line of cases.txt is one
+# case (NAME | ARGUMENTS | EXTRA DIAGNOSTIC FORMATS). The plan in text, JSON
+# and SVG, the human diagnostics and the exit code must equal expected/
+# byte for byte; each extra format F is run with --diagnostics F. The JSON
+# must also parse with jq and have the documented shape (docs/rollout.md),
+# the SVG must be well-formed XML (python3's parser), and the JSON and text
+# must agree on the number of steps.
+#
+#   VGPUC=/abs/path/vgpuc sh tests/golden/rollout/run.sh   (UPDATE=1 rewrites expected/)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+VGPUC=${VGPUC:-vgpuc}
+UPDATE=${UPDATE:-}
+TODAY=2026-11-21
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+    fail=$((fail + 1))
+    printf 'FAIL: %s\n' "$*"
+}
+
+SHAPE='
+  (.format_version == 1) and (.tool == "vgpuc") and (.kind == "rollout") and (.ok | type == "boolean") and
+  (.states_checked | type == "number") and
+  all(.clusters[];
+      (.name | type == "string") and (.planned | type == "boolean") and (.waypoints | type == "array") and
+      (if .planned then true else (.steps | length) == 0 end) and
+      all(.steps[];
+          (.index | type == "number") and (.kind | IN("license-server", "hosts", "guests")) and
+          (.downtime | IN("none", "restart", "window")) and
+          (if .kind == "hosts" then
+               (.hosts | length) > 0 and
+               all(.hosts[]; .actions == ["drain", "change", "restart", "verify", "resume"] and
+                             (.vgpu_manager.to.release | type == "string")) and
+               all(.moves[]; .how | IN("live-migrate", "restart", "stay-down")) and
+               all(.returns[]; .how == "start")
+           elif .kind == "guests" then (.vms | length) > 0 and (.guest_driver.to.release | type == "string")
+           else (.license_server.to | type == "object") end)))'
+
+# compare FILE EXPECTED
+compare() {
+    if [ -n "$UPDATE" ]; then
+        cp "$1" "$2" && ok
+    elif cmp -s "$1" "$2"; then
+        ok
+    else
+        bad "$2 differs"
+        diff -u "$2" "$1" | head -n 30
+    fi
+}
+
+cd "$here" || exit 2
+mkdir -p expected
+grep -v '^#' cases.txt | while IFS='|' read -r name args formats; do
+    name=$(echo "$name" | tr -d ' ')
+    [ -n "$name" ] || continue
+    for fmt in text json svg; do
+        ext=$fmt
+        [ "$fmt" = text ] && ext=txt
+        # shellcheck disable=SC2086 # args holds several options and files
+        "$VGPUC" rollout --format "$fmt" --no-config --color never --today "$TODAY" $args \
+            >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        compare "$tmp/out" "expected/$name.$ext"
+        if [ "$fmt" = text ]; then
+            compare "$tmp/err" "expected/$name.diag"
+            echo "$rc" >"$tmp/rc"
+            compare "$tmp/rc" "expected/$name.exit"
+        elif [ "$fmt" = json ]; then
+            if jq -e "$SHAPE" "$tmp/out" >/dev/null 2>"$tmp/jq"; then ok; else bad "$name: JSON shape: $(head -n 3 "$tmp/jq")"; fi
+            steps=$(jq '[.clusters[].steps[]] | length' "$tmp/out")
+            tsteps=$(grep -c '^step ' "expected/$name.txt")
+            if [ "$steps" = "$tsteps" ]; then ok; else bad "$name: JSON has $steps steps, text $tsteps"; fi
+        else
+            if python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$tmp/out" 2>"$tmp/xml"; then
+                ok
+            else
+                bad "$name: SVG is not well-formed: $(tail -n 1 "$tmp/xml")"
+            fi
+        fi
+    done
+    for f in $formats; do
+        # shellcheck disable=SC2086
+        "$VGPUC" rollout --diagnostics "$f" -q --no-config --color never --today "$TODAY" $args \
+            >/dev/null 2>"$tmp/err"
+        compare "$tmp/err" "expected/$name.diag.$f"
+    done
+    echo "$pass $fail" >"$tmp/count"
+done
+read -r pass fail <"$tmp/count"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
