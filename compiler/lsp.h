@@ -68,6 +68,9 @@ void vg_lsp_docs_free(struct vg_lsp_docs *docs);
 void vg_lsp_doc_compile(struct vg_lsp_doc *d, const struct vg_lsp_settings *s);
 /* The full tree (parsed on demand; never NULL). */
 const struct vg_file_ast *vg_lsp_doc_tree(struct vg_lsp_doc *d);
+/* {uri, range} of a span of the last compile (the document or a file it
+ * includes), or NULL. */
+json_t *vg_lsp_doc_location(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, struct vg_span sp);
 /* The publishDiagnostics params of the last compile. */
 json_t *vg_lsp_doc_diagnostics(struct vg_lsp_doc *d, const struct vg_lsp_settings *s);
 

@@ -359,7 +359,7 @@ static struct vg_span root_span(const struct vg_ctx *ctx, uint32_t root, struct 
     return sp.file == root ? sp : vg_span_make(0, 0, 0);
 }
 
-static json_t *location(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, struct vg_span sp)
+json_t *vg_lsp_doc_location(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, struct vg_span sp)
 {
     const struct vg_source *src = vg_source_get(&d->ctx, sp.file);
     if (!src)
@@ -411,7 +411,7 @@ static json_t *one_diagnostic(struct vg_lsp_doc *d, const struct vg_lsp_settings
     vg_sb_free(&msg);
     json_t *rel = json_array();
     for (size_t i = 0; i < g->nlabels; i++) {
-        json_t *loc = location(d, s, g->labels[i].span);
+        json_t *loc = vg_lsp_doc_location(d, s, g->labels[i].span);
         if (!loc)
             continue;
         const char *m = g->labels[i].msg ? g->labels[i].msg : "related";

@@ -304,6 +304,17 @@ static void collect(const struct vg_file_ast *ast, const struct name_ref *r, int
     }
 }
 
+/* A license server declared in an included file (the model of the last
+ * compile knows it; the tree of this document does not). */
+static const struct vg_license_server *other_file_license(struct vg_lsp_doc *d, const struct name_ref *r,
+                                                          size_t found_here)
+{
+    if (r->kind != REF_LICENSE || r->is_decl || found_here || !d->model)
+        return NULL;
+    const struct vg_license_server *l = vg_hash_get(&d->model->license_by_name, r->word->text);
+    return l && l->name_span.file && l->name_span.file != d->root ? l : NULL;
+}
+
 static char *include_path(struct vg_lsp_doc *d, const char *rel)
 {
     if (rel[0] == '/' || !d->is_file)
@@ -345,6 +356,10 @@ json_t *vg_lsp_definition(struct vg_lsp_doc *d, json_t *params, const struct vg_
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, loc_json(d, s, found[i]->span));
+    const struct vg_license_server *l = other_file_license(d, &r, n);
+    json_t *loc = l ? vg_lsp_doc_location(d, s, l->name_span) : NULL;
+    if (loc)
+        json_array_append_new(list, loc);
     return list;
 }
 
@@ -534,6 +549,13 @@ json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_s
             collect(vg_lsp_doc_tree(d), &r, 1, decl, &n, 4);
             for (size_t i = 0; i < n; i++)
                 hover_decl(d, decl[i], &sb);
+            const struct vg_license_server *l = other_file_license(d, &r, n);
+            const struct vg_source *src = l ? vg_source_get(&d->ctx, l->name_span.file) : NULL;
+            if (src) {
+                struct vg_loc lc = vg_source_loc(src, l->name_span.start);
+                vg_sb_printf(&sb, "declared in `%s` at line %u: license server `%s`, kind %s\n", src->path, lc.line,
+                             l->name, l->kind == VG_LIC_DLS ? "dls" : l->kind == VG_LIC_CLS ? "cls" : "legacy");
+            }
         } else if (row->args == VG_ARGS_MODE_MODEL && h.arg == 1 && st->nargs > 1) {
             const struct vg_profile *p = strcmp(st->args[0].text, "vgpu") == 0 ? vg_catalog_profile(c, word) : NULL;
             const struct vg_gpu *g = strcmp(st->args[0].text, "passthrough") == 0 ? vg_catalog_gpu(c, word) : NULL;

@@ -575,6 +575,14 @@ test('definition and references: hosts (ranges), license servers, includes', asy
     const refs = await c.req(P.ReferencesRequest.type, { textDocument: { uri: f.uri }, position: pos(text, 'a16-[01..02]', 2), context: { includeDeclaration: true } });
     eq(refs.map((r) => r.range.start), [pos(text, 'a16-[01..02]'), pos(text, 'a16-01', 0, 0), pos(text, 'a16-02', 0, 0), pos(text, 'a16-02', 0, 1)],
        'a range declaration: itself, then every pin and possible owner it names');
+    // a license server declared in the included file
+    const t2 = text.replace('license-server dls-east\n', 'license-server remote\n');
+    await c.change(f.uri, t2, 2);
+    const rem = await c.req(P.DefinitionRequest.type, { textDocument: { uri: f.uri }, position: pos(t2, 'remote', 2) });
+    eq(rem.map((x) => [x.uri, x.range.start]), [[inc.uri, { line: 0, character: 15 }]], 'license-server -> its declaration in the included file');
+    const remh = (await c.req(P.HoverRequest.type, { textDocument: { uri: f.uri }, position: pos(t2, 'remote', 2) })).contents.value;
+    ok(/declared in `.*licensing\.vgpu` at line 1: license server `remote`, kind cls/.test(remh), 'hover across the include: ' + remh);
+    await c.change(f.uri, text, 3);
     const lrefs = await c.req(P.ReferencesRequest.type, { textDocument: { uri: f.uri }, position: pos(text, 'dls-east', 1, 1), context: { includeDeclaration: false } });
     eq(lrefs.map((r) => r.range.start), [pos(text, 'dls-east', 0, 1)], 'license server references from a reference');
   });
