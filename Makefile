@@ -10,6 +10,7 @@
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md
 #   make twin            the twin's own Pester tests (tests/twin; part of make test)
+#   make lsp             the language server driven by an LSP client (tests/lsp; part of make test)
 #   make install / uninstall  (PREFIX, DESTDIR)
 #
 # Parser and scanner are generated from grammar/ into $(BUILD)/gen, never
@@ -33,11 +34,12 @@ export PATH := $(PATH):$(HOME)/.dotnet/tools
 
 WARN      := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter
-CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)/gen
+CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)/gen \
+             -DVGPUC_DOCS_URL='"file://$(PREFIX)/share/vgpuc/rules.md"'
 BASEFLAGS := -std=c11 -pthread $(OPT) $(SAN)
 CFLAGS_ALL = $(BASEFLAGS) $(WARN) $(CFLAGS)
 CFLAGS_GEN = $(BASEFLAGS) -w $(CFLAGS)
-LDLIBS    += -lyaml -lm -pthread
+LDLIBS    += -lyaml -ljansson -lm -pthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
@@ -56,7 +58,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators twin twin-scenarios check-sanitize check-valgrind fuzz fuzz-lib bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators twin twin-scenarios lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
@@ -149,12 +151,18 @@ twin:
 twin-scenarios: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/twin/scenarios/run.sh
 
+# `vgpuc lsp` driven over stdio by a client on vscode-languageserver-protocol
+# (tests/lsp, installed by make deps), faults and measurements included.
+lsp: $(BIN) $(BUILD)/tools/gen-cluster
+	cd tests/lsp && VGPUC=$(abspath $(BIN)) GEN_CLUSTER=$(abspath $(BUILD)/tools/gen-cluster) \
+	    LSP_SANITIZE=$(if $(SAN),1,) node run.mjs
+
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-scenarios
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin lsp twin-scenarios
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	    OPT='-O1 -g' unit golden cli hostile
+	    OPT='-O1 -g' unit golden cli hostile lsp
 
 # The second thread (compiler/scan.c, plan.c, rules/rules.c) under
 # ThreadSanitizer: the tests that run it, and lints of a large estate (big
@@ -220,15 +228,17 @@ bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/t
 
 # --- dependencies ------------------------------------------------------------
 
-APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libcmocka-dev clang \
+APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libjansson-dev libcmocka-dev clang \
                 libclang-rt-14-dev valgrind nodejs shellcheck jq pre-commit groff-base git \
-                python3 chromium
+                python3 chromium neovim
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(APT_PACKAGES) && \
 	if ! command -v npm >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends npm; fi
 	cd tools/validators && npm ci --no-audit --no-fund
+	cd tests/lsp && npm ci --no-audit --no-fund
+	cd editors/vscode && npm ci --no-audit --no-fund
 	@command -v dotnet >/dev/null 2>&1 || { echo "deps: the .NET SDK (dotnet) is needed to install pwsh and Pester"; exit 1; }
 	@if dotnet tool list --global | grep -qi '^powershell  *$(PWSH_VERSION) '; then echo "deps: pwsh $(PWSH_VERSION) already installed"; \
 	elif dotnet tool list --global | grep -qi '^powershell '; then dotnet tool update --global PowerShell --version $(PWSH_VERSION) --allow-downgrade; \
@@ -248,6 +258,7 @@ install: $(BIN)
 	    $(VIMDIR)/syntax $(VIMDIR)/ftdetect
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vgpuc
 	install -m 0644 $(CATALOG) $(SHAREDIR)/catalog/
+	install -m 0644 docs/rules.md $(SHAREDIR)/rules.md
 	install -m 0644 docs/vgpuc.1 $(MANDIR)/vgpuc.1
 	install -m 0644 completion/vgpuc.bash $(BASHCOMPDIR)/vgpuc
 	install -m 0644 editors/vim/syntax/vgpu.vim $(VIMDIR)/syntax/vgpu.vim

@@ -28,8 +28,9 @@
 enum {
     C_LINT = 1 << 0, C_BUILD = 1 << 1, C_PLAN = 1 << 2, C_FMT = 1 << 3,
     C_EXPLAIN = 1 << 4, C_RULES = 1 << 5, C_CATALOG = 1 << 6, C_HELP = 1 << 7, C_ROLLOUT = 1 << 8,
+    C_LSP = 1 << 9,
     C_CHECKS = C_LINT | C_BUILD | C_PLAN | C_ROLLOUT, /* commands that run the whole pipeline */
-    C_ALL = 0x1ff
+    C_ALL = 0x3ff
 };
 
 static const struct command {
@@ -92,6 +93,15 @@ static const struct command {
      "word shows only that section (releases include the compatibility rule).\n",
      "  0  printed\n"
      "  2  bad usage or invalid catalog file\n"},
+    {"lsp", C_LSP, "[OPTIONS]", "run the language server (LSP over stdio) for editors",
+     "Run a Language Server Protocol 3.17 server on stdin/stdout for an editor:\n"
+     "diagnostics as you type (the file's .vgpuc.yaml and inline suppressions\n"
+     "honoured, as by lint), completion, hover, go to definition, references,\n"
+     "document symbols, folding, formatting, quick fixes and the vgpuc.plan\n"
+     "command. See docs/editors.md.\n",
+     "  0  the client sent shutdown, then exit\n"
+     "  1  the client went away without shutdown\n"
+     "  2  bad usage\n"},
     {"help", C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
      "  0  printed\n"
      "  2  unknown command\n"},
@@ -102,7 +112,7 @@ enum opt_id {
     O_HELP = 1, O_FORMAT, O_REPORT, O_COLOR, O_FAIL_ON, O_RULE, O_CONFIG, O_NO_CONFIG, O_CATALOG,
     O_STDIN_FILENAME, O_QUIET, O_TODAY, O_ERROR_LIMIT, O_NO_INLINE, O_TARGET, O_OUTPUT, O_STDOUT,
     O_CHECK, O_DIFF, O_ALLOW_READ, O_VERBOSE, O_DIAGNOSTICS, O_FROM_GIT, O_DRAIN, O_AT_ONCE, O_ORDER,
-    O_ALLOW_DOWN, O_KEEP_FAILOVER
+    O_ALLOW_DOWN, O_KEEP_FAILOVER, O_STDIO
 };
 
 /* An option may have several rows when its values or help differ by command. */
@@ -137,14 +147,14 @@ static const struct option {
     {O_RULE, 0, "rule", "CODE=LEVEL", C_CHECKS, "set a rule (code or slug) to off|info|warning|error (repeatable)"},
     {O_CONFIG, 0, "config", "FILE", C_CHECKS, "read this config instead of the nearest .vgpuc.yaml"},
     {O_NO_CONFIG, 0, "no-config", NULL, C_CHECKS, "read no config file"},
-    {O_CATALOG, 0, "catalog", "FILE", C_CHECKS | C_CATALOG,
+    {O_CATALOG, 0, "catalog", "FILE", C_CHECKS | C_CATALOG | C_LSP,
      "merge a YAML catalog file over the built-in one (repeatable)"},
     {O_ALLOW_READ, 0, "allow-read", "DIR", C_CHECKS,
      "includes and config catalogs may also be read from DIR (repeatable)"},
     {O_STDIN_FILENAME, 0, "stdin-filename", "NAME", C_CHECKS | C_FMT, "the name of '-' (stdin) in messages"},
     {O_QUIET, 'q', "quiet", NULL, C_CHECKS | C_FMT, "no summary line on stderr"},
     {O_VERBOSE, 'v', "verbose", NULL, C_CHECKS, "name the config and catalog files used, on stderr"},
-    {O_TODAY, 0, "today", "YYYY-MM-DD", C_CHECKS, "the date for end-of-support checks (default: today, UTC)"},
+    {O_TODAY, 0, "today", "YYYY-MM-DD", C_CHECKS | C_LSP, "the date for end-of-support checks (default: today, UTC)"},
     {O_TODAY, 0, "today", "YYYY-MM-DD", C_CATALOG, "the date the ages are counted to (default: today, UTC)"},
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
     {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CHECKS, "ignore '# vgpuc:' suppression comments"},
@@ -153,6 +163,7 @@ static const struct option {
     {O_STDOUT, 0, "stdout", NULL, C_BUILD, "write the scripts to stdout"},
     {O_CHECK, 0, "check", NULL, C_FMT, "change nothing; list the files that would change"},
     {O_DIFF, 0, "diff", NULL, C_FMT, "change nothing; print the changes as a unified diff"},
+    {O_STDIO, 0, "stdio", NULL, C_LSP, "talk over stdin/stdout (the default; accepted for editor clients)"},
     {O_HELP, 'h', "help", NULL, C_ALL, "show this help"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -405,6 +416,7 @@ static int apply(struct parser *p, const struct option *o, const char *v)
     case O_STDOUT: cli->to_stdout = 1; return 0;
     case O_CHECK: cli->check = 1; return 0;
     case O_DIFF: cli->diff = 1; return 0;
+    case O_STDIO: return 0;
     case O_DIAGNOSTICS:
         if ((i = vg_format_parse(v)) < 0) {
             const char *fmts[VG_FMT_GITHUB + 1];
@@ -515,6 +527,10 @@ static int check_positionals(struct parser *p)
     case C_EXPLAIN:
         if (cli->ninputs != 1)
             return fail(p, cli->ninputs ? "`vgpuc explain` takes one code" : "`vgpuc explain` needs a code or slug");
+        return 0;
+    case C_LSP:
+        if (cli->ninputs)
+            return fail(p, "`vgpuc lsp` takes no arguments, got `%s`", cli->inputs[0]);
         return 0;
     case C_RULES:
         if (cli->ninputs)

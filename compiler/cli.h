@@ -40,6 +40,9 @@ struct vg_cli {
                                                     catalogs may also come from there */
     int verbose;                    /* -v: name the config and catalog files used */
     const char *stdin_filename;
+    /* The text of '-' when it is not read from stdin: the language server's
+     * editor buffer, checked as `lint --stdin-filename NAME -` would. */
+    const char *stdin_text; size_t stdin_len; int stdin_text_set;
     int quiet;
     uint32_t today; int today_set;  /* --today YYYY-MM-DD as YYYYMMDD */
     uint32_t error_limit; int error_limit_set;
@@ -85,6 +88,10 @@ int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli, const char *const 
  */
 int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, int to_stderr);
 
+/* The plan in `format` ("text", "json" or "svg"), as `vgpuc plan` prints it
+ * (compiler/cmd_plan.c; the language server's vgpuc.plan command too). */
+void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb);
+
 /* What main.c does after vg_cli_parse. */
 enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR };
 /*
@@ -116,5 +123,6 @@ int vg_cmd_explain(struct vg_cli *cli);  /* compiler/cmd_rules.c */
 int vg_cmd_rules(struct vg_cli *cli);    /* compiler/cmd_rules.c */
 int vg_cmd_catalog(struct vg_cli *cli);  /* compiler/cmd_catalog.c */
 int vg_cmd_rollout(struct vg_cli *cli);  /* compiler/cmd_rollout.c */
+int vg_cmd_lsp(struct vg_cli *cli);      /* compiler/cmd_lsp.c */
 
 #endif

@@ -451,6 +451,16 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
     vg_sb_free(&body);
 }
 
+void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb)
+{
+    if (!strcmp(format, "json"))
+        plan_json(ctx, p, sb);
+    else if (!strcmp(format, "svg"))
+        plan_svg(ctx, p, sb);
+    else
+        plan_text(ctx, p, sb);
+}
+
 int vg_cmd_plan(struct vg_cli *cli)
 {
     const char *fmt = cli->format_arg ? cli->format_arg : "text";

@@ -284,7 +284,9 @@ int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **mo
     const char *stdin_name = cli->stdin_filename ? cli->stdin_filename : "<stdin>";
     for (size_t i = 0; i < n; i++) {
         int is_stdin = strcmp(paths[i], "-") == 0;
-        uint32_t id = vg_source_load(ctx, paths[i], is_stdin ? stdin_name : NULL, vg_span_make(0, 0, 0));
+        uint32_t id = is_stdin && cli->stdin_text_set
+                          ? vg_source_add(ctx, stdin_name, cli->stdin_text, cli->stdin_len, vg_span_make(0, 0, 0))
+                          : vg_source_load(ctx, paths[i], is_stdin ? stdin_name : NULL, vg_span_make(0, 0, 0));
         if (id)
             roots[nroots++] = id;
         else

@@ -284,6 +284,12 @@ static const char *const block_names[VG_BLOCK_COUNT] = {
 
 const char *vg_block_name(enum vg_block block) { return block_names[block]; }
 
+const struct vg_directive *vg_schema_rows(size_t *n)
+{
+    *n = NROWS;
+    return table;
+}
+
 /* "in `vm`" or "at the top level" */
 static const char *where(enum vg_block b)
 {

@@ -118,6 +118,9 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
 
 /* The row of `name` in `block`, or NULL. */
 const struct vg_directive *vg_schema_find(enum vg_block block, const char *name);
+/* Every row of the directive table, in table order (the language server's
+ * completion lists the directives of a block from it). */
+const struct vg_directive *vg_schema_rows(size_t *n);
 /* Was `name` suggested for a misspelt directive of the block? */
 int vg_schema_suggested(const struct vg_target *t, const char *name);
 /* "cluster", "vm", "the top level"... */

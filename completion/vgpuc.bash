@@ -30,7 +30,7 @@ large-bar-needs-efi low-mmio-too-large gen1-vm-gpu arc-vms-unsupported cluster-t
 vcenter-older-than-esxi rollout-no-order rollout-intermediate-release rollout-inventory-changed
 unused-suppression unknown-suppression-code bad-config config-ignored)
 
-_vgpuc_commands=(lint build plan rollout fmt explain rules catalog help)
+_vgpuc_commands=(lint build plan rollout fmt explain rules catalog lsp help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
     --allow-read --stdin-filename --today --error-limit -q --quiet -v --verbose --no-inline-suppressions -h --help)
 
@@ -132,6 +132,7 @@ _vgpuc() {
             fmt) opts=(--check --diff --color --stdin-filename -q --quiet -h --help) ;;
             rules) opts=(-f --format -h --help) ;;
             catalog) opts=(-f --format --catalog -h --help) ;;
+            lsp) opts=(--catalog --today --stdio -h --help) ;;
         esac
         _vgpuc_reply "$cur" "$(printf '%s\n' "${opts[@]}")"
         return 0
