@@ -2,7 +2,8 @@
 #
 #   make                 build ./vgpuc
 #   make deps            install every dependency (Debian 12: apt-get + npm ci)
-#   make test            unit, golden, CLI and validator tests
+#   make test            unit, golden, CLI and validator tests, and the twin scenarios
+#   make twin-scenarios  every Hyper-V golden and example run in the twin (tests/twin/scenarios)
 #   make check-sanitize  the whole test suite under ASan + UBSan
 #   make check-valgrind  the golden suite under valgrind (0 errors, 0 leaks)
 #   make check-tsan      the second thread (scanner, planner, rules) under ThreadSanitizer
@@ -41,18 +42,21 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
 LIBSRC    := $(filter-out compiler/main.c,$(SRC))
-GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c $(BUILD)/gen/catalog_snap.c
+GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c $(BUILD)/gen/catalog_snap.c \
+             $(BUILD)/gen/ps_runtime.c
 OBJ       := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC))
 GEN_OBJ   := $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
 MAIN_OBJ  := $(BUILD)/obj/compiler/main.o
 LIB       := $(BUILD)/libvgpuc.a
 BIN       := $(if $(filter build,$(BUILD)),vgpuc,$(BUILD)/vgpuc)
 CATALOG   := $(sort $(wildcard catalog/*.yaml))
+# The scripts' PowerShell runtime, embedded into every generated script.
+PS_RUNTIME := $(sort $(wildcard backends/powershell/*.ps1))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators twin check-sanitize check-valgrind fuzz fuzz-lib bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators twin twin-scenarios check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
@@ -96,7 +100,11 @@ $(BUILD)/embed: tools/embed.c
 
 $(BUILD)/gen/catalog_data.c: $(CATALOG) $(BUILD)/embed
 	@mkdir -p $(dir $@)
-	$(BUILD)/embed $@ $(CATALOG)
+	$(BUILD)/embed $@ vg_builtin_catalog $(CATALOG)
+
+$(BUILD)/gen/ps_runtime.c: $(PS_RUNTIME) $(BUILD)/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ vg_ps_runtime $(PS_RUNTIME)
 
 # The built-in catalog's YAML, parsed at build time (tools/catalog-snap.c).
 $(BUILD)/catalog-snap: tools/catalog-snap.c $(BASE_LIB)
@@ -135,8 +143,13 @@ twin:
 	@command -v pwsh >/dev/null 2>&1 || { echo "twin: pwsh not found on PATH ($(HOME)/.dotnet/tools included): run 'make deps'"; exit 1; }
 	pwsh -NoProfile -NonInteractive -File tests/twin/Invoke-TwinTests.ps1 -PesterVersion $(PESTER_VERSION)
 
+# The seven checks of twin.md section 5 for every Hyper-V build golden and
+# example, in the twin, in one pwsh process (docs/testing.md).
+twin-scenarios: $(BIN)
+	PATH="$$PATH:$$HOME/.dotnet/tools" VGPUC=$(abspath $(BIN)) sh tests/twin/scenarios/run.sh
+
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-scenarios
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \

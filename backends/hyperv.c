@@ -2,16 +2,21 @@
  * hyperv.c - the Hyper-V / Azure Stack HCI / Azure Local / Windows Server
  * deployment script (`vgpuc build --target hyperv`).
  *
- * The script is data plus fixed logic: the top holds what the .vgpu file
- * declares (names only as single-quoted literals), the rest follows the
- * documented procedures of reference/hyperv.md section 2 in order: a
- * read-only pre-flight on every host and VM, DDA dismount and GPU pools,
- * GPU-P partition counts, then each VM (shut down if needed, Set-VM, GPU-P
- * adapter or DDA devices, cluster OfflineAction and possible owners, started
- * again if it was running), and a summary. Host-side steps run through
- * Invoke-Command on the node, because Set-VMHostPartitionableGpu -Name is
- * documented only locally; ShouldProcess always runs on the admin side.
+ * A script is a reconciler (docs/backends.md): its logic is PowerShell, in
+ * backends/powershell/common.ps1 and hyperv.ps1, embedded by the build. This
+ * file writes only what is particular to one cluster: the header comment,
+ * #Requires, the script's param() block, the embedded runtime, the declared
+ * state as one $VgpucDeclared object (names only as single-quoted literals,
+ * control characters as [char] values), and the one call of the entry
+ * function Invoke-VgpucHyperV. From the plan it takes, per host and GPU
+ * model, how many GPUs go to DDA (those its DDA VMs run on plus, on a
+ * cluster, the failover reserve for DDA VMs, so that the GPU pool can restart
+ * them elsewhere), and per VM its host, possible and preferred owners.
+ * A cluster with `vm-management arc` adds its resource group: the runtime
+ * then attaches GPUs with `az stack-hci-vm gpu attach` after the same host
+ * preparation.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ps.h"
@@ -22,443 +27,390 @@
 #define GPUP_LOW_MMIO (1ull << 30)
 #define GPUP_HIGH_MMIO (32ull << 30)
 
+/* The GPU models of one cluster are a handful (the catalog has about a dozen):
+ * a small table indexed by position, searched linearly. */
+#define MAX_MODELS 64
+
 struct hv {
+    struct vg_arena *a;
     const struct vg_cluster *c;
     const struct vg_cluster_plan *p;
-    int clustered, gpup, dda, live;
+    int clustered, gpup, dda;
+    const struct vg_gpu *models[MAX_MODELS];
+    size_t nmodels;
+    uint32_t *total;   /* [host * nmodels + model]: GPUs of that model */
+    uint32_t *dda_n;   /* [host * nmodels + model]: GPUs given to DDA */
+    unsigned char *gpup_host; /* host may serve GPU-P VMs */
+    struct vg_hash preferred; /* "model/host" -> rendered preferred owners */
 };
 
 static const char *const params[] = {
-    "# Seconds to wait for a guest to shut down before giving up (it is never turned off).",
-    "[int]$ShutdownTimeoutSeconds = 600",
+    "# Change only these VMs (exact names; wildcard characters are plain text).",
+    "# The pre-flight still reads and checks every host and VM.",
+    "[string[]]$VMName = @(),",
+    "# Change only these hosts and the VMs on them (exact names).",
+    "[string[]]$HostName = @(),",
+    "# Also remove the GPUs of VMs the file does not declare (never the VMs), and",
+    "# give back to the host the GPUs dismounted for DDA that no declared VM uses.",
+    "[switch]$RemoveUndeclared,",
+    "# Seconds to wait for a guest to shut down (it is never turned off).",
+    "[ValidateRange(1, 86400)]",
+    "[int]$ShutdownTimeoutSeconds = 600,",
+    "# Write a JSON record of the plan and of every step to this file.",
+    "[string]$LogPath = ''",
     NULL,
 };
 
-static void emit_data(struct vg_strbuf *sb, const struct hv *x, struct vg_ps_owners *own)
+static const char *const runtime[] = {"common.ps1", "hyperv.ps1", NULL};
+
+static int model_index(struct hv *x, const struct vg_gpu *m)
 {
-    const struct vg_cluster *c = x->c;
-    const struct vg_cluster_plan *p = x->p;
-
-    vg_sb_puts(sb, "\n# --- What the .vgpu file declares (names are literals, never code) ---\n");
-    vg_sb_puts(sb, "$ClusterName = ");
-    vg_ps_quote(sb, c->name);
-    vg_sb_printf(sb, "\n$Clustered = %s\n", vg_ps_bool(x->clustered));
-    vg_sb_printf(sb, "$UseGpuP = %s\n$UseDda = %s\n", vg_ps_bool(x->gpup), vg_ps_bool(x->dda));
-    if (x->gpup)
-        vg_sb_printf(sb, "$PartitionCount = %u\n", p->partitions);
-    if (x->dda && x->clustered)
-        vg_sb_puts(sb, "$PoolName = 'GpuChildPool'\n");
-
-    vg_sb_puts(sb, "$Hosts = @(\n");
-    for (size_t i = 0; i < c->nhosts; i++) {
-        const struct vg_host *h = c->hosts[i];
-        const char *drv = vg_ps_host_driver(h);
-        uint32_t first = p->host_first ? p->host_first[h->index] : 0;
-        int any = 0;
-        vg_sb_puts(sb, "    [pscustomobject]@{ Name = ");
-        vg_ps_quote(sb, h->name);
-        vg_sb_printf(sb, "; Gpus = %u; Driver = ", h->npgpus);
-        if (drv)
-            vg_ps_quote(sb, drv);
-        else
-            vg_sb_puts(sb, "$null");
-        vg_sb_puts(sb, "; Dda = @(");
-        for (uint32_t g = 0; p->pgpus && g < h->npgpus && first + g < p->npgpus; g++)
-            if (p->pgpus[first + g].use == VG_PGPU_PASSTHROUGH) {
-                vg_sb_printf(sb, "%s%u", any ? ", " : "", g);
-                any = 1;
-            }
-        vg_sb_puts(sb, ") }\n");
-    }
-    vg_sb_puts(sb, ")\n$Vms = @(\n");
-    for (size_t i = 0; i < c->nvms; i++) {
-        const struct vg_vm *vm = c->vms[i];
-        const struct vg_placement *pl = p->place ? &p->place[vm->index] : NULL;
-        int dda = vm->mode == VG_MODE_PASSTHROUGH;
-        if (vm->mode == VG_MODE_NONE)
-            continue;
-        vg_sb_puts(sb, "    [pscustomobject]@{ Name = ");
-        vg_ps_quote(sb, vm->name);
-        vg_sb_printf(sb, "; Mode = '%s'; Count = %u; Host = ", dda ? "dda" : "gpu-p", vm->count ? vm->count : 1);
-        if (pl && pl->host)
-            vg_ps_quote(sb, pl->host->name);
-        else
-            vg_sb_puts(sb, "$null");
-        vg_sb_puts(sb, "; Gpus = @(");
-        for (uint32_t k = 0; dda && pl && k < pl->ngpus; k++)
-            vg_sb_printf(sb, "%s%u", k ? ", " : "", p->pgpus[pl->gpus[k]].index);
-        vg_sb_printf(sb, "); Owners = %s; LowMmio = ", vg_ps_owners_of(own, vm));
-        vg_ps_bytes(sb, vm->mmio_low ? vm->mmio_low : dda ? DDA_LOW_MMIO : GPUP_LOW_MMIO);
-        vg_sb_puts(sb, "; HighMmio = ");
-        vg_ps_bytes(sb, vm->mmio_high ? vm->mmio_high : dda ? DDA_HIGH_MMIO : GPUP_HIGH_MMIO);
-        vg_sb_printf(sb, "; Live = %s }\n",
-                     vg_ps_bool(!dda && vm->migration == VG_MIG_LIVE && c->platform && c->platform->lm_vgpu));
-    }
-    vg_sb_puts(sb, ")\n");
+    for (size_t i = 0; i < x->nmodels; i++)
+        if (x->models[i] == m)
+            return (int)i;
+    if (!m || x->nmodels == MAX_MODELS)
+        return -1;
+    x->models[x->nmodels] = m;
+    return (int)x->nmodels++;
 }
-
-/* --- pre-flight: reads only ------------------------------------------------ */
-
-static const char *const preflight_hosts[] = {
-    "",
-    "# --- Pre-flight: read every host and VM, change nothing ---",
-    "Write-Host ('Pre-flight checks for cluster {0}' -f $ClusterName)",
-    "$HostState = @{}",
-    "foreach ($h in $Hosts) {",
-    "    try {",
-    "        $st = Invoke-Command -ComputerName $h.Name -ArgumentList $UseGpuP, $UseDda -ScriptBlock {",
-    "            param([bool]$ReadPartitions, [bool]$ReadAssignable)",
-    "            Set-StrictMode -Version Latest",
-    "            $ErrorActionPreference = 'Stop'",
-    "            # NVIDIA GPUs by PCI location path: stable across reboots and dismounts.",
-    "            $paths = @{}",
-    "            foreach ($d in @(Get-PnpDevice -Class 'Display' | Where-Object { $_.InstanceId -like 'PCI\\VEN_10DE*' })) {",
-    "                $lp = @((Get-PnpDeviceProperty -InstanceId $d.InstanceId -KeyName 'DEVPKEY_Device_LocationPaths').Data) | Select-Object -First 1",
-    "                if ($lp) {",
-    "                    $paths[[string]$lp] = [string]$d.InstanceId",
-    "                }",
-    "            }",
-    "            $dismounted = @()",
-    "            if ($ReadAssignable) {",
-    "                $dismounted = @(Get-VMHostAssignableDevice | ForEach-Object { [string]$_.LocationPath })",
-    "                foreach ($lp in $dismounted) {",
-    "                    if (-not $paths.ContainsKey($lp)) {",
-    "                        $paths[$lp] = ''",
-    "                    }",
-    "                }",
-    "            }",
-    "            $driver = $null",
-    "            $smi = Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue",
-    "            if ($smi) {",
-    "                $driver = ([string](& $smi.Source '--query-gpu=driver_version' '--format=csv,noheader' | Select-Object -First 1)).Trim()",
-    "            }",
-    "            $partitionable = @()",
-    "            $partitionedVms = @()",
-    "            if ($ReadPartitions) {",
-    "                $partitionable = @(Get-VMHostPartitionableGpu | ForEach-Object {",
-    "                    [pscustomobject]@{ Name = [string]$_.Name; PartitionCount = [int]$_.PartitionCount; Valid = @($_.ValidPartitionCounts | ForEach-Object { [int]$_ }) }",
-    "                })",
-    "                $partitionedVms = @(Get-VM | Where-Object { @(Get-VMGpuPartitionAdapter -VMName $_.Name).Count -gt 0 } | ForEach-Object { [string]$_.Name })",
-    "            }",
-    "            [pscustomobject]@{",
-    "                LocationPaths = @($paths.Keys | Sort-Object)",
-    "                InstanceIds = $paths",
-    "                Dismounted = $dismounted",
-    "                Driver = $driver",
-    "                Partitionable = $partitionable",
-    "                PartitionedVms = $partitionedVms",
-    "            }",
-    "        }",
-    "    } catch {",
-    "        Add-VgpucProblem -Text ('host {0} is not reachable or could not be read: {1}' -f $h.Name, $_.Exception.Message)",
-    "        continue",
-    "    }",
-    "    $HostState[$h.Name] = $st",
-    "    $present = @($st.LocationPaths).Count",
-    "    if ($present -lt $h.Gpus) {",
-    "        Add-VgpucProblem -Text ('host {0}: the file declares {1} NVIDIA GPU(s), {2} found' -f $h.Name, $h.Gpus, $present)",
-    "    }",
-    "    if ($null -ne $h.Driver -and $st.Driver -ne $h.Driver) {",
-    "        Add-VgpucProblem -Text ('host {0}: the NVIDIA vGPU Manager driver is {1}, the file declares {2}' -f $h.Name, $st.Driver, $h.Driver)",
-    "    }",
-    "    foreach ($i in $h.Dda) {",
-    "        if ($i -ge $present) {",
-    "            Add-VgpucProblem -Text ('host {0}: GPU {1} for DDA does not exist' -f $h.Name, $i)",
-    "        }",
-    "    }",
-    NULL,
-};
-
-static const char *const preflight_gpup[] = {
-    "    foreach ($g in $st.Partitionable) {",
-    "        if ($g.Valid -notcontains $PartitionCount) {",
-    "            Add-VgpucProblem -Text ('host {0}: GPU {1} cannot have {2} partitions (ValidPartitionCounts: {3})' -f $h.Name, $g.Name, $PartitionCount, ($g.Valid -join ', '))",
-    "        } elseif ($g.PartitionCount -ne $PartitionCount -and @($st.PartitionedVms).Count -gt 0) {",
-    "            Add-VgpucProblem -Text ('host {0}: GPU {1} must change to {2} partitions but VMs hold partitions ({3}); remove their adapters first' -f $h.Name, $g.Name, $PartitionCount, ($st.PartitionedVms -join ', '))",
-    "        }",
-    "    }",
-    NULL,
-};
-
-static const char *const preflight_vms[] = {
-    "}",
-    "",
-    "# Every VM must exist on a host it may run on.",
-    "$Found = @{}",
-    "$reachable = @($HostState.Keys | Sort-Object)",
-    "if ($reachable.Count -gt 0) {",
-    "    foreach ($vm in @(Get-VM -ComputerName $reachable)) {",
-    "        if ($Found.ContainsKey($vm.Name)) {",
-    "            Add-VgpucProblem -Text ('VM {0} exists on both {1} and {2}' -f $vm.Name, $Found[$vm.Name].ComputerName, $vm.ComputerName)",
-    "        } else {",
-    "            $Found[$vm.Name] = $vm",
-    "        }",
-    "    }",
-    "}",
-    "foreach ($v in $Vms) {",
-    "    if (-not $Found.ContainsKey($v.Name)) {",
-    "        Add-VgpucProblem -Text ('VM {0} does not exist on any reachable host' -f $v.Name)",
-    "        continue",
-    "    }",
-    "    $on = [string]$Found[$v.Name].ComputerName",
-    "    if ($v.Mode -eq 'dda' -and -not $Clustered -and $on -ne $v.Host) {",
-    "        Add-VgpucProblem -Text ('VM {0} is on host {1}; its DDA GPU is on host {2}: move it first' -f $v.Name, $on, $v.Host)",
-    "    } elseif (@($v.Owners).Count -gt 0 -and $v.Owners -notcontains $on) {",
-    "        Add-VgpucProblem -Text ('VM {0} is on host {1}, which is not one of its hosts ({2})' -f $v.Name, $on, ($v.Owners -join ', '))",
-    "    }",
-    NULL,
-};
-
-static const char *const preflight_cluster[] = {
-    "    if ($null -eq (Get-ClusterGroup -VMId $Found[$v.Name].Id -Cluster $on -ErrorAction SilentlyContinue)) {",
-    "        Add-VgpucProblem -Text ('VM {0} is not a clustered role; add it with Add-ClusterVirtualMachineRole first' -f $v.Name)",
-    "    }",
-    NULL,
-};
-
-/* Windows Server 2025 / Azure Local 12.x: pre-validate GPU-P live migration. */
-static const char *const preflight_live[] = {
-    "    if ($v.Live) {",
-    "        foreach ($a in @(Get-VMGpuPartitionAdapter -VMName $v.Name -ComputerName $on)) {",
-    "            if ($a.PSObject.Properties['SupportsOutgoingLiveMigration'] -and -not $a.SupportsOutgoingLiveMigration) {",
-    "                Add-VgpucProblem -Text ('VM {0}: its GPU partition does not support outgoing live migration (SupportsOutgoingLiveMigration is false)' -f $v.Name)",
-    "            }",
-    "        }",
-    "    }",
-    NULL,
-};
-
-/* --- step 1: hosts --------------------------------------------------------- */
-
-static const char *const dda_hosts_head[] = {
-    "",
-    "# --- Step 1: hosts ---",
-    "# DDA: disable and dismount the GPUs that the plan gives to pass-through VMs.",
-    "# No GPU mitigation driver is declared, so the dismount uses -Force, which",
-    "# bypasses the security warning (Microsoft: use DDA only for trusted tenants).",
-    "foreach ($h in $Hosts) {",
-    "    $st = $HostState[$h.Name]",
-    "    foreach ($i in $h.Dda) {",
-    "        $lp = @($st.LocationPaths)[$i]",
-    "        $target = '{0} GPU {1} ({2})' -f $h.Name, $i, $lp",
-    "        if ($st.Dismounted -notcontains $lp) {",
-    "            Write-Warning ('{0}: dismounting with -Force (no mitigation driver declared)' -f $target)",
-    "        }",
-    NULL,
-};
-
-static const char *const dda_dismount[] = {
-    "Invoke-Command -ComputerName $h.Name -ArgumentList $st.InstanceIds[$lp], $lp -ScriptBlock {",
-    "    param([string]$InstanceId, [string]$LocationPath)",
-    "    Disable-PnpDevice -InstanceId $InstanceId -Confirm:$false",
-    "    Dismount-VMHostAssignableDevice -LocationPath $LocationPath -Force -Confirm:$false",
-    "}",
-    NULL,
-};
-
-static const char *const dda_pool_head[] = {
-    "# Clustered DDA: a GPU pool of the same name on every node, holding its DDA GPUs.",
-    "foreach ($h in $Hosts) {",
-    "    $st = $HostState[$h.Name]",
-    "    $pool = Get-VMResourcePool -Name $PoolName -ResourcePoolType 'PciExpress' -ComputerName $h.Name -ErrorAction SilentlyContinue",
-    NULL,
-};
-
-static const char *const dda_pool_new[] = {
-    "$null = New-VMResourcePool -Name $PoolName -ResourcePoolType 'PciExpress' -ComputerName $h.Name -Confirm:$false",
-    NULL,
-};
-
-static const char *const dda_pool_loop[] = {
-    "    $inPool = @()",
-    "    if ($null -ne $pool) {",
-    "        $inPool = @(Get-VMHostAssignableDevice -ResourcePoolName $PoolName -ComputerName $h.Name | ForEach-Object { [string]$_.LocationPath })",
-    "    }",
-    "    foreach ($i in $h.Dda) {",
-    "        $lp = @($st.LocationPaths)[$i]",
-    "        $target = '{0} GPU {1} ({2})' -f $h.Name, $i, $lp",
-    NULL,
-};
-
-static const char *const dda_pool_add[] = {
-    "Add-VMHostAssignableDevice -LocationPath $lp -ResourcePoolName $PoolName -ComputerName $h.Name",
-    NULL,
-};
-
-static const char *const gpup_hosts_head[] = {
-    "",
-    "# GPU-P: the same partition count on every GPU of every node, set locally on the node.",
-    "foreach ($h in $Hosts) {",
-    "    if (-not $HostState.ContainsKey($h.Name)) {",
-    "        continue",
-    "    }",
-    "    $gpus = @(Invoke-Command -ComputerName $h.Name -ScriptBlock {",
-    "        Get-VMHostPartitionableGpu | ForEach-Object { [pscustomobject]@{ Name = [string]$_.Name; PartitionCount = [int]$_.PartitionCount } }",
-    "    })",
-    "    foreach ($g in $gpus) {",
-    "        $target = '{0} GPU {1}' -f $h.Name, $g.Name",
-    NULL,
-};
-
-static const char *const gpup_set[] = {
-    "Invoke-Command -ComputerName $h.Name -ArgumentList $g.Name, $PartitionCount -ScriptBlock {",
-    "    param([string]$Name, [uint16]$Count)",
-    "    Set-VMHostPartitionableGpu -Name $Name -PartitionCount $Count",
-    "}",
-    NULL,
-};
-
-/* --- step 2: VMs ----------------------------------------------------------- */
-
-static const char *const vm_head[] = {
-    "",
-    "# --- Step 2: VMs ---",
-    "foreach ($v in $Vms) {",
-    "    $vm = Get-VM -Name $v.Name -ComputerName ([string]$Found[$v.Name].ComputerName)",
-    "    $on = [string]$vm.ComputerName",
-    "    $dda = $v.Mode -eq 'dda'",
-    "    $settingsRight = $vm.GuestControlledCacheTypes -and $vm.LowMemoryMappedIoSpace -eq $v.LowMmio -and $vm.HighMemoryMappedIoSpace -eq $v.HighMmio -and (-not $dda -or [string]$vm.AutomaticStopAction -eq 'TurnOff')",
-    "    $missing = 0",
-    "    $missingPaths = @()",
-    "    if ($dda) {",
-    "        $assigned = @(Get-VMAssignableDevice -VMName $v.Name -ComputerName $on)",
-    "        if ($Clustered) {",
-    "            $missing = [math]::Max(0, $v.Count - $assigned.Count)",
-    "        } else {",
-    "            $have = @($assigned | ForEach-Object { [string]$_.LocationPath })",
-    "            $missingPaths = @($v.Gpus | ForEach-Object { @($HostState[$v.Host].LocationPaths)[$_] } | Where-Object { $have -notcontains $_ })",
-    "            $missing = $missingPaths.Count",
-    "        }",
-    "    } else {",
-    "        $missing = [math]::Max(0, $v.Count - @(Get-VMGpuPartitionAdapter -VMName $v.Name -ComputerName $on).Count)",
-    "    }",
-    "    if ($settingsRight -and $missing -eq 0) {",
-    "        Add-VgpucResult -Target $v.Name -Step 'GPU and MMIO settings' -Status 'already right'",
-    "    } else {",
-    "        # The changes need the VM off: shut the guest down (never turn it off).",
-    "        $wasRunning = [string]$vm.State -eq 'Running'",
-    "        $stopped = $false",
-    "        if ([string]$vm.State -ne 'Off' -and -not $wasRunning) {",
-    "            Write-Warning ('VM {0} is {1}; start it or shut it down, then run the script again' -f $v.Name, $vm.State)",
-    "            Add-VgpucResult -Target $v.Name -Step 'GPU and MMIO settings' -Status 'skipped'",
-    "            continue",
-    "        }",
-    "        if ($wasRunning) {",
-    "            if ($PSCmdlet.ShouldProcess($v.Name, 'shut down the guest (Stop-VM, not turned off)')) {",
-    "                $null = Stop-VM -Name $v.Name -ComputerName $on -AsJob",
-    "                $deadline = (Get-Date).AddSeconds($ShutdownTimeoutSeconds)",
-    "                while ([string](Get-VM -Name $v.Name -ComputerName $on).State -ne 'Off') {",
-    "                    if ((Get-Date) -gt $deadline) {",
-    "                        throw ('VM {0} did not shut down within {1} seconds; it was not turned off' -f $v.Name, $ShutdownTimeoutSeconds)",
-    "                    }",
-    "                    Start-Sleep -Seconds 5",
-    "                }",
-    "                $stopped = $true",
-    "                Add-VgpucResult -Target $v.Name -Step 'shut down' -Status 'changed'",
-    "            } elseif (-not $WhatIfPreference) {",
-    "                Add-VgpucResult -Target $v.Name -Step 'GPU and MMIO settings' -Status 'skipped'",
-    "                continue",
-    "            }",
-    "        }",
-    NULL,
-};
-
-static const char *const vm_set[] = {
-    "if ($dda) {",
-    "    Set-VM -Name $v.Name -ComputerName $on -GuestControlledCacheTypes $true -LowMemoryMappedIoSpace $v.LowMmio -HighMemoryMappedIoSpace $v.HighMmio -AutomaticStopAction 'TurnOff' -Confirm:$false",
-    "} else {",
-    "    Set-VM -Name $v.Name -ComputerName $on -GuestControlledCacheTypes $true -LowMemoryMappedIoSpace $v.LowMmio -HighMemoryMappedIoSpace $v.HighMmio -Confirm:$false",
-    "}",
-    NULL,
-};
-
-static const char *const vm_gpup[] = {
-    "for ($k = 0; $k -lt $missing; $k++) {",
-    "    Add-VMGpuPartitionAdapter -VMName $v.Name -ComputerName $on -Confirm:$false",
-    "}",
-    NULL,
-};
-
-static const char *const vm_dda_pool[] = {
-    "for ($k = 0; $k -lt $missing; $k++) {",
-    "    Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -ResourcePoolName $PoolName -Confirm:$false",
-    "}",
-    NULL,
-};
-
-static const char *const vm_dda_path[] = {
-    "foreach ($lp in $missingPaths) {",
-    "    Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -LocationPath $lp -Confirm:$false",
-    "}",
-    NULL,
-};
-
-static const char *const vm_start[] = {
-    "Start-VM -Name $v.Name -ComputerName $on -Confirm:$false",
-    NULL,
-};
-
-static const char *const vm_live_after[] = {
-    "        if ($v.Live -and $stopped) {",
-    "            foreach ($a in @(Get-VMGpuPartitionAdapter -VMName $v.Name -ComputerName $on)) {",
-    "                if ($a.PSObject.Properties['SupportsOutgoingLiveMigration'] -and -not $a.SupportsOutgoingLiveMigration) {",
-    "                    Write-Warning ('VM {0}: the new GPU partition does not support outgoing live migration' -f $v.Name)",
-    "                }",
-    "            }",
-    "        }",
-    NULL,
-};
-
-static const char *const vm_cluster_head[] = {
-    "    # Cluster: force shutdown instead of save on failover, and the possible owners.",
-    "    $res = Get-ClusterResource -VMId $vm.Id -Cluster $on",
-    "    $offline = Get-ClusterParameter -InputObject $res -Name 'OfflineAction' -Cluster $on",
-    NULL,
-};
-
-static const char *const vm_offline[] = {
-    "Set-ClusterParameter -InputObject $res -Name 'OfflineAction' -Value 3 -Cluster $on",
-    NULL,
-};
-
-static const char *const vm_owners_head[] = {
-    "    $group = Get-ClusterGroup -VMId $vm.Id -Cluster $on",
-    "    $owners = @((Get-ClusterOwnerNode -Group $group.Name -Cluster $on).OwnerNodes | ForEach-Object { [string]$_.Name } | Sort-Object)",
-    NULL,
-};
-
-static const char *const vm_owners_set[] = {
-    "Set-ClusterOwnerNode -Group $group.Name -Owners $v.Owners -Cluster $on",
-    NULL,
-};
 
 static void compute_flags(struct hv *x)
 {
     const struct vg_cluster *c = x->c;
     x->clustered = c->nhosts > 1 || !c->family || strcmp(c->family, "windows-server") != 0;
     for (size_t i = 0; i < c->nvms; i++) {
-        const struct vg_vm *vm = c->vms[i];
-        if (vm->mode == VG_MODE_VGPU) {
+        if (c->vms[i]->mode == VG_MODE_VGPU)
             x->gpup = 1;
-            if (vm->migration == VG_MIG_LIVE && c->platform && c->platform->lm_vgpu)
-                x->live = 1;
-        } else if (vm->mode == VG_MODE_PASSTHROUGH) {
+        else if (c->vms[i]->mode == VG_MODE_PASSTHROUGH)
             x->dda = 1;
-        }
     }
     if (!x->p->partitions)
         x->gpup = 0;
 }
 
+/*
+ * Per host and model: the GPUs, and those the plan gives to DDA. On a
+ * cluster, a host also keeps in its pool as many of its reserve GPUs of a
+ * model as the DDA VMs of one failed host (the largest, times the declared
+ * host failures) could need there. Linear in hosts, GPUs and VMs.
+ */
+static void compute_gpus(struct hv *x)
+{
+    const struct vg_cluster *c = x->c;
+    const struct vg_cluster_plan *p = x->p;
+    size_t nh = c->nhosts;
+
+    for (size_t h = 0; h < nh; h++)
+        for (size_t g = 0; g < c->hosts[h]->ngpus; g++)
+            (void)model_index(x, c->hosts[h]->gpus[g].model);
+    x->total = vg_alloc_array(x->a, nh * x->nmodels + 1, sizeof *x->total);
+    x->dda_n = vg_alloc_array(x->a, nh * x->nmodels + 1, sizeof *x->dda_n);
+    x->gpup_host = vg_alloc_array(x->a, nh + 1, 1);
+
+    uint32_t *free_reserve = vg_alloc_array(x->a, nh * x->nmodels + 1, sizeof *free_reserve);
+    for (size_t i = 0; p->pgpus && i < p->npgpus; i++) {
+        const struct vg_pgpu *g = &p->pgpus[i];
+        int m = model_index(x, g->model);
+        if (m < 0)
+            continue;
+        size_t k = g->host->index * x->nmodels + (size_t)m;
+        x->total[k]++;
+        if (g->use == VG_PGPU_PASSTHROUGH)
+            x->dda_n[k]++;
+        else if (g->use == VG_PGPU_FREE && p->reserve && p->reserve[i])
+            free_reserve[k]++;
+    }
+    /* Hosts without a plan (placement failed earlier) still list their GPUs. */
+    for (size_t h = 0; h < nh && !p->pgpus; h++)
+        for (size_t g = 0; g < c->hosts[h]->ngpus; g++) {
+            const struct vg_host_gpu *hg = &c->hosts[h]->gpus[g];
+            int m = model_index(x, hg->model);
+            if (m >= 0)
+                x->total[h * x->nmodels + (size_t)m] += hg->boards * hg->model->gpus_per_board;
+        }
+
+    /* GPU-P: hosts that a GPU-P VM may run on. */
+    unsigned char *gpup_model = vg_alloc_array(x->a, x->nmodels + 1, 1);
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        if (vm->mode != VG_MODE_VGPU)
+            continue;
+        if (vm->pin) {
+            x->gpup_host[vm->pin->index] = 1;
+        } else if (vm->nallowed) {
+            for (size_t k = 0; k < vm->nallowed; k++)
+                x->gpup_host[vm->allowed[k]->index] = 1;
+        } else {
+            int m = model_index(x, vm->gpu_model);
+            if (m >= 0)
+                gpup_model[m] = 1;
+        }
+    }
+    for (size_t h = 0; h < nh; h++)
+        for (size_t m = 0; m < x->nmodels; m++)
+            if (gpup_model[m] && x->total[h * x->nmodels + m])
+                x->gpup_host[h] = 1;
+
+    /* Clustered DDA: the failover reserve for DDA VMs that can move. */
+    if (!x->clustered || !x->dda || !c->tolerate || !p->place)
+        return;
+    uint32_t *moving = vg_alloc_array(x->a, nh * x->nmodels + 1, sizeof *moving);
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        const struct vg_placement *pl = &p->place[vm->index];
+        int m = model_index(x, vm->gpu_model);
+        if (vm->mode != VG_MODE_PASSTHROUGH || vm->pin || vm->nallowed == 1 || !pl->host || m < 0)
+            continue;
+        moving[pl->host->index * x->nmodels + (size_t)m] += vm->count ? vm->count : 1;
+    }
+    for (size_t m = 0; m < x->nmodels; m++) {
+        uint32_t worst = 0;
+        for (size_t h = 0; h < nh; h++)
+            if (moving[h * x->nmodels + m] > worst)
+                worst = moving[h * x->nmodels + m];
+        worst *= c->tolerate;
+        for (size_t h = 0; h < nh; h++) {
+            size_t k = h * x->nmodels + m;
+            x->dda_n[k] += free_reserve[k] < worst ? free_reserve[k] : worst;
+        }
+    }
+}
+
+static void put_hosts(struct vg_strbuf *sb, struct vg_host *const *hosts, size_t n)
+{
+    vg_sb_puts(sb, "@(");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            vg_sb_puts(sb, ", ");
+        vg_ps_string(sb, hosts[i]->name);
+    }
+    vg_sb_putc(sb, ')');
+}
+
+/* Preferred owners: the placed host first, then the other owners starting
+ * at a place that turns with the VM (`turn`), so that the VMs of one host do
+ * not all fail over to the same node. */
+static void put_preferred(struct vg_strbuf *sb, struct vg_host *const *hosts, size_t n,
+                          const struct vg_host *placed, size_t turn)
+{
+    size_t at = n;
+    for (size_t i = 0; i < n; i++)
+        if (hosts[i] == placed)
+            at = i;
+    if (at == n) { /* placed outside its owners (cannot happen after the rules) */
+        put_hosts(sb, hosts, n);
+        return;
+    }
+    vg_sb_puts(sb, "@(");
+    vg_ps_string(sb, placed->name);
+    for (size_t k = 0; k + 1 < n; k++) {
+        size_t j = (turn + k) % (n - 1); /* index among the others */
+        vg_sb_puts(sb, ", ");
+        vg_ps_string(sb, hosts[j < at ? j : j + 1]->name);
+    }
+    vg_sb_putc(sb, ')');
+}
+
+/* The hosts a VM may run on when the file names them (`host`, else `hosts`);
+ * 0 = every host with its model. */
+static size_t owners_of(const struct vg_vm *vm, struct vg_host *const **out)
+{
+    if (vm->pin) {
+        *out = &vm->pin;
+        return 1;
+    }
+    *out = vm->nallowed ? vm->allowed : NULL;
+    return vm->nallowed;
+}
+
+/* Hosts with the VM's model, in declaration order, as possible owners
+ * (`placed` NULL) or preferred owners: rendered once per (model, placed host,
+ * turn) and shared, so that the lists of a large estate stay linear. */
+static const char *model_hosts(struct hv *x, const struct vg_gpu *model, const struct vg_host *placed, size_t turn)
+{
+    const struct vg_cluster *c = x->c;
+    int m = model_index(x, model);
+    char key[80];
+    const char *r;
+    snprintf(key, sizeof key, "%d/%u/%zu/%d", m, placed ? placed->index : 0, turn, placed != NULL);
+    if ((r = vg_hash_get(&x->preferred, key)))
+        return r;
+    struct vg_host **v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t h = 0; h < c->nhosts; h++)
+        if (m >= 0 && x->total[h * x->nmodels + (size_t)m])
+            VG_PUSH(x->a, v, n, cap, c->hosts[h]);
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    if (placed)
+        put_preferred(&sb, v, n, placed, turn);
+    else
+        put_hosts(&sb, v, n);
+    r = vg_strdup(x->a, vg_sb_str(&sb));
+    vg_sb_free(&sb);
+    vg_hash_put(&x->preferred, vg_strdup(x->a, key), (void *)r);
+    return r;
+}
+
+static void put_bytes(struct vg_strbuf *sb, uint64_t v) { vg_ps_bytes(sb, v); }
+
+static void emit_models(struct vg_strbuf *sb, const struct hv *x)
+{
+    vg_sb_puts(sb, "    Models = @(\n");
+    for (size_t i = 0; i < x->nmodels; i++) {
+        const struct vg_gpu *g = x->models[i];
+        vg_sb_puts(sb, "        [pscustomobject]@{ Model = ");
+        vg_ps_string(sb, g->model);
+        if (g->vendor_id)
+            vg_sb_printf(sb, "; Ids = @('%04X:%04X') }\n", g->vendor_id, g->device_id);
+        else
+            vg_sb_puts(sb, "; Ids = @() }\n");
+    }
+    vg_sb_puts(sb, "    )\n");
+}
+
+static void emit_hosts(struct vg_strbuf *sb, const struct hv *x)
+{
+    const struct vg_cluster *c = x->c;
+    vg_sb_puts(sb, "    Hosts = @(\n");
+    for (size_t h = 0; h < c->nhosts; h++) {
+        const struct vg_host *host = c->hosts[h];
+        const char *drv = vg_ps_host_driver(host);
+        uint32_t dda = 0, total = 0;
+        for (size_t m = 0; m < x->nmodels; m++) {
+            dda += x->dda_n[h * x->nmodels + m];
+            total += x->total[h * x->nmodels + m];
+        }
+        int serves = x->gpup && x->gpup_host[h] && total > dda;
+        vg_sb_puts(sb, "        [pscustomobject]@{ Name = ");
+        vg_ps_string(sb, host->name);
+        vg_sb_puts(sb, "; Driver = ");
+        if (drv)
+            vg_ps_string(sb, drv);
+        else
+            vg_sb_puts(sb, "$null");
+        vg_sb_printf(sb, "; ServesGpuP = %s; DdaOnly = %s; Gpus = @(", vg_ps_bool(serves), vg_ps_bool(!serves && dda > 0));
+        int any = 0;
+        for (size_t m = 0; m < x->nmodels; m++) {
+            size_t k = h * x->nmodels + m;
+            if (!x->total[k])
+                continue;
+            vg_sb_puts(sb, any ? ", " : "");
+            any = 1;
+            vg_sb_puts(sb, "[pscustomobject]@{ Model = ");
+            vg_ps_string(sb, x->models[m]->model);
+            vg_sb_printf(sb, "; Count = %u; Dda = %u }", x->total[k], x->dda_n[k]);
+        }
+        vg_sb_puts(sb, ") }\n");
+    }
+    vg_sb_puts(sb, "    )\n");
+}
+
+static void emit_vms(struct vg_strbuf *sb, struct hv *x)
+{
+    const struct vg_cluster *c = x->c;
+    const struct vg_cluster_plan *p = x->p;
+    vg_sb_puts(sb, "    Vms = @(\n");
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        const struct vg_placement *pl = p->place ? &p->place[vm->index] : NULL;
+        const struct vg_host *placed = pl ? pl->host : NULL;
+        int dda = vm->mode == VG_MODE_PASSTHROUGH;
+        struct vg_host *const *own;
+        size_t nown;
+        if (vm->mode == VG_MODE_NONE)
+            continue;
+        vg_sb_puts(sb, "        [pscustomobject]@{ Name = ");
+        vg_ps_string(sb, vm->name);
+        vg_sb_printf(sb, "; Mode = '%s'; Model = ", dda ? "Dda" : "GpuP");
+        if (vm->gpu_model)
+            vg_ps_string(sb, vm->gpu_model->model);
+        else
+            vg_sb_puts(sb, "$null");
+        vg_sb_printf(sb, "; Count = %u; Host = ", vm->count ? vm->count : 1);
+        if (placed)
+            vg_ps_string(sb, placed->name);
+        else
+            vg_sb_puts(sb, "$null");
+        /* Possible owners; preferred owners start at the placed host and go
+         * round the others, so that VMs do not all fail over to one node. */
+        nown = owners_of(vm, &own);
+        vg_sb_puts(sb, "; Owners = ");
+        if (own)
+            put_hosts(sb, own, nown);
+        else if (vm->gpu_model)
+            vg_sb_puts(sb, model_hosts(x, vm->gpu_model, NULL, 0));
+        else
+            vg_sb_puts(sb, "@()");
+        vg_sb_puts(sb, "; Preferred = ");
+        if (!x->clustered || !placed || (own && nown < 2) || (!own && !vm->gpu_model)) {
+            vg_sb_puts(sb, "@()");
+        } else if (own) {
+            put_preferred(sb, own, nown, placed, vm->index % (nown - 1));
+        } else {
+            size_t n = 0;
+            int m = model_index(x, vm->gpu_model);
+            for (size_t h = 0; m >= 0 && h < c->nhosts; h++)
+                n += x->total[h * x->nmodels + (size_t)m] != 0;
+            if (n < 2)
+                vg_sb_puts(sb, "@()");
+            else
+                vg_sb_puts(sb, model_hosts(x, vm->gpu_model, placed, vm->index % (n - 1)));
+        }
+        vg_sb_printf(sb, "; MemoryBytes = ");
+        put_bytes(sb, vm->memory_bytes);
+        /* the declared generation, or the language's default 2: checked, never changed */
+        vg_sb_printf(sb, "; Generation = %u; LowMmio = ", vm->generation ? vm->generation : 2);
+        put_bytes(sb, vm->mmio_low ? vm->mmio_low : dda ? DDA_LOW_MMIO : GPUP_LOW_MMIO);
+        vg_sb_puts(sb, "; HighMmio = ");
+        put_bytes(sb, vm->mmio_high ? vm->mmio_high : dda ? DDA_HIGH_MMIO : GPUP_HIGH_MMIO);
+        vg_sb_printf(sb, "; Live = %s }\n",
+                     vg_ps_bool(!dda && vm->migration == VG_MIG_LIVE && c->platform && c->platform->lm_vgpu));
+    }
+    vg_sb_puts(sb, "    )\n");
+}
+
+static void emit_data(struct vg_strbuf *sb, struct hv *x, const char *platform)
+{
+    const struct vg_cluster *c = x->c;
+    vg_sb_puts(sb, "# --- What the .vgpu file declares (names are literals, never code) ---\n");
+    vg_sb_puts(sb, "$VgpucDeclared = [pscustomobject]@{\n    Cluster = ");
+    vg_ps_string(sb, c->name);
+    vg_sb_puts(sb, "\n    Platform = ");
+    vg_ps_string(sb, platform);
+    vg_sb_printf(sb, "\n    Clustered = %s\n", vg_ps_bool(x->clustered));
+    vg_sb_printf(sb, "    PartitionCount = %u\n", x->gpup ? x->p->partitions : 0);
+    /* Arc VMs get DDA GPUs from the dismounted ones (az stack-hci-vm gpu attach), not from a pool. */
+    vg_sb_printf(sb, "    PoolName = '%s'\n", x->dda && x->clustered && !c->arc ? "GpuChildPool" : "");
+    vg_sb_puts(sb, "    MitigationDriver = $false\n    Arc = ");
+    if (c->arc && c->arc->resource_group) {
+        vg_sb_puts(sb, "[pscustomobject]@{ ResourceGroup = ");
+        vg_ps_string(sb, c->arc->resource_group);
+        vg_sb_puts(sb, " }\n");
+    } else {
+        vg_sb_puts(sb, "$null\n");
+    }
+    emit_models(sb, x);
+    emit_hosts(sb, x);
+    emit_vms(sb, x);
+    vg_sb_puts(sb, "}\n\n");
+}
+
 void vg_emit_hyperv(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
                     const struct vg_emit_info *info, struct vg_strbuf *out)
 {
-    struct hv x = {c, p, 0, 0, 0, 0};
+    struct hv x;
     const char *modules[] = {"Hyper-V", "FailoverClusters"};
     struct vg_ps_header hd;
     char *platform = vg_sprintf(ctx->arena, "%s %s", c->family ? c->family : "?", c->version ? c->version : "?");
 
+    memset(&x, 0, sizeof x);
+    x.a = ctx->arena;
+    x.c = c;
+    x.p = p;
+    vg_hash_init(&x.preferred, ctx->arena);
     compute_flags(&x);
+    compute_gpus(&x);
     memset(&hd, 0, sizeof hd);
     hd.info = info;
     hd.cluster = c->name;
@@ -468,65 +420,10 @@ void vg_emit_hyperv(const struct vg_ctx *ctx, const struct vg_cluster *c, const 
     hd.modules = modules;
     hd.nmodules = x.clustered ? 2 : 1;
     hd.params = params;
+    hd.runtime = runtime;
     vg_ps_header(out, &hd);
-    emit_data(out, &x, vg_ps_owners_new(ctx->arena, c));
-
-    vg_ps_lines(out, 0, preflight_hosts);
-    if (x.gpup)
-        vg_ps_lines(out, 0, preflight_gpup);
-    vg_ps_lines(out, 0, preflight_vms);
-    if (x.clustered)
-        vg_ps_lines(out, 0, preflight_cluster);
-    if (x.live)
-        vg_ps_lines(out, 0, preflight_live);
-    vg_sb_puts(out, "}\n");
-    vg_ps_preflight_end(out, 0);
-
-    if (x.dda) {
-        vg_ps_lines(out, 0, dda_hosts_head);
-        vg_ps_change(out, 2, "$st.Dismounted -contains $lp", "$target", "'disable and dismount for DDA'", dda_dismount);
-        vg_sb_puts(out, "    }\n}\n");
-        if (x.clustered) {
-            vg_ps_lines(out, 0, dda_pool_head);
-            vg_ps_change(out, 1, "$null -ne $pool", "$h.Name", "('create GPU pool {0}' -f $PoolName)", dda_pool_new);
-            vg_ps_lines(out, 0, dda_pool_loop);
-            vg_ps_change(out, 2, "$inPool -contains $lp", "$target", "('add to GPU pool {0}' -f $PoolName)", dda_pool_add);
-            vg_sb_puts(out, "    }\n}\n");
-        }
-    }
-    if (x.gpup) {
-        vg_ps_lines(out, 0, gpup_hosts_head);
-        vg_ps_change(out, 2, "$g.PartitionCount -eq $PartitionCount", "$target",
-                     "('set the partition count to {0}' -f $PartitionCount)", gpup_set);
-        vg_sb_puts(out, "    }\n}\n");
-    }
-
-    vg_ps_lines(out, 0, vm_head);
-    vg_ps_change(out, 2, "$settingsRight", "$v.Name", "'set cache types and MMIO space'", vm_set);
-    if (x.gpup) {
-        vg_sb_puts(out, "        if (-not $dda) {\n");
-        vg_ps_change(out, 3, "$missing -eq 0", "$v.Name", "'add GPU partition adapter(s)'", vm_gpup);
-        vg_sb_puts(out, "        }\n");
-    }
-    if (x.dda) {
-        vg_sb_puts(out, "        if ($dda) {\n");
-        vg_ps_change(out, 3, "$missing -eq 0", "$v.Name", "'assign DDA GPU(s)'", x.clustered ? vm_dda_pool : vm_dda_path);
-        vg_sb_puts(out, "        }\n");
-    }
-    vg_sb_puts(out, "        if ($stopped) {\n");
-    vg_ps_change(out, 3, NULL, "$v.Name", "'start again (it was running)'", vm_start);
-    vg_sb_puts(out, "        }\n");
-    if (x.live)
-        vg_ps_lines(out, 0, vm_live_after);
-    vg_sb_puts(out, "    }\n");
-    if (x.clustered) {
-        vg_ps_lines(out, 0, vm_cluster_head);
-        vg_ps_change(out, 1, "$null -ne $offline -and [int]$offline.Value -eq 3", "$v.Name",
-                     "'set cluster OfflineAction to 3 (force shutdown, not save)'", vm_offline);
-        vg_ps_lines(out, 0, vm_owners_head);
-        vg_ps_change(out, 1, "($owners -join ',') -eq (@($v.Owners | Sort-Object) -join ',')", "$v.Name",
-                     "('set possible owners to {0}' -f ($v.Owners -join ', '))", vm_owners_set);
-    }
-    vg_sb_puts(out, "}\n\n# --- Summary ---\n");
-    vg_ps_summary(out, 0);
+    emit_data(out, &x, platform);
+    vg_sb_puts(out, "exit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
+                    "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
+                    "-LogPath $LogPath)\n");
 }

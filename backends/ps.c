@@ -37,6 +37,59 @@ void vg_ps_quote(struct vg_strbuf *sb, const char *s)
     vg_sb_putc(sb, '\'');
 }
 
+/* Characters that must not appear raw in a script line: C0, DEL, C1 (as
+ * UTF-8 C2 80..9F), U+2028, U+2029. Returns the code point and its length. */
+static unsigned control_at(const unsigned char *p, size_t *len)
+{
+    *len = 1;
+    if (*p < 0x20 || *p == 0x7F)
+        return *p;
+    if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+        *len = 2;
+        return p[1];
+    }
+    if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+        *len = 3;
+        return 0x2000u + (p[2] - 0x80u);
+    }
+    return 0;
+}
+
+void vg_ps_string(struct vg_strbuf *sb, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len;
+    int any = 0;
+    for (const unsigned char *q = p; *q; q++)
+        if (control_at(q, &len))
+            any = 1;
+    if (!any) {
+        vg_ps_quote(sb, s);
+        return;
+    }
+    vg_sb_putc(sb, '(');
+    int first = 1;
+    while (*p) {
+        unsigned cp = control_at(p, &len);
+        if (!first)
+            vg_sb_puts(sb, " + ");
+        first = 0;
+        if (cp) {
+            vg_sb_printf(sb, "[char]0x%04X", cp);
+            p += len;
+            continue;
+        }
+        /* a run of ordinary characters as one literal */
+        struct vg_strbuf run;
+        vg_sb_init(&run);
+        while (*p && !control_at(p, &len))
+            vg_sb_putc(&run, (char)*p++);
+        vg_ps_quote(sb, vg_sb_str(&run));
+        vg_sb_free(&run);
+    }
+    vg_sb_putc(sb, ')');
+}
+
 void vg_ps_comment(struct vg_strbuf *sb, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -127,7 +180,29 @@ void vg_ps_header(struct vg_strbuf *sb, const struct vg_ps_header *h)
     vg_sb_puts(sb, "\n[CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]\nparam(\n");
     vg_ps_lines(sb, 1, h->params);
     vg_sb_puts(sb, ")\n\n");
-    vg_ps_lines(sb, 0, prelude);
+    if (!h->runtime) {
+        vg_ps_lines(sb, 0, prelude);
+        return;
+    }
+    for (const char *const *r = h->runtime; *r; r++) {
+        const struct vg_embedded_file *f = vg_ps_runtime_file(*r);
+        if (!f) /* a build without that file: a script that says so and stops */
+            vg_sb_printf(sb, "throw 'vgpuc was built without backends/powershell/%s'\n", *r);
+        else
+            vg_sb_add(sb, f->data, f->len);
+        vg_sb_putc(sb, '\n');
+    }
+}
+
+extern const struct vg_embedded_file vg_ps_runtime[];
+extern const size_t vg_ps_runtime_count;
+
+const struct vg_embedded_file *vg_ps_runtime_file(const char *name)
+{
+    for (size_t i = 0; i < vg_ps_runtime_count; i++)
+        if (strcmp(vg_ps_runtime[i].name, name) == 0)
+            return &vg_ps_runtime[i];
+    return NULL;
 }
 
 void vg_ps_change(struct vg_strbuf *sb, int indent, const char *already, const char *target,

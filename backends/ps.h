@@ -15,12 +15,17 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "catalog_data.h"
 
 #define VG_PS_BOM "\xEF\xBB\xBF"
 
 /* Append `s` as a single-quoted literal: ' and the Unicode single quotes
  * U+2018..U+201B are doubled; nothing inside is ever interpolated. */
 void vg_ps_quote(struct vg_strbuf *sb, const char *s);
+/* Append `s` as a PowerShell string expression that holds no raw control
+ * character: a vg_ps_quote() literal, or, when `s` has C0/C1 controls, DEL or
+ * U+2028/U+2029, a parenthesised concatenation such as ('a' + [char]0x000A + 'b'). */
+void vg_ps_string(struct vg_strbuf *sb, const char *s);
 /* Append `s` for a `#` comment: control characters and the Unicode line and
  * paragraph separators are written as \u{XXXX}, so the comment stays one line. */
 void vg_ps_comment(struct vg_strbuf *sb, const char *s);
@@ -40,9 +45,13 @@ struct vg_ps_header {
     const char *releases;     /* "16.5 (host driver 538.33)"; NULL = none declared */
     const char *const *modules; size_t nmodules; /* #Requires -Modules */
     const char *const *params; /* lines inside param(...), NULL-terminated */
+    /* v2: the backends/powershell/ files embedded after param(...), in order,
+     * NULL-terminated; NULL = the v1 prelude (strict mode, result list,
+     * Add-VgpucResult, the pre-flight problem list) of the vmware backend. */
+    const char *const *runtime;
 };
-/* Header comment, #Requires, [CmdletBinding(...)] param(...), strict mode,
- * and the prelude (result list, Add-VgpucResult, the pre-flight problem list). */
+/* Header comment, #Requires, [CmdletBinding(...)] param(...), then the
+ * runtime files or the v1 prelude. */
 void vg_ps_header(struct vg_strbuf *sb, const struct vg_ps_header *h);
 
 /*
@@ -80,5 +89,8 @@ const char *vg_ps_host_driver(const struct vg_host *h);
 void vg_ps_bytes(struct vg_strbuf *sb, uint64_t v);
 /* "$true" / "$false". */
 const char *vg_ps_bool(int b);
+
+/* The embedded runtime file `name` ("common.ps1"), or NULL. */
+const struct vg_embedded_file *vg_ps_runtime_file(const char *name);
 
 #endif

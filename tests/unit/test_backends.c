@@ -126,28 +126,47 @@ static char *run(struct fixture *f, emit_fn fn)
 #define HAS(s, sub) assert_non_null(strstr((s), (sub)))
 #define HASNT(s, sub) assert_null(strstr((s), (sub)))
 
+/* The data section of a Hyper-V script: from `$VgpucDeclared` to the entry call. */
+static const char *hv_data(const char *s)
+{
+    const char *d = strstr(s, "\n$VgpucDeclared = [pscustomobject]@{\n");
+    assert_non_null(d);
+    return d;
+}
+
 static void test_hyperv_clustered(void **state)
 {
     struct fixture *f = fixture_new(&hvplat, 2);
     char *s = run(f, vg_emit_hyperv);
+    const char *d = hv_data(s);
     (void)state;
     HAS(s, "#Requires -Modules Hyper-V, FailoverClusters\n");
-    HAS(s, "$ClusterName = 'prod''x'\n$Clustered = $true\n");
-    HAS(s, "$PartitionCount = 4\n");
-    HAS(s, "Name = 'node-1'; Gpus = 2; Driver = '111.22'; Dda = @(1) }");
-    HAS(s, "Name = 'node-2'; Gpus = 2; Driver = '111.22'; Dda = @() }");
+    /* the script's parameters (backends.md v2) */
+    HAS(s, "[string[]]$VMName = @(),\n");
+    HAS(s, "[string[]]$HostName = @(),\n");
+    HAS(s, "[switch]$RemoveUndeclared,\n");
+    HAS(s, "[int]$ShutdownTimeoutSeconds = 600,\n");
+    HAS(s, "[string]$LogPath = ''\n)\n");
+    /* the runtime is embedded, the data follows it, one entry call ends the script */
+    HAS(s, "function Invoke-VgpucTransaction {");
+    HAS(s, "function Invoke-VgpucHyperV {");
+    assert_true(strstr(s, "function Invoke-VgpucHyperV {") < d);
+    HAS(d, "    Cluster = 'prod''x'\n");
+    HAS(d, "    Clustered = $true\n    PartitionCount = 4\n    PoolName = 'GpuChildPool'\n");
+    HAS(d, "[pscustomobject]@{ Model = 'GX'; Ids = @('10DE:1234') }");
+    /* node-1: its DDA GPU; node-2: none (no failover reserve without tolerate-host-failures) */
+    HAS(d, "Name = 'node-1'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 1 }) }");
+    HAS(d, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 0 }) }");
     /* quotes doubled, the Unicode right single quote too */
-    HAS(s, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'gpu-p'");
-    HAS(s, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'dda'; Count = 1; Host = 'node-1'; Gpus = @(1); Owners = @('node-1'); LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
-    HAS(s, "Owners = @('node-1', 'node-2'); LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
-    HAS(s, "Set-VMHostPartitionableGpu -Name $Name -PartitionCount $Count");
-    HAS(s, "Dismount-VMHostAssignableDevice -LocationPath $LocationPath -Force");
-    HAS(s, "New-VMResourcePool -Name $PoolName -ResourcePoolType 'PciExpress'");
-    HAS(s, "Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -ResourcePoolName $PoolName");
-    HAS(s, "Set-ClusterParameter -InputObject $res -Name 'OfflineAction' -Value 3");
-    HAS(s, "Set-ClusterOwnerNode -Group $group.Name -Owners $v.Owners");
-    HAS(s, "SupportsOutgoingLiveMigration");
-    HAS(s, "$null = Stop-VM -Name $v.Name -ComputerName $on -AsJob");
+    HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'GpuP'; Model = 'GX'; Count = 1; Host = 'node-1'; "
+           "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; "
+           "LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
+    HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'Dda'; Model = 'GX'; Count = 1; Host = 'node-1'; "
+           "Owners = @('node-1'); Preferred = @(); MemoryBytes = 0; Generation = 2; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
+    HAS(d, "}\n\nexit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
+           "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -LogPath $LogPath)\n");
+    /* the script ends with the entry call */
+    assert_string_equal(s + strlen(s) - strlen("-LogPath $LogPath)\n"), "-LogPath $LogPath)\n");
     HASNT(s, "-TurnOff");
     HASNT(s, "-ClusterId"); /* must not appear: the parameter does not exist */
     /* a name appears once, in the data section, never in code */
@@ -159,18 +178,52 @@ static void test_hyperv_standalone(void **state)
 {
     struct fixture *f = fixture_new(&wsplat, 1);
     char *s;
+    const char *d;
     (void)state;
     f->v[0].migration = VG_MIG_RESTART;
     f->v[1].mmio_low = 2ull << 30;
+    f->v[1].memory_bytes = 48ull << 30;
+    f->v[1].generation = 2;
+    f->v[1].generation_span.file = 1; /* declared, so checked */
     s = run(f, vg_emit_hyperv);
+    d = hv_data(s);
     HAS(s, "#Requires -Modules Hyper-V\n");
-    HAS(s, "$Clustered = $false\n");
-    HAS(s, "LowMmio = 2GB; HighMmio = 33280MB");
-    HAS(s, "Add-VMAssignableDevice -VMName $v.Name -ComputerName $on -LocationPath $lp");
-    HASNT(s, "FailoverClusters");
-    HASNT(s, "Get-ClusterResource");
-    HASNT(s, "PoolName");
-    HASNT(s, "SupportsOutgoingLiveMigration");
+    HAS(d, "    Clustered = $false\n    PartitionCount = 4\n    PoolName = ''\n");
+    HAS(d, "Preferred = @(); MemoryBytes = 48GB; Generation = 2; LowMmio = 2GB; HighMmio = 33280MB; Live = $false }");
+    HASNT(s, "#Requires -Modules Hyper-V, FailoverClusters");
+    fixture_free(f);
+}
+
+/* Clustered DDA with host failures tolerated: the reserve GPUs of other
+ * hosts go to the pool for a DDA VM that can move, not only the GPU it runs on. */
+static void test_hyperv_dda_reserve(void **state)
+{
+    struct fixture *f = fixture_new(&hvplat, 2);
+    uint8_t reserve[4] = {0, 0, 1, 1};
+    char *s;
+    (void)state;
+    f->c.tolerate = 1;
+    f->v[1].pin = NULL; /* cad01 may run on either node */
+    f->p.reserve = reserve;
+    f->p.nreserve = 2;
+    s = run(f, vg_emit_hyperv);
+    HAS(s, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 1 }) }");
+    HAS(s, "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; LowMmio = 3GB");
+    fixture_free(f);
+}
+
+/* A name with control characters never puts a raw control character in the script. */
+static void test_hyperv_control_characters(void **state)
+{
+    struct fixture *f = fixture_new(&wsplat, 1);
+    char *s;
+    (void)state;
+    f->v[0].name = "line\nRemove-Item x\x1b[2J";
+    s = run(f, vg_emit_hyperv);
+    HAS(s, "Name = ('line' + [char]0x000A + 'Remove-Item x' + [char]0x001B + '[2J'); Mode = 'GpuP'");
+    HASNT(s, "\nRemove-Item x");
+    for (const char *p = s; *p; p++)
+        assert_true((unsigned char)*p >= 0x20 || *p == '\n');
     fixture_free(f);
 }
 
@@ -183,29 +236,82 @@ static void test_hyperv_deterministic(void **state)
     fixture_free(f);
 }
 
+/* The data section of a vSphere script: from `$VgpucCluster` to the entry call. */
+static const char *vmw_data(const char *s)
+{
+    const char *d = strstr(s, "\n$VgpucCluster = [pscustomobject]@{ Name = ");
+    assert_non_null(d);
+    return d;
+}
+
 static void test_vmware(void **state)
 {
     struct fixture *f = fixture_new(&esxplat, 2);
     char *s = run(f, vg_emit_vmware);
+    const char *d = vmw_data(s);
     (void)state;
     HAS(s, "#Requires -Modules VMware.VimAutomation.Core\n");
     HAS(s, "[Parameter(Mandatory)]\n    [string]$Server,\n    [pscredential]$Credential,");
-    HAS(s, "$HotMigrate = $true\n");
-    HAS(s, "Name = 'node-1'; Gpus = 2; Driver = '111.22.33'; SharedDirect = $true }");
-    HAS(s, "Profile = 'grid_gx-4q'");
-    /* pass-through: ids from the catalog, 48 GB rounded up to 64, EFI */
-    HAS(s, "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Mmio64Gb = 64; Efi = $true }");
+    HAS(s, "[string[]]$VMName = @(),\n    [string[]]$HostName = @(),");
+    HAS(s, "[switch]$RemoveUndeclared,");
+    HAS(s, "[string]$LogPath\n)");
+    /* the runtime (common.ps1, then vmware.ps1) before the data, one entry call at the end */
+    HAS(s, "function Invoke-VgpucTransaction {");
+    HAS(s, "function Invoke-VgpucVmware {");
+    assert_true(strstr(s, "function Invoke-VgpucTransaction {") < strstr(s, "function Invoke-VgpucVmware {"));
+    assert_true(strstr(s, "function Invoke-VgpucVmware {") < d);
+    assert_string_equal(s + strlen(s) - strlen("exit (Invoke-VgpucVmware @VgpucArgs)\n"), "exit (Invoke-VgpucVmware @VgpucArgs)\n");
+    HAS(d, "$VgpucCluster = [pscustomobject]@{ Name = 'prod''x'; HotMigrate = $true }\n");
+    /* node-1: one GPU of the plan's for DirectPath I/O; node-2 none */
+    HAS(d, "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; "
+           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 2 }); "
+           "Passthrough = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 1 }) }");
+    HAS(d, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; "
+           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 2 }); Passthrough = @() }");
+    /* vGPU: the profile string; a Q profile needs no 64-bit MMIO */
+    HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'vgpu'; Count = 1; Profile = 'grid_gx-4q'; Host = 'node-1'; "
+           "Pinned = $false; Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; "
+           "MemoryMB = 0; Mmio64Gb = 0; Efi = $false }");
+    /* pass-through: ids from the catalog, 48 GB rounded up to 64, EFI; the Unicode quote doubled */
+    HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; "
+           "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; "
+           "MemoryMB = 0; Mmio64Gb = 64; Efi = $true }");
+    /* the vSphere API members, never invented cmdlets */
     HAS(s, "VirtualPCIPassthroughVmiopBackingInfo");
     HAS(s, "VirtualPCIPassthroughDynamicBackingInfo");
     HAS(s, "$spec.MemoryReservationLockedToMax = $true");
-    HAS(s, "Get-AdvancedSetting -Entity $global:DefaultVIServer -Name 'vgpu.hotmigrate.enabled'");
-    HAS(s, "New-DrsVMHostRule -Cluster $cluster -Name $rule -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn'");
-    HAS(s, "} finally {\n    if ($null -ne $connection) {\n        Disconnect-VIServer");
+    HAS(s, "$services.RestartService('xorg')");
+    HAS(s, "Get-VM -Location $inv.Cluster -Server $Connection");
+    HASNT(s, "Get-VM -Name");
     HASNT(s, "New-VGpuDevice");  /* must not appear: PowerCLI has no vGPU cmdlets */
     HASNT(s, "Get-VGpuProfile"); /* must not appear: invented cmdlet */
+    /* a name appears once, in the data section, never in code */
+    assert_null(strstr(strstr(s, "vdi''1") + 1, "vdi"));
     fixture_free(f);
 }
 
+/* A C-series vGPU needs 64-bit MMIO (at least 64 GB per GPU, catalog size if larger) and EFI;
+ * mixed-size is written per host; no live migration, no pin: no hot-migrate setting. */
+static void test_vmware_c_series_mixed(void **state)
+{
+    struct fixture *f = fixture_new(&esxplat, 2);
+    static struct vg_profile cprof = {.name = "GX-8C", .series = 'C', .fb_mb = 8192, .gpu = &gpu};
+    char *s;
+    (void)state;
+    f->v[0].profile = &cprof;
+    f->v[0].count = 2;
+    f->v[0].migration = VG_MIG_RESTART;
+    f->v[1].pin = NULL;
+    f->h[1].vgpu_mode = VG_VGPU_MIXED_SIZE;
+    s = run(f, vg_emit_vmware);
+    HAS(s, "HotMigrate = $false }");
+    HAS(s, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'mixedSize';");
+    HAS(s, "Profile = 'grid_gx-8c'; Host = 'node-1'; Pinned = $false;");
+    HAS(s, "MemoryMB = 0; Mmio64Gb = 128; Efi = $true }"); /* 64 x 2 GPUs */
+    fixture_free(f);
+}
+
+/* A model without catalog PCI ids: $null, the runtime reads them on the planned host. */
 static void test_vmware_unknown_device_id(void **state)
 {
     struct fixture *f = fixture_new(&esxplat, 2);
@@ -214,12 +320,12 @@ static void test_vmware_unknown_device_id(void **state)
     gpu.device_id = 0;
     f->v[0].migration = VG_MIG_RESTART;
     f->v[1].pin = NULL;
+    f->v[1].memory_bytes = 64ull << 30;
     s = run(f, vg_emit_vmware);
     gpu.device_id = 0x1234;
-    HAS(s, "VendorId = $null; DeviceId = $null");
-    HAS(s, "Get-VMHostPciDevice -VMHost $HostObj[$v.Host]");
-    HAS(s, "$HotMigrate = $false\n");
-    HASNT(s, "New-DrsVMHostRule");
+    HAS(s, "Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; Pinned = $false; "
+           "Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; MemoryMB = 65536;");
+    HAS(s, "HotMigrate = $false }");
     fixture_free(f);
 }
 
@@ -286,8 +392,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hyperv_clustered),
         cmocka_unit_test(test_hyperv_standalone),
+        cmocka_unit_test(test_hyperv_dda_reserve),
+        cmocka_unit_test(test_hyperv_control_characters),
         cmocka_unit_test(test_hyperv_deterministic),
         cmocka_unit_test(test_vmware),
+        cmocka_unit_test(test_vmware_c_series_mixed),
         cmocka_unit_test(test_vmware_unknown_device_id),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_arc_pci),

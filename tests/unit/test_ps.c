@@ -62,6 +62,43 @@ static void test_quote_unicode_single_quotes(void **state)
     check_quote("\xE2\x80", "'\xE2\x80'");
 }
 
+static void check_string(const char *in, const char *want)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    vg_ps_string(&sb, in);
+    assert_string_equal(vg_sb_str(&sb), want);
+    vg_sb_free(&sb);
+}
+
+static void test_string_control_characters(void **state)
+{
+    (void)state;
+    /* no control character: the plain literal */
+    check_string("vm'1", "'vm''1'");
+    check_string("", "''");
+    /* C0, DEL, C1 (NEL), U+2028: [char] values, the rest quoted as usual */
+    check_string("a\nb", "('a' + [char]0x000A + 'b')");
+    check_string("\x1b[2Jx'", "([char]0x001B + '[2Jx''')");
+    check_string("a\x7f", "('a' + [char]0x007F)");
+    check_string("a\xC2\x85" "b\xE2\x80\xA8", "('a' + [char]0x0085 + 'b' + [char]0x2028)");
+    /* the Unicode single quotes are still doubled inside a run */
+    check_string("\t\xE2\x80\x99", "([char]0x0009 + '\xE2\x80\x99\xE2\x80\x99')");
+}
+
+static void test_runtime_embedded(void **state)
+{
+    const struct vg_embedded_file *c = vg_ps_runtime_file("common.ps1");
+    const struct vg_embedded_file *h = vg_ps_runtime_file("hyperv.ps1");
+    (void)state;
+    assert_non_null(c);
+    assert_non_null(h);
+    assert_non_null(strstr(c->data, "function Invoke-VgpucChange {"));
+    assert_non_null(strstr(h->data, "function Invoke-VgpucHyperV {"));
+    assert_int_equal(strlen(h->data), h->len);
+    assert_null(vg_ps_runtime_file("nosuch.ps1"));
+}
+
 static void test_comment_stays_one_line(void **state)
 {
     struct vg_strbuf sb;
@@ -79,7 +116,7 @@ static void test_header(void **state)
     const char *modules[] = {"Hyper-V", "FailoverClusters"};
     struct vg_emit_info info = {"vgpuc 9.9.9", "dir/a.vgpu", "abc123"};
     struct vg_ps_header h = {&info, "prod\nRemove-Item x", "azure-local 12.2504", "hyperv", "18.0 (host driver 573.07)",
-                             modules, 2, params};
+                             modules, 2, params, NULL};
     struct vg_strbuf sb;
     const char *s;
     (void)state;
@@ -172,6 +209,8 @@ int main(void)
         cmocka_unit_test(test_quote_apostrophe),
         cmocka_unit_test(test_quote_no_interpolation),
         cmocka_unit_test(test_quote_unicode_single_quotes),
+        cmocka_unit_test(test_string_control_characters),
+        cmocka_unit_test(test_runtime_embedded),
         cmocka_unit_test(test_comment_stays_one_line),
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_change_block),

@@ -4,7 +4,9 @@
 # the Unicode quotes (a name with a newline is refused, VG1011); the front end
 # accepts them, so the proof is
 # in the generated script: parsed with tree-sitter, each name must be the
-# value of one single-quoted string literal, and no command that a name
+# value of one single-quoted string literal (a name with a control character:
+# one parenthesised sum of such literals and [char]0xXXXX values, so that no
+# raw control character reaches the script), and no command that a name
 # smuggles in (Remove-Item, Stop-Computer) may appear as a command.
 #
 #   VGPUC=/path/to/vgpuc sh tests/validators/check-hostile.sh
@@ -41,6 +43,11 @@ const commands = [];
     if (n.type === 'verbatim_string_characters')
         literals.add(n.text.slice(1, -1).replace(/''/g, "'").replace(/([\u2018\u2019\u201a\u201b])\1/g, '$1'));
     if (n.type === 'command_name') commands.push(n.text.toLowerCase());
+    const part = "(?:'(?:[^']|'')*'|\\[char\\]0x[0-9A-F]{4})";
+    if (n.type === 'parenthesized_expression' && new RegExp(`^\\(${part}(?: \\+ ${part})+\\)$`).test(n.text))
+        literals.add(n.text.slice(1, -1).split(/ \+ (?=['\[])/).map((t) => t.startsWith('[')
+            ? String.fromCharCode(parseInt(t.slice(8), 16))
+            : t.slice(1, -1).replace(/''/g, "'").replace(/([\u2018\u2019\u201a\u201b])\1/g, '$1')).join(''));
     for (let i = 0; i < n.childCount; i++) walk(n.child(i));
 })(tree.rootNode);
 for (const name of names)

@@ -14,317 +14,1787 @@
 
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
 param(
+    # The vCenter to connect to; every PowerCLI call uses this one connection.
     [Parameter(Mandatory)]
     [string]$Server,
     [pscredential]$Credential,
+    # Limit the change phase to these VMs / hosts (exact names; the pre-flight still reads everything).
+    [string[]]$VMName = @(),
+    [string[]]$HostName = @(),
+    # Remove the GPU devices of VMs the file does not declare (the VMs are kept).
+    [switch]$RemoveUndeclared,
     # Seconds to wait for a guest to shut down before giving up (it is never powered off).
-    [int]$ShutdownTimeoutSeconds = 600
+    [int]$ShutdownTimeoutSeconds = 600,
+    # Write a JSON record of the plan, each step and its result to this file.
+    [string]$LogPath
 )
+
+# ---------------------------------------------------------------------------
+# common.ps1 - the part of vgpuc's script runtime that every target shares.
+#
+# A generated script is a reconciler: it reads the live state, computes the
+# difference with what the .vgpu file declares, prints that plan, applies it
+# one object at a time and prints a summary. This file holds what does not
+# depend on the platform: the run record (problems, drift, plan, results and
+# the -LogPath JSON log), the one ShouldProcess wrapper every change goes
+# through, the per-VM transaction that puts a VM back in its power state
+# whatever fails, exact-name matching (names are never wildcard patterns),
+# and console text with control characters escaped. The Hyper-V runtime
+# (hyperv.ps1) and the later VMware runtime call these functions.
+#
+# It is embedded verbatim into each generated script by the build (see
+# backends/README.md); it must stay valid Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
-# Every step records what it did; the summary at the end counts them.
-$script:Results = New-Object -TypeName 'System.Collections.Generic.List[object]'
-$script:Problems = New-Object -TypeName 'System.Collections.Generic.List[string]'
-function Add-VgpucResult {
-    param([string]$Target, [string]$Step, [string]$Status)
-    $script:Results.Add([pscustomobject]@{ Target = $Target; Step = $Step; Status = $Status })
+function Format-VgpucText {
+    <# Text for the console: control characters, the Unicode line separators and
+       the bidirectional overrides are written as \u{XXXX}, so a name from the
+       file or from the cluster cannot move the cursor or fake a line. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [AllowNull()] [AllowEmptyString()] [object]$Text
+    )
+    $s = [string]$Text
+    $sb = [System.Text.StringBuilder]::new()
+    foreach ($ch in $s.ToCharArray()) {
+        $code = [int]$ch
+        if ($code -lt 0x20 -or ($code -ge 0x7F -and $code -le 0x9F) -or $code -eq 0x2028 -or $code -eq 0x2029 -or
+            ($code -ge 0x202A -and $code -le 0x202E) -or ($code -ge 0x2066 -and $code -le 0x2069)) {
+            $null = $sb.AppendFormat('\u{{{0:X4}}}', $code)
+        } else {
+            $null = $sb.Append($ch)
+        }
+    }
+    $sb.ToString()
 }
+
+function Test-VgpucName {
+    <# Exact, case-insensitive name comparison: no wildcard, no culture rules. #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Other
+    )
+    [string]::Equals($Name, $Other, [System.StringComparison]::OrdinalIgnoreCase)
+}
+
+function Test-VgpucNameInList {
+    <# True when Name equals one of List exactly (case-insensitive). #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [AllowNull()] [object[]]$List
+    )
+    foreach ($item in @($List)) {
+        if ($null -ne $item -and (Test-VgpucName -Name $Name -Other ([string]$item))) {
+            return $true
+        }
+    }
+    $false
+}
+
+function Select-VgpucByName {
+    <# The objects of InputObject whose Property equals Name exactly. #>
+    [CmdletBinding()]
+    [OutputType([object[]])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [AllowNull()] [object[]]$InputObject,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [string]$Property = 'Name'
+    )
+    $found = [System.Collections.Generic.List[object]]::new()
+    foreach ($o in @($InputObject)) {
+        if ($null -ne $o -and (Test-VgpucName -Name $Name -Other ([string]$o.$Property))) {
+            $found.Add($o)
+        }
+    }
+    $found.ToArray() # callers wrap the call in @()
+}
+
+function Get-VgpucProperty {
+    <# A property that an object may not have (Set-StrictMode refuses to read a
+       missing one): its value, or Default. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [AllowNull()] [object]$InputObject,
+        [Parameter(Mandatory)] [string]$Name,
+        [AllowNull()] [object]$Default = $null
+    )
+    if ($null -eq $InputObject) {
+        return $Default
+    }
+    $p = $InputObject.PSObject.Properties[$Name]
+    if ($null -eq $p) {
+        return $Default
+    }
+    $p.Value
+}
+
+function Test-VgpucInScope {
+    <# -VMName / -HostName: an empty scope means everything. #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Name,
+        [AllowEmptyCollection()] [AllowNull()] [string[]]$Scope
+    )
+    if ($null -eq $Scope -or @($Scope).Count -eq 0) {
+        return $true
+    }
+    Test-VgpucNameInList -Name $Name -List $Scope
+}
+
+function Initialize-VgpucRun {
+    <# The record of one run: what the pre-flight found, the plan, each step. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string]$Target,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Cluster,
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath
+    )
+    [pscustomobject]@{
+        Target   = $Target
+        Cluster  = $Cluster
+        LogPath  = $LogPath
+        Started  = [DateTime]::UtcNow.ToString('o')
+        WhatIf   = [bool]$WhatIfPreference
+        Problems = [System.Collections.Generic.List[string]]::new()
+        Drift    = [System.Collections.Generic.List[object]]::new()
+        Plan     = [System.Collections.Generic.List[object]]::new()
+        Results  = [System.Collections.Generic.List[object]]::new()
+        Failed   = $false
+        Outcome  = 'running'
+    }
+}
+
 function Add-VgpucProblem {
-    param([string]$Text)
-    $script:Problems.Add($Text)
+    <# A pre-flight problem: the run stops before any change and lists them all. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [string]$Text
+    )
+    $Run.Problems.Add($Text)
 }
+
+function Add-VgpucDrift {
+    <# Something on the cluster that the file does not declare. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Text
+    )
+    $Run.Drift.Add([pscustomobject]@{ Target = $Target; Text = $Text })
+}
+
+function Add-VgpucPlanItem {
+    <# One change the run intends to make, and why. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Action,
+        [AllowEmptyString()] [string]$Reason = '',
+        [bool]$InScope = $true
+    )
+    $Run.Plan.Add([pscustomobject]@{ Target = $Target; Action = $Action; Reason = $Reason; InScope = $InScope })
+}
+
+function Add-VgpucResult {
+    <# One step's outcome: changed, already right, skipped, failed, left off. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Step,
+        [Parameter(Mandatory)] [ValidateSet('changed', 'already right', 'what if', 'declined', 'failed', 'skipped', 'out of scope')]
+        [string]$Status,
+        [AllowEmptyString()] [string]$Message = ''
+    )
+    $Run.Results.Add([pscustomobject]@{
+            Target  = $Target
+            Step    = $Step
+            Status  = $Status
+            Message = $Message
+            Time    = [DateTime]::UtcNow.ToString('o')
+        })
+    if ($Status -eq 'failed') {
+        $Run.Failed = $true
+    }
+}
+
+function Write-VgpucPlan {
+    <# The plan of changes, printed before any change is made. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    Write-Host ''
+    Write-Host ('Plan for {0} (target {1}):' -f (Format-VgpucText -Text $Run.Cluster), $Run.Target)
+    $inScope = @($Run.Plan | Where-Object { $_.InScope })
+    $outScope = @($Run.Plan | Where-Object { -not $_.InScope })
+    if ($inScope.Count -eq 0) {
+        Write-Host '  no changes: the cluster matches the file'
+    }
+    foreach ($p in $inScope) {
+        $line = '  {0}: {1}' -f (Format-VgpucText -Text $p.Target), (Format-VgpucText -Text $p.Action)
+        if ($p.Reason) {
+            $line += ' (' + (Format-VgpucText -Text $p.Reason) + ')'
+        }
+        Write-Host $line
+    }
+    if ($outScope.Count -gt 0) {
+        Write-Host ('  {0} change(s) outside -VMName/-HostName, not made in this run:' -f $outScope.Count)
+        foreach ($p in $outScope) {
+            Write-Host ('    {0}: {1}' -f (Format-VgpucText -Text $p.Target), (Format-VgpucText -Text $p.Action))
+        }
+    }
+    if ($Run.Drift.Count -gt 0) {
+        Write-Host 'Not declared in the file (drift):'
+        foreach ($d in $Run.Drift) {
+            Write-Host ('  {0}: {1}' -f (Format-VgpucText -Text $d.Target), (Format-VgpucText -Text $d.Text))
+        }
+    }
+    Write-Host ''
+}
+
+function Write-VgpucProblems {
+    <# Every pre-flight problem, one per line. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    Write-Host ('Pre-flight found {0} problem(s); nothing was changed:' -f $Run.Problems.Count)
+    foreach ($p in $Run.Problems) {
+        Write-Host ('  - {0}' -f (Format-VgpucText -Text $p))
+    }
+}
+
+function Invoke-VgpucChange {
+    <# The one place where a change is made: inside ShouldProcess (-WhatIf
+       previews it, -Confirm asks), recorded as a result, and a failure is
+       recorded and thrown so that the caller's transaction stops. The script
+       block gets ArgumentList and must not read the caller's variables. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [string]$Action,
+        [Parameter(Mandatory)] [scriptblock]$ScriptBlock,
+        [AllowEmptyCollection()] [object[]]$ArgumentList = @()
+    )
+    $shown = Format-VgpucText -Text $Target
+    if (-not $PSCmdlet.ShouldProcess($shown, $Action)) {
+        if ($WhatIfPreference) {
+            Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'what if'
+        } else {
+            Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'declined'
+        }
+        return $false
+    }
+    try {
+        $null = & $ScriptBlock @ArgumentList
+    } catch {
+        Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'failed' -Message $_.Exception.Message
+        Write-Warning ('{0}: {1} failed: {2}' -f $shown, $Action, (Format-VgpucText -Text $_.Exception.Message))
+        throw
+    }
+    Add-VgpucResult -Run $Run -Target $Target -Step $Action -Status 'changed'
+    Write-Host ('  {0}: {1}' -f $shown, $Action)
+    $true
+}
+
+function Invoke-VgpucTransaction {
+    <# One VM's changes: stop it (Stop script block: a shutdown, never a turn
+       off), make the changes in order, and in `finally` start it again if it
+       was running and was stopped here. A failure is recorded, the VM is put
+       back in its power state where possible (or the output says why not),
+       and the run goes on with the next VM. Returns $true when every change
+       was made. Each change is @{ Action; ScriptBlock; ArgumentList }. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Target,
+        [Parameter(Mandatory)] [bool]$WasRunning,
+        [Parameter(Mandatory)] [scriptblock]$StopScript,
+        [Parameter(Mandatory)] [scriptblock]$StartScript,
+        [AllowEmptyCollection()] [object[]]$PowerArgumentList = @(),
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Changes
+    )
+    $stopped = $false
+    $ok = $true
+    try {
+        if ($WasRunning) {
+            $stopped = Invoke-VgpucChange -Run $Run -Target $Target -Action 'shut down the guest (never turned off)' `
+                -ScriptBlock $StopScript -ArgumentList $PowerArgumentList
+            if (-not $stopped -and -not $WhatIfPreference) {
+                Add-VgpucResult -Run $Run -Target $Target -Step 'change the VM' -Status 'skipped' -Message 'the shutdown was declined'
+                return $false
+            }
+        }
+        foreach ($c in $Changes) {
+            $null = Invoke-VgpucChange -Run $Run -Target $Target -Action $c.Action -ScriptBlock $c.ScriptBlock -ArgumentList $c.ArgumentList
+        }
+    } catch {
+        $ok = $false
+    } finally {
+        if ($stopped) {
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target $Target -Action 'start again (it was running)' `
+                    -ScriptBlock $StartScript -ArgumentList $PowerArgumentList
+            } catch {
+                $ok = $false
+                Write-Warning ('{0} was running before this run and is left off: it could not be started again: {1}' -f `
+                    (Format-VgpucText -Text $Target), (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+    }
+    $ok
+}
+
+function Write-VgpucSummary {
+    <# The table of every step and the counts; printed even when the run failed. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    Write-Host ''
+    Write-Host 'Summary:'
+    if ($Run.Results.Count -gt 0) {
+        $rows = foreach ($r in $Run.Results) {
+            [pscustomobject]@{
+                Target  = Format-VgpucText -Text $r.Target
+                Step    = Format-VgpucText -Text $r.Step
+                Status  = $r.Status
+                Message = Format-VgpucText -Text $r.Message
+            }
+        }
+        $rows | Format-Table -AutoSize -Property @('Target', 'Step', 'Status', 'Message') | Out-String -Width 240 | Write-Host
+    }
+    $count = @{}
+    foreach ($s in @('changed', 'already right', 'what if', 'declined', 'failed', 'skipped', 'out of scope')) {
+        $count[$s] = @($Run.Results | Where-Object { $_.Status -eq $s }).Count
+    }
+    Write-Host ('{0} changed, {1} already right, {2} previewed (what if), {3} skipped, {4} out of scope, {5} failed' -f `
+        $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
+    if ($Run.Outcome -eq 'refused') {
+        Write-Host 'Result: refused by the pre-flight; nothing was changed.'
+    } elseif ($Run.WhatIf -and -not $Run.Failed) {
+        Write-Host 'Result: preview (-WhatIf); nothing was changed.'
+    } elseif ($Run.Failed) {
+        Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
+    } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
+        Write-Host 'Result: nothing to do; the cluster already matches the file.'
+    } else {
+        Write-Host 'Result: done.'
+    }
+}
+
+function Save-VgpucLog {
+    <# -LogPath: the run as JSON (plan, drift, problems, every step). Written
+       also under -WhatIf: the log of a preview is its plan. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    if ([string]::IsNullOrEmpty($Run.LogPath)) {
+        return
+    }
+    $record = [ordered]@{
+        tool     = 'vgpuc'
+        target   = $Run.Target
+        cluster  = $Run.Cluster
+        started  = $Run.Started
+        finished = [DateTime]::UtcNow.ToString('o')
+        whatIf   = $Run.WhatIf
+        outcome  = $Run.Outcome
+        problems = @($Run.Problems)
+        drift    = @($Run.Drift)
+        plan     = @($Run.Plan)
+        steps    = @($Run.Results)
+    }
+    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Run.LogPath)
+    $json = ConvertTo-Json -InputObject $record -Depth 6
+    [System.IO.File]::WriteAllText($path, $json, [System.Text.UTF8Encoding]::new($false))
+}
+
+function Complete-VgpucRun {
+    <# End of a run: summary, log, and the exit code (0 = done, 1 = refused or failed). #>
+    [CmdletBinding()]
+    [OutputType([int])]
+    param(
+        [Parameter(Mandatory)] [object]$Run
+    )
+    if ($Run.Outcome -eq 'running') {
+        if ($Run.Failed) {
+            $Run.Outcome = 'failed'
+        } else {
+            $Run.Outcome = 'done'
+        }
+    }
+    Write-VgpucSummary -Run $Run
+    try {
+        Save-VgpucLog -Run $Run
+    } catch {
+        Write-Warning ('the log could not be written to {0}: {1}' -f (Format-VgpucText -Text $Run.LogPath), $_.Exception.Message)
+        $Run.Outcome = 'failed'
+    }
+    if ($Run.Outcome -eq 'done') {
+        return 0
+    }
+    1
+}
+
+# vmware.ps1 - the vSphere part of vgpuc's script runtime (vgpuc build --target vmware).
+#
+# A reconciler: read the live state of the declared cluster through the one
+# connection the script opened, compare it with what the .vgpu file declares,
+# print the plan of changes, apply only what differs, and report. It uses
+# common.ps1 (embedded before it) for the run record, the plan, ShouldProcess
+# (Invoke-VgpucChange), the per-VM power transaction (Invoke-VgpucTransaction),
+# exact-name matching, console escaping, the summary and -LogPath.
+#
+# Identity: the declared cluster is resolved first (exactly one, exact name);
+# every host and VM is looked up inside it (-Location), by exact,
+# case-insensitive name over the full list (never a -Name wildcard), and used
+# afterwards by its MoRef. Every PowerCLI call passes -Server $Connection.
+#
+# vSphere API members used (reference/vmware.md, developer.broadcom.com):
+# HostGraphicsManager (GraphicsConfig, GraphicsInfo, SharedPassthruGpuTypes,
+# UpdateGraphicsConfig, RefreshGraphicsManager), HostPciPassthruSystem
+# (PciPassthruInfo, UpdatePassthruConfig, Refresh), HostServiceSystem
+# (ServiceInfo, RestartService: the host's xorg service), HostSystem
+# (RebootHost), VirtualMachine (Config, Runtime, Guest.ToolsRunningStatus,
+# ReconfigVM, ShutdownGuest), VirtualMachineConfigSpec (DeviceChange, MemoryMB,
+# MemoryReservationLockedToMax, ExtraConfig), VirtualPCIPassthrough with
+# VirtualPCIPassthroughVmiopBackingInfo (vGPU) or
+# VirtualPCIPassthroughDynamicBackingInfo (dynamic DirectPath I/O).
+#
+# Windows PowerShell 5.1 syntax only (no ternary, ??, ?., pipeline chains).
+
+Set-StrictMode -Version Latest
+
+function Get-VgpucVmwPciHex {
+    <# A PCI vendor or device id (Int16 in PowerCLI, int in the API) as 4 lower-case hex digits. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([Parameter(Mandatory)][AllowNull()][object]$Value)
+    if ($null -eq $Value) {
+        return ''
+    }
+    '{0:x4}' -f (([int]$Value) -band 0xFFFF)
+}
+
+function Resolve-VgpucVmwCluster {
+    <# The declared cluster: exactly one cluster of that exact name in the vCenter, or $null
+       with a pre-flight problem. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Run, [Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][string]$Name)
+    $found = @(Select-VgpucByName -InputObject @(Get-Cluster -Server $Connection) -Name $Name)
+    if ($found.Count -ne 1) {
+        Add-VgpucProblem -Run $Run -Text ('cluster {0}: {1} clusters of that name in {2}, exactly 1 expected' -f $Name, $found.Count, [string]$Connection.Name)
+        return $null
+    }
+    $found[0]
+}
+
+function Find-VgpucVmwHostGpu {
+    <# The host's NVIDIA GPUs of one declared model: by PCI vendor and device id when the
+       catalog has them, else by the model name in the device name. Each with its PCI address
+       ("bus:slot.function", the id HostPciPassthruInfo and HostGraphicsInfo use: the part of
+       VMHostPciDevice.Id after the host's id), sorted by it. #>
+    [CmdletBinding()]
+    param([object[]]$PciDevices, [Parameter(Mandatory)][object]$Gpu)
+    $found = @($PciDevices | Where-Object {
+            if ($Gpu.VendorId -and $Gpu.DeviceId) {
+                (Get-VgpucVmwPciHex -Value $_.VendorId) -eq (Get-VgpucVmwPciHex -Value $Gpu.VendorId) -and (Get-VgpucVmwPciHex -Value $_.DeviceId) -eq (Get-VgpucVmwPciHex -Value $Gpu.DeviceId)
+            } else {
+                (Get-VgpucVmwPciHex -Value $_.VendorId) -eq '10de' -and ([string]$_.DeviceName) -match ('\b' + [regex]::Escape([string]$Gpu.Model) + '\b')
+            }
+        })
+    @($found | ForEach-Object {
+            [pscustomobject]@{ Id = (([string]$_.Id) -replace '^.*/', ''); VendorId = $_.VendorId; DeviceId = $_.DeviceId; DeviceName = [string]$_.DeviceName }
+        } | Sort-Object -Property Id)
+}
+
+function Get-VgpucVmwHostState {
+    <# Read one declared host: connection state, GPUs, vGPU Manager (installed component
+       and loaded module), graphics (configured and active), passthrough. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Declared,
+        [Parameter(Mandatory)][object]$VMHost
+    )
+    $name = $Declared.Name
+    $st = [pscustomobject]@{
+        Declared = $Declared; VMHost = $VMHost; View = $VMHost.ExtensionData; Usable = $true
+        Maintenance = ([string]$VMHost.ConnectionState -eq 'Maintenance')
+        GpusByModel = @{}; Graphics = $null; Passthru = $null; ServiceSystemId = $null
+    }
+    if (@('Connected', 'Maintenance') -notcontains [string]$VMHost.ConnectionState) {
+        Add-VgpucProblem -Run $Run -Text ('host {0} is {1}' -f $name, $VMHost.ConnectionState)
+        $st.Usable = $false
+        return $st
+    }
+    $pci = @(Get-VMHostPciDevice -VMHost $VMHost -DeviceClass 'DisplayController' -Server $Connection)
+    foreach ($g in @($Declared.Gpus)) {
+        $have = @(Find-VgpucVmwHostGpu -PciDevices $pci -Gpu $g)
+        $st.GpusByModel[[string]$g.Model] = $have
+        if ($have.Count -ne $g.Count) {
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the file declares {1} {2} GPU(s), {3} found' -f $name, $g.Count, $g.Model, $have.Count)
+        }
+    }
+    if ($Declared.Driver -and $Declared.VgpuHost) {
+        $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
+        $esxcli = Get-EsxCli @esxcliArgs
+        $components = @($esxcli.software.component.list.Invoke() | Where-Object { ([string]$_.Name) -match '^NVD' -or ([string]$_.Vendor) -match 'NVIDIA' })
+        if (@($components | Where-Object { ([string]$_.Version).StartsWith([string]$Declared.Driver) }).Count -eq 0) {
+            $seen = @($components | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version }) -join ', '
+            if (-not $seen) {
+                $seen = 'none'
+            }
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager {1} is not installed (found: {2})' -f $name, $Declared.Driver, $seen)
+        }
+        # Installed is not running: the kernel module must be loaded (vmkload_mod -l | grep nvidia).
+        $loaded = @($esxcli.system.module.list.Invoke() | Where-Object { ([string]$_.Name) -eq 'nvidia' -and ([string]$_.IsLoaded) -eq 'true' })
+        if ($loaded.Count -eq 0) {
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager kernel module (nvidia) is not loaded; reboot the host after installing the component' -f $name)
+        }
+    }
+    $st.Graphics = Get-View -Id $st.View.ConfigManager.GraphicsManager -Server $Connection
+    $st.Passthru = Get-View -Id $st.View.ConfigManager.PciPassthruSystem -Server $Connection
+    $st.ServiceSystemId = $st.View.ConfigManager.ServiceSystem
+    $st
+}
+
+function Get-VgpucVmwVmGpuDevice {
+    <# The VM's PCI passthrough devices (vGPU and DirectPath I/O), as objects. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Config)
+    foreach ($d in @($Config.Hardware.Device)) {
+        if ($d -is [VMware.Vim.VirtualPCIPassthrough]) {
+            $kind = 'other'
+            $profile = $null
+            $ids = @()
+            if ($d.Backing -is [VMware.Vim.VirtualPCIPassthroughVmiopBackingInfo]) {
+                $kind = 'vgpu'
+                $profile = [string]$d.Backing.Vgpu
+            } elseif ($d.Backing -is [VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo]) {
+                $kind = 'dynamic'
+                $ids = @(foreach ($a in @($d.Backing.AllowedDevice)) { if ($null -ne $a) { '{0}:{1}' -f (Get-VgpucVmwPciHex -Value $a.VendorId), (Get-VgpucVmwPciHex -Value $a.DeviceId) } })
+            }
+            [pscustomobject]@{ Device = $d; Kind = $kind; Profile = $profile; Ids = $ids }
+        }
+    }
+}
+
+function Get-VgpucVmwVmState {
+    <# Read one VM (by its MoRef view): power, Tools, hardware version, firmware, memory,
+       extra config and GPU devices. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$VM)
+    $view = $VM.ExtensionData
+    $extra = @{}
+    foreach ($o in @($view.Config.ExtraConfig)) {
+        if ($null -ne $o) {
+            $extra[[string]$o.Key] = [string]$o.Value
+        }
+    }
+    $hw = 0
+    $m = [regex]::Match([string]$view.Config.Version, '^vmx-(\d+)$')
+    if ($m.Success) {
+        $hw = [int]$m.Groups[1].Value
+    }
+    [pscustomobject]@{
+        VM = $VM; Id = $VM.Id; Name = [string]$VM.Name; View = $view
+        PowerState = [string]$view.Runtime.PowerState
+        ToolsRunning = ([string]$view.Guest.ToolsRunningStatus -eq 'guestToolsRunning')
+        HardwareVersion = $hw
+        Firmware = [string]$view.Config.Firmware
+        MemoryMB = [long]$view.Config.Hardware.MemoryMB
+        LockedToMax = [bool]$view.Config.MemoryReservationLockedToMax
+        ExtraConfig = $extra
+        HostId = [string]$view.Runtime.Host
+        Devices = @(Get-VgpucVmwVmGpuDevice -Config $view.Config)
+    }
+}
+
+function Compare-VgpucVmwVm {
+    <# The difference between a declared VM and its live state: the devices to remove and
+       to add (the declared devices are the whole truth), and the settings that differ. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Declared, [Parameter(Mandatory)][object]$State)
+    $want = [int]$Declared.Count
+    $keep = [System.Collections.Generic.List[object]]::new()
+    $remove = [System.Collections.Generic.List[object]]::new()
+    $wantIds = '{0}:{1}' -f (Get-VgpucVmwPciHex -Value $Declared.VendorId), (Get-VgpucVmwPciHex -Value $Declared.DeviceId)
+    foreach ($d in @($State.Devices)) {
+        $match = $false
+        if ($Declared.Mode -eq 'vgpu') {
+            $match = $d.Kind -eq 'vgpu' -and [string]::Equals($d.Profile, [string]$Declared.Profile, [StringComparison]::OrdinalIgnoreCase)
+        } else {
+            $match = $d.Kind -eq 'dynamic' -and @($d.Ids).Count -eq 1 -and $d.Ids[0] -eq $wantIds
+        }
+        if ($match -and $keep.Count -lt $want) {
+            $keep.Add($d)
+        } else {
+            $remove.Add($d)
+        }
+    }
+    $settings = [System.Collections.Generic.List[string]]::new()
+    $extra = @{}
+    if ($Declared.Mmio64Gb -gt 0) {
+        $extra['pciPassthru.use64bitMMIO'] = 'TRUE'
+        $extra['pciPassthru.64bitMMIOSizeGB'] = [string]$Declared.Mmio64Gb
+    }
+    $extraChange = @{}
+    foreach ($k in @($extra.Keys | Sort-Object)) {
+        if (-not $State.ExtraConfig.ContainsKey($k) -or $State.ExtraConfig[$k] -ne $extra[$k]) {
+            $extraChange[$k] = $extra[$k]
+            $settings.Add(('{0} = {1}' -f $k, $extra[$k]))
+        }
+    }
+    if (-not $State.LockedToMax) {
+        $settings.Add('reserve all guest memory (locked)')
+    }
+    if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) {
+        $settings.Add(('memory {0} MB -> {1} MB' -f $State.MemoryMB, $Declared.MemoryMB))
+    }
+    $changes = [System.Collections.Generic.List[string]]::new()
+    foreach ($d in $remove) {
+        if ($d.Kind -eq 'vgpu') {
+            $changes.Add(('remove vGPU {0}' -f $d.Profile))
+        } elseif ($d.Kind -eq 'dynamic') {
+            $changes.Add(('remove DirectPath I/O device {0}' -f ($d.Ids -join ',')))
+        } else {
+            $changes.Add('remove a PCI passthrough device')
+        }
+    }
+    $add = $want - $keep.Count
+    if ($add -gt 0) {
+        if ($Declared.Mode -eq 'vgpu') {
+            $changes.Add(('add {0} vGPU {1}' -f $add, $Declared.Profile))
+        } else {
+            $changes.Add(('add {0} dynamic DirectPath I/O {1} ({2})' -f $add, $Declared.GpuModel, $wantIds))
+        }
+    }
+    foreach ($s in $settings) {
+        $changes.Add($s)
+    }
+    [long]$memory = 0
+    if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) {
+        $memory = [long]$Declared.MemoryMB
+    }
+    [pscustomobject]@{
+        Remove = @($remove); Add = $add; ExtraConfig = $extraChange
+        Lock = (-not $State.LockedToMax)
+        MemoryMB = $memory
+        Changes = @($changes)
+        NeedsChange = ($changes.Count -gt 0)
+    }
+}
+
+function New-VgpucVmwConfigSpec {
+    <# One VirtualMachineConfigSpec for the whole difference: removals, additions, memory,
+       the locked reservation and the extra config. #>
+    [CmdletBinding()]
+    [OutputType('VMware.Vim.VirtualMachineConfigSpec')]
+    param([Parameter(Mandatory)][object]$Declared, [Parameter(Mandatory)][object]$Diff)
+    $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
+    $spec.MemoryReservationLockedToMax = $true
+    if ($Diff.MemoryMB -gt 0) {
+        $spec.MemoryMB = $Diff.MemoryMB
+    }
+    $changes = @()
+    foreach ($d in @($Diff.Remove)) {
+        $dc = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
+        $dc.Operation = 'remove'
+        $dc.Device = $d.Device
+        $changes += $dc
+    }
+    for ($k = 0; $k -lt $Diff.Add; $k++) {
+        $dc = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
+        $dc.Operation = 'add'
+        $dc.Device = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthrough'
+        $dc.Device.Key = -100 - $k
+        if ($Declared.Mode -eq 'vgpu') {
+            $dc.Device.Backing = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughVmiopBackingInfo'
+            $dc.Device.Backing.Vgpu = $Declared.Profile
+        } else {
+            # Dynamic DirectPath I/O: any host with this device can run (and HA restart) the VM.
+            $allowed = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughAllowedDevice'
+            $allowed.VendorId = [int]$Declared.VendorId
+            $allowed.DeviceId = [int]$Declared.DeviceId
+            $dc.Device.Backing = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo'
+            $dc.Device.Backing.AllowedDevice = @($allowed)
+            $dc.Device.Backing.DeviceName = ''
+        }
+        $changes += $dc
+    }
+    if ($changes.Count -gt 0) {
+        $spec.DeviceChange = $changes
+    }
+    $options = @()
+    foreach ($key in @($Diff.ExtraConfig.Keys | Sort-Object)) {
+        $opt = New-Object -TypeName 'VMware.Vim.OptionValue'
+        $opt.Key = $key
+        $opt.Value = $Diff.ExtraConfig[$key]
+        $options += $opt
+    }
+    if ($options.Count -gt 0) {
+        $spec.ExtraConfig = $options
+    }
+    $spec
+}
+
+function Wait-VgpucVmwPowerState {
+    <# Poll the VM (by MoRef) until it reaches the power state, or throw at the timeout. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$MoRef,
+        [Parameter(Mandatory)][string]$State,
+        [Parameter(Mandatory)][int]$TimeoutSeconds
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        $now = Get-View -Id $MoRef -Server $Connection
+        if ([string]$now.Runtime.PowerState -eq $State) {
+            return
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw ('the VM did not reach {0} within {1} seconds; it was not powered off' -f $State, $TimeoutSeconds)
+        }
+        Start-Sleep -Seconds 5
+    }
+}
+
+function Stop-VgpucVmwGuest {
+    <# Shut the guest down through VMware Tools (never a power-off) and wait for it. #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$State, [Parameter(Mandatory)][int]$TimeoutSeconds)
+    if (-not $PSCmdlet.ShouldProcess($State.Name, 'shut down the guest OS (never a power-off)')) {
+        return
+    }
+    $view = Get-View -Id $State.View.MoRef -Server $Connection
+    $view.ShutdownGuest()
+    Wait-VgpucVmwPowerState -Connection $Connection -MoRef $State.View.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds
+}
+
+function Start-VgpucVmwVm {
+    <# Power the VM on again (it was running before the run). #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$State)
+    if (-not $PSCmdlet.ShouldProcess($State.Name, 'power on')) {
+        return
+    }
+    $vm = Get-VM -Id $State.Id -Server $Connection
+    $null = Start-VM -VM $vm -Server $Connection -Confirm:$false
+}
+
+function Test-VgpucVmwCanStop {
+    <# Why a VM cannot be stopped cleanly for a change, or '' when it can. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([Parameter(Mandatory)][object]$State)
+    if ($State.PowerState -eq 'suspended') {
+        return 'the VM is suspended; it is left as it is, never resumed (resume or power it off, then run again)'
+    }
+    if ($State.PowerState -eq 'poweredOn' -and -not $State.ToolsRunning) {
+        return 'VMware Tools is not running, so the guest cannot be shut down cleanly and it is never powered off (shut it down, then run again)'
+    }
+    ''
+}
+
+function Get-VgpucVmwPassthruPlan {
+    <# The GPUs of a host to give to DirectPath I/O: per declared model, the plan's number,
+       chosen stably by PCI id among the GPUs no vGPU uses (already enabled ones first). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$HostState)
+    $info = @{}
+    foreach ($p in @($HostState.Passthru.PciPassthruInfo)) {
+        if ($null -ne $p) {
+            $info[[string]$p.Id] = $p
+        }
+    }
+    # A GPU that serves vGPUs now (not 'direct', with VMs on it) is never taken.
+    $inUse = @{}
+    foreach ($gi in @($HostState.Graphics.GraphicsInfo)) {
+        if ($null -ne $gi -and [string]$gi.GraphicsType -ne 'direct' -and @($gi.Vm | Where-Object { $null -ne $_ }).Count -gt 0) {
+            $inUse[[string]$gi.PciId] = $true
+        }
+    }
+    foreach ($g in @($HostState.Declared.Passthrough)) {
+        $devices = @($HostState.GpusByModel[[string]$g.Model])
+        $ranked = @($devices | Where-Object { -not $inUse.ContainsKey([string]$_.Id) } | Sort-Object -Property @{ Expression = { $i = $info[[string]$_.Id]; -not ($null -ne $i -and $i.PassthruEnabled) } }, @{ Expression = { [string]$_.Id } })
+        $take = @($ranked | Select-Object -First ([int]$g.Count))
+        foreach ($d in $take) {
+            $i = $info[[string]$d.Id]
+            [pscustomobject]@{
+                Id = [string]$d.Id; Model = [string]$g.Model
+                Capable = ($null -ne $i -and [bool]$i.PassthruCapable)
+                Enabled = ($null -ne $i -and [bool]$i.PassthruEnabled)
+                Active = ($null -ne $i -and [bool]$i.PassthruActive)
+            }
+        }
+    }
+}
+
+function Get-VgpucVmwPassthruExtra {
+    <# The host's GPUs of the declared models that are enabled for passthrough although the
+       plan gives them to no DirectPath I/O VM (drift; disabled with -RemoveUndeclared). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$HostState, [AllowEmptyCollection()][string[]]$PlannedIds)
+    $info = @{}
+    foreach ($p in @($HostState.Passthru.PciPassthruInfo)) {
+        if ($null -ne $p) {
+            $info[[string]$p.Id] = $p
+        }
+    }
+    foreach ($model in @($HostState.GpusByModel.Keys | Sort-Object)) {
+        foreach ($d in @($HostState.GpusByModel[$model])) {
+            $i = $info[[string]$d.Id]
+            if ($null -ne $i -and [bool]$i.PassthruEnabled -and -not (Test-VgpucNameInList -Name ([string]$d.Id) -List @($PlannedIds))) {
+                [pscustomobject]@{ Id = [string]$d.Id; Model = [string]$model; Active = [bool]$i.PassthruActive }
+            }
+        }
+    }
+}
+
+function Disable-VgpucVmwPassthru {
+    <# -RemoveUndeclared: passthrough off on GPUs the plan does not give to DirectPath I/O (it
+       takes effect at the host's next reboot, or now where ESXi can rebind the device). #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [Parameter(Mandatory)][object[]]$Gpus)
+    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'disable passthrough')) {
+        return
+    }
+    $configs = @()
+    foreach ($g in $Gpus) {
+        $c = New-Object -TypeName 'VMware.Vim.HostPciPassthruConfig'
+        $c.Id = $g.Id
+        $c.PassthruEnabled = $false
+        $c.ApplyNow = $true
+        $configs += $c
+    }
+    $HostState.Passthru.UpdatePassthruConfig($configs)
+    $HostState.Passthru.Refresh()
+    $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
+}
+
+function Get-VgpucVmwGraphicsDiff {
+    <# What the host's graphics must change, read on the ACTIVE state (GraphicsInfo) as well as
+       the configuration: Shared Direct for every vGPU GPU, and the declared vGPU mode. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$HostState, [string[]]$PassthroughIds)
+    $gm = $HostState.Graphics
+    $declared = $HostState.Declared
+    $why = [System.Collections.Generic.List[string]]::new()
+    $devices = [System.Collections.Generic.List[string]]::new()
+    $activeWrong = $false
+    if (-not $declared.VgpuHost) {
+        return [pscustomobject]@{ Needed = $false; ActiveWrong = $false; Why = @(); Devices = @(); PassthroughIds = @($PassthroughIds) }
+    }
+    if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -ne 'sharedDirect') {
+        $why.Add(('default graphics type {0} -> sharedDirect' -f $gm.GraphicsConfig.HostDefaultGraphicsType))
+    }
+    $active = @{}
+    foreach ($gi in @($gm.GraphicsInfo)) {
+        if ($null -ne $gi) {
+            $active[[string]$gi.PciId] = $gi
+        }
+    }
+    foreach ($model in @($HostState.GpusByModel.Keys | Sort-Object)) {
+        foreach ($d in @($HostState.GpusByModel[$model])) {
+            $id = [string]$d.Id
+            if (Test-VgpucNameInList -Name $id -List @($PassthroughIds)) {
+                continue
+            }
+            $devices.Add($id)
+            $gi = $active[$id]
+            if ($null -eq $gi -or [string]$gi.GraphicsType -ne 'sharedDirect') {
+                $activeWrong = $true
+                $now = 'none'
+                if ($null -ne $gi) {
+                    $now = [string]$gi.GraphicsType
+                }
+                $why.Add(('GPU {0}: active graphics type {1} -> sharedDirect' -f $id, $now))
+            }
+            $mode = $null
+            if ($null -ne $gi -and $gi.PSObject.Properties.Match('VgpuMode').Count -gt 0) {
+                $mode = [string]$gi.VgpuMode
+            }
+            if (($declared.VgpuMode -eq 'mixedSize' -and $mode -ne 'mixedSize') -or ($declared.VgpuMode -eq 'sameSize' -and $mode -eq 'mixedSize')) {
+                $activeWrong = $true
+            }
+            if ($declared.VgpuMode -eq 'mixedSize' -and $mode -ne 'mixedSize') {
+                $why.Add(('GPU {0}: vGPU mode {1} -> mixedSize' -f $id, $(if ($mode) { $mode } else { 'none' })))
+            } elseif ($declared.VgpuMode -eq 'sameSize' -and $mode -eq 'mixedSize') {
+                $why.Add(('GPU {0}: vGPU mode mixedSize -> sameSize' -f $id))
+            }
+        }
+    }
+    [pscustomobject]@{ Needed = ($why.Count -gt 0); ActiveWrong = $activeWrong; Why = @($why); Devices = @($devices); PassthroughIds = @($PassthroughIds) }
+}
+
+function Set-VgpucVmwHostGraphics {
+    <# Apply the graphics configuration and restart the host's Xorg service (the documented
+       step: /etc/init.d/xorg restart), then check the ACTIVE type. Runs with no vGPU VM running. #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [Parameter(Mandatory)][object]$Diff)
+    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'update the graphics configuration and restart Xorg')) {
+        return
+    }
+    $gm = $HostState.Graphics
+    $config = New-Object -TypeName 'VMware.Vim.HostGraphicsConfig'
+    $config.HostDefaultGraphicsType = 'sharedDirect'
+    $config.SharedPassthruAssignmentPolicy = $gm.GraphicsConfig.SharedPassthruAssignmentPolicy
+    $types = @()
+    foreach ($id in @($Diff.Devices)) {
+        $t = New-Object -TypeName 'VMware.Vim.HostGraphicsConfigDeviceType'
+        $t.DeviceId = $id
+        $t.GraphicsType = 'sharedDirect'
+        if ($HostState.Declared.VgpuMode -eq 'mixedSize' -or @($Diff.Why | Where-Object { $_ -match 'vGPU mode' }).Count -gt 0) {
+            $t.VgpuMode = $HostState.Declared.VgpuMode
+        }
+        $types += $t
+    }
+    if ($types.Count -gt 0) {
+        $config.DeviceType = $types
+    }
+    $gm.UpdateGraphicsConfig($config)
+    $services = Get-View -Id $HostState.ServiceSystemId -Server $Connection
+    if (@($services.ServiceInfo.Service | Where-Object { $null -ne $_ -and [string]$_.Key -eq 'xorg' }).Count -eq 0) {
+        throw 'the host has no xorg service to restart; reboot the host (in maintenance mode) to activate the graphics type'
+    }
+    $services.RestartService('xorg')
+    $gm.RefreshGraphicsManager()
+    $HostState.Graphics = Get-View -Id $HostState.View.ConfigManager.GraphicsManager -Server $Connection
+    $after = Get-VgpucVmwGraphicsDiff -HostState $HostState -PassthroughIds $Diff.PassthroughIds
+    if ($after.Needed) {
+        throw ('after the Xorg restart the host still differs: {0}; reboot the host (in maintenance mode)' -f ($after.Why -join '; '))
+    }
+}
+
+function Enable-VgpucVmwPassthru {
+    <# Enable passthrough on the chosen GPUs (applied now where ESXi can; else it needs a reboot). #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [Parameter(Mandatory)][object[]]$Gpus)
+    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'enable passthrough')) {
+        return
+    }
+    $configs = @()
+    foreach ($g in $Gpus) {
+        $c = New-Object -TypeName 'VMware.Vim.HostPciPassthruConfig'
+        $c.Id = $g.Id
+        $c.PassthruEnabled = $true
+        $c.ApplyNow = $true
+        $configs += $c
+    }
+    $HostState.Passthru.UpdatePassthruConfig($configs)
+    $HostState.Passthru.Refresh()
+    $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
+}
+
+function Restart-VgpucVmwHost {
+    <# The reboot passthrough needs: only for a host in maintenance mode (the administrator's
+       gate), through HostSystem.RebootHost, then wait until vCenter sees it connected again. #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [int]$TimeoutSeconds = 1800)
+    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'reboot the host')) {
+        return
+    }
+    # HostSystem.RebootHost(force = false): refused by ESXi unless the host is in maintenance mode.
+    $HostState.View.RebootHost($false)
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ($true) {
+        Start-Sleep -Seconds 10
+        $h = Get-VMHost -Id $HostState.VMHost.Id -Server $Connection
+        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState) {
+            $HostState.VMHost = $h
+            $HostState.View = $h.ExtensionData
+            $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
+            return
+        }
+        if ((Get-Date) -gt $deadline) {
+            throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
+        }
+    }
+}
+
+function Update-VgpucVmwDrsGroup {
+    <# One DRS group with exactly the given members (VM or host group), created or reconciled. #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param(
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowNull()][object]$Existing,
+        [Parameter(Mandatory)][string]$Name,
+        [Parameter(Mandatory)][ValidateSet('VM', 'VMHost')][string]$Kind,
+        [Parameter(Mandatory)][object[]]$Members
+    )
+    if (-not $PSCmdlet.ShouldProcess($Name, 'create or update the DRS group')) {
+        return $Existing
+    }
+    if ($null -eq $Existing) {
+        if ($Kind -eq 'VM') {
+            return (New-DrsClusterGroup -Cluster $Cluster -Name $Name -VM $Members -Server $Connection)
+        }
+        return (New-DrsClusterGroup -Cluster $Cluster -Name $Name -VMHost $Members -Server $Connection)
+    }
+    $have = @($Existing.Member | Where-Object { $null -ne $_ })
+    $haveIds = @($have | ForEach-Object { [string]$_.Id })
+    $wantIds = @($Members | ForEach-Object { [string]$_.Id })
+    $add = @($Members | Where-Object { $haveIds -notcontains [string]$_.Id })
+    $drop = @($have | Where-Object { $wantIds -notcontains [string]$_.Id })
+    $group = $Existing
+    if ($add.Count -gt 0) {
+        if ($Kind -eq 'VM') {
+            $group = Set-DrsClusterGroup -DrsClusterGroup $group -VM $add -Add -Server $Connection
+        } else {
+            $group = Set-DrsClusterGroup -DrsClusterGroup $group -VMHost $add -Add -Server $Connection
+        }
+    }
+    if ($drop.Count -gt 0) {
+        if ($Kind -eq 'VM') {
+            $group = Set-DrsClusterGroup -DrsClusterGroup $group -VM $drop -Remove -Server $Connection
+        } else {
+            $group = Set-DrsClusterGroup -DrsClusterGroup $group -VMHost $drop -Remove -Server $Connection
+        }
+    }
+    $group
+}
+
+function Get-VgpucVmwDrsDiff {
+    <# What differs in the DRS objects of one pinned VM: its VM group, host group and rule. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Pin, [object[]]$Groups, [object[]]$Rules)
+    $why = [System.Collections.Generic.List[string]]::new()
+    $vmGroup = @($Groups | Where-Object { [string]$_.Name -ceq $Pin.VmGroup }) | Select-Object -First 1
+    $hostGroup = @($Groups | Where-Object { [string]$_.Name -ceq $Pin.HostGroup }) | Select-Object -First 1
+    $rule = @($Rules | Where-Object { [string]$_.Name -ceq $Pin.Rule }) | Select-Object -First 1
+    if ($null -eq $vmGroup) {
+        $why.Add(('create VM group {0}' -f $Pin.VmGroup))
+    } else {
+        $ids = @($vmGroup.Member | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.Id })
+        if ($ids.Count -ne 1 -or $ids[0] -ne [string]$Pin.VM.Id) {
+            $why.Add(('VM group {0}: members -> {1}' -f $Pin.VmGroup, $Pin.VM.Name))
+        }
+    }
+    if ($null -eq $hostGroup) {
+        $why.Add(('create host group {0}' -f $Pin.HostGroup))
+    } else {
+        $ids = @($hostGroup.Member | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.Id } | Sort-Object)
+        $want = @($Pin.Hosts | ForEach-Object { [string]$_.Id } | Sort-Object)
+        if (($ids -join '|') -ne ($want -join '|')) {
+            $why.Add(('host group {0}: members -> {1}' -f $Pin.HostGroup, (@($Pin.Hosts | ForEach-Object { $_.Name }) -join ', ')))
+        }
+    }
+    if ($null -eq $rule) {
+        $why.Add(('create rule {0} (should run on)' -f $Pin.Rule))
+    } else {
+        if (-not [bool]$rule.Enabled) {
+            $why.Add(('rule {0}: enable it' -f $Pin.Rule))
+        }
+        if ([string]$rule.Type -ne 'ShouldRunOn') {
+            $why.Add(('rule {0}: type {1} -> ShouldRunOn' -f $Pin.Rule, $rule.Type))
+        }
+        if ($null -eq $rule.VMGroup -or [string]$rule.VMGroup.Name -cne $Pin.VmGroup -or $null -eq $rule.VMHostGroup -or [string]$rule.VMHostGroup.Name -cne $Pin.HostGroup) {
+            $why.Add(('rule {0}: groups -> {1}, {2}' -f $Pin.Rule, $Pin.VmGroup, $Pin.HostGroup))
+        }
+    }
+    [pscustomobject]@{ Why = @($why); VmGroup = $vmGroup; HostGroup = $hostGroup; Rule = $rule }
+}
+
+function Set-VgpucVmwDrs {
+    <# Reconcile the DRS objects of one pinned VM (members, host group, rule type, enabled). #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$Cluster, [Parameter(Mandatory)][object]$Pin, [Parameter(Mandatory)][object]$Diff)
+    if (-not $PSCmdlet.ShouldProcess($Pin.Rule, 'reconcile the DRS groups and rule')) {
+        return
+    }
+    $g1 = Update-VgpucVmwDrsGroup -Connection $Connection -Cluster $Cluster -Existing $Diff.VmGroup -Name $Pin.VmGroup -Kind 'VM' -Members @($Pin.VM) -Confirm:$false
+    $g2 = Update-VgpucVmwDrsGroup -Connection $Connection -Cluster $Cluster -Existing $Diff.HostGroup -Name $Pin.HostGroup -Kind 'VMHost' -Members @($Pin.Hosts) -Confirm:$false
+    if ($null -eq $Diff.Rule) {
+        $null = New-DrsVMHostRule -Cluster $Cluster -Name $Pin.Rule -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn' -Enabled $true -Server $Connection
+    } elseif ([bool]$Diff.Rule.Enabled -ne $true -or [string]$Diff.Rule.Type -ne 'ShouldRunOn' -or [string]$Diff.Rule.VMGroup.Name -cne $Pin.VmGroup -or [string]$Diff.Rule.VMHostGroup.Name -cne $Pin.HostGroup) {
+        $null = Set-DrsVMHostRule -Rule $Diff.Rule -Enabled $true -Type 'ShouldRunOn' -VMGroup $g1 -VMHostGroup $g2 -Server $Connection
+    }
+}
+
+function Get-VgpucVmwInventory {
+    <# The pre-flight: read the cluster, every declared host and VM, change nothing; every
+       problem is recorded on the run. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms
+    )
+    $inv = [pscustomobject]@{ Cluster = $null; Hosts = @{}; HostById = @{}; Vms = @{}; Undeclared = @() }
+    $inv.Cluster = Resolve-VgpucVmwCluster -Run $Run -Connection $Connection -Name $Cluster.Name
+    if ($null -eq $inv.Cluster) {
+        return $inv
+    }
+    $liveHosts = @(Get-VMHost -Location $inv.Cluster -Server $Connection)
+    foreach ($h in $liveHosts) {
+        $inv.HostById[[string]$h.Id] = $h
+    }
+    foreach ($d in $Hosts) {
+        $match = @(Select-VgpucByName -InputObject $liveHosts -Name $d.Name)
+        if ($match.Count -ne 1) {
+            Add-VgpucProblem -Run $Run -Text ('host {0}: {1} hosts of that name in cluster {2}, exactly 1 expected' -f $d.Name, $match.Count, $Cluster.Name)
+            continue
+        }
+        $inv.Hosts[$d.Name] = Get-VgpucVmwHostState -Run $Run -Connection $Connection -Declared $d -VMHost $match[0]
+    }
+
+    $liveVms = @(Get-VM -Location $inv.Cluster -Server $Connection)
+    $declaredNames = @($Vms | ForEach-Object { [string]$_.Name })
+    foreach ($d in $Vms) {
+        $found = @(Select-VgpucByName -InputObject $liveVms -Name $d.Name)
+        if ($found.Count -ne 1) {
+            Add-VgpucProblem -Run $Run -Text ('VM {0}: {1} VMs of that name in cluster {2}, exactly 1 expected' -f $d.Name, $found.Count, $Cluster.Name)
+            continue
+        }
+        $s = Get-VgpucVmwVmState -VM $found[0]
+        $inv.Vms[$d.Name] = $s
+        if ($d.Efi -and $s.Firmware -ne 'efi') {
+            Add-VgpucProblem -Run $Run -Text ('VM {0} boots with {1}; its {2} GPU needs EFI firmware (convert the guest to EFI first)' -f $d.Name, $s.Firmware, $d.GpuModel)
+        }
+        if ($d.Mode -eq 'passthrough' -and $s.HardwareVersion -lt 17) {
+            Add-VgpucProblem -Run $Run -Text ('VM {0}: hardware version {1}; dynamic DirectPath I/O needs 17 or later (upgrade the VM compatibility first)' -f $d.Name, $s.HardwareVersion)
+        }
+        if ($d.Mode -eq 'passthrough' -and -not ($d.VendorId -and $d.DeviceId)) {
+            # The catalog has no PCI ids for this model: read them from the planned host's GPU.
+            $dev = $null
+            if ($d.Host -and $inv.Hosts.ContainsKey($d.Host)) {
+                $dev = @($inv.Hosts[$d.Host].GpusByModel[[string]$d.GpuModel]) | Select-Object -First 1
+            }
+            if ($null -eq $dev) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0}: no {1} GPU found on host {2} to read its PCI vendor and device id from' -f $d.Name, $d.GpuModel, [string]$d.Host)
+            } else {
+                $d.VendorId = ([int]$dev.VendorId) -band 0xFFFF
+                $d.DeviceId = ([int]$dev.DeviceId) -band 0xFFFF
+                Write-Host ('VM {0}: DirectPath I/O device {1}:{2} ({3}, read on host {4})' -f (Format-VgpucText -Text $d.Name), (Get-VgpucVmwPciHex -Value $d.VendorId), (Get-VgpucVmwPciHex -Value $d.DeviceId), (Format-VgpucText -Text ([string]$dev.DeviceName)), (Format-VgpucText -Text ([string]$d.Host)))
+            }
+        }
+        if ($d.Mode -eq 'vgpu' -and $d.Host -and $inv.Hosts.ContainsKey($d.Host) -and $null -ne $inv.Hosts[$d.Host].Graphics) {
+            $offered = @($inv.Hosts[$d.Host].Graphics.SharedPassthruGpuTypes | Where-Object { $null -ne $_ })
+            if ($offered.Count -gt 0 -and -not (Test-VgpucNameInList -Name $d.Profile -List $offered)) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0}: host {1} does not offer the vGPU profile {2} (offered: {3})' -f $d.Name, $d.Host, $d.Profile, ($offered -join ', '))
+            }
+        }
+    }
+
+    # Capacity: enough GPUs of the model on each host for the DirectPath I/O VMs planned there.
+    foreach ($hn in @($inv.Hosts.Keys | Sort-Object)) {
+        $hs = $inv.Hosts[$hn]
+        foreach ($g in @($hs.Declared.Passthrough)) {
+            $need = 0
+            foreach ($d in @($Vms | Where-Object { $_.Mode -eq 'passthrough' -and $_.GpuModel -eq $g.Model -and $_.Host -and (Test-VgpucName -Name ([string]$_.Host) -Other $hn) })) {
+                $need += [int]$d.Count
+            }
+            $have = @($hs.GpusByModel[[string]$g.Model]).Count
+            if ($need -gt $have) {
+                Add-VgpucProblem -Run $Run -Text ('host {0}: {1} {2} GPU(s) needed for DirectPath I/O, {3} present' -f $hn, $need, $g.Model, $have)
+            }
+        }
+    }
+
+    # Undeclared VMs of the cluster that hold GPU devices.
+    $inv.Undeclared = @(foreach ($v in $liveVms) {
+            if (Test-VgpucNameInList -Name ([string]$v.Name) -List $declaredNames) {
+                continue
+            }
+            $s = Get-VgpucVmwVmState -VM $v
+            if (@($s.Devices).Count -gt 0) {
+                $s
+            }
+        })
+    $inv
+}
+
+function Get-VgpucVmwRunningVgpuVm {
+    <# The VMs (declared or not) powered on or suspended on a host with a vGPU device. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Inventory, [Parameter(Mandatory)][object]$HostState)
+    $id = [string]$HostState.VMHost.Id
+    @(@($Inventory.Vms.Values) + @($Inventory.Undeclared) | Where-Object {
+            $null -ne $_ -and $_.HostId -eq $id -and $_.PowerState -ne 'poweredOff' -and @($_.Devices | Where-Object { $_.Kind -eq 'vgpu' }).Count -gt 0
+        } | Sort-Object -Property Name)
+}
+
+function Get-VgpucVmwPlan {
+    <# Every difference between the file and the cluster, as plan items on the run, and the
+       work to do: vCenter, host and VM steps, drift, DRS. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms,
+        [AllowEmptyCollection()][AllowNull()][string[]]$VMName,
+        [AllowEmptyCollection()][AllowNull()][string[]]$HostName,
+        [switch]$RemoveUndeclared
+    )
+    $plan = [pscustomobject]@{ HotMigrate = $null; HostWork = @(); VmWork = @(); Undeclared = @(); Drs = @() }
+    $vmScope = @{}
+    foreach ($d in $Vms) {
+        $vmScope[$d.Name] = (Test-VgpucInScope -Name $d.Name -Scope $VMName) -and (Test-VgpucInScope -Name ([string]$d.Host) -Scope $HostName)
+    }
+    $neededHosts = @($Vms | Where-Object { $vmScope[$_.Name] -and $_.Host } | ForEach-Object { [string]$_.Host })
+
+    if ($Cluster.HotMigrate) {
+        $setting = Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection
+        $right = $null -ne $setting -and [string]$setting.Value -eq 'true'
+        $plan.HotMigrate = [pscustomobject]@{ Setting = $setting; Right = $right; InScope = (@($VMName).Count -eq 0 -and @($HostName).Count -eq 0) }
+        if (-not $right) {
+            Add-VgpucPlanItem -Run $Run -Target ([string]$Connection.Name) -Action 'set vgpu.hotmigrate.enabled = true' -Reason 'vGPU VMs declare migration live' -InScope $plan.HotMigrate.InScope
+        }
+    }
+
+    foreach ($d in $Hosts) {
+        if (-not $Inventory.Hosts.ContainsKey($d.Name)) {
+            continue
+        }
+        $hs = $Inventory.Hosts[$d.Name]
+        $inScope = $true
+        if (@($HostName).Count -gt 0) {
+            $inScope = Test-VgpucNameInList -Name $d.Name -List $HostName
+        } elseif (@($VMName).Count -gt 0) {
+            $inScope = Test-VgpucNameInList -Name $d.Name -List $neededHosts
+        }
+        $pt = @(Get-VgpucVmwPassthruPlan -HostState $hs)
+        $ptIds = @($pt | ForEach-Object { $_.Id })
+        $extra = @(Get-VgpucVmwPassthruExtra -HostState $hs -PlannedIds $ptIds)
+        # A GPU enabled for passthrough serves no vGPU: it is left out of the graphics phase.
+        $gfx = Get-VgpucVmwGraphicsDiff -HostState $hs -PassthroughIds (@($ptIds) + @($extra | ForEach-Object { $_.Id }))
+        foreach ($x in $extra) {
+            if ($RemoveUndeclared) {
+                Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('disable passthrough on GPU {0} ({1})' -f $x.Id, $x.Model) -Reason 'no DirectPath I/O VM is planned on it; -RemoveUndeclared' -InScope $inScope
+            } else {
+                Add-VgpucDrift -Run $Run -Target $d.Name -Text ('GPU {0} ({1}) is enabled for passthrough but no DirectPath I/O VM is planned on it; left alone (-RemoveUndeclared disables it)' -f $x.Id, $x.Model)
+            }
+        }
+        $running = @()
+        $gfxInScope = $inScope
+        if ($gfx.Needed) {
+            $running = @(Get-VgpucVmwRunningVgpuVm -Inventory $Inventory -HostState $hs)
+            # -VMName: a host phase that would stop VMs outside the list waits for a wider run.
+            if (@($VMName).Count -gt 0 -and @($running | Where-Object { -not (Test-VgpucNameInList -Name $_.Name -List $VMName) }).Count -gt 0) {
+                $gfxInScope = $false
+            }
+        }
+        $plan.HostWork += [pscustomobject]@{ Declared = $d; State = $hs; Passthru = $pt; Extra = $extra; Graphics = $gfx; Running = $running; InScope = $inScope; GraphicsInScope = $gfxInScope; RemoveUndeclared = [bool]$RemoveUndeclared }
+        foreach ($g in @($pt | Where-Object { -not $_.Enabled })) {
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('enable passthrough on GPU {0} ({1})' -f $g.Id, $g.Model) -Reason 'a DirectPath I/O VM is planned on it' -InScope $inScope
+        }
+        foreach ($g in @($pt | Where-Object { $_.Enabled -and -not $_.Active })) {
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('reboot to activate passthrough on GPU {0}' -f $g.Id) -Reason 'passthrough is enabled but not active; the host is rebooted only in maintenance mode' -InScope $inScope
+        }
+        if ($gfx.Needed) {
+            $reason = 'vGPU VMs are declared on the host'
+            if ($running.Count -gt 0) {
+                $reason += '; these vGPU VMs are shut down for it and started again: ' + (@($running | ForEach-Object { $_.Name }) -join ', ')
+            }
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('{0}, then restart Xorg' -f ($gfx.Why -join '; ')) -Reason $reason -InScope $gfxInScope
+        }
+    }
+
+    foreach ($d in $Vms) {
+        if (-not $Inventory.Vms.ContainsKey($d.Name)) {
+            continue
+        }
+        $s = $Inventory.Vms[$d.Name]
+        $diff = Compare-VgpucVmwVm -Declared $d -State $s
+        $plan.VmWork += [pscustomobject]@{ Declared = $d; State = $s; Diff = $diff; InScope = $vmScope[$d.Name] }
+        if ($diff.NeedsChange) {
+            $what = 'DirectPath I/O ' + $d.GpuModel
+            if ($d.Mode -eq 'vgpu') {
+                $what = 'vGPU ' + $d.Profile
+            }
+            $reason = 'declared: {0} x{1}' -f $what, $d.Count
+            if ($s.PowerState -eq 'poweredOn') {
+                $reason += '; shut down and started again'
+            }
+            Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ($diff.Changes -join '; ') -Reason $reason -InScope $vmScope[$d.Name]
+        }
+    }
+
+    foreach ($u in @($Inventory.Undeclared)) {
+        $what = @($u.Devices | ForEach-Object { if ($_.Kind -eq 'vgpu') { 'vGPU ' + $_.Profile } else { 'DirectPath I/O ' + ($_.Ids -join ',') } }) -join ', '
+        $hostOf = ''
+        if ($Inventory.HostById.ContainsKey($u.HostId)) {
+            $hostOf = [string]$Inventory.HostById[$u.HostId].Name
+        }
+        $inScope = @($VMName).Count -eq 0 -and (Test-VgpucInScope -Name $hostOf -Scope $HostName)
+        if ($RemoveUndeclared) {
+            $plan.Undeclared += [pscustomobject]@{ State = $u; InScope = $inScope }
+            Add-VgpucPlanItem -Run $Run -Target $u.Name -Action ('remove {0} (the VM is kept)' -f $what) -Reason 'not declared in the file; -RemoveUndeclared' -InScope $inScope
+        } else {
+            Add-VgpucDrift -Run $Run -Target $u.Name -Text ('holds {0}; not declared in the file, left alone (-RemoveUndeclared removes its GPU devices)' -f $what)
+        }
+    }
+
+    $pinned = @($Vms | Where-Object { $_.Pinned -and $Inventory.Vms.ContainsKey($_.Name) })
+    if ($pinned.Count -gt 0) {
+        $groups = @(Get-DrsClusterGroup -Cluster $Inventory.Cluster -Server $Connection)
+        $rules = @(Get-DrsVMHostRule -Cluster $Inventory.Cluster -Server $Connection)
+        foreach ($d in $pinned) {
+            $pin = [pscustomobject]@{
+                Name = $d.Name
+                VM = $Inventory.Vms[$d.Name].VM
+                Hosts = @(foreach ($o in @($d.Owners)) { if ($Inventory.Hosts.ContainsKey($o)) { $Inventory.Hosts[$o].VMHost } })
+                VmGroup = ('vgpuc-{0}-vm' -f $d.Name); HostGroup = ('vgpuc-{0}-hosts' -f $d.Name); Rule = ('vgpuc-{0}-should-run-on' -f $d.Name)
+            }
+            $drs = Get-VgpucVmwDrsDiff -Pin $pin -Groups $groups -Rules $rules
+            $plan.Drs += [pscustomobject]@{ Pin = $pin; Diff = $drs; InScope = $vmScope[$d.Name] }
+            if (@($drs.Why).Count -gt 0) {
+                Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('DRS: {0}' -f ($drs.Why -join '; ')) -Reason ('should run on {0}' -f (@($d.Owners) -join ', ')) -InScope $vmScope[$d.Name]
+            }
+        }
+    }
+    $plan
+}
+
+function Invoke-VgpucVmwHostWork {
+    <# One host: passthrough (and the gated reboot it needs), then the graphics phase with the
+       host's vGPU VMs shut down and started again around it. Returns why VMs that need the
+       host must wait, or ''. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $name = $Work.Declared.Name
+    $hs = $Work.State
+    $blocked = ''
+    $ptStep = 'passthrough on the DirectPath I/O GPUs'
+    $gStep = 'graphics type Shared Direct and vGPU mode'
+    if (-not $Work.InScope) {
+        if (@($Work.Passthru | Where-Object { -not $_.Active }).Count -gt 0) {
+            Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'out of scope'
+        }
+        if ($Work.Graphics.Needed) {
+            Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'out of scope'
+        }
+        return 'the host is outside -HostName/-VMName'
+    }
+
+    $toEnable = @($Work.Passthru | Where-Object { -not $_.Enabled })
+    $incapable = @($toEnable | Where-Object { -not $_.Capable })
+    if (@($Work.Passthru).Count -gt 0 -and $toEnable.Count -eq 0 -and @($Work.Passthru | Where-Object { -not $_.Active }).Count -eq 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'already right'
+    } elseif ($incapable.Count -gt 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'failed' -Message ('GPU(s) {0} are not passthrough capable (check VT-d / IOMMU in the BIOS)' -f (@($incapable | ForEach-Object { $_.Id }) -join ', '))
+        $blocked = 'its DirectPath I/O GPUs are not passthrough capable'
+    } elseif ($toEnable.Count -gt 0) {
+        $enable = {
+            param($Connection, $HostState, $Gpus)
+            Enable-VgpucVmwPassthru -Connection $Connection -HostState $HostState -Gpus $Gpus -Confirm:$false
+        }
+        try {
+            $done = Invoke-VgpucChange -Run $Run -Target $name -Action ('enable passthrough on GPU(s) {0}' -f (@($toEnable | ForEach-Object { $_.Id }) -join ', ')) -ScriptBlock $enable -ArgumentList @($Connection, $hs, $toEnable)
+            if (-not $done) {
+                $blocked = 'passthrough was not enabled'
+            }
+        } catch {
+            $blocked = 'enabling passthrough failed'
+        }
+    }
+    if (-not $blocked -and @($Work.Passthru).Count -gt 0 -and -not $WhatIfPreference) {
+        $now = @(Get-VgpucVmwPassthruPlan -HostState $hs)
+        $inactive = @($now | Where-Object { $_.Enabled -and -not $_.Active })
+        if ($inactive.Count -gt 0) {
+            $ids = @($inactive | ForEach-Object { $_.Id }) -join ', '
+            if (-not $hs.Maintenance) {
+                Add-VgpucResult -Run $Run -Target $name -Step ('reboot to activate passthrough on {0}' -f $ids) -Status 'failed' -Message 'the host needs a reboot; the script reboots only a host in maintenance mode: put it in maintenance mode and run again'
+                $blocked = 'the host needs a reboot to activate passthrough'
+            } else {
+                $reboot = {
+                    param($Connection, $HostState)
+                    Restart-VgpucVmwHost -Connection $Connection -HostState $HostState -Confirm:$false
+                }
+                try {
+                    if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('reboot (maintenance mode) to activate passthrough on {0}' -f $ids) -ScriptBlock $reboot -ArgumentList @($Connection, $hs))) {
+                        $blocked = 'the host was not rebooted'
+                    }
+                } catch {
+                    $blocked = 'the reboot failed'
+                }
+            }
+        }
+    }
+
+    if ($Work.RemoveUndeclared -and @($Work.Extra).Count -gt 0) {
+        $disable = {
+            param($Connection, $HostState, $Gpus)
+            Disable-VgpucVmwPassthru -Connection $Connection -HostState $HostState -Gpus $Gpus -Confirm:$false
+        }
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('disable passthrough on GPU(s) {0} (active again for vGPU after the next host reboot)' -f (@($Work.Extra | ForEach-Object { $_.Id }) -join ', ')) -ScriptBlock $disable -ArgumentList @($Connection, $hs, @($Work.Extra))
+        } catch {
+            Write-Verbose ('disabling passthrough failed: {0}' -f $_.Exception.Message)
+        }
+    }
+    if (-not $Work.Declared.VgpuHost) {
+        return $blocked
+    }
+    if (-not $Work.Graphics.Needed) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'already right'
+        return $blocked
+    }
+    if (-not $Work.GraphicsInScope) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'out of scope' -Message 'it would shut down vGPU VMs outside -VMName'
+        if ($Work.Graphics.ActiveWrong) {
+            return 'its active graphics type or vGPU mode waits for a run that may stop its vGPU VMs'
+        }
+        return $blocked
+    }
+    $cannot = @($Work.Running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
+    if ($cannot.Count -gt 0) {
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'failed' -Message ('skipped: vGPU VMs that cannot be shut down run on the host: ' + ($cannot -join '; '))
+        if ($Work.Graphics.ActiveWrong) {
+            return 'its active graphics type or vGPU mode could not be changed'
+        }
+        return $blocked
+    }
+    # The gated host phase: no vGPU VM runs on the host while its graphics change.
+    $stopped = [System.Collections.Generic.List[object]]::new()
+    $ok = $true
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $change = {
+        param($Connection, $HostState, $Diff)
+        Set-VgpucVmwHostGraphics -Connection $Connection -HostState $HostState -Diff $Diff -Confirm:$false
+    }
+    try {
+        foreach ($s in $Work.Running) {
+            if (Invoke-VgpucChange -Run $Run -Target $s.Name -Action 'shut down the guest (never powered off) for the host graphics change' -ScriptBlock $stop -ArgumentList @($Connection, $s, $ShutdownTimeoutSeconds)) {
+                $stopped.Add($s)
+            } elseif (-not $WhatIfPreference) {
+                Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'skipped' -Message 'a vGPU VM on the host was not shut down'
+                $ok = $false
+                break
+            }
+        }
+        if ($ok -and -not (Invoke-VgpucChange -Run $Run -Target $name -Action ('{0}; restart Xorg' -f ($Work.Graphics.Why -join '; ')) -ScriptBlock $change -ArgumentList @($Connection, $hs, $Work.Graphics))) {
+            $ok = $false
+        }
+    } catch {
+        $ok = $false
+    } finally {
+        foreach ($s in $stopped) {
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target $s.Name -Action 'start again (it was running)' -ScriptBlock $start -ArgumentList @($Connection, $s, $ShutdownTimeoutSeconds)
+                $s.PowerState = 'poweredOn'
+            } catch {
+                Write-Warning ('{0} was running before this run and is left off: it could not be started again: {1}' -f (Format-VgpucText -Text $s.Name), (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+    }
+    if (-not $ok -and -not $WhatIfPreference -and $Work.Graphics.ActiveWrong) {
+        return 'its active graphics type or vGPU mode was not changed'
+    }
+    $blocked
+}
+
+function Invoke-VgpucVmwVmWork {
+    <# One VM: the declared devices, memory, reservation and MMIO in one reconfiguration,
+       inside its power transaction (shut down, change, start again if it was running). #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][hashtable]$Blocked,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $d = $Work.Declared
+    $s = $Work.State
+    $diff = $Work.Diff
+    $step = 'GPU devices, memory and reservation'
+    if (-not $diff.NeedsChange) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'already right'
+        return
+    }
+    if (-not $Work.InScope) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'out of scope'
+        return
+    }
+    $why = Test-VgpucVmwCanStop -State $s
+    if ($why) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'failed' -Message ('skipped: ' + $why)
+        Write-Warning ('{0}: skipped: {1}' -f (Format-VgpucText -Text $d.Name), $why)
+        return
+    }
+    # A new device needs its host ready: the host the VM is on, else the planned one.
+    $on = [string]$d.Host
+    if ($Inventory.HostById.ContainsKey($s.HostId)) {
+        $on = [string]$Inventory.HostById[$s.HostId].Name
+    }
+    if ($diff.Add -gt 0 -and $on -and $Blocked.ContainsKey($on)) {
+        Add-VgpucResult -Run $Run -Target $d.Name -Step $step -Status 'skipped' -Message ('host {0}: {1}' -f $on, $Blocked[$on])
+        return
+    }
+    $spec = New-VgpucVmwConfigSpec -Declared $d -Diff $diff
+    $reconfigure = {
+        param($Connection, $MoRef, $Spec)
+        $view = Get-View -Id $MoRef -Server $Connection
+        $view.ReconfigVM($Spec)
+    }
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $changes = @(@{ Action = ('reconfigure: {0}' -f ($diff.Changes -join '; ')); ScriptBlock = $reconfigure; ArgumentList = @($Connection, $s.View.MoRef, $spec) })
+    $null = Invoke-VgpucTransaction -Run $Run -Target $d.Name -WasRunning ($s.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
+        -PowerArgumentList @($Connection, $s, $ShutdownTimeoutSeconds) -Changes $changes
+}
+
+function Invoke-VgpucVmwUndeclaredWork {
+    <# -RemoveUndeclared: the GPU devices of one VM the file does not declare are removed
+       (the VM is kept), inside its power transaction. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Work,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $u = $Work.State
+    $step = 'remove the undeclared GPU devices'
+    if (-not $Work.InScope) {
+        Add-VgpucResult -Run $Run -Target $u.Name -Step $step -Status 'out of scope'
+        return
+    }
+    $why = Test-VgpucVmwCanStop -State $u
+    if ($why) {
+        Add-VgpucResult -Run $Run -Target $u.Name -Step $step -Status 'failed' -Message ('skipped: ' + $why)
+        return
+    }
+    $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
+    $remove = @()
+    foreach ($dev in @($u.Devices)) {
+        $dc = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
+        $dc.Operation = 'remove'
+        $dc.Device = $dev.Device
+        $remove += $dc
+    }
+    $spec.DeviceChange = $remove
+    $reconfigure = {
+        param($Connection, $MoRef, $Spec)
+        $view = Get-View -Id $MoRef -Server $Connection
+        $view.ReconfigVM($Spec)
+    }
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $changes = @(@{ Action = $step; ScriptBlock = $reconfigure; ArgumentList = @($Connection, $u.View.MoRef, $spec) })
+    $null = Invoke-VgpucTransaction -Run $Run -Target $u.Name -WasRunning ($u.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
+        -PowerArgumentList @($Connection, $u, $ShutdownTimeoutSeconds) -Changes $changes
+}
+
+function Invoke-VgpucVmwPlan {
+    <# The changes, in order: vCenter, hosts (passthrough, graphics), VMs, undeclared VMs
+       (-RemoveUndeclared), DRS. Each change goes through Invoke-VgpucChange. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][object]$Inventory,
+        [Parameter(Mandatory)][object]$Plan,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    # vCenter: vgpu.hotmigrate.enabled for vGPU vMotion.
+    if ($null -ne $Plan.HotMigrate) {
+        $hm = $Plan.HotMigrate
+        $step = 'vgpu.hotmigrate.enabled = true'
+        if ($hm.Right) {
+            Add-VgpucResult -Run $Run -Target ([string]$Connection.Name) -Step $step -Status 'already right'
+        } elseif (-not $hm.InScope) {
+            Add-VgpucResult -Run $Run -Target ([string]$Connection.Name) -Step $step -Status 'out of scope'
+        } else {
+            $set = {
+                param($Connection, $Setting)
+                if ($null -eq $Setting) {
+                    $null = New-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Value 'true' -Type 'VIServer' -Server $Connection -Confirm:$false
+                } else {
+                    $null = Set-AdvancedSetting -AdvancedSetting $Setting -Value 'true' -Confirm:$false
+                }
+            }
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target ([string]$Connection.Name) -Action 'set the advanced setting vgpu.hotmigrate.enabled to true' -ScriptBlock $set -ArgumentList @($Connection, $hm.Setting)
+            } catch {
+                Write-Verbose ('vCenter step failed: {0}' -f $_.Exception.Message)
+            }
+        }
+    }
+
+    # Hosts: passthrough, then the graphics phase.
+    $blocked = @{}
+    foreach ($w in $Plan.HostWork) {
+        $why = Invoke-VgpucVmwHostWork -Run $Run -Connection $Connection -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+        if ($why -and $w.InScope) {
+            $blocked[[string]$w.Declared.Name] = $why
+        }
+    }
+    # VMs: one transaction each.
+    foreach ($w in $Plan.VmWork) {
+        Invoke-VgpucVmwVmWork -Run $Run -Connection $Connection -Work $w -Inventory $Inventory -Blocked $blocked -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+    }
+    foreach ($w in $Plan.Undeclared) {
+        Invoke-VgpucVmwUndeclaredWork -Run $Run -Connection $Connection -Work $w -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+    }
+    # DRS: the groups and rule of each pinned VM.
+    foreach ($w in $Plan.Drs) {
+        $step = 'DRS should-run-on rule'
+        if (@($w.Diff.Why).Count -eq 0) {
+            Add-VgpucResult -Run $Run -Target $w.Pin.Name -Step $step -Status 'already right'
+            continue
+        }
+        if (-not $w.InScope) {
+            Add-VgpucResult -Run $Run -Target $w.Pin.Name -Step $step -Status 'out of scope'
+            continue
+        }
+        $drs = {
+            param($Connection, $Cluster, $Pin, $Diff)
+            Set-VgpucVmwDrs -Connection $Connection -Cluster $Cluster -Pin $Pin -Diff $Diff -Confirm:$false
+        }
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $w.Pin.Name -Action ('DRS: {0}' -f ($w.Diff.Why -join '; ')) -ScriptBlock $drs -ArgumentList @($Connection, $Inventory.Cluster, $w.Pin, $w.Diff)
+        } catch {
+            Write-Verbose ('DRS step failed: {0}' -f $_.Exception.Message)
+        }
+    }
+}
+
+function Invoke-VgpucVmware {
+    <# The entry of a vSphere script: connect, pre-flight, plan, changes, summary, disconnect.
+       Returns the exit code: 0 done, 1 refused by the pre-flight or a step failed. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([int])]
+    param(
+        [Parameter(Mandatory)][object]$Cluster,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms,
+        [Parameter(Mandatory)][string]$Server,
+        [AllowNull()][pscredential]$Credential,
+        [AllowEmptyCollection()][AllowNull()][string[]]$VMName = @(),
+        [AllowEmptyCollection()][AllowNull()][string[]]$HostName = @(),
+        [switch]$RemoveUndeclared,
+        [int]$ShutdownTimeoutSeconds = 600,
+        [AllowEmptyString()][AllowNull()][string]$LogPath = ''
+    )
+    $run = Initialize-VgpucRun -Target 'vmware' -Cluster $Cluster.Name -LogPath $LogPath
+    $code = 1
+    $connection = $null
+    try {
+        try {
+            Write-Host ('vgpuc: reconciling {0} on {1}; reading every host and VM of the cluster' -f (Format-VgpucText -Text $Cluster.Name), (Format-VgpucText -Text $Server))
+            foreach ($n in @($VMName) + @($HostName)) {
+                if ($null -ne $n -and [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
+                    Write-Host ('note: {0} is matched as an exact name, not as a wildcard pattern' -f (Format-VgpucText -Text $n))
+                }
+            }
+            foreach ($n in @($VMName)) {
+                if ($null -ne $n -and -not (Test-VgpucNameInList -Name $n -List @($Vms | ForEach-Object { $_.Name }))) {
+                    Add-VgpucProblem -Run $run -Text ('-VMName {0}: the file declares no VM of that name' -f $n)
+                }
+            }
+            foreach ($n in @($HostName)) {
+                if ($null -ne $n -and -not (Test-VgpucNameInList -Name $n -List @($Hosts | ForEach-Object { $_.Name }))) {
+                    Add-VgpucProblem -Run $run -Text ('-HostName {0}: the file declares no host of that name' -f $n)
+                }
+            }
+            if ($null -ne $Credential) {
+                $connection = Connect-VIServer -Server $Server -Credential $Credential
+            } else {
+                $connection = Connect-VIServer -Server $Server
+            }
+            $inv = Get-VgpucVmwInventory -Run $run -Connection $connection -Cluster $Cluster -Hosts $Hosts -Vms $Vms
+            if ($run.Problems.Count -gt 0) {
+                Write-VgpucProblems -Run $run
+                $run.Outcome = 'refused'
+            } else {
+                $plan = Get-VgpucVmwPlan -Run $run -Connection $connection -Inventory $inv -Cluster $Cluster -Hosts $Hosts -Vms $Vms `
+                    -VMName $VMName -HostName $HostName -RemoveUndeclared:$RemoveUndeclared
+                Write-VgpucPlan -Run $run
+                Write-Host 'Pre-flight passed.'
+                Invoke-VgpucVmwPlan -Run $run -Connection $connection -Inventory $inv -Plan $plan -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+            }
+        } finally {
+            if ($null -ne $connection) {
+                Disconnect-VIServer -Server $connection -Confirm:$false -WhatIf:$false
+            }
+        }
+    } catch {
+        Add-VgpucResult -Run $run -Target $Cluster.Name -Step 'run' -Status 'failed' -Message $_.Exception.Message
+        Write-Warning ('the run stopped: {0}' -f (Format-VgpucText -Text $_.Exception.Message))
+    } finally {
+        $code = Complete-VgpucRun -Run $run
+    }
+    $code
+}
+
 
 # --- What the .vgpu file declares (names are literals, never code) ---
-$ClusterName = 'vsan-prod'
-$HotMigrate = $true
-$Hosts = @(
-    [pscustomobject]@{ Name = 'esx-01'; Gpus = 2; Driver = '550.54.16'; SharedDirect = $true }
-    [pscustomobject]@{ Name = 'esx-02'; Gpus = 2; Driver = '550.54.16'; SharedDirect = $true }
-    [pscustomobject]@{ Name = 'esx-03'; Gpus = 2; Driver = '550.54.16'; SharedDirect = $true }
-    [pscustomobject]@{ Name = 'esx-04'; Gpus = 2; Driver = '550.54.16'; SharedDirect = $true }
+$VgpucCluster = [pscustomobject]@{ Name = 'vsan-prod'; HotMigrate = $true }
+$VgpucHosts = @(
+    [pscustomobject]@{ Name = 'esx-01'; Driver = '550.54.16'; VgpuHost = $true; VgpuMode = 'sameSize'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 2 }); Passthrough = @() }
+    [pscustomobject]@{ Name = 'esx-02'; Driver = '550.54.16'; VgpuHost = $true; VgpuMode = 'sameSize'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 2 }); Passthrough = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 1 }) }
+    [pscustomobject]@{ Name = 'esx-03'; Driver = '550.54.16'; VgpuHost = $true; VgpuMode = 'sameSize'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 2 }); Passthrough = @() }
+    [pscustomobject]@{ Name = 'esx-04'; Driver = '550.54.16'; VgpuHost = $true; VgpuMode = 'sameSize'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 2 }); Passthrough = @() }
 )
-$Vms = @(
-    [pscustomobject]@{ Name = 'ml-01'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'ml-02'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'ml-03'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'ml-04'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'ml-05'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'ml-06'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'train-01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx-02'; Pinned = $true; Owners = @('esx-02'); GpuModel = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Mmio64Gb = 128; Efi = $true }
+$VgpucVms = @(
+    [pscustomobject]@{ Name = 'ml-01'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
+    [pscustomobject]@{ Name = 'ml-02'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
+    [pscustomobject]@{ Name = 'ml-03'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
+    [pscustomobject]@{ Name = 'ml-04'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
+    [pscustomobject]@{ Name = 'ml-05'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
+    [pscustomobject]@{ Name = 'ml-06'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx-01'; Pinned = $false; Owners = @('esx-01', 'esx-02', 'esx-03', 'esx-04'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
+    [pscustomobject]@{ Name = 'train-01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx-02'; Pinned = $true; Owners = @('esx-02'); GpuModel = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; MemoryMB = 65536; Mmio64Gb = 128; Efi = $true }
 )
 
-$connection = $null
-try {
-    if ($null -ne $Credential) {
-        $connection = Connect-VIServer -Server $Server -Credential $Credential
-    } else {
-        $connection = Connect-VIServer -Server $Server
-    }
-
-    # --- Pre-flight: read every host and VM, change nothing ---
-    Write-Host ('Pre-flight checks for cluster {0}' -f $ClusterName)
-    $HostObj = @{}
-    $Profiles = @{}
-    foreach ($h in $Hosts) {
-        $vmh = Get-VMHost -Name $h.Name -ErrorAction SilentlyContinue
-        if ($null -eq $vmh) {
-            Add-VgpucProblem -Text ('host {0} is not in the inventory of {1}' -f $h.Name, $Server)
-            continue
-        }
-        if (@('Connected', 'Maintenance') -notcontains [string]$vmh.ConnectionState) {
-            Add-VgpucProblem -Text ('host {0} is {1}' -f $h.Name, $vmh.ConnectionState)
-            continue
-        }
-        $HostObj[$h.Name] = $vmh
-        $gpus = @(Get-VMHostPciDevice -VMHost $vmh -DeviceClass 'DisplayController' | Where-Object { $_.VendorName -match 'NVIDIA' })
-        if ($gpus.Count -lt $h.Gpus) {
-            Add-VgpucProblem -Text ('host {0}: the file declares {1} NVIDIA GPU(s), {2} found' -f $h.Name, $h.Gpus, $gpus.Count)
-        }
-        if ($null -ne $h.Driver) {
-            # Splatted: the tree-sitter grammar misreads a literal `-V2` as a redirection.
-            $esxcliArgs = @{ VMHost = $vmh; V2 = $true }
-            $esxcli = Get-EsxCli @esxcliArgs
-            $vibs = @($esxcli.software.vib.list.Invoke() | Where-Object { $_.Vendor -match 'NVIDIA' -or $_.Name -match '^NVD' })
-            if (@($vibs | Where-Object { ([string]$_.Version).StartsWith($h.Driver) }).Count -eq 0) {
-                $seen = @($vibs | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version }) -join ', '
-                Add-VgpucProblem -Text ('host {0}: the NVIDIA vGPU Manager {1} is not installed (found: {2})' -f $h.Name, $h.Driver, $seen)
-            }
-        }
-        $gm = Get-View -Id $vmh.ExtensionData.ConfigManager.GraphicsManager
-        if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -eq 'sharedDirect') {
-            $Profiles[$h.Name] = @($gm.SharedPassthruGpuTypes)
-        }
-    }
-    foreach ($v in $Vms) {
-        $found = @(Get-VM -Name $v.Name -ErrorAction SilentlyContinue)
-        if ($found.Count -ne 1) {
-            Add-VgpucProblem -Text ('VM {0}: {1} VMs of that name found, 1 expected' -f $v.Name, $found.Count)
-            continue
-        }
-        if ($v.Efi -and [string]$found[0].ExtensionData.Config.Firmware -ne 'efi') {
-            Add-VgpucProblem -Text ('VM {0} boots with BIOS; its {1} GPU needs EFI firmware (reinstall or convert the guest first)' -f $v.Name, $v.GpuModel)
-        }
-        if ($v.Mode -eq 'vgpu' -and $null -ne $v.Host -and $Profiles.ContainsKey($v.Host) -and $Profiles[$v.Host] -notcontains $v.Profile) {
-            Add-VgpucProblem -Text ('VM {0}: host {1} does not offer the vGPU profile {2}' -f $v.Name, $v.Host, $v.Profile)
-        }
-        if ($v.Mode -eq 'passthrough' -and $null -eq $v.DeviceId -and $null -ne $v.Host -and $HostObj.ContainsKey($v.Host)) {
-            # The catalog has no PCI device id for this model: find the device on the planned host.
-            $pattern = '\b' + [regex]::Escape($v.GpuModel) + '\b'
-            $dev = @(Get-VMHostPciDevice -VMHost $HostObj[$v.Host] -DeviceClass 'DisplayController' | Where-Object { $_.VendorName -match 'NVIDIA' -and $_.DeviceName -match $pattern }) | Select-Object -First 1
-            if ($null -eq $dev) {
-                Add-VgpucProblem -Text ('VM {0}: no {1} device found on host {2} to read its PCI ids from' -f $v.Name, $v.GpuModel, $v.Host)
-            } else {
-                $v.VendorId = ([int]$dev.VendorId) -band 0xFFFF
-                $v.DeviceId = ([int]$dev.DeviceId) -band 0xFFFF
-                Write-Host ('VM {0}: using PCI ids {1:x4}:{2:x4} of {3} found on host {4}' -f $v.Name, $v.VendorId, $v.DeviceId, $dev.DeviceName, $v.Host)
-            }
-        }
-    }
-    $cluster = Get-Cluster -Name $ClusterName -ErrorAction SilentlyContinue
-    if ($null -eq $cluster) {
-        Add-VgpucProblem -Text ('cluster {0} is not in the inventory of {1} (needed for the DRS rules)' -f $ClusterName, $Server)
-    }
-    if ($script:Problems.Count -gt 0) {
-        Write-Host 'Pre-flight found problems; nothing was changed:'
-        foreach ($p in $script:Problems) {
-            Write-Host ('  - {0}' -f $p)
-        }
-        throw ('{0} pre-flight problem(s); nothing was changed' -f $script:Problems.Count)
-    }
-    Write-Host 'Pre-flight passed.'
-
-    # --- vCenter: vGPU vMotion needs vgpu.hotmigrate.enabled ---
-    $setting = Get-AdvancedSetting -Entity $global:DefaultVIServer -Name 'vgpu.hotmigrate.enabled'
-    if ($null -eq $setting) {
-        if ($PSCmdlet.ShouldProcess($Server, 'create vgpu.hotmigrate.enabled = true')) {
-            $null = New-AdvancedSetting -Entity $global:DefaultVIServer -Name 'vgpu.hotmigrate.enabled' -Value $true -Type 'VIServer' -Confirm:$false
-            Add-VgpucResult -Target $Server -Step 'create vgpu.hotmigrate.enabled = true' -Status 'changed'
-        } else {
-            Add-VgpucResult -Target $Server -Step 'create vgpu.hotmigrate.enabled = true' -Status 'skipped'
-        }
-    } else {
-        if ([string]$setting.Value -eq 'true') {
-            Add-VgpucResult -Target $Server -Step 'set vgpu.hotmigrate.enabled to true' -Status 'already right'
-        } elseif ($PSCmdlet.ShouldProcess($Server, 'set vgpu.hotmigrate.enabled to true')) {
-            $null = Set-AdvancedSetting -AdvancedSetting $setting -Value $true -Confirm:$false
-            Add-VgpucResult -Target $Server -Step 'set vgpu.hotmigrate.enabled to true' -Status 'changed'
-        } else {
-            Add-VgpucResult -Target $Server -Step 'set vgpu.hotmigrate.enabled to true' -Status 'skipped'
-        }
-    }
-
-    # --- Hosts: the Shared Direct graphics type for vGPU ---
-    foreach ($h in $Hosts) {
-        if (-not $h.SharedDirect) {
-            continue
-        }
-        $gm = Get-View -Id $HostObj[$h.Name].ExtensionData.ConfigManager.GraphicsManager
-        if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -eq 'sharedDirect') {
-            Add-VgpucResult -Target $h.Name -Step 'set the default graphics type to Shared Direct' -Status 'already right'
-        } elseif ($PSCmdlet.ShouldProcess($h.Name, 'set the default graphics type to Shared Direct')) {
-            $config = New-Object -TypeName 'VMware.Vim.HostGraphicsConfig'
-            $config.HostDefaultGraphicsType = 'sharedDirect'
-            $config.SharedPassthruAssignmentPolicy = $gm.GraphicsConfig.SharedPassthruAssignmentPolicy
-            $gm.UpdateGraphicsConfig($config)
-            Write-Warning ('host {0}: restart Xorg (/etc/init.d/xorg restart) or reboot the host, with its VMs powered off, before vGPU VMs start' -f $h.Name)
-            Add-VgpucResult -Target $h.Name -Step 'set the default graphics type to Shared Direct' -Status 'changed'
-        } else {
-            Add-VgpucResult -Target $h.Name -Step 'set the default graphics type to Shared Direct' -Status 'skipped'
-        }
-    }
-
-    # --- VMs: GPU devices, memory reservation, 64-bit MMIO (powered off for the change) ---
-    foreach ($v in $Vms) {
-        $vmo = Get-VM -Name $v.Name
-        $view = $vmo.ExtensionData
-        $devices = @($view.Config.Hardware.Device | Where-Object { $_ -is [VMware.Vim.VirtualPCIPassthrough] })
-        if ($v.Mode -eq 'vgpu') {
-            $have = @($devices | Where-Object { $_.Backing -is [VMware.Vim.VirtualPCIPassthroughVmiopBackingInfo] -and $_.Backing.Vgpu -eq $v.Profile }).Count
-        } else {
-            $have = @($devices | Where-Object { $_.Backing -is [VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo] -and @($_.Backing.AllowedDevice | Where-Object { $_.VendorId -eq $v.VendorId -and $_.DeviceId -eq $v.DeviceId }).Count -gt 0 }).Count
-        }
-        $missing = [math]::Max(0, $v.Count - $have)
-        $extra = @{}
-        if ($v.Mmio64Gb -gt 0) {
-            $extra['pciPassthru.use64bitMMIO'] = 'TRUE'
-            $extra['pciPassthru.64bitMMIOSizeGB'] = [string]$v.Mmio64Gb
-        }
-        $current = @{}
-        foreach ($o in @($view.Config.ExtraConfig)) {
-            if ($null -ne $o) {
-                $current[[string]$o.Key] = [string]$o.Value
-            }
-        }
-        $extraMissing = @($extra.Keys | Where-Object { $current[$_] -ne $extra[$_] } | Sort-Object)
-        if ($missing -eq 0 -and $view.Config.MemoryReservationLockedToMax -and $extraMissing.Count -eq 0) {
-            Add-VgpucResult -Target $v.Name -Step 'GPU devices and memory reservation' -Status 'already right'
-            continue
-        }
-        if ($v.Mode -eq 'vgpu' -and $missing -gt 0) {
-            $types = @((Get-View -Id $vmo.VMHost.ExtensionData.ConfigManager.GraphicsManager).SharedPassthruGpuTypes)
-            if ($types -notcontains $v.Profile) {
-                Write-Warning ('VM {0}: host {1} does not offer {2} (is it Shared Direct, Xorg restarted?)' -f $v.Name, $vmo.VMHost.Name, $v.Profile)
-                Add-VgpucResult -Target $v.Name -Step 'GPU devices and memory reservation' -Status 'skipped'
-                continue
-            }
-        }
-        $wasOn = [string]$vmo.PowerState -eq 'PoweredOn'
-        $stopped = $false
-        if ($wasOn) {
-            if ($PSCmdlet.ShouldProcess($v.Name, 'shut down the guest OS (not powered off)')) {
-                $view.ShutdownGuest()
-                $deadline = (Get-Date).AddSeconds($ShutdownTimeoutSeconds)
-                while ([string](Get-VM -Name $v.Name).PowerState -ne 'PoweredOff') {
-                    if ((Get-Date) -gt $deadline) {
-                        throw ('VM {0} did not shut down within {1} seconds; it was not powered off' -f $v.Name, $ShutdownTimeoutSeconds)
-                    }
-                    Start-Sleep -Seconds 5
-                }
-                $stopped = $true
-                Add-VgpucResult -Target $v.Name -Step 'shut down' -Status 'changed'
-            } elseif (-not $WhatIfPreference) {
-                Add-VgpucResult -Target $v.Name -Step 'GPU devices and memory reservation' -Status 'skipped'
-                continue
-            }
-        }
-        if ($PSCmdlet.ShouldProcess($v.Name, 'add GPU device(s), lock the memory reservation, set 64-bit MMIO')) {
-            $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
-            $spec.MemoryReservationLockedToMax = $true
-            $changes = @()
-            for ($k = 0; $k -lt $missing; $k++) {
-                $dev = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
-                $dev.Operation = 'add'
-                $dev.Device = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthrough'
-                $dev.Device.Key = -100 - $k
-                if ($v.Mode -eq 'vgpu') {
-                    $dev.Device.Backing = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughVmiopBackingInfo'
-                    $dev.Device.Backing.Vgpu = $v.Profile
-                } else {
-                    # Dynamic DirectPath I/O: any host with this device can run (and HA restart) the VM.
-                    $allowed = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughAllowedDevice'
-                    $allowed.VendorId = $v.VendorId
-                    $allowed.DeviceId = $v.DeviceId
-                    $dev.Device.Backing = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo'
-                    $dev.Device.Backing.AllowedDevice = @($allowed)
-                    $dev.Device.Backing.DeviceName = ''
-                }
-                $changes += $dev
-            }
-            if ($changes.Count -gt 0) {
-                $spec.DeviceChange = $changes
-            }
-            $options = @()
-            foreach ($key in $extraMissing) {
-                $opt = New-Object -TypeName 'VMware.Vim.OptionValue'
-                $opt.Key = $key
-                $opt.Value = $extra[$key]
-                $options += $opt
-            }
-            if ($options.Count -gt 0) {
-                $spec.ExtraConfig = $options
-            }
-            $taskRef = $view.ReconfigVM_Task($spec)
-            do {
-                Start-Sleep -Seconds 2
-                $task = Get-View -Id $taskRef
-            } while (@('running', 'queued') -contains [string]$task.Info.State)
-            if ([string]$task.Info.State -ne 'success') {
-                throw ('reconfiguring VM {0} failed: {1}' -f $v.Name, $task.Info.Error.LocalizedMessage)
-            }
-            Add-VgpucResult -Target $v.Name -Step 'add GPU device(s), lock the memory reservation, set 64-bit MMIO' -Status 'changed'
-        } else {
-            Add-VgpucResult -Target $v.Name -Step 'add GPU device(s), lock the memory reservation, set 64-bit MMIO' -Status 'skipped'
-        }
-        if ($stopped) {
-            if ($PSCmdlet.ShouldProcess($v.Name, 'power on again (it was on)')) {
-                $null = Start-VM -VM (Get-VM -Name $v.Name) -Confirm:$false
-                Add-VgpucResult -Target $v.Name -Step 'power on again (it was on)' -Status 'changed'
-            } else {
-                Add-VgpucResult -Target $v.Name -Step 'power on again (it was on)' -Status 'skipped'
-            }
-        }
-    }
-
-    # --- DRS: pinned VMs should run on their hosts ---
-    foreach ($v in @($Vms | Where-Object { $_.Pinned })) {
-        $vmGroup = 'vgpuc-{0}-vm' -f $v.Name
-        $hostGroup = 'vgpuc-{0}-hosts' -f $v.Name
-        $rule = 'vgpuc-{0}-should-run-on' -f $v.Name
-        $config = (Get-Cluster -Name $ClusterName).ExtensionData.ConfigurationEx
-        $groups = @(foreach ($g in @($config.Group)) { if ($null -ne $g) { [string]$g.Name } })
-        $rules = @(foreach ($r in @($config.Rule)) { if ($null -ne $r) { [string]$r.Name } })
-        $present = @(@($vmGroup, $hostGroup) | Where-Object { $groups -contains $_ }).Count + @(@($rule) | Where-Object { $rules -contains $_ }).Count
-        if ($present -gt 0 -and $present -lt 3) {
-            Write-Warning ('VM {0}: the DRS objects {1}, {2}, {3} are only partly there; remove them and run again' -f $v.Name, $vmGroup, $hostGroup, $rule)
-            Add-VgpucResult -Target $v.Name -Step 'DRS should-run-on rule' -Status 'skipped'
-            continue
-        }
-        if ($present -eq 3) {
-            Add-VgpucResult -Target $v.Name -Step ('create DRS groups and the should-run-on rule {0}' -f $rule) -Status 'already right'
-        } elseif ($PSCmdlet.ShouldProcess($v.Name, ('create DRS groups and the should-run-on rule {0}' -f $rule))) {
-            $cluster = Get-Cluster -Name $ClusterName
-            $g1 = New-DrsClusterGroup -Cluster $cluster -Name $vmGroup -VM (Get-VM -Name $v.Name)
-            $g2 = New-DrsClusterGroup -Cluster $cluster -Name $hostGroup -VMHost @($v.Owners | ForEach-Object { Get-VMHost -Name $_ })
-            $null = New-DrsVMHostRule -Cluster $cluster -Name $rule -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn'
-            Add-VgpucResult -Target $v.Name -Step ('create DRS groups and the should-run-on rule {0}' -f $rule) -Status 'changed'
-        } else {
-            Add-VgpucResult -Target $v.Name -Step ('create DRS groups and the should-run-on rule {0}' -f $rule) -Status 'skipped'
-        }
-    }
-
-    # --- Summary ---
-    $script:Results | Format-Table -AutoSize -Property @('Target', 'Step', 'Status') | Out-String -Width 200 | Write-Host
-    $changed = @($script:Results | Where-Object { $_.Status -eq 'changed' }).Count
-    $right = @($script:Results | Where-Object { $_.Status -eq 'already right' }).Count
-    $skipped = @($script:Results | Where-Object { $_.Status -eq 'skipped' }).Count
-    Write-Host ('{0} changed, {1} already right, {2} skipped' -f $changed, $right, $skipped)
-    if ($changed -eq 0 -and $skipped -eq 0) {
-        Write-Host 'Nothing to do: the cluster already matches the file.'
-    }
-} finally {
-    if ($null -ne $connection) {
-        Disconnect-VIServer -Server $connection -Confirm:$false -WhatIf:$false
-    }
+# --- Run: pre-flight, plan, changes, summary (backends/powershell/vmware.ps1) ---
+$VgpucArgs = @{
+    Cluster = $VgpucCluster; Hosts = $VgpucHosts; Vms = $VgpucVms
+    Server = $Server; Credential = $Credential; VMName = $VMName; HostName = $HostName
+    RemoveUndeclared = $RemoveUndeclared; ShutdownTimeoutSeconds = $ShutdownTimeoutSeconds; LogPath = $LogPath
 }
+exit (Invoke-VgpucVmware @VgpucArgs)

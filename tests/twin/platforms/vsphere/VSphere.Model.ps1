@@ -1,0 +1,1015 @@
+# VSphere.Model.ps1 - the simulated vCenter of the twin: inventory, views, API methods and
+# the vSphere behaviours of twin.md section 4 (test code, never shipped).
+#
+# Dot-sourced by VSphere.psm1. The state is the "vmware" state of twin.md section 3, held as
+# loaded (hashtables or PSCustomObjects: dot access works on both) and changed in place, so
+# the saved state has exactly the input's fields. Every rule the twin enforces is one entry
+# of a table or one function below, and each has a refusal test in tests/twin/VSphere.Tests.ps1.
+Set-StrictMode -Version Latest
+
+# ---- the simulated servers ---------------------------------------------------------------
+# name -> @{ Name; State } ; the first one is the state file's vCenter. Tests may add more
+# (Add-VSphereTwinServer) to prove that scripts pass -Server.
+$script:VTServers = [ordered]@{}
+$script:VTCallSink = $null      # scriptblock(entry) the harness gives, else $script:VTCalls
+$script:VTCalls = New-Object -TypeName 'System.Collections.Generic.List[object]'
+$script:VTFaultHook = $null     # scriptblock(command, target) the harness gives, else local
+$script:VTTaskSeq = 0
+$script:VTTasks = @{}           # "server|task-n" -> VMware.Vim.TaskInfo
+
+# Large-BAR GPUs: 64-bit MMIO size each needs (GB), from ../../shared/reference/vmware.md
+# section 1.6 (NVIDIA AI Enterprise "vGPU" appendix table). A pass-through device of one of
+# these models needs pciPassthru.use64bitMMIO = TRUE, pciPassthru.64bitMMIOSizeGB >= the sum
+# over its devices, and EFI firmware (README "Large-BAR rule").
+$script:VTLargeBarMmioGb = @{
+    'H200' = 512; 'H100' = 256; 'A100 80GB' = 256; 'A100 40GB' = 128; 'A100' = 128
+    'L40' = 128; 'L20' = 128; 'A40' = 128; 'RTX A6000' = 128
+    'L4' = 64; 'A30' = 64; 'A10' = 64; 'V100' = 64
+}
+
+# Messages of real vSphere faults the twin raises (vim.fault.*); the others are prefixed
+# "twin:" and say what the twin checked.
+$script:VTMsg = @{
+    InvalidPowerState = 'The attempted operation cannot be performed in the current state ({0}).'
+    ToolsUnavailable  = 'Cannot complete operation because VMware Tools is not running in this virtual machine.'
+    NotFound          = 'The object or item referred to could not be found.'
+    InvalidState      = 'The operation is not allowed in the current state.'
+    NotConnected      = 'You are not currently connected to any servers. Please connect first using a Connect cmdlet.'
+}
+
+# ---- small helpers over the loaded JSON (hashtable or PSCustomObject) ---------------------
+function Test-VTDictionary {
+    param($Object)
+    return ($Object -is [System.Collections.IDictionary])
+}
+
+function Get-VTKey {
+    param($Map)
+    if ($null -eq $Map) { return @() }
+    if (Test-VTDictionary $Map) { return @($Map.Keys) }
+    return @($Map.PSObject.Properties | ForEach-Object { $_.Name })
+}
+
+function Test-VTField {
+    param($Object, [string]$Name)
+    if ($null -eq $Object) { return $false }
+    if (Test-VTDictionary $Object) { return $Object.Contains($Name) }
+    return ($null -ne $Object.PSObject.Properties[$Name])
+}
+
+function Get-VTValue {
+    param($Map, [string]$Key)
+    if (-not (Test-VTField $Map $Key)) { return $null }
+    if (Test-VTDictionary $Map) { return $Map[$Key] }
+    return $Map.PSObject.Properties[$Key].Value
+}
+
+function Set-VTValue {
+    param($Map, [string]$Key, $Value)
+    if (Test-VTDictionary $Map) { $Map[$Key] = $Value; return }
+    $p = $Map.PSObject.Properties[$Key]
+    if ($null -ne $p) { $p.Value = $Value } else { $Map | Add-Member -NotePropertyName $Key -NotePropertyValue $Value }
+}
+
+function Remove-VTValue {
+    param($Map, [string]$Key)
+    if (Test-VTDictionary $Map) { $Map.Remove($Key); return }
+    $Map.PSObject.Properties.Remove($Key)
+}
+
+# A new record shaped like the state's own records (the harness may load either form).
+function New-VTRecord {
+    param($Like, [System.Collections.Specialized.OrderedDictionary]$Fields)
+    if (Test-VTDictionary $Like) {
+        $h = [ordered]@{}
+        foreach ($k in $Fields.Keys) { $h[$k] = $Fields[$k] }
+        return $h
+    }
+    return [pscustomobject]$Fields
+}
+
+function Test-VTWildcard {
+    param([string]$Pattern, [string]$Name)
+    return ([System.Management.Automation.WildcardPattern]::new($Pattern, [System.Management.Automation.WildcardOptions]::IgnoreCase)).IsMatch($Name)
+}
+
+function ConvertFrom-VTHex {
+    param([string]$Hex)
+    return [Convert]::ToInt32($Hex, 16)
+}
+
+# A PCI id as the signed 16-bit value the API's xsd:short fields hold.
+function ConvertTo-VTShort {
+    param([int]$Value)
+    $v = $Value -band 0xFFFF
+    if ($v -ge 0x8000) { $v -= 0x10000 }
+    return [int16]$v
+}
+
+# ---- servers, calls, faults --------------------------------------------------------------
+function Add-VSphereTwinServer {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$State)
+    $name = [string]$State.vcenter.name
+    $script:VTServers[$name] = @{ Name = $name; State = $State }
+}
+
+function Get-VTServer {
+    param([string]$Name)
+    $key = @($script:VTServers.Keys | Where-Object { $_ -eq $Name })
+    if ($key.Count -eq 0) { throw ('twin: no simulated vCenter named {0}' -f $Name) }
+    return $script:VTServers[$key[0]]
+}
+
+function Add-VTCall {
+    param([string]$Command, [string]$HostName, [string]$Target, $Parameters)
+    $entry = [ordered]@{ command = $Command; host = $HostName; target = $Target; parameters = $Parameters }
+    if ($null -ne $script:VTCallSink) { & $script:VTCallSink $entry } else { $script:VTCalls.Add($entry) }
+}
+
+# Fail the call when the state's faults name it (twin.md section 4 "Faults"); each entry fails
+# its command for its target `times` times with its message.
+function Invoke-VTFault {
+    param($Srv, [string[]]$Command, [string]$Target)
+    if ($null -ne $script:VTFaultHook) {
+        foreach ($c in $Command) { & $script:VTFaultHook $c $Target }
+        return
+    }
+    if (-not (Test-VTField $Srv.State 'faults')) { return }
+    foreach ($f in @($Srv.State.faults)) {
+        if ($null -eq $f) { continue }
+        if ($Command -notcontains [string]$f.command) { continue }
+        if ((Test-VTField $f 'target') -and $null -ne $f.target -and [string]$f.target -ne $Target) { continue }
+        if ([int]$f.times -le 0) { continue }
+        $f.times = [int]$f.times - 1
+        throw ([string]$f.message)
+    }
+}
+
+# ---- inventory lookups -------------------------------------------------------------------
+function Get-VTHostMoid {
+    param($Srv, $HostRec)
+    $i = [array]::IndexOf(@($Srv.State.hosts), $HostRec)
+    return ('host-{0}' -f (10 + $i))
+}
+
+function Get-VTClusterMoid {
+    param($Srv, $ClusterRec)
+    $i = [array]::IndexOf(@($Srv.State.clusters), $ClusterRec)
+    return ('domain-c{0}' -f (1 + $i))
+}
+
+function Find-VTHost {
+    param($Srv, [string]$Name)
+    foreach ($h in @($Srv.State.hosts)) { if ([string]$h.name -eq $Name) { return $h } }
+    return $null
+}
+
+function Find-VTHostByMoid {
+    param($Srv, [string]$Moid)
+    foreach ($h in @($Srv.State.hosts)) { if ((Get-VTHostMoid $Srv $h) -eq $Moid) { return $h } }
+    return $null
+}
+
+function Find-VTCluster {
+    param($Srv, [string]$Name)
+    foreach ($c in @($Srv.State.clusters)) { if ([string]$c.name -eq $Name) { return $c } }
+    return $null
+}
+
+function Find-VTClusterByMoid {
+    param($Srv, [string]$Moid)
+    foreach ($c in @($Srv.State.clusters)) { if ((Get-VTClusterMoid $Srv $c) -eq $Moid) { return $c } }
+    return $null
+}
+
+function Find-VTVm {
+    param($Srv, [string]$Moid)
+    foreach ($v in @($Srv.State.vms)) { if ([string]$v.id -eq $Moid) { return $v } }
+    return $null
+}
+
+function Get-VTVmsOnHost {
+    param($Srv, [string]$HostName)
+    return @($Srv.State.vms | Where-Object { $null -ne $_ -and [string]$_.host -eq $HostName })
+}
+
+function Get-VTDevices {
+    param($Vm)
+    return @($Vm.devices | Where-Object { $null -ne $_ })
+}
+
+function Test-VTRunsVgpu {
+    param($Vm)
+    return ([string]$Vm.power_state -eq 'PoweredOn' -and @(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' }).Count -gt 0)
+}
+
+# ---- views (VMware.Vim) ------------------------------------------------------------------
+function New-VTMoRef {
+    param([string]$Type, [string]$Value)
+    return [VMware.Vim.ManagedObjectReference]::new($Type, $Value)
+}
+
+function ConvertTo-VTVimDevice {
+    param($Dev, [int]$Index, [string]$AssignedId)
+    $d = [VMware.Vim.VirtualPCIPassthrough]::new()
+    $d.Key = 13000 + $Index
+    $info = [VMware.Vim.Description]::new()
+    $info.Label = 'PCI device {0}' -f $Index
+    switch ([string]$Dev.type) {
+        'vgpu' {
+            $b = [VMware.Vim.VirtualPCIPassthroughVmiopBackingInfo]::new()
+            $b.Vgpu = [string]$Dev.profile
+            $d.Backing = $b
+            $info.Summary = 'NVIDIA GRID vGPU {0}' -f $Dev.profile
+        }
+        'dynamic_passthrough' {
+            $a = [VMware.Vim.VirtualPCIPassthroughAllowedDevice]::new()
+            $a.VendorId = ConvertFrom-VTHex ([string]$Dev.vendor_id)
+            $a.DeviceId = ConvertFrom-VTHex ([string]$Dev.device_id)
+            $b = [VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo]::new()
+            $b.AllowedDevice = @($a)
+            $b.DeviceName = ''
+            $b.AssignedId = $AssignedId
+            $d.Backing = $b
+            $info.Summary = 'Dynamic DirectPath I/O {0}:{1}' -f $Dev.vendor_id, $Dev.device_id
+        }
+        default { throw ('twin: state error: VM device type {0} is not one the twin models (vgpu, dynamic_passthrough)' -f $Dev.type) }
+    }
+    $d.DeviceInfo = $info
+    return $d
+}
+
+# Which host GPU each powered-on pass-through device holds (stable: VMs in state order).
+function Get-VTPassthroughAssignment {
+    param($Srv, $HostRec)
+    $taken = @{}
+    $map = @{}
+    foreach ($vm in (Get-VTVmsOnHost $Srv ([string]$HostRec.name))) {
+        if ([string]$vm.power_state -eq 'PoweredOff') { continue }
+        $i = 0
+        foreach ($dev in (Get-VTDevices $vm)) {
+            if ([string]$dev.type -eq 'dynamic_passthrough') {
+                foreach ($g in @($HostRec.gpus)) {
+                    if ($taken.ContainsKey([string]$g.pci_id)) { continue }
+                    if ([string]$g.vendor_id -ne [string]$dev.vendor_id -or [string]$g.device_id -ne [string]$dev.device_id -or -not $g.passthrough_active) { continue }
+                    $taken[[string]$g.pci_id] = $vm
+                    $map['{0}|{1}' -f $vm.id, $i] = [string]$g.pci_id
+                    break
+                }
+            }
+            $i++
+        }
+    }
+    return @{ ByDevice = $map; ByGpu = $taken }
+}
+
+function New-VTVmView {
+    param($Srv, $Vm)
+    $v = [VMware.Vim.VirtualMachine]::new()
+    $v.MoRef = New-VTMoRef 'VirtualMachine' ([string]$Vm.id)
+    $v.TwinServer = $Srv.Name
+    $v.Name = [string]$Vm.name
+    $hostRec = Find-VTHost $Srv ([string]$Vm.host)
+    $assign = @{ ByDevice = @{} }
+    if ($null -ne $hostRec) { $assign = Get-VTPassthroughAssignment $Srv $hostRec }
+    $devs = New-Object -TypeName 'System.Collections.Generic.List[VMware.Vim.VirtualDevice]'
+    $i = 0
+    foreach ($d in (Get-VTDevices $Vm)) {
+        $aid = $assign.ByDevice['{0}|{1}' -f $Vm.id, $i]
+        $devs.Add((ConvertTo-VTVimDevice $d $i $aid))
+        $i++
+    }
+    $hw = [VMware.Vim.VirtualHardware]::new()
+    $hw.MemoryMB = [int]$Vm.memory_mb
+    $hw.NumCPU = 1
+    $hw.Device = $devs.ToArray()
+    $cfg = [VMware.Vim.VirtualMachineConfigInfo]::new()
+    $cfg.Name = [string]$Vm.name
+    $cfg.Version = 'vmx-{0:d2}' -f [int]$Vm.hardware_version
+    $cfg.Firmware = [string]$Vm.firmware
+    $cfg.MemoryReservationLockedToMax = [bool]$Vm.memory_reservation_locked_to_max
+    $cfg.Hardware = $hw
+    $opts = New-Object -TypeName 'System.Collections.Generic.List[VMware.Vim.OptionValue]'
+    foreach ($k in (Get-VTKey $Vm.extra_config)) {
+        $o = [VMware.Vim.OptionValue]::new()
+        $o.Key = $k
+        $o.Value = [string](Get-VTValue $Vm.extra_config $k)
+        $opts.Add($o)
+    }
+    $cfg.ExtraConfig = $opts.ToArray()
+    $v.Config = $cfg
+    $rt = [VMware.Vim.VirtualMachineRuntimeInfo]::new()
+    $rt.PowerState = switch ([string]$Vm.power_state) { 'PoweredOn' { 'poweredOn' } 'Suspended' { 'suspended' } default { 'poweredOff' } }
+    $rt.ConnectionState = 'connected'
+    if ($null -ne $hostRec) { $rt.Host = New-VTMoRef 'HostSystem' (Get-VTHostMoid $Srv $hostRec) }
+    $v.Runtime = $rt
+    $g = [VMware.Vim.GuestInfo]::new()
+    $on = ([string]$Vm.power_state -eq 'PoweredOn')
+    $g.ToolsRunningStatus = if ($on -and $Vm.tools_running) { 'guestToolsRunning' } else { 'guestToolsNotRunning' }
+    $g.GuestState = if ($on) { 'running' } else { 'notRunning' }
+    $v.Guest = $g
+    return $v
+}
+
+function New-VTGraphicsInfo {
+    param($Srv, $HostRec)
+    $assign = Get-VTPassthroughAssignment $Srv $HostRec
+    $list = New-Object -TypeName 'System.Collections.Generic.List[VMware.Vim.HostGraphicsInfo]'
+    $vgpuVms = @(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | Where-Object { Test-VTRunsVgpu $_ })
+    $first = $true
+    foreach ($g in @($HostRec.gpus)) {
+        $gi = [VMware.Vim.HostGraphicsInfo]::new()
+        $gi.DeviceName = 'NVIDIA {0}' -f $g.model
+        $gi.VendorName = 'NVIDIA Corporation'
+        $gi.PciId = [string]$g.pci_id
+        $gi.MemorySizeInKB = 0
+        if ($g.passthrough_active) {
+            $gi.GraphicsType = 'direct'
+            if ($assign.ByGpu.ContainsKey([string]$g.pci_id)) { $gi.Vm = @(New-VTMoRef 'VirtualMachine' ([string]$assign.ByGpu[[string]$g.pci_id].id)) }
+        } elseif ($HostRec.nvidia_module_loaded) {
+            $gi.GraphicsType = [string]$HostRec.graphics.active_type
+            if (Test-VTField $HostRec.graphics 'vgpu_mode') { $gi.VgpuMode = [string]$HostRec.graphics.vgpu_mode }
+            # The twin does not place vGPUs on GPUs; it lists the vGPU VMs on the first one.
+            if ($first -and $vgpuVms.Count -gt 0) { $gi.Vm = @($vgpuVms | ForEach-Object { New-VTMoRef 'VirtualMachine' ([string]$_.id) }) }
+            $first = $false
+        } else {
+            $gi.GraphicsType = 'basic'
+        }
+        $list.Add($gi)
+    }
+    return $list.ToArray()
+}
+
+function New-VTGraphicsConfig {
+    param($HostRec)
+    $c = [VMware.Vim.HostGraphicsConfig]::new()
+    $c.HostDefaultGraphicsType = [string]$HostRec.graphics.default_type
+    $c.SharedPassthruAssignmentPolicy = 'performance'
+    if (Test-VTField $HostRec.graphics 'vgpu_mode') {
+        $c.DeviceType = @($HostRec.gpus | Where-Object { -not $_.passthrough_active } | ForEach-Object {
+                $t = [VMware.Vim.HostGraphicsConfigDeviceType]::new()
+                $t.DeviceId = [string]$_.pci_id
+                $t.GraphicsType = [string]$HostRec.graphics.default_type
+                $t.VgpuMode = [string]$HostRec.graphics.vgpu_mode
+                $t
+            })
+    }
+    return $c
+}
+
+function New-VTPassthruInfo {
+    param($HostRec)
+    return @($HostRec.gpus | ForEach-Object {
+            $p = [VMware.Vim.HostPciPassthruInfo]::new()
+            $p.Id = [string]$_.pci_id
+            $p.DependentDevice = [string]$_.pci_id
+            $p.PassthruCapable = [bool]$_.passthrough_capable
+            $p.PassthruEnabled = [bool]$_.passthrough_enabled
+            $p.PassthruActive = [bool]$_.passthrough_active
+            $p
+        })
+}
+
+function New-VTHostView {
+    param($Srv, $HostRec)
+    $moid = Get-VTHostMoid $Srv $HostRec
+    $h = [VMware.Vim.HostSystem]::new()
+    $h.MoRef = New-VTMoRef 'HostSystem' $moid
+    $h.TwinServer = $Srv.Name
+    $h.Name = [string]$HostRec.name
+    $cl = Find-VTCluster $Srv ([string]$HostRec.cluster)
+    if ($null -ne $cl) { $h.Parent = New-VTMoRef 'ClusterComputeResource' (Get-VTClusterMoid $Srv $cl) }
+    $cm = [VMware.Vim.HostConfigManager]::new()
+    $cm.GraphicsManager = New-VTMoRef 'HostGraphicsManager' ('graphicsManager-{0}' -f $moid)
+    $cm.PciPassthruSystem = New-VTMoRef 'HostPciPassthruSystem' ('pciPassthruSystem-{0}' -f $moid)
+    $cm.ServiceSystem = New-VTMoRef 'HostServiceSystem' ('serviceSystem-{0}' -f $moid)
+    $h.ConfigManager = $cm
+    $rt = [VMware.Vim.HostRuntimeInfo]::new()
+    $rt.ConnectionState = switch ([string]$HostRec.connection_state) { 'Disconnected' { 'disconnected' } 'NotResponding' { 'notResponding' } default { 'connected' } }
+    $rt.PowerState = 'poweredOn'
+    $rt.InMaintenanceMode = ([string]$HostRec.connection_state -eq 'Maintenance')
+    $h.Runtime = $rt
+    $hw = [VMware.Vim.HostHardwareInfo]::new()
+    $hw.PciDevice = @($HostRec.gpus | ForEach-Object {
+            $p = [VMware.Vim.HostPciDevice]::new()
+            $p.Id = [string]$_.pci_id
+            $p.ClassId = 3
+            $p.VendorId = ConvertTo-VTShort (ConvertFrom-VTHex ([string]$_.vendor_id))
+            $p.DeviceId = ConvertTo-VTShort (ConvertFrom-VTHex ([string]$_.device_id))
+            $p.VendorName = 'NVIDIA Corporation'
+            $p.DeviceName = 'NVIDIA {0}' -f $_.model
+            $p
+        })
+    $h.Hardware = $hw
+    $ci = [VMware.Vim.HostConfigInfo]::new()
+    $about = [VMware.Vim.AboutInfo]::new()
+    $about.Name = 'VMware ESXi'
+    $about.Version = [string]$HostRec.version
+    $ci.Product = $about
+    $ci.GraphicsInfo = New-VTGraphicsInfo $Srv $HostRec
+    $ci.GraphicsConfig = New-VTGraphicsConfig $HostRec
+    $ci.PciPassthruInfo = New-VTPassthruInfo $HostRec
+    $h.Config = $ci
+    $h.Vm = @(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | ForEach-Object { New-VTMoRef 'VirtualMachine' ([string]$_.id) })
+    return $h
+}
+
+function New-VTClusterView {
+    param($Srv, $ClusterRec)
+    $c = [VMware.Vim.ClusterComputeResource]::new()
+    $c.MoRef = New-VTMoRef 'ClusterComputeResource' (Get-VTClusterMoid $Srv $ClusterRec)
+    $c.TwinServer = $Srv.Name
+    $c.Name = [string]$ClusterRec.name
+    $c.Host = @($Srv.State.hosts | Where-Object { [string]$_.cluster -eq [string]$ClusterRec.name } | ForEach-Object { New-VTMoRef 'HostSystem' (Get-VTHostMoid $Srv $_) })
+    $ex = [VMware.Vim.ClusterConfigInfoEx]::new()
+    $drs = [VMware.Vim.ClusterDrsConfigInfo]::new()
+    $drs.Enabled = [bool]$ClusterRec.drs_enabled
+    $ex.DrsConfig = $drs
+    $groups = New-Object -TypeName 'System.Collections.Generic.List[VMware.Vim.ClusterGroupInfo]'
+    foreach ($g in @($ClusterRec.drs_groups | Where-Object { $null -ne $_ })) {
+        if ([string]$g.type -eq 'VM') {
+            $x = [VMware.Vim.ClusterVmGroup]::new()
+            $x.Vm = @($g.members | ForEach-Object { $m = Find-VTVmByName $Srv ([string]$_); if ($null -ne $m) { New-VTMoRef 'VirtualMachine' ([string]$m.id) } })
+        } else {
+            $x = [VMware.Vim.ClusterHostGroup]::new()
+            $x.Host = @($g.members | ForEach-Object { $m = Find-VTHost $Srv ([string]$_); if ($null -ne $m) { New-VTMoRef 'HostSystem' (Get-VTHostMoid $Srv $m) } })
+        }
+        $x.Name = [string]$g.name
+        $x.UserCreated = $true
+        $groups.Add($x)
+    }
+    $ex.Group = $groups.ToArray()
+    $rules = New-Object -TypeName 'System.Collections.Generic.List[VMware.Vim.ClusterRuleInfo]'
+    $k = 1
+    foreach ($r in @($ClusterRec.drs_rules | Where-Object { $null -ne $_ })) {
+        $x = [VMware.Vim.ClusterVmHostRuleInfo]::new()
+        $x.Key = $k++
+        $x.Name = [string]$r.name
+        $x.Enabled = [bool]$r.enabled
+        $x.Mandatory = ([string]$r.type -like 'Must*')
+        $x.VmGroupName = [string]$r.vm_group
+        if ([string]$r.type -like '*Not*') { $x.AntiAffineHostGroupName = [string]$r.host_group } else { $x.AffineHostGroupName = [string]$r.host_group }
+        $x.UserCreated = $true
+        $rules.Add($x)
+    }
+    $ex.Rule = $rules.ToArray()
+    $c.ConfigurationEx = $ex
+    return $c
+}
+
+function Find-VTVmByName {
+    param($Srv, [string]$Name)
+    foreach ($v in @($Srv.State.vms)) { if ([string]$v.name -eq $Name) { return $v } }
+    return $null
+}
+
+function New-VTServiceView {
+    param($Srv, $HostRec, [string]$Moid)
+    $s = [VMware.Vim.HostServiceSystem]::new()
+    $s.MoRef = New-VTMoRef 'HostServiceSystem' $Moid
+    $s.TwinServer = $Srv.Name
+    $x = [VMware.Vim.HostService]::new()
+    $x.Key = 'xorg'
+    $x.Label = 'X.Org Server'
+    $x.Running = $true
+    $x.Policy = 'on'
+    $info = [VMware.Vim.HostServiceInfo]::new()
+    $info.Service = @($x)
+    $s.ServiceInfo = $info
+    return $s
+}
+
+# Get-View -Id: the view of any managed object the twin models.
+function Get-VTView {
+    param($Srv, [string]$Type, [string]$Moid)
+    switch ($Type) {
+        'VirtualMachine' {
+            $vm = Find-VTVm $Srv $Moid
+            if ($null -ne $vm) { return (New-VTVmView $Srv $vm) }
+        }
+        'HostSystem' {
+            $h = Find-VTHostByMoid $Srv $Moid
+            if ($null -ne $h) { return (New-VTHostView $Srv $h) }
+        }
+        'ClusterComputeResource' {
+            $c = Find-VTClusterByMoid $Srv $Moid
+            if ($null -ne $c) { return (New-VTClusterView $Srv $c) }
+        }
+        'HostGraphicsManager' {
+            $h = Find-VTHostByMoid $Srv ($Moid -replace '^graphicsManager-', '')
+            if ($null -ne $h) {
+                $g = [VMware.Vim.HostGraphicsManager]::new()
+                $g.MoRef = New-VTMoRef $Type $Moid
+                $g.TwinServer = $Srv.Name
+                $g.GraphicsConfig = New-VTGraphicsConfig $h
+                $g.GraphicsInfo = New-VTGraphicsInfo $Srv $h
+                $g.SharedPassthruGpuTypes = @($h.graphics.shared_passthru_gpu_types | ForEach-Object { [string]$_ })
+                return $g
+            }
+        }
+        'HostPciPassthruSystem' {
+            $h = Find-VTHostByMoid $Srv ($Moid -replace '^pciPassthruSystem-', '')
+            if ($null -ne $h) {
+                $p = [VMware.Vim.HostPciPassthruSystem]::new()
+                $p.MoRef = New-VTMoRef $Type $Moid
+                $p.TwinServer = $Srv.Name
+                $p.PciPassthruInfo = New-VTPassthruInfo $h
+                return $p
+            }
+        }
+        'HostServiceSystem' {
+            $h = Find-VTHostByMoid $Srv ($Moid -replace '^serviceSystem-', '')
+            if ($null -ne $h) { return (New-VTServiceView $Srv $h $Moid) }
+        }
+        'Task' {
+            $info = $script:VTTasks['{0}|{1}' -f $Srv.Name, $Moid]
+            if ($null -ne $info) {
+                $t = [VMware.Vim.Task]::new()
+                $t.MoRef = New-VTMoRef 'Task' $Moid
+                $t.TwinServer = $Srv.Name
+                $t.Info = $info
+                return $t
+            }
+        }
+    }
+    return $null
+}
+
+# The host record behind a host-scoped managed object (graphics manager, ...).
+function Get-VTHostOf {
+    param($Srv, [string]$Moid)
+    $h = Find-VTHostByMoid $Srv ($Moid -replace '^(graphicsManager|pciPassthruSystem|serviceSystem)-', '')
+    if ($null -eq $h) { throw $script:VTMsg.NotFound }
+    return $h
+}
+
+# ---- tasks -------------------------------------------------------------------------------
+# Run an operation the API exposes as a task: a fault raised while it runs ends the task in
+# state error (Info.Error.LocalizedMessage), as vCenter does; the method itself returns the
+# task. The synchronous form (ReconfigVM, ...) throws instead.
+function Invoke-VTTask {
+    param($Srv, [string]$DescriptionId, [VMware.Vim.ManagedObjectReference]$Entity, [string]$EntityName, [scriptblock]$Action, [object[]]$ArgumentList)
+    $script:VTTaskSeq++
+    $moid = 'task-{0}' -f $script:VTTaskSeq
+    $info = [VMware.Vim.TaskInfo]::new()
+    $info.Key = $moid
+    $info.Task = New-VTMoRef 'Task' $moid
+    $info.DescriptionId = $DescriptionId
+    $info.Entity = $Entity
+    $info.EntityName = $EntityName
+    try {
+        $null = & $Action @ArgumentList
+        $info.State = 'success'
+    } catch {
+        $info.State = 'error'
+        $f = [VMware.Vim.LocalizedMethodFault]::new()
+        $f.LocalizedMessage = $_.Exception.Message
+        $info.Error = $f
+    }
+    $script:VTTasks['{0}|{1}' -f $Srv.Name, $moid] = $info
+    return $info.Task
+}
+
+# ---- the API methods ---------------------------------------------------------------------
+function Invoke-VTMethod {
+    param([string]$Server, [string]$Type, [string]$Moid, [string]$Method, [object[]]$Arguments)
+    $srv = Get-VTServer $Server
+    $key = '{0}.{1}' -f $Type, $Method
+    switch ($key) {
+        'VirtualMachine.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'HostSystem.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'ClusterComputeResource.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'HostGraphicsManager.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'HostPciPassthruSystem.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'HostServiceSystem.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'Task.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'VirtualMachine.ReconfigVM_Task' {
+            $vm = Find-VTVm $srv $Moid
+            if ($null -eq $vm) { throw $script:VTMsg.NotFound }
+            $spec = $Arguments[0]
+            Add-VTCall 'ReconfigVM_Task' ([string]$vm.host) ([string]$vm.name) (ConvertTo-VTSpecSummary $spec)
+            return (Invoke-VTTask $srv 'VirtualMachine.reconfigure' (New-VTMoRef 'VirtualMachine' $Moid) ([string]$vm.name) {
+                    param($s, $v, $sp)
+                    Invoke-VTFault $s @('ReconfigVM_Task', 'ReconfigVM') ([string]$v.name)
+                    Invoke-VTReconfig $s $v $sp
+                } @($srv, $vm, $spec))
+        }
+        'VirtualMachine.ReconfigVM' {
+            $vm = Find-VTVm $srv $Moid
+            if ($null -eq $vm) { throw $script:VTMsg.NotFound }
+            $spec = $Arguments[0]
+            Add-VTCall 'ReconfigVM' ([string]$vm.host) ([string]$vm.name) (ConvertTo-VTSpecSummary $spec)
+            Invoke-VTFault $srv @('ReconfigVM_Task', 'ReconfigVM') ([string]$vm.name)
+            Invoke-VTReconfig $srv $vm $spec
+            return $null
+        }
+        'VirtualMachine.ShutdownGuest' {
+            $vm = Find-VTVm $srv $Moid
+            if ($null -eq $vm) { throw $script:VTMsg.NotFound }
+            Add-VTCall 'ShutdownGuest' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
+            Invoke-VTFault $srv @('ShutdownGuest') ([string]$vm.name)
+            Invoke-VTShutdownGuest $vm
+            return $null
+        }
+        'VirtualMachine.PowerOnVM_Task' {
+            $vm = Find-VTVm $srv $Moid
+            if ($null -eq $vm) { throw $script:VTMsg.NotFound }
+            Add-VTCall 'PowerOnVM_Task' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
+            return (Invoke-VTTask $srv 'VirtualMachine.powerOn' (New-VTMoRef 'VirtualMachine' $Moid) ([string]$vm.name) {
+                    param($s, $v)
+                    Invoke-VTFault $s @('PowerOnVM_Task', 'PowerOnVM', 'Start-VM') ([string]$v.name)
+                    Invoke-VTPowerOn $s $v
+                } @($srv, $vm))
+        }
+        'VirtualMachine.PowerOnVM' {
+            $vm = Find-VTVm $srv $Moid
+            if ($null -eq $vm) { throw $script:VTMsg.NotFound }
+            Add-VTCall 'PowerOnVM' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
+            Invoke-VTFault $srv @('PowerOnVM_Task', 'PowerOnVM', 'Start-VM') ([string]$vm.name)
+            Invoke-VTPowerOn $srv $vm
+            return $null
+        }
+        'VirtualMachine.PowerOffVM_Task' {
+            $vm = Find-VTVm $srv $Moid
+            if ($null -eq $vm) { throw $script:VTMsg.NotFound }
+            Add-VTCall 'PowerOffVM_Task' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
+            return (Invoke-VTTask $srv 'VirtualMachine.powerOff' (New-VTMoRef 'VirtualMachine' $Moid) ([string]$vm.name) {
+                    param($s, $v)
+                    Invoke-VTFault $s @('PowerOffVM_Task', 'PowerOffVM', 'Stop-VM') ([string]$v.name)
+                    Invoke-VTPowerOff $v
+                } @($srv, $vm))
+        }
+        'VirtualMachine.PowerOffVM' {
+            $vm = Find-VTVm $srv $Moid
+            if ($null -eq $vm) { throw $script:VTMsg.NotFound }
+            Add-VTCall 'PowerOffVM' ([string]$vm.host) ([string]$vm.name) ([ordered]@{})
+            Invoke-VTFault $srv @('PowerOffVM_Task', 'PowerOffVM', 'Stop-VM') ([string]$vm.name)
+            Invoke-VTPowerOff $vm
+            return $null
+        }
+        'HostGraphicsManager.UpdateGraphicsConfig' {
+            $h = Get-VTHostOf $srv $Moid
+            $cfg = $Arguments[0]
+            Add-VTCall 'UpdateGraphicsConfig' ([string]$h.name) ([string]$h.name) (ConvertTo-VTPlain $cfg)
+            Invoke-VTFault $srv @('UpdateGraphicsConfig') ([string]$h.name)
+            Invoke-VTUpdateGraphicsConfig $srv $h $cfg
+            return $null
+        }
+        'HostGraphicsManager.RefreshGraphicsManager' { return $null }
+        'HostPciPassthruSystem.UpdatePassthruConfig' {
+            $h = Get-VTHostOf $srv $Moid
+            $cfgs = @($Arguments[0])
+            Add-VTCall 'UpdatePassthruConfig' ([string]$h.name) ([string]$h.name) ([ordered]@{ config = @($cfgs | ForEach-Object { ConvertTo-VTPlain $_ }) })
+            Invoke-VTFault $srv @('UpdatePassthruConfig') ([string]$h.name)
+            Invoke-VTUpdatePassthru $h $cfgs
+            return $null
+        }
+        'HostPciPassthruSystem.Refresh' { return $null }
+        'HostServiceSystem.RefreshServices' { return $null }
+        'HostServiceSystem.RestartService' {
+            $h = Get-VTHostOf $srv $Moid
+            $id = [string]$Arguments[0]
+            Add-VTCall 'RestartService' ([string]$h.name) ([string]$h.name) ([ordered]@{ id = $id })
+            Invoke-VTFault $srv @('RestartService') ([string]$h.name)
+            Invoke-VTRestartService $srv $h $id
+            return $null
+        }
+        'HostServiceSystem.StartService' {
+            $h = Get-VTHostOf $srv $Moid
+            $id = [string]$Arguments[0]
+            Add-VTCall 'StartService' ([string]$h.name) ([string]$h.name) ([ordered]@{ id = $id })
+            Invoke-VTFault $srv @('StartService') ([string]$h.name)
+            Invoke-VTRestartService $srv $h $id
+            return $null
+        }
+        'HostServiceSystem.StopService' {
+            $h = Get-VTHostOf $srv $Moid
+            $id = [string]$Arguments[0]
+            Add-VTCall 'StopService' ([string]$h.name) ([string]$h.name) ([ordered]@{ id = $id })
+            Invoke-VTFault $srv @('StopService') ([string]$h.name)
+            if ($id -ne 'xorg') { throw $script:VTMsg.NotFound }
+            return $null
+        }
+        'HostSystem.RebootHost_Task' {
+            $h = Find-VTHostByMoid $srv $Moid
+            if ($null -eq $h) { throw $script:VTMsg.NotFound }
+            $force = [bool]$Arguments[0]
+            Add-VTCall 'RebootHost_Task' ([string]$h.name) ([string]$h.name) ([ordered]@{ force = $force })
+            return (Invoke-VTTask $srv 'HostSystem.reboot' (New-VTMoRef 'HostSystem' $Moid) ([string]$h.name) {
+                    param($s, $hr, $f)
+                    Invoke-VTFault $s @('RebootHost_Task', 'RebootHost') ([string]$hr.name)
+                    Invoke-VTReboot $s $hr $f
+                } @($srv, $h, $force))
+        }
+        'HostSystem.RebootHost' {
+            $h = Find-VTHostByMoid $srv $Moid
+            if ($null -eq $h) { throw $script:VTMsg.NotFound }
+            $force = [bool]$Arguments[0]
+            Add-VTCall 'RebootHost' ([string]$h.name) ([string]$h.name) ([ordered]@{ force = $force })
+            Invoke-VTFault $srv @('RebootHost_Task', 'RebootHost') ([string]$h.name)
+            Invoke-VTReboot $srv $h $force
+            return $null
+        }
+        default { throw ('twin: {0} is not modelled by the vSphere twin' -f $key) }
+    }
+}
+
+# Plain (JSON-able) form of a VMware.Vim data object, for the call log.
+function ConvertTo-VTPlain {
+    param($Object)
+    if ($null -eq $Object) { return $null }
+    if ($Object -is [string] -or $Object -is [ValueType]) { return $Object }
+    if ($Object -is [System.Array]) { return @($Object | ForEach-Object { ConvertTo-VTPlain $_ }) }
+    $h = [ordered]@{}
+    foreach ($p in $Object.GetType().GetProperties()) {
+        $v = $p.GetValue($Object)
+        if ($null -ne $v) { $h[$p.Name] = ConvertTo-VTPlain $v }
+    }
+    return $h
+}
+
+function ConvertTo-VTSpecSummary {
+    param($Spec)
+    if ($Spec -isnot [VMware.Vim.VirtualMachineConfigSpec]) { return [ordered]@{ spec = [string]$Spec } }
+    return (ConvertTo-VTPlain $Spec)
+}
+
+# ---- behaviours --------------------------------------------------------------------------
+function Get-VTPowerLabel {
+    param($Vm)
+    switch ([string]$Vm.power_state) {
+        'PoweredOn' { return 'Powered on' }
+        'Suspended' { return 'Suspended' }
+        default { return 'Powered off' }
+    }
+}
+
+# Which spec fields the twin applies; any other field set is refused (the twin does not
+# model it, so a script relying on it is not proven).
+$script:VTSpecFields = @('DeviceChange', 'ExtraConfig', 'MemoryReservationLockedToMax', 'MemoryMB', 'Firmware', 'ChangeVersion')
+
+# ReconfigVM_Task / ReconfigVM on the simulated VM (twin.md section 4, vSphere).
+function Invoke-VTReconfig {
+    param($Srv, $Vm, $Spec)
+    if ($Spec -isnot [VMware.Vim.VirtualMachineConfigSpec]) { throw 'twin: ReconfigVM needs a VMware.Vim.VirtualMachineConfigSpec' }
+    foreach ($p in $Spec.GetType().GetProperties()) {
+        if ($null -ne $p.GetValue($Spec) -and $script:VTSpecFields -notcontains $p.Name) {
+            throw ('twin: VirtualMachineConfigSpec.{0} is not modelled by the twin' -f $p.Name)
+        }
+    }
+    $state = [string]$Vm.power_state
+    # A suspended VM cannot be reconfigured.
+    if ($state -eq 'Suspended') { throw ($script:VTMsg.InvalidPowerState -f 'Suspended') }
+    $hostRec = Find-VTHost $Srv ([string]$Vm.host)
+    $devs = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    foreach ($d in (Get-VTDevices $Vm)) { $devs.Add($d) }
+    $removeIdx = New-Object -TypeName 'System.Collections.Generic.List[int]'
+    $adds = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    foreach ($dc in @($Spec.DeviceChange | Where-Object { $null -ne $_ })) {
+        if ($null -eq $dc.Operation) { throw 'twin: VirtualDeviceConfigSpec.Operation is not set' }
+        if ($null -ne $dc.FileOperation) { throw 'twin: VirtualDeviceConfigSpec.FileOperation is not modelled' }
+        if ($dc.Device -isnot [VMware.Vim.VirtualPCIPassthrough]) { throw ('twin: only VirtualPCIPassthrough devices are modelled, not {0}' -f $(if ($null -eq $dc.Device) { 'null' } else { $dc.Device.GetType().Name })) }
+        # Adding or removing a PCI device needs the VM powered off.
+        if ($state -ne 'PoweredOff') { throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm)) }
+        switch ([string]$dc.Operation) {
+            'add' { $adds.Add((ConvertFrom-VTVimDevice $Srv $Vm $hostRec $dc.Device)) }
+            'remove' {
+                $idx = $dc.Device.Key - 13000
+                if ($idx -lt 0 -or $idx -ge $devs.Count -or $removeIdx.Contains($idx)) {
+                    throw ('twin: VM {0} has no PCI device with key {1} (a device to remove must come from the VM''s Config.Hardware.Device)' -f $Vm.name, $dc.Device.Key)
+                }
+                $removeIdx.Add($idx)
+            }
+            default { throw ('twin: device operation {0} is not modelled' -f $dc.Operation) }
+        }
+    }
+    if ($null -ne $Spec.MemoryMB -and [long]$Spec.MemoryMB -ne [long]$Vm.memory_mb -and $state -ne 'PoweredOff') {
+        throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm))
+    }
+    if ($null -ne $Spec.Firmware) {
+        if (@('bios', 'efi') -notcontains $Spec.Firmware) { throw ('twin: firmware {0} is not bios or efi' -f $Spec.Firmware) }
+        if ($Spec.Firmware -ne [string]$Vm.firmware -and $state -ne 'PoweredOff') { throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm)) }
+    }
+    foreach ($o in @($Spec.ExtraConfig | Where-Object { $null -ne $_ })) {
+        if ([string]::IsNullOrEmpty($o.Key)) { throw 'twin: an ExtraConfig OptionValue has no Key' }
+        # pciPassthru* settings are read at power-on; the twin requires the VM off to change them.
+        if ($o.Key -like 'pciPassthru*' -and $state -ne 'PoweredOff') {
+            $cur = Get-VTValue $Vm.extra_config $o.Key
+            if ([string]$cur -ne [string]$o.Value) { throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm)) }
+        }
+    }
+    # All checks passed: apply.
+    $kept = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    for ($i = 0; $i -lt $devs.Count; $i++) { if (-not $removeIdx.Contains($i)) { $kept.Add($devs[$i]) } }
+    foreach ($a in $adds) { $kept.Add($a) }
+    if ($Spec.DeviceChange) { $Vm.devices = @($kept.ToArray()) }
+    if ($null -ne $Spec.MemoryMB) { $Vm.memory_mb = [long]$Spec.MemoryMB }
+    if ($null -ne $Spec.Firmware) { $Vm.firmware = [string]$Spec.Firmware }
+    if ($null -ne $Spec.MemoryReservationLockedToMax) { $Vm.memory_reservation_locked_to_max = [bool]$Spec.MemoryReservationLockedToMax }
+    foreach ($o in @($Spec.ExtraConfig | Where-Object { $null -ne $_ })) {
+        # An empty value removes the option (vSphere extraConfig semantics).
+        if ([string]::IsNullOrEmpty([string]$o.Value)) {
+            if (Test-VTField $Vm.extra_config $o.Key) { Remove-VTValue $Vm.extra_config $o.Key }
+        } else {
+            Set-VTValue $Vm.extra_config $o.Key ([string]$o.Value)
+        }
+    }
+}
+
+# A device of a ConfigSpec -> the state's device record, checking what the host offers.
+function ConvertFrom-VTVimDevice {
+    param($Srv, $Vm, $HostRec, $Device)
+    $b = $Device.Backing
+    if ($b -is [VMware.Vim.VirtualPCIPassthroughVmiopBackingInfo]) {
+        if ([string]::IsNullOrEmpty($b.Vgpu)) { throw 'twin: VmiopBackingInfo.Vgpu is empty' }
+        # A vGPU profile must be offered by the host and the ACTIVE graphics type be sharedDirect.
+        $types = @($HostRec.graphics.shared_passthru_gpu_types | ForEach-Object { [string]$_ })
+        if ($types -notcontains $b.Vgpu) {
+            throw ('Device {0} not found in allowed pci passthrough device list of host {1} (twin: not in its SharedPassthruGpuTypes)' -f $b.Vgpu, $HostRec.name)
+        }
+        if ([string]$HostRec.graphics.active_type -ne 'sharedDirect') {
+            throw ('Device {0} not found in allowed pci passthrough device list of host {1} (twin: the active graphics type is {2}, not sharedDirect)' -f $b.Vgpu, $HostRec.name, $HostRec.graphics.active_type)
+        }
+        return (New-VTRecord $Vm ([ordered]@{ type = 'vgpu'; profile = [string]$b.Vgpu }))
+    }
+    if ($b -is [VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo]) {
+        $allowed = @($b.AllowedDevice | Where-Object { $null -ne $_ })
+        if ($allowed.Count -ne 1) { throw ('twin: a dynamic DirectPath I/O device with {0} AllowedDevice entries is not modelled (exactly one)' -f $allowed.Count) }
+        # Dynamic DirectPath I/O needs virtual hardware 17 or later ...
+        if ([int]$Vm.hardware_version -lt 17) {
+            throw ('twin: Dynamic DirectPath I/O needs virtual hardware version 17 or later; VM {0} is vmx-{1}' -f $Vm.name, $Vm.hardware_version)
+        }
+        $vend = '{0:x4}' -f ($allowed[0].VendorId -band 0xFFFF)
+        $devid = '{0:x4}' -f ($allowed[0].DeviceId -band 0xFFFF)
+        # ... and an enabled, ACTIVE passthrough GPU of that vendor/device id on the host.
+        $match = @($HostRec.gpus | Where-Object { [string]$_.vendor_id -eq $vend -and [string]$_.device_id -eq $devid })
+        if ($match.Count -eq 0) { throw ('twin: host {0} has no PCI device {1}:{2} for Dynamic DirectPath I/O' -f $HostRec.name, $vend, $devid) }
+        if (@($match | Where-Object { $_.passthrough_enabled -and $_.passthrough_active }).Count -eq 0) {
+            throw ('twin: no device {0}:{1} on host {2} is enabled and active for passthrough (enable it with UpdatePassthruConfig, then reboot the host)' -f $vend, $devid, $HostRec.name)
+        }
+        return (New-VTRecord $Vm ([ordered]@{ type = 'dynamic_passthrough'; vendor_id = $vend; device_id = $devid }))
+    }
+    if ($null -eq $b) { throw 'twin: the VirtualPCIPassthrough has no Backing' }
+    throw ('twin: backing {0} is not modelled (vGPU and dynamic DirectPath I/O are)' -f $b.GetType().Name)
+}
+
+function Invoke-VTShutdownGuest {
+    param($Vm)
+    if ([string]$Vm.power_state -ne 'PoweredOn') { throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm)) }
+    if (-not $Vm.tools_running) { throw $script:VTMsg.ToolsUnavailable }
+    # The guest shuts down at once in the twin.
+    $Vm.power_state = 'PoweredOff'
+}
+
+function Invoke-VTPowerOff {
+    param($Vm)
+    if ([string]$Vm.power_state -ne 'PoweredOn') { throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm)) }
+    $Vm.power_state = 'PoweredOff'
+}
+
+# Powering on: the checks of twin.md section 4 for VMs with a vGPU or passthrough device.
+function Invoke-VTPowerOn {
+    param($Srv, $Vm)
+    if ([string]$Vm.power_state -eq 'PoweredOn') { throw ($script:VTMsg.InvalidPowerState -f 'Powered on') }
+    $hostRec = Find-VTHost $Srv ([string]$Vm.host)
+    if ($null -eq $hostRec) { throw ('twin: state error: VM {0} is on unknown host {1}' -f $Vm.name, $Vm.host) }
+    if ([string]$hostRec.connection_state -ne 'Connected') {
+        throw ('twin: host {0} is {1}; a VM cannot be powered on there' -f $hostRec.name, $hostRec.connection_state)
+    }
+    $devs = @(Get-VTDevices $Vm)
+    if ($devs.Count -gt 0) {
+        # All guest memory must be reserved (memoryReservationLockedToMax).
+        if (-not $Vm.memory_reservation_locked_to_max) {
+            throw ('Invalid memory setting: memory reservation (sched.mem.min) should be equal to memsize({0}).' -f $Vm.memory_mb)
+        }
+    }
+    $mmioNeeded = 0
+    $needsEfi = $false
+    $assign = Get-VTPassthroughAssignment $Srv $hostRec
+    $free = @($hostRec.gpus | Where-Object { $_.passthrough_active -and -not $assign.ByGpu.ContainsKey([string]$_.pci_id) })
+    $freeTaken = @{}
+    foreach ($d in $devs) {
+        if ([string]$d.type -eq 'vgpu') {
+            if (-not $hostRec.nvidia_module_loaded) {
+                throw ('twin: host {0} has no NVIDIA vGPU Manager module loaded; vGPU {1} cannot start' -f $hostRec.name, $d.profile)
+            }
+            if ([string]$hostRec.graphics.active_type -ne 'sharedDirect') {
+                throw 'The amount of graphics resource available in the parent resource pool is insufficient for the operation.'
+            }
+            if (@($hostRec.graphics.shared_passthru_gpu_types | ForEach-Object { [string]$_ }) -notcontains [string]$d.profile) {
+                throw ('Device {0} not found in allowed pci passthrough device list of host {1}' -f $d.profile, $hostRec.name)
+            }
+            # C-series vGPUs need 64-bit MMIO and EFI (NVAIE; reference section 1.6).
+            if ([string]$d.profile -match 'c$') { $needsEfi = $true; $mmioNeeded = [math]::Max($mmioNeeded, 1) }
+        } elseif ([string]$d.type -eq 'dynamic_passthrough') {
+            $g = @($free | Where-Object { -not $freeTaken.ContainsKey([string]$_.pci_id) -and [string]$_.vendor_id -eq [string]$d.vendor_id -and [string]$_.device_id -eq [string]$d.device_id -and $_.passthrough_enabled }) | Select-Object -First 1
+            if ($null -eq $g) {
+                throw ('twin: no free, enabled and active passthrough device {0}:{1} on host {2} for VM {3}' -f $d.vendor_id, $d.device_id, $hostRec.name, $Vm.name)
+            }
+            $freeTaken[[string]$g.pci_id] = $true
+            $size = Get-VTLargeBarSize ([string]$g.model)
+            if ($size -gt 0) { $needsEfi = $true; $mmioNeeded += $size }
+        }
+    }
+    if ($mmioNeeded -gt 0) {
+        if ([string](Get-VTValue $Vm.extra_config 'pciPassthru.use64bitMMIO') -ne 'TRUE') {
+            throw ('PCIPassthru: total number of pages needed exceeds limit; Module ''DevicePowerOn'' power on failed. (twin: VM {0} needs pciPassthru.use64bitMMIO = TRUE)' -f $Vm.name)
+        }
+        $have = Get-VTValue $Vm.extra_config 'pciPassthru.64bitMMIOSizeGB'
+        $haveGb = 0
+        if ($null -ne $have -and -not [int]::TryParse([string]$have, [ref]$haveGb)) { $haveGb = 0 }
+        if ($mmioNeeded -gt 1 -and $haveGb -lt $mmioNeeded) {
+            throw ('PCIPassthru: total number of pages needed exceeds limit; Module ''DevicePowerOn'' power on failed. (twin: VM {0} needs pciPassthru.64bitMMIOSizeGB >= {1}, has {2})' -f $Vm.name, $mmioNeeded, $(if ($null -eq $have) { 'none' } else { $have }))
+        }
+    }
+    if ($needsEfi -and [string]$Vm.firmware -ne 'efi') {
+        throw ('twin: VM {0} boots with {1}; its GPU needs EFI firmware' -f $Vm.name, $Vm.firmware)
+    }
+    $Vm.power_state = 'PoweredOn'
+}
+
+function Get-VTLargeBarSize {
+    param([string]$Model)
+    foreach ($k in $script:VTLargeBarMmioGb.Keys) { if ($k -eq $Model) { return [int]$script:VTLargeBarMmioGb[$k] } }
+    return 0
+}
+
+$script:VTGraphicsTypes = @('shared', 'sharedDirect')
+$script:VTAssignmentPolicies = @('performance', 'consolidation')
+$script:VTVgpuModes = @('sameSize', 'mixedSize')
+
+function Invoke-VTUpdateGraphicsConfig {
+    param($Srv, $HostRec, $Config)
+    if ($Config -isnot [VMware.Vim.HostGraphicsConfig]) { throw 'twin: UpdateGraphicsConfig needs a VMware.Vim.HostGraphicsConfig' }
+    if ($null -ne $Config.HostDefaultGraphicsType -and $script:VTGraphicsTypes -cnotcontains $Config.HostDefaultGraphicsType) {
+        throw ('A specified parameter was not correct: hostDefaultGraphicsType ({0}; twin: shared or sharedDirect)' -f $Config.HostDefaultGraphicsType)
+    }
+    if ($null -ne $Config.SharedPassthruAssignmentPolicy -and $script:VTAssignmentPolicies -cnotcontains $Config.SharedPassthruAssignmentPolicy) {
+        throw ('A specified parameter was not correct: sharedPassthruAssignmentPolicy ({0})' -f $Config.SharedPassthruAssignmentPolicy)
+    }
+    $mode = $null
+    foreach ($t in @($Config.DeviceType | Where-Object { $null -ne $_ })) {
+        if (@($HostRec.gpus | Where-Object { [string]$_.pci_id -eq $t.DeviceId }).Count -eq 0) {
+            throw ('A specified parameter was not correct: deviceType.deviceId ({0} is not a graphics device of host {1})' -f $t.DeviceId, $HostRec.name)
+        }
+        $want = if ($null -ne $Config.HostDefaultGraphicsType) { $Config.HostDefaultGraphicsType } else { [string]$HostRec.graphics.default_type }
+        if ($t.GraphicsType -cne $want) { throw ('twin: a per-device graphics type ({0} for {1}) other than the host default is not modelled' -f $t.GraphicsType, $t.DeviceId) }
+        if ($null -ne $t.VgpuMode) {
+            if ($script:VTVgpuModes -cnotcontains $t.VgpuMode) { throw ('A specified parameter was not correct: deviceType.vgpuMode ({0})' -f $t.VgpuMode) }
+            if ($null -ne $mode -and $mode -ne $t.VgpuMode) { throw 'twin: different vGPU modes per device are not modelled' }
+            $mode = $t.VgpuMode
+        }
+    }
+    if ($null -ne $mode) {
+        $cur = if (Test-VTField $HostRec.graphics 'vgpu_mode') { [string]$HostRec.graphics.vgpu_mode } else { 'sameSize' }
+        if ($cur -ne $mode -and @(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | Where-Object { Test-VTRunsVgpu $_ }).Count -gt 0) {
+            throw ('twin: host {0}: the vGPU mode cannot change while VMs run vGPUs on it' -f $HostRec.name)
+        }
+        if ($cur -ne $mode -or (Test-VTField $HostRec.graphics 'vgpu_mode')) { Set-VTValue $HostRec.graphics 'vgpu_mode' $mode }
+    }
+    # The configured (default) type changes now; the ACTIVE type only after an Xorg restart
+    # or a reboot with no VM running a vGPU on the host.
+    if ($null -ne $Config.HostDefaultGraphicsType) { $HostRec.graphics.default_type = $Config.HostDefaultGraphicsType }
+}
+
+# Activate the configured graphics type (Xorg restart or reboot), when no vGPU VM runs there.
+function Update-VTActiveGraphics {
+    param($Srv, $HostRec)
+    if (@(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | Where-Object { Test-VTRunsVgpu $_ }).Count -gt 0) { return }
+    $HostRec.graphics.active_type = [string]$HostRec.graphics.default_type
+}
+
+function Invoke-VTRestartService {
+    param($Srv, $HostRec, [string]$Id)
+    if ($Id -ne 'xorg') { throw $script:VTMsg.NotFound }
+    Update-VTActiveGraphics $Srv $HostRec
+}
+
+function Invoke-VTUpdatePassthru {
+    param($HostRec, [object[]]$Configs)
+    foreach ($c in $Configs) {
+        if ($c -isnot [VMware.Vim.HostPciPassthruConfig]) { throw 'twin: UpdatePassthruConfig needs VMware.Vim.HostPciPassthruConfig[]' }
+        $g = @($HostRec.gpus | Where-Object { [string]$_.pci_id -eq $c.Id }) | Select-Object -First 1
+        if ($null -eq $g) { throw ('A specified parameter was not correct: config.id ({0} is not a PCI device of host {1} the twin models)' -f $c.Id, $HostRec.name) }
+        if ($c.PassthruEnabled -and -not $g.passthrough_capable) { throw ('twin: device {0} of host {1} is not passthrough capable' -f $c.Id, $HostRec.name) }
+    }
+    foreach ($c in $Configs) {
+        $g = @($HostRec.gpus | Where-Object { [string]$_.pci_id -eq $c.Id }) | Select-Object -First 1
+        # Enabled now; active only after the host reboots (the twin's GPUs never rebind live,
+        # whatever ApplyNow says).
+        $g.passthrough_enabled = [bool]$c.PassthruEnabled
+    }
+}
+
+function Invoke-VTReboot {
+    param($Srv, $HostRec, [bool]$Force)
+    if (-not $Force -and [string]$HostRec.connection_state -ne 'Maintenance') { throw $script:VTMsg.InvalidState }
+    $on = @(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | Where-Object { [string]$_.power_state -eq 'PoweredOn' })
+    if ($on.Count -gt 0) {
+        throw ('twin: host {0} still runs VM(s) {1}; the twin does not model rebooting under running VMs' -f $HostRec.name, (($on | ForEach-Object { $_.name }) -join ', '))
+    }
+    foreach ($g in @($HostRec.gpus)) { $g.passthrough_active = [bool]$g.passthrough_enabled }
+    $HostRec.nvidia_module_loaded = ($null -ne $HostRec.nvidia_component)
+    $HostRec.graphics.active_type = [string]$HostRec.graphics.default_type
+}

@@ -1,0 +1,85 @@
+# VSphere.Platform.ps1 - plugs the vSphere twin into the twin engine (test code).
+#
+# Appended, after VSphere.Model.ps1 and VSphere.Cmdlets.ps1, to the engine module of the
+# simulated machine (tests/twin/engine): registers one behaviour per simulated PowerCLI
+# cmdlet in the engine's $script:Behaviours table, and the VMware.Vim method handler of this
+# runspace. Uses the engine's Add-TwinCall / Assert-TwinFault when they exist (else the
+# model keeps its own call list and reads the state's faults itself).
+Set-StrictMode -Version Latest
+
+$script:VTDir = if ($PSScriptRoot) { $PSScriptRoot } else { $null }
+# "Cmdlet -Parameter" of the table whose type the twin does not model (set by the binding).
+$script:VTUnmodelled = @()
+
+# The .NET types, once per process.
+function Initialize-VSphereTwinTypes {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Directory)
+    # One assembly: the PowerCLI objects hold VMware.Vim views.
+    if ($null -eq ('VMware.Vim.VimTwin' -as [type])) {
+        Add-Type -Path @((Join-Path $Directory 'VimTypes.cs'), (Join-Path $Directory 'PowerCliTypes.cs'))
+    }
+}
+
+# Load the state of a run: the state file's vCenter, and each entry of the optional
+# `other_vcenters` (same shape: vcenter, clusters, hosts, vms) as another simulated server,
+# so a scenario can prove that a script passes -Server.
+function Initialize-VSphereTwin {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$State, [scriptblock]$CallSink, [scriptblock]$FaultHook)
+    $script:VTServers = [ordered]@{}
+    $script:VTConnected = [ordered]@{}
+    $script:VTTasks = @{}
+    $script:VTTaskSeq = 0
+    $script:VTCalls.Clear()
+    $script:VTCallSink = $CallSink
+    $script:VTFaultHook = $FaultHook
+    Add-VSphereTwinServer -State $State
+    if (Test-VTField $State 'other_vcenters') {
+        foreach ($o in @($State.other_vcenters)) {
+            if ($null -ne $o) { Add-VSphereTwinServer -State $o }
+        }
+    }
+    [VMware.Vim.VimTwin]::SetHandler({
+            param($Server, $Type, $Moid, $Method, $Arguments)
+            Invoke-VTMethod -Server $Server -Type $Type -Moid $Moid -Method $Method -Arguments $Arguments
+        })
+}
+
+function Get-VSphereTwinCall {
+    [CmdletBinding()]
+    param()
+    return $script:VTCalls.ToArray()
+}
+
+# One behaviour for every simulated PowerCLI cmdlet: run the model's entry with a copy of
+# the bound parameters; a refusal becomes the cmdlet's error record (non-terminating, so
+# -ErrorAction and $ErrorActionPreference decide, as with PowerCLI).
+function Invoke-VSphereTwinCmdlet {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Cmdlet, [Parameter(Mandatory)]$Bound, [string]$Command)
+    if (-not $Command) { $Command = $Cmdlet.MyInvocation.MyCommand.Name }
+    $impl = $script:VTCmdlets[$Command]
+    if ($null -eq $impl) { throw ('twin: {0} is not modelled by the vSphere twin' -f $Command) }
+    $p = @{}
+    foreach ($k in $Bound.Keys) {
+        if ($script:VTUnmodelled -contains ('{0} -{1}' -f $Command, $k)) { throw ('twin: {0} -{1} is documented but not modelled by the vSphere twin' -f $Command, $k) }
+        if (@('ErrorAction', 'WarningAction', 'InformationAction', 'Verbose', 'Debug', 'ErrorVariable', 'WarningVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable', 'InformationVariable', 'ProgressAction') -notcontains $k) { $p[$k] = $Bound[$k] }
+    }
+    try {
+        & $impl $p $Cmdlet.ParameterSetName $Cmdlet
+    } catch {
+        $rec = $_
+        if ($rec.Exception.Data.Contains('VgpucTwin')) { throw }
+        $ex = [System.Management.Automation.RuntimeException]::new($rec.Exception.Message, $rec.Exception)
+        $ex.Data['VgpucTwin'] = $true
+        throw ([System.Management.Automation.ErrorRecord]::new($ex, 'VSphereTwin', 'InvalidOperation', $null))
+    }
+}
+
+# Register with the engine when loaded inside it.
+if ($null -ne (Get-Variable -Name 'Behaviours' -Scope Script -ErrorAction SilentlyContinue)) {
+    foreach ($name in @($script:VTCmdlets.Keys)) {
+        $script:Behaviours[$name] = { param($Cmdlet, $Bound) Invoke-VSphereTwinCmdlet -Cmdlet $Cmdlet -Bound $Bound }
+    }
+}

@@ -1,0 +1,165 @@
+<#
+.SYNOPSIS
+Runs the twin scenarios (twin.md section 5) for every generated Hyper-V script
+under -BuildRoot, in this one pwsh process, and prints "N passed, M failed".
+
+.DESCRIPTION
+-BuildRoot holds one folder per input file (tests/twin/scenarios/run.sh makes
+them): json/ (the `vgpuc build --target json` output), ps/ (the scripts of the
+default target), and, for a golden with an earlier version in
+tests/twin/scenarios/previous/, previous/ (its JSON) and expect.psd1. Clusters
+whose target is vmware are listed as left for the vSphere twin.
+
+.EXAMPLE
+pwsh -NoProfile -File tests/twin/scenarios/Invoke-Scenarios.ps1 -BuildRoot /tmp/b -Vgpuc ./vgpuc -Filter ws-gpu -Only converge,faults
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)][string]$BuildRoot,
+    [Parameter(Mandatory)][string]$Vgpuc,
+    # Only input folders whose name contains this text.
+    [string]$Filter = '',
+    # Only these checks (converge always runs): idempotent, preview, preflight,
+    # faults, drift, names, failover, previous.
+    [string[]]$Only = @(),
+    # Run each twin run as its own pwsh process (the contract's command line).
+    [switch]$Process,
+    # Print every scenario, not only the failed ones.
+    [switch]$ShowAll,
+    # Another twin than tests/twin (a folder with Invoke-Twin.ps1 or Twin.psm1).
+    [string]$TwinRoot = ''
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioModel.psm1')
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioTwin.psm1')
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioChecks.psm1')
+
+$clock = [System.Diagnostics.Stopwatch]::StartNew()
+$mode = Initialize-ScenarioTwin -Process:$Process -TwinRoot $TwinRoot
+$catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
+$passed = 0
+$failed = 0
+$scenarios = 0
+$totalCalls = 0
+$perScript = [System.Collections.Generic.List[string]]::new()
+$leftOut = [System.Collections.Generic.List[string]]::new()
+
+function Write-ScenarioResult {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][hashtable]$Result, [switch]$Always)
+    if ($Result.Note) {
+        Write-Host ('  note  {0} {1}: {2}' -f $Result.Check, $Result.Scenario, $Result.Note)
+        return
+    }
+    if ($Result.Pass -and -not $Always) {
+        return
+    }
+    $word = $(if ($Result.Pass) { 'ok  ' } else { 'FAIL' })
+    Write-Host ('  {0}  {1} / {2}  ({3} calls, {4:N2} s)' -f $word, $Result.Check, $Result.Scenario, $Result.Calls, $Result.Seconds)
+    foreach ($m in $Result.Messages) {
+        Write-Host ('        - {0}' -f $m)
+    }
+}
+
+foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object -Property Name)) {
+    if ($Filter -and $dir.Name -notlike "*$Filter*") {
+        continue
+    }
+    $jsonDir = Join-Path -Path $dir.FullName -ChildPath 'json'
+    $psDir = Join-Path -Path $dir.FullName -ChildPath 'ps'
+    $jsons = @(Get-ChildItem -LiteralPath $jsonDir -Filter '*.json' -File -ErrorAction SilentlyContinue | Sort-Object -Property Name)
+    if ($jsons.Count -eq 0) {
+        $leftOut.Add(('{0}: no cluster in the file, nothing to run' -f $dir.Name))
+        continue
+    }
+    $previous = $null
+    $prevDir = Join-Path -Path $dir.FullName -ChildPath 'previous'
+    $expectFile = Join-Path -Path $dir.FullName -ChildPath 'expect.psd1'
+    if ((Test-Path -LiteralPath $prevDir) -and (Test-Path -LiteralPath $expectFile)) {
+        $pj = @(Get-ChildItem -LiteralPath $prevDir -Filter '*.json' -File)
+        if ($pj.Count -eq 1) {
+            $previous = @{
+                Name   = 'previous/' + $dir.Name
+                Model  = Read-ScenarioModel -JsonPath $pj[0].FullName -Catalog $catalog
+                Expect = Import-PowerShellDataFile -LiteralPath $expectFile
+            }
+        }
+    }
+    foreach ($j in $jsons) {
+        $label = '{0}/{1}' -f $dir.Name, [System.IO.Path]::GetFileNameWithoutExtension($j.Name)
+        try {
+            $model = Read-ScenarioModel -JsonPath $j.FullName -Catalog $catalog
+        } catch {
+            Write-Host ('FAIL  {0}: no scenario model: {1}' -f $label, $_.Exception.Message)
+            $failed++
+            continue
+        }
+        if (@('hyperv', 'vmware') -notcontains $model.Target) {
+            $leftOut.Add(('{0}: target {1}, no twin for it' -f $label, $model.Target))
+            continue
+        }
+        $script = Join-Path -Path $psDir -ChildPath ([System.IO.Path]::ChangeExtension($j.Name, '.ps1'))
+        if (-not (Test-Path -LiteralPath $script)) {
+            Write-Host ('FAIL  {0}: no generated script {1}' -f $label, $script)
+            $failed++
+            continue
+        }
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        Write-Host ('== {0} ({1} hosts, {2} VMs{3})' -f $label, @($model.Hosts).Count, @($model.Vms).Count, $(if ($model.Clustered) { ', clustered' } else { '' }))
+        try {
+            $results = @(Invoke-ScenarioScript -Name $label -Script $script -Model $model -Catalog $catalog -Previous $previous -Only $Only)
+        } catch {
+            Write-Host ('FAIL  {0}: the harness stopped: {1} at {2}' -f $label, $_.Exception.Message, $_.InvocationInfo.PositionMessage)
+            $failed++
+            continue
+        }
+        $calls = 0
+        $converge = 0
+        $byCheck = [ordered]@{}
+        foreach ($r in $results) {
+            Write-ScenarioResult -Result $r -Always:$ShowAll
+            if ($r.Note) {
+                continue
+            }
+            $scenarios++
+            $calls += $r.Calls
+            if ($r.Check -eq 'converge') {
+                $converge = $r.Calls
+            }
+            if (-not $byCheck.Contains($r.Check)) {
+                $byCheck[$r.Check] = @(0, 0)
+            }
+            if ($r.Pass) {
+                $passed++
+                $byCheck[$r.Check][0]++
+            } else {
+                $failed++
+                $byCheck[$r.Check][1]++
+            }
+        }
+        $totalCalls += $calls
+        $summary = ($byCheck.Keys | ForEach-Object { '{0} {1}/{2}' -f $_, $byCheck[$_][0], ($byCheck[$_][0] + $byCheck[$_][1]) }) -join ', '
+        Write-Host ('   {0}' -f $summary)
+        $line = '{0}: {1} scenarios, {2} mutating calls to converge, {3} in all runs, {4:N1} s' -f $label, @($results | Where-Object { -not $_.Note }).Count, $converge, $calls, $sw.Elapsed.TotalSeconds
+        Write-Host ('   {0}' -f $line)
+        $perScript.Add($line)
+    }
+}
+
+foreach ($l in $leftOut) {
+    Write-Host ('not run: {0}' -f $l)
+}
+$stat = Get-ScenarioTwinStat
+Write-Host ''
+Write-Host 'Twin scenarios per script:'
+foreach ($l in $perScript) {
+    Write-Host ('  {0}' -f $l)
+}
+Write-Host ('Total: {0} scripts, {1} scenarios, {2} mutating calls, {3} twin runs ({4}), {5:N1} s in the twin, {6:N1} s in all' -f $perScript.Count, $scenarios, $totalCalls, $stat.Runs, $stat.Mode, $stat.Seconds, $clock.Elapsed.TotalSeconds)
+Remove-ScenarioScratch
+Write-Host ('{0} passed, {1} failed' -f $passed, $failed)
+if ($failed -gt 0) {
+    exit 1
+}
+exit 0
