@@ -28,8 +28,9 @@
 enum {
     C_LINT = 1 << 0, C_BUILD = 1 << 1, C_PLAN = 1 << 2, C_FMT = 1 << 3,
     C_EXPLAIN = 1 << 4, C_RULES = 1 << 5, C_CATALOG = 1 << 6, C_HELP = 1 << 7,
+    C_INVENTORY = 1 << 8,
     C_CHECKS = C_LINT | C_BUILD | C_PLAN, /* commands that run the whole pipeline */
-    C_ALL = 0xff
+    C_ALL = 0x1ff
 };
 
 static const struct command {
@@ -80,6 +81,15 @@ static const struct command {
      "word shows only that section (releases include the compatibility rule).\n",
      "  0  printed\n"
      "  2  bad usage or invalid catalog file\n"},
+    {"inventory", C_INVENTORY, "--target hyperv [-o FILE | --stdout]",
+     "write the read-only script that inventories a running cluster",
+     "Write the inventory script: a read-only PowerShell script that reads what a\n"
+     "running cluster or standalone host has (hosts, NVIDIA GPUs, vGPU Manager,\n"
+     "pools, VMs with GPUs, owners) and writes one JSON document (docs/adopt.md).\n"
+     "It changes nothing. Only --target hyperv exists so far. Default file:\n"
+     "inventory-hyperv.ps1 in the current folder.\n",
+     "  0  script written\n"
+     "  2  bad usage or the file could not be written\n"},
     {"help", C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
      "  0  printed\n"
      "  2  unknown command\n"},
@@ -127,6 +137,9 @@ static const struct option {
     {O_TARGET, 0, "target", "TARGET", C_BUILD, "auto|hyperv|vmware|json (default auto: by platform)"},
     {O_OUTPUT, 'o', "output", "DIR", C_BUILD, "write the scripts to DIR, created if missing (default .)"},
     {O_STDOUT, 0, "stdout", NULL, C_BUILD, "write the scripts to stdout"},
+    {O_TARGET, 0, "target", "TARGET", C_INVENTORY, "hyperv (required)"},
+    {O_OUTPUT, 'o', "output", "FILE", C_INVENTORY, "write the script to FILE (default inventory-hyperv.ps1)"},
+    {O_STDOUT, 0, "stdout", NULL, C_INVENTORY, "write the script to stdout"},
     {O_CHECK, 0, "check", NULL, C_FMT, "change nothing; list the files that would change"},
     {O_DIFF, 0, "diff", NULL, C_FMT, "change nothing; print the changes as a unified diff"},
     {O_HELP, 'h', "help", NULL, C_ALL, "show this help"},
@@ -480,6 +493,14 @@ static int check_positionals(struct parser *p)
                 return bad_value(p, "catalog section", cli->inputs[0], catalog_sections, 3);
             cli->section = cli->inputs[0];
         }
+        return 0;
+    case C_INVENTORY:
+        if (cli->ninputs)
+            return fail(p, "`vgpuc inventory` takes no files, got `%s`", cli->inputs[0]);
+        if (cli->target != VG_TARGET_HYPERV)
+            return fail(p, "`vgpuc inventory` needs `--target hyperv` (the only inventory script so far)");
+        if (cli->to_stdout && cli->outdir)
+            return fail(p, "`--output` and `--stdout` cannot be used together");
         return 0;
     case C_HELP:
         if (cli->ninputs > 1)
