@@ -37,7 +37,7 @@ CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler
 BASEFLAGS := -std=c11 -pthread $(OPT) $(SAN)
 CFLAGS_ALL = $(BASEFLAGS) $(WARN) $(CFLAGS)
 CFLAGS_GEN = $(BASEFLAGS) -w $(CFLAGS)
-LDLIBS    += -lyaml -lm -pthread
+LDLIBS    += -lyaml -ljansson -lm -pthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
@@ -219,7 +219,7 @@ bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/t
 
 # --- dependencies ------------------------------------------------------------
 
-APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libcmocka-dev clang \
+APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libjansson-dev libcmocka-dev clang \
                 libclang-rt-14-dev valgrind nodejs shellcheck jq pre-commit groff-base git \
                 python3 chromium
 
