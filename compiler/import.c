@@ -33,7 +33,7 @@ struct rd {
 };
 
 struct igpu {
-    const char *mode, *location_path, *friendly, *vendor, *device;
+    const char *mode, *location_path, *friendly, *vendor, *device, *subsystem;
     long long partition_count; /* -1 = none */
     const struct vg_gpu *model; /* NULL = not mapped */
     const char *why;            /* why not mapped */
@@ -42,7 +42,8 @@ struct igpu {
 struct ivm {
     const char *name, *host;
     long long memory, low_mmio, high_mmio, generation, adapters;
-    const char **devices; size_t ndevices; /* location paths */
+    const char **devices; size_t ndevices; /* location paths (NULL: from a pool) */
+    const char **pools;                    /* the pool of each device, or NULL */
     const char **owners; size_t nowners; int owners_known;
     const char *body; /* the block's text: VMs with equal bodies may fold */
 };
@@ -161,6 +162,7 @@ static void read_gpu(struct rd *r, json_t *o, const char *ptr, struct igpu *g)
     g->friendly = text(r, o, ptr, "friendly_name", 1);
     g->vendor = text(r, o, ptr, "vendor_id", 1);
     g->device = text(r, o, ptr, "device_id", 1);
+    g->subsystem = text(r, o, ptr, "subsystem_id", 1);
     g->partition_count = integer(r, o, ptr, "partition_count", -1);
 }
 
@@ -177,6 +179,7 @@ static void read_vm(struct rd *r, json_t *o, const char *ptr, const char *host, 
     json_t *devs = member(r, o, ptr, "assignable_devices", JSON_ARRAY, 0);
     v->ndevices = devs ? json_array_size(devs) : 0;
     v->devices = vg_alloc_array(r->ctx->arena, v->ndevices ? v->ndevices : 1, sizeof *v->devices);
+    v->pools = vg_alloc_array(r->ctx->arena, v->ndevices ? v->ndevices : 1, sizeof *v->pools);
     for (size_t i = 0; i < v->ndevices && !r->bad; i++) {
         json_t *d = json_array_get(devs, i);
         snprintf(at, sizeof at, "%.500s/assignable_devices/%zu", ptr, i);
@@ -185,6 +188,7 @@ static void read_vm(struct rd *r, json_t *o, const char *ptr, const char *host, 
             break;
         }
         v->devices[i] = text(r, d, at, "location_path", 1);
+        v->pools[i] = text(r, d, at, "pool", 1);
     }
     json_t *own = member(r, o, ptr, "possible_owners", JSON_ARRAY, 1);
     v->owners_known = own != NULL;
@@ -363,6 +367,27 @@ static const struct igpu *host_gpu(const struct inv *inv, const char *host, cons
     return NULL;
 }
 
+/* The model of a device assigned from a pool (its GPU is chosen when the VM
+ * starts): the one model of the host's dismounted and assigned GPUs. */
+static const struct vg_gpu *pool_model(const struct inv *inv, const char *host)
+{
+    const struct vg_gpu *m = NULL;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct ihost *h = &inv->hosts[i];
+        if (!h->reachable || strcmp(h->name, host) != 0)
+            continue;
+        for (size_t k = 0; k < h->ngpus; k++) {
+            const struct igpu *g = &h->gpus[k];
+            if (strcmp(g->mode, "dismounted") != 0 && strcmp(g->mode, "assigned") != 0)
+                continue;
+            if (!g->model || (m && m != g->model))
+                return NULL;
+            m = g->model;
+        }
+    }
+    return m;
+}
+
 /* The model of the host's partitionable GPUs, if they are all one mapped model. */
 static const struct vg_gpu *host_gpup_model(const struct inv *inv, const char *host)
 {
@@ -427,11 +452,12 @@ static const char *vm_body(struct vg_ctx *ctx, const struct inv *inv, const stru
         const struct vg_gpu *m = NULL;
         int ok = 1;
         for (size_t i = 0; i < v->ndevices; i++) {
-            const struct igpu *g = host_gpu(inv, v->host, v->devices[i]);
-            if (!g || !g->model || (m && m != g->model))
+            const struct igpu *g = v->devices[i] ? host_gpu(inv, v->host, v->devices[i]) : NULL;
+            const struct vg_gpu *gm = g ? g->model : (!v->devices[i] && v->pools[i] ? pool_model(inv, v->host) : NULL);
+            if (!gm || (m && m != gm))
                 ok = 0;
             else
-                m = g->model;
+                m = gm;
         }
         if (ok && m) {
             vg_sb_printf(&sb, "gpu passthrough %s", m->model);
@@ -571,7 +597,7 @@ static void put_cluster_head(struct vg_ctx *ctx, const struct inv *inv, long lon
     }
     const struct vg_release *rel[8];
     size_t nrel = drv && agree ? vg_catalog_resolve(c, drv, VG_DRV_HOST_HYPERV, rel, 8) : 0;
-    if (missing)
+    if (missing && drv)
         vg_sb_puts(out, "    # vgpu-manager: some hosts have no NVIDIA driver (DDA-only hosts need none)\n");
     if (!drv)
         vg_sb_puts(out, "    # vgpu-manager: no host reports an NVIDIA driver\n");
@@ -614,9 +640,23 @@ static void put_hosts(struct vg_ctx *ctx, struct inv *inv, struct vg_strbuf *out
         } else {
             const struct vg_gpu *seen[64];
             size_t count[64], nseen = 0;
+            for (size_t k = 0; k < h->ngpus; k++)
+                map_gpu(ctx->catalog, ctx->arena, &h->gpus[k]);
+            /* A device without a name (dismounted, assigned) whose PCI id several
+             * models share is the model of a named device of the same PCI id and
+             * subsystem (the same board) on the host. */
             for (size_t k = 0; k < h->ngpus; k++) {
                 struct igpu *g = &h->gpus[k];
-                map_gpu(ctx->catalog, ctx->arena, g);
+                for (size_t j = 0; j < h->ngpus && !g->model && g->subsystem; j++) {
+                    const struct igpu *o = &h->gpus[j];
+                    if (o->model && o->subsystem && o->vendor && o->device && g->vendor && g->device &&
+                        strcmp(o->subsystem, g->subsystem) == 0 && strcmp(o->vendor, g->vendor) == 0 &&
+                        strcmp(o->device, g->device) == 0)
+                        g->model = o->model;
+                }
+            }
+            for (size_t k = 0; k < h->ngpus; k++) {
+                struct igpu *g = &h->gpus[k];
                 if (!g->model) {
                     vg_sb_printf(&sb, "# gpu at %s: %s\n", g->location_path ? g->location_path : "?", g->why);
                     continue;
