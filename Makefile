@@ -56,7 +56,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators twin twin-scenarios check-sanitize check-valgrind fuzz fuzz-lib bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators twin twin-adopt twin-scenarios check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
@@ -148,8 +148,12 @@ twin:
 twin-scenarios: $(BIN)
 	PATH="$$PATH:$$HOME/.dotnet/tools" VGPUC=$(abspath $(BIN)) sh tests/twin/scenarios/run.sh
 
+# The adoption round trip (tests/twin/adopt; docs/adopt.md).
+twin-adopt: $(BIN)
+	VGPUC=$(abspath $(BIN)) sh tests/twin/adopt/run.sh
+
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-scenarios
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-adopt twin-scenarios
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
