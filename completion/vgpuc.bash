@@ -11,7 +11,7 @@
 _vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1009 VG1010
 VG1011 VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG3001 VG3002 VG3003 VG3004 VG3005 VG3006 VG3007 VG3101 VG3102
 VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG5001 VG5002 VG5003 VG5004 VG5005 VG5006
-VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG6010 VG9001 VG9002 VG9003 VG9004)
+VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009 VG6010 VG9001 VG9002 VG9003 VG9004 VG8001)
 _vgpuc_static_slugs=(syntax-error unknown-directive bad-arguments duplicate-name bad-range
 undefined-reference repeated-directive missing-directive bad-input wrong-platform-directive
 control-character-in-text invisible-character-in-text path-outside-project unknown-gpu-model unknown-vgpu-profile unknown-release unknown-platform-version
@@ -24,9 +24,9 @@ pinned-host-lacks-gpu failover-capacity mixed-profiles-on-gpu vm-multiple-gpus
 unused-gpu-capacity gpu-mode-unsupported heterogeneous-gpus bad-partition-count
 passthrough-and-vgpu-in-vm graphics-type-shared large-bar-needs-efi low-mmio-too-large
 gen1-vm-gpu arc-vms-unsupported cluster-too-large unused-suppression unknown-suppression-code bad-config
-config-ignored)
+config-ignored invalid-inventory)
 
-_vgpuc_commands=(lint build plan fmt explain rules catalog help)
+_vgpuc_commands=(lint build plan fmt explain rules catalog inventory import help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
     --allow-read --stdin-filename --today --error-limit -q --quiet -v --verbose --no-inline-suppressions -h --help)
 
@@ -126,6 +126,8 @@ _vgpuc() {
             fmt) opts=(--check --diff --color --stdin-filename -q --quiet -h --help) ;;
             rules) opts=(-f --format -h --help) ;;
             catalog) opts=(-f --format --catalog -h --help) ;;
+            inventory) opts=(--target -o --output --stdout -h --help) ;;
+            import) opts=(-o --output --catalog -h --help) ;;
         esac
         _vgpuc_reply "$cur" "$(printf '%s\n' "${opts[@]}")"
         return 0
@@ -135,6 +137,9 @@ _vgpuc() {
         lint|build|plan|fmt)
             compopt -o filenames 2>/dev/null
             _vgpuc_reply "$cur" "$(_vgpuc_inputs "$cur")" ;;
+        import)
+            compopt -o filenames 2>/dev/null
+            _vgpuc_reply "$cur" "$(compgen -d -- "$cur"; compgen -f -X '!*.json' -- "$cur")" ;;
         explain) _vgpuc_reply "$cur" "$(_vgpuc_rule_names "$bin" codes; _vgpuc_rule_names "$bin" slugs)" ;;
         catalog) _vgpuc_reply "$cur" "$(printf '%s\n' gpus releases platforms)" ;;
         help) _vgpuc_reply "$cur" "$(printf '%s\n' "${_vgpuc_commands[@]}")" ;;
@@ -162,7 +167,7 @@ _vgpuc_value() {
             fi ;;
         --color) printf '%s\n' auto always never ;;
         --fail-on) printf '%s\n' error warning info none ;;
-        --target) printf '%s\n' auto hyperv vmware json ;;
+        --target) if [[ $cmd == inventory ]]; then printf '%s\n' hyperv; else printf '%s\n' auto hyperv vmware json; fi ;;
         --rule)
             if [[ $cur == *=* ]]; then
                 for c in off info warning error; do printf '%s=%s\n' "${cur%%=*}" "$c"; done
