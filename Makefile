@@ -58,7 +58,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators twin twin-scenarios lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators twin twin-adopt twin-scenarios lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
@@ -157,8 +157,12 @@ lsp: $(BIN) $(BUILD)/tools/gen-cluster
 	cd tests/lsp && VGPUC=$(abspath $(BIN)) GEN_CLUSTER=$(abspath $(BUILD)/tools/gen-cluster) \
 	    LSP_SANITIZE=$(if $(SAN),1,) node run.mjs
 
+# The adoption round trip (tests/twin/adopt; docs/adopt.md).
+twin-adopt: $(BIN)
+	VGPUC=$(abspath $(BIN)) sh tests/twin/adopt/run.sh
+
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin lsp twin-scenarios
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-adopt lsp twin-scenarios
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \

@@ -28,9 +28,9 @@
 enum {
     C_LINT = 1 << 0, C_BUILD = 1 << 1, C_PLAN = 1 << 2, C_FMT = 1 << 3,
     C_EXPLAIN = 1 << 4, C_RULES = 1 << 5, C_CATALOG = 1 << 6, C_HELP = 1 << 7, C_ROLLOUT = 1 << 8,
-    C_LSP = 1 << 9,
+    C_LSP = 1 << 9, C_INVENTORY = 1 << 10, C_IMPORT = 1 << 11,
     C_CHECKS = C_LINT | C_BUILD | C_PLAN | C_ROLLOUT, /* commands that run the whole pipeline */
-    C_ALL = 0x3ff
+    C_ALL = 0xfff
 };
 
 static const struct command {
@@ -102,6 +102,24 @@ static const struct command {
      "  0  the client sent shutdown, then exit\n"
      "  1  the client went away without shutdown\n"
      "  2  bad usage\n"},
+    {"inventory", C_INVENTORY, "--target hyperv [-o FILE | --stdout]",
+     "write the read-only script that inventories a running cluster",
+     "Write the inventory script: a read-only PowerShell script that reads what a\n"
+     "running cluster or standalone host has (hosts, NVIDIA GPUs, vGPU Manager,\n"
+     "pools, VMs with GPUs, owners) and writes one JSON document (docs/adopt.md).\n"
+     "It changes nothing. Only --target hyperv exists so far. Default file:\n"
+     "inventory-hyperv.ps1 in the current folder.\n",
+     "  0  script written\n"
+     "  2  bad usage or the file could not be written\n"},
+    {"import", C_IMPORT, "[-o FILE] INVENTORY.json", "write a .vgpu file from an inventory document",
+     "Read the JSON document of the inventory script and write the cluster it\n"
+     "describes as a .vgpu file in the canonical layout, on stdout or to FILE.\n"
+     "Driver versions become releases, PCI ids models, partition sizes profiles\n"
+     "(through the catalog); VMs of one configuration fold into ranges; what\n"
+     "cannot be mapped is left out with a comment. An invalid document is an\n"
+     "error located in it (VG8001) and nothing is written.\n",
+     "  0  file written\n"
+     "  2  bad usage, unreadable or invalid inventory, file not written\n"},
     {"help", C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
      "  0  printed\n"
      "  2  unknown command\n"},
@@ -147,7 +165,7 @@ static const struct option {
     {O_RULE, 0, "rule", "CODE=LEVEL", C_CHECKS, "set a rule (code or slug) to off|info|warning|error (repeatable)"},
     {O_CONFIG, 0, "config", "FILE", C_CHECKS, "read this config instead of the nearest .vgpuc.yaml"},
     {O_NO_CONFIG, 0, "no-config", NULL, C_CHECKS, "read no config file"},
-    {O_CATALOG, 0, "catalog", "FILE", C_CHECKS | C_CATALOG | C_LSP,
+    {O_CATALOG, 0, "catalog", "FILE", C_CHECKS | C_CATALOG | C_LSP | C_IMPORT,
      "merge a YAML catalog file over the built-in one (repeatable)"},
     {O_ALLOW_READ, 0, "allow-read", "DIR", C_CHECKS,
      "includes and config catalogs may also be read from DIR (repeatable)"},
@@ -161,6 +179,10 @@ static const struct option {
     {O_TARGET, 0, "target", "TARGET", C_BUILD, "auto|hyperv|vmware|json (default auto: by platform)"},
     {O_OUTPUT, 'o', "output", "DIR", C_BUILD, "write the scripts to DIR, created if missing (default .)"},
     {O_STDOUT, 0, "stdout", NULL, C_BUILD, "write the scripts to stdout"},
+    {O_TARGET, 0, "target", "TARGET", C_INVENTORY, "hyperv (required)"},
+    {O_OUTPUT, 'o', "output", "FILE", C_INVENTORY, "write the script to FILE (default inventory-hyperv.ps1)"},
+    {O_STDOUT, 0, "stdout", NULL, C_INVENTORY, "write the script to stdout"},
+    {O_OUTPUT, 'o', "output", "FILE", C_IMPORT, "write the .vgpu file to FILE (default: stdout)"},
     {O_CHECK, 0, "check", NULL, C_FMT, "change nothing; list the files that would change"},
     {O_DIFF, 0, "diff", NULL, C_FMT, "change nothing; print the changes as a unified diff"},
     {O_STDIO, 0, "stdio", NULL, C_LSP, "talk over stdin/stdout (the default; accepted for editor clients)"},
@@ -544,6 +566,18 @@ static int check_positionals(struct parser *p)
                 return bad_value(p, "catalog section", cli->inputs[0], catalog_sections, 3);
             cli->section = cli->inputs[0];
         }
+        return 0;
+    case C_IMPORT:
+        if (cli->ninputs != 1)
+            return fail(p, "`vgpuc import` takes one inventory document");
+        return 0;
+    case C_INVENTORY:
+        if (cli->ninputs)
+            return fail(p, "`vgpuc inventory` takes no files, got `%s`", cli->inputs[0]);
+        if (cli->target != VG_TARGET_HYPERV)
+            return fail(p, "`vgpuc inventory` needs `--target hyperv` (the only inventory script so far)");
+        if (cli->to_stdout && cli->outdir)
+            return fail(p, "`--output` and `--stdout` cannot be used together");
         return 0;
     case C_HELP:
         if (cli->ninputs > 1)

@@ -124,5 +124,7 @@ int vg_cmd_rules(struct vg_cli *cli);    /* compiler/cmd_rules.c */
 int vg_cmd_catalog(struct vg_cli *cli);  /* compiler/cmd_catalog.c */
 int vg_cmd_rollout(struct vg_cli *cli);  /* compiler/cmd_rollout.c */
 int vg_cmd_lsp(struct vg_cli *cli);      /* compiler/cmd_lsp.c */
+int vg_cmd_inventory(struct vg_cli *cli); /* compiler/cmd_inventory.c */
+int vg_cmd_import(struct vg_cli *cli);    /* compiler/cmd_import.c */
 
 #endif

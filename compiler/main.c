@@ -16,6 +16,8 @@ static const struct {
     {"lint", vg_cmd_lint},       {"build", vg_cmd_build}, {"plan", vg_cmd_plan},
     {"fmt", vg_cmd_fmt},         {"explain", vg_cmd_explain}, {"rules", vg_cmd_rules},
     {"catalog", vg_cmd_catalog}, {"rollout", vg_cmd_rollout}, {"lsp", vg_cmd_lsp},
+    {"inventory", vg_cmd_inventory},
+    {"import", vg_cmd_import},
 };
 
 static int print_help(const char *command)

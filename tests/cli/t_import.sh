@@ -1,0 +1,81 @@
+#!/bin/sh
+# t_import.sh - `vgpuc import`: a twin inventory (tests/cli/data, the inventory
+# script's output on the twin's hci-small fixture with one DDA VM) becomes a
+# canonical .vgpu; every kind of invalid document (syntax, truncated, another
+# version, wrong types, hostile names, duplicate VMs) is a located VG8001 error,
+# exit 2, and writes nothing (an existing -o file stays as it was).
+# shellcheck disable=SC1091 # lib.sh is checked on its own
+. "$(dirname "$0")/lib.sh"
+
+inv=$REPO/tests/cli/data/inventory-hci-small.json
+
+run import "$inv"
+check "import exits 0" rc_is 0
+check "import names the cluster" out_has "cluster hci-prod {"
+check "import maps the host driver through the catalog" out_has "vgpu-manager   538.33  # releases 16.4 to 16.5 share this driver"
+check "import maps a 16-partition A16 to A16-1Q, and says the series is assumed" out_has "gpu        vgpu A16-1Q"
+check "import says why the series is Q" out_has "the series is the license, not in the inventory: Q written"
+check "import maps the assigned DDA device to its model and pins the VM" out_has "gpu        passthrough A16"
+check "import comments a GPU that two models share without a name" out_has "is one of A2, A16; the device name (3D Video Controller) does not say which"
+check "import leaves the guest driver out with a comment" out_has "# guest-driver: not in the inventory"
+cp "$OUT" "$W/imported.vgpu"
+run fmt --check "$W/imported.vgpu"
+check "the imported file is in the canonical layout" rc_is 0
+
+run import -o "$W/out.vgpu" "$inv"
+check "import -o writes the file" cmp -s "$W/out.vgpu" "$W/imported.vgpu"
+
+# bad documents
+bad_doc() { # NAME CONTENT: write $W/NAME.json
+    printf '%s' "$2" >"$W/$1.json"
+}
+expect_refused() { # NAME WHAT-IN-STDERR
+    printf 'keep\n' >"$W/keep.vgpu"
+    run import -o "$W/keep.vgpu" "$W/$1.json"
+    check "$1: exit 2" rc_is 2
+    check "$1: VG8001 with its location" err_has "$2"
+    check "$1: the -o file is untouched" grep -qx keep "$W/keep.vgpu"
+    run import "$W/$1.json"
+    check "$1: nothing on stdout" out_empty
+}
+head -c 300 "$inv" >"$W/truncated.json"
+expect_refused truncated "truncated.json:"
+check "truncated: the error says where the document ends" err_has "[VG8001]"
+bad_doc version '{"inventory_version": 2, "platform": "hyperv", "cluster": null, "hosts": []}'
+expect_refused version "invalid inventory: \`/inventory_version\`: version 2; this vgpuc reads version 1 [VG8001]"
+bad_doc syntax '{"inventory_version": 1,
+  "platform": "hyperv" "cluster": null}'
+expect_refused syntax "syntax.json:2:"
+bad_doc platform '{"inventory_version": 1, "platform": "vmware", "cluster": null, "hosts": []}'
+expect_refused platform "\`/platform\`"
+bad_doc hosttype '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": 7, "reachable": true}]}'
+expect_refused hosttype "\`/hosts/0/name\`: expected a string"
+bad_doc control '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": "h1", "reachable": true, "nvidia_driver": null, "os_build": null, "gpus": [], "vms": [{"name": "vm\u001b[2Jx", "memory_startup_bytes": 1073741824, "generation": 2, "low_mmio_bytes": 134217728, "high_mmio_bytes": 536870912, "gpu_partition_adapters": 1, "assignable_devices": [], "possible_owners": null}]}]}'
+expect_refused control "\`/hosts/0/vms/0/name\`: holds the control or invisible character U+001B"
+bad_doc bidi '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": "h\u202e1", "reachable": true}]}'
+expect_refused bidi "U+202E"
+bad_doc nul '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": "h\u00001", "reachable": true}]}'
+expect_refused nul "is not allowed"
+bad_doc dupkey '{"inventory_version": 1, "inventory_version": 1}'
+expect_refused dupkey "duplicate object key"
+bad_doc dupvm '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": "h1", "reachable": true, "nvidia_driver": null, "os_build": null, "gpus": [], "vms": [{"name": "a", "memory_startup_bytes": 1073741824, "generation": 2, "low_mmio_bytes": 134217728, "high_mmio_bytes": 536870912, "gpu_partition_adapters": 1, "assignable_devices": [], "possible_owners": null}]}, {"name": "h2", "reachable": true, "nvidia_driver": null, "os_build": null, "gpus": [], "vms": [{"name": "A", "memory_startup_bytes": 1073741824, "generation": 2, "low_mmio_bytes": 134217728, "high_mmio_bytes": 536870912, "gpu_partition_adapters": 1, "assignable_devices": [], "possible_owners": null}, {"name": "a", "memory_startup_bytes": 1073741824, "generation": 2, "low_mmio_bytes": 134217728, "high_mmio_bytes": 536870912, "gpu_partition_adapters": 1, "assignable_devices": [], "possible_owners": null}]}]}'
+expect_refused dupvm "two VMs are named \`a\`"
+bad_doc array '[1, 2]'
+expect_refused array "the document is not an object"
+
+run import "$W/no-such.json"
+check "a missing inventory exits 2" rc_is 2
+run import
+check "import without a document exits 2" rc_is 2
+run import a.json b.json
+check "import of two documents exits 2" rc_is 2
+run import --help
+check "import --help shows the usage" out_has "usage: vgpuc import [-o FILE] INVENTORY.json"
+run explain VG8001
+check "explain VG8001 prints its text" out_has "inventory"
+
+# names that need quoting come out as strings, never as patterns or ranges
+bad_doc quoted '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": "h1", "reachable": true, "nvidia_driver": null, "os_build": null, "gpus": [], "vms": [{"name": "web[12]", "memory_startup_bytes": 1073741824, "generation": 2, "low_mmio_bytes": 134217728, "high_mmio_bytes": 536870912, "gpu_partition_adapters": 1, "assignable_devices": [], "possible_owners": null}, {"name": "x\" y\\z", "memory_startup_bytes": 1073741824, "generation": 2, "low_mmio_bytes": 134217728, "high_mmio_bytes": 536870912, "gpu_partition_adapters": 1, "assignable_devices": [], "possible_owners": null}]}]}'
+run import "$W/quoted.json"
+check "a wildcard name is a string" out_has 'vm "web[12]" {'
+check "quotes and backslashes are escaped" out_has 'vm "x\" y\\z" {'

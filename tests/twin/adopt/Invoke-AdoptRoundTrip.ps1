@@ -1,0 +1,72 @@
+<#
+.SYNOPSIS
+The adoption round trip in the twin (docs/adopt.md), for one or more clusters.
+.DESCRIPTION
+For each cluster (its `vgpuc build --target json` model and its Hyper-V script,
+in -Dir/<name>/json/*.json and -Dir/<name>/ps/*.ps1): make the scenario start
+state, run the build script on it (it must converge, exit 0), run the
+inventory script on the converged state (exit 0, zero mutating calls, state
+byte-identical), then write the inventory document to -Dir/<name>/inventory.json
+for `vgpuc import` (run by run.sh). Prints "ok NAME: STEP" or "FAIL NAME: STEP:
+WHY" per step.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)][string]$Dir,
+    [Parameter(Mandatory)][string]$Vgpuc,
+    [Parameter(Mandatory)][string]$Inventory
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$scen = Join-Path -Path $PSScriptRoot -ChildPath '../scenarios'
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath '../Twin.psm1')
+Import-Module -Name (Join-Path -Path $scen -ChildPath 'ScenarioModel.psm1')
+Import-Module -Name (Join-Path -Path $scen -ChildPath 'ScenarioState.psm1')
+
+$catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
+foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Property Name)) {
+    $name = $d.Name
+    $json = @(Get-ChildItem -LiteralPath (Join-Path -Path $d.FullName -ChildPath 'json') -Filter '*.json')
+    $ps = @(Get-ChildItem -LiteralPath (Join-Path -Path $d.FullName -ChildPath 'ps') -Filter '*.ps1')
+    if ($json.Count -eq 0 -and $ps.Count -eq 0) {
+        Write-Output ('not run: {0}: the file declares no cluster' -f $name)
+        continue
+    }
+    if ($json.Count -ne 1 -or $ps.Count -ne 1) {
+        Write-Output ('FAIL {0}: build: expected one cluster, got {1} models and {2} scripts' -f $name, $json.Count, $ps.Count)
+        continue
+    }
+    try {
+        $model = Read-ScenarioModel -JsonPath $json[0].FullName -Catalog $catalog
+        $start = (New-ScenarioStartState -Model $model).State
+    } catch {
+        Write-Output ('FAIL {0}: start state: {1}' -f $name, $_.Exception.Message)
+        continue
+    }
+    $conv = Invoke-TwinRun -State $start -Script $ps[0].FullName -TimeoutSeconds 300
+    if ($conv.exit -ne 0) {
+        Write-Output ('FAIL {0}: converge: exit {1}: {2}' -f $name, $conv.exit, $conv.error)
+        continue
+    }
+    Write-Output ('ok {0}: converge' -f $name)
+    $state = $conv.state
+    $invPath = Join-Path -Path $d.FullName -ChildPath 'inventory.json'
+    $invArgs = @{ Path = $invPath }
+    if ($null -ne $state['cluster']) {
+        $invArgs['Cluster'] = [string]$state['cluster']['name']
+    } else {
+        $invArgs['ComputerName'] = @($state['hosts'] | ForEach-Object { [string]$_['name'] })
+    }
+    $before = ConvertTo-Json -InputObject $state -Depth 30
+    $inv = Invoke-TwinRun -State $state -Script $Inventory -ScriptArgs $invArgs -TimeoutSeconds 300
+    $after = ConvertTo-Json -InputObject $inv.state -Depth 30
+    if ($inv.exit -ne 0) {
+        Write-Output ('FAIL {0}: inventory: exit {1}: {2}' -f $name, $inv.exit, $inv.error)
+    } elseif (@($inv.calls).Count -ne 0) {
+        Write-Output ('FAIL {0}: inventory: {1} mutating call(s): {2}' -f $name, @($inv.calls).Count, (@($inv.calls | ForEach-Object { $_['command'] }) -join ', '))
+    } elseif ($after -ne $before) {
+        Write-Output ('FAIL {0}: inventory: the state changed' -f $name)
+    } else {
+        Write-Output ('ok {0}: inventory read only' -f $name)
+    }
+}
