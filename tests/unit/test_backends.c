@@ -61,7 +61,7 @@ static struct fixture *fixture_new(const struct vg_platform *plat, size_t nhosts
         f->first[i] = (uint32_t)(2 * i);
     }
     for (uint32_t k = 0; k < 4; k++)
-        f->pg[k] = (struct vg_pgpu){&f->h[k / 2], k % 2, k % 2, &gpu, VG_PGPU_FREE, NULL, 0, 0};
+        f->pg[k] = (struct vg_pgpu){&f->h[k / 2], k % 2, k % 2, &gpu, VG_PGPU_FREE, NULL, 0, 0, 0, 0};
     f->c.hosts = f->hp;
     f->c.nhosts = nhosts;
     /* vm 0: a vGPU / GPU-P VM with live migration */
