@@ -129,13 +129,13 @@ static void intermediate_release(void **state)
     assert_true(ro->ok);
     const struct vg_ro_cluster *rc = &ro->clusters[0];
     assert_int_equal(rc->nwaypoints, 1);
-    assert_string_equal(rc->waypoints[0]->name, "19.5"); /* the LTS pair: 16 guests on 19, 19 guests on 20 */
+    assert_string_equal(rc->waypoints[0]->name, "19.6"); /* the LTS pair: 16 guests on 19, 19 guests on 20 (19.6 is the newest 19.x) */
     assert_int_equal(steps_of(rc, VG_RO_HOSTS), 8);
     assert_int_equal(steps_of(rc, VG_RO_GUESTS), 2);
-    assert_string_equal(rc->steps[3].hosts[0].mgr_to->text, "19.5");
+    assert_string_equal(rc->steps[3].hosts[0].mgr_to->text, "19.6");
     assert_int_equal(rc->steps[4].kind, VG_RO_GUESTS);
-    assert_string_equal(rc->steps[4].guest_to->text, "19.5");
-    assert_string_equal(rc->steps[5].hosts[0].mgr_from->text, "19.5");
+    assert_string_equal(rc->steps[4].guest_to->text, "19.6");
+    assert_string_equal(rc->steps[5].hosts[0].mgr_from->text, "19.6");
     assert_string_equal(rc->steps[5].hosts[0].mgr_to->text, "20.1");
     assert_int_equal(rc->steps[9].kind, VG_RO_GUESTS);
     assert_int_equal(count(p.f, VG7002), 1);

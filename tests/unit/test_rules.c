@@ -151,7 +151,7 @@ static const struct rcase cases[] = {
     {VG5001, LIC, ESX, "19.2", L40H "vm v-[1..1] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
     {VG5002, LIC, ESX, "19.2", "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; host e-1 }", 1},
     {VG5002, LIC, ESX, "19.2", "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; hosts e-1 e-2 }", 0},
-    {VG5003, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 2},
+    {VG5003, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG5003, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..3] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
     {VG5003, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; migration none }", 0},
     {VG5004, LIC, HCI, "19.2", "vgpu-mode mixed-size\nhost h { gpu A16 }\nvm v { gpu vgpu A16-8Q; guest-driver 19.2 }", 1},

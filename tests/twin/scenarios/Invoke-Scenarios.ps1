@@ -74,7 +74,9 @@ function Write-ScenarioResult {
 $work = [System.Collections.Generic.List[object]]::new()
 $seen = @{}
 foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object -Property Name)) {
-    if ($Filter -and $dir.Name -notlike "*$Filter*") {
+    # -Filter takes one text or several, comma-separated (pwsh -File passes one string).
+    $wanted = @($Filter -split ',' | Where-Object { $_ })
+    if ($wanted.Count -gt 0 -and -not @($wanted | Where-Object { $dir.Name -like "*$_*" }).Count) {
         continue
     }
     $jsonDir = Join-Path -Path $dir.FullName -ChildPath 'json'
