@@ -129,6 +129,25 @@ static void known_fixes(struct vg_lsp_doc *d, json_t *diag, json_t *range, const
             p = end + 2;
         }
     }
+    /* the help names the count that fits the profiles, then the valid ones */
+    if ((m = strstr(message, "help: use `gpu-partitions "))) {
+        const char *p = m + strlen("help: use `gpu-partitions ");
+        char *end;
+        unsigned long best = strtoul(p, &end, 10);
+        if (end != p && best && best <= 65535)
+            partition_action(d, diag, range, under, (unsigned)best, out);
+        const char *valid = strstr(m, "(valid: ");
+        for (p = valid ? valid + strlen("(valid: ") : NULL; p;) {
+            unsigned long v = strtoul(p, &end, 10);
+            if (end == p || !v || v > 65535)
+                break;
+            if (v != best)
+                partition_action(d, diag, range, under, (unsigned)v, out);
+            if (strncmp(end, ", ", 2) != 0)
+                break;
+            p = end + 2;
+        }
+    }
     if ((m = strstr(message, "help: use at most ")) && strstr(m, " partitions")) {
         char *end;
         unsigned long v = strtoul(m + strlen("help: use at most "), &end, 10);
