@@ -629,7 +629,10 @@ $script:Behaviours['Dismount-VMHostAssignableDevice'] = {
     }
 }
 
-$script:Behaviours['Mount-VMHostAssignableDevice'] = {
+# The host devices a *-VMHostAssignableDevice call names: the objects of
+# -HostAssignableDevice, or the -LocationPath/-InstancePath device on each
+# target host. Each: @{ Host; Gpu (null when not found); Name }.
+function Get-HvHostDeviceWork {
     param($C, $B)
     $work = [System.Collections.Generic.List[object]]::new()
     if ($B.ContainsKey('HostAssignableDevice')) {
@@ -642,6 +645,12 @@ $script:Behaviours['Mount-VMHostAssignableDevice'] = {
             $work.Add(@{ Host = $h; Gpu = (Find-HvNamedDevice $h $B); Name = (Get-HvDeviceName $B) })
         }
     }
+    , $work
+}
+
+$script:Behaviours['Mount-VMHostAssignableDevice'] = {
+    param($C, $B)
+    $work = Get-HvHostDeviceWork $C $B
     foreach ($w in $work) {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Mount-VMHostAssignableDevice' -Target $w.Name -Action 'Mount-VMHostAssignableDevice' -HostName $w.Host['name'] -Bound $B)) {
             continue
@@ -676,17 +685,7 @@ function Set-HvPoolMembership {
 
 $script:Behaviours['Add-VMHostAssignableDevice'] = {
     param($C, $B)
-    $work = [System.Collections.Generic.List[object]]::new()
-    if ($B.ContainsKey('HostAssignableDevice')) {
-        foreach ($o in $B['HostAssignableDevice']) {
-            $h = Find-HvHost (Get-HvState) ([string]$o.ComputerName)
-            $work.Add(@{ Host = $h; Gpu = $(if ($h) { Find-HvGpuByLocation $h ([string]$o.LocationPath) } else { $null }); Name = [string]$o.LocationPath })
-        }
-    } else {
-        foreach ($h in (Get-HvTargetHosts -Cmdlet $C -Bound $B)) {
-            $work.Add(@{ Host = $h; Gpu = (Find-HvNamedDevice $h $B); Name = (Get-HvDeviceName $B) })
-        }
-    }
+    $work = Get-HvHostDeviceWork $C $B
     foreach ($w in $work) {
         foreach ($pool in $B['ResourcePoolName']) {
             if (-not (Enter-TwinChange -Cmdlet $C -Command 'Add-VMHostAssignableDevice' -Target $w.Name -Action ('add to resource pool {0}' -f $pool) -HostName $w.Host['name'] -Bound $B)) {
@@ -709,17 +708,7 @@ $script:Behaviours['Add-VMHostAssignableDevice'] = {
 
 $script:Behaviours['Remove-VMHostAssignableDevice'] = {
     param($C, $B)
-    $work = [System.Collections.Generic.List[object]]::new()
-    if ($B.ContainsKey('HostAssignableDevice')) {
-        foreach ($o in $B['HostAssignableDevice']) {
-            $h = Find-HvHost (Get-HvState) ([string]$o.ComputerName)
-            $work.Add(@{ Host = $h; Gpu = $(if ($h) { Find-HvGpuByLocation $h ([string]$o.LocationPath) } else { $null }); Name = [string]$o.LocationPath })
-        }
-    } else {
-        foreach ($h in (Get-HvTargetHosts -Cmdlet $C -Bound $B)) {
-            $work.Add(@{ Host = $h; Gpu = (Find-HvNamedDevice $h $B); Name = (Get-HvDeviceName $B) })
-        }
-    }
+    $work = Get-HvHostDeviceWork $C $B
     foreach ($w in $work) {
         foreach ($pool in $B['ResourcePoolName']) {
             if (-not (Enter-TwinChange -Cmdlet $C -Command 'Remove-VMHostAssignableDevice' -Target $w.Name -Action ('remove from resource pool {0}' -f $pool) -HostName $w.Host['name'] -Bound $B)) {
