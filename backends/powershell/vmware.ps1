@@ -1068,6 +1068,37 @@ function Invoke-VgpucVmwHostWork {
     $blocked
 }
 
+function Invoke-VgpucVmwReconfigure {
+    <# One VM's ReconfigVM with Spec inside its power transaction (shut down, change,
+       started again if it was running). #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][object]$Run,
+        [Parameter(Mandatory)][object]$Connection,
+        [Parameter(Mandatory)][string]$Target,
+        [Parameter(Mandatory)][object]$State,
+        [Parameter(Mandatory)][object]$Spec,
+        [Parameter(Mandatory)][string]$Action,
+        [Parameter(Mandatory)][int]$ShutdownTimeoutSeconds
+    )
+    $reconfigure = {
+        param($Connection, $MoRef, $Spec)
+        $view = Get-View -Id $MoRef -Server $Connection
+        $view.ReconfigVM($Spec)
+    }
+    $stop = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
+    }
+    $start = {
+        param($Connection, $State, [int]$TimeoutSeconds)
+        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
+    }
+    $changes = @(@{ Action = $Action; ScriptBlock = $reconfigure; ArgumentList = @($Connection, $State.View.MoRef, $Spec) })
+    $null = Invoke-VgpucTransaction -Run $Run -Target $Target -WasRunning ($State.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
+        -PowerArgumentList @($Connection, $State, $ShutdownTimeoutSeconds) -Changes $changes
+}
+
 function Invoke-VgpucVmwVmWork {
     <# One VM: the declared devices, memory, reservation and MMIO in one reconfiguration,
        inside its power transaction (shut down, change, start again if it was running). #>
@@ -1108,22 +1139,8 @@ function Invoke-VgpucVmwVmWork {
         return
     }
     $spec = New-VgpucVmwConfigSpec -Declared $d -Diff $diff
-    $reconfigure = {
-        param($Connection, $MoRef, $Spec)
-        $view = Get-View -Id $MoRef -Server $Connection
-        $view.ReconfigVM($Spec)
-    }
-    $stop = {
-        param($Connection, $State, [int]$TimeoutSeconds)
-        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
-    }
-    $start = {
-        param($Connection, $State, [int]$TimeoutSeconds)
-        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
-    }
-    $changes = @(@{ Action = ('reconfigure: {0}' -f ($diff.Changes -join '; ')); ScriptBlock = $reconfigure; ArgumentList = @($Connection, $s.View.MoRef, $spec) })
-    $null = Invoke-VgpucTransaction -Run $Run -Target $d.Name -WasRunning ($s.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
-        -PowerArgumentList @($Connection, $s, $ShutdownTimeoutSeconds) -Changes $changes
+    Invoke-VgpucVmwReconfigure -Run $Run -Connection $Connection -Target $d.Name -State $s -Spec $spec `
+        -Action ('reconfigure: {0}' -f ($diff.Changes -join '; ')) -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
 }
 
 function Invoke-VgpucVmwUndeclaredWork {
@@ -1156,22 +1173,8 @@ function Invoke-VgpucVmwUndeclaredWork {
         $remove += $dc
     }
     $spec.DeviceChange = $remove
-    $reconfigure = {
-        param($Connection, $MoRef, $Spec)
-        $view = Get-View -Id $MoRef -Server $Connection
-        $view.ReconfigVM($Spec)
-    }
-    $stop = {
-        param($Connection, $State, [int]$TimeoutSeconds)
-        Stop-VgpucVmwGuest -Connection $Connection -State $State -TimeoutSeconds $TimeoutSeconds -Confirm:$false
-    }
-    $start = {
-        param($Connection, $State, [int]$TimeoutSeconds)
-        Start-VgpucVmwVm -Connection $Connection -State $State -Confirm:$false
-    }
-    $changes = @(@{ Action = $step; ScriptBlock = $reconfigure; ArgumentList = @($Connection, $u.View.MoRef, $spec) })
-    $null = Invoke-VgpucTransaction -Run $Run -Target $u.Name -WasRunning ($u.PowerState -eq 'poweredOn') -StopScript $stop -StartScript $start `
-        -PowerArgumentList @($Connection, $u, $ShutdownTimeoutSeconds) -Changes $changes
+    Invoke-VgpucVmwReconfigure -Run $Run -Connection $Connection -Target $u.Name -State $u -Spec $spec `
+        -Action $step -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
 }
 
 function Invoke-VgpucVmwPlan {
