@@ -1012,13 +1012,15 @@ function New-ScenarioPreflightState {
     }
 
     # Wrong vGPU Manager on a GPU-P host; a vGPU Manager on a DDA-only host.
-    $h = & $pickHost { $_.ServesGpuP }
+    # (Only where the file's release has a known host driver: else the script
+    # has no version to compare, backends.md.)
+    $h = & $pickHost { $_.ServesGpuP -and $_.Driver }
     $driverHost = $(if ($h) { $h.Name } else { (& $pickHost { $true }).Name })
     if ($h) {
         $hn = $h.Name
         & $apply 'wrong-driver' { param($st) (Get-ScenarioHostState -State $st -Name $hn)['nvidia_driver'] = '512.78' } `
         (New-ScenarioProblem -Kind 'wrong-driver' -Tokens @($hn, '512.78'))
-    } else {
+    } elseif (@($Model.Hosts | Where-Object { $_.ServesGpuP }).Count -eq 0) {
         $hn = $driverHost
         & $apply 'driver-on-dda-host' {
             param($st)
