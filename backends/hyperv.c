@@ -21,12 +21,6 @@
 
 #include "ps.h"
 
-/* Microsoft's DDA guidance for a GPU (language.md section 5). */
-#define DDA_LOW_MMIO (3ull << 30)
-#define DDA_HIGH_MMIO (33280ull << 20)
-#define GPUP_LOW_MMIO (1ull << 30)
-#define GPUP_HIGH_MMIO (32ull << 30)
-
 /* The GPU models of one cluster are a handful (the catalog has about a dozen):
  * a small table indexed by position, searched linearly. */
 #define MAX_MODELS 64
@@ -360,10 +354,12 @@ static void emit_vms(struct vg_strbuf *sb, struct hv *x)
         vg_sb_printf(sb, "; MemoryBytes = ");
         put_bytes(sb, vm->memory_bytes);
         /* the declared generation, or the language's default 2: checked, never changed */
+        uint64_t low, high;
+        vg_vm_mmio(vm, &low, &high); /* the file's, else Microsoft's guidance */
         vg_sb_printf(sb, "; Generation = %u; LowMmio = ", vm->generation ? vm->generation : 2);
-        put_bytes(sb, vm->mmio_low ? vm->mmio_low : dda ? DDA_LOW_MMIO : GPUP_LOW_MMIO);
+        put_bytes(sb, low);
         vg_sb_puts(sb, "; HighMmio = ");
-        put_bytes(sb, vm->mmio_high ? vm->mmio_high : dda ? DDA_HIGH_MMIO : GPUP_HIGH_MMIO);
+        put_bytes(sb, high);
         vg_sb_printf(sb, "; Live = %s }\n",
                      vg_ps_bool(!dda && vm->migration == VG_MIG_LIVE && c->platform && c->platform->lm_vgpu));
     }

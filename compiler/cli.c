@@ -28,9 +28,10 @@
 enum {
     C_LINT = 1 << 0, C_BUILD = 1 << 1, C_PLAN = 1 << 2, C_FMT = 1 << 3,
     C_EXPLAIN = 1 << 4, C_RULES = 1 << 5, C_CATALOG = 1 << 6, C_HELP = 1 << 7, C_ROLLOUT = 1 << 8,
-    C_LSP = 1 << 9, C_INVENTORY = 1 << 10, C_IMPORT = 1 << 11,
+    C_LSP = 1 << 9, C_INVENTORY = 1 << 10, C_IMPORT = 1 << 11, C_DRIFT = 1 << 12,
     C_CHECKS = C_LINT | C_BUILD | C_PLAN | C_ROLLOUT, /* commands that run the whole pipeline */
-    C_ALL = 0xfff
+    C_CONFIGURED = C_CHECKS | C_DRIFT,                /* commands that read .vgpuc.yaml */
+    C_ALL = 0x1fff
 };
 
 static const struct command {
@@ -120,6 +121,18 @@ static const struct command {
      "error located in it (VG8001) and nothing is written.\n",
      "  0  file written\n"
      "  2  bad usage, unreadable or invalid inventory, file not written\n"},
+    {"drift", C_DRIFT, "[OPTIONS] FILE INVENTORY.json", "compare a .vgpu file with an inventory of the live cluster",
+     "Compare the cluster FILE declares with the JSON document of the inventory\n"
+     "script (see `vgpuc inventory`) and report every difference as a diagnostic\n"
+     "(VG8002-VG8012) at the line that declares it, or at the cluster's name for\n"
+     "live hosts and VMs the file does not declare: hosts, their GPUs, the vGPU\n"
+     "Manager, GPU-P partition counts, per VM its GPU, memory, generation, MMIO,\n"
+     "pinned host and possible owners, as the build script would set them. The\n"
+     "rules do not run (that is `vgpuc lint`). See docs/adopt.md.\n",
+     "  0  no drift\n"
+     "  1  drift at or above --fail-on\n"
+     "  2  could not compare: bad usage, unreadable file, errors in FILE, invalid\n"
+     "     inventory (VG8001), invalid config or catalog\n"},
     {"help", C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
      "  0  printed\n"
      "  2  unknown command\n"},
@@ -142,7 +155,7 @@ static const struct option {
     unsigned cmds;
     const char *help;
 } options[] = {
-    {O_FORMAT, 'f', "format", "FMT", C_LINT, "human|short|json|sarif|github (default human)"},
+    {O_FORMAT, 'f', "format", "FMT", C_LINT | C_DRIFT, "human|short|json|sarif|github (default human)"},
     {O_FORMAT, 'f', "format", "FMT", C_BUILD, "diagnostics: human|short|json|sarif|github (default human)"},
     {O_FORMAT, 'f', "format", "FMT", C_PLAN, "text|json|svg (default text)"},
     {O_FORMAT, 'f', "format", "FMT", C_ROLLOUT, "the plan: text|json|svg (default text)"},
@@ -157,25 +170,25 @@ static const struct option {
      "keep tolerate-host-failures while hosts are drained"},
     {O_FORMAT, 'f', "format", "FMT", C_RULES, "text|json|markdown (default text)"},
     {O_FORMAT, 'f', "format", "FMT", C_CATALOG, "text|json (default text)"},
-    {O_REPORT, 0, "report", "FMT:PATH", C_CHECKS, "also write the diagnostics in FMT to PATH (repeatable)"},
-    {O_COLOR, 0, "color", "WHEN", C_CHECKS | C_FMT, "auto|always|never (default auto; NO_COLOR honoured)"},
-    {O_FAIL_ON, 0, "fail-on", "LEVEL", C_LINT, "error|warning|info|none: exit 1 at this level (default warning)"},
+    {O_REPORT, 0, "report", "FMT:PATH", C_CONFIGURED, "also write the diagnostics in FMT to PATH (repeatable)"},
+    {O_COLOR, 0, "color", "WHEN", C_CONFIGURED | C_FMT, "auto|always|never (default auto; NO_COLOR honoured)"},
+    {O_FAIL_ON, 0, "fail-on", "LEVEL", C_LINT | C_DRIFT, "error|warning|info|none: exit 1 at this level (default warning)"},
     {O_FAIL_ON, 0, "fail-on", "LEVEL", C_BUILD | C_PLAN | C_ROLLOUT,
      "error|warning|info|none: exit 1 at this level (default error)"},
-    {O_RULE, 0, "rule", "CODE=LEVEL", C_CHECKS, "set a rule (code or slug) to off|info|warning|error (repeatable)"},
-    {O_CONFIG, 0, "config", "FILE", C_CHECKS, "read this config instead of the nearest .vgpuc.yaml"},
-    {O_NO_CONFIG, 0, "no-config", NULL, C_CHECKS, "read no config file"},
-    {O_CATALOG, 0, "catalog", "FILE", C_CHECKS | C_CATALOG | C_LSP | C_IMPORT,
+    {O_RULE, 0, "rule", "CODE=LEVEL", C_CONFIGURED, "set a rule (code or slug) to off|info|warning|error (repeatable)"},
+    {O_CONFIG, 0, "config", "FILE", C_CONFIGURED, "read this config instead of the nearest .vgpuc.yaml"},
+    {O_NO_CONFIG, 0, "no-config", NULL, C_CONFIGURED, "read no config file"},
+    {O_CATALOG, 0, "catalog", "FILE", C_CONFIGURED | C_CATALOG | C_LSP | C_IMPORT,
      "merge a YAML catalog file over the built-in one (repeatable)"},
-    {O_ALLOW_READ, 0, "allow-read", "DIR", C_CHECKS,
+    {O_ALLOW_READ, 0, "allow-read", "DIR", C_CONFIGURED,
      "includes and config catalogs may also be read from DIR (repeatable)"},
     {O_STDIN_FILENAME, 0, "stdin-filename", "NAME", C_CHECKS | C_FMT, "the name of '-' (stdin) in messages"},
-    {O_QUIET, 'q', "quiet", NULL, C_CHECKS | C_FMT, "no summary line on stderr"},
-    {O_VERBOSE, 'v', "verbose", NULL, C_CHECKS, "name the config and catalog files used, on stderr"},
-    {O_TODAY, 0, "today", "YYYY-MM-DD", C_CHECKS | C_LSP, "the date for end-of-support checks (default: today, UTC)"},
+    {O_QUIET, 'q', "quiet", NULL, C_CONFIGURED | C_FMT, "no summary line on stderr"},
+    {O_VERBOSE, 'v', "verbose", NULL, C_CONFIGURED, "name the config and catalog files used, on stderr"},
+    {O_TODAY, 0, "today", "YYYY-MM-DD", C_CONFIGURED | C_LSP, "the date for end-of-support checks (default: today, UTC)"},
     {O_TODAY, 0, "today", "YYYY-MM-DD", C_CATALOG, "the date the ages are counted to (default: today, UTC)"},
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
-    {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CHECKS, "ignore '# vgpuc:' suppression comments"},
+    {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CONFIGURED, "ignore '# vgpuc:' suppression comments"},
     {O_TARGET, 0, "target", "TARGET", C_BUILD, "auto|hyperv|vmware|json (default auto: by platform)"},
     {O_OUTPUT, 'o', "output", "DIR", C_BUILD, "write the scripts to DIR, created if missing (default .)"},
     {O_STDOUT, 0, "stdout", NULL, C_BUILD, "write the scripts to stdout"},
@@ -571,6 +584,11 @@ static int check_positionals(struct parser *p)
         if (cli->ninputs != 1)
             return fail(p, "`vgpuc import` takes one inventory document");
         return 0;
+    case C_DRIFT:
+        if (cli->ninputs != 2)
+            return fail(p, "`vgpuc drift` takes FILE and INVENTORY.json, got %zu argument%s", cli->ninputs,
+                        cli->ninputs == 1 ? "" : "s");
+        return 0;
     case C_INVENTORY:
         if (cli->ninputs)
             return fail(p, "`vgpuc inventory` takes no files, got `%s`", cli->inputs[0]);
@@ -659,7 +677,7 @@ int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t er
     if (!(p.cmd = find_command(first)))
         return unknown_command(&p, first);
     cli->command = p.cmd->name;
-    cli->fail_on = p.cmd->bit == C_LINT ? VG_LEVEL_WARNING : VG_LEVEL_ERROR;
+    cli->fail_on = p.cmd->bit & (C_LINT | C_DRIFT) ? VG_LEVEL_WARNING : VG_LEVEL_ERROR;
     cli->inputs = vg_xmalloc((size_t)argc * sizeof *cli->inputs);
     cli->allow_read = vg_xmalloc((size_t)argc * sizeof *cli->allow_read);
     cli->drain = vg_xmalloc((size_t)argc * sizeof *cli->drain);
@@ -739,7 +757,7 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
         else
             vg_sb_printf(out, "  %-26s %s\n", head, o->help);
     }
-    if (c->bit & C_CHECKS)
+    if (c->bit & C_CONFIGURED)
         vg_sb_puts(out, "\nThe nearest .vgpuc.yaml from each input's folder upwards (up to the repository\n"
                         "root, the home folder or a file-system boundary; one owned by another user or\n"
                         "writable by others is ignored) sets `fail-on`, `rules` and `catalog`; inputs\n"

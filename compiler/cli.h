@@ -126,5 +126,6 @@ int vg_cmd_rollout(struct vg_cli *cli);  /* compiler/cmd_rollout.c */
 int vg_cmd_lsp(struct vg_cli *cli);      /* compiler/cmd_lsp.c */
 int vg_cmd_inventory(struct vg_cli *cli); /* compiler/cmd_inventory.c */
 int vg_cmd_import(struct vg_cli *cli);    /* compiler/cmd_import.c */
+int vg_cmd_drift(struct vg_cli *cli);     /* compiler/cmd_drift.c */
 
 #endif

@@ -18,6 +18,7 @@ static const struct {
     {"catalog", vg_cmd_catalog}, {"rollout", vg_cmd_rollout}, {"lsp", vg_cmd_lsp},
     {"inventory", vg_cmd_inventory},
     {"import", vg_cmd_import},
+    {"drift", vg_cmd_drift},
 };
 
 static int print_help(const char *command)

@@ -1298,6 +1298,13 @@ uint32_t vg_cluster_max_hosts(enum vg_family family)
     return most;
 }
 
+void vg_vm_mmio(const struct vg_vm *vm, uint64_t *low, uint64_t *high)
+{
+    int dda = vm->mode == VG_MODE_PASSTHROUGH;
+    *low = vm->mmio_low ? vm->mmio_low : dda ? 3ull << 30 : 1ull << 30;
+    *high = vm->mmio_high ? vm->mmio_high : dda ? 33280ull << 20 : 32ull << 30;
+}
+
 int vg_vm_may_run_on(const struct vg_vm *vm, const struct vg_host *h)
 {
     if (h->cluster != vm->cluster)

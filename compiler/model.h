@@ -157,6 +157,14 @@ struct vg_model *vg_model_build(struct vg_ctx *ctx, const uint32_t *roots, size_
  */
 uint32_t vg_cluster_max_hosts(enum vg_family family);
 
+/*
+ * The MMIO space a Hyper-V VM gets: the file's `mmio`, else Microsoft's DDA
+ * guidance for a GPU (3 GB low, 33,280 MB high; language.md section 5) for
+ * pass-through and 1 GB / 32 GB for GPU-P. The build script sets these and
+ * `vgpuc drift` expects them.
+ */
+void vg_vm_mmio(const struct vg_vm *vm, uint64_t *low, uint64_t *high);
+
 /* True if every host the VM may run on is allowed (pin / hosts / any). */
 int vg_vm_may_run_on(const struct vg_vm *vm, const struct vg_host *h);
 const char *vg_mode_name(enum vg_gpu_mode m);       /* "vgpu", "passthrough" */

@@ -17,7 +17,7 @@ TODAY=2026-11-21
 UPDATE=${UPDATE:-}
 command -v pwsh >/dev/null 2>&1 || { echo "FAIL: pwsh is not on PATH (make deps)"; echo "0 passed, 1 failed"; exit 1; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+if [ -n "${KEEP:-}" ]; then echo "kept: $tmp"; else trap 'rm -rf "$tmp"' EXIT INT TERM; fi
 pass=0
 fail=0
 # Clusters whose scenario start state the build script's pre-flight refuses for
@@ -36,6 +36,7 @@ for src in "$root"/tests/golden/build/*.vgpu "$root"/examples/*.vgpu; do
         continue ;;
     esac
     mkdir -p "$dir/json" "$dir/ps"
+    printf '%s\n' "$src" >"$dir/source"
     if ! "$VGPUC" build -q --no-config --today "$TODAY" --target json -o "$dir/json" "$src" 2>/dev/null ||
         ! "$VGPUC" build -q --no-config --today "$TODAY" --target hyperv -o "$dir/ps" "$src" 2>/dev/null; then
         echo "not run: $name: no Hyper-V script (a vSphere cluster, or a file vgpuc build refuses)"
@@ -73,6 +74,16 @@ for dir in "$tmp"/run/*/; do
     else
         bad "$name: imported file differs from expected/$name.vgpu"
         [ -f "$exp" ] && diff -u "$exp" "$dir/imported.vgpu" | head -20
+    fi
+    # drift of the original file against the converged cluster: none
+    src=$(cat "$dir/source")
+    "$VGPUC" drift -q --no-config --today "$TODAY" -f short "$src" "$dir/inventory.json" >"$tmp/drift" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ] && [ ! -s "$tmp/drift" ]; then
+        ok "$name: no drift on the converged cluster"
+    else
+        bad "$name: drift on the converged cluster (exit $rc)"
+        head -20 "$tmp/drift"
     fi
 done
 echo "$pass passed, $fail failed"
