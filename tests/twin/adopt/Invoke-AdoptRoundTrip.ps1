@@ -9,12 +9,18 @@ inventory script on the converged state (exit 0, zero mutating calls, state
 byte-identical), then write the inventory document to -Dir/<name>/inventory.json
 for `vgpuc import` (run by run.sh). Prints "ok NAME: STEP" or "FAIL NAME: STEP:
 WHY" per step.
+
+With -Plants (tests/twin/adopt/Plants.ps1), each planted drift of a cluster
+edits a copy of its converged state, and the inventory script runs on it too
+(zero mutating calls): -Dir/<name>/inventory-<plant>.json, for run.sh to
+run `vgpuc drift` on.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)][string]$Dir,
     [Parameter(Mandatory)][string]$Vgpuc,
-    [Parameter(Mandatory)][string]$Inventory
+    [Parameter(Mandatory)][string]$Inventory,
+    [string]$Plants = ''
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -24,6 +30,32 @@ Import-Module -Name (Join-Path -Path $scen -ChildPath 'ScenarioModel.psm1')
 Import-Module -Name (Join-Path -Path $scen -ChildPath 'ScenarioState.psm1')
 
 $catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
+$planted = @()
+if ($Plants -ne '') {
+    $planted = @(. $Plants)
+}
+
+function Invoke-AdoptInventory {
+    param($State, [string]$Path, [string]$Label)
+    $invArgs = @{ Path = $Path }
+    if ($null -ne $State['cluster']) {
+        $invArgs['Cluster'] = [string]$State['cluster']['name']
+    } else {
+        $invArgs['ComputerName'] = @($State['hosts'] | ForEach-Object { [string]$_['name'] })
+    }
+    $before = ConvertTo-Json -InputObject $State -Depth 30
+    $inv = Invoke-TwinRun -State $State -Script $Inventory -ScriptArgs $invArgs -TimeoutSeconds 300
+    $after = ConvertTo-Json -InputObject $inv.state -Depth 30
+    if ($inv.exit -ne 0) {
+        Write-Output ('FAIL {0}: exit {1}: {2}' -f $Label, $inv.exit, $inv.error)
+    } elseif (@($inv.calls).Count -ne 0) {
+        Write-Output ('FAIL {0}: {1} mutating call(s): {2}' -f $Label, @($inv.calls).Count, (@($inv.calls | ForEach-Object { $_['command'] }) -join ', '))
+    } elseif ($after -ne $before) {
+        Write-Output ('FAIL {0}: the state changed' -f $Label)
+    } else {
+        Write-Output ('ok {0} read only' -f $Label)
+    }
+}
 foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Property Name)) {
     $name = $d.Name
     $json = @(Get-ChildItem -LiteralPath (Join-Path -Path $d.FullName -ChildPath 'json') -Filter '*.json')
@@ -51,22 +83,11 @@ foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Prope
     Write-Output ('ok {0}: converge' -f $name)
     $state = $conv.state
     $invPath = Join-Path -Path $d.FullName -ChildPath 'inventory.json'
-    $invArgs = @{ Path = $invPath }
-    if ($null -ne $state['cluster']) {
-        $invArgs['Cluster'] = [string]$state['cluster']['name']
-    } else {
-        $invArgs['ComputerName'] = @($state['hosts'] | ForEach-Object { [string]$_['name'] })
-    }
-    $before = ConvertTo-Json -InputObject $state -Depth 30
-    $inv = Invoke-TwinRun -State $state -Script $Inventory -ScriptArgs $invArgs -TimeoutSeconds 300
-    $after = ConvertTo-Json -InputObject $inv.state -Depth 30
-    if ($inv.exit -ne 0) {
-        Write-Output ('FAIL {0}: inventory: exit {1}: {2}' -f $name, $inv.exit, $inv.error)
-    } elseif (@($inv.calls).Count -ne 0) {
-        Write-Output ('FAIL {0}: inventory: {1} mutating call(s): {2}' -f $name, @($inv.calls).Count, (@($inv.calls | ForEach-Object { $_['command'] }) -join ', '))
-    } elseif ($after -ne $before) {
-        Write-Output ('FAIL {0}: inventory: the state changed' -f $name)
-    } else {
-        Write-Output ('ok {0}: inventory read only' -f $name)
+    Invoke-AdoptInventory -State $state -Path $invPath -Label ('{0}: inventory' -f $name)
+    foreach ($p in @($planted | Where-Object { $_.Cluster -eq $name })) {
+        $edited = Copy-TwinState -State $state
+        & $p.Edit $edited
+        $path = Join-Path -Path $d.FullName -ChildPath ('inventory-{0}.json' -f $p.Name)
+        Invoke-AdoptInventory -State $edited -Path $path -Label ('{0}: planted {1}: inventory' -f $name, $p.Name)
     }
 }

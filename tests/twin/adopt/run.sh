@@ -46,7 +46,7 @@ for src in "$root"/tests/golden/build/*.vgpu "$root"/examples/*.vgpu; do
 done
 
 pwsh -NoProfile -NonInteractive -File "$here/Invoke-AdoptRoundTrip.ps1" -Dir "$tmp/run" -Vgpuc "$VGPUC" \
-    -Inventory "$root/backends/powershell/inventory-hyperv.ps1" >"$tmp/twin.log" 2>&1
+    -Inventory "$root/backends/powershell/inventory-hyperv.ps1" -Plants "$here/Plants.ps1" >"$tmp/twin.log" 2>&1
 while IFS= read -r line; do
     case $line in
     "ok "*) ok "${line#ok }" ;;
@@ -85,6 +85,31 @@ for dir in "$tmp"/run/*/; do
         bad "$name: drift on the converged cluster (exit $rc)"
         head -20 "$tmp/drift"
     fi
+    # each drift planted in the twin (Plants.ps1): exit 1 and exactly the
+    # diagnostics of drift/NAME-PLANT.txt (paths relative to the repository)
+    for inv in "$dir"/inventory-*.json; do
+        [ -f "$inv" ] || continue
+        plant=$(basename "$inv" .json)
+        plant=${plant#inventory-}
+        exp=$here/drift/$name-$plant.txt
+        (cd "$root" && "$VGPUC" drift -q --no-config --today "$TODAY" -f short "${src#"$root"/}" "$inv") >"$tmp/drift" 2>&1
+        rc=$?
+        sed "s|$dir/||g" "$tmp/drift" >"$tmp/drift.txt"
+        [ -n "$UPDATE" ] && cp "$tmp/drift.txt" "$exp"
+        echo "$name-$plant" >>"$tmp/planted"
+        if [ "$rc" = 1 ] && [ -f "$exp" ] && [ -s "$exp" ] && cmp -s "$tmp/drift.txt" "$exp"; then
+            ok "$name: planted $plant: reported as drift/$name-$plant.txt says"
+        else
+            bad "$name: planted $plant: exit $rc, expected 1 and drift/$name-$plant.txt"
+            [ -f "$exp" ] && diff -u "$exp" "$tmp/drift.txt" | head -20
+        fi
+    done
+done
+# every expected drift report was checked (a plant that did not run is a failure)
+for exp in "$here"/drift/*.txt; do
+    [ -f "$exp" ] || continue
+    key=$(basename "$exp" .txt)
+    grep -qx "$key" "$tmp/planted" 2>/dev/null || bad "planted $key: not run"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
