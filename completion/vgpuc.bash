@@ -13,7 +13,8 @@ _vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1
 VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG2005 VG2006 VG2007 VG3001 VG3002 VG3003 VG3004 VG3005
 VG3006 VG3007 VG3008 VG3101 VG3102 VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG4007 VG5001
 VG5002 VG5003 VG5004 VG5005 VG5006 VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009
-VG6010 VG6011 VG7001 VG7002 VG7003 VG9001 VG9002 VG9003 VG9004 VG8001)
+VG6010 VG6011 VG7001 VG7002 VG7003 VG9001 VG9002 VG9003 VG9004 VG8001 VG8002 VG8003 VG8004 VG8005
+VG8006 VG8007 VG8008 VG8009 VG8010 VG8011 VG8012)
 _vgpuc_static_slugs=(syntax-error unknown-directive bad-arguments duplicate-name bad-range
 undefined-reference repeated-directive missing-directive bad-input wrong-platform-directive
 control-character-in-text invisible-character-in-text path-outside-project unknown-gpu-model
@@ -28,9 +29,11 @@ failover-capacity mixed-profiles-on-gpu vm-multiple-gpus unused-gpu-capacity gpu
 heterogeneous-gpus bad-partition-count passthrough-and-vgpu-in-vm graphics-type-shared
 large-bar-needs-efi low-mmio-too-large gen1-vm-gpu arc-vms-unsupported cluster-too-large
 vcenter-older-than-esxi rollout-no-order rollout-intermediate-release rollout-inventory-changed
-unused-suppression unknown-suppression-code bad-config config-ignored invalid-inventory)
+unused-suppression unknown-suppression-code bad-config config-ignored invalid-inventory drift-cluster
+drift-host drift-gpu drift-manager drift-partitions drift-vm-missing drift-vm-undeclared drift-vm-gpu
+drift-vm-setting drift-vm-owners drift-platform)
 
-_vgpuc_commands=(lint build plan rollout fmt explain rules catalog lsp inventory import help)
+_vgpuc_commands=(lint build plan rollout fmt explain rules catalog lsp inventory import drift help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
     --allow-read --stdin-filename --today --error-limit -q --quiet -v --verbose --no-inline-suppressions -h --help)
 
@@ -135,6 +138,8 @@ _vgpuc() {
             lsp) opts=(--catalog --today --stdio -h --help) ;;
             inventory) opts=(--target -o --output --stdout -h --help) ;;
             import) opts=(-o --output --catalog -h --help) ;;
+            drift) opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
+                         --allow-read --today -q --quiet -v --verbose --no-inline-suppressions -h --help) ;;
         esac
         _vgpuc_reply "$cur" "$(printf '%s\n' "${opts[@]}")"
         return 0
@@ -147,6 +152,21 @@ _vgpuc() {
         import)
             compopt -o filenames 2>/dev/null
             _vgpuc_reply "$cur" "$(compgen -d -- "$cur"; compgen -f -X '!*.json' -- "$cur")" ;;
+        drift)
+            # FILE (.vgpu) first, then INVENTORY.json
+            local n=0
+            for ((i = 2; i < cword; i++)); do
+                case ${words[i - 1]} in
+                    -f|--format|--report|--color|--fail-on|--rule|--config|--catalog|--allow-read|--today) ;;
+                    *) [[ ${words[i]} == -* ]] || n=$((n + 1)) ;;
+                esac
+            done
+            compopt -o filenames 2>/dev/null
+            if ((n == 0)); then
+                _vgpuc_reply "$cur" "$(compgen -d -- "$cur"; compgen -f -X '!*.vgpu' -- "$cur")"
+            else
+                _vgpuc_reply "$cur" "$(compgen -d -- "$cur"; compgen -f -X '!*.json' -- "$cur")"
+            fi ;;
         explain) _vgpuc_reply "$cur" "$(_vgpuc_rule_names "$bin" codes; _vgpuc_rule_names "$bin" slugs)" ;;
         catalog) _vgpuc_reply "$cur" "$(printf '%s\n' gpus releases platforms)" ;;
         help) _vgpuc_reply "$cur" "$(printf '%s\n' "${_vgpuc_commands[@]}")" ;;

@@ -17,7 +17,7 @@ fi
 
 # Scratch inputs, and a fake vgpuc that proves the codes come from the binary.
 mkdir -p "$tmp/work/sub" "$tmp/fake"
-: > "$tmp/work/a.vgpu"; : > "$tmp/work/b.txt"; : > "$tmp/work/sub/c.vgpu"
+: > "$tmp/work/a.vgpu"; : > "$tmp/work/b.txt"; : > "$tmp/work/sub/c.vgpu"; : > "$tmp/work/inv.json"
 cat > "$tmp/fake/vgpuc" <<'FAKE'
 #!/bin/sh
 [ "$1 $2 $3" = "rules --format json" ] || exit 2
@@ -69,7 +69,7 @@ count() {
 complete -p vgpuc >/dev/null 2>&1 && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: complete -p vgpuc"; }
 
 # Commands and options per command.
-t 'lint build plan rollout fmt explain rules catalog help --version' vgpuc
+t 'lint build plan rollout fmt explain rules catalog import drift help --version' vgpuc
 count 1 vgpuc @li
 t '--format --fail-on --rule --report --no-inline-suppressions !--target !--check' vgpuc lint @--
 t '--target --stdout --output !--check' vgpuc build @--
@@ -122,6 +122,10 @@ t 'sub/c.vgpu' vgpuc plan @sub/
 t 'sub !a.vgpu' vgpuc build --output
 t 'a.vgpu b.txt sub !sarif:a.vgpu' vgpuc lint --report sarif : @
 count 1 vgpuc lint --report = sarif : @a
+# drift: a .vgpu file first, then the inventory document
+t '--format --fail-on --rule --report --catalog !--target !--stdin-filename' vgpuc drift @--
+t 'a.vgpu sub !b.txt !inv.json' vgpuc drift
+t 'inv.json sub !a.vgpu' vgpuc drift -f sarif a.vgpu
 echo "$pass passed, $fail failed"
 ((fail == 0))
 DRIVER
