@@ -17,6 +17,7 @@
  * preparation.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ps.h"
@@ -36,6 +37,7 @@ struct hv {
     uint32_t *dda_n;   /* [host * nmodels + model]: GPUs given to DDA */
     unsigned char *gpup_host; /* host may serve GPU-P VMs */
     struct vg_hash preferred; /* "model/host" -> rendered preferred owners */
+    uint32_t *turn;    /* [vm index]: the VM's rank by name, where its preferred owners start */
 };
 
 static const char *const params[] = {
@@ -246,6 +248,28 @@ static const char *model_hosts(struct hv *x, const struct vg_gpu *model, const s
     return r;
 }
 
+static int by_vm_name(const void *a, const void *b)
+{
+    const struct vg_vm *x = *(const struct vg_vm *const *)a, *y = *(const struct vg_vm *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* Where each VM's preferred owners start turning: its rank by name, not its
+ * place in the file, so that the same cluster written in another order (a
+ * file made by `vgpuc import`, blocks moved) gives the same preferred owners
+ * and its script changes nothing. */
+static void compute_turns(struct hv *x)
+{
+    const struct vg_cluster *c = x->c;
+    const struct vg_vm **v = vg_alloc_array(x->a, c->nvms + 1, sizeof *v);
+    x->turn = vg_alloc_array(x->a, c->nvms + 1, sizeof *x->turn);
+    for (size_t i = 0; i < c->nvms; i++)
+        v[i] = c->vms[i];
+    qsort(v, c->nvms, sizeof *v, by_vm_name);
+    for (size_t i = 0; i < c->nvms; i++)
+        x->turn[v[i]->index] = (uint32_t)i;
+}
+
 static void put_bytes(struct vg_strbuf *sb, uint64_t v) { vg_ps_bytes(sb, v); }
 
 static void emit_models(struct vg_strbuf *sb, const struct hv *x)
@@ -340,7 +364,7 @@ static void emit_vms(struct vg_strbuf *sb, struct hv *x)
         if (!x->clustered || !placed || (own && nown < 2) || (!own && !vm->gpu_model)) {
             vg_sb_puts(sb, "@()");
         } else if (own) {
-            put_preferred(sb, own, nown, placed, vm->index % (nown - 1));
+            put_preferred(sb, own, nown, placed, x->turn[vm->index] % (nown - 1));
         } else {
             size_t n = 0;
             int m = model_index(x, vm->gpu_model);
@@ -349,7 +373,7 @@ static void emit_vms(struct vg_strbuf *sb, struct hv *x)
             if (n < 2)
                 vg_sb_puts(sb, "@()");
             else
-                vg_sb_puts(sb, model_hosts(x, vm->gpu_model, placed, vm->index % (n - 1)));
+                vg_sb_puts(sb, model_hosts(x, vm->gpu_model, placed, x->turn[vm->index] % (n - 1)));
         }
         vg_sb_printf(sb, "; MemoryBytes = ");
         put_bytes(sb, vm->memory_bytes);
@@ -407,6 +431,7 @@ void vg_emit_hyperv(const struct vg_ctx *ctx, const struct vg_cluster *c, const 
     vg_hash_init(&x.preferred, ctx->arena);
     compute_flags(&x);
     compute_gpus(&x);
+    compute_turns(&x);
     memset(&hd, 0, sizeof hd);
     hd.info = info;
     hd.cluster = c->name;

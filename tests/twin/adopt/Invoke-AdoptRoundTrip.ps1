@@ -7,7 +7,8 @@ in -Dir/<name>/json/*.json and -Dir/<name>/ps/*.ps1): make the scenario start
 state, run the build script on it (it must converge, exit 0), run the
 inventory script on the converged state (exit 0, zero mutating calls, state
 byte-identical), then write the inventory document to -Dir/<name>/inventory.json
-for `vgpuc import` (run by run.sh). Prints "ok NAME: STEP" or "FAIL NAME: STEP:
+for `vgpuc import` (run by run.sh) and the converged state to
+-Dir/<name>/converged.json (for Invoke-AdoptRebuild.ps1). Prints "ok NAME: STEP" or "FAIL NAME: STEP:
 WHY" per step.
 
 With -Plants (tests/twin/adopt/Plants.ps1), each planted drift of a cluster
@@ -82,6 +83,7 @@ foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Prope
     }
     Write-Output ('ok {0}: converge' -f $name)
     $state = $conv.state
+    [System.IO.File]::WriteAllText((Join-Path -Path $d.FullName -ChildPath 'converged.json'), (ConvertTo-TwinJson $state))
     $invPath = Join-Path -Path $d.FullName -ChildPath 'inventory.json'
     Invoke-AdoptInventory -State $state -Path $invPath -Label ('{0}: inventory' -f $name)
     foreach ($p in @($planted | Where-Object { $_.Cluster -eq $name })) {

@@ -4,7 +4,11 @@
 # with the script, run the inventory script on the result (read only: zero
 # mutating calls, state unchanged), `vgpuc import` its document, and compare the
 # imported file with tests/twin/adopt/expected/NAME.vgpu (canonical: `fmt
-# --check` passes). VMware clusters are listed as not run (no inventory script
+# --check` passes); `vgpuc drift` of the original against it is empty; the
+# imported file, completed with what an inventory cannot hold
+# (Invoke-AdoptRebuild.ps1), lints with the original's findings and its script
+# makes zero mutating calls; each drift planted in the twin (Plants.ps1) is
+# reported exactly as drift/NAME-PLANT.txt says. VMware clusters are listed as not run (no inventory script
 # for vSphere yet). Exit 1 on any failure; last line "N passed, M failed".
 #
 #   VGPUC=./vgpuc sh tests/twin/adopt/run.sh      UPDATE=1 rewrites the expected files
@@ -105,6 +109,17 @@ for dir in "$tmp"/run/*/; do
         fi
     done
 done
+# the imported file, completed with what an inventory cannot hold, lints as the
+# original, and its script makes zero mutating calls on the converged cluster
+pwsh -NoProfile -NonInteractive -File "$here/Invoke-AdoptRebuild.ps1" -Dir "$tmp/run" -Vgpuc "$VGPUC" \
+    -Today "$TODAY" -Root "$root" >"$tmp/rebuild.log" 2>&1
+while IFS= read -r line; do
+    case $line in
+    "ok "*) ok "${line#ok }" ;;
+    "FAIL "*) bad "${line#FAIL }" ;;
+    *) echo "$line" ;;
+    esac
+done <"$tmp/rebuild.log"
 # every expected drift report was checked (a plant that did not run is a failure)
 for exp in "$here"/drift/*.txt; do
     [ -f "$exp" ] || continue
