@@ -103,13 +103,14 @@ static const struct command {
      "  0  the client sent shutdown, then exit\n"
      "  1  the client went away without shutdown\n"
      "  2  bad usage\n"},
-    {"inventory", C_INVENTORY, "--target hyperv [-o FILE | --stdout]",
+    {"inventory", C_INVENTORY, "--target hyperv|vmware [-o FILE | --stdout]",
      "write the read-only script that inventories a running cluster",
      "Write the inventory script: a read-only PowerShell script that reads what a\n"
-     "running cluster or standalone host has (hosts, NVIDIA GPUs, vGPU Manager,\n"
-     "pools, VMs with GPUs, owners) and writes one JSON document (docs/adopt.md).\n"
-     "It changes nothing. Only --target hyperv exists so far. Default file:\n"
-     "inventory-hyperv.ps1 in the current folder.\n",
+     "running cluster has (hosts, NVIDIA GPUs, vGPU Manager, GPU pools or graphics\n"
+     "and passthrough, VMs with GPUs, owners or DRS rules) and writes one JSON\n"
+     "document (docs/adopt.md). It changes nothing. --target hyperv: a Hyper-V\n"
+     "cluster or standalone hosts; --target vmware: a vSphere cluster, through\n"
+     "PowerCLI. Default file: inventory-TARGET.ps1 in the current folder.\n",
      "  0  script written\n"
      "  2  bad usage or the file could not be written\n"},
     {"import", C_IMPORT, "[-o FILE] INVENTORY.json", "write a .vgpu file from an inventory document",
@@ -192,8 +193,8 @@ static const struct option {
     {O_TARGET, 0, "target", "TARGET", C_BUILD, "auto|hyperv|vmware|json (default auto: by platform)"},
     {O_OUTPUT, 'o', "output", "DIR", C_BUILD, "write the scripts to DIR, created if missing (default .)"},
     {O_STDOUT, 0, "stdout", NULL, C_BUILD, "write the scripts to stdout"},
-    {O_TARGET, 0, "target", "TARGET", C_INVENTORY, "hyperv (required)"},
-    {O_OUTPUT, 'o', "output", "FILE", C_INVENTORY, "write the script to FILE (default inventory-hyperv.ps1)"},
+    {O_TARGET, 0, "target", "TARGET", C_INVENTORY, "hyperv|vmware (required)"},
+    {O_OUTPUT, 'o', "output", "FILE", C_INVENTORY, "write the script to FILE (default inventory-TARGET.ps1)"},
     {O_STDOUT, 0, "stdout", NULL, C_INVENTORY, "write the script to stdout"},
     {O_OUTPUT, 'o', "output", "FILE", C_IMPORT, "write the .vgpu file to FILE (default: stdout)"},
     {O_CHECK, 0, "check", NULL, C_FMT, "change nothing; list the files that would change"},
@@ -592,8 +593,8 @@ static int check_positionals(struct parser *p)
     case C_INVENTORY:
         if (cli->ninputs)
             return fail(p, "`vgpuc inventory` takes no files, got `%s`", cli->inputs[0]);
-        if (cli->target != VG_TARGET_HYPERV)
-            return fail(p, "`vgpuc inventory` needs `--target hyperv` (the only inventory script so far)");
+        if (cli->target != VG_TARGET_HYPERV && cli->target != VG_TARGET_VMWARE)
+            return fail(p, "`vgpuc inventory` needs `--target hyperv` or `--target vmware`");
         if (cli->to_stdout && cli->outdir)
             return fail(p, "`--output` and `--stdout` cannot be used together");
         return 0;

@@ -1,5 +1,5 @@
 /*
- * cmd_inventory.c - `vgpuc inventory --target hyperv [-o FILE | --stdout]`.
+ * cmd_inventory.c - `vgpuc inventory --target hyperv|vmware [-o FILE | --stdout]`.
  *
  * Writes the read-only inventory script (backends/powershell/inventory-*.ps1,
  * embedded at build time, written verbatim) that an administrator runs
@@ -23,6 +23,7 @@ static const struct inventory_script {
     const char *file;
 } scripts[] = {
     {VG_TARGET_HYPERV, "inventory-hyperv.ps1"},
+    {VG_TARGET_VMWARE, "inventory-vmware.ps1"},
 };
 
 int vg_cmd_inventory(struct vg_cli *cli)

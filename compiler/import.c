@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "catalog.h"
@@ -395,6 +396,207 @@ static void put_hosts(struct vg_ctx *ctx, struct vg_inventory *inv, struct vg_st
     }
 }
 
+/* ---- vSphere ------------------------------------------------------------ */
+
+static void vmw_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv, struct vg_strbuf *out)
+{
+    const char *ver = NULL;
+    int agree = 1;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        if (!h->reachable)
+            continue;
+        if (!h->version || (ver && strcmp(ver, h->version) != 0))
+            agree = 0;
+        else
+            ver = h->version;
+    }
+    /* VMHost.Version is "8.0.2"; the catalog names versions "8.0u2": the
+     * mapping between them is not in the catalog, so it is left to the reader */
+    if (ver && agree)
+        vg_sb_printf(out, "    # platform: the hosts run ESXi %s (VMHost.Version); write its catalog version, "
+                          "`platform esxi VERSION` (`vgpuc catalog platforms`)\n", ver);
+    else
+        vg_sb_puts(out, "    # platform: the hosts' ESXi versions are not all in the inventory, or differ\n");
+    if (inv->vcenter_version)
+        vg_sb_printf(out, "    # vcenter: %s runs %s; write its catalog version, `vcenter VERSION`\n",
+                     inv->vcenter ? inv->vcenter : "the vCenter", inv->vcenter_version);
+    const char *drv = NULL;
+    int same = 1, missing = 0;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        if (!h->reachable)
+            continue;
+        if (!h->driver)
+            missing = 1;
+        else if (drv && strcmp(drv, h->driver) != 0)
+            same = 0;
+        else
+            drv = h->driver;
+    }
+    const struct vg_release *rel[8];
+    size_t nrel = drv && same ? vg_catalog_resolve(ctx->catalog, drv, VG_DRV_HOST_ESXI, rel, 8) : 0;
+    if (missing && drv)
+        vg_sb_puts(out, "    # vgpu-manager: some hosts have no NVIDIA vGPU Manager component\n");
+    if (!drv)
+        vg_sb_puts(out, "    # vgpu-manager: no host has an NVIDIA vGPU Manager component\n");
+    else if (!same)
+        vg_sb_puts(out, "    # vgpu-manager: the hosts run different vGPU Managers; declare it per host\n");
+    else if (nrel == 1)
+        vg_sb_printf(out, "    vgpu-manager %s  # host driver %s\n", rel[0]->name, drv);
+    else if (nrel > 1)
+        vg_sb_printf(out, "    vgpu-manager %s  # releases %s to %s share this driver\n", drv, rel[0]->name,
+                     rel[nrel - 1]->name);
+    else
+        vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
+    /* vgpu-mode: mixed-size when every GPU in vGPU use (Shared Direct) runs it */
+    int mixed = 0, other = 0;
+    for (size_t i = 0; i < inv->nhosts; i++)
+        for (size_t k = 0; inv->hosts[i].reachable && k < inv->hosts[i].ngpus; k++) {
+            const struct vg_inv_gpu *g = &inv->hosts[i].gpus[k];
+            if (strcmp(g->mode, "sharedDirect") != 0)
+                continue;
+            if (g->vgpu_mode && strcmp(g->vgpu_mode, "mixedSize") == 0)
+                mixed = 1;
+            else
+                other = 1;
+        }
+    if (mixed && !other)
+        vg_sb_puts(out, "    vgpu-mode mixed-size\n");
+    else if (mixed)
+        vg_sb_puts(out, "    # vgpu-mode: some GPUs run mixed-size vGPUs, others not; declare it per host\n");
+}
+
+/* The catalog profile of a vSphere vGPU type: "grid_" and the profile's name in
+ * lower case, as backends/vmware.c writes it. */
+static const struct vg_profile *vmw_profile(const struct vg_catalog *c, const char *type)
+{
+    if (strncasecmp(type, "grid_", 5) != 0)
+        return NULL;
+    for (size_t i = 0; i < c->ngpus; i++)
+        for (size_t k = 0; k < c->gpus[i]->nprofiles; k++)
+            if (strcasecmp(c->gpus[i]->profiles[k].name, type + 5) == 0)
+                return &c->gpus[i]->profiles[k];
+    return NULL;
+}
+
+/* The model of a DirectPath I/O device: the host's GPU of the same PCI id
+ * (its name tells models that share an id apart). */
+static const struct vg_gpu *vmw_device_model(const struct vg_inventory *inv, const char *host, const char *ven,
+                                             const char *dev)
+{
+    const struct vg_gpu *m = NULL;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        if (!h->reachable || strcmp(h->name, host) != 0)
+            continue;
+        for (size_t k = 0; k < h->ngpus; k++) {
+            const struct vg_inv_gpu *g = &h->gpus[k];
+            if (!g->vendor || !g->device || strcasecmp(g->vendor, ven) != 0 || strcasecmp(g->device, dev) != 0)
+                continue;
+            if (!g->model || (m && m != g->model))
+                return NULL;
+            m = g->model;
+        }
+    }
+    return m;
+}
+
+/* The hosts an enabled DRS VM-host rule binds the VM to, or 0. */
+static size_t vmw_pins(const struct vg_inventory *inv, const char *vm, const char *const **out)
+{
+    for (size_t r = 0; r < inv->nrules; r++) {
+        const struct vg_drs_rule *x = &inv->rules[r];
+        if (!x->enabled || !x->vm_group || !x->host_group ||
+            (strcmp(x->type, "MustRunOn") != 0 && strcmp(x->type, "ShouldRunOn") != 0))
+            continue;
+        const struct vg_drs_group *vg = NULL, *hg = NULL;
+        for (size_t g = 0; g < inv->ngroups; g++) {
+            if (strcmp(inv->groups[g].name, x->vm_group) == 0)
+                vg = &inv->groups[g];
+            if (strcmp(inv->groups[g].name, x->host_group) == 0)
+                hg = &inv->groups[g];
+        }
+        if (!vg || !hg || !hg->nmembers)
+            continue;
+        for (size_t k = 0; k < vg->nmembers; k++)
+            if (strcmp(vg->members[k], vm) == 0) {
+                *out = hg->members;
+                return hg->nmembers;
+            }
+    }
+    return 0;
+}
+
+static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    if (v->adapters > 0 && v->ndevices > 0) {
+        vg_sb_puts(&sb, "# gpu: both vGPUs and DirectPath I/O devices; declare one of them by hand\n");
+    } else if (v->adapters > 0) {
+        const struct vg_profile *p = vmw_profile(ctx->catalog, v->profiles[0]);
+        int same = 1;
+        for (long long i = 1; i < v->adapters; i++)
+            same &= strcasecmp(v->profiles[i], v->profiles[0]) == 0;
+        if (p && same) {
+            vg_sb_printf(&sb, "gpu vgpu %s", p->name);
+            if (v->adapters > 1)
+                vg_sb_printf(&sb, " x %lld", v->adapters);
+            vg_sb_putc(&sb, '\n');
+        } else if (!same) {
+            vg_sb_puts(&sb, "# gpu: vGPUs of different profiles; declare one of them by hand\n");
+        } else {
+            vg_sb_printf(&sb, "# gpu: the vGPU type %s is no profile of the catalog\n", v->profiles[0]);
+        }
+    } else {
+        const struct vg_gpu *m = NULL;
+        int ok = 1;
+        for (size_t i = 0; i < v->ndevices; i++) {
+            const struct vg_gpu *dm = vmw_device_model(inv, v->host, v->pt_vendor[i], v->pt_device[i]);
+            if (!dm || (m && m != dm))
+                ok = 0;
+            else
+                m = dm;
+        }
+        if (ok && m) {
+            vg_sb_printf(&sb, "gpu passthrough %s", m->model);
+            if (v->ndevices > 1)
+                vg_sb_printf(&sb, " x %zu", v->ndevices);
+            vg_sb_putc(&sb, '\n');
+        } else {
+            vg_sb_puts(&sb, "# gpu: DirectPath I/O devices whose GPU model is not known\n");
+        }
+    }
+    const char *const *pins;
+    size_t npins = vmw_pins(inv, v->name, &pins);
+    if (npins) {
+        vg_sb_puts(&sb, npins == 1 ? "host" : "hosts");
+        for (size_t i = 0; i < npins; i++) {
+            vg_sb_putc(&sb, ' ');
+            put_name(&sb, pins[i]);
+        }
+        vg_sb_putc(&sb, '\n');
+    }
+    vg_sb_puts(&sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
+    if (v->memory > 0) {
+        size_t mark = sb.len;
+        vg_sb_puts(&sb, "memory ");
+        if (put_size(&sb, v->memory) == 0) {
+            vg_sb_putc(&sb, '\n');
+        } else {
+            sb.len = mark;
+            sb.data[mark] = 0;
+            vg_sb_printf(&sb, "# memory: %lld bytes is no whole number of MB\n", v->memory);
+        }
+    }
+    if (v->firmware && strcmp(v->firmware, "bios") == 0)
+        vg_sb_puts(&sb, "firmware bios\n");
+    const char *s = vg_strdup(ctx->arena, vg_sb_str(&sb));
+    vg_sb_free(&sb);
+    return s;
+}
+
 int vg_import_inventory(struct vg_ctx *ctx, uint32_t file, struct vg_strbuf *out)
 {
     struct vg_inventory inv;
@@ -412,11 +614,15 @@ int vg_import_inventory(struct vg_ctx *ctx, uint32_t file, struct vg_strbuf *out
         put_name(&sb, inv.nhosts ? inv.hosts[0].name : "standalone");
         vg_sb_puts(&sb, " {  # standalone hosts: named after the first one\n");
     }
+    int vmware = strcmp(inv.platform, "vmware") == 0;
     long long partitions = -1;
-    put_cluster_head(ctx, &inv, &partitions, &sb);
+    if (vmware)
+        vmw_cluster_head(ctx, &inv, &sb);
+    else
+        put_cluster_head(ctx, &inv, &partitions, &sb);
     put_hosts(ctx, &inv, &sb);
     for (size_t i = 0; i < inv.nvms; i++)
-        inv.vms[i].body = vm_body(ctx, &inv, &inv.vms[i], partitions);
+        inv.vms[i].body = vmware ? vmw_vm_body(ctx, &inv, &inv.vms[i]) : vm_body(ctx, &inv, &inv.vms[i], partitions);
     qsort(inv.vms, inv.nvms, sizeof *inv.vms, by_name);
     for (size_t i = 0; i < inv.nvms;) {
         size_t j = i + 1;

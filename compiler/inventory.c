@@ -162,6 +162,173 @@ static void read_vm(struct rd *r, json_t *o, const char *ptr, const char *host, 
         v->owners = names(r, own, at, &v->nowners);
 }
 
+/* ---- the vSphere document (inventory-vmware.ps1) ------------------------- */
+
+static void read_vmware_vm(struct rd *r, json_t *o, const char *ptr, const char *host, struct vg_inv_vm *v)
+{
+    struct vg_arena *a = r->ctx->arena;
+    char at[700];
+    v->name = text(r, o, ptr, "name", 0);
+    v->host = host;
+    long long mb = integer(r, o, ptr, "memory_mb", -2);
+    v->memory = mb > 0 && mb < (1LL << 40) ? mb * 1024 * 1024 : 0;
+    v->generation = -1;
+    v->firmware = text(r, o, ptr, "firmware", 1);
+    long long gb = integer(r, o, ptr, "mmio_64bit_gb", 0);
+    v->high_mmio = gb > 0 && gb < (1LL << 30) ? gb << 30 : 0;
+    json_t *prof = member(r, o, ptr, "vgpu_profiles", JSON_ARRAY, 0);
+    snprintf(at, sizeof at, "%.500s/vgpu_profiles", ptr);
+    size_t n = 0;
+    if (prof)
+        v->profiles = names(r, prof, at, &n);
+    v->adapters = (long long)n;
+    json_t *devs = member(r, o, ptr, "passthrough_devices", JSON_ARRAY, 0);
+    v->ndevices = devs ? json_array_size(devs) : 0;
+    v->pt_vendor = vg_alloc_array(a, v->ndevices ? v->ndevices : 1, sizeof *v->pt_vendor);
+    v->pt_device = vg_alloc_array(a, v->ndevices ? v->ndevices : 1, sizeof *v->pt_device);
+    for (size_t i = 0; i < v->ndevices && !r->bad; i++) {
+        json_t *d = json_array_get(devs, i);
+        snprintf(at, sizeof at, "%.500s/passthrough_devices/%zu", ptr, i);
+        if (!json_is_object(d)) {
+            bad(r, at, "expected %s", "an object");
+            break;
+        }
+        v->pt_vendor[i] = text(r, d, at, "vendor_id", 0);
+        v->pt_device[i] = text(r, d, at, "device_id", 0);
+    }
+}
+
+static void read_vmware_drs(struct rd *r, json_t *cl, struct vg_inventory *inv)
+{
+    struct vg_arena *a = r->ctx->arena;
+    char at[700];
+    json_t *groups = member(r, cl, "/cluster", "drs_groups", JSON_ARRAY, 0);
+    json_t *rules = member(r, cl, "/cluster", "drs_rules", JSON_ARRAY, 0);
+    if (r->bad)
+        return;
+    inv->ngroups = json_array_size(groups);
+    inv->groups = vg_alloc_array(a, inv->ngroups ? inv->ngroups : 1, sizeof *inv->groups);
+    for (size_t i = 0; i < inv->ngroups && !r->bad; i++) {
+        json_t *g = json_array_get(groups, i);
+        snprintf(at, sizeof at, "/cluster/drs_groups/%zu", i);
+        if (!json_is_object(g)) {
+            bad(r, at, "expected %s", "an object");
+            return;
+        }
+        inv->groups[i].name = text(r, g, at, "name", 0);
+        inv->groups[i].type = text(r, g, at, "type", 0);
+        json_t *m = member(r, g, at, "members", JSON_ARRAY, 0);
+        char mat[760];
+        snprintf(mat, sizeof mat, "%.700s/members", at);
+        if (m)
+            inv->groups[i].members = names(r, m, mat, &inv->groups[i].nmembers);
+    }
+    inv->nrules = json_array_size(rules);
+    inv->rules = vg_alloc_array(a, inv->nrules ? inv->nrules : 1, sizeof *inv->rules);
+    for (size_t i = 0; i < inv->nrules && !r->bad; i++) {
+        json_t *x = json_array_get(rules, i);
+        snprintf(at, sizeof at, "/cluster/drs_rules/%zu", i);
+        if (!json_is_object(x)) {
+            bad(r, at, "expected %s", "an object");
+            return;
+        }
+        inv->rules[i].name = text(r, x, at, "name", 0);
+        inv->rules[i].type = text(r, x, at, "type", 0);
+        inv->rules[i].vm_group = text(r, x, at, "vm_group", 1);
+        inv->rules[i].host_group = text(r, x, at, "host_group", 1);
+        json_t *en = member(r, x, at, "enabled", JSON_TRUE, 0);
+        inv->rules[i].enabled = en && json_is_true(en);
+    }
+}
+
+static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
+{
+    struct vg_arena *a = r->ctx->arena;
+    char at[700];
+    json_t *vc = member(r, doc, "", "vcenter", JSON_OBJECT, 0);
+    if (vc) {
+        inv->vcenter = text(r, vc, "/vcenter", "name", 0);
+        inv->vcenter_version = text(r, vc, "/vcenter", "version", 1);
+    }
+    json_t *cl = member(r, doc, "", "cluster", JSON_OBJECT, 0);
+    if (cl) {
+        inv->clustered = 1;
+        inv->cluster = text(r, cl, "/cluster", "name", 0);
+        json_t *nodes = member(r, cl, "/cluster", "nodes", JSON_ARRAY, 0);
+        if (nodes)
+            inv->nodes = names(r, nodes, "/cluster/nodes", &inv->nnodes);
+        read_vmware_drs(r, cl, inv);
+    }
+    json_t *hosts = member(r, doc, "", "hosts", JSON_ARRAY, 0);
+    if (r->bad)
+        return -1;
+    inv->nhosts = json_array_size(hosts);
+    inv->hosts = vg_alloc_array(a, inv->nhosts ? inv->nhosts : 1, sizeof *inv->hosts);
+    size_t vcap = 0;
+    for (size_t i = 0; i < inv->nhosts && !r->bad; i++) {
+        json_t *h = json_array_get(hosts, i);
+        struct vg_inv_host *ih = &inv->hosts[i];
+        snprintf(at, sizeof at, "/hosts/%zu", i);
+        if (!json_is_object(h)) {
+            bad(r, at, "expected %s", "an object");
+            break;
+        }
+        ih->name = text(r, h, at, "name", 0);
+        json_t *reach = member(r, h, at, "reachable", JSON_TRUE, 0);
+        ih->reachable = reach && json_is_true(reach);
+        ih->error = text(r, h, at, "error", 1);
+        if (!ih->reachable)
+            continue;
+        ih->version = text(r, h, at, "esxi_version", 1);
+        json_t *comp = member(r, h, at, "nvidia_component", JSON_OBJECT, 1);
+        if (comp) {
+            char cat[760];
+            snprintf(cat, sizeof cat, "%.700s/nvidia_component", at);
+            const char *ver = text(r, comp, cat, "version", 0);
+            /* "550.54.16-1OEM.800.1.0.20613240": the driver is what precedes the '-' */
+            ih->driver = ver ? vg_strndup(a, ver, strcspn(ver, "-")) : NULL;
+        }
+        json_t *gpus = member(r, h, at, "gpus", JSON_ARRAY, 0);
+        json_t *vms = member(r, h, at, "vms", JSON_ARRAY, 0);
+        if (r->bad)
+            break;
+        ih->ngpus = json_array_size(gpus);
+        ih->gpus = vg_alloc_array(a, ih->ngpus ? ih->ngpus : 1, sizeof *ih->gpus);
+        for (size_t k = 0; k < ih->ngpus && !r->bad; k++) {
+            char gat[800];
+            snprintf(gat, sizeof gat, "%.600s/gpus/%zu", at, k);
+            json_t *g = json_array_get(gpus, k);
+            if (!json_is_object(g)) {
+                bad(r, gat, "expected %s", "an object");
+                break;
+            }
+            struct vg_inv_gpu *ig = &ih->gpus[k];
+            ig->location_path = text(r, g, gat, "pci_id", 0);
+            ig->vendor = text(r, g, gat, "vendor_id", 1);
+            ig->device = text(r, g, gat, "device_id", 1);
+            ig->friendly = text(r, g, gat, "device_name", 1);
+            json_t *pe = member(r, g, gat, "passthrough_enabled", JSON_TRUE, 0);
+            const char *gt = text(r, g, gat, "graphics_type", 1);
+            ig->mode = pe && json_is_true(pe) ? "passthrough" : gt ? gt : "none";
+            ig->vgpu_mode = text(r, g, gat, "vgpu_mode", 1);
+            ig->partition_count = -1;
+        }
+        for (size_t k = 0; k < json_array_size(vms) && !r->bad; k++) {
+            char vat[800];
+            snprintf(vat, sizeof vat, "%.600s/vms/%zu", at, k);
+            json_t *v = json_array_get(vms, k);
+            if (!json_is_object(v)) {
+                bad(r, vat, "expected %s", "an object");
+                break;
+            }
+            vg_grow(a, (void **)&inv->vms, &vcap, inv->nvms + 1, sizeof *inv->vms);
+            memset(&inv->vms[inv->nvms], 0, sizeof *inv->vms);
+            read_vmware_vm(r, v, vat, ih->name, &inv->vms[inv->nvms++]);
+        }
+    }
+    return r->bad ? -1 : 0;
+}
+
 static int read_doc(struct rd *r, json_t *doc, struct vg_inventory *inv)
 {
     struct vg_arena *a = r->ctx->arena;
@@ -177,9 +344,11 @@ static int read_doc(struct rd *r, json_t *doc, struct vg_inventory *inv)
         bad(r, "/inventory_version", "version %s; this vgpuc reads version 1", v);
     }
     const char *platform = text(r, doc, "", "platform", 0);
-    if (platform && strcmp(platform, "hyperv") != 0)
-        bad(r, "/platform", "`%s`; this vgpuc reads `hyperv` inventories", platform);
+    if (platform && strcmp(platform, "hyperv") != 0 && strcmp(platform, "vmware") != 0)
+        bad(r, "/platform", "`%s`; this vgpuc reads `hyperv` and `vmware` inventories", platform);
     inv->platform = platform;
+    if (platform && strcmp(platform, "vmware") == 0)
+        return read_vmware(r, doc, inv);
     json_t *cl = member(r, doc, "", "cluster", JSON_OBJECT, 1);
     if (cl) {
         inv->clustered = 1;

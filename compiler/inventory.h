@@ -20,9 +20,11 @@
 #include "ctx.h"
 
 struct vg_inv_gpu {
-    const char *mode;            /* partitionable, host, dismounted, assigned */
+    const char *mode;            /* Hyper-V: partitionable, host, dismounted, assigned;
+                                    vSphere: passthrough, sharedDirect, shared (graphics type) */
     const char *location_path, *friendly, *vendor, *device, *subsystem; /* NULL when not read */
     long long partition_count;   /* -1 = none */
+    const char *vgpu_mode;       /* vSphere: the active vGPU mode (sameSize, mixedSize) or NULL */
     const struct vg_gpu *model;  /* set by vg_inventory_map; NULL = not mapped */
     const char *why;             /* why not mapped */
 };
@@ -33,18 +35,31 @@ struct vg_inv_vm {
     const char **devices; size_t ndevices; /* location paths (NULL: from a pool) */
     const char **pools;                    /* the pool of each device, or NULL */
     const char **owners; size_t nowners; int owners_known; /* possible owners */
+    /* vSphere: the vGPU profiles (`grid_l40-16q`), the DirectPath I/O devices'
+     * PCI ids, the firmware; `adapters` counts the profiles, `ndevices` the
+     * devices (`devices` NULL), high_mmio is the 64-bit MMIO size (0: none) */
+    const char **profiles;
+    const char **pt_vendor, **pt_device;
+    const char *firmware;
     const char *body;            /* import.c: the block's text */
 };
 
 struct vg_inv_host {
     const char *name, *driver, *os_build, *error;
+    const char *version;         /* vSphere: the ESXi version (VMHost.Version) */
     int reachable;
     struct vg_inv_gpu *gpus; size_t ngpus;
     const char *body;            /* import.c: the block's text */
 };
 
+struct vg_drs_group { const char *name, *type; const char **members; size_t nmembers; };
+struct vg_drs_rule { const char *name, *type, *vm_group, *host_group; int enabled; };
+
 struct vg_inventory {
-    const char *platform;        /* "hyperv" */
+    const char *platform;        /* "hyperv" or "vmware" */
+    const char *vcenter, *vcenter_version; /* vSphere */
+    struct vg_drs_group *groups; size_t ngroups; /* vSphere: the cluster's DRS objects */
+    struct vg_drs_rule *rules; size_t nrules;
     const char *cluster; int clustered;    /* NULL, 0: standalone hosts */
     const char **nodes; size_t nnodes;
     struct vg_inv_host *hosts; size_t nhosts; /* sorted by name */

@@ -197,7 +197,7 @@ _vgpuc_value() {
         --drain|--order|--allow-down|--hosts-at-once) printf '\n' ;;
         --color) printf '%s\n' auto always never ;;
         --fail-on) printf '%s\n' error warning info none ;;
-        --target) if [[ $cmd == inventory ]]; then printf '%s\n' hyperv; else printf '%s\n' auto hyperv vmware json; fi ;;
+        --target) if [[ $cmd == inventory ]]; then printf '%s\n' hyperv vmware; else printf '%s\n' auto hyperv vmware json; fi ;;
         --rule)
             if [[ $cur == *=* ]]; then
                 for c in off info warning error; do printf '%s=%s\n' "${cur%%=*}" "$c"; done

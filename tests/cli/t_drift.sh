@@ -77,3 +77,15 @@ check "a file with errors: its errors" out_has "bad.vgpu:3:"
 check "a file with errors: says why it stops" err_has "the file has errors: drift compares only a file that \`vgpuc lint\` accepts"
 run drift --no-config --target hyperv "$file" "$inv"
 check "a foreign option: exit 2" rc_is 2
+
+# a vSphere inventory: imported, not compared yet (exit 2, says so)
+vinv=$REPO/tests/cli/data/inventory-esxi-l40.json
+cp "$REPO/examples/esxi-l40-vgpu.vgpu" "$W/"
+run drift --no-config esxi-l40-vgpu.vgpu "$vinv"
+check "vSphere inventory: exit 2" rc_is 2
+check "vSphere inventory: says drift does not compare it yet" err_has "a vSphere inventory can be imported (\`vgpuc import\`) but not compared yet"
+run import "$vinv"
+check "vSphere inventory: import exits 0" rc_is 0
+check "vSphere inventory: import maps the component to the release" out_has "vgpu-manager 19.1  # host driver 580.82.02"
+check "vSphere inventory: import maps grid_ types to profiles" out_has "gpu    vgpu L40-"
+check "vSphere inventory: import leaves the ESXi version to a comment" out_has "# platform: the hosts run ESXi 8.0.2 (VMHost.Version)"

@@ -46,7 +46,7 @@ expect_refused version "invalid inventory: \`/inventory_version\`: version 2; th
 bad_doc syntax '{"inventory_version": 1,
   "platform": "hyperv" "cluster": null}'
 expect_refused syntax "syntax.json:2:"
-bad_doc platform '{"inventory_version": 1, "platform": "vmware", "cluster": null, "hosts": []}'
+bad_doc platform '{"inventory_version": 1, "platform": "xen", "cluster": null, "hosts": []}'
 expect_refused platform "\`/platform\`"
 bad_doc hosttype '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": 7, "reachable": true}]}'
 expect_refused hosttype "\`/hosts/0/name\`: expected a string"

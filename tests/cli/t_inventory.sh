@@ -27,11 +27,17 @@ check "an unwritable -o leaves no file" test ! -e "$W/no/such/dir/inv.ps1"
 rm -f "$W/inventory-hyperv.ps1"
 run inventory
 check "inventory without --target exits 2" rc_is 2
-check "inventory without --target says what it needs" err_has "needs \`--target hyperv\`"
+check "inventory without --target says what it needs" err_has "needs \`--target hyperv\` or \`--target vmware\`"
 check "inventory without --target writes nothing" test ! -e "$W/inventory-hyperv.ps1"
+vsrc=$REPO/backends/powershell/inventory-vmware.ps1
 run inventory --target vmware --stdout
-check "inventory --target vmware (not written yet) exits 2" rc_is 2
-check "inventory --target vmware prints no script" out_empty
+check "inventory --target vmware --stdout exits 0" rc_is 0
+check "inventory --target vmware --stdout is the repository's vSphere script" cmp -s "$OUT" "$vsrc"
+run inventory --target vmware
+check "inventory --target vmware writes inventory-vmware.ps1 by default" cmp -s "$W/inventory-vmware.ps1" "$vsrc"
+run inventory --target json --stdout
+check "inventory --target json exits 2" rc_is 2
+check "inventory --target json prints no script" out_empty
 run inventory --target hyperv some.vgpu
 check "inventory takes no files" rc_is 2
 run inventory --target hyperv --stdout -o x.ps1
@@ -47,6 +53,14 @@ no_mutating_verb() {
     ! grep -nE '\b(Set|Add|Remove|New|Start|Stop|Disable|Enable|Dismount|Mount|Suspend|Resume|Update|Restart)-[A-Z][A-Za-z]+' "$1" |
         grep -vE 'Set-StrictMode|New-Object'
 }
-check "the inventory script is read-only: no mutating verb in it" no_mutating_verb "$src"
-check "the inventory script declares Windows PowerShell 5.1" grep -q '^#Requires -Version 5.1' "$src"
-check "the inventory script sets StrictMode" grep -q '^Set-StrictMode -Version Latest' "$src"
+# The vSphere API's changing methods (vmware.ps1 calls these) must not appear either.
+no_mutating_method() {
+    ! grep -nE '\.(Update[A-Za-z]*|ReconfigVM[A-Za-z_]*|RestartService|RebootHost[A-Za-z_]*|ShutdownGuest|PowerO[nf]+VM[A-Za-z_]*|Refresh[A-Za-z]*)\(' "$1"
+}
+for s in "$src" "$vsrc"; do
+    b=$(basename "$s")
+    check "$b is read-only: no mutating verb in it" no_mutating_verb "$s"
+    check "$b is read-only: no changing vSphere API method in it" no_mutating_method "$s"
+    check "$b declares Windows PowerShell 5.1" grep -q '^#Requires -Version 5.1' "$s"
+    check "$b sets StrictMode" grep -q '^Set-StrictMode -Version Latest' "$s"
+done

@@ -86,6 +86,7 @@ t 'text json markdown !sarif' vgpuc rules -f
 t 'sarif short !json' vgpuc lint --format @s
 t 'github' vgpuc lint --format = @gi
 t 'auto hyperv vmware json' vgpuc build --target
+t 'hyperv vmware !json !auto' vgpuc inventory --target
 t 'auto always never' vgpuc lint --color
 t 'error warning info none' vgpuc lint --fail-on
 t 'sarif: json: github:' vgpuc lint --report

@@ -16,9 +16,11 @@ json/*.json (the original file's `vgpuc build --target json` model):
    this driver`). Nothing else the inventory holds is taken from the
    original. Written to completed.vgpu.
 2. `vgpuc lint` the original and the completed file: the same findings (code,
-   level and message, in order; the locations differ by design).
-3. `vgpuc build --target hyperv` the completed file, run its script on the
-   converged state in the twin: exit 0 and zero mutating calls.
+   level and message, as sorted lists: the import writes VMs in name order, so
+   the locations and the order differ by design).
+3. `vgpuc build` the completed file for the cluster's target (hyperv or
+   vmware, -Dir/<name>/target), run its script on the converged state in the
+   twin: exit 0 and zero mutating calls.
 
 Prints "ok NAME: STEP" or "FAIL NAME: STEP: WHY" per step, and "not run:
 NAME: WHY" for the clusters listed in $NotRun.
@@ -117,6 +119,9 @@ function New-AdoptCompletedText {
         $out.Add($line)
         if ($line -match '^cluster\s') {
             $out.Add(('    platform {0} {1}' -f $c['platform']['family'], $c['platform']['version']))
+            if ($null -ne $c['vcenter']) {
+                $out.Add(('    vcenter {0}' -f $c['vcenter']))
+            }
             if ($null -ne $c['edition']) {
                 $out.Add(('    edition {0}' -f $c['edition']))
             }
@@ -167,7 +172,7 @@ function Get-AdoptFinding {
     param([Parameter(Mandatory)][string]$Path)
     $json = & $Vgpuc lint -q --no-config --today $Today --allow-read $Root -f json $Path 2>$null
     $doc = ($json -join "`n") | ConvertFrom-Json -AsHashtable
-    return , @($doc['diagnostics'] | ForEach-Object { '{0} {1} {2}' -f $_['level'], $_['code'], $_['message'] })
+    return , @($doc['diagnostics'] | ForEach-Object { '{0} {1} {2}' -f $_['level'], $_['code'], $_['message'] } | Sort-Object)
 }
 
 foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Property Name)) {
@@ -202,13 +207,18 @@ foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Prope
     }
     $ps = Join-Path -Path $d.FullName -ChildPath 'rebuilt'
     $null = New-Item -ItemType Directory -Force -Path $ps
-    $null = & $Vgpuc build -q --no-config --today $Today --allow-read $Root --target hyperv -o $ps $completed 2>&1
+    $target = (Get-Content -LiteralPath (Join-Path -Path $d.FullName -ChildPath 'target') -TotalCount 1)
+    $null = & $Vgpuc build -q --no-config --today $Today --allow-read $Root --target $target -o $ps $completed 2>&1
     $scripts = @(Get-ChildItem -LiteralPath $ps -Filter '*.ps1')
     if ($LASTEXITCODE -ne 0 -or $scripts.Count -ne 1) {
         Write-Output ('FAIL {0}: build the completed import: exit {1}' -f $name, $LASTEXITCODE)
         continue
     }
-    $run = Invoke-TwinRun -StatePath $state -Script $scripts[0].FullName -TimeoutSeconds 300
+    $scriptArgs = @{}
+    if ($target -eq 'vmware') {
+        $scriptArgs['Server'] = [string]((Get-Content -LiteralPath $state -Raw | ConvertFrom-Json -AsHashtable)['vcenter']['name'])
+    }
+    $run = Invoke-TwinRun -StatePath $state -Script $scripts[0].FullName -ScriptArgs $scriptArgs -TimeoutSeconds 300
     if ($run.exit -ne 0) {
         Write-Output ('FAIL {0}: the completed import''s script: exit {1}: {2}' -f $name, $run.exit, $run.error)
     } elseif (@($run.calls).Count -ne 0) {

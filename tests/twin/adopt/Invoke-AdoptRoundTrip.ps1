@@ -21,6 +21,7 @@ param(
     [Parameter(Mandatory)][string]$Dir,
     [Parameter(Mandatory)][string]$Vgpuc,
     [Parameter(Mandatory)][string]$Inventory,
+    [Parameter(Mandatory)][string]$VmwareInventory,
     [string]$Plants = ''
 )
 Set-StrictMode -Version Latest
@@ -29,6 +30,7 @@ $scen = Join-Path -Path $PSScriptRoot -ChildPath '../scenarios'
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath '../Twin.psm1')
 Import-Module -Name (Join-Path -Path $scen -ChildPath 'ScenarioModel.psm1')
 Import-Module -Name (Join-Path -Path $scen -ChildPath 'ScenarioState.psm1')
+Import-Module -Name (Join-Path -Path $scen -ChildPath 'ScenarioVmware.psm1')
 
 $catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
 $planted = @()
@@ -39,13 +41,19 @@ if ($Plants -ne '') {
 function Invoke-AdoptInventory {
     param($State, [string]$Path, [string]$Label)
     $invArgs = @{ Path = $Path }
-    if ($null -ne $State['cluster']) {
+    $invScript = $Inventory
+    if ([string]$State['platform'] -eq 'vmware') {
+        # the vSphere inventory: the vCenter the state simulates, its one cluster
+        $invScript = $VmwareInventory
+        $invArgs['Server'] = [string]$State['vcenter']['name']
+        $invArgs['Cluster'] = [string]@($State['clusters'])[0]['name']
+    } elseif ($null -ne $State['cluster']) {
         $invArgs['Cluster'] = [string]$State['cluster']['name']
     } else {
         $invArgs['ComputerName'] = @($State['hosts'] | ForEach-Object { [string]$_['name'] })
     }
     $before = ConvertTo-Json -InputObject $State -Depth 30
-    $inv = Invoke-TwinRun -State $State -Script $Inventory -ScriptArgs $invArgs -TimeoutSeconds 300
+    $inv = Invoke-TwinRun -State $State -Script $invScript -ScriptArgs $invArgs -TimeoutSeconds 300
     $after = ConvertTo-Json -InputObject $inv.state -Depth 30
     if ($inv.exit -ne 0) {
         Write-Output ('FAIL {0}: exit {1}: {2}' -f $Label, $inv.exit, $inv.error)
@@ -71,12 +79,18 @@ foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Prope
     }
     try {
         $model = Read-ScenarioModel -JsonPath $json[0].FullName -Catalog $catalog
-        $start = (New-ScenarioStartState -Model $model).State
+        $scriptArgs = @{}
+        if ($model.Target -eq 'vmware') {
+            $start = (New-VmwScenarioStartState -Model $model -Catalog $catalog).State
+            $scriptArgs['Server'] = [string]$start['vcenter']['name']
+        } else {
+            $start = (New-ScenarioStartState -Model $model).State
+        }
     } catch {
         Write-Output ('FAIL {0}: start state: {1}' -f $name, $_.Exception.Message)
         continue
     }
-    $conv = Invoke-TwinRun -State $start -Script $ps[0].FullName -TimeoutSeconds 300
+    $conv = Invoke-TwinRun -State $start -Script $ps[0].FullName -ScriptArgs $scriptArgs -TimeoutSeconds 300
     if ($conv.exit -ne 0) {
         Write-Output ('FAIL {0}: converge: exit {1}: {2}' -f $name, $conv.exit, $conv.error)
         continue
