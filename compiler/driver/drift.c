@@ -1,0 +1,532 @@
+/*
+ * drift.c - the differences between a declared cluster and an inventory of
+ * the live one, as diagnostics (VG8002-VG8012).
+ *
+ * What is expected of the live cluster is what the Hyper-V build script
+ * (backends/hyperv.c) declares to its runtime: the hosts and their GPUs, the
+ * vGPU Manager release of every host that serves GPU-P, the plan's partition
+ * count, per VM its GPU (mode, count, model), memory when the file names it,
+ * generation (default 2), MMIO (the file's, else the runtime's defaults,
+ * model.h), its pinned host and, on a cluster, its possible owners. Each
+ * difference is reported once, at the line that declares it: a host's GPU
+ * line, the cluster's `gpu-partitions`, a VM's `gpu`, `memory`, `host`...;
+ * live objects that the file does not declare are reported at the cluster's
+ * name. Live names are untrusted text: shown through vg_inert, looked up in
+ * hashes, never matched as patterns. Linear in hosts, GPUs and VMs.
+ */
+#include "driver/drift.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "core/diag.h"
+#include "base/hash.h"
+#include "core/source.h"
+#include "base/strbuf.h"
+
+struct drift {
+    struct vg_ctx *ctx;
+    const struct vg_cluster *c;
+    const struct vg_cluster_plan *cp;
+    const struct vg_inventory *inv;
+    struct vg_hash live_hosts; /* name -> struct vg_inv_host */
+    struct vg_hash live_vms;   /* name -> struct vg_inv_vm */
+    struct vg_hash decl_vms;   /* name -> struct vg_vm */
+    int clustered;             /* the runtime sets owners (backends/hyperv.c) */
+    size_t n;
+};
+
+static const char *live(const struct drift *d, const char *s) { return vg_inert(d->ctx->arena, s); }
+
+static const char *size_text(struct vg_arena *a, uint64_t b)
+{
+    const uint64_t mib = 1024ull * 1024;
+    if (b && b % (1024 * mib) == 0)
+        return vg_sprintf(a, "%" PRIu64 "GB", b / (1024 * mib));
+    if (b && b % mib == 0)
+        return vg_sprintf(a, "%" PRIu64 "MB", b / mib);
+    return vg_sprintf(a, "%" PRIu64 " bytes", b);
+}
+
+/* ---- the cluster -------------------------------------------------------- */
+
+/* The declared cluster the inventory describes: by name, else the one that
+ * shares the most hosts with it. */
+static const struct vg_cluster *match_cluster(const struct vg_model *m, const struct vg_inventory *inv,
+                                              int *by_name)
+{
+    *by_name = 0;
+    if (inv->cluster) {
+        const struct vg_cluster *c = vg_hash_get(&m->cluster_by_name, inv->cluster);
+        if (c) {
+            *by_name = 1;
+            return c;
+        }
+    }
+    const struct vg_cluster *best = NULL;
+    size_t most = 0;
+    for (size_t i = 0; i < m->nclusters; i++) {
+        size_t shared = 0;
+        for (size_t k = 0; k < inv->nhosts; k++)
+            shared += vg_hash_get(&m->clusters[i]->host_by_name, inv->hosts[k].name) != NULL;
+        if (shared > most) {
+            most = shared;
+            best = m->clusters[i];
+        }
+    }
+    return best;
+}
+
+/* ---- hosts -------------------------------------------------------------- */
+
+/* A GPU whose PCI id several models share and whose name does not say which
+ * (a dismounted A2 or A16 is a "3D Video Controller") is the one of those
+ * models that the host declares, as the build script's runtime matches it. */
+static void name_shared_ids(const struct vg_host *h, struct vg_inv_host *lh)
+{
+    for (size_t k = 0; k < lh->ngpus; k++) {
+        struct vg_inv_gpu *g = &lh->gpus[k];
+        const struct vg_gpu *only = NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < h->ngpus && !g->model; i++)
+            if (h->gpus[i].model != only && vg_inv_gpu_has_id(g, h->gpus[i].model)) {
+                only = h->gpus[i].model;
+                n++;
+            }
+        if (n == 1)
+            g->model = only;
+    }
+}
+
+static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_host *lh)
+{
+    name_shared_ids(h, lh);
+    /* per declared GPU line: the live GPUs of its model */
+    for (size_t i = 0; i < h->ngpus; i++) {
+        const struct vg_host_gpu *hg = &h->gpus[i];
+        if (!hg->model)
+            continue;
+        int first = 1; /* a model on two lines is counted on the first */
+        for (size_t j = 0; j < i; j++)
+            first &= h->gpus[j].model != hg->model;
+        if (!first)
+            continue;
+        uint32_t want = 0, have = 0;
+        for (size_t j = i; j < h->ngpus; j++)
+            if (h->gpus[j].model == hg->model)
+                want += h->gpus[j].boards * (hg->model->gpus_per_board ? hg->model->gpus_per_board : 1);
+        for (size_t k = 0; k < lh->ngpus; k++)
+            have += lh->gpus[k].model == hg->model;
+        if (have == want)
+            continue;
+        struct vg_diag *g = vg_diag_emit(d->ctx, VG8004, hg->span, "host `%s` has %" PRIu32 " %s GPU%s, the file "
+                                         "declares %" PRIu32, h->name, have, hg->model->model, have == 1 ? "" : "s", want);
+        vg_diag_subject(g, h->name);
+        vg_diag_label(d->ctx, g, "declared here");
+        vg_diag_help(d->ctx, g, "%s", have < want ? "a GPU was removed, failed or is not seen by the host: check the "
+                                                    "hardware, or declare what it has"
+                                                  : "declare the GPUs the host has");
+        d->n++;
+    }
+    /* live GPUs of a model the host does not declare, and unknown ones */
+    for (size_t k = 0; k < lh->ngpus; k++) {
+        const struct vg_inv_gpu *g = &lh->gpus[k];
+        int declared = 0, seen = 0;
+        for (size_t i = 0; i < h->ngpus && g->model; i++)
+            declared |= h->gpus[i].model == g->model;
+        for (size_t j = 0; j < k && g->model; j++)
+            seen |= lh->gpus[j].model == g->model;
+        if (declared || seen)
+            continue;
+        struct vg_diag *x;
+        if (g->model) {
+            uint32_t have = 0;
+            for (size_t j = k; j < lh->ngpus; j++)
+                have += lh->gpus[j].model == g->model;
+            x = vg_diag_emit(d->ctx, VG8004, h->name_span, "host `%s` has %" PRIu32 " %s GPU%s, the file declares none",
+                             h->name, have, g->model->model, have == 1 ? "" : "s");
+            vg_diag_help(d->ctx, x, "declare them with `gpu %s x N` in the host", g->model->model);
+        } else {
+            x = vg_diag_emit(d->ctx, VG8004, h->name_span, "host `%s` has an NVIDIA GPU at %s that the file does not "
+                             "declare: %s", h->name, live(d, g->location_path ? g->location_path : "?"),
+                             live(d, g->why ? g->why : "no model"));
+            vg_diag_help(d->ctx, x, "a model the catalog lacks can be added with `--catalog FILE` (docs/catalog.md)");
+        }
+        vg_diag_subject(x, h->name);
+        d->n++;
+    }
+}
+
+/* The live driver is one of the declared releases' host drivers. */
+static int driver_matches(const struct drift *d, const struct vg_host *h, const char *drv)
+{
+    enum vg_driver_kind kind = d->c->platform ? d->c->platform->host_driver : VG_DRV_HOST_HYPERV;
+    for (uint32_t i = 0; i < h->manager.nrel; i++)
+        if (h->manager.rel[i]->driver[kind] && strcmp(h->manager.rel[i]->driver[kind], drv) == 0)
+            return 1;
+    return h->manager.is_driver && h->manager.text && strcmp(h->manager.text, drv) == 0;
+}
+
+/* GPU-P VMs are placed on the host: the runtime requires the vGPU Manager there. */
+static int serves_gpup(const struct drift *d, const struct vg_host *h)
+{
+    for (size_t i = 0; d->cp && i < d->cp->npgpus; i++)
+        if (d->cp->pgpus[i].host == h && d->cp->pgpus[i].use == VG_PGPU_VGPU)
+            return 1;
+    return 0;
+}
+
+static void check_manager(struct drift *d, const struct vg_host *h, const struct vg_inv_host *lh)
+{
+    if (!h->manager.text)
+        return;
+    struct vg_span at = vg_span_or(h->manager.span, h->name_span);
+    struct vg_diag *x = NULL;
+    if (lh->driver && !driver_matches(d, h, lh->driver)) {
+        const struct vg_release *rel[4];
+        size_t nrel = vg_catalog_resolve(d->ctx->catalog, lh->driver,
+                                         d->c->platform ? d->c->platform->host_driver : VG_DRV_HOST_HYPERV, rel, 4);
+        x = vg_diag_emit(d->ctx, VG8005, at, "host `%s` runs NVIDIA host driver %s (%s), the file declares `%s`",
+                         h->name, live(d, lh->driver),
+                         nrel ? vg_sprintf(d->ctx->arena, "vGPU %s", rel[0]->name) : "no release of the catalog",
+                         h->manager.text);
+        vg_diag_help(d->ctx, x, "upgrade or roll back the host (`vgpuc rollout` plans it), or declare the release it "
+                                "runs");
+    } else if (!lh->driver && serves_gpup(d, h)) {
+        x = vg_diag_emit(d->ctx, VG8005, at, "host `%s` has no NVIDIA vGPU Manager, the file declares `%s` for its "
+                         "GPU-P VMs", h->name, h->manager.text);
+        vg_diag_help(d->ctx, x, "install the vGPU Manager of the declared release on the host");
+    }
+    if (x) {
+        vg_diag_subject(x, h->name);
+        vg_diag_label(d->ctx, x, "declared here");
+        d->n++;
+    }
+}
+
+static void check_partitions(struct drift *d, const struct vg_host *h, const struct vg_inv_host *lh)
+{
+    uint32_t want = d->cp ? d->cp->partitions : 0;
+    if (!want)
+        return;
+    for (size_t k = 0; k < lh->ngpus; k++) {
+        const struct vg_inv_gpu *g = &lh->gpus[k];
+        if (strcmp(g->mode, "partitionable") != 0 || g->partition_count < 0 || g->partition_count == want)
+            continue;
+        struct vg_span at = vg_span_or(d->c->partitions_span, h->name_span);
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8006, at, "host `%s`: the GPU at %s has %lld partitions, the "
+                                         "cluster's count is %" PRIu32 "%s", h->name,
+                                         live(d, g->location_path ? g->location_path : "?"), g->partition_count, want,
+                                         vg_span_valid(d->c->partitions_span) ? "" : " (derived from its profiles)");
+        vg_diag_subject(x, h->name);
+        vg_diag_help(d->ctx, x, "the build script sets the count (with no GPU-P VM running on the GPU); or declare "
+                                "`gpu-partitions %lld`", g->partition_count);
+        d->n++;
+        return; /* one per host: its GPUs were set together */
+    }
+}
+
+static void check_hosts(struct drift *d)
+{
+    const struct vg_cluster *c = d->c;
+    for (size_t i = 0; i < c->nhosts; i++) {
+        const struct vg_host *h = c->hosts[i];
+        struct vg_inv_host *lh = vg_hash_get(&d->live_hosts, h->name);
+        struct vg_diag *x = NULL;
+        if (!lh) {
+            x = vg_diag_emit(d->ctx, VG8003, h->name_span, "host `%s` is not in the inventory of %s%s%s", h->name,
+                             d->inv->cluster ? "cluster `" : "the hosts read", d->inv->cluster ? live(d, d->inv->cluster) : "",
+                             d->inv->cluster ? "`" : "");
+            vg_diag_help(d->ctx, x, "add the host to the cluster, or remove it from the file");
+        } else if (!lh->reachable) {
+            x = vg_diag_emit(d->ctx, VG8003, h->name_span, "host `%s` could not be read by the inventory: %s", h->name,
+                             live(d, lh->error ? lh->error : "no reason given"));
+            vg_diag_help(d->ctx, x, "its GPUs and VMs were not compared: make it reachable and run the inventory again");
+        }
+        if (x) {
+            vg_diag_subject(x, h->name);
+            d->n++;
+            continue;
+        }
+        check_gpus(d, h, lh);
+        check_manager(d, h, lh);
+        check_partitions(d, h, lh);
+    }
+    for (size_t k = 0; k < d->inv->nhosts; k++) {
+        const struct vg_inv_host *lh = &d->inv->hosts[k];
+        if (vg_hash_get(&c->host_by_name, lh->name))
+            continue;
+        size_t ngpus = lh->reachable ? lh->ngpus : 0;
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8003, c->name_span, "live host `%s` (%zu NVIDIA GPU%s) is not "
+                                         "declared in cluster `%s`", live(d, lh->name), ngpus, ngpus == 1 ? "" : "s",
+                                         c->name);
+        vg_diag_help(d->ctx, x, "declare it with `host NAME { gpu MODEL x N }` (`vgpuc import` writes it)");
+        d->n++;
+    }
+}
+
+/* ---- VMs ---------------------------------------------------------------- */
+
+static const struct vg_inv_gpu *live_gpu(const struct drift *d, const char *host, const char *lp)
+{
+    const struct vg_inv_host *lh = vg_hash_get(&d->live_hosts, host);
+    for (size_t k = 0; lh && lp && k < lh->ngpus; k++)
+        if (lh->gpus[k].location_path && strcmp(lh->gpus[k].location_path, lp) == 0)
+            return &lh->gpus[k];
+    return NULL;
+}
+
+static const char *live_gpu_text(struct vg_arena *a, const struct vg_inv_vm *lv)
+{
+    if (lv->adapters > 0 && lv->ndevices > 0)
+        return vg_sprintf(a, "%lld GPU partition adapter%s and %zu DDA device%s", lv->adapters,
+                          lv->adapters == 1 ? "" : "s", lv->ndevices, lv->ndevices == 1 ? "" : "s");
+    if (lv->adapters > 0)
+        return vg_sprintf(a, "%lld GPU partition adapter%s", lv->adapters, lv->adapters == 1 ? "" : "s");
+    return vg_sprintf(a, "%zu DDA device%s", lv->ndevices, lv->ndevices == 1 ? "" : "s");
+}
+
+static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
+{
+    uint32_t n = vm->count ? vm->count : 1;
+    const char *want = vm->mode == VG_MODE_VGPU ? vm->profile->name : vm->gpu_model->model;
+    int ok = vm->mode == VG_MODE_VGPU ? lv->adapters == (long long)n && lv->ndevices == 0
+                                      : lv->adapters == 0 && lv->ndevices == n;
+    struct vg_diag *x = NULL;
+    if (!ok) {
+        x = vg_diag_emit(d->ctx, VG8009, vm->gpu_span, "`%s` has %s, the file declares %s%s %s", vm->name,
+                         live_gpu_text(d->ctx->arena, lv), n > 1 ? vg_sprintf(d->ctx->arena, "%" PRIu32 " x ", n) : "",
+                         vm->mode == VG_MODE_VGPU ? "GPU-P" : "DDA", want);
+        vg_diag_help(d->ctx, x, "the build script changes the VM's GPU to the declared one (stopping it in a "
+                                "maintenance window); or declare what it has");
+    } else if (vm->mode == VG_MODE_PASSTHROUGH) {
+        for (size_t i = 0; i < lv->ndevices && !x; i++) {
+            const struct vg_inv_gpu *g = live_gpu(d, lv->host, lv->devices[i]);
+            if (g && g->model && g->model != vm->gpu_model) {
+                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "`%s` has a %s GPU "
+                                 "(%s), the file declares DDA %s", vm->name, g->model->model,
+                                 live(d, lv->devices[i]), want);
+                vg_diag_help(d->ctx, x, "give the VM a GPU of the declared model, or declare the one it has");
+            }
+        }
+    }
+    if (!x)
+        return 0;
+    vg_diag_subject(x, vm->name);
+    vg_diag_label(d->ctx, x, "declared here");
+    d->n++;
+    return 1;
+}
+
+static void setting(struct drift *d, const struct vg_vm *vm, struct vg_span at, const char *what, const char *has,
+                    const char *declared, const char *dflt)
+{
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8010, vg_span_or(at, vm->name_span), "`%s` has %s %s, the file "
+                                     "declares %s%s", vm->name, what, has, declared, dflt);
+    vg_diag_subject(x, vm->name);
+    vg_diag_help(d->ctx, x, "the build script sets it when the VM is off; or declare what it has");
+    d->n++;
+}
+
+static void check_vm_settings(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
+{
+    struct vg_arena *a = d->ctx->arena;
+    if (vm->memory_bytes && lv->memory != (long long)vm->memory_bytes)
+        setting(d, vm, vm->memory_span, "startup memory", size_text(a, (uint64_t)lv->memory),
+                size_text(a, vm->memory_bytes), "");
+    uint32_t gen = vm->generation ? vm->generation : 2;
+    if (lv->generation != (long long)gen)
+        setting(d, vm, vm->generation_span, "generation", vg_sprintf(a, "%lld", lv->generation),
+                vg_sprintf(a, "%" PRIu32, gen), vg_span_valid(vm->generation_span) ? "" : " (the default)");
+    uint64_t low, high;
+    vg_vm_mmio(vm, &low, &high);
+    if (lv->low_mmio != (long long)low || lv->high_mmio != (long long)high)
+        setting(d, vm, vm->mmio_span, "MMIO",
+                vg_sprintf(a, "low %s high %s", size_text(a, (uint64_t)lv->low_mmio), size_text(a, (uint64_t)lv->high_mmio)),
+                vg_sprintf(a, "low %s high %s", size_text(a, low), size_text(a, high)),
+                vg_span_valid(vm->mmio_span) ? "" : vm->mode == VG_MODE_PASSTHROUGH ? " (the DDA default)"
+                                                                                  : " (the GPU-P default)");
+}
+
+static int has_host(struct vg_host *const *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (vg_hash_get(&v[i]->cluster->host_by_name, name) == v[i])
+            return 1;
+    return 0;
+}
+
+/* The possible owners the runtime sets: `host`, else `hosts`, else every host
+ * with the VM's model (backends/hyperv.c). */
+static size_t declared_owners(const struct drift *d, const struct vg_vm *vm, struct vg_host *const **out)
+{
+    if (vm->pin) {
+        *out = &vm->pin;
+        return 1;
+    }
+    if (vm->nallowed) {
+        *out = vm->allowed;
+        return vm->nallowed;
+    }
+    struct vg_host **v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t h = 0; h < d->c->nhosts; h++) {
+        int has = 0;
+        for (size_t g = 0; g < d->c->hosts[h]->ngpus && !has; g++)
+            has = d->c->hosts[h]->gpus[g].model == vm->gpu_model;
+        if (has)
+            VG_PUSH(d->ctx->arena, v, n, cap, d->c->hosts[h]);
+    }
+    *out = v;
+    return n;
+}
+
+static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
+{
+    struct vg_arena *a = d->ctx->arena;
+    if (vm->pin && vg_hash_get(&d->c->host_by_name, lv->host) != vm->pin) {
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->pin_span, vm->name_span), "`%s` runs on host "
+                                         "`%s`, the file pins it to `%s`", vm->name, live(d, lv->host), vm->pin->name);
+        vg_diag_subject(x, vm->name);
+        vg_diag_help(d->ctx, x, "move it back (the build script does, with its GPU), or pin it where it runs");
+        d->n++;
+        return;
+    }
+    if (!d->clustered || !lv->owners_known)
+        return;
+    struct vg_host *const *own;
+    size_t nown = declared_owners(d, vm, &own);
+    int same = nown == lv->nowners;
+    for (size_t i = 0; same && i < lv->nowners; i++)
+        same = has_host(own, nown, lv->owners[i]);
+    if (same)
+        return;
+    struct vg_strbuf has, want;
+    vg_sb_init(&has);
+    vg_sb_init(&want);
+    for (size_t i = 0; i < lv->nowners; i++)
+        vg_sb_printf(&has, "%s`%s`", i ? ", " : "", live(d, lv->owners[i]));
+    for (size_t i = 0; i < nown; i++)
+        vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
+                                     "`%s` may run on %s, the file allows %s%s", vm->name, has.len ? vg_sb_str(&has) : "no host",
+                                     want.len ? vg_sb_str(&want) : "no host",
+                                     vm->nallowed || vm->pin ? "" : " (every host with its GPU model)");
+    vg_diag_subject(x, vm->name);
+    vg_diag_help(d->ctx, x, "the build script sets the cluster resource's possible owners; or declare `hosts` as "
+                            "they are");
+    vg_sb_free(&has);
+    vg_sb_free(&want);
+    d->n++;
+    (void)a;
+}
+
+static void check_vms(struct drift *d)
+{
+    const struct vg_cluster *c = d->c;
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        const struct vg_inv_vm *lv = vg_hash_get(&d->live_vms, vm->name);
+        if (vm->mode == VG_MODE_NONE && lv && vm->also_other_mode == 0) {
+            struct vg_diag *x = vg_diag_emit(d->ctx, VG8009, vm->name_span, "`%s` has %s, the file declares no GPU",
+                                             vm->name, live_gpu_text(d->ctx->arena, lv));
+            vg_diag_subject(x, vm->name);
+            vg_diag_help(d->ctx, x, "declare its GPU, or take it away (the build script's -RemoveUndeclared)");
+            d->n++;
+        }
+        if (vm->mode == VG_MODE_NONE || (vm->mode == VG_MODE_VGPU && !vm->profile) ||
+            (vm->mode == VG_MODE_PASSTHROUGH && !vm->gpu_model))
+            continue;
+        if (!lv) {
+            struct vg_diag *x = vg_diag_emit(d->ctx, VG8007, vm->name_span, "`%s` is not in the inventory: no VM of "
+                                             "that name holds a GPU on the hosts read", vm->name);
+            vg_diag_subject(x, vm->name);
+            vg_diag_help(d->ctx, x, "create it or give it its GPU (the build script gives GPUs, never creates VMs), "
+                                    "or remove it from the file");
+            d->n++;
+            continue;
+        }
+        if (check_vm_gpu(d, vm, lv))
+            continue; /* its settings follow the GPU it should have */
+        check_vm_settings(d, vm, lv);
+        check_vm_owners(d, vm, lv);
+    }
+    for (size_t k = 0; k < d->inv->nvms; k++) {
+        const struct vg_inv_vm *lv = &d->inv->vms[k];
+        if (vg_hash_get(&d->decl_vms, lv->name))
+            continue;
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8008, c->name_span, "VM `%s` on host `%s` holds %s but is not "
+                                         "declared in cluster `%s`", live(d, lv->name), live(d, lv->host),
+                                         live_gpu_text(d->ctx->arena, lv), c->name);
+        vg_diag_help(d->ctx, x, "declare it (`vgpuc import` writes its block), or take its GPU away (the build "
+                                "script's -RemoveUndeclared)");
+        d->n++;
+    }
+}
+
+static void check_platform(struct drift *d)
+{
+    const struct vg_cluster *c = d->c;
+    if (!c->platform || !c->platform->os_build)
+        return;
+    for (size_t k = 0; k < d->inv->nhosts; k++) {
+        const struct vg_inv_host *lh = &d->inv->hosts[k];
+        if (!lh->reachable || !lh->os_build || strcmp(lh->os_build, c->platform->os_build) == 0)
+            continue;
+        const struct vg_host *h = vg_hash_get(&c->host_by_name, lh->name);
+        if (!h)
+            continue; /* undeclared: reported as such */
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8012, vg_span_or(c->platform_span, c->name_span), "host `%s` runs "
+                                         "OS build %s, the file declares %s %s (build %s)", h->name,
+                                         live(d, lh->os_build), c->family, c->version, c->platform->os_build);
+        vg_diag_subject(x, h->name);
+        vg_diag_help(d->ctx, x, "update the host, or declare the platform version it runs");
+        d->n++;
+    }
+}
+
+size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p,
+                        struct vg_inventory *inv)
+{
+    struct drift d;
+    memset(&d, 0, sizeof d);
+    d.ctx = ctx;
+    d.inv = inv;
+    int by_name;
+    d.c = match_cluster(m, inv, &by_name);
+    if (!d.c) {
+        struct vg_span at = m->nclusters ? m->clusters[0]->name_span : vg_span_make(m->nroots ? 1 : 0, 0, 0);
+        struct vg_diag *x = vg_diag_emit(ctx, VG8002, at, "the inventory's %s%s%s is no cluster of the file: no "
+                                         "name or host in common", inv->cluster ? "cluster `" : "hosts",
+                                         inv->cluster ? vg_inert(ctx->arena, inv->cluster) : "",
+                                         inv->cluster ? "`" : "");
+        vg_diag_help(ctx, x, "compare the file that declares this cluster, or run the inventory on its hosts");
+        return 1;
+    }
+    if (inv->cluster && !by_name) {
+        struct vg_diag *x = vg_diag_emit(ctx, VG8002, d.c->name_span, "the live cluster is named `%s`, the file "
+                                         "declares `%s` (the same hosts)", vg_inert(ctx->arena, inv->cluster),
+                                         d.c->name);
+        vg_diag_help(ctx, x, "rename the cluster in the file (the scripts act only on exactly named objects)");
+        d.n++;
+    }
+    for (size_t i = 0; p && i < p->nclusters; i++)
+        if (p->clusters[i].cluster == d.c)
+            d.cp = &p->clusters[i];
+    d.clustered = d.c->nhosts > 1 || !d.c->family || strcmp(d.c->family, "windows-server") != 0;
+    vg_inventory_map(ctx, inv);
+    vg_hash_init_names(&d.live_hosts, ctx->arena, VG_HASH_HOSTNAME);
+    vg_hash_init_names(&d.live_vms, ctx->arena, VG_HASH_NOCASE);
+    vg_hash_init_names(&d.decl_vms, ctx->arena, VG_HASH_NOCASE);
+    for (size_t k = 0; k < inv->nhosts; k++)
+        vg_hash_put(&d.live_hosts, inv->hosts[k].name, &inv->hosts[k]);
+    for (size_t k = 0; k < inv->nvms; k++)
+        vg_hash_put(&d.live_vms, inv->vms[k].name, &inv->vms[k]);
+    for (size_t i = 0; i < d.c->nvms; i++)
+        vg_hash_put(&d.decl_vms, d.c->vms[i]->name, d.c->vms[i]);
+    check_platform(&d);
+    check_hosts(&d);
+    check_vms(&d);
+    return d.n;
+}

@@ -1,0 +1,86 @@
+/*
+ * inventory.h - the inventory document (docs/adopt.md, version 1), read.
+ *
+ * The inventory script of `vgpuc inventory` writes one JSON document that
+ * describes a live cluster. `vgpuc import` turns it into a `.vgpu` file and
+ * `vgpuc drift` compares a `.vgpu` file with it; both read it here, with
+ * jansson, every member they use checked. An invalid document (not JSON,
+ * truncated, another schema version, a member missing or of the wrong type,
+ * a name holding a control or invisible character, two VMs of one name) is
+ * a VG8001 diagnostic in ctx, located at the byte where jansson stopped or at
+ * the document with the JSON pointer of the member in the message.
+ */
+#ifndef VG_INVENTORY_H
+#define VG_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+
+struct vg_inv_gpu {
+    const char *mode;            /* Hyper-V: partitionable, host, dismounted, assigned;
+                                    vSphere: passthrough, sharedDirect, shared (graphics type) */
+    const char *location_path, *friendly, *vendor, *device, *subsystem; /* NULL when not read */
+    long long partition_count;   /* -1 = none */
+    const char *vgpu_mode;       /* vSphere: the active vGPU mode (sameSize, mixedSize) or NULL */
+    const struct vg_gpu *model;  /* set by vg_inventory_map; NULL = not mapped */
+    const char *why;             /* why not mapped */
+};
+
+struct vg_inv_vm {
+    const char *name, *host;     /* the host it was found on */
+    long long memory, low_mmio, high_mmio, generation, adapters;
+    const char **devices; size_t ndevices; /* location paths (NULL: from a pool) */
+    const char **pools;                    /* the pool of each device, or NULL */
+    const char **owners; size_t nowners; int owners_known; /* possible owners */
+    /* vSphere: the vGPU profiles (`grid_l40-16q`), the DirectPath I/O devices'
+     * PCI ids, the firmware; `adapters` counts the profiles, `ndevices` the
+     * devices (`devices` NULL), high_mmio is the 64-bit MMIO size (0: none) */
+    const char **profiles;
+    const char **pt_vendor, **pt_device;
+    const char *firmware;
+    const char *body;            /* import.c: the block's text */
+};
+
+struct vg_inv_host {
+    const char *name, *driver, *os_build, *error;
+    const char *version;         /* vSphere: the ESXi version (VMHost.Version) */
+    int reachable;
+    struct vg_inv_gpu *gpus; size_t ngpus;
+    const char *body;            /* import.c: the block's text */
+};
+
+struct vg_drs_group { const char *name, *type; const char **members; size_t nmembers; };
+struct vg_drs_rule { const char *name, *type, *vm_group, *host_group; int enabled; };
+
+struct vg_inventory {
+    const char *platform;        /* "hyperv" or "vmware" */
+    const char *vcenter, *vcenter_version; /* vSphere */
+    struct vg_drs_group *groups; size_t ngroups; /* vSphere: the cluster's DRS objects */
+    struct vg_drs_rule *rules; size_t nrules;
+    const char *cluster; int clustered;    /* NULL, 0: standalone hosts */
+    const char **nodes; size_t nnodes;
+    struct vg_inv_host *hosts; size_t nhosts; /* sorted by name */
+    struct vg_inv_vm *vms; size_t nvms;       /* in document order */
+};
+
+/*
+ * Read source `file` (already loaded into ctx) into *inv (arena memory).
+ * Returns 0, or -1 with VG8001 queued.
+ */
+int vg_inventory_read(struct vg_ctx *ctx, uint32_t file, struct vg_inventory *inv);
+
+/*
+ * Map every GPU of every reachable host to its catalog model: the PCI vendor
+ * and device id, told apart by the device's name where models share an id
+ * (A2 and A16), and a device without a name by a named device of the same
+ * PCI id and subsystem on the host. Unmapped GPUs get `why`.
+ */
+void vg_inventory_map(struct vg_ctx *ctx, struct vg_inventory *inv);
+
+/* True when the GPU's PCI vendor and device id are those of catalog model m. */
+int vg_inv_gpu_has_id(const struct vg_inv_gpu *g, const struct vg_gpu *m);
+
+#endif
