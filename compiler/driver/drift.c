@@ -34,6 +34,7 @@ struct drift {
     struct vg_hash live_vms;   /* name -> struct vg_inv_vm */
     struct vg_hash decl_vms;   /* name -> struct vg_vm */
     int clustered;             /* the runtime sets owners (backends/hyperv.c) */
+    int all_read;              /* every live host was read: a VM not found is missing */
     size_t n;
 };
 
@@ -438,6 +439,8 @@ static void check_vms(struct drift *d)
         if (vm->mode == VG_MODE_NONE || (vm->mode == VG_MODE_VGPU && !vm->profile) ||
             (vm->mode == VG_MODE_PASSTHROUGH && !vm->gpu_model))
             continue;
+        if (!lv && !d->all_read)
+            continue; /* it may be on a host that could not be read (VG8003 says so) */
         if (!lv) {
             struct vg_diag *x = vg_diag_emit(d->ctx, VG8007, vm->name_span, "`%s` is not in the inventory: no VM of "
                                              "that name holds a GPU on the hosts read", vm->name);
@@ -519,8 +522,11 @@ size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const stru
     vg_hash_init_names(&d.live_hosts, ctx->arena, VG_HASH_HOSTNAME);
     vg_hash_init_names(&d.live_vms, ctx->arena, VG_HASH_NOCASE);
     vg_hash_init_names(&d.decl_vms, ctx->arena, VG_HASH_NOCASE);
-    for (size_t k = 0; k < inv->nhosts; k++)
+    d.all_read = 1;
+    for (size_t k = 0; k < inv->nhosts; k++) {
         vg_hash_put(&d.live_hosts, inv->hosts[k].name, &inv->hosts[k]);
+        d.all_read &= inv->hosts[k].reachable;
+    }
     for (size_t k = 0; k < inv->nvms; k++)
         vg_hash_put(&d.live_vms, inv->vms[k].name, &inv->vms[k]);
     for (size_t i = 0; i < d.c->nvms; i++)
