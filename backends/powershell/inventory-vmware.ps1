@@ -109,7 +109,8 @@ function Read-VgpucInvHost {
                 passthrough_active  = ($null -ne $p -and [bool]$p.PassthruActive)
             })
     }
-    $esxcli = Get-EsxCli -VMHost $VMHost -V2 -Server $Connection
+    $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
+    $esxcli = Get-EsxCli @esxcliArgs
     $component = @($esxcli.software.component.list.Invoke() | Where-Object { ([string]$_.Name) -match '^NVD' -or ([string]$_.Vendor) -match 'NVIDIA' }) | Select-Object -First 1
     $loaded = @($esxcli.system.module.list.Invoke() | Where-Object { ([string]$_.Name) -eq 'nvidia' -and ([string]$_.IsLoaded) -eq 'true' })
     $doc['esxi_version'] = [string]$VMHost.Version

@@ -7,11 +7,9 @@
  * format and to --report files, so a scheduled CI job can upload them as
  * SARIF. Exit 0: no drift; 1: drift at or above --fail-on (default warning,
  * which every drift code is at least); 2: could not compare (bad usage, an
- * unreadable file or catalog, errors in FILE, an invalid inventory, VG8001,
- * or a vSphere inventory, which drift does not compare yet).
+ * unreadable file or catalog, errors in FILE, an invalid inventory, VG8001).
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "driver/cli.h"
 #include "core/diag.h"
@@ -66,9 +64,6 @@ int vg_cmd_drift(struct vg_cli *cli)
     struct vg_inventory inv;
     if (vg_inventory_read(&ctx, inv_file, &inv) < 0)
         return could_not_run(&ctx, cli, NULL);
-    if (strcmp(inv.platform, "hyperv") != 0)
-        return could_not_run(&ctx, cli, "drift compares Hyper-V inventories; a vSphere inventory can be imported "
-                                        "(`vgpuc import`) but not compared yet");
     vg_drift_compare(&ctx, model, plan, &inv);
     vg_diags_finish(&ctx);
     int rc = vg_pipeline_report(&ctx, cli, 1, 0);

@@ -11,13 +11,18 @@
  * difference is reported once, at the line that declares it: a host's GPU
  * line, the cluster's `gpu-partitions`, a VM's `gpu`, `memory`, `host`...;
  * live objects that the file does not declare are reported at the cluster's
- * name. Live names are untrusted text: shown through vg_inert, looked up in
+ * name. A vSphere inventory is compared the same way where it can be: the
+ * vGPU type of each vGPU (`grid_` and the profile), the PCI id of each
+ * DirectPath I/O device, memory, the pinned host; it has no generation, and
+ * the 64-bit MMIO is what the script derives from the GPU, so neither is
+ * compared. Live names are untrusted text: shown through vg_inert, looked up in
  * hashes, never matched as patterns. Linear in hosts, GPUs and VMs.
  */
 #include "driver/drift.h"
 
 #include <inttypes.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/arena.h"
 #include "core/diag.h"
@@ -35,6 +40,8 @@ struct drift {
     struct vg_hash decl_vms;   /* name -> struct vg_vm */
     int clustered;             /* the runtime sets owners (backends/hyperv.c) */
     int all_read;              /* every live host was read: a VM not found is missing */
+    int vmware;                /* a vSphere inventory: vGPU types and PCI ids per VM, no
+                                  generation, MMIO derived by the script, DRS not owners */
     size_t n;
 };
 
@@ -278,14 +285,17 @@ static const struct vg_inv_gpu *live_gpu(const struct drift *d, const char *host
     return NULL;
 }
 
-static const char *live_gpu_text(struct vg_arena *a, const struct vg_inv_vm *lv)
+static const char *live_gpu_text(const struct drift *d, const struct vg_inv_vm *lv)
 {
+    struct vg_arena *a = d->ctx->arena;
+    const char *part = d->vmware ? "vGPU" : "GPU partition adapter";
+    const char *dev = d->vmware ? "DirectPath I/O device" : "DDA device";
     if (lv->adapters > 0 && lv->ndevices > 0)
-        return vg_sprintf(a, "%lld GPU partition adapter%s and %zu DDA device%s", lv->adapters,
-                          lv->adapters == 1 ? "" : "s", lv->ndevices, lv->ndevices == 1 ? "" : "s");
+        return vg_sprintf(a, "%lld %s%s and %zu %s%s", lv->adapters, part, lv->adapters == 1 ? "" : "s", lv->ndevices,
+                          dev, lv->ndevices == 1 ? "" : "s");
     if (lv->adapters > 0)
-        return vg_sprintf(a, "%lld GPU partition adapter%s", lv->adapters, lv->adapters == 1 ? "" : "s");
-    return vg_sprintf(a, "%zu DDA device%s", lv->ndevices, lv->ndevices == 1 ? "" : "s");
+        return vg_sprintf(a, "%lld %s%s", lv->adapters, part, lv->adapters == 1 ? "" : "s");
+    return vg_sprintf(a, "%zu %s%s", lv->ndevices, dev, lv->ndevices == 1 ? "" : "s");
 }
 
 static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
@@ -296,11 +306,34 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
                                       : lv->adapters == 0 && lv->ndevices == n;
     struct vg_diag *x = NULL;
     if (!ok) {
+        const char *kind = d->vmware ? (vm->mode == VG_MODE_VGPU ? "vGPU" : "DirectPath I/O")
+                                     : (vm->mode == VG_MODE_VGPU ? "GPU-P" : "DDA");
         x = vg_diag_emit(d->ctx, VG8009, vm->gpu_span, "`%s` has %s, the file declares %s%s %s", vm->name,
-                         live_gpu_text(d->ctx->arena, lv), n > 1 ? vg_sprintf(d->ctx->arena, "%" PRIu32 " x ", n) : "",
-                         vm->mode == VG_MODE_VGPU ? "GPU-P" : "DDA", want);
+                         live_gpu_text(d, lv), n > 1 ? vg_sprintf(d->ctx->arena, "%" PRIu32 " x ", n) : "", kind,
+                         want);
         vg_diag_help(d->ctx, x, "the build script changes the VM's GPU to the declared one (stopping it in a "
                                 "maintenance window); or declare what it has");
+    } else if (d->vmware && vm->mode == VG_MODE_VGPU) {
+        /* the vSphere vGPU type: "grid_" and the profile's name (backends/vmware.c) */
+        for (long long i = 0; i < lv->adapters && !x; i++) {
+            const char *t = lv->profiles[i];
+            if (strncasecmp(t, "grid_", 5) == 0 && strcasecmp(t + 5, vm->profile->name) == 0)
+                continue;
+            x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "`%s` has the vGPU type %s, "
+                             "the file declares %s", vm->name, live(d, t), want);
+            vg_diag_help(d->ctx, x, "the build script gives the VM its declared profile (with the VM off); or "
+                                    "declare the one it has");
+        }
+    } else if (d->vmware) {
+        for (size_t i = 0; i < lv->ndevices && !x; i++) {
+            struct vg_inv_gpu g = {.vendor = lv->pt_vendor[i], .device = lv->pt_device[i]};
+            if (vm->gpu_model->vendor_id && !vg_inv_gpu_has_id(&g, vm->gpu_model)) {
+                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "`%s` has a DirectPath "
+                                 "I/O device %s:%s, the file declares %s", vm->name, live(d, lv->pt_vendor[i]),
+                                 live(d, lv->pt_device[i]), want);
+                vg_diag_help(d->ctx, x, "give the VM a GPU of the declared model, or declare the one it has");
+            }
+        }
     } else if (vm->mode == VG_MODE_PASSTHROUGH) {
         for (size_t i = 0; i < lv->ndevices && !x; i++) {
             const struct vg_inv_gpu *g = live_gpu(d, lv->host, lv->devices[i]);
@@ -336,6 +369,8 @@ static void check_vm_settings(struct drift *d, const struct vg_vm *vm, const str
     if (vm->memory_bytes && lv->memory != (long long)vm->memory_bytes)
         setting(d, vm, vm->memory_span, "startup memory", size_text(a, (uint64_t)lv->memory),
                 size_text(a, vm->memory_bytes), "");
+    if (d->vmware)
+        return; /* no generation; the script derives the 64-bit MMIO from the GPU */
     uint32_t gen = vm->generation ? vm->generation : 2;
     if (lv->generation != (long long)gen)
         setting(d, vm, vm->generation_span, "generation", vg_sprintf(a, "%lld", lv->generation),
@@ -431,7 +466,7 @@ static void check_vms(struct drift *d)
         const struct vg_inv_vm *lv = vg_hash_get(&d->live_vms, vm->name);
         if (vm->mode == VG_MODE_NONE && lv && vm->also_other_mode == 0) {
             struct vg_diag *x = vg_diag_emit(d->ctx, VG8009, vm->name_span, "`%s` has %s, the file declares no GPU",
-                                             vm->name, live_gpu_text(d->ctx->arena, lv));
+                                             vm->name, live_gpu_text(d, lv));
             vg_diag_subject(x, vm->name);
             vg_diag_help(d->ctx, x, "declare its GPU, or take it away (the build script's -RemoveUndeclared)");
             d->n++;
@@ -461,7 +496,7 @@ static void check_vms(struct drift *d)
             continue;
         struct vg_diag *x = vg_diag_emit(d->ctx, VG8008, c->name_span, "VM `%s` on host `%s` holds %s but is not "
                                          "declared in cluster `%s`", live(d, lv->name), live(d, lv->host),
-                                         live_gpu_text(d->ctx->arena, lv), c->name);
+                                         live_gpu_text(d, lv), c->name);
         vg_diag_help(d->ctx, x, "declare it (`vgpuc import` writes its block), or take its GPU away (the build "
                                 "script's -RemoveUndeclared)");
         d->n++;
@@ -518,6 +553,7 @@ size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const stru
         if (p->clusters[i].cluster == d.c)
             d.cp = &p->clusters[i];
     d.clustered = d.c->nhosts > 1 || !d.c->family || strcmp(d.c->family, "windows-server") != 0;
+    d.vmware = inv->platform && strcmp(inv->platform, "vmware") == 0;
     vg_inventory_map(ctx, inv);
     vg_hash_init_names(&d.live_hosts, ctx->arena, VG_HASH_HOSTNAME);
     vg_hash_init_names(&d.live_vms, ctx->arena, VG_HASH_NOCASE);

@@ -78,12 +78,17 @@ check "a file with errors: says why it stops" err_has "the file has errors: drif
 run drift --no-config --target hyperv "$file" "$inv"
 check "a foreign option: exit 2" rc_is 2
 
-# a vSphere inventory: imported, not compared yet (exit 2, says so)
+# a vSphere inventory (the script's output on the converged twin of
+# examples/esxi-l40-vgpu.vgpu): no drift; an edit of it is
 vinv=$REPO/tests/cli/data/inventory-esxi-l40.json
 cp "$REPO/examples/esxi-l40-vgpu.vgpu" "$W/"
 run drift --no-config esxi-l40-vgpu.vgpu "$vinv"
-check "vSphere inventory: exit 2" rc_is 2
-check "vSphere inventory: says drift does not compare it yet" err_has "a vSphere inventory can be imported (\`vgpuc import\`) but not compared yet"
+check "vSphere inventory: no drift, exit 0" rc_is 0
+check "vSphere inventory: nothing on stdout" out_empty
+jq '(.hosts[].vms[] | select(.name == "ml-04") | .vgpu_profiles) = ["grid_l40-8q"]' "$vinv" >"$W/vprofile.json"
+run drift --no-config -f short esxi-l40-vgpu.vgpu "$W/vprofile.json"
+check "vSphere profile changed: exit 1" rc_is 1
+check "vSphere profile changed: VG8009 at the profile" out_has "esxi-l40-vgpu.vgpu:26:27: error: \`ml-04\` has the vGPU type grid_l40-8q, the file declares L40-12Q [VG8009]"
 run import "$vinv"
 check "vSphere inventory: import exits 0" rc_is 0
 check "vSphere inventory: import maps the component to the release" out_has "vgpu-manager 19.1  # host driver 580.82.02"

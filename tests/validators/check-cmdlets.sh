@@ -1,5 +1,6 @@
 #!/bin/sh
-# check-cmdlets.sh - every cmdlet call of every generated script fits a
+# check-cmdlets.sh - every cmdlet call of every generated script and of the
+# inventory scripts (backends/powershell/inventory-*.ps1) fits a
 # documented parameter set (check-cmdlets.mjs), and the checker itself
 # rejects a hand-written script with the known invented forms.
 #
@@ -19,7 +20,8 @@ if [ -n "${VGPUC:-}" ]; then
     done
 fi
 # shellcheck disable=SC2046 # file lists
-node "$here/check-cmdlets.mjs" "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 $(find "$tmp" -name '*.ps1' | sort) || fail=1
+node "$here/check-cmdlets.mjs" "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 $(find "$tmp" -name '*.ps1' | sort) \
+    "$root"/backends/powershell/inventory-*.ps1 || fail=1
 
 # Negative tests: each of these lines must be rejected.
 i=0

@@ -6,7 +6,8 @@
 # tests/twin/adopt/drift/CLUSTER-NAME.txt holds: one diagnostic, at its line.
 # The edits change only what a person or a failure could change on a live
 # cluster; values are those of the catalog (573.55 is vGPU 18.4's Windows
-# vGPU Manager, catalog/releases.yaml).
+# vGPU Manager and 570.172.07 its Linux one, for ESXi; catalog/releases.yaml).
+# The vSphere plants edit the vSphere twin's state (VSphere.State.ps1).
 
 function Get-PlantHost {
     param($State, [string]$Name)
@@ -23,6 +24,15 @@ function Get-PlantVm {
         }
     }
     throw "no VM $Name in the state"
+}
+
+function Get-PlantVsVm {
+    param($State, [string]$Name)
+    $v = @($State['vms']) | Where-Object { $_['name'] -eq $Name } | Select-Object -First 1
+    if ($null -eq $v) {
+        throw "no VM $Name in the vSphere state"
+    }
+    $v
 }
 
 function Get-PlantGroup {
@@ -78,5 +88,38 @@ function Get-PlantGroup {
             $vm['name'] = 'test-gpu'
             $vm['id'] = '6f1c0a52-0000-4000-8000-0000000000ff'
             $h['vms'] = @(@($h['vms']) + $vm)
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'gpu-removed'; Edit = {
+            param($st)
+            $h = Get-PlantHost $st 'esx-03'
+            $h['gpus'] = @(@($h['gpus'])[0])
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'driver-changed'; Edit = {
+            param($st)
+            (Get-PlantHost $st 'esx-02')['nvidia_component']['version'] = '570.172.07-1OEM.800.1.0.20613240'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'profile-changed'; Edit = {
+            param($st)
+            (@((Get-PlantVsVm $st 'ml-05')['devices'])[0])['profile'] = 'grid_l40-24q'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'memory-changed'; Edit = {
+            param($st)
+            (Get-PlantVsVm $st 'ml-07')['memory_mb'] = 32768
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'vm-gpu-removed'; Edit = {
+            param($st)
+            (Get-PlantVsVm $st 'ml-03')['devices'] = @()
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'pinned-vm-moved'; Edit = {
+            param($st)
+            (Get-PlantVsVm $st 'train-01')['host'] = 'esx-03'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'undeclared-vm'; Edit = {
+            param($st)
+            $vm = Copy-TwinState -State (Get-PlantVsVm $st 'ml-01')
+            $vm['name'] = 'scratch'
+            $vm['id'] = 'vm-9999'
+            $vm['host'] = 'esx-03'
+            $st['vms'] = @(@($st['vms']) + $vm)
         } }
 )
