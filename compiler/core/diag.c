@@ -293,6 +293,13 @@ void vg_diags_finish(struct vg_ctx *ctx)
         qsort(ctx->diags.v, ctx->diags.n, sizeof *ctx->diags.v, cmp_diag);
 }
 
+void vg_diags_finish_late(struct vg_ctx *ctx)
+{
+    enforce_error_limit(ctx);
+    if (ctx->diags.n > 1)
+        qsort(ctx->diags.v, ctx->diags.n, sizeof *ctx->diags.v, cmp_diag);
+}
+
 enum vg_level vg_diags_max_level(const struct vg_ctx *ctx)
 {
     for (int l = VG_LEVEL_ERROR; l > VG_LEVEL_OFF; l--)

@@ -126,6 +126,12 @@ void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *te
  */
 void vg_diags_finish(struct vg_ctx *ctx);
 /*
+ * Put diagnostics queued after vg_diags_finish in their place (sorted, the
+ * error limit applied): those of a step that runs on a finished queue only,
+ * such as build's targets and file names. Suppressions do not apply to them.
+ */
+void vg_diags_finish_late(struct vg_ctx *ctx);
+/*
  * Apply the collected suppressions to the queue and report unused ones
  * (VG9001); called by vg_diags_finish before merging (suppress.c).
  */

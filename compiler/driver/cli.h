@@ -87,6 +87,8 @@ int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli, const char *const 
  * code for cli->fail_on (0 or 1), or 2 if a report could not be written.
  */
 int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, int to_stderr);
+/* Whether the finished diagnostics reach cli->fail_on (the exit code 1). */
+int vg_pipeline_fails(const struct vg_ctx *ctx, const struct vg_cli *cli);
 
 /* The plan in `format` ("text", "json" or "svg"), as `vgpuc plan` prints it
  * (compiler/driver/cmd_plan.c; the language server's vgpuc.plan command too). */

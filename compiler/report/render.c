@@ -25,6 +25,8 @@ const char *vg_format_name(enum vg_format f)
     return (unsigned)f < sizeof format_names / sizeof *format_names ? format_names[f] : "?";
 }
 
+int vg_format_is_document(enum vg_format f) { return f == VG_FMT_JSON || f == VG_FMT_SARIF; }
+
 void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o,
                struct vg_strbuf *out)
 {

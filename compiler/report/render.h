@@ -20,6 +20,8 @@ struct vg_render_opts {
 
 int vg_format_parse(const char *s); /* -1 if unknown */
 const char *vg_format_name(enum vg_format f);
+/* JSON and SARIF: one document that must parse, so nothing else shares its stream. */
+int vg_format_is_document(enum vg_format f);
 void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o,
                struct vg_strbuf *out);
 /* "2 errors, 1 warning in 3 files" (no newline) */
