@@ -394,6 +394,12 @@ uint32_t vg_source_include(struct vg_ctx *ctx, const char *path, struct vg_span 
         vg_diag_help(ctx, d, "keep the file in the repository, or allow its folder with `--allow-read DIR`");
         return 0;
     }
+    if (ctx->sources.overlay) { /* an open editor buffer wins over the file on disk */
+        size_t n = 0;
+        const char *text = ctx->sources.overlay(ctx->sources.overlay_cookie, *real, &n);
+        if (text && n <= VG_MAX_FILE_BYTES)
+            return vg_source_add(ctx, path, text, n, at);
+    }
     /* the resolved path is what is opened: a link swapped meanwhile is not followed */
     return load(ctx, *real, path, at, 0);
 }

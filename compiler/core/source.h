@@ -39,9 +39,15 @@ struct vg_source {
     int lines_owned;     /* line_starts is malloc'd, not in the arena */
 };
 
+/* The text an editor holds for a file, by its resolved path (the language
+ * server's open buffers), or NULL to read the file from disk. */
+typedef const char *(*vg_source_overlay_fn)(void *cookie, const char *real, size_t *len);
+
 struct vg_sources {
     struct vg_source **v; /* v[id - 1] */
     size_t n, cap;
+    vg_source_overlay_fn overlay; /* consulted for includes; NULL = disk only */
+    void *overlay_cookie;
 };
 
 static inline struct vg_span vg_span_make(uint32_t file, uint32_t start, uint32_t end)

@@ -135,7 +135,9 @@ static void on_did_open(struct server *sv, json_t *params)
     json_t *text = json_object_get(json_object_get(params, "textDocument"), "text");
     if (!uri || !json_is_string(text))
         return;
-    vg_lsp_doc_open(&sv->docs, uri, json_string_value(text), json_string_length(text), doc_version(params));
+    struct vg_lsp_doc *d =
+        vg_lsp_doc_open(&sv->docs, uri, json_string_value(text), json_string_length(text), doc_version(params));
+    vg_lsp_docs_touch(&sv->docs, d); /* the files that include it now read this buffer */
 }
 
 /* Apply one content change: a range replacement (incremental sync, which
@@ -179,6 +181,7 @@ static void on_did_change(struct server *sv, json_t *params)
     json_t *c;
     json_array_foreach(json_object_get(params, "contentChanges"), i, c)
         apply_change(d, c, doc_version(params), sv->s.utf8);
+    vg_lsp_docs_touch(&sv->docs, d);
 }
 
 static void on_did_close(struct server *sv, json_t *params)
@@ -188,6 +191,7 @@ static void on_did_close(struct server *sv, json_t *params)
     if (!d)
         return;
     json_t *p = json_pack("{s:s,s:[]}", "uri", uri, "diagnostics");
+    vg_lsp_docs_touch(&sv->docs, d); /* they read the file on disk again */
     vg_lsp_doc_close(&sv->docs, d);
     notify(sv, "textDocument/publishDiagnostics", p); /* clear them */
 }
@@ -197,8 +201,10 @@ static void on_did_save(struct server *sv, json_t *params)
     /* a saved .vgpuc.yaml or include may change the result: compile again */
     const char *uri = doc_uri(params);
     struct vg_lsp_doc *d = uri ? vg_lsp_doc_find(&sv->docs, uri) : NULL;
-    if (d)
+    if (d) {
         d->dirty = d->pending = 1;
+        vg_lsp_docs_touch(&sv->docs, d);
+    }
 }
 
 /* --- commands ---------------------------------------------------------------- */

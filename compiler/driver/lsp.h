@@ -39,7 +39,10 @@ struct vg_lsp_settings {
 struct vg_lsp_doc {
     char *uri;
     char *path;            /* file system path of a file: URI, else the URI */
+    char *real;            /* its resolved path (NULL: not on disk), as includes resolve */
     int is_file;
+    struct vg_lsp_docs *owner; /* the open documents it belongs to */
+    char **deps; size_t ndeps; /* resolved paths its last compile included */
     char *text; size_t len;
     uint32_t *lines; size_t nlines; /* byte offset of each line start */
     int64_t version;
@@ -64,6 +67,11 @@ struct vg_lsp_doc *vg_lsp_doc_find(struct vg_lsp_docs *docs, const char *uri);
 void vg_lsp_doc_set_text(struct vg_lsp_doc *d, const char *text, size_t len, int64_t version);
 void vg_lsp_doc_close(struct vg_lsp_docs *docs, struct vg_lsp_doc *d);
 void vg_lsp_docs_free(struct vg_lsp_docs *docs);
+/* Mark for a new compile every other open document whose last compile
+ * included `changed` (its buffer is what they read). */
+void vg_lsp_docs_touch(struct vg_lsp_docs *docs, const struct vg_lsp_doc *changed);
+/* The open document of a resolved path, or NULL. */
+struct vg_lsp_doc *vg_lsp_doc_by_real(struct vg_lsp_docs *docs, const char *real);
 /* Compile if dirty (model, plan, rules, finished diagnostics). */
 void vg_lsp_doc_compile(struct vg_lsp_doc *d, const struct vg_lsp_settings *s);
 /* The full tree (parsed on demand; never NULL). */

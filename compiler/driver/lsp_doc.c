@@ -9,6 +9,7 @@
  * between byte offsets and the negotiated LSP code units (UTF-16 by default,
  * UTF-8 when the client offers it), counting an invalid byte as one unit.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,15 @@ char *vg_lsp_path_to_uri(const char *path)
 
 /* --- documents ------------------------------------------------------------ */
 
+static void drop_deps(struct vg_lsp_doc *d)
+{
+    for (size_t i = 0; i < d->ndeps; i++)
+        free(d->deps[i]);
+    free(d->deps);
+    d->deps = NULL;
+    d->ndeps = 0;
+}
+
 static void drop_compile(struct vg_lsp_doc *d)
 {
     if (d->compiled)
@@ -237,6 +247,8 @@ struct vg_lsp_doc *vg_lsp_doc_open(struct vg_lsp_docs *docs, const char *uri, co
         d->is_file = d->path != NULL;
         if (!d->path)
             d->path = vg_xstrdup(uri);
+        d->real = d->is_file ? realpath(d->path, NULL) : NULL;
+        d->owner = docs;
         d->next = docs->first;
         docs->first = d;
     }
@@ -247,8 +259,10 @@ struct vg_lsp_doc *vg_lsp_doc_open(struct vg_lsp_docs *docs, const char *uri, co
 static void doc_free(struct vg_lsp_doc *d)
 {
     drop_compile(d);
+    drop_deps(d);
     free(d->uri);
     free(d->path);
+    free(d->real);
     free(d->text);
     free(d->lines);
     free(d);
@@ -262,6 +276,42 @@ void vg_lsp_doc_close(struct vg_lsp_docs *docs, struct vg_lsp_doc *d)
             doc_free(d);
             return;
         }
+}
+
+struct vg_lsp_doc *vg_lsp_doc_by_real(struct vg_lsp_docs *docs, const char *real)
+{
+    for (struct vg_lsp_doc *d = docs->first; d; d = d->next)
+        if (d->real && strcmp(d->real, real) == 0)
+            return d;
+    return NULL;
+}
+
+void vg_lsp_docs_touch(struct vg_lsp_docs *docs, const struct vg_lsp_doc *changed)
+{
+    if (!changed->real)
+        return;
+    for (struct vg_lsp_doc *d = docs->first; d; d = d->next)
+        for (size_t i = 0; d != changed && i < d->ndeps; i++)
+            if (strcmp(d->deps[i], changed->real) == 0) {
+                d->dirty = d->pending = 1;
+                break;
+            }
+}
+
+/* The include reader's view of the open buffers: an included file that is
+ * open in the editor is read from its buffer, and every file the compile
+ * includes is remembered, so that an edit of it compiles this one again. */
+static const char *open_buffer(void *cookie, const char *real, size_t *len)
+{
+    struct vg_lsp_doc *d = cookie;
+    if ((d->ndeps & (d->ndeps - 1)) == 0) /* 0, 1, 2, 4, ...: double */
+        d->deps = vg_xrealloc(d->deps, (d->ndeps ? 2 * d->ndeps : 1) * sizeof *d->deps);
+    d->deps[d->ndeps++] = vg_xstrdup(real);
+    const struct vg_lsp_doc *o = vg_lsp_doc_by_real(d->owner, real);
+    if (!o || o == d)
+        return NULL;
+    *len = o->len;
+    return o->text;
 }
 
 void vg_lsp_docs_free(struct vg_lsp_docs *docs)
@@ -290,6 +340,9 @@ void vg_lsp_doc_compile(struct vg_lsp_doc *d, const struct vg_lsp_settings *s)
     }
     struct vg_ctx *ctx = &d->ctx;
     vg_ctx_init(ctx);
+    drop_deps(d);
+    ctx->sources.overlay = open_buffer;
+    ctx->sources.overlay_cookie = d;
     d->compiled = 1;
     d->dirty = 0;
     d->model = NULL;

@@ -10,6 +10,7 @@
  * a small brace scanner instead of the tree, because the line being typed is
  * usually not a valid statement yet.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,36 @@ static json_t *loc_json(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, s
 
 #define MAX_REFS 100000
 
+/* The references of an included file: every `include` of an open document
+ * that resolves to the same file (and, as its declaration, the file). */
+static void include_refs(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, const char *word, int with_decl,
+                         json_t *list)
+{
+    char *path = include_path(d, word);
+    char *target = realpath(path, NULL);
+    free(path);
+    if (!target)
+        return;
+    if (with_decl) {
+        char *uri = vg_lsp_path_to_uri(target);
+        json_array_append_new(list, json_pack("{s:s,s:{s:{s:i,s:i},s:{s:i,s:i}}}", "uri", uri, "range", "start",
+                                              "line", 0, "character", 0, "end", "line", 0, "character", 0));
+        free(uri);
+    }
+    for (struct vg_lsp_doc *o = d->owner->first; o; o = o->next)
+        for (const struct vg_stmt *top = vg_lsp_doc_tree(o)->first; top; top = top->next) {
+            if (strcmp(top->name, "include") != 0 || top->nargs == 0)
+                continue;
+            char *p = include_path(o, top->args[0].text);
+            char *r = realpath(p, NULL);
+            if (r && strcmp(r, target) == 0)
+                json_array_append_new(list, loc_json(o, s, top->args[0].span));
+            free(r);
+            free(p);
+        }
+    free(target);
+}
+
 json_t *vg_lsp_definition(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
                           const char **msg)
 {
@@ -369,6 +400,10 @@ json_t *vg_lsp_references(struct vg_lsp_doc *d, json_t *params, const struct vg_
     struct hit h = hit_at(d, cursor(d, params, s));
     struct name_ref r = classify(&h);
     json_t *list = json_array();
+    json_t *ctx = json_object_get(params, "context");
+    int with_decl = json_is_true(json_object_get(ctx, "includeDeclaration"));
+    if (r.kind == REF_INCLUDE)
+        include_refs(d, s, r.word->text, with_decl, list);
     if (r.kind != REF_LICENSE && r.kind != REF_HOST)
         return list;
     const struct vg_file_ast *ast = vg_lsp_doc_tree(d);
@@ -379,8 +414,6 @@ json_t *vg_lsp_references(struct vg_lsp_doc *d, json_t *params, const struct vg_
     const struct vg_arg *decl[64];
     size_t nd = 0;
     collect(ast, &r, 1, decl, &nd, 64);
-    json_t *ctx = json_object_get(params, "context");
-    int with_decl = json_is_true(json_object_get(ctx, "includeDeclaration"));
     if (!r.is_decl && nd == 1) {
         from.word = decl[0];
         from.is_decl = 1;
