@@ -14,13 +14,9 @@
 #include <stdint.h>
 
 #include "base/hash.h"
+#include "catalog/relnum.h"
 
 struct vg_ctx;
-
-/* A release number as one integer: 16.5 -> 16005. Ordered like releases. */
-#define VG_RELNUM(major, minor) ((uint32_t)(major) * 1000u + (uint32_t)(minor))
-/* "14.x" in a range bound: any release of major 14. */
-#define VG_RELNUM_ANY_MINOR 999u
 
 enum vg_family { VG_FAMILY_HYPERV = 1, VG_FAMILY_VSPHERE = 2 };
 

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "catalog/catalog.h"
+#include "catalog/relnum.h"
 #include "base/hash.h"
 #include "core/ctx.h"
 #include "core/vg_limits.h"

@@ -21,6 +21,7 @@
 #include "base/hash.h"
 #include "core/vg_limits.h"
 #include "base/strbuf.h"
+#include "core/suppress.h"
 
 enum { MERGED_NAMES_KEPT = 10, MERGED_NAMES_IN_MESSAGE = 3 };
 

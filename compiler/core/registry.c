@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/diag.h"
+#include "core/registry.h"
 
 static const struct vg_code_info table[VG_CODE_COUNT] = {
 #define VG_CODE(id, slug, level, implemented, summary, explain) {#id, slug, level, implemented, summary, explain},

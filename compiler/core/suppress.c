@@ -18,6 +18,7 @@
 #include "base/hash.h"
 #include "core/source.h"
 #include "base/suggest.h"
+#include "core/suppress.h"
 
 enum verb { V_NEXT_LINE, V_DISABLE, V_ENABLE, V_FILE };
 

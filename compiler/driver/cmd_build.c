@@ -26,6 +26,7 @@
 #include "model/model.h"
 #include "plan/plan.h"
 #include "base/strbuf.h"
+#include "driver/pipeline.h"
 
 struct script {
     const char *path;       /* DIR/<file> */

@@ -21,6 +21,7 @@
 #include "model/model.h"
 #include "plan/plan.h"
 #include "base/strbuf.h"
+#include "driver/pipeline.h"
 
 #define PLAN_FORMAT_VERSION 1
 

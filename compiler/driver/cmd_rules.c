@@ -11,6 +11,7 @@
 #include "driver/cli.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
+#include "base/json.h"
 
 static int emit(struct vg_strbuf *sb)
 {

@@ -23,6 +23,7 @@
 #include "model/model.h"
 #include "plan/plan.h"
 #include "rules/rules.h"
+#include "driver/pipeline.h"
 
 /* The folder of an input (stdin: of its --stdin-filename, else "."). */
 static const char *input_dir(struct vg_ctx *ctx, const struct vg_cli *cli, const char *path)

@@ -34,6 +34,7 @@
 #include "base/strbuf.h"
 #include "base/suggest.h"
 #include "catalog/yamlutil.h"
+#include "model/range.h"
 
 /* Above this many hosts, "did you mean" over host names is not worth the time. */
 #define SUGGEST_MAX_HOSTS 5000u

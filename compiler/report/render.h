@@ -33,8 +33,6 @@ struct vg_linecol {
     struct vg_loc start, end;
 };
 struct vg_linecol vg_span_linecol(const struct vg_ctx *ctx, struct vg_span span);
-/* Re-indent compact JSON (two spaces per level), with a final newline. */
-void vg_json_pretty(const char *json, size_t len, struct vg_strbuf *out);
 
 void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, int short_form,
                      struct vg_strbuf *out);
