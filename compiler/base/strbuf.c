@@ -73,6 +73,27 @@ void vg_sb_printf(struct vg_strbuf *sb, const char *fmt, ...)
     va_end(ap);
 }
 
+void vg_sb_join(struct vg_strbuf *sb, const char *const *items, size_t n, const char *quote)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            vg_sb_puts(sb, ", ");
+        vg_sb_puts(sb, quote);
+        vg_sb_puts(sb, items[i]);
+        vg_sb_puts(sb, quote);
+    }
+}
+
+const char *vg_join(struct vg_arena *a, const char *const *items, size_t n, const char *quote)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    vg_sb_join(&sb, items, n, quote);
+    const char *r = vg_strdup(a, vg_sb_str(&sb));
+    vg_sb_free(&sb);
+    return r;
+}
+
 void vg_sb_json_str(struct vg_strbuf *sb, const char *s)
 {
     vg_sb_putc(sb, '"');

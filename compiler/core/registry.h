@@ -27,6 +27,8 @@ struct vg_code_info {
 const struct vg_code_info *vg_code_info(enum vg_code code);
 /* A code ("VG3001", case-insensitive) or slug; -1 if unknown. */
 int vg_code_lookup(const char *code_or_slug);
+/* The code or slug nearest to an unknown `word` ("did you mean"), or NULL. */
+const char *vg_code_suggest(const char *word);
 const char *vg_level_name(enum vg_level level); /* "error", "warning", "info", "off" */
 int vg_level_parse(const char *s);              /* -1 if unknown */
 

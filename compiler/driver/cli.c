@@ -364,12 +364,7 @@ static int set_rule(struct parser *p, const char *v)
     name[n] = 0;
     int code = vg_code_lookup(name);
     if (code < 0) {
-        const char *cands[2 * VG_CODE_COUNT];
-        for (int i = 0; i < VG_CODE_COUNT; i++) {
-            cands[2 * i] = vg_code_info((enum vg_code)i)->id;
-            cands[2 * i + 1] = vg_code_info((enum vg_code)i)->slug;
-        }
-        const char *s = vg_suggest(name, cands, 2 * VG_CODE_COUNT);
+        const char *s = vg_code_suggest(name);
         if (s)
             return fail(p, "unknown rule `%s` in `--rule`; did you mean `%s`?", name, s);
         return fail(p, "unknown rule `%s` in `--rule` (see `vgpuc rules`)", name);
