@@ -200,4 +200,12 @@ size_t vg_catalog_resolve_any(const struct vg_catalog *c, const char *text, enum
 /* Is the model in the list (handles "*")? */
 int vg_platform_supports(const char *const *models, size_t n, const char *model);
 
+/* `vgpuc catalog`: the whole catalog, or one section ("gpus", "releases",
+ * "platforms"; NULL = all), as text or JSON, with the ages as of `today`
+ * (YYYYMMDD) (catalog_print.c). */
+struct vg_strbuf;
+struct vg_arena;
+void vg_catalog_print(struct vg_arena *a, const struct vg_catalog *c, const char *section, int json, uint32_t today,
+                      struct vg_strbuf *out);
+
 #endif

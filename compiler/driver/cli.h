@@ -65,9 +65,6 @@ struct vg_cli {
     const char *section;
 };
 
-/* The plan in `format` ("text", "json" or "svg"), as `vgpuc plan` prints it
- * (compiler/driver/cmd_plan.c; the language server's vgpuc.plan command too). */
-void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb);
 
 /* What main.c does after vg_cli_parse. */
 enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR };

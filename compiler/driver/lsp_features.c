@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "driver/fmt.h"
+#include "syntax/fmt.h"
 #include "driver/lsp.h"
 #include "model/model.h"
 #include "syntax/parse.h"
