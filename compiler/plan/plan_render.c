@@ -282,151 +282,191 @@ static size_t colour_of(struct vg_ctx *ctx, struct legend *lg, const char *profi
     return lg->n - 1;
 }
 
-static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strbuf *sb)
-{
+/* What the SVG's parts share while it is drawn: the body, the legend of
+ * profiles met so far, the next row and the widest row and title. */
+struct svg {
+    struct vg_ctx *ctx;
     struct legend lg;
-    memset(&lg, 0, sizeof lg);
-    vg_hash_init(&lg.idx, ctx->arena);
     struct vg_strbuf body;
-    vg_sb_init(&body);
-    double y = 40;
-    size_t maxcols = 1, maxtitle = 0;
-    for (size_t c = 0; c < p->nclusters; c++) {
-        const struct vg_cluster_plan *cp = &p->clusters[c];
-        const struct vg_cluster *cl = cp->cluster;
-        struct gpuvms gv;
-        gpu_vms_build(ctx, cp, &gv);
-        /* hosts whose loss leaves VMs down, and how many */
-        size_t *down = vg_alloc_array(ctx->arena, cl->nhosts + 1, sizeof *down);
-        for (size_t f = 0; f < cp->nfailovers; f++)
-            for (uint32_t j = 0; j < cp->failovers[f].nfailed; j++)
-                down[cp->failovers[f].failed[j]->index] += cp->failovers[f].ndown;
-        struct vg_strbuf title;
-        vg_sb_init(&title);
-        vg_sb_printf(&title, "cluster %s (%s): %zu VMs placed, %zu not placed", cl->name, platform_text(ctx, cl),
-                     cp->norder - cp->nunplaced, cp->nunplaced);
-        if (cl->tolerate)
-            vg_sb_printf(&title, "; failover: %zu of %zu host sets leave VMs down", cp->nfailovers, cp->nsets_tried);
-        vg_sb_printf(&body, "<text x=\"10\" y=\"%.0f\" class=\"cluster\">", y);
-        xml_text(&body, vg_sb_str(&title));
-        if (title.len > maxtitle)
-            maxtitle = title.len;
-        vg_sb_free(&title);
-        vg_sb_puts(&body, "</text>\n");
-        y += 16;
-        for (size_t h0 = 0; h0 < cl->nhosts; h0 += SVG_COLS) {
-            uint32_t rows = 1;
-            for (size_t h = h0; h < cl->nhosts && h < h0 + SVG_COLS; h++) {
-                uint32_t n = cp->host_first[h + 1] - cp->host_first[h];
-                rows = n > rows ? n : rows;
-            }
-            size_t ncols = cl->nhosts - h0 < SVG_COLS ? cl->nhosts - h0 : SVG_COLS;
-            maxcols = ncols > maxcols ? ncols : maxcols;
-            double height = 30 + rows * SVG_ROW_H + 8;
-            for (size_t h = h0; h < h0 + ncols; h++) {
-                double x = 10 + (double)(h - h0) * SVG_COL_W;
-                const struct vg_host *host = cl->hosts[h];
-                vg_sb_printf(&body, "<g class=\"host\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" class=\"%s\"/>\n",
-                             x, y, SVG_COL_W - 12, height, down[h] ? "hostbox failing" : "hostbox");
-                vg_sb_printf(&body, "<text x=\"%.0f\" y=\"%.0f\" class=\"hostname\">", x + 8, y + 18);
-                xml_text(&body, host->name);
-                if (down[h])
-                    vg_sb_printf(&body, " (loss: %zu down)", down[h]);
-                vg_sb_puts(&body, "</text>\n");
-                for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++) {
-                    const struct vg_pgpu *g = &cp->pgpus[i];
-                    double gy = y + 28 + (double)(i - cp->host_first[h]) * SVG_ROW_H, gx = x + 8;
-                    vg_sb_printf(&body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"%s\"><title>",
-                                 gx, gy, SVG_BAR_W, SVG_BAR_H, cp->reserve[i] ? "free reserve" : "free");
-                    vg_sb_printf(&body, "GPU %u (", g->index);
-                    xml_text(&body, g->model->model);
-                    vg_sb_printf(&body, ", board %u): %s, %u/%u MB%s", g->board, use_name(g->use), g->used_fb_mb,
-                                 g->model->fb_mb, cp->reserve[i] ? ", failover reserve" : "");
-                    vg_sb_puts(&body, "</title></rect>\n");
-                    const struct vg_vm *const *vms = &gv.vms[gv.first[i]];
-                    if (g->use == VG_PGPU_PASSTHROUGH) {
-                        vg_sb_printf(&body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"pt\"><title>",
-                                     gx, gy, SVG_BAR_W, SVG_BAR_H);
-                        vg_sb_puts(&body, "pass-through: ");
-                        xml_text(&body, gv.n[i] ? vms[0]->name : "?");
-                        vg_sb_puts(&body, "</title></rect>\n");
-                    } else {
-                        double sx = gx;
-                        for (uint32_t j = 0; j < gv.n[i]; j++) {
-                            const struct vg_profile *pr = vms[j]->profile;
-                            double w = (double)SVG_BAR_W * pr->fb_mb / g->model->fb_mb;
-                            size_t col = colour_of(ctx, &lg, pr->name);
-                            vg_sb_printf(&body, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
-                                                "class=\"seg\"><title>",
-                                         sx, gy, w, SVG_BAR_H, palette[col % NPALETTE]);
-                            xml_text(&body, vms[j]->name);
-                            vg_sb_puts(&body, ": ");
-                            xml_text(&body, pr->name);
-                            vg_sb_puts(&body, "</title></rect>\n");
-                            sx += w;
-                        }
-                    }
-                    vg_sb_printf(&body, "<text x=\"%.0f\" y=\"%.0f\" class=\"%s\">%u %s%s</text>\n", gx + 4,
-                                 gy + 13, g->use == VG_PGPU_PASSTHROUGH ? "ptlabel" : "gpulabel", g->index,
-                                 g->use == VG_PGPU_PASSTHROUGH ? "PT " : "",
-                                 g->use != VG_PGPU_FREE ? "" : cp->reserve[i] ? "free (failover reserve)" : "free");
-                    if (g->use == VG_PGPU_PASSTHROUGH && gv.n[i]) {
-                        vg_sb_printf(&body, "<text x=\"%.0f\" y=\"%.0f\" class=\"ptlabel\">", gx + 40, gy + 13);
-                        xml_text(&body, vms[0]->name);
-                        vg_sb_puts(&body, "</text>\n");
-                    }
-                }
-                vg_sb_puts(&body, "</g>\n");
-            }
-            y += height + 10;
+    double y;
+    size_t maxcols, maxtitle;
+};
+
+/* One physical GPU: a bar, free or reserve, with its VMs as segments (hatched when passed through). */
+static void svg_gpu(struct svg *s, const struct vg_cluster_plan *cp, const struct gpuvms *gv, uint32_t i, double gx,
+                    double gy)
+{
+    struct vg_strbuf *body = &s->body;
+    const struct vg_pgpu *g = &cp->pgpus[i];
+    vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"%s\"><title>",
+                 gx, gy, SVG_BAR_W, SVG_BAR_H, cp->reserve[i] ? "free reserve" : "free");
+    vg_sb_printf(body, "GPU %u (", g->index);
+    xml_text(body, g->model->model);
+    vg_sb_printf(body, ", board %u): %s, %u/%u MB%s", g->board, use_name(g->use), g->used_fb_mb,
+                 g->model->fb_mb, cp->reserve[i] ? ", failover reserve" : "");
+    vg_sb_puts(body, "</title></rect>\n");
+    const struct vg_vm *const *vms = &gv->vms[gv->first[i]];
+    if (g->use == VG_PGPU_PASSTHROUGH) {
+        vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"pt\"><title>",
+                     gx, gy, SVG_BAR_W, SVG_BAR_H);
+        vg_sb_puts(body, "pass-through: ");
+        xml_text(body, gv->n[i] ? vms[0]->name : "?");
+        vg_sb_puts(body, "</title></rect>\n");
+    } else {
+        double sx = gx;
+        for (uint32_t j = 0; j < gv->n[i]; j++) {
+            const struct vg_profile *pr = vms[j]->profile;
+            double w = (double)SVG_BAR_W * pr->fb_mb / g->model->fb_mb;
+            size_t col = colour_of(s->ctx, &s->lg, pr->name);
+            vg_sb_printf(body, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
+                               "class=\"seg\"><title>",
+                         sx, gy, w, SVG_BAR_H, palette[col % NPALETTE]);
+            xml_text(body, vms[j]->name);
+            vg_sb_puts(body, ": ");
+            xml_text(body, pr->name);
+            vg_sb_puts(body, "</title></rect>\n");
+            sx += w;
         }
-        if (cp->nunplaced) {
-            vg_sb_printf(&body, "<text x=\"10\" y=\"%.0f\" class=\"warn\">not placed: ", y + 4);
-            for (size_t o = 0, k = 0; o < cp->norder && k <= SVG_MAX_NAMES; o++)
-                if (!cp->place[cp->order[o]].host) {
-                    if (k++ == SVG_MAX_NAMES) {
-                        vg_sb_puts(&body, ", \xE2\x80\xA6");
-                        break;
-                    }
-                    if (k > 1)
-                        vg_sb_puts(&body, ", ");
-                    xml_text(&body, cl->vms[cp->order[o]]->name);
-                }
-            vg_sb_puts(&body, "</text>\n");
-            y += 18;
-        }
-        y += 20;
     }
-    /* legend */
+    vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"%s\">%u %s%s</text>\n", gx + 4,
+                 gy + 13, g->use == VG_PGPU_PASSTHROUGH ? "ptlabel" : "gpulabel", g->index,
+                 g->use == VG_PGPU_PASSTHROUGH ? "PT " : "",
+                 g->use != VG_PGPU_FREE ? "" : cp->reserve[i] ? "free (failover reserve)" : "free");
+    if (g->use == VG_PGPU_PASSTHROUGH && gv->n[i]) {
+        vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"ptlabel\">", gx + 40, gy + 13);
+        xml_text(body, vms[0]->name);
+        vg_sb_puts(body, "</text>\n");
+    }
+}
+
+/* One host: a column with its name (and how many VMs its loss leaves down) and its GPUs. */
+static void svg_host(struct svg *s, const struct vg_cluster_plan *cp, const struct gpuvms *gv, size_t h, double x,
+                     double height, size_t down)
+{
+    struct vg_strbuf *body = &s->body;
+    const struct vg_host *host = cp->cluster->hosts[h];
+    vg_sb_printf(body, "<g class=\"host\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" class=\"%s\"/>\n",
+                 x, s->y, SVG_COL_W - 12, height, down ? "hostbox failing" : "hostbox");
+    vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"hostname\">", x + 8, s->y + 18);
+    xml_text(body, host->name);
+    if (down)
+        vg_sb_printf(body, " (loss: %zu down)", down);
+    vg_sb_puts(body, "</text>\n");
+    for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++)
+        svg_gpu(s, cp, gv, i, x + 8, s->y + 28 + (double)(i - cp->host_first[h]) * SVG_ROW_H);
+    vg_sb_puts(body, "</g>\n");
+}
+
+/* The VMs of a cluster that could not be placed, the first SVG_MAX_NAMES by name. */
+static void svg_unplaced(struct svg *s, const struct vg_cluster_plan *cp)
+{
+    struct vg_strbuf *body = &s->body;
+    vg_sb_printf(body, "<text x=\"10\" y=\"%.0f\" class=\"warn\">not placed: ", s->y + 4);
+    for (size_t o = 0, k = 0; o < cp->norder && k <= SVG_MAX_NAMES; o++)
+        if (!cp->place[cp->order[o]].host) {
+            if (k++ == SVG_MAX_NAMES) {
+                vg_sb_puts(body, ", \xE2\x80\xA6");
+                break;
+            }
+            if (k > 1)
+                vg_sb_puts(body, ", ");
+            xml_text(body, cp->cluster->vms[cp->order[o]]->name);
+        }
+    vg_sb_puts(body, "</text>\n");
+    s->y += 18;
+}
+
+/* One cluster: its title, its hosts SVG_COLS to a row, its unplaced VMs. */
+static void svg_cluster(struct svg *s, const struct vg_cluster_plan *cp)
+{
+    struct vg_ctx *ctx = s->ctx;
+    const struct vg_cluster *cl = cp->cluster;
+    struct gpuvms gv;
+    gpu_vms_build(ctx, cp, &gv);
+    /* hosts whose loss leaves VMs down, and how many */
+    size_t *down = vg_alloc_array(ctx->arena, cl->nhosts + 1, sizeof *down);
+    for (size_t f = 0; f < cp->nfailovers; f++)
+        for (uint32_t j = 0; j < cp->failovers[f].nfailed; j++)
+            down[cp->failovers[f].failed[j]->index] += cp->failovers[f].ndown;
+    struct vg_strbuf title;
+    vg_sb_init(&title);
+    vg_sb_printf(&title, "cluster %s (%s): %zu VMs placed, %zu not placed", cl->name, platform_text(ctx, cl),
+                 cp->norder - cp->nunplaced, cp->nunplaced);
+    if (cl->tolerate)
+        vg_sb_printf(&title, "; failover: %zu of %zu host sets leave VMs down", cp->nfailovers, cp->nsets_tried);
+    vg_sb_printf(&s->body, "<text x=\"10\" y=\"%.0f\" class=\"cluster\">", s->y);
+    xml_text(&s->body, vg_sb_str(&title));
+    if (title.len > s->maxtitle)
+        s->maxtitle = title.len;
+    vg_sb_free(&title);
+    vg_sb_puts(&s->body, "</text>\n");
+    s->y += 16;
+    for (size_t h0 = 0; h0 < cl->nhosts; h0 += SVG_COLS) {
+        uint32_t rows = 1;
+        for (size_t h = h0; h < cl->nhosts && h < h0 + SVG_COLS; h++) {
+            uint32_t n = cp->host_first[h + 1] - cp->host_first[h];
+            rows = n > rows ? n : rows;
+        }
+        size_t ncols = cl->nhosts - h0 < SVG_COLS ? cl->nhosts - h0 : SVG_COLS;
+        s->maxcols = ncols > s->maxcols ? ncols : s->maxcols;
+        double height = 30 + rows * SVG_ROW_H + 8;
+        for (size_t h = h0; h < h0 + ncols; h++)
+            svg_host(s, cp, &gv, h, 10 + (double)(h - h0) * SVG_COL_W, height, down[h]);
+        s->y += height + 10;
+    }
+    if (cp->nunplaced)
+        svg_unplaced(s, cp);
+    s->y += 20;
+}
+
+/* The legend: every profile met with its colour, then the other marks. */
+static void svg_legend(struct svg *s)
+{
+    struct vg_strbuf *body = &s->body;
+    const struct legend *lg = &s->lg;
     double lx = 10;
-    vg_sb_printf(&body, "<text x=\"%.0f\" y=\"%.0f\" class=\"hostname\">legend</text>\n", lx, y);
-    y += 8;
-    size_t nitems = lg.n + 2;
+    vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"hostname\">legend</text>\n", lx, s->y);
+    s->y += 8;
+    size_t nitems = lg->n + 2;
     for (size_t i = 0; i < nitems; i++) {
-        double ix = lx + (double)(i % 5) * 170, iy = y + (double)(i / 5) * 22;
-        const char *cls = i < lg.n ? "seg" : i == lg.n ? "pt" : "free";
-        if (i < lg.n)
-            vg_sb_printf(&body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" fill=\"%s\" class=\"seg\"/>",
+        double ix = lx + (double)(i % 5) * 170, iy = s->y + (double)(i / 5) * 22;
+        const char *cls = i < lg->n ? "seg" : i == lg->n ? "pt" : "free";
+        if (i < lg->n)
+            vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" fill=\"%s\" class=\"seg\"/>",
                          ix, iy, palette[i % NPALETTE]);
         else
-            vg_sb_printf(&body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" class=\"%s\"/>", ix, iy, cls);
-        vg_sb_printf(&body, "<text x=\"%.0f\" y=\"%.0f\" class=\"gpulabel\">", ix + 22, iy + 11);
-        xml_text(&body, i < lg.n ? lg.names[i] : i == lg.n ? "pass-through GPU" : "free frame buffer");
-        vg_sb_puts(&body, "</text>\n");
+            vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" class=\"%s\"/>", ix, iy, cls);
+        vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"gpulabel\">", ix + 22, iy + 11);
+        xml_text(body, i < lg->n ? lg->names[i] : i == lg->n ? "pass-through GPU" : "free frame buffer");
+        vg_sb_puts(body, "</text>\n");
     }
-    y += (double)((nitems + 4) / 5) * 22 + 10;
-    vg_sb_printf(&body,
+    s->y += (double)((nitems + 4) / 5) * 22 + 10;
+    vg_sb_printf(body,
                  "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" class=\"hostbox failing\"/><text x=\"%.0f\" "
                  "y=\"%.0f\" class=\"gpulabel\">host whose loss leaves VMs down</text>\n",
-                 lx, y, lx + 22, y + 11);
-    vg_sb_printf(&body,
+                 lx, s->y, lx + 22, s->y + 11);
+    vg_sb_printf(body,
                  "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" class=\"free reserve\"/><text x=\"%.0f\" "
                  "y=\"%.0f\" class=\"gpulabel\">failover reserve: a free GPU that restarted VMs take</text>\n",
-                 lx + 340, y, lx + 362, y + 11);
-    y += 30;
-    double width = 20 + (double)maxcols * SVG_COL_W;
-    if (width < 20 + (double)maxtitle * 9) /* bold 14px text: about 9px per character */
-        width = 20 + (double)maxtitle * 9;
+                 lx + 340, s->y, lx + 362, s->y + 11);
+    s->y += 30;
+}
+
+static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strbuf *sb)
+{
+    struct svg s;
+    memset(&s, 0, sizeof s);
+    s.ctx = ctx;
+    vg_hash_init(&s.lg.idx, ctx->arena);
+    vg_sb_init(&s.body);
+    s.y = 40;
+    s.maxcols = 1;
+    for (size_t c = 0; c < p->nclusters; c++)
+        svg_cluster(&s, &p->clusters[c]);
+    svg_legend(&s);
+    double y = s.y, width = 20 + (double)s.maxcols * SVG_COL_W;
+    if (width < 20 + (double)s.maxtitle * 9) /* bold 14px text: about 9px per character */
+        width = 20 + (double)s.maxtitle * 9;
     if (width < 880)
         width = 880;
     vg_sb_printf(sb,
@@ -443,9 +483,9 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
                    ".free{fill:#e6e6e6;stroke:#bbbbbb}.reserve{stroke:#2ca02c;stroke-width:2;stroke-dasharray:4 2}.pt{fill:url(#hatch);stroke:#333333}"
                    ".seg{stroke:#ffffff;stroke-width:1}.gpulabel{fill:#111111}.ptlabel{fill:#ffffff;font-weight:bold}.warn{fill:#d62728}</style></defs>\n"
                    "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-    vg_sb_add(sb, body.data ? body.data : "", body.len);
+    vg_sb_add(sb, s.body.data ? s.body.data : "", s.body.len);
     vg_sb_puts(sb, "</svg>\n");
-    vg_sb_free(&body);
+    vg_sb_free(&s.body);
 }
 
 void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb)
