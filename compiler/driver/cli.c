@@ -34,32 +34,33 @@ enum {
 
 static const struct command {
     const char *name;
+    int (*run)(struct vg_cli *); /* the command (NULL: help, which main.c answers) */
     unsigned bit;
     const char *usage;   /* after "vgpuc NAME " */
     const char *summary; /* one line for the general help */
     const char *about;   /* paragraph of the command's help */
     const char *exits;   /* the exit status lines */
 } commands[] = {
-    {"lint", C_LINT, "[OPTIONS] FILE|DIR|-...", "check files and print diagnostics",
+    {"lint", vg_cmd_lint, C_LINT, "[OPTIONS] FILE|DIR|-...", "check files and print diagnostics",
      "Parse and check .vgpu files and print the diagnostics on stdout. A directory\n"
      "is searched recursively for *.vgpu files; '-' reads stdin.\n",
      "  0  no diagnostic at or above --fail-on\n"
      "  1  diagnostics at or above --fail-on\n"
      "  2  could not run: bad usage, unreadable file, invalid config or catalog\n"},
-    {"build", C_BUILD, "[OPTIONS] FILE|DIR|-...", "check, then write one deployment script per cluster",
+    {"build", vg_cmd_build, C_BUILD, "[OPTIONS] FILE|DIR|-...", "check, then write one deployment script per cluster",
      "Check the files, then write one deployment script per cluster (DIR/<cluster>.ps1,\n"
      "or .json for --target json). Nothing is written when any error is found.\n"
      "Diagnostics go to stderr.\n",
      "  0  scripts written\n"
      "  1  diagnostics at or above --fail-on; nothing written\n"
      "  2  could not run: bad usage, unreadable file, invalid config or catalog\n"},
-    {"plan", C_PLAN, "[OPTIONS] FILE|DIR|-...", "show where every VM is placed",
+    {"plan", vg_cmd_plan, C_PLAN, "[OPTIONS] FILE|DIR|-...", "show where every VM is placed",
      "Show the placement: for every host and physical GPU, which VMs and profiles,\n"
      "the free slots, and the failover result.\n",
      "  0  no diagnostic at or above --fail-on\n"
      "  1  diagnostics at or above --fail-on\n"
      "  2  could not run: bad usage, unreadable file, invalid config or catalog\n"},
-    {"rollout", C_ROLLOUT, "[OPTIONS] CURRENT DESIRED | --from-git REV DESIRED | --drain HOST FILE",
+    {"rollout", vg_cmd_rollout, C_ROLLOUT, "[OPTIONS] CURRENT DESIRED | --from-git REV DESIRED | --drain HOST FILE",
      "plan a rolling upgrade or host drain, every step checked",
      "Plan the steps from CURRENT to DESIRED for every cluster: the license server,\n"
      "then per host drain -> change (vGPU Manager, GPU-P partitions, graphics, vGPU\n"
@@ -71,28 +72,28 @@ static const struct command {
      "  0  a plan for every cluster (and nothing at or above --fail-on)\n"
      "  1  no safe order for some cluster, or rule errors in CURRENT or DESIRED\n"
      "  2  could not run: bad usage, unreadable file or revision, invalid config or catalog\n"},
-    {"fmt", C_FMT, "[OPTIONS] FILE|DIR|-...", "rewrite files in the canonical layout",
+    {"fmt", vg_cmd_fmt, C_FMT, "[OPTIONS] FILE|DIR|-...", "rewrite files in the canonical layout",
      "Rewrite .vgpu files in the canonical layout. A file with syntax errors is never\n"
      "rewritten.\n",
      "  0  files formatted (with --check: every file already formatted)\n"
      "  1  syntax errors, or with --check: files that would change\n"
      "  2  could not run: bad usage or unreadable file\n"},
-    {"explain", C_EXPLAIN, "CODE|SLUG", "print the long text of a rule",
+    {"explain", vg_cmd_explain, C_EXPLAIN, "CODE|SLUG", "print the long text of a rule",
      "Print what a rule checks, why, an example that triggers it and the fix.\n",
      "  0  printed\n"
      "  2  unknown code or bad usage\n"},
-    {"rules", C_RULES, "[OPTIONS]", "list every rule",
+    {"rules", vg_cmd_rules, C_RULES, "[OPTIONS]", "list every rule",
      "List every rule: code, slug, default level and summary.\n",
      "  0  printed\n"
      "  2  bad usage\n"},
-    {"catalog", C_CATALOG, "[OPTIONS] [gpus|releases|platforms]", "show what the knowledge base knows",
+    {"catalog", vg_cmd_catalog, C_CATALOG, "[OPTIONS] [gpus|releases|platforms]", "show what the knowledge base knows",
      "Show the GPU models, vGPU releases, platform versions, the driver\n"
      "compatibility rule and the licensing facts of the catalog, with the --catalog\n"
      "files merged over the built-in one and where each entry came from. A section\n"
      "word shows only that section (releases include the compatibility rule).\n",
      "  0  printed\n"
      "  2  bad usage or invalid catalog file\n"},
-    {"lsp", C_LSP, "[OPTIONS]", "run the language server (LSP over stdio) for editors",
+    {"lsp", vg_cmd_lsp, C_LSP, "[OPTIONS]", "run the language server (LSP over stdio) for editors",
      "Run a Language Server Protocol 3.17 server on stdin/stdout for an editor:\n"
      "diagnostics as you type (the file's .vgpuc.yaml and inline suppressions\n"
      "honoured, as by lint), completion, hover, go to definition, references,\n"
@@ -101,7 +102,7 @@ static const struct command {
      "  0  the client sent shutdown, then exit\n"
      "  1  the client went away without shutdown\n"
      "  2  bad usage\n"},
-    {"inventory", C_INVENTORY, "--target hyperv [-o FILE | --stdout]",
+    {"inventory", vg_cmd_inventory, C_INVENTORY, "--target hyperv [-o FILE | --stdout]",
      "write the read-only script that inventories a running cluster",
      "Write the inventory script: a read-only PowerShell script that reads what a\n"
      "running cluster or standalone host has (hosts, NVIDIA GPUs, vGPU Manager,\n"
@@ -110,7 +111,7 @@ static const struct command {
      "inventory-hyperv.ps1 in the current folder.\n",
      "  0  script written\n"
      "  2  bad usage or the file could not be written\n"},
-    {"import", C_IMPORT, "[-o FILE] INVENTORY.json", "write a .vgpu file from an inventory document",
+    {"import", vg_cmd_import, C_IMPORT, "[-o FILE] INVENTORY.json", "write a .vgpu file from an inventory document",
      "Read the JSON document of the inventory script and write the cluster it\n"
      "describes as a .vgpu file in the canonical layout, on stdout or to FILE.\n"
      "Driver versions become releases, PCI ids models, partition sizes profiles\n"
@@ -119,7 +120,7 @@ static const struct command {
      "error located in it (VG8001) and nothing is written.\n",
      "  0  file written\n"
      "  2  bad usage, unreadable or invalid inventory, file not written\n"},
-    {"help", C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
+    {"help", NULL, C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
      "  0  printed\n"
      "  2  unknown command\n"},
 };
@@ -743,4 +744,10 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
                         "repository of the input, else the config's or the input's folder) unless\n"
                         "--allow-read names their folder; only regular files are read.\n");
     vg_sb_printf(out, "\nexit status:\n%s", c->exits);
+}
+
+int vg_cli_run(struct vg_cli *cli)
+{
+    const struct command *c = find_command(cli->command);
+    return c && c->run ? c->run(cli) : VG_EXIT_FAILURE;
 }

@@ -77,6 +77,9 @@ enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR }
  */
 int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t errsize);
 void vg_cli_free(struct vg_cli *cli);
+/* Run the command of a parsed command line (its row in the one command table
+ * of cli.c); returns the process exit code. */
+int vg_cli_run(struct vg_cli *cli);
 /* The help text of a command, or the general help when command is NULL or unknown. */
 void vg_cli_help(const char *command, struct vg_strbuf *out);
 /*
