@@ -31,6 +31,7 @@
 struct script {
     const char *path;       /* DIR/<file> */
     const char *file;       /* <file> */
+    int bom;                /* its target starts a non-ASCII script with a BOM */
     struct vg_strbuf text;
 };
 
@@ -79,17 +80,6 @@ static char *safe_file_name(struct vg_arena *a, const char *name, const char *ex
         *p++ = '_';
     memcpy(p, ext, e + 1);
     return r;
-}
-
-static void emit(const struct vg_ctx *ctx, enum vg_target t, const struct vg_cluster *c,
-                 const struct vg_cluster_plan *p, const struct vg_emit_info *info, struct vg_strbuf *out)
-{
-    switch (t) {
-    case VG_TARGET_HYPERV: vg_emit_hyperv(ctx, c, p, info, out); break;
-    case VG_TARGET_VMWARE: vg_emit_vmware(ctx, c, p, info, out); break;
-    case VG_TARGET_JSON: vg_emit_json(ctx, c, p, info, out); break;
-    case VG_TARGET_AUTO: break;
-    }
 }
 
 /* Split an absolute path into its components, resolving "." and ".." lexically. */
@@ -257,6 +247,7 @@ static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct
             continue;
         }
         out[i].path = vg_sprintf(ctx->arena, "%s/%s", dir, out[i].file);
+        out[i].bom = vg_target_bom(t);
     }
     return bad;
 }
@@ -271,16 +262,16 @@ static void generate(struct vg_ctx *ctx, const struct vg_model *m, const struct 
         struct vg_emit_info info;
         source_info(ctx, &digests, m->clusters[i], &info);
         vg_sb_init(&out[i].text);
-        emit(ctx, target[i], m->clusters[i], &plan->clusters[i], &info, &out[i].text);
+        vg_target_emit(target[i], ctx, m->clusters[i], &plan->clusters[i], &info, &out[i].text);
     }
 }
 
-/* Scripts with any non-ASCII byte start with a BOM: Windows PowerShell 5.1
- * reads BOM-less files in the ANSI code page. JSON never gets one. */
+/* Scripts with any non-ASCII byte start with a BOM when their target says so
+ * (target.c: the PowerShell ones, for Windows PowerShell 5.1). */
 static int needs_bom(const struct script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
-    return strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, s->text.len);
+    return s->bom && vg_ps_needs_bom(data, s->text.len);
 }
 
 static int write_stdout(const struct script *s)
