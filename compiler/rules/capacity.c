@@ -7,13 +7,13 @@
  * it: for each profile (or pass-through model) that did not fit, how many VMs
  * and vGPUs are missing and which hosts hold that GPU model.
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../catalog.h"
-#include "../strbuf.h"
+#include "catalog/catalog.h"
+#include "base/strbuf.h"
 
 #define FAILOVER_WORST 3 /* failing host sets named in the one VG5003 of a cluster */
 

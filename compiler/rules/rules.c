@@ -3,12 +3,12 @@
  * at once for a large estate), and the small helpers they share (how a version or a set of hosts reads in a
  * message).
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../threads.h"
+#include "base/vg_threads.h"
 
 /*
  * The families in their order. For a large estate they run in two groups at

@@ -7,8 +7,8 @@
 #ifndef VG_RULES_H
 #define VG_RULES_H
 
-#include "../model.h"
-#include "../plan.h"
+#include "model/model.h"
+#include "plan/plan.h"
 
 void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);    /* VG30xx */
 void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);   /* VG31xx */
