@@ -14,6 +14,7 @@
 #include "driver/cli.h"
 #include "core/diag.h"
 #include "driver/drift.h"
+#include "driver/pipeline.h"
 #include "model/model.h"
 #include "plan/plan.h"
 #include "core/source.h"
