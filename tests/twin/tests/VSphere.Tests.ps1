@@ -471,6 +471,29 @@ $null = Get-DrsVMHostRule -Cluster $cl -Name 'r' -Server $c | Set-DrsVMHostRule 
         $cl['drs_rules'][0]['type'] | Should -Be 'ShouldRunOn'
         Get-TestCommands $r | Should -Be @('New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsVMHostRule', 'Set-DrsClusterGroup', 'Set-DrsVMHostRule')
     }
+    It 'names the group or rule it creates as the call target, and a fault of that target fails the call' {
+        $body = @'
+$cl = Get-Cluster -Name 'vsan-prod' -Server $c
+$g1 = New-DrsClusterGroup -Cluster $cl -Name 'g-vm' -VM (Get-VM -Name 'train-01' -Server $c) -Server $c
+$g2 = New-DrsClusterGroup -Cluster $cl -Name 'g-host' -VMHost (Get-VMHost -Name 'esx-02' -Server $c) -Server $c
+try { $null = New-DrsVMHostRule -Cluster $cl -Name 'r' -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn' -Enabled $true -Server $c } catch { Write-Host $_.Exception.Message }
+'@
+        $s = Get-VsState { param($s) $s['faults'] = @(
+                [ordered]@{ command = 'New-DrsClusterGroup'; target = 'g-host'; message = 'group fault'; times = 1 },
+                [ordered]@{ command = 'New-DrsVMHostRule'; target = 'r'; message = 'rule fault'; times = 1 }) }
+        $r = Invoke-VsScript $s ("try {`n" + $body + "`n} catch { Write-Host `$_.Exception.Message }")
+        $r.output | Should -Be @('group fault')
+        @($r.calls | ForEach-Object { $_['target'] }) | Should -Be @('g-vm', 'g-host')
+        $s = Get-VsState { param($s) $s['faults'] = @([ordered]@{ command = 'New-DrsVMHostRule'; target = 'r'; message = 'rule fault'; times = 1 }) }
+        $r = Invoke-VsScript $s $body
+        $r.output | Should -Be @('rule fault')
+        @($r.calls | ForEach-Object { '{0} {1}' -f $_['command'], $_['target'] }) | Should -Be @('New-DrsClusterGroup g-vm', 'New-DrsClusterGroup g-host', 'New-DrsVMHostRule r')
+        # The cluster is not the target: a fault naming it does not fire.
+        $s = Get-VsState { param($s) $s['faults'] = @([ordered]@{ command = 'New-DrsVMHostRule'; target = 'vsan-prod'; message = 'rule fault'; times = 1 }) }
+        $r = Invoke-VsScript $s $body
+        @($r.output).Count | Should -Be 0
+        @($r.state['clusters'][0]['drs_rules']).Count | Should -Be 1
+    }
     It 'refuses a group member outside the cluster' {
         $s = Get-VsState { param($s) $s['clusters'] += [ordered]@{ name = 'other'; drs_enabled = $true; drs_groups = @(); drs_rules = @() }; (Get-VsHost $s 'esx-04')['cluster'] = 'other' }
         $r = Invoke-VsScript $s "New-DrsClusterGroup -Cluster (Get-Cluster -Name 'vsan-prod' -Server `$c) -Name 'g' -VMHost (Get-VMHost -Name 'esx-04' -Server `$c) -Server `$c"
