@@ -658,6 +658,16 @@ function Invoke-ScenarioVsphere {
                     $m.Add(('host {0} was rebooted although it is not in maintenance mode' -f $sc.Host))
                 }
             }
+            if ($sc.Expect -eq 'other-vcenter') {
+                $was = ConvertTo-Json -InputObject $sc.State['other_vcenters'][0] -Depth 100 -Compress
+                $now = ConvertTo-Json -InputObject $after['other_vcenters'][0] -Depth 100 -Compress
+                if ($now -cne $was) {
+                    $m.Add('the other vCenter (vc02, open before the script) was changed')
+                }
+                if (@($r.Calls).Count -eq 0) {
+                    $m.Add('no change was made (the start state needs changes)')
+                }
+            }
             if ($sc.Expect -eq 'reboot' -and -not ($calls -contains 'RebootHost' -or $calls -contains 'RebootHost_Task')) {
                 $m.Add(('host {0} (maintenance mode) was not rebooted to activate passthrough' -f $sc.Host))
             }
