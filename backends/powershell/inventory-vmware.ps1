@@ -16,7 +16,7 @@
     system module list); per VM of the cluster that holds a vGPU or a
     DirectPath I/O device: its host, power state, hardware version,
     firmware, memory, the 64-bit MMIO settings, its vGPU profiles and its
-    dynamic DirectPath I/O devices; and the cluster's DRS VM/host groups and
+    dynamic DirectPath I/O devices (PCI ids and subsystem); and the cluster's DRS VM/host groups and
     VM-host rules. It calls only Connect-VIServer, Get-* cmdlets, the esxcli
     list commands and Disconnect-VIServer; nothing is changed. GPU models and
     releases are left to `vgpuc import`, which maps them through the catalog.
@@ -141,7 +141,17 @@ function Read-VgpucInvVm {
         } elseif ($d.Backing -is [VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo]) {
             foreach ($a in @($d.Backing.AllowedDevice)) {
                 if ($null -ne $a) {
-                    $devices += , ([ordered]@{ vendor_id = Get-VgpucInvPciHex -Value $a.VendorId; device_id = Get-VgpucInvPciHex -Value $a.DeviceId })
+                    # the PCI subsystem tells models that share a device id apart (A2, A16)
+                    $subVendor = $null
+                    $subDevice = $null
+                    if ($a.PSObject.Properties.Match('SubDeviceId').Count -gt 0 -and $null -ne $a.SubDeviceId -and [int]$a.SubDeviceId -ne 0) {
+                        $subVendor = Get-VgpucInvPciHex -Value $a.SubVendorId
+                        $subDevice = Get-VgpucInvPciHex -Value $a.SubDeviceId
+                    }
+                    $devices += , ([ordered]@{
+                            vendor_id = Get-VgpucInvPciHex -Value $a.VendorId; device_id = Get-VgpucInvPciHex -Value $a.DeviceId
+                            sub_vendor_id = $subVendor; sub_device_id = $subDevice
+                        })
                 }
             }
         }

@@ -553,7 +553,10 @@ static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *in
         const struct vg_gpu *m = NULL;
         int ok = 1;
         for (size_t i = 0; i < v->ndevices; i++) {
-            const struct vg_gpu *dm = vmw_device_model(inv, v->host, v->pt_vendor[i], v->pt_device[i]);
+            const struct vg_gpu *dm = vg_inv_model_by_subsystem(ctx->catalog, v->pt_vendor[i], v->pt_device[i],
+                                                                v->pt_subvendor[i], v->pt_subdevice[i]);
+            if (!dm)
+                dm = vmw_device_model(inv, v->host, v->pt_vendor[i], v->pt_device[i]);
             if (!dm || (m && m != dm))
                 ok = 0;
             else

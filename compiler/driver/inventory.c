@@ -186,6 +186,8 @@ static void read_vmware_vm(struct rd *r, json_t *o, const char *ptr, const char 
     v->ndevices = devs ? json_array_size(devs) : 0;
     v->pt_vendor = vg_alloc_array(a, v->ndevices ? v->ndevices : 1, sizeof *v->pt_vendor);
     v->pt_device = vg_alloc_array(a, v->ndevices ? v->ndevices : 1, sizeof *v->pt_device);
+    v->pt_subvendor = vg_alloc_array(a, v->ndevices ? v->ndevices : 1, sizeof *v->pt_subvendor);
+    v->pt_subdevice = vg_alloc_array(a, v->ndevices ? v->ndevices : 1, sizeof *v->pt_subdevice);
     for (size_t i = 0; i < v->ndevices && !r->bad; i++) {
         json_t *d = json_array_get(devs, i);
         snprintf(at, sizeof at, "%.500s/passthrough_devices/%zu", ptr, i);
@@ -195,6 +197,8 @@ static void read_vmware_vm(struct rd *r, json_t *o, const char *ptr, const char 
         }
         v->pt_vendor[i] = text(r, d, at, "vendor_id", 0);
         v->pt_device[i] = text(r, d, at, "device_id", 0);
+        v->pt_subvendor[i] = text(r, d, at, "sub_vendor_id", 1);
+        v->pt_subdevice[i] = text(r, d, at, "sub_device_id", 1);
     }
 }
 
@@ -533,4 +537,22 @@ int vg_inv_gpu_has_id(const struct vg_inv_gpu *g, const struct vg_gpu *m)
 {
     unsigned ven = hex16(g->vendor), dev = hex16(g->device);
     return m && m->vendor_id && m->vendor_id == ven && m->device_id == dev;
+}
+
+const struct vg_gpu *vg_inv_model_by_subsystem(const struct vg_catalog *c, const char *ven, const char *dev,
+                                               const char *subven, const char *subdev)
+{
+    unsigned v = hex16(ven), d = hex16(dev), sv = hex16(subven), sd = hex16(subdev);
+    const struct vg_gpu *found = NULL;
+    if (!v || sv > 0xFFFF || sd > 0xFFFF || !sd)
+        return NULL;
+    for (size_t i = 0; i < c->ngpus; i++) {
+        const struct vg_gpu *m = c->gpus[i];
+        if (m->vendor_id != v || m->device_id != d || m->subvendor_id != sv || m->subdevice_id != sd)
+            continue;
+        if (found)
+            return NULL;
+        found = m;
+    }
+    return found;
 }

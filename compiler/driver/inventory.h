@@ -40,6 +40,7 @@ struct vg_inv_vm {
      * devices (`devices` NULL), high_mmio is the 64-bit MMIO size (0: none) */
     const char **profiles;
     const char **pt_vendor, **pt_device;
+    const char **pt_subvendor, **pt_subdevice; /* NULL entries: no subsystem read */
     const char *firmware;
     const char *body;            /* import.c: the block's text */
 };
@@ -79,6 +80,11 @@ int vg_inventory_read(struct vg_ctx *ctx, uint32_t file, struct vg_inventory *in
  * PCI id and subsystem on the host. Unmapped GPUs get `why`.
  */
 void vg_inventory_map(struct vg_ctx *ctx, struct vg_inventory *inv);
+
+/* The one catalog model of PCI id ven:dev with subsystem subven:subdev (the
+ * catalog gives a subsystem where models share a device id: A2, A16), or NULL. */
+const struct vg_gpu *vg_inv_model_by_subsystem(const struct vg_catalog *c, const char *ven, const char *dev,
+                                               const char *subven, const char *subdev);
 
 /* True when the GPU's PCI vendor and device id are those of catalog model m. */
 int vg_inv_gpu_has_id(const struct vg_inv_gpu *g, const struct vg_gpu *m);

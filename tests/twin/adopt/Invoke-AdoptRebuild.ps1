@@ -39,7 +39,7 @@ Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath '../Twin.psm1')
 # Clusters whose import cannot be completed from facts an inventory lacks:
 # named here, printed as not run, never silent.
 $NotRun = @{
-    'build-hci-dda-failover' = 'its dismounted GPUs are A2 or A16 (one PCI id, 10DE:25B6; the subsystem id that tells them apart is not in the catalog yet), so the import cannot name their model and its DDA VMs have no `gpu`'
+    'build-hci-dda-failover' = 'its dismounted GPUs are A2 or A16 (one PCI id, 10DE:25B6); the Hyper-V import does not yet read the PCI subsystem that the catalog now gives for them, so it cannot name their model and its DDA VMs have no `gpu`'
 }
 
 # A name as the language writes it: a plain word, else a quoted string.
