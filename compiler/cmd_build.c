@@ -8,7 +8,9 @@
  * every script is generated in memory first, then written to temporary files
  * next to DIR/<cluster>.<ext>, and only when all were written renamed into
  * place (or concatenated to stdout).
- * File names come from cluster names but can never leave DIR.
+ * File names come from cluster names but can never leave DIR. The file
+ * name, header facts, folder creation and all-or-nothing write are shared
+ * with `vgpuc rollout -o` (vg_script_* in cli.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,11 +28,6 @@
 #include "plan.h"
 #include "strbuf.h"
 
-struct script {
-    const char *path;       /* DIR/<file> */
-    const char *file;       /* <file> */
-    struct vg_strbuf text;
-};
 
 /* Windows device names: refused as a file name with any extension, in any case. */
 static const char *const reserved_names[] = {"CON", "PRN", "AUX", "NUL", "COM", "LPT"};
@@ -59,7 +56,7 @@ static int reserved(const char *base, size_t n)
  * `COM1`) gets a leading `_`. Two names that differ only in case are the same
  * file on Windows and macOS: generate() compares them without case.
  */
-static char *safe_file_name(struct vg_arena *a, const char *name, const char *ext)
+char *vg_script_file_name(struct vg_arena *a, const char *name, const char *ext)
 {
     size_t n = strlen(name), e = strlen(ext);
     char *r = vg_alloc(a, n + e + 3);
@@ -144,8 +141,8 @@ static const char *header_path(struct vg_arena *a, const char *path)
 }
 
 /* Header facts of the file a cluster was declared in (digest computed once per file). */
-static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
-                        struct vg_emit_info *info)
+void vg_script_source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
+                           struct vg_emit_info *info)
 {
     const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
     char *hex;
@@ -173,7 +170,7 @@ static const char *clean_dir(struct vg_arena *a, const char *dir)
 }
 
 /* mkdir -p: like terraform and bicep, -o creates the folder it is given. */
-static int make_dirs(const char *dir)
+int vg_script_make_dirs(const char *dir)
 {
     char *p = vg_xstrdup(dir);
     int rc = 0;
@@ -197,7 +194,7 @@ static int make_dirs(const char *dir)
 }
 
 static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_model *m, const struct vg_plan *plan,
-                    struct script *out)
+                    struct vg_script *out)
 {
     const char *dir = clean_dir(ctx->arena, cli->outdir ? cli->outdir : ".");
     struct vg_hash files, digests;
@@ -227,7 +224,7 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
             bad = 1;
             continue;
         }
-        out[i].file = safe_file_name(ctx->arena, c->name, vg_target_ext(t));
+        out[i].file = vg_script_file_name(ctx->arena, c->name, vg_target_ext(t));
         if (strlen(out[i].file) > 255) {
             fprintf(stderr, "vgpuc: error: cluster `%.40s...` is too long for a file name (255 bytes)\n",
                     vg_inert(ctx->arena, c->name));
@@ -246,7 +243,7 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
             continue;
         }
         out[i].path = vg_sprintf(ctx->arena, "%s/%s", dir, out[i].file);
-        source_info(ctx, &digests, c, &info);
+        vg_script_source_info(ctx, &digests, c, &info);
         vg_sb_init(&out[i].text);
         emit(ctx, t, c, &plan->clusters[i], &info, &out[i].text);
     }
@@ -255,13 +252,13 @@ static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_mode
 
 /* Scripts with any non-ASCII byte start with a BOM: Windows PowerShell 5.1
  * reads BOM-less files in the ANSI code page. JSON never gets one. */
-static int needs_bom(const struct script *s)
+static int needs_bom(const struct vg_script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
     return strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, s->text.len);
 }
 
-static int write_stdout(const struct script *s)
+static int write_stdout(const struct vg_script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
     if ((needs_bom(s) && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, s->text.len, stdout) != s->text.len)
@@ -270,7 +267,7 @@ static int write_stdout(const struct script *s)
 }
 
 /* The script in a temporary file next to its place; its name, or NULL (errno). */
-static char *write_temp(const struct script *s)
+static char *write_temp(const struct vg_script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
     struct stat st;
@@ -295,7 +292,7 @@ static char *write_temp(const struct script *s)
  * were written are they renamed into place. A full disk or a write error
  * half-way leaves every existing script as it was, and no temporary file.
  */
-static int write_all(struct vg_ctx *ctx, const struct script *scripts, size_t n)
+int vg_scripts_write(struct vg_ctx *ctx, const struct vg_script *scripts, size_t n)
 {
     char **tmp = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *tmp);
     for (size_t i = 0; i < n; i++) {
@@ -325,7 +322,7 @@ int vg_cmd_build(struct vg_cli *cli)
     struct vg_ctx ctx;
     struct vg_model *model;
     struct vg_plan *plan;
-    struct script *scripts = NULL;
+    struct vg_script *scripts = NULL;
     size_t nfiles, n = 0;
     int rc;
 
@@ -344,7 +341,7 @@ int vg_cmd_build(struct vg_cli *cli)
         rc = VG_EXIT_FINDINGS;
         goto done;
     }
-    if (!cli->to_stdout && cli->outdir && make_dirs(cli->outdir) != 0) {
+    if (!cli->to_stdout && cli->outdir && vg_script_make_dirs(cli->outdir) != 0) {
         fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx.arena, cli->outdir),
                 strerror(errno));
         rc = VG_EXIT_FAILURE;
@@ -359,7 +356,7 @@ int vg_cmd_build(struct vg_cli *cli)
             }
         if (fflush(stdout) != 0)
             rc = VG_EXIT_FAILURE;
-    } else if (write_all(&ctx, scripts, n) != 0) {
+    } else if (vg_scripts_write(&ctx, scripts, n) != 0) {
         rc = VG_EXIT_FAILURE;
     }
 done:
