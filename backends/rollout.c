@@ -4,7 +4,8 @@
  * host (docs/rollout.md, "Running a rollout").
  *
  * As for `vgpuc build`, the logic is PowerShell in backends/powershell/
- * (common.ps1 and rollout-hyperv.ps1), embedded by the build; this file
+ * (common.ps1, hyperv.ps1 for its readers, rollout-hyperv.ps1), embedded by
+ * the build; this file
  * writes only the header, the script's param() block, the plan as one
  * $VgpucRollout object (names only as single-quoted literals, control
  * characters as [char] values) and the call of the entry function. The plan
@@ -27,6 +28,9 @@ static const char *const hyperv_params[] = {
     "[hashtable]$DriverPackage = @{},",
     "# The plan upgrades the license server first: say that it is done.",
     "[switch]$LicenseServerReady,",
+    "# Guest driver steps done inside the VMs by their owners (step numbers of the plan):",
+    "# a host step that needs them waits for them.",
+    "[int[]]$GuestStepDone = @(),",
     "# Seconds to wait for a guest to shut down (it is never turned off).",
     "[ValidateRange(1, 86400)]",
     "[int]$ShutdownTimeoutSeconds = 600,",
@@ -38,7 +42,7 @@ static const char *const hyperv_params[] = {
     NULL,
 };
 
-static const char *const hyperv_runtime[] = {"common.ps1", "rollout-hyperv.ps1", NULL};
+static const char *const hyperv_runtime[] = {"common.ps1", "hyperv.ps1", "rollout-hyperv.ps1", NULL};
 static const char *const hyperv_modules[] = {"Hyper-V", "FailoverClusters"};
 
 static const struct rollout_target {
@@ -51,7 +55,7 @@ static const struct rollout_target {
 } targets[] = {
     {VG_TARGET_HYPERV, "hyperv", hyperv_params, hyperv_runtime, hyperv_modules, 2,
      "exit (Invoke-VgpucRolloutHyperV -Rollout $VgpucRollout -DriverPackage $DriverPackage "
-     "-LicenseServerReady:$LicenseServerReady -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
+     "-LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
      "-RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)\n"},
 };
 
