@@ -289,7 +289,12 @@ function Get-VgpucRolloutPlan {
             }
         }
     }
-    [pscustomobject]@{ ClusterRef = $clusterRef; Work = $work.ToArray(); NodeState = $nodeState; Vms = $vms }
+    # Nodes an earlier run left paused after their last step (a failed resume).
+    $resume = @($hostNames | Where-Object {
+            $p = $position[$_.ToLowerInvariant()]
+            $null -ne $p -and $p.Done -ge $p.Steps.Count -and $nodeState[$_.ToLowerInvariant()] -eq 'Paused'
+        })
+    [pscustomobject]@{ ClusterRef = $clusterRef; Work = $work.ToArray(); NodeState = $nodeState; Vms = $vms; Resume = $resume }
 }
 
 function Stop-VgpucRolloutVm {
@@ -596,6 +601,9 @@ function Invoke-VgpucRolloutHyperV {
                     $s.Index, $s.FromRelease, $s.ToRelease, $s.WindowsDriver, $s.LinuxDriver, @($s.Vms).Count, ((@($s.Vms) | ForEach-Object { $_.Name }) -join ', ')))
             }
         }
+        foreach ($n in @($plan.Resume)) {
+            Add-VgpucPlanItem -Run $run -Target $n -Action 'resume: its steps are done, an earlier run left it paused'
+        }
         Write-VgpucPlan -Run $run
         foreach ($g in $guestNotes) {
             Write-Host ('Inside the VMs, by their owners (this script does not do it): {0}' -f (Format-VgpucText -Text $g))
@@ -606,6 +614,20 @@ function Invoke-VgpucRolloutHyperV {
         } else {
             Write-Host 'Pre-flight passed.'
             $hostsLeft = $false
+            foreach ($n in @($plan.Resume)) {
+                $hostsLeft = $true
+                try {
+                    $null = Invoke-VgpucChange -Run $run -Target $n -Action 'resume (Resume-ClusterNode -Failback NoFailback)' -ScriptBlock {
+                        param([string]$N, [string]$C)
+                        $null = Resume-ClusterNode -Name $N -Failback NoFailback -Cluster $C
+                    } -ArgumentList @($n, $plan.ClusterRef)
+                } catch {
+                    Write-Warning ('{0} could not be resumed and is still paused: {1}' -f (Format-VgpucText -Text $n), (Format-VgpucText -Text $_.Exception.Message))
+                }
+            }
+            if ($run.Failed) {
+                $plan = [pscustomobject]@{ Work = @() }
+            }
             for ($i = 0; $i -lt $plan.Work.Count; $i++) {
                 $w = $plan.Work[$i]
                 $s = $w.Step
