@@ -246,7 +246,8 @@ function Invoke-Case {
             $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
             # A VM the fault run reported as left off is for its owner to start
             # (the script cannot know it ran before): excused, by name.
-            $ps = @(Get-ConvergeProblems $C $start $again | Where-Object {
+            $all = Get-ConvergeProblems $C $start $again
+            $ps = @($all | Where-Object {
                     $line = $_
                     -not (@($before.Keys | Where-Object { $line -like ('VM {0} is Off, was Running' -f $_) -and (Test-Named $r @($_) 'left off') }))
                 })
