@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../compiler/rollout.h"
-#include "../compiler/rules/rules.h"
+#include "rollout/rollout.h"
+#include "rules/rules.h"
 #include "ps.h"
 
 static const char *const hyperv_params[] = {
