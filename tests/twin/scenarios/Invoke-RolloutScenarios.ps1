@@ -24,6 +24,10 @@ packages of the plan's releases), and these checks run:
   preflight  one problem each (a host on another driver, a VM missing, two VMs
              of one name, no package, a node down, a VM elsewhere, a saved VM):
              exit 1, zero mutating calls, a line naming the problem
+  planted    copies of the script with one fault planted in its runtime (VMs
+             not moved before the drain, VMs that stayed down not started, a
+             guest turned off, a node not resumed, a wrong driver not refused):
+             the check named must catch each
   legs       a rollout through an intermediate release: the first run stops at
              the guest step (exit 1, waiting), the second with -GuestStepDone
              converges
@@ -33,7 +37,9 @@ Prints each failure and `N passed, M failed`; exit 1 when any failed.
 param(
     [Parameter(Mandatory)][string]$Vgpuc,
     [Parameter(Mandatory)][string]$Work,
-    [string]$Filter = ''
+    [string]$Filter = '',
+    # Run only these checks of each case (e.g. planted); default all.
+    [string[]]$Only = @()
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -45,7 +51,7 @@ Import-Module -Name (Join-Path $root 'tests/twin/Twin.psm1')
 $Today = '2026-11-21'
 $Cases = @(
     @{ Name = 'hci-small-16.5-to-19.5'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
-        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight') }
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted') }
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
@@ -185,6 +191,9 @@ function Get-ConvergeProblems {
         if ($call['command'] -eq 'Stop-VM' -and $C.Live.ContainsKey([string]$call['target'])) {
             $p.Add(('VM {0} is live-migrated by the plan but was shut down' -f $call['target']))
         }
+        if ($call['command'] -eq 'Stop-VM' -and ($call['parameters'].Contains('TurnOff') -or $call['parameters'].Contains('Force'))) {
+            $p.Add(('VM {0} was turned off, not shut down' -f $call['target']))
+        }
     }
     , $p
 }
@@ -278,6 +287,50 @@ function Invoke-Case {
             Write-Verdict $C.Name ('preflight ' + $pb.Name) $p $r
         }
     }
+    if ($Case.Checks -contains 'planted') {
+        # Copies of the script with one fault planted in its runtime; the
+        # check named must catch each (docs/testing.md).
+        $plants = @(
+            @{ Name = 'drain before the VMs leave'; Find = "foreach (`$m in @(`$s.Moves)) {`n            `$vm = `$Plan.Vms"; Put = "foreach (`$m in @()) {`n            `$vm = `$Plan.Vms"; Check = 'converge' }
+            @{ Name = 'VMs that stayed down are not started again'; Find = 'foreach ($vm in $down) {'; Put = 'foreach ($vm in @()) {'; Check = 'converge' }
+            @{ Name = 'a guest is turned off'; Find = "Stop-VM -VM `$Vm -AsJob -Confirm:`$false`n    `$deadline = (Get-Date)"; Put = "Stop-VM -VM `$Vm -TurnOff -Confirm:`$false`n    `$deadline = (Get-Date)"; Check = 'converge' }
+            @{ Name = 'a node is not resumed after a failure'; Find = 'foreach ($n in $suspended) {'; Put = 'foreach ($n in @()) {'; Check = 'fault' }
+            @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
+        )
+        $text = [System.IO.File]::ReadAllText($C.Script)
+        foreach ($pl in $plants) {
+            $n = ([regex]::Matches($text, [regex]::Escape($pl.Find))).Count
+            if ($n -ne 1) {
+                Write-Verdict $C.Name ('planted: ' + $pl.Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null
+                continue
+            }
+            $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+            [System.IO.File]::WriteAllText($path, $text.Replace($pl.Find, $pl.Put))
+            $caught = @()
+            switch ($pl.Check) {
+                'converge' {
+                    $r = Invoke-TwinRun -State $start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    $caught = @(Get-ConvergeProblems $C $start $r)
+                }
+                'fault' {
+                    $s = Copy-ScenarioState -State $start
+                    Add-ScenarioFault -State $s -Command 'pnputil /add-driver' -Target (Get-Package '19.5')
+                    $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    $caught = @($r.state['hosts'] | Where-Object { [bool]$_['paused'] -and -not (Test-Named $r @([string]$_['name']) 'paused') })
+                }
+                'preflight' {
+                    $s = Copy-ScenarioState -State $start
+                    (Get-ScenarioHostState -State $s -Name 'hci-node-02')['nvidia_driver'] = '551.78'
+                    $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    if ($r.exit -ne 1 -or @($r.calls).Count -ne 0 -or -not (Test-Named $r @('hci-node-02', '551.78') 'driver')) { $caught = @('refused no more') }
+                }
+            }
+            $p = @()
+            if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
+            Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
+            Remove-Item -LiteralPath $path
+        }
+    }
     if ($Case.Checks -contains 'legs') {
         $r1 = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
         $p = @()
@@ -299,6 +352,9 @@ $script:Catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
 $started = Get-Date
 foreach ($case in $Cases) {
     if ($Filter -and $case.Name -notlike $Filter) { continue }
+    if ($Only.Count -gt 0) {
+        $case.Checks = @($case.Checks | Where-Object { $Only -contains $_ })
+    }
     try {
         Invoke-Case $case
     } catch {
