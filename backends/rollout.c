@@ -76,9 +76,9 @@ static void str_or_null(struct vg_strbuf *sb, const char *s)
         vg_sb_puts(sb, "$null");
 }
 
-static void emit_license(struct vg_strbuf *sb, const struct vg_ro_step *s)
+static void emit_license(struct vg_strbuf *sb, const struct vg_ro_step *s, size_t index)
 {
-    vg_sb_puts(sb, "        [pscustomobject]@{ Kind = 'license-server'; Name = ");
+    vg_sb_printf(sb, "        [pscustomobject]@{ Kind = 'license-server'; Index = %zu; Name = ", index);
     str_or_null(sb, s->lic_to ? s->lic_to->name : s->lic_from ? s->lic_from->name : NULL);
     vg_sb_puts(sb, "; FromVersion = ");
     str_or_null(sb, s->lic_from ? s->lic_from->version : NULL);
@@ -212,7 +212,7 @@ void vg_emit_rollout(const struct vg_ctx *ctx, enum vg_target t, const struct vg
     for (size_t i = 0; i < rc->nsteps; i++) {
         const struct vg_ro_step *s = &rc->steps[i];
         if (s->kind == VG_RO_LICENSE)
-            emit_license(out, s);
+            emit_license(out, s, i + 1);
         else if (s->kind == VG_RO_HOSTS)
             emit_hosts_step(out, rc, s, i + 1);
         else

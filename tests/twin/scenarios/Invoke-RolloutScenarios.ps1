@@ -28,6 +28,8 @@ packages of the plan's releases), and these checks run:
              not moved before the drain, VMs that stayed down not started, a
              guest turned off, a node not resumed, a wrong driver not refused):
              the check named must catch each
+  license    a rollout that upgrades the license server first: refused until
+             -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
              the guest step (exit 1, waiting), the second with -GuestStepDone
              converges
@@ -52,6 +54,8 @@ $Today = '2026-11-21'
 $Cases = @(
     @{ Name = 'hci-small-16.5-to-19.5'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted') }
+    @{ Name = 'hci-small-license'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5-dls33.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
+        Checks = @('license') }
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
@@ -330,6 +334,17 @@ function Invoke-Case {
             Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
             Remove-Item -LiteralPath $path
         }
+    }
+    if ($Case.Checks -contains 'license') {
+        $r = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = @()
+        if ($r.exit -ne 1 -or @($r.calls).Count -ne 0) { $p += 'exit {0}, {1} mutating calls; expected a refusal' -f $r.exit, @($r.calls).Count }
+        if (-not (Test-Named $r @('dls-east', 'LicenseServerReady') 'license server')) { $p += 'no line names the license server step' }
+        Write-Verdict $C.Name 'license: refused until the server is upgraded' $p $r
+        $sa = @{} + $C.ScriptArgs
+        $sa['LicenseServerReady'] = $true
+        $r = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+        Write-Verdict $C.Name 'license: converge with -LicenseServerReady' (Get-ConvergeProblems $C $start $r) $r
     }
     if ($Case.Checks -contains 'legs') {
         $r1 = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
