@@ -58,6 +58,8 @@ $Cases = @(
         Checks = @('license') }
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview') }
+    @{ Name = 'hci-a16-two-at-once'; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
+        Checks = @('converge', 'rerun') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
         Checks = @('legs') }
     @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview') }
@@ -105,8 +107,9 @@ function New-RolloutCase {
         $json = & $Vgpuc rollout --no-config --today $Today -f json -o $dir @($Case.Args) 2>$null
         if ($LASTEXITCODE -ne 0) { throw ('vgpuc rollout {0}: exit {1}' -f ($Case.Args -join ' '), $LASTEXITCODE) }
         [System.IO.File]::WriteAllText($planPath, ($json -join "`n"))
+        # CURRENT: the file before DESIRED, or the one file of a drain.
         $current = $Case.Args[$Case.Args.Count - 1]
-        if ($Case.Args.Count -ge 2 -and $Case.Args[$Case.Args.Count - 2] -notlike '--*' -and $Case.Args[0] -notlike '--*') {
+        if (-not ($Case.Args -contains '--drain')) {
             $current = $Case.Args[$Case.Args.Count - 2]
         }
         $null = & $Vgpuc build --no-config --today $Today --target json -o (Join-Path $dir 'current') $current 2>$null
