@@ -40,7 +40,7 @@ param(
     [Parameter(Mandatory)][string]$Vgpuc,
     [Parameter(Mandatory)][string]$Work,
     [string]$Filter = '',
-    # Run only these checks of each case (e.g. planted); default all.
+    # Run only these checks of each case (e.g. planted, or converge,rerun); default all.
     [string[]]$Only = @()
 )
 Set-StrictMode -Version Latest
@@ -370,6 +370,7 @@ $script:Catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
 $started = Get-Date
 foreach ($case in $Cases) {
     if ($Filter -and $case.Name -notlike $Filter) { continue }
+    $Only = @($Only | ForEach-Object { $_ -split ',' } | Where-Object { $_ })   # `-Only a,b` through pwsh -File
     if ($Only.Count -gt 0) {
         $case.Checks = @($case.Checks | Where-Object { $Only -contains $_ })
     }
