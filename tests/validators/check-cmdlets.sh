@@ -20,7 +20,7 @@ if [ -n "${VGPUC:-}" ]; then
     done
 fi
 # shellcheck disable=SC2046 # file lists
-node "$here/check-cmdlets.mjs" "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 $(find "$tmp" -name '*.ps1' | sort) \
+node "$here/check-cmdlets.mjs" "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 "$root"/tests/golden/rollout/expected/*.scripts/*.ps1 $(find "$tmp" -name '*.ps1' | sort) \
     "$root"/backends/powershell/inventory-*.ps1 || fail=1
 
 # Negative tests: each of these lines must be rejected.
