@@ -74,12 +74,10 @@ void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *te
         return;
     /* The comment text ends where the span ends; offsets of codes follow from it. */
     uint32_t base = span.end >= len && span.end - len >= span.start ? span.end - (uint32_t)len : span.start;
-    const char *p = text, *end = text + len;
-    while (p < end && is_space(*p))
-        p++;
-    if ((size_t)(end - p) < 6 || strncmp(p, "vgpuc:", 6) != 0)
+    size_t skip = vg_suppress_prefix(text, len);
+    if (!skip)
         return;
-    p += 6;
+    const char *p = text + skip, *end = text + len;
     while (p < end && is_space(*p))
         p++;
     const char *vw = p;
