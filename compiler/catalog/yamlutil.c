@@ -85,6 +85,50 @@ static void report_parser(struct vg_yaml *y, yaml_parser_t *p)
     }
 }
 
+/* A node with only the marks of an event, for an error located at it. */
+static yaml_node_t event_node(const yaml_event_t *e)
+{
+    yaml_node_t at;
+    memset(&at, 0, sizeof at);
+    at.start_mark = e->start_mark;
+    at.end_mark = e->end_mark;
+    return at;
+}
+
+/* A scalar event as a node (its anchor recorded); its id. */
+static int add_scalar(struct vg_yaml *y, struct vg_hash *anchors, const yaml_event_t *e)
+{
+    int id = add_node(y, YAML_SCALAR_NODE, e);
+    yaml_node_t *n = &y->nodes[id - 1];
+    n->data.scalar.value = (yaml_char_t *)vg_strndup(y->tmp, (const char *)e->data.scalar.value, e->data.scalar.length);
+    n->data.scalar.length = e->data.scalar.length;
+    n->data.scalar.style = e->data.scalar.style;
+    set_anchor(y, anchors, e->data.scalar.anchor, id);
+    return id;
+}
+
+/* The end of a sequence or mapping: its items or pairs laid out; its id. */
+static int close_node(struct vg_yaml *y, struct open_node o, const yaml_event_t *e)
+{
+    yaml_node_t *n = &y->nodes[o.id - 1];
+    n->end_mark = e->end_mark;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        n->data.sequence.items.start = o.items;
+        /* o.items is NULL for an empty sequence: no pointer arithmetic on it */
+        n->data.sequence.items.top = n->data.sequence.items.end = o.n ? o.items + o.n : o.items;
+    } else {
+        /* int pairs laid out as yaml_node_pair_t {key, value} */
+        yaml_node_pair_t *pairs = vg_alloc_array(y->tmp, o.n / 2 + 1, sizeof *pairs);
+        for (size_t i = 0; i + 1 < o.n; i += 2) {
+            pairs[i / 2].key = o.items[i];
+            pairs[i / 2].value = o.items[i + 1];
+        }
+        n->data.mapping.pairs.start = pairs;
+        n->data.mapping.pairs.top = n->data.mapping.pairs.end = pairs + o.n / 2;
+    }
+    return o.id;
+}
+
 int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const char *text, size_t len)
 {
     memset(y, 0, sizeof *y);
@@ -121,31 +165,19 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++docs > 1) {
-                yaml_node_t at;
-                memset(&at, 0, sizeof at);
-                at.start_mark = e.start_mark;
-                at.end_mark = e.end_mark;
+                yaml_node_t at = event_node(&e);
                 vg_yaml_error(y, &at, "a catalog or config file holds one YAML document, found a second one");
                 rc = -1;
                 done = 1;
             }
             break;
-        case YAML_SCALAR_EVENT: {
-            id = add_node(y, YAML_SCALAR_NODE, &e);
-            yaml_node_t *n = &y->nodes[id - 1];
-            n->data.scalar.value = (yaml_char_t *)vg_strndup(y->tmp, (const char *)e.data.scalar.value, e.data.scalar.length);
-            n->data.scalar.length = e.data.scalar.length;
-            n->data.scalar.style = e.data.scalar.style;
-            set_anchor(y, &anchors, e.data.scalar.anchor, id);
+        case YAML_SCALAR_EVENT:
+            id = add_scalar(y, &anchors, &e);
             break;
-        }
         case YAML_ALIAS_EVENT:
             id = (int)(intptr_t)vg_hash_get(&anchors, (const char *)e.data.alias.anchor);
             if (!id) {
-                yaml_node_t at;
-                memset(&at, 0, sizeof at);
-                at.start_mark = e.start_mark;
-                at.end_mark = e.end_mark;
+                yaml_node_t at = event_node(&e);
                 vg_yaml_error(y, &at, "malformed YAML: the alias `*%s` names no anchor before it",
                               (const char *)e.data.alias.anchor);
                 rc = -1;
@@ -161,27 +193,9 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
             break;
         }
         case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: {
-            struct open_node o = stack[--depth];
-            yaml_node_t *n = &y->nodes[o.id - 1];
-            n->end_mark = e.end_mark;
-            if (n->type == YAML_SEQUENCE_NODE) {
-                n->data.sequence.items.start = o.items;
-                /* o.items is NULL for an empty sequence: no pointer arithmetic on it */
-                n->data.sequence.items.top = n->data.sequence.items.end = o.n ? o.items + o.n : o.items;
-            } else {
-                /* int pairs laid out as yaml_node_pair_t {key, value} */
-                yaml_node_pair_t *pairs = vg_alloc_array(y->tmp, o.n / 2 + 1, sizeof *pairs);
-                for (size_t i = 0; i + 1 < o.n; i += 2) {
-                    pairs[i / 2].key = o.items[i];
-                    pairs[i / 2].value = o.items[i + 1];
-                }
-                n->data.mapping.pairs.start = pairs;
-                n->data.mapping.pairs.top = n->data.mapping.pairs.end = pairs + o.n / 2;
-            }
-            id = o.id;
+        case YAML_MAPPING_END_EVENT:
+            id = close_node(y, stack[--depth], &e);
             break;
-        }
         default:
             break;
         }
