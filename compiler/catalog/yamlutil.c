@@ -85,6 +85,50 @@ static void report_parser(struct vg_yaml *y, yaml_parser_t *p)
     }
 }
 
+/* A node with only the marks of an event, for an error located at it. */
+static yaml_node_t event_node(const yaml_event_t *e)
+{
+    yaml_node_t at;
+    memset(&at, 0, sizeof at);
+    at.start_mark = e->start_mark;
+    at.end_mark = e->end_mark;
+    return at;
+}
+
+/* A scalar event as a node (its anchor recorded); its id. */
+static int add_scalar(struct vg_yaml *y, struct vg_hash *anchors, const yaml_event_t *e)
+{
+    int id = add_node(y, YAML_SCALAR_NODE, e);
+    yaml_node_t *n = &y->nodes[id - 1];
+    n->data.scalar.value = (yaml_char_t *)vg_strndup(y->tmp, (const char *)e->data.scalar.value, e->data.scalar.length);
+    n->data.scalar.length = e->data.scalar.length;
+    n->data.scalar.style = e->data.scalar.style;
+    set_anchor(y, anchors, e->data.scalar.anchor, id);
+    return id;
+}
+
+/* The end of a sequence or mapping: its items or pairs laid out; its id. */
+static int close_node(struct vg_yaml *y, struct open_node o, const yaml_event_t *e)
+{
+    yaml_node_t *n = &y->nodes[o.id - 1];
+    n->end_mark = e->end_mark;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        n->data.sequence.items.start = o.items;
+        /* o.items is NULL for an empty sequence: no pointer arithmetic on it */
+        n->data.sequence.items.top = n->data.sequence.items.end = o.n ? o.items + o.n : o.items;
+    } else {
+        /* int pairs laid out as yaml_node_pair_t {key, value} */
+        yaml_node_pair_t *pairs = vg_alloc_array(y->tmp, o.n / 2 + 1, sizeof *pairs);
+        for (size_t i = 0; i + 1 < o.n; i += 2) {
+            pairs[i / 2].key = o.items[i];
+            pairs[i / 2].value = o.items[i + 1];
+        }
+        n->data.mapping.pairs.start = pairs;
+        n->data.mapping.pairs.top = n->data.mapping.pairs.end = pairs + o.n / 2;
+    }
+    return o.id;
+}
+
 int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const char *text, size_t len)
 {
     memset(y, 0, sizeof *y);
@@ -121,31 +165,19 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++docs > 1) {
-                yaml_node_t at;
-                memset(&at, 0, sizeof at);
-                at.start_mark = e.start_mark;
-                at.end_mark = e.end_mark;
+                yaml_node_t at = event_node(&e);
                 vg_yaml_error(y, &at, "a catalog or config file holds one YAML document, found a second one");
                 rc = -1;
                 done = 1;
             }
             break;
-        case YAML_SCALAR_EVENT: {
-            id = add_node(y, YAML_SCALAR_NODE, &e);
-            yaml_node_t *n = &y->nodes[id - 1];
-            n->data.scalar.value = (yaml_char_t *)vg_strndup(y->tmp, (const char *)e.data.scalar.value, e.data.scalar.length);
-            n->data.scalar.length = e.data.scalar.length;
-            n->data.scalar.style = e.data.scalar.style;
-            set_anchor(y, &anchors, e.data.scalar.anchor, id);
+        case YAML_SCALAR_EVENT:
+            id = add_scalar(y, &anchors, &e);
             break;
-        }
         case YAML_ALIAS_EVENT:
             id = (int)(intptr_t)vg_hash_get(&anchors, (const char *)e.data.alias.anchor);
             if (!id) {
-                yaml_node_t at;
-                memset(&at, 0, sizeof at);
-                at.start_mark = e.start_mark;
-                at.end_mark = e.end_mark;
+                yaml_node_t at = event_node(&e);
                 vg_yaml_error(y, &at, "malformed YAML: the alias `*%s` names no anchor before it",
                               (const char *)e.data.alias.anchor);
                 rc = -1;
@@ -161,27 +193,9 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
             break;
         }
         case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: {
-            struct open_node o = stack[--depth];
-            yaml_node_t *n = &y->nodes[o.id - 1];
-            n->end_mark = e.end_mark;
-            if (n->type == YAML_SEQUENCE_NODE) {
-                n->data.sequence.items.start = o.items;
-                /* o.items is NULL for an empty sequence: no pointer arithmetic on it */
-                n->data.sequence.items.top = n->data.sequence.items.end = o.n ? o.items + o.n : o.items;
-            } else {
-                /* int pairs laid out as yaml_node_pair_t {key, value} */
-                yaml_node_pair_t *pairs = vg_alloc_array(y->tmp, o.n / 2 + 1, sizeof *pairs);
-                for (size_t i = 0; i + 1 < o.n; i += 2) {
-                    pairs[i / 2].key = o.items[i];
-                    pairs[i / 2].value = o.items[i + 1];
-                }
-                n->data.mapping.pairs.start = pairs;
-                n->data.mapping.pairs.top = n->data.mapping.pairs.end = pairs + o.n / 2;
-            }
-            id = o.id;
+        case YAML_MAPPING_END_EVENT:
+            id = close_node(y, stack[--depth], &e);
             break;
-        }
         default:
             break;
         }
@@ -393,6 +407,64 @@ static int check_text(struct vg_yaml *y, yaml_node_t *v, const char *key)
     return -1;
 }
 
+/* A number up to 65535, decimal or 0x hexadecimal (PCI ids); -1 if not. */
+static int parse_u16(const char *s, uint32_t *u)
+{
+    if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && s[2]) {
+        char *end;
+        unsigned long h = strtoul(s + 2, &end, 16);
+        if (*end || h > 0xFFFF || s[2] == '-' || s[2] == '+')
+            return -1;
+        *u = (uint32_t)h;
+        return 0;
+    }
+    return parse_num(s, 0xFFFF, u) == strlen(s) ? 0 : -1;
+}
+
+/* A month YYYY-MM as YYYYMM; -1 if not one. */
+static int parse_month(const char *s, uint32_t *out)
+{
+    uint32_t yr, mo;
+    if (strlen(s) != 7 || parse_num(s, 9999, &yr) != 4 || s[4] != '-' || s[5] < '0' || s[5] > '1' || s[6] < '0' ||
+        s[6] > '9')
+        return -1;
+    mo = (uint32_t)(s[5] - '0') * 10 + (uint32_t)(s[6] - '0');
+    if (mo < 1 || mo > 12)
+        return -1;
+    *out = yr * 100 + mo;
+    return 0;
+}
+
+/* A value that does not fit its field's kind: VG9003 saying what was wanted; -1. */
+static int wrong_kind(struct vg_yaml *y, const struct vg_yaml_field *f, yaml_node_t *v, const char *s)
+{
+    static const char *const want[] = {
+        [VG_YF_U32] = "a whole number",
+        [VG_YF_U16] = "a whole number up to 65535",
+        [VG_YF_BOOL] = "`true` or `false`",
+        [VG_YF_TRI] = "`true`, `false` or `unverified`",
+        [VG_YF_RELEASE] = "a vGPU release such as \"16.5\"",
+        [VG_YF_RELMAX] = "a vGPU release such as \"16.5\" or \"16.x\"",
+        [VG_YF_MONTH] = "a month such as 2026-07",
+    };
+    if (f->kind == VG_YF_ENUM) {
+        struct vg_strbuf sb;
+        vg_sb_init(&sb);
+        size_t n = 0;
+        while (f->names[n])
+            n++;
+        vg_sb_join(&sb, (const char *const *)f->names, n, "`");
+        struct vg_diag *d = vg_yaml_error(y, v, "`%s` must be one of %s, not `%s`", f->key, vg_sb_str(&sb), s);
+        const char *near = vg_suggest(s, (const char *const *)f->names, n);
+        if (near)
+            vg_diag_help(y->ctx, d, "did you mean `%s`?", near);
+        vg_sb_free(&sb);
+    } else {
+        vg_yaml_error(y, v, "`%s` must be %s, not `%s`", f->key, want[f->kind], s);
+    }
+    return -1;
+}
+
 static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, yaml_node_t *v, void *obj)
 {
     char *at = (char *)obj + f->off;
@@ -419,19 +491,11 @@ static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, y
             break;
         *(uint32_t *)at = u;
         return 0;
-    case VG_YF_U16: {
-        if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && s[2]) {
-            char *end;
-            unsigned long h = strtoul(s + 2, &end, 16);
-            if (*end || h > 0xFFFF || s[2] == '-' || s[2] == '+')
-                break;
-            u = (uint32_t)h;
-        } else if (parse_num(s, 0xFFFF, &u) != strlen(s)) {
+    case VG_YF_U16:
+        if (parse_u16(s, &u) < 0)
             break;
-        }
         *(uint16_t *)at = (uint16_t)u;
         return 0;
-    }
     case VG_YF_BOOL:
         if (strcmp(s, "true") == 0)
             *(int *)at = 1;
@@ -457,17 +521,11 @@ static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, y
             break;
         *(uint32_t *)at = u;
         return 0;
-    case VG_YF_MONTH: {
-        uint32_t yr, mo;
-        if (strlen(s) != 7 || parse_num(s, 9999, &yr) != 4 || s[4] != '-' || s[5] < '0' || s[5] > '1' ||
-            s[6] < '0' || s[6] > '9')
+    case VG_YF_MONTH:
+        if (parse_month(s, &u) < 0)
             break;
-        mo = (uint32_t)(s[5] - '0') * 10 + (uint32_t)(s[6] - '0');
-        if (mo < 1 || mo > 12)
-            break;
-        *(uint32_t *)at = yr * 100 + mo;
+        *(uint32_t *)at = u;
         return 0;
-    }
     case VG_YF_ENUM:
         for (int i = 0; f->names[i]; i++)
             if (strcmp(s, f->names[i]) == 0) {
@@ -478,33 +536,7 @@ static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, y
     default:
         return 0;
     }
-
-    /* the value does not fit the kind */
-    static const char *const want[] = {
-        [VG_YF_U32] = "a whole number",
-        [VG_YF_U16] = "a whole number up to 65535",
-        [VG_YF_BOOL] = "`true` or `false`",
-        [VG_YF_TRI] = "`true`, `false` or `unverified`",
-        [VG_YF_RELEASE] = "a vGPU release such as \"16.5\"",
-        [VG_YF_RELMAX] = "a vGPU release such as \"16.5\" or \"16.x\"",
-        [VG_YF_MONTH] = "a month such as 2026-07",
-    };
-    if (f->kind == VG_YF_ENUM) {
-        struct vg_strbuf sb;
-        vg_sb_init(&sb);
-        size_t n = 0;
-        while (f->names[n])
-            n++;
-        vg_sb_join(&sb, (const char *const *)f->names, n, "`");
-        struct vg_diag *d = vg_yaml_error(y, v, "`%s` must be one of %s, not `%s`", f->key, vg_sb_str(&sb), s);
-        const char *near = vg_suggest(s, (const char *const *)f->names, n);
-        if (near)
-            vg_diag_help(y->ctx, d, "did you mean `%s`?", near);
-        vg_sb_free(&sb);
-    } else {
-        vg_yaml_error(y, v, "`%s` must be %s, not `%s`", f->key, want[f->kind], s);
-    }
-    return -1;
+    return wrong_kind(y, f, v, s);
 }
 
 static int read_list(struct vg_yaml *y, const struct vg_yaml_field *f, yaml_node_t *v, void *obj)

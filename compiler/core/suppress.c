@@ -66,76 +66,86 @@ static void unknown_code(struct vg_ctx *ctx, struct vg_span at, const char *word
         vg_diag_help(ctx, d, "`vgpuc rules` lists every code and slug");
 }
 
-void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *text, size_t len,
-                         int before_first_statement)
+/* The verb after `vgpuc:` and its `=`: its index in verbs[], or -1 after
+ * queueing VG9002. *pp moves past the `=`; *verb is the word read. */
+static int read_verb(struct vg_ctx *ctx, struct vg_span span, const char **pp, const char *end, const char **verb)
 {
-    const struct vg_source *src = vg_source_get(ctx, span.file);
-    if (ctx->opt.no_inline_suppressions || !src)
-        return;
-    /* The comment text ends where the span ends; offsets of codes follow from it. */
-    uint32_t base = span.end >= len && span.end - len >= span.start ? span.end - (uint32_t)len : span.start;
-    const char *p = text, *end = text + len;
-    while (p < end && is_space(*p))
-        p++;
-    if ((size_t)(end - p) < 6 || strncmp(p, "vgpuc:", 6) != 0)
-        return;
-    p += 6;
+    const char *p = *pp;
     while (p < end && is_space(*p))
         p++;
     const char *vw = p;
     while (p < end && is_word(*p))
         p++;
-    char *verb = vg_strndup(ctx->arena, vw, (size_t)(p - vw));
+    *verb = vg_strndup(ctx->arena, vw, (size_t)(p - vw));
     int v = -1;
     for (int i = 0; i < NVERBS; i++)
-        if (strcmp(verb, verbs[i]) == 0)
+        if (strcmp(*verb, verbs[i]) == 0)
             v = i;
     if (v < 0) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG9002, span, "unknown suppression `%s`", verb);
-        const char *near = d && *verb ? vg_suggest(verb, verbs, NVERBS) : NULL;
+        struct vg_diag *d = vg_diag_emit(ctx, VG9002, span, "unknown suppression `%s`", *verb);
+        const char *near = d && **verb ? vg_suggest(*verb, verbs, NVERBS) : NULL;
         if (near)
             vg_diag_help(ctx, d, "did you mean `%s`?", near);
         vg_diag_help(ctx, d, SYNTAX_HELP);
-        return;
+        return -1;
     }
     if (p >= end || *p != '=') {
-        struct vg_diag *d = vg_diag_emit(ctx, VG9002, span, "expected `=` and a code after `%s`", verb);
+        struct vg_diag *d = vg_diag_emit(ctx, VG9002, span, "expected `=` and a code after `%s`", *verb);
         vg_diag_help(ctx, d, SYNTAX_HELP);
-        return;
+        return -1;
     }
-    p++;
+    *pp = p + 1;
+    return v;
+}
 
-    /* The reason: everything after the first "--", trimmed. */
-    const char *codes_end = end, *reason = NULL;
+/* The reason: everything after the first "--", trimmed (NULL: none); the
+ * codes end where it starts. */
+static const char *read_reason(struct vg_ctx *ctx, const char *p, const char *end, const char **codes_end)
+{
+    *codes_end = end;
     for (const char *q = p; q + 1 < end; q++)
         if (q[0] == '-' && q[1] == '-') {
-            codes_end = q;
+            *codes_end = q;
             const char *r = q + 2, *re = end;
             while (r < re && is_space(*r))
                 r++;
             while (re > r && is_space(re[-1]))
                 re--;
-            if (re > r)
-                reason = vg_strndup(ctx->arena, r, (size_t)(re - r));
-            break;
+            return re > r ? vg_strndup(ctx->arena, r, (size_t)(re - r)) : NULL;
         }
+    return NULL;
+}
 
-    uint32_t line = vg_source_loc(src, span.start).line;
+/* What one suppression comment says, once its verb is read. */
+struct comment {
+    struct vg_span span;     /* the comment */
+    const char *text;        /* its text after the `#` */
+    uint32_t base;           /* the offset of text[0] in the file */
+    int verb;                /* index in verbs[] */
+    int before_first_statement;
+    uint32_t line;
+    const char *reason;
+};
+
+/* The codes between p and end, each a suppression or a VG9001/VG9002; the
+ * number of words read, or -1 after a character that cannot start a code. */
+static int read_codes(struct vg_ctx *ctx, const struct comment *c, const char *p, const char *end)
+{
     int ncodes = 0;
     for (;;) {
-        while (p < codes_end && (is_space(*p) || *p == ','))
+        while (p < end && (is_space(*p) || *p == ','))
             p++;
-        if (p >= codes_end)
-            break;
+        if (p >= end)
+            return ncodes;
         const char *w = p;
-        while (p < codes_end && is_word(*p))
+        while (p < end && is_word(*p))
             p++;
-        struct vg_span at = vg_span_make(span.file, base + (uint32_t)(w - text), base + (uint32_t)(p - text));
+        struct vg_span at = vg_span_make(c->span.file, c->base + (uint32_t)(w - c->text), c->base + (uint32_t)(p - c->text));
         if (p == w) { /* a character that cannot start a code */
             struct vg_diag *d =
-                vg_diag_emit(ctx, VG9002, vg_span_make(span.file, at.start, at.start + 1), "unexpected `%.1s` in suppression", w);
+                vg_diag_emit(ctx, VG9002, vg_span_make(c->span.file, at.start, at.start + 1), "unexpected `%.1s` in suppression", w);
             vg_diag_help(ctx, d, "separate codes with `,` and put the reason after `--`");
-            return;
+            return -1;
         }
         char *word = vg_strndup(ctx->arena, w, (size_t)(p - w));
         ncodes++;
@@ -144,16 +154,36 @@ void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *te
             unknown_code(ctx, at, word);
             continue;
         }
-        if (v == V_FILE && !before_first_statement) {
+        if (c->verb == V_FILE && !c->before_first_statement) {
             struct vg_diag *d = vg_diag_emit(ctx, VG9001, at, "`disable-file=%s` after the first statement has no effect",
                                              word);
             vg_diag_help(ctx, d, "move this comment above the first statement of the file");
             continue;
         }
-        struct vg_suppression s = {(enum verb)v, (enum vg_code)code, at, line, (uint32_t)ctx->diags.nsupp, reason, 0};
+        struct vg_suppression s = {(enum verb)c->verb, (enum vg_code)code, at, c->line, (uint32_t)ctx->diags.nsupp,
+                                   c->reason, 0};
         VG_PUSH(ctx->arena, ctx->diags.supp, ctx->diags.nsupp, ctx->diags.cap_supp, s);
     }
-    if (!ncodes) {
+}
+
+void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *text, size_t len,
+                         int before_first_statement)
+{
+    const struct vg_source *src = vg_source_get(ctx, span.file);
+    if (ctx->opt.no_inline_suppressions || !src)
+        return;
+    size_t skip = vg_suppress_prefix(text, len);
+    if (!skip)
+        return;
+    struct comment c = {span, text, 0, -1, before_first_statement, 0, NULL};
+    /* The comment text ends where the span ends; offsets of codes follow from it. */
+    c.base = span.end >= len && span.end - len >= span.start ? span.end - (uint32_t)len : span.start;
+    const char *p = text + skip, *end = text + len, *verb, *codes_end;
+    if ((c.verb = read_verb(ctx, span, &p, end, &verb)) < 0)
+        return;
+    c.reason = read_reason(ctx, p, end, &codes_end);
+    c.line = vg_source_loc(src, span.start).line;
+    if (read_codes(ctx, &c, p, codes_end) == 0) {
         struct vg_diag *d = vg_diag_emit(ctx, VG9002, span, "suppression `%s` names no code", verb);
         vg_diag_help(ctx, d, SYNTAX_HELP);
     }

@@ -30,4 +30,18 @@ void vg_suppress_apply(struct vg_ctx *ctx);
  */
 void vg_suppress_copy(struct vg_ctx *to, const struct vg_ctx *from);
 
+/* The one recognizer of a `# vgpuc:` comment: for a comment's text (after the
+ * `#`), the offset just past `vgpuc:` (blanks and tabs before it skipped), or 0
+ * when it is not one. The scanner keeps only these comments, suppress.c reads them. */
+static inline size_t vg_suppress_prefix(const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t'))
+        i++;
+    return len - i >= 6 && text[i] == 'v' && text[i + 1] == 'g' && text[i + 2] == 'p' && text[i + 3] == 'u' &&
+                   text[i + 4] == 'c' && text[i + 5] == ':'
+               ? i + 6
+               : 0;
+}
+
 #endif

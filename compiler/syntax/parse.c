@@ -170,7 +170,7 @@ static void parse_comment(struct vg_parser *p, const struct vg_lexeme *x)
         struct vg_comment c = {span, copy = vg_strndup(a, text, len), len, (x->flags & VG_LEX_OWN_LINE) != 0};
         VG_PUSH(a, p->ast->comments, p->ast->ncomments, p->cap_comments, c);
     }
-    if (vg_is_vgpuc_comment(text, len))
+    if (vg_suppress_prefix(text, len))
         vg_suppress_comment(p->ctx, span, copy ? copy : vg_strndup(p->ctx->arena, text, len), len,
                             !(x->flags & VG_LEX_AFTER_TOKEN));
 }

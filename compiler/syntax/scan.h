@@ -20,6 +20,7 @@
 
 #include "base/arena.h"
 #include "core/source.h"
+#include "core/suppress.h"
 
 enum vg_lex_kind {
     VG_LEX_TOKEN,          /* a token for the parser: `tok` */
@@ -72,16 +73,6 @@ struct vg_scan {
     struct vg_lexeme *out; /* the batch being filled, and its length */
     size_t nout;
 };
-
-/* Whether a comment's text (after the `#`) is a `# vgpuc:` directive. */
-static inline int vg_is_vgpuc_comment(const char *text, size_t len)
-{
-    size_t i = 0;
-    while (i < len && (text[i] == ' ' || text[i] == '\t'))
-        i++;
-    return len - i >= 6 && text[i] == 'v' && text[i + 1] == 'g' && text[i + 2] == 'p' && text[i + 3] == 'u' &&
-           text[i + 4] == 'c' && text[i + 5] == ':';
-}
 
 /* A word's text, interned in the scanner's pool; n bytes of pool text. */
 const char *vg_scan_word(struct vg_scan *s, const char *text, size_t len);
