@@ -97,10 +97,12 @@ for shape in $SHAPES; do
         ipb=$(div "$ir" "$bytes")
         printf 'lint instructions at %s (callgrind, all threads): %s = %s per input byte (%s)\n' "$big" "$ir" "$ipb" "$cg"
     fi
+    # growth and plan / build against lint are checked on CPU time: wall time
+    # on the shared machine moves by more than the margins
     if [ -n "$prev" ]; then
         for cmd in lint plan build; do
-            eval "a=\$t_${cmd}_$prev b=\$t_${cmd}_$big ma=\$m_${cmd}_$prev mb=\$m_${cmd}_$big"
-            printf '%-6s %s -> %s VMs: time x%s, memory x%s\n' "$cmd" "$prev" "$big" "$(div "$b" "$a")" "$(div "$mb" "$ma")"
+            eval "a=\$c_${cmd}_$prev b=\$c_${cmd}_$big ma=\$m_${cmd}_$prev mb=\$m_${cmd}_$big"
+            printf '%-6s %s -> %s VMs: CPU time x%s, memory x%s\n' "$cmd" "$prev" "$big" "$(div "$b" "$a")" "$(div "$mb" "$ma")"
         done
     fi
 
@@ -113,13 +115,13 @@ for shape in $SHAPES; do
     check "lint peak RSS at most 3x input + 16 MB ($(mbs "$m") of $((limit / 1024)) MB)" "$m" "$limit"
     if [ -n "$prev" ]; then
         for cmd in lint plan build; do
-            eval "a=\$t_${cmd}_$prev b=\$t_${cmd}_$big ma=\$m_${cmd}_$prev mb=\$m_${cmd}_$big"
-            check "$cmd: 10x VMs at most 11x time and memory" "$(awk -v a="$a" -v b="$b" -v x="$ma" -v y="$mb" \
+            eval "a=\$c_${cmd}_$prev b=\$c_${cmd}_$big ma=\$m_${cmd}_$prev mb=\$m_${cmd}_$big"
+            check "$cmd: 10x VMs at most 11x CPU time and memory" "$(awk -v a="$a" -v b="$b" -v x="$ma" -v y="$mb" \
                 'BEGIN { p = b / a; q = y / x; print (p > q ? p : q) }')" 11
         done
     fi
-    eval "l=\$t_lint_$big p=\$t_plan_$big b=\$t_build_$big"
-    check "plan and build within 2x lint ($p, $b of $l ms)" "$(awk -v p="$p" -v b="$b" 'BEGIN { print (p > b ? p : b) }')" \
+    eval "l=\$c_lint_$big p=\$c_plan_$big b=\$c_build_$big"
+    check "plan and build within 2x lint's CPU time ($p, $b of $l ms)" "$(awk -v p="$p" -v b="$b" 'BEGIN { print (p > b ? p : b) }')" \
         "$(awk -v l="$l" 'BEGIN { print 2 * l }')"
     echo
 done
