@@ -155,7 +155,7 @@ twin-scenarios: $(BIN)
 # seven checks all pass today. `make twin-scenarios` runs every golden and
 # example; docs/testing.md says what still fails there (issue 11 is open).
 TWIN_CI_HYPERV   := example-mixed-dda-gpup,example-azure-local-arc,golden-ws2025-dda
-TWIN_CI_VMWARE   := golden-esx-vgpu-passthrough,example-esxi-l40-vgpu,golden-esx-mixed-size,golden-esx-hostile
+TWIN_CI_VMWARE   := golden-esx-vgpu-passthrough,example-esxi-l40-vgpu,golden-esx-mixed-size,golden-esx-hostile,golden-esx-passthrough-shared
 TWIN_CI_CLUSTERS := $(TWIN_CI_HYPERV),$(TWIN_CI_VMWARE)
 twin-scenarios-ci: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/twin/scenarios/run.sh -Filter $(TWIN_CI_CLUSTERS)

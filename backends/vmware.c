@@ -83,13 +83,19 @@ static void mark_vgpu_hosts(struct vg_arena *a, const struct vg_cluster *c, unsi
                 mark[i] = 1;
 }
 
-/* `VendorId = 0x10DE; DeviceId = 0x26B5`, or $null when the catalog has no verified ids. */
+/* `VendorId = 0x10DE; DeviceId = 0x26B5`, or $null when the catalog has no verified ids;
+ * then the PCI subsystem, which the catalog holds only where two models share a device
+ * id (A2 and A16: 10DE:25B6), or $null. */
 static void pci_ids(struct vg_strbuf *sb, const struct vg_gpu *g)
 {
     if (g && g->vendor_id && g->device_id)
         vg_sb_printf(sb, "VendorId = 0x%04X; DeviceId = 0x%04X", g->vendor_id, g->device_id);
     else
         vg_sb_puts(sb, "VendorId = $null; DeviceId = $null");
+    if (g && g->vendor_id && g->device_id && g->subvendor_id && g->subdevice_id)
+        vg_sb_printf(sb, "; SubVendorId = 0x%04X; SubDeviceId = 0x%04X", g->subvendor_id, g->subdevice_id);
+    else
+        vg_sb_puts(sb, "; SubVendorId = $null; SubDeviceId = $null");
 }
 
 /* One host's GPUs per model, and how many of each the plan gives to DirectPath I/O. */
@@ -105,7 +111,8 @@ static void emit_host_gpus(struct vg_strbuf *sb, const struct vg_host *h, const 
         vg_ps_string(sb, m->model);
         vg_sb_puts(sb, "; ");
         pci_ids(sb, m);
-        vg_sb_printf(sb, "; Count = %u }", h->gpus[g].boards * (m->gpus_per_board ? m->gpus_per_board : 1));
+        vg_sb_printf(sb, "; FbMb = %u; Count = %u }", m->fb_mb,
+                     h->gpus[g].boards * (m->gpus_per_board ? m->gpus_per_board : 1));
     }
     vg_sb_puts(sb, "); Passthrough = @(");
     for (size_t g = 0, any = 0; g < h->ngpus; g++) {
@@ -153,9 +160,14 @@ static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const stru
             vg_ps_string(sb, drv);
         else
             vg_sb_puts(sb, "$null");
-        vg_sb_printf(sb, "; VgpuHost = %s; VgpuMode = '%s'",
-                     vg_ps_bool(mark[i] && h->graphics == VG_GRAPHICS_SHARED_DIRECT),
-                     h->vgpu_mode == VG_VGPU_MIXED_SIZE ? "mixedSize" : "sameSize");
+        /* Graphics: the host default graphics type the script sets, where the file
+         * declares it (`graphics`, cluster or host) or the host may run vGPU VMs. */
+        int vgpu_host = mark[i] && h->graphics == VG_GRAPHICS_SHARED_DIRECT;
+        vg_sb_printf(sb, "; VgpuHost = %s; VgpuMode = '%s'; Graphics = %s", vg_ps_bool(vgpu_host),
+                     h->vgpu_mode == VG_VGPU_MIXED_SIZE ? "mixedSize" : "sameSize",
+                     vgpu_host || vg_span_valid(h->graphics_span)
+                         ? (h->graphics == VG_GRAPHICS_SHARED ? "'shared'" : "'sharedDirect'")
+                         : "$null");
         emit_host_gpus(sb, h, p);
         vg_sb_puts(sb, " }\n");
     }
@@ -191,13 +203,17 @@ static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const stru
                      vg_ps_owners_of(own, vm));
         vg_ps_string(sb, g->model);
         vg_sb_puts(sb, "; ");
-        if (pt)
-            pci_ids(sb, g);
-        else
-            vg_sb_puts(sb, "VendorId = $null; DeviceId = $null");
-        vg_sb_printf(sb, "; MemoryMB = %llu; Mmio64Gb = %u; Efi = %s }\n",
+        pci_ids(sb, pt ? g : NULL);
+        /* The vGPU's size and per-GPU maxima for the capacity pre-flight (0: not checked,
+         * as for MIG-backed profiles, whose compute slices the script does not model). */
+        const struct vg_profile *pr = !pt && vm->profile && !vm->profile->mig ? vm->profile : NULL;
+        vg_sb_printf(sb, "; ProfileFbMb = %u; ProfileMax = %u; ProfileMaxMixed = %u", pr ? pr->fb_mb : 0,
+                     pr ? pr->max_same : 0, pr ? pr->max_mixed : 0);
+        /* Firmware: the declared one (language default efi); Efi: the GPU needs it. */
+        vg_sb_printf(sb, "; MemoryMB = %llu; Mmio64Gb = %u; Efi = %s; Firmware = '%s' }\n",
                      (unsigned long long)(vm->memory_bytes / (1024u * 1024u)), mmio,
-                     vg_ps_bool(mmio > 0 || (vm->firmware_span.file && vm->firmware == VG_FW_EFI)));
+                     vg_ps_bool(mmio > 0 || (vm->firmware_span.file && vm->firmware == VG_FW_EFI)),
+                     vm->firmware == VG_FW_BIOS ? "bios" : "efi");
     }
     vg_sb_puts(sb, ")\n");
 }

@@ -275,8 +275,10 @@ static int read_profiles(struct vg_yaml *y, yaml_node_t *seq, void *obj)
 static const struct vg_yaml_field pci_f[] = {
     FLD("vendor", VG_YF_U16, 1, struct vg_gpu, vendor_id),
     FLD("device", VG_YF_U16, 1, struct vg_gpu, device_id),
+    FLD("subvendor", VG_YF_U16, 0, struct vg_gpu, subvendor_id),
+    FLD("subdevice", VG_YF_U16, 0, struct vg_gpu, subdevice_id),
 };
-static const struct vg_yaml_fields pci_t = {"`pci`", pci_f, 2};
+static const struct vg_yaml_fields pci_t = {"`pci`", pci_f, 4};
 
 /* A GPU entry as read: the GPU and the default profile source per series. */
 /* g comes first, so the vg_gpu offsets of gpu_f apply to the row as well */
@@ -374,22 +376,30 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
 }
 
 /* A PCI id of 0x0000 or 0xFFFF is no device (0xFFFF is what an empty slot reads);
-   the generated PowerCLI would match nothing with it, so it is refused here. */
+   the generated PowerCLI would match nothing with it, so it is refused here. The
+   subsystem ids are optional, but come as a pair. */
 static int check_pci(struct vg_yaml *y, yaml_node_t *item, const struct vg_gpu *g)
 {
     yaml_node_t *pci = map_get(y, item, "pci");
-    static const char *const keys[] = {"vendor", "device"};
-    const uint16_t ids[] = {g->vendor_id, g->device_id};
+    static const char *const keys[] = {"vendor", "device", "subvendor", "subdevice"};
+    static const char *const what[] = {"vendor", "device", "subsystem vendor", "subsystem device"};
+    static const char *const like[] = {"10DE", "25B6", "10DE", "157E"};
+    const uint16_t ids[] = {g->vendor_id, g->device_id, g->subvendor_id, g->subdevice_id};
     int rc = 0;
     if (!pci)
         return 0;
-    for (int i = 0; i < 2; i++)
-        if (ids[i] == 0 || ids[i] == 0xFFFF) {
-            vg_yaml_error(y, map_get(y, pci, keys[i]),
-                          "`%s` must be a PCI %s id from a source (such as 0x%s), not 0x%04X", keys[i], keys[i],
-                          i ? "25B6" : "10DE", ids[i]);
+    for (int i = 0; i < 4; i++) {
+        yaml_node_t *at = map_get(y, pci, keys[i]);
+        if (i >= 2 && !at && map_get(y, pci, keys[i == 2 ? 3 : 2])) {
+            vg_yaml_error(y, map_get(y, pci, keys[i == 2 ? 3 : 2]), "`%s` needs `%s` (the subsystem is a pair)",
+                          keys[i == 2 ? 3 : 2], keys[i]);
+            rc = -1;
+        } else if ((i < 2 || at) && (ids[i] == 0 || ids[i] == 0xFFFF)) {
+            vg_yaml_error(y, at, "`%s` must be a PCI %s id from a source (such as 0x%s), not 0x%04X", keys[i],
+                          what[i], like[i], ids[i]);
             rc = -1;
         }
+    }
     return rc;
 }
 

@@ -76,6 +76,8 @@ struct vg_gpu {
     uint32_t fb_mb;        /* per physical GPU */
     uint16_t gpus_per_board;
     uint16_t vendor_id, device_id; /* PCI ids (0 if unverified) */
+    uint16_t subvendor_id, subdevice_id; /* PCI subsystem, only where two models share a
+                                            device id (A2, A16); 0 = not in the catalog */
     const char *arch;      /* "Ampere", "Ada Lovelace", ... */
     int large_bar;         /* needs 64-bit MMIO + EFI when passed through (ESXi) */
     uint32_t mmio64_gb;    /* ESXi pciPassthru.64bitMMIOSizeGB per GPU; 0 = none needed */

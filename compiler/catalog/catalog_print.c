@@ -115,6 +115,8 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
                      g->gpus_per_board == 1 ? "" : "s");
         if (g->device_id)
             vg_sb_printf(out, ", PCI %04X:%04X", g->vendor_id, g->device_id);
+        if (g->subdevice_id)
+            vg_sb_printf(out, " subsystem %04X:%04X", g->subvendor_id, g->subdevice_id);
         if (g->vgpu_min)
             vg_sb_printf(out, ", from vGPU %s", relnum_text(a, g->vgpu_min));
         if (g->profile_prefix)
@@ -268,8 +270,13 @@ static void json_gpus(struct vg_strbuf *out, const struct vg_catalog *c)
         json_kv(out, "arch", g->arch, 1);
         json_num(out, "fb_mb", g->fb_mb);
         json_num(out, "gpus_per_board", g->gpus_per_board);
-        if (g->device_id)
-            vg_sb_printf(out, ",\"pci\":{\"vendor\":\"0x%04X\",\"device\":\"0x%04X\"}", g->vendor_id, g->device_id);
+        if (g->device_id) {
+            vg_sb_printf(out, ",\"pci\":{\"vendor\":\"0x%04X\",\"device\":\"0x%04X\"", g->vendor_id, g->device_id);
+            if (g->subdevice_id)
+                vg_sb_printf(out, ",\"subvendor\":\"0x%04X\",\"subdevice\":\"0x%04X\"", g->subvendor_id,
+                             g->subdevice_id);
+            vg_sb_puts(out, "}");
+        }
         json_kv(out, "profile_prefix", g->profile_prefix, 1);
         if (g->vgpu_min)
             vg_sb_printf(out, ",\"vgpu_min\":\"%u.%u\"", g->vgpu_min / 1000, g->vgpu_min % 1000);

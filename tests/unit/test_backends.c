@@ -280,19 +280,24 @@ static void test_vmware(void **state)
     assert_string_equal(s + strlen(s) - strlen("exit (Invoke-VgpucVmware @VgpucArgs)\n"), "exit (Invoke-VgpucVmware @VgpucArgs)\n");
     HAS(d, "$VgpucCluster = [pscustomobject]@{ Name = 'prod''x'; HotMigrate = $true }\n");
     /* node-1: one GPU of the plan's for DirectPath I/O; node-2 none */
-    HAS(d, "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; "
-           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 2 }); "
-           "Passthrough = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 1 }) }");
-    HAS(d, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; "
-           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; Count = 2 }); Passthrough = @() }");
+    HAS(d, "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; Graphics = 'sharedDirect'; "
+           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
+           "SubDeviceId = $null; FbMb = 16384; Count = 2 }); "
+           "Passthrough = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
+           "SubDeviceId = $null; Count = 1 }) }");
+    HAS(d, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; Graphics = 'sharedDirect'; "
+           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
+           "SubDeviceId = $null; FbMb = 16384; Count = 2 }); Passthrough = @() }");
     /* vGPU: the profile string; a Q profile needs no 64-bit MMIO */
     HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'vgpu'; Count = 1; Profile = 'grid_gx-4q'; Host = 'node-1'; "
            "Pinned = $false; Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; "
-           "MemoryMB = 0; Mmio64Gb = 0; Efi = $false }");
+           "SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 4096; ProfileMax = 0; ProfileMaxMixed = 0; "
+           "MemoryMB = 0; Mmio64Gb = 0; Efi = $false; Firmware = 'efi' }");
     /* pass-through: ids from the catalog, 48 GB rounded up to 64, EFI; the Unicode quote doubled */
     HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; "
            "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; "
-           "MemoryMB = 0; Mmio64Gb = 64; Efi = $true }");
+           "SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 0; ProfileMax = 0; ProfileMaxMixed = 0; "
+           "MemoryMB = 0; Mmio64Gb = 64; Efi = $true; Firmware = 'efi' }");
     /* the vSphere API members, never invented cmdlets */
     HAS(s, "VirtualPCIPassthroughVmiopBackingInfo");
     HAS(s, "VirtualPCIPassthroughDynamicBackingInfo");
@@ -324,7 +329,8 @@ static void test_vmware_c_series_mixed(void **state)
     HAS(s, "HotMigrate = $false }");
     HAS(s, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'mixedSize';");
     HAS(s, "Profile = 'grid_gx-8c'; Host = 'node-1'; Pinned = $false;");
-    HAS(s, "MemoryMB = 0; Mmio64Gb = 128; Efi = $true }"); /* 64 x 2 GPUs */
+    HAS(s, "ProfileFbMb = 8192; ProfileMax = 0; ProfileMaxMixed = 0; MemoryMB = 0; Mmio64Gb = 128; Efi = $true; "
+           "Firmware = 'efi' }"); /* 64 x 2 GPUs */
     fixture_free(f);
 }
 
@@ -341,8 +347,38 @@ static void test_vmware_unknown_device_id(void **state)
     s = run(f, vg_emit_vmware);
     gpu.device_id = 0x1234;
     HAS(s, "Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; Pinned = $false; "
-           "Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; MemoryMB = 65536;");
+           "Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; SubVendorId = $null; "
+           "SubDeviceId = $null; ProfileFbMb = 0; ProfileMax = 0; ProfileMaxMixed = 0; MemoryMB = 65536;");
     HAS(s, "HotMigrate = $false }");
+    fixture_free(f);
+}
+
+/* The PCI subsystem where the catalog has it (A2 / A16 share a device id), the vGPU's
+ * size and maxima, a declared `graphics shared` (no vGPU host then), `firmware bios`, and
+ * no Graphics for a host that declares none and may run no vGPU. */
+static void test_vmware_subsystem_graphics_firmware(void **state)
+{
+    struct fixture *f = fixture_new(&esxplat, 2);
+    static struct vg_profile mprof = {.name = "GX-4Q", .series = 'Q', .fb_mb = 4096, .max_same = 4, .max_mixed = 3, .gpu = &gpu};
+    char *s;
+    (void)state;
+    gpu.subvendor_id = 0x10DE;
+    gpu.subdevice_id = 0x157E;
+    f->v[0].profile = &mprof;
+    f->v[0].pin = &f->h[0];
+    f->v[0].firmware = VG_FW_BIOS;
+    f->h[0].graphics = VG_GRAPHICS_SHARED;
+    f->h[0].graphics_span.file = 1;
+    s = run(f, vg_emit_vmware);
+    gpu.subvendor_id = 0;
+    gpu.subdevice_id = 0;
+    HAS(s, "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $false; VgpuMode = 'sameSize'; Graphics = 'shared'; "
+           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = 0x10DE; "
+           "SubDeviceId = 0x157E; FbMb = 16384; Count = 2 });");
+    HAS(s, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $false; VgpuMode = 'sameSize'; Graphics = $null;");
+    HAS(s, "ProfileFbMb = 4096; ProfileMax = 4; ProfileMaxMixed = 3; MemoryMB = 0; Mmio64Gb = 0; Efi = $false; "
+           "Firmware = 'bios' }");
+    HAS(s, "VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = 0x10DE; SubDeviceId = 0x157E; ProfileFbMb = 0;");
     fixture_free(f);
 }
 
@@ -416,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_vmware),
         cmocka_unit_test(test_vmware_c_series_mixed),
         cmocka_unit_test(test_vmware_unknown_device_id),
+        cmocka_unit_test(test_vmware_subsystem_graphics_firmware),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_arc_pci),
         cmocka_unit_test(test_target_for),

@@ -500,6 +500,31 @@ static void test_errors(void **state)
                            "    source: x\n",
                      4, 19, "`vendor` must be a PCI vendor id from a source (such as 0x10DE), not 0x0000");
     vg_ctx_free(&ctx);
+    vg_ctx_init(&ctx); /* a subsystem device id without its vendor, and a subsystem of 0xFFFF */
+    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE, device: 0x25B6, subdevice: 0x157E}\n"
+                           "    source: x\n",
+                     4, 54, "`subdevice` needs `subvendor` (the subsystem is a pair)");
+    vg_ctx_free(&ctx);
+    vg_ctx_init(&ctx);
+    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n"
+                           "    pci: {vendor: 0x10DE, device: 0x25B6, subvendor: 0x10DE, subdevice: 0xFFFF}\n    source: x\n",
+                     4, 73, "`subdevice` must be a PCI subsystem device id from a source (such as 0x157E), not 0xFFFF");
+    vg_ctx_free(&ctx);
+    vg_ctx_init(&ctx); /* the pair is read */
+    {
+        const char *ok = "gpus:\n  - model: X1\n    fb: 1024\n"
+                         "    pci: {vendor: 0x10DE, device: 0x25B6, subvendor: 0x10DE, subdevice: 0x14A9}\n    source: x\n";
+        const struct vg_catalog *c = load(&ctx, ok, NULL);
+        const struct vg_gpu *x1 = NULL;
+        assert_non_null(c);
+        for (size_t i = 0; i < c->ngpus; i++)
+            if (strcmp(c->gpus[i]->model, "X1") == 0)
+                x1 = c->gpus[i];
+        assert_non_null(x1);
+        assert_int_equal(x1->subvendor_id, 0x10DE);
+        assert_int_equal(x1->subdevice_id, 0x14A9);
+    }
+    vg_ctx_free(&ctx);
     vg_ctx_init(&ctx); /* a PCI id without its device */
     d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE}\n    source: x\n", 4, 10,
                      "missing the required key `device`");

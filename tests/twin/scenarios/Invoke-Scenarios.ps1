@@ -30,6 +30,9 @@ param(
     [string]$TwinRoot = '',
     # Leave out the planted faults (ScenarioPlanted.psm1; also left out with -Filter or -Only).
     [switch]$SkipPlanted,
+    # Only the planted faults whose name or input contains one of these texts
+    # (comma-separated); no cluster is run.
+    [string]$Planted = '',
     # Clusters run at the same time, each in its own runspace of this process
     # (0: one per processor).
     [int]$Jobs = 0
@@ -74,6 +77,9 @@ function Write-ScenarioResult {
 $work = [System.Collections.Generic.List[object]]::new()
 $seen = @{}
 foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object -Property Name)) {
+    if ($Planted) {
+        break
+    }
     # -Filter takes one text or several, comma-separated (pwsh -File passes one string).
     $wanted = @($Filter -split ',' | Where-Object { $_ })
     if ($wanted.Count -gt 0 -and -not @($wanted | Where-Object { $dir.Name -like "*$_*" }).Count) {
@@ -222,11 +228,11 @@ foreach ($r0 in $running) {
 }
 $pool.Close()
 
-if (-not $SkipPlanted -and -not $Filter -and $Only.Count -eq 0) {
+if ($Planted -or (-not $SkipPlanted -and -not $Filter -and $Only.Count -eq 0)) {
     Write-Host '== planted faults: each check must fail on a script broken for it'
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     $read = { param($Path) Read-ScenarioModel -JsonPath $Path -Catalog $catalog }
-    foreach ($r in (Invoke-ScenarioPlanted -BuildRoot $BuildRoot -Catalog $catalog -ReadModel $read)) {
+    foreach ($r in (Invoke-ScenarioPlanted -BuildRoot $BuildRoot -Catalog $catalog -ReadModel $read -Match @($Planted -split ',' | Where-Object { $_ }))) {
         Write-ScenarioResult -Result $r
         $scenarios++
         if ($r.Pass) {

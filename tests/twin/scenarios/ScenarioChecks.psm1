@@ -34,7 +34,6 @@ $script:Platforms = @{
         Undeclared = $null
         Hostile    = { param($Ctx) New-ScenarioHostileState -Model $Ctx.Model }
         Untouched  = { param($Ctx, $Before, $After, $H) Assert-ScenarioUntouched -Before $Before -After $After -VmNames $H.Decoys }
-        FaultTarget = { param($Ctx, $Call, $Target) $Target }
     }
     vmware = @{
         Start      = { param($Ctx) (New-VmwScenarioStartState -Model $Ctx.Model -Catalog $Ctx.Catalog).State }
@@ -47,9 +46,6 @@ $script:Platforms = @{
         Undeclared = { param($Ctx, $Variant, $After, $Run, $Remove) Test-VmwScenarioUndeclared -Variant $Variant -After $After -Run $Run -Remove:$Remove -PowerPattern $script:PowerWhyPattern }
         Hostile    = { param($Ctx) New-VmwScenarioHostileState -Model $Ctx.Model -Catalog $Ctx.Catalog }
         Untouched  = { param($Ctx, $Before, $After, $H) Assert-VmwScenarioUntouched -Before $Before -After $After -VmIds $H.DecoyIds }
-        # The vSphere twin logs New-DrsClusterGroup / New-DrsVMHostRule with the cluster as
-        # target but fails them by the new object's -Name.
-        FaultTarget = { param($Ctx, $Call, $Target) if ([string]$Call['command'] -like 'New-Drs*' -and $Call['parameters'] -and $Call['parameters']['Name']) { [string]$Call['parameters']['Name'] } else { $Target } }
     }
 }
 
@@ -304,14 +300,15 @@ function Invoke-ScenarioFaults {
     foreach ($c in $calls) {
         $step++
         $target = $(if ($c.Contains('target') -and $null -ne $c['target']) { [string]$c['target'] } else { '' })
-        $key = '{0}|{1}' -f $c['command'], (& $Ctx.P.FaultTarget $Ctx $c $target)
+        # twin.md section 1/4: a call's target is what a fault of that command names.
+        $key = '{0}|{1}' -f $c['command'], $target
         if (-not $seen.Add($key)) {
             # The contract's faults pick a command and target, so a later call
             # of the same pair cannot be broken alone; its first one is.
             continue
         }
         $in = Copy-ScenarioState -State $Ctx.Start
-        Add-ScenarioFault -State $in -Command ([string]$c['command']) -Target (& $Ctx.P.FaultTarget $Ctx $c $target)
+        Add-ScenarioFault -State $in -Command ([string]$c['command']) -Target $target
         $r = Invoke-ScenarioTwin -State $in -Script $Ctx.Script -ScriptArgs $Ctx.Args
         $m = [System.Collections.Generic.List[string]]::new()
         $label = ('step {0}: {1}' -f $step, (Format-ScenarioCall -Call $c))
@@ -659,6 +656,16 @@ function Invoke-ScenarioVsphere {
                 }
                 if ($calls -contains 'RebootHost' -or $calls -contains 'RebootHost_Task') {
                     $m.Add(('host {0} was rebooted although it is not in maintenance mode' -f $sc.Host))
+                }
+            }
+            if ($sc.Expect -eq 'other-vcenter') {
+                $was = ConvertTo-Json -InputObject $sc.State['other_vcenters'][0] -Depth 100 -Compress
+                $now = ConvertTo-Json -InputObject $after['other_vcenters'][0] -Depth 100 -Compress
+                if ($now -cne $was) {
+                    $m.Add('the other vCenter (vc02, open before the script) was changed')
+                }
+                if (@($r.Calls).Count -eq 0) {
+                    $m.Add('no change was made (the start state needs changes)')
                 }
             }
             if ($sc.Expect -eq 'reboot' -and -not ($calls -contains 'RebootHost' -or $calls -contains 'RebootHost_Task')) {

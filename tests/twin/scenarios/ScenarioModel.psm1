@@ -58,7 +58,8 @@ function ConvertTo-PciHex {
 }
 
 function Get-ScenarioCatalog {
-    # GPU models of the catalog: model -> @{ Vendor; Device; PartitionCounts; Mmio64Gb; FbMb; Profiles }.
+    # GPU models of the catalog: model -> @{ Vendor; Device; SubVendor; SubDevice; PartitionCounts;
+    # Mmio64Gb; FbMb; Profiles (name -> max); Sizes (name -> @{ FbMb; Max; MaxMixed; Mig }) }.
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$Vgpuc)
     $text = & $Vgpuc catalog gpus --format json 2>&1
@@ -70,16 +71,24 @@ function Get-ScenarioCatalog {
     foreach ($g in $cat['gpus']) {
         $pci = Get-ScenarioProperty -InputObject $g -Name 'pci'
         $profiles = @{}
+        $sizes = @{}
         foreach ($p in @($g['profiles'])) {
             $profiles[[string]$p['name']] = [int]$p['max']
+            $sizes[[string]$p['name']] = @{
+                FbMb = [int]$p['fb_mb']; Max = [int]$p['max']; Mig = [bool]$p['mig']
+                MaxMixed = [int](Get-ScenarioProperty -InputObject $p -Name 'max_mixed' -Default 0)
+            }
         }
         $models[[string]$g['model']] = @{
             Vendor          = $(if ($pci) { ConvertTo-PciHex -Value $pci['vendor'] } else { $null })
             Device          = $(if ($pci) { ConvertTo-PciHex -Value $pci['device'] } else { $null })
+            SubVendor       = $(if ($pci -and $pci.Contains('subvendor')) { ConvertTo-PciHex -Value $pci['subvendor'] } else { $null })
+            SubDevice       = $(if ($pci -and $pci.Contains('subdevice')) { ConvertTo-PciHex -Value $pci['subdevice'] } else { $null })
             PartitionCounts = @($g['partition_counts'] | ForEach-Object { [int]$_ })
             Mmio64Gb        = [int](Get-ScenarioProperty -InputObject $g -Name 'mmio64_gb' -Default 0)
             FbMb            = [int]$g['fb_mb']
             Profiles        = $profiles
+            Sizes           = $sizes
         }
     }
     return $models

@@ -18,6 +18,21 @@ $script:Planted = @(
         Find = '[string]::Equals($Name, $Other, [System.StringComparison]::OrdinalIgnoreCase)'; Replace = '($Other -like $Name)' }
     @{ Name = 'keeps an extra GPU partition'; Input = 'golden-hostile-wildcard'; Check = 'drift'
         Find = '$extra = @($vm.Adapters).Count - $dv.Count'; Replace = '$extra = 0' }
+    # vSphere (issue 12): each new check fails on the runtime without its part.
+    @{ Name = 'vsphere: no vGPU capacity pre-flight'; Input = 'golden-esx-mixed-size'; Check = 'preflight'
+        Find = '    Test-VgpucVmwVgpuCapacity -Run $Run -Inventory $inv -Vms $Vms -RemoveUndeclared:$RemoveUndeclared'; Replace = '' }
+    @{ Name = 'vsphere: A2 and A16 by device id only (no subsystem)'; Input = 'golden-esx-passthrough-shared'; Check = 'converge'
+        Find = '(-not $Gpu.SubDeviceId -or'; Replace = '($true -or' }
+    @{ Name = 'vsphere: graphics shared not applied'; Input = 'golden-esx-passthrough-shared'; Check = 'converge'
+        Find = '    $want = [string]$declared.Graphics'; Replace = '    $want = [string]$(if ($declared.VgpuHost) { $declared.Graphics })' }
+    @{ Name = 'vsphere: firmware of a powered-off VM not set'; Input = 'golden-esx-mixed-size'; Check = 'vsphere'
+        Find = '            $firmware = $fwWant'; Replace = '            $firmware = $null' }
+    @{ Name = 'vsphere: DRS drift left with -RemoveUndeclared'; Input = 'golden-esx-vgpu-passthrough'; Check = 'drift'
+        Find = '$plan.DrsDrift += [pscustomobject]@{ Drift = $x; InScope = $inScope }'; Replace = '$null = $x' }
+    @{ Name = 'vsphere: DRS drift removed without -RemoveUndeclared'; Input = 'golden-esx-vgpu-passthrough'; Check = 'drift'
+        Find = '$takeOut = [bool]$RemoveUndeclared'; Replace = '$takeOut = $true' }
+    @{ Name = 'vsphere: the cluster looked up on every open vCenter'; Input = 'golden-esx-mixed-size'; Check = 'vsphere'
+        Find = '@(Get-Cluster -Server $Connection)'; Replace = '@(Get-Cluster)' }
 )
 
 function Invoke-ScenarioPlanted {
@@ -30,10 +45,15 @@ function Invoke-ScenarioPlanted {
     param(
         [Parameter(Mandatory)][string]$BuildRoot,
         [Parameter(Mandatory)][hashtable]$Catalog,
-        [Parameter(Mandatory)][scriptblock]$ReadModel
+        [Parameter(Mandatory)][scriptblock]$ReadModel,
+        # Only the rows whose Name or Input contains one of these texts (none: all).
+        [string[]]$Match = @()
     )
     $out = [System.Collections.Generic.List[object]]::new()
     foreach ($p in $script:Planted) {
+        if ($Match.Count -gt 0 -and @($Match | Where-Object { $p.Name.Contains($_) -or $p.Input.Contains($_) }).Count -eq 0) {
+            continue
+        }
         $dir = Join-Path -Path $BuildRoot -ChildPath $p.Input
         $json = @(Get-ChildItem -LiteralPath (Join-Path -Path $dir -ChildPath 'json') -Filter '*.json' -File -ErrorAction SilentlyContinue)
         $m = [System.Collections.Generic.List[string]]::new()

@@ -30,9 +30,10 @@ function Get-VmwModelExtra {
     }
     $doc = Get-Content -LiteralPath $Model.Source -Raw -Encoding utf8 | ConvertFrom-Json -AsHashtable -DateKind String -Depth 100
     $c = $doc['cluster']
-    $x = @{ VCenter = [string]$c['vcenter']; Mode = @{}; Firmware = @{} }
+    $x = @{ VCenter = [string]$c['vcenter']; Mode = @{}; Firmware = @{}; Graphics = @{} }
     foreach ($h in @($c['hosts'])) {
         $x.Mode[[string]$h['name']] = [string]$h['vgpu_mode']
+        $x.Graphics[[string]$h['name']] = [string]$h['graphics']
     }
     foreach ($v in @($c['vms'])) {
         $x.Firmware[[string]$v['name']] = [string]$v['firmware']
@@ -107,14 +108,20 @@ function Get-VmwModelPci {
 function New-VmwDevices {
     # The declared devices of a VM, in the state's shape.
     [CmdletBinding()]
-    param([Parameter(Mandatory)][hashtable]$Model, [Parameter(Mandatory)][hashtable]$Vm)
+    param([Parameter(Mandatory)][hashtable]$Model, [Parameter(Mandatory)][hashtable]$Vm, [Parameter(Mandatory)][hashtable]$Catalog)
     $out = [System.Collections.Generic.List[object]]::new()
     for ($i = 0; $i -lt [Math]::Max(1, $Vm.Count); $i++) {
         if ($Vm.Mode -eq 'gpup') {
             $out.Add([ordered]@{ type = 'vgpu'; profile = (Get-VmwProfileString -Profile ([string]$Vm.Profile)) })
         } else {
             $pci = Get-VmwModelPci -Model $Model -GpuModel $Vm.Model
-            $out.Add([ordered]@{ type = 'dynamic_passthrough'; vendor_id = $pci.Vendor; device_id = $pci.Device })
+            $dev = [ordered]@{ type = 'dynamic_passthrough'; vendor_id = $pci.Vendor; device_id = $pci.Device }
+            if ($Catalog.ContainsKey($Vm.Model) -and $Catalog[$Vm.Model].SubDevice) {
+                # The subsystem the script gives where two models share a device id (A2 / A16).
+                $dev['sub_vendor_id'] = ([string]$Catalog[$Vm.Model].SubVendor).ToLowerInvariant()
+                $dev['sub_device_id'] = ([string]$Catalog[$Vm.Model].SubDevice).ToLowerInvariant()
+            }
+            $out.Add($dev)
         }
     }
     return , $out.ToArray()
@@ -142,18 +149,46 @@ function New-VmwScenarioDeclaredState {
                 }
             }
         }
-        $graphics = [ordered]@{ default_type = 'sharedDirect'; active_type = 'sharedDirect'; shared_passthru_gpu_types = $types.ToArray() }
+        # The host's graphics type as the file declares it (graphics shared: vSGA).
+        $gt = 'sharedDirect'
+        if ($x.Graphics[$h.Name] -eq 'shared') {
+            $gt = 'shared'
+        }
+        $graphics = [ordered]@{ default_type = $gt; active_type = $gt; shared_passthru_gpu_types = $types.ToArray() }
         if ($x.Mode[$h.Name] -eq 'mixed-size' -and $vgpuHosts.ContainsKey($h.Name)) {
             $graphics['vgpu_mode'] = 'mixedSize'
         }
+        # The vGPU types' sizes and per-GPU maxima from the catalog (the twin's capacity rule).
+        $vt = [ordered]@{}
+        foreach ($m in @($h.Gpus | ForEach-Object { $_.Model } | Select-Object -Unique)) {
+            if ($Catalog.ContainsKey($m)) {
+                foreach ($p in @($Catalog[$m].Sizes.Keys | Sort-Object)) {
+                    $z = $Catalog[$m].Sizes[$p]
+                    $e = [ordered]@{ fb_mb = $z.FbMb; max = $z.Max }
+                    if ($z.MaxMixed -gt 0) {
+                        $e['max_mixed'] = $z.MaxMixed
+                    }
+                    $vt[(Get-VmwProfileString -Profile $p)] = $e
+                }
+            }
+        }
+        $graphics['vgpu_types'] = $vt
         $gpus = [System.Collections.Generic.List[object]]::new()
         foreach ($g in $h.Gpus) {
             $pt = $g.Use -eq 'passthrough'
-            $gpus.Add([ordered]@{
-                    pci_id = ('0000:{0:x2}:00.0' -f (0x3b + $g.Index)); vendor_id = ([string]$g.Vendor).ToLowerInvariant()
-                    device_id = ([string]$g.Device).ToLowerInvariant(); model = $g.Model
-                    passthrough_capable = $true; passthrough_enabled = $pt; passthrough_active = $pt
-                })
+            $rec = [ordered]@{
+                pci_id = ('0000:{0:x2}:00.0' -f (0x3b + $g.Index)); vendor_id = ([string]$g.Vendor).ToLowerInvariant()
+                device_id = ([string]$g.Device).ToLowerInvariant(); model = $g.Model
+                passthrough_capable = $true; passthrough_enabled = $pt; passthrough_active = $pt
+            }
+            if ($Catalog.ContainsKey($g.Model)) {
+                $rec['fb_mb'] = $Catalog[$g.Model].FbMb
+                if ($Catalog[$g.Model].SubDevice) {
+                    $rec['sub_vendor_id'] = ([string]$Catalog[$g.Model].SubVendor).ToLowerInvariant()
+                    $rec['sub_device_id'] = ([string]$Catalog[$g.Model].SubDevice).ToLowerInvariant()
+                }
+            }
+            $gpus.Add($rec)
         }
         $component = $null
         if ($h.Driver) {
@@ -184,7 +219,7 @@ function New-VmwScenarioDeclaredState {
         $vms.Add([ordered]@{
                 name = $v.Name; id = ('vm-{0}' -f (1001 + $v.Index)); host = $v.Host; power_state = 'PoweredOn'
                 tools_running = $true; hardware_version = 19; firmware = $fw; memory_mb = $mem
-                memory_reservation_locked_to_max = $true; extra_config = $extra; devices = (New-VmwDevices -Model $Model -Vm $v)
+                memory_reservation_locked_to_max = $true; extra_config = $extra; devices = (New-VmwDevices -Model $Model -Vm $v -Catalog $Catalog)
             })
     }
     $groups = [System.Collections.Generic.List[object]]::new()
@@ -267,6 +302,10 @@ function New-VmwScenarioStartState {
             $shared = [string]$h['name']
             $h['graphics']['default_type'] = 'shared'
             $h['graphics']['active_type'] = 'shared'
+        } elseif ([string]$h['graphics']['default_type'] -eq 'shared') {
+            # A host the file declares `graphics shared` starts in Shared Direct.
+            $h['graphics']['default_type'] = 'sharedDirect'
+            $h['graphics']['active_type'] = 'sharedDirect'
         }
     }
     $i = 0
@@ -368,6 +407,9 @@ function Assert-VmwScenarioDeclared {
             $f.Add((New-VmwFailure -Message ('host {0} is gone' -f $name) -HostName $name))
             continue
         }
+        if ($wh['graphics']['default_type'] -eq 'shared' -and [string]$h['graphics']['default_type'] -ne 'shared') {
+            $f.Add((New-VmwFailure -Message ('host {0}: graphics default_type is {1}, the file declares shared' -f $name, $h['graphics']['default_type']) -HostName $name))
+        }
         if ($vgpuHosts.ContainsKey($name)) {
             foreach ($k in @('default_type', 'active_type')) {
                 if ([string]$h['graphics'][$k] -ne 'sharedDirect') {
@@ -398,6 +440,10 @@ function Assert-VmwScenarioDeclared {
         if ($have -cne $need) {
             $f.Add((New-VmwFailure -Message ('VM {0}: devices [{1}], declared [{2}]' -f $name, $have, $need) -Vm $name))
         }
+        if ([string]$v['firmware'] -ne [string]$wv['firmware'] -and ($v['power_state'] -eq 'PoweredOff' -or $wv['extra_config'].Count -gt 0)) {
+            # Changed only on a VM that is off (a running one is drift, or refused where its GPU needs EFI).
+            $f.Add((New-VmwFailure -Message ('VM {0}: firmware {1}, declared {2}' -f $name, $v['firmware'], $wv['firmware']) -Vm $name))
+        }
         if (-not $v['memory_reservation_locked_to_max']) {
             $f.Add((New-VmwFailure -Message ('VM {0}: the memory reservation is not locked to the memory size' -f $name) -Vm $name))
         }
@@ -424,6 +470,13 @@ function Assert-VmwScenarioDeclared {
         $vm = ([string]$wg['name'] -replace '^vgpuc-', '') -replace '-(vm|hosts)$', ''
         if ($g.Count -ne 1) {
             $f.Add((New-VmwFailure -Message ('DRS group {0}: {1} in the cluster' -f $wg['name'], $g.Count) -Vm $vm))
+        } elseif ($wg['type'] -eq 'VM') {
+            # A VM group holds the pinned VM; other members are drift (-RemoveUndeclared).
+            foreach ($mv in @($wg['members'])) {
+                if (@($g[0]['members']) -cnotcontains $mv) {
+                    $f.Add((New-VmwFailure -Message ('DRS group {0}: members {1}, {2} missing' -f $wg['name'], (@($g[0]['members']) -join ','), $mv) -Vm $vm))
+                }
+            }
         } elseif (((@($g[0]['members']) | Sort-Object) -join '|') -cne ((@($wg['members']) | Sort-Object) -join '|')) {
             $f.Add((New-VmwFailure -Message ('DRS group {0}: members {1}, declared {2}' -f $wg['name'], (@($g[0]['members']) -join ','), (@($wg['members']) -join ',')) -Vm $vm))
         }
@@ -521,6 +574,50 @@ function New-VmwUndeclaredVm {
     }
 }
 
+function Get-VmwVgpuRoom {
+    # The host with the most room for one more vGPU of a profile, counted as the plan counts
+    # (same size: GPUs not given to DirectPath I/O, each with vGPUs of one profile up to its
+    # maximum; mixed size: frame buffer), and that room (vGPUs). @{ Host; Room }.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][hashtable]$Model, [Parameter(Mandatory)][hashtable]$Catalog, [Parameter(Mandatory)][string]$Profile, [Parameter(Mandatory)][string]$GpuModel)
+    $x = Get-VmwModelExtra -Model $Model
+    $sz = $Catalog[$GpuModel].Sizes
+    $best = @{ Host = $null; Room = -1 }
+    foreach ($h in $Model.Hosts) {
+        $free = @($h.Gpus | Where-Object { $_.Model -eq $GpuModel -and $_.Use -ne 'passthrough' }).Count
+        if ($free -eq 0) {
+            continue
+        }
+        $on = @($Model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Model -eq $GpuModel -and $_.Host -ceq $h.Name })
+        if ($x.Mode[$h.Name] -eq 'mixed-size') {
+            $fb = 0
+            foreach ($v in $on) {
+                $fb += $sz[[string]$v.Profile].FbMb * [Math]::Max(1, $v.Count)
+            }
+            $room = [Math]::Floor(($free * $Catalog[$GpuModel].FbMb - $fb) / $sz[$Profile].FbMb)
+        } else {
+            $busy = 0
+            $same = 0
+            foreach ($grp in @($on | Group-Object -Property Profile)) {
+                $n = 0
+                foreach ($v in $grp.Group) {
+                    $n += [Math]::Max(1, $v.Count)
+                }
+                if ($grp.Name -ceq $Profile) {
+                    $same = $n
+                } else {
+                    $busy += [Math]::Ceiling($n / [Math]::Max(1, $sz[$grp.Name].Max))
+                }
+            }
+            $room = ($free - $busy) * $sz[$Profile].Max - $same
+        }
+        if ($room -gt $best.Room) {
+            $best = @{ Host = $h.Name; Room = [int]$room }
+        }
+    }
+    return $best
+}
+
 function New-VmwScenarioDriftState {
     <#
     .SYNOPSIS
@@ -550,9 +647,16 @@ function New-VmwScenarioDriftState {
         $v['devices'] = @([ordered]@{ type = 'dynamic_passthrough'; vendor_id = $pci.Vendor; device_id = $pci.Device })
         $variants.Add(@{ Name = ('DirectPath I/O instead of vGPU on ' + $vg[0].Name); State = $s; UndeclaredVm = $null; UndeclaredGpu = $null })
         $s = Copy-VmwState -State $Converged
-        $hn = [string]$vg[0].Host
-        $s['vms'] = @($s['vms']) + @(New-VmwUndeclaredVm -State $s -Name 'vgpuc-undeclared-01' -HostName $hn -Devices @([ordered]@{ type = 'vgpu'; profile = (Get-VmwProfileString -Profile ([string]$vg[0].Profile)) }))
-        $variants.Add(@{ Name = 'undeclared VM with a vGPU'; State = $s; UndeclaredVm = 'vgpuc-undeclared-01'; UndeclaredGpu = $null })
+        # On the host with the most room for one more vGPU of that profile; powered off where
+        # none has room (a running one could not be: the pre-flight refuses that state).
+        $room = Get-VmwVgpuRoom -Model $Model -Catalog $Catalog -Profile ([string]$vg[0].Profile) -GpuModel ([string]$vg[0].Model)
+        $hn = $room.Host
+        $u = New-VmwUndeclaredVm -State $s -Name 'vgpuc-undeclared-01' -HostName $hn -Devices @([ordered]@{ type = 'vgpu'; profile = (Get-VmwProfileString -Profile ([string]$vg[0].Profile)) })
+        if ($room.Room -lt 1) {
+            $u['power_state'] = 'PoweredOff'
+        }
+        $s['vms'] = @($s['vms']) + @($u)
+        $variants.Add(@{ Name = ('undeclared VM with a vGPU ({0} on {1})' -f $u['power_state'], $hn); State = $s; UndeclaredVm = 'vgpuc-undeclared-01'; UndeclaredGpu = $null })
     } else {
         $skipped.Add('no vGPU VM: profile, extra vGPU and undeclared vGPU VM variants not shown')
     }
@@ -562,6 +666,26 @@ function New-VmwScenarioDriftState {
         $v['power_state'] = 'PoweredOff'
         $v['devices'] = @([ordered]@{ type = 'vgpu'; profile = (Get-VmwProfileString -Profile (@($Catalog[$pt[0].Model].Profiles.Keys | Sort-Object)[0])) })
         $variants.Add(@{ Name = ('vGPU instead of DirectPath I/O on ' + $pt[0].Name); State = $s; UndeclaredVm = $null; UndeclaredGpu = $null })
+    }
+    # DRS: a VM the file does not pin there in a vgpuc-made VM group (another VM in a pinned
+    # VM's group; the group and rule of a VM the file does not pin).
+    $pinned = @(Get-VmwPinned -Model $Model)
+    $loose = @($Model.Vms | Where-Object { -not ($_.Pin -or @($_.PinHosts).Count -gt 0) })
+    if ($pinned.Count -gt 0 -and @($Model.Vms).Count -gt 1) {
+        $p = $pinned[0]
+        $o = @($Model.Vms | Where-Object { $_.Name -cne $p.Name })[0]
+        $s = Copy-VmwState -State $Converged
+        $g = @($s['clusters'][0]['drs_groups'] | Where-Object { $_['name'] -ceq ('vgpuc-{0}-vm' -f $p.Name) })[0]
+        $g['members'] = @($g['members']) + @($o.Name)
+        $variants.Add(@{ Name = ('{0} in the DRS group of pinned {1}' -f $o.Name, $p.Name); State = $s; UndeclaredVm = $null; UndeclaredGpu = $null; UndeclaredDrs = @{ Group = ('vgpuc-{0}-vm' -f $p.Name); Vm = $o.Name } })
+    }
+    if ($loose.Count -gt 0) {
+        $u = $loose[0]
+        $s = Copy-VmwState -State $Converged
+        $c = $s['clusters'][0]
+        $c['drs_groups'] = @($c['drs_groups']) + @([ordered]@{ name = ('vgpuc-{0}-vm' -f $u.Name); type = 'VM'; members = @($u.Name) }, [ordered]@{ name = ('vgpuc-{0}-hosts' -f $u.Name); type = 'VMHost'; members = @([string]$Model.Hosts[0].Name) })
+        $c['drs_rules'] = @($c['drs_rules']) + @([ordered]@{ name = ('vgpuc-{0}-should-run-on' -f $u.Name); vm_group = ('vgpuc-{0}-vm' -f $u.Name); host_group = ('vgpuc-{0}-hosts' -f $u.Name); type = 'ShouldRunOn'; enabled = $true })
+        $variants.Add(@{ Name = ('unpinned {0} in a DRS group vgpuc made for an earlier pin' -f $u.Name); State = $s; UndeclaredVm = $null; UndeclaredGpu = $null; UndeclaredDrs = @{ Group = ('vgpuc-{0}-vm' -f $u.Name); Vm = $u.Name } })
     }
     # A free GPU enabled for passthrough that no DirectPath I/O VM is planned on.
     $free = $null
@@ -612,6 +736,21 @@ function Test-VmwScenarioUndeclared {
                     $m.Add(('-RemoveUndeclared: the undeclared VM {0} was {1} and is {2}' -f $n, $b['power_state'], $x[0]['power_state']))
                 }
             }
+        }
+    }
+    if ($Variant.ContainsKey('UndeclaredDrs') -and $Variant.UndeclaredDrs) {
+        $ud = $Variant.UndeclaredDrs
+        $g = @(@($After['clusters'] | Where-Object { $_['name'] -ceq $Variant.State['clusters'][0]['name'] })[0]['drs_groups'] | Where-Object { $_['name'] -ceq $ud.Group })
+        $in = $g.Count -eq 1 -and @($g[0]['members']) -ccontains $ud.Vm
+        if (-not $Remove) {
+            if (-not $in) {
+                $m.Add(('{0} was taken out of DRS group {1} without -RemoveUndeclared' -f $ud.Vm, $ud.Group))
+            }
+            if (-not (& $say $ud.Group)) {
+                $m.Add(('the DRS drift of {0} in {1} is not reported' -f $ud.Vm, $ud.Group))
+            }
+        } elseif ($in) {
+            $m.Add(('-RemoveUndeclared: {0} is still in DRS group {1}' -f $ud.Vm, $ud.Group))
         }
     }
     if ($Variant.UndeclaredGpu) {
@@ -722,6 +861,17 @@ function New-VmwScenarioPreflightState {
         $h = Get-VmwHost -State $s -Name $vg[0].Host
         $h['graphics']['shared_passthru_gpu_types'] = @($h['graphics']['shared_passthru_gpu_types'] | Where-Object { $_ -cne $p })
         $out.Add(@{ Name = 'profile not offered'; State = $s; Problems = @(New-VmwProblem -Kind 'profile' -Tokens @($vg[0].Name, $p)) })
+        # vGPU capacity: running VMs the file does not declare fill the host's GPUs with a
+        # whole-GPU profile of the model, so the declared vGPUs there do not fit.
+        $hn = [string]$vg[0].Host
+        $s = Copy-VmwState -State $base
+        $h = Get-VmwHost -State $s -Name $hn
+        $full = @($Catalog[$vg[0].Model].Sizes.Keys | Where-Object { -not $Catalog[$vg[0].Model].Sizes[$_].Mig -and $Catalog[$vg[0].Model].Sizes[$_].FbMb -eq $Catalog[$vg[0].Model].FbMb } | Sort-Object)[0]
+        $n = @($h['gpus'] | Where-Object { $_['model'] -eq $vg[0].Model -and -not $_['passthrough_active'] }).Count
+        for ($k = 0; $k -lt $n; $k++) {
+            $s['vms'] = @($s['vms']) + @(New-VmwUndeclaredVm -State $s -Name ('vgpuc-other-{0:d2}' -f ($k + 1)) -HostName $hn -Devices @([ordered]@{ type = 'vgpu'; profile = (Get-VmwProfileString -Profile $full) }))
+        }
+        $out.Add(@{ Name = ('vGPU capacity: {0} GPU(s) of {1} taken by VMs the file does not declare' -f $n, $hn); State = $s; Problems = @(New-VmwProblem -Kind 'vgpu-capacity' -Tokens @($hn) -Pattern '(?i)do not fit') })
     }
     return $out.ToArray()
 }
@@ -831,6 +981,39 @@ function New-VmwScenarioSpecialState {
     } else {
         $notes.Add('no vGPU VM: the profile, graphics, suspended and Tools scenarios are not shown')
     }
+    # Firmware: a powered-off VM gets the declared firmware; a running one whose GPU does not
+    # need EFI keeps its firmware and is reported (changed only while the VM is off).
+    $any = Get-VmwPlainVm -Model $Model
+    if (@($any).Count -gt 0) {
+        $v = $any[0]
+        $s = Copy-VmwState -State $Converged
+        $fv = @(Get-VmwVm -State $s -Name $v.Name)[0]
+        $other = $(if ($fv['firmware'] -eq 'efi') { 'bios' } else { 'efi' })
+        $fv['firmware'] = $other
+        $fv['power_state'] = 'PoweredOff'
+        $out.Add(@{ Name = ('powered-off VM {0} with firmware {1}' -f $v.Name, $other); State = $s; Exit = 0; Vm = $v.Name; Host = $v.Host; Expect = 'converge' })
+    }
+    $soft = @(@($any) | Where-Object { (Get-VmwMmioGb -Vm $_ -Catalog $Catalog) -eq 0 })
+    if ($soft.Count -gt 0) {
+        $v = $soft[0]
+        $s = Copy-VmwState -State $Converged
+        $fv = @(Get-VmwVm -State $s -Name $v.Name)[0]
+        $fv['firmware'] = $(if ($fv['firmware'] -eq 'efi') { 'bios' } else { 'efi' })
+        $out.Add(@{ Name = ('running VM {0} with firmware {1}' -f $v.Name, $fv['firmware']); State = $s; Exit = 0; Vm = $v.Name; Host = $v.Host; Expect = 'skipped'; Pattern = '(?i)firmware' })
+    } else {
+        $notes.Add('every VM needs EFI for its GPU: the running-VM firmware drift scenario is not shown (the pre-flight refusal is)')
+    }
+    # A second vCenter session open before the script (open_sessions): the run acts only on
+    # its -Server; the other vCenter, whose cluster, hosts and VMs have the same names, is
+    # left exactly as it was.
+    $s = (New-VmwScenarioStartState -Model $Model -Catalog $Catalog).State
+    $o = Copy-VmwState -State $s
+    $o['vcenter']['name'] = 'vc02'
+    $o.Remove('platform')
+    $o.Remove('faults')
+    $s['other_vcenters'] = @($o)
+    $s['open_sessions'] = @('vc02')
+    $out.Add(@{ Name = 'a second vCenter session (vc02) open before the script'; State = $s; Exit = 0; Vm = $null; Host = $null; Expect = 'other-vcenter' })
     if ($pt.Count -gt 0) {
         $v = $pt[0]
         $hn = [string]$v.Host

@@ -368,6 +368,25 @@ Describe 'Graphics type: active only after an Xorg restart or a reboot with no v
         $r.error | Should -BeLike '*could not be found*'
         Get-TestCommands $r | Should -Be @('UpdateGraphicsConfig', 'RestartService', 'RestartService')
     }
+    It 'a host switched to Shared (vSGA) and activated refuses to power on a vGPU VM' {
+        $s = Get-VsState { param($s) & $script:Shared $s; $g = (Get-VsHost $s 'esx-01')['graphics']; $g['default_type'] = 'sharedDirect'; $g['active_type'] = 'sharedDirect'; (Get-VsVm $s 'ml-01')['power_state'] = 'PoweredOff' }
+        $r = Invoke-VsScript $s ($script:Views + "`$cfg = New-Object -TypeName 'VMware.Vim.HostGraphicsConfig'; `$cfg.HostDefaultGraphicsType = 'shared'; `$cfg.SharedPassthruAssignmentPolicy = 'performance'; `$gm.UpdateGraphicsConfig(`$cfg); `$ss.RestartService('xorg'); Start-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Server `$c")
+        (Get-VsHost $r.state 'esx-01')['graphics']['active_type'] | Should -Be 'shared'
+        $r.error | Should -BeLike '*graphics resource available in the parent resource pool is insufficient*'
+    }
+    It 'refuses a per-device graphics type other than the host default (not modelled: strict)' {
+        $body = $script:Views + @'
+$cfg = New-Object -TypeName 'VMware.Vim.HostGraphicsConfig'
+$cfg.HostDefaultGraphicsType = 'shared'
+$d = New-Object -TypeName 'VMware.Vim.HostGraphicsConfigDeviceType'
+$d.DeviceId = '0000:3b:00.0'; $d.GraphicsType = 'sharedDirect'
+$cfg.DeviceType = @($d)
+$gm.UpdateGraphicsConfig($cfg)
+'@
+        $r = Invoke-VsScript (Get-VsState) $body
+        $r.error | Should -BeLike '*per-device graphics type (sharedDirect for 0000:3b:00.0) other than the host default*'
+        (Get-VsHost $r.state 'esx-01')['graphics']['default_type'] | Should -Be 'sharedDirect'
+    }
     It 'a reboot needs maintenance mode, which needs no powered-on VM; it activates the type' {
         $body = $script:Views + $script:ToDirect + @'
 $t = (Get-View -Id ($h.ExtensionData.RebootHost_Task($false)) -Server $c).Info
@@ -399,6 +418,165 @@ $gm.UpdateGraphicsConfig($cfg)
         $r = Invoke-VsScript $s $body
         $r.output[0] | Should -BeLike '*while VMs run vGPUs*'
         (Get-VsHost $r.state 'esx-01')['graphics']['vgpu_mode'] | Should -Be 'mixedSize'
+    }
+}
+
+Describe 'vGPU capacity per physical GPU at power-on (graphics.vgpu_types, gpus[].fb_mb)' {
+    BeforeAll {
+        # esx-01: two L40 (48 GB each); ml-01..06 on it, locked reservation; sizes from the
+        # catalog's L40 rows (12Q: 12288 MB, 4 per GPU; 24Q: 24576 MB, 2; 48Q: 49152 MB, 1).
+        $script:Cap = {
+            param($s, [string]$Version = '8.0.2', [string]$Mode = '')
+            $h = Get-VsHost $s 'esx-01'
+            $h['version'] = $Version
+            foreach ($g in $h['gpus']) { $g['fb_mb'] = 49152 }
+            $h['graphics']['shared_passthru_gpu_types'] = @('grid_l40-12q', 'grid_l40-24q', 'grid_l40-48q')
+            $h['graphics']['vgpu_types'] = [ordered]@{
+                'grid_l40-12q' = [ordered]@{ fb_mb = 12288; max = 4 }
+                'grid_l40-24q' = [ordered]@{ fb_mb = 24576; max = 2 }
+                'grid_l40-48q' = [ordered]@{ fb_mb = 49152; max = 1 }
+            }
+            if ($Mode) { $h['graphics']['vgpu_mode'] = $Mode }
+            foreach ($v in $s['vms']) { $v['memory_reservation_locked_to_max'] = $true; $v['power_state'] = 'PoweredOff' }
+        }
+        $script:Give = {
+            param($s, [string]$Vm, [string]$Profile, [string]$Power = 'PoweredOff')
+            $v = Get-VsVm $s $Vm; $v['devices'] = @([ordered]@{ type = 'vgpu'; profile = $Profile }); $v['power_state'] = $Power
+        }
+        $script:Start = { param([string]$Vm) "try { `$null = Start-VM -VM (Get-VM -Name '$Vm' -Server `$c) -Server `$c; Write-Host 'on $Vm' } catch { Write-Host `$_.Exception.Message }`n" }
+    }
+    It 'refuses a vGPU when whole-GPU vGPUs fill every GPU; starts it once one of them is off' {
+        $s = Get-VsState { param($s) & $script:Cap $s; & $script:Give $s 'ml-01' 'grid_l40-48q' 'PoweredOn'; & $script:Give $s 'ml-02' 'grid_l40-48q' 'PoweredOn'; & $script:Give $s 'ml-03' 'grid_l40-12q' }
+        $r = Invoke-VsScript $s ((& $script:Start 'ml-03') + "(Get-VM -Name 'ml-02' -Server `$c).ExtensionData.ShutdownGuest()`n" + (& $script:Start 'ml-03'))
+        $r.output[0] | Should -BeLike 'twin: no physical GPU of host esx-01 has room for vGPU grid_l40-12q of VM ml-03*'
+        $r.output[1] | Should -Be 'on ml-03'
+    }
+    It 'same-size mode: one vGPU type per GPU (ESXi before 8.0.2), up to its per-GPU maximum' {
+        $s = Get-VsState { param($s) & $script:Cap $s '8.0.1'; & $script:Give $s 'ml-01' 'grid_l40-12q' 'PoweredOn'; & $script:Give $s 'ml-02' 'grid_l40-24q' 'PoweredOn'; & $script:Give $s 'ml-03' 'grid_l40-24q'; & $script:Give $s 'ml-04' 'grid_l40-24q'; & $script:Give $s 'ml-05' 'grid_l40-12q' }
+        $r = Invoke-VsScript $s ((& $script:Start 'ml-03') + (& $script:Start 'ml-04') + (& $script:Start 'ml-05'))
+        $r.output[0] | Should -Be 'on ml-03'
+        # Two 24Q fill the GPU that runs 24Q (max 2); the other GPU runs 12Q, not 24Q.
+        $r.output[1] | Should -BeLike '*no physical GPU*grid_l40-24q of VM ml-04*same-size*'
+        $r.output[2] | Should -Be 'on ml-05'
+    }
+    It 'mixed-size mode: sizes share a GPU while the frame buffer fits' {
+        $s = Get-VsState {
+            param($s)
+            & $script:Cap $s '8.0.3' 'mixedSize'
+            (Get-VsHost $s 'esx-01')['gpus'][1]['passthrough_active'] = $true; (Get-VsHost $s 'esx-01')['gpus'][1]['passthrough_enabled'] = $true
+            & $script:Give $s 'ml-01' 'grid_l40-24q' 'PoweredOn'; & $script:Give $s 'ml-02' 'grid_l40-12q'; & $script:Give $s 'ml-03' 'grid_l40-12q'; & $script:Give $s 'ml-04' 'grid_l40-12q'
+        }
+        $r = Invoke-VsScript $s ((& $script:Start 'ml-02') + (& $script:Start 'ml-03') + (& $script:Start 'ml-04'))
+        $r.output[0] | Should -Be 'on ml-02'
+        $r.output[1] | Should -Be 'on ml-03'
+        $r.output[2] | Should -BeLike '*no physical GPU*ml-04*mixed-size*'
+        # The same VMs in same-size mode: the 12Q cannot join the GPU running a 24Q.
+        $s = Get-VsState {
+            param($s)
+            & $script:Cap $s '8.0.3'
+            (Get-VsHost $s 'esx-01')['gpus'][1]['passthrough_active'] = $true; (Get-VsHost $s 'esx-01')['gpus'][1]['passthrough_enabled'] = $true
+            & $script:Give $s 'ml-01' 'grid_l40-24q' 'PoweredOn'; & $script:Give $s 'ml-02' 'grid_l40-12q'
+        }
+        $r = Invoke-VsScript $s (& $script:Start 'ml-02')
+        $r.output[0] | Should -BeLike '*no physical GPU*ml-02*same-size*'
+    }
+    It 'a VM''s vGPUs take different GPUs' {
+        $s = Get-VsState { param($s) & $script:Cap $s; (Get-VsHost $s 'esx-01')['gpus'][1]['passthrough_active'] = $true; (Get-VsHost $s 'esx-01')['gpus'][1]['passthrough_enabled'] = $true; $v = Get-VsVm $s 'ml-01'; $v['devices'] = @([ordered]@{ type = 'vgpu'; profile = 'grid_l40-12q' }, [ordered]@{ type = 'vgpu'; profile = 'grid_l40-12q' }) }
+        $r = Invoke-VsScript $s (& $script:Start 'ml-01')
+        $r.output[0] | Should -BeLike '*no physical GPU*ml-01*'
+    }
+    It 'refuses a state whose vGPU type sizes are malformed, and a running type it has no size for' {
+        $r = Invoke-VsScript (Get-VsState { param($s) & $script:Cap $s; (Get-VsHost $s 'esx-01')['graphics']['vgpu_types']['grid_l40-12q'] = [ordered]@{ fb_mb = '12288'; max = 4 } }) "Get-VM -Server `$c"
+        $r.exit | Should -Be 2
+        $r.error | Should -BeLike '*vgpu_types.grid_l40-12q must be*'
+        $s = Get-VsState { param($s) & $script:Cap $s; (Get-VsHost $s 'esx-01')['graphics']['shared_passthru_gpu_types'] += 'grid_l40-6q'; & $script:Give $s 'ml-01' 'grid_l40-6q' }
+        $r = Invoke-VsScript $s (& $script:Start 'ml-01')
+        $r.output[0] | Should -BeLike '*vgpu_types has no entry for grid_l40-6q*'
+    }
+}
+
+Describe 'PCI subsystem: models that share a device id (A2 and A16, 10DE:25B6)' {
+    BeforeAll {
+        # esx-03: GPU 0 an A16 (subsystem 10de:14a9), GPU 1 an A2 (10de:157e), both active for
+        # passthrough; train-01 (off, on esx-02) moves to esx-03.
+        $script:Shared25b6 = {
+            param($s)
+            $h = Get-VsHost $s 'esx-03'
+            $i = 0
+            foreach ($g in $h['gpus']) {
+                $g['device_id'] = '25b6'; $g['sub_vendor_id'] = '10de'; $g['sub_device_id'] = @('14a9', '157e')[$i]; $g['model'] = @('A16', 'A2')[$i]
+                $g['passthrough_enabled'] = $true; $g['passthrough_active'] = $true
+                $i++
+            }
+            $t = Get-VsVm $s 'train-01'; $t['host'] = 'esx-03'; $t['memory_reservation_locked_to_max'] = $true
+        }
+        $script:SubSpec = @'
+function New-SubSpec([int]$SubDevice) {
+    $spec = New-Object -TypeName 'VMware.Vim.VirtualMachineConfigSpec'
+    $dev = New-Object -TypeName 'VMware.Vim.VirtualDeviceConfigSpec'
+    $dev.Operation = 'add'
+    $dev.Device = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthrough'
+    $dev.Device.Key = -101
+    $a = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughAllowedDevice'
+    $a.VendorId = 0x10de; $a.DeviceId = 0x25b6; $a.SubVendorId = 0x10de; $a.SubDeviceId = $SubDevice
+    $dev.Device.Backing = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo'
+    $dev.Device.Backing.AllowedDevice = @($a)
+    $spec.DeviceChange = @($dev)
+    $spec
+}
+
+'@
+    }
+    It 'Get-VMHostPciDevice shows the subsystem of each GPU' {
+        $r = Invoke-VsScript (Get-VsState $script:Shared25b6) "Get-VMHostPciDevice -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -DeviceClass 'DisplayController' -Server `$c | ForEach-Object { Write-Host ('{0:x4}:{1:x4} {2:x4}:{3:x4}' -f `$_.VendorId, `$_.DeviceId, `$_.SubVendorId, `$_.SubDeviceId) }"
+        $r.output | Should -Be @('10de:25b6 10de:14a9', '10de:25b6 10de:157e')
+    }
+    It 'refuses a dynamic device whose subsystem no GPU of the host has; accepts the A2''s' {
+        $s = Get-VsState { param($s) & $script:Shared25b6 $s; (Get-VsHost $s 'esx-03')['gpus'][1]['sub_device_id'] = '14a9' }
+        $r = Invoke-VsScript $s ($script:SubSpec + "(Get-VM -Name 'train-01' -Server `$c).ExtensionData.ReconfigVM((New-SubSpec 0x157e))")
+        $r.error | Should -BeLike '*no PCI device 10de:25b6 subsystem 10de:157e*'
+        $r = Invoke-VsScript (Get-VsState $script:Shared25b6) ($script:SubSpec + "(Get-VM -Name 'train-01' -Server `$c).ExtensionData.ReconfigVM((New-SubSpec 0x157e))")
+        $r.exit | Should -Be 0
+        (Get-VsVm $r.state 'train-01')['devices'][0]['sub_device_id'] | Should -Be '157e'
+    }
+    It 'powers the VM on only where a GPU of that subsystem is free' {
+        $s = Get-VsState {
+            param($s)
+            & $script:Shared25b6 $s
+            $t = Get-VsVm $s 'train-01'; $t['devices'] = @([ordered]@{ type = 'dynamic_passthrough'; vendor_id = '10de'; device_id = '25b6'; sub_vendor_id = '10de'; sub_device_id = '157e' })
+            $t['extra_config'] = [ordered]@{ 'pciPassthru.use64bitMMIO' = 'TRUE'; 'pciPassthru.64bitMMIOSizeGB' = '64' }
+            # another VM already holds the A2
+            $o = Get-VsVm $s 'ml-06'; $o['host'] = 'esx-03'; $o['memory_reservation_locked_to_max'] = $true
+            $o['devices'] = @([ordered]@{ type = 'dynamic_passthrough'; vendor_id = '10de'; device_id = '25b6'; sub_vendor_id = '10de'; sub_device_id = '157e' })
+        }
+        $r = Invoke-VsScript $s "Start-VM -VM (Get-VM -Name 'train-01' -Server `$c) -Server `$c"
+        # The free A16 (same device id, other subsystem) does not take it.
+        $r.error | Should -BeLike '*no free, enabled and active passthrough device 10de:25b6*'
+    }
+}
+
+Describe 'Sessions open before the script (open_sessions)' {
+    BeforeAll {
+        $script:Open = {
+            param($s)
+            $o = Get-TestState -Name 'vsan-small'
+            $o['vcenter']['name'] = 'vc02'
+            $o.Remove('platform'); $o.Remove('faults')
+            $s['other_vcenters'] = @($o)
+            $s['open_sessions'] = @('vc02')
+        }
+    }
+    It 'the script starts with the session as a default server: a call without -Server reaches it' {
+        $r = Invoke-TestScript -State (Get-VsState $script:Open) -Body "Write-Host (@(`$global:DefaultVIServers | ForEach-Object { `$_.Name }) -join ','); `$c = Connect-VIServer -Server 'vc01'; Write-Host @(Get-VM -Name 'ml-01').Count; Write-Host @(Get-VM -Name 'ml-01' -Server `$c).Count; `$null = Stop-VM -VM (Get-VM -Name 'ml-02' -Server `$c) -Confirm:`$false"
+        $r.output | Should -Be @('vc02', '2', '1')
+        (Get-VsVm $r.state['other_vcenters'][0] 'ml-02')['power_state'] | Should -Be 'PoweredOn'
+        (Get-VsVm $r.state 'ml-02')['power_state'] | Should -Be 'PoweredOff'
+        $r.state['open_sessions'] | Should -Be @('vc02')
+    }
+    It 'refuses a session to a vCenter the state does not have (exit 2)' {
+        $r = Invoke-TestScript -State (Get-VsState { param($s) $s['open_sessions'] = @('vc09') }) -Body 'Write-Host 1'
+        $r.exit | Should -Be 2
+        $r.error | Should -BeLike '*open_sessions: vc09 is not the vcenter*'
     }
 }
 
@@ -470,6 +648,29 @@ $null = Get-DrsVMHostRule -Cluster $cl -Name 'r' -Server $c | Set-DrsVMHostRule 
         $cl['drs_rules'][0]['enabled'] | Should -BeFalse
         $cl['drs_rules'][0]['type'] | Should -Be 'ShouldRunOn'
         Get-TestCommands $r | Should -Be @('New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsClusterGroup', 'New-DrsVMHostRule', 'Set-DrsClusterGroup', 'Set-DrsVMHostRule')
+    }
+    It 'names the group or rule it creates as the call target, and a fault of that target fails the call' {
+        $body = @'
+$cl = Get-Cluster -Name 'vsan-prod' -Server $c
+$g1 = New-DrsClusterGroup -Cluster $cl -Name 'g-vm' -VM (Get-VM -Name 'train-01' -Server $c) -Server $c
+$g2 = New-DrsClusterGroup -Cluster $cl -Name 'g-host' -VMHost (Get-VMHost -Name 'esx-02' -Server $c) -Server $c
+try { $null = New-DrsVMHostRule -Cluster $cl -Name 'r' -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn' -Enabled $true -Server $c } catch { Write-Host $_.Exception.Message }
+'@
+        $s = Get-VsState { param($s) $s['faults'] = @(
+                [ordered]@{ command = 'New-DrsClusterGroup'; target = 'g-host'; message = 'group fault'; times = 1 },
+                [ordered]@{ command = 'New-DrsVMHostRule'; target = 'r'; message = 'rule fault'; times = 1 }) }
+        $r = Invoke-VsScript $s ("try {`n" + $body + "`n} catch { Write-Host `$_.Exception.Message }")
+        $r.output | Should -Be @('group fault')
+        @($r.calls | ForEach-Object { $_['target'] }) | Should -Be @('g-vm', 'g-host')
+        $s = Get-VsState { param($s) $s['faults'] = @([ordered]@{ command = 'New-DrsVMHostRule'; target = 'r'; message = 'rule fault'; times = 1 }) }
+        $r = Invoke-VsScript $s $body
+        $r.output | Should -Be @('rule fault')
+        @($r.calls | ForEach-Object { '{0} {1}' -f $_['command'], $_['target'] }) | Should -Be @('New-DrsClusterGroup g-vm', 'New-DrsClusterGroup g-host', 'New-DrsVMHostRule r')
+        # The cluster is not the target: a fault naming it does not fire.
+        $s = Get-VsState { param($s) $s['faults'] = @([ordered]@{ command = 'New-DrsVMHostRule'; target = 'vsan-prod'; message = 'rule fault'; times = 1 }) }
+        $r = Invoke-VsScript $s $body
+        @($r.output).Count | Should -Be 0
+        @($r.state['clusters'][0]['drs_rules']).Count | Should -Be 1
     }
     It 'refuses a group member outside the cluster' {
         $s = Get-VsState { param($s) $s['clusters'] += [ordered]@{ name = 'other'; drs_enabled = $true; drs_groups = @(); drs_rules = @() }; (Get-VsHost $s 'esx-04')['cluster'] = 'other' }

@@ -494,6 +494,18 @@ function Get-VgpucVmwPciHex {
     '{0:x4}' -f (([int]$Value) -band 0xFFFF)
 }
 
+function Get-VgpucVmwPciKey {
+    <# "vvvv:dddd", or "vvvv:dddd/ssss:ssss" with the PCI subsystem where it is known. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([AllowNull()][object]$VendorId, [AllowNull()][object]$DeviceId, [AllowNull()][object]$SubVendorId, [AllowNull()][object]$SubDeviceId)
+    $key = '{0}:{1}' -f (Get-VgpucVmwPciHex -Value $VendorId), (Get-VgpucVmwPciHex -Value $DeviceId)
+    if ($null -ne $SubDeviceId -and [int]$SubDeviceId -ne 0) {
+        $key += '/{0}:{1}' -f (Get-VgpucVmwPciHex -Value $SubVendorId), (Get-VgpucVmwPciHex -Value $SubDeviceId)
+    }
+    $key
+}
+
 function Resolve-VgpucVmwCluster {
     <# The declared cluster: exactly one cluster of that exact name in the vCenter, or $null
        with a pre-flight problem. #>
@@ -516,13 +528,16 @@ function Find-VgpucVmwHostGpu {
     param([object[]]$PciDevices, [Parameter(Mandatory)][object]$Gpu)
     $found = @($PciDevices | Where-Object {
             if ($Gpu.VendorId -and $Gpu.DeviceId) {
-                (Get-VgpucVmwPciHex -Value $_.VendorId) -eq (Get-VgpucVmwPciHex -Value $Gpu.VendorId) -and (Get-VgpucVmwPciHex -Value $_.DeviceId) -eq (Get-VgpucVmwPciHex -Value $Gpu.DeviceId)
+                # Models that share a device id (A2 and A16: 10DE:25B6) differ in the PCI
+                # subsystem, which the catalog gives for them (VMHostPciDevice.SubVendorId/SubDeviceId).
+                (Get-VgpucVmwPciHex -Value $_.VendorId) -eq (Get-VgpucVmwPciHex -Value $Gpu.VendorId) -and (Get-VgpucVmwPciHex -Value $_.DeviceId) -eq (Get-VgpucVmwPciHex -Value $Gpu.DeviceId) -and
+                (-not $Gpu.SubDeviceId -or ((Get-VgpucVmwPciHex -Value $_.SubVendorId) -eq (Get-VgpucVmwPciHex -Value $Gpu.SubVendorId) -and (Get-VgpucVmwPciHex -Value $_.SubDeviceId) -eq (Get-VgpucVmwPciHex -Value $Gpu.SubDeviceId)))
             } else {
                 (Get-VgpucVmwPciHex -Value $_.VendorId) -eq '10de' -and ([string]$_.DeviceName) -match ('\b' + [regex]::Escape([string]$Gpu.Model) + '\b')
             }
         })
     @($found | ForEach-Object {
-            [pscustomobject]@{ Id = (([string]$_.Id) -replace '^.*/', ''); VendorId = $_.VendorId; DeviceId = $_.DeviceId; DeviceName = [string]$_.DeviceName }
+            [pscustomobject]@{ Id = (([string]$_.Id) -replace '^.*/', ''); VendorId = $_.VendorId; DeviceId = $_.DeviceId; SubVendorId = $_.SubVendorId; SubDeviceId = $_.SubDeviceId; DeviceName = [string]$_.DeviceName }
         } | Sort-Object -Property Id)
 }
 
@@ -592,7 +607,7 @@ function Get-VgpucVmwVmGpuDevice {
                 $profile = [string]$d.Backing.Vgpu
             } elseif ($d.Backing -is [VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo]) {
                 $kind = 'dynamic'
-                $ids = @(foreach ($a in @($d.Backing.AllowedDevice)) { if ($null -ne $a) { '{0}:{1}' -f (Get-VgpucVmwPciHex -Value $a.VendorId), (Get-VgpucVmwPciHex -Value $a.DeviceId) } })
+                $ids = @(foreach ($a in @($d.Backing.AllowedDevice)) { if ($null -ne $a) { Get-VgpucVmwPciKey -VendorId $a.VendorId -DeviceId $a.DeviceId -SubVendorId $a.SubVendorId -SubDeviceId $a.SubDeviceId } })
             }
             [pscustomobject]@{ Device = $d; Kind = $kind; Profile = $profile; Ids = $ids }
         }
@@ -638,7 +653,7 @@ function Compare-VgpucVmwVm {
     $want = [int]$Declared.Count
     $keep = [System.Collections.Generic.List[object]]::new()
     $remove = [System.Collections.Generic.List[object]]::new()
-    $wantIds = '{0}:{1}' -f (Get-VgpucVmwPciHex -Value $Declared.VendorId), (Get-VgpucVmwPciHex -Value $Declared.DeviceId)
+    $wantIds = Get-VgpucVmwPciKey -VendorId $Declared.VendorId -DeviceId $Declared.DeviceId -SubVendorId $Declared.SubVendorId -SubDeviceId $Declared.SubDeviceId
     foreach ($d in @($State.Devices)) {
         $match = $false
         if ($Declared.Mode -eq 'vgpu') {
@@ -667,6 +682,21 @@ function Compare-VgpucVmwVm {
     }
     if (-not $State.LockedToMax) {
         $settings.Add('reserve all guest memory (locked)')
+    }
+    # The declared firmware (EFI where the GPU needs it), set only on a powered-off VM.
+    $fwWant = [string]$Declared.Firmware
+    if ($Declared.Efi) {
+        $fwWant = 'efi'
+    }
+    $firmware = $null
+    $firmwareDrift = ''
+    if ($fwWant -and $State.Firmware -ne $fwWant) {
+        if ($State.PowerState -eq 'poweredOff') {
+            $firmware = $fwWant
+            $settings.Add(('firmware {0} -> {1}' -f $State.Firmware, $fwWant))
+        } else {
+            $firmwareDrift = 'boots with {0}, the file declares {1}: the firmware is changed only while the VM is powered off (convert the guest first); left as it is' -f $State.Firmware, $fwWant
+        }
     }
     if ($Declared.MemoryMB -gt 0 -and $State.MemoryMB -ne $Declared.MemoryMB) {
         $settings.Add(('memory {0} MB -> {1} MB' -f $State.MemoryMB, $Declared.MemoryMB))
@@ -700,6 +730,7 @@ function Compare-VgpucVmwVm {
         Remove = @($remove); Add = $add; ExtraConfig = $extraChange
         Lock = (-not $State.LockedToMax)
         MemoryMB = $memory
+        Firmware = $firmware; FirmwareDrift = $firmwareDrift
         Changes = @($changes)
         NeedsChange = ($changes.Count -gt 0)
     }
@@ -715,6 +746,9 @@ function New-VgpucVmwConfigSpec {
     $spec.MemoryReservationLockedToMax = $true
     if ($Diff.MemoryMB -gt 0) {
         $spec.MemoryMB = $Diff.MemoryMB
+    }
+    if ($Diff.Firmware) {
+        $spec.Firmware = $Diff.Firmware
     }
     $changes = @()
     foreach ($d in @($Diff.Remove)) {
@@ -736,6 +770,11 @@ function New-VgpucVmwConfigSpec {
             $allowed = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughAllowedDevice'
             $allowed.VendorId = [int]$Declared.VendorId
             $allowed.DeviceId = [int]$Declared.DeviceId
+            if ($Declared.SubDeviceId) {
+                # The subsystem, where two models share the device id (A2 / A16).
+                $allowed.SubVendorId = [int]$Declared.SubVendorId
+                $allowed.SubDeviceId = [int]$Declared.SubDeviceId
+            }
             $dc.Device.Backing = New-Object -TypeName 'VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo'
             $dc.Device.Backing.AllowedDevice = @($allowed)
             $dc.Device.Backing.DeviceName = ''
@@ -894,8 +933,11 @@ function Disable-VgpucVmwPassthru {
 }
 
 function Get-VgpucVmwGraphicsDiff {
-    <# What the host's graphics must change, read on the ACTIVE state (GraphicsInfo) as well as
-       the configuration: Shared Direct for every vGPU GPU, and the declared vGPU mode. #>
+    <# What the host's graphics must change. The declared host default graphics type
+       (HostGraphicsConfig.HostDefaultGraphicsType: sharedDirect, or shared where the file says
+       `graphics shared`) on every host that declares one; on a vGPU host also, read on the
+       ACTIVE state (GraphicsInfo), Shared Direct for every vGPU GPU and the declared vGPU
+       mode; on another host the configured per-device types that override the default. #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][object]$HostState, [string[]]$PassthroughIds)
     $gm = $HostState.Graphics
@@ -903,11 +945,24 @@ function Get-VgpucVmwGraphicsDiff {
     $why = [System.Collections.Generic.List[string]]::new()
     $devices = [System.Collections.Generic.List[string]]::new()
     $activeWrong = $false
-    if (-not $declared.VgpuHost) {
+    $want = [string]$declared.Graphics
+    if (-not $want) {
         return [pscustomobject]@{ Needed = $false; ActiveWrong = $false; Why = @(); Devices = @(); PassthroughIds = @($PassthroughIds) }
     }
-    if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -ne 'sharedDirect') {
-        $why.Add(('default graphics type {0} -> sharedDirect' -f $gm.GraphicsConfig.HostDefaultGraphicsType))
+    if ([string]$gm.GraphicsConfig.HostDefaultGraphicsType -ne $want) {
+        $why.Add(('default graphics type {0} -> {1}' -f $gm.GraphicsConfig.HostDefaultGraphicsType, $want))
+    }
+    if (-not $declared.VgpuHost) {
+        foreach ($t in @($gm.GraphicsConfig.DeviceType)) {
+            if ($null -eq $t -or (Test-VgpucNameInList -Name ([string]$t.DeviceId) -List @($PassthroughIds))) {
+                continue
+            }
+            if ([string]$t.GraphicsType -ne $want) {
+                $devices.Add([string]$t.DeviceId)
+                $why.Add(('GPU {0}: configured graphics type {1} -> {2}' -f $t.DeviceId, $t.GraphicsType, $want))
+            }
+        }
+        return [pscustomobject]@{ Needed = ($why.Count -gt 0); ActiveWrong = $false; Why = @($why); Devices = @($devices); PassthroughIds = @($PassthroughIds) }
     }
     $active = @{}
     foreach ($gi in @($gm.GraphicsInfo)) {
@@ -957,15 +1012,18 @@ function Set-VgpucVmwHostGraphics {
         return
     }
     $gm = $HostState.Graphics
+    $want = [string]$HostState.Declared.Graphics
+    # HostGraphicsConfig: hostDefaultGraphicsType and sharedPassthruAssignmentPolicy are both
+    # required (vSphere API reference); the policy is kept as the host has it.
     $config = New-Object -TypeName 'VMware.Vim.HostGraphicsConfig'
-    $config.HostDefaultGraphicsType = 'sharedDirect'
+    $config.HostDefaultGraphicsType = $want
     $config.SharedPassthruAssignmentPolicy = $gm.GraphicsConfig.SharedPassthruAssignmentPolicy
     $types = @()
     foreach ($id in @($Diff.Devices)) {
         $t = New-Object -TypeName 'VMware.Vim.HostGraphicsConfigDeviceType'
         $t.DeviceId = $id
-        $t.GraphicsType = 'sharedDirect'
-        if ($HostState.Declared.VgpuMode -eq 'mixedSize' -or @($Diff.Why | Where-Object { $_ -match 'vGPU mode' }).Count -gt 0) {
+        $t.GraphicsType = $want
+        if ($HostState.Declared.VgpuHost -and ($HostState.Declared.VgpuMode -eq 'mixedSize' -or @($Diff.Why | Where-Object { $_ -match 'vGPU mode' }).Count -gt 0)) {
             $t.VgpuMode = $HostState.Declared.VgpuMode
         }
         $types += $t
@@ -1042,7 +1100,10 @@ function Update-VgpucVmwDrsGroup {
         [Parameter(Mandatory)][AllowNull()][object]$Existing,
         [Parameter(Mandatory)][string]$Name,
         [Parameter(Mandatory)][ValidateSet('VM', 'VMHost')][string]$Kind,
-        [Parameter(Mandatory)][object[]]$Members
+        [Parameter(Mandatory)][object[]]$Members,
+        # Keep members that are not in Members (a VM group: other VMs in it are drift,
+        # taken out only with -RemoveUndeclared, by Remove-VgpucVmwDrsMember).
+        [switch]$AddOnly
     )
     if (-not $PSCmdlet.ShouldProcess($Name, 'create or update the DRS group')) {
         return $Existing
@@ -1058,6 +1119,9 @@ function Update-VgpucVmwDrsGroup {
     $wantIds = @($Members | ForEach-Object { [string]$_.Id })
     $add = @($Members | Where-Object { $haveIds -notcontains [string]$_.Id })
     $drop = @($have | Where-Object { $wantIds -notcontains [string]$_.Id })
+    if ($AddOnly) {
+        $drop = @()
+    }
     $group = $Existing
     if ($add.Count -gt 0) {
         if ($Kind -eq 'VM') {
@@ -1087,9 +1151,10 @@ function Get-VgpucVmwDrsDiff {
     if ($null -eq $vmGroup) {
         $why.Add(('create VM group {0}' -f $Pin.VmGroup))
     } else {
+        # The pinned VM must be a member; other members are drift (Get-VgpucVmwDrsDrift).
         $ids = @($vmGroup.Member | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.Id })
-        if ($ids.Count -ne 1 -or $ids[0] -ne [string]$Pin.VM.Id) {
-            $why.Add(('VM group {0}: members -> {1}' -f $Pin.VmGroup, $Pin.VM.Name))
+        if ($ids -notcontains [string]$Pin.VM.Id) {
+            $why.Add(('VM group {0}: add {1}' -f $Pin.VmGroup, $Pin.VM.Name))
         }
     }
     if ($null -eq $hostGroup) {
@@ -1124,12 +1189,191 @@ function Set-VgpucVmwDrs {
     if (-not $PSCmdlet.ShouldProcess($Pin.Rule, 'reconcile the DRS groups and rule')) {
         return
     }
-    $g1 = Update-VgpucVmwDrsGroup -Connection $Connection -Cluster $Cluster -Existing $Diff.VmGroup -Name $Pin.VmGroup -Kind 'VM' -Members @($Pin.VM) -Confirm:$false
+    $g1 = Update-VgpucVmwDrsGroup -Connection $Connection -Cluster $Cluster -Existing $Diff.VmGroup -Name $Pin.VmGroup -Kind 'VM' -Members @($Pin.VM) -AddOnly -Confirm:$false
     $g2 = Update-VgpucVmwDrsGroup -Connection $Connection -Cluster $Cluster -Existing $Diff.HostGroup -Name $Pin.HostGroup -Kind 'VMHost' -Members @($Pin.Hosts) -Confirm:$false
     if ($null -eq $Diff.Rule) {
         $null = New-DrsVMHostRule -Cluster $Cluster -Name $Pin.Rule -VMGroup $g1 -VMHostGroup $g2 -Type 'ShouldRunOn' -Enabled $true -Server $Connection
     } elseif ([bool]$Diff.Rule.Enabled -ne $true -or [string]$Diff.Rule.Type -ne 'ShouldRunOn' -or [string]$Diff.Rule.VMGroup.Name -cne $Pin.VmGroup -or [string]$Diff.Rule.VMHostGroup.Name -cne $Pin.HostGroup) {
         $null = Set-DrsVMHostRule -Rule $Diff.Rule -Enabled $true -Type 'ShouldRunOn' -VMGroup $g1 -VMHostGroup $g2 -Server $Connection
+    }
+}
+
+function Get-VgpucVmwDrsDrift {
+    <# DRS drift: the VMs in a VM group vgpuc made (vgpuc-<vm>-vm, with its should-run-on rule)
+       that the file does not pin there: every member of the group of a VM the file no longer
+       pins (or does not declare), and any member other than the pinned VM in a pinned VM's
+       group. One entry per group: the group and the members to take out. #>
+    [CmdletBinding()]
+    param([object[]]$Groups, [object[]]$Pins)
+    foreach ($g in @($Groups | Where-Object { $null -ne $_ -and [string]$_.GroupType -eq 'VMGroup' -and [string]$_.Name -cmatch '^vgpuc-.+-vm$' } | Sort-Object -Property Name)) {
+        $pin = @($Pins | Where-Object { [string]$_.VmGroup -ceq [string]$g.Name }) | Select-Object -First 1
+        $extra = @($g.Member | Where-Object { $null -ne $_ -and ($null -eq $pin -or [string]$_.Id -ne [string]$pin.VM.Id) } | Sort-Object -Property Name)
+        if ($extra.Count -gt 0) {
+            $why = 'vgpuc made it for a VM the file no longer pins'
+            if ($null -ne $pin) {
+                $why = 'the file pins only {0} there' -f $pin.Name
+            }
+            [pscustomobject]@{ Group = $g; Name = [string]$g.Name; Members = $extra; Why = $why }
+        }
+    }
+}
+
+function Remove-VgpucVmwDrsMember {
+    <# -RemoveUndeclared: take the VMs the file does not pin out of a vgpuc-made VM group. #>
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$Drift)
+    if (-not $PSCmdlet.ShouldProcess($Drift.Name, 'remove VMs the file does not pin from the DRS group')) {
+        return
+    }
+    $null = Set-DrsClusterGroup -DrsClusterGroup $Drift.Group -VM @($Drift.Members) -Remove -Server $Connection
+}
+
+function Get-VgpucVmwGpuNeed {
+    <# How many GPUs of one model a host needs for these vGPUs (each @{ Vm; Count; FbMb; Max;
+       MaxMixed; Key }), or -1 when they do not fit on Gpus GPUs at all. The rules of the plan
+       (compiler/plan.c): a VM's vGPUs each take a different GPU; in same-size mode a GPU
+       holds vGPUs of one kind (Key: the profile, or its frame-buffer size where ESXi 8.0 U2+
+       lets types of one size share a GPU) up to the smallest per-GPU maximum among them; in
+       mixed-size mode any sizes while the frame buffers fit, at most the mixed-size maximum
+       per size (the equal-size one where the catalog gives none). Mixed-size packing is
+       first fit by decreasing size. #>
+    [CmdletBinding()]
+    [OutputType([int])]
+    param([Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vgpus, [Parameter(Mandatory)][int]$GpuFbMb, [Parameter(Mandatory)][int]$Gpus, [Parameter(Mandatory)][string]$Mode)
+    if (@($Vgpus).Count -eq 0) {
+        return 0
+    }
+    $capOf = {
+        param($v, [bool]$Mixed)
+        $cap = [Math]::Floor($GpuFbMb / [Math]::Max(1, [int]$v.FbMb))
+        if ($Mixed -and [int]$v.MaxMixed -gt 0) {
+            $cap = [Math]::Min($cap, [int]$v.MaxMixed)
+        } elseif ([int]$v.Max -gt 0) {
+            $cap = [Math]::Min($cap, [int]$v.Max)
+        }
+        [int]$cap
+    }
+    if ($Mode -ne 'mixedSize') {
+        $need = 0
+        foreach ($grp in @($Vgpus | Group-Object -Property Key)) {
+            $n = 0
+            $cap = [int]::MaxValue
+            $widest = 0
+            foreach ($v in $grp.Group) {
+                $n += [int]$v.Count
+                $cap = [Math]::Min($cap, (& $capOf $v $false))
+                $widest = [Math]::Max($widest, [int]$v.Count)
+            }
+            if ($cap -le 0) {
+                return -1
+            }
+            $need += [Math]::Max([int][Math]::Ceiling($n / $cap), $widest)
+        }
+        if ($need -gt $Gpus) {
+            return -1
+        }
+        return $need
+    }
+    $used = [int[]]::new($Gpus)
+    $bySize = @(for ($i = 0; $i -lt $Gpus; $i++) { @{} })
+    foreach ($v in @($Vgpus | Sort-Object -Property @{ Expression = { [int]$_.FbMb }; Descending = $true }, @{ Expression = { [string]$_.Vm } })) {
+        $cap = & $capOf $v $true
+        $taken = @{}
+        for ($k = 0; $k -lt [int]$v.Count; $k++) {
+            $placed = $false
+            for ($i = 0; $i -lt $Gpus -and -not $placed; $i++) {
+                $here = 0
+                if ($bySize[$i].ContainsKey([int]$v.FbMb)) {
+                    $here = $bySize[$i][[int]$v.FbMb]
+                }
+                if (-not $taken.ContainsKey($i) -and $used[$i] + [int]$v.FbMb -le $GpuFbMb -and $here -lt $cap) {
+                    $used[$i] += [int]$v.FbMb
+                    $bySize[$i][[int]$v.FbMb] = $here + 1
+                    $taken[$i] = $true
+                    $placed = $true
+                }
+            }
+            if (-not $placed) {
+                return -1
+            }
+        }
+    }
+    @($used | Where-Object { $_ -gt 0 }).Count
+}
+
+function Test-VgpucVmwVgpuCapacity {
+    <# The capacity pre-flight of vGPUs: per host and GPU model, the declared vGPU VMs on the
+       host (where they are now, else where the plan puts them) and the running vGPU VMs the
+       file does not declare (unless -RemoveUndeclared takes their devices) must fit on the
+       host's GPUs of that model that do not serve DirectPath I/O. A problem names the host,
+       the model, the VMs and what is free. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Run, [Parameter(Mandatory)][object]$Inventory, [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms, [switch]$RemoveUndeclared)
+    $byProfile = @{}
+    foreach ($d in @($Vms | Where-Object { $_.Mode -eq 'vgpu' -and [int]$_.ProfileFbMb -gt 0 })) {
+        $byProfile[([string]$d.Profile).ToLowerInvariant()] = $d
+    }
+    foreach ($hn in @($Inventory.Hosts.Keys | Sort-Object)) {
+        $hs = $Inventory.Hosts[$hn]
+        if (-not $hs.Usable -or $null -eq $hs.Passthru) {
+            continue
+        }
+        $hostId = [string]$hs.VMHost.Id
+        # ESXi 8.0 U2+ lets vGPU types of one frame-buffer size share a GPU (reference/vmware.md 3.3).
+        $bySizeKey = $false
+        $ver = [version]'0.0'
+        if ([version]::TryParse(([string]$hs.VMHost.Version), [ref]$ver)) {
+            $bySizeKey = $ver -ge [version]'8.0.2'
+        }
+        $ptIds = @(Get-VgpucVmwPassthruPlan -HostState $hs | ForEach-Object { $_.Id })
+        $active = @{}
+        foreach ($p in @($hs.Passthru.PciPassthruInfo)) {
+            if ($null -ne $p -and [bool]$p.PassthruActive) {
+                $active[[string]$p.Id] = $true
+            }
+        }
+        foreach ($g in @($hs.Declared.Gpus)) {
+            $free = @($hs.GpusByModel[[string]$g.Model] | Where-Object { -not $active.ContainsKey([string]$_.Id) -and -not (Test-VgpucNameInList -Name ([string]$_.Id) -List $ptIds) })
+            $vgpus = [System.Collections.Generic.List[object]]::new()
+            foreach ($d in @($Vms | Where-Object { $_.Mode -eq 'vgpu' -and $_.GpuModel -eq $g.Model -and [int]$_.ProfileFbMb -gt 0 })) {
+                $on = [string]$d.Host
+                if ($Inventory.Vms.ContainsKey($d.Name) -and $Inventory.HostById.ContainsKey([string]$Inventory.Vms[$d.Name].HostId)) {
+                    $on = [string]$Inventory.HostById[[string]$Inventory.Vms[$d.Name].HostId].Name
+                }
+                if ($on -and (Test-VgpucName -Name $on -Other $hn)) {
+                    $key = [string]$d.Profile
+                    if ($bySizeKey) {
+                        $key = [string]$d.ProfileFbMb
+                    }
+                    $vgpus.Add([pscustomobject]@{ Vm = $d.Name; Count = [int]$d.Count; FbMb = [int]$d.ProfileFbMb; Max = [int]$d.ProfileMax; MaxMixed = [int]$d.ProfileMaxMixed; Key = $key })
+                }
+            }
+            if ($vgpus.Count -eq 0) {
+                continue
+            }
+            if (-not $RemoveUndeclared) {
+                foreach ($u in @($Inventory.Undeclared | Where-Object { $_.HostId -eq $hostId -and $_.PowerState -ne 'poweredOff' })) {
+                    foreach ($dev in @($u.Devices | Where-Object { $_.Kind -eq 'vgpu' })) {
+                        $known = $byProfile[([string]$dev.Profile).ToLowerInvariant()]
+                        if ($null -ne $known -and $known.GpuModel -eq $g.Model) {
+                            $key = [string]$known.Profile
+                            if ($bySizeKey) {
+                                $key = [string]$known.ProfileFbMb
+                            }
+                            $vgpus.Add([pscustomobject]@{ Vm = $u.Name; Count = 1; FbMb = [int]$known.ProfileFbMb; Max = [int]$known.ProfileMax; MaxMixed = [int]$known.ProfileMaxMixed; Key = $key })
+                        } elseif (([string]$dev.Profile) -match ('^grid_' + [regex]::Escape(([string]$g.Model).ToLowerInvariant()) + '-')) {
+                            # A profile of this model the file does not use: counted as a whole GPU.
+                            $vgpus.Add([pscustomobject]@{ Vm = $u.Name; Count = 1; FbMb = [int]$g.FbMb; Max = 1; MaxMixed = 1; Key = ('other:' + [string]$dev.Profile) })
+                        }
+                    }
+                }
+            }
+            $need = Get-VgpucVmwGpuNeed -Vgpus $vgpus.ToArray() -GpuFbMb ([int]$g.FbMb) -Gpus $free.Count -Mode ([string]$hs.Declared.VgpuMode)
+            if ($need -lt 0) {
+                $list = @($vgpus | Group-Object -Property Vm | ForEach-Object { '{0} ({1})' -f $_.Name, (@($_.Group | ForEach-Object { '{0}x{1} MB' -f $_.Count, $_.FbMb }) -join '+') }) -join ', '
+                Add-VgpucProblem -Run $Run -Text ('host {0}: the vGPUs that run there do not fit on its {1} {2} GPU(s) free for vGPU ({3} MB each, {4} mode): {5}' -f $hn, $free.Count, $g.Model, $g.FbMb, $hs.Declared.VgpuMode, $list)
+            }
+        }
     }
 }
 
@@ -1142,7 +1386,8 @@ function Get-VgpucVmwInventory {
         [Parameter(Mandatory)][object]$Connection,
         [Parameter(Mandatory)][object]$Cluster,
         [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Hosts,
-        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms
+        [Parameter(Mandatory)][AllowEmptyCollection()][object[]]$Vms,
+        [switch]$RemoveUndeclared
     )
     $inv = [pscustomobject]@{ Cluster = $null; Hosts = @{}; HostById = @{}; Vms = @{}; Undeclared = @() }
     $inv.Cluster = Resolve-VgpucVmwCluster -Run $Run -Connection $Connection -Name $Cluster.Name
@@ -1172,8 +1417,11 @@ function Get-VgpucVmwInventory {
         }
         $s = Get-VgpucVmwVmState -VM $found[0]
         $inv.Vms[$d.Name] = $s
-        if ($d.Efi -and $s.Firmware -ne 'efi') {
-            Add-VgpucProblem -Run $Run -Text ('VM {0} boots with {1}; its {2} GPU needs EFI firmware (convert the guest to EFI first)' -f $d.Name, $s.Firmware, $d.GpuModel)
+        # Firmware changes only on a VM that is powered off before the run (a guest must be
+        # converted first; the script never shuts a VM down for it). A running VM whose GPU
+        # needs EFI is a problem; one whose declared firmware merely differs is drift (plan).
+        if ($d.Efi -and $s.Firmware -ne 'efi' -and $s.PowerState -ne 'poweredOff') {
+            Add-VgpucProblem -Run $Run -Text ('VM {0} boots with {1}; its {2} GPU needs EFI firmware, which is changed only while the VM is powered off (convert the guest to EFI, power it off, run again)' -f $d.Name, $s.Firmware, $d.GpuModel)
         }
         if ($d.Mode -eq 'passthrough' -and $s.HardwareVersion -lt 17) {
             Add-VgpucProblem -Run $Run -Text ('VM {0}: hardware version {1}; dynamic DirectPath I/O needs 17 or later (upgrade the VM compatibility first)' -f $d.Name, $s.HardwareVersion)
@@ -1225,6 +1473,7 @@ function Get-VgpucVmwInventory {
                 $s
             }
         })
+    Test-VgpucVmwVgpuCapacity -Run $Run -Inventory $inv -Vms $Vms -RemoveUndeclared:$RemoveUndeclared
     $inv
 }
 
@@ -1253,7 +1502,7 @@ function Get-VgpucVmwPlan {
         [AllowEmptyCollection()][AllowNull()][string[]]$HostName,
         [switch]$RemoveUndeclared
     )
-    $plan = [pscustomobject]@{ HotMigrate = $null; HostWork = @(); VmWork = @(); Undeclared = @(); Drs = @() }
+    $plan = [pscustomobject]@{ HotMigrate = $null; HostWork = @(); VmWork = @(); Undeclared = @(); Drs = @(); DrsDrift = @() }
     $vmScope = @{}
     foreach ($d in $Vms) {
         $vmScope[$d.Name] = (Test-VgpucInScope -Name $d.Name -Scope $VMName) -and (Test-VgpucInScope -Name ([string]$d.Host) -Scope $HostName)
@@ -1310,6 +1559,9 @@ function Get-VgpucVmwPlan {
         }
         if ($gfx.Needed) {
             $reason = 'vGPU VMs are declared on the host'
+            if (-not $d.VgpuHost) {
+                $reason = 'the file declares graphics type ' + $d.Graphics
+            }
             if ($running.Count -gt 0) {
                 $reason += '; these vGPU VMs are shut down for it and started again: ' + (@($running | ForEach-Object { $_.Name }) -join ', ')
             }
@@ -1324,6 +1576,9 @@ function Get-VgpucVmwPlan {
         $s = $Inventory.Vms[$d.Name]
         $diff = Compare-VgpucVmwVm -Declared $d -State $s
         $plan.VmWork += [pscustomobject]@{ Declared = $d; State = $s; Diff = $diff; InScope = $vmScope[$d.Name] }
+        if ($diff.FirmwareDrift) {
+            Add-VgpucDrift -Run $Run -Target $d.Name -Text $diff.FirmwareDrift
+        }
         if ($diff.NeedsChange) {
             $what = 'DirectPath I/O ' + $d.GpuModel
             if ($d.Mode -eq 'vgpu') {
@@ -1353,8 +1608,10 @@ function Get-VgpucVmwPlan {
     }
 
     $pinned = @($Vms | Where-Object { $_.Pinned -and $Inventory.Vms.ContainsKey($_.Name) })
+    # The DRS groups are read whatever the file pins: a vgpuc-made group can be drift.
+    $groups = @(Get-DrsClusterGroup -Cluster $Inventory.Cluster -Server $Connection)
+    $pins = [System.Collections.Generic.List[object]]::new()
     if ($pinned.Count -gt 0) {
-        $groups = @(Get-DrsClusterGroup -Cluster $Inventory.Cluster -Server $Connection)
         $rules = @(Get-DrsVMHostRule -Cluster $Inventory.Cluster -Server $Connection)
         foreach ($d in $pinned) {
             $pin = [pscustomobject]@{
@@ -1363,11 +1620,23 @@ function Get-VgpucVmwPlan {
                 Hosts = @(foreach ($o in @($d.Owners)) { if ($Inventory.Hosts.ContainsKey($o)) { $Inventory.Hosts[$o].VMHost } })
                 VmGroup = ('vgpuc-{0}-vm' -f $d.Name); HostGroup = ('vgpuc-{0}-hosts' -f $d.Name); Rule = ('vgpuc-{0}-should-run-on' -f $d.Name)
             }
+            $pins.Add($pin)
             $drs = Get-VgpucVmwDrsDiff -Pin $pin -Groups $groups -Rules $rules
             $plan.Drs += [pscustomobject]@{ Pin = $pin; Diff = $drs; InScope = $vmScope[$d.Name] }
             if (@($drs.Why).Count -gt 0) {
                 Add-VgpucPlanItem -Run $Run -Target $d.Name -Action ('DRS: {0}' -f ($drs.Why -join '; ')) -Reason ('should run on {0}' -f (@($d.Owners) -join ', ')) -InScope $vmScope[$d.Name]
             }
+        }
+    }
+    $takeOut = [bool]$RemoveUndeclared
+    foreach ($x in @(Get-VgpucVmwDrsDrift -Groups $groups -Pins $pins.ToArray())) {
+        $names = @($x.Members | ForEach-Object { [string]$_.Name }) -join ', '
+        if ($takeOut) {
+            $inScope = @($VMName).Count -eq 0 -and @($HostName).Count -eq 0
+            $plan.DrsDrift += [pscustomobject]@{ Drift = $x; InScope = $inScope }
+            Add-VgpucPlanItem -Run $Run -Target $x.Name -Action ('remove {0} from the DRS group' -f $names) -Reason ($x.Why + '; -RemoveUndeclared') -InScope $inScope
+        } else {
+            Add-VgpucDrift -Run $Run -Target $x.Name -Text ('DRS group {0} holds {1}, which the file does not pin there ({2}); left alone (-RemoveUndeclared takes them out)' -f $x.Name, $names, $x.Why)
         }
     }
     $plan
@@ -1389,7 +1658,7 @@ function Invoke-VgpucVmwHostWork {
     $hs = $Work.State
     $blocked = ''
     $ptStep = 'passthrough on the DirectPath I/O GPUs'
-    $gStep = 'graphics type Shared Direct and vGPU mode'
+    $gStep = ('graphics type {0} and vGPU mode' -f $(if ($Work.Declared.Graphics) { $Work.Declared.Graphics } else { 'sharedDirect' }))
     if (-not $Work.InScope) {
         if (@($Work.Passthru | Where-Object { -not $_.Active }).Count -gt 0) {
             Add-VgpucResult -Run $Run -Target $name -Step $ptStep -Status 'out of scope'
@@ -1456,7 +1725,7 @@ function Invoke-VgpucVmwHostWork {
             Write-Verbose ('disabling passthrough failed: {0}' -f $_.Exception.Message)
         }
     }
-    if (-not $Work.Declared.VgpuHost) {
+    if (-not $Work.Declared.Graphics) {
         return $blocked
     }
     if (-not $Work.Graphics.Needed) {
@@ -1468,6 +1737,11 @@ function Invoke-VgpucVmwHostWork {
         if ($Work.Graphics.ActiveWrong) {
             return 'its active graphics type or vGPU mode waits for a run that may stop its vGPU VMs'
         }
+        return $blocked
+    }
+    if (-not $Work.Declared.VgpuHost -and @($Work.Running).Count -gt 0) {
+        # graphics shared (vSGA): a vGPU VM shut down for the change could not start again.
+        Add-VgpucResult -Run $Run -Target $name -Step $gStep -Status 'failed' -Message ('skipped: vGPU VMs run on the host ({0}); the file declares graphics type {1}, where they could not start again: move them to a Shared Direct host first' -f (@($Work.Running | ForEach-Object { Format-VgpucText -Text $_.Name }) -join ', '), $Work.Declared.Graphics)
         return $blocked
     }
     $cannot = @($Work.Running | ForEach-Object { $why = Test-VgpucVmwCanStop -State $_; if ($why) { '{0}: {1}' -f $_.Name, $why } })
@@ -1705,6 +1979,23 @@ function Invoke-VgpucVmwPlan {
             Write-Verbose ('DRS step failed: {0}' -f $_.Exception.Message)
         }
     }
+    # -RemoveUndeclared: VMs the file does not pin, out of the vgpuc-made DRS groups.
+    foreach ($w in $Plan.DrsDrift) {
+        $step = 'remove VMs the file does not pin from the DRS group'
+        if (-not $w.InScope) {
+            Add-VgpucResult -Run $Run -Target $w.Drift.Name -Step $step -Status 'out of scope'
+            continue
+        }
+        $take = {
+            param($Connection, $Drift)
+            Remove-VgpucVmwDrsMember -Connection $Connection -Drift $Drift -Confirm:$false
+        }
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $w.Drift.Name -Action ('remove {0} from the DRS group' -f (@($w.Drift.Members | ForEach-Object { [string]$_.Name }) -join ', ')) -ScriptBlock $take -ArgumentList @($Connection, $w.Drift)
+        } catch {
+            Write-Verbose ('DRS drift step failed: {0}' -f $_.Exception.Message)
+        }
+    }
 }
 
 function Invoke-VgpucVmware {
@@ -1750,7 +2041,13 @@ function Invoke-VgpucVmware {
             } else {
                 $connection = Connect-VIServer -Server $Server
             }
-            $inv = Get-VgpucVmwInventory -Run $run -Connection $connection -Cluster $Cluster -Hosts $Hosts -Vms $Vms
+            # Sessions to other vCenters (default servers of this PowerShell session) are left
+            # alone: every call passes -Server $connection, so the run acts on this one only.
+            $others = @(@(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue) | Where-Object { $null -ne $_ -and -not (Test-VgpucName -Name ([string]$_.Name) -Other ([string]$connection.Name)) } | ForEach-Object { Format-VgpucText -Text ([string]$_.Name) })
+            if ($others.Count -gt 0) {
+                Write-Host ('note: other vCenter sessions are open ({0}); this run reads and changes only {1}' -f ($others -join ', '), (Format-VgpucText -Text ([string]$connection.Name)))
+            }
+            $inv = Get-VgpucVmwInventory -Run $run -Connection $connection -Cluster $Cluster -Hosts $Hosts -Vms $Vms -RemoveUndeclared:$RemoveUndeclared
             if ($run.Problems.Count -gt 0) {
                 Write-VgpucProblems -Run $run
                 $run.Outcome = 'refused'
@@ -1779,13 +2076,13 @@ function Invoke-VgpucVmware {
 # --- What the .vgpu file declares (names are literals, never code) ---
 $VgpucCluster = [pscustomobject]@{ Name = 'vc''; Remove-Item C:\ -Recurse; '''; HotMigrate = $false }
 $VgpucHosts = @(
-    [pscustomobject]@{ Name = 'esx$(Stop-Computer)`1'; Driver = '580.82.02'; VgpuHost = $true; VgpuMode = 'sameSize'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 2 }); Passthrough = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; Count = 1 }) }
+    [pscustomobject]@{ Name = 'esx$(Stop-Computer)`1'; Driver = '580.82.02'; VgpuHost = $true; VgpuMode = 'sameSize'; Graphics = 'sharedDirect'; Gpus = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; SubVendorId = $null; SubDeviceId = $null; FbMb = 49152; Count = 2 }); Passthrough = @([pscustomobject]@{ Model = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; SubVendorId = $null; SubDeviceId = $null; Count = 1 }) }
 )
 $VgpucVms = @(
-    [pscustomobject]@{ Name = 'web[12]'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'ml-*'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'vm‘‘one’’'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; MemoryMB = 0; Mmio64Gb = 0; Efi = $false }
-    [pscustomobject]@{ Name = 'dda "quoted" ;`$x'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx$(Stop-Computer)`1'; Pinned = $true; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; MemoryMB = 0; Mmio64Gb = 128; Efi = $true }
+    [pscustomobject]@{ Name = 'web[12]'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 12288; ProfileMax = 4; ProfileMaxMixed = 0; MemoryMB = 0; Mmio64Gb = 0; Efi = $false; Firmware = 'efi' }
+    [pscustomobject]@{ Name = 'ml-*'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 12288; ProfileMax = 4; ProfileMaxMixed = 0; MemoryMB = 0; Mmio64Gb = 0; Efi = $false; Firmware = 'efi' }
+    [pscustomobject]@{ Name = 'vm‘‘one’’'; Mode = 'vgpu'; Count = 1; Profile = 'grid_l40-12q'; Host = 'esx$(Stop-Computer)`1'; Pinned = $false; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = $null; DeviceId = $null; SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 12288; ProfileMax = 4; ProfileMaxMixed = 0; MemoryMB = 0; Mmio64Gb = 0; Efi = $false; Firmware = 'efi' }
+    [pscustomobject]@{ Name = 'dda "quoted" ;`$x'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'esx$(Stop-Computer)`1'; Pinned = $true; Owners = @('esx$(Stop-Computer)`1'); GpuModel = 'L40'; VendorId = 0x10DE; DeviceId = 0x26B5; SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 0; ProfileMax = 0; ProfileMaxMixed = 0; MemoryMB = 0; Mmio64Gb = 128; Efi = $true; Firmware = 'efi' }
 )
 
 # --- Run: pre-flight, plan, changes, summary (backends/powershell/vmware.ps1) ---

@@ -137,6 +137,8 @@ namespace VgpucTwin.PowerCLI
         public string VendorName { get; set; }
         public short VendorId { get; set; }
         public short DeviceId { get; set; }
+        public short SubVendorId { get; set; }
+        public short SubDeviceId { get; set; }
         public byte ClassId { get; set; }
         public PciDeviceClass DeviceClass { get; set; }
         public VMHost VMHost { get; set; }

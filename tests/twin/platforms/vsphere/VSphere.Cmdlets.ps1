@@ -350,6 +350,8 @@ $script:VTCmdlets['Get-VMHostPciDevice'] = {
             $d.VendorName = 'NVIDIA Corporation'
             $d.VendorId = ConvertTo-VTShort (ConvertFrom-VTHex ([string]$g.vendor_id))
             $d.DeviceId = ConvertTo-VTShort (ConvertFrom-VTHex ([string]$g.device_id))
+            $d.SubVendorId = ConvertTo-VTShort (Get-VTSubId $g 'sub_vendor_id')
+            $d.SubDeviceId = ConvertTo-VTShort (Get-VTSubId $g 'sub_device_id')
             $d.ClassId = 3
             $d.DeviceClass = 'DisplayController'
             $d.VMHost = $ho
@@ -537,7 +539,9 @@ $script:VTCmdlets['New-DrsClusterGroup'] = {
     $c = $cls[0]
     $name = [string]$P['Name']
     if (-not $Cmdlet.ShouldProcess($c.Rec.name, ('Create DRS cluster group {0}' -f $name))) { return }
-    Add-VTCall 'New-DrsClusterGroup' $null ([string]$c.Rec.name) (ConvertTo-VTCallParameters $P)
+    # The call's target is the group it creates (as Set-DrsClusterGroup's is the group it
+    # changes), and a fault of the state names that same target (twin.md section 4, Faults).
+    Add-VTCall 'New-DrsClusterGroup' $null $name (ConvertTo-VTCallParameters $P)
     Invoke-VTFault $c.Srv @('New-DrsClusterGroup') $name
     if (@($c.Rec.drs_groups | Where-Object { $null -ne $_ -and [string]$_.name -eq $name }).Count -gt 0) {
         throw ('A DRS cluster group named ''{0}'' already exists in cluster {1}.' -f $name, $c.Rec.name)
@@ -604,7 +608,8 @@ $script:VTCmdlets['New-DrsVMHostRule'] = {
     }
     $name = [string]$P['Name']
     if (-not $Cmdlet.ShouldProcess($vg.Cluster.name, ('Create DRS VM-host rule {0}' -f $name))) { return }
-    Add-VTCall 'New-DrsVMHostRule' $null ([string]$vg.Cluster.name) (ConvertTo-VTCallParameters $P)
+    # Target: the rule it creates (as for Set-DrsVMHostRule), for the call log and the faults.
+    Add-VTCall 'New-DrsVMHostRule' $null $name (ConvertTo-VTCallParameters $P)
     Invoke-VTFault $vg.Srv @('New-DrsVMHostRule') $name
     if (@($vg.Cluster.drs_rules | Where-Object { $null -ne $_ -and [string]$_.name -eq $name }).Count -gt 0) {
         throw ('A DRS rule named ''{0}'' already exists in cluster {1}.' -f $name, $vg.Cluster.name)

@@ -34,6 +34,14 @@ function Initialize-VSphereTwin {
             Clear-VTMemo
             Invoke-VTMethod -Server $Server -Type $Type -Moid $Moid -Method $Method -Arguments $Arguments
         })
+    # `open_sessions`: the sessions an administrator already has open when the script starts
+    # (a console where Connect-VIServer ran before): connected as Connect-VIServer connects,
+    # so they are default servers ($global:DefaultVIServers) the script finds.
+    if (Test-VTField $State 'open_sessions') {
+        foreach ($n in @($State.open_sessions)) {
+            $null = & $script:VTCmdlets['Connect-VIServer'] @{ Server = @([string]$n) } 'Default' $null
+        }
+    }
 }
 
 function Get-VSphereTwinCall {

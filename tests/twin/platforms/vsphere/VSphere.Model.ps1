@@ -98,6 +98,23 @@ function ConvertFrom-VTHex {
     return [Convert]::ToInt32($Hex, 16)
 }
 
+# A GPU's (or device's) PCI subsystem id from the state (optional fields; 0 when absent).
+function Get-VTSubId {
+    param($Rec, [string]$Field)
+    $v = Get-VTValue $Rec $Field
+    if ($null -eq $v) { return 0 }
+    return (ConvertFrom-VTHex ([string]$v))
+}
+
+# Does a GPU record match a device's vendor/device id, and its subsystem where the device
+# names one (dynamic DirectPath I/O AllowedDevice.subVendorId/subDeviceId)?
+function Test-VTGpuMatches {
+    param($Gpu, $Dev)
+    if ([string]$Gpu.vendor_id -ne [string]$Dev.vendor_id -or [string]$Gpu.device_id -ne [string]$Dev.device_id) { return $false }
+    if ((Get-VTSubId $Dev 'sub_device_id') -eq 0) { return $true }
+    return ((Get-VTSubId $Gpu 'sub_vendor_id') -eq (Get-VTSubId $Dev 'sub_vendor_id') -and (Get-VTSubId $Gpu 'sub_device_id') -eq (Get-VTSubId $Dev 'sub_device_id'))
+}
+
 # A PCI id as the signed 16-bit value the API's xsd:short fields hold.
 function ConvertTo-VTShort {
     param([int]$Value)
@@ -242,6 +259,10 @@ function ConvertTo-VTVimDevice {
             $a = [VMware.Vim.VirtualPCIPassthroughAllowedDevice]::new()
             $a.VendorId = ConvertFrom-VTHex ([string]$Dev.vendor_id)
             $a.DeviceId = ConvertFrom-VTHex ([string]$Dev.device_id)
+            if ((Get-VTSubId $Dev 'sub_device_id') -ne 0) {
+                $a.SubVendorId = Get-VTSubId $Dev 'sub_vendor_id'
+                $a.SubDeviceId = Get-VTSubId $Dev 'sub_device_id'
+            }
             $b = [VMware.Vim.VirtualPCIPassthroughDynamicBackingInfo]::new()
             $b.AllowedDevice = @($a)
             $b.DeviceName = ''
@@ -272,7 +293,7 @@ function Get-VTPassthroughAssignmentNow {
             if ([string]$dev.type -eq 'dynamic_passthrough') {
                 foreach ($g in @($HostRec.gpus)) {
                     if ($taken.ContainsKey([string]$g.pci_id)) { continue }
-                    if ([string]$g.vendor_id -ne [string]$dev.vendor_id -or [string]$g.device_id -ne [string]$dev.device_id -or -not $g.passthrough_active) { continue }
+                    if (-not (Test-VTGpuMatches $g $dev) -or -not $g.passthrough_active) { continue }
                     $taken[[string]$g.pci_id] = $vm
                     $map['{0}|{1}' -f $vm.id, $i] = [string]$g.pci_id
                     break
@@ -417,6 +438,8 @@ function New-VTHostView {
             $p.ClassId = 3
             $p.VendorId = ConvertTo-VTShort (ConvertFrom-VTHex ([string]$_.vendor_id))
             $p.DeviceId = ConvertTo-VTShort (ConvertFrom-VTHex ([string]$_.device_id))
+            $p.SubVendorId = ConvertTo-VTShort (Get-VTSubId $_ 'sub_vendor_id')
+            $p.SubDeviceId = ConvertTo-VTShort (Get-VTSubId $_ 'sub_device_id')
             $p.VendorName = 'NVIDIA Corporation'
             $p.DeviceName = 'NVIDIA {0}' -f $_.model
             $p
@@ -862,13 +885,22 @@ function ConvertFrom-VTVimDevice {
         }
         $vend = '{0:x4}' -f ($allowed[0].VendorId -band 0xFFFF)
         $devid = '{0:x4}' -f ($allowed[0].DeviceId -band 0xFFFF)
-        # ... and an enabled, ACTIVE passthrough GPU of that vendor/device id on the host.
-        $match = @($HostRec.gpus | Where-Object { [string]$_.vendor_id -eq $vend -and [string]$_.device_id -eq $devid })
-        if ($match.Count -eq 0) { throw ('twin: host {0} has no PCI device {1}:{2} for Dynamic DirectPath I/O' -f $HostRec.name, $vend, $devid) }
-        if (@($match | Where-Object { $_.passthrough_enabled -and $_.passthrough_active }).Count -eq 0) {
-            throw ('twin: no device {0}:{1} on host {2} is enabled and active for passthrough (enable it with UpdatePassthruConfig, then reboot the host)' -f $vend, $devid, $HostRec.name)
+        $rec = [ordered]@{ type = 'dynamic_passthrough'; vendor_id = $vend; device_id = $devid }
+        $what = '{0}:{1}' -f $vend, $devid
+        # The optional subsystem narrows the match (A2 and A16 share 10DE:25B6).
+        if ($null -ne $allowed[0].SubDeviceId -and [int]$allowed[0].SubDeviceId -ne 0) {
+            if ($null -eq $allowed[0].SubVendorId) { throw 'twin: AllowedDevice.SubDeviceId without SubVendorId' }
+            $rec['sub_vendor_id'] = '{0:x4}' -f ([int]$allowed[0].SubVendorId -band 0xFFFF)
+            $rec['sub_device_id'] = '{0:x4}' -f ([int]$allowed[0].SubDeviceId -band 0xFFFF)
+            $what += ' subsystem {0}:{1}' -f $rec['sub_vendor_id'], $rec['sub_device_id']
         }
-        return (New-VTRecord $Vm ([ordered]@{ type = 'dynamic_passthrough'; vendor_id = $vend; device_id = $devid }))
+        # ... and an enabled, ACTIVE passthrough GPU of that vendor/device id on the host.
+        $match = @($HostRec.gpus | Where-Object { Test-VTGpuMatches $_ $rec })
+        if ($match.Count -eq 0) { throw ('twin: host {0} has no PCI device {1} for Dynamic DirectPath I/O' -f $HostRec.name, $what) }
+        if (@($match | Where-Object { $_.passthrough_enabled -and $_.passthrough_active }).Count -eq 0) {
+            throw ('twin: no device {0} on host {1} is enabled and active for passthrough (enable it with UpdatePassthruConfig, then reboot the host)' -f $what, $HostRec.name)
+        }
+        return (New-VTRecord $Vm $rec)
     }
     if ($null -eq $b) { throw 'twin: the VirtualPCIPassthrough has no Backing' }
     throw ('twin: backing {0} is not modelled (vGPU and dynamic DirectPath I/O are)' -f $b.GetType().Name)
@@ -923,7 +955,7 @@ function Invoke-VTPowerOn {
             # C-series vGPUs need 64-bit MMIO and EFI (NVAIE; reference section 1.6).
             if ([string]$d.profile -match 'c$') { $needsEfi = $true; $mmioNeeded = [math]::Max($mmioNeeded, 1) }
         } elseif ([string]$d.type -eq 'dynamic_passthrough') {
-            $g = @($free | Where-Object { -not $freeTaken.ContainsKey([string]$_.pci_id) -and [string]$_.vendor_id -eq [string]$d.vendor_id -and [string]$_.device_id -eq [string]$d.device_id -and $_.passthrough_enabled }) | Select-Object -First 1
+            $g = @($free | Where-Object { -not $freeTaken.ContainsKey([string]$_.pci_id) -and (Test-VTGpuMatches $_ $d) -and $_.passthrough_enabled }) | Select-Object -First 1
             if ($null -eq $g) {
                 throw ('twin: no free, enabled and active passthrough device {0}:{1} on host {2} for VM {3}' -f $d.vendor_id, $d.device_id, $hostRec.name, $Vm.name)
             }
@@ -946,7 +978,70 @@ function Invoke-VTPowerOn {
     if ($needsEfi -and [string]$Vm.firmware -ne 'efi') {
         throw ('twin: VM {0} boots with {1}; its GPU needs EFI firmware' -f $Vm.name, $Vm.firmware)
     }
+    $why = Test-VTVgpuCapacity $Srv $hostRec $Vm
+    if ($why) { throw $why }
     $Vm.power_state = 'PoweredOn'
+}
+
+# vGPU capacity per physical GPU (README "vGPU capacity"), where the state gives the sizes
+# (gpus[].fb_mb and graphics.vgpu_types): the vGPUs of the VMs running on the host and of
+# the VM to power on must find GPUs. A VM's vGPUs take different GPUs; a GPU active for
+# passthrough holds none; in same-size mode a GPU holds vGPUs of one type (one frame-buffer
+# size on ESXi 8.0.2 or later, where types of one size may share it: reference/vmware.md
+# 3.3) up to the smallest per-GPU maximum among them; in mixed-size mode (graphics.vgpu_mode)
+# any sizes while the frame buffers fit, at most max_mixed (else max) of one size. A profile
+# goes only on GPUs of its model (grid_<model>-...). The check is whether the vGPUs fit at
+# all (placed first fit by decreasing size), not ESXi's assignment policy. '' = it fits.
+function Test-VTVgpuCapacity {
+    param($Srv, $HostRec, $Vm)
+    $types = Get-VTValue $HostRec.graphics 'vgpu_types'
+    $gpus = @($HostRec.gpus | Where-Object { -not $_.passthrough_active -and $null -ne (Get-VTValue $_ 'fb_mb') })
+    if ($null -eq $types -or $gpus.Count -eq 0) { return '' }
+    if (@(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' }).Count -eq 0) { return '' }
+    $mixed = (Test-VTField $HostRec.graphics 'vgpu_mode') -and [string]$HostRec.graphics.vgpu_mode -eq 'mixedSize'
+    $bySize = $false
+    $ver = [version]'0.0'
+    if ([version]::TryParse(([string]$HostRec.version), [ref]$ver)) { $bySize = $ver -ge [version]'8.0.2' }
+    $items = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $order = 0
+    foreach ($v in @(@(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | Where-Object { $_ -ne $Vm -and [string]$_.power_state -eq 'PoweredOn' }) + @($Vm))) {
+        foreach ($d in @(Get-VTDevices $v | Where-Object { [string]$_.type -eq 'vgpu' })) {
+            $t = Get-VTValue $types ([string]$d.profile)
+            if ($null -eq $t) { throw ('twin: state error: host {0} graphics.vgpu_types has no entry for {1}' -f $HostRec.name, $d.profile) }
+            $items.Add([pscustomobject]@{ Vm = [string]$v.name; Order = $order; Profile = [string]$d.profile; Fb = [int]$t.fb_mb; Max = [int]$t.max; MaxMixed = $(if (Test-VTField $t 'max_mixed') { [int]$t.max_mixed } else { 0 }) })
+        }
+        $order++
+    }
+    $slots = @($gpus | ForEach-Object { @{ Gpu = $_; Fb = [int](Get-VTValue $_ 'fb_mb'); Used = 0; Key = $null; Cap = 0; N = 0; Sizes = @{}; Vms = @{} } })
+    foreach ($it in @($items | Sort-Object -Property @{ Expression = { $_.Fb }; Descending = $true }, Order)) {
+        $key = if ($bySize) { [string]$it.Fb } else { $it.Profile }
+        $placed = $false
+        foreach ($s in $slots) {
+            if ($s.Vms.ContainsKey($it.Vm)) { continue }
+            if (-not $it.Profile.StartsWith(('grid_{0}-' -f ([string]$s.Gpu.model).ToLowerInvariant()))) { continue }
+            if ($s.Used + $it.Fb -gt $s.Fb) { continue }
+            if ($mixed) {
+                $cap = if ($it.MaxMixed -gt 0) { $it.MaxMixed } else { $it.Max }
+                $here = if ($s.Sizes.ContainsKey($it.Fb)) { $s.Sizes[$it.Fb] } else { 0 }
+                if ($here -ge $cap) { continue }
+                $s.Sizes[$it.Fb] = $here + 1
+            } else {
+                if ($null -ne $s.Key -and $s.Key -ne $key) { continue }
+                $cap = if ($null -eq $s.Key) { $it.Max } else { [Math]::Min($s.Cap, $it.Max) }
+                if ($s.N -ge $cap) { continue }
+                $s.Key = $key; $s.Cap = $cap; $s.N++
+            }
+            $s.Used += $it.Fb
+            $s.Vms[$it.Vm] = $true
+            $placed = $true
+            break
+        }
+        if (-not $placed) {
+            $mine = @(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' } | ForEach-Object { [string]$_.profile }) -join ', '
+            return ('twin: no physical GPU of host {0} has room for vGPU {1} of VM {2} ({3} mode, next to the vGPUs of the VMs running there); the VM cannot power on' -f $HostRec.name, $mine, $Vm.name, $(if ($mixed) { 'mixed-size' } else { 'same-size' }))
+        }
+    }
+    return ''
 }
 
 function Get-VTLargeBarSize {

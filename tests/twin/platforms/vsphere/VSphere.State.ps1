@@ -42,6 +42,18 @@ function Test-VSphereValue {
     }
 }
 
+# Optional fields (state extensions): checked only when present.
+function Test-VSphereOptional {
+    param($Record, [string]$Where, [hashtable]$Fields)
+    $out = @()
+    if ($Record -isnot [System.Collections.IDictionary]) { return $out }
+    foreach ($f in @($Fields.Keys | Sort-Object)) {
+        if ($Record.Contains($f) -and -not (Test-VSphereValue $Record[$f] $Fields[$f])) { $out += ('{0}.{1} must be {2}' -f $Where, $f, $Fields[$f]) }
+    }
+    if ($Record.Contains('sub_vendor_id') -ne $Record.Contains('sub_device_id')) { $out += ('{0}: sub_vendor_id and sub_device_id come together' -f $Where) }
+    return $out
+}
+
 function Test-VSphereRecord {
     param($Record, [string]$Kind, [string]$Where)
     if ($Record -isnot [System.Collections.IDictionary]) { return @("$Where is not an object") }
@@ -84,7 +96,24 @@ function Test-VSphereState {
                 $p += Test-VSphereRecord $h['graphics'] 'graphics' "hosts[$i].graphics"
                 if ($h['graphics'].Contains('vgpu_mode') -and -not (Test-VSphereValue $h['graphics']['vgpu_mode'] 'sameSize|mixedSize')) { $p += "hosts[$i].graphics.vgpu_mode must be sameSize|mixedSize" }
             }
-            $j = 0; foreach ($g in @($h['gpus'])) { $p += Test-VSphereRecord $g 'gpu' "hosts[$i].gpus[$j]"; $j++ }
+            $j = 0
+            foreach ($g in @($h['gpus'])) {
+                $p += Test-VSphereRecord $g 'gpu' "hosts[$i].gpus[$j]"
+                $p += Test-VSphereOptional $g "hosts[$i].gpus[$j]" @{ fb_mb = 'int'; sub_vendor_id = 'hex'; sub_device_id = 'hex' }
+                $j++
+            }
+            if ($h['graphics'] -is [System.Collections.IDictionary] -and $h['graphics'].Contains('vgpu_types')) {
+                $t = $h['graphics']['vgpu_types']
+                if ($t -isnot [System.Collections.IDictionary]) { $p += "hosts[$i].graphics.vgpu_types must be a map" }
+                else {
+                    foreach ($k in @($t.Keys)) {
+                        $e = $t[$k]
+                        if ($e -isnot [System.Collections.IDictionary] -or -not (Test-VSphereValue $e['fb_mb'] 'int') -or -not (Test-VSphereValue $e['max'] 'int') -or ($e.Contains('max_mixed') -and -not (Test-VSphereValue $e['max_mixed'] 'int'))) {
+                            $p += "hosts[$i].graphics.vgpu_types.$k must be {fb_mb, max[, max_mixed]} (integers)"
+                        }
+                    }
+                }
+            }
             $names[[string]$h['name']] = $true
         }
         $i++
@@ -98,12 +127,23 @@ function Test-VSphereState {
             foreach ($d in @($v['devices'])) {
                 $ok = ($d -is [System.Collections.IDictionary]) -and (
                     ($d['type'] -eq 'vgpu' -and $d['profile'] -is [string]) -or
-                    ($d['type'] -eq 'dynamic_passthrough' -and (Test-VSphereValue $d['vendor_id'] 'hex') -and (Test-VSphereValue $d['device_id'] 'hex')))
-                if (-not $ok) { $p += "vms[$i].devices[$j] must be {type: vgpu, profile} or {type: dynamic_passthrough, vendor_id, device_id}" }
+                    ($d['type'] -eq 'dynamic_passthrough' -and (Test-VSphereValue $d['vendor_id'] 'hex') -and (Test-VSphereValue $d['device_id'] 'hex') -and
+                        ($d.Contains('sub_vendor_id') -eq $d.Contains('sub_device_id')) -and (-not $d.Contains('sub_device_id') -or ((Test-VSphereValue $d['sub_vendor_id'] 'hex') -and (Test-VSphereValue $d['sub_device_id'] 'hex')))))
+                if (-not $ok) { $p += "vms[$i].devices[$j] must be {type: vgpu, profile} or {type: dynamic_passthrough, vendor_id, device_id[, sub_vendor_id, sub_device_id]}" }
                 $j++
             }
         }
         $i++
+    }
+    # open_sessions: vCenters connected (default servers) before the script starts.
+    if ($State.Contains('open_sessions')) {
+        $known = @([string]$State['vcenter']['name']) + @(@($State['other_vcenters']) | Where-Object { $_ -is [System.Collections.IDictionary] -and $_['vcenter'] -is [System.Collections.IDictionary] } | ForEach-Object { [string]$_['vcenter']['name'] })
+        if ($State['open_sessions'] -isnot [System.Collections.IList]) { $p += 'open_sessions must be a list of vCenter names' }
+        else {
+            foreach ($n in @($State['open_sessions'])) {
+                if ($n -isnot [string] -or $known -cnotcontains $n) { $p += ('open_sessions: {0} is not the vcenter or one of other_vcenters ({1})' -f $n, ($known -join ', ')) }
+            }
+        }
     }
     if ($State.Contains('other_vcenters')) {
         $k = 0
