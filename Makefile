@@ -10,6 +10,7 @@
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
 #   make bench           the benchmark of docs/performance.md (BENCH_QUICK=1: 1k and 10k VMs only)
 #   make twin            the twin's own Pester tests (tests/twin; part of make test)
+#   make twin-rollout    the rollout scripts in the twin (part of make test)
 #   make lsp             the language server driven by an LSP client (tests/lsp; part of make test)
 #   make install / uninstall  (PREFIX, DESTDIR)
 #
@@ -58,7 +59,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*/*.h backends/*.h compiler/*/*.def)
 
-.PHONY: FORCE all test unit golden cli hostile validators twin twin-adopt twin-scenarios twin-scenarios-ci lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
+.PHONY: FORCE all test unit golden cli hostile validators twin twin-adopt twin-rollout twin-scenarios twin-scenarios-ci lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
 .DELETE_ON_ERROR:
 
@@ -166,12 +167,16 @@ lsp: $(BIN) $(BUILD)/tools/gen-cluster
 	cd tests/lsp && VGPUC=$(abspath $(BIN)) GEN_CLUSTER=$(abspath $(BUILD)/tools/gen-cluster) \
 	    LSP_SANITIZE=$(if $(SAN),1,) node run.mjs
 
+# The rollout scripts in the twin (tests/twin/scenarios/rollout; docs/testing.md).
+twin-rollout: $(BIN)
+	VGPUC=$(abspath $(BIN)) sh tests/twin/scenarios/rollout/run.sh
+
 # The adoption round trip (tests/twin/adopt; docs/adopt.md).
 twin-adopt: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/twin/adopt/run.sh
 
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-adopt lsp twin-scenarios-ci
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-adopt twin-rollout lsp twin-scenarios-ci
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \

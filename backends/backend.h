@@ -39,4 +39,11 @@ void vg_emit_vmware(const struct vg_ctx *ctx, const struct vg_cluster *c, const 
 void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
                   const struct vg_emit_info *info, struct vg_strbuf *out);
 
+/* rollout.c: the rollout script of one planned cluster (compiler/rollout.h)
+ * for target t; vg_rollout_target_supported() says which targets have one. */
+struct vg_ro_cluster;
+int vg_rollout_target_supported(enum vg_target t);
+void vg_emit_rollout(const struct vg_ctx *ctx, enum vg_target t, const struct vg_ro_cluster *rc,
+                     const struct vg_emit_info *info, struct vg_strbuf *out);
+
 #endif

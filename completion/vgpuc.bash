@@ -128,7 +128,7 @@ _vgpuc() {
             lint|plan) opts=("${_vgpuc_check_opts[@]}") ;;
             build) opts=("${_vgpuc_check_opts[@]}" --target -o --output --stdout) ;;
             rollout) opts=("${_vgpuc_check_opts[@]}" --diagnostics --from-git --drain --hosts-at-once --order
-                           --allow-down --keep-failover) ;;
+                           --allow-down --keep-failover --target -o --output) ;;
             fmt) opts=(--check --diff --color --stdin-filename -q --quiet -h --help) ;;
             rules) opts=(-f --format -h --help) ;;
             catalog) opts=(-f --format --catalog -h --help) ;;
@@ -177,7 +177,7 @@ _vgpuc_value() {
         --drain|--order|--allow-down|--hosts-at-once) printf '\n' ;;
         --color) printf '%s\n' auto always never ;;
         --fail-on) printf '%s\n' error warning info none ;;
-        --target) if [[ $cmd == inventory ]]; then printf '%s\n' hyperv; else printf '%s\n' auto hyperv vmware json; fi ;;
+        --target) case $cmd in inventory) printf '%s\n' hyperv ;; rollout) printf '%s\n' auto hyperv ;; *) printf '%s\n' auto hyperv vmware json ;; esac ;;
         --rule)
             if [[ $cur == *=* ]]; then
                 for c in off info warning error; do printf '%s=%s\n' "${cur%%=*}" "$c"; done

@@ -67,7 +67,10 @@ static const struct command {
      "mode) -> restart -> verify -> resume, and the guest driver upgrades. Every state\n"
      "in between is checked with every rule; a step that breaks one is never planned.\n"
      "With --from-git REV, CURRENT is DESIRED as committed at REV (read with\n"
-     "`git show`). The plan goes to stdout, the diagnostics to stderr. See\n"
+     "`git show`). The plan goes to stdout, the diagnostics to stderr. With -o DIR,\n"
+     "also write per cluster DIR/CLUSTER-rollout.ps1, a script that runs the plan\n"
+     "host by host (Hyper-V family: drain, vGPU Manager install, restart, verify,\n"
+     "resume), all or nothing and only when every cluster has a plan. See\n"
      "docs/rollout.md.\n",
      "  0  a plan for every cluster (and nothing at or above --fail-on)\n"
      "  1  no safe order for some cluster, or rule errors in CURRENT or DESIRED\n"
@@ -155,6 +158,9 @@ static const struct option {
     {O_ALLOW_DOWN, 0, "allow-down", "VM", C_ROLLOUT, "VM may stay down while its host is drained (repeatable)"},
     {O_KEEP_FAILOVER, 0, "keep-failover", NULL, C_ROLLOUT,
      "keep tolerate-host-failures while hosts are drained"},
+    {O_OUTPUT, 'o', "output", "DIR", C_ROLLOUT,
+     "also write a rollout script per cluster to DIR/CLUSTER-rollout.ps1 (created if missing)"},
+    {O_TARGET, 0, "target", "TARGET", C_ROLLOUT, "with -o: auto|hyperv (default auto: by platform)"},
     {O_FORMAT, 'f', "format", "FMT", C_RULES, "text|json|markdown (default text)"},
     {O_FORMAT, 'f', "format", "FMT", C_CATALOG, "text|json (default text)"},
     {O_REPORT, 0, "report", "FMT:PATH", C_CHECKS, "also write the diagnostics in FMT to PATH (repeatable)"},
@@ -582,6 +588,10 @@ static int check_positionals(struct parser *p)
         return 0;
     case C_ROLLOUT: {
         size_t want = cli->from_git ? 1 : 2;
+        if (cli->target != VG_TARGET_AUTO && !cli->outdir)
+            return fail(p, "`--target` writes rollout scripts: give the folder with `-o DIR`");
+        if (cli->target == VG_TARGET_JSON)
+            return fail(p, "`vgpuc rollout` writes scripts for `--target hyperv` (or auto); the JSON plan is `--format json`");
         if (cli->ninputs == want || (cli->ndrain && !cli->from_git && cli->ninputs == 1))
             return 0;
         if (cli->from_git)

@@ -13,6 +13,7 @@
 
 #include "core/ctx.h"
 #include "report/render.h"
+#include "base/strbuf.h"
 
 struct vg_model;
 struct vg_plan;
@@ -94,6 +95,29 @@ const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, 
 
 int vg_cmd_lint(struct vg_cli *cli);
 int vg_cmd_build(struct vg_cli *cli);    /* backends: compiler/driver/cmd_build.c */
+
+/* cmd_build.c, shared with `vgpuc rollout -o`: one script to write. */
+struct vg_emit_info;
+struct vg_hash;
+struct vg_cluster;
+struct vg_script {
+    const char *path;       /* DIR/<file> */
+    const char *file;       /* <file> */
+    int bom;                /* its target starts a non-ASCII script with a BOM */
+    struct vg_strbuf text;
+};
+/* A file name from a cluster name: [A-Za-z0-9._-] kept, the rest `_`, no
+ * leading dot, no Windows device name; then `ext` (".ps1"). */
+char *vg_script_file_name(struct vg_arena *a, const char *name, const char *ext);
+/* The header facts (tool, source path relative to the current folder, its
+ * SHA-256, computed once per file in `digests`) of a cluster's file. */
+void vg_script_source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
+                           struct vg_emit_info *info);
+/* mkdir -p. */
+int vg_script_make_dirs(const char *dir);
+/* All or nothing: every script to a temporary file, then all renamed into place. */
+int vg_scripts_write(struct vg_ctx *ctx, const struct vg_script *scripts, size_t n);
+
 int vg_cmd_plan(struct vg_cli *cli);     /* compiler/driver/cmd_plan.c */
 int vg_cmd_fmt(struct vg_cli *cli);      /* compiler/driver/fmt.c */
 int vg_cmd_explain(struct vg_cli *cli);  /* compiler/driver/cmd_rules.c */

@@ -9,7 +9,9 @@
  * every script is generated in memory first, then written to temporary files
  * next to DIR/<cluster>.<ext>, and only when all were written renamed into
  * place (or concatenated to stdout).
- * File names come from cluster names but can never leave DIR.
+ * File names come from cluster names but can never leave DIR. The file
+ * name, header facts, folder creation and all-or-nothing write are shared
+ * with `vgpuc rollout -o` (vg_script_* in cli.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,12 +30,6 @@
 #include "base/strbuf.h"
 #include "driver/pipeline.h"
 
-struct script {
-    const char *path;       /* DIR/<file> */
-    const char *file;       /* <file> */
-    int bom;                /* its target starts a non-ASCII script with a BOM */
-    struct vg_strbuf text;
-};
 
 /* Windows device names: refused as a file name with any extension, in any case. */
 static const char *const reserved_names[] = {"CON", "PRN", "AUX", "NUL", "COM", "LPT"};
@@ -62,7 +58,7 @@ static int reserved(const char *base, size_t n)
  * `COM1`) gets a leading `_`. Two names that differ only in case are the same
  * file on Windows and macOS: generate() compares them without case.
  */
-static char *safe_file_name(struct vg_arena *a, const char *name, const char *ext)
+char *vg_script_file_name(struct vg_arena *a, const char *name, const char *ext)
 {
     size_t n = strlen(name), e = strlen(ext);
     char *r = vg_alloc(a, n + e + 3);
@@ -136,8 +132,8 @@ static const char *header_path(struct vg_arena *a, const char *path)
 }
 
 /* Header facts of the file a cluster was declared in (digest computed once per file). */
-static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
-                        struct vg_emit_info *info)
+void vg_script_source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
+                           struct vg_emit_info *info)
 {
     const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
     char *hex;
@@ -165,7 +161,7 @@ static const char *clean_dir(struct vg_arena *a, const char *dir)
 }
 
 /* mkdir -p: like terraform and bicep, -o creates the folder it is given. */
-static int make_dirs(const char *dir)
+int vg_script_make_dirs(const char *dir)
 {
     char *p = vg_xstrdup(dir);
     int rc = 0;
@@ -195,7 +191,7 @@ static int make_dirs(const char *dir)
  * file (VG7104) are diagnostics like any other, in every format. Returns 1 if
  * one was found: then nothing is written, whatever the level of the code.
  */
-static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_model *m, struct script *out,
+static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_model *m, struct vg_script *out,
                       enum vg_target *target)
 {
     const char *dir = clean_dir(ctx->arena, cli->outdir ? cli->outdir : ".");
@@ -209,7 +205,7 @@ static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct
         enum vg_target t = cli->target == VG_TARGET_AUTO ? need : (enum vg_target)cli->target;
         struct vg_span at = c->platform_span.file ? c->platform_span : c->name_span;
         struct vg_diag *d;
-        const struct script *first;
+        const struct vg_script *first;
 
         target[i] = t;
         if (need == VG_TARGET_AUTO && t != VG_TARGET_JSON) {
@@ -226,7 +222,7 @@ static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct
             bad = 1;
             continue;
         }
-        out[i].file = safe_file_name(ctx->arena, c->name, vg_target_ext(t));
+        out[i].file = vg_script_file_name(ctx->arena, c->name, vg_target_ext(t));
         if (strlen(out[i].file) > 255) {
             d = vg_diag_emit(ctx, VG7103, c->name_span, "cluster `%.40s...` is too long for a file name (255 bytes)",
                              c->name);
@@ -254,13 +250,13 @@ static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct
 
 /* Every script, in memory, once every cluster has its file (name_files). */
 static void generate(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *plan,
-                     const enum vg_target *target, struct script *out)
+                     const enum vg_target *target, struct vg_script *out)
 {
     struct vg_hash digests;
     vg_hash_init(&digests, ctx->arena);
     for (size_t i = 0; i < m->nclusters; i++) {
         struct vg_emit_info info;
-        source_info(ctx, &digests, m->clusters[i], &info);
+        vg_script_source_info(ctx, &digests, m->clusters[i], &info);
         vg_sb_init(&out[i].text);
         vg_target_emit(target[i], ctx, m->clusters[i], &plan->clusters[i], &info, &out[i].text);
     }
@@ -268,13 +264,13 @@ static void generate(struct vg_ctx *ctx, const struct vg_model *m, const struct 
 
 /* Scripts with any non-ASCII byte start with a BOM when their target says so
  * (target.c: the PowerShell ones, for Windows PowerShell 5.1). */
-static int needs_bom(const struct script *s)
+static int needs_bom(const struct vg_script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
     return s->bom && vg_ps_needs_bom(data, s->text.len);
 }
 
-static int write_stdout(const struct script *s)
+static int write_stdout(const struct vg_script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
     if ((needs_bom(s) && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, s->text.len, stdout) != s->text.len)
@@ -283,7 +279,7 @@ static int write_stdout(const struct script *s)
 }
 
 /* The script in a temporary file next to its place; its name, or NULL (errno). */
-static char *write_temp(const struct script *s)
+static char *write_temp(const struct vg_script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
     struct stat st;
@@ -308,7 +304,7 @@ static char *write_temp(const struct script *s)
  * were written are they renamed into place. A full disk or a write error
  * half-way leaves every existing script as it was, and no temporary file.
  */
-static int write_all(struct vg_ctx *ctx, const struct script *scripts, size_t n)
+int vg_scripts_write(struct vg_ctx *ctx, const struct vg_script *scripts, size_t n)
 {
     char **tmp = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *tmp);
     for (size_t i = 0; i < n; i++) {
@@ -338,7 +334,7 @@ int vg_cmd_build(struct vg_cli *cli)
     struct vg_ctx ctx;
     struct vg_model *model;
     struct vg_plan *plan;
-    struct script *scripts = NULL;
+    struct vg_script *scripts = NULL;
     enum vg_target *target;
     size_t nfiles, n = 0;
     int rc, bad = 0;
@@ -362,7 +358,7 @@ int vg_cmd_build(struct vg_cli *cli)
     if (rc != VG_EXIT_OK || !scripts)
         goto done;
     generate(&ctx, model, plan, target, scripts);
-    if (!cli->to_stdout && cli->outdir && make_dirs(cli->outdir) != 0) {
+    if (!cli->to_stdout && cli->outdir && vg_script_make_dirs(cli->outdir) != 0) {
         fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx.arena, cli->outdir),
                 strerror(errno));
         rc = VG_EXIT_FAILURE;
@@ -377,7 +373,7 @@ int vg_cmd_build(struct vg_cli *cli)
             }
         if (fflush(stdout) != 0)
             rc = VG_EXIT_FAILURE;
-    } else if (write_all(&ctx, scripts, n) != 0) {
+    } else if (vg_scripts_write(&ctx, scripts, n) != 0) {
         rc = VG_EXIT_FAILURE;
     }
 done:

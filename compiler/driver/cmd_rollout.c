@@ -10,7 +10,9 @@
  * like `vgpuc lint`: DESIRED's diagnostics are all shown, CURRENT's errors
  * too; the rollout is planned only when neither has an error. The plan is
  * printed in every case (a JSON document always has its shape), and the exit
- * code is 1 when some cluster has no safe order.
+ * code is 1 when some cluster has no safe order. With `-o DIR` the rollout
+ * script of every cluster (backends/rollout.c) is written too, all or
+ * nothing, and only when every cluster has a plan and a script target.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backends/backend.h"
 #include "driver/cli.h"
 #include "core/vg_limits.h"
 #include "model/model.h"
@@ -165,6 +168,80 @@ static int names_exist(const struct vg_model *m, const char *opt, const char *co
     return 1;
 }
 
+/* `-o DIR`: DIR/<cluster>-rollout.ps1 for every cluster, or nothing (an error
+ * says why). Returns VG_EXIT_OK, or the exit code. */
+static int write_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro)
+{
+    size_t n = ro->nclusters;
+    struct vg_script *sc = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *sc);
+    struct vg_hash files, digests;
+    const char *dir = cli->outdir;
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    dir = vg_strndup(ctx->arena, dir, dl);
+    vg_hash_init_names(&files, ctx->arena, VG_HASH_NOCASE); /* Windows and macOS ignore case */
+    vg_hash_init(&digests, ctx->arena);
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct vg_ro_cluster *rc = &ro->clusters[i];
+        const struct vg_cluster *c = rc->cl;
+        enum vg_target need = vg_target_for(c);
+        enum vg_target t = cli->target == VG_TARGET_AUTO ? need : (enum vg_target)cli->target;
+        vg_sb_init(&sc[i].text);
+        if (!rc->planned) {
+            fprintf(stderr, "vgpuc: error: cluster `%s` has no safe order (above), so no rollout script\n",
+                    vg_inert(ctx->arena, c->name));
+            bad = 1;
+            continue;
+        }
+        if (t != need) {
+            fprintf(stderr, "vgpuc: error: cluster `%s` runs on `%s`, which `--target %s` cannot roll out\n",
+                    vg_inert(ctx->arena, c->name), c->family ? vg_inert(ctx->arena, c->family) : "?",
+                    vg_target_name(t));
+            bad = 1;
+            continue;
+        }
+        if (!vg_rollout_target_supported(t)) {
+            fprintf(stderr,
+                    "vgpuc: error: cluster `%s`: no rollout script for `%s` yet (the Hyper-V family has one)\n"
+                    "  = help: run the plan by hand from the runbook, or plan this cluster without `-o`\n",
+                    vg_inert(ctx->arena, c->name), vg_target_name(t));
+            bad = 1;
+            continue;
+        }
+        const char *base = vg_sprintf(ctx->arena, "%s-rollout", c->name);
+        sc[i].file = vg_script_file_name(ctx->arena, base, ".ps1");
+        if (strlen(sc[i].file) > 255 || vg_hash_put(&files, sc[i].file, (void *)c)) {
+            fprintf(stderr, "vgpuc: error: cluster `%.40s`: its script name `%.60s` is too long or taken by another cluster\n",
+                    vg_inert(ctx->arena, c->name), vg_inert(ctx->arena, sc[i].file));
+            bad = 1;
+            continue;
+        }
+        sc[i].path = vg_sprintf(ctx->arena, "%s/%s", dir, sc[i].file);
+        sc[i].bom = vg_target_bom(t);
+        struct vg_emit_info info;
+        vg_script_source_info(ctx, &digests, c, &info);
+        vg_emit_rollout(ctx, t, rc, &info, &sc[i].text);
+    }
+    int rc = VG_EXIT_OK;
+    if (bad || !n) {
+        if (!n)
+            fprintf(stderr, "vgpuc: error: no cluster was planned, so no rollout script\n");
+        fprintf(stderr, "  = note: no rollout script was written\n");
+        rc = VG_EXIT_FINDINGS;
+    } else if (vg_script_make_dirs(cli->outdir) != 0) {
+        fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx->arena, cli->outdir),
+                strerror(errno));
+        rc = VG_EXIT_FAILURE;
+    } else if (vg_scripts_write(ctx, sc, n) != 0) {
+        rc = VG_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < n; i++)
+        vg_sb_free(&sc[i].text);
+    return rc;
+}
+
 /* Lint one end state in a scratch context; its diagnostics go to ctx (only
  * errors when errors_only). Returns the number of errors. */
 static size_t lint_state(struct vg_ctx *ctx, struct vg_model *m, int errors_only)
@@ -288,6 +365,13 @@ report:
         }
         if (run == VG_EXIT_OK && ro && !ro->ok)
             rc = rc == VG_EXIT_FAILURE ? rc : VG_EXIT_FINDINGS;
+        if (run == VG_EXIT_OK && cli->outdir) {
+            int w = ro && rc == VG_EXIT_OK ? write_scripts(&ctx, cli, ro) : VG_EXIT_OK;
+            if (!ro || rc != VG_EXIT_OK)
+                fprintf(stderr, "vgpuc: note: no rollout script was written (see the diagnostics above)\n");
+            if (w != VG_EXIT_OK)
+                rc = w;
+        }
         vg_ctx_free(&ctx);
         return run ? run : rc;
     }

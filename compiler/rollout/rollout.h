@@ -99,6 +99,13 @@ void vg_rollout_text(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_
 void vg_rollout_json(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_strbuf *sb);
 void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_strbuf *sb);
 
+/* The driver version of a release in one column of the catalog (host or
+ * guest), NULL if unknown; the release name of a version ref; the host driver
+ * column of a cluster's platform. */
+const char *vg_ro_driver(const struct vg_version_ref *v, enum vg_driver_kind k);
+const char *vg_ro_release(const struct vg_version_ref *v);
+enum vg_driver_kind vg_ro_host_kind(const struct vg_cluster *cl);
+
 const char *vg_ro_downtime_name(enum vg_ro_downtime d); /* "none", "restart", "window" */
 const char *vg_ro_how_name(enum vg_ro_how h);           /* "live-migrate", "restart", "stay-down", "start" */
 

@@ -47,21 +47,21 @@ static const char *lic_text(struct vg_ctx *ctx, const struct vg_license_server *
 }
 
 /* The driver version of a release for one column (host or guest), NULL if unknown. */
-static const char *driver_of(const struct vg_version_ref *v, enum vg_driver_kind k)
+const char *vg_ro_driver(const struct vg_version_ref *v, enum vg_driver_kind k)
 {
     if (!v || v->nrel != 1)
         return v && v->is_driver ? v->text : NULL;
     return v->is_driver && (k == VG_DRV_HOST_ESXI || k == VG_DRV_HOST_HYPERV) ? v->text : v->rel[0]->driver[k];
 }
 
-static const char *release_of(const struct vg_version_ref *v)
+const char *vg_ro_release(const struct vg_version_ref *v)
 {
     if (!v || !v->text)
         return NULL;
     return v->nrel ? v->rel[v->nrel - 1]->name : v->text;
 }
 
-static enum vg_driver_kind host_kind(const struct vg_cluster *cl)
+enum vg_driver_kind vg_ro_host_kind(const struct vg_cluster *cl)
 {
     return cl->platform ? cl->platform->host_driver
                         : cl->kind == VG_FAMILY_VSPHERE ? VG_DRV_HOST_ESXI : VG_DRV_HOST_HYPERV;
@@ -86,7 +86,7 @@ static void vm_names(struct vg_strbuf *sb, const struct vg_vm *const *vms, size_
 static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, const struct vg_ro_step *s,
                            struct vg_strbuf *sb)
 {
-    enum vg_driver_kind hk = host_kind(rc->cl);
+    enum vg_driver_kind hk = vg_ro_host_kind(rc->cl);
     for (size_t i = 0; i < s->nhosts; i++) {
         const struct vg_ro_host *h = &s->hosts[i];
         vg_sb_printf(sb, "        drain %s\n", h->host->name);
@@ -103,9 +103,9 @@ static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, c
                              h->host->name);
             vg_sb_printf(sb, "  (%s)\n", mv->why);
         }
-        if (h->mgr_from != h->mgr_to && !(release_of(h->mgr_from) && release_of(h->mgr_to) &&
-                                          strcmp(release_of(h->mgr_from), release_of(h->mgr_to)) == 0)) {
-            const char *df = driver_of(h->mgr_from, hk), *dt = driver_of(h->mgr_to, hk);
+        if (h->mgr_from != h->mgr_to && !(vg_ro_release(h->mgr_from) && vg_ro_release(h->mgr_to) &&
+                                          strcmp(vg_ro_release(h->mgr_from), vg_ro_release(h->mgr_to)) == 0)) {
+            const char *df = vg_ro_driver(h->mgr_from, hk), *dt = vg_ro_driver(h->mgr_to, hk);
             vg_sb_printf(sb, "        change %s: vGPU Manager %s -> %s", h->host->name,
                          vg_rules_version_text(ctx, h->mgr_from), vg_rules_version_text(ctx, h->mgr_to));
             if (df && dt)
@@ -123,7 +123,7 @@ static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, c
         if (h->mode_from != h->mode_to)
             vg_sb_printf(sb, "        change %s: vGPU mode %s -> %s\n", h->host->name, mode_name(h->mode_from),
                          mode_name(h->mode_to));
-        const char *dt = driver_of(h->mgr_to, hk);
+        const char *dt = vg_ro_driver(h->mgr_to, hk);
         vg_sb_printf(sb, "        restart %s; verify the vGPU Manager is %s%s%s%s\n", h->host->name,
                      vg_rules_version_text(ctx, h->mgr_to), dt ? " (driver " : "", dt ? dt : "", dt ? ")" : "");
         vg_sb_printf(sb, "        resume %s", h->host->name);
@@ -188,7 +188,7 @@ static void text_cluster(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, siz
             text_host_step(ctx, rc, s, sb);
             break;
         case VG_RO_GUESTS: {
-            const char *w = driver_of(s->guest_to, VG_DRV_GUEST_WINDOWS), *l = driver_of(s->guest_to, VG_DRV_GUEST_LINUX);
+            const char *w = vg_ro_driver(s->guest_to, VG_DRV_GUEST_WINDOWS), *l = vg_ro_driver(s->guest_to, VG_DRV_GUEST_LINUX);
             vg_sb_printf(sb, "\nstep %zu  guest driver of %zu VM%s  downtime: %s\n", *stepno, s->nvms,
                          s->nvms == 1 ? "" : "s", vg_ro_downtime_name(s->downtime));
             vg_sb_puts(sb, "        ");
@@ -227,7 +227,7 @@ void vg_rollout_text(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_
 static void json_ver(struct vg_strbuf *sb, const struct vg_version_ref *v, enum vg_driver_kind k, int guest)
 {
     vg_sb_puts(sb, "{\"release\":");
-    const char *r = release_of(v);
+    const char *r = vg_ro_release(v);
     if (r)
         vg_sb_json_str(sb, r);
     else
@@ -238,7 +238,7 @@ static void json_ver(struct vg_strbuf *sb, const struct vg_version_ref *v, enum 
     else
         vg_sb_puts(sb, "null");
     if (guest) {
-        const char *w = driver_of(v, VG_DRV_GUEST_WINDOWS), *l = driver_of(v, VG_DRV_GUEST_LINUX);
+        const char *w = vg_ro_driver(v, VG_DRV_GUEST_WINDOWS), *l = vg_ro_driver(v, VG_DRV_GUEST_LINUX);
         vg_sb_puts(sb, ",\"windows_driver\":");
         if (w)
             vg_sb_json_str(sb, w);
@@ -250,7 +250,7 @@ static void json_ver(struct vg_strbuf *sb, const struct vg_version_ref *v, enum 
         else
             vg_sb_puts(sb, "null");
     } else {
-        const char *d = driver_of(v, k);
+        const char *d = vg_ro_driver(v, k);
         vg_sb_puts(sb, ",\"driver\":");
         if (d)
             vg_sb_json_str(sb, d);
@@ -300,7 +300,7 @@ static void json_move(struct vg_strbuf *sb, const struct vg_ro_move *mv)
 
 static void json_step(const struct vg_ro_cluster *rc, const struct vg_ro_step *s, size_t index, struct vg_strbuf *sb)
 {
-    enum vg_driver_kind hk = host_kind(rc->cl);
+    enum vg_driver_kind hk = vg_ro_host_kind(rc->cl);
     vg_sb_printf(sb, "{\"index\":%zu,\"kind\":\"%s\",\"leg\":%u,\"downtime\":\"%s\"", index, kind_name(s->kind),
                  s->leg, vg_ro_downtime_name(s->downtime));
     if (s->kind == VG_RO_LICENSE) {
@@ -450,7 +450,7 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
                 const struct vg_ro_step *s = &rc->steps[i - 1];
                 head = vg_sprintf(ctx->arena, "step %zu", i);
                 sub = s->kind == VG_RO_LICENSE ? "license"
-                      : s->kind == VG_RO_GUESTS ? vg_sprintf(ctx->arena, "guests %s", release_of(s->guest_to))
+                      : s->kind == VG_RO_GUESTS ? vg_sprintf(ctx->arena, "guests %s", vg_ro_release(s->guest_to))
                                                  : vg_ro_downtime_name(s->downtime);
             }
             vg_sb_printf(&body, "<text class=\"head\" x=\"%.0f\" y=\"%.0f\">", x + 4, y + 14);
@@ -477,7 +477,7 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
                             now = s->hosts[j].mgr_to;
                         }
                 }
-                const char *rel = release_of(now);
+                const char *rel = vg_ro_release(now);
                 size_t c = colour(seen, &nseen, rel ? rel : "?");
                 double x = LABEL_W + (double)i * COL_W;
                 vg_sb_printf(&body, "<rect class=\"cell%s\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"%s\"/>",

@@ -98,3 +98,25 @@ run rollout --help
 check "rollout --help exits 0" rc_is 0
 check "rollout --help lists --from-git" out_has "--from-git REV"
 check "rollout --help lists --drain" out_has "--drain HOST"
+check "rollout --help lists -o DIR" out_has "--output DIR"
+
+# -o DIR: the rollout scripts, all or nothing.
+run rollout $T --no-config -o "$W/ro" "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "-o writes the rollout script and exits 0" rc_is 0
+check "the script is DIR/CLUSTER-rollout.ps1" test -f "$W/ro/hci-prod-rollout.ps1"
+check "the script holds the plan and the entry call" grep -q "Invoke-VgpucRolloutHyperV -Rollout \$VgpucRollout" "$W/ro/hci-prod-rollout.ps1"
+check "the plan is still on stdout" out_has "step 1  host hci-node-01"
+run rollout $T --no-config -o "$W/ro-esx" "$G/esxi-17.6.vgpu" "$G/esxi-18.4.vgpu"
+check "-o for a vSphere cluster exits 1 (no rollout script yet)" rc_is 1
+check "and says so" err_has "no rollout script for \`vmware\` yet"
+check "and writes nothing" test ! -e "$W/ro-esx"
+run rollout $T --no-config -o "$W/ro-tight" "$G/tight-17.6.vgpu" "$G/tight-18.4.vgpu"
+check "-o with no safe order exits 1 and writes nothing" rc_is 1
+check "nothing was written for a cluster without a plan" test ! -e "$W/ro-tight"
+run rollout $T --no-config --target hyperv "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "--target without -o exits 2" rc_is 2
+run rollout $T --no-config --target json -o "$W/ro-json" "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "--target json exits 2" rc_is 2
+run rollout $T --no-config --target vmware -o "$W/ro-vm" "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "--target vmware on an Azure Stack HCI cluster exits 1" rc_is 1
+check "and names the platform" err_has "cannot roll out"

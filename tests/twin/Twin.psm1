@@ -79,7 +79,14 @@ function Get-TwinBoot {
         $types = if ($t.ContainsKey('Types')) { $t.Types } else { $null }
         $texts = New-TwinBindingText -Specs $specs -TypeMap $types
         foreach ($k in $texts.Keys) {
-            $modules.Add(@{ Name = $k; Text = $texts[$k] })
+            # PowerShell's own modules (Restart-Computer is in
+            # Microsoft.PowerShell.Management) stay loaded: the simulated
+            # cmdlets come in a module of their own and shadow the real ones.
+            $name = $k
+            if ($k -like 'Microsoft.PowerShell.*') {
+                $name = 'VgpucTwin.' + $k
+            }
+            $modules.Add(@{ Name = $name; Text = $texts[$k] })
         }
     }
     $modules.Add(@{ Name = 'VgpucTwin.Remoting'; Text = [System.IO.File]::ReadAllText((Join-Path $script:TwinRoot 'engine/Remoting.ps1')) })

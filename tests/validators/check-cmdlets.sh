@@ -19,7 +19,7 @@ if [ -n "${VGPUC:-}" ]; then
     done
 fi
 # shellcheck disable=SC2046 # file lists
-node "$here/check-cmdlets.mjs" "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 $(find "$tmp" -name '*.ps1' | sort) || fail=1
+node "$here/check-cmdlets.mjs" "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 "$root"/tests/golden/rollout/expected/*.scripts/*.ps1 $(find "$tmp" -name '*.ps1' | sort) || fail=1
 
 # Negative tests: each of these lines must be rejected.
 i=0

@@ -81,7 +81,7 @@ t 'human short json sarif github !svg' vgpuc lint --format
 t 'text json svg !sarif' vgpuc plan --format
 t 'text json svg !sarif' vgpuc rollout --format
 t 'human short json sarif github !svg' vgpuc rollout --diagnostics
-t '--from-git --drain --hosts-at-once --allow-down --keep-failover !--target' vgpuc rollout @--
+t '--from-git --drain --hosts-at-once --allow-down --keep-failover --target --output !--stdout' vgpuc rollout @--
 t 'text json markdown !sarif' vgpuc rules -f
 t 'sarif short !json' vgpuc lint --format @s
 t 'github' vgpuc lint --format = @gi

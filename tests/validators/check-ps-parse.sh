@@ -1,6 +1,7 @@
 #!/bin/sh
 # check-ps-parse.sh - PowerShell's own parser on every generated script: the
-# expected scripts of tests/golden/build (goldens and examples), fresh builds
+# expected scripts of tests/golden/build (goldens and examples) and the
+# rollout scripts of tests/golden/rollout, fresh builds
 # of every golden build input and example (when $VGPUC is set), and the
 # runtime files backends/powershell/*.ps1. No parse error, and no syntax that
 # Windows PowerShell 5.1 lacks (ps-parse-check.ps1). Then the checker itself
@@ -36,6 +37,7 @@ if [ -n "${VGPUC:-}" ]; then
 fi
 # shellcheck disable=SC2046 # file lists
 if check "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 \
+    "$root"/tests/golden/rollout/expected/*.scripts/*.ps1 \
     "$root"/backends/powershell/*.ps1 $(find "$tmp" -name '*.ps1' | sort); then ok; else bad "generated scripts"; fi
 
 # Negative tests: each line must be rejected (a parse error or a PowerShell-7-only construct).

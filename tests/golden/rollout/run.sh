@@ -4,6 +4,8 @@
 # and SVG, the human diagnostics and the exit code must equal expected/
 # byte for byte; each extra format F is run with --diagnostics F. The JSON
 # must also parse with jq and have the documented shape (docs/rollout.md),
+# the rollout scripts of a case with a fourth field (`-o DIR`) must equal
+# expected/NAME.scripts/ file by file,
 # the SVG must be well-formed XML (python3's parser), and the JSON and text
 # must agree on the number of steps.
 #
@@ -55,7 +57,7 @@ compare() {
 
 cd "$here" || exit 2
 mkdir -p expected
-grep -v '^#' cases.txt | while IFS='|' read -r name args formats; do
+grep -v '^#' cases.txt | while IFS='|' read -r name args formats scripts; do
     name=$(echo "$name" | tr -d ' ')
     [ -n "$name" ] || continue
     for fmt in text json svg; do
@@ -89,6 +91,26 @@ grep -v '^#' cases.txt | while IFS='|' read -r name args formats; do
             >/dev/null 2>"$tmp/err"
         compare "$tmp/err" "expected/$name.diag.$f"
     done
+    # SCRIPTS: the rollout scripts of `-o DIR`, each compared with
+    # expected/NAME.scripts/FILE (and no other file written).
+    if [ -n "$(echo "${scripts:-}" | tr -d ' ')" ]; then
+        rm -rf "$tmp/o"
+        # shellcheck disable=SC2086
+        "$VGPUC" rollout -q --no-config --color never --today "$TODAY" -o "$tmp/o" $args >/dev/null 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" -ne 0 ]; then
+            bad "$name: rollout -o exited $rc: $(head -n 3 "$tmp/err")"
+        fi
+        mkdir -p "expected/$name.scripts"
+        for f in "$tmp"/o/*; do
+            [ -e "$f" ] || continue
+            compare "$f" "expected/$name.scripts/$(basename "$f")"
+        done
+        for f in "expected/$name.scripts"/*; do
+            [ -e "$f" ] || continue
+            if [ -e "$tmp/o/$(basename "$f")" ]; then ok; else bad "$name: $(basename "$f") was not written"; fi
+        done
+    fi
     echo "$pass $fail" >"$tmp/count"
 done
 read -r pass fail <"$tmp/count"

@@ -13,7 +13,7 @@ Set-StrictMode -Version Latest
 $script:TwinNativeTypes = @{
     'String' = 'string'; 'String[]' = 'string[]'; 'Int32' = 'int'; 'Int64' = 'long'
     'UInt16' = 'uint16'; 'UInt32' = 'uint32'; 'UInt64' = 'uint64'; 'Guid' = 'guid'
-    'Boolean' = 'bool'; 'Hashtable' = 'hashtable'; 'PSObject' = 'psobject'
+    'Boolean' = 'bool'; 'Int16' = 'int16'; 'Hashtable' = 'hashtable'; 'PSObject' = 'psobject'
     'PSCredential[]' = 'pscredential[]'; 'PSCredential' = 'pscredential'
     'CimSession[]' = 'Microsoft.Management.Infrastructure.CimSession[]'
     'SwitchParameter' = 'switch'; 'Int32[]' = 'int[]'; 'UInt16[]' = 'uint16[]'

@@ -20,7 +20,7 @@ Describe 'Bindings: exactly the documented parameter sets of the cmdlet tables' 
         $specs = & (Get-Module Twin) { Read-TwinCmdletSpec -CmdletTable (Join-Path $script:TwinRoot '../validators/cmdlets/hyperv-cmdlets.tsv') -DetailTable (Join-Path $script:TwinRoot '../validators/cmdlets/hyperv-cmdlet-param-details.tsv') }
         $r = Invoke-TestScript -State (Get-TestState) -Body @'
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
-foreach ($c in @(Get-Command -Module 'Hyper-V', 'FailoverClusters', 'PnpDevice' | Sort-Object Name)) {
+foreach ($c in @(Get-Command -Module 'Hyper-V', 'FailoverClusters', 'PnpDevice', 'VgpucTwin.Microsoft.PowerShell.Management' | Sort-Object Name)) {
     $p = @($c.Parameters.Keys | Where-Object { $common -notcontains $_ } | Sort-Object)
     $sets = @($c.ParameterSets | ForEach-Object { $_.Name } | Sort-Object)
     Write-Host ('{0}|{1}|{2}' -f $c.Name, ($p -join ','), ($sets -join ','))

@@ -290,6 +290,12 @@ function Test-HvState {
                 $p.Add(("hosts[{2}].{1}`tstate: host {0}: '{1}' must be an array" -f $h['name'], $k, $i))
             }
         }
+        if ($h.Contains('paused') -and $h['paused'] -isnot [bool]) {
+            $p.Add(("hosts[{1}].paused`tstate: host {0}: 'paused' must be true or false" -f $h['name'], $i))
+        }
+        if ($h.Contains('driver_pending') -and $null -ne $h['driver_pending'] -and $h['driver_pending'] -isnot [string]) {
+            $p.Add(("hosts[{1}].driver_pending`tstate: host {0}: 'driver_pending' must be a string or null" -f $h['name'], $i))
+        }
         $j = 0
         foreach ($g in $h['gpus']) {
             foreach ($k in 'instance_id', 'location_path', 'present', 'driver', 'enabled', 'dismounted', 'valid_partition_counts', 'partition_count') {
@@ -326,6 +332,15 @@ function Test-HvState {
             $j++
         }
         $i++
+    }
+    if ($State.Contains('driver_packages')) {
+        $k = 0
+        foreach ($d in @($State['driver_packages'])) {
+            if ($d -isnot [System.Collections.IDictionary] -or -not $d['path'] -or -not $d['driver']) {
+                $p.Add("driver_packages[$k]`tstate: a driver package needs a path and a driver")
+            }
+            $k++
+        }
     }
     , $p
 }

@@ -54,6 +54,29 @@ function Invoke-HvPnputil {
             Set-TwinNativeExit 1
             return
         }
+        # A state with driver_packages models the vGPU Manager install
+        # (Maintenance.ps1): the package must be one of them, the node drained
+        # (NVIDIA's installer on a cluster node with VMs running on it is what
+        # the rollout must never do; the twin refuses it), and with /install
+        # its driver is loaded at the next restart.
+        $st = Get-HvState
+        if ($st.Contains('driver_packages')) {
+            $pkg = Get-HvFirst @(@(Get-HvList $st['driver_packages'])).Where({ ([string]$_['path']) -eq $argv[1] }, 'First')
+            if ($null -eq $pkg) {
+                Write-TwinStderr ('Failed to add driver package: The system cannot find the file specified. ({0})' -f $argv[1])
+                Set-TwinNativeExit 2
+                return
+            }
+            $running = @(@($h['vms']).Where({ $_['state'] -eq 'Running' }))
+            if (-not ($h.Contains('paused') -and [bool]$h['paused']) -or $running.Count -gt 0) {
+                Write-TwinStderr ('twin: the vGPU Manager is installed only on a drained node with no VM running; {0} is {1} with {2} VM(s) running' -f $h['name'], (Get-HvNodeState $h), $running.Count)
+                Set-TwinNativeExit 1
+                return
+            }
+            if ($argv -contains '/install') {
+                $h['driver_pending'] = [string]$pkg['driver']
+            }
+        }
         'Microsoft PnP Utility'
         ''
         ('Adding driver package:  {0}' -f $argv[1])

@@ -388,6 +388,8 @@ function Write-VgpucSummary {
         $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
     if ($Run.Outcome -eq 'refused') {
         Write-Host 'Result: refused by the pre-flight; nothing was changed.'
+    } elseif ($Run.Outcome -eq 'waiting') {
+        Write-Host 'Result: waiting for a step done by hand (above); run the script again when it is done.'
     } elseif ($Run.WhatIf -and -not $Run.Failed) {
         Write-Host 'Result: preview (-WhatIf); nothing was changed.'
     } elseif ($Run.Failed) {

@@ -1,0 +1,388 @@
+<#
+.SYNOPSIS
+Runs the rollout scripts of `vgpuc rollout -o DIR` in the twin (docs/testing.md,
+"Rollout scenarios").
+
+.DESCRIPTION
+Each case of $Cases is a rollout (CURRENT, DESIRED, rollout options). The
+script is generated, the twin's state is CURRENT declared and converged (the
+scenario generator's declared state, VMs where `vgpuc plan` places them in
+CURRENT) with the maintenance fields (hosts[].paused, driver_pending, the
+packages of the plan's releases), and these checks run:
+
+  converge   exit 0; every host runs the plan's last host driver, none paused,
+             nothing pending; every VM in the power state it had, on the host
+             the plan's last move gives it; no live-migrate VM was stopped
+  rerun      the converged state: exit 0, zero mutating calls (drains: skipped,
+             a drain with no change is done again on every run)
+  preview    -WhatIf: exit 0, zero mutating calls, state byte-identical
+  faults     a fault on each mutating call of the converge run (first call of
+             each command and target): exit 1, every VM in its power state or
+             a warning naming it, no node left paused unless the output says so;
+             then the same state run again without the fault (resume): the
+             converge check
+  preflight  one problem each (a host on another driver, a VM missing, two VMs
+             of one name, no package, a node down, a VM elsewhere, a saved VM):
+             exit 1, zero mutating calls, a line naming the problem
+  planted    copies of the script with one fault planted in its runtime (VMs
+             not moved before the drain, VMs that stayed down not started, a
+             guest turned off, a node not resumed, a wrong driver not refused):
+             the check named must catch each
+  license    a rollout that upgrades the license server first: refused until
+             -LicenseServerReady says it is done, then converges
+  legs       a rollout through an intermediate release: the first run stops at
+             the guest step (exit 1, waiting), the second with -GuestStepDone
+             converges
+Prints each failure and `N passed, M failed`; exit 1 when any failed.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)][string]$Vgpuc,
+    [Parameter(Mandatory)][string]$Work,
+    [string]$Filter = '',
+    # Run only these checks of each case (e.g. planted, or converge,rerun); default all.
+    [string[]]$Only = @()
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$root = (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
+Import-Module -Name (Join-Path $PSScriptRoot 'ScenarioModel.psm1')
+Import-Module -Name (Join-Path $PSScriptRoot 'ScenarioState.psm1')
+Import-Module -Name (Join-Path $root 'tests/twin/Twin.psm1')
+
+$Today = '2026-11-21'
+$Cases = @(
+    @{ Name = 'hci-small-16.5-to-19.5'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted') }
+    @{ Name = 'hci-small-license'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5-dls33.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
+        Checks = @('license') }
+    @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
+        Checks = @('converge', 'rerun', 'preview') }
+    @{ Name = 'hci-a16-two-at-once'; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
+        Checks = @('converge', 'rerun') }
+    @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
+        Checks = @('legs') }
+    @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview') }
+    @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview') }
+    @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview') }
+)
+
+$script:Pass = 0
+$script:Fail = 0
+function Write-Verdict {
+    param([string]$Case, [string]$Check, [string[]]$Problems, $Result)
+    if (@($Problems).Count -eq 0) {
+        $script:Pass++
+        return
+    }
+    $script:Fail++
+    Write-Host ('FAIL {0} / {1}' -f $Case, $Check)
+    foreach ($p in $Problems) { Write-Host ('    ' + $p) }
+    if ($null -ne $Result) {
+        Write-Host ('    error: {0}' -f $Result.error)
+        foreach ($l in @($Result.output | Select-Object -Last 12)) { Write-Host ('    | ' + $l) }
+    }
+}
+
+function Invoke-Vgpuc {
+    param([string[]]$Arguments, [string]$Out)
+    $a = @('rollout', '--no-config', '--today', $Today) + $Arguments
+    $text = & $Vgpuc @a 2>&1
+    if ($LASTEXITCODE -ne 0) { throw ('vgpuc {0} failed ({1}): {2}' -f ($a -join ' '), $LASTEXITCODE, ($text -join "`n")) }
+}
+
+function Get-Package {
+    param([string]$Release)
+    'C:\vgpu\{0}\Display.Driver\nvgridswhci.inf' -f $Release
+}
+
+# The case's state, plan and script.
+function New-RolloutCase {
+    param($Case)
+    $dir = Join-Path $Work $Case.Name
+    $null = New-Item -ItemType Directory -Force -Path $dir
+    Push-Location $root
+    try {
+        $planPath = Join-Path $dir 'plan.json'
+        $json = & $Vgpuc rollout --no-config --today $Today -f json -o $dir @($Case.Args) 2>$null
+        if ($LASTEXITCODE -ne 0) { throw ('vgpuc rollout {0}: exit {1}' -f ($Case.Args -join ' '), $LASTEXITCODE) }
+        [System.IO.File]::WriteAllText($planPath, ($json -join "`n"))
+        # CURRENT: the file before DESIRED, or the one file of a drain.
+        $current = $Case.Args[$Case.Args.Count - 1]
+        if (-not ($Case.Args -contains '--drain')) {
+            $current = $Case.Args[$Case.Args.Count - 2]
+        }
+        $null = & $Vgpuc build --no-config --today $Today --target json -o (Join-Path $dir 'current') $current 2>$null
+        if ($LASTEXITCODE -ne 0) { throw ('vgpuc build {0}: exit {1}' -f $current, $LASTEXITCODE) }
+    } finally {
+        Pop-Location
+    }
+    $plan = Get-Content -Raw -LiteralPath $planPath | ConvertFrom-Json
+    $cl = $plan.clusters[0]
+    $script = @(Get-ChildItem -LiteralPath $dir -Filter '*-rollout.ps1')[0].FullName
+    $modelJson = @(Get-ChildItem -LiteralPath (Join-Path $dir 'current') -Filter '*.json')[0].FullName
+    $model = Read-ScenarioModel -JsonPath $modelJson -Catalog $script:Catalog
+    $state = New-ScenarioDeclaredState -Model $model
+    foreach ($h in $state['hosts']) { $h['paused'] = $false; $h['driver_pending'] = $null }
+    $packages = [System.Collections.Generic.List[object]]::new()
+    $pkgArgs = @{}
+    $expectDriver = @{}
+    $expectHost = @{}
+    $live = @{}
+    $guestSteps = [System.Collections.Generic.List[int]]::new()
+    foreach ($s in $cl.steps) {
+        if ($s.kind -eq 'guests') { $guestSteps.Add([int]$s.index); continue }
+        if ($s.kind -ne 'hosts') { continue }
+        foreach ($h in $s.hosts) {
+            $to = $h.vgpu_manager.to
+            $expectDriver[$h.name] = [string]$to.driver
+            if ($h.vgpu_manager.from.release -ne $to.release -and -not $pkgArgs.ContainsKey($to.release)) {
+                $pkgArgs[[string]$to.release] = Get-Package $to.release
+                $packages.Add([ordered]@{ path = (Get-Package $to.release); driver = [string]$to.driver })
+            }
+        }
+        foreach ($m in $s.moves) {
+            if ($null -ne $m.to) { $expectHost[$m.vm] = [string]$m.to }
+            if ($m.how -eq 'live-migrate') { $live[$m.vm] = $true }
+        }
+    }
+    $state['driver_packages'] = $packages.ToArray()
+    # Guest steps are numbered across the plan document; the script numbers its own steps.
+    $first = if (@($cl.steps).Count -gt 0) { [int]$cl.steps[0].index } else { 1 }
+    [pscustomobject]@{
+        Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ DriverPackage = $pkgArgs }
+        ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live
+        GuestSteps = @($guestSteps | ForEach-Object { $_ - $first + 1 }); Drain = ($Case.Args -contains '--drain')
+    }
+}
+
+function Get-VmPower {
+    param($State)
+    $m = @{}
+    foreach ($h in $State['hosts']) { foreach ($v in $h['vms']) { $m[[string]$v['name']] = @{ State = [string]$v['state']; Host = [string]$h['name'] } } }
+    $m
+}
+
+function Test-Named {
+    param($Result, [string[]]$Tokens, [string]$Pattern)
+    foreach ($l in @($Result.output)) {
+        $ok = $l -match $Pattern
+        foreach ($t in $Tokens) { if ($l.IndexOf($t, [System.StringComparison]::OrdinalIgnoreCase) -lt 0) { $ok = $false } }
+        if ($ok) { return $true }
+    }
+    $false
+}
+
+# The end state of a completed rollout.
+function Get-ConvergeProblems {
+    param($C, $Start, $Result)
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($Result.exit -ne 0) { $p.Add(('exit {0}, expected 0' -f $Result.exit)) }
+    foreach ($h in $Result.state['hosts']) {
+        $n = [string]$h['name']
+        if ($C.ExpectDriver.ContainsKey($n) -and [string]$h['nvidia_driver'] -ne $C.ExpectDriver[$n]) {
+            $p.Add(('host {0} runs driver {1}, expected {2}' -f $n, $h['nvidia_driver'], $C.ExpectDriver[$n]))
+        }
+        if ([bool]$h['paused']) { $p.Add(('host {0} is left paused' -f $n)) }
+        if ($null -ne $h['driver_pending']) { $p.Add(('host {0} has a driver pending' -f $n)) }
+    }
+    $before = Get-VmPower $Start
+    $after = Get-VmPower $Result.state
+    foreach ($v in $before.Keys) {
+        if (-not $after.ContainsKey($v)) { $p.Add(('VM {0} is gone' -f $v)); continue }
+        if ($after[$v].State -ne $before[$v].State) { $p.Add(('VM {0} is {1}, was {2}' -f $v, $after[$v].State, $before[$v].State)) }
+        $want = if ($C.ExpectHost.ContainsKey($v)) { $C.ExpectHost[$v] } else { $before[$v].Host }
+        if ($after[$v].Host -ne $want) { $p.Add(('VM {0} is on {1}, the plan puts it on {2}' -f $v, $after[$v].Host, $want)) }
+    }
+    foreach ($call in @($Result.calls)) {
+        if ($call['command'] -eq 'Stop-VM' -and $C.Live.ContainsKey([string]$call['target'])) {
+            $p.Add(('VM {0} is live-migrated by the plan but was shut down' -f $call['target']))
+        }
+        if ($call['command'] -eq 'Stop-VM' -and ($call['parameters'].Contains('TurnOff') -or $call['parameters'].Contains('Force'))) {
+            $p.Add(('VM {0} was turned off, not shut down' -f $call['target']))
+        }
+    }
+    , $p
+}
+
+function Invoke-Case {
+    param($Case)
+    $C = New-RolloutCase $Case
+    $start = $C.State
+    $conv = $null
+    $argsFor = { param([int[]]$Done) $a = @{} + $C.ScriptArgs; if ($Done) { $a['GuestStepDone'] = $Done }; $a }
+    if ($Case.Checks -contains 'converge' -or $Case.Checks -contains 'rerun' -or $Case.Checks -contains 'faults') {
+        $conv = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        Write-Verdict $C.Name 'converge' (Get-ConvergeProblems $C $start $conv) $conv
+        Write-Host ('  {0}: converge {1} mutating calls' -f $C.Name, @($conv.calls).Count)
+    }
+    if ($Case.Checks -contains 'rerun') {
+        $r = Invoke-TwinRun -State $conv.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = @()
+        if ($r.exit -ne 0) { $p += 'exit {0}' -f $r.exit }
+        if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls: {1}' -f @($r.calls).Count, ((@($r.calls) | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
+        Write-Verdict $C.Name 'rerun' $p $r
+    }
+    if ($Case.Checks -contains 'preview') {
+        $r = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -Preview -TimeoutSeconds 600
+        $p = @()
+        if ($r.exit -ne 0) { $p += 'exit {0}' -f $r.exit }
+        if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls under -WhatIf' -f @($r.calls).Count }
+        if ((ConvertTo-TwinJson $r.state) -ne (ConvertTo-TwinJson $start)) { $p += 'the state changed under -WhatIf' }
+        Write-Verdict $C.Name 'preview' $p $r
+    }
+    if ($Case.Checks -contains 'faults') {
+        $seen = @{}
+        $n = 0
+        foreach ($call in @($conv.calls)) {
+            $key = '{0}|{1}' -f $call['command'], $call['target']
+            if ($seen.ContainsKey($key)) { continue }
+            $seen[$key] = $true
+            $n++
+            $s = Copy-ScenarioState -State $start
+            Add-ScenarioFault -State $s -Command ([string]$call['command']) -Target ([string]$call['target'])
+            $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $p = [System.Collections.Generic.List[string]]::new()
+            if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+            if (-not (@($r.output) -match '^Summary:')) { $p.Add('no summary') }
+            $before = Get-VmPower $start
+            $after = Get-VmPower $r.state
+            foreach ($v in $before.Keys) {
+                if ($after[$v].State -ne $before[$v].State -and -not (Test-Named $r @($v) 'WARNING')) {
+                    $p.Add(('VM {0} is {1}, was {2}, and no warning says why' -f $v, $after[$v].State, $before[$v].State))
+                }
+            }
+            foreach ($h in $r.state['hosts']) {
+                if ([bool]$h['paused'] -and -not (Test-Named $r @([string]$h['name']) 'paused')) {
+                    $p.Add(('host {0} is left paused and no line says so' -f $h['name']))
+                }
+            }
+            Write-Verdict $C.Name ('fault ' + $key) $p $r
+            # Resumed: the interrupted rollout run again, without the fault, completes.
+            $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            # A VM the fault run reported as left off is for its owner to start
+            # (the script cannot know it ran before): excused, by name.
+            $all = Get-ConvergeProblems $C $start $again
+            $ps = @($all | Where-Object {
+                    $line = $_
+                    -not (@($before.Keys | Where-Object { $line -like ('VM {0} is Off, was Running' -f $_) -and (Test-Named $r @($_) 'left off') }))
+                })
+            Write-Verdict $C.Name ('resume after ' + $key) $ps $again
+        }
+        Write-Host ('  {0}: {1} fault scenarios' -f $C.Name, $n)
+    }
+    if ($Case.Checks -contains 'preflight') {
+        $node2 = 'hci-node-02'
+        $problems = @(
+            @{ Name = 'wrong-driver'; Tokens = @($node2, '551.78'); Pattern = 'driver'; Edit = { param($s) (Get-ScenarioHostState -State $s -Name $node2)['nvidia_driver'] = '551.78' } }
+            @{ Name = 'missing-vm'; Tokens = @('vdi-03'); Pattern = 'does not exist'; Edit = { param($s) foreach ($h in $s['hosts']) { $h['vms'] = @(@($h['vms']) | Where-Object { $_['name'] -ne 'vdi-03' }) }; $s['cluster_groups'] = @(@($s['cluster_groups']) | Where-Object { $_['name'] -ne 'vdi-03' }) } }
+            @{ Name = 'duplicate-vm'; Tokens = @('vdi-02'); Pattern = 'unique'; Edit = { param($s) $v = (Get-ScenarioVmState -State $s -Name 'vdi-02').Vm; $d = (Copy-ScenarioState -State @{ x = $v })['x']; $d['name'] = 'VDI-02'; $d['id'] = '6f1c0a52-0000-4000-8000-0000000000ff'; $d['state'] = 'Off'; $d['gpu_partition_adapters'] = @(); (Get-ScenarioHostState -State $s -Name $node2)['vms'] = @((Get-ScenarioHostState -State $s -Name $node2)['vms']) + @($d) } }
+            @{ Name = 'no-package'; Tokens = @('19.5'); Pattern = 'DriverPackage'; Args = @{}; Edit = { param($s) } }
+            @{ Name = 'node-down'; Tokens = @($node2); Pattern = 'not reachable'; Edit = { param($s) (Get-ScenarioHostState -State $s -Name $node2)['reachable'] = $false } }
+            @{ Name = 'vm-elsewhere'; Tokens = @('vdi-04', $node2); Pattern = 'expects'; Edit = { param($s) $v = (Get-ScenarioVmState -State $s -Name 'vdi-04').Vm; foreach ($h in $s['hosts']) { $h['vms'] = @(@($h['vms']) | Where-Object { $_['name'] -ne 'vdi-04' }) }; (Get-ScenarioHostState -State $s -Name $node2)['vms'] = @((Get-ScenarioHostState -State $s -Name $node2)['vms']) + @($v); foreach ($g in $s['cluster_groups']) { if ($g['name'] -eq 'vdi-04') { $g['owner_node'] = $node2 } } } }
+            @{ Name = 'saved-vm'; Tokens = @('vdi-05', 'Saved'); Pattern = 'Saved'; Edit = { param($s) (Get-ScenarioVmState -State $s -Name 'vdi-05').Vm['state'] = 'Saved' } }
+        )
+        foreach ($pb in $problems) {
+            $s = Copy-ScenarioState -State $start
+            $null = & $pb.Edit $s
+            $sa = if ($pb.ContainsKey('Args')) { $pb.Args } else { $C.ScriptArgs }
+            $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+            $p = @()
+            if ($r.exit -ne 1) { $p += 'exit {0}, expected 1' -f $r.exit }
+            if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls' -f @($r.calls).Count }
+            if (-not (Test-Named $r $pb.Tokens $pb.Pattern)) { $p += 'no line names {0} ({1})' -f ($pb.Tokens -join ', '), $pb.Pattern }
+            Write-Verdict $C.Name ('preflight ' + $pb.Name) $p $r
+        }
+    }
+    if ($Case.Checks -contains 'planted') {
+        # Copies of the script with one fault planted in its runtime; the
+        # check named must catch each (docs/testing.md).
+        $plants = @(
+            @{ Name = 'drain before the VMs leave'; Find = "foreach (`$m in @(`$s.Moves)) {`n            `$vm = `$Plan.Vms"; Put = "foreach (`$m in @()) {`n            `$vm = `$Plan.Vms"; Check = 'converge' }
+            @{ Name = 'VMs that stayed down are not started again'; Find = 'foreach ($vm in $down) {'; Put = 'foreach ($vm in @()) {'; Check = 'converge' }
+            @{ Name = 'a guest is turned off'; Find = "Stop-VM -VM `$Vm -AsJob -Confirm:`$false`n    `$deadline = (Get-Date)"; Put = "Stop-VM -VM `$Vm -TurnOff -Confirm:`$false`n    `$deadline = (Get-Date)"; Check = 'converge' }
+            @{ Name = 'a node is not resumed after a failure'; Find = 'foreach ($n in $suspended) {'; Put = 'foreach ($n in @()) {'; Check = 'fault' }
+            @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
+        )
+        $text = [System.IO.File]::ReadAllText($C.Script)
+        foreach ($pl in $plants) {
+            $n = ([regex]::Matches($text, [regex]::Escape($pl.Find))).Count
+            if ($n -ne 1) {
+                Write-Verdict $C.Name ('planted: ' + $pl.Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null
+                continue
+            }
+            $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+            [System.IO.File]::WriteAllText($path, $text.Replace($pl.Find, $pl.Put))
+            $caught = @()
+            switch ($pl.Check) {
+                'converge' {
+                    $r = Invoke-TwinRun -State $start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    $caught = @(Get-ConvergeProblems $C $start $r)
+                }
+                'fault' {
+                    $s = Copy-ScenarioState -State $start
+                    Add-ScenarioFault -State $s -Command 'pnputil /add-driver' -Target (Get-Package '19.5')
+                    $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    $caught = @($r.state['hosts'] | Where-Object { [bool]$_['paused'] -and -not (Test-Named $r @([string]$_['name']) 'paused') })
+                }
+                'preflight' {
+                    $s = Copy-ScenarioState -State $start
+                    (Get-ScenarioHostState -State $s -Name 'hci-node-02')['nvidia_driver'] = '551.78'
+                    $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    if ($r.exit -ne 1 -or @($r.calls).Count -ne 0 -or -not (Test-Named $r @('hci-node-02', '551.78') 'driver')) { $caught = @('refused no more') }
+                }
+            }
+            $p = @()
+            if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
+            Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
+            Remove-Item -LiteralPath $path
+        }
+    }
+    if ($Case.Checks -contains 'license') {
+        $r = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = @()
+        if ($r.exit -ne 1 -or @($r.calls).Count -ne 0) { $p += 'exit {0}, {1} mutating calls; expected a refusal' -f $r.exit, @($r.calls).Count }
+        if (-not (Test-Named $r @('dls-east', 'LicenseServerReady') 'license server')) { $p += 'no line names the license server step' }
+        Write-Verdict $C.Name 'license: refused until the server is upgraded' $p $r
+        $sa = @{} + $C.ScriptArgs
+        $sa['LicenseServerReady'] = $true
+        $r = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+        Write-Verdict $C.Name 'license: converge with -LicenseServerReady' (Get-ConvergeProblems $C $start $r) $r
+    }
+    if ($Case.Checks -contains 'legs') {
+        $r1 = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = @()
+        if ($r1.exit -ne 1) { $p += 'first run: exit {0}, expected 1 (waiting for the guest step)' -f $r1.exit }
+        if (-not (@($r1.output) -match 'GuestStepDone')) { $p += 'first run: no line asks for -GuestStepDone' }
+        Write-Verdict $C.Name 'legs: waits for the guests' $p $r1
+        $done = @($C.GuestSteps)
+        $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
+        Write-Verdict $C.Name 'legs: converge with -GuestStepDone' (Get-ConvergeProblems $C $start $r2) $r2
+        $r3 = Invoke-TwinRun -State $r2.state -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
+        $p = @()
+        if ($r3.exit -ne 0 -or @($r3.calls).Count -ne 0) { $p += 'rerun: exit {0}, {1} mutating calls' -f $r3.exit, @($r3.calls).Count }
+        Write-Verdict $C.Name 'legs: rerun' $p $r3
+        Write-Host ('  {0}: {1} + {2} mutating calls over two runs' -f $C.Name, @($r1.calls).Count, @($r2.calls).Count)
+    }
+}
+
+$script:Catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
+$started = Get-Date
+foreach ($case in $Cases) {
+    if ($Filter -and $case.Name -notlike $Filter) { continue }
+    $Only = @($Only | ForEach-Object { $_ -split ',' } | Where-Object { $_ })   # `-Only a,b` through pwsh -File
+    if ($Only.Count -gt 0) {
+        $case.Checks = @($case.Checks | Where-Object { $Only -contains $_ })
+    }
+    try {
+        Invoke-Case $case
+    } catch {
+        $script:Fail++
+        Write-Host ('FAIL {0}: {1}' -f $case.Name, $_.Exception.Message)
+        Write-Host $_.ScriptStackTrace
+    }
+}
+Write-Host ('rollout scenarios: {0:N0} s' -f ((Get-Date) - $started).TotalSeconds)
+Write-Host ('{0} passed, {1} failed' -f $script:Pass, $script:Fail)
+if ($script:Fail -gt 0) { exit 1 }
+exit 0

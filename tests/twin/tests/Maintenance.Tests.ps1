@@ -1,0 +1,184 @@
+# Maintenance.Tests.ps1 - host maintenance in the Hyper-V twin
+# (platforms/hyperv/Maintenance.ps1 and pnputil in Tools.ps1): each behaviour
+# refuses the wrong call and accepts the right one. Fixture: hci-small.json
+# with the optional maintenance fields (hosts[].paused, driver_pending and
+# the state's driver_packages).
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TwinTestHelpers.ps1')
+    $script:Pkg = 'C:\vgpu\19.5\Display.Driver\nvgridswhci.inf'
+    function Get-MaintState {
+        param([scriptblock]$Edit)
+        $s = Get-TestState
+        foreach ($h in $s['hosts']) { $h['paused'] = $false; $h['driver_pending'] = $null }
+        $s['driver_packages'] = @([ordered]@{ path = $script:Pkg; driver = '582.51' })
+        if ($Edit) { $null = & $Edit $s }
+        $s
+    }
+    # node-01 with its running VMs shut down, drained.
+    $script:Drained = @'
+Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01'
+Stop-VM -Name 'web[[]12]' -ComputerName 'hci-node-01' -TurnOff
+Suspend-ClusterNode -Name 'hci-node-01' -Drain -Wait -Cluster 'hci-prod' -Confirm:$false | Out-Null
+'@
+}
+
+Describe 'Suspend-ClusterNode and Resume-ClusterNode' {
+    It 'is not modeled on a state whose hosts have no paused field (an old state stays as it was)' {
+        $r = Invoke-TestScript -State (Get-TestState) -Body "Suspend-ClusterNode -Name 'hci-node-02' -Cluster 'hci-prod' -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not modeled'
+    }
+    It '-Drain with a running VM on the node fails as a failed drain move, and the node stays Up' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Suspend-ClusterNode -Name 'hci-node-01' -Drain -Wait -Cluster 'hci-prod' -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match "Move of cluster role 'vdi-001' for drain could not be completed"
+        (Get-TestHost $r.state 'hci-node-01')['paused'] | Should -BeFalse
+        Get-TestCommands $r | Should -Be @('Suspend-ClusterNode')
+    }
+    It '-Drain of a node with no running VM pauses it; Get-ClusterNode reports Paused' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body ($script:Drained + "`nWrite-Host ('state: ' + (Get-ClusterNode -Name 'hci-node-01' -Cluster 'hci-prod').State)")
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'state: Paused'
+        (Get-TestHost $r.state 'hci-node-01')['paused'] | Should -BeTrue
+    }
+    It 'a name that is not a node fails' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Suspend-ClusterNode -Name 'hci-node-09' -Drain -Cluster 'hci-prod' -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match "cluster node 'hci-node-09' was not found"
+    }
+    It 'Resume-ClusterNode without -Failback NoFailback is not modeled; with it the node is Up again' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body ($script:Drained + "`nResume-ClusterNode -Name 'hci-node-01' -Cluster 'hci-prod'")
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not modeled'
+        (Get-TestHost $r.state 'hci-node-01')['paused'] | Should -BeTrue
+        $r = Invoke-TestScript -State (Get-MaintState) -Body ($script:Drained + "`nResume-ClusterNode -Name 'hci-node-01' -Failback NoFailback -Cluster 'hci-prod' | Out-Null")
+        $r.exit | Should -Be 0
+        (Get-TestHost $r.state 'hci-node-01')['paused'] | Should -BeFalse
+    }
+    It 'Resume-ClusterNode takes no -WhatIf (not in its syntax): binding refuses it' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Resume-ClusterNode -Name 'hci-node-01' -Failback NoFailback -Cluster 'hci-prod' -WhatIf"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'WhatIf'
+    }
+}
+
+Describe 'pnputil /add-driver: the vGPU Manager installs only on a drained node' {
+    It 'is refused on a node that is not paused, and the driver does not change' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body @"
+`$o = Invoke-Command -ComputerName 'hci-node-01' -ArgumentList '$($script:Pkg)' -ScriptBlock { param(`$p) `$t = & 'pnputil.exe' '/add-driver' `$p '/install' 2>&1; [int]`$LASTEXITCODE }
+Write-Host ('exit ' + `$o)
+"@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'exit 1'
+        $h = Get-TestHost $r.state 'hci-node-01'
+        $h['driver_pending'] | Should -BeNullOrEmpty
+        $h['nvidia_driver'] | Should -Be '538.33'
+    }
+    It 'fails for a package the state does not offer' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body ($script:Drained + @'
+
+$o = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { $t = & 'pnputil.exe' '/add-driver' 'C:\other\x.inf' '/install' 2>&1; [int]$LASTEXITCODE }
+Write-Host ('exit ' + $o)
+'@)
+        $r.output | Should -Contain 'exit 2'
+        (Get-TestHost $r.state 'hci-node-01')['driver_pending'] | Should -BeNullOrEmpty
+    }
+    It 'on a drained node it installs; nvidia-smi reports the new driver only after Restart-Computer' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body ($script:Drained + @"
+
+`$o = Invoke-Command -ComputerName 'hci-node-01' -ArgumentList '$($script:Pkg)' -ScriptBlock { param(`$p) `$t = & 'pnputil.exe' '/add-driver' `$p '/install' 2>&1; [int]`$LASTEXITCODE }
+Write-Host ('exit ' + `$o)
+Write-Host ('before ' + (Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader')[0] }))
+Restart-Computer -ComputerName 'hci-node-01' -Force -Wait -For PowerShell -Timeout 600 -Confirm:`$false
+Write-Host ('after ' + (Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader')[0] }))
+"@)
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'exit 0'
+        $r.output | Should -Contain 'before 538.33'
+        $r.output | Should -Contain 'after 582.51'
+        (Get-TestHost $r.state 'hci-node-01')['driver_pending'] | Should -BeNullOrEmpty
+        Get-TestCommands $r | Should -Contain 'pnputil /add-driver'
+        Get-TestCommands $r | Should -Contain 'Restart-Computer'
+    }
+    It 'without /install the package is only staged: the restart loads nothing new' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body ($script:Drained + @"
+
+`$null = Invoke-Command -ComputerName 'hci-node-01' -ArgumentList '$($script:Pkg)' -ScriptBlock { param(`$p) `$t = & 'pnputil.exe' '/add-driver' `$p 2>&1 }
+Restart-Computer -ComputerName 'hci-node-01' -Force -Wait -Confirm:`$false
+"@)
+        $r.exit | Should -Be 0
+        (Get-TestHost $r.state 'hci-node-01')['nvidia_driver'] | Should -Be '538.33'
+    }
+}
+
+Describe 'Restart-Computer' {
+    It 'turns off the VMs still running on the host' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Restart-Computer -ComputerName 'hci-node-01' -Force -Wait -Confirm:`$false"
+        $r.exit | Should -Be 0
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Off'
+    }
+    It 'fails for an unreachable host, and under -WhatIf it restarts nothing' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Restart-Computer -ComputerName 'hci-node-03' -Force -Wait -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'RPC server is unavailable'
+        $r = Invoke-TestScript -State (Get-MaintState) -Preview -Body "Restart-Computer -ComputerName 'hci-node-01' -Force -Wait"
+        $r.exit | Should -Be 0
+        @($r.calls).Count | Should -Be 0
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Running'
+    }
+    It 'takes only documented parameters (-Protocol is Windows PowerShell 5.1 only, not in the 7.6 syntax)' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Restart-Computer -ComputerName 'hci-node-01' -Protocol WSMan -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'Protocol'
+    }
+}
+
+Describe 'Move-ClusterGroup and Move-ClusterVirtualMachineRole' {
+    It 'Move-ClusterGroup refuses a running VM (a quick migration would save it)' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Move-ClusterGroup -Name 'vdi-001' -Node 'hci-node-02' -Cluster 'hci-prod'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'online'
+        (Get-TestHost $r.state 'hci-node-01')['vms'].name | Should -Contain 'vdi-001'
+    }
+    It 'Move-ClusterGroup refuses a paused or down node and a node that is not a possible owner' {
+        $r = Invoke-TestScript -State (Get-MaintState -Edit { param($s) (Get-TestHost $s 'hci-node-02')['paused'] = $true }) -Body @'
+Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01'
+Move-ClusterGroup -Name 'vdi-001' -Node 'hci-node-02' -Cluster 'hci-prod'
+'@
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'node is Paused'
+        $r = Invoke-TestScript -State (Get-MaintState -Edit { param($s) $s['cluster']['nodes'] = @('hci-node-01', 'hci-node-02', 'hci-node-03'); (Get-TestHost $s 'hci-node-03')['reachable'] = $true }) -Body @'
+Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01'
+Move-ClusterGroup -Name 'vdi-001' -Node 'hci-node-03' -Cluster 'hci-prod'
+'@
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not a possible owner'
+    }
+    It 'Move-ClusterGroup moves an Off VM and its role to the node' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body @'
+Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01'
+Move-ClusterGroup -Name 'vdi-001' -Node 'hci-node-02' -Cluster 'hci-prod' | Out-Null
+Write-Host ('owner ' + (Get-ClusterGroup -Name 'vdi-001' -Cluster 'hci-prod').OwnerNode.Name)
+Write-Host ('on ' + (Get-VM -Name 'vdi-001' -ComputerName 'hci-node-02').ComputerName)
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'owner hci-node-02'
+        $r.output | Should -Contain 'on hci-node-02'
+    }
+    It 'live migration of a GPU-P VM is refused before Windows Server 2025 / Azure Local 12 (build 26100), accepted on it' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Move-ClusterVirtualMachineRole -Name 'vdi-001' -Node 'hci-node-02' -MigrationType Live -Cluster 'hci-prod'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'does not support live migration of GPU partitions'
+        $new = { param($s) foreach ($h in $s['hosts']) { $h['os_build'] = '26100' }; foreach ($g in (Get-TestHost $s 'hci-node-02')['gpus']) { $g['driver'] = 'vgpu' } }
+        $r = Invoke-TestScript -State (Get-MaintState -Edit $new) -Body "Move-ClusterVirtualMachineRole -Name 'vdi-001' -Node 'hci-node-02' -MigrationType Live -Cluster 'hci-prod' | Out-Null"
+        $r.exit | Should -Be 0
+        (Get-TestHost $r.state 'hci-node-02')['vms'].name | Should -Contain 'vdi-001'
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Running'
+    }
+    It 'only -MigrationType Live is modeled' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Move-ClusterVirtualMachineRole -Name 'vdi-001' -Node 'hci-node-02' -MigrationType Quick -Cluster 'hci-prod'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not modeled'
+    }
+}
