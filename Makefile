@@ -8,7 +8,7 @@
 #   make check-valgrind  the golden suite under valgrind (0 errors, 0 leaks)
 #   make check-tsan      the second thread (scanner, planner, rules) under ThreadSanitizer
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each
-#   make bench           the benchmark of docs/performance.md
+#   make bench           the benchmark of docs/performance.md (BENCH_QUICK=1: 1k and 10k VMs only)
 #   make twin            the twin's own Pester tests (tests/twin; part of make test)
 #   make twin-rollout    the rollout scripts in the twin (part of make test)
 #   make lsp             the language server driven by an LSP client (tests/lsp; part of make test)

@@ -1,8 +1,9 @@
 /*
- * bench-run.c - run a command N times; print the median wall time and peak RSS.
+ * bench-run.c - run a command N times; print the median wall time, peak RSS
+ * and the median CPU time (user + system, all threads).
  *
  * Usage: bench-run N CMD [ARG...]
- * Output: "median_ms max_rss_kb" on one line. The command's stdout and stderr
+ * Output: "median_ms max_rss_kb median_cpu_ms" on one line. The command's stdout and stderr
  * go to /dev/null; its exit status is ignored except 126/127 or a signal,
  * which fail the run (a crash must not be timed as a result).
  */
@@ -29,7 +30,7 @@ int main(int argc, char **argv)
     int n = atoi(argv[1]);
     if (n < 1 || n > 100)
         n = 5;
-    double ms[100];
+    double ms[100], cpu[100];
     long rss = 0;
     for (int i = 0; i < n; i++) {
         struct timespec t0, t1;
@@ -58,10 +59,13 @@ int main(int argc, char **argv)
             return 1;
         }
         ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+        cpu[i] = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
         if (ru.ru_maxrss > rss)
             rss = ru.ru_maxrss;
     }
     qsort(ms, (size_t)n, sizeof *ms, cmp);
-    printf("%.2f %ld\n", ms[n / 2], rss);
+    qsort(cpu, (size_t)n, sizeof *cpu, cmp);
+    printf("%.2f %ld %.2f\n", ms[n / 2], rss, cpu[n / 2]);
     return 0;
 }

@@ -1,19 +1,26 @@
 /*
  * gen-cluster.c - synthetic but valid .vgpu estates for the benchmark.
  *
- * Usage: gen-cluster VMS OUT.vgpu OUT.yaml
+ * Usage: gen-cluster [-s SHAPE] VMS OUT.vgpu OUT.yaml
  *
- * Writes clusters of 16 hosts until VMS VMs exist: ESXi 8.0u2 clusters with
- * L40 or L40S boards and Azure Stack HCI 22H2 GPU-P clusters with A16 boards,
- * each about 90 % full while still surviving one host failure
- * (`tolerate-host-failures 1`), with comments, a few ranges, several profiles.
+ * Writes clusters until VMS VMs exist: ESXi 8.0u2 clusters with L40 or L40S
+ * boards and Azure Stack HCI 22H2 GPU-P clusters with A16 boards, with
+ * comments and several profiles. SHAPE (issue 19) is one of
+ *   estate  (the default) clusters of 16 hosts, about 90 % full, surviving one
+ *           host failure, one range of ten VMs per cluster, the rest one block
+ *           per VM with a trailing comment: the project's own estate;
+ *   blocks  clusters of 60 hosts, about 90 % full, no VM ranges: every VM its
+ *           own block under a comment line, as a hand-written or imported
+ *           estate looks;
+ *   limits  clusters at the platforms' size limits (64 Hyper-V nodes, 96
+ *           vSphere hosts), densely packed: exactly the VMs that survive two
+ *           host failures (`tolerate-host-failures 2`), one block per VM.
  * The same estate is written as YAML (OUT.yaml) for the libyaml baseline.
- * Output is a pure function of VMS.
+ * Output is a pure function of SHAPE and VMS.
  */
 #include <stdio.h>
 #include <stdlib.h>
-
-#define HOSTS 16
+#include <string.h>
 
 struct shape {
     const char *family, *version, *model, *profile, *guest, *manager, *mig;
@@ -35,8 +42,27 @@ static int die(const char *what)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: gen-cluster VMS OUT.vgpu OUT.yaml\n");
+    /* One row per shape: hosts per cluster (ESXi, Hyper-V), host failures to
+       survive, tenths of the surviving capacity to fill, one range per cluster,
+       a comment line over every VM. */
+    static const struct {
+        const char *name;
+        unsigned esxi_hosts, hv_hosts, tolerate, fill_tenths;
+        int range, comment_line;
+    } forms[] = {
+        {"estate", 16, 16, 1, 0, 1, 0},
+        {"blocks", 60, 60, 1, 0, 0, 1},
+        {"limits", 96, 64, 2, 10, 0, 0},
+    };
+    unsigned form = 0;
+    if (argc == 6 && !strcmp(argv[1], "-s")) {
+        for (form = 0; form < sizeof forms / sizeof *forms && strcmp(forms[form].name, argv[2]); form++)
+            ;
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc != 4 || form == sizeof forms / sizeof *forms) {
+        fprintf(stderr, "usage: gen-cluster [-s estate|blocks|limits] VMS OUT.vgpu OUT.yaml\n");
         return 2;
     }
     long want = strtol(argv[1], NULL, 10);
@@ -53,28 +79,30 @@ int main(int argc, char **argv)
     long made = 0;
     for (unsigned c = 0; made < want; c++) {
         const struct shape *s = &shapes[c % (sizeof shapes / sizeof *shapes)];
-        unsigned cap = s->slots_per_host * HOSTS;
-        long n = (long)(cap * 9 / 10); /* about 90 % full, survives one host failure */
+        unsigned hosts = s->family[0] == 'a' ? forms[form].hv_hosts : forms[form].esxi_hosts;
+        unsigned cap = s->slots_per_host * hosts;
+        long n = forms[form].fill_tenths ? (long)(s->slots_per_host * (hosts - forms[form].tolerate))
+                                         : (long)(cap * 9 / 10); /* about 90 % full */
         if (n > want - made)
             n = want - made;
         fprintf(v, "\n# Cluster %u: %s %s with %s, %s VMs (%ld of %u slots)\n", c, s->family, s->version,
                 s->model, s->profile, n, cap);
         fprintf(v, "cluster c%04u {\n    platform               %s %s\n    vgpu-manager           %s\n"
-                   "    license-server         dls-bench\n    tolerate-host-failures 1\n",
-                c, s->family, s->version, s->manager);
+                   "    license-server         dls-bench\n    tolerate-host-failures %u\n",
+                c, s->family, s->version, s->manager, forms[form].tolerate);
         fprintf(y, "  - name: c%04u\n    platform: {family: %s, version: \"%s\"}\n    vgpu-manager: \"%s\"\n"
-                   "    license-server: dls-bench\n    tolerate-host-failures: 1\n",
-                c, s->family, s->version, s->manager);
+                   "    license-server: dls-bench\n    tolerate-host-failures: %u\n",
+                c, s->family, s->version, s->manager, forms[form].tolerate);
         if (s->family[0] == 'a') {
             fprintf(v, "    gpu-partitions         4\n");
             fprintf(y, "    gpu-partitions: 4\n");
         }
-        fprintf(v, "\n    host h%04u-[01..%02d] {\n        gpu %s x %u\n    }\n", c, HOSTS, s->model, s->boards);
-        fprintf(y, "    hosts:\n      - name: h%04u-[01..%02d]\n        gpus: [{model: %s, count: %u}]\n    vms:\n", c,
-                HOSTS, s->model, s->boards);
+        fprintf(v, "\n    host h%04u-[01..%02u] {\n        gpu %s x %u\n    }\n", c, hosts, s->model, s->boards);
+        fprintf(y, "    hosts:\n      - name: h%04u-[01..%02u]\n        gpus: [{model: %s, count: %u}]\n    vms:\n", c,
+                hosts, s->model, s->boards);
         long i = 0;
         /* One range of ten VMs per cluster, the rest written one by one. */
-        if (n >= 20) {
+        if (forms[form].range && n >= 20) {
             fprintf(v, "\n    vm r%04u-[01..10] {\n        gpu          vgpu %s\n        guest-driver %s\n"
                        "        migration    %s\n    }\n",
                     c, s->profile, s->guest, s->mig);
@@ -82,6 +110,15 @@ int main(int argc, char **argv)
                        "        guest-driver: \"%s\"\n        migration: %s\n",
                     c, s->profile, s->guest, s->mig);
             i = 10;
+        }
+        for (; i < n && forms[form].comment_line; i++) {
+            fprintf(v, "\n    # desktop %ld, pool %u\n    vm vdi-%04u-%04ld {\n        gpu          vgpu %s\n"
+                       "        guest-driver %s\n        os           windows\n        migration    %s\n    }\n",
+                    i, c, c, i, s->profile, s->guest, s->mig);
+            fprintf(y, "      # desktop %ld, pool %u\n      - name: vdi-%04u-%04ld\n"
+                       "        gpu: {mode: vgpu, profile: %s}\n        guest-driver: \"%s\"\n        os: windows\n"
+                       "        migration: %s\n",
+                    i, c, c, i, s->profile, s->guest, s->mig);
         }
         for (; i < n; i++) {
             fprintf(v, "\n    vm vdi-%04u-%04ld {  # desktop %ld\n        gpu          vgpu %s\n"

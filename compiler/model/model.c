@@ -103,6 +103,10 @@ struct builder {
         uint32_t nrel;
     } versions[64];
     const char *aged[16]; /* versions already warned about as newer than the catalog (VG2005) */
+    /* the last profile found, by its interned name: the VMs of a file mostly
+       repeat one profile, and a catalog lookup hashes the name */
+    const char *profile_text;
+    const struct vg_profile *profile_hit;
 };
 
 /* --- small helpers -------------------------------------------------------- */
@@ -474,9 +478,14 @@ static const struct vg_profile *resolve_profile(struct builder *b, const char *n
 {
     if (!b->cat)
         return NULL;
+    if (name && name == b->profile_text)
+        return b->profile_hit;
     const struct vg_profile *p = vg_catalog_profile(b->cat, name);
-    if (p)
+    if (p) {
+        b->profile_text = name;
+        b->profile_hit = p;
         return p;
+    }
     struct vg_ctx *ctx = b->ctx;
     struct vg_diag *d = vg_diag_emit(ctx, VG2002, span, "unknown vGPU profile `%s`", name);
     const struct vg_gpu *g = vg_catalog_gpu(b->cat, name);

@@ -45,6 +45,7 @@
 
 _Thread_local unsigned long long vg_plan_probes;
 
+#define DELTA_MAX 8 /* classes of a group whose leaves place_vm updates by the change */
 #define MIX_MAX 12 /* distinct vGPU sizes on one mixed-size GPU (the sum of
                       distinct sizes cannot exceed the GPU's frame buffer) */
 
@@ -65,7 +66,6 @@ struct group {        /* one GPU model and the hosts that have it */
     uint32_t *slot_first, *slot_n; size_t cap_first, cap_n; /* range in gpu[] */
     uint32_t *gpu; size_t ngpu, cap_gpu;             /* pgpu indexes by slot */
     uint32_t *classes; size_t nclasses, cap_classes;
-    uint32_t slot_base; /* first global slot id (for the touched set) */
 };
 
 struct klass {        /* what one VM needs from a GPU */
@@ -78,6 +78,8 @@ struct klass {        /* what one VM needs from a GPU */
 struct hslot { uint32_t group, slot; };
 
 struct undo { uint32_t pgpu; struct vg_pgpu old; struct mix oldmix; };
+
+struct leaf_undo { struct tree *t; uint32_t leaf, old; }; /* a leaf a scenario changed */
 
 struct state {
     struct vg_arena *arena;            /* where the cluster's plan goes */
@@ -97,8 +99,8 @@ struct state {
     struct vg_host ***allowed;         /* per VM: `hosts` sorted by index */
     /* failover */
     struct undo *log; size_t nlog, cap_log;
-    struct hslot *touched; size_t ntouched, cap_touched;
-    uint32_t *stamp; uint32_t epoch;   /* per global slot */
+    struct leaf_undo *leaves; size_t nleaves, cap_leaves;
+    uint32_t epoch;                    /* the scenario's number */
     uint32_t *pg_stamp;                /* per pgpu: logged in this scenario */
     int scenario;
     uint32_t taken;                    /* free GPUs taken in this scenario */
@@ -148,7 +150,19 @@ static size_t tree_first(const struct tree *t, size_t node, size_t nl, size_t nr
 
 static size_t tree_find(const struct tree *t, size_t lo, uint32_t need)
 {
-    return tree_first(t, 1, 0, t->size, lo, need);
+    if (lo)
+        return tree_first(t, 1, 0, t->size, lo, need);
+    /* from the first leaf: the leftmost child with room, straight down (a
+       failover scenario asks this for every VM it moves) */
+    vg_plan_probes++;
+    if (t->v[1] < need)
+        return SIZE_MAX;
+    size_t k = 1;
+    while (k < t->size) {
+        vg_plan_probes++;
+        k = t->v[2 * k] >= need ? 2 * k : 2 * k + 1;
+    }
+    return k - t->size;
 }
 
 /* ---- capacity of one GPU ------------------------------------------------- */
@@ -244,6 +258,16 @@ static void gpu_take(struct state *st, uint32_t i, const struct klass *k)
     }
 }
 
+/* Set a leaf; in a failover scenario, log the old value for the undo. */
+static void leaf_set(struct state *st, struct tree *t, uint32_t s, uint32_t n)
+{
+    if (st->scenario && tree_get(t, s) != n) {
+        struct leaf_undo u = {t, s, tree_get(t, s)};
+        VG_PUSH(st->scratch, st->leaves, st->nleaves, st->cap_leaves, u);
+    }
+    tree_set(t, s, n);
+}
+
 /* Recompute the leaves of slot s of group gi in every class of the group. */
 static void slot_refresh(struct state *st, uint32_t gi, uint32_t s, int zero)
 {
@@ -254,7 +278,7 @@ static void slot_refresh(struct state *st, uint32_t gi, uint32_t s, int zero)
         if (!zero)
             for (uint32_t j = 0; j < g->slot_n[s]; j++)
                 n += (uint32_t)gpu_accepts(st, g->gpu[g->slot_first[s] + j], k);
-        tree_set(&k->t, s, n);
+        leaf_set(st, &k->t, s, n);
     }
 }
 
@@ -329,12 +353,6 @@ static void build_gpus(struct state *st)
     cp->host_first[cl->nhosts] = (uint32_t)cp->npgpus;
     if (any_mixed)
         st->mix = vg_alloc_array(sa, n ? n : 1, sizeof *st->mix);
-    uint32_t base = 0;
-    for (size_t gi = 0; gi < st->ngroups; gi++) {
-        st->groups[gi].slot_base = base;
-        base += (uint32_t)st->groups[gi].nslots;
-    }
-    st->stamp = vg_alloc_array(sa, base ? base : 1, sizeof *st->stamp);
     st->pg_stamp = vg_alloc_array(sa, n ? n : 1, sizeof *st->pg_stamp);
     cp->reserve = vg_alloc_array(a, n ? n : 1, sizeof *cp->reserve);
 }
@@ -455,24 +473,30 @@ static int place_vm(struct state *st, const struct vg_vm *vm, struct vg_placemen
         st->nchosen = 0;
     }
     uint32_t *chosen = pl ? st->chosen + st->nchosen : NULL;
+    /* A slot's leaf in a class counts its GPUs that accept the class, and only
+       the GPUs taken change: with few classes, count the change on those
+       instead of asking every GPU of the slot again (slot_refresh). */
+    int32_t delta[DELTA_MAX] = {0};
+    int by_delta = g->nclasses <= DELTA_MAX;
     for (uint32_t j = 0; j < g->slot_n[s] && got < need; j++) {
         uint32_t i = g->gpu[g->slot_first[s] + j];
         if (gpu_accepts(st, i, k)) {
+            for (size_t c = 0; by_delta && c < g->nclasses; c++)
+                delta[c] -= gpu_accepts(st, i, &st->classes[g->classes[c]]);
             gpu_take(st, i, k);
+            for (size_t c = 0; by_delta && c < g->nclasses; c++)
+                delta[c] += gpu_accepts(st, i, &st->classes[g->classes[c]]);
             if (chosen)
                 chosen[got] = i;
             got++;
         }
     }
-    slot_refresh(st, k->group, (uint32_t)s, 0);
-    if (st->scenario) {
-        uint32_t gs = g->slot_base + (uint32_t)s;
-        if (st->stamp[gs] != st->epoch) {
-            struct hslot t = {k->group, (uint32_t)s};
-            st->stamp[gs] = st->epoch;
-            VG_PUSH(st->scratch, st->touched, st->ntouched, st->cap_touched, t);
-        }
-    }
+    if (by_delta)
+        for (size_t c = 0; c < g->nclasses; c++)
+            leaf_set(st, &st->classes[g->classes[c]].t, (uint32_t)s,
+                     (uint32_t)((int32_t)tree_get(&st->classes[g->classes[c]].t, s) + delta[c]));
+    else
+        slot_refresh(st, k->group, (uint32_t)s, 0);
     if (pl) {
         pl->host = st->cl->hosts[g->slot_host[s]];
         pl->gpus = chosen;
@@ -613,7 +637,7 @@ static void scenario(struct state *st, struct fo *f, const uint32_t *failed, uin
     struct vg_cluster_plan *cp = st->cp;
     st->epoch++;
     st->scenario = 1;
-    st->nlog = st->ntouched = 0;
+    st->nlog = st->nleaves = 0;
     st->taken = 0;
     f->ncand = f->ndown = 0;
     for (uint32_t j = 0; j < nfailed; j++) {
@@ -660,10 +684,13 @@ static void scenario(struct state *st, struct fo *f, const uint32_t *failed, uin
             st->mix[u->pgpu] = u->oldmix;
     }
     st->scenario = 0;
-    for (size_t i = 0; i < st->ntouched; i++)
-        slot_refresh(st, st->touched[i].group, st->touched[i].slot, 0);
-    for (uint32_t j = 0; j < nfailed; j++)
-        host_zero(st, failed[j], 0);
+    /* the leaves of the slots the scenario changed (the failed hosts' and the
+       receiving ones'), newest first: the same values a recount would give,
+       without asking every GPU again */
+    while (st->nleaves) {
+        const struct leaf_undo *u = &st->leaves[--st->nleaves];
+        tree_set(u->t, u->leaf, u->old);
+    }
 }
 
 static void run_failover(struct state *st)
@@ -742,9 +769,18 @@ static void plan_cluster(struct vg_arena *arena, struct vg_cluster *cl, struct v
         st.vm_class[i] = -1;
     struct vg_host *const *last_src = NULL; /* the VMs of one statement share their list */
     struct vg_host **last_sorted = NULL;
+    /* class_for depends on the mode, profile and model alone; VMs in placement
+       order mostly share them, so the last answer saves two lookups per VM */
+    const struct vg_vm *last_vm = NULL;
+    int32_t last_class = -1;
     for (size_t i = 0; i < cp->norder; i++) {
         struct vg_vm *vm = cl->vms[cp->order[i]];
-        st.vm_class[vm->index] = class_for(&st, vm);
+        if (!last_vm || vm->mode != last_vm->mode || vm->profile != last_vm->profile ||
+            vm->gpu_model != last_vm->gpu_model) {
+            last_class = class_for(&st, vm);
+            last_vm = vm;
+        }
+        st.vm_class[vm->index] = last_class;
         if (vm->nallowed && !vm->pin) {
             if (vm->allowed != last_src) {
                 last_sorted = vg_alloc_array(st.scratch, vm->nallowed, sizeof *last_sorted);
