@@ -586,13 +586,17 @@ function Read-VgpucHyperVHost {
         }
         $driver = $null
         $smi = ''
+        $noDevices = $false
         if (Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue) {
             $ErrorActionPreference = 'Continue'
             $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader' 2>&1)
             $code = [int]$LASTEXITCODE
             $ErrorActionPreference = 'Stop'
             if ($code -ne 0) {
-                $smi = 'nvidia-smi.exe failed (exit {0}): {1}' -f $code, ((@($lines | ForEach-Object { [string]$_ }) -join ' ').Trim())
+                $text = (@($lines | ForEach-Object { [string]$_ }) -join ' ').Trim()
+                $smi = 'nvidia-smi.exe failed (exit {0}): {1}' -f $code, $text
+                # The driver runs but sees no GPU (every one dismounted or disabled).
+                $noDevices = $text -like '*No devices were found*'
             } else {
                 foreach ($l in $lines) {
                     if ([string]$l -match '\S') {
@@ -610,6 +614,7 @@ function Read-VgpucHyperVHost {
             PoolExists    = $poolExists
             Driver        = $driver
             SmiError      = $smi
+            SmiNoDevices  = $noDevices
         }
     }
     try {
@@ -1035,8 +1040,14 @@ function Get-VgpucHyperVPlan {
         $inv = Get-VgpucHyperVInventory -Declared $Declared -HostRead $r -Vms $onHost
         $inventory[$h.Name] = $inv
         $st = $r.State
+        # nvidia-smi sees only the GPUs mounted and enabled on the host: with
+        # every GPU dismounted (DDA) or disabled it finds none, which says
+        # nothing about the vGPU Manager. A GPU it should see makes it a problem.
+        $seen = @($inv.Gpus | Where-Object { $_.Present -and -not $_.Disabled -and -not $_.Dismounted })
         if ($h.ServesGpuP) {
-            if ($st.SmiError -ne '') {
+            if ($st.SmiError -ne '' -and $st.SmiNoDevices -and $seen.Count -eq 0 -and @($inv.Unknown).Count -eq 0) {
+                Write-Warning ('host {0}: every GPU is dismounted or disabled, so nvidia-smi.exe finds none and the NVIDIA vGPU Manager version cannot be checked in this run' -f (Format-VgpucText -Text $h.Name))
+            } elseif ($st.SmiError -ne '') {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager driver could not be read: {1}' -f $h.Name, $st.SmiError)
             } elseif ($null -eq $st.Driver) {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: no NVIDIA vGPU Manager found (nvidia-smi.exe is missing); GPU-P needs it' -f $h.Name)
