@@ -34,7 +34,7 @@ export PATH := $(PATH):$(HOME)/.dotnet/tools
 
 WARN      := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-unused-parameter
-CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)/gen \
+CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DVGPUC_VERSION='"$(VERSION)"' -Icompiler -I. -I$(BUILD)/gen \
              -DVGPUC_DOCS_URL='"file://$(PREFIX)/share/vgpuc/rules.md"'
 BASEFLAGS := -std=c11 -pthread $(OPT) $(SAN)
 CFLAGS_ALL = $(BASEFLAGS) $(WARN) $(CFLAGS)
@@ -42,13 +42,13 @@ CFLAGS_GEN = $(BASEFLAGS) -w $(CFLAGS)
 LDLIBS    += -lyaml -ljansson -lm -pthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-SRC       := $(sort $(wildcard compiler/*.c compiler/rules/*.c backends/*.c))
-LIBSRC    := $(filter-out compiler/main.c,$(SRC))
+SRC       := $(sort $(wildcard compiler/*/*.c backends/*.c))
+LIBSRC    := $(filter-out compiler/driver/main.c,$(SRC))
 GEN_C     := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c $(BUILD)/gen/catalog_data.c $(BUILD)/gen/catalog_snap.c \
              $(BUILD)/gen/ps_runtime.c
 OBJ       := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSRC))
 GEN_OBJ   := $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
-MAIN_OBJ  := $(BUILD)/obj/compiler/main.o
+MAIN_OBJ  := $(BUILD)/obj/compiler/driver/main.o
 LIB       := $(BUILD)/libvgpuc.a
 BIN       := $(if $(filter build,$(BUILD)),vgpuc,$(BUILD)/vgpuc)
 CATALOG   := $(sort $(wildcard catalog/*.yaml))
@@ -56,7 +56,7 @@ CATALOG   := $(sort $(wildcard catalog/*.yaml))
 PS_RUNTIME := $(sort $(wildcard backends/powershell/*.ps1))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-HDRS      := $(wildcard compiler/*.h compiler/rules/*.h backends/*.h compiler/*.def)
+HDRS      := $(wildcard compiler/*/*.h backends/*.h compiler/*/*.def)
 
 .PHONY: FORCE all test unit golden cli hostile validators twin twin-adopt twin-scenarios twin-scenarios-ci lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
         install uninstall clean docs check-docs check-tsan
@@ -86,7 +86,7 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(HDRS) $(BUILD)/gen/parser.h $(BUILD)/ge
 	$(CC) $(CPPFLAGS) $(CFLAGS_GEN) -c -o $@ $<
 
 # Only the parser driver sees the generated header.
-$(BUILD)/obj/compiler/parse.o: $(BUILD)/gen/parser.h
+$(BUILD)/obj/compiler/syntax/parse.o: $(BUILD)/gen/parser.h
 
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: grammar/parser.y
 	@mkdir -p $(dir $@)
@@ -120,7 +120,7 @@ $(BUILD)/gen/catalog_snap.c: $(CATALOG) $(BUILD)/catalog-snap
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ibackends $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LDFLAGS) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -177,7 +177,7 @@ check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    OPT='-O1 -g' unit golden cli hostile lsp
 
-# The second thread (compiler/scan.c, plan.c, rules/rules.c) under
+# The second thread (compiler/syntax/scan.c, plan/plan.c, rules/rules.c) under
 # ThreadSanitizer: the tests that run it, and lints of a large estate (big
 # enough to start all three).
 TSAN_TESTS := test_threads test_parse test_core
@@ -206,7 +206,7 @@ check-docs: $(BIN)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-FUZZ_CPPFLAGS := $(patsubst -I$(BUILD)/gen,-Ibuild-fuzz/gen,$(CPPFLAGS)) -Ibackends
+FUZZ_CPPFLAGS := $(patsubst -I$(BUILD)/gen,-Ibuild-fuzz/gen,$(CPPFLAGS))
 
 # One sub-make builds the instrumented library (generated parser, scanner and
 # embedded catalog in build-fuzz/gen) before any target links against it.

@@ -8,9 +8,9 @@
 #ifndef VG_BACKEND_H
 #define VG_BACKEND_H
 
-#include "../compiler/model.h"
-#include "../compiler/plan.h"
-#include "../compiler/strbuf.h"
+#include "model/model.h"
+#include "plan/plan.h"
+#include "base/strbuf.h"
 
 enum vg_target { VG_TARGET_AUTO = 0, VG_TARGET_HYPERV, VG_TARGET_VMWARE, VG_TARGET_JSON };
 

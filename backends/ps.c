@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "hash.h"
+#include "base/hash.h"
 
 /* U+2018..U+201B are E2 80 98..9B in UTF-8; PowerShell treats them as '. */
 static int is_unicode_squote(const unsigned char *p)

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "backend.h"
-#include "catalog_data.h"
+#include "catalog/catalog_data.h"
 
 #define VG_PS_BOM "\xEF\xBB\xBF"
 

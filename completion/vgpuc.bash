@@ -7,7 +7,7 @@
 # completion library. Tested by tests/validators/check-completion.sh.
 # shellcheck shell=bash
 
-# Fallback when no vgpuc binary answers; must equal compiler/codes.def
+# Fallback when no vgpuc binary answers; must equal compiler/core/codes.def
 # (check-completion.sh compares them).
 _vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1009 VG1010 VG1011
 VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG2005 VG2006 VG2007 VG3001 VG3002 VG3003 VG3004 VG3005

@@ -3,7 +3,7 @@
  *
  * The grammar knows one shape only, `name arg* (end | { stmt* })`; which
  * directive is allowed where is the schema's business. The tree is built
- * imperatively by the driver (compiler/parse.c), statement by statement, so a
+ * imperatively by the driver (compiler/syntax/parse.c), statement by statement, so a
  * parse that stops early still leaves every statement read so far in the tree.
  * Error recovery is at statement level inside every block (`error END`,
  * `error }`), and every block's item list can shift `error` right after its
@@ -26,9 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ast.h"
-#include "ctx.h"
-#include "limits.h"
+#include "syntax/ast.h"
+#include "core/ctx.h"
+#include "core/vg_limits.h"
 
 /* Token kinds as the driver sees them (independent of bison's numbering). */
 enum vg_tok {
@@ -80,9 +80,9 @@ struct vg_parser {
 }
 
 %code provides {
-/* The next token from the lexeme queue (compiler/parse.c). */
+/* The next token from the lexeme queue (compiler/syntax/parse.c). */
 int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p);
-/* Driver callbacks (compiler/parse.c). */
+/* Driver callbacks (compiler/syntax/parse.c). */
 void vg_parse_stmt_begin(struct vg_parser *p, struct vg_tokval name, struct vg_span span);
 void vg_parse_stmt_arg(struct vg_parser *p, enum vg_arg_kind kind, struct vg_tokval v, struct vg_span span);
 void vg_parse_stmt_end(struct vg_parser *p);
@@ -100,7 +100,7 @@ void vg_parse_describe_char(struct vg_arena *a, const char *text, size_t len, co
 %code {
 #include <stdlib.h>
 
-#include "arena.h"
+#include "base/arena.h"
 
 #define YYMALLOC vg_xmalloc
 #define YYFREE free

@@ -10,11 +10,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "model.h"
-#include "parse.h"
-#include "plan.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "model/model.h"
+#include "syntax/parse.h"
+#include "plan/plan.h"
 #include "rules/rules.h"
 
 static double peak_mb(void)

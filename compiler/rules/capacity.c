@@ -7,13 +7,13 @@
  * it: for each profile (or pass-through model) that did not fit, how many VMs
  * and vGPUs are missing and which hosts hold that GPU model.
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../catalog.h"
-#include "../strbuf.h"
+#include "catalog/catalog.h"
+#include "base/strbuf.h"
 
 #define FAILOVER_WORST 3 /* failing host sets named in the one VG5003 of a cluster */
 
@@ -441,6 +441,18 @@ void vg_rules_capacity(struct vg_ctx *ctx, const struct vg_model *m, const struc
             continue;
         check_placement(ctx, cl, &p->clusters[k]);
         check_failover(ctx, cl, &p->clusters[k]);
-        check_unused(ctx, cl, &p->clusters[k]);
     }
+}
+
+/* Runs after every other family: a cluster in a file with an error gets no
+ * VG5006 info, because its plan is not yet what the file means. */
+void vg_rules_unused(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+{
+    unsigned char *has_error = vg_alloc_array(ctx->arena, ctx->sources.n + 1, 1);
+    for (size_t i = 0; i < ctx->diags.n; i++)
+        if (ctx->diags.v[i]->level == VG_LEVEL_ERROR && ctx->diags.v[i]->span.file <= ctx->sources.n)
+            has_error[ctx->diags.v[i]->span.file] = 1;
+    for (size_t k = 0; k < m->nclusters && k < p->nclusters; k++)
+        if (!has_error[m->clusters[k]->span.file])
+            check_unused(ctx, m->clusters[k], &p->clusters[k]);
 }

@@ -13,14 +13,14 @@
  * are one case, and each (guest release, host release) pair is judged once,
  * so the work stays linear in VMs + hosts.
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../aging.h"
-#include "../catalog.h"
-#include "../strbuf.h"
+#include "catalog/aging.h"
+#include "catalog/catalog.h"
+#include "base/strbuf.h"
 
 enum verdict { V_OK = 0, V_NEWER_RELEASE, V_PREVIOUS_BRANCH, V_TOO_OLD, V_NEWER_BRANCH };
 

@@ -9,12 +9,12 @@
  * VMs are checked: a pass-through VM runs NVIDIA's native driver, which the
  * vGPU license server does not gate.
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../catalog.h"
+#include "catalog/catalog.h"
 
 struct relseen {               /* the oldest and newest release in a cluster */
     const struct vg_release *lo, *hi;

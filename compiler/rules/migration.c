@@ -6,11 +6,11 @@
  * host could receive a VM comes from the plan (`live_target`). Hyper-V facts:
  * hyperv.md 0 and 5; vSphere: vmware.md 3.
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <string.h>
 
-#include "../catalog.h"
+#include "catalog/catalog.h"
 
 static struct vg_span where_migration(const struct vg_vm *vm)
 {

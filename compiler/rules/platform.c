@@ -7,13 +7,13 @@
  * sourced in hyperv.md 3-4 (GPU-P homogeneity, UInt32 low MMIO) and
  * vmware.md 1.6 and 2.2 (EFI for large-BAR GPUs, Shared Direct for vGPU).
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../aging.h"
-#include "../catalog.h"
+#include "catalog/aging.h"
+#include "catalog/catalog.h"
 
 static const char *model_list(struct vg_ctx *ctx, const char *const *models, size_t n)
 {

@@ -3,12 +3,12 @@
  * at once for a large estate), and the small helpers they share (how a version or a set of hosts reads in a
  * message).
  */
-#include "rules.h"
+#include "rules/rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../threads.h"
+#include "base/vg_threads.h"
 
 /*
  * The families in their order. For a large estate they run in two groups at
@@ -51,6 +51,8 @@ static void group_init(struct group *g, const struct vg_ctx *ctx, const struct v
     g->to = to;
 }
 
+static void run_groups(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);
+
 void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     if (!m || !p)
@@ -61,8 +63,14 @@ void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_
     if (!vg_threads_want(nvms, THREAD_MIN_VMS)) {
         for (size_t i = 0; i < NFAMILIES; i++)
             families[i](ctx, m, p);
-        return;
+    } else {
+        run_groups(ctx, m, p);
     }
+    vg_rules_unused(ctx, m, p); /* last: it reads the errors of the others */
+}
+
+static void run_groups(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+{
     struct group a, b;
     group_init(&a, ctx, m, p, 0, SPLIT);
     group_init(&b, ctx, m, p, SPLIT, NFAMILIES);

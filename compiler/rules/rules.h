@@ -7,13 +7,14 @@
 #ifndef VG_RULES_H
 #define VG_RULES_H
 
-#include "../model.h"
-#include "../plan.h"
+#include "model/model.h"
+#include "plan/plan.h"
 
 void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);    /* VG30xx */
 void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);   /* VG31xx */
 void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p); /* VG4xxx */
 void vg_rules_capacity(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);  /* VG5xxx */
+void vg_rules_unused(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);    /* VG5006, last */
 void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);  /* VG6xxx */
 
 /* All families in order. */

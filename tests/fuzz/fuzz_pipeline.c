@@ -19,9 +19,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "catalog.h"
+#include "catalog/catalog.h"
 #include "harness.h"
-#include "threads.h"
+#include "base/vg_threads.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

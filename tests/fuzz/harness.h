@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../backends/backend.h"
-#include "../../backends/sha256.h"
-#include "ctx.h"
-#include "model.h"
-#include "plan.h"
-#include "render.h"
+#include "backends/backend.h"
+#include "backends/sha256.h"
+#include "core/ctx.h"
+#include "model/model.h"
+#include "plan/plan.h"
+#include "report/render.h"
 #include "rules/rules.h"
-#include "source.h"
+#include "core/source.h"
 
 /* The date the golden tests use, so that end-of-support rules behave alike. */
 #define VG_FUZZ_TODAY 20261121u

@@ -588,6 +588,42 @@ test('definition and references: hosts (ranges), license servers, includes', asy
   });
 });
 
+test('includes: references across open documents; an open included buffer is what the includer reads', async () => {
+  const lic = file('incs/lic.vgpu', 'license-server remote { kind cls }\n');
+  const use = 'cluster c {\n    platform esxi 8.0u2\n    license-server remote\n}\n';
+  const t1 = 'include "lic.vgpu"\n' + use;
+  const t2 = '# second\ninclude "./lic.vgpu"\n';
+  const f1 = file('incs/one.vgpu', t1);
+  const f2 = file('incs/two.vgpu', t2);
+  await withClient({}, async (c) => {
+    const p1 = await c.open(f1.uri, t1);
+    ok(!p1.diagnostics.some((d) => d.severity === 1), 'the file on disk is valid: ' + JSON.stringify(p1.diagnostics));
+    await c.open(f2.uri, t2);
+    const refs = await c.req(P.ReferencesRequest.type, { textDocument: { uri: f1.uri }, position: pos(t1, 'lic.vgpu', 2), context: { includeDeclaration: true } });
+    const got = refs.map((r) => [r.uri, r.range.start.line, r.range.start.character]).sort();
+    eq(got, [[lic.uri, 0, 0], [f1.uri, 0, 8], [f2.uri, 1, 8]].sort(), 'the file, then every include of it in the open documents');
+    const noDecl = await c.req(P.ReferencesRequest.type, { textDocument: { uri: f2.uri }, position: pos(t2, 'lic.vgpu', 2), context: { includeDeclaration: false } });
+    eq(noDecl.length, 2, 'from the other document, without the declaration: both includes');
+    // the included file opened and edited, not saved: the includer reads the buffer
+    const again = c.diagnostics(f1.uri, 1);
+    const bad = 'license-server remote { kind dlz }\n';
+    await c.open(lic.uri, bad);
+    const p2 = await again;
+    ok(p2.diagnostics.some((d) => d.severity === 1 && /lic\.vgpu:1/.test(d.message)), 'the buffer\'s error shows in the includer: ' + JSON.stringify(p2.diagnostics));
+    const fixed = c.diagnostics(f1.uri, 1);
+    await c.change(lic.uri, 'license-server remote { kind cls }\n', 2);
+    ok(!(await fixed).diagnostics.some((d) => d.severity === 1), 'fixed in the buffer: the includer is clean again');
+    // closed: the file on disk again (valid), and the includer says so
+    const broken = c.diagnostics(f1.uri, 1);
+    await c.change(lic.uri, bad, 3);
+    ok((await broken).diagnostics.some((d) => d.severity === 1), 'broken again in the buffer');
+    const back = c.diagnostics(f1.uri, 1);
+    await c.conn.sendNotification(P.DidCloseTextDocumentNotification.type, { textDocument: { uri: lic.uri } });
+    const p3 = await back;
+    ok(!p3.diagnostics.some((d) => d.severity === 1), 'closed unsaved: the disk file is read again: ' + JSON.stringify(p3.diagnostics));
+  });
+});
+
 test('formatting: the fmt engine; refused on syntax errors', async () => {
   const messy = 'cluster c {\nplatform esxi 8.0u2\n  vgpu-manager   16.5\n host h { gpu L40 x 1 }\n}\n';
   const f = file('fmt.vgpu', messy);

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "model.h"
-#include "plan.h"
-#include "render.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "model/model.h"
+#include "plan/plan.h"
+#include "report/render.h"
 #include "rules/rules.h"
-#include "strbuf.h"
+#include "base/strbuf.h"
 
 struct fx {
     struct vg_ctx ctx;

@@ -4,9 +4,9 @@
  */
 #include "unit.h"
 
-#include "aging.h"
-#include "catalog.h"
-#include "ctx.h"
+#include "catalog/aging.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
 
 static void test_releases(void **state)
 {

@@ -7,7 +7,7 @@
  */
 #include "unit.h"
 
-#include "backend.h"
+#include "backends/backend.h"
 
 /* Synthetic catalog facts: test data, not real releases or GPUs. */
 static struct vg_release rel = {.name = "90.1", .num = 90001};

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "catalog_data.h"
-#include "yamlutil.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "catalog/catalog_data.h"
+#include "catalog/yamlutil.h"
 
 static const struct vg_catalog *load(struct vg_ctx *ctx, const char *yaml, char *path_out)
 {

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cli.h"
+#include "backends/backend.h"
+#include "driver/cli.h"
 
 #define ARGV(...) ((char *[]){"vgpuc", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"vgpuc", __VA_ARGS__}) / sizeof(char *)))

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "ctx.h"
+#include "driver/config.h"
+#include "core/ctx.h"
 
 static void write_file(const char *path, const char *text)
 {

@@ -13,12 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "ctx.h"
-#include "hash.h"
-#include "source.h"
-#include "strbuf.h"
-#include "suggest.h"
+#include "base/arena.h"
+#include "core/ctx.h"
+#include "base/hash.h"
+#include "core/source.h"
+#include "base/strbuf.h"
+#include "base/suggest.h"
 
 static void test_arena_zeroed_aligned_and_large(void **state)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ctx.h"
+#include "core/ctx.h"
 
 static int setup(void **state)
 {

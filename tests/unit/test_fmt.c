@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "fmt.h"
+#include "driver/cli.h"
+#include "driver/fmt.h"
 
 struct out {
     struct vg_ctx ctx;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hash.h"
+#include "base/hash.h"
 
 /* FNV-1a, the unkeyed hash vgpuc used before issue 13. */
 static uint64_t fnv1a(const char *s)

@@ -1,5 +1,5 @@
 /*
- * test_import.c - compiler/import.c without the command around it: the
+ * test_import.c - compiler/driver/import.c without the command around it: the
  * catalog mappings (driver to release, PCI id and name to model, partitions to
  * profile, OS build to platform), folding of hosts and VMs into ranges, the
  * comments for what cannot be mapped, and VG8001 located at the right byte
@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "diag.h"
-#include "import.h"
-#include "source.h"
-#include "strbuf.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "core/diag.h"
+#include "driver/import.h"
+#include "core/source.h"
+#include "base/strbuf.h"
 
 /* Import `json`; returns the result, the text in *out (caller frees). */
 static int import(struct vg_ctx *ctx, const char *json, struct vg_strbuf *out)

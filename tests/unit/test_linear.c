@@ -16,14 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "model.h"
-#include "plan.h"
-#include "render.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "model/model.h"
+#include "plan/plan.h"
+#include "report/render.h"
 #include "rules/rules.h"
-#include "strbuf.h"
-#include "threads.h"
+#include "base/strbuf.h"
+#include "base/vg_threads.h"
 
 struct work {
     unsigned long long hash, plan, bytes, diags;

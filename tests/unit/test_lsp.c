@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "lsp.h"
-#include "lsp_io.h"
+#include "driver/lsp.h"
+#include "driver/lsp_io.h"
 
 static struct vg_lsp_text text_of(const char *s, uint32_t *lines, size_t *n)
 {

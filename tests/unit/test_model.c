@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "limits.h"
-#include "model.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "core/vg_limits.h"
+#include "model/model.h"
 
 static const char seed0[] =
     "license-server dls-east {\n"

@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "model.h"
-#include "plan.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "model/model.h"
+#include "plan/plan.h"
 #include "rules/rules.h"
 
 static const char input[] =

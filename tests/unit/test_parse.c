@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ctx.h"
-#include "diag.h"
-#include "limits.h"
-#include "parse.h"
-#include "threads.h"
+#include "core/ctx.h"
+#include "core/diag.h"
+#include "core/vg_limits.h"
+#include "syntax/parse.h"
+#include "base/vg_threads.h"
 
 struct run {
     struct vg_ctx ctx;

@@ -9,8 +9,8 @@
 
 #include <stdio.h>
 
-#include "ctx.h"
-#include "plan.h"
+#include "core/ctx.h"
+#include "plan/plan.h"
 
 struct fx {
     struct vg_ctx ctx;

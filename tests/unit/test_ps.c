@@ -7,8 +7,8 @@
 
 #include <stdlib.h>
 
-#include "ps.h"
-#include "sha256.h"
+#include "backends/ps.h"
+#include "backends/sha256.h"
 
 static char *quoted(const char *s)
 {

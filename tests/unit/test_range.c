@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "limits.h"
-#include "parse.h"
+#include "core/vg_limits.h"
+#include "syntax/parse.h"
 
 static int parse_word(const char *w, struct vg_range *r, const char **err, size_t *es, size_t *ee)
 {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ctx.h"
-#include "render.h"
+#include "core/ctx.h"
+#include "report/render.h"
 
 struct fix {
     struct vg_ctx ctx;

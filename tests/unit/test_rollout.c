@@ -1,5 +1,5 @@
 /*
- * test_rollout.c - the rollout planner (compiler/rollout.c): the order of
+ * test_rollout.c - the rollout planner (compiler/rollout/rollout.c): the order of
  * steps, the moves, the checks of every state, the infeasible cases with
  * their VG7001, the intermediate-release search (VG7002), inventory changes
  * (VG7003), and that planning leaves the desired model as it was.
@@ -7,7 +7,7 @@
 #include "unit.h"
 
 #include "fixture.h"
-#include "rollout.h"
+#include "rollout/rollout.h"
 
 /* Two texts built into one context, as `vgpuc rollout` does. */
 struct pair {

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "model.h"
-#include "plan.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "model/model.h"
+#include "plan/plan.h"
 #include "rules/rules.h"
 
 #define LIC "license-server dls { kind dls; version 3.5.0; editions vws vpc vapps vcs }\n"

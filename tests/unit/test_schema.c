@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "model.h"
-#include "schema.h"
-#include "values.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "model/model.h"
+#include "model/schema.h"
+#include "model/values.h"
 
 #define CLUSTER_HEAD "cluster c {\n    platform esxi 8.0u2\n    vgpu-manager 16.5\n"
 #define HOSTS "    host h1 { gpu L40 x 2 }\n"

@@ -21,16 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "catalog.h"
-#include "ctx.h"
-#include "diag.h"
-#include "model.h"
-#include "parse.h"
-#include "plan.h"
-#include "render.h"
+#include "catalog/catalog.h"
+#include "core/ctx.h"
+#include "core/diag.h"
+#include "model/model.h"
+#include "syntax/parse.h"
+#include "plan/plan.h"
+#include "report/render.h"
 #include "rules/rules.h"
-#include "threads.h"
-#include "strbuf.h"
+#include "base/vg_threads.h"
+#include "base/strbuf.h"
 
 /* Lint a file (text NULL) or a text as `vgpuc lint` does, with the second
  * thread or without; error_limit 0 keeps the default. The reports in

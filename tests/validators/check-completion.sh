@@ -3,7 +3,7 @@
 # the way bash does, with COMP_WORDS/COMP_CWORD, and checks what `_vgpuc`
 # offers: commands, options per command, --format values per command,
 # --target and --rule values (from a vgpuc binary when one answers, else the
-# static list, which must equal compiler/codes.def), and .vgpu inputs.
+# static list, which must equal compiler/core/codes.def), and .vgpu inputs.
 # Usage: sh tests/validators/check-completion.sh   (from the repository root;
 # $VGPUC, if set, is also asked for its rule codes).
 set -u
@@ -26,8 +26,8 @@ FAKE
 chmod +x "$tmp/fake/vgpuc"
 
 # The codes and slugs of the registry, to compare with the static fallback.
-sed -n 's/^VG_CODE(\(VG[0-9]*\), "\([^"]*\)".*/\1/p' "$root/compiler/codes.def" > "$tmp/codes.def.codes"
-sed -n 's/^VG_CODE(\(VG[0-9]*\), "\([^"]*\)".*/\2/p' "$root/compiler/codes.def" > "$tmp/codes.def.slugs"
+sed -n 's/^VG_CODE(\(VG[0-9]*\), "\([^"]*\)".*/\1/p' "$root/compiler/core/codes.def" > "$tmp/codes.def.codes"
+sed -n 's/^VG_CODE(\(VG[0-9]*\), "\([^"]*\)".*/\2/p' "$root/compiler/core/codes.def" > "$tmp/codes.def.slugs"
 
 cat > "$tmp/driver.bash" <<'DRIVER'
 # Each `t` call: expected words (space-separated; `!word` = must be absent),
@@ -92,7 +92,7 @@ t 'sarif: json: github:' vgpuc lint --report
 t 'gpus releases platforms' vgpuc catalog
 t 'lint fmt' vgpuc help
 # Rule codes: the static list (no vgpuc on PATH) ...
-PATH=/nonexistent count "$(grep -c '^VG_CODE(VG300' "$ROOT/compiler/codes.def")" vgpuc lint --rule @VG300
+PATH=/nonexistent count "$(grep -c '^VG_CODE(VG300' "$ROOT/compiler/core/codes.def")" vgpuc lint --rule @VG300
 PATH=/nonexistent t 'VG3003=' vgpuc lint --rule @VG3003
 PATH=/nonexistent t 'branch-end-of-support=' vgpuc lint --rule @branch-
 PATH=/nonexistent t 'off info warning error' vgpuc lint --rule VG3003 = @
@@ -113,7 +113,7 @@ if diff <(printf '%s\n' "${_vgpuc_static_codes[@]}") "$TMPD/codes.def.codes" >/d
    diff <(printf '%s\n' "${_vgpuc_static_slugs[@]}") "$TMPD/codes.def.slugs" >/dev/null; then
     pass=$((pass + 1))
 else
-    fail=$((fail + 1)); echo "FAIL: static codes/slugs in completion/vgpuc.bash differ from compiler/codes.def"
+    fail=$((fail + 1)); echo "FAIL: static codes/slugs in completion/vgpuc.bash differ from compiler/core/codes.def"
 fi
 # Inputs: folders and .vgpu files only; report paths after `:`.
 cd "$TMPD/work" || exit 1

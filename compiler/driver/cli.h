@@ -1,0 +1,130 @@
+/*
+ * cli.h - the parsed command line, and the commands that main.c dispatches to.
+ *
+ * cli.c parses every option of every command into one struct vg_cli (and
+ * rejects options a command does not take); each command is one function
+ * `int vg_cmd_NAME(struct vg_cli *)` returning the process exit code:
+ * 0 ok, 1 findings at or above --fail-on (build: nothing written), 2 could not run.
+ */
+#ifndef VG_CLI_H
+#define VG_CLI_H
+
+#include <stddef.h>
+
+#include "core/ctx.h"
+#include "report/render.h"
+
+struct vg_model;
+struct vg_plan;
+
+#define VG_MAX_REPORTS 16
+
+enum vg_exit { VG_EXIT_OK = 0, VG_EXIT_FINDINGS = 1, VG_EXIT_FAILURE = 2 };
+
+struct vg_report {
+    enum vg_format format;
+    const char *path;
+};
+
+struct vg_cli {
+    const char *command;            /* "lint", "build", ... */
+    /* common options */
+    enum vg_format format; int format_set;   /* -f/--format (lint-style formats) */
+    const char *format_arg;         /* raw --format value (plan/rules/catalog take others) */
+    struct vg_report reports[VG_MAX_REPORTS]; size_t nreports;
+    int color;                      /* resolved from --color and NO_COLOR, isatty(stdout) */
+    int fail_on; int fail_on_set;   /* enum vg_level; VG_LEVEL_OFF = none */
+    const char *config_path; int no_config;
+    const char **catalogs; size_t ncatalogs;  /* --catalog, after VGPUC_CATALOG entries */
+    const char **allow_read; size_t nallow_read; /* --allow-read DIR: includes and config
+                                                    catalogs may also come from there */
+    int verbose;                    /* -v: name the config and catalog files used */
+    const char *stdin_filename;
+    /* The text of '-' when it is not read from stdin: the language server's
+     * editor buffer, checked as `lint --stdin-filename NAME -` would. */
+    const char *stdin_text; size_t stdin_len; int stdin_text_set;
+    int quiet;
+    uint32_t today; int today_set;  /* --today YYYY-MM-DD as YYYYMMDD */
+    uint32_t error_limit; int error_limit_set;
+    int no_inline_suppressions;
+    struct { int code; int level; } rules[256]; size_t nrules; /* --rule CODE=LEVEL */
+    const char **inputs; size_t ninputs;      /* positional arguments as given */
+    /* build */
+    int target;                     /* enum vg_target */
+    const char *outdir; int to_stdout;
+    /* fmt */
+    int check, diff;
+    /* rollout */
+    const char *from_git;           /* --from-git REV */
+    const char **drain; size_t ndrain;           /* --drain HOST */
+    const char **allow_down; size_t nallow_down; /* --allow-down VM */
+    const char *order;              /* --order HOST,... as given */
+    uint32_t at_once;               /* --hosts-at-once N; 0 = default 1 */
+    int keep_failover;
+    /* catalog: section name ("gpus", "releases", "platforms") or NULL */
+    const char *section;
+};
+
+/*
+ * The shared front half of lint, plan and build: apply the config and the
+ * options to ctx, load the catalog, expand the inputs (files, directories
+ * searched recursively for *.vgpu in sorted order, "-" for stdin), build the
+ * model and the plan, run the rules, finish the diagnostics. Returns 0, or 2
+ * when the run could not go on (bad config or catalog, no input readable);
+ * *model and *plan may be NULL then. *nfiles receives the number of inputs.
+ */
+int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
+                    size_t *nfiles);
+/*
+ * The first part of vg_pipeline_run, for commands that build their models
+ * themselves (rollout): config and options into ctx, then the catalog.
+ * Returns 0, or 2 with the diagnostics finished.
+ */
+int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli, const char *const *paths, size_t n);
+/*
+ * Render the diagnostics in cli->format to `out` (stdout or stderr), write the
+ * --report files, print the summary to stderr unless -q; returns the exit
+ * code for cli->fail_on (0 or 1), or 2 if a report could not be written.
+ */
+int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, int to_stderr);
+
+/* The plan in `format` ("text", "json" or "svg"), as `vgpuc plan` prints it
+ * (compiler/driver/cmd_plan.c; the language server's vgpuc.plan command too). */
+void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb);
+
+/* What main.c does after vg_cli_parse. */
+enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR };
+/*
+ * Parse argv (argv[1] is the command) into cli; never prints. Returns an enum
+ * vg_cli_action: for VG_CLI_HELP, cli->command is the command whose help is
+ * wanted (NULL = the general help); for VG_CLI_ERROR, `err` holds the message
+ * (without "vgpuc: error: ") and cli->command the command if it was known.
+ * --color is resolved here (NO_COLOR, isatty). Free with vg_cli_free.
+ */
+int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t errsize);
+void vg_cli_free(struct vg_cli *cli);
+/* The help text of a command, or the general help when command is NULL or unknown. */
+void vg_cli_help(const char *command, struct vg_strbuf *out);
+/*
+ * cli->inputs expanded: files as given, directories searched recursively for
+ * *.vgpu (sorted by bytes, hidden entries skipped, symbolic links to folders
+ * not followed, a *.vgpu link to a file outside the folder refused as VG1013),
+ * "-" kept; a path given twice is kept once. A directory that
+ * cannot be read or holds no .vgpu file is queued as VG1009 and counted in
+ * *nfailed. The array and paths live in ctx->arena.
+ */
+const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, size_t *n, size_t *nfailed);
+
+int vg_cmd_lint(struct vg_cli *cli);
+int vg_cmd_build(struct vg_cli *cli);    /* backends: compiler/driver/cmd_build.c */
+int vg_cmd_plan(struct vg_cli *cli);     /* compiler/driver/cmd_plan.c */
+int vg_cmd_fmt(struct vg_cli *cli);      /* compiler/driver/fmt.c */
+int vg_cmd_explain(struct vg_cli *cli);  /* compiler/driver/cmd_rules.c */
+int vg_cmd_rules(struct vg_cli *cli);    /* compiler/driver/cmd_rules.c */
+int vg_cmd_catalog(struct vg_cli *cli);  /* compiler/driver/cmd_catalog.c */
+int vg_cmd_rollout(struct vg_cli *cli);  /* compiler/driver/cmd_rollout.c */
+int vg_cmd_lsp(struct vg_cli *cli);      /* compiler/driver/cmd_lsp.c */
+int vg_cmd_inventory(struct vg_cli *cli); /* compiler/driver/cmd_inventory.c */
+int vg_cmd_import(struct vg_cli *cli);    /* compiler/driver/cmd_import.c */
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * cmd_build.c - `vgpuc build`: check, then write one deployment script per
+ * cluster.
+ *
+ * All or nothing: the diagnostics go to stderr, and if any reaches --fail-on
+ * (default error), a cluster's platform does not match an explicit --target,
+ * or two clusters would write the same file, nothing is written. Otherwise
+ * every script is generated in memory first, then written to temporary files
+ * next to DIR/<cluster>.<ext>, and only when all were written renamed into
+ * place (or concatenated to stdout).
+ * File names come from cluster names but can never leave DIR.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "backends/ps.h"
+#include "backends/sha256.h"
+#include "driver/cli.h"
+#include "base/hash.h"
+#include "model/model.h"
+#include "plan/plan.h"
+#include "base/strbuf.h"
+
+struct script {
+    const char *path;       /* DIR/<file> */
+    const char *file;       /* <file> */
+    struct vg_strbuf text;
+};
+
+/* Windows device names: refused as a file name with any extension, in any case. */
+static const char *const reserved_names[] = {"CON", "PRN", "AUX", "NUL", "COM", "LPT"};
+
+static int reserved(const char *base, size_t n)
+{
+    for (size_t i = 0; i < sizeof reserved_names / sizeof *reserved_names; i++) {
+        const char *w = reserved_names[i];
+        size_t k = 0;
+        while (k < 3 && k < n && (base[k] & ~0x20) == w[k])
+            k++;
+        if (k < 3)
+            continue;
+        if (n == 3 && i < 4)
+            return 1;
+        if (n == 4 && i >= 4 && base[3] >= '0' && base[3] <= '9')
+            return 1; /* COM0..COM9, LPT0..LPT9 */
+    }
+    return 0;
+}
+
+/*
+ * The file name for a cluster, valid on Linux, Windows and macOS: characters
+ * outside [A-Za-z0-9._-] become `_`; a leading dot becomes `_` too, so no
+ * name is hidden, `.` or `..`; a Windows device name (`CON`, `nul.x`,
+ * `COM1`) gets a leading `_`. Two names that differ only in case are the same
+ * file on Windows and macOS: generate() compares them without case.
+ */
+static char *safe_file_name(struct vg_arena *a, const char *name, const char *ext)
+{
+    size_t n = strlen(name), e = strlen(ext);
+    char *r = vg_alloc(a, n + e + 3);
+    char *p = r;
+    size_t base = strcspn(name, ".");
+    if (reserved(name, base))
+        *p++ = '_';
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                 c == '_' || c == '-';
+        *p++ = ok && !(i == 0 && c == '.') ? c : '_';
+    }
+    if (n == 0)
+        *p++ = '_';
+    memcpy(p, ext, e + 1);
+    return r;
+}
+
+static void emit(const struct vg_ctx *ctx, enum vg_target t, const struct vg_cluster *c,
+                 const struct vg_cluster_plan *p, const struct vg_emit_info *info, struct vg_strbuf *out)
+{
+    switch (t) {
+    case VG_TARGET_HYPERV: vg_emit_hyperv(ctx, c, p, info, out); break;
+    case VG_TARGET_VMWARE: vg_emit_vmware(ctx, c, p, info, out); break;
+    case VG_TARGET_JSON: vg_emit_json(ctx, c, p, info, out); break;
+    case VG_TARGET_AUTO: break;
+    }
+}
+
+/* Split an absolute path into its components, resolving "." and ".." lexically. */
+static size_t path_parts(struct vg_arena *a, const char *path, const char **part, size_t max)
+{
+    size_t n = 0;
+    for (const char *s = path; *s;) {
+        while (*s == '/')
+            s++;
+        const char *e = s;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - s);
+        if (len == 2 && s[0] == '.' && s[1] == '.') {
+            if (n)
+                n--;
+        } else if (len && !(len == 1 && s[0] == '.') && n < max) {
+            char *c = vg_alloc(a, len + 1);
+            memcpy(c, s, len);
+            c[len] = 0;
+            part[n++] = c;
+        }
+        s = e;
+    }
+    return n;
+}
+
+/* The source path for the script header, relative to the current folder and
+   never absolute, so that a build in CI and on a laptop give the same bytes:
+   "./a/../a/b.vgpu" -> "a/b.vgpu"; "/home/u/site/b.vgpu" run in /home/u -> "site/b.vgpu". */
+static const char *header_path(struct vg_arena *a, const char *path)
+{
+    enum { MAXP = 256 };
+    const char *p[MAXP], *w[MAXP];
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd) { /* no current folder: as given, else the file name alone */
+        const char *base = strrchr(path, '/');
+        return path[0] != '/' ? path : base && base[1] ? base + 1 : "<unknown>";
+    }
+    size_t nw = path_parts(a, cwd, w, MAXP), np, common = 0;
+    np = path_parts(a, path[0] == '/' ? path : vg_sprintf(a, "%s/%s", cwd, path), p, MAXP);
+    free(cwd);
+    while (common < np && common < nw && strcmp(p[common], w[common]) == 0)
+        common++;
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    for (size_t i = common; i < nw; i++)
+        vg_sb_puts(&sb, "../");
+    for (size_t i = common; i < np; i++)
+        vg_sb_printf(&sb, "%s%s", i > common ? "/" : "", p[i]);
+    const char *out = vg_strdup(a, sb.len ? vg_sb_str(&sb) : ".");
+    vg_sb_free(&sb);
+    return out;
+}
+
+/* Header facts of the file a cluster was declared in (digest computed once per file). */
+static void source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
+                        struct vg_emit_info *info)
+{
+    const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
+    char *hex;
+    info->tool_version = "vgpuc " VGPUC_VERSION;
+    info->source_path = src ? vg_inert(ctx->arena, header_path(ctx->arena, src->path)) : "<unknown>"; /* a file name may hold a line break */
+    info->source_sha256 = "";
+    if (!src)
+        return;
+    hex = vg_hash_get(digests, src->path);
+    if (!hex) {
+        hex = vg_alloc(ctx->arena, 65);
+        vg_sha256_hex(src->text, src->len, hex);
+        vg_hash_put(digests, src->path, hex);
+    }
+    info->source_sha256 = hex;
+}
+
+/* The output folder without trailing slashes ("out/" -> "out", "/" stays). */
+static const char *clean_dir(struct vg_arena *a, const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    return vg_strndup(a, dir, n);
+}
+
+/* mkdir -p: like terraform and bicep, -o creates the folder it is given. */
+static int make_dirs(const char *dir)
+{
+    char *p = vg_xstrdup(dir);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            rc = -1;
+            break;
+        }
+        *s = c;
+        if (!c)
+            break;
+    }
+    int e = errno;
+    free(p);
+    errno = e;
+    return rc;
+}
+
+static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_model *m, const struct vg_plan *plan,
+                    struct script *out)
+{
+    const char *dir = clean_dir(ctx->arena, cli->outdir ? cli->outdir : ".");
+    struct vg_hash files, digests;
+    int bad = 0;
+
+    vg_hash_init_names(&files, ctx->arena, VG_HASH_NOCASE); /* Windows and macOS ignore case */
+    vg_hash_init(&digests, ctx->arena);
+    for (size_t i = 0; i < m->nclusters; i++) {
+        const struct vg_cluster *c = m->clusters[i];
+        enum vg_target need = vg_target_for(c);
+        enum vg_target t = cli->target == VG_TARGET_AUTO ? need : (enum vg_target)cli->target;
+        struct vg_emit_info info;
+        const struct vg_cluster *other;
+
+        if (need == VG_TARGET_AUTO && t != VG_TARGET_JSON) {
+            fprintf(stderr, "vgpuc: error: cluster `%s` has no known platform family, so no script target\n",
+                    vg_inert(ctx->arena, c->name));
+            bad = 1;
+            continue;
+        }
+        if (t != VG_TARGET_JSON && t != need) {
+            fprintf(stderr,
+                    "vgpuc: error: cluster `%s` runs on `%s`, which `--target %s` cannot deploy\n"
+                    "  = help: use `--target %s` (or `--target auto`) for this cluster\n",
+                    vg_inert(ctx->arena, c->name), c->family ? vg_inert(ctx->arena, c->family) : "?",
+                    vg_target_name(t), vg_target_name(need));
+            bad = 1;
+            continue;
+        }
+        out[i].file = safe_file_name(ctx->arena, c->name, vg_target_ext(t));
+        if (strlen(out[i].file) > 255) {
+            fprintf(stderr, "vgpuc: error: cluster `%.40s...` is too long for a file name (255 bytes)\n",
+                    vg_inert(ctx->arena, c->name));
+            bad = 1;
+            continue;
+        }
+        other = vg_hash_put(&files, out[i].file, (void *)c);
+        if (other) {
+            fprintf(stderr,
+                    "vgpuc: error: clusters `%s` and `%s` would both be written to `%s`\n"
+                    "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
+                    "and Windows and macOS do not tell upper from lower case\n"
+                    "  = help: rename one of the clusters\n",
+                    vg_inert(ctx->arena, other->name), vg_inert(ctx->arena, c->name), out[i].file);
+            bad = 1;
+            continue;
+        }
+        out[i].path = vg_sprintf(ctx->arena, "%s/%s", dir, out[i].file);
+        source_info(ctx, &digests, c, &info);
+        vg_sb_init(&out[i].text);
+        emit(ctx, t, c, &plan->clusters[i], &info, &out[i].text);
+    }
+    return bad;
+}
+
+/* Scripts with any non-ASCII byte start with a BOM: Windows PowerShell 5.1
+ * reads BOM-less files in the ANSI code page. JSON never gets one. */
+static int needs_bom(const struct script *s)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    return strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, s->text.len);
+}
+
+static int write_stdout(const struct script *s)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    if ((needs_bom(s) && fwrite(VG_PS_BOM, 1, 3, stdout) != 3) || fwrite(data, 1, s->text.len, stdout) != s->text.len)
+        return -1;
+    return 0;
+}
+
+/* The script in a temporary file next to its place; its name, or NULL (errno). */
+static char *write_temp(const struct script *s)
+{
+    const char *data = s->text.data ? s->text.data : "";
+    struct stat st;
+    if (lstat(s->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR; /* the rename would fail after others were done */
+        return NULL;
+    }
+    if (!needs_bom(s))
+        return vg_write_temp(s->path, data, s->text.len);
+    char *buf = vg_xmalloc(s->text.len + 3);
+    memcpy(buf, VG_PS_BOM, 3);
+    memcpy(buf + 3, data, s->text.len);
+    char *tmp = vg_write_temp(s->path, buf, s->text.len + 3);
+    int e = errno;
+    free(buf);
+    errno = e;
+    return tmp;
+}
+
+/*
+ * All or nothing: every script goes to a temporary file first; only when all
+ * were written are they renamed into place. A full disk or a write error
+ * half-way leaves every existing script as it was, and no temporary file.
+ */
+static int write_all(struct vg_ctx *ctx, const struct script *scripts, size_t n)
+{
+    char **tmp = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *tmp);
+    for (size_t i = 0; i < n; i++) {
+        if ((tmp[i] = write_temp(&scripts[i])) != NULL)
+            continue;
+        fprintf(stderr, "vgpuc: error: cannot write `%s`: %s\n", vg_inert(ctx->arena, scripts[i].path),
+                strerror(errno));
+        fprintf(stderr, "  = note: nothing was written; every existing script is unchanged\n");
+        for (size_t k = 0; k < i; k++)
+            vg_discard_temp(tmp[k]);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = scripts[i].path;
+        if (vg_commit_temp(tmp[i], path) != 0) {
+            fprintf(stderr, "vgpuc: error: cannot rename into `%s`: %s\n", vg_inert(ctx->arena, path),
+                    strerror(errno));
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int vg_cmd_build(struct vg_cli *cli)
+{
+    struct vg_ctx ctx;
+    struct vg_model *model;
+    struct vg_plan *plan;
+    struct script *scripts = NULL;
+    size_t nfiles, n = 0;
+    int rc;
+
+    vg_ctx_init(&ctx);
+    rc = vg_pipeline_run(&ctx, cli, &model, &plan, &nfiles);
+    {
+        int rep = vg_pipeline_report(&ctx, cli, nfiles, 1);
+        if (rc == VG_EXIT_OK)
+            rc = rep;
+    }
+    if (rc != VG_EXIT_OK || !model || !plan)
+        goto done;
+    n = model->nclusters;
+    scripts = vg_alloc_array(ctx.arena, n ? n : 1, sizeof *scripts);
+    if (generate(&ctx, cli, model, plan, scripts) != 0) {
+        rc = VG_EXIT_FINDINGS;
+        goto done;
+    }
+    if (!cli->to_stdout && cli->outdir && make_dirs(cli->outdir) != 0) {
+        fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx.arena, cli->outdir),
+                strerror(errno));
+        rc = VG_EXIT_FAILURE;
+        goto done;
+    }
+    if (cli->to_stdout) {
+        for (size_t i = 0; i < n; i++)
+            if (write_stdout(&scripts[i]) != 0) {
+                fprintf(stderr, "vgpuc: error: cannot write `<stdout>`: %s\n", strerror(errno));
+                rc = VG_EXIT_FAILURE;
+                break;
+            }
+        if (fflush(stdout) != 0)
+            rc = VG_EXIT_FAILURE;
+    } else if (write_all(&ctx, scripts, n) != 0) {
+        rc = VG_EXIT_FAILURE;
+    }
+done:
+    for (size_t i = 0; scripts && i < n; i++)
+        vg_sb_free(&scripts[i].text);
+    vg_ctx_free(&ctx);
+    return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * render.c - output format names, the renderer dispatch, the summary line,
+ * and the small helpers that several renderers share (locations, JSON
+ * layout).
+ *
+ * Every renderer reads the finished queue only; none of them changes it, so
+ * one run can produce several reports (--report) from the same diagnostics.
+ */
+#include "report/render.h"
+
+#include <string.h>
+
+static const char *const format_names[] = {"human", "short", "json", "sarif", "github"};
+
+int vg_format_parse(const char *s)
+{
+    for (int i = 0; i < (int)(sizeof format_names / sizeof *format_names); i++)
+        if (s && strcmp(s, format_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *vg_format_name(enum vg_format f)
+{
+    return (unsigned)f < sizeof format_names / sizeof *format_names ? format_names[f] : "?";
+}
+
+void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o,
+               struct vg_strbuf *out)
+{
+    switch (f) {
+    case VG_FMT_HUMAN: vg_render_human(ctx, o, 0, out); break;
+    case VG_FMT_SHORT: vg_render_human(ctx, o, 1, out); break;
+    case VG_FMT_JSON: vg_render_json(ctx, o, out); break;
+    case VG_FMT_SARIF: vg_render_sarif(ctx, o, out); break;
+    case VG_FMT_GITHUB: vg_render_github(ctx, o, out); break;
+    }
+}
+
+static void count_word(struct vg_strbuf *out, size_t n, const char *one, const char *many, int *first)
+{
+    if (!n)
+        return;
+    vg_sb_printf(out, "%s%zu %s", *first ? "" : ", ", n, n == 1 ? one : many);
+    *first = 0;
+}
+
+void vg_render_summary(const struct vg_ctx *ctx, size_t nfiles, struct vg_strbuf *out)
+{
+    const struct vg_diags *q = &ctx->diags;
+    int first = 1;
+    count_word(out, q->counts[VG_LEVEL_ERROR] + q->dropped_errors, "error", "errors", &first);
+    count_word(out, q->counts[VG_LEVEL_WARNING] + q->dropped[VG_LEVEL_WARNING], "warning", "warnings", &first);
+    count_word(out, q->counts[VG_LEVEL_INFO] + q->dropped[VG_LEVEL_INFO], "info", "infos", &first);
+    if (first)
+        vg_sb_puts(out, "no problems");
+    vg_sb_printf(out, " in %zu %s", nfiles, nfiles == 1 ? "file" : "files");
+    if (q->suppressed)
+        vg_sb_printf(out, " (%zu suppressed)", q->suppressed);
+}
+
+struct vg_linecol vg_span_linecol(const struct vg_ctx *ctx, struct vg_span span)
+{
+    struct vg_linecol r = {NULL, {0, 0}, {0, 0}};
+    const struct vg_source *src = vg_source_get(ctx, span.file);
+    if (!src)
+        return r;
+    r.src = src;
+    r.start = vg_source_loc(src, span.start);
+    r.end = vg_source_loc(src, span.end < span.start ? span.start : span.end);
+    return r;
+}
+
+/*
+ * Re-indent a compact JSON text (as the renderers write it) with two spaces
+ * per level; empty arrays and objects stay on one line. Strings are copied
+ * untouched, so this never changes a value.
+ */
+void vg_json_pretty(const char *s, size_t n, struct vg_strbuf *out)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            vg_sb_putc(out, c);
+            if (c == '\\' && i + 1 < n)
+                vg_sb_putc(out, s[++i]);
+            else if (c == '"')
+                in_str = 0;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            in_str = 1;
+            vg_sb_putc(out, c);
+            break;
+        case '{': case '[':
+            if (i + 1 < n && (s[i + 1] == '}' || s[i + 1] == ']')) {
+                vg_sb_putc(out, c);
+                vg_sb_putc(out, s[++i]);
+                break;
+            }
+            vg_sb_putc(out, c);
+            depth++;
+            vg_sb_putc(out, '\n');
+            for (int k = 0; k < depth; k++)
+                vg_sb_puts(out, "  ");
+            break;
+        case '}': case ']':
+            depth--;
+            vg_sb_putc(out, '\n');
+            for (int k = 0; k < depth; k++)
+                vg_sb_puts(out, "  ");
+            vg_sb_putc(out, c);
+            break;
+        case ',':
+            vg_sb_putc(out, c);
+            vg_sb_putc(out, '\n');
+            for (int k = 0; k < depth; k++)
+                vg_sb_puts(out, "  ");
+            break;
+        case ':':
+            vg_sb_puts(out, ": ");
+            break;
+        default:
+            vg_sb_putc(out, c);
+        }
+    }
+    vg_sb_putc(out, '\n');
+}
