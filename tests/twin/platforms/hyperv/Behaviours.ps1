@@ -877,7 +877,10 @@ $script:Behaviours['Get-VMResourcePool'] = {
 # Manager problem code, as Microsoft documents them (learn.microsoft.com,
 # windows-hardware/drivers/install/device-manager-error-messages): 22
 # CM_PROB_DISABLED, 28 CM_PROB_FAILED_INSTALL (no driver), 45 CM_PROB_PHANTOM
-# (not connected); 0 when the device works. Problem is its name.
+# (not connected); 0 when the device works. Problem is its name. A disabled
+# device is 22 with or without a driver: 28 is the problem only when the
+# kernel reports none (Microsoft, debugger/device-manager-problem-codes: 22
+# corresponds to DNF_DISABLED; 28 when "the kernel did not report a problem").
 function New-HvPnpObject {
     param($HostRec, $Gpu)
     $status = 'OK'
@@ -887,14 +890,14 @@ function New-HvPnpObject {
         $status = 'Unknown'
         $problem = 'CM_PROB_PHANTOM'
         $code = 45
-    } elseif ($null -eq $Gpu['driver']) {
-        $status = 'Error'
-        $problem = 'CM_PROB_FAILED_INSTALL'
-        $code = 28
     } elseif (-not [bool]$Gpu['enabled']) {
         $status = 'Error'
         $problem = 'CM_PROB_DISABLED'
         $code = 22
+    } elseif ($null -eq $Gpu['driver']) {
+        $status = 'Error'
+        $problem = 'CM_PROB_FAILED_INSTALL'
+        $code = 28
     }
     $friendly = if ($null -eq $Gpu['driver']) { '3D Video Controller' } else { 'NVIDIA ' + $(if ($Gpu['model']) { [string]$Gpu['model'] } else { 'GPU' }) }
     $o = New-TwinObject -TypeName 'Microsoft.Management.Infrastructure.CimInstance#ROOT/cimv2/Win32_PnPEntity' -Properties ([ordered]@{
