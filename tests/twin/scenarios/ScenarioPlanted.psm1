@@ -18,6 +18,10 @@ $script:Planted = @(
         Find = '[string]::Equals($Name, $Other, [System.StringComparison]::OrdinalIgnoreCase)'; Replace = '($Other -like $Name)' }
     @{ Name = 'keeps an extra GPU partition'; Input = 'golden-hostile-wildcard'; Check = 'drift'
         Find = '$extra = @($vm.Adapters).Count - $dv.Count'; Replace = '$extra = 0' }
+    @{ Name = 'takes nvidia-smi finding no GPU for GPUs all dismounted'; Input = 'golden-hostile-wildcard'; Check = 'preflight'
+        Find = '$st.SmiNoDevices -and $seen.Count -eq 0 -and'; Replace = '$st.SmiNoDevices -and' }
+    @{ Name = 'keeps the pool reserve for DDA and mounts back a VM''s device'; Input = 'golden-hci-gpup-dda'; Check = 'drift'
+        Find = '$g.AssignedTo.Declared.Mode -eq ''Dda'' -and $g.Kept'; Replace = '$g.AssignedTo.Declared.Mode -eq ''Dda''' }
 )
 
 function Invoke-ScenarioPlanted {
