@@ -26,6 +26,11 @@ const char *vg_target_name(enum vg_target t);
 enum vg_target vg_target_for(const struct vg_cluster *c);
 /* File extension for the target: ".ps1" or ".json". */
 const char *vg_target_ext(enum vg_target t);
+/* Append the script of cluster c for target t (its emitter in target.c's table). */
+void vg_target_emit(enum vg_target t, const struct vg_ctx *ctx, const struct vg_cluster *c,
+                    const struct vg_cluster_plan *p, const struct vg_emit_info *info, struct vg_strbuf *out);
+/* Whether a script of the target with a non-ASCII byte starts with a UTF-8 BOM. */
+int vg_target_bom(enum vg_target t);
 
 void vg_emit_hyperv(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
                     const struct vg_emit_info *info, struct vg_strbuf *out);

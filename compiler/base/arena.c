@@ -50,6 +50,8 @@ static _Atomic unsigned long fail_countdown;
 
 void vg_alloc_fail_after(unsigned long n) { atomic_store(&fail_countdown, n); }
 
+unsigned long vg_alloc_countdown(void) { return atomic_load(&fail_countdown); }
+
 static int should_fail(void)
 {
     unsigned long n = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
@@ -276,10 +278,17 @@ size_t vg_arena_used(const struct vg_arena *a) { return a->total; }
 
 static const unsigned char zero16[16];
 
+/* Every arena allocation is a point where vg_alloc_fail_after can fail the
+ * run, not only those that take a new chunk: the tests count and fail them all. */
+static int bump_fails(void)
+{
+    return atomic_load_explicit(&fail_countdown, memory_order_relaxed) != 0 && should_fail();
+}
+
 void *vg_alloc(struct vg_arena *a, size_t n)
 {
     size_t need = (n + 15) & ~(size_t)15;
-    if (need < n)
+    if (need < n || bump_fails())
         vg_die_oom();
     void *p = bump(a, need);
     a->total += need;
@@ -307,7 +316,7 @@ void *vg_alloc_array(struct vg_arena *a, size_t n, size_t sz)
 static void *alloc_raw(struct vg_arena *a, size_t n)
 {
     size_t need = (n + 15) & ~(size_t)15;
-    if (need < n)
+    if (need < n || bump_fails())
         vg_die_oom();
     void *p = bump(a, need);
     a->total += need;

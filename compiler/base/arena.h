@@ -81,7 +81,11 @@ void *vg_xrealloc(void *p, size_t n);
 char *vg_xstrdup(const char *s);
 VG_NORETURN void vg_die_oom(void);
 
-/* Test hook: make the n-th allocation from now fail (0 = never). */
+/* Test hook: make the n-th allocation from now fail (0 = never). Every
+ * malloc-family call and every arena allocation counts as one. */
 void vg_alloc_fail_after(unsigned long n);
+/* What is left of that count: after vg_alloc_fail_after(ULONG_MAX), ULONG_MAX
+ * minus this is the number of allocations made since (tests sweep them all). */
+unsigned long vg_alloc_countdown(void);
 
 #endif

@@ -73,6 +73,27 @@ void vg_sb_printf(struct vg_strbuf *sb, const char *fmt, ...)
     va_end(ap);
 }
 
+void vg_sb_join(struct vg_strbuf *sb, const char *const *items, size_t n, const char *quote)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            vg_sb_puts(sb, ", ");
+        vg_sb_puts(sb, quote);
+        vg_sb_puts(sb, items[i]);
+        vg_sb_puts(sb, quote);
+    }
+}
+
+const char *vg_join(struct vg_arena *a, const char *const *items, size_t n, const char *quote)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    vg_sb_join(&sb, items, n, quote);
+    const char *r = vg_strdup(a, vg_sb_str(&sb));
+    vg_sb_free(&sb);
+    return r;
+}
+
 void vg_sb_json_str(struct vg_strbuf *sb, const char *s)
 {
     vg_sb_putc(sb, '"');
@@ -304,13 +325,17 @@ void vg_sb_xml_inert(struct vg_strbuf *sb, const char *s)
 
 /* Write data to a new temporary file next to `path`, with `mode`, and (when
  * uid is not -1) that owner; fsync'd and closed. Returns its malloc'd name,
- * or NULL with errno set (nothing left behind). */
+ * or NULL with errno set (nothing left behind). The name is short and its
+ * own (`.vgpuc.tmp.XXXXXX` in the folder of `path`), so a file name of the
+ * full 255 bytes still has a temporary file. */
 static char *write_temp(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
 {
-    size_t plen = strlen(path);
-    char *tmp = vg_xmalloc(plen + 16);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
+    static const char name[] = ".vgpuc.tmp.XXXXXX";
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    char *tmp = vg_xmalloc(dlen + sizeof name);
+    memcpy(tmp, path, dlen);
+    memcpy(tmp + dlen, name, sizeof name);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;

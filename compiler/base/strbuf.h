@@ -24,6 +24,10 @@ void vg_sb_add(struct vg_strbuf *sb, const char *s, size_t n);
 void vg_sb_puts(struct vg_strbuf *sb, const char *s);
 void vg_sb_putc(struct vg_strbuf *sb, char c);
 void vg_sb_printf(struct vg_strbuf *sb, const char *fmt, ...) VG_PRINTF(2, 3);
+/* Append items[0..n) separated by ", ", each between two `quote` strings ("" or "`"). */
+void vg_sb_join(struct vg_strbuf *sb, const char *const *items, size_t n, const char *quote);
+/* The same as one string in the arena: "a, b, c" (no length limit). */
+const char *vg_join(struct vg_arena *a, const char *const *items, size_t n, const char *quote);
 void vg_sb_vprintf(struct vg_strbuf *sb, const char *fmt, va_list ap);
 /* JSON string literal with quotes, escaping per RFC 8259 (UTF-8 passed through). */
 void vg_sb_json_str(struct vg_strbuf *sb, const char *s);

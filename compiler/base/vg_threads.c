@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 static _Atomic int mode = -1;
+static _Atomic unsigned long started;
 
 void vg_threads_set(int m) { atomic_store(&mode, m); }
 
@@ -41,11 +42,21 @@ static void *run_job(void *p)
     return NULL;
 }
 
+int vg_threads_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    int rc = pthread_create(t, NULL, fn, arg);
+    if (rc == 0)
+        atomic_fetch_add(&started, 1);
+    return rc;
+}
+
+unsigned long vg_threads_started(void) { return atomic_load(&started); }
+
 void vg_threads_both(void (*first)(void *), void *a, void (*second)(void *), void *b)
 {
     struct job j = {first, a};
     pthread_t t;
-    int two = pthread_create(&t, NULL, run_job, &j) == 0;
+    int two = vg_threads_start(&t, run_job, &j) == 0;
     if (!two)
         first(a);
     second(b);

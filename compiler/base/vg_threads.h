@@ -11,6 +11,7 @@
 #ifndef VG_THREADS_H
 #define VG_THREADS_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /* -1: decide by size and cores (the default); 0: never; 1: always. */
@@ -20,5 +21,9 @@ int vg_threads_want(size_t work, size_t min);
 /* Run first(a) on a second thread and second(b) on this one, and return when
  * both are done; if no thread can be started, both run here, first(a) first. */
 void vg_threads_both(void (*first)(void *), void *a, void (*second)(void *), void *b);
+/* Start fn(arg) on a thread of its own (the scanner's); pthread_create's result. */
+int vg_threads_start(pthread_t *t, void *(*fn)(void *), void *arg);
+/* Threads started so far by either: tests assert that a threaded path really ran. */
+unsigned long vg_threads_started(void);
 
 #endif

@@ -14,13 +14,9 @@
 #include <stdint.h>
 
 #include "base/hash.h"
+#include "catalog/relnum.h"
 
 struct vg_ctx;
-
-/* A release number as one integer: 16.5 -> 16005. Ordered like releases. */
-#define VG_RELNUM(major, minor) ((uint32_t)(major) * 1000u + (uint32_t)(minor))
-/* "14.x" in a range bound: any release of major 14. */
-#define VG_RELNUM_ANY_MINOR 999u
 
 enum vg_family { VG_FAMILY_HYPERV = 1, VG_FAMILY_VSPHERE = 2 };
 
@@ -203,5 +199,13 @@ size_t vg_catalog_resolve_any(const struct vg_catalog *c, const char *text, enum
 
 /* Is the model in the list (handles "*")? */
 int vg_platform_supports(const char *const *models, size_t n, const char *model);
+
+/* `vgpuc catalog`: the whole catalog, or one section ("gpus", "releases",
+ * "platforms"; NULL = all), as text or JSON, with the ages as of `today`
+ * (YYYYMMDD) (catalog_print.c). */
+struct vg_strbuf;
+struct vg_arena;
+void vg_catalog_print(struct vg_arena *a, const struct vg_catalog *c, const char *section, int json, uint32_t today,
+                      struct vg_strbuf *out);
 
 #endif

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "catalog/catalog.h"
+#include "catalog/relnum.h"
 #include "base/hash.h"
 #include "core/ctx.h"
 #include "core/vg_limits.h"
@@ -493,8 +493,9 @@ static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, y
         struct vg_strbuf sb;
         vg_sb_init(&sb);
         size_t n = 0;
-        for (; f->names[n]; n++)
-            vg_sb_printf(&sb, "%s`%s`", n ? ", " : "", f->names[n]);
+        while (f->names[n])
+            n++;
+        vg_sb_join(&sb, (const char *const *)f->names, n, "`");
         struct vg_diag *d = vg_yaml_error(y, v, "`%s` must be one of %s, not `%s`", f->key, vg_sb_str(&sb), s);
         const char *near = vg_suggest(s, (const char *const *)f->names, n);
         if (near)
@@ -582,10 +583,9 @@ int vg_yaml_read(struct vg_yaml *y, yaml_node_t *map, const struct vg_yaml_field
             const char *names[64];
             struct vg_strbuf sb;
             vg_sb_init(&sb);
-            for (size_t j = 0; j < t->n; j++) {
+            for (size_t j = 0; j < t->n; j++)
                 names[j] = t->v[j].key;
-                vg_sb_printf(&sb, "%s`%s`", j ? ", " : "", t->v[j].key);
-            }
+            vg_sb_join(&sb, names, t->n, "`");
             const char *near = vg_suggest(key, names, t->n);
             if (near) {
                 vg_diag_help(y->ctx, d, "did you mean `%s`?", near);

@@ -21,6 +21,7 @@
 #include "base/hash.h"
 #include "core/vg_limits.h"
 #include "base/strbuf.h"
+#include "core/suppress.h"
 
 enum { MERGED_NAMES_KEPT = 10, MERGED_NAMES_IN_MESSAGE = 3 };
 
@@ -288,6 +289,13 @@ void vg_diags_finish(struct vg_ctx *ctx)
     vg_suppress_apply(ctx);
     ctx->diags.finished = 1;
     merge_ranges(ctx);
+    enforce_error_limit(ctx);
+    if (ctx->diags.n > 1)
+        qsort(ctx->diags.v, ctx->diags.n, sizeof *ctx->diags.v, cmp_diag);
+}
+
+void vg_diags_finish_late(struct vg_ctx *ctx)
+{
     enforce_error_limit(ctx);
     if (ctx->diags.n > 1)
         qsort(ctx->diags.v, ctx->diags.n, sizeof *ctx->diags.v, cmp_diag);

@@ -14,33 +14,10 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "core/registry.h"
 #include "core/source.h"
 
 struct vg_ctx;
-
-enum vg_level { VG_LEVEL_OFF = 0, VG_LEVEL_INFO, VG_LEVEL_WARNING, VG_LEVEL_ERROR };
-
-enum vg_code {
-#define VG_CODE(id, slug, level, implemented, summary, explain) id,
-#include "core/codes.def"
-#undef VG_CODE
-    VG_CODE_COUNT
-};
-
-struct vg_code_info {
-    const char *id;      /* "VG1001" */
-    const char *slug;    /* "syntax-error" */
-    enum vg_level level; /* default level */
-    int implemented;     /* 0 while the rule is only registered */
-    const char *summary; /* one line */
-    const char *explain; /* markdown-ish long text: what, why, example, fix, source */
-};
-
-const struct vg_code_info *vg_code_info(enum vg_code code);
-/* A code ("VG3001", case-insensitive) or slug; -1 if unknown. */
-int vg_code_lookup(const char *code_or_slug);
-const char *vg_level_name(enum vg_level level); /* "error", "warning", "info", "off" */
-int vg_level_parse(const char *s);              /* -1 if unknown */
 
 struct vg_label {
     struct vg_span span;
@@ -115,27 +92,16 @@ int vg_diag_error_limit_reached(const struct vg_ctx *ctx);
 size_t vg_diag_error_count(const struct vg_ctx *ctx);
 
 /*
- * Collect a suppression comment (called by the parser for every `# vgpuc:`
- * comment). `text` is the comment without the leading '#'.
- */
-void vg_suppress_comment(struct vg_ctx *ctx, struct vg_span span, const char *text, size_t len,
-                         int before_first_statement);
-/*
  * Finish the queue: apply suppressions (and report VG9001/VG9002), merge range
  * duplicates, sort by file, offset, code. Idempotent.
  */
 void vg_diags_finish(struct vg_ctx *ctx);
 /*
- * Apply the collected suppressions to the queue and report unused ones
- * (VG9001); called by vg_diags_finish before merging (suppress.c).
+ * Put diagnostics queued after vg_diags_finish in their place (sorted, the
+ * error limit applied): those of a step that runs on a finished queue only,
+ * such as build's targets and file names. Suppressions do not apply to them.
  */
-void vg_suppress_apply(struct vg_ctx *ctx);
-/*
- * Give `to` (a scratch context that checks another state of the same
- * sources, rollout.c) a copy of the suppressions of `from`: they apply there
- * too, and their use there is not counted in `from`.
- */
-void vg_suppress_copy(struct vg_ctx *to, const struct vg_ctx *from);
+void vg_diags_finish_late(struct vg_ctx *ctx);
 /* Highest level present (not suppressed), VG_LEVEL_OFF if none. */
 enum vg_level vg_diags_max_level(const struct vg_ctx *ctx);
 

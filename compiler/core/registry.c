@@ -5,7 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/diag.h"
+#include "core/registry.h"
+
+#include "base/suggest.h"
 
 static const struct vg_code_info table[VG_CODE_COUNT] = {
 #define VG_CODE(id, slug, level, implemented, summary, explain) {#id, slug, level, implemented, summary, explain},
@@ -39,4 +41,14 @@ int vg_level_parse(const char *s)
         if (strcmp(s, level_names[i]) == 0)
             return i;
     return -1;
+}
+
+const char *vg_code_suggest(const char *word)
+{
+    const char *cands[2 * VG_CODE_COUNT];
+    for (int i = 0; i < VG_CODE_COUNT; i++) {
+        cands[2 * i] = table[i].id;
+        cands[2 * i + 1] = table[i].slug;
+    }
+    return vg_suggest(word, cands, 2 * VG_CODE_COUNT);
 }

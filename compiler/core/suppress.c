@@ -18,6 +18,7 @@
 #include "base/hash.h"
 #include "core/source.h"
 #include "base/suggest.h"
+#include "core/suppress.h"
 
 enum verb { V_NEXT_LINE, V_DISABLE, V_ENABLE, V_FILE };
 
@@ -54,16 +55,11 @@ static int is_word(char c)
 
 static void unknown_code(struct vg_ctx *ctx, struct vg_span at, const char *word)
 {
-    const char *cands[2 * VG_CODE_COUNT];
-    for (int i = 0; i < VG_CODE_COUNT; i++) {
-        cands[2 * i] = vg_code_info((enum vg_code)i)->id;
-        cands[2 * i + 1] = vg_code_info((enum vg_code)i)->slug;
-    }
     struct vg_diag *d = vg_diag_emit(ctx, VG9002, at, "unknown code `%s` in suppression", word);
     if (!d)
         return; /* off, or past the warning limit: no suggestion to look for */
     vg_diag_label(ctx, d, "no such code or slug");
-    const char *near = vg_suggest(word, cands, 2 * VG_CODE_COUNT);
+    const char *near = vg_code_suggest(word);
     if (near)
         vg_diag_help(ctx, d, "did you mean `%s`?", near);
     else

@@ -1,5 +1,6 @@
 /*
- * cli.c - the command line: option parsing, help texts, input expansion.
+ * cli.c - the command line: option parsing and help texts (the inputs the
+ * arguments name are expanded by inputs.c).
  *
  * One table lists every option with the commands that take it and its help
  * line, so parsing, the per-command rejection of foreign options and the
@@ -8,17 +9,15 @@
  * options, options may follow the files) and never prints: errors come back
  * as a message for main.c to show.
  */
-#define _XOPEN_SOURCE 700 /* realpath */
+#define _XOPEN_SOURCE 700
 
 #include "driver/cli.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backends/backend.h"
@@ -35,32 +34,33 @@ enum {
 
 static const struct command {
     const char *name;
+    int (*run)(struct vg_cli *); /* the command (NULL: help, which main.c answers) */
     unsigned bit;
     const char *usage;   /* after "vgpuc NAME " */
     const char *summary; /* one line for the general help */
     const char *about;   /* paragraph of the command's help */
     const char *exits;   /* the exit status lines */
 } commands[] = {
-    {"lint", C_LINT, "[OPTIONS] FILE|DIR|-...", "check files and print diagnostics",
+    {"lint", vg_cmd_lint, C_LINT, "[OPTIONS] FILE|DIR|-...", "check files and print diagnostics",
      "Parse and check .vgpu files and print the diagnostics on stdout. A directory\n"
      "is searched recursively for *.vgpu files; '-' reads stdin.\n",
      "  0  no diagnostic at or above --fail-on\n"
      "  1  diagnostics at or above --fail-on\n"
      "  2  could not run: bad usage, unreadable file, invalid config or catalog\n"},
-    {"build", C_BUILD, "[OPTIONS] FILE|DIR|-...", "check, then write one deployment script per cluster",
+    {"build", vg_cmd_build, C_BUILD, "[OPTIONS] FILE|DIR|-...", "check, then write one deployment script per cluster",
      "Check the files, then write one deployment script per cluster (DIR/<cluster>.ps1,\n"
      "or .json for --target json). Nothing is written when any error is found.\n"
      "Diagnostics go to stderr.\n",
      "  0  scripts written\n"
      "  1  diagnostics at or above --fail-on; nothing written\n"
      "  2  could not run: bad usage, unreadable file, invalid config or catalog\n"},
-    {"plan", C_PLAN, "[OPTIONS] FILE|DIR|-...", "show where every VM is placed",
+    {"plan", vg_cmd_plan, C_PLAN, "[OPTIONS] FILE|DIR|-...", "show where every VM is placed",
      "Show the placement: for every host and physical GPU, which VMs and profiles,\n"
      "the free slots, and the failover result.\n",
      "  0  no diagnostic at or above --fail-on\n"
      "  1  diagnostics at or above --fail-on\n"
      "  2  could not run: bad usage, unreadable file, invalid config or catalog\n"},
-    {"rollout", C_ROLLOUT, "[OPTIONS] CURRENT DESIRED | --from-git REV DESIRED | --drain HOST FILE",
+    {"rollout", vg_cmd_rollout, C_ROLLOUT, "[OPTIONS] CURRENT DESIRED | --from-git REV DESIRED | --drain HOST FILE",
      "plan a rolling upgrade or host drain, every step checked",
      "Plan the steps from CURRENT to DESIRED for every cluster: the license server,\n"
      "then per host drain -> change (vGPU Manager, GPU-P partitions, graphics, vGPU\n"
@@ -72,28 +72,28 @@ static const struct command {
      "  0  a plan for every cluster (and nothing at or above --fail-on)\n"
      "  1  no safe order for some cluster, or rule errors in CURRENT or DESIRED\n"
      "  2  could not run: bad usage, unreadable file or revision, invalid config or catalog\n"},
-    {"fmt", C_FMT, "[OPTIONS] FILE|DIR|-...", "rewrite files in the canonical layout",
+    {"fmt", vg_cmd_fmt, C_FMT, "[OPTIONS] FILE|DIR|-...", "rewrite files in the canonical layout",
      "Rewrite .vgpu files in the canonical layout. A file with syntax errors is never\n"
      "rewritten.\n",
      "  0  files formatted (with --check: every file already formatted)\n"
      "  1  syntax errors, or with --check: files that would change\n"
      "  2  could not run: bad usage or unreadable file\n"},
-    {"explain", C_EXPLAIN, "CODE|SLUG", "print the long text of a rule",
+    {"explain", vg_cmd_explain, C_EXPLAIN, "CODE|SLUG", "print the long text of a rule",
      "Print what a rule checks, why, an example that triggers it and the fix.\n",
      "  0  printed\n"
      "  2  unknown code or bad usage\n"},
-    {"rules", C_RULES, "[OPTIONS]", "list every rule",
+    {"rules", vg_cmd_rules, C_RULES, "[OPTIONS]", "list every rule",
      "List every rule: code, slug, default level and summary.\n",
      "  0  printed\n"
      "  2  bad usage\n"},
-    {"catalog", C_CATALOG, "[OPTIONS] [gpus|releases|platforms]", "show what the knowledge base knows",
+    {"catalog", vg_cmd_catalog, C_CATALOG, "[OPTIONS] [gpus|releases|platforms]", "show what the knowledge base knows",
      "Show the GPU models, vGPU releases, platform versions, the driver\n"
      "compatibility rule and the licensing facts of the catalog, with the --catalog\n"
      "files merged over the built-in one and where each entry came from. A section\n"
      "word shows only that section (releases include the compatibility rule).\n",
      "  0  printed\n"
      "  2  bad usage or invalid catalog file\n"},
-    {"lsp", C_LSP, "[OPTIONS]", "run the language server (LSP over stdio) for editors",
+    {"lsp", vg_cmd_lsp, C_LSP, "[OPTIONS]", "run the language server (LSP over stdio) for editors",
      "Run a Language Server Protocol 3.17 server on stdin/stdout for an editor:\n"
      "diagnostics as you type (the file's .vgpuc.yaml and inline suppressions\n"
      "honoured, as by lint), completion, hover, go to definition, references,\n"
@@ -102,7 +102,7 @@ static const struct command {
      "  0  the client sent shutdown, then exit\n"
      "  1  the client went away without shutdown\n"
      "  2  bad usage\n"},
-    {"inventory", C_INVENTORY, "--target hyperv [-o FILE | --stdout]",
+    {"inventory", vg_cmd_inventory, C_INVENTORY, "--target hyperv [-o FILE | --stdout]",
      "write the read-only script that inventories a running cluster",
      "Write the inventory script: a read-only PowerShell script that reads what a\n"
      "running cluster or standalone host has (hosts, NVIDIA GPUs, vGPU Manager,\n"
@@ -111,7 +111,7 @@ static const struct command {
      "inventory-hyperv.ps1 in the current folder.\n",
      "  0  script written\n"
      "  2  bad usage or the file could not be written\n"},
-    {"import", C_IMPORT, "[-o FILE] INVENTORY.json", "write a .vgpu file from an inventory document",
+    {"import", vg_cmd_import, C_IMPORT, "[-o FILE] INVENTORY.json", "write a .vgpu file from an inventory document",
      "Read the JSON document of the inventory script and write the cluster it\n"
      "describes as a .vgpu file in the canonical layout, on stdout or to FILE.\n"
      "Driver versions become releases, PCI ids models, partition sizes profiles\n"
@@ -120,7 +120,7 @@ static const struct command {
      "error located in it (VG8001) and nothing is written.\n",
      "  0  file written\n"
      "  2  bad usage, unreadable or invalid inventory, file not written\n"},
-    {"help", C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
+    {"help", NULL, C_HELP, "[COMMAND]", "show the help of a command", "Show the help of vgpuc or of one command.\n",
      "  0  printed\n"
      "  2  unknown command\n"},
 };
@@ -364,12 +364,7 @@ static int set_rule(struct parser *p, const char *v)
     name[n] = 0;
     int code = vg_code_lookup(name);
     if (code < 0) {
-        const char *cands[2 * VG_CODE_COUNT];
-        for (int i = 0; i < VG_CODE_COUNT; i++) {
-            cands[2 * i] = vg_code_info((enum vg_code)i)->id;
-            cands[2 * i + 1] = vg_code_info((enum vg_code)i)->slug;
-        }
-        const char *s = vg_suggest(name, cands, 2 * VG_CODE_COUNT);
+        const char *s = vg_code_suggest(name);
         if (s)
             return fail(p, "unknown rule `%s` in `--rule`; did you mean `%s`?", name, s);
         return fail(p, "unknown rule `%s` in `--rule` (see `vgpuc rules`)", name);
@@ -751,120 +746,8 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
     vg_sb_printf(out, "\nexit status:\n%s", c->exits);
 }
 
-/* --- input expansion ---------------------------------------------------- */
-
-struct inputs {
-    struct vg_ctx *ctx;
-    const char **v; size_t n, cap;
-    struct vg_hash seen;
-    size_t nfailed;
-    char *top;            /* real path of the folder being walked */
-};
-
-static int is_dir(const char *path)
+int vg_cli_run(struct vg_cli *cli)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void add_input(struct inputs *in, const char *path)
-{
-    if (vg_hash_put(&in->seen, path, (void *)path))
-        return; /* the same file twice would report every name as a duplicate */
-    VG_PUSH(in->ctx->arena, in->v, in->n, in->cap, path);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int has_vgpu_suffix(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 5 && strcmp(name + n - 5, ".vgpu") == 0;
-}
-
-/* A `*.vgpu` symbolic link found in a folder must stay in that folder: a
- * pull request must not make `vgpuc lint .` read (and print) a key or a
- * token elsewhere (VG1013; SECURITY.md). A link that resolves nowhere is
- * kept, and reported missing when it is read. */
-static int link_inside(struct inputs *in, const char *path)
-{
-    char *real = realpath(path, NULL);
-    if (!real || !in->top) {
-        free(real);
-        return 1;
-    }
-    size_t n = strlen(in->top);
-    int inside = strcmp(in->top, "/") == 0 ||
-                 (strncmp(real, in->top, n) == 0 && (real[n] == '/' || real[n] == '\0'));
-    free(real);
-    if (!inside) {
-        struct vg_diag *d = vg_diag_emit(in->ctx, VG1013, vg_span_make(0, 0, 0),
-                                         "`%s` is a symbolic link to a file outside the folder being checked", path);
-        vg_diag_help(in->ctx, d, "name the file itself on the command line to check it");
-    }
-    return inside;
-}
-
-/* Depth-first, entries sorted by bytes (not strcoll): the same order everywhere. */
-static void walk(struct inputs *in, const char *dir, int depth)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        vg_diag_emit(in->ctx, VG1009, vg_span_make(0, 0, 0), "cannot read directory `%s`: %s", dir, strerror(errno));
-        in->nfailed++;
-        return;
-    }
-    const char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') /* also skips hidden folders such as .git */
-            VG_PUSH(in->ctx->arena, names, n, cap, vg_strdup(in->ctx->arena, e->d_name));
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
-    size_t dlen = strlen(dir);
-    int slash = dlen && dir[dlen - 1] == '/';
-    for (size_t i = 0; i < n; i++) {
-        const char *path = vg_sprintf(in->ctx->arena, "%s%s%s", dir, slash ? "" : "/", names[i]);
-        struct stat lst;
-        if (lstat(path, &lst) != 0)
-            continue;
-        if (S_ISDIR(lst.st_mode)) {
-            if (depth < 64) /* symbolic links to folders are not followed: no loops */
-                walk(in, path, depth + 1);
-        } else if (has_vgpu_suffix(names[i]) && (S_ISREG(lst.st_mode) || (S_ISLNK(lst.st_mode) && !is_dir(path)))) {
-            if (S_ISLNK(lst.st_mode) && !link_inside(in, path))
-                continue;
-            add_input(in, path);
-        }
-    }
-}
-
-const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, size_t *n, size_t *nfailed)
-{
-    struct inputs in = {ctx, NULL, 0, 0, {0}, 0, NULL};
-    vg_hash_init(&in.seen, ctx->arena);
-    for (size_t i = 0; i < cli->ninputs; i++) {
-        const char *path = cli->inputs[i];
-        if (strcmp(path, "-") == 0 || !is_dir(path)) {
-            add_input(&in, path); /* a missing file is reported when it is loaded */
-            continue;
-        }
-        size_t before = in.n, failed = in.nfailed;
-        in.top = realpath(path, NULL);
-        walk(&in, path, 0);
-        free(in.top);
-        in.top = NULL;
-        if (in.n == before && in.nfailed == failed) {
-            vg_diag_emit(ctx, VG1009, vg_span_make(0, 0, 0), "no `.vgpu` files in directory `%s`", path);
-            in.nfailed++;
-        }
-    }
-    *n = in.n;
-    *nfailed = in.nfailed;
-    return in.v;
+    const struct command *c = find_command(cli->command);
+    return c && c->run ? c->run(cli) : VG_EXIT_FAILURE;
 }

@@ -65,32 +65,6 @@ struct vg_cli {
     const char *section;
 };
 
-/*
- * The shared front half of lint, plan and build: apply the config and the
- * options to ctx, load the catalog, expand the inputs (files, directories
- * searched recursively for *.vgpu in sorted order, "-" for stdin), build the
- * model and the plan, run the rules, finish the diagnostics. Returns 0, or 2
- * when the run could not go on (bad config or catalog, no input readable);
- * *model and *plan may be NULL then. *nfiles receives the number of inputs.
- */
-int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **model, struct vg_plan **plan,
-                    size_t *nfiles);
-/*
- * The first part of vg_pipeline_run, for commands that build their models
- * themselves (rollout): config and options into ctx, then the catalog.
- * Returns 0, or 2 with the diagnostics finished.
- */
-int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli, const char *const *paths, size_t n);
-/*
- * Render the diagnostics in cli->format to `out` (stdout or stderr), write the
- * --report files, print the summary to stderr unless -q; returns the exit
- * code for cli->fail_on (0 or 1), or 2 if a report could not be written.
- */
-int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, int to_stderr);
-
-/* The plan in `format` ("text", "json" or "svg"), as `vgpuc plan` prints it
- * (compiler/driver/cmd_plan.c; the language server's vgpuc.plan command too). */
-void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb);
 
 /* What main.c does after vg_cli_parse. */
 enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR };
@@ -103,6 +77,9 @@ enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR }
  */
 int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t errsize);
 void vg_cli_free(struct vg_cli *cli);
+/* Run the command of a parsed command line (its row in the one command table
+ * of cli.c); returns the process exit code. */
+int vg_cli_run(struct vg_cli *cli);
 /* The help text of a command, or the general help when command is NULL or unknown. */
 void vg_cli_help(const char *command, struct vg_strbuf *out);
 /*

@@ -3,8 +3,9 @@
  * cluster.
  *
  * All or nothing: the diagnostics go to stderr, and if any reaches --fail-on
- * (default error), a cluster's platform does not match an explicit --target,
- * or two clusters would write the same file, nothing is written. Otherwise
+ * (default error), nothing is written; nor when a cluster's platform does not
+ * match an explicit --target or two clusters would write the same file, which
+ * are diagnostics too (VG7101-VG7104), queued before the report is rendered. Otherwise
  * every script is generated in memory first, then written to temporary files
  * next to DIR/<cluster>.<ext>, and only when all were written renamed into
  * place (or concatenated to stdout).
@@ -25,10 +26,12 @@
 #include "model/model.h"
 #include "plan/plan.h"
 #include "base/strbuf.h"
+#include "driver/pipeline.h"
 
 struct script {
     const char *path;       /* DIR/<file> */
     const char *file;       /* <file> */
+    int bom;                /* its target starts a non-ASCII script with a BOM */
     struct vg_strbuf text;
 };
 
@@ -77,17 +80,6 @@ static char *safe_file_name(struct vg_arena *a, const char *name, const char *ex
         *p++ = '_';
     memcpy(p, ext, e + 1);
     return r;
-}
-
-static void emit(const struct vg_ctx *ctx, enum vg_target t, const struct vg_cluster *c,
-                 const struct vg_cluster_plan *p, const struct vg_emit_info *info, struct vg_strbuf *out)
-{
-    switch (t) {
-    case VG_TARGET_HYPERV: vg_emit_hyperv(ctx, c, p, info, out); break;
-    case VG_TARGET_VMWARE: vg_emit_vmware(ctx, c, p, info, out); break;
-    case VG_TARGET_JSON: vg_emit_json(ctx, c, p, info, out); break;
-    case VG_TARGET_AUTO: break;
-    }
 }
 
 /* Split an absolute path into its components, resolving "." and ".." lexically. */
@@ -196,69 +188,90 @@ static int make_dirs(const char *dir)
     return rc;
 }
 
-static int generate(struct vg_ctx *ctx, struct vg_cli *cli, const struct vg_model *m, const struct vg_plan *plan,
-                    struct script *out)
+/*
+ * The target and file of every cluster, before the report is rendered: a
+ * cluster with no script target (VG7101), one that an explicit --target cannot
+ * deploy (VG7102), a file name over 255 bytes (VG7103) and two clusters on one
+ * file (VG7104) are diagnostics like any other, in every format. Returns 1 if
+ * one was found: then nothing is written, whatever the level of the code.
+ */
+static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_model *m, struct script *out,
+                      enum vg_target *target)
 {
     const char *dir = clean_dir(ctx->arena, cli->outdir ? cli->outdir : ".");
-    struct vg_hash files, digests;
+    struct vg_hash files;
     int bad = 0;
 
     vg_hash_init_names(&files, ctx->arena, VG_HASH_NOCASE); /* Windows and macOS ignore case */
-    vg_hash_init(&digests, ctx->arena);
     for (size_t i = 0; i < m->nclusters; i++) {
         const struct vg_cluster *c = m->clusters[i];
         enum vg_target need = vg_target_for(c);
         enum vg_target t = cli->target == VG_TARGET_AUTO ? need : (enum vg_target)cli->target;
-        struct vg_emit_info info;
-        const struct vg_cluster *other;
+        struct vg_span at = c->platform_span.file ? c->platform_span : c->name_span;
+        struct vg_diag *d;
+        const struct script *first;
 
+        target[i] = t;
         if (need == VG_TARGET_AUTO && t != VG_TARGET_JSON) {
-            fprintf(stderr, "vgpuc: error: cluster `%s` has no known platform family, so no script target\n",
-                    vg_inert(ctx->arena, c->name));
+            d = vg_diag_emit(ctx, VG7101, at, "cluster `%s` has no known platform family, so no script target",
+                             c->name);
+            vg_diag_help(ctx, d, "give it a `platform` the catalog knows, or build with `--target json`");
             bad = 1;
             continue;
         }
         if (t != VG_TARGET_JSON && t != need) {
-            fprintf(stderr,
-                    "vgpuc: error: cluster `%s` runs on `%s`, which `--target %s` cannot deploy\n"
-                    "  = help: use `--target %s` (or `--target auto`) for this cluster\n",
-                    vg_inert(ctx->arena, c->name), c->family ? vg_inert(ctx->arena, c->family) : "?",
-                    vg_target_name(t), vg_target_name(need));
+            d = vg_diag_emit(ctx, VG7102, at, "cluster `%s` runs on `%s`, which `--target %s` cannot deploy", c->name,
+                             c->family ? c->family : "?", vg_target_name(t));
+            vg_diag_help(ctx, d, "use `--target %s` (or `--target auto`) for this cluster", vg_target_name(need));
             bad = 1;
             continue;
         }
         out[i].file = safe_file_name(ctx->arena, c->name, vg_target_ext(t));
         if (strlen(out[i].file) > 255) {
-            fprintf(stderr, "vgpuc: error: cluster `%.40s...` is too long for a file name (255 bytes)\n",
-                    vg_inert(ctx->arena, c->name));
+            d = vg_diag_emit(ctx, VG7103, c->name_span, "cluster `%.40s...` is too long for a file name (255 bytes)",
+                             c->name);
+            vg_diag_label(ctx, d, "its file name would be %zu bytes", strlen(out[i].file));
             bad = 1;
             continue;
         }
-        other = vg_hash_put(&files, out[i].file, (void *)c);
-        if (other) {
-            fprintf(stderr,
-                    "vgpuc: error: clusters `%s` and `%s` would both be written to `%s`\n"
-                    "  = note: characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
-                    "and Windows and macOS do not tell upper from lower case\n"
-                    "  = help: rename one of the clusters\n",
-                    vg_inert(ctx->arena, other->name), vg_inert(ctx->arena, c->name), out[i].file);
+        first = vg_hash_put(&files, out[i].file, &out[i]);
+        if (first) {
+            const struct vg_cluster *other = m->clusters[first - out];
+            d = vg_diag_emit(ctx, VG7104, c->name_span, "clusters `%s` and `%s` would both be written to `%s`",
+                             other->name, c->name, out[i].file);
+            vg_diag_span(ctx, d, other->name_span, "`%s` is written to `%s`", other->name, first->file);
+            vg_diag_note(ctx, d, "characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
+                                 "and Windows and macOS do not tell upper from lower case");
+            vg_diag_help(ctx, d, "rename one of the clusters");
             bad = 1;
             continue;
         }
         out[i].path = vg_sprintf(ctx->arena, "%s/%s", dir, out[i].file);
-        source_info(ctx, &digests, c, &info);
-        vg_sb_init(&out[i].text);
-        emit(ctx, t, c, &plan->clusters[i], &info, &out[i].text);
+        out[i].bom = vg_target_bom(t);
     }
     return bad;
 }
 
-/* Scripts with any non-ASCII byte start with a BOM: Windows PowerShell 5.1
- * reads BOM-less files in the ANSI code page. JSON never gets one. */
+/* Every script, in memory, once every cluster has its file (name_files). */
+static void generate(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *plan,
+                     const enum vg_target *target, struct script *out)
+{
+    struct vg_hash digests;
+    vg_hash_init(&digests, ctx->arena);
+    for (size_t i = 0; i < m->nclusters; i++) {
+        struct vg_emit_info info;
+        source_info(ctx, &digests, m->clusters[i], &info);
+        vg_sb_init(&out[i].text);
+        vg_target_emit(target[i], ctx, m->clusters[i], &plan->clusters[i], &info, &out[i].text);
+    }
+}
+
+/* Scripts with any non-ASCII byte start with a BOM when their target says so
+ * (target.c: the PowerShell ones, for Windows PowerShell 5.1). */
 static int needs_bom(const struct script *s)
 {
     const char *data = s->text.data ? s->text.data : "";
-    return strcmp(s->file + strlen(s->file) - 4, ".ps1") == 0 && vg_ps_needs_bom(data, s->text.len);
+    return s->bom && vg_ps_needs_bom(data, s->text.len);
 }
 
 static int write_stdout(const struct script *s)
@@ -326,24 +339,29 @@ int vg_cmd_build(struct vg_cli *cli)
     struct vg_model *model;
     struct vg_plan *plan;
     struct script *scripts = NULL;
+    enum vg_target *target;
     size_t nfiles, n = 0;
-    int rc;
+    int rc, bad = 0;
 
     vg_ctx_init(&ctx);
     rc = vg_pipeline_run(&ctx, cli, &model, &plan, &nfiles);
+    if (rc == VG_EXIT_OK && model && plan && !vg_pipeline_fails(&ctx, cli)) {
+        n = model->nclusters;
+        scripts = vg_alloc_array(ctx.arena, n ? n : 1, sizeof *scripts);
+        target = vg_alloc_array(ctx.arena, n ? n : 1, sizeof *target);
+        bad = name_files(&ctx, cli, model, scripts, target);
+        vg_diags_finish_late(&ctx);
+    }
     {
         int rep = vg_pipeline_report(&ctx, cli, nfiles, 1);
         if (rc == VG_EXIT_OK)
             rc = rep;
     }
-    if (rc != VG_EXIT_OK || !model || !plan)
+    if (rc == VG_EXIT_OK && bad)
+        rc = VG_EXIT_FINDINGS; /* with the code turned off or --fail-on none too */
+    if (rc != VG_EXIT_OK || !scripts)
         goto done;
-    n = model->nclusters;
-    scripts = vg_alloc_array(ctx.arena, n ? n : 1, sizeof *scripts);
-    if (generate(&ctx, cli, model, plan, scripts) != 0) {
-        rc = VG_EXIT_FINDINGS;
-        goto done;
-    }
+    generate(&ctx, model, plan, target, scripts);
     if (!cli->to_stdout && cli->outdir && make_dirs(cli->outdir) != 0) {
         fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx.arena, cli->outdir),
                 strerror(errno));

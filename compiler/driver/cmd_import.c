@@ -14,7 +14,7 @@
 #include "catalog/catalog.h"
 #include "driver/cli.h"
 #include "core/diag.h"
-#include "driver/fmt.h"
+#include "syntax/fmt.h"
 #include "driver/import.h"
 #include "core/source.h"
 #include "base/strbuf.h"

@@ -5,6 +5,7 @@
  * anything reached --fail-on (1) or the run could not go on (2).
  */
 #include "driver/cli.h"
+#include "driver/pipeline.h"
 
 int vg_cmd_lint(struct vg_cli *cli)
 {

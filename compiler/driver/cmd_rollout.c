@@ -27,6 +27,8 @@
 #include "rules/rules.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
+#include "core/suppress.h"
+#include "driver/pipeline.h"
 
 /* `git -C DIR show REV:./BASE` into a malloc'd buffer; NULL with errno-like text in err. */
 static char *git_show(const char *rev, const char *path, size_t *len, char *err, size_t errsize)

@@ -11,6 +11,7 @@
 #include "driver/cli.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
+#include "base/json.h"
 
 static int emit(struct vg_strbuf *sb)
 {
@@ -113,12 +114,7 @@ int vg_cmd_explain(struct vg_cli *cli)
     const char *want = cli->inputs[0];
     int code = vg_code_lookup(want);
     if (code < 0) {
-        const char *cands[2 * VG_CODE_COUNT];
-        for (int i = 0; i < VG_CODE_COUNT; i++) {
-            cands[2 * i] = vg_code_info((enum vg_code)i)->id;
-            cands[2 * i + 1] = vg_code_info((enum vg_code)i)->slug;
-        }
-        const char *near = vg_suggest(want, cands, 2 * VG_CODE_COUNT);
+        const char *near = vg_code_suggest(want);
         struct vg_strbuf sb;
         vg_sb_init(&sb);
         vg_sb_put_inert(&sb, want);

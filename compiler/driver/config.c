@@ -222,12 +222,7 @@ static int read_rules(struct vg_yaml *y, yaml_node_t *map, void *obj)
         int code = vg_code_lookup(name);
         if (code < 0) {
             struct vg_diag *d = vg_yaml_error(y, k, "unknown rule `%s`", name);
-            const char **cands = vg_alloc_array(y->ctx->arena, 2 * (size_t)VG_CODE_COUNT, sizeof *cands);
-            for (int i = 0; i < VG_CODE_COUNT; i++) {
-                cands[2 * i] = vg_code_info((enum vg_code)i)->id;
-                cands[2 * i + 1] = vg_code_info((enum vg_code)i)->slug;
-            }
-            const char *near = vg_suggest(name, cands, 2 * (size_t)VG_CODE_COUNT);
+            const char *near = vg_code_suggest(name);
             if (near)
                 vg_diag_help(y->ctx, d, "did you mean `%s`?", near);
             else

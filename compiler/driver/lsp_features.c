@@ -17,13 +17,14 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "driver/fmt.h"
+#include "syntax/fmt.h"
 #include "driver/lsp.h"
 #include "model/model.h"
 #include "syntax/parse.h"
 #include "model/schema.h"
 #include "base/strbuf.h"
 #include "model/values.h"
+#include "model/range.h"
 
 /* LSP enums used here */
 enum { SYM_MODULE = 2, SYM_NAMESPACE = 3, SYM_STRUCT = 23, SYM_OBJECT = 19, SYM_PROPERTY = 7 };

@@ -2,23 +2,12 @@
  * main.c - the vgpuc entry point: parse the command line, dispatch a command.
  *
  * Nothing else happens here: options are parsed by cli.c and every command is
- * one function of cli.h that returns the process exit code.
+ * one function of cli.h, run from its row of cli.c's command table, that
+ * returns the process exit code.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "driver/cli.h"
-
-static const struct {
-    const char *name;
-    int (*run)(struct vg_cli *);
-} dispatch[] = {
-    {"lint", vg_cmd_lint},       {"build", vg_cmd_build}, {"plan", vg_cmd_plan},
-    {"fmt", vg_cmd_fmt},         {"explain", vg_cmd_explain}, {"rules", vg_cmd_rules},
-    {"catalog", vg_cmd_catalog}, {"rollout", vg_cmd_rollout}, {"lsp", vg_cmd_lsp},
-    {"inventory", vg_cmd_inventory},
-    {"import", vg_cmd_import},
-};
 
 static int print_help(const char *command)
 {
@@ -53,9 +42,7 @@ int main(int argc, char **argv)
         break;
     }
     default:
-        for (size_t i = 0; i < sizeof dispatch / sizeof dispatch[0]; i++)
-            if (strcmp(dispatch[i].name, cli.command) == 0)
-                rc = dispatch[i].run(&cli);
+        rc = vg_cli_run(&cli);
         break;
     }
     vg_cli_free(&cli);

@@ -6,7 +6,8 @@
  * the rules. vg_pipeline_report renders the finished diagnostics once per
  * requested format and decides the exit code. The streams follow cli.md: the
  * report on stdout (stderr for build), the summary on stderr, machine formats
- * never mixed with anything else.
+ * never mixed with anything else (a JSON or SARIF report on stderr gets no
+ * summary and no names of the config and catalog files beside it).
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 
@@ -22,6 +23,7 @@
 #include "model/model.h"
 #include "plan/plan.h"
 #include "rules/rules.h"
+#include "driver/pipeline.h"
 
 /* The folder of an input (stdin: of its --stdin-filename, else "."). */
 static const char *input_dir(struct vg_ctx *ctx, const struct vg_cli *cli, const char *path)
@@ -249,7 +251,9 @@ int vg_pipeline_setup(struct vg_ctx *ctx, struct vg_cli *cli, const char *const 
     }
     for (size_t i = 0; i < cli->nrules; i++)
         ctx->opt.rule_level[cli->rules[i].code] = (int8_t)cli->rules[i].level;
-    if (cli->verbose || strcmp(cli->command, "build") == 0)
+    /* build's diagnostics are on stderr: a JSON or SARIF document stays alone there */
+    int build = strcmp(cli->command, "build") == 0;
+    if ((cli->verbose || build) && !(build && vg_format_is_document(cli->format)))
         say_files(ctx, config, catalogs, ncatalogs);
 
     ctx->catalog = vg_catalog_load(ctx, catalogs, ncatalogs);
@@ -326,7 +330,7 @@ int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, in
         }
     }
 
-    if (!cli->quiet) {
+    if (!cli->quiet && !(to_stderr && vg_format_is_document(cli->format))) {
         sb.len = 0;
         if (sb.data)
             sb.data[0] = 0;
@@ -336,7 +340,11 @@ int vg_pipeline_report(struct vg_ctx *ctx, struct vg_cli *cli, size_t nfiles, in
     vg_sb_free(&sb);
     if (rc != VG_EXIT_OK)
         return rc;
+    return vg_pipeline_fails(ctx, cli) ? VG_EXIT_FINDINGS : VG_EXIT_OK;
+}
+
+int vg_pipeline_fails(const struct vg_ctx *ctx, const struct vg_cli *cli)
+{
     enum vg_level max = vg_diags_max_level(ctx);
-    return cli->fail_on != VG_LEVEL_OFF && max != VG_LEVEL_OFF && (int)max >= cli->fail_on ? VG_EXIT_FINDINGS
-                                                                                            : VG_EXIT_OK;
+    return cli->fail_on != VG_LEVEL_OFF && max != VG_LEVEL_OFF && (int)max >= cli->fail_on;
 }

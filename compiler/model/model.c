@@ -34,6 +34,7 @@
 #include "base/strbuf.h"
 #include "base/suggest.h"
 #include "catalog/yamlutil.h"
+#include "model/range.h"
 
 /* Above this many hosts, "did you mean" over host names is not worth the time. */
 #define SUGGEST_MAX_HOSTS 5000u
@@ -826,33 +827,12 @@ static void check_profile_hosts(struct builder *b, struct cluster_build *cb, con
                      join_names(ctx->arena, names, nmodels, ""), vm->profile->gpu->model);
 }
 
-static void finish_cluster(struct builder *b, struct cluster_build *cb, const struct vg_target *t)
+/* The hosts of every host group of a cluster, names expanded, each a copy of
+ * its group's template with the cluster's defaults filled in. */
+static void add_hosts(struct builder *b, struct cluster_build *cb, struct dup_run *run)
 {
     struct vg_ctx *ctx = b->ctx;
     struct vg_cluster *c = cb->c;
-    resolve_platform(b, cb, t->family, t->version);
-    resolve_version(b, &c->manager, host_column(c->kind), !c->kind);
-    char *where = vg_sprintf(ctx->arena, " in cluster `%s`", c->name);
-
-    size_t nhosts = 0, nvms = 0;
-    for (size_t i = 0; i < cb->nhg; i++)
-        nhosts += name_count(cb->hg[i]->name);
-    for (size_t i = 0; i < cb->nvg; i++)
-        nvms += name_count(cb->vg[i]->name);
-    nhosts = room(b, nhosts);
-    nvms = room(b, nvms);
-    vg_hash_reserve(&c->host_by_name, nhosts);
-    /* VM names are only checked for duplicates here: the table is scratch
-     * (~7 MB at 100k VMs if it stayed in the model) */
-    struct vg_hash vm_by_name;
-    vg_hash_init_names(&vm_by_name, cb->scratch, VG_HASH_NOCASE);
-    vg_hash_reserve(&vm_by_name, nvms);
-    c->hosts = vg_alloc_array(ctx->arena, nhosts + 1, sizeof *c->hosts);
-    c->cap_hosts = nhosts + 1;
-    c->vms = vg_alloc_array(ctx->arena, nvms + 1, sizeof *c->vms);
-    c->cap_vms = nvms + 1;
-
-    struct dup_run run = {"host", where, NULL, NULL, 0, {0, 0, 0}, {0, 0, 0}, NULL};
     for (size_t i = 0; i < cb->nhg; i++) {
         struct host_group *g = cb->hg[i];
         struct names names;
@@ -893,7 +873,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             h->name = names.v[k];
             struct vg_host *old = vg_hash_put(&c->host_by_name, h->name, h);
             if (old) {
-                dup_add(ctx, &run, h->name, h->name_span, old->name_span, old->name);
+                dup_add(ctx, run, h->name, h->name_span, old->name_span, old->name);
                 continue;
             }
             h->index = (uint32_t)c->nhosts;
@@ -901,11 +881,18 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
         }
         g->count = c->nhosts - g->first;
     }
-    dup_flush(ctx, &run);
+}
 
+/* The VMs of every VM group of a cluster, their hosts resolved and their
+ * profiles checked against them, names expanded; `nvms` is the cluster's
+ * count, for one block of VMs. */
+static void add_vms(struct builder *b, struct cluster_build *cb, struct vg_hash *vm_by_name, size_t nvms,
+                    struct dup_run *run)
+{
+    struct vg_ctx *ctx = b->ctx;
+    struct vg_cluster *c = cb->c;
     const struct vg_gpu **models;
     size_t nmodels = cluster_models(ctx->arena, cb, &models);
-    run.what = "VM";
     struct vg_vm *vm_pool = NULL;
     size_t nvm_pool = 0;
     for (size_t i = 0; i < cb->nvg; i++) {
@@ -930,15 +917,49 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
             struct vg_vm *vm = &vms[k];
             *vm = g->tmpl;
             vm->name = names.v[k];
-            struct vg_vm *old = vg_hash_put(&vm_by_name, vm->name, vm);
+            struct vg_vm *old = vg_hash_put(vm_by_name, vm->name, vm);
             if (old) {
-                dup_add(ctx, &run, vm->name, vm->name_span, old->name_span, old->name);
+                dup_add(ctx, run, vm->name, vm->name_span, old->name_span, old->name);
                 continue;
             }
             vm->index = (uint32_t)c->nvms;
             c->vms[c->nvms++] = vm;
         }
     }
+}
+
+static void finish_cluster(struct builder *b, struct cluster_build *cb, const struct vg_target *t)
+{
+    struct vg_ctx *ctx = b->ctx;
+    struct vg_cluster *c = cb->c;
+    resolve_platform(b, cb, t->family, t->version);
+    resolve_version(b, &c->manager, host_column(c->kind), !c->kind);
+    char *where = vg_sprintf(ctx->arena, " in cluster `%s`", c->name);
+
+    size_t nhosts = 0, nvms = 0;
+    for (size_t i = 0; i < cb->nhg; i++)
+        nhosts += name_count(cb->hg[i]->name);
+    for (size_t i = 0; i < cb->nvg; i++)
+        nvms += name_count(cb->vg[i]->name);
+    nhosts = room(b, nhosts);
+    nvms = room(b, nvms);
+    vg_hash_reserve(&c->host_by_name, nhosts);
+    /* VM names are only checked for duplicates here: the table is scratch
+     * (~7 MB at 100k VMs if it stayed in the model) */
+    struct vg_hash vm_by_name;
+    vg_hash_init_names(&vm_by_name, cb->scratch, VG_HASH_NOCASE);
+    vg_hash_reserve(&vm_by_name, nvms);
+    c->hosts = vg_alloc_array(ctx->arena, nhosts + 1, sizeof *c->hosts);
+    c->cap_hosts = nhosts + 1;
+    c->vms = vg_alloc_array(ctx->arena, nvms + 1, sizeof *c->vms);
+    c->cap_vms = nvms + 1;
+
+    struct dup_run run = {"host", where, NULL, NULL, 0, {0, 0, 0}, {0, 0, 0}, NULL};
+    add_hosts(b, cb, &run);
+    dup_flush(ctx, &run);
+
+    run.what = "VM";
+    add_vms(b, cb, &vm_by_name, nvms, &run);
     dup_flush(ctx, &run);
 }
 

@@ -7,7 +7,7 @@
  * against VG_MAX_RANGE_NAMES before anyone loops over it, so a hostile range
  * costs nothing. Zero padding is the width of `lo` as written.
  */
-#include "syntax/parse.h"
+#include "model/range.h"
 
 #include <stdio.h>
 #include <string.h>

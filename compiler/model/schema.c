@@ -607,8 +607,7 @@ static const char *report_unknown(struct vg_ctx *ctx, enum vg_block block, const
         } else {
             vg_sb_free(&sb);
             vg_sb_init(&sb);
-            for (size_t i = 0; i < n; i++)
-                vg_sb_printf(&sb, "%s`%s`", i ? ", " : "", cands[i]);
+            vg_sb_join(&sb, cands, n, "`");
             vg_diag_note(ctx, d, "allowed %s: %s", where(block), vg_sb_str(&sb));
         }
     }

@@ -71,4 +71,9 @@ struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m);
  * (a large plan also runs on a second thread, plan.c). */
 extern _Thread_local unsigned long long vg_plan_probes;
 
+/* The plan in `format` ("text", "json" or "svg"), as `vgpuc plan` prints it
+ * (plan_render.c; the language server's vgpuc.plan command too). */
+struct vg_strbuf;
+void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb);
+
 #endif

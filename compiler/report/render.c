@@ -1,7 +1,6 @@
 /*
  * render.c - output format names, the renderer dispatch, the summary line,
- * and the small helpers that several renderers share (locations, JSON
- * layout).
+ * and the small helper that several renderers share (locations).
  *
  * Every renderer reads the finished queue only; none of them changes it, so
  * one run can produce several reports (--report) from the same diagnostics.
@@ -24,6 +23,8 @@ const char *vg_format_name(enum vg_format f)
 {
     return (unsigned)f < sizeof format_names / sizeof *format_names ? format_names[f] : "?";
 }
+
+int vg_format_is_document(enum vg_format f) { return f == VG_FMT_JSON || f == VG_FMT_SARIF; }
 
 void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o,
                struct vg_strbuf *out)
@@ -69,62 +70,4 @@ struct vg_linecol vg_span_linecol(const struct vg_ctx *ctx, struct vg_span span)
     r.start = vg_source_loc(src, span.start);
     r.end = vg_source_loc(src, span.end < span.start ? span.start : span.end);
     return r;
-}
-
-/*
- * Re-indent a compact JSON text (as the renderers write it) with two spaces
- * per level; empty arrays and objects stay on one line. Strings are copied
- * untouched, so this never changes a value.
- */
-void vg_json_pretty(const char *s, size_t n, struct vg_strbuf *out)
-{
-    int depth = 0, in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            vg_sb_putc(out, c);
-            if (c == '\\' && i + 1 < n)
-                vg_sb_putc(out, s[++i]);
-            else if (c == '"')
-                in_str = 0;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            in_str = 1;
-            vg_sb_putc(out, c);
-            break;
-        case '{': case '[':
-            if (i + 1 < n && (s[i + 1] == '}' || s[i + 1] == ']')) {
-                vg_sb_putc(out, c);
-                vg_sb_putc(out, s[++i]);
-                break;
-            }
-            vg_sb_putc(out, c);
-            depth++;
-            vg_sb_putc(out, '\n');
-            for (int k = 0; k < depth; k++)
-                vg_sb_puts(out, "  ");
-            break;
-        case '}': case ']':
-            depth--;
-            vg_sb_putc(out, '\n');
-            for (int k = 0; k < depth; k++)
-                vg_sb_puts(out, "  ");
-            vg_sb_putc(out, c);
-            break;
-        case ',':
-            vg_sb_putc(out, c);
-            vg_sb_putc(out, '\n');
-            for (int k = 0; k < depth; k++)
-                vg_sb_puts(out, "  ");
-            break;
-        case ':':
-            vg_sb_puts(out, ": ");
-            break;
-        default:
-            vg_sb_putc(out, c);
-        }
-    }
-    vg_sb_putc(out, '\n');
 }

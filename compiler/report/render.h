@@ -20,6 +20,8 @@ struct vg_render_opts {
 
 int vg_format_parse(const char *s); /* -1 if unknown */
 const char *vg_format_name(enum vg_format f);
+/* JSON and SARIF: one document that must parse, so nothing else shares its stream. */
+int vg_format_is_document(enum vg_format f);
 void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o,
                struct vg_strbuf *out);
 /* "2 errors, 1 warning in 3 files" (no newline) */
@@ -31,8 +33,6 @@ struct vg_linecol {
     struct vg_loc start, end;
 };
 struct vg_linecol vg_span_linecol(const struct vg_ctx *ctx, struct vg_span span);
-/* Re-indent compact JSON (two spaces per level), with a final newline. */
-void vg_json_pretty(const char *json, size_t len, struct vg_strbuf *out);
 
 void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, int short_form,
                      struct vg_strbuf *out);

@@ -8,6 +8,7 @@
  * offset; `end` is exclusive. Suppressed diagnostics are included and marked.
  */
 #include "report/render.h"
+#include "base/json.h"
 
 static void loc(struct vg_strbuf *sb, struct vg_loc l, uint32_t byte)
 {

@@ -9,6 +9,7 @@
  * points (columnKind). informationUri is the project page.
  */
 #include "report/render.h"
+#include "base/json.h"
 
 #include <string.h>
 

@@ -32,6 +32,7 @@
 #include "catalog/catalog.h"
 #include "plan/plan.h"
 #include "rules/rules.h"
+#include "core/suppress.h"
 
 _Thread_local unsigned long long vg_rollout_states;
 

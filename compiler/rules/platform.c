@@ -14,15 +14,11 @@
 
 #include "catalog/aging.h"
 #include "catalog/catalog.h"
+#include "base/strbuf.h"
 
 static const char *model_list(struct vg_ctx *ctx, const char *const *models, size_t n)
 {
-    char buf[256] = "";
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(buf);
-        snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", models[i]);
-    }
-    return vg_strdup(ctx->arena, *buf ? buf : "none");
+    return n ? vg_join(ctx->arena, models, n, "") : "none";
 }
 
 static void once_per_span(struct vg_hash *done, struct vg_ctx *ctx, struct vg_span s, int *first)

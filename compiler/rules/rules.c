@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/vg_threads.h"
+#include "base/strbuf.h"
 
 /*
  * The families in their order. For a large estate they run in two groups at
@@ -99,13 +100,9 @@ const char *vg_rules_version_text(struct vg_ctx *ctx, const struct vg_version_re
 
 const char *vg_rules_name_list(struct vg_ctx *ctx, const char *const *names, size_t n, size_t total)
 {
-    char buf[256] = "";
     size_t shown = n < 3 ? n : 3;
-    for (size_t i = 0; i < shown; i++) {
-        size_t len = strlen(buf);
-        snprintf(buf + len, sizeof buf - len, "%s`%s`", i ? ", " : "", names[i]);
-    }
+    const char *list = vg_join(ctx->arena, names, shown, "`");
     if (total > shown)
-        return vg_sprintf(ctx->arena, "%s and %zu more", buf, total - shown);
-    return vg_strdup(ctx->arena, buf);
+        return vg_sprintf(ctx->arena, "%s and %zu more", list, total - shown);
+    return list;
 }

@@ -22,6 +22,7 @@
 #include "core/vg_limits.h"
 #include "parser.h"
 #include "syntax/scan.h"
+#include "core/suppress.h"
 
 /* Queue a VG1001 for this file; stops the parse once the error limit is hit. */
 static struct vg_diag *syntax_error(struct vg_parser *p, struct vg_span span, const char *msg)

@@ -226,7 +226,7 @@ struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int ke
         pthread_mutex_init(&q->mu, NULL);
         pthread_cond_init(&q->wake, NULL);
         q->cur = NULL;
-        if (pthread_create(&q->thread, NULL, scan_ahead, q) != 0) {
+        if (vg_threads_start(&q->thread, scan_ahead, q) != 0) {
             /* no thread to be had: scan just in time instead */
             pthread_cond_destroy(&q->wake);
             pthread_mutex_destroy(&q->mu);

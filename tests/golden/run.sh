@@ -7,7 +7,8 @@
 #   vgpuc lint --format FMT --color never --today 2026-11-21 -q [NAME.args] cases/NAME.vgpu
 # Then rule coverage: every code that `vgpuc rules` marks implemented needs a
 # case whose .human shows `[CODE]` and a near miss `code-ok*.vgpu` that does not
-# (the rollout codes VG7xxx: rollout/expected/*.diag and a `code-ok*` case there).
+# (the rollout codes VG70xx: rollout/expected/*.diag and a `code-ok*` case there;
+# build's own errors VG71xx: build/errors/*.diag and a `code-ok*` case there).
 #
 #   VGPUC=/abs/path/vgpuc sh tests/golden/run.sh
 #   UPDATE=1 ...   rewrite the expected files (.human and .exit created when missing)
@@ -109,6 +110,7 @@ if [ -z "$UPDATE" ]; then
             hit=0
             dir=cases ext=human
             case $code in
+            VG71*) dir=build/errors ext=diag ;; # `vgpuc build`'s own errors (build/run.sh)
             VG7*) dir=rollout/expected ext=diag ;; # `vgpuc rollout` codes: its goldens (rollout/run.sh)
             esac
             for h in "$dir"/*."$ext"; do

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "driver/cli.h"
-#include "driver/fmt.h"
+#include "syntax/fmt.h"
 
 struct out {
     struct vg_ctx ctx;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "core/vg_limits.h"
-#include "syntax/parse.h"
+#include "model/range.h"
 
 static int parse_word(const char *w, struct vg_range *r, const char **err, size_t *es, size_t *ee)
 {

@@ -10,6 +10,7 @@
 
 #include "core/ctx.h"
 #include "report/render.h"
+#include "core/suppress.h"
 
 struct fix {
     struct vg_ctx ctx;

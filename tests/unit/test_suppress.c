@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "core/ctx.h"
+#include "core/suppress.h"
 
 static int setup(void **state)
 {

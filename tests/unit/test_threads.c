@@ -32,6 +32,9 @@
 #include "base/vg_threads.h"
 #include "base/strbuf.h"
 
+/* Threads the last lint() started. */
+static unsigned long last_started;
+
 /* Lint a file (text NULL) or a text as `vgpuc lint` does, with the second
  * thread or without; error_limit 0 keeps the default. The reports in
  * `formats`, joined. */
@@ -39,6 +42,7 @@ static char *lint(const char *path, const char *text, int threads, unsigned erro
                   const enum vg_format *formats, size_t nformats)
 {
     vg_threads_set(threads);
+    unsigned long before = vg_threads_started();
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
     if (error_limit)
@@ -54,6 +58,11 @@ static char *lint(const char *path, const char *text, int threads, unsigned erro
     vg_sb_free(&out);
     vg_ctx_free(&ctx);
     vg_threads_set(-1);
+    /* the threaded run really ran on two threads (at least the scanner's), the other on one */
+    if (threads ? vg_threads_started() == before : vg_threads_started() != before)
+        fail_msg("%s: %lu threads started, with the second thread %s", path, vg_threads_started() - before,
+                 threads ? "on" : "off");
+    last_started = vg_threads_started() - before;
     return s;
 }
 
@@ -137,6 +146,7 @@ static void walk(const struct vg_stmt *s, struct parsed *p)
 static struct parsed parse_big(const char *text, int threads, int keep_trivia, unsigned error_limit)
 {
     vg_threads_set(threads);
+    unsigned long before = vg_threads_started();
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
     ctx.opt.error_limit = error_limit;
@@ -154,6 +164,7 @@ static struct parsed parse_big(const char *text, int threads, int keep_trivia, u
     p.errors = vg_diag_error_count(&ctx);
     vg_ctx_free(&ctx);
     vg_threads_set(-1);
+    assert_int_equal(vg_threads_started() - before, threads ? 1 : 0); /* the scanner ran ahead, or did not */
     return p;
 }
 
@@ -220,6 +231,7 @@ static void test_rule_groups_keep_the_order_of_errors(void **state)
     assert_non_null(strstr(all, "VG3001"));
     assert_non_null(strstr(all, "VG5001"));
     char *one = lint_text(text, 0, 1), *two = lint_text(text, 1, 1);
+    assert_int_equal(last_started, 2); /* the scanner's, and the second group of rule families */
     assert_string_equal(one, two);
     assert_non_null(strstr(one, "VG3001"));
     assert_null(strstr(one, "VG5001"));
@@ -299,12 +311,14 @@ static void test_clusters_planned_two_at_a_time(void **state)
     vg_threads_set(0);
     digest(vg_plan_build(&ctx, m), &a);
     vg_threads_set(1);
+    unsigned long before = vg_threads_started();
     for (int round = 0; round < 5; round++) { /* the split between the threads varies */
         vg_sb_free(&b);
         vg_sb_init(&b);
         digest(vg_plan_build(&ctx, m), &b);
         assert_string_equal(a.data, b.data);
     }
+    assert_int_equal(vg_threads_started() - before, 5); /* each plan had its second thread */
     vg_threads_set(-1);
     assert_non_null(strstr(a.data, "~")); /* some host sets fail: the test covers failover */
     assert_non_null(strstr(a.data, "@-")); /* and unplaced VMs */

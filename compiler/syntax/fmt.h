@@ -1,5 +1,5 @@
 /*
- * fmt.h - the canonical layout of .vgpu files (`vgpuc fmt`).
+ * fmt.h - the canonical layout of .vgpu files (`vgpuc fmt`, the language server).
  *
  * vg_fmt_source is the formatter without the command around it, for the
  * command itself and for tests (idempotence, tree preservation).
