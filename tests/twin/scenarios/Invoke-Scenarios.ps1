@@ -1,14 +1,15 @@
 <#
 .SYNOPSIS
-Runs the twin scenarios (twin.md section 5) for every generated Hyper-V script
+Runs the twin scenarios (twin.md section 5) for every generated Hyper-V and VMware script
 under -BuildRoot, in this one pwsh process, and prints "N passed, M failed".
 
 .DESCRIPTION
 -BuildRoot holds one folder per input file (tests/twin/scenarios/run.sh makes
 them): json/ (the `vgpuc build --target json` output), ps/ (the scripts of the
 default target), and, for a golden with an earlier version in
-tests/twin/scenarios/previous/, previous/ (its JSON) and expect.psd1. Clusters
-whose target is vmware are listed as left for the vSphere twin.
+tests/twin/scenarios/previous/, previous/ (its JSON) and expect.psd1. Hyper-V
+clusters run against the Hyper-V twin, VMware ones against the vSphere twin;
+a cluster of another target is listed as not run.
 
 .EXAMPLE
 pwsh -NoProfile -File tests/twin/scenarios/Invoke-Scenarios.ps1 -BuildRoot /tmp/b -Vgpuc ./vgpuc -Filter ws-gpu -Only converge,faults
@@ -73,7 +74,7 @@ function Write-ScenarioResult {
     }
 }
 
-# --- the work: one item per Hyper-V cluster -----------------------------------
+# --- the work: one item per cluster --------------------------------------------
 $work = [System.Collections.Generic.List[object]]::new()
 $seen = @{}
 foreach ($dir in (Get-ChildItem -LiteralPath $BuildRoot -Directory | Sort-Object -Property Name)) {
@@ -164,7 +165,7 @@ if ($jobsWanted -lt 1) {
     $jobsWanted = [Math]::Max(1, [Environment]::ProcessorCount)
 }
 $jobsWanted = [Math]::Min($jobsWanted, [Math]::Max(1, $work.Count))
-Write-Host ('{0} Hyper-V cluster(s) to run, {1} at a time' -f $work.Count, $jobsWanted)
+Write-Host ('{0} cluster(s) to run (Hyper-V and VMware), {1} at a time' -f $work.Count, $jobsWanted)
 $pool = [runspacefactory]::CreateRunspacePool(1, $jobsWanted, $Host)
 $pool.Open()
 $running = [System.Collections.Generic.List[object]]::new()

@@ -8,7 +8,7 @@ hand with tests/twin/Invoke-Twin.ps1 (docs/testing.md).
 declared, start, hostile, drift:NAME (extra-partition, dda-instead-of-gpup,
 leftover-device, gpup-instead-of-dda, gpup-next-to-dda, extra-device,
 undeclared-vm, undeclared-gpu; made from the declared state), preflight:NAME
-(wrong-driver, driver-on-dda-host, missing-gpu, missing-vm, duplicate-vm,
+(wrong-driver, driver-on-dda-host, driver-unbound, missing-gpu, missing-vm, duplicate-vm,
 invalid-partition-count, capacity-gpup, capacity-dda, saved-vm,
 undeclared-model, unreachable-host, generation, all). -Fault adds a fault
 ('COMMAND=TARGET'). The kinds a cluster cannot show are listed on error.

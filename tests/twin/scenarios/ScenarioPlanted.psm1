@@ -33,6 +33,10 @@ $script:Planted = @(
         Find = '$takeOut = [bool]$RemoveUndeclared'; Replace = '$takeOut = $true' }
     @{ Name = 'vsphere: the cluster looked up on every open vCenter'; Input = 'golden-esx-mixed-size'; Check = 'vsphere'
         Find = '@(Get-Cluster -Server $Connection)'; Replace = '@(Get-Cluster)' }
+    @{ Name = 'takes nvidia-smi finding no GPU for GPUs all dismounted'; Input = 'golden-hostile-wildcard'; Check = 'preflight'
+        Find = '$st.SmiNoDevices -and $seen.Count -eq 0 -and'; Replace = '$st.SmiNoDevices -and' }
+    @{ Name = 'keeps the pool reserve for DDA and mounts back a VM''s device'; Input = 'golden-hci-gpup-dda'; Check = 'drift'
+        Find = '$g.AssignedTo.Declared.Mode -eq ''Dda'' -and $g.Kept'; Replace = '$g.AssignedTo.Declared.Mode -eq ''Dda''' }
 )
 
 function Invoke-ScenarioPlanted {

@@ -1034,6 +1034,27 @@ function New-ScenarioPreflightState {
         (New-ScenarioProblem -Kind 'driver-on-dda-host' -Tokens @($hn, '538.33'))
     }
 
+    # The vGPU Manager installed on a GPU-P host but bound to none of its
+    # GPUs (each a driverless 3D Video Controller): nvidia-smi finds no GPU
+    # although the host has some, a driver failure, unlike a host whose GPUs
+    # are all dismounted for DDA. (Alone: it hides that host's driver version.)
+    $h = @($Model.Hosts | Where-Object { $_.ServesGpuP })
+    if ($h.Count -gt 0) {
+        $hn = $h[0].Name
+        $combine = $false
+        & $apply 'driver-unbound' {
+            param($st)
+            $hs = Get-ScenarioHostState -State $st -Name $hn
+            if (-not $hs['nvidia_driver']) {
+                $hs['nvidia_driver'] = '538.33'
+            }
+            foreach ($g in $hs['gpus']) {
+                $g['driver'] = $null
+            }
+        } (New-ScenarioProblem -Kind 'driver-unbound' -Tokens @($hn) -Pattern '(?i)(nvidia-smi|driver)')
+        $combine = $true
+    }
+
     # A declared GPU missing (the host's last one).
     $h = & $pickHost { @($_.Gpus).Count -gt 0 }
     $hn = $h.Name

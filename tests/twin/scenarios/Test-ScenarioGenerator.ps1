@@ -205,7 +205,7 @@ cluster lab {
     # --- pre-flight problems --------------------------------------------------------
     $pf = New-ScenarioPreflightState -Model $model -Catalog $catalog
     $kinds = @($pf | Where-Object { $_.Name -ne 'all' } | ForEach-Object { $_.Name })
-    foreach ($k in @('wrong-driver', 'missing-gpu', 'missing-vm', 'duplicate-vm', 'invalid-partition-count', 'capacity-gpup', 'capacity-dda', 'saved-vm', 'undeclared-model', 'unreachable-host', 'generation')) {
+    foreach ($k in @('wrong-driver', 'driver-unbound', 'missing-gpu', 'missing-vm', 'duplicate-vm', 'invalid-partition-count', 'capacity-gpup', 'capacity-dda', 'saved-vm', 'undeclared-model', 'unreachable-host', 'generation')) {
         Assert-That -Condition ($kinds -contains $k) -What "pre-flight state $k is made"
     }
     $startJson = ConvertTo-ScenarioStateJson -State $st.State
@@ -213,7 +213,11 @@ cluster lab {
         Assert-That -Condition ((ConvertTo-ScenarioStateJson -State $p.State) -cne $startJson) -What ("pre-flight state {0} differs from the start state" -f $p.Name)
     }
     $all = @($pf | Where-Object { $_.Name -eq 'all' })[0]
-    Assert-That -Condition (@($all.Problems).Count -eq $kinds.Count - 1 -and @($all.Problems | Where-Object { $_.Kind -eq 'unreachable-host' }).Count -eq 0) -What ('pre-flight: the combined state holds every problem but the unreachable host ({0} of {1})' -f @($all.Problems).Count, $kinds.Count)
+    $alone = @('unreachable-host', 'driver-unbound')
+    Assert-That -Condition (@($all.Problems).Count -eq $kinds.Count - $alone.Count -and @($all.Problems | Where-Object { $alone -contains $_.Kind }).Count -eq 0) -What ('pre-flight: the combined state holds every problem but the unreachable host and the unbound driver ({0} of {1})' -f @($all.Problems).Count, $kinds.Count)
+    $ub = @($pf | Where-Object { $_.Name -eq 'driver-unbound' })[0]
+    $ubHost = Get-ScenarioHostState -State $ub.State -Name $ub.Problems[0].Tokens[0]
+    Assert-That -Condition ($ubHost['nvidia_driver'] -and @($ubHost['gpus'] | Where-Object { $null -ne $_['driver'] }).Count -eq 0) -What 'pre-flight: the unbound-driver host has the vGPU Manager and no GPU bound to it'
     $cap = @($pf | Where-Object { $_.Name -eq 'capacity-gpup' })[0]
     $capHost = $cap.Problems[0].Tokens[0]
     $need = @($model.Vms | Where-Object { $_.Mode -eq 'gpup' -and $_.Host -eq $capHost }).Count

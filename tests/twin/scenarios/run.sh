@@ -3,8 +3,8 @@
 # tests/golden/build/*.vgpu and examples/*.vgpu (and, for a golden with an
 # earlier version in tests/twin/scenarios/previous/, that version's JSON),
 # unit-test the state generator, then run the checks of twin.md section 5 on
-# every Hyper-V script in one pwsh process (Invoke-Scenarios.ps1). VMware
-# clusters are listed as left for the vSphere twin. Exit 1 on any failure;
+# every Hyper-V and VMware script in one pwsh process (Invoke-Scenarios.ps1).
+# Exit 1 on any failure;
 # the last line is "N passed, M failed".
 #
 #   VGPUC=./vgpuc sh tests/twin/scenarios/run.sh [-Filter TEXT] [-Only converge,faults] [-ShowAll]

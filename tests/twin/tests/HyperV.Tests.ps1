@@ -354,6 +354,27 @@ Write-Host ('path: ' + $lp)
         $r.output | Should -Contain 'driverless: [] 3D Video Controller Error'
         $r.output | Should -Contain 'path: PCIROOT(0)#PCI(0300)#PCI(0000)#PCI(0800)#PCI(0001)'
     }
+    It 'ConfigManagerErrorCode is the Device Manager problem code: 0 working, 22 disabled (with or without a driver), 28 no driver, 45 phantom' {
+        $r = Invoke-TestScript -State (Get-TestState) -Body @'
+$show = { param($Node) Invoke-Command -ComputerName $Node -ScriptBlock { Get-PnpDevice | ForEach-Object { '{0} {1} {2}' -f $_.InstanceId.Substring($_.InstanceId.Length - 4), $_.Status, $_.ConfigManagerErrorCode } } }
+Write-Host ('node1: ' + ((& $show 'hci-node-01') -join ', '))
+Write-Host ('node2: ' + ((& $show 'hci-node-02') -join ', '))
+Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Disable-PnpDevice -InstanceId 'PCI\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\4&1A2B3C4D&0&0010' -Confirm:$false }
+Write-Host ('disabled: ' + ((& $show 'hci-node-01') -join ', '))
+Invoke-Command -ComputerName 'hci-node-02' -ScriptBlock { Disable-PnpDevice -InstanceId 'PCI\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\4&2B3C4D5E&0&0010' -Confirm:$false }
+Write-Host ('driverless disabled: ' + ((& $show 'hci-node-02') -join ', '))
+$t = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { (Get-PnpDevice -PresentOnly)[0].ConfigManagerErrorCode.GetType().Name }
+Write-Host ('type: ' + $t)
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'node1: 0010 OK 0, 0020 OK 0, 0030 Unknown 45'
+        # A driverless GPU is in Error as a disabled one is: only the code tells them apart.
+        $r.output | Should -Contain 'node2: 0010 Error 28'
+        $r.output | Should -Contain 'disabled: 0010 Error 22, 0020 OK 0, 0030 Unknown 45'
+        # Disabled wins over no driver (28 only when the kernel reports no problem).
+        $r.output | Should -Contain 'driverless disabled: 0010 Error 22'
+        $r.output | Should -Contain 'type: UInt32'
+    }
     It 'an unknown -InstanceId is an error as the CIM query is' {
         $r = Invoke-TestScript -State (Get-TestState) -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Get-PnpDevice -InstanceId 'PCI\VEN_FFFF' -ErrorAction Stop }"
         $r.exit | Should -Be 1

@@ -588,13 +588,17 @@ function Read-VgpucHyperVHost {
         }
         $driver = $null
         $smi = ''
+        $noDevices = $false
         if (Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue) {
             $ErrorActionPreference = 'Continue'
             $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader' 2>&1)
             $code = [int]$LASTEXITCODE
             $ErrorActionPreference = 'Stop'
             if ($code -ne 0) {
-                $smi = 'nvidia-smi.exe failed (exit {0}): {1}' -f $code, ((@($lines | ForEach-Object { [string]$_ }) -join ' ').Trim())
+                $text = (@($lines | ForEach-Object { [string]$_ }) -join ' ').Trim()
+                $smi = 'nvidia-smi.exe failed (exit {0}): {1}' -f $code, $text
+                # The driver runs but sees no GPU (every one dismounted or disabled).
+                $noDevices = $text -like '*No devices were found*'
             } else {
                 foreach ($l in $lines) {
                     if ([string]$l -match '\S') {
@@ -612,6 +616,7 @@ function Read-VgpucHyperVHost {
             PoolExists    = $poolExists
             Driver        = $driver
             SmiError      = $smi
+            SmiNoDevices  = $noDevices
         }
     }
     try {
@@ -635,6 +640,7 @@ function Read-VgpucHyperVVm {
                 LocationPath = [string]$_.LocationPath
                 InstancePath = [string](Get-VgpucProperty -InputObject $_ -Name 'InstanceID' -Default '')
                 Pool         = [string](Get-VgpucProperty -InputObject $_ -Name 'ResourcePoolName' -Default '')
+                Kept         = $false # one of the devices its declared DDA configuration keeps
                 Object       = $_
             }
         })
@@ -795,7 +801,7 @@ function Get-VgpucHyperVInventory {
         }
         [pscustomobject]@{
             LocationPath = $Lp; InstanceId = ''; Model = $model; Pci = $Pci; Present = $false; Disabled = $false
-            Dismounted = $false; InPool = $false; AssignedTo = $null; Partitionable = $null; VideoController = $false
+            Dismounted = $false; InPool = $false; AssignedTo = $null; Kept = $false; Partitionable = $null; VideoController = $false
         }
     }
     foreach ($d in @($st.Devices)) {
@@ -836,6 +842,7 @@ function Get-VgpucHyperVInventory {
             }
             $g.Dismounted = $true
             $g.AssignedTo = $vm
+            $g.Kept = [bool]$dev.Kept
             if ($Declared.PoolName -ne '' -and (Test-VgpucName -Name $dev.Pool -Other $Declared.PoolName)) {
                 $g.InPool = $true
             }
@@ -858,8 +865,9 @@ function Get-VgpucHyperVInventory {
 
 function Select-VgpucDdaGpu {
     <# The GPUs of one model on one host that the plan gives to DDA, chosen
-       stably: those already assigned to declared VMs first, then pooled,
-       dismounted, disabled, then the rest, each group by location path. #>
+       stably: those a declared DDA VM keeps first, then pooled, dismounted
+       (a declared VM's device it gives up included), disabled, then the
+       rest, each group by location path. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Gpus,
@@ -871,7 +879,7 @@ function Select-VgpucDdaGpu {
         $rank = 4
         if ($null -ne $g.AssignedTo) {
             if ($null -ne $g.AssignedTo.Declared) {
-                if ($g.AssignedTo.Declared.Mode -eq 'Dda') {
+                if ($g.AssignedTo.Declared.Mode -eq 'Dda' -and $g.Kept) {
                     $rank = 0
                 } else {
                     $rank = 2
@@ -1023,6 +1031,35 @@ function Get-VgpucHyperVPlan {
     }
     $undeclared = @($allVms | Where-Object { $null -eq $_.Declared -and (@($_.Adapters).Count -gt 0 -or @($_.Devices).Count -gt 0) })
 
+    # The devices each declared DDA VM keeps: the first of its declared count
+    # that are of its model and, for clustered DDA, from the pool. Its other
+    # devices are removed below, so their GPUs are free for the plan.
+    foreach ($vm in $declaredVms) {
+        $dv = $vm.Declared
+        if ($dv.Mode -ne 'Dda') {
+            continue
+        }
+        $n = 0
+        foreach ($d in @($vm.Devices)) {
+            if ($n -ge [int]$dv.Count) {
+                break
+            }
+            if ($usePool -and $null -eq $arc -and -not (Test-VgpucName -Name $d.Pool -Other $pool)) {
+                continue
+            }
+            $pci = Get-VgpucPciId -InstancePath $d.InstancePath
+            $model = $null
+            if ($null -ne $pci) {
+                $model = Resolve-VgpucGpuModel -Declared $Declared -VendorId $pci.VendorId -DeviceId $pci.DeviceId -SubsystemId $pci.SubsystemId
+            }
+            if ($null -ne $model -and $null -ne $dv.Model -and $model -ne $dv.Model) {
+                continue # a GPU of another model: replaced
+            }
+            $d.Kept = $true
+            $n++
+        }
+    }
+
     # --- Hosts: driver, GPUs by PCI id and model, DDA choice, partition counts ---
     $ddaPaths = @{}     # host -> location paths the plan gives to DDA
     $poolFree = @{}     # host -> number of pool GPUs (clustered DDA)
@@ -1037,8 +1074,14 @@ function Get-VgpucHyperVPlan {
         $inv = Get-VgpucHyperVInventory -Declared $Declared -HostRead $r -Vms $onHost
         $inventory[$h.Name] = $inv
         $st = $r.State
+        # nvidia-smi sees only the GPUs mounted and enabled on the host: with
+        # every GPU dismounted (DDA) or disabled it finds none, which says
+        # nothing about the vGPU Manager. A GPU it should see makes it a problem.
+        $seen = @($inv.Gpus | Where-Object { $_.Present -and -not $_.Disabled -and -not $_.Dismounted })
         if ($h.ServesGpuP) {
-            if ($st.SmiError -ne '') {
+            if ($st.SmiError -ne '' -and $st.SmiNoDevices -and $seen.Count -eq 0 -and @($inv.Unknown).Count -eq 0) {
+                Write-Warning ('host {0}: every GPU is dismounted or disabled, so nvidia-smi.exe finds none and the NVIDIA vGPU Manager version cannot be checked in this run' -f (Format-VgpucText -Text $h.Name))
+            } elseif ($st.SmiError -ne '') {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: the NVIDIA vGPU Manager driver could not be read: {1}' -f $h.Name, $st.SmiError)
             } elseif ($null -eq $st.Driver) {
                 Add-VgpucProblem -Run $Run -Text ('host {0}: no NVIDIA vGPU Manager found (nvidia-smi.exe is missing); GPU-P needs it' -f $h.Name)
@@ -1202,7 +1245,7 @@ function Get-VgpucHyperVPlan {
             $holder = $null
             foreach ($vm in $declaredVms) {
                 foreach ($d in @($vm.Devices)) {
-                    if ($d.LocationPath -eq $lp -and $vm.Declared.Mode -eq 'Dda') {
+                    if ($d.LocationPath -eq $lp -and $vm.Declared.Mode -eq 'Dda' -and $d.Kept) {
                         $holder = $vm
                     }
                 }
@@ -1286,18 +1329,20 @@ function Get-VgpucHyperVPlan {
             }
             $keep = 0
             foreach ($d in @($vm.Devices)) {
-                $ok = $false
-                if ($keep -lt $dv.Count) {
-                    if ($usePool) {
-                        $ok = Test-VgpucName -Name $d.Pool -Other $pool
-                    } else {
-                        $ok = @($ddaPaths[$vm.Host]) -contains $d.LocationPath
-                    }
+                $ok = $d.Kept
+                if ($ok -and -not $usePool) {
+                    $ok = @($ddaPaths[$vm.Host]) -contains $d.LocationPath
                 }
                 if ($ok) {
                     $keep++
                 } else {
-                    $changes.Add((Get-VgpucChangeItem -Kind 'remove-device' -Action ('remove DDA device {0} (not a declared {1} GPU of the plan)' -f $d.LocationPath, $dv.Model) -ArgumentList @($d.Object)))
+                    $why = 'not a declared {0} GPU of the plan' -f $dv.Model
+                    if ($d.Kept -eq $false -and $keep -ge $dv.Count) {
+                        $why = 'the file declares {0} {1} GPU(s)' -f $dv.Count, $dv.Model
+                    } elseif ($usePool -and -not (Test-VgpucName -Name $d.Pool -Other $pool)) {
+                        $why = 'not from the GPU pool {0}' -f $pool
+                    }
+                    $changes.Add((Get-VgpucChangeItem -Kind 'remove-device' -Action ('remove DDA device {0} ({1})' -f $d.LocationPath, $why) -ArgumentList @($d.Object)))
                     $removes++
                 }
             }

@@ -873,25 +873,37 @@ $script:Behaviours['Get-VMResourcePool'] = {
 
 # --- PnpDevice ---------------------------------------------------------------
 
+# A device's Win32_PnPEntity: ConfigManagerErrorCode (uint32) is the Device
+# Manager problem code, as Microsoft documents them (learn.microsoft.com,
+# windows-hardware/drivers/install/device-manager-error-messages): 22
+# CM_PROB_DISABLED, 28 CM_PROB_FAILED_INSTALL (no driver), 45 CM_PROB_PHANTOM
+# (not connected); 0 when the device works. Problem is its name. A disabled
+# device is 22 with or without a driver: 28 is the problem only when the
+# kernel reports none (Microsoft, debugger/device-manager-problem-codes: 22
+# corresponds to DNF_DISABLED; 28 when "the kernel did not report a problem").
 function New-HvPnpObject {
     param($HostRec, $Gpu)
     $status = 'OK'
     $problem = 'CM_PROB_NONE'
+    $code = 0
     if (-not [bool]$Gpu['present'] -or [bool]$Gpu['dismounted']) {
         $status = 'Unknown'
         $problem = 'CM_PROB_PHANTOM'
-    } elseif ($null -eq $Gpu['driver']) {
-        $status = 'Error'
-        $problem = 'CM_PROB_FAILED_INSTALL'
+        $code = 45
     } elseif (-not [bool]$Gpu['enabled']) {
         $status = 'Error'
         $problem = 'CM_PROB_DISABLED'
+        $code = 22
+    } elseif ($null -eq $Gpu['driver']) {
+        $status = 'Error'
+        $problem = 'CM_PROB_FAILED_INSTALL'
+        $code = 28
     }
     $friendly = if ($null -eq $Gpu['driver']) { '3D Video Controller' } else { 'NVIDIA ' + $(if ($Gpu['model']) { [string]$Gpu['model'] } else { 'GPU' }) }
     $o = New-TwinObject -TypeName 'Microsoft.Management.Infrastructure.CimInstance#ROOT/cimv2/Win32_PnPEntity' -Properties ([ordered]@{
         Class = $(if ($null -eq $Gpu['driver']) { '' } else { 'Display' }); FriendlyName = $friendly; Name = $friendly
         InstanceId = [string]$Gpu['instance_id']; DeviceID = [string]$Gpu['instance_id']; Status = $status
-        Present = [bool]$Gpu['present']; Problem = $problem; PSComputerName = $null
+        Present = [bool]$Gpu['present']; ConfigManagerErrorCode = [uint32]$code; Problem = $problem; PSComputerName = $null
     })
     $o.PSObject.TypeNames.Insert(1, 'Microsoft.Management.Infrastructure.CimInstance')
     $o
