@@ -8,7 +8,8 @@
 # Then rule coverage: every code that `vgpuc rules` marks implemented needs a
 # case whose .human shows `[CODE]` and a near miss `code-ok*.vgpu` that does not
 # (the rollout codes VG70xx: rollout/expected/*.diag and a `code-ok*` case there;
-# build's own errors VG71xx: build/errors/*.diag and a `code-ok*` case there).
+# build's own errors VG71xx: build/errors/*.diag and a `code-ok*` case there;
+# rollout -o's own errors VG72xx: rollout/errors/*.diag and a `code-ok*` there).
 #
 #   VGPUC=/abs/path/vgpuc sh tests/golden/run.sh
 #   UPDATE=1 ...   rewrite the expected files (.human and .exit created when missing)
@@ -114,6 +115,7 @@ if [ -z "$UPDATE" ]; then
             dir=cases ext=human
             case $code in
             VG71*) dir=build/errors ext=diag ;; # `vgpuc build`'s own errors (build/run.sh)
+            VG72*) dir=rollout/errors ext=diag ;; # `vgpuc rollout -o`'s own errors (rollout/run.sh)
             VG7*) dir=rollout/expected ext=diag ;; # `vgpuc rollout` codes: its goldens (rollout/run.sh)
             esac
             for h in "$dir"/*."$ext"; do
