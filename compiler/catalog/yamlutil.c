@@ -130,6 +130,66 @@ static int close_node(struct vg_yaml *y, struct open_node o, const yaml_event_t 
     return o.id;
 }
 
+/* The nodes being built from libyaml's events: the open collections and the anchors. */
+struct tree {
+    struct vg_hash anchors;
+    struct open_node *stack;
+    size_t depth, cap_stack;
+    int docs;
+};
+
+/* One event into the tree. Returns 0 to go on, 1 at the end of the stream, -1
+ * after reporting a second document or an alias with no anchor. */
+static int take_event(struct vg_yaml *y, struct tree *t, yaml_event_t *e)
+{
+    int id = 0;
+    switch (e->type) {
+    case YAML_STREAM_END_EVENT:
+        return 1;
+    case YAML_DOCUMENT_START_EVENT:
+        if (++t->docs > 1) {
+            yaml_node_t at = event_node(e);
+            vg_yaml_error(y, &at, "a catalog or config file holds one YAML document, found a second one");
+            return -1;
+        }
+        break;
+    case YAML_SCALAR_EVENT:
+        id = add_scalar(y, &t->anchors, e);
+        break;
+    case YAML_ALIAS_EVENT:
+        id = (int)(intptr_t)vg_hash_get(&t->anchors, (const char *)e->data.alias.anchor);
+        if (!id) {
+            yaml_node_t at = event_node(e);
+            vg_yaml_error(y, &at, "malformed YAML: the alias `*%s` names no anchor before it",
+                          (const char *)e->data.alias.anchor);
+            return -1;
+        }
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        int seq = e->type == YAML_SEQUENCE_START_EVENT;
+        struct open_node o = {add_node(y, seq ? YAML_SEQUENCE_NODE : YAML_MAPPING_NODE, e), NULL, 0, 0};
+        set_anchor(y, &t->anchors, seq ? e->data.sequence_start.anchor : e->data.mapping_start.anchor, o.id);
+        VG_PUSH(y->tmp, t->stack, t->depth, t->cap_stack, o);
+        return 0;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        id = close_node(y, t->stack[--t->depth], e);
+        break;
+    default:
+        break;
+    }
+    /* a finished node goes to its parent, or is the root */
+    if (id) {
+        if (t->depth)
+            VG_PUSH(y->tmp, t->stack[t->depth - 1].items, t->stack[t->depth - 1].n, t->stack[t->depth - 1].cap, id);
+        else
+            y->root = id;
+    }
+    return 0;
+}
+
 int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const char *text, size_t len)
 {
     memset(y, 0, sizeof *y);
@@ -147,67 +207,22 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     /* about one node per 10 bytes of catalog YAML: grow once, not log(n) times */
     vg_grow(y->tmp, (void **)&y->nodes, &y->cap_nodes, len / 10 + 16, sizeof *y->nodes);
-    struct vg_hash anchors;
-    vg_hash_init(&anchors, y->tmp);
-    struct open_node *stack = NULL;
-    size_t depth = 0, cap_stack = 0;
-    int docs = 0, rc = 0, done = 0;
-    while (!done) {
+    struct tree t = {{0}, NULL, 0, 0, 0};
+    vg_hash_init(&t.anchors, y->tmp);
+    int rc = 0;
+    for (;;) {
         yaml_event_t e;
         if (!yaml_parser_parse(&p, &e)) {
             report_parser(y, &p);
             rc = -1;
             break;
         }
-        int id = 0;
-        switch (e.type) {
-        case YAML_STREAM_END_EVENT:
-            done = 1;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (++docs > 1) {
-                yaml_node_t at = event_node(&e);
-                vg_yaml_error(y, &at, "a catalog or config file holds one YAML document, found a second one");
-                rc = -1;
-                done = 1;
-            }
-            break;
-        case YAML_SCALAR_EVENT:
-            id = add_scalar(y, &anchors, &e);
-            break;
-        case YAML_ALIAS_EVENT:
-            id = (int)(intptr_t)vg_hash_get(&anchors, (const char *)e.data.alias.anchor);
-            if (!id) {
-                yaml_node_t at = event_node(&e);
-                vg_yaml_error(y, &at, "malformed YAML: the alias `*%s` names no anchor before it",
-                              (const char *)e.data.alias.anchor);
-                rc = -1;
-                done = 1;
-            }
-            break;
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-            int seq = e.type == YAML_SEQUENCE_START_EVENT;
-            struct open_node o = {add_node(y, seq ? YAML_SEQUENCE_NODE : YAML_MAPPING_NODE, &e), NULL, 0, 0};
-            set_anchor(y, &anchors, seq ? e.data.sequence_start.anchor : e.data.mapping_start.anchor, o.id);
-            VG_PUSH(y->tmp, stack, depth, cap_stack, o);
-            break;
-        }
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            id = close_node(y, stack[--depth], &e);
-            break;
-        default:
-            break;
-        }
-        /* a finished node goes to its parent, or is the root */
-        if (id && !(e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT)) {
-            if (depth)
-                VG_PUSH(y->tmp, stack[depth - 1].items, stack[depth - 1].n, stack[depth - 1].cap, id);
-            else
-                y->root = id;
-        }
+        int r = take_event(y, &t, &e);
         yaml_event_delete(&e);
+        if (r) {
+            rc = r < 0 ? -1 : 0;
+            break;
+        }
     }
     yaml_parser_delete(&p);
     if (rc < 0)

@@ -129,13 +129,13 @@ static int same_set(const char *const *a, size_t na, const char *const *b, size_
     return 1;
 }
 
-static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v, long long partitions)
+/* The `gpu` line of a Hyper-V VM: its GPU-P partitions as a Q profile of the
+ * size they have, its DDA devices as whole GPUs, or a comment saying why not. */
+static void vm_gpu(struct vg_strbuf *sb, const struct vg_inventory *inv, const struct vg_inv_vm *v,
+                   long long partitions)
 {
-    struct vg_strbuf sb;
-    vg_sb_init(&sb);
-    const struct vg_catalog *c = ctx->catalog;
     if (v->adapters > 0 && v->ndevices > 0)
-        vg_sb_puts(&sb, "# gpu: both GPU-P partitions and DDA devices; declare one of them by hand\n");
+        vg_sb_puts(sb, "# gpu: both GPU-P partitions and DDA devices; declare one of them by hand\n");
     else if (v->adapters > 0) {
         const struct vg_gpu *m = host_gpup_model(inv, v->host);
         const struct vg_profile *p = NULL;
@@ -144,16 +144,16 @@ static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, c
                 if (m->profiles[i].series == 'Q' && (long long)m->profiles[i].fb_mb * partitions == (long long)m->fb_mb)
                     p = &m->profiles[i];
         if (p) {
-            vg_sb_printf(&sb, "# GPU-P: a partition of %" PRIu32 " MB of %s; the series is the license, not in the "
+            vg_sb_printf(sb, "# GPU-P: a partition of %" PRIu32 " MB of %s; the series is the license, not in the "
                               "inventory: Q written\n", p->fb_mb, m->model);
-            vg_sb_printf(&sb, "gpu vgpu %s", p->name);
+            vg_sb_printf(sb, "gpu vgpu %s", p->name);
             if (v->adapters > 1)
-                vg_sb_printf(&sb, " x %lld", v->adapters);
-            vg_sb_putc(&sb, '\n');
+                vg_sb_printf(sb, " x %lld", v->adapters);
+            vg_sb_putc(sb, '\n');
         } else if (!m) {
-            vg_sb_puts(&sb, "# gpu: GPU-P, but the host's partitionable GPUs are not one known model\n");
+            vg_sb_puts(sb, "# gpu: GPU-P, but the host's partitionable GPUs are not one known model\n");
         } else {
-            vg_sb_printf(&sb, "# gpu: GPU-P on %s with %lld partitions per GPU: no Q profile has that size\n", m->model,
+            vg_sb_printf(sb, "# gpu: GPU-P on %s with %lld partitions per GPU: no Q profile has that size\n", m->model,
                          partitions);
         }
     } else {
@@ -168,17 +168,23 @@ static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, c
                 m = gm;
         }
         if (ok && m) {
-            vg_sb_printf(&sb, "gpu passthrough %s", m->model);
+            vg_sb_printf(sb, "gpu passthrough %s", m->model);
             if (v->ndevices > 1)
-                vg_sb_printf(&sb, " x %zu", v->ndevices);
-            vg_sb_puts(&sb, "\nhost ");
-            put_name(&sb, v->host);
-            vg_sb_putc(&sb, '\n');
+                vg_sb_printf(sb, " x %zu", v->ndevices);
+            vg_sb_puts(sb, "\nhost ");
+            put_name(sb, v->host);
+            vg_sb_putc(sb, '\n');
         } else {
-            vg_sb_puts(&sb, "# gpu: DDA devices whose GPU model is not known\n");
+            vg_sb_puts(sb, "# gpu: DDA devices whose GPU model is not known\n");
         }
     }
-    (void)c;
+}
+
+static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v, long long partitions)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    vm_gpu(&sb, inv, v, partitions);
     vg_sb_puts(&sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
     if (v->adapters > 0 && v->owners_known && !same_set(v->owners, v->nowners, inv->nodes, inv->nnodes)) {
         vg_sb_puts(&sb, "hosts");

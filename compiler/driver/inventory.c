@@ -245,6 +245,32 @@ static void read_vmware_drs(struct rd *r, json_t *cl, struct vg_inventory *inv)
     }
 }
 
+/* The `gpus` of one ESXi host (at: the host's JSON pointer). */
+static void read_vmware_gpus(struct rd *r, json_t *gpus, const char *at, struct vg_inv_host *ih)
+{
+    ih->ngpus = json_array_size(gpus);
+    ih->gpus = vg_alloc_array(r->ctx->arena, ih->ngpus ? ih->ngpus : 1, sizeof *ih->gpus);
+    for (size_t k = 0; k < ih->ngpus && !r->bad; k++) {
+        char gat[800];
+        snprintf(gat, sizeof gat, "%.600s/gpus/%zu", at, k);
+        json_t *g = json_array_get(gpus, k);
+        if (!json_is_object(g)) {
+            bad(r, gat, "expected %s", "an object");
+            break;
+        }
+        struct vg_inv_gpu *ig = &ih->gpus[k];
+        ig->location_path = text(r, g, gat, "pci_id", 0);
+        ig->vendor = text(r, g, gat, "vendor_id", 1);
+        ig->device = text(r, g, gat, "device_id", 1);
+        ig->friendly = text(r, g, gat, "device_name", 1);
+        json_t *pe = member(r, g, gat, "passthrough_enabled", JSON_TRUE, 0);
+        const char *gt = text(r, g, gat, "graphics_type", 1);
+        ig->mode = pe && json_is_true(pe) ? "passthrough" : gt ? gt : "none";
+        ig->vgpu_mode = text(r, g, gat, "vgpu_mode", 1);
+        ig->partition_count = -1;
+    }
+}
+
 static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
 {
     struct vg_arena *a = r->ctx->arena;
@@ -296,27 +322,7 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
         json_t *vms = member(r, h, at, "vms", JSON_ARRAY, 0);
         if (r->bad)
             break;
-        ih->ngpus = json_array_size(gpus);
-        ih->gpus = vg_alloc_array(a, ih->ngpus ? ih->ngpus : 1, sizeof *ih->gpus);
-        for (size_t k = 0; k < ih->ngpus && !r->bad; k++) {
-            char gat[800];
-            snprintf(gat, sizeof gat, "%.600s/gpus/%zu", at, k);
-            json_t *g = json_array_get(gpus, k);
-            if (!json_is_object(g)) {
-                bad(r, gat, "expected %s", "an object");
-                break;
-            }
-            struct vg_inv_gpu *ig = &ih->gpus[k];
-            ig->location_path = text(r, g, gat, "pci_id", 0);
-            ig->vendor = text(r, g, gat, "vendor_id", 1);
-            ig->device = text(r, g, gat, "device_id", 1);
-            ig->friendly = text(r, g, gat, "device_name", 1);
-            json_t *pe = member(r, g, gat, "passthrough_enabled", JSON_TRUE, 0);
-            const char *gt = text(r, g, gat, "graphics_type", 1);
-            ig->mode = pe && json_is_true(pe) ? "passthrough" : gt ? gt : "none";
-            ig->vgpu_mode = text(r, g, gat, "vgpu_mode", 1);
-            ig->partition_count = -1;
-        }
+        read_vmware_gpus(r, gpus, at, ih);
         for (size_t k = 0; k < json_array_size(vms) && !r->bad; k++) {
             char vat[800];
             snprintf(vat, sizeof vat, "%.600s/vms/%zu", at, k);
