@@ -197,11 +197,7 @@ static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const stru
                         struct scripts *out)
 {
     size_t n = ro->nclusters;
-    const char *dir = cli->outdir;
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/')
-        dl--;
-    dir = vg_strndup(ctx->arena, dir, dl);
+    const char *dir = vg_script_dir(ctx->arena, cli->outdir);
     struct vg_hash files;
     vg_hash_init_names(&files, ctx->arena, VG_HASH_NOCASE); /* Windows and macOS ignore case */
     out->v = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *out->v);
@@ -251,10 +247,7 @@ static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const stru
             d = vg_diag_emit(ctx, VG7204, c->name_span,
                              "the rollout scripts of clusters `%s` and `%s` would both be written to `%s`",
                              other->name, c->name, sc->file);
-            vg_diag_span(ctx, d, other->name_span, "`%s` is written to `%s`", other->name, first->file);
-            vg_diag_note(ctx, d, "characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
-                                 "and Windows and macOS do not tell upper from lower case");
-            vg_diag_help(ctx, d, "rename one of the clusters");
+            vg_script_clash(ctx, d, other, first->file);
             bad = 1;
             continue;
         }
