@@ -271,24 +271,65 @@ static void read_vmware_gpus(struct rd *r, json_t *gpus, const char *at, struct 
     }
 }
 
-static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
+/* What differs between the Hyper-V and the vSphere document, per host. */
+struct host_reader {
+    void (*facts)(struct rd *r, json_t *h, const char *at, struct vg_inv_host *ih); /* driver, versions */
+    void (*gpus)(struct rd *r, json_t *gpus, const char *at, struct vg_inv_host *ih);
+    void (*vm)(struct rd *r, json_t *o, const char *ptr, const char *host, struct vg_inv_vm *v);
+};
+
+static void hyperv_facts(struct rd *r, json_t *h, const char *at, struct vg_inv_host *ih)
+{
+    ih->driver = text(r, h, at, "nvidia_driver", 1);
+    ih->os_build = text(r, h, at, "os_build", 1);
+}
+
+static void hyperv_gpus(struct rd *r, json_t *gpus, const char *at, struct vg_inv_host *ih)
+{
+    ih->ngpus = json_array_size(gpus);
+    ih->gpus = vg_alloc_array(r->ctx->arena, ih->ngpus ? ih->ngpus : 1, sizeof *ih->gpus);
+    for (size_t k = 0; k < ih->ngpus && !r->bad; k++) {
+        char gat[800];
+        snprintf(gat, sizeof gat, "%.600s/gpus/%zu", at, k);
+        json_t *g = json_array_get(gpus, k);
+        if (!json_is_object(g))
+            bad(r, gat, "expected %s", "an object");
+        else
+            read_gpu(r, g, gat, &ih->gpus[k]);
+    }
+}
+
+static void vmware_facts(struct rd *r, json_t *h, const char *at, struct vg_inv_host *ih)
+{
+    ih->version = text(r, h, at, "esxi_version", 1);
+    json_t *comp = member(r, h, at, "nvidia_component", JSON_OBJECT, 1);
+    if (comp) {
+        char cat[760];
+        snprintf(cat, sizeof cat, "%.700s/nvidia_component", at);
+        const char *ver = text(r, comp, cat, "version", 0);
+        /* "550.54.16-1OEM.800.1.0.20613240": the driver is what precedes the '-' */
+        ih->driver = ver ? vg_strndup(r->ctx->arena, ver, strcspn(ver, "-")) : NULL;
+    }
+}
+
+static const struct host_reader hyperv_reader = {hyperv_facts, hyperv_gpus, read_vm};
+static const struct host_reader vmware_reader = {vmware_facts, read_vmware_gpus, read_vmware_vm};
+
+/* `cluster`: its name and nodes. */
+static void read_cluster(struct rd *r, json_t *cl, struct vg_inventory *inv)
+{
+    inv->clustered = 1;
+    inv->cluster = text(r, cl, "/cluster", "name", 0);
+    json_t *nodes = member(r, cl, "/cluster", "nodes", JSON_ARRAY, 0);
+    if (nodes)
+        inv->nodes = names(r, nodes, "/cluster/nodes", &inv->nnodes);
+}
+
+/* `hosts`, each with its GPUs and VMs, the same shape in both documents. */
+static int read_hosts(struct rd *r, json_t *doc, struct vg_inventory *inv, const struct host_reader *hr)
 {
     struct vg_arena *a = r->ctx->arena;
     char at[700];
-    json_t *vc = member(r, doc, "", "vcenter", JSON_OBJECT, 0);
-    if (vc) {
-        inv->vcenter = text(r, vc, "/vcenter", "name", 0);
-        inv->vcenter_version = text(r, vc, "/vcenter", "version", 1);
-    }
-    json_t *cl = member(r, doc, "", "cluster", JSON_OBJECT, 0);
-    if (cl) {
-        inv->clustered = 1;
-        inv->cluster = text(r, cl, "/cluster", "name", 0);
-        json_t *nodes = member(r, cl, "/cluster", "nodes", JSON_ARRAY, 0);
-        if (nodes)
-            inv->nodes = names(r, nodes, "/cluster/nodes", &inv->nnodes);
-        read_vmware_drs(r, cl, inv);
-    }
     json_t *hosts = member(r, doc, "", "hosts", JSON_ARRAY, 0);
     if (r->bad)
         return -1;
@@ -309,20 +350,12 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
         ih->error = text(r, h, at, "error", 1);
         if (!ih->reachable)
             continue;
-        ih->version = text(r, h, at, "esxi_version", 1);
-        json_t *comp = member(r, h, at, "nvidia_component", JSON_OBJECT, 1);
-        if (comp) {
-            char cat[760];
-            snprintf(cat, sizeof cat, "%.700s/nvidia_component", at);
-            const char *ver = text(r, comp, cat, "version", 0);
-            /* "550.54.16-1OEM.800.1.0.20613240": the driver is what precedes the '-' */
-            ih->driver = ver ? vg_strndup(a, ver, strcspn(ver, "-")) : NULL;
-        }
+        hr->facts(r, h, at, ih);
         json_t *gpus = member(r, h, at, "gpus", JSON_ARRAY, 0);
         json_t *vms = member(r, h, at, "vms", JSON_ARRAY, 0);
         if (r->bad)
             break;
-        read_vmware_gpus(r, gpus, at, ih);
+        hr->gpus(r, gpus, at, ih);
         for (size_t k = 0; k < json_array_size(vms) && !r->bad; k++) {
             char vat[800];
             snprintf(vat, sizeof vat, "%.600s/vms/%zu", at, k);
@@ -333,16 +366,29 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
             }
             vg_grow(a, (void **)&inv->vms, &vcap, inv->nvms + 1, sizeof *inv->vms);
             memset(&inv->vms[inv->nvms], 0, sizeof *inv->vms);
-            read_vmware_vm(r, v, vat, ih->name, &inv->vms[inv->nvms++]);
+            hr->vm(r, v, vat, ih->name, &inv->vms[inv->nvms++]);
         }
     }
     return r->bad ? -1 : 0;
 }
 
+static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
+{
+    json_t *vc = member(r, doc, "", "vcenter", JSON_OBJECT, 0);
+    if (vc) {
+        inv->vcenter = text(r, vc, "/vcenter", "name", 0);
+        inv->vcenter_version = text(r, vc, "/vcenter", "version", 1);
+    }
+    json_t *cl = member(r, doc, "", "cluster", JSON_OBJECT, 0);
+    if (cl) {
+        read_cluster(r, cl, inv);
+        read_vmware_drs(r, cl, inv);
+    }
+    return read_hosts(r, doc, inv, &vmware_reader);
+}
+
 static int read_doc(struct rd *r, json_t *doc, struct vg_inventory *inv)
 {
-    struct vg_arena *a = r->ctx->arena;
-    char at[700];
     if (!json_is_object(doc)) {
         bad(r, "", "the document is not %s", "an object");
         return -1;
@@ -360,67 +406,10 @@ static int read_doc(struct rd *r, json_t *doc, struct vg_inventory *inv)
     if (platform && strcmp(platform, "vmware") == 0)
         return read_vmware(r, doc, inv);
     json_t *cl = member(r, doc, "", "cluster", JSON_OBJECT, 1);
-    if (cl) {
-        inv->clustered = 1;
-        inv->cluster = text(r, cl, "/cluster", "name", 0);
-        json_t *nodes = member(r, cl, "/cluster", "nodes", JSON_ARRAY, 0);
-        if (nodes)
-            inv->nodes = names(r, nodes, "/cluster/nodes", &inv->nnodes);
-    }
-    json_t *hosts = member(r, doc, "", "hosts", JSON_ARRAY, 0);
-    if (r->bad)
-        return -1;
-    inv->nhosts = json_array_size(hosts);
-    inv->hosts = vg_alloc_array(a, inv->nhosts ? inv->nhosts : 1, sizeof *inv->hosts);
-    size_t vcap = 0;
-    for (size_t i = 0; i < inv->nhosts && !r->bad; i++) {
-        json_t *h = json_array_get(hosts, i);
-        struct vg_inv_host *ih = &inv->hosts[i];
-        snprintf(at, sizeof at, "/hosts/%zu", i);
-        if (!json_is_object(h)) {
-            bad(r, at, "expected %s", "an object");
-            break;
-        }
-        ih->name = text(r, h, at, "name", 0);
-        json_t *reach = member(r, h, at, "reachable", JSON_TRUE, 0);
-        ih->reachable = reach && json_is_true(reach);
-        ih->error = text(r, h, at, "error", 1);
-        if (!ih->reachable)
-            continue;
-        ih->driver = text(r, h, at, "nvidia_driver", 1);
-        ih->os_build = text(r, h, at, "os_build", 1);
-        json_t *gpus = member(r, h, at, "gpus", JSON_ARRAY, 0);
-        json_t *vms = member(r, h, at, "vms", JSON_ARRAY, 0);
-        if (r->bad)
-            break;
-        ih->ngpus = json_array_size(gpus);
-        ih->gpus = vg_alloc_array(a, ih->ngpus ? ih->ngpus : 1, sizeof *ih->gpus);
-        for (size_t k = 0; k < ih->ngpus && !r->bad; k++) {
-            char gat[800];
-            snprintf(gat, sizeof gat, "%.600s/gpus/%zu", at, k);
-            json_t *g = json_array_get(gpus, k);
-            if (!json_is_object(g))
-                bad(r, gat, "expected %s", "an object");
-            else
-                read_gpu(r, g, gat, &ih->gpus[k]);
-        }
-        for (size_t k = 0; k < json_array_size(vms) && !r->bad; k++) {
-            char vat[800];
-            snprintf(vat, sizeof vat, "%.600s/vms/%zu", at, k);
-            json_t *v = json_array_get(vms, k);
-            if (!json_is_object(v)) {
-                bad(r, vat, "expected %s", "an object");
-                break;
-            }
-            vg_grow(a, (void **)&inv->vms, &vcap, inv->nvms + 1, sizeof *inv->vms);
-            memset(&inv->vms[inv->nvms], 0, sizeof *inv->vms);
-            read_vm(r, v, vat, ih->name, &inv->vms[inv->nvms++]);
-        }
-    }
-    return r->bad ? -1 : 0;
+    if (cl)
+        read_cluster(r, cl, inv);
+    return read_hosts(r, doc, inv, &hyperv_reader);
 }
-
-/* ---- mapping ------------------------------------------------------------ */
 
 static unsigned hex16(const char *s)
 {
