@@ -261,6 +261,52 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const struct vg_inv_vm *)a)->name, ((const struct vg_inv_vm *)b)->name);
 }
 
+/* What the `vgpu-manager` line says of each platform's hosts. */
+struct manager_words {
+    enum vg_driver_kind column;
+    const char *some_missing, *none, *differ;
+};
+static const struct manager_words hyperv_manager = {
+    VG_DRV_HOST_HYPERV, "some hosts have no NVIDIA driver (DDA-only hosts need none)",
+    "no host reports an NVIDIA driver", "the hosts run different NVIDIA drivers; declare it per host"};
+static const struct manager_words vmware_manager = {
+    VG_DRV_HOST_ESXI, "some hosts have no NVIDIA vGPU Manager component",
+    "no host has an NVIDIA vGPU Manager component", "the hosts run different vGPU Managers; declare it per host"};
+
+/* vgpu-manager: the release of the one host driver of the reachable hosts. */
+static void put_manager(const struct vg_catalog *c, const struct vg_inventory *inv, const struct manager_words *w,
+                        struct vg_strbuf *out)
+{
+    const char *drv = NULL;
+    int agree = 1, missing = 0;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        if (!h->reachable)
+            continue;
+        if (!h->driver)
+            missing = 1;
+        else if (drv && strcmp(drv, h->driver) != 0)
+            agree = 0;
+        else
+            drv = h->driver;
+    }
+    const struct vg_release *rel[8];
+    size_t nrel = drv && agree ? vg_catalog_resolve(c, drv, w->column, rel, 8) : 0;
+    if (missing && drv)
+        vg_sb_printf(out, "    # vgpu-manager: %s\n", w->some_missing);
+    if (!drv)
+        vg_sb_printf(out, "    # vgpu-manager: %s\n", w->none);
+    else if (!agree)
+        vg_sb_printf(out, "    # vgpu-manager: %s\n", w->differ);
+    else if (nrel == 1)
+        vg_sb_printf(out, "    vgpu-manager %s  # host driver %s\n", rel[0]->name, drv);
+    else if (nrel > 1)
+        vg_sb_printf(out, "    vgpu-manager %s  # releases %s to %s share this driver\n", drv, rel[0]->name,
+                     rel[nrel - 1]->name);
+    else
+        vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
+}
+
 static void put_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv, long long *partitions, struct vg_strbuf *out)
 {
     const struct vg_catalog *c = ctx->catalog;
@@ -290,35 +336,7 @@ static void put_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv,
     else
         vg_sb_printf(out, "    # platform: OS build %s is %s catalog platform version%s\n", build,
                      nplat ? "more than one" : "no", nplat ? "; name it" : "");
-    /* vgpu-manager: the release of the one host driver */
-    const char *drv = NULL;
-    int agree = 1, missing = 0;
-    for (size_t i = 0; i < inv->nhosts; i++) {
-        const struct vg_inv_host *h = &inv->hosts[i];
-        if (!h->reachable)
-            continue;
-        if (!h->driver)
-            missing = 1;
-        else if (drv && strcmp(drv, h->driver) != 0)
-            agree = 0;
-        else
-            drv = h->driver;
-    }
-    const struct vg_release *rel[8];
-    size_t nrel = drv && agree ? vg_catalog_resolve(c, drv, VG_DRV_HOST_HYPERV, rel, 8) : 0;
-    if (missing && drv)
-        vg_sb_puts(out, "    # vgpu-manager: some hosts have no NVIDIA driver (DDA-only hosts need none)\n");
-    if (!drv)
-        vg_sb_puts(out, "    # vgpu-manager: no host reports an NVIDIA driver\n");
-    else if (!agree)
-        vg_sb_puts(out, "    # vgpu-manager: the hosts run different NVIDIA drivers; declare it per host\n");
-    else if (nrel == 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # host driver %s\n", rel[0]->name, drv);
-    else if (nrel > 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # releases %s to %s share this driver\n", drv, rel[0]->name,
-                     rel[nrel - 1]->name);
-    else
-        vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
+    put_manager(c, inv, &hyperv_manager, out);
     /* gpu-partitions: the one partition count of the partitionable GPUs */
     long long pc = -1;
     int pagree = 1;
@@ -427,34 +445,7 @@ static void vmw_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv,
     if (inv->vcenter_version)
         vg_sb_printf(out, "    # vcenter: %s runs %s; write its catalog version, `vcenter VERSION`\n",
                      inv->vcenter ? inv->vcenter : "the vCenter", inv->vcenter_version);
-    const char *drv = NULL;
-    int same = 1, missing = 0;
-    for (size_t i = 0; i < inv->nhosts; i++) {
-        const struct vg_inv_host *h = &inv->hosts[i];
-        if (!h->reachable)
-            continue;
-        if (!h->driver)
-            missing = 1;
-        else if (drv && strcmp(drv, h->driver) != 0)
-            same = 0;
-        else
-            drv = h->driver;
-    }
-    const struct vg_release *rel[8];
-    size_t nrel = drv && same ? vg_catalog_resolve(ctx->catalog, drv, VG_DRV_HOST_ESXI, rel, 8) : 0;
-    if (missing && drv)
-        vg_sb_puts(out, "    # vgpu-manager: some hosts have no NVIDIA vGPU Manager component\n");
-    if (!drv)
-        vg_sb_puts(out, "    # vgpu-manager: no host has an NVIDIA vGPU Manager component\n");
-    else if (!same)
-        vg_sb_puts(out, "    # vgpu-manager: the hosts run different vGPU Managers; declare it per host\n");
-    else if (nrel == 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # host driver %s\n", rel[0]->name, drv);
-    else if (nrel > 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # releases %s to %s share this driver\n", drv, rel[0]->name,
-                     rel[nrel - 1]->name);
-    else
-        vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
+    put_manager(ctx->catalog, inv, &vmware_manager, out);
     /* vgpu-mode: mixed-size when every GPU in vGPU use (Shared Direct) runs it */
     int mixed = 0, other = 0;
     for (size_t i = 0; i < inv->nhosts; i++)
