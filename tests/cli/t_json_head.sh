@@ -9,6 +9,7 @@ E=$REPO/examples
 G=$REPO/tests/golden/rollout/in
 version=$("$VGPUC" --version | sed 's/^vgpuc //')
 # the head, and nothing before it: the first two keys in this order
+# shellcheck disable=SC2016 # a jq program: $v is jq's
 HEAD='(keys_unsorted[0:2] == ["format_version", "tool"]) and
       (.format_version | type == "string" and test("^[0-9]+\\.[0-9]+$")) and
       (.tool | type == "object" and keys_unsorted == ["name", "version"]) and
