@@ -136,53 +136,20 @@ $VGPUC build -q --today "$TODAY" -o "$tmp/c" "$tmp/c.vgpu" 2>"$tmp/err"
 rc=$?
 if [ "$rc" != 0 ] && [ -z "$(ls -A "$tmp/c")" ] && grep -q 'would both be written' "$tmp/err"; then ok; else bad "clashing file names: exit $rc"; fi
 
-# build's own errors (VG7101-VG7104) are diagnostics: errors/NAME.vgpu built with
-# NAME.args must give NAME.exit, stderr NAME.diag (human) and NAME.diag.json
-# (one valid JSON document, nothing beside it), and write nothing when refused.
-for f in errors/*.vgpu; do
-    name=${f%.vgpu}
+# build's own errors (VG7101-VG7104) are diagnostics (../own_errors.sh):
+# errors/NAME.vgpu built with NAME.args.
+# shellcheck disable=SC1091 # own_errors.sh is checked on its own
+. ../own_errors.sh
+own_run() { # FMT DIR NAME
     args=""
-    [ -f "$name.args" ] && args=$(cat "$name.args")
-    for fmt in human json; do
-        exp=$name.diag
-        [ "$fmt" = json ] && exp=$name.diag.json
-        out="$tmp/err-$(basename "$name")-$fmt"
-        mkdir -p "$out"
-        # shellcheck disable=SC2086 # args holds several options
-        $VGPUC build -q --no-config --color never --today "$TODAY" -f "$fmt" $args -o "$out" "$f" 2>"$tmp/err"
-        rc=$?
-        if [ "${UPDATE:-0}" = 1 ]; then
-            cp "$tmp/err" "$exp"
-            [ "$fmt" = human ] && echo "$rc" >"$name.exit"
-            ok
-            continue
-        fi
-        want=$(cat "$name.exit" 2>/dev/null || echo missing)
-        if [ "$rc" != "$want" ]; then
-            bad "$name ($fmt): exit $rc, expected $want"
-        elif ! cmp -s "$tmp/err" "$exp"; then
-            bad "$name ($fmt): stderr differs from $exp"
-            diff -u "$exp" "$tmp/err" | head -20
-        elif [ "$rc" != 0 ] && [ -n "$(ls -A "$out")" ]; then
-            bad "$name ($fmt): refused, but wrote $(ls -A "$out")"
-        elif [ "$fmt" = json ] && ! jq -e --argjson n "$(grep -c ': error: ' "$name.diag")" \
-            '.summary.errors == $n' "$tmp/err" >/dev/null 2>&1; then
-            bad "$name (json): not one JSON document with as many errors as $name.diag"
-        else
-            ok
-        fi
-    done
-    # SARIF and GitHub carry the same errors (checked by count, not byte for byte)
-    [ "${UPDATE:-0}" = 1 ] && continue
-    n=$(grep -c ': error: ' "$name.diag")
+    [ -f "$3.args" ] && args=$(cat "$3.args")
+    mkdir -p "$2"
     # shellcheck disable=SC2086 # args holds several options
-    $VGPUC build -q --no-config --today "$TODAY" -f sarif $args --stdout "$f" 2>"$tmp/err" >/dev/null
-    if jq -e --argjson n "$n" '[.runs[0].results[] | select(.level == "error")] | length == $n' "$tmp/err" \
-        >/dev/null 2>&1; then ok; else bad "$name (sarif): not one SARIF log with $n errors"; fi
-    # shellcheck disable=SC2086
-    $VGPUC build -q --no-config --today "$TODAY" -f github $args --stdout "$f" 2>"$tmp/err" >/dev/null
-    if [ "$(grep -c '^::error ' "$tmp/err")" = "$n" ]; then ok; else bad "$name (github): not $n ::error lines"; fi
-done
+    $VGPUC build -q --no-config --color never --today "$TODAY" -f "$1" $args -o "$2" "$3.vgpu" 2>"$tmp/err" >/dev/null
+    rc=$?
+}
+# shellcheck disable=SC2046 # the case names have no spaces
+own_errors $(for f in errors/*.vgpu; do echo "${f%.vgpu}"; done)
 
 # -o creates a missing output folder (trailing slash allowed); a file in the way is exit 2.
 $VGPUC build -q --today "$TODAY" -o "$tmp/new/dir/" hci-gpup-dda.vgpu 2>/dev/null

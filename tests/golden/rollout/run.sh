@@ -116,56 +116,17 @@ grep -v '^#' cases.txt | while IFS='|' read -r name args formats scripts; do
 done
 read -r pass fail <"$tmp/count"
 
-# rollout -o's own errors (VG7201-VG7205) are diagnostics: errors/NAME.args
-# (arguments from this folder) run with `-o DIR` must give NAME.exit, stderr
-# NAME.diag (human) and NAME.diag.json (one valid JSON document, nothing beside
-# it), SARIF and GitHub the same number of errors, and write nothing when refused.
-for a in errors/*.args; do
-    [ -e "$a" ] || break
-    name=${a%.args}
-    args=$(cat "$a")
-    for fmt in human json; do
-        exp=$name.diag
-        [ "$fmt" = json ] && exp=$name.diag.json
-        out="$tmp/ro-$(basename "$name")-$fmt"
-        # shellcheck disable=SC2086 # args holds several options and files
-        "$VGPUC" rollout -q --no-config --color never --today "$TODAY" --diagnostics "$fmt" -o "$out" $args \
-            >/dev/null 2>"$tmp/err"
-        rc=$?
-        if [ -n "$UPDATE" ]; then
-            cp "$tmp/err" "$exp"
-            [ "$fmt" = human ] && echo "$rc" >"$name.exit"
-            ok
-            continue
-        fi
-        want=$(cat "$name.exit" 2>/dev/null || echo missing)
-        if [ "$rc" != "$want" ]; then
-            bad "$name ($fmt): exit $rc, expected $want"
-        elif ! cmp -s "$tmp/err" "$exp"; then
-            bad "$name ($fmt): stderr differs from $exp"
-            diff -u "$exp" "$tmp/err" | head -20
-        elif [ "$rc" != 0 ] && [ -e "$out" ]; then
-            bad "$name ($fmt): refused, but wrote $(ls -A "$out")"
-        elif [ "$rc" = 0 ] && [ -z "$(ls -A "$out" 2>/dev/null)" ]; then
-            bad "$name ($fmt): exit 0, but no rollout script was written"
-        elif [ "$fmt" = json ] && ! jq -e --argjson n "$(grep -c ': error: ' "$name.diag")" \
-            '.summary.errors == $n' "$tmp/err" >/dev/null 2>&1; then
-            bad "$name (json): not one JSON document with as many errors as $name.diag"
-        else
-            ok
-        fi
-    done
-    [ -n "$UPDATE" ] && continue
-    n=$(grep -c ': error: ' "$name.diag")
-    # shellcheck disable=SC2086
-    "$VGPUC" rollout -q --no-config --today "$TODAY" --diagnostics sarif -o "$tmp/ro-sarif" $args >/dev/null 2>"$tmp/err"
-    if jq -e --argjson n "$n" '[.runs[0].results[] | select(.level == "error")] | length == $n' "$tmp/err" \
-        >/dev/null 2>&1; then ok; else bad "$name (sarif): not one SARIF log with $n errors"; fi
-    rm -rf "$tmp/ro-sarif"
-    # shellcheck disable=SC2086
-    "$VGPUC" rollout -q --no-config --today "$TODAY" --diagnostics github -o "$tmp/ro-gh" $args >/dev/null 2>"$tmp/err"
-    if [ "$(grep -c '^::error ' "$tmp/err")" = "$n" ]; then ok; else bad "$name (github): not $n ::error lines"; fi
-    rm -rf "$tmp/ro-gh"
-done
+# rollout -o's own errors (VG7201-VG7205) are diagnostics (../own_errors.sh):
+# errors/NAME.args holds the arguments (from this folder) of each case.
+# shellcheck disable=SC1091 # own_errors.sh is checked on its own
+. ../own_errors.sh
+own_run() { # FMT DIR NAME
+    # shellcheck disable=SC2046 # the arguments are words
+    "$VGPUC" rollout -q --no-config --color never --today "$TODAY" --diagnostics "$1" -o "$2" $(cat "$3.args") \
+        >/dev/null 2>"$tmp/err"
+    rc=$?
+}
+# shellcheck disable=SC2046 # the case names have no spaces
+own_errors $(for a in errors/*.args; do echo "${a%.args}"; done)
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
