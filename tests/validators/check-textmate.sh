@@ -10,11 +10,9 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 grammar=$root/editors/textmate/vgpu.tmLanguage.json
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+vg_scratch
 
 # 1. Valid JSON with the keys an editor needs.
 if jq -e '.scopeName == "source.vgpu" and (.fileTypes | index("vgpu")) and (.patterns | length > 0)
@@ -268,5 +266,4 @@ else
     done < "$tmp/dict-words"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
