@@ -32,6 +32,20 @@ vg_scratch() {
     trap 'exit 130' INT TERM
 }
 
+# vg_fold FILE WANT DATA MARK: a generated PowerShell script split at its
+# embedded runtime (backends/powershell/*.ps1), which runs from the first
+# rule line `# ----...` to the line before the one that starts with DATA
+# (the declared data). WANT=1 prints the runtime; WANT=0 the rest, with the
+# line MARK where the runtime was. The goldens keep the runtime whole in one
+# reference script per target and MARK in the others.
+VG_RULE='# ---------------------------------------------------------------------------'
+vg_fold() {
+    awk -v rule="$VG_RULE" -v data="$3" -v mark="$4" -v want="$2" '
+        s == 0 && $0 == rule { s = 1; if (want == 0) print mark }
+        s == 1 && index($0, data) == 1 { s = 2 }
+        (s == 1) == (want == 1) { print }' "$1"
+}
+
 # finish: the summary line; returns 1 when a check failed (a harness ends
 # with it, so its exit status says the same).
 finish() {

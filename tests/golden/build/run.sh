@@ -23,7 +23,6 @@ cd "$here" || exit 2
 # kept whole in one reference script per target only. Every other expected
 # script holds a one-line placeholder there, and the runtime a build writes
 # into it must equal its target's reference, so every byte is still checked.
-RULE='# ---------------------------------------------------------------------------'
 DATA='# --- What the .vgpu file declares (names are literals, never code) ---'
 PLACEHOLDER='# (the embedded runtime: as in the reference script of this target, tests/golden/build/run.sh)'
 reference_of() { # $1 = a generated script: its target's reference, or nothing
@@ -31,10 +30,7 @@ reference_of() { # $1 = a generated script: its target's reference, or nothing
     if grep -q '^# vmware.ps1 - ' "$1"; then echo expected/vsan-prod.ps1; else echo expected/dda-ha.ps1; fi
 }
 fold() { # $1 = script, $2 = runtime (1) or the rest with the placeholder (0)
-    awk -v rule="$RULE" -v data="$DATA" -v mark="$PLACEHOLDER" -v want="$2" '
-        s == 0 && $0 == rule { s = 1; if (want == 0) print mark }
-        s == 1 && $0 == data { s = 2 }
-        (s == 1) == (want == 1) { print }' "$1"
+    vg_fold "$1" "$2" "$DATA" "$PLACEHOLDER"
 }
 golden() { # $1 = generated file, $2 = its expected file, $3 = label
     ref=$(reference_of "$1")

@@ -37,6 +37,30 @@ SHAPE='
            elif .kind == "guests" then (.vms | length) > 0 and (.guest_driver.to.release | type == "string")
            else (.license_server.to | type == "object") end)))'
 
+# The runtime a rollout script embeds is kept whole in the scripts of the
+# first case of cases.txt with that script's target (`# Target:` line); the
+# other expected scripts hold PLACEHOLDER there, and the runtime each run
+# writes must equal its reference's (tests/lib.sh vg_fold).
+# shellcheck disable=SC2016 # the literal text of the data line
+DATA='$VgpucRollout = '
+PLACEHOLDER='# (the embedded runtime: as in the reference script of this target, tests/golden/rollout/run.sh)'
+# compare_script FILE EXPECTED
+compare_script() {
+    key=$(sed -n 's/^# Target: *//p' "$1" | head -n 1 | tr -c 'a-z0-9\n' '-')
+    if [ ! -s "$tmp/ref-$key" ]; then
+        echo "$2" >"$tmp/ref-$key"
+        compare "$1" "$2"
+        return
+    fi
+    ref=$(cat "$tmp/ref-$key")
+    vg_fold "$1" 0 "$DATA" "$PLACEHOLDER" >"$tmp/folded"
+    compare "$tmp/folded" "$2"
+    vg_fold "$1" 1 "$DATA" "$PLACEHOLDER" >"$tmp/runtime"
+    vg_fold "$ref" 1 "$DATA" "$PLACEHOLDER" >"$tmp/ref-runtime"
+    if [ -s "$tmp/runtime" ] && cmp -s "$tmp/runtime" "$tmp/ref-runtime"; then ok
+    else ko "$2: its embedded runtime differs from the reference $ref's"; diff -u "$tmp/ref-runtime" "$tmp/runtime" | head -n 20; fi
+}
+
 # compare FILE EXPECTED
 compare() {
     if [ -n "$UPDATE" ]; then
@@ -98,7 +122,7 @@ grep -v '^#' cases.txt | while IFS='|' read -r name args formats scripts; do
         mkdir -p "expected/$name.scripts"
         for f in "$tmp"/o/*; do
             [ -e "$f" ] || continue
-            compare "$f" "expected/$name.scripts/$(basename "$f")"
+            compare_script "$f" "expected/$name.scripts/$(basename "$f")"
         done
         for f in "expected/$name.scripts"/*; do
             [ -e "$f" ] || continue
