@@ -1,12 +1,13 @@
 /*
  * model.h - the resolved model: license servers, clusters, hosts, VMs.
  *
- * Built by model.c from the syntax trees after the schema check and range
- * expansion; every reference (license server, pinned host, GPU model, profile,
- * platform, release) is resolved against the model and the catalog. Objects
- * keep the spans of the directives that set them; a span with file 0 means the
- * value is a default. Hosts and VMs made by one range statement share their
- * spans and a `range_group`, which lets rules report them once.
+ * Built by model/ (model.c, build.c, names.c, resolve.c) from the syntax trees
+ * after the schema check and range expansion; every reference (license server,
+ * pinned host, GPU model, profile, platform, release) is resolved against the
+ * model and the catalog. Objects keep the spans of the directives that set
+ * them; a span with file 0 means the value is a default. Hosts and VMs made by
+ * one range statement share their spans and a `range_group`, which lets rules
+ * report them once.
  */
 #ifndef VG_MODEL_H
 #define VG_MODEL_H
