@@ -41,18 +41,6 @@ struct loader {
 };
 
 
-static yaml_node_t *map_get(struct vg_yaml *y, yaml_node_t *map, const char *key)
-{
-    if (!map || map->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = vg_yaml_node(y, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, key) == 0)
-            return vg_yaml_node(y, p->value);
-    }
-    return NULL;
-}
-
 static struct vg_origin origin_of(struct loader *L, const yaml_node_t *n)
 {
     struct vg_origin o = {L->file, (uint32_t)n->start_mark.line + 1, (uint32_t)n->start_mark.column + 1};
@@ -166,14 +154,14 @@ static int read_release(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     int rc = 0;
     r->num = vg_yaml_relnum(r->name, 0);
     if (!r->num) {
-        struct vg_diag *d = vg_yaml_error(y, map_get(y, item, "release"), "`release` must be MAJOR.MINOR such as \"16.5\", not `%s`", r->name);
+        struct vg_diag *d = vg_yaml_error(y, vg_yaml_get(y, item, "release"), "`release` must be MAJOR.MINOR such as \"16.5\", not `%s`", r->name);
         vg_diag_help(L->ctx, d, "write the release as NVIDIA numbers it, without leading zeros");
         return -1;
     }
     r->major = (uint16_t)(r->num / 1000);
     r->minor = (uint16_t)(r->num % 1000);
     if (r->date && !valid_date(r->date)) {
-        vg_yaml_error(y, map_get(y, item, "date"), "`date` must be YYYY-MM-DD or YYYY-MM, not `%s`", r->date);
+        vg_yaml_error(y, vg_yaml_get(y, item, "date"), "`date` must be YYYY-MM-DD or YYYY-MM, not `%s`", r->date);
         rc = -1;
     }
     r->origin = origin_of(L, item);
@@ -286,13 +274,13 @@ static const struct vg_yaml_fields gpu_t = {"a GPU entry", gpu_f, sizeof gpu_f /
 static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item, struct gpu_row *row)
 {
     struct vg_gpu *g = &row->g;
-    yaml_node_t *seq = map_get(y, item, "profiles");
+    yaml_node_t *seq = vg_yaml_get(y, item, "profiles");
     int rc = 0;
     const char *prefix = g->profile_prefix ? g->profile_prefix : g->model;
     size_t mlen = strlen(prefix);
     for (size_t i = 0; i < g->nprofiles; i++) {
         struct vg_profile *p = &g->profiles[i];
-        yaml_node_t *at = map_get(y, vg_yaml_node(y, seq->data.sequence.items.start[i]), "name");
+        yaml_node_t *at = vg_yaml_get(y, vg_yaml_node(y, seq->data.sequence.items.start[i]), "name");
         p->gpu = g;
         if (!p->source) {
             const char *by_series = row->series_source[strchr("ABCQ", p->series) - "ABCQ"];
@@ -343,7 +331,7 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
    subsystem ids are optional, but come as a pair. */
 static int check_pci(struct vg_yaml *y, yaml_node_t *item, const struct vg_gpu *g)
 {
-    yaml_node_t *pci = map_get(y, item, "pci");
+    yaml_node_t *pci = vg_yaml_get(y, item, "pci");
     static const char *const keys[] = {"vendor", "device", "subvendor", "subdevice"};
     static const char *const what[] = {"vendor", "device", "subsystem vendor", "subsystem device"};
     static const char *const like[] = {"10DE", "25B6", "10DE", "157E"};
@@ -352,9 +340,9 @@ static int check_pci(struct vg_yaml *y, yaml_node_t *item, const struct vg_gpu *
     if (!pci)
         return 0;
     for (int i = 0; i < 4; i++) {
-        yaml_node_t *at = map_get(y, pci, keys[i]);
-        if (i >= 2 && !at && map_get(y, pci, keys[i == 2 ? 3 : 2])) {
-            vg_yaml_error(y, map_get(y, pci, keys[i == 2 ? 3 : 2]), "`%s` needs `%s` (the subsystem is a pair)",
+        yaml_node_t *at = vg_yaml_get(y, pci, keys[i]);
+        if (i >= 2 && !at && vg_yaml_get(y, pci, keys[i == 2 ? 3 : 2])) {
+            vg_yaml_error(y, vg_yaml_get(y, pci, keys[i == 2 ? 3 : 2]), "`%s` needs `%s` (the subsystem is a pair)",
                           keys[i == 2 ? 3 : 2], keys[i]);
             rc = -1;
         } else if ((i < 2 || at) && (ids[i] == 0 || ids[i] == 0xFFFF)) {
@@ -394,7 +382,7 @@ static int read_gpu(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++) {
         if (ranges[i].value >= ranges[i].min && ranges[i].value <= ranges[i].max)
             continue;
-        yaml_node_t *at = map_get(y, item, ranges[i].key);
+        yaml_node_t *at = vg_yaml_get(y, item, ranges[i].key);
         vg_yaml_error(y, at ? at : item, "`%s` must be from %u to %u, not %u", ranges[i].key, ranges[i].min,
                       ranges[i].max, ranges[i].value);
         rc = -1;
@@ -475,18 +463,18 @@ static int read_platform(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
         return -1;
     int rc = 0;
     if (!valid_word(row.p.family)) {
-        vg_yaml_error(y, map_get(y, item, "family"), "`family` must be one word such as `azure-local`, not `%s`",
+        vg_yaml_error(y, vg_yaml_get(y, item, "family"), "`family` must be one word such as `azure-local`, not `%s`",
                       row.p.family);
         rc = -1;
     }
     if (!valid_word(row.p.version)) {
-        vg_yaml_error(y, map_get(y, item, "version"), "`version` must be one word such as `8.0u2`, not `%s`",
+        vg_yaml_error(y, vg_yaml_get(y, item, "version"), "`version` must be one word such as `8.0u2`, not `%s`",
                       row.p.version);
         rc = -1;
     }
     const char *fs = row.p.multi_vgpu_full_fb_series;
     if (fs && (!*fs || strspn(fs, "ABCQ") != strlen(fs))) {
-        vg_yaml_error(y, map_get(y, item, "multi-vgpu-full-fb-series"),
+        vg_yaml_error(y, vg_yaml_get(y, item, "multi-vgpu-full-fb-series"),
                       "`multi-vgpu-full-fb-series` must be profile series letters such as `QC`, not `%s`", fs);
         rc = -1;
     }
@@ -497,7 +485,7 @@ static int read_platform(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     p->kind = row.host == 0 ? VG_FAMILY_HYPERV : VG_FAMILY_VSPHERE;
     p->host_driver = row.host == 0 ? VG_DRV_HOST_HYPERV : VG_DRV_HOST_ESXI;
     p->origin = origin_of(L, item);
-    struct model_check mc[2] = {{map_get(y, item, "vgpu-models")}, {map_get(y, item, "passthrough-models")}};
+    struct model_check mc[2] = {{vg_yaml_get(y, item, "vgpu-models")}, {vg_yaml_get(y, item, "passthrough-models")}};
     for (int i = 0; i < 2; i++)
         VG_PUSH(L->ctx->arena, L->checks, L->nchecks, L->cap_checks, mc[i]);
     if (merge_entry(L, y, item, "platform", 'p', p->family, p->version, (void ***)&L->c->platforms,
@@ -581,8 +569,8 @@ static int editions_into(struct vg_yaml *y, yaml_node_t *map, const char *what, 
         return -1;
     }
     int rc = 0;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = vg_yaml_node(y, p->key), *v = vg_yaml_node(y, p->value);
+    for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);) {
+        yaml_node_t *k = p.key, *v = p.value;
         const char *s = vg_yaml_scalar(y, k, what);
         if (!s) {
             rc = -1;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/ctx.h"
+#include "base/utf8.h"
 #include "core/diag.h"
 #include "core/vg_limits.h"
 

@@ -76,4 +76,15 @@ extern _Thread_local unsigned long long vg_plan_probes;
 struct vg_strbuf;
 void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb);
 
+/* The use of a physical GPU as every output names it: "vgpu", "passthrough", "free". */
+const char *vg_pgpu_use_name(enum vg_pgpu_use u);
+
+/*
+ * The members that describe a physical GPU in every JSON placement (`plan -f
+ * json`, `build --target json`), compact and in this order: "index", "board",
+ * "model", "use", "profile" (null unless the GPU holds vGPUs). `inert` writes
+ * the names inert (strbuf.c), as the plan's outputs do.
+ */
+void vg_plan_json_gpu(struct vg_strbuf *sb, const struct vg_pgpu *g, int inert);
+
 #endif

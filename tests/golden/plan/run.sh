@@ -3,8 +3,9 @@
 # planned with --format text and --format json (plus the options in NAME.args)
 # and the output must equal expected/NAME.txt and expected/NAME.json byte for
 # byte, with the exit code in expected/NAME.exit. The JSON must also parse
-# with jq and have the documented shape: format_version 1, and per cluster its
-# hosts, GPUs, unplaced VMs and failover result (with the reserve).
+# with jq and have the documented shape: format_version "2.0" and the tool
+# object (base/json.h), and per cluster its hosts, GPUs, unplaced VMs and
+# failover result (with the reserve).
 #
 #   VGPUC=/abs/path/vgpuc sh tests/golden/plan/run.sh     (UPDATE=1 rewrites expected/)
 set -u
@@ -18,7 +19,8 @@ vg_scratch
 
 # The shape every plan JSON has; prints nothing and exits 0 when it holds.
 SHAPE='
-  (.format_version == 1) and (.tool == "vgpuc") and (.clusters | type == "array") and
+  (.format_version == "2.0") and (.tool.name == "vgpuc") and (.tool.version | type == "string") and
+  (.clusters | type == "array") and
   all(.clusters[];
       (.name | type == "string") and (.gpu_partitions | type == "number") and
       (.unplaced | type == "array") and

@@ -20,7 +20,7 @@ TODAY=2026-11-21
 vg_scratch
 
 SHAPE='
-  (.format_version == 1) and (.tool == "vgpuc") and (.kind == "rollout") and (.ok | type == "boolean") and
+  (.format_version == "2.0") and (.tool.name == "vgpuc") and (.tool.version | type == "string") and (.kind == "rollout") and (.ok | type == "boolean") and
   (.states_checked | type == "number") and
   all(.clusters[];
       (.name | type == "string") and (.planned | type == "boolean") and (.waypoints | type == "array") and
