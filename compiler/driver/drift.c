@@ -166,14 +166,21 @@ static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_h
     }
 }
 
-/* The live driver is one of the declared releases' host drivers. */
+/* The live driver is one of the declared releases' host drivers; a release
+ * whose host driver for the platform the catalog does not give (19.2 on
+ * Windows) cannot be compared, as the build script's runtime does not. */
 static int driver_matches(const struct drift *d, const struct vg_host *h, const char *drv)
 {
     enum vg_driver_kind kind = d->c->platform ? d->c->platform->host_driver : VG_DRV_HOST_HYPERV;
-    for (uint32_t i = 0; i < h->manager.nrel; i++)
+    int known = 0;
+    for (uint32_t i = 0; i < h->manager.nrel; i++) {
+        known |= h->manager.rel[i]->driver[kind] != NULL;
         if (h->manager.rel[i]->driver[kind] && strcmp(h->manager.rel[i]->driver[kind], drv) == 0)
             return 1;
-    return h->manager.is_driver && h->manager.text && strcmp(h->manager.text, drv) == 0;
+    }
+    if (h->manager.is_driver)
+        return h->manager.text && strcmp(h->manager.text, drv) == 0;
+    return !known;
 }
 
 /* GPU-P VMs are placed on the host: the runtime requires the vGPU Manager there. */

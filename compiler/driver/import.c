@@ -129,6 +129,44 @@ static int same_set(const char *const *a, size_t na, const char *const *b, size_
     return 1;
 }
 
+/* Where a DDA VM runs: on a standalone host, or where its possible owners
+ * are not known or are only the host it runs on, that host (`host`); on a
+ * cluster, no line when its possible owners are every node with its model
+ * (what the build script sets when the file names none), else `hosts`. */
+static void put_dda_place(struct vg_strbuf *sb, const struct vg_inventory *inv, const struct vg_inv_vm *v,
+                          const struct vg_gpu *m)
+{
+    if (!inv->clustered || !v->owners_known || (v->nowners == 1 && strcmp(v->owners[0], v->host) == 0)) {
+        vg_sb_puts(sb, "host ");
+        put_name(sb, v->host);
+        vg_sb_putc(sb, '\n');
+        return;
+    }
+    size_t nwith = 0;
+    int same = 1;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        int has = 0;
+        for (size_t k = 0; h->reachable && k < h->ngpus && !has; k++)
+            has = h->gpus[k].model == m;
+        if (!has)
+            continue;
+        nwith++;
+        size_t j = 0;
+        while (j < v->nowners && strcmp(v->owners[j], h->name) != 0)
+            j++;
+        same &= j < v->nowners;
+    }
+    if (same && nwith == v->nowners)
+        return;
+    vg_sb_puts(sb, "hosts");
+    for (size_t i = 0; i < v->nowners; i++) {
+        vg_sb_putc(sb, ' ');
+        put_name(sb, v->owners[i]);
+    }
+    vg_sb_putc(sb, '\n');
+}
+
 static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v, long long partitions)
 {
     struct vg_strbuf sb;
@@ -171,9 +209,8 @@ static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, c
             vg_sb_printf(&sb, "gpu passthrough %s", m->model);
             if (v->ndevices > 1)
                 vg_sb_printf(&sb, " x %zu", v->ndevices);
-            vg_sb_puts(&sb, "\nhost ");
-            put_name(&sb, v->host);
             vg_sb_putc(&sb, '\n');
+            put_dda_place(&sb, inv, v, m);
         } else {
             vg_sb_puts(&sb, "# gpu: DDA devices whose GPU model is not known\n");
         }

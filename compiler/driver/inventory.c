@@ -425,8 +425,23 @@ static unsigned hex16(const char *s)
     return *end ? 0x10000 : (unsigned)v;
 }
 
+/* The one catalog model of a GPU's PnP subsystem: SUBSYS_ssssvvvv of the
+ * instance path is the subsystem device id, then the subsystem vendor id
+ * ("157E10DE": 10DE:157E, the A2), or NULL. */
+static const struct vg_gpu *by_pnp_subsystem(const struct vg_catalog *c, const struct vg_inv_gpu *g)
+{
+    if (!g->subsystem || strlen(g->subsystem) != 8)
+        return NULL;
+    char sd[5], sv[5];
+    memcpy(sd, g->subsystem, 4);
+    memcpy(sv, g->subsystem + 4, 4);
+    sd[4] = sv[4] = 0;
+    return vg_inv_model_by_subsystem(c, g->vendor, g->device, sv, sd);
+}
+
 /* The catalog model of a GPU by PCI vendor and device id, told apart by the
- * device's friendly name where models share an id (A2 and A16). */
+ * device's friendly name where models share an id (A2 and A16), else by its
+ * PCI subsystem. */
 static void map_gpu(const struct vg_catalog *c, struct vg_arena *a, struct vg_inv_gpu *g)
 {
     unsigned ven = hex16(g->vendor), dev = hex16(g->device);
@@ -445,11 +460,14 @@ static void map_gpu(const struct vg_catalog *c, struct vg_arena *a, struct vg_in
         if (n > 1 && !(g->friendly && strcmp(g->friendly, found->name) == 0))
             found = NULL;
     }
+    if (n > 1 && !found)
+        found = by_pnp_subsystem(c, g); /* A2 and A16: the subsystem says which */
     if (n == 1 || (n > 1 && found)) {
         g->model = found;
     } else if (n > 1) {
-        g->why = vg_sprintf(a, "PCI %s:%s is one of %s; the device name (%s) does not say which", g->vendor,
-                            g->device, vg_sb_str(&cands), g->friendly ? g->friendly : "none");
+        g->why = vg_sprintf(a, "PCI %s:%s is one of %s; neither the device name (%s) nor the PCI subsystem (%s) "
+                            "says which", g->vendor, g->device, vg_sb_str(&cands), g->friendly ? g->friendly : "none",
+                            g->subsystem ? g->subsystem : "none");
     } else {
         g->why = vg_sprintf(a, "PCI %s:%s is no GPU of the catalog", g->vendor ? g->vendor : "?",
                             g->device ? g->device : "?");
