@@ -539,32 +539,6 @@ static const struct vg_gpu *vmw_device_model(const struct vg_inventory *inv, con
     return m;
 }
 
-/* The hosts an enabled DRS VM-host rule binds the VM to, or 0. */
-static size_t vmw_pins(const struct vg_inventory *inv, const char *vm, const char *const **out)
-{
-    for (size_t r = 0; r < inv->nrules; r++) {
-        const struct vg_drs_rule *x = &inv->rules[r];
-        if (!x->enabled || !x->vm_group || !x->host_group ||
-            (strcmp(x->type, "MustRunOn") != 0 && strcmp(x->type, "ShouldRunOn") != 0))
-            continue;
-        const struct vg_drs_group *vg = NULL, *hg = NULL;
-        for (size_t g = 0; g < inv->ngroups; g++) {
-            if (strcmp(inv->groups[g].name, x->vm_group) == 0)
-                vg = &inv->groups[g];
-            if (strcmp(inv->groups[g].name, x->host_group) == 0)
-                hg = &inv->groups[g];
-        }
-        if (!vg || !hg || !hg->nmembers)
-            continue;
-        for (size_t k = 0; k < vg->nmembers; k++)
-            if (strcmp(vg->members[k], vm) == 0) {
-                *out = hg->members;
-                return hg->nmembers;
-            }
-    }
-    return 0;
-}
-
 static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v)
 {
     struct vg_strbuf sb;
@@ -609,7 +583,7 @@ static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *in
         }
     }
     const char *const *pins;
-    size_t npins = vmw_pins(inv, v->name, &pins);
+    size_t npins = vg_inv_drs_hosts(inv, v->name, &pins);
     if (npins) {
         vg_sb_puts(&sb, npins == 1 ? "host" : "hosts");
         for (size_t i = 0; i < npins; i++) {

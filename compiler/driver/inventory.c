@@ -202,6 +202,27 @@ static void read_vmware_vm(struct rd *r, json_t *o, const char *ptr, const char 
     }
 }
 
+/* vSphere: what the build script sets on a host and its GPUs (graphics type,
+ * passthrough), read for drift. */
+static void read_vmware_gpu_state(struct rd *r, json_t *g, const char *at, struct vg_inv_gpu *ig, const char *gt,
+                                  json_t *pe)
+{
+    ig->graphics_type = gt;
+    ig->passthrough_enabled = pe && json_is_true(pe);
+    json_t *pa = member(r, g, at, "passthrough_active", JSON_TRUE, 1);
+    ig->passthrough_active = pa && json_is_true(pa);
+}
+
+/* vSphere: the vCenter's advanced settings (absent in documents written
+ * before they were collected: then not compared). */
+static void read_vmware_settings(struct rd *r, json_t *vc, struct vg_inventory *inv)
+{
+    json_t *adv = member(r, vc, "/vcenter", "advanced_settings", JSON_OBJECT, 1);
+    inv->hotmigrate_read = adv != NULL;
+    if (adv)
+        inv->hotmigrate = text(r, adv, "/vcenter/advanced_settings", "vgpu.hotmigrate.enabled", 1);
+}
+
 static void read_vmware_drs(struct rd *r, json_t *cl, struct vg_inventory *inv)
 {
     struct vg_arena *a = r->ctx->arena;
@@ -253,6 +274,7 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
     if (vc) {
         inv->vcenter = text(r, vc, "/vcenter", "name", 0);
         inv->vcenter_version = text(r, vc, "/vcenter", "version", 1);
+        read_vmware_settings(r, vc, inv);
     }
     json_t *cl = member(r, doc, "", "cluster", JSON_OBJECT, 0);
     if (cl) {
@@ -284,6 +306,7 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
         if (!ih->reachable)
             continue;
         ih->version = text(r, h, at, "esxi_version", 1);
+        ih->default_graphics = text(r, h, at, "default_graphics_type", 1);
         json_t *comp = member(r, h, at, "nvidia_component", JSON_OBJECT, 1);
         if (comp) {
             char cat[760];
@@ -314,6 +337,7 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
             json_t *pe = member(r, g, gat, "passthrough_enabled", JSON_TRUE, 0);
             const char *gt = text(r, g, gat, "graphics_type", 1);
             ig->mode = pe && json_is_true(pe) ? "passthrough" : gt ? gt : "none";
+            read_vmware_gpu_state(r, g, gat, ig, gt, pe);
             ig->vgpu_mode = text(r, g, gat, "vgpu_mode", 1);
             ig->partition_count = -1;
         }
@@ -485,6 +509,37 @@ static int vm_by_name(const void *a, const void *b)
     return strcmp((*(const struct vg_inv_vm *const *)a)->name, (*(const struct vg_inv_vm *const *)b)->name);
 }
 
+/* The DRS index: each VM of a VM group to the host group of the first
+ * enabled VM-host rule (by document order) that binds the group. */
+static void index_drs(struct vg_ctx *ctx, struct vg_inventory *inv)
+{
+    struct vg_hash groups;
+    vg_hash_init_names(&inv->drs_pins, ctx->arena, 0);
+    vg_hash_init_names(&groups, ctx->arena, 0);
+    for (size_t g = 0; g < inv->ngroups; g++)
+        vg_hash_put(&groups, inv->groups[g].name, &inv->groups[g]);
+    for (size_t r = 0; r < inv->nrules; r++) {
+        const struct vg_drs_rule *x = &inv->rules[r];
+        if (!x->enabled || !x->vm_group || !x->host_group ||
+            (strcmp(x->type, "MustRunOn") != 0 && strcmp(x->type, "ShouldRunOn") != 0))
+            continue;
+        struct vg_drs_group *vg = vg_hash_get(&groups, x->vm_group), *hg = vg_hash_get(&groups, x->host_group);
+        if (!vg || !hg || !hg->nmembers)
+            continue;
+        for (size_t k = 0; k < vg->nmembers; k++)
+            vg_hash_put(&inv->drs_pins, vg->members[k], hg);
+    }
+}
+
+size_t vg_inv_drs_hosts(const struct vg_inventory *inv, const char *vm, const char *const **out)
+{
+    const struct vg_drs_group *hg = inv->drs_pins.cap ? vg_hash_get(&inv->drs_pins, vm) : NULL;
+    if (!hg)
+        return 0;
+    *out = hg->members;
+    return hg->nmembers;
+}
+
 int vg_inventory_read(struct vg_ctx *ctx, uint32_t file, struct vg_inventory *inv)
 {
     memset(inv, 0, sizeof *inv);
@@ -511,6 +566,7 @@ int vg_inventory_read(struct vg_ctx *ctx, uint32_t file, struct vg_inventory *in
     if (rc < 0)
         return -1;
     qsort(inv->hosts, inv->nhosts, sizeof *inv->hosts, host_by_name);
+    index_drs(ctx, inv);
     /* two VMs of one name: sorted pointers, neighbours compared (n log n) */
     const struct vg_inv_vm **v = vg_alloc_array(ctx->arena, inv->nvms ? inv->nvms : 1, sizeof *v);
     for (size_t i = 0; i < inv->nvms; i++)

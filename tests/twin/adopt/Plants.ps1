@@ -114,6 +114,50 @@ function Get-PlantGroup {
             param($st)
             (Get-PlantVsVm $st 'train-01')['host'] = 'esx-03'
         } }
+    # vSphere host and vCenter settings the build script makes (VG8013), and DRS (VG8011)
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'graphics-default-shared'; Edit = {
+            param($st)
+            # someone set the host default to Shared and restarted Xorg
+            $g = (Get-PlantHost $st 'esx-02')['graphics']
+            $g['default_type'] = 'shared'
+            $g['active_type'] = 'shared'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'graphics-active-shared'; Edit = {
+            param($st)
+            # the default is right, but the active type is still Shared (Xorg not restarted)
+            (Get-PlantHost $st 'esx-03')['graphics']['active_type'] = 'shared'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'vgpu-mode-mixed'; Edit = {
+            param($st)
+            (Get-PlantHost $st 'esx-01')['graphics']['vgpu_mode'] = 'mixedSize'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'passthrough-disabled'; Edit = {
+            param($st)
+            # train-01's GPU taken out of passthrough (and the host rebooted)
+            $g = @((Get-PlantHost $st 'esx-04')['gpus'])[0]
+            $g['passthrough_enabled'] = $false
+            $g['passthrough_active'] = $false
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'passthrough-extra'; Edit = {
+            param($st)
+            # a second GPU enabled for passthrough, not yet active (no reboot)
+            (@((Get-PlantHost $st 'esx-03')['gpus'])[1])['passthrough_enabled'] = $true
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'hotmigrate-off'; Edit = {
+            param($st)
+            $st['vcenter']['advanced_settings']['vgpu.hotmigrate.enabled'] = 'false'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'drs-rule-disabled'; Edit = {
+            param($st)
+            $r = @(@($st['clusters'])[0]['drs_rules']) | Where-Object { $_['name'] -eq 'vgpuc-train-01-should-run-on' }
+            $r['enabled'] = $false
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'drs-extra-member'; Edit = {
+            param($st)
+            # ml-01 put into train-01's VM group: DRS now keeps it on esx-04
+            $g = @(@($st['clusters'])[0]['drs_groups']) | Where-Object { $_['name'] -eq 'vgpuc-train-01-vm' }
+            $g['members'] = @(@($g['members']) + 'ml-01')
+        } }
     @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'undeclared-vm'; Edit = {
             param($st)
             $vm = Copy-TwinState -State (Get-PlantVsVm $st 'ml-01')
