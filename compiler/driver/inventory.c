@@ -65,18 +65,13 @@ static json_t *member(struct rd *r, json_t *obj, const char *ptr, const char *ke
     return v;
 }
 
-/* A name or text member: a string with no control or invisible character. */
-static const char *text(struct rd *r, json_t *obj, const char *ptr, const char *key, int nullable)
+/* A string value at JSON pointer `at`: no control or invisible character. */
+static const char *text_value(struct rd *r, json_t *v, const char *at, int nullable)
 {
-    json_t *v = member(r, obj, ptr, key, JSON_STRING, nullable);
-    if (!v)
-        return NULL;
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     enum vg_char_class cls;
     uint32_t cp;
-    char at[700];
-    snprintf(at, sizeof at, "%.500s/%.100s", ptr, key);
     if (n == 0 && !nullable) {
         bad(r, at, "%sempty", NULL);
         return NULL;
@@ -88,6 +83,17 @@ static const char *text(struct rd *r, json_t *obj, const char *ptr, const char *
         return NULL;
     }
     return vg_strndup(r->ctx->arena, s, n);
+}
+
+/* A name or text member: a string with no control or invisible character. */
+static const char *text(struct rd *r, json_t *obj, const char *ptr, const char *key, int nullable)
+{
+    json_t *v = member(r, obj, ptr, key, JSON_STRING, nullable);
+    if (!v)
+        return NULL;
+    char at[700];
+    snprintf(at, sizeof at, "%.500s/%.100s", ptr, key);
+    return text_value(r, v, at, nullable);
 }
 
 static long long integer(struct rd *r, json_t *obj, const char *ptr, const char *key, long long dflt)
@@ -112,10 +118,10 @@ static const char **names(struct rd *r, json_t *arr, const char *ptr, size_t *n)
     for (size_t i = 0; i < *n && !r->bad; i++) {
         json_t *v = json_array_get(arr, i);
         snprintf(at, sizeof at, "%.500s/%zu", ptr, i);
-        json_t *wrap = json_object();
-        json_object_set(wrap, "v", v);
-        out[i] = text(r, wrap, at, "v", 0);
-        json_decref(wrap);
+        if (!json_is_string(v))
+            bad(r, at, "expected %s", "a string");
+        else
+            out[i] = text_value(r, v, at, 0);
     }
     return out;
 }
