@@ -388,6 +388,107 @@ static void vmw_check_hotmigrate(struct drift *d)
     d->n++;
 }
 
+/* ---- Hyper-V: the GPUs dismounted for DDA (VG8013) -------------------------- */
+
+#define HV_MODELS 16
+
+/* Per host and declared model, the GPUs the build script keeps dismounted for
+ * DDA, as backends/hyperv.c counts them (compute_gpus): those the plan gives
+ * to DDA VMs and, for clustered DDA that tolerates host failures, as many of
+ * the host's reserve GPUs as the moving DDA VMs of the worst host need. Then
+ * the live GPUs of the model that are dismounted or assigned. Linear in GPUs
+ * and VMs. */
+static void hv_check_dda_gpus(struct drift *d)
+{
+    const struct vg_cluster *c = d->c;
+    const struct vg_cluster_plan *p = d->cp;
+    size_t nh = c->nhosts, nm = 0;
+    const struct vg_gpu *models[HV_MODELS];
+    if (!p || !p->pgpus || !nh)
+        return;
+    for (size_t i = 0; i < p->npgpus && nm < HV_MODELS; i++) {
+        size_t m = 0;
+        while (m < nm && models[m] != p->pgpus[i].model)
+            m++;
+        if (m == nm)
+            models[nm++] = p->pgpus[i].model;
+    }
+    uint32_t *want = vg_alloc_array(d->ctx->arena, nh * nm + 1, sizeof *want);
+    uint32_t *reserve = vg_alloc_array(d->ctx->arena, nh * nm + 1, sizeof *reserve);
+    uint32_t *moving = vg_alloc_array(d->ctx->arena, nh * nm + 1, sizeof *moving);
+    memset(want, 0, (nh * nm + 1) * sizeof *want);
+    memset(reserve, 0, (nh * nm + 1) * sizeof *reserve);
+    memset(moving, 0, (nh * nm + 1) * sizeof *moving);
+    int dda = 0;
+    for (size_t i = 0; i < p->npgpus; i++) {
+        const struct vg_pgpu *g = &p->pgpus[i];
+        size_t m = 0;
+        while (m < nm && models[m] != g->model)
+            m++;
+        if (m == nm)
+            continue;
+        size_t k = g->host->index * nm + m;
+        want[k] += g->use == VG_PGPU_PASSTHROUGH;
+        reserve[k] += g->use == VG_PGPU_FREE && p->reserve && p->reserve[i];
+    }
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        const struct vg_placement *pl = p->place ? &p->place[vm->index] : NULL;
+        dda |= vm->mode == VG_MODE_PASSTHROUGH;
+        size_t m = 0;
+        while (m < nm && models[m] != vm->gpu_model)
+            m++;
+        if (vm->mode != VG_MODE_PASSTHROUGH || vm->pin || vm->nallowed == 1 || !pl || !pl->host || m == nm)
+            continue;
+        moving[pl->host->index * nm + m] += vm->count ? vm->count : 1;
+    }
+    if (d->clustered && dda && c->tolerate && p->place)
+        for (size_t m = 0; m < nm; m++) {
+            uint32_t worst = 0;
+            for (size_t h = 0; h < nh; h++)
+                worst = moving[h * nm + m] > worst ? moving[h * nm + m] : worst;
+            worst *= c->tolerate;
+            for (size_t h = 0; h < nh; h++)
+                want[h * nm + m] += reserve[h * nm + m] < worst ? reserve[h * nm + m] : worst;
+        }
+    for (size_t h = 0; h < nh; h++) {
+        const struct vg_host *host = c->hosts[h];
+        const struct vg_inv_host *lh = vg_hash_get(&d->live_hosts, host->name);
+        if (!lh || !lh->reachable)
+            continue;
+        for (size_t i = 0; i < host->ngpus; i++) {
+            const struct vg_gpu *mod = host->gpus[i].model;
+            size_t m = 0;
+            while (m < nm && models[m] != mod)
+                m++;
+            int first = 1;
+            for (size_t j = 0; j < i; j++)
+                first &= host->gpus[j].model != mod;
+            if (!mod || m == nm || !first)
+                continue;
+            uint32_t have = 0, total = 0;
+            for (size_t k = 0; k < lh->ngpus; k++)
+                if (lh->gpus[k].model == mod) {
+                    total++;
+                    have += strcmp(lh->gpus[k].mode, "dismounted") == 0 || strcmp(lh->gpus[k].mode, "assigned") == 0;
+                }
+            uint32_t w = want[h * nm + m];
+            uint32_t per = mod->gpus_per_board ? mod->gpus_per_board : 1, decl = 0;
+            for (size_t j = i; j < host->ngpus; j++)
+                decl += host->gpus[j].model == mod ? host->gpus[j].boards * per : 0;
+            if (have == w || total != decl)
+                continue; /* a GPU missing or extra is VG8004 */
+            host_setting(d, host, host->gpus[i].span, vg_sprintf(d->ctx->arena, "%" PRIu32 " %s GPU%s dismounted "
+                         "for DDA, the plan needs %" PRIu32 "%s", have, mod->model, have == 1 ? " is" : "s are", w,
+                         c->tolerate && d->clustered ? " (its DDA VMs and their failover reserve)" : " (its DDA VMs)"),
+                         have < w ? "the build script disables and dismounts the GPUs it gives to DDA (pooled on a "
+                                    "cluster); a GPU mounted back by hand is not there for its VM"
+                                  : "the build script mounts a GPU that no DDA VM needs back for GPU-P; or declare the "
+                                    "DDA VM that uses it");
+        }
+    }
+}
+
 static void check_hosts(struct drift *d)
 {
     const struct vg_cluster *c = d->c;
@@ -772,6 +873,8 @@ size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const stru
     }
     check_platform(&d);
     check_hosts(&d);
+    if (!d.vmware)
+        hv_check_dda_gpus(&d);
     check_vms(&d);
     return d.n;
 }

@@ -89,6 +89,26 @@ function Get-PlantGroup {
             $vm['id'] = '6f1c0a52-0000-4000-8000-0000000000ff'
             $h['vms'] = @(@($h['vms']) + $vm)
         } }
+    @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'gpu-dismounted'; Edit = {
+            param($st)
+            # a GPU-P GPU of hci-03 disabled and dismounted by hand
+            $g = @((Get-PlantHost $st 'hci-03')['gpus'])[1]
+            $g['enabled'] = $false
+            $g['dismounted'] = $true
+        } }
+    @{ Cluster = 'build-hci-dda-failover'; Name = 'reserve-mounted'; Edit = {
+            param($st)
+            # a GPU of dda-node-1's pool (a VM's or the failover reserve) taken out and mounted back
+            $h = Get-PlantHost $st 'dda-node-1'
+            $g = @($h['gpus'])[1]
+            $lp = [string]$g['location_path']
+            $g['pool'] = $null
+            $g['dismounted'] = $false
+            $g['enabled'] = $true
+            foreach ($pool in @($h['pools'])) {
+                $pool['location_paths'] = @(@($pool['location_paths']) | Where-Object { $_ -ne $lp })
+            }
+        } }
     @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'gpu-removed'; Edit = {
             param($st)
             $h = Get-PlantHost $st 'esx-03'
