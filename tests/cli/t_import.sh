@@ -118,6 +118,7 @@ jq '(.hosts[0].vms[0].name) = "ml-*" | (.hosts[0].vms[1].name) = "vdi \"q\" ;`$x
 run import -o "$W/vhostile.vgpu" "$W/vhostile.json"
 check "hostile vSphere names: import exits 0" rc_is 0
 check "hostile vSphere names: a wildcard is a string" grep -qF 'vm "ml-*" {' "$W/vhostile.vgpu"
+# shellcheck disable=SC2016 # the name holds a literal `$x`
 check "hostile vSphere names: quotes are escaped" grep -qF 'vm "vdi \"q\" ;`$x" {' "$W/vhostile.vgpu"
 check "hostile vSphere names: accented names are strings" grep -qF 'vm "vdi-é-ünï" {' "$W/vhostile.vgpu"
 check "hostile vSphere names: CJK names are strings" grep -qF 'vm "训练-01" {' "$W/vhostile.vgpu"
