@@ -456,6 +456,9 @@ namespace VMware.Vim
         public string Name { get; set; }
         public ManagedObjectReference[] Host { get; set; }
         public ClusterConfigInfoEx ConfigurationEx { get; set; }
+        // ComputeResource.lifecycleManaged (vSphere API 7.0): the cluster is managed with a
+        // single vSphere Lifecycle Manager image. Unset (null) where the state does not say.
+        public bool? LifecycleManaged { get; set; }
     }
 
     // The vCenter root (Get-View ServiceInstance is not modelled; OptionManager holds the
