@@ -54,7 +54,8 @@ function Read-VgpucRolloutVmwDriver {
         [Parameter(Mandatory)] [object]$VMHost
     )
     try {
-        $esxcli = Get-EsxCli -VMHost $VMHost -V2 -Server $Connection
+        $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
+        $esxcli = Get-EsxCli @esxcliArgs
         $components = @($esxcli.software.component.list.Invoke() | Where-Object { ([string]$_.Name) -match '^NVD' -or ([string]$_.Vendor) -match 'NVIDIA' })
         # esxcli V2 returns every field as text: IsLoaded is 'true' or 'false'.
         $loaded = @($esxcli.system.module.list.Invoke() | Where-Object { ([string]$_.Name) -eq 'nvidia' -and ([string]$_.IsLoaded) -eq 'true' }).Count -gt 0
@@ -510,7 +511,8 @@ function Invoke-VgpucRolloutVmwHostStep {
                     $depot = [string]$DepotPath[[string]$h.ToRelease]
                     $done = Invoke-VgpucChange -Run $Run -Target $n -Action ('install vGPU Manager {0} (esxcli software component apply -d {1})' -f $h.ToRelease, $depot) -ScriptBlock {
                         param($C, $H, [string]$D)
-                        $esxcli = Get-EsxCli -VMHost $H -V2 -Server $C
+                        $esxcliArgs = @{ VMHost = $H; V2 = $true; Server = $C }
+                        $esxcli = Get-EsxCli @esxcliArgs
                         $a = $esxcli.software.component.apply.CreateArgs()
                         $a['depot'] = $D
                         $null = $esxcli.software.component.apply.Invoke($a)
