@@ -406,6 +406,7 @@ function New-VmwRolloutCase {
     $modelJson = @(Get-ChildItem -LiteralPath (Join-Path $dir 'current') -Filter '*.json')[0].FullName
     $model = Read-ScenarioModel -JsonPath $modelJson -Catalog $script:Catalog
     $state = New-VmwScenarioDeclaredState -Model $model -Catalog $script:Catalog
+    foreach ($h in $state['hosts']) { $h['boot_count'] = 0 }   # HostRuntimeInfo.BootTime, which the script waits on
     $depots = [System.Collections.Generic.List[object]]::new()
     $depotArgs = @{}
     $expectDriver = @{}
@@ -452,6 +453,7 @@ function Get-VmwConvergeProblems {
             if (-not $v.StartsWith($C.ExpectDriver[$n] + '-')) { $p.Add(('host {0} has component {1}, expected driver {2}' -f $n, $v, $C.ExpectDriver[$n])) }
             if ($h.Contains('nvidia_loaded_version')) { $p.Add(('host {0} still runs module {1}: not rebooted' -f $n, $h['nvidia_loaded_version'])) }
             if (-not [bool]$h['nvidia_module_loaded']) { $p.Add(('host {0} has no nvidia module loaded' -f $n)) }
+            if ([int]$h['boot_count'] -lt 1) { $p.Add(('host {0} was not rebooted' -f $n)) }
         }
         if ([string]$h['connection_state'] -ne 'Connected') { $p.Add(('host {0} is left {1}' -f $n, $h['connection_state'])) }
     }
@@ -603,6 +605,7 @@ function Invoke-VmwPlanted {
         @{ Name = 'a guest is powered off, not shut down'; Find = "`$view.ShutdownGuest()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Put = "`$view.PowerOffVM()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Check = 'converge' }
         @{ Name = 'a host is not taken out of maintenance mode'; Find = 'foreach ($n in $inMaintenance) {'; Put = 'foreach ($n in @()) {'; Check = 'fault' }
         @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
+        @{ Name = 'the host is not rebooted'; Find = '$view.RebootHost($false)'; Put = '$null = $view'; Check = 'converge' }
         @{ Name = 'a cluster managed by a vLCM image is not refused'; Find = 'if ($null -ne $managed -and [bool]$managed -and $releases.Count -gt 0) {'; Put = 'if ($false) {'; Check = 'vlcm' }
     )
     $text = [System.IO.File]::ReadAllText($C.Script)

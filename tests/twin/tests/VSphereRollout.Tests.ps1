@@ -149,8 +149,11 @@ Write-Host @($e.software.component.list.Invoke())[0].Version
         $h['nvidia_component']['version'] | Should -Be '570.172.07-1OEM.800.1.0.20613240'
         $h['nvidia_loaded_version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
         Get-TestCommands $r | Should -Be @('esxcli software component apply')
-        $r2 = Invoke-RoScript $r.state "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)"
+        $r.state['hosts'][2]['boot_count'] = 4
+        $r2 = Invoke-RoScript $r.state "`$h = Get-VMHost -Name 'esx-03' -Server `$c; Write-Host `$h.ExtensionData.Runtime.BootTime.ToString('o'); `$h.ExtensionData.RebootHost(`$false); Write-Host (Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.Runtime.BootTime.ToString('o')"
         $r2.exit | Should -Be 0
+        $r2.output | Should -Be @('2026-01-01T04:00:00.0000000Z', '2026-01-01T05:00:00.0000000Z')
+        (Get-VsHost $r2.state 'esx-03')['boot_count'] | Should -Be 5
         (Get-VsHost $r2.state 'esx-03').Contains('nvidia_loaded_version') | Should -BeFalse
         (Get-VsHost $r2.state 'esx-03')['nvidia_module_loaded'] | Should -BeTrue
         (Get-VsHost $r2.state 'esx-03')['connection_state'] | Should -Be 'Maintenance'
@@ -189,14 +192,15 @@ Write-Host @($e.software.component.list.Invoke())[0].Version
 }
 
 Describe 'State: the rollout fields are checked before a run' {
-    It 'refuses a malformed depot, image_managed and nvidia_loaded_version (exit 2)' {
+    It 'refuses a malformed depot, image_managed, nvidia_loaded_version and boot_count (exit 2)' {
         foreach ($edit in @(
                 { param($s) $s['depots'] = @([ordered]@{ path = '/x.zip' }) },
                 { param($s) $s['clusters'][0]['image_managed'] = 'yes' },
-                { param($s) (Get-VsHost $s 'esx-01')['nvidia_loaded_version'] = 5 })) {
+                { param($s) (Get-VsHost $s 'esx-01')['nvidia_loaded_version'] = 5 },
+                { param($s) (Get-VsHost $s 'esx-01')['boot_count'] = 'twice' })) {
             $r = Invoke-RoScript (Get-RoState $edit) 'Write-Host 1'
             $r.exit | Should -Be 2
-            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version'
+            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count'
         }
     }
 }

@@ -430,6 +430,8 @@ function New-VTHostView {
     $rt.ConnectionState = switch ([string]$HostRec.connection_state) { 'Disconnected' { 'disconnected' } 'NotResponding' { 'notResponding' } default { 'connected' } }
     $rt.PowerState = 'poweredOn'
     $rt.InMaintenanceMode = ([string]$HostRec.connection_state -eq 'Maintenance')
+    # boot_count (optional): the host's boots; BootTime is one hour per boot after 2026-01-01 UTC.
+    if (Test-VTField $HostRec 'boot_count') { $rt.BootTime = [DateTime]::new(2026, 1, 1, 0, 0, 0, [DateTimeKind]::Utc).AddHours([int]$HostRec.boot_count) }
     $h.Runtime = $rt
     $hw = [VMware.Vim.HostHardwareInfo]::new()
     $hw.PciDevice = @($HostRec.gpus | ForEach-Object {
@@ -1128,8 +1130,9 @@ function Invoke-VTReboot {
     }
     foreach ($g in @($HostRec.gpus)) { $g.passthrough_active = [bool]$g.passthrough_enabled }
     $HostRec.nvidia_module_loaded = ($null -ne $HostRec.nvidia_component)
-    # The module loaded now is the one of the installed component (README "Host driver").
+    # The module loaded now is the one of the installed component (README "Rollouts").
     if (Test-VTField $HostRec 'nvidia_loaded_version') { Remove-VTValue $HostRec 'nvidia_loaded_version' }
+    if (Test-VTField $HostRec 'boot_count') { Set-VTValue $HostRec 'boot_count' ([int]$HostRec.boot_count + 1) }
     $HostRec.graphics.active_type = [string]$HostRec.graphics.default_type
 }
 

@@ -267,6 +267,8 @@ namespace VMware.Vim
         public HostSystemConnectionState ConnectionState { get; set; }
         public HostSystemPowerState PowerState { get; set; }
         public bool InMaintenanceMode { get; set; }
+        // HostRuntimeInfo.bootTime: when the host booted (from state hosts[].boot_count; unset when absent).
+        public DateTime? BootTime { get; set; }
     }
 
     public class HostPciDevice : DynamicData

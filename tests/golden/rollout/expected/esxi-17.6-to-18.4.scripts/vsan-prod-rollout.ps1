@@ -2116,7 +2116,7 @@ function Invoke-VgpucVmware {
 # install the NVIDIA host component from the depot with
 # `esxcli software component apply -d` (Get-EsxCli -V2); reboot
 # (HostSystem.RebootHost, refused by ESXi outside maintenance mode) and wait
-# for vCenter to see the host again; verify that the installed component is
+# for vCenter to see the host again with a later boot time; verify that the installed component is
 # the planned driver and the nvidia module is loaded; Set-VMHost -State
 # Connected; start the VMs that stayed down. The first failure stops the
 # rollout: the hosts leave maintenance mode and every VM is put back in its
@@ -2418,7 +2418,9 @@ function Stop-VgpucRolloutVmwGuest {
 
 function Restart-VgpucRolloutVmwHost {
     <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
-       refuses it outside maintenance mode) and wait until vCenter sees it again. #>
+       refuses it outside maintenance mode) and wait until vCenter sees it again, booted
+       after the call (HostRuntimeInfo.bootTime later than before; where the host
+       reports no boot time, connected again is taken as back). #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Connection,
@@ -2426,12 +2428,15 @@ function Restart-VgpucRolloutVmwHost {
         [Parameter(Mandatory)] [int]$TimeoutSeconds
     )
     $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
+    $before = $view.Runtime.BootTime
     $view.RebootHost($false)
     $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
     while ($true) {
         Start-Sleep -Seconds 10
         $h = Get-VMHost -Id $VMHost.Id -Server $Connection
-        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState) {
+        $booted = $h.ExtensionData.Runtime.BootTime
+        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
+            ($null -eq $before -or ($null -ne $booted -and $booted -gt $before))) {
             return
         }
         if ((Get-Date) -gt $deadline) {
