@@ -198,7 +198,7 @@ _vgpuc_value() {
         --drain|--order|--allow-down|--hosts-at-once) printf '\n' ;;
         --color) printf '%s\n' auto always never ;;
         --fail-on) printf '%s\n' error warning info none ;;
-        --target) case $cmd in inventory) printf '%s\n' hyperv vmware ;; rollout) printf '%s\n' auto hyperv ;; *) printf '%s\n' auto hyperv vmware json ;; esac ;;
+        --target) case $cmd in inventory) printf '%s\n' hyperv vmware ;; rollout) printf '%s\n' auto hyperv vmware ;; *) printf '%s\n' auto hyperv vmware json ;; esac ;;
         --rule)
             if [[ $cur == *=* ]]; then
                 for c in off info warning error; do printf '%s=%s\n' "${cur%%=*}" "$c"; done
