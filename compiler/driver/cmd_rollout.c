@@ -226,9 +226,16 @@ static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const stru
             continue;
         }
         if (!vg_rollout_target_supported(t)) {
-            d = vg_diag_emit(ctx, VG7201, at, "cluster `%s`: no rollout script for `%s` yet (the Hyper-V family has "
-                                              "one)", c->name, vg_target_name(t));
-            vg_diag_help(ctx, d, "run the plan by hand from the runbook, or plan this cluster without `-o`");
+            if (t == VG_TARGET_AUTO) {
+                d = vg_diag_emit(ctx, VG7201, at, "cluster `%s` has no known platform family, so no rollout script",
+                                 c->name);
+                vg_diag_help(ctx, d, "give it a `platform` the catalog knows, or run the plan by hand from the "
+                                     "runbook");
+            } else {
+                d = vg_diag_emit(ctx, VG7201, at, "cluster `%s`: no rollout script for `%s` yet", c->name,
+                                 vg_target_name(t));
+                vg_diag_help(ctx, d, "run the plan by hand from the runbook, or plan this cluster without `-o`");
+            }
             bad = 1;
             continue;
         }

@@ -160,7 +160,8 @@ uint32_t vg_cluster_max_hosts(enum vg_family family);
 
 /*
  * The MMIO space a Hyper-V VM gets: the file's `mmio`, else Microsoft's DDA
- * guidance for a GPU (3 GB low, 33,280 MB high; language.md section 5) for
+ * guidance for a GPU (3 GB low, 33,280 MB high: learn.microsoft.com/windows-server/
+ * virtualization/hyper-v/deploy/deploying-graphics-devices-using-dda) for
  * pass-through and 1 GB / 32 GB for GPU-P. The build script sets these and
  * `vgpuc drift` expects them.
  */
