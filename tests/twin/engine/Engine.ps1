@@ -291,6 +291,11 @@ function Invoke-TwinRemoting {
     if ($Bound.ContainsKey('ArgumentList')) {
         $argList = @($Bound['ArgumentList'])
     }
+    if ($Bound.ContainsKey('VMName')) {
+        # PowerShell Direct: from the host the VM runs on, over VMBus (no network hop).
+        Invoke-TwinVmDirect -Cmdlet $Cmdlet -Bound $Bound -ScriptBlock $sb -ArgumentList $argList
+        return
+    }
     if ($null -ne $script:HostName) {
         $Cmdlet.ThrowTerminatingError((New-TwinErrorRecord -Message ('[{0}] Invoke-Command from inside a remote session: the second hop is refused (Kerberos double hop; the twin does not model CredSSP)' -f $script:HostName) -ErrorId 'AccessDenied,PSSessionStateBroken' -Category OpenError))
     }
@@ -389,4 +394,9 @@ function Get-TwinClock {
 function Test-TwinModuleWanted {
     param([string]$Name)
     $true
+}
+
+function Invoke-TwinVmDirect {
+    param($Cmdlet, $Bound, [scriptblock]$ScriptBlock, [object[]]$ArgumentList)
+    $Cmdlet.ThrowTerminatingError((New-TwinErrorRecord -Message 'Invoke-Command -VMName (PowerShell Direct) is not modeled by the twin on this platform' -ErrorId 'NotModeledByTwin' -Category NotImplemented))
 }
