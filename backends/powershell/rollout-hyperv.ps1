@@ -23,7 +23,10 @@
 # state, or a warning says why not. A step already done is skipped, so a
 # rollout is resumed by running the script again. Guest drivers are updated
 # inside the VMs by their owners: the script lists them, and before a host
-# step that needs them updated it stops until -GuestStepDone names the step.
+# step that needs them updated it stops until the step is done: with
+# -GuestCredential it reads each guest's driver (nvidia-smi inside the guest,
+# through PowerShell Direct from the VM's node; guest.ps1) and the step is
+# done when every VM reports the new driver; without, -GuestStepDone says so.
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -61,6 +64,58 @@ function Read-VgpucRolloutDriver {
     }
 }
 
+function Read-VgpucGuestDriverHyperV {
+    <# The NVIDIA guest driver a VM runs: nvidia-smi inside the guest, through
+       PowerShell Direct (Invoke-Command -VMName -Credential) from the node it
+       runs on; or '' and why. Read only. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string]$Name,
+        [Parameter(Mandatory)] [string]$Os,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$AllVms,
+        [Parameter(Mandatory)] [System.Management.Automation.PSCredential]$Credential
+    )
+    if ($Os -ne 'windows') {
+        return [pscustomobject]@{ Driver = ''; Error = 'a Linux guest: PowerShell Direct reaches Windows guests only; check it inside the VM' }
+    }
+    $found = @(Select-VgpucByName -InputObject $AllVms -Name $Name)
+    if ($found.Count -ne 1) {
+        return [pscustomobject]@{ Driver = ''; Error = ('{0} VMs of this name in the cluster' -f $found.Count) }
+    }
+    $vm = $found[0]
+    if ([string]$vm.State -ne 'Running') {
+        return [pscustomobject]@{ Driver = ''; Error = ('it is {0}; the driver is read inside a running guest' -f $vm.State) }
+    }
+    try {
+        $r = Invoke-Command -ComputerName ([string]$vm.ComputerName) -ErrorAction Stop -ArgumentList @([string]$vm.Name, $Credential) -ScriptBlock {
+            param([string]$V, [System.Management.Automation.PSCredential]$C)
+            Invoke-Command -VMName $V -Credential $C -ErrorAction Stop -ScriptBlock {
+                Set-StrictMode -Version Latest
+                $ErrorActionPreference = 'Stop'
+                if (-not (Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue)) {
+                    return [pscustomobject]@{ Driver = ''; Error = 'nvidia-smi.exe is missing in the guest (no NVIDIA guest driver)' }
+                }
+                $ErrorActionPreference = 'Continue'
+                $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader' 2>&1)
+                $code = [int]$LASTEXITCODE
+                $ErrorActionPreference = 'Stop'
+                $versions = @($lines | ForEach-Object { ([string]$_).Trim() } | Where-Object { $_ -ne '' })
+                if ($code -ne 0 -or $versions.Count -eq 0) {
+                    return [pscustomobject]@{ Driver = ''; Error = ('nvidia-smi.exe in the guest failed (exit {0}): {1}; the guest sees no GPU (its vGPU did not load?)' -f $code, ($versions -join ' ')) }
+                }
+                $distinct = @($versions | Sort-Object -Unique)
+                if ($distinct.Count -ne 1) {
+                    return [pscustomobject]@{ Driver = ''; Error = ('nvidia-smi.exe in the guest reports several versions: {0}' -f ($distinct -join ', ')) }
+                }
+                [pscustomobject]@{ Driver = $distinct[0]; Error = '' }
+            }
+        }
+        [pscustomobject]@{ Driver = [string]$r.Driver; Error = [string]$r.Error }
+    } catch {
+        [pscustomobject]@{ Driver = ''; Error = $_.Exception.Message }
+    }
+}
+
 function Find-VgpucRolloutVm {
     <# A VM of the cluster by exact name: the one object, or $null (the problem is recorded). #>
     [CmdletBinding()]
@@ -90,7 +145,8 @@ function Get-VgpucRolloutPlan {
         [Parameter(Mandatory)] [object]$Rollout,
         [Parameter(Mandatory)] [AllowNull()] [hashtable]$DriverPackage,
         [switch]$LicenseServerReady,
-        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @()
+        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
     )
     $steps = @($Rollout.Steps)
     $hostNames = [System.Collections.Generic.List[string]]::new()
@@ -202,7 +258,7 @@ function Get-VgpucRolloutPlan {
     foreach ($s in $steps) {
         $stepIndex++
         if ($s.Kind -ne 'hosts') {
-            $work.Add([pscustomobject]@{ Step = $s; Done = ($s.Kind -eq 'license-server' -or @($GuestStepDone) -contains [int]$s.Index); Hosts = @() })
+            $work.Add([pscustomobject]@{ Step = $s; Done = ($s.Kind -eq 'license-server' -or @($GuestStepDone) -contains [int]$s.Index); Hosts = @(); Guest = $null })
             continue
         }
         $pending = @()
@@ -230,7 +286,7 @@ function Get-VgpucRolloutPlan {
                 }
             }
         }
-        $work.Add([pscustomobject]@{ Step = $s; Done = ($pending.Count -eq 0); Hosts = $pending })
+        $work.Add([pscustomobject]@{ Step = $s; Done = ($pending.Count -eq 0); Hosts = $pending; Guest = $null })
     }
 
     # --- The VMs: each once, where the plan expects it, able to shut down if it must ---
@@ -243,6 +299,20 @@ function Get-VgpucRolloutPlan {
     }
     if ($reachable.Count -gt 0) {
         $allVms = @(Get-VM -ComputerName $reachable)
+    }
+    # --- The guest steps: with guest credentials, each guest's driver read ---
+    $haveCredential = $null -ne $GuestCredential -and $GuestCredential -ne [System.Management.Automation.PSCredential]::Empty
+    if ($haveCredential) {
+        foreach ($w in $work) {
+            if ($w.Done -or $w.Step.Kind -ne 'guests') {
+                continue
+            }
+            $w.Guest = Get-VgpucGuestStepStatus -Step $w.Step -Reader {
+                param($V)
+                Read-VgpucGuestDriverHyperV -Name ([string]$V.Name) -Os ([string]$V.Os) -AllVms $allVms -Credential $GuestCredential
+            }
+            $w.Done = $w.Guest.Done
+        }
     }
     $vms = @{}
     $where = @{}
@@ -568,6 +638,7 @@ function Invoke-VgpucRolloutHyperV {
         [AllowNull()] [hashtable]$DriverPackage = @{},
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
         [int]$ShutdownTimeoutSeconds = 600,
         [int]$RestartTimeoutSeconds = 1800,
         [AllowEmptyString()] [AllowNull()] [string]$LogPath = ''
@@ -576,7 +647,7 @@ function Invoke-VgpucRolloutHyperV {
     try {
         Write-Host ('vgpuc: rollout of {0} ({1}); reading every host and VM' -f (Format-VgpucText -Text $Rollout.Cluster), $Rollout.Platform)
         $plan = Get-VgpucRolloutPlan -Run $run -Rollout $Rollout -DriverPackage $DriverPackage `
-            -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone
+            -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential
         $guestNotes = [System.Collections.Generic.List[string]]::new()
         foreach ($w in $plan.Work) {
             $s = $w.Step
@@ -639,9 +710,17 @@ function Invoke-VgpucRolloutHyperV {
                 if ($s.Kind -eq 'guests') {
                     $later = @($plan.Work | Select-Object -Skip ($i + 1) | Where-Object { -not $_.Done -and $_.Step.Kind -eq 'hosts' })
                     $msg = 'update the guest driver of {0} VM(s) to {1} inside each VM' -f @($s.Vms).Count, $s.ToRelease
+                    $again = 'then run again with -GuestStepDone {0}' -f $s.Index
+                    if ($null -ne $w.Guest) {
+                        $msg = 'update the guest driver of {0} of {1} VM(s) to {2} inside each VM' -f @($w.Guest.Left).Count, @($s.Vms).Count, $s.ToRelease
+                        $again = 'then run again with -GuestCredential: the step is done when every VM reports the new driver'
+                        foreach ($line in (Format-VgpucGuestLeft -Status $w.Guest)) {
+                            Write-Host ('  still to upgrade: {0}' -f (Format-VgpucText -Text $line))
+                        }
+                    }
                     if ($later.Count -gt 0) {
-                        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + ('; then run again with -GuestStepDone {0}' -f $s.Index))
-                        Write-Host ('Waiting for step {0}: {1}, then run this script again with -GuestStepDone {0}; the later host steps need it.' -f $s.Index, $msg)
+                        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + '; ' + $again)
+                        Write-Host ('Waiting for step {0}: {1}, {2}; the later host steps need it.' -f $s.Index, $msg, $again)
                         $run.Outcome = 'waiting'
                         break
                     }

@@ -31,8 +31,19 @@ packages of the plan's releases), and these checks run:
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
-             the guest step (exit 1, waiting), the second with -GuestStepDone
-             converges
+             the guest step (exit 1, waiting), the owners upgrade the guests
+             (the state edited), the second with -GuestStepDone converges
+  guests     the guest phase (docs/rollout.md): with -GuestCredential the
+             script reads each guest's driver through PowerShell Direct, waits
+             and names the VMs still to upgrade, and goes on by itself once they
+             all run the new driver; wrong credentials: still waiting, the
+             error named; -GuestStepDone without the upgrade: the twin records
+             the vGPUs that fail to load (the invariant below catches it)
+
+Every check that runs a script also asserts the rollout's two invariants on
+the twin's events (tests/twin/README.md, "Guest drivers"): no VM ever ran with
+a vGPU that failed to load (its guest driver incompatible with the host's vGPU
+Manager), and no VM the plan live-migrates ever went down.
 Prints each failure and `N passed, M failed`; exit 1 when any failed.
 #>
 [CmdletBinding()]
@@ -61,7 +72,7 @@ $Cases = @(
     @{ Name = 'hci-a16-two-at-once'; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
-        Checks = @('legs') }
+        Checks = @('legs', 'guests') }
     @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview') }
     @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview') }
     @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview') }
@@ -147,12 +158,14 @@ function New-RolloutCase {
         }
     }
     $state['driver_packages'] = $packages.ToArray()
+    Add-GuestDriverState -State $state -ModelJson $modelJson
     # Guest steps are numbered across the plan document; the script numbers its own steps.
     $first = if (@($cl.steps).Count -gt 0) { [int]$cl.steps[0].index } else { 1 }
     [pscustomobject]@{
         Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ DriverPackage = $pkgArgs }
         ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live
         GuestSteps = @($guestSteps | ForEach-Object { $_ - $first + 1 }); Drain = ($Case.Args -contains '--drain')
+        PlanGuestSteps = @($cl.steps | Where-Object { $_.kind -eq 'guests' })
     }
 }
 
@@ -173,10 +186,107 @@ function Test-Named {
     $false
 }
 
+# --- Guest drivers and the rollout's invariants (tests/twin/README.md, "Guest drivers") ---
+
+$script:GuestUser = 'vgpuc-twin\admin'
+$script:GuestPassword = 'twin-guest-password'
+function New-GuestCredential {
+    param([string]$Password = $script:GuestPassword)
+    [pscredential]::new($script:GuestUser, (ConvertTo-SecureString -String $Password -AsPlainText -Force))
+}
+
+# The catalog's releases as the twin's vgpu_compatibility table (host = the
+# Windows vGPU Manager driver, guest = the Windows and Linux guest drivers).
+function Get-CompatibilityTable {
+    if ($null -ne $script:CompatTable) { return $script:CompatTable }
+    $text = & $Vgpuc catalog releases --format json 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "vgpuc catalog releases --format json failed: $text" }
+    $cat = ($text -join "`n") | ConvertFrom-Json
+    $rels = [System.Collections.Generic.List[object]]::new()
+    $script:GuestDrivers = @{}
+    foreach ($r in $cat.releases) {
+        $d = $r.drivers
+        $rels.Add([ordered]@{ release = [string]$r.release; lts = $r.lts; host = @(@($d.host_hyperv) | Where-Object { $_ }); guest = @(@($d.guest_windows, $d.guest_linux) | Where-Object { $_ }) })
+        $script:GuestDrivers[[string]$r.release] = @{ windows = [string]$d.guest_windows; linux = [string]$d.guest_linux }
+    }
+    $script:CompatTable = [ordered]@{ lts_pair_from = [string]$cat.compatibility.lts_pair_from; releases = $rels.ToArray() }
+    $script:CompatTable
+}
+
+# Each GPU-P VM of CURRENT gets the guest driver its file declares (the
+# catalog's driver of that release for its OS), guest credentials and
+# PowerShell Direct; the state gets the compatibility table and an empty
+# event list.
+function Add-GuestDriverState {
+    param($State, [string]$ModelJson)
+    $State['vgpu_compatibility'] = Get-CompatibilityTable
+    $State['events'] = @()
+    $m = Get-Content -Raw -LiteralPath $ModelJson | ConvertFrom-Json
+    $decl = @{}
+    foreach ($v in @($m.cluster.vms)) {
+        if ($null -ne $v.PSObject.Properties['guest_driver'] -and $null -ne $v.guest_driver -and @($v.guest_driver.releases).Count -gt 0) {
+            $decl[[string]$v.name] = @{ Release = [string]@($v.guest_driver.releases)[0]; Os = [string]$v.os }
+        }
+    }
+    foreach ($h in $State['hosts']) {
+        foreach ($v in $h['vms']) {
+            $d = $decl[[string]$v['name']]
+            if ($null -eq $d -or @($v['gpu_partition_adapters']).Count -eq 0) { continue }
+            $os = if ($d.Os -eq 'linux') { 'linux' } else { 'windows' }
+            $v['guest'] = [ordered]@{ os = $os; driver = $script:GuestDrivers[$d.Release][$os]; user = $script:GuestUser; password = $script:GuestPassword; powershell_direct = $true }
+        }
+    }
+}
+
+# The owners upgrade the guest drivers of a plan's guest step inside the VMs
+# (to the plan's driver for each VM's OS).
+function Set-GuestStepDone {
+    param($State, $Step)
+    $names = @{}
+    foreach ($v in $Step.vms) { $names[[string]$v.name] = $true }
+    foreach ($h in $State['hosts']) {
+        foreach ($v in $h['vms']) {
+            if ($names.ContainsKey([string]$v['name']) -and $v.Contains('guest') -and $null -ne $v['guest']) {
+                $v['guest']['driver'] = if ($v['guest']['os'] -eq 'linux') { [string]$Step.guest_driver.to.linux_driver } else { [string]$Step.guest_driver.to.windows_driver }
+            }
+        }
+    }
+}
+
+# The owners do the guest step the script waits for: the first one of the
+# plan whose VMs do not all run its driver yet.
+function Set-NextGuestStepDone {
+    param($State, $C)
+    $now = @{}
+    foreach ($h in $State['hosts']) { foreach ($v in $h['vms']) { if ($v.Contains('guest') -and $null -ne $v['guest']) { $now[[string]$v['name']] = [string]$v['guest']['driver'] } } }
+    foreach ($gs in $C.PlanGuestSteps) {
+        $left = @($gs.vms | Where-Object { $now[[string]$_.name] -ne $(if ($_.os -eq 'linux') { [string]$gs.guest_driver.to.linux_driver } else { [string]$gs.guest_driver.to.windows_driver }) })
+        if ($left.Count -gt 0) {
+            Set-GuestStepDone -State $State -Step $gs
+            return
+        }
+    }
+}
+
+# The invariants over the twin's events: no vGPU failed to load, no VM the
+# plan live-migrates went down.
+function Get-InvariantProblems {
+    param($C, $State)
+    foreach ($e in @($State['events'])) {
+        if ($e['kind'] -eq 'vgpu-load-failed') {
+            'VM {0} ran on {1} with a vGPU that failed to load ({2})' -f $e['vm'], $e['host'], $e['message']
+        }
+        if ($e['kind'] -eq 'vm-down' -and $C.Live.ContainsKey([string]$e['vm'])) {
+            'VM {0} is live-migrated by the plan but went down ({1} on {2})' -f $e['vm'], $e['by'], $e['host']
+        }
+    }
+}
+
 # The end state of a completed rollout.
 function Get-ConvergeProblems {
     param($C, $Start, $Result)
     $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in @(Get-InvariantProblems $C $Result.state)) { $p.Add($x) }
     if ($Result.exit -ne 0) { $p.Add(('exit {0}, expected 0' -f $Result.exit)) }
     foreach ($h in $Result.state['hosts']) {
         $n = [string]$h['name']
@@ -257,6 +367,7 @@ function Invoke-Case {
                     $p.Add(('host {0} is left paused and no line says so' -f $h['name']))
                 }
             }
+            foreach ($x in @(Get-InvariantProblems $C $r.state)) { $p.Add($x) }
             Write-Verdict $C.Name ('fault ' + $key) $p $r
             # Resumed: the interrupted rollout run again, without the fault, completes.
             $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
@@ -356,7 +467,9 @@ function Invoke-Case {
         if (-not (@($r1.output) -match 'GuestStepDone')) { $p += 'first run: no line asks for -GuestStepDone' }
         Write-Verdict $C.Name 'legs: waits for the guests' $p $r1
         $done = @($C.GuestSteps)
-        $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
+        $upgraded = Copy-ScenarioState -State $r1.state
+        Set-NextGuestStepDone -State $upgraded -C $C
+        $r2 = Invoke-TwinRun -State $upgraded -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
         Write-Verdict $C.Name 'legs: converge with -GuestStepDone' (Get-ConvergeProblems $C $start $r2) $r2
         $r3 = Invoke-TwinRun -State $r2.state -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
         $p = @()
@@ -364,8 +477,75 @@ function Invoke-Case {
         Write-Verdict $C.Name 'legs: rerun' $p $r3
         Write-Host ('  {0}: {1} + {2} mutating calls over two runs' -f $C.Name, @($r1.calls).Count, @($r2.calls).Count)
     }
+    if ($Case.Checks -contains 'guests') {
+        Invoke-GuestChecks -C $C -Start $start
+    }
 }
 
+# The guest phase: -GuestCredential instead of -GuestStepDone.
+function Invoke-GuestChecks {
+    param($C, $Start)
+    $withCred = @{} + $C.ScriptArgs
+    $withCred['GuestCredential'] = New-GuestCredential
+    $first = $C.PlanGuestSteps[0]
+    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($r1.exit -ne 1) { $p.Add(('first run: exit {0}, expected 1 (waiting for the guests)' -f $r1.exit)) }
+    $vm1 = [string]$first.vms[0].name
+    if (-not (Test-Named $r1 @('still to upgrade', $vm1, [string]$first.guest_driver.from.windows_driver) 'needs')) { $p.Add(('no line names {0} with the driver it runs as still to upgrade' -f $vm1)) }
+    foreach ($x in @(Get-InvariantProblems $C $r1.state)) { $p.Add($x) }
+    Write-Verdict $C.Name 'guests: waits and names the VMs still to upgrade' $p $r1
+    # Wrong credentials: still waiting, the error named, nothing more changed.
+    $bad = @{} + $C.ScriptArgs
+    $bad['GuestCredential'] = New-GuestCredential -Password 'wrong'
+    $upgraded = Copy-ScenarioState -State $r1.state
+    Set-NextGuestStepDone -State $upgraded -C $C
+    $rb = Invoke-TwinRun -State $upgraded -Script $C.Script -ScriptArgs $bad -TimeoutSeconds 600
+    $p = @()
+    if ($rb.exit -ne 1 -or @($rb.calls).Count -ne 0) { $p += 'wrong credentials: exit {0}, {1} mutating calls; expected a wait with none' -f $rb.exit, @($rb.calls).Count }
+    if (-not (Test-Named $rb @('still to upgrade', 'credential is invalid') '')) { $p += 'no line names the invalid credential' }
+    Write-Verdict $C.Name 'guests: wrong credentials keep it waiting' $p $rb
+    # The owners upgraded every guest of each step as it came: the script goes on by itself.
+    $state = $upgraded
+    $runs = 0
+    $r = $null
+    $calls = 0
+    while ($runs -lt 4) {
+        $runs++
+        $r = Invoke-TwinRun -State $state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+        $calls += @($r.calls).Count
+        if ($r.exit -eq 0) { break }
+        $state = Copy-ScenarioState -State $r.state
+        Set-NextGuestStepDone -State $state -C $C
+    }
+    Write-Verdict $C.Name ('guests: converge with -GuestCredential ({0} runs)' -f ($runs + 1)) (Get-ConvergeProblems $C $Start $r) $r
+    Write-Host ('  {0}: guests: {1} runs, {2} mutating calls after the first' -f $C.Name, ($runs + 1), $calls)
+    $rr = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+    $p = @()
+    if ($rr.exit -ne 0 -or @($rr.calls).Count -ne 0) { $p += 'rerun: exit {0}, {1} mutating calls' -f $rr.exit, @($rr.calls).Count }
+    Write-Verdict $C.Name 'guests: rerun with -GuestCredential' $p $rr
+    # -GuestStepDone said without the upgrade: the twin must see the vGPUs fail to load.
+    $lie = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs (@{} + $C.ScriptArgs + @{ GuestStepDone = @($C.GuestSteps) }) -TimeoutSeconds 600
+    $p = @()
+    if (@(Get-InvariantProblems $C $lie.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the guests were not upgraded, yet the twin recorded no vGPU that failed to load' }
+    Write-Verdict $C.Name 'guests: -GuestStepDone without the upgrade is caught by the invariant' $p $lie
+    # Planted in the script: a guest step counted done without its drivers read.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$w.Done = $w.Guest.Done'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$w.Done = $true'))
+        $pr = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $withCred -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        if (@(Get-InvariantProblems $C $pr.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the invariant did not catch the VMs started on hosts that cannot load their guest driver' }
+    }
+    Write-Verdict $C.Name 'planted: a guest step counted done without reading the guests' $p $null
+}
+
+$script:CompatTable = $null
 $script:Catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
 $started = Get-Date
 foreach ($case in $Cases) {
