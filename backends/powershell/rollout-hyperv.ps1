@@ -27,6 +27,10 @@
 # -GuestCredential it reads each guest's driver (nvidia-smi inside the guest,
 # through PowerShell Direct from the VM's node; guest.ps1) and the step is
 # done when every VM reports the new driver; without, -GuestStepDone says so.
+# A host step that changes no vGPU Manager (a drain, `--drain HOST`) leaves
+# no live trace on the host: with -LogPath, its completion is recorded in the
+# log (a step 'no-change step N done (plan ID)') and a rerun with the same
+# -LogPath skips it; without a log it is done again on every run.
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -116,6 +120,75 @@ function Read-VgpucGuestDriverHyperV {
     }
 }
 
+function Get-VgpucRolloutPlanId {
+    <# A short fingerprint of the plan (SHA-256 of its JSON), so that a log
+       records the steps of this plan and no other. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [object]$Rollout
+    )
+    $json = ConvertTo-Json -InputObject $Rollout -Depth 12 -Compress
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($json))
+    } finally {
+        $sha.Dispose()
+    }
+    (@($bytes[0..7] | ForEach-Object { $_.ToString('x2') }) -join '')
+}
+
+function Get-VgpucRolloutRecordStep {
+    <# The log step that records a no-change host step as done. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [int]$Index,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    'no-change step {0} done (plan {1})' -f $Index, $PlanId
+}
+
+function Read-VgpucRolloutRecord {
+    <# From the log of an earlier run of this plan (-LogPath), the no-change
+       host steps it completed: keys 'INDEX|host'. Nothing when there is no
+       log, or it is another cluster's or another plan's. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath,
+        [Parameter(Mandatory)] [object]$Rollout,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    if ([string]::IsNullOrEmpty($LogPath)) {
+        return @()
+    }
+    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
+    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+        return @()
+    }
+    try {
+        $log = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json
+    } catch {
+        Write-Warning ('the log {0} is not JSON; no step is taken as recorded: {1}' -f (Format-VgpucText -Text $LogPath), $_.Exception.Message)
+        return @()
+    }
+    if ($null -eq $log.PSObject.Properties['target'] -or [string]$log.target -ne 'hyperv rollout' -or -not (Test-VgpucName -Name ([string]$log.cluster) -Other ([string]$Rollout.Cluster))) {
+        return @()
+    }
+    $keys = [System.Collections.Generic.List[string]]::new()
+    foreach ($s in @($log.steps)) {
+        if ($null -eq $s -or $null -eq $s.PSObject.Properties['Step']) {
+            continue
+        }
+        $m = [regex]::Match([string]$s.Step, '^no-change step (\d+) done \(plan ([0-9a-f]+)\)$')
+        if ($m.Success -and $m.Groups[2].Value -eq $PlanId -and @('changed', 'already right') -contains [string]$s.Status) {
+            $keys.Add(('{0}|{1}' -f $m.Groups[1].Value, ([string]$s.Target).ToLowerInvariant()))
+        }
+    }
+    $keys.ToArray()
+}
+
 function Find-VgpucRolloutVm {
     <# A VM of the cluster by exact name: the one object, or $null (the problem is recorded). #>
     [CmdletBinding()]
@@ -146,7 +219,8 @@ function Get-VgpucRolloutPlan {
         [Parameter(Mandatory)] [AllowNull()] [hashtable]$DriverPackage,
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
-        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
+        [AllowEmptyCollection()] [AllowNull()] [string[]]$Recorded = @()
     )
     $steps = @($Rollout.Steps)
     $hostNames = [System.Collections.Generic.List[string]]::new()
@@ -274,6 +348,10 @@ function Get-VgpucRolloutPlan {
                 }
             }
             if ($k -ge $p.Done) {
+                if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver -and
+                    @($Recorded) -contains ('{0}|{1}' -f $s.Index, ([string]$h.Name).ToLowerInvariant())) {
+                    continue
+                }
                 $pending += $h
                 if ($h.FromRelease -ne $h.ToRelease) {
                     $pkg = $null
@@ -645,9 +723,16 @@ function Invoke-VgpucRolloutHyperV {
     )
     $run = Initialize-VgpucRun -Target 'hyperv rollout' -Cluster $Rollout.Cluster -LogPath $LogPath
     try {
+        $planId = Get-VgpucRolloutPlanId -Rollout $Rollout
+        $recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)
         Write-Host ('vgpuc: rollout of {0} ({1}); reading every host and VM' -f (Format-VgpucText -Text $Rollout.Cluster), $Rollout.Platform)
         $plan = Get-VgpucRolloutPlan -Run $run -Rollout $Rollout -DriverPackage $DriverPackage `
-            -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential
+            -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
+        # The no-change steps the log recorded stay recorded in this run's log.
+        foreach ($key in $recorded) {
+            $parts = $key.Split('|')
+            Add-VgpucResult -Run $run -Target $parts[1] -Step (Get-VgpucRolloutRecordStep -Index ([int]$parts[0]) -PlanId $planId) -Status 'already right' -Message 'recorded in the log of an earlier run'
+        }
         $guestNotes = [System.Collections.Generic.List[string]]::new()
         foreach ($w in $plan.Work) {
             $s = $w.Step
@@ -730,6 +815,13 @@ function Invoke-VgpucRolloutHyperV {
                 $hostsLeft = $true
                 $ok = Invoke-VgpucRolloutHostStep -Run $run -Work $w -Plan $plan -DriverPackage $DriverPackage `
                     -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
+                if ($ok -and -not $run.WhatIf) {
+                    foreach ($h in @($w.Hosts)) {
+                        if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver) {
+                            Add-VgpucResult -Run $run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$s.Index) -PlanId $planId) -Status 'changed' -Message 'drained, restarted, verified and resumed'
+                        }
+                    }
+                }
                 if (-not $ok) {
                     $run.Failed = $true
                     Write-Warning ('the rollout stopped at step {0}; fix the cause and run the script again: the steps already done are skipped' -f $s.Index)

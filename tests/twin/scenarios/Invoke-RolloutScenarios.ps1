@@ -13,8 +13,12 @@ packages of the plan's releases), and these checks run:
   converge   exit 0; every host runs the plan's last host driver, none paused,
              nothing pending; every VM in the power state it had, on the host
              the plan's last move gives it; no live-migrate VM was stopped
-  rerun      the converged state: exit 0, zero mutating calls (drains: skipped,
-             a drain with no change is done again on every run)
+  rerun      the converged state: exit 0, zero mutating calls (drains: see
+             drain-rerun)
+  drain-rerun a drain (no change on the host leaves no live trace): run with
+             -LogPath, then again with the same -LogPath: zero mutating calls
+             (the log records the no-change steps done); with a new log the
+             drain is done again; planted: the record not read
   preview    -WhatIf: exit 0, zero mutating calls, state byte-identical
   faults     a fault on each mutating call of the converge run (first call of
              each command and target): exit 1, every VM in its power state or
@@ -73,9 +77,9 @@ $Cases = @(
         Checks = @('converge', 'rerun') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
         Checks = @('legs', 'guests') }
-    @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview') }
-    @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview') }
-    @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview') }
+    @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
 )
 
 $script:Pass = 0
@@ -480,6 +484,50 @@ function Invoke-Case {
     if ($Case.Checks -contains 'guests') {
         Invoke-GuestChecks -C $C -Start $start
     }
+    if ($Case.Checks -contains 'drain-rerun') {
+        Invoke-DrainRerunChecks -C $C -Start $start
+    }
+}
+
+# A drain with no change: the rerun after success makes no mutating call when
+# the earlier run's log (-LogPath) records the step done.
+function Invoke-DrainRerunChecks {
+    param($C, $Start)
+    $log = Join-Path $Work ('{0}-log-{1}.json' -f $C.Name, [guid]::NewGuid().ToString('N'))
+    $sa = @{} + $C.ScriptArgs
+    $sa['LogPath'] = $log
+    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    Write-Verdict $C.Name 'drain-rerun: converge with -LogPath' (Get-ConvergeProblems $C $Start $r1) $r1
+    $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @()
+    if ($r2.exit -ne 0 -or @($r2.calls).Count -ne 0) { $p += 'rerun with the same log: exit {0}, {1} mutating calls: {2}' -f $r2.exit, @($r2.calls).Count, ((@($r2.calls) | Select-Object -First 4 | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
+    Write-Verdict $C.Name 'drain-rerun: rerun with the same -LogPath makes no mutating call' $p $r2
+    # The record survives a second rerun (each log carries it forward).
+    $r3 = Invoke-TwinRun -State $r2.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @()
+    if ($r3.exit -ne 0 -or @($r3.calls).Count -ne 0) { $p += 'second rerun: exit {0}, {1} mutating calls' -f $r3.exit, @($r3.calls).Count }
+    Write-Verdict $C.Name 'drain-rerun: the record is carried forward' $p $r3
+    $sa2 = @{} + $C.ScriptArgs
+    $sa2['LogPath'] = $log + '.other.json'
+    $r4 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa2 -TimeoutSeconds 600
+    $p = @()
+    if ($r4.exit -ne 0 -or @($r4.calls | Where-Object { $_['command'] -eq 'Suspend-ClusterNode' }).Count -eq 0) { $p += 'with a new log the drain was not done again (exit {0})' -f $r4.exit }
+    Write-Verdict $C.Name 'drain-rerun: a new log drains again' $p $r4
+    # Planted: the record not read.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$recorded = @()'))
+        $pr = Invoke-TwinRun -State $r1.state -Script $path -ScriptArgs $sa -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        if (@($pr.calls).Count -eq 0) { $p += 'the rerun check did not catch a script that ignores its record' }
+    }
+    Write-Verdict $C.Name 'planted: the drain record not read' $p $null
+    foreach ($f in @($log, ($log + '.other.json'))) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
 }
 
 # The guest phase: -GuestCredential instead of -GuestStepDone.
