@@ -167,3 +167,40 @@ Describe 'PowerShell Direct (Invoke-Command -VMName)' {
         $r.output | Should -Contain 'guest: False,False,True exit 0'
     }
 }
+
+Describe 'A node failure as a fault (node-failure at mutating call N)' {
+    It 'fails the node when the Nth mutating call is made; that call, acting on the node, fails; earlier calls stand' {
+        $s = Get-GuestState -Edit {
+            param($s)
+            (Get-TestVm $s 'vdi-001')['state'] = 'Running'
+            $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'hci-node-01'; at_call = 2; times = 1 })
+        }
+        $r = Invoke-TestScript -State $s -Body "Start-VM -Name 'web1' -ComputerName 'hci-node-01' -Confirm:`$false`nWrite-Host 'after 1'`nStop-VM -Name 'web1' -ComputerName 'hci-node-01' -Confirm:`$false`nWrite-Host 'after 2'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match "node 'hci-node-01' failed"
+        $r.output | Should -Contain 'after 1'
+        $r.output | Should -Not -Contain 'after 2'
+        (Get-TestHost $r.state 'hci-node-01')['reachable'] | Should -BeFalse
+        @($r.state['faults'])[0]['times'] | Should -Be 0
+        @(@($r.state['events']) | Where-Object { $_['kind'] -eq 'vm-down' -and $_['by'] -eq 'node failure' }).Count | Should -BeGreaterThan 0
+    }
+    It 'does nothing before its call number' {
+        $s = Get-GuestState -Edit { param($s) $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'hci-node-01'; at_call = 3; times = 1 }) }
+        $r = Invoke-TestScript -State $s -Body "Start-VM -Name 'web1' -ComputerName 'hci-node-01' -Confirm:`$false"
+        $r.exit | Should -Be 0
+        (Get-TestHost $r.state 'hci-node-01')['reachable'] | Should -BeTrue
+    }
+    It 'a paused node takes no role when another node fails' {
+        $s = Get-GuestState -Edit {
+            param($s)
+            $n2 = Get-TestHost $s 'hci-node-02'
+            $n2['nvidia_driver'] = '538.33'
+            $n2['paused'] = $true
+            foreach ($g in $n2['gpus']) { $g['driver'] = 'vgpu' }
+            (Get-TestVm $s 'vdi-001')['state'] = 'Running'
+        }
+        $moves = Invoke-TwinNodeFailure -State $s -Node 'hci-node-01'
+        $moves | Should -Not -Contain 'vdi-001 -> hci-node-02'
+        @((Get-TestHost $s 'hci-node-01')['vms'] | Where-Object { $_['name'] -eq 'vdi-001' -and $_['state'] -eq 'Off' }).Count | Should -Be 1
+    }
+}

@@ -245,3 +245,10 @@ $script:Behaviours['Restart-Computer'] = {
         }
     }
 }
+
+# The engine's node-failure fault (Engine.ps1, Invoke-TwinNodeFailureFault):
+# the cluster's handling of a failed node, on the live state.
+function Invoke-TwinPlatformNodeFailure {
+    param([string]$Node)
+    Invoke-HvNodeFailure (Get-HvState) $Node
+}

@@ -394,7 +394,8 @@ function Invoke-HvNodeFailure {
         $target = $null
         foreach ($n in $order) {
             $h = Find-HvHost $State $n
-            if ($null -eq $h -or [object]::ReferenceEquals($h, $failed) -or -not [bool]$h['reachable']) {
+            # A paused (drained) node takes no role (FailoverClusters: roles are not moved to it).
+            if ($null -eq $h -or [object]::ReferenceEquals($h, $failed) -or -not [bool]$h['reachable'] -or ($h.Contains('paused') -and [bool]$h['paused'])) {
                 continue
             }
             if ($null -eq (Get-HvStartProblem $h $v)) {
