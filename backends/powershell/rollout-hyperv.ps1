@@ -585,6 +585,9 @@ function Invoke-VgpucRolloutHostStep {
         [Parameter(Mandatory)] [int]$RestartTimeoutSeconds
     )
     $s = $Work.Step
+    # The cluster is reached through a node of the operation (the drained
+    # node, the node a VM leaves), never through one node for everything: a
+    # node that fails mid-rollout must not cut the script off the cluster.
     $ref = $Plan.ClusterRef
     $names = @($Work.Hosts | ForEach-Object { [string]$_.Name })
     Write-Host ''
@@ -597,7 +600,11 @@ function Invoke-VgpucRolloutHostStep {
     try {
         foreach ($m in @($s.Moves)) {
             $vm = $Plan.Vms[([string]$m.Vm).ToLowerInvariant()]
-            $back = Invoke-VgpucRolloutMove -Run $Run -Move $m -Vm $vm -ClusterRef $ref -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+            $via = [string]$m.From
+            if ([string]::IsNullOrEmpty($via)) {
+                $via = $ref
+            }
+            $back = Invoke-VgpucRolloutMove -Run $Run -Move $m -Vm $vm -ClusterRef $via -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
             if ($null -ne $back) {
                 $down.Add($back)
             }
@@ -612,7 +619,7 @@ function Invoke-VgpucRolloutHostStep {
             $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'drain (Suspend-ClusterNode -Drain)' -ScriptBlock {
                 param([string]$N, [string]$C)
                 $null = Suspend-ClusterNode -Name $N -Drain -Wait -Cluster $C
-            } -ArgumentList @($n, $ref)
+            } -ArgumentList @($n, $n)
             if ($done) {
                 $suspended.Add($n)
             } else {
@@ -677,7 +684,7 @@ function Invoke-VgpucRolloutHostStep {
                 $null = Invoke-VgpucChange -Run $Run -Target $n -Action 'resume (Resume-ClusterNode -Failback NoFailback)' -ScriptBlock {
                     param([string]$N, [string]$C)
                     $null = Resume-ClusterNode -Name $N -Failback NoFailback -Cluster $C
-                } -ArgumentList @($n, $ref)
+                } -ArgumentList @($n, $n)
             } catch {
                 $ok = $false
                 $keepPaused[$n.ToLowerInvariant()] = $true
@@ -776,7 +783,7 @@ function Invoke-VgpucRolloutHyperV {
                     $null = Invoke-VgpucChange -Run $run -Target $n -Action 'resume (Resume-ClusterNode -Failback NoFailback)' -ScriptBlock {
                         param([string]$N, [string]$C)
                         $null = Resume-ClusterNode -Name $N -Failback NoFailback -Cluster $C
-                    } -ArgumentList @($n, $plan.ClusterRef)
+                    } -ArgumentList @($n, $n)
                 } catch {
                     Write-Warning ('{0} could not be resumed and is still paused: {1}' -f (Format-VgpucText -Text $n), (Format-VgpucText -Text $_.Exception.Message))
                 }

@@ -32,6 +32,14 @@ packages of the plan's releases), and these checks run:
              not moved before the drain, VMs that stayed down not started, a
              guest turned off, a node not resumed, a wrong driver not refused):
              the check named must catch each
+  node-failure a node fails during the rollout (the twin's node-failure fault
+             at a chosen mutating call: the drained node during its install,
+             the node a VM is being started on, a node outside the step): the
+             script stops (exit 1), leaves the cluster serviceable (no node
+             left paused unless a line says so, every VM running, or named in
+             a warning, or taken down by the failure itself), the invariants
+             hold; the node comes back (its pending driver loaded, as its
+             reboot would), and the script run again converges
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
@@ -68,7 +76,7 @@ Import-Module -Name (Join-Path $root 'tests/twin/Twin.psm1')
 $Today = '2026-11-21'
 $Cases = @(
     @{ Name = 'hci-small-16.5-to-19.5'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
-        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted') }
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'node-failure') }
     @{ Name = 'hci-small-license'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5-dls33.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
         Checks = @('license') }
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
@@ -487,6 +495,84 @@ function Invoke-Case {
     if ($Case.Checks -contains 'drain-rerun') {
         Invoke-DrainRerunChecks -C $C -Start $start
     }
+    if ($Case.Checks -contains 'node-failure') {
+        Invoke-NodeFailureChecks -C $C -Start $start -Conv $conv
+    }
+}
+
+# A node fails in the middle of the rollout; the resumed run converges.
+function Invoke-NodeFailureChecks {
+    param($C, $Start, $Conv)
+    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
+    $calls = @($Conv.calls)
+    $points = [System.Collections.Generic.List[object]]::new()
+    for ($i = 0; $i -lt $calls.Count; $i++) {
+        $call = $calls[$i]
+        if ($call['command'] -eq 'pnputil /add-driver' -and @($points | Where-Object { $_.Why -eq 'install' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'install'; At = $i + 1; Node = [string]$call['host'] })
+        }
+        if ($call['command'] -eq 'Start-VM' -and @($points | Where-Object { $_.Why -eq 'start' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'start'; At = $i + 1; Node = [string]$call['host'] })
+        }
+        if ($call['command'] -eq 'Suspend-ClusterNode' -and $i -gt 0 -and @($points | Where-Object { $_.Why -eq 'other' }).Count -eq 0) {
+            # A node outside this step, one that runs VMs.
+            $other = @($Start['hosts'] | Where-Object { [string]$_['name'] -ne [string]$call['target'] -and @($_['vms'] | Where-Object { $_['state'] -eq 'Running' }).Count -gt 0 } | Select-Object -Last 1)
+            if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'other'; At = $i + 1; Node = [string]$other[0]['name'] }) }
+        }
+    }
+    foreach ($pt in $points) {
+        $name = 'node-failure {0} ({1} at call {2})' -f $pt.Why, $pt.Node, $pt.At
+        $s = Copy-ScenarioState -State $Start
+        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
+        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = [System.Collections.Generic.List[string]]::new()
+        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+        $byFailure = @{}
+        foreach ($e in @($r.state['events'])) {
+            if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'node failure') { $byFailure[[string]$e['vm']] = $true }
+        }
+        foreach ($x in @(Get-InvariantProblems $C $r.state)) {
+            if ($x -match 'went down \(node failure') { continue }
+            $p.Add($x)
+        }
+        $before = Get-VmPower $Start
+        $after = Get-VmPower $r.state
+        foreach ($v in $before.Keys) {
+            if ($before[$v].State -eq 'Running' -and $after[$v].State -ne 'Running' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
+                $p.Add(('VM {0} is {1}, was Running, not taken down by the failure, and no warning names it' -f $v, $after[$v].State))
+            }
+        }
+        # Serviceable: a node the failure did not hit is never left paused
+        # (unless its vGPU Manager is not the planned one, which a line says).
+        foreach ($h in $r.state['hosts']) {
+            if ([bool]$h['reachable'] -and [bool]$h['paused'] -and -not (Test-Named $r @([string]$h['name']) 'not the planned one')) {
+                $p.Add(('host {0} is left paused, though the failure was on {1}' -f $h['name'], $pt.Node))
+            }
+        }
+        Write-Verdict $C.Name $name $p $r
+        if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
+        # The node comes back: reachable, the driver pnputil installed loaded (its reboot).
+        $back = Copy-ScenarioState -State $r.state
+        $back['faults'] = @()
+        foreach ($h in $back['hosts']) {
+            if ([string]$h['name'] -eq $pt.Node) {
+                $h['reachable'] = $true
+                if ($null -ne $h['driver_pending']) { $h['nvidia_driver'] = $h['driver_pending']; $h['driver_pending'] = $null }
+            }
+        }
+        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        # Excused: VMs the failure or a warning left off (their owners start them), VMs the cluster restarted elsewhere.
+        $all = Get-ConvergeProblems $C $Start $again
+        $ps = @($all | Where-Object {
+                $line = $_
+                -not (@($before.Keys | Where-Object {
+                            ($line -like ('VM {0} is Off, was Running' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off'))) -or
+                            ($line -like ('VM {0} is on *' -f $_) -and $byFailure.ContainsKey($_))
+                        })) -and $line -notmatch 'went down \(node failure'
+            })
+        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
+    }
+    Write-Host ('  {0}: {1} node-failure scenarios' -f $C.Name, $points.Count)
 }
 
 # A drain with no change: the rerun after success makes no mutating call when
