@@ -19,7 +19,7 @@
 #include "plan/plan.h"
 #include "core/source.h"
 
-static int is_drift(enum vg_code c) { return c >= VG8002 && c <= VG8012; }
+static int is_drift(enum vg_code c) { return c >= VG8002 && c <= VG8013; }
 
 /* Drift at or above --fail-on that is not suppressed. */
 static int has_drift(const struct vg_ctx *ctx, int fail_on)
