@@ -82,14 +82,15 @@ function Get-PlantGroup {
         } }
     @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'guest-driver-changed'; GuestCredential = $true; Edit = {
             param($st)
-            # vdi-04's owner rolled its guest driver back to 18.4; vdi-05 runs the declared
-            # 19.1 one (reported as no drift); the other guests cannot be read (no
-            # PowerShell Direct in the twin state: not reported)
+            # vdi-01's owner rolled its guest driver back to 18.4's; vdi-02, started by
+            # its owner, runs the declared 19.1 one (no drift); the other guests cannot
+            # be read (off, or no guest record: not reported)
             $cred = [ordered]@{ user = 'vgpuc-twin\admin'; password = 'twin-guest-password'; powershell_direct = $true }
-            $v4 = Get-PlantVm $st 'vdi-04'
-            $v4['guest'] = [ordered]@{ os = 'windows'; driver = '573.48' } + $cred
-            $v5 = Get-PlantVm $st 'vdi-05'
-            $v5['guest'] = [ordered]@{ os = 'windows'; driver = '581.15' } + $cred
+            $v1 = Get-PlantVm $st 'vdi-01'
+            $v1['guest'] = [ordered]@{ os = 'windows'; driver = '573.48' } + $cred
+            $v2 = Get-PlantVm $st 'vdi-02'
+            $v2['state'] = 'Running'
+            $v2['guest'] = [ordered]@{ os = 'windows'; driver = '581.15' } + $cred
         } }
     @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'owners-changed'; Edit = {
             param($st)

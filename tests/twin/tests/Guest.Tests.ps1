@@ -204,3 +204,46 @@ Describe 'A node failure as a fault (node-failure at mutating call N)' {
         @((Get-TestHost $s 'hci-node-01')['vms'] | Where-Object { $_['name'] -eq 'vdi-001' -and $_['state'] -eq 'Off' }).Count | Should -Be 1
     }
 }
+
+Describe 'vSphere: a vGPU loads only with a compatible guest driver' {
+    BeforeAll {
+        # ml-01 off with an L40 vGPU on esx-01, whose NVIDIA component is 550.54.16 (vGPU 17.1's Linux vGPU Manager).
+        $script:VsCompat = [ordered]@{
+            lts_pair_from = '19.0'
+            releases      = @(
+                [ordered]@{ release = '16.5'; lts = $true; host = @('535.161.05'); guest = @('538.46', '535.161.08') }
+                [ordered]@{ release = '17.1'; lts = $false; host = @('550.54.16'); guest = @('551.78', '550.54.15') }
+                [ordered]@{ release = '19.5'; lts = $true; host = @('580.159.01'); guest = @('582.53', '580.159.03') }
+            )
+        }
+        function Get-VsGuestState {
+            param([string]$GuestDriver)
+            Get-TestState -Name 'vsan-small' -Edit {
+                param($s)
+                $s['vgpu_compatibility'] = $script:VsCompat
+                $s['events'] = @()
+                $v = @($s['vms']) | Where-Object { $_['name'] -ceq 'ml-01' } | Select-Object -First 1
+                $v['power_state'] = 'PoweredOff'
+                $v['memory_reservation_locked_to_max'] = $true
+                $v['devices'] = @([ordered]@{ type = 'vgpu'; profile = 'grid_l40-12q' })
+                $v['guest'] = [ordered]@{ os = 'linux'; driver = $GuestDriver }
+            }
+        }
+        $script:PowerOn = "`$c = Connect-VIServer -Server 'vc01'`n`$null = Start-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Server `$c`nStop-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Server `$c -Confirm:`$false | Out-Null"
+    }
+    It 'a previous-branch guest loads; the power-off is recorded as a VM going down' {
+        $r = Invoke-TestScript -State (Get-VsGuestState -GuestDriver '535.161.08') -Body $script:PowerOn
+        $r.exit | Should -Be 0
+        @(@($r.state['events']) | Where-Object { $_['kind'] -eq 'vgpu-load-failed' }).Count | Should -Be 0
+        @(@($r.state['events']) | Where-Object { $_['kind'] -eq 'vm-down' -and $_['vm'] -eq 'ml-01' }).Count | Should -Be 1
+    }
+    It 'a guest of a later branch than the component: the VM powers on, the vGPU fails to load, recorded' {
+        $r = Invoke-TestScript -State (Get-VsGuestState -GuestDriver '580.159.03') -Body $script:PowerOn
+        $r.exit | Should -Be 0
+        $e = @(@($r.state['events']) | Where-Object { $_['kind'] -eq 'vgpu-load-failed' })
+        $e.Count | Should -Be 1
+        $e[0]['host'] | Should -Be 'esx-01'
+        $e[0]['host_driver'] | Should -Be '550.54.16'
+        $e[0]['message'] | Should -Match 'fails to load'
+    }
+}

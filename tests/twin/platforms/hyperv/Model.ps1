@@ -430,24 +430,8 @@ function Invoke-HvNodeFailure {
 # load" (../../../shared/reference/nvidia.md 1.1); compatible: the same
 # branch, the Manager one branch later, and from lts_pair_from on an LTS
 # Manager with guests of the previous LTS branch (nvidia.md 1.2, the rule of
-# compiler/rules/compat.c, written here once for the twin).
-
-# "16.5" -> @{ Major = 16; Num = 16005 }.
-function ConvertTo-HvReleaseNumber {
-    param([string]$Release)
-    $parts = $Release.Split('.')
-    $major = [int]$parts[0]
-    $minor = 0
-    if ($parts.Count -gt 1) { $minor = [int]$parts[1] }
-    @{ Major = $major; Num = $major * 1000 + $minor }
-}
-
-# The releases of the compatibility table whose host or guest drivers list
-# this version.
-function Get-HvDriverReleases {
-    param($Compat, [string]$Driver, [string]$Side)
-    @(@(Get-HvList $Compat['releases']).Where({ @(Get-HvList $_[$Side]) -contains $Driver }))
-}
+# compiler/rules/compat.c): the judge is Get-TwinVgpuCompatProblem of
+# engine/VgpuCompat.ps1, shared with the vSphere twin.
 
 # $null when the guest driver loads with the host's vGPU Manager, else why
 # not. Only for a VM with GPU partitions and a guest driver, on a state with
@@ -463,43 +447,13 @@ function Get-HvVgpuLoadProblem {
     if ($hd -eq '') {
         return ('host {0} has no vGPU Manager' -f $HostRec['name'])
     }
-    $hr = @(Get-HvDriverReleases $c $hd 'host')
-    $gr = @(Get-HvDriverReleases $c $gd 'guest')
-    if ($hr.Count -eq 0) {
-        throw ('twin: the vGPU Manager driver {0} of host {1} is in no release of vgpu_compatibility (not modeled)' -f $hd, $HostRec['name'])
-    }
-    if ($gr.Count -eq 0) {
-        throw ('twin: the guest driver {0} of VM {1} is in no release of vgpu_compatibility (not modeled)' -f $gd, $Vm['name'])
-    }
-    $ltsFrom = 0
-    if ($c['lts_pair_from'] -and [string]$c['lts_pair_from'] -ne 'never') { $ltsFrom = (ConvertTo-HvReleaseNumber ([string]$c['lts_pair_from'])).Num }
-    foreach ($h in $hr) {
-        $hn = ConvertTo-HvReleaseNumber ([string]$h['release'])
-        $prevLts = 0
-        foreach ($r in @(Get-HvList $c['releases'])) {
-            $rn = ConvertTo-HvReleaseNumber ([string]$r['release'])
-            if ($r['lts'] -eq $true -and $rn.Major -lt $hn.Major -and $rn.Major -gt $prevLts) { $prevLts = $rn.Major }
-        }
-        foreach ($g in $gr) {
-            $gn = ConvertTo-HvReleaseNumber ([string]$g['release'])
-            $ok = $false
-            if ($gn.Major -eq $hn.Major) { $ok = $true }
-            elseif ($hn.Major -eq $gn.Major + 1) { $ok = $true }
-            elseif ($ltsFrom -gt 0 -and $hn.Num -ge $ltsFrom -and $h['lts'] -eq $true -and $g['lts'] -eq $true -and $prevLts -eq $gn.Major) { $ok = $true }
-            if (-not $ok) {
-                return ('guest driver {0} (vGPU {1}) is incompatible with the vGPU Manager {2} (vGPU {3}) of host {4}: the NVIDIA vGPU fails to load' -f $gd, $g['release'], $hd, $h['release'], $HostRec['name'])
-            }
-        }
-    }
-    $null
+    Get-TwinVgpuCompatProblem -Compat $c -HostDriver $hd -GuestDriver $gd -HostName ([string]$HostRec['name']) -VmName ([string]$Vm['name'])
 }
 
-# Appends an event to the state's `events` (when the state has that list).
+# Appends an event to the state's `events` (engine/VgpuCompat.ps1).
 function Add-HvEvent {
     param($State, [System.Collections.IDictionary]$Event)
-    if ($State.Contains('events')) {
-        $State['events'] = @(Get-HvList $State['events']) + @($Event)
-    }
+    Add-TwinEvent $State $Event
 }
 
 # A VM now runs on a host (started, restarted by the cluster, or moved while
