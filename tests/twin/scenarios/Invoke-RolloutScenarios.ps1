@@ -208,7 +208,8 @@ function New-GuestCredential {
 }
 
 # The catalog's releases as the twin's vgpu_compatibility table (host = the
-# Windows vGPU Manager driver, guest = the Windows and Linux guest drivers).
+# Windows and the Linux/ESXi vGPU Manager drivers, guest = the Windows and
+# Linux guest drivers).
 function Get-CompatibilityTable {
     if ($null -ne $script:CompatTable) { return $script:CompatTable }
     $text = & $Vgpuc catalog releases --format json 2>&1
@@ -218,7 +219,7 @@ function Get-CompatibilityTable {
     $script:GuestDrivers = @{}
     foreach ($r in $cat.releases) {
         $d = $r.drivers
-        $rels.Add([ordered]@{ release = [string]$r.release; lts = $r.lts; host = @(@($d.host_hyperv) | Where-Object { $_ }); guest = @(@($d.guest_windows, $d.guest_linux) | Where-Object { $_ }) })
+        $rels.Add([ordered]@{ release = [string]$r.release; lts = $r.lts; host = @(@($d.host_hyperv, $d.host_esxi) | Where-Object { $_ }); guest = @(@($d.guest_windows, $d.guest_linux) | Where-Object { $_ }) })
         $script:GuestDrivers[[string]$r.release] = @{ windows = [string]$d.guest_windows; linux = [string]$d.guest_linux }
     }
     $script:CompatTable = [ordered]@{ lts_pair_from = [string]$cat.compatibility.lts_pair_from; releases = $rels.ToArray() }
@@ -241,11 +242,20 @@ function Add-GuestDriverState {
         }
     }
     foreach ($h in $State['hosts']) {
-        foreach ($v in $h['vms']) {
+        foreach ($v in @($h['vms'] | Where-Object { $null -ne $_ })) {
             $d = $decl[[string]$v['name']]
             if ($null -eq $d -or @($v['gpu_partition_adapters']).Count -eq 0) { continue }
             $os = if ($d.Os -eq 'linux') { 'linux' } else { 'windows' }
             $v['guest'] = [ordered]@{ os = $os; driver = $script:GuestDrivers[$d.Release][$os]; user = $script:GuestUser; password = $script:GuestPassword; powershell_direct = $true }
+        }
+    }
+    # A vSphere state: its VMs with a vGPU (VSphere.Model.ps1, Register-VTVmRunning).
+    if ($State.Contains('vms')) {
+        foreach ($v in @($State['vms'] | Where-Object { $null -ne $_ })) {
+            $d = $decl[[string]$v['name']]
+            if ($null -eq $d -or @($v['devices'] | Where-Object { $null -ne $_ -and $_['type'] -eq 'vgpu' }).Count -eq 0) { continue }
+            $os = if ($d.Os -eq 'linux') { 'linux' } else { 'windows' }
+            $v['guest'] = [ordered]@{ os = $os; driver = $script:GuestDrivers[$d.Release][$os]; user = $script:GuestUser; password = $script:GuestPassword }
         }
     }
 }
