@@ -1,6 +1,6 @@
 /*
  * drift.c - the differences between a declared cluster and an inventory of
- * the live one, as diagnostics (VG8002-VG8013).
+ * the live one, as diagnostics (VG8002-VG8014).
  *
  * What is expected of the live cluster is what the Hyper-V build script
  * (backends/hyperv.c) declares to its runtime: the hosts and their GPUs, the
@@ -17,7 +17,8 @@
  * VM to, the hosts' graphics type, vGPU mode and passthrough GPUs, and the
  * vCenter's vgpu.hotmigrate.enabled (VG8013); it has no generation, and the
  * 64-bit MMIO is what the script derives from the GPU, so neither is
- * compared. Live names are untrusted text: shown through vg_inert, looked up in
+ * compared. A VM's guest driver, when the inventory read it (guest
+ * credentials), is compared with its `guest-driver` (VG8014). Live names are untrusted text: shown through vg_inert, looked up in
  * hashes, never matched as patterns. Linear in hosts, GPUs and VMs.
  */
 #include "driver/drift.h"
@@ -758,6 +759,34 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
     (void)a;
 }
 
+/* The guest driver the guest reported is one of the declared release's
+ * guest drivers for its OS (the guest's own word on its OS first). */
+static void check_vm_guest(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
+{
+    if (!vm->guest.text || !lv->guest_driver)
+        return;
+    int linux_os = lv->guest_os ? strcmp(lv->guest_os, "linux") == 0 : vm->os == VG_OS_LINUX;
+    enum vg_driver_kind kind = linux_os ? VG_DRV_GUEST_LINUX : VG_DRV_GUEST_WINDOWS;
+    for (uint32_t i = 0; i < vm->guest.nrel; i++)
+        if (vm->guest.rel[i]->driver[kind] && strcmp(vm->guest.rel[i]->driver[kind], lv->guest_driver) == 0)
+            return;
+    if (vm->guest.is_driver && strcmp(vm->guest.text, lv->guest_driver) == 0)
+        return;
+    const struct vg_release *rel[4];
+    size_t nrel = vg_catalog_resolve(d->ctx->catalog, lv->guest_driver, kind, rel, 4);
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8014, vg_span_or(vm->guest.span, vm->name_span),
+                                     "`%s` runs %s guest driver %s (%s), the file declares `%s`", vm->name,
+                                     linux_os ? "Linux" : "Windows", live(d, lv->guest_driver),
+                                     nrel ? vg_sprintf(d->ctx->arena, "vGPU %s", rel[0]->name)
+                                          : "no release of the catalog",
+                                     vm->guest.text);
+    vg_diag_subject(x, vm->name);
+    vg_diag_label(d->ctx, x, "declared here");
+    vg_diag_help(d->ctx, x, "update the guest driver inside the VM (its owner does; `vgpuc rollout` orders it with "
+                            "the hosts), or declare the release it runs");
+    d->n++;
+}
+
 static void check_vms(struct drift *d)
 {
     const struct vg_cluster *c = d->c;
@@ -789,6 +818,7 @@ static void check_vms(struct drift *d)
             continue; /* its settings follow the GPU it should have */
         check_vm_settings(d, vm, lv);
         check_vm_owners(d, vm, lv);
+        check_vm_guest(d, vm, lv);
     }
     for (size_t k = 0; k < d->inv->nvms; k++) {
         const struct vg_inv_vm *lv = &d->inv->vms[k];

@@ -167,6 +167,37 @@ static void put_dda_place(struct vg_strbuf *sb, const struct vg_inventory *inv, 
     vg_sb_putc(sb, '\n');
 }
 
+/* The VM's guest driver and OS, as the guest reported them (an inventory run
+ * with guest credentials): the one release of the catalog with that guest
+ * driver, the driver itself when releases share it, else a comment; never a
+ * guess. */
+static void put_guest(struct vg_ctx *ctx, const struct vg_inv_vm *v, struct vg_strbuf *sb)
+{
+    if (v->guest_os)
+        vg_sb_printf(sb, "os %s\n", v->guest_os);
+    if (!v->guest_driver) {
+        if (v->guest_error)
+            vg_sb_printf(sb, "# guest-driver: not read: %s\n", v->guest_error);
+        else
+            vg_sb_puts(sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
+        return;
+    }
+    if (!v->guest_os) {
+        vg_sb_printf(sb, "# guest-driver: guest driver %s, on a guest OS the inventory does not name\n", v->guest_driver);
+        return;
+    }
+    const struct vg_release *rel[8];
+    enum vg_driver_kind kind = strcmp(v->guest_os, "linux") == 0 ? VG_DRV_GUEST_LINUX : VG_DRV_GUEST_WINDOWS;
+    size_t nrel = vg_catalog_resolve(ctx->catalog, v->guest_driver, kind, rel, 8);
+    if (nrel == 1)
+        vg_sb_printf(sb, "guest-driver %s  # guest driver %s\n", rel[0]->name, v->guest_driver);
+    else if (nrel > 1)
+        vg_sb_printf(sb, "guest-driver %s  # releases %s to %s share this driver\n", v->guest_driver, rel[0]->name,
+                     rel[nrel - 1]->name);
+    else
+        vg_sb_printf(sb, "# guest-driver: guest driver %s is no release of the catalog\n", v->guest_driver);
+}
+
 /* The `gpu` line of a Hyper-V VM: its GPU-P partitions as a Q profile of the
  * size they have, its DDA devices as whole GPUs (and where they run), or a
  * comment saying why not. */
@@ -223,7 +254,7 @@ static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, c
     struct vg_strbuf sb;
     vg_sb_init(&sb);
     vm_gpu(&sb, inv, v, partitions);
-    vg_sb_puts(&sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
+    put_guest(ctx, v, &sb);
     if (v->adapters > 0 && v->owners_known && !same_set(v->owners, v->nowners, inv->nodes, inv->nnodes)) {
         vg_sb_puts(&sb, "hosts");
         for (size_t i = 0; i < v->nowners; i++) {
@@ -590,7 +621,7 @@ static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *in
         }
         vg_sb_putc(&sb, '\n');
     }
-    vg_sb_puts(&sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
+    put_guest(ctx, v, &sb);
     if (v->memory > 0) {
         size_t mark = sb.len;
         vg_sb_puts(&sb, "memory ");

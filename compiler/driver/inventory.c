@@ -137,6 +137,19 @@ static void read_gpu(struct rd *r, json_t *o, const char *ptr, struct vg_inv_gpu
     g->partition_count = integer(r, o, ptr, "partition_count", -1);
 }
 
+/* The optional guest fields of a VM (both platforms). */
+static void read_guest(struct rd *r, json_t *o, const char *ptr, struct vg_inv_vm *v)
+{
+    v->guest_driver = text(r, o, ptr, "guest_driver", 1);
+    v->guest_os = text(r, o, ptr, "guest_os", 1);
+    v->guest_error = text(r, o, ptr, "guest_driver_error", 1);
+    if (v->guest_os && strcmp(v->guest_os, "windows") != 0 && strcmp(v->guest_os, "linux") != 0) {
+        char at[700];
+        snprintf(at, sizeof at, "%.500s/guest_os", ptr);
+        bad(r, at, "%sneither windows nor linux", NULL);
+    }
+}
+
 static void read_vm(struct rd *r, json_t *o, const char *ptr, const char *host, struct vg_inv_vm *v)
 {
     char at[700];
@@ -147,6 +160,7 @@ static void read_vm(struct rd *r, json_t *o, const char *ptr, const char *host, 
     v->low_mmio = integer(r, o, ptr, "low_mmio_bytes", -2);
     v->high_mmio = integer(r, o, ptr, "high_mmio_bytes", -2);
     v->adapters = integer(r, o, ptr, "gpu_partition_adapters", -2);
+    read_guest(r, o, ptr, v);
     json_t *devs = member(r, o, ptr, "assignable_devices", JSON_ARRAY, 0);
     v->ndevices = devs ? json_array_size(devs) : 0;
     v->devices = vg_alloc_array(r->ctx->arena, v->ndevices ? v->ndevices : 1, sizeof *v->devices);
@@ -180,6 +194,7 @@ static void read_vmware_vm(struct rd *r, json_t *o, const char *ptr, const char 
     v->memory = mb > 0 && mb < (1LL << 40) ? mb * 1024 * 1024 : 0;
     v->generation = -1;
     v->firmware = text(r, o, ptr, "firmware", 1);
+    read_guest(r, o, ptr, v);
     long long gb = integer(r, o, ptr, "mmio_64bit_gb", 0);
     v->high_mmio = gb > 0 && gb < (1LL << 30) ? gb << 30 : 0;
     json_t *prof = member(r, o, ptr, "vgpu_profiles", JSON_ARRAY, 0);

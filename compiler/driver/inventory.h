@@ -46,6 +46,10 @@ struct vg_inv_vm {
     const char **pt_vendor, **pt_device;
     const char **pt_subvendor, **pt_subdevice; /* NULL entries: no subsystem read */
     const char *firmware;
+    /* With guest credentials (both platforms, optional): the NVIDIA guest
+     * driver the guest's nvidia-smi reports, the guest OS ("windows" or
+     * "linux"), or why it could not be read; all NULL when not read. */
+    const char *guest_driver, *guest_os, *guest_error;
     const char *body;            /* import.c: the block's text */
 };
 

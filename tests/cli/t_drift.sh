@@ -17,6 +17,18 @@ run drift --no-config "$file" "$inv"
 check "converged: exit 0" rc_is 0
 check "converged: nothing on stdout" out_empty
 
+# guest drivers, read with guest credentials: vdi-04's is 18.4's (VG8014 at
+# the guest-driver line), vdi-05's the declared 19.1 (no drift), vdi-06 not
+# read (nothing to compare)
+jq '(.hosts[].vms[] | select(.name == "vdi-04")) += {"guest_os": "windows", "guest_driver": "573.48", "guest_driver_error": null}
+  | (.hosts[].vms[] | select(.name == "vdi-05")) += {"guest_os": "windows", "guest_driver": "581.15", "guest_driver_error": null}
+  | (.hosts[].vms[] | select(.name == "vdi-06")) += {"guest_os": null, "guest_driver": null, "guest_driver_error": "The credential is invalid."}' "$inv" >"$W/guest.json"
+run drift --no-config "$file" "$W/guest.json"
+check "guest: exit 1" rc_is 1
+check "guest: VG8014 at vdi-04's guest-driver line, once" out_has "mixed-dda-gpup.vgpu:41:22: warning: \`vdi-04\` runs Windows guest driver 573.48 (vGPU 18.4), the file declares \`19.1\` [VG8014]"
+run drift --no-config -f short "$file" "$W/guest.json"
+check "guest: one diagnostic only" test "$(grep -c 'VG80' "$OUT")" = 1
+
 # vdi-05's startup memory changed by hand
 jq '(.hosts[].vms[] | select(.name == "vdi-05") | .memory_startup_bytes) = 17179869184' "$inv" >"$W/memory.json"
 run drift --no-config "$file" "$W/memory.json"

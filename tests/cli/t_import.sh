@@ -25,6 +25,34 @@ check "the imported file is in the canonical layout" rc_is 0
 run import -o "$W/out.vgpu" "$inv"
 check "import -o writes the file" cmp -s "$W/out.vgpu" "$W/imported.vgpu"
 
+# guest drivers (an inventory run with -GuestCredential): mapped through the
+# catalog's guest drivers for the guest's OS, a comment for what cannot be
+# mapped or was not read, never a guess
+guest_doc() { # NAME VM-FIELDS: a one-host, one-VM document with these guest fields
+    printf '{"inventory_version": 1, "platform": "hyperv", "cluster": null, "hosts": [{"name": "h1", "reachable": true, "nvidia_driver": "538.33", "os_build": null, "gpus": [], "vms": [{"name": "vdi-01", "memory_startup_bytes": 8589934592, "generation": 2, "low_mmio_bytes": 1073741824, "high_mmio_bytes": 34359738368, "gpu_partition_adapters": 1, "assignable_devices": [], "possible_owners": null%s}]}]}' "$2" >"$W/$1.json"
+}
+guest_doc gwin ', "guest_os": "windows", "guest_driver": "538.46", "guest_driver_error": null'
+run import "$W/gwin.json"
+check "guest: a Windows guest driver maps to its release" out_has "guest-driver 16.5  # guest driver 538.46"
+check "guest: the OS the guest reported is written" grep -Eq "^ +os +windows$" "$OUT"
+guest_doc glin ', "guest_os": "linux", "guest_driver": "535.161.08", "guest_driver_error": null'
+run import "$W/glin.json"
+check "guest: a Linux guest driver maps through the Linux column" out_has "guest-driver 16.5  # guest driver 535.161.08"
+guest_doc gunknown ', "guest_os": "windows", "guest_driver": "999.01", "guest_driver_error": null'
+run import "$W/gunknown.json"
+check "guest: an unknown guest driver is a comment, not a guess" out_has "# guest-driver: guest driver 999.01 is no release of the catalog"
+guest_doc gnoos ', "guest_driver": "538.46"'
+run import "$W/gnoos.json"
+check "guest: a driver without the guest OS is a comment" out_has "on a guest OS the inventory does not name"
+guest_doc gerr ', "guest_os": null, "guest_driver": null, "guest_driver_error": "The credential is invalid."'
+run import "$W/gerr.json"
+check "guest: a guest not read says why in a comment" out_has "# guest-driver: not read: The credential is invalid."
+guest_doc gbados ', "guest_os": "beos", "guest_driver": "538.46"'
+printf 'keep\n' >"$W/keep.vgpu"
+run import -o "$W/keep.vgpu" "$W/gbados.json"
+check "guest: another guest OS is a located VG8001" err_has "\`/hosts/0/vms/0/guest_os\`: neither windows nor linux [VG8001]"
+check "guest: exit 2" rc_is 2
+
 # bad documents
 bad_doc() { # NAME CONTENT: write $W/NAME.json
     printf '%s' "$2" >"$W/$1.json"

@@ -8,6 +8,9 @@
 # cluster; values are those of the catalog (573.55 is vGPU 18.4's Windows
 # vGPU Manager and 570.172.07 its Linux one, for ESXi; catalog/releases.yaml).
 # The vSphere plants edit the vSphere twin's state (VSphere.State.ps1).
+# A plant with `GuestCredential` runs the inventory with guest credentials
+# (-GuestCredential: the guests' drivers read through PowerShell Direct);
+# 573.48 is vGPU 18.4's Windows guest driver.
 
 function Get-PlantHost {
     param($State, [string]$Name)
@@ -76,6 +79,18 @@ function Get-PlantGroup {
             $vm = Get-PlantVm $st 'render-01'
             $vm['assignable_devices'] = @()
             $vm['gpu_partition_adapters'] = @([ordered]@{ id = 'adapter-planted' })
+        } }
+    @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'guest-driver-changed'; GuestCredential = $true; Edit = {
+            param($st)
+            # vdi-01's owner rolled its guest driver back to 18.4's; vdi-02, started by
+            # its owner, runs the declared 19.1 one (no drift); the other guests cannot
+            # be read (off, or no guest record: not reported)
+            $cred = [ordered]@{ user = 'vgpuc-twin\admin'; password = 'twin-guest-password'; powershell_direct = $true }
+            $v1 = Get-PlantVm $st 'vdi-01'
+            $v1['guest'] = [ordered]@{ os = 'windows'; driver = '573.48' } + $cred
+            $v2 = Get-PlantVm $st 'vdi-02'
+            $v2['state'] = 'Running'
+            $v2['guest'] = [ordered]@{ os = 'windows'; driver = '581.15' } + $cred
         } }
     @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'owners-changed'; Edit = {
             param($st)

@@ -23,6 +23,10 @@ param(
     # Guest driver steps done inside the VMs by their owners (step numbers of the plan):
     # a host step that needs them waits for them.
     [int[]]$GuestStepDone = @(),
+    # Credentials valid inside the Windows guests: the script then reads each guest's
+    # NVIDIA driver (PowerShell Direct from its node) and a guest step whose VMs all
+    # run the new driver is done (no -GuestStepDone needed). Read only.
+    [System.Management.Automation.PSCredential]$GuestCredential = [System.Management.Automation.PSCredential]::Empty,
     # Seconds to wait for a guest to shut down (it is never turned off).
     [ValidateRange(1, 86400)]
     [int]$ShutdownTimeoutSeconds = 600,
@@ -57,4 +61,4 @@ $VgpucRollout = [pscustomobject]@{
     )
 }
 
-exit (Invoke-VgpucRolloutHyperV -Rollout $VgpucRollout -DriverPackage $DriverPackage -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)
+exit (Invoke-VgpucRolloutHyperV -Rollout $VgpucRollout -DriverPackage $DriverPackage -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)
