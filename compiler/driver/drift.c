@@ -399,14 +399,16 @@ static void vmw_check_hotmigrate(struct drift *d)
  * the host's reserve GPUs as the moving DDA VMs of the worst host need. Then
  * the live GPUs of the model that are dismounted or assigned. Linear in GPUs
  * and VMs. */
-static void hv_check_dda_gpus(struct drift *d)
+/* The GPUs of each declared model (models[], *nm of them) that the build
+ * script keeps dismounted for DDA on each host: want[host * *nm + model]; NULL
+ * when there is no plan. */
+static uint32_t *hv_dda_wanted(struct drift *d, const struct vg_gpu **models, size_t *nmodels)
 {
     const struct vg_cluster *c = d->c;
     const struct vg_cluster_plan *p = d->cp;
     size_t nh = c->nhosts, nm = 0;
-    const struct vg_gpu *models[HV_MODELS];
     if (!p || !p->pgpus || !nh)
-        return;
+        return NULL;
     for (size_t i = 0; i < p->npgpus && nm < HV_MODELS; i++) {
         size_t m = 0;
         while (m < nm && models[m] != p->pgpus[i].model)
@@ -452,7 +454,21 @@ static void hv_check_dda_gpus(struct drift *d)
             for (size_t h = 0; h < nh; h++)
                 want[h * nm + m] += reserve[h * nm + m] < worst ? reserve[h * nm + m] : worst;
         }
-    for (size_t h = 0; h < nh; h++) {
+    *nmodels = nm;
+    return want;
+}
+
+/* VG8013: per host and declared model, the live GPUs that are dismounted or
+ * assigned against those the build script keeps for DDA (hv_dda_wanted). */
+static void hv_check_dda_gpus(struct drift *d)
+{
+    const struct vg_cluster *c = d->c;
+    const struct vg_gpu *models[HV_MODELS];
+    size_t nm = 0;
+    uint32_t *want = hv_dda_wanted(d, models, &nm);
+    if (!want)
+        return;
+    for (size_t h = 0; h < c->nhosts; h++) {
         const struct vg_host *host = c->hosts[h];
         const struct vg_inv_host *lh = vg_hash_get(&d->live_hosts, host->name);
         if (!lh || !lh->reachable)
