@@ -5,8 +5,9 @@
  *
  * As for `vgpuc build`, the logic is PowerShell in backends/powershell/
  * (common.ps1, hyperv.ps1 for its readers, guest.ps1 for the guest phase,
- * rollout-hyperv.ps1), embedded by
- * the build; this file
+ * rollout-hyperv.ps1; common.ps1, vmware.ps1 for its readers,
+ * rollout-vmware.ps1), embedded by the build;
+ * this file
  * writes only the header, the script's param() block, the plan as one
  * $VgpucRollout object (names only as single-quoted literals, control
  * characters as [char] values) and the call of the entry function. The plan
@@ -50,6 +51,35 @@ static const char *const hyperv_params[] = {
 static const char *const hyperv_runtime[] = {"common.ps1", "hyperv.ps1", "guest.ps1", "rollout-hyperv.ps1", NULL};
 static const char *const hyperv_modules[] = {"Hyper-V", "FailoverClusters"};
 
+static const char *const vmware_params[] = {
+    "# The vCenter to connect to; every PowerCLI call uses this one connection.",
+    "[Parameter(Mandatory)]",
+    "[string]$Server,",
+    "[pscredential]$Credential,",
+    "# The NVIDIA vGPU Manager host component to install for each release the plan moves hosts to:",
+    "# the absolute datastore path of its offline bundle on the hosts, e.g.",
+    "# @{ '18.4' = '/vmfs/volumes/datastore1/nvidia/NVD-AIE-800_570.172.07-1OEM.800.1.0.20613240_24669489.zip' }",
+    "# (installed with esxcli software component apply).",
+    "[hashtable]$DepotPath = @{},",
+    "# The plan upgrades the license server first: say that it is done.",
+    "[switch]$LicenseServerReady,",
+    "# Guest driver steps done inside the VMs by their owners (step numbers of the plan):",
+    "# a host step that needs them waits for them.",
+    "[int[]]$GuestStepDone = @(),",
+    "# Seconds to wait for a guest to shut down (it is never powered off).",
+    "[ValidateRange(1, 86400)]",
+    "[int]$ShutdownTimeoutSeconds = 600,",
+    "# Seconds to wait for a host to reconnect after its reboot.",
+    "[ValidateRange(60, 86400)]",
+    "[int]$RestartTimeoutSeconds = 1800,",
+    "# Write a JSON record of the plan and of every step to this file.",
+    "[string]$LogPath = ''",
+    NULL,
+};
+
+static const char *const vmware_runtime[] = {"common.ps1", "vmware.ps1", "rollout-vmware.ps1", NULL};
+static const char *const vmware_modules[] = {"VMware.VimAutomation.Core"};
+
 static const struct rollout_target {
     enum vg_target target;
     const char *name;
@@ -63,6 +93,10 @@ static const struct rollout_target {
      "-LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential "
      "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
      "-RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)\n"},
+    {VG_TARGET_VMWARE, "vmware", vmware_params, vmware_runtime, vmware_modules, 1,
+     "exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential "
+     "-DepotPath $DepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone "
+     "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)\n"},
 };
 
 int vg_rollout_target_supported(enum vg_target t)

@@ -112,8 +112,17 @@ function Read-VgpucInvHost {
                     }
                 })
         }
+        # A dismounted device may be absent from PnP: its InstanceID (PCIP\VEN_..&DEV_..&SUBSYS_..)
+        # still names its PCI id and subsystem, as hyperv.ps1 reads it.
         $dismounted = @(Get-VMHostAssignableDevice | ForEach-Object {
-                [ordered]@{ location_path = [string]$_.LocationPath; pool = $null }
+                $iid = ''
+                foreach ($n in @('InstanceID', 'InstancePath')) {
+                    $p = $_.PSObject.Properties[$n]
+                    if ($null -ne $p -and $null -ne $p.Value -and $iid -eq '') {
+                        $iid = [string]$p.Value
+                    }
+                }
+                [ordered]@{ location_path = [string]$_.LocationPath; instance_id = $iid; pool = $null }
             })
         $pools = @()
         foreach ($rp in @(Get-VMResourcePool -ResourcePoolType 'PciExpress')) {
@@ -207,8 +216,17 @@ function Read-VgpucInvHost {
             continue
         }
         $seen[$lp] = $true
+        $ven = $null; $dev = $null; $sub = $null; $iid = $null
+        if ([string]$d['instance_id'] -match '^PCIP?\\VEN_([0-9A-Fa-f]{4})&DEV_([0-9A-Fa-f]{4})(&SUBSYS_([0-9A-Fa-f]{8}))?') {
+            $iid = [string]$d['instance_id']
+            $ven = $Matches[1].ToUpperInvariant()
+            $dev = $Matches[2].ToUpperInvariant()
+            if ($Matches[4]) {
+                $sub = $Matches[4].ToUpperInvariant()
+            }
+        }
         $gpus += , ([ordered]@{
-                instance_id = $null; location_path = $lp; vendor_id = $null; device_id = $null; subsystem_id = $null
+                instance_id = $iid; location_path = $lp; vendor_id = $ven; device_id = $dev; subsystem_id = $sub
                 friendly_name = $null; status = $null; mode = 'dismounted'; partition_count = $null
                 valid_partition_counts = @(); pool = $pool; assigned_to = $null
             })

@@ -5,7 +5,8 @@
 .DESCRIPTION
     Written by `vgpuc inventory --target vmware`. It connects to the vCenter
     (-Server), finds exactly one cluster of the exact name -Cluster, and reads,
-    through that one connection: the vCenter version; per host of the cluster
+    through that one connection: the vCenter version and its advanced
+    setting vgpu.hotmigrate.enabled; per host of the cluster
     its connection state and ESXi version, its NVIDIA GPUs (PCI devices of
     class DisplayController with vendor 10DE: PCI address, vendor and device
     id, name), per GPU the active graphics type and vGPU mode
@@ -233,6 +234,21 @@ function Read-VgpucInvVm {
     $doc
 }
 
+function Read-VgpucInvVcenterSetting {
+    <# The vCenter advanced settings the build script reads (vmware.ps1): the value of
+       vgpu.hotmigrate.enabled as text, or $null when the vCenter has no such setting. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object]$Connection)
+    $setting = Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection
+    $value = $null
+    foreach ($s in @($setting)) {
+        if ($null -ne $s -and [string]$s.Name -eq 'vgpu.hotmigrate.enabled') {
+            $value = [string]$s.Value
+        }
+    }
+    [ordered]@{ 'vgpu.hotmigrate.enabled' = $value }
+}
+
 function Get-VgpucInventory {
     <# The document: vCenter, cluster, hosts with their GPUs and VMs, DRS groups and rules. #>
     [CmdletBinding()]
@@ -274,7 +290,11 @@ function Get-VgpucInventory {
     [ordered]@{
         inventory_version = $script:InventoryVersion
         platform          = 'vmware'
-        vcenter           = [ordered]@{ name = [string]$Connection.Name; version = [string]$Connection.Version }
+        vcenter           = [ordered]@{
+            name              = [string]$Connection.Name
+            version           = [string]$Connection.Version
+            advanced_settings = Read-VgpucInvVcenterSetting -Connection $Connection
+        }
         cluster           = [ordered]@{
             name        = [string]$cl.Name
             nodes       = @($liveHosts | ForEach-Object { [string]$_.Name })

@@ -21,6 +21,7 @@
 #include "base/hash.h"
 #include "core/ctx.h"
 #include "core/vg_limits.h"
+#include "base/utf8.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
 
@@ -290,6 +291,41 @@ yaml_node_t *vg_yaml_root(struct vg_yaml *y) { return y->root ? &y->nodes[y->roo
 yaml_node_t *vg_yaml_node(struct vg_yaml *y, int id)
 {
     return id > 0 && (size_t)id <= y->nnodes ? &y->nodes[id - 1] : NULL;
+}
+
+struct vg_yaml_pairs vg_yaml_pairs(struct vg_yaml *y, yaml_node_t *map)
+{
+    struct vg_yaml_pairs p = {y, NULL, NULL, NULL, NULL};
+    if (map && map->type == YAML_MAPPING_NODE) {
+        p.at = map->data.mapping.pairs.start;
+        p.end = map->data.mapping.pairs.top;
+    }
+    return p;
+}
+
+int vg_yaml_next_pair(struct vg_yaml_pairs *p)
+{
+    if (p->at == p->end)
+        return 0;
+    p->key = vg_yaml_node(p->y, p->at->key);
+    p->value = vg_yaml_node(p->y, p->at->value);
+    p->at++;
+    return 1;
+}
+
+size_t vg_yaml_npairs(const yaml_node_t *map)
+{
+    return map && map->type == YAML_MAPPING_NODE
+               ? (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start)
+               : 0;
+}
+
+yaml_node_t *vg_yaml_get(struct vg_yaml *y, yaml_node_t *map, const char *key)
+{
+    for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);)
+        if (p.key->type == YAML_SCALAR_NODE && strcmp((const char *)p.key->data.scalar.value, key) == 0)
+            return p.value;
+    return NULL;
 }
 
 /* mark.index counts characters; walk UTF-8 from the last position asked. */
@@ -599,8 +635,8 @@ int vg_yaml_read(struct vg_yaml *y, yaml_node_t *map, const struct vg_yaml_field
     yaml_node_t *seen[64] = {0};
     uint64_t misspelt = 0;
     int rc = 0;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = vg_yaml_node(y, p->key), *v = vg_yaml_node(y, p->value);
+    for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);) {
+        yaml_node_t *k = p.key, *v = p.value;
         if (k->type != YAML_SCALAR_NODE) {
             vg_yaml_error(y, k, "a key in %s must be a plain word, not a %s", t->what, node_kind(k));
             rc = -1;

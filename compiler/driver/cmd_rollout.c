@@ -204,7 +204,7 @@ static int write_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const str
         }
         if (!vg_rollout_target_supported(t)) {
             fprintf(stderr,
-                    "vgpuc: error: cluster `%s`: no rollout script for `%s` yet (the Hyper-V family has one)\n"
+                    "vgpuc: error: cluster `%s`: no rollout script for `%s` yet\n"
                     "  = help: run the plan by hand from the runbook, or plan this cluster without `-o`\n",
                     vg_inert(ctx->arena, c->name), vg_target_name(t));
             bad = 1;

@@ -160,6 +160,44 @@ static void put_guest(struct vg_ctx *ctx, const struct vg_inv_vm *v, struct vg_s
         vg_sb_printf(sb, "# guest-driver: guest driver %s is no release of the catalog\n", v->guest_driver);
 }
 
+/* Where a DDA VM runs: on a standalone host, or where its possible owners
+ * are not known or are only the host it runs on, that host (`host`); on a
+ * cluster, no line when its possible owners are every node with its model
+ * (what the build script sets when the file names none), else `hosts`. */
+static void put_dda_place(struct vg_strbuf *sb, const struct vg_inventory *inv, const struct vg_inv_vm *v,
+                          const struct vg_gpu *m)
+{
+    if (!inv->clustered || !v->owners_known || (v->nowners == 1 && strcmp(v->owners[0], v->host) == 0)) {
+        vg_sb_puts(sb, "host ");
+        put_name(sb, v->host);
+        vg_sb_putc(sb, '\n');
+        return;
+    }
+    size_t nwith = 0;
+    int same = 1;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        int has = 0;
+        for (size_t k = 0; h->reachable && k < h->ngpus && !has; k++)
+            has = h->gpus[k].model == m;
+        if (!has)
+            continue;
+        nwith++;
+        size_t j = 0;
+        while (j < v->nowners && strcmp(v->owners[j], h->name) != 0)
+            j++;
+        same &= j < v->nowners;
+    }
+    if (same && nwith == v->nowners)
+        return;
+    vg_sb_puts(sb, "hosts");
+    for (size_t i = 0; i < v->nowners; i++) {
+        vg_sb_putc(sb, ' ');
+        put_name(sb, v->owners[i]);
+    }
+    vg_sb_putc(sb, '\n');
+}
+
 static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v, long long partitions)
 {
     struct vg_strbuf sb;
@@ -202,9 +240,8 @@ static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, c
             vg_sb_printf(&sb, "gpu passthrough %s", m->model);
             if (v->ndevices > 1)
                 vg_sb_printf(&sb, " x %zu", v->ndevices);
-            vg_sb_puts(&sb, "\nhost ");
-            put_name(&sb, v->host);
             vg_sb_putc(&sb, '\n');
+            put_dda_place(&sb, inv, v, m);
         } else {
             vg_sb_puts(&sb, "# gpu: DDA devices whose GPU model is not known\n");
         }
@@ -533,32 +570,6 @@ static const struct vg_gpu *vmw_device_model(const struct vg_inventory *inv, con
     return m;
 }
 
-/* The hosts an enabled DRS VM-host rule binds the VM to, or 0. */
-static size_t vmw_pins(const struct vg_inventory *inv, const char *vm, const char *const **out)
-{
-    for (size_t r = 0; r < inv->nrules; r++) {
-        const struct vg_drs_rule *x = &inv->rules[r];
-        if (!x->enabled || !x->vm_group || !x->host_group ||
-            (strcmp(x->type, "MustRunOn") != 0 && strcmp(x->type, "ShouldRunOn") != 0))
-            continue;
-        const struct vg_drs_group *vg = NULL, *hg = NULL;
-        for (size_t g = 0; g < inv->ngroups; g++) {
-            if (strcmp(inv->groups[g].name, x->vm_group) == 0)
-                vg = &inv->groups[g];
-            if (strcmp(inv->groups[g].name, x->host_group) == 0)
-                hg = &inv->groups[g];
-        }
-        if (!vg || !hg || !hg->nmembers)
-            continue;
-        for (size_t k = 0; k < vg->nmembers; k++)
-            if (strcmp(vg->members[k], vm) == 0) {
-                *out = hg->members;
-                return hg->nmembers;
-            }
-    }
-    return 0;
-}
-
 static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v)
 {
     struct vg_strbuf sb;
@@ -603,7 +614,7 @@ static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *in
         }
     }
     const char *const *pins;
-    size_t npins = vmw_pins(inv, v->name, &pins);
+    size_t npins = vg_inv_drs_hosts(inv, v->name, &pins);
     if (npins) {
         vg_sb_puts(&sb, npins == 1 ? "host" : "hosts");
         for (size_t i = 0; i < npins; i++) {

@@ -65,18 +65,13 @@ static json_t *member(struct rd *r, json_t *obj, const char *ptr, const char *ke
     return v;
 }
 
-/* A name or text member: a string with no control or invisible character. */
-static const char *text(struct rd *r, json_t *obj, const char *ptr, const char *key, int nullable)
+/* A string value at JSON pointer `at`: no control or invisible character. */
+static const char *text_value(struct rd *r, json_t *v, const char *at, int nullable)
 {
-    json_t *v = member(r, obj, ptr, key, JSON_STRING, nullable);
-    if (!v)
-        return NULL;
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     enum vg_char_class cls;
     uint32_t cp;
-    char at[700];
-    snprintf(at, sizeof at, "%.500s/%.100s", ptr, key);
     if (n == 0 && !nullable) {
         bad(r, at, "%sempty", NULL);
         return NULL;
@@ -88,6 +83,17 @@ static const char *text(struct rd *r, json_t *obj, const char *ptr, const char *
         return NULL;
     }
     return vg_strndup(r->ctx->arena, s, n);
+}
+
+/* A name or text member: a string with no control or invisible character. */
+static const char *text(struct rd *r, json_t *obj, const char *ptr, const char *key, int nullable)
+{
+    json_t *v = member(r, obj, ptr, key, JSON_STRING, nullable);
+    if (!v)
+        return NULL;
+    char at[700];
+    snprintf(at, sizeof at, "%.500s/%.100s", ptr, key);
+    return text_value(r, v, at, nullable);
 }
 
 static long long integer(struct rd *r, json_t *obj, const char *ptr, const char *key, long long dflt)
@@ -112,10 +118,10 @@ static const char **names(struct rd *r, json_t *arr, const char *ptr, size_t *n)
     for (size_t i = 0; i < *n && !r->bad; i++) {
         json_t *v = json_array_get(arr, i);
         snprintf(at, sizeof at, "%.500s/%zu", ptr, i);
-        json_t *wrap = json_object();
-        json_object_set(wrap, "v", v);
-        out[i] = text(r, wrap, at, "v", 0);
-        json_decref(wrap);
+        if (!json_is_string(v))
+            bad(r, at, "expected %s", "a string");
+        else
+            out[i] = text_value(r, v, at, 0);
     }
     return out;
 }
@@ -217,6 +223,27 @@ static void read_vmware_vm(struct rd *r, json_t *o, const char *ptr, const char 
     }
 }
 
+/* vSphere: what the build script sets on a host and its GPUs (graphics type,
+ * passthrough), read for drift. */
+static void read_vmware_gpu_state(struct rd *r, json_t *g, const char *at, struct vg_inv_gpu *ig, const char *gt,
+                                  json_t *pe)
+{
+    ig->graphics_type = gt;
+    ig->passthrough_enabled = pe && json_is_true(pe);
+    json_t *pa = member(r, g, at, "passthrough_active", JSON_TRUE, 1);
+    ig->passthrough_active = pa && json_is_true(pa);
+}
+
+/* vSphere: the vCenter's advanced settings (absent in documents written
+ * before they were collected: then not compared). */
+static void read_vmware_settings(struct rd *r, json_t *vc, struct vg_inventory *inv)
+{
+    json_t *adv = member(r, vc, "/vcenter", "advanced_settings", JSON_OBJECT, 1);
+    inv->hotmigrate_read = adv != NULL;
+    if (adv)
+        inv->hotmigrate = text(r, adv, "/vcenter/advanced_settings", "vgpu.hotmigrate.enabled", 1);
+}
+
 static void read_vmware_drs(struct rd *r, json_t *cl, struct vg_inventory *inv)
 {
     struct vg_arena *a = r->ctx->arena;
@@ -268,6 +295,7 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
     if (vc) {
         inv->vcenter = text(r, vc, "/vcenter", "name", 0);
         inv->vcenter_version = text(r, vc, "/vcenter", "version", 1);
+        read_vmware_settings(r, vc, inv);
     }
     json_t *cl = member(r, doc, "", "cluster", JSON_OBJECT, 0);
     if (cl) {
@@ -299,6 +327,7 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
         if (!ih->reachable)
             continue;
         ih->version = text(r, h, at, "esxi_version", 1);
+        ih->default_graphics = text(r, h, at, "default_graphics_type", 1);
         json_t *comp = member(r, h, at, "nvidia_component", JSON_OBJECT, 1);
         if (comp) {
             char cat[760];
@@ -329,6 +358,7 @@ static int read_vmware(struct rd *r, json_t *doc, struct vg_inventory *inv)
             json_t *pe = member(r, g, gat, "passthrough_enabled", JSON_TRUE, 0);
             const char *gt = text(r, g, gat, "graphics_type", 1);
             ig->mode = pe && json_is_true(pe) ? "passthrough" : gt ? gt : "none";
+            read_vmware_gpu_state(r, g, gat, ig, gt, pe);
             ig->vgpu_mode = text(r, g, gat, "vgpu_mode", 1);
             ig->partition_count = -1;
         }
@@ -440,8 +470,23 @@ static unsigned hex16(const char *s)
     return *end ? 0x10000 : (unsigned)v;
 }
 
+/* The one catalog model of a GPU's PnP subsystem: SUBSYS_ssssvvvv of the
+ * instance path is the subsystem device id, then the subsystem vendor id
+ * ("157E10DE": 10DE:157E, the A2), or NULL. */
+static const struct vg_gpu *by_pnp_subsystem(const struct vg_catalog *c, const struct vg_inv_gpu *g)
+{
+    if (!g->subsystem || strlen(g->subsystem) != 8)
+        return NULL;
+    char sd[5], sv[5];
+    memcpy(sd, g->subsystem, 4);
+    memcpy(sv, g->subsystem + 4, 4);
+    sd[4] = sv[4] = 0;
+    return vg_inv_model_by_subsystem(c, g->vendor, g->device, sv, sd);
+}
+
 /* The catalog model of a GPU by PCI vendor and device id, told apart by the
- * device's friendly name where models share an id (A2 and A16). */
+ * device's friendly name where models share an id (A2 and A16), else by its
+ * PCI subsystem. */
 static void map_gpu(const struct vg_catalog *c, struct vg_arena *a, struct vg_inv_gpu *g)
 {
     unsigned ven = hex16(g->vendor), dev = hex16(g->device);
@@ -460,11 +505,14 @@ static void map_gpu(const struct vg_catalog *c, struct vg_arena *a, struct vg_in
         if (n > 1 && !(g->friendly && strcmp(g->friendly, found->name) == 0))
             found = NULL;
     }
+    if (n > 1 && !found)
+        found = by_pnp_subsystem(c, g); /* A2 and A16: the subsystem says which */
     if (n == 1 || (n > 1 && found)) {
         g->model = found;
     } else if (n > 1) {
-        g->why = vg_sprintf(a, "PCI %s:%s is one of %s; the device name (%s) does not say which", g->vendor,
-                            g->device, vg_sb_str(&cands), g->friendly ? g->friendly : "none");
+        g->why = vg_sprintf(a, "PCI %s:%s is one of %s; neither the device name (%s) nor the PCI subsystem (%s) "
+                            "says which", g->vendor, g->device, vg_sb_str(&cands), g->friendly ? g->friendly : "none",
+                            g->subsystem ? g->subsystem : "none");
     } else {
         g->why = vg_sprintf(a, "PCI %s:%s is no GPU of the catalog", g->vendor ? g->vendor : "?",
                             g->device ? g->device : "?");
@@ -480,6 +528,37 @@ static int host_by_name(const void *a, const void *b)
 static int vm_by_name(const void *a, const void *b)
 {
     return strcmp((*(const struct vg_inv_vm *const *)a)->name, (*(const struct vg_inv_vm *const *)b)->name);
+}
+
+/* The DRS index: each VM of a VM group to the host group of the first
+ * enabled VM-host rule (by document order) that binds the group. */
+static void index_drs(struct vg_ctx *ctx, struct vg_inventory *inv)
+{
+    struct vg_hash groups;
+    vg_hash_init_names(&inv->drs_pins, ctx->arena, 0);
+    vg_hash_init_names(&groups, ctx->arena, 0);
+    for (size_t g = 0; g < inv->ngroups; g++)
+        vg_hash_put(&groups, inv->groups[g].name, &inv->groups[g]);
+    for (size_t r = 0; r < inv->nrules; r++) {
+        const struct vg_drs_rule *x = &inv->rules[r];
+        if (!x->enabled || !x->vm_group || !x->host_group ||
+            (strcmp(x->type, "MustRunOn") != 0 && strcmp(x->type, "ShouldRunOn") != 0))
+            continue;
+        struct vg_drs_group *vg = vg_hash_get(&groups, x->vm_group), *hg = vg_hash_get(&groups, x->host_group);
+        if (!vg || !hg || !hg->nmembers)
+            continue;
+        for (size_t k = 0; k < vg->nmembers; k++)
+            vg_hash_put(&inv->drs_pins, vg->members[k], hg);
+    }
+}
+
+size_t vg_inv_drs_hosts(const struct vg_inventory *inv, const char *vm, const char *const **out)
+{
+    const struct vg_drs_group *hg = inv->drs_pins.cap ? vg_hash_get(&inv->drs_pins, vm) : NULL;
+    if (!hg)
+        return 0;
+    *out = hg->members;
+    return hg->nmembers;
 }
 
 int vg_inventory_read(struct vg_ctx *ctx, uint32_t file, struct vg_inventory *inv)
@@ -508,6 +587,7 @@ int vg_inventory_read(struct vg_ctx *ctx, uint32_t file, struct vg_inventory *in
     if (rc < 0)
         return -1;
     qsort(inv->hosts, inv->nhosts, sizeof *inv->hosts, host_by_name);
+    index_drs(ctx, inv);
     /* two VMs of one name: sorted pointers, neighbours compared (n log n) */
     const struct vg_inv_vm **v = vg_alloc_array(ctx->arena, inv->nvms ? inv->nvms : 1, sizeof *v);
     for (size_t i = 0; i < inv->nvms; i++)

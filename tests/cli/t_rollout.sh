@@ -107,9 +107,15 @@ check "the script is DIR/CLUSTER-rollout.ps1" test -f "$W/ro/hci-prod-rollout.ps
 check "the script holds the plan and the entry call" grep -q "Invoke-VgpucRolloutHyperV -Rollout \$VgpucRollout" "$W/ro/hci-prod-rollout.ps1"
 check "the plan is still on stdout" out_has "step 1  host hci-node-01"
 run rollout $T --no-config -o "$W/ro-esx" "$G/esxi-17.6.vgpu" "$G/esxi-18.4.vgpu"
-check "-o for a vSphere cluster exits 1 (no rollout script yet)" rc_is 1
-check "and says so" err_has "no rollout script for \`vmware\` yet"
-check "and writes nothing" test ! -e "$W/ro-esx"
+check "-o for a vSphere cluster writes its script and exits 0" rc_is 0
+check "the vSphere script calls the vSphere entry" grep -q "Invoke-VgpucRolloutVmware -Rollout \$VgpucRollout" "$W/ro-esx/vsan-prod-rollout.ps1"
+check "and takes the depot of each release" grep -q "\[hashtable\]\$DepotPath" "$W/ro-esx/vsan-prod-rollout.ps1"
+run rollout $T --no-config --target vmware -o "$W/ro-esx2" "$G/esxi-17.6.vgpu" "$G/esxi-18.4.vgpu"
+check "--target vmware on a vSphere cluster exits 0" rc_is 0
+run rollout $T --no-config --target hyperv -o "$W/ro-esx3" "$G/esxi-17.6.vgpu" "$G/esxi-18.4.vgpu"
+check "--target hyperv on a vSphere cluster exits 1" rc_is 1
+check "and names the platform" err_has "cannot roll out"
+check "and writes nothing" test ! -e "$W/ro-esx3"
 run rollout $T --no-config -o "$W/ro-tight" "$G/tight-17.6.vgpu" "$G/tight-18.4.vgpu"
 check "-o with no safe order exits 1 and writes nothing" rc_is 1
 check "nothing was written for a cluster without a plan" test ! -e "$W/ro-tight"

@@ -71,6 +71,7 @@ $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
 Import-Module -Name (Join-Path $PSScriptRoot 'ScenarioModel.psm1')
 Import-Module -Name (Join-Path $PSScriptRoot 'ScenarioState.psm1')
+Import-Module -Name (Join-Path $PSScriptRoot 'ScenarioVmware.psm1')
 Import-Module -Name (Join-Path $root 'tests/twin/Twin.psm1')
 
 $Today = '2026-11-21'
@@ -88,6 +89,10 @@ $Cases = @(
     @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    # vSphere (Invoke-VmwCase, below): the same checks on the vCenter twin, plus vLCM.
+    @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm') }
+    @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview') }
 )
 
 $script:Pass = 0
@@ -690,6 +695,287 @@ function Invoke-GuestChecks {
 }
 
 $script:CompatTable = $null
+
+# ---- vSphere rollouts ---------------------------------------------------------------------
+# The same checks as Invoke-Case on the vCenter twin (twin.md section 3 "vmware" state, with
+# the rollout fields of tests/twin/README.md "Rollouts": depots, image_managed,
+# nvidia_loaded_version). Functions of their own, so the Hyper-V ones stay as they are.
+
+$script:VmwSuffix = '-1OEM.800.1.0.20613240'   # the component build suffix of ScenarioVmware.psm1
+
+function Get-VmwDepot {
+    param([string]$Release)
+    '/vmfs/volumes/datastore1/nvidia/{0}/NVD-AIE-800.zip' -f $Release
+}
+
+function New-VmwRolloutCase {
+    param($Case)
+    $dir = Join-Path $Work $Case.Name
+    $null = New-Item -ItemType Directory -Force -Path $dir
+    Push-Location $root
+    try {
+        $planPath = Join-Path $dir 'plan.json'
+        $json = & $Vgpuc rollout --no-config --today $Today -f json -o $dir @($Case.Args) 2>$null
+        if ($LASTEXITCODE -ne 0) { throw ('vgpuc rollout {0}: exit {1}' -f ($Case.Args -join ' '), $LASTEXITCODE) }
+        [System.IO.File]::WriteAllText($planPath, ($json -join "`n"))
+        $current = $Case.Args[$Case.Args.Count - 1]
+        if (-not ($Case.Args -contains '--drain')) { $current = $Case.Args[$Case.Args.Count - 2] }
+        $null = & $Vgpuc build --no-config --today $Today --target json -o (Join-Path $dir 'current') $current 2>$null
+        if ($LASTEXITCODE -ne 0) { throw ('vgpuc build {0}: exit {1}' -f $current, $LASTEXITCODE) }
+    } finally {
+        Pop-Location
+    }
+    $plan = Get-Content -Raw -LiteralPath $planPath | ConvertFrom-Json
+    $cl = $plan.clusters[0]
+    $script = @(Get-ChildItem -LiteralPath $dir -Filter '*-rollout.ps1')[0].FullName
+    $modelJson = @(Get-ChildItem -LiteralPath (Join-Path $dir 'current') -Filter '*.json')[0].FullName
+    $model = Read-ScenarioModel -JsonPath $modelJson -Catalog $script:Catalog
+    $state = New-VmwScenarioDeclaredState -Model $model -Catalog $script:Catalog
+    foreach ($h in $state['hosts']) { $h['boot_count'] = 0 }   # HostRuntimeInfo.BootTime, which the script waits on
+    $depots = [System.Collections.Generic.List[object]]::new()
+    $depotArgs = @{}
+    $expectDriver = @{}
+    $expectHost = @{}
+    $live = @{}
+    foreach ($s in $cl.steps) {
+        if ($s.kind -ne 'hosts') { continue }
+        foreach ($h in $s.hosts) {
+            $to = $h.vgpu_manager.to
+            $expectDriver[$h.name] = [string]$to.driver
+            if ($h.vgpu_manager.from.release -ne $to.release -and -not $depotArgs.ContainsKey([string]$to.release)) {
+                $depotArgs[[string]$to.release] = Get-VmwDepot $to.release
+                $depots.Add([ordered]@{ path = (Get-VmwDepot $to.release); component = [ordered]@{ name = 'NVD-AIE-800'; version = ([string]$to.driver + $script:VmwSuffix) } })
+            }
+        }
+        foreach ($m in $s.moves) {
+            if ($null -ne $m.to) { $expectHost[$m.vm] = [string]$m.to }
+            if ($m.how -eq 'live-migrate') { $live[$m.vm] = $true }
+        }
+    }
+    $state['depots'] = $depots.ToArray()
+    Add-GuestDriverState -State $state -ModelJson $modelJson   # guest drivers: a vGPU that fails to load is recorded
+    [pscustomobject]@{
+        Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ Server = 'vc01'; DepotPath = $depotArgs }
+        ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live; Cluster = [string]$cl.name
+    }
+}
+
+function Get-VmwPower {
+    param($State)
+    $m = @{}
+    foreach ($v in $State['vms']) { $m[[string]$v['name']] = @{ State = [string]$v['power_state']; Host = [string]$v['host'] } }
+    $m
+}
+
+# The end state of a completed vSphere rollout, and the invariants over its calls.
+function Get-VmwConvergeProblems {
+    param($C, $Start, $Result)
+    $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in @(Get-InvariantProblems $C $Result.state | Where-Object { $_ -match 'failed to load' })) { $p.Add($x) }
+    if ($Result.exit -ne 0) { $p.Add(('exit {0}, expected 0' -f $Result.exit)) }
+    foreach ($h in $Result.state['hosts']) {
+        $n = [string]$h['name']
+        if ($C.ExpectDriver.ContainsKey($n)) {
+            $v = if ($null -ne $h['nvidia_component']) { [string]$h['nvidia_component']['version'] } else { '' }
+            if (-not $v.StartsWith($C.ExpectDriver[$n] + '-')) { $p.Add(('host {0} has component {1}, expected driver {2}' -f $n, $v, $C.ExpectDriver[$n])) }
+            if ($h.Contains('nvidia_loaded_version')) { $p.Add(('host {0} still runs module {1}: not rebooted' -f $n, $h['nvidia_loaded_version'])) }
+            if (-not [bool]$h['nvidia_module_loaded']) { $p.Add(('host {0} has no nvidia module loaded' -f $n)) }
+            if ([int]$h['boot_count'] -lt 1) { $p.Add(('host {0} was not rebooted' -f $n)) }
+        }
+        if ([string]$h['connection_state'] -ne 'Connected') { $p.Add(('host {0} is left {1}' -f $n, $h['connection_state'])) }
+    }
+    $before = Get-VmwPower $Start
+    $after = Get-VmwPower $Result.state
+    foreach ($v in $before.Keys) {
+        if (-not $after.ContainsKey($v)) { $p.Add(('VM {0} is gone' -f $v)); continue }
+        if ($after[$v].State -ne $before[$v].State) { $p.Add(('VM {0} is {1}, was {2}' -f $v, $after[$v].State, $before[$v].State)) }
+        $want = if ($C.ExpectHost.ContainsKey($v)) { $C.ExpectHost[$v] } else { $before[$v].Host }
+        if ($after[$v].Host -ne $want) { $p.Add(('VM {0} is on {1}, the plan puts it on {2}' -f $v, $after[$v].Host, $want)) }
+    }
+    foreach ($call in @($Result.calls)) {
+        $cmd = [string]$call['command']
+        # The invariant: no VM the plan keeps up (vMotion) went down.
+        if (@('ShutdownGuest', 'Stop-VM', 'PowerOffVM', 'PowerOffVM_Task') -contains $cmd -and $C.Live.ContainsKey([string]$call['target'])) {
+            $p.Add(('VM {0} is moved with vMotion by the plan but went down ({1})' -f $call['target'], $cmd))
+        }
+        if (@('Stop-VM', 'PowerOffVM', 'PowerOffVM_Task') -contains $cmd) {
+            $p.Add(('VM {0} was powered off ({1}), not shut down' -f $call['target'], $cmd))
+        }
+    }
+    , $p
+}
+
+function Invoke-VmwCase {
+    param($Case)
+    $C = New-VmwRolloutCase $Case
+    $start = $C.State
+    $conv = $null
+    if ($Case.Checks -contains 'converge' -or $Case.Checks -contains 'rerun' -or $Case.Checks -contains 'faults') {
+        $conv = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        Write-Verdict $C.Name 'converge' (Get-VmwConvergeProblems $C $start $conv) $conv
+        Write-Host ('  {0}: converge {1} mutating calls' -f $C.Name, @($conv.calls).Count)
+    }
+    if ($Case.Checks -contains 'rerun') {
+        $r = Invoke-TwinRun -State $conv.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = @()
+        if ($r.exit -ne 0) { $p += 'exit {0}' -f $r.exit }
+        if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls: {1}' -f @($r.calls).Count, ((@($r.calls) | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
+        Write-Verdict $C.Name 'rerun' $p $r
+    }
+    if ($Case.Checks -contains 'preview') {
+        $r = Invoke-TwinRun -State $start -Script $C.Script -ScriptArgs $C.ScriptArgs -Preview -TimeoutSeconds 600
+        $p = @()
+        if ($r.exit -ne 0) { $p += 'exit {0}' -f $r.exit }
+        if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls under -WhatIf' -f @($r.calls).Count }
+        if ((ConvertTo-TwinJson $r.state) -ne (ConvertTo-TwinJson $start)) { $p += 'the state changed under -WhatIf' }
+        Write-Verdict $C.Name 'preview' $p $r
+    }
+    if ($Case.Checks -contains 'faults') {
+        $seen = @{}
+        $n = 0
+        foreach ($call in @($conv.calls)) {
+            $key = '{0}|{1}' -f $call['command'], $call['target']
+            if ($seen.ContainsKey($key)) { continue }
+            $seen[$key] = $true
+            $n++
+            $s = Copy-VmwState -State $start
+            Add-ScenarioFault -State $s -Command ([string]$call['command']) -Target ([string]$call['target'])
+            $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            Write-Verdict $C.Name ('fault ' + $key) (Get-VmwFaultProblems $start $r) $r
+            $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $before = Get-VmwPower $start
+            $all = Get-VmwConvergeProblems $C $start $again
+            $ps = @($all | Where-Object {
+                    $line = $_
+                    -not (@($before.Keys | Where-Object { $line -like ('VM {0} is PoweredOff, was PoweredOn' -f $_) -and (Test-Named $r @($_) 'left off') }))
+                })
+            Write-Verdict $C.Name ('resume after ' + $key) $ps $again
+        }
+        Write-Host ('  {0}: {1} fault scenarios' -f $C.Name, $n)
+    }
+    if ($Case.Checks -contains 'preflight') {
+        foreach ($pb in (Get-VmwPreflightProblems $C)) {
+            $s = Copy-VmwState -State $start
+            $null = & $pb.Edit $s
+            $sa = if ($pb.ContainsKey('Args')) { $pb.Args } else { $C.ScriptArgs }
+            $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+            Write-Verdict $C.Name ('preflight ' + $pb.Name) (Get-VmwRefusalProblems $r $pb.Tokens $pb.Pattern) $r
+        }
+    }
+    if ($Case.Checks -contains 'vlcm') {
+        $s = Copy-VmwState -State $start
+        $s['clusters'][0]['image_managed'] = $true
+        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        Write-Verdict $C.Name 'vlcm: refused on a cluster managed by an image, with the way out' (Get-VmwRefusalProblems $r @($C.Cluster, 'image') 'remediate') $r
+    }
+    if ($Case.Checks -contains 'planted') {
+        Invoke-VmwPlanted $C $start
+    }
+}
+
+# A fault run: exit 1, a summary, every VM in its power state or a warning naming it, no host
+# left in maintenance mode unless a line says so.
+function Get-VmwFaultProblems {
+    param($Start, $Result)
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($Result.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $Result.exit)) }
+    if (-not (@($Result.output) -match '^Summary:')) { $p.Add('no summary') }
+    $before = Get-VmwPower $Start
+    $after = Get-VmwPower $Result.state
+    foreach ($v in $before.Keys) {
+        if ($after[$v].State -ne $before[$v].State -and -not (Test-Named $Result @($v) 'WARNING')) {
+            $p.Add(('VM {0} is {1}, was {2}, and no warning says why' -f $v, $after[$v].State, $before[$v].State))
+        }
+    }
+    foreach ($h in $Result.state['hosts']) {
+        if ([string]$h['connection_state'] -eq 'Maintenance' -and -not (Test-Named $Result @([string]$h['name']) 'maintenance mode')) {
+            $p.Add(('host {0} is left in maintenance mode and no line says so' -f $h['name']))
+        }
+    }
+    , $p
+}
+
+# A refusal: exit 1, zero mutating calls, a line naming the problem.
+function Get-VmwRefusalProblems {
+    param($Result, [string[]]$Tokens, [string]$Pattern)
+    $p = @()
+    if ($Result.exit -ne 1) { $p += 'exit {0}, expected 1' -f $Result.exit }
+    if (@($Result.calls).Count -ne 0) { $p += '{0} mutating calls: {1}' -f @($Result.calls).Count, ((@($Result.calls) | Select-Object -First 5 | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
+    if (-not (Test-Named $Result $Tokens $Pattern)) { $p += 'no line names {0} ({1})' -f ($Tokens -join ', '), $Pattern }
+    , $p
+}
+
+function Get-VmwPreflightProblems {
+    param($C)
+    $sa = $C.ScriptArgs
+    @(
+        @{ Name = 'wrong-driver'; Tokens = @('esx-02', '535.247.01'); Pattern = 'expects'; Edit = { param($s) (Get-VmwHost -State $s -Name 'esx-02')['nvidia_component']['version'] = '535.247.01' + $script:VmwSuffix } }
+        @{ Name = 'missing-vm'; Tokens = @('ml-03'); Pattern = 'does not exist'; Edit = { param($s) $s['vms'] = @(@($s['vms']) | Where-Object { $_['name'] -ne 'ml-03' }) } }
+        @{ Name = 'duplicate-vm'; Tokens = @('ml-02'); Pattern = 'unique'; Edit = { param($s) $d = (Copy-VmwState -State @{ x = @(Get-VmwVm -State $s -Name 'ml-02')[0] })['x']; $d['name'] = 'ML-02'; $d['id'] = 'vm-9999'; $d['power_state'] = 'PoweredOff'; $d['devices'] = @(); $s['vms'] = @($s['vms']) + @($d) } }
+        @{ Name = 'no-depot'; Tokens = @('18.4'); Pattern = 'DepotPath'; Args = @{ Server = 'vc01' }; Edit = { param($s) } }
+        @{ Name = 'relative-depot'; Tokens = @('18.4', 'NVD.zip'); Pattern = 'absolute'; Args = @{ Server = 'vc01'; DepotPath = @{ '18.4' = 'NVD.zip' } }; Edit = { param($s) } }
+        @{ Name = 'host-not-responding'; Tokens = @('esx-03', 'NotResponding'); Pattern = 'bring it back'; Edit = { param($s) (Get-VmwHost -State $s -Name 'esx-03')['connection_state'] = 'NotResponding' } }
+        @{ Name = 'vm-elsewhere'; Tokens = @('ml-09', 'esx-03'); Pattern = 'expects'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'ml-09')[0]['host'] = 'esx-03' } }
+        @{ Name = 'suspended-vm'; Tokens = @('ml-05', 'Suspended'); Pattern = 'suspended'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'ml-05')[0]['power_state'] = 'Suspended' } }
+        @{ Name = 'no-tools'; Tokens = @('train-01'); Pattern = 'VMware Tools'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'train-01')[0]['tools_running'] = $false } }
+        @{ Name = 'no-hot-migrate'; Tokens = @('vgpu.hotmigrate.enabled'); Pattern = 'not true'; Edit = { param($s) $s['vcenter']['advanced_settings']['vgpu.hotmigrate.enabled'] = 'false' } }
+    ) | ForEach-Object { $x = $_; if (-not $x.ContainsKey('Args')) { $x['Args'] = $sa }; $x }
+}
+
+# Copies of the script with one fault planted in its runtime; the check named must catch each.
+function Invoke-VmwPlanted {
+    param($C, $Start)
+    $plants = @(
+        @{ Name = 'VMs not moved before maintenance mode'; Find = "foreach (`$m in @(`$s.Moves)) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Put = "foreach (`$m in @()) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Check = 'converge' }
+        @{ Name = 'a VM promised to stay up is shut down and moved cold'; Find = "if (`$Move.How -eq 'live-migrate' -and `$running) {"; Put = 'if ($false) {'; Check = 'converge' }
+        @{ Name = 'VMs that stayed down are not powered on again'; Find = 'foreach ($vm in $down) {'; Put = 'foreach ($vm in @()) {'; Check = 'converge' }
+        @{ Name = 'a guest is powered off, not shut down'; Find = "`$view.ShutdownGuest()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Put = "`$view.PowerOffVM()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Check = 'converge' }
+        @{ Name = 'a host is not taken out of maintenance mode'; Find = 'foreach ($n in $inMaintenance) {'; Put = 'foreach ($n in @()) {'; Check = 'fault' }
+        @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
+        @{ Name = 'the host is not rebooted'; Find = '$view.RebootHost($false)'; Put = '$null = $view'; Check = 'converge' }
+        @{ Name = 'a cluster managed by a vLCM image is not refused'; Find = 'if ($null -ne $managed -and [bool]$managed -and $releases.Count -gt 0) {'; Put = 'if ($false) {'; Check = 'vlcm' }
+    )
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    foreach ($pl in $plants) {
+        $n = ([regex]::Matches($text, [regex]::Escape($pl.Find))).Count
+        if ($n -ne 1) {
+            Write-Verdict $C.Name ('planted: ' + $pl.Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null
+            continue
+        }
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($pl.Find, $pl.Put))
+        $caught = @()
+        switch ($pl.Check) {
+            'converge' {
+                $r = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                $caught = @(Get-VmwConvergeProblems $C $Start $r)
+            }
+            'fault' {
+                $s = Copy-VmwState -State $Start
+                Add-ScenarioFault -State $s -Command 'Move-VM' -Target 'ml-05'
+                $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                $caught = @(Get-VmwFaultProblems $Start $r)
+            }
+            'preflight' {
+                $s = Copy-VmwState -State $Start
+                (Get-VmwHost -State $s -Name 'esx-02')['nvidia_component']['version'] = '535.247.01' + $script:VmwSuffix
+                $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                $caught = @(Get-VmwRefusalProblems $r @('esx-02', '535.247.01') 'expects')
+            }
+            'vlcm' {
+                $s = Copy-VmwState -State $Start
+                $s['clusters'][0]['image_managed'] = $true
+                $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                $caught = @(Get-VmwRefusalProblems $r @($C.Cluster, 'image') 'remediate')
+            }
+        }
+        $p = @()
+        if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
+        Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
+        Remove-Item -LiteralPath $path
+    }
+}
+
 $script:Catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
 $started = Get-Date
 foreach ($case in $Cases) {
@@ -699,7 +985,7 @@ foreach ($case in $Cases) {
         $case.Checks = @($case.Checks | Where-Object { $Only -contains $_ })
     }
     try {
-        Invoke-Case $case
+        if ($case.ContainsKey('Platform') -and $case.Platform -eq 'vmware') { Invoke-VmwCase $case } else { Invoke-Case $case }
     } catch {
         $script:Fail++
         Write-Host ('FAIL {0}: {1}' -f $case.Name, $_.Exception.Message)

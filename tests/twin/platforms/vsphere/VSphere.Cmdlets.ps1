@@ -449,13 +449,39 @@ $script:VTCmdlets['Set-VMHost'] = {
         if (-not $Cmdlet.ShouldProcess($h.Rec.name, ('Set state to {0}' -f $want))) { continue }
         Add-VTCall 'Set-VMHost' ([string]$h.Rec.name) ([string]$h.Rec.name) (ConvertTo-VTCallParameters $P)
         Invoke-VTFault $h.Srv @('Set-VMHost') ([string]$h.Rec.name)
+        $cur = [string]$h.Rec.connection_state
         if ($want -eq 'Maintenance') {
-            # vMotion and DRS evacuation are not modelled: powered-on VMs keep the host busy.
+            if ($cur -ne 'Connected') { throw ('{0} (twin: host {1} is {2}; only a Connected host enters maintenance mode)' -f $script:VTMsg.InvalidState, $h.Rec.name, $cur) }
+            # EnterMaintenanceMode_Task completes only when no VM runs on the host; vGPU VMs
+            # are not evacuated by DRS by default (reference/vmware.md 3.1, KB 88271), and
+            # DRS evacuation is not modelled: the script migrates or shuts them down first.
             $on = @(Get-VTVmsOnHost $h.Srv ([string]$h.Rec.name) | Where-Object { [string]$_.power_state -eq 'PoweredOn' })
-            if ($on.Count -gt 0) { throw ('twin: host {0} cannot enter maintenance mode while VM(s) {1} run on it (vMotion is not modelled)' -f $h.Rec.name, (($on | ForEach-Object { $_.name }) -join ', ')) }
+            if ($on.Count -gt 0) { throw ('twin: host {0} cannot enter maintenance mode while VM(s) {1} run on it (DRS does not evacuate vGPU VMs by default; migrate or shut them down first)' -f $h.Rec.name, (($on | ForEach-Object { $_.name }) -join ', ')) }
+        } elseif ($cur -ne 'Maintenance') {
+            throw ('{0} (twin: host {1} is {2}, not in maintenance mode)' -f $script:VTMsg.InvalidState, $h.Rec.name, $cur)
         }
         $h.Rec.connection_state = $want
         New-VTHostObject $h.Srv $h.Rec
+    }
+}
+
+$script:VTCmdlets['Move-VM'] = {
+    param([hashtable]$P, [string]$Set, $Cmdlet)
+    foreach ($k in @($P.Keys)) {
+        if (@('VM', 'Destination', 'Server', 'Confirm', 'WhatIf') -notcontains $k) { throw ('twin: Move-VM -{0} is not modelled' -f $k) }
+    }
+    if (-not $P.ContainsKey('Destination') -or $null -eq $P['Destination']) { throw 'twin: Move-VM without -Destination is not modelled (the twin models moves between hosts)' }
+    $servers = Get-VTScopeServers $P
+    $dest = @($P['Destination'] | ForEach-Object { $d = $_; if ($d -is [System.Management.Automation.PSObject]) { $d = $d.PSObject.BaseObject }; if ($d -is [VgpucTwin.PowerCLI.Cluster]) { throw 'twin: Move-VM -Destination of a cluster is not modelled (name the host)' }; $d })
+    $to = @(Resolve-VTEntity 'VMHost' $dest $servers)
+    if ($to.Count -ne 1) { throw ('twin: Move-VM -Destination must be one host, got {0}' -f $to.Count) }
+    foreach ($v in (Resolve-VTEntity 'VM' $P['VM'] $servers)) {
+        if ($v.Srv -ne $to[0].Srv) { throw 'twin: moving a VM between vCenters is not modelled' }
+        if (-not $Cmdlet.ShouldProcess($v.Rec.name, ('Move-VM to {0}' -f $to[0].Rec.name))) { continue }
+        Add-VTCall 'Move-VM' ([string]$v.Rec.host) ([string]$v.Rec.name) (ConvertTo-VTCallParameters $P)
+        Invoke-VTFault $v.Srv @('Move-VM') ([string]$v.Rec.name) ([string]$v.Rec.host)
+        Invoke-VTMigrate $v.Srv $v.Rec $to[0].Rec
+        New-VTVmObject $v.Srv $v.Rec
     }
 }
 
@@ -701,8 +727,9 @@ function Set-VTSettingValue {
 }
 
 # ---- esxcli (Get-EsxCli -V2) -------------------------------------------------------------
-# The namespaces the twin models: software vib list, software component list, system module
-# list (Name/IsLoaded/IsEnabled, the loaded-module check), graphics host get. Any other
+# The namespaces the twin models: software vib list, software component list and apply
+# (-d|--depot, as `depot`: README "Rollouts"), system module list (Name/IsLoaded/IsEnabled,
+# the loaded-module check), graphics host get. Any other
 # namespace is a missing property, an error under StrictMode.
 function New-VTEsxCliCommand {
     param([scriptblock]$Body, [string[]]$Arguments)
@@ -744,10 +771,24 @@ function New-VTEsxCli {
             }
             $rows
         }.GetNewClosure()) @('enabled', 'loaded')
+    # No closure: the body stays bound to this module (Add-VTCall, Invoke-VTComponentApply);
+    # its host and server are note properties of the command object ($this).
+    $compApply = New-VTEsxCliCommand {
+        param($a)
+        if ($null -eq $a -or -not $a.ContainsKey('depot') -or [string]::IsNullOrEmpty([string]$a['depot'])) { throw 'Missing required parameter -d|--depot (twin: the absolute path of the offline bundle)' }
+        foreach ($k in $a.Keys) { if ($k -ne 'depot' -and $null -ne $a[$k]) { throw ('twin: esxcli software component apply --{0} is not modelled' -f $k) } }
+        $depot = [string]$a['depot']
+        $hn = [string]$this.TwinHost.name
+        Add-VTCall 'esxcli software component apply' $hn $hn ([ordered]@{ depot = $depot })
+        Invoke-VTFault $this.TwinSrv @('esxcli software component apply') $hn $hn
+        Invoke-VTComponentApply $this.TwinSrv $this.TwinHost $depot
+    } @('depot')
+    $compApply | Add-Member -NotePropertyName 'TwinSrv' -NotePropertyValue $Srv
+    $compApply | Add-Member -NotePropertyName 'TwinHost' -NotePropertyValue $HostRec
     $gfxGet = New-VTEsxCliCommand ({ param($a) [pscustomobject]@{ DefaultGraphicsType = $typeName; SharedPassthruAssignmentPolicy = 'Performance' } }.GetNewClosure()) @()
     return [pscustomobject]@{
         VMHost   = $hostName
-        software = [pscustomobject]@{ vib = [pscustomobject]@{ list = $vibList }; component = [pscustomobject]@{ list = $compList } }
+        software = [pscustomobject]@{ vib = [pscustomobject]@{ list = $vibList }; component = [pscustomobject]@{ list = $compList; apply = $compApply } }
         system   = [pscustomobject]@{ module = [pscustomobject]@{ list = $modList } }
         graphics = [pscustomobject]@{ host = [pscustomobject]@{ get = $gfxGet } }
         TwinServer = $srvName

@@ -430,6 +430,8 @@ function New-VTHostView {
     $rt.ConnectionState = switch ([string]$HostRec.connection_state) { 'Disconnected' { 'disconnected' } 'NotResponding' { 'notResponding' } default { 'connected' } }
     $rt.PowerState = 'poweredOn'
     $rt.InMaintenanceMode = ([string]$HostRec.connection_state -eq 'Maintenance')
+    # boot_count (optional): the host's boots; BootTime is one hour per boot after 2026-01-01 UTC.
+    if (Test-VTField $HostRec 'boot_count') { $rt.BootTime = [DateTime]::new(2026, 1, 1, 0, 0, 0, [DateTimeKind]::Utc).AddHours([int]$HostRec.boot_count) }
     $h.Runtime = $rt
     $hw = [VMware.Vim.HostHardwareInfo]::new()
     $hw.PciDevice = @($HostRec.gpus | ForEach-Object {
@@ -469,6 +471,8 @@ function New-VTClusterView {
     $drs = [VMware.Vim.ClusterDrsConfigInfo]::new()
     $drs.Enabled = [bool]$ClusterRec.drs_enabled
     $ex.DrsConfig = $drs
+    # image_managed (optional): the cluster is managed with a vLCM image.
+    if (Test-VTField $ClusterRec 'image_managed') { $c.LifecycleManaged = [bool]$ClusterRec.image_managed }
     $groups = New-Object -TypeName 'System.Collections.Generic.List[VMware.Vim.ClusterGroupInfo]'
     foreach ($g in @($ClusterRec.drs_groups | Where-Object { $null -ne $_ })) {
         if ([string]$g.type -eq 'VM') {
@@ -917,8 +921,11 @@ function Register-VTVmRunning {
     if ($null -eq $State -or -not $State.Contains('vgpu_compatibility') -or $null -eq $State['vgpu_compatibility']) { return }
     if (@(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' }).Count -eq 0) { return }
     if (-not $Vm.Contains('guest') -or $null -eq $Vm['guest'] -or [string]::IsNullOrEmpty([string]$Vm['guest']['driver'])) { return }
+    # The module loaded: the installed component's, or the one loaded before an install
+    # that waits for its reboot (nvidia_loaded_version).
     $hd = ''
-    if ($null -ne $HostRec['nvidia_component']) { $hd = ([string]$HostRec['nvidia_component']['version']).Split('-')[0] }
+    if ($HostRec.Contains('nvidia_loaded_version') -and -not [string]::IsNullOrEmpty([string]$HostRec['nvidia_loaded_version'])) { $hd = ([string]$HostRec['nvidia_loaded_version']).Split('-')[0] }
+    elseif ($null -ne $HostRec['nvidia_component']) { $hd = ([string]$HostRec['nvidia_component']['version']).Split('-')[0] }
     $why = $null
     if ($hd -eq '') { $why = 'host {0} has no vGPU Manager component' -f $HostRec['name'] }
     else { $why = Get-TwinVgpuCompatProblem -Compat $State['vgpu_compatibility'] -HostDriver $hd -GuestDriver ([string]$Vm['guest']['driver']) -HostName ([string]$HostRec['name']) -VmName ([string]$Vm['name']) }
@@ -1155,5 +1162,74 @@ function Invoke-VTReboot {
     }
     foreach ($g in @($HostRec.gpus)) { $g.passthrough_active = [bool]$g.passthrough_enabled }
     $HostRec.nvidia_module_loaded = ($null -ne $HostRec.nvidia_component)
+    # The module loaded now is the one of the installed component (README "Rollouts").
+    if (Test-VTField $HostRec 'nvidia_loaded_version') { Remove-VTValue $HostRec 'nvidia_loaded_version' }
+    if (Test-VTField $HostRec 'boot_count') { Set-VTValue $HostRec 'boot_count' ([int]$HostRec.boot_count + 1) }
     $HostRec.graphics.active_type = [string]$HostRec.graphics.default_type
+}
+
+# ---- rollouts: vMotion, the host component from a depot (README "Rollouts") --------------
+# Where a VM may be moved to: a Connected host of its own cluster (vCenter refuses a
+# destination in maintenance mode), and, powered on (vMotion), never with a DirectPath I/O
+# device (reference/vmware.md 3.2, KB 312208), a vGPU only with the vCenter setting
+# vgpu.hotmigrate.enabled = true ("vGPU hot migration is not enabled.", 3.1) onto a host
+# that can run it now (module loaded, Shared Direct, the type allowed, room on a GPU).
+function Invoke-VTMigrate {
+    param($Srv, $Vm, $DestRec)
+    $from = Find-VTHost $Srv ([string]$Vm.host)
+    if ($null -eq $from) { throw ('twin: state error: VM {0} is on unknown host {1}' -f $Vm.name, $Vm.host) }
+    if ([string]$DestRec.name -eq [string]$from.name) { throw ('twin: VM {0} is already on host {1}' -f $Vm.name, $DestRec.name) }
+    if ([string]$DestRec.cluster -ne [string]$from.cluster) { throw ('twin: moving VM {0} from cluster {1} to {2} is not modelled' -f $Vm.name, $from.cluster, $DestRec.cluster) }
+    if ([string]$DestRec.connection_state -ne 'Connected') {
+        throw ('{0} (twin: host {1} is {2}; a VM cannot be moved onto it)' -f $script:VTMsg.InvalidState, $DestRec.name, $DestRec.connection_state)
+    }
+    if ([string]$Vm.power_state -eq 'PoweredOn') {
+        $devs = @(Get-VTDevices $Vm)
+        if (@($devs | Where-Object { [string]$_.type -eq 'dynamic_passthrough' }).Count -gt 0) {
+            throw ('twin: VM {0} uses DirectPath I/O; vMotion is not supported (shut it down to move it)' -f $Vm.name)
+        }
+        $vgpus = @($devs | Where-Object { [string]$_.type -eq 'vgpu' })
+        if ($vgpus.Count -gt 0) {
+            if ([string](Get-VTValue $Srv.State.vcenter.advanced_settings 'vgpu.hotmigrate.enabled') -ne 'true') { throw 'vGPU hot migration is not enabled.' }
+            if (-not $DestRec.nvidia_module_loaded) { throw ('twin: host {0} has no NVIDIA vGPU Manager module loaded; vGPU {1} cannot run there' -f $DestRec.name, $vgpus[0].profile) }
+            if ([string]$DestRec.graphics.active_type -ne 'sharedDirect') { throw 'The amount of graphics resource available in the parent resource pool is insufficient for the operation.' }
+            foreach ($d in $vgpus) {
+                if (@($DestRec.graphics.shared_passthru_gpu_types | ForEach-Object { [string]$_ }) -notcontains [string]$d.profile) {
+                    throw ('Device {0} not found in allowed pci passthrough device list of host {1}' -f $d.profile, $DestRec.name)
+                }
+            }
+            $why = Test-VTVgpuCapacity $Srv $DestRec $Vm
+            if ($why) { throw $why }
+        }
+    }
+    $Vm.host = [string]$DestRec.name
+    if ([string]$Vm.power_state -eq 'PoweredOn') { Register-VTVmRunning $Srv.State $DestRec $Vm 'Move-VM (vMotion)' }
+}
+
+# esxcli software component apply -d <depot>: the component of the depot (state `depots`)
+# becomes the installed one; the module loaded stays the old one until the host reboots
+# (nvidia_loaded_version). Refused outside maintenance mode (the NVIDIA procedure installs
+# in maintenance mode, reference/vmware.md 2.1), for a depot the state does not have, and on
+# a cluster managed by a vLCM image (the image would remove a component installed aside).
+function Invoke-VTComponentApply {
+    param($Srv, $HostRec, [string]$Depot)
+    if ([string]$HostRec.connection_state -ne 'Maintenance') {
+        throw ('twin: host {0} is {1}, not in maintenance mode; install the vGPU Manager in maintenance mode' -f $HostRec.name, $HostRec.connection_state)
+    }
+    $cl = Find-VTCluster $Srv ([string]$HostRec.cluster)
+    if ($null -ne $cl -and (Test-VTField $cl 'image_managed') -and [bool]$cl.image_managed) {
+        throw ('twin: cluster {0} is managed by a vLCM image; a component installed with esxcli is not in the image (add it to the image instead)' -f $cl.name)
+    }
+    $hit = @(@(Get-VTValue $Srv.State 'depots') | Where-Object { $null -ne $_ -and [string]$_.path -ceq $Depot })
+    if ($hit.Count -eq 0) { throw ('twin: no depot at {0} (the state''s depots; esxcli needs the absolute path of an offline bundle on a datastore of the host)' -f $Depot) }
+    $new = $hit[0].component
+    $cur = $HostRec.nvidia_component
+    if ($null -ne $cur -and [string]$cur.version -eq [string]$new.version) {
+        return [pscustomobject]@{ Message = 'Host is not changed.'; RebootRequired = 'false' }
+    }
+    if ($null -ne $cur -and $HostRec.nvidia_module_loaded -and -not (Test-VTField $HostRec 'nvidia_loaded_version')) {
+        Set-VTValue $HostRec 'nvidia_loaded_version' ([string]$cur.version)
+    }
+    $HostRec.nvidia_component = New-VTRecord $HostRec ([ordered]@{ name = [string]$new.name; version = [string]$new.version })
+    return [pscustomobject]@{ Message = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.'; RebootRequired = 'true' }
 }

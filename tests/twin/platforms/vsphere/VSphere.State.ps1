@@ -136,6 +136,25 @@ function Test-VSphereState {
         }
         $i++
     }
+    # Rollout extensions (README "Rollouts"): clusters[].image_managed, hosts[].nvidia_loaded_version,
+    # hosts[].boot_count,
+    # depots (the offline bundles esxcli software component apply may install).
+    $i = 0
+    foreach ($c in @($State['clusters'])) { $p += Test-VSphereOptional $c "clusters[$i]" @{ image_managed = 'bool' }; $i++ }
+    $i = 0
+    foreach ($h in @($State['hosts'])) { $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int' }; $i++ }
+    if ($State.Contains('depots')) {
+        if ($State['depots'] -isnot [System.Collections.IList]) { $p += 'depots must be a list of {path, component: {name, version}}' }
+        else {
+            $k = 0
+            foreach ($d in @($State['depots'])) {
+                $ok = ($d -is [System.Collections.IDictionary]) -and (Test-VSphereValue $d['path'] 'string') -and ($d['component'] -is [System.Collections.IDictionary]) -and
+                    (Test-VSphereValue $d['component']['name'] 'string') -and (Test-VSphereValue $d['component']['version'] 'string')
+                if (-not $ok) { $p += "depots[$k] must be {path, component: {name, version}} (strings)" }
+                $k++
+            }
+        }
+    }
     # open_sessions: vCenters connected (default servers) before the script starts.
     if ($State.Contains('open_sessions')) {
         $known = @([string]$State['vcenter']['name']) + @(@($State['other_vcenters']) | Where-Object { $_ -is [System.Collections.IDictionary] -and $_['vcenter'] -is [System.Collections.IDictionary] } | ForEach-Object { [string]$_['vcenter']['name'] })

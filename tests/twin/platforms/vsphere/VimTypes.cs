@@ -267,6 +267,8 @@ namespace VMware.Vim
         public HostSystemConnectionState ConnectionState { get; set; }
         public HostSystemPowerState PowerState { get; set; }
         public bool InMaintenanceMode { get; set; }
+        // HostRuntimeInfo.bootTime: when the host booted (from state hosts[].boot_count; unset when absent).
+        public DateTime? BootTime { get; set; }
     }
 
     public class HostPciDevice : DynamicData
@@ -456,6 +458,9 @@ namespace VMware.Vim
         public string Name { get; set; }
         public ManagedObjectReference[] Host { get; set; }
         public ClusterConfigInfoEx ConfigurationEx { get; set; }
+        // ComputeResource.lifecycleManaged (vSphere API 7.0): the cluster is managed with a
+        // single vSphere Lifecycle Manager image. Unset (null) where the state does not say.
+        public bool? LifecycleManaged { get; set; }
     }
 
     // The vCenter root (Get-View ServiceInstance is not modelled; OptionManager holds the

@@ -1,0 +1,712 @@
+# ---------------------------------------------------------------------------
+# rollout-vmware.ps1 - the runtime of vgpuc's vSphere rollout scripts
+# (`vgpuc rollout -o DIR`), on top of common.ps1 and vmware.ps1.
+#
+# Invoke-VgpucRolloutVmware is the entry. $VgpucRollout, written by
+# backends/rollout.c, is the plan of `vgpuc rollout`: per host batch the hosts
+# (vGPU Manager release and host driver before and after), the VMs that leave
+# them and how (vMotion, shut down and start on a named host, stay down) and
+# the VMs started again on resume; the guest driver groups; the license
+# server step.
+#
+# Identity and connection as in vmware.ps1: the script opens its own vCenter
+# connection and passes -Server $Connection to every PowerCLI call (sessions
+# to other vCenters are left alone); the cluster is resolved by exact name,
+# its hosts and VMs by exact, case-insensitive name inside it, then used by id.
+#
+# Pre-flight (read only; any problem: nothing is changed): the cluster is not
+# managed by a vSphere Lifecycle Manager image (then the component belongs in
+# the image: the output says how); every host of the cluster is Connected (a
+# host of the plan may be in maintenance mode from an earlier run); each host
+# of the plan runs the host driver of a state of the plan (which says which
+# steps are done); a depot path is given for every release to install; the
+# license server step is confirmed; every VM to move exists once in the
+# cluster, runs where the plan expects it, is powered on or off (never
+# suspended) and, if it must shut down, has VMware Tools running; vMotion of
+# vGPU VMs is enabled (vgpu.hotmigrate.enabled). Then, step by step, per host
+# batch: vMotion (Move-VM -Destination; its reference lists no -Confirm, so a
+# run with -Confirm may ask twice) the VMs the plan live-migrates; shut
+# down (the guest OS, never a power-off), move and start those it restarts
+# elsewhere; shut down those that stay down; Set-VMHost -State Maintenance;
+# install the NVIDIA host component from the depot with
+# `esxcli software component apply -d` (Get-EsxCli -V2); reboot
+# (HostSystem.RebootHost, refused by ESXi outside maintenance mode) and wait
+# for vCenter to see the host again with a later boot time; verify that the installed component is
+# the planned driver and the nvidia module is loaded; Set-VMHost -State
+# Connected; start the VMs that stayed down. The first failure stops the
+# rollout: the hosts leave maintenance mode and every VM is put back in its
+# power state, except a host whose new component is installed but not yet
+# verified: it stays in maintenance mode and the output says so (running
+# the script again reboots and verifies it). A step already done is
+# skipped, so a rollout is resumed by running the script again.
+# Sources: reference/vmware.md 2.1 (maintenance mode, component apply with
+# the absolute depot path, reboot, verify), 3.1 (vGPU vMotion and
+# vgpu.hotmigrate.enabled; vLCM), 3.2 (no vMotion with DirectPath I/O).
+# Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
+
+function Read-VgpucRolloutVmwDriver {
+    <# The NVIDIA host component a host has installed and whether the nvidia
+       module is loaded (esxcli through Get-EsxCli -V2), or why not. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost
+    )
+    try {
+        $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
+        $esxcli = Get-EsxCli @esxcliArgs
+        $components = @($esxcli.software.component.list.Invoke() | Where-Object { ([string]$_.Name) -match '^NVD' -or ([string]$_.Vendor) -match 'NVIDIA' })
+        # esxcli V2 returns every field as text: IsLoaded is 'true' or 'false'.
+        $loaded = @($esxcli.system.module.list.Invoke() | Where-Object { ([string]$_.Name) -eq 'nvidia' -and ([string]$_.IsLoaded) -eq 'true' }).Count -gt 0
+        $versions = @($components | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
+        if ($versions.Count -gt 1) {
+            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Error = ('several NVIDIA components are installed: {0}' -f ($versions -join ', ')) }
+        }
+        $v = ''
+        if ($versions.Count -eq 1) {
+            $v = $versions[0]
+        }
+        [pscustomobject]@{ Version = $v; Loaded = $loaded; Error = '' }
+    } catch {
+        [pscustomobject]@{ Version = ''; Loaded = $false; Error = $_.Exception.Message }
+    }
+}
+
+function Test-VgpucRolloutVmwDriver {
+    <# Is an installed component version (e.g. 570.172.07-1OEM.800.1.0.20613240)
+       the host driver of the catalog (570.172.07)? #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Version,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Driver
+    )
+    if ($Driver -eq '' -or $Version -eq '') {
+        return $false
+    }
+    $Version -eq $Driver -or $Version.StartsWith($Driver + '-')
+}
+
+function Get-VgpucRolloutVmwPlan {
+    <# The pre-flight: live state against the plan. Returns per step whether it
+       is done, the hosts and VMs resolved to objects; problems go to the run. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Rollout,
+        [AllowNull()] [hashtable]$DepotPath,
+        [switch]$LicenseServerReady,
+        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @()
+    )
+    $steps = @($Rollout.Steps)
+    $plan = [pscustomobject]@{ Work = @(); Hosts = @{}; HostState = @{}; Vms = @{}; Resume = @() }
+    $cluster = Resolve-VgpucVmwCluster -Run $Run -Connection $Connection -Name $Rollout.Cluster
+    if ($null -eq $cluster) {
+        return $plan
+    }
+    $hostNames = [System.Collections.Generic.List[string]]::new()
+    $releases = [System.Collections.Generic.List[string]]::new()
+    foreach ($s in $steps) {
+        if ($s.Kind -ne 'hosts') {
+            continue
+        }
+        foreach ($h in @($s.Hosts)) {
+            if (-not (Test-VgpucNameInList -Name $h.Name -List $hostNames.ToArray())) {
+                $hostNames.Add([string]$h.Name)
+            }
+            if ($h.FromRelease -ne $h.ToRelease -and -not ($releases -contains [string]$h.ToRelease)) {
+                $releases.Add([string]$h.ToRelease)
+            }
+        }
+    }
+
+    # --- vLCM: a cluster managed by an image gets its components from the image ---
+    $managed = Get-VgpucProperty -InputObject $cluster.ExtensionData -Name 'LifecycleManaged'
+    if ($null -ne $managed -and [bool]$managed -and $releases.Count -gt 0) {
+        $what = @($steps | Where-Object { $_.Kind -eq 'hosts' } | ForEach-Object { @($_.Hosts) } | Where-Object { $_.FromRelease -ne $_.ToRelease } |
+                ForEach-Object { 'vGPU {0} (host driver {1})' -f $_.ToRelease, $_.ToDriver } | Sort-Object -Unique) -join ', '
+        Add-VgpucProblem -Run $Run -Text ('cluster {0} is managed by a vSphere Lifecycle Manager image: this script never installs a component beside the image (the next remediation would remove it). Change the image instead: add the NVIDIA vGPU Manager host component of {1} to the cluster''s image in vSphere Lifecycle Manager and remediate the cluster host by host, moving the VMs as this plan says (vLCM remediates hosts with powered-on vGPU VMs from vCenter 8.0 U1a)' -f $Rollout.Cluster, $what)
+    }
+
+    # --- The hosts: every host of the cluster Connected (a host of the plan may be in maintenance mode) ---
+    $all = @(Get-VMHost -Location $cluster -Server $Connection)
+    foreach ($h in $all) {
+        $plan.Hosts[([string]$h.Name).ToLowerInvariant()] = $h
+        $state = [string]$h.ConnectionState
+        $inPlan = Test-VgpucNameInList -Name ([string]$h.Name) -List $hostNames.ToArray()
+        $plan.HostState[([string]$h.Name).ToLowerInvariant()] = $state
+        if ($state -eq 'Connected' -or ($state -eq 'Maintenance' -and $inPlan)) {
+            continue
+        }
+        Add-VgpucProblem -Run $Run -Text ('host {0} is {1}: the plan counts on every host of the cluster; bring it back (or out of maintenance mode) first' -f $h.Name, $state)
+    }
+    $drivers = @{}
+    foreach ($n in $hostNames) {
+        $found = @(Select-VgpucByName -InputObject $all -Name $n)
+        if ($found.Count -ne 1) {
+            Add-VgpucProblem -Run $Run -Text ('host {0} is not a host of cluster {1}' -f $n, $Rollout.Cluster)
+            continue
+        }
+        if (@('Connected', 'Maintenance') -notcontains [string]$found[0].ConnectionState) {
+            continue
+        }
+        $drivers[$n.ToLowerInvariant()] = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $found[0]
+    }
+
+    # --- Which host steps are done: the component each host has installed ---
+    $position = @{}
+    foreach ($n in $hostNames) {
+        $key = $n.ToLowerInvariant()
+        if (-not $drivers.ContainsKey($key)) {
+            continue
+        }
+        $r = $drivers[$key]
+        if ($r.Error -ne '') {
+            Add-VgpucProblem -Run $Run -Text ('host {0}: its NVIDIA component could not be read: {1}' -f $n, $r.Error)
+            continue
+        }
+        $mine = @()
+        foreach ($s in $steps) {
+            if ($s.Kind -ne 'hosts') {
+                continue
+            }
+            foreach ($h in @($s.Hosts)) {
+                if (Test-VgpucName -Name $h.Name -Other $n) {
+                    $mine += [pscustomobject]@{ Step = $s; Host = $h }
+                }
+            }
+        }
+        $unknown = @($mine | Where-Object { [string]::IsNullOrEmpty($_.Host.FromDriver) -or [string]::IsNullOrEmpty($_.Host.ToDriver) })
+        if ($unknown.Count -gt 0) {
+            Add-VgpucProblem -Run $Run -Text ('host {0}: the catalog knows no host driver of vGPU {1}, so the script cannot verify it; add it with --catalog' -f $n, $unknown[0].Host.ToRelease)
+            continue
+        }
+        $done = -1
+        for ($i = 0; $i -lt $mine.Count; $i++) {
+            if (Test-VgpucRolloutVmwDriver -Version $r.Version -Driver $mine[$i].Host.FromDriver) {
+                $done = $i
+                break
+            }
+        }
+        if ($done -lt 0 -and $mine.Count -gt 0 -and (Test-VgpucRolloutVmwDriver -Version $r.Version -Driver $mine[$mine.Count - 1].Host.ToDriver)) {
+            $done = $mine.Count
+        }
+        if ($done -lt 0) {
+            $expected = @($mine | ForEach-Object { $_.Host.FromDriver; $_.Host.ToDriver } | Sort-Object -Unique) -join ' or '
+            $found = $r.Version
+            if ($found -eq '') {
+                $found = 'none'
+            }
+            Add-VgpucProblem -Run $Run -Text ('host {0} has NVIDIA host component {1}; the plan expects driver {2}' -f $n, $found, $expected)
+            continue
+        }
+        # In maintenance mode after its last change: installed, not yet verified (an
+        # interrupted run): that step is done again (reboot, verify, exit).
+        if ($done -eq $mine.Count -and $plan.HostState[$key] -eq 'Maintenance') {
+            $done = $mine.Count - 1
+        }
+        $position[$key] = [pscustomobject]@{ Done = $done; Steps = $mine }
+    }
+
+    # --- The license server and the depots ---
+    foreach ($s in $steps) {
+        if ($s.Kind -eq 'license-server' -and -not $LicenseServerReady) {
+            Add-VgpucProblem -Run $Run -Text ('the plan upgrades license server {0} from {1} to {2} before any host: upgrade it, then run again with -LicenseServerReady' -f $s.Name, $s.FromVersion, $s.ToVersion)
+        }
+    }
+    $work = [System.Collections.Generic.List[object]]::new()
+    foreach ($s in $steps) {
+        if ($s.Kind -ne 'hosts') {
+            $work.Add([pscustomobject]@{ Step = $s; Done = ($s.Kind -eq 'license-server' -or @($GuestStepDone) -contains [int]$s.Index); Hosts = @() })
+            continue
+        }
+        $pending = @()
+        foreach ($h in @($s.Hosts)) {
+            $p = $position[([string]$h.Name).ToLowerInvariant()]
+            if ($null -eq $p) {
+                continue
+            }
+            $k = 0
+            for ($i = 0; $i -lt $p.Steps.Count; $i++) {
+                if ($p.Steps[$i].Step -eq $s) {
+                    $k = $i
+                }
+            }
+            if ($k -ge $p.Done) {
+                $pending += $h
+                if ($h.FromRelease -ne $h.ToRelease) {
+                    $depot = ''
+                    if ($null -ne $DepotPath -and $DepotPath.ContainsKey([string]$h.ToRelease)) {
+                        $depot = [string]$DepotPath[[string]$h.ToRelease]
+                    }
+                    if ($depot -eq '') {
+                        Add-VgpucProblem -Run $Run -Text ('host {0} moves to vGPU {1}: give its host component with -DepotPath @{{ ''{1}'' = ''/vmfs/volumes/<datastore>/<NVIDIA host driver component>.zip'' }}' -f $h.Name, $h.ToRelease)
+                    } elseif (-not $depot.StartsWith('/')) {
+                        Add-VgpucProblem -Run $Run -Text ('-DepotPath for vGPU {0}: {1} is not an absolute path on the host (esxcli needs the full path, e.g. /vmfs/volumes/<datastore>/...zip)' -f $h.ToRelease, $depot)
+                    }
+                }
+            }
+        }
+        $work.Add([pscustomobject]@{ Step = $s; Done = ($pending.Count -eq 0); Hosts = $pending })
+    }
+
+    # --- The VMs: each once in the cluster, where the plan expects it, able to shut down if it must ---
+    $allVms = @(Get-VM -Location $cluster -Server $Connection)
+    $where = @{}
+    $live = $false
+    foreach ($w in $work) {
+        if ($w.Done -or $w.Step.Kind -ne 'hosts') {
+            continue
+        }
+        foreach ($m in @($w.Step.Moves) + @($w.Step.Returns)) {
+            $key = ([string]$m.Vm).ToLowerInvariant()
+            if (-not $where.ContainsKey($key)) {
+                $where[$key] = [System.Collections.Generic.List[string]]::new()
+            }
+            foreach ($h in @($m.From, $m.To)) {
+                if (-not [string]::IsNullOrEmpty($h)) {
+                    $where[$key].Add([string]$h)
+                }
+            }
+        }
+    }
+    foreach ($w in $work) {
+        if ($w.Done -or $w.Step.Kind -ne 'hosts') {
+            continue
+        }
+        foreach ($m in @($w.Step.Moves)) {
+            $key = ([string]$m.Vm).ToLowerInvariant()
+            if ($plan.Vms.ContainsKey($key)) {
+                continue
+            }
+            $found = @(Select-VgpucByName -InputObject $allVms -Name $m.Vm)
+            if ($found.Count -eq 0) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0} does not exist in cluster {1}' -f $m.Vm, $Rollout.Cluster)
+                $plan.Vms[$key] = $null
+                continue
+            }
+            if ($found.Count -gt 1) {
+                Add-VgpucProblem -Run $Run -Text ('{0} VMs are named {1} in cluster {2}; names must be unique' -f $found.Count, $m.Vm, $Rollout.Cluster)
+                $plan.Vms[$key] = $null
+                continue
+            }
+            $vm = $found[0]
+            $plan.Vms[$key] = $vm
+            $at = [string]$vm.VMHost.Name
+            if (-not (Test-VgpucNameInList -Name $at -List $where[$key].ToArray())) {
+                Add-VgpucProblem -Run $Run -Text ('VM {0} runs on {1}; the plan expects it on {2}: plan again from the cluster as it is' -f $m.Vm, $at, (($where[$key] | Sort-Object -Unique) -join ' or '))
+            }
+            $power = [string]$vm.PowerState
+            if ($power -ne 'PoweredOn' -and $power -ne 'PoweredOff') {
+                Add-VgpucProblem -Run $Run -Text ('VM {0} is {1}: it must be powered on or off (a suspended VM is never resumed by this script)' -f $m.Vm, $power)
+            } elseif ($power -eq 'PoweredOn' -and $m.How -ne 'live-migrate' -and [string]$vm.ExtensionData.Guest.ToolsRunningStatus -ne 'guestToolsRunning') {
+                Add-VgpucProblem -Run $Run -Text ('VM {0} must be shut down for the drain of {1}, but VMware Tools is not running in it (it is never powered off)' -f $m.Vm, $m.From)
+            } elseif ($power -eq 'PoweredOn' -and $m.How -eq 'live-migrate' -and -not (Test-VgpucNameInList -Name $at -List @($m.To))) {
+                $live = $true
+            }
+        }
+    }
+    if ($live) {
+        $setting = @(Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection)
+        if ($setting.Count -eq 0 -or ([string]$setting[0].Value).ToLowerInvariant() -ne 'true') {
+            Add-VgpucProblem -Run $Run -Text ('vCenter {0}: vgpu.hotmigrate.enabled is not true, so the vMotion of vGPU VMs the plan needs fails ("vGPU hot migration is not enabled."); run the cluster''s build script, which sets it, then run again' -f $Connection.Name)
+        }
+    }
+    $plan.Work = $work.ToArray()
+    $plan
+}
+
+function Stop-VgpucRolloutVmwGuest {
+    <# Shut the guest OS down through VMware Tools (never a power-off) and wait until it is off. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Vm,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $view = Get-View -Id $Vm.ExtensionData.MoRef -Server $Connection
+    $view.ShutdownGuest()
+    Wait-VgpucVmwPowerState -Connection $Connection -MoRef $Vm.ExtensionData.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds
+}
+
+function Restart-VgpucRolloutVmwHost {
+    <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
+       refuses it outside maintenance mode) and wait until vCenter sees it again, booted
+       after the call (HostRuntimeInfo.bootTime later than before; where the host
+       reports no boot time, connected again is taken as back). #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
+    $before = $view.Runtime.BootTime
+    $view.RebootHost($false)
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ($true) {
+        Start-Sleep -Seconds 10
+        $h = Get-VMHost -Id $VMHost.Id -Server $Connection
+        $booted = $h.ExtensionData.Runtime.BootTime
+        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
+            ($null -eq $before -or ($null -ne $booted -and $booted -gt $before))) {
+            return
+        }
+        if ((Get-Date) -gt $deadline) {
+            throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
+        }
+    }
+}
+
+function Invoke-VgpucRolloutVmwMove {
+    <# One VM leaving a host as planned. Returns the VM to start again at the end
+       of the step (it stayed down and was running), or $null. A failure puts the
+       VM back in its power state where possible and throws. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Plan,
+        [Parameter(Mandatory)] [object]$Move,
+        [Parameter(Mandatory)] [int]$ShutdownTimeoutSeconds
+    )
+    $name = [string]$Move.Vm
+    $vm = Get-VM -Id $Plan.Vms[$name.ToLowerInvariant()].Id -Server $Connection
+    $at = [string]$vm.VMHost.Name
+    $running = [string]$vm.PowerState -eq 'PoweredOn'
+    if ($Move.How -eq 'stay-down') {
+        if (-not $running) {
+            Add-VgpucResult -Run $Run -Target $name -Step ('stays down while {0} is in maintenance' -f $Move.From) -Status 'already right' -Message 'it is off'
+            return $null
+        }
+        $done = Invoke-VgpucChange -Run $Run -Target $name -Action ('shut down the guest; it stays down until {0} is back' -f $Move.From) -ScriptBlock {
+            param($C, $V, [int]$T) Stop-VgpucRolloutVmwGuest -Connection $C -Vm $V -TimeoutSeconds $T
+        } -ArgumentList @($Connection, $vm, $ShutdownTimeoutSeconds)
+        if ($done) {
+            return $vm
+        }
+        return $null
+    }
+    if (Test-VgpucName -Name $at -Other $Move.To) {
+        Add-VgpucResult -Run $Run -Target $name -Step ('on {0}' -f $Move.To) -Status 'already right'
+        return $null
+    }
+    $dest = $Plan.Hosts[([string]$Move.To).ToLowerInvariant()]
+    if ($null -eq $dest) {
+        throw ('host {0} is not a host of the cluster' -f $Move.To)
+    }
+    if ($Move.How -eq 'live-migrate' -and $running) {
+        $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('vMotion to {0} (Move-VM)' -f $Move.To) -ScriptBlock {
+            param($C, $V, $D)
+            $null = Move-VM -VM $V -Destination $D -Server $C -ErrorAction Stop
+        } -ArgumentList @($Connection, $vm, $dest)
+        return $null
+    }
+    # Shut down, move (cold), start on the planned host.
+    $stopped = $false
+    if ($running) {
+        $stopped = Invoke-VgpucChange -Run $Run -Target $name -Action 'shut down the guest (never powered off)' -ScriptBlock {
+            param($C, $V, [int]$T) Stop-VgpucRolloutVmwGuest -Connection $C -Vm $V -TimeoutSeconds $T
+        } -ArgumentList @($Connection, $vm, $ShutdownTimeoutSeconds)
+        if (-not $stopped) {
+            return $null
+        }
+    }
+    $moved = $false
+    try {
+        $moved = Invoke-VgpucChange -Run $Run -Target $name -Action ('move to {0} (Move-VM, powered off)' -f $Move.To) -ScriptBlock {
+            param($C, $V, $D)
+            $null = Move-VM -VM (Get-VM -Id $V.Id -Server $C) -Destination $D -Server $C -ErrorAction Stop
+        } -ArgumentList @($Connection, $vm, $dest)
+    } catch {
+        if ($stopped) {
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('power on again on {0} (it was running)' -f $at) -ScriptBlock {
+                    param($C, $V) $null = Start-VM -VM (Get-VM -Id $V.Id -Server $C) -Server $C -Confirm:$false -ErrorAction Stop
+                } -ArgumentList @($Connection, $vm)
+            } catch {
+                Write-Warning ('{0} was running and is left off on {1}: {2}' -f (Format-VgpucText -Text $name), $at, (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+        throw
+    }
+    if (-not $stopped -or -not $moved) {
+        return $null
+    }
+    try {
+        $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('power on on {0}' -f $Move.To) -ScriptBlock {
+            param($C, $V) $null = Start-VM -VM (Get-VM -Id $V.Id -Server $C) -Server $C -Confirm:$false -ErrorAction Stop
+        } -ArgumentList @($Connection, $vm)
+    } catch {
+        # Back where it came from: that host is not in maintenance mode yet.
+        try {
+            $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('move back to {0} and power on there' -f $at) -ScriptBlock {
+                param($C, $V, $D)
+                $null = Move-VM -VM (Get-VM -Id $V.Id -Server $C) -Destination $D -Server $C -ErrorAction Stop
+                $null = Start-VM -VM (Get-VM -Id $V.Id -Server $C) -Server $C -Confirm:$false -ErrorAction Stop
+            } -ArgumentList @($Connection, $vm, $Plan.Hosts[$at.ToLowerInvariant()])
+        } catch {
+            Write-Warning ('{0} was running and is left off: it could not be powered on on {1} nor on {2}: {3}' -f (Format-VgpucText -Text $name), $Move.To, $at, (Format-VgpucText -Text $_.Exception.Message))
+        }
+        throw
+    }
+    $null
+}
+
+function Invoke-VgpucRolloutVmwHostStep {
+    <# One host batch: moves, maintenance mode, install, reboot, verify, exit
+       maintenance mode, and the VMs that stayed down powered on again.
+       Returns $true when it completed. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Work,
+        [Parameter(Mandatory)] [object]$Plan,
+        [AllowNull()] [hashtable]$DepotPath,
+        [Parameter(Mandatory)] [int]$ShutdownTimeoutSeconds,
+        [Parameter(Mandatory)] [int]$RestartTimeoutSeconds
+    )
+    $s = $Work.Step
+    $names = @($Work.Hosts | ForEach-Object { [string]$_.Name })
+    Write-Host ''
+    Write-Host ('Step {0}: {1} (downtime: {2})' -f $s.Index, (Format-VgpucText -Text ($names -join ', ')), $s.Downtime)
+    $down = [System.Collections.Generic.List[object]]::new()
+    $inMaintenance = [System.Collections.Generic.List[string]]::new()
+    $keep = @{}
+    $ok = $true
+    $previewed = $false
+    try {
+        foreach ($m in @($s.Moves)) {
+            $back = Invoke-VgpucRolloutVmwMove -Run $Run -Connection $Connection -Plan $Plan -Move $m -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+            if ($null -ne $back) {
+                $down.Add($back)
+            }
+        }
+        foreach ($h in @($Work.Hosts)) {
+            $n = [string]$h.Name
+            $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
+            if ($Plan.HostState[$n.ToLowerInvariant()] -eq 'Maintenance') {
+                Add-VgpucResult -Run $Run -Target $n -Step 'maintenance mode' -Status 'already right' -Message 'in maintenance mode from an earlier run'
+                $inMaintenance.Add($n)
+                continue
+            }
+            $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'enter maintenance mode (Set-VMHost -State Maintenance)' -ScriptBlock {
+                param($C, $H)
+                $null = Set-VMHost -VMHost $H -State 'Maintenance' -Server $C -Confirm:$false -ErrorAction Stop
+            } -ArgumentList @($Connection, $vmhost)
+            if ($done) {
+                $inMaintenance.Add($n)
+            } else {
+                $previewed = $true
+            }
+        }
+        foreach ($h in @($Work.Hosts)) {
+            $n = [string]$h.Name
+            $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
+            if ($h.FromRelease -ne $h.ToRelease) {
+                $now = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $vmhost
+                if (Test-VgpucRolloutVmwDriver -Version $now.Version -Driver $h.ToDriver) {
+                    Add-VgpucResult -Run $Run -Target $n -Step ('install vGPU Manager {0}' -f $h.ToRelease) -Status 'already right' -Message ('component {0} is installed' -f $now.Version)
+                    $keep[$n.ToLowerInvariant()] = $true
+                } else {
+                    $depot = [string]$DepotPath[[string]$h.ToRelease]
+                    $done = Invoke-VgpucChange -Run $Run -Target $n -Action ('install vGPU Manager {0} (esxcli software component apply -d {1})' -f $h.ToRelease, $depot) -ScriptBlock {
+                        param($C, $H, [string]$D)
+                        $esxcliArgs = @{ VMHost = $H; V2 = $true; Server = $C }
+                        $esxcli = Get-EsxCli @esxcliArgs
+                        $a = $esxcli.software.component.apply.CreateArgs()
+                        $a['depot'] = $D
+                        $null = $esxcli.software.component.apply.Invoke($a)
+                    } -ArgumentList @($Connection, $vmhost, $depot)
+                    if ($done) {
+                        # Installed, not yet running: until it is verified the host stays in maintenance mode.
+                        $keep[$n.ToLowerInvariant()] = $true
+                    } else {
+                        $previewed = $true
+                    }
+                }
+            }
+            $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'reboot (HostSystem.RebootHost) and wait for it to reconnect' -ScriptBlock {
+                param($C, $H, [int]$T)
+                Restart-VgpucRolloutVmwHost -Connection $C -VMHost $H -TimeoutSeconds $T
+            } -ArgumentList @($Connection, $vmhost, $RestartTimeoutSeconds)
+            if (-not $done) {
+                $previewed = $true
+            }
+            if ($previewed) {
+                continue
+            }
+            $now = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $vmhost
+            if (-not (Test-VgpucRolloutVmwDriver -Version $now.Version -Driver $h.ToDriver) -or -not $now.Loaded) {
+                $keep[$n.ToLowerInvariant()] = $true
+                $what = $now.Version
+                if ($what -eq '') {
+                    $what = 'none'
+                }
+                if ($now.Error -ne '') {
+                    $what += ' (' + $now.Error + ')'
+                }
+                $msg = 'the NVIDIA component is {0}, module loaded: {1}; the plan needs driver {2} (vGPU {3}) loaded; the host stays in maintenance mode' -f $what, $now.Loaded, $h.ToDriver, $h.ToRelease
+                Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (esxcli)' -Status 'failed' -Message $msg
+                throw ('{0}: {1}' -f $n, $msg)
+            }
+            $keep.Remove($n.ToLowerInvariant())
+            Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (esxcli)' -Status 'already right' -Message ('component {0}, nvidia module loaded' -f $now.Version)
+            Write-Host ('  {0}: verified, component {1}, nvidia module loaded' -f (Format-VgpucText -Text $n), $now.Version)
+        }
+    } catch {
+        $ok = $false
+        Write-Warning ('step {0} stopped: {1}' -f $s.Index, (Format-VgpucText -Text $_.Exception.Message))
+    } finally {
+        foreach ($n in $inMaintenance) {
+            if ($keep.ContainsKey($n.ToLowerInvariant())) {
+                Write-Warning ('{0} is left in maintenance mode: its new vGPU Manager is installed but not verified; check it, then run again (the host is rebooted and verified)' -f (Format-VgpucText -Text $n))
+                continue
+            }
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target $n -Action 'exit maintenance mode (Set-VMHost -State Connected)' -ScriptBlock {
+                    param($C, $H)
+                    $null = Set-VMHost -VMHost (Get-VMHost -Id $H.Id -Server $C) -State 'Connected' -Server $C -Confirm:$false -ErrorAction Stop
+                } -ArgumentList @($Connection, $Plan.Hosts[$n.ToLowerInvariant()])
+            } catch {
+                $ok = $false
+                $keep[$n.ToLowerInvariant()] = $true
+                Write-Warning ('{0} could not exit maintenance mode and is still in it: {1}' -f (Format-VgpucText -Text $n), (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+        foreach ($vm in $down) {
+            $n = [string]$vm.VMHost.Name
+            if ($keep.ContainsKey($n.ToLowerInvariant())) {
+                Write-Warning ('{0} was running and is left off: its host {1} is still in maintenance mode' -f (Format-VgpucText -Text $vm.Name), $n)
+                $Run.Failed = $true
+                continue
+            }
+            try {
+                $null = Invoke-VgpucChange -Run $Run -Target ([string]$vm.Name) -Action ('power on again on {0} (it was running)' -f $n) -ScriptBlock {
+                    param($C, $V)
+                    $null = Start-VM -VM (Get-VM -Id $V.Id -Server $C) -Server $C -Confirm:$false -ErrorAction Stop
+                } -ArgumentList @($Connection, $vm)
+            } catch {
+                $ok = $false
+                Write-Warning ('{0} was running and is left off: {1}' -f (Format-VgpucText -Text $vm.Name), (Format-VgpucText -Text $_.Exception.Message))
+            }
+        }
+    }
+    $ok
+}
+
+function Invoke-VgpucRolloutVmware {
+    <# The entry of a vSphere rollout script: connect, pre-flight, plan, steps,
+       summary, disconnect. Returns the exit code: 0 done, 1 refused, failed or
+       waiting for the guest drivers. #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([int])]
+    param(
+        [Parameter(Mandatory)] [object]$Rollout,
+        [Parameter(Mandatory)] [string]$Server,
+        [AllowNull()] [pscredential]$Credential,
+        [AllowNull()] [hashtable]$DepotPath = @{},
+        [switch]$LicenseServerReady,
+        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [int]$ShutdownTimeoutSeconds = 600,
+        [int]$RestartTimeoutSeconds = 1800,
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath = ''
+    )
+    $run = Initialize-VgpucRun -Target 'vmware rollout' -Cluster $Rollout.Cluster -LogPath $LogPath
+    $connection = $null
+    try {
+        try {
+            Write-Host ('vgpuc: rollout of {0} ({1}) on {2}; reading every host and VM of the cluster' -f (Format-VgpucText -Text $Rollout.Cluster), $Rollout.Platform, (Format-VgpucText -Text $Server))
+            if ($null -ne $Credential) {
+                $connection = Connect-VIServer -Server $Server -Credential $Credential
+            } else {
+                $connection = Connect-VIServer -Server $Server
+            }
+            # Sessions to other vCenters are left alone: every call passes -Server $connection.
+            $others = @(@(Get-Variable -Name 'DefaultVIServers' -Scope Global -ValueOnly -ErrorAction SilentlyContinue) | Where-Object { $null -ne $_ -and -not (Test-VgpucName -Name ([string]$_.Name) -Other ([string]$connection.Name)) } | ForEach-Object { Format-VgpucText -Text ([string]$_.Name) })
+            if ($others.Count -gt 0) {
+                Write-Host ('note: other vCenter sessions are open ({0}); this run reads and changes only {1}' -f ($others -join ', '), (Format-VgpucText -Text ([string]$connection.Name)))
+            }
+            $plan = Get-VgpucRolloutVmwPlan -Run $run -Connection $connection -Rollout $Rollout -DepotPath $DepotPath `
+                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone
+            $guestNotes = [System.Collections.Generic.List[string]]::new()
+            foreach ($w in $plan.Work) {
+                $s = $w.Step
+                if ($s.Kind -eq 'hosts' -and -not $w.Done) {
+                    foreach ($h in $w.Hosts) {
+                        $what = 'maintenance mode, reboot, verify driver {0}, exit maintenance mode' -f $h.ToDriver
+                        if ($h.FromRelease -ne $h.ToRelease) {
+                            $what = 'maintenance mode, vGPU Manager {0} -> {1} (driver {2} -> {3}), reboot, verify, exit maintenance mode' -f $h.FromRelease, $h.ToRelease, $h.FromDriver, $h.ToDriver
+                        }
+                        Add-VgpucPlanItem -Run $run -Target $h.Name -Action ('step {0}: {1}' -f $s.Index, $what)
+                    }
+                    foreach ($m in @($s.Moves)) {
+                        $how = switch ($m.How) {
+                            'live-migrate' { 'vMotion to {0}' -f $m.To }
+                            'restart' { 'shut down, power on on {0}' -f $m.To }
+                            default { 'shut down, stays down until {0} is back' -f $m.From }
+                        }
+                        Add-VgpucPlanItem -Run $run -Target $m.Vm -Action ('step {0}: {1}' -f $s.Index, $how)
+                    }
+                } elseif ($s.Kind -eq 'guests' -and -not $w.Done) {
+                    $guestNotes.Add(('step {0}: update the guest driver {1} -> {2} (Windows {3}, Linux {4}) inside {5} VM(s): {6}' -f `
+                        $s.Index, $s.FromRelease, $s.ToRelease, $s.WindowsDriver, $s.LinuxDriver, @($s.Vms).Count, ((@($s.Vms) | ForEach-Object { $_.Name }) -join ', ')))
+                }
+            }
+            Write-VgpucPlan -Run $run
+            foreach ($g in $guestNotes) {
+                Write-Host ('Inside the VMs, by their owners (this script does not do it): {0}' -f (Format-VgpucText -Text $g))
+            }
+            if ($run.Problems.Count -gt 0) {
+                Write-VgpucProblems -Run $run
+                $run.Outcome = 'refused'
+            } else {
+                Write-Host 'Pre-flight passed.'
+                $hostsLeft = $false
+                for ($i = 0; $i -lt $plan.Work.Count; $i++) {
+                    $w = $plan.Work[$i]
+                    $s = $w.Step
+                    if ($w.Done) {
+                        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} ({1})' -f $s.Index, $s.Kind) -Status 'already right'
+                        continue
+                    }
+                    if ($s.Kind -eq 'guests') {
+                        $later = @($plan.Work | Select-Object -Skip ($i + 1) | Where-Object { -not $_.Done -and $_.Step.Kind -eq 'hosts' })
+                        $msg = 'update the guest driver of {0} VM(s) to {1} inside each VM' -f @($s.Vms).Count, $s.ToRelease
+                        if ($later.Count -gt 0) {
+                            Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + ('; then run again with -GuestStepDone {0}' -f $s.Index))
+                            Write-Host ('Waiting for step {0}: {1}, then run this script again with -GuestStepDone {0}; the later host steps need it.' -f $s.Index, $msg)
+                            $run.Outcome = 'waiting'
+                            break
+                        }
+                        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + ' (by the VMs'' owners)')
+                        continue
+                    }
+                    $hostsLeft = $true
+                    $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `
+                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
+                    if (-not $ok) {
+                        $run.Failed = $true
+                        Write-Warning ('the rollout stopped at step {0}; fix the cause and run the script again: the steps already done are skipped' -f $s.Index)
+                        break
+                    }
+                }
+                if (-not $hostsLeft -and $run.Outcome -eq 'running') {
+                    Write-Host 'Every host step is already done.'
+                }
+            }
+        } finally {
+            if ($null -ne $connection) {
+                Disconnect-VIServer -Server $connection -Confirm:$false -WhatIf:$false
+            }
+        }
+    } catch {
+        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step 'run' -Status 'failed' -Message $_.Exception.Message
+        Write-Warning ('the run stopped: {0}' -f (Format-VgpucText -Text $_.Exception.Message))
+    }
+    Complete-VgpucRun -Run $run
+}

@@ -1,0 +1,206 @@
+# VSphereRollout.Tests.ps1 - the vSphere twin's rollout behaviours (README "Rollouts"):
+# vMotion and cold moves (Move-VM), maintenance mode in and out (Set-VMHost -State),
+# esxcli software component apply from a depot (Get-EsxCli -V2), the reboot that loads the
+# new module (HostSystem.RebootHost), the vLCM image flag and the state fields they use.
+# Each behaviour: the wrong call is refused, the right one changes the state. Fixture:
+# fixtures/vsan-small.json (see VSphere.Tests.ps1), edited per test.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TwinTestHelpers.ps1')
+    function Get-VsVm {
+        param($State, [string]$Name)
+        @($State['vms']) | Where-Object { $_['name'] -ceq $Name } | Select-Object -First 1
+    }
+    function Get-VsHost {
+        param($State, [string]$Name)
+        @($State['hosts']) | Where-Object { $_['name'] -ceq $Name } | Select-Object -First 1
+    }
+    # vsan-small with: ml-01 running a grid_l40-12q vGPU on esx-01, ml-02 running with a
+    # DirectPath I/O L40 on esx-02 (its active GPU), vGPU vMotion enabled, one depot.
+    function Get-RoState {
+        param([scriptblock]$Edit)
+        $s = Get-TestState -Name 'vsan-small'
+        $s['vcenter']['advanced_settings']['vgpu.hotmigrate.enabled'] = 'true'
+        $v = Get-VsVm $s 'ml-01'
+        $v['devices'] = @([ordered]@{ type = 'vgpu'; profile = 'grid_l40-12q' })
+        $v['memory_reservation_locked_to_max'] = $true
+        $g = @((Get-VsHost $s 'esx-02')['gpus'])[1]
+        $p = Get-VsVm $s 'ml-02'
+        $p['host'] = 'esx-02'
+        $p['devices'] = @([ordered]@{ type = 'dynamic_passthrough'; vendor_id = $g['vendor_id']; device_id = $g['device_id'] })
+        $p['memory_reservation_locked_to_max'] = $true
+        $s['depots'] = @([ordered]@{ path = '/vmfs/volumes/ds1/nvd-570.zip'; component = [ordered]@{ name = 'NVD-AIE-800'; version = '570.172.07-1OEM.800.1.0.20613240' } })
+        if ($Edit) { $null = & $Edit $s }
+        $s
+    }
+    function Invoke-RoScript {
+        param($State, [string]$Body, [switch]$Preview)
+        Invoke-TestScript -State $State -Body ("`$c = Connect-VIServer -Server 'vc01'`n" + $Body) -Preview:$Preview
+    }
+    # esx-03 emptied and in maintenance mode (no VM runs there in the fixture).
+    $script:InMaintenance = { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance' }
+    $script:Apply = @'
+function Invoke-Apply([string]$HostName, [string]$Depot) {
+    $e = Get-EsxCli -VMHost (Get-VMHost -Name $HostName -Server $c) -V2 -Server $c
+    $a = $e.software.component.apply.CreateArgs()
+    $a['depot'] = $Depot
+    $e.software.component.apply.Invoke($a)
+}
+
+'@
+}
+
+Describe 'Move-VM: vMotion of a running VM, cold move of one powered off' {
+    It 'moves a running vGPU VM onto a Connected host that can run it; it stays powered on' {
+        $r = Invoke-RoScript (Get-RoState) "`$null = Move-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Destination (Get-VMHost -Name 'esx-03' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 0
+        (Get-VsVm $r.state 'ml-01')['host'] | Should -Be 'esx-03'
+        (Get-VsVm $r.state 'ml-01')['power_state'] | Should -Be 'PoweredOn'
+        Get-TestCommands $r | Should -Be @('Move-VM')
+    }
+    It 'refuses vMotion of a vGPU VM while vgpu.hotmigrate.enabled is not true' {
+        $s = Get-RoState { param($s) $s['vcenter']['advanced_settings']['vgpu.hotmigrate.enabled'] = 'false' }
+        $r = Invoke-RoScript $s "Move-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Destination (Get-VMHost -Name 'esx-03' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*vGPU hot migration is not enabled*'
+        (Get-VsVm $r.state 'ml-01')['host'] | Should -Be 'esx-01'
+    }
+    It 'refuses vMotion of a running VM with a DirectPath I/O device' {
+        $r = Invoke-RoScript (Get-RoState) "Move-VM -VM (Get-VM -Name 'ml-02' -Server `$c) -Destination (Get-VMHost -Name 'esx-03' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*DirectPath I/O*vMotion is not supported*'
+        (Get-VsVm $r.state 'ml-02')['host'] | Should -Be 'esx-02'
+    }
+    It 'refuses a destination in maintenance mode, even for a VM powered off' {
+        $r = Invoke-RoScript (Get-RoState $script:InMaintenance) "Move-VM -VM (Get-VM -Name 'train-01' -Server `$c) -Destination (Get-VMHost -Name 'esx-03' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is Maintenance*'
+        (Get-VsVm $r.state 'train-01')['host'] | Should -Be 'esx-02'
+    }
+    It 'refuses vMotion of a vGPU VM onto a host without the NVIDIA module loaded' {
+        $r = Invoke-RoScript (Get-RoState { param($s) (Get-VsHost $s 'esx-04')['nvidia_module_loaded'] = $false }) "Move-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Destination (Get-VMHost -Name 'esx-04' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-04 has no NVIDIA vGPU Manager module loaded*'
+    }
+    It 'refuses a move onto the host the VM is on, and a cluster as the destination' {
+        $r = Invoke-RoScript (Get-RoState) "Move-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Destination (Get-VMHost -Name 'esx-01' -Server `$c) -Server `$c"
+        $r.error | Should -BeLike '*already on host esx-01*'
+        $r = Invoke-RoScript (Get-RoState) "Move-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Destination (Get-Cluster -Name 'vsan-prod' -Server `$c) -Server `$c"
+        $r.error | Should -BeLike '*cluster is not modelled*'
+    }
+    It 'moves a powered-off DirectPath I/O VM cold; it stays off' {
+        $s = Get-RoState { param($s) (Get-VsVm $s 'ml-02')['power_state'] = 'PoweredOff' }
+        $r = Invoke-RoScript $s "`$null = Move-VM -VM (Get-VM -Name 'ml-02' -Server `$c) -Destination (Get-VMHost -Name 'esx-03' -Server `$c) -Server `$c"
+        $r.exit | Should -Be 0
+        (Get-VsVm $r.state 'ml-02')['host'] | Should -Be 'esx-03'
+        (Get-VsVm $r.state 'ml-02')['power_state'] | Should -Be 'PoweredOff'
+    }
+    It 'previews under -WhatIf without a call' {
+        $r = Invoke-RoScript (Get-RoState) "`$null = Move-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Destination (Get-VMHost -Name 'esx-03' -Server `$c) -Server `$c" -Preview
+        $r.exit | Should -Be 0
+        @($r.calls).Count | Should -Be 0
+        (Get-VsVm $r.state 'ml-01')['host'] | Should -Be 'esx-01'
+    }
+}
+
+Describe 'Maintenance mode: Set-VMHost -State Maintenance and Connected' {
+    It 'refuses to enter while a VM runs on the host (DRS does not evacuate vGPU VMs)' {
+        $r = Invoke-RoScript (Get-RoState) "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-01' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-01 cannot enter maintenance mode while VM(s) ml-01*'
+        (Get-VsHost $r.state 'esx-01')['connection_state'] | Should -Be 'Connected'
+    }
+    It 'enters with only powered-off VMs on the host, and exits' {
+        $r = Invoke-RoScript (Get-RoState { param($s) (Get-VsVm $s 'ml-02')['power_state'] = 'PoweredOff' }) "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-02' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false; Write-Host (Get-VMHost -Name 'esx-02' -Server `$c).ConnectionState; `$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-02' -Server `$c) -State 'Connected' -Server `$c -Confirm:`$false"
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('Maintenance')
+        (Get-VsHost $r.state 'esx-02')['connection_state'] | Should -Be 'Connected'
+    }
+    It 'refuses to exit maintenance mode a host that is not in it' {
+        $r = Invoke-RoScript (Get-RoState) "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Connected' -Server `$c -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*not allowed in the current state*esx-03 is Connected, not in maintenance mode*'
+    }
+    It 'refuses to enter maintenance mode a host that is already in it' {
+        $r = Invoke-RoScript (Get-RoState $script:InMaintenance) "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is Maintenance; only a Connected host enters maintenance mode*'
+    }
+    It 'refuses to power on a VM on a host in maintenance mode' {
+        $s = Get-RoState { param($s) (Get-VsVm $s 'train-01')['host'] = 'esx-03'; (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance' }
+        $r = Invoke-RoScript $s "`$null = Start-VM -VM (Get-VM -Name 'train-01' -Server `$c) -Server `$c -Confirm:`$false -ErrorAction Stop"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is Maintenance*cannot be powered on*'
+    }
+}
+
+Describe 'Host component: esxcli software component apply -d, active after the reboot' {
+    It 'installs the depot''s component in maintenance mode; the old module stays loaded until RebootHost' {
+        $body = $script:Apply + @'
+$out = Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-570.zip'
+Write-Host $out.RebootRequired
+$e = Get-EsxCli -VMHost (Get-VMHost -Name 'esx-03' -Server $c) -V2 -Server $c
+Write-Host @($e.software.component.list.Invoke())[0].Version
+'@
+        $r = Invoke-RoScript (Get-RoState $script:InMaintenance) $body
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('true', '570.172.07-1OEM.800.1.0.20613240')
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['nvidia_component']['version'] | Should -Be '570.172.07-1OEM.800.1.0.20613240'
+        $h['nvidia_loaded_version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
+        Get-TestCommands $r | Should -Be @('esxcli software component apply')
+        $r.state['hosts'][2]['boot_count'] = 4
+        $r2 = Invoke-RoScript $r.state "`$h = Get-VMHost -Name 'esx-03' -Server `$c; Write-Host `$h.ExtensionData.Runtime.BootTime.ToString('o'); `$h.ExtensionData.RebootHost(`$false); Write-Host (Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.Runtime.BootTime.ToString('o')"
+        $r2.exit | Should -Be 0
+        $r2.output | Should -Be @('2026-01-01T04:00:00.0000000Z', '2026-01-01T05:00:00.0000000Z')
+        (Get-VsHost $r2.state 'esx-03')['boot_count'] | Should -Be 5
+        (Get-VsHost $r2.state 'esx-03').Contains('nvidia_loaded_version') | Should -BeFalse
+        (Get-VsHost $r2.state 'esx-03')['nvidia_module_loaded'] | Should -BeTrue
+        (Get-VsHost $r2.state 'esx-03')['connection_state'] | Should -Be 'Maintenance'
+    }
+    It 'refuses outside maintenance mode' {
+        $r = Invoke-RoScript (Get-RoState) ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-570.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is Connected, not in maintenance mode*'
+        (Get-VsHost $r.state 'esx-03')['nvidia_component']['version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
+    }
+    It 'refuses a depot the state does not have, and no depot at all' {
+        $r = Invoke-RoScript (Get-RoState $script:InMaintenance) ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/other.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*no depot at /vmfs/volumes/ds1/other.zip*'
+        $r = Invoke-RoScript (Get-RoState $script:InMaintenance) ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot ''")
+        $r.error | Should -BeLike '*Missing required parameter -d|--depot*'
+    }
+    It 'refuses on a cluster managed by a vLCM image, which the cluster view says' {
+        $s = Get-RoState { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance'; $s['clusters'][0]['image_managed'] = $true }
+        $r = Invoke-RoScript $s ($script:Apply + "Write-Host (Get-Cluster -Name 'vsan-prod' -Server `$c).ExtensionData.LifecycleManaged`nInvoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-570.zip'")
+        $r.output[0] | Should -Be 'True'
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*managed by a vLCM image*'
+    }
+    It 'changes nothing when the component is already installed' {
+        $s = Get-RoState { param($s) $s['depots'][0]['component']['version'] = '550.54.16-1OEM.800.1.0.20613240'; (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance' }
+        $r = Invoke-RoScript $s ($script:Apply + "Write-Host (Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-570.zip').Message")
+        $r.output | Should -Be @('Host is not changed.')
+        (Get-VsHost $r.state 'esx-03').Contains('nvidia_loaded_version') | Should -BeFalse
+    }
+    It 'RebootHost without force is refused outside maintenance mode' {
+        $r = Invoke-RoScript (Get-RoState) "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*not allowed in the current state*'
+    }
+}
+
+Describe 'State: the rollout fields are checked before a run' {
+    It 'refuses a malformed depot, image_managed, nvidia_loaded_version and boot_count (exit 2)' {
+        foreach ($edit in @(
+                { param($s) $s['depots'] = @([ordered]@{ path = '/x.zip' }) },
+                { param($s) $s['clusters'][0]['image_managed'] = 'yes' },
+                { param($s) (Get-VsHost $s 'esx-01')['nvidia_loaded_version'] = 5 },
+                { param($s) (Get-VsHost $s 'esx-01')['boot_count'] = 'twice' })) {
+            $r = Invoke-RoScript (Get-RoState $edit) 'Write-Host 1'
+            $r.exit | Should -Be 2
+            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count'
+        }
+    }
+}
