@@ -128,7 +128,7 @@ static const struct command {
     {"drift", vg_cmd_drift, C_DRIFT, "[OPTIONS] FILE INVENTORY.json", "compare a .vgpu file with an inventory of the live cluster",
      "Compare the cluster FILE declares with the JSON document of the inventory\n"
      "script (see `vgpuc inventory`) and report every difference as a diagnostic\n"
-     "(VG8002-VG8013) at the line that declares it, or at the cluster's name for\n"
+     "(VG8002-VG8014) at the line that declares it, or at the cluster's name for\n"
      "live hosts and VMs the file does not declare: hosts, their GPUs, the vGPU\n"
      "Manager, GPU-P partition counts, per VM its GPU, memory, generation, MMIO,\n"
      "pinned host and possible owners, as the build script would set them. The\n"
