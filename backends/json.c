@@ -10,30 +10,56 @@
  */
 #include "backend.h"
 
+#include <string.h>
+
 struct jw {
     struct vg_strbuf *sb;
     int depth;
     int first;
 };
 
-static void nl(struct jw *w)
-{
-    vg_sb_putc(w->sb, '\n');
-    for (int i = 0; i < w->depth; i++)
-        vg_sb_puts(w->sb, "  ");
-}
+/*
+ * The writer appends each piece once: the separator, the line break and
+ * indent, and the quoted key go to the buffer in one vg_sb_add, and numbers
+ * are converted here rather than through printf (a build of 100k VMs writes
+ * millions of them). Keys are the fixed identifiers of this file: ASCII
+ * without anything JSON escapes.
+ */
+#define INDENT_MAX 24 /* depth written from one buffer; deeper goes piece by piece */
+#define KEY_MAX 40
 
 static void key(struct jw *w, const char *k)
 {
+    char buf[1 + 1 + 2 * INDENT_MAX + 1 + KEY_MAX + 3];
+    size_t n = 0, kl = k ? strlen(k) : 0;
     if (!w->first)
-        vg_sb_putc(w->sb, ',');
+        buf[n++] = ',';
     w->first = 0;
-    if (w->depth)
-        nl(w);
-    if (k) {
-        vg_sb_json_str(w->sb, k);
-        vg_sb_puts(w->sb, ": ");
+    if (w->depth > INDENT_MAX || kl > KEY_MAX) { /* not in this file's documents */
+        vg_sb_add(w->sb, buf, n);
+        if (w->depth)
+            vg_sb_putc(w->sb, '\n');
+        for (int i = 0; i < w->depth; i++)
+            vg_sb_puts(w->sb, "  ");
+        if (k) {
+            vg_sb_json_str(w->sb, k);
+            vg_sb_puts(w->sb, ": ");
+        }
+        return;
     }
+    if (w->depth) {
+        buf[n++] = '\n';
+        memset(buf + n, ' ', 2 * (size_t)w->depth);
+        n += 2 * (size_t)w->depth;
+    }
+    if (k) {
+        buf[n++] = '"';
+        memcpy(buf + n, k, kl);
+        n += kl;
+        memcpy(buf + n, "\": ", 3);
+        n += 3;
+    }
+    vg_sb_add(w->sb, buf, n);
 }
 
 static void jopen(struct jw *w, const char *k, char c)
@@ -47,9 +73,21 @@ static void jopen(struct jw *w, const char *k, char c)
 static void jclose(struct jw *w, char c)
 {
     w->depth--;
-    if (!w->first)
-        nl(w);
-    vg_sb_putc(w->sb, c);
+    if (w->first || w->depth > INDENT_MAX) {
+        if (!w->first) {
+            vg_sb_putc(w->sb, '\n');
+            for (int i = 0; i < w->depth; i++)
+                vg_sb_puts(w->sb, "  ");
+        }
+        vg_sb_putc(w->sb, c);
+    } else { /* the line break, the indent and the bracket at once */
+        char buf[1 + 2 * INDENT_MAX + 1];
+        size_t n = 2 * (size_t)w->depth;
+        buf[0] = '\n';
+        memset(buf + 1, ' ', n);
+        buf[n + 1] = c;
+        vg_sb_add(w->sb, buf, n + 2);
+    }
     w->first = 0;
 }
 
@@ -59,13 +97,24 @@ static void str(struct jw *w, const char *k, const char *v)
     if (v)
         vg_sb_json_str(w->sb, v);
     else
-        vg_sb_puts(w->sb, "null");
+        vg_sb_add(w->sb, "null", 4);
+}
+
+static void put_u(struct vg_strbuf *sb, unsigned long long v)
+{
+    char b[24];
+    size_t i = sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    vg_sb_add(sb, b + i, sizeof b - i);
 }
 
 static void num(struct jw *w, const char *k, unsigned long long v)
 {
     key(w, k);
-    vg_sb_printf(w->sb, "%llu", v);
+    put_u(w->sb, v);
 }
 
 static void boolean(struct jw *w, const char *k, int v)
@@ -192,7 +241,7 @@ static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan
     jopen(w, "gpus", '[');
     for (uint32_t k = 0; pl && k < pl->ngpus; k++) {
         key(w, NULL);
-        vg_sb_printf(w->sb, "%u", p->pgpus[pl->gpus[k]].index);
+        put_u(w->sb, p->pgpus[pl->gpus[k]].index);
     }
     jclose(w, ']');
     jclose(w, '}');
