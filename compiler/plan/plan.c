@@ -631,14 +631,15 @@ struct fo { /* per cluster: placed VMs by host, in placement order */
     uint32_t *rank;      /* per VM: position in placement order */
     uint8_t *uniform;    /* per host: every restartable VM asks the same (uask) */
     struct ask *uask;
+    uint8_t *uroom;      /* per host: whether it had room for its uask's class */
     uint32_t *down; size_t ndown, cap_down; /* positions in cand[] */
     uint32_t *cand; size_t ncand, cap_cand;
     size_t cap_fo;
     unsigned char *keys; size_t nkeys, cap_keys; /* the outcomes' keys */
     unsigned char *key; size_t nkey, cap_key;    /* the key being looked up */
     struct outcome *memo; size_t nmemo, cap_memo; /* open addressing, cap_memo a power of 2 */
-    size_t last;         /* memo slot of the last outcome used + 1 (consecutive sets
-                            mostly share it: no hashing then) */
+    size_t recent[4];    /* memo slots + 1 of the last outcomes used (consecutive
+                            sets mostly share one: no hashing then) */
 };
 
 static struct ask ask_of(const struct state *st, const struct vg_vm *vm)
@@ -654,6 +655,13 @@ static struct ask ask_of(const struct state *st, const struct vg_vm *vm)
     return a;
 }
 
+/* Could host h take a VM of class ci in the plan? */
+static int host_room(const struct state *st, uint32_t h, int32_t ci)
+{
+    uint32_t s;
+    return ci >= 0 && slot_of_host(st, h, st->classes[ci].group, &s) && tree_get(&st->classes[ci].t, s);
+}
+
 static void fo_build(struct state *st, struct fo *f)
 {
     struct vg_arena *a = st->scratch;
@@ -667,6 +675,7 @@ static void fo_build(struct state *st, struct fo *f)
     f->rn = vg_alloc_array(a, nh, sizeof *f->rn);
     f->uniform = vg_alloc_array(a, nh, sizeof *f->uniform);
     f->uask = vg_alloc_array(a, nh, sizeof *f->uask);
+    f->uroom = vg_alloc_array(a, nh, sizeof *f->uroom);
     f->vms = vg_alloc_array(a, nv, sizeof *f->vms);
     f->rvms = vg_alloc_array(a, nv, sizeof *f->rvms);
     f->rank = vg_alloc_array(a, cl->nvms ? cl->nvms : 1, sizeof *f->rank);
@@ -704,6 +713,8 @@ static void fo_build(struct state *st, struct fo *f)
             f->uniform[x] = 0;
         f->rvms[f->rfirst[x] + f->rn[x]++] = cp->order[i];
     }
+    for (size_t h = 0; h < cl->nhosts; h++)
+        f->uroom[h] = (uint8_t)(f->rn[h] && f->uniform[h] && host_room(st, (uint32_t)h, f->uask[h].ci));
 }
 
 static void host_zero(struct state *st, uint32_t h, int zero)
@@ -766,20 +777,6 @@ static uint32_t scenario(struct state *st, struct fo *f, const uint32_t *failed,
     return st->taken;
 }
 
-static void key_add(struct state *st, struct fo *f, const void *p, size_t n)
-{
-    vg_grow(st->scratch, (void **)&f->key, &f->cap_key, f->nkey + n, 1);
-    memcpy(f->key + f->nkey, p, n);
-    f->nkey += n;
-}
-
-/* Could host h take a VM of class ci in the plan? */
-static int host_room(const struct state *st, uint32_t h, int32_t ci)
-{
-    uint32_t s;
-    return ci >= 0 && slot_of_host(st, h, st->classes[ci].group, &s) && tree_get(&st->classes[ci].t, s);
-}
-
 /* The key of a set of failed hosts: the failed hosts that had room for a
  * class its VMs ask for (zeroing the others changes no tree the scenario
  * reads), and the VMs' asks in placement order. Returns 1 if it listed the
@@ -797,22 +794,25 @@ static int fo_key(struct state *st, struct fo *f, const uint32_t *failed, uint32
             head[4] = 0;
         u = &f->uask[h];
     }
-    f->nkey = 0;
-    key_add(st, f, head, sizeof head);
+    size_t need = sizeof head + sizeof(struct ask) * (head[4] ? 1 : head[3]);
+    if (f->cap_key < need)
+        vg_grow(st->scratch, (void **)&f->key, &f->cap_key, need, 1);
+    f->nkey = need;
     if (head[4]) { /* one ask repeated: the order of the VMs does not matter */
         if (u) {
-            key_add(st, f, u, sizeof *u);
-            for (uint32_t j = 0; j < nfailed; j++)
-                if (host_room(st, failed[j], u->ci))
+            memcpy(f->key + sizeof head, u, sizeof *u);
+            for (uint32_t j = 0; j < nfailed; j++) /* uroom: the room for its own ask */
+                if (f->rn[failed[j]] ? f->uroom[failed[j]] : host_room(st, failed[j], u->ci))
                     head[1 + j] = failed[j];
-        }
+        } else
+            f->nkey = sizeof head;
         memcpy(f->key, head, sizeof head);
         return 0;
     }
     fo_cands(st, f, failed, nfailed);
     for (size_t i = 0; i < f->ncand; i++) {
         struct ask a = ask_of(st, st->cl->vms[f->cand[i]]);
-        key_add(st, f, &a, sizeof a);
+        memcpy(f->key + sizeof head + i * sizeof a, &a, sizeof a);
         for (uint32_t j = 0; j < nfailed; j++)
             if (head[1 + j] == UINT32_MAX && host_room(st, failed[j], a.ci))
                 head[1 + j] = failed[j];
@@ -845,6 +845,18 @@ static void memo_grow(struct state *st, struct fo *f)
         }
 }
 
+/* Outcome o was just used: first in f->recent. */
+static void used(struct fo *f, const struct outcome *o)
+{
+    size_t slot = (size_t)(o - f->memo) + 1;
+    int r = 0;
+    while (r < 3 && f->recent[r] != slot)
+        r++;
+    for (; r > 0; r--)
+        f->recent[r] = f->recent[r - 1];
+    f->recent[0] = slot;
+}
+
 /* One set of failed hosts: its outcome, computed or replayed, into the plan. */
 static void fail_set(struct state *st, struct fo *f, const uint32_t *failed, uint32_t nfailed)
 {
@@ -853,15 +865,15 @@ static void fail_set(struct state *st, struct fo *f, const uint32_t *failed, uin
     int cands = fo_key(st, f, failed, nfailed);
     struct outcome *o = NULL;
     uint64_t h = 0;
-    if (f->last && !vg_plan_replay_off) {
-        o = &f->memo[f->last - 1];
+    for (int r = 0; r < 4 && !o && f->recent[r] && !vg_plan_replay_off; r++) {
+        o = &f->memo[f->recent[r] - 1];
         if (o->key_len != f->nkey || memcmp(f->keys + o->key_off, f->key, f->nkey))
             o = NULL;
     }
     if (!o && !vg_plan_replay_off) {
         if (2 * (f->nmemo + 1) > f->cap_memo) {
             memo_grow(st, f);
-            f->last = 0;
+            memset(f->recent, 0, sizeof f->recent);
         }
         h = vg_hash_bytes((const char *)f->key, f->nkey);
         o = memo_find(f, h);
@@ -869,7 +881,7 @@ static void fail_set(struct state *st, struct fo *f, const uint32_t *failed, uin
     uint32_t taken, ndown;
     const uint32_t *down;
     if (o && o->key_len) { /* the same outcome as a set before: its reserve GPUs are marked */
-        f->last = (size_t)(o - f->memo) + 1;
+        used(f, o);
         taken = o->taken;
         ndown = o->ndown;
         down = o->down;
@@ -893,7 +905,7 @@ static void fail_set(struct state *st, struct fo *f, const uint32_t *failed, uin
             if (ndown)
                 memcpy(o->down, f->down, ndown * sizeof *o->down);
             f->nmemo++;
-            f->last = (size_t)(o - f->memo) + 1;
+            used(f, o);
         }
     }
     if (taken > cp->reserve_worst)
