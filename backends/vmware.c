@@ -31,7 +31,8 @@ static const char *const params[] = {
 };
 
 /* ESXi pciPassthru.64bitMMIOSizeGB: the per-GPU size times the GPUs, rounded
- * up to a power of two (reference/vmware.md section 1.6 sizing rule). */
+ * up to a power of two (the sizing rule of frankdenneman.nl/2023/05/30/
+ * vsphere-ml-accelerator-spectrum-deep-dive-esxi-host-bios-vm-and-vcenter-settings). */
 static uint32_t mmio64_size(uint32_t per_gpu, uint32_t count)
 {
     uint64_t want = (uint64_t)per_gpu * (count ? count : 1), r = 1;
@@ -42,7 +43,7 @@ static uint32_t mmio64_size(uint32_t per_gpu, uint32_t count)
 
 /* 64-bit MMIO a VM needs, in GB (0 = none): large-BAR pass-through GPUs, and
  * C-series vGPUs, which NVIDIA documents as needing 64-bit MMIO (at least
- * 64 GB) and EFI on ESXi (reference/vmware.md section 1.6, NVAIE-vgpu). */
+ * 64 GB) and EFI on ESXi (docs.nvidia.com/ai-enterprise/release-6/latest/appendix/vgpu.html). */
 static uint32_t vm_mmio64(const struct vg_vm *vm)
 {
     const struct vg_gpu *g = vm->gpu_model;

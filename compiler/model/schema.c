@@ -5,7 +5,7 @@
  * function next to its siblings. vg_schema_walk() reads one block: it finds
  * each statement's row (VG1002), checks the platform family (VG1010), once-only
  * directives (VG1007), the arguments and the presence of a block (VG1003),
- * stores the value or hands block statements to model.c, and finally reports
+ * stores the value or hands block statements to build.c, and finally reports
  * required directives that are missing (VG1008).
  */
 #include "model/schema.h"

@@ -1,7 +1,7 @@
 /*
  * plan.h - placement: every VM on a host and physical GPU(s), and failover.
  *
- * Deterministic (language.md section 4): pinned VMs first, then by decreasing
+ * Deterministic (docs/backends.md, the same input gives the same bytes): pinned VMs first, then by decreasing
  * frame buffer, ties by name; each on the first host in declaration order and
  * the first GPU where it fits. Rules read the plan (capacity, failover,
  * live-migration targets) and the backends turn it into owner-node / DRS rules

@@ -2,7 +2,8 @@
  * compat.c - VG3001-VG3007: vGPU Manager and guest driver compatibility,
  * releases per platform version, branch end of support.
  *
- * NVIDIA (nvidia.md 1.5, 7): the same release or the same branch works (a
+ * NVIDIA (the vGPU release notes' "Which vGPU Manager and guest driver
+ * combinations work", cited in catalog/releases.yaml): the same release or the same branch works (a
  * guest newer than the host inside a branch negotiates down: VG3004); a host
  * one branch newer than the guest works with a caveat (VG3003), and so does
  * an LTS host with a guest of the previous LTS branch from the release the

@@ -2,7 +2,8 @@
  * license.c - VG3101-VG3103: the license server against the releases and
  * profile series of each cluster's vGPU VMs.
  *
- * The catalog's licensing section holds the facts (nvidia.md 1.6, 3): the
+ * The catalog's licensing section holds the facts (catalog/licensing.yaml,
+ * each with its NVIDIA `source:`): the
  * legacy server is incompatible from some release on, NLS (dls / cls) serves
  * clients from a first release, a DLS appliance has a minimum version per
  * release, and each profile series needs one of a set of editions. Only vGPU

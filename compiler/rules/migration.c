@@ -3,8 +3,8 @@
  *
  * What a platform version supports is catalog data (`lm_vgpu`,
  * `lm_vgpu_min`, `lm_passthrough`, `lm_needs_datacenter`); whether another
- * host could receive a VM comes from the plan (`live_target`). Hyper-V facts:
- * hyperv.md 0 and 5; vSphere: vmware.md 3.
+ * host could receive a VM comes from the plan (`live_target`). The facts and
+ * their sources are the `source:` fields of catalog/platforms.yaml.
  */
 #include "rules/rules.h"
 

@@ -3,9 +3,14 @@
  * hosts and VMs are configured for it.
  *
  * The support tables (GPU models per mode, Generation 2 only, partition
- * counts, large-BAR GPUs) are catalog data; the fixed platform facts are
- * sourced in hyperv.md 3-4 (GPU-P homogeneity, UInt32 low MMIO) and
- * vmware.md 1.6 and 2.2 (EFI for large-BAR GPUs, Shared Direct for vGPU).
+ * counts, large-BAR GPUs) are catalog data, with their sources in the
+ * `source:` fields of catalog/platforms.yaml and catalog/gpus.yaml; the
+ * fixed facts: GPU-P needs the same GPU model on every host
+ * (learn.microsoft.com/windows-server/virtualization/hyper-v/partition-assign-vm-gpu),
+ * low MMIO is a UInt32 of bytes (the Set-VM reference), EFI for large-BAR
+ * GPUs (docs.nvidia.com/ai-enterprise/release-6/latest/appendix/vgpu.html)
+ * and Shared Direct for vGPU on ESXi
+ * (docs.nvidia.com/ai-enterprise/latest/user-guide/index.html).
  */
 #include "rules/rules.h"
 
