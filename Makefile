@@ -134,8 +134,8 @@ golden: $(BIN)
 cli: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/cli/run.sh
 
-validators: $(BIN)
-	VGPUC=$(abspath $(BIN)) sh tests/validators/run.sh
+validators: $(BIN) $(BUILD)/tools/schema-words
+	VGPUC=$(abspath $(BIN)) SCHEMA_WORDS=$(abspath $(BUILD)/tools/schema-words) sh tests/validators/run.sh
 
 hostile: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/hostile/run.sh
@@ -246,6 +246,11 @@ $(BUILD)/tools/%: tools/%.c
 
 # Time, arena bytes and peak RSS per stage of one lint (tools/bench-stages FILE).
 $(BUILD)/tools/bench-stages: tools/bench-stages.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+# The words of the language from the schema table (tests/validators/check-textmate.sh).
+$(BUILD)/tools/schema-words: tools/schema-words.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 

@@ -32,6 +32,17 @@ void vg_target_emit(enum vg_target t, const struct vg_ctx *ctx, const struct vg_
 /* Whether a script of the target with a non-ASCII byte starts with a UTF-8 BOM. */
 int vg_target_bom(enum vg_target t);
 
+/* What a target is asked for: the scripts of `build`, the rollout scripts of
+ * `rollout -o`, the read-only scripts of `inventory`. */
+enum vg_target_use { VG_USE_BUILD, VG_USE_ROLLOUT, VG_USE_INVENTORY };
+/* Whether `--target NAME` of that command may name t (auto included where
+ * the command resolves it per cluster). */
+int vg_target_usable(enum vg_target t, enum vg_target_use use);
+/* The names usable for `use`, in table order, joined by `|`: the values
+ * `--help` shows and the completion offers (checked against each other by
+ * tests/validators/check-completion.sh). */
+void vg_target_names(enum vg_target_use use, struct vg_strbuf *out);
+
 void vg_emit_hyperv(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
                     const struct vg_emit_info *info, struct vg_strbuf *out);
 void vg_emit_vmware(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,

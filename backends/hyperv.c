@@ -84,6 +84,32 @@ static void compute_flags(struct hv *x)
         x->gpup = 0;
 }
 
+/* GPU-P: the hosts that a GPU-P VM may run on (x->gpup_host), once x->total is known. */
+static void gpup_hosts(struct hv *x)
+{
+    const struct vg_cluster *c = x->c;
+    unsigned char *gpup_model = vg_alloc_array(x->a, x->nmodels + 1, 1);
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        if (vm->mode != VG_MODE_VGPU)
+            continue;
+        if (vm->pin) {
+            x->gpup_host[vm->pin->index] = 1;
+        } else if (vm->nallowed) {
+            for (size_t k = 0; k < vm->nallowed; k++)
+                x->gpup_host[vm->allowed[k]->index] = 1;
+        } else {
+            int m = model_index(x, vm->gpu_model);
+            if (m >= 0)
+                gpup_model[m] = 1;
+        }
+    }
+    for (size_t h = 0; h < c->nhosts; h++)
+        for (size_t m = 0; m < x->nmodels; m++)
+            if (gpup_model[m] && x->total[h * x->nmodels + m])
+                x->gpup_host[h] = 1;
+}
+
 /*
  * Per host and model: the GPUs, and those the plan gives to DDA. On a
  * cluster, a host also keeps in its pool as many of its reserve GPUs of a
@@ -125,28 +151,7 @@ static void compute_gpus(struct hv *x)
                 x->total[h * x->nmodels + (size_t)m] += hg->boards * hg->model->gpus_per_board;
         }
 
-    /* GPU-P: hosts that a GPU-P VM may run on. */
-    unsigned char *gpup_model = vg_alloc_array(x->a, x->nmodels + 1, 1);
-    for (size_t i = 0; i < c->nvms; i++) {
-        const struct vg_vm *vm = c->vms[i];
-        if (vm->mode != VG_MODE_VGPU)
-            continue;
-        if (vm->pin) {
-            x->gpup_host[vm->pin->index] = 1;
-        } else if (vm->nallowed) {
-            for (size_t k = 0; k < vm->nallowed; k++)
-                x->gpup_host[vm->allowed[k]->index] = 1;
-        } else {
-            int m = model_index(x, vm->gpu_model);
-            if (m >= 0)
-                gpup_model[m] = 1;
-        }
-    }
-    for (size_t h = 0; h < nh; h++)
-        for (size_t m = 0; m < x->nmodels; m++)
-            if (gpup_model[m] && x->total[h * x->nmodels + m])
-                x->gpup_host[h] = 1;
-
+    gpup_hosts(x);
     /* Clustered DDA: the failover reserve for DDA VMs that can move. */
     if (!x->clustered || !x->dda || !c->tolerate || !p->place)
         return;

@@ -2,37 +2,35 @@
  * json.c - `vgpuc build --target json`: the resolved model and plan of one
  * cluster as a JSON document for other tools (Ansible, a CMDB).
  *
- * Versioned like the diagnostics JSON ("format_version": "1.1"; an additive
- * change bumps the minor number, and consumers ignore keys they do not know);
- * keys are in a fixed order and arrays in declaration order, so the same
- * input gives the same bytes. Values are the resolved ones (ranges expanded, catalog lookups
- * and defaults applied, placement done).
+ * It starts with the head every JSON output shares (base/json.h: the format
+ * version, "2.0", and the tool); a physical GPU's first members are those of
+ * `plan -f json` (vg_plan_json_gpu). Keys are in a fixed order and arrays in
+ * declaration order, so the same input gives the same bytes. Values are the
+ * resolved ones (ranges expanded, catalog lookups and defaults applied,
+ * placement done).
  */
 #include "backend.h"
 
+#include "base/json.h"
+
+/* base/json.h; 2.0: the head every JSON output shares ("tool" an object) */
+#define JSON_FORMAT_VERSION "2.0"
+
+/* A compact JSON writer; vg_emit_json lays the document out for people with
+ * vg_json_pretty, as every JSON output of vgpuc is laid out. */
 struct jw {
     struct vg_strbuf *sb;
-    int depth;
     int first;
 };
-
-static void nl(struct jw *w)
-{
-    vg_sb_putc(w->sb, '\n');
-    for (int i = 0; i < w->depth; i++)
-        vg_sb_puts(w->sb, "  ");
-}
 
 static void key(struct jw *w, const char *k)
 {
     if (!w->first)
         vg_sb_putc(w->sb, ',');
     w->first = 0;
-    if (w->depth)
-        nl(w);
     if (k) {
         vg_sb_json_str(w->sb, k);
-        vg_sb_puts(w->sb, ": ");
+        vg_sb_putc(w->sb, ':');
     }
 }
 
@@ -40,15 +38,11 @@ static void jopen(struct jw *w, const char *k, char c)
 {
     key(w, k);
     vg_sb_putc(w->sb, c);
-    w->depth++;
     w->first = 1;
 }
 
 static void jclose(struct jw *w, char c)
 {
-    w->depth--;
-    if (!w->first)
-        nl(w);
     vg_sb_putc(w->sb, c);
     w->first = 0;
 }
@@ -117,10 +111,6 @@ static void arc(struct jw *w, const struct vg_arc *a)
 
 static const char *graphics_name(enum vg_graphics g) { return g == VG_GRAPHICS_SHARED ? "shared" : "shared-direct"; }
 static const char *vgpu_mode_name(enum vg_vgpu_mode m) { return m == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size"; }
-static const char *use_name(enum vg_pgpu_use u)
-{
-    return u == VG_PGPU_VGPU ? "vgpu" : u == VG_PGPU_PASSTHROUGH ? "passthrough" : "free";
-}
 
 static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_plan *p)
 {
@@ -149,11 +139,8 @@ static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_
     for (uint32_t g = 0; p->pgpus && g < h->npgpus && first + g < p->npgpus; g++) {
         const struct vg_pgpu *pg = &p->pgpus[first + g];
         jopen(w, NULL, '{');
-        num(w, "index", pg->index);
-        num(w, "board", pg->board);
-        str(w, "model", pg->model ? pg->model->model : NULL);
-        str(w, "use", use_name(pg->use));
-        str(w, "profile", pg->profile ? pg->profile->name : NULL);
+        vg_plan_json_gpu(w->sb, pg, 0); /* the members every JSON placement starts with */
+        w->first = 0;
         num(w, "used_fb_mb", pg->used_fb_mb);
         num(w, "vgpus", pg->nvgpus);
         jclose(w, '}');
@@ -202,12 +189,14 @@ static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan
 void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
                   const struct vg_emit_info *info, struct vg_strbuf *out)
 {
-    struct jw w = {out, 0, 1};
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    struct jw w = {&sb, 1};
     (void)ctx;
 
     jopen(&w, NULL, '{');
-    str(&w, "format_version", "1.1");
-    str(&w, "tool", info->tool_version);
+    vg_json_head(&sb, JSON_FORMAT_VERSION, NULL);
+    w.first = 0;
     jopen(&w, "source", '{');
     str(&w, "path", info->source_path);
     str(&w, "sha256", info->source_sha256);
@@ -257,5 +246,6 @@ void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const st
     jclose(&w, '}');
     jclose(&w, '}');
     jclose(&w, '}');
-    vg_sb_putc(out, '\n');
+    vg_json_pretty(sb.data, sb.len, out);
+    vg_sb_free(&sb);
 }

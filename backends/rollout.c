@@ -4,9 +4,9 @@
  * host (docs/rollout.md, "Running a rollout").
  *
  * As for `vgpuc build`, the logic is PowerShell in backends/powershell/
- * (common.ps1, hyperv.ps1 for its readers, rollout-hyperv.ps1; common.ps1,
- * vmware.ps1 for its readers, rollout-vmware.ps1), embedded by the build;
- * this file
+ * (common.ps1, hyperv.ps1 for its readers, guest.ps1 for the guest phase,
+ * rollout-hyperv.ps1; common.ps1, vmware.ps1 for its readers, guest-vmware.ps1,
+ * rollout-vmware.ps1), embedded by the build; this file
  * writes only the header, the script's param() block, the plan as one
  * $VgpucRollout object (names only as single-quoted literals, control
  * characters as [char] values) and the call of the entry function. The plan
@@ -32,6 +32,10 @@ static const char *const hyperv_params[] = {
     "# Guest driver steps done inside the VMs by their owners (step numbers of the plan):",
     "# a host step that needs them waits for them.",
     "[int[]]$GuestStepDone = @(),",
+    "# Credentials valid inside the Windows guests: the script then reads each guest's",
+    "# NVIDIA driver (PowerShell Direct from its node) and a guest step whose VMs all",
+    "# run the new driver is done (no -GuestStepDone needed). Read only.",
+    "[System.Management.Automation.PSCredential]$GuestCredential = [System.Management.Automation.PSCredential]::Empty,",
     "# Seconds to wait for a guest to shut down (it is never turned off).",
     "[ValidateRange(1, 86400)]",
     "[int]$ShutdownTimeoutSeconds = 600,",
@@ -43,7 +47,7 @@ static const char *const hyperv_params[] = {
     NULL,
 };
 
-static const char *const hyperv_runtime[] = {"common.ps1", "hyperv.ps1", "rollout-hyperv.ps1", NULL};
+static const char *const hyperv_runtime[] = {"common.ps1", "hyperv.ps1", "guest.ps1", "rollout-hyperv.ps1", NULL};
 static const char *const hyperv_modules[] = {"Hyper-V", "FailoverClusters"};
 
 static const char *const vmware_params[] = {
@@ -85,7 +89,8 @@ static const struct rollout_target {
 } targets[] = {
     {VG_TARGET_HYPERV, "hyperv", hyperv_params, hyperv_runtime, hyperv_modules, 2,
      "exit (Invoke-VgpucRolloutHyperV -Rollout $VgpucRollout -DriverPackage $DriverPackage "
-     "-LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
+     "-LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential "
+     "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
      "-RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)\n"},
     {VG_TARGET_VMWARE, "vmware", vmware_params, vmware_runtime, vmware_modules, 1,
      "exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential "

@@ -4,7 +4,9 @@
  *
  * One table maps a target to its command-line name, file extension, the
  * platform family it deploys (which decides the target under `--target
- * auto`), its emitter and its byte-order mark: `build` asks it for all four.
+ * auto`), its emitter and its byte-order mark: `build` asks it for all four,
+ * and the command line asks it which names each command's `--target` takes
+ * (its `--help` text and its checks).
  */
 #include <string.h>
 
@@ -79,4 +81,30 @@ int vg_target_bom(enum vg_target t)
         if (targets[i].t == t)
             return targets[i].bom;
     return 0;
+}
+
+int vg_target_usable(enum vg_target t, enum vg_target_use use)
+{
+    for (size_t i = 0; i < NTARGETS; i++) {
+        if (targets[i].t != t)
+            continue;
+        switch (use) {
+        case VG_USE_BUILD: return 1;
+        /* a rollout or an inventory script is written for a platform family */
+        case VG_USE_ROLLOUT: return t == VG_TARGET_AUTO || (targets[i].family && vg_rollout_target_supported(t));
+        case VG_USE_INVENTORY: return targets[i].family != 0;
+        }
+    }
+    return 0;
+}
+
+void vg_target_names(enum vg_target_use use, struct vg_strbuf *out)
+{
+    const char *sep = "";
+    for (size_t i = 0; i < NTARGETS; i++) {
+        if (!vg_target_usable(targets[i].t, use))
+            continue;
+        vg_sb_printf(out, "%s%s", sep, targets[i].name);
+        sep = "|";
+    }
 }

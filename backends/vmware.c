@@ -31,7 +31,8 @@ static const char *const params[] = {
 };
 
 /* ESXi pciPassthru.64bitMMIOSizeGB: the per-GPU size times the GPUs, rounded
- * up to a power of two (reference/vmware.md section 1.6 sizing rule). */
+ * up to a power of two (the sizing rule of frankdenneman.nl/2023/05/30/
+ * vsphere-ml-accelerator-spectrum-deep-dive-esxi-host-bios-vm-and-vcenter-settings). */
 static uint32_t mmio64_size(uint32_t per_gpu, uint32_t count)
 {
     uint64_t want = (uint64_t)per_gpu * (count ? count : 1), r = 1;
@@ -42,7 +43,7 @@ static uint32_t mmio64_size(uint32_t per_gpu, uint32_t count)
 
 /* 64-bit MMIO a VM needs, in GB (0 = none): large-BAR pass-through GPUs, and
  * C-series vGPUs, which NVIDIA documents as needing 64-bit MMIO (at least
- * 64 GB) and EFI on ESXi (reference/vmware.md section 1.6, NVAIE-vgpu). */
+ * 64 GB) and EFI on ESXi (docs.nvidia.com/ai-enterprise/release-6/latest/appendix/vgpu.html). */
 static uint32_t vm_mmio64(const struct vg_vm *vm)
 {
     const struct vg_gpu *g = vm->gpu_model;
@@ -134,6 +135,52 @@ static void emit_host_gpus(struct vg_strbuf *sb, const struct vg_host *h, const 
     vg_sb_puts(sb, ")");
 }
 
+/* One VM of $VgpucVms (none for a VM without a GPU). */
+static void emit_vm(struct vg_strbuf *sb, const struct vg_vm *vm, const struct vg_cluster_plan *p,
+                    struct vg_ps_owners *own)
+{
+    const struct vg_placement *pl = p->place ? &p->place[vm->index] : NULL;
+    const struct vg_gpu *g = vm->gpu_model;
+    int pt = vm->mode == VG_MODE_PASSTHROUGH;
+    if (vm->mode == VG_MODE_NONE || !g)
+        return;
+    uint32_t mmio = vm_mmio64(vm);
+    vg_sb_puts(sb, "    [pscustomobject]@{ Name = ");
+    vg_ps_string(sb, vm->name);
+    vg_sb_printf(sb, "; Mode = '%s'; Count = %u; Profile = ", pt ? "passthrough" : "vgpu", vm->count ? vm->count : 1);
+    if (!pt && vm->profile) {
+        struct vg_strbuf prof;
+        vg_sb_init(&prof);
+        vg_sb_puts(&prof, "grid_");
+        lower_into(&prof, vm->profile->name);
+        vg_ps_string(sb, vg_sb_str(&prof));
+        vg_sb_free(&prof);
+    } else {
+        vg_sb_puts(sb, "$null");
+    }
+    vg_sb_puts(sb, "; Host = ");
+    if (pl && pl->host)
+        vg_ps_string(sb, pl->host->name);
+    else
+        vg_sb_puts(sb, "$null");
+    vg_sb_printf(sb, "; Pinned = %s; Owners = %s; GpuModel = ", vg_ps_bool(vm->pin || vm->nallowed),
+                 vg_ps_owners_of(own, vm));
+    vg_ps_string(sb, g->model);
+    vg_sb_puts(sb, "; ");
+    pci_ids(sb, pt ? g : NULL);
+    /* The vGPU's size and per-GPU maxima for the capacity pre-flight (0: not checked,
+     * as for MIG-backed profiles, whose compute slices the script does not model). */
+    const struct vg_profile *pr = !pt && vm->profile && !vm->profile->mig ? vm->profile : NULL;
+    vg_sb_printf(sb, "; ProfileFbMb = %u; ProfileMax = %u; ProfileMaxMixed = %u", pr ? pr->fb_mb : 0,
+                 pr ? pr->max_same : 0, pr ? pr->max_mixed : 0);
+    /* Firmware: the declared one (language default efi); Efi: the GPU needs it. */
+    vg_sb_printf(sb, "; MemoryMB = %llu; Mmio64Gb = %u; Efi = %s; Firmware = '%s' }\n",
+                 (unsigned long long)(vm->memory_bytes / (1024u * 1024u)), mmio,
+                 vg_ps_bool(mmio > 0 || (vm->firmware_span.file && vm->firmware == VG_FW_EFI)),
+                 vm->firmware == VG_FW_BIOS ? "bios" : "efi");
+    
+}
+
 static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct vg_cluster *c,
                       const struct vg_cluster_plan *p)
 {
@@ -172,49 +219,8 @@ static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const stru
         vg_sb_puts(sb, " }\n");
     }
     vg_sb_puts(sb, ")\n$VgpucVms = @(\n");
-    for (size_t i = 0; i < c->nvms; i++) {
-        const struct vg_vm *vm = c->vms[i];
-        const struct vg_placement *pl = p->place ? &p->place[vm->index] : NULL;
-        const struct vg_gpu *g = vm->gpu_model;
-        int pt = vm->mode == VG_MODE_PASSTHROUGH;
-        uint32_t mmio;
-        if (vm->mode == VG_MODE_NONE || !g)
-            continue;
-        mmio = vm_mmio64(vm);
-        vg_sb_puts(sb, "    [pscustomobject]@{ Name = ");
-        vg_ps_string(sb, vm->name);
-        vg_sb_printf(sb, "; Mode = '%s'; Count = %u; Profile = ", pt ? "passthrough" : "vgpu", vm->count ? vm->count : 1);
-        if (!pt && vm->profile) {
-            struct vg_strbuf prof;
-            vg_sb_init(&prof);
-            vg_sb_puts(&prof, "grid_");
-            lower_into(&prof, vm->profile->name);
-            vg_ps_string(sb, vg_sb_str(&prof));
-            vg_sb_free(&prof);
-        } else {
-            vg_sb_puts(sb, "$null");
-        }
-        vg_sb_puts(sb, "; Host = ");
-        if (pl && pl->host)
-            vg_ps_string(sb, pl->host->name);
-        else
-            vg_sb_puts(sb, "$null");
-        vg_sb_printf(sb, "; Pinned = %s; Owners = %s; GpuModel = ", vg_ps_bool(vm->pin || vm->nallowed),
-                     vg_ps_owners_of(own, vm));
-        vg_ps_string(sb, g->model);
-        vg_sb_puts(sb, "; ");
-        pci_ids(sb, pt ? g : NULL);
-        /* The vGPU's size and per-GPU maxima for the capacity pre-flight (0: not checked,
-         * as for MIG-backed profiles, whose compute slices the script does not model). */
-        const struct vg_profile *pr = !pt && vm->profile && !vm->profile->mig ? vm->profile : NULL;
-        vg_sb_printf(sb, "; ProfileFbMb = %u; ProfileMax = %u; ProfileMaxMixed = %u", pr ? pr->fb_mb : 0,
-                     pr ? pr->max_same : 0, pr ? pr->max_mixed : 0);
-        /* Firmware: the declared one (language default efi); Efi: the GPU needs it. */
-        vg_sb_printf(sb, "; MemoryMB = %llu; Mmio64Gb = %u; Efi = %s; Firmware = '%s' }\n",
-                     (unsigned long long)(vm->memory_bytes / (1024u * 1024u)), mmio,
-                     vg_ps_bool(mmio > 0 || (vm->firmware_span.file && vm->firmware == VG_FW_EFI)),
-                     vm->firmware == VG_FW_BIOS ? "bios" : "efi");
-    }
+    for (size_t i = 0; i < c->nvms; i++)
+        emit_vm(sb, c->vms[i], p, own);
     vg_sb_puts(sb, ")\n");
 }
 

@@ -13,8 +13,9 @@ _vgpuc_static_codes=(VG1001 VG1002 VG1003 VG1004 VG1005 VG1006 VG1007 VG1008 VG1
 VG1012 VG1013 VG2001 VG2002 VG2003 VG2004 VG2005 VG2006 VG2007 VG3001 VG3002 VG3003 VG3004 VG3005
 VG3006 VG3007 VG3008 VG3101 VG3102 VG3103 VG4001 VG4002 VG4003 VG4004 VG4005 VG4006 VG4007 VG5001
 VG5002 VG5003 VG5004 VG5005 VG5006 VG6001 VG6002 VG6003 VG6004 VG6005 VG6006 VG6007 VG6008 VG6009
-VG6010 VG6011 VG7001 VG7002 VG7003 VG7101 VG7102 VG7103 VG7104 VG9001 VG9002 VG9003 VG9004 VG8001
-VG8002 VG8003 VG8004 VG8005 VG8006 VG8007 VG8008 VG8009 VG8010 VG8011 VG8012)
+VG6010 VG6011 VG7001 VG7002 VG7003 VG7101 VG7102 VG7103 VG7104 VG7201 VG7202 VG7203 VG7204 VG7205
+VG9001 VG9002 VG9003 VG9004 VG8001 VG8002 VG8003 VG8004 VG8005 VG8006 VG8007 VG8008 VG8009 VG8010
+VG8011 VG8012 VG8013 VG8014)
 _vgpuc_static_slugs=(syntax-error unknown-directive bad-arguments duplicate-name bad-range
 undefined-reference repeated-directive missing-directive bad-input wrong-platform-directive
 control-character-in-text invisible-character-in-text path-outside-project unknown-gpu-model
@@ -29,10 +30,12 @@ failover-capacity mixed-profiles-on-gpu vm-multiple-gpus unused-gpu-capacity gpu
 heterogeneous-gpus bad-partition-count passthrough-and-vgpu-in-vm graphics-type-shared
 large-bar-needs-efi low-mmio-too-large gen1-vm-gpu arc-vms-unsupported cluster-too-large
 vcenter-older-than-esxi rollout-no-order rollout-intermediate-release rollout-inventory-changed
-no-script-target target-mismatch file-name-too-long file-name-collision unused-suppression
+no-script-target target-mismatch file-name-too-long file-name-collision no-rollout-script-target
+rollout-target-mismatch rollout-file-name-too-long rollout-file-name-collision rollout-no-cluster
+unused-suppression
 unknown-suppression-code bad-config config-ignored invalid-inventory drift-cluster drift-host
 drift-gpu drift-manager drift-partitions drift-vm-missing drift-vm-undeclared drift-vm-gpu
-drift-vm-setting drift-vm-owners drift-platform)
+drift-vm-setting drift-vm-owners drift-platform drift-host-setting drift-guest-driver)
 
 _vgpuc_commands=(lint build plan rollout fmt explain rules catalog lsp inventory import drift help)
 _vgpuc_check_opts=(-f --format --report --color --fail-on --rule --config --no-config --catalog
@@ -198,7 +201,7 @@ _vgpuc_value() {
         --drain|--order|--allow-down|--hosts-at-once) printf '\n' ;;
         --color) printf '%s\n' auto always never ;;
         --fail-on) printf '%s\n' error warning info none ;;
-        --target) case $cmd in inventory) printf '%s\n' hyperv vmware ;; rollout) printf '%s\n' auto hyperv ;; *) printf '%s\n' auto hyperv vmware json ;; esac ;;
+        --target) case $cmd in inventory) printf '%s\n' hyperv vmware ;; rollout) printf '%s\n' auto hyperv vmware ;; *) printf '%s\n' auto hyperv vmware json ;; esac ;;
         --rule)
             if [[ $cur == *=* ]]; then
                 for c in off info warning error; do printf '%s=%s\n' "${cur%%=*}" "$c"; done

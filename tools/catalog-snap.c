@@ -8,7 +8,7 @@
  * as static C arrays: struct vg_yaml_snapshot vg_builtin_snapshot[], one per
  * file, in the order given. At run time the built-in catalog then starts from
  * those trees instead of running libyaml over 54 KB of YAML on every start
- * (~2 ms of a 3 ms lint of a small file; quality.md asks for ~1 ms). The
+ * (most of the start-up time of a small file's lint; docs/performance.md). The
  * loader reads a snapshot exactly as a parsed file, and a unit test compares
  * the two node by node. A file that does not parse fails the build.
  */

@@ -13,16 +13,23 @@
     on a cluster, its possible and preferred owners. It calls only Get-*
     commands and nvidia-smi.exe; nothing is changed. GPU models are left to
     `vgpuc import`, which maps the PCI ids through the catalog.
+    With -GuestCredential, each running VM's NVIDIA guest driver is read inside
+    the guest (nvidia-smi.exe, through PowerShell Direct from its node:
+    Invoke-Command -VMName -Credential); a guest that cannot be read gets the
+    reason instead. Still read only.
     Must stay valid Windows PowerShell 5.1.
 .EXAMPLE
     .\inventory-hyperv.ps1 -Cluster hci-prod -Path .\hci-prod.inventory.json
+.EXAMPLE
+    .\inventory-hyperv.ps1 -Cluster hci-prod -Path .\hci-prod.inventory.json -GuestCredential (Get-Credential)
 #>
 #Requires -Version 5.1
 [CmdletBinding(DefaultParameterSetName = 'Cluster')]
 param(
     [Parameter(Mandatory, ParameterSetName = 'Cluster')] [string]$Cluster,
     [Parameter(Mandatory, ParameterSetName = 'Hosts')] [string[]]$ComputerName,
-    [Parameter(Mandatory)] [string]$Path
+    [Parameter(Mandatory)] [string]$Path,
+    [System.Management.Automation.PSCredential]$GuestCredential = [System.Management.Automation.PSCredential]::Empty
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -105,8 +112,17 @@ function Read-VgpucInvHost {
                     }
                 })
         }
+        # A dismounted device may be absent from PnP: its InstanceID (PCIP\VEN_..&DEV_..&SUBSYS_..)
+        # still names its PCI id and subsystem, as hyperv.ps1 reads it.
         $dismounted = @(Get-VMHostAssignableDevice | ForEach-Object {
-                [ordered]@{ location_path = [string]$_.LocationPath; pool = $null }
+                $iid = ''
+                foreach ($n in @('InstanceID', 'InstancePath')) {
+                    $p = $_.PSObject.Properties[$n]
+                    if ($null -ne $p -and $null -ne $p.Value -and $iid -eq '') {
+                        $iid = [string]$p.Value
+                    }
+                }
+                [ordered]@{ location_path = [string]$_.LocationPath; instance_id = $iid; pool = $null }
             })
         $pools = @()
         foreach ($rp in @(Get-VMResourcePool -ResourcePoolType 'PciExpress')) {
@@ -200,8 +216,17 @@ function Read-VgpucInvHost {
             continue
         }
         $seen[$lp] = $true
+        $ven = $null; $dev = $null; $sub = $null; $iid = $null
+        if ([string]$d['instance_id'] -match '^PCIP?\\VEN_([0-9A-Fa-f]{4})&DEV_([0-9A-Fa-f]{4})(&SUBSYS_([0-9A-Fa-f]{8}))?') {
+            $iid = [string]$d['instance_id']
+            $ven = $Matches[1].ToUpperInvariant()
+            $dev = $Matches[2].ToUpperInvariant()
+            if ($Matches[4]) {
+                $sub = $Matches[4].ToUpperInvariant()
+            }
+        }
         $gpus += , ([ordered]@{
-                instance_id = $null; location_path = $lp; vendor_id = $null; device_id = $null; subsystem_id = $null
+                instance_id = $iid; location_path = $lp; vendor_id = $ven; device_id = $dev; subsystem_id = $sub
                 friendly_name = $null; status = $null; mode = 'dismounted'; partition_count = $null
                 valid_partition_counts = @(); pool = $pool; assigned_to = $null
             })
@@ -218,12 +243,55 @@ function Read-VgpucInvHost {
     }
 }
 
+function Read-VgpucInvGuestDriver {
+    <# A running VM's NVIDIA guest driver (nvidia-smi.exe in the guest, through
+       PowerShell Direct from its node): os, driver, error. PowerShell Direct
+       reaches Windows guests only, so a guest read is a Windows guest. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Vm,
+        [Parameter(Mandatory)] [System.Management.Automation.PSCredential]$Credential
+    )
+    if ([string]$Vm.State -ne 'Running') {
+        return [ordered]@{ os = $null; driver = $null; error = ('the VM is {0}; the driver is read inside a running guest' -f $Vm.State) }
+    }
+    try {
+        $r = Invoke-Command -ComputerName ([string]$Vm.ComputerName) -ErrorAction Stop -ArgumentList @([string]$Vm.Name, $Credential) -ScriptBlock {
+            param([string]$V, [System.Management.Automation.PSCredential]$C)
+            Invoke-Command -VMName $V -Credential $C -ErrorAction Stop -ScriptBlock {
+                Set-StrictMode -Version Latest
+                $ErrorActionPreference = 'Stop'
+                if (-not (Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue)) {
+                    return [pscustomobject]@{ Driver = ''; Error = 'nvidia-smi.exe is missing in the guest (no NVIDIA guest driver)' }
+                }
+                $ErrorActionPreference = 'Continue'
+                $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader' 2>&1)
+                $code = [int]$LASTEXITCODE
+                $ErrorActionPreference = 'Stop'
+                $versions = @($lines | ForEach-Object { ([string]$_).Trim() } | Where-Object { $_ -ne '' } | Sort-Object -Unique)
+                if ($code -ne 0 -or $versions.Count -ne 1) {
+                    return [pscustomobject]@{ Driver = ''; Error = ('nvidia-smi.exe in the guest: exit {0}: {1}' -f $code, ($versions -join ' ')) }
+                }
+                [pscustomobject]@{ Driver = [string]$versions[0]; Error = '' }
+            }
+        }
+    } catch {
+        return [ordered]@{ os = $null; driver = $null; error = $_.Exception.Message }
+    }
+    $d = [string]$r.Driver
+    if ($d -eq '') {
+        return [ordered]@{ os = 'windows'; driver = $null; error = [string]$r.Error }
+    }
+    [ordered]@{ os = 'windows'; driver = $d; error = $null }
+}
+
 function Read-VgpucInvVm {
     <# A VM with a GPU, or $null for a VM without one. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Vm,
-        [AllowEmptyString()] [string]$Cluster = ''
+        [AllowEmptyString()] [string]$Cluster = '',
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
     )
     $adapters = @(Get-VMGpuPartitionAdapter -VM $Vm)
     $devices = @(Get-VMAssignableDevice -VM $Vm | ForEach-Object {
@@ -255,7 +323,7 @@ function Read-VgpucInvVm {
             $preferred = @((Get-ClusterOwnerNode -Group ([string]$group.Name) -Cluster $node).OwnerNodes | ForEach-Object { [string]$_.Name })
         }
     }
-    [ordered]@{
+    $doc = [ordered]@{
         name                         = [string]$Vm.Name
         id                           = [string]$Vm.Id
         state                        = [string]$Vm.State
@@ -271,6 +339,13 @@ function Read-VgpucInvVm {
         possible_owners              = $possible
         preferred_owners             = $preferred
     }
+    if ($null -ne $GuestCredential -and $GuestCredential -ne [System.Management.Automation.PSCredential]::Empty) {
+        $g = Read-VgpucInvGuestDriver -Vm $Vm -Credential $GuestCredential
+        $doc['guest_os'] = $g['os']
+        $doc['guest_driver'] = $g['driver']
+        $doc['guest_driver_error'] = $g['error']
+    }
+    $doc
 }
 
 function Get-VgpucInventory {
@@ -291,7 +366,7 @@ function Get-VgpucInventory {
         if ($h['reachable']) {
             $vms = @()
             foreach ($vm in @(Get-VM -ComputerName $n | Sort-Object -Property Name)) {
-                $r = Read-VgpucInvVm -Vm $vm -Cluster $ClusterName
+                $r = Read-VgpucInvVm -Vm $vm -Cluster $ClusterName -GuestCredential $GuestCredential
                 if ($null -ne $r) {
                     $vms += , $r
                 }

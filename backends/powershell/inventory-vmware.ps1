@@ -5,7 +5,8 @@
 .DESCRIPTION
     Written by `vgpuc inventory --target vmware`. It connects to the vCenter
     (-Server), finds exactly one cluster of the exact name -Cluster, and reads,
-    through that one connection: the vCenter version; per host of the cluster
+    through that one connection: the vCenter version and its advanced
+    setting vgpu.hotmigrate.enabled; per host of the cluster
     its connection state and ESXi version, its NVIDIA GPUs (PCI devices of
     class DisplayController with vendor 10DE: PCI address, vendor and device
     id, name), per GPU the active graphics type and vGPU mode
@@ -30,7 +31,10 @@ param(
     [Parameter(Mandatory)] [string]$Server,
     [Parameter(Mandatory)] [string]$Cluster,
     [Parameter(Mandatory)] [string]$Path,
-    [pscredential]$Credential
+    [pscredential]$Credential,
+    # Credentials valid inside the guests: each powered-on VM's NVIDIA guest
+    # driver is then read inside the guest through VMware Tools (Invoke-VMScript).
+    [pscredential]$GuestCredential
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -125,6 +129,40 @@ function Read-VgpucInvHost {
     $doc
 }
 
+function Read-VgpucInvGuestDriver {
+    <# A powered-on VM's NVIDIA guest driver, read inside the guest through
+       VMware Tools (Invoke-VMScript, nvidia-smi): os, driver, error. The OS
+       is the guest family VMware Tools reports (GuestInfo.guestFamily:
+       windowsGuest, linuxGuest). Read only. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object]$VM, [Parameter(Mandatory)] [object]$View, [Parameter(Mandatory)] [pscredential]$Credential)
+    if ([string]$View.Runtime.PowerState -ne 'poweredOn') {
+        return [ordered]@{ os = $null; driver = $null; error = ('the VM is {0}; the driver is read inside a running guest' -f $View.Runtime.PowerState) }
+    }
+    $family = [string]$View.Guest.GuestFamily
+    if ($family -eq 'windowsGuest') {
+        $os = 'windows'
+        $type = 'Powershell'
+        $text = "`$c = Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue; if (-not `$c) { 'nvidia-smi.exe is missing in the guest'; exit 127 }; & `$c.Source '--query-gpu=driver_version' '--format=csv,noheader'; exit `$LASTEXITCODE"
+    } elseif ($family -eq 'linuxGuest') {
+        $os = 'linux'
+        $type = 'Bash'
+        $text = 'nvidia-smi --query-gpu=driver_version --format=csv,noheader'
+    } else {
+        return [ordered]@{ os = $null; driver = $null; error = ('VMware Tools report the guest family ''{0}'', neither windowsGuest nor linuxGuest' -f $family) }
+    }
+    try {
+        $r = Invoke-VMScript -VM $VM -Server $Connection -GuestCredential $Credential -ScriptText $text -ScriptType $type -WhatIf:$false -Confirm:$false -ErrorAction Stop
+    } catch {
+        return [ordered]@{ os = $os; driver = $null; error = $_.Exception.Message }
+    }
+    $versions = @(([string]$r.ScriptOutput) -split "`r?`n" | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' } | Sort-Object -Unique)
+    if ([int]$r.ExitCode -ne 0 -or $versions.Count -ne 1) {
+        return [ordered]@{ os = $os; driver = $null; error = ('nvidia-smi in the guest: exit {0}: {1}' -f $r.ExitCode, ($versions -join ' ')) }
+    }
+    [ordered]@{ os = $os; driver = [string]$versions[0]; error = $null }
+}
+
 function Read-VgpucInvVm {
     <# One VM, or $null when it holds no vGPU and no DirectPath I/O device. #>
     [CmdletBinding()]
@@ -174,7 +212,7 @@ function Read-VgpucInvVm {
     if ($m.Success) {
         $hw = [int]$m.Groups[1].Value
     }
-    [ordered]@{
+    $doc = [ordered]@{
         name                  = [string]$VM.Name
         id                    = [string]$VM.Id
         host                  = $HostNames[[string]$view.Runtime.Host]
@@ -187,6 +225,28 @@ function Read-VgpucInvVm {
         vgpu_profiles         = $profiles
         passthrough_devices   = $devices
     }
+    if ($null -ne $GuestCredential) {
+        $g = Read-VgpucInvGuestDriver -VM $VM -View $view -Credential $GuestCredential
+        $doc['guest_os'] = $g['os']
+        $doc['guest_driver'] = $g['driver']
+        $doc['guest_driver_error'] = $g['error']
+    }
+    $doc
+}
+
+function Read-VgpucInvVcenterSetting {
+    <# The vCenter advanced settings the build script reads (vmware.ps1): the value of
+       vgpu.hotmigrate.enabled as text, or $null when the vCenter has no such setting. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object]$Connection)
+    $setting = Get-AdvancedSetting -Entity $Connection -Name 'vgpu.hotmigrate.enabled' -Server $Connection
+    $value = $null
+    foreach ($s in @($setting)) {
+        if ($null -ne $s -and [string]$s.Name -eq 'vgpu.hotmigrate.enabled') {
+            $value = [string]$s.Value
+        }
+    }
+    [ordered]@{ 'vgpu.hotmigrate.enabled' = $value }
 }
 
 function Get-VgpucInventory {
@@ -230,7 +290,11 @@ function Get-VgpucInventory {
     [ordered]@{
         inventory_version = $script:InventoryVersion
         platform          = 'vmware'
-        vcenter           = [ordered]@{ name = [string]$Connection.Name; version = [string]$Connection.Version }
+        vcenter           = [ordered]@{
+            name              = [string]$Connection.Name
+            version           = [string]$Connection.Version
+            advanced_settings = Read-VgpucInvVcenterSetting -Connection $Connection
+        }
         cluster           = [ordered]@{
             name        = [string]$cl.Name
             nodes       = @($liveHosts | ForEach-Object { [string]$_.Name })

@@ -23,7 +23,14 @@
 # state, or a warning says why not. A step already done is skipped, so a
 # rollout is resumed by running the script again. Guest drivers are updated
 # inside the VMs by their owners: the script lists them, and before a host
-# step that needs them updated it stops until -GuestStepDone names the step.
+# step that needs them updated it stops until the step is done: with
+# -GuestCredential it reads each guest's driver (nvidia-smi inside the guest,
+# through PowerShell Direct from the VM's node; guest.ps1) and the step is
+# done when every VM reports the new driver; without, -GuestStepDone says so.
+# A host step that changes no vGPU Manager (a drain, `--drain HOST`) leaves
+# no live trace on the host: with -LogPath, its completion is recorded in the
+# log (a step 'no-change step N done (plan ID)') and a rerun with the same
+# -LogPath skips it; without a log it is done again on every run.
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -61,6 +68,127 @@ function Read-VgpucRolloutDriver {
     }
 }
 
+function Read-VgpucGuestDriverHyperV {
+    <# The NVIDIA guest driver a VM runs: nvidia-smi inside the guest, through
+       PowerShell Direct (Invoke-Command -VMName -Credential) from the node it
+       runs on; or '' and why. Read only. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string]$Name,
+        [Parameter(Mandatory)] [string]$Os,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$AllVms,
+        [Parameter(Mandatory)] [System.Management.Automation.PSCredential]$Credential
+    )
+    if ($Os -ne 'windows') {
+        return [pscustomobject]@{ Driver = ''; Error = 'a Linux guest: PowerShell Direct reaches Windows guests only; check it inside the VM' }
+    }
+    $found = @(Select-VgpucByName -InputObject $AllVms -Name $Name)
+    if ($found.Count -ne 1) {
+        return [pscustomobject]@{ Driver = ''; Error = ('{0} VMs of this name in the cluster' -f $found.Count) }
+    }
+    $vm = $found[0]
+    if ([string]$vm.State -ne 'Running') {
+        return [pscustomobject]@{ Driver = ''; Error = ('it is {0}; the driver is read inside a running guest' -f $vm.State) }
+    }
+    try {
+        $r = Invoke-Command -ComputerName ([string]$vm.ComputerName) -ErrorAction Stop -ArgumentList @([string]$vm.Name, $Credential) -ScriptBlock {
+            param([string]$V, [System.Management.Automation.PSCredential]$C)
+            Invoke-Command -VMName $V -Credential $C -ErrorAction Stop -ScriptBlock {
+                Set-StrictMode -Version Latest
+                $ErrorActionPreference = 'Stop'
+                if (-not (Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue)) {
+                    return [pscustomobject]@{ Driver = ''; Error = 'nvidia-smi.exe is missing in the guest (no NVIDIA guest driver)' }
+                }
+                $ErrorActionPreference = 'Continue'
+                $lines = @(& 'nvidia-smi.exe' '--query-gpu=driver_version' '--format=csv,noheader' 2>&1)
+                $code = [int]$LASTEXITCODE
+                $ErrorActionPreference = 'Stop'
+                $versions = @($lines | ForEach-Object { ([string]$_).Trim() } | Where-Object { $_ -ne '' })
+                if ($code -ne 0 -or $versions.Count -eq 0) {
+                    return [pscustomobject]@{ Driver = ''; Error = ('nvidia-smi.exe in the guest failed (exit {0}): {1}; the guest sees no GPU (its vGPU did not load?)' -f $code, ($versions -join ' ')) }
+                }
+                $distinct = @($versions | Sort-Object -Unique)
+                if ($distinct.Count -ne 1) {
+                    return [pscustomobject]@{ Driver = ''; Error = ('nvidia-smi.exe in the guest reports several versions: {0}' -f ($distinct -join ', ')) }
+                }
+                [pscustomobject]@{ Driver = $distinct[0]; Error = '' }
+            }
+        }
+        [pscustomobject]@{ Driver = [string]$r.Driver; Error = [string]$r.Error }
+    } catch {
+        [pscustomobject]@{ Driver = ''; Error = $_.Exception.Message }
+    }
+}
+
+function Get-VgpucRolloutPlanId {
+    <# A short fingerprint of the plan (SHA-256 of its JSON), so that a log
+       records the steps of this plan and no other. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [object]$Rollout
+    )
+    $json = ConvertTo-Json -InputObject $Rollout -Depth 12 -Compress
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($json))
+    } finally {
+        $sha.Dispose()
+    }
+    (@($bytes[0..7] | ForEach-Object { $_.ToString('x2') }) -join '')
+}
+
+function Get-VgpucRolloutRecordStep {
+    <# The log step that records a no-change host step as done. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [int]$Index,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    'no-change step {0} done (plan {1})' -f $Index, $PlanId
+}
+
+function Read-VgpucRolloutRecord {
+    <# From the log of an earlier run of this plan (-LogPath), the no-change
+       host steps it completed: keys 'INDEX|host'. Nothing when there is no
+       log, or it is another cluster's or another plan's. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath,
+        [Parameter(Mandatory)] [object]$Rollout,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    if ([string]::IsNullOrEmpty($LogPath)) {
+        return @()
+    }
+    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
+    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+        return @()
+    }
+    try {
+        $log = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json
+    } catch {
+        Write-Warning ('the log {0} is not JSON; no step is taken as recorded: {1}' -f (Format-VgpucText -Text $LogPath), $_.Exception.Message)
+        return @()
+    }
+    if ($null -eq $log.PSObject.Properties['target'] -or [string]$log.target -ne 'hyperv rollout' -or -not (Test-VgpucName -Name ([string]$log.cluster) -Other ([string]$Rollout.Cluster))) {
+        return @()
+    }
+    $keys = [System.Collections.Generic.List[string]]::new()
+    foreach ($s in @($log.steps)) {
+        if ($null -eq $s -or $null -eq $s.PSObject.Properties['Step']) {
+            continue
+        }
+        $m = [regex]::Match([string]$s.Step, '^no-change step (\d+) done \(plan ([0-9a-f]+)\)$')
+        if ($m.Success -and $m.Groups[2].Value -eq $PlanId -and @('changed', 'already right') -contains [string]$s.Status) {
+            $keys.Add(('{0}|{1}' -f $m.Groups[1].Value, ([string]$s.Target).ToLowerInvariant()))
+        }
+    }
+    $keys.ToArray()
+}
+
 function Find-VgpucRolloutVm {
     <# A VM of the cluster by exact name: the one object, or $null (the problem is recorded). #>
     [CmdletBinding()]
@@ -90,7 +218,9 @@ function Get-VgpucRolloutPlan {
         [Parameter(Mandatory)] [object]$Rollout,
         [Parameter(Mandatory)] [AllowNull()] [hashtable]$DriverPackage,
         [switch]$LicenseServerReady,
-        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @()
+        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
+        [AllowEmptyCollection()] [AllowNull()] [string[]]$Recorded = @()
     )
     $steps = @($Rollout.Steps)
     $hostNames = [System.Collections.Generic.List[string]]::new()
@@ -202,7 +332,7 @@ function Get-VgpucRolloutPlan {
     foreach ($s in $steps) {
         $stepIndex++
         if ($s.Kind -ne 'hosts') {
-            $work.Add([pscustomobject]@{ Step = $s; Done = ($s.Kind -eq 'license-server' -or @($GuestStepDone) -contains [int]$s.Index); Hosts = @() })
+            $work.Add([pscustomobject]@{ Step = $s; Done = ($s.Kind -eq 'license-server' -or @($GuestStepDone) -contains [int]$s.Index); Hosts = @(); Guest = $null })
             continue
         }
         $pending = @()
@@ -218,6 +348,10 @@ function Get-VgpucRolloutPlan {
                 }
             }
             if ($k -ge $p.Done) {
+                if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver -and
+                    @($Recorded) -contains ('{0}|{1}' -f $s.Index, ([string]$h.Name).ToLowerInvariant())) {
+                    continue
+                }
                 $pending += $h
                 if ($h.FromRelease -ne $h.ToRelease) {
                     $pkg = $null
@@ -230,7 +364,7 @@ function Get-VgpucRolloutPlan {
                 }
             }
         }
-        $work.Add([pscustomobject]@{ Step = $s; Done = ($pending.Count -eq 0); Hosts = $pending })
+        $work.Add([pscustomobject]@{ Step = $s; Done = ($pending.Count -eq 0); Hosts = $pending; Guest = $null })
     }
 
     # --- The VMs: each once, where the plan expects it, able to shut down if it must ---
@@ -243,6 +377,20 @@ function Get-VgpucRolloutPlan {
     }
     if ($reachable.Count -gt 0) {
         $allVms = @(Get-VM -ComputerName $reachable)
+    }
+    # --- The guest steps: with guest credentials, each guest's driver read ---
+    $haveCredential = $null -ne $GuestCredential -and $GuestCredential -ne [System.Management.Automation.PSCredential]::Empty
+    if ($haveCredential) {
+        foreach ($w in $work) {
+            if ($w.Done -or $w.Step.Kind -ne 'guests') {
+                continue
+            }
+            $w.Guest = Get-VgpucGuestStepStatus -Step $w.Step -Reader {
+                param($V)
+                Read-VgpucGuestDriverHyperV -Name ([string]$V.Name) -Os ([string]$V.Os) -AllVms $allVms -Credential $GuestCredential
+            }
+            $w.Done = $w.Guest.Done
+        }
     }
     $vms = @{}
     $where = @{}
@@ -437,6 +585,9 @@ function Invoke-VgpucRolloutHostStep {
         [Parameter(Mandatory)] [int]$RestartTimeoutSeconds
     )
     $s = $Work.Step
+    # The cluster is reached through a node of the operation (the drained
+    # node, the node a VM leaves), never through one node for everything: a
+    # node that fails mid-rollout must not cut the script off the cluster.
     $ref = $Plan.ClusterRef
     $names = @($Work.Hosts | ForEach-Object { [string]$_.Name })
     Write-Host ''
@@ -449,7 +600,11 @@ function Invoke-VgpucRolloutHostStep {
     try {
         foreach ($m in @($s.Moves)) {
             $vm = $Plan.Vms[([string]$m.Vm).ToLowerInvariant()]
-            $back = Invoke-VgpucRolloutMove -Run $Run -Move $m -Vm $vm -ClusterRef $ref -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+            $via = [string]$m.From
+            if ([string]::IsNullOrEmpty($via)) {
+                $via = $ref
+            }
+            $back = Invoke-VgpucRolloutMove -Run $Run -Move $m -Vm $vm -ClusterRef $via -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
             if ($null -ne $back) {
                 $down.Add($back)
             }
@@ -464,7 +619,7 @@ function Invoke-VgpucRolloutHostStep {
             $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'drain (Suspend-ClusterNode -Drain)' -ScriptBlock {
                 param([string]$N, [string]$C)
                 $null = Suspend-ClusterNode -Name $N -Drain -Wait -Cluster $C
-            } -ArgumentList @($n, $ref)
+            } -ArgumentList @($n, $n)
             if ($done) {
                 $suspended.Add($n)
             } else {
@@ -529,7 +684,7 @@ function Invoke-VgpucRolloutHostStep {
                 $null = Invoke-VgpucChange -Run $Run -Target $n -Action 'resume (Resume-ClusterNode -Failback NoFailback)' -ScriptBlock {
                     param([string]$N, [string]$C)
                     $null = Resume-ClusterNode -Name $N -Failback NoFailback -Cluster $C
-                } -ArgumentList @($n, $ref)
+                } -ArgumentList @($n, $n)
             } catch {
                 $ok = $false
                 $keepPaused[$n.ToLowerInvariant()] = $true
@@ -568,15 +723,23 @@ function Invoke-VgpucRolloutHyperV {
         [AllowNull()] [hashtable]$DriverPackage = @{},
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
         [int]$ShutdownTimeoutSeconds = 600,
         [int]$RestartTimeoutSeconds = 1800,
         [AllowEmptyString()] [AllowNull()] [string]$LogPath = ''
     )
     $run = Initialize-VgpucRun -Target 'hyperv rollout' -Cluster $Rollout.Cluster -LogPath $LogPath
     try {
+        $planId = Get-VgpucRolloutPlanId -Rollout $Rollout
+        $recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)
         Write-Host ('vgpuc: rollout of {0} ({1}); reading every host and VM' -f (Format-VgpucText -Text $Rollout.Cluster), $Rollout.Platform)
         $plan = Get-VgpucRolloutPlan -Run $run -Rollout $Rollout -DriverPackage $DriverPackage `
-            -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone
+            -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
+        # The no-change steps the log recorded stay recorded in this run's log.
+        foreach ($key in $recorded) {
+            $parts = $key.Split('|')
+            Add-VgpucResult -Run $run -Target $parts[1] -Step (Get-VgpucRolloutRecordStep -Index ([int]$parts[0]) -PlanId $planId) -Status 'already right' -Message 'recorded in the log of an earlier run'
+        }
         $guestNotes = [System.Collections.Generic.List[string]]::new()
         foreach ($w in $plan.Work) {
             $s = $w.Step
@@ -620,7 +783,7 @@ function Invoke-VgpucRolloutHyperV {
                     $null = Invoke-VgpucChange -Run $run -Target $n -Action 'resume (Resume-ClusterNode -Failback NoFailback)' -ScriptBlock {
                         param([string]$N, [string]$C)
                         $null = Resume-ClusterNode -Name $N -Failback NoFailback -Cluster $C
-                    } -ArgumentList @($n, $plan.ClusterRef)
+                    } -ArgumentList @($n, $n)
                 } catch {
                     Write-Warning ('{0} could not be resumed and is still paused: {1}' -f (Format-VgpucText -Text $n), (Format-VgpucText -Text $_.Exception.Message))
                 }
@@ -639,9 +802,17 @@ function Invoke-VgpucRolloutHyperV {
                 if ($s.Kind -eq 'guests') {
                     $later = @($plan.Work | Select-Object -Skip ($i + 1) | Where-Object { -not $_.Done -and $_.Step.Kind -eq 'hosts' })
                     $msg = 'update the guest driver of {0} VM(s) to {1} inside each VM' -f @($s.Vms).Count, $s.ToRelease
+                    $again = 'then run again with -GuestStepDone {0}' -f $s.Index
+                    if ($null -ne $w.Guest) {
+                        $msg = 'update the guest driver of {0} of {1} VM(s) to {2} inside each VM' -f @($w.Guest.Left).Count, @($s.Vms).Count, $s.ToRelease
+                        $again = 'then run again with -GuestCredential: the step is done when every VM reports the new driver'
+                        foreach ($line in (Format-VgpucGuestLeft -Status $w.Guest)) {
+                            Write-Host ('  still to upgrade: {0}' -f (Format-VgpucText -Text $line))
+                        }
+                    }
                     if ($later.Count -gt 0) {
-                        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + ('; then run again with -GuestStepDone {0}' -f $s.Index))
-                        Write-Host ('Waiting for step {0}: {1}, then run this script again with -GuestStepDone {0}; the later host steps need it.' -f $s.Index, $msg)
+                        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + '; ' + $again)
+                        Write-Host ('Waiting for step {0}: {1}, {2}; the later host steps need it.' -f $s.Index, $msg, $again)
                         $run.Outcome = 'waiting'
                         break
                     }
@@ -651,6 +822,13 @@ function Invoke-VgpucRolloutHyperV {
                 $hostsLeft = $true
                 $ok = Invoke-VgpucRolloutHostStep -Run $run -Work $w -Plan $plan -DriverPackage $DriverPackage `
                     -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
+                if ($ok -and -not $run.WhatIf) {
+                    foreach ($h in @($w.Hosts)) {
+                        if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver) {
+                            Add-VgpucResult -Run $run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$s.Index) -PlanId $planId) -Status 'changed' -Message 'drained, restarted, verified and resumed'
+                        }
+                    }
+                }
                 if (-not $ok) {
                     $run.Failed = $true
                     Write-Warning ('the rollout stopped at step {0}; fix the cause and run the script again: the steps already done are skipped' -f $s.Index)

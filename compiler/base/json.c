@@ -1,8 +1,22 @@
 /*
- * json.c - JSON layout: the compact JSON that the renderers and printers
- * write, re-indented for people (render_json, render_sarif, `vgpuc rules`).
+ * json.c - what every JSON output shares: the head (format version and tool,
+ * one convention for all; json.h) and the layout, compact JSON as the
+ * renderers and printers write it re-indented for people.
  */
 #include "base/json.h"
+
+#ifndef VGPUC_VERSION
+#define VGPUC_VERSION "0.0.0"
+#endif
+
+void vg_json_head(struct vg_strbuf *sb, const char *format_version, const char *tool_version)
+{
+    vg_sb_puts(sb, "\"format_version\":");
+    vg_sb_json_str(sb, format_version);
+    vg_sb_puts(sb, ",\"tool\":{\"name\":\"vgpuc\",\"version\":");
+    vg_sb_json_str(sb, tool_version ? tool_version : VGPUC_VERSION);
+    vg_sb_putc(sb, '}');
+}
 
 /*
  * Re-indent a compact JSON text (as the renderers write it) with two spaces

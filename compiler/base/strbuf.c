@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
+
 void vg_sb_init(struct vg_strbuf *sb) { memset(sb, 0, sizeof *sb); }
 
 void vg_sb_free(struct vg_strbuf *sb)
@@ -137,26 +139,11 @@ enum vg_char_class vg_char_class(const unsigned char *s, size_t avail, size_t *l
     *cp = c;
     if (c < 0x80)
         return c < 0x20 || c == 0x7f ? VG_CHAR_CONTROL : VG_CHAR_PLAIN;
-    size_t n;
-    uint32_t v, min;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2, v = c & 0x1fu, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, v = c & 0x0fu, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, v = c & 0x07u, min = 0x10000;
-    else
+    uint32_t v;
+    int n = vg_utf8_decode(s, avail, &v);
+    if (!n)
         return VG_CHAR_INVALID;
-    if (n > avail)
-        return VG_CHAR_INVALID;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return VG_CHAR_INVALID;
-        v = (v << 6) | (s[i] & 0x3fu);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return VG_CHAR_INVALID;
-    *len = n;
+    *len = (size_t)n;
     *cp = v;
     if (v < 0xa0)
         return VG_CHAR_CONTROL; /* C1 */

@@ -14,6 +14,11 @@
 #include <pthread.h>
 #include <stddef.h>
 
+/* The threshold of vg_threads_want for the steps that count VMs (the
+ * planner, the rules): below it the second thread costs more than it saves
+ * (docs/performance.md). */
+#define VG_THREADS_MIN_VMS 20000u
+
 /* -1: decide by size and cores (the default); 0: never; 1: always. */
 void vg_threads_set(int mode);
 /* Whether a step with `work` units, worth a thread from `min` units, gets one. */

@@ -13,7 +13,11 @@
 #include "catalog/aging.h"
 #include "catalog/catalog.h"
 #include "core/ctx.h"
+#include "base/json.h"
 #include "base/strbuf.h"
+
+/* base/json.h; 2.0: the head every JSON output shares (the tool added, the version a string) */
+#define CATALOG_FORMAT_VERSION "2.0"
 
 #define MAX_COLS 12
 
@@ -495,7 +499,8 @@ void vg_catalog_print(struct vg_arena *a, const struct vg_catalog *c, const char
 {
     int all = sec == NULL;
     if (json) {
-        vg_sb_puts(out, "{\"format_version\":1");
+        vg_sb_putc(out, '{');
+        vg_json_head(out, CATALOG_FORMAT_VERSION, NULL);
         json_list(out, "files", c->files, c->nfiles);
         json_age(a, c, today, out);
         if (all || strcmp(sec, "releases") == 0) {

@@ -21,6 +21,7 @@
 #include "base/hash.h"
 #include "core/ctx.h"
 #include "core/vg_limits.h"
+#include "base/utf8.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
 
@@ -129,6 +130,66 @@ static int close_node(struct vg_yaml *y, struct open_node o, const yaml_event_t 
     return o.id;
 }
 
+/* The nodes being built from libyaml's events: the open collections and the anchors. */
+struct tree {
+    struct vg_hash anchors;
+    struct open_node *stack;
+    size_t depth, cap_stack;
+    int docs;
+};
+
+/* One event into the tree. Returns 0 to go on, 1 at the end of the stream, -1
+ * after reporting a second document or an alias with no anchor. */
+static int take_event(struct vg_yaml *y, struct tree *t, yaml_event_t *e)
+{
+    int id = 0;
+    switch (e->type) {
+    case YAML_STREAM_END_EVENT:
+        return 1;
+    case YAML_DOCUMENT_START_EVENT:
+        if (++t->docs > 1) {
+            yaml_node_t at = event_node(e);
+            vg_yaml_error(y, &at, "a catalog or config file holds one YAML document, found a second one");
+            return -1;
+        }
+        break;
+    case YAML_SCALAR_EVENT:
+        id = add_scalar(y, &t->anchors, e);
+        break;
+    case YAML_ALIAS_EVENT:
+        id = (int)(intptr_t)vg_hash_get(&t->anchors, (const char *)e->data.alias.anchor);
+        if (!id) {
+            yaml_node_t at = event_node(e);
+            vg_yaml_error(y, &at, "malformed YAML: the alias `*%s` names no anchor before it",
+                          (const char *)e->data.alias.anchor);
+            return -1;
+        }
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        int seq = e->type == YAML_SEQUENCE_START_EVENT;
+        struct open_node o = {add_node(y, seq ? YAML_SEQUENCE_NODE : YAML_MAPPING_NODE, e), NULL, 0, 0};
+        set_anchor(y, &t->anchors, seq ? e->data.sequence_start.anchor : e->data.mapping_start.anchor, o.id);
+        VG_PUSH(y->tmp, t->stack, t->depth, t->cap_stack, o);
+        return 0;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        id = close_node(y, t->stack[--t->depth], e);
+        break;
+    default:
+        break;
+    }
+    /* a finished node goes to its parent, or is the root */
+    if (id) {
+        if (t->depth)
+            VG_PUSH(y->tmp, t->stack[t->depth - 1].items, t->stack[t->depth - 1].n, t->stack[t->depth - 1].cap, id);
+        else
+            y->root = id;
+    }
+    return 0;
+}
+
 int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const char *text, size_t len)
 {
     memset(y, 0, sizeof *y);
@@ -146,67 +207,22 @@ int vg_yaml_parse(struct vg_yaml *y, struct vg_ctx *ctx, const char *path, const
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     /* about one node per 10 bytes of catalog YAML: grow once, not log(n) times */
     vg_grow(y->tmp, (void **)&y->nodes, &y->cap_nodes, len / 10 + 16, sizeof *y->nodes);
-    struct vg_hash anchors;
-    vg_hash_init(&anchors, y->tmp);
-    struct open_node *stack = NULL;
-    size_t depth = 0, cap_stack = 0;
-    int docs = 0, rc = 0, done = 0;
-    while (!done) {
+    struct tree t = {{0}, NULL, 0, 0, 0};
+    vg_hash_init(&t.anchors, y->tmp);
+    int rc = 0;
+    for (;;) {
         yaml_event_t e;
         if (!yaml_parser_parse(&p, &e)) {
             report_parser(y, &p);
             rc = -1;
             break;
         }
-        int id = 0;
-        switch (e.type) {
-        case YAML_STREAM_END_EVENT:
-            done = 1;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (++docs > 1) {
-                yaml_node_t at = event_node(&e);
-                vg_yaml_error(y, &at, "a catalog or config file holds one YAML document, found a second one");
-                rc = -1;
-                done = 1;
-            }
-            break;
-        case YAML_SCALAR_EVENT:
-            id = add_scalar(y, &anchors, &e);
-            break;
-        case YAML_ALIAS_EVENT:
-            id = (int)(intptr_t)vg_hash_get(&anchors, (const char *)e.data.alias.anchor);
-            if (!id) {
-                yaml_node_t at = event_node(&e);
-                vg_yaml_error(y, &at, "malformed YAML: the alias `*%s` names no anchor before it",
-                              (const char *)e.data.alias.anchor);
-                rc = -1;
-                done = 1;
-            }
-            break;
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-            int seq = e.type == YAML_SEQUENCE_START_EVENT;
-            struct open_node o = {add_node(y, seq ? YAML_SEQUENCE_NODE : YAML_MAPPING_NODE, &e), NULL, 0, 0};
-            set_anchor(y, &anchors, seq ? e.data.sequence_start.anchor : e.data.mapping_start.anchor, o.id);
-            VG_PUSH(y->tmp, stack, depth, cap_stack, o);
-            break;
-        }
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            id = close_node(y, stack[--depth], &e);
-            break;
-        default:
-            break;
-        }
-        /* a finished node goes to its parent, or is the root */
-        if (id && !(e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT)) {
-            if (depth)
-                VG_PUSH(y->tmp, stack[depth - 1].items, stack[depth - 1].n, stack[depth - 1].cap, id);
-            else
-                y->root = id;
-        }
+        int r = take_event(y, &t, &e);
         yaml_event_delete(&e);
+        if (r) {
+            rc = r < 0 ? -1 : 0;
+            break;
+        }
     }
     yaml_parser_delete(&p);
     if (rc < 0)
@@ -290,6 +306,41 @@ yaml_node_t *vg_yaml_root(struct vg_yaml *y) { return y->root ? &y->nodes[y->roo
 yaml_node_t *vg_yaml_node(struct vg_yaml *y, int id)
 {
     return id > 0 && (size_t)id <= y->nnodes ? &y->nodes[id - 1] : NULL;
+}
+
+struct vg_yaml_pairs vg_yaml_pairs(struct vg_yaml *y, yaml_node_t *map)
+{
+    struct vg_yaml_pairs p = {y, NULL, NULL, NULL, NULL};
+    if (map && map->type == YAML_MAPPING_NODE) {
+        p.at = map->data.mapping.pairs.start;
+        p.end = map->data.mapping.pairs.top;
+    }
+    return p;
+}
+
+int vg_yaml_next_pair(struct vg_yaml_pairs *p)
+{
+    if (p->at == p->end)
+        return 0;
+    p->key = vg_yaml_node(p->y, p->at->key);
+    p->value = vg_yaml_node(p->y, p->at->value);
+    p->at++;
+    return 1;
+}
+
+size_t vg_yaml_npairs(const yaml_node_t *map)
+{
+    return map && map->type == YAML_MAPPING_NODE
+               ? (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start)
+               : 0;
+}
+
+yaml_node_t *vg_yaml_get(struct vg_yaml *y, yaml_node_t *map, const char *key)
+{
+    for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);)
+        if (p.key->type == YAML_SCALAR_NODE && strcmp((const char *)p.key->data.scalar.value, key) == 0)
+            return p.value;
+    return NULL;
 }
 
 /* mark.index counts characters; walk UTF-8 from the last position asked. */
@@ -599,8 +650,8 @@ int vg_yaml_read(struct vg_yaml *y, yaml_node_t *map, const struct vg_yaml_field
     yaml_node_t *seen[64] = {0};
     uint64_t misspelt = 0;
     int rc = 0;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = vg_yaml_node(y, p->key), *v = vg_yaml_node(y, p->value);
+    for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);) {
+        yaml_node_t *k = p.key, *v = p.value;
         if (k->type != YAML_SCALAR_NODE) {
             vg_yaml_error(y, k, "a key in %s must be a plain word, not a %s", t->what, node_kind(k));
             rc = -1;

@@ -98,6 +98,27 @@ yaml_node_t *vg_yaml_root(struct vg_yaml *y);
 yaml_node_t *vg_yaml_node(struct vg_yaml *y, int id);
 
 /*
+ * The pairs of a mapping node, in order, for every reader of a mapping (the
+ * catalog, the config, vg_yaml_read):
+ *
+ *     for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);)
+ *         ... p.key, p.value ...
+ *
+ * A node that is not a mapping (or NULL) has no pairs.
+ */
+struct vg_yaml_pairs {
+    struct vg_yaml *y;
+    const yaml_node_pair_t *at, *end;
+    yaml_node_t *key, *value;
+};
+struct vg_yaml_pairs vg_yaml_pairs(struct vg_yaml *y, yaml_node_t *map);
+int vg_yaml_next_pair(struct vg_yaml_pairs *p);
+/* How many pairs a mapping node has (0 for any other node). */
+size_t vg_yaml_npairs(const yaml_node_t *map);
+/* The value of the scalar key `key` of a mapping, or NULL (no such key, or not a mapping). */
+yaml_node_t *vg_yaml_get(struct vg_yaml *y, yaml_node_t *map, const char *key);
+
+/*
  * Read a whole file into a malloc'd, NUL-terminated buffer (free() it). On
  * failure returns NULL with *why saying why ("No such file or directory").
  */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/ctx.h"
+#include "base/utf8.h"
 #include "core/diag.h"
 #include "core/vg_limits.h"
 
@@ -32,8 +33,7 @@
  * over-long line) takes one pass: memchr finds each line (vectorised in libc)
  * and the line is checked eight bytes at a time while it is in cache. Any
  * other file takes the byte-exact path, which reports what is wrong in byte
- * order. A 100k-VM file: ~60 ms at first, ~10 ms with three passes, one pass
- * now (docs/performance.md).
+ * order. The times of each version are in docs/performance.md.
  */
 #define ONES ((uint64_t)0x0101010101010101ull)
 #define HIGHS ((uint64_t)0x8080808080808080ull)
@@ -367,6 +367,99 @@ uint32_t vg_source_include(struct vg_ctx *ctx, const char *path, struct vg_span 
     return load(ctx, *real, path, at, 0);
 }
 
+/* VG1009: a file over VG_MAX_FILE_BYTES is not read. */
+static void too_large(struct vg_ctx *ctx, struct vg_span included_at, const char *name)
+{
+    struct vg_diag *d = vg_diag_emit(ctx, VG1009, included_at, "`%s` is larger than the %u MiB limit", name,
+                                     VG_MAX_FILE_BYTES >> 20);
+    vg_diag_help(ctx, d, "split the file and join the parts with `include`");
+}
+
+/* What has been read of a file that read_rest goes on with (malloc'd). */
+struct partial {
+    char *buf;
+    size_t len, cap;
+};
+
+/*
+ * A regular file of known size, read straight into the arena: no second copy
+ * of a 15 MB input. Returns 1 when done (*id the source, or 0 after an error;
+ * fd closed); 0 when the file turned out longer than its size said (it grew
+ * while being read): then *p holds what was read, for read_rest.
+ */
+static int read_sized(struct vg_ctx *ctx, int fd, size_t size, const char *name, struct vg_span included_at,
+                      uint32_t *id, struct partial *p)
+{
+    char *text = vg_alloc_array_uninit(ctx->arena, size + 1, 1); /* read() fills it */
+    char extra;
+    size_t len = 0;
+    ssize_t r = 0;
+    while (len < size && ((r = read(fd, text + len, size - len)) > 0 || (r < 0 && errno == EINTR)))
+        if (r > 0)
+            len += (size_t)r;
+    if (r >= 0 && len == size)
+        while ((r = read(fd, &extra, 1)) < 0 && errno == EINTR)
+            ;
+    if (r < 0) {
+        int e = errno;
+        close(fd);
+        load_error(ctx, included_at, name, strerror(e));
+        *id = 0;
+        return 1;
+    }
+    if (len < size || r == 0) {
+        close(fd);
+        text[len] = '\0';
+        *id = add_text(ctx, name, text, len, included_at);
+        return 1;
+    }
+    p->cap = size + 64 * 1024;
+    p->buf = vg_xmalloc(p->cap);
+    memcpy(p->buf, text, len);
+    p->buf[len++] = extra;
+    p->len = len;
+    return 0;
+}
+
+/* The rest of a file (or stdin) after *p, into a source; 0 after an error.
+ * Closes fd unless it is stdin. */
+static uint32_t read_rest(struct vg_ctx *ctx, int fd, int is_stdin, const char *name, struct vg_span included_at,
+                          struct partial *p)
+{
+    for (;;) {
+        if (p->len == p->cap) {
+            if (p->cap > VG_MAX_FILE_BYTES)
+                break;
+            p->cap = p->cap * 2 > (size_t)VG_MAX_FILE_BYTES + 1 ? (size_t)VG_MAX_FILE_BYTES + 1 : p->cap * 2;
+            p->buf = vg_xrealloc(p->buf, p->cap);
+        }
+        ssize_t r = read(fd, p->buf + p->len, p->cap - p->len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(p->buf);
+            if (!is_stdin)
+                close(fd);
+            load_error(ctx, included_at, name, strerror(e));
+            return 0;
+        }
+        if (r == 0)
+            break;
+        p->len += (size_t)r;
+    }
+    if (!is_stdin)
+        close(fd);
+    if (p->len > VG_MAX_FILE_BYTES) {
+        free(p->buf);
+        too_large(ctx, included_at, name);
+        return 0;
+    }
+    uint32_t id = vg_source_add(ctx, name, p->buf, p->len, included_at);
+    free(p->buf);
+    return id;
+}
+
 static uint32_t load(struct vg_ctx *ctx, const char *path, const char *display, struct vg_span included_at,
                      int is_stdin)
 {
@@ -382,16 +475,10 @@ static uint32_t load(struct vg_ctx *ctx, const char *path, const char *display, 
         memset(&st, 0, sizeof st);
     if (!is_stdin && (uint64_t)st.st_size > VG_MAX_FILE_BYTES) { /* not read at all */
         close(fd);
-        struct vg_diag *d = vg_diag_emit(ctx, VG1009, included_at, "`%s` is larger than the %u MiB limit", name,
-                                         VG_MAX_FILE_BYTES >> 20);
-        vg_diag_help(ctx, d, "split the file and join the parts with `include`");
+        too_large(ctx, included_at, name);
         return 0;
     }
-    /* A regular file of known size is read straight into the arena: no second copy
-     * of a 15 MB input. If it turns out longer than its size said (it grew while
-     * being read), the generic loop below takes over. */
-    size_t cap = 64 * 1024, len = 0;
-    char *buf = NULL;
+    struct partial p = {NULL, 0, 64 * 1024};
     if (!is_stdin && S_ISREG(st.st_mode) && (size_t)st.st_size <= VG_MAX_FILE_BYTES) {
         char *m = map_file(fd, (size_t)st.st_size);
         if (m) {
@@ -400,75 +487,18 @@ static uint32_t load(struct vg_ctx *ctx, const char *path, const char *display, 
             ctx->sources.v[id - 1]->mapped = 1;
             return id;
         }
+        uint32_t id;
+        if (read_sized(ctx, fd, (size_t)st.st_size, name, included_at, &id, &p))
+            return id;
     }
-    if (!is_stdin && S_ISREG(st.st_mode) && (size_t)st.st_size <= VG_MAX_FILE_BYTES) {
-        size_t size = (size_t)st.st_size;
-        char *text = vg_alloc_array_uninit(ctx->arena, size + 1, 1); /* read() fills it */
-        char extra;
-        ssize_t r = 0;
-        while (len < size && ((r = read(fd, text + len, size - len)) > 0 || (r < 0 && errno == EINTR)))
-            if (r > 0)
-                len += (size_t)r;
-        if (r >= 0 && len == size)
-            while ((r = read(fd, &extra, 1)) < 0 && errno == EINTR)
-                ;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            load_error(ctx, included_at, name, strerror(e));
-            return 0;
-        }
-        if (len < size || r == 0) {
-            close(fd);
-            text[len] = '\0';
-            return add_text(ctx, name, text, len, included_at);
-        }
-        cap = size + 64 * 1024;
-        buf = vg_xmalloc(cap);
-        memcpy(buf, text, len);
-        buf[len++] = extra;
+    if (!p.buf) {
+        if (!is_stdin && S_ISREG(st.st_mode) && (size_t)st.st_size + 1 > p.cap)
+            p.cap = (size_t)st.st_size + 1;
+        if (p.cap > (size_t)VG_MAX_FILE_BYTES + 1)
+            p.cap = (size_t)VG_MAX_FILE_BYTES + 1;
+        p.buf = vg_xmalloc(p.cap);
     }
-    if (!buf) {
-        if (!is_stdin && S_ISREG(st.st_mode) && (size_t)st.st_size + 1 > cap)
-            cap = (size_t)st.st_size + 1;
-        if (cap > (size_t)VG_MAX_FILE_BYTES + 1)
-            cap = (size_t)VG_MAX_FILE_BYTES + 1;
-        buf = vg_xmalloc(cap);
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > VG_MAX_FILE_BYTES)
-                break;
-            cap = cap * 2 > (size_t)VG_MAX_FILE_BYTES + 1 ? (size_t)VG_MAX_FILE_BYTES + 1 : cap * 2;
-            buf = vg_xrealloc(buf, cap);
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(buf);
-            if (!is_stdin)
-                close(fd);
-            load_error(ctx, included_at, name, strerror(e));
-            return 0;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    if (!is_stdin)
-        close(fd);
-    if (len > VG_MAX_FILE_BYTES) {
-        free(buf);
-        struct vg_diag *d = vg_diag_emit(ctx, VG1009, included_at, "`%s` is larger than the %u MiB limit", name,
-                                         VG_MAX_FILE_BYTES >> 20);
-        vg_diag_help(ctx, d, "split the file and join the parts with `include`");
-        return 0;
-    }
-    uint32_t id = vg_source_add(ctx, name, buf, len, included_at);
-    free(buf);
-    return id;
+    return read_rest(ctx, fd, is_stdin, name, included_at, &p);
 }
 
 uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *display, struct vg_span included_at)

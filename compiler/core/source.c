@@ -1,49 +1,13 @@
 /*
- * source.c - line and column arithmetic on a loaded source: UTF-8 sequences,
- * code points, the line and column of a byte offset, the text of a line.
+ * source.c - line and column arithmetic on a loaded source: the line and
+ * column (in code points, base/utf8.h) of a byte offset, the text of a line.
  * Nothing here needs the compilation context (loading is input.c).
  */
 #include "core/source.h"
 
 #include <string.h>
 
-int vg_utf8_seq_len(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    int n;
-    unsigned min;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2; min = 0x80; cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3; min = 0x800; cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4; min = 0x10000; cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)n > avail)
-        return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-uint32_t vg_utf8_count(const char *text, size_t n)
-{
-    uint32_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)text[i] & 0xc0) != 0x80)
-            count++;
-    return count;
-}
+#include "base/utf8.h"
 
 struct vg_loc vg_source_loc(const struct vg_source *src, uint32_t offset)
 {

@@ -98,9 +98,5 @@ void vg_sources_release(struct vg_ctx *ctx);
 struct vg_loc vg_source_loc(const struct vg_source *src, uint32_t offset);
 /* Line `line` (1-based) without its newline; *len receives its length. */
 const char *vg_source_line(const struct vg_source *src, uint32_t line, size_t *len);
-/* Number of code points in text[0..n). */
-uint32_t vg_utf8_count(const char *text, size_t n);
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-int vg_utf8_seq_len(const unsigned char *s, size_t avail);
 
 #endif

@@ -128,7 +128,7 @@ static const struct command {
     {"drift", vg_cmd_drift, C_DRIFT, "[OPTIONS] FILE INVENTORY.json", "compare a .vgpu file with an inventory of the live cluster",
      "Compare the cluster FILE declares with the JSON document of the inventory\n"
      "script (see `vgpuc inventory`) and report every difference as a diagnostic\n"
-     "(VG8002-VG8012) at the line that declares it, or at the cluster's name for\n"
+     "(VG8002-VG8014) at the line that declares it, or at the cluster's name for\n"
      "live hosts and VMs the file does not declare: hosts, their GPUs, the vGPU\n"
      "Manager, GPU-P partition counts, per VM its GPU, memory, generation, MMIO,\n"
      "pinned host and possible owners, as the build script would set them. The\n"
@@ -174,7 +174,7 @@ static const struct option {
      "keep tolerate-host-failures while hosts are drained"},
     {O_OUTPUT, 'o', "output", "DIR", C_ROLLOUT,
      "also write a rollout script per cluster to DIR/CLUSTER-rollout.ps1 (created if missing)"},
-    {O_TARGET, 0, "target", "TARGET", C_ROLLOUT, "with -o: auto|hyperv (default auto: by platform)"},
+    {O_TARGET, 0, "target", "TARGET", C_ROLLOUT, "(with -o; default auto: by platform)"},
     {O_FORMAT, 'f', "format", "FMT", C_RULES, "text|json|markdown (default text)"},
     {O_FORMAT, 'f', "format", "FMT", C_CATALOG, "text|json (default text)"},
     {O_REPORT, 0, "report", "FMT:PATH", C_CONFIGURED, "also write the diagnostics in FMT to PATH (repeatable)"},
@@ -196,10 +196,10 @@ static const struct option {
     {O_TODAY, 0, "today", "YYYY-MM-DD", C_CATALOG, "the date the ages are counted to (default: today, UTC)"},
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
     {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CONFIGURED, "ignore '# vgpuc:' suppression comments"},
-    {O_TARGET, 0, "target", "TARGET", C_BUILD, "auto|hyperv|vmware|json (default auto: by platform)"},
+    {O_TARGET, 0, "target", "TARGET", C_BUILD, "(default auto: by platform)"},
     {O_OUTPUT, 'o', "output", "DIR", C_BUILD, "write the scripts to DIR, created if missing (default .)"},
     {O_STDOUT, 0, "stdout", NULL, C_BUILD, "write the scripts to stdout"},
-    {O_TARGET, 0, "target", "TARGET", C_INVENTORY, "hyperv|vmware (required)"},
+    {O_TARGET, 0, "target", "TARGET", C_INVENTORY, "(required)"},
     {O_OUTPUT, 'o', "output", "FILE", C_INVENTORY, "write the script to FILE (default inventory-TARGET.ps1)"},
     {O_STDOUT, 0, "stdout", NULL, C_INVENTORY, "write the script to stdout"},
     {O_OUTPUT, 'o', "output", "FILE", C_IMPORT, "write the .vgpu file to FILE (default: stdout)"},
@@ -213,6 +213,13 @@ static const struct option {
 static const char *const color_names[] = {"auto", "always", "never"};
 static const char *const fail_on_names[] = {"none", "info", "warning", "error"}; /* = enum vg_level */
 static const char *const plan_formats[] = {"text", "json", "svg"};
+
+/* Which use of the target table a command's `--target` names. */
+static enum vg_target_use target_use(unsigned cmd_bit)
+{
+    return cmd_bit == C_ROLLOUT ? VG_USE_ROLLOUT : cmd_bit == C_INVENTORY ? VG_USE_INVENTORY : VG_USE_BUILD;
+}
+
 static const char *const rules_formats[] = {"text", "json", "markdown"};
 static const char *const catalog_formats[] = {"text", "json"};
 static const char *const catalog_sections[] = {"gpus", "releases", "platforms"};
@@ -233,6 +240,18 @@ static int fail(struct parser *p, const char *fmt, ...)
     vsnprintf(p->err, p->errsize, fmt, ap);
     va_end(ap);
     return VG_CLI_ERROR;
+}
+
+/* `--target` names a target the command has no script for: a usage error
+ * listing the ones it has. */
+static int bad_target(struct parser *p, const char *cmd, enum vg_target_use use)
+{
+    struct vg_strbuf names;
+    vg_sb_init(&names);
+    vg_target_names(use, &names);
+    int rc = fail(p, "`vgpuc %s --target` takes %s", cmd, vg_sb_str(&names));
+    vg_sb_free(&names);
+    return rc;
 }
 
 static int pick(const char *s, const char *const *names, size_t n)
@@ -594,8 +613,8 @@ static int check_positionals(struct parser *p)
     case C_INVENTORY:
         if (cli->ninputs)
             return fail(p, "`vgpuc inventory` takes no files, got `%s`", cli->inputs[0]);
-        if (cli->target != VG_TARGET_HYPERV && cli->target != VG_TARGET_VMWARE)
-            return fail(p, "`vgpuc inventory` needs `--target hyperv` or `--target vmware`");
+        if (!vg_target_usable(cli->target, VG_USE_INVENTORY))
+            return bad_target(p, "inventory", VG_USE_INVENTORY);
         if (cli->to_stdout && cli->outdir)
             return fail(p, "`--output` and `--stdout` cannot be used together");
         return 0;
@@ -610,7 +629,7 @@ static int check_positionals(struct parser *p)
         if (cli->target != VG_TARGET_AUTO && !cli->outdir)
             return fail(p, "`--target` writes rollout scripts: give the folder with `-o DIR`");
         if (cli->target == VG_TARGET_JSON)
-            return fail(p, "`vgpuc rollout` writes scripts for `--target hyperv` (or auto); the JSON plan is `--format json`");
+            return fail(p, "`vgpuc rollout --target` names a script target; the JSON plan is `--format json`");
         if (cli->ninputs == want || (cli->ndrain && !cli->from_git && cli->ninputs == 1))
             return 0;
         if (cli->from_git)
@@ -758,10 +777,18 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
                         : snprintf(head, sizeof head, "    --%s", o->lng);
         if (o->arg && n > 0 && (size_t)n < sizeof head)
             snprintf(head + n, sizeof head - (size_t)n, " %s", o->arg);
+        struct vg_strbuf help;
+        vg_sb_init(&help);
+        if (o->id == O_TARGET) { /* the values come from the target table (backends/target.c) */
+            vg_target_names(target_use(c->bit), &help);
+            vg_sb_putc(&help, ' ');
+        }
+        vg_sb_puts(&help, o->help);
         if (strlen(head) > 26)
-            vg_sb_printf(out, "  %s\n  %-26s %s\n", head, "", o->help);
+            vg_sb_printf(out, "  %s\n  %-26s %s\n", head, "", vg_sb_str(&help));
         else
-            vg_sb_printf(out, "  %-26s %s\n", head, o->help);
+            vg_sb_printf(out, "  %-26s %s\n", head, vg_sb_str(&help));
+        vg_sb_free(&help);
     }
     if (c->bit & C_CONFIGURED)
         vg_sb_puts(out, "\nThe nearest .vgpuc.yaml from each input's folder upwards (up to the repository\n"

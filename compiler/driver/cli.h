@@ -113,6 +113,11 @@ char *vg_script_file_name(struct vg_arena *a, const char *name, const char *ext)
  * SHA-256, computed once per file in `digests`) of a cluster's file. */
 void vg_script_source_info(struct vg_ctx *ctx, struct vg_hash *digests, const struct vg_cluster *c,
                            struct vg_emit_info *info);
+/* The output folder without trailing slashes ("out/" -> "out", "/" stays). */
+const char *vg_script_dir(struct vg_arena *a, const char *dir);
+/* What a file-name collision (VG7104, VG7204) says beside its message: where
+ * the other cluster is, why the names are one, what to do. */
+void vg_script_clash(struct vg_ctx *ctx, struct vg_diag *d, const struct vg_cluster *other, const char *file);
 /* mkdir -p. */
 int vg_script_make_dirs(const char *dir);
 /* All or nothing: every script to a temporary file, then all renamed into place. */

@@ -151,13 +151,20 @@ void vg_script_source_info(struct vg_ctx *ctx, struct vg_hash *digests, const st
     info->source_sha256 = hex;
 }
 
-/* The output folder without trailing slashes ("out/" -> "out", "/" stays). */
-static const char *clean_dir(struct vg_arena *a, const char *dir)
+const char *vg_script_dir(struct vg_arena *a, const char *dir)
 {
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/')
         n--;
     return vg_strndup(a, dir, n);
+}
+
+void vg_script_clash(struct vg_ctx *ctx, struct vg_diag *d, const struct vg_cluster *other, const char *file)
+{
+    vg_diag_span(ctx, d, other->name_span, "`%s` is written to `%s`", other->name, file);
+    vg_diag_note(ctx, d, "characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
+                         "and Windows and macOS do not tell upper from lower case");
+    vg_diag_help(ctx, d, "rename one of the clusters");
 }
 
 /* mkdir -p: like terraform and bicep, -o creates the folder it is given. */
@@ -194,7 +201,7 @@ int vg_script_make_dirs(const char *dir)
 static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_model *m, struct vg_script *out,
                       enum vg_target *target)
 {
-    const char *dir = clean_dir(ctx->arena, cli->outdir ? cli->outdir : ".");
+    const char *dir = vg_script_dir(ctx->arena, cli->outdir ? cli->outdir : ".");
     struct vg_hash files;
     int bad = 0;
 
@@ -235,10 +242,7 @@ static int name_files(struct vg_ctx *ctx, const struct vg_cli *cli, const struct
             const struct vg_cluster *other = m->clusters[first - out];
             d = vg_diag_emit(ctx, VG7104, c->name_span, "clusters `%s` and `%s` would both be written to `%s`",
                              other->name, c->name, out[i].file);
-            vg_diag_span(ctx, d, other->name_span, "`%s` is written to `%s`", other->name, first->file);
-            vg_diag_note(ctx, d, "characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
-                                 "and Windows and macOS do not tell upper from lower case");
-            vg_diag_help(ctx, d, "rename one of the clusters");
+            vg_script_clash(ctx, d, other, first->file);
             bad = 1;
             continue;
         }

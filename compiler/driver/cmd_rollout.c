@@ -33,6 +33,37 @@
 #include "core/suppress.h"
 #include "driver/pipeline.h"
 
+/* Everything a pipe gives until its end, in a malloc'd buffer with room for a
+ * final NUL; *toobig when it holds more than VG_MAX_FILE_BYTES (or memory ran out). */
+static char *read_all(int fd, size_t *len, int *toobig)
+{
+    char *buf = NULL;
+    size_t cap = 0;
+    *len = 0;
+    for (;;) {
+        if (cap - *len < 65536) {
+            cap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                *toobig = 1;
+                break;
+            }
+            buf = nb;
+        }
+        ssize_t n = read(fd, buf + *len, cap - *len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        *len += (size_t)n;
+        if (*len > VG_MAX_FILE_BYTES) {
+            *toobig = 1;
+            break;
+        }
+    }
+    return buf;
+}
+
 /* `git -C DIR show REV:./BASE` into a malloc'd buffer; NULL with errno-like text in err. */
 static char *git_show(const char *rev, const char *path, size_t *len, char *err, size_t errsize)
 {
@@ -70,29 +101,8 @@ static char *git_show(const char *rev, const char *path, size_t *len, char *err,
         _exit(127);
     }
     close(fd[1]);
-    size_t cap = 0;
     int toobig = 0;
-    for (;;) {
-        if (cap - *len < 65536) {
-            cap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, cap + 1);
-            if (!nb) {
-                toobig = 1;
-                break;
-            }
-            buf = nb;
-        }
-        ssize_t n = read(fd[0], buf + *len, cap - *len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        *len += (size_t)n;
-        if (*len > VG_MAX_FILE_BYTES) {
-            toobig = 1;
-            break;
-        }
-    }
+    buf = read_all(fd[0], len, &toobig);
     close(fd[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -168,77 +178,115 @@ static int names_exist(const struct vg_model *m, const char *opt, const char *co
     return 1;
 }
 
-/* `-o DIR`: DIR/<cluster>-rollout.ps1 for every cluster, or nothing (an error
- * says why). Returns VG_EXIT_OK, or the exit code. */
-static int write_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro)
+/* What `-o DIR` writes: one script per cluster, in the order of the rollout. */
+struct scripts {
+    struct vg_script *v;
+    enum vg_target *target;
+    size_t n;
+};
+
+/*
+ * `-o DIR`: the target and file of every cluster's rollout script, before the
+ * report is rendered: a platform with no rollout script (VG7201), a `--target`
+ * that cannot roll the cluster out (VG7202), a file name over 255 bytes
+ * (VG7203), two clusters on one file (VG7204) and no cluster at all (VG7205)
+ * are diagnostics like any other, in every format. Returns 1 if one was
+ * found: then nothing is written, whatever the level of the code.
+ */
+static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro,
+                        struct scripts *out)
 {
     size_t n = ro->nclusters;
-    struct vg_script *sc = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *sc);
-    struct vg_hash files, digests;
-    const char *dir = cli->outdir;
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/')
-        dl--;
-    dir = vg_strndup(ctx->arena, dir, dl);
+    const char *dir = vg_script_dir(ctx->arena, cli->outdir);
+    struct vg_hash files;
     vg_hash_init_names(&files, ctx->arena, VG_HASH_NOCASE); /* Windows and macOS ignore case */
-    vg_hash_init(&digests, ctx->arena);
+    out->v = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *out->v);
+    out->target = vg_alloc_array(ctx->arena, n ? n : 1, sizeof *out->target);
+    out->n = n;
+    if (!n) {
+        struct vg_diag *d = vg_diag_emit(ctx, VG7205, vg_span_make(0, 0, 0),
+                                         "DESIRED declares no cluster, so there is no rollout script to write");
+        vg_diag_help(ctx, d, "give the files that declare the clusters, or drop `-o`");
+        return 1;
+    }
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct vg_ro_cluster *rc = &ro->clusters[i];
-        const struct vg_cluster *c = rc->cl;
+        const struct vg_cluster *c = ro->clusters[i].cl;
         enum vg_target need = vg_target_for(c);
         enum vg_target t = cli->target == VG_TARGET_AUTO ? need : (enum vg_target)cli->target;
-        vg_sb_init(&sc[i].text);
-        if (!rc->planned) {
-            fprintf(stderr, "vgpuc: error: cluster `%s` has no safe order (above), so no rollout script\n",
-                    vg_inert(ctx->arena, c->name));
-            bad = 1;
-            continue;
-        }
+        struct vg_span at = c->platform_span.file ? c->platform_span : c->name_span;
+        struct vg_script *sc = &out->v[i];
+        struct vg_diag *d;
+        out->target[i] = t;
         if (t != need) {
-            fprintf(stderr, "vgpuc: error: cluster `%s` runs on `%s`, which `--target %s` cannot roll out\n",
-                    vg_inert(ctx->arena, c->name), c->family ? vg_inert(ctx->arena, c->family) : "?",
-                    vg_target_name(t));
+            d = vg_diag_emit(ctx, VG7202, at, "cluster `%s` runs on `%s`, which `--target %s` cannot roll out",
+                             c->name, c->family ? c->family : "?", vg_target_name(t));
+            vg_diag_help(ctx, d, "use `--target auto` (the default) for this cluster");
             bad = 1;
             continue;
         }
         if (!vg_rollout_target_supported(t)) {
-            fprintf(stderr,
-                    "vgpuc: error: cluster `%s`: no rollout script for `%s` yet\n"
-                    "  = help: run the plan by hand from the runbook, or plan this cluster without `-o`\n",
-                    vg_inert(ctx->arena, c->name), vg_target_name(t));
+            if (t == VG_TARGET_AUTO) {
+                d = vg_diag_emit(ctx, VG7201, at, "cluster `%s` has no known platform family, so no rollout script",
+                                 c->name);
+                vg_diag_help(ctx, d, "give it a `platform` the catalog knows, or run the plan by hand from the "
+                                     "runbook");
+            } else {
+                d = vg_diag_emit(ctx, VG7201, at, "cluster `%s`: no rollout script for `%s` yet", c->name,
+                                 vg_target_name(t));
+                vg_diag_help(ctx, d, "run the plan by hand from the runbook, or plan this cluster without `-o`");
+            }
             bad = 1;
             continue;
         }
-        const char *base = vg_sprintf(ctx->arena, "%s-rollout", c->name);
-        sc[i].file = vg_script_file_name(ctx->arena, base, ".ps1");
-        if (strlen(sc[i].file) > 255 || vg_hash_put(&files, sc[i].file, (void *)c)) {
-            fprintf(stderr, "vgpuc: error: cluster `%.40s`: its script name `%.60s` is too long or taken by another cluster\n",
-                    vg_inert(ctx->arena, c->name), vg_inert(ctx->arena, sc[i].file));
+        sc->file = vg_script_file_name(ctx->arena, vg_sprintf(ctx->arena, "%s-rollout", c->name), ".ps1");
+        if (strlen(sc->file) > 255) {
+            d = vg_diag_emit(ctx, VG7203, c->name_span,
+                             "cluster `%.40s...` is too long for the file name of its rollout script (255 bytes)",
+                             c->name);
+            vg_diag_label(ctx, d, "its file name would be %zu bytes", strlen(sc->file));
             bad = 1;
             continue;
         }
-        sc[i].path = vg_sprintf(ctx->arena, "%s/%s", dir, sc[i].file);
-        sc[i].bom = vg_target_bom(t);
+        const struct vg_script *first = vg_hash_put(&files, sc->file, sc);
+        if (first) {
+            const struct vg_cluster *other = ro->clusters[first - out->v].cl;
+            d = vg_diag_emit(ctx, VG7204, c->name_span,
+                             "the rollout scripts of clusters `%s` and `%s` would both be written to `%s`",
+                             other->name, c->name, sc->file);
+            vg_script_clash(ctx, d, other, first->file);
+            bad = 1;
+            continue;
+        }
+        sc->path = vg_sprintf(ctx->arena, "%s/%s", dir, sc->file);
+        sc->bom = vg_target_bom(t);
+    }
+    return bad;
+}
+
+/* Every script named by name_scripts, all or nothing. Returns VG_EXIT_OK, or
+ * VG_EXIT_FAILURE when the folder or a file could not be written. */
+static int write_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro,
+                         struct scripts *out)
+{
+    struct vg_hash digests;
+    vg_hash_init(&digests, ctx->arena);
+    for (size_t i = 0; i < out->n; i++) {
         struct vg_emit_info info;
-        vg_script_source_info(ctx, &digests, c, &info);
-        vg_emit_rollout(ctx, t, rc, &info, &sc[i].text);
+        vg_script_source_info(ctx, &digests, ro->clusters[i].cl, &info);
+        vg_sb_init(&out->v[i].text);
+        vg_emit_rollout(ctx, out->target[i], &ro->clusters[i], &info, &out->v[i].text);
     }
     int rc = VG_EXIT_OK;
-    if (bad || !n) {
-        if (!n)
-            fprintf(stderr, "vgpuc: error: no cluster was planned, so no rollout script\n");
-        fprintf(stderr, "  = note: no rollout script was written\n");
-        rc = VG_EXIT_FINDINGS;
-    } else if (vg_script_make_dirs(cli->outdir) != 0) {
+    if (vg_script_make_dirs(cli->outdir) != 0) {
         fprintf(stderr, "vgpuc: error: cannot create the output folder `%s`: %s\n", vg_inert(ctx->arena, cli->outdir),
                 strerror(errno));
         rc = VG_EXIT_FAILURE;
-    } else if (vg_scripts_write(ctx, sc, n) != 0) {
+    } else if (vg_scripts_write(ctx, out->v, out->n) != 0) {
         rc = VG_EXIT_FAILURE;
     }
-    for (size_t i = 0; i < n; i++)
-        vg_sb_free(&sc[i].text);
+    for (size_t i = 0; i < out->n; i++)
+        vg_sb_free(&out->v[i].text);
     return rc;
 }
 
@@ -274,6 +322,95 @@ static size_t lint_state(struct vg_ctx *ctx, struct vg_model *m, int errors_only
     return nerr;
 }
 
+/*
+ * The sources of DESIRED and CURRENT: *want, and *cur (a second file, DESIRED
+ * at a git revision, or DESIRED itself for a drain). Returns VG_EXIT_OK, or
+ * VG_EXIT_FAILURE when one could not be read (said on stderr, or queued).
+ */
+static int load_states(struct vg_ctx *ctx, const struct vg_cli *cli, uint32_t *want, uint32_t *cur)
+{
+    const char *want_path = cli->ninputs == 2 ? cli->inputs[1] : cli->inputs[0];
+    const char *stdin_name = cli->stdin_filename ? cli->stdin_filename : "<stdin>";
+    int run = VG_EXIT_OK;
+    *want = vg_source_load(ctx, want_path, strcmp(want_path, "-") == 0 ? stdin_name : NULL, vg_span_make(0, 0, 0));
+    *cur = 0;
+    if (cli->from_git) {
+        char err[512];
+        size_t len;
+        char *text = strcmp(want_path, "-") == 0 ? NULL : git_show(cli->from_git, want_path, &len, err, sizeof err);
+        if (!text) {
+            fprintf(stderr, "vgpuc: error: cannot read `%s` at revision `%s`: %s\n", want_path, cli->from_git,
+                    strcmp(want_path, "-") == 0 ? "stdin has no revision" : err);
+            return VG_EXIT_FAILURE;
+        }
+        *cur = vg_source_add(ctx, vg_sprintf(ctx->arena, "%s:%s", cli->from_git, want_path), text, len,
+                             vg_span_make(0, 0, 0));
+        free(text);
+    } else if (cli->ninputs == 2) {
+        if (strcmp(cli->inputs[0], "-") == 0 && strcmp(cli->inputs[1], "-") == 0) {
+            fprintf(stderr, "vgpuc: error: CURRENT and DESIRED cannot both be stdin\n");
+            return VG_EXIT_FAILURE;
+        }
+        *cur = vg_source_load(ctx, cli->inputs[0], strcmp(cli->inputs[0], "-") == 0 ? stdin_name : NULL,
+                              vg_span_make(0, 0, 0));
+        if (!*cur)
+            run = VG_EXIT_FAILURE;
+    } else {
+        *cur = *want; /* a drain: the same state before and after */
+    }
+    if (!*want)
+        run = VG_EXIT_FAILURE;
+    return run;
+}
+
+/*
+ * Lint both states and plan the rollout: *ro stays NULL when either state has
+ * an error. Returns VG_EXIT_OK, or VG_EXIT_FAILURE for a `--drain`, `--order`
+ * or `--allow-down` name that DESIRED does not have (said on stderr).
+ */
+static int plan_states(struct vg_ctx *ctx, const struct vg_cli *cli, uint32_t want_id, uint32_t cur_id,
+                       struct vg_rollout **ro)
+{
+    struct vg_model *want = vg_model_build(ctx, &want_id, 1);
+    struct vg_model *cur = cur_id == want_id ? want : vg_model_build(ctx, &cur_id, 1);
+    size_t nerr = vg_diag_error_count(ctx);
+    if (cur != want)
+        nerr += lint_state(ctx, cur, 1);
+    nerr += lint_state(ctx, want, 0);
+    if (nerr)
+        return VG_EXIT_OK;
+    struct vg_ro_options o;
+    memset(&o, 0, sizeof o);
+    o.at_once = cli->at_once ? cli->at_once : 1;
+    o.order = cli->order ? split_order(ctx, cli->order, &o.norder) : NULL;
+    o.drain = cli->drain;
+    o.ndrain = cli->ndrain;
+    o.allow_down = cli->allow_down;
+    o.nallow_down = cli->nallow_down;
+    o.keep_failover = cli->keep_failover;
+    if (!names_exist(want, "drain", o.drain, o.ndrain, 0) || !names_exist(want, "order", o.order, o.norder, 0) ||
+        !names_exist(want, "allow-down", o.allow_down, o.nallow_down, 1))
+        return VG_EXIT_FAILURE;
+    *ro = vg_rollout_plan(ctx, cur, want, &o);
+    return VG_EXIT_OK;
+}
+
+/* The plan on stdout in --format; 0, or -1 when stdout could not be written. */
+static int print_plan(struct vg_ctx *ctx, const char *fmt, const struct vg_rollout *ro)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    if (!strcmp(fmt, "json"))
+        vg_rollout_json(ctx, ro, &sb);
+    else if (!strcmp(fmt, "svg"))
+        vg_rollout_svg(ctx, ro, &sb);
+    else
+        vg_rollout_text(ctx, ro, &sb);
+    int rc = fwrite(vg_sb_str(&sb), 1, sb.len, stdout) != sb.len || fflush(stdout) != 0 ? -1 : 0;
+    vg_sb_free(&sb);
+    return rc;
+}
+
 int vg_cmd_rollout(struct vg_cli *cli)
 {
     const char *fmt = cli->format_arg ? cli->format_arg : "text";
@@ -282,97 +419,29 @@ int vg_cmd_rollout(struct vg_cli *cli)
     int run = vg_pipeline_setup(&ctx, cli, cli->inputs, cli->ninputs);
     size_t nfiles = cli->from_git ? 1 : cli->ninputs;
     struct vg_rollout *ro = NULL;
-    if (run != VG_EXIT_OK)
-        goto report;
-
-    const char *want_path = cli->ninputs == 2 ? cli->inputs[1] : cli->inputs[0];
-    const char *stdin_name = cli->stdin_filename ? cli->stdin_filename : "<stdin>";
-    uint32_t want_id = vg_source_load(&ctx, want_path, strcmp(want_path, "-") == 0 ? stdin_name : NULL,
-                                      vg_span_make(0, 0, 0));
-    uint32_t cur_id = 0;
-    if (cli->from_git) {
-        char err[512];
-        size_t len;
-        char *text = strcmp(want_path, "-") == 0 ? NULL : git_show(cli->from_git, want_path, &len, err, sizeof err);
-        if (!text) {
-            fprintf(stderr, "vgpuc: error: cannot read `%s` at revision `%s`: %s\n", want_path, cli->from_git,
-                    strcmp(want_path, "-") == 0 ? "stdin has no revision" : err);
-            run = VG_EXIT_FAILURE;
-            goto report;
-        }
-        cur_id = vg_source_add(&ctx, vg_sprintf(ctx.arena, "%s:%s", cli->from_git, want_path), text, len,
-                               vg_span_make(0, 0, 0));
-        free(text);
-    } else if (cli->ninputs == 2) {
-        if (strcmp(cli->inputs[0], "-") == 0 && strcmp(cli->inputs[1], "-") == 0) {
-            fprintf(stderr, "vgpuc: error: CURRENT and DESIRED cannot both be stdin\n");
-            run = VG_EXIT_FAILURE;
-            goto report;
-        }
-        cur_id = vg_source_load(&ctx, cli->inputs[0], strcmp(cli->inputs[0], "-") == 0 ? stdin_name : NULL,
-                                vg_span_make(0, 0, 0));
-        if (!cur_id)
-            run = VG_EXIT_FAILURE;
-    } else {
-        cur_id = want_id; /* a drain: the same state before and after */
-    }
-    if (!want_id)
-        run = VG_EXIT_FAILURE;
-    if (run != VG_EXIT_OK)
-        goto report;
-
-    struct vg_model *want = vg_model_build(&ctx, &want_id, 1);
-    struct vg_model *cur = cur_id == want_id ? want : vg_model_build(&ctx, &cur_id, 1);
-    size_t nerr = vg_diag_error_count(&ctx);
-    if (cur != want)
-        nerr += lint_state(&ctx, cur, 1);
-    nerr += lint_state(&ctx, want, 0);
-    if (nerr)
-        goto report;
-
-    struct vg_ro_options o;
-    memset(&o, 0, sizeof o);
-    o.at_once = cli->at_once ? cli->at_once : 1;
-    o.order = cli->order ? split_order(&ctx, cli->order, &o.norder) : NULL;
-    o.drain = cli->drain;
-    o.ndrain = cli->ndrain;
-    o.allow_down = cli->allow_down;
-    o.nallow_down = cli->nallow_down;
-    o.keep_failover = cli->keep_failover;
-    if (!names_exist(want, "drain", o.drain, o.ndrain, 0) || !names_exist(want, "order", o.order, o.norder, 0) ||
-        !names_exist(want, "allow-down", o.allow_down, o.nallow_down, 1)) {
+    struct scripts out = {NULL, NULL, 0};
+    int bad = 0;
+    uint32_t want_id = 0, cur_id = 0;
+    if (run == VG_EXIT_OK)
+        run = load_states(&ctx, cli, &want_id, &cur_id);
+    if (run == VG_EXIT_OK && plan_states(&ctx, cli, want_id, cur_id, &ro) != VG_EXIT_OK) {
         vg_ctx_free(&ctx);
         return VG_EXIT_FAILURE;
     }
-    ro = vg_rollout_plan(&ctx, cur, want, &o);
-
-report:
     vg_diags_finish(&ctx);
-    {
-        int rc = vg_pipeline_report(&ctx, cli, nfiles, 1);
-        if (run == VG_EXIT_OK && ctx.catalog) {
-            struct vg_strbuf sb;
-            vg_sb_init(&sb);
-            if (!strcmp(fmt, "json"))
-                vg_rollout_json(&ctx, ro, &sb);
-            else if (!strcmp(fmt, "svg"))
-                vg_rollout_svg(&ctx, ro, &sb);
-            else
-                vg_rollout_text(&ctx, ro, &sb);
-            if (fwrite(vg_sb_str(&sb), 1, sb.len, stdout) != sb.len || fflush(stdout) != 0)
-                run = VG_EXIT_FAILURE;
-            vg_sb_free(&sb);
-        }
-        if (run == VG_EXIT_OK && ro && !ro->ok)
-            rc = rc == VG_EXIT_FAILURE ? rc : VG_EXIT_FINDINGS;
-        if (run == VG_EXIT_OK && cli->outdir) {
-            int w = ro && rc == VG_EXIT_OK ? write_scripts(&ctx, cli, ro) : VG_EXIT_OK;
-            if (!ro || rc != VG_EXIT_OK)
-                fprintf(stderr, "vgpuc: note: no rollout script was written (see the diagnostics above)\n");
-            if (w != VG_EXIT_OK)
-                rc = w;
-        }
-        vg_ctx_free(&ctx);
-        return run ? run : rc;
+    if (run == VG_EXIT_OK && cli->outdir && ro && ro->ok && !vg_pipeline_fails(&ctx, cli)) {
+        bad = name_scripts(&ctx, cli, ro, &out); /* before the report: its errors are in it */
+        vg_diags_finish_late(&ctx);
     }
+    int rc = vg_pipeline_report(&ctx, cli, nfiles, 1);
+    if (run == VG_EXIT_OK && ctx.catalog && print_plan(&ctx, fmt, ro) != 0)
+        run = VG_EXIT_FAILURE;
+    if (run == VG_EXIT_OK && ro && !ro->ok)
+        rc = rc == VG_EXIT_FAILURE ? rc : VG_EXIT_FINDINGS;
+    if (rc == VG_EXIT_OK && bad)
+        rc = VG_EXIT_FINDINGS; /* with the code turned off or --fail-on none too */
+    if (run == VG_EXIT_OK && rc == VG_EXIT_OK && out.v)
+        rc = write_scripts(&ctx, cli, ro, &out);
+    vg_ctx_free(&ctx);
+    return run ? run : rc;
 }

@@ -13,6 +13,9 @@
 #include "base/suggest.h"
 #include "base/json.h"
 
+/* base/json.h; 1.0: the first with the head every JSON output shares */
+#define RULES_FORMAT_VERSION "1.0"
+
 static int emit(struct vg_strbuf *sb)
 {
     fwrite(vg_sb_str(sb), 1, sb->len, stdout);
@@ -38,7 +41,9 @@ static void rules_json(struct vg_strbuf *out)
 {
     struct vg_strbuf sb;
     vg_sb_init(&sb);
-    vg_sb_puts(&sb, "{\"rules\":[");
+    vg_sb_putc(&sb, '{');
+    vg_json_head(&sb, RULES_FORMAT_VERSION, NULL);
+    vg_sb_puts(&sb, ",\"rules\":[");
     for (int c = 0; c < VG_CODE_COUNT; c++) {
         const struct vg_code_info *ci = vg_code_info((enum vg_code)c);
         vg_sb_puts(&sb, c ? ",{\"code\":" : "{\"code\":");

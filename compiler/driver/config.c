@@ -208,12 +208,12 @@ static int read_rules(struct vg_yaml *y, yaml_node_t *map, void *obj)
         vg_yaml_error(y, map, "`rules` must map rule codes or slugs to levels, such as `VG3003: off`");
         return -1;
     }
-    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    size_t n = vg_yaml_npairs(map);
     cfg->rules = vg_alloc_array(y->ctx->arena, n ? n : 1, sizeof *cfg->rules);
     yaml_node_t **seen = vg_alloc_array(y->ctx->arena, VG_CODE_COUNT, sizeof *seen);
     int rc = 0;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = vg_yaml_node(y, p->key), *v = vg_yaml_node(y, p->value);
+    for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);) {
+        yaml_node_t *k = p.key, *v = p.value;
         const char *name = vg_yaml_scalar(y, k, "rules");
         if (!name) {
             rc = -1;

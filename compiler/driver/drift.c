@@ -1,6 +1,6 @@
 /*
  * drift.c - the differences between a declared cluster and an inventory of
- * the live one, as diagnostics (VG8002-VG8012).
+ * the live one, as diagnostics (VG8002-VG8014).
  *
  * What is expected of the live cluster is what the Hyper-V build script
  * (backends/hyperv.c) declares to its runtime: the hosts and their GPUs, the
@@ -13,9 +13,12 @@
  * live objects that the file does not declare are reported at the cluster's
  * name. A vSphere inventory is compared the same way where it can be: the
  * vGPU type of each vGPU (`grid_` and the profile), the PCI id of each
- * DirectPath I/O device, memory, the pinned host; it has no generation, and
- * the 64-bit MMIO is what the script derives from the GPU, so neither is
- * compared. Live names are untrusted text: shown through vg_inert, looked up in
+ * DirectPath I/O device, memory, the pinned host, the hosts DRS binds each
+ * VM to, the hosts' graphics type, vGPU mode and passthrough GPUs, and the
+ * vCenter's vgpu.hotmigrate.enabled (VG8013); it has no generation, and the
+ * 64-bit MMIO is what the script derives from the GPU, so neither is
+ * compared. A VM's guest driver, when the inventory read it (guest
+ * credentials), is compared with its `guest-driver` (VG8014). Live names are untrusted text: shown through vg_inert, looked up in
  * hashes, never matched as patterns. Linear in hosts, GPUs and VMs.
  */
 #include "driver/drift.h"
@@ -42,6 +45,7 @@ struct drift {
     int all_read;              /* every live host was read: a VM not found is missing */
     int vmware;                /* a vSphere inventory: vGPU types and PCI ids per VM, no
                                   generation, MMIO derived by the script, DRS not owners */
+    unsigned char *vgpu_host;  /* vSphere, per host index: vGPU VMs may run there */
     size_t n;
 };
 
@@ -166,14 +170,21 @@ static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_h
     }
 }
 
-/* The live driver is one of the declared releases' host drivers. */
+/* The live driver is one of the declared releases' host drivers; a release
+ * whose host driver for the platform the catalog does not give (19.2 on
+ * Windows) cannot be compared, as the build script's runtime does not. */
 static int driver_matches(const struct drift *d, const struct vg_host *h, const char *drv)
 {
     enum vg_driver_kind kind = d->c->platform ? d->c->platform->host_driver : VG_DRV_HOST_HYPERV;
-    for (uint32_t i = 0; i < h->manager.nrel; i++)
+    int known = 0;
+    for (uint32_t i = 0; i < h->manager.nrel; i++) {
+        known |= h->manager.rel[i]->driver[kind] != NULL;
         if (h->manager.rel[i]->driver[kind] && strcmp(h->manager.rel[i]->driver[kind], drv) == 0)
             return 1;
-    return h->manager.is_driver && h->manager.text && strcmp(h->manager.text, drv) == 0;
+    }
+    if (h->manager.is_driver)
+        return h->manager.text && strcmp(h->manager.text, drv) == 0;
+    return !known;
 }
 
 /* GPU-P VMs are placed on the host: the runtime requires the vGPU Manager there. */
@@ -235,6 +246,250 @@ static void check_partitions(struct drift *d, const struct vg_host *h, const str
     }
 }
 
+/* ---- vSphere: host and vCenter settings (VG8013) --------------------------- */
+
+/* Hosts that may run a vGPU VM, as backends/vmware.c marks them: the pinned
+ * or allowed hosts of vGPU VMs, and every host with the GPU model of an
+ * unpinned one. Linear in VMs and declared GPUs. */
+static void vmw_mark_vgpu_hosts(struct drift *d)
+{
+    const struct vg_cluster *c = d->c;
+    struct vg_hash models;
+    vg_hash_init(&models, d->ctx->arena);
+    d->vgpu_host = vg_alloc(d->ctx->arena, c->nhosts + 1);
+    memset(d->vgpu_host, 0, c->nhosts + 1);
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        if (vm->mode != VG_MODE_VGPU || !vm->gpu_model)
+            continue;
+        if (vm->pin)
+            d->vgpu_host[vm->pin->index] = 1;
+        else if (vm->nallowed)
+            for (size_t k = 0; k < vm->nallowed; k++)
+                d->vgpu_host[vm->allowed[k]->index] = 1;
+        else
+            vg_hash_put(&models, vm->gpu_model->model, (void *)vm->gpu_model);
+    }
+    for (size_t i = 0; i < c->nhosts; i++)
+        for (size_t g = 0; g < c->hosts[i]->ngpus; g++)
+            if (c->hosts[i]->gpus[g].model && vg_hash_get(&models, c->hosts[i]->gpus[g].model->model))
+                d->vgpu_host[i] = 1;
+}
+
+static void host_setting(struct drift *d, const struct vg_host *h, struct vg_span at, const char *msg,
+                         const char *help)
+{
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8013, vg_span_or(at, h->name_span), "host `%s`: %s", h->name, msg);
+    vg_diag_subject(x, h->name);
+    vg_diag_help(d->ctx, x, "%s", help);
+    d->n++;
+}
+
+/* The host default graphics type and, on a host that may run vGPU VMs, the
+ * active graphics type and vGPU mode of its GPUs that are not enabled for
+ * passthrough (vmware.ps1, Get-VgpucVmwGraphicsDiff). One diagnostic per
+ * kind and host. */
+static void vmw_check_graphics(struct drift *d, const struct vg_host *h, const struct vg_inv_host *lh)
+{
+    struct vg_arena *a = d->ctx->arena;
+    int vgpu = d->vgpu_host[h->index] && h->graphics == VG_GRAPHICS_SHARED_DIRECT;
+    if (!vgpu && !vg_span_valid(h->graphics_span))
+        return;
+    const char *want = h->graphics == VG_GRAPHICS_SHARED ? "shared" : "sharedDirect";
+    const char *help = "the build script sets the graphics type and restarts Xorg (with the host's vGPU VMs "
+                       "stopped); or declare `graphics` as the host has it";
+    if (lh->default_graphics && strcmp(lh->default_graphics, want) != 0) {
+        host_setting(d, h, h->graphics_span, vg_sprintf(a, "the default graphics type is %s, the file needs %s%s",
+                     live(d, lh->default_graphics), want, vgpu ? " (vGPU VMs may run on it)" : ""), help);
+        return; /* the active types follow the default */
+    }
+    if (!vgpu)
+        return;
+    size_t wrong = 0, mode = 0;
+    const struct vg_inv_gpu *first = NULL, *first_mode = NULL;
+    for (size_t k = 0; k < lh->ngpus; k++) {
+        const struct vg_inv_gpu *g = &lh->gpus[k];
+        if (g->passthrough_enabled || !g->model)
+            continue;
+        if (!g->graphics_type || strcmp(g->graphics_type, "sharedDirect") != 0) {
+            first = first ? first : g;
+            wrong++;
+        }
+        int mixed = g->vgpu_mode && strcmp(g->vgpu_mode, "mixedSize") == 0;
+        if (mixed != (h->vgpu_mode == VG_VGPU_MIXED_SIZE)) {
+            first_mode = first_mode ? first_mode : g;
+            mode++;
+        }
+    }
+    if (first)
+        host_setting(d, h, h->graphics_span, vg_sprintf(a, "the GPU at %s%s runs graphics type %s, vGPUs need "
+                     "sharedDirect", live(d, first->location_path), wrong > 1 ? vg_sprintf(a, " (and %zu more)",
+                     wrong - 1) : "", first->graphics_type ? live(d, first->graphics_type) : "none"), help);
+    else if (first_mode)
+        host_setting(d, h, h->vgpu_mode_span, vg_sprintf(a, "the GPU at %s%s runs vGPU mode %s, the file declares "
+                     "%s", live(d, first_mode->location_path), mode > 1 ? vg_sprintf(a, " (and %zu more)", mode - 1) : "",
+                     first_mode->vgpu_mode ? live(d, first_mode->vgpu_mode) : "none",
+                     h->vgpu_mode == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size"),
+                     "the build script sets the vGPU mode with the graphics type; or declare `vgpu-mode` as the "
+                     "host runs it");
+}
+
+/* Per declared model: the GPUs enabled for passthrough against the number the
+ * plan gives to DirectPath I/O VMs on the host (vmware.ps1 enables those and
+ * reports the others as drift). */
+static void vmw_check_passthrough(struct drift *d, const struct vg_host *h, const struct vg_inv_host *lh)
+{
+    const struct vg_cluster_plan *p = d->cp;
+    uint32_t first = p && p->host_first ? p->host_first[h->index] : 0;
+    for (size_t i = 0; i < h->ngpus; i++) {
+        const struct vg_gpu *m = h->gpus[i].model;
+        int seen = 0;
+        for (size_t j = 0; j < i && m; j++)
+            seen |= h->gpus[j].model == m;
+        if (!m || seen)
+            continue;
+        uint32_t want = 0, have = 0, inactive = 0;
+        for (uint32_t k = 0; p && p->pgpus && k < h->npgpus && first + k < p->npgpus; k++)
+            want += p->pgpus[first + k].use == VG_PGPU_PASSTHROUGH && p->pgpus[first + k].model == m;
+        for (size_t k = 0; k < lh->ngpus; k++)
+            if (lh->gpus[k].model == m && lh->gpus[k].passthrough_enabled) {
+                have++;
+                inactive += !lh->gpus[k].passthrough_active;
+            }
+        if (have == want)
+            continue;
+        host_setting(d, h, h->gpus[i].span, vg_sprintf(d->ctx->arena, "%" PRIu32 " %s GPU%s enabled for "
+                     "passthrough%s, the plan gives %" PRIu32 " to DirectPath I/O VMs", have, m->model,
+                     have == 1 ? " is" : "s are", inactive ? vg_sprintf(d->ctx->arena, " (%" PRIu32 " not active "
+                     "until a reboot)", inactive) : "", want),
+                     have < want ? "the build script enables passthrough on the GPUs it gives to DirectPath I/O VMs "
+                                   "(a reboot in maintenance mode activates it)"
+                                 : "a GPU enabled for passthrough serves no vGPU: the build script's "
+                                   "-RemoveUndeclared disables it; or declare the DirectPath I/O VM that uses it");
+    }
+}
+
+/* The vCenter's vgpu.hotmigrate.enabled: true when a vGPU VM declares
+ * `migration live` (backends/vmware.c HotMigrate), reported at the first. */
+static void vmw_check_hotmigrate(struct drift *d)
+{
+    const struct vg_vm *first = NULL;
+    for (size_t i = 0; i < d->c->nvms && !first; i++)
+        if (d->c->vms[i]->mode == VG_MODE_VGPU && d->c->vms[i]->migration == VG_MIG_LIVE)
+            first = d->c->vms[i];
+    if (!first || !d->inv->hotmigrate_read ||
+        (d->inv->hotmigrate && strcasecmp(d->inv->hotmigrate, "true") == 0))
+        return;
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8013, vg_span_or(first->migration_span, first->name_span), "vCenter "
+                                     "`%s` has vgpu.hotmigrate.enabled %s, `%s` declares `migration live` (vGPU "
+                                     "vMotion needs true)", live(d, d->inv->vcenter ? d->inv->vcenter : "?"),
+                                     d->inv->hotmigrate ? live(d, d->inv->hotmigrate) : "not set", first->name);
+    vg_diag_subject(x, first->name);
+    vg_diag_help(d->ctx, x, "the build script sets it to true; or declare `migration restart`");
+    d->n++;
+}
+
+/* ---- Hyper-V: the GPUs dismounted for DDA (VG8013) -------------------------- */
+
+#define HV_MODELS 16
+
+/* Per host and declared model, the GPUs the build script keeps dismounted for
+ * DDA, as backends/hyperv.c counts them (compute_gpus): those the plan gives
+ * to DDA VMs and, for clustered DDA that tolerates host failures, as many of
+ * the host's reserve GPUs as the moving DDA VMs of the worst host need. Then
+ * the live GPUs of the model that are dismounted or assigned. Linear in GPUs
+ * and VMs. */
+static void hv_check_dda_gpus(struct drift *d)
+{
+    const struct vg_cluster *c = d->c;
+    const struct vg_cluster_plan *p = d->cp;
+    size_t nh = c->nhosts, nm = 0;
+    const struct vg_gpu *models[HV_MODELS];
+    if (!p || !p->pgpus || !nh)
+        return;
+    for (size_t i = 0; i < p->npgpus && nm < HV_MODELS; i++) {
+        size_t m = 0;
+        while (m < nm && models[m] != p->pgpus[i].model)
+            m++;
+        if (m == nm)
+            models[nm++] = p->pgpus[i].model;
+    }
+    uint32_t *want = vg_alloc_array(d->ctx->arena, nh * nm + 1, sizeof *want);
+    uint32_t *reserve = vg_alloc_array(d->ctx->arena, nh * nm + 1, sizeof *reserve);
+    uint32_t *moving = vg_alloc_array(d->ctx->arena, nh * nm + 1, sizeof *moving);
+    memset(want, 0, (nh * nm + 1) * sizeof *want);
+    memset(reserve, 0, (nh * nm + 1) * sizeof *reserve);
+    memset(moving, 0, (nh * nm + 1) * sizeof *moving);
+    int dda = 0;
+    for (size_t i = 0; i < p->npgpus; i++) {
+        const struct vg_pgpu *g = &p->pgpus[i];
+        size_t m = 0;
+        while (m < nm && models[m] != g->model)
+            m++;
+        if (m == nm)
+            continue;
+        size_t k = g->host->index * nm + m;
+        want[k] += g->use == VG_PGPU_PASSTHROUGH;
+        reserve[k] += g->use == VG_PGPU_FREE && p->reserve && p->reserve[i];
+    }
+    for (size_t i = 0; i < c->nvms; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        const struct vg_placement *pl = p->place ? &p->place[vm->index] : NULL;
+        dda |= vm->mode == VG_MODE_PASSTHROUGH;
+        size_t m = 0;
+        while (m < nm && models[m] != vm->gpu_model)
+            m++;
+        if (vm->mode != VG_MODE_PASSTHROUGH || vm->pin || vm->nallowed == 1 || !pl || !pl->host || m == nm)
+            continue;
+        moving[pl->host->index * nm + m] += vm->count ? vm->count : 1;
+    }
+    if (d->clustered && dda && c->tolerate && p->place)
+        for (size_t m = 0; m < nm; m++) {
+            uint32_t worst = 0;
+            for (size_t h = 0; h < nh; h++)
+                worst = moving[h * nm + m] > worst ? moving[h * nm + m] : worst;
+            worst *= c->tolerate;
+            for (size_t h = 0; h < nh; h++)
+                want[h * nm + m] += reserve[h * nm + m] < worst ? reserve[h * nm + m] : worst;
+        }
+    for (size_t h = 0; h < nh; h++) {
+        const struct vg_host *host = c->hosts[h];
+        const struct vg_inv_host *lh = vg_hash_get(&d->live_hosts, host->name);
+        if (!lh || !lh->reachable)
+            continue;
+        for (size_t i = 0; i < host->ngpus; i++) {
+            const struct vg_gpu *mod = host->gpus[i].model;
+            size_t m = 0;
+            while (m < nm && models[m] != mod)
+                m++;
+            int first = 1;
+            for (size_t j = 0; j < i; j++)
+                first &= host->gpus[j].model != mod;
+            if (!mod || m == nm || !first)
+                continue;
+            uint32_t have = 0, total = 0;
+            for (size_t k = 0; k < lh->ngpus; k++)
+                if (lh->gpus[k].model == mod) {
+                    total++;
+                    have += strcmp(lh->gpus[k].mode, "dismounted") == 0 || strcmp(lh->gpus[k].mode, "assigned") == 0;
+                }
+            uint32_t w = want[h * nm + m];
+            uint32_t per = mod->gpus_per_board ? mod->gpus_per_board : 1, decl = 0;
+            for (size_t j = i; j < host->ngpus; j++)
+                decl += host->gpus[j].model == mod ? host->gpus[j].boards * per : 0;
+            if (have == w || total != decl)
+                continue; /* a GPU missing or extra is VG8004 */
+            host_setting(d, host, host->gpus[i].span, vg_sprintf(d->ctx->arena, "%" PRIu32 " %s GPU%s dismounted "
+                         "for DDA, the plan needs %" PRIu32 "%s", have, mod->model, have == 1 ? " is" : "s are", w,
+                         c->tolerate && d->clustered ? " (its DDA VMs and their failover reserve)" : " (its DDA VMs)"),
+                         have < w ? "the build script disables and dismounts the GPUs it gives to DDA (pooled on a "
+                                    "cluster); a GPU mounted back by hand is not there for its VM"
+                                  : "the build script mounts a GPU that no DDA VM needs back for GPU-P; or declare the "
+                                    "DDA VM that uses it");
+        }
+    }
+}
+
 static void check_hosts(struct drift *d)
 {
     const struct vg_cluster *c = d->c;
@@ -260,6 +515,10 @@ static void check_hosts(struct drift *d)
         check_gpus(d, h, lh);
         check_manager(d, h, lh);
         check_partitions(d, h, lh);
+        if (d->vmware) {
+            vmw_check_graphics(d, h, lh);
+            vmw_check_passthrough(d, h, lh);
+        }
     }
     for (size_t k = 0; k < d->inv->nhosts; k++) {
         const struct vg_inv_host *lh = &d->inv->hosts[k];
@@ -327,7 +586,10 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
     } else if (d->vmware) {
         for (size_t i = 0; i < lv->ndevices && !x; i++) {
             struct vg_inv_gpu g = {.vendor = lv->pt_vendor[i], .device = lv->pt_device[i]};
-            if (vm->gpu_model->vendor_id && !vg_inv_gpu_has_id(&g, vm->gpu_model)) {
+            /* A2 and A16 share an id: the subsystem, where the device names one, says which */
+            const struct vg_gpu *by_sub = vg_inv_model_by_subsystem(d->ctx->catalog, lv->pt_vendor[i], lv->pt_device[i],
+                                                                    lv->pt_subvendor[i], lv->pt_subdevice[i]);
+            if (vm->gpu_model->vendor_id && (!vg_inv_gpu_has_id(&g, vm->gpu_model) || (by_sub && by_sub != vm->gpu_model))) {
                 x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "`%s` has a DirectPath "
                                  "I/O device %s:%s, the file declares %s", vm->name, live(d, lv->pt_vendor[i]),
                                  live(d, lv->pt_device[i]), want);
@@ -418,6 +680,41 @@ static size_t declared_owners(const struct drift *d, const struct vg_vm *vm, str
     return n;
 }
 
+/* vSphere: the hosts an enabled DRS VM-host rule binds the VM to against
+ * `host` / `hosts` (the build script's should-run-on rule), none when the
+ * file names none. */
+static void vmw_check_drs(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
+{
+    const char *const *live_hosts = NULL;
+    size_t nlive = vg_inv_drs_hosts(d->inv, lv->name, &live_hosts);
+    struct vg_host *const *own = vm->pin ? &vm->pin : vm->allowed;
+    size_t nown = vm->pin ? 1 : vm->nallowed;
+    int same = nown == nlive;
+    for (size_t i = 0; same && i < nlive; i++)
+        same = has_host(own, nown, live_hosts[i]);
+    if (same)
+        return;
+    struct vg_strbuf has, want;
+    vg_sb_init(&has);
+    vg_sb_init(&want);
+    for (size_t i = 0; i < nlive; i++)
+        vg_sb_printf(&has, "%s`%s`", i ? ", " : "", live(d, live_hosts[i]));
+    for (size_t i = 0; i < nown; i++)
+        vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
+                                     "`%s` is bound by DRS to %s, the file %s%s", vm->name,
+                                     nlive ? vg_sb_str(&has) : "no host (no enabled VM-host rule)",
+                                     nown ? "allows " : "names no host", nown ? vg_sb_str(&want) : "");
+    vg_diag_subject(x, vm->name);
+    vg_diag_help(d->ctx, x, "%s", nown ? "the build script keeps the VM's DRS groups and should-run-on rule "
+                                         "(vgpuc-VM-*); or declare `hosts` as DRS binds it"
+                                       : "declare the hosts (`hosts A B`), or remove the VM from the DRS group "
+                                         "(the build script's -RemoveUndeclared does for vgpuc-made groups)");
+    vg_sb_free(&has);
+    vg_sb_free(&want);
+    d->n++;
+}
+
 static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
 {
     struct vg_arena *a = d->ctx->arena;
@@ -427,6 +724,10 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
         vg_diag_subject(x, vm->name);
         vg_diag_help(d->ctx, x, "move it back (the build script does, with its GPU), or pin it where it runs");
         d->n++;
+        return;
+    }
+    if (d->vmware) {
+        vmw_check_drs(d, vm, lv);
         return;
     }
     if (!d->clustered || !lv->owners_known)
@@ -456,6 +757,34 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
     vg_sb_free(&want);
     d->n++;
     (void)a;
+}
+
+/* The guest driver the guest reported is one of the declared release's
+ * guest drivers for its OS (the guest's own word on its OS first). */
+static void check_vm_guest(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
+{
+    if (!vm->guest.text || !lv->guest_driver)
+        return;
+    int linux_os = lv->guest_os ? strcmp(lv->guest_os, "linux") == 0 : vm->os == VG_OS_LINUX;
+    enum vg_driver_kind kind = linux_os ? VG_DRV_GUEST_LINUX : VG_DRV_GUEST_WINDOWS;
+    for (uint32_t i = 0; i < vm->guest.nrel; i++)
+        if (vm->guest.rel[i]->driver[kind] && strcmp(vm->guest.rel[i]->driver[kind], lv->guest_driver) == 0)
+            return;
+    if (vm->guest.is_driver && strcmp(vm->guest.text, lv->guest_driver) == 0)
+        return;
+    const struct vg_release *rel[4];
+    size_t nrel = vg_catalog_resolve(d->ctx->catalog, lv->guest_driver, kind, rel, 4);
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8014, vg_span_or(vm->guest.span, vm->name_span),
+                                     "`%s` runs %s guest driver %s (%s), the file declares `%s`", vm->name,
+                                     linux_os ? "Linux" : "Windows", live(d, lv->guest_driver),
+                                     nrel ? vg_sprintf(d->ctx->arena, "vGPU %s", rel[0]->name)
+                                          : "no release of the catalog",
+                                     vm->guest.text);
+    vg_diag_subject(x, vm->name);
+    vg_diag_label(d->ctx, x, "declared here");
+    vg_diag_help(d->ctx, x, "update the guest driver inside the VM (its owner does; `vgpuc rollout` orders it with "
+                            "the hosts), or declare the release it runs");
+    d->n++;
 }
 
 static void check_vms(struct drift *d)
@@ -489,6 +818,7 @@ static void check_vms(struct drift *d)
             continue; /* its settings follow the GPU it should have */
         check_vm_settings(d, vm, lv);
         check_vm_owners(d, vm, lv);
+        check_vm_guest(d, vm, lv);
     }
     for (size_t k = 0; k < d->inv->nvms; k++) {
         const struct vg_inv_vm *lv = &d->inv->vms[k];
@@ -567,8 +897,14 @@ size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const stru
         vg_hash_put(&d.live_vms, inv->vms[k].name, &inv->vms[k]);
     for (size_t i = 0; i < d.c->nvms; i++)
         vg_hash_put(&d.decl_vms, d.c->vms[i]->name, d.c->vms[i]);
+    if (d.vmware) {
+        vmw_mark_vgpu_hosts(&d);
+        vmw_check_hotmigrate(&d);
+    }
     check_platform(&d);
     check_hosts(&d);
+    if (!d.vmware)
+        hv_check_dda_gpus(&d);
     check_vms(&d);
     return d.n;
 }

@@ -3,7 +3,7 @@
  *
  * `vgpuc drift FILE INVENTORY.json` (docs/adopt.md, step 4): the model and
  * plan of FILE against the document the inventory script wrote. Every
- * difference is one diagnostic (VG8002-VG8012) located at the declaration it
+ * difference is one diagnostic (VG8002-VG8014) located at the declaration it
  * concerns, or at the cluster's name for live objects the file does not
  * declare, so that drift is reported in every output format lint has.
  * Compared is what the Hyper-V build script would converge (the same

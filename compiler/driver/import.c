@@ -129,13 +129,83 @@ static int same_set(const char *const *a, size_t na, const char *const *b, size_
     return 1;
 }
 
-static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v, long long partitions)
+/* Where a DDA VM runs: on a standalone host, or where its possible owners
+ * are not known or are only the host it runs on, that host (`host`); on a
+ * cluster, no line when its possible owners are every node with its model
+ * (what the build script sets when the file names none), else `hosts`. */
+static void put_dda_place(struct vg_strbuf *sb, const struct vg_inventory *inv, const struct vg_inv_vm *v,
+                          const struct vg_gpu *m)
 {
-    struct vg_strbuf sb;
-    vg_sb_init(&sb);
-    const struct vg_catalog *c = ctx->catalog;
+    if (!inv->clustered || !v->owners_known || (v->nowners == 1 && strcmp(v->owners[0], v->host) == 0)) {
+        vg_sb_puts(sb, "host ");
+        put_name(sb, v->host);
+        vg_sb_putc(sb, '\n');
+        return;
+    }
+    size_t nwith = 0;
+    int same = 1;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        int has = 0;
+        for (size_t k = 0; h->reachable && k < h->ngpus && !has; k++)
+            has = h->gpus[k].model == m;
+        if (!has)
+            continue;
+        nwith++;
+        size_t j = 0;
+        while (j < v->nowners && strcmp(v->owners[j], h->name) != 0)
+            j++;
+        same &= j < v->nowners;
+    }
+    if (same && nwith == v->nowners)
+        return;
+    vg_sb_puts(sb, "hosts");
+    for (size_t i = 0; i < v->nowners; i++) {
+        vg_sb_putc(sb, ' ');
+        put_name(sb, v->owners[i]);
+    }
+    vg_sb_putc(sb, '\n');
+}
+
+/* The VM's guest driver and OS, as the guest reported them (an inventory run
+ * with guest credentials): the one release of the catalog with that guest
+ * driver, the driver itself when releases share it, else a comment; never a
+ * guess. */
+static void put_guest(struct vg_ctx *ctx, const struct vg_inv_vm *v, struct vg_strbuf *sb)
+{
+    if (v->guest_os)
+        vg_sb_printf(sb, "os %s\n", v->guest_os);
+    if (!v->guest_driver) {
+        if (v->guest_error)
+            vg_sb_printf(sb, "# guest-driver: not read: %s\n", v->guest_error);
+        else
+            vg_sb_puts(sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
+        return;
+    }
+    if (!v->guest_os) {
+        vg_sb_printf(sb, "# guest-driver: guest driver %s, on a guest OS the inventory does not name\n", v->guest_driver);
+        return;
+    }
+    const struct vg_release *rel[8];
+    enum vg_driver_kind kind = strcmp(v->guest_os, "linux") == 0 ? VG_DRV_GUEST_LINUX : VG_DRV_GUEST_WINDOWS;
+    size_t nrel = vg_catalog_resolve(ctx->catalog, v->guest_driver, kind, rel, 8);
+    if (nrel == 1)
+        vg_sb_printf(sb, "guest-driver %s  # guest driver %s\n", rel[0]->name, v->guest_driver);
+    else if (nrel > 1)
+        vg_sb_printf(sb, "guest-driver %s  # releases %s to %s share this driver\n", v->guest_driver, rel[0]->name,
+                     rel[nrel - 1]->name);
+    else
+        vg_sb_printf(sb, "# guest-driver: guest driver %s is no release of the catalog\n", v->guest_driver);
+}
+
+/* The `gpu` line of a Hyper-V VM: its GPU-P partitions as a Q profile of the
+ * size they have, its DDA devices as whole GPUs (and where they run), or a
+ * comment saying why not. */
+static void vm_gpu(struct vg_strbuf *sb, const struct vg_inventory *inv, const struct vg_inv_vm *v,
+                   long long partitions)
+{
     if (v->adapters > 0 && v->ndevices > 0)
-        vg_sb_puts(&sb, "# gpu: both GPU-P partitions and DDA devices; declare one of them by hand\n");
+        vg_sb_puts(sb, "# gpu: both GPU-P partitions and DDA devices; declare one of them by hand\n");
     else if (v->adapters > 0) {
         const struct vg_gpu *m = host_gpup_model(inv, v->host);
         const struct vg_profile *p = NULL;
@@ -144,16 +214,16 @@ static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, c
                 if (m->profiles[i].series == 'Q' && (long long)m->profiles[i].fb_mb * partitions == (long long)m->fb_mb)
                     p = &m->profiles[i];
         if (p) {
-            vg_sb_printf(&sb, "# GPU-P: a partition of %" PRIu32 " MB of %s; the series is the license, not in the "
+            vg_sb_printf(sb, "# GPU-P: a partition of %" PRIu32 " MB of %s; the series is the license, not in the "
                               "inventory: Q written\n", p->fb_mb, m->model);
-            vg_sb_printf(&sb, "gpu vgpu %s", p->name);
+            vg_sb_printf(sb, "gpu vgpu %s", p->name);
             if (v->adapters > 1)
-                vg_sb_printf(&sb, " x %lld", v->adapters);
-            vg_sb_putc(&sb, '\n');
+                vg_sb_printf(sb, " x %lld", v->adapters);
+            vg_sb_putc(sb, '\n');
         } else if (!m) {
-            vg_sb_puts(&sb, "# gpu: GPU-P, but the host's partitionable GPUs are not one known model\n");
+            vg_sb_puts(sb, "# gpu: GPU-P, but the host's partitionable GPUs are not one known model\n");
         } else {
-            vg_sb_printf(&sb, "# gpu: GPU-P on %s with %lld partitions per GPU: no Q profile has that size\n", m->model,
+            vg_sb_printf(sb, "# gpu: GPU-P on %s with %lld partitions per GPU: no Q profile has that size\n", m->model,
                          partitions);
         }
     } else {
@@ -168,18 +238,23 @@ static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, c
                 m = gm;
         }
         if (ok && m) {
-            vg_sb_printf(&sb, "gpu passthrough %s", m->model);
+            vg_sb_printf(sb, "gpu passthrough %s", m->model);
             if (v->ndevices > 1)
-                vg_sb_printf(&sb, " x %zu", v->ndevices);
-            vg_sb_puts(&sb, "\nhost ");
-            put_name(&sb, v->host);
-            vg_sb_putc(&sb, '\n');
+                vg_sb_printf(sb, " x %zu", v->ndevices);
+            vg_sb_putc(sb, '\n');
+            put_dda_place(sb, inv, v, m);
         } else {
-            vg_sb_puts(&sb, "# gpu: DDA devices whose GPU model is not known\n");
+            vg_sb_puts(sb, "# gpu: DDA devices whose GPU model is not known\n");
         }
     }
-    (void)c;
-    vg_sb_puts(&sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
+}
+
+static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v, long long partitions)
+{
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    vm_gpu(&sb, inv, v, partitions);
+    put_guest(ctx, v, &sb);
     if (v->adapters > 0 && v->owners_known && !same_set(v->owners, v->nowners, inv->nodes, inv->nnodes)) {
         vg_sb_puts(&sb, "hosts");
         for (size_t i = 0; i < v->nowners; i++) {
@@ -255,6 +330,52 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const struct vg_inv_vm *)a)->name, ((const struct vg_inv_vm *)b)->name);
 }
 
+/* What the `vgpu-manager` line says of each platform's hosts. */
+struct manager_words {
+    enum vg_driver_kind column;
+    const char *some_missing, *none, *differ;
+};
+static const struct manager_words hyperv_manager = {
+    VG_DRV_HOST_HYPERV, "some hosts have no NVIDIA driver (DDA-only hosts need none)",
+    "no host reports an NVIDIA driver", "the hosts run different NVIDIA drivers; declare it per host"};
+static const struct manager_words vmware_manager = {
+    VG_DRV_HOST_ESXI, "some hosts have no NVIDIA vGPU Manager component",
+    "no host has an NVIDIA vGPU Manager component", "the hosts run different vGPU Managers; declare it per host"};
+
+/* vgpu-manager: the release of the one host driver of the reachable hosts. */
+static void put_manager(const struct vg_catalog *c, const struct vg_inventory *inv, const struct manager_words *w,
+                        struct vg_strbuf *out)
+{
+    const char *drv = NULL;
+    int agree = 1, missing = 0;
+    for (size_t i = 0; i < inv->nhosts; i++) {
+        const struct vg_inv_host *h = &inv->hosts[i];
+        if (!h->reachable)
+            continue;
+        if (!h->driver)
+            missing = 1;
+        else if (drv && strcmp(drv, h->driver) != 0)
+            agree = 0;
+        else
+            drv = h->driver;
+    }
+    const struct vg_release *rel[8];
+    size_t nrel = drv && agree ? vg_catalog_resolve(c, drv, w->column, rel, 8) : 0;
+    if (missing && drv)
+        vg_sb_printf(out, "    # vgpu-manager: %s\n", w->some_missing);
+    if (!drv)
+        vg_sb_printf(out, "    # vgpu-manager: %s\n", w->none);
+    else if (!agree)
+        vg_sb_printf(out, "    # vgpu-manager: %s\n", w->differ);
+    else if (nrel == 1)
+        vg_sb_printf(out, "    vgpu-manager %s  # host driver %s\n", rel[0]->name, drv);
+    else if (nrel > 1)
+        vg_sb_printf(out, "    vgpu-manager %s  # releases %s to %s share this driver\n", drv, rel[0]->name,
+                     rel[nrel - 1]->name);
+    else
+        vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
+}
+
 static void put_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv, long long *partitions, struct vg_strbuf *out)
 {
     const struct vg_catalog *c = ctx->catalog;
@@ -284,35 +405,7 @@ static void put_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv,
     else
         vg_sb_printf(out, "    # platform: OS build %s is %s catalog platform version%s\n", build,
                      nplat ? "more than one" : "no", nplat ? "; name it" : "");
-    /* vgpu-manager: the release of the one host driver */
-    const char *drv = NULL;
-    int agree = 1, missing = 0;
-    for (size_t i = 0; i < inv->nhosts; i++) {
-        const struct vg_inv_host *h = &inv->hosts[i];
-        if (!h->reachable)
-            continue;
-        if (!h->driver)
-            missing = 1;
-        else if (drv && strcmp(drv, h->driver) != 0)
-            agree = 0;
-        else
-            drv = h->driver;
-    }
-    const struct vg_release *rel[8];
-    size_t nrel = drv && agree ? vg_catalog_resolve(c, drv, VG_DRV_HOST_HYPERV, rel, 8) : 0;
-    if (missing && drv)
-        vg_sb_puts(out, "    # vgpu-manager: some hosts have no NVIDIA driver (DDA-only hosts need none)\n");
-    if (!drv)
-        vg_sb_puts(out, "    # vgpu-manager: no host reports an NVIDIA driver\n");
-    else if (!agree)
-        vg_sb_puts(out, "    # vgpu-manager: the hosts run different NVIDIA drivers; declare it per host\n");
-    else if (nrel == 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # host driver %s\n", rel[0]->name, drv);
-    else if (nrel > 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # releases %s to %s share this driver\n", drv, rel[0]->name,
-                     rel[nrel - 1]->name);
-    else
-        vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
+    put_manager(c, inv, &hyperv_manager, out);
     /* gpu-partitions: the one partition count of the partitionable GPUs */
     long long pc = -1;
     int pagree = 1;
@@ -421,34 +514,7 @@ static void vmw_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv,
     if (inv->vcenter_version)
         vg_sb_printf(out, "    # vcenter: %s runs %s; write its catalog version, `vcenter VERSION`\n",
                      inv->vcenter ? inv->vcenter : "the vCenter", inv->vcenter_version);
-    const char *drv = NULL;
-    int same = 1, missing = 0;
-    for (size_t i = 0; i < inv->nhosts; i++) {
-        const struct vg_inv_host *h = &inv->hosts[i];
-        if (!h->reachable)
-            continue;
-        if (!h->driver)
-            missing = 1;
-        else if (drv && strcmp(drv, h->driver) != 0)
-            same = 0;
-        else
-            drv = h->driver;
-    }
-    const struct vg_release *rel[8];
-    size_t nrel = drv && same ? vg_catalog_resolve(ctx->catalog, drv, VG_DRV_HOST_ESXI, rel, 8) : 0;
-    if (missing && drv)
-        vg_sb_puts(out, "    # vgpu-manager: some hosts have no NVIDIA vGPU Manager component\n");
-    if (!drv)
-        vg_sb_puts(out, "    # vgpu-manager: no host has an NVIDIA vGPU Manager component\n");
-    else if (!same)
-        vg_sb_puts(out, "    # vgpu-manager: the hosts run different vGPU Managers; declare it per host\n");
-    else if (nrel == 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # host driver %s\n", rel[0]->name, drv);
-    else if (nrel > 1)
-        vg_sb_printf(out, "    vgpu-manager %s  # releases %s to %s share this driver\n", drv, rel[0]->name,
-                     rel[nrel - 1]->name);
-    else
-        vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
+    put_manager(ctx->catalog, inv, &vmware_manager, out);
     /* vgpu-mode: mixed-size when every GPU in vGPU use (Shared Direct) runs it */
     int mixed = 0, other = 0;
     for (size_t i = 0; i < inv->nhosts; i++)
@@ -502,32 +568,6 @@ static const struct vg_gpu *vmw_device_model(const struct vg_inventory *inv, con
     return m;
 }
 
-/* The hosts an enabled DRS VM-host rule binds the VM to, or 0. */
-static size_t vmw_pins(const struct vg_inventory *inv, const char *vm, const char *const **out)
-{
-    for (size_t r = 0; r < inv->nrules; r++) {
-        const struct vg_drs_rule *x = &inv->rules[r];
-        if (!x->enabled || !x->vm_group || !x->host_group ||
-            (strcmp(x->type, "MustRunOn") != 0 && strcmp(x->type, "ShouldRunOn") != 0))
-            continue;
-        const struct vg_drs_group *vg = NULL, *hg = NULL;
-        for (size_t g = 0; g < inv->ngroups; g++) {
-            if (strcmp(inv->groups[g].name, x->vm_group) == 0)
-                vg = &inv->groups[g];
-            if (strcmp(inv->groups[g].name, x->host_group) == 0)
-                hg = &inv->groups[g];
-        }
-        if (!vg || !hg || !hg->nmembers)
-            continue;
-        for (size_t k = 0; k < vg->nmembers; k++)
-            if (strcmp(vg->members[k], vm) == 0) {
-                *out = hg->members;
-                return hg->nmembers;
-            }
-    }
-    return 0;
-}
-
 static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v)
 {
     struct vg_strbuf sb;
@@ -572,7 +612,7 @@ static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *in
         }
     }
     const char *const *pins;
-    size_t npins = vmw_pins(inv, v->name, &pins);
+    size_t npins = vg_inv_drs_hosts(inv, v->name, &pins);
     if (npins) {
         vg_sb_puts(&sb, npins == 1 ? "host" : "hosts");
         for (size_t i = 0; i < npins; i++) {
@@ -581,7 +621,7 @@ static const char *vmw_vm_body(struct vg_ctx *ctx, const struct vg_inventory *in
         }
         vg_sb_putc(&sb, '\n');
     }
-    vg_sb_puts(&sb, "# guest-driver: not in the inventory (guest driver versions need guest credentials)\n");
+    put_guest(ctx, v, &sb);
     if (v->memory > 0) {
         size_t mark = sb.len;
         vg_sb_puts(&sb, "memory ");

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/hash.h"
 #include "catalog/catalog.h"
 #include "core/ctx.h"
 
@@ -25,6 +26,9 @@ struct vg_inv_gpu {
     const char *location_path, *friendly, *vendor, *device, *subsystem; /* NULL when not read */
     long long partition_count;   /* -1 = none */
     const char *vgpu_mode;       /* vSphere: the active vGPU mode (sameSize, mixedSize) or NULL */
+    const char *graphics_type;   /* vSphere: the active graphics type (GraphicsInfo) or NULL */
+    int passthrough_enabled;     /* vSphere: PciPassthruInfo.PassthruEnabled */
+    int passthrough_active;      /* vSphere: PciPassthruInfo.PassthruActive */
     const struct vg_gpu *model;  /* set by vg_inventory_map; NULL = not mapped */
     const char *why;             /* why not mapped */
 };
@@ -42,12 +46,17 @@ struct vg_inv_vm {
     const char **pt_vendor, **pt_device;
     const char **pt_subvendor, **pt_subdevice; /* NULL entries: no subsystem read */
     const char *firmware;
+    /* With guest credentials (both platforms, optional): the NVIDIA guest
+     * driver the guest's nvidia-smi reports, the guest OS ("windows" or
+     * "linux"), or why it could not be read; all NULL when not read. */
+    const char *guest_driver, *guest_os, *guest_error;
     const char *body;            /* import.c: the block's text */
 };
 
 struct vg_inv_host {
     const char *name, *driver, *os_build, *error;
     const char *version;         /* vSphere: the ESXi version (VMHost.Version) */
+    const char *default_graphics; /* vSphere: HostDefaultGraphicsType, or NULL */
     int reachable;
     struct vg_inv_gpu *gpus; size_t ngpus;
     const char *body;            /* import.c: the block's text */
@@ -59,8 +68,12 @@ struct vg_drs_rule { const char *name, *type, *vm_group, *host_group; int enable
 struct vg_inventory {
     const char *platform;        /* "hyperv" or "vmware" */
     const char *vcenter, *vcenter_version; /* vSphere */
+    const char *hotmigrate;      /* vSphere: vgpu.hotmigrate.enabled's value, NULL: not set */
+    int hotmigrate_read;         /* the document holds the vCenter's advanced settings */
     struct vg_drs_group *groups; size_t ngroups; /* vSphere: the cluster's DRS objects */
     struct vg_drs_rule *rules; size_t nrules;
+    struct vg_hash drs_pins;     /* vSphere: VM name -> the host group (struct vg_drs_group)
+                                    of the first enabled MustRunOn/ShouldRunOn rule of its group */
     const char *cluster; int clustered;    /* NULL, 0: standalone hosts */
     const char **nodes; size_t nnodes;
     struct vg_inv_host *hosts; size_t nhosts; /* sorted by name */
@@ -85,6 +98,11 @@ void vg_inventory_map(struct vg_ctx *ctx, struct vg_inventory *inv);
  * catalog gives a subsystem where models share a device id: A2, A16), or NULL. */
 const struct vg_gpu *vg_inv_model_by_subsystem(const struct vg_catalog *c, const char *ven, const char *dev,
                                                const char *subven, const char *subdev);
+
+/* vSphere: the hosts an enabled DRS VM-host rule (MustRunOn, ShouldRunOn)
+ * binds VM `vm` to (*out, the count returned), or 0 when none does. The index
+ * is built by vg_inventory_read, linear in the groups' members. */
+size_t vg_inv_drs_hosts(const struct vg_inventory *inv, const char *vm, const char *const **out);
 
 /* True when the GPU's PCI vendor and device id are those of catalog model m. */
 int vg_inv_gpu_has_id(const struct vg_inv_gpu *g, const struct vg_gpu *m);

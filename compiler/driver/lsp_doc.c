@@ -23,6 +23,7 @@
 #include "rules/rules.h"
 #include "base/strbuf.h"
 #include "core/source.h"
+#include "base/utf8.h"
 #include "driver/pipeline.h"
 
 /* --- positions ------------------------------------------------------------ */

@@ -4,7 +4,7 @@
  * vg_pipeline_run turns the parsed command line into one compilation: config
  * and options into the context, the catalog, the inputs, the model, the plan,
  * the rules. vg_pipeline_report renders the finished diagnostics once per
- * requested format and decides the exit code. The streams follow cli.md: the
+ * requested format and decides the exit code. The streams follow docs/vgpuc.1: the
  * report on stdout (stderr for build), the summary on stderr, machine formats
  * never mixed with anything else (a JSON or SARIF report on stderr gets no
  * summary and no names of the config and catalog files beside it).

@@ -1,12 +1,13 @@
 /*
  * model.h - the resolved model: license servers, clusters, hosts, VMs.
  *
- * Built by model.c from the syntax trees after the schema check and range
- * expansion; every reference (license server, pinned host, GPU model, profile,
- * platform, release) is resolved against the model and the catalog. Objects
- * keep the spans of the directives that set them; a span with file 0 means the
- * value is a default. Hosts and VMs made by one range statement share their
- * spans and a `range_group`, which lets rules report them once.
+ * Built by model/ (model.c, build.c, names.c, resolve.c) from the syntax trees
+ * after the schema check and range expansion; every reference (license server,
+ * pinned host, GPU model, profile, platform, release) is resolved against the
+ * model and the catalog. Objects keep the spans of the directives that set
+ * them; a span with file 0 means the value is a default. Hosts and VMs made by
+ * one range statement share their spans and a `range_group`, which lets rules
+ * report them once.
  */
 #ifndef VG_MODEL_H
 #define VG_MODEL_H
@@ -159,7 +160,8 @@ uint32_t vg_cluster_max_hosts(enum vg_family family);
 
 /*
  * The MMIO space a Hyper-V VM gets: the file's `mmio`, else Microsoft's DDA
- * guidance for a GPU (3 GB low, 33,280 MB high; language.md section 5) for
+ * guidance for a GPU (3 GB low, 33,280 MB high: learn.microsoft.com/windows-server/
+ * virtualization/hyper-v/deploy/deploying-graphics-devices-using-dda) for
  * pass-through and 1 GB / 32 GB for GPU-P. The build script sets these and
  * `vgpuc drift` expects them.
  */

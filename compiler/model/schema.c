@@ -5,7 +5,7 @@
  * function next to its siblings. vg_schema_walk() reads one block: it finds
  * each statement's row (VG1002), checks the platform family (VG1010), once-only
  * directives (VG1007), the arguments and the presence of a block (VG1003),
- * stores the value or hands block statements to model.c, and finally reports
+ * stores the value or hands block statements to build.c, and finally reports
  * required directives that are missing (VG1008).
  */
 #include "model/schema.h"
@@ -14,6 +14,7 @@
 
 #include "core/vg_limits.h"
 #include "core/source.h"
+#include "base/utf8.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
 #include "model/values.h"
@@ -148,12 +149,8 @@ static long bad_resource_group(const char *s, size_t *ncp, uint32_t *cp)
     size_t i = 0, len = strlen(s);
     *ncp = 0;
     while (i < len) {
-        int n = vg_utf8_seq_len(u + i, len - i);
-        uint32_t c = u[i];
-        if (n > 1)
-            c = n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
-        for (int k = 1; k < n; k++)
-            c = (c << 6) | (u[i + k] & 0x3Fu);
+        uint32_t c;
+        int n = vg_utf8_decode(u + i, len - i, &c);
         ++*ncp;
         *cp = c;
         int ok = c < 0x80 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -8,7 +8,7 @@
  * (VG1002 unknown directive, VG1003 bad arguments, VG1007 repeated, VG1008
  * missing, VG1010 wrong platform) and stores the values into a vg_target;
  * statements that open a block, and `include`, are handed back to the caller
- * (model.c), which builds the objects.
+ * (model.c for `include`, build.c for blocks), which builds the objects.
  */
 #ifndef VG_SCHEMA_H
 #define VG_SCHEMA_H

@@ -2,7 +2,7 @@
  * values.c - counts, sizes and enum words as the schema accepts them.
  *
  * Every conversion is overflow-checked so that no input can wrap a number;
- * units are powers of 1024 (language.md section 2).
+ * units are powers of 1024 (docs/language.md section 2).
  */
 #include "model/values.h"
 

@@ -2,7 +2,7 @@
  * plan.c - deterministic placement of every VM on a host and physical GPU(s),
  * and the failover scenarios of `tolerate-host-failures`.
  *
- * Order (language.md section 4): VMs pinned with `host` first, then those with
+ * Order (deterministic: the same input gives the same plan): VMs pinned with `host` first, then those with
  * a `hosts` list, then the rest; within each group by decreasing frame buffer
  * (profile fb x count, pass-through: the model's fb x count), ties by name.
  * Each goes to the first host in declaration order, and there to the first

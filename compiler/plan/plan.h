@@ -1,7 +1,7 @@
 /*
  * plan.h - placement: every VM on a host and physical GPU(s), and failover.
  *
- * Deterministic (language.md section 4): pinned VMs first, then by decreasing
+ * Deterministic (docs/backends.md, the same input gives the same bytes): pinned VMs first, then by decreasing
  * frame buffer, ties by name; each on the first host in declaration order and
  * the first GPU where it fits. Rules read the plan (capacity, failover,
  * live-migration targets) and the backends turn it into owner-node / DRS rules
@@ -75,5 +75,16 @@ extern _Thread_local unsigned long long vg_plan_probes;
  * (plan_render.c; the language server's vgpuc.plan command too). */
 struct vg_strbuf;
 void vg_plan_render(struct vg_ctx *ctx, const struct vg_plan *p, const char *format, struct vg_strbuf *sb);
+
+/* The use of a physical GPU as every output names it: "vgpu", "passthrough", "free". */
+const char *vg_pgpu_use_name(enum vg_pgpu_use u);
+
+/*
+ * The members that describe a physical GPU in every JSON placement (`plan -f
+ * json`, `build --target json`), compact and in this order: "index", "board",
+ * "model", "use", "profile" (null unless the GPU holds vGPUs). `inert` writes
+ * the names inert (strbuf.c), as the plan's outputs do.
+ */
+void vg_plan_json_gpu(struct vg_strbuf *sb, const struct vg_pgpu *g, int inert);
 
 #endif

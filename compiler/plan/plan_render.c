@@ -4,7 +4,9 @@
  *
  * Per cluster, per host, per physical GPU its use, profile, VMs, slots and
  * frame buffer; the VMs that could not be placed; and the failover result
- * with its reserve (free GPUs that restarted VMs take). JSON carries `format_version`;
+ * with its reserve (free GPUs that restarted VMs take). JSON starts with the
+ * head every JSON output shares (base/json.h), and a GPU's first members are
+ * the ones `build --target json` writes too (vg_plan_json_gpu);
  * SVG is a standalone picture: hosts as columns, GPUs as bars filled per
  * profile, pass-through GPUs hatched, free space grey (the failover
  * reserve outlined in dashed green), hosts whose loss leaves VMs down
@@ -17,9 +19,10 @@
 #include "catalog/catalog.h"
 #include "model/model.h"
 #include "plan/plan.h"
+#include "base/json.h"
 #include "base/strbuf.h"
 
-#define PLAN_FORMAT_VERSION 1
+#define PLAN_FORMAT_VERSION "2.0" /* base/json.h; 2.0: the head every JSON output shares */
 
 struct gpuvms {                 /* the VMs on each physical GPU */
     uint32_t *first, *n;        /* per pgpu: range in vms[] */
@@ -51,9 +54,26 @@ static void gpu_vms_build(struct vg_ctx *ctx, const struct vg_cluster_plan *cp, 
     }
 }
 
-static const char *use_name(enum vg_pgpu_use u)
+const char *vg_pgpu_use_name(enum vg_pgpu_use u)
 {
     return u == VG_PGPU_VGPU ? "vgpu" : u == VG_PGPU_PASSTHROUGH ? "passthrough" : "free";
+}
+
+static void json_str_or_null(struct vg_strbuf *sb, const char *s)
+{
+    if (s)
+        vg_sb_json_str(sb, s);
+    else
+        vg_sb_puts(sb, "null");
+}
+
+void vg_plan_json_gpu(struct vg_strbuf *sb, const struct vg_pgpu *g, int inert)
+{
+    void (*put)(struct vg_strbuf *, const char *) = inert ? vg_sb_json_inert : json_str_or_null;
+    vg_sb_printf(sb, "\"index\":%u,\"board\":%u,\"model\":", g->index, g->board);
+    put(sb, g->model ? g->model->model : NULL);
+    vg_sb_printf(sb, ",\"use\":\"%s\",\"profile\":", vg_pgpu_use_name(g->use));
+    put(sb, g->use == VG_PGPU_VGPU && g->profile ? g->profile->name : NULL);
 }
 
 /* vGPU slots of a GPU in same-size mode (0 = not slot-bound: free or mixed). */
@@ -126,7 +146,7 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                                                : vg_sprintf(ctx->arena, "%u vGPUs mixed", g->nvgpus))
                                       : "-";
                 vg_sb_printf(sb, "    gpu %-2u %-6s board %u  %-11s %-10s %-14s", g->index,
-                             vg_inert(ctx->arena, g->model->model), g->board, use_name(g->use),
+                             vg_inert(ctx->arena, g->model->model), g->board, vg_pgpu_use_name(g->use),
                              vg_inert(ctx->arena, prof), use);
                 vg_sb_printf(sb, "  %u/%u MB", g->used_fb_mb, g->model->fb_mb);
                 if (cp->reserve[i])
@@ -189,7 +209,9 @@ static void json_names(struct vg_strbuf *sb, struct vg_vm *const *vms, size_t n)
 
 static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strbuf *sb)
 {
-    vg_sb_printf(sb, "{\"format_version\":%d,\"tool\":\"vgpuc\",\"clusters\":[", PLAN_FORMAT_VERSION);
+    vg_sb_putc(sb, '{');
+    vg_json_head(sb, PLAN_FORMAT_VERSION, NULL);
+    vg_sb_puts(sb, ",\"clusters\":[");
     for (size_t c = 0; c < p->nclusters; c++) {
         const struct vg_cluster_plan *cp = &p->clusters[c];
         const struct vg_cluster *cl = cp->cluster;
@@ -210,14 +232,8 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
             vg_sb_puts(sb, ",\"gpus\":[");
             for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++) {
                 const struct vg_pgpu *g = &cp->pgpus[i];
-                vg_sb_printf(sb, "%s{\"index\":%u,\"board\":%u,\"model\":", i > cp->host_first[h] ? "," : "", g->index,
-                             g->board);
-                vg_sb_json_inert(sb, g->model->model);
-                vg_sb_printf(sb, ",\"use\":\"%s\",\"profile\":", use_name(g->use));
-                if (g->use == VG_PGPU_VGPU)
-                    vg_sb_json_inert(sb, g->profile->name);
-                else
-                    vg_sb_puts(sb, "null");
+                vg_sb_puts(sb, i > cp->host_first[h] ? ",{" : "{");
+                vg_plan_json_gpu(sb, g, 1);
                 vg_sb_printf(sb, ",\"vgpus\":%u,\"slots\":%u,\"used_fb_mb\":%u,\"fb_mb\":%u,\"reserve\":%s,\"vms\":",
                              g->nvgpus, gpu_slots(cp, g), g->used_fb_mb, g->model->fb_mb,
                              cp->reserve[i] ? "true" : "false");
@@ -302,7 +318,7 @@ static void svg_gpu(struct svg *s, const struct vg_cluster_plan *cp, const struc
                  gx, gy, SVG_BAR_W, SVG_BAR_H, cp->reserve[i] ? "free reserve" : "free");
     vg_sb_printf(body, "GPU %u (", g->index);
     xml_text(body, g->model->model);
-    vg_sb_printf(body, ", board %u): %s, %u/%u MB%s", g->board, use_name(g->use), g->used_fb_mb,
+    vg_sb_printf(body, ", board %u): %s, %u/%u MB%s", g->board, vg_pgpu_use_name(g->use), g->used_fb_mb,
                  g->model->fb_mb, cp->reserve[i] ? ", failover reserve" : "");
     vg_sb_puts(body, "</title></rect>\n");
     const struct vg_vm *const *vms = &gv->vms[gv->first[i]];

@@ -225,6 +225,50 @@ static void child(struct painter *p, const char *kind, const char *text)
     vg_sb_putc(p->out, '\n');
 }
 
+/* The source excerpts of d: the primary span first, then the labels in the
+ * order they were added, with a `-->` line where the file changes. */
+static void excerpts(struct painter *p, const struct vg_ctx *ctx, const struct vg_diag *d, struct vg_linecol r)
+{
+    struct item *items = vg_xmalloc((d->nlabels + 1) * sizeof *items);
+    size_t n = 0;
+    uint32_t maxline = 0;
+    if (r.src && !r.src->hide_text)
+        items[n++] = (struct item){d->span, d->label, 1};
+    for (size_t i = 0; i < d->nlabels; i++) {
+        const struct vg_source *ls = vg_source_get(ctx, d->labels[i].span.file);
+        if (ls && !ls->hide_text)
+            items[n++] = (struct item){d->labels[i].span, d->labels[i].msg, 0};
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct vg_linecol ri = vg_span_linecol(ctx, items[i].span);
+        if (ri.start.line > maxline)
+            maxline = ri.start.line;
+    }
+    p->width = (int)digits(maxline);
+    uint32_t prev_file = r.src ? d->span.file : 0, prev_line = 0;
+    if (n) {
+        gutter(p, NULL);
+        vg_sb_putc(p->out, '\n');
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct vg_linecol ri = vg_span_linecol(ctx, items[i].span);
+        if (items[i].span.file != prev_file) {
+            spaces(p->out, (size_t)p->width);
+            paint(p, C_GUTTER, "-->");
+            vg_sb_putc(p->out, ' ');
+            vg_sb_put_inert(p->out, ri.src->path);
+            vg_sb_printf(p->out, ":%u:%u\n", ri.start.line, ri.start.col);
+            gutter(p, NULL);
+            vg_sb_putc(p->out, '\n');
+            prev_line = 0;
+        }
+        excerpt(p, ctx, d, &items[i], items[i].span.file == prev_file && ri.start.line == prev_line);
+        prev_file = items[i].span.file;
+        prev_line = ri.start.line;
+    }
+    free(items);
+}
+
 static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o, int short_form,
                        const struct vg_diag *d, struct vg_strbuf *out)
 {
@@ -248,45 +292,7 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
     if (short_form)
         return;
 
-    /* The primary span first, then the labels in the order they were added. */
-    struct item *items = vg_xmalloc((d->nlabels + 1) * sizeof *items);
-    size_t n = 0;
-    uint32_t maxline = 0;
-    if (r.src && !r.src->hide_text)
-        items[n++] = (struct item){d->span, d->label, 1};
-    for (size_t i = 0; i < d->nlabels; i++) {
-        const struct vg_source *ls = vg_source_get(ctx, d->labels[i].span.file);
-        if (ls && !ls->hide_text)
-            items[n++] = (struct item){d->labels[i].span, d->labels[i].msg, 0};
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct vg_linecol ri = vg_span_linecol(ctx, items[i].span);
-        if (ri.start.line > maxline)
-            maxline = ri.start.line;
-    }
-    p.width = (int)digits(maxline);
-    uint32_t prev_file = r.src ? d->span.file : 0, prev_line = 0;
-    if (n) {
-        gutter(&p, NULL);
-        vg_sb_putc(out, '\n');
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct vg_linecol ri = vg_span_linecol(ctx, items[i].span);
-        if (items[i].span.file != prev_file) {
-            spaces(out, (size_t)p.width);
-            paint(&p, C_GUTTER, "-->");
-            vg_sb_putc(out, ' ');
-            vg_sb_put_inert(out, ri.src->path);
-            vg_sb_printf(out, ":%u:%u\n", ri.start.line, ri.start.col);
-            gutter(&p, NULL);
-            vg_sb_putc(out, '\n');
-            prev_line = 0;
-        }
-        excerpt(&p, ctx, d, &items[i], items[i].span.file == prev_file && ri.start.line == prev_line);
-        prev_file = items[i].span.file;
-        prev_line = ri.start.line;
-    }
-    free(items);
+    excerpts(&p, ctx, d, r);
     for (size_t i = 0; i < d->nnotes; i++)
         child(&p, "note", d->notes[i]);
     if (d->merged) {

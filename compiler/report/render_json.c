@@ -1,14 +1,17 @@
 /*
  * render_json.c - `--format json`: one document for the whole run.
  *
- * The shape is versioned by `format_version` (additive changes bump the
- * minor number; consumers ignore keys they do not know). Keys come in a fixed
+ * The shape is versioned by `format_version`, with the head every JSON output
+ * shares (base/json.h: additive changes bump the minor number; consumers
+ * ignore keys they do not know). Keys come in a fixed
  * order and every key is always present, so the output is byte-stable and
  * easy to diff. Every text from an input is inert (strbuf.c). Ranges are 1-based line and code-point column plus the byte
  * offset; `end` is exclusive. Suppressed diagnostics are included and marked.
  */
 #include "report/render.h"
 #include "base/json.h"
+
+#define JSON_FORMAT_VERSION "1.0"
 
 static void loc(struct vg_strbuf *sb, struct vg_loc l, uint32_t byte)
 {
@@ -91,10 +94,10 @@ void vg_render_json(const struct vg_ctx *ctx, const struct vg_render_opts *o, st
     const struct vg_diags *q = &ctx->diags;
     struct vg_strbuf sb;
     vg_sb_init(&sb);
-    vg_sb_puts(&sb, "{\"format_version\":\"1.0\",\"tool\":{\"name\":\"vgpuc\",\"version\":");
-    vg_sb_json_str(&sb, o && o->tool_version ? o->tool_version : VGPUC_VERSION);
+    vg_sb_putc(&sb, '{');
+    vg_json_head(&sb, JSON_FORMAT_VERSION, o ? o->tool_version : NULL);
     vg_sb_printf(&sb,
-                 "},\"summary\":{\"files\":%zu,\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,"
+                 ",\"summary\":{\"files\":%zu,\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,"
                  "\"suppressed\":%zu,\"dropped_errors\":%zu},\"diagnostics\":[",
                  o ? o->nfiles : 0, q->counts[VG_LEVEL_ERROR], q->counts[VG_LEVEL_WARNING],
                  q->counts[VG_LEVEL_INFO], q->suppressed, q->dropped_errors);

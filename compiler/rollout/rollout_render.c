@@ -7,7 +7,7 @@
  * (live migration, shutdown and start on a named host, or down until the
  * host is back), the change, restart, verification and resume; for a guest
  * step the VMs and the driver to install; for the license server its change;
- * each with its downtime class. JSON (format_version 1, docs/rollout.md) has
+ * each with its downtime class. JSON (format_version "2.0", docs/rollout.md) has
  * the same facts as data, in the order a script runs them. SVG draws one row
  * per host and one column per step, each cell coloured by the vGPU Manager
  * release the host runs after that step, drained cells hatched; every text
@@ -19,9 +19,10 @@
 #include "catalog/catalog.h"
 #include "rollout/rollout.h"
 #include "rules/rules.h"
+#include "base/json.h"
 #include "base/strbuf.h"
 
-#define ROLLOUT_FORMAT_VERSION 1
+#define ROLLOUT_FORMAT_VERSION "2.0" /* base/json.h; 2.0: the head every JSON output shares */
 #define TEXT_MAX_NAMES 8
 
 static const char *kind_name(enum vg_ro_kind k)
@@ -357,9 +358,10 @@ static void json_step(const struct vg_ro_cluster *rc, const struct vg_ro_step *s
 
 void vg_rollout_json(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_strbuf *sb)
 {
-    vg_sb_printf(sb, "{\"format_version\":%d,\"tool\":\"vgpuc\",\"kind\":\"rollout\",\"ok\":%s,\"states_checked\":%zu,"
-                     "\"clusters\":[",
-                 ROLLOUT_FORMAT_VERSION, ro && ro->ok ? "true" : "false", ro ? ro->nstates : (size_t)0);
+    vg_sb_putc(sb, '{');
+    vg_json_head(sb, ROLLOUT_FORMAT_VERSION, NULL);
+    vg_sb_printf(sb, ",\"kind\":\"rollout\",\"ok\":%s,\"states_checked\":%zu,\"clusters\":[",
+                 ro && ro->ok ? "true" : "false", ro ? ro->nstates : (size_t)0);
     size_t index = 0;
     for (size_t k = 0; ro && k < ro->nclusters; k++) {
         const struct vg_ro_cluster *rc = &ro->clusters[k];

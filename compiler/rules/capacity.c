@@ -44,90 +44,118 @@ static uint32_t per_gpu(const struct vg_cluster *cl, const struct vg_cluster_pla
     return c;
 }
 
+/* VG5001, vGPU VMs: what holds the capacity of the profile's GPU model (pass-through VMs,
+ * other vGPU sizes, MIG slices), as a note on d. */
+static void note_held_capacity(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp,
+                               const struct shortfall *sf, const struct modelinfo *mi, const char *hosts, uint32_t cap,
+                               struct vg_diag *d)
+{
+    const struct vg_vm *vm = sf->first;
+    /* GPUs of the model that pass-through VMs or other vGPU sizes took */
+    size_t pt = 0, other = 0, npt = 0;
+    const char *ptnames[3];
+    for (size_t i = 0; i < cp->npgpus; i++) {
+        const struct vg_pgpu *g = &cp->pgpus[i];
+        if (g->model != vm->gpu_model)
+            continue;
+        if (g->use == VG_PGPU_PASSTHROUGH)
+            pt++;
+        else if (g->use != VG_PGPU_FREE && g->profile && g->profile->fb_mb != vm->profile->fb_mb)
+            other++;
+    }
+    for (size_t i = 0; i < cl->nvms && pt && npt < 3; i++) {
+        const struct vg_vm *o = cl->vms[i];
+        if (o->mode == VG_MODE_PASSTHROUGH && o->gpu_model == vm->gpu_model && cp->place[o->index].host)
+            ptnames[npt++] = o->name;
+    }
+    if (vm->profile->mig && vm->gpu_model->mig_slices && vm->profile->mig_slices) {
+        uint32_t most = 0; /* the most free slices on one GPU of the model */
+        for (size_t i = 0; i < cp->npgpus; i++) {
+            const struct vg_pgpu *g = &cp->pgpus[i];
+            uint32_t f = g->model != vm->gpu_model || g->use == VG_PGPU_PASSTHROUGH ? 0
+                         : g->use == VG_PGPU_FREE                                  ? g->model->mig_slices
+                         : g->profile && g->profile->mig ? (uint32_t)(g->model->mig_slices - g->mig_used)
+                                                         : 0;
+            most = f > most ? f : most;
+        }
+        vg_diag_note(ctx, d,
+                     "MIG instances of different sizes share a GPU within its %u compute slices and its memory: "
+                     "`%s` needs %u slices, and no %s GPU on %s has more than %u free",
+                     vm->gpu_model->mig_slices, vm->profile->name, vm->profile->mig_slices, vm->gpu_model->model,
+                     hosts, most);
+    } else if (pt || other) {
+        size_t npass = 0;
+        for (size_t i = 0; i < cl->nvms; i++)
+            npass += cl->vms[i]->mode == VG_MODE_PASSTHROUGH && cl->vms[i]->gpu_model == vm->gpu_model &&
+                     cp->place[cl->vms[i]->index].host;
+        const char *by = pt && other
+                             ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s) and %zu other vGPU sizes", pt,
+                                          vg_rules_name_list(ctx, ptnames, npt, npass), other)
+                         : pt ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s)", pt,
+                                           vg_rules_name_list(ctx, ptnames, npt, npass))
+                              : vg_sprintf(ctx->arena, "%zu run vGPUs of other sizes", other);
+        vg_diag_note(ctx, d, "of the %zu %s GPU%s on %s, %s; the rest hold at most %zu `%s` vGPUs, and %zu are "
+                             "asked for",
+                     mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, by,
+                     (mi->ngpus - pt - other) * cap, vm->profile->name, sf->demand);
+    } else {
+        vg_diag_note(ctx, d, "the %zu %s GPU%s on %s hold at most %zu `%s` vGPUs; %zu are asked for", mi->ngpus,
+                     vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, mi->ngpus * cap, vm->profile->name,
+                     sf->demand);
+    }
+}
+
+/* VG5001 for vGPU VMs of one profile. */
+static struct vg_diag *report_vgpu_shortfall(struct vg_ctx *ctx, const struct vg_cluster *cl,
+                                             const struct vg_cluster_plan *cp, const struct shortfall *sf,
+                                             const struct modelinfo *mi, const char *hosts)
+{
+    const struct vg_vm *vm = sf->first;
+    uint32_t cap = per_gpu(cl, cp, vm->profile);
+    struct vg_diag *d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                     "%zu VM%s with `%s` could not be placed in cluster `%s`: %zu vGPU%s missing", sf->nvms,
+                     sf->nvms == 1 ? "" : "s", vm->profile->name, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
+    vg_diag_label(ctx, d, "at most %u per GPU", cap);
+    note_held_capacity(ctx, cl, cp, sf, mi, hosts, cap, d);
+    if (!vm->profile->verified)
+        vg_diag_note(ctx, d, "the per-GPU maximum of `%s` is derived, not sourced (unverified)", vm->profile->name);
+    return d;
+}
+
+/* VG5001 for pass-through VMs of one GPU model. */
+static struct vg_diag *report_passthrough_shortfall(struct vg_ctx *ctx, const struct vg_cluster *cl,
+                                                    const struct shortfall *sf, const struct modelinfo *mi,
+                                                    const char *hosts)
+{
+    const struct vg_vm *vm = sf->first;
+    struct vg_diag *d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                     "%zu pass-through VM%s with %s could not be placed in cluster `%s`: %zu GPU%s missing",
+                     sf->nvms, sf->nvms == 1 ? "" : "s", vm->gpu_model->model, cl->name, sf->nunits,
+                     sf->nunits == 1 ? "" : "s");
+    vg_diag_label(ctx, d, "whole GPUs");
+    if (mi->ngpus)
+        vg_diag_note(ctx, d, "the cluster has %zu %s GPU%s (on %s) for pass-through and vGPU; %zu are asked for by "
+                             "pass-through VMs",
+                     mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, sf->demand);
+    else
+        vg_diag_note(ctx, d, "no host of cluster `%s` has a %s GPU", cl->name, vm->gpu_model->model);
+    return d;
+}
+
+/* VG5001: VMs of one profile (or pass-through model) that could not be placed. */
 static void report_shortfall(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_cluster_plan *cp,
                              const struct shortfall *sf, const struct modelinfo *mi)
 {
     const struct vg_vm *vm = sf->first;
     const char *hosts = vg_rules_name_list(ctx, mi->names, mi->nhosts < 3 ? mi->nhosts : 3, mi->nhosts);
-    struct vg_diag *d;
-    if (vm->mode == VG_MODE_VGPU) {
-        uint32_t cap = per_gpu(cl, cp, vm->profile);
-        d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                         "%zu VM%s with `%s` could not be placed in cluster `%s`: %zu vGPU%s missing", sf->nvms,
-                         sf->nvms == 1 ? "" : "s", vm->profile->name, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
-        vg_diag_label(ctx, d, "at most %u per GPU", cap);
-        /* what holds the capacity: GPUs of the model that pass-through VMs or other vGPU sizes took */
-        size_t pt = 0, other = 0, npt = 0;
-        const char *ptnames[3];
-        for (size_t i = 0; i < cp->npgpus; i++) {
-            const struct vg_pgpu *g = &cp->pgpus[i];
-            if (g->model != vm->gpu_model)
-                continue;
-            if (g->use == VG_PGPU_PASSTHROUGH)
-                pt++;
-            else if (g->use != VG_PGPU_FREE && g->profile && g->profile->fb_mb != vm->profile->fb_mb)
-                other++;
-        }
-        for (size_t i = 0; i < cl->nvms && pt && npt < 3; i++) {
-            const struct vg_vm *o = cl->vms[i];
-            if (o->mode == VG_MODE_PASSTHROUGH && o->gpu_model == vm->gpu_model && cp->place[o->index].host)
-                ptnames[npt++] = o->name;
-        }
-        if (vm->profile->mig && vm->gpu_model->mig_slices && vm->profile->mig_slices) {
-            uint32_t most = 0; /* the most free slices on one GPU of the model */
-            for (size_t i = 0; i < cp->npgpus; i++) {
-                const struct vg_pgpu *g = &cp->pgpus[i];
-                uint32_t f = g->model != vm->gpu_model || g->use == VG_PGPU_PASSTHROUGH ? 0
-                             : g->use == VG_PGPU_FREE                                  ? g->model->mig_slices
-                             : g->profile && g->profile->mig ? (uint32_t)(g->model->mig_slices - g->mig_used)
-                                                             : 0;
-                most = f > most ? f : most;
-            }
-            vg_diag_note(ctx, d,
-                         "MIG instances of different sizes share a GPU within its %u compute slices and its memory: "
-                         "`%s` needs %u slices, and no %s GPU on %s has more than %u free",
-                         vm->gpu_model->mig_slices, vm->profile->name, vm->profile->mig_slices, vm->gpu_model->model,
-                         hosts, most);
-        } else if (pt || other) {
-            size_t npass = 0;
-            for (size_t i = 0; i < cl->nvms; i++)
-                npass += cl->vms[i]->mode == VG_MODE_PASSTHROUGH && cl->vms[i]->gpu_model == vm->gpu_model &&
-                         cp->place[cl->vms[i]->index].host;
-            const char *by = pt && other
-                                 ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s) and %zu other vGPU sizes", pt,
-                                              vg_rules_name_list(ctx, ptnames, npt, npass), other)
-                             : pt ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s)", pt,
-                                               vg_rules_name_list(ctx, ptnames, npt, npass))
-                                  : vg_sprintf(ctx->arena, "%zu run vGPUs of other sizes", other);
-            vg_diag_note(ctx, d, "of the %zu %s GPU%s on %s, %s; the rest hold at most %zu `%s` vGPUs, and %zu are "
-                                 "asked for",
-                         mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, by,
-                         (mi->ngpus - pt - other) * cap, vm->profile->name, sf->demand);
-        } else {
-            vg_diag_note(ctx, d, "the %zu %s GPU%s on %s hold at most %zu `%s` vGPUs; %zu are asked for", mi->ngpus,
-                         vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, mi->ngpus * cap, vm->profile->name,
-                         sf->demand);
-        }
-        if (!vm->profile->verified)
-            vg_diag_note(ctx, d, "the per-GPU maximum of `%s` is derived, not sourced (unverified)", vm->profile->name);
-    } else {
-        d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                         "%zu pass-through VM%s with %s could not be placed in cluster `%s`: %zu GPU%s missing",
-                         sf->nvms, sf->nvms == 1 ? "" : "s", vm->gpu_model->model, cl->name, sf->nunits,
-                         sf->nunits == 1 ? "" : "s");
-        vg_diag_label(ctx, d, "whole GPUs");
-        if (mi->ngpus)
-            vg_diag_note(ctx, d, "the cluster has %zu %s GPU%s (on %s) for pass-through and vGPU; %zu are asked for by "
-                                 "pass-through VMs",
-                         mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, sf->demand);
-        else
-            vg_diag_note(ctx, d, "no host of cluster `%s` has a %s GPU", cl->name, vm->gpu_model->model);
-    }
+    struct vg_diag *d = vm->mode == VG_MODE_VGPU ? report_vgpu_shortfall(ctx, cl, cp, sf, mi, hosts)
+                                                 : report_passthrough_shortfall(ctx, cl, sf, mi, hosts);
     vg_diag_note(ctx, d, "not placed: %s", vg_rules_name_list(ctx, sf->names, sf->nvms < 3 ? sf->nvms : 3, sf->nvms));
     vg_diag_help(ctx, d, "add %s GPUs or hosts, or move VMs to a smaller profile or another cluster",
                  vm->gpu_model->model);
 }
 
+/* VG5002: a pinned VM (`host`, `hosts`) that its hosts cannot take. */
 static void report_pinned(struct vg_ctx *ctx, const struct vg_vm *vm)
 {
     const char *what = vm->mode == VG_MODE_VGPU ? vm->profile->name : vm->gpu_model->model;

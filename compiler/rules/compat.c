@@ -2,7 +2,8 @@
  * compat.c - VG3001-VG3007: vGPU Manager and guest driver compatibility,
  * releases per platform version, branch end of support.
  *
- * NVIDIA (nvidia.md 1.5, 7): the same release or the same branch works (a
+ * NVIDIA (the vGPU release notes' "Which vGPU Manager and guest driver
+ * combinations work", cited in catalog/releases.yaml): the same release or the same branch works (a
  * guest newer than the host inside a branch negotiates down: VG3004); a host
  * one branch newer than the guest works with a caveat (VG3003), and so does
  * an LTS host with a guest of the previous LTS branch from the release the
@@ -152,69 +153,111 @@ static const char *upgraded_hosts(struct vg_ctx *ctx, const struct vg_cluster *c
     return out;
 }
 
+/* What every report of a guest driver against a Manager shares. */
+struct report {
+    struct cstate *cs;
+    const struct vg_cluster *cl;
+    const struct vg_vm *vm;
+    const struct vg_release *g, *h; /* the guest's release and the Manager's */
+    const char *gt, *ht, *on;       /* both as written, and the hosts */
+};
+
+/* VG3001: a guest driver from a newer branch than the Manager. */
+static struct vg_diag *report_newer_branch(const struct report *r)
+{
+    struct vg_ctx *ctx = r->cs->ctx;
+    const struct vg_release *g = r->g, *h = r->h;
+    const char *up;
+    struct vg_diag *d = vg_diag_emit(ctx, VG3001, r->vm->guest.span,
+                                     "guest driver %s of `%s` is from a newer branch than the vGPU Manager %s on %s",
+                                     r->gt, r->vm->name, r->ht, r->on);
+    vg_diag_note(ctx, d, "a guest driver from a later branch than the vGPU Manager fails to load");
+    if (!r->vm->pin && !r->vm->nallowed && (up = upgraded_hosts(ctx, r->cl, g->major)) != NULL)
+        /* a rolling upgrade: some hosts already run a Manager new enough */
+        vg_diag_help(ctx, d,
+                     "keep `%s` on the upgraded hosts (`hosts %s`) until every host runs vGPU %u, use a %u.x guest "
+                     "driver (%s matches %s), or upgrade %s",
+                     r->vm->name, up, g->major, h->major, h->name, r->on, r->on);
+    else
+        vg_diag_help(ctx, d, "use a %u.x guest driver (%s matches the hosts), or upgrade the hosts to vGPU %u",
+                     h->major, h->name, g->major);
+    return d;
+}
+
+/* VG3002: a guest driver older than the branches the Manager supports. */
+static struct vg_diag *report_too_old(const struct report *r)
+{
+    struct vg_ctx *ctx = r->cs->ctx;
+    const struct vg_catalog *cat = r->cs->cat;
+    struct vg_diag *d = vg_diag_emit(ctx, VG3002, r->vm->guest.span,
+                                     "guest driver %s of `%s` is too old for the vGPU Manager %s on %s", r->gt,
+                                     r->vm->name, r->ht, r->on);
+    if (cat->compat.lts_pair_from)
+        vg_diag_note(ctx, d,
+                     "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only "
+                     "(from vGPU %s also the previous long-term-support branch)",
+                     release_text(ctx, cat->compat.lts_pair_from));
+    else
+        vg_diag_note(ctx, d, "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only");
+    vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release (%s matches the hosts)", r->h->major,
+                 r->h->name);
+    return d;
+}
+
+/* VG3003: a guest driver of the branch before the Manager's (or of the previous LTS branch). */
+static struct vg_diag *report_previous_branch(const struct report *r)
+{
+    struct vg_ctx *ctx = r->cs->ctx;
+    struct vg_diag *d = vg_diag_emit(ctx, VG3003, r->vm->guest.span,
+                                     r->h->major == r->g->major + 1
+                                         ? "guest driver %s of `%s` is from the branch before the vGPU Manager %s on %s"
+                                         : "guest driver %s of `%s` is from the long-term-support branch before the "
+                                           "vGPU Manager %s on %s",
+                                     r->gt, r->vm->name, r->ht, r->on);
+    vg_diag_note(ctx, d, "supported, but only the features, hardware and guest OSes supported by both releases");
+    vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release", r->h->major);
+    return d;
+}
+
+/* VG3004: a guest driver newer than the Manager, in the same branch. */
+static struct vg_diag *report_newer_release(const struct report *r)
+{
+    struct vg_ctx *ctx = r->cs->ctx;
+    struct vg_diag *d = vg_diag_emit(ctx, VG3004, r->vm->guest.span,
+                                     "guest driver %s of `%s` is newer than the vGPU Manager %s on %s", r->gt,
+                                     r->vm->name, r->ht, r->on);
+    vg_diag_note(ctx, d, "same branch: NVIDIA documents no direction; the guest negotiates down to the host");
+    vg_diag_help(ctx, d, "use guest driver %s or upgrade the hosts to %s", r->h->name, r->g->name);
+    return d;
+}
+
+/* One row per verdict: its code and its report. */
+static const struct {
+    enum vg_code code;
+    struct vg_diag *(*report)(const struct report *r);
+} verdicts[] = {
+    [V_OK] = {VG3001, NULL},
+    [V_NEWER_RELEASE] = {VG3004, report_newer_release},
+    [V_PREVIOUS_BRANCH] = {VG3003, report_previous_branch},
+    [V_TOO_OLD] = {VG3002, report_too_old},
+    [V_NEWER_BRANCH] = {VG3001, report_newer_branch},
+};
+
 static void report_vm(struct cstate *cs, const struct vg_cluster *cl, const struct vg_vm *vm, const struct mcase *mc,
                       enum verdict v, const struct vg_release *g, const struct vg_release *h)
 {
     struct vg_ctx *ctx = cs->ctx;
-    static const enum vg_code code_of[] = {VG3001, VG3004, VG3003, VG3002, VG3001}; /* by verdict */
-    if (v == V_OK || !vg_diag_enabled(ctx, code_of[v]))
+    if (v == V_OK || !vg_diag_enabled(ctx, verdicts[v].code))
         return; /* off (a rollout state checks errors only): no message to make */
-    const char *gt = vg_rules_version_text(ctx, &vm->guest), *ht = vg_rules_version_text(ctx, mc->ref);
-    const char *on = where(ctx, cl, mc);
-    struct vg_diag *d = NULL;
-    const char *up;
-    switch (v) {
-    case V_NEWER_BRANCH:
-        d = vg_diag_emit(ctx, VG3001, vm->guest.span,
-                         "guest driver %s of `%s` is from a newer branch than the vGPU Manager %s on %s", gt, vm->name,
-                         ht, on);
-        vg_diag_note(ctx, d, "a guest driver from a later branch than the vGPU Manager fails to load");
-        if (!vm->pin && !vm->nallowed && (up = upgraded_hosts(ctx, cl, g->major)) != NULL)
-            /* a rolling upgrade: some hosts already run a Manager new enough */
-            vg_diag_help(ctx, d,
-                         "keep `%s` on the upgraded hosts (`hosts %s`) until every host runs vGPU %u, use a %u.x guest "
-                         "driver (%s matches %s), or upgrade %s",
-                         vm->name, up, g->major, h->major, h->name, on, on);
-        else
-            vg_diag_help(ctx, d, "use a %u.x guest driver (%s matches the hosts), or upgrade the hosts to vGPU %u",
-                         h->major, h->name, g->major);
-        break;
-    case V_TOO_OLD:
-        d = vg_diag_emit(ctx, VG3002, vm->guest.span,
-                         "guest driver %s of `%s` is too old for the vGPU Manager %s on %s", gt, vm->name, ht, on);
-        if (cs->cat->compat.lts_pair_from)
-            vg_diag_note(ctx, d,
-                         "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only "
-                         "(from vGPU %s also the previous long-term-support branch)",
-                         release_text(ctx, cs->cat->compat.lts_pair_from));
-        else
-            vg_diag_note(ctx, d,
-                         "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only");
-        vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release (%s matches the hosts)", h->major, h->name);
-        break;
-    case V_PREVIOUS_BRANCH:
-        d = vg_diag_emit(ctx, VG3003, vm->guest.span,
-                         h->major == g->major + 1
-                             ? "guest driver %s of `%s` is from the branch before the vGPU Manager %s on %s"
-                             : "guest driver %s of `%s` is from the long-term-support branch before the vGPU Manager "
-                               "%s on %s",
-                         gt, vm->name, ht, on);
-        vg_diag_note(ctx, d, "supported, but only the features, hardware and guest OSes supported by both releases");
-        vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release", h->major);
-        break;
-    case V_NEWER_RELEASE:
-        d = vg_diag_emit(ctx, VG3004, vm->guest.span,
-                         "guest driver %s of `%s` is newer than the vGPU Manager %s on %s", gt, vm->name, ht, on);
-        vg_diag_note(ctx, d, "same branch: NVIDIA documents no direction; the guest negotiates down to the host");
-        vg_diag_help(ctx, d, "use guest driver %s or upgrade the hosts to %s", h->name, g->name);
-        break;
-    case V_OK:
-        return;
-    }
+    struct report r = {cs, cl, vm, g, h, NULL, NULL, NULL};
+    r.gt = vg_rules_version_text(ctx, &vm->guest);
+    r.ht = vg_rules_version_text(ctx, mc->ref);
+    r.on = where(ctx, cl, mc);
+    struct vg_diag *d = verdicts[v].report(&r);
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "%s (vGPU %u) guest driver", g->branch ? g->branch : g->name, g->major);
     if (vg_span_valid(mc->ref->span))
-        vg_diag_span(ctx, d, mc->ref->span, "%s (vGPU %u) on %s", h->branch ? h->branch : h->name, h->major, on);
+        vg_diag_span(ctx, d, mc->ref->span, "%s (vGPU %u) on %s", h->branch ? h->branch : h->name, h->major, r.on);
     if (v == V_PREVIOUS_BRANCH && h->major != g->major + 1)
         vg_diag_note(ctx, d,
                      "the previous long-term-support branch is allowed from vGPU %s (the catalog's "

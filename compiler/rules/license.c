@@ -2,7 +2,8 @@
  * license.c - VG3101-VG3103: the license server against the releases and
  * profile series of each cluster's vGPU VMs.
  *
- * The catalog's licensing section holds the facts (nvidia.md 1.6, 3): the
+ * The catalog's licensing section holds the facts (catalog/licensing.yaml,
+ * each with its NVIDIA `source:`): the
  * legacy server is incompatible from some release on, NLS (dls / cls) serves
  * clients from a first release, a DLS appliance has a minimum version per
  * release, and each profile series needs one of a set of editions. Only vGPU
@@ -167,6 +168,19 @@ static void check_editions(struct vg_ctx *ctx, const struct vg_licensing *lic, c
     }
 }
 
+/* VG3103: vGPU VMs in a cluster without a `license-server` (a line naming
+ * nothing is VG1006 already). */
+static void check_no_server(struct vg_ctx *ctx, const struct vg_cluster *cl, size_t nvgpu)
+{
+    if (vg_span_valid(cl->license_span))
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG3103, vg_span_or(cl->name_span, cl->span),
+                                     "cluster `%s` has %zu vGPU VM%s but no `license-server`", cl->name, nvgpu,
+                                     nvgpu == 1 ? "" : "s");
+    vg_diag_note(ctx, d, "NVIDIA vGPU guests take their license from the NVIDIA License System");
+    vg_diag_help(ctx, d, "add `license-server NAME` to the cluster");
+}
+
 void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
@@ -190,14 +204,7 @@ void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct
             if (cl->hosts[h]->manager_own)
                 see(&s, &cl->hosts[h]->manager, cl->hosts[h]->name);
         if (!cl->license) {
-            /* A `license-server` line naming nothing is VG1006 already. */
-            if (vg_span_valid(cl->license_span))
-                continue;
-            struct vg_diag *d = vg_diag_emit(ctx, VG3103, vg_span_or(cl->name_span, cl->span),
-                                             "cluster `%s` has %zu vGPU VM%s but no `license-server`", cl->name,
-                                             nvgpu, nvgpu == 1 ? "" : "s");
-            vg_diag_note(ctx, d, "NVIDIA vGPU guests take their license from the NVIDIA License System");
-            vg_diag_help(ctx, d, "add `license-server NAME` to the cluster");
+            check_no_server(ctx, cl, nvgpu);
             continue;
         }
         check_server(ctx, lic, cl, &s);

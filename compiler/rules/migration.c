@@ -3,8 +3,8 @@
  *
  * What a platform version supports is catalog data (`lm_vgpu`,
  * `lm_vgpu_min`, `lm_passthrough`, `lm_needs_datacenter`); whether another
- * host could receive a VM comes from the plan (`live_target`). Hyper-V facts:
- * hyperv.md 0 and 5; vSphere: vmware.md 3.
+ * host could receive a VM comes from the plan (`live_target`). The facts and
+ * their sources are the `source:` fields of catalog/platforms.yaml.
  */
 #include "rules/rules.h"
 
@@ -164,6 +164,58 @@ static void check_restart_target(struct vg_ctx *ctx, const struct vg_cluster *cl
                                                          "`migration none`");
 }
 
+/* VG4006: a pass-through VM on vSphere restarted by HA; 1 if the VM is one
+ * (it is then checked no further). */
+static int check_ha_passthrough(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+{
+    if (vm->mode != VG_MODE_PASSTHROUGH || vm->migration != VG_MIG_RESTART || cl->kind != VG_FAMILY_VSPHERE)
+        return 0;
+    struct vg_diag *d = vg_diag_emit(
+        ctx, VG4006, where_migration(vm),
+        "`%s` has a pass-through GPU: vSphere HA does not restart VMs with static DirectPath I/O", vm->name);
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, vg_span_valid(vm->migration_span) ? "`migration restart`"
+                                                            : "pass-through, restarted by default");
+    vg_diag_note(ctx, d, "the generated script attaches the GPU with dynamic DirectPath I/O, which HA can "
+                         "restart on any host with a matching device");
+    vg_diag_help(ctx, d, "keep the script's dynamic DirectPath I/O, or set `migration none` if the VM may "
+                         "stay down");
+    return 1;
+}
+
+/* VG4005: clustered GPU-P live migration on the Standard edition. */
+static void check_edition(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *first_live)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!pf->lm_needs_datacenter || cl->nhosts <= 1 || cl->edition != VG_EDITION_STANDARD)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG4005, vg_span_or(cl->edition_span, cl->name_span),
+                                     "cluster `%s` live-migrates GPU-P VMs between %zu clustered hosts on "
+                                     "%s %s Standard edition",
+                                     cl->name, cl->nhosts, pf->family, pf->version);
+    vg_diag_label(ctx, d, "`edition standard`");
+    if (vg_span_valid(first_live->migration_span))
+        vg_diag_span(ctx, d, first_live->migration_span, "`%s` migrates live", first_live->name);
+    vg_diag_note(ctx, d, "clustered GPU-P live migration needs the Datacenter edition; Standard supports it "
+                         "between standalone hosts only");
+    vg_diag_help(ctx, d, "use `edition datacenter`, or `migration restart` for these VMs");
+}
+
+/* VG4004: vGPU VMs that vMotion, for which the script enables vgpu.hotmigrate.enabled. */
+static void check_hotmigrate(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *first_live,
+                             size_t nlive_vgpu)
+{
+    if (cl->kind != VG_FAMILY_VSPHERE)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG4004, where_migration(first_live),
+                                     "%zu vGPU VM%s of cluster `%s` %s vMotion: the script enables vCenter's "
+                                     "`vgpu.hotmigrate.enabled`",
+                                     nlive_vgpu, nlive_vgpu == 1 ? "" : "s", cl->name,
+                                     nlive_vgpu == 1 ? "uses" : "use");
+    vg_diag_label(ctx, d, "`migration live`");
+    vg_diag_note(ctx, d, "without it vCenter refuses with \"vGPU hot migration is not enabled.\"");
+}
+
 void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     if (!ctx->catalog)
@@ -181,19 +233,8 @@ void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const stru
             if (vm->mode == VG_MODE_NONE || !vm->gpu_model)
                 continue;
             check_restart_target(ctx, cl, vm);
-            if (vm->mode == VG_MODE_PASSTHROUGH && vm->migration == VG_MIG_RESTART && cl->kind == VG_FAMILY_VSPHERE) {
-                struct vg_diag *d = vg_diag_emit(
-                    ctx, VG4006, where_migration(vm),
-                    "`%s` has a pass-through GPU: vSphere HA does not restart VMs with static DirectPath I/O", vm->name);
-                vg_diag_subject(d, vm->name);
-                vg_diag_label(ctx, d, vg_span_valid(vm->migration_span) ? "`migration restart`"
-                                                                        : "pass-through, restarted by default");
-                vg_diag_note(ctx, d, "the generated script attaches the GPU with dynamic DirectPath I/O, which HA can "
-                                     "restart on any host with a matching device");
-                vg_diag_help(ctx, d, "keep the script's dynamic DirectPath I/O, or set `migration none` if the VM may "
-                                     "stay down");
+            if (check_ha_passthrough(ctx, cl, vm))
                 continue;
-            }
             if (vm->migration != VG_MIG_LIVE || live_unsupported(ctx, cl, vm))
                 continue;
             if (vm->mode == VG_MODE_VGPU) {
@@ -209,26 +250,7 @@ void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const stru
             continue;
         if (pf->lm_vgpu_min)
             manager_too_old(ctx, cl, first_live, nlive_vgpu);
-        if (pf->lm_needs_datacenter && cl->nhosts > 1 && cl->edition == VG_EDITION_STANDARD) {
-            struct vg_diag *d = vg_diag_emit(ctx, VG4005, vg_span_or(cl->edition_span, cl->name_span),
-                                             "cluster `%s` live-migrates GPU-P VMs between %zu clustered hosts on "
-                                             "%s %s Standard edition",
-                                             cl->name, cl->nhosts, pf->family, pf->version);
-            vg_diag_label(ctx, d, "`edition standard`");
-            if (vg_span_valid(first_live->migration_span))
-                vg_diag_span(ctx, d, first_live->migration_span, "`%s` migrates live", first_live->name);
-            vg_diag_note(ctx, d, "clustered GPU-P live migration needs the Datacenter edition; Standard supports it "
-                                 "between standalone hosts only");
-            vg_diag_help(ctx, d, "use `edition datacenter`, or `migration restart` for these VMs");
-        }
-        if (cl->kind == VG_FAMILY_VSPHERE) {
-            struct vg_diag *d = vg_diag_emit(ctx, VG4004, where_migration(first_live),
-                                             "%zu vGPU VM%s of cluster `%s` %s vMotion: the script enables vCenter's "
-                                             "`vgpu.hotmigrate.enabled`",
-                                             nlive_vgpu, nlive_vgpu == 1 ? "" : "s", cl->name,
-                                             nlive_vgpu == 1 ? "uses" : "use");
-            vg_diag_label(ctx, d, "`migration live`");
-            vg_diag_note(ctx, d, "without it vCenter refuses with \"vGPU hot migration is not enabled.\"");
-        }
+        check_edition(ctx, cl, first_live);
+        check_hotmigrate(ctx, cl, first_live, nlive_vgpu);
     }
 }

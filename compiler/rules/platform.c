@@ -3,9 +3,14 @@
  * hosts and VMs are configured for it.
  *
  * The support tables (GPU models per mode, Generation 2 only, partition
- * counts, large-BAR GPUs) are catalog data; the fixed platform facts are
- * sourced in hyperv.md 3-4 (GPU-P homogeneity, UInt32 low MMIO) and
- * vmware.md 1.6 and 2.2 (EFI for large-BAR GPUs, Shared Direct for vGPU).
+ * counts, large-BAR GPUs) are catalog data, with their sources in the
+ * `source:` fields of catalog/platforms.yaml and catalog/gpus.yaml; the
+ * fixed facts: GPU-P needs the same GPU model on every host
+ * (learn.microsoft.com/windows-server/virtualization/hyper-v/partition-assign-vm-gpu),
+ * low MMIO is a UInt32 of bytes (the Set-VM reference), EFI for large-BAR
+ * GPUs (docs.nvidia.com/ai-enterprise/release-6/latest/appendix/vgpu.html)
+ * and Shared Direct for vGPU on ESXi
+ * (docs.nvidia.com/ai-enterprise/latest/user-guide/index.html).
  */
 #include "rules/rules.h"
 
@@ -30,111 +35,144 @@ static void once_per_span(struct vg_hash *done, struct vg_ctx *ctx, struct vg_sp
         vg_hash_put(done, vg_strdup(ctx->arena, key), (void *)1);
 }
 
-static void check_vm(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+/* VG6004: one VM with both a pass-through GPU and a vGPU. */
+static void check_both_modes(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
 {
-    const struct vg_platform *pf = cl->platform;
-    int hyperv = cl->kind == VG_FAMILY_HYPERV;
-    if (vm->also_other_mode) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG6004, vg_span_or(vm->gpu_span, vm->name_span),
-                                         "`%s` has both a pass-through GPU and a vGPU", vm->name);
-        vg_diag_subject(d, vm->name);
-        vg_diag_note(ctx, d, "one VM uses either whole GPUs or vGPUs, and one GPU is either passed through or shared");
-        vg_diag_help(ctx, d, "keep one `gpu` line: `gpu vgpu PROFILE` or `gpu passthrough MODEL`");
-    }
-    if (pf && vm->gpu_model && vm->mode != VG_MODE_NONE) {
-        int pt = vm->mode == VG_MODE_PASSTHROUGH;
-        const char *const *list = pt ? pf->passthrough_models : pf->vgpu_models;
-        size_t n = pt ? pf->npassthrough_models : pf->nvgpu_models;
-        if (!vg_platform_supports(list, n, vm->gpu_model->model)) {
-            const char *mode = pt ? (hyperv ? "DDA (pass-through)" : "DirectPath I/O (pass-through)")
-                                  : (hyperv ? "GPU partitioning (GPU-P)" : "vGPU");
-            struct vg_diag *d = vg_diag_emit(ctx, VG6001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                                             "%s does not support %s on %s %s (`%s`)", vm->gpu_model->model, mode,
-                                             pf->family, pf->version, vm->name);
-            vg_diag_subject(d, vm->name);
-            vg_diag_label(ctx, d, "%s", vm->gpu_model->model);
-            if (vg_span_valid(cl->platform_span))
-                vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
-            vg_diag_note(ctx, d, "%s %s supports %s for: %s", pf->family, pf->version, mode, model_list(ctx, list, n));
-            if (!pt && vg_platform_supports(pf->passthrough_models, pf->npassthrough_models, vm->gpu_model->model))
-                vg_diag_help(ctx, d, "use `gpu passthrough %s`, or a supported GPU model", vm->gpu_model->model);
-            else
-                vg_diag_help(ctx, d, "use a GPU model that the platform version supports for this mode");
-            if (!pf->verified)
-                vg_diag_note(ctx, d, "the catalog marks %s %s as unverified", pf->family, pf->version);
-        }
-    }
-    if (cl->kind == VG_FAMILY_VSPHERE && vm->firmware == VG_FW_BIOS && vm->gpu_model && vm->gpu_model->large_bar &&
-        (vm->mode == VG_MODE_PASSTHROUGH || (vm->mode == VG_MODE_VGPU && vm->profile && vm->profile->series == 'C'))) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG6006, vg_span_or(vm->firmware_span, vm->name_span),
-                                         "`%s` boots with BIOS, but its %s %s needs EFI firmware and 64-bit MMIO",
-                                         vm->name, vm->gpu_model->model,
-                                         vm->mode == VG_MODE_PASSTHROUGH ? "pass-through GPU" : "C-series vGPU");
-        vg_diag_subject(d, vm->name);
-        vg_diag_label(ctx, d, "`firmware bios`");
-        if (vg_span_valid(vm->gpu_span))
-            vg_diag_span(ctx, d, vm->gpu_span, "large-BAR GPU");
-        vg_diag_note(ctx, d, "GPUs with a BAR1 larger than 256 MB map their memory above 4 GB, which needs EFI");
-        vg_diag_help(ctx, d, "use `firmware efi` (the default)");
-        if (!vm->gpu_model->mmio_verified)
-            vg_diag_note(ctx, d, "the catalog's large-BAR data for %s is derived, not sourced (unverified)",
-                         vm->gpu_model->model);
-    }
-    if (hyperv && vm->mmio_low >= (4ull << 30)) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG6007, vg_span_or(vm->mmio_span, vm->name_span),
-                                         "low MMIO space of `%s` is %llu MiB: Hyper-V takes at most 4095 MiB", vm->name,
-                                         (unsigned long long)(vm->mmio_low >> 20));
-        vg_diag_subject(d, vm->name);
-        vg_diag_label(ctx, d, "4 GiB or more");
-        vg_diag_note(ctx, d, "Set-VM -LowMemoryMappedIoSpace is a UInt32 (bytes)");
-        vg_diag_help(ctx, d, "use a low MMIO below 4GB (3GB is the DDA guidance) and put the rest in `high`");
-    }
-    if (pf && pf->gpu_vm_gen2_only && vm->generation == 1 && vm->mode != VG_MODE_NONE) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG6008, vg_span_or(vm->generation_span, vm->name_span),
-                                         "`%s` is a generation 1 VM, but GPU VMs on %s %s must be generation 2",
-                                         vm->name, pf->family, pf->version);
-        vg_diag_subject(d, vm->name);
-        vg_diag_label(ctx, d, "`generation 1`");
-        vg_diag_help(ctx, d, "use `generation 2` (the default)");
-    }
+    if (!vm->also_other_mode)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6004, vg_span_or(vm->gpu_span, vm->name_span),
+                                     "`%s` has both a pass-through GPU and a vGPU", vm->name);
+    vg_diag_subject(d, vm->name);
+    vg_diag_note(ctx, d, "one VM uses either whole GPUs or vGPUs, and one GPU is either passed through or shared");
+    vg_diag_help(ctx, d, "keep one `gpu` line: `gpu vgpu PROFILE` or `gpu passthrough MODEL`");
 }
 
-/* VG6002 and VG6003: GPU-P on the Hyper-V family. */
-static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
+/* VG6001: the VM's GPU model in its mode, against what the platform version supports. */
+static void check_model_supported(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
 {
-    const struct vg_vm *first = NULL; /* the first vGPU VM: its model and size set the cluster's */
-    int size_reported = 0;
-    for (size_t i = 0; i < cl->nvms; i++) {
-        const struct vg_vm *vm = cl->vms[i];
-        if (vm->mode != VG_MODE_VGPU || !vm->profile)
-            continue;
-        if (!first) {
-            first = vm;
-            continue;
-        }
-        if (vm->gpu_model != first->gpu_model) {
-            struct vg_diag *d = vg_diag_emit(ctx, VG6002, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                                             "GPU-P cluster `%s` uses %s GPUs for `%s` and %s GPUs for `%s`", cl->name,
-                                             vm->gpu_model->model, vm->name, first->gpu_model->model, first->name);
-            vg_diag_subject(d, vm->name);
-            vg_diag_span(ctx, d, first->gpu_arg_span, "%s", first->gpu_model->model);
-            vg_diag_note(ctx, d, "GPU partitioning needs the same GPU make, model and partition count on every host");
-            vg_diag_help(ctx, d, "use one GPU model for GPU-P in this cluster (other models only for pass-through)");
-        } else if (vm->profile->fb_mb != first->profile->fb_mb && !size_reported) {
-            size_reported = 1;
-            struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                                             "GPU-P cluster `%s` uses partitions of two sizes: `%s` (%u MB) and `%s` "
-                                             "(%u MB)",
-                                             cl->name, vm->profile->name, vm->profile->fb_mb, first->profile->name,
-                                             first->profile->fb_mb);
-            vg_diag_span(ctx, d, first->gpu_arg_span, "`%s`", first->profile->name);
-            vg_diag_note(ctx, d, "every GPU of a GPU-P cluster has the same partition count, so every partition "
-                                 "has the same size");
-            vg_diag_help(ctx, d, "use one profile size for all GPU-P VMs of the cluster");
-        }
-    }
-    if (!first)
+    const struct vg_platform *pf = cl->platform;
+    if (!pf || !vm->gpu_model || vm->mode == VG_MODE_NONE)
         return;
+    int hyperv = cl->kind == VG_FAMILY_HYPERV;
+    int pt = vm->mode == VG_MODE_PASSTHROUGH;
+    const char *const *list = pt ? pf->passthrough_models : pf->vgpu_models;
+    size_t n = pt ? pf->npassthrough_models : pf->nvgpu_models;
+    if (vg_platform_supports(list, n, vm->gpu_model->model))
+        return;
+    const char *mode = pt ? (hyperv ? "DDA (pass-through)" : "DirectPath I/O (pass-through)")
+                          : (hyperv ? "GPU partitioning (GPU-P)" : "vGPU");
+    struct vg_diag *d = vg_diag_emit(ctx, VG6001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                     "%s does not support %s on %s %s (`%s`)", vm->gpu_model->model, mode, pf->family,
+                                     pf->version, vm->name);
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, "%s", vm->gpu_model->model);
+    if (vg_span_valid(cl->platform_span))
+        vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
+    vg_diag_note(ctx, d, "%s %s supports %s for: %s", pf->family, pf->version, mode, model_list(ctx, list, n));
+    if (!pt && vg_platform_supports(pf->passthrough_models, pf->npassthrough_models, vm->gpu_model->model))
+        vg_diag_help(ctx, d, "use `gpu passthrough %s`, or a supported GPU model", vm->gpu_model->model);
+    else
+        vg_diag_help(ctx, d, "use a GPU model that the platform version supports for this mode");
+    if (!pf->verified)
+        vg_diag_note(ctx, d, "the catalog marks %s %s as unverified", pf->family, pf->version);
+}
+
+/* VG6006: a large-BAR GPU on ESXi in a VM that boots with BIOS. */
+static void check_efi(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+{
+    if (cl->kind != VG_FAMILY_VSPHERE || vm->firmware != VG_FW_BIOS || !vm->gpu_model || !vm->gpu_model->large_bar ||
+        !(vm->mode == VG_MODE_PASSTHROUGH || (vm->mode == VG_MODE_VGPU && vm->profile && vm->profile->series == 'C')))
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6006, vg_span_or(vm->firmware_span, vm->name_span),
+                                     "`%s` boots with BIOS, but its %s %s needs EFI firmware and 64-bit MMIO",
+                                     vm->name, vm->gpu_model->model,
+                                     vm->mode == VG_MODE_PASSTHROUGH ? "pass-through GPU" : "C-series vGPU");
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, "`firmware bios`");
+    if (vg_span_valid(vm->gpu_span))
+        vg_diag_span(ctx, d, vm->gpu_span, "large-BAR GPU");
+    vg_diag_note(ctx, d, "GPUs with a BAR1 larger than 256 MB map their memory above 4 GB, which needs EFI");
+    vg_diag_help(ctx, d, "use `firmware efi` (the default)");
+    if (!vm->gpu_model->mmio_verified)
+        vg_diag_note(ctx, d, "the catalog's large-BAR data for %s is derived, not sourced (unverified)",
+                     vm->gpu_model->model);
+}
+
+/* VG6007: a low MMIO space that Hyper-V cannot take. */
+static void check_low_mmio(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+{
+    if (cl->kind != VG_FAMILY_HYPERV || vm->mmio_low < (4ull << 30))
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6007, vg_span_or(vm->mmio_span, vm->name_span),
+                                     "low MMIO space of `%s` is %llu MiB: Hyper-V takes at most 4095 MiB", vm->name,
+                                     (unsigned long long)(vm->mmio_low >> 20));
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, "4 GiB or more");
+    vg_diag_note(ctx, d, "Set-VM -LowMemoryMappedIoSpace is a UInt32 (bytes)");
+    vg_diag_help(ctx, d, "use a low MMIO below 4GB (3GB is the DDA guidance) and put the rest in `high`");
+}
+
+/* VG6008: a generation 1 GPU VM where GPU VMs must be generation 2. */
+static void check_generation(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+{
+    const struct vg_platform *pf = cl->platform;
+    if (!pf || !pf->gpu_vm_gen2_only || vm->generation != 1 || vm->mode == VG_MODE_NONE)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6008, vg_span_or(vm->generation_span, vm->name_span),
+                                     "`%s` is a generation 1 VM, but GPU VMs on %s %s must be generation 2",
+                                     vm->name, pf->family, pf->version);
+    vg_diag_subject(d, vm->name);
+    vg_diag_label(ctx, d, "`generation 1`");
+    vg_diag_help(ctx, d, "use `generation 2` (the default)");
+}
+
+/* The checks of one VM, one per rule, in this order. */
+static void check_vm(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+{
+    check_both_modes(ctx, cl, vm);
+    check_model_supported(ctx, cl, vm);
+    check_efi(ctx, cl, vm);
+    check_low_mmio(ctx, cl, vm);
+    check_generation(ctx, cl, vm);
+}
+
+/* VG6002, one VM: a GPU-P VM on another GPU model than the cluster's first. */
+static void check_gpu_p_model(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *first,
+                              const struct vg_vm *vm)
+{
+    if (vm->gpu_model == first->gpu_model)
+        return;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6002, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                     "GPU-P cluster `%s` uses %s GPUs for `%s` and %s GPUs for `%s`", cl->name,
+                                     vm->gpu_model->model, vm->name, first->gpu_model->model, first->name);
+    vg_diag_subject(d, vm->name);
+    vg_diag_span(ctx, d, first->gpu_arg_span, "%s", first->gpu_model->model);
+    vg_diag_note(ctx, d, "GPU partitioning needs the same GPU make, model and partition count on every host");
+    vg_diag_help(ctx, d, "use one GPU model for GPU-P in this cluster (other models only for pass-through)");
+}
+
+/* VG6003, one VM: a GPU-P partition of another size than the cluster's first
+ * (reported once per cluster, *reported). */
+static void check_gpu_p_size(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *first,
+                             const struct vg_vm *vm, int *reported)
+{
+    if (vm->gpu_model != first->gpu_model || vm->profile->fb_mb == first->profile->fb_mb || *reported)
+        return;
+    *reported = 1;
+    struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                     "GPU-P cluster `%s` uses partitions of two sizes: `%s` (%u MB) and `%s` "
+                                     "(%u MB)",
+                                     cl->name, vm->profile->name, vm->profile->fb_mb, first->profile->name,
+                                     first->profile->fb_mb);
+    vg_diag_span(ctx, d, first->gpu_arg_span, "`%s`", first->profile->name);
+    vg_diag_note(ctx, d, "every GPU of a GPU-P cluster has the same partition count, so every partition "
+                         "has the same size");
+    vg_diag_help(ctx, d, "use one profile size for all GPU-P VMs of the cluster");
+}
+
+/* VG6002: a host of a GPU-P cluster whose GPUs are not the GPU-P model. */
+static void check_gpu_p_hosts(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *first)
+{
     const struct vg_gpu *g = first->gpu_model;
     /* no host has the profile's GPU at all: the profile is wrong, not the hosts
        (VG2002 says so); "give every host L40 GPUs" would mislead */
@@ -158,6 +196,12 @@ static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
         vg_diag_note(ctx, d, "GPU partitioning needs the same GPU make, model and partition count on every host");
         vg_diag_help(ctx, d, "give every host of the cluster %s GPUs", g->model);
     }
+}
+
+/* VG6003: `gpu-partitions` against the model's valid counts and the partition size. */
+static void check_gpu_p_partitions(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *first)
+{
+    const struct vg_gpu *g = first->gpu_model;
     uint32_t parts = cl->gpu_partitions;
     if (!parts)
         return;
@@ -194,6 +238,29 @@ static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
         vg_diag_help(ctx, d, "use at most %u partitions for `%s`", g->fb_mb / first->profile->fb_mb,
                      first->profile->name);
     }
+}
+
+/* GPU-P on the Hyper-V family: the first vGPU VM sets the cluster's model and
+ * partition size, and every check compares with it (VG6002, VG6003). */
+static void check_gpu_p(struct vg_ctx *ctx, const struct vg_cluster *cl)
+{
+    const struct vg_vm *first = NULL;
+    int size_reported = 0;
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_vm *vm = cl->vms[i];
+        if (vm->mode != VG_MODE_VGPU || !vm->profile)
+            continue;
+        if (!first) {
+            first = vm;
+            continue;
+        }
+        check_gpu_p_model(ctx, cl, first, vm);
+        check_gpu_p_size(ctx, cl, first, vm, &size_reported);
+    }
+    if (!first)
+        return;
+    check_gpu_p_hosts(ctx, cl, first);
+    check_gpu_p_partitions(ctx, cl, first);
 }
 
 /* VG6005: ESXi hosts in Shared graphics mode with vGPU VMs in the cluster. */

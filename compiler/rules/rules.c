@@ -24,7 +24,6 @@ static const family_fn families[] = {vg_rules_compat, vg_rules_license, vg_rules
                                      vg_rules_platform};
 #define NFAMILIES (sizeof families / sizeof families[0])
 #define SPLIT 2            /* families [0, SPLIT) on the second thread */
-#define THREAD_MIN_VMS 20000
 
 struct group {
     struct vg_ctx ctx;     /* a copy of the caller's, with its own arena and queue */
@@ -61,7 +60,7 @@ void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_
     size_t nvms = 0;
     for (size_t i = 0; i < m->nclusters; i++)
         nvms += m->clusters[i]->nvms;
-    if (!vg_threads_want(nvms, THREAD_MIN_VMS)) {
+    if (!vg_threads_want(nvms, VG_THREADS_MIN_VMS)) {
         for (size_t i = 0; i < NFAMILIES; i++)
             families[i](ctx, m, p);
     } else {

@@ -23,6 +23,7 @@
 #include "parser.h"
 #include "syntax/scan.h"
 #include "core/suppress.h"
+#include "base/utf8.h"
 
 /* Queue a VG1001 for this file; stops the parse once the error limit is hit. */
 static struct vg_diag *syntax_error(struct vg_parser *p, struct vg_span span, const char *msg)
@@ -240,17 +241,6 @@ int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
     return x->tok;
 }
 
-/* Decode one UTF-8 sequence (valid: source.c checked the file). */
-static uint32_t decode_utf8(const unsigned char *s, size_t len)
-{
-    if (len == 1)
-        return s[0];
-    uint32_t cp = s[0] & (0x7fu >> len);
-    for (size_t i = 1; i < len; i++)
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    return cp;
-}
-
 /* Invisible or confusable characters, shown by code point. */
 static int is_invisible(uint32_t cp)
 {
@@ -280,7 +270,8 @@ static const struct {
 
 void vg_parse_describe_char(struct vg_arena *a, const char *text, size_t len, const char **msg, const char **help)
 {
-    uint32_t cp = decode_utf8((const unsigned char *)text, len);
+    uint32_t cp;
+    vg_utf8_decode((const unsigned char *)text, len, &cp); /* valid: input.c checked the file */
     if (is_invisible(cp))
         *msg = vg_sprintf(a, "unexpected character U+%04X", (unsigned)cp);
     else if (cp < 0x80)

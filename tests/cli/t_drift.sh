@@ -17,6 +17,18 @@ run drift --no-config "$file" "$inv"
 check "converged: exit 0" rc_is 0
 check "converged: nothing on stdout" out_empty
 
+# guest drivers, read with guest credentials: vdi-04's is 18.4's (VG8014 at
+# the guest-driver line), vdi-05's the declared 19.1 (no drift), vdi-06 not
+# read (nothing to compare)
+jq '(.hosts[].vms[] | select(.name == "vdi-04")) += {"guest_os": "windows", "guest_driver": "573.48", "guest_driver_error": null}
+  | (.hosts[].vms[] | select(.name == "vdi-05")) += {"guest_os": "windows", "guest_driver": "581.15", "guest_driver_error": null}
+  | (.hosts[].vms[] | select(.name == "vdi-06")) += {"guest_os": null, "guest_driver": null, "guest_driver_error": "The credential is invalid."}' "$inv" >"$W/guest.json"
+run drift --no-config "$file" "$W/guest.json"
+check "guest: exit 1" rc_is 1
+check "guest: VG8014 at vdi-04's guest-driver line, once" out_has "mixed-dda-gpup.vgpu:41:22: warning: \`vdi-04\` runs Windows guest driver 573.48 (vGPU 18.4), the file declares \`19.1\` [VG8014]"
+run drift --no-config -f short "$file" "$W/guest.json"
+check "guest: one diagnostic only" test "$(grep -c 'VG80' "$OUT")" = 1
+
 # vdi-05's startup memory changed by hand
 jq '(.hosts[].vms[] | select(.name == "vdi-05") | .memory_startup_bytes) = 17179869184' "$inv" >"$W/memory.json"
 run drift --no-config "$file" "$W/memory.json"
@@ -94,3 +106,32 @@ check "vSphere inventory: import exits 0" rc_is 0
 check "vSphere inventory: import maps the component to the release" out_has "vgpu-manager 19.1  # host driver 580.82.02"
 check "vSphere inventory: import maps grid_ types to profiles" out_has "gpu    vgpu L40-"
 check "vSphere inventory: import leaves the ESXi version to a comment" out_has "# platform: the hosts run ESXi 8.0.2 (VMHost.Version)"
+
+# vSphere host and vCenter settings (VG8013) and DRS (VG8011); a document
+# without advanced_settings (written before they were collected) compares none
+jq '.vcenter.advanced_settings = {"vgpu.hotmigrate.enabled": "true"}' "$vinv" >"$W/vsettings.json"
+run drift --no-config esxi-l40-vgpu.vgpu "$W/vsettings.json"
+check "vSphere: hotmigrate true: no drift" rc_is 0
+jq '.vcenter.advanced_settings = {"vgpu.hotmigrate.enabled": null}' "$vinv" >"$W/vhot.json"
+run drift --no-config -f short esxi-l40-vgpu.vgpu "$W/vhot.json"
+check "vSphere hotmigrate not set: exit 1" rc_is 1
+check "vSphere hotmigrate not set: VG8013 at the first migration live" out_has "esxi-l40-vgpu.vgpu:29:22: error: vCenter \`vc01\` has vgpu.hotmigrate.enabled not set, \`ml-01\` declares \`migration live\` (vGPU vMotion needs true) [VG8013]"
+jq '(.hosts[] | select(.name == "esx-02") | .default_graphics_type) = "shared"' "$vinv" >"$W/vgfx.json"
+run drift --no-config -f short esxi-l40-vgpu.vgpu "$W/vgfx.json"
+check "vSphere default graphics type: exit 1" rc_is 1
+check "vSphere default graphics type: VG8013 at the host" out_has "esxi-l40-vgpu.vgpu:21:10: error: host \`esx-02\`: the default graphics type is shared, the file needs sharedDirect (vGPU VMs may run on it) [VG8013]"
+check "vSphere default graphics type: reported once" test "$(wc -l <"$OUT")" -eq 1
+jq '(.hosts[] | select(.name == "esx-01") | .gpus[1].passthrough_enabled) = true' "$vinv" >"$W/vpt.json"
+run drift --no-config -f short esxi-l40-vgpu.vgpu "$W/vpt.json"
+check "vSphere passthrough enabled off plan: VG8013 at the gpu line" out_has "esxi-l40-vgpu.vgpu:22:9: error: host \`esx-01\`: 1 L40 GPU is enabled for passthrough (1 not active until a reboot), the plan gives 0 to DirectPath I/O VMs [VG8013]"
+jq '.cluster.drs_rules[0].type = "MustNotRunOn"' "$vinv" >"$W/vdrs.json"
+run drift --no-config -f short esxi-l40-vgpu.vgpu "$W/vdrs.json"
+check "vSphere DRS rule of another type: VG8011 at host" out_has "esxi-l40-vgpu.vgpu:35:19: warning: \`train-01\` is bound by DRS to no host (no enabled VM-host rule), the file allows \`esx-04\` [VG8011]"
+jq '.cluster.drs_groups[1].members += ["ml-03"]' "$vinv" >"$W/vdrs2.json"
+run drift --no-config -f short esxi-l40-vgpu.vgpu "$W/vdrs2.json"
+check "vSphere VM put into a pinned VM's group: VG8011 at the VM" out_has "esxi-l40-vgpu.vgpu:25:8: warning: \`ml-03\` is bound by DRS to \`esx-04\`, the file names no host [VG8011]"
+jq '.inventory_version = 3' "$vinv" >"$W/vver.json"
+run drift --no-config esxi-l40-vgpu.vgpu "$W/vver.json"
+check "vSphere wrong schema version: exit 2" rc_is 2
+check "vSphere wrong schema version: located" out_has "vver.json:1:1: error: invalid inventory: \`/inventory_version\`: version 3"
+check "vSphere wrong schema version: nothing compared (one diagnostic)" test "$(grep -c 'error:' "$OUT")" -eq 1

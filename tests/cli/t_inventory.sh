@@ -27,7 +27,7 @@ check "an unwritable -o leaves no file" test ! -e "$W/no/such/dir/inv.ps1"
 rm -f "$W/inventory-hyperv.ps1"
 run inventory
 check "inventory without --target exits 2" rc_is 2
-check "inventory without --target says what it needs" err_has "needs \`--target hyperv\` or \`--target vmware\`"
+check "inventory without --target says what it needs" err_has "\`vgpuc inventory --target\` takes hyperv|vmware"
 check "inventory without --target writes nothing" test ! -e "$W/inventory-hyperv.ps1"
 vsrc=$REPO/backends/powershell/inventory-vmware.ps1
 run inventory --target vmware --stdout

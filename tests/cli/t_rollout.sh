@@ -126,3 +126,21 @@ check "--target json exits 2" rc_is 2
 run rollout $T --no-config --target vmware -o "$W/ro-vm" "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
 check "--target vmware on an Azure Stack HCI cluster exits 1" rc_is 1
 check "and names the platform" err_has "cannot roll out"
+# -o's own errors are diagnostics (VG7201-VG7205), in the report of every format.
+run rollout $T --no-config -q --rule VG2004=off --diagnostics json -o "$W/ro-esx-json" "$G/xen-16.5.vgpu" "$G/xen-19.5.vgpu"
+check "-o, no rollout script, --diagnostics json: exit 1" rc_is 1
+err_is_one_json() { jq -e . "$ERR" >/dev/null 2>&1 && [ "$(jq -s length "$ERR" 2>/dev/null)" = 1 ]; }
+check "-o, no rollout script, --diagnostics json: stderr is one JSON document" err_is_one_json
+check "-o, no rollout script, --diagnostics json: the error is VG7201 and counted" \
+    jq_true '.summary.errors == 1 and ([.diagnostics[] | select(.code == "VG7201")] | length == 1)' "$ERR"
+check "-o, no rollout script, --diagnostics json: nothing written" test ! -e "$W/ro-esx-json"
+run rollout $T --no-config -q --diagnostics sarif --target vmware -o "$W/ro-vm-sarif" "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "--target vmware -o, --diagnostics sarif: VG7202 is a SARIF result" \
+    jq_true '[.runs[0].results[] | select(.ruleId == "VG7202" and .level == "error")] | length == 1' "$ERR"
+run rollout $T --no-config -q --diagnostics github --target vmware -o "$W/ro-vm-gh" "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "--target vmware -o, --diagnostics github: one ::error line" err_has "::error file="
+run rollout $T --no-config -q --rule VG7202=off --target vmware -o "$W/ro-vm-off" "$G/hci-16.5.vgpu" "$G/hci-19.5.vgpu"
+check "VG7202 turned off: still exit 1" rc_is 1
+check "VG7202 turned off: still nothing written" test ! -e "$W/ro-vm-off"
+run explain VG7201
+check "explain VG7201 names the rollout script" out_has "rollout script"

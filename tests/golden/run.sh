@@ -8,7 +8,8 @@
 # Then rule coverage: every code that `vgpuc rules` marks implemented needs a
 # case whose .human shows `[CODE]` and a near miss `code-ok*.vgpu` that does not
 # (the rollout codes VG70xx: rollout/expected/*.diag and a `code-ok*` case there;
-# build's own errors VG71xx: build/errors/*.diag and a `code-ok*` case there).
+# build's own errors VG71xx: build/errors/*.diag and a `code-ok*` case there;
+# rollout -o's own errors VG72xx: rollout/errors/*.diag and a `code-ok*` there).
 #
 #   VGPUC=/abs/path/vgpuc sh tests/golden/run.sh
 #   UPDATE=1 ...   rewrite the expected files (.human and .exit created when missing)
@@ -102,10 +103,10 @@ if [ -z "$UPDATE" ]; then
         # covered (with its near misses) by tests/hostile/security.sh, class config.
         # VG8001 is raised by `vgpuc import`, not by lint: tests/cli/t_import.sh and
         # tests/unit/test_import.c trigger it and import valid documents as near misses.
-        # VG8002-VG8012 are raised by `vgpuc drift`, against an inventory: each is
+        # VG8002-VG8014 are raised by `vgpuc drift`, against an inventory: each is
         # planted in the twin (tests/twin/adopt/Plants.ps1, make twin-adopt) or in
         # tests/cli/t_drift.sh, and the converged clusters are their near misses.
-        elsewhere=" VG9004 VG8001 VG8002 VG8003 VG8004 VG8005 VG8006 VG8007 VG8008 VG8009 VG8010 VG8011 VG8012 "
+        elsewhere=" VG9004 VG8001 VG8002 VG8003 VG8004 VG8005 VG8006 VG8007 VG8008 VG8009 VG8010 VG8011 VG8012 VG8013 VG8014 "
         while read -r code; do
             [ -n "$code" ] || continue
             case $elsewhere in *" $code "*) pass; continue ;; esac
@@ -114,6 +115,7 @@ if [ -z "$UPDATE" ]; then
             dir=cases ext=human
             case $code in
             VG71*) dir=build/errors ext=diag ;; # `vgpuc build`'s own errors (build/run.sh)
+            VG72*) dir=rollout/errors ext=diag ;; # `vgpuc rollout -o`'s own errors (rollout/run.sh)
             VG7*) dir=rollout/expected ext=diag ;; # `vgpuc rollout` codes: its goldens (rollout/run.sh)
             esac
             for h in "$dir"/*."$ext"; do

@@ -12,13 +12,10 @@
 # Usage: VGPUC=path sh tests/hostile/run.sh
 set -u
 : "${VGPUC:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+vg_scratch
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # run NAME EXPECTED-EXITS FILE [ARGS...]: lint FILE, check exit, time, size, locations.
 limit=10  # seconds per input; one huge case below raises it for itself
@@ -27,17 +24,17 @@ run() {
     shift 3
     timeout "$limit" "$VGPUC" lint --color never --no-config -q "$@" "$file" >"$tmp/out" 2>"$tmp/err"
     rc=$?
-    if [ "$rc" -eq 124 ]; then bad "$name: timed out"; return; fi
+    if [ "$rc" -eq 124 ]; then ko "$name: timed out"; return; fi
     case " $expect " in
     *" $rc "*) ;;
-    *) bad "$name: exit $rc, expected one of: $expect"; head -n 5 "$tmp/out" "$tmp/err"; return ;;
+    *) ko "$name: exit $rc, expected one of: $expect"; head -n 5 "$tmp/out" "$tmp/err"; return ;;
     esac
     size=$(cat "$tmp/out" "$tmp/err" | wc -c)
-    if [ "$size" -gt 1048576 ]; then bad "$name: $size bytes of output"; return; fi
+    if [ "$size" -gt 1048576 ]; then ko "$name: $size bytes of output"; return; fi
     # Every first line of a diagnostic has a location, except whole-file errors.
     if grep -E '^[^ ].*: (error|warning|info): ' "$tmp/out" | grep -vE ':[0-9]+:[0-9]+: (error|warning|info): ' |
         grep -vE '^vgpuc: (error|warning): ' >"$tmp/noloc"; then
-        bad "$name: diagnostic without line:col"; head -n 3 "$tmp/noloc"; return
+        ko "$name: diagnostic without line:col"; head -n 3 "$tmp/noloc"; return
     fi
     ok
 }
@@ -61,7 +58,7 @@ awk 'BEGIN { for (c = 0; c < 21; c++) printf "cluster c%02d { platform esxi 8.0u
 limit=120  # ~5 s, ~8 s under ASan: leave room on a loaded CI machine
 run object-limit "1" "$tmp/objects.vgpu"
 limit=10
-if grep -q '^.*objects.vgpu:21:41: error: too many hosts and VMs: more than 2000000' "$tmp/out"; then ok; else bad "object limit: no VG1005 at 21:41"; fi
+if grep -q '^.*objects.vgpu:21:41: error: too many hosts and VMs: more than 2000000' "$tmp/out"; then ok; else ko "object limit: no VG1005 at 21:41"; fi
 rm -f "$tmp/objects.vgpu"
 awk 'BEGIN { for (i = 0; i < 5000; i++) printf "a {\n"; for (i = 0; i < 5000; i++) printf "}\n" }' >"$tmp/deep.vgpu"
 run deep-nesting "1" "$tmp/deep.vgpu"
@@ -109,17 +106,17 @@ if [ -f "$good" ]; then
     # A file-size limit makes write() fail (EFBIG) half-way, as a full disk would.
     (trap '' XFSZ; ulimit -f 1; "$VGPUC" build -q --no-config -o "$tmp/outdir" "$good" >/dev/null 2>&1)
     rc=$?
-    if [ "$rc" -ne 2 ] && [ "$rc" -ne 0 ]; then bad "build under a tiny file-size limit: exit $rc"; else ok; fi
-    if find "$tmp/outdir" -name '*.tmp.*' | grep -q .; then bad "build left a temporary file"; else ok; fi
+    if [ "$rc" -ne 2 ] && [ "$rc" -ne 0 ]; then ko "build under a tiny file-size limit: exit $rc"; else ok; fi
+    if find "$tmp/outdir" -name '*.tmp.*' | grep -q .; then ko "build left a temporary file"; else ok; fi
     cp examples/broken.vgpu "$tmp/broken.vgpu" 2>/dev/null && {
         "$VGPUC" build -q --no-config -o "$tmp/outdir" "$good" "$tmp/broken.vgpu" >/dev/null 2>&1
         after=$(find "$tmp/outdir" -type f -exec md5sum {} + | sort)
-        if [ "$before" = "$after" ]; then ok; else bad "a build with errors touched the output folder"; fi
+        if [ "$before" = "$after" ]; then ok; else ko "a build with errors touched the output folder"; fi
     }
     cp "$good" "$tmp/fmt.vgpu"; printf 'cluster x {\n' >>"$tmp/fmt.vgpu"
     sum=$(md5sum <"$tmp/fmt.vgpu")
     "$VGPUC" fmt "$tmp/fmt.vgpu" >/dev/null 2>&1
-    if [ "$sum" = "$(md5sum <"$tmp/fmt.vgpu")" ]; then ok; else bad "fmt rewrote a file with syntax errors"; fi
+    if [ "$sum" = "$(md5sum <"$tmp/fmt.vgpu")" ]; then ok; else ko "fmt rewrote a file with syntax errors"; fi
 fi
 
 # Determinism: byte-identical output across locales and time zones.
@@ -128,10 +125,9 @@ if [ -f examples/broken.vgpu ]; then
     for loc in C.UTF-8 de_DE.UTF-8 tr_TR.UTF-8; do
         for tz in UTC America/New_York Asia/Kolkata; do
             got=$(LC_ALL=$loc TZ=$tz "$VGPUC" lint --no-config -f json examples/broken.vgpu 2>/dev/null | md5sum)
-            if [ "$got" = "$ref" ]; then ok; else bad "output differs under LC_ALL=$loc TZ=$tz"; fi
+            if [ "$got" = "$ref" ]; then ok; else ko "output differs under LC_ALL=$loc TZ=$tz"; fi
         done
     done
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

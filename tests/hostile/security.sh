@@ -26,12 +26,9 @@
 # shellcheck disable=SC2016 # backticks in the patterns are the messages' own
 set -u
 : "${VGPUC:?}"
-tmp=$(mktemp -d)
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+vg_scratch
 tscale=1
 mscale=1
 case $VGPUC in *build-san*) tscale=5 mscale=4 ;; esac
@@ -59,34 +56,34 @@ measure() {
     used=$(((kb + 1023) / 1024))
     [ -n "${HOSTILE_LOG:-}" ] && echo "$name $t ${used} $rc" >>"$HOSTILE_LOG"
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-        bad "$name: still running after ${secs} s"
+        ko "$name: still running after ${secs} s"
         return 1
     fi
     if [ "$rc" -gt 2 ]; then
-        bad "$name: exit $rc (crash?)"
+        ko "$name: exit $rc (crash?)"
         head -n 5 "$tmp/err"
         return 1
     fi
     if [ "$used" -gt "$mb" ]; then
-        bad "$name: used $used MB, more than $mb MB"
+        ko "$name: used $used MB, more than $mb MB"
         return 1
     fi
     return 0
 }
 
-rc_is() { [ "$rc" = "$1" ] || { bad "$CASE: exit $rc, expected $1"; head -n 8 "$tmp/out" "$tmp/err"; return 1; }; }
-has() { grep -q -e "$2" "$1" || { bad "$CASE: no \`$2\` in $(basename "$1")"; head -n 8 "$1"; return 1; }; }
-hasnt() { if grep -q -e "$2" "$1"; then bad "$CASE: \`$2\` in $(basename "$1")"; grep -e "$2" "$1" | head -n 3; return 1; fi; }
+rc_is() { [ "$rc" = "$1" ] || { ko "$CASE: exit $rc, expected $1"; head -n 8 "$tmp/out" "$tmp/err"; return 1; }; }
+has() { grep -q -e "$2" "$1" || { ko "$CASE: no \`$2\` in $(basename "$1")"; head -n 8 "$1"; return 1; }; }
+hasnt() { if grep -q -e "$2" "$1"; then ko "$CASE: \`$2\` in $(basename "$1")"; grep -e "$2" "$1" | head -n 3; return 1; fi; }
 # No byte below 0x20 but tab and newline, no DEL, no C1 or bidi/zero-width character.
 inert() {
     for f in "$@"; do
         if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$f"; then
-            bad "$CASE: a raw control byte in $(basename "$f")"
+            ko "$CASE: a raw control byte in $(basename "$f")"
             LC_ALL=C grep -n "$(printf '[\001-\010\013-\037\177]')" "$f" | head -n 2 | cat -A
             return 1
         fi
         if grep -q "$(printf '\302[\200-\237]\|\342\200[\213-\217\250-\256]\|\342\201[\240-\251]\|\357\273\277')" "$f"; then
-            bad "$CASE: a C1, bidi or invisible character in $(basename "$f")"
+            ko "$CASE: a C1, bidi or invisible character in $(basename "$f")"
             return 1
         fi
     done
@@ -131,7 +128,7 @@ cluster c {
     "$VGPUC" lint --no-config -f github repo/forge.vgpu >"$tmp/gh" 2>/dev/null
     n=$("$VGPUC" lint --no-config -f json repo/forge.vgpu 2>/dev/null | grep -c '"code"')
     if [ "$(grep -c '^::\(error\|warning\|notice\) ' "$tmp/gh")" = "$n" ] && [ "$(wc -l <"$tmp/gh")" = "$n" ]; then ok
-    else bad "$CASE: $(wc -l <"$tmp/gh") lines for $n diagnostics"; fi
+    else ko "$CASE: $(wc -l <"$tmp/gh") lines for $n diagnostics"; fi
     CASE="output: VG1011 and VG1012 name the characters"
     "$VGPUC" lint --no-config -f short repo/forge.vgpu >"$tmp/s" 2>&1
     has "$tmp/s" 'U+000A \[VG1011\]' && has "$tmp/s" 'U+001B \[VG1011\]' && has "$tmp/s" 'U+202E \[VG1012\]' && ok
@@ -173,7 +170,7 @@ sys.stdout.buffer.write("""cluster c {
             if python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$tmp/out" 2>"$tmp/xml"; then
                 ok
             else
-                bad "$CASE: not well-formed: $(tail -n 1 "$tmp/xml")"
+                ko "$CASE: not well-formed: $(tail -n 1 "$tmp/xml")"
             fi
         fi
     fi
@@ -267,7 +264,7 @@ if want confine; then
     CASE="confine: a failing include named 2000 times is read and reported once"
     if measure "$CASE" 10 128 "$VGPUC" lint --no-config -f short repo/manyinc.vgpu; then
         if rc_is 1; then
-            if [ "$(grep -c 'VG1009' "$tmp/out")" = 1 ]; then ok; else bad "$CASE: $(grep -c VG1009 "$tmp/out") reports"; fi
+            if [ "$(grep -c 'VG1009' "$tmp/out")" = 1 ]; then ok; else ko "$CASE: $(grep -c VG1009 "$tmp/out") reports"; fi
         fi
     fi
     rm -f repo/huge.vgpu
@@ -275,7 +272,7 @@ if want confine; then
     CASE="confine: a missing include named 5000 times is reported once"
     if measure "$CASE" 10 64 "$VGPUC" lint --no-config -f short repo/manymissing.vgpu; then
         if rc_is 1; then
-            if [ "$(grep -c 'VG1009' "$tmp/out")" = 1 ]; then ok; else bad "$CASE: $(grep -c VG1009 "$tmp/out") reports"; fi
+            if [ "$(grep -c 'VG1009' "$tmp/out")" = 1 ]; then ok; else ko "$CASE: $(grep -c VG1009 "$tmp/out") reports"; fi
         fi
     fi
 fi
@@ -361,7 +358,7 @@ if want names; then
             f=$(find "$tmp/dev-out" -type f -exec basename {} \; 2>/dev/null)
             base=$(printf '%s' "${f%%.*}" | tr '[:lower:]' '[:upper:]')
             case $base in
-            CON | PRN | AUX | NUL | COM[0-9] | LPT[0-9] | '') bad "$CASE: wrote \`$f\`" ;;
+            CON | PRN | AUX | NUL | COM[0-9] | LPT[0-9] | '') ko "$CASE: wrote \`$f\`" ;;
             *) ok ;;
             esac
         fi
@@ -439,24 +436,23 @@ if want files; then
         blocks=$((sa / 512 + 2)) # room for a.ps1 in 512-byte (dash) or 1024-byte (bash) blocks, not for b.ps1
         (trap '' XFSZ; ulimit -f "$blocks"; "$VGPUC" build --no-config -o outdir two.vgpu >/dev/null 2>"$tmp/err")
         if [ "$(cat outdir/a.ps1)" = old-a ] && [ "$(cat outdir/b.ps1)" = old-b ] &&
-            [ -z "$(find outdir -name '*.tmp.*')" ]; then ok; else bad "$CASE: outdir holds $(find outdir -type f | tr '\n' ' ')"; fi
+            [ -z "$(find outdir -name '*.tmp.*')" ]; then ok; else ko "$CASE: outdir holds $(find outdir -type f | tr '\n' ' ')"; fi
     else
-        bad "$CASE: a.ps1 ($sa) is not smaller than b.ps1 ($sb)"
+        ko "$CASE: a.ps1 ($sa) is not smaller than b.ps1 ($sb)"
     fi
     printf 'cluster x {\nplatform esxi 8.0u2\n}\n' >f600.vgpu
     chmod 0600 f600.vgpu
     CASE="files: fmt keeps the mode of the file"
     "$VGPUC" fmt f600.vgpu >/dev/null 2>&1
     if [ "$(stat -c %a f600.vgpu)" = 600 ] && grep -q '^    platform' f600.vgpu; then ok
-    else bad "$CASE: mode $(stat -c %a f600.vgpu)"; fi
+    else ko "$CASE: mode $(stat -c %a f600.vgpu)"; fi
     mkdir -p real
     printf 'cluster y {\nplatform esxi 8.0u2\n}\n' >real/target.vgpu
     ln -sf real/target.vgpu link.vgpu
     CASE="files: fmt writes through a symbolic link"
     "$VGPUC" fmt link.vgpu >/dev/null 2>&1
     if [ -L link.vgpu ] && grep -q '^    platform' real/target.vgpu; then ok
-    else bad "$CASE: the link was replaced or the target not formatted"; fi
+    else ko "$CASE: the link was replaced or the target not formatted"; fi
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

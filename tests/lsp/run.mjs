@@ -13,7 +13,7 @@
 // any failure.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -1000,5 +1000,6 @@ for (const t of tests) {
   }
 }
 for (const m of measures) console.log(`measured: ${m}`);
+rmSync(SCRATCH, { recursive: true, force: true }); // the scratch folder goes with the run
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -15,6 +15,9 @@ $script:TwinRoot = $PSScriptRoot
 
 # --- platforms ---------------------------------------------------------------
 
+# The vGPU load rule, for every platform (node failures run here too).
+. (Join-Path $PSScriptRoot 'engine/VgpuCompat.ps1')
+
 $script:TwinPlatforms = [ordered]@{}
 foreach ($dir in (Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot 'platforms') -Directory | Sort-Object Name)) {
     $file = Join-Path $dir.FullName 'Platform.ps1'
@@ -69,6 +72,7 @@ function Get-TwinBoot {
     $engine = [System.Text.StringBuilder]::new()
     $null = $engine.AppendLine([System.IO.File]::ReadAllText((Join-Path $script:TwinRoot 'engine/Engine.ps1')))
     $null = $engine.AppendLine([System.IO.File]::ReadAllText((Join-Path $script:TwinRoot 'engine/Runspace.ps1')))
+    $null = $engine.AppendLine([System.IO.File]::ReadAllText((Join-Path $script:TwinRoot 'engine/VgpuCompat.ps1')))
     foreach ($f in $d.EngineFiles) {
         $null = $engine.AppendLine([System.IO.File]::ReadAllText((Join-Path $d.Dir $f)))
     }

@@ -388,7 +388,8 @@ static void test_json(void **state)
     char *s = run(f, vg_emit_json);
     (void)state;
     {
-        static const char want[] = "{\n  \"format_version\": \"1.1\",\n  \"tool\": \"vgpuc 0.0.0-test\"";
+        static const char want[] = "{\n  \"format_version\": \"2.0\",\n  \"tool\": {\n    \"name\": \"vgpuc\",\n"
+                                   "    \"version\": \"" VGPUC_VERSION "\"\n  },\n  \"source\": {";
         assert_memory_equal(s, want, sizeof want - 1);
     }
     HAS(s, "\"gpu_partitions\": 4,\n    \"arc\": null,\n    \"hosts\"");

@@ -328,19 +328,11 @@ static void help_and_version(void **state)
     vg_sb_free(&sb);
 }
 
-static void write_file(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("# empty\n", f);
-    fclose(f);
-}
-
 static void expand_inputs(void **state)
 {
     (void)state;
-    char root[] = "/tmp/vgpuc-test-cli-XXXXXX";
-    assert_non_null(mkdtemp(root));
+    char root[64];
+    assert_int_equal(ut_scratch(root, sizeof root, "test-cli"), 0);
     char p[256];
     const char *dirs[] = {"sub", "sub/deeper", ".git", "empty"};
     for (size_t i = 0; i < 4; i++) {
@@ -351,7 +343,7 @@ static void expand_inputs(void **state)
                            "a.vgpu.bak"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", root, files[i]);
-        write_file(p);
+        ut_write(NULL, p, "# empty\n");
     }
     char afile[256], emptydir[256];
     snprintf(afile, sizeof afile, "%s/a.vgpu", root);

@@ -13,20 +13,11 @@
 #include "driver/config.h"
 #include "core/ctx.h"
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* A scratch folder /tmp/vgpuc-cfg-XXXXXX with a/b inside. */
 static char *scratch(void)
 {
     static char dir[64];
-    strcpy(dir, "/tmp/vgpuc-cfg-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(ut_scratch(dir, sizeof dir, "cfg"), 0);
     char sub[128];
     snprintf(sub, sizeof sub, "%s/a", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
@@ -37,9 +28,7 @@ static char *scratch(void)
 
 static void cleanup(const char *dir)
 {
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(ut_remove_tree(dir), 0);
 }
 
 static int load_text(struct vg_ctx *ctx, const char *text, struct vg_config *cfg)
@@ -48,7 +37,7 @@ static int load_text(struct vg_ctx *ctx, const char *text, struct vg_config *cfg
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    write_file(path, text);
+    ut_write(NULL, path, text);
     int rc = vg_config_load(ctx, path, cfg);
     unlink(path);
     return rc;
@@ -77,7 +66,7 @@ static void test_load(void **state)
     char *dir = scratch();
     char path[128];
     snprintf(path, sizeof path, "%s/a/%s", dir, VG_CONFIG_NAME);
-    write_file(path, "fail-on: error\n"
+    ut_write(NULL, path, "fail-on: error\n"
                      "rules:\n"
                      "  VG3003: off\n"
                      "  branch-end-of-support: error\n"
@@ -177,7 +166,7 @@ static void test_find(void **state)
     free(found);
 
     snprintf(path, sizeof path, "%s/%s", dir, VG_CONFIG_NAME);
-    write_file(path, "fail-on: error\n");
+    ut_write(NULL, path, "fail-on: error\n");
     found = vg_config_find(sub, NULL, NULL);
     assert_non_null(found);
     assert_string_equal(found, path);
@@ -204,7 +193,7 @@ static void test_find(void **state)
 
     /* the nearest one wins */
     snprintf(path, sizeof path, "%s/a/b/%s", dir, VG_CONFIG_NAME);
-    write_file(path, "fail-on: none\n");
+    ut_write(NULL, path, "fail-on: none\n");
     found = vg_config_find(sub, NULL, NULL);
     assert_string_equal(found, path);
     free(found);
@@ -230,7 +219,7 @@ static void test_find_trust_and_stops(void **state)
     char path[128], sub[128], git[128];
     snprintf(sub, sizeof sub, "%s/a/b", dir);
     snprintf(path, sizeof path, "%s/a/%s", dir, VG_CONFIG_NAME);
-    write_file(path, "fail-on: error\n");
+    ut_write(NULL, path, "fail-on: error\n");
     assert_int_equal(chmod(path, 0666), 0);
     nignored = 0;
     char *found = vg_config_find(sub, on_ignored, NULL);

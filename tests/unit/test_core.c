@@ -17,6 +17,7 @@
 #include "core/ctx.h"
 #include "base/hash.h"
 #include "core/source.h"
+#include "base/utf8.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
 

@@ -253,27 +253,8 @@ static const char *path_of(const char *name)
     return buf;
 }
 
-static void write_file(const char *name, const char *text)
-{
-    FILE *f = fopen(path_of(name), "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_file(const char *path)
-{
-    static char buf[4096];
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
 /* Run `vgpuc fmt` on one file with stdout captured in *captured. */
-static int run_fmt(const char *name, int check, int diff, char **captured)
+static int run_fmt(const char *name, int check, int diff, const char **captured)
 {
     struct vg_cli cli;
     memset(&cli, 0, sizeof cli);
@@ -301,15 +282,14 @@ static int run_fmt(const char *name, int check, int diff, char **captured)
     close(null);
     close(saved);
     close(saved_err);
-    *captured = read_file(cap);
+    *captured = ut_read(cap);
     return rc;
 }
 
 static int setup_dir(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/vgpuc-test-fmt-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ut_scratch(dir, sizeof dir, "test-fmt");
 }
 
 static int teardown_dir(void **state)
@@ -324,24 +304,24 @@ static int teardown_dir(void **state)
 static void test_cmd_check_diff_write(void **state)
 {
     (void)state;
-    char *out;
-    write_file("a.vgpu", "a 1\nbb {  x 1 }\n");
+    const char *out;
+    ut_write(dir, "a.vgpu", "a 1\nbb {  x 1 }\n");
     assert_int_equal(run_fmt("a.vgpu", 1, 0, &out), 1);
     char want[512];
     snprintf(want, sizeof want, "%s\n", path_of("a.vgpu"));
     assert_string_equal(out, want);
-    assert_string_equal(read_file(path_of("a.vgpu")), "a 1\nbb {  x 1 }\n"); /* --check changes nothing */
+    assert_string_equal(ut_read(path_of("a.vgpu")), "a 1\nbb {  x 1 }\n"); /* --check changes nothing */
 
     assert_int_equal(run_fmt("a.vgpu", 0, 1, &out), 0);
     snprintf(want, sizeof want,
              "--- %s\n+++ %s\n@@ -1,2 +1,5 @@\n a 1\n-bb {  x 1 }\n+\n+bb {\n+    x 1\n+}\n", path_of("a.vgpu"),
              path_of("a.vgpu"));
     assert_string_equal(out, want);
-    assert_string_equal(read_file(path_of("a.vgpu")), "a 1\nbb {  x 1 }\n");
+    assert_string_equal(ut_read(path_of("a.vgpu")), "a 1\nbb {  x 1 }\n");
 
     assert_int_equal(run_fmt("a.vgpu", 0, 0, &out), 0);
     assert_string_equal(out, "");
-    assert_string_equal(read_file(path_of("a.vgpu")), "a 1\n\nbb {\n    x 1\n}\n");
+    assert_string_equal(ut_read(path_of("a.vgpu")), "a 1\n\nbb {\n    x 1\n}\n");
 
     /* formatted: --check is quiet and 0, and a rewrite does not touch the file */
     assert_int_equal(run_fmt("a.vgpu", 1, 0, &out), 0);
@@ -358,10 +338,10 @@ static void test_cmd_check_diff_write(void **state)
 static void test_cmd_never_rewrites_a_broken_file(void **state)
 {
     (void)state;
-    char *out;
-    write_file("bad.vgpu", "a  1\nb {\n  \"x\"\n}\n");
+    const char *out;
+    ut_write(dir, "bad.vgpu", "a  1\nb {\n  \"x\"\n}\n");
     assert_int_equal(run_fmt("bad.vgpu", 0, 0, &out), 1);
-    assert_string_equal(read_file(path_of("bad.vgpu")), "a  1\nb {\n  \"x\"\n}\n");
+    assert_string_equal(ut_read(path_of("bad.vgpu")), "a  1\nb {\n  \"x\"\n}\n");
     assert_int_equal(run_fmt("bad.vgpu", 1, 0, &out), 1);
     assert_string_equal(out, "");
     assert_int_equal(run_fmt("missing.vgpu", 0, 0, &out), 2);
@@ -370,11 +350,11 @@ static void test_cmd_never_rewrites_a_broken_file(void **state)
 static void test_diff_of_distant_changes_has_two_hunks(void **state)
 {
     (void)state;
-    char *out;
+    const char *out;
     char text[512] = "";
     for (int i = 0; i < 20; i++)
         sprintf(text + strlen(text), i == 2 || i == 17 ? "n%02d  1\n" : "n%02d 1\n", i);
-    write_file("b.vgpu", text);
+    ut_write(dir, "b.vgpu", text);
     assert_int_equal(run_fmt("b.vgpu", 0, 1, &out), 0);
     assert_non_null(strstr(out, "@@ -1,6 +1,6 @@\n n00 1\n n01 1\n-n02  1\n+n02 1\n n03 1\n n04 1\n n05 1\n@@"));
     assert_non_null(strstr(out, "\n@@ -15,6 +15,6 @@\n n14 1\n n15 1\n n16 1\n-n17  1\n+n17 1\n n18 1\n n19 1\n"));

@@ -347,16 +347,6 @@ static void test_vg1006_ok_forward(void **state)
 
 static char tmpdir[64];
 
-static void write_file(const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
 static struct fx *build_path(const char *name)
 {
     struct fx *f = prepare();
@@ -372,16 +362,13 @@ static struct fx *build_path(const char *name)
 static int setup_dir(void **state)
 {
     (void)state;
-    strcpy(tmpdir, "/tmp/vg_model_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return ut_scratch(tmpdir, sizeof tmpdir, "model");
 }
 
 static int remove_dir(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ut_remove_tree(tmpdir);
 }
 
 /* The tree is handed to the model block by block; diagnostics are queued as
@@ -418,9 +405,9 @@ static void test_include_relative(void **state)
     char dir[128];
     snprintf(dir, sizeof dir, "%s/sub", tmpdir);
     mkdir(dir, 0700);
-    write_file("sub/licensing.vgpu", "license-server dls-east { kind dls }\n");
-    write_file("sub/common.vgpu", "include \"licensing.vgpu\"\n");
-    write_file("main.vgpu", "include \"sub/licensing.vgpu\"\ninclude \"sub/common.vgpu\"\n"
+    ut_write(tmpdir, "sub/licensing.vgpu", "license-server dls-east { kind dls }\n");
+    ut_write(tmpdir, "sub/common.vgpu", "include \"licensing.vgpu\"\n");
+    ut_write(tmpdir, "main.vgpu", "include \"sub/licensing.vgpu\"\ninclude \"sub/common.vgpu\"\n"
                             "cluster c {\n    platform esxi 8.0u2\n    license-server dls-east\n}\n");
     struct fx *f = build_path("main.vgpu");
     if (f->ctx.diags.n)
@@ -436,12 +423,12 @@ static void test_include_relative(void **state)
 static void test_include_missing_and_cycle(void **state)
 {
     (void)state;
-    write_file("m.vgpu", "include \"nowhere.vgpu\"\n");
+    ut_write(tmpdir, "m.vgpu", "include \"nowhere.vgpu\"\n");
     struct fx *f = build_path("m.vgpu");
     expect(f, VG1009, "nowhere.vgpu", "include", 0);
     done(f);
-    write_file("a.vgpu", "include \"b.vgpu\"\nlicense-server a { kind dls }\n");
-    write_file("b.vgpu", "include \"a.vgpu\"\n");
+    ut_write(tmpdir, "a.vgpu", "include \"b.vgpu\"\nlicense-server a { kind dls }\n");
+    ut_write(tmpdir, "b.vgpu", "include \"a.vgpu\"\n");
     f = build_path("a.vgpu");
     assert_int_equal(count(f, VG1009), 1);
     const struct vg_diag *d = find(f, VG1009);
@@ -462,10 +449,10 @@ static void test_include_depth(void **state)
     for (int i = 0; i <= VG_MAX_INCLUDE_DEPTH + 1; i++) {
         snprintf(name, sizeof name, "d%d.vgpu", i);
         snprintf(text, sizeof text, "include \"d%d.vgpu\"\n", i + 1);
-        write_file(name, text);
+        ut_write(tmpdir, name, text);
     }
     snprintf(name, sizeof name, "d%d.vgpu", VG_MAX_INCLUDE_DEPTH + 2);
-    write_file(name, "");
+    ut_write(tmpdir, name, "");
     struct fx *f = build_path("d0.vgpu");
     assert_int_equal(count(f, VG1009), 1);
     expect(f, VG1009, "includes nested more than 16 deep", NULL, 0);
@@ -473,7 +460,7 @@ static void test_include_depth(void **state)
     done(f);
     /* exactly the limit is fine */
     snprintf(name, sizeof name, "d%d.vgpu", VG_MAX_INCLUDE_DEPTH);
-    write_file(name, "");
+    ut_write(tmpdir, name, "");
     f = build_path("d0.vgpu");
     assert_int_equal(count(f, VG1009), 0);
     done(f);

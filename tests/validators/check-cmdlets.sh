@@ -25,10 +25,11 @@ if [ -n "${VGPUC:-}" ]; then
         "$VGPUC" build -q --today 2026-11-21 -o "$tmp/$name" "$f" 2>/dev/null || fail=1
     done
 fi
-# The build goldens that hold the runtime as a placeholder line
-# (tests/golden/build/run.sh) are checked through the fresh builds above.
+# The build and rollout goldens that hold the runtime as a placeholder line
+# (tests/golden/build/run.sh, tests/golden/rollout/run.sh) are checked
+# through the fresh builds above and their target's reference script.
 # shellcheck disable=SC2046 # file lists
-node "$here/check-cmdlets.mjs" $(grep -L '^# (the embedded runtime: as in the reference' "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1) "$root"/tests/golden/rollout/expected/*.scripts/*.ps1 $(find "$tmp" -name '*.ps1' | sort) \
+node "$here/check-cmdlets.mjs" $(grep -L '^# (the embedded runtime: as in the reference' "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 "$root"/tests/golden/rollout/expected/*.scripts/*.ps1) $(find "$tmp" -name '*.ps1' | sort) \
     "$root"/backends/powershell/inventory-*.ps1 || fail=1
 
 # Negative tests: each of these lines must be rejected.

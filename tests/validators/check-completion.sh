@@ -3,7 +3,9 @@
 # the way bash does, with COMP_WORDS/COMP_CWORD, and checks what `_vgpuc`
 # offers: commands, options per command, --format values per command,
 # --target and --rule values (from a vgpuc binary when one answers, else the
-# static list, which must equal compiler/core/codes.def), and .vgpu inputs.
+# static list, which must equal compiler/core/codes.def), and .vgpu inputs;
+# the --target values of each command equal what its --help shows (the
+# target table of backends/target.c).
 # Usage: sh tests/validators/check-completion.sh   (from the repository root;
 # $VGPUC, if set, is also asked for its rule codes).
 set -u
@@ -87,6 +89,19 @@ t 'sarif short !json' vgpuc lint --format @s
 t 'github' vgpuc lint --format = @gi
 t 'auto hyperv vmware json' vgpuc build --target
 t 'hyperv vmware !json !auto' vgpuc inventory --target
+# --target values: exactly those `vgpuc COMMAND --help` shows (from the
+# target table, backends/target.c), per command.
+bin=${VGPUC:-$ROOT/vgpuc}
+if [[ -x $bin ]]; then
+    for c in build rollout inventory; do
+        names=$("$bin" "$c" --help | sed -n 's/^ *--target TARGET *\([a-z|]*\) .*/\1/p')
+        if [[ -z $names ]]; then fail=$((fail + 1)); echo "FAIL: vgpuc $c --help shows no --target values"; continue; fi
+        t "${names//|/ }" vgpuc "$c" --target
+        count "$(tr '|' '\n' <<<"$names" | wc -l)" vgpuc "$c" --target
+    done
+else
+    fail=$((fail + 1)); echo "FAIL: no vgpuc binary to compare the --target values with (set VGPUC or build ./vgpuc)"
+fi
 t 'auto always never' vgpuc lint --color
 t 'error warning info none' vgpuc lint --fail-on
 t 'sarif: json: github:' vgpuc lint --report

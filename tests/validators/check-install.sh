@@ -7,15 +7,12 @@
 # Usage: VGPUC=/abs/path/to/vgpuc sh tests/validators/check-install.sh
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 VGPUC=${VGPUC:-$root/vgpuc}
-[ -x "$VGPUC" ] || { ko "no vgpuc binary at $VGPUC (set VGPUC)"; finish; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+[ -x "$VGPUC" ] || { ko "no vgpuc binary at $VGPUC (set VGPUC)"; finish; exit; }
+vg_scratch
 # The Makefile's binary is $(BUILD)/vgpuc; point BUILD at a folder holding it.
 build=$(cd "$(dirname "$VGPUC")" && pwd)
 if [ "$(basename "$VGPUC")" != vgpuc ] || [ "$build" = "$root" ]; then

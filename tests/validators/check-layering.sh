@@ -14,11 +14,9 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 2
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-tmp=$(mktemp -d) || exit 2
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+vg_scratch
 
 # The level of each stage; a file may include its own folder and lower levels.
 rank() {
@@ -68,5 +66,4 @@ while read -r name; do
     if [ -e "compiler/$name" ] || [ -e "$name" ]; then ok; else ko "compiler/README names $name, which does not exist"; fi
 done < "$tmp/named"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -8,11 +8,9 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 page=$root/docs/vgpuc.1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+vg_scratch
 
 if ! command -v groff >/dev/null 2>&1; then
     ko "groff not found (Debian groff-base; make deps installs it)"
@@ -70,5 +68,4 @@ if [ -n "${VGPUC-}" ] && [ -x "$VGPUC" ] && "$VGPUC" lint --help > /dev/null 2>&
 else
     echo "note: \$VGPUC does not answer 'lint --help'; the page is not compared with the binary's help"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

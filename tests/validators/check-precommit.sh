@@ -9,20 +9,17 @@
 # Usage: VGPUC=/abs/path/to/vgpuc sh tests/validators/check-precommit.sh
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 VGPUC=${VGPUC:-$root/vgpuc}
 for tool in git pre-commit; do
-    command -v "$tool" >/dev/null 2>&1 || { ko "$tool not found (make deps installs it)"; finish; }
+    command -v "$tool" >/dev/null 2>&1 || { ko "$tool not found (make deps installs it)"; finish; exit; }
 done
-[ -x "$VGPUC" ] || { ko "no vgpuc binary at $VGPUC (set VGPUC)"; finish; }
+[ -x "$VGPUC" ] || { ko "no vgpuc binary at $VGPUC (set VGPUC)"; finish; exit; }
 case $VGPUC in /*) ;; *) VGPUC=$(pwd)/$VGPUC ;; esac
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+vg_scratch
 # Offline and isolated from the user's git and pre-commit settings.
 export PRE_COMMIT_HOME="$tmp/pre-commit-home" HOME="$tmp/home" GIT_CONFIG_NOSYSTEM=1 \
        GIT_AUTHOR_NAME=vgpuc-test GIT_AUTHOR_EMAIL=test@invalid \

@@ -12,16 +12,13 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+vg_scratch
 PATH="$PATH:$HOME/.dotnet/tools"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
 
 if ! command -v pwsh >/dev/null 2>&1; then
-    bad "pwsh is not installed (make deps)"
+    ko "pwsh is not installed (make deps)"
     echo "$pass passed, $fail failed"
     exit 1
 fi
@@ -32,20 +29,20 @@ if [ -n "${VGPUC:-}" ]; then
         name=$(basename "$f" .vgpu)
         [ "$name" = broken ] && continue
         mkdir -p "$tmp/out/$name"
-        "$VGPUC" build -q --today 2026-11-21 -o "$tmp/out/$name" "$f" 2>/dev/null || bad "build of $f failed"
+        "$VGPUC" build -q --today 2026-11-21 -o "$tmp/out/$name" "$f" 2>/dev/null || ko "build of $f failed"
     done
 fi
 # shellcheck disable=SC2046 # file lists
 if check "$root"/tests/golden/build/expected/*.ps1 "$root"/tests/golden/build/expected/examples/*.ps1 \
     "$root"/tests/golden/rollout/expected/*.scripts/*.ps1 \
-    "$root"/backends/powershell/*.ps1 $(find "$tmp" -name '*.ps1' | sort); then ok; else bad "generated scripts"; fi
+    "$root"/backends/powershell/*.ps1 $(find "$tmp" -name '*.ps1' | sort); then ok; else ko "generated scripts"; fi
 
 # Negative tests: each line must be rejected (a parse error or a PowerShell-7-only construct).
 i=0
 while IFS= read -r line; do
     i=$((i + 1))
     printf '%s\n' "$line" >"$tmp/neg$i.ps1"
-    if check "$tmp/neg$i.ps1" >/dev/null 2>&1; then bad "accepted: $line"; else ok; fi
+    if check "$tmp/neg$i.ps1" >/dev/null 2>&1; then ko "accepted: $line"; else ok; fi
 done <<'NEG'
 $a = $true ? 1 : 2
 $b = $null ?? 'default'
@@ -60,7 +57,6 @@ if ($x { }
 NEG
 # A valid Windows PowerShell 5.1 file passes.
 printf '%s\n' "if (\$a -and \$b) { \$c = @(1, 2) | ForEach-Object { \$_ * 2 } }" "\$d = [string]::Join(',', \$c)" >"$tmp/pos.ps1"
-if check "$tmp/pos.ps1" 2>/dev/null; then ok; else bad "rejected a valid 5.1 file"; fi
+if check "$tmp/pos.ps1" 2>/dev/null; then ok; else ko "rejected a valid 5.1 file"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

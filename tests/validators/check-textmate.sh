@@ -10,11 +10,9 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 grammar=$root/editors/textmate/vgpu.tmLanguage.json
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+vg_scratch
 
 # 1. Valid JSON with the keys an editor needs.
 if jq -e '.scopeName == "source.vgpu" and (.fileTypes | index("vgpu")) and (.patterns | length > 0)
@@ -136,28 +134,48 @@ sed "s/ *| */$tab/g" > "$tmp/expect.tsv" <<'TSV'
 34 | gpu-partitions | 1 | directive
 34 | 4 | 1 | number
 TSV
-rows=$(grep -c . "$tmp/expect.tsv")
+# check_sample SAMPLE EXPECT [EXAMPLE...]: the TextMate grammar (3) and the
+# Vim syntax (4) give every row of EXPECT its kind in SAMPLE.
+check_sample() {
+    sample=$1 expect=$2
+    shift 2
+    rows=$(grep -c . "$expect")
 
-# 3. TextMate: the tokenizer over the sample and the examples.
-if command -v node >/dev/null 2>&1; then
-    set --
-    for f in "$root"/examples/*.vgpu; do [ -f "$f" ] && set -- "$@" "$f"; done
-    [ $# -gt 0 ] || echo "note: no examples/*.vgpu yet; only the sample is tokenized"
-    node "$root/tests/validators/textmate-check.mjs" "$grammar" "$tmp/expect.tsv" "$tmp/sample.vgpu" "$@" > "$tmp/tm.out" 2>&1
-    grep -v '^RESULT ' "$tmp/tm.out"
-    if res=$(grep '^RESULT ' "$tmp/tm.out"); then
-        pass=$((pass + $(echo "$res" | cut -d' ' -f2)))
-        fail=$((fail + $(echo "$res" | cut -d' ' -f3)))
+    # 3. TextMate: the tokenizer over the sample (and the examples).
+    if command -v node >/dev/null 2>&1; then
+        node "$root/tests/validators/textmate-check.mjs" "$grammar" "$expect" "$sample" "$@" > "$tmp/tm.out" 2>&1
+        grep -v '^RESULT ' "$tmp/tm.out"
+        if res=$(grep '^RESULT ' "$tmp/tm.out"); then
+            pass=$((pass + $(echo "$res" | cut -d' ' -f2)))
+            fail=$((fail + $(echo "$res" | cut -d' ' -f3)))
+        else
+            ko "textmate-check.mjs did not run on $sample"
+        fi
     else
-        ko "textmate-check.mjs did not run"
+        ko "node not found: the TextMate grammar is not tokenized"
     fi
-else
-    ko "node not found: the TextMate grammar is not tokenized"
-fi
 
-# 4. Vim: the same rows against the syntax groups, and ftdetect.
-if command -v vim >/dev/null 2>&1; then
-    cat > "$tmp/check.vim" <<'VIM'
+    # 4. Vim: the same rows against the syntax groups, and ftdetect.
+    if command -v vim >/dev/null 2>&1; then
+        rm -f "$tmp/vim.out"
+        EXPECT=$expect TMPD=$tmp vim -Es -u NONE -i NONE -N --cmd "set rtp^=$root/editors/vim" \
+            -c 'filetype on' -c 'syntax on' -c "edit $sample" -S "$tmp/check.vim" </dev/null >/dev/null 2>&1
+        if [ -f "$tmp/vim.out" ]; then
+            if head -n 1 "$tmp/vim.out" | grep -qx 'filetype vgpu'; then ok; else ko "vim ftdetect: $(head -n 1 "$tmp/vim.out")"; fi
+            n=$(grep -cx ok "$tmp/vim.out")
+            pass=$((pass + n))
+            grep '^FAIL' "$tmp/vim.out"
+            fail=$((fail + $(grep -c '^FAIL' "$tmp/vim.out")))
+            [ $((n + $(grep -c '^FAIL' "$tmp/vim.out"))) -eq "$rows" ] || ko "vim checked $n of $rows rows of $expect"
+        else
+            ko "vim did not run the syntax check on $sample"
+        fi
+    else
+        echo "note: vim not installed; the Vim syntax is not checked"
+    fi
+}
+
+cat > "$tmp/check.vim" <<'VIM'
 let s:kinds = {
   \ 'comment': '^vgpuComment$', 'suppression': '^vgpuSuppression$',
   \ 'suppress-action': '^vgpuSuppressAction$', 'suppress-code': '^vgpuSuppressCode$',
@@ -166,7 +184,7 @@ let s:kinds = {
   \ 'range': '^vgpuRange$', 'version': '^vgpuVersion$', 'size': '^vgpuSize$', 'count': '^vgpuCount$',
   \ 'number': '^vgpuNumber$', 'enum': '^vgpuEnum$', 'none': '^\%(vgpu\a*Body\)\=$'}
 let s:out = ['filetype ' . &filetype]
-for s:row in readfile($TMPD . '/expect.tsv')
+for s:row in readfile($EXPECT)
   let [s:ln, s:tok, s:occ, s:kind] = split(s:row, "\t")
   let s:col = -1
   for s:n in range(str2nr(s:occ))
@@ -183,21 +201,69 @@ endfor
 call writefile(s:out, $TMPD . '/vim.out')
 qa!
 VIM
-    TMPD=$tmp vim -Es -u NONE -i NONE -N --cmd "set rtp^=$root/editors/vim" \
-        -c 'filetype on' -c 'syntax on' -c "edit $tmp/sample.vgpu" -S "$tmp/check.vim" </dev/null >/dev/null 2>&1
-    if [ -f "$tmp/vim.out" ]; then
-        if head -n 1 "$tmp/vim.out" | grep -qx 'filetype vgpu'; then ok; else ko "vim ftdetect: $(head -n 1 "$tmp/vim.out")"; fi
-        n=$(grep -cx ok "$tmp/vim.out")
-        pass=$((pass + n))
-        grep '^FAIL' "$tmp/vim.out"
-        fail=$((fail + $(grep -c '^FAIL' "$tmp/vim.out")))
-        [ $((n + $(grep -c '^FAIL' "$tmp/vim.out"))) -eq "$rows" ] || ko "vim checked $n of $rows rows"
-    else
-        ko "vim did not run the syntax check"
-    fi
+
+set --
+for f in "$root"/examples/*.vgpu; do [ -f "$f" ] && set -- "$@" "$f"; done
+check_sample "$tmp/sample.vgpu" "$tmp/expect.tsv" "$@"
+
+# 5. The schema's words: a sample with every directive in its block and
+# every value of every enumerated directive, generated from the table.
+if [ -z "${SCHEMA_WORDS:-}" ] || [ ! -x "$SCHEMA_WORDS" ]; then
+    ko "SCHEMA_WORDS is not set to the built tools/schema-words (run make validators)"
+elif ! "$SCHEMA_WORDS" > "$tmp/words.tsv"; then
+    ko "$SCHEMA_WORDS failed"
 else
-    echo "note: vim not installed; the Vim syntax is not checked"
+    awk -F '\t' -v sample="$tmp/schema.vgpu" -v expect="$tmp/schema-expect.tsv" '
+        function out(text, words, kinds,   i, n, w, k) {
+            print text > sample; line++
+            n = split(words, w, " "); split(kinds, k, " ")
+            for (i = 1; i <= n; i++) printf "%d\t%s\t1\t%s\n", line, w[i], k[i] > expect
+        }
+        function block(b, indent,   i, d, v) {
+            for (i = 1; i <= nd; i++) {
+                if (blk[i] != b) continue
+                d = name[i]
+                if (child[i] != "-") {
+                    if (nv[b, d] > 0) out(indent d " " val[b, d, 1] " {", d " " val[b, d, 1], "directive enum")
+                    else out(indent d " n-" d " {", d " n-" d, "directive name")
+                    block(child[i], indent "    ")
+                    out(indent "}", "", "")
+                } else if (args[i] == "path") {
+                    out(indent d " \"other.vgpu\"", d " \"other.vgpu\"", "directive string")
+                } else {
+                    out(indent d, d, "directive")
+                    for (v = 1; v <= nv[b, d]; v++)
+                        out(indent d " " val[b, d, v], val[b, d, v], (val[b, d, v] ~ /^[0-9]+$/) ? "number" : "enum")
+                }
+            }
+        }
+        $1 == "directive" { nd++; blk[nd] = $2; name[nd] = $3; child[nd] = $4; args[nd] = $5 }
+        $1 == "enum" { val[$2, $3, ++nv[$2, $3]] = $4 }
+        END { block("top", ""); close(sample); close(expect) }' "$tmp/words.tsv"
+    if [ -s "$tmp/schema-expect.tsv" ]; then ok; else ko "no sample generated from $SCHEMA_WORDS"; fi
+    check_sample "$tmp/schema.vgpu" "$tmp/schema-expect.tsv"
+
+    # Every directive the grammars list is a row of the table.
+    cut -f 3 "$tmp/words.tsv" | sort -u > "$tmp/known"
+    # Vim: the words of `\%(a\|b\)` or a single word in the directive matches
+    sed -n "s/.*syn match vgpu[A-Za-z]*\(Directive\|Kw\|Ref\|Include\) .*\(s:at\|\^\\\\s\*\\\\zs\) *\.\{0,1\} *'\{0,1\}\([^'/]*\)'\{0,1\}.*/\3/p" \
+        "$root/editors/vim/syntax/vgpu.vim" > "$tmp/vim-raw"
+    sed -e 's/\\%(//; s/\\)$//; s/\\ze.*//' -e 's/\\|/\n/g' "$tmp/vim-raw" | grep -v '^$' | sort -u > "$tmp/vim-words"
+    # TextMate: the alternatives of every `\s*(a|b|c)` that opens a directive
+    jq -r '.. | objects | (.match? // .begin? // empty) | select(type == "string")' "$grammar" |
+        sed -n 's/^\(\^\|(?:^|(?<=\[{;\]))\)\\s\*(\([a-z|-]*\))\(\\s\|(?!\).*/\2/p' | tr '|' '\n' | sort -u > "$tmp/tm-words"
+    for kind in vim tm; do
+        if [ ! -s "$tmp/$kind-words" ]; then ko "$kind: no directive lists found in the grammar"; continue; fi
+        extra=$(comm -23 "$tmp/$kind-words" "$tmp/known" | tr '\n' ' ')
+        if [ -z "$extra" ]; then ok; else ko "$kind grammar lists directives the schema does not have: $extra"; fi
+    done
+
+    # Every word of the table is in the fuzz dictionary.
+    dict=$root/tests/fuzz/vgpu.dict
+    cut -f 1,3,4 "$tmp/words.tsv" | awk -F '\t' '{ print $2; if ($1 == "enum") print $3 }' | sort -u > "$tmp/dict-words"
+    while read -r w; do
+        if grep -qxF "\"$w\"" "$dict"; then ok; else ko "tests/fuzz/vgpu.dict lacks the schema word \"$w\""; fi
+    done < "$tmp/dict-words"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

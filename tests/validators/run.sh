@@ -59,7 +59,7 @@ else
         *.bash) shell=bash ;;
         *) shell= ;;
         esac
-        if shellcheck ${shell:+-s "$shell"} "$s" >"$tmp/log" 2>&1; then
+        if shellcheck -x ${shell:+-s "$shell"} "$s" >"$tmp/log" 2>&1; then
             passed=$((passed + 1))
         else
             fail "shellcheck $s"

@@ -12,12 +12,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 VGPUC=${VGPUC:-vgpuc}
 TODAY=2026-11-21
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../../lib.sh"
+vg_scratch
 
 cd "$here" || exit 2
 
@@ -26,7 +23,6 @@ cd "$here" || exit 2
 # kept whole in one reference script per target only. Every other expected
 # script holds a one-line placeholder there, and the runtime a build writes
 # into it must equal its target's reference, so every byte is still checked.
-RULE='# ---------------------------------------------------------------------------'
 DATA='# --- What the .vgpu file declares (names are literals, never code) ---'
 PLACEHOLDER='# (the embedded runtime: as in the reference script of this target, tests/golden/build/run.sh)'
 reference_of() { # $1 = a generated script: its target's reference, or nothing
@@ -34,17 +30,14 @@ reference_of() { # $1 = a generated script: its target's reference, or nothing
     if grep -q '^# vmware.ps1 - ' "$1"; then echo expected/vsan-prod.ps1; else echo expected/dda-ha.ps1; fi
 }
 fold() { # $1 = script, $2 = runtime (1) or the rest with the placeholder (0)
-    awk -v rule="$RULE" -v data="$DATA" -v mark="$PLACEHOLDER" -v want="$2" '
-        s == 0 && $0 == rule { s = 1; if (want == 0) print mark }
-        s == 1 && $0 == data { s = 2 }
-        (s == 1) == (want == 1) { print }' "$1"
+    vg_fold "$1" "$2" "$DATA" "$PLACEHOLDER"
 }
 golden() { # $1 = generated file, $2 = its expected file, $3 = label
     ref=$(reference_of "$1")
     if [ -z "$ref" ] || [ "$ref" = "$2" ]; then
         if [ "${UPDATE:-0}" = 1 ]; then cp "$1" "$2" && ok
         elif cmp -s "$1" "$2"; then ok
-        else bad "$3: $(basename "$1") differs from $2"; diff -u "$2" "$1" | head -20; fi
+        else ko "$3: $(basename "$1") differs from $2"; diff -u "$2" "$1" | head -20; fi
         return
     fi
     fold "$1" 0 >"$tmp/folded"
@@ -52,11 +45,11 @@ golden() { # $1 = generated file, $2 = its expected file, $3 = label
         cp "$tmp/folded" "$2" && ok
         return # the reference itself may be rewritten later in this run
     elif cmp -s "$tmp/folded" "$2"; then ok
-    else bad "$3: $(basename "$1") differs from $2"; diff -u "$2" "$tmp/folded" | head -20; fi
+    else ko "$3: $(basename "$1") differs from $2"; diff -u "$2" "$tmp/folded" | head -20; fi
     fold "$1" 1 >"$tmp/runtime"
     fold "$ref" 1 >"$tmp/ref-runtime"
     if [ -s "$tmp/runtime" ] && cmp -s "$tmp/runtime" "$tmp/ref-runtime"; then ok
-    else bad "$3: the runtime embedded in $(basename "$1") differs from $ref's"; fi
+    else ko "$3: the runtime embedded in $(basename "$1") differs from $ref's"; fi
 }
 mkdir -p expected
 for f in *.vgpu; do
@@ -67,7 +60,7 @@ for f in *.vgpu; do
     mkdir -p "$out"
     # shellcheck disable=SC2086 # args holds several options
     if ! $VGPUC build -q --today "$TODAY" $args -o "$out" "$f" 2>"$tmp/err"; then
-        bad "$name: build failed: $(cat "$tmp/err")"
+        ko "$name: build failed: $(cat "$tmp/err")"
         continue
     fi
     for g in "$out"/*; do
@@ -83,7 +76,7 @@ for f in ../../../examples/*.vgpu; do
     out="$tmp/ex-$name"
     mkdir -p "$out"
     if ! $VGPUC build -q --today "$TODAY" -o "$out" "$f" 2>"$tmp/err"; then
-        bad "examples/$name: build failed: $(cat "$tmp/err")"
+        ko "examples/$name: build failed: $(cat "$tmp/err")"
         continue
     fi
     for g in "$out"/*; do
@@ -93,13 +86,13 @@ for f in ../../../examples/*.vgpu; do
 done
 $VGPUC build -q --today "$TODAY" -o "$tmp/broken-ex" ../../../examples/broken.vgpu 2>/dev/null
 rc=$?
-if [ "$rc" = 1 ] && [ ! -e "$tmp/broken-ex" ]; then ok; else bad "examples/broken: exit $rc or something written"; fi
+if [ "$rc" = 1 ] && [ ! -e "$tmp/broken-ex" ]; then ok; else ko "examples/broken: exit $rc or something written"; fi
 
 # Same input, same bytes.
 mkdir -p "$tmp/d1" "$tmp/d2"
 $VGPUC build -q --today "$TODAY" -o "$tmp/d1" hci-gpup-dda.vgpu 2>/dev/null
 $VGPUC build -q --today "$TODAY" -o "$tmp/d2" hci-gpup-dda.vgpu 2>/dev/null
-if [ -s "$tmp/d1/hci-prod.ps1" ] && cmp -s "$tmp/d1/hci-prod.ps1" "$tmp/d2/hci-prod.ps1"; then ok; else bad "two builds differ"; fi
+if [ -s "$tmp/d1/hci-prod.ps1" ] && cmp -s "$tmp/d1/hci-prod.ps1" "$tmp/d2/hci-prod.ps1"; then ok; else ko "two builds differ"; fi
 
 # Errors: exit 1, nothing written, an existing file untouched.
 mkdir -p "$tmp/e"
@@ -110,23 +103,23 @@ rc=$?
 if [ "$rc" = 1 ] && [ "$(cat "$tmp/e/broken.ps1")" = keep ] && [ "$(find "$tmp/e" -type f | wc -l)" -eq 1 ]; then
     ok
 else
-    bad "a build with errors exited $rc or touched $tmp/e"
+    ko "a build with errors exited $rc or touched $tmp/e"
 fi
 
 # A cluster whose platform does not match an explicit --target: exit 1, nothing written.
 mkdir -p "$tmp/t"
 $VGPUC build -q --today "$TODAY" --target vmware -o "$tmp/t" hci-gpup-dda.vgpu 2>"$tmp/err"
 rc=$?
-if [ "$rc" = 1 ] && [ -z "$(ls -A "$tmp/t")" ] && grep -q 'cannot deploy' "$tmp/err"; then ok; else bad "--target mismatch exited $rc"; fi
+if [ "$rc" = 1 ] && [ -z "$(ls -A "$tmp/t")" ] && grep -q 'cannot deploy' "$tmp/err"; then ok; else ko "--target mismatch exited $rc"; fi
 
 # File names never leave DIR.
 mkdir -p "$tmp/p/a/b"
 printf 'cluster "../../x" {\n    platform windows-server 2025\n    edition datacenter\n    host h { gpu L4 x 1 }\n    vm v { gpu passthrough L4\n        migration none }\n}\n' >"$tmp/p/evil.vgpu"
 $VGPUC build -q --today "$TODAY" -o "$tmp/p/a/b" "$tmp/p/evil.vgpu" 2>/dev/null
 if [ -f "$tmp/p/a/b/_._.._x.ps1" ]; then
-    if [ ! -e "$tmp/p/x.ps1" ] && [ "$(find "$tmp/p" -name '*.ps1' | wc -l)" -eq 1 ]; then ok; else bad "a file escaped DIR"; fi
+    if [ ! -e "$tmp/p/x.ps1" ] && [ "$(find "$tmp/p" -name '*.ps1' | wc -l)" -eq 1 ]; then ok; else ko "a file escaped DIR"; fi
 else
-    bad "../../x: expected _._.._x.ps1 in DIR, found: $(ls -A "$tmp/p/a/b")"
+    ko "../../x: expected _._.._x.ps1 in DIR, found: $(ls -A "$tmp/p/a/b")"
 fi
 
 # Two clusters mapping to one file name: refused, nothing written.
@@ -134,64 +127,28 @@ mkdir -p "$tmp/c"
 printf 'cluster "a b" {\n    platform windows-server 2025\n    edition datacenter\n    host h1 { gpu L4 x 1 }\n}\ncluster "a_b" {\n    platform windows-server 2025\n    edition datacenter\n    host h2 { gpu L4 x 1 }\n}\n' >"$tmp/c.vgpu"
 $VGPUC build -q --today "$TODAY" -o "$tmp/c" "$tmp/c.vgpu" 2>"$tmp/err"
 rc=$?
-if [ "$rc" != 0 ] && [ -z "$(ls -A "$tmp/c")" ] && grep -q 'would both be written' "$tmp/err"; then ok; else bad "clashing file names: exit $rc"; fi
+if [ "$rc" != 0 ] && [ -z "$(ls -A "$tmp/c")" ] && grep -q 'would both be written' "$tmp/err"; then ok; else ko "clashing file names: exit $rc"; fi
 
-# build's own errors (VG7101-VG7104) are diagnostics: errors/NAME.vgpu built with
-# NAME.args must give NAME.exit, stderr NAME.diag (human) and NAME.diag.json
-# (one valid JSON document, nothing beside it), and write nothing when refused.
-for f in errors/*.vgpu; do
-    name=${f%.vgpu}
+# build's own errors (VG7101-VG7104) are diagnostics (tests/lib.sh
+# vg_own_errors): errors/NAME.vgpu built with NAME.args.
+own_run() { # FMT DIR NAME
     args=""
-    [ -f "$name.args" ] && args=$(cat "$name.args")
-    for fmt in human json; do
-        exp=$name.diag
-        [ "$fmt" = json ] && exp=$name.diag.json
-        out="$tmp/err-$(basename "$name")-$fmt"
-        mkdir -p "$out"
-        # shellcheck disable=SC2086 # args holds several options
-        $VGPUC build -q --no-config --color never --today "$TODAY" -f "$fmt" $args -o "$out" "$f" 2>"$tmp/err"
-        rc=$?
-        if [ "${UPDATE:-0}" = 1 ]; then
-            cp "$tmp/err" "$exp"
-            [ "$fmt" = human ] && echo "$rc" >"$name.exit"
-            ok
-            continue
-        fi
-        want=$(cat "$name.exit" 2>/dev/null || echo missing)
-        if [ "$rc" != "$want" ]; then
-            bad "$name ($fmt): exit $rc, expected $want"
-        elif ! cmp -s "$tmp/err" "$exp"; then
-            bad "$name ($fmt): stderr differs from $exp"
-            diff -u "$exp" "$tmp/err" | head -20
-        elif [ "$rc" != 0 ] && [ -n "$(ls -A "$out")" ]; then
-            bad "$name ($fmt): refused, but wrote $(ls -A "$out")"
-        elif [ "$fmt" = json ] && ! jq -e --argjson n "$(grep -c ': error: ' "$name.diag")" \
-            '.summary.errors == $n' "$tmp/err" >/dev/null 2>&1; then
-            bad "$name (json): not one JSON document with as many errors as $name.diag"
-        else
-            ok
-        fi
-    done
-    # SARIF and GitHub carry the same errors (checked by count, not byte for byte)
-    [ "${UPDATE:-0}" = 1 ] && continue
-    n=$(grep -c ': error: ' "$name.diag")
+    [ -f "$3.args" ] && args=$(cat "$3.args")
+    mkdir -p "$2"
     # shellcheck disable=SC2086 # args holds several options
-    $VGPUC build -q --no-config --today "$TODAY" -f sarif $args --stdout "$f" 2>"$tmp/err" >/dev/null
-    if jq -e --argjson n "$n" '[.runs[0].results[] | select(.level == "error")] | length == $n' "$tmp/err" \
-        >/dev/null 2>&1; then ok; else bad "$name (sarif): not one SARIF log with $n errors"; fi
-    # shellcheck disable=SC2086
-    $VGPUC build -q --no-config --today "$TODAY" -f github $args --stdout "$f" 2>"$tmp/err" >/dev/null
-    if [ "$(grep -c '^::error ' "$tmp/err")" = "$n" ]; then ok; else bad "$name (github): not $n ::error lines"; fi
-done
+    $VGPUC build -q --no-config --color never --today "$TODAY" -f "$1" $args -o "$2" "$3.vgpu" 2>"$tmp/err" >/dev/null
+    rc=$?
+}
+# shellcheck disable=SC2046 # the case names have no spaces
+vg_own_errors $(for f in errors/*.vgpu; do echo "${f%.vgpu}"; done)
 
 # -o creates a missing output folder (trailing slash allowed); a file in the way is exit 2.
 $VGPUC build -q --today "$TODAY" -o "$tmp/new/dir/" hci-gpup-dda.vgpu 2>/dev/null
 rc=$?
-if [ "$rc" = 0 ] && [ -n "$(ls -A "$tmp/new/dir")" ]; then ok; else bad "-o into a missing folder exited $rc"; fi
+if [ "$rc" = 0 ] && [ -n "$(ls -A "$tmp/new/dir")" ]; then ok; else ko "-o into a missing folder exited $rc"; fi
 : >"$tmp/afile"
 $VGPUC build -q --today "$TODAY" -o "$tmp/afile/sub" hci-gpup-dda.vgpu 2>"$tmp/err"
 rc=$?
-if [ "$rc" = 2 ] && grep -q 'cannot create the output folder' "$tmp/err"; then ok; else bad "-o under a file exited $rc"; fi
+if [ "$rc" = 2 ] && grep -q 'cannot create the output folder' "$tmp/err"; then ok; else ko "-o under a file exited $rc"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

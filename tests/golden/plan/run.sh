@@ -3,8 +3,9 @@
 # planned with --format text and --format json (plus the options in NAME.args)
 # and the output must equal expected/NAME.txt and expected/NAME.json byte for
 # byte, with the exit code in expected/NAME.exit. The JSON must also parse
-# with jq and have the documented shape: format_version 1, and per cluster its
-# hosts, GPUs, unplaced VMs and failover result (with the reserve).
+# with jq and have the documented shape: format_version "2.0" and the tool
+# object (base/json.h), and per cluster its hosts, GPUs, unplaced VMs and
+# failover result (with the reserve).
 #
 #   VGPUC=/abs/path/vgpuc sh tests/golden/plan/run.sh     (UPDATE=1 rewrites expected/)
 set -u
@@ -12,19 +13,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 VGPUC=${VGPUC:-vgpuc}
 UPDATE=${UPDATE:-}
 TODAY=2026-11-21
-tmp=$(mktemp -d) || exit 2
-trap 'rm -rf "$tmp"' EXIT INT TERM
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-    fail=$((fail + 1))
-    printf 'FAIL: %s\n' "$*"
-}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../../lib.sh"
+vg_scratch
 
 # The shape every plan JSON has; prints nothing and exits 0 when it holds.
 SHAPE='
-  (.format_version == 1) and (.tool == "vgpuc") and (.clusters | type == "array") and
+  (.format_version == "2.0") and (.tool.name == "vgpuc") and (.tool.version | type == "string") and
+  (.clusters | type == "array") and
   all(.clusters[];
       (.name | type == "string") and (.gpu_partitions | type == "number") and
       (.unplaced | type == "array") and
@@ -44,7 +40,7 @@ compare() {
     elif cmp -s "$tmp/out" "expected/$1.$2"; then
         ok
     else
-        bad "$1: plan --format $3 differs from expected/$1.$2"
+        ko "$1: plan --format $3 differs from expected/$1.$2"
         diff -u "expected/$1.$2" "$tmp/out" | head -n 40
     fi
 }
@@ -64,7 +60,7 @@ for f in *.vgpu; do
             >"$tmp/out" 2>"$tmp/err"
         rc=$?
         if [ "$rc" -ge 2 ]; then
-            bad "$name: plan --format $fmt exited $rc: $(head -n 5 "$tmp/err")"
+            ko "$name: plan --format $fmt exited $rc: $(head -n 5 "$tmp/err")"
             continue
         fi
         compare "$name" "$ext" "$fmt"
@@ -74,14 +70,14 @@ for f in *.vgpu; do
             elif [ "$rc" = "$(cat "expected/$name.exit" 2>/dev/null)" ]; then
                 ok
             else
-                bad "$name: exit code $rc, expected $(cat "expected/$name.exit" 2>/dev/null || echo none)"
+                ko "$name: exit code $rc, expected $(cat "expected/$name.exit" 2>/dev/null || echo none)"
             fi
             continue
         fi
         if jq -e "$SHAPE" "$tmp/out" >/dev/null 2>"$tmp/jqerr"; then
             ok
         else
-            bad "$name: the plan JSON does not parse or lacks its shape: $(head -n 3 "$tmp/jqerr")"
+            ko "$name: the plan JSON does not parse or lacks its shape: $(head -n 3 "$tmp/jqerr")"
         fi
     done
 done
@@ -101,9 +97,8 @@ for f in *.vgpu; do
     if [ "$want" = "$got $downs ${reserve:-0}" ]; then
         ok
     else
-        bad "$name: text and JSON disagree: json '$want', text '$got $downs ${reserve:-0}'"
+        ko "$name: text and JSON disagree: json '$want', text '$got $downs ${reserve:-0}'"
     fi
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -22,8 +22,8 @@ json/*.json (the original file's `vgpuc build --target json` model):
    vmware, -Dir/<name>/target), run its script on the converged state in the
    twin: exit 0 and zero mutating calls.
 
-Prints "ok NAME: STEP" or "FAIL NAME: STEP: WHY" per step, and "not run:
-NAME: WHY" for the clusters listed in $NotRun.
+Prints "ok NAME: STEP" or "FAIL NAME: STEP: WHY" per step; every cluster
+that converged is completed (none is left out).
 #>
 [CmdletBinding()]
 param(
@@ -35,12 +35,6 @@ param(
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath '../Twin.psm1')
-
-# Clusters whose import cannot be completed from facts an inventory lacks:
-# named here, printed as not run, never silent.
-$NotRun = @{
-    'build-hci-dda-failover' = 'its dismounted GPUs are A2 or A16 (one PCI id, 10DE:25B6); the Hyper-V import does not yet read the PCI subsystem that the catalog now gives for them, so it cannot name their model and its DDA VMs have no `gpu`'
-}
 
 # A name as the language writes it: a plain word, else a quoted string.
 function Format-AdoptName {
@@ -181,10 +175,6 @@ foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Prope
     $state = Join-Path -Path $d.FullName -ChildPath 'converged.json'
     $json = @(Get-ChildItem -LiteralPath (Join-Path -Path $d.FullName -ChildPath 'json') -Filter '*.json' -ErrorAction SilentlyContinue)
     if (-not (Test-Path -LiteralPath $imported) -or -not (Test-Path -LiteralPath $state) -or $json.Count -ne 1) {
-        continue
-    }
-    if ($NotRun.ContainsKey($name)) {
-        Write-Output ('not run: {0}: completed import: {1}' -f $name, $NotRun[$name])
         continue
     }
     $original = (Get-Content -LiteralPath (Join-Path -Path $d.FullName -ChildPath 'source') -TotalCount 1)

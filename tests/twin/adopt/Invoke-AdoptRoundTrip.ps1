@@ -39,8 +39,11 @@ if ($Plants -ne '') {
 }
 
 function Invoke-AdoptInventory {
-    param($State, [string]$Path, [string]$Label)
+    param($State, [string]$Path, [string]$Label, [switch]$GuestCredential)
     $invArgs = @{ Path = $Path }
+    if ($GuestCredential) {
+        $invArgs['GuestCredential'] = [pscredential]::new('vgpuc-twin\admin', (ConvertTo-SecureString -String 'twin-guest-password' -AsPlainText -Force))
+    }
     $invScript = $Inventory
     if ([string]$State['platform'] -eq 'vmware') {
         # the vSphere inventory: the vCenter the state simulates, its one cluster
@@ -104,6 +107,6 @@ foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Prope
         $edited = Copy-TwinState -State $state
         & $p.Edit $edited
         $path = Join-Path -Path $d.FullName -ChildPath ('inventory-{0}.json' -f $p.Name)
-        Invoke-AdoptInventory -State $edited -Path $path -Label ('{0}: planted {1}: inventory' -f $name, $p.Name)
+        Invoke-AdoptInventory -State $edited -Path $path -Label ('{0}: planted {1}: inventory' -f $name, $p.Name) -GuestCredential:($p.ContainsKey('GuestCredential') -and [bool]$p.GuestCredential)
     }
 }

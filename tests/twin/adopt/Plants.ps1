@@ -8,6 +8,9 @@
 # cluster; values are those of the catalog (573.55 is vGPU 18.4's Windows
 # vGPU Manager and 570.172.07 its Linux one, for ESXi; catalog/releases.yaml).
 # The vSphere plants edit the vSphere twin's state (VSphere.State.ps1).
+# A plant with `GuestCredential` runs the inventory with guest credentials
+# (-GuestCredential: the guests' drivers read through PowerShell Direct);
+# 573.48 is vGPU 18.4's Windows guest driver.
 
 function Get-PlantHost {
     param($State, [string]$Name)
@@ -77,6 +80,18 @@ function Get-PlantGroup {
             $vm['assignable_devices'] = @()
             $vm['gpu_partition_adapters'] = @([ordered]@{ id = 'adapter-planted' })
         } }
+    @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'guest-driver-changed'; GuestCredential = $true; Edit = {
+            param($st)
+            # vdi-01's owner rolled its guest driver back to 18.4's; vdi-02, started by
+            # its owner, runs the declared 19.1 one (no drift); the other guests cannot
+            # be read (off, or no guest record: not reported)
+            $cred = [ordered]@{ user = 'vgpuc-twin\admin'; password = 'twin-guest-password'; powershell_direct = $true }
+            $v1 = Get-PlantVm $st 'vdi-01'
+            $v1['guest'] = [ordered]@{ os = 'windows'; driver = '573.48' } + $cred
+            $v2 = Get-PlantVm $st 'vdi-02'
+            $v2['state'] = 'Running'
+            $v2['guest'] = [ordered]@{ os = 'windows'; driver = '581.15' } + $cred
+        } }
     @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'owners-changed'; Edit = {
             param($st)
             (Get-PlantGroup $st 'render-02')['vm_resource']['possible_owners'] = @('hci-02', 'hci-03')
@@ -88,6 +103,26 @@ function Get-PlantGroup {
             $vm['name'] = 'test-gpu'
             $vm['id'] = '6f1c0a52-0000-4000-8000-0000000000ff'
             $h['vms'] = @(@($h['vms']) + $vm)
+        } }
+    @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'gpu-dismounted'; Edit = {
+            param($st)
+            # a GPU-P GPU of hci-03 disabled and dismounted by hand
+            $g = @((Get-PlantHost $st 'hci-03')['gpus'])[1]
+            $g['enabled'] = $false
+            $g['dismounted'] = $true
+        } }
+    @{ Cluster = 'build-hci-dda-failover'; Name = 'reserve-mounted'; Edit = {
+            param($st)
+            # a GPU of dda-node-1's pool (a VM's or the failover reserve) taken out and mounted back
+            $h = Get-PlantHost $st 'dda-node-1'
+            $g = @($h['gpus'])[1]
+            $lp = [string]$g['location_path']
+            $g['pool'] = $null
+            $g['dismounted'] = $false
+            $g['enabled'] = $true
+            foreach ($pool in @($h['pools'])) {
+                $pool['location_paths'] = @(@($pool['location_paths']) | Where-Object { $_ -ne $lp })
+            }
         } }
     @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'gpu-removed'; Edit = {
             param($st)
@@ -113,6 +148,50 @@ function Get-PlantGroup {
     @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'pinned-vm-moved'; Edit = {
             param($st)
             (Get-PlantVsVm $st 'train-01')['host'] = 'esx-03'
+        } }
+    # vSphere host and vCenter settings the build script makes (VG8013), and DRS (VG8011)
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'graphics-default-shared'; Edit = {
+            param($st)
+            # someone set the host default to Shared and restarted Xorg
+            $g = (Get-PlantHost $st 'esx-02')['graphics']
+            $g['default_type'] = 'shared'
+            $g['active_type'] = 'shared'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'graphics-active-shared'; Edit = {
+            param($st)
+            # the default is right, but the active type is still Shared (Xorg not restarted)
+            (Get-PlantHost $st 'esx-03')['graphics']['active_type'] = 'shared'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'vgpu-mode-mixed'; Edit = {
+            param($st)
+            (Get-PlantHost $st 'esx-01')['graphics']['vgpu_mode'] = 'mixedSize'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'passthrough-disabled'; Edit = {
+            param($st)
+            # train-01's GPU taken out of passthrough (and the host rebooted)
+            $g = @((Get-PlantHost $st 'esx-04')['gpus'])[0]
+            $g['passthrough_enabled'] = $false
+            $g['passthrough_active'] = $false
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'passthrough-extra'; Edit = {
+            param($st)
+            # a second GPU enabled for passthrough, not yet active (no reboot)
+            (@((Get-PlantHost $st 'esx-03')['gpus'])[1])['passthrough_enabled'] = $true
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'hotmigrate-off'; Edit = {
+            param($st)
+            $st['vcenter']['advanced_settings']['vgpu.hotmigrate.enabled'] = 'false'
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'drs-rule-disabled'; Edit = {
+            param($st)
+            $r = @(@($st['clusters'])[0]['drs_rules']) | Where-Object { $_['name'] -eq 'vgpuc-train-01-should-run-on' }
+            $r['enabled'] = $false
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'drs-extra-member'; Edit = {
+            param($st)
+            # ml-01 put into train-01's VM group: DRS now keeps it on esx-04
+            $g = @(@($st['clusters'])[0]['drs_groups']) | Where-Object { $_['name'] -eq 'vgpuc-train-01-vm' }
+            $g['members'] = @(@($g['members']) + 'ml-01')
         } }
     @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'undeclared-vm'; Edit = {
             param($st)

@@ -129,6 +129,39 @@ function Add-TwinCall {
         }
     }
     $script:Run.Calls.Add([ordered]@{ command = $Command; host = $HostName; target = $Target; parameters = $params })
+    if ($script:Run.Faults.Count -gt 0) {
+        Invoke-TwinNodeFailureFault -HostName $HostName -Target $Target
+    }
+}
+
+# A fault of kind node failure: { "command": "node-failure", "target": NODE,
+# "at_call": N } fails NODE (the platform's node failure) when the Nth
+# mutating call of the run is made, before that call acts; the call itself
+# then fails when it acts on that node.
+function Invoke-TwinNodeFailureFault {
+    param([string]$HostName, [string]$Target)
+    foreach ($f in $script:Run.Faults) {
+        if ($f.Command -ne 'node-failure' -or $f.Remaining -le 0 -or $null -eq $f.Entry -or -not $f.Entry.Contains('at_call')) {
+            continue
+        }
+        if ([int]$f.Entry['at_call'] -ne $script:Run.Calls.Count) {
+            continue
+        }
+        $f.Remaining--
+        if ($f.Entry.Contains('times')) {
+            $f.Entry['times'] = $f.Remaining
+        }
+        $node = [string]$f.Target
+        $null = Invoke-TwinPlatformNodeFailure -Node $node
+        if ($HostName -eq $node -or $Target -eq $node) {
+            Stop-TwinCommand -Message ("The node '{0}' failed (twin: fault node-failure at mutating call {1})." -f $node, $script:Run.Calls.Count) -ErrorId 'NodeFailed' -Category ConnectionError -Target $Target
+        }
+    }
+}
+
+function Invoke-TwinPlatformNodeFailure {
+    param([string]$Node)
+    throw 'twin: a node failure is not modeled on this platform'
 }
 
 # A fault of the state fires for (command, target): the target of the call or
@@ -291,6 +324,11 @@ function Invoke-TwinRemoting {
     if ($Bound.ContainsKey('ArgumentList')) {
         $argList = @($Bound['ArgumentList'])
     }
+    if ($Bound.ContainsKey('VMName')) {
+        # PowerShell Direct: from the host the VM runs on, over VMBus (no network hop).
+        Invoke-TwinVmDirect -Cmdlet $Cmdlet -Bound $Bound -ScriptBlock $sb -ArgumentList $argList
+        return
+    }
     if ($null -ne $script:HostName) {
         $Cmdlet.ThrowTerminatingError((New-TwinErrorRecord -Message ('[{0}] Invoke-Command from inside a remote session: the second hop is refused (Kerberos double hop; the twin does not model CredSSP)' -f $script:HostName) -ErrorId 'AccessDenied,PSSessionStateBroken' -Category OpenError))
     }
@@ -389,4 +427,9 @@ function Get-TwinClock {
 function Test-TwinModuleWanted {
     param([string]$Name)
     $true
+}
+
+function Invoke-TwinVmDirect {
+    param($Cmdlet, $Bound, [scriptblock]$ScriptBlock, [object[]]$ArgumentList)
+    $Cmdlet.ThrowTerminatingError((New-TwinErrorRecord -Message 'Invoke-Command -VMName (PowerShell Direct) is not modeled by the twin on this platform' -ErrorId 'NotModeledByTwin' -Category NotImplemented))
 }

@@ -27,11 +27,18 @@ function Invoke-Command {
         [ValidateScript({ $_ -is [psobject] -and $_.PSObject.TypeNames[0] -eq 'System.Management.Automation.Runspaces.PSSession' }, ErrorMessage = 'Cannot convert the "{0}" value to type "System.Management.Automation.Runspaces.PSSession".')]
         [psobject[]] $Session,
 
+        # PowerShell Direct (Invoke-Command -VMName, from the Hyper-V host the
+        # VM runs on): -Credential is mandatory in that set (a prompt otherwise).
+        [Parameter(ParameterSetName = 'VMName', Mandatory = $true, Position = 0)]
+        [string[]] $VMName,
+
         [Parameter(ParameterSetName = 'ComputerName')]
+        [Parameter(ParameterSetName = 'VMName', Mandatory = $true)]
         [pscredential] $Credential,
 
         [Parameter(ParameterSetName = 'ComputerName', Mandatory = $true, Position = 1)]
         [Parameter(ParameterSetName = 'Session', Mandatory = $true, Position = 1)]
+        [Parameter(ParameterSetName = 'VMName', Mandatory = $true, Position = 1)]
         [Parameter(ParameterSetName = 'InProcess', Mandatory = $true, Position = 0)]
         [Alias('Command')]
         [scriptblock] $ScriptBlock,

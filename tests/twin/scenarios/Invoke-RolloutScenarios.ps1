@@ -13,8 +13,12 @@ packages of the plan's releases), and these checks run:
   converge   exit 0; every host runs the plan's last host driver, none paused,
              nothing pending; every VM in the power state it had, on the host
              the plan's last move gives it; no live-migrate VM was stopped
-  rerun      the converged state: exit 0, zero mutating calls (drains: skipped,
-             a drain with no change is done again on every run)
+  rerun      the converged state: exit 0, zero mutating calls (drains: see
+             drain-rerun)
+  drain-rerun a drain (no change on the host leaves no live trace): run with
+             -LogPath, then again with the same -LogPath: zero mutating calls
+             (the log records the no-change steps done); with a new log the
+             drain is done again; planted: the record not read
   preview    -WhatIf: exit 0, zero mutating calls, state byte-identical
   faults     a fault on each mutating call of the converge run (first call of
              each command and target): exit 1, every VM in its power state or
@@ -28,11 +32,30 @@ packages of the plan's releases), and these checks run:
              not moved before the drain, VMs that stayed down not started, a
              guest turned off, a node not resumed, a wrong driver not refused):
              the check named must catch each
+  node-failure a node fails during the rollout (the twin's node-failure fault
+             at a chosen mutating call: the drained node during its install,
+             the node a VM is being started on, a node outside the step): the
+             script stops (exit 1), leaves the cluster serviceable (no node
+             left paused unless a line says so, every VM running, or named in
+             a warning, or taken down by the failure itself), the invariants
+             hold; the node comes back (its pending driver loaded, as its
+             reboot would), and the script run again converges
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
-             the guest step (exit 1, waiting), the second with -GuestStepDone
-             converges
+             the guest step (exit 1, waiting), the owners upgrade the guests
+             (the state edited), the second with -GuestStepDone converges
+  guests     the guest phase (docs/rollout.md): with -GuestCredential the
+             script reads each guest's driver through PowerShell Direct, waits
+             and names the VMs still to upgrade, and goes on by itself once they
+             all run the new driver; wrong credentials: still waiting, the
+             error named; -GuestStepDone without the upgrade: the twin records
+             the vGPUs that fail to load (the invariant below catches it)
+
+Every check that runs a script also asserts the rollout's two invariants on
+the twin's events (tests/twin/README.md, "Guest drivers"): no VM ever ran with
+a vGPU that failed to load (its guest driver incompatible with the host's vGPU
+Manager), and no VM the plan live-migrates ever went down.
 Prints each failure and `N passed, M failed`; exit 1 when any failed.
 #>
 [CmdletBinding()]
@@ -54,7 +77,7 @@ Import-Module -Name (Join-Path $root 'tests/twin/Twin.psm1')
 $Today = '2026-11-21'
 $Cases = @(
     @{ Name = 'hci-small-16.5-to-19.5'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
-        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted') }
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'node-failure') }
     @{ Name = 'hci-small-license'; Args = @('tests/twin/scenarios/rollout/hci-small-16.5-dls33.vgpu', 'tests/twin/scenarios/rollout/hci-small-19.5.vgpu')
         Checks = @('license') }
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
@@ -62,10 +85,12 @@ $Cases = @(
     @{ Name = 'hci-a16-two-at-once'; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
-        Checks = @('legs') }
-    @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview') }
-    @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview') }
-    @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview') }
+        Checks = @('legs', 'guests') }
+    @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    @{ Name = 'drain-azure-local-12'; Args = @('--drain', 'al-node-02', 'examples/azure-local-12.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    @{ Name = 'drain-azure-local-arc'; Args = @('--drain', 'azl-branch-01', 'examples/azure-local-arc.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     # vSphere (Invoke-VmwCase, below): the same checks on the vCenter twin, plus vLCM.
     @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm') }
@@ -152,12 +177,14 @@ function New-RolloutCase {
         }
     }
     $state['driver_packages'] = $packages.ToArray()
+    Add-GuestDriverState -State $state -ModelJson $modelJson
     # Guest steps are numbered across the plan document; the script numbers its own steps.
     $first = if (@($cl.steps).Count -gt 0) { [int]$cl.steps[0].index } else { 1 }
     [pscustomobject]@{
         Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ DriverPackage = $pkgArgs }
         ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live
         GuestSteps = @($guestSteps | ForEach-Object { $_ - $first + 1 }); Drain = ($Case.Args -contains '--drain')
+        PlanGuestSteps = @($cl.steps | Where-Object { $_.kind -eq 'guests' })
     }
 }
 
@@ -178,10 +205,117 @@ function Test-Named {
     $false
 }
 
+# --- Guest drivers and the rollout's invariants (tests/twin/README.md, "Guest drivers") ---
+
+$script:GuestUser = 'vgpuc-twin\admin'
+$script:GuestPassword = 'twin-guest-password'
+function New-GuestCredential {
+    param([string]$Password = $script:GuestPassword)
+    [pscredential]::new($script:GuestUser, (ConvertTo-SecureString -String $Password -AsPlainText -Force))
+}
+
+# The catalog's releases as the twin's vgpu_compatibility table (host = the
+# Windows and the Linux/ESXi vGPU Manager drivers, guest = the Windows and
+# Linux guest drivers).
+function Get-CompatibilityTable {
+    if ($null -ne $script:CompatTable) { return $script:CompatTable }
+    $text = & $Vgpuc catalog releases --format json 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "vgpuc catalog releases --format json failed: $text" }
+    $cat = ($text -join "`n") | ConvertFrom-Json
+    $rels = [System.Collections.Generic.List[object]]::new()
+    $script:GuestDrivers = @{}
+    foreach ($r in $cat.releases) {
+        $d = $r.drivers
+        $rels.Add([ordered]@{ release = [string]$r.release; lts = $r.lts; host = @(@($d.host_hyperv, $d.host_esxi) | Where-Object { $_ }); guest = @(@($d.guest_windows, $d.guest_linux) | Where-Object { $_ }) })
+        $script:GuestDrivers[[string]$r.release] = @{ windows = [string]$d.guest_windows; linux = [string]$d.guest_linux }
+    }
+    $script:CompatTable = [ordered]@{ lts_pair_from = [string]$cat.compatibility.lts_pair_from; releases = $rels.ToArray() }
+    $script:CompatTable
+}
+
+# Each GPU-P VM of CURRENT gets the guest driver its file declares (the
+# catalog's driver of that release for its OS), guest credentials and
+# PowerShell Direct; the state gets the compatibility table and an empty
+# event list.
+function Add-GuestDriverState {
+    param($State, [string]$ModelJson)
+    $State['vgpu_compatibility'] = Get-CompatibilityTable
+    $State['events'] = @()
+    $m = Get-Content -Raw -LiteralPath $ModelJson | ConvertFrom-Json
+    $decl = @{}
+    foreach ($v in @($m.cluster.vms)) {
+        if ($null -ne $v.PSObject.Properties['guest_driver'] -and $null -ne $v.guest_driver -and @($v.guest_driver.releases).Count -gt 0) {
+            $decl[[string]$v.name] = @{ Release = [string]@($v.guest_driver.releases)[0]; Os = [string]$v.os }
+        }
+    }
+    foreach ($h in $State['hosts']) {
+        foreach ($v in @($h['vms'] | Where-Object { $null -ne $_ })) {
+            $d = $decl[[string]$v['name']]
+            if ($null -eq $d -or @($v['gpu_partition_adapters']).Count -eq 0) { continue }
+            $os = if ($d.Os -eq 'linux') { 'linux' } else { 'windows' }
+            $v['guest'] = [ordered]@{ os = $os; driver = $script:GuestDrivers[$d.Release][$os]; user = $script:GuestUser; password = $script:GuestPassword; powershell_direct = $true }
+        }
+    }
+    # A vSphere state: its VMs with a vGPU (VSphere.Model.ps1, Register-VTVmRunning).
+    if ($State.Contains('vms')) {
+        foreach ($v in @($State['vms'] | Where-Object { $null -ne $_ })) {
+            $d = $decl[[string]$v['name']]
+            if ($null -eq $d -or @($v['devices'] | Where-Object { $null -ne $_ -and $_['type'] -eq 'vgpu' }).Count -eq 0) { continue }
+            $os = if ($d.Os -eq 'linux') { 'linux' } else { 'windows' }
+            $v['guest'] = [ordered]@{ os = $os; driver = $script:GuestDrivers[$d.Release][$os]; user = $script:GuestUser; password = $script:GuestPassword }
+        }
+    }
+}
+
+# The owners upgrade the guest drivers of a plan's guest step inside the VMs
+# (to the plan's driver for each VM's OS).
+function Set-GuestStepDone {
+    param($State, $Step)
+    $names = @{}
+    foreach ($v in $Step.vms) { $names[[string]$v.name] = $true }
+    foreach ($h in $State['hosts']) {
+        foreach ($v in $h['vms']) {
+            if ($names.ContainsKey([string]$v['name']) -and $v.Contains('guest') -and $null -ne $v['guest']) {
+                $v['guest']['driver'] = if ($v['guest']['os'] -eq 'linux') { [string]$Step.guest_driver.to.linux_driver } else { [string]$Step.guest_driver.to.windows_driver }
+            }
+        }
+    }
+}
+
+# The owners do the guest step the script waits for: the first one of the
+# plan whose VMs do not all run its driver yet.
+function Set-NextGuestStepDone {
+    param($State, $C)
+    $now = @{}
+    foreach ($h in $State['hosts']) { foreach ($v in $h['vms']) { if ($v.Contains('guest') -and $null -ne $v['guest']) { $now[[string]$v['name']] = [string]$v['guest']['driver'] } } }
+    foreach ($gs in $C.PlanGuestSteps) {
+        $left = @($gs.vms | Where-Object { $now[[string]$_.name] -ne $(if ($_.os -eq 'linux') { [string]$gs.guest_driver.to.linux_driver } else { [string]$gs.guest_driver.to.windows_driver }) })
+        if ($left.Count -gt 0) {
+            Set-GuestStepDone -State $State -Step $gs
+            return
+        }
+    }
+}
+
+# The invariants over the twin's events: no vGPU failed to load, no VM the
+# plan live-migrates went down.
+function Get-InvariantProblems {
+    param($C, $State)
+    foreach ($e in @($State['events'])) {
+        if ($e['kind'] -eq 'vgpu-load-failed') {
+            'VM {0} ran on {1} with a vGPU that failed to load ({2})' -f $e['vm'], $e['host'], $e['message']
+        }
+        if ($e['kind'] -eq 'vm-down' -and $C.Live.ContainsKey([string]$e['vm'])) {
+            'VM {0} is live-migrated by the plan but went down ({1} on {2})' -f $e['vm'], $e['by'], $e['host']
+        }
+    }
+}
+
 # The end state of a completed rollout.
 function Get-ConvergeProblems {
     param($C, $Start, $Result)
     $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in @(Get-InvariantProblems $C $Result.state)) { $p.Add($x) }
     if ($Result.exit -ne 0) { $p.Add(('exit {0}, expected 0' -f $Result.exit)) }
     foreach ($h in $Result.state['hosts']) {
         $n = [string]$h['name']
@@ -262,6 +396,7 @@ function Invoke-Case {
                     $p.Add(('host {0} is left paused and no line says so' -f $h['name']))
                 }
             }
+            foreach ($x in @(Get-InvariantProblems $C $r.state)) { $p.Add($x) }
             Write-Verdict $C.Name ('fault ' + $key) $p $r
             # Resumed: the interrupted rollout run again, without the fault, completes.
             $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
@@ -361,7 +496,9 @@ function Invoke-Case {
         if (-not (@($r1.output) -match 'GuestStepDone')) { $p += 'first run: no line asks for -GuestStepDone' }
         Write-Verdict $C.Name 'legs: waits for the guests' $p $r1
         $done = @($C.GuestSteps)
-        $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
+        $upgraded = Copy-ScenarioState -State $r1.state
+        Set-NextGuestStepDone -State $upgraded -C $C
+        $r2 = Invoke-TwinRun -State $upgraded -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
         Write-Verdict $C.Name 'legs: converge with -GuestStepDone' (Get-ConvergeProblems $C $start $r2) $r2
         $r3 = Invoke-TwinRun -State $r2.state -Script $C.Script -ScriptArgs (& $argsFor $done) -TimeoutSeconds 600
         $p = @()
@@ -369,7 +506,197 @@ function Invoke-Case {
         Write-Verdict $C.Name 'legs: rerun' $p $r3
         Write-Host ('  {0}: {1} + {2} mutating calls over two runs' -f $C.Name, @($r1.calls).Count, @($r2.calls).Count)
     }
+    if ($Case.Checks -contains 'guests') {
+        Invoke-GuestChecks -C $C -Start $start
+    }
+    if ($Case.Checks -contains 'drain-rerun') {
+        Invoke-DrainRerunChecks -C $C -Start $start
+    }
+    if ($Case.Checks -contains 'node-failure') {
+        Invoke-NodeFailureChecks -C $C -Start $start -Conv $conv
+    }
 }
+
+# A node fails in the middle of the rollout; the resumed run converges.
+function Invoke-NodeFailureChecks {
+    param($C, $Start, $Conv)
+    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
+    $calls = @($Conv.calls)
+    $points = [System.Collections.Generic.List[object]]::new()
+    for ($i = 0; $i -lt $calls.Count; $i++) {
+        $call = $calls[$i]
+        if ($call['command'] -eq 'pnputil /add-driver' -and @($points | Where-Object { $_.Why -eq 'install' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'install'; At = $i + 1; Node = [string]$call['host'] })
+        }
+        if ($call['command'] -eq 'Start-VM' -and @($points | Where-Object { $_.Why -eq 'start' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'start'; At = $i + 1; Node = [string]$call['host'] })
+        }
+        if ($call['command'] -eq 'Suspend-ClusterNode' -and $i -gt 0 -and @($points | Where-Object { $_.Why -eq 'other' }).Count -eq 0) {
+            # A node outside this step, one that runs VMs.
+            $other = @($Start['hosts'] | Where-Object { [string]$_['name'] -ne [string]$call['target'] -and @($_['vms'] | Where-Object { $_['state'] -eq 'Running' }).Count -gt 0 } | Select-Object -Last 1)
+            if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'other'; At = $i + 1; Node = [string]$other[0]['name'] }) }
+        }
+    }
+    foreach ($pt in $points) {
+        $name = 'node-failure {0} ({1} at call {2})' -f $pt.Why, $pt.Node, $pt.At
+        $s = Copy-ScenarioState -State $Start
+        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
+        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = [System.Collections.Generic.List[string]]::new()
+        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+        $byFailure = @{}
+        foreach ($e in @($r.state['events'])) {
+            if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'node failure') { $byFailure[[string]$e['vm']] = $true }
+        }
+        foreach ($x in @(Get-InvariantProblems $C $r.state)) {
+            if ($x -match 'went down \(node failure') { continue }
+            $p.Add($x)
+        }
+        $before = Get-VmPower $Start
+        $after = Get-VmPower $r.state
+        foreach ($v in $before.Keys) {
+            if ($before[$v].State -eq 'Running' -and $after[$v].State -ne 'Running' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
+                $p.Add(('VM {0} is {1}, was Running, not taken down by the failure, and no warning names it' -f $v, $after[$v].State))
+            }
+        }
+        # Serviceable: a node the failure did not hit is never left paused
+        # (unless its vGPU Manager is not the planned one, which a line says).
+        foreach ($h in $r.state['hosts']) {
+            if ([bool]$h['reachable'] -and [bool]$h['paused'] -and -not (Test-Named $r @([string]$h['name']) 'not the planned one')) {
+                $p.Add(('host {0} is left paused, though the failure was on {1}' -f $h['name'], $pt.Node))
+            }
+        }
+        Write-Verdict $C.Name $name $p $r
+        if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
+        # The node comes back: reachable, the driver pnputil installed loaded (its reboot).
+        $back = Copy-ScenarioState -State $r.state
+        $back['faults'] = @()
+        foreach ($h in $back['hosts']) {
+            if ([string]$h['name'] -eq $pt.Node) {
+                $h['reachable'] = $true
+                if ($null -ne $h['driver_pending']) { $h['nvidia_driver'] = $h['driver_pending']; $h['driver_pending'] = $null }
+            }
+        }
+        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        # Excused: VMs the failure or a warning left off (their owners start them), VMs the cluster restarted elsewhere.
+        $all = Get-ConvergeProblems $C $Start $again
+        $ps = @($all | Where-Object {
+                $line = $_
+                -not (@($before.Keys | Where-Object {
+                            ($line -like ('VM {0} is Off, was Running' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off'))) -or
+                            ($line -like ('VM {0} is on *' -f $_) -and $byFailure.ContainsKey($_))
+                        })) -and $line -notmatch 'went down \(node failure'
+            })
+        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
+    }
+    Write-Host ('  {0}: {1} node-failure scenarios' -f $C.Name, $points.Count)
+}
+
+# A drain with no change: the rerun after success makes no mutating call when
+# the earlier run's log (-LogPath) records the step done.
+function Invoke-DrainRerunChecks {
+    param($C, $Start)
+    $log = Join-Path $Work ('{0}-log-{1}.json' -f $C.Name, [guid]::NewGuid().ToString('N'))
+    $sa = @{} + $C.ScriptArgs
+    $sa['LogPath'] = $log
+    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    Write-Verdict $C.Name 'drain-rerun: converge with -LogPath' (Get-ConvergeProblems $C $Start $r1) $r1
+    $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @()
+    if ($r2.exit -ne 0 -or @($r2.calls).Count -ne 0) { $p += 'rerun with the same log: exit {0}, {1} mutating calls: {2}' -f $r2.exit, @($r2.calls).Count, ((@($r2.calls) | Select-Object -First 4 | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
+    Write-Verdict $C.Name 'drain-rerun: rerun with the same -LogPath makes no mutating call' $p $r2
+    # The record survives a second rerun (each log carries it forward).
+    $r3 = Invoke-TwinRun -State $r2.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @()
+    if ($r3.exit -ne 0 -or @($r3.calls).Count -ne 0) { $p += 'second rerun: exit {0}, {1} mutating calls' -f $r3.exit, @($r3.calls).Count }
+    Write-Verdict $C.Name 'drain-rerun: the record is carried forward' $p $r3
+    $sa2 = @{} + $C.ScriptArgs
+    $sa2['LogPath'] = $log + '.other.json'
+    $r4 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa2 -TimeoutSeconds 600
+    $p = @()
+    if ($r4.exit -ne 0 -or @($r4.calls | Where-Object { $_['command'] -eq 'Suspend-ClusterNode' }).Count -eq 0) { $p += 'with a new log the drain was not done again (exit {0})' -f $r4.exit }
+    Write-Verdict $C.Name 'drain-rerun: a new log drains again' $p $r4
+    # Planted: the record not read.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$recorded = @()'))
+        $pr = Invoke-TwinRun -State $r1.state -Script $path -ScriptArgs $sa -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        if (@($pr.calls).Count -eq 0) { $p += 'the rerun check did not catch a script that ignores its record' }
+    }
+    Write-Verdict $C.Name 'planted: the drain record not read' $p $null
+    foreach ($f in @($log, ($log + '.other.json'))) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
+}
+
+# The guest phase: -GuestCredential instead of -GuestStepDone.
+function Invoke-GuestChecks {
+    param($C, $Start)
+    $withCred = @{} + $C.ScriptArgs
+    $withCred['GuestCredential'] = New-GuestCredential
+    $first = $C.PlanGuestSteps[0]
+    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($r1.exit -ne 1) { $p.Add(('first run: exit {0}, expected 1 (waiting for the guests)' -f $r1.exit)) }
+    $vm1 = [string]$first.vms[0].name
+    if (-not (Test-Named $r1 @('still to upgrade', $vm1, [string]$first.guest_driver.from.windows_driver) 'needs')) { $p.Add(('no line names {0} with the driver it runs as still to upgrade' -f $vm1)) }
+    foreach ($x in @(Get-InvariantProblems $C $r1.state)) { $p.Add($x) }
+    Write-Verdict $C.Name 'guests: waits and names the VMs still to upgrade' $p $r1
+    # Wrong credentials: still waiting, the error named, nothing more changed.
+    $bad = @{} + $C.ScriptArgs
+    $bad['GuestCredential'] = New-GuestCredential -Password 'wrong'
+    $upgraded = Copy-ScenarioState -State $r1.state
+    Set-NextGuestStepDone -State $upgraded -C $C
+    $rb = Invoke-TwinRun -State $upgraded -Script $C.Script -ScriptArgs $bad -TimeoutSeconds 600
+    $p = @()
+    if ($rb.exit -ne 1 -or @($rb.calls).Count -ne 0) { $p += 'wrong credentials: exit {0}, {1} mutating calls; expected a wait with none' -f $rb.exit, @($rb.calls).Count }
+    if (-not (Test-Named $rb @('still to upgrade', 'credential is invalid') '')) { $p += 'no line names the invalid credential' }
+    Write-Verdict $C.Name 'guests: wrong credentials keep it waiting' $p $rb
+    # The owners upgraded every guest of each step as it came: the script goes on by itself.
+    $state = $upgraded
+    $runs = 0
+    $r = $null
+    $calls = 0
+    while ($runs -lt 4) {
+        $runs++
+        $r = Invoke-TwinRun -State $state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+        $calls += @($r.calls).Count
+        if ($r.exit -eq 0) { break }
+        $state = Copy-ScenarioState -State $r.state
+        Set-NextGuestStepDone -State $state -C $C
+    }
+    Write-Verdict $C.Name ('guests: converge with -GuestCredential ({0} runs)' -f ($runs + 1)) (Get-ConvergeProblems $C $Start $r) $r
+    Write-Host ('  {0}: guests: {1} runs, {2} mutating calls after the first' -f $C.Name, ($runs + 1), $calls)
+    $rr = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+    $p = @()
+    if ($rr.exit -ne 0 -or @($rr.calls).Count -ne 0) { $p += 'rerun: exit {0}, {1} mutating calls' -f $rr.exit, @($rr.calls).Count }
+    Write-Verdict $C.Name 'guests: rerun with -GuestCredential' $p $rr
+    # -GuestStepDone said without the upgrade: the twin must see the vGPUs fail to load.
+    $lie = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs (@{} + $C.ScriptArgs + @{ GuestStepDone = @($C.GuestSteps) }) -TimeoutSeconds 600
+    $p = @()
+    if (@(Get-InvariantProblems $C $lie.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the guests were not upgraded, yet the twin recorded no vGPU that failed to load' }
+    Write-Verdict $C.Name 'guests: -GuestStepDone without the upgrade is caught by the invariant' $p $lie
+    # Planted in the script: a guest step counted done without its drivers read.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$w.Done = $w.Guest.Done'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$w.Done = $true'))
+        $pr = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $withCred -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        if (@(Get-InvariantProblems $C $pr.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the invariant did not catch the VMs started on hosts that cannot load their guest driver' }
+    }
+    Write-Verdict $C.Name 'planted: a guest step counted done without reading the guests' $p $null
+}
+
+$script:CompatTable = $null
 
 # ---- vSphere rollouts ---------------------------------------------------------------------
 # The same checks as Invoke-Case on the vCenter twin (twin.md section 3 "vmware" state, with
@@ -428,6 +755,7 @@ function New-VmwRolloutCase {
         }
     }
     $state['depots'] = $depots.ToArray()
+    Add-GuestDriverState -State $state -ModelJson $modelJson   # guest drivers: a vGPU that fails to load is recorded
     [pscustomobject]@{
         Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ Server = 'vc01'; DepotPath = $depotArgs }
         ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live; Cluster = [string]$cl.name
@@ -445,6 +773,7 @@ function Get-VmwPower {
 function Get-VmwConvergeProblems {
     param($C, $Start, $Result)
     $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in @(Get-InvariantProblems $C $Result.state | Where-Object { $_ -match 'failed to load' })) { $p.Add($x) }
     if ($Result.exit -ne 0) { $p.Add(('exit {0}, expected 0' -f $Result.exit)) }
     foreach ($h in $Result.state['hosts']) {
         $n = [string]$h['name']

@@ -25,6 +25,14 @@ function Resolve-TwinRemoteHost {
 function Test-TwinModuleWanted {
     param([string]$Name)
     $st = Get-HvState
+    $guest = Get-HvGuestContext
+    if ($null -ne $guest) {
+        # A guest has its NVIDIA driver's nvidia-smi and the twin's own modules, no host tools.
+        if ($Name -eq 'nvidia-smi.exe') {
+            return ($guest.Vm.Contains('guest') -and $null -ne $guest.Vm['guest'] -and -not [string]::IsNullOrEmpty([string]$guest.Vm['guest']['driver']))
+        }
+        return ($Name -like 'VgpucTwin.*' -and $Name -ne 'VgpucTwin.AzureCli')
+    }
     switch ($Name) {
         'nvidia-smi.exe' {
             if ($null -eq $script:HostName) { return $false }
@@ -242,6 +250,7 @@ $script:Behaviours['Start-VM'] = {
                     Stop-TwinCommand -Message ("'{0}' failed to start. Insufficient system resources exist to complete the requested service. (twin: {1})" -f $v['name'], $why) -ErrorId 'OperationFailed' -Category ResourceUnavailable -Target $v['name']
                 }
                 $v['state'] = 'Running'
+                Register-HvVmRunning (Get-HvState) $h $v 'Start-VM'
             }
             if ($B.ContainsKey('Passthru') -and [bool]$B['Passthru']) {
                 New-HvVmObject $h $v
@@ -263,6 +272,7 @@ $script:Behaviours['Stop-VM'] = {
             continue
         }
         Invoke-HvMaybeJob -Cmdlet $C -Bound $B -Action {
+            $was = [string]$v['state']
             if ($v['state'] -eq 'Off') {
                 $C.WriteWarning('The virtual machine is already in the specified state.')
             } elseif ([bool]$B['Save']) {
@@ -281,6 +291,10 @@ $script:Behaviours['Stop-VM'] = {
                 }
             } else {
                 $v['state'] = 'Off'
+            }
+            if ($was -eq 'Running' -and $v['state'] -ne 'Running') {
+                $by = if ([bool]$B['Save']) { 'Stop-VM -Save' } elseif ([bool]$B['TurnOff']) { 'Stop-VM -TurnOff' } else { 'Stop-VM (shut down)' }
+                Register-HvVmDown (Get-HvState) $h $v $by
             }
             if ($B.ContainsKey('Passthru') -and [bool]$B['Passthru']) {
                 New-HvVmObject $h $v

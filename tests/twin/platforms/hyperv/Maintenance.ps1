@@ -212,6 +212,7 @@ $script:Behaviours['Move-ClusterVirtualMachineRole'] = {
         }
     }
     Move-HvVmRecord $f.Host $to $v $f.Group
+    Register-HvVmRunning (Get-HvState) $to $v 'Move-ClusterVirtualMachineRole -MigrationType Live'
     $C.WriteObject((New-HvGroupObject $f.Group))
 }
 
@@ -233,11 +234,21 @@ $script:Behaviours['Restart-Computer'] = {
             continue
         }
         foreach ($v in @($h['vms'])) {
-            if ($v['state'] -eq 'Running') { $v['state'] = 'Off' }
+            if ($v['state'] -eq 'Running') {
+                Register-HvVmDown (Get-HvState) $h $v 'Restart-Computer'
+                $v['state'] = 'Off'
+            }
         }
         if ($h.Contains('driver_pending') -and $null -ne $h['driver_pending']) {
             $h['nvidia_driver'] = [string]$h['driver_pending']
             $h['driver_pending'] = $null
         }
     }
+}
+
+# The engine's node-failure fault (Engine.ps1, Invoke-TwinNodeFailureFault):
+# the cluster's handling of a failed node, on the live state.
+function Invoke-TwinPlatformNodeFailure {
+    param([string]$Node)
+    Invoke-HvNodeFailure (Get-HvState) $Node
 }

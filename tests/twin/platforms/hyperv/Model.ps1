@@ -333,6 +333,7 @@ function Test-HvState {
         }
         $i++
     }
+    Test-HvGuestState $State $p
     if ($State.Contains('driver_packages')) {
         $k = 0
         foreach ($d in @($State['driver_packages'])) {
@@ -363,6 +364,7 @@ function Invoke-HvNodeFailure {
     $keep = [System.Collections.Generic.List[object]]::new()
     foreach ($v in $failed['vms']) {
         $wasRunning = $v['state'] -eq 'Running'
+        if ($wasRunning) { Register-HvVmDown $State $failed $v 'node failure' }
         $v['state'] = 'Off'
         $group = $null
         foreach ($g in $groups) {
@@ -392,7 +394,8 @@ function Invoke-HvNodeFailure {
         $target = $null
         foreach ($n in $order) {
             $h = Find-HvHost $State $n
-            if ($null -eq $h -or [object]::ReferenceEquals($h, $failed) -or -not [bool]$h['reachable']) {
+            # A paused (drained) node takes no role (FailoverClusters: roles are not moved to it).
+            if ($null -eq $h -or [object]::ReferenceEquals($h, $failed) -or -not [bool]$h['reachable'] -or ($h.Contains('paused') -and [bool]$h['paused'])) {
                 continue
             }
             if ($null -eq (Get-HvStartProblem $h $v)) {
@@ -405,10 +408,103 @@ function Invoke-HvNodeFailure {
             continue
         }
         $v['state'] = 'Running'
+        Register-HvVmRunning $State $target $v 'node failure (restarted by the cluster)'
         $target['vms'] = @($target['vms']) + @($v)
         $group['owner_node'] = $target['name']
         $moved.Add(('{0} -> {1}' -f $v['name'], $target['name']))
     }
     $failed['vms'] = $keep.ToArray()
     , $moved
+}
+
+# --- Guest drivers and whether a vGPU loads (optional state fields) ----------
+#
+# `vgpu_compatibility` (state): { lts_pair_from, releases: [{ release, lts,
+# host: [driver...], guest: [driver...] }] }, the catalog's releases as
+# `vgpuc catalog releases --format json` gives them; `hosts[].vms[].guest`:
+# { os, driver, user, password, powershell_direct }; `events` (state): the
+# list the twin appends what happened to (a vGPU that failed to load, a VM
+# that went down). A state without them round-trips unchanged and no vGPU is
+# judged. NVIDIA: "If you install an incompatible guest VM driver release for
+# the release of the vGPU Manager that you are using, the NVIDIA vGPU fails to
+# load" (../../../shared/reference/nvidia.md 1.1); compatible: the same
+# branch, the Manager one branch later, and from lts_pair_from on an LTS
+# Manager with guests of the previous LTS branch (nvidia.md 1.2, the rule of
+# compiler/rules/compat.c): the judge is Get-TwinVgpuCompatProblem of
+# engine/VgpuCompat.ps1, shared with the vSphere twin.
+
+# $null when the guest driver loads with the host's vGPU Manager, else why
+# not. Only for a VM with GPU partitions and a guest driver, on a state with
+# `vgpu_compatibility`.
+function Get-HvVgpuLoadProblem {
+    param($State, $HostRec, $Vm)
+    if (-not $State.Contains('vgpu_compatibility') -or $null -eq $State['vgpu_compatibility']) { return $null }
+    if (@($Vm['gpu_partition_adapters']).Count -eq 0) { return $null }
+    if (-not $Vm.Contains('guest') -or $null -eq $Vm['guest'] -or [string]::IsNullOrEmpty([string]$Vm['guest']['driver'])) { return $null }
+    $c = $State['vgpu_compatibility']
+    $hd = [string]$HostRec['nvidia_driver']
+    $gd = [string]$Vm['guest']['driver']
+    if ($hd -eq '') {
+        return ('host {0} has no vGPU Manager' -f $HostRec['name'])
+    }
+    Get-TwinVgpuCompatProblem -Compat $c -HostDriver $hd -GuestDriver $gd -HostName ([string]$HostRec['name']) -VmName ([string]$Vm['name'])
+}
+
+# Appends an event to the state's `events` (engine/VgpuCompat.ps1).
+function Add-HvEvent {
+    param($State, [System.Collections.IDictionary]$Event)
+    Add-TwinEvent $State $Event
+}
+
+# A VM now runs on a host (started, restarted by the cluster, or moved while
+# running): its vGPU loads or fails to load, which the twin records. The VM
+# runs either way (NVIDIA: the vGPU fails to load; the guest sees no GPU).
+function Register-HvVmRunning {
+    param($State, $HostRec, $Vm, [string]$By)
+    $why = Get-HvVgpuLoadProblem $State $HostRec $Vm
+    if ($null -ne $why) {
+        Add-HvEvent $State ([ordered]@{ kind = 'vgpu-load-failed'; vm = [string]$Vm['name']; host = [string]$HostRec['name']; host_driver = [string]$HostRec['nvidia_driver']; guest_driver = [string]$Vm['guest']['driver']; by = $By; message = $why })
+    }
+}
+
+# A running VM went down (shut down, turned off, saved, its host restarted or failed).
+function Register-HvVmDown {
+    param($State, $HostRec, $Vm, [string]$By)
+    Add-HvEvent $State ([ordered]@{ kind = 'vm-down'; vm = [string]$Vm['name']; host = [string]$HostRec['name']; by = $By })
+}
+
+# The state problems of the guest-driver fields.
+function Test-HvGuestState {
+    param($State, $p)
+    if ($State.Contains('events') -and $null -ne $State['events'] -and $State['events'] -isnot [array]) {
+        $p.Add("events`tstate: 'events' must be an array")
+    }
+    if ($State.Contains('vgpu_compatibility') -and $null -ne $State['vgpu_compatibility']) {
+        $c = $State['vgpu_compatibility']
+        if ($c -isnot [System.Collections.IDictionary] -or $c['releases'] -isnot [array]) {
+            $p.Add("vgpu_compatibility`tstate: 'vgpu_compatibility' needs a 'releases' array")
+        } else {
+            $k = 0
+            foreach ($r in $c['releases']) {
+                if ($r -isnot [System.Collections.IDictionary] -or -not $r['release'] -or [string]$r['release'] -notmatch '^\d+(\.\d+)?$') {
+                    $p.Add("vgpu_compatibility.releases[$k]`tstate: a release needs 'release' as MAJOR.MINOR")
+                }
+                $k++
+            }
+        }
+    }
+    $i = 0
+    foreach ($h in @($State['hosts'])) {
+        $j = 0
+        foreach ($v in @($h['vms'])) {
+            if ($v -is [System.Collections.IDictionary] -and $v.Contains('guest') -and $null -ne $v['guest']) {
+                $g = $v['guest']
+                if ($g -isnot [System.Collections.IDictionary] -or [string]$g['os'] -notin 'windows', 'linux') {
+                    $p.Add(("hosts[{0}].vms[{1}].guest`tstate: VM {2}: 'guest' needs os windows or linux" -f $i, $j, $v['name']))
+                }
+            }
+            $j++
+        }
+        $i++
+    }
 }

@@ -9,7 +9,7 @@
         @{ Cmdlets = '../../../validators/cmdlets/hyperv-cmdlets.tsv'; Details = '../../../validators/cmdlets/hyperv-cmdlet-param-details.tsv' }
     )
     ModelFile     = 'Model.ps1'
-    EngineFiles   = @('Model.ps1', 'Behaviours.ps1', 'Cluster.ps1', 'Maintenance.ps1', 'Tools.ps1')
+    EngineFiles   = @('Model.ps1', 'Behaviours.ps1', 'Cluster.ps1', 'Maintenance.ps1', 'Tools.ps1', 'Guest.ps1')
     ToolModules   = 'ToolModules.ps1'
     ValidateState = 'Test-HvState'
     NodeFailure   = 'Invoke-HvNodeFailure'

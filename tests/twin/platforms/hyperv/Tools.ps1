@@ -21,6 +21,11 @@ function Write-TwinStderr {
 
 function Invoke-HvNvidiaSmi {
     param([string[]]$Arguments)
+    $guest = Get-HvGuestContext
+    if ($null -ne $guest) {
+        Invoke-HvGuestNvidiaSmi -Context $guest -Arguments $Arguments
+        return
+    }
     $h = Find-HvHost (Get-HvState) $script:HostName
     if ($script:Run.Faults.Count -gt 0) { Assert-TwinFault -Command 'nvidia-smi.exe' -Target $h['name'] -HostName $h['name'] }
     $gpus = @(@($h['gpus']).Where({ [bool]$_['present'] -and $_['driver'] -eq 'vgpu' -and [bool]$_['enabled'] -and -not [bool]$_['dismounted'] }))
@@ -243,6 +248,7 @@ function Invoke-HvAz {
                 Stop-HvAz ('VM {0} could not be shut down: no shutdown integration service' -f $name)
                 return
             }
+            if ($v['state'] -eq 'Running') { Register-HvVmDown (Get-HvState) $h $v 'az stack-hci-vm stop' }
             $v['state'] = 'Off'
             Set-TwinNativeExit 0
         }
@@ -256,6 +262,7 @@ function Invoke-HvAz {
                     return
                 }
                 $v['state'] = 'Running'
+                Register-HvVmRunning (Get-HvState) $h $v 'az stack-hci-vm start'
             }
             Set-TwinNativeExit 0
         }

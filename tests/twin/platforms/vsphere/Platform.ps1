@@ -28,6 +28,7 @@ $obn = @{ Names = $true }
                 'Object'                 = @{ Type = 'object' }
                 'Decimal'                = @{ Type = 'decimal' }
                 'AdvancedSettingType'    = @{ Type = 'string' }
+                'ScriptType'             = @{ Type = 'string' }
                 'PciDeviceClass'         = @{ Type = 'VMware.VimAutomation.ViCore.Types.V1.Host.PciDeviceClass' }
                 'VMHostState'            = @{ Type = 'VMware.VimAutomation.ViCore.Types.V1.Inventory.VMHostState' }
                 'DrsVMHostRuleType'      = @{ Type = 'VMware.VimAutomation.ViCore.Types.V1.Cluster.DrsVMHostRuleType' }

@@ -910,18 +910,49 @@ function ConvertFrom-VTVimDevice {
     throw ('twin: backing {0} is not modelled (vGPU and dynamic DirectPath I/O are)' -f $b.GetType().Name)
 }
 
+# Guest drivers (optional state fields, as on Hyper-V: tests/twin/README.md,
+# "Guest drivers"): a VM's `guest` ({ os, driver }), the state's
+# `vgpu_compatibility` and `events`. When a VM with a vGPU powers on, its vGPU
+# loads only if the host's vGPU Manager (the NVIDIA component's version, up to
+# its '-') is compatible with its guest driver (engine/VgpuCompat.ps1); else
+# the VM runs with no GPU and the twin records it. A VM going down is recorded.
+function Register-VTVmRunning {
+    param($State, $HostRec, $Vm, [string]$By)
+    if ($null -eq $State -or -not $State.Contains('vgpu_compatibility') -or $null -eq $State['vgpu_compatibility']) { return }
+    if (@(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' }).Count -eq 0) { return }
+    if (-not $Vm.Contains('guest') -or $null -eq $Vm['guest'] -or [string]::IsNullOrEmpty([string]$Vm['guest']['driver'])) { return }
+    # The module loaded: the installed component's, or the one loaded before an install
+    # that waits for its reboot (nvidia_loaded_version).
+    $hd = ''
+    if ($HostRec.Contains('nvidia_loaded_version') -and -not [string]::IsNullOrEmpty([string]$HostRec['nvidia_loaded_version'])) { $hd = ([string]$HostRec['nvidia_loaded_version']).Split('-')[0] }
+    elseif ($null -ne $HostRec['nvidia_component']) { $hd = ([string]$HostRec['nvidia_component']['version']).Split('-')[0] }
+    $why = $null
+    if ($hd -eq '') { $why = 'host {0} has no vGPU Manager component' -f $HostRec['name'] }
+    else { $why = Get-TwinVgpuCompatProblem -Compat $State['vgpu_compatibility'] -HostDriver $hd -GuestDriver ([string]$Vm['guest']['driver']) -HostName ([string]$HostRec['name']) -VmName ([string]$Vm['name']) }
+    if ($null -ne $why) {
+        Add-TwinEvent $State ([ordered]@{ kind = 'vgpu-load-failed'; vm = [string]$Vm['name']; host = [string]$HostRec['name']; host_driver = $hd; guest_driver = [string]$Vm['guest']['driver']; by = $By; message = $why })
+    }
+}
+
+function Register-VTVmDown {
+    param($Vm, [string]$By)
+    Add-TwinEvent $script:Run.State ([ordered]@{ kind = 'vm-down'; vm = [string]$Vm['name']; host = [string]$Vm['host']; by = $By })
+}
+
 function Invoke-VTShutdownGuest {
     param($Vm)
     if ([string]$Vm.power_state -ne 'PoweredOn') { throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm)) }
     if (-not $Vm.tools_running) { throw $script:VTMsg.ToolsUnavailable }
     # The guest shuts down at once in the twin.
     $Vm.power_state = 'PoweredOff'
+    Register-VTVmDown $Vm 'ShutdownGuest'
 }
 
 function Invoke-VTPowerOff {
     param($Vm)
     if ([string]$Vm.power_state -ne 'PoweredOn') { throw ($script:VTMsg.InvalidPowerState -f (Get-VTPowerLabel $Vm)) }
     $Vm.power_state = 'PoweredOff'
+    Register-VTVmDown $Vm 'PowerOffVM'
 }
 
 # Powering on: the checks of twin.md section 4 for VMs with a vGPU or passthrough device.
@@ -985,6 +1016,7 @@ function Invoke-VTPowerOn {
     $why = Test-VTVgpuCapacity $Srv $hostRec $Vm
     if ($why) { throw $why }
     $Vm.power_state = 'PoweredOn'
+    Register-VTVmRunning $Srv.State $hostRec $Vm 'PowerOnVM'
 }
 
 # vGPU capacity per physical GPU (README "vGPU capacity"), where the state gives the sizes
@@ -1171,6 +1203,7 @@ function Invoke-VTMigrate {
         }
     }
     $Vm.host = [string]$DestRec.name
+    if ([string]$Vm.power_state -eq 'PoweredOn') { Register-VTVmRunning $Srv.State $DestRec $Vm 'Move-VM (vMotion)' }
 }
 
 # esxcli software component apply -d <depot>: the component of the depot (state `depots`)

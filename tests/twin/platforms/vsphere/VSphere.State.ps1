@@ -123,6 +123,7 @@ function Test-VSphereState {
         $p += Test-VSphereRecord $v 'vm' "vms[$i]"
         if ($v -is [System.Collections.IDictionary]) {
             if ($v['host'] -is [string] -and -not $names.ContainsKey($v['host'])) { $p += ('vms[{0}].host {1} is not a host of the state' -f $i, $v['host']) }
+            if ($v.Contains('guest') -and $null -ne $v['guest'] -and ($v['guest'] -isnot [System.Collections.IDictionary] -or [string]$v['guest']['os'] -notin 'windows', 'linux')) { $p += "vms[$i].guest must be {os: windows|linux, driver[, user, password]}" }
             $j = 0
             foreach ($d in @($v['devices'])) {
                 $ok = ($d -is [System.Collections.IDictionary]) -and (

@@ -1,14 +1,13 @@
 /*
- * catalog.c - load the knowledge base (built-in YAML, then the user's files)
- * and answer lookups: releases, driver versions, GPU models, profiles,
- * platform versions.
+ * catalog_load.c - load the knowledge base: the built-in YAML, then the user's
+ * files, merged entry by entry.
  *
  * Each file is a mapping with any of the sections `releases`, `gpus`,
  * `platforms`, `licensing`, `compatibility` (and `defs`, ignored, for YAML
  * anchors). Entries are read through field tables (yamlutil.h), merged by key
  * (a later file's entry replaces an earlier one and records its origin), and
- * only then sorted and indexed, so a replaced GPU takes its profiles with it.
- * docs/catalog.md documents the schema.
+ * only then sorted and indexed (catalog_lookup.c), so a replaced GPU takes its
+ * profiles with it. docs/catalog.md documents the schema.
  */
 #include "catalog/catalog.h"
 
@@ -20,14 +19,10 @@
 #include <string.h>
 
 #include "catalog/catalog_data.h"
+#include "catalog/catalog_index.h"
 #include "core/ctx.h"
 #include "base/suggest.h"
 #include "catalog/yamlutil.h"
-
-struct rel_list {
-    const struct vg_release **v;
-    size_t n, cap;
-};
 
 /* What one platform entry names, checked against the GPU models at file end. */
 struct model_check {
@@ -45,50 +40,6 @@ struct loader {
     size_t nchecks, cap_checks;
 };
 
-/* ASCII only, so that no locale changes a lookup. */
-static char ascii_lower(char ch) { return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch; }
-
-static int ascii_casecmp(const char *a, const char *b)
-{
-    while (*a && ascii_lower(*a) == ascii_lower(*b))
-        a++, b++;
-    return (unsigned char)ascii_lower(*a) - (unsigned char)ascii_lower(*b);
-}
-
-/* Lower-case "prefix" + a [+ " " + b] into buf; NULL if it does not fit. */
-static const char *make_key(char *buf, size_t cap, const char *prefix, const char *a, const char *b)
-{
-    size_t n = 0;
-    const char *parts[3] = {prefix, a, b};
-    for (int i = 0; i < 3; i++) {
-        if (!parts[i])
-            continue;
-        if (i == 2) {
-            if (n + 1 >= cap)
-                return NULL;
-            buf[n++] = ' ';
-        }
-        for (const char *s = parts[i]; *s; s++) {
-            if (n + 1 >= cap)
-                return NULL;
-            buf[n++] = ascii_lower(*s);
-        }
-    }
-    buf[n] = 0;
-    return buf;
-}
-
-static yaml_node_t *map_get(struct vg_yaml *y, yaml_node_t *map, const char *key)
-{
-    if (!map || map->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = vg_yaml_node(y, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, key) == 0)
-            return vg_yaml_node(y, p->value);
-    }
-    return NULL;
-}
 
 static struct vg_origin origin_of(struct loader *L, const yaml_node_t *n)
 {
@@ -105,7 +56,7 @@ static int merge_entry(struct loader *L, struct vg_yaml *y, yaml_node_t *at, con
 {
     char buf[512];
     char prefix[3] = {tag, ':', 0};
-    if (!make_key(buf, sizeof buf, prefix, name, name2)) {
+    if (!vg_catalog_key(buf, sizeof buf, prefix, name, name2)) {
         vg_yaml_error(y, at, "the %s name is too long", kind_name);
         return -1;
     }
@@ -203,14 +154,14 @@ static int read_release(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     int rc = 0;
     r->num = vg_yaml_relnum(r->name, 0);
     if (!r->num) {
-        struct vg_diag *d = vg_yaml_error(y, map_get(y, item, "release"), "`release` must be MAJOR.MINOR such as \"16.5\", not `%s`", r->name);
+        struct vg_diag *d = vg_yaml_error(y, vg_yaml_get(y, item, "release"), "`release` must be MAJOR.MINOR such as \"16.5\", not `%s`", r->name);
         vg_diag_help(L->ctx, d, "write the release as NVIDIA numbers it, without leading zeros");
         return -1;
     }
     r->major = (uint16_t)(r->num / 1000);
     r->minor = (uint16_t)(r->num % 1000);
     if (r->date && !valid_date(r->date)) {
-        vg_yaml_error(y, map_get(y, item, "date"), "`date` must be YYYY-MM-DD or YYYY-MM, not `%s`", r->date);
+        vg_yaml_error(y, vg_yaml_get(y, item, "date"), "`date` must be YYYY-MM-DD or YYYY-MM, not `%s`", r->date);
         rc = -1;
     }
     r->origin = origin_of(L, item);
@@ -323,13 +274,13 @@ static const struct vg_yaml_fields gpu_t = {"a GPU entry", gpu_f, sizeof gpu_f /
 static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item, struct gpu_row *row)
 {
     struct vg_gpu *g = &row->g;
-    yaml_node_t *seq = map_get(y, item, "profiles");
+    yaml_node_t *seq = vg_yaml_get(y, item, "profiles");
     int rc = 0;
     const char *prefix = g->profile_prefix ? g->profile_prefix : g->model;
     size_t mlen = strlen(prefix);
     for (size_t i = 0; i < g->nprofiles; i++) {
         struct vg_profile *p = &g->profiles[i];
-        yaml_node_t *at = map_get(y, vg_yaml_node(y, seq->data.sequence.items.start[i]), "name");
+        yaml_node_t *at = vg_yaml_get(y, vg_yaml_node(y, seq->data.sequence.items.start[i]), "name");
         p->gpu = g;
         if (!p->source) {
             const char *by_series = row->series_source[strchr("ABCQ", p->series) - "ABCQ"];
@@ -344,7 +295,7 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
             continue;
         }
         char buf[256];
-        if (!make_key(buf, sizeof buf, "q:", p->name, NULL))
+        if (!vg_catalog_key(buf, sizeof buf, "q:", p->name, NULL))
             continue;
         yaml_node_t *first = vg_hash_get(&L->file_keys, buf);
         if (first) {
@@ -380,7 +331,7 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
    subsystem ids are optional, but come as a pair. */
 static int check_pci(struct vg_yaml *y, yaml_node_t *item, const struct vg_gpu *g)
 {
-    yaml_node_t *pci = map_get(y, item, "pci");
+    yaml_node_t *pci = vg_yaml_get(y, item, "pci");
     static const char *const keys[] = {"vendor", "device", "subvendor", "subdevice"};
     static const char *const what[] = {"vendor", "device", "subsystem vendor", "subsystem device"};
     static const char *const like[] = {"10DE", "25B6", "10DE", "157E"};
@@ -389,9 +340,9 @@ static int check_pci(struct vg_yaml *y, yaml_node_t *item, const struct vg_gpu *
     if (!pci)
         return 0;
     for (int i = 0; i < 4; i++) {
-        yaml_node_t *at = map_get(y, pci, keys[i]);
-        if (i >= 2 && !at && map_get(y, pci, keys[i == 2 ? 3 : 2])) {
-            vg_yaml_error(y, map_get(y, pci, keys[i == 2 ? 3 : 2]), "`%s` needs `%s` (the subsystem is a pair)",
+        yaml_node_t *at = vg_yaml_get(y, pci, keys[i]);
+        if (i >= 2 && !at && vg_yaml_get(y, pci, keys[i == 2 ? 3 : 2])) {
+            vg_yaml_error(y, vg_yaml_get(y, pci, keys[i == 2 ? 3 : 2]), "`%s` needs `%s` (the subsystem is a pair)",
                           keys[i == 2 ? 3 : 2], keys[i]);
             rc = -1;
         } else if ((i < 2 || at) && (ids[i] == 0 || ids[i] == 0xFFFF)) {
@@ -431,7 +382,7 @@ static int read_gpu(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++) {
         if (ranges[i].value >= ranges[i].min && ranges[i].value <= ranges[i].max)
             continue;
-        yaml_node_t *at = map_get(y, item, ranges[i].key);
+        yaml_node_t *at = vg_yaml_get(y, item, ranges[i].key);
         vg_yaml_error(y, at ? at : item, "`%s` must be from %u to %u, not %u", ranges[i].key, ranges[i].min,
                       ranges[i].max, ranges[i].value);
         rc = -1;
@@ -512,18 +463,18 @@ static int read_platform(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
         return -1;
     int rc = 0;
     if (!valid_word(row.p.family)) {
-        vg_yaml_error(y, map_get(y, item, "family"), "`family` must be one word such as `azure-local`, not `%s`",
+        vg_yaml_error(y, vg_yaml_get(y, item, "family"), "`family` must be one word such as `azure-local`, not `%s`",
                       row.p.family);
         rc = -1;
     }
     if (!valid_word(row.p.version)) {
-        vg_yaml_error(y, map_get(y, item, "version"), "`version` must be one word such as `8.0u2`, not `%s`",
+        vg_yaml_error(y, vg_yaml_get(y, item, "version"), "`version` must be one word such as `8.0u2`, not `%s`",
                       row.p.version);
         rc = -1;
     }
     const char *fs = row.p.multi_vgpu_full_fb_series;
     if (fs && (!*fs || strspn(fs, "ABCQ") != strlen(fs))) {
-        vg_yaml_error(y, map_get(y, item, "multi-vgpu-full-fb-series"),
+        vg_yaml_error(y, vg_yaml_get(y, item, "multi-vgpu-full-fb-series"),
                       "`multi-vgpu-full-fb-series` must be profile series letters such as `QC`, not `%s`", fs);
         rc = -1;
     }
@@ -534,7 +485,7 @@ static int read_platform(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     p->kind = row.host == 0 ? VG_FAMILY_HYPERV : VG_FAMILY_VSPHERE;
     p->host_driver = row.host == 0 ? VG_DRV_HOST_HYPERV : VG_DRV_HOST_ESXI;
     p->origin = origin_of(L, item);
-    struct model_check mc[2] = {{map_get(y, item, "vgpu-models")}, {map_get(y, item, "passthrough-models")}};
+    struct model_check mc[2] = {{vg_yaml_get(y, item, "vgpu-models")}, {vg_yaml_get(y, item, "passthrough-models")}};
     for (int i = 0; i < 2; i++)
         VG_PUSH(L->ctx->arena, L->checks, L->nchecks, L->cap_checks, mc[i]);
     if (merge_entry(L, y, item, "platform", 'p', p->family, p->version, (void ***)&L->c->platforms,
@@ -558,7 +509,7 @@ static int check_models(struct loader *L, struct vg_yaml *y)
             yaml_node_t *n = vg_yaml_node(y, *it);
             const char *m = (const char *)n->data.scalar.value;
             char buf[256];
-            if (strcmp(m, "*") == 0 || (make_key(buf, sizeof buf, "g:", m, NULL) && vg_hash_get(&L->merge, buf)))
+            if (strcmp(m, "*") == 0 || (vg_catalog_key(buf, sizeof buf, "g:", m, NULL) && vg_hash_get(&L->merge, buf)))
                 continue;
             struct vg_diag *d = vg_yaml_error(y, n, "unknown GPU model `%s`", m);
             const char **names = vg_alloc_array(L->ctx->arena, L->c->ngpus + 1, sizeof *names);
@@ -618,8 +569,8 @@ static int editions_into(struct vg_yaml *y, yaml_node_t *map, const char *what, 
         return -1;
     }
     int rc = 0;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = vg_yaml_node(y, p->key), *v = vg_yaml_node(y, p->value);
+    for (struct vg_yaml_pairs p = vg_yaml_pairs(y, map); vg_yaml_next_pair(&p);) {
+        yaml_node_t *k = p.key, *v = p.value;
         const char *s = vg_yaml_scalar(y, k, what);
         if (!s) {
             rc = -1;
@@ -807,92 +758,6 @@ static int load_path(struct loader *L, const char *path)
     return rc;
 }
 
-/* ---- indexes ------------------------------------------------------------------ */
-
-static int cmp_release(const void *a, const void *b)
-{
-    const struct vg_release *x = *(const struct vg_release *const *)a, *y = *(const struct vg_release *const *)b;
-    return (x->num > y->num) - (x->num < y->num);
-}
-
-struct plat_sort {
-    struct vg_platform *p;
-    size_t family_rank;
-};
-
-static int cmp_platform(const void *a, const void *b)
-{
-    const struct plat_sort *x = a, *y = b;
-    if (x->family_rank != y->family_rank)
-        return x->family_rank < y->family_rank ? -1 : 1;
-    if (x->p->order != y->p->order)
-        return x->p->order < y->p->order ? -1 : 1;
-    return strcmp(x->p->version, y->p->version);
-}
-
-static void put_lower(struct vg_arena *a, struct vg_hash *h, const char *prefix, const char *s1, const char *s2,
-                      void *val)
-{
-    char buf[512];
-    if (make_key(buf, sizeof buf, prefix, s1, s2))
-        vg_hash_put(h, vg_strdup(a, buf), val);
-}
-
-static void build_indexes(struct vg_ctx *ctx, struct vg_catalog *c)
-{
-    struct vg_arena *a = ctx->arena;
-    qsort(c->releases, c->nreleases, sizeof *c->releases, cmp_release);
-    vg_hash_init(&c->release_by_name, a);
-    for (int k = 0; k < VG_DRV_COUNT; k++)
-        vg_hash_init(&c->driver_index[k], a);
-    for (size_t i = 0; i < c->nreleases; i++) {
-        struct vg_release *r = c->releases[i];
-        vg_hash_put(&c->release_by_name, r->name, r);
-        for (int k = 0; k < VG_DRV_COUNT; k++) {
-            if (!r->driver[k])
-                continue;
-            struct rel_list *l = vg_hash_get(&c->driver_index[k], r->driver[k]);
-            if (!l) {
-                l = vg_alloc(a, sizeof *l);
-                vg_hash_put(&c->driver_index[k], r->driver[k], l);
-            }
-            VG_PUSH(a, l->v, l->n, l->cap, r);
-        }
-    }
-
-    vg_hash_init(&c->gpu_by_model, a);
-    vg_hash_init(&c->profile_by_name, a);
-    for (size_t i = 0; i < c->ngpus; i++) {
-        struct vg_gpu *g = c->gpus[i];
-        put_lower(a, &c->gpu_by_model, "", g->model, NULL, g);
-        for (size_t j = 0; j < g->nprofiles; j++)
-            put_lower(a, &c->profile_by_name, "", g->profiles[j].name, NULL, &g->profiles[j]);
-    }
-
-    /* families keep the order of their first appearance */
-    struct vg_hash rank;
-    vg_hash_init(&rank, a);
-    struct plat_sort *ps = vg_alloc_array(a, c->nplatforms + 1, sizeof *ps);
-    size_t nfam = 0;
-    for (size_t i = 0; i < c->nplatforms; i++) {
-        uintptr_t r = (uintptr_t)vg_hash_get(&rank, c->platforms[i]->family);
-        if (!r) {
-            r = ++nfam;
-            vg_hash_put(&rank, c->platforms[i]->family, (void *)r);
-        }
-        ps[i].p = c->platforms[i];
-        ps[i].family_rank = r;
-    }
-    qsort(ps, c->nplatforms, sizeof *ps, cmp_platform);
-    vg_hash_init(&c->platform_by_key, a);
-    for (size_t i = 0; i < c->nplatforms; i++) {
-        c->platforms[i] = ps[i].p;
-        put_lower(a, &c->platform_by_key, "", ps[i].p->family, ps[i].p->version, ps[i].p);
-        /* a family alone (no space in the key) answers vg_catalog_has_family */
-        put_lower(a, &c->platform_by_key, "", ps[i].p->family, NULL, ps[i].p);
-    }
-}
-
 const struct vg_catalog *vg_catalog_load(struct vg_ctx *ctx, const char *const *extra, size_t nextra)
 {
     struct loader L;
@@ -915,98 +780,6 @@ const struct vg_catalog *vg_catalog_load(struct vg_ctx *ctx, const char *const *
             bad = 1;
     if (bad)
         return NULL;
-    build_indexes(ctx, L.c);
+    vg_catalog_index(ctx, L.c);
     return L.c;
-}
-
-/* ---- lookups ------------------------------------------------------------------- */
-
-const struct vg_release *vg_catalog_release(const struct vg_catalog *c, const char *name)
-{
-    return c && name ? vg_hash_get(&c->release_by_name, name) : NULL;
-}
-
-const struct vg_gpu *vg_catalog_gpu(const struct vg_catalog *c, const char *model)
-{
-    char buf[256];
-    return c && model && make_key(buf, sizeof buf, "", model, NULL) ? vg_hash_get(&c->gpu_by_model, buf) : NULL;
-}
-
-const struct vg_profile *vg_catalog_profile(const struct vg_catalog *c, const char *name)
-{
-    char buf[256];
-    return c && name && make_key(buf, sizeof buf, "", name, NULL) ? vg_hash_get(&c->profile_by_name, buf) : NULL;
-}
-
-const struct vg_platform *vg_catalog_platform(const struct vg_catalog *c, const char *family, const char *version)
-{
-    char buf[512];
-    if (!c || !family || !version || !make_key(buf, sizeof buf, "", family, version))
-        return NULL;
-    return vg_hash_get(&c->platform_by_key, buf);
-}
-
-int vg_catalog_has_family(const struct vg_catalog *c, const char *family)
-{
-    char buf[256];
-    if (!c || !family || strchr(family, ' ') || !make_key(buf, sizeof buf, "", family, NULL))
-        return 0;
-    return vg_hash_get(&c->platform_by_key, buf) != NULL;
-}
-
-static size_t copy_list(const struct rel_list *l, const struct vg_release **out, size_t max)
-{
-    size_t n = l->n < max ? l->n : max;
-    for (size_t i = 0; i < n; i++)
-        out[i] = l->v[i];
-    return n;
-}
-
-size_t vg_catalog_resolve(const struct vg_catalog *c, const char *text, enum vg_driver_kind kind,
-                          const struct vg_release **out, size_t max)
-{
-    if (!c || !text || !max)
-        return 0;
-    const struct vg_release *r = vg_catalog_release(c, text);
-    if (r) {
-        out[0] = r;
-        return 1;
-    }
-    if ((unsigned)kind >= VG_DRV_COUNT)
-        return 0;
-    const struct rel_list *l = vg_hash_get(&c->driver_index[kind], text);
-    return l ? copy_list(l, out, max) : 0;
-}
-
-size_t vg_catalog_resolve_any(const struct vg_catalog *c, const char *text, enum vg_driver_kind *kind_found,
-                              const struct vg_release **out, size_t max)
-{
-    if (!c || !text || !max)
-        return 0;
-    const struct vg_release *r = vg_catalog_release(c, text);
-    if (r) {
-        if (kind_found)
-            *kind_found = VG_DRV_COUNT;
-        out[0] = r;
-        return 1;
-    }
-    for (int k = 0; k < VG_DRV_COUNT; k++) {
-        const struct rel_list *l = vg_hash_get(&c->driver_index[k], text);
-        if (l) {
-            if (kind_found)
-                *kind_found = (enum vg_driver_kind)k;
-            return copy_list(l, out, max);
-        }
-    }
-    return 0;
-}
-
-int vg_platform_supports(const char *const *models, size_t n, const char *model)
-{
-    if (!model)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(models[i], "*") == 0 || ascii_casecmp(models[i], model) == 0)
-            return 1;
-    return 0;
 }
