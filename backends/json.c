@@ -2,48 +2,103 @@
  * json.c - `vgpuc build --target json`: the resolved model and plan of one
  * cluster as a JSON document for other tools (Ansible, a CMDB).
  *
- * It starts with the head every JSON output shares (base/json.h: the format
- * version, "2.0", and the tool); a physical GPU's first members are those of
- * `plan -f json` (vg_plan_json_gpu). Keys are in a fixed order and arrays in
- * declaration order, so the same input gives the same bytes. Values are the
- * resolved ones (ranges expanded, catalog lookups and defaults applied,
- * placement done).
+ * It starts with the head every JSON output shares (docs/architecture.md,
+ * "JSON outputs": the format version, "2.0", and the tool object of
+ * vg_json_head); a physical GPU's first members are those of `plan -f json`
+ * (vg_plan_json_gpu), in the same order. Keys are in a fixed order and arrays
+ * in declaration order, so the same input gives the same bytes. Values are
+ * the resolved ones (ranges expanded, catalog lookups and defaults applied,
+ * placement done). The document is written laid out as vg_json_pretty lays
+ * out the others, directly: a build of 100k VMs writes millions of values,
+ * and a compact text re-indented afterwards cost as much again.
  */
 #include "backend.h"
 
-#include "base/json.h"
+#include <string.h>
 
-/* base/json.h; 2.0: the head every JSON output shares ("tool" an object) */
+#ifndef VGPUC_VERSION
+#define VGPUC_VERSION "0.0.0"
+#endif
+
+/* 2.0: the head every JSON output shares ("tool" an object) */
 #define JSON_FORMAT_VERSION "2.0"
 
-/* A compact JSON writer; vg_emit_json lays the document out for people with
- * vg_json_pretty, as every JSON output of vgpuc is laid out. */
 struct jw {
     struct vg_strbuf *sb;
+    int depth;
     int first;
 };
 
+/*
+ * The writer appends each piece once: the separator, the line break and
+ * indent, and the quoted key go to the buffer in one vg_sb_add, and numbers
+ * are converted here rather than through printf (a build of 100k VMs writes
+ * millions of them). Keys are the fixed identifiers of this file: ASCII
+ * without anything JSON escapes.
+ */
+#define INDENT_MAX 24 /* depth written from one buffer; deeper goes piece by piece */
+#define KEY_MAX 40
+
 static void key(struct jw *w, const char *k)
 {
+    char buf[1 + 1 + 2 * INDENT_MAX + 1 + KEY_MAX + 3];
+    size_t n = 0, kl = k ? strlen(k) : 0;
     if (!w->first)
-        vg_sb_putc(w->sb, ',');
+        buf[n++] = ',';
     w->first = 0;
-    if (k) {
-        vg_sb_json_str(w->sb, k);
-        vg_sb_putc(w->sb, ':');
+    if (w->depth > INDENT_MAX || kl > KEY_MAX) { /* not in this file's documents */
+        vg_sb_add(w->sb, buf, n);
+        if (w->depth)
+            vg_sb_putc(w->sb, '\n');
+        for (int i = 0; i < w->depth; i++)
+            vg_sb_puts(w->sb, "  ");
+        if (k) {
+            vg_sb_json_str(w->sb, k);
+            vg_sb_puts(w->sb, ": ");
+        }
+        return;
     }
+    if (w->depth) {
+        buf[n++] = '\n';
+        memset(buf + n, ' ', 2 * (size_t)w->depth);
+        n += 2 * (size_t)w->depth;
+    }
+    if (k) {
+        buf[n++] = '"';
+        memcpy(buf + n, k, kl);
+        n += kl;
+        memcpy(buf + n, "\": ", 3);
+        n += 3;
+    }
+    vg_sb_add(w->sb, buf, n);
 }
 
 static void jopen(struct jw *w, const char *k, char c)
 {
     key(w, k);
     vg_sb_putc(w->sb, c);
+    w->depth++;
     w->first = 1;
 }
 
 static void jclose(struct jw *w, char c)
 {
-    vg_sb_putc(w->sb, c);
+    w->depth--;
+    if (w->first || w->depth > INDENT_MAX) {
+        if (!w->first) {
+            vg_sb_putc(w->sb, '\n');
+            for (int i = 0; i < w->depth; i++)
+                vg_sb_puts(w->sb, "  ");
+        }
+        vg_sb_putc(w->sb, c);
+    } else { /* the line break, the indent and the bracket at once */
+        char buf[1 + 2 * INDENT_MAX + 1];
+        size_t n = 2 * (size_t)w->depth;
+        buf[0] = '\n';
+        memset(buf + 1, ' ', n);
+        buf[n + 1] = c;
+        vg_sb_add(w->sb, buf, n + 2);
+    }
     w->first = 0;
 }
 
@@ -53,13 +108,24 @@ static void str(struct jw *w, const char *k, const char *v)
     if (v)
         vg_sb_json_str(w->sb, v);
     else
-        vg_sb_puts(w->sb, "null");
+        vg_sb_add(w->sb, "null", 4);
+}
+
+static void put_u(struct vg_strbuf *sb, unsigned long long v)
+{
+    char b[24];
+    size_t i = sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    vg_sb_add(sb, b + i, sizeof b - i);
 }
 
 static void num(struct jw *w, const char *k, unsigned long long v)
 {
     key(w, k);
-    vg_sb_printf(w->sb, "%llu", v);
+    put_u(w->sb, v);
 }
 
 static void boolean(struct jw *w, const char *k, int v)
@@ -111,7 +177,6 @@ static void arc(struct jw *w, const struct vg_arc *a)
 
 static const char *graphics_name(enum vg_graphics g) { return g == VG_GRAPHICS_SHARED ? "shared" : "shared-direct"; }
 static const char *vgpu_mode_name(enum vg_vgpu_mode m) { return m == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size"; }
-
 static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_plan *p)
 {
     const char *drv = h->manager.nrel && h->cluster->platform
@@ -139,8 +204,12 @@ static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_
     for (uint32_t g = 0; p->pgpus && g < h->npgpus && first + g < p->npgpus; g++) {
         const struct vg_pgpu *pg = &p->pgpus[first + g];
         jopen(w, NULL, '{');
-        vg_plan_json_gpu(w->sb, pg, 0); /* the members every JSON placement starts with */
-        w->first = 0;
+        /* the members of vg_plan_json_gpu (plan -f json), in its order */
+        num(w, "index", pg->index);
+        num(w, "board", pg->board);
+        str(w, "model", pg->model ? pg->model->model : NULL);
+        str(w, "use", vg_pgpu_use_name(pg->use));
+        str(w, "profile", pg->profile ? pg->profile->name : NULL);
         num(w, "used_fb_mb", pg->used_fb_mb);
         num(w, "vgpus", pg->nvgpus);
         jclose(w, '}');
@@ -179,7 +248,7 @@ static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan
     jopen(w, "gpus", '[');
     for (uint32_t k = 0; pl && k < pl->ngpus; k++) {
         key(w, NULL);
-        vg_sb_printf(w->sb, "%u", p->pgpus[pl->gpus[k]].index);
+        put_u(w->sb, p->pgpus[pl->gpus[k]].index);
     }
     jclose(w, ']');
     jclose(w, '}');
@@ -189,14 +258,15 @@ static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan
 void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
                   const struct vg_emit_info *info, struct vg_strbuf *out)
 {
-    struct vg_strbuf sb;
-    vg_sb_init(&sb);
-    struct jw w = {&sb, 1};
+    struct jw w = {out, 0, 1};
     (void)ctx;
 
     jopen(&w, NULL, '{');
-    vg_json_head(&sb, JSON_FORMAT_VERSION, NULL);
-    w.first = 0;
+    str(&w, "format_version", JSON_FORMAT_VERSION); /* the shared head (base/json.c vg_json_head) */
+    jopen(&w, "tool", '{');
+    str(&w, "name", "vgpuc");
+    str(&w, "version", VGPUC_VERSION);
+    jclose(&w, '}');
     jopen(&w, "source", '{');
     str(&w, "path", info->source_path);
     str(&w, "sha256", info->source_sha256);
@@ -246,6 +316,5 @@ void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const st
     jclose(&w, '}');
     jclose(&w, '}');
     jclose(&w, '}');
-    vg_json_pretty(sb.data, sb.len, out);
-    vg_sb_free(&sb);
+    vg_sb_putc(out, '\n');
 }

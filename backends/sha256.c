@@ -3,11 +3,24 @@
  *
  * Used only for the "source SHA-256" line of generated scripts; inputs are
  * at most VG_MAX_FILE_BYTES, so one pass over an in-memory buffer is enough.
+ * On x86-64 processors with the SHA extensions the blocks go through those
+ * instructions (checked once with CPUID; about 20x fewer instructions than
+ * the portable rounds, which were a third of a `build --target json`); the
+ * portable code is the reference and the fallback, and a unit test compares
+ * the two (vg_sha256_portable).
  */
 #include "sha256.h"
 
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define VG_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+int vg_sha256_portable;
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -41,6 +54,66 @@ static void block(uint32_t h[8], const unsigned char *p)
     h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
+#ifdef VG_SHA_NI
+/* The blocks with the SHA-NI instructions: state as ABEF / CDGH, four rounds
+ * per group, W(g+1) = msg2(msg1(W(g-3), W(g-2)) + W(g-1..g) shifted, W(g)). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[0]), 0xB1); /* CDAB */
+    __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[4]), 0x1B);  /* EFGH */
+    __m128i s0 = _mm_alignr_epi8(tmp, s1, 8);      /* ABEF */
+    s1 = _mm_blend_epi16(s1, tmp, 0xF0);           /* CDGH */
+    for (size_t b = 0; b < n; b++, p += 64) {
+        __m128i abef = s0, cdgh = s1, m[4], msg;
+        for (int g = 0; g < 16; g++) {
+            if (g < 4)
+                m[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)), bswap);
+            msg = _mm_add_epi32(m[g & 3], _mm_loadu_si128((const __m128i *)(const void *)&K[4 * g]));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+            if (g >= 3 && g < 15) {
+                __m128i t = _mm_alignr_epi8(m[g & 3], m[(g - 1) & 3], 4);
+                m[(g + 1) & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(m[(g + 1) & 3], t), m[g & 3]);
+            }
+            s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(msg, 0x0E));
+            if (g >= 1 && g < 13)
+                m[(g - 1) & 3] = _mm_sha256msg1_epu32(m[(g - 1) & 3], m[g & 3]);
+        }
+        s0 = _mm_add_epi32(s0, abef);
+        s1 = _mm_add_epi32(s1, cdgh);
+    }
+    tmp = _mm_shuffle_epi32(s0, 0x1B);             /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);              /* DCHG */
+    s0 = _mm_blend_epi16(tmp, s1, 0xF0);           /* DCBA */
+    s1 = _mm_alignr_epi8(s1, tmp, 8);              /* HGFE */
+    _mm_storeu_si128((__m128i *)(void *)&h[0], s0);
+    _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
+}
+
+static int have_ni(void)
+{
+    static int known = -1; /* a benign race: every thread computes the same answer */
+    if (known < 0) {
+        unsigned a, b, c, d;
+        int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19)); /* SSSE3, SSE4.1 */
+        known = sse && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));   /* SHA */
+    }
+    return known;
+}
+#endif
+
+static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+#ifdef VG_SHA_NI
+    if (!vg_sha256_portable && have_ni()) {
+        blocks_ni(h, p, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        block(h, p + 64 * i);
+}
+
 void vg_sha256_hex(const void *data, size_t len, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
@@ -51,8 +124,7 @@ void vg_sha256_hex(const void *data, size_t len, char out[65])
     size_t full = len / 64 * 64, rest = len - full, tlen;
     uint64_t bits = (uint64_t)len * 8;
 
-    for (size_t i = 0; i < full; i += 64)
-        block(h, p + i);
+    blocks(h, p, full / 64);
     memset(tail, 0, sizeof tail);
     if (rest)
         memcpy(tail, p + full, rest);
@@ -60,9 +132,7 @@ void vg_sha256_hex(const void *data, size_t len, char out[65])
     tlen = rest < 56 ? 64 : 128;
     for (int i = 0; i < 8; i++)
         tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-    block(h, tail);
-    if (tlen == 128)
-        block(h, tail + 64);
+    blocks(h, tail, tlen / 64);
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < 8; j++)
             out[i * 8 + j] = hex[(h[i] >> (28 - 4 * j)) & 15];

@@ -13,4 +13,7 @@
 /* Hex digest of data[0..len): 64 lower-case hex digits and a NUL in out. */
 void vg_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* Tests: 1 = the portable rounds even where the SHA instructions are there. */
+extern int vg_sha256_portable;
+
 #endif

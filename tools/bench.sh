@@ -12,7 +12,8 @@
 # and of libyaml merely parsing the YAML twin; at the largest size the lint /
 # libyaml ratios again from PAIRS runs of the two alternated, and the
 # instructions per input byte of the lint, counted by valgrind's callgrind
-# (independent of the machine's load); then the targets of issue 19.
+# (independent of the machine's load); then the targets of issue 19, the
+# 200-line file and a 96-host cluster with `tolerate-host-failures 2` alone.
 # When tools/bench-stages is built, also the stages of one lint of each
 # shape's largest file (docs/performance.md).
 # BENCH_QUICK=1: 1k and 10k VMs only, 3 runs, 5 pairs (about a minute).
@@ -133,6 +134,19 @@ small="$BENCH_DIR/small.vgpu"
 set -- $("$TOOLS/bench-run" 21 "$VGPUC" lint -q --no-config "$small")
 printf '%s-line file: vgpuc lint %s ms, %s MB\n' "$(wc -l < "$small")" "$1" "$(mbs "$2")"
 check "200-line file under 5 ms ($1 ms)" "$1" 5
+
+# The third shape's failover check alone: one 96-host vSphere cluster packed
+# with the 752 VMs that survive two host failures (4,560 host pairs).
+case " $SHAPES " in
+*" limits "*)
+    one="$BENCH_DIR/limits-96-hosts.vgpu"
+    [ -f "$one" ] || "$TOOLS/gen-cluster" -s limits 752 "$one" "$BENCH_DIR/limits-96-hosts.yaml"
+    # shellcheck disable=SC2046
+    set -- $("$TOOLS/bench-run" 5 "$VGPUC" lint -q --no-config "$one")
+    printf '96-host cluster, tolerate-host-failures 2, 752 VMs: vgpuc lint %s ms wall, %s ms CPU\n' "$1" "$3"
+    check "96-host tolerate-host-failures 2 well under a second ($3 ms CPU)" "$3" 250
+    ;;
+esac
 
 if [ -x "$TOOLS/bench-stages" ]; then
     for shape in $SHAPES; do

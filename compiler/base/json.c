@@ -23,54 +23,67 @@ void vg_json_head(struct vg_strbuf *sb, const char *format_version, const char *
  * per level; empty arrays and objects stay on one line. Strings are copied
  * untouched, so this never changes a value.
  */
+/* The bytes that change the layout outside strings; everything else is
+ * copied in runs. */
+static const unsigned char layout[256] = {
+    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, [','] = 1, [':'] = 1,
+};
+
+/* A line break and the indent of `depth`, in one append when it fits. */
+static void newline(struct vg_strbuf *out, int depth)
+{
+    static const char pad[] = "\n                                                                ";
+    size_t n = 1 + 2 * (size_t)(depth > 0 ? depth : 0);
+    if (n <= sizeof pad - 1) {
+        vg_sb_add(out, pad, n);
+        return;
+    }
+    vg_sb_putc(out, '\n');
+    for (int k = 0; k < depth; k++)
+        vg_sb_add(out, "  ", 2);
+}
+
 void vg_json_pretty(const char *s, size_t n, struct vg_strbuf *out)
 {
-    int depth = 0, in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            vg_sb_putc(out, c);
-            if (c == '\\' && i + 1 < n)
-                vg_sb_putc(out, s[++i]);
-            else if (c == '"')
-                in_str = 0;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            in_str = 1;
-            vg_sb_putc(out, c);
+    int depth = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && !layout[(unsigned char)s[j]])
+            j++;
+        vg_sb_add(out, s + i, j - i);
+        if (j >= n)
             break;
+        char c = s[j];
+        i = j + 1;
+        switch (c) {
+        case '"': { /* the string, escapes included, as it is */
+            size_t k = i;
+            while (k < n && s[k] != '"')
+                k += s[k] == '\\' && k + 1 < n ? 2 : 1;
+            i = k < n ? k + 1 : n;
+            vg_sb_add(out, s + j, i - j);
+            break;
+        }
         case '{': case '[':
-            if (i + 1 < n && (s[i + 1] == '}' || s[i + 1] == ']')) {
-                vg_sb_putc(out, c);
-                vg_sb_putc(out, s[++i]);
+            if (i < n && (s[i] == '}' || s[i] == ']')) { /* empty: one line */
+                vg_sb_add(out, s + j, 2);
+                i++;
                 break;
             }
             vg_sb_putc(out, c);
-            depth++;
-            vg_sb_putc(out, '\n');
-            for (int k = 0; k < depth; k++)
-                vg_sb_puts(out, "  ");
+            newline(out, ++depth);
             break;
         case '}': case ']':
-            depth--;
-            vg_sb_putc(out, '\n');
-            for (int k = 0; k < depth; k++)
-                vg_sb_puts(out, "  ");
+            newline(out, --depth);
             vg_sb_putc(out, c);
             break;
         case ',':
             vg_sb_putc(out, c);
-            vg_sb_putc(out, '\n');
-            for (int k = 0; k < depth; k++)
-                vg_sb_puts(out, "  ");
+            newline(out, depth);
             break;
-        case ':':
-            vg_sb_puts(out, ": ");
-            break;
-        default:
-            vg_sb_putc(out, c);
+        default: /* ':' */
+            vg_sb_add(out, ": ", 2);
         }
     }
     vg_sb_putc(out, '\n');

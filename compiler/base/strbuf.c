@@ -43,6 +43,12 @@ static void reserve(struct vg_strbuf *sb, size_t extra)
 
 void vg_sb_add(struct vg_strbuf *sb, const char *s, size_t n)
 {
+    if (n < sb->cap - sb->len) { /* room for the bytes and the NUL: the usual case */
+        memcpy(sb->data + sb->len, s, n);
+        sb->len += n;
+        sb->data[sb->len] = '\0';
+        return;
+    }
     reserve(sb, n);
     if (n)
         memcpy(sb->data + sb->len, s, n);
@@ -52,7 +58,15 @@ void vg_sb_add(struct vg_strbuf *sb, const char *s, size_t n)
 
 void vg_sb_puts(struct vg_strbuf *sb, const char *s) { vg_sb_add(sb, s, strlen(s)); }
 
-void vg_sb_putc(struct vg_strbuf *sb, char c) { vg_sb_add(sb, &c, 1); }
+void vg_sb_putc(struct vg_strbuf *sb, char c)
+{
+    if (sb->cap - sb->len > 1) {
+        sb->data[sb->len++] = c;
+        sb->data[sb->len] = '\0';
+        return;
+    }
+    vg_sb_add(sb, &c, 1);
+}
 
 void vg_sb_vprintf(struct vg_strbuf *sb, const char *fmt, va_list ap)
 {

@@ -71,6 +71,11 @@ struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m);
  * (a large plan also runs on a second thread, plan.c). */
 extern _Thread_local unsigned long long vg_plan_probes;
 
+/* Failover scenarios actually run (the others replay an equal outcome, plan.c),
+ * per thread; and, for the tests, a switch that runs every scenario. */
+extern _Thread_local unsigned long long vg_plan_scenarios;
+extern int vg_plan_replay_off;
+
 /* The plan in `format` ("text", "json" or "svg"), as `vgpuc plan` prints it
  * (plan_render.c; the language server's vgpuc.plan command too). */
 struct vg_strbuf;

@@ -37,6 +37,8 @@ struct cstate {
     const struct vg_catalog *cat;
     int8_t *memo;                 /* nreleases^2, -1 = not judged yet */
     size_t nrel;
+    const struct vg_release *last_g, *last_h; /* the pair judged last (VMs in a row */
+    enum verdict last_v;                      /* mostly share it): no index search */
 };
 
 /* A major alone for its first release (a branch), else MAJOR.MINOR. */
@@ -84,7 +86,7 @@ static enum verdict judge_pair(const struct vg_catalog *c, const struct vg_relea
     return V_TOO_OLD;
 }
 
-static enum verdict judge(struct cstate *cs, const struct vg_release *g, const struct vg_release *h)
+static enum verdict judge_indexed(struct cstate *cs, const struct vg_release *g, const struct vg_release *h)
 {
     size_t gi = release_index(cs->cat, g), hi = release_index(cs->cat, h);
     if (gi == SIZE_MAX || hi == SIZE_MAX)
@@ -93,6 +95,16 @@ static enum verdict judge(struct cstate *cs, const struct vg_release *g, const s
     if (*m < 0)
         *m = (int8_t)judge_pair(cs->cat, g, h);
     return (enum verdict)*m;
+}
+
+static enum verdict judge(struct cstate *cs, const struct vg_release *g, const struct vg_release *h)
+{
+    if (g == cs->last_g && h == cs->last_h)
+        return cs->last_v;
+    cs->last_g = g;
+    cs->last_h = h;
+    cs->last_v = judge_indexed(cs, g, h);
+    return cs->last_v;
 }
 
 /* Worst verdict over every (guest, host) release pair; the pair in *gw, *hw. */
@@ -482,7 +494,7 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
     (void)p;
     if (!ctx->catalog)
         return;
-    struct cstate cs = {ctx, ctx->catalog, NULL, ctx->catalog->nreleases};
+    struct cstate cs = {ctx, ctx->catalog, NULL, ctx->catalog->nreleases, NULL, NULL, V_OK};
     cs.memo = vg_alloc_array(ctx->arena, cs.nrel * cs.nrel + 1, 1);
     memset(cs.memo, -1, cs.nrel * cs.nrel + 1);
     struct vg_hash eos_done;

@@ -15,6 +15,7 @@
 
 #include "base/arena.h"
 #include "core/ctx.h"
+#include "core/vg_limits.h"
 #include "base/hash.h"
 #include "core/source.h"
 #include "base/utf8.h"
@@ -225,6 +226,81 @@ static void test_large_file_mapped_and_truncated(void **state)
     unlink(path);
 }
 
+/* The line table and the byte check, sixteen bytes at a time or byte by byte
+ * (input.c): random short lines, with a UTF-8 character, a NUL or a bad byte
+ * planted at every offset of the first 40 bytes and of the last 20 (the
+ * vectorised part and the tail), and lines of exactly the length limit and
+ * one byte more, give the line starts counted naively, and are valid exactly
+ * when they should be. */
+static void check_lines(const char *text, size_t len, int want_valid, int want_plain)
+{
+    struct vg_ctx ctx;
+    vg_ctx_init(&ctx);
+    uint32_t id = vg_source_add(&ctx, "t.vgpu", text, len, vg_span_make(0, 0, 0));
+    const struct vg_source *src = vg_source_get(&ctx, id);
+    assert_int_equal(src->valid, want_valid);
+    assert_int_equal(ctx.diags.n, want_valid ? 0 : 1);
+    assert_int_equal(src->lines_owned, want_plain); /* the one-pass path took it (its table is malloc'd) */
+    uint32_t n = 1;
+    assert_int_equal(src->line_starts[0], 0);
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n') {
+            assert_true(n < src->nlines);
+            assert_int_equal(src->line_starts[n], i + 1);
+            n++;
+        }
+    assert_int_equal(src->nlines, n);
+    vg_ctx_free(&ctx);
+}
+
+static void test_source_lines_every_offset(void **state)
+{
+    (void)state;
+    static char text[4096];
+    uint32_t x = 88172645u;
+    size_t len = 0;
+    while (len < 1000) { /* lines of 0..40 bytes, many of 0..3 */
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        size_t n = (x >> 28) % 3 == 0 ? x % 4 : x % 41; /* short lines: several newlines in 16 bytes */
+        for (size_t i = 0; i < n; i++)
+            text[len++] = (char)('a' + (x >> (i % 24)) % 26);
+        text[len++] = '\n';
+    }
+    check_lines(text, len, 1, 1);
+    check_lines(text, len - 1, 1, 1); /* no newline at the end */
+    for (size_t k = 0; k < 60; k++) {
+        size_t at = k < 40 ? k : len - 61 + k;
+        char keep[2] = {text[at], text[at + 1]};
+        memcpy(text + at, "\xC3\xA9", 2); /* é: valid, but not plain */
+        check_lines(text, len, 1, 0);
+        text[at + 1] = keep[1];
+        text[at] = 0; /* NUL */
+        check_lines(text, len, 0, 0);
+        text[at] = (char)0xFF; /* not UTF-8 */
+        check_lines(text, len, 0, 0);
+        text[at] = keep[0];
+        text[at + 1] = keep[1];
+    }
+    /* a line of exactly the limit, then one byte longer, at two alignments */
+    size_t big = VG_MAX_LINE_BYTES + 40;
+    char *t = malloc(big);
+    assert_non_null(t);
+    for (size_t pre = 0; pre < 2; pre++) {
+        memset(t, 'w', big);
+        t[pre] = '\n';
+        t[pre + 1 + VG_MAX_LINE_BYTES] = '\n';
+        check_lines(t, pre + 2 + VG_MAX_LINE_BYTES + 30, 1, 1); /* its end in sixteen bytes */
+        check_lines(t, pre + 2 + VG_MAX_LINE_BYTES, 1, 1);         /* or in the tail */
+        check_lines(t, pre + 1 + VG_MAX_LINE_BYTES, 1, 1); /* the last line at the limit */
+        t[pre + 1 + VG_MAX_LINE_BYTES] = 'w';
+        t[pre + 2 + VG_MAX_LINE_BYTES] = '\n';
+        check_lines(t, pre + 3 + VG_MAX_LINE_BYTES + 30, 0, 0);
+        check_lines(t, pre + 3 + VG_MAX_LINE_BYTES, 0, 0);
+        check_lines(t, pre + 2 + VG_MAX_LINE_BYTES, 0, 0); /* the last line one over */
+    }
+    free(t);
+}
+
 static void test_source_line_and_column(void **state)
 {
     (void)state;
@@ -286,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_hash_put_get_set_and_growth),
         cmocka_unit_test(test_suggest_nearest_within_limit),
         cmocka_unit_test(test_source_line_and_column),
+        cmocka_unit_test(test_source_lines_every_offset),
         cmocka_unit_test(test_large_file_mapped_and_truncated),
         cmocka_unit_test(test_utf8_sequences),
     };

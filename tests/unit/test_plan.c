@@ -387,6 +387,124 @@ static void test_failover_reserve(void **state)
     }
 }
 
+/*
+ * Failover outcomes are computed once per (non-full failed hosts, VMs' asks)
+ * and replayed for the other host sets (plan.c): random clusters, packed and
+ * not, with several classes, pass-through, pins, `hosts` lists and
+ * `migration none`, give the same failovers, down VMs, reserve marks and
+ * worst count as running every scenario; a packed 96-host cluster with one
+ * class runs a handful of scenarios for its 4,560 pairs.
+ */
+static uint32_t rnd(uint32_t *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 8) & 0xffffffu;
+}
+
+static void random_cluster(struct fx *f, uint32_t seed)
+{
+    uint32_t s = seed;
+    fx_init(f, VG_FAMILY_VSPHERE);
+    char name[32];
+    uint32_t nh = 3 + rnd(&s) % 10;
+    for (uint32_t i = 0; i < nh; i++) {
+        snprintf(name, sizeof name, "h%02u", i);
+        add_host(f, name, &f->a16, 1 + rnd(&s) % 2);
+    }
+    /* 4..28 vGPU slots of 4Q per host: fill 60-110 % of them */
+    uint32_t nv = nh * (4 + rnd(&s) % 20) * (6 + rnd(&s) % 6) / 10;
+    uint32_t mix = rnd(&s) % 4; /* 0: one class only */
+    for (uint32_t i = 0; i < nv; i++) {
+        snprintf(name, sizeof name, "v%04u", i);
+        uint32_t r = rnd(&s) % 16;
+        struct vg_vm *vm = !mix || r < 10 ? add_vm(f, name, &f->a16p[0], NULL, 1)
+                           : r < 13       ? add_vm(f, name, &f->a16p[1], NULL, 1 + (r == 12))
+                           : r < 15       ? add_vm(f, name, &f->a16p[2], NULL, 1)
+                                          : add_vm(f, name, NULL, &f->a16, 1);
+        r = rnd(&s) % 32;
+        if (mix && r == 0)
+            vm->pin = f->cl->hosts[rnd(&s) % nh];
+        else if (mix && r == 1) {
+            vm->nallowed = 2;
+            vm->allowed = vg_alloc_array(f->ctx.arena, 2, sizeof *vm->allowed);
+            vm->allowed[0] = f->cl->hosts[rnd(&s) % nh];
+            vm->allowed[1] = f->cl->hosts[rnd(&s) % nh];
+        } else if (r == 2)
+            vm->migration = VG_MIG_NONE;
+    }
+    f->cl->tolerate = 1 + rnd(&s) % 2;
+}
+
+static void same_failovers(const struct vg_cluster_plan *a, const struct vg_cluster_plan *b)
+{
+    assert_int_equal(a->nsets_tried, b->nsets_tried);
+    assert_int_equal(a->nfailovers, b->nfailovers);
+    for (size_t i = 0; i < a->nfailovers; i++) {
+        assert_int_equal(a->failovers[i].nfailed, b->failovers[i].nfailed);
+        for (uint32_t j = 0; j < a->failovers[i].nfailed; j++)
+            assert_ptr_equal(a->failovers[i].failed[j], b->failovers[i].failed[j]);
+        assert_int_equal(a->failovers[i].ndown, b->failovers[i].ndown);
+        for (size_t j = 0; j < a->failovers[i].ndown; j++)
+            assert_ptr_equal(a->failovers[i].down[j], b->failovers[i].down[j]);
+    }
+    assert_int_equal(a->npgpus, b->npgpus);
+    assert_int_equal(a->nreserve, b->nreserve);
+    assert_int_equal(a->reserve_worst, b->reserve_worst);
+    assert_memory_equal(a->reserve, b->reserve, a->npgpus);
+}
+
+static void test_failover_replayed(void **state)
+{
+    (void)state;
+    unsigned long long run = 0, all = 0;
+    size_t losing = 0, replayed_losing = 0; /* clusters with more losing sets than scenarios run */
+    for (uint32_t seed = 1; seed <= 300; seed++) {
+        struct fx f;
+        random_cluster(&f, seed);
+        vg_plan_scenarios = 0;
+        struct vg_plan *p = vg_plan_build(&f.ctx, &f.m);
+        run += vg_plan_scenarios;
+        replayed_losing += p->clusters[0].nfailovers > vg_plan_scenarios;
+        vg_plan_replay_off = 1;
+        vg_plan_scenarios = 0;
+        struct vg_plan *q = vg_plan_build(&f.ctx, &f.m);
+        vg_plan_replay_off = 0;
+        all += vg_plan_scenarios;
+        assert_int_equal(vg_plan_scenarios, q->clusters[0].nsets_tried);
+        same_failovers(&p->clusters[0], &q->clusters[0]);
+        losing += p->clusters[0].nfailovers;
+        vg_ctx_free(&f.ctx);
+    }
+    /* the clusters exercise both: sets that lose VMs, and outcomes replayed */
+    assert_true(losing > 100);
+    assert_true(replayed_losing >= 5);
+    assert_true(run < all);
+    /* 96 hosts, packed with one class to survive two failures: the last two
+       hosts are free, so the pairs of the 94 full hosts are one outcome */
+    struct fx f;
+    fx_init(&f, VG_FAMILY_VSPHERE);
+    char name[32];
+    for (int i = 0; i < 96; i++) {
+        snprintf(name, sizeof name, "h%02d", i);
+        add_host(&f, name, &f.l40, 2);
+    }
+    f.l40p[0].max_same = 4;
+    for (int i = 0; i < 94 * 8; i++) {
+        snprintf(name, sizeof name, "v%04d", i);
+        add_vm(&f, name, &f.l40p[0], NULL, 1);
+    }
+    f.cl->tolerate = 2;
+    vg_plan_scenarios = 0;
+    struct vg_plan *p = vg_plan_build(&f.ctx, &f.m);
+    const struct vg_cluster_plan *cp = &p->clusters[0];
+    assert_int_equal(cp->nsets_tried, 96 * 95 / 2);
+    assert_int_equal(cp->nfailovers, 0);
+    assert_int_equal(cp->nreserve, 4);
+    assert_int_equal(cp->reserve_worst, 4);
+    assert_true(vg_plan_scenarios <= 4);
+    vg_ctx_free(&f.ctx);
+}
+
 static unsigned long long work_for(int scale)
 {
     struct fx f;
@@ -430,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_failover_k1),
         cmocka_unit_test(test_failover_k2),
         cmocka_unit_test(test_failover_reserve),
+        cmocka_unit_test(test_failover_replayed),
         cmocka_unit_test(test_linear_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,6 +187,26 @@ static void test_sha256(void **state)
     /* two blocks of padding: 56 bytes */
     vg_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    /* the same digests from the portable rounds and, where the processor has
+       them, the SHA instructions: every length up to five blocks and more */
+    static unsigned char buf[4096 + 7];
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        buf[i] = (unsigned char)x;
+    }
+    for (size_t len = 0; len <= sizeof buf; len += len < 330 ? 1 : 251) {
+        char a[65], b[65];
+        vg_sha256_hex(buf + len % 7, len - len % 7, a);
+        vg_sha256_portable = 1;
+        vg_sha256_hex(buf + len % 7, len - len % 7, b);
+        vg_sha256_portable = 0;
+        assert_string_equal(a, b);
+    }
+    vg_sha256_portable = 1;
+    vg_sha256_hex("abc", 3, hex);
+    vg_sha256_portable = 0;
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void test_target_table(void **state)

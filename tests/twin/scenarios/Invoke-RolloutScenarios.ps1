@@ -517,6 +517,187 @@ function Invoke-Case {
     }
 }
 
+# A node fails in the middle of the rollout; the resumed run converges.
+function Invoke-NodeFailureChecks {
+    param($C, $Start, $Conv)
+    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
+    $calls = @($Conv.calls)
+    $points = [System.Collections.Generic.List[object]]::new()
+    for ($i = 0; $i -lt $calls.Count; $i++) {
+        $call = $calls[$i]
+        if ($call['command'] -eq 'pnputil /add-driver' -and @($points | Where-Object { $_.Why -eq 'install' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'install'; At = $i + 1; Node = [string]$call['host'] })
+        }
+        if ($call['command'] -eq 'Start-VM' -and @($points | Where-Object { $_.Why -eq 'start' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'start'; At = $i + 1; Node = [string]$call['host'] })
+        }
+        if ($call['command'] -eq 'Suspend-ClusterNode' -and $i -gt 0 -and @($points | Where-Object { $_.Why -eq 'other' }).Count -eq 0) {
+            # A node outside this step, one that runs VMs.
+            $other = @($Start['hosts'] | Where-Object { [string]$_['name'] -ne [string]$call['target'] -and @($_['vms'] | Where-Object { $_['state'] -eq 'Running' }).Count -gt 0 } | Select-Object -Last 1)
+            if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'other'; At = $i + 1; Node = [string]$other[0]['name'] }) }
+        }
+    }
+    foreach ($pt in $points) {
+        $name = 'node-failure {0} ({1} at call {2})' -f $pt.Why, $pt.Node, $pt.At
+        $s = Copy-ScenarioState -State $Start
+        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
+        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = [System.Collections.Generic.List[string]]::new()
+        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+        $byFailure = @{}
+        foreach ($e in @($r.state['events'])) {
+            if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'node failure') { $byFailure[[string]$e['vm']] = $true }
+        }
+        foreach ($x in @(Get-InvariantProblems $C $r.state)) {
+            if ($x -match 'went down \(node failure') { continue }
+            $p.Add($x)
+        }
+        $before = Get-VmPower $Start
+        $after = Get-VmPower $r.state
+        foreach ($v in $before.Keys) {
+            if ($before[$v].State -eq 'Running' -and $after[$v].State -ne 'Running' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
+                $p.Add(('VM {0} is {1}, was Running, not taken down by the failure, and no warning names it' -f $v, $after[$v].State))
+            }
+        }
+        # Serviceable: a node the failure did not hit is never left paused
+        # (unless its vGPU Manager is not the planned one, which a line says).
+        foreach ($h in $r.state['hosts']) {
+            if ([bool]$h['reachable'] -and [bool]$h['paused'] -and -not (Test-Named $r @([string]$h['name']) 'not the planned one')) {
+                $p.Add(('host {0} is left paused, though the failure was on {1}' -f $h['name'], $pt.Node))
+            }
+        }
+        Write-Verdict $C.Name $name $p $r
+        if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
+        # The node comes back: reachable, the driver pnputil installed loaded (its reboot).
+        $back = Copy-ScenarioState -State $r.state
+        $back['faults'] = @()
+        foreach ($h in $back['hosts']) {
+            if ([string]$h['name'] -eq $pt.Node) {
+                $h['reachable'] = $true
+                if ($null -ne $h['driver_pending']) { $h['nvidia_driver'] = $h['driver_pending']; $h['driver_pending'] = $null }
+            }
+        }
+        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        # Excused: VMs the failure or a warning left off (their owners start them), VMs the cluster restarted elsewhere.
+        $all = Get-ConvergeProblems $C $Start $again
+        $ps = @($all | Where-Object {
+                $line = $_
+                -not (@($before.Keys | Where-Object {
+                            ($line -like ('VM {0} is Off, was Running' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off'))) -or
+                            ($line -like ('VM {0} is on *' -f $_) -and $byFailure.ContainsKey($_))
+                        })) -and $line -notmatch 'went down \(node failure'
+            })
+        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
+    }
+    Write-Host ('  {0}: {1} node-failure scenarios' -f $C.Name, $points.Count)
+}
+
+# A drain with no change: the rerun after success makes no mutating call when
+# the earlier run's log (-LogPath) records the step done.
+function Invoke-DrainRerunChecks {
+    param($C, $Start)
+    $log = Join-Path $Work ('{0}-log-{1}.json' -f $C.Name, [guid]::NewGuid().ToString('N'))
+    $sa = @{} + $C.ScriptArgs
+    $sa['LogPath'] = $log
+    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    Write-Verdict $C.Name 'drain-rerun: converge with -LogPath' (Get-ConvergeProblems $C $Start $r1) $r1
+    $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @()
+    if ($r2.exit -ne 0 -or @($r2.calls).Count -ne 0) { $p += 'rerun with the same log: exit {0}, {1} mutating calls: {2}' -f $r2.exit, @($r2.calls).Count, ((@($r2.calls) | Select-Object -First 4 | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
+    Write-Verdict $C.Name 'drain-rerun: rerun with the same -LogPath makes no mutating call' $p $r2
+    # The record survives a second rerun (each log carries it forward).
+    $r3 = Invoke-TwinRun -State $r2.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @()
+    if ($r3.exit -ne 0 -or @($r3.calls).Count -ne 0) { $p += 'second rerun: exit {0}, {1} mutating calls' -f $r3.exit, @($r3.calls).Count }
+    Write-Verdict $C.Name 'drain-rerun: the record is carried forward' $p $r3
+    $sa2 = @{} + $C.ScriptArgs
+    $sa2['LogPath'] = $log + '.other.json'
+    $r4 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa2 -TimeoutSeconds 600
+    $p = @()
+    if ($r4.exit -ne 0 -or @($r4.calls | Where-Object { $_['command'] -eq 'Suspend-ClusterNode' }).Count -eq 0) { $p += 'with a new log the drain was not done again (exit {0})' -f $r4.exit }
+    Write-Verdict $C.Name 'drain-rerun: a new log drains again' $p $r4
+    # Planted: the record not read.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$recorded = @()'))
+        $pr = Invoke-TwinRun -State $r1.state -Script $path -ScriptArgs $sa -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        if (@($pr.calls).Count -eq 0) { $p += 'the rerun check did not catch a script that ignores its record' }
+    }
+    Write-Verdict $C.Name 'planted: the drain record not read' $p $null
+    foreach ($f in @($log, ($log + '.other.json'))) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
+}
+
+# The guest phase: -GuestCredential instead of -GuestStepDone.
+function Invoke-GuestChecks {
+    param($C, $Start)
+    $withCred = @{} + $C.ScriptArgs
+    $withCred['GuestCredential'] = New-GuestCredential
+    $first = $C.PlanGuestSteps[0]
+    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($r1.exit -ne 1) { $p.Add(('first run: exit {0}, expected 1 (waiting for the guests)' -f $r1.exit)) }
+    $vm1 = [string]$first.vms[0].name
+    if (-not (Test-Named $r1 @('still to upgrade', $vm1, [string]$first.guest_driver.from.windows_driver) 'needs')) { $p.Add(('no line names {0} with the driver it runs as still to upgrade' -f $vm1)) }
+    foreach ($x in @(Get-InvariantProblems $C $r1.state)) { $p.Add($x) }
+    Write-Verdict $C.Name 'guests: waits and names the VMs still to upgrade' $p $r1
+    # Wrong credentials: still waiting, the error named, nothing more changed.
+    $bad = @{} + $C.ScriptArgs
+    $bad['GuestCredential'] = New-GuestCredential -Password 'wrong'
+    $upgraded = Copy-ScenarioState -State $r1.state
+    Set-NextGuestStepDone -State $upgraded -C $C
+    $rb = Invoke-TwinRun -State $upgraded -Script $C.Script -ScriptArgs $bad -TimeoutSeconds 600
+    $p = @()
+    if ($rb.exit -ne 1 -or @($rb.calls).Count -ne 0) { $p += 'wrong credentials: exit {0}, {1} mutating calls; expected a wait with none' -f $rb.exit, @($rb.calls).Count }
+    if (-not (Test-Named $rb @('still to upgrade', 'credential is invalid') '')) { $p += 'no line names the invalid credential' }
+    Write-Verdict $C.Name 'guests: wrong credentials keep it waiting' $p $rb
+    # The owners upgraded every guest of each step as it came: the script goes on by itself.
+    $state = $upgraded
+    $runs = 0
+    $r = $null
+    $calls = 0
+    while ($runs -lt 4) {
+        $runs++
+        $r = Invoke-TwinRun -State $state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+        $calls += @($r.calls).Count
+        if ($r.exit -eq 0) { break }
+        $state = Copy-ScenarioState -State $r.state
+        Set-NextGuestStepDone -State $state -C $C
+    }
+    Write-Verdict $C.Name ('guests: converge with -GuestCredential ({0} runs)' -f ($runs + 1)) (Get-ConvergeProblems $C $Start $r) $r
+    Write-Host ('  {0}: guests: {1} runs, {2} mutating calls after the first' -f $C.Name, ($runs + 1), $calls)
+    $rr = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+    $p = @()
+    if ($rr.exit -ne 0 -or @($rr.calls).Count -ne 0) { $p += 'rerun: exit {0}, {1} mutating calls' -f $rr.exit, @($rr.calls).Count }
+    Write-Verdict $C.Name 'guests: rerun with -GuestCredential' $p $rr
+    # -GuestStepDone said without the upgrade: the twin must see the vGPUs fail to load.
+    $lie = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs (@{} + $C.ScriptArgs + @{ GuestStepDone = @($C.GuestSteps) }) -TimeoutSeconds 600
+    $p = @()
+    if (@(Get-InvariantProblems $C $lie.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the guests were not upgraded, yet the twin recorded no vGPU that failed to load' }
+    Write-Verdict $C.Name 'guests: -GuestStepDone without the upgrade is caught by the invariant' $p $lie
+    # Planted in the script: a guest step counted done without its drivers read.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$w.Done = $w.Guest.Done'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$w.Done = $true'))
+        $pr = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $withCred -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        if (@(Get-InvariantProblems $C $pr.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the invariant did not catch the VMs started on hosts that cannot load their guest driver' }
+    }
+    Write-Verdict $C.Name 'planted: a guest step counted done without reading the guests' $p $null
+}
+
+$script:CompatTable = $null
+
 # ---- vSphere rollouts ---------------------------------------------------------------------
 # The same checks as Invoke-Case on the vCenter twin (twin.md section 3 "vmware" state, with
 # the rollout fields of tests/twin/README.md "Rollouts": depots, image_managed,
@@ -574,6 +755,7 @@ function New-VmwRolloutCase {
         }
     }
     $state['depots'] = $depots.ToArray()
+    Add-GuestDriverState -State $state -ModelJson $modelJson   # guest drivers: a vGPU that fails to load is recorded
     [pscustomobject]@{
         Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ Server = 'vc01'; DepotPath = $depotArgs }
         ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live; Cluster = [string]$cl.name
@@ -591,6 +773,7 @@ function Get-VmwPower {
 function Get-VmwConvergeProblems {
     param($C, $Start, $Result)
     $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in @(Get-InvariantProblems $C $Result.state | Where-Object { $_ -match 'failed to load' })) { $p.Add($x) }
     if ($Result.exit -ne 0) { $p.Add(('exit {0}, expected 0' -f $Result.exit)) }
     foreach ($h in $Result.state['hosts']) {
         $n = [string]$h['name']
@@ -795,187 +978,6 @@ function Invoke-VmwPlanted {
     }
 }
 
-
-# A node fails in the middle of the rollout; the resumed run converges.
-function Invoke-NodeFailureChecks {
-    param($C, $Start, $Conv)
-    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
-    $calls = @($Conv.calls)
-    $points = [System.Collections.Generic.List[object]]::new()
-    for ($i = 0; $i -lt $calls.Count; $i++) {
-        $call = $calls[$i]
-        if ($call['command'] -eq 'pnputil /add-driver' -and @($points | Where-Object { $_.Why -eq 'install' }).Count -eq 0) {
-            $points.Add([pscustomobject]@{ Why = 'install'; At = $i + 1; Node = [string]$call['host'] })
-        }
-        if ($call['command'] -eq 'Start-VM' -and @($points | Where-Object { $_.Why -eq 'start' }).Count -eq 0) {
-            $points.Add([pscustomobject]@{ Why = 'start'; At = $i + 1; Node = [string]$call['host'] })
-        }
-        if ($call['command'] -eq 'Suspend-ClusterNode' -and $i -gt 0 -and @($points | Where-Object { $_.Why -eq 'other' }).Count -eq 0) {
-            # A node outside this step, one that runs VMs.
-            $other = @($Start['hosts'] | Where-Object { [string]$_['name'] -ne [string]$call['target'] -and @($_['vms'] | Where-Object { $_['state'] -eq 'Running' }).Count -gt 0 } | Select-Object -Last 1)
-            if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'other'; At = $i + 1; Node = [string]$other[0]['name'] }) }
-        }
-    }
-    foreach ($pt in $points) {
-        $name = 'node-failure {0} ({1} at call {2})' -f $pt.Why, $pt.Node, $pt.At
-        $s = Copy-ScenarioState -State $Start
-        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
-        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-        $p = [System.Collections.Generic.List[string]]::new()
-        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
-        $byFailure = @{}
-        foreach ($e in @($r.state['events'])) {
-            if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'node failure') { $byFailure[[string]$e['vm']] = $true }
-        }
-        foreach ($x in @(Get-InvariantProblems $C $r.state)) {
-            if ($x -match 'went down \(node failure') { continue }
-            $p.Add($x)
-        }
-        $before = Get-VmPower $Start
-        $after = Get-VmPower $r.state
-        foreach ($v in $before.Keys) {
-            if ($before[$v].State -eq 'Running' -and $after[$v].State -ne 'Running' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
-                $p.Add(('VM {0} is {1}, was Running, not taken down by the failure, and no warning names it' -f $v, $after[$v].State))
-            }
-        }
-        # Serviceable: a node the failure did not hit is never left paused
-        # (unless its vGPU Manager is not the planned one, which a line says).
-        foreach ($h in $r.state['hosts']) {
-            if ([bool]$h['reachable'] -and [bool]$h['paused'] -and -not (Test-Named $r @([string]$h['name']) 'not the planned one')) {
-                $p.Add(('host {0} is left paused, though the failure was on {1}' -f $h['name'], $pt.Node))
-            }
-        }
-        Write-Verdict $C.Name $name $p $r
-        if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
-        # The node comes back: reachable, the driver pnputil installed loaded (its reboot).
-        $back = Copy-ScenarioState -State $r.state
-        $back['faults'] = @()
-        foreach ($h in $back['hosts']) {
-            if ([string]$h['name'] -eq $pt.Node) {
-                $h['reachable'] = $true
-                if ($null -ne $h['driver_pending']) { $h['nvidia_driver'] = $h['driver_pending']; $h['driver_pending'] = $null }
-            }
-        }
-        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-        # Excused: VMs the failure or a warning left off (their owners start them), VMs the cluster restarted elsewhere.
-        $all = Get-ConvergeProblems $C $Start $again
-        $ps = @($all | Where-Object {
-                $line = $_
-                -not (@($before.Keys | Where-Object {
-                            ($line -like ('VM {0} is Off, was Running' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off'))) -or
-                            ($line -like ('VM {0} is on *' -f $_) -and $byFailure.ContainsKey($_))
-                        })) -and $line -notmatch 'went down \(node failure'
-            })
-        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
-    }
-    Write-Host ('  {0}: {1} node-failure scenarios' -f $C.Name, $points.Count)
-}
-
-# A drain with no change: the rerun after success makes no mutating call when
-# the earlier run's log (-LogPath) records the step done.
-function Invoke-DrainRerunChecks {
-    param($C, $Start)
-    $log = Join-Path $Work ('{0}-log-{1}.json' -f $C.Name, [guid]::NewGuid().ToString('N'))
-    $sa = @{} + $C.ScriptArgs
-    $sa['LogPath'] = $log
-    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
-    Write-Verdict $C.Name 'drain-rerun: converge with -LogPath' (Get-ConvergeProblems $C $Start $r1) $r1
-    $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
-    $p = @()
-    if ($r2.exit -ne 0 -or @($r2.calls).Count -ne 0) { $p += 'rerun with the same log: exit {0}, {1} mutating calls: {2}' -f $r2.exit, @($r2.calls).Count, ((@($r2.calls) | Select-Object -First 4 | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
-    Write-Verdict $C.Name 'drain-rerun: rerun with the same -LogPath makes no mutating call' $p $r2
-    # The record survives a second rerun (each log carries it forward).
-    $r3 = Invoke-TwinRun -State $r2.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
-    $p = @()
-    if ($r3.exit -ne 0 -or @($r3.calls).Count -ne 0) { $p += 'second rerun: exit {0}, {1} mutating calls' -f $r3.exit, @($r3.calls).Count }
-    Write-Verdict $C.Name 'drain-rerun: the record is carried forward' $p $r3
-    $sa2 = @{} + $C.ScriptArgs
-    $sa2['LogPath'] = $log + '.other.json'
-    $r4 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa2 -TimeoutSeconds 600
-    $p = @()
-    if ($r4.exit -ne 0 -or @($r4.calls | Where-Object { $_['command'] -eq 'Suspend-ClusterNode' }).Count -eq 0) { $p += 'with a new log the drain was not done again (exit {0})' -f $r4.exit }
-    Write-Verdict $C.Name 'drain-rerun: a new log drains again' $p $r4
-    # Planted: the record not read.
-    $text = [System.IO.File]::ReadAllText($C.Script)
-    $find = '$recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)'
-    $p = @()
-    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
-        $p += 'the planted text does not occur once in the script'
-    } else {
-        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
-        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$recorded = @()'))
-        $pr = Invoke-TwinRun -State $r1.state -Script $path -ScriptArgs $sa -TimeoutSeconds 600
-        Remove-Item -LiteralPath $path
-        if (@($pr.calls).Count -eq 0) { $p += 'the rerun check did not catch a script that ignores its record' }
-    }
-    Write-Verdict $C.Name 'planted: the drain record not read' $p $null
-    foreach ($f in @($log, ($log + '.other.json'))) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
-}
-
-# The guest phase: -GuestCredential instead of -GuestStepDone.
-function Invoke-GuestChecks {
-    param($C, $Start)
-    $withCred = @{} + $C.ScriptArgs
-    $withCred['GuestCredential'] = New-GuestCredential
-    $first = $C.PlanGuestSteps[0]
-    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
-    $p = [System.Collections.Generic.List[string]]::new()
-    if ($r1.exit -ne 1) { $p.Add(('first run: exit {0}, expected 1 (waiting for the guests)' -f $r1.exit)) }
-    $vm1 = [string]$first.vms[0].name
-    if (-not (Test-Named $r1 @('still to upgrade', $vm1, [string]$first.guest_driver.from.windows_driver) 'needs')) { $p.Add(('no line names {0} with the driver it runs as still to upgrade' -f $vm1)) }
-    foreach ($x in @(Get-InvariantProblems $C $r1.state)) { $p.Add($x) }
-    Write-Verdict $C.Name 'guests: waits and names the VMs still to upgrade' $p $r1
-    # Wrong credentials: still waiting, the error named, nothing more changed.
-    $bad = @{} + $C.ScriptArgs
-    $bad['GuestCredential'] = New-GuestCredential -Password 'wrong'
-    $upgraded = Copy-ScenarioState -State $r1.state
-    Set-NextGuestStepDone -State $upgraded -C $C
-    $rb = Invoke-TwinRun -State $upgraded -Script $C.Script -ScriptArgs $bad -TimeoutSeconds 600
-    $p = @()
-    if ($rb.exit -ne 1 -or @($rb.calls).Count -ne 0) { $p += 'wrong credentials: exit {0}, {1} mutating calls; expected a wait with none' -f $rb.exit, @($rb.calls).Count }
-    if (-not (Test-Named $rb @('still to upgrade', 'credential is invalid') '')) { $p += 'no line names the invalid credential' }
-    Write-Verdict $C.Name 'guests: wrong credentials keep it waiting' $p $rb
-    # The owners upgraded every guest of each step as it came: the script goes on by itself.
-    $state = $upgraded
-    $runs = 0
-    $r = $null
-    $calls = 0
-    while ($runs -lt 4) {
-        $runs++
-        $r = Invoke-TwinRun -State $state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
-        $calls += @($r.calls).Count
-        if ($r.exit -eq 0) { break }
-        $state = Copy-ScenarioState -State $r.state
-        Set-NextGuestStepDone -State $state -C $C
-    }
-    Write-Verdict $C.Name ('guests: converge with -GuestCredential ({0} runs)' -f ($runs + 1)) (Get-ConvergeProblems $C $Start $r) $r
-    Write-Host ('  {0}: guests: {1} runs, {2} mutating calls after the first' -f $C.Name, ($runs + 1), $calls)
-    $rr = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
-    $p = @()
-    if ($rr.exit -ne 0 -or @($rr.calls).Count -ne 0) { $p += 'rerun: exit {0}, {1} mutating calls' -f $rr.exit, @($rr.calls).Count }
-    Write-Verdict $C.Name 'guests: rerun with -GuestCredential' $p $rr
-    # -GuestStepDone said without the upgrade: the twin must see the vGPUs fail to load.
-    $lie = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs (@{} + $C.ScriptArgs + @{ GuestStepDone = @($C.GuestSteps) }) -TimeoutSeconds 600
-    $p = @()
-    if (@(Get-InvariantProblems $C $lie.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the guests were not upgraded, yet the twin recorded no vGPU that failed to load' }
-    Write-Verdict $C.Name 'guests: -GuestStepDone without the upgrade is caught by the invariant' $p $lie
-    # Planted in the script: a guest step counted done without its drivers read.
-    $text = [System.IO.File]::ReadAllText($C.Script)
-    $find = '$w.Done = $w.Guest.Done'
-    $p = @()
-    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
-        $p += 'the planted text does not occur once in the script'
-    } else {
-        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
-        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$w.Done = $true'))
-        $pr = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $withCred -TimeoutSeconds 600
-        Remove-Item -LiteralPath $path
-        if (@(Get-InvariantProblems $C $pr.state | Where-Object { $_ -match 'failed to load' }).Count -eq 0) { $p += 'the invariant did not catch the VMs started on hosts that cannot load their guest driver' }
-    }
-    Write-Verdict $C.Name 'planted: a guest step counted done without reading the guests' $p $null
-}
-
-$script:CompatTable = $null
 $script:Catalog = Get-ScenarioCatalog -Vgpuc $Vgpuc
 $started = Get-Date
 foreach ($case in $Cases) {

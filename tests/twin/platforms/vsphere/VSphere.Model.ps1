@@ -921,8 +921,11 @@ function Register-VTVmRunning {
     if ($null -eq $State -or -not $State.Contains('vgpu_compatibility') -or $null -eq $State['vgpu_compatibility']) { return }
     if (@(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' }).Count -eq 0) { return }
     if (-not $Vm.Contains('guest') -or $null -eq $Vm['guest'] -or [string]::IsNullOrEmpty([string]$Vm['guest']['driver'])) { return }
+    # The module loaded: the installed component's, or the one loaded before an install
+    # that waits for its reboot (nvidia_loaded_version).
     $hd = ''
-    if ($null -ne $HostRec['nvidia_component']) { $hd = ([string]$HostRec['nvidia_component']['version']).Split('-')[0] }
+    if ($HostRec.Contains('nvidia_loaded_version') -and -not [string]::IsNullOrEmpty([string]$HostRec['nvidia_loaded_version'])) { $hd = ([string]$HostRec['nvidia_loaded_version']).Split('-')[0] }
+    elseif ($null -ne $HostRec['nvidia_component']) { $hd = ([string]$HostRec['nvidia_component']['version']).Split('-')[0] }
     $why = $null
     if ($hd -eq '') { $why = 'host {0} has no vGPU Manager component' -f $HostRec['name'] }
     else { $why = Get-TwinVgpuCompatProblem -Compat $State['vgpu_compatibility'] -HostDriver $hd -GuestDriver ([string]$Vm['guest']['driver']) -HostName ([string]$HostRec['name']) -VmName ([string]$Vm['name']) }
@@ -1200,6 +1203,7 @@ function Invoke-VTMigrate {
         }
     }
     $Vm.host = [string]$DestRec.name
+    if ([string]$Vm.power_state -eq 'PoweredOn') { Register-VTVmRunning $Srv.State $DestRec $Vm 'Move-VM (vMotion)' }
 }
 
 # esxcli software component apply -d <depot>: the component of the depot (state `depots`)

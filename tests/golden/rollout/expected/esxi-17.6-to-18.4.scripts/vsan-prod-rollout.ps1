@@ -2592,6 +2592,12 @@ function Invoke-VgpucRolloutVmwHostStep {
         foreach ($h in @($Work.Hosts)) {
             $n = [string]$h.Name
             $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
+            if (-not $WhatIfPreference -and -not (Test-VgpucNameInList -Name $n -List $inMaintenance.ToArray())) {
+                # Maintenance mode was declined (-Confirm): nothing is installed or rebooted.
+                Add-VgpucResult -Run $Run -Target $n -Step 'install, reboot, verify' -Status 'skipped' -Message 'not in maintenance mode'
+                $previewed = $true
+                continue
+            }
             if ($h.FromRelease -ne $h.ToRelease) {
                 $now = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $vmhost
                 if (Test-VgpucRolloutVmwDriver -Version $now.Version -Driver $h.ToDriver) {
