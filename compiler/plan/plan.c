@@ -1061,10 +1061,9 @@ static void plan_cluster(struct vg_arena *arena, struct vg_cluster *cl, struct v
 /*
  * The clusters are independent: with enough VMs, a second thread plans them
  * too, each thread taking the next unplanned cluster, into an arena of its
- * own that the context adopts at the end. The plan is the same either way.
+ * own that the context adopts at the end. The plan is the same either way
+ * (the threshold is the rule families' too: VG_THREADS_MIN_VMS).
  */
-#define THREAD_MIN_VMS 20000
-
 struct planner {
     const struct vg_model *m;
     struct vg_plan *p;
@@ -1098,7 +1097,7 @@ struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m)
     size_t nvms = 0;
     for (size_t i = 0; i < p->nclusters; i++)
         nvms += m->clusters[i]->nvms;
-    if (p->nclusters < 2 || !vg_threads_want(nvms, THREAD_MIN_VMS)) {
+    if (p->nclusters < 2 || !vg_threads_want(nvms, VG_THREADS_MIN_VMS)) {
         plan_some(&pl, ctx->arena);
         return p;
     }
