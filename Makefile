@@ -147,7 +147,7 @@ twin:
 	@command -v pwsh >/dev/null 2>&1 || { echo "twin: pwsh not found on PATH ($(HOME)/.dotnet/tools included): run 'make deps'"; exit 1; }
 	pwsh -NoProfile -NonInteractive -File tests/twin/Invoke-TwinTests.ps1 -PesterVersion $(PESTER_VERSION)
 
-# The seven checks of twin.md section 5 for every Hyper-V and VMware build
+# The seven checks of tests/twin/README.md for every Hyper-V and VMware build
 # golden and example, in the twin, in one pwsh process (docs/testing.md).
 twin-scenarios: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/twin/scenarios/run.sh

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The per-shape, per-size results live in variables set by eval (t_lint_100000, ...).
 # shellcheck disable=SC2154
-# bench.sh - the benchmark of quality.md and issue 19, run by `make bench`.
+# bench.sh - the benchmark of docs/performance.md and issue 19, run by `make bench`.
 #
 # Three shapes of estate (tools/gen-cluster -s): `estate` (16-host clusters,
 # ranges), `blocks` (60-host clusters, every VM its own block under a comment)

@@ -39,7 +39,7 @@
 # verified: it stays in maintenance mode and the output says so (running
 # the script again reboots and verifies it). A step already done is
 # skipped, so a rollout is resumed by running the script again.
-# Sources: reference/vmware.md 2.1 (maintenance mode, component apply with
+# Sources: docs/sources.md, vSphere (maintenance mode, component apply with
 # the absolute depot path, reboot, verify), 3.1 (vGPU vMotion and
 # vgpu.hotmigrate.enabled; vLCM), 3.2 (no vMotion with DirectPath I/O).
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.

@@ -12,7 +12,7 @@
 # case-insensitive name over the full list (never a -Name wildcard), and used
 # afterwards by its MoRef. Every PowerCLI call passes -Server $Connection.
 #
-# vSphere API members used (reference/vmware.md, developer.broadcom.com):
+# vSphere API members used (docs/sources.md, vSphere, developer.broadcom.com):
 # HostGraphicsManager (GraphicsConfig, GraphicsInfo, SharedPassthruGpuTypes,
 # UpdateGraphicsConfig, RefreshGraphicsManager), HostPciPassthruSystem
 # (PciPassthruInfo, UpdatePassthruConfig, Refresh), HostServiceSystem
@@ -863,7 +863,7 @@ function Test-VgpucVmwVgpuCapacity {
             continue
         }
         $hostId = [string]$hs.VMHost.Id
-        # ESXi 8.0 U2+ lets vGPU types of one frame-buffer size share a GPU (reference/vmware.md 3.3).
+        # ESXi 8.0 U2+ lets vGPU types of one frame-buffer size share a GPU (docs/sources.md, vSphere).
         $bySizeKey = $false
         $ver = [version]'0.0'
         if ([version]::TryParse(([string]$hs.VMHost.Version), [ref]$ver)) {

@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-Runs a generated script against a simulated cluster (the twin, twin.md).
+Runs a generated script against a simulated cluster (the twin, tests/twin/README.md).
 .DESCRIPTION
 pwsh -NoProfile -File tests/twin/Invoke-Twin.ps1 -State IN.json -Script S.ps1 -Out OUT.json
      [-WhatIf] [-ScriptArgs '{"Server": "vc01", "RemoveUndeclared": true}']

@@ -1,5 +1,5 @@
 # Twin.psm1 - the twin harness: runs a script against a simulated cluster loaded
-# from a state (twin.md). Invoke-TwinRun is the in-process entry (the scenario
+# from a state (tests/twin/README.md). Invoke-TwinRun is the in-process entry (the scenario
 # harness calls it many times); Invoke-Twin.ps1 is the command-line wrapper.
 #
 # Each run is isolated: a deep copy of the state, a fresh call log, and fresh
@@ -248,7 +248,7 @@ Runs one script against a simulated cluster and returns the outcome.
 .DESCRIPTION
 Returns an ordered dictionary with exit (0, 1 or 2), error, state (same
 fields as the input), calls (mutating calls in order) and output (host,
-warning and error stream lines), as OUT.json of twin.md section 1.
+warning and error stream lines), as OUT.json of tests/twin/README.md.
 #>
 function Invoke-TwinRun {
     [CmdletBinding(DefaultParameterSetName = 'Path')]
@@ -394,7 +394,7 @@ function Invoke-TwinRun {
 
 <#
 .SYNOPSIS
-A node failure as the cluster handles it (twin.md section 4), on a state.
+A node failure as the cluster handles it (tests/twin/README.md), on a state.
 .DESCRIPTION
 Edits the state in place: the node becomes unreachable and each clustered VM
 that ran on it restarts on the first possible owner with room. Returns the

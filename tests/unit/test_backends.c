@@ -141,7 +141,7 @@ static void test_hyperv_clustered(void **state)
     const char *d = hv_data(s);
     (void)state;
     HAS(s, "#Requires -Modules Hyper-V, FailoverClusters\n");
-    /* the script's parameters (backends.md v2) */
+    /* the script's parameters (docs/backends.md) */
     HAS(s, "[string[]]$VMName = @(),\n");
     HAS(s, "[string[]]$HostName = @(),\n");
     HAS(s, "[switch]$RemoveUndeclared,\n");

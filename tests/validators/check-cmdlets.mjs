@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // check-cmdlets.mjs - every cmdlet call in generated scripts must fit one
-// documented parameter set (backends.md: no invented cmdlets or parameters).
+// documented parameter set (docs/backends.md: no invented cmdlets or parameters).
 //
 //   node tests/validators/check-cmdlets.mjs FILE...
 //   exit 0 = every call fits; 1 = problems, printed as FILE:LINE:COL: message; 2 = usage/IO error
@@ -139,7 +139,7 @@ export function checkTree(tree, cmdlets) {
             else why.push(`${setName}: ${unknown.length ? 'not in set ' + unknown.join(' ') : ''}${unknown.length && missing.length ? '; ' : ''}${missing.length ? 'missing ' + missing.join(' ') : ''}`);
         }
         if (!fits.length) out.push(`${where}: \`${c.name}\` fits no documented parameter set (${why.join(' | ')})`);
-        // PowerCLI: a call that can name its connection must (backends.md v2, vSphere): without
+        // PowerCLI: a call that can name its connection must (docs/backends.md, vSphere): without
         // -Server it acts on every default server, so another open vCenter session leaks in.
         // (Get-VM, Start-VM ... exist in Hyper-V too: only a call that fits PowerCLI sets alone.)
         if (fits.length && fits.every((f) => c.powercliSets.has(f)) && !named.some((u) => u.p === 'server') &&

@@ -40,7 +40,7 @@ for c in lint build plan rollout fmt explain rules catalog help; do
     if grep -q "^       $c\b" "$tmp/commands" && grep -q "vgpuc $c\b" "$tmp/synopsis"; then ok
     else ko "command $c is not documented under COMMANDS and SYNOPSIS"; fi
 done
-# 4. Options of the command-line contract (cli.md), values and exit codes.
+# 4. Options of the command-line contract (docs/vgpuc.1), values and exit codes.
 for o in -f --format --report --color --fail-on --rule --config --no-config --catalog \
          --stdin-filename --today --error-limit -q --no-inline-suppressions --target -o \
          --stdout --check --diff --help --version; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // ps-syntax-check.mjs - parse PowerShell scripts with tree-sitter-powershell
-// and report every ERROR or MISSING node (validators.md section 1.4).
+// and report every ERROR or MISSING node (docs/sources.md, Tools).
 //
 //   node tests/validators/ps-syntax-check.mjs FILE...
 //   exit 0 = all clean; 1 = problems, printed as FILE:LINE:COL: ERROR|MISSING "text"; 2 = usage/IO error

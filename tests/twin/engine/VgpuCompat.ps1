@@ -8,9 +8,9 @@
 # catalog's releases; the scenarios fill it from `vgpuc catalog releases
 # --format json`). NVIDIA: "If you install an incompatible guest VM driver
 # release for the release of the vGPU Manager that you are using, the NVIDIA
-# vGPU fails to load" (../../shared/reference/nvidia.md 1.1); compatible: the
+# vGPU fails to load" (docs/sources.md, NVIDIA); compatible: the
 # same branch, the Manager one branch later, and from lts_pair_from an LTS
-# Manager with guests of the previous LTS branch (nvidia.md 1.2; the rule of
+# Manager with guests of the previous LTS branch (docs/sources.md, NVIDIA; the rule of
 # compiler/rules/compat.c). The events the platforms record go to the
 # state's optional `events` list.
 

@@ -699,7 +699,7 @@ function Invoke-GuestChecks {
 $script:CompatTable = $null
 
 # ---- vSphere rollouts ---------------------------------------------------------------------
-# The same checks as Invoke-Case on the vCenter twin (twin.md section 3 "vmware" state, with
+# The same checks as Invoke-Case on the vCenter twin (tests/twin/README.md state, with
 # the rollout fields of tests/twin/README.md "Rollouts": depots, image_managed,
 # nvidia_loaded_version). Functions of their own, so the Hyper-V ones stay as they are.
 

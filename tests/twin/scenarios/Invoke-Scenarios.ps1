@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-Runs the twin scenarios (twin.md section 5) for every generated Hyper-V and VMware script
+Runs the twin scenarios (tests/twin/README.md) for every generated Hyper-V and VMware script
 under -BuildRoot, in this one pwsh process, and prints "N passed, M failed".
 
 .DESCRIPTION

@@ -1,4 +1,4 @@
-# ScenarioChecks.psm1 - the seven checks of twin.md section 5 for one
+# ScenarioChecks.psm1 - the seven checks of tests/twin/README.md for one
 # generated Hyper-V script: converge, idempotent, preview, pre-flight refusal,
 # faults (one run per mutating step of the converge run), drift (with and
 # without -RemoveUndeclared), names (hostile goldens); and the extra
@@ -13,7 +13,7 @@ Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioAssert.ps
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioTwin.psm1')
 Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'ScenarioVmware.psm1')
 
-# How the end-of-run summary shows in the output (backends.md: a table with
+# How the end-of-run summary shows in the output (docs/backends.md: a table with
 # changed / already right / skipped and the counts).
 $script:SummaryPattern = '(?i)(\d+\s+changed|summary)'
 # A line that says why a VM is not in its original power state.
@@ -21,7 +21,7 @@ $script:PowerWhyPattern = '(?i)(\boff\b|stopped|not (re)?started|could not|canno
 
 # What differs per platform: the states a check runs and what it asserts on them. Each
 # entry takes the check's context first. Hyper-V: ScenarioState/ScenarioAssert; vSphere:
-# ScenarioVmware.psm1 (twin.md section 3 states).
+# ScenarioVmware.psm1 (tests/twin/README.md states).
 $script:Platforms = @{
     hyperv = @{
         Start      = { param($Ctx) (New-ScenarioStartState -Model $Ctx.Model).State }
@@ -300,7 +300,7 @@ function Invoke-ScenarioFaults {
     foreach ($c in $calls) {
         $step++
         $target = $(if ($c.Contains('target') -and $null -ne $c['target']) { [string]$c['target'] } else { '' })
-        # twin.md section 1/4: a call's target is what a fault of that command names.
+        # tests/twin/README.md: a call's target is what a fault of that command names.
         $key = '{0}|{1}' -f $c['command'], $target
         if (-not $seen.Add($key)) {
             # The contract's faults pick a command and target, so a later call

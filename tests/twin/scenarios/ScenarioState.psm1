@@ -1,4 +1,4 @@
-# ScenarioState.psm1 - twin states (tests/twin contract, twin.md section 2) made
+# ScenarioState.psm1 - twin states (tests/twin contract, tests/twin/README.md) made
 # from a scenario model (ScenarioModel.psm1):
 #   New-ScenarioDeclaredState  what the file declares, as a converged cluster
 #   New-ScenarioStartState     a cluster that needs every kind of change
@@ -10,7 +10,7 @@
 # fields; nothing here adds a field the contract does not have.
 Set-StrictMode -Version Latest
 
-# What Hyper-V gives a new VM: 128 MB low and 512 MB high MMIO (reference/hyperv.md 2.1).
+# What Hyper-V gives a new VM: 128 MB low and 512 MB high MMIO (docs/sources.md, Hyper-V).
 $script:DefaultLowMmio = [int64]134217728
 $script:DefaultHighMmio = [int64]536870912
 # What the declared state assumes for MMIO the file leaves to the script (the
@@ -22,7 +22,7 @@ $script:AssumedMmio = @{
 }
 $script:UndeclaredMemory = [int64]8589934592
 # OS builds (os_build): 23H2 and Azure Local 11.x = 25398, Azure Local 12.x =
-# 26100 (reference/hyperv.md 0 and 6); 22H2 = 20349 (the twin.md sample);
+# 26100 (docs/sources.md, Hyper-V); 22H2 = 20349 (the tests/twin/README.md sample);
 # Windows Server 2025 = 26100, 2022 = 20348, 2019 = 17763 (GA build numbers).
 $script:OsBuilds = @{
     'azure-stack-hci/21H2' = '20348'; 'azure-stack-hci/22H2' = '20349'; 'azure-stack-hci/23H2' = '25398'
@@ -186,7 +186,7 @@ function New-ScenarioGpu {
 }
 
 function Test-ScenarioDdaPooled {
-    # Clustered DDA: the GPUs go into a resource pool (twin.md, backends.md v2).
+    # Clustered DDA: the GPUs go into a resource pool (tests/twin/README.md, docs/backends.md).
     # Not for Azure Local VMs enabled by Arc: `az stack-hci-vm gpu attach`
     # takes a dismounted GPU that is in no pool.
     [CmdletBinding()]
@@ -1013,7 +1013,7 @@ function New-ScenarioPreflightState {
 
     # Wrong vGPU Manager on a GPU-P host; a vGPU Manager on a DDA-only host.
     # (Only where the file's release has a known host driver: else the script
-    # has no version to compare, backends.md.)
+    # has no version to compare, docs/backends.md.)
     $h = & $pickHost { $_.ServesGpuP -and $_.Driver }
     $driverHost = $(if ($h) { $h.Name } else { (& $pickHost { $true }).Name })
     if ($h) {

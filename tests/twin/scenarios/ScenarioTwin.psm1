@@ -1,5 +1,5 @@
 # ScenarioTwin.psm1 - one way to run a generated script in the twin
-# (twin.md section 1) for the scenario checks. With the twin's in-process
+# (tests/twin/README.md) for the scenario checks. With the twin's in-process
 # entry loaded, every run stays in this pwsh process; without it, each run is
 # `pwsh -NoProfile -File tests/twin/Invoke-Twin.ps1 -State IN -Script S -Out OUT`,
 # the contract's command line. Either way a run returns

@@ -1,5 +1,5 @@
 # ScenarioVmware.psm1 - the vSphere side of the twin scenarios: twin states in the
-# "vmware" shape of twin.md section 3 made from a scenario model (ScenarioModel.psm1,
+# "vmware" shape of tests/twin/README.md made from a scenario model (ScenarioModel.psm1,
 # read from `vgpuc build --target json`), and what the checks of ScenarioChecks.psm1
 # assert on them. The same functions as ScenarioState.psm1 / ScenarioAssert.psm1 give
 # for Hyper-V, under Vmw names:
@@ -11,13 +11,13 @@
 #   New-VmwScenarioHostileState    decoy VMs a wildcard or cross-cluster lookup would hit
 #   New-VmwScenarioSpecialState    the vSphere scenarios of issue 12 with their expectations
 # Domain facts used: the vSphere profile string grid_<profile in lower case>
-# (reference/vmware.md section 4), 64-bit MMIO sized per GPU as the catalog says,
+# (docs/sources.md, vSphere), 64-bit MMIO sized per GPU as the catalog says,
 # rounded up to a power of two, C-series at least 64 GB (section 1.6). Nothing here adds
 # a field the contract does not have.
 Set-StrictMode -Version Latest
 
 $script:ExtraCache = @{}
-$script:ComponentSuffix = '-1OEM.800.1.0.20613240' # the build suffix of twin.md's example
+$script:ComponentSuffix = '-1OEM.800.1.0.20613240' # an ESXi 8.0 build suffix, as NVIDIA's component versions carry
 $script:Decoy = 'vgpuc-scenario decoy'
 
 function Get-VmwModelExtra {

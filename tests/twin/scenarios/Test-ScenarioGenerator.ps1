@@ -92,7 +92,7 @@ cluster lab {
     # --- the declared state: the contract's shape, and the assertions agree -----
     $declared = New-ScenarioDeclaredState -Model $model
     $keys = { param($o) ($o.Keys | ForEach-Object { $_ }) -join ',' }
-    Assert-That -Condition ((& $keys $declared) -eq 'platform,cluster,hosts,cluster_groups,arc,faults') -What 'state: top-level fields of twin.md 2'
+    Assert-That -Condition ((& $keys $declared) -eq 'platform,cluster,hosts,cluster_groups,arc,faults') -What 'state: top-level fields of tests/twin/README.md'
     Assert-That -Condition ((& $keys $declared['hosts'][0]) -eq 'name,reachable,os_build,nvidia_driver,gpus,pools,vms') -What 'state: host fields'
     Assert-That -Condition ((& $keys $declared['hosts'][0]['gpus'][0]) -eq 'instance_id,location_path,vendor_id,device_id,model,present,driver,enabled,dismounted,pool,valid_partition_counts,partition_count') -What 'state: GPU fields'
     Assert-That -Condition ((& $keys $declared['hosts'][0]['vms'][0]) -eq 'name,id,state,generation,shutdown_service,memory_startup_bytes,dynamic_memory,automatic_stop_action,guest_controlled_cache_types,low_mmio_bytes,high_mmio_bytes,gpu_partition_adapters,assignable_devices,arc') -What 'state: VM fields'

@@ -2,7 +2,7 @@
 # run.sh - `make twin-scenarios`: build the scripts of every
 # tests/golden/build/*.vgpu and examples/*.vgpu (and, for a golden with an
 # earlier version in tests/twin/scenarios/previous/, that version's JSON),
-# unit-test the state generator, then run the checks of twin.md section 5 on
+# unit-test the state generator, then run the checks of tests/twin/README.md on
 # every Hyper-V and VMware script in one pwsh process (Invoke-Scenarios.ps1).
 # Exit 1 on any failure;
 # the last line is "N passed, M failed".

@@ -1,4 +1,4 @@
-# Harness.Tests.ps1 - the twin's interface (twin.md section 1) and the parts
+# Harness.Tests.ps1 - the twin's interface (tests/twin/README.md) and the parts
 # that are not one cmdlet: bindings generated from the cmdlet tables, exit
 # codes, the state round trip, -WhatIf, remoting (isolation, serialization,
 # unreachable hosts, $using:), the admin workstation, the native tools.
@@ -43,7 +43,7 @@ foreach ($c in @(Get-Command -Module 'Hyper-V', 'FailoverClusters', 'PnpDevice',
         }
     }
     # -ClusterPath and -ClusterId do not exist: they are the defects of an old Azure
-    # Local page (reference hyperv.md section 1.2) that the twin must refuse.
+    # Local page (docs/sources.md, Hyper-V) that the twin must refuse.
     It 'an undocumented parameter fails at binding' -TestCases @(
         @{ Call = "Add-VMGpuPartitionAdapter -VMName 'web1' -ComputerName 'hci-node-01' -InstanceId 'x'"; Param = 'InstanceId' },
         @{ Call = "Dismount-VMHostAssignableDevice -ClusterPath 'x'"; Param = 'ClusterPath' },

@@ -1,5 +1,5 @@
-# HyperV.Tests.ps1 - each Hyper-V behaviour the twin enforces (twin.md section
-# 4): the wrong call is refused as the real cmdlet refuses it, and the right
+# HyperV.Tests.ps1 - each Hyper-V behaviour the twin enforces (tests/twin/README.md):
+# the wrong call is refused as the real cmdlet refuses it, and the right
 # call is accepted and changes the state. Fixture: fixtures/hci-small.json.
 
 BeforeAll {

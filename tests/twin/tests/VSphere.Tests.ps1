@@ -1,4 +1,4 @@
-# VSphere.Tests.ps1 - each vSphere behaviour the twin enforces (twin.md section 4, vSphere):
+# VSphere.Tests.ps1 - each vSphere behaviour the twin enforces (tests/twin/README.md, vSphere):
 # the wrong call is refused as vCenter refuses it, and the right call is accepted and
 # changes the state; plus binding, wildcards, -Server, faults and the call log. Every test
 # runs a script in the twin through Invoke-TwinRun. Fixture: fixtures/vsan-small.json

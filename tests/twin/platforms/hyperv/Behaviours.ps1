@@ -1,5 +1,5 @@
 # Behaviours.ps1 - what each simulated Hyper-V, FailoverClusters and PnpDevice
-# cmdlet does to the state (twin.md section 4), hand-written, one entry of
+# cmdlet does to the state (tests/twin/README.md), hand-written, one entry of
 # $script:Behaviours per cmdlet. Binding (which parameters and sets exist) is
 # generated from the cmdlet tables; a documented cmdlet without an entry here
 # fails with "not modeled by the twin". Part of the engine module.
@@ -583,7 +583,7 @@ function New-HvAssignedDeviceObject {
 
 # The device a DDA cmdlet names: -LocationPath (a PCIROOT path) or
 # -InstancePath (the PnP InstanceId); a location path given to -InstancePath
-# matches nothing (a documented docs defect, hyperv.md 1.2).
+# matches nothing (a documented docs defect, docs/sources.md, Hyper-V).
 function Find-HvNamedDevice {
     param($HostRec, $Bound)
     if ($Bound.ContainsKey('LocationPath')) {

@@ -189,7 +189,7 @@ $script:Behaviours['Get-ClusterParameter'] = {
     }
 }
 
-# OfflineAction (the VM resource's private property): 0..3 (hyperv.md 1.6).
+# OfflineAction (the VM resource's private property): 0..3 (docs/sources.md, Hyper-V).
 $script:Behaviours['Set-ClusterParameter'] = {
     param($C, $B)
     $cl = Resolve-HvCluster $B

@@ -69,8 +69,8 @@ function Invoke-TwinVmDirect {
 
 # nvidia-smi inside a guest: the guest driver once per GPU partition when the
 # vGPU loaded; "No devices were found" (exit 6) when it failed to load or the
-# VM has no partition (the guest sees no GPU: reference/hyperv.md section 8
-# row 8, "nvidia-smi sees no GPU"; NVIDIA: "the NVIDIA vGPU fails to load").
+# VM has no partition (the guest sees no GPU: docs/sources.md, Hyper-V,
+# "nvidia-smi"; NVIDIA: "the NVIDIA vGPU fails to load").
 function Invoke-HvGuestNvidiaSmi {
     param($Context, [string[]]$Arguments)
     $v = $Context.Vm

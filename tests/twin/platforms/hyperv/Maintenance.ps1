@@ -177,7 +177,7 @@ $script:Behaviours['Move-ClusterGroup'] = {
 
 # Live migration of a running VM: DDA VMs cannot be live-migrated; GPU-P VMs
 # only between hosts of Windows Server 2025 / Azure Local 12.x (OS build
-# 26100, ../../../shared/reference/hyperv.md) with a free partition on the
+# 26100, docs/sources.md, Hyper-V) with a free partition on the
 # target. Only -MigrationType Live is modeled.
 $script:HvLiveMigrationBuild = 26100
 $script:Behaviours['Move-ClusterVirtualMachineRole'] = {

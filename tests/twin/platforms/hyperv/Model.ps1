@@ -1,4 +1,4 @@
-# Model.ps1 - the Hyper-V family state (twin.md section 2) and the rules that
+# Model.ps1 - the Hyper-V family state (tests/twin/README.md) and the rules that
 # read it: hosts, partitionable GPUs, free partitions, DDA devices and pools,
 # what a VM needs to start, and a node failure as the cluster handles it.
 # Pure functions over the state: loaded into every simulated machine (engine)
@@ -427,9 +427,9 @@ function Invoke-HvNodeFailure {
 # that went down). A state without them round-trips unchanged and no vGPU is
 # judged. NVIDIA: "If you install an incompatible guest VM driver release for
 # the release of the vGPU Manager that you are using, the NVIDIA vGPU fails to
-# load" (../../../shared/reference/nvidia.md 1.1); compatible: the same
+# load" (docs/sources.md, NVIDIA); compatible: the same
 # branch, the Manager one branch later, and from lts_pair_from on an LTS
-# Manager with guests of the previous LTS branch (nvidia.md 1.2, the rule of
+# Manager with guests of the previous LTS branch (docs/sources.md, NVIDIA, the rule of
 # compiler/rules/compat.c): the judge is Get-TwinVgpuCompatProblem of
 # engine/VgpuCompat.ps1, shared with the vSphere twin.
 

@@ -217,7 +217,7 @@ function Invoke-HvAz {
     }
     $o = Get-HvAzOptions $rest
     if ($o.ContainsKey('--custom-location')) {
-        # In the how-to docs, not in the reference syntax (hyperv.md 2.5): refused.
+        # In the how-to docs, not in the reference syntax (docs/sources.md, Hyper-V): refused.
         Stop-HvAz 'unrecognized arguments: --custom-location (twin: not in the reference syntax of az stack-hci-vm)' 2
         return
     }

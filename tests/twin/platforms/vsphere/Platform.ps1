@@ -1,4 +1,4 @@
-# Platform.ps1 - the vSphere platform of the twin ("platform": "vmware", twin.md section 3):
+# Platform.ps1 - the vSphere platform of the twin ("platform": "vmware", tests/twin/README.md):
 # which cmdlet table gives the PowerCLI bindings (with the PowerCLI types mapped to the
 # twin's objects), which files make up the engine, and the state check. Discovered by
 # Twin.psm1 like every platforms/<name>/Platform.ps1.

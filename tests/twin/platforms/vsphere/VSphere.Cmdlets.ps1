@@ -453,7 +453,7 @@ $script:VTCmdlets['Set-VMHost'] = {
         if ($want -eq 'Maintenance') {
             if ($cur -ne 'Connected') { throw ('{0} (twin: host {1} is {2}; only a Connected host enters maintenance mode)' -f $script:VTMsg.InvalidState, $h.Rec.name, $cur) }
             # EnterMaintenanceMode_Task completes only when no VM runs on the host; vGPU VMs
-            # are not evacuated by DRS by default (reference/vmware.md 3.1, KB 88271), and
+            # are not evacuated by DRS by default (docs/sources.md, vSphere, KB 88271), and
             # DRS evacuation is not modelled: the script migrates or shuts them down first.
             $on = @(Get-VTVmsOnHost $h.Srv ([string]$h.Rec.name) | Where-Object { [string]$_.power_state -eq 'PoweredOn' })
             if ($on.Count -gt 0) { throw ('twin: host {0} cannot enter maintenance mode while VM(s) {1} run on it (DRS does not evacuate vGPU VMs by default; migrate or shut them down first)' -f $h.Rec.name, (($on | ForEach-Object { $_.name }) -join ', ')) }
@@ -566,7 +566,7 @@ $script:VTCmdlets['New-DrsClusterGroup'] = {
     $name = [string]$P['Name']
     if (-not $Cmdlet.ShouldProcess($c.Rec.name, ('Create DRS cluster group {0}' -f $name))) { return }
     # The call's target is the group it creates (as Set-DrsClusterGroup's is the group it
-    # changes), and a fault of the state names that same target (twin.md section 4, Faults).
+    # changes), and a fault of the state names that same target (tests/twin/README.md).
     Add-VTCall 'New-DrsClusterGroup' $null $name (ConvertTo-VTCallParameters $P)
     Invoke-VTFault $c.Srv @('New-DrsClusterGroup') $name
     if (@($c.Rec.drs_groups | Where-Object { $null -ne $_ -and [string]$_.name -eq $name }).Count -gt 0) {

@@ -1,7 +1,7 @@
 # VSphere.Model.ps1 - the simulated vCenter of the twin: inventory, views, API methods and
-# the vSphere behaviours of twin.md section 4 (test code, never shipped).
+# the vSphere behaviours of tests/twin/README.md (test code, never shipped).
 #
-# Dot-sourced by VSphere.psm1. The state is the "vmware" state of twin.md section 3, held as
+# Dot-sourced by VSphere.psm1. The state is the "vmware" state of tests/twin/README.md, held as
 # loaded (hashtables or PSCustomObjects: dot access works on both) and changed in place, so
 # the saved state has exactly the input's fields. Every rule the twin enforces is one entry
 # of a table or one function below, and each has a refusal test in tests/twin/VSphere.Tests.ps1.
@@ -17,7 +17,7 @@ $script:VTFaultHook = $null     # scriptblock(command, target) the harness gives
 $script:VTTaskSeq = 0
 $script:VTTasks = @{}           # "server|task-n" -> VMware.Vim.TaskInfo
 
-# Large-BAR GPUs: 64-bit MMIO size each needs (GB), from ../../shared/reference/vmware.md
+# Large-BAR GPUs: 64-bit MMIO size each needs (GB), from NVIDIA (docs/sources.md, NVIDIA)
 # section 1.6 (NVIDIA AI Enterprise "vGPU" appendix table). A pass-through device of one of
 # these models needs pciPassthru.use64bitMMIO = TRUE, pciPassthru.64bitMMIOSizeGB >= the sum
 # over its devices, and EFI firmware (README "Large-BAR rule").
@@ -159,7 +159,7 @@ function Add-VTCall {
     if ($null -ne $script:VTCallSink) { & $script:VTCallSink $entry } else { $script:VTCalls.Add($entry) }
 }
 
-# Fail the call when the state's faults name it (twin.md section 4 "Faults"); each entry fails
+# Fail the call when the state's faults name it (tests/twin/README.md); each entry fails
 # its command for its target `times` times with its message.
 function Invoke-VTFault {
     param($Srv, [string[]]$Command, [string]$Target, [string]$HostName)
@@ -796,7 +796,7 @@ function Get-VTPowerLabel {
 # model it, so a script relying on it is not proven).
 $script:VTSpecFields = @('DeviceChange', 'ExtraConfig', 'MemoryReservationLockedToMax', 'MemoryMB', 'Firmware', 'ChangeVersion')
 
-# ReconfigVM_Task / ReconfigVM on the simulated VM (twin.md section 4, vSphere).
+# ReconfigVM_Task / ReconfigVM on the simulated VM (tests/twin/README.md, vSphere).
 function Invoke-VTReconfig {
     param($Srv, $Vm, $Spec)
     if ($Spec -isnot [VMware.Vim.VirtualMachineConfigSpec]) { throw 'twin: ReconfigVM needs a VMware.Vim.VirtualMachineConfigSpec' }
@@ -955,7 +955,7 @@ function Invoke-VTPowerOff {
     Register-VTVmDown $Vm 'PowerOffVM'
 }
 
-# Powering on: the checks of twin.md section 4 for VMs with a vGPU or passthrough device.
+# Powering on: the checks of tests/twin/README.md for VMs with a vGPU or passthrough device.
 function Invoke-VTPowerOn {
     param($Srv, $Vm)
     if ([string]$Vm.power_state -eq 'PoweredOn') { throw ($script:VTMsg.InvalidPowerState -f 'Powered on') }
@@ -1023,7 +1023,7 @@ function Invoke-VTPowerOn {
 # (gpus[].fb_mb and graphics.vgpu_types): the vGPUs of the VMs running on the host and of
 # the VM to power on must find GPUs. A VM's vGPUs take different GPUs; a GPU active for
 # passthrough holds none; in same-size mode a GPU holds vGPUs of one type (one frame-buffer
-# size on ESXi 8.0.2 or later, where types of one size may share it: reference/vmware.md
+# size on ESXi 8.0.2 or later, where types of one size may share it: docs/sources.md, vSphere
 # 3.3) up to the smallest per-GPU maximum among them; in mixed-size mode (graphics.vgpu_mode)
 # any sizes while the frame buffers fit, at most max_mixed (else max) of one size. A profile
 # goes only on GPUs of its model (grid_<model>-...). The check is whether the vGPUs fit at
@@ -1171,7 +1171,7 @@ function Invoke-VTReboot {
 # ---- rollouts: vMotion, the host component from a depot (README "Rollouts") --------------
 # Where a VM may be moved to: a Connected host of its own cluster (vCenter refuses a
 # destination in maintenance mode), and, powered on (vMotion), never with a DirectPath I/O
-# device (reference/vmware.md 3.2, KB 312208), a vGPU only with the vCenter setting
+# device (docs/sources.md, vSphere, KB 312208), a vGPU only with the vCenter setting
 # vgpu.hotmigrate.enabled = true ("vGPU hot migration is not enabled.", 3.1) onto a host
 # that can run it now (module loaded, Shared Direct, the type allowed, room on a GPU).
 function Invoke-VTMigrate {
@@ -1209,7 +1209,7 @@ function Invoke-VTMigrate {
 # esxcli software component apply -d <depot>: the component of the depot (state `depots`)
 # becomes the installed one; the module loaded stays the old one until the host reboots
 # (nvidia_loaded_version). Refused outside maintenance mode (the NVIDIA procedure installs
-# in maintenance mode, reference/vmware.md 2.1), for a depot the state does not have, and on
+# in maintenance mode, docs/sources.md, vSphere), for a depot the state does not have, and on
 # a cluster managed by a vLCM image (the image would remove a component installed aside).
 function Invoke-VTComponentApply {
     param($Srv, $HostRec, [string]$Depot)

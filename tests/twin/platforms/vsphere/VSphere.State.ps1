@@ -1,5 +1,5 @@
 # VSphere.State.ps1 - loads the vSphere twin's .NET types and checks a "vmware" state
-# (twin.md section 3) before a run. Dot-sourced by Twin.psm1 (ModelFile of Platform.ps1),
+# (tests/twin/README.md) before a run. Dot-sourced by Twin.psm1 (ModelFile of Platform.ps1),
 # in the harness's own process: the types are then there for every simulated machine.
 Set-StrictMode -Version Latest
 

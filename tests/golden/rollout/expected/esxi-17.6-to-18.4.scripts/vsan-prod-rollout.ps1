@@ -479,7 +479,7 @@ function Complete-VgpucRun {
 # case-insensitive name over the full list (never a -Name wildcard), and used
 # afterwards by its MoRef. Every PowerCLI call passes -Server $Connection.
 #
-# vSphere API members used (reference/vmware.md, developer.broadcom.com):
+# vSphere API members used (docs/sources.md, vSphere, developer.broadcom.com):
 # HostGraphicsManager (GraphicsConfig, GraphicsInfo, SharedPassthruGpuTypes,
 # UpdateGraphicsConfig, RefreshGraphicsManager), HostPciPassthruSystem
 # (PciPassthruInfo, UpdatePassthruConfig, Refresh), HostServiceSystem
@@ -1330,7 +1330,7 @@ function Test-VgpucVmwVgpuCapacity {
             continue
         }
         $hostId = [string]$hs.VMHost.Id
-        # ESXi 8.0 U2+ lets vGPU types of one frame-buffer size share a GPU (reference/vmware.md 3.3).
+        # ESXi 8.0 U2+ lets vGPU types of one frame-buffer size share a GPU (docs/sources.md, vSphere).
         $bySizeKey = $false
         $ver = [version]'0.0'
         if ([version]::TryParse(([string]$hs.VMHost.Version), [ref]$ver)) {
@@ -2124,7 +2124,7 @@ function Invoke-VgpucVmware {
 # verified: it stays in maintenance mode and the output says so (running
 # the script again reboots and verifies it). A step already done is
 # skipped, so a rollout is resumed by running the script again.
-# Sources: reference/vmware.md 2.1 (maintenance mode, component apply with
+# Sources: docs/sources.md, vSphere (maintenance mode, component apply with
 # the absolute depot path, reboot, verify), 3.1 (vGPU vMotion and
 # vgpu.hotmigrate.enabled; vLCM), 3.2 (no vMotion with DirectPath I/O).
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
