@@ -2,7 +2,8 @@
 #
 #   make                 build ./vgpuc
 #   make deps            install every dependency (Debian 12: apt-get + npm ci)
-#   make test            unit, golden, CLI, validator, twin, LSP tests and twin-scenarios-ci
+#   make test            unit, golden, CLI, validator, format, twin, LSP tests and twin-scenarios-ci
+#   make check-format    every C source follows .clang-format (part of make test)
 #   make twin-scenarios  every Hyper-V and VMware golden and example run in the twin (tests/twin/scenarios)
 #   make check-sanitize  the whole test suite under ASan + UBSan
 #   make check-valgrind  the golden suite under valgrind (0 errors, 0 leaks)
@@ -60,7 +61,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HDRS      := $(wildcard compiler/*/*.h backends/*.h compiler/*/*.def)
 
 .PHONY: FORCE all test unit golden cli hostile validators twin twin-adopt twin-rollout twin-scenarios twin-scenarios-ci lsp check-sanitize check-valgrind fuzz fuzz-lib bench deps \
-        install uninstall clean docs check-docs check-tsan
+        install uninstall clean docs check-docs check-tsan check-format
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -185,7 +186,7 @@ twin-adopt: $(BIN)
 	VGPUC=$(abspath $(BIN)) sh tests/twin/adopt/run.sh
 
 test: all
-	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs twin twin-adopt twin-rollout lsp twin-scenarios-ci
+	@$(MAKE) -k --no-print-directory unit golden cli hostile validators check-docs check-format twin twin-adopt twin-rollout lsp twin-scenarios-ci
 
 check-sanitize:
 	$(MAKE) BUILD=build-san CC=clang SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
@@ -254,6 +255,14 @@ $(BUILD)/tools/schema-words: tools/schema-words.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
+# The C sources follow .clang-format (120 columns); `clang-format -i FILE` fixes one.
+FORMAT_SRC = $(wildcard compiler/*/*.c compiler/*/*.h backends/*.c backends/*.h tools/*.c tests/unit/*.c \
+                        tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
+check-format:
+	@command -v clang-format >/dev/null || { echo "check-format: clang-format not found (make deps)"; exit 1; }
+	clang-format --dry-run -Werror $(FORMAT_SRC)
+	@echo "check-format: $(words $(FORMAT_SRC)) files follow .clang-format"
+
 bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/tools/bench-run \
        $(BUILD)/tools/bench-stages
 	VGPUC=$(abspath $(BIN)) BENCH_DIR=$(BUILD)/bench TOOLS=$(BUILD)/tools sh tools/bench.sh
@@ -261,7 +270,7 @@ bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/t
 # --- dependencies ------------------------------------------------------------
 
 APT_PACKAGES := build-essential pkg-config flex bison libyaml-dev libjansson-dev libcmocka-dev clang \
-                libclang-rt-14-dev valgrind nodejs shellcheck jq pre-commit groff-base git \
+                libclang-rt-14-dev clang-format valgrind nodejs shellcheck jq pre-commit groff-base git \
                 python3 chromium neovim
 
 deps:

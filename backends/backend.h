@@ -15,9 +15,9 @@
 enum vg_target { VG_TARGET_AUTO = 0, VG_TARGET_HYPERV, VG_TARGET_VMWARE, VG_TARGET_JSON };
 
 struct vg_emit_info {
-    const char *tool_version;   /* "vgpuc 0.1.0" */
-    const char *source_path;    /* the file the cluster was declared in */
-    const char *source_sha256;  /* hex digest of that file's bytes */
+    const char *tool_version;  /* "vgpuc 0.1.0" */
+    const char *source_path;   /* the file the cluster was declared in */
+    const char *source_sha256; /* hex digest of that file's bytes */
 };
 
 int vg_target_parse(const char *s); /* -1 if unknown */

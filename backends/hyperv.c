@@ -33,11 +33,11 @@ struct hv {
     int clustered, gpup, dda;
     const struct vg_gpu *models[MAX_MODELS];
     size_t nmodels;
-    uint32_t *total;   /* [host * nmodels + model]: GPUs of that model */
-    uint32_t *dda_n;   /* [host * nmodels + model]: GPUs given to DDA */
+    uint32_t *total;          /* [host * nmodels + model]: GPUs of that model */
+    uint32_t *dda_n;          /* [host * nmodels + model]: GPUs given to DDA */
     unsigned char *gpup_host; /* host may serve GPU-P VMs */
     struct vg_hash preferred; /* "model/host" -> rendered preferred owners */
-    uint32_t *turn;    /* [vm index]: the VM's rank by name, where its preferred owners start */
+    uint32_t *turn;           /* [vm index]: the VM's rank by name, where its preferred owners start */
 };
 
 static const char *const params[] = {
@@ -191,8 +191,8 @@ static void put_hosts(struct vg_strbuf *sb, struct vg_host *const *hosts, size_t
 /* Preferred owners: the placed host first, then the other owners starting
  * at a place that turns with the VM (`turn`), so that the VMs of one host do
  * not all fail over to the same node. */
-static void put_preferred(struct vg_strbuf *sb, struct vg_host *const *hosts, size_t n,
-                          const struct vg_host *placed, size_t turn)
+static void put_preferred(struct vg_strbuf *sb, struct vg_host *const *hosts, size_t n, const struct vg_host *placed,
+                          size_t turn)
 {
     size_t at = n;
     for (size_t i = 0; i < n; i++)
@@ -312,7 +312,8 @@ static void emit_hosts(struct vg_strbuf *sb, const struct hv *x)
             vg_ps_string(sb, drv);
         else
             vg_sb_puts(sb, "$null");
-        vg_sb_printf(sb, "; ServesGpuP = %s; DdaOnly = %s; Gpus = @(", vg_ps_bool(serves), vg_ps_bool(!serves && dda > 0));
+        vg_sb_printf(sb, "; ServesGpuP = %s; DdaOnly = %s; Gpus = @(", vg_ps_bool(serves),
+                     vg_ps_bool(!serves && dda > 0));
         int any = 0;
         for (size_t m = 0; m < x->nmodels; m++) {
             size_t k = h * x->nmodels + m;
@@ -449,7 +450,8 @@ void vg_emit_hyperv(const struct vg_ctx *ctx, const struct vg_cluster *c, const 
     hd.runtime = runtime;
     vg_ps_header(out, &hd);
     emit_data(out, &x, platform);
-    vg_sb_puts(out, "exit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
-                    "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
-                    "-LogPath $LogPath)\n");
+    vg_sb_puts(out,
+               "exit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
+               "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds "
+               "-LogPath $LogPath)\n");
 }

@@ -179,9 +179,8 @@ static const char *graphics_name(enum vg_graphics g) { return g == VG_GRAPHICS_S
 static const char *vgpu_mode_name(enum vg_vgpu_mode m) { return m == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size"; }
 static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_plan *p)
 {
-    const char *drv = h->manager.nrel && h->cluster->platform
-                          ? h->manager.rel[0]->driver[h->cluster->platform->host_driver]
-                          : NULL;
+    const char *drv =
+        h->manager.nrel && h->cluster->platform ? h->manager.rel[0]->driver[h->cluster->platform->host_driver] : NULL;
     uint32_t first = p->host_first ? p->host_first[h->index] : 0;
 
     jopen(w, NULL, '{');
@@ -279,8 +278,10 @@ void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const st
     boolean(&w, "known", c->platform != NULL);
     jclose(&w, '}');
     str(&w, "target", vg_target_name(vg_target_for(c)));
-    str(&w, "edition", c->edition == VG_EDITION_DATACENTER ? "datacenter"
-                       : c->edition == VG_EDITION_STANDARD ? "standard" : NULL);
+    str(&w, "edition",
+        c->edition == VG_EDITION_DATACENTER     ? "datacenter"
+            : c->edition == VG_EDITION_STANDARD ? "standard"
+                                                : NULL);
     str(&w, "vcenter", c->vcenter);
     version_ref(&w, "vgpu_manager", &c->manager);
     str(&w, "license_server", c->license ? c->license->name : NULL);

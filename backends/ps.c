@@ -168,8 +168,9 @@ void vg_ps_header(struct vg_strbuf *sb, const struct vg_ps_header *h)
     comment_line(sb, "Platform:", h->platform);
     comment_line(sb, "Target:", h->target);
     comment_line(sb, "vGPU releases:", h->releases ? h->releases : "none declared");
-    vg_sb_puts(sb, "#\n# Run it with -WhatIf first: it previews every change and changes nothing.\n"
-                   "# It is safe to run again: steps that are already right are skipped.\n\n");
+    vg_sb_puts(sb,
+               "#\n# Run it with -WhatIf first: it previews every change and changes nothing.\n"
+               "# It is safe to run again: steps that are already right are skipped.\n\n");
     vg_sb_puts(sb, "#Requires -Version 5.1\n");
     if (h->nmodules) {
         vg_sb_puts(sb, "#Requires -Modules ");
@@ -205,8 +206,8 @@ const struct vg_embedded_file *vg_ps_runtime_file(const char *name)
     return NULL;
 }
 
-void vg_ps_change(struct vg_strbuf *sb, int indent, const char *already, const char *target,
-                  const char *action, const char *const *body)
+void vg_ps_change(struct vg_strbuf *sb, int indent, const char *already, const char *target, const char *action,
+                  const char *const *body)
 {
     vg_ps_indent(sb, indent);
     if (already) {
@@ -243,7 +244,8 @@ static const char *const preflight_end[] = {
 void vg_ps_preflight_end(struct vg_strbuf *sb, int indent) { vg_ps_lines(sb, indent, preflight_end); }
 
 static const char *const summary[] = {
-    "$script:Results | Format-Table -AutoSize -Property @('Target', 'Step', 'Status') | Out-String -Width 200 | Write-Host",
+    "$script:Results | Format-Table -AutoSize -Property @('Target', 'Step', 'Status') | Out-String -Width 200 | "
+    "Write-Host",
     "$changed = @($script:Results | Where-Object { $_.Status -eq 'changed' }).Count",
     "$right = @($script:Results | Where-Object { $_.Status -eq 'already right' }).Count",
     "$skipped = @($script:Results | Where-Object { $_.Status -eq 'skipped' }).Count",
@@ -283,7 +285,10 @@ struct vg_ps_owners *vg_ps_owners_new(struct vg_arena *a, const struct vg_cluste
 {
     struct vg_ps_owners *o = vg_alloc(a, sizeof *o);
     struct vg_hash lists; /* model -> struct hostlist */
-    struct hostlist { struct vg_host **v; size_t n, cap; } *l;
+    struct hostlist {
+        struct vg_host **v;
+        size_t n, cap;
+    } * l;
 
     o->a = a;
     o->c = c;

@@ -40,10 +40,11 @@ void vg_ps_lines(struct vg_strbuf *sb, int indent, const char *const *lines);
 struct vg_ps_header {
     const struct vg_emit_info *info;
     const char *cluster;
-    const char *platform;     /* "azure-local 12.2504" */
-    const char *target;       /* "hyperv" */
-    const char *releases;     /* "16.5 (host driver 538.33)"; NULL = none declared */
-    const char *const *modules; size_t nmodules; /* #Requires -Modules */
+    const char *platform; /* "azure-local 12.2504" */
+    const char *target;   /* "hyperv" */
+    const char *releases; /* "16.5 (host driver 538.33)"; NULL = none declared */
+    const char *const *modules;
+    size_t nmodules;           /* #Requires -Modules */
     const char *const *params; /* lines inside param(...), NULL-terminated */
     /* v2: the backends/powershell/ files embedded after param(...), in order,
      * NULL-terminated; NULL = the v1 prelude (strict mode, result list,
@@ -62,14 +63,13 @@ void vg_ps_header(struct vg_strbuf *sb, const struct vg_ps_header *h);
  * `already` may be NULL (no read-back: the change is always proposed).
  * `target` and `action` are PowerShell expressions (variables or literals).
  */
-void vg_ps_change(struct vg_strbuf *sb, int indent, const char *already, const char *target,
-                  const char *action, const char *const *body);
+void vg_ps_change(struct vg_strbuf *sb, int indent, const char *already, const char *target, const char *action,
+                  const char *const *body);
 
 /* Stop with every pre-flight problem listed, having changed nothing. */
 void vg_ps_preflight_end(struct vg_strbuf *sb, int indent);
 /* The final table of results and the changed / already-right counts. */
 void vg_ps_summary(struct vg_strbuf *sb, int indent);
-
 
 /*
  * Shared data helpers of the two PowerShell backends.

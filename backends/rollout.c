@@ -84,7 +84,8 @@ static const struct rollout_target {
     const char *name;
     const char *const *params;
     const char *const *runtime;
-    const char *const *modules; size_t nmodules;
+    const char *const *modules;
+    size_t nmodules;
     const char *entry;
 } targets[] = {
     {VG_TARGET_HYPERV, "hyperv", hyperv_params, hyperv_runtime, hyperv_modules, 2,
@@ -95,7 +96,8 @@ static const struct rollout_target {
     {VG_TARGET_VMWARE, "vmware", vmware_params, vmware_runtime, vmware_modules, 1,
      "exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential "
      "-DepotPath $DepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone "
-     "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)\n"},
+     "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath "
+     "$LogPath)\n"},
 };
 
 int vg_rollout_target_supported(enum vg_target t)
@@ -176,7 +178,8 @@ static void emit_hosts_step(struct vg_strbuf *sb, const struct vg_ro_cluster *rc
 
 static void emit_guests_step(struct vg_strbuf *sb, const struct vg_ro_step *s, size_t index)
 {
-    vg_sb_printf(sb, "        [pscustomobject]@{\n            Kind = 'guests'; Index = %zu; Leg = %u; Downtime = '%s'\n",
+    vg_sb_printf(sb,
+                 "        [pscustomobject]@{\n            Kind = 'guests'; Index = %zu; Leg = %u; Downtime = '%s'\n",
                  index, s->leg, vg_ro_downtime_name(s->downtime));
     vg_sb_puts(sb, "            FromRelease = ");
     str_or_null(sb, vg_ro_release(s->guest_from));

@@ -62,8 +62,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(uint32_t h[8],
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
     __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[0]), 0xB1); /* CDAB */
     __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[4]), 0x1B);  /* EFGH */
-    __m128i s0 = _mm_alignr_epi8(tmp, s1, 8);      /* ABEF */
-    s1 = _mm_blend_epi16(s1, tmp, 0xF0);           /* CDGH */
+    __m128i s0 = _mm_alignr_epi8(tmp, s1, 8);                                                     /* ABEF */
+    s1 = _mm_blend_epi16(s1, tmp, 0xF0);                                                          /* CDGH */
     for (size_t b = 0; b < n; b++, p += 64) {
         __m128i abef = s0, cdgh = s1, m[4], msg;
         for (int g = 0; g < 16; g++) {
@@ -82,10 +82,10 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(uint32_t h[8],
         s0 = _mm_add_epi32(s0, abef);
         s1 = _mm_add_epi32(s1, cdgh);
     }
-    tmp = _mm_shuffle_epi32(s0, 0x1B);             /* FEBA */
-    s1 = _mm_shuffle_epi32(s1, 0xB1);              /* DCHG */
-    s0 = _mm_blend_epi16(tmp, s1, 0xF0);           /* DCBA */
-    s1 = _mm_alignr_epi8(s1, tmp, 8);              /* HGFE */
+    tmp = _mm_shuffle_epi32(s0, 0x1B);   /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);    /* DCHG */
+    s0 = _mm_blend_epi16(tmp, s1, 0xF0); /* DCBA */
+    s1 = _mm_alignr_epi8(s1, tmp, 8);    /* HGFE */
     _mm_storeu_si128((__m128i *)(void *)&h[0], s0);
     _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
 }
@@ -96,7 +96,7 @@ static int have_ni(void)
     if (known < 0) {
         unsigned a, b, c, d;
         int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19)); /* SSSE3, SSE4.1 */
-        known = sse && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));   /* SHA */
+        known = sse && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));      /* SHA */
     }
     return known;
 }
@@ -117,8 +117,7 @@ static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
 void vg_sha256_hex(const void *data, size_t len, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     const unsigned char *p = data;
     unsigned char tail[128];
     size_t full = len / 64 * 64, rest = len - full, tlen;

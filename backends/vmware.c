@@ -178,7 +178,6 @@ static void emit_vm(struct vg_strbuf *sb, const struct vg_vm *vm, const struct v
                  (unsigned long long)(vm->memory_bytes / (1024u * 1024u)), mmio,
                  vg_ps_bool(mmio > 0 || (vm->firmware_span.file && vm->firmware == VG_FW_EFI)),
                  vm->firmware == VG_FW_BIOS ? "bios" : "efi");
-    
 }
 
 static void emit_data(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct vg_cluster *c,

@@ -52,13 +52,13 @@ int main(int argc, char **argv)
     vg_ctx_init(&ctx);
     double t0 = now_ms(), t;
     size_t a0 = vg_arena_used(ctx.arena);
-#define STAGE(label, stmt)                                                                                  \
-    do {                                                                                                \
-        t = now_ms();                                                                                   \
-        stmt;                                                                                           \
-        printf("%-10s %8.2f ms %9.2f MB arena %8.1f MB peak RSS\n", label, now_ms() - t,                 \
-               (double)(vg_arena_used(ctx.arena) - a0) / 1048576, peak_mb());                            \
-        a0 = vg_arena_used(ctx.arena);                                                                  \
+#define STAGE(label, stmt)                                                               \
+    do {                                                                                 \
+        t = now_ms();                                                                    \
+        stmt;                                                                            \
+        printf("%-10s %8.2f ms %9.2f MB arena %8.1f MB peak RSS\n", label, now_ms() - t, \
+               (double)(vg_arena_used(ctx.arena) - a0) / 1048576, peak_mb());            \
+        a0 = vg_arena_used(ctx.arena);                                                   \
     } while (0)
     struct vg_model *m = NULL;
     struct vg_plan *p = NULL;

@@ -69,12 +69,14 @@ int main(int argc, char **argv)
     FILE *v = fopen(argv[2], "w"), *y = fopen(argv[3], "w");
     if (!v || !y)
         return die("gen-cluster");
-    fprintf(v, "# Synthetic estate of %ld VMs written by tools/gen-cluster for `make bench`.\n\n"
-               "license-server dls-bench {\n    kind     dls\n    version  3.4.1\n    editions vws vpc\n}\n",
+    fprintf(v,
+            "# Synthetic estate of %ld VMs written by tools/gen-cluster for `make bench`.\n\n"
+            "license-server dls-bench {\n    kind     dls\n    version  3.4.1\n    editions vws vpc\n}\n",
             want);
-    fprintf(y, "# Synthetic estate of %ld VMs (YAML twin of the .vgpu file).\n"
-               "license-servers:\n  - name: dls-bench\n    kind: dls\n    version: \"3.4.1\"\n"
-               "    editions: [vws, vpc]\nclusters:\n",
+    fprintf(y,
+            "# Synthetic estate of %ld VMs (YAML twin of the .vgpu file).\n"
+            "license-servers:\n  - name: dls-bench\n    kind: dls\n    version: \"3.4.1\"\n"
+            "    editions: [vws, vpc]\nclusters:\n",
             want);
     long made = 0;
     for (unsigned c = 0; made < want; c++) {
@@ -85,13 +87,15 @@ int main(int argc, char **argv)
                                          : (long)(cap * 9 / 10); /* about 90 % full */
         if (n > want - made)
             n = want - made;
-        fprintf(v, "\n# Cluster %u: %s %s with %s, %s VMs (%ld of %u slots)\n", c, s->family, s->version,
-                s->model, s->profile, n, cap);
-        fprintf(v, "cluster c%04u {\n    platform               %s %s\n    vgpu-manager           %s\n"
-                   "    license-server         dls-bench\n    tolerate-host-failures %u\n",
+        fprintf(v, "\n# Cluster %u: %s %s with %s, %s VMs (%ld of %u slots)\n", c, s->family, s->version, s->model,
+                s->profile, n, cap);
+        fprintf(v,
+                "cluster c%04u {\n    platform               %s %s\n    vgpu-manager           %s\n"
+                "    license-server         dls-bench\n    tolerate-host-failures %u\n",
                 c, s->family, s->version, s->manager, forms[form].tolerate);
-        fprintf(y, "  - name: c%04u\n    platform: {family: %s, version: \"%s\"}\n    vgpu-manager: \"%s\"\n"
-                   "    license-server: dls-bench\n    tolerate-host-failures: %u\n",
+        fprintf(y,
+                "  - name: c%04u\n    platform: {family: %s, version: \"%s\"}\n    vgpu-manager: \"%s\"\n"
+                "    license-server: dls-bench\n    tolerate-host-failures: %u\n",
                 c, s->family, s->version, s->manager, forms[form].tolerate);
         if (s->family[0] == 'a') {
             fprintf(v, "    gpu-partitions         4\n");
@@ -103,29 +107,35 @@ int main(int argc, char **argv)
         long i = 0;
         /* One range of ten VMs per cluster, the rest written one by one. */
         if (forms[form].range && n >= 20) {
-            fprintf(v, "\n    vm r%04u-[01..10] {\n        gpu          vgpu %s\n        guest-driver %s\n"
-                       "        migration    %s\n    }\n",
+            fprintf(v,
+                    "\n    vm r%04u-[01..10] {\n        gpu          vgpu %s\n        guest-driver %s\n"
+                    "        migration    %s\n    }\n",
                     c, s->profile, s->guest, s->mig);
-            fprintf(y, "      - name: r%04u-[01..10]\n        gpu: {mode: vgpu, profile: %s}\n"
-                       "        guest-driver: \"%s\"\n        migration: %s\n",
+            fprintf(y,
+                    "      - name: r%04u-[01..10]\n        gpu: {mode: vgpu, profile: %s}\n"
+                    "        guest-driver: \"%s\"\n        migration: %s\n",
                     c, s->profile, s->guest, s->mig);
             i = 10;
         }
         for (; i < n && forms[form].comment_line; i++) {
-            fprintf(v, "\n    # desktop %ld, pool %u\n    vm vdi-%04u-%04ld {\n        gpu          vgpu %s\n"
-                       "        guest-driver %s\n        os           windows\n        migration    %s\n    }\n",
+            fprintf(v,
+                    "\n    # desktop %ld, pool %u\n    vm vdi-%04u-%04ld {\n        gpu          vgpu %s\n"
+                    "        guest-driver %s\n        os           windows\n        migration    %s\n    }\n",
                     i, c, c, i, s->profile, s->guest, s->mig);
-            fprintf(y, "      # desktop %ld, pool %u\n      - name: vdi-%04u-%04ld\n"
-                       "        gpu: {mode: vgpu, profile: %s}\n        guest-driver: \"%s\"\n        os: windows\n"
-                       "        migration: %s\n",
+            fprintf(y,
+                    "      # desktop %ld, pool %u\n      - name: vdi-%04u-%04ld\n"
+                    "        gpu: {mode: vgpu, profile: %s}\n        guest-driver: \"%s\"\n        os: windows\n"
+                    "        migration: %s\n",
                     i, c, c, i, s->profile, s->guest, s->mig);
         }
         for (; i < n; i++) {
-            fprintf(v, "\n    vm vdi-%04u-%04ld {  # desktop %ld\n        gpu          vgpu %s\n"
-                       "        guest-driver %s\n        os           windows\n        migration    %s\n    }\n",
+            fprintf(v,
+                    "\n    vm vdi-%04u-%04ld {  # desktop %ld\n        gpu          vgpu %s\n"
+                    "        guest-driver %s\n        os           windows\n        migration    %s\n    }\n",
                     c, i, i, s->profile, s->guest, s->mig);
-            fprintf(y, "      - name: vdi-%04u-%04ld  # desktop %ld\n        gpu: {mode: vgpu, profile: %s}\n"
-                       "        guest-driver: \"%s\"\n        os: windows\n        migration: %s\n",
+            fprintf(y,
+                    "      - name: vdi-%04u-%04ld  # desktop %ld\n        gpu: {mode: vgpu, profile: %s}\n"
+                    "        guest-driver: \"%s\"\n        os: windows\n        migration: %s\n",
                     c, i, i, s->profile, s->guest, s->mig);
         }
         fprintf(v, "}\n");

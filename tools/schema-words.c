@@ -20,16 +20,28 @@
 #include "model/values.h"
 
 static const char *const block_words[VG_BLOCK_COUNT] = {
-    [VG_BLOCK_NONE] = "-",     [VG_BLOCK_TOP] = "top", [VG_BLOCK_LICENSE] = "license-server",
-    [VG_BLOCK_CLUSTER] = "cluster", [VG_BLOCK_HOST] = "host", [VG_BLOCK_VM] = "vm",
+    [VG_BLOCK_NONE] = "-",
+    [VG_BLOCK_TOP] = "top",
+    [VG_BLOCK_LICENSE] = "license-server",
+    [VG_BLOCK_CLUSTER] = "cluster",
+    [VG_BLOCK_HOST] = "host",
+    [VG_BLOCK_VM] = "vm",
     [VG_BLOCK_VM_MANAGEMENT] = "vm-management",
 };
 
 static const char *const args_words[] = {
-    [VG_ARGS_PATH] = "path",       [VG_ARGS_NAME] = "name",         [VG_ARGS_NAMES] = "names",
-    [VG_ARGS_VERSION] = "version", [VG_ARGS_ENUM] = "enum",         [VG_ARGS_ENUMS] = "enums",
-    [VG_ARGS_COUNT] = "count",     [VG_ARGS_SIZE] = "size",         [VG_ARGS_PLATFORM] = "platform",
-    [VG_ARGS_MODEL] = "model",     [VG_ARGS_MODE_MODEL] = "mode-model", [VG_ARGS_MMIO] = "mmio",
+    [VG_ARGS_PATH] = "path",
+    [VG_ARGS_NAME] = "name",
+    [VG_ARGS_NAMES] = "names",
+    [VG_ARGS_VERSION] = "version",
+    [VG_ARGS_ENUM] = "enum",
+    [VG_ARGS_ENUMS] = "enums",
+    [VG_ARGS_COUNT] = "count",
+    [VG_ARGS_SIZE] = "size",
+    [VG_ARGS_PLATFORM] = "platform",
+    [VG_ARGS_MODEL] = "model",
+    [VG_ARGS_MODE_MODEL] = "mode-model",
+    [VG_ARGS_MMIO] = "mmio",
 };
 
 int main(void)

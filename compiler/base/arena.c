@@ -35,7 +35,7 @@ struct vg_arena {
     size_t next_size;
     size_t total;
     struct vg_arena *parent, *children, *prev, *next; /* child arenas, doubly linked */
-    struct chunk *spare; /* root only: carved chunks of freed children */
+    struct chunk *spare;                              /* root only: carved chunks of freed children */
     /* root only: a big chunk whose pages another thread has already faulted
      * in (vg_arena_prepare), for the next big chunk this arena needs */
     _Atomic(struct chunk *) ready;

@@ -68,10 +68,10 @@ size_t vg_arena_used(const struct vg_arena *a);
  * total waste is bounded by the final size).
  */
 void vg_grow(struct vg_arena *a, void **v, size_t *cap, size_t need, size_t elem);
-#define VG_PUSH(a, vec, n, cap, x)                                              \
-    do {                                                                        \
-        vg_grow((a), (void **)&(vec), &(cap), (n) + 1, sizeof *(vec));          \
-        (vec)[(n)++] = (x);                                                     \
+#define VG_PUSH(a, vec, n, cap, x)                                     \
+    do {                                                               \
+        vg_grow((a), (void **)&(vec), &(cap), (n) + 1, sizeof *(vec)); \
+        (vec)[(n)++] = (x);                                            \
     } while (0)
 
 /* malloc family that never returns NULL: on failure, report and exit 2. */

@@ -185,4 +185,3 @@ void vg_unified_diff(const char *name, const char *old, size_t oldlen, const cha
     free(b.s);
     free(b.n);
 }
-

@@ -45,6 +45,8 @@ static void make_key(void)
 }
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+/* the four rounds, laid out as in SipHash's reference */
+/* clang-format off */
 #define SIPROUND                                                                                                  \
     do {                                                                                                          \
         v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                                                 \
@@ -52,6 +54,7 @@ static void make_key(void)
         v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                                                    \
         v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                                                 \
     } while (0)
+/* clang-format on */
 
 static inline unsigned char fold_byte(unsigned char c, int fold)
 {

@@ -23,7 +23,7 @@ struct vg_hash {
     struct vg_arena *arena;
     struct vg_hash_slot *slots;
     size_t cap, n;
-    int fold;        /* 0: bytes; VG_HASH_NOCASE, VG_HASH_HOSTNAME: see below */
+    int fold; /* 0: bytes; VG_HASH_NOCASE, VG_HASH_HOSTNAME: see below */
 };
 
 /* How names compare, as the platforms compare them: Windows and vSphere do

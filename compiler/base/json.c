@@ -65,7 +65,8 @@ void vg_json_pretty(const char *s, size_t n, struct vg_strbuf *out)
             vg_sb_add(out, s + j, i - j);
             break;
         }
-        case '{': case '[':
+        case '{':
+        case '[':
             if (i < n && (s[i] == '}' || s[i] == ']')) { /* empty: one line */
                 vg_sb_add(out, s + j, 2);
                 i++;
@@ -74,7 +75,8 @@ void vg_json_pretty(const char *s, size_t n, struct vg_strbuf *out)
             vg_sb_putc(out, c);
             newline(out, ++depth);
             break;
-        case '}': case ']':
+        case '}':
+        case ']':
             newline(out, --depth);
             vg_sb_putc(out, c);
             break;
@@ -82,8 +84,7 @@ void vg_json_pretty(const char *s, size_t n, struct vg_strbuf *out)
             vg_sb_putc(out, c);
             newline(out, depth);
             break;
-        default: /* ':' */
-            vg_sb_add(out, ": ", 2);
+        default: /* ':' */ vg_sb_add(out, ": ", 2);
         }
     }
     vg_sb_putc(out, '\n');

@@ -142,8 +142,8 @@ const char *vg_sb_str(struct vg_strbuf *sb) { return sb->data ? sb->data : ""; }
 static int invisible(uint32_t c)
 {
     return c == 0x061C || c == 0x180E || (c >= 0x200B && c <= 0x200F) || c == 0x2028 || c == 0x2029 ||
-           (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) ||
-           c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB);
+        (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF ||
+        (c >= 0xFFF9 && c <= 0xFFFB);
 }
 
 enum vg_char_class vg_char_class(const unsigned char *s, size_t avail, size_t *len, uint32_t *cp)
@@ -292,10 +292,7 @@ void vg_sb_json_inert(struct vg_strbuf *sb, const char *s)
 }
 
 /* XML 1.0 Char minus the non-characters (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF). */
-static int xml_allowed(uint32_t c)
-{
-    return !((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE);
-}
+static int xml_allowed(uint32_t c) { return !((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE); }
 
 void vg_sb_xml_inert(struct vg_strbuf *sb, const char *s)
 {
@@ -307,11 +304,26 @@ void vg_sb_xml_inert(struct vg_strbuf *sb, const char *s)
     const unsigned char *p = (const unsigned char *)vg_sb_str(&t), *end = p + t.len;
     while (p < end) {
         switch (*p) {
-        case '&': vg_sb_puts(sb, "&amp;"); p++; continue;
-        case '<': vg_sb_puts(sb, "&lt;"); p++; continue;
-        case '>': vg_sb_puts(sb, "&gt;"); p++; continue;
-        case '"': vg_sb_puts(sb, "&quot;"); p++; continue;
-        case '\'': vg_sb_puts(sb, "&apos;"); p++; continue;
+        case '&':
+            vg_sb_puts(sb, "&amp;");
+            p++;
+            continue;
+        case '<':
+            vg_sb_puts(sb, "&lt;");
+            p++;
+            continue;
+        case '>':
+            vg_sb_puts(sb, "&gt;");
+            p++;
+            continue;
+        case '"':
+            vg_sb_puts(sb, "&quot;");
+            p++;
+            continue;
+        case '\'':
+            vg_sb_puts(sb, "&apos;");
+            p++;
+            continue;
         default: break;
         }
         size_t len;
@@ -412,8 +424,7 @@ int vg_rewrite_file(const char *path, const char *data, size_t len)
     char *tmp = NULL;
     if (stat(real, &st) == 0) {
         int own = st.st_uid != geteuid() || st.st_gid != getegid();
-        tmp = write_temp(real, data, len, st.st_mode & 07777, own ? st.st_uid : (uid_t)-1,
-                         own ? st.st_gid : (gid_t)-1);
+        tmp = write_temp(real, data, len, st.st_mode & 07777, own ? st.st_uid : (uid_t)-1, own ? st.st_gid : (gid_t)-1);
     }
     int rc = tmp ? vg_commit_temp(tmp, real) : -1;
     int e = errno;

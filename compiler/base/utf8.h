@@ -23,11 +23,17 @@ static inline int vg_utf8_decode(const unsigned char *s, size_t avail, uint32_t 
     int n;
     uint32_t v, min;
     if (c >= 0xc2 && c <= 0xdf) {
-        n = 2; min = 0x80; v = c & 0x1fu;
+        n = 2;
+        min = 0x80;
+        v = c & 0x1fu;
     } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3; min = 0x800; v = c & 0x0fu;
+        n = 3;
+        min = 0x800;
+        v = c & 0x0fu;
     } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4; min = 0x10000; v = c & 0x07u;
+        n = 4;
+        min = 0x10000;
+        v = c & 0x07u;
     } else {
         return 0;
     }

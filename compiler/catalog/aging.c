@@ -62,8 +62,8 @@ static const struct vg_release *derive(struct vg_arena *a, const struct vg_relea
     memset(r->driver, 0, sizeof r->driver);
     r->verified = 0;
     r->packages = NULL;
-    r->note = vg_sprintf(a, "not in the catalog: taken as a release of vGPU %u (newest known %s)", base->major,
-                         base->name);
+    r->note =
+        vg_sprintf(a, "not in the catalog: taken as a release of vGPU %u (newest known %s)", base->major, base->name);
     return r;
 }
 

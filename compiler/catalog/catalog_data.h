@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 struct vg_embedded_file {
-    const char *name;   /* "releases.yaml" */
-    const char *data;   /* NUL-terminated */
+    const char *name; /* "releases.yaml" */
+    const char *data; /* NUL-terminated */
     size_t len;
 };
 

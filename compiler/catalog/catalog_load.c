@@ -32,14 +32,13 @@ struct model_check {
 struct loader {
     struct vg_ctx *ctx;
     struct vg_catalog *c;
-    const char *file;                      /* display name of the file being read */
-    struct vg_hash merge;                  /* "r:16.5", "g:a16", "p:esxi 8.0" -> index + 1 */
-    struct vg_hash file_keys;              /* keys of this file -> first yaml node */
+    const char *file;         /* display name of the file being read */
+    struct vg_hash merge;     /* "r:16.5", "g:a16", "p:esxi 8.0" -> index + 1 */
+    struct vg_hash file_keys; /* keys of this file -> first yaml node */
     size_t cap_rel, cap_gpu, cap_plat, cap_files;
     struct model_check *checks;
     size_t nchecks, cap_checks;
 };
-
 
 static struct vg_origin origin_of(struct loader *L, const yaml_node_t *n)
 {
@@ -65,7 +64,8 @@ static int merge_entry(struct loader *L, struct vg_yaml *y, yaml_node_t *at, con
         struct vg_diag *d = name2 ? vg_yaml_error(y, at, "duplicate %s `%s %s` in this file", kind_name, name, name2)
                                   : vg_yaml_error(y, at, "duplicate %s `%s` in this file", kind_name, name);
         vg_diag_span(L->ctx, d, vg_yaml_span(y, first), "first defined here");
-        vg_diag_help(L->ctx, d, "remove one of them; to replace a built-in entry, put the new one in a `--catalog` file");
+        vg_diag_help(L->ctx, d,
+                     "remove one of them; to replace a built-in entry, put the new one in a `--catalog` file");
         return -1;
     }
     const char *key = vg_strdup(L->ctx->arena, buf);
@@ -83,8 +83,14 @@ static int merge_entry(struct loader *L, struct vg_yaml *y, yaml_node_t *at, con
 
 /* ---- releases ---------------------------------------------------------- */
 
-#define FLD(k, kind, req, T, m) {k, kind, req, offsetof(T, m), 0, NULL, NULL, NULL}
-#define DRV(k, T, col) {k, VG_YF_STR, 0, offsetof(T, driver) + (col) * sizeof(const char *), 0, NULL, NULL, NULL}
+#define FLD(k, kind, req, T, m)                           \
+    {                                                     \
+        k, kind, req, offsetof(T, m), 0, NULL, NULL, NULL \
+    }
+#define DRV(k, T, col)                                                                           \
+    {                                                                                            \
+        k, VG_YF_STR, 0, offsetof(T, driver) + (col) * sizeof(const char *), 0, NULL, NULL, NULL \
+    }
 
 static const struct vg_yaml_field host_driver_f[] = {
     DRV("esxi", struct vg_release, VG_DRV_HOST_ESXI),
@@ -154,7 +160,8 @@ static int read_release(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     int rc = 0;
     r->num = vg_yaml_relnum(r->name, 0);
     if (!r->num) {
-        struct vg_diag *d = vg_yaml_error(y, vg_yaml_get(y, item, "release"), "`release` must be MAJOR.MINOR such as \"16.5\", not `%s`", r->name);
+        struct vg_diag *d = vg_yaml_error(y, vg_yaml_get(y, item, "release"),
+                                          "`release` must be MAJOR.MINOR such as \"16.5\", not `%s`", r->name);
         vg_diag_help(L->ctx, d, "write the release as NVIDIA numbers it, without leading zeros");
         return -1;
     }
@@ -165,8 +172,8 @@ static int read_release(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
         rc = -1;
     }
     r->origin = origin_of(L, item);
-    if (merge_entry(L, y, item, "release", 'r', r->name, NULL, (void ***)&L->c->releases, &L->c->nreleases,
-                    &L->cap_rel, r) < 0)
+    if (merge_entry(L, y, item, "release", 'r', r->name, NULL, (void ***)&L->c->releases, &L->c->nreleases, &L->cap_rel,
+                    r) < 0)
         rc = -1;
     return rc;
 }
@@ -202,7 +209,8 @@ static int read_profiles(struct vg_yaml *y, yaml_node_t *seq, void *obj)
 {
     struct vg_gpu *g = obj;
     if (seq->type != YAML_SEQUENCE_NODE) {
-        vg_yaml_error(y, seq, "`profiles` must be a list of profiles such as `- {name: A16-1Q, series: Q, fb: 1024, max: 16}`");
+        vg_yaml_error(y, seq,
+                      "`profiles` must be a list of profiles such as `- {name: A16-1Q, series: Q, fb: 1024, max: 16}`");
         return -1;
     }
     size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
@@ -287,8 +295,7 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
             p->source = by_series ? by_series : g->source;
         }
         if (strlen(p->name) <= mlen + 1 || p->name[mlen] != '-' || strncmp(p->name, prefix, mlen) != 0) {
-            struct vg_diag *d =
-                vg_yaml_error(y, at, "profile `%s` is not named after its GPU `%s`", p->name, prefix);
+            struct vg_diag *d = vg_yaml_error(y, at, "profile `%s` is not named after its GPU `%s`", p->name, prefix);
             vg_diag_help(L->ctx, d, "profile names start with the %s and a dash, such as `%s-4Q`",
                          g->profile_prefix ? "`profile-prefix`" : "model", prefix);
             rc = -1;
@@ -313,8 +320,7 @@ static int check_profiles(struct loader *L, struct vg_yaml *y, yaml_node_t *item
             size_t len = strlen(p->name);
             p->media_ext = len > 2 && strcmp(p->name + len - 2, "ME") == 0;
             if (!p->mig_slices && g->mig_slices) {
-                vg_yaml_error(y, at, "MIG profile `%s` does not name its slices (such as `%s-1-10C`)", p->name,
-                              prefix);
+                vg_yaml_error(y, at, "MIG profile `%s` does not name its slices (such as `%s-1-10C`)", p->name, prefix);
                 rc = -1;
             } else if (g->mig_slices && p->mig_slices > g->mig_slices) {
                 vg_yaml_error(y, at, "MIG profile `%s` takes %u slices, more than the `mig-slices: %u` of `%s`",
@@ -346,8 +352,8 @@ static int check_pci(struct vg_yaml *y, yaml_node_t *item, const struct vg_gpu *
                           keys[i == 2 ? 3 : 2], keys[i]);
             rc = -1;
         } else if ((i < 2 || at) && (ids[i] == 0 || ids[i] == 0xFFFF)) {
-            vg_yaml_error(y, at, "`%s` must be a PCI %s id from a source (such as 0x%s), not 0x%04X", keys[i],
-                          what[i], like[i], ids[i]);
+            vg_yaml_error(y, at, "`%s` must be a PCI %s id from a source (such as 0x%s), not 0x%04X", keys[i], what[i],
+                          like[i], ids[i]);
             rc = -1;
         }
     }
@@ -389,8 +395,8 @@ static int read_gpu(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     }
     if (check_pci(y, item, g) < 0)
         rc = -1;
-    if (merge_entry(L, y, item, "GPU model", 'g', g->model, NULL, (void ***)&L->c->gpus, &L->c->ngpus,
-                    &L->cap_gpu, g) < 0)
+    if (merge_entry(L, y, item, "GPU model", 'g', g->model, NULL, (void ***)&L->c->gpus, &L->c->ngpus, &L->cap_gpu, g) <
+        0)
         rc = -1;
     return rc;
 }
@@ -488,8 +494,8 @@ static int read_platform(struct loader *L, struct vg_yaml *y, yaml_node_t *item)
     struct model_check mc[2] = {{vg_yaml_get(y, item, "vgpu-models")}, {vg_yaml_get(y, item, "passthrough-models")}};
     for (int i = 0; i < 2; i++)
         VG_PUSH(L->ctx->arena, L->checks, L->nchecks, L->cap_checks, mc[i]);
-    if (merge_entry(L, y, item, "platform", 'p', p->family, p->version, (void ***)&L->c->platforms,
-                    &L->c->nplatforms, &L->cap_plat, p) < 0)
+    if (merge_entry(L, y, item, "platform", 'p', p->family, p->version, (void ***)&L->c->platforms, &L->c->nplatforms,
+                    &L->cap_plat, p) < 0)
         return -1;
     return 0;
 }
@@ -654,8 +660,7 @@ static const struct vg_yaml_field licensing_f[] = {
     {"editions-before", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_editions_before},
     FLD("source", VG_YF_STR, 0, struct vg_licensing, source),
 };
-static const struct vg_yaml_fields licensing_t = {"`licensing`", licensing_f,
-                                                  sizeof licensing_f / sizeof *licensing_f};
+static const struct vg_yaml_fields licensing_t = {"`licensing`", licensing_f, sizeof licensing_f / sizeof *licensing_f};
 
 static int read_licensing(struct vg_yaml *y, yaml_node_t *v, void *obj)
 {
@@ -748,8 +753,8 @@ static int load_path(struct loader *L, const char *path)
     const char *why;
     char *buf = vg_yaml_slurp(path, &len, &why);
     if (!buf) {
-        struct vg_diag *d = vg_diag_emit(L->ctx, VG9003, (struct vg_span){0, 0, 0},
-                                         "cannot read catalog file `%s`: %s", path, why);
+        struct vg_diag *d =
+            vg_diag_emit(L->ctx, VG9003, (struct vg_span){0, 0, 0}, "cannot read catalog file `%s`: %s", path, why);
         vg_diag_help(L->ctx, d, "check the `--catalog` options, VGPUC_CATALOG and the `catalog:` list of .vgpuc.yaml");
         return -1;
     }

@@ -141,7 +141,6 @@ void vg_catalog_index(struct vg_ctx *ctx, struct vg_catalog *c)
     }
 }
 
-
 /* ---- lookups ------------------------------------------------------------------- */
 
 const struct vg_release *vg_catalog_release(const struct vg_catalog *c, const char *name)

@@ -88,17 +88,25 @@ static const char *const drv_key[VG_DRV_COUNT] = {"host_esxi", "host_hyperv", "g
 static void text_releases(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
 {
     struct table t = {a, NULL, 0, 0, 11};
-    const char *head[] = {"RELEASE", "BRANCH", "LTS", "DATE", "ESXI HOST", "HYPER-V HOST", "WIN GUEST",
+    const char *head[] = {"RELEASE",     "BRANCH",         "LTS",    "DATE", "ESXI HOST", "HYPER-V HOST", "WIN GUEST",
                           "LINUX GUEST", "END OF SUPPORT", "ORIGIN", ""};
     table_row(&t, head);
     for (size_t i = 0; i < c->nreleases; i++) {
         const struct vg_release *r = c->releases[i];
         const char *row[MAX_COLS] = {
-            r->name, r->branch ? r->branch : "?", r->lts < 0 ? "?" : r->lts ? "yes" : "no", r->date ? r->date : "?",
-            r->driver[0] ? r->driver[0] : "-", r->driver[1] ? r->driver[1] : "-",
-            r->driver[2] ? r->driver[2] : "-", r->driver[3] ? r->driver[3] : "-",
+            r->name,
+            r->branch ? r->branch : "?",
+            r->lts < 0   ? "?"
+                : r->lts ? "yes"
+                         : "no",
+            r->date ? r->date : "?",
+            r->driver[0] ? r->driver[0] : "-",
+            r->driver[1] ? r->driver[1] : "-",
+            r->driver[2] ? r->driver[2] : "-",
+            r->driver[3] ? r->driver[3] : "-",
             r->branch_eos ? vg_sprintf(a, "%04u-%02u", r->branch_eos / 100, r->branch_eos % 100) : "?",
-            origin_text(a, &r->origin), r->verified ? "" : "unverified"};
+            origin_text(a, &r->origin),
+            r->verified ? "" : "unverified"};
         table_row(&t, row);
     }
     vg_sb_printf(out, "releases (%zu):\n", c->nreleases);
@@ -115,8 +123,8 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
         for (size_t j = 0; j < g->npartition_counts; j++)
             vg_sb_printf(&parts, "%s%u", j ? "," : "", g->partition_counts[j]);
         vg_sb_printf(out, "  %s (%s)%s%s, %u MB per GPU, %u GPU%s per board", vg_inert(a, g->model),
-                     vg_inert(a, g->name), g->arch ? ", " : "", g->arch ? vg_inert(a, g->arch) : "", g->fb_mb, g->gpus_per_board,
-                     g->gpus_per_board == 1 ? "" : "s");
+                     vg_inert(a, g->name), g->arch ? ", " : "", g->arch ? vg_inert(a, g->arch) : "", g->fb_mb,
+                     g->gpus_per_board, g->gpus_per_board == 1 ? "" : "s");
         if (g->device_id)
             vg_sb_printf(out, ", PCI %04X:%04X", g->vendor_id, g->device_id);
         if (g->subdevice_id)
@@ -146,9 +154,12 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
             if (!p->verified || (p->max_mixed && !p->mixed_verified))
                 flags = vg_sprintf(a, "%s%s%s", flags, *flags ? ", " : "",
                                    !p->verified ? "max unverified" : "mixed unverified");
-            const char *row[MAX_COLS] = {p->name, vg_sprintf(a, "%c", p->series), vg_sprintf(a, "%u", p->fb_mb),
+            const char *row[MAX_COLS] = {p->name,
+                                         vg_sprintf(a, "%c", p->series),
+                                         vg_sprintf(a, "%u", p->fb_mb),
                                          vg_sprintf(a, "%u", p->max_same),
-                                         p->max_mixed ? vg_sprintf(a, "%u", p->max_mixed) : "-", flags};
+                                         p->max_mixed ? vg_sprintf(a, "%u", p->max_mixed) : "-",
+                                         flags};
             table_row(&t, row);
         }
         table_print(&t, "    ", out);
@@ -158,25 +169,30 @@ static void text_gpus(struct vg_arena *a, const struct vg_catalog *c, struct vg_
 static void text_platforms(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
 {
     struct table t = {a, NULL, 0, 0, 10};
-    const char *head[] = {"PLATFORM", "HOST DRIVER", "VGPU RELEASES", "GPU-P/VGPU MODELS", "PASS-THROUGH",
-                          "LIVE MIGRATION", "MIXED SIZE", "PER VM", "ORIGIN", ""};
+    const char *head[] = {"PLATFORM",      "HOST DRIVER",
+                          "VGPU RELEASES", "GPU-P/VGPU MODELS",
+                          "PASS-THROUGH",  "LIVE MIGRATION",
+                          "MIXED SIZE",    "PER VM",
+                          "ORIGIN",        ""};
     table_row(&t, head);
     for (size_t i = 0; i < c->nplatforms; i++) {
         const struct vg_platform *p = c->platforms[i];
         const char *lo = relnum_text(a, p->vgpu_min), *hi = relnum_text(a, p->vgpu_max);
-        const char *range = lo && hi ? vg_sprintf(a, "%s-%s", lo, hi) : lo ? vg_sprintf(a, "%s+", lo)
-                                                                     : hi ? vg_sprintf(a, "up to %s", hi)
-                                                                          : "any";
+        const char *range = lo && hi ? vg_sprintf(a, "%s-%s", lo, hi)
+            : lo                     ? vg_sprintf(a, "%s+", lo)
+            : hi                     ? vg_sprintf(a, "up to %s", hi)
+                                     : "any";
         if (!p->vgpu_range_verified)
             range = vg_sprintf(a, "%s (unverified)", range);
-        const char *lm = !p->lm_vgpu ? "no" : p->lm_vgpu_min ? vg_sprintf(a, "vGPU %s+", relnum_text(a, p->lm_vgpu_min))
-                                                              : "vGPU";
+        const char *lm = !p->lm_vgpu ? "no"
+            : p->lm_vgpu_min         ? vg_sprintf(a, "vGPU %s+", relnum_text(a, p->lm_vgpu_min))
+                                     : "vGPU";
         if (p->lm_vgpu && p->lm_needs_datacenter)
             lm = vg_sprintf(a, "%s, Datacenter", lm);
         const char *per_vm = p->max_vgpus_per_vm ? vg_sprintf(a, "%u", p->max_vgpus_per_vm)
-                             : p->multi_vgpu_full_fb ? "C-series full FB"
-                             : p->multi_vgpu_c_only  ? "C-series"
-                                                     : "-";
+            : p->multi_vgpu_full_fb              ? "C-series full FB"
+            : p->multi_vgpu_c_only               ? "C-series"
+                                                 : "-";
         if (p->multi_vgpu_full_fb_series && !p->multi_vgpu_full_fb)
             per_vm = vg_sprintf(a, "%s%s%s full FB", per_vm[0] == '-' ? "" : per_vm, per_vm[0] == '-' ? "" : "; ",
                                 p->multi_vgpu_full_fb_series);
@@ -211,8 +227,14 @@ static void json_kv(struct vg_strbuf *out, const char *key, const char *val, int
     vg_sb_json_inert(out, val);
 }
 
-static void json_num(struct vg_strbuf *out, const char *key, unsigned long v) { vg_sb_printf(out, ",\"%s\":%lu", key, v); }
-static void json_bool(struct vg_strbuf *out, const char *key, int v) { vg_sb_printf(out, ",\"%s\":%s", key, v ? "true" : "false"); }
+static void json_num(struct vg_strbuf *out, const char *key, unsigned long v)
+{
+    vg_sb_printf(out, ",\"%s\":%lu", key, v);
+}
+static void json_bool(struct vg_strbuf *out, const char *key, int v)
+{
+    vg_sb_printf(out, ",\"%s\":%s", key, v ? "true" : "false");
+}
 
 static void json_origin(struct vg_strbuf *out, const struct vg_origin *o)
 {
@@ -396,8 +418,9 @@ static void json_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
 static void text_compat(struct vg_arena *a, const struct vg_catalog *c, struct vg_strbuf *out)
 {
     const struct vg_compat *k = &c->compat;
-    vg_sb_printf(out, "\ncompatibility (%s):\n  lts-pair-from: %s  (a long-term-support Manager from this release on also "
-                      "takes guests of the previous LTS branch)\n  source: %s\n",
+    vg_sb_printf(out,
+                 "\ncompatibility (%s):\n  lts-pair-from: %s  (a long-term-support Manager from this release on also "
+                 "takes guests of the previous LTS branch)\n  source: %s\n",
                  origin_text(a, &k->origin), k->lts_pair_from ? relnum_text(a, k->lts_pair_from) : "never",
                  k->source ? vg_inert(a, k->source) : "-");
 }
@@ -408,7 +431,8 @@ static void text_licensing(struct vg_arena *a, const struct vg_catalog *c, struc
     vg_sb_printf(out, "licensing:\n  NVIDIA License System (dls, cls) from vGPU %s\n",
                  relnum_text(a, l->nls_min_release));
     vg_sb_printf(out, "  legacy license server incompatible from vGPU %s%s\n",
-                 relnum_text(a, l->legacy_incompatible_from), l->legacy_verified ? "" : "  (unverified for some releases)");
+                 relnum_text(a, l->legacy_incompatible_from),
+                 l->legacy_verified ? "" : "  (unverified for some releases)");
     for (size_t i = 0; i < l->ndls_min; i++)
         vg_sb_printf(out, "  vGPU %s and later need DLS %s or later\n", relnum_text(a, l->dls_min[i].from_release),
                      vg_inert(a, l->dls_min[i].dls_version));

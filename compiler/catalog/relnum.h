@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* A release number as one integer: 16.5 -> 16005. Ordered like releases. */
-#define VG_RELNUM(major, minor) ((uint32_t)(major) * 1000u + (uint32_t)(minor))
+#define VG_RELNUM(major, minor) ((uint32_t)(major)*1000u + (uint32_t)(minor))
 /* "14.x" in a range bound: any release of major 14. */
 #define VG_RELNUM_ANY_MINOR 999u
 

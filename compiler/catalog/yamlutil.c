@@ -144,8 +144,7 @@ static int take_event(struct vg_yaml *y, struct tree *t, yaml_event_t *e)
 {
     int id = 0;
     switch (e->type) {
-    case YAML_STREAM_END_EVENT:
-        return 1;
+    case YAML_STREAM_END_EVENT: return 1;
     case YAML_DOCUMENT_START_EVENT:
         if (++t->docs > 1) {
             yaml_node_t at = event_node(e);
@@ -153,9 +152,7 @@ static int take_event(struct vg_yaml *y, struct tree *t, yaml_event_t *e)
             return -1;
         }
         break;
-    case YAML_SCALAR_EVENT:
-        id = add_scalar(y, &t->anchors, e);
-        break;
+    case YAML_SCALAR_EVENT: id = add_scalar(y, &t->anchors, e); break;
     case YAML_ALIAS_EVENT:
         id = (int)(intptr_t)vg_hash_get(&t->anchors, (const char *)e->data.alias.anchor);
         if (!id) {
@@ -174,11 +171,8 @@ static int take_event(struct vg_yaml *y, struct tree *t, yaml_event_t *e)
         return 0;
     }
     case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT:
-        id = close_node(y, t->stack[--t->depth], e);
-        break;
-    default:
-        break;
+    case YAML_MAPPING_END_EVENT: id = close_node(y, t->stack[--t->depth], e); break;
+    default: break;
     }
     /* a finished node goes to its parent, or is the root */
     if (id) {
@@ -330,9 +324,8 @@ int vg_yaml_next_pair(struct vg_yaml_pairs *p)
 
 size_t vg_yaml_npairs(const yaml_node_t *map)
 {
-    return map && map->type == YAML_MAPPING_NODE
-               ? (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start)
-               : 0;
+    return map && map->type == YAML_MAPPING_NODE ? (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start)
+                                                 : 0;
 }
 
 yaml_node_t *vg_yaml_get(struct vg_yaml *y, yaml_node_t *map, const char *key)
@@ -584,8 +577,7 @@ static int read_scalar_field(struct vg_yaml *y, const struct vg_yaml_field *f, y
                 return 0;
             }
         break;
-    default:
-        return 0;
+    default: return 0;
     }
     return wrong_kind(y, f, v, s);
 }
@@ -641,8 +633,7 @@ int vg_yaml_read(struct vg_yaml *y, yaml_node_t *map, const struct vg_yaml_field
 {
     if (!map || map->type != YAML_MAPPING_NODE) {
         if (map)
-            vg_yaml_error(y, map, "%s must be a mapping of `key: value` lines, not a %s", t->what,
-                          node_kind(map));
+            vg_yaml_error(y, map, "%s must be a mapping of `key: value` lines, not a %s", t->what, node_kind(map));
         else
             vg_yaml_error(y, NULL, "%s is missing", t->what);
         return -1;

@@ -21,33 +21,33 @@ struct vg_ctx;
 
 struct vg_yaml {
     struct vg_ctx *ctx;
-    const char *path;       /* as shown in diagnostics */
-    const char *text;       /* the bytes parsed (not owned) */
+    const char *path; /* as shown in diagnostics */
+    const char *text; /* the bytes parsed (not owned) */
     size_t len;
-    uint32_t src;           /* source id, 0 until an error needed one */
-    struct vg_arena *tmp;   /* the node tree; freed by vg_yaml_free */
-    yaml_node_t *nodes;     /* nodes[id - 1], built from libyaml's events */
+    uint32_t src;         /* source id, 0 until an error needed one */
+    struct vg_arena *tmp; /* the node tree; freed by vg_yaml_free */
+    yaml_node_t *nodes;   /* nodes[id - 1], built from libyaml's events */
     size_t nnodes, cap_nodes;
-    int root;               /* 0: empty document */
-    unsigned errors;        /* VG9003 reported for this file */
+    int root;                   /* 0: empty document */
+    unsigned errors;            /* VG9003 reported for this file */
     size_t pos_index, pos_byte; /* last mark index -> byte offset (errors come in order) */
 };
 
 enum vg_yf_kind {
-    VG_YF_STR,      /* const char * (copied into the arena) */
-    VG_YF_U32,      /* uint32_t, decimal */
-    VG_YF_U16,      /* uint16_t, decimal or 0x hex */
-    VG_YF_BOOL,     /* int: true / false */
-    VG_YF_TRI,      /* int8_t: true 1, false 0, unverified -1 */
-    VG_YF_RELEASE,  /* uint32_t VG_RELNUM: "16.5" */
-    VG_YF_RELMAX,   /* the same, or "14.x" (minor VG_RELNUM_ANY_MINOR) for an upper bound */
-    VG_YF_MONTH,    /* uint32_t YYYYMM from YYYY-MM */
-    VG_YF_STRLIST,  /* const char ** at off, size_t count at off2 */
-    VG_YF_U16LIST,  /* const uint16_t * at off, size_t count at off2 */
-    VG_YF_ENUM,     /* int at off: index of the value in `names` (NULL-terminated) */
-    VG_YF_MAP,      /* a nested mapping read with `sub` into the same object */
-    VG_YF_FUNC,     /* fn(y, value node, object) does the work */
-    VG_YF_ANY       /* accepted and ignored (anchors for sources) */
+    VG_YF_STR,     /* const char * (copied into the arena) */
+    VG_YF_U32,     /* uint32_t, decimal */
+    VG_YF_U16,     /* uint16_t, decimal or 0x hex */
+    VG_YF_BOOL,    /* int: true / false */
+    VG_YF_TRI,     /* int8_t: true 1, false 0, unverified -1 */
+    VG_YF_RELEASE, /* uint32_t VG_RELNUM: "16.5" */
+    VG_YF_RELMAX,  /* the same, or "14.x" (minor VG_RELNUM_ANY_MINOR) for an upper bound */
+    VG_YF_MONTH,   /* uint32_t YYYYMM from YYYY-MM */
+    VG_YF_STRLIST, /* const char ** at off, size_t count at off2 */
+    VG_YF_U16LIST, /* const uint16_t * at off, size_t count at off2 */
+    VG_YF_ENUM,    /* int at off: index of the value in `names` (NULL-terminated) */
+    VG_YF_MAP,     /* a nested mapping read with `sub` into the same object */
+    VG_YF_FUNC,    /* fn(y, value node, object) does the work */
+    VG_YF_ANY      /* accepted and ignored (anchors for sources) */
 };
 
 struct vg_yaml_fields;
@@ -63,9 +63,9 @@ struct vg_yaml_field {
 };
 
 struct vg_yaml_fields {
-    const char *what;       /* "a release entry": used in messages */
+    const char *what; /* "a release entry": used in messages */
     const struct vg_yaml_field *v;
-    size_t n;               /* at most 64 */
+    size_t n; /* at most 64 */
 };
 
 /*
@@ -75,7 +75,7 @@ struct vg_yaml_fields {
  * vg_yaml_parse gives for the same text; the nodes are never written.
  */
 struct vg_yaml_snapshot {
-    const char *name;      /* "releases.yaml" */
+    const char *name; /* "releases.yaml" */
     yaml_node_t *nodes;
     size_t nnodes;
     int root;

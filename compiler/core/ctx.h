@@ -16,12 +16,13 @@
 struct vg_catalog;
 
 struct vg_options {
-    uint32_t today;          /* YYYYMMDD, for end-of-support checks */
-    uint32_t error_limit;    /* errors kept before the rest are dropped; 0 = no limit */
+    uint32_t today;       /* YYYYMMDD, for end-of-support checks */
+    uint32_t error_limit; /* errors kept before the rest are dropped; 0 = no limit */
     int no_inline_suppressions;
     /* Real paths of the folders that includes may come from (the project
      * roots and --allow-read); none = no confinement (unit tests, fuzzers). */
-    const char **read_roots; size_t nread_roots;
+    const char **read_roots;
+    size_t nread_roots;
     int8_t rule_level[VG_CODE_COUNT]; /* -1 = the registry's default, else enum vg_level */
 };
 

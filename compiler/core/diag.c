@@ -234,8 +234,7 @@ static void merge_ranges(struct vg_ctx *ctx)
             continue;
         }
         key.len = 0;
-        vg_sb_printf(&key, "%d:%u:%u:%u:%d:", (int)d->code, d->span.file, d->span.start, d->span.end,
-                     d->suppressed);
+        vg_sb_printf(&key, "%d:%u:%u:%u:%d:", (int)d->code, d->span.file, d->span.start, d->span.end, d->suppressed);
         vg_sb_add(&key, d->message, (size_t)(at - d->message));
         vg_sb_putc(&key, '\x01');
         vg_sb_puts(&key, at + slen);

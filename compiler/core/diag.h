@@ -26,34 +26,40 @@ struct vg_label {
 
 struct vg_diag {
     enum vg_code code;
-    enum vg_level level;   /* after --rule / config overrides */
-    struct vg_span span;   /* primary span; file 0 = no location */
+    enum vg_level level; /* after --rule / config overrides */
+    struct vg_span span; /* primary span; file 0 = no location */
     const char *message;
-    const char *label;     /* text under the primary span's ^^^, may be NULL */
-    struct vg_label *labels; size_t nlabels, cap_labels;
-    const char **notes;    size_t nnotes, cap_notes;
-    const char **helps;    size_t nhelps, cap_helps;
+    const char *label; /* text under the primary span's ^^^, may be NULL */
+    struct vg_label *labels;
+    size_t nlabels, cap_labels;
+    const char **notes;
+    size_t nnotes, cap_notes;
+    const char **helps;
+    size_t nhelps, cap_helps;
     /* Merging of many VMs from one range: the message contains `subject`
      * (with backticks); diagnostics equal but for the subject are merged. */
     const char *subject;
-    uint32_t merged;       /* number of diagnostics merged into this one (0 = none) */
-    const char **merged_names; size_t nmerged_names; /* the first few names */
-    int suppressed;        /* matched an inline suppression */
+    uint32_t merged; /* number of diagnostics merged into this one (0 = none) */
+    const char **merged_names;
+    size_t nmerged_names; /* the first few names */
+    int suppressed;       /* matched an inline suppression */
     const char *suppress_reason;
-    uint32_t seq;          /* emission order, for stable sorting */
+    uint32_t seq; /* emission order, for stable sorting */
 };
 
 struct vg_suppression; /* suppress.c */
 struct vg_hash;
 
 struct vg_diags {
-    struct vg_diag **v; size_t n, cap;
-    size_t counts[4];      /* by level, not counting suppressed ones */
+    struct vg_diag **v;
+    size_t n, cap;
+    size_t counts[4]; /* by level, not counting suppressed ones */
     size_t suppressed;
     size_t dropped_errors; /* errors past --error-limit */
     size_t dropped[4];     /* warnings and infos past VG_MAX_NOTICES, by level */
     size_t distinct[4];    /* queued diagnostics of each level at distinct code+spans */
-    struct vg_suppression *supp; size_t nsupp, cap_supp;
+    struct vg_suppression *supp;
+    size_t nsupp, cap_supp;
     int finished;
     /* code+span of every queued diagnostic: a repeat at the same span (one
      * range failing the same way, merged at finish) does not count toward
@@ -67,11 +73,10 @@ struct vg_diags {
  * every other function here accepts NULL and does nothing, so callers never
  * test the result.
  */
-struct vg_diag *vg_diag_emit(struct vg_ctx *ctx, enum vg_code code, struct vg_span span,
-                             const char *fmt, ...) VG_PRINTF(4, 5);
-void vg_diag_label(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...) VG_PRINTF(3, 4);
-void vg_diag_span(struct vg_ctx *ctx, struct vg_diag *d, struct vg_span span, const char *fmt, ...)
+struct vg_diag *vg_diag_emit(struct vg_ctx *ctx, enum vg_code code, struct vg_span span, const char *fmt, ...)
     VG_PRINTF(4, 5);
+void vg_diag_label(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...) VG_PRINTF(3, 4);
+void vg_diag_span(struct vg_ctx *ctx, struct vg_diag *d, struct vg_span span, const char *fmt, ...) VG_PRINTF(4, 5);
 void vg_diag_note(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...) VG_PRINTF(3, 4);
 void vg_diag_help(struct vg_ctx *ctx, struct vg_diag *d, const char *fmt, ...) VG_PRINTF(3, 4);
 /* Mark the message as mergeable: `name` appears in it as `name` (backticked). */

@@ -219,8 +219,7 @@ static uint32_t add_text(struct vg_ctx *ctx, const char *path, char *copy, size_
     return src->id;
 }
 
-uint32_t vg_source_add(struct vg_ctx *ctx, const char *path, const char *text, size_t len,
-                       struct vg_span included_at)
+uint32_t vg_source_add(struct vg_ctx *ctx, const char *path, const char *text, size_t len, struct vg_span included_at)
 {
     char *copy = vg_alloc_array_uninit(ctx->arena, len + 1, 1);
     memcpy(copy, text, len);
@@ -245,7 +244,10 @@ static struct vg_diag *load_error(struct vg_ctx *ctx, struct vg_span at, const c
 #define MAP_MIN_BYTES ((size_t)256 << 10)
 #define MAX_MAPS 64
 
-static struct { const char *start; size_t len; } maps[MAX_MAPS];
+static struct {
+    const char *start;
+    size_t len;
+} maps[MAX_MAPS];
 static _Atomic size_t nmaps;
 
 static void on_sigbus(int sig, siginfo_t *info, void *uctx)
@@ -359,8 +361,9 @@ uint32_t vg_source_include(struct vg_ctx *ctx, const char *path, struct vg_span 
     free(rp);
     if (!vg_path_confined(ctx, *real)) {
         struct vg_diag *d = vg_diag_emit(ctx, VG1013, at, "`%s` is outside the project", path);
-        vg_diag_note(ctx, d, "includes are read only from inside the project: the repository of the input, "
-                             "or the folder of its config or of the input itself");
+        vg_diag_note(ctx, d,
+                     "includes are read only from inside the project: the repository of the input, "
+                     "or the folder of its config or of the input itself");
         vg_diag_help(ctx, d, "keep the file in the repository, or allow its folder with `--allow-read DIR`");
         return 0;
     }
@@ -377,8 +380,8 @@ uint32_t vg_source_include(struct vg_ctx *ctx, const char *path, struct vg_span 
 /* VG1009: a file over VG_MAX_FILE_BYTES is not read. */
 static void too_large(struct vg_ctx *ctx, struct vg_span included_at, const char *name)
 {
-    struct vg_diag *d = vg_diag_emit(ctx, VG1009, included_at, "`%s` is larger than the %u MiB limit", name,
-                                     VG_MAX_FILE_BYTES >> 20);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG1009, included_at, "`%s` is larger than the %u MiB limit", name, VG_MAX_FILE_BYTES >> 20);
     vg_diag_help(ctx, d, "split the file and join the parts with `include`");
 }
 

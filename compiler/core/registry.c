@@ -30,10 +30,7 @@ int vg_code_lookup(const char *s)
 
 static const char *const level_names[] = {"off", "info", "warning", "error"};
 
-const char *vg_level_name(enum vg_level level)
-{
-    return (unsigned)level < 4 ? level_names[level] : "?";
-}
+const char *vg_level_name(enum vg_level level) { return (unsigned)level < 4 ? level_names[level] : "?"; }
 
 int vg_level_parse(const char *s)
 {

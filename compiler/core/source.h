@@ -26,17 +26,17 @@ struct vg_loc {
 
 struct vg_source {
     uint32_t id;
-    const char *path;    /* as given by the user or resolved for an include */
-    const char *text;    /* NUL-terminated copy; may contain NULs if invalid */
+    const char *path; /* as given by the user or resolved for an include */
+    const char *text; /* NUL-terminated copy; may contain NULs if invalid */
     size_t len;
     uint32_t *line_starts; /* offsets of each line start; [0] = 0 */
     uint32_t nlines;
     struct vg_span included_at; /* span of the include directive, or file 0 */
-    int valid;           /* passed the UTF-8 / NUL / line-length checks */
-    int hide_text;       /* never print its lines (failed the byte checks, or a
+    int valid;                  /* passed the UTF-8 / NUL / line-length checks */
+    int hide_text;              /* never print its lines (failed the byte checks, or a
                             YAML config or catalog file): location only */
-    int mapped;          /* text is a read-only mapping of the file (source.c) */
-    int lines_owned;     /* line_starts is malloc'd, not in the arena */
+    int mapped;                 /* text is a read-only mapping of the file (source.c) */
+    int lines_owned;            /* line_starts is malloc'd, not in the arena */
 };
 
 /* The text an editor holds for a file, by its resolved path (the language
@@ -57,25 +57,20 @@ static inline struct vg_span vg_span_make(uint32_t file, uint32_t start, uint32_
 }
 static inline int vg_span_valid(struct vg_span s) { return s.file != 0; }
 /* `a` if it has a location, else `b`. */
-static inline struct vg_span vg_span_or(struct vg_span a, struct vg_span b)
-{
-    return a.file ? a : b;
-}
+static inline struct vg_span vg_span_or(struct vg_span a, struct vg_span b) { return a.file ? a : b; }
 
 /*
  * Add an in-memory buffer as a source (copied into the arena) and build its
  * line table. Checks it (UTF-8, NUL, line length, size) and reports VG1009 at
  * the offending location; `valid` says whether it passed. Returns the id.
  */
-uint32_t vg_source_add(struct vg_ctx *ctx, const char *path, const char *text, size_t len,
-                       struct vg_span included_at);
+uint32_t vg_source_add(struct vg_ctx *ctx, const char *path, const char *text, size_t len, struct vg_span included_at);
 /*
  * Read a file (or "-" for stdin, named `display` when not NULL) and add it.
  * A missing or unreadable file, a directory, or one over the size limit is
  * reported as VG1009 at `included_at` (or without location) and returns 0.
  */
-uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *display,
-                        struct vg_span included_at);
+uint32_t vg_source_load(struct vg_ctx *ctx, const char *path, const char *display, struct vg_span included_at);
 /*
  * Load an included file: `path` must resolve (symbolic links followed) inside
  * one of ctx->opt.read_roots, else VG1013 at `at` and 0. *real receives the

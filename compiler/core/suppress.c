@@ -25,13 +25,14 @@ enum verb { V_NEXT_LINE, V_DISABLE, V_ENABLE, V_FILE };
 static const char *const verbs[] = {"disable-next-line", "disable", "enable", "disable-file"};
 enum { NVERBS = sizeof verbs / sizeof *verbs };
 
-#define SYNTAX_HELP "write `# vgpuc: disable-next-line=CODE[,CODE...] -- reason` (or `disable=`, `enable=`, `disable-file=`)"
+#define SYNTAX_HELP \
+    "write `# vgpuc: disable-next-line=CODE[,CODE...] -- reason` (or `disable=`, `enable=`, `disable-file=`)"
 
 struct vg_suppression {
     enum verb verb;
     enum vg_code code;
-    struct vg_span at;  /* the code as written, for VG9001 */
-    uint32_t line;      /* line of the comment */
+    struct vg_span at; /* the code as written, for VG9001 */
+    uint32_t line;     /* line of the comment */
     uint32_t order;
     const char *reason; /* NULL when none was given */
     uint32_t used;
@@ -118,10 +119,10 @@ static const char *read_reason(struct vg_ctx *ctx, const char *p, const char *en
 
 /* What one suppression comment says, once its verb is read. */
 struct comment {
-    struct vg_span span;     /* the comment */
-    const char *text;        /* its text after the `#` */
-    uint32_t base;           /* the offset of text[0] in the file */
-    int verb;                /* index in verbs[] */
+    struct vg_span span; /* the comment */
+    const char *text;    /* its text after the `#` */
+    uint32_t base;       /* the offset of text[0] in the file */
+    int verb;            /* index in verbs[] */
     int before_first_statement;
     uint32_t line;
     const char *reason;
@@ -140,10 +141,11 @@ static int read_codes(struct vg_ctx *ctx, const struct comment *c, const char *p
         const char *w = p;
         while (p < end && is_word(*p))
             p++;
-        struct vg_span at = vg_span_make(c->span.file, c->base + (uint32_t)(w - c->text), c->base + (uint32_t)(p - c->text));
+        struct vg_span at =
+            vg_span_make(c->span.file, c->base + (uint32_t)(w - c->text), c->base + (uint32_t)(p - c->text));
         if (p == w) { /* a character that cannot start a code */
-            struct vg_diag *d =
-                vg_diag_emit(ctx, VG9002, vg_span_make(c->span.file, at.start, at.start + 1), "unexpected `%.1s` in suppression", w);
+            struct vg_diag *d = vg_diag_emit(ctx, VG9002, vg_span_make(c->span.file, at.start, at.start + 1),
+                                             "unexpected `%.1s` in suppression", w);
             vg_diag_help(ctx, d, "separate codes with `,` and put the reason after `--`");
             return -1;
         }
@@ -155,13 +157,13 @@ static int read_codes(struct vg_ctx *ctx, const struct comment *c, const char *p
             continue;
         }
         if (c->verb == V_FILE && !c->before_first_statement) {
-            struct vg_diag *d = vg_diag_emit(ctx, VG9001, at, "`disable-file=%s` after the first statement has no effect",
-                                             word);
+            struct vg_diag *d =
+                vg_diag_emit(ctx, VG9001, at, "`disable-file=%s` after the first statement has no effect", word);
             vg_diag_help(ctx, d, "move this comment above the first statement of the file");
             continue;
         }
-        struct vg_suppression s = {(enum verb)c->verb, (enum vg_code)code, at, c->line, (uint32_t)ctx->diags.nsupp,
-                                   c->reason, 0};
+        struct vg_suppression s = {(enum verb)c->verb,         (enum vg_code)code, at, c->line,
+                                   (uint32_t)ctx->diags.nsupp, c->reason,          0};
         VG_PUSH(ctx->arena, ctx->diags.supp, ctx->diags.nsupp, ctx->diags.cap_supp, s);
     }
 }
@@ -210,7 +212,7 @@ static void put(struct vg_ctx *ctx, struct vg_hash *h, const char *k, size_t n, 
 }
 
 struct index {
-    struct vg_hash next_line; /* "file:line:code" of the line after the comment */
+    struct vg_hash next_line;  /* "file:line:code" of the line after the comment */
     struct vg_hash whole_file; /* "file:0:code" */
     struct vg_hash ranges;     /* "file:0:code" -> struct ranges */
 };

@@ -39,9 +39,9 @@ static inline size_t vg_suppress_prefix(const char *text, size_t len)
     while (i < len && (text[i] == ' ' || text[i] == '\t'))
         i++;
     return len - i >= 6 && text[i] == 'v' && text[i + 1] == 'g' && text[i + 2] == 'p' && text[i + 3] == 'u' &&
-                   text[i + 4] == 'c' && text[i + 5] == ':'
-               ? i + 6
-               : 0;
+            text[i + 4] == 'c' && text[i + 5] == ':'
+        ? i + 6
+        : 0;
 }
 
 #endif

@@ -25,9 +25,19 @@
 #include "base/suggest.h"
 
 enum {
-    C_LINT = 1 << 0, C_BUILD = 1 << 1, C_PLAN = 1 << 2, C_FMT = 1 << 3,
-    C_EXPLAIN = 1 << 4, C_RULES = 1 << 5, C_CATALOG = 1 << 6, C_HELP = 1 << 7, C_ROLLOUT = 1 << 8,
-    C_LSP = 1 << 9, C_INVENTORY = 1 << 10, C_IMPORT = 1 << 11, C_DRIFT = 1 << 12,
+    C_LINT = 1 << 0,
+    C_BUILD = 1 << 1,
+    C_PLAN = 1 << 2,
+    C_FMT = 1 << 3,
+    C_EXPLAIN = 1 << 4,
+    C_RULES = 1 << 5,
+    C_CATALOG = 1 << 6,
+    C_HELP = 1 << 7,
+    C_ROLLOUT = 1 << 8,
+    C_LSP = 1 << 9,
+    C_INVENTORY = 1 << 10,
+    C_IMPORT = 1 << 11,
+    C_DRIFT = 1 << 12,
     C_CHECKS = C_LINT | C_BUILD | C_PLAN | C_ROLLOUT, /* commands that run the whole pipeline */
     C_CONFIGURED = C_CHECKS | C_DRIFT,                /* commands that read .vgpuc.yaml */
     C_ALL = 0x1fff
@@ -125,7 +135,8 @@ static const struct command {
      "error located in it (VG8001) and nothing is written.\n",
      "  0  file written\n"
      "  2  bad usage, unreadable or invalid inventory, file not written\n"},
-    {"drift", vg_cmd_drift, C_DRIFT, "[OPTIONS] FILE INVENTORY.json", "compare a .vgpu file with an inventory of the live cluster",
+    {"drift", vg_cmd_drift, C_DRIFT, "[OPTIONS] FILE INVENTORY.json",
+     "compare a .vgpu file with an inventory of the live cluster",
      "Compare the cluster FILE declares with the JSON document of the inventory\n"
      "script (see `vgpuc inventory`) and report every difference as a diagnostic\n"
      "(VG8002-VG8014) at the line that declares it, or at the cluster's name for\n"
@@ -144,10 +155,35 @@ static const struct command {
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 enum opt_id {
-    O_HELP = 1, O_FORMAT, O_REPORT, O_COLOR, O_FAIL_ON, O_RULE, O_CONFIG, O_NO_CONFIG, O_CATALOG,
-    O_STDIN_FILENAME, O_QUIET, O_TODAY, O_ERROR_LIMIT, O_NO_INLINE, O_TARGET, O_OUTPUT, O_STDOUT,
-    O_CHECK, O_DIFF, O_ALLOW_READ, O_VERBOSE, O_DIAGNOSTICS, O_FROM_GIT, O_DRAIN, O_AT_ONCE, O_ORDER,
-    O_ALLOW_DOWN, O_KEEP_FAILOVER, O_STDIO
+    O_HELP = 1,
+    O_FORMAT,
+    O_REPORT,
+    O_COLOR,
+    O_FAIL_ON,
+    O_RULE,
+    O_CONFIG,
+    O_NO_CONFIG,
+    O_CATALOG,
+    O_STDIN_FILENAME,
+    O_QUIET,
+    O_TODAY,
+    O_ERROR_LIMIT,
+    O_NO_INLINE,
+    O_TARGET,
+    O_OUTPUT,
+    O_STDOUT,
+    O_CHECK,
+    O_DIFF,
+    O_ALLOW_READ,
+    O_VERBOSE,
+    O_DIAGNOSTICS,
+    O_FROM_GIT,
+    O_DRAIN,
+    O_AT_ONCE,
+    O_ORDER,
+    O_ALLOW_DOWN,
+    O_KEEP_FAILOVER,
+    O_STDIO
 };
 
 /* An option may have several rows when its values or help differ by command. */
@@ -155,7 +191,7 @@ static const struct option {
     enum opt_id id;
     char shrt;
     const char *lng;
-    const char *arg;  /* metavariable; NULL = takes no value */
+    const char *arg; /* metavariable; NULL = takes no value */
     unsigned cmds;
     const char *help;
 } options[] = {
@@ -170,8 +206,7 @@ static const struct option {
     {O_AT_ONCE, 0, "hosts-at-once", "N", C_ROLLOUT, "hosts drained at the same time (default 1)"},
     {O_ORDER, 0, "order", "HOST,...", C_ROLLOUT, "take these hosts first, in this order"},
     {O_ALLOW_DOWN, 0, "allow-down", "VM", C_ROLLOUT, "VM may stay down while its host is drained (repeatable)"},
-    {O_KEEP_FAILOVER, 0, "keep-failover", NULL, C_ROLLOUT,
-     "keep tolerate-host-failures while hosts are drained"},
+    {O_KEEP_FAILOVER, 0, "keep-failover", NULL, C_ROLLOUT, "keep tolerate-host-failures while hosts are drained"},
     {O_OUTPUT, 'o', "output", "DIR", C_ROLLOUT,
      "also write a rollout script per cluster to DIR/CLUSTER-rollout.ps1 (created if missing)"},
     {O_TARGET, 0, "target", "TARGET", C_ROLLOUT, "(with -o; default auto: by platform)"},
@@ -179,7 +214,8 @@ static const struct option {
     {O_FORMAT, 'f', "format", "FMT", C_CATALOG, "text|json (default text)"},
     {O_REPORT, 0, "report", "FMT:PATH", C_CONFIGURED, "also write the diagnostics in FMT to PATH (repeatable)"},
     {O_COLOR, 0, "color", "WHEN", C_CONFIGURED | C_FMT, "auto|always|never (default auto; NO_COLOR honoured)"},
-    {O_FAIL_ON, 0, "fail-on", "LEVEL", C_LINT | C_DRIFT, "error|warning|info|none: exit 1 at this level (default warning)"},
+    {O_FAIL_ON, 0, "fail-on", "LEVEL", C_LINT | C_DRIFT,
+     "error|warning|info|none: exit 1 at this level (default warning)"},
     {O_FAIL_ON, 0, "fail-on", "LEVEL", C_BUILD | C_PLAN | C_ROLLOUT,
      "error|warning|info|none: exit 1 at this level (default error)"},
     {O_RULE, 0, "rule", "CODE=LEVEL", C_CONFIGURED, "set a rule (code or slug) to off|info|warning|error (repeatable)"},
@@ -192,7 +228,8 @@ static const struct option {
     {O_STDIN_FILENAME, 0, "stdin-filename", "NAME", C_CHECKS | C_FMT, "the name of '-' (stdin) in messages"},
     {O_QUIET, 'q', "quiet", NULL, C_CONFIGURED | C_FMT, "no summary line on stderr"},
     {O_VERBOSE, 'v', "verbose", NULL, C_CONFIGURED, "name the config and catalog files used, on stderr"},
-    {O_TODAY, 0, "today", "YYYY-MM-DD", C_CONFIGURED | C_LSP, "the date for end-of-support checks (default: today, UTC)"},
+    {O_TODAY, 0, "today", "YYYY-MM-DD", C_CONFIGURED | C_LSP,
+     "the date for end-of-support checks (default: today, UTC)"},
     {O_TODAY, 0, "today", "YYYY-MM-DD", C_CATALOG, "the date the ages are counted to (default: today, UTC)"},
     {O_ERROR_LIMIT, 0, "error-limit", "N", C_CHECKS, "stop after N errors (default 50; 0 = no limit)"},
     {O_NO_INLINE, 0, "no-inline-suppressions", NULL, C_CONFIGURED, "ignore '# vgpuc:' suppression comments"},
@@ -484,8 +521,10 @@ static int apply(struct parser *p, const struct option *o, const char *v)
         return 0;
     case O_FROM_GIT:
         if (!*v || v[0] == '-' || strchr(v, ':') || strpbrk(v, " \t\n"))
-            return fail(p, "invalid value `%s` for `--from-git`: expected a revision such as HEAD or v1.2 (no `-` "
-                           "first, no `:`, no spaces)", v);
+            return fail(p,
+                        "invalid value `%s` for `--from-git`: expected a revision such as HEAD or v1.2 (no `-` "
+                        "first, no `:`, no spaces)",
+                        v);
         cli->from_git = v;
         return 0;
     case O_DRAIN: cli->drain[cli->ndrain++] = v; return 0;
@@ -752,19 +791,21 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
 {
     const struct command *c = command ? find_command(command) : NULL;
     if (!c) {
-        vg_sb_puts(out, "vgpuc - check NVIDIA vGPU cluster definitions (.vgpu) and generate\n"
-                        "PowerShell deployment scripts for Hyper-V / Azure Local and VMware vSphere\n\n"
-                        "usage: vgpuc COMMAND [OPTIONS] [ARGS...]\n\ncommands:\n");
+        vg_sb_puts(out,
+                   "vgpuc - check NVIDIA vGPU cluster definitions (.vgpu) and generate\n"
+                   "PowerShell deployment scripts for Hyper-V / Azure Local and VMware vSphere\n\n"
+                   "usage: vgpuc COMMAND [OPTIONS] [ARGS...]\n\ncommands:\n");
         for (size_t i = 0; i < NCOMMANDS; i++)
             vg_sb_printf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-        vg_sb_puts(out, "\noptions:\n"
-                        "  -h, --help   show this help\n"
-                        "  --version    print the version\n\n"
-                        "Run 'vgpuc help COMMAND' or 'vgpuc COMMAND --help' for the options of a command.\n\n"
-                        "exit status:\n"
-                        "  0  ok\n"
-                        "  1  findings at or above --fail-on (build: nothing written)\n"
-                        "  2  could not run: bad usage, unreadable file, invalid config or catalog\n");
+        vg_sb_puts(out,
+                   "\noptions:\n"
+                   "  -h, --help   show this help\n"
+                   "  --version    print the version\n\n"
+                   "Run 'vgpuc help COMMAND' or 'vgpuc COMMAND --help' for the options of a command.\n\n"
+                   "exit status:\n"
+                   "  0  ok\n"
+                   "  1  findings at or above --fail-on (build: nothing written)\n"
+                   "  2  could not run: bad usage, unreadable file, invalid config or catalog\n");
         return;
     }
     vg_sb_printf(out, "usage: vgpuc %s %s\n\n%s\noptions:\n", c->name, c->usage, c->about);
@@ -791,14 +832,15 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
         vg_sb_free(&help);
     }
     if (c->bit & C_CONFIGURED)
-        vg_sb_puts(out, "\nThe nearest .vgpuc.yaml from each input's folder upwards (up to the repository\n"
-                        "root, the home folder or a file-system boundary; one owned by another user or\n"
-                        "writable by others is ignored) sets `fail-on`, `rules` and `catalog`; inputs\n"
-                        "governed by different configs are refused. Command-line options override it.\n"
-                        "VGPUC_CATALOG (colon-separated) adds catalog files before --catalog ones.\n"
-                        "Includes and the config's catalog files must resolve inside the project (the\n"
-                        "repository of the input, else the config's or the input's folder) unless\n"
-                        "--allow-read names their folder; only regular files are read.\n");
+        vg_sb_puts(out,
+                   "\nThe nearest .vgpuc.yaml from each input's folder upwards (up to the repository\n"
+                   "root, the home folder or a file-system boundary; one owned by another user or\n"
+                   "writable by others is ignored) sets `fail-on`, `rules` and `catalog`; inputs\n"
+                   "governed by different configs are refused. Command-line options override it.\n"
+                   "VGPUC_CATALOG (colon-separated) adds catalog files before --catalog ones.\n"
+                   "Includes and the config's catalog files must resolve inside the project (the\n"
+                   "repository of the input, else the config's or the input's folder) unless\n"
+                   "--allow-read names their folder; only regular files are read.\n");
     vg_sb_printf(out, "\nexit status:\n%s", c->exits);
 }
 

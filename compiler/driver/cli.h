@@ -28,44 +28,61 @@ struct vg_report {
 };
 
 struct vg_cli {
-    const char *command;            /* "lint", "build", ... */
+    const char *command; /* "lint", "build", ... */
     /* common options */
-    enum vg_format format; int format_set;   /* -f/--format (lint-style formats) */
-    const char *format_arg;         /* raw --format value (plan/rules/catalog take others) */
-    struct vg_report reports[VG_MAX_REPORTS]; size_t nreports;
-    int color;                      /* resolved from --color and NO_COLOR, isatty(stdout) */
-    int fail_on; int fail_on_set;   /* enum vg_level; VG_LEVEL_OFF = none */
-    const char *config_path; int no_config;
-    const char **catalogs; size_t ncatalogs;  /* --catalog, after VGPUC_CATALOG entries */
-    const char **allow_read; size_t nallow_read; /* --allow-read DIR: includes and config
+    enum vg_format format;
+    int format_set;         /* -f/--format (lint-style formats) */
+    const char *format_arg; /* raw --format value (plan/rules/catalog take others) */
+    struct vg_report reports[VG_MAX_REPORTS];
+    size_t nreports;
+    int color; /* resolved from --color and NO_COLOR, isatty(stdout) */
+    int fail_on;
+    int fail_on_set; /* enum vg_level; VG_LEVEL_OFF = none */
+    const char *config_path;
+    int no_config;
+    const char **catalogs;
+    size_t ncatalogs; /* --catalog, after VGPUC_CATALOG entries */
+    const char **allow_read;
+    size_t nallow_read; /* --allow-read DIR: includes and config
                                                     catalogs may also come from there */
-    int verbose;                    /* -v: name the config and catalog files used */
+    int verbose;        /* -v: name the config and catalog files used */
     const char *stdin_filename;
     /* The text of '-' when it is not read from stdin: the language server's
      * editor buffer, checked as `lint --stdin-filename NAME -` would. */
-    const char *stdin_text; size_t stdin_len; int stdin_text_set;
+    const char *stdin_text;
+    size_t stdin_len;
+    int stdin_text_set;
     int quiet;
-    uint32_t today; int today_set;  /* --today YYYY-MM-DD as YYYYMMDD */
-    uint32_t error_limit; int error_limit_set;
+    uint32_t today;
+    int today_set; /* --today YYYY-MM-DD as YYYYMMDD */
+    uint32_t error_limit;
+    int error_limit_set;
     int no_inline_suppressions;
-    struct { int code; int level; } rules[256]; size_t nrules; /* --rule CODE=LEVEL */
-    const char **inputs; size_t ninputs;      /* positional arguments as given */
+    struct {
+        int code;
+        int level;
+    } rules[256];
+    size_t nrules; /* --rule CODE=LEVEL */
+    const char **inputs;
+    size_t ninputs; /* positional arguments as given */
     /* build */
-    int target;                     /* enum vg_target */
-    const char *outdir; int to_stdout;
+    int target; /* enum vg_target */
+    const char *outdir;
+    int to_stdout;
     /* fmt */
     int check, diff;
     /* rollout */
-    const char *from_git;           /* --from-git REV */
-    const char **drain; size_t ndrain;           /* --drain HOST */
-    const char **allow_down; size_t nallow_down; /* --allow-down VM */
-    const char *order;              /* --order HOST,... as given */
-    uint32_t at_once;               /* --hosts-at-once N; 0 = default 1 */
+    const char *from_git; /* --from-git REV */
+    const char **drain;
+    size_t ndrain; /* --drain HOST */
+    const char **allow_down;
+    size_t nallow_down; /* --allow-down VM */
+    const char *order;  /* --order HOST,... as given */
+    uint32_t at_once;   /* --hosts-at-once N; 0 = default 1 */
     int keep_failover;
     /* catalog: section name ("gpus", "releases", "platforms") or NULL */
     const char *section;
 };
-
 
 /* What main.c does after vg_cli_parse. */
 enum vg_cli_action { VG_CLI_RUN = 0, VG_CLI_HELP, VG_CLI_VERSION, VG_CLI_ERROR };
@@ -94,16 +111,16 @@ void vg_cli_help(const char *command, struct vg_strbuf *out);
 const char **vg_cli_expand_inputs(struct vg_ctx *ctx, const struct vg_cli *cli, size_t *n, size_t *nfailed);
 
 int vg_cmd_lint(struct vg_cli *cli);
-int vg_cmd_build(struct vg_cli *cli);    /* backends: compiler/driver/cmd_build.c */
+int vg_cmd_build(struct vg_cli *cli); /* backends: compiler/driver/cmd_build.c */
 
 /* cmd_build.c, shared with `vgpuc rollout -o`: one script to write. */
 struct vg_emit_info;
 struct vg_hash;
 struct vg_cluster;
 struct vg_script {
-    const char *path;       /* DIR/<file> */
-    const char *file;       /* <file> */
-    int bom;                /* its target starts a non-ASCII script with a BOM */
+    const char *path; /* DIR/<file> */
+    const char *file; /* <file> */
+    int bom;          /* its target starts a non-ASCII script with a BOM */
     struct vg_strbuf text;
 };
 /* A file name from a cluster name: [A-Za-z0-9._-] kept, the rest `_`, no
@@ -123,13 +140,13 @@ int vg_script_make_dirs(const char *dir);
 /* All or nothing: every script to a temporary file, then all renamed into place. */
 int vg_scripts_write(struct vg_ctx *ctx, const struct vg_script *scripts, size_t n);
 
-int vg_cmd_plan(struct vg_cli *cli);     /* compiler/driver/cmd_plan.c */
-int vg_cmd_fmt(struct vg_cli *cli);      /* compiler/driver/fmt.c */
-int vg_cmd_explain(struct vg_cli *cli);  /* compiler/driver/cmd_rules.c */
-int vg_cmd_rules(struct vg_cli *cli);    /* compiler/driver/cmd_rules.c */
-int vg_cmd_catalog(struct vg_cli *cli);  /* compiler/driver/cmd_catalog.c */
-int vg_cmd_rollout(struct vg_cli *cli);  /* compiler/driver/cmd_rollout.c */
-int vg_cmd_lsp(struct vg_cli *cli);      /* compiler/driver/cmd_lsp.c */
+int vg_cmd_plan(struct vg_cli *cli);      /* compiler/driver/cmd_plan.c */
+int vg_cmd_fmt(struct vg_cli *cli);       /* compiler/driver/fmt.c */
+int vg_cmd_explain(struct vg_cli *cli);   /* compiler/driver/cmd_rules.c */
+int vg_cmd_rules(struct vg_cli *cli);     /* compiler/driver/cmd_rules.c */
+int vg_cmd_catalog(struct vg_cli *cli);   /* compiler/driver/cmd_catalog.c */
+int vg_cmd_rollout(struct vg_cli *cli);   /* compiler/driver/cmd_rollout.c */
+int vg_cmd_lsp(struct vg_cli *cli);       /* compiler/driver/cmd_lsp.c */
 int vg_cmd_inventory(struct vg_cli *cli); /* compiler/driver/cmd_inventory.c */
 int vg_cmd_import(struct vg_cli *cli);    /* compiler/driver/cmd_import.c */
 int vg_cmd_drift(struct vg_cli *cli);     /* compiler/driver/cmd_drift.c */

@@ -30,7 +30,6 @@
 #include "base/strbuf.h"
 #include "driver/pipeline.h"
 
-
 /* Windows device names: refused as a file name with any extension, in any case. */
 static const char *const reserved_names[] = {"CON", "PRN", "AUX", "NUL", "COM", "LPT"};
 
@@ -68,8 +67,8 @@ char *vg_script_file_name(struct vg_arena *a, const char *name, const char *ext)
         *p++ = '_';
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                 c == '_' || c == '-';
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+            c == '-';
         *p++ = ok && !(i == 0 && c == '.') ? c : '_';
     }
     if (n == 0)
@@ -138,7 +137,8 @@ void vg_script_source_info(struct vg_ctx *ctx, struct vg_hash *digests, const st
     const struct vg_source *src = c->span.file ? vg_source_get(ctx, c->span.file) : NULL;
     char *hex;
     info->tool_version = "vgpuc " VGPUC_VERSION;
-    info->source_path = src ? vg_inert(ctx->arena, header_path(ctx->arena, src->path)) : "<unknown>"; /* a file name may hold a line break */
+    info->source_path = src ? vg_inert(ctx->arena, header_path(ctx->arena, src->path))
+                            : "<unknown>"; /* a file name may hold a line break */
     info->source_sha256 = "";
     if (!src)
         return;
@@ -162,8 +162,9 @@ const char *vg_script_dir(struct vg_arena *a, const char *dir)
 void vg_script_clash(struct vg_ctx *ctx, struct vg_diag *d, const struct vg_cluster *other, const char *file)
 {
     vg_diag_span(ctx, d, other->name_span, "`%s` is written to `%s`", other->name, file);
-    vg_diag_note(ctx, d, "characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
-                         "and Windows and macOS do not tell upper from lower case");
+    vg_diag_note(ctx, d,
+                 "characters outside [A-Za-z0-9._-] and a leading dot become `_` in file names, "
+                 "and Windows and macOS do not tell upper from lower case");
     vg_diag_help(ctx, d, "rename one of the clusters");
 }
 
@@ -325,8 +326,7 @@ int vg_scripts_write(struct vg_ctx *ctx, const struct vg_script *scripts, size_t
     for (size_t i = 0; i < n; i++) {
         const char *path = scripts[i].path;
         if (vg_commit_temp(tmp[i], path) != 0) {
-            fprintf(stderr, "vgpuc: error: cannot rename into `%s`: %s\n", vg_inert(ctx->arena, path),
-                    strerror(errno));
+            fprintf(stderr, "vgpuc: error: cannot rename into `%s`: %s\n", vg_inert(ctx->arena, path), strerror(errno));
             rc = -1;
         }
     }

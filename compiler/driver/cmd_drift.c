@@ -67,8 +67,9 @@ int vg_cmd_drift(struct vg_cli *cli)
     struct vg_model *model = vg_model_build(&ctx, &root, 1);
     struct vg_plan *plan = vg_plan_build(&ctx, model);
     if (vg_diag_error_count(&ctx))
-        return could_not_run(&ctx, cli, "the file has errors: drift compares only a file that `vgpuc lint` "
-                                        "accepts");
+        return could_not_run(&ctx, cli,
+                             "the file has errors: drift compares only a file that `vgpuc lint` "
+                             "accepts");
     struct vg_inventory inv;
     if (vg_inventory_read(&ctx, inv_file, &inv) < 0)
         return could_not_run(&ctx, cli, NULL);

@@ -193,8 +193,7 @@ struct scripts {
  * are diagnostics like any other, in every format. Returns 1 if one was
  * found: then nothing is written, whatever the level of the code.
  */
-static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro,
-                        struct scripts *out)
+static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro, struct scripts *out)
 {
     size_t n = ro->nclusters;
     const char *dir = vg_script_dir(ctx->arena, cli->outdir);
@@ -219,8 +218,8 @@ static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const stru
         struct vg_diag *d;
         out->target[i] = t;
         if (t != need) {
-            d = vg_diag_emit(ctx, VG7202, at, "cluster `%s` runs on `%s`, which `--target %s` cannot roll out",
-                             c->name, c->family ? c->family : "?", vg_target_name(t));
+            d = vg_diag_emit(ctx, VG7202, at, "cluster `%s` runs on `%s`, which `--target %s` cannot roll out", c->name,
+                             c->family ? c->family : "?", vg_target_name(t));
             vg_diag_help(ctx, d, "use `--target auto` (the default) for this cluster");
             bad = 1;
             continue;
@@ -229,8 +228,9 @@ static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const stru
             if (t == VG_TARGET_AUTO) {
                 d = vg_diag_emit(ctx, VG7201, at, "cluster `%s` has no known platform family, so no rollout script",
                                  c->name);
-                vg_diag_help(ctx, d, "give it a `platform` the catalog knows, or run the plan by hand from the "
-                                     "runbook");
+                vg_diag_help(ctx, d,
+                             "give it a `platform` the catalog knows, or run the plan by hand from the "
+                             "runbook");
             } else {
                 d = vg_diag_emit(ctx, VG7201, at, "cluster `%s`: no rollout script for `%s` yet", c->name,
                                  vg_target_name(t));
@@ -252,8 +252,8 @@ static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const stru
         if (first) {
             const struct vg_cluster *other = ro->clusters[first - out->v].cl;
             d = vg_diag_emit(ctx, VG7204, c->name_span,
-                             "the rollout scripts of clusters `%s` and `%s` would both be written to `%s`",
-                             other->name, c->name, sc->file);
+                             "the rollout scripts of clusters `%s` and `%s` would both be written to `%s`", other->name,
+                             c->name, sc->file);
             vg_script_clash(ctx, d, other, first->file);
             bad = 1;
             continue;
@@ -266,8 +266,7 @@ static int name_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const stru
 
 /* Every script named by name_scripts, all or nothing. Returns VG_EXIT_OK, or
  * VG_EXIT_FAILURE when the folder or a file could not be written. */
-static int write_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro,
-                         struct scripts *out)
+static int write_scripts(struct vg_ctx *ctx, const struct vg_cli *cli, const struct vg_rollout *ro, struct scripts *out)
 {
     struct vg_hash digests;
     vg_hash_init(&digests, ctx->arena);
@@ -313,7 +312,7 @@ static size_t lint_state(struct vg_ctx *ctx, struct vg_model *m, int errors_only
         if (d->level == VG_LEVEL_ERROR && !d->suppressed)
             nerr++;
         if (errors_only && d->level != VG_LEVEL_ERROR && !d->suppressed)
-            continue; /* suppressed ones go too: ctx then sees their suppressions used */
+            continue;      /* suppressed ones go too: ctx then sees their suppressions used */
         d->suppressed = 0; /* ctx applies the suppressions again */
         VG_PUSH(sc.arena, keep.v, keep.n, cap, d);
     }

@@ -27,7 +27,7 @@
 struct search {
     void (*ignored)(void *arg, const char *path, const char *why);
     void *arg;
-    char *home;      /* real path of $HOME, or NULL */
+    char *home; /* real path of $HOME, or NULL */
 };
 
 /* dir + "/" + name, malloc'd; "." gives the bare name. */
@@ -263,8 +263,8 @@ static int read_rules(struct vg_yaml *y, yaml_node_t *map, void *obj)
 static const struct vg_yaml_field config_f[] = {
     {"fail-on", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_fail_on},
     {"rules", VG_YF_FUNC, 0, 0, 0, NULL, NULL, read_rules},
-    {"catalog", VG_YF_STRLIST, 0, offsetof(struct vg_config, catalogs), offsetof(struct vg_config, ncatalogs),
-     NULL, NULL, NULL},
+    {"catalog", VG_YF_STRLIST, 0, offsetof(struct vg_config, catalogs), offsetof(struct vg_config, ncatalogs), NULL,
+     NULL, NULL},
 };
 static const struct vg_yaml_fields config_t = {"the config file", config_f, sizeof config_f / sizeof *config_f};
 

@@ -21,15 +21,18 @@ struct vg_options;
 #define VG_CONFIG_NAME ".vgpuc.yaml"
 
 struct vg_config_rule {
-    int code;   /* enum vg_code */
-    int level;  /* enum vg_level */
+    int code;  /* enum vg_code */
+    int level; /* enum vg_level */
 };
 
 struct vg_config {
-    const char *path;              /* the file read */
-    int fail_on; int fail_on_set;  /* enum vg_level; VG_LEVEL_OFF = none */
-    struct vg_config_rule *rules; size_t nrules; /* in file order */
-    const char **catalogs; size_t ncatalogs;     /* resolved against the config's folder */
+    const char *path; /* the file read */
+    int fail_on;
+    int fail_on_set; /* enum vg_level; VG_LEVEL_OFF = none */
+    struct vg_config_rule *rules;
+    size_t nrules; /* in file order */
+    const char **catalogs;
+    size_t ncatalogs; /* resolved against the config's folder */
 };
 
 /*

@@ -65,8 +65,7 @@ static const char *size_text(struct vg_arena *a, uint64_t b)
 
 /* The declared cluster the inventory describes: by name, else the one that
  * shares the most hosts with it. */
-static const struct vg_cluster *match_cluster(const struct vg_model *m, const struct vg_inventory *inv,
-                                              int *by_name)
+static const struct vg_cluster *match_cluster(const struct vg_model *m, const struct vg_inventory *inv, int *by_name)
 {
     *by_name = 0;
     if (inv->cluster) {
@@ -132,13 +131,16 @@ static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_h
             have += lh->gpus[k].model == hg->model;
         if (have == want)
             continue;
-        struct vg_diag *g = vg_diag_emit(d->ctx, VG8004, hg->span, "host `%s` has %" PRIu32 " %s GPU%s, the file "
-                                         "declares %" PRIu32, h->name, have, hg->model->model, have == 1 ? "" : "s", want);
+        struct vg_diag *g = vg_diag_emit(d->ctx, VG8004, hg->span,
+                                         "host `%s` has %" PRIu32 " %s GPU%s, the file "
+                                         "declares %" PRIu32,
+                                         h->name, have, hg->model->model, have == 1 ? "" : "s", want);
         vg_diag_subject(g, h->name);
         vg_diag_label(d->ctx, g, "declared here");
-        vg_diag_help(d->ctx, g, "%s", have < want ? "a GPU was removed, failed or is not seen by the host: check the "
-                                                    "hardware, or declare what it has"
-                                                  : "declare the GPUs the host has");
+        vg_diag_help(d->ctx, g, "%s",
+                     have < want ? "a GPU was removed, failed or is not seen by the host: check the "
+                                   "hardware, or declare what it has"
+                                 : "declare the GPUs the host has");
         d->n++;
     }
     /* live GPUs of a model the host does not declare, and unknown ones */
@@ -160,8 +162,10 @@ static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_h
                              h->name, have, g->model->model, have == 1 ? "" : "s");
             vg_diag_help(d->ctx, x, "declare them with `gpu %s x N` in the host", g->model->model);
         } else {
-            x = vg_diag_emit(d->ctx, VG8004, h->name_span, "host `%s` has an NVIDIA GPU at %s that the file does not "
-                             "declare: %s", h->name, live(d, g->location_path ? g->location_path : "?"),
+            x = vg_diag_emit(d->ctx, VG8004, h->name_span,
+                             "host `%s` has an NVIDIA GPU at %s that the file does not "
+                             "declare: %s",
+                             h->name, live(d, g->location_path ? g->location_path : "?"),
                              live(d, g->why ? g->why : "no model"));
             vg_diag_help(d->ctx, x, "a model the catalog lacks can be added with `--catalog FILE` (docs/catalog.md)");
         }
@@ -210,11 +214,14 @@ static void check_manager(struct drift *d, const struct vg_host *h, const struct
                          h->name, live(d, lh->driver),
                          nrel ? vg_sprintf(d->ctx->arena, "vGPU %s", rel[0]->name) : "no release of the catalog",
                          h->manager.text);
-        vg_diag_help(d->ctx, x, "upgrade or roll back the host (`vgpuc rollout` plans it), or declare the release it "
-                                "runs");
+        vg_diag_help(d->ctx, x,
+                     "upgrade or roll back the host (`vgpuc rollout` plans it), or declare the release it "
+                     "runs");
     } else if (!lh->driver && serves_gpup(d, h)) {
-        x = vg_diag_emit(d->ctx, VG8005, at, "host `%s` has no NVIDIA vGPU Manager, the file declares `%s` for its "
-                         "GPU-P VMs", h->name, h->manager.text);
+        x = vg_diag_emit(d->ctx, VG8005, at,
+                         "host `%s` has no NVIDIA vGPU Manager, the file declares `%s` for its "
+                         "GPU-P VMs",
+                         h->name, h->manager.text);
         vg_diag_help(d->ctx, x, "install the vGPU Manager of the declared release on the host");
     }
     if (x) {
@@ -234,13 +241,17 @@ static void check_partitions(struct drift *d, const struct vg_host *h, const str
         if (strcmp(g->mode, "partitionable") != 0 || g->partition_count < 0 || g->partition_count == want)
             continue;
         struct vg_span at = vg_span_or(d->c->partitions_span, h->name_span);
-        struct vg_diag *x = vg_diag_emit(d->ctx, VG8006, at, "host `%s`: the GPU at %s has %lld partitions, the "
-                                         "cluster's count is %" PRIu32 "%s", h->name,
-                                         live(d, g->location_path ? g->location_path : "?"), g->partition_count, want,
-                                         vg_span_valid(d->c->partitions_span) ? "" : " (derived from its profiles)");
+        struct vg_diag *x =
+            vg_diag_emit(d->ctx, VG8006, at,
+                         "host `%s`: the GPU at %s has %lld partitions, the "
+                         "cluster's count is %" PRIu32 "%s",
+                         h->name, live(d, g->location_path ? g->location_path : "?"), g->partition_count, want,
+                         vg_span_valid(d->c->partitions_span) ? "" : " (derived from its profiles)");
         vg_diag_subject(x, h->name);
-        vg_diag_help(d->ctx, x, "the build script sets the count (with no GPU-P VM running on the GPU); or declare "
-                                "`gpu-partitions %lld`", g->partition_count);
+        vg_diag_help(d->ctx, x,
+                     "the build script sets the count (with no GPU-P VM running on the GPU); or declare "
+                     "`gpu-partitions %lld`",
+                     g->partition_count);
         d->n++;
         return; /* one per host: its GPUs were set together */
     }
@@ -276,8 +287,7 @@ static void vmw_mark_vgpu_hosts(struct drift *d)
                 d->vgpu_host[i] = 1;
 }
 
-static void host_setting(struct drift *d, const struct vg_host *h, struct vg_span at, const char *msg,
-                         const char *help)
+static void host_setting(struct drift *d, const struct vg_host *h, struct vg_span at, const char *msg, const char *help)
 {
     struct vg_diag *x = vg_diag_emit(d->ctx, VG8013, vg_span_or(at, h->name_span), "host `%s`: %s", h->name, msg);
     vg_diag_subject(x, h->name);
@@ -299,8 +309,10 @@ static void vmw_check_graphics(struct drift *d, const struct vg_host *h, const s
     const char *help = "the build script sets the graphics type and restarts Xorg (with the host's vGPU VMs "
                        "stopped); or declare `graphics` as the host has it";
     if (lh->default_graphics && strcmp(lh->default_graphics, want) != 0) {
-        host_setting(d, h, h->graphics_span, vg_sprintf(a, "the default graphics type is %s, the file needs %s%s",
-                     live(d, lh->default_graphics), want, vgpu ? " (vGPU VMs may run on it)" : ""), help);
+        host_setting(d, h, h->graphics_span,
+                     vg_sprintf(a, "the default graphics type is %s, the file needs %s%s",
+                                live(d, lh->default_graphics), want, vgpu ? " (vGPU VMs may run on it)" : ""),
+                     help);
         return; /* the active types follow the default */
     }
     if (!vgpu)
@@ -322,14 +334,23 @@ static void vmw_check_graphics(struct drift *d, const struct vg_host *h, const s
         }
     }
     if (first)
-        host_setting(d, h, h->graphics_span, vg_sprintf(a, "the GPU at %s%s runs graphics type %s, vGPUs need "
-                     "sharedDirect", live(d, first->location_path), wrong > 1 ? vg_sprintf(a, " (and %zu more)",
-                     wrong - 1) : "", first->graphics_type ? live(d, first->graphics_type) : "none"), help);
+        host_setting(d, h, h->graphics_span,
+                     vg_sprintf(a,
+                                "the GPU at %s%s runs graphics type %s, vGPUs need "
+                                "sharedDirect",
+                                live(d, first->location_path),
+                                wrong > 1 ? vg_sprintf(a, " (and %zu more)", wrong - 1) : "",
+                                first->graphics_type ? live(d, first->graphics_type) : "none"),
+                     help);
     else if (first_mode)
-        host_setting(d, h, h->vgpu_mode_span, vg_sprintf(a, "the GPU at %s%s runs vGPU mode %s, the file declares "
-                     "%s", live(d, first_mode->location_path), mode > 1 ? vg_sprintf(a, " (and %zu more)", mode - 1) : "",
-                     first_mode->vgpu_mode ? live(d, first_mode->vgpu_mode) : "none",
-                     h->vgpu_mode == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size"),
+        host_setting(d, h, h->vgpu_mode_span,
+                     vg_sprintf(a,
+                                "the GPU at %s%s runs vGPU mode %s, the file declares "
+                                "%s",
+                                live(d, first_mode->location_path),
+                                mode > 1 ? vg_sprintf(a, " (and %zu more)", mode - 1) : "",
+                                first_mode->vgpu_mode ? live(d, first_mode->vgpu_mode) : "none",
+                                h->vgpu_mode == VG_VGPU_MIXED_SIZE ? "mixed-size" : "same-size"),
                      "the build script sets the vGPU mode with the graphics type; or declare `vgpu-mode` as the "
                      "host runs it");
 }
@@ -358,10 +379,17 @@ static void vmw_check_passthrough(struct drift *d, const struct vg_host *h, cons
             }
         if (have == want)
             continue;
-        host_setting(d, h, h->gpus[i].span, vg_sprintf(d->ctx->arena, "%" PRIu32 " %s GPU%s enabled for "
-                     "passthrough%s, the plan gives %" PRIu32 " to DirectPath I/O VMs", have, m->model,
-                     have == 1 ? " is" : "s are", inactive ? vg_sprintf(d->ctx->arena, " (%" PRIu32 " not active "
-                     "until a reboot)", inactive) : "", want),
+        host_setting(d, h, h->gpus[i].span,
+                     vg_sprintf(d->ctx->arena,
+                                "%" PRIu32 " %s GPU%s enabled for "
+                                "passthrough%s, the plan gives %" PRIu32 " to DirectPath I/O VMs",
+                                have, m->model, have == 1 ? " is" : "s are",
+                                inactive ? vg_sprintf(d->ctx->arena,
+                                                      " (%" PRIu32 " not active "
+                                                      "until a reboot)",
+                                                      inactive)
+                                         : "",
+                                want),
                      have < want ? "the build script enables passthrough on the GPUs it gives to DirectPath I/O VMs "
                                    "(a reboot in maintenance mode activates it)"
                                  : "a GPU enabled for passthrough serves no vGPU: the build script's "
@@ -377,12 +405,13 @@ static void vmw_check_hotmigrate(struct drift *d)
     for (size_t i = 0; i < d->c->nvms && !first; i++)
         if (d->c->vms[i]->mode == VG_MODE_VGPU && d->c->vms[i]->migration == VG_MIG_LIVE)
             first = d->c->vms[i];
-    if (!first || !d->inv->hotmigrate_read ||
-        (d->inv->hotmigrate && strcasecmp(d->inv->hotmigrate, "true") == 0))
+    if (!first || !d->inv->hotmigrate_read || (d->inv->hotmigrate && strcasecmp(d->inv->hotmigrate, "true") == 0))
         return;
-    struct vg_diag *x = vg_diag_emit(d->ctx, VG8013, vg_span_or(first->migration_span, first->name_span), "vCenter "
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8013, vg_span_or(first->migration_span, first->name_span),
+                                     "vCenter "
                                      "`%s` has vgpu.hotmigrate.enabled %s, `%s` declares `migration live` (vGPU "
-                                     "vMotion needs true)", live(d, d->inv->vcenter ? d->inv->vcenter : "?"),
+                                     "vMotion needs true)",
+                                     live(d, d->inv->vcenter ? d->inv->vcenter : "?"),
                                      d->inv->hotmigrate ? live(d, d->inv->hotmigrate) : "not set", first->name);
     vg_diag_subject(x, first->name);
     vg_diag_help(d->ctx, x, "the build script sets it to true; or declare `migration restart`");
@@ -495,9 +524,13 @@ static void hv_check_dda_gpus(struct drift *d)
                 decl += host->gpus[j].model == mod ? host->gpus[j].boards * per : 0;
             if (have == w || total != decl)
                 continue; /* a GPU missing or extra is VG8004 */
-            host_setting(d, host, host->gpus[i].span, vg_sprintf(d->ctx->arena, "%" PRIu32 " %s GPU%s dismounted "
-                         "for DDA, the plan needs %" PRIu32 "%s", have, mod->model, have == 1 ? " is" : "s are", w,
-                         c->tolerate && d->clustered ? " (its DDA VMs and their failover reserve)" : " (its DDA VMs)"),
+            host_setting(d, host, host->gpus[i].span,
+                         vg_sprintf(d->ctx->arena,
+                                    "%" PRIu32 " %s GPU%s dismounted "
+                                    "for DDA, the plan needs %" PRIu32 "%s",
+                                    have, mod->model, have == 1 ? " is" : "s are", w,
+                                    c->tolerate && d->clustered ? " (its DDA VMs and their failover reserve)"
+                                                                : " (its DDA VMs)"),
                          have < w ? "the build script disables and dismounts the GPUs it gives to DDA (pooled on a "
                                     "cluster); a GPU mounted back by hand is not there for its VM"
                                   : "the build script mounts a GPU that no DDA VM needs back for GPU-P; or declare the "
@@ -515,13 +548,14 @@ static void check_hosts(struct drift *d)
         struct vg_diag *x = NULL;
         if (!lh) {
             x = vg_diag_emit(d->ctx, VG8003, h->name_span, "host `%s` is not in the inventory of %s%s%s", h->name,
-                             d->inv->cluster ? "cluster `" : "the hosts read", d->inv->cluster ? live(d, d->inv->cluster) : "",
-                             d->inv->cluster ? "`" : "");
+                             d->inv->cluster ? "cluster `" : "the hosts read",
+                             d->inv->cluster ? live(d, d->inv->cluster) : "", d->inv->cluster ? "`" : "");
             vg_diag_help(d->ctx, x, "add the host to the cluster, or remove it from the file");
         } else if (!lh->reachable) {
             x = vg_diag_emit(d->ctx, VG8003, h->name_span, "host `%s` could not be read by the inventory: %s", h->name,
                              live(d, lh->error ? lh->error : "no reason given"));
-            vg_diag_help(d->ctx, x, "its GPUs and VMs were not compared: make it reachable and run the inventory again");
+            vg_diag_help(d->ctx, x,
+                         "its GPUs and VMs were not compared: make it reachable and run the inventory again");
         }
         if (x) {
             vg_diag_subject(x, h->name);
@@ -541,9 +575,10 @@ static void check_hosts(struct drift *d)
         if (vg_hash_get(&c->host_by_name, lh->name))
             continue;
         size_t ngpus = lh->reachable ? lh->ngpus : 0;
-        struct vg_diag *x = vg_diag_emit(d->ctx, VG8003, c->name_span, "live host `%s` (%zu NVIDIA GPU%s) is not "
-                                         "declared in cluster `%s`", live(d, lh->name), ngpus, ngpus == 1 ? "" : "s",
-                                         c->name);
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8003, c->name_span,
+                                         "live host `%s` (%zu NVIDIA GPU%s) is not "
+                                         "declared in cluster `%s`",
+                                         live(d, lh->name), ngpus, ngpus == 1 ? "" : "s", c->name);
         vg_diag_help(d->ctx, x, "declare it with `host NAME { gpu MODEL x N }` (`vgpuc import` writes it)");
         d->n++;
     }
@@ -584,20 +619,23 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
         const char *kind = d->vmware ? (vm->mode == VG_MODE_VGPU ? "vGPU" : "DirectPath I/O")
                                      : (vm->mode == VG_MODE_VGPU ? "GPU-P" : "DDA");
         x = vg_diag_emit(d->ctx, VG8009, vm->gpu_span, "`%s` has %s, the file declares %s%s %s", vm->name,
-                         live_gpu_text(d, lv), n > 1 ? vg_sprintf(d->ctx->arena, "%" PRIu32 " x ", n) : "", kind,
-                         want);
-        vg_diag_help(d->ctx, x, "the build script changes the VM's GPU to the declared one (stopping it in a "
-                                "maintenance window); or declare what it has");
+                         live_gpu_text(d, lv), n > 1 ? vg_sprintf(d->ctx->arena, "%" PRIu32 " x ", n) : "", kind, want);
+        vg_diag_help(d->ctx, x,
+                     "the build script changes the VM's GPU to the declared one (stopping it in a "
+                     "maintenance window); or declare what it has");
     } else if (d->vmware && vm->mode == VG_MODE_VGPU) {
         /* the vSphere vGPU type: "grid_" and the profile's name (backends/vmware.c) */
         for (long long i = 0; i < lv->adapters && !x; i++) {
             const char *t = lv->profiles[i];
             if (strncasecmp(t, "grid_", 5) == 0 && strcasecmp(t + 5, vm->profile->name) == 0)
                 continue;
-            x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "`%s` has the vGPU type %s, "
-                             "the file declares %s", vm->name, live(d, t), want);
-            vg_diag_help(d->ctx, x, "the build script gives the VM its declared profile (with the VM off); or "
-                                    "declare the one it has");
+            x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                             "`%s` has the vGPU type %s, "
+                             "the file declares %s",
+                             vm->name, live(d, t), want);
+            vg_diag_help(d->ctx, x,
+                         "the build script gives the VM its declared profile (with the VM off); or "
+                         "declare the one it has");
         }
     } else if (d->vmware) {
         for (size_t i = 0; i < lv->ndevices && !x; i++) {
@@ -605,10 +643,12 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
             /* A2 and A16 share an id: the subsystem, where the device names one, says which */
             const struct vg_gpu *by_sub = vg_inv_model_by_subsystem(d->ctx->catalog, lv->pt_vendor[i], lv->pt_device[i],
                                                                     lv->pt_subvendor[i], lv->pt_subdevice[i]);
-            if (vm->gpu_model->vendor_id && (!vg_inv_gpu_has_id(&g, vm->gpu_model) || (by_sub && by_sub != vm->gpu_model))) {
-                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "`%s` has a DirectPath "
-                                 "I/O device %s:%s, the file declares %s", vm->name, live(d, lv->pt_vendor[i]),
-                                 live(d, lv->pt_device[i]), want);
+            if (vm->gpu_model->vendor_id &&
+                (!vg_inv_gpu_has_id(&g, vm->gpu_model) || (by_sub && by_sub != vm->gpu_model))) {
+                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                 "`%s` has a DirectPath "
+                                 "I/O device %s:%s, the file declares %s",
+                                 vm->name, live(d, lv->pt_vendor[i]), live(d, lv->pt_device[i]), want);
                 vg_diag_help(d->ctx, x, "give the VM a GPU of the declared model, or declare the one it has");
             }
         }
@@ -616,9 +656,10 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
         for (size_t i = 0; i < lv->ndevices && !x; i++) {
             const struct vg_inv_gpu *g = live_gpu(d, lv->host, lv->devices[i]);
             if (g && g->model && g->model != vm->gpu_model) {
-                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "`%s` has a %s GPU "
-                                 "(%s), the file declares DDA %s", vm->name, g->model->model,
-                                 live(d, lv->devices[i]), want);
+                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                                 "`%s` has a %s GPU "
+                                 "(%s), the file declares DDA %s",
+                                 vm->name, g->model->model, live(d, lv->devices[i]), want);
                 vg_diag_help(d->ctx, x, "give the VM a GPU of the declared model, or declare the one it has");
             }
         }
@@ -634,8 +675,10 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
 static void setting(struct drift *d, const struct vg_vm *vm, struct vg_span at, const char *what, const char *has,
                     const char *declared, const char *dflt)
 {
-    struct vg_diag *x = vg_diag_emit(d->ctx, VG8010, vg_span_or(at, vm->name_span), "`%s` has %s %s, the file "
-                                     "declares %s%s", vm->name, what, has, declared, dflt);
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8010, vg_span_or(at, vm->name_span),
+                                     "`%s` has %s %s, the file "
+                                     "declares %s%s",
+                                     vm->name, what, has, declared, dflt);
     vg_diag_subject(x, vm->name);
     vg_diag_help(d->ctx, x, "the build script sets it when the VM is off; or declare what it has");
     d->n++;
@@ -657,10 +700,12 @@ static void check_vm_settings(struct drift *d, const struct vg_vm *vm, const str
     vg_vm_mmio(vm, &low, &high);
     if (lv->low_mmio != (long long)low || lv->high_mmio != (long long)high)
         setting(d, vm, vm->mmio_span, "MMIO",
-                vg_sprintf(a, "low %s high %s", size_text(a, (uint64_t)lv->low_mmio), size_text(a, (uint64_t)lv->high_mmio)),
+                vg_sprintf(a, "low %s high %s", size_text(a, (uint64_t)lv->low_mmio),
+                           size_text(a, (uint64_t)lv->high_mmio)),
                 vg_sprintf(a, "low %s high %s", size_text(a, low), size_text(a, high)),
-                vg_span_valid(vm->mmio_span) ? "" : vm->mode == VG_MODE_PASSTHROUGH ? " (the DDA default)"
-                                                                                  : " (the GPU-P default)");
+                vg_span_valid(vm->mmio_span)          ? ""
+                    : vm->mode == VG_MODE_PASSTHROUGH ? " (the DDA default)"
+                                                      : " (the GPU-P default)");
 }
 
 static int has_host(struct vg_host *const *v, size_t n, const char *name)
@@ -717,15 +762,17 @@ static void vmw_check_drs(struct drift *d, const struct vg_vm *vm, const struct 
         vg_sb_printf(&has, "%s`%s`", i ? ", " : "", live(d, live_hosts[i]));
     for (size_t i = 0; i < nown; i++)
         vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
-    struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
-                                     "`%s` is bound by DRS to %s, the file %s%s", vm->name,
-                                     nlive ? vg_sb_str(&has) : "no host (no enabled VM-host rule)",
-                                     nown ? "allows " : "names no host", nown ? vg_sb_str(&want) : "");
+    struct vg_diag *x =
+        vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
+                     "`%s` is bound by DRS to %s, the file %s%s", vm->name,
+                     nlive ? vg_sb_str(&has) : "no host (no enabled VM-host rule)", nown ? "allows " : "names no host",
+                     nown ? vg_sb_str(&want) : "");
     vg_diag_subject(x, vm->name);
-    vg_diag_help(d->ctx, x, "%s", nown ? "the build script keeps the VM's DRS groups and should-run-on rule "
-                                         "(vgpuc-VM-*); or declare `hosts` as DRS binds it"
-                                       : "declare the hosts (`hosts A B`), or remove the VM from the DRS group "
-                                         "(the build script's -RemoveUndeclared does for vgpuc-made groups)");
+    vg_diag_help(d->ctx, x, "%s",
+                 nown ? "the build script keeps the VM's DRS groups and should-run-on rule "
+                        "(vgpuc-VM-*); or declare `hosts` as DRS binds it"
+                      : "declare the hosts (`hosts A B`), or remove the VM from the DRS group "
+                        "(the build script's -RemoveUndeclared does for vgpuc-made groups)");
     vg_sb_free(&has);
     vg_sb_free(&want);
     d->n++;
@@ -735,8 +782,10 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
 {
     struct vg_arena *a = d->ctx->arena;
     if (vm->pin && vg_hash_get(&d->c->host_by_name, lv->host) != vm->pin) {
-        struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->pin_span, vm->name_span), "`%s` runs on host "
-                                         "`%s`, the file pins it to `%s`", vm->name, live(d, lv->host), vm->pin->name);
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->pin_span, vm->name_span),
+                                         "`%s` runs on host "
+                                         "`%s`, the file pins it to `%s`",
+                                         vm->name, live(d, lv->host), vm->pin->name);
         vg_diag_subject(x, vm->name);
         vg_diag_help(d->ctx, x, "move it back (the build script does, with its GPU), or pin it where it runs");
         d->n++;
@@ -762,13 +811,14 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
         vg_sb_printf(&has, "%s`%s`", i ? ", " : "", live(d, lv->owners[i]));
     for (size_t i = 0; i < nown; i++)
         vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
-    struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
-                                     "`%s` may run on %s, the file allows %s%s", vm->name, has.len ? vg_sb_str(&has) : "no host",
-                                     want.len ? vg_sb_str(&want) : "no host",
-                                     vm->nallowed || vm->pin ? "" : " (every host with its GPU model)");
+    struct vg_diag *x = vg_diag_emit(
+        d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
+        "`%s` may run on %s, the file allows %s%s", vm->name, has.len ? vg_sb_str(&has) : "no host",
+        want.len ? vg_sb_str(&want) : "no host", vm->nallowed || vm->pin ? "" : " (every host with its GPU model)");
     vg_diag_subject(x, vm->name);
-    vg_diag_help(d->ctx, x, "the build script sets the cluster resource's possible owners; or declare `hosts` as "
-                            "they are");
+    vg_diag_help(d->ctx, x,
+                 "the build script sets the cluster resource's possible owners; or declare `hosts` as "
+                 "they are");
     vg_sb_free(&has);
     vg_sb_free(&want);
     d->n++;
@@ -790,16 +840,16 @@ static void check_vm_guest(struct drift *d, const struct vg_vm *vm, const struct
         return;
     const struct vg_release *rel[4];
     size_t nrel = vg_catalog_resolve(d->ctx->catalog, lv->guest_driver, kind, rel, 4);
-    struct vg_diag *x = vg_diag_emit(d->ctx, VG8014, vg_span_or(vm->guest.span, vm->name_span),
-                                     "`%s` runs %s guest driver %s (%s), the file declares `%s`", vm->name,
-                                     linux_os ? "Linux" : "Windows", live(d, lv->guest_driver),
-                                     nrel ? vg_sprintf(d->ctx->arena, "vGPU %s", rel[0]->name)
-                                          : "no release of the catalog",
-                                     vm->guest.text);
+    struct vg_diag *x = vg_diag_emit(
+        d->ctx, VG8014, vg_span_or(vm->guest.span, vm->name_span),
+        "`%s` runs %s guest driver %s (%s), the file declares `%s`", vm->name, linux_os ? "Linux" : "Windows",
+        live(d, lv->guest_driver),
+        nrel ? vg_sprintf(d->ctx->arena, "vGPU %s", rel[0]->name) : "no release of the catalog", vm->guest.text);
     vg_diag_subject(x, vm->name);
     vg_diag_label(d->ctx, x, "declared here");
-    vg_diag_help(d->ctx, x, "update the guest driver inside the VM (its owner does; `vgpuc rollout` orders it with "
-                            "the hosts), or declare the release it runs");
+    vg_diag_help(d->ctx, x,
+                 "update the guest driver inside the VM (its owner does; `vgpuc rollout` orders it with "
+                 "the hosts), or declare the release it runs");
     d->n++;
 }
 
@@ -822,11 +872,14 @@ static void check_vms(struct drift *d)
         if (!lv && !d->all_read)
             continue; /* it may be on a host that could not be read (VG8003 says so) */
         if (!lv) {
-            struct vg_diag *x = vg_diag_emit(d->ctx, VG8007, vm->name_span, "`%s` is not in the inventory: no VM of "
-                                             "that name holds a GPU on the hosts read", vm->name);
+            struct vg_diag *x = vg_diag_emit(d->ctx, VG8007, vm->name_span,
+                                             "`%s` is not in the inventory: no VM of "
+                                             "that name holds a GPU on the hosts read",
+                                             vm->name);
             vg_diag_subject(x, vm->name);
-            vg_diag_help(d->ctx, x, "create it or give it its GPU (the build script gives GPUs, never creates VMs), "
-                                    "or remove it from the file");
+            vg_diag_help(d->ctx, x,
+                         "create it or give it its GPU (the build script gives GPUs, never creates VMs), "
+                         "or remove it from the file");
             d->n++;
             continue;
         }
@@ -840,11 +893,13 @@ static void check_vms(struct drift *d)
         const struct vg_inv_vm *lv = &d->inv->vms[k];
         if (vg_hash_get(&d->decl_vms, lv->name))
             continue;
-        struct vg_diag *x = vg_diag_emit(d->ctx, VG8008, c->name_span, "VM `%s` on host `%s` holds %s but is not "
-                                         "declared in cluster `%s`", live(d, lv->name), live(d, lv->host),
-                                         live_gpu_text(d, lv), c->name);
-        vg_diag_help(d->ctx, x, "declare it (`vgpuc import` writes its block), or take its GPU away (the build "
-                                "script's -RemoveUndeclared)");
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8008, c->name_span,
+                                         "VM `%s` on host `%s` holds %s but is not "
+                                         "declared in cluster `%s`",
+                                         live(d, lv->name), live(d, lv->host), live_gpu_text(d, lv), c->name);
+        vg_diag_help(d->ctx, x,
+                     "declare it (`vgpuc import` writes its block), or take its GPU away (the build "
+                     "script's -RemoveUndeclared)");
         d->n++;
     }
 }
@@ -861,17 +916,17 @@ static void check_platform(struct drift *d)
         const struct vg_host *h = vg_hash_get(&c->host_by_name, lh->name);
         if (!h)
             continue; /* undeclared: reported as such */
-        struct vg_diag *x = vg_diag_emit(d->ctx, VG8012, vg_span_or(c->platform_span, c->name_span), "host `%s` runs "
-                                         "OS build %s, the file declares %s %s (build %s)", h->name,
-                                         live(d, lh->os_build), c->family, c->version, c->platform->os_build);
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8012, vg_span_or(c->platform_span, c->name_span),
+                                         "host `%s` runs "
+                                         "OS build %s, the file declares %s %s (build %s)",
+                                         h->name, live(d, lh->os_build), c->family, c->version, c->platform->os_build);
         vg_diag_subject(x, h->name);
         vg_diag_help(d->ctx, x, "update the host, or declare the platform version it runs");
         d->n++;
     }
 }
 
-size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p,
-                        struct vg_inventory *inv)
+size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p, struct vg_inventory *inv)
 {
     struct drift d;
     memset(&d, 0, sizeof d);
@@ -881,17 +936,20 @@ size_t vg_drift_compare(struct vg_ctx *ctx, const struct vg_model *m, const stru
     d.c = match_cluster(m, inv, &by_name);
     if (!d.c) {
         struct vg_span at = m->nclusters ? m->clusters[0]->name_span : vg_span_make(m->nroots ? 1 : 0, 0, 0);
-        struct vg_diag *x = vg_diag_emit(ctx, VG8002, at, "the inventory's %s%s%s is no cluster of the file: no "
-                                         "name or host in common", inv->cluster ? "cluster `" : "hosts",
-                                         inv->cluster ? vg_inert(ctx->arena, inv->cluster) : "",
-                                         inv->cluster ? "`" : "");
+        struct vg_diag *x =
+            vg_diag_emit(ctx, VG8002, at,
+                         "the inventory's %s%s%s is no cluster of the file: no "
+                         "name or host in common",
+                         inv->cluster ? "cluster `" : "hosts", inv->cluster ? vg_inert(ctx->arena, inv->cluster) : "",
+                         inv->cluster ? "`" : "");
         vg_diag_help(ctx, x, "compare the file that declares this cluster, or run the inventory on its hosts");
         return 1;
     }
     if (inv->cluster && !by_name) {
-        struct vg_diag *x = vg_diag_emit(ctx, VG8002, d.c->name_span, "the live cluster is named `%s`, the file "
-                                         "declares `%s` (the same hosts)", vg_inert(ctx->arena, inv->cluster),
-                                         d.c->name);
+        struct vg_diag *x = vg_diag_emit(ctx, VG8002, d.c->name_span,
+                                         "the live cluster is named `%s`, the file "
+                                         "declares `%s` (the same hosts)",
+                                         vg_inert(ctx->arena, inv->cluster), d.c->name);
         vg_diag_help(ctx, x, "rename the cluster in the file (the scripts act only on exactly named objects)");
         d.n++;
     }

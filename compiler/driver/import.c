@@ -183,7 +183,8 @@ static void put_guest(struct vg_ctx *ctx, const struct vg_inv_vm *v, struct vg_s
         return;
     }
     if (!v->guest_os) {
-        vg_sb_printf(sb, "# guest-driver: guest driver %s, on a guest OS the inventory does not name\n", v->guest_driver);
+        vg_sb_printf(sb, "# guest-driver: guest driver %s, on a guest OS the inventory does not name\n",
+                     v->guest_driver);
         return;
     }
     const struct vg_release *rel[8];
@@ -214,8 +215,10 @@ static void vm_gpu(struct vg_strbuf *sb, const struct vg_inventory *inv, const s
                 if (m->profiles[i].series == 'Q' && (long long)m->profiles[i].fb_mb * partitions == (long long)m->fb_mb)
                     p = &m->profiles[i];
         if (p) {
-            vg_sb_printf(sb, "# GPU-P: a partition of %" PRIu32 " MB of %s; the series is the license, not in the "
-                              "inventory: Q written\n", p->fb_mb, m->model);
+            vg_sb_printf(sb,
+                         "# GPU-P: a partition of %" PRIu32 " MB of %s; the series is the license, not in the "
+                         "inventory: Q written\n",
+                         p->fb_mb, m->model);
             vg_sb_printf(sb, "gpu vgpu %s", p->name);
             if (v->adapters > 1)
                 vg_sb_printf(sb, " x %lld", v->adapters);
@@ -249,7 +252,8 @@ static void vm_gpu(struct vg_strbuf *sb, const struct vg_inventory *inv, const s
     }
 }
 
-static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v, long long partitions)
+static const char *vm_body(struct vg_ctx *ctx, const struct vg_inventory *inv, const struct vg_inv_vm *v,
+                           long long partitions)
 {
     struct vg_strbuf sb;
     vg_sb_init(&sb);
@@ -376,7 +380,8 @@ static void put_manager(const struct vg_catalog *c, const struct vg_inventory *i
         vg_sb_printf(out, "    # vgpu-manager: host driver %s is no release of the catalog\n", drv);
 }
 
-static void put_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv, long long *partitions, struct vg_strbuf *out)
+static void put_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv, long long *partitions,
+                             struct vg_strbuf *out)
 {
     const struct vg_catalog *c = ctx->catalog;
     /* platform: the one catalog platform of the hosts' OS build */
@@ -507,8 +512,10 @@ static void vmw_cluster_head(struct vg_ctx *ctx, const struct vg_inventory *inv,
     /* VMHost.Version is "8.0.2"; the catalog names versions "8.0u2": the
      * mapping between them is not in the catalog, so it is left to the reader */
     if (ver && agree)
-        vg_sb_printf(out, "    # platform: the hosts run ESXi %s (VMHost.Version); write its catalog version, "
-                          "`platform esxi VERSION` (`vgpuc catalog platforms`)\n", ver);
+        vg_sb_printf(out,
+                     "    # platform: the hosts run ESXi %s (VMHost.Version); write its catalog version, "
+                     "`platform esxi VERSION` (`vgpuc catalog platforms`)\n",
+                     ver);
     else
         vg_sb_puts(out, "    # platform: the hosts' ESXi versions are not all in the inventory, or differ\n");
     if (inv->vcenter_version)

@@ -20,10 +20,11 @@
 
 struct inputs {
     struct vg_ctx *ctx;
-    const char **v; size_t n, cap;
+    const char **v;
+    size_t n, cap;
     struct vg_hash seen;
     size_t nfailed;
-    char *top;            /* real path of the folder being walked */
+    char *top; /* real path of the folder being walked */
 };
 
 static int is_dir(const char *path)
@@ -39,10 +40,7 @@ static void add_input(struct inputs *in, const char *path)
     VG_PUSH(in->ctx->arena, in->v, in->n, in->cap, path);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 static int has_vgpu_suffix(const char *name)
 {
@@ -62,8 +60,7 @@ static int link_inside(struct inputs *in, const char *path)
         return 1;
     }
     size_t n = strlen(in->top);
-    int inside = strcmp(in->top, "/") == 0 ||
-                 (strncmp(real, in->top, n) == 0 && (real[n] == '/' || real[n] == '\0'));
+    int inside = strcmp(in->top, "/") == 0 || (strncmp(real, in->top, n) == 0 && (real[n] == '/' || real[n] == '\0'));
     free(real);
     if (!inside) {
         struct vg_diag *d = vg_diag_emit(in->ctx, VG1013, vg_span_make(0, 0, 0),

@@ -57,8 +57,8 @@ static json_t *member(struct rd *r, json_t *obj, const char *ptr, const char *ke
         return NULL;
     }
     if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v))) {
-        static const char *const names[] = {"an object", "an array", "a string", "an integer", "a number",
-                                            "a boolean", "a boolean", "null"};
+        static const char *const names[] = {"an object", "an array",  "a string",  "an integer",
+                                            "a number",  "a boolean", "a boolean", "null"};
         bad(r, at, "expected %s", names[type]);
         return NULL;
     }
@@ -507,8 +507,10 @@ static void map_gpu(const struct vg_catalog *c, struct vg_arena *a, struct vg_in
     if (n == 1 || (n > 1 && found)) {
         g->model = found;
     } else if (n > 1) {
-        g->why = vg_sprintf(a, "PCI %s:%s is one of %s; neither the device name (%s) nor the PCI subsystem (%s) "
-                            "says which", g->vendor, g->device, vg_sb_str(&cands), g->friendly ? g->friendly : "none",
+        g->why = vg_sprintf(a,
+                            "PCI %s:%s is one of %s; neither the device name (%s) nor the PCI subsystem (%s) "
+                            "says which",
+                            g->vendor, g->device, vg_sb_str(&cands), g->friendly ? g->friendly : "none",
                             g->subsystem ? g->subsystem : "none");
     } else {
         g->why = vg_sprintf(a, "PCI %s:%s is no GPU of the catalog", g->vendor ? g->vendor : "?",
@@ -592,9 +594,9 @@ int vg_inventory_read(struct vg_ctx *ctx, uint32_t file, struct vg_inventory *in
     qsort(v, inv->nvms, sizeof *v, vm_by_name);
     for (size_t i = 0; i + 1 < inv->nvms; i++)
         if (strcmp(v[i]->name, v[i + 1]->name) == 0) {
-            struct vg_diag *d = vg_diag_emit(ctx, VG8001, vg_span_make(file, 0, src->len ? 1 : 0),
-                                             "invalid inventory: two VMs are named `%s`",
-                                             vg_inert(ctx->arena, v[i]->name));
+            struct vg_diag *d =
+                vg_diag_emit(ctx, VG8001, vg_span_make(file, 0, src->len ? 1 : 0),
+                             "invalid inventory: two VMs are named `%s`", vg_inert(ctx->arena, v[i]->name));
             vg_diag_help(ctx, d, "VM names must be unique in a cluster for vgpuc; rename one");
             return -1;
         }

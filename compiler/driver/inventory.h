@@ -21,24 +21,27 @@
 #include "core/ctx.h"
 
 struct vg_inv_gpu {
-    const char *mode;            /* Hyper-V: partitionable, host, dismounted, assigned;
+    const char *mode; /* Hyper-V: partitionable, host, dismounted, assigned;
                                     vSphere: passthrough, sharedDirect, shared (graphics type) */
     const char *location_path, *friendly, *vendor, *device, *subsystem; /* NULL when not read */
-    long long partition_count;   /* -1 = none */
-    const char *vgpu_mode;       /* vSphere: the active vGPU mode (sameSize, mixedSize) or NULL */
-    const char *graphics_type;   /* vSphere: the active graphics type (GraphicsInfo) or NULL */
-    int passthrough_enabled;     /* vSphere: PciPassthruInfo.PassthruEnabled */
-    int passthrough_active;      /* vSphere: PciPassthruInfo.PassthruActive */
-    const struct vg_gpu *model;  /* set by vg_inventory_map; NULL = not mapped */
-    const char *why;             /* why not mapped */
+    long long partition_count;                                          /* -1 = none */
+    const char *vgpu_mode;      /* vSphere: the active vGPU mode (sameSize, mixedSize) or NULL */
+    const char *graphics_type;  /* vSphere: the active graphics type (GraphicsInfo) or NULL */
+    int passthrough_enabled;    /* vSphere: PciPassthruInfo.PassthruEnabled */
+    int passthrough_active;     /* vSphere: PciPassthruInfo.PassthruActive */
+    const struct vg_gpu *model; /* set by vg_inventory_map; NULL = not mapped */
+    const char *why;            /* why not mapped */
 };
 
 struct vg_inv_vm {
-    const char *name, *host;     /* the host it was found on */
+    const char *name, *host; /* the host it was found on */
     long long memory, low_mmio, high_mmio, generation, adapters;
-    const char **devices; size_t ndevices; /* location paths (NULL: from a pool) */
-    const char **pools;                    /* the pool of each device, or NULL */
-    const char **owners; size_t nowners; int owners_known; /* possible owners */
+    const char **devices;
+    size_t ndevices;    /* location paths (NULL: from a pool) */
+    const char **pools; /* the pool of each device, or NULL */
+    const char **owners;
+    size_t nowners;
+    int owners_known; /* possible owners */
     /* vSphere: the vGPU profiles (`grid_l40-16q`), the DirectPath I/O devices'
      * PCI ids, the firmware; `adapters` counts the profiles, `ndevices` the
      * devices (`devices` NULL), high_mmio is the 64-bit MMIO size (0: none) */
@@ -50,34 +53,48 @@ struct vg_inv_vm {
      * driver the guest's nvidia-smi reports, the guest OS ("windows" or
      * "linux"), or why it could not be read; all NULL when not read. */
     const char *guest_driver, *guest_os, *guest_error;
-    const char *body;            /* import.c: the block's text */
+    const char *body; /* import.c: the block's text */
 };
 
 struct vg_inv_host {
     const char *name, *driver, *os_build, *error;
-    const char *version;         /* vSphere: the ESXi version (VMHost.Version) */
+    const char *version;          /* vSphere: the ESXi version (VMHost.Version) */
     const char *default_graphics; /* vSphere: HostDefaultGraphicsType, or NULL */
     int reachable;
-    struct vg_inv_gpu *gpus; size_t ngpus;
-    const char *body;            /* import.c: the block's text */
+    struct vg_inv_gpu *gpus;
+    size_t ngpus;
+    const char *body; /* import.c: the block's text */
 };
 
-struct vg_drs_group { const char *name, *type; const char **members; size_t nmembers; };
-struct vg_drs_rule { const char *name, *type, *vm_group, *host_group; int enabled; };
+struct vg_drs_group {
+    const char *name, *type;
+    const char **members;
+    size_t nmembers;
+};
+struct vg_drs_rule {
+    const char *name, *type, *vm_group, *host_group;
+    int enabled;
+};
 
 struct vg_inventory {
-    const char *platform;        /* "hyperv" or "vmware" */
+    const char *platform;                  /* "hyperv" or "vmware" */
     const char *vcenter, *vcenter_version; /* vSphere */
-    const char *hotmigrate;      /* vSphere: vgpu.hotmigrate.enabled's value, NULL: not set */
-    int hotmigrate_read;         /* the document holds the vCenter's advanced settings */
-    struct vg_drs_group *groups; size_t ngroups; /* vSphere: the cluster's DRS objects */
-    struct vg_drs_rule *rules; size_t nrules;
-    struct vg_hash drs_pins;     /* vSphere: VM name -> the host group (struct vg_drs_group)
+    const char *hotmigrate;                /* vSphere: vgpu.hotmigrate.enabled's value, NULL: not set */
+    int hotmigrate_read;                   /* the document holds the vCenter's advanced settings */
+    struct vg_drs_group *groups;
+    size_t ngroups; /* vSphere: the cluster's DRS objects */
+    struct vg_drs_rule *rules;
+    size_t nrules;
+    struct vg_hash drs_pins; /* vSphere: VM name -> the host group (struct vg_drs_group)
                                     of the first enabled MustRunOn/ShouldRunOn rule of its group */
-    const char *cluster; int clustered;    /* NULL, 0: standalone hosts */
-    const char **nodes; size_t nnodes;
-    struct vg_inv_host *hosts; size_t nhosts; /* sorted by name */
-    struct vg_inv_vm *vms; size_t nvms;       /* in document order */
+    const char *cluster;
+    int clustered; /* NULL, 0: standalone hosts */
+    const char **nodes;
+    size_t nnodes;
+    struct vg_inv_host *hosts;
+    size_t nhosts; /* sorted by name */
+    struct vg_inv_vm *vms;
+    size_t nvms; /* in document order */
 };
 
 /*

@@ -22,9 +22,9 @@ struct server {
     struct vg_lsp_io io;
     struct vg_lsp_docs docs;
     struct vg_lsp_settings s;
-    int initialized;       /* `initialize` answered */
-    int shutdown;          /* `shutdown` answered */
-    int exit_code;         /* set by `exit`: -1 = keep running */
+    int initialized; /* `initialize` answered */
+    int shutdown;    /* `shutdown` answered */
+    int exit_code;   /* set by `exit`: -1 = keep running */
 };
 
 static void send_msg(struct server *sv, json_t *msg)
@@ -36,14 +36,16 @@ static void send_msg(struct server *sv, json_t *msg)
 
 static void reply(struct server *sv, json_t *id, json_t *result)
 {
-    send_msg(sv, json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(),
-                           "result", result ? result : json_null()));
+    send_msg(sv,
+             json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "result",
+                       result ? result : json_null()));
 }
 
 static void reply_error(struct server *sv, json_t *id, int code, const char *message)
 {
-    send_msg(sv, json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(), "error", "code",
-                           code, "message", message));
+    send_msg(sv,
+             json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(), "error", "code", code,
+                       "message", message));
 }
 
 static void notify(struct server *sv, const char *method, json_t *params)
@@ -69,13 +71,11 @@ static void publish_dirty(struct server *sv)
 
 static int offers_utf8(json_t *params)
 {
-    json_t *encs = json_object_get(json_object_get(json_object_get(params, "capabilities"), "general"),
-                                   "positionEncodings");
+    json_t *encs =
+        json_object_get(json_object_get(json_object_get(params, "capabilities"), "general"), "positionEncodings");
     size_t i;
     json_t *e;
-    json_array_foreach(encs, i, e)
-        if (json_is_string(e) && strcmp(json_string_value(e), "utf-8") == 0)
-            return 1;
+    json_array_foreach(encs, i, e) if (json_is_string(e) && strcmp(json_string_value(e), "utf-8") == 0) return 1;
     return 0;
 }
 
@@ -91,12 +91,11 @@ static json_t *on_initialize(struct server *sv, json_t *params, int *err, const 
     json_t *docs = json_object_get(json_object_get(params, "initializationOptions"), "docsUrl");
     if (json_is_string(docs))
         sv->s.docs_url = vg_xstrdup(json_string_value(docs)); /* kept until exit */
-    json_t *caps = json_pack(
-        "{s:s,s:{s:b,s:i,s:{s:b}},s:b,s:b,s:b,s:{s:[s,s,s,s]},s:b,s:b,s:b}", "positionEncoding",
-        sv->s.utf8 ? "utf-8" : "utf-16", "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
-        "documentSymbolProvider", 1, "foldingRangeProvider", 1, "hoverProvider", 1, "completionProvider",
-        "triggerCharacters", " ", "-", ".", "\"", "definitionProvider", 1, "referencesProvider", 1,
-        "documentFormattingProvider", 1);
+    json_t *caps = json_pack("{s:s,s:{s:b,s:i,s:{s:b}},s:b,s:b,s:b,s:{s:[s,s,s,s]},s:b,s:b,s:b}", "positionEncoding",
+                             sv->s.utf8 ? "utf-8" : "utf-16", "textDocumentSync", "openClose", 1, "change", 2, "save",
+                             "includeText", 0, "documentSymbolProvider", 1, "foldingRangeProvider", 1, "hoverProvider",
+                             1, "completionProvider", "triggerCharacters", " ", "-", ".", "\"", "definitionProvider", 1,
+                             "referencesProvider", 1, "documentFormattingProvider", 1);
     json_object_set_new(caps, "codeActionProvider", json_pack("{s:[s]}", "codeActionKinds", "quickfix"));
     json_object_set_new(caps, "executeCommandProvider", json_pack("{s:[s]}", "commands", "vgpuc.plan"));
     return json_pack("{s:o,s:{s:s,s:s}}", "capabilities", caps, "serverInfo", "name", "vgpuc", "version",
@@ -109,10 +108,7 @@ static json_t *on_shutdown(struct server *sv, json_t *params, int *err, const ch
     return json_null();
 }
 
-static void on_exit_notification(struct server *sv, json_t *params)
-{
-    sv->exit_code = sv->shutdown ? 0 : 1;
-}
+static void on_exit_notification(struct server *sv, json_t *params) { sv->exit_code = sv->shutdown ? 0 : 1; }
 
 static void on_ignore(struct server *sv, json_t *params) {}
 
@@ -235,9 +231,9 @@ typedef void (*notify_fn)(struct server *sv, json_t *params);
 
 static const struct method {
     const char *name;
-    request_fn request;         /* a request ... */
-    vg_lsp_feature_fn feature;  /* ... a request about one open document ... */
-    notify_fn notification;     /* ... or a notification */
+    request_fn request;        /* a request ... */
+    vg_lsp_feature_fn feature; /* ... a request about one open document ... */
+    notify_fn notification;    /* ... or a notification */
 } methods[] = {
     {"initialize", on_initialize, NULL, NULL},
     {"shutdown", on_shutdown, NULL, NULL},

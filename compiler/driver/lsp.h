@@ -24,35 +24,49 @@ struct vg_plan;
 
 /* JSON-RPC and LSP error codes. */
 enum {
-    VG_RPC_PARSE_ERROR = -32700, VG_RPC_INVALID_REQUEST = -32600, VG_RPC_METHOD_NOT_FOUND = -32601,
-    VG_RPC_INVALID_PARAMS = -32602, VG_RPC_INTERNAL_ERROR = -32603, VG_RPC_NOT_INITIALIZED = -32002,
+    VG_RPC_PARSE_ERROR = -32700,
+    VG_RPC_INVALID_REQUEST = -32600,
+    VG_RPC_METHOD_NOT_FOUND = -32601,
+    VG_RPC_INVALID_PARAMS = -32602,
+    VG_RPC_INTERNAL_ERROR = -32603,
+    VG_RPC_NOT_INITIALIZED = -32002,
     VG_RPC_REQUEST_FAILED = -32803
 };
 
 struct vg_lsp_settings {
-    const char **catalogs; size_t ncatalogs; /* --catalog, VGPUC_CATALOG */
-    uint32_t today; int today_set;
-    const char *docs_url;                    /* rules documentation, for codeDescription */
-    int utf8;                                /* positions in UTF-8 code units (negotiated) */
+    const char **catalogs;
+    size_t ncatalogs; /* --catalog, VGPUC_CATALOG */
+    uint32_t today;
+    int today_set;
+    const char *docs_url; /* rules documentation, for codeDescription */
+    int utf8;             /* positions in UTF-8 code units (negotiated) */
 };
 
 struct vg_lsp_doc {
     char *uri;
-    char *path;            /* file system path of a file: URI, else the URI */
-    char *real;            /* its resolved path (NULL: not on disk), as includes resolve */
+    char *path; /* file system path of a file: URI, else the URI */
+    char *real; /* its resolved path (NULL: not on disk), as includes resolve */
     int is_file;
     struct vg_lsp_docs *owner; /* the open documents it belongs to */
-    char **deps; size_t ndeps; /* resolved paths its last compile included */
-    char *text; size_t len;
-    uint32_t *lines; size_t nlines; /* byte offset of each line start */
+    char **deps;
+    size_t ndeps; /* resolved paths its last compile included */
+    char *text;
+    size_t len;
+    uint32_t *lines;
+    size_t nlines; /* byte offset of each line start */
     int64_t version;
-    int dirty;             /* changed since the last compile */
-    int pending;           /* diagnostics not published since the change */
+    int dirty;   /* changed since the last compile */
+    int pending; /* diagnostics not published since the change */
     /* the last compile (diagnostics, model) */
-    struct vg_ctx ctx; int compiled; uint32_t root;
-    struct vg_model *model; struct vg_plan *plan;
+    struct vg_ctx ctx;
+    int compiled;
+    uint32_t root;
+    struct vg_model *model;
+    struct vg_plan *plan;
     /* the full syntax tree (comments kept) for the editor features, on demand */
-    struct vg_ctx pctx; struct vg_file_ast *ast; int parsed;
+    struct vg_ctx pctx;
+    struct vg_file_ast *ast;
+    int parsed;
     struct vg_lsp_doc *next;
 };
 
@@ -84,8 +98,10 @@ json_t *vg_lsp_doc_diagnostics(struct vg_lsp_doc *d, const struct vg_lsp_setting
 
 /* Positions over a text with its line starts. */
 struct vg_lsp_text {
-    const char *text; size_t len;
-    const uint32_t *lines; size_t nlines;
+    const char *text;
+    size_t len;
+    const uint32_t *lines;
+    size_t nlines;
 };
 struct vg_lsp_text vg_lsp_doc_text(const struct vg_lsp_doc *d);
 /* LSP position -> byte offset; out-of-range lines and characters are clamped
@@ -102,14 +118,13 @@ char *vg_lsp_path_to_uri(const char *path);
 
 /* lsp_features.c: each returns the result (or NULL with *err set to an
  * error code and *msg to a message for an error response). */
-typedef json_t *(*vg_lsp_feature_fn)(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s,
-                                     int *err, const char **msg);
+typedef json_t *(*vg_lsp_feature_fn)(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
+                                     const char **msg);
 json_t *vg_lsp_symbols(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
                        const char **msg);
 json_t *vg_lsp_folding(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
                        const char **msg);
-json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
-                     const char **msg);
+json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err, const char **msg);
 json_t *vg_lsp_completion(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
                           const char **msg);
 json_t *vg_lsp_definition(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,

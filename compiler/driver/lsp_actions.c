@@ -208,9 +208,8 @@ json_t *vg_lsp_code_actions(struct vg_lsp_doc *d, json_t *params, const struct v
     json_t *out = json_array();
     size_t i;
     json_t *diag;
-    json_array_foreach(json_object_get(json_object_get(params, "context"), "diagnostics"), i, diag)
-        if (json_is_object(diag))
-            actions_for(d, diag, out, s->utf8);
+    json_array_foreach(json_object_get(json_object_get(params, "context"), "diagnostics"), i,
+                       diag) if (json_is_object(diag)) actions_for(d, diag, out, s->utf8);
     return out;
 }
 

@@ -141,10 +141,7 @@ json_t *vg_lsp_string(const char *s, size_t n)
     return r;
 }
 
-static int hexval(int c)
-{
-    return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
-}
+static int hexval(int c) { return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1; }
 
 char *vg_lsp_uri_to_path(const char *uri)
 {
@@ -429,8 +426,8 @@ json_t *vg_lsp_doc_location(struct vg_lsp_doc *d, const struct vg_lsp_settings *
 
 static json_t *one_diagnostic(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, const struct vg_diag *g)
 {
-    static const int severity[] = {[VG_LEVEL_OFF] = 4, [VG_LEVEL_INFO] = 3, [VG_LEVEL_WARNING] = 2,
-                                   [VG_LEVEL_ERROR] = 1};
+    static const int severity[] = {
+        [VG_LEVEL_OFF] = 4, [VG_LEVEL_INFO] = 3, [VG_LEVEL_WARNING] = 2, [VG_LEVEL_ERROR] = 1};
     const struct vg_code_info *ci = vg_code_info(g->code);
     struct vg_lsp_text t = vg_lsp_doc_text(d);
     struct vg_strbuf msg;
@@ -461,8 +458,8 @@ static json_t *one_diagnostic(struct vg_lsp_doc *d, const struct vg_lsp_settings
     snprintf(href, sizeof href, "%s#%s-%s", s->docs_url, lower, ci->slug);
 
     json_t *o = json_pack("{s:o,s:i,s:s,s:s,s:{s:s},s:o}", "range", vg_lsp_range(&t, at.start, at.end, s->utf8),
-                          "severity", severity[g->level], "code", ci->id, "source", "vgpuc", "codeDescription",
-                          "href", href, "message", vg_lsp_string(msg.data ? msg.data : "", msg.len));
+                          "severity", severity[g->level], "code", ci->id, "source", "vgpuc", "codeDescription", "href",
+                          href, "message", vg_lsp_string(msg.data ? msg.data : "", msg.len));
     vg_sb_free(&msg);
     json_t *rel = json_array();
     for (size_t i = 0; i < g->nlabels; i++) {

@@ -50,21 +50,18 @@ static enum vg_block child_block(enum vg_block block, const char *name)
     return row ? row->child : VG_BLOCK_NONE;
 }
 
-static uint32_t stmt_end(const struct vg_stmt *st)
-{
-    return st->close_span.file ? st->close_span.end : st->span.end;
-}
+static uint32_t stmt_end(const struct vg_stmt *st) { return st->close_span.file ? st->close_span.end : st->span.end; }
 
 /* --- the statement under the cursor ----------------------------------------- */
 
 #define MAX_DEPTH 8
 
 struct hit {
-    const struct vg_stmt *st;      /* innermost statement at the cursor, or NULL */
-    enum vg_block block;           /* the block it is in */
+    const struct vg_stmt *st;               /* innermost statement at the cursor, or NULL */
+    enum vg_block block;                    /* the block it is in */
     const struct vg_stmt *outer[MAX_DEPTH]; /* its enclosing statements, outermost first */
     int depth;
-    int arg;                       /* -1 the directive name, >= 0 an argument, -2 neither */
+    int arg; /* -1 the directive name, >= 0 an argument, -2 neither */
 };
 
 static int within(struct vg_span sp, uint32_t off) { return sp.file && sp.start <= off && off <= sp.end; }
@@ -177,7 +174,9 @@ static void fold_blocks(struct vg_lsp_doc *d, const struct vg_stmt *first, json_
             continue;
         uint32_t a = line_of(d, st->open_span.start), b = line_of(d, st->close_span.start);
         if (b > a)
-            json_array_append_new(out, json_pack("{s:i,s:i,s:s}", "startLine", (int)a, "endLine", (int)b - 1 > (int)a ? (int)b - 1 : (int)a, "kind", "region"));
+            json_array_append_new(out,
+                                  json_pack("{s:i,s:i,s:s}", "startLine", (int)a, "endLine",
+                                            (int)b - 1 > (int)a ? (int)b - 1 : (int)a, "kind", "region"));
         if (depth < MAX_DEPTH)
             fold_blocks(d, st->body, out, depth + 1);
     }
@@ -199,8 +198,8 @@ json_t *vg_lsp_folding(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp
             last++;
         }
         if (last > first && ast->comments[i].own_line)
-            json_array_append_new(out, json_pack("{s:i,s:i,s:s}", "startLine", (int)first, "endLine", (int)last,
-                                                 "kind", "comment"));
+            json_array_append_new(
+                out, json_pack("{s:i,s:i,s:s}", "startLine", (int)first, "endLine", (int)last, "kind", "comment"));
         i = j + 1;
     }
     return out;
@@ -296,8 +295,7 @@ static void collect(const struct vg_file_ast *ast, const struct name_ref *r, int
                 if (strcmp(v->name, "host") != 0 && strcmp(v->name, "hosts") != 0)
                     continue;
                 for (size_t i = 0; i < v->nargs; i++) {
-                    int match = r->is_decl ? decl_names(r->word, v->args[i].text)
-                                           : strcmp(v->args[i].text, name) == 0;
+                    int match = r->is_decl ? decl_names(r->word, v->args[i].text) : strcmp(v->args[i].text, name) == 0;
                     if (match && *n < max)
                         out[(*n)++] = &v->args[i];
                 }
@@ -348,8 +346,9 @@ static void include_refs(struct vg_lsp_doc *d, const struct vg_lsp_settings *s, 
         return;
     if (with_decl) {
         char *uri = vg_lsp_path_to_uri(target);
-        json_array_append_new(list, json_pack("{s:s,s:{s:{s:i,s:i},s:{s:i,s:i}}}", "uri", uri, "range", "start",
-                                              "line", 0, "character", 0, "end", "line", 0, "character", 0));
+        json_array_append_new(list,
+                              json_pack("{s:s,s:{s:{s:i,s:i},s:{s:i,s:i}}}", "uri", uri, "range", "start", "line", 0,
+                                        "character", 0, "end", "line", 0, "character", 0));
         free(uri);
     }
     for (struct vg_lsp_doc *o = d->owner->first; o; o = o->next)
@@ -433,8 +432,10 @@ json_t *vg_lsp_references(struct vg_lsp_doc *d, json_t *params, const struct vg_
 
 static void editions_of(const struct vg_catalog *c, char series, struct vg_strbuf *sb)
 {
-    static const struct { unsigned bit; const char *name; } eds[] = {
-        {VG_ED_VWS, "vWS"}, {VG_ED_VPC, "vPC"}, {VG_ED_VAPPS, "vApps"}, {VG_ED_VCS, "vCS"}};
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } eds[] = {{VG_ED_VWS, "vWS"}, {VG_ED_VPC, "vPC"}, {VG_ED_VAPPS, "vApps"}, {VG_ED_VCS, "vCS"}};
     unsigned set = series >= 'A' && series <= 'Z' ? c->licensing.series_editions[series - 'A'] : 0;
     int any = 0;
     for (size_t i = 0; i < sizeof eds / sizeof eds[0]; i++)
@@ -478,7 +479,9 @@ static void hover_release(const struct vg_release *r, struct vg_strbuf *sb)
     static const char *const cols[VG_DRV_COUNT] = {"vGPU Manager (ESXi/Linux)", "vGPU Manager (Windows)",
                                                    "guest driver (Windows)", "guest driver (Linux)"};
     vg_sb_printf(sb, "**vGPU software %s**: branch %s%s", r->name, r->branch ? r->branch : "?",
-                 r->lts == 1 ? " (long-term support)" : r->lts == 0 ? " (production branch)" : "");
+                 r->lts == 1       ? " (long-term support)"
+                     : r->lts == 0 ? " (production branch)"
+                                   : "");
     if (r->date)
         vg_sb_printf(sb, ", released %s", r->date);
     vg_sb_puts(sb, "\n\n");
@@ -560,8 +563,7 @@ static void hover_decl(struct vg_lsp_doc *d, const struct vg_arg *decl, struct v
     vg_sb_puts(sb, "\n```\n");
 }
 
-json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err,
-                     const char **msg)
+json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_settings *s, int *err, const char **msg)
 {
     struct hit h = hit_at(d, cursor(d, params, s));
     if (!h.st || h.arg == -2)
@@ -588,7 +590,10 @@ json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_s
             if (src) {
                 struct vg_loc lc = vg_source_loc(src, l->name_span.start);
                 vg_sb_printf(&sb, "declared in `%s` at line %u: license server `%s`, kind %s\n", src->path, lc.line,
-                             l->name, l->kind == VG_LIC_DLS ? "dls" : l->kind == VG_LIC_CLS ? "cls" : "legacy");
+                             l->name,
+                             l->kind == VG_LIC_DLS       ? "dls"
+                                 : l->kind == VG_LIC_CLS ? "cls"
+                                                         : "legacy");
             }
         } else if (row->args == VG_ARGS_MODE_MODEL && h.arg == 1 && st->nargs > 1) {
             const struct vg_profile *p = strcmp(st->args[0].text, "vgpu") == 0 ? vg_catalog_profile(c, word) : NULL;
@@ -622,8 +627,8 @@ json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_s
     }
     json_t *res = json_null();
     if (sb.len)
-        res = json_pack("{s:{s:s,s:o},s:o}", "contents", "kind", "markdown", "value",
-                        vg_lsp_string(sb.data, sb.len), "range", range_of(d, s, at));
+        res = json_pack("{s:{s:s,s:o},s:o}", "contents", "kind", "markdown", "value", vg_lsp_string(sb.data, sb.len),
+                        "range", range_of(d, s, at));
     vg_sb_free(&sb);
     return res;
 }
@@ -635,11 +640,13 @@ json_t *vg_lsp_hover(struct vg_lsp_doc *d, json_t *params, const struct vg_lsp_s
 /* The text before the cursor, read as blocks and statement words. */
 struct context {
     enum vg_block stack[MAX_DEPTH + 1];
-    const char *names[MAX_DEPTH + 1]; size_t name_lens[MAX_DEPTH + 1]; /* the block's NAME word */
-    int depth;                     /* blocks open; past MAX_DEPTH: unknown */
-    const char *words[MAX_WORDS]; size_t lens[MAX_WORDS];
+    const char *names[MAX_DEPTH + 1];
+    size_t name_lens[MAX_DEPTH + 1]; /* the block's NAME word */
+    int depth;                       /* blocks open; past MAX_DEPTH: unknown */
+    const char *words[MAX_WORDS];
+    size_t lens[MAX_WORDS];
     int nwords;
-    int in_word;                   /* the cursor touches the last word */
+    int in_word; /* the cursor touches the last word */
     int in_comment;
 };
 
@@ -730,8 +737,8 @@ static void add_item(struct items *it, const char *label, int kind, const char *
     if (detail)
         json_object_set_new(o, "detail", vg_lsp_string(detail, strlen(detail)));
     if (doc)
-        json_object_set_new(o, "documentation", json_pack("{s:s,s:o}", "kind", "markdown", "value",
-                                                          vg_lsp_string(doc, strlen(doc))));
+        json_object_set_new(o, "documentation",
+                            json_pack("{s:s,s:o}", "kind", "markdown", "value", vg_lsp_string(doc, strlen(doc))));
     json_array_append_new(it->list, o);
 }
 
@@ -742,8 +749,7 @@ static const struct vg_cluster *find_cluster(const struct vg_lsp_doc *d, const s
     for (int i = 1; i <= cx->depth; i++)
         if (cx->stack[i] == VG_BLOCK_CLUSTER && cx->names[i]) {
             char name[512];
-            snprintf(name, sizeof name, "%.*s", (int)(cx->name_lens[i] < 511 ? cx->name_lens[i] : 511),
-                     cx->names[i]);
+            snprintf(name, sizeof name, "%.*s", (int)(cx->name_lens[i] < 511 ? cx->name_lens[i] : 511), cx->names[i]);
             return vg_hash_get(&d->model->cluster_by_name, name);
         }
     return NULL;
@@ -813,7 +819,8 @@ static void complete_releases(struct items *it, const struct vg_catalog *cat, in
     for (size_t i = cat->nreleases; i-- > 0;) {
         const struct vg_release *r = cat->releases[i];
         char detail[128];
-        snprintf(detail, sizeof detail, "release, branch %s%s", r->branch ? r->branch : "?", r->lts == 1 ? " (LTS)" : "");
+        snprintf(detail, sizeof detail, "release, branch %s%s", r->branch ? r->branch : "?",
+                 r->lts == 1 ? " (LTS)" : "");
         add_item(it, r->name, CI_VALUE, detail, NULL);
     }
     for (size_t i = cat->nreleases; i-- > 0;) {
@@ -889,8 +896,7 @@ static void complete_args(struct vg_lsp_doc *d, struct items *it, const struct c
             for (size_t i = 0; i < c->nhosts; i++)
                 add_item(it, c->hosts[i]->name, CI_REFERENCE, "host", NULL);
         return;
-    default:
-        return;
+    default: return;
     }
 }
 

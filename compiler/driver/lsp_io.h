@@ -20,17 +20,18 @@
 
 struct vg_lsp_io {
     int in_fd, out_fd;
-    char *buf; size_t len, pos, cap; /* read buffer: [pos, len) not yet consumed */
+    char *buf;
+    size_t len, pos, cap; /* read buffer: [pos, len) not yet consumed */
     int eof;
     int write_failed;
 };
 
 enum vg_lsp_read {
-    VG_LSP_MSG = 0,      /* *msg holds a JSON value (owned by the caller) */
-    VG_LSP_BAD_JSON,     /* a framed body that is not JSON: answer ParseError */
-    VG_LSP_TOO_LARGE,    /* a body over the limit, skipped: answer ParseError */
-    VG_LSP_BAD_HEADER,   /* a header that is not LSP, skipped up to the next message */
-    VG_LSP_EOF           /* the client went away (possibly mid-message) */
+    VG_LSP_MSG = 0,    /* *msg holds a JSON value (owned by the caller) */
+    VG_LSP_BAD_JSON,   /* a framed body that is not JSON: answer ParseError */
+    VG_LSP_TOO_LARGE,  /* a body over the limit, skipped: answer ParseError */
+    VG_LSP_BAD_HEADER, /* a header that is not LSP, skipped up to the next message */
+    VG_LSP_EOF         /* the client went away (possibly mid-message) */
 };
 
 void vg_lsp_io_init(struct vg_lsp_io *io, int in_fd, int out_fd);

@@ -29,9 +29,7 @@ int main(int argc, char **argv)
     case VG_CLI_VERSION:
         rc = printf("vgpuc %s\n", VGPUC_VERSION) > 0 && fflush(stdout) == 0 ? VG_EXIT_OK : VG_EXIT_FAILURE;
         break;
-    case VG_CLI_HELP:
-        rc = print_help(cli.command);
-        break;
+    case VG_CLI_HELP: rc = print_help(cli.command); break;
     case VG_CLI_ERROR: {
         struct vg_strbuf sb; /* the message quotes arguments: inert, as every output */
         vg_sb_init(&sb);
@@ -41,9 +39,7 @@ int main(int argc, char **argv)
         vg_sb_free(&sb);
         break;
     }
-    default:
-        rc = vg_cli_run(&cli);
-        break;
+    default: rc = vg_cli_run(&cli); break;
     }
     vg_cli_free(&cli);
     return rc;

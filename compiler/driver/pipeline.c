@@ -38,15 +38,16 @@ static const char *input_dir(struct vg_ctx *ctx, const struct vg_cli *cli, const
 
 struct configs {
     struct vg_ctx *ctx;
-    struct vg_hash by_dir;     /* input folder -> struct found (one walk per folder) */
-    struct vg_hash ignored;    /* config paths already reported as ignored */
-    struct vg_hash roots;      /* real paths already in ctx->opt.read_roots */
-    const char **roots_v; size_t nroots, cap_roots;
+    struct vg_hash by_dir;  /* input folder -> struct found (one walk per folder) */
+    struct vg_hash ignored; /* config paths already reported as ignored */
+    struct vg_hash roots;   /* real paths already in ctx->opt.read_roots */
+    const char **roots_v;
+    size_t nroots, cap_roots;
 };
 
 struct found {
-    const char *path;          /* the config, or NULL */
-    const char *real;          /* its real path ("" for none): what is compared */
+    const char *path; /* the config, or NULL */
+    const char *real; /* its real path ("" for none): what is compared */
 };
 
 static void config_ignored(void *arg, const char *path, const char *why)
@@ -56,8 +57,8 @@ static void config_ignored(void *arg, const char *path, const char *why)
         return;
     const char *key = vg_strdup(cs->ctx->arena, path);
     vg_hash_put(&cs->ignored, key, (void *)key);
-    struct vg_diag *d = vg_diag_emit(cs->ctx, VG9004, vg_span_make(0, 0, 0), "ignored the config file `%s`: %s",
-                                     path, why);
+    struct vg_diag *d =
+        vg_diag_emit(cs->ctx, VG9004, vg_span_make(0, 0, 0), "ignored the config file `%s`: %s", path, why);
     vg_diag_help(cs->ctx, d, "make it yours and writable only by you, or name it with `--config FILE`");
 }
 
@@ -138,14 +139,15 @@ static int choose_config(struct configs *cs, const struct vg_cli *cli, const cha
         }
         if (strcmp(f->real, first->real) == 0)
             continue;
-        struct vg_diag *d = vg_diag_emit(cs->ctx, VG9003, vg_span_make(0, 0, 0),
-                                         "the inputs are governed by different configs: `%s` by %s%s%s, `%s` by %s%s%s",
-                                         first_input, first->path ? "`" : "", first->path ? first->path : "none",
-                                         first->path ? "`" : "", inputs[i], f->path ? "`" : "",
-                                         f->path ? f->path : "none", f->path ? "`" : "");
+        struct vg_diag *d =
+            vg_diag_emit(cs->ctx, VG9003, vg_span_make(0, 0, 0),
+                         "the inputs are governed by different configs: `%s` by %s%s%s, `%s` by %s%s%s", first_input,
+                         first->path ? "`" : "", first->path ? first->path : "none", first->path ? "`" : "", inputs[i],
+                         f->path ? "`" : "", f->path ? f->path : "none", f->path ? "`" : "");
         vg_diag_note(cs->ctx, d, "one run applies one config: rule levels of one folder must not silence another");
-        vg_diag_help(cs->ctx, d, "check each folder in a run of its own, or choose one with `--config FILE` or "
-                                 "`--no-config`");
+        vg_diag_help(cs->ctx, d,
+                     "check each folder in a run of its own, or choose one with `--config FILE` or "
+                     "`--no-config`");
         return -1;
     }
     *path = first ? first->path : NULL;
@@ -175,11 +177,12 @@ static int apply_config(struct vg_ctx *ctx, struct vg_cli *cli, struct configs *
         for (size_t i = 0; i < cfg.ncatalogs; i++) {
             char *real = realpath(cfg.catalogs[i], NULL);
             if (real && !vg_path_confined(ctx, real)) {
-                struct vg_diag *d = vg_diag_emit(ctx, VG1013, vg_span_make(0, 0, 0),
-                                                 "the catalog file `%s` of `%s` is outside the project",
-                                                 cfg.catalogs[i], path);
-                vg_diag_help(ctx, d, "keep it in the repository, name it with `--catalog FILE`, or allow its "
-                                     "folder with `--allow-read DIR`");
+                struct vg_diag *d =
+                    vg_diag_emit(ctx, VG1013, vg_span_make(0, 0, 0),
+                                 "the catalog file `%s` of `%s` is outside the project", cfg.catalogs[i], path);
+                vg_diag_help(ctx, d,
+                             "keep it in the repository, name it with `--catalog FILE`, or allow its "
+                             "folder with `--allow-read DIR`");
                 bad = 1;
             }
             free(real);
@@ -289,8 +292,8 @@ int vg_pipeline_run(struct vg_ctx *ctx, struct vg_cli *cli, struct vg_model **mo
     for (size_t i = 0; i < n; i++) {
         int is_stdin = strcmp(paths[i], "-") == 0;
         uint32_t id = is_stdin && cli->stdin_text_set
-                          ? vg_source_add(ctx, stdin_name, cli->stdin_text, cli->stdin_len, vg_span_make(0, 0, 0))
-                          : vg_source_load(ctx, paths[i], is_stdin ? stdin_name : NULL, vg_span_make(0, 0, 0));
+            ? vg_source_add(ctx, stdin_name, cli->stdin_text, cli->stdin_len, vg_span_make(0, 0, 0))
+            : vg_source_load(ctx, paths[i], is_stdin ? stdin_name : NULL, vg_span_make(0, 0, 0));
         if (id)
             roots[nroots++] = id;
         else

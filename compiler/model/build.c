@@ -15,17 +15,20 @@
 
 #include <string.h>
 
-
 static struct vg_block_info inner_info(struct cluster_build *cb, enum vg_block block, const char *kind,
                                        const struct vg_stmt *st, const struct vg_argv *v)
 {
-    struct vg_block_info bi = {block, kind, v->a ? v->a->text : "", v->a ? v->a->span : st->name_span,
-                               cb->c->kind, cb->family_name, st->broken || !v->a};
+    struct vg_block_info bi = {block,
+                               kind,
+                               v->a ? v->a->text : "",
+                               v->a ? v->a->span : st->name_span,
+                               cb->c->kind,
+                               cb->family_name,
+                               st->broken || !v->a};
     return bi;
 }
 
-static void read_host(struct builder *b, struct cluster_build *cb, const struct vg_stmt *st,
-                      const struct vg_argv *v)
+static void read_host(struct builder *b, struct cluster_build *cb, const struct vg_stmt *st, const struct vg_argv *v)
 {
     struct vg_ctx *ctx = b->ctx;
     struct host_group *g = vg_alloc(cb->scratch, sizeof *g);
@@ -78,8 +81,8 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
     g->pin = t.pin;
     g->hosts = t.hosts;
     if (vm->mode == VG_MODE_VGPU && !vm->guest.text && !bi.broken && !vg_schema_suggested(&t, "guest-driver")) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG1008, bi.name_span, "vm `%s` has a vGPU but no `guest-driver`",
-                                         bi.name);
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG1008, bi.name_span, "vm `%s` has a vGPU but no `guest-driver`", bi.name);
         vg_diag_span(ctx, d, vm->gpu_span, "vGPU given here");
         vg_diag_help(ctx, d, "add `guest-driver V`: the vGPU release or guest driver version installed in the VM");
     }
@@ -112,8 +115,7 @@ static void read_vm_management(struct builder *b, struct cluster_build *cb, cons
         cb->c->arc = arc;
 }
 
-static void cluster_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st,
-                          const struct vg_argv *v)
+static void cluster_child(void *bp, const struct vg_directive *d, const struct vg_stmt *st, const struct vg_argv *v)
 {
     struct builder *b = bp;
     switch (d->child) {
@@ -158,10 +160,9 @@ static void check_profile_hosts(struct builder *b, struct cluster_build *cb, con
     const char **names = vg_alloc_array(ctx->arena, nmodels, sizeof *names);
     for (size_t i = 0; i < nmodels; i++)
         names[i] = models[i]->model;
-    struct vg_diag *d = vg_diag_emit(ctx, VG2002, vm->gpu_arg_span,
-                                     "profile `%s` needs %s GPUs, but the hosts of `%s` have only %s GPUs",
-                                     vm->profile->name, vm->profile->gpu->model, cb->c->name,
-                                     vg_mb_join_names(ctx->arena, names, nmodels, ""));
+    struct vg_diag *d = vg_diag_emit(
+        ctx, VG2002, vm->gpu_arg_span, "profile `%s` needs %s GPUs, but the hosts of `%s` have only %s GPUs",
+        vm->profile->name, vm->profile->gpu->model, cb->c->name, vg_mb_join_names(ctx->arena, names, nmodels, ""));
     /* the profile is the likelier mistake: offer the hosts' profile of the same size and series */
     const struct vg_profile *alt = NULL;
     for (size_t i = 0; i < nmodels && !alt; i++)
@@ -194,9 +195,8 @@ static void add_hosts(struct builder *b, struct cluster_build *cb, struct dup_ru
         struct vg_host *tmpl = &g->tmpl;
         if (!b->pgpus_full && b->pgpus + (uint64_t)tmpl->npgpus * names.n > VG_MAX_PGPUS) {
             b->pgpus_full = 1;
-            struct vg_diag *d = vg_diag_emit(ctx, VG1005, g->name->span,
-                                             "too many physical GPUs: more than %u after range expansion",
-                                             VG_MAX_PGPUS);
+            struct vg_diag *d = vg_diag_emit(
+                ctx, VG1005, g->name->span, "too many physical GPUs: more than %u after range expansion", VG_MAX_PGPUS);
             vg_diag_note(ctx, d, "the GPUs of this host and of the hosts after it are not planned");
         }
         if (b->pgpus_full) {
@@ -339,8 +339,8 @@ void vg_mb_read_cluster(struct builder *b, const struct vg_stmt *st, const struc
     }
     struct vg_target t = {0};
     t.cluster = c;
-    struct vg_block_info bi = {VG_BLOCK_CLUSTER, "cluster", c->name, c->name_span, c->kind, cb->family_name,
-                               st->broken || !v->a};
+    struct vg_block_info bi = {VG_BLOCK_CLUSTER, "cluster",          c->name, c->name_span, c->kind,
+                               cb->family_name,  st->broken || !v->a};
     b->cur = cb;
     /* the host and VM groups are templates that finish_cluster copies into
      * the model: ~40 MB at 100k VMs that need not outlive the cluster */
@@ -362,8 +362,8 @@ void vg_mb_read_cluster(struct builder *b, const struct vg_stmt *st, const struc
         return;
     struct vg_cluster *old = vg_hash_put(&b->m->cluster_by_name, c->name, c);
     if (old) {
-        struct dup_run r = {"cluster", "", c->name, c->name, 1, c->name_span, old->name_span,
-                            strcmp(c->name, old->name) ? old->name : NULL};
+        struct dup_run r = {"cluster", "",           c->name,        c->name,
+                            1,         c->name_span, old->name_span, strcmp(c->name, old->name) ? old->name : NULL};
         vg_mb_dup_flush(ctx, &r);
         return;
     }
@@ -382,12 +382,11 @@ void vg_mb_read_license(struct builder *b, const struct vg_stmt *st, const struc
     l->editions = VG_ED_ALL;
     struct vg_target t = {0};
     t.license = l;
-    struct vg_block_info bi = {VG_BLOCK_LICENSE, "license server", l->name, l->name_span, 0, NULL,
-                               st->broken || !v->a};
+    struct vg_block_info bi = {VG_BLOCK_LICENSE, "license server", l->name, l->name_span, 0, NULL, st->broken || !v->a};
     vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
     if (l->kind == VG_LIC_CLS && l->version) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG1003, l->version_span,
-                                         "`version` does not apply to a `cls` license server");
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG1003, l->version_span, "`version` does not apply to a `cls` license server");
         vg_diag_note(ctx, d, "the Cloud License Service is run by NVIDIA; it has no version to install");
         vg_diag_help(ctx, d, "remove `version`");
     }

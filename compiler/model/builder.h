@@ -19,13 +19,13 @@
 #include "core/diag.h"
 #include "core/vg_limits.h"
 
-struct host_group {            /* one `host NAME { ... }` statement */
+struct host_group { /* one `host NAME { ... }` statement */
     struct vg_host tmpl;
     const struct vg_arg *name; /* NULL: the name was invalid */
     size_t first, count;       /* hosts made from it in cluster->hosts */
 };
 
-struct vm_group {              /* one `vm NAME { ... }` statement */
+struct vm_group { /* one `vm NAME { ... }` statement */
     struct vg_vm tmpl;
     const struct vg_arg *name;
     const struct vg_arg *pin;
@@ -36,33 +36,36 @@ struct cluster_build {
     struct vg_cluster *c;
     struct vg_arg license_ref; /* a copy: the tree is gone when licenses are resolved */
     int has_license_ref;
-    struct vg_arena *scratch;  /* the groups below; released when the cluster is built */
-    const char *family_name;   /* from the `platform` line, if its family is known */
-    struct host_group **hg; size_t nhg, cap_hg;
-    struct vm_group **vg; size_t nvg, cap_vg;
-    int bad_host_names;        /* a host name failed to expand: no VG1006 for pins */
-    uint32_t *host_seen;       /* per host index: the `hosts` list that last named it */
+    struct vg_arena *scratch; /* the groups below; released when the cluster is built */
+    const char *family_name;  /* from the `platform` line, if its family is known */
+    struct host_group **hg;
+    size_t nhg, cap_hg;
+    struct vm_group **vg;
+    size_t nvg, cap_vg;
+    int bad_host_names;  /* a host name failed to expand: no VG1006 for pins */
+    uint32_t *host_seen; /* per host index: the `hosts` list that last named it */
     uint32_t hosts_stamp;
-    const char **host_names;   /* "did you mean" candidates, built on first use */
+    const char **host_names; /* "did you mean" candidates, built on first use */
 };
 
-struct file_rec {              /* a file read in this run, by canonical path */
+struct file_rec { /* a file read in this run, by canonical path */
     uint32_t id;
     int done;
 };
 
 struct inc_frame {
     const char *key, *display;
-    struct vg_span at;         /* the include that brought it in; file 0 for a root */
+    struct vg_span at; /* the include that brought it in; file 0 for a root */
 };
 
 struct builder {
     struct vg_ctx *ctx;
     const struct vg_catalog *cat;
     struct vg_model *m;
-    struct cluster_build **cbs; size_t ncbs, cap_cbs;
+    struct cluster_build **cbs;
+    size_t ncbs, cap_cbs;
     struct cluster_build *cur;
-    struct vg_hash files;      /* canonical path -> struct file_rec */
+    struct vg_hash files; /* canonical path -> struct file_rec */
     struct inc_frame stack[VG_MAX_INCLUDE_DEPTH + 1];
     size_t depth;
     uint32_t range_groups;
@@ -94,17 +97,17 @@ struct builder {
 struct names {
     const char **v;
     size_t n;
-    uint32_t group;            /* range group, 0 for a single name */
-    const char *one;           /* v of a single name: no allocation per VM */
+    uint32_t group;  /* range group, 0 for a single name */
+    const char *one; /* v of a single name: no allocation per VM */
 };
 
 /* Duplicates from one range against one earlier statement are reported once. */
 struct dup_run {
-    const char *what, *where;  /* "VM", " in cluster `c`" */
+    const char *what, *where; /* "VM", " in cluster `c`" */
     const char *first, *last;
     size_t n;
     struct vg_span later, earlier;
-    const char *other;         /* the earlier name, when it is spelt differently */
+    const char *other; /* the earlier name, when it is spelt differently */
 };
 
 /* "A16", "A16 and L4", "A16, L4 and T4", each name between two `quote`s. */

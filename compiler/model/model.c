@@ -41,9 +41,8 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
     const struct vg_source *src = vg_source_get(ctx, st->span.file);
     const char *rel = v->a->text;
     const char *slash = src ? strrchr(src->path, '/') : NULL;
-    const char *path = rel[0] == '/' || !slash
-                           ? rel
-                           : vg_sprintf(ctx->arena, "%.*s/%s", (int)(slash - src->path), src->path, rel);
+    const char *path =
+        rel[0] == '/' || !slash ? rel : vg_sprintf(ctx->arena, "%.*s/%s", (int)(slash - src->path), src->path, rel);
     const char *key = canonical(ctx->arena, path);
     for (size_t i = 0; i < b->depth; i++) {
         if (strcmp(b->stack[i].key, key) != 0)
@@ -64,10 +63,10 @@ static void read_include(struct builder *b, const struct vg_stmt *st, const stru
     }
     struct file_rec *fr = vg_hash_get(&b->files, key);
     if (fr && fr->done)
-        return; /* read once per run; a file that failed is reported once */
+        return;                            /* read once per run; a file that failed is reported once */
     if (b->depth > VG_MAX_INCLUDE_DEPTH) { /* the root and VG_MAX_INCLUDE_DEPTH includes */
-        struct vg_diag *d = vg_diag_emit(ctx, VG1009, st->span, "includes nested more than %u deep",
-                                         VG_MAX_INCLUDE_DEPTH);
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG1009, st->span, "includes nested more than %u deep", VG_MAX_INCLUDE_DEPTH);
         vg_diag_note(ctx, d, "`%s` is not read", path);
         return;
     }

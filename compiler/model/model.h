@@ -33,45 +33,51 @@ enum vg_firmware { VG_FW_EFI = 0, VG_FW_BIOS };
 
 /* A `vgpu-manager` or `guest-driver` value as written, and what it maps to. */
 struct vg_version_ref {
-    const char *text;         /* NULL if not given */
+    const char *text;                    /* NULL if not given */
     const struct vg_release *const *rel; /* nrel of them, ascending; shared by
                                             every ref to the same value */
     struct vg_span span;
-    uint32_t nrel;            /* 0 = unknown (VG2003 reported) or not given; at
+    uint32_t nrel; /* 0 = unknown (VG2003 reported) or not given; at
                                  most VG_MAX_RELEASES_PER_VERSION */
-    int is_driver;            /* written as a driver version, not a release */
+    int is_driver; /* written as a driver version, not a release */
 };
 
 struct vg_license_server {
     const char *name;
     struct vg_span span, name_span;
-    enum vg_license_kind kind; struct vg_span kind_span;
-    const char *version;      struct vg_span version_span; /* NULL if not given */
-    unsigned editions;        struct vg_span editions_span; /* VG_ED_* set */
+    enum vg_license_kind kind;
+    struct vg_span kind_span;
+    const char *version;
+    struct vg_span version_span; /* NULL if not given */
+    unsigned editions;
+    struct vg_span editions_span; /* VG_ED_* set */
 };
 
 struct vg_cluster;
 
-struct vg_host_gpu {         /* one `gpu MODEL x N` line of a host */
+struct vg_host_gpu {            /* one `gpu MODEL x N` line of a host */
     const struct vg_gpu *model; /* NULL if unknown (VG2001 reported) */
     const char *model_name;
-    uint32_t boards;          /* N */
+    uint32_t boards; /* N */
     struct vg_span span;
 };
 
 struct vg_host {
     const char *name;
     struct vg_span span, name_span;
-    uint32_t index;           /* declaration order within the cluster */
+    uint32_t index; /* declaration order within the cluster */
     struct vg_cluster *cluster;
-    struct vg_host_gpu *gpus; size_t ngpus;
-    uint32_t npgpus;          /* physical GPUs: sum of boards x gpus_per_board */
-    struct vg_version_ref manager;  /* effective: the host's own or the cluster's */
-    int manager_own;          /* set on the host itself */
-    enum vg_graphics graphics; struct vg_span graphics_span;
-    enum vg_vgpu_mode vgpu_mode; struct vg_span vgpu_mode_span;
-    uint32_t range_group;     /* 0 = declared alone */
-    int drained;              /* rollout.c: in maintenance; placement uses none of its GPUs */
+    struct vg_host_gpu *gpus;
+    size_t ngpus;
+    uint32_t npgpus;               /* physical GPUs: sum of boards x gpus_per_board */
+    struct vg_version_ref manager; /* effective: the host's own or the cluster's */
+    int manager_own;               /* set on the host itself */
+    enum vg_graphics graphics;
+    struct vg_span graphics_span;
+    enum vg_vgpu_mode vgpu_mode;
+    struct vg_span vgpu_mode_span;
+    uint32_t range_group; /* 0 = declared alone */
+    int drained;          /* rollout.c: in maintenance; placement uses none of its GPUs */
 };
 
 /* One per VM (100k in a large estate): fields grouped by size so that the
@@ -82,25 +88,30 @@ struct vg_vm {
     const struct vg_profile *profile; /* vgpu */
     const struct vg_gpu *gpu_model;   /* vgpu: profile->gpu; passthrough: the model */
     struct vg_version_ref guest;
-    struct vg_host *pin;      /* `host` */
-    struct vg_host **allowed; size_t nallowed; /* `hosts` */
-    struct vg_host *prefer;   /* rollout.c: where it runs now; placement tries it first */
-    uint64_t memory_bytes;    /* 0 = not given */
+    struct vg_host *pin; /* `host` */
+    struct vg_host **allowed;
+    size_t nallowed;              /* `hosts` */
+    struct vg_host *prefer;       /* rollout.c: where it runs now; placement tries it first */
+    uint64_t memory_bytes;        /* 0 = not given */
     uint64_t mmio_low, mmio_high; /* 0 = default */
     struct vg_span span, name_span;
-    uint32_t index;           /* declaration order within the cluster */
-    enum vg_gpu_mode mode;    /* VG_MODE_NONE if `gpu` is missing/invalid */
-    uint32_t count;           /* x N, default 1 */
+    uint32_t index;                        /* declaration order within the cluster */
+    enum vg_gpu_mode mode;                 /* VG_MODE_NONE if `gpu` is missing/invalid */
+    uint32_t count;                        /* x N, default 1 */
     struct vg_span gpu_span, gpu_arg_span; /* the `gpu` statement; the profile/model word */
-    int also_other_mode;      /* a second `gpu` line of the other mode (VG6004) */
-    enum vg_os os;            struct vg_span os_span;
-    enum vg_migration migration; struct vg_span migration_span;
+    int also_other_mode;                   /* a second `gpu` line of the other mode (VG6004) */
+    enum vg_os os;
+    struct vg_span os_span;
+    enum vg_migration migration;
+    struct vg_span migration_span;
     struct vg_span pin_span, hosts_span, memory_span;
-    enum vg_firmware firmware; struct vg_span firmware_span;
-    uint32_t generation;      struct vg_span generation_span; /* default 2 */
+    enum vg_firmware firmware;
+    struct vg_span firmware_span;
+    uint32_t generation;
+    struct vg_span generation_span; /* default 2 */
     struct vg_span mmio_span;
     uint32_t range_group;
-    uint32_t parked;          /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
+    uint32_t parked; /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
                                  drained host, placed after the VMs that stay */
 };
 
@@ -108,8 +119,8 @@ struct vg_vm {
  * Local VMs enabled by Azure Arc, whose GPUs are attached with
  * `az stack-hci-vm gpu attach --resource-group NAME --vm-name VM`. */
 struct vg_arc {
-    const char *resource_group;  /* NULL only if missing or invalid (VG1008, VG1003) */
-    struct vg_span span;         /* the `vm-management` statement */
+    const char *resource_group; /* NULL only if missing or invalid (VG1008, VG1003) */
+    struct vg_span span;        /* the `vm-management` statement */
     struct vg_span resource_group_span;
 };
 
@@ -121,25 +132,37 @@ struct vg_cluster {
     const char *family, *version;       /* as written */
     enum vg_family kind;                /* from the family name, even if version unknown; 0 if none */
     struct vg_span platform_span;
-    enum vg_ws_edition edition;  struct vg_span edition_span;
-    const char *vcenter;         struct vg_span vcenter_span;
-    struct vg_version_ref manager;      /* cluster default */
-    struct vg_license_server *license; struct vg_span license_span;
-    uint32_t tolerate;           struct vg_span tolerate_span;   /* 0..2 */
-    uint32_t gpu_partitions;     struct vg_span partitions_span; /* 0 = derive */
-    enum vg_graphics graphics;   struct vg_span graphics_span;
-    enum vg_vgpu_mode vgpu_mode; struct vg_span vgpu_mode_span;
-    struct vg_arc *arc;          /* NULL: VMs managed with the Hyper-V cmdlets */
-    struct vg_host **hosts; size_t nhosts, cap_hosts;
-    struct vg_vm **vms;     size_t nvms, cap_vms;
+    enum vg_ws_edition edition;
+    struct vg_span edition_span;
+    const char *vcenter;
+    struct vg_span vcenter_span;
+    struct vg_version_ref manager; /* cluster default */
+    struct vg_license_server *license;
+    struct vg_span license_span;
+    uint32_t tolerate;
+    struct vg_span tolerate_span; /* 0..2 */
+    uint32_t gpu_partitions;
+    struct vg_span partitions_span; /* 0 = derive */
+    enum vg_graphics graphics;
+    struct vg_span graphics_span;
+    enum vg_vgpu_mode vgpu_mode;
+    struct vg_span vgpu_mode_span;
+    struct vg_arc *arc; /* NULL: VMs managed with the Hyper-V cmdlets */
+    struct vg_host **hosts;
+    size_t nhosts, cap_hosts;
+    struct vg_vm **vms;
+    size_t nvms, cap_vms;
     struct vg_hash host_by_name;
 };
 
 struct vg_model {
-    struct vg_license_server **licenses; size_t nlicenses, cap_licenses;
-    struct vg_cluster **clusters; size_t nclusters, cap_clusters;
+    struct vg_license_server **licenses;
+    size_t nlicenses, cap_licenses;
+    struct vg_cluster **clusters;
+    size_t nclusters, cap_clusters;
     struct vg_hash license_by_name, cluster_by_name;
-    struct vg_file_ast **files; size_t nfiles, cap_files; /* every parsed file, includes too */
+    struct vg_file_ast **files;
+    size_t nfiles, cap_files; /* every parsed file, includes too */
     uint32_t nroots;          /* files given on the command line */
 };
 

@@ -37,8 +37,7 @@ const char *vg_mb_join_names(struct vg_arena *a, const char *const *v, size_t n,
     return r;
 }
 
-void vg_mb_help_suggest(struct vg_ctx *ctx, struct vg_diag *d, const char *word, const char *const *cands,
-                        size_t n)
+void vg_mb_help_suggest(struct vg_ctx *ctx, struct vg_diag *d, const char *word, const char *const *cands, size_t n)
 {
     const char *s = vg_suggest(word, cands, n);
     if (s)
@@ -46,7 +45,6 @@ void vg_mb_help_suggest(struct vg_ctx *ctx, struct vg_diag *d, const char *word,
 }
 
 /* --- names and ranges ------------------------------------------------------ */
-
 
 /*
  * The names a name argument stands for. A range in a word is expanded; bad
@@ -64,8 +62,7 @@ int vg_mb_expand_name(struct builder *b, const struct vg_arg *a, int objects, st
     if (rc < 0) {
         struct vg_diag *d = vg_diag_emit(ctx, VG1005, arg_subspan(a, es, ee), "bad range in `%s`: %s", a->text,
                                          err ? err : "malformed");
-        vg_diag_help(ctx, d, "write one range as `[lo..hi]` with lo <= hi and at most %u names",
-                     VG_MAX_RANGE_NAMES);
+        vg_diag_help(ctx, d, "write one range as `[lo..hi]` with lo <= hi and at most %u names", VG_MAX_RANGE_NAMES);
         return 0;
     }
     uint64_t count = rc ? r.hi - r.lo + 1 : 1;
@@ -78,9 +75,8 @@ int vg_mb_expand_name(struct builder *b, const struct vg_arg *a, int objects, st
             return 0;
         if (b->objects + count > VG_MAX_OBJECTS) {
             b->objects_full = 1;
-            struct vg_diag *d = vg_diag_emit(ctx, VG1005, a->span,
-                                             "too many hosts and VMs: more than %u after range expansion",
-                                             VG_MAX_OBJECTS);
+            struct vg_diag *d = vg_diag_emit(
+                ctx, VG1005, a->span, "too many hosts and VMs: more than %u after range expansion", VG_MAX_OBJECTS);
             vg_diag_note(ctx, d, "hosts and VMs after this one are not read");
             return 0;
         }
@@ -140,7 +136,6 @@ int vg_mb_check_single_name(struct builder *b, const struct vg_arg *a, const cha
 
 /* --- duplicates ------------------------------------------------------------ */
 
-
 void vg_mb_dup_flush(struct vg_ctx *ctx, struct dup_run *r)
 {
     if (!r->n)
@@ -150,8 +145,10 @@ void vg_mb_dup_flush(struct vg_ctx *ctx, struct dup_run *r)
         d = vg_diag_emit(ctx, VG1004, r->later, "%s `%s` is declared twice%s", r->what, r->first, r->where);
         vg_diag_span(ctx, d, r->earlier, "`%s` is also declared here", r->other ? r->other : r->first);
         if (r->other)
-            vg_diag_note(ctx, d, "`%s` and `%s` are one name to Windows and vSphere: they compare names without "
-                                 "case%s", r->other, r->first,
+            vg_diag_note(ctx, d,
+                         "`%s` and `%s` are one name to Windows and vSphere: they compare names without "
+                         "case%s",
+                         r->other, r->first,
                          strcmp(r->what, "host") == 0 ? ", and a host name without a trailing dot" : "");
         vg_diag_subject(d, r->first);
     } else {
@@ -164,10 +161,9 @@ void vg_mb_dup_flush(struct vg_ctx *ctx, struct dup_run *r)
 }
 
 void vg_mb_dup_add(struct vg_ctx *ctx, struct dup_run *r, const char *name, struct vg_span later,
-                    struct vg_span earlier, const char *earlier_name)
+                   struct vg_span earlier, const char *earlier_name)
 {
-    if (r->n && (r->earlier.file != earlier.file || r->earlier.start != earlier.start ||
-                 r->later.start != later.start))
+    if (r->n && (r->earlier.file != earlier.file || r->earlier.start != earlier.start || r->later.start != later.start))
         vg_mb_dup_flush(ctx, r);
     if (!r->n) {
         r->first = name;

@@ -16,13 +16,15 @@
  * relative to the word in *err_start and *err_end.
  */
 struct vg_range {
-    const char *prefix; size_t prefix_len;
-    const char *suffix; size_t suffix_len;
+    const char *prefix;
+    size_t prefix_len;
+    const char *suffix;
+    size_t suffix_len;
     uint64_t lo, hi;
-    unsigned width;     /* digits of lo as written: zero padding */
+    unsigned width; /* digits of lo as written: zero padding */
 };
-int vg_range_parse(const char *word, size_t len, struct vg_range *r, const char **err,
-                   size_t *err_start, size_t *err_end);
+int vg_range_parse(const char *word, size_t len, struct vg_range *r, const char **err, size_t *err_start,
+                   size_t *err_end);
 /* Write name number i (lo <= i <= hi) of the range into buf; returns length. */
 size_t vg_range_name(const struct vg_range *r, uint64_t i, char *buf, size_t bufsize);
 

@@ -20,7 +20,6 @@
 /* Above this many hosts, "did you mean" over host names is not worth the time. */
 #define SUGGEST_MAX_HOSTS 5000u
 
-
 /* What each driver column holds, as found and as wanted. */
 static const char *const driver_kind_names[VG_DRV_COUNT] = {
     [VG_DRV_HOST_ESXI] = "ESXi vGPU Manager",
@@ -90,8 +89,8 @@ void vg_mb_resolve_version(struct builder *b, struct vg_version_ref *ref, enum v
 {
     if (!ref->text || !b->cat)
         return;
-    struct version_memo *memo = &b->versions[(((uintptr_t)ref->text >> 3) ^ (uintptr_t)kind * 31u ^
-                                              (uintptr_t)any_host * 7u) & 63u];
+    struct version_memo *memo =
+        &b->versions[(((uintptr_t)ref->text >> 3) ^ (uintptr_t)kind * 31u ^ (uintptr_t)any_host * 7u) & 63u];
     if (memo->text == ref->text && memo->kind == (int)kind && memo->any_host == any_host) {
         ref->rel = memo->rel;
         ref->nrel = memo->nrel;
@@ -244,7 +243,8 @@ const struct vg_profile *vg_mb_resolve_profile(struct builder *b, const char *na
         const char *dash = strchr(name, '-');
         vg_diag_note(ctx, d, "the catalog has no GPU model or vGPU type prefix `%.*s`",
                      (int)(dash ? (size_t)(dash - name) : strlen(name)), name);
-        vg_diag_help(ctx, d, "`vgpuc catalog gpus` lists the GPUs and their profiles; add others with `--catalog FILE`");
+        vg_diag_help(ctx, d,
+                     "`vgpuc catalog gpus` lists the GPUs and their profiles; add others with `--catalog FILE`");
         return NULL;
     }
     size_t n = 0, cap = 0;
@@ -266,7 +266,7 @@ enum vg_family vg_mb_family_kind(const struct vg_catalog *cat, const char *famil
 }
 
 void vg_mb_resolve_platform(struct builder *b, struct cluster_build *cb, const struct vg_arg *fam,
-                             const struct vg_arg *ver)
+                            const struct vg_arg *ver)
 {
     if (!fam || !b->cat)
         return;
@@ -289,10 +289,9 @@ void vg_mb_resolve_platform(struct builder *b, struct cluster_build *cb, const s
     const struct vg_platform *top = NULL;
     cb->c->platform = vg_aging_platform(cat, ctx->arena, fam->text, ver->text, &top);
     if (cb->c->platform) {
-        struct vg_diag *d = vg_diag_emit(ctx, VG2006, ver->span,
-                                         "`%s %s` is newer than every `%s %.*s.x` version the catalog knows: taken as %s",
-                                         fam->text, ver->text, fam->text, (int)(strchr(ver->text, '.') - ver->text),
-                                         ver->text, top->version);
+        struct vg_diag *d = vg_diag_emit(
+            ctx, VG2006, ver->span, "`%s %s` is newer than every `%s %.*s.x` version the catalog knows: taken as %s",
+            fam->text, ver->text, fam->text, (int)(strchr(ver->text, '.') - ver->text), ver->text, top->version);
         vg_diag_label(ctx, d, "not in the catalog");
         vg_diag_note(ctx, d, "what %s %s supports (GPU models, live migration, vGPU releases) is assumed for it",
                      fam->text, top->version);
@@ -374,7 +373,8 @@ void vg_mb_resolve_vm_hosts(struct builder *b, struct cluster_build *cb, struct 
             b->host_refs_full = 1;
             struct vg_diag *d = vg_diag_emit(ctx, VG1005, a->span,
                                              "too many `hosts` references: more than %u, counting the names of "
-                                             "each VM's `hosts`", VG_MAX_HOST_REFS);
+                                             "each VM's `hosts`",
+                                             VG_MAX_HOST_REFS);
             vg_diag_note(ctx, d, "the `hosts` lists from here on are not read");
             n = 0;
             break;
@@ -416,8 +416,8 @@ void vg_mb_resolve_licenses(struct builder *b)
         cb->c->license = vg_hash_get(&b->m->license_by_name, cb->license_ref.text);
         if (cb->c->license || b->bad_license_names)
             continue;
-        struct vg_diag *d = vg_diag_emit(ctx, VG1006, cb->license_ref.span, "no license server named `%s`",
-                                         cb->license_ref.text);
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG1006, cb->license_ref.span, "no license server named `%s`", cb->license_ref.text);
         if (!names) {
             names = vg_alloc_array(ctx->arena, b->m->nlicenses + 1, sizeof *names);
             for (size_t k = 0; k < b->m->nlicenses; k++)

@@ -23,17 +23,15 @@
 
 static const struct vg_enum_val license_kinds[] = {
     {"dls", VG_LIC_DLS}, {"cls", VG_LIC_CLS}, {"legacy", VG_LIC_LEGACY}, {NULL, 0}};
-static const struct vg_enum_val editions[] = {
-    {"vws", VG_ED_VWS}, {"vpc", VG_ED_VPC}, {"vapps", VG_ED_VAPPS}, {"vcs", VG_ED_VCS},
-    {"nvaie", VG_ED_VCS}, {NULL, 0}};
+static const struct vg_enum_val editions[] = {{"vws", VG_ED_VWS}, {"vpc", VG_ED_VPC},   {"vapps", VG_ED_VAPPS},
+                                              {"vcs", VG_ED_VCS}, {"nvaie", VG_ED_VCS}, {NULL, 0}};
 static const struct vg_enum_val ws_editions[] = {
     {"datacenter", VG_EDITION_DATACENTER}, {"standard", VG_EDITION_STANDARD}, {NULL, 0}};
 static const struct vg_enum_val graphics[] = {
     {"shared-direct", VG_GRAPHICS_SHARED_DIRECT}, {"shared", VG_GRAPHICS_SHARED}, {NULL, 0}};
 static const struct vg_enum_val vgpu_modes[] = {
     {"same-size", VG_VGPU_SAME_SIZE}, {"mixed-size", VG_VGPU_MIXED_SIZE}, {NULL, 0}};
-static const struct vg_enum_val gpu_modes[] = {
-    {"vgpu", VG_MODE_VGPU}, {"passthrough", VG_MODE_PASSTHROUGH}, {NULL, 0}};
+static const struct vg_enum_val gpu_modes[] = {{"vgpu", VG_MODE_VGPU}, {"passthrough", VG_MODE_PASSTHROUGH}, {NULL, 0}};
 static const struct vg_enum_val oses[] = {{"windows", VG_OS_WINDOWS}, {"linux", VG_OS_LINUX}, {NULL, 0}};
 static const struct vg_enum_val migrations[] = {
     {"live", VG_MIG_LIVE}, {"restart", VG_MIG_RESTART}, {"none", VG_MIG_NONE}, {NULL, 0}};
@@ -44,12 +42,24 @@ static const struct vg_enum_val vm_managers[] = {{"arc", 1}, {NULL, 0}};
 
 /* --- store functions: one per directive that has a value -------------------- */
 
-#define STORE(fn) static void fn(struct vg_ctx *ctx, struct vg_target *t, const struct vg_stmt *st, \
-                                 const struct vg_argv *v)
+#define STORE(fn) \
+    static void fn(struct vg_ctx *ctx, struct vg_target *t, const struct vg_stmt *st, const struct vg_argv *v)
 
-STORE(store_lic_kind) { t->license->kind = (enum vg_license_kind)v->ival; t->license->kind_span = v->span; }
-STORE(store_lic_version) { t->license->version = v->a->text; t->license->version_span = v->span; }
-STORE(store_lic_editions) { t->license->editions = (unsigned)v->ival; t->license->editions_span = v->span; }
+STORE(store_lic_kind)
+{
+    t->license->kind = (enum vg_license_kind)v->ival;
+    t->license->kind_span = v->span;
+}
+STORE(store_lic_version)
+{
+    t->license->version = v->a->text;
+    t->license->version_span = v->span;
+}
+STORE(store_lic_editions)
+{
+    t->license->editions = (unsigned)v->ival;
+    t->license->editions_span = v->span;
+}
 
 STORE(store_platform)
 {
@@ -59,13 +69,41 @@ STORE(store_platform)
     t->cluster->version = v->b->text;
     t->cluster->platform_span = v->span;
 }
-STORE(store_edition) { t->cluster->edition = (enum vg_ws_edition)v->ival; t->cluster->edition_span = v->span; }
-STORE(store_vcenter) { t->cluster->vcenter = v->a->text; t->cluster->vcenter_span = v->span; }
-STORE(store_cluster_manager) { t->cluster->manager.text = v->a->text; t->cluster->manager.span = v->span; }
-STORE(store_cluster_license) { t->license_ref = v->a; t->cluster->license_span = v->span; }
-STORE(store_tolerate) { t->cluster->tolerate = (uint32_t)v->n; t->cluster->tolerate_span = v->span; }
-STORE(store_partitions) { t->cluster->gpu_partitions = (uint32_t)v->n; t->cluster->partitions_span = v->span; }
-STORE(store_cluster_graphics) { t->cluster->graphics = (enum vg_graphics)v->ival; t->cluster->graphics_span = v->span; }
+STORE(store_edition)
+{
+    t->cluster->edition = (enum vg_ws_edition)v->ival;
+    t->cluster->edition_span = v->span;
+}
+STORE(store_vcenter)
+{
+    t->cluster->vcenter = v->a->text;
+    t->cluster->vcenter_span = v->span;
+}
+STORE(store_cluster_manager)
+{
+    t->cluster->manager.text = v->a->text;
+    t->cluster->manager.span = v->span;
+}
+STORE(store_cluster_license)
+{
+    t->license_ref = v->a;
+    t->cluster->license_span = v->span;
+}
+STORE(store_tolerate)
+{
+    t->cluster->tolerate = (uint32_t)v->n;
+    t->cluster->tolerate_span = v->span;
+}
+STORE(store_partitions)
+{
+    t->cluster->gpu_partitions = (uint32_t)v->n;
+    t->cluster->partitions_span = v->span;
+}
+STORE(store_cluster_graphics)
+{
+    t->cluster->graphics = (enum vg_graphics)v->ival;
+    t->cluster->graphics_span = v->span;
+}
 STORE(store_cluster_vgpu_mode)
 {
     t->cluster->vgpu_mode = (enum vg_vgpu_mode)v->ival;
@@ -77,8 +115,8 @@ STORE(store_host_gpu)
     struct vg_host *h = t->host;
     for (size_t i = 0; i < h->ngpus; i++) { /* a handful of lines at most */
         if (strcmp(h->gpus[i].model_name, v->a->text) == 0) {
-            struct vg_diag *d = vg_diag_emit(ctx, VG1007, st->span, "GPU model `%s` is given twice in this host",
-                                             v->a->text);
+            struct vg_diag *d =
+                vg_diag_emit(ctx, VG1007, st->span, "GPU model `%s` is given twice in this host", v->a->text);
             vg_diag_span(ctx, d, h->gpus[i].span, "first given here");
             vg_diag_help(ctx, d, "give the number of boards once: `gpu %s x N`", v->a->text);
             return;
@@ -94,8 +132,16 @@ STORE(store_host_manager)
     t->host->manager.span = v->span;
     t->host->manager_own = 1;
 }
-STORE(store_host_graphics) { t->host->graphics = (enum vg_graphics)v->ival; t->host->graphics_span = v->span; }
-STORE(store_host_vgpu_mode) { t->host->vgpu_mode = (enum vg_vgpu_mode)v->ival; t->host->vgpu_mode_span = v->span; }
+STORE(store_host_graphics)
+{
+    t->host->graphics = (enum vg_graphics)v->ival;
+    t->host->graphics_span = v->span;
+}
+STORE(store_host_vgpu_mode)
+{
+    t->host->vgpu_mode = (enum vg_vgpu_mode)v->ival;
+    t->host->vgpu_mode_span = v->span;
+}
 
 STORE(store_vm_gpu)
 {
@@ -116,14 +162,46 @@ STORE(store_vm_gpu)
     vm->gpu_arg_span = v->a->span;
     t->gpu_word = v->a;
 }
-STORE(store_vm_guest) { t->vm->guest.text = v->a->text; t->vm->guest.span = v->span; }
-STORE(store_vm_os) { t->vm->os = (enum vg_os)v->ival; t->vm->os_span = v->span; }
-STORE(store_vm_migration) { t->vm->migration = (enum vg_migration)v->ival; t->vm->migration_span = v->span; }
-STORE(store_vm_pin) { t->pin = v->a; t->vm->pin_span = v->span; }
-STORE(store_vm_hosts) { t->hosts = st; t->vm->hosts_span = v->span; }
-STORE(store_vm_memory) { t->vm->memory_bytes = v->n; t->vm->memory_span = v->span; }
-STORE(store_vm_firmware) { t->vm->firmware = (enum vg_firmware)v->ival; t->vm->firmware_span = v->span; }
-STORE(store_vm_generation) { t->vm->generation = (uint32_t)v->ival; t->vm->generation_span = v->span; }
+STORE(store_vm_guest)
+{
+    t->vm->guest.text = v->a->text;
+    t->vm->guest.span = v->span;
+}
+STORE(store_vm_os)
+{
+    t->vm->os = (enum vg_os)v->ival;
+    t->vm->os_span = v->span;
+}
+STORE(store_vm_migration)
+{
+    t->vm->migration = (enum vg_migration)v->ival;
+    t->vm->migration_span = v->span;
+}
+STORE(store_vm_pin)
+{
+    t->pin = v->a;
+    t->vm->pin_span = v->span;
+}
+STORE(store_vm_hosts)
+{
+    t->hosts = st;
+    t->vm->hosts_span = v->span;
+}
+STORE(store_vm_memory)
+{
+    t->vm->memory_bytes = v->n;
+    t->vm->memory_span = v->span;
+}
+STORE(store_vm_firmware)
+{
+    t->vm->firmware = (enum vg_firmware)v->ival;
+    t->vm->firmware_span = v->span;
+}
+STORE(store_vm_generation)
+{
+    t->vm->generation = (uint32_t)v->ival;
+    t->vm->generation_span = v->span;
+}
 STORE(store_vm_mmio)
 {
     t->vm->mmio_low = v->n;
@@ -153,8 +231,8 @@ static long bad_resource_group(const char *s, size_t *ncp, uint32_t *cp)
         int n = vg_utf8_decode(u + i, len - i, &c);
         ++*ncp;
         *cp = c;
-        int ok = c < 0x80 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                c == '-' || c == '_' || c == '(' || c == ')' || c == '.'
+        int ok = c < 0x80 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                c == '_' || c == '(' || c == ')' || c == '.'
                           : n > 1 && c > 0xA0 && !(c >= 0x2000 && c <= 0x206F) && c != 0x3000 && c != 0xFEFF;
         if (!ok)
             return (long)i;
@@ -177,16 +255,21 @@ STORE(store_arc_resource_group)
         else if (bad >= 0 && v->a->text[bad + 1] == '\0' && v->a->text[bad] == '.')
             d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` ends with `.`", v->a->text);
         else if (bad >= 0 && cp > 0x20 && cp < 0x7F)
-            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` has a character Azure does not allow: "
-                             "`%c`", v->a->text, (char)cp);
+            d = vg_diag_emit(ctx, VG1003, v->a->span,
+                             "resource group `%s` has a character Azure does not allow: "
+                             "`%c`",
+                             v->a->text, (char)cp);
         else if (bad >= 0)
-            d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` has a character Azure does not allow: "
-                             "U+%04X", v->a->text, (unsigned)cp);
+            d = vg_diag_emit(ctx, VG1003, v->a->span,
+                             "resource group `%s` has a character Azure does not allow: "
+                             "U+%04X",
+                             v->a->text, (unsigned)cp);
         else
             d = vg_diag_emit(ctx, VG1003, v->a->span, "resource group `%s` is %zu characters long: Azure allows 90",
                              v->a->text, ncp);
-        vg_diag_note(ctx, d, "an Azure resource group name has 1 to 90 letters, digits, `-`, `_`, `(`, `)` and `.`, "
-                             "and does not end with `.`");
+        vg_diag_note(ctx, d,
+                     "an Azure resource group name has 1 to 90 letters, digits, `-`, `_`, `(`, `)` and `.`, "
+                     "and does not end with `.`");
         return;
     }
     t->arc->resource_group = v->a->text;
@@ -203,38 +286,38 @@ STORE(store_arc_resource_group)
 static const struct vg_directive table[] = {
     /* block, name, usage, args, enums, min, max, child, flags, families, only_family, store */
     {VG_BLOCK_TOP, "include", "include \"PATH\"", VG_ARGS_PATH, NULL, 0, 0, VG_BLOCK_NONE, 0, 0, NULL, NULL},
-    {VG_BLOCK_TOP, "license-server", "license-server NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_LICENSE, 0,
-     0, NULL, NULL},
+    {VG_BLOCK_TOP, "license-server", "license-server NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_LICENSE, 0, 0,
+     NULL, NULL},
     {VG_BLOCK_TOP, "cluster", "cluster NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_CLUSTER, 0, 0, NULL, NULL},
 
-    {VG_BLOCK_LICENSE, "kind", "kind dls|cls|legacy", VG_ARGS_ENUM, license_kinds, 0, 0, VG_BLOCK_NONE, REQ, 0,
-     NULL, store_lic_kind},
+    {VG_BLOCK_LICENSE, "kind", "kind dls|cls|legacy", VG_ARGS_ENUM, license_kinds, 0, 0, VG_BLOCK_NONE, REQ, 0, NULL,
+     store_lic_kind},
     {VG_BLOCK_LICENSE, "version", "version V", VG_ARGS_VERSION, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
      store_lic_version},
-    {VG_BLOCK_LICENSE, "editions", "editions EDITION...", VG_ARGS_ENUMS, editions, 0, 0, VG_BLOCK_NONE, ONCE, 0,
-     NULL, store_lic_editions},
+    {VG_BLOCK_LICENSE, "editions", "editions EDITION...", VG_ARGS_ENUMS, editions, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
+     store_lic_editions},
 
-    {VG_BLOCK_CLUSTER, "platform", "platform FAMILY VERSION", VG_ARGS_PLATFORM, NULL, 0, 0, VG_BLOCK_NONE, REQ, 0,
-     NULL, store_platform},
-    {VG_BLOCK_CLUSTER, "edition", "edition datacenter|standard", VG_ARGS_ENUM, ws_editions, 0, 0, VG_BLOCK_NONE,
-     ONCE, HV, "windows-server", store_edition},
+    {VG_BLOCK_CLUSTER, "platform", "platform FAMILY VERSION", VG_ARGS_PLATFORM, NULL, 0, 0, VG_BLOCK_NONE, REQ, 0, NULL,
+     store_platform},
+    {VG_BLOCK_CLUSTER, "edition", "edition datacenter|standard", VG_ARGS_ENUM, ws_editions, 0, 0, VG_BLOCK_NONE, ONCE,
+     HV, "windows-server", store_edition},
     {VG_BLOCK_CLUSTER, "vcenter", "vcenter V", VG_ARGS_VERSION, NULL, 0, 0, VG_BLOCK_NONE, ONCE, VS, NULL,
      store_vcenter},
     {VG_BLOCK_CLUSTER, "vgpu-manager", "vgpu-manager V", VG_ARGS_VERSION, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
      store_cluster_manager},
-    {VG_BLOCK_CLUSTER, "license-server", "license-server NAME", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0,
-     NULL, store_cluster_license},
+    {VG_BLOCK_CLUSTER, "license-server", "license-server NAME", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
+     store_cluster_license},
     {VG_BLOCK_CLUSTER, "tolerate-host-failures", "tolerate-host-failures 0|1|2", VG_ARGS_COUNT, NULL, 0, 2,
      VG_BLOCK_NONE, ONCE, 0, NULL, store_tolerate},
     /* partition counts are 16-bit in Hyper-V and in the catalog */
-    {VG_BLOCK_CLUSTER, "gpu-partitions", "gpu-partitions N", VG_ARGS_COUNT, NULL, 1, UINT16_MAX, VG_BLOCK_NONE,
-     ONCE, HV, NULL, store_partitions},
-    {VG_BLOCK_CLUSTER, "graphics", "graphics shared-direct|shared", VG_ARGS_ENUM, graphics, 0, 0, VG_BLOCK_NONE,
-     ONCE, VS, NULL, store_cluster_graphics},
-    {VG_BLOCK_CLUSTER, "vgpu-mode", "vgpu-mode same-size|mixed-size", VG_ARGS_ENUM, vgpu_modes, 0, 0,
-     VG_BLOCK_NONE, ONCE, 0, NULL, store_cluster_vgpu_mode},
-    {VG_BLOCK_CLUSTER, "vm-management", "vm-management arc { resource-group NAME }", VG_ARGS_ENUM, vm_managers, 0,
-     0, VG_BLOCK_VM_MANAGEMENT, ONCE, HV, NULL, NULL},
+    {VG_BLOCK_CLUSTER, "gpu-partitions", "gpu-partitions N", VG_ARGS_COUNT, NULL, 1, UINT16_MAX, VG_BLOCK_NONE, ONCE,
+     HV, NULL, store_partitions},
+    {VG_BLOCK_CLUSTER, "graphics", "graphics shared-direct|shared", VG_ARGS_ENUM, graphics, 0, 0, VG_BLOCK_NONE, ONCE,
+     VS, NULL, store_cluster_graphics},
+    {VG_BLOCK_CLUSTER, "vgpu-mode", "vgpu-mode same-size|mixed-size", VG_ARGS_ENUM, vgpu_modes, 0, 0, VG_BLOCK_NONE,
+     ONCE, 0, NULL, store_cluster_vgpu_mode},
+    {VG_BLOCK_CLUSTER, "vm-management", "vm-management arc { resource-group NAME }", VG_ARGS_ENUM, vm_managers, 0, 0,
+     VG_BLOCK_VM_MANAGEMENT, ONCE, HV, NULL, NULL},
     {VG_BLOCK_CLUSTER, "host", "host NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_HOST, 0, 0, NULL, NULL},
     {VG_BLOCK_CLUSTER, "vm", "vm NAME { ... }", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_VM, 0, 0, NULL, NULL},
 
@@ -242,10 +325,10 @@ static const struct vg_directive table[] = {
      store_host_gpu},
     {VG_BLOCK_HOST, "vgpu-manager", "vgpu-manager V", VG_ARGS_VERSION, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
      store_host_manager},
-    {VG_BLOCK_HOST, "graphics", "graphics shared-direct|shared", VG_ARGS_ENUM, graphics, 0, 0, VG_BLOCK_NONE, ONCE,
-     VS, NULL, store_host_graphics},
-    {VG_BLOCK_HOST, "vgpu-mode", "vgpu-mode same-size|mixed-size", VG_ARGS_ENUM, vgpu_modes, 0, 0, VG_BLOCK_NONE,
-     ONCE, 0, NULL, store_host_vgpu_mode},
+    {VG_BLOCK_HOST, "graphics", "graphics shared-direct|shared", VG_ARGS_ENUM, graphics, 0, 0, VG_BLOCK_NONE, ONCE, VS,
+     NULL, store_host_graphics},
+    {VG_BLOCK_HOST, "vgpu-mode", "vgpu-mode same-size|mixed-size", VG_ARGS_ENUM, vgpu_modes, 0, 0, VG_BLOCK_NONE, ONCE,
+     0, NULL, store_host_vgpu_mode},
 
     /* `gpu` is once-only, but a second line of the other mode is kept for VG6004 */
     {VG_BLOCK_VM, "gpu", "gpu vgpu PROFILE [x N] | gpu passthrough MODEL [x N]", VG_ARGS_MODE_MODEL, gpu_modes, 1,
@@ -253,13 +336,11 @@ static const struct vg_directive table[] = {
     {VG_BLOCK_VM, "guest-driver", "guest-driver V", VG_ARGS_VERSION, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
      store_vm_guest},
     {VG_BLOCK_VM, "os", "os windows|linux", VG_ARGS_ENUM, oses, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL, store_vm_os},
-    {VG_BLOCK_VM, "migration", "migration live|restart|none", VG_ARGS_ENUM, migrations, 0, 0, VG_BLOCK_NONE, ONCE,
-     0, NULL, store_vm_migration},
+    {VG_BLOCK_VM, "migration", "migration live|restart|none", VG_ARGS_ENUM, migrations, 0, 0, VG_BLOCK_NONE, ONCE, 0,
+     NULL, store_vm_migration},
     {VG_BLOCK_VM, "host", "host NAME", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL, store_vm_pin},
-    {VG_BLOCK_VM, "hosts", "hosts NAME...", VG_ARGS_NAMES, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
-     store_vm_hosts},
-    {VG_BLOCK_VM, "memory", "memory SIZE", VG_ARGS_SIZE, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL,
-     store_vm_memory},
+    {VG_BLOCK_VM, "hosts", "hosts NAME...", VG_ARGS_NAMES, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL, store_vm_hosts},
+    {VG_BLOCK_VM, "memory", "memory SIZE", VG_ARGS_SIZE, NULL, 0, 0, VG_BLOCK_NONE, ONCE, 0, NULL, store_vm_memory},
     {VG_BLOCK_VM, "firmware", "firmware efi|bios", VG_ARGS_ENUM, firmwares, 0, 0, VG_BLOCK_NONE, ONCE, VS, NULL,
      store_vm_firmware},
     {VG_BLOCK_VM, "generation", "generation 1|2", VG_ARGS_ENUM, generations, 0, 0, VG_BLOCK_NONE, ONCE, HV, NULL,
@@ -267,15 +348,19 @@ static const struct vg_directive table[] = {
     {VG_BLOCK_VM, "mmio", "mmio low SIZE high SIZE", VG_ARGS_MMIO, NULL, 0, 0, VG_BLOCK_NONE, ONCE, HV, NULL,
      store_vm_mmio},
 
-    {VG_BLOCK_VM_MANAGEMENT, "resource-group", "resource-group NAME", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_NONE, REQ,
-     0, NULL, store_arc_resource_group},
+    {VG_BLOCK_VM_MANAGEMENT, "resource-group", "resource-group NAME", VG_ARGS_NAME, NULL, 0, 0, VG_BLOCK_NONE, REQ, 0,
+     NULL, store_arc_resource_group},
 };
 
 #define NROWS (sizeof table / sizeof table[0])
 
 static const char *const block_names[VG_BLOCK_COUNT] = {
-    [VG_BLOCK_NONE] = "", [VG_BLOCK_TOP] = "the top level", [VG_BLOCK_LICENSE] = "license-server",
-    [VG_BLOCK_CLUSTER] = "cluster", [VG_BLOCK_HOST] = "host", [VG_BLOCK_VM] = "vm",
+    [VG_BLOCK_NONE] = "",
+    [VG_BLOCK_TOP] = "the top level",
+    [VG_BLOCK_LICENSE] = "license-server",
+    [VG_BLOCK_CLUSTER] = "cluster",
+    [VG_BLOCK_HOST] = "host",
+    [VG_BLOCK_VM] = "vm",
     [VG_BLOCK_VM_MANAGEMENT] = "vm-management",
 };
 
@@ -390,8 +475,8 @@ static int bad_count(struct check *c, size_t want_min, size_t want_max)
             vg_diag_help(c->ctx, d, "write the size as one word: `%s %s%s`", c->d->name, st->args[0].text,
                          st->args[1].text);
     } else {
-        struct vg_diag *d = bad(c, st->name_span, "`%s` needs %s", c->d->name,
-                                want_min == 1 ? "an argument" : "more arguments");
+        struct vg_diag *d =
+            bad(c, st->name_span, "`%s` needs %s", c->d->name, want_min == 1 ? "an argument" : "more arguments");
         vg_diag_label(c->ctx, d, "expected `%s`", c->d->usage);
     }
     return 0;
@@ -405,8 +490,8 @@ static int check_enum(struct check *c, const struct vg_enum_val *vals, const str
         return 1;
     }
     struct vg_arena *ar = c->ctx->arena;
-    struct vg_diag *d = bad(c, a->span, "`%s` expects %s, found `%s`", c->d->name, vg_value_enum_list(ar, vals),
-                            a->text);
+    struct vg_diag *d =
+        bad(c, a->span, "`%s` expects %s, found `%s`", c->d->name, vg_value_enum_list(ar, vals), a->text);
     size_t n;
     const char *const *names = vg_value_enum_names(ar, vals, &n);
     const char *s = vg_suggest(a->text, names, n);
@@ -444,12 +529,8 @@ static int check_size(struct check *c, const struct vg_arg *a, uint64_t *out)
     case VG_VALUE_BAD_UNIT:
         d = bad(c, a->span, "`%s` expects a size such as `16GB`, found `%s`", c->d->name, a->text);
         break;
-    case VG_VALUE_NO_UNIT:
-        d = bad(c, a->span, "size `%s` has no unit", a->text);
-        break;
-    case VG_VALUE_RANGE:
-        bad(c, a->span, "size `%s` is too large", a->text);
-        return 0;
+    case VG_VALUE_NO_UNIT: d = bad(c, a->span, "size `%s` has no unit", a->text); break;
+    case VG_VALUE_RANGE: bad(c, a->span, "size `%s` is too large", a->text); return 0;
     }
     vg_diag_help(c->ctx, d, "write the number with a unit: %s (all powers of 1024)", vg_value_size_units());
     return 0;
@@ -520,14 +601,10 @@ static int check_args(struct check *c, struct vg_argv *v)
         }
         return 1;
     case VG_ARGS_NAME:
-    case VG_ARGS_VERSION:
-        return st->nargs == 1 ? 1 : bad_count(c, 1, 1);
-    case VG_ARGS_NAMES:
-        return st->nargs >= 1 ? 1 : bad_count(c, 1, VG_MAX_ARGS);
-    case VG_ARGS_PLATFORM:
-        return st->nargs == 2 ? 1 : bad_count(c, 2, 2);
-    case VG_ARGS_ENUM:
-        return st->nargs == 1 ? check_enum(c, d->enums, v->a, &v->ival) : bad_count(c, 1, 1);
+    case VG_ARGS_VERSION: return st->nargs == 1 ? 1 : bad_count(c, 1, 1);
+    case VG_ARGS_NAMES: return st->nargs >= 1 ? 1 : bad_count(c, 1, VG_MAX_ARGS);
+    case VG_ARGS_PLATFORM: return st->nargs == 2 ? 1 : bad_count(c, 2, 2);
+    case VG_ARGS_ENUM: return st->nargs == 1 ? check_enum(c, d->enums, v->a, &v->ival) : bad_count(c, 1, 1);
     case VG_ARGS_ENUMS:
         if (!st->nargs)
             return bad_count(c, 1, VG_MAX_ARGS);
@@ -538,10 +615,8 @@ static int check_args(struct check *c, struct vg_argv *v)
             v->ival |= bit;
         }
         return 1;
-    case VG_ARGS_COUNT:
-        return st->nargs == 1 ? check_count(c, v->a, d->min, d->max, &v->n) : bad_count(c, 1, 1);
-    case VG_ARGS_SIZE:
-        return st->nargs == 1 ? check_size(c, v->a, &v->n) : bad_count(c, 1, 1);
+    case VG_ARGS_COUNT: return st->nargs == 1 ? check_count(c, v->a, d->min, d->max, &v->n) : bad_count(c, 1, 1);
+    case VG_ARGS_SIZE: return st->nargs == 1 ? check_size(c, v->a, &v->n) : bad_count(c, 1, 1);
     case VG_ARGS_MODEL:
         if (!st->nargs)
             return bad_count(c, 1, 3);
@@ -550,8 +625,10 @@ static int check_args(struct check *c, struct vg_argv *v)
         if (st->nargs < 2) {
             if (st->nargs == 1 && vg_value_enum(d->enums, v->a->text) < 0) {
                 struct vg_diag *dg = bad(c, v->a->span, "`gpu` in a VM needs a mode: `vgpu` or `passthrough`");
-                vg_diag_help(c->ctx, dg, "write `gpu vgpu %s` for a vGPU profile or `gpu passthrough %s` for whole "
-                                         "GPUs", v->a->text, v->a->text);
+                vg_diag_help(c->ctx, dg,
+                             "write `gpu vgpu %s` for a vGPU profile or `gpu passthrough %s` for whole "
+                             "GPUs",
+                             v->a->text, v->a->text);
                 return 0;
             }
             return bad_count(c, 2, 4);
@@ -560,8 +637,7 @@ static int check_args(struct check *c, struct vg_argv *v)
             return 0;
         v->a = &st->args[1];
         return check_times(c, 2, &v->n);
-    case VG_ARGS_MMIO:
-        return check_mmio(c, v);
+    case VG_ARGS_MMIO: return check_mmio(c, v);
     }
     return 0;
 }
@@ -576,8 +652,7 @@ static const char *report_unknown(struct vg_ctx *ctx, enum vg_block block, const
     for (size_t i = 0; i < NROWS; i++)
         if (table[i].block == block)
             cands[n++] = table[i].name;
-    struct vg_diag *d = vg_diag_emit(ctx, VG1002, st->name_span, "unknown directive `%s` %s", st->name,
-                                     where(block));
+    struct vg_diag *d = vg_diag_emit(ctx, VG1002, st->name_span, "unknown directive `%s` %s", st->name, where(block));
     if (!d && ctx->opt.rule_level[VG1002] != VG_LEVEL_OFF)
         return NULL; /* past the error limit: no suggestion to compute (a million typos) */
     /* a directive of another block: say where it belongs */
@@ -624,8 +699,8 @@ static int wrong_platform(struct vg_ctx *ctx, const struct vg_block_info *bi, co
         ok = strcmp(d->only_family, bi->family_name) == 0;
     if (ok)
         return 0;
-    struct vg_diag *g = vg_diag_emit(ctx, VG1010, st->span, "`%s` does not apply to platform `%s`", d->name,
-                                     bi->family_name);
+    struct vg_diag *g =
+        vg_diag_emit(ctx, VG1010, st->span, "`%s` does not apply to platform `%s`", d->name, bi->family_name);
     if (d->only_family)
         vg_diag_note(ctx, g, "`%s` applies only to `%s` clusters", d->name, d->only_family);
     else
@@ -649,15 +724,16 @@ static void check_string_chars(struct vg_ctx *ctx, const struct vg_stmt *st)
         if (a->kind != VG_ARG_STRING || !vg_text_unsafe(a->text, a->len, &cls, &cp))
             continue;
         if (cls == VG_CHAR_INVISIBLE) {
-            struct vg_diag *d = vg_diag_emit(ctx, VG1012, a->span,
-                                             "this string holds the invisible or direction-changing character U+%04X",
-                                             (unsigned)cp);
+            struct vg_diag *d =
+                vg_diag_emit(ctx, VG1012, a->span,
+                             "this string holds the invisible or direction-changing character U+%04X", (unsigned)cp);
             vg_diag_help(ctx, d, "retype the text without it; outputs show it as `\\u{%X}`", (unsigned)cp);
         } else {
-            struct vg_diag *d = vg_diag_emit(ctx, VG1011, a->span, "this string holds the control character U+%04X",
-                                             (unsigned)cp);
-            vg_diag_note(ctx, d, "a name or path goes into logs, terminals and scripts; a control character there "
-                                 "can forge or hide output");
+            struct vg_diag *d =
+                vg_diag_emit(ctx, VG1011, a->span, "this string holds the control character U+%04X", (unsigned)cp);
+            vg_diag_note(ctx, d,
+                         "a name or path goes into logs, terminals and scripts; a control character there "
+                         "can forge or hide output");
             vg_diag_help(ctx, d, "remove it from the string");
         }
     }
@@ -668,7 +744,7 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
 {
     struct vg_span seen[NROWS];
     size_t first_row = block_first_row(bi->block); /* once per block, not per statement */
-    size_t end_row = first_row; /* only this block's rows are used: clear and scan just those */
+    size_t end_row = first_row;                    /* only this block's rows are used: clear and scan just those */
     while (end_row < NROWS && table[end_row].block == bi->block)
         end_row++;
     memset(seen + first_row, 0, (end_row - first_row) * sizeof *seen);
@@ -686,8 +762,8 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
             continue;
         }
         if ((d->flags & VG_DIR_ONCE) && seen[row].file) {
-            struct vg_diag *g = vg_diag_emit(ctx, VG1007, st->span, "`%s` is given twice %s", d->name,
-                                             where(bi->block));
+            struct vg_diag *g =
+                vg_diag_emit(ctx, VG1007, st->span, "`%s` is given twice %s", d->name, where(bi->block));
             vg_diag_span(ctx, g, seen[row], "first given here");
             vg_diag_help(ctx, g, "keep one `%s`", d->name);
             continue;
@@ -724,8 +800,8 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
             continue;
         if (vg_schema_suggested(t, d->name))
             continue;
-        struct vg_diag *g = vg_diag_emit(ctx, VG1008, bi->name_span, "%s `%s` has no `%s`", bi->kind_name,
-                                         bi->name, d->name);
+        struct vg_diag *g =
+            vg_diag_emit(ctx, VG1008, bi->name_span, "%s `%s` has no `%s`", bi->kind_name, bi->name, d->name);
         vg_diag_help(ctx, g, "add `%s`", d->usage);
     }
 }

@@ -21,7 +21,7 @@
 #include "model/model.h"
 
 enum vg_block {
-    VG_BLOCK_NONE = 0,  /* "no block follows" */
+    VG_BLOCK_NONE = 0, /* "no block follows" */
     VG_BLOCK_TOP,
     VG_BLOCK_LICENSE,
     VG_BLOCK_CLUSTER,
@@ -51,58 +51,59 @@ enum { VG_DIR_ONCE = 1, VG_DIR_REQUIRED = 2 };
 
 /* Argument values after checking; which fields are set depends on the form. */
 struct vg_argv {
-    int ival;                     /* enum value, enum bit set (ENUMS), mode */
-    uint64_t n, n2;               /* count / size / `x N` (default 1); mmio low, high */
-    const struct vg_arg *a, *b;   /* the name/version/model word; platform version */
-    struct vg_span span;          /* all arguments */
+    int ival;                   /* enum value, enum bit set (ENUMS), mode */
+    uint64_t n, n2;             /* count / size / `x N` (default 1); mmio low, high */
+    const struct vg_arg *a, *b; /* the name/version/model word; platform version */
+    struct vg_span span;        /* all arguments */
 };
 
 /* Where a block's directives store their values. */
 struct vg_target {
     struct vg_license_server *license;
     struct vg_cluster *cluster;
-    struct vg_host *host; size_t host_gpus_cap;
-    const struct vg_arg **gpu_words;   /* host `gpu MODEL`: the model words, one per host->gpus[] */
+    struct vg_host *host;
+    size_t host_gpus_cap;
+    const struct vg_arg **gpu_words; /* host `gpu MODEL`: the model words, one per host->gpus[] */
     size_t ngpu_words, cap_gpu_words;
     struct vg_vm *vm;
-    struct vg_arc *arc;                 /* `vm-management arc { ... }` */
-    const struct vg_arg *license_ref;   /* cluster `license-server NAME` */
-    const struct vg_arg *pin;           /* vm `host NAME` */
-    const struct vg_stmt *hosts;        /* vm `hosts NAME...` */
-    const struct vg_arg *gpu_word;      /* vm `gpu MODE WORD`: profile or model */
+    struct vg_arc *arc;                    /* `vm-management arc { ... }` */
+    const struct vg_arg *license_ref;      /* cluster `license-server NAME` */
+    const struct vg_arg *pin;              /* vm `host NAME` */
+    const struct vg_stmt *hosts;           /* vm `hosts NAME...` */
+    const struct vg_arg *gpu_word;         /* vm `gpu MODE WORD`: profile or model */
     const struct vg_arg *family, *version; /* cluster `platform` */
     /* out: directives suggested for misspelt ones ("did you mean"), so
      * that a misspelt required directive is not also reported missing */
-    const char *suggested[8]; size_t nsuggested;
+    const char *suggested[8];
+    size_t nsuggested;
 };
 
 struct vg_directive;
-typedef void (*vg_store_fn)(struct vg_ctx *ctx, struct vg_target *t, const struct vg_stmt *st,
-                            const struct vg_argv *v);
+typedef void (*vg_store_fn)(struct vg_ctx *ctx, struct vg_target *t, const struct vg_stmt *st, const struct vg_argv *v);
 
 struct vg_directive {
     enum vg_block block;
     const char *name;
-    const char *usage;            /* the form as documented: "gpu MODEL [x N]" */
+    const char *usage; /* the form as documented: "gpu MODEL [x N]" */
     enum vg_args args;
     const struct vg_enum_val *enums;
-    uint64_t min, max;            /* COUNT bounds */
-    enum vg_block child;          /* the block that must follow, or NONE */
-    unsigned flags;               /* VG_DIR_* */
-    unsigned families;            /* bit (1 << enum vg_family) it applies to; 0 = all */
-    const char *only_family;      /* applies to this platform family name only, or NULL */
-    vg_store_fn store;            /* NULL: handed to the caller (blocks, include) */
+    uint64_t min, max;       /* COUNT bounds */
+    enum vg_block child;     /* the block that must follow, or NONE */
+    unsigned flags;          /* VG_DIR_* */
+    unsigned families;       /* bit (1 << enum vg_family) it applies to; 0 = all */
+    const char *only_family; /* applies to this platform family name only, or NULL */
+    vg_store_fn store;       /* NULL: handed to the caller (blocks, include) */
 };
 
 /* What vg_schema_walk needs to know about the block it checks. */
 struct vg_block_info {
     enum vg_block block;
-    const char *kind_name;        /* "cluster", "vm", ... for messages */
-    const char *name;             /* the block's name as written, for VG1008 */
+    const char *kind_name; /* "cluster", "vm", ... for messages */
+    const char *name;      /* the block's name as written, for VG1008 */
     struct vg_span name_span;
-    enum vg_family family;        /* the cluster's platform family, 0 if unknown */
-    const char *family_name;      /* as written, NULL if unknown */
-    int broken;                   /* syntax errors inside: no VG1008 */
+    enum vg_family family;   /* the cluster's platform family, 0 if unknown */
+    const char *family_name; /* as written, NULL if unknown */
+    int broken;              /* syntax errors inside: no VG1008 */
 };
 
 /* Called for directives without a store function (blocks, include). */

@@ -48,65 +48,85 @@ _Thread_local unsigned long long vg_plan_scenarios;
 int vg_plan_replay_off;
 
 #define DELTA_MAX 8 /* classes of a group whose leaves place_vm updates by the change */
-#define MIX_MAX 12 /* distinct vGPU sizes on one mixed-size GPU (the sum of
+#define MIX_MAX \
+    12 /* distinct vGPU sizes on one mixed-size GPU (the sum of
                       distinct sizes cannot exceed the GPU's frame buffer) */
 
-struct mix {          /* vGPUs per frame-buffer size on one mixed-size GPU */
+struct mix { /* vGPUs per frame-buffer size on one mixed-size GPU */
     uint32_t fb[MIX_MAX];
     uint16_t n[MIX_MAX];
     uint8_t k;
 };
 
-struct tree {         /* max segment tree over a group's slots */
+struct tree { /* max segment tree over a group's slots */
     uint32_t *v;
-    size_t size;      /* leaves: a power of two >= nslots */
+    size_t size; /* leaves: a power of two >= nslots */
 };
 
-struct group {        /* one GPU model and the hosts that have it */
+struct group { /* one GPU model and the hosts that have it */
     const struct vg_gpu *model;
-    uint32_t *slot_host; size_t nslots, cap_slots;   /* host index per slot */
-    uint32_t *slot_first, *slot_n; size_t cap_first, cap_n; /* range in gpu[] */
-    uint32_t *gpu; size_t ngpu, cap_gpu;             /* pgpu indexes by slot */
-    uint32_t *classes; size_t nclasses, cap_classes;
+    uint32_t *slot_host;
+    size_t nslots, cap_slots; /* host index per slot */
+    uint32_t *slot_first, *slot_n;
+    size_t cap_first, cap_n; /* range in gpu[] */
+    uint32_t *gpu;
+    size_t ngpu, cap_gpu; /* pgpu indexes by slot */
+    uint32_t *classes;
+    size_t nclasses, cap_classes;
 };
 
-struct klass {        /* what one VM needs from a GPU */
+struct klass { /* what one VM needs from a GPU */
     uint32_t group;
     const struct vg_profile *profile; /* NULL = pass-through */
     uint32_t cap_same, cap_mixed;
     struct tree t;
 };
 
-struct hslot { uint32_t group, slot; };
+struct hslot {
+    uint32_t group, slot;
+};
 
-struct undo { uint32_t pgpu; struct vg_pgpu old; struct mix oldmix; };
+struct undo {
+    uint32_t pgpu;
+    struct vg_pgpu old;
+    struct mix oldmix;
+};
 
-struct leaf_undo { struct tree *t; uint32_t leaf, old; }; /* a leaf a scenario changed */
+struct leaf_undo {
+    struct tree *t;
+    uint32_t leaf, old;
+}; /* a leaf a scenario changed */
 
 struct state {
-    struct vg_arena *arena;            /* where the cluster's plan goes */
-    struct vg_arena *scratch;          /* all below that the plan does not keep:
+    struct vg_arena *arena;   /* where the cluster's plan goes */
+    struct vg_arena *scratch; /* all below that the plan does not keep:
                                           released when the cluster is planned */
     struct vg_cluster *cl;
     struct vg_cluster_plan *cp;
     int hyperv;
-    struct group *groups; size_t ngroups, cap_groups;
-    struct klass *classes; size_t nclasses, cap_classes;
+    struct group *groups;
+    size_t ngroups, cap_groups;
+    struct klass *classes;
+    size_t nclasses, cap_classes;
     struct vg_hash group_by_model, class_by_key;
-    uint32_t *pg_group, *pg_slot;      /* per pgpu */
-    struct mix *mix;                   /* per pgpu; NULL if no host is mixed-size */
-    struct hslot *hs; size_t nhs, cap_hs; /* (group, slot) pairs by host */
-    uint32_t *hs_first, *hs_n;         /* per host: range in hs[] */
-    int32_t *vm_class;                 /* per VM: class or -1 */
-    struct vg_host ***allowed;         /* per VM: `hosts` sorted by index */
+    uint32_t *pg_group, *pg_slot; /* per pgpu */
+    struct mix *mix;              /* per pgpu; NULL if no host is mixed-size */
+    struct hslot *hs;
+    size_t nhs, cap_hs;        /* (group, slot) pairs by host */
+    uint32_t *hs_first, *hs_n; /* per host: range in hs[] */
+    int32_t *vm_class;         /* per VM: class or -1 */
+    struct vg_host ***allowed; /* per VM: `hosts` sorted by index */
     /* failover */
-    struct undo *log; size_t nlog, cap_log;
-    struct leaf_undo *leaves; size_t nleaves, cap_leaves;
-    uint32_t epoch;                    /* the scenario's number */
-    uint32_t *pg_stamp;                /* per pgpu: logged in this scenario */
+    struct undo *log;
+    size_t nlog, cap_log;
+    struct leaf_undo *leaves;
+    size_t nleaves, cap_leaves;
+    uint32_t epoch;     /* the scenario's number */
+    uint32_t *pg_stamp; /* per pgpu: logged in this scenario */
     int scenario;
-    uint32_t taken;                    /* free GPUs taken in this scenario */
-    uint32_t *chosen; size_t nchosen, cap_chosen; /* GPUs of the placements, in
+    uint32_t taken; /* free GPUs taken in this scenario */
+    uint32_t *chosen;
+    size_t nchosen, cap_chosen; /* GPUs of the placements, in
                                           blocks (an array per VM costs 16 bytes) */
 };
 
@@ -206,9 +226,8 @@ static int gpu_accepts(const struct state *st, uint32_t i, const struct klass *k
         return 0; /* a GPU runs MIG-backed vGPUs or time-sliced ones, not both */
     if (p->mig && g->model->mig_slices && g->profile->mig_slices && p->mig_slices)
         /* MIG instances of different sizes share the GPU within its compute slices and memory */
-        return g->mig_used + p->mig_slices <= g->model->mig_slices &&
-               g->used_fb_mb + p->fb_mb <= g->model->fb_mb && !(p->media_ext && g->mig_me) &&
-               g->nvgpus < k->cap_same + (g->profile == p ? 0 : g->nvgpus);
+        return g->mig_used + p->mig_slices <= g->model->mig_slices && g->used_fb_mb + p->fb_mb <= g->model->fb_mb &&
+            !(p->media_ext && g->mig_me) && g->nvgpus < k->cap_same + (g->profile == p ? 0 : g->nvgpus);
     /* same-size mode: the same frame buffer, and no more than either profile allows */
     uint32_t cap = k->cap_same;
     if (g->profile != p && g->profile->max_same && g->profile->max_same < cap)
@@ -371,8 +390,7 @@ static uint32_t cap_same(const struct state *st, const struct vg_profile *p)
 
 static int32_t class_for(struct state *st, const struct vg_vm *vm)
 {
-    const struct vg_gpu *model = vm->mode == VG_MODE_VGPU ? (vm->profile ? vm->profile->gpu : NULL)
-                                                          : vm->gpu_model;
+    const struct vg_gpu *model = vm->mode == VG_MODE_VGPU ? (vm->profile ? vm->profile->gpu : NULL) : vm->gpu_model;
     if (vm->mode == VG_MODE_NONE || !model)
         return -1;
     void *gv = vg_hash_get(&st->group_by_model, model->model);
@@ -510,7 +528,12 @@ static int place_vm(struct state *st, const struct vg_vm *vm, struct vg_placemen
 
 /* ---- ordering ------------------------------------------------------------ */
 
-struct vkey { uint32_t rank; uint32_t name_rank; uint64_t fb; uint32_t idx; };
+struct vkey {
+    uint32_t rank;
+    uint32_t name_rank;
+    uint64_t fb;
+    uint32_t idx;
+};
 
 static int cmp_vkey(const void *a, const void *b)
 {
@@ -522,7 +545,10 @@ static int cmp_vkey(const void *a, const void *b)
     return x->name_rank < y->name_rank ? -1 : x->name_rank > y->name_rank;
 }
 
-struct nkey { const char *name; uint32_t idx; };
+struct nkey {
+    const char *name;
+    uint32_t idx;
+};
 
 static int cmp_nkey(const void *a, const void *b)
 {
@@ -608,37 +634,42 @@ static void order_vms(struct state *st)
  * with VMs of one class). Every failover, reserve mark and count is the one
  * the scenario itself would give.
  */
-struct ask {          /* what find_slot and place_vm read of a restarting VM */
+struct ask { /* what find_slot and place_vm read of a restarting VM */
     int32_t ci;
     uint32_t count, pin, prefer, nallowed, pad; /* host index + 1, 0 = none */
     const void *allowed;
 };
 
-struct outcome {      /* a scenario's result, by position in its VM list */
+struct outcome { /* a scenario's result, by position in its VM list */
     uint64_t h;
     uint32_t key_off, key_len; /* the key, in fo.keys */
     uint32_t taken, ndown;
-    uint32_t *down;   /* positions */
+    uint32_t *down; /* positions */
 };
 
 #define MEMO_MAX_KEYS (8u << 20) /* bytes of keys kept per cluster; past it, scenarios run */
 
-struct fo { /* per cluster: placed VMs by host, in placement order */
+struct fo {              /* per cluster: placed VMs by host, in placement order */
     uint32_t *first, *n; /* per host: range in vms[] */
     uint32_t *vms;
     uint32_t *rfirst, *rn; /* per host: range in rvms[], the restartable VMs */
     uint32_t *rvms;
-    uint32_t *rank;      /* per VM: position in placement order */
-    uint8_t *uniform;    /* per host: every restartable VM asks the same (uask) */
+    uint32_t *rank;   /* per VM: position in placement order */
+    uint8_t *uniform; /* per host: every restartable VM asks the same (uask) */
     struct ask *uask;
-    uint8_t *uroom;      /* per host: whether it had room for its uask's class */
-    uint32_t *down; size_t ndown, cap_down; /* positions in cand[] */
-    uint32_t *cand; size_t ncand, cap_cand;
+    uint8_t *uroom; /* per host: whether it had room for its uask's class */
+    uint32_t *down;
+    size_t ndown, cap_down; /* positions in cand[] */
+    uint32_t *cand;
+    size_t ncand, cap_cand;
     size_t cap_fo;
-    unsigned char *keys; size_t nkeys, cap_keys; /* the outcomes' keys */
-    unsigned char *key; size_t nkey, cap_key;    /* the key being looked up */
-    struct outcome *memo; size_t nmemo, cap_memo; /* open addressing, cap_memo a power of 2 */
-    size_t recent[4];    /* memo slots + 1 of the last outcomes used (consecutive
+    unsigned char *keys;
+    size_t nkeys, cap_keys; /* the outcomes' keys */
+    unsigned char *key;
+    size_t nkey, cap_key; /* the key being looked up */
+    struct outcome *memo;
+    size_t nmemo, cap_memo; /* open addressing, cap_memo a power of 2 */
+    size_t recent[4];       /* memo slots + 1 of the last outcomes used (consecutive
                             sets mostly share one: no hashing then) */
 };
 
@@ -735,8 +766,8 @@ static void fo_cands(struct state *st, struct fo *f, const uint32_t *failed, uin
         uint32_t *tmp = vg_xmalloc(f->ncand * sizeof *tmp);
         size_t i = 0, j = na, o = 0;
         while (i < na || j < f->ncand)
-            tmp[o++] = (j >= f->ncand || (i < na && f->rank[f->cand[i]] < f->rank[f->cand[j]])) ? f->cand[i++]
-                                                                                                : f->cand[j++];
+            tmp[o++] =
+                (j >= f->ncand || (i < na && f->rank[f->cand[i]] < f->rank[f->cand[j]])) ? f->cand[i++] : f->cand[j++];
         memcpy(f->cand, tmp, f->ncand * sizeof *tmp);
         free(tmp);
     }

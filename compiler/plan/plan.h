@@ -17,51 +17,58 @@
 
 enum vg_pgpu_use { VG_PGPU_FREE = 0, VG_PGPU_VGPU, VG_PGPU_PASSTHROUGH };
 
-struct vg_pgpu {                 /* one physical GPU of a host */
+struct vg_pgpu { /* one physical GPU of a host */
     struct vg_host *host;
-    uint32_t index;              /* 0-based within the host */
-    uint32_t board;              /* which board (0-based) */
+    uint32_t index; /* 0-based within the host */
+    uint32_t board; /* which board (0-based) */
     const struct vg_gpu *model;
     enum vg_pgpu_use use;
     const struct vg_profile *profile; /* same-size: the profile; mixed: the first */
     uint32_t used_fb_mb;
-    uint32_t nvgpus;             /* vGPUs placed on it */
-    uint16_t mig_used;           /* MIG compute slices taken (models with mig-slices) */
-    uint16_t mig_me;             /* a MIG profile with media extensions is on it */
+    uint32_t nvgpus;   /* vGPUs placed on it */
+    uint16_t mig_used; /* MIG compute slices taken (models with mig-slices) */
+    uint16_t mig_me;   /* a MIG profile with media extensions is on it */
 };
 
 struct vg_placement {
-    struct vg_host *host;        /* NULL = could not be placed */
-    uint32_t *gpus; uint32_t ngpus; /* indexes into the cluster plan's pgpus[] */
+    struct vg_host *host; /* NULL = could not be placed */
+    uint32_t *gpus;
+    uint32_t ngpus;              /* indexes into the cluster plan's pgpus[] */
     struct vg_host *live_target; /* migration live: the first other allowed host that
                                     could receive it in the final plan; NULL = none */
 };
 
-struct vg_failover {             /* one set of failed hosts that loses VMs */
-    struct vg_host *failed[2]; uint32_t nfailed;
-    struct vg_vm **down; size_t ndown; /* VMs that would have nowhere to restart */
+struct vg_failover { /* one set of failed hosts that loses VMs */
+    struct vg_host *failed[2];
+    uint32_t nfailed;
+    struct vg_vm **down;
+    size_t ndown; /* VMs that would have nowhere to restart */
 };
 
 struct vg_cluster_plan {
     struct vg_cluster *cluster;
-    struct vg_pgpu *pgpus; size_t npgpus;
-    uint32_t *host_first;        /* per host index: first pgpu index of that host */
-    struct vg_placement *place;  /* per VM index */
+    struct vg_pgpu *pgpus;
+    size_t npgpus;
+    uint32_t *host_first;       /* per host index: first pgpu index of that host */
+    struct vg_placement *place; /* per VM index */
     size_t nunplaced;
-    struct vg_failover *failovers; size_t nfailovers; /* only the failing sets */
-    size_t nsets_tried;          /* host sets tried for tolerate-host-failures */
-    uint32_t partitions;         /* Hyper-V family: GPU-P partition count of every GPU
+    struct vg_failover *failovers;
+    size_t nfailovers;   /* only the failing sets */
+    size_t nsets_tried;  /* host sets tried for tolerate-host-failures */
+    uint32_t partitions; /* Hyper-V family: GPU-P partition count of every GPU
                                     (gpu-partitions, else derived); 0 = not GPU-P */
-    uint32_t *order; size_t norder; /* VM indexes in placement order (placeable VMs) */
+    uint32_t *order;
+    size_t norder; /* VM indexes in placement order (placeable VMs) */
     /* The failover reserve: GPUs free in the plan that some failing host set
      * restarts a VM on. They are spare on purpose, not unused. */
-    uint8_t *reserve;            /* per pgpu: 1 = in the reserve */
-    size_t nreserve;             /* GPUs marked in reserve[] */
-    uint32_t reserve_worst;      /* the most free GPUs that one failing host set takes */
+    uint8_t *reserve;       /* per pgpu: 1 = in the reserve */
+    size_t nreserve;        /* GPUs marked in reserve[] */
+    uint32_t reserve_worst; /* the most free GPUs that one failing host set takes */
 };
 
 struct vg_plan {
-    struct vg_cluster_plan *clusters; size_t nclusters; /* same order as the model */
+    struct vg_cluster_plan *clusters;
+    size_t nclusters; /* same order as the model */
 };
 
 /* Place every cluster and run the failover scenarios; never emits diagnostics. */

@@ -24,8 +24,8 @@
 
 #define PLAN_FORMAT_VERSION "2.0" /* base/json.h; 2.0: the head every JSON output shares */
 
-struct gpuvms {                 /* the VMs on each physical GPU */
-    uint32_t *first, *n;        /* per pgpu: range in vms[] */
+struct gpuvms {          /* the VMs on each physical GPU */
+    uint32_t *first, *n; /* per pgpu: range in vms[] */
     const struct vg_vm **vms;
 };
 
@@ -123,9 +123,9 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
         vg_sb_put_inert(sb, cl->name);
         vg_sb_puts(sb, " (");
         vg_sb_put_inert(sb, platform_text(ctx, cl));
-        vg_sb_printf(sb, "): %zu host%s, %zu GPU%s, %zu VM%s placed, %zu not placed", cl->nhosts, cl->nhosts == 1 ? "" : "s", cp->npgpus,
-                     cp->npgpus == 1 ? "" : "s", cp->norder - cp->nunplaced, cp->norder - cp->nunplaced == 1 ? "" : "s",
-                     cp->nunplaced);
+        vg_sb_printf(sb, "): %zu host%s, %zu GPU%s, %zu VM%s placed, %zu not placed", cl->nhosts,
+                     cl->nhosts == 1 ? "" : "s", cp->npgpus, cp->npgpus == 1 ? "" : "s", cp->norder - cp->nunplaced,
+                     cp->norder - cp->nunplaced == 1 ? "" : "s", cp->nunplaced);
         if (cp->partitions)
             vg_sb_printf(sb, ", GPU-P partitions %u", cp->partitions);
         vg_sb_putc(sb, '\n');
@@ -141,10 +141,9 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                 uint32_t slots = gpu_slots(cp, g);
                 int mig = g->use == VG_PGPU_VGPU && g->profile->mig && g->model->mig_slices;
                 const char *use = mig ? vg_sprintf(ctx->arena, "%u/%u MIG slices", g->mig_used, g->model->mig_slices)
-                                  : g->use == VG_PGPU_VGPU
-                                      ? (slots ? vg_sprintf(ctx->arena, "%u/%u slots", g->nvgpus, slots)
-                                               : vg_sprintf(ctx->arena, "%u vGPUs mixed", g->nvgpus))
-                                      : "-";
+                    : g->use == VG_PGPU_VGPU ? (slots ? vg_sprintf(ctx->arena, "%u/%u slots", g->nvgpus, slots)
+                                                      : vg_sprintf(ctx->arena, "%u vGPUs mixed", g->nvgpus))
+                                             : "-";
                 vg_sb_printf(sb, "    gpu %-2u %-6s board %u  %-11s %-10s %-14s", g->index,
                              vg_inert(ctx->arena, g->model->model), g->board, vg_pgpu_use_name(g->use),
                              vg_inert(ctx->arena, prof), use);
@@ -161,8 +160,7 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
         if (cp->nunplaced) {
             vg_sb_puts(sb, "  not placed:");
             for (size_t o = 0, k = 0; o < cp->norder; o++)
-                if (!cp->place[cp->order[o]].host)
-                {
+                if (!cp->place[cp->order[o]].host) {
                     vg_sb_puts(sb, k++ ? ", " : " ");
                     vg_sb_put_inert(sb, cl->vms[cp->order[o]]->name);
                 }
@@ -234,9 +232,9 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                 const struct vg_pgpu *g = &cp->pgpus[i];
                 vg_sb_puts(sb, i > cp->host_first[h] ? ",{" : "{");
                 vg_plan_json_gpu(sb, g, 1);
-                vg_sb_printf(sb, ",\"vgpus\":%u,\"slots\":%u,\"used_fb_mb\":%u,\"fb_mb\":%u,\"reserve\":%s,\"vms\":",
-                             g->nvgpus, gpu_slots(cp, g), g->used_fb_mb, g->model->fb_mb,
-                             cp->reserve[i] ? "true" : "false");
+                vg_sb_printf(
+                    sb, ",\"vgpus\":%u,\"slots\":%u,\"used_fb_mb\":%u,\"fb_mb\":%u,\"reserve\":%s,\"vms\":", g->nvgpus,
+                    gpu_slots(cp, g), g->used_fb_mb, g->model->fb_mb, cp->reserve[i] ? "true" : "false");
                 json_names(sb, (struct vg_vm *const *)&gv.vms[gv.first[i]], gv.n[i]);
                 vg_sb_putc(sb, '}');
             }
@@ -272,11 +270,11 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
 
 /* ---- svg ----------------------------------------------------------------- */
 
-#define SVG_COL_W 220   /* one host column */
+#define SVG_COL_W 220 /* one host column */
 #define SVG_BAR_W 180
 #define SVG_BAR_H 18
 #define SVG_ROW_H 24
-#define SVG_COLS 6      /* host columns per row of hosts */
+#define SVG_COLS 6 /* host columns per row of hosts */
 #define SVG_MAX_NAMES 12
 
 static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948",
@@ -286,7 +284,11 @@ static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1"
 /* Every text from an input: inert, XML-escaped, XML-illegal code points dropped. */
 static void xml_text(struct vg_strbuf *sb, const char *s) { vg_sb_xml_inert(sb, s); }
 
-struct legend { const char **names; size_t n, cap; struct vg_hash idx; };
+struct legend {
+    const char **names;
+    size_t n, cap;
+    struct vg_hash idx;
+};
 
 static size_t colour_of(struct vg_ctx *ctx, struct legend *lg, const char *profile)
 {
@@ -314,8 +316,8 @@ static void svg_gpu(struct svg *s, const struct vg_cluster_plan *cp, const struc
 {
     struct vg_strbuf *body = &s->body;
     const struct vg_pgpu *g = &cp->pgpus[i];
-    vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"%s\"><title>",
-                 gx, gy, SVG_BAR_W, SVG_BAR_H, cp->reserve[i] ? "free reserve" : "free");
+    vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"%s\"><title>", gx, gy, SVG_BAR_W,
+                 SVG_BAR_H, cp->reserve[i] ? "free reserve" : "free");
     vg_sb_printf(body, "GPU %u (", g->index);
     xml_text(body, g->model->model);
     vg_sb_printf(body, ", board %u): %s, %u/%u MB%s", g->board, vg_pgpu_use_name(g->use), g->used_fb_mb,
@@ -323,8 +325,8 @@ static void svg_gpu(struct svg *s, const struct vg_cluster_plan *cp, const struc
     vg_sb_puts(body, "</title></rect>\n");
     const struct vg_vm *const *vms = &gv->vms[gv->first[i]];
     if (g->use == VG_PGPU_PASSTHROUGH) {
-        vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"pt\"><title>",
-                     gx, gy, SVG_BAR_W, SVG_BAR_H);
+        vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" class=\"pt\"><title>", gx, gy,
+                     SVG_BAR_W, SVG_BAR_H);
         vg_sb_puts(body, "pass-through: ");
         xml_text(body, gv->n[i] ? vms[0]->name : "?");
         vg_sb_puts(body, "</title></rect>\n");
@@ -334,8 +336,9 @@ static void svg_gpu(struct svg *s, const struct vg_cluster_plan *cp, const struc
             const struct vg_profile *pr = vms[j]->profile;
             double w = (double)SVG_BAR_W * pr->fb_mb / g->model->fb_mb;
             size_t col = colour_of(s->ctx, &s->lg, pr->name);
-            vg_sb_printf(body, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
-                               "class=\"seg\"><title>",
+            vg_sb_printf(body,
+                         "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
+                         "class=\"seg\"><title>",
                          sx, gy, w, SVG_BAR_H, palette[col % NPALETTE]);
             xml_text(body, vms[j]->name);
             vg_sb_puts(body, ": ");
@@ -344,10 +347,12 @@ static void svg_gpu(struct svg *s, const struct vg_cluster_plan *cp, const struc
             sx += w;
         }
     }
-    vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"%s\">%u %s%s</text>\n", gx + 4,
-                 gy + 13, g->use == VG_PGPU_PASSTHROUGH ? "ptlabel" : "gpulabel", g->index,
+    vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"%s\">%u %s%s</text>\n", gx + 4, gy + 13,
+                 g->use == VG_PGPU_PASSTHROUGH ? "ptlabel" : "gpulabel", g->index,
                  g->use == VG_PGPU_PASSTHROUGH ? "PT " : "",
-                 g->use != VG_PGPU_FREE ? "" : cp->reserve[i] ? "free (failover reserve)" : "free");
+                 g->use != VG_PGPU_FREE ? ""
+                     : cp->reserve[i]   ? "free (failover reserve)"
+                                        : "free");
     if (g->use == VG_PGPU_PASSTHROUGH && gv->n[i]) {
         vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"ptlabel\">", gx + 40, gy + 13);
         xml_text(body, vms[0]->name);
@@ -361,8 +366,8 @@ static void svg_host(struct svg *s, const struct vg_cluster_plan *cp, const stru
 {
     struct vg_strbuf *body = &s->body;
     const struct vg_host *host = cp->cluster->hosts[h];
-    vg_sb_printf(body, "<g class=\"host\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" class=\"%s\"/>\n",
-                 x, s->y, SVG_COL_W - 12, height, down ? "hostbox failing" : "hostbox");
+    vg_sb_printf(body, "<g class=\"host\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" class=\"%s\"/>\n", x,
+                 s->y, SVG_COL_W - 12, height, down ? "hostbox failing" : "hostbox");
     vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"hostname\">", x + 8, s->y + 18);
     xml_text(body, host->name);
     if (down)
@@ -448,8 +453,8 @@ static void svg_legend(struct svg *s)
         double ix = lx + (double)(i % 5) * 170, iy = s->y + (double)(i / 5) * 22;
         const char *cls = i < lg->n ? "seg" : i == lg->n ? "pt" : "free";
         if (i < lg->n)
-            vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" fill=\"%s\" class=\"seg\"/>",
-                         ix, iy, palette[i % NPALETTE]);
+            vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" fill=\"%s\" class=\"seg\"/>", ix,
+                         iy, palette[i % NPALETTE]);
         else
             vg_sb_printf(body, "<rect x=\"%.0f\" y=\"%.0f\" width=\"16\" height=\"14\" class=\"%s\"/>", ix, iy, cls);
         vg_sb_printf(body, "<text x=\"%.0f\" y=\"%.0f\" class=\"gpulabel\">", ix + 22, iy + 11);
@@ -490,15 +495,18 @@ static void plan_svg(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strb
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" height=\"%.0f\" "
                  "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
                  width, y, width, y);
-    vg_sb_puts(sb, "<title>vgpuc placement plan</title>\n"
-                   "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-                   "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#555555\"/>"
-                   "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999999\" stroke-width=\"3\"/></pattern>\n"
-                   "<style>.cluster{font-size:14px;font-weight:bold}.hostname{font-weight:bold}"
-                   ".hostbox{fill:#fafafa;stroke:#888888}.failing{stroke:#d62728;stroke-width:3}"
-                   ".free{fill:#e6e6e6;stroke:#bbbbbb}.reserve{stroke:#2ca02c;stroke-width:2;stroke-dasharray:4 2}.pt{fill:url(#hatch);stroke:#333333}"
-                   ".seg{stroke:#ffffff;stroke-width:1}.gpulabel{fill:#111111}.ptlabel{fill:#ffffff;font-weight:bold}.warn{fill:#d62728}</style></defs>\n"
-                   "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
+    vg_sb_puts(sb,
+               "<title>vgpuc placement plan</title>\n"
+               "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+               "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#555555\"/>"
+               "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999999\" stroke-width=\"3\"/></pattern>\n"
+               "<style>.cluster{font-size:14px;font-weight:bold}.hostname{font-weight:bold}"
+               ".hostbox{fill:#fafafa;stroke:#888888}.failing{stroke:#d62728;stroke-width:3}"
+               ".free{fill:#e6e6e6;stroke:#bbbbbb}.reserve{stroke:#2ca02c;stroke-width:2;stroke-dasharray:4 "
+               "2}.pt{fill:url(#hatch);stroke:#333333}"
+               ".seg{stroke:#ffffff;stroke-width:1}.gpulabel{fill:#111111}.ptlabel{fill:#ffffff;font-weight:bold}.warn{"
+               "fill:#d62728}</style></defs>\n"
+               "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
     vg_sb_add(sb, s.body.data ? s.body.data : "", s.body.len);
     vg_sb_puts(sb, "</svg>\n");
     vg_sb_free(&s.body);

@@ -26,8 +26,7 @@ const char *vg_format_name(enum vg_format f)
 
 int vg_format_is_document(enum vg_format f) { return f == VG_FMT_JSON || f == VG_FMT_SARIF; }
 
-void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o,
-               struct vg_strbuf *out)
+void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o, struct vg_strbuf *out)
 {
     switch (f) {
     case VG_FMT_HUMAN: vg_render_human(ctx, o, 0, out); break;

@@ -13,8 +13,8 @@
 enum vg_format { VG_FMT_HUMAN = 0, VG_FMT_SHORT, VG_FMT_JSON, VG_FMT_SARIF, VG_FMT_GITHUB };
 
 struct vg_render_opts {
-    int color;              /* ANSI colours (human, short) */
-    size_t nfiles;          /* files checked, for the summary */
+    int color;     /* ANSI colours (human, short) */
+    size_t nfiles; /* files checked, for the summary */
     const char *tool_version;
 };
 
@@ -22,8 +22,7 @@ int vg_format_parse(const char *s); /* -1 if unknown */
 const char *vg_format_name(enum vg_format f);
 /* JSON and SARIF: one document that must parse, so nothing else shares its stream. */
 int vg_format_is_document(enum vg_format f);
-void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o,
-               struct vg_strbuf *out);
+void vg_render(const struct vg_ctx *ctx, enum vg_format f, const struct vg_render_opts *o, struct vg_strbuf *out);
 /* "2 errors, 1 warning in 3 files" (no newline) */
 void vg_render_summary(const struct vg_ctx *ctx, size_t nfiles, struct vg_strbuf *out);
 
@@ -34,8 +33,7 @@ struct vg_linecol {
 };
 struct vg_linecol vg_span_linecol(const struct vg_ctx *ctx, struct vg_span span);
 
-void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, int short_form,
-                     struct vg_strbuf *out);
+void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, int short_form, struct vg_strbuf *out);
 void vg_render_json(const struct vg_ctx *ctx, const struct vg_render_opts *o, struct vg_strbuf *out);
 void vg_render_sarif(const struct vg_ctx *ctx, const struct vg_render_opts *o, struct vg_strbuf *out);
 void vg_render_github(const struct vg_ctx *ctx, const struct vg_render_opts *o, struct vg_strbuf *out);

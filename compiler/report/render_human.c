@@ -82,7 +82,7 @@ static void gutter(struct painter *p, const char *lineno)
  * direction-changing characters and invalid bytes replaced by U+FFFD. */
 struct shown {
     struct vg_strbuf text;
-    uint32_t *col;   /* display column of each byte offset of the line, [len] = total */
+    uint32_t *col; /* display column of each byte offset of the line, [len] = total */
     uint32_t total;
 };
 
@@ -313,8 +313,7 @@ static void render_one(const struct vg_ctx *ctx, const struct vg_render_opts *o,
     child(&p, "see", see);
 }
 
-void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, int short_form,
-                     struct vg_strbuf *out)
+void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, int short_form, struct vg_strbuf *out)
 {
     int first = 1;
     for (size_t i = 0; i < ctx->diags.n; i++) {
@@ -333,8 +332,8 @@ void vg_render_human(const struct vg_ctx *ctx, const struct vg_render_opts *o, i
         first = 0;
         vg_sb_printf(out, "%zu more %s not shown (--error-limit)\n", dropped, dropped == 1 ? "error" : "errors");
     }
-    static const char *const kinds[][2] = {[VG_LEVEL_WARNING] = {"warning", "warnings"},
-                                           [VG_LEVEL_INFO] = {"info", "infos"}};
+    static const char *const kinds[][2] = {
+        [VG_LEVEL_WARNING] = {"warning", "warnings"}, [VG_LEVEL_INFO] = {"info", "infos"}};
     for (int l = VG_LEVEL_WARNING; l >= VG_LEVEL_INFO; l--) {
         size_t n = ctx->diags.dropped[l];
         if (!n)

@@ -99,8 +99,8 @@ void vg_render_json(const struct vg_ctx *ctx, const struct vg_render_opts *o, st
     vg_sb_printf(&sb,
                  ",\"summary\":{\"files\":%zu,\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,"
                  "\"suppressed\":%zu,\"dropped_errors\":%zu},\"diagnostics\":[",
-                 o ? o->nfiles : 0, q->counts[VG_LEVEL_ERROR], q->counts[VG_LEVEL_WARNING],
-                 q->counts[VG_LEVEL_INFO], q->suppressed, q->dropped_errors);
+                 o ? o->nfiles : 0, q->counts[VG_LEVEL_ERROR], q->counts[VG_LEVEL_WARNING], q->counts[VG_LEVEL_INFO],
+                 q->suppressed, q->dropped_errors);
     for (size_t i = 0; i < q->n; i++) {
         if (i)
             vg_sb_putc(&sb, ',');

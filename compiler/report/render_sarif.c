@@ -20,7 +20,7 @@ static const struct {
     const char *prefix;
     const char *tag;
 } families[] = {
-    {"VG1", "syntax"},   {"VG2", "catalog"},  {"VG31", "license"}, {"VG3", "compatibility"},
+    {"VG1", "syntax"},    {"VG2", "catalog"},  {"VG31", "license"}, {"VG3", "compatibility"},
     {"VG4", "migration"}, {"VG5", "capacity"}, {"VG6", "platform"}, {"VG9", "tool"},
 };
 
@@ -63,8 +63,7 @@ static void uri(struct vg_strbuf *sb, const char *path)
     if (absolute)
         vg_sb_puts(&t, "file://");
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~/", *p)) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
             vg_sb_putc(&t, (char)*p);
         } else {
             vg_sb_putc(&t, '%');
@@ -86,8 +85,8 @@ static void physical(const struct vg_ctx *ctx, struct vg_strbuf *sb, struct vg_s
     struct vg_linecol r = vg_span_linecol(ctx, span);
     vg_sb_puts(sb, "{\"physicalLocation\":{\"artifactLocation\":");
     uri(sb, r.src->path);
-    vg_sb_printf(sb, ",\"region\":{\"startLine\":%u,\"startColumn\":%u,\"endLine\":%u,\"endColumn\":%u}}",
-                 r.start.line, r.start.col, r.end.line, r.end.col);
+    vg_sb_printf(sb, ",\"region\":{\"startLine\":%u,\"startColumn\":%u,\"endLine\":%u,\"endColumn\":%u}}", r.start.line,
+                 r.start.col, r.end.line, r.end.col);
 }
 
 /* The first paragraph of the explain text, or the summary. */
@@ -132,8 +131,7 @@ static void result(const struct vg_ctx *ctx, struct vg_strbuf *sb, const struct 
     const struct vg_code_info *ci = vg_code_info(d->code);
     vg_sb_puts(sb, "{\"ruleId\":");
     vg_sb_json_str(sb, ci->id);
-    vg_sb_printf(sb, ",\"ruleIndex\":%d,\"level\":\"%s\",\"message\":{\"text\":", (int)d->code,
-                 sarif_level(d->level));
+    vg_sb_printf(sb, ",\"ruleIndex\":%d,\"level\":\"%s\",\"message\":{\"text\":", (int)d->code, sarif_level(d->level));
     message_str(sb, d->message);
     vg_sb_putc(sb, '}');
     if (vg_span_linecol(ctx, d->span).src) {
@@ -183,8 +181,9 @@ void vg_render_sarif(const struct vg_ctx *ctx, const struct vg_render_opts *o, s
     const char *version = o && o->tool_version ? o->tool_version : VGPUC_VERSION;
     struct vg_strbuf sb;
     vg_sb_init(&sb);
-    vg_sb_puts(&sb, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
-                    "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"vgpuc\",\"version\":");
+    vg_sb_puts(&sb,
+               "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
+               "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"vgpuc\",\"version\":");
     vg_sb_json_str(&sb, version);
     vg_sb_puts(&sb, ",\"semanticVersion\":");
     vg_sb_json_str(&sb, version);
@@ -194,10 +193,11 @@ void vg_render_sarif(const struct vg_ctx *ctx, const struct vg_render_opts *o, s
             vg_sb_putc(&sb, ',');
         rule(&sb, vg_code_info((enum vg_code)c));
     }
-    vg_sb_puts(&sb, "]}},\"invocations\":[{\"executionSuccessful\":true}],"
-                    "\"originalUriBaseIds\":{\"%SRCROOT%\":{\"description\":{\"text\":"
-                    "\"The directory vgpuc was run from; result paths are relative to it.\"}}},"
-                    "\"columnKind\":\"unicodeCodePoints\",\"results\":[");
+    vg_sb_puts(&sb,
+               "]}},\"invocations\":[{\"executionSuccessful\":true}],"
+               "\"originalUriBaseIds\":{\"%SRCROOT%\":{\"description\":{\"text\":"
+               "\"The directory vgpuc was run from; result paths are relative to it.\"}}},"
+               "\"columnKind\":\"unicodeCodePoints\",\"results\":[");
     for (size_t i = 0; i < ctx->diags.n; i++) {
         if (i)
             vg_sb_putc(&sb, ',');

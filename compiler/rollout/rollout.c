@@ -36,8 +36,8 @@
 
 _Thread_local unsigned long long vg_rollout_states;
 
-#define MAX_WAYPOINTS 4  /* intermediate releases on one path */
-#define SHOWN_ERRORS 3   /* blocking errors quoted in VG7001 */
+#define MAX_WAYPOINTS 4 /* intermediate releases on one path */
+#define SHOWN_ERRORS 3  /* blocking errors quoted in VG7001 */
 
 const char *vg_ro_downtime_name(enum vg_ro_downtime d)
 {
@@ -51,60 +51,70 @@ const char *vg_ro_how_name(enum vg_ro_how h)
     return n[h];
 }
 
-struct blocker {                 /* one error of a state that failed */
+struct blocker { /* one error of a state that failed */
     enum vg_code code;
     struct vg_span span;
     const char *message;
 };
 
-struct check {                   /* the result of checking one state */
+struct check { /* the result of checking one state */
     int ok;
-    struct blocker errs[SHOWN_ERRORS]; size_t nerrs, total_errs;
-    int driver_rule;             /* one of the errors is VG3001/VG3002 */
-    int capacity_rule;           /* VG5001-VG5003 or VG4003 */
-    struct vg_arena *arena;      /* the state's plan lives here; freed by check_done */
+    struct blocker errs[SHOWN_ERRORS];
+    size_t nerrs, total_errs;
+    int driver_rule;        /* one of the errors is VG3001/VG3002 */
+    int capacity_rule;      /* VG5001-VG5003 or VG4003 */
+    struct vg_arena *arena; /* the state's plan lives here; freed by check_done */
     struct vg_cluster_plan *cp;
 };
 
-struct group {                   /* VMs whose guest driver changes the same way */
+struct group { /* VMs whose guest driver changes the same way */
     const struct vg_version_ref *from, *to;
-    uint32_t *vms; size_t n, cap;
+    uint32_t *vms;
+    size_t n, cap;
     int done;
 };
 
-struct cstate {                  /* one cluster being planned */
+struct cstate { /* one cluster being planned */
     struct vg_ro_cluster *rc;
     struct vg_cluster *cl, *cur;
     size_t nh, nv;
     /* desired values, saved: the model gets them back at the end */
-    struct vg_version_ref *want_mgr; int *want_own;
-    enum vg_graphics *want_gr; struct vg_span *want_gr_span;
-    enum vg_vgpu_mode *want_mode; struct vg_span *want_mode_span;
+    struct vg_version_ref *want_mgr;
+    int *want_own;
+    enum vg_graphics *want_gr;
+    struct vg_span *want_gr_span;
+    enum vg_vgpu_mode *want_mode;
+    struct vg_span *want_mode_span;
     struct vg_version_ref *want_guest;
     struct vg_license_server *want_lic;
     uint32_t want_part;
     /* the start */
     struct vg_version_ref *cur_mgr, *cur_guest;
-    enum vg_graphics *cur_gr; enum vg_vgpu_mode *cur_mode;
+    enum vg_graphics *cur_gr;
+    enum vg_vgpu_mode *cur_mode;
     struct vg_license_server *cur_lic;
     uint32_t cur_part;
     /* now: what each host and VM runs between steps */
     const struct vg_version_ref **now_mgr, **now_guest;
-    uint8_t *host_done;          /* per host: graphics, mode and partitions are the desired ones */
+    uint8_t *host_done; /* per host: graphics, mode and partitions are the desired ones */
     size_t nhosts_done;
     int lic_done;
-    struct vg_host **where;      /* per VM: the host it runs on now (NULL: not placed) */
+    struct vg_host **where; /* per VM: the host it runs on now (NULL: not placed) */
     /* per leg */
     const struct vg_version_ref **leg_mgr, **leg_guest; /* the leg's target per host / VM */
     uint8_t *host_pending;
-    struct group *groups; size_t ngroups, cap_groups;
+    struct group *groups;
+    size_t ngroups, cap_groups;
     uint32_t leg;
-    const uint32_t *order; size_t norder; /* the pending hosts of this round, in order */
-    const struct vg_release *free_guests[32]; size_t nfree_guests; /* of VMs that may run anywhere */
-    int quick;                   /* quick_fail may skip a candidate */
-    const uint32_t *quick_batch; size_t quick_n; /* the first candidate skipped this round */
-    struct check block;          /* the first failure of the last round */
-    const char *block_what;      /* the step that failed, in words */
+    const uint32_t *order;
+    size_t norder; /* the pending hosts of this round, in order */
+    const struct vg_release *free_guests[32];
+    size_t nfree_guests; /* of VMs that may run anywhere */
+    int quick;           /* quick_fail may skip a candidate */
+    const uint32_t *quick_batch;
+    size_t quick_n;         /* the first candidate skipped this round */
+    struct check block;     /* the first failure of the last round */
+    const char *block_what; /* the step that failed, in words */
 };
 
 struct ro {
@@ -135,7 +145,7 @@ static int same_license(const struct vg_license_server *a, const struct vg_licen
     if (!a || !b)
         return a == b;
     return strcmp(a->name, b->name) == 0 && a->kind == b->kind && a->editions == b->editions &&
-           ((!a->version && !b->version) || (a->version && b->version && strcmp(a->version, b->version) == 0));
+        ((!a->version && !b->version) || (a->version && b->version && strcmp(a->version, b->version) == 0));
 }
 
 static enum vg_graphics eff_graphics(const struct vg_host *h)
@@ -164,10 +174,12 @@ static int same_hosts(const struct vg_vm *a, const struct vg_vm *b)
 static void inventory_error(struct vg_ctx *ctx, struct vg_span at, const char *what)
 {
     struct vg_diag *d = vg_diag_emit(ctx, VG7003, at, "%s", what);
-    vg_diag_note(ctx, d, "a rollout changes vGPU Manager releases, GPU-P partition counts, graphics types, vGPU "
-                         "modes, guest drivers and the license server; nothing else");
-    vg_diag_help(ctx, d, "deploy this change with `vgpuc build`, then plan the rollout between files that differ "
-                         "only in what a rollout changes");
+    vg_diag_note(ctx, d,
+                 "a rollout changes vGPU Manager releases, GPU-P partition counts, graphics types, vGPU "
+                 "modes, guest drivers and the license server; nothing else");
+    vg_diag_help(ctx, d,
+                 "deploy this change with `vgpuc build`, then plan the rollout between files that differ "
+                 "only in what a rollout changes");
 }
 
 /* VG7003 for every difference a rollout does not make; 1 if there was none. */
@@ -201,9 +213,9 @@ static int same_inventory(struct vg_ctx *ctx, const struct vg_cluster *cl, const
     }
     for (size_t h = 0; h < cur->nhosts; h++)
         if (!vg_hash_get(&cl->host_by_name, cur->hosts[h]->name)) {
-            inventory_error(ctx, cur->hosts[h]->name_span,
-                            vg_sprintf(ctx->arena, "host `%s` of cluster `%s` is not in DESIRED", cur->hosts[h]->name,
-                                       cl->name));
+            inventory_error(
+                ctx, cur->hosts[h]->name_span,
+                vg_sprintf(ctx->arena, "host `%s` of cluster `%s` is not in DESIRED", cur->hosts[h]->name, cl->name));
             ok = 0;
         }
     struct vg_hash vm_by_name;
@@ -237,9 +249,9 @@ static int same_inventory(struct vg_ctx *ctx, const struct vg_cluster *cl, const
         for (size_t i = 0; i < cur->nvms; i++) {
             if (vg_hash_get(&want_vms, cur->vms[i]->name))
                 continue;
-            inventory_error(ctx, cur->vms[i]->name_span,
-                            vg_sprintf(ctx->arena, "VM `%s` of cluster `%s` is not in DESIRED", cur->vms[i]->name,
-                                       cl->name));
+            inventory_error(
+                ctx, cur->vms[i]->name_span,
+                vg_sprintf(ctx->arena, "VM `%s` of cluster `%s` is not in DESIRED", cur->vms[i]->name, cl->name));
             ok = 0;
         }
     }
@@ -533,9 +545,9 @@ static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, siz
                 }
                 return 0;
             }
-    const char *what = n == 1 ? vg_sprintf(ctx->arena, "draining %s and %s", batch_words(r, cs, batch, n),
-                                           change_words(r, cs, batch[0]))
-                              : vg_sprintf(ctx->arena, "draining %s together", batch_words(r, cs, batch, n));
+    const char *what = n == 1
+        ? vg_sprintf(ctx->arena, "draining %s and %s", batch_words(r, cs, batch, n), change_words(r, cs, batch[0]))
+        : vg_sprintf(ctx->arena, "draining %s together", batch_words(r, cs, batch, n));
     const struct vg_version_ref **old = vg_alloc_array(ctx->arena, n, sizeof *old);
     uint8_t *old_done = vg_alloc_array(ctx->arena, n, 1);
     for (size_t i = 0; i < n; i++) {
@@ -635,8 +647,9 @@ static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, siz
                     mv.how = VG_RO_LIVE;
                     mv.why = "`migration live`";
                 } else {
-                    mv.why = drained_from ? "`migration restart`" : "`migration restart`: room for the drained "
-                                                                    "hosts' VMs";
+                    mv.why = drained_from ? "`migration restart`"
+                                          : "`migration restart`: room for the drained "
+                                            "hosts' VMs";
                     if (s->downtime < VG_RO_DT_RESTART)
                         s->downtime = VG_RO_DT_RESTART;
                 }
@@ -747,8 +760,8 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
     for (size_t h = 0; h < cs->nh; h++) {
         cs->leg_mgr[h] = leg_target(cs->now_mgr[h], &cs->want_mgr[h], wp);
         cs->host_pending[h] = !same_ref(cs->now_mgr[h], cs->leg_mgr[h]) ||
-                              (!cs->host_done[h] && settings_change(cs, h)) ||
-                              (last && vg_hash_get(&r->drain, cl->hosts[h]->name) && !cs->host_done[h]);
+            (!cs->host_done[h] && settings_change(cs, h)) ||
+            (last && vg_hash_get(&r->drain, cl->hosts[h]->name) && !cs->host_done[h]);
         if (cs->host_pending[h] && same_ref(cs->now_mgr[h], cs->leg_mgr[h]))
             cs->leg_mgr[h] = cs->now_mgr[h]; /* settings or a drain only: the release stays */
         npending += cs->host_pending[h];
@@ -760,9 +773,9 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
         cs->leg_guest[i] = leg_target(cs->now_guest[i], &cs->want_guest[i], wp);
         if (same_ref(cs->now_guest[i], cs->leg_guest[i]))
             continue;
-        const char *key = vg_sprintf(ctx->arena, "%s\n%s\n%p", cs->now_guest[i]->text ? cs->now_guest[i]->text : "",
-                                     cs->leg_guest[i]->text ? cs->leg_guest[i]->text : "",
-                                     (const void *)cs->leg_guest[i]->rel);
+        const char *key =
+            vg_sprintf(ctx->arena, "%s\n%s\n%p", cs->now_guest[i]->text ? cs->now_guest[i]->text : "",
+                       cs->leg_guest[i]->text ? cs->leg_guest[i]->text : "", (const void *)cs->leg_guest[i]->rel);
         uintptr_t gi = (uintptr_t)vg_hash_get(&by_key, key);
         if (!gi) {
             struct group g;
@@ -869,8 +882,7 @@ static int edge(const struct vg_catalog *c, const struct relset *ag, const struc
 
 /* The release that stands for a branch on this platform: the newest with a
  * package for the platform version, preferring one whose host driver is known. */
-static const struct vg_release *branch_release(const struct vg_catalog *c, const struct vg_platform *pf,
-                                               unsigned major)
+static const struct vg_release *branch_release(const struct vg_catalog *c, const struct vg_platform *pf, unsigned major)
 {
     const struct vg_release *best = NULL, *known = NULL;
     for (size_t i = 0; i < c->nreleases; i++) {
@@ -1001,9 +1013,8 @@ static void report_block(struct ro *r, struct cstate *cs, int searched)
             break;
         }
     const struct vg_code_info *first = vg_code_info(b->nerrs ? b->errs[0].code : VG7001);
-    struct vg_diag *d = vg_diag_emit(ctx, VG7001, at, "no safe order for cluster `%s`: %s breaks %s (%s)",
-                                     cs->cl->name, cs->block_what ? cs->block_what : "the first step", first->id,
-                                     first->slug);
+    struct vg_diag *d = vg_diag_emit(ctx, VG7001, at, "no safe order for cluster `%s`: %s breaks %s (%s)", cs->cl->name,
+                                     cs->block_what ? cs->block_what : "the first step", first->id, first->slug);
     vg_diag_label(ctx, d, "%s", b->nerrs ? b->errs[0].message : "");
     if (vg_span_valid(cs->cl->name_span) && at.start != cs->cl->name_span.start)
         vg_diag_span(ctx, d, cs->cl->name_span, "cluster `%s`", cs->cl->name);
@@ -1016,20 +1027,24 @@ static void report_block(struct ro *r, struct cstate *cs, int searched)
                  cs->rc->nsteps, cs->rc->nsteps == 1 ? "" : "s");
     if (b->driver_rule) {
         if (searched)
-            vg_diag_help(ctx, d, "no intermediate release in the catalog connects these releases on %s %s: add one "
-                                 "with `--catalog`, or upgrade the guest drivers first to a release that both the "
-                                 "old and the new vGPU Manager load",
+            vg_diag_help(ctx, d,
+                         "no intermediate release in the catalog connects these releases on %s %s: add one "
+                         "with `--catalog`, or upgrade the guest drivers first to a release that both the "
+                         "old and the new vGPU Manager load",
                          cs->cl->family ? cs->cl->family : "", cs->cl->version ? cs->cl->version : "");
         else
-            vg_diag_help(ctx, d, "upgrade the guest drivers first to a release that both the old and the new vGPU "
-                                 "Manager load");
+            vg_diag_help(ctx, d,
+                         "upgrade the guest drivers first to a release that both the old and the new vGPU "
+                         "Manager load");
     }
     if (b->capacity_rule) {
-        vg_diag_help(ctx, d, "add GPU capacity, drain fewer hosts at once (`--hosts-at-once`), or let named VMs stay "
-                             "down during their host's maintenance (`--allow-down VM`)");
+        vg_diag_help(ctx, d,
+                     "add GPU capacity, drain fewer hosts at once (`--hosts-at-once`), or let named VMs stay "
+                     "down during their host's maintenance (`--allow-down VM`)");
         if (r->opt->keep_failover && cs->cl->tolerate)
-            vg_diag_help(ctx, d, "or plan without `--keep-failover` (the drained host is then the failure the "
-                                 "cluster tolerates)");
+            vg_diag_help(ctx, d,
+                         "or plan without `--keep-failover` (the drained host is then the failure the "
+                         "cluster tolerates)");
     }
     if (!b->driver_rule && !b->capacity_rule)
         vg_diag_help(ctx, d, "change CURRENT or DESIRED so that the states between them can pass this rule");

@@ -30,14 +30,14 @@ enum vg_ro_how { VG_RO_LIVE = 0, VG_RO_RESTART, VG_RO_DOWN, VG_RO_BACK };
  * driver update), window (a VM stays down until its host is back). */
 enum vg_ro_downtime { VG_RO_DT_NONE = 0, VG_RO_DT_RESTART, VG_RO_DT_WINDOW };
 
-struct vg_ro_move {              /* one VM leaving a drained host, or coming back */
+struct vg_ro_move { /* one VM leaving a drained host, or coming back */
     const struct vg_vm *vm;
     const struct vg_host *from, *to; /* to = NULL: stays down */
     enum vg_ro_how how;
-    const char *why;             /* why it moves this way */
+    const char *why; /* why it moves this way */
 };
 
-struct vg_ro_host {              /* one host of a host step */
+struct vg_ro_host { /* one host of a host step */
     const struct vg_host *host;
     const struct vg_version_ref *mgr_from, *mgr_to; /* equal: no release change */
     uint32_t part_from, part_to;                    /* GPU-P partitions; equal: no change */
@@ -47,40 +47,50 @@ struct vg_ro_host {              /* one host of a host step */
 
 struct vg_ro_step {
     enum vg_ro_kind kind;
-    uint32_t leg;                /* 0 .. nwaypoints: which leg of the path */
+    uint32_t leg; /* 0 .. nwaypoints: which leg of the path */
     enum vg_ro_downtime downtime;
     /* VG_RO_LICENSE */
     const struct vg_license_server *lic_from, *lic_to;
     /* VG_RO_HOSTS */
-    struct vg_ro_host *hosts; size_t nhosts;
-    struct vg_ro_move *moves; size_t nmoves;  /* while drained */
-    struct vg_ro_move *backs; size_t nbacks;  /* parked VMs started again on resume */
+    struct vg_ro_host *hosts;
+    size_t nhosts;
+    struct vg_ro_move *moves;
+    size_t nmoves; /* while drained */
+    struct vg_ro_move *backs;
+    size_t nbacks; /* parked VMs started again on resume */
     /* VG_RO_GUESTS */
-    const struct vg_vm **vms; size_t nvms;
+    const struct vg_vm **vms;
+    size_t nvms;
     const struct vg_version_ref *guest_from, *guest_to;
 };
 
 struct vg_ro_cluster {
-    struct vg_cluster *cl;       /* in the desired model */
-    struct vg_cluster *cur;      /* in the current model */
-    struct vg_ro_step *steps; size_t nsteps, cap_steps;
-    const struct vg_release **waypoints; size_t nwaypoints;
-    int planned;                 /* 1: a full order was found */
-    size_t nstates;              /* states checked with the rules */
+    struct vg_cluster *cl;  /* in the desired model */
+    struct vg_cluster *cur; /* in the current model */
+    struct vg_ro_step *steps;
+    size_t nsteps, cap_steps;
+    const struct vg_release **waypoints;
+    size_t nwaypoints;
+    int planned;    /* 1: a full order was found */
+    size_t nstates; /* states checked with the rules */
 };
 
 struct vg_rollout {
-    struct vg_ro_cluster *clusters; size_t nclusters;
+    struct vg_ro_cluster *clusters;
+    size_t nclusters;
     size_t nstates;
-    int ok;                      /* every cluster planned */
+    int ok; /* every cluster planned */
 };
 
 struct vg_ro_options {
-    uint32_t at_once;            /* hosts drained at once (>= 1) */
-    const char *const *order; size_t norder;        /* hosts to take first, in this order */
-    const char *const *allow_down; size_t nallow_down; /* VMs that may stay down in their host's window */
-    const char *const *drain; size_t ndrain;        /* hosts to put through maintenance with no change */
-    int keep_failover;           /* keep tolerate-host-failures while hosts are drained */
+    uint32_t at_once; /* hosts drained at once (>= 1) */
+    const char *const *order;
+    size_t norder; /* hosts to take first, in this order */
+    const char *const *allow_down;
+    size_t nallow_down; /* VMs that may stay down in their host's window */
+    const char *const *drain;
+    size_t ndrain;     /* hosts to put through maintenance with no change */
+    int keep_failover; /* keep tolerate-host-failures while hosts are drained */
 };
 
 /*

@@ -64,8 +64,9 @@ const char *vg_ro_release(const struct vg_version_ref *v)
 
 enum vg_driver_kind vg_ro_host_kind(const struct vg_cluster *cl)
 {
-    return cl->platform ? cl->platform->host_driver
-                        : cl->kind == VG_FAMILY_VSPHERE ? VG_DRV_HOST_ESXI : VG_DRV_HOST_HYPERV;
+    return cl->platform                 ? cl->platform->host_driver
+        : cl->kind == VG_FAMILY_VSPHERE ? VG_DRV_HOST_ESXI
+                                        : VG_DRV_HOST_HYPERV;
 }
 
 static const char *platform_text(struct vg_ctx *ctx, const struct vg_cluster *cl)
@@ -100,12 +101,12 @@ static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, c
             else if (mv->how == VG_RO_RESTART)
                 vg_sb_printf(sb, "          %-16s shut down, start on %s", mv->vm->name, mv->to->name);
             else
-                vg_sb_printf(sb, "          %-16s shut down, stays down until %s is back", mv->vm->name,
-                             h->host->name);
+                vg_sb_printf(sb, "          %-16s shut down, stays down until %s is back", mv->vm->name, h->host->name);
             vg_sb_printf(sb, "  (%s)\n", mv->why);
         }
-        if (h->mgr_from != h->mgr_to && !(vg_ro_release(h->mgr_from) && vg_ro_release(h->mgr_to) &&
-                                          strcmp(vg_ro_release(h->mgr_from), vg_ro_release(h->mgr_to)) == 0)) {
+        if (h->mgr_from != h->mgr_to &&
+            !(vg_ro_release(h->mgr_from) && vg_ro_release(h->mgr_to) &&
+              strcmp(vg_ro_release(h->mgr_from), vg_ro_release(h->mgr_to)) == 0)) {
             const char *df = vg_ro_driver(h->mgr_from, hk), *dt = vg_ro_driver(h->mgr_to, hk);
             vg_sb_printf(sb, "        change %s: vGPU Manager %s -> %s", h->host->name,
                          vg_rules_version_text(ctx, h->mgr_from), vg_rules_version_text(ctx, h->mgr_to));
@@ -143,23 +144,24 @@ static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, c
             from_batch |= mv->from == s->hosts[i].host;
         if (!from_batch)
             vg_sb_printf(sb, "        also %s %s from %s to %s  (%s)\n",
-                         mv->how == VG_RO_LIVE ? "live-migrate" : "restart", mv->vm->name, mv->from->name,
-                         mv->to->name, mv->why);
+                         mv->how == VG_RO_LIVE ? "live-migrate" : "restart", mv->vm->name, mv->from->name, mv->to->name,
+                         mv->why);
     }
 }
 
 static void text_cluster(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, size_t *stepno, struct vg_strbuf *sb)
 {
     const struct vg_cluster *cl = rc->cl;
-    vg_sb_printf(sb, "rollout of cluster %s (%s): %zu host%s, %zu VM%s\n", cl->name, platform_text(ctx, cl),
-                 cl->nhosts, cl->nhosts == 1 ? "" : "s", cl->nvms, cl->nvms == 1 ? "" : "s");
+    vg_sb_printf(sb, "rollout of cluster %s (%s): %zu host%s, %zu VM%s\n", cl->name, platform_text(ctx, cl), cl->nhosts,
+                 cl->nhosts == 1 ? "" : "s", cl->nvms, cl->nvms == 1 ? "" : "s");
     if (!rc->cur) {
         vg_sb_puts(sb, "  no plan: the cluster is not in CURRENT (see the diagnostics)\n");
         return;
     }
     if (!rc->planned) {
-        vg_sb_puts(sb, "  no plan: no safe order exists or the files differ in more than a rollout changes (see "
-                       "the diagnostics)\n");
+        vg_sb_puts(sb,
+                   "  no plan: no safe order exists or the files differ in more than a rollout changes (see "
+                   "the diagnostics)\n");
         return;
     }
     if (rc->nwaypoints) {
@@ -189,16 +191,17 @@ static void text_cluster(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, siz
             text_host_step(ctx, rc, s, sb);
             break;
         case VG_RO_GUESTS: {
-            const char *w = vg_ro_driver(s->guest_to, VG_DRV_GUEST_WINDOWS), *l = vg_ro_driver(s->guest_to, VG_DRV_GUEST_LINUX);
+            const char *w = vg_ro_driver(s->guest_to, VG_DRV_GUEST_WINDOWS),
+                       *l = vg_ro_driver(s->guest_to, VG_DRV_GUEST_LINUX);
             vg_sb_printf(sb, "\nstep %zu  guest driver of %zu VM%s  downtime: %s\n", *stepno, s->nvms,
                          s->nvms == 1 ? "" : "s", vg_ro_downtime_name(s->downtime));
             vg_sb_puts(sb, "        ");
             vm_names(sb, s->vms, s->nvms);
-            vg_sb_printf(sb, "\n        update the guest driver %s -> %s inside each VM", vg_rules_version_text(ctx, s->guest_from),
-                         vg_rules_version_text(ctx, s->guest_to));
+            vg_sb_printf(sb, "\n        update the guest driver %s -> %s inside each VM",
+                         vg_rules_version_text(ctx, s->guest_from), vg_rules_version_text(ctx, s->guest_to));
             if (w || l)
-                vg_sb_printf(sb, " (%s%s%s%s%s)", w ? "Windows " : "", w ? w : "", w && l ? ", " : "", l ? "Linux " : "",
-                             l ? l : "");
+                vg_sb_printf(sb, " (%s%s%s%s%s)", w ? "Windows " : "", w ? w : "", w && l ? ", " : "",
+                             l ? "Linux " : "", l ? l : "");
             vg_sb_puts(sb, " and restart it\n");
             break;
         }
@@ -302,8 +305,8 @@ static void json_move(struct vg_strbuf *sb, const struct vg_ro_move *mv)
 static void json_step(const struct vg_ro_cluster *rc, const struct vg_ro_step *s, size_t index, struct vg_strbuf *sb)
 {
     enum vg_driver_kind hk = vg_ro_host_kind(rc->cl);
-    vg_sb_printf(sb, "{\"index\":%zu,\"kind\":\"%s\",\"leg\":%u,\"downtime\":\"%s\"", index, kind_name(s->kind),
-                 s->leg, vg_ro_downtime_name(s->downtime));
+    vg_sb_printf(sb, "{\"index\":%zu,\"kind\":\"%s\",\"leg\":%u,\"downtime\":\"%s\"", index, kind_name(s->kind), s->leg,
+                 vg_ro_downtime_name(s->downtime));
     if (s->kind == VG_RO_LICENSE) {
         vg_sb_puts(sb, ",\"license_server\":{\"from\":");
         json_lic(sb, s->lic_from);
@@ -331,7 +334,8 @@ static void json_step(const struct vg_ro_cluster *rc, const struct vg_ro_step *s
         const struct vg_ro_host *h = &s->hosts[i];
         vg_sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
         vg_sb_json_str(sb, h->host->name);
-        vg_sb_puts(sb, ",\"actions\":[\"drain\",\"change\",\"restart\",\"verify\",\"resume\"],\"vgpu_manager\":{\"from\":");
+        vg_sb_puts(sb,
+                   ",\"actions\":[\"drain\",\"change\",\"restart\",\"verify\",\"resume\"],\"vgpu_manager\":{\"from\":");
         json_ver(sb, h->mgr_from, hk, 0);
         vg_sb_puts(sb, ",\"to\":");
         json_ver(sb, h->mgr_to, hk, 0);
@@ -435,8 +439,9 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
         const struct vg_ro_cluster *rc = &ro->clusters[k];
         const struct vg_cluster *cl = rc->cl;
         vg_sb_printf(&body, "<text class=\"cluster\" x=\"10\" y=\"%.0f\">", y + 16);
-        xml_text(&body, vg_sprintf(ctx->arena, "cluster %s (%s)%s", cl->name, platform_text(ctx, cl),
-                                   rc->planned ? "" : ": no plan"));
+        xml_text(&body,
+                 vg_sprintf(ctx->arena, "cluster %s (%s)%s", cl->name, platform_text(ctx, cl),
+                            rc->planned ? "" : ": no plan"));
         vg_sb_puts(&body, "</text>\n");
         y += 26;
         if (!rc->planned || !rc->cur)
@@ -452,8 +457,8 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
                 const struct vg_ro_step *s = &rc->steps[i - 1];
                 head = vg_sprintf(ctx->arena, "step %zu", i);
                 sub = s->kind == VG_RO_LICENSE ? "license"
-                      : s->kind == VG_RO_GUESTS ? vg_sprintf(ctx->arena, "guests %s", vg_ro_release(s->guest_to))
-                                                 : vg_ro_downtime_name(s->downtime);
+                    : s->kind == VG_RO_GUESTS  ? vg_sprintf(ctx->arena, "guests %s", vg_ro_release(s->guest_to))
+                                               : vg_ro_downtime_name(s->downtime);
             }
             vg_sb_printf(&body, "<text class=\"head\" x=\"%.0f\" y=\"%.0f\">", x + 4, y + 14);
             xml_text(&body, head);
@@ -482,11 +487,12 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
                 const char *rel = vg_ro_release(now);
                 size_t c = colour(seen, &nseen, rel ? rel : "?");
                 double x = LABEL_W + (double)i * COL_W;
-                vg_sb_printf(&body, "<rect class=\"cell%s\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"%s\"/>",
+                vg_sb_printf(&body,
+                             "<rect class=\"cell%s\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"%s\"/>",
                              drained ? " drained" : "", x + 1, y + 1, COL_W - 2, ROW_H - 2, palette[c % NPALETTE]);
                 if (drained)
-                    vg_sb_printf(&body, "<rect class=\"hatch\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\"/>", x + 1,
-                                 y + 1, COL_W - 2, ROW_H - 2);
+                    vg_sb_printf(&body, "<rect class=\"hatch\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\"/>",
+                                 x + 1, y + 1, COL_W - 2, ROW_H - 2);
                 vg_sb_printf(&body, "<text class=\"rel\" x=\"%.0f\" y=\"%.0f\">", x + 6, y + 15);
                 xml_text(&body, rel ? rel : "?");
                 vg_sb_puts(&body, "</text>\n");
@@ -497,8 +503,9 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
     }
     /* legend */
     vg_sb_printf(&body, "<text class=\"sub\" x=\"10\" y=\"%.0f\">", y + 12);
-    xml_text(&body, "cell colour: the vGPU Manager release after the step; hatched: drained, changed, restarted and "
-                    "resumed in that step");
+    xml_text(&body,
+             "cell colour: the vGPU Manager release after the step; hatched: drained, changed, restarted and "
+             "resumed in that step");
     vg_sb_puts(&body, "</text>\n");
     y += 24;
     vg_sb_printf(sb,
@@ -506,14 +513,15 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" height=\"%.0f\" "
                  "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
                  width, y, width, y);
-    vg_sb_puts(sb, "<title>vgpuc rollout plan</title>\n"
-                   "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-                   "patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#ffffff\" "
-                   "stroke-width=\"2\"/></pattern>\n"
-                   "<style>.cluster{font-size:14px;font-weight:bold}.host{font-weight:bold}.head{font-weight:bold}"
-                   ".sub{fill:#555555}.cell{stroke:#ffffff}.drained{stroke:#d62728;stroke-width:2}"
-                   ".hatch{fill:url(#hatch)}.rel{fill:#111111}</style></defs>\n"
-                   "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
+    vg_sb_puts(sb,
+               "<title>vgpuc rollout plan</title>\n"
+               "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+               "patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#ffffff\" "
+               "stroke-width=\"2\"/></pattern>\n"
+               "<style>.cluster{font-size:14px;font-weight:bold}.host{font-weight:bold}.head{font-weight:bold}"
+               ".sub{fill:#555555}.cell{stroke:#ffffff}.drained{stroke:#d62728;stroke-width:2}"
+               ".hatch{fill:url(#hatch)}.rel{fill:#111111}</style></defs>\n"
+               "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
     vg_sb_add(sb, body.data ? body.data : "", body.len);
     vg_sb_puts(sb, "</svg>\n");
     vg_sb_free(&body);

@@ -17,12 +17,12 @@
 
 #define FAILOVER_WORST 3 /* failing host sets named in the one VG5003 of a cluster */
 
-struct modelinfo {          /* the cluster's GPUs of one model */
+struct modelinfo { /* the cluster's GPUs of one model */
     size_t ngpus, nhosts;
     const char *names[3];
 };
 
-struct shortfall {          /* unplaced VMs of one profile / pass-through model */
+struct shortfall { /* unplaced VMs of one profile / pass-through model */
     const struct vg_vm *first;
     size_t nvms, nunits, demand;
     const char *names[3];
@@ -73,29 +73,29 @@ static void note_held_capacity(struct vg_ctx *ctx, const struct vg_cluster *cl, 
         for (size_t i = 0; i < cp->npgpus; i++) {
             const struct vg_pgpu *g = &cp->pgpus[i];
             uint32_t f = g->model != vm->gpu_model || g->use == VG_PGPU_PASSTHROUGH ? 0
-                         : g->use == VG_PGPU_FREE                                  ? g->model->mig_slices
-                         : g->profile && g->profile->mig ? (uint32_t)(g->model->mig_slices - g->mig_used)
-                                                         : 0;
+                : g->use == VG_PGPU_FREE                                            ? g->model->mig_slices
+                : g->profile && g->profile->mig ? (uint32_t)(g->model->mig_slices - g->mig_used)
+                                                : 0;
             most = f > most ? f : most;
         }
         vg_diag_note(ctx, d,
                      "MIG instances of different sizes share a GPU within its %u compute slices and its memory: "
                      "`%s` needs %u slices, and no %s GPU on %s has more than %u free",
-                     vm->gpu_model->mig_slices, vm->profile->name, vm->profile->mig_slices, vm->gpu_model->model,
-                     hosts, most);
+                     vm->gpu_model->mig_slices, vm->profile->name, vm->profile->mig_slices, vm->gpu_model->model, hosts,
+                     most);
     } else if (pt || other) {
         size_t npass = 0;
         for (size_t i = 0; i < cl->nvms; i++)
             npass += cl->vms[i]->mode == VG_MODE_PASSTHROUGH && cl->vms[i]->gpu_model == vm->gpu_model &&
-                     cp->place[cl->vms[i]->index].host;
-        const char *by = pt && other
-                             ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s) and %zu other vGPU sizes", pt,
-                                          vg_rules_name_list(ctx, ptnames, npt, npass), other)
-                         : pt ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s)", pt,
-                                           vg_rules_name_list(ctx, ptnames, npt, npass))
-                              : vg_sprintf(ctx->arena, "%zu run vGPUs of other sizes", other);
-        vg_diag_note(ctx, d, "of the %zu %s GPU%s on %s, %s; the rest hold at most %zu `%s` vGPUs, and %zu are "
-                             "asked for",
+                cp->place[cl->vms[i]->index].host;
+        const char *by = pt && other ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s) and %zu other vGPU sizes",
+                                                  pt, vg_rules_name_list(ctx, ptnames, npt, npass), other)
+            : pt
+            ? vg_sprintf(ctx->arena, "%zu run pass-through VMs (%s)", pt, vg_rules_name_list(ctx, ptnames, npt, npass))
+            : vg_sprintf(ctx->arena, "%zu run vGPUs of other sizes", other);
+        vg_diag_note(ctx, d,
+                     "of the %zu %s GPU%s on %s, %s; the rest hold at most %zu `%s` vGPUs, and %zu are "
+                     "asked for",
                      mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, by,
                      (mi->ngpus - pt - other) * cap, vm->profile->name, sf->demand);
     } else {
@@ -112,7 +112,8 @@ static struct vg_diag *report_vgpu_shortfall(struct vg_ctx *ctx, const struct vg
 {
     const struct vg_vm *vm = sf->first;
     uint32_t cap = per_gpu(cl, cp, vm->profile);
-    struct vg_diag *d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
                      "%zu VM%s with `%s` could not be placed in cluster `%s`: %zu vGPU%s missing", sf->nvms,
                      sf->nvms == 1 ? "" : "s", vm->profile->name, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
     vg_diag_label(ctx, d, "at most %u per GPU", cap);
@@ -128,14 +129,15 @@ static struct vg_diag *report_passthrough_shortfall(struct vg_ctx *ctx, const st
                                                     const char *hosts)
 {
     const struct vg_vm *vm = sf->first;
-    struct vg_diag *d = vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                     "%zu pass-through VM%s with %s could not be placed in cluster `%s`: %zu GPU%s missing",
-                     sf->nvms, sf->nvms == 1 ? "" : "s", vm->gpu_model->model, cl->name, sf->nunits,
-                     sf->nunits == 1 ? "" : "s");
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                     "%zu pass-through VM%s with %s could not be placed in cluster `%s`: %zu GPU%s missing", sf->nvms,
+                     sf->nvms == 1 ? "" : "s", vm->gpu_model->model, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
     vg_diag_label(ctx, d, "whole GPUs");
     if (mi->ngpus)
-        vg_diag_note(ctx, d, "the cluster has %zu %s GPU%s (on %s) for pass-through and vGPU; %zu are asked for by "
-                             "pass-through VMs",
+        vg_diag_note(ctx, d,
+                     "the cluster has %zu %s GPU%s (on %s) for pass-through and vGPU; %zu are asked for by "
+                     "pass-through VMs",
                      mi->ngpus, vm->gpu_model->model, mi->ngpus == 1 ? "" : "s", hosts, sf->demand);
     else
         vg_diag_note(ctx, d, "no host of cluster `%s` has a %s GPU", cl->name, vm->gpu_model->model);
@@ -168,16 +170,15 @@ static void report_pinned(struct vg_ctx *ctx, const struct vg_vm *vm)
     for (size_t j = 0; j < nh && j < 3; j++)
         names[j] = hs[j]->name;
     const char *list = vg_rules_name_list(ctx, names, nh < 3 ? nh : 3, nh);
-    struct vg_diag *d = vg_diag_emit(
-        ctx, VG5002, vg_span_or(vm->pin ? vm->pin_span : vm->hosts_span, vm->gpu_span),
-        "`%s` may run only on %s, which %s %s", vm->name, list, nh == 1 ? "has" : "have",
-        any_model ? vg_sprintf(ctx->arena, "no room left for `%s`", what)
-                  : vg_sprintf(ctx->arena, "no %s GPU", vm->gpu_model->model));
+    struct vg_diag *d = vg_diag_emit(ctx, VG5002, vg_span_or(vm->pin ? vm->pin_span : vm->hosts_span, vm->gpu_span),
+                                     "`%s` may run only on %s, which %s %s", vm->name, list, nh == 1 ? "has" : "have",
+                                     any_model ? vg_sprintf(ctx->arena, "no room left for `%s`", what)
+                                               : vg_sprintf(ctx->arena, "no %s GPU", vm->gpu_model->model));
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, vm->pin ? "pinned here" : "allowed hosts");
     if (vg_span_valid(vm->gpu_arg_span))
-        vg_diag_span(ctx, d, vm->gpu_arg_span, "needs %s%s", vm->count > 1 ? vg_sprintf(ctx->arena, "%u x ", vm->count) : "",
-                     what);
+        vg_diag_span(ctx, d, vm->gpu_arg_span, "needs %s%s",
+                     vm->count > 1 ? vg_sprintf(ctx->arena, "%u x ", vm->count) : "", what);
     vg_diag_help(ctx, d, "pin it to a host with a free %s GPU, or allow more hosts", vm->gpu_model->model);
 }
 
@@ -299,8 +300,9 @@ static void check_failover(struct vg_ctx *ctx, const struct vg_cluster *cl, cons
     }
     if (cp->nfailovers > nworst)
         vg_diag_note(ctx, d, "%zu more host sets leave VMs down (`vgpuc plan` lists them)", cp->nfailovers - nworst);
-    vg_diag_help(ctx, d, "add GPU capacity, lower `tolerate-host-failures`, or set `migration none` on VMs that "
-                         "may stay down");
+    vg_diag_help(ctx, d,
+                 "add GPU capacity, lower `tolerate-host-failures`, or set `migration none` on VMs that "
+                 "may stay down");
 }
 
 /* VG5004: one report per `vgpu-mode mixed-size` directive that the platform or release cannot do. */
@@ -388,8 +390,9 @@ static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
                                   pf->family, pf->version, series_text(ctx, fs))
                      : vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for C-series profiles",
                                   pf->family, pf->version);
-            help = fs ? vg_sprintf(ctx->arena, "use `%s-%uQ` (the whole GPU) or a C-series profile, or one larger "
-                                               "profile",
+            help = fs ? vg_sprintf(ctx->arena,
+                                   "use `%s-%uQ` (the whole GPU) or a C-series profile, or one larger "
+                                   "profile",
                                    vm->profile->gpu->profile_prefix ? vm->profile->gpu->profile_prefix
                                                                     : vm->profile->gpu->model,
                                    vm->profile->gpu->fb_mb / 1024)
@@ -399,14 +402,16 @@ static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
                              pf->family, pf->version);
             help = "use the profile that takes the whole GPU";
         } else if (!pf->multi_vgpu_c_only && !pf->multi_vgpu_full_fb && fs && !full_ok) {
-            why = vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for %s profiles that take the whole GPU",
-                             pf->family, pf->version, series_text(ctx, fs));
+            why =
+                vg_sprintf(ctx->arena, "%s %s allows several vGPUs per VM only for %s profiles that take the whole GPU",
+                           pf->family, pf->version, series_text(ctx, fs));
             help = "use the profile that takes the whole GPU, or one larger profile";
         }
         if (!why)
             continue;
-        struct vg_diag *d = vg_diag_emit(ctx, VG5005, vg_span_or(vm->gpu_span, vm->name_span),
-                                         "`%s` asks for %u x `%s`, but %s", vm->name, vm->count, vm->profile->name, why);
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG5005, vg_span_or(vm->gpu_span, vm->name_span), "`%s` asks for %u x `%s`, but %s",
+                         vm->name, vm->count, vm->profile->name, why);
         vg_diag_subject(d, vm->name);
         vg_diag_label(ctx, d, "%u vGPUs", vm->count);
         vg_diag_help(ctx, d, "%s", help);

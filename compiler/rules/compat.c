@@ -25,17 +25,17 @@
 
 enum verdict { V_OK = 0, V_NEWER_RELEASE, V_PREVIOUS_BRANCH, V_TOO_OLD, V_NEWER_BRANCH };
 
-struct mcase {                    /* one distinct vGPU Manager value */
+struct mcase { /* one distinct vGPU Manager value */
     const struct vg_version_ref *ref;
-    struct vg_host *first;        /* first host that has it */
+    struct vg_host *first; /* first host that has it */
     size_t nhosts;
-    int is_default;               /* the cluster's `vgpu-manager` */
+    int is_default; /* the cluster's `vgpu-manager` */
 };
 
 struct cstate {
     struct vg_ctx *ctx;
     const struct vg_catalog *cat;
-    int8_t *memo;                 /* nreleases^2, -1 = not judged yet */
+    int8_t *memo; /* nreleases^2, -1 = not judged yet */
     size_t nrel;
     const struct vg_release *last_g, *last_h; /* the pair judged last (VMs in a row */
     enum verdict last_v;                      /* mostly share it): no index search */
@@ -94,7 +94,7 @@ static enum verdict judge_indexed(struct cstate *cs, const struct vg_release *g,
     int8_t *m = &cs->memo[gi * cs->nrel + hi];
     if (*m < 0)
         *m = (int8_t)judge_pair(cs->cat, g, h);
-    return (enum verdict)*m;
+    return (enum verdict) * m;
 }
 
 static enum verdict judge(struct cstate *cs, const struct vg_release *g, const struct vg_release *h)
@@ -201,9 +201,9 @@ static struct vg_diag *report_too_old(const struct report *r)
 {
     struct vg_ctx *ctx = r->cs->ctx;
     const struct vg_catalog *cat = r->cs->cat;
-    struct vg_diag *d = vg_diag_emit(ctx, VG3002, r->vm->guest.span,
-                                     "guest driver %s of `%s` is too old for the vGPU Manager %s on %s", r->gt,
-                                     r->vm->name, r->ht, r->on);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG3002, r->vm->guest.span, "guest driver %s of `%s` is too old for the vGPU Manager %s on %s",
+                     r->gt, r->vm->name, r->ht, r->on);
     if (cat->compat.lts_pair_from)
         vg_diag_note(ctx, d,
                      "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only "
@@ -211,8 +211,7 @@ static struct vg_diag *report_too_old(const struct report *r)
                      release_text(ctx, cat->compat.lts_pair_from));
     else
         vg_diag_note(ctx, d, "NVIDIA supports guest drivers of the Manager's branch and of the previous branch only");
-    vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release (%s matches the hosts)", r->h->major,
-                 r->h->name);
+    vg_diag_help(ctx, d, "upgrade the guest driver to a %u.x release (%s matches the hosts)", r->h->major, r->h->name);
     return d;
 }
 
@@ -235,9 +234,9 @@ static struct vg_diag *report_previous_branch(const struct report *r)
 static struct vg_diag *report_newer_release(const struct report *r)
 {
     struct vg_ctx *ctx = r->cs->ctx;
-    struct vg_diag *d = vg_diag_emit(ctx, VG3004, r->vm->guest.span,
-                                     "guest driver %s of `%s` is newer than the vGPU Manager %s on %s", r->gt,
-                                     r->vm->name, r->ht, r->on);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG3004, r->vm->guest.span, "guest driver %s of `%s` is newer than the vGPU Manager %s on %s",
+                     r->gt, r->vm->name, r->ht, r->on);
     vg_diag_note(ctx, d, "same branch: NVIDIA documents no direction; the guest negotiates down to the host");
     vg_diag_help(ctx, d, "use guest driver %s or upgrade the hosts to %s", r->h->name, r->g->name);
     return d;
@@ -316,10 +315,11 @@ static void check_mixed(struct vg_ctx *ctx, const struct vg_cluster *cl, const s
     for (size_t c = 1; c < ncases; c++) {
         if (same_releases(cases[0].ref, cases[c].ref))
             continue;
-        struct vg_diag *d = vg_diag_emit(ctx, VG3005, vg_span_or(cases[c].ref->span, cases[c].first->span),
-                                         "hosts of cluster `%s` run different vGPU Manager releases: %s on %s, %s on %s",
-                                         cl->name, vg_rules_version_text(ctx, cases[0].ref), where(ctx, cl, &cases[0]),
-                                         vg_rules_version_text(ctx, cases[c].ref), where(ctx, cl, &cases[c]));
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG3005, vg_span_or(cases[c].ref->span, cases[c].first->span),
+                         "hosts of cluster `%s` run different vGPU Manager releases: %s on %s, %s on %s", cl->name,
+                         vg_rules_version_text(ctx, cases[0].ref), where(ctx, cl, &cases[0]),
+                         vg_rules_version_text(ctx, cases[c].ref), where(ctx, cl, &cases[c]));
         vg_diag_label(ctx, d, "differs from the other hosts");
         if (vg_span_valid(cases[0].ref->span))
             vg_diag_span(ctx, d, cases[0].ref->span, "%s here", vg_rules_version_text(ctx, cases[0].ref));
@@ -408,14 +408,13 @@ static void check_gpu_min(struct vg_ctx *ctx, const struct vg_cluster *cl, const
                 continue;
             const struct vg_release *old = r->rel[r->nrel - 1];
             const char *hosts = n == cl->nhosts && n > 1 ? "every host"
-                                : n == 1 ? vg_sprintf(ctx->arena, "`%s`", first->name)
-                                       : vg_sprintf(ctx->arena, "`%s` and %zu other host%s", first->name, n - 1,
-                                                    n == 2 ? "" : "s");
-            struct vg_diag *d = vg_diag_emit(ctx, VG3008, vg_span_or(r->span, first->span),
-                                             "vGPU Manager %s on %s predates vGPU %u.%u, the first release that "
-                                             "supports the %s",
-                                             vg_rules_version_text(ctx, r), hosts, g->vgpu_min / 1000,
-                                             g->vgpu_min % 1000, g->model);
+                : n == 1                                 ? vg_sprintf(ctx->arena, "`%s`", first->name)
+                         : vg_sprintf(ctx->arena, "`%s` and %zu other host%s", first->name, n - 1, n == 2 ? "" : "s");
+            struct vg_diag *d =
+                vg_diag_emit(ctx, VG3008, vg_span_or(r->span, first->span),
+                             "vGPU Manager %s on %s predates vGPU %u.%u, the first release that "
+                             "supports the %s",
+                             vg_rules_version_text(ctx, r), hosts, g->vgpu_min / 1000, g->vgpu_min % 1000, g->model);
             vg_diag_label(ctx, d, "vGPU %s", old->name);
             vg_diag_help(ctx, d, "use vGPU %u.%u or later on the hosts with %s GPUs", g->vgpu_min / 1000,
                          g->vgpu_min % 1000, g->model);
@@ -446,10 +445,10 @@ static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct
         const struct vg_release *rel = r->rel[i];
         if (!rel->branch_eos || month <= rel->branch_eos)
             continue;
-        struct vg_diag *d = vg_diag_emit(ctx, VG3007, r->span,
-                                         "%s %s: branch %s (vGPU %u) reached its end of support in %04u-%02u",
-                                         what, vg_rules_version_text(ctx, r), rel->branch ? rel->branch : "?",
-                                         rel->major, rel->branch_eos / 100, rel->branch_eos % 100);
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG3007, r->span, "%s %s: branch %s (vGPU %u) reached its end of support in %04u-%02u",
+                         what, vg_rules_version_text(ctx, r), rel->branch ? rel->branch : "?", rel->major,
+                         rel->branch_eos / 100, rel->branch_eos % 100);
         vg_diag_label(ctx, d, "no more fixes or security updates");
         vg_diag_note(ctx, d, "as of %04u-%02u-%02u (set with --today)", ctx->opt.today / 10000,
                      ctx->opt.today / 100 % 100, ctx->opt.today % 100);
@@ -479,14 +478,16 @@ static void check_catalog_age(struct vg_ctx *ctx, const struct vg_model *m)
     int months = vg_aging_months(ym, ctx->opt.today);
     if (months < VG_AGING_OLD_MONTHS)
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG2007, at->span,
-                                     "the catalog's newest vGPU release (%s, %04u-%02u) is %d months older than %04u-%02u-%02u",
-                                     newest->name, ym / 100, ym % 100, months, ctx->opt.today / 10000,
-                                     ctx->opt.today / 100 % 100, ctx->opt.today % 100);
-    vg_diag_note(ctx, d, "NVIDIA ships a release every quarter: newer releases are taken by their branch (VG2005), "
-                         "and what changed since is unknown to vgpuc");
-    vg_diag_help(ctx, d, "update vgpuc, or add the newer releases with `--catalog FILE`; `vgpuc catalog` shows the "
-                         "age of each part");
+    struct vg_diag *d = vg_diag_emit(
+        ctx, VG2007, at->span,
+        "the catalog's newest vGPU release (%s, %04u-%02u) is %d months older than %04u-%02u-%02u", newest->name,
+        ym / 100, ym % 100, months, ctx->opt.today / 10000, ctx->opt.today / 100 % 100, ctx->opt.today % 100);
+    vg_diag_note(ctx, d,
+                 "NVIDIA ships a release every quarter: newer releases are taken by their branch (VG2005), "
+                 "and what changed since is unknown to vgpuc");
+    vg_diag_help(ctx, d,
+                 "update vgpuc, or add the newer releases with `--catalog FILE`; `vgpuc catalog` shows the "
+                 "age of each part");
 }
 
 void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)

@@ -17,7 +17,7 @@
 
 #include "catalog/catalog.h"
 
-struct relseen {               /* the oldest and newest release in a cluster */
+struct relseen { /* the oldest and newest release in a cluster */
     const struct vg_release *lo, *hi;
     const char *lo_who, *hi_who;
     struct vg_span lo_span, hi_span;
@@ -81,10 +81,10 @@ static struct vg_diag *incompatible(struct vg_ctx *ctx, const struct vg_cluster 
                                     const struct vg_release *rel, const char *who, struct vg_span rel_span)
 {
     const struct vg_license_server *ls = cl->license;
-    struct vg_diag *d = vg_diag_emit(ctx, VG3101, vg_span_or(cl->license_span, cl->name_span),
-                                     "license server `%s` (%s) cannot license vGPU %s used by %s: %s", ls->name,
-                                     kind_name(ls->kind), rel->name,
-                                     who ? vg_sprintf(ctx->arena, "`%s`", who) : "the hosts", fmt_detail);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG3101, vg_span_or(cl->license_span, cl->name_span),
+                     "license server `%s` (%s) cannot license vGPU %s used by %s: %s", ls->name, kind_name(ls->kind),
+                     rel->name, who ? vg_sprintf(ctx->arena, "`%s`", who) : "the hosts", fmt_detail);
     vg_diag_label(ctx, d, "used by cluster `%s`", cl->name);
     if (vg_span_valid(rel_span))
         vg_diag_span(ctx, d, rel_span, "vGPU %s", rel->name);
@@ -99,11 +99,11 @@ static void check_server(struct vg_ctx *ctx, const struct vg_licensing *lic, con
     const struct vg_license_server *ls = cl->license;
     if (ls->kind == VG_LIC_LEGACY) {
         if (lic->legacy_incompatible_from && s->hi && s->hi->num >= lic->legacy_incompatible_from) {
-            struct vg_diag *d = incompatible(
-                ctx, cl,
-                vg_sprintf(ctx->arena, "the legacy license server does not serve vGPU %u.%u and later",
-                           lic->legacy_incompatible_from / 1000, lic->legacy_incompatible_from % 1000),
-                s->hi, s->hi_who, s->hi_span);
+            struct vg_diag *d =
+                incompatible(ctx, cl,
+                             vg_sprintf(ctx->arena, "the legacy license server does not serve vGPU %u.%u and later",
+                                        lic->legacy_incompatible_from / 1000, lic->legacy_incompatible_from % 1000),
+                             s->hi, s->hi_who, s->hi_span);
             vg_diag_help(ctx, d, "move to the NVIDIA License System (`kind dls` or `kind cls`)");
             if (!lic->legacy_verified)
                 vg_diag_note(ctx, d, "documented for vGPU 15.x and 19.x; presumed for the other branches (unverified)");
@@ -111,11 +111,10 @@ static void check_server(struct vg_ctx *ctx, const struct vg_licensing *lic, con
         return;
     }
     if (lic->nls_min_release && s->lo && s->lo->num < lic->nls_min_release) {
-        struct vg_diag *d = incompatible(
-            ctx, cl,
-            vg_sprintf(ctx->arena, "the NVIDIA License System serves vGPU %u.%u and later",
-                       lic->nls_min_release / 1000, lic->nls_min_release % 1000),
-            s->lo, s->lo_who, s->lo_span);
+        struct vg_diag *d = incompatible(ctx, cl,
+                                         vg_sprintf(ctx->arena, "the NVIDIA License System serves vGPU %u.%u and later",
+                                                    lic->nls_min_release / 1000, lic->nls_min_release % 1000),
+                                         s->lo, s->lo_who, s->lo_span);
         vg_diag_help(ctx, d, "upgrade to vGPU %u.%u or later", lic->nls_min_release / 1000,
                      lic->nls_min_release % 1000);
     }
@@ -128,11 +127,11 @@ static void check_server(struct vg_ctx *ctx, const struct vg_licensing *lic, con
             need = &lic->dls_min[i];
     if (!need || version_cmp(ls->version, need->dls_version) >= 0)
         return;
-    struct vg_diag *d = incompatible(ctx, cl,
-                                     vg_sprintf(ctx->arena, "vGPU %u.%u and later need DLS %s or later, not %s",
-                                                need->from_release / 1000, need->from_release % 1000,
-                                                need->dls_version, ls->version),
-                                     s->hi, s->hi_who, s->hi_span);
+    struct vg_diag *d =
+        incompatible(ctx, cl,
+                     vg_sprintf(ctx->arena, "vGPU %u.%u and later need DLS %s or later, not %s",
+                                need->from_release / 1000, need->from_release % 1000, need->dls_version, ls->version),
+                     s->hi, s->hi_who, s->hi_span);
     if (vg_span_valid(ls->version_span))
         vg_diag_span(ctx, d, ls->version_span, "DLS %s", ls->version);
     vg_diag_help(ctx, d, "upgrade the DLS appliance `%s` to %s or later", ls->name, need->dls_version);
@@ -174,9 +173,9 @@ static void check_no_server(struct vg_ctx *ctx, const struct vg_cluster *cl, siz
 {
     if (vg_span_valid(cl->license_span))
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG3103, vg_span_or(cl->name_span, cl->span),
-                                     "cluster `%s` has %zu vGPU VM%s but no `license-server`", cl->name, nvgpu,
-                                     nvgpu == 1 ? "" : "s");
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG3103, vg_span_or(cl->name_span, cl->span),
+                     "cluster `%s` has %zu vGPU VM%s but no `license-server`", cl->name, nvgpu, nvgpu == 1 ? "" : "s");
     vg_diag_note(ctx, d, "NVIDIA vGPU guests take their license from the NVIDIA License System");
     vg_diag_help(ctx, d, "add `license-server NAME` to the cluster");
 }

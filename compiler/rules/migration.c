@@ -58,7 +58,8 @@ static int live_unsupported(struct vg_ctx *ctx, const struct vg_cluster *cl, con
         vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
     const struct vg_platform *up = vm->mode == VG_MODE_VGPU ? lm_version(ctx->catalog, pf) : NULL;
     if (up)
-        vg_diag_help(ctx, d, "use `migration restart` (it restarts on another host with room), or move to %s %s or later",
+        vg_diag_help(ctx, d,
+                     "use `migration restart` (it restarts on another host with room), or move to %s %s or later",
                      up->family, up->version);
     else
         vg_diag_help(ctx, d, "use `migration restart`: it restarts on another host with room");
@@ -73,11 +74,12 @@ static void release_too_old(struct vg_ctx *ctx, const struct vg_cluster *cl, con
     for (size_t i = 0; i < g->nrel; i++) {
         if (g->rel[i]->num >= pf->lm_vgpu_min)
             continue;
-        struct vg_diag *d = vg_diag_emit(ctx, VG4002, g->span,
-                                         "`%s` cannot live-migrate on %s %s with guest driver %s: it needs vGPU %u.%u or "
-                                         "later",
-                                         vm->name, pf->family, pf->version, vg_rules_version_text(ctx, g),
-                                         pf->lm_vgpu_min / 1000, pf->lm_vgpu_min % 1000);
+        struct vg_diag *d =
+            vg_diag_emit(ctx, VG4002, g->span,
+                         "`%s` cannot live-migrate on %s %s with guest driver %s: it needs vGPU %u.%u or "
+                         "later",
+                         vm->name, pf->family, pf->version, vg_rules_version_text(ctx, g), pf->lm_vgpu_min / 1000,
+                         pf->lm_vgpu_min % 1000);
         vg_diag_subject(d, vm->name);
         vg_diag_label(ctx, d, "vGPU %s", g->rel[i]->name);
         if (vg_span_valid(vm->migration_span))
@@ -135,10 +137,11 @@ static void no_target(struct vg_ctx *ctx, const struct vg_cluster *cl, const str
     } else {
         if (vg_span_valid(vm->hosts_span))
             vg_diag_span(ctx, d, vm->hosts_span, "the hosts it may run on");
-        vg_diag_help(ctx, d, "keep a free `%s` slot on another host (add GPUs or fewer VMs), or use `migration restart`",
-                     what);
+        vg_diag_help(ctx, d,
+                     "keep a free `%s` slot on another host (add GPUs or fewer VMs), or use `migration restart`", what);
     }
-    vg_diag_note(ctx, d, "a live migration needs a GPU of the same model on the target with a free slot for its profile");
+    vg_diag_note(ctx, d,
+                 "a live migration needs a GPU of the same model on the target with a free slot for its profile");
     (void)cl;
 }
 
@@ -159,9 +162,10 @@ static void check_restart_target(struct vg_ctx *ctx, const struct vg_cluster *cl
                                      vm->name, vg_sprintf(ctx->arena, "`%s`", only->name));
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "`migration restart`");
-    vg_diag_help(ctx, d, "%s", vm->pin || vm->nallowed ? "allow more hosts (`hosts NAME...`), or write `migration none`"
-                                                       : "add a host with a free GPU to the cluster, or write "
-                                                         "`migration none`");
+    vg_diag_help(ctx, d, "%s",
+                 vm->pin || vm->nallowed ? "allow more hosts (`hosts NAME...`), or write `migration none`"
+                                         : "add a host with a free GPU to the cluster, or write "
+                                           "`migration none`");
 }
 
 /* VG4006: a pass-through VM on vSphere restarted by HA; 1 if the VM is one
@@ -174,12 +178,14 @@ static int check_ha_passthrough(struct vg_ctx *ctx, const struct vg_cluster *cl,
         ctx, VG4006, where_migration(vm),
         "`%s` has a pass-through GPU: vSphere HA does not restart VMs with static DirectPath I/O", vm->name);
     vg_diag_subject(d, vm->name);
-    vg_diag_label(ctx, d, vg_span_valid(vm->migration_span) ? "`migration restart`"
-                                                            : "pass-through, restarted by default");
-    vg_diag_note(ctx, d, "the generated script attaches the GPU with dynamic DirectPath I/O, which HA can "
-                         "restart on any host with a matching device");
-    vg_diag_help(ctx, d, "keep the script's dynamic DirectPath I/O, or set `migration none` if the VM may "
-                         "stay down");
+    vg_diag_label(ctx, d,
+                  vg_span_valid(vm->migration_span) ? "`migration restart`" : "pass-through, restarted by default");
+    vg_diag_note(ctx, d,
+                 "the generated script attaches the GPU with dynamic DirectPath I/O, which HA can "
+                 "restart on any host with a matching device");
+    vg_diag_help(ctx, d,
+                 "keep the script's dynamic DirectPath I/O, or set `migration none` if the VM may "
+                 "stay down");
     return 1;
 }
 
@@ -196,8 +202,9 @@ static void check_edition(struct vg_ctx *ctx, const struct vg_cluster *cl, const
     vg_diag_label(ctx, d, "`edition standard`");
     if (vg_span_valid(first_live->migration_span))
         vg_diag_span(ctx, d, first_live->migration_span, "`%s` migrates live", first_live->name);
-    vg_diag_note(ctx, d, "clustered GPU-P live migration needs the Datacenter edition; Standard supports it "
-                         "between standalone hosts only");
+    vg_diag_note(ctx, d,
+                 "clustered GPU-P live migration needs the Datacenter edition; Standard supports it "
+                 "between standalone hosts only");
     vg_diag_help(ctx, d, "use `edition datacenter`, or `migration restart` for these VMs");
 }
 
@@ -207,11 +214,11 @@ static void check_hotmigrate(struct vg_ctx *ctx, const struct vg_cluster *cl, co
 {
     if (cl->kind != VG_FAMILY_VSPHERE)
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG4004, where_migration(first_live),
-                                     "%zu vGPU VM%s of cluster `%s` %s vMotion: the script enables vCenter's "
-                                     "`vgpu.hotmigrate.enabled`",
-                                     nlive_vgpu, nlive_vgpu == 1 ? "" : "s", cl->name,
-                                     nlive_vgpu == 1 ? "uses" : "use");
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG4004, where_migration(first_live),
+                     "%zu vGPU VM%s of cluster `%s` %s vMotion: the script enables vCenter's "
+                     "`vgpu.hotmigrate.enabled`",
+                     nlive_vgpu, nlive_vgpu == 1 ? "" : "s", cl->name, nlive_vgpu == 1 ? "uses" : "use");
     vg_diag_label(ctx, d, "`migration live`");
     vg_diag_note(ctx, d, "without it vCenter refuses with \"vGPU hot migration is not enabled.\"");
 }

@@ -61,9 +61,9 @@ static void check_model_supported(struct vg_ctx *ctx, const struct vg_cluster *c
         return;
     const char *mode = pt ? (hyperv ? "DDA (pass-through)" : "DirectPath I/O (pass-through)")
                           : (hyperv ? "GPU partitioning (GPU-P)" : "vGPU");
-    struct vg_diag *d = vg_diag_emit(ctx, VG6001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                                     "%s does not support %s on %s %s (`%s`)", vm->gpu_model->model, mode, pf->family,
-                                     pf->version, vm->name);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG6001, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "%s does not support %s on %s %s (`%s`)",
+                     vm->gpu_model->model, mode, pf->family, pf->version, vm->name);
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "%s", vm->gpu_model->model);
     if (vg_span_valid(cl->platform_span))
@@ -83,10 +83,10 @@ static void check_efi(struct vg_ctx *ctx, const struct vg_cluster *cl, const str
     if (cl->kind != VG_FAMILY_VSPHERE || vm->firmware != VG_FW_BIOS || !vm->gpu_model || !vm->gpu_model->large_bar ||
         !(vm->mode == VG_MODE_PASSTHROUGH || (vm->mode == VG_MODE_VGPU && vm->profile && vm->profile->series == 'C')))
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG6006, vg_span_or(vm->firmware_span, vm->name_span),
-                                     "`%s` boots with BIOS, but its %s %s needs EFI firmware and 64-bit MMIO",
-                                     vm->name, vm->gpu_model->model,
-                                     vm->mode == VG_MODE_PASSTHROUGH ? "pass-through GPU" : "C-series vGPU");
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG6006, vg_span_or(vm->firmware_span, vm->name_span),
+                     "`%s` boots with BIOS, but its %s %s needs EFI firmware and 64-bit MMIO", vm->name,
+                     vm->gpu_model->model, vm->mode == VG_MODE_PASSTHROUGH ? "pass-through GPU" : "C-series vGPU");
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "`firmware bios`");
     if (vg_span_valid(vm->gpu_span))
@@ -119,8 +119,8 @@ static void check_generation(struct vg_ctx *ctx, const struct vg_cluster *cl, co
     if (!pf || !pf->gpu_vm_gen2_only || vm->generation != 1 || vm->mode == VG_MODE_NONE)
         return;
     struct vg_diag *d = vg_diag_emit(ctx, VG6008, vg_span_or(vm->generation_span, vm->name_span),
-                                     "`%s` is a generation 1 VM, but GPU VMs on %s %s must be generation 2",
-                                     vm->name, pf->family, pf->version);
+                                     "`%s` is a generation 1 VM, but GPU VMs on %s %s must be generation 2", vm->name,
+                                     pf->family, pf->version);
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "`generation 1`");
     vg_diag_help(ctx, d, "use `generation 2` (the default)");
@@ -159,14 +159,15 @@ static void check_gpu_p_size(struct vg_ctx *ctx, const struct vg_cluster *cl, co
     if (vm->gpu_model != first->gpu_model || vm->profile->fb_mb == first->profile->fb_mb || *reported)
         return;
     *reported = 1;
-    struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
-                                     "GPU-P cluster `%s` uses partitions of two sizes: `%s` (%u MB) and `%s` "
-                                     "(%u MB)",
-                                     cl->name, vm->profile->name, vm->profile->fb_mb, first->profile->name,
-                                     first->profile->fb_mb);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG6003, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                     "GPU-P cluster `%s` uses partitions of two sizes: `%s` (%u MB) and `%s` "
+                     "(%u MB)",
+                     cl->name, vm->profile->name, vm->profile->fb_mb, first->profile->name, first->profile->fb_mb);
     vg_diag_span(ctx, d, first->gpu_arg_span, "`%s`", first->profile->name);
-    vg_diag_note(ctx, d, "every GPU of a GPU-P cluster has the same partition count, so every partition "
-                         "has the same size");
+    vg_diag_note(ctx, d,
+                 "every GPU of a GPU-P cluster has the same partition count, so every partition "
+                 "has the same size");
     vg_diag_help(ctx, d, "use one profile size for all GPU-P VMs of the cluster");
 }
 
@@ -222,13 +223,15 @@ static void check_gpu_p_partitions(struct vg_ctx *ctx, const struct vg_cluster *
         for (size_t i = 0; i < g->npartition_counts; i++)
             fit_valid |= g->partition_counts[i] == fit;
         if (fit_valid)
-            vg_diag_help(ctx, d, "use `gpu-partitions %u`: %u partitions of %u MB fit the `%s` VMs (valid: %s; "
-                                 "Get-VMHostPartitionableGpu shows ValidPartitionCounts)",
+            vg_diag_help(ctx, d,
+                         "use `gpu-partitions %u`: %u partitions of %u MB fit the `%s` VMs (valid: %s; "
+                         "Get-VMHostPartitionableGpu shows ValidPartitionCounts)",
                          fit, fit, first->profile->fb_mb, first->profile->name, buf);
         else
             vg_diag_help(ctx, d, "use one of %s (Get-VMHostPartitionableGpu shows ValidPartitionCounts)", buf);
         if (!g->partition_counts_verified)
-            vg_diag_note(ctx, d, "the catalog's partition counts of %s are derived, not sourced (unverified)", g->model);
+            vg_diag_note(ctx, d, "the catalog's partition counts of %s are derived, not sourced (unverified)",
+                         g->model);
     } else if ((uint64_t)first->profile->fb_mb * parts > g->fb_mb) {
         struct vg_diag *d = vg_diag_emit(ctx, VG6003, vg_span_or(cl->partitions_span, cl->name_span),
                                          "`gpu-partitions %u` does not fit `%s`: %u x %u MB is more than the %u MB of "
@@ -286,8 +289,8 @@ static void check_graphics(struct vg_ctx *ctx, const struct vg_cluster *cl, stru
         struct vg_diag *d = vg_diag_emit(ctx, VG6005, vg_span_or(s, host->name_span),
                                          "%s `%s` use%s host graphics type Shared, but vGPU VMs such as `%s` need "
                                          "Shared Direct",
-                                         cluster_wide ? "the hosts of cluster" : "host", cluster_wide ? cl->name : host->name,
-                                         cluster_wide ? "" : "s", vgpu->name);
+                                         cluster_wide ? "the hosts of cluster" : "host",
+                                         cluster_wide ? cl->name : host->name, cluster_wide ? "" : "s", vgpu->name);
         vg_diag_label(ctx, d, "`graphics shared`");
         vg_diag_note(ctx, d, "Shared is vSGA; NVIDIA vGPU needs the Shared Direct graphics type");
         vg_diag_help(ctx, d, "use `graphics shared-direct` (the default)");
@@ -303,14 +306,15 @@ static void check_vcenter(struct vg_ctx *ctx, const struct vg_cluster *cl)
     int c = vg_version_cmp(cl->vcenter, pf->version);
     if (c != -1)
         return; /* same, newer, or not comparable (then VG1003 or nothing to say) */
-    struct vg_diag *d = vg_diag_emit(ctx, VG6011, cl->vcenter_span,
-                                     "vCenter %s is older than the ESXi %s hosts of cluster `%s`", cl->vcenter,
-                                     pf->version, cl->name);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG6011, cl->vcenter_span, "vCenter %s is older than the ESXi %s hosts of cluster `%s`",
+                     cl->vcenter, pf->version, cl->name);
     vg_diag_label(ctx, d, "vCenter %s", cl->vcenter);
     if (vg_span_valid(cl->platform_span))
         vg_diag_span(ctx, d, cl->platform_span, "ESXi %s", pf->version);
-    vg_diag_note(ctx, d, "VMware: the vCenter Server version must be the same as or higher than the ESXi hosts it "
-                         "manages; a vCenter of an older major version cannot manage the hosts at all");
+    vg_diag_note(ctx, d,
+                 "VMware: the vCenter Server version must be the same as or higher than the ESXi hosts it "
+                 "manages; a vCenter of an older major version cannot manage the hosts at all");
     vg_diag_help(ctx, d, "upgrade vCenter to %s or later first, then the hosts", pf->version);
 }
 
@@ -321,9 +325,9 @@ static void check_size(struct vg_ctx *ctx, const struct vg_cluster *cl)
     uint32_t max = vg_cluster_max_hosts(fam);
     if (!fam || cl->nhosts <= max)
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG6010, cl->name_span, "cluster `%s` has %zu hosts; a %s cluster has at most %u",
-                                     cl->name, cl->nhosts, fam == VG_FAMILY_HYPERV ? "Windows Server failover" : "vSphere",
-                                     max);
+    struct vg_diag *d =
+        vg_diag_emit(ctx, VG6010, cl->name_span, "cluster `%s` has %zu hosts; a %s cluster has at most %u", cl->name,
+                     cl->nhosts, fam == VG_FAMILY_HYPERV ? "Windows Server failover" : "vSphere", max);
     if (cl->tolerate == 2)
         vg_diag_note(ctx, d, "its `tolerate-host-failures 2` check (every pair of hosts) was skipped");
     vg_diag_help(ctx, d, "split the hosts into clusters of at most %u", max);
@@ -338,7 +342,8 @@ static void check_arc(struct vg_ctx *ctx, const struct vg_cluster *cl)
         return;
     struct vg_diag *d = vg_diag_emit(ctx, VG6009, vg_span_or(cl->arc->span, cl->name_span),
                                      "cluster `%s` declares Azure Local VMs enabled by Azure Arc, but %s %s has no "
-                                     "Azure Local VM management", cl->name, pf->family, pf->version);
+                                     "Azure Local VM management",
+                                     cl->name, pf->family, pf->version);
     vg_diag_label(ctx, d, "`vm-management arc`");
     if (vg_span_valid(cl->platform_span))
         vg_diag_span(ctx, d, cl->platform_span, "%s %s", pf->family, pf->version);
@@ -356,8 +361,9 @@ static void check_arc(struct vg_ctx *ctx, const struct vg_cluster *cl)
     }
     if (*buf)
         vg_diag_note(ctx, d, "Azure Local VMs enabled by Azure Arc exist on %s", buf);
-    vg_diag_help(ctx, d, "remove `vm-management` to manage the VMs with the Hyper-V cmdlets, or correct the "
-                         "`platform`");
+    vg_diag_help(ctx, d,
+                 "remove `vm-management` to manage the VMs with the Hyper-V cmdlets, or correct the "
+                 "`platform`");
 }
 
 void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)

@@ -23,10 +23,10 @@ typedef void (*family_fn)(struct vg_ctx *, const struct vg_model *, const struct
 static const family_fn families[] = {vg_rules_compat, vg_rules_license, vg_rules_migration, vg_rules_capacity,
                                      vg_rules_platform};
 #define NFAMILIES (sizeof families / sizeof families[0])
-#define SPLIT 2            /* families [0, SPLIT) on the second thread */
+#define SPLIT 2 /* families [0, SPLIT) on the second thread */
 
 struct group {
-    struct vg_ctx ctx;     /* a copy of the caller's, with its own arena and queue */
+    struct vg_ctx ctx; /* a copy of the caller's, with its own arena and queue */
     const struct vg_model *m;
     const struct vg_plan *p;
     size_t from, to;

@@ -24,26 +24,26 @@
 #include "syntax/parse.h"
 #include "base/strbuf.h"
 
-
 #define INDENT 4
 
 /* One output line before the trailing comments are aligned. */
 struct fline {
-    size_t code, code_len;   /* in the code buffer; code_len 0 = blank or comment-only */
-    const char *comment;     /* trailing or own-line comment text after '#', or NULL */
+    size_t code, code_len; /* in the code buffer; code_len 0 = blank or comment-only */
+    const char *comment;   /* trailing or own-line comment text after '#', or NULL */
     size_t comment_len;
     unsigned indent;
-    unsigned run;            /* lines of one run share the column of their comments */
+    unsigned run; /* lines of one run share the column of their comments */
 };
 
 struct fmt {
     const struct vg_source *src;
     const struct vg_file_ast *ast;
     struct vg_strbuf code;
-    struct fline *lines; size_t nlines, cap;
-    size_t next_comment;     /* first comment not yet emitted */
-    unsigned char *blank;    /* blank[line] for source lines 1..nlines */
-    uint32_t last_line;      /* source line of the last thing emitted (0 = none) */
+    struct fline *lines;
+    size_t nlines, cap;
+    size_t next_comment;  /* first comment not yet emitted */
+    unsigned char *blank; /* blank[line] for source lines 1..nlines */
+    uint32_t last_line;   /* source line of the last thing emitted (0 = none) */
     unsigned run;
 };
 
@@ -117,10 +117,7 @@ static void flush_comments(struct fmt *f, uint32_t pos, unsigned indent, int kee
     }
 }
 
-static void put_raw(struct fmt *f, struct vg_span s)
-{
-    vg_sb_add(&f->code, f->src->text + s.start, s.end - s.start);
-}
+static void put_raw(struct fmt *f, struct vg_span s) { vg_sb_add(&f->code, f->src->text + s.start, s.end - s.start); }
 
 /* `name   arg arg` with the name padded to `pad` when there are arguments. */
 static void put_head(struct fmt *f, const struct vg_stmt *s, size_t pad)

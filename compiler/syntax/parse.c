@@ -123,8 +123,9 @@ int vg_parse_block_open(struct vg_parser *p, struct vg_span brace)
         struct vg_diag *d =
             syntax_error(p, brace, vg_sprintf(p->ctx->arena, "blocks nested deeper than %d", VG_MAX_NESTING));
         vg_diag_label(p->ctx, d, "block %u opens here", VG_MAX_NESTING + 1);
-        vg_diag_help(p->ctx, d, "a .vgpu file needs at most three levels: `cluster`, `host`/`vm`, and their "
-                                "settings; is a `}` missing above?");
+        vg_diag_help(p->ctx, d,
+                     "a .vgpu file needs at most three levels: `cluster`, `host`/`vm`, and their "
+                     "settings; is a `}` missing above?");
         return -1;
     }
     struct vg_stmt *s = finish_head(p);
@@ -244,9 +245,8 @@ int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
 /* Invisible or confusable characters, shown by code point. */
 static int is_invisible(uint32_t cp)
 {
-    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0xa0) || cp == 0xad ||
-           (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) || cp == 0x205f ||
-           cp == 0x3000 || cp == 0xfeff;
+    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0xa0) || cp == 0xad || (cp >= 0x2000 && cp <= 0x200f) ||
+        (cp >= 0x2028 && cp <= 0x202f) || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
 }
 
 static const struct {
@@ -351,8 +351,9 @@ void vg_parse_syntax_error(struct vg_parser *p, enum vg_tok tok, struct vg_span 
         if (w > 0 && (size_t)w < sizeof exp - nexp)
             nexp += (size_t)w;
     }
-    const char *msg = nwords ? vg_sprintf(p->ctx->arena, "unexpected %s, expected %s", unexpected_words(p, tok, span), exp)
-                             : vg_sprintf(p->ctx->arena, "unexpected %s", unexpected_words(p, tok, span));
+    const char *msg = nwords
+        ? vg_sprintf(p->ctx->arena, "unexpected %s, expected %s", unexpected_words(p, tok, span), exp)
+        : vg_sprintf(p->ctx->arena, "unexpected %s", unexpected_words(p, tok, span));
     struct vg_stmt *open = p->nblocks ? p->blocks[p->nblocks - 1].stmt : NULL;
     struct vg_diag *d = syntax_error(p, span, msg);
     switch (tok) {
@@ -371,11 +372,8 @@ void vg_parse_syntax_error(struct vg_parser *p, enum vg_tok tok, struct vg_span 
         vg_diag_label(p->ctx, d, "a block needs a directive before it");
         vg_diag_help(p->ctx, d, "a block's `{` goes at the end of its directive's line: `host h1 {`");
         break;
-    case VG_T_STRING:
-        vg_diag_help(p->ctx, d, "a directive name is a bare word; only arguments may be strings");
-        break;
-    default:
-        break;
+    case VG_T_STRING: vg_diag_help(p->ctx, d, "a directive name is a bare word; only arguments may be strings"); break;
+    default: break;
     }
 }
 
@@ -385,8 +383,8 @@ void vg_parse_error_msg(struct vg_parser *p, struct vg_span span, const char *ms
         syntax_error(p, span, msg);
 }
 
-static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int keep_trivia, vg_parse_top_fn fn,
-                                      void *arg, int (*limit_fn)(void *arg))
+static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int keep_trivia, vg_parse_top_fn fn, void *arg,
+                                      int (*limit_fn)(void *arg))
 {
     struct vg_file_ast *ast = vg_alloc(ctx->arena, sizeof *ast);
     ast->file = file;
@@ -417,7 +415,10 @@ static struct vg_file_ast *parse_file(struct vg_ctx *ctx, uint32_t file, int kee
 
 struct vg_file_ast *vg_parse(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 1, NULL, NULL, NULL); }
 
-struct vg_file_ast *vg_parse_code(struct vg_ctx *ctx, uint32_t file) { return parse_file(ctx, file, 0, NULL, NULL, NULL); }
+struct vg_file_ast *vg_parse_code(struct vg_ctx *ctx, uint32_t file)
+{
+    return parse_file(ctx, file, 0, NULL, NULL, NULL);
+}
 
 struct vg_file_ast *vg_parse_stream(struct vg_ctx *ctx, uint32_t file, vg_parse_top_fn fn, void *arg)
 {

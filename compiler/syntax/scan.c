@@ -147,10 +147,7 @@ static int ring_has_room(struct vg_lexq *q)
     return atomic_load(&q->produced) - atomic_load(&q->consumed) <= NBATCH / 2 || atomic_load(&q->cancel);
 }
 
-static int ring_has_batch(struct vg_lexq *q)
-{
-    return atomic_load(&q->produced) != atomic_load(&q->consumed);
-}
+static int ring_has_batch(struct vg_lexq *q) { return atomic_load(&q->produced) != atomic_load(&q->consumed); }
 
 /* Wait until ready(q): poll `polls` times, then sleep, announcing it in
  * *flag (seq_cst, so that the other side either sees the flag or this side

@@ -42,14 +42,14 @@ struct vg_lex_bad {
 };
 
 struct vg_lexeme {
-    uint32_t start, end;   /* byte offsets of the span */
-    uint32_t len;          /* WORD, STRING, COMMENT: length of `text` */
-    uint16_t tok;          /* TOKEN: the parser's token number */
-    uint8_t kind;          /* enum vg_lex_kind */
-    uint8_t flags;         /* COMMENT: VG_LEX_OWN_LINE, VG_LEX_AFTER_TOKEN */
+    uint32_t start, end; /* byte offsets of the span */
+    uint32_t len;        /* WORD, STRING, COMMENT: length of `text` */
+    uint16_t tok;        /* TOKEN: the parser's token number */
+    uint8_t kind;        /* enum vg_lex_kind */
+    uint8_t flags;       /* COMMENT: VG_LEX_OWN_LINE, VG_LEX_AFTER_TOKEN */
     union {
-        const char *text;              /* WORD, STRING (decoded): in the scanner's pool */
-        const struct vg_lex_bad *bad;  /* the BAD token */
+        const char *text;             /* WORD, STRING (decoded): in the scanner's pool */
+        const struct vg_lex_bad *bad; /* the BAD token */
     } u;
 };
 
@@ -68,9 +68,10 @@ struct vg_scan {
     int last_tok;          /* last token kind (enum vg_tok of parser.h) */
     int seen_token;        /* any token yet (for `disable-file` suppressions) */
     struct vg_arena *text; /* words, decoded strings and error messages */
-    char *pool; size_t pool_left;
+    char *pool;
+    size_t pool_left;
     struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
-    struct vg_lexeme *out; /* the batch being filled, and its length */
+    struct vg_lexeme *out;         /* the batch being filled, and its length */
     size_t nout;
 };
 

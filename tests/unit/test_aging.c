@@ -72,8 +72,9 @@ static void test_releases(void **state)
     assert_true(r->num > top19->num);
     assert_non_null(vg_aging_release(c, ctx.arena, "580.200.01", VG_DRV_GUEST_LINUX, &top));
     assert_null(vg_aging_release(c, ctx.arena, "580.100.01", VG_DRV_GUEST_LINUX, &top)); /* older: a typo */
-    assert_null(vg_aging_release(c, ctx.arena, "580.200.01", VG_DRV_GUEST_WINDOWS, &top)); /* older than 582.78, the newest vGPU 19 Windows guest */
-    assert_null(vg_aging_release(c, ctx.arena, "999.1.1", VG_DRV_HOST_ESXI, &top));    /* unknown prefix */
+    assert_null(vg_aging_release(c, ctx.arena, "580.200.01", VG_DRV_GUEST_WINDOWS,
+                                 &top)); /* older than 582.78, the newest vGPU 19 Windows guest */
+    assert_null(vg_aging_release(c, ctx.arena, "999.1.1", VG_DRV_HOST_ESXI, &top));     /* unknown prefix */
     assert_null(vg_aging_release(c, ctx.arena, "580.200.01x", VG_DRV_HOST_ESXI, &top)); /* not a driver */
     vg_ctx_free(&ctx);
 }
@@ -99,12 +100,12 @@ static void test_platforms(void **state)
     assert_non_null(vg_aging_platform(c, ctx.arena, "esxi", "9.9u9", &top));
     assert_ptr_equal(top, newest_platform(c, "esxi", "9."));
 
-    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "12.2500", &top));       /* older */
+    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "12.2500", &top));      /* older */
     assert_null(vg_aging_platform(c, ctx.arena, "azure-local", top12->version, &top)); /* known */
-    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "99.2701", &top));       /* unknown track */
-    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "12.26120", &top)); /* longer digit run */
-    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "12.2612-x", &top)); /* other shape */
-    assert_null(vg_aging_platform(c, ctx.arena, "windows-server", "2028", &top));  /* no track */
+    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "99.2701", &top));      /* unknown track */
+    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "12.26120", &top));     /* longer digit run */
+    assert_null(vg_aging_platform(c, ctx.arena, "azure-local", "12.2612-x", &top));    /* other shape */
+    assert_null(vg_aging_platform(c, ctx.arena, "windows-server", "2028", &top));      /* no track */
     assert_null(vg_aging_platform(c, ctx.arena, "no-such", "1.2", &top));
     vg_ctx_free(&ctx);
 }

@@ -12,15 +12,24 @@
 /* Synthetic catalog facts: test data, not real releases or GPUs. */
 static struct vg_release rel = {.name = "90.1", .num = 90001};
 static const struct vg_release *const rels[] = {&rel};
-static struct vg_gpu gpu = {.model = "GX", .name = "Test GX", .fb_mb = 16384, .gpus_per_board = 1,
-                            .vendor_id = 0x10DE, .device_id = 0x1234, .large_bar = 1, .mmio64_gb = 48};
+static struct vg_gpu gpu = {.model = "GX",
+                            .name = "Test GX",
+                            .fb_mb = 16384,
+                            .gpus_per_board = 1,
+                            .vendor_id = 0x10DE,
+                            .device_id = 0x1234,
+                            .large_bar = 1,
+                            .mmio64_gb = 48};
 static struct vg_profile prof = {.name = "GX-4Q", .series = 'Q', .fb_mb = 4096, .gpu = &gpu};
-static struct vg_platform hvplat = {.family = "azure-local", .version = "99.1", .kind = VG_FAMILY_HYPERV,
-                                    .host_driver = VG_DRV_HOST_HYPERV, .lm_vgpu = 1};
-static struct vg_platform wsplat = {.family = "windows-server", .version = "2099", .kind = VG_FAMILY_HYPERV,
-                                    .host_driver = VG_DRV_HOST_HYPERV};
-static struct vg_platform esxplat = {.family = "esxi", .version = "99.0", .kind = VG_FAMILY_VSPHERE,
-                                     .host_driver = VG_DRV_HOST_ESXI};
+static struct vg_platform hvplat = {.family = "azure-local",
+                                    .version = "99.1",
+                                    .kind = VG_FAMILY_HYPERV,
+                                    .host_driver = VG_DRV_HOST_HYPERV,
+                                    .lm_vgpu = 1};
+static struct vg_platform wsplat = {
+    .family = "windows-server", .version = "2099", .kind = VG_FAMILY_HYPERV, .host_driver = VG_DRV_HOST_HYPERV};
+static struct vg_platform esxplat = {
+    .family = "esxi", .version = "99.0", .kind = VG_FAMILY_VSPHERE, .host_driver = VG_DRV_HOST_ESXI};
 
 struct fixture {
     struct vg_ctx ctx;
@@ -73,7 +82,8 @@ static struct fixture *fixture_new(const struct vg_platform *plat, size_t nhosts
     f->v[0].count = 1;
     f->v[0].migration = VG_MIG_LIVE;
     /* vm 1: one pass-through GPU, pinned to node-1 */
-    f->v[1].name = "cad\xE2\x80\x99" "01";
+    f->v[1].name = "cad\xE2\x80\x99"
+                   "01";
     f->v[1].index = 1;
     f->v[1].mode = VG_MODE_PASSTHROUGH;
     f->v[1].gpu_model = &gpu;
@@ -155,16 +165,25 @@ static void test_hyperv_clustered(void **state)
     HAS(d, "    Clustered = $true\n    PartitionCount = 4\n    PoolName = 'GpuChildPool'\n");
     HAS(d, "[pscustomobject]@{ Model = 'GX'; Ids = @('10DE:1234') }");
     /* node-1: its DDA GPU; node-2: none (no failover reserve without tolerate-host-failures) */
-    HAS(d, "Name = 'node-1'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 1 }) }");
-    HAS(d, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 0 }) }");
+    HAS(d,
+        "Name = 'node-1'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = "
+        "'GX'; Count = 2; Dda = 1 }) }");
+    HAS(d,
+        "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = "
+        "'GX'; Count = 2; Dda = 0 }) }");
     /* quotes doubled, the Unicode right single quote too */
-    HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'GpuP'; Model = 'GX'; Count = 1; Host = 'node-1'; "
-           "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; "
-           "LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
-    HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'Dda'; Model = 'GX'; Count = 1; Host = 'node-1'; "
-           "Owners = @('node-1'); Preferred = @(); MemoryBytes = 0; Generation = 2; LowMmio = 3GB; HighMmio = 33280MB; Live = $false }");
-    HAS(d, "}\n\nexit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
-           "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -LogPath $LogPath)\n");
+    HAS(d,
+        "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'GpuP'; Model = 'GX'; Count = 1; Host = 'node-1'; "
+        "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; "
+        "LowMmio = 1GB; HighMmio = 32GB; Live = $true }");
+    HAS(d,
+        "Name = 'cad\xE2\x80\x99\xE2\x80\x99"
+        "01'; Mode = 'Dda'; Model = 'GX'; Count = 1; Host = 'node-1'; "
+        "Owners = @('node-1'); Preferred = @(); MemoryBytes = 0; Generation = 2; LowMmio = 3GB; HighMmio = 33280MB; "
+        "Live = $false }");
+    HAS(d,
+        "}\n\nexit (Invoke-VgpucHyperV -Declared $VgpucDeclared -VMName $VMName -HostName $HostName "
+        "-RemoveUndeclared:$RemoveUndeclared -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -LogPath $LogPath)\n");
     /* the script ends with the entry call */
     assert_string_equal(s + strlen(s) - strlen("-LogPath $LogPath)\n"), "-LogPath $LogPath)\n");
     HASNT(s, "-TurnOff");
@@ -207,8 +226,12 @@ static void test_hyperv_dda_reserve(void **state)
     f->p.reserve = reserve;
     f->p.nreserve = 2;
     s = run(f, vg_emit_hyperv);
-    HAS(s, "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = 'GX'; Count = 2; Dda = 1 }) }");
-    HAS(s, "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; LowMmio = 3GB");
+    HAS(s,
+        "Name = 'node-2'; Driver = '111.22'; ServesGpuP = $true; DdaOnly = $false; Gpus = @([pscustomobject]@{ Model = "
+        "'GX'; Count = 2; Dda = 1 }) }");
+    HAS(s,
+        "Owners = @('node-1', 'node-2'); Preferred = @('node-1', 'node-2'); MemoryBytes = 0; Generation = 2; LowMmio = "
+        "3GB");
     fixture_free(f);
 }
 
@@ -222,7 +245,8 @@ static void test_hyperv_arc(void **state)
     (void)state;
     f->c.arc = &arc;
     s = run(f, vg_emit_hyperv);
-    HAS(s, "    PoolName = ''\n    MitigationDriver = $false\n    Arc = [pscustomobject]@{ ResourceGroup = 'rg-''x' }\n");
+    HAS(s,
+        "    PoolName = ''\n    MitigationDriver = $false\n    Arc = [pscustomobject]@{ ResourceGroup = 'rg-''x' }\n");
     f->c.arc = NULL;
     s = run(f, vg_emit_hyperv);
     HAS(s, "    PoolName = 'GpuChildPool'\n    MitigationDriver = $false\n    Arc = $null\n");
@@ -277,27 +301,33 @@ static void test_vmware(void **state)
     HAS(s, "function Invoke-VgpucVmware {");
     assert_true(strstr(s, "function Invoke-VgpucTransaction {") < strstr(s, "function Invoke-VgpucVmware {"));
     assert_true(strstr(s, "function Invoke-VgpucVmware {") < d);
-    assert_string_equal(s + strlen(s) - strlen("exit (Invoke-VgpucVmware @VgpucArgs)\n"), "exit (Invoke-VgpucVmware @VgpucArgs)\n");
+    assert_string_equal(s + strlen(s) - strlen("exit (Invoke-VgpucVmware @VgpucArgs)\n"),
+                        "exit (Invoke-VgpucVmware @VgpucArgs)\n");
     HAS(d, "$VgpucCluster = [pscustomobject]@{ Name = 'prod''x'; HotMigrate = $true }\n");
     /* node-1: one GPU of the plan's for DirectPath I/O; node-2 none */
-    HAS(d, "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; Graphics = 'sharedDirect'; "
-           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
-           "SubDeviceId = $null; FbMb = 16384; Count = 2 }); "
-           "Passthrough = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
-           "SubDeviceId = $null; Count = 1 }) }");
-    HAS(d, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; Graphics = 'sharedDirect'; "
-           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
-           "SubDeviceId = $null; FbMb = 16384; Count = 2 }); Passthrough = @() }");
+    HAS(d,
+        "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; Graphics = 'sharedDirect'; "
+        "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
+        "SubDeviceId = $null; FbMb = 16384; Count = 2 }); "
+        "Passthrough = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
+        "SubDeviceId = $null; Count = 1 }) }");
+    HAS(d,
+        "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'sameSize'; Graphics = 'sharedDirect'; "
+        "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = $null; "
+        "SubDeviceId = $null; FbMb = 16384; Count = 2 }); Passthrough = @() }");
     /* vGPU: the profile string; a Q profile needs no 64-bit MMIO */
-    HAS(d, "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'vgpu'; Count = 1; Profile = 'grid_gx-4q'; Host = 'node-1'; "
-           "Pinned = $false; Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; "
-           "SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 4096; ProfileMax = 0; ProfileMaxMixed = 0; "
-           "MemoryMB = 0; Mmio64Gb = 0; Efi = $false; Firmware = 'efi' }");
+    HAS(d,
+        "Name = 'vdi''1; $(Remove-Item C:\\)'; Mode = 'vgpu'; Count = 1; Profile = 'grid_gx-4q'; Host = 'node-1'; "
+        "Pinned = $false; Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; "
+        "SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 4096; ProfileMax = 0; ProfileMaxMixed = 0; "
+        "MemoryMB = 0; Mmio64Gb = 0; Efi = $false; Firmware = 'efi' }");
     /* pass-through: ids from the catalog, 48 GB rounded up to 64, EFI; the Unicode quote doubled */
-    HAS(d, "Name = 'cad\xE2\x80\x99\xE2\x80\x99" "01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; "
-           "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; "
-           "SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 0; ProfileMax = 0; ProfileMaxMixed = 0; "
-           "MemoryMB = 0; Mmio64Gb = 64; Efi = $true; Firmware = 'efi' }");
+    HAS(d,
+        "Name = 'cad\xE2\x80\x99\xE2\x80\x99"
+        "01'; Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; "
+        "Pinned = $true; Owners = @('node-1'); GpuModel = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; "
+        "SubVendorId = $null; SubDeviceId = $null; ProfileFbMb = 0; ProfileMax = 0; ProfileMaxMixed = 0; "
+        "MemoryMB = 0; Mmio64Gb = 64; Efi = $true; Firmware = 'efi' }");
     /* the vSphere API members, never invented cmdlets */
     HAS(s, "VirtualPCIPassthroughVmiopBackingInfo");
     HAS(s, "VirtualPCIPassthroughDynamicBackingInfo");
@@ -329,8 +359,9 @@ static void test_vmware_c_series_mixed(void **state)
     HAS(s, "HotMigrate = $false }");
     HAS(s, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $true; VgpuMode = 'mixedSize';");
     HAS(s, "Profile = 'grid_gx-8c'; Host = 'node-1'; Pinned = $false;");
-    HAS(s, "ProfileFbMb = 8192; ProfileMax = 0; ProfileMaxMixed = 0; MemoryMB = 0; Mmio64Gb = 128; Efi = $true; "
-           "Firmware = 'efi' }"); /* 64 x 2 GPUs */
+    HAS(s,
+        "ProfileFbMb = 8192; ProfileMax = 0; ProfileMaxMixed = 0; MemoryMB = 0; Mmio64Gb = 128; Efi = $true; "
+        "Firmware = 'efi' }"); /* 64 x 2 GPUs */
     fixture_free(f);
 }
 
@@ -346,9 +377,10 @@ static void test_vmware_unknown_device_id(void **state)
     f->v[1].memory_bytes = 64ull << 30;
     s = run(f, vg_emit_vmware);
     gpu.device_id = 0x1234;
-    HAS(s, "Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; Pinned = $false; "
-           "Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; SubVendorId = $null; "
-           "SubDeviceId = $null; ProfileFbMb = 0; ProfileMax = 0; ProfileMaxMixed = 0; MemoryMB = 65536;");
+    HAS(s,
+        "Mode = 'passthrough'; Count = 1; Profile = $null; Host = 'node-1'; Pinned = $false; "
+        "Owners = @('node-1', 'node-2'); GpuModel = 'GX'; VendorId = $null; DeviceId = $null; SubVendorId = $null; "
+        "SubDeviceId = $null; ProfileFbMb = 0; ProfileMax = 0; ProfileMaxMixed = 0; MemoryMB = 65536;");
     HAS(s, "HotMigrate = $false }");
     fixture_free(f);
 }
@@ -359,7 +391,8 @@ static void test_vmware_unknown_device_id(void **state)
 static void test_vmware_subsystem_graphics_firmware(void **state)
 {
     struct fixture *f = fixture_new(&esxplat, 2);
-    static struct vg_profile mprof = {.name = "GX-4Q", .series = 'Q', .fb_mb = 4096, .max_same = 4, .max_mixed = 3, .gpu = &gpu};
+    static struct vg_profile mprof = {
+        .name = "GX-4Q", .series = 'Q', .fb_mb = 4096, .max_same = 4, .max_mixed = 3, .gpu = &gpu};
     char *s;
     (void)state;
     gpu.subvendor_id = 0x10DE;
@@ -372,12 +405,14 @@ static void test_vmware_subsystem_graphics_firmware(void **state)
     s = run(f, vg_emit_vmware);
     gpu.subvendor_id = 0;
     gpu.subdevice_id = 0;
-    HAS(s, "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $false; VgpuMode = 'sameSize'; Graphics = 'shared'; "
-           "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = 0x10DE; "
-           "SubDeviceId = 0x157E; FbMb = 16384; Count = 2 });");
+    HAS(s,
+        "Name = 'node-1'; Driver = '111.22.33'; VgpuHost = $false; VgpuMode = 'sameSize'; Graphics = 'shared'; "
+        "Gpus = @([pscustomobject]@{ Model = 'GX'; VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = 0x10DE; "
+        "SubDeviceId = 0x157E; FbMb = 16384; Count = 2 });");
     HAS(s, "Name = 'node-2'; Driver = '111.22.33'; VgpuHost = $false; VgpuMode = 'sameSize'; Graphics = $null;");
-    HAS(s, "ProfileFbMb = 4096; ProfileMax = 4; ProfileMaxMixed = 3; MemoryMB = 0; Mmio64Gb = 0; Efi = $false; "
-           "Firmware = 'bios' }");
+    HAS(s,
+        "ProfileFbMb = 4096; ProfileMax = 4; ProfileMaxMixed = 3; MemoryMB = 0; Mmio64Gb = 0; Efi = $false; "
+        "Firmware = 'bios' }");
     HAS(s, "VendorId = 0x10DE; DeviceId = 0x1234; SubVendorId = 0x10DE; SubDeviceId = 0x157E; ProfileFbMb = 0;");
     fixture_free(f);
 }
@@ -393,8 +428,9 @@ static void test_json(void **state)
         assert_memory_equal(s, want, sizeof want - 1);
     }
     HAS(s, "\"gpu_partitions\": 4,\n    \"arc\": null,\n    \"hosts\"");
-    HAS(s, "\"boards\": 2,\n            \"pci\": {\n              \"vendor\": \"10DE\",\n"
-           "              \"device\": \"1234\"\n            }\n");
+    HAS(s,
+        "\"boards\": 2,\n            \"pci\": {\n              \"vendor\": \"10DE\",\n"
+        "              \"device\": \"1234\"\n            }\n");
     HAS(s, "\"name\": \"prod'x\"");
     HAS(s, "\"name\": \"vdi'1; $(Remove-Item C:\\\\)\"");
     HAS(s, "\"target\": \"hyperv\"");

@@ -54,7 +54,10 @@ static const struct vg_diag *expect_error(struct vg_ctx *ctx, const char *yaml, 
  * sequence `list` (NULL: none). So a new release, GPU or platform version is
  * one YAML entry and no edit of this test.
  */
-struct entry { char name[64]; size_t nlist; };
+struct entry {
+    char name[64];
+    size_t nlist;
+};
 
 static const yaml_node_t *member(yaml_document_t *doc, const yaml_node_t *map, const char *key)
 {
@@ -68,8 +71,8 @@ static const yaml_node_t *member(yaml_document_t *doc, const yaml_node_t *map, c
     return NULL;
 }
 
-static size_t yaml_entries(const char *file, const char *key, const char *field, const char *list,
-                           struct entry *out, size_t max)
+static size_t yaml_entries(const char *file, const char *key, const char *field, const char *list, struct entry *out,
+                           size_t max)
 {
     char path[256];
     snprintf(path, sizeof path, "catalog/%s", file);
@@ -93,7 +96,8 @@ static size_t yaml_entries(const char *file, const char *key, const char *field,
         assert_true(name && name->type == YAML_SCALAR_NODE && name->data.scalar.length < sizeof out[n].name);
         memcpy(out[n].name, name->data.scalar.value, name->data.scalar.length + 1);
         out[n].nlist = l && l->type == YAML_SEQUENCE_NODE
-                           ? (size_t)(l->data.sequence.items.top - l->data.sequence.items.start) : 0;
+            ? (size_t)(l->data.sequence.items.top - l->data.sequence.items.start)
+            : 0;
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
@@ -251,7 +255,7 @@ static void test_resolve(void **state)
     assert_int_equal(vg_catalog_resolve(c, "16.5", VG_DRV_GUEST_WINDOWS, out, 4), 1);
     assert_string_equal(out[0]->name, "16.5");
     assert_int_equal(vg_catalog_resolve(c, "999.1", VG_DRV_HOST_ESXI, out, 4), 0);
-    assert_int_equal(vg_catalog_resolve(c, "538.15", VG_DRV_HOST_ESXI, out, 4), 0); /* wrong column */
+    assert_int_equal(vg_catalog_resolve(c, "538.15", VG_DRV_HOST_ESXI, out, 4), 0);   /* wrong column */
     assert_int_equal(vg_catalog_resolve(c, "538.33", VG_DRV_HOST_HYPERV, out, 1), 1); /* max honoured */
 
     enum vg_driver_kind kind = VG_DRV_HOST_ESXI;
@@ -429,8 +433,9 @@ static void test_errors(void **state)
     vg_ctx_free(&ctx);
 
     vg_ctx_init(&ctx); /* missing field */
-    d = expect_error(&ctx, "releases:\n  - release: \"21.0\"\n    branch: R600\n    lts: true\n"
-                           "    host-driver: {esxi: 600.1}\n    guest-driver: {windows: 601.2, linux: 600.2}\n",
+    d = expect_error(&ctx,
+                     "releases:\n  - release: \"21.0\"\n    branch: R600\n    lts: true\n"
+                     "    host-driver: {esxi: 600.1}\n    guest-driver: {windows: 601.2, linux: 600.2}\n",
                      2, 5, "missing the required key `source`");
     vg_ctx_free(&ctx);
 
@@ -458,8 +463,9 @@ static void test_errors(void **state)
     vg_ctx_free(&ctx);
 
     vg_ctx_init(&ctx); /* a release number that is not MAJOR.MINOR */
-    d = expect_error(&ctx, "releases:\n  - {release: \"21.00\", branch: R600, lts: true, host-driver: {},\n"
-                           "     guest-driver: {}, source: x}\n",
+    d = expect_error(&ctx,
+                     "releases:\n  - {release: \"21.00\", branch: R600, lts: true, host-driver: {},\n"
+                     "     guest-driver: {}, source: x}\n",
                      2, 15, "`release` must be MAJOR.MINOR");
     vg_ctx_free(&ctx);
 
@@ -491,29 +497,35 @@ static void test_errors(void **state)
     vg_ctx_free(&ctx);
 
     vg_ctx_init(&ctx); /* a PCI id that is no device */
-    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE, device: 0xFFFF}\n"
-                           "    source: x\n",
+    d = expect_error(&ctx,
+                     "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE, device: 0xFFFF}\n"
+                     "    source: x\n",
                      4, 35, "`device` must be a PCI device id from a source (such as 0x25B6), not 0xFFFF");
     vg_ctx_free(&ctx);
     vg_ctx_init(&ctx);
-    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0, device: 0x25B6}\n"
-                           "    source: x\n",
+    d = expect_error(&ctx,
+                     "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0, device: 0x25B6}\n"
+                     "    source: x\n",
                      4, 19, "`vendor` must be a PCI vendor id from a source (such as 0x10DE), not 0x0000");
     vg_ctx_free(&ctx);
     vg_ctx_init(&ctx); /* a subsystem device id without its vendor, and a subsystem of 0xFFFF */
-    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE, device: 0x25B6, subdevice: 0x157E}\n"
-                           "    source: x\n",
-                     4, 54, "`subdevice` needs `subvendor` (the subsystem is a pair)");
+    d = expect_error(
+        &ctx,
+        "gpus:\n  - model: X1\n    fb: 1024\n    pci: {vendor: 0x10DE, device: 0x25B6, subdevice: 0x157E}\n"
+        "    source: x\n",
+        4, 54, "`subdevice` needs `subvendor` (the subsystem is a pair)");
     vg_ctx_free(&ctx);
     vg_ctx_init(&ctx);
-    d = expect_error(&ctx, "gpus:\n  - model: X1\n    fb: 1024\n"
-                           "    pci: {vendor: 0x10DE, device: 0x25B6, subvendor: 0x10DE, subdevice: 0xFFFF}\n    source: x\n",
+    d = expect_error(&ctx,
+                     "gpus:\n  - model: X1\n    fb: 1024\n"
+                     "    pci: {vendor: 0x10DE, device: 0x25B6, subvendor: 0x10DE, subdevice: 0xFFFF}\n    source: x\n",
                      4, 73, "`subdevice` must be a PCI subsystem device id from a source (such as 0x157E), not 0xFFFF");
     vg_ctx_free(&ctx);
     vg_ctx_init(&ctx); /* the pair is read */
     {
-        const char *ok = "gpus:\n  - model: X1\n    fb: 1024\n"
-                         "    pci: {vendor: 0x10DE, device: 0x25B6, subvendor: 0x10DE, subdevice: 0x14A9}\n    source: x\n";
+        const char *ok =
+            "gpus:\n  - model: X1\n    fb: 1024\n"
+            "    pci: {vendor: 0x10DE, device: 0x25B6, subvendor: 0x10DE, subdevice: 0x14A9}\n    source: x\n";
         const struct vg_catalog *c = load(&ctx, ok, NULL);
         const struct vg_gpu *x1 = NULL;
         assert_non_null(c);
@@ -657,9 +669,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_loads), cmocka_unit_test(test_builtin_snapshot_is_the_parse),
-        cmocka_unit_test(test_facts),  cmocka_unit_test(test_resolve),
-        cmocka_unit_test(test_platforms),     cmocka_unit_test(test_merge),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_empty_file_is_fine), cmocka_unit_test(test_compatibility),
+        cmocka_unit_test(test_facts),         cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_platforms),     cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_empty_file_is_fine),
+        cmocka_unit_test(test_compatibility),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

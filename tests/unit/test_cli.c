@@ -219,8 +219,8 @@ static void rules_and_reports(void **state)
 {
     (void)state;
     struct vg_cli cli;
-    assert_int_equal(PARSE(&cli, err, "lint", "--rule", "VG3003=off", "--rule=branch-end-of-support=error",
-                           "--rule", "vg5006=info", "x"),
+    assert_int_equal(PARSE(&cli, err, "lint", "--rule", "VG3003=off", "--rule=branch-end-of-support=error", "--rule",
+                           "vg5006=info", "x"),
                      VG_CLI_RUN);
     assert_int_equal(cli.nrules, 3);
     assert_int_equal(cli.rules[0].code, VG3003);
@@ -307,10 +307,10 @@ static void help_and_version(void **state)
     struct vg_strbuf sb;
     vg_sb_init(&sb);
     vg_cli_help("lint", &sb);
-    const char *lint_opts[] = {"--format FMT", "--report FMT:PATH", "--color WHEN", "--fail-on LEVEL",
-                               "default warning", "--rule CODE=LEVEL", "--config FILE", "--no-config",
-                               "--catalog FILE", "--stdin-filename NAME", "--quiet", "--today YYYY-MM-DD",
-                               "--error-limit N", "--no-inline-suppressions", "exit status", "  2  "};
+    const char *lint_opts[] = {"--format FMT",    "--report FMT:PATH",        "--color WHEN",  "--fail-on LEVEL",
+                               "default warning", "--rule CODE=LEVEL",        "--config FILE", "--no-config",
+                               "--catalog FILE",  "--stdin-filename NAME",    "--quiet",       "--today YYYY-MM-DD",
+                               "--error-limit N", "--no-inline-suppressions", "exit status",   "  2  "};
     for (size_t i = 0; i < sizeof lint_opts / sizeof lint_opts[0]; i++)
         assert_non_null(strstr(vg_sb_str(&sb), lint_opts[i]));
     assert_null(strstr(vg_sb_str(&sb), "--target"));
@@ -339,8 +339,8 @@ static void expand_inputs(void **state)
         snprintf(p, sizeof p, "%s/%s", root, dirs[i]);
         assert_int_equal(mkdir(p, 0700), 0);
     }
-    const char *files[] = {"b.vgpu", "a.vgpu", "notes.txt", "sub/c.vgpu", "sub/deeper/d.vgpu", ".git/e.vgpu",
-                           "a.vgpu.bak"};
+    const char *files[] = {"b.vgpu",      "a.vgpu",    "notes.txt", "sub/c.vgpu", "sub/deeper/d.vgpu",
+                           ".git/e.vgpu", "a.vgpu.bak"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", root, files[i]);
         ut_write(NULL, p, "# empty\n");
@@ -393,10 +393,14 @@ static void expand_inputs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lint_defaults),      cmocka_unit_test(format_forms),
-        cmocka_unit_test(double_dash_and_stdin), cmocka_unit_test(unknown_and_rejected),
-        cmocka_unit_test(values),             cmocka_unit_test(rules_and_reports),
-        cmocka_unit_test(color_and_env),      cmocka_unit_test(help_and_version),
+        cmocka_unit_test(lint_defaults),
+        cmocka_unit_test(format_forms),
+        cmocka_unit_test(double_dash_and_stdin),
+        cmocka_unit_test(unknown_and_rejected),
+        cmocka_unit_test(values),
+        cmocka_unit_test(rules_and_reports),
+        cmocka_unit_test(color_and_env),
+        cmocka_unit_test(help_and_version),
         cmocka_unit_test(expand_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

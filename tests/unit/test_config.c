@@ -26,10 +26,7 @@ static char *scratch(void)
     return dir;
 }
 
-static void cleanup(const char *dir)
-{
-    assert_int_equal(ut_remove_tree(dir), 0);
-}
+static void cleanup(const char *dir) { assert_int_equal(ut_remove_tree(dir), 0); }
 
 static int load_text(struct vg_ctx *ctx, const char *text, struct vg_config *cfg)
 {
@@ -66,11 +63,12 @@ static void test_load(void **state)
     char *dir = scratch();
     char path[128];
     snprintf(path, sizeof path, "%s/a/%s", dir, VG_CONFIG_NAME);
-    ut_write(NULL, path, "fail-on: error\n"
-                     "rules:\n"
-                     "  VG3003: off\n"
-                     "  branch-end-of-support: error\n"
-                     "catalog: [site.yaml, /etc/vgpuc/extra.yaml]\n");
+    ut_write(NULL, path,
+             "fail-on: error\n"
+             "rules:\n"
+             "  VG3003: off\n"
+             "  branch-end-of-support: error\n"
+             "catalog: [site.yaml, /etc/vgpuc/extra.yaml]\n");
     assert_int_equal(vg_config_load(&ctx, path, &cfg), 0);
     assert_int_equal(ctx.diags.n, 0);
     assert_true(cfg.fail_on_set);

@@ -117,8 +117,9 @@ static void test_merge_range(void **state)
     assert_int_equal(m->nmerged_names, 10);
     assert_string_equal(m->merged_names[0], "vdi-002");
     assert_string_equal(m->merged_names[9], "vdi-011");
-    assert_string_equal(m->message, "no GPU left for `vdi-001` (and 99 more from this range: `vdi-002`, `vdi-003`, "
-                                    "`vdi-004`, \xE2\x80\xA6) on `h1`");
+    assert_string_equal(m->message,
+                        "no GPU left for `vdi-001` (and 99 more from this range: `vdi-002`, `vdi-003`, "
+                        "`vdi-004`, \xE2\x80\xA6) on `h1`");
     assert_int_equal(m->nhelps, 1);
     assert_int_equal(ctx->diags.v[1]->merged, 0);
     assert_string_equal(ctx->diags.v[1]->message, "no GPU left for `x` on `h2`");

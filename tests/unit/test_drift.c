@@ -22,36 +22,35 @@
 #include "model/model.h"
 #include "plan/plan.h"
 
-static const char vgpu[] =
-    "license-server dls {\n"          /* 1 */
-    "    kind dls\n"                  /* 2 */
-    "    version 3.5.0\n"             /* 3 */
-    "    editions vws\n"              /* 4 */
-    "}\n"                             /* 5 */
-    "cluster c {\n"                   /* 6 */
-    "    platform azure-local 12.2504\n" /* 7 */
-    "    vgpu-manager 19.1\n"         /* 8 */
-    "    license-server dls\n"        /* 9 */
-    "    gpu-partitions 2\n"          /* 10 */
-    "    host n-[1..2] {\n"           /* 11 */
-    "        gpu A16 x 1\n"           /* 12 */
-    "    }\n"                         /* 13 */
-    "    vm vdi-[01..02] {\n"         /* 14 */
-    "        gpu vgpu A16-8Q\n"       /* 15 */
-    "        guest-driver 19.1\n"     /* 16 */
-    "        memory 16GB\n"           /* 17 */
-    "    }\n"                         /* 18 */
-    "}\n";
+static const char vgpu[] = "license-server dls {\n"             /* 1 */
+                           "    kind dls\n"                     /* 2 */
+                           "    version 3.5.0\n"                /* 3 */
+                           "    editions vws\n"                 /* 4 */
+                           "}\n"                                /* 5 */
+                           "cluster c {\n"                      /* 6 */
+                           "    platform azure-local 12.2504\n" /* 7 */
+                           "    vgpu-manager 19.1\n"            /* 8 */
+                           "    license-server dls\n"           /* 9 */
+                           "    gpu-partitions 2\n"             /* 10 */
+                           "    host n-[1..2] {\n"              /* 11 */
+                           "        gpu A16 x 1\n"              /* 12 */
+                           "    }\n"                            /* 13 */
+                           "    vm vdi-[01..02] {\n"            /* 14 */
+                           "        gpu vgpu A16-8Q\n"          /* 15 */
+                           "        guest-driver 19.1\n"        /* 16 */
+                           "        memory 16GB\n"              /* 17 */
+                           "    }\n"                            /* 18 */
+                           "}\n";
 
-#define A16(lp, parts)                                                                                          \
-    "{\"mode\": \"partitionable\", \"location_path\": \"" lp "\", \"vendor_id\": \"10DE\", \"device_id\": "    \
+#define A16(lp, parts)                                                                                      \
+    "{\"mode\": \"partitionable\", \"location_path\": \"" lp "\", \"vendor_id\": \"10DE\", \"device_id\": " \
     "\"25B6\", \"subsystem_id\": \"14A910DE\", \"friendly_name\": \"NVIDIA A16\", \"partition_count\": " parts "}"
-#define VM(name, mem, adapters)                                                                                 \
-    "{\"name\": \"" name "\", \"memory_startup_bytes\": " mem ", \"generation\": 2, "                           \
+#define VM(name, mem, adapters)                                                                               \
+    "{\"name\": \"" name "\", \"memory_startup_bytes\": " mem ", \"generation\": 2, "                         \
     "\"low_mmio_bytes\": 1073741824, \"high_mmio_bytes\": 34359738368, \"gpu_partition_adapters\": " adapters \
     ", \"assignable_devices\": [], \"possible_owners\": [\"n-1\", \"n-2\"]}"
-#define HOST(name, drv, gpus, vms)                                                                              \
-    "{\"name\": \"" name "\", \"reachable\": true, \"os_build\": null, \"nvidia_driver\": \"" drv "\", "        \
+#define HOST(name, drv, gpus, vms)                                                                       \
+    "{\"name\": \"" name "\", \"reachable\": true, \"os_build\": null, \"nvidia_driver\": \"" drv "\", " \
     "\"gpus\": [" gpus "], \"vms\": [" vms "]}"
 #define FOUR(parts) A16("a", parts) "," A16("b", parts) "," A16("c", parts) "," A16("d", parts)
 #define DOC(h1, h2)                                                                                             \
@@ -62,39 +61,38 @@ static const char vgpu[] =
 #define N1 HOST("n-1", "581.15", FOUR("2"), VM("vdi-01", MEM16, "1"))
 #define N2 HOST("n-2", "581.15", FOUR("2"), VM("vdi-02", MEM16, "1"))
 
-static const char vsphere[] =
-    "license-server dls {\n"          /* 1 */
-    "    kind dls\n"                  /* 2 */
-    "    version 3.5.0\n"             /* 3 */
-    "    editions vws\n"              /* 4 */
-    "}\n"                             /* 5 */
-    "cluster v {\n"                   /* 6 */
-    "    platform esxi 8.0u2\n"       /* 7 */
-    "    vcenter 8.0u2\n"             /* 8 */
-    "    vgpu-manager 19.1\n"         /* 9 */
-    "    license-server dls\n"        /* 10 */
-    "    host esx-[1..2] {\n"         /* 11 */
-    "        gpu L40 x 1\n"           /* 12 */
-    "    }\n"                         /* 13 */
-    "    vm ml-[1..2] {\n"            /* 14 */
-    "        gpu vgpu L40-12Q\n"      /* 15 */
-    "        guest-driver 19.1\n"     /* 16 */
-    "        os linux\n"              /* 17 */
-    "        memory 16GB\n"           /* 18 */
-    "    }\n"                         /* 19 */
-    "}\n";
+static const char vsphere[] = "license-server dls {\n"      /* 1 */
+                              "    kind dls\n"              /* 2 */
+                              "    version 3.5.0\n"         /* 3 */
+                              "    editions vws\n"          /* 4 */
+                              "}\n"                         /* 5 */
+                              "cluster v {\n"               /* 6 */
+                              "    platform esxi 8.0u2\n"   /* 7 */
+                              "    vcenter 8.0u2\n"         /* 8 */
+                              "    vgpu-manager 19.1\n"     /* 9 */
+                              "    license-server dls\n"    /* 10 */
+                              "    host esx-[1..2] {\n"     /* 11 */
+                              "        gpu L40 x 1\n"       /* 12 */
+                              "    }\n"                     /* 13 */
+                              "    vm ml-[1..2] {\n"        /* 14 */
+                              "        gpu vgpu L40-12Q\n"  /* 15 */
+                              "        guest-driver 19.1\n" /* 16 */
+                              "        os linux\n"          /* 17 */
+                              "        memory 16GB\n"       /* 18 */
+                              "    }\n"                     /* 19 */
+                              "}\n";
 
-#define VSVM(name, host, prof)                                                                                  \
-    "{\"name\": \"" name "\", \"host\": \"" host "\", \"firmware\": \"efi\", \"memory_mb\": 16384, "             \
+#define VSVM(name, host, prof)                                                                       \
+    "{\"name\": \"" name "\", \"host\": \"" host "\", \"firmware\": \"efi\", \"memory_mb\": 16384, " \
     "\"mmio_64bit_gb\": null, \"vgpu_profiles\": [\"" prof "\"], \"passthrough_devices\": []}"
-#define VSHOST(name, ver, vm)                                                                                   \
-    "{\"name\": \"" name "\", \"reachable\": true, \"esxi_version\": \"8.0.2\", \"nvidia_component\": "        \
-    "{\"name\": \"NVD-AIE-800\", \"version\": \"" ver "-1OEM.800.1.0.20613240\"}, \"gpus\": [{\"pci_id\": "      \
-    "\"0000:3b:00.0\", \"vendor_id\": \"10DE\", \"device_id\": \"26B5\", \"device_name\": \"NVIDIA L40\", "      \
+#define VSHOST(name, ver, vm)                                                                               \
+    "{\"name\": \"" name "\", \"reachable\": true, \"esxi_version\": \"8.0.2\", \"nvidia_component\": "     \
+    "{\"name\": \"NVD-AIE-800\", \"version\": \"" ver "-1OEM.800.1.0.20613240\"}, \"gpus\": [{\"pci_id\": " \
+    "\"0000:3b:00.0\", \"vendor_id\": \"10DE\", \"device_id\": \"26B5\", \"device_name\": \"NVIDIA L40\", " \
     "\"graphics_type\": \"sharedDirect\", \"vgpu_mode\": null, \"passthrough_enabled\": false}], \"vms\": [" vm "]}"
-#define VSDOC(h1, h2)                                                                                           \
-    "{\"inventory_version\": 1, \"platform\": \"vmware\", \"vcenter\": {\"name\": \"vc\", \"version\": "        \
-    "\"8.0.2\"}, \"cluster\": {\"name\": \"v\", \"nodes\": [\"esx-1\", \"esx-2\"], \"drs_groups\": [], "       \
+#define VSDOC(h1, h2)                                                                                    \
+    "{\"inventory_version\": 1, \"platform\": \"vmware\", \"vcenter\": {\"name\": \"vc\", \"version\": " \
+    "\"8.0.2\"}, \"cluster\": {\"name\": \"v\", \"nodes\": [\"esx-1\", \"esx-2\"], \"drs_groups\": [], " \
     "\"drs_rules\": []}, \"hosts\": [" h1 "," h2 "]}"
 
 /* Compare `text` with `json`; returns the number of differences, the queue finished in ctx. */

@@ -212,7 +212,9 @@ static void test_top_level_spacing(void **state)
                  "f 2\n");
     check_format("", "");
     check_format("# only a comment", "# only a comment\n");
-    check_format("\xEF\xBB\xBF" "a 1\r\nb {\r\n  c 2\r\n}\r\n", "a 1\n\nb {\n    c 2\n}\n");
+    check_format("\xEF\xBB\xBF"
+                 "a 1\r\nb {\r\n  c 2\r\n}\r\n",
+                 "a 1\n\nb {\n    c 2\n}\n");
 }
 
 static void test_stable_on_awkward_input(void **state)
@@ -313,9 +315,8 @@ static void test_cmd_check_diff_write(void **state)
     assert_string_equal(ut_read(path_of("a.vgpu")), "a 1\nbb {  x 1 }\n"); /* --check changes nothing */
 
     assert_int_equal(run_fmt("a.vgpu", 0, 1, &out), 0);
-    snprintf(want, sizeof want,
-             "--- %s\n+++ %s\n@@ -1,2 +1,5 @@\n a 1\n-bb {  x 1 }\n+\n+bb {\n+    x 1\n+}\n", path_of("a.vgpu"),
-             path_of("a.vgpu"));
+    snprintf(want, sizeof want, "--- %s\n+++ %s\n@@ -1,2 +1,5 @@\n a 1\n-bb {  x 1 }\n+\n+bb {\n+    x 1\n+}\n",
+             path_of("a.vgpu"), path_of("a.vgpu"));
     assert_string_equal(out, want);
     assert_string_equal(ut_read(path_of("a.vgpu")), "a 1\nbb {  x 1 }\n");
 

@@ -60,13 +60,19 @@ static void test_invalid_bytes_count_one_unit(void **state)
     (void)state;
     uint32_t lines[4];
     size_t n;
-    const char *s = "a\xff\xfe" "b";
+    const char *s = "a\xff\xfe"
+                    "b";
     struct vg_lsp_text t = text_of(s, lines, &n);
     assert_pos(vg_lsp_position(&t, 3, 0), 0, 3);
     assert_int_equal(vg_lsp_offset(&t, 0, 3, 0), 3);
-    json_t *j = vg_lsp_string("a\xff" "b\0c", 5);
+    json_t *j = vg_lsp_string("a\xff"
+                              "b\0c",
+                              5);
     assert_non_null(j);
-    assert_string_equal(json_string_value(j), "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
+    assert_string_equal(json_string_value(j),
+                        "a\xef\xbf\xbd"
+                        "b\xef\xbf\xbd"
+                        "c");
     json_decref(j);
 }
 
@@ -134,7 +140,7 @@ static void test_framing(void **state)
 
     static const char big[] = "Content-Length: 70000000\r\n\r\n{}";
     assert_int_equal(read_from(big, sizeof big - 1, &m, &io, fds), VG_LSP_EOF); /* skipping, then EOF */
-    assert_true(io.cap < (1u << 20));                                             /* nothing buffered */
+    assert_true(io.cap < (1u << 20));                                           /* nothing buffered */
     vg_lsp_io_free(&io);
     close(fds[0]);
 

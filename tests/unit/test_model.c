@@ -17,33 +17,32 @@
 #include "core/vg_limits.h"
 #include "model/model.h"
 
-static const char seed0[] =
-    "license-server dls-east {\n"
-    "    kind     dls\n"
-    "    version  3.4.1\n"
-    "    editions vws vpc\n"
-    "}\n"
-    "cluster hci-prod {\n"
-    "    platform       azure-stack-hci 22H2\n"
-    "    vgpu-manager   16.5\n"
-    "    license-server dls-east\n"
-    "    tolerate-host-failures 1\n"
-    "    gpu-partitions 4\n"
-    "    host hci-node-[01..04] {\n"
-    "        gpu A16 x 2\n"
-    "    }\n"
-    "    vm vdi-[001..024] {\n"
-    "        gpu vgpu A16-4Q\n"
-    "        guest-driver 16.3\n"
-    "        os windows\n"
-    "        migration restart\n"
-    "    }\n"
-    "    vm cad-01 {\n"
-    "        gpu passthrough A16\n"
-    "        host hci-node-01\n"
-    "        migration none\n"
-    "    }\n"
-    "}\n";
+static const char seed0[] = "license-server dls-east {\n"
+                            "    kind     dls\n"
+                            "    version  3.4.1\n"
+                            "    editions vws vpc\n"
+                            "}\n"
+                            "cluster hci-prod {\n"
+                            "    platform       azure-stack-hci 22H2\n"
+                            "    vgpu-manager   16.5\n"
+                            "    license-server dls-east\n"
+                            "    tolerate-host-failures 1\n"
+                            "    gpu-partitions 4\n"
+                            "    host hci-node-[01..04] {\n"
+                            "        gpu A16 x 2\n"
+                            "    }\n"
+                            "    vm vdi-[001..024] {\n"
+                            "        gpu vgpu A16-4Q\n"
+                            "        guest-driver 16.3\n"
+                            "        os windows\n"
+                            "        migration restart\n"
+                            "    }\n"
+                            "    vm cad-01 {\n"
+                            "        gpu passthrough A16\n"
+                            "        host hci-node-01\n"
+                            "        migration none\n"
+                            "    }\n"
+                            "}\n";
 
 static void test_seed_model(void **state)
 {
@@ -165,13 +164,14 @@ static void test_defaults(void **state)
 static void test_every_field(void **state)
 {
     (void)state;
-    struct fx *f = build("license-server l { kind legacy; version 2022.1; editions vcs nvaie vapps }\n"
-                         "cluster c {\n    platform esxi 8.0u3\n    vcenter 8.0u2\n    vgpu-manager 535.161.05\n"
-                         "    graphics shared\n    vgpu-mode mixed-size\n    license-server l\n"
-                         "    host h1 { gpu L40 x 2; gpu L4 x 3; vgpu-manager 17.0; graphics shared-direct; vgpu-mode same-size }\n"
-                         "    host h2 { gpu L40 }\n"
-                         "    vm v { gpu passthrough L4 x 2; os linux; migration live; hosts h1 h2; memory 64GB; firmware bios }\n"
-                         "}\n");
+    struct fx *f = build(
+        "license-server l { kind legacy; version 2022.1; editions vcs nvaie vapps }\n"
+        "cluster c {\n    platform esxi 8.0u3\n    vcenter 8.0u2\n    vgpu-manager 535.161.05\n"
+        "    graphics shared\n    vgpu-mode mixed-size\n    license-server l\n"
+        "    host h1 { gpu L40 x 2; gpu L4 x 3; vgpu-manager 17.0; graphics shared-direct; vgpu-mode same-size }\n"
+        "    host h2 { gpu L40 }\n"
+        "    vm v { gpu passthrough L4 x 2; os linux; migration live; hosts h1 h2; memory 64GB; firmware bios }\n"
+        "}\n");
     if (f->ctx.diags.n)
         dump(f);
     assert_int_equal(f->ctx.diags.n, 0);
@@ -267,7 +267,7 @@ static void test_vg1004_duplicates(void **state)
 {
     (void)state;
     struct fx *f = build(HEAD "    host h { gpu L40 }\n    vm vdi-[001..020] { gpu passthrough L40 }\n"
-                         "    vm vdi-010 { gpu passthrough L40 }\n}\n");
+                              "    vm vdi-010 { gpu passthrough L40 }\n}\n");
     expect(f, VG1004, "VM `vdi-010` is declared twice in cluster `c`", "vdi-010", 0);
     const struct vg_diag *d = find(f, VG1004);
     assert_int_equal(d->nlabels, 1);
@@ -294,8 +294,9 @@ static void test_vg1004_ok(void **state)
 {
     (void)state;
     /* the same VM name in two clusters, and a host and a VM with one name */
-    struct fx *f = build(HEAD "    host a { gpu L40 }\n    vm a { gpu passthrough L40 }\n}\n"
-                         "cluster d {\n    platform esxi 8.0u2\n    host a { gpu L40 }\n    vm a { gpu passthrough L40 }\n}\n");
+    struct fx *f = build(
+        HEAD "    host a { gpu L40 }\n    vm a { gpu passthrough L40 }\n}\n"
+             "cluster d {\n    platform esxi 8.0u2\n    host a { gpu L40 }\n    vm a { gpu passthrough L40 }\n}\n");
     assert_int_equal(count(f, VG1004), 0);
     done(f);
 }
@@ -305,8 +306,9 @@ static void test_vg1004_ok(void **state)
 static void test_vg1006_references(void **state)
 {
     (void)state;
-    struct fx *f = build(HEAD "    license-server dls-eats\n    host node-01 { gpu L40 }\n"
-                         "    vm v { gpu passthrough L40; host node-10 }\n}\nlicense-server dls-east { kind dls }\n");
+    struct fx *f =
+        build(HEAD "    license-server dls-eats\n    host node-01 { gpu L40 }\n"
+                   "    vm v { gpu passthrough L40; host node-10 }\n}\nlicense-server dls-east { kind dls }\n");
     assert_int_equal(count(f, VG1006), 2);
     expect(f, VG1006, "no host named `node-10` in cluster `c`", "node-10", 0);
     for (size_t i = 0; i < f->ctx.diags.n; i++) {
@@ -328,9 +330,10 @@ static void test_vg1006_ok_forward(void **state)
 {
     (void)state;
     /* a VM may pin a host declared later; a cluster may name a license server declared later */
-    struct fx *f = build(HEAD "    license-server l\n    vm v { gpu passthrough L40; host late }\n"
-                         "    vm w { gpu passthrough L40; hosts n-[1..2] late }\n"
-                         "    host late { gpu L40 }\n    host n-[1..2] { gpu L40 }\n}\nlicense-server l { kind dls }\n");
+    struct fx *f =
+        build(HEAD "    license-server l\n    vm v { gpu passthrough L40; host late }\n"
+                   "    vm w { gpu passthrough L40; hosts n-[1..2] late }\n"
+                   "    host late { gpu L40 }\n    host n-[1..2] { gpu L40 }\n}\nlicense-server l { kind dls }\n");
     if (f->ctx.diags.n)
         dump(f);
     assert_int_equal(f->ctx.diags.n, 0);
@@ -407,8 +410,9 @@ static void test_include_relative(void **state)
     mkdir(dir, 0700);
     ut_write(tmpdir, "sub/licensing.vgpu", "license-server dls-east { kind dls }\n");
     ut_write(tmpdir, "sub/common.vgpu", "include \"licensing.vgpu\"\n");
-    ut_write(tmpdir, "main.vgpu", "include \"sub/licensing.vgpu\"\ninclude \"sub/common.vgpu\"\n"
-                            "cluster c {\n    platform esxi 8.0u2\n    license-server dls-east\n}\n");
+    ut_write(tmpdir, "main.vgpu",
+             "include \"sub/licensing.vgpu\"\ninclude \"sub/common.vgpu\"\n"
+             "cluster c {\n    platform esxi 8.0u2\n    license-server dls-east\n}\n");
     struct fx *f = build_path("main.vgpu");
     if (f->ctx.diags.n)
         dump(f);
@@ -499,7 +503,8 @@ static void test_vg2002_profile(void **state)
     assert_int_equal(count(f, VG2002), 1); /* once for the range */
     expect(f, VG2002, "profile `L40-12Q` needs L40 GPUs, but the hosts of `c` have only A16 GPUs", "L40-12Q", 0);
     done(f);
-    f = build(HEAD "    host h { gpu A16 }\n    host g { gpu L40 }\n    vm v { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
+    f = build(HEAD
+              "    host h { gpu A16 }\n    host g { gpu L40 }\n    vm v { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
     assert_int_equal(count(f, VG2002), 0);
     done(f);
 }
@@ -507,14 +512,15 @@ static void test_vg2002_profile(void **state)
 static void test_vg2003_release(void **state)
 {
     (void)state;
-    struct fx *f = build(HEAD "    host h { gpu L40; vgpu-manager 23.99 }\n    vm v { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
+    struct fx *f =
+        build(HEAD "    host h { gpu L40; vgpu-manager 23.99 }\n    vm v { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
     expect(f, VG2003, "unknown vGPU release or driver `23.99`", "23.99", 0);
     assert_true(has_text(find(f, VG2003), "--catalog FILE"));
     done(f);
     /* 538.46 is a Windows guest driver, given as a host vGPU Manager */
     f = build("cluster c {\n    platform azure-stack-hci 22H2\n    vgpu-manager 538.46\n}\n");
-    expect(f, VG2003, "`538.46` is the 16.5 Windows guest driver, not a vGPU Manager for the Hyper-V family",
-           "538.46", 0);
+    expect(f, VG2003, "`538.46` is the 16.5 Windows guest driver, not a vGPU Manager for the Hyper-V family", "538.46",
+           0);
     assert_true(has_text(find(f, VG2003), "`16.5`"));
     done(f);
     /* the same driver on the VM resolves */
@@ -548,22 +554,14 @@ static void test_vg2004_platform(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seed_model),
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_every_field),
-        cmocka_unit_test(test_range_padding),
-        cmocka_unit_test(test_range_limits),
-        cmocka_unit_test(test_vg1004_duplicates),
-        cmocka_unit_test(test_vg1004_ok),
-        cmocka_unit_test(test_vg1006_references),
-        cmocka_unit_test(test_vg1006_ok_forward),
-        cmocka_unit_test(test_streamed_blocks_keep_the_order_of_errors),
-        cmocka_unit_test(test_include_relative),
-        cmocka_unit_test(test_include_missing_and_cycle),
-        cmocka_unit_test(test_include_depth),
-        cmocka_unit_test(test_vg2001_gpu_model),
-        cmocka_unit_test(test_vg2002_profile),
-        cmocka_unit_test(test_vg2003_release),
+        cmocka_unit_test(test_seed_model),        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_field),       cmocka_unit_test(test_range_padding),
+        cmocka_unit_test(test_range_limits),      cmocka_unit_test(test_vg1004_duplicates),
+        cmocka_unit_test(test_vg1004_ok),         cmocka_unit_test(test_vg1006_references),
+        cmocka_unit_test(test_vg1006_ok_forward), cmocka_unit_test(test_streamed_blocks_keep_the_order_of_errors),
+        cmocka_unit_test(test_include_relative),  cmocka_unit_test(test_include_missing_and_cycle),
+        cmocka_unit_test(test_include_depth),     cmocka_unit_test(test_vg2001_gpu_model),
+        cmocka_unit_test(test_vg2002_profile),    cmocka_unit_test(test_vg2003_release),
         cmocka_unit_test(test_vg2004_platform),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);

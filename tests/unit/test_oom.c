@@ -24,11 +24,10 @@
 #include "report/render.h"
 #include "rules/rules.h"
 
-static const char input[] =
-    "license-server dls { kind dls\n version 3.4.1 }\n"
-    "cluster c {\n  platform esxi 8.0u2\n  vgpu-manager 16.5\n  license-server dls\n"
-    "  host h-[1..4] { gpu L40 x 2 }\n"
-    "  vm v-[001..020] { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n";
+static const char input[] = "license-server dls { kind dls\n version 3.4.1 }\n"
+                            "cluster c {\n  platform esxi 8.0u2\n  vgpu-manager 16.5\n  license-server dls\n"
+                            "  host h-[1..4] { gpu L40 x 2 }\n"
+                            "  vm v-[001..020] { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n";
 
 /* The pipeline, one thread (so the order of allocations is fixed). */
 static void run_pipeline(void)

@@ -81,12 +81,13 @@ static void test_statement_shapes(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "kind dls\n"
-              "editions vws vpc\n"
-              "\n"
-              "cluster c1 {\n"
-              "    platform esxi 8.0u2\n"
-              "}\n");
+    parse(&r,
+          "kind dls\n"
+          "editions vws vpc\n"
+          "\n"
+          "cluster c1 {\n"
+          "    platform esxi 8.0u2\n"
+          "}\n");
     assert_int_equal(r.ctx.diags.n, 0);
     assert_int_equal(count_stmts(r.ast->first), 3);
     const struct vg_stmt *s = nth(r.ast->first, 1);
@@ -117,13 +118,14 @@ static void test_nested_and_one_line_blocks(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "cluster c {\n"
-              "    host esx-[01..04] { gpu L40 x 2 }\n"
-              "    vm v1 { gpu vgpu L40-12Q; guest-driver 16.5 }\n"
-              "    host e {}\n"
-              "    vm v2 { os linux;; migration none; }\n"
-              "}\n"
-              "last statement without newline");
+    parse(&r,
+          "cluster c {\n"
+          "    host esx-[01..04] { gpu L40 x 2 }\n"
+          "    vm v1 { gpu vgpu L40-12Q; guest-driver 16.5 }\n"
+          "    host e {}\n"
+          "    vm v2 { os linux;; migration none; }\n"
+          "}\n"
+          "last statement without newline");
     assert_int_equal(r.ctx.diags.n, 0);
     assert_int_equal(count_stmts(r.ast->first), 2);
     const struct vg_stmt *c = r.ast->first;
@@ -184,13 +186,14 @@ static void test_comments_and_blank_lines(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "# head\n"
-              "\n"
-              "a 1   # trailing\n"
-              "  \t\n"
-              "b {\n"
-              "    # inside\n"
-              "}\n");
+    parse(&r,
+          "# head\n"
+          "\n"
+          "a 1   # trailing\n"
+          "  \t\n"
+          "b {\n"
+          "    # inside\n"
+          "}\n");
     assert_int_equal(r.ctx.diags.n, 0);
     assert_int_equal(r.ast->ncomments, 3);
     assert_string_equal(r.ast->comments[0].text, " head");
@@ -212,10 +215,11 @@ static void test_suppression_comments_are_collected(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "# vgpuc: disable-file=VG3003\n"
-              "a 1 # not a suppression: vgpuc: disable=VG3001\n"
-              "#   vgpuc: disable-next-line=VG3001 -- reason\n"
-              "b 2\n");
+    parse(&r,
+          "# vgpuc: disable-file=VG3003\n"
+          "a 1 # not a suppression: vgpuc: disable=VG3001\n"
+          "#   vgpuc: disable-next-line=VG3001 -- reason\n"
+          "b 2\n");
     assert_int_equal(r.ctx.diags.n, 0);
     assert_int_equal(r.ast->ncomments, 3);
     assert_int_equal(r.ctx.diags.nsupp, 2);
@@ -230,7 +234,9 @@ static void test_bom_and_crlf(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "\xEF\xBB\xBF" "a 1\r\n\r\nb {\r\n  c \"x\" # note\r\n}\r\n");
+    parse(&r,
+          "\xEF\xBB\xBF"
+          "a 1\r\n\r\nb {\r\n  c \"x\" # note\r\n}\r\n");
     assert_int_equal(r.ctx.diags.n, 0);
     assert_int_equal(count_stmts(r.ast->first), 2);
     assert_string_equal(r.ast->first->name, "a");
@@ -279,8 +285,7 @@ static void test_error_string_as_directive(void **state)
     (void)state;
     struct run r;
     parse(&r, "a b\n\"x\" y\n");
-    const struct vg_diag *d =
-        check_diag(&r, 0, VG1001, 2, 1, "unexpected string `\"x\"`, expected a directive name");
+    const struct vg_diag *d = check_diag(&r, 0, VG1001, 2, 1, "unexpected string `\"x\"`, expected a directive name");
     assert_true(has_help(d, "only arguments may be strings"));
     assert_int_equal(r.ctx.diags.n, 1);
     assert_int_equal(r.ast->syntax_errors, 1);
@@ -326,14 +331,15 @@ static void test_error_unexpected_characters(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "a @ b\n"
-              "c \x07\n"
-              "d \xC2\xA0x\n"
-              "e \xE2\x80\x9Chi\xE2\x80\x9D\n"
-              "f 'x'\n"
-              "g\rh\n"
-              "i = 1\n"
-              "j x\xEF\xBB\xBF\n");
+    parse(&r,
+          "a @ b\n"
+          "c \x07\n"
+          "d \xC2\xA0x\n"
+          "e \xE2\x80\x9Chi\xE2\x80\x9D\n"
+          "f 'x'\n"
+          "g\rh\n"
+          "i = 1\n"
+          "j x\xEF\xBB\xBF\n");
     check_diag(&r, 0, VG1001, 1, 3, "unexpected character `@`");
     check_diag(&r, 1, VG1001, 2, 3, "unexpected character U+0007");
     check_diag(&r, 2, VG1001, 3, 3, "unexpected character U+00A0");
@@ -354,11 +360,12 @@ static void test_error_strings(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "a \"open\n"
-              "b \"x\\qy\"\n"
-              "c \"t\\\"\n"
-              "d \"\xC3\xA9\\\xC3\xA9\"\n"
-              "e \"at eof");
+    parse(&r,
+          "a \"open\n"
+          "b \"x\\qy\"\n"
+          "c \"t\\\"\n"
+          "d \"\xC3\xA9\\\xC3\xA9\"\n"
+          "e \"at eof");
     const struct vg_diag *d = check_diag(&r, 0, VG1001, 1, 3, "unterminated string");
     assert_string_equal(d->label, "this string is not closed");
     assert_int_equal(d->span.end - d->span.start, 1);
@@ -387,7 +394,8 @@ static void test_error_unclosed_block(void **state)
     (void)state;
     struct run r;
     parse(&r, "cluster c {\n  host x {\n    gpu L40\n");
-    const struct vg_diag *d = check_diag(&r, 0, VG1001, 4, 1, "unexpected end of file, expected a directive name or `}`");
+    const struct vg_diag *d =
+        check_diag(&r, 0, VG1001, 4, 1, "unexpected end of file, expected a directive name or `}`");
     assert_string_equal(d->label, "the file ends here");
     assert_int_equal(d->nlabels, 1);
     assert_string_equal(d->labels[0].msg, "this block is not closed");
@@ -411,14 +419,15 @@ static void test_recovery_reports_each_broken_statement_once(void **state)
 {
     (void)state;
     struct run r;
-    parse(&r, "cluster c {\n"
-              "    \"x\" @ \"unterminated\n"     /* one error, not three */
-              "    host h1 { gpu L40 }\n"
-              "    vm v { \"s\" @ }\n"           /* error inside a one-line block */
-              "    platform esxi 8.0u2\n"
-              "}\n"
-              "}\n"
-              "after 1\n");
+    parse(&r,
+          "cluster c {\n"
+          "    \"x\" @ \"unterminated\n" /* one error, not three */
+          "    host h1 { gpu L40 }\n"
+          "    vm v { \"s\" @ }\n" /* error inside a one-line block */
+          "    platform esxi 8.0u2\n"
+          "}\n"
+          "}\n"
+          "after 1\n");
     check_diag(&r, 0, VG1001, 2, 5, "unexpected string");
     check_diag(&r, 1, VG1001, 4, 12, "unexpected string");
     check_diag(&r, 2, VG1001, 7, 1, "unexpected `}`");
@@ -573,8 +582,8 @@ static void test_source_check_every_position(void **state)
     for (size_t n = 0; n <= 20; n++) {
         char text[64];
         memset(text, 'a', sizeof text);
-        memcpy(text, "x\n", 2);      /* a line before, */
-        text[2 + n] = '\n';          /* the line of n bytes, */
+        memcpy(text, "x\n", 2);       /* a line before, */
+        text[2 + n] = '\n';           /* the line of n bytes, */
         memcpy(text + 3 + n, "y", 1); /* a last line without newline */
         size_t len = 4 + n;
         struct vg_ctx ctx;

@@ -94,8 +94,8 @@ static void test_order_and_determinism(void **state)
     struct vg_plan *p = vg_plan_build(&f.ctx, &f.m);
     const struct vg_cluster_plan *cp = &p->clusters[0];
     assert_int_equal(cp->norder, 4);
-    assert_int_equal(cp->order[0], pinned->index); /* pinned first */
-    assert_int_equal(cp->order[1], big->index);    /* larger frame buffer */
+    assert_int_equal(cp->order[0], pinned->index);  /* pinned first */
+    assert_int_equal(cp->order[1], big->index);     /* larger frame buffer */
     assert_int_equal(cp->order[2], small_a->index); /* ties by name */
     assert_int_equal(cp->order[3], small_b->index);
     /* pinned 4Q takes GPU 0; 8Q cannot share it (same-size), goes to GPU 1 */
@@ -418,8 +418,8 @@ static void random_cluster(struct fx *f, uint32_t seed)
         snprintf(name, sizeof name, "v%04u", i);
         uint32_t r = rnd(&s) % 16;
         struct vg_vm *vm = !mix || r < 10 ? add_vm(f, name, &f->a16p[0], NULL, 1)
-                           : r < 13       ? add_vm(f, name, &f->a16p[1], NULL, 1 + (r == 12))
-                           : r < 15       ? add_vm(f, name, &f->a16p[2], NULL, 1)
+            : r < 13                      ? add_vm(f, name, &f->a16p[1], NULL, 1 + (r == 12))
+            : r < 15                      ? add_vm(f, name, &f->a16p[2], NULL, 1)
                                           : add_vm(f, name, NULL, &f->a16, 1);
         r = rnd(&s) % 32;
         if (mix && r == 0)

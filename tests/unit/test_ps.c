@@ -53,11 +53,19 @@ static void test_quote_no_interpolation(void **state)
 static void test_quote_unicode_single_quotes(void **state)
 {
     (void)state;
-    check_quote("a\xE2\x80\x98" "b", "'a\xE2\x80\x98\xE2\x80\x98" "b'");        /* U+2018 */
-    check_quote("\xE2\x80\x99", "'\xE2\x80\x99\xE2\x80\x99'");                 /* U+2019 */
+    check_quote("a\xE2\x80\x98"
+                "b",
+                "'a\xE2\x80\x98\xE2\x80\x98"
+                "b'");                                         /* U+2018 */
+    check_quote("\xE2\x80\x99", "'\xE2\x80\x99\xE2\x80\x99'"); /* U+2019 */
     check_quote("\xE2\x80\x9A\xE2\x80\x9B", "'\xE2\x80\x9A\xE2\x80\x9A\xE2\x80\x9B\xE2\x80\x9B'");
     /* double quotes U+201C/U+201D are not string delimiters inside '...' */
-    check_quote("\xE2\x80\x9C" "x" "\xE2\x80\x9D", "'\xE2\x80\x9C" "x" "\xE2\x80\x9D'");
+    check_quote("\xE2\x80\x9C"
+                "x"
+                "\xE2\x80\x9D",
+                "'\xE2\x80\x9C"
+                "x"
+                "\xE2\x80\x9D'");
     /* a truncated sequence at the end is copied, not read past */
     check_quote("\xE2\x80", "'\xE2\x80'");
 }
@@ -81,7 +89,9 @@ static void test_string_control_characters(void **state)
     check_string("a\nb", "('a' + [char]0x000A + 'b')");
     check_string("\x1b[2Jx'", "([char]0x001B + '[2Jx''')");
     check_string("a\x7f", "('a' + [char]0x007F)");
-    check_string("a\xC2\x85" "b\xE2\x80\xA8", "('a' + [char]0x0085 + 'b' + [char]0x2028)");
+    check_string("a\xC2\x85"
+                 "b\xE2\x80\xA8",
+                 "('a' + [char]0x0085 + 'b' + [char]0x2028)");
     /* the Unicode single quotes are still doubled inside a run */
     check_string("\t\xE2\x80\x99", "([char]0x0009 + '\xE2\x80\x99\xE2\x80\x99')");
 }
@@ -104,7 +114,10 @@ static void test_comment_stays_one_line(void **state)
     struct vg_strbuf sb;
     (void)state;
     vg_sb_init(&sb);
-    vg_ps_comment(&sb, "a\nb\rc\xE2\x80\xA8" "d\xC2\x85" "e");
+    vg_ps_comment(&sb,
+                  "a\nb\rc\xE2\x80\xA8"
+                  "d\xC2\x85"
+                  "e");
     assert_string_equal(vg_sb_str(&sb), "a\\u{000A}b\\u{000D}c\\u{2028}d\\u{0085}e");
     assert_null(strchr(vg_sb_str(&sb), '\n'));
     vg_sb_free(&sb);
@@ -115,8 +128,9 @@ static void test_header(void **state)
     static const char *const params[] = {"[int]$X = 1", NULL};
     const char *modules[] = {"Hyper-V", "FailoverClusters"};
     struct vg_emit_info info = {"vgpuc 9.9.9", "dir/a.vgpu", "abc123"};
-    struct vg_ps_header h = {&info, "prod\nRemove-Item x", "azure-local 12.2504", "hyperv", "18.0 (host driver 573.07)",
-                             modules, 2, params, NULL};
+    struct vg_ps_header h = {
+        &info, "prod\nRemove-Item x", "azure-local 12.2504", "hyperv", "18.0 (host driver 573.07)", modules, 2, params,
+        NULL};
     struct vg_strbuf sb;
     const char *s;
     (void)state;
@@ -127,7 +141,8 @@ static void test_header(void **state)
     assert_non_null(strstr(s, "# Source SHA-256:  abc123\n"));
     assert_non_null(strstr(s, "# Cluster:         prod\\u{000A}Remove-Item x\n"));
     assert_non_null(strstr(s, "#Requires -Version 5.1\n#Requires -Modules Hyper-V, FailoverClusters\n"));
-    assert_non_null(strstr(s, "[CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]\nparam(\n    [int]$X = 1\n)\n"));
+    assert_non_null(
+        strstr(s, "[CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]\nparam(\n    [int]$X = 1\n)\n"));
     assert_non_null(strstr(s, "Set-StrictMode -Version Latest\n$ErrorActionPreference = 'Stop'\n"));
     /* the injected line never starts a line of its own */
     assert_null(strstr(s, "\nRemove-Item"));

@@ -85,8 +85,8 @@ static void test_name_truncates_to_buffer(void **state)
 
 struct bad_case {
     const char *word;
-    const char *msg;      /* part of the message */
-    size_t start, end;    /* the bad part */
+    const char *msg;   /* part of the message */
+    size_t start, end; /* the bad part */
 };
 
 static void test_malformed_ranges(void **state)

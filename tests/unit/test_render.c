@@ -114,16 +114,17 @@ static void test_human_same_line_and_other_file(void **state)
     struct vg_diag *d = vg_diag_emit(&f->ctx, VG1006, find(f, a, "h9", 0), "no host `h9`");
     vg_diag_span(&f->ctx, d, find(f, a, "host", 0), "in this directive");
     vg_diag_span(&f->ctx, d, find(f, b, "h1", 0), "a host of that cluster");
-    assert_string_equal(render(f, VG_FMT_HUMAN, 0), "a.vgpu:2:10: error: no host `h9` [VG1006]\n"
-                                                    "  |\n"
-                                                    "2 |     host h9\n"
-                                                    "  |          ^^\n"
-                                                    "  |     ---- in this directive\n"
-                                                    " --> lib/b.vgpu:1:6\n"
-                                                    "  |\n"
-                                                    "1 | host h1 { }\n"
-                                                    "  |      -- a host of that cluster\n"
-                                                    "  = see: vgpuc explain VG1006\n");
+    assert_string_equal(render(f, VG_FMT_HUMAN, 0),
+                        "a.vgpu:2:10: error: no host `h9` [VG1006]\n"
+                        "  |\n"
+                        "2 |     host h9\n"
+                        "  |          ^^\n"
+                        "  |     ---- in this directive\n"
+                        " --> lib/b.vgpu:1:6\n"
+                        "  |\n"
+                        "1 | host h1 { }\n"
+                        "  |      -- a host of that cluster\n"
+                        "  = see: vgpuc explain VG1006\n");
 }
 
 static void test_human_multiline_empty_tabs_utf8(void **state)
@@ -141,29 +142,30 @@ static void test_human_multiline_empty_tabs_utf8(void **state)
     /* empty span at the end of the file */
     struct vg_span eof = vg_span_make(id, open.end, open.end);
     vg_diag_emit(&f->ctx, VG1008, eof, "empty");
-    assert_string_equal(render(f, VG_FMT_HUMAN, 0), "t.vgpu:1:6: error: block never closed [VG1001]\n"
-                                                    "  |\n"
-                                                    "1 | vm x {\n"
-                                                    "  |      ^\n"
-                                                    "  = see: vgpuc explain VG1001\n"
-                                                    "\n"
-                                                    "t.vgpu:2:6: error: tabbed [VG1003]\n"
-                                                    "  |\n"
-                                                    "2 |     gpu vgpu A16\n"
-                                                    "  |         ^^^^\n"
-                                                    "  = see: vgpuc explain VG1003\n"
-                                                    "\n"
-                                                    "t.vgpu:3:19: error: after utf-8 [VG1003]\n"
-                                                    "  |\n"
-                                                    "3 |     name \"caf\xC3\xA9 \xE2\x82\xAC\" bad\n"
-                                                    "  |                   ^^^\n"
-                                                    "  = see: vgpuc explain VG1003\n"
-                                                    "\n"
-                                                    "t.vgpu:4:2: error: empty [VG1008]\n"
-                                                    "  |\n"
-                                                    "4 | }\n"
-                                                    "  |  ^\n"
-                                                    "  = see: vgpuc explain VG1008\n");
+    assert_string_equal(render(f, VG_FMT_HUMAN, 0),
+                        "t.vgpu:1:6: error: block never closed [VG1001]\n"
+                        "  |\n"
+                        "1 | vm x {\n"
+                        "  |      ^\n"
+                        "  = see: vgpuc explain VG1001\n"
+                        "\n"
+                        "t.vgpu:2:6: error: tabbed [VG1003]\n"
+                        "  |\n"
+                        "2 |     gpu vgpu A16\n"
+                        "  |         ^^^^\n"
+                        "  = see: vgpuc explain VG1003\n"
+                        "\n"
+                        "t.vgpu:3:19: error: after utf-8 [VG1003]\n"
+                        "  |\n"
+                        "3 |     name \"caf\xC3\xA9 \xE2\x82\xAC\" bad\n"
+                        "  |                   ^^^\n"
+                        "  = see: vgpuc explain VG1003\n"
+                        "\n"
+                        "t.vgpu:4:2: error: empty [VG1008]\n"
+                        "  |\n"
+                        "4 | }\n"
+                        "  |  ^\n"
+                        "  = see: vgpuc explain VG1008\n");
 }
 
 static void test_human_long_line_and_controls(void **state)
@@ -205,11 +207,12 @@ static void test_human_no_location_merged_dropped_color(void **state)
     struct vg_diag *d = vg_diag_emit(&f->ctx, VG9003, vg_span_make(0, 0, 0), "cannot read `x.yaml`");
     vg_diag_help(&f->ctx, d, "check the path");
     f->ctx.diags.dropped_errors = 3;
-    assert_string_equal(render(f, VG_FMT_HUMAN, 0), "vgpuc: error: cannot read `x.yaml` [VG9003]\n"
-                                                    "  = help: check the path\n"
-                                                    "  = see: vgpuc explain VG9003\n"
-                                                    "\n"
-                                                    "3 more errors not shown (--error-limit)\n");
+    assert_string_equal(render(f, VG_FMT_HUMAN, 0),
+                        "vgpuc: error: cannot read `x.yaml` [VG9003]\n"
+                        "  = help: check the path\n"
+                        "  = see: vgpuc explain VG9003\n"
+                        "\n"
+                        "3 more errors not shown (--error-limit)\n");
     assert_string_equal(render(f, VG_FMT_SHORT, 1),
                         "\033[1mvgpuc:\033[0m \033[1;31merror:\033[0m \033[1mcannot read `x.yaml`\033[0m [VG9003]\n"
                         "3 more errors not shown (--error-limit)\n");
@@ -391,7 +394,9 @@ static void test_github(void **state)
 static void test_inert(void **state)
 {
     (void)state;
-    static const struct { const char *in, *out; } cases[] = {
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
         {"plain ascii-01", "plain ascii-01"},
         {"a\nb\rc\td", "a\\nb\\rc\\td"},
         {"\x1b[31mred\x07\x7f", "\\x1B[31mred\\x07\\x7F"},
@@ -399,7 +404,8 @@ static void test_inert(void **state)
         {"rlo \xe2\x80\xae x \xe2\x80\x8b \xe2\x81\xa6 \xef\xbb\xbf", "rlo \\u{202E} x \\u{200B} \\u{2066} \\u{FEFF}"},
         {"ls \xe2\x80\xa8 ps \xe2\x80\xa9", "ls \\u{2028} ps \\u{2029}"},
         {"bad \xff \xc3", "bad \\xFF \\xC3"},
-        {"M\xc3\xbcller \xe2\x80\x98q\xe2\x80\x99 \xe2\x80\xa6", "M\xc3\xbcller \xe2\x80\x98q\xe2\x80\x99 \xe2\x80\xa6"},
+        {"M\xc3\xbcller \xe2\x80\x98q\xe2\x80\x99 \xe2\x80\xa6",
+         "M\xc3\xbcller \xe2\x80\x98q\xe2\x80\x99 \xe2\x80\xa6"},
         {"x ##vso[task.setvariable variable=a]1 ##VSO[", "x #\\x23vso[task.setvariable variable=a]1 #\\x23VSO["},
         {"# not ##vso", "# not ##vso"},
     };

@@ -129,7 +129,8 @@ static void intermediate_release(void **state)
     assert_true(ro->ok);
     const struct vg_ro_cluster *rc = &ro->clusters[0];
     assert_int_equal(rc->nwaypoints, 1);
-    assert_string_equal(rc->waypoints[0]->name, "19.6"); /* the LTS pair: 16 guests on 19, 19 guests on 20 (19.6 is the newest 19.x) */
+    assert_string_equal(rc->waypoints[0]->name,
+                        "19.6"); /* the LTS pair: 16 guests on 19, 19 guests on 20 (19.6 is the newest 19.x) */
     assert_int_equal(steps_of(rc, VG_RO_HOSTS), 8);
     assert_int_equal(steps_of(rc, VG_RO_GUESTS), 2);
     assert_string_equal(rc->steps[3].hosts[0].mgr_to->text, "19.6");
@@ -400,7 +401,7 @@ static void vm_changes_are_vg7003(void **state)
     char a[2048], b[2048];
     hci(a, sizeof a, "16.5", "16.5");
     hci(b, sizeof b, "19.5", "19.5");
-    memcpy(strstr(b, "A16-4Q"), "A16-8Q", 6); /* a profile change */
+    memcpy(strstr(b, "A16-4Q"), "A16-8Q", 6);     /* a profile change */
     memcpy(strstr(b, " vm cad {") + 4, "cax", 3); /* and `cad` renamed: removed and added */
     struct pair p = build2(a, b);
     struct vg_rollout *ro = plan(&p, NULL);

@@ -50,10 +50,7 @@ static void run_src_cat(struct run *r, const char *src, const char *catalog_yaml
     vg_diags_finish(&r->ctx);
 }
 
-static void run_src(struct run *r, const char *src)
-{
-    run_src_cat(r, src, NULL);
-}
+static void run_src(struct run *r, const char *src) { run_src_cat(r, src, NULL); }
 
 static size_t count(const struct run *r, enum vg_code code)
 {
@@ -103,19 +100,26 @@ static const struct rcase cases[] = {
     {VG3003, LIC, ESX, "18.0", L40H "vm v { gpu vgpu L40-48Q; guest-driver 15.0 }", 0}, /* no LTS pair before 19 */
     {VG3004, LIC, ESX, "19.1", L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG3004, LIC, ESX, "19.2", L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
-    {VG3005, LIC, ESX, "19.2", L40H "host esx-02 { gpu L40; vgpu-manager 19.1 }\n"
-                               "vm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.1 }", 1},
-    {VG3005, LIC, ESX, "19.2", L40H "host esx-02 { gpu L40; vgpu-manager 19.2 }\n"
-                               "vm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.1 }", 0},
+    {VG3005, LIC, ESX, "19.2",
+     L40H "host esx-02 { gpu L40; vgpu-manager 19.1 }\n"
+          "vm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.1 }",
+     1},
+    {VG3005, LIC, ESX, "19.2",
+     L40H "host esx-02 { gpu L40; vgpu-manager 19.2 }\n"
+          "vm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.1 }",
+     0},
     /* a guest that fits one host's Manager and not the other's: one VG3001, naming that host */
-    {VG3001, LIC, ESX, "19.2", L40H "host esx-02 { gpu L40; vgpu-manager 20.0 }\n"
-                               "vm v-[1..2] { gpu vgpu L40-48Q; guest-driver 20.0 }", 1},
+    {VG3001, LIC, ESX, "19.2",
+     L40H "host esx-02 { gpu L40; vgpu-manager 20.0 }\n"
+          "vm v-[1..2] { gpu vgpu L40-48Q; guest-driver 20.0 }",
+     1},
     {VG3006, LIC, "esxi 8.0", "14.4", L40H "vm v { gpu passthrough L40; migration none }", 1},
     {VG3006, LIC, "esxi 8.0", "15.0", L40H "vm v { gpu passthrough L40; migration none }", 0},
     {VG3007, LIC, ESX, "18.0", L40H "vm v-[1..3] { gpu vgpu L40-48Q; guest-driver 18.0 }", 2},
     {VG3007, LIC, ESX, "19.2", L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
     /* VG31xx */
-    {VG3101, "license-server dls { kind legacy }\n", ESX, "19.2", L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
+    {VG3101, "license-server dls { kind legacy }\n", ESX, "19.2", L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }",
+     1},
     {VG3101, "license-server dls { kind dls; version 3.3.1 }\n", ESX, "19.2",
      L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG3101, "license-server dls { kind dls; version 3.4 }\n", ESX, "19.2",
@@ -127,16 +131,20 @@ static const struct rcase cases[] = {
     {VG3103, "", ESX, "19.2", L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG3103, "", ESX, "19.2", L40H "vm v { gpu passthrough L40; migration none }", 0},
     /* VG4xxx */
-    {VG4001, LIC, HCI, "19.2", "host h-[1..2] { gpu A16 }\nvm v { gpu vgpu A16-8Q; guest-driver 19.2; migration live }", 1},
+    {VG4001, LIC, HCI, "19.2", "host h-[1..2] { gpu A16 }\nvm v { gpu vgpu A16-8Q; guest-driver 19.2; migration live }",
+     1},
     {VG4001, LIC, ESX, "19.2", L40H "vm v { gpu passthrough L40; migration live }", 1},
     {VG4001, LIC, HCI, "19.2", "host h-[1..2] { gpu A16 }\nvm v { gpu vgpu A16-8Q; guest-driver 19.2 }", 0},
     {VG4002, LIC, "azure-local 12.2504", "17.6",
      "host h-[1..2] { gpu A16 }\nvm v-[1..2] { gpu vgpu A16-8Q; guest-driver 17.6; migration live }", 2},
     {VG4002, LIC, "azure-local 12.2504", "19.2",
      "host h-[1..2] { gpu A16 }\nvm v-[1..2] { gpu vgpu A16-8Q; guest-driver 19.2; migration live }", 0},
-    {VG4003, LIC, ESX, "19.2", "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; migration live }", 1},
-    {VG4003, LIC, ESX, "19.2", "host e-[1..3] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; migration live }", 0},
-    {VG4004, LIC, ESX, "19.2", "host e-[1..2] { gpu L40 }\nvm v { gpu vgpu L40-48Q; guest-driver 19.2; migration live }", 1},
+    {VG4003, LIC, ESX, "19.2",
+     "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; migration live }", 1},
+    {VG4003, LIC, ESX, "19.2",
+     "host e-[1..3] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; migration live }", 0},
+    {VG4004, LIC, ESX, "19.2",
+     "host e-[1..2] { gpu L40 }\nvm v { gpu vgpu L40-48Q; guest-driver 19.2; migration live }", 1},
     {VG4004, LIC, ESX, "19.2", "host e-[1..2] { gpu L40 }\nvm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
     {VG4005, LIC, "windows-server 2025", "19.2",
      "edition standard\nhost h-[1..2] { gpu A16 }\nvm v { gpu vgpu A16-8Q; guest-driver 19.2; migration live }", 1},
@@ -149,47 +157,74 @@ static const struct rcase cases[] = {
     /* VG5xxx */
     {VG5001, LIC, ESX, "19.2", L40H "vm v-[1..3] { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG5001, LIC, ESX, "19.2", L40H "vm v-[1..1] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
-    {VG5002, LIC, ESX, "19.2", "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; host e-1 }", 1},
-    {VG5002, LIC, ESX, "19.2", "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; hosts e-1 e-2 }", 0},
-    {VG5003, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
-    {VG5003, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..3] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
-    {VG5003, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; migration none }", 0},
-    {VG5004, LIC, HCI, "19.2", "vgpu-mode mixed-size\nhost h { gpu A16 }\nvm v { gpu vgpu A16-8Q; guest-driver 19.2 }", 1},
-    {VG5004, LIC, "esxi 8.0u3", "16.5", "vgpu-mode mixed-size\nhost h { gpu L40 }\nvm v { gpu vgpu L40-24Q; guest-driver 16.5 }", 1},
-    {VG5004, LIC, "esxi 8.0u3", "19.2", "vgpu-mode mixed-size\nhost h { gpu L40 }\nvm v { gpu vgpu L40-24Q; guest-driver 19.2 }", 0},
+    {VG5002, LIC, ESX, "19.2",
+     "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; host e-1 }", 1},
+    {VG5002, LIC, ESX, "19.2",
+     "host e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; hosts e-1 e-2 }", 0},
+    {VG5003, LIC, ESX, "19.2",
+     "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
+    {VG5003, LIC, ESX, "19.2",
+     "tolerate-host-failures 1\nhost e-[1..3] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
+    {VG5003, LIC, ESX, "19.2",
+     "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2; "
+     "migration none }",
+     0},
+    {VG5004, LIC, HCI, "19.2", "vgpu-mode mixed-size\nhost h { gpu A16 }\nvm v { gpu vgpu A16-8Q; guest-driver 19.2 }",
+     1},
+    {VG5004, LIC, "esxi 8.0u3", "16.5",
+     "vgpu-mode mixed-size\nhost h { gpu L40 }\nvm v { gpu vgpu L40-24Q; guest-driver 16.5 }", 1},
+    {VG5004, LIC, "esxi 8.0u3", "19.2",
+     "vgpu-mode mixed-size\nhost h { gpu L40 }\nvm v { gpu vgpu L40-24Q; guest-driver 19.2 }", 0},
     {VG5005, LIC, HCI, "19.2", "host h { gpu A16 }\nvm v { gpu vgpu A16-16Q x 2; guest-driver 19.2 }", 1},
-    {VG5005, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v { gpu vgpu L40-24Q x 2; guest-driver 19.2 }", 1}, /* Q-series */
+    {VG5005, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v { gpu vgpu L40-24Q x 2; guest-driver 19.2 }",
+     1}, /* Q-series */
     {VG5005, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v { gpu vgpu L40-48C x 2; guest-driver 19.2 }", 0},
     {VG5006, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG5006, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
     /* tolerate-host-failures: the empty host that a failure needs is the reserve; spares beyond it merge */
-    {VG5006, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\n"
-                               "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
-    {VG5006, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\nhost s-[1..3] { gpu L40 x 2 }\n"
-                               "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
+    {VG5006, LIC, ESX, "19.2",
+     "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\n"
+     "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2 }",
+     0},
+    {VG5006, LIC, ESX, "19.2",
+     "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\nhost s-[1..3] { gpu L40 x 2 }\n"
+     "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2 }",
+     1},
     /* VMs that are never restarted need no reserve */
-    {VG5006, LIC, ESX, "19.2", "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\n"
-                               "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2; migration none }", 1},
+    {VG5006, LIC, ESX, "19.2",
+     "tolerate-host-failures 1\nhost e-[1..10] { gpu L40 x 2 }\n"
+     "vm v-[1..18] { gpu vgpu L40-48Q; guest-driver 19.2; migration none }",
+     1},
     /* VG6xxx */
     {VG6001, LIC, HCI, "19.2", "host h { gpu L4 }\nvm v { gpu vgpu L4-24Q; guest-driver 19.2 }", 1},
     {VG6001, LIC, HCI, "19.2", "host h { gpu L4 }\nvm v { gpu passthrough L4; migration none }", 0},
-    {VG6002, LIC, HCI, "19.2", "host h1 { gpu A16 }\nhost h2 { gpu A2 }\nvm v-[1..4] { gpu vgpu A16-16Q; guest-driver 19.2 }", 1},
+    {VG6002, LIC, HCI, "19.2",
+     "host h1 { gpu A16 }\nhost h2 { gpu A2 }\nvm v-[1..4] { gpu vgpu A16-16Q; guest-driver 19.2 }", 1},
     {VG6002, LIC, HCI, "19.2", "host h-[1..2] { gpu A16 }\nvm v-[1..8] { gpu vgpu A16-16Q; guest-driver 19.2 }", 0},
-    {VG6003, LIC, HCI, "19.2", "gpu-partitions 3\nhost h { gpu A16 }\nvm v-[1..4] { gpu vgpu A16-4Q; guest-driver 19.2 }", 1},
-    {VG6003, LIC, HCI, "19.2", "gpu-partitions 4\nhost h { gpu A16 }\nvm v-[1..8] { gpu vgpu A16-8Q; guest-driver 19.2 }", 1},
-    {VG6003, LIC, HCI, "19.2", "host h { gpu A16 }\nvm a { gpu vgpu A16-8Q; guest-driver 19.2 }\nvm b { gpu vgpu A16-4Q; guest-driver 19.2 }", 1},
-    {VG6003, LIC, HCI, "19.2", "gpu-partitions 4\nhost h { gpu A16 }\nvm v-[1..16] { gpu vgpu A16-4Q; guest-driver 19.2 }", 0},
-    {VG6004, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v {\ngpu vgpu L40-48Q\ngpu passthrough L40\nguest-driver 19.2\n}", 1},
+    {VG6003, LIC, HCI, "19.2",
+     "gpu-partitions 3\nhost h { gpu A16 }\nvm v-[1..4] { gpu vgpu A16-4Q; guest-driver 19.2 }", 1},
+    {VG6003, LIC, HCI, "19.2",
+     "gpu-partitions 4\nhost h { gpu A16 }\nvm v-[1..8] { gpu vgpu A16-8Q; guest-driver 19.2 }", 1},
+    {VG6003, LIC, HCI, "19.2",
+     "host h { gpu A16 }\nvm a { gpu vgpu A16-8Q; guest-driver 19.2 }\nvm b { gpu vgpu A16-4Q; guest-driver 19.2 }", 1},
+    {VG6003, LIC, HCI, "19.2",
+     "gpu-partitions 4\nhost h { gpu A16 }\nvm v-[1..16] { gpu vgpu A16-4Q; guest-driver 19.2 }", 0},
+    {VG6004, LIC, ESX, "19.2",
+     "host h { gpu L40 x 2 }\nvm v {\ngpu vgpu L40-48Q\ngpu passthrough L40\nguest-driver 19.2\n}", 1},
     {VG6004, LIC, ESX, "19.2", "host h { gpu L40 x 2 }\nvm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 0},
     {VG6005, LIC, ESX, "19.2", "graphics shared\n" L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2 }", 1},
     {VG6005, LIC, ESX, "19.2", "graphics shared\n" L40H "vm v { gpu passthrough L40; migration none }", 0},
     {VG6006, LIC, ESX, "19.2", L40H "vm v { gpu passthrough L40; firmware bios; migration none }", 1},
     {VG6006, LIC, ESX, "19.2", L40H "vm v { gpu vgpu L40-48C; guest-driver 19.2; firmware bios }", 1},
     {VG6006, LIC, ESX, "19.2", L40H "vm v { gpu vgpu L40-48Q; guest-driver 19.2; firmware bios }", 0},
-    {VG6007, LIC, "windows-server 2022", "19.2", "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; mmio low 4GB high 32GB }", 1},
-    {VG6007, LIC, "windows-server 2022", "19.2", "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; mmio low 3GB high 32GB }", 0},
-    {VG6008, LIC, "azure-local 12.2504", "19.2", "host h { gpu A16 }\nvm v { gpu vgpu A16-16Q; guest-driver 19.2; generation 1 }", 1},
-    {VG6008, LIC, "windows-server 2022", "19.2", "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; generation 1 }", 0},
+    {VG6007, LIC, "windows-server 2022", "19.2",
+     "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; mmio low 4GB high 32GB }", 1},
+    {VG6007, LIC, "windows-server 2022", "19.2",
+     "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; mmio low 3GB high 32GB }", 0},
+    {VG6008, LIC, "azure-local 12.2504", "19.2",
+     "host h { gpu A16 }\nvm v { gpu vgpu A16-16Q; guest-driver 19.2; generation 1 }", 1},
+    {VG6008, LIC, "windows-server 2022", "19.2",
+     "host h { gpu L40 }\nvm v { gpu passthrough L40; migration none; generation 1 }", 0},
     {VG6009, LIC, HCI, "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 1},
     {VG6009, LIC, "azure-stack-hci 21H2", "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 1},
     {VG6009, LIC, "windows-server 2025", "19.2", "vm-management arc { resource-group rg }\nhost h { gpu A16 }", 1},
@@ -239,8 +274,9 @@ static void test_messages_name_things(void **state)
     vg_ctx_free(&r.ctx);
     free(src);
 
-    src = cluster(LIC, ESX, "19.2",
-                  "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }");
+    src = cluster(
+        LIC, ESX, "19.2",
+        "tolerate-host-failures 1\nhost e-[1..2] { gpu L40 }\nvm v-[1..2] { gpu vgpu L40-48Q; guest-driver 19.2 }");
     run_src(&r, src);
     d = first(&r, VG5003);
     assert_non_null(d);
@@ -280,7 +316,7 @@ static void test_lts_pair_from_catalog(void **state)
     (void)state;
     static const struct {
         const char *manager, *guest, *yaml;
-        enum vg_code want, not;
+        enum vg_code want, not ;
     } t[] = {
         {"16.5", "13.4", NULL, VG3002, VG3003},
         {"16.5", "13.4", "compatibility: {lts-pair-from: \"16.0\", source: site}\n", VG3003, VG3002},
@@ -294,8 +330,8 @@ static void test_lts_pair_from_catalog(void **state)
         char *src = cluster(LIC, ESX, t[i].manager, body);
         struct run r;
         run_src_cat(&r, src, t[i].yaml);
-        if (count(&r, t[i].want) != 1 || count(&r, t[i].not) != 0)
-            fail_msg("case %zu: want one %s and no %s", i, vg_code_info(t[i].want)->id, vg_code_info(t[i].not)->id);
+        if (count(&r, t[i].want) != 1 || count(&r, t[i].not ) != 0)
+            fail_msg("case %zu: want one %s and no %s", i, vg_code_info(t[i].want)->id, vg_code_info(t[i].not )->id);
         const struct vg_diag *d = first(&r, t[i].want);
         if (t[i].want == VG3002 && t[i].yaml && strstr(t[i].yaml, "never"))
             assert_null(strstr(d->notes[0], "long-term-support"));

@@ -94,11 +94,22 @@ static void test_table_lookup_every_block(void **state)
         enum vg_block block;
         const char *name;
     } rows[] = {
-        {VG_BLOCK_TOP, "include"}, {VG_BLOCK_TOP, "license-server"}, {VG_BLOCK_TOP, "cluster"},
-        {VG_BLOCK_LICENSE, "kind"}, {VG_BLOCK_LICENSE, "version"}, {VG_BLOCK_LICENSE, "editions"},
-        {VG_BLOCK_CLUSTER, "platform"}, {VG_BLOCK_CLUSTER, "tolerate-host-failures"}, {VG_BLOCK_CLUSTER, "host"},
-        {VG_BLOCK_CLUSTER, "vm"}, {VG_BLOCK_HOST, "gpu"}, {VG_BLOCK_HOST, "vgpu-mode"}, {VG_BLOCK_VM, "gpu"},
-        {VG_BLOCK_VM, "hosts"}, {VG_BLOCK_VM, "mmio"}, {VG_BLOCK_CLUSTER, "vm-management"},
+        {VG_BLOCK_TOP, "include"},
+        {VG_BLOCK_TOP, "license-server"},
+        {VG_BLOCK_TOP, "cluster"},
+        {VG_BLOCK_LICENSE, "kind"},
+        {VG_BLOCK_LICENSE, "version"},
+        {VG_BLOCK_LICENSE, "editions"},
+        {VG_BLOCK_CLUSTER, "platform"},
+        {VG_BLOCK_CLUSTER, "tolerate-host-failures"},
+        {VG_BLOCK_CLUSTER, "host"},
+        {VG_BLOCK_CLUSTER, "vm"},
+        {VG_BLOCK_HOST, "gpu"},
+        {VG_BLOCK_HOST, "vgpu-mode"},
+        {VG_BLOCK_VM, "gpu"},
+        {VG_BLOCK_VM, "hosts"},
+        {VG_BLOCK_VM, "mmio"},
+        {VG_BLOCK_CLUSTER, "vm-management"},
         {VG_BLOCK_VM_MANAGEMENT, "resource-group"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -154,7 +165,8 @@ static void test_vg1002_ok_keyword_as_name(void **state)
 {
     (void)state;
     /* keywords are contextual: a VM called `host`, a host called `vm` */
-    struct fx *f = build(CLUSTER_HEAD "    host vm { gpu L40 }\n    vm host { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
+    struct fx *f =
+        build(CLUSTER_HEAD "    host vm { gpu L40 }\n    vm host { gpu vgpu L40-12Q; guest-driver 16.5 }\n}\n");
     assert_int_equal(f->ctx.diags.n, 0);
     assert_string_equal(f->m->clusters[0]->hosts[0]->name, "vm");
     assert_string_equal(f->m->clusters[0]->vms[0]->name, "host");
@@ -239,8 +251,9 @@ static void test_vg1003_blocks(void **state)
 static void test_vg1003_ok(void **state)
 {
     (void)state;
-    struct fx *f = build(CLUSTER_HEAD "    tolerate-host-failures 2\n    host h1 { gpu L40 x 64 }\n"
-                         "    vm v1 { gpu vgpu L40-12Q x 1; guest-driver 16.5; memory 16GiB; os linux }\n}\n");
+    struct fx *f =
+        build(CLUSTER_HEAD "    tolerate-host-failures 2\n    host h1 { gpu L40 x 64 }\n"
+                           "    vm v1 { gpu vgpu L40-12Q x 1; guest-driver 16.5; memory 16GiB; os linux }\n}\n");
     assert_int_equal(f->ctx.diags.n, 0);
     done(f);
 }
@@ -250,7 +263,8 @@ static void test_vg1003_ok(void **state)
 static void test_vg1007_repeated(void **state)
 {
     (void)state;
-    struct fx *f = build(CLUSTER_HEAD HOSTS "    vm v1 { gpu vgpu L40-12Q; guest-driver 16.5; os linux; os windows }\n}\n");
+    struct fx *f =
+        build(CLUSTER_HEAD HOSTS "    vm v1 { gpu vgpu L40-12Q; guest-driver 16.5; os linux; os windows }\n}\n");
     expect(f, VG1007, "`os` is given twice in `vm`", "os windows", 0);
     const struct vg_diag *d = find(f, VG1007);
     assert_int_equal(d->nlabels, 1);
@@ -270,7 +284,7 @@ static void test_vg1007_ok(void **state)
     (void)state;
     /* a host may have two GPU models; a VM's second `gpu` of the other mode is VG6004's */
     struct fx *f = build(CLUSTER_HEAD "    host h1 { gpu L40; gpu L4 x 2 }\n"
-                         "    vm v1 { gpu vgpu L40-12Q; gpu passthrough L4; guest-driver 16.5 }\n}\n");
+                                      "    vm v1 { gpu vgpu L40-12Q; gpu passthrough L4; guest-driver 16.5 }\n}\n");
     assert_int_equal(count(f, VG1007), 0);
     const struct vg_vm *vm = f->m->clusters[0]->vms[0];
     assert_int_equal(vm->also_other_mode, 1);
@@ -334,8 +348,9 @@ static void test_vg1010_wrong_platform(void **state)
 static void test_vg1010_ok(void **state)
 {
     (void)state;
-    struct fx *f = build("cluster c {\n    edition standard\n    platform windows-server 2025\n    gpu-partitions 4\n"
-                         "    host h { gpu L4 }\n    vm v { gpu passthrough L4; generation 2; mmio low 1GB high 32GB }\n}\n");
+    struct fx *f =
+        build("cluster c {\n    edition standard\n    platform windows-server 2025\n    gpu-partitions 4\n"
+              "    host h { gpu L4 }\n    vm v { gpu passthrough L4; generation 2; mmio low 1GB high 32GB }\n}\n");
     assert_int_equal(f->ctx.diags.n, 0);
     const struct vg_cluster *c = f->m->clusters[0];
     assert_int_equal(c->edition, VG_EDITION_STANDARD);
@@ -376,7 +391,7 @@ static void test_arc_model(void **state)
     done(f);
     /* 90 characters, non-ASCII letters, one line; after the hosts and VMs */
     f = build(AZL "    host h { gpu A16 }\n    vm-management arc { resource-group "
-              "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr }\n}\n");
+                  "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr }\n}\n");
     assert_int_equal(count(f, VG1003), 0);
     assert_int_equal(strlen(f->m->clusters[0]->arc->resource_group), 90);
     done(f);
@@ -438,7 +453,7 @@ static void test_arc_diagnostics(void **state)
     expect(f, VG1003, "the resource group name is empty", "\"\"", 0);
     done(f);
     f = build(AZL "    vm-management arc { resource-group "
-              "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr }\n}\n");
+                  "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr }\n}\n");
     expect(f, VG1003, "is 91 characters long: Azure allows 90", "rrr", 0);
     done(f);
     f = build(AZL "    vm-management arc { resource-group a }\n    vm-management arc { resource-group b }\n}\n");

@@ -115,15 +115,15 @@ static void test_disable_enable_ranges(void **state)
 {
     struct vg_ctx *ctx = *state;
     uint32_t f = add(ctx, "c.vgpu",
-                     "vm a { }\n"                    /* 1 */
-                     "# vgpuc: disable=VG3003\n"     /* 2 */
-                     "vm b { }\n"                    /* 3 */
-                     "vm c { }\n"                    /* 4 */
-                     "# vgpuc: enable=VG3003\n"      /* 5 */
-                     "vm d { }\n"                    /* 6 */
+                     "vm a { }\n"                      /* 1 */
+                     "# vgpuc: disable=VG3003\n"       /* 2 */
+                     "vm b { }\n"                      /* 3 */
+                     "vm c { }\n"                      /* 4 */
+                     "# vgpuc: enable=VG3003\n"        /* 5 */
+                     "vm d { }\n"                      /* 6 */
                      "# vgpuc: disable=VG3003 -- r2\n" /* 7 */
-                     "vm e { }\n"                    /* 8 */
-                     "# vgpuc: enable=VG3001\n");    /* 9: nothing to enable */
+                     "vm e { }\n"                      /* 8 */
+                     "# vgpuc: enable=VG3001\n");      /* 9: nothing to enable */
     comments(ctx, f, 0);
     for (uint32_t line = 1; line <= 8; line++)
         if (line != 2 && line != 5 && line != 7)

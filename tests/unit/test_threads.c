@@ -38,8 +38,8 @@ static unsigned long last_started;
 /* Lint a file (text NULL) or a text as `vgpuc lint` does, with the second
  * thread or without; error_limit 0 keeps the default. The reports in
  * `formats`, joined. */
-static char *lint(const char *path, const char *text, int threads, unsigned error_limit,
-                  const enum vg_format *formats, size_t nformats)
+static char *lint(const char *path, const char *text, int threads, unsigned error_limit, const enum vg_format *formats,
+                  size_t nformats)
 {
     vg_threads_set(threads);
     unsigned long before = vg_threads_started();
@@ -87,8 +87,8 @@ static size_t same_both_ways(const char *dir)
         for (unsigned limit = 0; limit <= 2; limit++) { /* the default, then 1 and 2 errors */
             char *a = lint_file(path, 0, limit), *b = lint_file(path, 1, limit);
             if (strcmp(a, b) != 0) {
-                fprintf(stderr, "%s (limit %u): the reports differ\n--- two threads:\n%s\n--- one:\n%s\n", path,
-                        limit, b, a);
+                fprintf(stderr, "%s (limit %u): the reports differ\n--- two threads:\n%s\n--- one:\n%s\n", path, limit,
+                        b, a);
                 fail();
             }
             assert_true(strlen(a) > 0);
@@ -115,11 +115,13 @@ static char *estate(size_t vms, int broken)
 {
     struct vg_strbuf sb;
     vg_sb_init(&sb);
-    vg_sb_puts(&sb, "# an estate\n\ncluster c {\n    platform esxi 8.0u2\n    vgpu-manager 19.5\n"
-                    "    host h[001..400] {\n        gpu L40 x 2\n    }\n");
+    vg_sb_puts(&sb,
+               "# an estate\n\ncluster c {\n    platform esxi 8.0u2\n    vgpu-manager 19.5\n"
+               "    host h[001..400] {\n        gpu L40 x 2\n    }\n");
     for (size_t v = 0; v < vms; v++)
-        vg_sb_printf(&sb, "\n    vm vdi-%zu {  # desktop %zu\n        gpu vgpu L40-12Q\n%s"
-                          "        guest-driver 19.4 ; os \"windows\"\n    }\n",
+        vg_sb_printf(&sb,
+                     "\n    vm vdi-%zu {  # desktop %zu\n        gpu vgpu L40-12Q\n%s"
+                     "        guest-driver 19.4 ; os \"windows\"\n    }\n",
                      v, v, broken ? "        memory = 8\n" : "");
     vg_sb_puts(&sb, "}\n");
     char *text = vg_xstrdup(sb.data);
@@ -248,8 +250,9 @@ static char *many_clusters(size_t n)
     vg_sb_init(&sb);
     for (size_t c = 0; c < n; c++) {
         size_t hosts = 2 + c % 3, vms = 6 + 5 * (c % 7);
-        vg_sb_printf(&sb, "cluster c%zu {\n    platform esxi 8.0u2\n    vgpu-manager 19.5\n"
-                          "    tolerate-host-failures %zu\n    host h%zu-[1..%zu] {\n        gpu L40 x 2\n    }\n",
+        vg_sb_printf(&sb,
+                     "cluster c%zu {\n    platform esxi 8.0u2\n    vgpu-manager 19.5\n"
+                     "    tolerate-host-failures %zu\n    host h%zu-[1..%zu] {\n        gpu L40 x 2\n    }\n",
                      c, 1 + c % 2, c, hosts);
         for (size_t v = 0; v < vms; v++)
             vg_sb_printf(&sb, "    vm v%zu-%zu {\n        gpu vgpu %s\n        guest-driver 19.4\n%s    }\n", c, v,
@@ -320,7 +323,7 @@ static void test_clusters_planned_two_at_a_time(void **state)
     }
     assert_int_equal(vg_threads_started() - before, 5); /* each plan had its second thread */
     vg_threads_set(-1);
-    assert_non_null(strstr(a.data, "~")); /* some host sets fail: the test covers failover */
+    assert_non_null(strstr(a.data, "~"));  /* some host sets fail: the test covers failover */
     assert_non_null(strstr(a.data, "@-")); /* and unplaced VMs */
     vg_sb_free(&a);
     vg_sb_free(&b);
