@@ -531,48 +531,26 @@ static int quick_fail(const struct ro *r, const struct cstate *cs, const struct 
     return 0;
 }
 
-/* Drain the batch, change it, check; then resume, check. Commits the step on success. */
-static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, size_t n)
+/* Where the drained hosts' VMs go first: a host already done (it is not
+ * drained again), else the one this round takes last. */
+static struct vg_host *evacuation_host(const struct cstate *cs)
 {
-    struct vg_ctx *ctx = r->ctx;
     struct vg_cluster *cl = cs->cl;
-    if (cs->quick)
-        for (size_t i = 0; i < n; i++)
-            if (quick_fail(r, cs, cs->leg_mgr[batch[i]])) {
-                if (!cs->quick_batch && !cs->block_what) {
-                    cs->quick_batch = batch;
-                    cs->quick_n = n;
-                }
-                return 0;
-            }
-    const char *what = n == 1
-        ? vg_sprintf(ctx->arena, "draining %s and %s", batch_words(r, cs, batch, n), change_words(r, cs, batch[0]))
-        : vg_sprintf(ctx->arena, "draining %s together", batch_words(r, cs, batch, n));
-    const struct vg_version_ref **old = vg_alloc_array(ctx->arena, n, sizeof *old);
-    uint8_t *old_done = vg_alloc_array(ctx->arena, n, 1);
-    for (size_t i = 0; i < n; i++) {
-        old[i] = cs->now_mgr[batch[i]];
-        old_done[i] = cs->host_done[batch[i]];
-        cs->now_mgr[batch[i]] = cs->leg_mgr[batch[i]];
-        if (!cs->host_done[batch[i]]) {
-            cs->host_done[batch[i]] = 1;
-            cs->nhosts_done++;
-        }
-    }
-    apply_now(cs);
-    for (size_t i = 0; i < n; i++)
-        cl->hosts[batch[i]]->drained = 1;
-    /* where the drained hosts' VMs go first: a host already done (it is not
-     * drained again), else the one this round takes last */
-    struct vg_host *evac = NULL;
-    for (size_t h = 0; h < cs->nh && !evac; h++)
+    for (size_t h = 0; h < cs->nh; h++)
         if (cs->host_done[h] && !cs->host_pending[h] && !cl->hosts[h]->drained)
-            evac = cl->hosts[h];
-    for (size_t j = cs->norder; j > 0 && !evac; j--)
+            return cl->hosts[h];
+    for (size_t j = cs->norder; j > 0; j--)
         if (!cl->hosts[cs->order[j - 1]]->drained)
-            evac = cl->hosts[cs->order[j - 1]];
-    const char **why = vg_alloc_array(ctx->arena, cs->nv ? cs->nv : 1, sizeof *why);
-    uint8_t *parked = vg_alloc_array(ctx->arena, cs->nv ? cs->nv : 1, 1);
+            return cl->hosts[cs->order[j - 1]];
+    return NULL;
+}
+
+/* Mark the VMs of the drained hosts: those that stay down through the window
+ * (parked[i], why[i]) and those that leave, preferring `evac`. */
+static void park_vms(struct ro *r, struct cstate *cs, uint8_t *parked, const char **why)
+{
+    struct vg_cluster *cl = cs->cl;
+    struct vg_host *evac = evacuation_host(cs);
     for (size_t i = 0; i < cs->nv; i++) {
         struct vg_vm *vm = cl->vms[i];
         vm->prefer = cs->where[i];
@@ -583,6 +561,152 @@ static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, siz
                 vm->prefer = evac;
         }
     }
+}
+
+/* The step's hosts: each one's Manager, partition count, graphics type and
+ * vGPU mode before and after. */
+static void record_hosts(struct ro *r, const struct cstate *cs, struct vg_ro_step *s, const uint32_t *batch, size_t n,
+                         const struct vg_version_ref **old, const uint8_t *old_done)
+{
+    s->hosts = vg_alloc_array(r->ctx->arena, n, sizeof *s->hosts);
+    s->nhosts = n;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t h = batch[i];
+        struct vg_ro_host *sh = &s->hosts[i];
+        sh->host = cs->cl->hosts[h];
+        sh->mgr_from = old[i];
+        sh->mgr_to = cs->now_mgr[h];
+        sh->part_from = cs->cur_part;
+        sh->part_to = cs->want_part;
+        sh->graphics_from = cs->cur_gr[h];
+        sh->graphics_to = cs->want_gr[h];
+        sh->mode_from = cs->cur_mode[h];
+        sh->mode_to = cs->want_mode[h];
+        if (old_done[i]) /* an earlier leg changed the settings */
+            sh->part_from = sh->part_to, sh->graphics_from = sh->graphics_to, sh->mode_from = sh->mode_to;
+    }
+}
+
+/* The step's moves: how each VM leaves a drained host (or makes room), from
+ * where it was to mid[i], and the VMs started again after the window. */
+static void record_moves(struct ro *r, const struct cstate *cs, struct vg_ro_step *s, const uint32_t *batch, size_t n,
+                         struct vg_host *const *mid, const uint8_t *parked, const char *const *why)
+{
+    struct vg_ctx *ctx = r->ctx;
+    struct vg_cluster *cl = cs->cl;
+    size_t cap = 0, capb = 0;
+    for (size_t i = 0; i < cs->nv; i++) {
+        struct vg_vm *vm = cl->vms[i];
+        struct vg_host *from = cs->where[i], *to = mid[i];
+        if (!from)
+            continue;
+        int drained_from = 0;
+        for (size_t k = 0; k < n; k++)
+            drained_from |= cl->hosts[batch[k]] == from;
+        struct vg_ro_move mv = {vm, from, NULL, VG_RO_RESTART, NULL};
+        if (parked[i]) { /* down through the window, back on its host after it */
+            mv.how = VG_RO_DOWN;
+            mv.why = why[i];
+            VG_PUSH(ctx->arena, s->moves, s->nmoves, cap, mv);
+            struct vg_ro_move back = {vm, NULL, from, VG_RO_BACK, why[i]};
+            VG_PUSH(ctx->arena, s->backs, s->nbacks, capb, back);
+            if (s->downtime < VG_RO_DT_WINDOW)
+                s->downtime = VG_RO_DT_WINDOW;
+            continue;
+        }
+        if (to == from)
+            continue;
+        mv.to = to;
+        if (vm->migration == VG_MIG_LIVE) {
+            mv.how = VG_RO_LIVE;
+            mv.why = "`migration live`";
+        } else {
+            mv.why = drained_from ? "`migration restart`"
+                                  : "`migration restart`: room for the drained "
+                                    "hosts' VMs";
+            if (s->downtime < VG_RO_DT_RESTART)
+                s->downtime = VG_RO_DT_RESTART;
+        }
+        VG_PUSH(ctx->arena, s->moves, s->nmoves, cap, mv);
+    }
+}
+
+/* The batch's hosts take their new Manager (remembering the old one). */
+static void change_batch(struct cstate *cs, const uint32_t *batch, size_t n, const struct vg_version_ref **old,
+                         uint8_t *old_done)
+{
+    for (size_t i = 0; i < n; i++) {
+        old[i] = cs->now_mgr[batch[i]];
+        old_done[i] = cs->host_done[batch[i]];
+        cs->now_mgr[batch[i]] = cs->leg_mgr[batch[i]];
+        if (!cs->host_done[batch[i]]) {
+            cs->host_done[batch[i]] = 1;
+            cs->nhosts_done++;
+        }
+    }
+}
+
+/* After the step: no host drained, no VM preferred; on failure the batch's
+ * hosts get their old Manager back, on success they are no longer pending. */
+static void end_host_step(struct cstate *cs, const uint32_t *batch, size_t n, const struct vg_version_ref **old,
+                          const uint8_t *old_done, int ok)
+{
+    struct vg_cluster *cl = cs->cl;
+    for (size_t h = 0; h < cs->nh; h++)
+        cl->hosts[h]->drained = 0;
+    for (size_t i = 0; i < cs->nv; i++) {
+        cl->vms[i]->prefer = NULL;
+        cl->vms[i]->parked = 0;
+    }
+    if (!ok)
+        for (size_t i = 0; i < n; i++) {
+            cs->now_mgr[batch[i]] = old[i];
+            if (!old_done[i] && cs->host_done[batch[i]]) {
+                cs->host_done[batch[i]] = 0;
+                cs->nhosts_done--;
+            }
+        }
+    else
+        for (size_t i = 0; i < n; i++)
+            cs->host_pending[batch[i]] = 0;
+}
+
+/* A batch whose new Manager cannot load the guest drivers of VMs that may run
+ * anywhere fails before its state is built (remembered for the diagnostic). */
+static int quick_refused(struct ro *r, struct cstate *cs, const uint32_t *batch, size_t n)
+{
+    if (!cs->quick)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (quick_fail(r, cs, cs->leg_mgr[batch[i]])) {
+            if (!cs->quick_batch && !cs->block_what) {
+                cs->quick_batch = batch;
+                cs->quick_n = n;
+            }
+            return 1;
+        }
+    return 0;
+}
+
+/* Drain the batch, change it, check; then resume, check. Commits the step on success. */
+static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, size_t n)
+{
+    struct vg_ctx *ctx = r->ctx;
+    struct vg_cluster *cl = cs->cl;
+    if (quick_refused(r, cs, batch, n))
+        return 0;
+    const char *what = n == 1
+        ? vg_sprintf(ctx->arena, "draining %s and %s", batch_words(r, cs, batch, n), change_words(r, cs, batch[0]))
+        : vg_sprintf(ctx->arena, "draining %s together", batch_words(r, cs, batch, n));
+    const struct vg_version_ref **old = vg_alloc_array(ctx->arena, n, sizeof *old);
+    uint8_t *old_done = vg_alloc_array(ctx->arena, n, 1);
+    change_batch(cs, batch, n, old, old_done);
+    apply_now(cs);
+    for (size_t i = 0; i < n; i++)
+        cl->hosts[batch[i]]->drained = 1;
+    const char **why = vg_alloc_array(ctx->arena, cs->nv ? cs->nv : 1, sizeof *why);
+    uint8_t *parked = vg_alloc_array(ctx->arena, cs->nv ? cs->nv : 1, 1);
+    park_vms(r, cs, parked, why);
     struct check dr, up;
     check_state(r, cs, &dr);
     int ok = dr.ok;
@@ -603,58 +727,8 @@ static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, siz
             ok = 0;
         } else {
             struct vg_ro_step *s = new_step(r, cs, VG_RO_HOSTS);
-            s->hosts = vg_alloc_array(ctx->arena, n, sizeof *s->hosts);
-            s->nhosts = n;
-            for (size_t i = 0; i < n; i++) {
-                uint32_t h = batch[i];
-                struct vg_ro_host *sh = &s->hosts[i];
-                sh->host = cl->hosts[h];
-                sh->mgr_from = old[i];
-                sh->mgr_to = cs->now_mgr[h];
-                sh->part_from = cs->cur_part;
-                sh->part_to = cs->want_part;
-                sh->graphics_from = cs->cur_gr[h];
-                sh->graphics_to = cs->want_gr[h];
-                sh->mode_from = cs->cur_mode[h];
-                sh->mode_to = cs->want_mode[h];
-                if (old_done[i]) /* an earlier leg changed the settings */
-                    sh->part_from = sh->part_to, sh->graphics_from = sh->graphics_to, sh->mode_from = sh->mode_to;
-            }
-            size_t cap = 0, capb = 0;
-            for (size_t i = 0; i < cs->nv; i++) {
-                struct vg_vm *vm = cl->vms[i];
-                struct vg_host *from = cs->where[i], *to = mid[i];
-                if (!from)
-                    continue;
-                int drained_from = 0;
-                for (size_t k = 0; k < n; k++)
-                    drained_from |= cl->hosts[batch[k]] == from;
-                struct vg_ro_move mv = {vm, from, NULL, VG_RO_RESTART, NULL};
-                if (parked[i]) { /* down through the window, back on its host after it */
-                    mv.how = VG_RO_DOWN;
-                    mv.why = why[i];
-                    VG_PUSH(ctx->arena, s->moves, s->nmoves, cap, mv);
-                    struct vg_ro_move back = {vm, NULL, from, VG_RO_BACK, why[i]};
-                    VG_PUSH(ctx->arena, s->backs, s->nbacks, capb, back);
-                    if (s->downtime < VG_RO_DT_WINDOW)
-                        s->downtime = VG_RO_DT_WINDOW;
-                    continue;
-                }
-                if (to == from)
-                    continue;
-                mv.to = to;
-                if (vm->migration == VG_MIG_LIVE) {
-                    mv.how = VG_RO_LIVE;
-                    mv.why = "`migration live`";
-                } else {
-                    mv.why = drained_from ? "`migration restart`"
-                                          : "`migration restart`: room for the drained "
-                                            "hosts' VMs";
-                    if (s->downtime < VG_RO_DT_RESTART)
-                        s->downtime = VG_RO_DT_RESTART;
-                }
-                VG_PUSH(ctx->arena, s->moves, s->nmoves, cap, mv);
-            }
+            record_hosts(r, cs, s, batch, n, old, old_done);
+            record_moves(r, cs, s, batch, n, mid, parked, why);
             for (size_t i = 0; i < cs->nv; i++)
                 cs->where[i] = up.cp->place[i].host;
         }
@@ -663,23 +737,7 @@ static int host_step(struct ro *r, struct cstate *cs, const uint32_t *batch, siz
         keep_block(cs, &dr, what);
     }
     check_done(&dr);
-    for (size_t h = 0; h < cs->nh; h++)
-        cl->hosts[h]->drained = 0;
-    for (size_t i = 0; i < cs->nv; i++) {
-        cl->vms[i]->prefer = NULL;
-        cl->vms[i]->parked = 0;
-    }
-    if (!ok)
-        for (size_t i = 0; i < n; i++) {
-            cs->now_mgr[batch[i]] = old[i];
-            if (!old_done[i] && cs->host_done[batch[i]]) {
-                cs->host_done[batch[i]] = 0;
-                cs->nhosts_done--;
-            }
-        }
-    else
-        for (size_t i = 0; i < n; i++)
-            cs->host_pending[batch[i]] = 0;
+    end_host_step(cs, batch, n, old, old_done, ok);
     return ok;
 }
 
@@ -1050,60 +1108,122 @@ static void report_block(struct ro *r, struct cstate *cs, int searched)
         vg_diag_help(ctx, d, "change CURRENT or DESIRED so that the states between them can pass this rule");
 }
 
-static void plan_cluster(struct ro *r, struct vg_ro_cluster *rc)
+/* The cluster's state before the search: what DESIRED wants and CURRENT has,
+ * per host (Manager, graphics type, vGPU mode) and per VM (guest driver),
+ * and the license server and partition count of each. */
+static void init_cstate(struct ro *r, struct cstate *cs, struct vg_ro_cluster *rc)
 {
-    struct vg_ctx *ctx = r->ctx;
-    struct vg_arena *a = ctx->arena;
-    struct cstate cs;
-    memset(&cs, 0, sizeof cs);
-    cs.rc = rc;
-    cs.cl = rc->cl;
-    cs.cur = rc->cur;
-    size_t nh = cs.nh = rc->cl->nhosts, nv = cs.nv = rc->cl->nvms;
+    struct vg_arena *a = r->ctx->arena;
+    memset(cs, 0, sizeof *cs);
+    cs->rc = rc;
+    cs->cl = rc->cl;
+    cs->cur = rc->cur;
+    size_t nh = cs->nh = rc->cl->nhosts, nv = cs->nv = rc->cl->nvms;
     size_t H = nh ? nh : 1, V = nv ? nv : 1;
-    cs.want_mgr = vg_alloc_array(a, H, sizeof *cs.want_mgr);
-    cs.want_own = vg_alloc_array(a, H, sizeof *cs.want_own);
-    cs.want_gr = vg_alloc_array(a, H, sizeof *cs.want_gr);
-    cs.want_gr_span = vg_alloc_array(a, H, sizeof *cs.want_gr_span);
-    cs.want_mode = vg_alloc_array(a, H, sizeof *cs.want_mode);
-    cs.want_mode_span = vg_alloc_array(a, H, sizeof *cs.want_mode_span);
-    cs.cur_mgr = vg_alloc_array(a, H, sizeof *cs.cur_mgr);
-    cs.cur_gr = vg_alloc_array(a, H, sizeof *cs.cur_gr);
-    cs.cur_mode = vg_alloc_array(a, H, sizeof *cs.cur_mode);
-    cs.now_mgr = vg_alloc_array(a, H, sizeof *cs.now_mgr);
-    cs.leg_mgr = vg_alloc_array(a, H, sizeof *cs.leg_mgr);
-    cs.host_done = vg_alloc_array(a, H, 1);
-    cs.host_pending = vg_alloc_array(a, H, 1);
-    cs.want_guest = vg_alloc_array(a, V, sizeof *cs.want_guest);
-    cs.cur_guest = vg_alloc_array(a, V, sizeof *cs.cur_guest);
-    cs.now_guest = vg_alloc_array(a, V, sizeof *cs.now_guest);
-    cs.leg_guest = vg_alloc_array(a, V, sizeof *cs.leg_guest);
-    cs.where = vg_alloc_array(a, V, sizeof *cs.where);
+    cs->want_mgr = vg_alloc_array(a, H, sizeof *cs->want_mgr);
+    cs->want_own = vg_alloc_array(a, H, sizeof *cs->want_own);
+    cs->want_gr = vg_alloc_array(a, H, sizeof *cs->want_gr);
+    cs->want_gr_span = vg_alloc_array(a, H, sizeof *cs->want_gr_span);
+    cs->want_mode = vg_alloc_array(a, H, sizeof *cs->want_mode);
+    cs->want_mode_span = vg_alloc_array(a, H, sizeof *cs->want_mode_span);
+    cs->cur_mgr = vg_alloc_array(a, H, sizeof *cs->cur_mgr);
+    cs->cur_gr = vg_alloc_array(a, H, sizeof *cs->cur_gr);
+    cs->cur_mode = vg_alloc_array(a, H, sizeof *cs->cur_mode);
+    cs->now_mgr = vg_alloc_array(a, H, sizeof *cs->now_mgr);
+    cs->leg_mgr = vg_alloc_array(a, H, sizeof *cs->leg_mgr);
+    cs->host_done = vg_alloc_array(a, H, 1);
+    cs->host_pending = vg_alloc_array(a, H, 1);
+    cs->want_guest = vg_alloc_array(a, V, sizeof *cs->want_guest);
+    cs->cur_guest = vg_alloc_array(a, V, sizeof *cs->cur_guest);
+    cs->now_guest = vg_alloc_array(a, V, sizeof *cs->now_guest);
+    cs->leg_guest = vg_alloc_array(a, V, sizeof *cs->leg_guest);
+    cs->where = vg_alloc_array(a, V, sizeof *cs->where);
     for (size_t h = 0; h < nh; h++) {
-        struct vg_host *host = cs.cl->hosts[h], *ch = vg_hash_get(&cs.cur->host_by_name, host->name);
-        cs.want_mgr[h] = host->manager;
-        cs.want_own[h] = host->manager_own;
-        cs.want_gr[h] = eff_graphics(host);
-        cs.want_gr_span[h] = vg_span_or(host->graphics_span, cs.cl->graphics_span);
-        cs.want_mode[h] = eff_mode(host);
-        cs.want_mode_span[h] = vg_span_or(host->vgpu_mode_span, cs.cl->vgpu_mode_span);
-        cs.cur_mgr[h] = ch->manager;
-        cs.cur_gr[h] = eff_graphics(ch);
-        cs.cur_mode[h] = eff_mode(ch);
+        struct vg_host *host = cs->cl->hosts[h], *ch = vg_hash_get(&cs->cur->host_by_name, host->name);
+        cs->want_mgr[h] = host->manager;
+        cs->want_own[h] = host->manager_own;
+        cs->want_gr[h] = eff_graphics(host);
+        cs->want_gr_span[h] = vg_span_or(host->graphics_span, cs->cl->graphics_span);
+        cs->want_mode[h] = eff_mode(host);
+        cs->want_mode_span[h] = vg_span_or(host->vgpu_mode_span, cs->cl->vgpu_mode_span);
+        cs->cur_mgr[h] = ch->manager;
+        cs->cur_gr[h] = eff_graphics(ch);
+        cs->cur_mode[h] = eff_mode(ch);
     }
     struct vg_hash vm_by_name;
     vg_hash_init(&vm_by_name, a);
-    for (size_t i = 0; i < cs.cur->nvms; i++)
-        vg_hash_put(&vm_by_name, cs.cur->vms[i]->name, cs.cur->vms[i]);
+    for (size_t i = 0; i < cs->cur->nvms; i++)
+        vg_hash_put(&vm_by_name, cs->cur->vms[i]->name, cs->cur->vms[i]);
     for (size_t i = 0; i < nv; i++) {
-        const struct vg_vm *cv = vg_hash_get(&vm_by_name, cs.cl->vms[i]->name);
-        cs.want_guest[i] = cs.cl->vms[i]->guest;
-        cs.cur_guest[i] = cv->guest;
+        const struct vg_vm *cv = vg_hash_get(&vm_by_name, cs->cl->vms[i]->name);
+        cs->want_guest[i] = cs->cl->vms[i]->guest;
+        cs->cur_guest[i] = cv->guest;
     }
-    cs.want_lic = cs.cl->license;
-    cs.cur_lic = cs.cur->license;
-    cs.want_part = cs.cl->gpu_partitions;
-    cs.cur_part = cs.cur->gpu_partitions;
+    cs->want_lic = cs->cl->license;
+    cs->cur_lic = cs->cur->license;
+    cs->want_part = cs->cl->gpu_partitions;
+    cs->cur_part = cs->cur->gpu_partitions;
+}
+
+/* No direct order keeps every guest driver loadable: search the catalog's
+ * releases for intermediate ones (VG7002 when a path is found). Sets
+ * *searched; returns whether the cluster is planned through them. */
+static int plan_through_waypoints(struct ro *r, struct cstate *cs, struct vg_ro_cluster *rc, struct vg_host **start,
+                                  int *searched)
+{
+    struct vg_ctx *ctx = r->ctx;
+    struct vg_arena *a = ctx->arena;
+    int ok = 0;
+    const struct vg_release *path[MAX_WAYPOINTS];
+    size_t n = search_path(r, cs, path);
+    *searched = 1;
+    if (n) {
+        struct check direct = cs->block;
+        const char *direct_what = cs->block_what;
+        struct vg_version_ref *wps = vg_alloc_array(a, n, sizeof *wps);
+        for (size_t k = 0; k < n; k++) {
+            const struct vg_release **one = vg_alloc(a, sizeof *one);
+            one[0] = path[k];
+            wps[k].text = path[k]->name;
+            wps[k].rel = one;
+            wps[k].nrel = 1;
+        }
+        reset_to_current(r, cs, start);
+        cs->block_what = NULL;
+        ok = plan_path(r, cs, wps, n);
+        if (ok) {
+            rc->waypoints = vg_alloc_array(a, n, sizeof *rc->waypoints);
+            memcpy(rc->waypoints, path, n * sizeof *path);
+            rc->nwaypoints = n;
+            const struct vg_version_ref *shown = &cs->want_mgr[0];
+            struct vg_span at = vg_span_or(shown->span, cs->cl->name_span);
+            const char *via = path[0]->name;
+            for (size_t k = 1; k < n; k++)
+                via = vg_sprintf(a, "%s, then %s", via, path[k]->name);
+            struct vg_diag *d = vg_diag_emit(ctx, VG7002, at,
+                                             "cluster `%s` goes through vGPU %s on its way to %s: no direct order "
+                                             "keeps every guest driver loadable",
+                                             cs->cl->name, via, vg_rules_version_text(ctx, shown));
+            vg_diag_label(ctx, d, "reached through vGPU %s", via);
+            if (direct.nerrs)
+                vg_diag_note(ctx, d, "directly, %s breaks %s: %s", direct_what ? direct_what : "a step",
+                             vg_code_info(direct.errs[0].code)->id, direct.errs[0].message);
+            vg_diag_help(ctx, d, "plan the vGPU Manager and guest driver packages of vGPU %s into the maintenance",
+                         via);
+        } else if (!cs->block_what) {
+            cs->block = direct;
+            cs->block_what = direct_what;
+        }
+    }
+    return ok;
+}
+
+static void plan_cluster(struct ro *r, struct vg_ro_cluster *rc)
+{
+    struct vg_arena *a = r->ctx->arena;
+    struct cstate cs;
+    init_cstate(r, &cs, rc);
+    size_t nh = cs.nh, nv = cs.nv, H = nh ? nh : 1, V = nv ? nv : 1;
 
     /* keep the hosts' own graphics / mode values to put back */
     enum vg_graphics *own_gr = vg_alloc_array(a, H, sizeof *own_gr);
@@ -1129,49 +1249,8 @@ static void plan_cluster(struct ro *r, struct vg_ro_cluster *rc)
     reset_to_current(r, &cs, start);
 
     int ok = plan_path(r, &cs, NULL, 0), searched = 0;
-    if (!ok && cs.block.driver_rule) {
-        const struct vg_release *path[MAX_WAYPOINTS];
-        size_t n = search_path(r, &cs, path);
-        searched = 1;
-        if (n) {
-            struct check direct = cs.block;
-            const char *direct_what = cs.block_what;
-            struct vg_version_ref *wps = vg_alloc_array(a, n, sizeof *wps);
-            for (size_t k = 0; k < n; k++) {
-                const struct vg_release **one = vg_alloc(a, sizeof *one);
-                one[0] = path[k];
-                wps[k].text = path[k]->name;
-                wps[k].rel = one;
-                wps[k].nrel = 1;
-            }
-            reset_to_current(r, &cs, start);
-            cs.block_what = NULL;
-            ok = plan_path(r, &cs, wps, n);
-            if (ok) {
-                rc->waypoints = vg_alloc_array(a, n, sizeof *rc->waypoints);
-                memcpy(rc->waypoints, path, n * sizeof *path);
-                rc->nwaypoints = n;
-                const struct vg_version_ref *shown = &cs.want_mgr[0];
-                struct vg_span at = vg_span_or(shown->span, cs.cl->name_span);
-                const char *via = path[0]->name;
-                for (size_t k = 1; k < n; k++)
-                    via = vg_sprintf(a, "%s, then %s", via, path[k]->name);
-                struct vg_diag *d = vg_diag_emit(ctx, VG7002, at,
-                                                 "cluster `%s` goes through vGPU %s on its way to %s: no direct order "
-                                                 "keeps every guest driver loadable",
-                                                 cs.cl->name, via, vg_rules_version_text(ctx, shown));
-                vg_diag_label(ctx, d, "reached through vGPU %s", via);
-                if (direct.nerrs)
-                    vg_diag_note(ctx, d, "directly, %s breaks %s: %s", direct_what ? direct_what : "a step",
-                                 vg_code_info(direct.errs[0].code)->id, direct.errs[0].message);
-                vg_diag_help(ctx, d, "plan the vGPU Manager and guest driver packages of vGPU %s into the maintenance",
-                             via);
-            } else if (!cs.block_what) {
-                cs.block = direct;
-                cs.block_what = direct_what;
-            }
-        }
-    }
+    if (!ok && cs.block.driver_rule)
+        ok = plan_through_waypoints(r, &cs, rc, start, &searched);
     rc->planned = ok;
     if (!ok) {
         report_block(r, &cs, searched);
