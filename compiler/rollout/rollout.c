@@ -810,9 +810,10 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref *wp, int last)
+/* The leg's target Manager per host; the hosts it changes, drains or
+ * reconfigures are pending. Returns how many. */
+static size_t pending_hosts(struct ro *r, struct cstate *cs, const struct vg_version_ref *wp, int last)
 {
-    struct vg_ctx *ctx = r->ctx;
     struct vg_cluster *cl = cs->cl;
     size_t npending = 0;
     for (size_t h = 0; h < cs->nh; h++) {
@@ -824,6 +825,13 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
             cs->leg_mgr[h] = cs->now_mgr[h]; /* settings or a drain only: the release stays */
         npending += cs->host_pending[h];
     }
+    return npending;
+}
+
+/* The leg's guest driver updates, one group per (from, to) pair. */
+static void group_guests(struct ro *r, struct cstate *cs, const struct vg_version_ref *wp)
+{
+    struct vg_ctx *ctx = r->ctx;
     cs->ngroups = 0;
     struct vg_hash by_key;
     vg_hash_init(&by_key, ctx->arena);
@@ -847,6 +855,13 @@ static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref
         struct group *g = &cs->groups[gi - 1];
         VG_PUSH(ctx->arena, g->vms, g->n, g->cap, (uint32_t)i);
     }
+}
+
+static int plan_leg(struct ro *r, struct cstate *cs, const struct vg_version_ref *wp, int last)
+{
+    struct vg_ctx *ctx = r->ctx;
+    size_t npending = pending_hosts(r, cs, wp, last);
+    group_guests(r, cs, wp);
     uint32_t *list = vg_alloc_array(ctx->arena, cs->nh ? cs->nh : 1, sizeof *list);
     uint64_t *keys = vg_alloc_array(ctx->arena, cs->nh ? cs->nh : 1, sizeof *keys);
     uint32_t at_once = r->opt->at_once ? r->opt->at_once : 1;
