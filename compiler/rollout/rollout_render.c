@@ -428,6 +428,61 @@ static size_t colour(const char **seen, size_t *n, const char *rel)
     return *n - 1;
 }
 
+/* The column heads of a cluster's timeline: start, then each step. */
+static void svg_heads(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, struct vg_strbuf *body, double y)
+{
+    for (size_t i = 0; i <= rc->nsteps; i++) {
+        double x = LABEL_W + (double)i * COL_W;
+        const char *head = "start", *sub = "";
+        if (i) {
+            const struct vg_ro_step *s = &rc->steps[i - 1];
+            head = vg_sprintf(ctx->arena, "step %zu", i);
+            sub = s->kind == VG_RO_LICENSE ? "license"
+                : s->kind == VG_RO_GUESTS  ? vg_sprintf(ctx->arena, "guests %s", vg_ro_release(s->guest_to))
+                                           : vg_ro_downtime_name(s->downtime);
+        }
+        vg_sb_printf(body, "<text class=\"head\" x=\"%.0f\" y=\"%.0f\">", x + 4, y + 14);
+        xml_text(body, head);
+        vg_sb_printf(body, "</text><text class=\"sub\" x=\"%.0f\" y=\"%.0f\">", x + 4, y + 28);
+        xml_text(body, sub);
+        vg_sb_puts(body, "</text>\n");
+    }
+}
+
+/* One host's row: its vGPU Manager release after each step, hatched where
+ * the step drains it; colours by release (seen[] keeps their order). */
+static void svg_host_row(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, const struct vg_host *host,
+                         struct vg_strbuf *body, double y, const char **seen, size_t *nseen)
+{
+    const struct vg_host *ch = vg_hash_get(&rc->cur->host_by_name, host->name);
+    const struct vg_version_ref *now = ch ? &ch->manager : &host->manager;
+    vg_sb_printf(body, "<text class=\"host\" x=\"10\" y=\"%.0f\">", y + 15);
+    xml_text(body, host->name);
+    vg_sb_puts(body, "</text>\n");
+    for (size_t i = 0; i <= rc->nsteps; i++) {
+        int drained = 0;
+        if (i) {
+            const struct vg_ro_step *s = &rc->steps[i - 1];
+            for (size_t j = 0; s->kind == VG_RO_HOSTS && j < s->nhosts; j++)
+                if (s->hosts[j].host == host) {
+                    drained = 1;
+                    now = s->hosts[j].mgr_to;
+                }
+        }
+        const char *rel = vg_ro_release(now);
+        size_t c = colour(seen, nseen, rel ? rel : "?");
+        double x = LABEL_W + (double)i * COL_W;
+        vg_sb_printf(body, "<rect class=\"cell%s\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"%s\"/>",
+                     drained ? " drained" : "", x + 1, y + 1, COL_W - 2, ROW_H - 2, palette[c % NPALETTE]);
+        if (drained)
+            vg_sb_printf(body, "<rect class=\"hatch\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\"/>", x + 1, y + 1,
+                         COL_W - 2, ROW_H - 2);
+        vg_sb_printf(body, "<text class=\"rel\" x=\"%.0f\" y=\"%.0f\">", x + 6, y + 15);
+        xml_text(body, rel ? rel : "?");
+        vg_sb_puts(body, "</text>\n");
+    }
+}
+
 void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_strbuf *sb)
 {
     struct vg_strbuf body;
@@ -449,54 +504,10 @@ void vg_rollout_svg(struct vg_ctx *ctx, const struct vg_rollout *ro, struct vg_s
         double w = LABEL_W + (double)(rc->nsteps + 1) * COL_W + 20;
         if (w > width)
             width = w;
-        /* column heads: start, then each step */
-        for (size_t i = 0; i <= rc->nsteps; i++) {
-            double x = LABEL_W + (double)i * COL_W;
-            const char *head = "start", *sub = "";
-            if (i) {
-                const struct vg_ro_step *s = &rc->steps[i - 1];
-                head = vg_sprintf(ctx->arena, "step %zu", i);
-                sub = s->kind == VG_RO_LICENSE ? "license"
-                    : s->kind == VG_RO_GUESTS  ? vg_sprintf(ctx->arena, "guests %s", vg_ro_release(s->guest_to))
-                                               : vg_ro_downtime_name(s->downtime);
-            }
-            vg_sb_printf(&body, "<text class=\"head\" x=\"%.0f\" y=\"%.0f\">", x + 4, y + 14);
-            xml_text(&body, head);
-            vg_sb_printf(&body, "</text><text class=\"sub\" x=\"%.0f\" y=\"%.0f\">", x + 4, y + 28);
-            xml_text(&body, sub);
-            vg_sb_puts(&body, "</text>\n");
-        }
+        svg_heads(ctx, rc, &body, y);
         y += HEAD_H - 24;
         for (size_t h = 0; h < cl->nhosts; h++) {
-            const struct vg_host *host = cl->hosts[h];
-            const struct vg_host *ch = vg_hash_get(&rc->cur->host_by_name, host->name);
-            const struct vg_version_ref *now = ch ? &ch->manager : &host->manager;
-            vg_sb_printf(&body, "<text class=\"host\" x=\"10\" y=\"%.0f\">", y + 15);
-            xml_text(&body, host->name);
-            vg_sb_puts(&body, "</text>\n");
-            for (size_t i = 0; i <= rc->nsteps; i++) {
-                int drained = 0;
-                if (i) {
-                    const struct vg_ro_step *s = &rc->steps[i - 1];
-                    for (size_t j = 0; s->kind == VG_RO_HOSTS && j < s->nhosts; j++)
-                        if (s->hosts[j].host == host) {
-                            drained = 1;
-                            now = s->hosts[j].mgr_to;
-                        }
-                }
-                const char *rel = vg_ro_release(now);
-                size_t c = colour(seen, &nseen, rel ? rel : "?");
-                double x = LABEL_W + (double)i * COL_W;
-                vg_sb_printf(&body,
-                             "<rect class=\"cell%s\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"%s\"/>",
-                             drained ? " drained" : "", x + 1, y + 1, COL_W - 2, ROW_H - 2, palette[c % NPALETTE]);
-                if (drained)
-                    vg_sb_printf(&body, "<rect class=\"hatch\" x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\"/>",
-                                 x + 1, y + 1, COL_W - 2, ROW_H - 2);
-                vg_sb_printf(&body, "<text class=\"rel\" x=\"%.0f\" y=\"%.0f\">", x + 6, y + 15);
-                xml_text(&body, rel ? rel : "?");
-                vg_sb_puts(&body, "</text>\n");
-            }
+            svg_host_row(ctx, rc, cl->hosts[h], &body, y, seen, &nseen);
             y += ROW_H;
         }
         y += 16;
