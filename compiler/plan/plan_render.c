@@ -110,6 +110,31 @@ static void names_text(struct vg_strbuf *sb, struct vg_vm *const *vms, size_t n)
     }
 }
 
+/* One physical GPU's line of `vgpuc plan`: model, board, use, profile, how
+ * full it is, whether it is failover reserve, and its VMs. */
+static void gpu_line(struct vg_ctx *ctx, const struct vg_cluster_plan *cp, const struct gpuvms *gv, uint32_t i,
+                     struct vg_strbuf *sb)
+{
+    const struct vg_pgpu *g = &cp->pgpus[i];
+    const char *prof = g->use == VG_PGPU_VGPU ? g->profile->name : "-";
+    uint32_t slots = gpu_slots(cp, g);
+    int mig = g->use == VG_PGPU_VGPU && g->profile->mig && g->model->mig_slices;
+    const char *use = mig        ? vg_sprintf(ctx->arena, "%u/%u MIG slices", g->mig_used, g->model->mig_slices)
+        : g->use == VG_PGPU_VGPU ? (slots ? vg_sprintf(ctx->arena, "%u/%u slots", g->nvgpus, slots)
+                                          : vg_sprintf(ctx->arena, "%u vGPUs mixed", g->nvgpus))
+                                 : "-";
+    vg_sb_printf(sb, "    gpu %-2u %-6s board %u  %-11s %-10s %-14s", g->index, vg_inert(ctx->arena, g->model->model),
+                 g->board, vg_pgpu_use_name(g->use), vg_inert(ctx->arena, prof), use);
+    vg_sb_printf(sb, "  %u/%u MB", g->used_fb_mb, g->model->fb_mb);
+    if (cp->reserve[i])
+        vg_sb_puts(sb, "  failover reserve");
+    if (gv->n[i]) {
+        vg_sb_puts(sb, "  ");
+        names_text(sb, (struct vg_vm *const *)&gv->vms[gv->first[i]], gv->n[i]);
+    }
+    vg_sb_putc(sb, '\n');
+}
+
 static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_strbuf *sb)
 {
     for (size_t c = 0; c < p->nclusters; c++) {
@@ -135,27 +160,8 @@ static void plan_text(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
             vg_sb_putc(sb, '\n');
             if (cp->host_first[h] == cp->host_first[h + 1])
                 vg_sb_puts(sb, "    (no GPUs)\n");
-            for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++) {
-                const struct vg_pgpu *g = &cp->pgpus[i];
-                const char *prof = g->use == VG_PGPU_VGPU ? g->profile->name : "-";
-                uint32_t slots = gpu_slots(cp, g);
-                int mig = g->use == VG_PGPU_VGPU && g->profile->mig && g->model->mig_slices;
-                const char *use = mig ? vg_sprintf(ctx->arena, "%u/%u MIG slices", g->mig_used, g->model->mig_slices)
-                    : g->use == VG_PGPU_VGPU ? (slots ? vg_sprintf(ctx->arena, "%u/%u slots", g->nvgpus, slots)
-                                                      : vg_sprintf(ctx->arena, "%u vGPUs mixed", g->nvgpus))
-                                             : "-";
-                vg_sb_printf(sb, "    gpu %-2u %-6s board %u  %-11s %-10s %-14s", g->index,
-                             vg_inert(ctx->arena, g->model->model), g->board, vg_pgpu_use_name(g->use),
-                             vg_inert(ctx->arena, prof), use);
-                vg_sb_printf(sb, "  %u/%u MB", g->used_fb_mb, g->model->fb_mb);
-                if (cp->reserve[i])
-                    vg_sb_puts(sb, "  failover reserve");
-                if (gv.n[i]) {
-                    vg_sb_puts(sb, "  ");
-                    names_text(sb, (struct vg_vm *const *)&gv.vms[gv.first[i]], gv.n[i]);
-                }
-                vg_sb_putc(sb, '\n');
-            }
+            for (uint32_t i = cp->host_first[h]; i < cp->host_first[h + 1]; i++)
+                gpu_line(ctx, cp, &gv, i, sb);
         }
         if (cp->nunplaced) {
             vg_sb_puts(sb, "  not placed:");
