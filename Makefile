@@ -260,7 +260,7 @@ FORMAT_SRC = $(wildcard compiler/*/*.c compiler/*/*.h backends/*.c backends/*.h 
                         tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
 check-format:
 	@command -v clang-format >/dev/null || { echo "check-format: clang-format not found (make deps)"; exit 1; }
-	clang-format --dry-run -Werror $(FORMAT_SRC)
+	@clang-format --dry-run -Werror $(FORMAT_SRC)
 	@echo "check-format: $(words $(FORMAT_SRC)) files follow .clang-format"
 
 bench: $(BIN) $(BUILD)/tools/gen-cluster $(BUILD)/tools/yaml-baseline $(BUILD)/tools/bench-run \
