@@ -2,7 +2,10 @@
  * parser.y - the grammar of .vgpu files: statements, arguments and blocks.
  *
  * The grammar knows one shape only, `name arg* (end | { stmt* })`; which
- * directive is allowed where is the schema's business. The tree is built
+ * directive is allowed where is the schema's business. A statement head
+ * (`name arg*`) reaches the grammar as one HEAD token: the driver's vg_yylex
+ * reads the words and strings of the head and records them itself (one shift
+ * instead of a shift and a reduction per word). The tree is built
  * imperatively by the driver (compiler/syntax/parse.c), statement by statement, so a
  * parse that stops early still leaves every statement read so far in the tree.
  * Error recovery is at statement level inside every block (`error END`,
@@ -46,6 +49,7 @@ struct vg_block_frame {
 };
 
 struct vg_lexq;
+struct vg_lexeme;
 
 /* State shared by the grammar actions and parse.c. The scanner's own state
  * is in struct vg_scan (scan.h): it may run on another thread. */
@@ -76,6 +80,10 @@ struct vg_parser {
     void *top_arg;
     struct vg_stmt *top_done; /* the last statement handed over */
     int (*limit_fn)(void *arg); /* if set: whether the error limit is reached */
+    int recovering;        /* between a syntax error and its recovery point: the
+                              heads read are discarded, so they record nothing */
+    int after_head;        /* the token last handed to the parser follows a HEAD */
+    const struct vg_lexeme *pending; /* the token after a head, for the next call */
 };
 }
 
@@ -83,8 +91,6 @@ struct vg_parser {
 /* The next token from the lexeme queue (compiler/syntax/parse.c). */
 int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p);
 /* Driver callbacks (compiler/syntax/parse.c). */
-void vg_parse_stmt_begin(struct vg_parser *p, struct vg_tokval name, struct vg_span span);
-void vg_parse_stmt_arg(struct vg_parser *p, enum vg_arg_kind kind, struct vg_tokval v, struct vg_span span);
 void vg_parse_stmt_end(struct vg_parser *p);
 int vg_parse_block_open(struct vg_parser *p, struct vg_span brace);
 void vg_parse_block_close(struct vg_parser *p, struct vg_span brace);
@@ -131,8 +137,9 @@ static void yyerror(VG_YYLTYPE *loc, struct vg_parser *p, const char *msg);
     struct vg_tokval tok;
 }
 
-%token <tok> WORD "word"
-%token <tok> STRING "string"
+%token WORD "word"     /* from the scanner; the driver folds every word into a HEAD */
+%token HEAD "statement head"
+%token STRING "string"
 %token END "end of statement"
 %token LBRACE "{"
 %token RBRACE "}"
@@ -142,7 +149,7 @@ static void yyerror(VG_YYLTYPE *loc, struct vg_parser *p, const char *msg);
 
 file
     : top_items
-    | top_items head                   { vg_parse_stmt_end(p); }
+    | top_items HEAD                   { vg_parse_stmt_end(p); }
     | top_items error                  { if (p->stop) YYABORT; }
     ;
 
@@ -153,13 +160,13 @@ top_items
 
 item
     : END
-    | head END                         { vg_parse_stmt_end(p); }
-    | head LBRACE block_items RBRACE   { vg_parse_block_close(p, @4); }
-    | head LBRACE block_items head RBRACE
+    | HEAD END                         { vg_parse_stmt_end(p); }
+    | HEAD LBRACE block_items RBRACE   { vg_parse_block_close(p, @4); }
+    | HEAD LBRACE block_items HEAD RBRACE
                                        { vg_parse_stmt_end(p); vg_parse_block_close(p, @5); }
-    | head LBRACE block_items error RBRACE
-                                       { yyerrok; if (p->stop) YYABORT; vg_parse_block_close(p, @5); }
-    | error END                        { yyerrok; if (p->stop) YYABORT; }
+    | HEAD LBRACE block_items error RBRACE
+                                       { yyerrok; p->recovering = 0; if (p->stop) YYABORT; vg_parse_block_close(p, @5); }
+    | error END                        { yyerrok; p->recovering = 0; if (p->stop) YYABORT; }
     ;
 
 /* Starts with the (empty) block opening, so the state right after `{`
@@ -173,21 +180,13 @@ block_open
     : %empty                           { if (vg_parse_block_open(p, @0)) YYABORT; }
     ;
 
-/* One rule for `name arg*`: a reduction per token, no separate `name` and
- * `arg` reductions (a third of the parser's work on a large file). */
-head
-    : WORD                             { vg_parse_stmt_begin(p, $1, @1); }
-    | head WORD                        { vg_parse_stmt_arg(p, VG_ARG_WORD, $2, @2); }
-    | head STRING                      { vg_parse_stmt_arg(p, VG_ARG_STRING, $2, @2); }
-    ;
-
 %%
 
 static enum vg_tok tok_of_symbol(yysymbol_kind_t k)
 {
     switch (k) {
     case YYSYMBOL_YYEOF: return VG_T_EOF;
-    case YYSYMBOL_WORD: return VG_T_WORD;
+    case YYSYMBOL_HEAD: return VG_T_WORD; /* a head starts with a directive name */
     case YYSYMBOL_STRING: return VG_T_STRING;
     case YYSYMBOL_END: return VG_T_END;
     case YYSYMBOL_LBRACE: return VG_T_LBRACE;
@@ -200,12 +199,20 @@ static enum vg_tok tok_of_symbol(yysymbol_kind_t k)
 static int yyreport_syntax_error(const yypcontext_t *yyctx, struct vg_parser *p)
 {
     yysymbol_kind_t exp[YYNTOKENS];
-    enum vg_tok expected[YYNTOKENS];
+    enum vg_tok expected[YYNTOKENS + 2];
+    p->recovering = 1; /* until `error END` or `error }` is reduced */
     int n = yypcontext_expected_tokens(yyctx, exp, YYNTOKENS);
     if (n < 0)
         return n;
     for (int i = 0; i < n; i++)
         expected[i] = tok_of_symbol(exp[i]);
+    /* Right after a head, a word or a string would have continued it: the
+     * driver reads them into the HEAD token, so the grammar never lists them
+     * there. They are expected all the same. */
+    if (p->after_head) {
+        expected[n++] = VG_T_WORD;
+        expected[n++] = VG_T_STRING;
+    }
     vg_parse_syntax_error(p, tok_of_symbol(yypcontext_token(yyctx)), *yypcontext_location(yyctx),
                           expected, n);
     return 0;

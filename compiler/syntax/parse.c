@@ -25,6 +25,14 @@
 #include "core/suppress.h"
 #include "base/utf8.h"
 
+#if defined(__GNUC__)
+#define COLD __attribute__((noinline, cold))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define COLD
+#define UNLIKELY(x) (x)
+#endif
+
 /* Queue a VG1001 for this file; stops the parse once the error limit is hit. */
 static struct vg_diag *syntax_error(struct vg_parser *p, struct vg_span span, const char *msg)
 {
@@ -55,36 +63,44 @@ static void append(struct vg_parser *p, struct vg_stmt *s)
     }
 }
 
-void vg_parse_stmt_begin(struct vg_parser *p, struct vg_tokval name, struct vg_span span)
+static void stmt_begin(struct vg_parser *p, const struct vg_lexeme *x)
 {
     if (!p->nblocks)
         p->tree = p->ctx->arena;
     struct vg_stmt *s = vg_alloc(p->tree, sizeof *s);
-    s->name = name.text;
-    s->name_span = span;
-    s->span = span;
+    s->name = x->u.text;
+    s->name_span = vg_span_make(p->file, x->start, x->end);
+    s->span = s->name_span;
     p->cur = s;
     p->nargs = 0;
     p->args_overflow = 0;
 }
 
-void vg_parse_stmt_arg(struct vg_parser *p, enum vg_arg_kind kind, struct vg_tokval v, struct vg_span span)
+static COLD void too_many_args(struct vg_parser *p, const struct vg_lexeme *x)
 {
-    if (p->nargs == VG_MAX_ARGS) {
-        if (!p->args_overflow++) {
-            struct vg_diag *d = vg_diag_emit(p->ctx, VG1003, span, "more than %u arguments in one `%s` statement",
-                                             VG_MAX_ARGS, p->cur->name);
-            vg_diag_label(p->ctx, d, "argument %u", VG_MAX_ARGS + 1);
-            vg_diag_help(p->ctx, d, "split the statement, or use a range such as `vdi-[001..120]`");
-        }
+    if (!p->args_overflow++) {
+        struct vg_diag *d = vg_diag_emit(p->ctx, VG1003, vg_span_make(p->file, x->start, x->end),
+                                         "more than %u arguments in one `%s` statement", VG_MAX_ARGS, p->cur->name);
+        vg_diag_label(p->ctx, d, "argument %u", VG_MAX_ARGS + 1);
+        vg_diag_help(p->ctx, d, "split the statement, or use a range such as `vdi-[001..120]`");
+    }
+}
+
+static void stmt_arg(struct vg_parser *p, const struct vg_lexeme *x)
+{
+    if (UNLIKELY(p->nargs == VG_MAX_ARGS)) {
+        too_many_args(p, x);
         return;
     }
-    struct vg_arg a = {.text = v.text, .len = v.len, .span = span, .kind = kind};
-    if (p->nargs == p->cap_args) {
+    if (UNLIKELY(p->nargs == p->cap_args)) {
         p->cap_args = p->cap_args ? p->cap_args * 2 : 16;
         p->args = vg_xrealloc(p->args, p->cap_args * sizeof *p->args);
     }
-    p->args[p->nargs++] = a;
+    struct vg_arg *a = &p->args[p->nargs++];
+    a->text = x->u.text;
+    a->len = x->len;
+    a->span = vg_span_make(p->file, x->start, x->end);
+    a->kind = x->tok == VG_TOK_STRING ? VG_ARG_STRING : VG_ARG_WORD;
 }
 
 /* The head `name args` is complete: copy the arguments out of the scratch. */
@@ -194,14 +210,6 @@ static void brace_on_own_line(struct vg_parser *p, struct vg_span brace)
     }
 }
 
-#if defined(__GNUC__)
-#define COLD __attribute__((noinline, cold))
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define COLD
-#define UNLIKELY(x) (x)
-#endif
-
 /* Act on the lexemes before the next token (rare: most lexemes are tokens);
  * returns the token. Not inlined: vg_yylex stays a leaf on its usual path. */
 static COLD const struct vg_lexeme *act_until_token(struct vg_parser *p, const struct vg_lexeme *x)
@@ -225,15 +233,48 @@ static COLD void note_bad(struct vg_parser *p, const struct vg_lex_bad *b)
     p->bad.help = b->help;
 }
 
-/* The parser's next token: called once per token, so the usual case (a
- * token next in the batch) makes no call. */
-int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
+/* The next token, acting on the lexemes before it. */
+static inline const struct vg_lexeme *next_token(struct vg_parser *p)
 {
     const struct vg_lexeme *x = vg_lexq_next(p->lexq);
     if (UNLIKELY(x->kind != VG_LEX_TOKEN))
         x = act_until_token(p, x);
+    return x;
+}
+
+/*
+ * The parser's next token. A word starts a statement head, and the words and
+ * strings after it belong to the head: they are read here and the parser gets
+ * one HEAD token spanning them all. Recording the head (the statement and its
+ * arguments) is what the grammar's reductions did word by word, in the same
+ * order and at the same point of the lexemes; a head read while the parser
+ * recovers from a syntax error is discarded by it, so it records nothing, as
+ * discarded words did. The token after the head is kept for the next call.
+ */
+int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
+{
+    /* the token after a head was read with it: only it can follow a head */
+    const struct vg_lexeme *x = p->pending;
+    p->after_head = x != NULL;
+    p->pending = NULL;
+    if (!x)
+        x = next_token(p);
     lloc->file = p->file;
     lloc->start = x->start;
+    if (x->tok == VG_TOK_WORD) {
+        int record = !p->recovering;
+        if (record)
+            stmt_begin(p, x);
+        uint32_t end = x->end;
+        for (x = next_token(p); x->tok == VG_TOK_WORD || x->tok == VG_TOK_STRING; x = next_token(p)) {
+            if (record)
+                stmt_arg(p, x);
+            end = x->end;
+        }
+        p->pending = x;
+        lloc->end = end;
+        return VG_TOK_HEAD;
+    }
     lloc->end = x->end;
     lval->tok.text = x->u.text;
     lval->tok.len = x->len;
