@@ -26,7 +26,7 @@
 #define THREAD_MIN_BYTES ((size_t)256 << 10)
 #define BATCH 2048u    /* lexemes per batch: 48 KB */
 #define NBATCH 8u      /* batches in the ring */
-#define MAX_PER_CALL 2 /* lexemes one vg_lxlex call may append */
+#define MAX_PER_RULE 2 /* lexemes one rule of the scanner may append */
 
 /* A direct-mapped cache of words: directive names and values repeat on
  * nearly every line, so most words cost no memory at all. */
@@ -129,8 +129,9 @@ static void fill(struct vg_lexq *q, struct batch *b)
 {
     q->scan.out = b->ev;
     q->scan.nout = 0;
+    q->scan.room = BATCH - MAX_PER_RULE;
     int more = 1;
-    while (more && q->scan.nout + MAX_PER_CALL <= BATCH)
+    while (more && q->scan.nout <= q->scan.room)
         more = vg_lxlex(q->flex);
     b->n = q->scan.nout;
     b->eof = !more;

@@ -73,6 +73,7 @@ struct vg_scan {
     struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
     struct vg_lexeme *out;         /* the batch being filled, and its length */
     size_t nout;
+    size_t room;                   /* vg_lxlex returns once nout exceeds this */
 };
 
 /* A word's text, interned in the scanner's pool; n bytes of pool text. */
@@ -104,8 +105,9 @@ static inline const struct vg_lexeme *vg_lexq_next(struct vg_lexq *q)
     return v->next != v->end ? v->next++ : vg_lexq_refill(q);
 }
 
-/* The flex scanner (grammar/lexer.l): vg_lxlex appends one or two lexemes to
- * s->out and returns 1, or appends the end-of-file token and returns 0. */
+/* The flex scanner (grammar/lexer.l): vg_lxlex appends lexemes to s->out, at
+ * most two per rule, and returns 1 once s->nout exceeds s->room (or after a
+ * lexical error), or appends the end-of-file token and returns 0. */
 int vg_lxlex_init_extra(struct vg_scan *s, void **scanner);
 int vg_lxlex(void *scanner);
 int vg_lxlex_destroy(void *scanner);
