@@ -3,9 +3,10 @@
  *
  * The grammar knows one shape only, `name arg* (end | { stmt* })`; which
  * directive is allowed where is the schema's business. A statement head
- * (`name arg*`) reaches the grammar as one HEAD token: the driver's vg_yylex
- * reads the words and strings of the head and records them itself (one shift
- * instead of a shift and a reduction per word). The tree is built
+ * (`name arg*`) reaches the grammar as one token: the driver's vg_yylex
+ * reads the words and strings of the head and records them itself, and folds
+ * the END or `{` after it in (STMT, OPEN): one shift per statement instead of
+ * a shift and a reduction per word. The tree is built
  * imperatively by the driver (compiler/syntax/parse.c), statement by statement, so a
  * parse that stops early still leaves every statement read so far in the tree.
  * Error recovery is at statement level inside every block (`error END`,
@@ -83,6 +84,7 @@ struct vg_parser {
     int recovering;        /* between a syntax error and its recovery point: the
                               heads read are discarded, so they record nothing */
     int after_head;        /* the token last handed to the parser follows a HEAD */
+    int after_rbrace;      /* the token last handed to the parser was `}` */
     const struct vg_lexeme *pending; /* the token after a head, for the next call */
 };
 }
@@ -137,8 +139,10 @@ static void yyerror(VG_YYLTYPE *loc, struct vg_parser *p, const char *msg);
     struct vg_tokval tok;
 }
 
-%token WORD "word"     /* from the scanner; the driver folds every word into a HEAD */
+%token WORD "word"     /* from the scanner; the driver folds every word into a head */
 %token HEAD "statement head"
+%token STMT "statement"     /* a head and its END, folded by the driver */
+%token OPEN "block opening" /* a head and its `{`, folded by the driver; located at the `{` */
 %token STRING "string"
 %token END "end of statement"
 %token LBRACE "{"
@@ -158,19 +162,25 @@ top_items
     | top_items item
     ;
 
+/* A head followed by END or `{` reaches the grammar as STMT or OPEN (one
+ * shift for the whole statement head); a lone HEAD is one the file or a
+ * block ends after, or one read while the parser recovers from an error
+ * (the driver folds nothing then: heads are discarded and END is the point
+ * of recovery). `HEAD END` says what STMT stands for, and it keeps the state
+ * after a HEAD at the top level from reducing `file` before it has seen
+ * the next token (a state with only that reduction would). */
 item
     : END
+    | STMT                             { vg_parse_stmt_end(p); }
     | HEAD END                         { vg_parse_stmt_end(p); }
-    | HEAD LBRACE block_items RBRACE   { vg_parse_block_close(p, @4); }
-    | HEAD LBRACE block_items HEAD RBRACE
-                                       { vg_parse_stmt_end(p); vg_parse_block_close(p, @5); }
-    | HEAD LBRACE block_items error RBRACE
-                                       { yyerrok; p->recovering = 0; if (p->stop) YYABORT; vg_parse_block_close(p, @5); }
+    | OPEN block_items RBRACE          { vg_parse_block_close(p, @3); }
+    | OPEN block_items HEAD RBRACE     { vg_parse_stmt_end(p); vg_parse_block_close(p, @4); }
+    | OPEN block_items error RBRACE    { yyerrok; p->recovering = 0; if (p->stop) YYABORT; vg_parse_block_close(p, @4); }
     | error END                        { yyerrok; p->recovering = 0; if (p->stop) YYABORT; }
     ;
 
 /* Starts with the (empty) block opening, so the state right after `{`
- * already holds block_items and can shift `error`. */
+ * already holds block_items and can shift `error`; @0 is the `{`. */
 block_items
     : block_open
     | block_items item
@@ -186,7 +196,9 @@ static enum vg_tok tok_of_symbol(yysymbol_kind_t k)
 {
     switch (k) {
     case YYSYMBOL_YYEOF: return VG_T_EOF;
-    case YYSYMBOL_HEAD: return VG_T_WORD; /* a head starts with a directive name */
+    case YYSYMBOL_HEAD: /* a head starts with a directive name */
+    case YYSYMBOL_STMT:
+    case YYSYMBOL_OPEN: return VG_T_WORD;
     case YYSYMBOL_STRING: return VG_T_STRING;
     case YYSYMBOL_END: return VG_T_END;
     case YYSYMBOL_LBRACE: return VG_T_LBRACE;
@@ -199,22 +211,26 @@ static enum vg_tok tok_of_symbol(yysymbol_kind_t k)
 static int yyreport_syntax_error(const yypcontext_t *yyctx, struct vg_parser *p)
 {
     yysymbol_kind_t exp[YYNTOKENS];
-    enum vg_tok expected[YYNTOKENS + 2];
+    enum vg_tok expected[YYNTOKENS + 4];
     p->recovering = 1; /* until `error END` or `error }` is reduced */
     int n = yypcontext_expected_tokens(yyctx, exp, YYNTOKENS);
     if (n < 0)
         return n;
-    for (int i = 0; i < n; i++)
-        expected[i] = tok_of_symbol(exp[i]);
-    /* Right after a head, a word or a string would have continued it: the
-     * driver reads them into the HEAD token, so the grammar never lists them
-     * there. They are expected all the same. */
-    if (p->after_head) {
-        expected[n++] = VG_T_WORD;
-        expected[n++] = VG_T_STRING;
+    /* HEAD, STMT and OPEN all start with a directive name. Right after a
+     * head, a word or a string would have continued it and END or `{` ended
+     * it: the driver folds them into the head's token, so the grammar does
+     * not list them all there. They are expected all the same. Each once. */
+    enum vg_tok more[4] = {VG_T_WORD, VG_T_STRING, VG_T_END, VG_T_LBRACE};
+    unsigned seen = 0;
+    int m = 0;
+    for (int i = 0; i < n + (p->after_head ? 4 : 0); i++) {
+        enum vg_tok t = i < n ? tok_of_symbol(exp[i]) : more[i - n];
+        if (!(seen & (1u << t)))
+            expected[m++] = t;
+        seen |= 1u << t;
     }
     vg_parse_syntax_error(p, tok_of_symbol(yypcontext_token(yyctx)), *yypcontext_location(yyctx),
-                          expected, n);
+                          expected, m);
     return 0;
 }
 

@@ -245,11 +245,13 @@ static inline const struct vg_lexeme *next_token(struct vg_parser *p)
 /*
  * The parser's next token. A word starts a statement head, and the words and
  * strings after it belong to the head: they are read here and the parser gets
- * one HEAD token spanning them all. Recording the head (the statement and its
- * arguments) is what the grammar's reductions did word by word, in the same
- * order and at the same point of the lexemes; a head read while the parser
- * recovers from a syntax error is discarded by it, so it records nothing, as
- * discarded words did. The token after the head is kept for the next call.
+ * one token spanning them all, STMT or OPEN when an END or a `{` follows (folded
+ * in), HEAD otherwise. Recording the head (the statement and its arguments)
+ * is what the grammar's reductions did word by word, in the same order and at
+ * the same point of the lexemes. While the parser recovers from a syntax
+ * error it discards heads (so they record nothing, as discarded words did)
+ * and waits for an END: nothing is folded then. An END right after a `}` is
+ * an empty statement and is skipped, except while recovering.
  */
 int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
 {
@@ -259,17 +261,34 @@ int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
     p->pending = NULL;
     if (!x)
         x = next_token(p);
+    if (x->tok == VG_TOK_END && p->after_rbrace && !p->recovering)
+        x = next_token(p);
+    p->after_rbrace = x->tok == VG_TOK_RBRACE;
     lloc->file = p->file;
     lloc->start = x->start;
     if (x->tok == VG_TOK_WORD) {
-        int record = !p->recovering;
-        if (record)
-            stmt_begin(p, x);
+        if (p->recovering) {
+            uint32_t end = x->end;
+            for (x = next_token(p); x->tok == VG_TOK_WORD || x->tok == VG_TOK_STRING; x = next_token(p))
+                end = x->end;
+            p->pending = x;
+            lloc->end = end;
+            return VG_TOK_HEAD;
+        }
+        stmt_begin(p, x);
         uint32_t end = x->end;
         for (x = next_token(p); x->tok == VG_TOK_WORD || x->tok == VG_TOK_STRING; x = next_token(p)) {
-            if (record)
-                stmt_arg(p, x);
+            stmt_arg(p, x);
             end = x->end;
+        }
+        if (x->tok == VG_TOK_END) {
+            lloc->end = x->end;
+            return VG_TOK_STMT;
+        }
+        if (x->tok == VG_TOK_LBRACE) {
+            lloc->start = x->start; /* the block opens at the `{` */
+            lloc->end = x->end;
+            return VG_TOK_OPEN;
         }
         p->pending = x;
         lloc->end = end;
