@@ -445,6 +445,50 @@ static void test_recovery_reports_each_broken_statement_once(void **state)
     done(&r);
 }
 
+/* The driver hands the grammar a statement head as one token (with its END
+ * or `{` folded in): the syntax errors, their expected-token lists and the
+ * recovery must be those of the grammar that read a word at a time. */
+static void test_folded_heads_keep_errors_and_recovery(void **state)
+{
+    (void)state;
+    struct run r;
+    /* right after a head: an argument, END or `{` would have been fine */
+    parse(&r, "a b }\nc d\n");
+    check_diag(&r, 0, VG1001, 1, 5, "unexpected `}`, expected an argument or `{`");
+    assert_int_equal(r.ctx.diags.n, 1);
+    assert_int_equal(count_stmts(r.ast->first), 1);
+    assert_string_equal(r.ast->first->name, "c");
+    done(&r);
+    /* a lexical error right after a top-level head: the parse goes on after
+     * it (the head is not taken for the file's last statement) */
+    parse(&r, "a b[ c\nd e\n");
+    check_diag(&r, 0, VG1001, 1, 4, "unclosed `[` in a word");
+    assert_int_equal(r.ctx.diags.n, 1);
+    assert_int_equal(count_stmts(r.ast->first), 1);
+    assert_string_equal(r.ast->first->name, "d");
+    done(&r);
+    /* the END after a stray `}` is where the recovery ends: not skipped */
+    parse(&r, "}\nx y\n");
+    check_diag(&r, 0, VG1001, 1, 1, "unexpected `}`, expected a directive name");
+    assert_int_equal(count_stmts(r.ast->first), 1);
+    assert_string_equal(r.ast->first->name, "x");
+    assert_int_equal(r.ast->first->nargs, 1);
+    done(&r);
+    /* ... and the END after a `}` that closes a block is an empty statement */
+    parse(&r, "v x { os linux }\n\nw y\n");
+    assert_int_equal(r.ctx.diags.n, 0);
+    assert_int_equal(count_stmts(r.ast->first), 2);
+    assert_string_equal(nth(r.ast->first, 1)->name, "w");
+    done(&r);
+    /* a head the recovery discards records nothing: the misplaced `{` after
+     * it still belongs to the statement that failed */
+    parse(&r, "foo , bar baz\n{\n}\n");
+    const struct vg_diag *d = check_diag(&r, 1, VG1001, 2, 1, "a block's `{` must be on the line of its directive");
+    assert_int_equal(d->nlabels, 1);
+    assert_string_equal(d->labels[0].msg, "the `foo` directive it belongs to");
+    done(&r);
+}
+
 static void test_error_limit_stops_the_parse(void **state)
 {
     (void)state;
@@ -678,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_error_unclosed_bracket),
         cmocka_unit_test(test_error_unclosed_block),
         cmocka_unit_test(test_recovery_reports_each_broken_statement_once),
+        cmocka_unit_test(test_folded_heads_keep_errors_and_recovery),
         cmocka_unit_test(test_error_limit_stops_the_parse),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_argument_limit),
