@@ -157,9 +157,13 @@ file
     | top_items error                  { if (p->stop) YYABORT; }
     ;
 
+/* A statement (STMT) and an empty one (END) are reduced with the list they
+ * join: one reduction each instead of two. */
 top_items
     : %empty
     | top_items item
+    | top_items STMT                   { vg_parse_stmt_end(p); }
+    | top_items END
     ;
 
 /* A head followed by END or `{` reaches the grammar as STMT or OPEN (one
@@ -170,9 +174,7 @@ top_items
  * after a HEAD at the top level from reducing `file` before it has seen
  * the next token (a state with only that reduction would). */
 item
-    : END
-    | STMT                             { vg_parse_stmt_end(p); }
-    | HEAD END                         { vg_parse_stmt_end(p); }
+    : HEAD END                         { vg_parse_stmt_end(p); }
     | OPEN block_items RBRACE          { vg_parse_block_close(p, @3); }
     | OPEN block_items HEAD RBRACE     { vg_parse_stmt_end(p); vg_parse_block_close(p, @4); }
     | OPEN block_items error RBRACE    { yyerrok; p->recovering = 0; if (p->stop) YYABORT; vg_parse_block_close(p, @4); }
@@ -184,6 +186,8 @@ item
 block_items
     : block_open
     | block_items item
+    | block_items STMT                 { vg_parse_stmt_end(p); }
+    | block_items END
     ;
 
 block_open
