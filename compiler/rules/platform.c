@@ -47,18 +47,33 @@ static void check_both_modes(struct vg_ctx *ctx, const struct vg_cluster *cl, co
     vg_diag_help(ctx, d, "keep one `gpu` line: `gpu vgpu PROFILE` or `gpu passthrough MODEL`");
 }
 
+/* The last supported (platform, mode, model) seen: VMs in a row mostly ask the
+ * same, and the answer compares model names. */
+struct supported {
+    const struct vg_platform *pf;
+    const struct vg_gpu *model;
+    enum vg_gpu_mode mode;
+};
+
 /* VG6001: the VM's GPU model in its mode, against what the platform version supports. */
-static void check_model_supported(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+static void check_model_supported(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm,
+                                  struct supported *last)
 {
     const struct vg_platform *pf = cl->platform;
     if (!pf || !vm->gpu_model || vm->mode == VG_MODE_NONE)
+        return;
+    if (last->pf == pf && last->model == vm->gpu_model && last->mode == vm->mode)
         return;
     int hyperv = cl->kind == VG_FAMILY_HYPERV;
     int pt = vm->mode == VG_MODE_PASSTHROUGH;
     const char *const *list = pt ? pf->passthrough_models : pf->vgpu_models;
     size_t n = pt ? pf->npassthrough_models : pf->nvgpu_models;
-    if (vg_platform_supports(list, n, vm->gpu_model->model))
+    if (vg_platform_supports(list, n, vm->gpu_model->model)) {
+        last->pf = pf;
+        last->model = vm->gpu_model;
+        last->mode = vm->mode;
         return;
+    }
     const char *mode = pt ? (hyperv ? "DDA (pass-through)" : "DirectPath I/O (pass-through)")
                           : (hyperv ? "GPU partitioning (GPU-P)" : "vGPU");
     struct vg_diag *d = vg_diag_emit(ctx, VG6001, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
@@ -127,10 +142,10 @@ static void check_generation(struct vg_ctx *ctx, const struct vg_cluster *cl, co
 }
 
 /* The checks of one VM, one per rule, in this order. */
-static void check_vm(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+static void check_vm(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm, struct supported *last)
 {
     check_both_modes(ctx, cl, vm);
-    check_model_supported(ctx, cl, vm);
+    check_model_supported(ctx, cl, vm, last);
     check_efi(ctx, cl, vm);
     check_low_mmio(ctx, cl, vm);
     check_generation(ctx, cl, vm);
@@ -371,11 +386,12 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
     (void)p;
     struct vg_hash done;
     vg_hash_init(&done, ctx->arena);
+    struct supported last = {NULL, NULL, VG_MODE_NONE};
     for (size_t k = 0; k < m->nclusters; k++) {
         const struct vg_cluster *cl = m->clusters[k];
         check_size(ctx, cl);
         for (size_t i = 0; i < cl->nvms; i++)
-            check_vm(ctx, cl, cl->vms[i]);
+            check_vm(ctx, cl, cl->vms[i], &last);
         if (cl->kind == VG_FAMILY_HYPERV)
             check_gpu_p(ctx, cl);
         check_arc(ctx, cl);
