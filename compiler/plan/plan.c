@@ -407,8 +407,8 @@ int vg_pl_place_vm(struct state *st, const struct vg_vm *vm, struct vg_placement
     for (uint32_t j = 0; j < g->slot_n[s] && got < need; j++) {
         uint32_t i = g->gpu[g->slot_first[s] + j];
         if (gpu_accepts(st, i, k)) {
-            for (size_t c = 0; by_delta && c < g->nclasses; c++)
-                delta[c] -= gpu_accepts(st, i, &st->classes[g->classes[c]]);
+            for (size_t c = 0; by_delta && c < g->nclasses; c++) /* k's own answer is the one just given */
+                delta[c] -= g->classes[c] == (uint32_t)ci ? 1 : gpu_accepts(st, i, &st->classes[g->classes[c]]);
             gpu_take(st, i, k);
             for (size_t c = 0; by_delta && c < g->nclasses; c++)
                 delta[c] += gpu_accepts(st, i, &st->classes[g->classes[c]]);
