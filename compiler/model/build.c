@@ -233,31 +233,36 @@ static void add_hosts(struct builder *b, struct cluster_build *cb, struct dup_ru
     }
 }
 
+/* A span relative to `base` (file 0: not given, kept all zero so that equal
+ * layouts compare equal). */
+static inline struct vg_span rel_span(struct vg_span s, uint32_t base)
+{
+    struct vg_span r = {0, 0, 0};
+    if (s.file) {
+        r.file = s.file;
+        r.start = s.start - base; /* unsigned: vg_vm_at adds it back */
+        r.end = s.end - base;
+    }
+    return r;
+}
+
 /* The spans of a VM statement relative to its start, shared with the
  * statement before when they are the same (VMs each in a block of the same
  * lines): one `struct vg_vm_spans` per distinct layout, not per VM. */
 static const struct vg_vm_spans *vm_spans(struct builder *b, struct cluster_build *cb, const struct vg_vm_decl *d)
 {
-    const struct vg_span abs[VG_AT_N] = {
-        [VG_AT_GPU] = d->gpu_span,
-        [VG_AT_GPU_ARG] = d->gpu_arg_span,
-        [VG_AT_OS] = d->os_span,
-        [VG_AT_MIGRATION] = d->migration_span,
-        [VG_AT_PIN] = d->pin_span,
-        [VG_AT_HOSTS] = d->hosts_span,
-        [VG_AT_MEMORY] = d->memory_span,
-        [VG_AT_FIRMWARE] = d->firmware_span,
-        [VG_AT_GENERATION] = d->generation_span,
-        [VG_AT_MMIO] = d->mmio_span,
-    };
+    uint32_t base = d->span.start;
     struct vg_vm_spans rel;
-    memset(&rel, 0, sizeof rel);
-    for (int i = 0; i < VG_AT_N; i++)
-        if (abs[i].file) {
-            rel.at[i].file = abs[i].file;
-            rel.at[i].start = abs[i].start - d->span.start; /* unsigned: vg_vm_at adds it back */
-            rel.at[i].end = abs[i].end - d->span.start;
-        }
+    rel.at[VG_AT_GPU] = rel_span(d->gpu_span, base);
+    rel.at[VG_AT_GPU_ARG] = rel_span(d->gpu_arg_span, base);
+    rel.at[VG_AT_OS] = rel_span(d->os_span, base);
+    rel.at[VG_AT_MIGRATION] = rel_span(d->migration_span, base);
+    rel.at[VG_AT_PIN] = rel_span(d->pin_span, base);
+    rel.at[VG_AT_HOSTS] = rel_span(d->hosts_span, base);
+    rel.at[VG_AT_MEMORY] = rel_span(d->memory_span, base);
+    rel.at[VG_AT_FIRMWARE] = rel_span(d->firmware_span, base);
+    rel.at[VG_AT_GENERATION] = rel_span(d->generation_span, base);
+    rel.at[VG_AT_MMIO] = rel_span(d->mmio_span, base);
     if (cb->last_spans && !memcmp(cb->last_spans, &rel, sizeof rel))
         return cb->last_spans;
     cb->last_spans = vg_alloc_copy(b->ctx->arena, &rel, sizeof rel);
@@ -314,8 +319,6 @@ static void add_vms(struct builder *b, struct cluster_build *cb, struct vg_hash 
         if (!vg_mb_expand_name(b, g->name, 1, &names))
             continue;
         g->tmpl.range_group = names.group;
-        struct vg_vm tmpl;
-        vm_from_decl(&tmpl, &g->tmpl, c, vm_spans(b, cb, &g->tmpl));
         /* the cluster's VMs in one block: no alignment padding per VM */
         if (names.n > nvm_pool) {
             nvm_pool = names.n > nvms ? names.n : nvms;
@@ -326,9 +329,12 @@ static void add_vms(struct builder *b, struct cluster_build *cb, struct vg_hash 
         vm_pool += names.n;
         nvm_pool -= names.n;
         vg_grow(ctx->arena, (void **)&c->vms, &c->cap_vms, c->nvms + names.n, sizeof *c->vms);
+        if (names.n) /* the first from the template, the others copies of it */
+            vm_from_decl(&vms[0], &g->tmpl, c, vm_spans(b, cb, &g->tmpl));
         for (size_t k = 0; k < names.n; k++) {
             struct vg_vm *vm = &vms[k];
-            *vm = tmpl;
+            if (k)
+                *vm = vms[0];
             vm->name = names.v[k];
             struct vg_vm *old = vg_hash_put(vm_by_name, vm->name, vm);
             if (old) {
