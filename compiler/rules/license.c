@@ -191,10 +191,13 @@ void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct
         struct relseen s;
         memset(&s, 0, sizeof s);
         size_t nvgpu = 0;
+        const struct vg_release *const *seen = NULL; /* the releases just seen: again, they change nothing */
         for (size_t i = 0; i < cl->nvms; i++)
             if (cl->vms[i]->mode == VG_MODE_VGPU) {
                 nvgpu++;
-                see(&s, &cl->vms[i]->guest, cl->vms[i]->name);
+                if (cl->vms[i]->guest.rel != seen || !seen)
+                    see(&s, &cl->vms[i]->guest, cl->vms[i]->name);
+                seen = cl->vms[i]->guest.rel;
             }
         if (!nvgpu)
             continue;
