@@ -176,7 +176,7 @@ static void emit_vm(struct vg_strbuf *sb, const struct vg_vm *vm, const struct v
     /* Firmware: the declared one (language default efi); Efi: the GPU needs it. */
     vg_sb_printf(sb, "; MemoryMB = %llu; Mmio64Gb = %u; Efi = %s; Firmware = '%s' }\n",
                  (unsigned long long)(vm->memory_bytes / (1024u * 1024u)), mmio,
-                 vg_ps_bool(mmio > 0 || (vm->firmware_span.file && vm->firmware == VG_FW_EFI)),
+                 vg_ps_bool(mmio > 0 || (vg_vm_at(vm, VG_AT_FIRMWARE).file && vm->firmware == VG_FW_EFI)),
                  vm->firmware == VG_FW_BIOS ? "bios" : "efi");
 }
 

@@ -407,7 +407,7 @@ static void vmw_check_hotmigrate(struct drift *d)
             first = d->c->vms[i];
     if (!first || !d->inv->hotmigrate_read || (d->inv->hotmigrate && strcasecmp(d->inv->hotmigrate, "true") == 0))
         return;
-    struct vg_diag *x = vg_diag_emit(d->ctx, VG8013, vg_span_or(first->migration_span, first->name_span),
+    struct vg_diag *x = vg_diag_emit(d->ctx, VG8013, vg_span_or(vg_vm_at(first, VG_AT_MIGRATION), first->name_span),
                                      "vCenter "
                                      "`%s` has vgpu.hotmigrate.enabled %s, `%s` declares `migration live` (vGPU "
                                      "vMotion needs true)",
@@ -618,7 +618,7 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
     if (!ok) {
         const char *kind = d->vmware ? (vm->mode == VG_MODE_VGPU ? "vGPU" : "DirectPath I/O")
                                      : (vm->mode == VG_MODE_VGPU ? "GPU-P" : "DDA");
-        x = vg_diag_emit(d->ctx, VG8009, vm->gpu_span, "`%s` has %s, the file declares %s%s %s", vm->name,
+        x = vg_diag_emit(d->ctx, VG8009, vg_vm_at(vm, VG_AT_GPU), "`%s` has %s, the file declares %s%s %s", vm->name,
                          live_gpu_text(d, lv), n > 1 ? vg_sprintf(d->ctx->arena, "%" PRIu32 " x ", n) : "", kind, want);
         vg_diag_help(d->ctx, x,
                      "the build script changes the VM's GPU to the declared one (stopping it in a "
@@ -629,7 +629,7 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
             const char *t = lv->profiles[i];
             if (strncasecmp(t, "grid_", 5) == 0 && strcasecmp(t + 5, vm->profile->name) == 0)
                 continue;
-            x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+            x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
                              "`%s` has the vGPU type %s, "
                              "the file declares %s",
                              vm->name, live(d, t), want);
@@ -645,7 +645,7 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
                                                                     lv->pt_subvendor[i], lv->pt_subdevice[i]);
             if (vm->gpu_model->vendor_id &&
                 (!vg_inv_gpu_has_id(&g, vm->gpu_model) || (by_sub && by_sub != vm->gpu_model))) {
-                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
                                  "`%s` has a DirectPath "
                                  "I/O device %s:%s, the file declares %s",
                                  vm->name, live(d, lv->pt_vendor[i]), live(d, lv->pt_device[i]), want);
@@ -656,7 +656,7 @@ static int check_vm_gpu(struct drift *d, const struct vg_vm *vm, const struct vg
         for (size_t i = 0; i < lv->ndevices && !x; i++) {
             const struct vg_inv_gpu *g = live_gpu(d, lv->host, lv->devices[i]);
             if (g && g->model && g->model != vm->gpu_model) {
-                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+                x = vg_diag_emit(d->ctx, VG8009, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
                                  "`%s` has a %s GPU "
                                  "(%s), the file declares DDA %s",
                                  vm->name, g->model->model, live(d, lv->devices[i]), want);
@@ -688,24 +688,24 @@ static void check_vm_settings(struct drift *d, const struct vg_vm *vm, const str
 {
     struct vg_arena *a = d->ctx->arena;
     if (vm->memory_bytes && lv->memory != (long long)vm->memory_bytes)
-        setting(d, vm, vm->memory_span, "startup memory", size_text(a, (uint64_t)lv->memory),
+        setting(d, vm, vg_vm_at(vm, VG_AT_MEMORY), "startup memory", size_text(a, (uint64_t)lv->memory),
                 size_text(a, vm->memory_bytes), "");
     if (d->vmware)
         return; /* no generation; the script derives the 64-bit MMIO from the GPU */
     uint32_t gen = vm->generation ? vm->generation : 2;
     if (lv->generation != (long long)gen)
-        setting(d, vm, vm->generation_span, "generation", vg_sprintf(a, "%lld", lv->generation),
-                vg_sprintf(a, "%" PRIu32, gen), vg_span_valid(vm->generation_span) ? "" : " (the default)");
+        setting(d, vm, vg_vm_at(vm, VG_AT_GENERATION), "generation", vg_sprintf(a, "%lld", lv->generation),
+                vg_sprintf(a, "%" PRIu32, gen), vg_span_valid(vg_vm_at(vm, VG_AT_GENERATION)) ? "" : " (the default)");
     uint64_t low, high;
     vg_vm_mmio(vm, &low, &high);
     if (lv->low_mmio != (long long)low || lv->high_mmio != (long long)high)
-        setting(d, vm, vm->mmio_span, "MMIO",
+        setting(d, vm, vg_vm_at(vm, VG_AT_MMIO), "MMIO",
                 vg_sprintf(a, "low %s high %s", size_text(a, (uint64_t)lv->low_mmio),
                            size_text(a, (uint64_t)lv->high_mmio)),
                 vg_sprintf(a, "low %s high %s", size_text(a, low), size_text(a, high)),
-                vg_span_valid(vm->mmio_span)          ? ""
-                    : vm->mode == VG_MODE_PASSTHROUGH ? " (the DDA default)"
-                                                      : " (the GPU-P default)");
+                vg_span_valid(vg_vm_at(vm, VG_AT_MMIO)) ? ""
+                    : vm->mode == VG_MODE_PASSTHROUGH   ? " (the DDA default)"
+                                                        : " (the GPU-P default)");
 }
 
 static int has_host(struct vg_host *const *v, size_t n, const char *name)
@@ -762,11 +762,11 @@ static void vmw_check_drs(struct drift *d, const struct vg_vm *vm, const struct 
         vg_sb_printf(&has, "%s`%s`", i ? ", " : "", live(d, live_hosts[i]));
     for (size_t i = 0; i < nown; i++)
         vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
-    struct vg_diag *x =
-        vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
-                     "`%s` is bound by DRS to %s, the file %s%s", vm->name,
-                     nlive ? vg_sb_str(&has) : "no host (no enabled VM-host rule)", nown ? "allows " : "names no host",
-                     nown ? vg_sb_str(&want) : "");
+    struct vg_diag *x = vg_diag_emit(
+        d->ctx, VG8011, vg_span_or(vg_vm_at(vm, VG_AT_HOSTS), vg_span_or(vg_vm_at(vm, VG_AT_PIN), vm->name_span)),
+        "`%s` is bound by DRS to %s, the file %s%s", vm->name,
+        nlive ? vg_sb_str(&has) : "no host (no enabled VM-host rule)", nown ? "allows " : "names no host",
+        nown ? vg_sb_str(&want) : "");
     vg_diag_subject(x, vm->name);
     vg_diag_help(d->ctx, x, "%s",
                  nown ? "the build script keeps the VM's DRS groups and should-run-on rule "
@@ -782,7 +782,7 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
 {
     struct vg_arena *a = d->ctx->arena;
     if (vm->pin && vg_hash_get(&d->c->host_by_name, lv->host) != vm->pin) {
-        struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vm->pin_span, vm->name_span),
+        struct vg_diag *x = vg_diag_emit(d->ctx, VG8011, vg_span_or(vg_vm_at(vm, VG_AT_PIN), vm->name_span),
                                          "`%s` runs on host "
                                          "`%s`, the file pins it to `%s`",
                                          vm->name, live(d, lv->host), vm->pin->name);
@@ -812,7 +812,7 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
     for (size_t i = 0; i < nown; i++)
         vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
     struct vg_diag *x = vg_diag_emit(
-        d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
+        d->ctx, VG8011, vg_span_or(vg_vm_at(vm, VG_AT_HOSTS), vg_span_or(vg_vm_at(vm, VG_AT_PIN), vm->name_span)),
         "`%s` may run on %s, the file allows %s%s", vm->name, has.len ? vg_sb_str(&has) : "no host",
         want.len ? vg_sb_str(&want) : "no host", vm->nallowed || vm->pin ? "" : " (every host with its GPU model)");
     vg_diag_subject(x, vm->name);

@@ -66,11 +66,10 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
 {
     struct vg_ctx *ctx = b->ctx;
     struct vm_group *g = vg_alloc(cb->scratch, sizeof *g);
-    struct vg_vm *vm = &g->tmpl;
+    struct vg_vm_decl *vm = &g->tmpl;
     g->name = v->a;
     vm->span = st->span;
     vm->name_span = v->a ? v->a->span : st->name_span;
-    vm->cluster = cb->c;
     vm->count = 1;
     vm->generation = 2;
     struct vg_target t = {0};
@@ -150,7 +149,7 @@ static size_t cluster_models(struct vg_arena *a, struct cluster_build *cb, const
 static void check_profile_hosts(struct builder *b, struct cluster_build *cb, const struct vm_group *g,
                                 const struct vg_gpu *const *models, size_t nmodels)
 {
-    const struct vg_vm *vm = &g->tmpl;
+    const struct vg_vm_decl *vm = &g->tmpl;
     if (!vm->profile || !nmodels)
         return;
     for (size_t i = 0; i < nmodels; i++)
@@ -234,6 +233,72 @@ static void add_hosts(struct builder *b, struct cluster_build *cb, struct dup_ru
     }
 }
 
+/* A span relative to `base` (file 0: not given, kept all zero so that equal
+ * layouts compare equal). */
+static inline struct vg_span rel_span(struct vg_span s, uint32_t base)
+{
+    struct vg_span r = {0, 0, 0};
+    if (s.file) {
+        r.file = s.file;
+        r.start = s.start - base; /* unsigned: vg_vm_at adds it back */
+        r.end = s.end - base;
+    }
+    return r;
+}
+
+/* The spans of a VM statement relative to its start, shared with the
+ * statement before when they are the same (VMs each in a block of the same
+ * lines): one `struct vg_vm_spans` per distinct layout, not per VM. */
+static const struct vg_vm_spans *vm_spans(struct builder *b, struct cluster_build *cb, const struct vg_vm_decl *d)
+{
+    uint32_t base = d->span.start;
+    struct vg_vm_spans rel;
+    rel.at[VG_AT_GPU] = rel_span(d->gpu_span, base);
+    rel.at[VG_AT_GPU_ARG] = rel_span(d->gpu_arg_span, base);
+    rel.at[VG_AT_OS] = rel_span(d->os_span, base);
+    rel.at[VG_AT_MIGRATION] = rel_span(d->migration_span, base);
+    rel.at[VG_AT_PIN] = rel_span(d->pin_span, base);
+    rel.at[VG_AT_HOSTS] = rel_span(d->hosts_span, base);
+    rel.at[VG_AT_MEMORY] = rel_span(d->memory_span, base);
+    rel.at[VG_AT_FIRMWARE] = rel_span(d->firmware_span, base);
+    rel.at[VG_AT_GENERATION] = rel_span(d->generation_span, base);
+    rel.at[VG_AT_MMIO] = rel_span(d->mmio_span, base);
+    if (cb->last_spans && !memcmp(cb->last_spans, &rel, sizeof rel))
+        return cb->last_spans;
+    cb->last_spans = vg_alloc_copy(b->ctx->arena, &rel, sizeof rel);
+    return cb->last_spans;
+}
+
+/* A VM of a statement: the template's values, its spans shared. */
+static void vm_from_decl(struct vg_vm *vm, const struct vg_vm_decl *d, struct vg_cluster *c,
+                         const struct vg_vm_spans *spans)
+{
+    vm->cluster = c;
+    vm->profile = d->profile;
+    vm->gpu_model = d->gpu_model;
+    vm->guest = d->guest;
+    vm->pin = d->pin;
+    vm->allowed = d->allowed;
+    vm->nallowed = d->nallowed;
+    vm->prefer = NULL;
+    vm->spans = spans;
+    vm->memory_bytes = d->memory_bytes;
+    vm->mmio_low = d->mmio_low;
+    vm->mmio_high = d->mmio_high;
+    vm->span = d->span;
+    vm->name_span = d->name_span;
+    vm->index = 0;
+    vm->mode = d->mode;
+    vm->count = d->count;
+    vm->also_other_mode = d->also_other_mode;
+    vm->os = d->os;
+    vm->migration = d->migration;
+    vm->firmware = d->firmware;
+    vm->generation = d->generation;
+    vm->range_group = d->range_group;
+    vm->parked = 0;
+}
+
 /* The VMs of every VM group of a cluster, their hosts resolved and their
  * profiles checked against them, names expanded; `nvms` is the cluster's
  * count, for one block of VMs. */
@@ -264,9 +329,12 @@ static void add_vms(struct builder *b, struct cluster_build *cb, struct vg_hash 
         vm_pool += names.n;
         nvm_pool -= names.n;
         vg_grow(ctx->arena, (void **)&c->vms, &c->cap_vms, c->nvms + names.n, sizeof *c->vms);
+        if (names.n) /* the first from the template, the others copies of it */
+            vm_from_decl(&vms[0], &g->tmpl, c, vm_spans(b, cb, &g->tmpl));
         for (size_t k = 0; k < names.n; k++) {
             struct vg_vm *vm = &vms[k];
-            *vm = g->tmpl;
+            if (k)
+                *vm = vms[0];
             vm->name = names.v[k];
             struct vg_vm *old = vg_hash_put(vm_by_name, vm->name, vm);
             if (old) {

@@ -26,7 +26,7 @@ struct host_group { /* one `host NAME { ... }` statement */
 };
 
 struct vm_group { /* one `vm NAME { ... }` statement */
-    struct vg_vm tmpl;
+    struct vg_vm_decl tmpl;
     const struct vg_arg *name;
     const struct vg_arg *pin;
     const struct vg_stmt *hosts;
@@ -45,7 +45,8 @@ struct cluster_build {
     int bad_host_names;  /* a host name failed to expand: no VG1006 for pins */
     uint32_t *host_seen; /* per host index: the `hosts` list that last named it */
     uint32_t hosts_stamp;
-    const char **host_names; /* "did you mean" candidates, built on first use */
+    const char **host_names;              /* "did you mean" candidates, built on first use */
+    const struct vg_vm_spans *last_spans; /* of the VM statement before: statements written alike share one */
 };
 
 struct file_rec { /* a file read in this run, by canonical path */

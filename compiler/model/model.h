@@ -80,8 +80,33 @@ struct vg_host {
     int drained;          /* rollout.c: in maintenance; placement uses none of its GPUs */
 };
 
-/* One per VM (100k in a large estate): fields grouped by size so that the
- * struct has no padding. */
+/* Where the directives of a `vm` statement are, by directive: what rules and
+ * scripts point at when they speak of one line of a VM. */
+enum vg_vm_at {
+    VG_AT_GPU,     /* the `gpu` statement */
+    VG_AT_GPU_ARG, /* its profile or model word */
+    VG_AT_OS,
+    VG_AT_MIGRATION,
+    VG_AT_PIN, /* `host` */
+    VG_AT_HOSTS,
+    VG_AT_MEMORY,
+    VG_AT_FIRMWARE,
+    VG_AT_GENERATION, /* not given: the default 2 */
+    VG_AT_MMIO,
+    VG_AT_N
+};
+
+/* The spans of one `vm` statement's directives, relative to the statement's
+ * start (file 0: not given). Shared by the VMs of the statement, and by the
+ * statements written alike (VMs each in a block of the same lines): a 100k-VM
+ * estate keeps a few hundred of them, not 100k (docs/performance.md). */
+struct vg_vm_spans {
+    struct vg_span at[VG_AT_N];
+};
+
+/* One per VM (100k in a large estate): what its statement shares with other
+ * VMs is behind `spans`; fields grouped by size so that the struct has no
+ * padding. */
 struct vg_vm {
     const char *name;
     struct vg_cluster *cluster;
@@ -90,16 +115,56 @@ struct vg_vm {
     struct vg_version_ref guest;
     struct vg_host *pin; /* `host` */
     struct vg_host **allowed;
-    size_t nallowed;              /* `hosts` */
-    struct vg_host *prefer;       /* rollout.c: where it runs now; placement tries it first */
-    uint64_t memory_bytes;        /* 0 = not given */
-    uint64_t mmio_low, mmio_high; /* 0 = default */
+    size_t nallowed;                 /* `hosts` */
+    struct vg_host *prefer;          /* rollout.c: where it runs now; placement tries it first */
+    const struct vg_vm_spans *spans; /* NULL: none given (a VM built by hand) */
+    uint64_t memory_bytes;           /* 0 = not given */
+    uint64_t mmio_low, mmio_high;    /* 0 = default */
     struct vg_span span, name_span;
-    uint32_t index;                        /* declaration order within the cluster */
-    enum vg_gpu_mode mode;                 /* VG_MODE_NONE if `gpu` is missing/invalid */
-    uint32_t count;                        /* x N, default 1 */
-    struct vg_span gpu_span, gpu_arg_span; /* the `gpu` statement; the profile/model word */
-    int also_other_mode;                   /* a second `gpu` line of the other mode (VG6004) */
+    uint32_t index;        /* declaration order within the cluster */
+    enum vg_gpu_mode mode; /* VG_MODE_NONE if `gpu` is missing/invalid */
+    uint32_t count;        /* x N, default 1 */
+    int also_other_mode;   /* a second `gpu` line of the other mode (VG6004) */
+    enum vg_os os;
+    enum vg_migration migration;
+    enum vg_firmware firmware;
+    uint32_t generation; /* default 2 */
+    uint32_t range_group;
+    uint32_t parked; /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
+                                 drained host, placed after the VMs that stay */
+};
+
+/* The span of one directive of the VM's statement (file 0 if not given). */
+static inline struct vg_span vg_vm_at(const struct vg_vm *vm, enum vg_vm_at which)
+{
+    struct vg_span s = {0, 0, 0};
+    if (vm->spans && vm->spans->at[which].file) {
+        s = vm->spans->at[which];
+        s.start += vm->span.start; /* unsigned: exact even when it wrapped */
+        s.end += vm->span.start;
+    }
+    return s;
+}
+
+/*
+ * A `vm` statement as the schema check fills it (model/schema.c): the
+ * template the model builder copies into a `struct vg_vm` for every name of
+ * the statement, with its spans absolute. The model keeps no decl.
+ */
+struct vg_vm_decl {
+    const struct vg_profile *profile;
+    const struct vg_gpu *gpu_model;
+    struct vg_version_ref guest;
+    struct vg_host *pin;
+    struct vg_host **allowed;
+    size_t nallowed;
+    uint64_t memory_bytes;
+    uint64_t mmio_low, mmio_high;
+    struct vg_span span, name_span;
+    enum vg_gpu_mode mode;
+    uint32_t count;
+    struct vg_span gpu_span, gpu_arg_span;
+    int also_other_mode;
     enum vg_os os;
     struct vg_span os_span;
     enum vg_migration migration;
@@ -108,11 +173,9 @@ struct vg_vm {
     enum vg_firmware firmware;
     struct vg_span firmware_span;
     uint32_t generation;
-    struct vg_span generation_span; /* default 2 */
+    struct vg_span generation_span;
     struct vg_span mmio_span;
     uint32_t range_group;
-    uint32_t parked; /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
-                                 drained host, placed after the VMs that stay */
 };
 
 /* `vm-management arc { resource-group NAME }`: the cluster's VMs are Azure

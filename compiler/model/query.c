@@ -41,7 +41,7 @@ int vg_vm_may_run_on(const struct vg_vm *vm, const struct vg_host *h)
     if (vm->pin && vm->pin != h)
         return 0;
     if (!vm->nallowed)
-        return !vm->hosts_span.file; /* `hosts` whose names all failed: nowhere */
+        return !vg_vm_at(vm, VG_AT_HOSTS).file; /* `hosts` whose names all failed: nowhere */
     for (size_t i = 0; i < vm->nallowed; i++)
         if (vm->allowed[i] == h)
             return 1;

@@ -145,7 +145,7 @@ STORE(store_host_vgpu_mode)
 
 STORE(store_vm_gpu)
 {
-    struct vg_vm *vm = t->vm;
+    struct vg_vm_decl *vm = t->vm;
     if (vm->mode != VG_MODE_NONE) {
         if ((int)vm->mode == v->ival) {
             struct vg_diag *d = vg_diag_emit(ctx, VG1007, st->span, "`gpu` is given twice in this VM");

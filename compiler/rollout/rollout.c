@@ -234,7 +234,7 @@ static int same_inventory(struct vg_ctx *ctx, const struct vg_cluster *cl, const
         found++;
         if (a->mode != b->mode || a->profile != b->profile || a->gpu_model != b->gpu_model || a->count != b->count ||
             a->migration != b->migration || !same_hosts(a, b)) {
-            inventory_error(ctx, vg_span_or(a->gpu_span, a->name_span),
+            inventory_error(ctx, vg_span_or(vg_vm_at(a, VG_AT_GPU), a->name_span),
                             vg_sprintf(ctx->arena,
                                        "VM `%s` changes its GPU, migration or hosts between CURRENT and DESIRED",
                                        a->name));

@@ -113,7 +113,7 @@ static struct vg_diag *report_vgpu_shortfall(struct vg_ctx *ctx, const struct vg
     const struct vg_vm *vm = sf->first;
     uint32_t cap = per_gpu(cl, cp, vm->profile);
     struct vg_diag *d =
-        vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+        vg_diag_emit(ctx, VG5001, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
                      "%zu VM%s with `%s` could not be placed in cluster `%s`: %zu vGPU%s missing", sf->nvms,
                      sf->nvms == 1 ? "" : "s", vm->profile->name, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
     vg_diag_label(ctx, d, "at most %u per GPU", cap);
@@ -130,7 +130,7 @@ static struct vg_diag *report_passthrough_shortfall(struct vg_ctx *ctx, const st
 {
     const struct vg_vm *vm = sf->first;
     struct vg_diag *d =
-        vg_diag_emit(ctx, VG5001, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+        vg_diag_emit(ctx, VG5001, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
                      "%zu pass-through VM%s with %s could not be placed in cluster `%s`: %zu GPU%s missing", sf->nvms,
                      sf->nvms == 1 ? "" : "s", vm->gpu_model->model, cl->name, sf->nunits, sf->nunits == 1 ? "" : "s");
     vg_diag_label(ctx, d, "whole GPUs");
@@ -170,14 +170,15 @@ static void report_pinned(struct vg_ctx *ctx, const struct vg_vm *vm)
     for (size_t j = 0; j < nh && j < 3; j++)
         names[j] = hs[j]->name;
     const char *list = vg_rules_name_list(ctx, names, nh < 3 ? nh : 3, nh);
-    struct vg_diag *d = vg_diag_emit(ctx, VG5002, vg_span_or(vm->pin ? vm->pin_span : vm->hosts_span, vm->gpu_span),
-                                     "`%s` may run only on %s, which %s %s", vm->name, list, nh == 1 ? "has" : "have",
-                                     any_model ? vg_sprintf(ctx->arena, "no room left for `%s`", what)
-                                               : vg_sprintf(ctx->arena, "no %s GPU", vm->gpu_model->model));
+    struct vg_diag *d = vg_diag_emit(
+        ctx, VG5002, vg_span_or(vm->pin ? vg_vm_at(vm, VG_AT_PIN) : vg_vm_at(vm, VG_AT_HOSTS), vg_vm_at(vm, VG_AT_GPU)),
+        "`%s` may run only on %s, which %s %s", vm->name, list, nh == 1 ? "has" : "have",
+        any_model ? vg_sprintf(ctx->arena, "no room left for `%s`", what)
+                  : vg_sprintf(ctx->arena, "no %s GPU", vm->gpu_model->model));
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, vm->pin ? "pinned here" : "allowed hosts");
-    if (vg_span_valid(vm->gpu_arg_span))
-        vg_diag_span(ctx, d, vm->gpu_arg_span, "needs %s%s",
+    if (vg_span_valid(vg_vm_at(vm, VG_AT_GPU_ARG)))
+        vg_diag_span(ctx, d, vg_vm_at(vm, VG_AT_GPU_ARG), "needs %s%s",
                      vm->count > 1 ? vg_sprintf(ctx->arena, "%u x ", vm->count) : "", what);
     vg_diag_help(ctx, d, "pin it to a host with a free %s GPU, or allow more hosts", vm->gpu_model->model);
 }
@@ -410,8 +411,8 @@ static void check_multi(struct vg_ctx *ctx, const struct vg_cluster *cl)
         if (!why)
             continue;
         struct vg_diag *d =
-            vg_diag_emit(ctx, VG5005, vg_span_or(vm->gpu_span, vm->name_span), "`%s` asks for %u x `%s`, but %s",
-                         vm->name, vm->count, vm->profile->name, why);
+            vg_diag_emit(ctx, VG5005, vg_span_or(vg_vm_at(vm, VG_AT_GPU), vm->name_span),
+                         "`%s` asks for %u x `%s`, but %s", vm->name, vm->count, vm->profile->name, why);
         vg_diag_subject(d, vm->name);
         vg_diag_label(ctx, d, "%u vGPUs", vm->count);
         vg_diag_help(ctx, d, "%s", help);

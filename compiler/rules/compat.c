@@ -281,10 +281,18 @@ static void check_vms(struct cstate *cs, const struct vg_cluster *cl, const stru
 {
     uint8_t *seen = vg_alloc_array(cs->ctx->arena, ncases ? ncases : 1, 1);
     uint32_t *list = vg_alloc_array(cs->ctx->arena, ncases ? ncases : 1, sizeof *list);
+    /* the verdicts depend on the guest's releases and the hosts it may run on
+       alone: VMs in a row mostly share both (one statement, or blocks alike),
+       and those after one that passed pass too */
+    const struct vg_vm *passed = NULL;
     for (size_t i = 0; i < cl->nvms; i++) {
         const struct vg_vm *vm = cl->vms[i];
         if (vm->mode != VG_MODE_VGPU || !vm->guest.nrel)
             continue;
+        if (passed && vm->guest.rel == passed->guest.rel && vm->guest.nrel == passed->guest.nrel &&
+            vm->pin == passed->pin && vm->allowed == passed->allowed && vm->nallowed == passed->nallowed)
+            continue;
+        passed = vm;
         /* the distinct cases among the hosts it may run on */
         size_t n = 0;
         memset(seen, 0, ncases);
@@ -303,8 +311,10 @@ static void check_vms(struct cstate *cs, const struct vg_cluster *cl, const stru
         for (size_t j = 0; j < n; j++) {
             const struct vg_release *g = NULL, *h = NULL;
             enum verdict v = judge_refs(cs, &vm->guest, cases[list[j]].ref, &g, &h);
-            if (v != V_OK)
+            if (v != V_OK) {
                 report_vm(cs, cl, vm, &cases[list[j]], v, g, h);
+                passed = NULL;
+            }
         }
     }
 }
@@ -425,15 +435,23 @@ static void check_gpu_min(struct vg_ctx *ctx, const struct vg_cluster *cl, const
 }
 
 /* VG3007: one warning per version as written (a range of VMs shares it). */
+/* The first release of r whose branch is past its end of support, or r->nrel. */
+static size_t first_past_eos(const struct vg_ctx *ctx, const struct vg_version_ref *r)
+{
+    uint32_t month = ctx->opt.today / 100;
+    size_t first = 0;
+    while (first < r->nrel && (!r->rel[first]->branch_eos || month <= r->rel[first]->branch_eos))
+        first++;
+    return first;
+}
+
 static void check_eos(struct vg_ctx *ctx, const struct vg_version_ref *r, struct vg_hash *done, const char *what)
 {
     if (!r->nrel || !vg_span_valid(r->span) || !vg_diag_enabled(ctx, VG3007))
         return;
     /* decide first: most references are supported, and those cost no key */
     uint32_t month = ctx->opt.today / 100;
-    size_t first = 0;
-    while (first < r->nrel && (!r->rel[first]->branch_eos || month <= r->rel[first]->branch_eos))
-        first++;
+    size_t first = first_past_eos(ctx, r);
     if (first == r->nrel)
         return;
     char key[48];
@@ -535,9 +553,16 @@ void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct 
         check_gpu_min(ctx, cl, cases, ncases, case_of_host);
         for (size_t c = 0; c < ncases; c++)
             check_eos(ctx, cases[c].ref, &eos_done, "vGPU Manager");
-        for (size_t i = 0; i < cl->nvms; i++)
-            if (cl->vms[i]->mode == VG_MODE_VGPU)
-                check_eos(ctx, &cl->vms[i]->guest, &eos_done, "guest driver");
+        const struct vg_release *const *supported = NULL; /* releases of a guest found supported */
+        for (size_t i = 0; i < cl->nvms; i++) {
+            const struct vg_version_ref *g = &cl->vms[i]->guest;
+            if (cl->vms[i]->mode != VG_MODE_VGPU || (g->rel == supported && g->nrel))
+                continue;
+            if (g->nrel && first_past_eos(ctx, g) == g->nrel)
+                supported = g->rel;
+            else
+                check_eos(ctx, g, &eos_done, "guest driver");
+        }
     }
 }
 

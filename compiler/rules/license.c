@@ -155,7 +155,7 @@ static void check_editions(struct vg_ctx *ctx, const struct vg_licensing *lic, c
         if (!need || (need & ls->editions))
             continue;
         struct vg_diag *d = vg_diag_emit(
-            ctx, VG3102, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+            ctx, VG3102, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
             "`%s` uses the %c-series profile `%s`, which needs a %s license, but license server `%s` serves only %s",
             vm->name, vm->profile->series, vm->profile->name, editions_text(ctx, need), ls->name,
             editions_text(ctx, ls->editions));
@@ -191,10 +191,13 @@ void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct
         struct relseen s;
         memset(&s, 0, sizeof s);
         size_t nvgpu = 0;
+        const struct vg_release *const *seen = NULL; /* the releases just seen: again, they change nothing */
         for (size_t i = 0; i < cl->nvms; i++)
             if (cl->vms[i]->mode == VG_MODE_VGPU) {
                 nvgpu++;
-                see(&s, &cl->vms[i]->guest, cl->vms[i]->name);
+                if (cl->vms[i]->guest.rel != seen || !seen)
+                    see(&s, &cl->vms[i]->guest, cl->vms[i]->name);
+                seen = cl->vms[i]->guest.rel;
             }
         if (!nvgpu)
             continue;

@@ -14,7 +14,7 @@
 
 static struct vg_span where_migration(const struct vg_vm *vm)
 {
-    return vg_span_or(vm->migration_span, vg_span_or(vm->gpu_span, vm->name_span));
+    return vg_span_or(vg_vm_at(vm, VG_AT_MIGRATION), vg_span_or(vg_vm_at(vm, VG_AT_GPU), vm->name_span));
 }
 
 static void unverified_note(struct vg_ctx *ctx, struct vg_diag *d, const struct vg_platform *pf)
@@ -82,8 +82,8 @@ static void release_too_old(struct vg_ctx *ctx, const struct vg_cluster *cl, con
                          pf->lm_vgpu_min % 1000);
         vg_diag_subject(d, vm->name);
         vg_diag_label(ctx, d, "vGPU %s", g->rel[i]->name);
-        if (vg_span_valid(vm->migration_span))
-            vg_diag_span(ctx, d, vm->migration_span, "`migration live`");
+        if (vg_span_valid(vg_vm_at(vm, VG_AT_MIGRATION)))
+            vg_diag_span(ctx, d, vg_vm_at(vm, VG_AT_MIGRATION), "`migration live`");
         vg_diag_help(ctx, d, "use a vGPU %u guest driver or later, or `migration restart`", pf->lm_vgpu_min / 1000);
         return;
     }
@@ -114,8 +114,8 @@ static void manager_too_old(struct vg_ctx *ctx, const struct vg_cluster *cl, con
         if (host->manager_own)
             vg_diag_subject(d, host->name);
         vg_diag_label(ctx, d, "vGPU %s", old->name);
-        if (vg_span_valid(first->migration_span))
-            vg_diag_span(ctx, d, first->migration_span, "`%s` migrates live", first->name);
+        if (vg_span_valid(vg_vm_at(first, VG_AT_MIGRATION)))
+            vg_diag_span(ctx, d, vg_vm_at(first, VG_AT_MIGRATION), "`%s` migrates live", first->name);
         vg_diag_help(ctx, d, "upgrade the hosts to vGPU %u or later, or use `migration restart`",
                      pf->lm_vgpu_min / 1000);
     }
@@ -131,12 +131,12 @@ static void no_target(struct vg_ctx *ctx, const struct vg_cluster *cl, const str
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "`migration live`");
     if (vm->pin) {
-        if (vg_span_valid(vm->pin_span))
-            vg_diag_span(ctx, d, vm->pin_span, "pinned here");
+        if (vg_span_valid(vg_vm_at(vm, VG_AT_PIN)))
+            vg_diag_span(ctx, d, vg_vm_at(vm, VG_AT_PIN), "pinned here");
         vg_diag_help(ctx, d, "list the hosts it may move to with `hosts` instead of pinning it with `host`");
     } else {
-        if (vg_span_valid(vm->hosts_span))
-            vg_diag_span(ctx, d, vm->hosts_span, "the hosts it may run on");
+        if (vg_span_valid(vg_vm_at(vm, VG_AT_HOSTS)))
+            vg_diag_span(ctx, d, vg_vm_at(vm, VG_AT_HOSTS), "the hosts it may run on");
         vg_diag_help(ctx, d,
                      "keep a free `%s` slot on another host (add GPUs or fewer VMs), or use `migration restart`", what);
     }
@@ -148,7 +148,7 @@ static void no_target(struct vg_ctx *ctx, const struct vg_cluster *cl, const str
 /* VG4007: `migration restart` written on a VM that may run on one host only. */
 static void check_restart_target(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
 {
-    if (vm->migration != VG_MIG_RESTART || !vg_span_valid(vm->migration_span))
+    if (vm->migration != VG_MIG_RESTART || !vg_span_valid(vg_vm_at(vm, VG_AT_MIGRATION)))
         return;
     size_t n = vm->pin ? 1 : vm->nallowed ? vm->nallowed : cl->nhosts;
     if (n != 1)
@@ -156,7 +156,7 @@ static void check_restart_target(struct vg_ctx *ctx, const struct vg_cluster *cl
     const struct vg_host *only = vm->pin ? vm->pin : vm->nallowed ? vm->allowed[0] : cl->nhosts ? cl->hosts[0] : NULL;
     if (!only)
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG4007, vm->migration_span,
+    struct vg_diag *d = vg_diag_emit(ctx, VG4007, vg_vm_at(vm, VG_AT_MIGRATION),
                                      "`%s` has `migration restart`, but %s is the only host it may run on: when it "
                                      "fails there is nowhere to restart the VM",
                                      vm->name, vg_sprintf(ctx->arena, "`%s`", only->name));
@@ -179,7 +179,8 @@ static int check_ha_passthrough(struct vg_ctx *ctx, const struct vg_cluster *cl,
         "`%s` has a pass-through GPU: vSphere HA does not restart VMs with static DirectPath I/O", vm->name);
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d,
-                  vg_span_valid(vm->migration_span) ? "`migration restart`" : "pass-through, restarted by default");
+                  vg_span_valid(vg_vm_at(vm, VG_AT_MIGRATION)) ? "`migration restart`"
+                                                               : "pass-through, restarted by default");
     vg_diag_note(ctx, d,
                  "the generated script attaches the GPU with dynamic DirectPath I/O, which HA can "
                  "restart on any host with a matching device");
@@ -200,8 +201,8 @@ static void check_edition(struct vg_ctx *ctx, const struct vg_cluster *cl, const
                                      "%s %s Standard edition",
                                      cl->name, cl->nhosts, pf->family, pf->version);
     vg_diag_label(ctx, d, "`edition standard`");
-    if (vg_span_valid(first_live->migration_span))
-        vg_diag_span(ctx, d, first_live->migration_span, "`%s` migrates live", first_live->name);
+    if (vg_span_valid(vg_vm_at(first_live, VG_AT_MIGRATION)))
+        vg_diag_span(ctx, d, vg_vm_at(first_live, VG_AT_MIGRATION), "`%s` migrates live", first_live->name);
     vg_diag_note(ctx, d,
                  "clustered GPU-P live migration needs the Datacenter edition; Standard supports it "
                  "between standalone hosts only");

@@ -40,30 +40,45 @@ static void check_both_modes(struct vg_ctx *ctx, const struct vg_cluster *cl, co
 {
     if (!vm->also_other_mode)
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG6004, vg_span_or(vm->gpu_span, vm->name_span),
+    struct vg_diag *d = vg_diag_emit(ctx, VG6004, vg_span_or(vg_vm_at(vm, VG_AT_GPU), vm->name_span),
                                      "`%s` has both a pass-through GPU and a vGPU", vm->name);
     vg_diag_subject(d, vm->name);
     vg_diag_note(ctx, d, "one VM uses either whole GPUs or vGPUs, and one GPU is either passed through or shared");
     vg_diag_help(ctx, d, "keep one `gpu` line: `gpu vgpu PROFILE` or `gpu passthrough MODEL`");
 }
 
+/* The last supported (platform, mode, model) seen: VMs in a row mostly ask the
+ * same, and the answer compares model names. */
+struct supported {
+    const struct vg_platform *pf;
+    const struct vg_gpu *model;
+    enum vg_gpu_mode mode;
+};
+
 /* VG6001: the VM's GPU model in its mode, against what the platform version supports. */
-static void check_model_supported(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+static void check_model_supported(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm,
+                                  struct supported *last)
 {
     const struct vg_platform *pf = cl->platform;
     if (!pf || !vm->gpu_model || vm->mode == VG_MODE_NONE)
+        return;
+    if (last->pf == pf && last->model == vm->gpu_model && last->mode == vm->mode)
         return;
     int hyperv = cl->kind == VG_FAMILY_HYPERV;
     int pt = vm->mode == VG_MODE_PASSTHROUGH;
     const char *const *list = pt ? pf->passthrough_models : pf->vgpu_models;
     size_t n = pt ? pf->npassthrough_models : pf->nvgpu_models;
-    if (vg_platform_supports(list, n, vm->gpu_model->model))
+    if (vg_platform_supports(list, n, vm->gpu_model->model)) {
+        last->pf = pf;
+        last->model = vm->gpu_model;
+        last->mode = vm->mode;
         return;
+    }
     const char *mode = pt ? (hyperv ? "DDA (pass-through)" : "DirectPath I/O (pass-through)")
                           : (hyperv ? "GPU partitioning (GPU-P)" : "vGPU");
-    struct vg_diag *d =
-        vg_diag_emit(ctx, VG6001, vg_span_or(vm->gpu_arg_span, vm->gpu_span), "%s does not support %s on %s %s (`%s`)",
-                     vm->gpu_model->model, mode, pf->family, pf->version, vm->name);
+    struct vg_diag *d = vg_diag_emit(ctx, VG6001, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
+                                     "%s does not support %s on %s %s (`%s`)", vm->gpu_model->model, mode, pf->family,
+                                     pf->version, vm->name);
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "%s", vm->gpu_model->model);
     if (vg_span_valid(cl->platform_span))
@@ -84,13 +99,13 @@ static void check_efi(struct vg_ctx *ctx, const struct vg_cluster *cl, const str
         !(vm->mode == VG_MODE_PASSTHROUGH || (vm->mode == VG_MODE_VGPU && vm->profile && vm->profile->series == 'C')))
         return;
     struct vg_diag *d =
-        vg_diag_emit(ctx, VG6006, vg_span_or(vm->firmware_span, vm->name_span),
+        vg_diag_emit(ctx, VG6006, vg_span_or(vg_vm_at(vm, VG_AT_FIRMWARE), vm->name_span),
                      "`%s` boots with BIOS, but its %s %s needs EFI firmware and 64-bit MMIO", vm->name,
                      vm->gpu_model->model, vm->mode == VG_MODE_PASSTHROUGH ? "pass-through GPU" : "C-series vGPU");
     vg_diag_subject(d, vm->name);
     vg_diag_label(ctx, d, "`firmware bios`");
-    if (vg_span_valid(vm->gpu_span))
-        vg_diag_span(ctx, d, vm->gpu_span, "large-BAR GPU");
+    if (vg_span_valid(vg_vm_at(vm, VG_AT_GPU)))
+        vg_diag_span(ctx, d, vg_vm_at(vm, VG_AT_GPU), "large-BAR GPU");
     vg_diag_note(ctx, d, "GPUs with a BAR1 larger than 256 MB map their memory above 4 GB, which needs EFI");
     vg_diag_help(ctx, d, "use `firmware efi` (the default)");
     if (!vm->gpu_model->mmio_verified)
@@ -103,7 +118,7 @@ static void check_low_mmio(struct vg_ctx *ctx, const struct vg_cluster *cl, cons
 {
     if (cl->kind != VG_FAMILY_HYPERV || vm->mmio_low < (4ull << 30))
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG6007, vg_span_or(vm->mmio_span, vm->name_span),
+    struct vg_diag *d = vg_diag_emit(ctx, VG6007, vg_span_or(vg_vm_at(vm, VG_AT_MMIO), vm->name_span),
                                      "low MMIO space of `%s` is %llu MiB: Hyper-V takes at most 4095 MiB", vm->name,
                                      (unsigned long long)(vm->mmio_low >> 20));
     vg_diag_subject(d, vm->name);
@@ -118,7 +133,7 @@ static void check_generation(struct vg_ctx *ctx, const struct vg_cluster *cl, co
     const struct vg_platform *pf = cl->platform;
     if (!pf || !pf->gpu_vm_gen2_only || vm->generation != 1 || vm->mode == VG_MODE_NONE)
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG6008, vg_span_or(vm->generation_span, vm->name_span),
+    struct vg_diag *d = vg_diag_emit(ctx, VG6008, vg_span_or(vg_vm_at(vm, VG_AT_GENERATION), vm->name_span),
                                      "`%s` is a generation 1 VM, but GPU VMs on %s %s must be generation 2", vm->name,
                                      pf->family, pf->version);
     vg_diag_subject(d, vm->name);
@@ -127,10 +142,10 @@ static void check_generation(struct vg_ctx *ctx, const struct vg_cluster *cl, co
 }
 
 /* The checks of one VM, one per rule, in this order. */
-static void check_vm(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm)
+static void check_vm(struct vg_ctx *ctx, const struct vg_cluster *cl, const struct vg_vm *vm, struct supported *last)
 {
     check_both_modes(ctx, cl, vm);
-    check_model_supported(ctx, cl, vm);
+    check_model_supported(ctx, cl, vm, last);
     check_efi(ctx, cl, vm);
     check_low_mmio(ctx, cl, vm);
     check_generation(ctx, cl, vm);
@@ -142,11 +157,11 @@ static void check_gpu_p_model(struct vg_ctx *ctx, const struct vg_cluster *cl, c
 {
     if (vm->gpu_model == first->gpu_model)
         return;
-    struct vg_diag *d = vg_diag_emit(ctx, VG6002, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+    struct vg_diag *d = vg_diag_emit(ctx, VG6002, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
                                      "GPU-P cluster `%s` uses %s GPUs for `%s` and %s GPUs for `%s`", cl->name,
                                      vm->gpu_model->model, vm->name, first->gpu_model->model, first->name);
     vg_diag_subject(d, vm->name);
-    vg_diag_span(ctx, d, first->gpu_arg_span, "%s", first->gpu_model->model);
+    vg_diag_span(ctx, d, vg_vm_at(first, VG_AT_GPU_ARG), "%s", first->gpu_model->model);
     vg_diag_note(ctx, d, "GPU partitioning needs the same GPU make, model and partition count on every host");
     vg_diag_help(ctx, d, "use one GPU model for GPU-P in this cluster (other models only for pass-through)");
 }
@@ -160,11 +175,11 @@ static void check_gpu_p_size(struct vg_ctx *ctx, const struct vg_cluster *cl, co
         return;
     *reported = 1;
     struct vg_diag *d =
-        vg_diag_emit(ctx, VG6003, vg_span_or(vm->gpu_arg_span, vm->gpu_span),
+        vg_diag_emit(ctx, VG6003, vg_span_or(vg_vm_at(vm, VG_AT_GPU_ARG), vg_vm_at(vm, VG_AT_GPU)),
                      "GPU-P cluster `%s` uses partitions of two sizes: `%s` (%u MB) and `%s` "
                      "(%u MB)",
                      cl->name, vm->profile->name, vm->profile->fb_mb, first->profile->name, first->profile->fb_mb);
-    vg_diag_span(ctx, d, first->gpu_arg_span, "`%s`", first->profile->name);
+    vg_diag_span(ctx, d, vg_vm_at(first, VG_AT_GPU_ARG), "`%s`", first->profile->name);
     vg_diag_note(ctx, d,
                  "every GPU of a GPU-P cluster has the same partition count, so every partition "
                  "has the same size");
@@ -237,7 +252,7 @@ static void check_gpu_p_partitions(struct vg_ctx *ctx, const struct vg_cluster *
                                          "`gpu-partitions %u` does not fit `%s`: %u x %u MB is more than the %u MB of "
                                          "one %s GPU",
                                          parts, first->profile->name, parts, first->profile->fb_mb, g->fb_mb, g->model);
-        vg_diag_span(ctx, d, first->gpu_arg_span, "`%s`", first->profile->name);
+        vg_diag_span(ctx, d, vg_vm_at(first, VG_AT_GPU_ARG), "`%s`", first->profile->name);
         vg_diag_help(ctx, d, "use at most %u partitions for `%s`", g->fb_mb / first->profile->fb_mb,
                      first->profile->name);
     }
@@ -371,11 +386,12 @@ void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struc
     (void)p;
     struct vg_hash done;
     vg_hash_init(&done, ctx->arena);
+    struct supported last = {NULL, NULL, VG_MODE_NONE};
     for (size_t k = 0; k < m->nclusters; k++) {
         const struct vg_cluster *cl = m->clusters[k];
         check_size(ctx, cl);
         for (size_t i = 0; i < cl->nvms; i++)
-            check_vm(ctx, cl, cl->vms[i]);
+            check_vm(ctx, cl, cl->vms[i], &last);
         if (cl->kind == VG_FAMILY_HYPERV)
             check_gpu_p(ctx, cl);
         check_arc(ctx, cl);

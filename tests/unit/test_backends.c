@@ -37,6 +37,7 @@ struct fixture {
     struct vg_host h[2], *hp[2];
     struct vg_host_gpu hg[2];
     struct vg_vm v[2], *vp[2];
+    struct vg_vm_spans vs;
     struct vg_cluster_plan p;
     struct vg_pgpu pg[4];
     uint32_t first[2], g0, g1;
@@ -203,7 +204,8 @@ static void test_hyperv_standalone(void **state)
     f->v[1].mmio_low = 2ull << 30;
     f->v[1].memory_bytes = 48ull << 30;
     f->v[1].generation = 2;
-    f->v[1].generation_span.file = 1; /* declared, so checked */
+    f->vs.at[VG_AT_GENERATION].file = 1; /* declared, so checked */
+    f->v[1].spans = &f->vs;
     s = run(f, vg_emit_hyperv);
     d = hv_data(s);
     HAS(s, "#Requires -Modules Hyper-V\n");

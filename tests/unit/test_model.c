@@ -97,7 +97,7 @@ static void test_seed_model(void **state)
     assert_int_equal(vm->guest.nrel, 1);
     assert_string_equal(vm->guest.rel[0]->name, "16.3");
     assert_int_equal(vm->migration, VG_MIG_RESTART);
-    assert_int_equal(vm->gpu_arg_span.start, off(f, "A16-4Q", 0));
+    assert_int_equal(vg_vm_at(vm, VG_AT_GPU_ARG).start, off(f, "A16-4Q", 0));
     const struct vg_vm *cad = c->vms[24];
     assert_string_equal(cad->name, "cad-01");
     assert_int_equal(cad->index, 24);
@@ -141,7 +141,7 @@ static void test_defaults(void **state)
     const struct vg_vm *vm = c->vms[0];
     assert_int_equal(vm->os, VG_OS_LINUX);
     assert_int_equal(vm->migration, VG_MIG_RESTART);
-    assert_int_equal(vm->migration_span.file, 0);
+    assert_int_equal(vg_vm_at(vm, VG_AT_MIGRATION).file, 0);
     assert_int_equal(vm->firmware, VG_FW_EFI);
     assert_int_equal(vm->generation, 2);
     assert_int_equal(vm->count, 1);
@@ -210,6 +210,51 @@ static void test_every_field(void **state)
     assert_int_equal(vm->memory_bytes, 64ull << 30);
     assert_int_equal(vm->firmware, VG_FW_BIOS);
     assert_true(vg_vm_may_run_on(vm, h2));
+    done(f);
+}
+
+/* The directive spans of a `vm` statement are kept relative to its start,
+ * one set per layout: VMs each in a block of the same lines share one, a
+ * block written otherwise gets its own, and every span still points at its
+ * own line (docs/performance.md, round 9). */
+static void test_vm_spans_shared(void **state)
+{
+    (void)state;
+    struct fx *f =
+        build("cluster c {\n    platform esxi 8.0u2\n    vgpu-manager 16.5\n"
+              "    host h1 { gpu A16 x 2 }\n"
+              "    vm a1 {\n        gpu vgpu A16-4Q\n        guest-driver 16.3\n        migration live\n    }\n"
+              "    # a comment between two blocks alike\n"
+              "    vm a2 {\n        gpu vgpu A16-4Q\n        guest-driver 16.3\n        migration live\n    }\n"
+              "    vm a3 {\n        gpu  vgpu A16-4Q\n        guest-driver 16.3\n        migration live\n    }\n"
+              "    vm r-[1..3] { gpu vgpu A16-4Q; guest-driver 16.3; host h1; memory 8GB }\n"
+              "}\n");
+    if (f->ctx.diags.n)
+        dump(f);
+    assert_int_equal(f->ctx.diags.n, 0);
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_int_equal(c->nvms, 6);
+    const uint32_t gpu_at[3] = {off(f, "gpu vgpu", 0), off(f, "gpu vgpu", 1), off(f, "gpu  vgpu", 0)};
+    for (int i = 0; i < 3; i++) { /* a1, a2, a3: their own `gpu`, `A16-4Q` and `live` */
+        const struct vg_vm *vm = c->vms[i];
+        assert_int_equal(vg_vm_at(vm, VG_AT_GPU).file, vm->span.file);
+        assert_int_equal(vg_vm_at(vm, VG_AT_GPU).start, gpu_at[i]);
+        assert_int_equal(vg_vm_at(vm, VG_AT_GPU).end, off(f, "A16-4Q", i) + 6);
+        assert_int_equal(vg_vm_at(vm, VG_AT_GPU_ARG).start, off(f, "A16-4Q", i));
+        assert_int_equal(vg_vm_at(vm, VG_AT_MIGRATION).start, off(f, "live", i));
+        assert_int_equal(vg_vm_at(vm, VG_AT_PIN).file, 0);
+        assert_int_equal(vg_vm_at(vm, VG_AT_MEMORY).file, 0);
+    }
+    assert_ptr_equal(c->vms[0]->spans, c->vms[1]->spans);     /* written alike */
+    assert_ptr_not_equal(c->vms[1]->spans, c->vms[2]->spans); /* one more blank */
+    for (int i = 3; i < 6; i++) {                             /* a range: one statement */
+        const struct vg_vm *vm = c->vms[i];
+        assert_ptr_equal(vm->spans, c->vms[3]->spans);
+        assert_int_equal(vg_vm_at(vm, VG_AT_GPU_ARG).start, off(f, "A16-4Q", 3));
+        assert_int_equal(vg_vm_at(vm, VG_AT_PIN).start, off(f, "host h1", 1) + 5); /* the value */
+        assert_int_equal(vg_vm_at(vm, VG_AT_MEMORY).start, off(f, "8GB", 0));
+        assert_int_equal(vg_vm_at(vm, VG_AT_MIGRATION).file, 0);
+    }
     done(f);
 }
 
@@ -562,7 +607,7 @@ int main(void)
         cmocka_unit_test(test_include_relative),  cmocka_unit_test(test_include_missing_and_cycle),
         cmocka_unit_test(test_include_depth),     cmocka_unit_test(test_vg2001_gpu_model),
         cmocka_unit_test(test_vg2002_profile),    cmocka_unit_test(test_vg2003_release),
-        cmocka_unit_test(test_vg2004_platform),
+        cmocka_unit_test(test_vg2004_platform),   cmocka_unit_test(test_vm_spans_shared),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

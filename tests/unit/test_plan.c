@@ -389,7 +389,7 @@ static void test_failover_reserve(void **state)
 
 /*
  * Failover outcomes are computed once per (non-full failed hosts, VMs' asks)
- * and replayed for the other host sets (plan.c): random clusters, packed and
+ * and replayed for the other host sets (plan_failover.c): random clusters, packed and
  * not, with several classes, pass-through, pins, `hosts` lists and
  * `migration none`, give the same failovers, down VMs, reserve marks and
  * worst count as running every scenario; a packed 96-host cluster with one
