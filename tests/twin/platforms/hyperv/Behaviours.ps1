@@ -233,6 +233,19 @@ $script:Behaviours['Get-VM'] = {
     }
 }
 
+# Azure Local VMs enabled by Arc (a VM's `arc` in a state whose `arc` is set):
+# Microsoft supports stop, start and restart of them only through the Azure
+# portal or CLI ("Supported operations for Azure Local VMs", docs/sources.md;
+# moving them between nodes with the cluster cmdlets is supported). Hyper-V
+# itself would obey: the twin is stricter, as the docs are, and refuses.
+function Assert-HvNotArcVm {
+    param($C, $Vm, [string]$What, [string]$AzVerb)
+    $st = Get-HvState
+    if ($null -ne $st['arc'] -and $Vm.Contains('arc') -and $null -ne $Vm['arc']) {
+        Stop-TwinCommand -Message ("twin: '{0}' is an Azure Local VM enabled by Arc: {1} of it is supported only through Azure (az stack-hci-vm {2} --name NAME --resource-group RG), not with the local tools." -f $Vm['name'], $What, $AzVerb) -ErrorId 'ArcVmLocalPower' -Category InvalidOperation -Target $Vm['name']
+    }
+}
+
 $script:Behaviours['Start-VM'] = {
     param($C, $B)
     foreach ($t in (Get-HvVmTargets -Cmdlet $C -Bound $B -NameParameter 'Name')) {
@@ -241,6 +254,7 @@ $script:Behaviours['Start-VM'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Start-VM' -Target $v['name'] -Action 'Start-VM' -HostName $h['name'] -Bound $B)) {
             continue
         }
+        Assert-HvNotArcVm $C $v 'Start-VM' 'start'
         Invoke-HvMaybeJob -Cmdlet $C -Bound $B -Action {
             if ($v['state'] -eq 'Running') {
                 $C.WriteWarning('The virtual machine is already in the specified state.')
@@ -271,6 +285,7 @@ $script:Behaviours['Stop-VM'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Stop-VM' -Target $v['name'] -Action $action -HostName $h['name'] -Bound $B)) {
             continue
         }
+        Assert-HvNotArcVm $C $v 'Stop-VM' 'stop'
         Invoke-HvMaybeJob -Cmdlet $C -Bound $B -Action {
             $was = [string]$v['state']
             if ($v['state'] -eq 'Off') {

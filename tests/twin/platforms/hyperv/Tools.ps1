@@ -221,6 +221,38 @@ function Invoke-HvAz {
         Stop-HvAz 'unrecognized arguments: --custom-location (twin: not in the reference syntax of az stack-hci-vm)' 2
         return
     }
+    # Each verb takes exactly the options of its reference syntax that the twin
+    # models (a flag no value, the others one value); anything else is refused
+    # as az refuses an unknown argument: exit 2, no call.
+    $allowed = @{
+        'show'       = @{ '--name' = 1; '--resource-group' = 1; '--output' = 1 }
+        'stop'       = @{ '--name' = 1; '--resource-group' = 1 }
+        'start'      = @{ '--name' = 1; '--resource-group' = 1 }
+        'gpu attach' = @{ '--vm-name' = 1; '--resource-group' = 1; '--gpu-p-count' = 1; '--gpu-dda-count' = 1; '--gpus' = -1; '--yes' = 0 }
+        'gpu detach' = @{ '--vm-name' = 1; '--resource-group' = 1; '--gpu-p-count' = 1; '--gpu-dda-count' = 1; '--gpus' = -1; '--yes' = 0 }
+    }
+    if ($allowed.ContainsKey($verb)) {
+        foreach ($k in @($o.Keys)) {
+            $n = @($o[$k]).Count
+            if ($k -eq '__positional') {
+                Stop-HvAz ('unrecognized arguments: {0}' -f (@($o[$k]) -join ' ')) 2
+                return
+            }
+            if (-not $allowed[$verb].ContainsKey($k)) {
+                Stop-HvAz ('unrecognized arguments: {0} (twin: az stack-hci-vm {1} takes {2})' -f $k, $verb, ((@($allowed[$verb].Keys) | Sort-Object) -join ', ')) 2
+                return
+            }
+            $want = $allowed[$verb][$k]
+            if ($want -ge 0 -and $n -ne $want) {
+                Stop-HvAz ('argument {0}: expected {1} argument(s), got {2}' -f $k, $want, $n) 2
+                return
+            }
+        }
+        if ($o.ContainsKey('--output') -and $o['--output'][0] -ne 'json') {
+            Stop-HvAz ('--output {0}: not modeled by the twin (json only)' -f $o['--output'][0]) 2
+            return
+        }
+    }
     $rg = if ($o.ContainsKey('--resource-group')) { $o['--resource-group'][0] } else { $null }
     $nameKey = if ($verb -like 'gpu *') { '--vm-name' } else { '--name' }
     $name = if ($o.ContainsKey($nameKey)) { $o[$nameKey][0] } else { $null }
