@@ -567,6 +567,48 @@ Describe 'More refusals: each modeled rule refuses its wrong call' {
         $r.exit | Should -Be 1
         $r.calls.Count | Should -Be 0
     }
+    It 'az stack-hci-vm stop|start|show refuse an unknown option, a positional argument, a missing value, an unknown VM or resource group; no call is made' {
+        $s = Get-TestState -Edit { param($s) $s['arc'] = [ordered]@{ resource_group = 'rg'; custom_location = 'cl' }; (Get-TestVm $s 'web1')['arc'] = [ordered]@{ gpus = @() } }
+        $r = Invoke-TestScript -State $s -Body @'
+az stack-hci-vm stop --name web1 --resource-group rg --skip-shutdown
+Write-Host ('unknown option: ' + $LASTEXITCODE)
+az stack-hci-vm start --name web1 --resource-group rg extra
+Write-Host ('positional: ' + $LASTEXITCODE)
+az stack-hci-vm stop --name --resource-group rg
+Write-Host ('no value: ' + $LASTEXITCODE)
+az stack-hci-vm show --name web1 --resource-group rg --output table
+Write-Host ('output table: ' + $LASTEXITCODE)
+az stack-hci-vm stop --name vdi-001 --resource-group rg
+Write-Host ('not an Arc VM: ' + $LASTEXITCODE)
+az stack-hci-vm start --name web1 --resource-group other
+Write-Host ('other resource group: ' + $LASTEXITCODE)
+az stack-hci-vm start --name web1 --resource-group rg
+Write-Host ('right: ' + $LASTEXITCODE)
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'unknown option: 2'
+        $r.output | Should -Contain 'positional: 2'
+        $r.output | Should -Contain 'no value: 2'
+        $r.output | Should -Contain 'output table: 2'
+        $r.output | Should -Contain 'not an Arc VM: 3'
+        $r.output | Should -Contain 'other resource group: 3'
+        $r.output | Should -Contain 'right: 0'
+        Get-TestCommands $r | Should -Be @('az stack-hci-vm start')
+    }
+    It 'Stop-VM and Start-VM of an Azure Local VM enabled by Arc are refused (supported only through Azure); a VM that is not an Arc VM is not' {
+        $s = Get-TestState -Edit { param($s) $s['arc'] = [ordered]@{ resource_group = 'rg'; custom_location = 'cl' }; (Get-TestVm $s 'web1')['arc'] = [ordered]@{ gpus = @() } }
+        $r = Invoke-TestScript -State $s -Body "Start-VM -Name 'web1' -ComputerName 'hci-node-01' -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'az stack-hci-vm start'
+        (Get-TestVm $r.state 'web1')['state'] | Should -Be 'Off'
+        $r = Invoke-TestScript -State $s -Body "az stack-hci-vm start --name web1 --resource-group rg; Stop-VM -Name 'web1' -ComputerName 'hci-node-01' -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'az stack-hci-vm stop'
+        (Get-TestVm $r.state 'web1')['state'] | Should -Be 'Running'
+        $r = Invoke-TestScript -State $s -Body "Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01' -Confirm:`$false"
+        $r.exit | Should -Be 0
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Off'
+    }
     It 'native tools: an argument the twin does not model is a non-zero exit code and a message, not a success' {
         $s = Get-TestState -Edit { param($s) $s['arc'] = [ordered]@{ resource_group = 'rg'; custom_location = 'cl' }; (Get-TestVm $s 'web1')['arc'] = [ordered]@{ gpus = @() } }
         $r = Invoke-TestScript -State $s -Body @'
