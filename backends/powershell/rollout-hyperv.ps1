@@ -12,7 +12,8 @@
 # Pre-flight (read only; any problem: nothing is changed): every host is an
 # Up node of the cluster (or Paused by an earlier run of this rollout), runs
 # the host driver of a state of the plan (which says which steps are done),
-# a package is given for every release to install, every VM exists once,
+# a package is given for every release to install and is on each node that
+# installs it (Test-Path on the node: the script does not copy it), every VM exists once,
 # runs where the plan expects it and can be shut down if it must be. Then,
 # step by step, host by host: move the VMs as planned, Suspend-ClusterNode
 # -Drain, install the vGPU Manager with pnputil (NVIDIA's documented
@@ -196,6 +197,32 @@ function Read-VgpucRolloutRecord {
     $keys.ToArray()
 }
 
+function Test-VgpucRolloutPackage {
+    <# The vGPU Manager package is where pnputil will read it: on the node
+       itself (the install runs there, in a remote session that cannot reach
+       a share without credential delegation). Test-Path on the node; a
+       missing file or a node that cannot be asked is a problem. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [string]$Name,
+        [Parameter(Mandatory)] [string]$Path,
+        [Parameter(Mandatory)] [string]$Release
+    )
+    try {
+        $found = Invoke-Command -ComputerName $Name -ArgumentList $Path -ScriptBlock {
+            param([string]$P)
+            Test-Path -LiteralPath $P -PathType Leaf
+        }
+    } catch {
+        Add-VgpucProblem -Run $Run -Text ('host {0}: the package of vGPU {1} ({2}) could not be checked on the host: {3}' -f $Name, $Release, $Path, $_.Exception.Message)
+        return
+    }
+    if (-not [bool]$found) {
+        Add-VgpucProblem -Run $Run -Text ('host {0}: the package of vGPU {1} is not on the host: {2} does not exist there; copy NVIDIA''s Display.Driver folder to the same path on every host first (e.g. Copy-Item -Recurse -ToSession)' -f $Name, $Release, $Path)
+    }
+}
+
 function Find-VgpucRolloutVm {
     <# A VM of the cluster by exact name: the one object, or $null (the problem is recorded). #>
     [CmdletBinding()]
@@ -367,6 +394,8 @@ function Get-VgpucRolloutPlan {
                     }
                     if ([string]::IsNullOrEmpty($pkg)) {
                         Add-VgpucProblem -Run $Run -Text ('host {0} moves to vGPU {1}: give its package with -DriverPackage @{{ ''{1}'' = ''<path of nvgridswhci.inf on the host>'' }}' -f $h.Name, $h.ToRelease)
+                    } else {
+                        Test-VgpucRolloutPackage -Run $Run -Name ([string]$h.Name) -Path $pkg -Release ([string]$h.ToRelease)
                     }
                 }
             }

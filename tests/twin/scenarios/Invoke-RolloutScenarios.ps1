@@ -26,7 +26,8 @@ packages of the plan's releases), and these checks run:
              then the same state run again without the fault (resume): the
              converge check
   preflight  one problem each (a host on another driver, a VM missing, two VMs
-             of one name, no package, a node down, a VM elsewhere, a saved VM):
+             of one name, no package, a package not on one host, a node
+             down, a VM elsewhere, a saved VM):
              exit 1, zero mutating calls, a line naming the problem
   planted    copies of the script with one fault planted in its runtime (VMs
              not moved before the drain, VMs that stayed down not started, a
@@ -192,6 +193,14 @@ function New-RolloutCase {
         GuestSteps = @($guestSteps | ForEach-Object { $_ - $first + 1 }); Drain = ($Case.Args -contains '--drain')
         PlanGuestSteps = @($cl.steps | Where-Object { $_.kind -eq 'guests' })
     }
+}
+
+# The driver packages copied to every host but one (the twin's
+# driver_packages[].hosts): Test-Path on that host finds nothing.
+function Set-PackageHosts {
+    param($State, [string]$Without)
+    $others = @($State['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $_ -ne $Without })
+    foreach ($d in @($State['driver_packages'])) { $d['hosts'] = $others }
 }
 
 function Get-VmPower {
@@ -424,6 +433,7 @@ function Invoke-Case {
             @{ Name = 'missing-vm'; Tokens = @('vdi-03'); Pattern = 'does not exist'; Edit = { param($s) foreach ($h in $s['hosts']) { $h['vms'] = @(@($h['vms']) | Where-Object { $_['name'] -ne 'vdi-03' }) }; $s['cluster_groups'] = @(@($s['cluster_groups']) | Where-Object { $_['name'] -ne 'vdi-03' }) } }
             @{ Name = 'duplicate-vm'; Tokens = @('vdi-02'); Pattern = 'unique'; Edit = { param($s) $v = (Get-ScenarioVmState -State $s -Name 'vdi-02').Vm; $d = (Copy-ScenarioState -State @{ x = $v })['x']; $d['name'] = 'VDI-02'; $d['id'] = '6f1c0a52-0000-4000-8000-0000000000ff'; $d['state'] = 'Off'; $d['gpu_partition_adapters'] = @(); (Get-ScenarioHostState -State $s -Name $node2)['vms'] = @((Get-ScenarioHostState -State $s -Name $node2)['vms']) + @($d) } }
             @{ Name = 'no-package'; Tokens = @('19.5'); Pattern = 'DriverPackage'; Args = @{}; Edit = { param($s) } }
+            @{ Name = 'package-not-on-host'; Tokens = @($node2, (Get-Package '19.5')); Pattern = 'not on the host'; Edit = { param($s) Set-PackageHosts -State $s -Without $node2 } }
             @{ Name = 'node-down'; Tokens = @($node2); Pattern = 'not reachable'; Edit = { param($s) (Get-ScenarioHostState -State $s -Name $node2)['reachable'] = $false } }
             @{ Name = 'vm-elsewhere'; Tokens = @('vdi-04', $node2); Pattern = 'expects'; Edit = { param($s) $v = (Get-ScenarioVmState -State $s -Name 'vdi-04').Vm; foreach ($h in $s['hosts']) { $h['vms'] = @(@($h['vms']) | Where-Object { $_['name'] -ne 'vdi-04' }) }; (Get-ScenarioHostState -State $s -Name $node2)['vms'] = @((Get-ScenarioHostState -State $s -Name $node2)['vms']) + @($v); foreach ($g in $s['cluster_groups']) { if ($g['name'] -eq 'vdi-04') { $g['owner_node'] = $node2 } } } }
             @{ Name = 'saved-vm'; Tokens = @('vdi-05', 'Saved'); Pattern = 'Saved'; Edit = { param($s) (Get-ScenarioVmState -State $s -Name 'vdi-05').Vm['state'] = 'Saved' } }
@@ -491,6 +501,7 @@ function Invoke-Case {
             @{ Name = 'a guest is turned off'; Find = "Stop-VM -VM `$Vm -AsJob -Confirm:`$false`n    `$deadline = (Get-Date)"; Put = "Stop-VM -VM `$Vm -TurnOff -Confirm:`$false`n    `$deadline = (Get-Date)"; Check = 'converge' }
             @{ Name = 'a node is not resumed after a failure'; Find = 'foreach ($n in $suspended) {'; Put = 'foreach ($n in @()) {'; Check = 'fault' }
             @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
+            @{ Name = 'a package missing on a host is not refused'; Find = "    if (-not [bool]`$found) {"; Put = "    if (`$false) {"; Check = 'preflight-package' }
         )
         $text = [System.IO.File]::ReadAllText($C.Script)
         foreach ($pl in $plants) {
@@ -512,6 +523,12 @@ function Invoke-Case {
                     Add-ScenarioFault -State $s -Command 'pnputil /add-driver' -Target (Get-Package '19.5')
                     $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
                     $caught = @($r.state['hosts'] | Where-Object { [bool]$_['paused'] -and -not (Test-Named $r @([string]$_['name']) 'paused') })
+                }
+                'preflight-package' {
+                    $s = Copy-ScenarioState -State $start
+                    Set-PackageHosts -State $s -Without 'hci-node-02'
+                    $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    if ($r.exit -ne 1 -or @($r.calls).Count -ne 0 -or -not (Test-Named $r @('hci-node-02') 'not on the host')) { $caught = @('refused no more') }
                 }
                 'preflight' {
                     $s = Copy-ScenarioState -State $start

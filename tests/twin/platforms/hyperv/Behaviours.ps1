@@ -31,7 +31,7 @@ function Test-TwinModuleWanted {
         if ($Name -eq 'nvidia-smi.exe') {
             return ($guest.Vm.Contains('guest') -and $null -ne $guest.Vm['guest'] -and -not [string]::IsNullOrEmpty([string]$guest.Vm['guest']['driver']))
         }
-        return ($Name -like 'VgpucTwin.*' -and $Name -ne 'VgpucTwin.AzureCli')
+        return ($Name -like 'VgpucTwin.*' -and $Name -notin 'VgpucTwin.AzureCli', 'VgpucTwin.HostFiles')
     }
     switch ($Name) {
         'nvidia-smi.exe' {
@@ -40,6 +40,8 @@ function Test-TwinModuleWanted {
             return ($null -ne $h -and $null -ne $h['nvidia_driver'])
         }
         'pnputil.exe' { return ($null -ne $script:HostName) }
+        # A host's files (Test-Path): the driver packages of the state.
+        'VgpucTwin.HostFiles' { return ($null -ne $script:HostName) }
         'VgpucTwin.AzureCli' {
             if ($null -ne $script:HostName -or -not $st.Contains('arc') -or $null -eq $st['arc']) { return $false }
             return -not ($st['arc'] -is [System.Collections.IDictionary] -and $st['arc'].Contains('az_cli') -and -not [bool]$st['arc']['az_cli'])

@@ -339,6 +339,12 @@ function Test-HvState {
         foreach ($d in @($State['driver_packages'])) {
             if ($d -isnot [System.Collections.IDictionary] -or -not $d['path'] -or -not $d['driver']) {
                 $p.Add("driver_packages[$k]`tstate: a driver package needs a path and a driver")
+            } elseif ($d.Contains('hosts')) {
+                foreach ($n in @($d['hosts'])) {
+                    if ($null -eq (Find-HvHost $State ([string]$n))) {
+                        $p.Add(("driver_packages[$k].hosts`tstate: {0} is not a host of the state" -f $n))
+                    }
+                }
             }
             $k++
         }
