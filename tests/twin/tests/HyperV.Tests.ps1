@@ -375,6 +375,39 @@ Write-Host ('type: ' + $t)
         $r.output | Should -Contain 'driverless disabled: 0010 Error 22'
         $r.output | Should -Contain 'type: UInt32'
     }
+    It 'a dismounted GPU gone from PnP (pnp: false) is listed only by Get-VMHostAssignableDevice, with its PCIP instance path or none; PnP cmdlets do not find it; mounting it back lists it again' {
+        $s = Get-TestState -Edit {
+            param($s)
+            $g = @((Get-TestHost $s 'hci-node-01')['gpus'])[0]
+            $g['enabled'] = $false; $g['dismounted'] = $true; $g['pnp'] = $false
+            $g['instance_id'] = 'PCIP\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\5&1A2B3C4D&0&0010'
+            $g2 = @((Get-TestHost $s 'hci-node-01')['gpus'])[1]
+            $g2['enabled'] = $false; $g2['dismounted'] = $true; $g2['pnp'] = $false; $g2['instance_id'] = $null
+        }
+        $r = Invoke-TestScript -State $s -Body @'
+$o = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { @(Get-PnpDevice).Count; @(Get-PnpDevice -PresentOnly).Count }
+Write-Host ('all/present: ' + ($o -join '/'))
+$a = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Get-VMHostAssignableDevice | ForEach-Object { '[' + $_.InstanceID + '] ' + $_.LocationPath } }
+Write-Host ('assignable: ' + ($a -join ', '))
+$e = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { try { $null = Get-PnpDeviceProperty -InstanceId 'PCIP\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\5&1A2B3C4D&0&0010' -KeyName 'DEVPKEY_Device_LocationPaths' -ErrorAction Stop; 'found' } catch { 'not found' } }
+Write-Host ('property: ' + $e)
+Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Mount-VMHostAssignableDevice -LocationPath 'PCIROOT(0)#PCI(0300)#PCI(0000)#PCI(0800)#PCI(0000)' }
+$o = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { @(Get-PnpDevice -PresentOnly).Count }
+Write-Host ('mounted: ' + $o)
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'all/present: 1/0'
+        $r.output | Should -Contain 'assignable: [PCIP\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\5&1A2B3C4D&0&0010] PCIROOT(0)#PCI(0300)#PCI(0000)#PCI(0800)#PCI(0000), [] PCIROOT(0)#PCI(0300)#PCI(0000)#PCI(1000)#PCI(0000)'
+        $r.output | Should -Contain 'property: not found'
+        $r.output | Should -Contain 'mounted: 1'
+        (@((Get-TestHost $r.state 'hci-node-01')['gpus'])[0])['pnp'] | Should -BeTrue
+    }
+    It 'pnp: false on a GPU that is not dismounted is a state error' {
+        $s = Get-TestState -Edit { param($s) (@((Get-TestHost $s 'hci-node-01')['gpus'])[0])['pnp'] = $false }
+        $r = Invoke-TestScript -State $s -Body "Write-Host 'x'"
+        $r.exit | Should -Be 2
+        $r.error | Should -Match "'pnp' is a boolean, and false only for a dismounted GPU"
+    }
     It 'an unknown -InstanceId is an error as the CIM query is' {
         $r = Invoke-TestScript -State (Get-TestState) -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Get-PnpDevice -InstanceId 'PCI\VEN_FFFF' -ErrorAction Stop }"
         $r.exit | Should -Be 1

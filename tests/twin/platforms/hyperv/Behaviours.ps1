@@ -698,6 +698,10 @@ $script:Behaviours['Mount-VMHostAssignableDevice'] = {
             Stop-TwinCommand -Message ('The device {0} is in the resource pool {1}; remove it with Remove-VMHostAssignableDevice first (twin: strict).' -f $w.Name, $g['pool']) -ErrorId 'ResourceBusy' -Category ResourceBusy -Target $w.Name
         }
         $g['dismounted'] = $false
+        if ($g.Contains('pnp')) {
+            # Mounted back, the device is a PnP device of the host again.
+            $g['pnp'] = $true
+        }
     }
 }
 
@@ -951,7 +955,8 @@ $script:Behaviours['Get-PnpDevice'] = {
     }
     $devices = @()
     if ($null -ne $h) {
-        $devices = @(Get-HvList $h['gpus'] | ForEach-Object { New-HvPnpObject $h $_ })
+        # A GPU with `pnp: false` (dismounted, gone from PnP) is not listed at all.
+        $devices = @(Get-HvList $h['gpus'] | Where-Object { -not (Test-HvGpuNotInPnp $_) } | ForEach-Object { New-HvPnpObject $h $_ })
     }
     $ids = @()
     if ($B.ContainsKey('InstanceId')) { $ids = @($B['InstanceId']) }
@@ -993,7 +998,7 @@ function Get-HvPnpTargets {
 
 function Assert-HvPnpFound {
     param($Target, [string]$What)
-    if ($null -eq $Target.Gpu -or -not [bool]$Target.Gpu['present']) {
+    if ($null -eq $Target.Gpu -or -not [bool]$Target.Gpu['present'] -or (Test-HvGpuNotInPnp $Target.Gpu)) {
         Stop-TwinCommand -Message ('No matching Win32_PnPEntity objects found by CIM query for instances of the ROOT\cimv2\Win32_PnPEntity class on the  CIM server: SELECT * FROM Win32_PnPEntity  WHERE ((DeviceId LIKE ''{0}'')). Verify query parameters and retry.' -f $Target.Id) -ErrorId ('CmdletizationQuery_NotFound,{0}' -f $What) -Category ObjectNotFound -Target $Target.Id
     }
 }

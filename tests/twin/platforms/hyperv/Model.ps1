@@ -107,6 +107,15 @@ function Find-HvGpuByLocation {
     $null
 }
 
+# A dismounted GPU that PnP no longer lists (`pnp: false`, optional, absent =
+# listed): Get-PnpDevice does not show it, even without -PresentOnly; only
+# Get-VMHostAssignableDevice does, with its InstanceID (the state's
+# instance_id: a `PCIP\VEN_...` path, or null when none is reported).
+function Test-HvGpuNotInPnp {
+    param($Gpu)
+    $Gpu -is [System.Collections.IDictionary] -and $Gpu.Contains('pnp') -and -not [bool]$Gpu['pnp']
+}
+
 function Find-HvGpuByInstance {
     param($HostRec, [string]$InstanceId)
     foreach ($g in $HostRec['gpus']) {
@@ -302,6 +311,9 @@ function Test-HvState {
                 if ($g -isnot [System.Collections.IDictionary] -or -not $g.Contains($k)) {
                     $p.Add(("hosts[{3}].gpus[{1}]`tstate: host {0} gpus[{1}] has no '{2}'" -f $h['name'], $j, $k, $i))
                 }
+            }
+            if ($g -is [System.Collections.IDictionary] -and $g.Contains('pnp') -and ($g['pnp'] -isnot [bool] -or (-not $g['pnp'] -and -not [bool]$g['dismounted']))) {
+                $p.Add(("hosts[{2}].gpus[{1}].pnp`tstate: host {0} gpus[{1}]: 'pnp' is a boolean, and false only for a dismounted GPU" -f $h['name'], $j, $i))
             }
             if ($g -is [System.Collections.IDictionary] -and $g['driver'] -notin @($null, 'vgpu', 'mitigation')) {
                 $p.Add(("hosts[{2}].gpus[{1}].driver`tstate: host {0} gpus[{1}] driver must be vgpu, mitigation or null" -f $h['name'], $j, $i))
