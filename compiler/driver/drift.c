@@ -143,12 +143,12 @@ static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_h
         if (have < want && nunknown && have + nunknown >= want && !folded) {
             /* Reported once: the missing GPUs may be the devices without a PCI id. */
             folded = 1;
-            struct vg_diag *u = vg_diag_emit(
-                d->ctx, VG8004, hg->span,
-                "host `%s` has %" PRIu32 " %s GPU%s and %" PRIu32 " dismounted device%s whose PCI id it does not "
-                "report; the file declares %" PRIu32 " %s",
-                h->name, have, hg->model->model, have == 1 ? "" : "s", nunknown, nunknown == 1 ? "" : "s", want,
-                hg->model->model);
+            struct vg_diag *u = vg_diag_emit(d->ctx, VG8004, hg->span,
+                                             "host `%s` has %" PRIu32 " %s GPU%s and %" PRIu32
+                                             " dismounted device%s whose PCI id it does not "
+                                             "report; the file declares %" PRIu32 " %s",
+                                             h->name, have, hg->model->model, have == 1 ? "" : "s", nunknown,
+                                             nunknown == 1 ? "" : "s", want, hg->model->model);
             vg_diag_subject(u, h->name);
             vg_diag_label(d->ctx, u, "declared here");
             vg_diag_help(d->ctx, u, "%s",
