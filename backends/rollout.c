@@ -10,7 +10,9 @@
  * writes only the header, the script's param() block, the plan as one
  * $VgpucRollout object (names only as single-quoted literals, control
  * characters as [char] values) and the call of the entry function. The plan
- * is written in the order of the JSON plan: the license server step, then
+ * is written in the order of the JSON plan (the Hyper-V family's with the
+ * cluster's `vm-management arc` resource group, whose VMs are stopped and
+ * started through Azure): the license server step, then
  * per host batch its hosts (release and host driver before and after), the
  * VMs that leave them (how and where) and the VMs started again on resume,
  * and the guest driver groups. One row per target (a table, not ifs).
@@ -250,6 +252,16 @@ void vg_emit_rollout(const struct vg_ctx *ctx, enum vg_target t, const struct vg
     vg_ps_string(out, c->name);
     vg_sb_puts(out, "\n    Platform = ");
     vg_ps_string(out, platform);
+    if (t == VG_TARGET_HYPERV) {
+        vg_sb_puts(out, "\n    Arc = ");
+        if (c->arc && c->arc->resource_group) {
+            vg_sb_puts(out, "[pscustomobject]@{ ResourceGroup = ");
+            vg_ps_string(out, c->arc->resource_group);
+            vg_sb_puts(out, " }");
+        } else {
+            vg_sb_puts(out, "$null");
+        }
+    }
     vg_sb_puts(out, "\n    Steps = @(\n");
     for (size_t i = 0; i < rc->nsteps; i++) {
         const struct vg_ro_step *s = &rc->steps[i];

@@ -7,7 +7,8 @@
  * vGPU Manager release of every host that serves GPU-P, the plan's partition
  * count, per VM its GPU (mode, count, model), memory when the file names it,
  * generation (default 2), MMIO (the file's, else the runtime's defaults,
- * model.h), its pinned host and, on a cluster, its possible owners. Each
+ * model.h), its pinned host and, on a cluster, its possible owners and the
+ * preferred owners within them. Each
  * difference is reported once, at the line that declares it: a host's GPU
  * line, the cluster's `gpu-partitions`, a VM's `gpu`, `memory`, `host`...;
  * live objects that the file does not declare are reported at the cluster's
@@ -110,9 +111,17 @@ static void name_shared_ids(const struct vg_host *h, struct vg_inv_host *lh)
     }
 }
 
+/* A dismounted device that PnP does not list and whose instance path the host
+ * does not report has no PCI id: its model cannot be known (docs/adopt.md). */
+static int unidentified(const struct vg_inv_gpu *g) { return !g->model && !g->vendor && !g->device; }
+
 static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_host *lh)
 {
     name_shared_ids(h, lh);
+    uint32_t nunknown = 0;
+    for (size_t k = 0; k < lh->ngpus; k++)
+        nunknown += unidentified(&lh->gpus[k]);
+    int folded = 0; /* the unidentified devices were reported with a model they may be */
     /* per declared GPU line: the live GPUs of its model */
     for (size_t i = 0; i < h->ngpus; i++) {
         const struct vg_host_gpu *hg = &h->gpus[i];
@@ -131,6 +140,24 @@ static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_h
             have += lh->gpus[k].model == hg->model;
         if (have == want)
             continue;
+        if (have < want && nunknown && have + nunknown >= want && !folded) {
+            /* Reported once: the missing GPUs may be the devices without a PCI id. */
+            folded = 1;
+            struct vg_diag *u = vg_diag_emit(d->ctx, VG8004, hg->span,
+                                             "host `%s` has %" PRIu32 " %s GPU%s and %" PRIu32
+                                             " dismounted device%s whose PCI id it does not "
+                                             "report; the file declares %" PRIu32 " %s",
+                                             h->name, have, hg->model->model, have == 1 ? "" : "s", nunknown,
+                                             nunknown == 1 ? "" : "s", want, hg->model->model);
+            vg_diag_subject(u, h->name);
+            vg_diag_label(d->ctx, u, "declared here");
+            vg_diag_help(d->ctx, u, "%s",
+                         "a dismounted device that PnP does not list and that Get-VMHostAssignableDevice shows "
+                         "without an instance path cannot be identified: check it on the host (mount it back, "
+                         "or read its instance path), then run the inventory again");
+            d->n++;
+            continue;
+        }
         struct vg_diag *g = vg_diag_emit(d->ctx, VG8004, hg->span,
                                          "host `%s` has %" PRIu32 " %s GPU%s, the file "
                                          "declares %" PRIu32,
@@ -151,7 +178,7 @@ static void check_gpus(struct drift *d, const struct vg_host *h, struct vg_inv_h
             declared |= h->gpus[i].model == g->model;
         for (size_t j = 0; j < k && g->model; j++)
             seen |= lh->gpus[j].model == g->model;
-        if (declared || seen)
+        if (declared || seen || (folded && unidentified(g)))
             continue;
         struct vg_diag *x;
         if (g->model) {
@@ -778,6 +805,40 @@ static void vmw_check_drs(struct drift *d, const struct vg_vm *vm, const struct 
     d->n++;
 }
 
+/* The cluster group's preferred owners: the build script sets them within
+ * the possible owners (`host` / `hosts` / every host with the VM's model),
+ * and resets them to those when one lies outside (backends/powershell/
+ * hyperv.ps1), so a preferred owner outside them is drift. The order the
+ * script turns them in (by the VMs' names) is not compared. Reported with
+ * the possible owners' code, once, and only when those are right. */
+static void check_vm_preferred(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv,
+                               struct vg_host *const *own, size_t nown)
+{
+    if (!lv->preferred_known)
+        return;
+    struct vg_strbuf out, want;
+    vg_sb_init(&out);
+    vg_sb_init(&want);
+    for (size_t i = 0; i < lv->npreferred; i++)
+        if (!has_host(own, nown, lv->preferred[i]))
+            vg_sb_printf(&out, "%s`%s`", out.len ? ", " : "", live(d, lv->preferred[i]));
+    if (out.len) {
+        for (size_t i = 0; i < nown; i++)
+            vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
+        struct vg_diag *x = vg_diag_emit(
+            d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
+            "`%s` prefers %s on failover, outside the hosts the file allows (%s%s)", vm->name, vg_sb_str(&out),
+            want.len ? vg_sb_str(&want) : "no host", vm->nallowed || vm->pin ? "" : ": every host with its GPU model");
+        vg_diag_subject(x, vm->name);
+        vg_diag_help(d->ctx, x,
+                     "the build script sets the cluster group's preferred owners within its possible owners "
+                     "(Set-ClusterOwnerNode -Group); or declare `hosts` with them");
+        d->n++;
+    }
+    vg_sb_free(&out);
+    vg_sb_free(&want);
+}
+
 static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struct vg_inv_vm *lv)
 {
     struct vg_arena *a = d->ctx->arena;
@@ -795,15 +856,21 @@ static void check_vm_owners(struct drift *d, const struct vg_vm *vm, const struc
         vmw_check_drs(d, vm, lv);
         return;
     }
-    if (!d->clustered || !lv->owners_known)
+    if (!d->clustered)
         return;
     struct vg_host *const *own;
     size_t nown = declared_owners(d, vm, &own);
+    if (!lv->owners_known) {
+        check_vm_preferred(d, vm, lv, own, nown);
+        return;
+    }
     int same = nown == lv->nowners;
     for (size_t i = 0; same && i < lv->nowners; i++)
         same = has_host(own, nown, lv->owners[i]);
-    if (same)
+    if (same) {
+        check_vm_preferred(d, vm, lv, own, nown);
         return;
+    }
     struct vg_strbuf has, want;
     vg_sb_init(&has);
     vg_sb_init(&want);

@@ -180,6 +180,11 @@ static void read_vm(struct rd *r, json_t *o, const char *ptr, const char *host, 
     snprintf(at, sizeof at, "%.500s/possible_owners", ptr);
     if (own)
         v->owners = names(r, own, at, &v->nowners);
+    json_t *pref = member(r, o, ptr, "preferred_owners", JSON_ARRAY, 1);
+    v->preferred_known = pref != NULL;
+    snprintf(at, sizeof at, "%.500s/preferred_owners", ptr);
+    if (pref)
+        v->preferred = names(r, pref, at, &v->npreferred);
 }
 
 /* ---- the vSphere document (inventory-vmware.ps1) ------------------------- */
@@ -512,6 +517,9 @@ static void map_gpu(const struct vg_catalog *c, struct vg_arena *a, struct vg_in
                             "says which",
                             g->vendor, g->device, vg_sb_str(&cands), g->friendly ? g->friendly : "none",
                             g->subsystem ? g->subsystem : "none");
+    } else if (!g->vendor && !g->device) {
+        g->why = "the host reports no PCI id for it (a dismounted device that PnP does not list, with no "
+                 "instance path)";
     } else {
         g->why = vg_sprintf(a, "PCI %s:%s is no GPU of the catalog", g->vendor ? g->vendor : "?",
                             g->device ? g->device : "?");

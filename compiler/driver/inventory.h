@@ -42,6 +42,9 @@ struct vg_inv_vm {
     const char **owners;
     size_t nowners;
     int owners_known; /* possible owners */
+    const char **preferred;
+    size_t npreferred;
+    int preferred_known; /* the cluster group's preferred owners */
     /* vSphere: the vGPU profiles (`grid_l40-16q`), the DirectPath I/O devices'
      * PCI ids, the firmware; `adapters` counts the profiles, `ndevices` the
      * devices (`devices` NULL), high_mmio is the 64-bit MMIO size (0: none) */

@@ -111,6 +111,12 @@ function Get-PlantGroup {
             $g['enabled'] = $false
             $g['dismounted'] = $true
         } }
+    @{ Cluster = 'examples-mixed-dda-gpup'; Name = 'preferred-owner-outside'; Edit = {
+            param($st)
+            # render-02 (pinned to hci-02) given a preferred owner by hand
+            # outside the hosts it may run on; its possible owners are right
+            (Get-PlantGroup $st 'render-02')['preferred_owners'] = @('hci-02', 'hci-03')
+        } }
     @{ Cluster = 'build-hci-dda-failover'; Name = 'reserve-mounted'; Edit = {
             param($st)
             # a GPU of dda-node-1's pool (a VM's or the failover reserve) taken out and mounted back
@@ -123,6 +129,23 @@ function Get-PlantGroup {
             foreach ($pool in @($h['pools'])) {
                 $pool['location_paths'] = @(@($pool['location_paths']) | Where-Object { $_ -ne $lp })
             }
+        } }
+    @{ Cluster = 'build-hci-dda-failover'; Name = 'gpu-not-in-pnp'; Edit = {
+            param($st)
+            # a pooled, dismounted GPU that PnP no longer lists: only
+            # Get-VMHostAssignableDevice shows it, by its PCIP\ instance path,
+            # which still names its PCI ids and subsystem (an A2): no drift
+            $g = @((Get-PlantHost $st 'dda-node-1')['gpus'] | Where-Object { [bool]$_['dismounted'] -and $_['pool'] })[0]
+            $g['pnp'] = $false
+            $g['instance_id'] = ([string]$g['instance_id']) -replace '^PCI\\', 'PCIP\'
+        } }
+    @{ Cluster = 'build-hci-dda-failover'; Name = 'gpu-not-in-pnp-no-id'; Edit = {
+            param($st)
+            # the same, with no instance path reported: its model cannot be
+            # known, so the host has a GPU fewer of its model and one unknown
+            $g = @((Get-PlantHost $st 'dda-node-1')['gpus'] | Where-Object { [bool]$_['dismounted'] -and $_['pool'] })[0]
+            $g['pnp'] = $false
+            $g['instance_id'] = $null
         } }
     @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'gpu-removed'; Edit = {
             param($st)

@@ -26,7 +26,8 @@ packages of the plan's releases), and these checks run:
              then the same state run again without the fault (resume): the
              converge check
   preflight  one problem each (a host on another driver, a VM missing, two VMs
-             of one name, no package, a node down, a VM elsewhere, a saved VM):
+             of one name, no package, a package not on one host, a node
+             down, a VM elsewhere, a saved VM):
              exit 1, zero mutating calls, a line naming the problem
   planted    copies of the script with one fault planted in its runtime (VMs
              not moved before the drain, VMs that stayed down not started, a
@@ -40,6 +41,12 @@ packages of the plan's releases), and these checks run:
              a warning, or taken down by the failure itself), the invariants
              hold; the node comes back (its pending driver loaded, as its
              reboot would), and the script run again converges
+  arc        Azure Local VMs enabled by Arc (`vm-management arc`): the
+             converge run stops and starts them only through Azure (az
+             stack-hci-vm stop|start, the twin refuses Stop-/Start-VM of an
+             Arc VM); refused with zero calls when az is missing or Azure
+             does not know a VM in the resource group; planted: the VMs
+             stopped with Stop-VM, caught
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
@@ -90,7 +97,7 @@ $Cases = @(
     @{ Name = 'drain-hci-a16-gpup'; Args = @('--drain', 'hci-node-01', 'examples/hci-a16-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'drain-ws2025-gpup-live'; Args = @('--drain', 'ws-gpu-1', 'examples/ws2025-gpup-live.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'drain-azure-local-12'; Args = @('--drain', 'al-node-02', 'examples/azure-local-12.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
-    @{ Name = 'drain-azure-local-arc'; Args = @('--drain', 'azl-branch-01', 'examples/azure-local-arc.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
+    @{ Name = 'drain-azure-local-arc'; Args = @('--drain', 'azl-branch-01', 'examples/azure-local-arc.vgpu'); Checks = @('converge', 'preview', 'drain-rerun', 'faults', 'arc') }
     # vSphere (Invoke-VmwCase, below): the same checks on the vCenter twin, plus vLCM.
     @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm') }
@@ -186,6 +193,14 @@ function New-RolloutCase {
         GuestSteps = @($guestSteps | ForEach-Object { $_ - $first + 1 }); Drain = ($Case.Args -contains '--drain')
         PlanGuestSteps = @($cl.steps | Where-Object { $_.kind -eq 'guests' })
     }
+}
+
+# The driver packages copied to every host but one (the twin's
+# driver_packages[].hosts): Test-Path on that host finds nothing.
+function Set-PackageHosts {
+    param($State, [string]$Without)
+    $others = @($State['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $_ -ne $Without })
+    foreach ($d in @($State['driver_packages'])) { $d['hosts'] = $others }
 }
 
 function Get-VmPower {
@@ -418,6 +433,7 @@ function Invoke-Case {
             @{ Name = 'missing-vm'; Tokens = @('vdi-03'); Pattern = 'does not exist'; Edit = { param($s) foreach ($h in $s['hosts']) { $h['vms'] = @(@($h['vms']) | Where-Object { $_['name'] -ne 'vdi-03' }) }; $s['cluster_groups'] = @(@($s['cluster_groups']) | Where-Object { $_['name'] -ne 'vdi-03' }) } }
             @{ Name = 'duplicate-vm'; Tokens = @('vdi-02'); Pattern = 'unique'; Edit = { param($s) $v = (Get-ScenarioVmState -State $s -Name 'vdi-02').Vm; $d = (Copy-ScenarioState -State @{ x = $v })['x']; $d['name'] = 'VDI-02'; $d['id'] = '6f1c0a52-0000-4000-8000-0000000000ff'; $d['state'] = 'Off'; $d['gpu_partition_adapters'] = @(); (Get-ScenarioHostState -State $s -Name $node2)['vms'] = @((Get-ScenarioHostState -State $s -Name $node2)['vms']) + @($d) } }
             @{ Name = 'no-package'; Tokens = @('19.5'); Pattern = 'DriverPackage'; Args = @{}; Edit = { param($s) } }
+            @{ Name = 'package-not-on-host'; Tokens = @($node2, (Get-Package '19.5')); Pattern = 'not on the host'; Edit = { param($s) Set-PackageHosts -State $s -Without $node2 } }
             @{ Name = 'node-down'; Tokens = @($node2); Pattern = 'not reachable'; Edit = { param($s) (Get-ScenarioHostState -State $s -Name $node2)['reachable'] = $false } }
             @{ Name = 'vm-elsewhere'; Tokens = @('vdi-04', $node2); Pattern = 'expects'; Edit = { param($s) $v = (Get-ScenarioVmState -State $s -Name 'vdi-04').Vm; foreach ($h in $s['hosts']) { $h['vms'] = @(@($h['vms']) | Where-Object { $_['name'] -ne 'vdi-04' }) }; (Get-ScenarioHostState -State $s -Name $node2)['vms'] = @((Get-ScenarioHostState -State $s -Name $node2)['vms']) + @($v); foreach ($g in $s['cluster_groups']) { if ($g['name'] -eq 'vdi-04') { $g['owner_node'] = $node2 } } } }
             @{ Name = 'saved-vm'; Tokens = @('vdi-05', 'Saved'); Pattern = 'Saved'; Edit = { param($s) (Get-ScenarioVmState -State $s -Name 'vdi-05').Vm['state'] = 'Saved' } }
@@ -434,6 +450,48 @@ function Invoke-Case {
             Write-Verdict $C.Name ('preflight ' + $pb.Name) $p $r
         }
     }
+    if ($Case.Checks -contains 'arc') {
+        $azCalls = @(@($conv.calls) | Where-Object { $_['command'] -like 'az stack-hci-vm *' } | ForEach-Object { $_['command'] })
+        $p = @()
+        if (-not ($azCalls -contains 'az stack-hci-vm stop') -or -not ($azCalls -contains 'az stack-hci-vm start')) { $p += 'the converge run did not stop and start the Arc VMs through az: {0}' -f ($azCalls -join ', ') }
+        if (@(@($conv.calls) | Where-Object { $_['command'] -in 'Stop-VM', 'Start-VM' }).Count -gt 0) { $p += 'Stop-VM or Start-VM was called on an Arc cluster' }
+        Write-Verdict $C.Name 'arc: stopped and started through Azure' $p $conv
+        $moved = @($conv.calls | Where-Object { $_['command'] -eq 'az stack-hci-vm stop' } | ForEach-Object { [string]$_['target'] })[0]
+        $rg = [string]$start['arc']['resource_group']
+        $problems = @(
+            @{ Name = 'no az'; Tokens = @('Azure CLI'); Pattern = 'not installed'; Edit = { param($s) $s['arc']['az_cli'] = $false } }
+            @{ Name = 'no extension'; Tokens = @('stack-hci-vm'); Pattern = 'extension'; Edit = { param($s) $s['arc']['stack_hci_vm_extension'] = $false } }
+            @{ Name = 'vm unknown to Azure'; Tokens = @($moved, $rg); Pattern = 'az stack-hci-vm show'; Edit = { param($s) (Get-ScenarioVmState -State $s -Name $moved).Vm['arc'] = $null } }
+            @{ Name = 'other resource group'; Tokens = @($moved, 'rg-elsewhere'); Pattern = 'az stack-hci-vm show'; Edit = { param($s) $s['arc']['resource_group'] = 'rg-elsewhere' } }
+        )
+        foreach ($pb in $problems) {
+            $s = Copy-ScenarioState -State $start
+            $null = & $pb.Edit $s
+            $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $p = @()
+            if ($r.exit -ne 1) { $p += 'exit {0}, expected 1' -f $r.exit }
+            if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls' -f @($r.calls).Count }
+            if ($pb.Name -eq 'other resource group') {
+                # The script names the resource group it declares; Azure has the VM in another.
+                $pb.Tokens = @($moved, $rg)
+            }
+            if (-not (Test-Named $r $pb.Tokens $pb.Pattern)) { $p += 'no line names {0} ({1})' -f ($pb.Tokens -join ', '), $pb.Pattern }
+            Write-Verdict $C.Name ('arc preflight ' + $pb.Name) $p $r
+        }
+        $text = [System.IO.File]::ReadAllText($C.Script)
+        $find = "    if (`$null -eq `$Arc) {`n        Stop-VgpucRolloutVm"
+        $p = @()
+        if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+            $p += 'the planted text does not occur once in the script'
+        } else {
+            $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+            [System.IO.File]::WriteAllText($path, $text.Replace($find, "    if (`$true) {`n        Stop-VgpucRolloutVm"))
+            $r = Invoke-TwinRun -State $start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            if (@(Get-ConvergeProblems $C $start $r).Count -eq 0) { $p += 'the converge check did not catch Arc VMs stopped with Stop-VM' }
+            Remove-Item -LiteralPath $path
+        }
+        Write-Verdict $C.Name 'planted: Arc VMs stopped with Stop-VM' $p $null
+    }
     if ($Case.Checks -contains 'planted') {
         # Copies of the script with one fault planted in its runtime; the
         # check named must catch each (docs/testing.md).
@@ -443,6 +501,7 @@ function Invoke-Case {
             @{ Name = 'a guest is turned off'; Find = "Stop-VM -VM `$Vm -AsJob -Confirm:`$false`n    `$deadline = (Get-Date)"; Put = "Stop-VM -VM `$Vm -TurnOff -Confirm:`$false`n    `$deadline = (Get-Date)"; Check = 'converge' }
             @{ Name = 'a node is not resumed after a failure'; Find = 'foreach ($n in $suspended) {'; Put = 'foreach ($n in @()) {'; Check = 'fault' }
             @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
+            @{ Name = 'a package missing on a host is not refused'; Find = "    if (-not [bool]`$found) {"; Put = "    if (`$false) {"; Check = 'preflight-package' }
         )
         $text = [System.IO.File]::ReadAllText($C.Script)
         foreach ($pl in $plants) {
@@ -464,6 +523,12 @@ function Invoke-Case {
                     Add-ScenarioFault -State $s -Command 'pnputil /add-driver' -Target (Get-Package '19.5')
                     $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
                     $caught = @($r.state['hosts'] | Where-Object { [bool]$_['paused'] -and -not (Test-Named $r @([string]$_['name']) 'paused') })
+                }
+                'preflight-package' {
+                    $s = Copy-ScenarioState -State $start
+                    Set-PackageHosts -State $s -Without 'hci-node-02'
+                    $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+                    if ($r.exit -ne 1 -or @($r.calls).Count -ne 0 -or -not (Test-Named $r @('hci-node-02') 'not on the host')) { $caught = @('refused no more') }
                 }
                 'preflight' {
                     $s = Copy-ScenarioState -State $start

@@ -375,6 +375,39 @@ Write-Host ('type: ' + $t)
         $r.output | Should -Contain 'driverless disabled: 0010 Error 22'
         $r.output | Should -Contain 'type: UInt32'
     }
+    It 'a dismounted GPU gone from PnP (pnp: false) is listed only by Get-VMHostAssignableDevice, with its PCIP instance path or none; PnP cmdlets do not find it; mounting it back lists it again' {
+        $s = Get-TestState -Edit {
+            param($s)
+            $g = @((Get-TestHost $s 'hci-node-01')['gpus'])[0]
+            $g['enabled'] = $false; $g['dismounted'] = $true; $g['pnp'] = $false
+            $g['instance_id'] = 'PCIP\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\5&1A2B3C4D&0&0010'
+            $g2 = @((Get-TestHost $s 'hci-node-01')['gpus'])[1]
+            $g2['enabled'] = $false; $g2['dismounted'] = $true; $g2['pnp'] = $false; $g2['instance_id'] = $null
+        }
+        $r = Invoke-TestScript -State $s -Body @'
+$o = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { @(Get-PnpDevice).Count; @(Get-PnpDevice -PresentOnly).Count }
+Write-Host ('all/present: ' + ($o -join '/'))
+$a = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Get-VMHostAssignableDevice | ForEach-Object { '[' + $_.InstanceID + '] ' + $_.LocationPath } }
+Write-Host ('assignable: ' + ($a -join ', '))
+$e = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { try { $null = Get-PnpDeviceProperty -InstanceId 'PCIP\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\5&1A2B3C4D&0&0010' -KeyName 'DEVPKEY_Device_LocationPaths' -ErrorAction Stop; 'found' } catch { 'not found' } }
+Write-Host ('property: ' + $e)
+Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Mount-VMHostAssignableDevice -LocationPath 'PCIROOT(0)#PCI(0300)#PCI(0000)#PCI(0800)#PCI(0000)' }
+$o = Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { @(Get-PnpDevice -PresentOnly).Count }
+Write-Host ('mounted: ' + $o)
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'all/present: 1/0'
+        $r.output | Should -Contain 'assignable: [PCIP\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\5&1A2B3C4D&0&0010] PCIROOT(0)#PCI(0300)#PCI(0000)#PCI(0800)#PCI(0000), [] PCIROOT(0)#PCI(0300)#PCI(0000)#PCI(1000)#PCI(0000)'
+        $r.output | Should -Contain 'property: not found'
+        $r.output | Should -Contain 'mounted: 1'
+        (@((Get-TestHost $r.state 'hci-node-01')['gpus'])[0])['pnp'] | Should -BeTrue
+    }
+    It 'pnp: false on a GPU that is not dismounted is a state error' {
+        $s = Get-TestState -Edit { param($s) (@((Get-TestHost $s 'hci-node-01')['gpus'])[0])['pnp'] = $false }
+        $r = Invoke-TestScript -State $s -Body "Write-Host 'x'"
+        $r.exit | Should -Be 2
+        $r.error | Should -Match "'pnp' is a boolean, and false only for a dismounted GPU"
+    }
     It 'an unknown -InstanceId is an error as the CIM query is' {
         $r = Invoke-TestScript -State (Get-TestState) -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Get-PnpDevice -InstanceId 'PCI\VEN_FFFF' -ErrorAction Stop }"
         $r.exit | Should -Be 1
@@ -566,6 +599,48 @@ Describe 'More refusals: each modeled rule refuses its wrong call' {
         $r = Invoke-TestScript -State (Get-TestState) -Body $Call
         $r.exit | Should -Be 1
         $r.calls.Count | Should -Be 0
+    }
+    It 'az stack-hci-vm stop|start|show refuse an unknown option, a positional argument, a missing value, an unknown VM or resource group; no call is made' {
+        $s = Get-TestState -Edit { param($s) $s['arc'] = [ordered]@{ resource_group = 'rg'; custom_location = 'cl' }; (Get-TestVm $s 'web1')['arc'] = [ordered]@{ gpus = @() } }
+        $r = Invoke-TestScript -State $s -Body @'
+az stack-hci-vm stop --name web1 --resource-group rg --skip-shutdown
+Write-Host ('unknown option: ' + $LASTEXITCODE)
+az stack-hci-vm start --name web1 --resource-group rg extra
+Write-Host ('positional: ' + $LASTEXITCODE)
+az stack-hci-vm stop --name --resource-group rg
+Write-Host ('no value: ' + $LASTEXITCODE)
+az stack-hci-vm show --name web1 --resource-group rg --output table
+Write-Host ('output table: ' + $LASTEXITCODE)
+az stack-hci-vm stop --name vdi-001 --resource-group rg
+Write-Host ('not an Arc VM: ' + $LASTEXITCODE)
+az stack-hci-vm start --name web1 --resource-group other
+Write-Host ('other resource group: ' + $LASTEXITCODE)
+az stack-hci-vm start --name web1 --resource-group rg
+Write-Host ('right: ' + $LASTEXITCODE)
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'unknown option: 2'
+        $r.output | Should -Contain 'positional: 2'
+        $r.output | Should -Contain 'no value: 2'
+        $r.output | Should -Contain 'output table: 2'
+        $r.output | Should -Contain 'not an Arc VM: 3'
+        $r.output | Should -Contain 'other resource group: 3'
+        $r.output | Should -Contain 'right: 0'
+        Get-TestCommands $r | Should -Be @('az stack-hci-vm start')
+    }
+    It 'Stop-VM and Start-VM of an Azure Local VM enabled by Arc are refused (supported only through Azure); a VM that is not an Arc VM is not' {
+        $s = Get-TestState -Edit { param($s) $s['arc'] = [ordered]@{ resource_group = 'rg'; custom_location = 'cl' }; (Get-TestVm $s 'web1')['arc'] = [ordered]@{ gpus = @() } }
+        $r = Invoke-TestScript -State $s -Body "Start-VM -Name 'web1' -ComputerName 'hci-node-01' -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'az stack-hci-vm start'
+        (Get-TestVm $r.state 'web1')['state'] | Should -Be 'Off'
+        $r = Invoke-TestScript -State $s -Body "az stack-hci-vm start --name web1 --resource-group rg; Stop-VM -Name 'web1' -ComputerName 'hci-node-01' -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'az stack-hci-vm stop'
+        (Get-TestVm $r.state 'web1')['state'] | Should -Be 'Running'
+        $r = Invoke-TestScript -State $s -Body "Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01' -Confirm:`$false"
+        $r.exit | Should -Be 0
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Off'
     }
     It 'native tools: an argument the twin does not model is a non-zero exit code and a message, not a success' {
         $s = Get-TestState -Edit { param($s) $s['arc'] = [ordered]@{ resource_group = 'rg'; custom_location = 'cl' }; (Get-TestVm $s 'web1')['arc'] = [ordered]@{ gpus = @() } }

@@ -84,6 +84,37 @@ Write-Host ('exit ' + $o)
         $r.output | Should -Contain 'exit 2'
         (Get-TestHost $r.state 'hci-node-01')['driver_pending'] | Should -BeNullOrEmpty
     }
+    It 'a package copied to other hosts only (driver_packages[].hosts) is not on this one: Test-Path is false and pnputil cannot find it' {
+        $s = Get-MaintState -Edit { param($s) $s['driver_packages'][0]['hosts'] = @('hci-node-02') }
+        $r = Invoke-TestScript -State $s -Body ($script:Drained + @"
+
+Write-Host ('node-01 ' + (Invoke-Command -ComputerName 'hci-node-01' -ArgumentList '$($script:Pkg)' -ScriptBlock { param(`$p) Test-Path -LiteralPath `$p -PathType Leaf }))
+Write-Host ('node-02 ' + (Invoke-Command -ComputerName 'hci-node-02' -ArgumentList '$($script:Pkg)' -ScriptBlock { param(`$p) Test-Path -LiteralPath `$p -PathType Leaf }))
+Write-Host ('case ' + (Invoke-Command -ComputerName 'hci-node-02' -ArgumentList '$($script:Pkg.ToUpperInvariant())' -ScriptBlock { param(`$p) Test-Path -LiteralPath `$p }))
+`$o = Invoke-Command -ComputerName 'hci-node-01' -ArgumentList '$($script:Pkg)' -ScriptBlock { param(`$p) `$t = & 'pnputil.exe' '/add-driver' `$p '/install' 2>&1; [int]`$LASTEXITCODE }
+Write-Host ('exit ' + `$o)
+"@)
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'node-01 False'
+        $r.output | Should -Contain 'node-02 True'
+        $r.output | Should -Contain 'case True'
+        $r.output | Should -Contain 'exit 2'
+        (Get-TestHost $r.state 'hci-node-01')['driver_pending'] | Should -BeNullOrEmpty
+    }
+    It 'Test-Path on a host takes only -LiteralPath and -PathType Leaf|Any; the workstation''s Test-Path is the real one' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Test-Path -Path 'C:\vgpu\*' }"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not modeled'
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Test-Path -LiteralPath 'C:\vgpu' -PathType Container }"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'not modeled'
+        $r = Invoke-TestScript -State (Get-TestState) -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Test-Path -LiteralPath 'C:\x.inf' }"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'driver_packages'
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "Write-Host ('local ' + (Test-Path -LiteralPath '$($script:Pkg)'))"
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'local False'
+    }
     It 'on a drained node it installs; nvidia-smi reports the new driver only after Restart-Computer' {
         $r = Invoke-TestScript -State (Get-MaintState) -Body ($script:Drained + @"
 

@@ -31,7 +31,7 @@ function Test-TwinModuleWanted {
         if ($Name -eq 'nvidia-smi.exe') {
             return ($guest.Vm.Contains('guest') -and $null -ne $guest.Vm['guest'] -and -not [string]::IsNullOrEmpty([string]$guest.Vm['guest']['driver']))
         }
-        return ($Name -like 'VgpucTwin.*' -and $Name -ne 'VgpucTwin.AzureCli')
+        return ($Name -like 'VgpucTwin.*' -and $Name -notin 'VgpucTwin.AzureCli', 'VgpucTwin.HostFiles')
     }
     switch ($Name) {
         'nvidia-smi.exe' {
@@ -40,6 +40,8 @@ function Test-TwinModuleWanted {
             return ($null -ne $h -and $null -ne $h['nvidia_driver'])
         }
         'pnputil.exe' { return ($null -ne $script:HostName) }
+        # A host's files (Test-Path): the driver packages of the state.
+        'VgpucTwin.HostFiles' { return ($null -ne $script:HostName) }
         'VgpucTwin.AzureCli' {
             if ($null -ne $script:HostName -or -not $st.Contains('arc') -or $null -eq $st['arc']) { return $false }
             return -not ($st['arc'] -is [System.Collections.IDictionary] -and $st['arc'].Contains('az_cli') -and -not [bool]$st['arc']['az_cli'])
@@ -233,6 +235,19 @@ $script:Behaviours['Get-VM'] = {
     }
 }
 
+# Azure Local VMs enabled by Arc (a VM's `arc` in a state whose `arc` is set):
+# Microsoft supports stop, start and restart of them only through the Azure
+# portal or CLI ("Supported operations for Azure Local VMs", docs/sources.md;
+# moving them between nodes with the cluster cmdlets is supported). Hyper-V
+# itself would obey: the twin is stricter, as the docs are, and refuses.
+function Assert-HvNotArcVm {
+    param($C, $Vm, [string]$What, [string]$AzVerb)
+    $st = Get-HvState
+    if ($null -ne $st['arc'] -and $Vm.Contains('arc') -and $null -ne $Vm['arc']) {
+        Stop-TwinCommand -Message ("twin: '{0}' is an Azure Local VM enabled by Arc: {1} of it is supported only through Azure (az stack-hci-vm {2} --name NAME --resource-group RG), not with the local tools." -f $Vm['name'], $What, $AzVerb) -ErrorId 'ArcVmLocalPower' -Category InvalidOperation -Target $Vm['name']
+    }
+}
+
 $script:Behaviours['Start-VM'] = {
     param($C, $B)
     foreach ($t in (Get-HvVmTargets -Cmdlet $C -Bound $B -NameParameter 'Name')) {
@@ -241,6 +256,7 @@ $script:Behaviours['Start-VM'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Start-VM' -Target $v['name'] -Action 'Start-VM' -HostName $h['name'] -Bound $B)) {
             continue
         }
+        Assert-HvNotArcVm $C $v 'Start-VM' 'start'
         Invoke-HvMaybeJob -Cmdlet $C -Bound $B -Action {
             if ($v['state'] -eq 'Running') {
                 $C.WriteWarning('The virtual machine is already in the specified state.')
@@ -271,6 +287,7 @@ $script:Behaviours['Stop-VM'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Stop-VM' -Target $v['name'] -Action $action -HostName $h['name'] -Bound $B)) {
             continue
         }
+        Assert-HvNotArcVm $C $v 'Stop-VM' 'stop'
         Invoke-HvMaybeJob -Cmdlet $C -Bound $B -Action {
             $was = [string]$v['state']
             if ($v['state'] -eq 'Off') {
@@ -681,6 +698,10 @@ $script:Behaviours['Mount-VMHostAssignableDevice'] = {
             Stop-TwinCommand -Message ('The device {0} is in the resource pool {1}; remove it with Remove-VMHostAssignableDevice first (twin: strict).' -f $w.Name, $g['pool']) -ErrorId 'ResourceBusy' -Category ResourceBusy -Target $w.Name
         }
         $g['dismounted'] = $false
+        if ($g.Contains('pnp')) {
+            # Mounted back, the device is a PnP device of the host again.
+            $g['pnp'] = $true
+        }
     }
 }
 
@@ -934,7 +955,8 @@ $script:Behaviours['Get-PnpDevice'] = {
     }
     $devices = @()
     if ($null -ne $h) {
-        $devices = @(Get-HvList $h['gpus'] | ForEach-Object { New-HvPnpObject $h $_ })
+        # A GPU with `pnp: false` (dismounted, gone from PnP) is not listed at all.
+        $devices = @(Get-HvList $h['gpus'] | Where-Object { -not (Test-HvGpuNotInPnp $_) } | ForEach-Object { New-HvPnpObject $h $_ })
     }
     $ids = @()
     if ($B.ContainsKey('InstanceId')) { $ids = @($B['InstanceId']) }
@@ -976,7 +998,7 @@ function Get-HvPnpTargets {
 
 function Assert-HvPnpFound {
     param($Target, [string]$What)
-    if ($null -eq $Target.Gpu -or -not [bool]$Target.Gpu['present']) {
+    if ($null -eq $Target.Gpu -or -not [bool]$Target.Gpu['present'] -or (Test-HvGpuNotInPnp $Target.Gpu)) {
         Stop-TwinCommand -Message ('No matching Win32_PnPEntity objects found by CIM query for instances of the ROOT\cimv2\Win32_PnPEntity class on the  CIM server: SELECT * FROM Win32_PnPEntity  WHERE ((DeviceId LIKE ''{0}'')). Verify query parameters and retry.' -f $Target.Id) -ErrorId ('CmdletizationQuery_NotFound,{0}' -f $What) -Category ObjectNotFound -Target $Target.Id
     }
 }

@@ -107,6 +107,15 @@ function Find-HvGpuByLocation {
     $null
 }
 
+# A dismounted GPU that PnP no longer lists (`pnp: false`, optional, absent =
+# listed): Get-PnpDevice does not show it, even without -PresentOnly; only
+# Get-VMHostAssignableDevice does, with its InstanceID (the state's
+# instance_id: a `PCIP\VEN_...` path, or null when none is reported).
+function Test-HvGpuNotInPnp {
+    param($Gpu)
+    $Gpu -is [System.Collections.IDictionary] -and $Gpu.Contains('pnp') -and -not [bool]$Gpu['pnp']
+}
+
 function Find-HvGpuByInstance {
     param($HostRec, [string]$InstanceId)
     foreach ($g in $HostRec['gpus']) {
@@ -303,6 +312,9 @@ function Test-HvState {
                     $p.Add(("hosts[{3}].gpus[{1}]`tstate: host {0} gpus[{1}] has no '{2}'" -f $h['name'], $j, $k, $i))
                 }
             }
+            if ($g -is [System.Collections.IDictionary] -and $g.Contains('pnp') -and ($g['pnp'] -isnot [bool] -or (-not $g['pnp'] -and -not [bool]$g['dismounted']))) {
+                $p.Add(("hosts[{2}].gpus[{1}].pnp`tstate: host {0} gpus[{1}]: 'pnp' is a boolean, and false only for a dismounted GPU" -f $h['name'], $j, $i))
+            }
             if ($g -is [System.Collections.IDictionary] -and $g['driver'] -notin @($null, 'vgpu', 'mitigation')) {
                 $p.Add(("hosts[{2}].gpus[{1}].driver`tstate: host {0} gpus[{1}] driver must be vgpu, mitigation or null" -f $h['name'], $j, $i))
             }
@@ -339,6 +351,12 @@ function Test-HvState {
         foreach ($d in @($State['driver_packages'])) {
             if ($d -isnot [System.Collections.IDictionary] -or -not $d['path'] -or -not $d['driver']) {
                 $p.Add("driver_packages[$k]`tstate: a driver package needs a path and a driver")
+            } elseif ($d.Contains('hosts')) {
+                foreach ($n in @($d['hosts'])) {
+                    if ($null -eq (Find-HvHost $State ([string]$n))) {
+                        $p.Add(("driver_packages[$k].hosts`tstate: {0} is not a host of the state" -f $n))
+                    }
+                }
             }
             $k++
         }

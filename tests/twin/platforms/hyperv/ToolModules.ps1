@@ -15,6 +15,20 @@ $script:TwinEngine = $TwinEngine
 function pnputil.exe { & $script:TwinEngine Invoke-HvPnputil -Arguments $args }
 function pnputil { & $script:TwinEngine Invoke-HvPnputil -Arguments $args }
 '@
+    'VgpucTwin.HostFiles' = @'
+param($TwinEngine)
+$script:TwinEngine = $TwinEngine
+function Test-Path {
+    [CmdletBinding()]
+    param(
+        [string[]]$LiteralPath,
+        [string[]]$Path,
+        [ValidateSet('Any', 'Container', 'Leaf')] [string]$PathType,
+        [switch]$IsValid
+    )
+    & $script:TwinEngine Invoke-HvTestPath -Bound $PSBoundParameters
+}
+'@
     'VgpucTwin.AzureCli' = @'
 param($TwinEngine)
 $script:TwinEngine = $TwinEngine

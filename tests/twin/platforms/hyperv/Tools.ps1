@@ -66,7 +66,7 @@ function Invoke-HvPnputil {
         # its driver is loaded at the next restart.
         $st = Get-HvState
         if ($st.Contains('driver_packages')) {
-            $pkg = Get-HvFirst @(@(Get-HvList $st['driver_packages'])).Where({ ([string]$_['path']) -eq $argv[1] }, 'First')
+            $pkg = Find-HvDriverPackage $h $argv[1]
             if ($null -eq $pkg) {
                 Write-TwinStderr ('Failed to add driver package: The system cannot find the file specified. ({0})' -f $argv[1])
                 Set-TwinNativeExit 2
@@ -105,6 +105,56 @@ function Invoke-HvPnputil {
     }
     Write-TwinStderr ('pnputil.exe {0}: not modeled by the twin (only /add-driver and /enum-devices)' -f ($argv -join ' '))
     Set-TwinNativeExit 1
+}
+
+# --- files on a host: the driver packages of the state ---------------------------
+
+# The package of `driver_packages` at PATH on host H: a package lists the
+# hosts it was copied to (`hosts`; absent: every host). Paths compare as
+# Windows paths do, case-insensitively.
+function Find-HvDriverPackage {
+    param($HostRec, [string]$Path)
+    $st = Get-HvState
+    if (-not $st.Contains('driver_packages')) {
+        return $null
+    }
+    foreach ($d in @(Get-HvList $st['driver_packages'])) {
+        if (-not ([string]$d['path']).Equals($Path, [System.StringComparison]::OrdinalIgnoreCase)) {
+            continue
+        }
+        if ($d.Contains('hosts') -and -not (@($d['hosts']) | Where-Object { ([string]$_).Equals([string]$HostRec['name'], [System.StringComparison]::OrdinalIgnoreCase) })) {
+            continue
+        }
+        return $d
+    }
+    $null
+}
+
+# Test-Path on a host (inside Invoke-Command): the host's file system holds
+# the state's driver packages and nothing else the twin knows of. Only
+# -LiteralPath and -PathType Leaf|Any are modeled; a package is a file.
+function Invoke-HvTestPath {
+    param([hashtable]$Bound)
+    foreach ($k in $Bound.Keys) {
+        if ($k -notin 'LiteralPath', 'PathType') {
+            throw ('twin: Test-Path -{0} on a host is not modeled (only -LiteralPath and -PathType)' -f $k)
+        }
+    }
+    if (-not $Bound.ContainsKey('LiteralPath')) {
+        throw 'twin: Test-Path on a host needs -LiteralPath (a path is never a pattern here)'
+    }
+    $type = if ($Bound.ContainsKey('PathType')) { [string]$Bound['PathType'] } else { 'Any' }
+    if ($type -notin 'Leaf', 'Any') {
+        throw ('twin: Test-Path -PathType {0} on a host is not modeled (a package is a file: Leaf or Any)' -f $type)
+    }
+    $st = Get-HvState
+    $h = Find-HvHost $st $script:HostName
+    if (-not $st.Contains('driver_packages')) {
+        throw 'twin: Test-Path on a host is modeled only for a state with driver_packages'
+    }
+    foreach ($p in @($Bound['LiteralPath'])) {
+        $null -ne (Find-HvDriverPackage $h ([string]$p))
+    }
 }
 
 # --- az (Azure CLI, stack-hci-vm extension) -------------------------------------
@@ -220,6 +270,38 @@ function Invoke-HvAz {
         # In the how-to docs, not in the reference syntax (docs/sources.md, Hyper-V): refused.
         Stop-HvAz 'unrecognized arguments: --custom-location (twin: not in the reference syntax of az stack-hci-vm)' 2
         return
+    }
+    # Each verb takes exactly the options of its reference syntax that the twin
+    # models (a flag no value, the others one value); anything else is refused
+    # as az refuses an unknown argument: exit 2, no call.
+    $allowed = @{
+        'show'       = @{ '--name' = 1; '--resource-group' = 1; '--output' = 1 }
+        'stop'       = @{ '--name' = 1; '--resource-group' = 1 }
+        'start'      = @{ '--name' = 1; '--resource-group' = 1 }
+        'gpu attach' = @{ '--vm-name' = 1; '--resource-group' = 1; '--gpu-p-count' = 1; '--gpu-dda-count' = 1; '--gpus' = -1; '--yes' = 0 }
+        'gpu detach' = @{ '--vm-name' = 1; '--resource-group' = 1; '--gpu-p-count' = 1; '--gpu-dda-count' = 1; '--gpus' = -1; '--yes' = 0 }
+    }
+    if ($allowed.ContainsKey($verb)) {
+        foreach ($k in @($o.Keys)) {
+            $n = @($o[$k]).Count
+            if ($k -eq '__positional') {
+                Stop-HvAz ('unrecognized arguments: {0}' -f (@($o[$k]) -join ' ')) 2
+                return
+            }
+            if (-not $allowed[$verb].ContainsKey($k)) {
+                Stop-HvAz ('unrecognized arguments: {0} (twin: az stack-hci-vm {1} takes {2})' -f $k, $verb, ((@($allowed[$verb].Keys) | Sort-Object) -join ', ')) 2
+                return
+            }
+            $want = $allowed[$verb][$k]
+            if ($want -ge 0 -and $n -ne $want) {
+                Stop-HvAz ('argument {0}: expected {1} argument(s), got {2}' -f $k, $want, $n) 2
+                return
+            }
+        }
+        if ($o.ContainsKey('--output') -and $o['--output'][0] -ne 'json') {
+            Stop-HvAz ('--output {0}: not modeled by the twin (json only)' -f $o['--output'][0]) 2
+            return
+        }
     }
     $rg = if ($o.ContainsKey('--resource-group')) { $o['--resource-group'][0] } else { $null }
     $nameKey = if ($verb -like 'gpu *') { '--vm-name' } else { '--name' }

@@ -41,6 +41,7 @@ param(
 $VgpucRollout = [pscustomobject]@{
     Cluster = 'azl-branch'
     Platform = 'azure-local 11.2506'
+    Arc = [pscustomobject]@{ ResourceGroup = 'rg-azl-branch' }
     Steps = @(
         [pscustomobject]@{
             Kind = 'hosts'; Index = 1; Leg = 0; Downtime = 'window'

@@ -41,6 +41,7 @@ param(
 $VgpucRollout = [pscustomobject]@{
     Cluster = 'hci-mixed'
     Platform = 'azure-stack-hci 23H2'
+    Arc = $null
     Steps = @(
         [pscustomobject]@{
             Kind = 'hosts'; Index = 1; Leg = 0; Downtime = 'window'

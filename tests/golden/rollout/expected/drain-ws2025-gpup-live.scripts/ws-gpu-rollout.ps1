@@ -41,6 +41,7 @@ param(
 $VgpucRollout = [pscustomobject]@{
     Cluster = 'ws-gpu'
     Platform = 'windows-server 2025'
+    Arc = $null
     Steps = @(
         [pscustomobject]@{
             Kind = 'hosts'; Index = 1; Leg = 0; Downtime = 'none'

@@ -2009,7 +2009,8 @@ function Format-VgpucGuestLeft {
 # Pre-flight (read only; any problem: nothing is changed): every host is an
 # Up node of the cluster (or Paused by an earlier run of this rollout), runs
 # the host driver of a state of the plan (which says which steps are done),
-# a package is given for every release to install, every VM exists once,
+# a package is given for every release to install and is on each node that
+# installs it (Test-Path on the node: the script does not copy it), every VM exists once,
 # runs where the plan expects it and can be shut down if it must be. Then,
 # step by step, host by host: move the VMs as planned, Suspend-ClusterNode
 # -Drain, install the vGPU Manager with pnputil (NVIDIA's documented
@@ -2024,6 +2025,13 @@ function Format-VgpucGuestLeft {
 # -GuestCredential it reads each guest's driver (nvidia-smi inside the guest,
 # through PowerShell Direct from the VM's node; guest.ps1) and the step is
 # done when every VM reports the new driver; without, -GuestStepDone says so.
+# Azure Local VMs enabled by Arc (the plan's Arc, from `vm-management arc`)
+# are stopped and started through Azure (`az stack-hci-vm stop|start --name
+# VM --resource-group RG`): Microsoft supports stop, start and restart of
+# these VMs only through the Azure portal or CLI, and moving them between the
+# nodes of their cluster (quick or live migration) with the local tools
+# (docs/sources.md, "Supported operations for Azure Local VMs"); the cluster
+# cmdlets move them as any clustered VM.
 # A host step that changes no vGPU Manager (a drain, `--drain HOST`) leaves
 # no live trace on the host: with -LogPath, its completion is recorded in the
 # log (a step 'no-change step N done (plan ID)') and a rerun with the same
@@ -2184,6 +2192,32 @@ function Read-VgpucRolloutRecord {
         }
     }
     $keys.ToArray()
+}
+
+function Test-VgpucRolloutPackage {
+    <# The vGPU Manager package is where pnputil will read it: on the node
+       itself (the install runs there, in a remote session that cannot reach
+       a share without credential delegation). Test-Path on the node; a
+       missing file or a node that cannot be asked is a problem. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [string]$Name,
+        [Parameter(Mandatory)] [string]$Path,
+        [Parameter(Mandatory)] [string]$Release
+    )
+    try {
+        $found = Invoke-Command -ComputerName $Name -ArgumentList $Path -ScriptBlock {
+            param([string]$P)
+            Test-Path -LiteralPath $P -PathType Leaf
+        }
+    } catch {
+        Add-VgpucProblem -Run $Run -Text ('host {0}: the package of vGPU {1} ({2}) could not be checked on the host: {3}' -f $Name, $Release, $Path, $_.Exception.Message)
+        return
+    }
+    if (-not [bool]$found) {
+        Add-VgpucProblem -Run $Run -Text ('host {0}: the package of vGPU {1} is not on the host: {2} does not exist there; copy NVIDIA''s Display.Driver folder to the same path on every host first (e.g. Copy-Item -Recurse -ToSession)' -f $Name, $Release, $Path)
+    }
 }
 
 function Find-VgpucRolloutVm {
@@ -2357,6 +2391,8 @@ function Get-VgpucRolloutPlan {
                     }
                     if ([string]::IsNullOrEmpty($pkg)) {
                         Add-VgpucProblem -Run $Run -Text ('host {0} moves to vGPU {1}: give its package with -DriverPackage @{{ ''{1}'' = ''<path of nvgridswhci.inf on the host>'' }}' -f $h.Name, $h.ToRelease)
+                    } else {
+                        Test-VgpucRolloutPackage -Run $Run -Name ([string]$h.Name) -Path $pkg -Release ([string]$h.ToRelease)
                     }
                 }
             }
@@ -2391,6 +2427,12 @@ function Get-VgpucRolloutPlan {
     }
     $vms = @{}
     $where = @{}
+    $arcReady = $false
+    if ($null -ne $Rollout.PSObject.Properties['Arc'] -and $null -ne $Rollout.Arc) {
+        $before = $Run.Problems.Count
+        Test-VgpucArcTool -Run $Run
+        $arcReady = $Run.Problems.Count -eq $before
+    }
     foreach ($w in $work) {
         if ($w.Done -or $w.Step.Kind -ne 'hosts') {
             continue
@@ -2426,6 +2468,10 @@ function Get-VgpucRolloutPlan {
             if (-not (Test-VgpucNameInList -Name $at -List $where[$key].ToArray())) {
                 Add-VgpucProblem -Run $Run -Text ('VM {0} runs on {1}; the plan expects it on {2}: plan again from the cluster as it is' -f $m.Vm, $at, (($where[$key] | Sort-Object -Unique) -join ' or '))
             }
+            if ($arcReady) {
+                # Stopped and started through Azure: Azure must know it in the resource group.
+                $null = Read-VgpucArcVm -Run $Run -Name ([string]$vm.Name) -ResourceGroup ([string]$Rollout.Arc.ResourceGroup)
+            }
             $state = [string]$vm.State
             if ($state -ne 'Running' -and $state -ne 'Off') {
                 Add-VgpucProblem -Run $Run -Text ('VM {0} is {1}: it must be Running or Off (a saved or paused VM is never resumed by this script)' -f $m.Vm, $state)
@@ -2439,7 +2485,11 @@ function Get-VgpucRolloutPlan {
             $p = $position[$_.ToLowerInvariant()]
             $null -ne $p -and $p.Done -ge $p.Steps.Count -and $nodeState[$_.ToLowerInvariant()] -eq 'Paused'
         })
-    [pscustomobject]@{ ClusterRef = $clusterRef; Work = $work.ToArray(); NodeState = $nodeState; Vms = $vms; Resume = $resume }
+    $arc = $null
+    if ($null -ne $Rollout.PSObject.Properties['Arc']) {
+        $arc = $Rollout.Arc
+    }
+    [pscustomobject]@{ ClusterRef = $clusterRef; Work = $work.ToArray(); NodeState = $nodeState; Vms = $vms; Resume = $resume; Arc = $arc }
 }
 
 function Stop-VgpucRolloutVm {
@@ -2466,6 +2516,46 @@ function Stop-VgpucRolloutVm {
     }
 }
 
+function Stop-VgpucRolloutGuest {
+    <# Shut a VM down for a move: an Azure Local VM enabled by Arc through
+       Azure (az stack-hci-vm stop), any other with Stop-VM; then wait until
+       Hyper-V reports it Off. Never turned off. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Vm,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds,
+        [AllowNull()] [object]$Arc = $null
+    )
+    if ($null -eq $Arc) {
+        Stop-VgpucRolloutVm -Vm $Vm -TimeoutSeconds $TimeoutSeconds
+        return
+    }
+    $null = Invoke-VgpucAz -ArgumentList @('stack-hci-vm', 'stop', '--name', [string]$Vm.Name, '--resource-group', [string]$Arc.ResourceGroup)
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ([string](Get-VM -Id $Vm.Id -ComputerName $Vm.ComputerName).State -ne 'Off') {
+        if ((Get-Date) -gt $deadline) {
+            throw ('az stack-hci-vm stop returned, but Hyper-V does not report the VM Off within {0} seconds' -f $TimeoutSeconds)
+        }
+        Start-Sleep -Seconds 2
+    }
+}
+
+function Start-VgpucRolloutGuest {
+    <# Start a VM on the node its role is on: an Azure Local VM enabled by Arc
+       through Azure (az stack-hci-vm start), any other with Start-VM. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Vm,
+        [Parameter(Mandatory)] [string]$Node,
+        [AllowNull()] [object]$Arc = $null
+    )
+    if ($null -eq $Arc) {
+        Start-VM -VM (Get-VM -Id $Vm.Id -ComputerName $Node) -Confirm:$false
+        return
+    }
+    $null = Invoke-VgpucAz -ArgumentList @('stack-hci-vm', 'start', '--name', [string]$Vm.Name, '--resource-group', [string]$Arc.ResourceGroup)
+}
+
 function Get-VgpucRolloutVmNow {
     <# A VM as it is now, by id, wherever it runs in the cluster. #>
     [CmdletBinding()]
@@ -2487,9 +2577,14 @@ function Invoke-VgpucRolloutMove {
         [Parameter(Mandatory)] [object]$Move,
         [Parameter(Mandatory)] [object]$Vm,
         [Parameter(Mandatory)] [string]$ClusterRef,
-        [Parameter(Mandatory)] [int]$ShutdownTimeoutSeconds
+        [Parameter(Mandatory)] [int]$ShutdownTimeoutSeconds,
+        [AllowNull()] [object]$Arc = $null
     )
     $name = [string]$Move.Vm
+    $how = ''
+    if ($null -ne $Arc) {
+        $how = ' through Azure (az stack-hci-vm stop)'
+    }
     $vm = Get-VgpucRolloutVmNow -Vm $Vm -ClusterRef $ClusterRef
     $at = [string]$vm.ComputerName
     $running = [string]$vm.State -eq 'Running'
@@ -2499,8 +2594,8 @@ function Invoke-VgpucRolloutMove {
             Add-VgpucResult -Run $Run -Target $name -Step ('stays down while {0} is drained' -f $Move.From) -Status 'already right' -Message 'it is off'
             return $null
         }
-        $done = Invoke-VgpucChange -Run $Run -Target $name -Action ('shut down; it stays down until {0} is back' -f $Move.From) `
-            -ScriptBlock { param($V, [int]$T) Stop-VgpucRolloutVm -Vm $V -TimeoutSeconds $T } -ArgumentList @($vm, $ShutdownTimeoutSeconds)
+        $done = Invoke-VgpucChange -Run $Run -Target $name -Action ('shut down{0}; it stays down until {1} is back' -f $how, $Move.From) `
+            -ScriptBlock { param($V, [int]$T, $A) Stop-VgpucRolloutGuest -Vm $V -TimeoutSeconds $T -Arc $A } -ArgumentList @($vm, $ShutdownTimeoutSeconds, $Arc)
         if ($done) {
             return $vm
         }
@@ -2520,8 +2615,8 @@ function Invoke-VgpucRolloutMove {
     # Shut down, move the role, start on the planned node.
     $stopped = $false
     if ($running) {
-        $stopped = Invoke-VgpucChange -Run $Run -Target $name -Action 'shut down the guest (never turned off)' `
-            -ScriptBlock { param($V, [int]$T) Stop-VgpucRolloutVm -Vm $V -TimeoutSeconds $T } -ArgumentList @($vm, $ShutdownTimeoutSeconds)
+        $stopped = Invoke-VgpucChange -Run $Run -Target $name -Action ('shut down the guest{0} (never turned off)' -f $how) `
+            -ScriptBlock { param($V, [int]$T, $A) Stop-VgpucRolloutGuest -Vm $V -TimeoutSeconds $T -Arc $A } -ArgumentList @($vm, $ShutdownTimeoutSeconds, $Arc)
         if (-not $stopped) {
             return $null
         }
@@ -2536,8 +2631,8 @@ function Invoke-VgpucRolloutMove {
         if ($stopped) {
             try {
                 $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('start again on {0} (it was running)' -f $at) -ScriptBlock {
-                    param($V) Start-VM -VM $V -Confirm:$false
-                } -ArgumentList @($vm)
+                    param($V, [string]$N, $A) Start-VgpucRolloutGuest -Vm $V -Node $N -Arc $A
+                } -ArgumentList @($vm, $at, $Arc)
             } catch {
                 Write-Warning ('{0} was running and is left off on {1}: {2}' -f (Format-VgpucText -Text $name), $at, (Format-VgpucText -Text $_.Exception.Message))
             }
@@ -2549,17 +2644,17 @@ function Invoke-VgpucRolloutMove {
     }
     try {
         $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('start on {0}' -f $Move.To) -ScriptBlock {
-            param($V, [string]$N)
-            Start-VM -VM (Get-VM -Id $V.Id -ComputerName $N) -Confirm:$false
-        } -ArgumentList @($vm, [string]$Move.To)
+            param($V, [string]$N, $A)
+            Start-VgpucRolloutGuest -Vm $V -Node $N -Arc $A
+        } -ArgumentList @($vm, [string]$Move.To, $Arc)
     } catch {
         # Back where it came from: that node is not drained yet.
         try {
             $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('move back to {0} and start there' -f $at) -ScriptBlock {
-                param($V, [string]$G, [string]$N, [string]$C)
+                param($V, [string]$G, [string]$N, [string]$C, $A)
                 $null = Move-ClusterGroup -Name $G -Node $N -Cluster $C
-                Start-VM -VM (Get-VM -Id $V.Id -ComputerName $N) -Confirm:$false
-            } -ArgumentList @($vm, $group, $at, $ClusterRef)
+                Start-VgpucRolloutGuest -Vm $V -Node $N -Arc $A
+            } -ArgumentList @($vm, $group, $at, $ClusterRef, $Arc)
         } catch {
             Write-Warning ('{0} was running and is left off: it could not be started on {1} nor on {2}: {3}' -f (Format-VgpucText -Text $name), $Move.To, $at, (Format-VgpucText -Text $_.Exception.Message))
         }
@@ -2601,7 +2696,7 @@ function Invoke-VgpucRolloutHostStep {
             if ([string]::IsNullOrEmpty($via)) {
                 $via = $ref
             }
-            $back = Invoke-VgpucRolloutMove -Run $Run -Move $m -Vm $vm -ClusterRef $via -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
+            $back = Invoke-VgpucRolloutMove -Run $Run -Move $m -Vm $vm -ClusterRef $via -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -Arc $Plan.Arc
             if ($null -ne $back) {
                 $down.Add($back)
             }
@@ -2697,9 +2792,9 @@ function Invoke-VgpucRolloutHostStep {
             }
             try {
                 $null = Invoke-VgpucChange -Run $Run -Target ([string]$vm.Name) -Action ('start again on {0} (it was running)' -f $n) -ScriptBlock {
-                    param($V)
-                    Start-VM -VM (Get-VM -Id $V.Id -ComputerName $V.ComputerName) -Confirm:$false
-                } -ArgumentList @($vm)
+                    param($V, $A)
+                    Start-VgpucRolloutGuest -Vm $V -Node ([string]$V.ComputerName) -Arc $A
+                } -ArgumentList @($vm, $Plan.Arc)
             } catch {
                 $ok = $false
                 Write-Warning ('{0} was running and is left off: {1}' -f (Format-VgpucText -Text $vm.Name), (Format-VgpucText -Text $_.Exception.Message))
@@ -2846,6 +2941,7 @@ function Invoke-VgpucRolloutHyperV {
 $VgpucRollout = [pscustomobject]@{
     Cluster = 'hci-prod'
     Platform = 'azure-stack-hci 22H2'
+    Arc = $null
     Steps = @(
         [pscustomobject]@{
             Kind = 'hosts'; Index = 1; Leg = 0; Downtime = 'window'

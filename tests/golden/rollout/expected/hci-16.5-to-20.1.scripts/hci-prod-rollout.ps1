@@ -41,6 +41,7 @@ param(
 $VgpucRollout = [pscustomobject]@{
     Cluster = 'hci-prod'
     Platform = 'azure-stack-hci 22H2'
+    Arc = $null
     Steps = @(
         [pscustomobject]@{
             Kind = 'hosts'; Index = 1; Leg = 0; Downtime = 'window'

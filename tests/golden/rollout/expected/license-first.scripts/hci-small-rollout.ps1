@@ -41,6 +41,7 @@ param(
 $VgpucRollout = [pscustomobject]@{
     Cluster = 'hci-small'
     Platform = 'azure-stack-hci 22H2'
+    Arc = $null
     Steps = @(
         [pscustomobject]@{ Kind = 'license-server'; Index = 1; Name = 'dls-east'; FromVersion = '3.3.0'; ToVersion = '3.5.0' }
         [pscustomobject]@{
