@@ -288,10 +288,11 @@ function Get-VgpucRolloutVmwPlan {
 
     # --- The VMs: each once in the cluster, where the plan expects it, able to shut down if it must ---
     $allVms = @(Get-VM -Location $cluster -Server $Connection)
-    $live = $false
-    foreach ($note in @(Test-VgpucRolloutVmwPlacement -Run $Run -Work $work.ToArray() -Vms $allVms)) {
+    $placed = Test-VgpucRolloutVmwPlacement -Run $Run -Plan $plan -Work $work.ToArray() -Vms $allVms
+    foreach ($note in $placed.Notes) {
         $plan.Notes.Add($note)
     }
+    $live = $placed.Live
     foreach ($w in $work) {
         if ($w.Done -or $w.Step.Kind -ne 'hosts') {
             continue
@@ -337,29 +338,59 @@ function Get-VgpucRolloutVmwPlan {
 
 function Test-VgpucRolloutVmwPlacement {
     <# Where the running VMs are against the steps still to do. Each powered-on VM
-       of the cluster is followed through the pending host steps: a step that
-       drains the host it runs on must move it; a VM that a step moves may run on
-       another host than the plan assumed (vSphere HA restarts the VMs of a failed
-       host elsewhere) if no earlier step drains that host: the step moves it from
-       there, and a note says so; a VM that stays down must be on its own host.
-       Problems go to the run; returns the notes. #>
+       of the cluster is followed through the host steps in order, with where the
+       plan has it (the host of its last move, else where its next move takes it
+       from). A step that moves it may find it on another host (vSphere HA restarts
+       the VMs of a failed host elsewhere): the step moves it from there. A step
+       that drains the host it runs on without moving it: a VM the plan moves with
+       vMotion goes back first, with vMotion, to where the plan has it (an extra
+       move of that step, when that host is not drained too); any other is a
+       problem (plan again). A VM that stays down must be on its own host. Adds the
+       extra moves to the steps (Extra) and the VMs to Plan.Vms; problems go to the
+       run. Returns the notes and whether an extra move is a vMotion. #>
     [CmdletBinding()]
-    [OutputType([string[]])]
     param(
         [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Plan,
         [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Work,
         [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Vms
     )
     $notes = [System.Collections.Generic.List[string]]::new()
-    $pending = @($Work | Where-Object { -not $_.Done -and $_.Step.Kind -eq 'hosts' })
+    $live = $false
+    $steps = @($Work | Where-Object { $_.Step.Kind -eq 'hosts' })
+    foreach ($w in $steps) {
+        if ($null -eq $w.PSObject.Properties['Extra']) {
+            $w | Add-Member -NotePropertyName 'Extra' -NotePropertyValue ([System.Collections.Generic.List[object]]::new())
+        }
+    }
     foreach ($vm in @($Vms | Where-Object { [string]$_.PowerState -eq 'PoweredOn' })) {
         $name = [string]$vm.Name
         $cur = [string]$vm.VMHost.Name
-        foreach ($w in $pending) {
+        $mine = @($steps | ForEach-Object { $w = $_; @($w.Step.Moves) | Where-Object { Test-VgpucName -Name ([string]$_.Vm) -Other $name } | ForEach-Object { [pscustomobject]@{ Work = $w; Move = $_ } } })
+        $vmotion = @($mine | Where-Object { $_.Move.How -eq 'live-migrate' }).Count -gt 0
+        $planned = $null
+        foreach ($x in $mine) {
+            if (-not $x.Work.Done) {
+                if ($null -eq $planned) {
+                    $planned = [string]$x.Move.From
+                }
+                break
+            }
+            $planned = [string]$x.Move.To
+        }
+        foreach ($w in @($steps | Where-Object { -not $_.Done })) {
             $drained = @(@($w.Step.Hosts) | ForEach-Object { [string]$_.Name })
-            $m = @(@($w.Step.Moves) | Where-Object { Test-VgpucName -Name ([string]$_.Vm) -Other $name }) | Select-Object -First 1
+            $m = @($mine | Where-Object { $_.Work -eq $w } | ForEach-Object { $_.Move }) | Select-Object -First 1
             if ($null -eq $m) {
                 if (Test-VgpucNameInList -Name $cur -List $drained) {
+                    if ($vmotion -and -not [string]::IsNullOrEmpty($planned) -and -not (Test-VgpucNameInList -Name $planned -List $drained) -and $Plan.Hosts.ContainsKey($planned.ToLowerInvariant())) {
+                        $w.Extra.Add([pscustomobject]@{ Vm = $name; From = $cur; To = $planned; How = 'live-migrate'; Migration = 'live'; Reason = 'back where the plan has it' })
+                        $Plan.Vms[$name.ToLowerInvariant()] = $vm
+                        $notes.Add(('VM {0} runs on {1}, which step {2} drains; the plan has it on {3} (vSphere HA restarts the VMs of a failed host elsewhere): step {2} first moves it back to {3} with vMotion' -f $name, $cur, $w.Step.Index, $planned))
+                        $live = $true
+                        $cur = $planned
+                        continue
+                    }
                     Add-VgpucProblem -Run $Run -Text ('VM {0} runs on {1}, which step {2} drains, and the plan does not move it: plan again from the cluster as it is' -f $name, $cur, $w.Step.Index)
                     break
                 }
@@ -376,9 +407,10 @@ function Test-VgpucRolloutVmwPlacement {
                 $notes.Add(('VM {0} runs on {1}, not on {2} as the plan assumed (vSphere HA restarts the VMs of a failed host elsewhere): step {3} moves it from {1} to {4}' -f $name, $cur, $m.From, $w.Step.Index, $m.To))
             }
             $cur = [string]$m.To
+            $planned = $cur
         }
     }
-    $notes.ToArray()
+    [pscustomobject]@{ Notes = $notes.ToArray(); Live = $live }
 }
 
 function Stop-VgpucRolloutVmwGuest {
@@ -548,7 +580,13 @@ function Invoke-VgpucRolloutVmwHostStep {
     $ok = $true
     $previewed = $false
     try {
-        foreach ($m in @($s.Moves)) {
+        # First the VMs the pre-flight found on this step's hosts that the plan has
+        # elsewhere (vSphere HA), then the plan's moves.
+        $extra = @()
+        if ($null -ne $Work.PSObject.Properties['Extra']) {
+            $extra = @($Work.Extra)
+        }
+        foreach ($m in $extra + @($s.Moves)) {
             $back = Invoke-VgpucRolloutVmwMove -Run $Run -Connection $Connection -Plan $Plan -Move $m -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
             if ($null -ne $back) {
                 $down.Add($back)

@@ -936,12 +936,17 @@ function Invoke-VmwHostFailureChecks {
     }
     $dest = { param($k) [string]$calls[$k]['parameters']['Destination'] }
     $points = [System.Collections.Generic.List[object]]::new()
-    if ($firstMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'before the drain'; At = $firstMove + 1; Node = (& $dest $firstMove); Resume = 'converge' }) }
-    if ($install -ge 0 -and $lastMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'during the drain'; At = $install + 1; Node = (& $dest $lastMove); Resume = 'converge' }) }
+    # Before the drain: as the first vMotion starts, the host the last VMs are to go to fails
+    # (the script must not move them onto it).
+    if ($firstMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'before the drain'; At = $firstMove + 1; Node = (& $dest $lastMove); Resume = 'converge' }) }
+    # During the drain: the drained host is in maintenance mode, its component being
+    # installed; the host the first VMs went to fails.
+    if ($install -ge 0 -and $firstMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'during the drain'; At = $install + 1; Node = (& $dest $firstMove); Resume = 'converge' }) }
     # As the host enters maintenance mode, vSphere HA restarts the failed host's VMs on it
     # (it is still Connected and empty): maintenance mode fails and the step stops; the rerun
-    # finds VMs the plan does not move on a host it drains, and refuses: plan again.
-    if ($enter -ge 0 -and $lastMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'as the drained host enters maintenance mode'; At = $enter + 1; Node = (& $dest $lastMove); Resume = 'refuse' }) }
+    # finds VMs the plan does not move on a host it drains, and moves them back with vMotion
+    # to where the plan has them first.
+    if ($enter -ge 0 -and $lastMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'as the drained host enters maintenance mode'; At = $enter + 1; Node = (& $dest $lastMove); Resume = 'converge' }) }
     if ($after -ge 0 -and $after -lt $calls.Count) {
         # A host outside the step that runs VMs after the drain: the last such host in the state.
         $busy = @{}
@@ -972,6 +977,11 @@ function Invoke-VmwHostFailureChecks {
             # Calls after the one the failure came with (number At): none moves a VM onto the failed host.
             if ([string]$call['command'] -eq 'Move-VM' -and [string]$call['parameters']['Destination'] -eq $pt.Node -and $k -ge $pt.At) {
                 $p.Add(('VM {0} was moved onto {1} after it failed' -f $call['target'], $pt.Node))
+            }
+            # After the reboot: the step ends (its host leaves maintenance mode, VMs that stayed
+            # down start); no later step starts while a host of the cluster is down.
+            if ($pt.Why -eq 'after the reboot' -and $k -ge $pt.At -and -not ([string]$call['target'] -eq $step -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
+                $p.Add(('call {0} {1} {2} of a later step, with {3} down' -f ($k + 1), $call['command'], $call['target'], $pt.Node))
             }
         }
         $now = Get-VmwPower $r.state
@@ -1054,7 +1064,7 @@ function Get-VmwPreflightProblems {
         @{ Name = 'no-depot'; Tokens = @('18.4'); Pattern = 'DepotPath'; Args = @{ Server = 'vc01' }; Edit = { param($s) } }
         @{ Name = 'relative-depot'; Tokens = @('18.4', 'NVD.zip'); Pattern = 'absolute'; Args = @{ Server = 'vc01'; DepotPath = @{ '18.4' = 'NVD.zip' } }; Edit = { param($s) } }
         @{ Name = 'host-not-responding'; Tokens = @('esx-03', 'NotResponding'); Pattern = 'bring it back'; Edit = { param($s) (Get-VmwHost -State $s -Name 'esx-03')['connection_state'] = 'NotResponding' } }
-        @{ Name = 'vm-on-a-drained-host'; Tokens = @('ml-09', 'esx-01', 'step 1'); Pattern = 'does not move it'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'ml-09')[0]['host'] = 'esx-01' } }
+        @{ Name = 'vm-on-a-drained-host'; Tokens = @('train-01', 'esx-01', 'step 1'); Pattern = 'does not move it'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'train-01')[0]['host'] = 'esx-01' } }
         @{ Name = 'suspended-vm'; Tokens = @('ml-05', 'Suspended'); Pattern = 'suspended'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'ml-05')[0]['power_state'] = 'Suspended' } }
         @{ Name = 'no-tools'; Tokens = @('train-01'); Pattern = 'VMware Tools'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'train-01')[0]['tools_running'] = $false } }
         @{ Name = 'no-hot-migrate'; Tokens = @('vgpu.hotmigrate.enabled'); Pattern = 'not true'; Edit = { param($s) $s['vcenter']['advanced_settings']['vgpu.hotmigrate.enabled'] = 'false' } }
@@ -1065,7 +1075,7 @@ function Get-VmwPreflightProblems {
 function Invoke-VmwPlanted {
     param($C, $Start)
     $plants = @(
-        @{ Name = 'VMs not moved before maintenance mode'; Find = "foreach (`$m in @(`$s.Moves)) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Put = "foreach (`$m in @()) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Check = 'converge' }
+        @{ Name = 'VMs not moved before maintenance mode'; Find = "foreach (`$m in `$extra + @(`$s.Moves)) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Put = "foreach (`$m in @()) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Check = 'converge' }
         @{ Name = 'a VM promised to stay up is shut down and moved cold'; Find = "if (`$Move.How -eq 'live-migrate' -and `$running) {"; Put = 'if ($false) {'; Check = 'converge' }
         @{ Name = 'VMs that stayed down are not powered on again'; Find = 'foreach ($vm in $down) {'; Put = 'foreach ($vm in @()) {'; Check = 'converge' }
         @{ Name = 'a guest is powered off, not shut down'; Find = "`$view.ShutdownGuest()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Put = "`$view.PowerOffVM()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Check = 'converge' }
@@ -1073,6 +1083,9 @@ function Invoke-VmwPlanted {
         @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
         @{ Name = 'the host is not rebooted'; Find = '$view.RebootHost($false)'; Put = '$null = $view'; Check = 'converge' }
         @{ Name = 'a cluster managed by a vLCM image is not refused'; Find = 'if ($null -ne $managed -and [bool]$managed -and $releases.Count -gt 0) {'; Put = 'if ($false) {'; Check = 'vlcm' }
+        @{ Name = 'the loaded module is not verified, only the installed component'; Find = "-not `$now.Loaded -or`n                -not (Test-VgpucRolloutVmwModule -Version `$now.Module -Driver `$h.ToDriver)"; Put = "-not `$now.Loaded -or`n                `$false"; Check = 'stale-module' }
+        @{ Name = 'a host that failed is not seen before the next step'; Find = '$notReady = @(Test-VgpucRolloutVmwHostsReady -Connection $connection -Plan $plan -Work $w)'; Put = '$notReady = @()'; Check = 'host-failure' }
+        @{ Name = 'a VM is moved onto a host that failed since the pre-flight'; Find = "if (`$destState -ne 'Connected') {"; Put = 'if ($false) {'; Check = 'host-failure' }
     )
     $text = [System.IO.File]::ReadAllText($C.Script)
     foreach ($pl in $plants) {
@@ -1100,6 +1113,19 @@ function Invoke-VmwPlanted {
                 (Get-VmwHost -State $s -Name 'esx-02')['nvidia_component']['version'] = '535.247.01' + $script:VmwSuffix
                 $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
                 $caught = @(Get-VmwRefusalProblems $r @('esx-02', '535.247.01') 'expects')
+            }
+            'stale-module' {
+                $caught = @((Get-VmwStaleModuleProblems -C $C -Start $Start -Script $path).Problems)
+            }
+            'host-failure' {
+                $save = $script:Fail
+                $savePass = $script:Pass
+                $out = Invoke-VmwHostFailureChecks -C ([pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }) -Start $Start -Conv $null 6>&1
+                $caught = @(1..($script:Fail - $save))
+                if ($script:Fail -eq $save) { $caught = @() }
+                $script:Fail = $save
+                $script:Pass = $savePass
+                $null = $out
             }
             'vlcm' {
                 $s = Copy-VmwState -State $Start
