@@ -28,8 +28,10 @@
 # (vgpu.hotmigrate.enabled). Before each host step every host of the cluster
 # is read again: one that failed since (Not Responding) stops the rollout
 # before the step, and no VM is moved onto a host that is not Connected.
-# Then, step by step, per host batch: vMotion (Move-VM -Destination; its reference lists no -Confirm, so a
-# run with -Confirm may ask twice) the VMs the plan live-migrates; shut
+# Then, step by step, per host batch: vMotion (Move-VM -Destination; its
+# reference lists no -Confirm, so a run with -Confirm may ask twice) the VMs
+# the plan live-migrates (first those found on the batch's hosts that the
+# plan has elsewhere, back there); shut
 # down (the guest OS, never a power-off), move and start those it restarts
 # elsewhere; shut down those that stay down; Set-VMHost -State Maintenance;
 # install the NVIDIA host component from the depot with
@@ -38,8 +40,8 @@
 # for vCenter to see the host again with a later boot time
 # (HostRuntimeInfo.bootTime); verify that the installed component is the
 # planned driver and that the nvidia module loaded is that version
-# (HostKernelModuleSystem.QueryModules); Set-VMHost -State Connected; start the VMs that stayed down. The first failure stops the
-# rollout: the hosts leave maintenance mode and every VM is put back in its
+# (HostKernelModuleSystem.QueryModules); Set-VMHost -State Connected; start
+# the VMs that stayed down. The first failure stops the rollout: the hosts leave maintenance mode and every VM is put back in its
 # power state, except a host whose new component is installed but not yet
 # verified: it stays in maintenance mode and the output says so (running
 # the script again reboots and verifies it). A step already done is
