@@ -40,6 +40,16 @@ packages of the plan's releases), and these checks run:
              a warning, or taken down by the failure itself), the invariants
              hold; the node comes back (its pending driver loaded, as its
              reboot would), and the script run again converges
+  host-failure (vSphere) a host other than the upgraded one fails (the
+             node-failure fault: it stops responding, vSphere HA restarts
+             its VMs where they can start) before the drain, during it, as
+             the drained host enters maintenance mode and after the reboot:
+             exit 1, no VM moved onto it, no later step started, the cluster
+             serviceable, the invariants; the host comes back and the rerun
+             converges
+  stale-module (vSphere) a host reboots with its old nvidia module loaded:
+             the verify fails, the host stays in maintenance mode, the rerun
+             converges
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
