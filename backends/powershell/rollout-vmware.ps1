@@ -360,15 +360,27 @@ function Test-VgpucRolloutVmwPlacement {
     $notes = [System.Collections.Generic.List[string]]::new()
     $live = $false
     $steps = @($Work | Where-Object { $_.Step.Kind -eq 'hosts' })
+    # The moves of each VM, in step order, indexed once by lower-case name.
+    $byVm = @{}
     foreach ($w in $steps) {
         if ($null -eq $w.PSObject.Properties['Extra']) {
             $w | Add-Member -NotePropertyName 'Extra' -NotePropertyValue ([System.Collections.Generic.List[object]]::new())
+        }
+        foreach ($m in @($w.Step.Moves)) {
+            $key = ([string]$m.Vm).ToLowerInvariant()
+            if (-not $byVm.ContainsKey($key)) {
+                $byVm[$key] = [System.Collections.Generic.List[object]]::new()
+            }
+            $byVm[$key].Add([pscustomobject]@{ Work = $w; Move = $m })
         }
     }
     foreach ($vm in @($Vms | Where-Object { [string]$_.PowerState -eq 'PoweredOn' })) {
         $name = [string]$vm.Name
         $cur = [string]$vm.VMHost.Name
-        $mine = @($steps | ForEach-Object { $w = $_; @($w.Step.Moves) | Where-Object { Test-VgpucName -Name ([string]$_.Vm) -Other $name } | ForEach-Object { [pscustomobject]@{ Work = $w; Move = $_ } } })
+        $mine = @()
+        if ($byVm.ContainsKey($name.ToLowerInvariant())) {
+            $mine = $byVm[$name.ToLowerInvariant()].ToArray()
+        }
         $vmotion = @($mine | Where-Object { $_.Move.How -eq 'live-migrate' }).Count -gt 0
         $planned = $null
         foreach ($x in $mine) {
