@@ -21,33 +21,44 @@
 # of the plan runs the host driver of a state of the plan (which says which
 # steps are done); a depot path is given for every release to install; the
 # license server step is confirmed; every VM to move exists once in the
-# cluster, runs where the plan expects it, is powered on or off (never
-# suspended) and, if it must shut down, has VMware Tools running; vMotion of
-# vGPU VMs is enabled (vgpu.hotmigrate.enabled). Then, step by step, per host
-# batch: vMotion (Move-VM -Destination; its reference lists no -Confirm, so a
-# run with -Confirm may ask twice) the VMs the plan live-migrates; shut
+# cluster, is powered on or off (never suspended) and, if it must shut down,
+# has VMware Tools running; no running VM is on a host a step drains without
+# being moved (a VM that vSphere HA restarted on another host is moved from
+# there, with a note); vMotion of vGPU VMs is enabled
+# (vgpu.hotmigrate.enabled). Before each host step every host of the cluster
+# is read again: one that failed since (Not Responding) stops the rollout
+# before the step, and no VM is moved onto a host that is not Connected.
+# Then, step by step, per host batch: vMotion (Move-VM -Destination; its
+# reference lists no -Confirm, so a run with -Confirm may ask twice) the VMs
+# the plan live-migrates (first those found on the batch's hosts that the
+# plan has elsewhere, back there); shut
 # down (the guest OS, never a power-off), move and start those it restarts
 # elsewhere; shut down those that stay down; Set-VMHost -State Maintenance;
 # install the NVIDIA host component from the depot with
 # `esxcli software component apply -d` (Get-EsxCli -V2); reboot
 # (HostSystem.RebootHost, refused by ESXi outside maintenance mode) and wait
-# for vCenter to see the host again with a later boot time; verify that the installed component is
-# the planned driver and the nvidia module is loaded; Set-VMHost -State
-# Connected; start the VMs that stayed down. The first failure stops the
-# rollout: the hosts leave maintenance mode and every VM is put back in its
+# for vCenter to see the host again with a later boot time
+# (HostRuntimeInfo.bootTime); verify that the installed component is the
+# planned driver and that the nvidia module loaded is that version
+# (HostKernelModuleSystem.QueryModules); Set-VMHost -State Connected; start
+# the VMs that stayed down. The first failure stops the rollout: the hosts leave maintenance mode and every VM is put back in its
 # power state, except a host whose new component is installed but not yet
 # verified: it stays in maintenance mode and the output says so (running
 # the script again reboots and verifies it). A step already done is
 # skipped, so a rollout is resumed by running the script again.
 # Sources: docs/sources.md, vSphere (maintenance mode, component apply with
-# the absolute depot path, reboot, verify), 3.1 (vGPU vMotion and
+# the absolute depot path, reboot and boot time, the loaded module's version,
+# ComputeResource.lifecycleManaged), 3.1 (vGPU vMotion and
 # vgpu.hotmigrate.enabled; vLCM), 3.2 (no vMotion with DirectPath I/O).
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
 function Read-VgpucRolloutVmwDriver {
-    <# The NVIDIA host component a host has installed and whether the nvidia
-       module is loaded (esxcli through Get-EsxCli -V2), or why not. #>
+    <# The NVIDIA host component a host has installed (esxcli software component
+       list through Get-EsxCli -V2) and the nvidia kernel module it runs: loaded or
+       not, and the version of the module loaded (HostKernelModuleSystem.QueryModules,
+       KernelModuleInfo.loaded and .version: docs/sources.md, vSphere), or why not.
+       The component changes at install; the module loaded only at the reboot. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Connection,
@@ -57,19 +68,24 @@ function Read-VgpucRolloutVmwDriver {
         $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
         $esxcli = Get-EsxCli @esxcliArgs
         $components = @($esxcli.software.component.list.Invoke() | Where-Object { ([string]$_.Name) -match '^NVD' -or ([string]$_.Vendor) -match 'NVIDIA' })
-        # esxcli V2 returns every field as text: IsLoaded is 'true' or 'false'.
-        $loaded = @($esxcli.system.module.list.Invoke() | Where-Object { ([string]$_.Name) -eq 'nvidia' -and ([string]$_.IsLoaded) -eq 'true' }).Count -gt 0
+        $kms = Get-View -Id $VMHost.ExtensionData.ConfigManager.KernelModuleSystem -Server $Connection
+        $nv = @($kms.QueryModules() | Where-Object { [string]$_.Name -eq 'nvidia' })
+        $loaded = $nv.Count -gt 0 -and [bool]$nv[0].Loaded
+        $module = ''
+        if ($loaded) {
+            $module = [string]$nv[0].Version
+        }
         $versions = @($components | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
         if ($versions.Count -gt 1) {
-            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Error = ('several NVIDIA components are installed: {0}' -f ($versions -join ', ')) }
+            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Module = $module; Error = ('several NVIDIA components are installed: {0}' -f ($versions -join ', ')) }
         }
         $v = ''
         if ($versions.Count -eq 1) {
             $v = $versions[0]
         }
-        [pscustomobject]@{ Version = $v; Loaded = $loaded; Error = '' }
+        [pscustomobject]@{ Version = $v; Loaded = $loaded; Module = $module; Error = '' }
     } catch {
-        [pscustomobject]@{ Version = ''; Loaded = $false; Error = $_.Exception.Message }
+        [pscustomobject]@{ Version = ''; Loaded = $false; Module = ''; Error = $_.Exception.Message }
     }
 }
 
@@ -88,6 +104,22 @@ function Test-VgpucRolloutVmwDriver {
     $Version -eq $Driver -or $Version.StartsWith($Driver + '-')
 }
 
+function Test-VgpucRolloutVmwModule {
+    <# Does the loaded nvidia module's version string name the host driver (e.g.
+       570.172.07)? The exact text ESXi reports for the module was not found in a
+       source, so the driver version must appear in it as a whole dotted number. #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Version,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Driver
+    )
+    if ($Driver -eq '' -or $Version -eq '') {
+        return $false
+    }
+    $Version -match ('(^|[^0-9.]){0}($|[^0-9.]|\.[^0-9])' -f [regex]::Escape($Driver))
+}
+
 function Get-VgpucRolloutVmwPlan {
     <# The pre-flight: live state against the plan. Returns per step whether it
        is done, the hosts and VMs resolved to objects; problems go to the run. #>
@@ -101,7 +133,7 @@ function Get-VgpucRolloutVmwPlan {
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @()
     )
     $steps = @($Rollout.Steps)
-    $plan = [pscustomobject]@{ Work = @(); Hosts = @{}; HostState = @{}; Vms = @{}; Resume = @() }
+    $plan = [pscustomobject]@{ Work = @(); Hosts = @{}; HostState = @{}; Vms = @{}; Resume = @(); Notes = [System.Collections.Generic.List[string]]::new() }
     $cluster = Resolve-VgpucVmwCluster -Run $Run -Connection $Connection -Name $Rollout.Cluster
     if ($null -eq $cluster) {
         return $plan
@@ -206,6 +238,10 @@ function Get-VgpucRolloutVmwPlan {
         # interrupted run): that step is done again (reboot, verify, exit).
         if ($done -eq $mine.Count -and $plan.HostState[$key] -eq 'Maintenance') {
             $done = $mine.Count - 1
+        } elseif ($done -eq $mine.Count -and -not ($r.Loaded -and (Test-VgpucRolloutVmwModule -Version $r.Module -Driver $mine[$mine.Count - 1].Host.ToDriver))) {
+            # Installed, yet the module loaded is another (a reboot that did not load it):
+            # that step is done again (reboot, verify).
+            $done = $mine.Count - 1
         }
         $position[$key] = [pscustomobject]@{ Done = $done; Steps = $mine }
     }
@@ -254,24 +290,11 @@ function Get-VgpucRolloutVmwPlan {
 
     # --- The VMs: each once in the cluster, where the plan expects it, able to shut down if it must ---
     $allVms = @(Get-VM -Location $cluster -Server $Connection)
-    $where = @{}
-    $live = $false
-    foreach ($w in $work) {
-        if ($w.Done -or $w.Step.Kind -ne 'hosts') {
-            continue
-        }
-        foreach ($m in @($w.Step.Moves) + @($w.Step.Returns)) {
-            $key = ([string]$m.Vm).ToLowerInvariant()
-            if (-not $where.ContainsKey($key)) {
-                $where[$key] = [System.Collections.Generic.List[string]]::new()
-            }
-            foreach ($h in @($m.From, $m.To)) {
-                if (-not [string]::IsNullOrEmpty($h)) {
-                    $where[$key].Add([string]$h)
-                }
-            }
-        }
+    $placed = Test-VgpucRolloutVmwPlacement -Run $Run -Plan $plan -Work $work.ToArray() -Vms $allVms
+    foreach ($note in $placed.Notes) {
+        $plan.Notes.Add($note)
     }
+    $live = $placed.Live
     foreach ($w in $work) {
         if ($w.Done -or $w.Step.Kind -ne 'hosts') {
             continue
@@ -295,9 +318,6 @@ function Get-VgpucRolloutVmwPlan {
             $vm = $found[0]
             $plan.Vms[$key] = $vm
             $at = [string]$vm.VMHost.Name
-            if (-not (Test-VgpucNameInList -Name $at -List $where[$key].ToArray())) {
-                Add-VgpucProblem -Run $Run -Text ('VM {0} runs on {1}; the plan expects it on {2}: plan again from the cluster as it is' -f $m.Vm, $at, (($where[$key] | Sort-Object -Unique) -join ' or '))
-            }
             $power = [string]$vm.PowerState
             if ($power -ne 'PoweredOn' -and $power -ne 'PoweredOff') {
                 Add-VgpucProblem -Run $Run -Text ('VM {0} is {1}: it must be powered on or off (a suspended VM is never resumed by this script)' -f $m.Vm, $power)
@@ -316,6 +336,95 @@ function Get-VgpucRolloutVmwPlan {
     }
     $plan.Work = $work.ToArray()
     $plan
+}
+
+function Test-VgpucRolloutVmwPlacement {
+    <# Where the running VMs are against the steps still to do. Each powered-on VM
+       of the cluster is followed through the host steps in order, with where the
+       plan has it (the host of its last move, else where its next move takes it
+       from). A step that moves it may find it on another host (vSphere HA restarts
+       the VMs of a failed host elsewhere): the step moves it from there. A step
+       that drains the host it runs on without moving it: a VM the plan moves with
+       vMotion goes back first, with vMotion, to where the plan has it (an extra
+       move of that step, when that host is not drained too); any other is a
+       problem (plan again). A VM that stays down must be on its own host. Adds the
+       extra moves to the steps (Extra) and the VMs to Plan.Vms; problems go to the
+       run. Returns the notes and whether an extra move is a vMotion. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Plan,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Work,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Vms
+    )
+    $notes = [System.Collections.Generic.List[string]]::new()
+    $live = $false
+    $steps = @($Work | Where-Object { $_.Step.Kind -eq 'hosts' })
+    # The moves of each VM, in step order, indexed once by lower-case name.
+    $byVm = @{}
+    foreach ($w in $steps) {
+        if ($null -eq $w.PSObject.Properties['Extra']) {
+            $w | Add-Member -NotePropertyName 'Extra' -NotePropertyValue ([System.Collections.Generic.List[object]]::new())
+        }
+        foreach ($m in @($w.Step.Moves)) {
+            $key = ([string]$m.Vm).ToLowerInvariant()
+            if (-not $byVm.ContainsKey($key)) {
+                $byVm[$key] = [System.Collections.Generic.List[object]]::new()
+            }
+            $byVm[$key].Add([pscustomobject]@{ Work = $w; Move = $m })
+        }
+    }
+    foreach ($vm in @($Vms | Where-Object { [string]$_.PowerState -eq 'PoweredOn' })) {
+        $name = [string]$vm.Name
+        $cur = [string]$vm.VMHost.Name
+        $mine = @()
+        if ($byVm.ContainsKey($name.ToLowerInvariant())) {
+            $mine = $byVm[$name.ToLowerInvariant()].ToArray()
+        }
+        $vmotion = @($mine | Where-Object { $_.Move.How -eq 'live-migrate' }).Count -gt 0
+        $planned = $null
+        foreach ($x in $mine) {
+            if (-not $x.Work.Done) {
+                if ($null -eq $planned) {
+                    $planned = [string]$x.Move.From
+                }
+                break
+            }
+            $planned = [string]$x.Move.To
+        }
+        foreach ($w in @($steps | Where-Object { -not $_.Done })) {
+            $drained = @(@($w.Step.Hosts) | ForEach-Object { [string]$_.Name })
+            $m = @($mine | Where-Object { $_.Work -eq $w } | ForEach-Object { $_.Move }) | Select-Object -First 1
+            if ($null -eq $m) {
+                if (Test-VgpucNameInList -Name $cur -List $drained) {
+                    if ($vmotion -and -not [string]::IsNullOrEmpty($planned) -and -not (Test-VgpucNameInList -Name $planned -List $drained) -and $Plan.Hosts.ContainsKey($planned.ToLowerInvariant())) {
+                        $w.Extra.Add([pscustomobject]@{ Vm = $name; From = $cur; To = $planned; How = 'live-migrate'; Migration = 'live'; Reason = 'back where the plan has it' })
+                        $Plan.Vms[$name.ToLowerInvariant()] = $vm
+                        $notes.Add(('VM {0} runs on {1}, which step {2} drains; the plan has it on {3} (vSphere HA restarts the VMs of a failed host elsewhere): step {2} first moves it back to {3} with vMotion' -f $name, $cur, $w.Step.Index, $planned))
+                        $live = $true
+                        $cur = $planned
+                        continue
+                    }
+                    Add-VgpucProblem -Run $Run -Text ('VM {0} runs on {1}, which step {2} drains, and the plan does not move it: plan again from the cluster as it is' -f $name, $cur, $w.Step.Index)
+                    break
+                }
+                continue
+            }
+            if ($m.How -eq 'stay-down') {
+                if (-not (Test-VgpucName -Name $cur -Other ([string]$m.From))) {
+                    Add-VgpucProblem -Run $Run -Text ('VM {0} runs on {1}; the plan expects it on {2}, where it stays down while step {3} drains that host: plan again from the cluster as it is' -f $name, $cur, $m.From, $w.Step.Index)
+                    break
+                }
+                continue
+            }
+            if (-not (Test-VgpucNameInList -Name $cur -List @([string]$m.From, [string]$m.To))) {
+                $notes.Add(('VM {0} runs on {1}, not on {2} as the plan assumed (vSphere HA restarts the VMs of a failed host elsewhere): step {3} moves it from {1} to {4}' -f $name, $cur, $m.From, $w.Step.Index, $m.To))
+            }
+            $cur = [string]$m.To
+            $planned = $cur
+        }
+    }
+    [pscustomobject]@{ Notes = $notes.ToArray(); Live = $live }
 }
 
 function Stop-VgpucRolloutVmwGuest {
@@ -396,6 +505,11 @@ function Invoke-VgpucRolloutVmwMove {
     $dest = $Plan.Hosts[([string]$Move.To).ToLowerInvariant()]
     if ($null -eq $dest) {
         throw ('host {0} is not a host of the cluster' -f $Move.To)
+    }
+    # Never onto a host that failed since the pre-flight (read again now).
+    $destState = [string](Get-VMHost -Id $dest.Id -Server $Connection).ConnectionState
+    if ($destState -ne 'Connected') {
+        throw ('host {0} is {1}: {2} is not moved onto it; bring the host back, then run the script again' -f $Move.To, $destState, $name)
     }
     if ($Move.How -eq 'live-migrate' -and $running) {
         $null = Invoke-VgpucChange -Run $Run -Target $name -Action ('vMotion to {0} (Move-VM)' -f $Move.To) -ScriptBlock {
@@ -480,7 +594,13 @@ function Invoke-VgpucRolloutVmwHostStep {
     $ok = $true
     $previewed = $false
     try {
-        foreach ($m in @($s.Moves)) {
+        # First the VMs the pre-flight found on this step's hosts that the plan has
+        # elsewhere (vSphere HA), then the plan's moves.
+        $extra = @()
+        if ($null -ne $Work.PSObject.Properties['Extra']) {
+            $extra = @($Work.Extra)
+        }
+        foreach ($m in $extra + @($s.Moves)) {
             $back = Invoke-VgpucRolloutVmwMove -Run $Run -Connection $Connection -Plan $Plan -Move $m -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds
             if ($null -ne $back) {
                 $down.Add($back)
@@ -546,23 +666,30 @@ function Invoke-VgpucRolloutVmwHostStep {
             if ($previewed) {
                 continue
             }
+            # Verify what runs, not only what is installed: the component (esxcli) and the
+            # version of the nvidia module loaded (HostKernelModuleSystem.QueryModules).
             $now = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $vmhost
-            if (-not (Test-VgpucRolloutVmwDriver -Version $now.Version -Driver $h.ToDriver) -or -not $now.Loaded) {
+            if (-not (Test-VgpucRolloutVmwDriver -Version $now.Version -Driver $h.ToDriver) -or -not $now.Loaded -or
+                -not (Test-VgpucRolloutVmwModule -Version $now.Module -Driver $h.ToDriver)) {
                 $keep[$n.ToLowerInvariant()] = $true
                 $what = $now.Version
                 if ($what -eq '') {
                     $what = 'none'
                 }
+                $mod = 'none'
+                if ($now.Loaded) {
+                    $mod = 'version ' + $now.Module
+                }
                 if ($now.Error -ne '') {
                     $what += ' (' + $now.Error + ')'
                 }
-                $msg = 'the NVIDIA component is {0}, module loaded: {1}; the plan needs driver {2} (vGPU {3}) loaded; the host stays in maintenance mode' -f $what, $now.Loaded, $h.ToDriver, $h.ToRelease
-                Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (esxcli)' -Status 'failed' -Message $msg
+                $msg = 'the NVIDIA component installed is {0}, the nvidia module loaded: {1}; the plan needs driver {2} (vGPU {3}) installed and loaded; the host stays in maintenance mode' -f $what, $mod, $h.ToDriver, $h.ToRelease
+                Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (component and loaded module)' -Status 'failed' -Message $msg
                 throw ('{0}: {1}' -f $n, $msg)
             }
             $keep.Remove($n.ToLowerInvariant())
-            Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (esxcli)' -Status 'already right' -Message ('component {0}, nvidia module loaded' -f $now.Version)
-            Write-Host ('  {0}: verified, component {1}, nvidia module loaded' -f (Format-VgpucText -Text $n), $now.Version)
+            Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (component and loaded module)' -Status 'already right' -Message ('component {0}, nvidia module {1} loaded' -f $now.Version, $now.Module)
+            Write-Host ('  {0}: verified, component {1}, nvidia module {2} loaded' -f (Format-VgpucText -Text $n), $now.Version, (Format-VgpucText -Text $now.Module))
         }
     } catch {
         $ok = $false
@@ -603,6 +730,32 @@ function Invoke-VgpucRolloutVmwHostStep {
         }
     }
     $ok
+}
+
+function Test-VgpucRolloutVmwHostsReady {
+    <# Before a host step: every host of the cluster is read again; each must be
+       Connected, or in maintenance mode when it is a host of this step (an earlier
+       run). A host that failed since the pre-flight (Not Responding, Disconnected)
+       stops the rollout before the step: its VMs are vSphere HA's, and the plan's
+       capacity counts on it. Returns the problems, empty when ready. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Plan,
+        [Parameter(Mandatory)] [object]$Work
+    )
+    $problems = [System.Collections.Generic.List[string]]::new()
+    $mine = @(@($Work.Step.Hosts) | ForEach-Object { [string]$_.Name })
+    foreach ($h in @($Plan.Hosts.Values)) {
+        $now = Get-VMHost -Id $h.Id -Server $Connection
+        $state = [string]$now.ConnectionState
+        if ($state -eq 'Connected' -or ($state -eq 'Maintenance' -and (Test-VgpucNameInList -Name ([string]$now.Name) -List $mine))) {
+            continue
+        }
+        $problems.Add(('host {0} is {1}' -f $now.Name, $state))
+    }
+    $problems.ToArray()
 }
 
 function Invoke-VgpucRolloutVmware {
@@ -664,6 +817,9 @@ function Invoke-VgpucRolloutVmware {
                 }
             }
             Write-VgpucPlan -Run $run
+            foreach ($note in $plan.Notes) {
+                Write-Host ('note: {0}' -f (Format-VgpucText -Text $note))
+            }
             foreach ($g in $guestNotes) {
                 Write-Host ('Inside the VMs, by their owners (this script does not do it): {0}' -f (Format-VgpucText -Text $g))
             }
@@ -693,6 +849,14 @@ function Invoke-VgpucRolloutVmware {
                         continue
                     }
                     $hostsLeft = $true
+                    $notReady = @(Test-VgpucRolloutVmwHostsReady -Connection $connection -Plan $plan -Work $w)
+                    if ($notReady.Count -gt 0) {
+                        $msg = '{0}: the step would drain onto the cluster with that host down; bring it back, then run the script again (the steps done are skipped)' -f ($notReady -join '; ')
+                        Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (hosts)' -f $s.Index) -Status 'failed' -Message $msg
+                        Write-Warning ('the rollout stops before step {0}: {1}' -f $s.Index, (Format-VgpucText -Text $msg))
+                        $run.Failed = $true
+                        break
+                    }
                     $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `
                         -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
                     if (-not $ok) {

@@ -47,6 +47,16 @@ packages of the plan's releases), and these checks run:
              Arc VM); refused with zero calls when az is missing or Azure
              does not know a VM in the resource group; planted: the VMs
              stopped with Stop-VM, caught
+  host-failure (vSphere) a host other than the upgraded one fails (the
+             node-failure fault: it stops responding, vSphere HA restarts
+             its VMs where they can start) before the drain, during it, as
+             the drained host enters maintenance mode and after the reboot:
+             exit 1, no VM moved onto it, no later step started, the cluster
+             serviceable, the invariants; the host comes back and the rerun
+             converges
+  stale-module (vSphere) a host reboots with its old nvidia module loaded:
+             the verify fails, the host stays in maintenance mode, the rerun
+             converges
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
@@ -100,7 +110,7 @@ $Cases = @(
     @{ Name = 'drain-azure-local-arc'; Args = @('--drain', 'azl-branch-01', 'examples/azure-local-arc.vgpu'); Checks = @('converge', 'preview', 'drain-rerun', 'faults', 'arc') }
     # vSphere (Invoke-VmwCase, below): the same checks on the vCenter twin, plus vLCM.
     @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
-        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm') }
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview') }
 )
 
@@ -938,6 +948,153 @@ function Invoke-VmwCase {
     if ($Case.Checks -contains 'planted') {
         Invoke-VmwPlanted $C $start
     }
+    if ($Case.Checks -contains 'host-failure') {
+        Invoke-VmwHostFailureChecks -C $C -Start $start -Conv $conv
+    }
+    if ($Case.Checks -contains 'stale-module') {
+        $p = Get-VmwStaleModuleProblems -C $C -Start $start -Script $C.Script
+        Write-Verdict $C.Name 'stale-module: a host rebooted with its old nvidia module loaded fails the verify, stays in maintenance mode, and the rerun converges' $p.Problems $p.Result
+    }
+}
+
+# The planted fault of the twin (hosts[].stale_module_after_reboot): the first host of the
+# plan reboots, but its old nvidia module stays loaded. The verify must fail (exit 1), name
+# the host and the module, leave the host in maintenance mode with a line saying so, every VM
+# in its power state or named; the rerun (the next reboot loads the module) converges.
+function Get-VmwStaleModuleProblems {
+    param($C, $Start, [string]$Script)
+    $first = @($C.ExpectDriver.Keys | Sort-Object)[0]
+    $s = Copy-VmwState -State $Start
+    (Get-VmwHost -State $s -Name $first)['stale_module_after_reboot'] = $true
+    $r = Invoke-TwinRun -State $s -Script $Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    $fp = Get-VmwFaultProblems $Start $r
+    foreach ($x in $fp) { $p.Add($x) }
+    if (-not (Test-Named $r @($first, 'module loaded: version') 'stays in maintenance mode')) { $p.Add(('no line says the verify of {0} failed on the loaded module' -f $first)) }
+    if ([string](Get-VmwHost -State $r.state -Name $first)['connection_state'] -ne 'Maintenance') { $p.Add(('host {0} is {1}: it must stay in maintenance mode' -f $first, (Get-VmwHost -State $r.state -Name $first)['connection_state'])) }
+    if ($p.Count -eq 0) {
+        $again = Invoke-TwinRun -State $r.state -Script $Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $before = Get-VmwPower $Start
+        $cp = Get-VmwConvergeProblems $C $Start $again
+        foreach ($x in $cp) {
+            $line = $x
+            if (@($before.Keys | Where-Object { $line -like ('VM {0} is PoweredOff, was PoweredOn' -f $_) -and (Test-Named $r @($_) 'left off') }).Count -gt 0) { continue }
+            $p.Add('rerun: ' + $x)
+        }
+    }
+    [pscustomobject]@{ Problems = $p.ToArray(); Result = $r }
+}
+
+# A host other than the one being upgraded fails (the twin's node-failure fault: the host
+# stops responding, vSphere HA restarts its VMs where they can start) at three points of the
+# first host step: before the drain (at its first vMotion; the host failing is where that VM
+# goes), during the drain (as the drained host enters maintenance mode; the host failing is
+# where the last VMs went), after the reboot (as the upgraded host leaves maintenance mode; a
+# host outside the step that runs VMs). The run stops (exit 1) with the cluster serviceable:
+# no host left in maintenance mode unless a line says so, every VM running, or named in a
+# warning, or taken down by the failure itself; the invariants hold (no vGPU failed to load,
+# no VM the plan vMotions went down because of the script). The host comes back, and the
+# script run again converges.
+function Invoke-VmwHostFailureChecks {
+    param($C, $Start, $Conv)
+    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
+    $calls = @($Conv.calls)
+    $step = $null
+    $firstMove = -1; $lastMove = -1; $enter = -1; $install = -1; $after = -1
+    for ($i = 0; $i -lt $calls.Count; $i++) {
+        $one = $calls[$i]
+        $cmd = [string]$one['command']
+        if ($cmd -eq 'Move-VM' -and $enter -lt 0) { if ($firstMove -lt 0) { $firstMove = $i }; $lastMove = $i }
+        if ($cmd -eq 'Set-VMHost' -and [string]$one['parameters']['State'] -eq 'Maintenance' -and $enter -lt 0) { $enter = $i; $step = [string]$one['target'] }
+        if ($cmd -eq 'esxcli software component apply' -and $install -lt 0 -and $enter -ge 0) { $install = $i }
+        if ($cmd -eq 'RebootHost' -and $after -lt 0 -and $enter -ge 0) { $after = $i + 1 }
+    }
+    $dest = { param($k) [string]$calls[$k]['parameters']['Destination'] }
+    $points = [System.Collections.Generic.List[object]]::new()
+    # Before the drain: as the first vMotion starts, the host the last VMs are to go to fails
+    # (the script must not move them onto it).
+    if ($firstMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'before the drain'; At = $firstMove + 1; Node = (& $dest $lastMove); Resume = 'converge' }) }
+    # During the drain: the drained host is in maintenance mode, its component being
+    # installed; the host the first VMs went to fails.
+    if ($install -ge 0 -and $firstMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'during the drain'; At = $install + 1; Node = (& $dest $firstMove); Resume = 'converge' }) }
+    # As the host enters maintenance mode, vSphere HA restarts the failed host's VMs on it
+    # (it is still Connected and empty): maintenance mode fails and the step stops; the rerun
+    # finds VMs the plan does not move on a host it drains, and moves them back with vMotion
+    # to where the plan has them first.
+    if ($enter -ge 0 -and $lastMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'as the drained host enters maintenance mode'; At = $enter + 1; Node = (& $dest $lastMove); Resume = 'converge' }) }
+    if ($after -ge 0 -and $after -lt $calls.Count) {
+        # A host outside the step that runs VMs after the drain: the last such host in the state.
+        $busy = @{}
+        foreach ($v in $Conv.state['vms']) { if ([string]$v['power_state'] -eq 'PoweredOn') { $busy[[string]$v['host']] = $true } }
+        $other = @($Start['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $_ -ne $step -and $busy.ContainsKey($_) })
+        if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'after the reboot'; At = $after + 1; Node = $other[0]; Resume = 'converge' }) }
+    }
+    if ($points.Count -lt 4) { Write-Verdict $C.Name 'host-failure: the failure points' @(('found {0} of the four points in the converge run' -f $points.Count)) $null }
+    $before = Get-VmwPower $Start
+    foreach ($pt in $points) {
+        $name = 'host-failure {0} ({1} at call {2})' -f $pt.Why, $pt.Node, $pt.At
+        $s = Copy-VmwState -State $Start
+        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
+        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = [System.Collections.Generic.List[string]]::new()
+        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+        if (-not (@($r.output) -match '^Summary:')) { $p.Add('no summary') }
+        if ([string](Get-VmwHost -State $r.state -Name $pt.Node)['connection_state'] -ne 'NotResponding') { $p.Add(('host {0} did not fail: the fault did not fire' -f $pt.Node)) }
+        $byFailure = @{}
+        foreach ($e in @($r.state['events'])) { if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'host failure') { $byFailure[[string]$e['vm']] = $true } }
+        foreach ($x in @(Get-InvariantProblems $C $r.state)) { if ($x -notmatch 'went down \(host failure') { $p.Add($x) } }
+        $rc = @($r.calls)
+        for ($k = 0; $k -lt $rc.Count; $k++) {
+            $call = $rc[$k]
+            if (@('ShutdownGuest', 'Stop-VM', 'PowerOffVM', 'PowerOffVM_Task') -contains [string]$call['command'] -and $C.Live.ContainsKey([string]$call['target'])) {
+                $p.Add(('VM {0} is moved with vMotion by the plan but the script took it down ({1})' -f $call['target'], $call['command']))
+            }
+            # Calls after the one the failure came with (number At): none moves a VM onto the failed host.
+            if ([string]$call['command'] -eq 'Move-VM' -and [string]$call['parameters']['Destination'] -eq $pt.Node -and $k -ge $pt.At) {
+                $p.Add(('VM {0} was moved onto {1} after it failed' -f $call['target'], $pt.Node))
+            }
+            # After the reboot: the step ends (its host leaves maintenance mode, VMs that stayed
+            # down start); no later step starts while a host of the cluster is down.
+            if ($pt.Why -eq 'after the reboot' -and $k -ge $pt.At -and -not ([string]$call['target'] -eq $step -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
+                $p.Add(('call {0} {1} {2} of a later step, with {3} down' -f ($k + 1), $call['command'], $call['target'], $pt.Node))
+            }
+        }
+        $now = Get-VmwPower $r.state
+        foreach ($v in $before.Keys) {
+            if ($before[$v].State -eq 'PoweredOn' -and $now[$v].State -ne 'PoweredOn' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
+                $p.Add(('VM {0} is {1}, was PoweredOn, not taken down by the failure, and no warning names it' -f $v, $now[$v].State))
+            }
+        }
+        foreach ($h in $r.state['hosts']) {
+            if ([string]$h['connection_state'] -eq 'Maintenance' -and -not (Test-Named $r @([string]$h['name']) 'maintenance mode')) {
+                $p.Add(('host {0} is left in maintenance mode and no line says so' -f $h['name']))
+            }
+        }
+        Write-Verdict $C.Name $name $p $r
+        if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
+        # The host comes back (connected; the VMs vSphere HA could not restart stay off there).
+        $back = Copy-VmwState -State $r.state
+        $back['faults'] = @()
+        (Get-VmwHost -State $back -Name $pt.Node)['connection_state'] = 'Connected'
+        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        if ($pt.Resume -eq 'refuse') {
+            $onStep = @($r.state['vms'] | Where-Object { [string]$_['host'] -eq $step -and [string]$_['power_state'] -eq 'PoweredOn' })
+            $ps = @()
+            if ($onStep.Count -eq 0) { $ps += 'vSphere HA restarted no VM on {0}: the point does not show the refusal' -f $step }
+            else { $ps = Get-VmwRefusalProblems $again @($step, 'which step') 'does not move it' }
+            Write-Verdict $C.Name ('rerun refused after ' + $name) $ps $again
+            continue
+        }
+        # Excused: VMs the failure took down (their owners start them) or a warning left off.
+        $all = Get-VmwConvergeProblems $C $Start $again
+        $ps = @($all | Where-Object {
+                $line = $_
+                -not (@($before.Keys | Where-Object { $line -like ('VM {0} is PoweredOff, was PoweredOn' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off')) }))
+            })
+        foreach ($x in @(Get-InvariantProblems $C $again.state)) { if ($x -notmatch 'went down \(host failure' -and $x -notmatch 'failed to load') { $ps += $x } }
+        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
+    }
+    Write-Host ('  {0}: {1} host-failure scenarios' -f $C.Name, $points.Count)
 }
 
 # A fault run: exit 1, a summary, every VM in its power state or a warning naming it, no host
@@ -982,7 +1139,7 @@ function Get-VmwPreflightProblems {
         @{ Name = 'no-depot'; Tokens = @('18.4'); Pattern = 'DepotPath'; Args = @{ Server = 'vc01' }; Edit = { param($s) } }
         @{ Name = 'relative-depot'; Tokens = @('18.4', 'NVD.zip'); Pattern = 'absolute'; Args = @{ Server = 'vc01'; DepotPath = @{ '18.4' = 'NVD.zip' } }; Edit = { param($s) } }
         @{ Name = 'host-not-responding'; Tokens = @('esx-03', 'NotResponding'); Pattern = 'bring it back'; Edit = { param($s) (Get-VmwHost -State $s -Name 'esx-03')['connection_state'] = 'NotResponding' } }
-        @{ Name = 'vm-elsewhere'; Tokens = @('ml-09', 'esx-03'); Pattern = 'expects'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'ml-09')[0]['host'] = 'esx-03' } }
+        @{ Name = 'vm-on-a-drained-host'; Tokens = @('train-01', 'esx-01', 'step 1'); Pattern = 'does not move it'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'train-01')[0]['host'] = 'esx-01' } }
         @{ Name = 'suspended-vm'; Tokens = @('ml-05', 'Suspended'); Pattern = 'suspended'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'ml-05')[0]['power_state'] = 'Suspended' } }
         @{ Name = 'no-tools'; Tokens = @('train-01'); Pattern = 'VMware Tools'; Edit = { param($s) @(Get-VmwVm -State $s -Name 'train-01')[0]['tools_running'] = $false } }
         @{ Name = 'no-hot-migrate'; Tokens = @('vgpu.hotmigrate.enabled'); Pattern = 'not true'; Edit = { param($s) $s['vcenter']['advanced_settings']['vgpu.hotmigrate.enabled'] = 'false' } }
@@ -993,7 +1150,7 @@ function Get-VmwPreflightProblems {
 function Invoke-VmwPlanted {
     param($C, $Start)
     $plants = @(
-        @{ Name = 'VMs not moved before maintenance mode'; Find = "foreach (`$m in @(`$s.Moves)) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Put = "foreach (`$m in @()) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Check = 'converge' }
+        @{ Name = 'VMs not moved before maintenance mode'; Find = "foreach (`$m in `$extra + @(`$s.Moves)) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Put = "foreach (`$m in @()) {`n            `$back = Invoke-VgpucRolloutVmwMove"; Check = 'converge' }
         @{ Name = 'a VM promised to stay up is shut down and moved cold'; Find = "if (`$Move.How -eq 'live-migrate' -and `$running) {"; Put = 'if ($false) {'; Check = 'converge' }
         @{ Name = 'VMs that stayed down are not powered on again'; Find = 'foreach ($vm in $down) {'; Put = 'foreach ($vm in @()) {'; Check = 'converge' }
         @{ Name = 'a guest is powered off, not shut down'; Find = "`$view.ShutdownGuest()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Put = "`$view.PowerOffVM()`n    Wait-VgpucVmwPowerState -Connection `$Connection -MoRef `$Vm"; Check = 'converge' }
@@ -1001,6 +1158,9 @@ function Invoke-VmwPlanted {
         @{ Name = 'a host on another driver is not refused'; Find = "        if (`$done -lt 0) {`n            `$expected"; Put = "        if (`$false) {`n            `$expected"; Check = 'preflight' }
         @{ Name = 'the host is not rebooted'; Find = '$view.RebootHost($false)'; Put = '$null = $view'; Check = 'converge' }
         @{ Name = 'a cluster managed by a vLCM image is not refused'; Find = 'if ($null -ne $managed -and [bool]$managed -and $releases.Count -gt 0) {'; Put = 'if ($false) {'; Check = 'vlcm' }
+        @{ Name = 'the loaded module is not verified, only the installed component'; Find = "-not `$now.Loaded -or`n                -not (Test-VgpucRolloutVmwModule -Version `$now.Module -Driver `$h.ToDriver)"; Put = "-not `$now.Loaded -or`n                `$false"; Check = 'stale-module' }
+        @{ Name = 'a host that failed is not seen before the next step'; Find = '$notReady = @(Test-VgpucRolloutVmwHostsReady -Connection $connection -Plan $plan -Work $w)'; Put = '$notReady = @()'; Check = 'host-failure' }
+        @{ Name = 'a VM is moved onto a host that failed since the pre-flight'; Find = "if (`$destState -ne 'Connected') {"; Put = 'if ($false) {'; Check = 'host-failure' }
     )
     $text = [System.IO.File]::ReadAllText($C.Script)
     foreach ($pl in $plants) {
@@ -1028,6 +1188,19 @@ function Invoke-VmwPlanted {
                 (Get-VmwHost -State $s -Name 'esx-02')['nvidia_component']['version'] = '535.247.01' + $script:VmwSuffix
                 $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
                 $caught = @(Get-VmwRefusalProblems $r @('esx-02', '535.247.01') 'expects')
+            }
+            'stale-module' {
+                $caught = @((Get-VmwStaleModuleProblems -C $C -Start $Start -Script $path).Problems)
+            }
+            'host-failure' {
+                $save = $script:Fail
+                $savePass = $script:Pass
+                $out = Invoke-VmwHostFailureChecks -C ([pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }) -Start $Start -Conv $null 6>&1
+                $caught = @(1..($script:Fail - $save))
+                if ($script:Fail -eq $save) { $caught = @() }
+                $script:Fail = $save
+                $script:Pass = $savePass
+                $null = $out
             }
             'vlcm' {
                 $s = Copy-VmwState -State $Start

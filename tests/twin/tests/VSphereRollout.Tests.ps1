@@ -1,7 +1,9 @@
 # VSphereRollout.Tests.ps1 - the vSphere twin's rollout behaviours (README "Rollouts"):
 # vMotion and cold moves (Move-VM), maintenance mode in and out (Set-VMHost -State),
 # esxcli software component apply from a depot (Get-EsxCli -V2), the reboot that loads the
-# new module (HostSystem.RebootHost), the vLCM image flag and the state fields they use.
+# new module (HostSystem.RebootHost), the loaded module's version (HostKernelModuleSystem.
+# QueryModules), a host failure with vSphere HA (the node-failure fault), the vLCM image flag
+# and the state fields they use.
 # Each behaviour: the wrong call is refused, the right one changes the state. Fixture:
 # fixtures/vsan-small.json (see VSphere.Tests.ps1), edited per test.
 
@@ -197,10 +199,128 @@ Describe 'State: the rollout fields are checked before a run' {
                 { param($s) $s['depots'] = @([ordered]@{ path = '/x.zip' }) },
                 { param($s) $s['clusters'][0]['image_managed'] = 'yes' },
                 { param($s) (Get-VsHost $s 'esx-01')['nvidia_loaded_version'] = 5 },
-                { param($s) (Get-VsHost $s 'esx-01')['boot_count'] = 'twice' })) {
+                { param($s) (Get-VsHost $s 'esx-01')['boot_count'] = 'twice' },
+                { param($s) (Get-VsHost $s 'esx-01')['stale_module_after_reboot'] = 'yes' })) {
             $r = Invoke-RoScript (Get-RoState $edit) 'Write-Host 1'
             $r.exit | Should -Be 2
-            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count'
+            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot'
         }
+    }
+}
+
+Describe 'The loaded module: HostKernelModuleSystem.QueryModules' {
+    BeforeAll {
+        $script:Modules = @'
+function Get-Nvidia([string]$HostName) {
+    $h = Get-VMHost -Name $HostName -Server $c
+    $k = Get-View -Id $h.ExtensionData.ConfigManager.KernelModuleSystem -Server $c
+    @($k.QueryModules() | Where-Object { $_.Name -eq 'nvidia' })[0]
+}
+
+'@
+    }
+    It 'reports the module loaded: the installed version, the old one after an install until RebootHost, then the new one' {
+        $body = $script:Apply + $script:Modules + @'
+$m = Get-Nvidia 'esx-03'; Write-Host ('{0} {1}' -f $m.Loaded, $m.Version)
+$null = Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-570.zip'
+$m = Get-Nvidia 'esx-03'; Write-Host ('{0} {1}' -f $m.Loaded, $m.Version)
+(Get-VMHost -Name 'esx-03' -Server $c).ExtensionData.RebootHost($false)
+$m = Get-Nvidia 'esx-03'; Write-Host ('{0} {1}' -f $m.Loaded, $m.Version)
+'@
+        $r = Invoke-RoScript (Get-RoState $script:InMaintenance) $body
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('True 550.54.16-1OEM.800.1.0.20613240', 'True 550.54.16-1OEM.800.1.0.20613240', 'True 570.172.07-1OEM.800.1.0.20613240')
+    }
+    It 'refuses an argument: QueryModules takes none' {
+        $body = "`$k = Get-View -Id (Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.ConfigManager.KernelModuleSystem -Server `$c`n`$null = `$k.QueryModules('nvidia')"
+        $r = Invoke-RoScript (Get-RoState) $body
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*QueryModules*argument count*'
+    }
+    It 'a planted fault (stale_module_after_reboot): the next reboot leaves the old module loaded, once' {
+        $body = $script:Apply + $script:Modules + @'
+$null = Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-570.zip'
+(Get-VMHost -Name 'esx-03' -Server $c).ExtensionData.RebootHost($false)
+$m = Get-Nvidia 'esx-03'; Write-Host $m.Version
+(Get-VMHost -Name 'esx-03' -Server $c).ExtensionData.RebootHost($false)
+$m = Get-Nvidia 'esx-03'; Write-Host $m.Version
+'@
+        $s = Get-RoState { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance'; (Get-VsHost $s 'esx-03')['stale_module_after_reboot'] = $true }
+        $r = Invoke-RoScript $s $body
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('550.54.16-1OEM.800.1.0.20613240', '570.172.07-1OEM.800.1.0.20613240')
+        (Get-VsHost $r.state 'esx-03')['stale_module_after_reboot'] | Should -BeFalse
+    }
+}
+
+Describe 'A host failure (the node-failure fault) and vSphere HA' {
+    BeforeAll {
+        # The script's first mutating call puts esx-03 (no VM) in maintenance mode: the fault
+        # fires as it is made.
+        $script:First = "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false`n"
+        # Or takes esx-03 out of maintenance mode: HA acts while it is still in it.
+        $script:FirstOut = "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Connected' -Server `$c -Confirm:`$false`n"
+        $script:NoRoom = { param($s) (Get-VsHost $s 'esx-02')['nvidia_module_loaded'] = $false; (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance'; (Get-VsHost $s 'esx-04')['connection_state'] = 'Maintenance' }
+        function Get-FailState {
+            param([string]$Node, [scriptblock]$Edit)
+            $s = Get-RoState
+            $s['events'] = @()
+            $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $Node; at_call = 1; times = 1 })
+            if ($Edit) { $null = & $Edit $s }
+            $s
+        }
+    }
+    It 'the host stops responding; HA restarts its running VMs on the first Connected host where they can start' {
+        $r = Invoke-RoScript (Get-FailState 'esx-01') $script:First
+        $r.exit | Should -Be 0
+        (Get-VsHost $r.state 'esx-01')['connection_state'] | Should -Be 'NotResponding'
+        foreach ($n in 'ml-01', 'ml-03', 'ml-04', 'ml-05', 'ml-06') {
+            (Get-VsVm $r.state $n)['host'] | Should -Be 'esx-02'
+            (Get-VsVm $r.state $n)['power_state'] | Should -Be 'PoweredOn'
+        }
+        (Get-VsVm $r.state 'ml-02')['host'] | Should -Be 'esx-02'
+        @($r.state['events'] | Where-Object { $_['kind'] -eq 'vm-down' -and $_['by'] -eq 'host failure' } | ForEach-Object { $_['vm'] }) | Should -Be @('ml-01', 'ml-03', 'ml-04', 'ml-05', 'ml-06')
+        (Get-VsHost $r.state 'esx-03')['connection_state'] | Should -Be 'Maintenance'
+    }
+    It 'a VM that can start nowhere stays off on the failed host: never on a host in maintenance mode or without the module' {
+        $r = Invoke-RoScript (Get-FailState 'esx-01' $script:NoRoom) $script:FirstOut
+        $r.exit | Should -Be 0
+        # ml-01 (vGPU): esx-02 has no module, esx-03 and esx-04 are in maintenance mode (esx-03
+        # leaves it with the call the failure comes with, after HA acted).
+        (Get-VsVm $r.state 'ml-01')['host'] | Should -Be 'esx-01'
+        (Get-VsVm $r.state 'ml-01')['power_state'] | Should -Be 'PoweredOff'
+        # The VMs without a GPU start on esx-02.
+        (Get-VsVm $r.state 'ml-03')['host'] | Should -Be 'esx-02'
+        (Get-VsVm $r.state 'ml-03')['power_state'] | Should -Be 'PoweredOn'
+    }
+    It 'a DirectPath I/O VM stays off when no other host has a free active passthrough GPU' {
+        $r = Invoke-RoScript (Get-FailState 'esx-02') $script:First
+        (Get-VsVm $r.state 'ml-02')['host'] | Should -Be 'esx-02'
+        (Get-VsVm $r.state 'ml-02')['power_state'] | Should -Be 'PoweredOff'
+    }
+    It 'refuses what needs the failed host: esxcli, the kernel modules, maintenance mode, a move onto it, a power-on there' {
+        $body = $script:FirstOut + @'
+$h = Get-VMHost -Name 'esx-01' -Server $c
+Write-Host $h.ConnectionState
+try { $null = Get-EsxCli -VMHost $h -V2 -Server $c -ErrorAction Stop } catch { Write-Host $_.Exception.Message }
+try { $null = (Get-View -Id $h.ExtensionData.ConfigManager.KernelModuleSystem -Server $c).QueryModules() } catch { Write-Host $_.Exception.Message }
+try { $null = Set-VMHost -VMHost $h -State 'Maintenance' -Server $c -Confirm:$false -ErrorAction Stop } catch { Write-Host $_.Exception.Message }
+try { $null = Move-VM -VM (Get-VM -Name 'ml-02' -Server $c) -Destination $h -Server $c -ErrorAction Stop } catch { Write-Host $_.Exception.Message }
+'@
+        $r = Invoke-RoScript (Get-FailState 'esx-01' $script:NoRoom) ($body + "try { `$null = Start-VM -VM (Get-VM -Name 'ml-01' -Server `$c) -Server `$c -Confirm:`$false -ErrorAction Stop } catch { Write-Host `$_.Exception.Message }")
+        $r.exit | Should -Be 0
+        $r.output[0] | Should -Be 'NotResponding'
+        $r.output[1] | Should -BeLike '*esx-01 is NotResponding; esxcli cannot reach it*'
+        $r.output[2] | Should -BeLike '*esx-01 is NotResponding; vCenter cannot reach it*'
+        $r.output[3] | Should -BeLike '*only a Connected host enters maintenance mode*'
+        $r.output[4] | Should -BeLike '*esx-01 is NotResponding; a VM cannot be moved onto it*'
+        $r.output[5] | Should -BeLike '*esx-01 is NotResponding; a VM cannot be powered on there*'
+    }
+    It 'a call on the failed host itself fails as the host fails' {
+        $s = Get-FailState 'esx-03'
+        $r = Invoke-RoScript $s $script:First
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike "*The node 'esx-03' failed*"
+        (Get-VsHost $r.state 'esx-03')['connection_state'] | Should -Be 'NotResponding'
     }
 }

@@ -366,7 +366,11 @@ $script:VTCmdlets['Get-EsxCli'] = {
     param([hashtable]$P, [string]$Set, $Cmdlet)
     if (-not ($P.ContainsKey('V2') -and $P['V2'])) { throw 'twin: only Get-EsxCli -V2 is modelled (the V1 interface is deprecated)' }
     $servers = Resolve-VTServers $P
-    foreach ($h in (Resolve-VTEntity 'VMHost' $P['VMHost'] $servers)) { New-VTEsxCli $h.Srv $h.Rec }
+    foreach ($h in (Resolve-VTEntity 'VMHost' $P['VMHost'] $servers)) {
+        # esxcli runs on the host: one that is not responding (a host failure) cannot answer.
+        if (@('Connected', 'Maintenance') -notcontains [string]$h.Rec.connection_state) { throw ('twin: host {0} is {1}; esxcli cannot reach it' -f $h.Rec.name, $h.Rec.connection_state) }
+        New-VTEsxCli $h.Srv $h.Rec
+    }
 }
 
 $script:VTCmdlets['Get-AdvancedSetting'] = {

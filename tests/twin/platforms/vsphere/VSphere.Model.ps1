@@ -425,6 +425,7 @@ function New-VTHostView {
     $cm.GraphicsManager = New-VTMoRef 'HostGraphicsManager' ('graphicsManager-{0}' -f $moid)
     $cm.PciPassthruSystem = New-VTMoRef 'HostPciPassthruSystem' ('pciPassthruSystem-{0}' -f $moid)
     $cm.ServiceSystem = New-VTMoRef 'HostServiceSystem' ('serviceSystem-{0}' -f $moid)
+    $cm.KernelModuleSystem = New-VTMoRef 'HostKernelModuleSystem' ('kernelModuleSystem-{0}' -f $moid)
     $h.ConfigManager = $cm
     $rt = [VMware.Vim.HostRuntimeInfo]::new()
     $rt.ConnectionState = switch ([string]$HostRec.connection_state) { 'Disconnected' { 'disconnected' } 'NotResponding' { 'notResponding' } default { 'connected' } }
@@ -569,6 +570,15 @@ function Get-VTView {
             $h = Find-VTHostByMoid $Srv ($Moid -replace '^serviceSystem-', '')
             if ($null -ne $h) { return (New-VTServiceView $Srv $h $Moid) }
         }
+        'HostKernelModuleSystem' {
+            $h = Find-VTHostByMoid $Srv ($Moid -replace '^kernelModuleSystem-', '')
+            if ($null -ne $h) {
+                $k = [VMware.Vim.HostKernelModuleSystem]::new()
+                $k.MoRef = New-VTMoRef $Type $Moid
+                $k.TwinServer = $Srv.Name
+                return $k
+            }
+        }
         'Task' {
             $info = $script:VTTasks['{0}|{1}' -f $Srv.Name, $Moid]
             if ($null -ne $info) {
@@ -586,7 +596,7 @@ function Get-VTView {
 # The host record behind a host-scoped managed object (graphics manager, ...).
 function Get-VTHostOf {
     param($Srv, [string]$Moid)
-    $h = Find-VTHostByMoid $Srv ($Moid -replace '^(graphicsManager|pciPassthruSystem|serviceSystem)-', '')
+    $h = Find-VTHostByMoid $Srv ($Moid -replace '^(graphicsManager|pciPassthruSystem|serviceSystem|kernelModuleSystem)-', '')
     if ($null -eq $h) { throw $script:VTMsg.NotFound }
     return $h
 }
@@ -630,6 +640,11 @@ function Invoke-VTMethod {
         'HostGraphicsManager.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
         'HostPciPassthruSystem.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
         'HostServiceSystem.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'HostKernelModuleSystem.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
+        'HostKernelModuleSystem.QueryModules' {
+            if (@($Arguments | Where-Object { $null -ne $_ }).Count -gt 0) { throw 'twin: QueryModules takes no argument' }
+            return (Get-VTKernelModules (Get-VTHostOf $srv $Moid))
+        }
         'Task.UpdateViewData' { return (Get-VTView $srv $Type $Moid) }
         'VirtualMachine.ReconfigVM_Task' {
             $vm = Find-VTVm $srv $Moid
@@ -957,7 +972,7 @@ function Invoke-VTPowerOff {
 
 # Powering on: the checks of tests/twin/README.md for VMs with a vGPU or passthrough device.
 function Invoke-VTPowerOn {
-    param($Srv, $Vm)
+    param($Srv, $Vm, [string]$By = 'PowerOnVM')
     if ([string]$Vm.power_state -eq 'PoweredOn') { throw ($script:VTMsg.InvalidPowerState -f 'Powered on') }
     $hostRec = Find-VTHost $Srv ([string]$Vm.host)
     if ($null -eq $hostRec) { throw ('twin: state error: VM {0} is on unknown host {1}' -f $Vm.name, $Vm.host) }
@@ -1016,7 +1031,7 @@ function Invoke-VTPowerOn {
     $why = Test-VTVgpuCapacity $Srv $hostRec $Vm
     if ($why) { throw $why }
     $Vm.power_state = 'PoweredOn'
-    Register-VTVmRunning $Srv.State $hostRec $Vm 'PowerOnVM'
+    Register-VTVmRunning $Srv.State $hostRec $Vm $By
 }
 
 # vGPU capacity per physical GPU (README "vGPU capacity"), where the state gives the sizes
@@ -1161,9 +1176,15 @@ function Invoke-VTReboot {
         throw ('twin: host {0} still runs VM(s) {1}; the twin does not model rebooting under running VMs' -f $HostRec.name, (($on | ForEach-Object { $_.name }) -join ', '))
     }
     foreach ($g in @($HostRec.gpus)) { $g.passthrough_active = [bool]$g.passthrough_enabled }
-    $HostRec.nvidia_module_loaded = ($null -ne $HostRec.nvidia_component)
-    # The module loaded now is the one of the installed component (README "Rollouts").
-    if (Test-VTField $HostRec 'nvidia_loaded_version') { Remove-VTValue $HostRec 'nvidia_loaded_version' }
+    if ((Test-VTField $HostRec 'stale_module_after_reboot') -and [bool]$HostRec.stale_module_after_reboot) {
+        # A planted fault (README "Rollouts"): this reboot leaves the module loaded as it
+        # was (the old vGPU Manager still runs); the flag is spent.
+        Set-VTValue $HostRec 'stale_module_after_reboot' $false
+    } else {
+        $HostRec.nvidia_module_loaded = ($null -ne $HostRec.nvidia_component)
+        # The module loaded now is the one of the installed component (README "Rollouts").
+        if (Test-VTField $HostRec 'nvidia_loaded_version') { Remove-VTValue $HostRec 'nvidia_loaded_version' }
+    }
     if (Test-VTField $HostRec 'boot_count') { Set-VTValue $HostRec 'boot_count' ([int]$HostRec.boot_count + 1) }
     $HostRec.graphics.active_type = [string]$HostRec.graphics.default_type
 }
@@ -1232,4 +1253,72 @@ function Invoke-VTComponentApply {
     }
     $HostRec.nvidia_component = New-VTRecord $HostRec ([ordered]@{ name = [string]$new.name; version = [string]$new.version })
     return [pscustomobject]@{ Message = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.'; RebootRequired = 'true' }
+}
+
+# ---- the loaded module (HostKernelModuleSystem.QueryModules; README "Rollouts") -----------
+# The nvidia module as KernelModuleInfo: Loaded as nvidia_module_loaded; Version the version
+# of the module loaded (nvidia_loaded_version while an installed component waits for its
+# reboot, else the installed component's version), or, not loaded, the installed one's. The
+# twin writes the component's version string there; the exact text ESXi reports for the
+# nvidia module was not found in a source (docs/sources.md). No component: no nvidia module.
+function Get-VTKernelModules {
+    param($HostRec)
+    if (@('Connected', 'Maintenance') -notcontains [string]$HostRec.connection_state) {
+        throw ('twin: host {0} is {1}; vCenter cannot reach it to query its kernel modules' -f $HostRec.name, $HostRec.connection_state)
+    }
+    $comp = $HostRec.nvidia_component
+    $loadedVer = ''
+    if ((Test-VTField $HostRec 'nvidia_loaded_version') -and -not [string]::IsNullOrEmpty([string]$HostRec.nvidia_loaded_version)) { $loadedVer = [string]$HostRec.nvidia_loaded_version }
+    elseif ($null -ne $comp) { $loadedVer = [string]$comp.version }
+    if ($null -eq $comp -and $loadedVer -eq '') { return , ([VMware.Vim.KernelModuleInfo[]]@()) }
+    $m = [VMware.Vim.KernelModuleInfo]::new()
+    $m.Id = 42
+    $m.Name = 'nvidia'
+    $m.Filename = 'nvidia'
+    $m.Loaded = [bool]$HostRec.nvidia_module_loaded
+    $m.Enabled = $true
+    $m.Version = $loadedVer
+    return , ([VMware.Vim.KernelModuleInfo[]]@($m))
+}
+
+# ---- a host failure and vSphere HA (README "Host failure") ------------------------------
+# The host stops responding (connection_state NotResponding, as vCenter shows a host it
+# lost); its powered-on VMs go down; vSphere HA (on in every cluster of the twin) restarts
+# each on the first other host of its cluster, in state order, that is Connected (not in
+# maintenance mode, not failed) and where the power-on rules of the twin let it start
+# (module loaded, graphics type, room on a GPU, a free passthrough device, ...); a VM that
+# finds none stays powered off on the failed host. Returns the restarts ("vm -> host").
+function Invoke-VTHostFailure {
+    param($Srv, $HostRec)
+    $state = [string]$HostRec.connection_state
+    if (@('Connected', 'Maintenance') -notcontains $state) { throw ('twin: host {0} is already {1}' -f $HostRec.name, $state) }
+    $HostRec.connection_state = 'NotResponding'
+    $moved = [System.Collections.Generic.List[string]]::new()
+    foreach ($vm in @(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | Where-Object { [string]$_.power_state -eq 'PoweredOn' })) {
+        $vm.power_state = 'PoweredOff'
+        Register-VTVmDown $vm 'host failure'
+        foreach ($h in @($Srv.State.hosts)) {
+            if ([string]$h.cluster -ne [string]$HostRec.cluster -or [string]$h.name -eq [string]$HostRec.name -or [string]$h.connection_state -ne 'Connected') { continue }
+            $vm.host = [string]$h.name
+            try {
+                Invoke-VTPowerOn $Srv $vm 'host failure (restarted by vSphere HA)'
+                $moved.Add(('{0} -> {1}' -f $vm.name, $h.name))
+                break
+            } catch {
+                $vm.host = [string]$HostRec.name
+            }
+        }
+    }
+    Clear-VTMemo
+    , $moved.ToArray()
+}
+
+# The engine's node-failure fault (engine/Engine.ps1, Invoke-TwinNodeFailureFault): on
+# vSphere, a host failure of the run's vCenter.
+function Invoke-TwinPlatformNodeFailure {
+    param([string]$Node)
+    $srv = Get-VTServer ([string]$script:Run.State.vcenter.name)
+    $h = Find-VTHost $srv $Node
+    if ($null -eq $h) { throw ('twin: node-failure: {0} is not a host of the state' -f $Node) }
+    Invoke-VTHostFailure $srv $h
 }

@@ -137,12 +137,13 @@ function Test-VSphereState {
         $i++
     }
     # Rollout extensions (README "Rollouts"): clusters[].image_managed, hosts[].nvidia_loaded_version,
-    # hosts[].boot_count,
+    # hosts[].boot_count, hosts[].stale_module_after_reboot (a planted fault: the next reboot
+    # leaves the old nvidia module loaded),
     # depots (the offline bundles esxcli software component apply may install).
     $i = 0
     foreach ($c in @($State['clusters'])) { $p += Test-VSphereOptional $c "clusters[$i]" @{ image_managed = 'bool' }; $i++ }
     $i = 0
-    foreach ($h in @($State['hosts'])) { $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int' }; $i++ }
+    foreach ($h in @($State['hosts'])) { $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool' }; $i++ }
     if ($State.Contains('depots')) {
         if ($State['depots'] -isnot [System.Collections.IList]) { $p += 'depots must be a list of {path, component: {name, version}}' }
         else {

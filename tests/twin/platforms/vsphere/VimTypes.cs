@@ -257,6 +257,8 @@ namespace VMware.Vim
         public ManagedObjectReference GraphicsManager { get; set; }
         public ManagedObjectReference PciPassthruSystem { get; set; }
         public ManagedObjectReference ServiceSystem { get; set; }
+        // HostConfigManager.kernelModuleSystem: the HostKernelModuleSystem of the host.
+        public ManagedObjectReference KernelModuleSystem { get; set; }
     }
 
     public enum HostSystemConnectionState { connected, notResponding, disconnected }
@@ -406,6 +408,34 @@ namespace VMware.Vim
         public void StartService(string id) { Invoke("StartService", id); }
         public void StopService(string id) { Invoke("StopService", id); }
         public void RefreshServices() { Invoke("RefreshServices"); }
+    }
+
+    // vim.host.KernelModuleSystem.ModuleInfo (KernelModuleInfo): the fields the twin models.
+    public class KernelModuleInfo : DynamicData
+    {
+        public int Id { get; set; }
+        public string Name { get; set; }
+        public string Version { get; set; }
+        public string Filename { get; set; }
+        public bool Loaded { get; set; }
+        public bool Enabled { get; set; }
+        public int UseCount { get; set; }
+    }
+
+    // vim.host.KernelModuleSystem: QueryModules() takes no argument (vSphere API 4.0).
+    public class HostKernelModuleSystem : ViewBase
+    {
+        public KernelModuleInfo[] QueryModules()
+        {
+            var r = Invoke("QueryModules");
+            if (r == null) return new KernelModuleInfo[0];
+            if (r is KernelModuleInfo[] a) return a;
+            if (r is KernelModuleInfo one) return new KernelModuleInfo[] { one };
+            var list = new System.Collections.Generic.List<KernelModuleInfo>();
+            foreach (var o in (System.Collections.IEnumerable)r)
+                list.Add((KernelModuleInfo)(o is PSObject p ? p.BaseObject : o));
+            return list.ToArray();
+        }
     }
 
     // ---- cluster -------------------------------------------------------------------------
