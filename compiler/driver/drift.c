@@ -826,7 +826,7 @@ static void check_vm_preferred(struct drift *d, const struct vg_vm *vm, const st
         for (size_t i = 0; i < nown; i++)
             vg_sb_printf(&want, "%s`%s`", i ? ", " : "", own[i]->name);
         struct vg_diag *x = vg_diag_emit(
-            d->ctx, VG8011, vg_span_or(vm->hosts_span, vg_span_or(vm->pin_span, vm->name_span)),
+            d->ctx, VG8011, vg_span_or(vg_vm_at(vm, VG_AT_HOSTS), vg_span_or(vg_vm_at(vm, VG_AT_PIN), vm->name_span)),
             "`%s` prefers %s on failover, outside the hosts the file allows (%s%s)", vm->name, vg_sb_str(&out),
             want.len ? vg_sb_str(&want) : "no host", vm->nallowed || vm->pin ? "" : ": every host with its GPU model");
         vg_diag_subject(x, vm->name);
