@@ -81,8 +81,8 @@ static const char *const vmware_params[] = {
     NULL,
 };
 
-static const char *const vmware_runtime[] = {"common.ps1", "vmware.ps1", "guest.ps1", "guest-vmware.ps1",
-                                              "rollout-vmware.ps1", NULL};
+static const char *const vmware_runtime[] = {"common.ps1",       "vmware.ps1",         "guest.ps1",
+                                             "guest-vmware.ps1", "rollout-vmware.ps1", NULL};
 static const char *const vmware_modules[] = {"VMware.VimAutomation.Core"};
 
 static const struct rollout_target {
@@ -102,8 +102,8 @@ static const struct rollout_target {
     {VG_TARGET_VMWARE, "vmware", vmware_params, vmware_runtime, vmware_modules, 1,
      "exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential "
      "-DepotPath $DepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone "
-     "-GuestCredential $GuestCredential -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath "
-     "$LogPath)\n"},
+     "-GuestCredential $GuestCredential -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds "
+     "$RestartTimeoutSeconds -LogPath $LogPath)\n"},
 };
 
 int vg_rollout_target_supported(enum vg_target t)
