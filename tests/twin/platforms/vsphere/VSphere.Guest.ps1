@@ -42,7 +42,7 @@ function Get-VTGuestNvidiaSmi {
     $n = 0
     foreach ($d in (Get-VTDevices $Vm)) {
         if ([string]$d.type -eq 'dynamic_passthrough') { $n++; continue }
-        if ([string]$d.type -eq 'vgpu' -and $null -eq (Get-VTVgpuLoadProblem $script:Run.State $hostRec $Vm)) { $n++ }
+        if ([string]$d.type -eq 'vgpu' -and $null -eq (Get-VTVgpuLoadProblem $Srv.State $hostRec $Vm)) { $n++ }
     }
     if ($n -eq 0) { return @{ Lines = @('No devices were found'); Exit = 6 } }
     @{ Lines = @(1..$n | ForEach-Object { [string]$g.driver }); Exit = 0 }
