@@ -5,8 +5,9 @@
  *
  * As for `vgpuc build`, the logic is PowerShell in backends/powershell/
  * (common.ps1, hyperv.ps1 for its readers, guest.ps1 for the guest phase,
- * rollout-hyperv.ps1; common.ps1, vmware.ps1 for its readers, guest-vmware.ps1,
- * rollout-vmware.ps1), embedded by the build; this file
+ * rollout-hyperv.ps1; common.ps1, vmware.ps1 for its readers, guest.ps1 and
+ * guest-vmware.ps1 for the guest phase, rollout-vmware.ps1), embedded by the
+ * build; this file
  * writes only the header, the script's param() block, the plan as one
  * $VgpucRollout object (names only as single-quoted literals, control
  * characters as [char] values) and the call of the entry function. The plan
@@ -67,6 +68,10 @@ static const char *const vmware_params[] = {
     "# Guest driver steps done inside the VMs by their owners (step numbers of the plan):",
     "# a host step that needs them waits for them.",
     "[int[]]$GuestStepDone = @(),",
+    "# Credentials valid inside the guests: the script then reads each guest's NVIDIA",
+    "# driver (nvidia-smi through VMware Tools, Invoke-VMScript) and a guest step whose",
+    "# VMs all run the new driver is done (no -GuestStepDone needed). Read only.",
+    "[System.Management.Automation.PSCredential]$GuestCredential = [System.Management.Automation.PSCredential]::Empty,",
     "# Seconds to wait for a guest to shut down (it is never powered off).",
     "[ValidateRange(1, 86400)]",
     "[int]$ShutdownTimeoutSeconds = 600,",
@@ -78,7 +83,8 @@ static const char *const vmware_params[] = {
     NULL,
 };
 
-static const char *const vmware_runtime[] = {"common.ps1", "vmware.ps1", "rollout-vmware.ps1", NULL};
+static const char *const vmware_runtime[] = {"common.ps1",       "vmware.ps1",         "guest.ps1",
+                                             "guest-vmware.ps1", "rollout-vmware.ps1", NULL};
 static const char *const vmware_modules[] = {"VMware.VimAutomation.Core"};
 
 static const struct rollout_target {
@@ -98,8 +104,8 @@ static const struct rollout_target {
     {VG_TARGET_VMWARE, "vmware", vmware_params, vmware_runtime, vmware_modules, 1,
      "exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential "
      "-DepotPath $DepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone "
-     "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath "
-     "$LogPath)\n"},
+     "-GuestCredential $GuestCredential -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds "
+     "$RestartTimeoutSeconds -LogPath $LogPath)\n"},
 };
 
 int vg_rollout_target_supported(enum vg_target t)

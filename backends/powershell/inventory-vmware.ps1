@@ -139,6 +139,9 @@ function Read-VgpucInvGuestDriver {
     if ([string]$View.Runtime.PowerState -ne 'poweredOn') {
         return [ordered]@{ os = $null; driver = $null; error = ('the VM is {0}; the driver is read inside a running guest' -f $View.Runtime.PowerState) }
     }
+    if ([string]$View.Guest.ToolsRunningStatus -ne 'guestToolsRunning') {
+        return [ordered]@{ os = $null; driver = $null; error = 'VMware Tools are not running in the guest; the driver is read through them' }
+    }
     $family = [string]$View.Guest.GuestFamily
     if ($family -eq 'windowsGuest') {
         $os = 'windows'

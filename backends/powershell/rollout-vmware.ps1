@@ -45,7 +45,13 @@
 # power state, except a host whose new component is installed but not yet
 # verified: it stays in maintenance mode and the output says so (running
 # the script again reboots and verifies it). A step already done is
-# skipped, so a rollout is resumed by running the script again.
+# skipped, so a rollout is resumed by running the script again. Guest
+# drivers are updated inside the VMs by their owners: the script lists them,
+# and before a host step that needs them updated it stops until the step is
+# done: with -GuestCredential it reads each guest's driver (nvidia-smi inside
+# the guest through VMware Tools, Invoke-VMScript: guest-vmware.ps1,
+# guest.ps1), lists the VMs still to upgrade, and the step is done when every
+# VM reports the new driver; without, -GuestStepDone says so.
 # Sources: docs/sources.md, vSphere (maintenance mode, component apply with
 # the absolute depot path, reboot and boot time, the loaded module's version,
 # ComputeResource.lifecycleManaged), 3.1 (vGPU vMotion and
@@ -120,6 +126,34 @@ function Test-VgpucRolloutVmwModule {
     $Version -match ('(^|[^0-9.]){0}($|[^0-9.]|\.[^0-9])' -f [regex]::Escape($Driver))
 }
 
+function Read-VgpucRolloutVmwGuestStep {
+    <# The guest phase of the pre-flight: with guest credentials, each guest
+       step not yet done reads the NVIDIA driver inside each of its VMs
+       (Read-VgpucGuestDriverVSphere of guest-vmware.ps1, through VMware
+       Tools) and is done when every VM reports the step's driver
+       (Get-VgpucGuestStepStatus of guest.ps1). Gives every step its Guest
+       status ($null when not read). Read only. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Work,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$AllVms,
+        [Parameter(Mandatory)] [object]$Connection,
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
+    )
+    $haveCredential = $null -ne $GuestCredential -and $GuestCredential -ne [System.Management.Automation.PSCredential]::Empty
+    foreach ($w in $Work) {
+        $w | Add-Member -NotePropertyName 'Guest' -NotePropertyValue $null -Force
+        if (-not $haveCredential -or $w.Done -or $w.Step.Kind -ne 'guests') {
+            continue
+        }
+        $w.Guest = Get-VgpucGuestStepStatus -Step $w.Step -Reader {
+            param($V)
+            Read-VgpucGuestDriverVSphere -Name ([string]$V.Name) -Os ([string]$V.Os) -Vms $AllVms -Credential $GuestCredential -Server $Connection
+        }
+        $w.Done = $w.Guest.Done
+    }
+}
+
 function Get-VgpucRolloutVmwPlan {
     <# The pre-flight: live state against the plan. Returns per step whether it
        is done, the hosts and VMs resolved to objects; problems go to the run. #>
@@ -130,7 +164,8 @@ function Get-VgpucRolloutVmwPlan {
         [Parameter(Mandatory)] [object]$Rollout,
         [AllowNull()] [hashtable]$DepotPath,
         [switch]$LicenseServerReady,
-        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @()
+        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
     )
     $steps = @($Rollout.Steps)
     $plan = [pscustomobject]@{ Work = @(); Hosts = @{}; HostState = @{}; Vms = @{}; Resume = @(); Notes = [System.Collections.Generic.List[string]]::new() }
@@ -290,6 +325,7 @@ function Get-VgpucRolloutVmwPlan {
 
     # --- The VMs: each once in the cluster, where the plan expects it, able to shut down if it must ---
     $allVms = @(Get-VM -Location $cluster -Server $Connection)
+    Read-VgpucRolloutVmwGuestStep -Work $work -AllVms $allVms -Connection $Connection -GuestCredential $GuestCredential
     $placed = Test-VgpucRolloutVmwPlacement -Run $Run -Plan $plan -Work $work.ToArray() -Vms $allVms
     foreach ($note in $placed.Notes) {
         $plan.Notes.Add($note)
@@ -771,6 +807,7 @@ function Invoke-VgpucRolloutVmware {
         [AllowNull()] [hashtable]$DepotPath = @{},
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
         [int]$ShutdownTimeoutSeconds = 600,
         [int]$RestartTimeoutSeconds = 1800,
         [AllowEmptyString()] [AllowNull()] [string]$LogPath = ''
@@ -791,7 +828,7 @@ function Invoke-VgpucRolloutVmware {
                 Write-Host ('note: other vCenter sessions are open ({0}); this run reads and changes only {1}' -f ($others -join ', '), (Format-VgpucText -Text ([string]$connection.Name)))
             }
             $plan = Get-VgpucRolloutVmwPlan -Run $run -Connection $connection -Rollout $Rollout -DepotPath $DepotPath `
-                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone
+                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential
             $guestNotes = [System.Collections.Generic.List[string]]::new()
             foreach ($w in $plan.Work) {
                 $s = $w.Step
@@ -839,9 +876,17 @@ function Invoke-VgpucRolloutVmware {
                     if ($s.Kind -eq 'guests') {
                         $later = @($plan.Work | Select-Object -Skip ($i + 1) | Where-Object { -not $_.Done -and $_.Step.Kind -eq 'hosts' })
                         $msg = 'update the guest driver of {0} VM(s) to {1} inside each VM' -f @($s.Vms).Count, $s.ToRelease
+                        $again = 'then run this script again with -GuestStepDone {0}' -f $s.Index
+                        if ($null -ne $w.Guest) {
+                            $msg = 'update the guest driver of {0} of {1} VM(s) to {2} inside each VM' -f @($w.Guest.Left).Count, @($s.Vms).Count, $s.ToRelease
+                            $again = 'then run this script again with -GuestCredential: the step is done when every VM reports the new driver'
+                            foreach ($line in (Format-VgpucGuestLeft -Status $w.Guest)) {
+                                Write-Host ('  still to upgrade: {0}' -f (Format-VgpucText -Text $line))
+                            }
+                        }
                         if ($later.Count -gt 0) {
-                            Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + ('; then run again with -GuestStepDone {0}' -f $s.Index))
-                            Write-Host ('Waiting for step {0}: {1}, then run this script again with -GuestStepDone {0}; the later host steps need it.' -f $s.Index, $msg)
+                            Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + '; ' + $again)
+                            Write-Host ('Waiting for step {0}: {1}, {2}; the later host steps need it.' -f $s.Index, $msg, $again)
                             $run.Outcome = 'waiting'
                             break
                         }

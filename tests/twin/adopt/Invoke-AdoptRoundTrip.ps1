@@ -39,7 +39,7 @@ if ($Plants -ne '') {
 }
 
 function Invoke-AdoptInventory {
-    param($State, [string]$Path, [string]$Label, [switch]$GuestCredential)
+    param($State, [string]$Path, [string]$Label, [switch]$GuestCredential, [hashtable]$Guests = @{})
     $invArgs = @{ Path = $Path }
     if ($GuestCredential) {
         $invArgs['GuestCredential'] = [pscredential]::new('vgpuc-twin\admin', (ConvertTo-SecureString -String 'twin-guest-password' -AsPlainText -Force))
@@ -66,6 +66,16 @@ function Invoke-AdoptInventory {
         Write-Output ('FAIL {0}: the state changed' -f $Label)
     } else {
         Write-Output ('ok {0} read only' -f $Label)
+    }
+    # the guest drivers the document must hold (read with -GuestCredential)
+    if ($inv.exit -eq 0 -and $Guests.Count -gt 0) {
+        $held = @{}
+        foreach ($h in @((Get-Content -Raw -LiteralPath $Path | ConvertFrom-Json).hosts)) {
+            foreach ($v in @($h.vms)) { if ($null -ne $v -and $null -ne $v.PSObject.Properties['guest_driver']) { $held[[string]$v.name] = [string]$v.guest_driver } }
+        }
+        $wrong = @($Guests.Keys | Sort-Object | Where-Object { $held[$_] -ne $Guests[$_] } | ForEach-Object { '{0} holds {1}, expected {2}' -f $_, $held[$_], $Guests[$_] })
+        if ($wrong.Count -gt 0) { Write-Output ('FAIL {0}: guest drivers: {1}' -f $Label, ($wrong -join '; ')) }
+        else { Write-Output ('ok {0}: holds the guest drivers {1}' -f $Label, ((@($Guests.Keys) | Sort-Object | ForEach-Object { '{0}={1}' -f $_, $Guests[$_] }) -join ', ')) }
     }
 }
 foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Property Name)) {
@@ -107,6 +117,6 @@ foreach ($d in @(Get-ChildItem -LiteralPath $Dir -Directory | Sort-Object -Prope
         $edited = Copy-TwinState -State $state
         & $p.Edit $edited
         $path = Join-Path -Path $d.FullName -ChildPath ('inventory-{0}.json' -f $p.Name)
-        Invoke-AdoptInventory -State $edited -Path $path -Label ('{0}: planted {1}: inventory' -f $name, $p.Name) -GuestCredential:($p.ContainsKey('GuestCredential') -and [bool]$p.GuestCredential)
+        Invoke-AdoptInventory -State $edited -Path $path -Label ('{0}: planted {1}: inventory' -f $name, $p.Name) -GuestCredential:($p.ContainsKey('GuestCredential') -and [bool]$p.GuestCredential) -Guests $(if ($p.ContainsKey('Guests')) { $p.Guests } else { @{} })
     }
 }

@@ -9,8 +9,11 @@
 # vGPU Manager and 570.172.07 its Linux one, for ESXi; catalog/releases.yaml).
 # The vSphere plants edit the vSphere twin's state (VSphere.State.ps1).
 # A plant with `GuestCredential` runs the inventory with guest credentials
-# (-GuestCredential: the guests' drivers read through PowerShell Direct);
-# 573.48 is vGPU 18.4's Windows guest driver.
+# (-GuestCredential: the guests' drivers read through PowerShell Direct on
+# Hyper-V, through VMware Tools, Invoke-VMScript, on vSphere); its `Guests`
+# (VM => driver) are the guest drivers the inventory document must hold.
+# 573.48 is vGPU 18.4's Windows guest driver, 570.172.08 its Linux one;
+# 580.82.07 is vGPU 19.1's Linux guest driver.
 
 function Get-PlantHost {
     param($State, [string]$Name)
@@ -146,6 +149,21 @@ function Get-PlantGroup {
             $g = @((Get-PlantHost $st 'dda-node-1')['gpus'] | Where-Object { [bool]$_['dismounted'] -and $_['pool'] })[0]
             $g['pnp'] = $false
             $g['instance_id'] = $null
+        } }
+    @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'guest-driver-changed'; GuestCredential = $true
+        Guests = @{ 'ml-01' = '570.172.08'; 'ml-09' = '580.82.07' }; Edit = {
+            param($st)
+            # running guests: ml-01's owner rolled its guest driver back to 18.4's; ml-09
+            # runs the declared 19.1 one (no drift); ml-11 refuses the credentials and
+            # ml-07's VMware Tools do not run (not read: not reported); the other guests
+            # are off or have no guest record (VMware Tools report no guest family)
+            $cred = [ordered]@{ user = 'vgpuc-twin\admin'; password = 'twin-guest-password' }
+            (Get-PlantVsVm $st 'ml-01')['guest'] = [ordered]@{ os = 'linux'; driver = '570.172.08' } + $cred
+            (Get-PlantVsVm $st 'ml-09')['guest'] = [ordered]@{ os = 'linux'; driver = '580.82.07' } + $cred
+            (Get-PlantVsVm $st 'ml-11')['guest'] = [ordered]@{ os = 'linux'; driver = '570.172.08'; user = 'root'; password = 'other' }
+            $v7 = Get-PlantVsVm $st 'ml-07'
+            $v7['guest'] = [ordered]@{ os = 'linux'; driver = '570.172.08' } + $cred
+            $v7['tools_running'] = $false
         } }
     @{ Cluster = 'examples-esxi-l40-vgpu'; Name = 'gpu-removed'; Edit = {
             param($st)

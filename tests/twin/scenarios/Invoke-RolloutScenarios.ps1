@@ -67,7 +67,12 @@ packages of the plan's releases), and these checks run:
              and names the VMs still to upgrade, and goes on by itself once they
              all run the new driver; wrong credentials: still waiting, the
              error named; -GuestStepDone without the upgrade: the twin records
-             the vGPUs that fail to load (the invariant below catches it)
+             the vGPUs that fail to load (the invariant below catches it);
+             on vSphere (ESXi L40 17.6 -> 18.4) the guests are read through
+             VMware Tools (Invoke-VMScript): every VM of the guest step is named
+             with what it runs and needs, a guest left on the old driver is
+             named and only it, wrong credentials and a powered-off guest are
+             named with why, and the step is done once all run the new driver
 
 Every check that runs a script also asserts the rollout's two invariants on
 the twin's events (tests/twin/README.md, "Guest drivers"): no VM ever ran with
@@ -110,7 +115,7 @@ $Cases = @(
     @{ Name = 'drain-azure-local-arc'; Args = @('--drain', 'azl-branch-01', 'examples/azure-local-arc.vgpu'); Checks = @('converge', 'preview', 'drain-rerun', 'faults', 'arc') }
     # vSphere (Invoke-VmwCase, below): the same checks on the vCenter twin, plus vLCM.
     @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
-        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module') }
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module', 'guests') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview') }
 )
 
@@ -834,6 +839,7 @@ function New-VmwRolloutCase {
     [pscustomobject]@{
         Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ Server = 'vc01'; DepotPath = $depotArgs }
         ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live; Cluster = [string]$cl.name
+        PlanGuestSteps = @($cl.steps | Where-Object { $_.kind -eq 'guests' })
     }
 }
 
@@ -954,6 +960,9 @@ function Invoke-VmwCase {
     if ($Case.Checks -contains 'stale-module') {
         $p = Get-VmwStaleModuleProblems -C $C -Start $start -Script $C.Script
         Write-Verdict $C.Name 'stale-module: a host rebooted with its old nvidia module loaded fails the verify, stays in maintenance mode, and the rerun converges' $p.Problems $p.Result
+    }
+    if ($Case.Checks -contains 'guests') {
+        Invoke-VmwGuestChecks $C $start
     }
 }
 
@@ -1095,6 +1104,110 @@ function Invoke-VmwHostFailureChecks {
         Write-Verdict $C.Name ('resume after ' + $name) $ps $again
     }
     Write-Host ('  {0}: {1} host-failure scenarios' -f $C.Name, $points.Count)
+}
+
+# The owners upgrade the guest drivers of a plan's guest step inside the VMs of a
+# vSphere state, except the VMs named in -Except (a guest not upgraded).
+function Set-VmwGuestStepDone {
+    param($State, $Step, [string[]]$Except = @())
+    $names = @{}
+    foreach ($v in $Step.vms) { $names[[string]$v.name] = $true }
+    foreach ($v in @($State['vms'])) {
+        $n = [string]$v['name']
+        if (-not $names.ContainsKey($n) -or $Except -contains $n -or -not $v.Contains('guest') -or $null -eq $v['guest']) { continue }
+        $v['guest']['driver'] = if ($v['guest']['os'] -eq 'linux') { [string]$Step.guest_driver.to.linux_driver } else { [string]$Step.guest_driver.to.windows_driver }
+    }
+}
+
+# The lines of a run that name a VM still to upgrade, as 'vm' => line.
+function Get-VmwGuestLeft {
+    param($Result)
+    $m = @{}
+    foreach ($l in @($Result.output)) {
+        if ([string]$l -match '^\s*still to upgrade: (\S+) ') { $m[$Matches[1]] = [string]$l }
+    }
+    $m
+}
+
+# The guest phase on vSphere (docs/rollout.md): with -GuestCredential the script reads each
+# guest's driver through VMware Tools (Invoke-VMScript in the twin) and names the VMs still to
+# upgrade; a guest whose driver was not upgraded is named, and only it; wrong credentials and
+# a powered-off guest are named with why; once all run the new driver the step is done.
+function Invoke-VmwGuestChecks {
+    param($C, $Start)
+    $gs = $C.PlanGuestSteps[0]
+    $names = @($gs.vms | ForEach-Object { [string]$_.name })
+    $from = [string]$gs.guest_driver.from.linux_driver
+    $to = [string]$gs.guest_driver.to.linux_driver
+    $withCred = @{} + $C.ScriptArgs
+    $withCred['GuestCredential'] = New-GuestCredential
+    # 1. The whole rollout with guest credentials: the hosts converge; every guest still runs
+    #    the old driver, so each VM of the guest step is named with what it runs and needs.
+    $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $withCred -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in (Get-VmwConvergeProblems $C $Start $r1)) { $p.Add([string]$x) }
+    $left = Get-VmwGuestLeft $r1
+    foreach ($n in $names) {
+        if (-not $left.ContainsKey($n)) { $p.Add(('{0} is not named as still to upgrade' -f $n)); continue }
+        if ($left[$n] -notmatch [regex]::Escape(('runs {0}; needs {1}' -f $from, $to))) { $p.Add(('the line of {0} does not say it runs {1} and needs {2}: {3}' -f $n, $from, $to, $left[$n])) }
+    }
+    if ($left.Count -ne $names.Count) { $p.Add(('{0} VMs named as still to upgrade, the step has {1}' -f $left.Count, $names.Count)) }
+    Write-Verdict $C.Name 'guests: converge with -GuestCredential names every VM still to upgrade' $p $r1
+    # 2. Planted in the twin: the owners upgraded every guest but one.
+    $odd = $names[[int]($names.Count / 2)]
+    $s2 = Copy-VmwState -State $r1.state
+    Set-VmwGuestStepDone -State $s2 -Step $gs -Except @($odd)
+    $log = Join-Path $Work ('{0}-guests.log.json' -f $C.Name)
+    $sa = @{} + $withCred
+    $sa['LogPath'] = $log
+    $r2 = Invoke-TwinRun -State $s2 -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    $left = Get-VmwGuestLeft $r2
+    if (@($left.Keys) -join ',' -ne $odd) { $p.Add(('named as still to upgrade: {0}; expected only {1}' -f ((@($left.Keys) | Sort-Object) -join ', '), $odd)) }
+    elseif ($left[$odd] -notmatch [regex]::Escape(('runs {0}; needs {1}' -f $from, $to))) { $p.Add(('the line of {0}: {1}' -f $odd, $left[$odd])) }
+    if ($r2.exit -ne 0 -or @($r2.calls).Count -ne 0) { $p.Add(('exit {0}, {1} mutating calls; expected 0 and none' -f $r2.exit, @($r2.calls).Count)) }
+    $steps = @((Get-Content -Raw -LiteralPath $log | ConvertFrom-Json).steps | Where-Object { $_.step -eq ('step {0} (guests)' -f $gs.index) })
+    if ($steps.Count -ne 1 -or $steps[0].status -ne 'skipped' -or $steps[0].message -notmatch ('1 of {0} VM' -f $names.Count)) { $p.Add(('the log does not record the guest step as 1 of {0} VM(s) to upgrade: {1}' -f $names.Count, (($steps | ForEach-Object { $_.status + ': ' + $_.message }) -join '; '))) }
+    Write-Verdict $C.Name ('guests: a guest not upgraded ({0}) is named, and only it' -f $odd) $p $r2
+    # 3. Wrong credentials, and a guest powered off: named with why, nothing changed.
+    $s3 = Copy-VmwState -State $s2
+    $off = $names[0]
+    @(Get-VmwVm -State $s3 -Name $off)[0]['power_state'] = 'PoweredOff'
+    $bad = @{} + $C.ScriptArgs
+    $bad['GuestCredential'] = New-GuestCredential -Password 'wrong'
+    $r3 = Invoke-TwinRun -State $s3 -Script $C.Script -ScriptArgs $bad -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    $left = Get-VmwGuestLeft $r3
+    if ($left.Count -ne $names.Count) { $p.Add(('{0} VMs named, expected all {1}' -f $left.Count, $names.Count)) }
+    if (-not (Test-Named $r3 @('still to upgrade', $names[1]) 'Failed to authenticate')) { $p.Add('no line names the credentials the guest refused') }
+    if (-not (Test-Named $r3 @('still to upgrade', $off) 'PoweredOff')) { $p.Add(('no line says {0} is powered off' -f $off)) }
+    if (@($r3.calls).Count -ne 0) { $p.Add(('{0} mutating calls' -f @($r3.calls).Count)) }
+    Write-Verdict $C.Name 'guests: wrong credentials and a powered-off guest are named with why' $p $r3
+    # 4. The owners upgrade the last one: the step is done, nothing named, nothing changed.
+    $s4 = Copy-VmwState -State $s2
+    Set-VmwGuestStepDone -State $s4 -Step $gs
+    $r4 = Invoke-TwinRun -State $s4 -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ((Get-VmwGuestLeft $r4).Count -ne 0) { $p.Add('VMs named as still to upgrade after every guest was upgraded') }
+    if ($r4.exit -ne 0 -or @($r4.calls).Count -ne 0) { $p.Add(('exit {0}, {1} mutating calls' -f $r4.exit, @($r4.calls).Count)) }
+    $steps = @((Get-Content -Raw -LiteralPath $log | ConvertFrom-Json).steps | Where-Object { $_.step -eq ('step {0} (guests)' -f $gs.index) })
+    if ($steps.Count -ne 1 -or $steps[0].status -ne 'already right') { $p.Add(('the guest step is not recorded already right: {0}' -f (($steps | ForEach-Object { $_.status }) -join ', '))) }
+    Write-Verdict $C.Name 'guests: every guest upgraded: the step is done' $p $r4
+    # Planted in the script: the guest step counted done without reading the guests.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$w.Done = $w.Guest.Done'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$w.Done = $true'))
+        $pr = Invoke-TwinRun -State $s2 -Script $path -ScriptArgs $withCred -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        if ((Get-VmwGuestLeft $pr).ContainsKey($odd)) { $p += ('the planted script still names {0}: the check cannot see it' -f $odd) }
+    }
+    Write-Verdict $C.Name 'planted: a guest step counted done without reading the guests is caught (the guest not upgraded goes unnamed)' $p $null
+    if (Test-Path -LiteralPath $log) { Remove-Item -LiteralPath $log }
 }
 
 # A fault run: exit 1, a summary, every VM in its power state or a warning naming it, no host

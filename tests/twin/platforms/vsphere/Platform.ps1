@@ -29,6 +29,7 @@ $obn = @{ Names = $true }
                 'Decimal'                = @{ Type = 'decimal' }
                 'AdvancedSettingType'    = @{ Type = 'string' }
                 'ScriptType'             = @{ Type = 'string' }
+                'SecureString'           = @{ Type = 'securestring' }
                 'PciDeviceClass'         = @{ Type = 'VMware.VimAutomation.ViCore.Types.V1.Host.PciDeviceClass' }
                 'VMHostState'            = @{ Type = 'VMware.VimAutomation.ViCore.Types.V1.Inventory.VMHostState' }
                 'DrsVMHostRuleType'      = @{ Type = 'VMware.VimAutomation.ViCore.Types.V1.Cluster.DrsVMHostRuleType' }
@@ -37,6 +38,6 @@ $obn = @{ Names = $true }
         }
     )
     ModelFile     = 'VSphere.State.ps1'
-    EngineFiles   = @('VSphere.Model.ps1', 'VSphere.Cmdlets.ps1', 'VSphere.Engine.ps1')
+    EngineFiles   = @('VSphere.Model.ps1', 'VSphere.Cmdlets.ps1', 'VSphere.Guest.ps1', 'VSphere.Engine.ps1')
     ValidateState = 'Test-VSphereState'
 }

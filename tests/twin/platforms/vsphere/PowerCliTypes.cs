@@ -3,7 +3,9 @@
 // Property names from the PowerCLI reference "structures" pages
 // (developer.broadcom.com/powercli/latest/vmware.vimautomation.core/structures/...):
 // VirtualMachine, VMHost, Cluster, VIServer, AdvancedSetting, DrsClusterVMGroup,
-// DrsClusterVMHostGroup, DrsVMHostRule, VMHostPciDevice. Only the members the twin models are
+// DrsClusterVMHostGroup, DrsVMHostRule, VMHostPciDevice, VMScriptResult
+// (vmware.vimautomation.vicore.types.v1.vm.guest.vmscriptresult: ExitCode, Item, Length,
+// ScriptOutput, Uid, VM; Item, the indexer over the output's characters, is left out). Only the members the twin models are
 // declared, so a script reading any other member fails under StrictMode (the twin README says
 // which). Each object remembers the server it came from (TwinServer), as PowerCLI objects do
 // through their Uid, so a cmdlet given the object acts on that server.
@@ -143,5 +145,14 @@ namespace VgpucTwin.PowerCLI
         public PciDeviceClass DeviceClass { get; set; }
         public VMHost VMHost { get; set; }
         public override string ToString() { return Name; }
+    }
+
+    public class VMScriptResult : VIObjectBase
+    {
+        public int ExitCode { get; set; }
+        public string ScriptOutput { get; set; }
+        public int Length { get { return ScriptOutput == null ? 0 : ScriptOutput.Length; } }
+        public VirtualMachine VM { get; set; }
+        public override string ToString() { return ScriptOutput; }
     }
 }

@@ -349,6 +349,7 @@ function New-VTVmView {
     $on = ([string]$Vm.power_state -eq 'PoweredOn')
     $g.ToolsRunningStatus = if ($on -and $Vm.tools_running) { 'guestToolsRunning' } else { 'guestToolsNotRunning' }
     $g.GuestState = if ($on) { 'running' } else { 'notRunning' }
+    if ($on -and $Vm.tools_running -and (Test-VTField $Vm 'guest') -and $null -ne $Vm.guest) { $g.GuestFamily = '{0}Guest' -f $Vm.guest.os }
     $v.Guest = $g
     return $v
 }
@@ -931,21 +932,35 @@ function ConvertFrom-VTVimDevice {
 # loads only if the host's vGPU Manager (the NVIDIA component's version, up to
 # its '-') is compatible with its guest driver (engine/VgpuCompat.ps1); else
 # the VM runs with no GPU and the twin records it. A VM going down is recorded.
-function Register-VTVmRunning {
-    param($State, $HostRec, $Vm, [string]$By)
-    if ($null -eq $State -or -not $State.Contains('vgpu_compatibility') -or $null -eq $State['vgpu_compatibility']) { return }
-    if (@(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' }).Count -eq 0) { return }
-    if (-not $Vm.Contains('guest') -or $null -eq $Vm['guest'] -or [string]::IsNullOrEmpty([string]$Vm['guest']['driver'])) { return }
+# $null when the vGPUs of a VM load on a host (or nothing is judged: no
+# vgpu_compatibility, no vGPU, no guest driver), else why not. The one place
+# of the rule on vSphere: power-on and vMotion record it (Register-VTVmRunning),
+# the guest's nvidia-smi shows it (VSphere.Guest.ps1).
+function Get-VTVgpuLoadProblem {
+    param($State, $HostRec, $Vm)
+    if ($null -eq $State -or -not $State.Contains('vgpu_compatibility') -or $null -eq $State['vgpu_compatibility']) { return $null }
+    if (@(Get-VTDevices $Vm | Where-Object { [string]$_.type -eq 'vgpu' }).Count -eq 0) { return $null }
+    if (-not $Vm.Contains('guest') -or $null -eq $Vm['guest'] -or [string]::IsNullOrEmpty([string]$Vm['guest']['driver'])) { return $null }
     # The module loaded: the installed component's, or the one loaded before an install
     # that waits for its reboot (nvidia_loaded_version).
-    $hd = ''
-    if ($HostRec.Contains('nvidia_loaded_version') -and -not [string]::IsNullOrEmpty([string]$HostRec['nvidia_loaded_version'])) { $hd = ([string]$HostRec['nvidia_loaded_version']).Split('-')[0] }
-    elseif ($null -ne $HostRec['nvidia_component']) { $hd = ([string]$HostRec['nvidia_component']['version']).Split('-')[0] }
-    $why = $null
-    if ($hd -eq '') { $why = 'host {0} has no vGPU Manager component' -f $HostRec['name'] }
-    else { $why = Get-TwinVgpuCompatProblem -Compat $State['vgpu_compatibility'] -HostDriver $hd -GuestDriver ([string]$Vm['guest']['driver']) -HostName ([string]$HostRec['name']) -VmName ([string]$Vm['name']) }
+    $hd = Get-VTLoadedManagerDriver $HostRec
+    if ($hd -eq '') { return ('host {0} has no vGPU Manager component' -f $HostRec['name']) }
+    Get-TwinVgpuCompatProblem -Compat $State['vgpu_compatibility'] -HostDriver $hd -GuestDriver ([string]$Vm['guest']['driver']) -HostName ([string]$HostRec['name']) -VmName ([string]$Vm['name'])
+}
+
+# The vGPU Manager driver a host runs: the loaded module's version up to its '-', or ''.
+function Get-VTLoadedManagerDriver {
+    param($HostRec)
+    if ($HostRec.Contains('nvidia_loaded_version') -and -not [string]::IsNullOrEmpty([string]$HostRec['nvidia_loaded_version'])) { return ([string]$HostRec['nvidia_loaded_version']).Split('-')[0] }
+    if ($null -ne $HostRec['nvidia_component']) { return ([string]$HostRec['nvidia_component']['version']).Split('-')[0] }
+    ''
+}
+
+function Register-VTVmRunning {
+    param($State, $HostRec, $Vm, [string]$By)
+    $why = Get-VTVgpuLoadProblem $State $HostRec $Vm
     if ($null -ne $why) {
-        Add-TwinEvent $State ([ordered]@{ kind = 'vgpu-load-failed'; vm = [string]$Vm['name']; host = [string]$HostRec['name']; host_driver = $hd; guest_driver = [string]$Vm['guest']['driver']; by = $By; message = $why })
+        Add-TwinEvent $State ([ordered]@{ kind = 'vgpu-load-failed'; vm = [string]$Vm['name']; host = [string]$HostRec['name']; host_driver = (Get-VTLoadedManagerDriver $HostRec); guest_driver = [string]$Vm['guest']['driver']; by = $By; message = $why })
     }
 }
 

@@ -213,6 +213,9 @@ namespace VMware.Vim
         public string ToolsRunningStatus { get; set; }
         // running | notRunning ...
         public string GuestState { get; set; }
+        // windowsGuest | linuxGuest ... (VirtualMachineGuestOsFamily), reported by VMware
+        // Tools: unset while Tools do not run
+        public string GuestFamily { get; set; }
     }
 
     public class VirtualMachine : ViewBase

@@ -28,6 +28,10 @@ param(
     # Guest driver steps done inside the VMs by their owners (step numbers of the plan):
     # a host step that needs them waits for them.
     [int[]]$GuestStepDone = @(),
+    # Credentials valid inside the guests: the script then reads each guest's NVIDIA
+    # driver (nvidia-smi through VMware Tools, Invoke-VMScript) and a guest step whose
+    # VMs all run the new driver is done (no -GuestStepDone needed). Read only.
+    [System.Management.Automation.PSCredential]$GuestCredential = [System.Management.Automation.PSCredential]::Empty,
     # Seconds to wait for a guest to shut down (it is never powered off).
     [ValidateRange(1, 86400)]
     [int]$ShutdownTimeoutSeconds = 600,
@@ -2084,6 +2088,132 @@ function Invoke-VgpucVmware {
 }
 
 # ---------------------------------------------------------------------------
+# guest.ps1 - the guest phase of vgpuc's rollout scripts, for every platform:
+# which VMs of a guest driver step still run another guest driver.
+#
+# Get-VgpucGuestStepStatus reads the installed guest driver of each VM of a
+# guest step through the platform's reader (a script block given the VM's
+# plan entry, returning Driver and Error: Read-VgpucGuestDriverHyperV in
+# rollout-hyperv.ps1, Read-VgpucGuestDriverVSphere in guest-vmware.ps1) and
+# compares it with the driver of the step's release for the VM's OS. The
+# step is done when every VM reports that driver; a VM that could not be
+# read (off, a Linux guest where the platform reaches Windows guests only,
+# wrong credentials, no GPU seen: its vGPU did not load) is still to check.
+# Read only. Embedded verbatim; it must stay valid Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
+
+function Get-VgpucGuestStepStatus {
+    <# Per VM of a guest step: the driver it runs and whether it is the
+       step's; Done when all are. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Step,
+        [Parameter(Mandatory)] [scriptblock]$Reader
+    )
+    $rows = [System.Collections.Generic.List[object]]::new()
+    foreach ($v in @($Step.Vms)) {
+        $want = [string]$Step.WindowsDriver
+        if ([string]$v.Os -eq 'linux') {
+            $want = [string]$Step.LinuxDriver
+        }
+        $read = & $Reader $v
+        $driver = [string]$read.Driver
+        $rows.Add([pscustomobject]@{
+                Name     = [string]$v.Name
+                Os       = [string]$v.Os
+                Want     = $want
+                Driver   = $driver
+                Error    = [string]$read.Error
+                Upgraded = ($driver -ne '' -and $driver -eq $want)
+            })
+    }
+    $left = @($rows | Where-Object { -not $_.Upgraded })
+    [pscustomobject]@{ Step = $Step; Vms = $rows.ToArray(); Left = $left; Done = ($left.Count -eq 0) }
+}
+
+function Format-VgpucGuestLeft {
+    <# One line per VM still to upgrade or check: name, what it runs, what it needs. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [object]$Status
+    )
+    foreach ($r in @($Status.Left)) {
+        $now = $r.Driver
+        if ($now -eq '') {
+            $now = 'not read: ' + $r.Error
+        }
+        '{0} ({1}): runs {2}; needs {3}' -f $r.Name, $r.Os, $now, $r.Want
+    }
+}
+
+# ---------------------------------------------------------------------------
+# guest-vmware.ps1 - the guest driver reader of the vSphere rollout scripts:
+# the NVIDIA guest driver a VM runs, read inside the guest through VMware
+# Tools (PowerCLI Invoke-VMScript) with nvidia-smi
+# (--query-gpu=driver_version --format=csv,noheader, the query the host
+# readers use). Read only.
+#
+# For the vSphere rollout runtime: give it to Get-VgpucGuestStepStatus
+# (guest.ps1) as the reader of a guest step, e.g.
+#   Get-VgpucGuestStepStatus -Step $s -Reader {
+#       param($V)
+#       Read-VgpucGuestDriverVSphere -Name ([string]$V.Name) -Os ([string]$V.Os) -Vms $allVms -Credential $GuestCredential -Server $server
+#   }
+# Invoke-VMScript: -VM, -Server, -GuestCredential, -ScriptText, -ScriptType
+# (Powershell for a Windows guest, Bash for a Linux one), -ToolsWaitSecs; the
+# result's ScriptOutput and ExitCode (PowerCLI reference, VMScriptResult). It
+# needs the VM powered on with VMware Tools running and valid guest
+# credentials; it acts (ShouldProcess), so a read under -WhatIf passes
+# -WhatIf:$false -Confirm:$false. Embedded verbatim; it must stay valid
+# Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
+
+function Read-VgpucGuestDriverVSphere {
+    <# The NVIDIA guest driver a VM runs, through VMware Tools; or '' and why. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string]$Name,
+        [Parameter(Mandatory)] [string]$Os,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Vms,
+        [Parameter(Mandatory)] [System.Management.Automation.PSCredential]$Credential,
+        [Parameter(Mandatory)] [object]$Server,
+        [ValidateRange(1, 3600)]
+        [int]$ToolsWaitSeconds = 60
+    )
+    $found = @(Select-VgpucByName -InputObject $Vms -Name $Name)
+    if ($found.Count -ne 1) {
+        return [pscustomobject]@{ Driver = ''; Error = ('{0} VMs of this name in the cluster' -f $found.Count) }
+    }
+    $vm = $found[0]
+    if ([string]$vm.PowerState -ne 'PoweredOn') {
+        return [pscustomobject]@{ Driver = ''; Error = ('it is {0}; the driver is read inside a running guest' -f $vm.PowerState) }
+    }
+    if ($Os -eq 'linux') {
+        $type = 'Bash'
+        $text = 'nvidia-smi --query-gpu=driver_version --format=csv,noheader'
+    } else {
+        $type = 'Powershell'
+        $text = "`$c = Get-Command -Name 'nvidia-smi.exe' -ErrorAction SilentlyContinue; if (-not `$c) { 'nvidia-smi.exe is missing in the guest (no NVIDIA guest driver)'; exit 127 }; & `$c.Source '--query-gpu=driver_version' '--format=csv,noheader'; exit `$LASTEXITCODE"
+    }
+    try {
+        $r = Invoke-VMScript -VM $vm -Server $Server -GuestCredential $Credential -ScriptText $text -ScriptType $type `
+            -ToolsWaitSecs $ToolsWaitSeconds -WhatIf:$false -Confirm:$false -ErrorAction Stop
+    } catch {
+        return [pscustomobject]@{ Driver = ''; Error = $_.Exception.Message }
+    }
+    $versions = @(([string]$r.ScriptOutput) -split "`r?`n" | ForEach-Object { $_.Trim() } | Where-Object { $_ -ne '' })
+    if ([int]$r.ExitCode -ne 0 -or $versions.Count -eq 0) {
+        return [pscustomobject]@{ Driver = ''; Error = ('nvidia-smi in the guest failed (exit {0}): {1}; the guest sees no GPU (its vGPU did not load?)' -f $r.ExitCode, ($versions -join ' ')) }
+    }
+    $distinct = @($versions | Sort-Object -Unique)
+    if ($distinct.Count -ne 1) {
+        return [pscustomobject]@{ Driver = ''; Error = ('nvidia-smi in the guest reports several versions: {0}' -f ($distinct -join ', ')) }
+    }
+    [pscustomobject]@{ Driver = $distinct[0]; Error = '' }
+}
+
+# ---------------------------------------------------------------------------
 # rollout-vmware.ps1 - the runtime of vgpuc's vSphere rollout scripts
 # (`vgpuc rollout -o DIR`), on top of common.ps1 and vmware.ps1.
 #
@@ -2130,7 +2260,13 @@ function Invoke-VgpucVmware {
 # power state, except a host whose new component is installed but not yet
 # verified: it stays in maintenance mode and the output says so (running
 # the script again reboots and verifies it). A step already done is
-# skipped, so a rollout is resumed by running the script again.
+# skipped, so a rollout is resumed by running the script again. Guest
+# drivers are updated inside the VMs by their owners: the script lists them,
+# and before a host step that needs them updated it stops until the step is
+# done: with -GuestCredential it reads each guest's driver (nvidia-smi inside
+# the guest through VMware Tools, Invoke-VMScript: guest-vmware.ps1,
+# guest.ps1), lists the VMs still to upgrade, and the step is done when every
+# VM reports the new driver; without, -GuestStepDone says so.
 # Sources: docs/sources.md, vSphere (maintenance mode, component apply with
 # the absolute depot path, reboot and boot time, the loaded module's version,
 # ComputeResource.lifecycleManaged), 3.1 (vGPU vMotion and
@@ -2205,6 +2341,34 @@ function Test-VgpucRolloutVmwModule {
     $Version -match ('(^|[^0-9.]){0}($|[^0-9.]|\.[^0-9])' -f [regex]::Escape($Driver))
 }
 
+function Read-VgpucRolloutVmwGuestStep {
+    <# The guest phase of the pre-flight: with guest credentials, each guest
+       step not yet done reads the NVIDIA driver inside each of its VMs
+       (Read-VgpucGuestDriverVSphere of guest-vmware.ps1, through VMware
+       Tools) and is done when every VM reports the step's driver
+       (Get-VgpucGuestStepStatus of guest.ps1). Gives every step its Guest
+       status ($null when not read). Read only. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Work,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$AllVms,
+        [Parameter(Mandatory)] [object]$Connection,
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
+    )
+    $haveCredential = $null -ne $GuestCredential -and $GuestCredential -ne [System.Management.Automation.PSCredential]::Empty
+    foreach ($w in $Work) {
+        $w | Add-Member -NotePropertyName 'Guest' -NotePropertyValue $null -Force
+        if (-not $haveCredential -or $w.Done -or $w.Step.Kind -ne 'guests') {
+            continue
+        }
+        $w.Guest = Get-VgpucGuestStepStatus -Step $w.Step -Reader {
+            param($V)
+            Read-VgpucGuestDriverVSphere -Name ([string]$V.Name) -Os ([string]$V.Os) -Vms $AllVms -Credential $GuestCredential -Server $Connection
+        }
+        $w.Done = $w.Guest.Done
+    }
+}
+
 function Get-VgpucRolloutVmwPlan {
     <# The pre-flight: live state against the plan. Returns per step whether it
        is done, the hosts and VMs resolved to objects; problems go to the run. #>
@@ -2215,7 +2379,8 @@ function Get-VgpucRolloutVmwPlan {
         [Parameter(Mandatory)] [object]$Rollout,
         [AllowNull()] [hashtable]$DepotPath,
         [switch]$LicenseServerReady,
-        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @()
+        [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
     )
     $steps = @($Rollout.Steps)
     $plan = [pscustomobject]@{ Work = @(); Hosts = @{}; HostState = @{}; Vms = @{}; Resume = @(); Notes = [System.Collections.Generic.List[string]]::new() }
@@ -2375,6 +2540,7 @@ function Get-VgpucRolloutVmwPlan {
 
     # --- The VMs: each once in the cluster, where the plan expects it, able to shut down if it must ---
     $allVms = @(Get-VM -Location $cluster -Server $Connection)
+    Read-VgpucRolloutVmwGuestStep -Work $work -AllVms $allVms -Connection $Connection -GuestCredential $GuestCredential
     $placed = Test-VgpucRolloutVmwPlacement -Run $Run -Plan $plan -Work $work.ToArray() -Vms $allVms
     foreach ($note in $placed.Notes) {
         $plan.Notes.Add($note)
@@ -2856,6 +3022,7 @@ function Invoke-VgpucRolloutVmware {
         [AllowNull()] [hashtable]$DepotPath = @{},
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
         [int]$ShutdownTimeoutSeconds = 600,
         [int]$RestartTimeoutSeconds = 1800,
         [AllowEmptyString()] [AllowNull()] [string]$LogPath = ''
@@ -2876,7 +3043,7 @@ function Invoke-VgpucRolloutVmware {
                 Write-Host ('note: other vCenter sessions are open ({0}); this run reads and changes only {1}' -f ($others -join ', '), (Format-VgpucText -Text ([string]$connection.Name)))
             }
             $plan = Get-VgpucRolloutVmwPlan -Run $run -Connection $connection -Rollout $Rollout -DepotPath $DepotPath `
-                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone
+                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential
             $guestNotes = [System.Collections.Generic.List[string]]::new()
             foreach ($w in $plan.Work) {
                 $s = $w.Step
@@ -2924,9 +3091,17 @@ function Invoke-VgpucRolloutVmware {
                     if ($s.Kind -eq 'guests') {
                         $later = @($plan.Work | Select-Object -Skip ($i + 1) | Where-Object { -not $_.Done -and $_.Step.Kind -eq 'hosts' })
                         $msg = 'update the guest driver of {0} VM(s) to {1} inside each VM' -f @($s.Vms).Count, $s.ToRelease
+                        $again = 'then run this script again with -GuestStepDone {0}' -f $s.Index
+                        if ($null -ne $w.Guest) {
+                            $msg = 'update the guest driver of {0} of {1} VM(s) to {2} inside each VM' -f @($w.Guest.Left).Count, @($s.Vms).Count, $s.ToRelease
+                            $again = 'then run this script again with -GuestCredential: the step is done when every VM reports the new driver'
+                            foreach ($line in (Format-VgpucGuestLeft -Status $w.Guest)) {
+                                Write-Host ('  still to upgrade: {0}' -f (Format-VgpucText -Text $line))
+                            }
+                        }
                         if ($later.Count -gt 0) {
-                            Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + ('; then run again with -GuestStepDone {0}' -f $s.Index))
-                            Write-Host ('Waiting for step {0}: {1}, then run this script again with -GuestStepDone {0}; the later host steps need it.' -f $s.Index, $msg)
+                            Add-VgpucResult -Run $run -Target $Rollout.Cluster -Step ('step {0} (guests)' -f $s.Index) -Status 'skipped' -Message ($msg + '; ' + $again)
+                            Write-Host ('Waiting for step {0}: {1}, {2}; the later host steps need it.' -f $s.Index, $msg, $again)
                             $run.Outcome = 'waiting'
                             break
                         }
@@ -3050,4 +3225,4 @@ $VgpucRollout = [pscustomobject]@{
     )
 }
 
-exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential -DepotPath $DepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)
+exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential -DepotPath $DepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)
