@@ -7,7 +7,8 @@
  * model and the catalog. Objects keep the spans of the directives that set
  * them; a span with file 0 means the value is a default. Hosts and VMs made by
  * one range statement share their spans and a `range_group`, which lets rules
- * report them once.
+ * report them once. A VM's directive spans are read with vg_vm_at(): they are
+ * kept once per statement layout, not per VM (struct vg_vm_spans).
  */
 #ifndef VG_MODEL_H
 #define VG_MODEL_H
