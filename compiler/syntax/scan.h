@@ -83,7 +83,7 @@ struct vg_scan {
     struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
     struct vg_lexeme *out;         /* the batch being filled, and its length */
     size_t nout;
-    size_t room;                   /* vg_lxlex returns once nout exceeds this */
+    size_t room; /* vg_lxlex returns once nout exceeds this */
 };
 
 /* n bytes of the scanner's pool. */
