@@ -65,7 +65,8 @@ struct vg_parser {
         const char *msg, *label, *help;
     } bad;
     /* tree building */
-    struct vg_stmt *cur;   /* statement whose head is being read */
+    struct vg_stmt head;   /* the name of the head being read (or read last) */
+    struct vg_stmt *cur;   /* &head once a head was read */
     struct vg_arena *tree; /* where statements and arguments go: the context
                               arena at the top level, the block's own inside */
     struct vg_arg *args; size_t nargs, cap_args; /* its arguments (scratch, reused) */

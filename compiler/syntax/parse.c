@@ -63,15 +63,15 @@ static void append(struct vg_parser *p, struct vg_stmt *s)
     }
 }
 
+/* A head begins: its name is kept in the parser until the head is complete
+ * (finish_head), when the statement is allocated with its arguments. */
 static void stmt_begin(struct vg_parser *p, const struct vg_lexeme *x)
 {
     if (!p->nblocks)
         p->tree = p->ctx->arena;
-    struct vg_stmt *s = vg_alloc(p->tree, sizeof *s);
-    s->name = x->u.text;
-    s->name_span = vg_span_make(p->file, x->start, x->end);
-    s->span = s->name_span;
-    p->cur = s;
+    p->head.name = x->u.text;
+    p->head.name_span = vg_span_make(p->file, x->start, x->end);
+    p->cur = &p->head;
     p->nargs = 0;
     p->args_overflow = 0;
 }
@@ -103,14 +103,19 @@ static void stmt_arg(struct vg_parser *p, const struct vg_lexeme *x)
     a->kind = x->tok == VG_TOK_STRING ? VG_ARG_STRING : VG_ARG_WORD;
 }
 
-/* The head `name args` is complete: copy the arguments out of the scratch. */
+/* The head `name args` is complete: the statement and its arguments (copied
+ * out of the scratch) in one allocation. */
+_Static_assert(sizeof(struct vg_stmt) % _Alignof(struct vg_arg) == 0, "arguments follow their statement");
 static struct vg_stmt *finish_head(struct vg_parser *p)
 {
-    struct vg_stmt *s = p->cur;
-    if (p->nargs) {
-        s->args = vg_alloc_copy(p->tree, p->args, p->nargs * sizeof *s->args);
-        s->nargs = p->nargs;
-        s->span.end = s->args[s->nargs - 1].span.end;
+    size_t n = p->nargs;
+    struct vg_stmt *s = vg_alloc_array_uninit(p->tree, 1, sizeof *s + n * sizeof *s->args);
+    *s = (struct vg_stmt){.name = p->head.name, .name_span = p->head.name_span, .span = p->head.name_span};
+    if (n) {
+        s->args = (struct vg_arg *)(void *)(s + 1);
+        memcpy(s->args, p->args, n * sizeof *s->args);
+        s->nargs = n;
+        s->span.end = s->args[n - 1].span.end;
     }
     p->nargs = 0;
     return s;

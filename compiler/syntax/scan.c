@@ -28,17 +28,7 @@
 #define NBATCH 8u      /* batches in the ring */
 #define MAX_PER_RULE 2 /* lexemes one rule of the scanner may append */
 
-/* A direct-mapped cache of words: directive names and values repeat on
- * nearly every line, so most words cost no memory at all. */
-#define INTERN_SLOTS 4096u
-#define INTERN_MAX_LEN 48u
 #define POOL_BLOCK 65536u
-
-struct vg_intern_slot {
-    const char *text;
-    size_t len;
-    uint64_t head, tail; /* first and last eight bytes: for len <= 16 the whole word */
-};
 
 char *vg_scan_text(struct vg_scan *s, size_t n)
 {
@@ -54,34 +44,16 @@ char *vg_scan_text(struct vg_scan *s, size_t n)
     return t;
 }
 
-const char *vg_scan_word(struct vg_scan *s, const char *text, size_t len)
+const char *vg_scan_word_new(struct vg_scan *s, struct vg_intern_slot *slot, const char *text, size_t len)
 {
-    struct vg_intern_slot *slot = NULL;
-    if (len <= INTERN_MAX_LEN) {
-        /* the first and last eight bytes and the length pick the slot: a
-         * collision only costs a copy, so no need to hash every byte */
-        uint64_t a = 0, b = 0;
-        size_t n = len < 8 ? len : 8;
-        memcpy(&a, text, n);
-        memcpy(&b, text + len - n, n);
-        uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + len) * 0xc2b2ae3d27d4eb4full;
-        slot = &s->intern[(h >> 52) & (INTERN_SLOTS - 1)];
-        /* a word of up to 16 bytes is its first and last eight: no memcmp */
-        if (slot->len == len && slot->text && slot->head == a && slot->tail == b &&
-            (len <= 16 || memcmp(slot->text, text, len) == 0))
-            return slot->text;
-    }
     char *t = vg_scan_text(s, len + 1);
     memcpy(t, text, len);
     t[len] = '\0';
     if (slot) {
         slot->text = t;
         slot->len = len;
-        slot->head = 0;
-        slot->tail = 0;
-        size_t n = len < 8 ? len : 8;
-        memcpy(&slot->head, t, n);
-        memcpy(&slot->tail, t + len - n, n);
+        slot->head = vg_scan_first8(t, len);
+        slot->tail = vg_scan_last8(t, len);
     }
     return t;
 }
@@ -209,7 +181,7 @@ struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int ke
     s->file = file;
     s->keep_trivia = keep_trivia;
     s->line = 1;
-    s->intern = vg_xcalloc(INTERN_SLOTS, sizeof *s->intern);
+    s->intern = vg_xcalloc(VG_INTERN_SLOTS, sizeof *s->intern);
     q->dest = arena;
     q->threaded = vg_threads_want(src->len, THREAD_MIN_BYTES);
     /* the thread's text cannot come from an arena the parser allocates from */

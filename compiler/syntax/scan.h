@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/arena.h"
 #include "core/source.h"
@@ -53,7 +54,16 @@ struct vg_lexeme {
     } u;
 };
 
-struct vg_intern_slot;
+/* A direct-mapped cache of words: directive names and values repeat on
+ * nearly every line, so most words cost no memory at all. */
+#define VG_INTERN_SLOTS 4096u
+#define VG_INTERN_MAX_LEN 48u
+
+struct vg_intern_slot {
+    const char *text;
+    size_t len;
+    uint64_t head, tail; /* first and last eight bytes: for len <= 16 the whole word */
+};
 
 /* All the scanner's state: the flex actions read and write nothing else. */
 struct vg_scan {
@@ -73,12 +83,57 @@ struct vg_scan {
     struct vg_intern_slot *intern; /* cache of recent words (names repeat) */
     struct vg_lexeme *out;         /* the batch being filled, and its length */
     size_t nout;
-    size_t room;                   /* vg_lxlex returns once nout exceeds this */
+    size_t room; /* vg_lxlex returns once nout exceeds this */
 };
 
-/* A word's text, interned in the scanner's pool; n bytes of pool text. */
-const char *vg_scan_word(struct vg_scan *s, const char *text, size_t len);
+/* n bytes of the scanner's pool. */
 char *vg_scan_text(struct vg_scan *s, size_t n);
+/* A word not in the cache: copied into the pool (and into `slot`, if any). */
+const char *vg_scan_word_new(struct vg_scan *s, struct vg_intern_slot *slot, const char *text, size_t len);
+
+/* The first (last) min(len, 8) bytes of t as memcpy into a zeroed uint64_t
+ * puts them, from loads that stay inside the len bytes (len >= 1). */
+static inline uint64_t vg_scan_load4(const char *t)
+{
+    uint32_t v;
+    memcpy(&v, t, 4);
+    return v;
+}
+
+static inline uint64_t vg_scan_first8(const char *t, size_t len)
+{
+    if (len >= 8) {
+        uint64_t v;
+        memcpy(&v, t, 8);
+        return v;
+    }
+    if (len >= 4) /* two loads that overlap in the middle */
+        return vg_scan_load4(t) | vg_scan_load4(t + len - 4) << (8 * (len - 4));
+    return (uint64_t)(unsigned char)t[0] | (uint64_t)(unsigned char)t[len / 2] << (8 * (len / 2)) |
+        (uint64_t)(unsigned char)t[len - 1] << (8 * (len - 1));
+}
+
+static inline uint64_t vg_scan_last8(const char *t, size_t len)
+{
+    return len >= 8 ? vg_scan_first8(t + len - 8, 8) : vg_scan_first8(t, len);
+}
+
+/* A word's text, interned in the scanner's pool (len >= 1). The first and
+ * last eight bytes and the length pick the slot: a collision only costs a
+ * copy, so no need to hash every byte; a word of up to 16 bytes is its
+ * first and last eight, so no memcmp. Inline: the lexer calls it per word. */
+static inline const char *vg_scan_word(struct vg_scan *s, const char *text, size_t len)
+{
+    if (len > VG_INTERN_MAX_LEN)
+        return vg_scan_word_new(s, NULL, text, len);
+    uint64_t a = vg_scan_first8(text, len), b = vg_scan_last8(text, len);
+    uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + len) * 0xc2b2ae3d27d4eb4full;
+    struct vg_intern_slot *slot = &s->intern[(h >> 52) & (VG_INTERN_SLOTS - 1)];
+    if (slot->len == len && slot->text && slot->head == a && slot->tail == b &&
+        (len <= 16 || memcmp(slot->text, text, len) == 0))
+        return slot->text;
+    return vg_scan_word_new(s, slot, text, len);
+}
 
 /*
  * The lexemes of one source, in order. vg_lexq_start decides whether a thread

@@ -14,6 +14,7 @@
 #include "core/diag.h"
 #include "core/vg_limits.h"
 #include "syntax/parse.h"
+#include "syntax/scan.h"
 #include "base/vg_threads.h"
 
 struct run {
@@ -489,6 +490,44 @@ static void test_folded_heads_keep_errors_and_recovery(void **state)
     done(&r);
 }
 
+/* The scanner interns a word by its first and last eight bytes, which must be
+ * exactly those bytes (as memcpy into a zeroed integer puts them) for every
+ * length, or two words of up to 16 bytes could share a slot's text. */
+static void test_word_interning_loads(void **state)
+{
+    (void)state;
+    char buf[64];
+    unsigned seed = 19;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof buf; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = (char)('!' + (seed >> 16) % 90);
+        }
+        for (size_t len = 1; len <= 48; len++) {
+            size_t n = len < 8 ? len : 8;
+            uint64_t a = 0, b = 0;
+            memcpy(&a, buf + 3, n);
+            memcpy(&b, buf + 3 + len - n, n);
+            assert_true(vg_scan_first8(buf + 3, len) == a);
+            assert_true(vg_scan_last8(buf + 3, len) == b);
+        }
+    }
+    /* words that differ in one byte get different texts */
+    struct run r;
+    parse(&r, "ab ac abc abd abcdefgh abcdefgi abcdefghijklmnop abcdefghijklmnoq\n");
+    const struct vg_stmt *st = r.ast->first;
+    assert_int_equal(st->nargs, 7);
+    assert_string_equal(st->name, "ab");
+    assert_string_equal(st->args[0].text, "ac");
+    assert_string_equal(st->args[1].text, "abc");
+    assert_string_equal(st->args[2].text, "abd");
+    assert_string_equal(st->args[3].text, "abcdefgh");
+    assert_string_equal(st->args[4].text, "abcdefgi");
+    assert_string_equal(st->args[5].text, "abcdefghijklmnop");
+    assert_string_equal(st->args[6].text, "abcdefghijklmnoq");
+    done(&r);
+}
+
 static void test_error_limit_stops_the_parse(void **state)
 {
     (void)state;
@@ -723,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_error_unclosed_block),
         cmocka_unit_test(test_recovery_reports_each_broken_statement_once),
         cmocka_unit_test(test_folded_heads_keep_errors_and_recovery),
+        cmocka_unit_test(test_word_interning_loads),
         cmocka_unit_test(test_error_limit_stops_the_parse),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_argument_limit),
