@@ -353,6 +353,7 @@ static const struct vg_directive table[] = {
 };
 
 #define NROWS (sizeof table / sizeof table[0])
+_Static_assert(NROWS < 65536, "struct vg_schema_memo keeps row numbers in 16 bits");
 
 static const char *const block_names[VG_BLOCK_COUNT] = {
     [VG_BLOCK_NONE] = "",
@@ -425,6 +426,69 @@ static const struct vg_directive *find_from(size_t first, enum vg_block block, c
     return NULL;
 }
 
+static void block_range(enum vg_block block, size_t *first, size_t *end)
+{
+    *first = *end = block_first_row(block);
+    while (*end < NROWS && table[*end].block == block)
+        (*end)++;
+}
+
+/* The rows of `block`: from the memo, which learns every block's at once. */
+static void block_rows(struct vg_schema_memo *m, enum vg_block block, size_t *first, size_t *end)
+{
+    if (!m) {
+        block_range(block, first, end);
+        return;
+    }
+    if (!m->ranged) {
+        for (int b = 0; b < VG_BLOCK_COUNT; b++) {
+            size_t f, e;
+            block_range((enum vg_block)b, &f, &e);
+            m->rows[b][0] = (uint16_t)f;
+            m->rows[b][1] = (uint16_t)e;
+        }
+        m->ranged = 1;
+    }
+    *first = m->rows[block][0];
+    *end = m->rows[block][1];
+}
+
+static struct vg_schema_memo_slot *memo_slot(struct vg_schema_memo *m, const void *set, const char *text)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)text ^ (uint64_t)(uintptr_t)set << 7) * 0x9e3779b97f4a7c15ull;
+    return &m->slot[(h >> 56) & (VG_SCHEMA_MEMO_SLOTS - 1)];
+}
+
+/* find_from, remembered in the memo (if any) by the name's address. */
+static const struct vg_directive *find_memo(struct vg_schema_memo *m, size_t first, enum vg_block block,
+                                            const char *name)
+{
+    if (!m)
+        return find_from(first, block, name);
+    const void *set = &block_names[block];
+    struct vg_schema_memo_slot *s = memo_slot(m, set, name);
+    if (s->text == name && s->set == set)
+        return &table[s->index];
+    const struct vg_directive *d = find_from(first, block, name);
+    if (d)
+        *s = (struct vg_schema_memo_slot){set, name, (int)(d - table)};
+    return d;
+}
+
+/* vg_value_enum, remembered likewise. */
+static int enum_memo(struct vg_schema_memo *m, const struct vg_enum_val *vals, const char *text)
+{
+    if (!m)
+        return vg_value_enum(vals, text);
+    struct vg_schema_memo_slot *s = memo_slot(m, vals, text);
+    if (s->text == text && s->set == vals)
+        return s->index;
+    int i = vg_value_enum(vals, text);
+    if (i >= 0)
+        *s = (struct vg_schema_memo_slot){vals, text, i};
+    return i;
+}
+
 const struct vg_directive *vg_schema_find(enum vg_block block, const char *name)
 {
     return find_from(block_first_row(block), block, name);
@@ -443,6 +507,7 @@ struct check {
     const struct vg_directive *d;
     const struct vg_stmt *st;
     int quiet;
+    struct vg_schema_memo *memo;
 };
 
 static struct vg_diag *bad(struct check *c, struct vg_span span, const char *fmt, ...) VG_PRINTF(3, 4);
@@ -484,7 +549,7 @@ static int bad_count(struct check *c, size_t want_min, size_t want_max)
 
 static int check_enum(struct check *c, const struct vg_enum_val *vals, const struct vg_arg *a, int *out)
 {
-    int i = a->kind == VG_ARG_WORD ? vg_value_enum(vals, a->text) : -1;
+    int i = a->kind == VG_ARG_WORD ? enum_memo(c->memo, vals, a->text) : -1;
     if (i >= 0) {
         *out = vals[i].value;
         return 1;
@@ -743,13 +808,11 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
                     struct vg_target *t, vg_child_fn child, void *builder)
 {
     struct vg_span seen[NROWS];
-    size_t first_row = block_first_row(bi->block); /* once per block, not per statement */
-    size_t end_row = first_row;                    /* only this block's rows are used: clear and scan just those */
-    while (end_row < NROWS && table[end_row].block == bi->block)
-        end_row++;
+    size_t first_row, end_row; /* only this block's rows are used: clear and scan just those */
+    block_rows(bi->memo, bi->block, &first_row, &end_row);
     memset(seen + first_row, 0, (end_row - first_row) * sizeof *seen);
     for (const struct vg_stmt *st = first; st; st = st->next) {
-        const struct vg_directive *d = find_from(first_row, bi->block, st->name);
+        const struct vg_directive *d = find_memo(bi->memo, first_row, bi->block, st->name);
         if (!d) {
             const char *s = st->name && st->name[0] ? report_unknown(ctx, bi->block, st) : NULL;
             if (s && t->nsuggested < sizeof t->suggested / sizeof t->suggested[0])
@@ -771,7 +834,7 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
         if (!seen[row].file)
             seen[row] = st->name_span;
         check_string_chars(ctx, st);
-        struct check c = {ctx, d, st, st->broken};
+        struct check c = {ctx, d, st, st->broken, bi->memo};
         struct vg_argv v;
         int ok = check_args(&c, &v);
         if (d->child != VG_BLOCK_NONE && !st->has_block) {
