@@ -353,7 +353,7 @@ static const struct vg_directive table[] = {
 };
 
 #define NROWS (sizeof table / sizeof table[0])
-_Static_assert(NROWS < 65536, "struct vg_schema_memo keeps row numbers in 16 bits");
+_Static_assert(NROWS <= 64, "struct vg_schema_rows keeps the required rows as bits of a uint64_t: widen it");
 
 static const char *const block_names[VG_BLOCK_COUNT] = {
     [VG_BLOCK_NONE] = "",
@@ -426,31 +426,30 @@ static const struct vg_directive *find_from(size_t first, enum vg_block block, c
     return NULL;
 }
 
-static void block_range(enum vg_block block, size_t *first, size_t *end)
+/* A block's rows [first, end) and which of them are required (a bit per row). */
+static struct vg_schema_rows block_range(enum vg_block block)
 {
-    *first = *end = block_first_row(block);
-    while (*end < NROWS && table[*end].block == block)
-        (*end)++;
+    struct vg_schema_rows r = {0, 0, 0};
+    size_t i = block_first_row(block);
+    r.first = (uint16_t)i;
+    for (; i < NROWS && table[i].block == block; i++)
+        if (table[i].flags & VG_DIR_REQUIRED)
+            r.required |= UINT64_C(1) << i;
+    r.end = (uint16_t)i;
+    return r;
 }
 
 /* The rows of `block`: from the memo, which learns every block's at once. */
-static void block_rows(struct vg_schema_memo *m, enum vg_block block, size_t *first, size_t *end)
+static struct vg_schema_rows block_rows(struct vg_schema_memo *m, enum vg_block block)
 {
-    if (!m) {
-        block_range(block, first, end);
-        return;
-    }
+    if (!m)
+        return block_range(block);
     if (!m->ranged) {
-        for (int b = 0; b < VG_BLOCK_COUNT; b++) {
-            size_t f, e;
-            block_range((enum vg_block)b, &f, &e);
-            m->rows[b][0] = (uint16_t)f;
-            m->rows[b][1] = (uint16_t)e;
-        }
+        for (int b = 0; b < VG_BLOCK_COUNT; b++)
+            m->rows[b] = block_range((enum vg_block)b);
         m->ranged = 1;
     }
-    *first = m->rows[block][0];
-    *end = m->rows[block][1];
+    return m->rows[block];
 }
 
 static struct vg_schema_memo_slot *memo_slot(struct vg_schema_memo *m, const void *set, const char *text)
@@ -808,8 +807,8 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
                     struct vg_target *t, vg_child_fn child, void *builder)
 {
     struct vg_span seen[NROWS];
-    size_t first_row, end_row; /* only this block's rows are used: clear and scan just those */
-    block_rows(bi->memo, bi->block, &first_row, &end_row);
+    struct vg_schema_rows rows = block_rows(bi->memo, bi->block);
+    size_t first_row = rows.first, end_row = rows.end; /* only this block's rows are used: clear just those */
     memset(seen + first_row, 0, (end_row - first_row) * sizeof *seen);
     for (const struct vg_stmt *st = first; st; st = st->next) {
         const struct vg_directive *d = find_memo(bi->memo, first_row, bi->block, st->name);
@@ -857,9 +856,10 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
     }
     if (bi->broken)
         return;
-    for (size_t i = first_row; i < end_row; i++) {
+    for (uint64_t req = rows.required; req; req &= req - 1) { /* the required rows, in table order */
+        size_t i = (size_t)__builtin_ctzll(req);
         const struct vg_directive *d = &table[i];
-        if (!(d->flags & VG_DIR_REQUIRED) || seen[i].file)
+        if (seen[i].file)
             continue;
         if (vg_schema_suggested(t, d->name))
             continue;

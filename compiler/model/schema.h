@@ -103,7 +103,8 @@ struct vg_directive {
  * address is the same text: a hit is a pointer test instead of a search of
  * the block's rows with strcmp. Direct-mapped: a collision only costs the
  * search. Only names found are kept; a zeroed memo is empty. It also keeps
- * where each block's rows are, so a walk does not search for them.
+ * where each block's rows are and which are required, so a walk does not
+ * search for them.
  */
 #define VG_SCHEMA_MEMO_SLOTS 256u
 struct vg_schema_memo {
@@ -112,7 +113,10 @@ struct vg_schema_memo {
         const char *text; /* the name, by address */
         int index;        /* its row in the table, or its index in the values */
     } slot[VG_SCHEMA_MEMO_SLOTS];
-    uint16_t rows[VG_BLOCK_COUNT][2]; /* each block's rows [first, end), once `ranged` */
+    struct vg_schema_rows {
+        uint16_t first, end; /* the block's rows [first, end) of the table */
+        uint64_t required;   /* bit i: row i is required (VG1008 if missing) */
+    } rows[VG_BLOCK_COUNT];  /* once `ranged` */
     int ranged;
 };
 
