@@ -15,8 +15,8 @@
 
 #include <string.h>
 
-static struct vg_block_info inner_info(struct cluster_build *cb, enum vg_block block, const char *kind,
-                                       const struct vg_stmt *st, const struct vg_argv *v)
+static struct vg_block_info inner_info(struct builder *b, struct cluster_build *cb, enum vg_block block,
+                                       const char *kind, const struct vg_stmt *st, const struct vg_argv *v)
 {
     struct vg_block_info bi = {block,
                                kind,
@@ -24,7 +24,8 @@ static struct vg_block_info inner_info(struct cluster_build *cb, enum vg_block b
                                v->a ? v->a->span : st->name_span,
                                cb->c->kind,
                                cb->family_name,
-                               st->broken || !v->a};
+                               st->broken || !v->a,
+                               &b->schema_memo};
     return bi;
 }
 
@@ -39,7 +40,7 @@ static void read_host(struct builder *b, struct cluster_build *cb, const struct 
     struct vg_target t = {0};
     t.cluster = cb->c;
     t.host = &g->tmpl;
-    struct vg_block_info bi = inner_info(cb, VG_BLOCK_HOST, "host", st, v);
+    struct vg_block_info bi = inner_info(b, cb, VG_BLOCK_HOST, "host", st, v);
     vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
     uint64_t npgpus = 0;
     for (size_t i = 0; i < g->tmpl.ngpus; i++) {
@@ -75,7 +76,7 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
     struct vg_target t = {0};
     t.cluster = cb->c;
     t.vm = vm;
-    struct vg_block_info bi = inner_info(cb, VG_BLOCK_VM, "vm", st, v);
+    struct vg_block_info bi = inner_info(b, cb, VG_BLOCK_VM, "vm", st, v);
     vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
     g->pin = t.pin;
     g->hosts = t.hosts;
@@ -108,7 +109,7 @@ static void read_vm_management(struct builder *b, struct cluster_build *cb, cons
     struct vg_target t = {0};
     t.cluster = cb->c;
     t.arc = arc;
-    struct vg_block_info bi = inner_info(cb, VG_BLOCK_VM_MANAGEMENT, "vm-management", st, v);
+    struct vg_block_info bi = inner_info(b, cb, VG_BLOCK_VM_MANAGEMENT, "vm-management", st, v);
     vg_schema_walk(b->ctx, &bi, st->body, &t, NULL, NULL);
     if (v->a)
         cb->c->arc = arc;
@@ -407,8 +408,8 @@ void vg_mb_read_cluster(struct builder *b, const struct vg_stmt *st, const struc
     }
     struct vg_target t = {0};
     t.cluster = c;
-    struct vg_block_info bi = {VG_BLOCK_CLUSTER, "cluster",          c->name, c->name_span, c->kind,
-                               cb->family_name,  st->broken || !v->a};
+    struct vg_block_info bi = {VG_BLOCK_CLUSTER, "cluster",           c->name,        c->name_span, c->kind,
+                               cb->family_name,  st->broken || !v->a, &b->schema_memo};
     b->cur = cb;
     /* the host and VM groups are templates that finish_cluster copies into
      * the model: ~40 MB at 100k VMs that need not outlive the cluster */
@@ -450,7 +451,8 @@ void vg_mb_read_license(struct builder *b, const struct vg_stmt *st, const struc
     l->editions = VG_ED_ALL;
     struct vg_target t = {0};
     t.license = l;
-    struct vg_block_info bi = {VG_BLOCK_LICENSE, "license server", l->name, l->name_span, 0, NULL, st->broken || !v->a};
+    struct vg_block_info bi = {VG_BLOCK_LICENSE,    "license server", l->name, l->name_span, 0, NULL,
+                               st->broken || !v->a, &b->schema_memo};
     vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
     if (l->kind == VG_LIC_CLS && l->version) {
         struct vg_diag *d =

@@ -91,6 +91,7 @@ struct builder {
        repeat one profile, and a catalog lookup hashes the name */
     const char *profile_text;
     const struct vg_profile *profile_hit;
+    struct vg_schema_memo schema_memo; /* directive rows and enum values by interned name */
 };
 
 /* --- names.c: names, ranges and duplicates --------------------------------- */

@@ -168,7 +168,7 @@ static void top_stmt(void *bp, struct vg_stmt *st)
         b->deferring = 1;
         defer_begin(b);
     }
-    struct vg_block_info bi = {VG_BLOCK_TOP, "file", "", {0, 0, 0}, 0, NULL, 1};
+    struct vg_block_info bi = {VG_BLOCK_TOP, "file", "", {0, 0, 0}, 0, NULL, 1, &b->schema_memo};
     struct vg_target t = {0};
     vg_schema_walk(b->ctx, &bi, st, &t, top_child, b); /* st->next is NULL: this one only */
     if (st->own) {

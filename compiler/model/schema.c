@@ -353,6 +353,7 @@ static const struct vg_directive table[] = {
 };
 
 #define NROWS (sizeof table / sizeof table[0])
+_Static_assert(NROWS <= 64, "struct vg_schema_rows keeps the required rows as bits of a uint64_t: widen it");
 
 static const char *const block_names[VG_BLOCK_COUNT] = {
     [VG_BLOCK_NONE] = "",
@@ -425,6 +426,68 @@ static const struct vg_directive *find_from(size_t first, enum vg_block block, c
     return NULL;
 }
 
+/* A block's rows [first, end) and which of them are required (a bit per row). */
+static struct vg_schema_rows block_range(enum vg_block block)
+{
+    struct vg_schema_rows r = {0, 0, 0};
+    size_t i = block_first_row(block);
+    r.first = (uint16_t)i;
+    for (; i < NROWS && table[i].block == block; i++)
+        if (table[i].flags & VG_DIR_REQUIRED)
+            r.required |= UINT64_C(1) << i;
+    r.end = (uint16_t)i;
+    return r;
+}
+
+/* The rows of `block`: from the memo, which learns every block's at once. */
+static struct vg_schema_rows block_rows(struct vg_schema_memo *m, enum vg_block block)
+{
+    if (!m)
+        return block_range(block);
+    if (!m->ranged) {
+        for (int b = 0; b < VG_BLOCK_COUNT; b++)
+            m->rows[b] = block_range((enum vg_block)b);
+        m->ranged = 1;
+    }
+    return m->rows[block];
+}
+
+static struct vg_schema_memo_slot *memo_slot(struct vg_schema_memo *m, const void *set, const char *text)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)text ^ (uint64_t)(uintptr_t)set << 7) * 0x9e3779b97f4a7c15ull;
+    return &m->slot[(h >> 56) & (VG_SCHEMA_MEMO_SLOTS - 1)];
+}
+
+/* find_from, remembered in the memo (if any) by the name's address. */
+static const struct vg_directive *find_memo(struct vg_schema_memo *m, size_t first, enum vg_block block,
+                                            const char *name)
+{
+    if (!m)
+        return find_from(first, block, name);
+    const void *set = &block_names[block];
+    struct vg_schema_memo_slot *s = memo_slot(m, set, name);
+    if (s->text == name && s->set == set)
+        return &table[s->index];
+    const struct vg_directive *d = find_from(first, block, name);
+    if (d)
+        *s = (struct vg_schema_memo_slot){set, name, (int)(d - table)};
+    return d;
+}
+
+/* vg_value_enum, remembered likewise. */
+static int enum_memo(struct vg_schema_memo *m, const struct vg_enum_val *vals, const char *text)
+{
+    if (!m)
+        return vg_value_enum(vals, text);
+    struct vg_schema_memo_slot *s = memo_slot(m, vals, text);
+    if (s->text == text && s->set == vals)
+        return s->index;
+    int i = vg_value_enum(vals, text);
+    if (i >= 0)
+        *s = (struct vg_schema_memo_slot){vals, text, i};
+    return i;
+}
+
 const struct vg_directive *vg_schema_find(enum vg_block block, const char *name)
 {
     return find_from(block_first_row(block), block, name);
@@ -443,6 +506,7 @@ struct check {
     const struct vg_directive *d;
     const struct vg_stmt *st;
     int quiet;
+    struct vg_schema_memo *memo;
 };
 
 static struct vg_diag *bad(struct check *c, struct vg_span span, const char *fmt, ...) VG_PRINTF(3, 4);
@@ -484,7 +548,7 @@ static int bad_count(struct check *c, size_t want_min, size_t want_max)
 
 static int check_enum(struct check *c, const struct vg_enum_val *vals, const struct vg_arg *a, int *out)
 {
-    int i = a->kind == VG_ARG_WORD ? vg_value_enum(vals, a->text) : -1;
+    int i = a->kind == VG_ARG_WORD ? enum_memo(c->memo, vals, a->text) : -1;
     if (i >= 0) {
         *out = vals[i].value;
         return 1;
@@ -743,13 +807,11 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
                     struct vg_target *t, vg_child_fn child, void *builder)
 {
     struct vg_span seen[NROWS];
-    size_t first_row = block_first_row(bi->block); /* once per block, not per statement */
-    size_t end_row = first_row;                    /* only this block's rows are used: clear and scan just those */
-    while (end_row < NROWS && table[end_row].block == bi->block)
-        end_row++;
+    struct vg_schema_rows rows = block_rows(bi->memo, bi->block);
+    size_t first_row = rows.first, end_row = rows.end; /* only this block's rows are used: clear just those */
     memset(seen + first_row, 0, (end_row - first_row) * sizeof *seen);
     for (const struct vg_stmt *st = first; st; st = st->next) {
-        const struct vg_directive *d = find_from(first_row, bi->block, st->name);
+        const struct vg_directive *d = find_memo(bi->memo, first_row, bi->block, st->name);
         if (!d) {
             const char *s = st->name && st->name[0] ? report_unknown(ctx, bi->block, st) : NULL;
             if (s && t->nsuggested < sizeof t->suggested / sizeof t->suggested[0])
@@ -771,7 +833,7 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
         if (!seen[row].file)
             seen[row] = st->name_span;
         check_string_chars(ctx, st);
-        struct check c = {ctx, d, st, st->broken};
+        struct check c = {ctx, d, st, st->broken, bi->memo};
         struct vg_argv v;
         int ok = check_args(&c, &v);
         if (d->child != VG_BLOCK_NONE && !st->has_block) {
@@ -794,9 +856,10 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
     }
     if (bi->broken)
         return;
-    for (size_t i = first_row; i < end_row; i++) {
+    for (uint64_t req = rows.required; req; req &= req - 1) { /* the required rows, in table order */
+        size_t i = (size_t)__builtin_ctzll(req);
         const struct vg_directive *d = &table[i];
-        if (!(d->flags & VG_DIR_REQUIRED) || seen[i].file)
+        if (seen[i].file)
             continue;
         if (vg_schema_suggested(t, d->name))
             continue;

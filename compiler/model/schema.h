@@ -95,15 +95,41 @@ struct vg_directive {
     vg_store_fn store;       /* NULL: handed to the caller (blocks, include) */
 };
 
+/*
+ * Directive rows and enum values already found, by the address of the name
+ * (docs/performance.md, "Round 9 — the schema walk"). A statement's name and
+ * its words are the scanner's interned text, which lives in the context's
+ * arena until the context is freed, so within one model build the same
+ * address is the same text: a hit is a pointer test instead of a search of
+ * the block's rows with strcmp. Direct-mapped: a collision only costs the
+ * search. Only names found are kept; a zeroed memo is empty. It also keeps
+ * where each block's rows are and which are required, so a walk does not
+ * search for them.
+ */
+#define VG_SCHEMA_MEMO_SLOTS 256u
+struct vg_schema_memo {
+    struct vg_schema_memo_slot {
+        const void *set;  /* the block's entry in schema.c, or the enum's values */
+        const char *text; /* the name, by address */
+        int index;        /* its row in the table, or its index in the values */
+    } slot[VG_SCHEMA_MEMO_SLOTS];
+    struct vg_schema_rows {
+        uint16_t first, end; /* the block's rows [first, end) of the table */
+        uint64_t required;   /* bit i: row i is required (VG1008 if missing) */
+    } rows[VG_BLOCK_COUNT];  /* once `ranged` */
+    int ranged;
+};
+
 /* What vg_schema_walk needs to know about the block it checks. */
 struct vg_block_info {
     enum vg_block block;
     const char *kind_name; /* "cluster", "vm", ... for messages */
     const char *name;      /* the block's name as written, for VG1008 */
     struct vg_span name_span;
-    enum vg_family family;   /* the cluster's platform family, 0 if unknown */
-    const char *family_name; /* as written, NULL if unknown */
-    int broken;              /* syntax errors inside: no VG1008 */
+    enum vg_family family;       /* the cluster's platform family, 0 if unknown */
+    const char *family_name;     /* as written, NULL if unknown */
+    int broken;                  /* syntax errors inside: no VG1008 */
+    struct vg_schema_memo *memo; /* NULL: every name is looked up */
 };
 
 /* Called for directives without a store function (blocks, include). */

@@ -262,6 +262,30 @@ static void test_vm_spans_shared(void **state)
 
 #define HEAD "cluster c {\n    platform esxi 8.0u2\n    vgpu-manager 16.5\n"
 
+/* The schema walk remembers rows and enum values by the interned word's
+ * address: the same word is a different row in another block, a valid value
+ * of one enum is wrong in another, and an unknown word is reported each time. */
+static void test_schema_memo_keys(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host h { gpu L40 x 2 }\n"
+                              "    vm a { gpu passthrough L40; migration none; os windows }\n"
+                              "    vm b { gpu passthrough L40; os none; gpux 1 }\n"
+                              "    vm c { gpu passthrough L40; os linux; gpux 1 }\n}\n");
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_int_equal(c->nhosts, 1);
+    assert_int_equal(c->hosts[0]->ngpus, 1); /* the host's `gpu`, a row of its own */
+    assert_int_equal(c->nvms, 3);
+    assert_int_equal(c->vms[0]->mode, VG_MODE_PASSTHROUGH); /* the VM's `gpu` row, not the host's */
+    assert_int_equal(c->vms[0]->migration, VG_MIG_NONE);
+    assert_int_equal(c->vms[0]->os, VG_OS_WINDOWS);
+    assert_int_equal(c->vms[2]->os, VG_OS_LINUX);
+    assert_int_equal(count(f, VG1003), 1); /* `os none`: `none` is a migration, not an os */
+    expect(f, VG1003, "`os` expects `windows` or `linux`, found `none`", "none; gpux", 0);
+    assert_int_equal(count(f, VG1002), 2); /* `gpux`, twice */
+    done(f);
+}
+
 static void test_range_padding(void **state)
 {
     (void)state;
@@ -608,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_include_depth),     cmocka_unit_test(test_vg2001_gpu_model),
         cmocka_unit_test(test_vg2002_profile),    cmocka_unit_test(test_vg2003_release),
         cmocka_unit_test(test_vg2004_platform),   cmocka_unit_test(test_vm_spans_shared),
+        cmocka_unit_test(test_schema_memo_keys),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
