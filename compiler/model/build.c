@@ -67,15 +67,17 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
 {
     struct vg_ctx *ctx = b->ctx;
     struct vm_group *g = vg_alloc(cb->scratch, sizeof *g);
-    struct vg_vm_decl *vm = &g->tmpl;
+    struct vg_vm *vm = &g->tmpl;
     g->name = v->a;
     vm->span = st->span;
     vm->name_span = v->a ? v->a->span : st->name_span;
+    vm->cluster = cb->c;
     vm->count = 1;
     vm->generation = 2;
     struct vg_target t = {0};
     t.cluster = cb->c;
     t.vm = vm;
+    t.vm_at = g->at;
     struct vg_block_info bi = inner_info(b, cb, VG_BLOCK_VM, "vm", st, v);
     vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
     g->pin = t.pin;
@@ -83,7 +85,7 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
     if (vm->mode == VG_MODE_VGPU && !vm->guest.text && !bi.broken && !vg_schema_suggested(&t, "guest-driver")) {
         struct vg_diag *d =
             vg_diag_emit(ctx, VG1008, bi.name_span, "vm `%s` has a vGPU but no `guest-driver`", bi.name);
-        vg_diag_span(ctx, d, vm->gpu_span, "vGPU given here");
+        vg_diag_span(ctx, d, g->at[VG_AT_GPU], "vGPU given here");
         vg_diag_help(ctx, d, "add `guest-driver V`: the vGPU release or guest driver version installed in the VM");
     }
     if (t.gpu_word) {
@@ -150,7 +152,7 @@ static size_t cluster_models(struct vg_arena *a, struct cluster_build *cb, const
 static void check_profile_hosts(struct builder *b, struct cluster_build *cb, const struct vm_group *g,
                                 const struct vg_gpu *const *models, size_t nmodels)
 {
-    const struct vg_vm_decl *vm = &g->tmpl;
+    const struct vg_vm *vm = &g->tmpl;
     if (!vm->profile || !nmodels)
         return;
     for (size_t i = 0; i < nmodels; i++)
@@ -161,7 +163,7 @@ static void check_profile_hosts(struct builder *b, struct cluster_build *cb, con
     for (size_t i = 0; i < nmodels; i++)
         names[i] = models[i]->model;
     struct vg_diag *d = vg_diag_emit(
-        ctx, VG2002, vm->gpu_arg_span, "profile `%s` needs %s GPUs, but the hosts of `%s` have only %s GPUs",
+        ctx, VG2002, g->at[VG_AT_GPU_ARG], "profile `%s` needs %s GPUs, but the hosts of `%s` have only %s GPUs",
         vm->profile->name, vm->profile->gpu->model, cb->c->name, vg_mb_join_names(ctx->arena, names, nmodels, ""));
     /* the profile is the likelier mistake: offer the hosts' profile of the same size and series */
     const struct vg_profile *alt = NULL;
@@ -250,54 +252,15 @@ static inline struct vg_span rel_span(struct vg_span s, uint32_t base)
 /* The spans of a VM statement relative to its start, shared with the
  * statement before when they are the same (VMs each in a block of the same
  * lines): one `struct vg_vm_spans` per distinct layout, not per VM. */
-static const struct vg_vm_spans *vm_spans(struct builder *b, struct cluster_build *cb, const struct vg_vm_decl *d)
+static const struct vg_vm_spans *vm_spans(struct builder *b, struct cluster_build *cb, const struct vm_group *g)
 {
-    uint32_t base = d->span.start;
     struct vg_vm_spans rel;
-    rel.at[VG_AT_GPU] = rel_span(d->gpu_span, base);
-    rel.at[VG_AT_GPU_ARG] = rel_span(d->gpu_arg_span, base);
-    rel.at[VG_AT_OS] = rel_span(d->os_span, base);
-    rel.at[VG_AT_MIGRATION] = rel_span(d->migration_span, base);
-    rel.at[VG_AT_PIN] = rel_span(d->pin_span, base);
-    rel.at[VG_AT_HOSTS] = rel_span(d->hosts_span, base);
-    rel.at[VG_AT_MEMORY] = rel_span(d->memory_span, base);
-    rel.at[VG_AT_FIRMWARE] = rel_span(d->firmware_span, base);
-    rel.at[VG_AT_GENERATION] = rel_span(d->generation_span, base);
-    rel.at[VG_AT_MMIO] = rel_span(d->mmio_span, base);
+    for (int i = 0; i < VG_AT_N; i++)
+        rel.at[i] = rel_span(g->at[i], g->tmpl.span.start);
     if (cb->last_spans && !memcmp(cb->last_spans, &rel, sizeof rel))
         return cb->last_spans;
     cb->last_spans = vg_alloc_copy(b->ctx->arena, &rel, sizeof rel);
     return cb->last_spans;
-}
-
-/* A VM of a statement: the template's values, its spans shared. */
-static void vm_from_decl(struct vg_vm *vm, const struct vg_vm_decl *d, struct vg_cluster *c,
-                         const struct vg_vm_spans *spans)
-{
-    vm->cluster = c;
-    vm->profile = d->profile;
-    vm->gpu_model = d->gpu_model;
-    vm->guest = d->guest;
-    vm->pin = d->pin;
-    vm->allowed = d->allowed;
-    vm->nallowed = d->nallowed;
-    vm->prefer = NULL;
-    vm->spans = spans;
-    vm->memory_bytes = d->memory_bytes;
-    vm->mmio_low = d->mmio_low;
-    vm->mmio_high = d->mmio_high;
-    vm->span = d->span;
-    vm->name_span = d->name_span;
-    vm->index = 0;
-    vm->mode = d->mode;
-    vm->count = d->count;
-    vm->also_other_mode = d->also_other_mode;
-    vm->os = d->os;
-    vm->migration = d->migration;
-    vm->firmware = d->firmware;
-    vm->generation = d->generation;
-    vm->range_group = d->range_group;
-    vm->parked = 0;
 }
 
 /* The VMs of every VM group of a cluster, their hosts resolved and their
@@ -330,12 +293,10 @@ static void add_vms(struct builder *b, struct cluster_build *cb, struct vg_hash 
         vm_pool += names.n;
         nvm_pool -= names.n;
         vg_grow(ctx->arena, (void **)&c->vms, &c->cap_vms, c->nvms + names.n, sizeof *c->vms);
-        if (names.n) /* the first from the template, the others copies of it */
-            vm_from_decl(&vms[0], &g->tmpl, c, vm_spans(b, cb, &g->tmpl));
+        g->tmpl.spans = names.n ? vm_spans(b, cb, g) : NULL;
         for (size_t k = 0; k < names.n; k++) {
             struct vg_vm *vm = &vms[k];
-            if (k)
-                *vm = vms[0];
+            *vm = g->tmpl;
             vm->name = names.v[k];
             struct vg_vm *old = vg_hash_put(vm_by_name, vm->name, vm);
             if (old) {

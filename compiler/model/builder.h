@@ -26,7 +26,8 @@ struct host_group { /* one `host NAME { ... }` statement */
 };
 
 struct vm_group { /* one `vm NAME { ... }` statement */
-    struct vg_vm_decl tmpl;
+    struct vg_vm tmpl;
+    struct vg_span at[VG_AT_N]; /* its directives' spans, absolute: shared relative in the model */
     const struct vg_arg *name;
     const struct vg_arg *pin;
     const struct vg_stmt *hosts;

@@ -97,7 +97,8 @@ enum vg_vm_at {
     VG_AT_N
 };
 
-/* The spans of one `vm` statement's directives, relative to the statement's
+/* The spans of one `vm` statement's directives (the schema check
+ * records them absolute, model/builder.h), relative to the statement's
  * start (file 0: not given). Shared by the VMs of the statement, and by the
  * statements written alike (VMs each in a block of the same lines): a 100k-VM
  * estate keeps a few hundred of them, not 100k (docs/performance.md). */
@@ -146,38 +147,6 @@ static inline struct vg_span vg_vm_at(const struct vg_vm *vm, enum vg_vm_at whic
     }
     return s;
 }
-
-/*
- * A `vm` statement as the schema check fills it (model/schema.c): the
- * template the model builder copies into a `struct vg_vm` for every name of
- * the statement, with its spans absolute. The model keeps no decl.
- */
-struct vg_vm_decl {
-    const struct vg_profile *profile;
-    const struct vg_gpu *gpu_model;
-    struct vg_version_ref guest;
-    struct vg_host *pin;
-    struct vg_host **allowed;
-    size_t nallowed;
-    uint64_t memory_bytes;
-    uint64_t mmio_low, mmio_high;
-    struct vg_span span, name_span;
-    enum vg_gpu_mode mode;
-    uint32_t count;
-    struct vg_span gpu_span, gpu_arg_span;
-    int also_other_mode;
-    enum vg_os os;
-    struct vg_span os_span;
-    enum vg_migration migration;
-    struct vg_span migration_span;
-    struct vg_span pin_span, hosts_span, memory_span;
-    enum vg_firmware firmware;
-    struct vg_span firmware_span;
-    uint32_t generation;
-    struct vg_span generation_span;
-    struct vg_span mmio_span;
-    uint32_t range_group;
-};
 
 /* `vm-management arc { resource-group NAME }`: the cluster's VMs are Azure
  * Local VMs enabled by Azure Arc, whose GPUs are attached with

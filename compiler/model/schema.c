@@ -145,11 +145,11 @@ STORE(store_host_vgpu_mode)
 
 STORE(store_vm_gpu)
 {
-    struct vg_vm_decl *vm = t->vm;
+    struct vg_vm *vm = t->vm;
     if (vm->mode != VG_MODE_NONE) {
         if ((int)vm->mode == v->ival) {
             struct vg_diag *d = vg_diag_emit(ctx, VG1007, st->span, "`gpu` is given twice in this VM");
-            vg_diag_span(ctx, d, vm->gpu_span, "first given here");
+            vg_diag_span(ctx, d, t->vm_at[VG_AT_GPU], "first given here");
             vg_diag_help(ctx, d, "give several GPUs of one kind with `x N` on one `gpu` line");
         } else {
             vm->also_other_mode = 1; /* reported by VG6004 with both lines */
@@ -158,8 +158,8 @@ STORE(store_vm_gpu)
     }
     vm->mode = (enum vg_gpu_mode)v->ival;
     vm->count = (uint32_t)v->n;
-    vm->gpu_span = st->span;
-    vm->gpu_arg_span = v->a->span;
+    t->vm_at[VG_AT_GPU] = st->span;
+    t->vm_at[VG_AT_GPU_ARG] = v->a->span;
     t->gpu_word = v->a;
 }
 STORE(store_vm_guest)
@@ -170,43 +170,43 @@ STORE(store_vm_guest)
 STORE(store_vm_os)
 {
     t->vm->os = (enum vg_os)v->ival;
-    t->vm->os_span = v->span;
+    t->vm_at[VG_AT_OS] = v->span;
 }
 STORE(store_vm_migration)
 {
     t->vm->migration = (enum vg_migration)v->ival;
-    t->vm->migration_span = v->span;
+    t->vm_at[VG_AT_MIGRATION] = v->span;
 }
 STORE(store_vm_pin)
 {
     t->pin = v->a;
-    t->vm->pin_span = v->span;
+    t->vm_at[VG_AT_PIN] = v->span;
 }
 STORE(store_vm_hosts)
 {
     t->hosts = st;
-    t->vm->hosts_span = v->span;
+    t->vm_at[VG_AT_HOSTS] = v->span;
 }
 STORE(store_vm_memory)
 {
     t->vm->memory_bytes = v->n;
-    t->vm->memory_span = v->span;
+    t->vm_at[VG_AT_MEMORY] = v->span;
 }
 STORE(store_vm_firmware)
 {
     t->vm->firmware = (enum vg_firmware)v->ival;
-    t->vm->firmware_span = v->span;
+    t->vm_at[VG_AT_FIRMWARE] = v->span;
 }
 STORE(store_vm_generation)
 {
     t->vm->generation = (uint32_t)v->ival;
-    t->vm->generation_span = v->span;
+    t->vm_at[VG_AT_GENERATION] = v->span;
 }
 STORE(store_vm_mmio)
 {
     t->vm->mmio_low = v->n;
     t->vm->mmio_high = v->n2;
-    t->vm->mmio_span = v->span;
+    t->vm_at[VG_AT_MMIO] = v->span;
 }
 
 /*

@@ -65,7 +65,8 @@ struct vg_target {
     size_t host_gpus_cap;
     const struct vg_arg **gpu_words; /* host `gpu MODEL`: the model words, one per host->gpus[] */
     size_t ngpu_words, cap_gpu_words;
-    struct vg_vm_decl *vm;                 /* a `vm` statement */
+    struct vg_vm *vm;                      /* a `vm` statement's template */
+    struct vg_span *vm_at;                 /* its directives' spans, absolute (enum vg_vm_at) */
     struct vg_arc *arc;                    /* `vm-management arc { ... }` */
     const struct vg_arg *license_ref;      /* cluster `license-server NAME` */
     const struct vg_arg *pin;              /* vm `host NAME` */
