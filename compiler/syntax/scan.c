@@ -25,7 +25,8 @@
 /* Below this size a thread is not worth starting (a 200-line file is ~8 KB). */
 #define THREAD_MIN_BYTES ((size_t)256 << 10)
 #define BATCH 2048u    /* lexemes per batch: 48 KB */
-#define NBATCH 8u      /* batches in the ring */
+#define NBATCH 16u     /* batches in the ring: 768 KB */
+#define WAKE_AT 2u     /* a sleeping scanner is woken when this few are left */
 #define MAX_PER_RULE 2 /* lexemes one rule of the scanner may append */
 
 #define POOL_BLOCK 65536u
@@ -69,7 +70,11 @@ struct batch {
  * `produced` batches and the parser has finished with `consumed`. A side
  * that must wait sleeps on a condition variable; the other side wakes it only
  * when it sleeps and what it waits for is there. The scanner sleeps until
- * half the ring is free, so it is woken once per NBATCH/2 batches.
+ * only WAKE_AT batches are left to read, so it is woken once per
+ * NBATCH - WAKE_AT batches: a wake-up is a system call on the parser's side
+ * and a context switch on the scanner's, CPU time that counts as much as the
+ * scanning (a 100k-VM lint: ~900 context switches with 8 batches woken at
+ * half, ~350 with 16 woken at 2; docs/performance.md, round 10).
  *
  * What each thread writes all the time is on cache lines of its own: the
  * parser's view of its batch, the scanner's state, and the shared counters
@@ -117,7 +122,7 @@ static void fill(struct vg_lexq *q, struct batch *b)
 
 static int ring_has_room(struct vg_lexq *q)
 {
-    return atomic_load(&q->produced) - atomic_load(&q->consumed) <= NBATCH / 2 || atomic_load(&q->cancel);
+    return atomic_load(&q->produced) - atomic_load(&q->consumed) <= WAKE_AT || atomic_load(&q->cancel);
 }
 
 static int ring_has_batch(struct vg_lexq *q) { return atomic_load(&q->produced) != atomic_load(&q->consumed); }
