@@ -25,15 +25,15 @@
 
 struct chunk {
     struct chunk *next;
-    size_t size, used;
+    size_t size;
     int carved; /* a child chunk cut from a chunk of the root: never freed on its own */
     _Alignas(16) unsigned char data[];
 };
 
 struct vg_arena {
+    struct vg_arena_fast fast; /* first (arena.h): the free part of `head`, bytes handed out */
     struct chunk *head;
     size_t next_size;
-    size_t total;
     struct vg_arena *parent, *children, *prev, *next; /* child arenas, doubly linked */
     struct chunk *spare;                              /* root only: carved chunks of freed children */
     /* root only: a big chunk whose pages another thread has already faulted
@@ -45,8 +45,11 @@ struct vg_arena {
  * scratch of one cluster: small chunks waste little at their ends. */
 #define CHILD_CHUNK ((size_t)16 << 10)
 
-/* Atomic: the scanner's thread (scan.c) allocates too. */
-static _Atomic unsigned long fail_countdown;
+/* Atomic: the scanner's thread (scan.c) allocates too. Extern: the inline
+ * vg_alloc_uninit (arena.h) leaves every allocation to the slow path while
+ * it is armed. */
+_Atomic unsigned long vg_alloc_countdown_;
+#define fail_countdown vg_alloc_countdown_
 
 void vg_alloc_fail_after(unsigned long n) { atomic_store(&fail_countdown, n); }
 
@@ -253,28 +256,29 @@ static struct chunk *take_chunk(struct vg_arena *a, size_t need)
     return c;
 }
 
-/* `need` (a multiple of 16) bytes, not zeroed. */
+/* `need` (a multiple of 16) bytes, not zeroed. The free part of the head
+ * chunk is a->fast (cur .. end); a chunk behind the head is full. */
 static void *bump(struct vg_arena *a, size_t need)
 {
-    struct chunk *c = a->head;
-    if (!c || c->size - c->used < need) {
-        c = take_chunk(a, need);
-        c->used = 0;
-        if (a->head && c->size == need && a->head->size - a->head->used > 0) {
+    if ((size_t)(a->fast.end - a->fast.cur) < need) {
+        struct chunk *c = take_chunk(a, need);
+        if (a->head && c->size == need && a->fast.end > a->fast.cur) {
             /* A large block: keep the current chunk at the head for small ones. */
             c->next = a->head->next;
             a->head->next = c;
-        } else {
-            c->next = a->head;
-            a->head = c;
+            return c->data;
         }
+        c->next = a->head;
+        a->head = c;
+        a->fast.cur = c->data;
+        a->fast.end = c->data + c->size;
     }
-    void *p = c->data + c->used;
-    c->used += need;
+    void *p = a->fast.cur;
+    a->fast.cur += need;
     return p;
 }
 
-size_t vg_arena_used(const struct vg_arena *a) { return a->total; }
+size_t vg_arena_used(const struct vg_arena *a) { return a->fast.total; }
 
 static const unsigned char zero16[16];
 
@@ -291,7 +295,7 @@ void *vg_alloc(struct vg_arena *a, size_t n)
     if (need < n || bump_fails())
         vg_die_oom();
     void *p = bump(a, need);
-    a->total += need;
+    a->fast.total += need;
     if (need && need <= 128) {
         /* Most requests are small nodes (a statement is 112 bytes): fixed-size
          * stores, no memset call (the padding up to `need` is ours to clear). */
@@ -319,9 +323,11 @@ static void *alloc_raw(struct vg_arena *a, size_t n)
     if (need < n || bump_fails())
         vg_die_oom();
     void *p = bump(a, need);
-    a->total += need;
+    a->fast.total += need;
     return p;
 }
+
+void *vg_alloc_uninit_slow(struct vg_arena *a, size_t n) { return alloc_raw(a, n); }
 
 void *vg_alloc_array_uninit(struct vg_arena *a, size_t n, size_t sz)
 {

@@ -10,6 +10,7 @@
 #define VG_ARENA_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #if defined(__GNUC__)
@@ -52,6 +53,34 @@ void *vg_alloc_array(struct vg_arena *a, size_t n, size_t sz);
 /* Like vg_alloc_array, but not zeroed: for arrays whose elements are each
  * written before they are read (large blocks copied from a template). */
 void *vg_alloc_array_uninit(struct vg_arena *a, size_t n, size_t sz);
+/*
+ * n bytes, 16-byte aligned, not zeroed: for memory the caller writes at once
+ * (a statement and its arguments). Inline: while the arena's current chunk
+ * has room, an allocation is a compare and an add (the parser makes one per
+ * statement, and a call with the checks of vg_alloc_array_uninit cost ~48
+ * instructions). The first member of every struct vg_arena is this view of
+ * its current chunk; anything else (a new chunk, the test hook
+ * vg_alloc_fail_after armed) takes vg_alloc_uninit_slow.
+ */
+struct vg_arena_fast {
+    unsigned char *cur, *end; /* the free part of the current chunk */
+    size_t total;             /* bytes handed out (vg_arena_used) */
+};
+extern _Atomic unsigned long vg_alloc_countdown_; /* vg_alloc_fail_after's count; 0 = off */
+void *vg_alloc_uninit_slow(struct vg_arena *a, size_t n);
+static inline void *vg_alloc_uninit(struct vg_arena *a, size_t n)
+{
+    struct vg_arena_fast *f = (struct vg_arena_fast *)(void *)a;
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need >= n && (size_t)(f->end - f->cur) >= need &&
+        atomic_load_explicit(&vg_alloc_countdown_, memory_order_relaxed) == 0) {
+        void *p = f->cur;
+        f->cur += need;
+        f->total += need;
+        return p;
+    }
+    return vg_alloc_uninit_slow(a, n);
+}
 /* A 16-byte aligned copy of n bytes of src (not zeroed first). */
 void *vg_alloc_copy(struct vg_arena *a, const void *src, size_t n);
 char *vg_strndup(struct vg_arena *a, const char *s, size_t n);

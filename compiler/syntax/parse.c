@@ -109,7 +109,7 @@ _Static_assert(sizeof(struct vg_stmt) % _Alignof(struct vg_arg) == 0, "arguments
 static struct vg_stmt *finish_head(struct vg_parser *p)
 {
     size_t n = p->nargs;
-    struct vg_stmt *s = vg_alloc_array_uninit(p->tree, 1, sizeof *s + n * sizeof *s->args);
+    struct vg_stmt *s = vg_alloc_uninit(p->tree, sizeof *s + n * sizeof *s->args); /* n <= VG_MAX_ARGS */
     *s = (struct vg_stmt){.name = p->head.name, .name_span = p->head.name_span, .span = p->head.name_span};
     if (n) {
         s->args = (struct vg_arg *)(void *)(s + 1);

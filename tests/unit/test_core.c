@@ -55,6 +55,50 @@ static void test_arena_grow_keeps_contents(void **state)
     vg_arena_free(a);
 }
 
+/* vg_alloc_uninit (inline while the chunk has room): 16-byte aligned blocks
+ * that do not overlap, across chunk ends and around a block too large for
+ * any chunk, counted by vg_arena_used; and with vg_alloc_fail_after armed
+ * every call is a failure point (exit 2), as for the other allocations. */
+static void test_arena_uninit_fast_path(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new();
+    enum { N = 3000 };
+    static unsigned char *blk[N];
+    static size_t len[N];
+    size_t want = 0;
+    for (size_t i = 0; i < N; i++) {
+        len[i] = i == 1500 ? (size_t)9 << 20 : 1 + (i * 37) % 300;
+        blk[i] = vg_alloc_uninit(a, len[i]);
+        assert_int_equal((uintptr_t)blk[i] % 16, 0);
+        memset(blk[i], (int)(i % 251), len[i]);
+        want += (len[i] + 15) & ~(size_t)15;
+    }
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(blk[i][0], i % 251);
+        assert_int_equal(blk[i][len[i] - 1], i % 251);
+    }
+    assert_int_equal(vg_arena_used(a), want);
+    vg_arena_free(a);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+        struct vg_arena *b = vg_arena_new();
+        (void)vg_alloc_uninit(b, 16); /* a chunk with room for the next two */
+        vg_alloc_fail_after(2);
+        (void)vg_alloc_uninit(b, 16);
+        (void)vg_alloc_uninit(b, 16); /* the second from now: fails */
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
+}
+
 static void *prepare_often(void *arg)
 {
     for (int i = 0; i < 200; i++)
@@ -356,6 +400,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena_zeroed_aligned_and_large),
         cmocka_unit_test(test_arena_grow_keeps_contents),
+        cmocka_unit_test(test_arena_uninit_fast_path),
         cmocka_unit_test(test_arena_prepared_by_another_thread),
         cmocka_unit_test(test_strbuf_json_escaping),
         cmocka_unit_test(test_atomic_write_replaces_or_leaves_untouched),
