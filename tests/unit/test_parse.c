@@ -528,6 +528,43 @@ static void test_word_interning_loads(void **state)
     done(&r);
 }
 
+/* A word is matched with the one blank after it (a space or a tab): its
+ * text, length and span stop at the word, whatever follows (blanks, a
+ * comment, a brace, a `;`, a newline or the end of the file). */
+static void test_word_with_its_blank(void **state)
+{
+    (void)state;
+    struct run r;
+    const char *text = "gpu\tvgpu  L4-4Q x\t\t2 #c\nvm a {\n  os\tlinux;b\n}\nz y";
+    parse(&r, text);
+    const struct vg_stmt *st = r.ast->first;
+    assert_int_equal(count_stmts(st), 3);
+    assert_string_equal(st->name, "gpu");
+    assert_int_equal(st->name_span.end - st->name_span.start, 3);
+    static const char *want[] = {"vgpu", "L4-4Q", "x", "2"};
+    assert_int_equal(st->nargs, 4);
+    for (size_t i = 0; i < 4; i++) {
+        const struct vg_arg *a = &st->args[i];
+        assert_string_equal(a->text, want[i]);
+        assert_int_equal(a->len, strlen(want[i]));
+        assert_int_equal(a->span.end - a->span.start, strlen(want[i]));
+        assert_memory_equal(text + a->span.start, want[i], strlen(want[i]));
+    }
+    const struct vg_stmt *vm = nth(st, 1);
+    assert_string_equal(vm->args[0].text, "a");
+    assert_int_equal(vm->args[0].span.end - vm->args[0].span.start, 1);
+    assert_string_equal(vm->body->name, "os");
+    assert_int_equal(vm->body->name_span.end - vm->body->name_span.start, 2);
+    assert_string_equal(vm->body->args[0].text, "linux");
+    assert_int_equal(vm->body->args[0].span.end - vm->body->args[0].span.start, 5);
+    assert_string_equal(vm->body->next->name, "b");
+    const struct vg_stmt *last = nth(st, 2);
+    assert_string_equal(last->args[0].text, "y");
+    assert_int_equal(last->args[0].span.end, strlen(text));
+    assert_int_equal(r.ast->syntax_errors, 0);
+    done(&r);
+}
+
 static void test_error_limit_stops_the_parse(void **state)
 {
     (void)state;
@@ -763,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_recovery_reports_each_broken_statement_once),
         cmocka_unit_test(test_folded_heads_keep_errors_and_recovery),
         cmocka_unit_test(test_word_interning_loads),
+        cmocka_unit_test(test_word_with_its_blank),
         cmocka_unit_test(test_error_limit_stops_the_parse),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_argument_limit),
