@@ -5,8 +5,10 @@
  * directive is allowed where is the schema's business. A statement head
  * (`name arg*`) reaches the grammar as one token: the driver's vg_yylex
  * reads the words and strings of the head and records them itself, and folds
- * the END or `{` after it in (STMT, OPEN): one shift per statement instead of
- * a shift and a reduction per word. The tree is built
+ * the `{` after it in (OPEN): one shift per block instead of a shift and a
+ * reduction per word. A head and its END (STMT) the driver records without
+ * handing it over at all: outside error recovery the grammar could only
+ * shift it and reduce it with its list. The tree is built
  * imperatively by the driver (compiler/syntax/parse.c), statement by statement, so a
  * parse that stops early still leaves every statement read so far in the tree.
  * Error recovery is at statement level inside every block (`error END`,
@@ -142,7 +144,7 @@ static void yyerror(VG_YYLTYPE *loc, struct vg_parser *p, const char *msg);
 
 %token WORD "word"     /* from the scanner; the driver folds every word into a head */
 %token HEAD "statement head"
-%token STMT "statement"     /* a head and its END, folded by the driver */
+%token STMT "statement"     /* a head and its END: recorded by the driver, not handed over */
 %token OPEN "block opening" /* a head and its `{`, folded by the driver; located at the `{` */
 %token STRING "string"
 %token END "end of statement"
@@ -159,7 +161,10 @@ file
     ;
 
 /* A statement (STMT) and an empty one (END) are reduced with the list they
- * join: one reduction each instead of two. */
+ * join: one reduction each instead of two. The driver no longer hands STMT
+ * over (it records the statement itself, as this action would); the rules
+ * stay so that the tables, and with them the expected tokens of every
+ * syntax error and the recovery, are those of this grammar. */
 top_items
     : %empty
     | top_items item

@@ -250,13 +250,18 @@ static inline const struct vg_lexeme *next_token(struct vg_parser *p)
 /*
  * The parser's next token. A word starts a statement head, and the words and
  * strings after it belong to the head: they are read here and the parser gets
- * one token spanning them all, STMT or OPEN when an END or a `{` follows (folded
- * in), HEAD otherwise. Recording the head (the statement and its arguments)
- * is what the grammar's reductions did word by word, in the same order and at
- * the same point of the lexemes. While the parser recovers from a syntax
- * error it discards heads (so they record nothing, as discarded words did)
- * and waits for an END: nothing is folded then. An END right after a `}` is
- * an empty statement and is skipped, except while recovering.
+ * one token spanning them all, OPEN when a `{` follows (folded in), HEAD
+ * otherwise. A head followed by an END is a complete statement: it is
+ * recorded here (vg_parse_stmt_end) and the parser never sees it, as if it
+ * had shifted STMT and reduced it with its list at once (the only thing it
+ * could do with a STMT outside error recovery: STMT is acceptable wherever a
+ * word may start a statement, and reducing it reads no token). That saves a
+ * shift and a reduction per statement. Recording the head (the statement and
+ * its arguments) is what the grammar's reductions did word by word, in the
+ * same order and at the same point of the lexemes. While the parser recovers
+ * from a syntax error it discards heads (so they record nothing, as discarded
+ * words did) and waits for an END: nothing is folded then. An END right after
+ * a `}` is an empty statement and is skipped, except while recovering.
  */
 int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
 {
@@ -266,12 +271,14 @@ int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
     p->pending = NULL;
     if (!x)
         x = next_token(p);
-    if (x->tok == VG_TOK_END && p->after_rbrace && !p->recovering)
-        x = next_token(p);
-    p->after_rbrace = x->tok == VG_TOK_RBRACE;
-    lloc->file = p->file;
-    lloc->start = x->start;
-    if (x->tok == VG_TOK_WORD) {
+    for (;;) {
+        if (x->tok == VG_TOK_END && p->after_rbrace && !p->recovering)
+            x = next_token(p);
+        p->after_rbrace = x->tok == VG_TOK_RBRACE;
+        lloc->file = p->file;
+        lloc->start = x->start;
+        if (x->tok != VG_TOK_WORD)
+            break;
         if (p->recovering) {
             uint32_t end = x->end;
             for (x = next_token(p); x->tok == VG_TOK_WORD || x->tok == VG_TOK_STRING; x = next_token(p))
@@ -286,9 +293,10 @@ int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
             stmt_arg(p, x);
             end = x->end;
         }
-        if (x->tok == VG_TOK_END) {
-            lloc->end = x->end;
-            return VG_TOK_STMT;
+        if (x->tok == VG_TOK_END) { /* a statement: recorded, not handed over */
+            vg_parse_stmt_end(p);
+            x = next_token(p);
+            continue;
         }
         if (x->tok == VG_TOK_LBRACE) {
             lloc->start = x->start; /* the block opens at the `{` */

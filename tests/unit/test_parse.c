@@ -636,6 +636,48 @@ static void test_stream_hands_over_each_top_level_statement(void **state)
     done(&r);
 }
 
+/* A statement ended by END is recorded by the driver without the parser
+ * seeing it (parse.c vg_yylex): it must still be complete, and handed over,
+ * before the lexemes after it are acted on (here a suppression comment that
+ * names no code, VG9002 when it is read), in blocks as at the top level. */
+struct order {
+    struct vg_ctx *ctx;
+    size_t diags_at[4];
+    size_t n;
+};
+
+static void on_top_order(void *arg, struct vg_stmt *st)
+{
+    struct order *o = arg;
+    (void)st;
+    assert_true(o->n < 4);
+    o->diags_at[o->n++] = o->ctx->diags.n;
+}
+
+static void test_statements_recorded_before_the_lexemes_after_them(void **state)
+{
+    (void)state;
+    static const char text[] = "include \"a.vgpu\"\n# vgpuc: disable\n"
+                               "cluster c { platform esxi 8.0u2; vgpu-manager 19.5\n# vgpuc: disable\n}\n"
+                               "x y; z\n";
+    struct run r;
+    vg_ctx_init(&r.ctx);
+    r.file = vg_source_add(&r.ctx, "t.vgpu", text, strlen(text), (struct vg_span){0});
+    struct order o = {&r.ctx, {0}, 0};
+    r.ast = vg_parse_stream(&r.ctx, r.file, on_top_order, &o);
+    assert_int_equal(o.n, 4);
+    assert_int_equal(o.diags_at[0], 0); /* `include` before the comment after it */
+    assert_int_equal(o.diags_at[1], 2); /* the cluster after both comments */
+    assert_int_equal(o.diags_at[2], 2);
+    assert_int_equal(o.diags_at[3], 2);
+    assert_int_equal(count_stmts(nth(r.ast->first, 1)->body), 2);
+    assert_int_equal(count_stmts(r.ast->first), 4);
+    assert_string_equal(nth(r.ast->first, 2)->name, "x");
+    assert_string_equal(nth(r.ast->first, 3)->name, "z");
+    assert_int_equal(r.ast->syntax_errors, 0);
+    done(&r);
+}
+
 /* The byte check: plain ASCII takes a fast path; what it finds must be what
  * the byte-by-byte check finds (lines, NUL, bad UTF-8, long lines). */
 static void test_source_check_paths(void **state)
@@ -780,6 +822,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statement_shapes),
         cmocka_unit_test(test_stream_hands_over_each_top_level_statement),
+        cmocka_unit_test(test_statements_recorded_before_the_lexemes_after_them),
         cmocka_unit_test(test_source_check_paths),
         cmocka_unit_test(test_source_check_every_position),
         cmocka_unit_test(test_nested_and_one_line_blocks),
