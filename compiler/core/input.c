@@ -83,8 +83,12 @@ static inline void push_start(uint32_t **v, size_t *n, size_t *cap, size_t start
  * length limit. Line starts go to a table that grows as needed (malloc'd:
  * pages not reached are never touched). Returns 0, with nothing kept, at the
  * first byte or line that needs the byte-exact path. With SSE2 (every x86-64)
- * sixteen bytes are checked and their newlines found at once: lines are short
- * (~25 bytes), so a memchr call and a check per line cost more than the bytes.
+ * 64 bytes are checked and their newlines found at once: lines are short
+ * (~25 bytes), so a memchr call and a check per line cost more than the
+ * bytes. Per 64 bytes: one test for a NUL or a byte >= 0x80 in any of them,
+ * one for room in the table, and one for the length limit, which no line can
+ * break in a block that ends within VG_MAX_LINE_BYTES of the current line's
+ * start (then each newline is checked); a newline costs a store.
  */
 static int plain_lines(const unsigned char *t, size_t len, uint32_t **starts, uint32_t *nstarts)
 {
@@ -93,17 +97,36 @@ static int plain_lines(const unsigned char *t, size_t len, uint32_t **starts, ui
     v[n++] = 0;
 #ifdef __SSE2__
     const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
-    for (; i + 16 <= len; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
-        if (_mm_movemask_epi8(x) | _mm_movemask_epi8(_mm_cmpeq_epi8(x, zero)))
-            goto not_plain; /* a byte >= 0x80 or a NUL */
-        for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)); m; m &= m - 1) {
-            size_t at = i + (size_t)__builtin_ctz(m);
-            if (at - line > VG_MAX_LINE_BYTES)
-                goto not_plain;
-            line = at + 1;
-            push_start(&v, &n, &cap, line);
+    for (; i + 64 <= len; i += 64) {
+        const __m128i *q = (const __m128i *)(const void *)(t + i);
+        __m128i x0 = _mm_loadu_si128(q), x1 = _mm_loadu_si128(q + 1), x2 = _mm_loadu_si128(q + 2),
+                x3 = _mm_loadu_si128(q + 3);
+        /* a byte >= 0x80 sets its sign bit in the OR; a NUL is the minimum */
+        __m128i high = _mm_or_si128(_mm_or_si128(x0, x1), _mm_or_si128(x2, x3));
+        __m128i low = _mm_min_epu8(_mm_min_epu8(x0, x1), _mm_min_epu8(x2, x3));
+        if (_mm_movemask_epi8(high) | _mm_movemask_epi8(_mm_cmpeq_epi8(low, zero)))
+            goto not_plain;
+        uint64_t m = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, nl)) |
+            (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, nl)) << 16 |
+            (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, nl)) << 32 |
+            (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, nl)) << 48;
+        if (!m)
+            continue;
+        if (n + 64 > cap) {
+            cap *= 2;
+            v = vg_xrealloc(v, cap * sizeof *v);
         }
+        if (i + 64 - line > VG_MAX_LINE_BYTES) { /* a line may be too long: check each */
+            for (uint64_t k = m; k; k &= k - 1) {
+                size_t at = i + (size_t)__builtin_ctzll(k);
+                if (at - line > VG_MAX_LINE_BYTES)
+                    goto not_plain;
+                line = at + 1;
+            }
+        }
+        for (; m; m &= m - 1)
+            v[n++] = (uint32_t)(i + (size_t)__builtin_ctzll(m) + 1);
+        line = v[n - 1];
     }
 #endif
     for (; i < len; i++) {

@@ -326,19 +326,19 @@ static void test_source_lines_every_offset(void **state)
         text[at + 1] = keep[1];
     }
     /* a line of exactly the limit, then one byte longer, at two alignments */
-    size_t big = VG_MAX_LINE_BYTES + 40;
+    size_t big = VG_MAX_LINE_BYTES + 200;
     char *t = malloc(big);
     assert_non_null(t);
     for (size_t pre = 0; pre < 2; pre++) {
         memset(t, 'w', big);
         t[pre] = '\n';
         t[pre + 1 + VG_MAX_LINE_BYTES] = '\n';
-        check_lines(t, pre + 2 + VG_MAX_LINE_BYTES + 30, 1, 1); /* its end in sixteen bytes */
+        check_lines(t, pre + 2 + VG_MAX_LINE_BYTES + 100, 1, 1); /* its end in a 64-byte block */
         check_lines(t, pre + 2 + VG_MAX_LINE_BYTES, 1, 1);      /* or in the tail */
         check_lines(t, pre + 1 + VG_MAX_LINE_BYTES, 1, 1);      /* the last line at the limit */
         t[pre + 1 + VG_MAX_LINE_BYTES] = 'w';
         t[pre + 2 + VG_MAX_LINE_BYTES] = '\n';
-        check_lines(t, pre + 3 + VG_MAX_LINE_BYTES + 30, 0, 0);
+        check_lines(t, pre + 3 + VG_MAX_LINE_BYTES + 100, 0, 0);
         check_lines(t, pre + 3 + VG_MAX_LINE_BYTES, 0, 0);
         check_lines(t, pre + 2 + VG_MAX_LINE_BYTES, 0, 0); /* the last line one over */
     }
