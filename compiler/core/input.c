@@ -34,7 +34,7 @@
 
 /*
  * The byte check and the line table. The usual file (plain ASCII, no NUL, no
- * over-long line) takes one pass (plain_lines: sixteen bytes at a time). Any
+ * over-long line) takes one pass (plain_lines: 64 bytes at a time). Any
  * other file takes the byte-exact path, which reports what is wrong in byte
  * order. The times of each version are in docs/performance.md.
  */
