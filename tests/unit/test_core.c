@@ -334,8 +334,8 @@ static void test_source_lines_every_offset(void **state)
         t[pre] = '\n';
         t[pre + 1 + VG_MAX_LINE_BYTES] = '\n';
         check_lines(t, pre + 2 + VG_MAX_LINE_BYTES + 100, 1, 1); /* its end in a 64-byte block */
-        check_lines(t, pre + 2 + VG_MAX_LINE_BYTES, 1, 1);      /* or in the tail */
-        check_lines(t, pre + 1 + VG_MAX_LINE_BYTES, 1, 1);      /* the last line at the limit */
+        check_lines(t, pre + 2 + VG_MAX_LINE_BYTES, 1, 1);       /* or in the tail */
+        check_lines(t, pre + 1 + VG_MAX_LINE_BYTES, 1, 1);       /* the last line at the limit */
         t[pre + 1 + VG_MAX_LINE_BYTES] = 'w';
         t[pre + 2 + VG_MAX_LINE_BYTES] = '\n';
         check_lines(t, pre + 3 + VG_MAX_LINE_BYTES + 100, 0, 0);
