@@ -106,6 +106,44 @@ static void test_strbuf_json_escaping(void **state)
     vg_sb_free(&sb);
 }
 
+/* The plain path of vg_sb_json_str (nothing to escape: one reserve and one
+ * copy) across the buffer's growth, next to strings it must not take. */
+static void test_strbuf_json_plain_path(void **state)
+{
+    (void)state;
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    char want[8192], word[64];
+    size_t wl = 0;
+    for (size_t i = 0; i < 300; i++) {
+        size_t n = i % 40;
+        for (size_t j = 0; j < n; j++)
+            word[j] = (char)('a' + (i + j) % 26);
+        word[n] = 0;
+        vg_sb_json_str(&sb, word);
+        want[wl++] = '"';
+        memcpy(want + wl, word, n);
+        wl += n;
+        want[wl++] = '"';
+        want[wl] = 0;
+        assert_int_equal(sb.len, wl);
+    }
+    assert_string_equal(vg_sb_str(&sb), want);
+    vg_sb_free(&sb);
+    vg_sb_json_str(&sb, "vdi\x7f");
+    vg_sb_json_str(&sb, "");
+    vg_sb_json_str(&sb, NULL);
+    vg_sb_json_str(&sb, "h\"");
+    assert_string_equal(vg_sb_str(&sb), "\"vdi\\u007f\"\"\"\"\"\"h\\\"\"");
+    vg_sb_free(&sb);
+    vg_sb_reserve(&sb, 10); /* room then written by the caller */
+    memcpy(sb.data + sb.len, "0123456789", 10);
+    sb.len += 10;
+    sb.data[sb.len] = 0;
+    assert_string_equal(vg_sb_str(&sb), "0123456789");
+    vg_sb_free(&sb);
+}
+
 static void test_atomic_write_replaces_or_leaves_untouched(void **state)
 {
     (void)state;
@@ -358,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_arena_grow_keeps_contents),
         cmocka_unit_test(test_arena_prepared_by_another_thread),
         cmocka_unit_test(test_strbuf_json_escaping),
+        cmocka_unit_test(test_strbuf_json_plain_path),
         cmocka_unit_test(test_atomic_write_replaces_or_leaves_untouched),
         cmocka_unit_test(test_hash_put_get_set_and_growth),
         cmocka_unit_test(test_suggest_nearest_within_limit),
