@@ -62,6 +62,17 @@ void vg_sb_reserve(struct vg_strbuf *sb, size_t n)
         reserve(sb, n);
 }
 
+void vg_sb_put_u(struct vg_strbuf *sb, unsigned long long v)
+{
+    char b[24];
+    size_t i = sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    vg_sb_add(sb, b + i, sizeof b - i);
+}
+
 void vg_sb_puts(struct vg_strbuf *sb, const char *s) { vg_sb_add(sb, s, strlen(s)); }
 
 void vg_sb_putc(struct vg_strbuf *sb, char c)
@@ -299,6 +310,22 @@ void vg_sb_json_inert(struct vg_strbuf *sb, const char *s)
 {
     if (!s) {
         vg_sb_puts(sb, "null");
+        return;
+    }
+    /* printable ASCII without `"`, `\\` or `#` (names, nearly always): nothing
+     * to make inert and nothing to escape, so one scan and one copy */
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = 0;
+    while (u[n] >= 0x20 && u[n] < 0x7f && u[n] != '"' && u[n] != '\\' && u[n] != '#')
+        n++;
+    if (!u[n]) {
+        vg_sb_reserve(sb, n + 2);
+        char *o = sb->data + sb->len;
+        o[0] = '"';
+        memcpy(o + 1, s, n);
+        o[n + 1] = '"';
+        o[n + 2] = '\0';
+        sb->len += n + 2;
         return;
     }
     if (!needs_inert(s, strlen(s))) {
