@@ -61,6 +61,29 @@ static inline void wrote(struct jw *w, char *end)
     w->sb->len = (size_t)(end - w->sb->data);
 }
 
+#define KEY_ROOM (1 + 1 + 2 * INDENT_MAX + 1 + KEY_MAX + 3) /* separator, indent, quoted key */
+
+/* The separator, the line break and indent, and the quoted key, written at o
+ * (KEY_ROOM bytes of room); returns the end. */
+static char *put_key(struct jw *w, char *o, const char *k, size_t kl)
+{
+    if (!w->first)
+        *o++ = ',';
+    w->first = 0;
+    if (w->depth) { /* the room holds the deepest indent: one copy of fixed size */
+        memcpy(o, nl_indent, 1 + 2 * INDENT_MAX);
+        o += 1 + 2 * (size_t)w->depth;
+    }
+    if (k) {
+        *o++ = '"';
+        memcpy(o, k, kl);
+        o += kl;
+        memcpy(o, "\": ", 3);
+        o += 3;
+    }
+    return o;
+}
+
 static void key(struct jw *w, const char *k, size_t kl)
 {
     if (w->depth > INDENT_MAX || kl > KEY_MAX) { /* not in this file's documents */
@@ -77,22 +100,7 @@ static void key(struct jw *w, const char *k, size_t kl)
         }
         return;
     }
-    char *o = room(w, 1 + 1 + 2 * INDENT_MAX + 1 + KEY_MAX + 3);
-    if (!w->first)
-        *o++ = ',';
-    w->first = 0;
-    if (w->depth) { /* the room holds the deepest indent: one copy of fixed size */
-        memcpy(o, nl_indent, 1 + 2 * INDENT_MAX);
-        o += 1 + 2 * (size_t)w->depth;
-    }
-    if (k) {
-        *o++ = '"';
-        memcpy(o, k, kl);
-        o += kl;
-        memcpy(o, "\": ", 3);
-        o += 3;
-    }
-    wrote(w, o);
+    wrote(w, put_key(w, room(w, KEY_ROOM), k, kl));
 }
 
 static void jopen(struct jw *w, const char *k, size_t kl, char c)
@@ -123,8 +131,25 @@ static void jclose(struct jw *w, char c)
     w->first = 0;
 }
 
+/* Bytes JSON takes as they are in a string (vg_sb_json_str escapes the rest). */
+static inline int json_plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f; }
+
 static void str(struct jw *w, const char *k, size_t kl, const char *v)
 {
+    if (v && w->depth <= INDENT_MAX && kl <= KEY_MAX) { /* the key and a value with nothing to escape at once */
+        size_t n = 0;
+        while (json_plain((unsigned char)v[n]))
+            n++;
+        if (!v[n]) {
+            char *o = put_key(w, room(w, KEY_ROOM + n + 2), k, kl);
+            *o++ = '"';
+            memcpy(o, v, n);
+            o += n;
+            *o++ = '"';
+            wrote(w, o);
+            return;
+        }
+    }
     key(w, k, kl);
     if (v)
         vg_sb_json_str(w->sb, v);
