@@ -148,8 +148,8 @@ static void test_size_limit(void **state)
 static void test_name_as_printf_writes_it(void **state)
 {
     (void)state;
-    static const char *const words[] = {"vdi-[001..120]", "h[1..20].lab", "[999999999999900000..999999999999999999]", "x[7..7]y",
-                                        "a-[000000000000000001..000000000000000003]-z"};
+    static const char *const words[] = {"vdi-[001..120]", "h[1..20].lab", "[999999999999900000..999999999999999999]",
+                                        "x[7..7]y", "a-[000000000000000001..000000000000000003]-z"};
     for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
         struct vg_range r;
         const char *err;
