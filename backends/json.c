@@ -38,16 +38,58 @@ struct jw {
  */
 #define INDENT_MAX 24 /* depth written from one buffer; deeper goes piece by piece */
 #define KEY_MAX 40
+/* A key as the literal and its length (no strlen per value); NOKEY: an array item. */
+#define KEY(s) s, sizeof(s) - 1
+#define NOKEY NULL, 0
 
-static void key(struct jw *w, const char *k)
+/* A line break and the indent of the deepest level, copied from as far as a
+ * level needs (no memset of a length known only at run time). */
+static const char nl_indent[] = "\n                                                ";
+_Static_assert(sizeof nl_indent >= 1 + 2 * INDENT_MAX + 1, "nl_indent holds INDENT_MAX levels");
+
+/* The bytes of one piece written straight into the buffer: room for n, then
+ * the new end (and its NUL) once written. */
+static inline char *room(struct jw *w, size_t n)
 {
-    char buf[1 + 1 + 2 * INDENT_MAX + 1 + KEY_MAX + 3];
-    size_t n = 0, kl = k ? strlen(k) : 0;
+    vg_sb_reserve(w->sb, n);
+    return w->sb->data + w->sb->len;
+}
+
+static inline void wrote(struct jw *w, char *end)
+{
+    *end = '\0';
+    w->sb->len = (size_t)(end - w->sb->data);
+}
+
+#define KEY_ROOM (1 + 1 + 2 * INDENT_MAX + 1 + KEY_MAX + 3) /* separator, indent, quoted key */
+
+/* The separator, the line break and indent, and the quoted key, written at o
+ * (KEY_ROOM bytes of room); returns the end. */
+static char *put_key(struct jw *w, char *o, const char *k, size_t kl)
+{
     if (!w->first)
-        buf[n++] = ',';
+        *o++ = ',';
     w->first = 0;
+    if (w->depth) { /* the room holds the deepest indent: one copy of fixed size */
+        memcpy(o, nl_indent, 1 + 2 * INDENT_MAX);
+        o += 1 + 2 * (size_t)w->depth;
+    }
+    if (k) {
+        *o++ = '"';
+        memcpy(o, k, kl);
+        o += kl;
+        memcpy(o, "\": ", 3);
+        o += 3;
+    }
+    return o;
+}
+
+static void key(struct jw *w, const char *k, size_t kl)
+{
     if (w->depth > INDENT_MAX || kl > KEY_MAX) { /* not in this file's documents */
-        vg_sb_add(w->sb, buf, n);
+        if (!w->first)
+            vg_sb_putc(w->sb, ',');
+        w->first = 0;
         if (w->depth)
             vg_sb_putc(w->sb, '\n');
         for (int i = 0; i < w->depth; i++)
@@ -58,24 +100,12 @@ static void key(struct jw *w, const char *k)
         }
         return;
     }
-    if (w->depth) {
-        buf[n++] = '\n';
-        memset(buf + n, ' ', 2 * (size_t)w->depth);
-        n += 2 * (size_t)w->depth;
-    }
-    if (k) {
-        buf[n++] = '"';
-        memcpy(buf + n, k, kl);
-        n += kl;
-        memcpy(buf + n, "\": ", 3);
-        n += 3;
-    }
-    vg_sb_add(w->sb, buf, n);
+    wrote(w, put_key(w, room(w, KEY_ROOM), k, kl));
 }
 
-static void jopen(struct jw *w, const char *k, char c)
+static void jopen(struct jw *w, const char *k, size_t kl, char c)
 {
-    key(w, k);
+    key(w, k, kl);
     vg_sb_putc(w->sb, c);
     w->depth++;
     w->first = 1;
@@ -92,26 +122,42 @@ static void jclose(struct jw *w, char c)
         }
         vg_sb_putc(w->sb, c);
     } else { /* the line break, the indent and the bracket at once */
-        char buf[1 + 2 * INDENT_MAX + 1];
-        size_t n = 2 * (size_t)w->depth;
-        buf[0] = '\n';
-        memset(buf + 1, ' ', n);
-        buf[n + 1] = c;
-        vg_sb_add(w->sb, buf, n + 2);
+        size_t n = 1 + 2 * (size_t)w->depth;
+        char *o = room(w, 1 + 2 * INDENT_MAX + 1);
+        memcpy(o, nl_indent, 1 + 2 * INDENT_MAX);
+        o[n] = c;
+        wrote(w, o + n + 1);
     }
     w->first = 0;
 }
 
-static void str(struct jw *w, const char *k, const char *v)
+/* Bytes JSON takes as they are in a string (vg_sb_json_str escapes the rest). */
+static inline int json_plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f; }
+
+static void str(struct jw *w, const char *k, size_t kl, const char *v)
 {
-    key(w, k);
+    if (v && w->depth <= INDENT_MAX && kl <= KEY_MAX) { /* the key and a value with nothing to escape at once */
+        size_t n = 0;
+        while (json_plain((unsigned char)v[n]))
+            n++;
+        if (!v[n]) {
+            char *o = put_key(w, room(w, KEY_ROOM + n + 2), k, kl);
+            *o++ = '"';
+            memcpy(o, v, n);
+            o += n;
+            *o++ = '"';
+            wrote(w, o);
+            return;
+        }
+    }
+    key(w, k, kl);
     if (v)
         vg_sb_json_str(w->sb, v);
     else
         vg_sb_add(w->sb, "null", 4);
 }
 
-static void put_u(struct vg_strbuf *sb, unsigned long long v)
+static void put_u(struct jw *w, unsigned long long v)
 {
     char b[24];
     size_t i = sizeof b;
@@ -119,28 +165,30 @@ static void put_u(struct vg_strbuf *sb, unsigned long long v)
         b[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    vg_sb_add(sb, b + i, sizeof b - i);
+    char *o = room(w, sizeof b);
+    memcpy(o, b + i, sizeof b - i);
+    wrote(w, o + (sizeof b - i));
 }
 
-static void num(struct jw *w, const char *k, unsigned long long v)
+static void num(struct jw *w, const char *k, size_t kl, unsigned long long v)
 {
-    key(w, k);
-    put_u(w->sb, v);
+    key(w, k, kl);
+    put_u(w, v);
 }
 
-static void boolean(struct jw *w, const char *k, int v)
+static void boolean(struct jw *w, const char *k, size_t kl, int v)
 {
-    key(w, k);
+    key(w, k, kl);
     vg_sb_puts(w->sb, v ? "true" : "false");
 }
 
-static void version_ref(struct jw *w, const char *k, const struct vg_version_ref *r)
+static void version_ref(struct jw *w, const char *k, size_t kl, const struct vg_version_ref *r)
 {
-    jopen(w, k, '{');
-    str(w, "text", r->text);
-    jopen(w, "releases", '[');
+    jopen(w, k, kl, '{');
+    str(w, KEY("text"), r->text);
+    jopen(w, KEY("releases"), '[');
     for (size_t i = 0; i < r->nrel; i++)
-        str(w, NULL, r->rel[i]->name);
+        str(w, NOKEY, r->rel[i]->name);
     jclose(w, ']');
     jclose(w, '}');
 }
@@ -150,14 +198,14 @@ static void version_ref(struct jw *w, const char *k, const struct vg_version_ref
 static void pci(struct jw *w, const struct vg_gpu *g)
 {
     if (!g || !g->vendor_id || !g->device_id) {
-        key(w, "pci");
+        key(w, KEY("pci"));
         vg_sb_puts(w->sb, "null");
         return;
     }
-    jopen(w, "pci", '{');
-    key(w, "vendor");
+    jopen(w, KEY("pci"), '{');
+    key(w, KEY("vendor"));
     vg_sb_printf(w->sb, "\"%04X\"", (unsigned)g->vendor_id);
-    key(w, "device");
+    key(w, KEY("device"));
     vg_sb_printf(w->sb, "\"%04X\"", (unsigned)g->device_id);
     jclose(w, '}');
 }
@@ -166,12 +214,12 @@ static void pci(struct jw *w, const struct vg_gpu *g)
 static void arc(struct jw *w, const struct vg_arc *a)
 {
     if (!a) {
-        key(w, "arc");
+        key(w, KEY("arc"));
         vg_sb_puts(w->sb, "null");
         return;
     }
-    jopen(w, "arc", '{');
-    str(w, "resource_group", a->resource_group);
+    jopen(w, KEY("arc"), '{');
+    str(w, KEY("resource_group"), a->resource_group);
     jclose(w, '}');
 }
 
@@ -183,34 +231,34 @@ static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_
         h->manager.nrel && h->cluster->platform ? h->manager.rel[0]->driver[h->cluster->platform->host_driver] : NULL;
     uint32_t first = p->host_first ? p->host_first[h->index] : 0;
 
-    jopen(w, NULL, '{');
-    str(w, "name", h->name);
-    jopen(w, "gpus", '[');
+    jopen(w, NOKEY, '{');
+    str(w, KEY("name"), h->name);
+    jopen(w, KEY("gpus"), '[');
     for (size_t g = 0; g < h->ngpus; g++) {
-        jopen(w, NULL, '{');
-        str(w, "model", h->gpus[g].model ? h->gpus[g].model->model : h->gpus[g].model_name);
-        num(w, "boards", h->gpus[g].boards);
+        jopen(w, NOKEY, '{');
+        str(w, KEY("model"), h->gpus[g].model ? h->gpus[g].model->model : h->gpus[g].model_name);
+        num(w, KEY("boards"), h->gpus[g].boards);
         pci(w, h->gpus[g].model);
         jclose(w, '}');
     }
     jclose(w, ']');
-    num(w, "physical_gpus", h->npgpus);
-    version_ref(w, "vgpu_manager", &h->manager);
-    str(w, "host_driver", drv);
-    str(w, "graphics", graphics_name(h->graphics));
-    str(w, "vgpu_mode", vgpu_mode_name(h->vgpu_mode));
-    jopen(w, "pgpus", '[');
+    num(w, KEY("physical_gpus"), h->npgpus);
+    version_ref(w, KEY("vgpu_manager"), &h->manager);
+    str(w, KEY("host_driver"), drv);
+    str(w, KEY("graphics"), graphics_name(h->graphics));
+    str(w, KEY("vgpu_mode"), vgpu_mode_name(h->vgpu_mode));
+    jopen(w, KEY("pgpus"), '[');
     for (uint32_t g = 0; p->pgpus && g < h->npgpus && first + g < p->npgpus; g++) {
         const struct vg_pgpu *pg = &p->pgpus[first + g];
-        jopen(w, NULL, '{');
+        jopen(w, NOKEY, '{');
         /* the members of vg_plan_json_gpu (plan -f json), in its order */
-        num(w, "index", pg->index);
-        num(w, "board", pg->board);
-        str(w, "model", pg->model ? pg->model->model : NULL);
-        str(w, "use", vg_pgpu_use_name(pg->use));
-        str(w, "profile", pg->profile ? pg->profile->name : NULL);
-        num(w, "used_fb_mb", pg->used_fb_mb);
-        num(w, "vgpus", pg->nvgpus);
+        num(w, KEY("index"), pg->index);
+        num(w, KEY("board"), pg->board);
+        str(w, KEY("model"), pg->model ? pg->model->model : NULL);
+        str(w, KEY("use"), vg_pgpu_use_name(pg->use));
+        str(w, KEY("profile"), pg->profile ? pg->profile->name : NULL);
+        num(w, KEY("used_fb_mb"), pg->used_fb_mb);
+        num(w, KEY("vgpus"), pg->nvgpus);
         jclose(w, '}');
     }
     jclose(w, ']');
@@ -221,33 +269,33 @@ static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan
 {
     const struct vg_placement *pl = p->place ? &p->place[v->index] : NULL;
 
-    jopen(w, NULL, '{');
-    str(w, "name", v->name);
-    str(w, "mode", v->mode == VG_MODE_NONE ? NULL : vg_mode_name(v->mode));
-    str(w, "profile", v->profile ? v->profile->name : NULL);
-    str(w, "gpu_model", v->gpu_model ? v->gpu_model->model : NULL);
-    num(w, "count", v->count ? v->count : 1);
-    version_ref(w, "guest_driver", &v->guest);
-    str(w, "os", v->os == VG_OS_LINUX ? "linux" : "windows");
-    str(w, "migration", vg_migration_name(v->migration));
-    str(w, "host", v->pin ? v->pin->name : NULL);
-    jopen(w, "hosts", '[');
+    jopen(w, NOKEY, '{');
+    str(w, KEY("name"), v->name);
+    str(w, KEY("mode"), v->mode == VG_MODE_NONE ? NULL : vg_mode_name(v->mode));
+    str(w, KEY("profile"), v->profile ? v->profile->name : NULL);
+    str(w, KEY("gpu_model"), v->gpu_model ? v->gpu_model->model : NULL);
+    num(w, KEY("count"), v->count ? v->count : 1);
+    version_ref(w, KEY("guest_driver"), &v->guest);
+    str(w, KEY("os"), v->os == VG_OS_LINUX ? "linux" : "windows");
+    str(w, KEY("migration"), vg_migration_name(v->migration));
+    str(w, KEY("host"), v->pin ? v->pin->name : NULL);
+    jopen(w, KEY("hosts"), '[');
     for (size_t i = 0; i < v->nallowed; i++)
-        str(w, NULL, v->allowed[i]->name);
+        str(w, NOKEY, v->allowed[i]->name);
     jclose(w, ']');
-    num(w, "memory_bytes", v->memory_bytes);
-    str(w, "firmware", v->firmware == VG_FW_BIOS ? "bios" : "efi");
-    num(w, "generation", v->generation ? v->generation : 2);
-    jopen(w, "mmio", '{');
-    num(w, "low_bytes", v->mmio_low);
-    num(w, "high_bytes", v->mmio_high);
+    num(w, KEY("memory_bytes"), v->memory_bytes);
+    str(w, KEY("firmware"), v->firmware == VG_FW_BIOS ? "bios" : "efi");
+    num(w, KEY("generation"), v->generation ? v->generation : 2);
+    jopen(w, KEY("mmio"), '{');
+    num(w, KEY("low_bytes"), v->mmio_low);
+    num(w, KEY("high_bytes"), v->mmio_high);
     jclose(w, '}');
-    jopen(w, "placement", '{');
-    str(w, "host", pl && pl->host ? pl->host->name : NULL);
-    jopen(w, "gpus", '[');
+    jopen(w, KEY("placement"), '{');
+    str(w, KEY("host"), pl && pl->host ? pl->host->name : NULL);
+    jopen(w, KEY("gpus"), '[');
     for (uint32_t k = 0; pl && k < pl->ngpus; k++) {
-        key(w, NULL);
-        put_u(w->sb, p->pgpus[pl->gpus[k]].index);
+        key(w, NOKEY);
+        put_u(w, p->pgpus[pl->gpus[k]].index);
     }
     jclose(w, ']');
     jclose(w, '}');
@@ -260,56 +308,56 @@ void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const st
     struct jw w = {out, 0, 1};
     (void)ctx;
 
-    jopen(&w, NULL, '{');
-    str(&w, "format_version", JSON_FORMAT_VERSION); /* the shared head (base/json.c vg_json_head) */
-    jopen(&w, "tool", '{');
-    str(&w, "name", "vgpuc");
-    str(&w, "version", VGPUC_VERSION);
+    jopen(&w, NOKEY, '{');
+    str(&w, KEY("format_version"), JSON_FORMAT_VERSION); /* the shared head (base/json.c vg_json_head) */
+    jopen(&w, KEY("tool"), '{');
+    str(&w, KEY("name"), "vgpuc");
+    str(&w, KEY("version"), VGPUC_VERSION);
     jclose(&w, '}');
-    jopen(&w, "source", '{');
-    str(&w, "path", info->source_path);
-    str(&w, "sha256", info->source_sha256);
+    jopen(&w, KEY("source"), '{');
+    str(&w, KEY("path"), info->source_path);
+    str(&w, KEY("sha256"), info->source_sha256);
     jclose(&w, '}');
-    jopen(&w, "cluster", '{');
-    str(&w, "name", c->name);
-    jopen(&w, "platform", '{');
-    str(&w, "family", c->family);
-    str(&w, "version", c->version);
-    boolean(&w, "known", c->platform != NULL);
+    jopen(&w, KEY("cluster"), '{');
+    str(&w, KEY("name"), c->name);
+    jopen(&w, KEY("platform"), '{');
+    str(&w, KEY("family"), c->family);
+    str(&w, KEY("version"), c->version);
+    boolean(&w, KEY("known"), c->platform != NULL);
     jclose(&w, '}');
-    str(&w, "target", vg_target_name(vg_target_for(c)));
-    str(&w, "edition",
+    str(&w, KEY("target"), vg_target_name(vg_target_for(c)));
+    str(&w, KEY("edition"),
         c->edition == VG_EDITION_DATACENTER     ? "datacenter"
             : c->edition == VG_EDITION_STANDARD ? "standard"
                                                 : NULL);
-    str(&w, "vcenter", c->vcenter);
-    version_ref(&w, "vgpu_manager", &c->manager);
-    str(&w, "license_server", c->license ? c->license->name : NULL);
-    num(&w, "tolerate_host_failures", c->tolerate);
-    num(&w, "gpu_partitions", p->partitions);
+    str(&w, KEY("vcenter"), c->vcenter);
+    version_ref(&w, KEY("vgpu_manager"), &c->manager);
+    str(&w, KEY("license_server"), c->license ? c->license->name : NULL);
+    num(&w, KEY("tolerate_host_failures"), c->tolerate);
+    num(&w, KEY("gpu_partitions"), p->partitions);
     arc(&w, c->arc);
-    jopen(&w, "hosts", '[');
+    jopen(&w, KEY("hosts"), '[');
     for (size_t i = 0; i < c->nhosts; i++)
         host(&w, c->hosts[i], p);
     jclose(&w, ']');
-    jopen(&w, "vms", '[');
+    jopen(&w, KEY("vms"), '[');
     for (size_t i = 0; i < c->nvms; i++)
         vm(&w, c->vms[i], p);
     jclose(&w, ']');
-    jopen(&w, "failover", '{');
-    num(&w, "sets_tried", p->nsets_tried);
-    num(&w, "unplaced", p->nunplaced);
-    jopen(&w, "failing_sets", '[');
+    jopen(&w, KEY("failover"), '{');
+    num(&w, KEY("sets_tried"), p->nsets_tried);
+    num(&w, KEY("unplaced"), p->nunplaced);
+    jopen(&w, KEY("failing_sets"), '[');
     for (size_t i = 0; i < p->nfailovers; i++) {
         const struct vg_failover *f = &p->failovers[i];
-        jopen(&w, NULL, '{');
-        jopen(&w, "failed_hosts", '[');
+        jopen(&w, NOKEY, '{');
+        jopen(&w, KEY("failed_hosts"), '[');
         for (uint32_t k = 0; k < f->nfailed; k++)
-            str(&w, NULL, f->failed[k]->name);
+            str(&w, NOKEY, f->failed[k]->name);
         jclose(&w, ']');
-        jopen(&w, "vms_down", '[');
+        jopen(&w, KEY("vms_down"), '[');
         for (size_t k = 0; k < f->ndown; k++)
-            str(&w, NULL, f->down[k]->name);
+            str(&w, NOKEY, f->down[k]->name);
         jclose(&w, ']');
         jclose(&w, '}');
     }

@@ -32,6 +32,9 @@ enum { VG_HASH_NOCASE = 1, VG_HASH_HOSTNAME = 2 /* no case, one trailing dot ign
 
 /* A keyed hash (SipHash-1-3, random key per process): inputs cannot choose colliding names. */
 uint64_t vg_hash_bytes(const char *s, size_t n);
+/* Eight bytes (a little-endian word) with their ASCII letters lowered, as the
+ * name maps fold them before hashing; other bytes unchanged. */
+uint64_t vg_hash_fold_word(uint64_t w);
 void vg_hash_init(struct vg_hash *m, struct vg_arena *a);
 /* A map whose keys are names compared with `fold` (ASCII letters without case). */
 void vg_hash_init_names(struct vg_hash *m, struct vg_arena *a, int fold);

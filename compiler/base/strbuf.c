@@ -56,6 +56,23 @@ void vg_sb_add(struct vg_strbuf *sb, const char *s, size_t n)
     sb->data[sb->len] = '\0';
 }
 
+void vg_sb_reserve(struct vg_strbuf *sb, size_t n)
+{
+    if (n >= sb->cap - sb->len || !sb->data)
+        reserve(sb, n);
+}
+
+void vg_sb_put_u(struct vg_strbuf *sb, unsigned long long v)
+{
+    char b[24];
+    size_t i = sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    vg_sb_add(sb, b + i, sizeof b - i);
+}
+
 void vg_sb_puts(struct vg_strbuf *sb, const char *s) { vg_sb_add(sb, s, strlen(s)); }
 
 void vg_sb_putc(struct vg_strbuf *sb, char c)
@@ -110,12 +127,27 @@ const char *vg_join(struct vg_arena *a, const char *const *items, size_t n, cons
     return r;
 }
 
+static inline int json_plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f; }
+
 void vg_sb_json_str(struct vg_strbuf *sb, const char *s)
 {
+    size_t n = 0;
+    while (s && json_plain((unsigned char)s[n]))
+        n++;
+    if (s && !s[n]) { /* nothing to escape (names, versions): the quotes and the text at once */
+        vg_sb_reserve(sb, n + 2);
+        char *o = sb->data + sb->len;
+        o[0] = '"';
+        memcpy(o + 1, s, n);
+        o[n + 1] = '"';
+        o[n + 2] = '\0';
+        sb->len += n + 2;
+        return;
+    }
     vg_sb_putc(sb, '"');
     const unsigned char *p = (const unsigned char *)s, *run = p;
     for (; p && *p; p++) {
-        if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+        if (json_plain(*p))
             continue; /* part of a run appended at once */
         vg_sb_add(sb, (const char *)run, (size_t)(p - run));
         run = p + 1;
@@ -278,6 +310,22 @@ void vg_sb_json_inert(struct vg_strbuf *sb, const char *s)
 {
     if (!s) {
         vg_sb_puts(sb, "null");
+        return;
+    }
+    /* printable ASCII without `"`, `\\` or `#` (names, nearly always): nothing
+     * to make inert and nothing to escape, so one scan and one copy */
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = 0;
+    while (u[n] >= 0x20 && u[n] < 0x7f && u[n] != '"' && u[n] != '\\' && u[n] != '#')
+        n++;
+    if (!u[n]) {
+        vg_sb_reserve(sb, n + 2);
+        char *o = sb->data + sb->len;
+        o[0] = '"';
+        memcpy(o + 1, s, n);
+        o[n + 1] = '"';
+        o[n + 2] = '\0';
+        sb->len += n + 2;
         return;
     }
     if (!needs_inert(s, strlen(s))) {

@@ -21,7 +21,14 @@ struct vg_strbuf {
 void vg_sb_init(struct vg_strbuf *sb);
 void vg_sb_free(struct vg_strbuf *sb);
 void vg_sb_add(struct vg_strbuf *sb, const char *s, size_t n);
+/* Room for n more bytes and the NUL: a writer may then put up to n bytes at
+ * data + len itself, add them to len and write the NUL after them. */
+void vg_sb_reserve(struct vg_strbuf *sb, size_t n);
 void vg_sb_puts(struct vg_strbuf *sb, const char *s);
+/* A string literal, its length known at compile time. */
+#define VG_SB_LIT(sb, lit) vg_sb_add((sb), "" lit, sizeof(lit) - 1)
+/* v in decimal, as printf's %u / %zu / %llu write it. */
+void vg_sb_put_u(struct vg_strbuf *sb, unsigned long long v);
 void vg_sb_putc(struct vg_strbuf *sb, char c);
 void vg_sb_printf(struct vg_strbuf *sb, const char *fmt, ...) VG_PRINTF(2, 3);
 /* Append items[0..n) separated by ", ", each between two `quote` strings ("" or "`"). */

@@ -138,7 +138,11 @@ void vg_script_clash(struct vg_ctx *ctx, struct vg_diag *d, const struct vg_clus
 /* mkdir -p. */
 int vg_script_make_dirs(const char *dir);
 /* All or nothing: every script to a temporary file, then all renamed into place. */
-int vg_scripts_write(struct vg_ctx *ctx, const struct vg_script *scripts, size_t n);
+int vg_scripts_write(struct vg_ctx *ctx, struct vg_script *scripts, size_t n);
+/* The same, each script's text made by fill(arg, i, text) just before it is
+ * written, into one buffer reused for every script (texts not kept). */
+typedef void vg_script_fill_fn(void *arg, size_t i, struct vg_strbuf *text);
+int vg_scripts_fill(struct vg_ctx *ctx, struct vg_script *scripts, size_t n, vg_script_fill_fn *fill, void *arg);
 
 int vg_cmd_plan(struct vg_cli *cli);      /* compiler/driver/cmd_plan.c */
 int vg_cmd_fmt(struct vg_cli *cli);       /* compiler/driver/fmt.c */

@@ -109,7 +109,9 @@ size_t vg_mb_name_count(const struct vg_arg *a)
     struct vg_range r;
     const char *err;
     size_t es, ee;
-    if (!a || a->kind != VG_ARG_WORD || vg_range_parse(a->text, a->len, &r, &err, &es, &ee) <= 0 || r.hi < r.lo)
+    /* a word without `[` is one name (or a bad range, counted 1 as any): no parse */
+    if (!a || a->kind != VG_ARG_WORD || !memchr(a->text, '[', a->len) ||
+        vg_range_parse(a->text, a->len, &r, &err, &es, &ee) <= 0 || r.hi < r.lo)
         return 1;
     return r.hi - r.lo < VG_MAX_RANGE_NAMES ? (size_t)(r.hi - r.lo + 1) : 1;
 }

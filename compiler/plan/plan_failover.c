@@ -51,7 +51,8 @@ struct fo {              /* per cluster: placed VMs by host, in placement order 
     uint32_t *rank;   /* per VM: position in placement order */
     uint8_t *uniform; /* per host: every restartable VM asks the same (uask) */
     struct ask *uask;
-    uint8_t *uroom; /* per host: whether it had room for its uask's class */
+    uint8_t *uroom;   /* per host: whether it had room for its uask's class */
+    uint32_t *ask_id; /* per host: 0 = not uniform, else the same number for the same uask */
     uint32_t *down;
     size_t ndown, cap_down; /* positions in cand[] */
     uint32_t *cand;
@@ -85,6 +86,31 @@ static int host_room(const struct state *st, uint32_t h, int32_t ci)
 {
     uint32_t s;
     return ci >= 0 && vg_pl_slot_of_host(st, h, st->classes[ci].group, &s) && vg_pl_tree_get(&st->classes[ci].t, s);
+}
+
+/* A number per distinct ask of the uniform hosts (the first ASK_IDS_MAX
+ * asks looked up, any later one a number of its own): same_pair_key compares
+ * numbers, and equal numbers are equal asks. */
+#define ASK_IDS_MAX 16
+static void ask_ids(struct state *st, struct fo *f)
+{
+    const struct ask *seen[ASK_IDS_MAX];
+    uint32_t nseen = 0;
+    f->ask_id = vg_alloc_array(st->scratch, st->cl->nhosts + 1, sizeof *f->ask_id);
+    for (uint32_t h = 0; h < st->cl->nhosts; h++) {
+        if (!f->rn[h] || !f->uniform[h])
+            continue;
+        uint32_t k = 0;
+        while (k < nseen && memcmp(seen[k], &f->uask[h], sizeof f->uask[h]))
+            k++;
+        if (k < nseen)
+            f->ask_id[h] = k + 1;
+        else if (nseen < ASK_IDS_MAX) {
+            seen[nseen++] = &f->uask[h];
+            f->ask_id[h] = nseen;
+        } else
+            f->ask_id[h] = ASK_IDS_MAX + 1 + h;
+    }
 }
 
 static void fo_build(struct state *st, struct fo *f)
@@ -140,6 +166,7 @@ static void fo_build(struct state *st, struct fo *f)
     }
     for (size_t h = 0; h < cl->nhosts; h++)
         f->uroom[h] = (uint8_t)(f->rn[h] && f->uniform[h] && host_room(st, (uint32_t)h, f->uask[h].ci));
+    ask_ids(st, f);
 }
 
 static void host_zero(struct state *st, uint32_t h, int zero)
@@ -282,8 +309,9 @@ static void used(struct fo *f, const struct outcome *o)
     f->recent[0] = slot;
 }
 
-/* One set of failed hosts: its outcome, computed or replayed, into the plan. */
-static void fail_set(struct state *st, struct fo *f, const uint32_t *failed, uint32_t nfailed)
+/* One set of failed hosts: its outcome, computed or replayed, into the plan;
+ * returns how many of its VMs stay down. */
+static uint32_t fail_set(struct state *st, struct fo *f, const uint32_t *failed, uint32_t nfailed)
 {
     struct vg_cluster *cl = st->cl;
     struct vg_cluster_plan *cp = st->cp;
@@ -336,7 +364,7 @@ static void fail_set(struct state *st, struct fo *f, const uint32_t *failed, uin
     if (taken > cp->reserve_worst)
         cp->reserve_worst = taken;
     if (!ndown)
-        return;
+        return 0;
     if (!cands)
         fo_cands(st, f, failed, nfailed);
     struct vg_failover fv;
@@ -349,6 +377,31 @@ static void fail_set(struct state *st, struct fo *f, const uint32_t *failed, uin
         fv.down[i] = cl->vms[f->cand[down[i]]];
     fv.ndown = ndown;
     VG_PUSH(st->arena, cp->failovers, cp->nfailovers, f->cap_fo, fv);
+    return ndown;
+}
+
+/*
+ * Whether the pair {a, b} has the key (fo_key) of the pair {a, prev}, read
+ * from the two hosts without building it: one ask for every restartable VM of
+ * the pair, and b and prev alike in what the key holds of them (the number of
+ * restartable VMs, their ask, and no room for it, so that their index is not
+ * in the key). Then {a, b} ends as {a, prev} did. In a packed cluster nearly
+ * every b after the first is such a host: the pairs of a host cost a compare
+ * each, not a key and a lookup.
+ */
+static int same_pair_key(const struct state *st, const struct fo *f, uint32_t a, uint32_t prev, uint32_t b)
+{
+    if (f->rn[b] != f->rn[prev])
+        return 0;
+    uint32_t ia = f->rn[a] ? f->ask_id[a] : 0;
+    if (f->rn[a] && !ia)
+        return 0; /* a's VMs ask differently: the key lists every ask */
+    if (f->rn[b]) {
+        uint32_t ib = f->ask_id[b];
+        return ib && ib == f->ask_id[prev] && !f->uroom[b] && !f->uroom[prev] && (!ia || ia == ib);
+    }
+    /* no restartable VM on either: in the key only by their room for a's ask */
+    return !ia || (!host_room(st, b, f->uask[a].ci) && !host_room(st, prev, f->uask[a].ci));
 }
 
 void vg_pl_failover(struct state *st)
@@ -376,10 +429,15 @@ void vg_pl_failover(struct state *st)
             st->cp->nsets_tried++;
             continue;
         }
+        uint32_t prev = UINT32_MAX, prev_down = 1;
         for (uint32_t b = a + 1; b < cl->nhosts; b++) {
             set[1] = b;
-            fail_set(st, &f, set, 2);
             st->cp->nsets_tried++;
+            /* the outcome of {a, prev} again: nothing down, no other GPU taken */
+            if (!prev_down && !vg_plan_replay_off && same_pair_key(st, &f, a, prev, b))
+                continue;
+            prev_down = fail_set(st, &f, set, 2);
+            prev = b;
         }
     }
 }

@@ -70,9 +70,15 @@ static void json_str_or_null(struct vg_strbuf *sb, const char *s)
 void vg_plan_json_gpu(struct vg_strbuf *sb, const struct vg_pgpu *g, int inert)
 {
     void (*put)(struct vg_strbuf *, const char *) = inert ? vg_sb_json_inert : json_str_or_null;
-    vg_sb_printf(sb, "\"index\":%u,\"board\":%u,\"model\":", g->index, g->board);
+    VG_SB_LIT(sb, "\"index\":"); /* no printf: a plan of 100k VMs writes these for every GPU */
+    vg_sb_put_u(sb, g->index);
+    VG_SB_LIT(sb, ",\"board\":");
+    vg_sb_put_u(sb, g->board);
+    VG_SB_LIT(sb, ",\"model\":");
     put(sb, g->model ? g->model->model : NULL);
-    vg_sb_printf(sb, ",\"use\":\"%s\",\"profile\":", vg_pgpu_use_name(g->use));
+    VG_SB_LIT(sb, ",\"use\":\"");
+    vg_sb_puts(sb, vg_pgpu_use_name(g->use));
+    VG_SB_LIT(sb, "\",\"profile\":");
     put(sb, g->use == VG_PGPU_VGPU && g->profile ? g->profile->name : NULL);
 }
 
@@ -238,9 +244,18 @@ static void plan_json(struct vg_ctx *ctx, const struct vg_plan *p, struct vg_str
                 const struct vg_pgpu *g = &cp->pgpus[i];
                 vg_sb_puts(sb, i > cp->host_first[h] ? ",{" : "{");
                 vg_plan_json_gpu(sb, g, 1);
-                vg_sb_printf(
-                    sb, ",\"vgpus\":%u,\"slots\":%u,\"used_fb_mb\":%u,\"fb_mb\":%u,\"reserve\":%s,\"vms\":", g->nvgpus,
-                    gpu_slots(cp, g), g->used_fb_mb, g->model->fb_mb, cp->reserve[i] ? "true" : "false");
+                VG_SB_LIT(sb, ",\"vgpus\":");
+                vg_sb_put_u(sb, g->nvgpus);
+                VG_SB_LIT(sb, ",\"slots\":");
+                vg_sb_put_u(sb, gpu_slots(cp, g));
+                VG_SB_LIT(sb, ",\"used_fb_mb\":");
+                vg_sb_put_u(sb, g->used_fb_mb);
+                VG_SB_LIT(sb, ",\"fb_mb\":");
+                vg_sb_put_u(sb, g->model->fb_mb);
+                if (cp->reserve[i])
+                    VG_SB_LIT(sb, ",\"reserve\":true,\"vms\":");
+                else
+                    VG_SB_LIT(sb, ",\"reserve\":false,\"vms\":");
                 json_names(sb, (struct vg_vm *const *)&gv.vms[gv.first[i]], gv.n[i]);
                 vg_sb_putc(sb, '}');
             }

@@ -150,6 +150,85 @@ static void test_strbuf_json_escaping(void **state)
     vg_sb_free(&sb);
 }
 
+/* The plain path of vg_sb_json_str (nothing to escape: one reserve and one
+ * copy) across the buffer's growth, next to strings it must not take. */
+static void test_strbuf_json_plain_path(void **state)
+{
+    (void)state;
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    char want[8192], word[64];
+    size_t wl = 0;
+    for (size_t i = 0; i < 300; i++) {
+        size_t n = i % 40;
+        for (size_t j = 0; j < n; j++)
+            word[j] = (char)('a' + (i + j) % 26);
+        word[n] = 0;
+        vg_sb_json_str(&sb, word);
+        want[wl++] = '"';
+        memcpy(want + wl, word, n);
+        wl += n;
+        want[wl++] = '"';
+        want[wl] = 0;
+        assert_int_equal(sb.len, wl);
+    }
+    assert_string_equal(vg_sb_str(&sb), want);
+    vg_sb_free(&sb);
+    vg_sb_json_str(&sb, "vdi\x7f");
+    vg_sb_json_str(&sb, "");
+    vg_sb_json_str(&sb, NULL);
+    vg_sb_json_str(&sb, "h\"");
+    assert_string_equal(vg_sb_str(&sb), "\"vdi\\u007f\"\"\"\"\"\"h\\\"\"");
+    vg_sb_free(&sb);
+    vg_sb_reserve(&sb, 10); /* room then written by the caller */
+    memcpy(sb.data + sb.len, "0123456789", 10);
+    sb.len += 10;
+    sb.data[sb.len] = 0;
+    assert_string_equal(vg_sb_str(&sb), "0123456789");
+    vg_sb_free(&sb);
+}
+
+/* vg_sb_put_u writes what printf's %llu writes. */
+static void test_strbuf_put_u(void **state)
+{
+    (void)state;
+    static const unsigned long long v[] = {0, 1, 9, 10, 99, 100, 4294967295ull, 4294967296ull, 18446744073709551615ull};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        struct vg_strbuf sb;
+        vg_sb_init(&sb);
+        char want[32];
+        snprintf(want, sizeof want, "%llu", v[i]);
+        vg_sb_put_u(&sb, v[i]);
+        assert_string_equal(vg_sb_str(&sb), want);
+        vg_sb_free(&sb);
+    }
+}
+
+/* The one-scan path of vg_sb_json_inert (printable ASCII) and the strings it
+ * must leave to the inert and escaping paths. */
+static void test_strbuf_json_inert_paths(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"vdi-0001", "\"vdi-0001\""},
+        {"", "\"\""},
+        {"a b~", "\"a b~\""},
+        {"x ##vso[y", "\"x #\\\\x23vso[y\""}, /* the inert form, then JSON-escaped */
+        {"#1", "\"#1\""},
+        {"q\"", "\"q\\\"\""},
+        {"b\\", "\"b\\\\\""},
+        {"t\x7f", "\"t\\\\x7F\""},
+        {"\xc3\xa4", "\"\xc3\xa4\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct vg_strbuf sb;
+        vg_sb_init(&sb);
+        vg_sb_json_inert(&sb, cases[i][0]);
+        assert_string_equal(vg_sb_str(&sb), cases[i][1]);
+        vg_sb_free(&sb);
+    }
+}
+
 static void test_atomic_write_replaces_or_leaves_untouched(void **state)
 {
     (void)state;
@@ -403,6 +482,9 @@ int main(void)
         cmocka_unit_test(test_arena_uninit_fast_path),
         cmocka_unit_test(test_arena_prepared_by_another_thread),
         cmocka_unit_test(test_strbuf_json_escaping),
+        cmocka_unit_test(test_strbuf_json_plain_path),
+        cmocka_unit_test(test_strbuf_put_u),
+        cmocka_unit_test(test_strbuf_json_inert_paths),
         cmocka_unit_test(test_atomic_write_replaces_or_leaves_untouched),
         cmocka_unit_test(test_hash_put_get_set_and_growth),
         cmocka_unit_test(test_suggest_nearest_within_limit),

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/hash.h"
 
@@ -77,11 +78,60 @@ static void test_names_without_case(void **state)
     vg_arena_free(a);
 }
 
+/* The fold of eight bytes at once (hash.c) must be the fold of each byte:
+ * every byte value, in every position of the word. */
+static void test_fold_word_is_bytewise(void **state)
+{
+    (void)state;
+    for (unsigned c = 0; c < 256; c++) {
+        unsigned char want = c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : (unsigned char)c;
+        for (int pos = 0; pos < 8; pos++) {
+            /* the other bytes: a letter, a non-letter next to the letters, a UTF-8 byte */
+            uint64_t w = 0x5a40c35b7a605b41ull, fw = vg_hash_fold_word(0x5a40c35b7a605b41ull);
+            w = (w & ~(0xffull << (8 * pos))) | ((uint64_t)c << (8 * pos));
+            uint64_t got = vg_hash_fold_word(w);
+            assert_int_equal((got >> (8 * pos)) & 0xff, want);
+            assert_int_equal(got & ~(0xffull << (8 * pos)), fw & ~(0xffull << (8 * pos)));
+        }
+    }
+    assert_int_equal(vg_hash_fold_word(0x5a40c35b7a605b41ull), 0x7a40c35b7a605b61ull);
+}
+
+/* Names of every length up to 24, differing only in the case of one letter
+ * anywhere (a full word or the last bytes), are one key; differing in any
+ * other byte, not. */
+static void test_names_without_case_any_length(void **state)
+{
+    (void)state;
+    struct vg_arena *a = vg_arena_new();
+    for (size_t len = 1; len <= 24; len++) {
+        for (size_t at = 0; at < len; at++) {
+            struct vg_hash m;
+            vg_hash_init_names(&m, a, VG_HASH_NOCASE);
+            char *lower = vg_alloc(a, len + 1), *upper = vg_alloc(a, len + 1), *other = vg_alloc(a, len + 1);
+            for (size_t i = 0; i < len; i++)
+                lower[i] = (char)('a' + (i * 7) % 26);
+            memcpy(upper, lower, len + 1);
+            memcpy(other, lower, len + 1);
+            upper[at] = (char)(upper[at] - 32);
+            other[at] = (char)(other[at] == 'a' ? '`' : other[at] - 33); /* not a case variant */
+            int x, y;
+            assert_null(vg_hash_put(&m, lower, &x));
+            assert_ptr_equal(vg_hash_get(&m, upper), &x);
+            assert_null(vg_hash_get(&m, other));
+            assert_null(vg_hash_put(&m, other, &y));
+        }
+    }
+    vg_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chosen_names_do_not_collide),
         cmocka_unit_test(test_names_without_case),
+        cmocka_unit_test(test_fold_word_is_bytewise),
+        cmocka_unit_test(test_names_without_case_any_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -357,6 +357,42 @@ static void test_failover_k2(void **state)
 }
 
 /* Free GPUs that a failover scenario restarts VMs on are the reserve; the worst set's count is kept. */
+/*
+ * A pair is skipped as the pair before it only when the key would be the
+ * same (plan_failover.c same_pair_key): h1 and h2 hold two VMs of one
+ * class each, but h2 has a free GPU, so losing h0 and h2 is not losing h0
+ * and h1. h0, h1: one L40 each; h2: two; h3: one; two vGPUs per GPU.
+ */
+static void test_failover_pair_with_room(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, VG_FAMILY_VSPHERE);
+    add_host(&f, "h0", &f.l40, 1);
+    add_host(&f, "h1", &f.l40, 1);
+    add_host(&f, "h2", &f.l40, 2);
+    add_host(&f, "h3", &f.l40, 1);
+    f.l40p[0].max_same = 2;
+    char name[8];
+    for (int i = 0; i < 6; i++) { /* h0: v0 v1, h1: v2 v3, h2: v4 v5 and a free GPU, h3 free */
+        snprintf(name, sizeof name, "v%d", i);
+        add_vm(&f, name, &f.l40p[0], NULL, 1);
+    }
+    f.cl->tolerate = 2;
+    struct vg_plan *p = vg_plan_build(&f.ctx, &f.m);
+    const struct vg_cluster_plan *cp = &p->clusters[0];
+    assert_int_equal(cp->nsets_tried, 6);
+    /* h0 + h1 restart on h2 and h3; every pair with h2 leaves two VMs down */
+    assert_int_equal(cp->nfailovers, 3);
+    static const int want[3][2] = {{0, 2}, {1, 2}, {2, 3}};
+    for (int i = 0; i < 3; i++) {
+        assert_ptr_equal(cp->failovers[i].failed[0], f.cl->hosts[want[i][0]]);
+        assert_ptr_equal(cp->failovers[i].failed[1], f.cl->hosts[want[i][1]]);
+        assert_int_equal(cp->failovers[i].ndown, 2);
+    }
+    vg_ctx_free(&f.ctx);
+}
+
 static void test_failover_reserve(void **state)
 {
     (void)state;
@@ -549,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_failover_k2),
         cmocka_unit_test(test_failover_reserve),
         cmocka_unit_test(test_failover_replayed),
+        cmocka_unit_test(test_failover_pair_with_room),
         cmocka_unit_test(test_linear_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "core/vg_limits.h"
 #include "model/range.h"
@@ -141,6 +142,35 @@ static void test_size_limit(void **state)
     assert_string_equal(buf, "x999999999999999999");
 }
 
+/* vg_range_name spells a name as snprintf("%.*s%0*llu%.*s") does, at every
+ * buffer size (truncation and the NUL included), for padded and unpadded
+ * bounds, suffixes and the widest bound. */
+static void test_name_as_printf_writes_it(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"vdi-[001..120]", "h[1..20].lab", "[999999999999900000..999999999999999999]",
+                                        "x[7..7]y", "a-[000000000000000001..000000000000000003]-z"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        struct vg_range r;
+        const char *err;
+        size_t es, ee;
+        assert_int_equal(parse_word(words[w], &r, &err, &es, &ee), 1);
+        uint64_t probes[] = {r.lo, r.lo + (r.hi - r.lo) / 2, r.hi};
+        for (size_t k = 0; k < 3; k++) {
+            for (size_t size = 0; size <= 64; size++) {
+                char got[64], want[64];
+                memset(got, '#', sizeof got);
+                memset(want, '#', sizeof want);
+                int n = snprintf(want, size, "%.*s%0*llu%.*s", (int)r.prefix_len, r.prefix, (int)r.width,
+                                 (unsigned long long)probes[k], (int)r.suffix_len, r.suffix);
+                size_t ret = vg_range_name(&r, probes[k], got, size);
+                assert_int_equal(ret, (size_t)n < size ? (size_t)n : (size ? size - 1 : 0));
+                assert_memory_equal(got, want, sizeof got);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_name_truncates_to_buffer),
         cmocka_unit_test(test_malformed_ranges),
         cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_name_as_printf_writes_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
