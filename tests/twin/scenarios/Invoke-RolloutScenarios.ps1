@@ -54,6 +54,15 @@ packages of the plan's releases), and these checks run:
              exit 1, no VM moved onto it, no later step started, the cluster
              serviceable, the invariants; the host comes back and the rerun
              converges
+  batch      (vSphere, --hosts-at-once) each batch's hosts together, phase by
+             phase: every host of a batch in maintenance mode before any of
+             them installs, each rebooted once and the reboots overlapping (the
+             twin's hosts take RebootSeconds to come back); a host of the batch
+             fails as it is to enter maintenance mode (the others leave it, no
+             install) and as it is to reboot (the others, rebooting, are waited
+             for, verified and leave maintenance mode); the rerun converges;
+             planted: the hosts one by one, each reboot waited for before the
+             next, a failed reboot not waiting for the others
   stale-module (vSphere) a host reboots with its old nvidia module loaded:
              the verify fails, the host stays in maintenance mode, the rerun
              converges
@@ -116,6 +125,10 @@ $Cases = @(
     # vSphere (Invoke-VmwCase, below): the same checks on the vCenter twin, plus vLCM.
     @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module', 'guests') }
+    # Two hosts at once: each batch's hosts together, phase by phase (the hosts take 300 s
+    # to reboot on the virtual clock, so reboots one after another are seen).
+    @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
+        Checks = @('converge', 'rerun', 'preview', 'faults', 'batch', 'host-failure') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview') }
 )
 
@@ -891,6 +904,7 @@ function Get-VmwConvergeProblems {
 function Invoke-VmwCase {
     param($Case)
     $C = New-VmwRolloutCase $Case
+    if ($Case.ContainsKey('RebootSeconds')) { foreach ($h in $C.State['hosts']) { $h['reboot_seconds'] = [int]$Case.RebootSeconds } }
     $start = $C.State
     $conv = $null
     if ($Case.Checks -contains 'converge' -or $Case.Checks -contains 'rerun' -or $Case.Checks -contains 'faults') {
@@ -957,6 +971,9 @@ function Invoke-VmwCase {
     if ($Case.Checks -contains 'host-failure') {
         Invoke-VmwHostFailureChecks -C $C -Start $start -Conv $conv
     }
+    if ($Case.Checks -contains 'batch') {
+        Invoke-VmwBatchChecks -C $C -Start $start -Conv $conv
+    }
     if ($Case.Checks -contains 'stale-module') {
         $p = Get-VmwStaleModuleProblems -C $C -Start $start -Script $C.Script
         Write-Verdict $C.Name 'stale-module: a host rebooted with its old nvidia module loaded fails the verify, stays in maintenance mode, and the rerun converges' $p.Problems $p.Result
@@ -1009,12 +1026,14 @@ function Invoke-VmwHostFailureChecks {
     if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
     $calls = @($Conv.calls)
     $step = $null
+    $batch = @()   # the hosts of the first step (one, or a batch of --hosts-at-once)
     $firstMove = -1; $lastMove = -1; $enter = -1; $install = -1; $after = -1
     for ($i = 0; $i -lt $calls.Count; $i++) {
         $one = $calls[$i]
         $cmd = [string]$one['command']
         if ($cmd -eq 'Move-VM' -and $enter -lt 0) { if ($firstMove -lt 0) { $firstMove = $i }; $lastMove = $i }
         if ($cmd -eq 'Set-VMHost' -and [string]$one['parameters']['State'] -eq 'Maintenance' -and $enter -lt 0) { $enter = $i; $step = [string]$one['target'] }
+        if ($cmd -eq 'Set-VMHost' -and [string]$one['parameters']['State'] -eq 'Maintenance' -and $install -lt 0) { $batch += [string]$one['target'] }
         if ($cmd -eq 'esxcli software component apply' -and $install -lt 0 -and $enter -ge 0) { $install = $i }
         if ($cmd -eq 'RebootHost' -and $after -lt 0 -and $enter -ge 0) { $after = $i + 1 }
     }
@@ -1035,7 +1054,7 @@ function Invoke-VmwHostFailureChecks {
         # A host outside the step that runs VMs after the drain: the last such host in the state.
         $busy = @{}
         foreach ($v in $Conv.state['vms']) { if ([string]$v['power_state'] -eq 'PoweredOn') { $busy[[string]$v['host']] = $true } }
-        $other = @($Start['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $_ -ne $step -and $busy.ContainsKey($_) })
+        $other = @($Start['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $batch -notcontains $_ -and $busy.ContainsKey($_) })
         if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'after the reboot'; At = $after + 1; Node = $other[0]; Resume = 'converge' }) }
     }
     if ($points.Count -lt 4) { Write-Verdict $C.Name 'host-failure: the failure points' @(('found {0} of the four points in the converge run' -f $points.Count)) $null }
@@ -1064,7 +1083,7 @@ function Invoke-VmwHostFailureChecks {
             }
             # After the reboot: the step ends (its host leaves maintenance mode, VMs that stayed
             # down start); no later step starts while a host of the cluster is down.
-            if ($pt.Why -eq 'after the reboot' -and $k -ge $pt.At -and -not ([string]$call['target'] -eq $step -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
+            if ($pt.Why -eq 'after the reboot' -and $k -ge $pt.At -and -not ($batch -contains [string]$call['target'] -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
                 $p.Add(('call {0} {1} {2} of a later step, with {3} down' -f ($k + 1), $call['command'], $call['target'], $pt.Node))
             }
         }
@@ -1104,6 +1123,257 @@ function Invoke-VmwHostFailureChecks {
         Write-Verdict $C.Name ('resume after ' + $name) $ps $again
     }
     Write-Host ('  {0}: {1} host-failure scenarios' -f $C.Name, $points.Count)
+}
+
+# ---- vSphere host batches (--hosts-at-once N; docs/rollout.md) ---------------------------
+# The hosts of a batch go through each phase together: the twin's hosts take reboot_seconds
+# (the case's RebootSeconds) on the virtual clock to come back, and record each reboot
+# (`host-reboot` events, down and up), so a script that reboots them one after another is
+# seen. The batches of the case: the host steps of its plan with more than one host.
+function Get-VmwBatches {
+    param($C)
+    $plan = Get-Content -Raw -LiteralPath (Join-Path (Join-Path $Work $C.Name) 'plan.json') | ConvertFrom-Json
+    $list = [System.Collections.Generic.List[object]]::new()
+    foreach ($s in @($plan.clusters[0].steps)) {
+        if ($s.kind -eq 'hosts' -and @($s.hosts).Count -gt 1) { $list.Add([string[]]@($s.hosts | ForEach-Object { [string]$_.name })) }
+    }
+    $list.ToArray()
+}
+
+# In a run, every batch: each host enters maintenance mode before any host of the batch
+# installs (and before any leaves maintenance mode), so all are in it at the same time;
+# each reboots once, and the reboots overlap (the last one goes down before the first one is
+# back): the batch is down for about one reboot, not N.
+function Get-VmwBatchProblems {
+    param($C, $Result)
+    $p = [System.Collections.Generic.List[string]]::new()
+    $calls = @($Result.calls)
+    $batches = @(Get-VmwBatches $C)
+    if ($batches.Count -eq 0) { $p.Add('the plan has no batch of more than one host'); return , $p }
+    foreach ($b in $batches) {
+        $label = $b -join ', '
+        $enter = @{}
+        $firstInstall = -1
+        $firstExit = -1
+        for ($i = 0; $i -lt $calls.Count; $i++) {
+            $t = [string]$calls[$i]['target']
+            if ($b -notcontains $t) { continue }
+            $cmd = [string]$calls[$i]['command']
+            $state = if ($cmd -eq 'Set-VMHost') { [string]$calls[$i]['parameters']['State'] } else { '' }
+            if ($state -eq 'Maintenance' -and -not $enter.ContainsKey($t)) { $enter[$t] = $i }
+            if ($cmd -eq 'esxcli software component apply' -and $firstInstall -lt 0) { $firstInstall = $i }
+            if ($state -eq 'Connected' -and $firstExit -lt 0) { $firstExit = $i }
+        }
+        if ($firstInstall -lt 0) { $p.Add(('batch {0}: no host installed the component' -f $label)) }
+        foreach ($h in $b) {
+            if (-not $enter.ContainsKey($h)) { $p.Add(('batch {0}: {1} never entered maintenance mode' -f $label, $h)); continue }
+            if ($firstInstall -ge 0 -and $enter[$h] -gt $firstInstall) {
+                $p.Add(('batch {0}: {1} entered maintenance mode (call {2}) after the batch''s first install (call {3}): the hosts were not all in maintenance mode before either installed' -f $label, $h, ($enter[$h] + 1), ($firstInstall + 1)))
+            }
+            if ($firstExit -ge 0 -and $enter[$h] -gt $firstExit) {
+                $p.Add(('batch {0}: {1} entered maintenance mode (call {2}) after a host of the batch left it (call {3})' -f $label, $h, ($enter[$h] + 1), ($firstExit + 1)))
+            }
+        }
+        $ev = @(@($Result.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'host-reboot' -and $b -contains [string]$_['host'] })
+        foreach ($h in $b) {
+            $n = @($ev | Where-Object { [string]$_['host'] -eq $h }).Count
+            if ($n -ne 1) { $p.Add(('batch {0}: {1} rebooted {2} time(s), expected once' -f $label, $h, $n)) }
+        }
+        if ($ev.Count -eq $b.Count) {
+            $lastDown = ($ev | ForEach-Object { [double]$_['down'] } | Measure-Object -Maximum).Maximum
+            $firstUp = ($ev | ForEach-Object { [double]$_['up'] } | Measure-Object -Minimum).Minimum
+            if ($lastDown -ge $firstUp) {
+                $p.Add(('batch {0}: the reboots did not overlap (the last host went down at {1:N0} s, the first was back at {2:N0} s): one after another, not together' -f $label, $lastDown, $firstUp))
+            }
+        }
+    }
+    , $p
+}
+
+# The batch checks of a case (Checks 'batch'): the order of the converge run; a host of the
+# first batch failing (the node-failure fault) as it is to enter maintenance mode, and as it
+# is to reboot while the other hosts of the batch are rebooting; and the plants.
+function Invoke-VmwBatchChecks {
+    param($C, $Start, $Conv)
+    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
+    Write-Verdict $C.Name 'batch: the hosts of each batch are in maintenance mode together before either installs, and reboot together' (Get-VmwBatchProblems $C $Conv) $Conv
+    $ev = @(@($Conv.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'host-reboot' })
+    if ($ev.Count -gt 0) {
+        $down = ($ev | ForEach-Object { [double]$_['up'] - [double]$_['down'] } | Measure-Object -Sum).Sum
+        Write-Host ('  {0}: {1} reboots, {2:N0} s of host reboots in all, hosts rebooting during {3:N0} s of the run' -f $C.Name, $ev.Count, $down, (Get-VmwRebootSpan $ev))
+    }
+    Invoke-VmwBatchHostFailureChecks -C $C -Start $Start -Conv $Conv
+    $t = Get-VmwBatchTimeoutProblems -C $C -Start $Start -Script $C.Script
+    Write-Verdict $C.Name 'batch: hosts not back within -RestartTimeoutSeconds are named, left in maintenance mode, and the rerun converges' $t.Problems $t.Result
+    Invoke-VmwBatchPlanted -C $C -Start $Start
+}
+
+# The first batch's hosts take longer to reboot than -RestartTimeoutSeconds allows: exit 1,
+# each named in a warning that it did not come back (it stays in maintenance mode), no later
+# step; the next run (the reboots over, the default timeout) converges.
+function Get-VmwBatchTimeoutProblems {
+    param($C, $Start, [string]$Script)
+    $b = @(Get-VmwBatches $C)[0]
+    $sa = @{} + $C.ScriptArgs
+    $sa['RestartTimeoutSeconds'] = 120
+    $r = Invoke-TwinRun -State $Start -Script $Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+    foreach ($h in $b) {
+        if (-not (Test-Named $r @($h, 'maintenance mode') 'WARNING.*did not come back')) { $p.Add(('no warning says {0} did not come back and stays in maintenance mode' -f $h)) }
+    }
+    foreach ($call in @($r.calls)) {
+        if ($b -notcontains [string]$call['target'] -and [string]$call['command'] -eq 'Set-VMHost') { $p.Add(('{0} {1}: a later step started' -f $call['command'], $call['target'])) }
+    }
+    if ($p.Count -eq 0) {
+        $again = Invoke-TwinRun -State $r.state -Script $Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        foreach ($x in (Get-VmwConvergeProblems $C $Start $again)) { $p.Add('rerun: ' + $x) }
+    }
+    [pscustomobject]@{ Problems = $p.ToArray(); Result = $r }
+}
+
+# The time during which at least one host was rebooting (the union of the reboot intervals).
+function Get-VmwRebootSpan {
+    param([object[]]$Events)
+    $total = 0.0
+    $end = -1.0
+    foreach ($e in @($Events | Sort-Object -Property { [double]$_['down'] })) {
+        $d = [double]$e['down']; $u = [double]$e['up']
+        if ($d -ge $end) { $total += $u - $d; $end = $u }
+        elseif ($u -gt $end) { $total += $u - $end; $end = $u }
+    }
+    $total
+}
+
+# A host of the first batch fails (the node-failure fault) at two points of its batch:
+#   enter  as it is to enter maintenance mode, the other hosts of the batch in it already:
+#          the step stops before any install, the others leave maintenance mode;
+#   reboot as it is to reboot, the hosts before it rebooting already: those are waited
+#          for, verified and leave maintenance mode; no later step starts.
+# Each: exit 1, the failed host NotResponding, no other host left in maintenance mode
+# unless a line says so, every VM running, or named in a warning, or taken down by the
+# failure, the invariants. The host comes back (Connected, or in maintenance mode if it was
+# in it) and the rerun converges.
+function Invoke-VmwBatchHostFailureChecks {
+    param($C, $Start, $Conv)
+    $b = @(Get-VmwBatches $C)[0]
+    $calls = @($Conv.calls)
+    $node = $b[$b.Count - 1]
+    $points = [System.Collections.Generic.List[object]]::new()
+    for ($i = 0; $i -lt $calls.Count; $i++) {
+        $one = $calls[$i]
+        if ([string]$one['target'] -ne $node) { continue }
+        if ([string]$one['command'] -eq 'Set-VMHost' -and [string]$one['parameters']['State'] -eq 'Maintenance' -and @($points | Where-Object { $_.Why -eq 'enter' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'enter'; At = $i + 1; Back = 'Connected'; Text = 'as it is to enter maintenance mode' })
+        }
+        if ([string]$one['command'] -eq 'RebootHost' -and @($points | Where-Object { $_.Why -eq 'reboot' }).Count -eq 0) {
+            $points.Add([pscustomobject]@{ Why = 'reboot'; At = $i + 1; Back = 'Maintenance'; Text = 'as it is to reboot, the other hosts of its batch rebooting' })
+        }
+    }
+    if ($points.Count -ne 2) { Write-Verdict $C.Name 'batch host-failure: the failure points' @(('found {0} of the two points of {1} in the converge run' -f $points.Count, $node)) $null; return }
+    $before = Get-VmwPower $Start
+    foreach ($pt in $points) {
+        $name = 'batch host-failure: {0} of batch {1} fails {2} (call {3})' -f $node, ($b -join ', '), $pt.Text, $pt.At
+        $s = Copy-VmwState -State $Start
+        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $node; at_call = $pt.At; times = 1 })
+        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = [System.Collections.Generic.List[string]]::new()
+        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+        if (-not (@($r.output) -match '^Summary:')) { $p.Add('no summary') }
+        if ([string](Get-VmwHost -State $r.state -Name $node)['connection_state'] -ne 'NotResponding') { $p.Add(('host {0} did not fail: the fault did not fire' -f $node)) }
+        $byFailure = @{}
+        foreach ($e in @($r.state['events'])) { if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'host failure') { $byFailure[[string]$e['vm']] = $true } }
+        foreach ($x in @(Get-InvariantProblems $C $r.state)) { if ($x -notmatch 'went down \(host failure') { $p.Add($x) } }
+        $rc = @($r.calls)
+        for ($k = $pt.At; $k -lt $rc.Count; $k++) {
+            $cmd = [string]$rc[$k]['command']
+            # After the failure: nothing is installed on or moved onto the failed host, and
+            # no host outside the batch is touched but to power VMs on (no later step).
+            if ([string]$rc[$k]['target'] -eq $node -or ($cmd -eq 'Move-VM' -and [string]$rc[$k]['parameters']['Destination'] -eq $node)) { $p.Add(('call {0} {1} {2} after {3} failed' -f ($k + 1), $cmd, $rc[$k]['target'], $node)) }
+            if ($pt.Why -eq 'enter' -and $cmd -eq 'esxcli software component apply') { $p.Add(('call {0}: {1} installed after a host of its batch failed before the install' -f ($k + 1), $rc[$k]['target'])) }
+            if ($b -notcontains [string]$rc[$k]['target'] -and @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -notcontains $cmd) { $p.Add(('call {0} {1} {2} of a later step, with {3} down' -f ($k + 1), $cmd, $rc[$k]['target'], $node)) }
+        }
+        foreach ($h in $b) {
+            if ($h -eq $node) { continue }
+            $hs = Get-VmwHost -State $r.state -Name $h
+            if ([string]$hs['connection_state'] -ne 'Connected') { $p.Add(('host {0} of the batch is {1}, expected back out of maintenance mode' -f $h, $hs['connection_state'])) }
+            if ($pt.Why -eq 'reboot') {
+                $v = if ($null -ne $hs['nvidia_component']) { [string]$hs['nvidia_component']['version'] } else { '' }
+                if (-not $v.StartsWith($C.ExpectDriver[$h] + '-') -or $hs.Contains('nvidia_loaded_version')) { $p.Add(('host {0} of the batch, rebooting as {1} failed, was not brought to driver {2}: component {3}' -f $h, $node, $C.ExpectDriver[$h], $v)) }
+            }
+        }
+        $now = Get-VmwPower $r.state
+        foreach ($v in $before.Keys) {
+            if ($before[$v].State -eq 'PoweredOn' -and $now[$v].State -ne 'PoweredOn' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
+                $p.Add(('VM {0} is {1}, was PoweredOn, not taken down by the failure, and no warning names it' -f $v, $now[$v].State))
+            }
+        }
+        foreach ($h in $r.state['hosts']) {
+            if ([string]$h['connection_state'] -eq 'Maintenance' -and -not (Test-Named $r @([string]$h['name']) 'maintenance mode')) { $p.Add(('host {0} is left in maintenance mode and no line says so' -f $h['name'])) }
+        }
+        Write-Verdict $C.Name $name $p $r
+        $back = Copy-VmwState -State $r.state
+        $back['faults'] = @()
+        (Get-VmwHost -State $back -Name $node)['connection_state'] = $pt.Back
+        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $all = Get-VmwConvergeProblems $C $Start $again
+        $ps = @($all | Where-Object {
+                $line = $_
+                -not (@($before.Keys | Where-Object { $line -like ('VM {0} is PoweredOff, was PoweredOn' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off')) }))
+            })
+        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
+    }
+}
+
+# Copies of the script with one batch fault planted; the check named must catch each.
+function Invoke-VmwBatchPlanted {
+    param($C, $Start)
+    $one = '$ok = $true' + "`n" + '                    foreach ($one in @($w.Hosts)) { if ($ok) { $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work ([pscustomobject]@{ Step = $w.Step; Done = $false; Hosts = @($one); Extra = @() }) -Plan $plan -DepotPath $DepotPath -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds } }'
+    $plants = @(
+        @{ Name = 'the hosts of a batch one by one (each its own maintenance, install, reboot, wait)'; Check = 'batch'
+            Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
+            Put = $one }
+        @{ Name = 'each reboot waited for before the next'; Check = 'batch'
+            Find = '$rebooted.Add([pscustomobject]@{ Name = $n; VMHost = $vmhost; Before = $before; Spec = $h })'
+            Put = '$rebooted.Add([pscustomobject]@{ Name = $n; VMHost = $vmhost; Before = $before; Spec = $h }); $null = Wait-VgpucRolloutVmwHost -Connection $Connection -Rebooted @($rebooted[$rebooted.Count - 1]) -TimeoutSeconds $RestartTimeoutSeconds' }
+        @{ Name = 'a host not back in time is not named (the wait reports none late)'; Check = 'timeout'
+            Find = '[string[]]@($left | ForEach-Object { [string]$_.Name })'
+            Put = '[string[]]@()' }
+        @{ Name = 'a failed reboot stops the step without waiting for the hosts already rebooting'; Check = 'host-failure'
+            Find = "`$failures.Add(('{0}: the reboot failed: {1}' -f `$n, `$_.Exception.Message))"
+            Put = 'throw' }
+    )
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    foreach ($pl in $plants) {
+        $n = ([regex]::Matches($text, [regex]::Escape($pl.Find))).Count
+        if ($n -ne 1) {
+            Write-Verdict $C.Name ('planted: ' + $pl.Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null
+            continue
+        }
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($pl.Find, $pl.Put))
+        $caught = @()
+        if ($pl.Check -eq 'batch') {
+            $r = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $caught = @(Get-VmwBatchProblems $C $r | ForEach-Object { $_ })   # the list's lines, not the list
+        } elseif ($pl.Check -eq 'timeout') {
+            $caught = @((Get-VmwBatchTimeoutProblems -C $C -Start $Start -Script $path).Problems)
+        } else {
+            $save = $script:Fail
+            $savePass = $script:Pass
+            $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $out = Invoke-VmwBatchHostFailureChecks -C ([pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }) -Start $Start -Conv $conv 6>&1
+            $caught = @(@($out) | ForEach-Object { [string]$_ } | Where-Object { $_ -match '^(FAIL|    )' } | Select-Object -First 2)
+            if ($script:Fail -eq $save) { $caught = @() }
+            $script:Fail = $save
+            $script:Pass = $savePass
+        }
+        $p = @()
+        if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
+        else { Write-Host ('  planted: {0}: caught: {1}' -f $pl.Name, (@($caught) -join ' / ')) }
+        Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
+        Remove-Item -LiteralPath $path
+    }
 }
 
 # The owners upgrade the guest drivers of a plan's guest step inside the VMs of a
@@ -1224,9 +1494,10 @@ function Get-VmwFaultProblems {
             $p.Add(('VM {0} is {1}, was {2}, and no warning says why' -f $v, $after[$v].State, $before[$v].State))
         }
     }
+    # A warning, not the summary's "enter maintenance mode ... changed" line.
     foreach ($h in $Result.state['hosts']) {
-        if ([string]$h['connection_state'] -eq 'Maintenance' -and -not (Test-Named $Result @([string]$h['name']) 'maintenance mode')) {
-            $p.Add(('host {0} is left in maintenance mode and no line says so' -f $h['name']))
+        if ([string]$h['connection_state'] -eq 'Maintenance' -and -not (Test-Named $Result @([string]$h['name']) 'WARNING.*maintenance mode')) {
+            $p.Add(('host {0} is left in maintenance mode and no warning says so' -f $h['name']))
         }
     }
     , $p
@@ -1291,8 +1562,9 @@ function Invoke-VmwPlanted {
                 $caught = @(Get-VmwConvergeProblems $C $Start $r)
             }
             'fault' {
+                # The install fails on a host in maintenance mode, which must leave it.
                 $s = Copy-VmwState -State $Start
-                Add-ScenarioFault -State $s -Command 'Move-VM' -Target 'ml-05'
+                Add-ScenarioFault -State $s -Command 'esxcli software component apply' -Target (@($C.ExpectDriver.Keys | Sort-Object)[0])
                 $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
                 $caught = @(Get-VmwFaultProblems $Start $r)
             }
@@ -1322,6 +1594,8 @@ function Invoke-VmwPlanted {
                 $caught = @(Get-VmwRefusalProblems $r @($C.Cluster, 'image') 'remediate')
             }
         }
+        # The checks return their problems as one list (`, $p`): count its lines, not the list.
+        $caught = @($caught | ForEach-Object { $_ })
         $p = @()
         if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
         Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null

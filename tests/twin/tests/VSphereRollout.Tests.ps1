@@ -193,6 +193,45 @@ Write-Host @($e.software.component.list.Invoke())[0].Version
     }
 }
 
+Describe 'A reboot that takes time (hosts[].reboot_seconds, on the virtual clock)' {
+    BeforeAll {
+        $script:Rebooting = { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance'; (Get-VsHost $s 'esx-03')['reboot_seconds'] = 300; (Get-VsHost $s 'esx-03')['boot_count'] = 2 }
+        $script:Show = "function Show { `$h = Get-VMHost -Name 'esx-03' -Server `$c; Write-Host ('{0} {1}' -f `$h.ConnectionState, `$h.ExtensionData.Runtime.BootTime.ToString('HH')) }`n"
+    }
+    It 'the host is NotResponding until the time has passed, then back in maintenance mode, booted later' {
+        $body = $script:Show + "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)`nShow`nStart-Sleep -Seconds 299`nShow`nStart-Sleep -Seconds 1`nShow"
+        $r = Invoke-RoScript (Get-RoState $script:Rebooting) $body
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('NotResponding 02', 'NotResponding 02', 'Maintenance 03')
+        (Get-VsHost $r.state 'esx-03')['boot_count'] | Should -Be 3
+        (Get-VsHost $r.state 'esx-03').Contains('rebooting') | Should -BeFalse
+    }
+    It 'refuses what needs the rebooting host: esxcli, the kernel modules, exit from maintenance mode' {
+        $reboot = "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)`n"
+        $r = Invoke-RoScript (Get-RoState $script:Rebooting) ($reboot + "`$null = Get-EsxCli -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -V2 -Server `$c")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is NotResponding*'
+        $r = Invoke-RoScript (Get-RoState $script:Rebooting) ($reboot + "`$null = (Get-View -Id (Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.ConfigManager.KernelModuleSystem -Server `$c).QueryModules()")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is NotResponding*'
+        $r = Invoke-RoScript (Get-RoState $script:Rebooting) ($reboot + "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Connected' -Server `$c -Confirm:`$false -ErrorAction Stop")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is NotResponding*'
+        (Get-VsHost $r.state 'esx-03')['connection_state'] | Should -Be 'NotResponding'
+    }
+    It 'a reboot under way when a run ends is over when the next run starts' {
+        $r = Invoke-RoScript (Get-RoState $script:Rebooting) "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)"
+        (Get-VsHost $r.state 'esx-03')['connection_state'] | Should -Be 'NotResponding'
+        $r2 = Invoke-RoScript $r.state ($script:Show + 'Show')
+        $r2.output | Should -Be @('Maintenance 03')
+    }
+    It 'refuses a malformed reboot_seconds (exit 2)' {
+        $r = Invoke-RoScript (Get-RoState { param($s) (Get-VsHost $s 'esx-01')['reboot_seconds'] = 'long' }) 'Write-Host 1'
+        $r.exit | Should -Be 2
+        $r.error | Should -Match 'reboot_seconds'
+    }
+}
+
 Describe 'State: the rollout fields are checked before a run' {
     It 'refuses a malformed depot, image_managed, nvidia_loaded_version and boot_count (exit 2)' {
         foreach ($edit in @(

@@ -29,9 +29,11 @@ function Initialize-VSphereTwin {
             if ($null -ne $o) { Add-VSphereTwinServer -State $o }
         }
     }
+    Update-VTReboots -All
     [VMware.Vim.VimTwin]::SetHandler({
             param($Server, $Type, $Moid, $Method, $Arguments)
             Clear-VTMemo
+            Update-VTReboots
             Invoke-VTMethod -Server $Server -Type $Type -Moid $Moid -Method $Method -Arguments $Arguments
         })
     # `open_sessions`: the sessions an administrator already has open when the script starts
@@ -60,6 +62,7 @@ function Invoke-VSphereTwinCmdlet {
     $impl = $script:VTCmdlets[$Command]
     if ($null -eq $impl) { throw ('twin: {0} is not modelled by the vSphere twin' -f $Command) }
     Clear-VTMemo
+    Update-VTReboots
     $p = @{}
     foreach ($k in $Bound.Keys) {
         if ($script:VTUnmodelled -contains ('{0} -{1}' -f $Command, $k)) { throw ('twin: {0} -{1} is documented but not modelled by the vSphere twin' -f $Command, $k) }

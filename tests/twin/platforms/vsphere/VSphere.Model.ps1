@@ -1190,6 +1190,44 @@ function Invoke-VTReboot {
     if ($on.Count -gt 0) {
         throw ('twin: host {0} still runs VM(s) {1}; the twin does not model rebooting under running VMs' -f $HostRec.name, (($on | ForEach-Object { $_.name }) -join ', '))
     }
+    # reboot_seconds (README "Rollouts"): the host is away that long on the virtual clock,
+    # NotResponding as vCenter shows a rebooting host; it comes back (Update-VTReboots) in
+    # the state it rebooted from, its reboot done. Absent: back at once.
+    $secs = 0
+    if (Test-VTField $HostRec 'reboot_seconds') { $secs = [int]$HostRec.reboot_seconds }
+    if ($secs -gt 0) {
+        $now = Get-TwinClock
+        Set-VTValue $HostRec 'rebooting' (New-VTRecord $HostRec ([ordered]@{ from_state = [string]$HostRec.connection_state; until = $now + $secs }))
+        $HostRec.connection_state = 'NotResponding'
+        Add-TwinEvent $script:Run.State ([ordered]@{ kind = 'host-reboot'; host = [string]$HostRec.name; down = $now; up = $now + $secs })
+        Clear-VTMemo
+        return
+    }
+    Complete-VTReboot $HostRec
+}
+
+# Hosts whose reboot (reboot_seconds) is over on the virtual clock come back; at the start
+# of a run ($All) every reboot still under way is over (the administrator runs it later).
+function Update-VTReboots {
+    param([switch]$All)
+    $now = 0
+    if (-not $All) { $now = Get-TwinClock }
+    foreach ($srv in @($script:VTServers.Values)) {
+        foreach ($h in @($srv.State.hosts)) {
+            if ($null -eq $h -or -not (Test-VTField $h 'rebooting') -or $null -eq $h.rebooting) { continue }
+            if (-not $All -and [double]$h.rebooting.until -gt $now) { continue }
+            $h.connection_state = [string]$h.rebooting.from_state
+            Remove-VTValue $h 'rebooting'
+            Complete-VTReboot $h
+            Clear-VTMemo
+        }
+    }
+}
+
+# What a reboot does to the host (README "Rollouts"): the GPUs' passthrough and graphics
+# type as configured, the installed component's module loaded, one more boot.
+function Complete-VTReboot {
+    param($HostRec)
     foreach ($g in @($HostRec.gpus)) { $g.passthrough_active = [bool]$g.passthrough_enabled }
     if ((Test-VTField $HostRec 'stale_module_after_reboot') -and [bool]$HostRec.stale_module_after_reboot) {
         # A planted fault (README "Rollouts"): this reboot leaves the module loaded as it

@@ -138,12 +138,21 @@ function Test-VSphereState {
     }
     # Rollout extensions (README "Rollouts"): clusters[].image_managed, hosts[].nvidia_loaded_version,
     # hosts[].boot_count, hosts[].stale_module_after_reboot (a planted fault: the next reboot
-    # leaves the old nvidia module loaded),
+    # leaves the old nvidia module loaded), hosts[].reboot_seconds,
     # depots (the offline bundles esxcli software component apply may install).
     $i = 0
     foreach ($c in @($State['clusters'])) { $p += Test-VSphereOptional $c "clusters[$i]" @{ image_managed = 'bool' }; $i++ }
     $i = 0
-    foreach ($h in @($State['hosts'])) { $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool' }; $i++ }
+    # hosts[].reboot_seconds (how long a reboot keeps the host away on the virtual clock) and
+    # hosts[].rebooting (a reboot under way when a run ended: {from_state, until}).
+    foreach ($h in @($State['hosts'])) {
+        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool'; reboot_seconds = 'int' }
+        if ($h -is [System.Collections.IDictionary] -and $h.Contains('rebooting') -and $null -ne $h['rebooting'] -and
+            ($h['rebooting'] -isnot [System.Collections.IDictionary] -or -not (Test-VSphereValue $h['rebooting']['from_state'] 'string'))) {
+            $p += "hosts[$i].rebooting must be {from_state, until}"
+        }
+        $i++
+    }
     if ($State.Contains('depots')) {
         if ($State['depots'] -isnot [System.Collections.IList]) { $p += 'depots must be a list of {path, component: {name, version}}' }
         else {

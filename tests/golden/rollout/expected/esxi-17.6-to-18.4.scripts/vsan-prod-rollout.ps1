@@ -2248,18 +2248,25 @@ function Read-VgpucGuestDriverVSphere {
 # the plan live-migrates (first those found on the batch's hosts that the
 # plan has elsewhere, back there); shut
 # down (the guest OS, never a power-off), move and start those it restarts
-# elsewhere; shut down those that stay down; Set-VMHost -State Maintenance;
-# install the NVIDIA host component from the depot with
-# `esxcli software component apply -d` (Get-EsxCli -V2); reboot
-# (HostSystem.RebootHost, refused by ESXi outside maintenance mode) and wait
-# for vCenter to see the host again with a later boot time
-# (HostRuntimeInfo.bootTime); verify that the installed component is the
-# planned driver and that the nvidia module loaded is that version
-# (HostKernelModuleSystem.QueryModules); Set-VMHost -State Connected; start
-# the VMs that stayed down. The first failure stops the rollout: the hosts leave maintenance mode and every VM is put back in its
-# power state, except a host whose new component is installed but not yet
-# verified: it stays in maintenance mode and the output says so (running
-# the script again reboots and verifies it). A step already done is
+# elsewhere; shut down those that stay down (the moves of every host of the
+# batch first); then the hosts of the batch together, phase by phase:
+# Set-VMHost -State Maintenance on each; install the NVIDIA host component
+# from the depot with `esxcli software component apply -d` (Get-EsxCli -V2)
+# on each; reboot each (HostSystem.RebootHost, refused by ESXi outside
+# maintenance mode) without waiting, then one wait for vCenter to see every
+# one of them again with a later boot time (HostRuntimeInfo.bootTime); verify
+# on each that the installed component is the planned driver and that the
+# nvidia module loaded is that version (HostKernelModuleSystem.QueryModules);
+# Set-VMHost -State Connected on each; start the VMs that stayed down. A
+# batch of N hosts is down for about one reboot, not N. The first failure
+# stops the rollout (a failed reboot stops the next reboots; the hosts
+# already rebooting are waited for and verified): the hosts leave
+# maintenance mode and every VM is put back in its power state, except a
+# host whose new component is installed but not yet verified, or that did
+# not come back from its reboot in time: it stays in maintenance mode and
+# the output says so (running the script again reboots and verifies it).
+# Maintenance mode is entered with the synchronous Set-VMHost, one host
+# after another (the hosts are empty by then). A step already done is
 # skipped, so a rollout is resumed by running the script again. Guest
 # drivers are updated inside the VMs by their owners: the script lists them,
 # and before a host step that needs them updated it stops until the step is
@@ -2693,31 +2700,51 @@ function Stop-VgpucRolloutVmwGuest {
 
 function Restart-VgpucRolloutVmwHost {
     <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
-       refuses it outside maintenance mode) and wait until vCenter sees it again, booted
-       after the call (HostRuntimeInfo.bootTime later than before; where the host
-       reports no boot time, connected again is taken as back). #>
+       refuses it outside maintenance mode) without waiting for it to come back: the
+       hosts of a batch reboot together, and Wait-VgpucRolloutVmwHost waits for all. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Connection,
-        [Parameter(Mandatory)] [object]$VMHost,
-        [Parameter(Mandatory)] [int]$TimeoutSeconds
+        [Parameter(Mandatory)] [object]$VMHost
     )
     $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
-    $before = $view.Runtime.BootTime
     $view.RebootHost($false)
+}
+
+function Wait-VgpucRolloutVmwHost {
+    <# One wait for every host of a batch rebooted together: until vCenter sees each
+       again (Connected or in maintenance mode), booted after its reboot call
+       (HostRuntimeInfo.bootTime later than before; where a host reports no boot time,
+       connected again is taken as back), or the timeout. Each of $Rebooted has Name,
+       VMHost and Before. Returns the names of the hosts not back in time. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Rebooted,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $left = [System.Collections.Generic.List[object]]::new()
+    foreach ($r in $Rebooted) {
+        $left.Add($r)
+    }
     $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($true) {
+    while ($left.Count -gt 0) {
         Start-Sleep -Seconds 10
-        $h = Get-VMHost -Id $VMHost.Id -Server $Connection
-        $booted = $h.ExtensionData.Runtime.BootTime
-        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
-            ($null -eq $before -or ($null -ne $booted -and $booted -gt $before))) {
-            return
+        foreach ($r in @($left.ToArray())) {
+            $h = Get-VMHost -Id $r.VMHost.Id -Server $Connection
+            $booted = $h.ExtensionData.Runtime.BootTime
+            if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
+                ($null -eq $r.Before -or ($null -ne $booted -and $booted -gt $r.Before))) {
+                $null = $left.Remove($r)
+                Write-Host ('  {0}: back after its reboot' -f (Format-VgpucText -Text $r.Name))
+            }
         }
-        if ((Get-Date) -gt $deadline) {
-            throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
+        if ($left.Count -gt 0 -and (Get-Date) -gt $deadline) {
+            break
         }
     }
+    [string[]]@($left | ForEach-Object { [string]$_.Name })
 }
 
 function Invoke-VgpucRolloutVmwMove {
@@ -2821,8 +2848,10 @@ function Invoke-VgpucRolloutVmwMove {
 }
 
 function Invoke-VgpucRolloutVmwHostStep {
-    <# One host batch: moves, maintenance mode, install, reboot, verify, exit
-       maintenance mode, and the VMs that stayed down powered on again.
+    <# One host batch, its hosts together phase by phase: the moves of all of
+       them, maintenance mode on each, the install on each, the reboot of each,
+       one wait for all, the verify of each, exit maintenance mode on each (in
+       `finally`), and the VMs that stayed down powered on again.
        Returns $true when it completed. #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType([bool])]
@@ -2875,15 +2904,18 @@ function Invoke-VgpucRolloutVmwHostStep {
                 $previewed = $true
             }
         }
+        # Every host of the batch is in maintenance mode now: install on each, then reboot
+        # them together and wait for all at once, verify each, and (finally) let each out.
+        $toReboot = [System.Collections.Generic.List[object]]::new()
         foreach ($h in @($Work.Hosts)) {
             $n = [string]$h.Name
             $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
             if (-not $WhatIfPreference -and -not (Test-VgpucNameInList -Name $n -List $inMaintenance.ToArray())) {
                 # Maintenance mode was declined (-Confirm): nothing is installed or rebooted.
                 Add-VgpucResult -Run $Run -Target $n -Step 'install, reboot, verify' -Status 'skipped' -Message 'not in maintenance mode'
-                $previewed = $true
                 continue
             }
+            $previewed = $false
             if ($h.FromRelease -ne $h.ToRelease) {
                 $now = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $vmhost
                 if (Test-VgpucRolloutVmwDriver -Version $now.Version -Driver $h.ToDriver) {
@@ -2907,14 +2939,48 @@ function Invoke-VgpucRolloutVmwHostStep {
                     }
                 }
             }
-            $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'reboot (HostSystem.RebootHost) and wait for it to reconnect' -ScriptBlock {
-                param($C, $H, [int]$T)
-                Restart-VgpucRolloutVmwHost -Connection $C -VMHost $H -TimeoutSeconds $T
-            } -ArgumentList @($Connection, $vmhost, $RestartTimeoutSeconds)
-            if (-not $done) {
-                $previewed = $true
+            if ($previewed -and -not $WhatIfPreference) {
+                # The install was declined (-Confirm): the host is not rebooted.
+                Add-VgpucResult -Run $Run -Target $n -Step 'reboot, verify' -Status 'skipped' -Message 'the install was declined'
+                continue
             }
-            if ($previewed) {
+            $toReboot.Add($h)
+        }
+        # The reboots: one after another without waiting (a reboot that fails stops the
+        # next ones; those already rebooting are waited for and verified), then one wait.
+        $rebooted = [System.Collections.Generic.List[object]]::new()
+        $failures = [System.Collections.Generic.List[string]]::new()
+        foreach ($h in $toReboot) {
+            $n = [string]$h.Name
+            $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
+            $before = (Get-View -Id $vmhost.ExtensionData.MoRef -Server $Connection).Runtime.BootTime
+            try {
+                $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'reboot (HostSystem.RebootHost)' -ScriptBlock {
+                    param($C, $H)
+                    Restart-VgpucRolloutVmwHost -Connection $C -VMHost $H
+                } -ArgumentList @($Connection, $vmhost)
+            } catch {
+                $failures.Add(('{0}: the reboot failed: {1}' -f $n, $_.Exception.Message))
+                break
+            }
+            if ($done) {
+                $rebooted.Add([pscustomobject]@{ Name = $n; VMHost = $vmhost; Before = $before; Spec = $h })
+            }
+        }
+        $late = @()
+        if ($rebooted.Count -gt 0) {
+            Write-Host ('  waiting for {0} to come back' -f (Format-VgpucText -Text ((@($rebooted) | ForEach-Object { $_.Name }) -join ', ')))
+            $late = @(Wait-VgpucRolloutVmwHost -Connection $Connection -Rebooted $rebooted.ToArray() -TimeoutSeconds $RestartTimeoutSeconds)
+        }
+        foreach ($r in $rebooted) {
+            $n = [string]$r.Name
+            $h = $r.Spec
+            $vmhost = $r.VMHost
+            if (Test-VgpucNameInList -Name $n -List $late) {
+                $msg = 'the host did not come back within {0} seconds of its reboot; it stays in maintenance mode' -f $RestartTimeoutSeconds
+                $keep[$n.ToLowerInvariant()] = 'it did not come back within {0} seconds of its reboot; once vCenter sees it again, run again (the host is rebooted and verified)' -f $RestartTimeoutSeconds
+                Add-VgpucResult -Run $Run -Target $n -Step 'wait for the host after its reboot' -Status 'failed' -Message $msg
+                $failures.Add(('{0}: {1}' -f $n, $msg))
                 continue
             }
             # Verify what runs, not only what is installed: the component (esxcli) and the
@@ -2936,11 +3002,15 @@ function Invoke-VgpucRolloutVmwHostStep {
                 }
                 $msg = 'the NVIDIA component installed is {0}, the nvidia module loaded: {1}; the plan needs driver {2} (vGPU {3}) installed and loaded; the host stays in maintenance mode' -f $what, $mod, $h.ToDriver, $h.ToRelease
                 Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (component and loaded module)' -Status 'failed' -Message $msg
-                throw ('{0}: {1}' -f $n, $msg)
+                $failures.Add(('{0}: {1}' -f $n, $msg))
+                continue
             }
             $keep.Remove($n.ToLowerInvariant())
             Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (component and loaded module)' -Status 'already right' -Message ('component {0}, nvidia module {1} loaded' -f $now.Version, $now.Module)
             Write-Host ('  {0}: verified, component {1}, nvidia module {2} loaded' -f (Format-VgpucText -Text $n), $now.Version, (Format-VgpucText -Text $now.Module))
+        }
+        if ($failures.Count -gt 0) {
+            throw ($failures -join '; ')
         }
     } catch {
         $ok = $false
@@ -2948,7 +3018,11 @@ function Invoke-VgpucRolloutVmwHostStep {
     } finally {
         foreach ($n in $inMaintenance) {
             if ($keep.ContainsKey($n.ToLowerInvariant())) {
-                Write-Warning ('{0} is left in maintenance mode: its new vGPU Manager is installed but not verified; check it, then run again (the host is rebooted and verified)' -f (Format-VgpucText -Text $n))
+                $why = 'its new vGPU Manager is installed but not verified; check it, then run again (the host is rebooted and verified)'
+                if ($keep[$n.ToLowerInvariant()] -is [string]) {
+                    $why = $keep[$n.ToLowerInvariant()]
+                }
+                Write-Warning ('{0} is left in maintenance mode: {1}' -f (Format-VgpucText -Text $n), $why)
                 continue
             }
             try {
