@@ -705,12 +705,12 @@ function Invoke-VgpucRolloutHostStep {
     try {
         # --- The VMs of every host of the batch leave as planned ---
         foreach ($m in @($s.Moves)) {
+            $vm = $Plan.Vms[([string]$m.Vm).ToLowerInvariant()]
             if ($m.How -eq 'stay-down' -and -not (Test-VgpucNameInList -Name ([string]$m.From) -List $names)) {
                 # Its host's part of the batch is done (an earlier run): it stays up.
                 Add-VgpucResult -Run $Run -Target ([string]$m.Vm) -Step ('stays down while {0} is drained' -f $m.From) -Status 'already right' -Message ('{0} is done' -f $m.From)
                 continue
             }
-            $vm = $Plan.Vms[([string]$m.Vm).ToLowerInvariant()]
             $via = [string]$m.From
             if ([string]::IsNullOrEmpty($via)) {
                 $via = $ref
@@ -829,6 +829,8 @@ function Invoke-VgpucRolloutHostStep {
                         $what = 'none (' + $now.Error + ')'
                     }
                     Add-VgpucResult -Run $Run -Target $n -Step 'read the driver before resuming (nvidia-smi)' -Status 'failed' -Message ('driver {0}, not {1} nor {2}' -f $what, $h.FromDriver, $h.ToDriver)
+                    Write-Warning ('{0} is left paused: its vGPU Manager is not the planned one (driver {1}, not {2} nor {3}); check it, then run again' -f (Format-VgpucText -Text $n), (Format-VgpucText -Text $what), $h.FromDriver, $h.ToDriver)
+                    continue
                 }
             }
             if ($keepPaused.ContainsKey($key)) {

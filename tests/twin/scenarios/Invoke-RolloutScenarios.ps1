@@ -412,7 +412,9 @@ function Invoke-Case {
     if ($Case.Checks -contains 'faults') {
         $seen = @{}
         $n = 0
-        foreach ($call in @($conv.calls)) {
+        $faultCalls = @($conv.calls)
+        if ($Case.Checks -contains 'batch') { $faultCalls = @(Select-BatchFaultCalls -Calls $conv.calls) }
+        foreach ($call in $faultCalls) {
             $key = '{0}|{1}' -f $call['command'], $call['target']
             if ($seen.ContainsKey($key)) { continue }
             $seen[$key] = $true
@@ -887,14 +889,57 @@ function Get-BatchFailurePoints {
     }
 }
 
+# The faults of a batch case: every call of every node's host phases (drain,
+# install, restart, resume: a failure at any call of any host of a batch),
+# and of the VMs' calls (48 VMs; each kind of VM call is covered by the
+# hci-small case) the first and the last target of each command.
+function Select-BatchFaultCalls {
+    param($Calls)
+    $calls = @($Calls)
+    $vmFirst = @{}
+    $vmLast = @{}
+    foreach ($call in $calls) {
+        if ((Get-BatchPhase $call).Phase -ne '') { continue }
+        $c = [string]$call['command']
+        if (-not $vmFirst.ContainsKey($c)) { $vmFirst[$c] = [string]$call['target'] }
+        $vmLast[$c] = [string]$call['target']
+    }
+    foreach ($call in $calls) {
+        $c = [string]$call['command']
+        if ((Get-BatchPhase $call).Phase -ne '' -or $vmFirst[$c] -eq [string]$call['target'] -or $vmLast[$c] -eq [string]$call['target']) { $call }
+    }
+}
+
 function Invoke-BatchChecks {
     param($C, $Start, $Conv)
     if (@($C.Batches).Count -eq 0) {
         Write-Verdict $C.Name 'batch' @('the plan has no batch of more than one host') $null
         return
     }
+    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
     Write-Verdict $C.Name 'batch: phase by phase (all drained before any install, one restart of the batch, all restarted before any resume)' @(Get-BatchOrderProblems -C $C -Start $Start -Calls $Conv.calls) $Conv
     Write-Host ('  {0}: batches {1}' -f $C.Name, ((@($C.Batches) | ForEach-Object { '[' + ($_ -join ', ') + ']' }) -join ' '))
+    # A failure between the restart and the verification: the package loads
+    # a driver the plan does not know, and the restart of the batch fails for
+    # its second node. The first node (restarted, on that driver) stays
+    # paused with a line; the second (not restarted, on the old driver) is
+    # resumed.
+    $b = @($C.Batches)[0]
+    $s = Copy-ScenarioState -State $Start
+    foreach ($d in @($s['driver_packages'])) { $d['driver'] = '999.99' }
+    Add-ScenarioFault -State $s -Command 'Restart-Computer' -Target $b[1]
+    $wrongDriverState = $s
+    $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+    $first = Get-ScenarioHostState -State $r.state -Name $b[0]
+    $second = Get-ScenarioHostState -State $r.state -Name $b[1]
+    if ([string]$first['nvidia_driver'] -ne '999.99') { $p.Add(('{0} runs {1}, expected the unknown 999.99 (restarted)' -f $b[0], $first['nvidia_driver'])) }
+    if (-not [bool]$first['paused']) { $p.Add(('{0} runs a driver of no state of the plan (999.99) and was resumed' -f $b[0])) }
+    elseif (-not (Test-Named $r @($b[0], '999.99') 'not the planned one')) { $p.Add(('no line says {0} is left paused on 999.99' -f $b[0])) }
+    if ([bool]$second['paused']) { $p.Add(('{0} is left paused, though its restart failed before it acted (still on its old driver)' -f $b[1])) }
+    foreach ($x in @(Get-InvariantProblems $C $r.state)) { $p.Add($x) }
+    Write-Verdict $C.Name ('batch: restart of {0} fails, {1} restarted on an unknown driver stays paused, {0} resumed' -f $b[1], $b[0]) $p $r
     # Planted: the batch run one host after another (each host's whole cycle,
     # as before), the nodes restarted one by one, a batch node not resumed
     # when another node of its batch fails during the restart.
@@ -908,6 +953,8 @@ function Invoke-BatchChecks {
             Put = 'foreach ($one in $N) { Restart-Computer -ComputerName $one -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable +failed }' }
         @{ Name = 'the nodes of a batch are not resumed after a failure'; Check = 'node-failure'
             Find = 'foreach ($n in $suspended) {'; Put = 'foreach ($n in @()) {' }
+        @{ Name = 'a node is resumed after a failure without its driver read'; Check = 'wrong-driver'
+            Find = 'if ($now.Driver -ne $h.FromDriver -and $now.Driver -ne $h.ToDriver) {'; Put = 'if ($false) {' }
     )
     foreach ($pl in $plants) {
         $n = ([regex]::Matches($text, [regex]::Escape($pl.Find))).Count
@@ -922,6 +969,9 @@ function Invoke-BatchChecks {
             $r = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
             if ($r.exit -ne 0) { $caught = @('exit {0}' -f $r.exit) }
             $caught += @(Get-BatchOrderProblems -C $C -Start $Start -Calls $r.calls)
+        } elseif ($pl.Check -eq 'wrong-driver') {
+            $r = Invoke-TwinRun -State $wrongDriverState -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $caught = @($r.state['hosts'] | Where-Object { [string]$_['nvidia_driver'] -eq '999.99' -and -not [bool]$_['paused'] })
         } else {
             $pt = @(Get-BatchFailurePoints -C $C -Calls $Conv.calls | Where-Object { $_.Why -eq 'batch-restart' })[0]
             $s = Copy-ScenarioState -State $Start
@@ -931,6 +981,7 @@ function Invoke-BatchChecks {
         }
         $p = @()
         if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
+        else { Write-Host ('  {0}: planted: {1}: caught: {2}' -f $C.Name, $pl.Name, $(if ($caught[0] -is [string]) { $caught[0] } else { 'host ' + $caught[0]['name'] })) }
         Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
         Remove-Item -LiteralPath $path
     }
