@@ -1049,7 +1049,6 @@ function New-VmwRolloutCase {
         Name = $Case.Name; Script = $script; State = $state; ScriptArgs = @{ Server = 'vc01'; DepotPath = $depotArgs }
         ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live; Cluster = [string]$cl.name
         PlanGuestSteps = @($cl.steps | Where-Object { $_.kind -eq 'guests' })
-        Batches = $batches.ToArray()
     }
 }
 
