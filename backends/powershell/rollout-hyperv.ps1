@@ -15,12 +15,14 @@
 # a package is given for every release to install and is on each node that
 # installs it (Test-Path on the node: the script does not copy it), every VM exists once,
 # runs where the plan expects it and can be shut down if it must be. Then,
-# step by step, host by host: move the VMs as planned, Suspend-ClusterNode
-# -Drain, install the vGPU Manager with pnputil (NVIDIA's documented
-# procedure), restart and wait, verify the driver with nvidia-smi,
-# Resume-ClusterNode, start the VMs that stayed down. The first failure stops
-# the rollout: the node is resumed (unless its driver is unknown, then it
-# stays paused and the output says so) and every VM is put back in its power
+# step by step, each host batch phase by phase over all its hosts: move the
+# VMs as planned, Suspend-ClusterNode -Drain every node, install the vGPU
+# Manager with pnputil on every node (NVIDIA's documented procedure), restart
+# them all with one Restart-Computer -Wait (one wait for all), verify every
+# driver with nvidia-smi, Resume-ClusterNode every node, start the VMs that
+# stayed down. The first failure stops the rollout: every node of the batch
+# is resumed (unless its driver is unknown or not of the plan, then it stays
+# paused and the output says so) and every VM is put back in its power
 # state, or a warning says why not. A step already done is skipped, so a
 # rollout is resumed by running the script again. Guest drivers are updated
 # inside the VMs by their owners: the script lists them, and before a host
@@ -667,8 +669,12 @@ function Invoke-VgpucRolloutMove {
 }
 
 function Invoke-VgpucRolloutHostStep {
-    <# One host batch: moves, drain, install, restart, verify, resume, and the
-       VMs that stayed down started again. Returns $true when it completed. #>
+    <# One host batch, phase by phase over all its hosts (docs/rollout.md, "A
+       batch of hosts"): the VMs leave as planned, every node is drained, the
+       vGPU Manager is installed on every node, all the nodes are restarted by
+       one Restart-Computer -Wait (one wait for all), every node is verified,
+       every node resumed, and the VMs that stayed down are started again.
+       Returns $true when it completed. #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType([bool])]
     param(
@@ -689,12 +695,22 @@ function Invoke-VgpucRolloutHostStep {
     Write-Host ('Step {0}: {1} (downtime: {2})' -f $s.Index, (Format-VgpucText -Text ($names -join ', ')), $s.Downtime)
     $down = [System.Collections.Generic.List[object]]::new()
     $suspended = [System.Collections.Generic.List[string]]::new()
+    # Nodes an install or the restart was tried on, and nodes verified: a
+    # failure in between reads the node before it is resumed.
+    $touched = @{}
+    $verified = @{}
     $keepPaused = @{}
     $ok = $true
     $previewed = $false
     try {
+        # --- The VMs of every host of the batch leave as planned ---
         foreach ($m in @($s.Moves)) {
             $vm = $Plan.Vms[([string]$m.Vm).ToLowerInvariant()]
+            if ($m.How -eq 'stay-down' -and -not (Test-VgpucNameInList -Name ([string]$m.From) -List $names)) {
+                # Its host's part of the batch is done (an earlier run): it stays up.
+                Add-VgpucResult -Run $Run -Target ([string]$m.Vm) -Step ('stays down while {0} is drained' -f $m.From) -Status 'already right' -Message ('{0} is done' -f $m.From)
+                continue
+            }
             $via = [string]$m.From
             if ([string]::IsNullOrEmpty($via)) {
                 $via = $ref
@@ -704,6 +720,7 @@ function Invoke-VgpucRolloutHostStep {
                 $down.Add($back)
             }
         }
+        # --- Drain every node ---
         foreach ($h in @($Work.Hosts)) {
             $n = [string]$h.Name
             if ($Plan.NodeState[$n.ToLowerInvariant()] -eq 'Paused') {
@@ -721,57 +738,102 @@ function Invoke-VgpucRolloutHostStep {
                 $previewed = $true
             }
         }
+        # --- Install the vGPU Manager on every node that changes release ---
         foreach ($h in @($Work.Hosts)) {
             $n = [string]$h.Name
-            if ($h.FromRelease -ne $h.ToRelease) {
-                $pkg = [string]$DriverPackage[[string]$h.ToRelease]
-                $done = Invoke-VgpucChange -Run $Run -Target $n -Action ('install vGPU Manager {0} (pnputil /add-driver {1} /install)' -f $h.ToRelease, $pkg) -ScriptBlock {
-                    param([string]$N, [string]$P)
-                    $out = Invoke-Command -ComputerName $N -ArgumentList $P -ScriptBlock {
-                        param([string]$Inf)
-                        $ErrorActionPreference = 'Continue'
-                        $text = @(& 'pnputil.exe' '/add-driver' $Inf '/install' 2>&1 | ForEach-Object { [string]$_ })
-                        [pscustomobject]@{ Code = [int]$LASTEXITCODE; Text = ($text -join ' ').Trim() }
-                    }
-                    # pnputil: 0 done, 3010 done and a restart is needed (the next step).
-                    if ($out.Code -ne 0 -and $out.Code -ne 3010) {
-                        throw ('pnputil failed (exit {0}): {1}' -f $out.Code, $out.Text)
-                    }
-                } -ArgumentList @($n, $pkg)
-                if (-not $done) {
-                    $previewed = $true
-                }
+            if ($h.FromRelease -eq $h.ToRelease) {
+                continue
             }
-            $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'restart and wait for it' -ScriptBlock {
-                param([string]$N, [int]$T)
-                Restart-Computer -ComputerName $N -Force -Wait -For PowerShell -Timeout $T
-            } -ArgumentList @($n, $RestartTimeoutSeconds)
+            $pkg = [string]$DriverPackage[[string]$h.ToRelease]
+            $touched[$n.ToLowerInvariant()] = $true
+            $done = Invoke-VgpucChange -Run $Run -Target $n -Action ('install vGPU Manager {0} (pnputil /add-driver {1} /install)' -f $h.ToRelease, $pkg) -ScriptBlock {
+                param([string]$N, [string]$P)
+                $out = Invoke-Command -ComputerName $N -ArgumentList $P -ScriptBlock {
+                    param([string]$Inf)
+                    $ErrorActionPreference = 'Continue'
+                    $text = @(& 'pnputil.exe' '/add-driver' $Inf '/install' 2>&1 | ForEach-Object { [string]$_ })
+                    [pscustomobject]@{ Code = [int]$LASTEXITCODE; Text = ($text -join ' ').Trim() }
+                }
+                # pnputil: 0 done, 3010 done and a restart is needed (the next phase).
+                if ($out.Code -ne 0 -and $out.Code -ne 3010) {
+                    throw ('pnputil failed (exit {0}): {1}' -f $out.Code, $out.Text)
+                }
+            } -ArgumentList @($n, $pkg)
             if (-not $done) {
                 $previewed = $true
             }
-            if ($previewed) {
-                continue
+        }
+        # --- Restart every node together: one Restart-Computer -Wait restarts
+        # them all, then waits until all of them are back (a computer it cannot
+        # restart is an error of its own; the others are still waited for) ---
+        foreach ($n in $names) {
+            $touched[$n.ToLowerInvariant()] = $true
+        }
+        $action = 'restart and wait for it'
+        if ($names.Count -gt 1) {
+            $action = 'restart together and wait for all (Restart-Computer -Wait)'
+        }
+        $done = Invoke-VgpucChange -Run $Run -Target ($names -join ', ') -Action $action -ScriptBlock {
+            param([string[]]$N, [int]$T)
+            $failed = @()
+            Restart-Computer -ComputerName $N -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable failed
+            if (@($failed).Count -gt 0) {
+                throw ((@($failed | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { $_.Exception.Message } | Sort-Object -Unique)) -join '; ')
             }
-            $now = Read-VgpucRolloutDriver -Name $n
-            if ($now.Driver -ne $h.ToDriver) {
-                $keepPaused[$n.ToLowerInvariant()] = $true
-                $what = $now.Driver
-                if ($what -eq '') {
-                    $what = 'none (' + $now.Error + ')'
+        } -ArgumentList @($names, $RestartTimeoutSeconds)
+        if (-not $done) {
+            $previewed = $true
+        }
+        # --- Verify every node (nvidia-smi); a node on another driver stays paused ---
+        if (-not $previewed) {
+            $wrong = [System.Collections.Generic.List[string]]::new()
+            foreach ($h in @($Work.Hosts)) {
+                $n = [string]$h.Name
+                $now = Read-VgpucRolloutDriver -Name $n
+                if ($now.Driver -ne $h.ToDriver) {
+                    $keepPaused[$n.ToLowerInvariant()] = $true
+                    $what = $now.Driver
+                    if ($what -eq '') {
+                        $what = 'none (' + $now.Error + ')'
+                    }
+                    $msg = 'the vGPU Manager reports driver {0}, not {1} (vGPU {2}); the node stays paused' -f $what, $h.ToDriver, $h.ToRelease
+                    Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (nvidia-smi)' -Status 'failed' -Message $msg
+                    $wrong.Add(('{0}: {1}' -f $n, $msg))
+                    continue
                 }
-                $msg = 'the vGPU Manager reports driver {0}, not {1} (vGPU {2}); the node stays paused' -f $what, $h.ToDriver, $h.ToRelease
-                Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (nvidia-smi)' -Status 'failed' -Message $msg
-                throw ('{0}: {1}' -f $n, $msg)
+                $verified[$n.ToLowerInvariant()] = $true
+                Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (nvidia-smi)' -Status 'already right' -Message ('driver {0}' -f $now.Driver)
+                Write-Host ('  {0}: verified, driver {1}' -f (Format-VgpucText -Text $n), $now.Driver)
             }
-            Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (nvidia-smi)' -Status 'already right' -Message ('driver {0}' -f $now.Driver)
-            Write-Host ('  {0}: verified, driver {1}' -f (Format-VgpucText -Text $n), $now.Driver)
+            if ($wrong.Count -gt 0) {
+                throw ($wrong -join '; ')
+            }
         }
     } catch {
         $ok = $false
         Write-Warning ('step {0} stopped: {1}' -f $s.Index, (Format-VgpucText -Text $_.Exception.Message))
     } finally {
+        # --- Resume every node ---
         foreach ($n in $suspended) {
-            if ($keepPaused.ContainsKey($n.ToLowerInvariant())) {
+            $key = $n.ToLowerInvariant()
+            if (-not $keepPaused.ContainsKey($key) -and $touched.ContainsKey($key) -and -not $verified.ContainsKey($key)) {
+                # Stopped between its install and its verification: resumed
+                # only on a driver of the plan (the old one: the rerun does it
+                # again; the new one: done), never on an unknown one.
+                $h = @($Work.Hosts | Where-Object { Test-VgpucName -Name ([string]$_.Name) -Other $n })[0]
+                $now = Read-VgpucRolloutDriver -Name $n
+                if ($now.Driver -ne $h.FromDriver -and $now.Driver -ne $h.ToDriver) {
+                    $keepPaused[$key] = $true
+                    $what = $now.Driver
+                    if ($what -eq '') {
+                        $what = 'none (' + $now.Error + ')'
+                    }
+                    Add-VgpucResult -Run $Run -Target $n -Step 'read the driver before resuming (nvidia-smi)' -Status 'failed' -Message ('driver {0}, not {1} nor {2}' -f $what, $h.FromDriver, $h.ToDriver)
+                    Write-Warning ('{0} is left paused: its vGPU Manager is not the planned one (driver {1}, not {2} nor {3}); check it, then run again' -f (Format-VgpucText -Text $n), (Format-VgpucText -Text $what), $h.FromDriver, $h.ToDriver)
+                    continue
+                }
+            }
+            if ($keepPaused.ContainsKey($key)) {
                 Write-Warning ('{0} is left paused: its vGPU Manager is not the planned one; check it, then run again' -f (Format-VgpucText -Text $n))
                 continue
             }
@@ -782,7 +844,7 @@ function Invoke-VgpucRolloutHostStep {
                 } -ArgumentList @($n, $n)
             } catch {
                 $ok = $false
-                $keepPaused[$n.ToLowerInvariant()] = $true
+                $keepPaused[$key] = $true
                 Write-Warning ('{0} could not be resumed and is still paused: {1}' -f (Format-VgpucText -Text $n), (Format-VgpucText -Text $_.Exception.Message))
             }
         }

@@ -41,6 +41,12 @@ packages of the plan's releases), and these checks run:
              a warning, or taken down by the failure itself), the invariants
              hold; the node comes back (its pending driver loaded, as its
              reboot would), and the script run again converges
+  batch      (Hyper-V, --hosts-at-once) the call log, per batch: every node
+             drained before any installs, every install before any restart,
+             one Restart-Computer -Wait naming every node of the batch, every
+             restart before any resume; planted: the batch one host after
+             another, the nodes restarted one by one, the nodes not resumed
+             after a failure (node-failure adds two points inside each batch)
   arc        Azure Local VMs enabled by Arc (`vm-management arc`): the
              converge run stops and starts them only through Azure (az
              stack-hci-vm stop|start, the twin refuses Stop-/Start-VM of an
@@ -114,7 +120,7 @@ $Cases = @(
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview') }
     @{ Name = 'hci-a16-two-at-once'; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
-        Checks = @('converge', 'rerun') }
+        Checks = @('converge', 'rerun', 'preview', 'batch', 'faults', 'node-failure') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
         Checks = @('legs', 'guests') }
     @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
@@ -195,9 +201,11 @@ function New-RolloutCase {
     $expectHost = @{}
     $live = @{}
     $guestSteps = [System.Collections.Generic.List[int]]::new()
+    $batches = [System.Collections.Generic.List[object]]::new()
     foreach ($s in $cl.steps) {
         if ($s.kind -eq 'guests') { $guestSteps.Add([int]$s.index); continue }
         if ($s.kind -ne 'hosts') { continue }
+        if (@($s.hosts).Count -gt 1) { $batches.Add(@($s.hosts | ForEach-Object { [string]$_.name })) }
         foreach ($h in $s.hosts) {
             $to = $h.vgpu_manager.to
             $expectDriver[$h.name] = [string]$to.driver
@@ -220,6 +228,7 @@ function New-RolloutCase {
         ExpectDriver = $expectDriver; ExpectHost = $expectHost; Live = $live
         GuestSteps = @($guestSteps | ForEach-Object { $_ - $first + 1 }); Drain = ($Case.Args -contains '--drain')
         PlanGuestSteps = @($cl.steps | Where-Object { $_.kind -eq 'guests' })
+        Batches = $batches.ToArray()
     }
 }
 
@@ -416,7 +425,9 @@ function Invoke-Case {
     if ($Case.Checks -contains 'faults') {
         $seen = @{}
         $n = 0
-        foreach ($call in @($conv.calls)) {
+        $faultCalls = @($conv.calls)
+        if ($Case.Checks -contains 'batch') { $faultCalls = @(Select-BatchFaultCalls -Calls $conv.calls) }
+        foreach ($call in $faultCalls) {
             $key = '{0}|{1}' -f $call['command'], $call['target']
             if ($seen.ContainsKey($key)) { continue }
             $seen[$key] = $true
@@ -605,6 +616,9 @@ function Invoke-Case {
     if ($Case.Checks -contains 'drain-rerun') {
         Invoke-DrainRerunChecks -C $C -Start $start
     }
+    if ($Case.Checks -contains 'batch') {
+        Invoke-BatchChecks -C $C -Start $start -Conv $conv
+    }
     if ($Case.Checks -contains 'node-failure') {
         Invoke-NodeFailureChecks -C $C -Start $start -Conv $conv
     }
@@ -630,6 +644,7 @@ function Invoke-NodeFailureChecks {
             if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'other'; At = $i + 1; Node = [string]$other[0]['name'] }) }
         }
     }
+    foreach ($pt in @(Get-BatchFailurePoints -C $C -Calls $calls)) { $points.Add($pt) }
     foreach ($pt in $points) {
         $name = 'node-failure {0} ({1} at call {2})' -f $pt.Why, $pt.Node, $pt.At
         $s = Copy-ScenarioState -State $Start
@@ -680,6 +695,16 @@ function Invoke-NodeFailureChecks {
                             ($line -like ('VM {0} is on *' -f $_) -and $byFailure.ContainsKey($_))
                         })) -and $line -notmatch 'went down \(node failure'
             })
+        # The cluster restarted the failed node's VMs on a node where the plan
+        # does not have them (e.g. a node of the batch not drained yet): the
+        # right answer is the pre-flight's refusal naming exactly those VMs
+        # (plan again from the cluster as it is), with no change.
+        $elsewhere = @($again.output | Where-Object { $_ -match 'the plan expects it on' })
+        if ($ps.Count -gt 0 -and $again.exit -eq 1 -and @($again.calls).Count -eq 0 -and $elsewhere.Count -gt 0 -and
+            @($elsewhere | Where-Object { $_ -notmatch '^\s*- VM (\S+) runs on' -or -not $byFailure.ContainsKey($Matches[1]) }).Count -eq 0) {
+            Write-Host ('  {0}: resume after {1}: refused, {2} VM(s) the cluster restarted elsewhere named (plan again)' -f $C.Name, $name, $elsewhere.Count)
+            $ps = @()
+        }
         Write-Verdict $C.Name ('resume after ' + $name) $ps $again
     }
     Write-Host ('  {0}: {1} node-failure scenarios' -f $C.Name, $points.Count)
@@ -790,6 +815,190 @@ function Invoke-GuestChecks {
 }
 
 $script:CompatTable = $null
+
+# --- Batches of hosts (--hosts-at-once N): phase by phase over the batch ---
+
+# The phase of a mutating call of a host step, and its node.
+function Get-BatchPhase {
+    param($Call)
+    $phase = switch ([string]$Call['command']) {
+        'Suspend-ClusterNode' { 'drain' }
+        'pnputil /add-driver' { 'install' }
+        'Restart-Computer' { 'restart' }
+        'Resume-ClusterNode' { 'resume' }
+        default { '' }
+    }
+    $node = if ($phase -eq 'install') { [string]$Call['host'] } else { [string]$Call['target'] }
+    [pscustomobject]@{ Phase = $phase; Node = $node }
+}
+
+# The twin's call log of a run against the batches of the plan: every node of
+# a batch drained before any of them installs (all paused at once), every
+# install before any restart, one Restart-Computer -Wait naming every node of
+# the batch (restarted together, one wait), every restart before any resume.
+function Get-BatchOrderProblems {
+    param($C, $Start, $Calls)
+    $calls = @($Calls)
+    foreach ($b in $C.Batches) {
+        $at = @{ drain = @{}; install = @{}; restart = @{}; resume = @{} }
+        for ($i = 0; $i -lt $calls.Count; $i++) {
+            $ph = Get-BatchPhase $calls[$i]
+            if ($ph.Phase -eq '' -or $b -notcontains $ph.Node) { continue }
+            $at[$ph.Phase][$ph.Node] = $i + 1
+            if ($ph.Phase -eq 'restart') {
+                $named = @($calls[$i]['parameters']['ComputerName'])
+                $missing = @($b | Where-Object { $named -notcontains $_ })
+                if ($missing.Count -gt 0 -or -not [bool]$calls[$i]['parameters']['Wait']) {
+                    'the restart of {0} (call {1}) is Restart-Computer -ComputerName {2}{3}: not one restart of the whole batch {4} with one wait' -f $ph.Node, ($i + 1), ($named -join ','), $(if ([bool]$calls[$i]['parameters']['Wait']) { ' -Wait' } else { '' }), ($b -join ', ')
+                }
+            }
+        }
+        foreach ($n in $b) {
+            $installs = [string](Get-ScenarioHostState -State $Start -Name $n)['nvidia_driver'] -ne $C.ExpectDriver[$n]
+            foreach ($phase in 'drain', 'install', 'restart', 'resume') {
+                if ($phase -eq 'install' -and -not $installs) { continue }
+                if (-not $at[$phase].ContainsKey($n)) { 'node {0} of the batch {1} has no {2} call' -f $n, ($b -join ', '), $phase }
+            }
+        }
+        $order = @('drain', 'install', 'restart', 'resume')
+        for ($k = 0; $k -lt $order.Count - 1; $k++) {
+            $before = $order[$k]
+            for ($j = $k + 1; $j -lt $order.Count; $j++) {
+                $after = $order[$j]
+                foreach ($x in $at[$before].Keys) {
+                    foreach ($y in $at[$after].Keys) {
+                        if ($at[$before][$x] -gt $at[$after][$y]) {
+                            'batch {0}: {1} of {2} (call {3}) comes after {4} of {5} (call {6}): not phase by phase' -f ($b -join ', '), $before, $x, $at[$before][$x], $after, $y, $at[$after][$y]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+# Node failures inside a batch (added to the node-failure checks): the node
+# of the batch that installs second fails at the batch's first install (it is
+# drained, waiting); the second node of the restart fails as the one
+# Restart-Computer restarts the batch (the first one is restarted).
+function Get-BatchFailurePoints {
+    param($C, $Calls)
+    $calls = @($Calls)
+    foreach ($b in $C.Batches) {
+        $installs = @()
+        $restarts = @()
+        for ($i = 0; $i -lt $calls.Count; $i++) {
+            $ph = Get-BatchPhase $calls[$i]
+            if ($b -notcontains $ph.Node) { continue }
+            if ($ph.Phase -eq 'install') { $installs += [pscustomobject]@{ At = $i + 1; Node = $ph.Node } }
+            if ($ph.Phase -eq 'restart') { $restarts += [pscustomobject]@{ At = $i + 1; Node = $ph.Node } }
+        }
+        if ($installs.Count -gt 1) {
+            [pscustomobject]@{ Why = 'batch-install'; At = $installs[0].At; Node = $installs[1].Node }
+        }
+        if ($restarts.Count -gt 1) {
+            [pscustomobject]@{ Why = 'batch-restart'; At = $restarts[0].At; Node = $restarts[1].Node }
+        }
+    }
+}
+
+# The faults of a batch case: every call of every node's host phases (drain,
+# install, restart, resume: a failure at any call of any host of a batch),
+# and of the VMs' calls (48 VMs; each kind of VM call is covered by the
+# hci-small case) the first and the last target of each command.
+function Select-BatchFaultCalls {
+    param($Calls)
+    $calls = @($Calls)
+    $vmFirst = @{}
+    $vmLast = @{}
+    foreach ($call in $calls) {
+        if ((Get-BatchPhase $call).Phase -ne '') { continue }
+        $c = [string]$call['command']
+        if (-not $vmFirst.ContainsKey($c)) { $vmFirst[$c] = [string]$call['target'] }
+        $vmLast[$c] = [string]$call['target']
+    }
+    foreach ($call in $calls) {
+        $c = [string]$call['command']
+        if ((Get-BatchPhase $call).Phase -ne '' -or $vmFirst[$c] -eq [string]$call['target'] -or $vmLast[$c] -eq [string]$call['target']) { $call }
+    }
+}
+
+function Invoke-BatchChecks {
+    param($C, $Start, $Conv)
+    if (@($C.Batches).Count -eq 0) {
+        Write-Verdict $C.Name 'batch' @('the plan has no batch of more than one host') $null
+        return
+    }
+    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
+    Write-Verdict $C.Name 'batch: phase by phase (all drained before any install, one restart of the batch, all restarted before any resume)' @(Get-BatchOrderProblems -C $C -Start $Start -Calls $Conv.calls) $Conv
+    Write-Host ('  {0}: batches {1}' -f $C.Name, ((@($C.Batches) | ForEach-Object { '[' + ($_ -join ', ') + ']' }) -join ' '))
+    # A failure between the restart and the verification: the package loads
+    # a driver the plan does not know, and the restart of the batch fails for
+    # its second node. The first node (restarted, on that driver) stays
+    # paused with a line; the second (not restarted, on the old driver) is
+    # resumed.
+    $b = @($C.Batches)[0]
+    $s = Copy-ScenarioState -State $Start
+    foreach ($d in @($s['driver_packages'])) { $d['driver'] = '999.99' }
+    Add-ScenarioFault -State $s -Command 'Restart-Computer' -Target $b[1]
+    $wrongDriverState = $s
+    $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+    $first = Get-ScenarioHostState -State $r.state -Name $b[0]
+    $second = Get-ScenarioHostState -State $r.state -Name $b[1]
+    if ([string]$first['nvidia_driver'] -ne '999.99') { $p.Add(('{0} runs {1}, expected the unknown 999.99 (restarted)' -f $b[0], $first['nvidia_driver'])) }
+    if (-not [bool]$first['paused']) { $p.Add(('{0} runs a driver of no state of the plan (999.99) and was resumed' -f $b[0])) }
+    elseif (-not (Test-Named $r @($b[0], '999.99') 'not the planned one')) { $p.Add(('no line says {0} is left paused on 999.99' -f $b[0])) }
+    if ([bool]$second['paused']) { $p.Add(('{0} is left paused, though its restart failed before it acted (still on its old driver)' -f $b[1])) }
+    foreach ($x in @(Get-InvariantProblems $C $r.state)) { $p.Add($x) }
+    Write-Verdict $C.Name ('batch: restart of {0} fails, {1} restarted on an unknown driver stays paused, {0} resumed' -f $b[1], $b[0]) $p $r
+    # Planted: the batch run one host after another (each host's whole cycle,
+    # as before), the nodes restarted one by one, a batch node not resumed
+    # when another node of its batch fails during the restart.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $plants = @(
+        @{ Name = 'a batch runs one host after another'; Check = 'order'
+            Find = "`$ok = Invoke-VgpucRolloutHostStep -Run `$run -Work `$w -Plan `$plan -DriverPackage `$DriverPackage ```n                    -ShutdownTimeoutSeconds `$ShutdownTimeoutSeconds -RestartTimeoutSeconds `$RestartTimeoutSeconds"
+            Put = "`$ok = `$true; foreach (`$one in @(`$w.Hosts)) { if (`$ok) { `$ok = Invoke-VgpucRolloutHostStep -Run `$run -Work ([pscustomobject]@{ Step = `$w.Step; Hosts = @(`$one) }) -Plan `$plan -DriverPackage `$DriverPackage -ShutdownTimeoutSeconds `$ShutdownTimeoutSeconds -RestartTimeoutSeconds `$RestartTimeoutSeconds } }" }
+        @{ Name = 'the nodes of a batch are restarted one by one'; Check = 'order'
+            Find = 'Restart-Computer -ComputerName $N -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable failed'
+            Put = 'foreach ($one in $N) { Restart-Computer -ComputerName $one -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable +failed }' }
+        @{ Name = 'the nodes of a batch are not resumed after a failure'; Check = 'node-failure'
+            Find = 'foreach ($n in $suspended) {'; Put = 'foreach ($n in @()) {' }
+        @{ Name = 'a node is resumed after a failure without its driver read'; Check = 'wrong-driver'
+            Find = 'if ($now.Driver -ne $h.FromDriver -and $now.Driver -ne $h.ToDriver) {'; Put = 'if ($false) {' }
+    )
+    foreach ($pl in $plants) {
+        $n = ([regex]::Matches($text, [regex]::Escape($pl.Find))).Count
+        if ($n -ne 1) {
+            Write-Verdict $C.Name ('planted: ' + $pl.Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null
+            continue
+        }
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($pl.Find, $pl.Put))
+        $caught = @()
+        if ($pl.Check -eq 'order') {
+            $r = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            if ($r.exit -ne 0) { $caught = @('exit {0}' -f $r.exit) }
+            $caught += @(Get-BatchOrderProblems -C $C -Start $Start -Calls $r.calls)
+        } elseif ($pl.Check -eq 'wrong-driver') {
+            $r = Invoke-TwinRun -State $wrongDriverState -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $caught = @($r.state['hosts'] | Where-Object { [string]$_['nvidia_driver'] -eq '999.99' -and -not [bool]$_['paused'] })
+        } else {
+            $pt = @(Get-BatchFailurePoints -C $C -Calls $Conv.calls | Where-Object { $_.Why -eq 'batch-restart' })[0]
+            $s = Copy-ScenarioState -State $Start
+            $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
+            $r = Invoke-TwinRun -State $s -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $caught = @($r.state['hosts'] | Where-Object { [bool]$_['reachable'] -and [bool]$_['paused'] -and -not (Test-Named $r @([string]$_['name']) 'not the planned one') })
+        }
+        $p = @()
+        if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
+        else { Write-Host ('  {0}: planted: {1}: caught: {2}' -f $C.Name, $pl.Name, $(if ($caught[0] -is [string]) { $caught[0] } else { 'host ' + $caught[0]['name'] })) }
+        Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
+        Remove-Item -LiteralPath $path
+    }
+}
 
 # ---- vSphere rollouts ---------------------------------------------------------------------
 # The same checks as Invoke-Case on the vCenter twin (tests/twin/README.md state, with

@@ -158,6 +158,23 @@ Describe 'Restart-Computer' {
         @($r.calls).Count | Should -Be 0
         (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Running'
     }
+    It 'restarts several computers in one call; one it cannot restart is an error of its own, the others are still restarted' {
+        $r = Invoke-TestScript -State (Get-MaintState) -Body @'
+$e = @()
+Restart-Computer -ComputerName 'hci-node-03', 'hci-node-01' -Force -Wait -For PowerShell -Timeout 600 -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e
+# The twin's -ErrorVariable also holds the record its engine threw inside: one message.
+$m = @($e | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { $_.Exception.Message } | Sort-Object -Unique)
+Write-Host ('errors ' + $m.Count + ': ' + $m[0])
+'@
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'errors 1: Failed to restart the computer hci-node-03 with the following error message: The RPC server is unavailable.'
+        (Get-TestVm $r.state 'vdi-001')['state'] | Should -Be 'Off'
+        @($r.calls | Where-Object { $_['command'] -eq 'Restart-Computer' } | ForEach-Object { $_['target'] }) | Should -Be @('hci-node-01')
+        # Without -ErrorAction the error stops a script that runs with ErrorActionPreference Stop.
+        $r = Invoke-TestScript -State (Get-MaintState) -Body "`$ErrorActionPreference = 'Stop'; Restart-Computer -ComputerName 'hci-node-03', 'hci-node-01' -Force -Wait -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'hci-node-03'
+    }
     It 'takes only documented parameters (-Protocol is Windows PowerShell 5.1 only, not in the 7.6 syntax)' {
         $r = Invoke-TestScript -State (Get-MaintState) -Body "Restart-Computer -ComputerName 'hci-node-01' -Protocol WSMan -Confirm:`$false"
         $r.exit | Should -Be 1

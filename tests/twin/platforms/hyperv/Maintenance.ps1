@@ -219,29 +219,39 @@ $script:Behaviours['Move-ClusterVirtualMachineRole'] = {
 # A host restart: every VM still running on it ends off (the twin does not
 # model the automatic stop action or a failover), the host driver pnputil
 # installed is loaded (driver_pending -> nvidia_driver), and the host is back
-# at once on the virtual clock.
+# at once on the virtual clock. Several computers: each is restarted in turn
+# and a computer that cannot be restarted (unreachable, a fault) is a
+# non-terminating error of its own while the others are still restarted and
+# waited for, as the cmdlet does (PowerShell's Computer.cs: WriteError
+# "RestartcomputerFailed" per computer, then one wait over the computers it
+# restarted).
 $script:Behaviours['Restart-Computer'] = {
     param($C, $B)
     if (-not $B.ContainsKey('ComputerName')) {
         Stop-TwinNotModeled -What 'Restart-Computer of the local machine'
     }
     foreach ($n in @($B['ComputerName'])) {
-        $h = Find-HvHost (Get-HvState) ([string]$n)
-        if ($null -eq $h -or -not [bool]$h['reachable']) {
-            Stop-TwinCommand -Message ("Failed to restart the computer {0} with the following error message: The RPC server is unavailable." -f $n) -ErrorId 'RestartcomputerFailed' -Category OperationStopped -Target $n
-        }
-        if (-not (Enter-TwinChange -Cmdlet $C -Command 'Restart-Computer' -Target ([string]$h['name']) -Action 'restart' -HostName ([string]$h['name']) -Bound $B)) {
-            continue
-        }
-        foreach ($v in @($h['vms'])) {
-            if ($v['state'] -eq 'Running') {
-                Register-HvVmDown (Get-HvState) $h $v 'Restart-Computer'
-                $v['state'] = 'Off'
+        try {
+            $h = Find-HvHost (Get-HvState) ([string]$n)
+            if ($null -eq $h -or -not [bool]$h['reachable']) {
+                Stop-TwinCommand -Message ("Failed to restart the computer {0} with the following error message: The RPC server is unavailable." -f $n) -ErrorId 'RestartcomputerFailed' -Category OperationStopped -Target $n
             }
-        }
-        if ($h.Contains('driver_pending') -and $null -ne $h['driver_pending']) {
-            $h['nvidia_driver'] = [string]$h['driver_pending']
-            $h['driver_pending'] = $null
+            if (-not (Enter-TwinChange -Cmdlet $C -Command 'Restart-Computer' -Target ([string]$h['name']) -Action 'restart' -HostName ([string]$h['name']) -Bound $B)) {
+                continue
+            }
+            foreach ($v in @($h['vms'])) {
+                if ($v['state'] -eq 'Running') {
+                    Register-HvVmDown (Get-HvState) $h $v 'Restart-Computer'
+                    $v['state'] = 'Off'
+                }
+            }
+            if ($h.Contains('driver_pending') -and $null -ne $h['driver_pending']) {
+                $h['nvidia_driver'] = [string]$h['driver_pending']
+                $h['driver_pending'] = $null
+            }
+        } catch {
+            if (-not $_.Exception.Data.Contains('VgpucTwin')) { throw }
+            $C.WriteError($_)
         }
     }
 }
