@@ -6,9 +6,10 @@
  * (default error), nothing is written; nor when a cluster's platform does not
  * match an explicit --target or two clusters would write the same file, which
  * are diagnostics too (VG7101-VG7104), queued before the report is rendered. Otherwise
- * every script is generated in memory first, then written to temporary files
- * next to DIR/<cluster>.<ext>, and only when all were written renamed into
- * place (or concatenated to stdout).
+ * each script is generated in memory just before it is written (one buffer
+ * reused for every cluster) to a temporary file next to DIR/<cluster>.<ext>,
+ * and only when all were written are they renamed into place (or each is
+ * written to stdout in turn).
  * File names come from cluster names but can never leave DIR. The file
  * name, header facts, folder creation and all-or-nothing write are shared
  * with `vgpuc rollout -o` (vg_script_* in cli.h).
@@ -55,7 +56,7 @@ static int reserved(const char *base, size_t n)
  * outside [A-Za-z0-9._-] become `_`; a leading dot becomes `_` too, so no
  * name is hidden, `.` or `..`; a Windows device name (`CON`, `nul.x`,
  * `COM1`) gets a leading `_`. Two names that differ only in case are the same
- * file on Windows and macOS: generate() compares them without case.
+ * file on Windows and macOS: name_files() compares them without case.
  */
 char *vg_script_file_name(struct vg_arena *a, const char *name, const char *ext)
 {
