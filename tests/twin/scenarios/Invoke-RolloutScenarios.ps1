@@ -526,7 +526,7 @@ function Invoke-Case {
             $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
             [System.IO.File]::WriteAllText($path, $text.Replace($find, "    if (`$true) {`n        Stop-VgpucRolloutVm"))
             $r = Invoke-TwinRun -State $start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-            if (@(Get-ConvergeProblems $C $start $r).Count -eq 0) { $p += 'the converge check did not catch Arc VMs stopped with Stop-VM' }
+            if ((Get-ConvergeProblems $C $start $r).Count -eq 0) { $p += 'the converge check did not catch Arc VMs stopped with Stop-VM' }
             Remove-Item -LiteralPath $path
         }
         Write-Verdict $C.Name 'planted: Arc VMs stopped with Stop-VM' $p $null
@@ -555,7 +555,7 @@ function Invoke-Case {
             switch ($pl.Check) {
                 'converge' {
                     $r = Invoke-TwinRun -State $start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-                    $caught = @(Get-ConvergeProblems $C $start $r)
+                    $caught = Get-ConvergeProblems $C $start $r   # the List itself: @() of it would count one item
                 }
                 'fault' {
                     $s = Copy-ScenarioState -State $start
