@@ -19,8 +19,9 @@
 # the image: the output says how); every host of the cluster is Connected (a
 # host of the plan may be in maintenance mode from an earlier run); each host
 # of the plan runs the host driver of a state of the plan (which says which
-# steps are done); a depot path is given for every release to install; the
-# license server step is confirmed; every VM to move exists once in the
+# steps are done; the GPU Management Daemon, a component of its own, is not
+# taken for the driver: it is named and left as it is); a depot path is
+# given for every release to install; the license server step is confirmed; every VM to move exists once in the
 # cluster, is powered on or off (never suspended) and, if it must shut down,
 # has VMware Tools running; no running VM is on a host a step drains without
 # being moved (a VM that vSphere HA restarted on another host is moved from
@@ -59,12 +60,39 @@
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
+function Test-VgpucRolloutVmwDaemon {
+    <# Is an NVIDIA component of `esxcli software component list` the GPU
+       Management Daemon, which NVIDIA ships as a software component of its own
+       beside the host driver (Virtual GPU Software User Guide 17, 2.9.1.1:
+       docs/sources.md, vSphere)? Told by its name or display name: NVIDIA names
+       the daemon's offline bundles nvd-gpu-mgmt-daemon_VERSION_BUILD.zip (also
+       VMW-esx-7.0.2-nvd-gpu-mgmt-daemon-1.0-0.0.0001), its VIB nvdgpumgmtdaemon,
+       and a vLCM image lists it as "NVIDIA GPU monitoring and management daemon". #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Component
+    )
+    $names = @([string](Get-VgpucProperty -InputObject $Component -Name 'Name'), [string](Get-VgpucProperty -InputObject $Component -Name 'DisplayName'))
+    foreach ($n in $names) {
+        if ($n -match 'gpu-?mgmt-?daemon|management daemon') {
+            return $true
+        }
+    }
+    $false
+}
+
 function Read-VgpucRolloutVmwDriver {
-    <# The NVIDIA host component a host has installed (esxcli software component
-       list through Get-EsxCli -V2) and the nvidia kernel module it runs: loaded or
-       not, and the version of the module loaded (HostKernelModuleSystem.QueryModules,
-       KernelModuleInfo.loaded and .version: docs/sources.md, vSphere), or why not.
-       The component changes at install; the module loaded only at the reboot. #>
+    <# The NVIDIA host driver component a host has installed (esxcli software
+       component list through Get-EsxCli -V2) and the nvidia kernel module it runs:
+       loaded or not, and the version of the module loaded
+       (HostKernelModuleSystem.QueryModules, KernelModuleInfo.loaded and .version:
+       docs/sources.md, vSphere), or why not. The component changes at install; the
+       module loaded only at the reboot. The GPU Management Daemon, a component of
+       its own with a version of its own (Test-VgpucRolloutVmwDaemon), is not the
+       driver: it is given in Others. Several other NVIDIA components of different
+       versions: the driver is the one whose version the loaded module names;
+       none or several: an error. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Connection,
@@ -81,17 +109,23 @@ function Read-VgpucRolloutVmwDriver {
         if ($loaded) {
             $module = [string]$nv[0].Version
         }
-        $versions = @($components | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
-        if ($versions.Count -gt 1) {
-            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Module = $module; Error = ('several NVIDIA components are installed: {0}' -f ($versions -join ', ')) }
+        $drivers = @($components | Where-Object { -not (Test-VgpucRolloutVmwDaemon -Component $_) })
+        $versions = @($drivers | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
+        if ($versions.Count -gt 1 -and $module -ne '') {
+            $versions = @($versions | Where-Object { Test-VgpucRolloutVmwModule -Version $module -Driver $_.Split('-')[0] })
+        }
+        if ($versions.Count -gt 1 -or ($versions.Count -eq 0 -and $drivers.Count -gt 0)) {
+            $all = @($drivers | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version }) -join ', '
+            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Module = $module; Others = @(); Error = ('several NVIDIA components are installed and the loaded nvidia module names none of them alone: {0}' -f $all) }
         }
         $v = ''
         if ($versions.Count -eq 1) {
             $v = $versions[0]
         }
-        [pscustomobject]@{ Version = $v; Loaded = $loaded; Module = $module; Error = '' }
+        $others = @($components | Where-Object { [string]$_.Version -ne $v } | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version })
+        [pscustomobject]@{ Version = $v; Loaded = $loaded; Module = $module; Others = $others; Error = '' }
     } catch {
-        [pscustomobject]@{ Version = ''; Loaded = $false; Module = ''; Error = $_.Exception.Message }
+        [pscustomobject]@{ Version = ''; Loaded = $false; Module = ''; Others = @(); Error = $_.Exception.Message }
     }
 }
 
@@ -233,6 +267,9 @@ function Get-VgpucRolloutVmwPlan {
         if ($r.Error -ne '') {
             Add-VgpucProblem -Run $Run -Text ('host {0}: its NVIDIA component could not be read: {1}' -f $n, $r.Error)
             continue
+        }
+        if (@($r.Others).Count -gt 0) {
+            $plan.Notes.Add(('host {0}: NVIDIA component(s) {1} beside the host driver are left as they are (the script installs and verifies the host driver component only; NVIDIA updates the GPU Management Daemon component with the driver)' -f $n, (@($r.Others) -join ', ')))
         }
         $mine = @()
         foreach ($s in $steps) {

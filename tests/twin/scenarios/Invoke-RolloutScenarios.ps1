@@ -117,6 +117,7 @@ $Cases = @(
     @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module', 'guests') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview') }
+    @{ Name = 'esxi-l40-daemon'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('daemon') }
 )
 
 $script:Pass = 0
@@ -964,6 +965,44 @@ function Invoke-VmwCase {
     if ($Case.Checks -contains 'guests') {
         Invoke-VmwGuestChecks $C $start
     }
+    if ($Case.Checks -contains 'daemon') {
+        $p = Get-VmwDaemonProblems -C $C -Start $start
+        Write-Verdict $C.Name 'daemon: hosts with the GPU Management Daemon installed as a component of its own, of another version, are accepted and upgraded; the daemon is named and left as it is' $p.Problems $p.Result
+    }
+}
+
+# NVIDIA ships the GPU Management Daemon as a software component of its own beside the host
+# driver (docs/sources.md, vSphere): every host of the plan has it, of a version other than
+# the driver's (one host the 1.0-0.0.0001 of NVIDIA's example file name, the others the
+# driver's release with -0.0.0000, as the bundles nvd-gpu-mgmt-daemon_VERSION-0.0.0000_BUILD.zip
+# are named). The pre-flight must take it for what it is, not for a second driver: the run
+# converges, a note names the daemon of each host, the daemon is left as it is, and a rerun
+# changes nothing.
+function Get-VmwDaemonProblems {
+    param($C, $Start)
+    $s = Copy-VmwState -State $Start
+    $names = @($C.ExpectDriver.Keys | Sort-Object)
+    $want = @{}
+    for ($i = 0; $i -lt $names.Count; $i++) {
+        $h = Get-VmwHost -State $s -Name $names[$i]
+        $v = if ($i -eq 0) { '1.0-0.0.0001' } else { ([string]$h['nvidia_component']['version']).Split('-')[0] + '-0.0.0000' }
+        $h['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = $v }
+        $want[$names[$i]] = $v
+    }
+    $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in (Get-VmwConvergeProblems $C $s $r)) { $p.Add($x) }
+    foreach ($n in $names) {
+        $d = (Get-VmwHost -State $r.state -Name $n)['nvidia_daemon_component']
+        if ($null -eq $d -or [string]$d['version'] -ne $want[$n]) { $p.Add(('host {0}: its daemon component changed' -f $n)) }
+        if (-not (Test-Named $r @($n, ('nvd-gpu-mgmt-daemon ' + $want[$n])) 'left as they are')) { $p.Add(('no note names the daemon component of host {0}' -f $n)) }
+    }
+    if ($p.Count -eq 0) {
+        $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        if ($again.exit -ne 0) { $p.Add(('rerun: exit {0}' -f $again.exit)) }
+        if (@($again.calls).Count -ne 0) { $p.Add(('rerun: {0} mutating calls' -f @($again.calls).Count)) }
+    }
+    [pscustomobject]@{ Problems = $p.ToArray(); Result = $r }
 }
 
 # The planted fault of the twin (hosts[].stale_module_after_reboot): the first host of the

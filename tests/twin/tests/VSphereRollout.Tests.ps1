@@ -186,6 +186,22 @@ Write-Host @($e.software.component.list.Invoke())[0].Version
         $r.output | Should -Be @('Host is not changed.')
         (Get-VsHost $r.state 'esx-03').Contains('nvidia_loaded_version') | Should -BeFalse
     }
+    It 'lists the GPU Management Daemon as a component of its own; its depot updates it, not the driver, and is refused outside maintenance mode' {
+        $daemon = { param($s)
+            (Get-VsHost $s 'esx-03')['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = '550.54.16-0.0.0000' }
+            $s['depots'] += [ordered]@{ path = '/vmfs/volumes/ds1/daemon-570.zip'; component = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = '570.172.07-0.0.0000' } } }
+        $list = "`n`$e = Get-EsxCli -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -V2 -Server `$c`n@(`$e.software.component.list.Invoke()) | ForEach-Object { Write-Host (`$_.Name + ' ' + `$_.Version) }"
+        $r = Invoke-RoScript (Get-RoState $daemon) ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon-570.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*not in maintenance mode*'
+        $s = Get-RoState { param($s) & $daemon $s; (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance' }
+        $r = Invoke-RoScript $s ($script:Apply + "`$null = Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon-570.zip'" + $list)
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('NVD-AIE-800 550.54.16-1OEM.800.1.0.20613240', 'nvd-gpu-mgmt-daemon 570.172.07-0.0.0000')
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['nvidia_component']['version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
+        $h.Contains('nvidia_loaded_version') | Should -BeFalse
+    }
     It 'RebootHost without force is refused outside maintenance mode' {
         $r = Invoke-RoScript (Get-RoState) "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)"
         $r.exit | Should -Be 1
@@ -200,10 +216,12 @@ Describe 'State: the rollout fields are checked before a run' {
                 { param($s) $s['clusters'][0]['image_managed'] = 'yes' },
                 { param($s) (Get-VsHost $s 'esx-01')['nvidia_loaded_version'] = 5 },
                 { param($s) (Get-VsHost $s 'esx-01')['boot_count'] = 'twice' },
-                { param($s) (Get-VsHost $s 'esx-01')['stale_module_after_reboot'] = 'yes' })) {
+                { param($s) (Get-VsHost $s 'esx-01')['stale_module_after_reboot'] = 'yes' },
+                { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon' } },
+                { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'NVD-AIE-800'; version = '1.0-0.0.0001' } })) {
             $r = Invoke-RoScript (Get-RoState $edit) 'Write-Host 1'
             $r.exit | Should -Be 2
-            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot'
+            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot|nvidia_daemon_component'
         }
     }
 }

@@ -755,6 +755,13 @@ function New-VTEsxCli {
         $vibRows = @([pscustomobject]@{ Name = [string]$comp.name; Version = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted'; InstallDate = '2024-01-01' })
         $compRows = @([pscustomobject]@{ Name = [string]$comp.name; DisplayName = [string]$comp.name; Version = [string]$comp.version; DisplayVersion = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted' })
     }
+    # The GPU Management Daemon installed as a component of its own (README "Rollouts"):
+    # listed after the driver, with its own name and version.
+    if ((Test-VTField $HostRec 'nvidia_daemon_component') -and $null -ne $HostRec.nvidia_daemon_component) {
+        $dc = $HostRec.nvidia_daemon_component
+        $vibRows += [pscustomobject]@{ Name = [string]$dc.name; Version = [string]$dc.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted'; InstallDate = '2024-01-01' }
+        $compRows += [pscustomobject]@{ Name = [string]$dc.name; DisplayName = [string]$dc.name; Version = [string]$dc.version; DisplayVersion = [string]$dc.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted' }
+    }
     # esxcli V2 returns every field as a string ("true"/"false"), so `if ($m.IsLoaded)` is
     # always true there too: scripts must compare the text.
     $loaded = ([string][bool]$HostRec.nvidia_module_loaded).ToLowerInvariant()

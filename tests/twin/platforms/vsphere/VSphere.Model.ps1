@@ -1259,6 +1259,13 @@ function Invoke-VTComponentApply {
     $hit = @(@(Get-VTValue $Srv.State 'depots') | Where-Object { $null -ne $_ -and [string]$_.path -ceq $Depot })
     if ($hit.Count -eq 0) { throw ('twin: no depot at {0} (the state''s depots; esxcli needs the absolute path of an offline bundle on a datastore of the host)' -f $Depot) }
     $new = $hit[0].component
+    # A depot of the component the host has as its GPU Management Daemon updates that one
+    # (ESXi replaces the installed component of the same name); the module is not touched.
+    if ((Test-VTField $HostRec 'nvidia_daemon_component') -and $null -ne $HostRec.nvidia_daemon_component -and [string]$HostRec.nvidia_daemon_component.name -ceq [string]$new.name) {
+        if ([string]$HostRec.nvidia_daemon_component.version -eq [string]$new.version) { return [pscustomobject]@{ Message = 'Host is not changed.'; RebootRequired = 'false' } }
+        Set-VTValue $HostRec 'nvidia_daemon_component' (New-VTRecord $HostRec ([ordered]@{ name = [string]$new.name; version = [string]$new.version }))
+        return [pscustomobject]@{ Message = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.'; RebootRequired = 'true' }
+    }
     $cur = $HostRec.nvidia_component
     if ($null -ne $cur -and [string]$cur.version -eq [string]$new.version) {
         return [pscustomobject]@{ Message = 'Host is not changed.'; RebootRequired = 'false' }

@@ -138,12 +138,21 @@ function Test-VSphereState {
     }
     # Rollout extensions (README "Rollouts"): clusters[].image_managed, hosts[].nvidia_loaded_version,
     # hosts[].boot_count, hosts[].stale_module_after_reboot (a planted fault: the next reboot
-    # leaves the old nvidia module loaded),
+    # leaves the old nvidia module loaded), hosts[].nvidia_daemon_component,
     # depots (the offline bundles esxcli software component apply may install).
     $i = 0
     foreach ($c in @($State['clusters'])) { $p += Test-VSphereOptional $c "clusters[$i]" @{ image_managed = 'bool' }; $i++ }
     $i = 0
-    foreach ($h in @($State['hosts'])) { $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool' }; $i++ }
+    foreach ($h in @($State['hosts'])) {
+        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool' }
+        # hosts[].nvidia_daemon_component: the GPU Management Daemon, a component of its own.
+        if ($h -is [System.Collections.IDictionary] -and $h.Contains('nvidia_daemon_component')) {
+            $dc = $h['nvidia_daemon_component']
+            if (-not (($dc -is [System.Collections.IDictionary]) -and (Test-VSphereValue $dc['name'] 'string') -and (Test-VSphereValue $dc['version'] 'string'))) { $p += "hosts[$i].nvidia_daemon_component must be {name, version} (strings)" }
+            elseif ($h['nvidia_component'] -is [System.Collections.IDictionary] -and [string]$h['nvidia_component']['name'] -eq [string]$dc['name']) { $p += "hosts[$i].nvidia_daemon_component has the name of nvidia_component (ESXi lists a component name once)" }
+        }
+        $i++
+    }
     if ($State.Contains('depots')) {
         if ($State['depots'] -isnot [System.Collections.IList]) { $p += 'depots must be a list of {path, component: {name, version}}' }
         else {
