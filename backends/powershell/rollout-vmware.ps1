@@ -28,7 +28,8 @@
 # there, with a note); vMotion of vGPU VMs is enabled
 # (vgpu.hotmigrate.enabled). Before each host step every host of the cluster
 # is read again: one that failed since (Not Responding) stops the rollout
-# before the step, and no VM is moved onto a host that is not Connected.
+# before the step, and no VM is moved onto a host that is not Connected;
+# after the last step too: one that failed during it fails the run.
 # Then, step by step, per host batch: vMotion (Move-VM -Destination; its
 # reference lists no -Confirm, so a run with -Confirm may ask twice) the VMs
 # the plan live-migrates (first those found on the batch's hosts that the
@@ -831,6 +832,30 @@ function Test-VgpucRolloutVmwHostsReady {
     $problems.ToArray()
 }
 
+function Test-VgpucRolloutVmwHostsAfter {
+    <# After the last host step of a run: every host of the cluster is read again
+       (Test-VgpucRolloutVmwHostsReady). A host that failed during the last step
+       (Not Responding, Disconnected) fails the run: the steps are done, but the
+       cluster is not the plan's end state; its VMs are vSphere HA's (restarted
+       where they could start, the others left off until it is back). #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Plan,
+        [Parameter(Mandatory)] [string]$Cluster
+    )
+    $none = [pscustomobject]@{ Step = [pscustomobject]@{ Hosts = @() } }
+    $down = @(Test-VgpucRolloutVmwHostsReady -Connection $Connection -Plan $Plan -Work $none)
+    if ($down.Count -eq 0) {
+        return
+    }
+    $msg = '{0}: it failed during the last step; the host steps are done, but its VMs are vSphere HA''s (restarted on other hosts where they could start, the others off until it is back); when it is back, check them and run the script again' -f ($down -join '; ')
+    Add-VgpucResult -Run $Run -Target $Cluster -Step 'cluster after the last step' -Status 'failed' -Message $msg
+    Write-Warning ('the rollout ends with a host down: {0}' -f (Format-VgpucText -Text $msg))
+    $Run.Failed = $true
+}
+
 function Invoke-VgpucRolloutVmware {
     <# The entry of a vSphere rollout script: connect, pre-flight, plan, steps,
        summary, disconnect. Returns the exit code: 0 done, 1 refused, failed or
@@ -949,6 +974,9 @@ function Invoke-VgpucRolloutVmware {
                 }
                 if (-not $hostsLeft -and $run.Outcome -eq 'running') {
                     Write-Host 'Every host step is already done.'
+                }
+                if ($hostsLeft -and -not $run.Failed -and $run.Outcome -eq 'running') {
+                    Test-VgpucRolloutVmwHostsAfter -Run $run -Connection $connection -Plan $plan -Cluster $Rollout.Cluster
                 }
             }
         } finally {
