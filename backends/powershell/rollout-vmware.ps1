@@ -40,7 +40,8 @@
 # `esxcli software component apply -d` (Get-EsxCli -V2); reboot
 # (HostSystem.RebootHost, refused by ESXi outside maintenance mode) and wait
 # for vCenter to see the host again with a later boot time
-# (HostRuntimeInfo.bootTime); verify that the installed component is the
+# (HostRuntimeInfo.bootTime; Restart-VgpucVmwHost of vmware.ps1, the build's
+# reboot too); verify that the installed component is the
 # planned driver and that the nvidia module loaded is that version
 # (HostKernelModuleSystem.QueryModules); Set-VMHost -State Connected; start
 # the VMs that stayed down. The first failure stops the rollout: the hosts leave maintenance mode and every VM is put back in its
@@ -514,35 +515,6 @@ function Stop-VgpucRolloutVmwGuest {
     Wait-VgpucVmwPowerState -Connection $Connection -MoRef $Vm.ExtensionData.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds
 }
 
-function Restart-VgpucRolloutVmwHost {
-    <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
-       refuses it outside maintenance mode) and wait until vCenter sees it again, booted
-       after the call (HostRuntimeInfo.bootTime later than before; where the host
-       reports no boot time, connected again is taken as back). #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)] [object]$Connection,
-        [Parameter(Mandatory)] [object]$VMHost,
-        [Parameter(Mandatory)] [int]$TimeoutSeconds
-    )
-    $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
-    $before = $view.Runtime.BootTime
-    $view.RebootHost($false)
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($true) {
-        Start-Sleep -Seconds 10
-        $h = Get-VMHost -Id $VMHost.Id -Server $Connection
-        $booted = $h.ExtensionData.Runtime.BootTime
-        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
-            ($null -eq $before -or ($null -ne $booted -and $booted -gt $before))) {
-            return
-        }
-        if ((Get-Date) -gt $deadline) {
-            throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
-        }
-    }
-}
-
 function Invoke-VgpucRolloutVmwMove {
     <# One VM leaving a host as planned. Returns the VM to start again at the end
        of the step (it stayed down and was running), or $null. A failure puts the
@@ -732,7 +704,7 @@ function Invoke-VgpucRolloutVmwHostStep {
             }
             $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'reboot (HostSystem.RebootHost) and wait for it to reconnect' -ScriptBlock {
                 param($C, $H, [int]$T)
-                Restart-VgpucRolloutVmwHost -Connection $C -VMHost $H -TimeoutSeconds $T
+                $null = Restart-VgpucVmwHost -Connection $C -VMHost $H -TimeoutSeconds $T
             } -ArgumentList @($Connection, $vmhost, $RestartTimeoutSeconds)
             if (-not $done) {
                 $previewed = $true

@@ -610,24 +610,31 @@ function Enable-VgpucVmwPassthru {
 }
 
 function Restart-VgpucVmwHost {
-    <# The reboot passthrough needs: only for a host in maintenance mode (the administrator's
-       gate), through HostSystem.RebootHost, then wait until vCenter sees it connected again. #>
-    [CmdletBinding(SupportsShouldProcess)]
-    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [int]$TimeoutSeconds = 1800)
-    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'reboot the host')) {
-        return
-    }
-    # HostSystem.RebootHost(force = false): refused by ESXi unless the host is in maintenance mode.
-    $HostState.View.RebootHost($false)
+    <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
+       refuses it outside maintenance mode) and wait until vCenter sees it again, booted
+       after the call (HostRuntimeInfo.bootTime later than before; where the host reports
+       no boot time, connected again is taken as back): in the first seconds after the
+       call vCenter may still show the host connected, with its old boot time. Returns the
+       host as vCenter sees it then. The one reboot of the build (passthrough) and of the
+       rollout (rollout-vmware.ps1). #>
+    [CmdletBinding()]
+    [OutputType([object])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
+    $before = $view.Runtime.BootTime
+    $view.RebootHost($false)
     $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
     while ($true) {
         Start-Sleep -Seconds 10
-        $h = Get-VMHost -Id $HostState.VMHost.Id -Server $Connection
-        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState) {
-            $HostState.VMHost = $h
-            $HostState.View = $h.ExtensionData
-            $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
-            return
+        $h = Get-VMHost -Id $VMHost.Id -Server $Connection
+        $booted = $h.ExtensionData.Runtime.BootTime
+        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
+            ($null -eq $before -or ($null -ne $booted -and $booted -gt $before))) {
+            return $h
         }
         if ((Get-Date) -gt $deadline) {
             throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
@@ -1245,7 +1252,10 @@ function Invoke-VgpucVmwHostWork {
             } else {
                 $reboot = {
                     param($Connection, $HostState)
-                    Restart-VgpucVmwHost -Connection $Connection -HostState $HostState -Confirm:$false
+                    $h = Restart-VgpucVmwHost -Connection $Connection -VMHost $HostState.VMHost -TimeoutSeconds 1800
+                    $HostState.VMHost = $h
+                    $HostState.View = $h.ExtensionData
+                    $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
                 }
                 try {
                     if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('reboot (maintenance mode) to activate passthrough on {0}' -f $ids) -ScriptBlock $reboot -ArgumentList @($Connection, $hs))) {

@@ -202,6 +202,28 @@ Write-Host @($e.software.component.list.Invoke())[0].Version
         $h['nvidia_component']['version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
         $h.Contains('nvidia_loaded_version') | Should -BeFalse
     }
+    It 'reboot_unseen_seconds: vCenter shows the host as before the reboot for that long and refuses calls on it; then it has booted' {
+        $s = Get-RoState { param($s) $h = Get-VsHost $s 'esx-03'; $h['connection_state'] = 'Maintenance'; $h['boot_count'] = 2; $h['reboot_unseen_seconds'] = 30 }
+        $body = @'
+$h = Get-VMHost -Name 'esx-03' -Server $c
+$h.ExtensionData.RebootHost($false)
+Start-Sleep -Seconds 10
+$h = Get-VMHost -Name 'esx-03' -Server $c
+Write-Host ('{0} {1}' -f $h.ConnectionState, $h.ExtensionData.Runtime.BootTime.ToString('o'))
+try { $null = Set-VMHost -VMHost $h -State Connected -Server $c -ErrorAction Stop } catch { Write-Host ('refused: ' + $_.Exception.Message) }
+Start-Sleep -Seconds 20
+$h = Get-VMHost -Name 'esx-03' -Server $c
+Write-Host ('{0} {1}' -f $h.ConnectionState, $h.ExtensionData.Runtime.BootTime.ToString('o'))
+'@
+        $r = Invoke-RoScript $s $body
+        $r.exit | Should -Be 0
+        $r.output[0] | Should -Be 'Maintenance 2026-01-01T02:00:00.0000000Z'
+        $r.output[1] | Should -BeLike 'refused: *esx-03 is rebooting*'
+        $r.output[2] | Should -Be 'Maintenance 2026-01-01T03:00:00.0000000Z'
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['boot_count'] | Should -Be 3
+        $h.Contains('reboot_due') | Should -BeFalse
+    }
     It 'RebootHost without force is refused outside maintenance mode' {
         $r = Invoke-RoScript (Get-RoState) "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)"
         $r.exit | Should -Be 1
@@ -218,10 +240,11 @@ Describe 'State: the rollout fields are checked before a run' {
                 { param($s) (Get-VsHost $s 'esx-01')['boot_count'] = 'twice' },
                 { param($s) (Get-VsHost $s 'esx-01')['stale_module_after_reboot'] = 'yes' },
                 { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon' } },
-                { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'NVD-AIE-800'; version = '1.0-0.0.0001' } })) {
+                { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'NVD-AIE-800'; version = '1.0-0.0.0001' } },
+                { param($s) (Get-VsHost $s 'esx-01')['reboot_unseen_seconds'] = 'soon' })) {
             $r = Invoke-RoScript (Get-RoState $edit) 'Write-Host 1'
             $r.exit | Should -Be 2
-            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot|nvidia_daemon_component'
+            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot|nvidia_daemon_component|reboot_unseen_seconds'
         }
     }
 }

@@ -88,6 +88,7 @@ function New-VTHostObjectNow {
     $o.Name = [string]$HostRec.name
     $o.Id = 'HostSystem-{0}' -f (Get-VTHostMoid $Srv $HostRec)
     $o.Uid = '/VIServer={0}@{1}:443/VMHost={2}/' -f 'twin', $Srv.Name, $o.Id
+    $null = Test-VTRebooting $HostRec
     $o.ConnectionState = [string]$HostRec.connection_state
     $o.Version = [string]$HostRec.version
     $cl = Find-VTCluster $Srv ([string]$HostRec.cluster)

@@ -24,6 +24,9 @@ function Initialize-VSphereTwin {
     $script:VTCallSink = $CallSink
     $script:VTFaultHook = $FaultHook
     Add-VSphereTwinServer -State $State
+    # A reboot vCenter had not yet seen when the last run ended (reboot_due) is done when
+    # this one starts.
+    foreach ($h in @($State.hosts)) { if ((Test-VTField $h 'reboot_due')) { Complete-VTReboot $h } }
     if (Test-VTField $State 'other_vcenters') {
         foreach ($o in @($State.other_vcenters)) {
             if ($null -ne $o) { Add-VSphereTwinServer -State $o }

@@ -163,6 +163,13 @@ function Add-VTCall {
 # its command for its target `times` times with its message.
 function Invoke-VTFault {
     param($Srv, [string[]]$Command, [string]$Target, [string]$HostName)
+    foreach ($n in @($HostName, $Target)) {
+        if ([string]::IsNullOrEmpty($n)) { continue }
+        $hr = Find-VTHost $Srv $n
+        if (Test-VTRebooting $hr) {
+            throw ('twin: host {0} is rebooting (vCenter has not yet seen it go down: its boot time is still the old one); {1} on it fails' -f $n, $Command[0])
+        }
+    }
     if ($null -ne $script:VTFaultHook) {
         foreach ($c in $Command) { & $script:VTFaultHook $c $Target $HostName }
         return
@@ -415,6 +422,7 @@ function New-VTPassthruInfo {
 
 function New-VTHostView {
     param($Srv, $HostRec)
+    $null = Test-VTRebooting $HostRec
     $moid = Get-VTHostMoid $Srv $HostRec
     $h = [VMware.Vim.HostSystem]::new()
     $h.MoRef = New-VTMoRef 'HostSystem' $moid
@@ -1190,6 +1198,32 @@ function Invoke-VTReboot {
     if ($on.Count -gt 0) {
         throw ('twin: host {0} still runs VM(s) {1}; the twin does not model rebooting under running VMs' -f $HostRec.name, (($on | ForEach-Object { $_.name }) -join ', '))
     }
+    if (Test-VTRebooting $HostRec) { throw ('twin: host {0} is already rebooting' -f $HostRec.name) }
+    # reboot_unseen_seconds (README "Rollouts"): vCenter sees the reboot only that many
+    # seconds (twin clock) after the call; until then the host reads as before the call.
+    if ((Test-VTField $HostRec 'reboot_unseen_seconds') -and [int]$HostRec.reboot_unseen_seconds -gt 0) {
+        Set-VTValue $HostRec 'reboot_due' ([int][math]::Ceiling((Get-TwinClock) + [int]$HostRec.reboot_unseen_seconds))
+        return
+    }
+    Complete-VTReboot $HostRec
+}
+
+# A host whose reboot vCenter has not yet seen (reboot_due, set by Invoke-VTReboot): it
+# reads as before the call, and every call on it or its VMs is refused (Invoke-VTFault).
+# The reboot takes effect at the first read or call at or after its due time.
+function Test-VTRebooting {
+    param($HostRec)
+    if ($null -eq $HostRec -or -not (Test-VTField $HostRec 'reboot_due')) { return $false }
+    if ((Get-TwinClock) -ge [double]$HostRec.reboot_due) {
+        Complete-VTReboot $HostRec
+        return $false
+    }
+    $true
+}
+
+function Complete-VTReboot {
+    param($HostRec)
+    if (Test-VTField $HostRec 'reboot_due') { Remove-VTValue $HostRec 'reboot_due' }
     foreach ($g in @($HostRec.gpus)) { $g.passthrough_active = [bool]$g.passthrough_enabled }
     if ((Test-VTField $HostRec 'stale_module_after_reboot') -and [bool]$HostRec.stale_module_after_reboot) {
         # A planted fault (README "Rollouts"): this reboot leaves the module loaded as it

@@ -144,7 +144,7 @@ function Test-VSphereState {
     foreach ($c in @($State['clusters'])) { $p += Test-VSphereOptional $c "clusters[$i]" @{ image_managed = 'bool' }; $i++ }
     $i = 0
     foreach ($h in @($State['hosts'])) {
-        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool' }
+        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool'; reboot_unseen_seconds = 'int'; reboot_due = 'int' }
         # hosts[].nvidia_daemon_component: the GPU Management Daemon, a component of its own.
         if ($h -is [System.Collections.IDictionary] -and $h.Contains('nvidia_daemon_component')) {
             $dc = $h['nvidia_daemon_component']

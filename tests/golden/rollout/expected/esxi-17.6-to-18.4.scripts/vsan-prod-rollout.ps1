@@ -1081,24 +1081,31 @@ function Enable-VgpucVmwPassthru {
 }
 
 function Restart-VgpucVmwHost {
-    <# The reboot passthrough needs: only for a host in maintenance mode (the administrator's
-       gate), through HostSystem.RebootHost, then wait until vCenter sees it connected again. #>
-    [CmdletBinding(SupportsShouldProcess)]
-    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [int]$TimeoutSeconds = 1800)
-    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'reboot the host')) {
-        return
-    }
-    # HostSystem.RebootHost(force = false): refused by ESXi unless the host is in maintenance mode.
-    $HostState.View.RebootHost($false)
+    <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
+       refuses it outside maintenance mode) and wait until vCenter sees it again, booted
+       after the call (HostRuntimeInfo.bootTime later than before; where the host reports
+       no boot time, connected again is taken as back): in the first seconds after the
+       call vCenter may still show the host connected, with its old boot time. Returns the
+       host as vCenter sees it then. The one reboot of the build (passthrough) and of the
+       rollout (rollout-vmware.ps1). #>
+    [CmdletBinding()]
+    [OutputType([object])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
+    $before = $view.Runtime.BootTime
+    $view.RebootHost($false)
     $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
     while ($true) {
         Start-Sleep -Seconds 10
-        $h = Get-VMHost -Id $HostState.VMHost.Id -Server $Connection
-        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState) {
-            $HostState.VMHost = $h
-            $HostState.View = $h.ExtensionData
-            $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
-            return
+        $h = Get-VMHost -Id $VMHost.Id -Server $Connection
+        $booted = $h.ExtensionData.Runtime.BootTime
+        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
+            ($null -eq $before -or ($null -ne $booted -and $booted -gt $before))) {
+            return $h
         }
         if ((Get-Date) -gt $deadline) {
             throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
@@ -1716,7 +1723,10 @@ function Invoke-VgpucVmwHostWork {
             } else {
                 $reboot = {
                     param($Connection, $HostState)
-                    Restart-VgpucVmwHost -Connection $Connection -HostState $HostState -Confirm:$false
+                    $h = Restart-VgpucVmwHost -Connection $Connection -VMHost $HostState.VMHost -TimeoutSeconds 1800
+                    $HostState.VMHost = $h
+                    $HostState.View = $h.ExtensionData
+                    $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
                 }
                 try {
                     if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('reboot (maintenance mode) to activate passthrough on {0}' -f $ids) -ScriptBlock $reboot -ArgumentList @($Connection, $hs))) {
@@ -2255,7 +2265,8 @@ function Read-VgpucGuestDriverVSphere {
 # `esxcli software component apply -d` (Get-EsxCli -V2); reboot
 # (HostSystem.RebootHost, refused by ESXi outside maintenance mode) and wait
 # for vCenter to see the host again with a later boot time
-# (HostRuntimeInfo.bootTime); verify that the installed component is the
+# (HostRuntimeInfo.bootTime; Restart-VgpucVmwHost of vmware.ps1, the build's
+# reboot too); verify that the installed component is the
 # planned driver and that the nvidia module loaded is that version
 # (HostKernelModuleSystem.QueryModules); Set-VMHost -State Connected; start
 # the VMs that stayed down. The first failure stops the rollout: the hosts leave maintenance mode and every VM is put back in its
@@ -2729,35 +2740,6 @@ function Stop-VgpucRolloutVmwGuest {
     Wait-VgpucVmwPowerState -Connection $Connection -MoRef $Vm.ExtensionData.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds
 }
 
-function Restart-VgpucRolloutVmwHost {
-    <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
-       refuses it outside maintenance mode) and wait until vCenter sees it again, booted
-       after the call (HostRuntimeInfo.bootTime later than before; where the host
-       reports no boot time, connected again is taken as back). #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)] [object]$Connection,
-        [Parameter(Mandatory)] [object]$VMHost,
-        [Parameter(Mandatory)] [int]$TimeoutSeconds
-    )
-    $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
-    $before = $view.Runtime.BootTime
-    $view.RebootHost($false)
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($true) {
-        Start-Sleep -Seconds 10
-        $h = Get-VMHost -Id $VMHost.Id -Server $Connection
-        $booted = $h.ExtensionData.Runtime.BootTime
-        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
-            ($null -eq $before -or ($null -ne $booted -and $booted -gt $before))) {
-            return
-        }
-        if ((Get-Date) -gt $deadline) {
-            throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
-        }
-    }
-}
-
 function Invoke-VgpucRolloutVmwMove {
     <# One VM leaving a host as planned. Returns the VM to start again at the end
        of the step (it stayed down and was running), or $null. A failure puts the
@@ -2947,7 +2929,7 @@ function Invoke-VgpucRolloutVmwHostStep {
             }
             $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'reboot (HostSystem.RebootHost) and wait for it to reconnect' -ScriptBlock {
                 param($C, $H, [int]$T)
-                Restart-VgpucRolloutVmwHost -Connection $C -VMHost $H -TimeoutSeconds $T
+                $null = Restart-VgpucVmwHost -Connection $C -VMHost $H -TimeoutSeconds $T
             } -ArgumentList @($Connection, $vmhost, $RestartTimeoutSeconds)
             if (-not $done) {
                 $previewed = $true
