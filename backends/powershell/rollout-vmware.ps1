@@ -93,12 +93,14 @@ function Read-VgpucRolloutVmwDriver {
        module loaded only at the reboot. The GPU Management Daemon, a component of
        its own with a version of its own (Test-VgpucRolloutVmwDaemon), is not the
        driver: it is given in Others. Several other NVIDIA components of different
-       versions: the driver is the one whose version the loaded module names;
-       none or several: an error. #>
+       versions: the driver is the one that is a host driver of the plan (-PlanDrivers,
+       the catalog's), else the one whose version the loaded module names; none or
+       several: an error. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Connection,
-        [Parameter(Mandatory)] [object]$VMHost
+        [Parameter(Mandatory)] [object]$VMHost,
+        [AllowEmptyCollection()] [string[]]$PlanDrivers = @()
     )
     try {
         $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
@@ -113,6 +115,12 @@ function Read-VgpucRolloutVmwDriver {
         }
         $drivers = @($components | Where-Object { -not (Test-VgpucRolloutVmwDaemon -Component $_) })
         $versions = @($drivers | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
+        if ($versions.Count -gt 1 -and @($PlanDrivers).Count -gt 0) {
+            $planned = @($versions | Where-Object { $cand = $_; @($PlanDrivers | Where-Object { Test-VgpucRolloutVmwDriver -Version $cand -Driver $_ }).Count -gt 0 })
+            if ($planned.Count -eq 1) {
+                $versions = $planned
+            }
+        }
         if ($versions.Count -gt 1 -and $module -ne '') {
             $versions = @($versions | Where-Object { Test-VgpucRolloutVmwModule -Version $module -Driver $_.Split('-')[0] })
         }
@@ -255,7 +263,9 @@ function Get-VgpucRolloutVmwPlan {
         if (@('Connected', 'Maintenance') -notcontains [string]$found[0].ConnectionState) {
             continue
         }
-        $drivers[$n.ToLowerInvariant()] = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $found[0]
+        $planned = @($steps | Where-Object { $_.Kind -eq 'hosts' } | ForEach-Object { @($_.Hosts) } | Where-Object { Test-VgpucName -Name $_.Name -Other $n } |
+                ForEach-Object { [string]$_.FromDriver; [string]$_.ToDriver } | Where-Object { $_ -ne '' } | Sort-Object -Unique)
+        $drivers[$n.ToLowerInvariant()] = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $found[0] -PlanDrivers $planned
     }
 
     # --- Which host steps are done: the component each host has installed ---

@@ -994,17 +994,25 @@ function Invoke-VmwCase {
 # driver's release with -0.0.0000, as the bundles nvd-gpu-mgmt-daemon_VERSION-0.0.0000_BUILD.zip
 # are named). The pre-flight must take it for what it is, not for a second driver: the run
 # converges, a note names the daemon of each host, the daemon is left as it is, and a rerun
-# changes nothing.
+# changes nothing. The last host lists it under a name of no daemon pattern: the plan's
+# host drivers, or the loaded module's version, tell the driver.
 function Get-VmwDaemonProblems {
     param($C, $Start)
     $s = Copy-VmwState -State $Start
     $names = @($C.ExpectDriver.Keys | Sort-Object)
     $want = @{}
+    $called = @{}
     for ($i = 0; $i -lt $names.Count; $i++) {
         $h = Get-VmwHost -State $s -Name $names[$i]
         $v = if ($i -eq 0) { '1.0-0.0.0001' } else { ([string]$h['nvidia_component']['version']).Split('-')[0] + '-0.0.0000' }
-        $h['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = $v }
+        # The last host lists it under a name the script does not know as the daemon's,
+        # with NVIDIA's example version 1.0-0.0.0001: the driver is then the component
+        # that is a host driver of the plan, or whose version the loaded module names.
+        $n = 'nvd-gpu-mgmt-daemon'
+        if ($i -eq $names.Count - 1 -and $i -gt 0) { $n = 'NVD-unknown-tool'; $v = '1.0-0.0.0001' }
+        $h['nvidia_daemon_component'] = [ordered]@{ name = $n; version = $v }
         $want[$names[$i]] = $v
+        $called[$names[$i]] = $n
     }
     $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
     $p = [System.Collections.Generic.List[string]]::new()
@@ -1012,7 +1020,7 @@ function Get-VmwDaemonProblems {
     foreach ($n in $names) {
         $d = (Get-VmwHost -State $r.state -Name $n)['nvidia_daemon_component']
         if ($null -eq $d -or [string]$d['version'] -ne $want[$n]) { $p.Add(('host {0}: its daemon component changed' -f $n)) }
-        if (-not (Test-Named $r @($n, ('nvd-gpu-mgmt-daemon ' + $want[$n])) 'left as they are')) { $p.Add(('no note names the daemon component of host {0}' -f $n)) }
+        if (-not (Test-Named $r @($n, ($called[$n] + ' ' + $want[$n])) 'left as they are')) { $p.Add(('no note names the daemon component of host {0}' -f $n)) }
     }
     if ($p.Count -eq 0) {
         $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
