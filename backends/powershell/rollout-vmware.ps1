@@ -21,8 +21,9 @@
 # of the plan runs the host driver of a state of the plan (which says which
 # steps are done; the GPU Management Daemon, a component of its own, is not
 # taken for the driver: it is named and left as it is); a depot path is
-# given for every release to install; the license server step is confirmed; every VM to move exists once in the
-# cluster, is powered on or off (never suspended) and, if it must shut down,
+# given for every release to install; the license server step is confirmed;
+# every VM to move exists once in the cluster, is powered on or off (never
+# suspended) and, if it must shut down,
 # has VMware Tools running; no running VM is on a host a step drains without
 # being moved (a VM that vSphere HA restarted on another host is moved from
 # there, with a note); vMotion of vGPU VMs is enabled
