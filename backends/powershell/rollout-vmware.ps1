@@ -19,15 +19,18 @@
 # the image: the output says how); every host of the cluster is Connected (a
 # host of the plan may be in maintenance mode from an earlier run); each host
 # of the plan runs the host driver of a state of the plan (which says which
-# steps are done); a depot path is given for every release to install; the
-# license server step is confirmed; every VM to move exists once in the
-# cluster, is powered on or off (never suspended) and, if it must shut down,
+# steps are done; the GPU Management Daemon, a component of its own, is not
+# taken for the driver: it is named and left as it is); a depot path is
+# given for every release to install; the license server step is confirmed;
+# every VM to move exists once in the cluster, is powered on or off (never
+# suspended) and, if it must shut down,
 # has VMware Tools running; no running VM is on a host a step drains without
 # being moved (a VM that vSphere HA restarted on another host is moved from
 # there, with a note); vMotion of vGPU VMs is enabled
 # (vgpu.hotmigrate.enabled). Before each host step every host of the cluster
 # is read again: one that failed since (Not Responding) stops the rollout
-# before the step, and no VM is moved onto a host that is not Connected.
+# before the step, and no VM is moved onto a host that is not Connected;
+# after the last step too: one that failed during it fails the run.
 # Then, step by step, per host batch: vMotion (Move-VM -Destination; its
 # reference lists no -Confirm, so a run with -Confirm may ask twice) the VMs
 # the plan live-migrates (first those found on the batch's hosts that the
@@ -39,9 +42,11 @@
 # from the depot with `esxcli software component apply -d` (Get-EsxCli -V2)
 # on each; reboot each (HostSystem.RebootHost, refused by ESXi outside
 # maintenance mode) without waiting, then one wait for vCenter to see every
-# one of them again with a later boot time (HostRuntimeInfo.bootTime); verify
-# on each that the installed component is the planned driver and that the
-# nvidia module loaded is that version (HostKernelModuleSystem.QueryModules);
+# one of them again with a later boot time (HostRuntimeInfo.bootTime;
+# Start-VgpucVmwHostReboot and Wait-VgpucVmwHostReboot of vmware.ps1, the
+# build's reboot too); verify on each that the installed component is the
+# planned driver and that the nvidia module loaded is that version
+# (HostKernelModuleSystem.QueryModules);
 # Set-VMHost -State Connected on each; start the VMs that stayed down. A
 # batch of N hosts is down for about one reboot, not N. The first failure
 # stops the rollout (a failed reboot stops the next reboots; the hosts
@@ -66,16 +71,45 @@
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
+function Test-VgpucRolloutVmwDaemon {
+    <# Is an NVIDIA component of `esxcli software component list` the GPU
+       Management Daemon, which NVIDIA ships as a software component of its own
+       beside the host driver (Virtual GPU Software User Guide 17, 2.9.1.1:
+       docs/sources.md, vSphere)? Told by its name or display name: NVIDIA names
+       the daemon's offline bundles nvd-gpu-mgmt-daemon_VERSION_BUILD.zip (also
+       VMW-esx-7.0.2-nvd-gpu-mgmt-daemon-1.0-0.0.0001), its VIB nvdgpumgmtdaemon,
+       and a vLCM image lists it as "NVIDIA GPU monitoring and management daemon". #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Component
+    )
+    $names = @([string](Get-VgpucProperty -InputObject $Component -Name 'Name'), [string](Get-VgpucProperty -InputObject $Component -Name 'DisplayName'))
+    foreach ($n in $names) {
+        if ($n -match 'gpu-?mgmt-?daemon|management daemon') {
+            return $true
+        }
+    }
+    $false
+}
+
 function Read-VgpucRolloutVmwDriver {
-    <# The NVIDIA host component a host has installed (esxcli software component
-       list through Get-EsxCli -V2) and the nvidia kernel module it runs: loaded or
-       not, and the version of the module loaded (HostKernelModuleSystem.QueryModules,
-       KernelModuleInfo.loaded and .version: docs/sources.md, vSphere), or why not.
-       The component changes at install; the module loaded only at the reboot. #>
+    <# The NVIDIA host driver component a host has installed (esxcli software
+       component list through Get-EsxCli -V2) and the nvidia kernel module it runs:
+       loaded or not, and the version of the module loaded
+       (HostKernelModuleSystem.QueryModules, KernelModuleInfo.loaded and .version:
+       docs/sources.md, vSphere), or why not. The component changes at install; the
+       module loaded only at the reboot. The GPU Management Daemon, a component of
+       its own with a version of its own (Test-VgpucRolloutVmwDaemon), is not the
+       driver: it is given in Others. Several other NVIDIA components of different
+       versions: the driver is the one that is a host driver of the plan (-PlanDrivers,
+       the catalog's), else the one whose version the loaded module names; none or
+       several: an error. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Connection,
-        [Parameter(Mandatory)] [object]$VMHost
+        [Parameter(Mandatory)] [object]$VMHost,
+        [AllowEmptyCollection()] [string[]]$PlanDrivers = @()
     )
     try {
         $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
@@ -88,17 +122,29 @@ function Read-VgpucRolloutVmwDriver {
         if ($loaded) {
             $module = [string]$nv[0].Version
         }
-        $versions = @($components | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
-        if ($versions.Count -gt 1) {
-            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Module = $module; Error = ('several NVIDIA components are installed: {0}' -f ($versions -join ', ')) }
+        $drivers = @($components | Where-Object { -not (Test-VgpucRolloutVmwDaemon -Component $_) })
+        $versions = @($drivers | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
+        if ($versions.Count -gt 1 -and @($PlanDrivers).Count -gt 0) {
+            $planned = @($versions | Where-Object { $cand = $_; @($PlanDrivers | Where-Object { Test-VgpucRolloutVmwDriver -Version $cand -Driver $_ }).Count -gt 0 })
+            if ($planned.Count -eq 1) {
+                $versions = $planned
+            }
+        }
+        if ($versions.Count -gt 1 -and $module -ne '') {
+            $versions = @($versions | Where-Object { Test-VgpucRolloutVmwModule -Version $module -Driver $_.Split('-')[0] })
+        }
+        if ($versions.Count -gt 1 -or ($versions.Count -eq 0 -and $drivers.Count -gt 0)) {
+            $all = @($drivers | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version }) -join ', '
+            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Module = $module; Others = @(); Error = ('several NVIDIA components are installed and the loaded nvidia module names none of them alone: {0}' -f $all) }
         }
         $v = ''
         if ($versions.Count -eq 1) {
             $v = $versions[0]
         }
-        [pscustomobject]@{ Version = $v; Loaded = $loaded; Module = $module; Error = '' }
+        $others = @($components | Where-Object { [string]$_.Version -ne $v } | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version })
+        [pscustomobject]@{ Version = $v; Loaded = $loaded; Module = $module; Others = $others; Error = '' }
     } catch {
-        [pscustomobject]@{ Version = ''; Loaded = $false; Module = ''; Error = $_.Exception.Message }
+        [pscustomobject]@{ Version = ''; Loaded = $false; Module = ''; Others = @(); Error = $_.Exception.Message }
     }
 }
 
@@ -226,7 +272,9 @@ function Get-VgpucRolloutVmwPlan {
         if (@('Connected', 'Maintenance') -notcontains [string]$found[0].ConnectionState) {
             continue
         }
-        $drivers[$n.ToLowerInvariant()] = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $found[0]
+        $planned = @($steps | Where-Object { $_.Kind -eq 'hosts' } | ForEach-Object { @($_.Hosts) } | Where-Object { Test-VgpucName -Name $_.Name -Other $n } |
+                ForEach-Object { [string]$_.FromDriver; [string]$_.ToDriver } | Where-Object { $_ -ne '' } | Sort-Object -Unique)
+        $drivers[$n.ToLowerInvariant()] = Read-VgpucRolloutVmwDriver -Connection $Connection -VMHost $found[0] -PlanDrivers $planned
     }
 
     # --- Which host steps are done: the component each host has installed ---
@@ -240,6 +288,9 @@ function Get-VgpucRolloutVmwPlan {
         if ($r.Error -ne '') {
             Add-VgpucProblem -Run $Run -Text ('host {0}: its NVIDIA component could not be read: {1}' -f $n, $r.Error)
             continue
+        }
+        if (@($r.Others).Count -gt 0) {
+            $plan.Notes.Add(('host {0}: NVIDIA component(s) {1} beside the host driver are left as they are (the script installs and verifies the host driver component only; NVIDIA updates the GPU Management Daemon component with the driver)' -f $n, (@($r.Others) -join ', ')))
         }
         $mine = @()
         foreach ($s in $steps) {
@@ -483,55 +534,6 @@ function Stop-VgpucRolloutVmwGuest {
     Wait-VgpucVmwPowerState -Connection $Connection -MoRef $Vm.ExtensionData.MoRef -State 'poweredOff' -TimeoutSeconds $TimeoutSeconds
 }
 
-function Restart-VgpucRolloutVmwHost {
-    <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
-       refuses it outside maintenance mode) without waiting for it to come back: the
-       hosts of a batch reboot together, and Wait-VgpucRolloutVmwHost waits for all. #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)] [object]$Connection,
-        [Parameter(Mandatory)] [object]$VMHost
-    )
-    $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
-    $view.RebootHost($false)
-}
-
-function Wait-VgpucRolloutVmwHost {
-    <# One wait for every host of a batch rebooted together: until vCenter sees each
-       again (Connected or in maintenance mode), booted after its reboot call
-       (HostRuntimeInfo.bootTime later than before; where a host reports no boot time,
-       connected again is taken as back), or the timeout. Each of $Rebooted has Name,
-       VMHost and Before. Returns the names of the hosts not back in time. #>
-    [CmdletBinding()]
-    [OutputType([string[]])]
-    param(
-        [Parameter(Mandatory)] [object]$Connection,
-        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Rebooted,
-        [Parameter(Mandatory)] [int]$TimeoutSeconds
-    )
-    $left = [System.Collections.Generic.List[object]]::new()
-    foreach ($r in $Rebooted) {
-        $left.Add($r)
-    }
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($left.Count -gt 0) {
-        Start-Sleep -Seconds 10
-        foreach ($r in @($left.ToArray())) {
-            $h = Get-VMHost -Id $r.VMHost.Id -Server $Connection
-            $booted = $h.ExtensionData.Runtime.BootTime
-            if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
-                ($null -eq $r.Before -or ($null -ne $booted -and $booted -gt $r.Before))) {
-                $null = $left.Remove($r)
-                Write-Host ('  {0}: back after its reboot' -f (Format-VgpucText -Text $r.Name))
-            }
-        }
-        if ($left.Count -gt 0 -and (Get-Date) -gt $deadline) {
-            break
-        }
-    }
-    [string[]]@($left | ForEach-Object { [string]$_.Name })
-}
-
 function Invoke-VgpucRolloutVmwMove {
     <# One VM leaving a host as planned. Returns the VM to start again at the end
        of the step (it stayed down and was running), or $null. A failure puts the
@@ -733,33 +735,35 @@ function Invoke-VgpucRolloutVmwHostStep {
         }
         # The reboots: one after another without waiting (a reboot that fails stops the
         # next ones; those already rebooting are waited for and verified), then one wait.
+        # Start-VgpucVmwHostReboot and Wait-VgpucVmwHostReboot (vmware.ps1) are the build's
+        # reboot too; each started reboot is added to $rebooted inside the change.
         $rebooted = [System.Collections.Generic.List[object]]::new()
+        $spec = @{}
         $failures = [System.Collections.Generic.List[string]]::new()
         foreach ($h in $toReboot) {
             $n = [string]$h.Name
             $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
-            $before = (Get-View -Id $vmhost.ExtensionData.MoRef -Server $Connection).Runtime.BootTime
             try {
                 $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'reboot (HostSystem.RebootHost)' -ScriptBlock {
-                    param($C, $H)
-                    Restart-VgpucRolloutVmwHost -Connection $C -VMHost $H
-                } -ArgumentList @($Connection, $vmhost)
+                    param($C, $H, $L)
+                    $L.Add((Start-VgpucVmwHostReboot -Connection $C -VMHost $H))
+                } -ArgumentList @($Connection, $vmhost, $rebooted)
             } catch {
                 $failures.Add(('{0}: the reboot failed: {1}' -f $n, $_.Exception.Message))
                 break
             }
             if ($done) {
-                $rebooted.Add([pscustomobject]@{ Name = $n; VMHost = $vmhost; Before = $before; Spec = $h })
+                $spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h
             }
         }
         $late = @()
         if ($rebooted.Count -gt 0) {
             Write-Host ('  waiting for {0} to come back' -f (Format-VgpucText -Text ((@($rebooted) | ForEach-Object { $_.Name }) -join ', ')))
-            $late = @(Wait-VgpucRolloutVmwHost -Connection $Connection -Rebooted $rebooted.ToArray() -TimeoutSeconds $RestartTimeoutSeconds)
+            $late = @(Wait-VgpucVmwHostReboot -Connection $Connection -Rebooted $rebooted.ToArray() -TimeoutSeconds $RestartTimeoutSeconds)
         }
         foreach ($r in $rebooted) {
-            $n = [string]$r.Name
-            $h = $r.Spec
+            $h = $spec[$r.Name.ToLowerInvariant()]
+            $n = [string]$h.Name
             $vmhost = $r.VMHost
             if (Test-VgpucNameInList -Name $n -List $late) {
                 $msg = 'the host did not come back within {0} seconds of its reboot; it stays in maintenance mode' -f $RestartTimeoutSeconds
@@ -866,6 +870,30 @@ function Test-VgpucRolloutVmwHostsReady {
         $problems.Add(('host {0} is {1}' -f $now.Name, $state))
     }
     $problems.ToArray()
+}
+
+function Test-VgpucRolloutVmwHostsAfter {
+    <# After the last host step of a run: every host of the cluster is read again
+       (Test-VgpucRolloutVmwHostsReady). A host that failed during the last step
+       (Not Responding, Disconnected) fails the run: the steps are done, but the
+       cluster is not the plan's end state; its VMs are vSphere HA's (restarted
+       where they could start, the others left off until it is back). #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Plan,
+        [Parameter(Mandatory)] [string]$Cluster
+    )
+    $none = [pscustomobject]@{ Step = [pscustomobject]@{ Hosts = @() } }
+    $down = @(Test-VgpucRolloutVmwHostsReady -Connection $Connection -Plan $Plan -Work $none)
+    if ($down.Count -eq 0) {
+        return
+    }
+    $msg = '{0}: it failed during the last step; the host steps are done, but its VMs are vSphere HA''s (restarted on other hosts where they could start, the others off until it is back); when it is back, check them and run the script again' -f ($down -join '; ')
+    Add-VgpucResult -Run $Run -Target $Cluster -Step 'cluster after the last step' -Status 'failed' -Message $msg
+    Write-Warning ('the rollout ends with a host down: {0}' -f (Format-VgpucText -Text $msg))
+    $Run.Failed = $true
 }
 
 function Invoke-VgpucRolloutVmware {
@@ -986,6 +1014,9 @@ function Invoke-VgpucRolloutVmware {
                 }
                 if (-not $hostsLeft -and $run.Outcome -eq 'running') {
                     Write-Host 'Every host step is already done.'
+                }
+                if ($hostsLeft -and -not $run.Failed -and $run.Outcome -eq 'running') {
+                    Test-VgpucRolloutVmwHostsAfter -Run $run -Connection $connection -Plan $plan -Cluster $Rollout.Cluster
                 }
             }
         } finally {

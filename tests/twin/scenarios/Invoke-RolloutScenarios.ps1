@@ -63,15 +63,26 @@ packages of the plan's releases), and these checks run:
   batch      (vSphere, --hosts-at-once) each batch's hosts together, phase by
              phase: every host of a batch in maintenance mode before any of
              them installs, each rebooted once and the reboots overlapping (the
-             twin's hosts take RebootSeconds to come back); a host of the batch
+             twin's hosts take RebootSeconds to come back, seen by vCenter
+             RebootUnseenSeconds after the call); a host of the batch
              fails as it is to enter maintenance mode (the others leave it, no
              install) and as it is to reboot (the others, rebooting, are waited
              for, verified and leave maintenance mode); the rerun converges;
              planted: the hosts one by one, each reboot waited for before the
-             next, a failed reboot not waiting for the others
+             next, the wait not comparing boot times, a failed reboot not
+             waiting for the others
+  host-failure-step2, host-failure-drain (vSphere) the host-failure checks
+             in the second host step of a multi-host rollout, and in a
+             `--drain HOST` run (no change; a failure in or after its last
+             step fails the run: exit 1); a VM vSphere HA restarted that no
+             step moves may stay where HA put it
   stale-module (vSphere) a host reboots with its old nvidia module loaded:
              the verify fails, the host stays in maintenance mode, the rerun
              converges
+  daemon     (vSphere) every host of the plan has the NVIDIA GPU Management
+             Daemon installed as a component of its own, of another version:
+             the rollout converges, a note names each daemon, it is left as it
+             is, the rerun changes nothing
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
@@ -132,10 +143,14 @@ $Cases = @(
     @{ Name = 'esxi-l40-17.6-to-18.4'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module', 'guests') }
     # Two hosts at once: each batch's hosts together, phase by phase (the hosts take 300 s
-    # to reboot on the virtual clock, so reboots one after another are seen).
-    @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
+    # to reboot on the virtual clock, so reboots one after another are seen, and vCenter
+    # sees each reboot only 30 s after the call, so the one wait must compare boot times).
+    @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; RebootUnseenSeconds = 30; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'batch', 'host-failure') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview') }
+    @{ Name = 'esxi-l40-daemon'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('daemon') }
+    @{ Name = 'esxi-l40-later-step-failure'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('host-failure-step2') }
+    @{ Name = 'drain-esxi-l40-failure'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('host-failure-drain') }
 )
 
 $script:Pass = 0
@@ -1114,6 +1129,7 @@ function Invoke-VmwCase {
     param($Case)
     $C = New-VmwRolloutCase $Case
     if ($Case.ContainsKey('RebootSeconds')) { foreach ($h in $C.State['hosts']) { $h['reboot_seconds'] = [int]$Case.RebootSeconds } }
+    if ($Case.ContainsKey('RebootUnseenSeconds')) { foreach ($h in $C.State['hosts']) { $h['reboot_unseen_seconds'] = [int]$Case.RebootUnseenSeconds } }
     $start = $C.State
     $conv = $null
     if ($Case.Checks -contains 'converge' -or $Case.Checks -contains 'rerun' -or $Case.Checks -contains 'faults') {
@@ -1190,6 +1206,58 @@ function Invoke-VmwCase {
     if ($Case.Checks -contains 'guests') {
         Invoke-VmwGuestChecks $C $start
     }
+    if ($Case.Checks -contains 'host-failure-step2') {
+        Invoke-VmwStepFailureChecks -C $C -Start $start -Step 1 -Expect 4
+    }
+    if ($Case.Checks -contains 'host-failure-drain') {
+        Invoke-VmwStepFailureChecks -C $C -Start $start -Step 0 -Expect 4
+    }
+    if ($Case.Checks -contains 'daemon') {
+        $p = Get-VmwDaemonProblems -C $C -Start $start
+        Write-Verdict $C.Name 'daemon: hosts with the GPU Management Daemon installed as a component of its own, of another version, are accepted and upgraded; the daemon is named and left as it is' $p.Problems $p.Result
+    }
+}
+
+# NVIDIA ships the GPU Management Daemon as a software component of its own beside the host
+# driver (docs/sources.md, vSphere): every host of the plan has it, of a version other than
+# the driver's (one host the 1.0-0.0.0001 of NVIDIA's example file name, the others the
+# driver's release with -0.0.0000, as the bundles nvd-gpu-mgmt-daemon_VERSION-0.0.0000_BUILD.zip
+# are named). The pre-flight must take it for what it is, not for a second driver: the run
+# converges, a note names the daemon of each host, the daemon is left as it is, and a rerun
+# changes nothing. The last host lists it under a name of no daemon pattern: the plan's
+# host drivers, or the loaded module's version, tell the driver.
+function Get-VmwDaemonProblems {
+    param($C, $Start)
+    $s = Copy-VmwState -State $Start
+    $names = @($C.ExpectDriver.Keys | Sort-Object)
+    $want = @{}
+    $called = @{}
+    for ($i = 0; $i -lt $names.Count; $i++) {
+        $h = Get-VmwHost -State $s -Name $names[$i]
+        $v = if ($i -eq 0) { '1.0-0.0.0001' } else { ([string]$h['nvidia_component']['version']).Split('-')[0] + '-0.0.0000' }
+        # The last host lists it under a name the script does not know as the daemon's,
+        # with NVIDIA's example version 1.0-0.0.0001: the driver is then the component
+        # that is a host driver of the plan, or whose version the loaded module names.
+        $n = 'nvd-gpu-mgmt-daemon'
+        if ($i -eq $names.Count - 1 -and $i -gt 0) { $n = 'NVD-unknown-tool'; $v = '1.0-0.0.0001' }
+        $h['nvidia_daemon_component'] = [ordered]@{ name = $n; version = $v }
+        $want[$names[$i]] = $v
+        $called[$names[$i]] = $n
+    }
+    $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in (Get-VmwConvergeProblems $C $s $r)) { $p.Add($x) }
+    foreach ($n in $names) {
+        $d = (Get-VmwHost -State $r.state -Name $n)['nvidia_daemon_component']
+        if ($null -eq $d -or [string]$d['version'] -ne $want[$n]) { $p.Add(('host {0}: its daemon component changed' -f $n)) }
+        if (-not (Test-Named $r @($n, ($called[$n] + ' ' + $want[$n])) 'left as they are')) { $p.Add(('no note names the daemon component of host {0}' -f $n)) }
+    }
+    if ($p.Count -eq 0) {
+        $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        if ($again.exit -ne 0) { $p.Add(('rerun: exit {0}' -f $again.exit)) }
+        if (@($again.calls).Count -ne 0) { $p.Add(('rerun: {0} mutating calls' -f @($again.calls).Count)) }
+    }
+    [pscustomobject]@{ Problems = $p.ToArray(); Result = $r }
 }
 
 # The planted fault of the twin (hosts[].stale_module_after_reboot): the first host of the
@@ -1543,8 +1611,11 @@ function Invoke-VmwBatchPlanted {
             Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
             Put = $one }
         @{ Name = 'each reboot waited for before the next'; Check = 'batch'
-            Find = '$rebooted.Add([pscustomobject]@{ Name = $n; VMHost = $vmhost; Before = $before; Spec = $h })'
-            Put = '$rebooted.Add([pscustomobject]@{ Name = $n; VMHost = $vmhost; Before = $before; Spec = $h }); $null = Wait-VgpucRolloutVmwHost -Connection $Connection -Rebooted @($rebooted[$rebooted.Count - 1]) -TimeoutSeconds $RestartTimeoutSeconds' }
+            Find = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h'
+            Put = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h; $null = Wait-VgpucVmwHostReboot -Connection $Connection -Rebooted @($rebooted[$rebooted.Count - 1]) -TimeoutSeconds $RestartTimeoutSeconds' }
+        @{ Name = 'the one wait takes a host vCenter still shows as before its reboot (old boot time) for back'; Check = 'converge'
+            Find = '($null -eq $r.Before -or ($null -ne $booted -and $booted -gt $r.Before))'
+            Put = '$true' }
         @{ Name = 'a host not back in time is not named (the wait reports none late)'; Check = 'timeout'
             Find = '[string[]]@($left | ForEach-Object { [string]$_.Name })'
             Put = '[string[]]@()' }
@@ -1565,6 +1636,9 @@ function Invoke-VmwBatchPlanted {
         if ($pl.Check -eq 'batch') {
             $r = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
             $caught = @(Get-VmwBatchProblems $C $r | ForEach-Object { $_ })   # the list's lines, not the list
+        } elseif ($pl.Check -eq 'converge') {
+            $r = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+            $caught = @(Get-VmwConvergeProblems $C $Start $r | ForEach-Object { $_ })
         } elseif ($pl.Check -eq 'timeout') {
             $caught = @((Get-VmwBatchTimeoutProblems -C $C -Start $Start -Script $path).Problems)
         } else {
@@ -1583,6 +1657,132 @@ function Invoke-VmwBatchPlanted {
         Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
         Remove-Item -LiteralPath $path
     }
+}
+
+# A host failure in any host step of a converge run (-Step: 0 the first, 1 the second, as
+# the run makes them: each begins where the previous one's host left maintenance mode), of a
+# change (vGPU Manager) or of a drain alone (`--drain HOST`, no install, no reboot): the
+# failure points of Invoke-VmwHostFailureChecks within that step. Before its drain (at its
+# first vMotion, the host its last VMs go to fails); during the drain (at the install, or,
+# with none, as the host leaves maintenance mode: the host its first VMs went to fails); as
+# the drained host enters maintenance mode (the host its last VMs went to fails, HA restarts
+# them on the still Connected host); after the reboot (a host outside the step that runs VMs).
+function Get-VmwStepFailurePoints {
+    param($Calls, [int]$Step, $Start, $Final)
+    $calls = @($Calls)
+    $enters = @()
+    for ($i = 0; $i -lt $calls.Count; $i++) {
+        if ([string]$calls[$i]['command'] -eq 'Set-VMHost' -and [string]$calls[$i]['parameters']['State'] -eq 'Maintenance') { $enters += $i }
+    }
+    $points = [System.Collections.Generic.List[object]]::new()
+    if ($Step -ge $enters.Count) { return [pscustomobject]@{ Host = ''; Points = $points } }
+    $enter = $enters[$Step]
+    $node = [string]$calls[$enter]['target']
+    # Where the step begins: after the previous step's host left maintenance mode.
+    $lo = 0
+    if ($Step -gt 0) {
+        $prev = [string]$calls[$enters[$Step - 1]]['target']
+        for ($i = $enters[$Step - 1] + 1; $i -lt $enter; $i++) {
+            if ([string]$calls[$i]['command'] -eq 'Set-VMHost' -and [string]$calls[$i]['target'] -eq $prev -and [string]$calls[$i]['parameters']['State'] -eq 'Connected') { $lo = $i + 1; break }
+        }
+    }
+    $firstMove = -1; $lastMove = -1; $install = -1; $reboot = -1; $exit = -1
+    for ($i = $lo; $i -lt $enter; $i++) {
+        if ([string]$calls[$i]['command'] -eq 'Move-VM') { if ($firstMove -lt 0) { $firstMove = $i }; $lastMove = $i }
+    }
+    for ($i = $enter + 1; $i -lt $calls.Count; $i++) {
+        $cmd = [string]$calls[$i]['command']
+        if ([string]$calls[$i]['target'] -ne $node) { continue }
+        if ($cmd -eq 'esxcli software component apply' -and $install -lt 0) { $install = $i }
+        if ($cmd -eq 'RebootHost' -and $reboot -lt 0) { $reboot = $i }
+        if ($cmd -eq 'Set-VMHost' -and [string]$calls[$i]['parameters']['State'] -eq 'Connected') { $exit = $i; break }
+    }
+    $dest = { param($k) [string]$calls[$k]['parameters']['Destination'] }
+    if ($firstMove -ge 0) {
+        $points.Add([pscustomobject]@{ Why = 'before the drain'; At = $firstMove + 1; Node = (& $dest $lastMove) })
+        $during = if ($install -ge 0) { $install } elseif ($reboot -ge 0) { $reboot } else { $exit }
+        if ($during -ge 0) { $points.Add([pscustomobject]@{ Why = 'during the drain'; At = $during + 1; Node = (& $dest $firstMove) }) }
+        $points.Add([pscustomobject]@{ Why = 'as the drained host enters maintenance mode'; At = $enter + 1; Node = (& $dest $lastMove) })
+    }
+    if ($reboot -ge 0 -and $reboot + 1 -lt $calls.Count) {
+        $busy = @{}
+        foreach ($v in $Final['vms']) { if ([string]$v['power_state'] -eq 'PoweredOn') { $busy[[string]$v['host']] = $true } }
+        $other = @($Start['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $_ -ne $node -and $busy.ContainsKey($_) })
+        if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'after the reboot'; At = $reboot + 2; Node = $other[0] }) }
+    }
+    [pscustomobject]@{ Host = $node; Points = $points }
+}
+
+# Each failure point of a host step, as Invoke-VmwHostFailureChecks judges it: the run stops
+# (exit 1, a summary) with the cluster serviceable (no host left in maintenance mode unless a
+# line says so; every VM running, or named in a warning, or taken down by the failure); the
+# invariants hold; no VM is moved onto the failed host after it failed; after the reboot no
+# call of a later step runs while the host is down. The host comes back and the script run
+# again converges (VMs the failure took down, or a warning left off, excused).
+function Invoke-VmwStepFailureChecks {
+    param($C, $Start, [int]$Step, [int]$Expect)
+    $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    Write-Verdict $C.Name 'converge' (Get-VmwConvergeProblems $C $Start $conv) $conv
+    $found = Get-VmwStepFailurePoints -Calls $conv.calls -Step $Step -Start $Start -Final $conv.state
+    $stepHost = $found.Host
+    if ($found.Points.Count -ne $Expect) {
+        Write-Verdict $C.Name ('host-failure in host step {0}: the failure points' -f ($Step + 1)) @(('found {0} of the {1} points in the converge run' -f $found.Points.Count, $Expect)) $conv
+    }
+    $before = Get-VmwPower $Start
+    foreach ($pt in $found.Points) {
+        $name = 'host-failure in host step {0} ({1}) {2} ({3} at call {4})' -f ($Step + 1), $stepHost, $pt.Why, $pt.Node, $pt.At
+        $s = Copy-VmwState -State $Start
+        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
+        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        $p = [System.Collections.Generic.List[string]]::new()
+        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
+        if (-not (@($r.output) -match '^Summary:')) { $p.Add('no summary') }
+        if ([string](Get-VmwHost -State $r.state -Name $pt.Node)['connection_state'] -ne 'NotResponding') { $p.Add(('host {0} did not fail: the fault did not fire' -f $pt.Node)) }
+        $byFailure = @{}
+        foreach ($e in @($r.state['events'])) { if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'host failure') { $byFailure[[string]$e['vm']] = $true } }
+        foreach ($x in @(Get-InvariantProblems $C $r.state)) { if ($x -notmatch 'went down \(host failure') { $p.Add($x) } }
+        $rc = @($r.calls)
+        for ($k = 0; $k -lt $rc.Count; $k++) {
+            $call = $rc[$k]
+            if (@('ShutdownGuest', 'Stop-VM', 'PowerOffVM', 'PowerOffVM_Task') -contains [string]$call['command'] -and $C.Live.ContainsKey([string]$call['target'])) {
+                $p.Add(('VM {0} is moved with vMotion by the plan but the script took it down ({1})' -f $call['target'], $call['command']))
+            }
+            if ([string]$call['command'] -eq 'Move-VM' -and [string]$call['parameters']['Destination'] -eq $pt.Node -and $k -ge $pt.At) {
+                $p.Add(('VM {0} was moved onto {1} after it failed' -f $call['target'], $pt.Node))
+            }
+            if ($pt.Why -eq 'after the reboot' -and $k -ge $pt.At -and -not ([string]$call['target'] -eq $stepHost -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
+                $p.Add(('call {0} {1} {2} of a later step, with {3} down' -f ($k + 1), $call['command'], $call['target'], $pt.Node))
+            }
+        }
+        $now = Get-VmwPower $r.state
+        foreach ($v in $before.Keys) {
+            if ($before[$v].State -eq 'PoweredOn' -and $now[$v].State -ne 'PoweredOn' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
+                $p.Add(('VM {0} is {1}, was PoweredOn, not taken down by the failure, and no warning names it' -f $v, $now[$v].State))
+            }
+        }
+        foreach ($h in $r.state['hosts']) {
+            if ([string]$h['connection_state'] -eq 'Maintenance' -and -not (Test-Named $r @([string]$h['name']) 'maintenance mode')) {
+                $p.Add(('host {0} is left in maintenance mode and no line says so' -f $h['name']))
+            }
+        }
+        Write-Verdict $C.Name $name $p $r
+        if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
+        $back = Copy-VmwState -State $r.state
+        $back['faults'] = @()
+        (Get-VmwHost -State $back -Name $pt.Node)['connection_state'] = 'Connected'
+        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        # Excused: VMs the failure took down (their owners start them) or a warning left
+        # off; a VM vSphere HA restarted that no step of the plan moves stays where HA put it.
+        $all = Get-VmwConvergeProblems $C $Start $again
+        $ps = @($all | Where-Object {
+                $line = $_
+                -not (@($before.Keys | Where-Object { $line -like ('VM {0} is PoweredOff, was PoweredOn' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off')) })) -and
+                -not (@($byFailure.Keys | Where-Object { -not $C.ExpectHost.ContainsKey($_) -and $line -like ('VM {0} is on {1}, the plan puts it on *' -f $_, $now[$_].Host) }))
+            })
+        foreach ($x in @(Get-InvariantProblems $C $again.state)) { if ($x -notmatch 'went down \(host failure' -and $x -notmatch 'failed to load') { $ps += $x } }
+        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
+    }
+    Write-Host ('  {0}: {1} host-failure scenarios in host step {2}' -f $C.Name, $found.Points.Count, ($Step + 1))
 }
 
 # The owners upgrade the guest drivers of a plan's guest step inside the VMs of a

@@ -1035,6 +1035,14 @@ function New-VmwScenarioSpecialState {
                     }
                 }
                 $out.Add(@{ Name = ('passthrough GPU not enabled, host {0} in maintenance mode' -f $hn); State = $s; Exit = 0; Vm = $v.Name; Host = $hn; Expect = 'reboot' })
+                # The same, with the reboot seen by vCenter only 30 s after RebootHost (the
+                # host reads connected, with its old boot time, until then): the script must
+                # wait for a later boot time, not for the first read that shows it connected.
+                $u = Copy-VmwState -State $s
+                $uh = Get-VmwHost -State $u -Name $hn
+                $uh['boot_count'] = 0
+                $uh['reboot_unseen_seconds'] = 30
+                $out.Add(@{ Name = ('passthrough GPU not enabled, host {0} in maintenance mode, its reboot seen by vCenter 30 s after the call' -f $hn); State = $u; Exit = 0; Vm = $v.Name; Host = $hn; Expect = 'reboot' })
             } else {
                 $out.Add(@{ Name = ('passthrough GPU not enabled on host {0}' -f $hn); State = $s; Exit = 1; Vm = $v.Name; Host = $hn; Expect = 'enable'; Pattern = '(?i)reboot' })
             }

@@ -186,6 +186,44 @@ Write-Host @($e.software.component.list.Invoke())[0].Version
         $r.output | Should -Be @('Host is not changed.')
         (Get-VsHost $r.state 'esx-03').Contains('nvidia_loaded_version') | Should -BeFalse
     }
+    It 'lists the GPU Management Daemon as a component of its own; its depot updates it, not the driver, and is refused outside maintenance mode' {
+        $daemon = { param($s)
+            (Get-VsHost $s 'esx-03')['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = '550.54.16-0.0.0000' }
+            $s['depots'] += [ordered]@{ path = '/vmfs/volumes/ds1/daemon-570.zip'; component = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = '570.172.07-0.0.0000' } } }
+        $list = "`n`$e = Get-EsxCli -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -V2 -Server `$c`n@(`$e.software.component.list.Invoke()) | ForEach-Object { Write-Host (`$_.Name + ' ' + `$_.Version) }"
+        $r = Invoke-RoScript (Get-RoState $daemon) ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon-570.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*not in maintenance mode*'
+        $s = Get-RoState { param($s) & $daemon $s; (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance' }
+        $r = Invoke-RoScript $s ($script:Apply + "`$null = Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon-570.zip'" + $list)
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('NVD-AIE-800 550.54.16-1OEM.800.1.0.20613240', 'nvd-gpu-mgmt-daemon 570.172.07-0.0.0000')
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['nvidia_component']['version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
+        $h.Contains('nvidia_loaded_version') | Should -BeFalse
+    }
+    It 'reboot_unseen_seconds: vCenter shows the host as before the reboot for that long and refuses calls on it; then it has booted' {
+        $s = Get-RoState { param($s) $h = Get-VsHost $s 'esx-03'; $h['connection_state'] = 'Maintenance'; $h['boot_count'] = 2; $h['reboot_unseen_seconds'] = 30 }
+        $body = @'
+$h = Get-VMHost -Name 'esx-03' -Server $c
+$h.ExtensionData.RebootHost($false)
+Start-Sleep -Seconds 10
+$h = Get-VMHost -Name 'esx-03' -Server $c
+Write-Host ('{0} {1}' -f $h.ConnectionState, $h.ExtensionData.Runtime.BootTime.ToString('o'))
+try { $null = Set-VMHost -VMHost $h -State Connected -Server $c -ErrorAction Stop } catch { Write-Host ('refused: ' + $_.Exception.Message) }
+Start-Sleep -Seconds 20
+$h = Get-VMHost -Name 'esx-03' -Server $c
+Write-Host ('{0} {1}' -f $h.ConnectionState, $h.ExtensionData.Runtime.BootTime.ToString('o'))
+'@
+        $r = Invoke-RoScript $s $body
+        $r.exit | Should -Be 0
+        $r.output[0] | Should -Be 'Maintenance 2026-01-01T02:00:00.0000000Z'
+        $r.output[1] | Should -BeLike 'refused: *esx-03 is rebooting*'
+        $r.output[2] | Should -Be 'Maintenance 2026-01-01T03:00:00.0000000Z'
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['boot_count'] | Should -Be 3
+        $h.Contains('reboot_due') | Should -BeFalse
+    }
     It 'RebootHost without force is refused outside maintenance mode' {
         $r = Invoke-RoScript (Get-RoState) "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)"
         $r.exit | Should -Be 1
@@ -225,6 +263,44 @@ Describe 'A reboot that takes time (hosts[].reboot_seconds, on the virtual clock
         $r2 = Invoke-RoScript $r.state ($script:Show + 'Show')
         $r2.output | Should -Be @('Maintenance 03')
     }
+    It 'with reboot_unseen_seconds too, one reboot: first as before the call (calls refused), then NotResponding, then back' {
+        $s = Get-RoState { param($s) & $script:Rebooting $s; (Get-VsHost $s 'esx-03')['reboot_unseen_seconds'] = 30; $s['events'] = @() }
+        $body = $script:Show + @'
+(Get-VMHost -Name 'esx-03' -Server $c).ExtensionData.RebootHost($false)
+Start-Sleep -Seconds 10
+Show
+try { $null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server $c) -State Connected -Server $c -ErrorAction Stop } catch { Write-Host ('refused: ' + $_.Exception.Message) }
+try { (Get-VMHost -Name 'esx-03' -Server $c).ExtensionData.RebootHost($false) } catch { Write-Host ('again: ' + $_.Exception.Message) }
+Start-Sleep -Seconds 20
+Show
+Start-Sleep -Seconds 299
+Show
+Start-Sleep -Seconds 1
+Show
+'@
+        $r = Invoke-RoScript $s $body
+        $r.exit | Should -Be 0
+        $r.output[0] | Should -Be 'Maintenance 02'
+        $r.output[1] | Should -BeLike 'refused: *esx-03 is rebooting*'
+        $r.output[2] | Should -BeLike 'again: *esx-03 is*rebooting*'
+        $r.output[3..5] | Should -Be @('NotResponding 02', 'NotResponding 02', 'Maintenance 03')
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['boot_count'] | Should -Be 3
+        $h.Contains('reboot_due') | Should -BeFalse
+        $h.Contains('rebooting') | Should -BeFalse
+        $ev = @(@($r.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'host-reboot' })
+        $ev.Count | Should -Be 1
+        [double]$ev[0]['down'] | Should -Be 30
+        [double]$ev[0]['up'] | Should -Be 330
+    }
+    It 'a reboot not yet seen when a run ends is over when the next run starts' {
+        $s = Get-RoState { param($s) & $script:Rebooting $s; (Get-VsHost $s 'esx-03')['reboot_unseen_seconds'] = 30 }
+        $r = Invoke-RoScript $s "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)"
+        (Get-VsHost $r.state 'esx-03')['reboot_due'] | Should -Be 30
+        $r2 = Invoke-RoScript $r.state ($script:Show + 'Show')
+        $r2.output | Should -Be @('Maintenance 03')
+        (Get-VsHost $r2.state 'esx-03').Contains('reboot_due') | Should -BeFalse
+    }
     It 'refuses a malformed reboot_seconds (exit 2)' {
         $r = Invoke-RoScript (Get-RoState { param($s) (Get-VsHost $s 'esx-01')['reboot_seconds'] = 'long' }) 'Write-Host 1'
         $r.exit | Should -Be 2
@@ -239,10 +315,13 @@ Describe 'State: the rollout fields are checked before a run' {
                 { param($s) $s['clusters'][0]['image_managed'] = 'yes' },
                 { param($s) (Get-VsHost $s 'esx-01')['nvidia_loaded_version'] = 5 },
                 { param($s) (Get-VsHost $s 'esx-01')['boot_count'] = 'twice' },
-                { param($s) (Get-VsHost $s 'esx-01')['stale_module_after_reboot'] = 'yes' })) {
+                { param($s) (Get-VsHost $s 'esx-01')['stale_module_after_reboot'] = 'yes' },
+                { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon' } },
+                { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'NVD-AIE-800'; version = '1.0-0.0.0001' } },
+                { param($s) (Get-VsHost $s 'esx-01')['reboot_unseen_seconds'] = 'soon' })) {
             $r = Invoke-RoScript (Get-RoState $edit) 'Write-Host 1'
             $r.exit | Should -Be 2
-            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot'
+            $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot|nvidia_daemon_component|reboot_unseen_seconds'
         }
     }
 }

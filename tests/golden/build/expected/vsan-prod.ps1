@@ -1067,30 +1067,81 @@ function Enable-VgpucVmwPassthru {
     $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
 }
 
-function Restart-VgpucVmwHost {
-    <# The reboot passthrough needs: only for a host in maintenance mode (the administrator's
-       gate), through HostSystem.RebootHost, then wait until vCenter sees it connected again. #>
-    [CmdletBinding(SupportsShouldProcess)]
-    param([Parameter(Mandatory)][object]$Connection, [Parameter(Mandatory)][object]$HostState, [int]$TimeoutSeconds = 1800)
-    if (-not $PSCmdlet.ShouldProcess([string]$HostState.VMHost.Name, 'reboot the host')) {
-        return
+function Start-VgpucVmwHostReboot {
+    <# Reboot a host in maintenance mode (HostSystem.RebootHost with force = false: ESXi
+       refuses it outside maintenance mode) without waiting for it: returns what
+       Wait-VgpucVmwHostReboot needs (Name, VMHost, Before: its HostRuntimeInfo.bootTime
+       before the call; Back: $null until vCenter sees it again). The one reboot of the
+       build (passthrough, Restart-VgpucVmwHost) and of the rollout (rollout-vmware.ps1,
+       the hosts of a batch rebooted together). #>
+    [CmdletBinding()]
+    [OutputType([object])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost
+    )
+    $view = Get-View -Id $VMHost.ExtensionData.MoRef -Server $Connection
+    $before = $view.Runtime.BootTime
+    $view.RebootHost($false)
+    [pscustomobject]@{ Name = [string]$VMHost.Name; VMHost = $VMHost; Before = $before; Back = $null }
+}
+
+function Wait-VgpucVmwHostReboot {
+    <# One wait for every host rebooted by Start-VgpucVmwHostReboot (the hosts of a batch
+       together, or one): until vCenter sees each again (Connected or in maintenance mode),
+       booted after its reboot call (HostRuntimeInfo.bootTime later than before; where a
+       host reports no boot time, connected again is taken as back): in the first seconds
+       after the call vCenter may still show a host connected, with its old boot time. Sets
+       each one's Back to the host as vCenter sees it then. Returns the names of the hosts
+       not back within the timeout. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Rebooted,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $left = [System.Collections.Generic.List[object]]::new()
+    foreach ($r in $Rebooted) {
+        $left.Add($r)
     }
-    # HostSystem.RebootHost(force = false): refused by ESXi unless the host is in maintenance mode.
-    $HostState.View.RebootHost($false)
     $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($true) {
+    while ($left.Count -gt 0) {
         Start-Sleep -Seconds 10
-        $h = Get-VMHost -Id $HostState.VMHost.Id -Server $Connection
-        if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState) {
-            $HostState.VMHost = $h
-            $HostState.View = $h.ExtensionData
-            $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
-            return
+        foreach ($r in @($left.ToArray())) {
+            $h = Get-VMHost -Id $r.VMHost.Id -Server $Connection
+            $booted = $h.ExtensionData.Runtime.BootTime
+            if (@('Connected', 'Maintenance') -contains [string]$h.ConnectionState -and
+                ($null -eq $r.Before -or ($null -ne $booted -and $booted -gt $r.Before))) {
+                $r.Back = $h
+                $null = $left.Remove($r)
+                Write-Host ('  {0}: back after its reboot' -f (Format-VgpucText -Text $r.Name))
+            }
         }
-        if ((Get-Date) -gt $deadline) {
-            throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
+        if ($left.Count -gt 0 -and (Get-Date) -gt $deadline) {
+            break
         }
     }
+    [string[]]@($left | ForEach-Object { [string]$_.Name })
+}
+
+function Restart-VgpucVmwHost {
+    <# Reboot one host in maintenance mode and wait for it (Start-VgpucVmwHostReboot, then
+       Wait-VgpucVmwHostReboot): returns the host as vCenter sees it after the reboot;
+       throws when it is not back within the timeout. #>
+    [CmdletBinding()]
+    [OutputType([object])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $r = Start-VgpucVmwHostReboot -Connection $Connection -VMHost $VMHost
+    $late = @(Wait-VgpucVmwHostReboot -Connection $Connection -Rebooted @($r) -TimeoutSeconds $TimeoutSeconds)
+    if ($late.Count -gt 0) {
+        throw ('the host did not come back within {0} seconds' -f $TimeoutSeconds)
+    }
+    $r.Back
 }
 
 function Update-VgpucVmwDrsGroup {
@@ -1703,7 +1754,10 @@ function Invoke-VgpucVmwHostWork {
             } else {
                 $reboot = {
                     param($Connection, $HostState)
-                    Restart-VgpucVmwHost -Connection $Connection -HostState $HostState -Confirm:$false
+                    $h = Restart-VgpucVmwHost -Connection $Connection -VMHost $HostState.VMHost -TimeoutSeconds 1800
+                    $HostState.VMHost = $h
+                    $HostState.View = $h.ExtensionData
+                    $HostState.Passthru = Get-View -Id $HostState.View.ConfigManager.PciPassthruSystem -Server $Connection
                 }
                 try {
                     if (-not (Invoke-VgpucChange -Run $Run -Target $name -Action ('reboot (maintenance mode) to activate passthrough on {0}' -f $ids) -ScriptBlock $reboot -ArgumentList @($Connection, $hs))) {

@@ -88,6 +88,7 @@ function New-VTHostObjectNow {
     $o.Name = [string]$HostRec.name
     $o.Id = 'HostSystem-{0}' -f (Get-VTHostMoid $Srv $HostRec)
     $o.Uid = '/VIServer={0}@{1}:443/VMHost={2}/' -f 'twin', $Srv.Name, $o.Id
+    $null = Test-VTRebooting $HostRec
     $o.ConnectionState = [string]$HostRec.connection_state
     $o.Version = [string]$HostRec.version
     $cl = Find-VTCluster $Srv ([string]$HostRec.cluster)
@@ -754,6 +755,13 @@ function New-VTEsxCli {
     if ($null -ne $comp) {
         $vibRows = @([pscustomobject]@{ Name = [string]$comp.name; Version = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted'; InstallDate = '2024-01-01' })
         $compRows = @([pscustomobject]@{ Name = [string]$comp.name; DisplayName = [string]$comp.name; Version = [string]$comp.version; DisplayVersion = [string]$comp.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted' })
+    }
+    # The GPU Management Daemon installed as a component of its own (README "Rollouts"):
+    # listed after the driver, with its own name and version.
+    if ((Test-VTField $HostRec 'nvidia_daemon_component') -and $null -ne $HostRec.nvidia_daemon_component) {
+        $dc = $HostRec.nvidia_daemon_component
+        $vibRows += [pscustomobject]@{ Name = [string]$dc.name; Version = [string]$dc.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted'; InstallDate = '2024-01-01' }
+        $compRows += [pscustomobject]@{ Name = [string]$dc.name; DisplayName = [string]$dc.name; Version = [string]$dc.version; DisplayVersion = [string]$dc.version; Vendor = 'NVIDIA'; AcceptanceLevel = 'VMwareAccepted' }
     }
     # esxcli V2 returns every field as a string ("true"/"false"), so `if ($m.IsLoaded)` is
     # always true there too: scripts must compare the text.

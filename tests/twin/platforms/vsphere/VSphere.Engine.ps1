@@ -29,6 +29,8 @@ function Initialize-VSphereTwin {
             if ($null -ne $o) { Add-VSphereTwinServer -State $o }
         }
     }
+    # A reboot still under way when the last run ended (reboot_due: not yet seen by vCenter;
+    # rebooting: away) is done when this one starts.
     Update-VTReboots -All
     [VMware.Vim.VimTwin]::SetHandler({
             param($Server, $Type, $Moid, $Method, $Arguments)

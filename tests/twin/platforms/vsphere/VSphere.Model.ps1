@@ -163,6 +163,13 @@ function Add-VTCall {
 # its command for its target `times` times with its message.
 function Invoke-VTFault {
     param($Srv, [string[]]$Command, [string]$Target, [string]$HostName)
+    foreach ($n in @($HostName, $Target)) {
+        if ([string]::IsNullOrEmpty($n)) { continue }
+        $hr = Find-VTHost $Srv $n
+        if (Test-VTRebooting $hr) {
+            throw ('twin: host {0} is rebooting (vCenter has not yet seen it go down: its boot time is still the old one); {1} on it fails' -f $n, $Command[0])
+        }
+    }
     if ($null -ne $script:VTFaultHook) {
         foreach ($c in $Command) { & $script:VTFaultHook $c $Target $HostName }
         return
@@ -415,6 +422,7 @@ function New-VTPassthruInfo {
 
 function New-VTHostView {
     param($Srv, $HostRec)
+    $null = Test-VTRebooting $HostRec
     $moid = Get-VTHostMoid $Srv $HostRec
     $h = [VMware.Vim.HostSystem]::new()
     $h.MoRef = New-VTMoRef 'HostSystem' $moid
@@ -1190,23 +1198,65 @@ function Invoke-VTReboot {
     if ($on.Count -gt 0) {
         throw ('twin: host {0} still runs VM(s) {1}; the twin does not model rebooting under running VMs' -f $HostRec.name, (($on | ForEach-Object { $_.name }) -join ', '))
     }
-    # reboot_seconds (README "Rollouts"): the host is away that long on the virtual clock,
-    # NotResponding as vCenter shows a rebooting host; it comes back (Update-VTReboots) in
-    # the state it rebooted from, its reboot done. Absent: back at once.
+    if (Test-VTRebooting $HostRec) { throw ('twin: host {0} is already rebooting' -f $HostRec.name) }
+    # One reboot, on the twin's clock from this call (README "Rollouts"): first unseen
+    # (reboot_unseen_seconds: reboot_due set, the host reads as before the call and calls on
+    # it are refused), then away (reboot_seconds: `rebooting` set, NotResponding as vCenter
+    # shows a rebooting host), then back (Complete-VTReboot) in the state it rebooted from,
+    # with a later boot time. Both absent: back at once. A reboot that keeps the host away is
+    # a `host-reboot` event (down: when vCenter sees it go, up: when it is back).
+    $now = Get-TwinClock
+    $unseen = 0
+    if (Test-VTField $HostRec 'reboot_unseen_seconds') { $unseen = [int]$HostRec.reboot_unseen_seconds }
     $secs = 0
     if (Test-VTField $HostRec 'reboot_seconds') { $secs = [int]$HostRec.reboot_seconds }
     if ($secs -gt 0) {
-        $now = Get-TwinClock
-        Set-VTValue $HostRec 'rebooting' (New-VTRecord $HostRec ([ordered]@{ from_state = [string]$HostRec.connection_state; until = $now + $secs }))
+        $down = $now
+        if ($unseen -gt 0) { $down = [int][math]::Ceiling($now + $unseen) }
+        Add-TwinEvent $script:Run.State ([ordered]@{ kind = 'host-reboot'; host = [string]$HostRec.name; down = $down; up = $down + $secs })
+    }
+    if ($unseen -gt 0) {
+        Set-VTValue $HostRec 'reboot_due' ([int][math]::Ceiling($now + $unseen))
+        return
+    }
+    Start-VTRebootAway $HostRec $now
+}
+
+# The reboot of a host seen by vCenter at $From (the call, or its reboot_due): away for
+# reboot_seconds from then (NotResponding, `rebooting` = {from_state, until}), or, with
+# none or already over, done.
+function Start-VTRebootAway {
+    param($HostRec, [double]$From)
+    if (Test-VTField $HostRec 'reboot_due') { Remove-VTValue $HostRec 'reboot_due' }
+    $secs = 0
+    if (Test-VTField $HostRec 'reboot_seconds') { $secs = [int]$HostRec.reboot_seconds }
+    if ($secs -gt 0 -and $From + $secs -gt (Get-TwinClock)) {
+        Set-VTValue $HostRec 'rebooting' (New-VTRecord $HostRec ([ordered]@{ from_state = [string]$HostRec.connection_state; until = $From + $secs }))
         $HostRec.connection_state = 'NotResponding'
-        Add-TwinEvent $script:Run.State ([ordered]@{ kind = 'host-reboot'; host = [string]$HostRec.name; down = $now; up = $now + $secs })
         Clear-VTMemo
         return
     }
     Complete-VTReboot $HostRec
+    Clear-VTMemo
 }
 
-# Hosts whose reboot (reboot_seconds) is over on the virtual clock come back; at the start
+# A host whose reboot vCenter has not yet seen (reboot_due, set by Invoke-VTReboot): it
+# reads as before the call, and every call on it or its VMs is refused (Invoke-VTFault).
+# The reboot is seen (Start-VTRebootAway, from its due time) at the first read or call at or
+# after its due time.
+function Test-VTRebooting {
+    param($HostRec)
+    if ($null -eq $HostRec -or -not (Test-VTField $HostRec 'reboot_due')) { return $false }
+    $due = [double]$HostRec.reboot_due
+    if ((Get-TwinClock) -ge $due) {
+        Start-VTRebootAway $HostRec $due
+        return $false
+    }
+    $true
+}
+
+# Reboots whose phase is over on the virtual clock move on: a reboot seen by vCenter
+# (reboot_due passed) takes the host away, a host away long enough comes back; at the start
 # of a run ($All) every reboot still under way is over (the administrator runs it later).
 function Update-VTReboots {
     param([switch]$All)
@@ -1214,7 +1264,12 @@ function Update-VTReboots {
     if (-not $All) { $now = Get-TwinClock }
     foreach ($srv in @($script:VTServers.Values)) {
         foreach ($h in @($srv.State.hosts)) {
-            if ($null -eq $h -or -not (Test-VTField $h 'rebooting') -or $null -eq $h.rebooting) { continue }
+            if ($null -eq $h) { continue }
+            if (Test-VTField $h 'reboot_due') {
+                if ($All) { Complete-VTReboot $h; Clear-VTMemo; continue }
+                $null = Test-VTRebooting $h
+            }
+            if (-not (Test-VTField $h 'rebooting') -or $null -eq $h.rebooting) { continue }
             if (-not $All -and [double]$h.rebooting.until -gt $now) { continue }
             $h.connection_state = [string]$h.rebooting.from_state
             Remove-VTValue $h 'rebooting'
@@ -1228,6 +1283,7 @@ function Update-VTReboots {
 # type as configured, the installed component's module loaded, one more boot.
 function Complete-VTReboot {
     param($HostRec)
+    if (Test-VTField $HostRec 'reboot_due') { Remove-VTValue $HostRec 'reboot_due' }
     foreach ($g in @($HostRec.gpus)) { $g.passthrough_active = [bool]$g.passthrough_enabled }
     if ((Test-VTField $HostRec 'stale_module_after_reboot') -and [bool]$HostRec.stale_module_after_reboot) {
         # A planted fault (README "Rollouts"): this reboot leaves the module loaded as it
@@ -1297,6 +1353,13 @@ function Invoke-VTComponentApply {
     $hit = @(@(Get-VTValue $Srv.State 'depots') | Where-Object { $null -ne $_ -and [string]$_.path -ceq $Depot })
     if ($hit.Count -eq 0) { throw ('twin: no depot at {0} (the state''s depots; esxcli needs the absolute path of an offline bundle on a datastore of the host)' -f $Depot) }
     $new = $hit[0].component
+    # A depot of the component the host has as its GPU Management Daemon updates that one
+    # (ESXi replaces the installed component of the same name); the module is not touched.
+    if ((Test-VTField $HostRec 'nvidia_daemon_component') -and $null -ne $HostRec.nvidia_daemon_component -and [string]$HostRec.nvidia_daemon_component.name -ceq [string]$new.name) {
+        if ([string]$HostRec.nvidia_daemon_component.version -eq [string]$new.version) { return [pscustomobject]@{ Message = 'Host is not changed.'; RebootRequired = 'false' } }
+        Set-VTValue $HostRec 'nvidia_daemon_component' (New-VTRecord $HostRec ([ordered]@{ name = [string]$new.name; version = [string]$new.version }))
+        return [pscustomobject]@{ Message = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.'; RebootRequired = 'true' }
+    }
     $cur = $HostRec.nvidia_component
     if ($null -ne $cur -and [string]$cur.version -eq [string]$new.version) {
         return [pscustomobject]@{ Message = 'Host is not changed.'; RebootRequired = 'false' }

@@ -138,18 +138,27 @@ function Test-VSphereState {
     }
     # Rollout extensions (README "Rollouts"): clusters[].image_managed, hosts[].nvidia_loaded_version,
     # hosts[].boot_count, hosts[].stale_module_after_reboot (a planted fault: the next reboot
-    # leaves the old nvidia module loaded), hosts[].reboot_seconds,
+    # leaves the old nvidia module loaded), hosts[].reboot_seconds, hosts[].reboot_unseen_seconds,
+    # hosts[].nvidia_daemon_component,
     # depots (the offline bundles esxcli software component apply may install).
     $i = 0
     foreach ($c in @($State['clusters'])) { $p += Test-VSphereOptional $c "clusters[$i]" @{ image_managed = 'bool' }; $i++ }
     $i = 0
-    # hosts[].reboot_seconds (how long a reboot keeps the host away on the virtual clock) and
-    # hosts[].rebooting (a reboot under way when a run ended: {from_state, until}).
+    # hosts[].reboot_seconds (how long a reboot keeps the host away on the virtual clock),
+    # hosts[].reboot_unseen_seconds (how long vCenter does not yet see it), hosts[].reboot_due
+    # and hosts[].rebooting (a reboot under way when a run ended: not yet seen; away,
+    # {from_state, until}).
     foreach ($h in @($State['hosts'])) {
-        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool'; reboot_seconds = 'int' }
+        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool'; reboot_seconds = 'int'; reboot_unseen_seconds = 'int'; reboot_due = 'int' }
         if ($h -is [System.Collections.IDictionary] -and $h.Contains('rebooting') -and $null -ne $h['rebooting'] -and
             ($h['rebooting'] -isnot [System.Collections.IDictionary] -or -not (Test-VSphereValue $h['rebooting']['from_state'] 'string'))) {
             $p += "hosts[$i].rebooting must be {from_state, until}"
+        }
+        # hosts[].nvidia_daemon_component: the GPU Management Daemon, a component of its own.
+        if ($h -is [System.Collections.IDictionary] -and $h.Contains('nvidia_daemon_component')) {
+            $dc = $h['nvidia_daemon_component']
+            if (-not (($dc -is [System.Collections.IDictionary]) -and (Test-VSphereValue $dc['name'] 'string') -and (Test-VSphereValue $dc['version'] 'string'))) { $p += "hosts[$i].nvidia_daemon_component must be {name, version} (strings)" }
+            elseif ($h['nvidia_component'] -is [System.Collections.IDictionary] -and [string]$h['nvidia_component']['name'] -eq [string]$dc['name']) { $p += "hosts[$i].nvidia_daemon_component has the name of nvidia_component (ESXi lists a component name once)" }
         }
         $i++
     }
