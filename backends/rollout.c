@@ -5,8 +5,9 @@
  *
  * As for `vgpuc build`, the logic is PowerShell in backends/powershell/
  * (common.ps1, hyperv.ps1 for its readers, guest.ps1 for the guest phase,
- * rollout-hyperv.ps1; common.ps1, vmware.ps1 for its readers, guest.ps1 and
- * guest-vmware.ps1 for the guest phase, rollout-vmware.ps1), embedded by the
+ * rollout.ps1 for the record of the no-change steps, rollout-hyperv.ps1;
+ * common.ps1, vmware.ps1 for its readers, guest.ps1 and guest-vmware.ps1 for
+ * the guest phase, rollout.ps1, rollout-vmware.ps1), embedded by the
  * build; this file
  * writes only the header, the script's param() block, the plan as one
  * $VgpucRollout object (names only as single-quoted literals, control
@@ -50,7 +51,8 @@ static const char *const hyperv_params[] = {
     NULL,
 };
 
-static const char *const hyperv_runtime[] = {"common.ps1", "hyperv.ps1", "guest.ps1", "rollout-hyperv.ps1", NULL};
+static const char *const hyperv_runtime[] = {"common.ps1",  "hyperv.ps1",         "guest.ps1",
+                                             "rollout.ps1", "rollout-hyperv.ps1", NULL};
 static const char *const hyperv_modules[] = {"Hyper-V", "FailoverClusters"};
 
 static const char *const vmware_params[] = {
@@ -83,8 +85,8 @@ static const char *const vmware_params[] = {
     NULL,
 };
 
-static const char *const vmware_runtime[] = {"common.ps1",       "vmware.ps1",         "guest.ps1",
-                                             "guest-vmware.ps1", "rollout-vmware.ps1", NULL};
+static const char *const vmware_runtime[] = {"common.ps1",  "vmware.ps1",         "guest.ps1", "guest-vmware.ps1",
+                                             "rollout.ps1", "rollout-vmware.ps1", NULL};
 static const char *const vmware_modules[] = {"VMware.VimAutomation.Core"};
 
 static const struct rollout_target {

@@ -1,6 +1,7 @@
 # ---------------------------------------------------------------------------
 # rollout-vmware.ps1 - the runtime of vgpuc's vSphere rollout scripts
-# (`vgpuc rollout -o DIR`), on top of common.ps1 and vmware.ps1.
+# (`vgpuc rollout -o DIR`), on top of common.ps1, vmware.ps1, guest.ps1,
+# guest-vmware.ps1 and rollout.ps1.
 #
 # Invoke-VgpucRolloutVmware is the entry. $VgpucRollout, written by
 # backends/rollout.c, is the plan of `vgpuc rollout`: per host batch the hosts
@@ -57,7 +58,12 @@
 # the output says so (running the script again reboots and verifies it).
 # Maintenance mode is entered with the synchronous Set-VMHost, one host
 # after another (the hosts are empty by then). A step already done is
-# skipped, so a rollout is resumed by running the script again. Guest
+# skipped, so a rollout is resumed by running the script again. A host step
+# that changes no vGPU Manager (a drain, `--drain HOST`) leaves no live trace
+# on the host: with -LogPath, its completion is recorded in the log (a step
+# 'no-change step N done (plan ID)', rollout.ps1) and a rerun with the same
+# -LogPath skips it (unless the host is in maintenance mode: then it is done
+# again); without a log it is done again on every run. Guest
 # drivers are updated inside the VMs by their owners: the script lists them,
 # and before a host step that needs them updated it stops until the step is
 # done: with -GuestCredential it reads each guest's driver (nvidia-smi inside
@@ -218,7 +224,8 @@ function Get-VgpucRolloutVmwPlan {
         [AllowNull()] [hashtable]$DepotPath,
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
-        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
+        [AllowEmptyCollection()] [AllowNull()] [string[]]$Recorded = @()
     )
     $steps = @($Rollout.Steps)
     $plan = [pscustomobject]@{ Work = @(); Hosts = @{}; HostState = @{}; Vms = @{}; Resume = @(); Notes = [System.Collections.Generic.List[string]]::new() }
@@ -364,6 +371,14 @@ function Get-VgpucRolloutVmwPlan {
                 }
             }
             if ($k -ge $p.Done) {
+                # A no-change step the log of an earlier run recorded as done is
+                # skipped, unless its host is in maintenance mode (the step did
+                # not end there: it is done again).
+                if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver -and
+                    $plan.HostState[([string]$h.Name).ToLowerInvariant()] -ne 'Maintenance' -and
+                    @($Recorded) -contains ('{0}|{1}' -f $s.Index, ([string]$h.Name).ToLowerInvariant())) {
+                    continue
+                }
                 $pending += $h
                 if ($h.FromRelease -ne $h.ToRelease) {
                     $depot = ''
@@ -929,8 +944,23 @@ function Invoke-VgpucRolloutVmware {
             if ($others.Count -gt 0) {
                 Write-Host ('note: other vCenter sessions are open ({0}); this run reads and changes only {1}' -f ($others -join ', '), (Format-VgpucText -Text ([string]$connection.Name)))
             }
+            $planId = Get-VgpucRolloutPlanId -Rollout $Rollout
+            $recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Target 'vmware rollout' -Rollout $Rollout -PlanId $planId)
             $plan = Get-VgpucRolloutVmwPlan -Run $run -Connection $connection -Rollout $Rollout -DepotPath $DepotPath `
-                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential
+                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
+            # The no-change steps the log recorded, and the pre-flight took as
+            # done, stay recorded in this run's log.
+            foreach ($w in $plan.Work) {
+                if ($w.Step.Kind -ne 'hosts') {
+                    continue
+                }
+                foreach ($h in @($w.Step.Hosts)) {
+                    $name = ([string]$h.Name).ToLowerInvariant()
+                    if (@($recorded) -contains ('{0}|{1}' -f $w.Step.Index, $name) -and -not (Test-VgpucNameInList -Name $name -List @(@($w.Hosts) | ForEach-Object { [string]$_.Name }))) {
+                        Add-VgpucResult -Run $run -Target $name -Step (Get-VgpucRolloutRecordStep -Index ([int]$w.Step.Index) -PlanId $planId) -Status 'already right' -Message 'recorded in the log of an earlier run'
+                    }
+                }
+            }
             $guestNotes = [System.Collections.Generic.List[string]]::new()
             foreach ($w in $plan.Work) {
                 $s = $w.Step
@@ -1006,6 +1036,13 @@ function Invoke-VgpucRolloutVmware {
                     }
                     $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `
                         -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
+                    if ($ok -and -not $run.WhatIf) {
+                        foreach ($h in @($w.Hosts)) {
+                            if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver) {
+                                Add-VgpucResult -Run $run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$s.Index) -PlanId $planId) -Status 'changed' -Message 'maintenance mode, rebooted, verified and out of maintenance mode'
+                            }
+                        }
+                    }
                     if (-not $ok) {
                         $run.Failed = $true
                         Write-Warning ('the rollout stopped at step {0}; fix the cause and run the script again: the steps already done are skipped' -f $s.Index)

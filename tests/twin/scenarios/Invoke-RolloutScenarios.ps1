@@ -18,7 +18,8 @@ packages of the plan's releases), and these checks run:
   drain-rerun a drain (no change on the host leaves no live trace): run with
              -LogPath, then again with the same -LogPath: zero mutating calls
              (the log records the no-change steps done); with a new log the
-             drain is done again; planted: the record not read
+             drain is done again; planted: the record not read (Hyper-V
+             and vSphere)
   preview    -WhatIf: exit 0, zero mutating calls, state byte-identical
   faults     a fault on each mutating call of the converge run (first call of
              each command and target): exit 1, every VM in its power state or
@@ -147,7 +148,7 @@ $Cases = @(
     # sees each reboot only 30 s after the call, so the one wait must compare boot times).
     @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; RebootUnseenSeconds = 30; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'batch', 'host-failure') }
-    @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview') }
+    @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'esxi-l40-daemon'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('daemon') }
     @{ Name = 'esxi-l40-later-step-failure'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('host-failure-step2') }
     @{ Name = 'drain-esxi-l40-failure'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('host-failure-drain') }
@@ -726,14 +727,16 @@ function Invoke-NodeFailureChecks {
 }
 
 # A drain with no change: the rerun after success makes no mutating call when
-# the earlier run's log (-LogPath) records the step done.
+# the earlier run's log (-LogPath) records the step done. -Platform vmware: the
+# vSphere script (its converge check, maintenance mode for the drain).
 function Invoke-DrainRerunChecks {
-    param($C, $Start)
+    param($C, $Start, [ValidateSet('hyperv', 'vmware')] [string]$Platform = 'hyperv')
     $log = Join-Path $Work ('{0}-log-{1}.json' -f $C.Name, [guid]::NewGuid().ToString('N'))
     $sa = @{} + $C.ScriptArgs
     $sa['LogPath'] = $log
     $r1 = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
-    Write-Verdict $C.Name 'drain-rerun: converge with -LogPath' (Get-ConvergeProblems $C $Start $r1) $r1
+    $converged = if ($Platform -eq 'vmware') { Get-VmwConvergeProblems $C $Start $r1 } else { Get-ConvergeProblems $C $Start $r1 }
+    Write-Verdict $C.Name 'drain-rerun: converge with -LogPath' $converged $r1
     $r2 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa -TimeoutSeconds 600
     $p = @()
     if ($r2.exit -ne 0 -or @($r2.calls).Count -ne 0) { $p += 'rerun with the same log: exit {0}, {1} mutating calls: {2}' -f $r2.exit, @($r2.calls).Count, ((@($r2.calls) | Select-Object -First 4 | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
@@ -747,11 +750,13 @@ function Invoke-DrainRerunChecks {
     $sa2['LogPath'] = $log + '.other.json'
     $r4 = Invoke-TwinRun -State $r1.state -Script $C.Script -ScriptArgs $sa2 -TimeoutSeconds 600
     $p = @()
-    if ($r4.exit -ne 0 -or @($r4.calls | Where-Object { $_['command'] -eq 'Suspend-ClusterNode' }).Count -eq 0) { $p += 'with a new log the drain was not done again (exit {0})' -f $r4.exit }
+    # The drain: Suspend-ClusterNode (Hyper-V), maintenance mode (vSphere).
+    $drains = @($r4.calls | Where-Object { $_['command'] -eq 'Suspend-ClusterNode' -or ($_['command'] -eq 'Set-VMHost' -and [string]$_['parameters']['State'] -eq 'Maintenance') })
+    if ($r4.exit -ne 0 -or $drains.Count -eq 0) { $p += 'with a new log the drain was not done again (exit {0})' -f $r4.exit }
     Write-Verdict $C.Name 'drain-rerun: a new log drains again' $p $r4
     # Planted: the record not read.
     $text = [System.IO.File]::ReadAllText($C.Script)
-    $find = '$recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)'
+    $find = '$recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Target ''{0} rollout'' -Rollout $Rollout -PlanId $planId)' -f $Platform
     $p = @()
     if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
         $p += 'the planted text does not occur once in the script'
@@ -1208,6 +1213,9 @@ function Invoke-VmwCase {
     }
     if ($Case.Checks -contains 'host-failure-step2') {
         Invoke-VmwStepFailureChecks -C $C -Start $start -Step 1 -Expect 4
+    }
+    if ($Case.Checks -contains 'drain-rerun') {
+        Invoke-DrainRerunChecks -C $C -Start $start -Platform vmware
     }
     if ($Case.Checks -contains 'host-failure-drain') {
         Invoke-VmwStepFailureChecks -C $C -Start $start -Step 0 -Expect 4

@@ -1,0 +1,87 @@
+# ---------------------------------------------------------------------------
+# rollout.ps1 - the runtime both rollout scripts share (`vgpuc rollout -o
+# DIR`): rollout-hyperv.ps1 and rollout-vmware.ps1 run on top of it.
+#
+# The record of the host steps that change no vGPU Manager (a drain,
+# `--drain HOST`, or a step that changes no release): such a step leaves no
+# live trace on the host (its driver is the same before and after), so the
+# pre-flight cannot tell it is done. With -LogPath, the run records each one
+# it completed in its log (Initialize-VgpucRun, Add-VgpucResult of
+# common.ps1): a step 'no-change step N done (plan ID)' for the host, ID a
+# fingerprint of the plan (Get-VgpucRolloutPlanId); a rerun with the same
+# -LogPath reads them (Read-VgpucRolloutRecord), skips those steps and carries
+# the record forward into its own log. A log of another target, cluster or
+# plan records nothing; without a log a drain is done again on every run.
+# Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
+
+function Get-VgpucRolloutPlanId {
+    <# A short fingerprint of the plan (SHA-256 of its JSON), so that a log
+       records the steps of this plan and no other. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [object]$Rollout
+    )
+    $json = ConvertTo-Json -InputObject $Rollout -Depth 12 -Compress
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($json))
+    } finally {
+        $sha.Dispose()
+    }
+    (@($bytes[0..7] | ForEach-Object { $_.ToString('x2') }) -join '')
+}
+
+function Get-VgpucRolloutRecordStep {
+    <# The log step that records a no-change host step as done. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [int]$Index,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    'no-change step {0} done (plan {1})' -f $Index, $PlanId
+}
+
+function Read-VgpucRolloutRecord {
+    <# From the log of an earlier run of this plan (-LogPath), the no-change
+       host steps it completed: keys 'INDEX|host'. Nothing when there is no
+       log, or it is another target's (-Target, the run's: 'hyperv rollout',
+       'vmware rollout'), another cluster's or another plan's. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath,
+        [Parameter(Mandatory)] [string]$Target,
+        [Parameter(Mandatory)] [object]$Rollout,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    if ([string]::IsNullOrEmpty($LogPath)) {
+        return @()
+    }
+    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
+    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+        return @()
+    }
+    try {
+        $log = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json
+    } catch {
+        Write-Warning ('the log {0} is not JSON; no step is taken as recorded: {1}' -f (Format-VgpucText -Text $LogPath), $_.Exception.Message)
+        return @()
+    }
+    if ($null -eq $log.PSObject.Properties['target'] -or [string]$log.target -ne $Target -or -not (Test-VgpucName -Name ([string]$log.cluster) -Other ([string]$Rollout.Cluster))) {
+        return @()
+    }
+    $keys = [System.Collections.Generic.List[string]]::new()
+    foreach ($s in @($log.steps)) {
+        if ($null -eq $s -or $null -eq $s.PSObject.Properties['Step']) {
+            continue
+        }
+        $m = [regex]::Match([string]$s.Step, '^no-change step (\d+) done \(plan ([0-9a-f]+)\)$')
+        if ($m.Success -and $m.Groups[2].Value -eq $PlanId -and @('changed', 'already right') -contains [string]$s.Status) {
+            $keys.Add(('{0}|{1}' -f $m.Groups[1].Value, ([string]$s.Target).ToLowerInvariant()))
+        }
+    }
+    $keys.ToArray()
+}
