@@ -19,7 +19,8 @@ packages of the plan's releases), and these checks run:
              -LogPath, then again with the same -LogPath: zero mutating calls
              (the log records the no-change steps done); with a new log the
              drain is done again; planted: the record not read (Hyper-V
-             and vSphere)
+             and vSphere); vSphere: a recorded host found in maintenance
+             mode is done again (planted: the record trusted anyway)
   preview    -WhatIf: exit 0, zero mutating calls, state byte-identical
   faults     a fault on each mutating call of the converge run (first call of
              each command and target): exit 1, every VM in its power state or
@@ -768,6 +769,41 @@ function Invoke-DrainRerunChecks {
         if (@($pr.calls).Count -eq 0) { $p += 'the rerun check did not catch a script that ignores its record' }
     }
     Write-Verdict $C.Name 'planted: the drain record not read' $p $null
+    if ($Platform -eq 'vmware') {
+        # A recorded host found in maintenance mode (put there since, or left
+        # there): the record is not trusted, the step is done again and the
+        # host leaves maintenance mode. Planted: the record trusted anyway.
+        $drained = @(@($r1.calls) | Where-Object { $_['command'] -eq 'Set-VMHost' -and [string]$_['parameters']['State'] -eq 'Maintenance' } | ForEach-Object { [string]$_['target'] } | Select-Object -Unique)
+        $check = {
+            param([string]$Script)
+            $s = Copy-VmwState -State $r1.state
+            foreach ($h in $s['hosts']) { if ($drained -contains [string]$h['name']) { $h['connection_state'] = 'Maintenance' } }
+            $r = Invoke-TwinRun -State $s -Script $Script -ScriptArgs $sa -TimeoutSeconds 600
+            $ps = [System.Collections.Generic.List[string]]::new()
+            foreach ($x in (Get-VmwConvergeProblems $C $Start $r)) { $ps.Add([string]$x) }
+            foreach ($n in $drained) {
+                $st = [string](Get-VmwHost -State $r.state -Name $n)['connection_state']
+                if ($st -ne 'Connected') { $ps.Add(('host {0} is {1}: a recorded drain of a host in maintenance mode must be done again' -f $n, $st)) }
+            }
+            [pscustomobject]@{ Problems = $ps.ToArray(); Result = $r }
+        }
+        $p = @()
+        if ($drained.Count -eq 0) { $p += 'the converge run put no host in maintenance mode' }
+        $out = & $check $C.Script
+        Write-Verdict $C.Name 'drain-rerun: a recorded host in maintenance mode is done again' (@($p) + @($out.Problems)) $out.Result
+        $find = "`$plan.HostState[([string]`$h.Name).ToLowerInvariant()] -ne 'Maintenance' -and"
+        $p = @()
+        if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+            $p += 'the planted text does not occur once in the script'
+        } else {
+            $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+            [System.IO.File]::WriteAllText($path, $text.Replace($find, '$true -and'))
+            $out = & $check $path
+            Remove-Item -LiteralPath $path
+            if (@($out.Problems).Count -eq 0) { $p += 'the maintenance check did not catch a script that trusts the record of a host in maintenance mode' }
+        }
+        Write-Verdict $C.Name 'planted: the record of a host in maintenance mode trusted' $p $null
+    }
     foreach ($f in @($log, ($log + '.other.json'))) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
 }
 
