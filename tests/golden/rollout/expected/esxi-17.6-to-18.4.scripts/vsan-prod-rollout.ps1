@@ -2268,8 +2268,97 @@ function Read-VgpucGuestDriverVSphere {
 }
 
 # ---------------------------------------------------------------------------
+# rollout.ps1 - the runtime both rollout scripts share (`vgpuc rollout -o
+# DIR`): rollout-hyperv.ps1 and rollout-vmware.ps1 run on top of it.
+#
+# The record of the host steps that change no vGPU Manager (a drain,
+# `--drain HOST`, or a step that changes no release): such a step leaves no
+# live trace on the host (its driver is the same before and after), so the
+# pre-flight cannot tell it is done. With -LogPath, the run records each one
+# it completed in its log (Initialize-VgpucRun, Add-VgpucResult of
+# common.ps1): a step 'no-change step N done (plan ID)' for the host, ID a
+# fingerprint of the plan (Get-VgpucRolloutPlanId); a rerun with the same
+# -LogPath reads them (Read-VgpucRolloutRecord), skips those steps and carries
+# the record forward into its own log. A log of another target, cluster or
+# plan records nothing; without a log a drain is done again on every run.
+# Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
+
+function Get-VgpucRolloutPlanId {
+    <# A short fingerprint of the plan (SHA-256 of its JSON), so that a log
+       records the steps of this plan and no other. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [object]$Rollout
+    )
+    $json = ConvertTo-Json -InputObject $Rollout -Depth 12 -Compress
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($json))
+    } finally {
+        $sha.Dispose()
+    }
+    (@($bytes[0..7] | ForEach-Object { $_.ToString('x2') }) -join '')
+}
+
+function Get-VgpucRolloutRecordStep {
+    <# The log step that records a no-change host step as done. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [int]$Index,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    'no-change step {0} done (plan {1})' -f $Index, $PlanId
+}
+
+function Read-VgpucRolloutRecord {
+    <# From the log of an earlier run of this plan (-LogPath), the no-change
+       host steps it completed: keys 'INDEX|host'. Nothing when there is no
+       log, or it is another target's (-Target, the run's: 'hyperv rollout',
+       'vmware rollout'), another cluster's or another plan's. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath,
+        [Parameter(Mandatory)] [string]$Target,
+        [Parameter(Mandatory)] [object]$Rollout,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    if ([string]::IsNullOrEmpty($LogPath)) {
+        return @()
+    }
+    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
+    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+        return @()
+    }
+    try {
+        $log = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json
+    } catch {
+        Write-Warning ('the log {0} is not JSON; no step is taken as recorded: {1}' -f (Format-VgpucText -Text $LogPath), $_.Exception.Message)
+        return @()
+    }
+    if ($null -eq $log.PSObject.Properties['target'] -or [string]$log.target -ne $Target -or -not (Test-VgpucName -Name ([string]$log.cluster) -Other ([string]$Rollout.Cluster))) {
+        return @()
+    }
+    $keys = [System.Collections.Generic.List[string]]::new()
+    foreach ($s in @($log.steps)) {
+        if ($null -eq $s -or $null -eq $s.PSObject.Properties['Step']) {
+            continue
+        }
+        $m = [regex]::Match([string]$s.Step, '^no-change step (\d+) done \(plan ([0-9a-f]+)\)$')
+        if ($m.Success -and $m.Groups[2].Value -eq $PlanId -and @('changed', 'already right') -contains [string]$s.Status) {
+            $keys.Add(('{0}|{1}' -f $m.Groups[1].Value, ([string]$s.Target).ToLowerInvariant()))
+        }
+    }
+    $keys.ToArray()
+}
+
+# ---------------------------------------------------------------------------
 # rollout-vmware.ps1 - the runtime of vgpuc's vSphere rollout scripts
-# (`vgpuc rollout -o DIR`), on top of common.ps1 and vmware.ps1.
+# (`vgpuc rollout -o DIR`), on top of common.ps1, vmware.ps1, guest.ps1,
+# guest-vmware.ps1 and rollout.ps1.
 #
 # Invoke-VgpucRolloutVmware is the entry. $VgpucRollout, written by
 # backends/rollout.c, is the plan of `vgpuc rollout`: per host batch the hosts
@@ -2326,7 +2415,12 @@ function Read-VgpucGuestDriverVSphere {
 # the output says so (running the script again reboots and verifies it).
 # Maintenance mode is entered with the synchronous Set-VMHost, one host
 # after another (the hosts are empty by then). A step already done is
-# skipped, so a rollout is resumed by running the script again. Guest
+# skipped, so a rollout is resumed by running the script again. A host step
+# that changes no vGPU Manager (a drain, `--drain HOST`) leaves no live trace
+# on the host: with -LogPath, its completion is recorded in the log (a step
+# 'no-change step N done (plan ID)', rollout.ps1) and a rerun with the same
+# -LogPath skips it (unless the host is in maintenance mode: then it is done
+# again); without a log it is done again on every run. Guest
 # drivers are updated inside the VMs by their owners: the script lists them,
 # and before a host step that needs them updated it stops until the step is
 # done: with -GuestCredential it reads each guest's driver (nvidia-smi inside
@@ -2487,7 +2581,8 @@ function Get-VgpucRolloutVmwPlan {
         [AllowNull()] [hashtable]$DepotPath,
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
-        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null
+        [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
+        [AllowEmptyCollection()] [AllowNull()] [string[]]$Recorded = @()
     )
     $steps = @($Rollout.Steps)
     $plan = [pscustomobject]@{ Work = @(); Hosts = @{}; HostState = @{}; Vms = @{}; Resume = @(); Notes = [System.Collections.Generic.List[string]]::new() }
@@ -2633,6 +2728,14 @@ function Get-VgpucRolloutVmwPlan {
                 }
             }
             if ($k -ge $p.Done) {
+                # A no-change step the log of an earlier run recorded as done is
+                # skipped, unless its host is in maintenance mode (the step did
+                # not end there: it is done again).
+                if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver -and
+                    $plan.HostState[([string]$h.Name).ToLowerInvariant()] -ne 'Maintenance' -and
+                    @($Recorded) -contains ('{0}|{1}' -f $s.Index, ([string]$h.Name).ToLowerInvariant())) {
+                    continue
+                }
                 $pending += $h
                 if ($h.FromRelease -ne $h.ToRelease) {
                     $depot = ''
@@ -3198,8 +3301,23 @@ function Invoke-VgpucRolloutVmware {
             if ($others.Count -gt 0) {
                 Write-Host ('note: other vCenter sessions are open ({0}); this run reads and changes only {1}' -f ($others -join ', '), (Format-VgpucText -Text ([string]$connection.Name)))
             }
+            $planId = Get-VgpucRolloutPlanId -Rollout $Rollout
+            $recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Target 'vmware rollout' -Rollout $Rollout -PlanId $planId)
             $plan = Get-VgpucRolloutVmwPlan -Run $run -Connection $connection -Rollout $Rollout -DepotPath $DepotPath `
-                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential
+                -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
+            # The no-change steps the log recorded, and the pre-flight took as
+            # done, stay recorded in this run's log.
+            foreach ($w in $plan.Work) {
+                if ($w.Step.Kind -ne 'hosts') {
+                    continue
+                }
+                foreach ($h in @($w.Step.Hosts)) {
+                    $name = ([string]$h.Name).ToLowerInvariant()
+                    if (@($recorded) -contains ('{0}|{1}' -f $w.Step.Index, $name) -and -not (Test-VgpucNameInList -Name $name -List @(@($w.Hosts) | ForEach-Object { [string]$_.Name }))) {
+                        Add-VgpucResult -Run $run -Target $name -Step (Get-VgpucRolloutRecordStep -Index ([int]$w.Step.Index) -PlanId $planId) -Status 'already right' -Message 'recorded in the log of an earlier run'
+                    }
+                }
+            }
             $guestNotes = [System.Collections.Generic.List[string]]::new()
             foreach ($w in $plan.Work) {
                 $s = $w.Step
@@ -3275,6 +3393,13 @@ function Invoke-VgpucRolloutVmware {
                     }
                     $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `
                         -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
+                    if ($ok -and -not $run.WhatIf) {
+                        foreach ($h in @($w.Hosts)) {
+                            if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver) {
+                                Add-VgpucResult -Run $run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$s.Index) -PlanId $planId) -Status 'changed' -Message 'maintenance mode, rebooted, verified and out of maintenance mode'
+                            }
+                        }
+                    }
                     if (-not $ok) {
                         $run.Failed = $true
                         Write-Warning ('the rollout stopped at step {0}; fix the cause and run the script again: the steps already done are skipped' -f $s.Index)

@@ -1996,8 +1996,97 @@ function Format-VgpucGuestLeft {
 }
 
 # ---------------------------------------------------------------------------
+# rollout.ps1 - the runtime both rollout scripts share (`vgpuc rollout -o
+# DIR`): rollout-hyperv.ps1 and rollout-vmware.ps1 run on top of it.
+#
+# The record of the host steps that change no vGPU Manager (a drain,
+# `--drain HOST`, or a step that changes no release): such a step leaves no
+# live trace on the host (its driver is the same before and after), so the
+# pre-flight cannot tell it is done. With -LogPath, the run records each one
+# it completed in its log (Initialize-VgpucRun, Add-VgpucResult of
+# common.ps1): a step 'no-change step N done (plan ID)' for the host, ID a
+# fingerprint of the plan (Get-VgpucRolloutPlanId); a rerun with the same
+# -LogPath reads them (Read-VgpucRolloutRecord), skips those steps and carries
+# the record forward into its own log. A log of another target, cluster or
+# plan records nothing; without a log a drain is done again on every run.
+# Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
+# ---------------------------------------------------------------------------
+
+function Get-VgpucRolloutPlanId {
+    <# A short fingerprint of the plan (SHA-256 of its JSON), so that a log
+       records the steps of this plan and no other. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [object]$Rollout
+    )
+    $json = ConvertTo-Json -InputObject $Rollout -Depth 12 -Compress
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($json))
+    } finally {
+        $sha.Dispose()
+    }
+    (@($bytes[0..7] | ForEach-Object { $_.ToString('x2') }) -join '')
+}
+
+function Get-VgpucRolloutRecordStep {
+    <# The log step that records a no-change host step as done. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [int]$Index,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    'no-change step {0} done (plan {1})' -f $Index, $PlanId
+}
+
+function Read-VgpucRolloutRecord {
+    <# From the log of an earlier run of this plan (-LogPath), the no-change
+       host steps it completed: keys 'INDEX|host'. Nothing when there is no
+       log, or it is another target's (-Target, the run's: 'hyperv rollout',
+       'vmware rollout'), another cluster's or another plan's. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [AllowEmptyString()] [AllowNull()] [string]$LogPath,
+        [Parameter(Mandatory)] [string]$Target,
+        [Parameter(Mandatory)] [object]$Rollout,
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    if ([string]::IsNullOrEmpty($LogPath)) {
+        return @()
+    }
+    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
+    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+        return @()
+    }
+    try {
+        $log = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json
+    } catch {
+        Write-Warning ('the log {0} is not JSON; no step is taken as recorded: {1}' -f (Format-VgpucText -Text $LogPath), $_.Exception.Message)
+        return @()
+    }
+    if ($null -eq $log.PSObject.Properties['target'] -or [string]$log.target -ne $Target -or -not (Test-VgpucName -Name ([string]$log.cluster) -Other ([string]$Rollout.Cluster))) {
+        return @()
+    }
+    $keys = [System.Collections.Generic.List[string]]::new()
+    foreach ($s in @($log.steps)) {
+        if ($null -eq $s -or $null -eq $s.PSObject.Properties['Step']) {
+            continue
+        }
+        $m = [regex]::Match([string]$s.Step, '^no-change step (\d+) done \(plan ([0-9a-f]+)\)$')
+        if ($m.Success -and $m.Groups[2].Value -eq $PlanId -and @('changed', 'already right') -contains [string]$s.Status) {
+            $keys.Add(('{0}|{1}' -f $m.Groups[1].Value, ([string]$s.Target).ToLowerInvariant()))
+        }
+    }
+    $keys.ToArray()
+}
+
+# ---------------------------------------------------------------------------
 # rollout-hyperv.ps1 - the runtime of vgpuc's Hyper-V family rollout scripts
-# (`vgpuc rollout -o DIR`), on top of common.ps1 and hyperv.ps1.
+# (`vgpuc rollout -o DIR`), on top of common.ps1, hyperv.ps1, guest.ps1 and
+# rollout.ps1.
 #
 # Invoke-VgpucRolloutHyperV is the entry. $VgpucRollout, written by
 # backends/rollout.c, is the plan of `vgpuc rollout`: per host batch the hosts
@@ -2037,7 +2126,8 @@ function Format-VgpucGuestLeft {
 # A host step that changes no vGPU Manager (a drain, `--drain HOST`) leaves
 # no live trace on the host: with -LogPath, its completion is recorded in the
 # log (a step 'no-change step N done (plan ID)') and a rerun with the same
-# -LogPath skips it; without a log it is done again on every run.
+# -LogPath skips it; without a log it is done again on every run (rollout.ps1,
+# shared with the vSphere rollout).
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -2125,75 +2215,6 @@ function Read-VgpucGuestDriverHyperV {
     } catch {
         [pscustomobject]@{ Driver = ''; Error = $_.Exception.Message }
     }
-}
-
-function Get-VgpucRolloutPlanId {
-    <# A short fingerprint of the plan (SHA-256 of its JSON), so that a log
-       records the steps of this plan and no other. #>
-    [CmdletBinding()]
-    [OutputType([string])]
-    param(
-        [Parameter(Mandatory)] [object]$Rollout
-    )
-    $json = ConvertTo-Json -InputObject $Rollout -Depth 12 -Compress
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    try {
-        $bytes = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($json))
-    } finally {
-        $sha.Dispose()
-    }
-    (@($bytes[0..7] | ForEach-Object { $_.ToString('x2') }) -join '')
-}
-
-function Get-VgpucRolloutRecordStep {
-    <# The log step that records a no-change host step as done. #>
-    [CmdletBinding()]
-    [OutputType([string])]
-    param(
-        [Parameter(Mandatory)] [int]$Index,
-        [Parameter(Mandatory)] [string]$PlanId
-    )
-    'no-change step {0} done (plan {1})' -f $Index, $PlanId
-}
-
-function Read-VgpucRolloutRecord {
-    <# From the log of an earlier run of this plan (-LogPath), the no-change
-       host steps it completed: keys 'INDEX|host'. Nothing when there is no
-       log, or it is another cluster's or another plan's. #>
-    [CmdletBinding()]
-    [OutputType([string[]])]
-    param(
-        [AllowEmptyString()] [AllowNull()] [string]$LogPath,
-        [Parameter(Mandatory)] [object]$Rollout,
-        [Parameter(Mandatory)] [string]$PlanId
-    )
-    if ([string]::IsNullOrEmpty($LogPath)) {
-        return @()
-    }
-    $path = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
-    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
-        return @()
-    }
-    try {
-        $log = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json
-    } catch {
-        Write-Warning ('the log {0} is not JSON; no step is taken as recorded: {1}' -f (Format-VgpucText -Text $LogPath), $_.Exception.Message)
-        return @()
-    }
-    if ($null -eq $log.PSObject.Properties['target'] -or [string]$log.target -ne 'hyperv rollout' -or -not (Test-VgpucName -Name ([string]$log.cluster) -Other ([string]$Rollout.Cluster))) {
-        return @()
-    }
-    $keys = [System.Collections.Generic.List[string]]::new()
-    foreach ($s in @($log.steps)) {
-        if ($null -eq $s -or $null -eq $s.PSObject.Properties['Step']) {
-            continue
-        }
-        $m = [regex]::Match([string]$s.Step, '^no-change step (\d+) done \(plan ([0-9a-f]+)\)$')
-        if ($m.Success -and $m.Groups[2].Value -eq $PlanId -and @('changed', 'already right') -contains [string]$s.Status) {
-            $keys.Add(('{0}|{1}' -f $m.Groups[1].Value, ([string]$s.Target).ToLowerInvariant()))
-        }
-    }
-    $keys.ToArray()
 }
 
 function Test-VgpucRolloutPackage {
@@ -2885,7 +2906,7 @@ function Invoke-VgpucRolloutHyperV {
     $run = Initialize-VgpucRun -Target 'hyperv rollout' -Cluster $Rollout.Cluster -LogPath $LogPath
     try {
         $planId = Get-VgpucRolloutPlanId -Rollout $Rollout
-        $recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Rollout $Rollout -PlanId $planId)
+        $recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Target 'hyperv rollout' -Rollout $Rollout -PlanId $planId)
         Write-Host ('vgpuc: rollout of {0} ({1}); reading every host and VM' -f (Format-VgpucText -Text $Rollout.Cluster), $Rollout.Platform)
         $plan = Get-VgpucRolloutPlan -Run $run -Rollout $Rollout -DriverPackage $DriverPackage `
             -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
