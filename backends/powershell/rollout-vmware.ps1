@@ -1034,11 +1034,15 @@ function Invoke-VgpucRolloutVmware {
                         $run.Failed = $true
                         break
                     }
+                    $mark = $run.Results.Count
                     $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `
                         -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
                     if ($ok -and -not $run.WhatIf) {
+                        # Recorded: each no-change host of the step that went through it (a
+                        # change of it declined with -Confirm, or skipped, is not done).
+                        $notDone = @($run.Results | Select-Object -Skip $mark | Where-Object { @('declined', 'skipped', 'failed') -contains [string]$_.Status } | ForEach-Object { [string]$_.Target })
                         foreach ($h in @($w.Hosts)) {
-                            if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver) {
+                            if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver -and -not (Test-VgpucNameInList -Name ([string]$h.Name) -List $notDone)) {
                                 Add-VgpucResult -Run $run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$s.Index) -PlanId $planId) -Status 'changed' -Message 'maintenance mode, rebooted, verified and out of maintenance mode'
                             }
                         }
