@@ -23,6 +23,7 @@
 #include "backends/backend.h"
 #include "base/hash.h"
 #include "base/suggest.h"
+#include "base/vg_threads.h"
 
 enum {
     C_LINT = 1 << 0,
@@ -710,6 +711,21 @@ static void init_catalogs(struct vg_cli *cli, int argc)
     }
 }
 
+/* VGPUC_THREADS=1 runs every step on one thread; 2 (or unset, or empty) lets
+ * the steps of a large input take a second thread when there is a second
+ * core (base/vg_threads.h). Read here and nowhere else. */
+static int read_threads(struct parser *p)
+{
+    const char *v = getenv("VGPUC_THREADS");
+    int one = v && strcmp(v, "1") == 0;
+    if (!one && v && *v && strcmp(v, "2") != 0)
+        return fail(p, "invalid value `%s` for VGPUC_THREADS: expected 1 (one thread) or 2 (a second thread for "
+                       "large inputs, the default)",
+                    v);
+    vg_threads_set(one ? 0 : -1);
+    return 0;
+}
+
 static int resolve_color(const struct parser *p)
 {
     if (p->color_choice == 1)
@@ -747,6 +763,8 @@ int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t er
     cli->drain = vg_xmalloc((size_t)argc * sizeof *cli->drain);
     cli->allow_down = vg_xmalloc((size_t)argc * sizeof *cli->allow_down);
     init_catalogs(cli, argc);
+    if (read_threads(&p))
+        return VG_CLI_ERROR;
 
     int only_files = 0, r;
     for (int i = 2; i < argc; i++) {
@@ -838,6 +856,7 @@ void vg_cli_help(const char *command, struct vg_strbuf *out)
                    "writable by others is ignored) sets `fail-on`, `rules` and `catalog`; inputs\n"
                    "governed by different configs are refused. Command-line options override it.\n"
                    "VGPUC_CATALOG (colon-separated) adds catalog files before --catalog ones.\n"
+                   "VGPUC_THREADS=1 runs on one thread (a large input may otherwise use two).\n"
                    "Includes and the config's catalog files must resolve inside the project (the\n"
                    "repository of the input, else the config's or the input's folder) unless\n"
                    "--allow-read names their folder; only regular files are read.\n");

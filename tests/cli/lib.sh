@@ -16,7 +16,7 @@ OUT=$S/out
 ERR=$S/err
 rc=0
 cd "$W" || exit 2
-unset NO_COLOR VGPUC_CATALOG
+unset NO_COLOR VGPUC_CATALOG VGPUC_THREADS
 
 run() {
     "$VGPUC" "$@" >"$OUT" 2>"$ERR"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backends/backend.h"
+#include "base/vg_threads.h"
 #include "driver/cli.h"
 
 #define ARGV(...) ((char *[]){"vgpuc", __VA_ARGS__, NULL})
@@ -282,6 +283,42 @@ static void color_and_env(void **state)
     vg_cli_free(&cli);
 }
 
+/* VGPUC_THREADS: 1 is one thread whatever the size; 2, empty or unset leave
+ * it to the size of the work and the cores; anything else is refused. */
+static void threads_env(void **state)
+{
+    (void)state;
+    struct vg_cli cli;
+    int cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    setenv("VGPUC_THREADS", "1", 1);
+    assert_int_equal(PARSE(&cli, err, "lint", "x"), VG_CLI_RUN);
+    vg_cli_free(&cli);
+    assert_int_equal(vg_threads_want((size_t)1 << 40, 1), 0);
+    static const char *const defaults[] = {"2", "", NULL};
+    for (size_t i = 0; i < 3; i++) {
+        setenv("VGPUC_THREADS", "1", 1); /* each parse decides anew */
+        assert_int_equal(PARSE(&cli, err, "plan", "x"), VG_CLI_RUN);
+        vg_cli_free(&cli);
+        if (defaults[i])
+            setenv("VGPUC_THREADS", defaults[i], 1);
+        else
+            unsetenv("VGPUC_THREADS");
+        assert_int_equal(PARSE(&cli, err, "plan", "x"), VG_CLI_RUN);
+        vg_cli_free(&cli);
+        assert_int_equal(vg_threads_want((size_t)1 << 40, 1), cores);
+        assert_int_equal(vg_threads_want(0, 1), 0);
+    }
+    static const char *const bad[] = {"0", "3", "one", " 1", "1 ", "01", "+1", "2x", "-1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("VGPUC_THREADS", bad[i], 1);
+        char needle[64];
+        snprintf(needle, sizeof needle, "invalid value `%s` for VGPUC_THREADS: expected 1", bad[i]);
+        EXPECT_ERROR(needle, "lint", "x");
+    }
+    unsetenv("VGPUC_THREADS");
+    vg_threads_set(-1);
+}
+
 static void help_and_version(void **state)
 {
     (void)state;
@@ -400,6 +437,7 @@ int main(void)
         cmocka_unit_test(values),
         cmocka_unit_test(rules_and_reports),
         cmocka_unit_test(color_and_env),
+        cmocka_unit_test(threads_env),
         cmocka_unit_test(help_and_version),
         cmocka_unit_test(expand_inputs),
     };

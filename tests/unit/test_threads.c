@@ -11,6 +11,8 @@
  * with comments and blank lines kept (the `fmt` parse), and one full of
  * errors that stops at the error limit while the scanner is still far ahead
  * (the queue must stop it, not hang); and the plan of a many-cluster estate.
+ * Last, the switch for one thread (VGPUC_THREADS=1, read by the command line)
+ * starts none on an input that would have them.
  * `make check-tsan` runs this file under ThreadSanitizer.
  */
 #include "unit.h"
@@ -20,10 +22,12 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "core/ctx.h"
 #include "core/diag.h"
+#include "driver/cli.h"
 #include "model/model.h"
 #include "syntax/parse.h"
 #include "plan/plan.h"
@@ -36,12 +40,13 @@
 static unsigned long last_started;
 
 /* Lint a file (text NULL) or a text as `vgpuc lint` does, with the second
- * thread or without; error_limit 0 keeps the default. The reports in
- * `formats`, joined. */
+ * thread or without (threads -1: as the mode already set decides);
+ * error_limit 0 keeps the default. The reports in `formats`, joined. */
 static char *lint(const char *path, const char *text, int threads, unsigned error_limit, const enum vg_format *formats,
                   size_t nformats)
 {
-    vg_threads_set(threads);
+    if (threads >= 0)
+        vg_threads_set(threads);
     unsigned long before = vg_threads_started();
     struct vg_ctx ctx;
     vg_ctx_init(&ctx);
@@ -58,11 +63,13 @@ static char *lint(const char *path, const char *text, int threads, unsigned erro
     vg_sb_free(&out);
     vg_ctx_free(&ctx);
     vg_threads_set(-1);
+    last_started = vg_threads_started() - before;
+    if (threads < 0)
+        return s;
     /* the threaded run really ran on two threads (at least the scanner's), the other on one */
     if (threads ? vg_threads_started() == before : vg_threads_started() != before)
         fail_msg("%s: %lu threads started, with the second thread %s", path, vg_threads_started() - before,
                  threads ? "on" : "off");
-    last_started = vg_threads_started() - before;
     return s;
 }
 
@@ -331,6 +338,41 @@ static void test_clusters_planned_two_at_a_time(void **state)
     free(text);
 }
 
+/* The mode VGPUC_THREADS sets through the command line, as `vgpuc lint`
+ * parses it; then the lint of `text` in that mode. */
+static char *lint_with_env(const char *value, const char *text)
+{
+    if (value)
+        setenv("VGPUC_THREADS", value, 1);
+    else
+        unsetenv("VGPUC_THREADS");
+    struct vg_cli cli;
+    char err[512];
+    assert_int_equal(vg_cli_parse(&cli, 3, (char *[]){"vgpuc", "lint", "big.vgpu", NULL}, err, sizeof err), VG_CLI_RUN);
+    vg_cli_free(&cli);
+    unsetenv("VGPUC_THREADS");
+    return lint("big.vgpu", text, -1, 0, human_json, 2);
+}
+
+static void test_one_thread_switch(void **state)
+{
+    (void)state;
+    char *text = estate(25000, 0); /* the scanner's thread and the rule groups' */
+    char *one = lint_with_env("1", text);
+    assert_int_equal(last_started, 0);
+    int cores = sysconf(_SC_NPROCESSORS_ONLN) > 1; /* by default, a second thread only with a second core */
+    static const char *const defaults[] = {"2", "", NULL};
+    for (size_t i = 0; i < 3; i++) {
+        char *two = lint_with_env(defaults[i], text);
+        assert_int_equal(last_started, cores ? 2 : 0);
+        assert_string_equal(one, two);
+        free(two);
+    }
+    vg_threads_set(-1);
+    free(one);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_large_file_wraps_the_ring),
         cmocka_unit_test(test_error_limit_stops_a_scanner_far_ahead),
         cmocka_unit_test(test_clusters_planned_two_at_a_time),
+        cmocka_unit_test(test_one_thread_switch),
         cmocka_unit_test(test_rule_groups_keep_the_order_of_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
