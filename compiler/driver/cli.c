@@ -719,8 +719,9 @@ static int read_threads(struct parser *p)
     const char *v = getenv("VGPUC_THREADS");
     int one = v && strcmp(v, "1") == 0;
     if (!one && v && *v && strcmp(v, "2") != 0)
-        return fail(p, "invalid value `%s` for VGPUC_THREADS: expected 1 (one thread) or 2 (a second thread for "
-                       "large inputs, the default)",
+        return fail(p,
+                    "invalid value `%s` for VGPUC_THREADS: expected 1 (one thread) or 2 (a second thread for "
+                    "large inputs, the default)",
                     v);
     vg_threads_set(one ? 0 : -1);
     return 0;

@@ -430,15 +430,9 @@ static void expand_inputs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lint_defaults),
-        cmocka_unit_test(format_forms),
-        cmocka_unit_test(double_dash_and_stdin),
-        cmocka_unit_test(unknown_and_rejected),
-        cmocka_unit_test(values),
-        cmocka_unit_test(rules_and_reports),
-        cmocka_unit_test(color_and_env),
-        cmocka_unit_test(threads_env),
-        cmocka_unit_test(help_and_version),
+        cmocka_unit_test(lint_defaults),        cmocka_unit_test(format_forms), cmocka_unit_test(double_dash_and_stdin),
+        cmocka_unit_test(unknown_and_rejected), cmocka_unit_test(values),       cmocka_unit_test(rules_and_reports),
+        cmocka_unit_test(color_and_env),        cmocka_unit_test(threads_env),  cmocka_unit_test(help_and_version),
         cmocka_unit_test(expand_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
