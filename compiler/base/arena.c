@@ -126,6 +126,13 @@ struct vg_arena *vg_arena_new(void)
     return a;
 }
 
+struct vg_arena *vg_arena_new_big(void)
+{
+    struct vg_arena *a = vg_arena_new();
+    a->next_size = HUGE_CHUNK;
+    return a;
+}
+
 struct vg_arena *vg_arena_new_child(struct vg_arena *parent)
 {
     struct vg_arena *a = vg_arena_new();

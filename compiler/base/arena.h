@@ -24,6 +24,11 @@
 struct vg_arena;
 
 struct vg_arena *vg_arena_new(void);
+/* An arena known to grow to megabytes (a second thread's, for a large input):
+ * its first chunk is a big one, in huge pages where the system has them,
+ * instead of a chunk of 16 KB doubling to that size (each chunk fresh memory
+ * the kernel maps a 4 KB page at a time: ~250 page faults per MB). */
+struct vg_arena *vg_arena_new_big(void);
 /* Frees the arena, its chunks and its remaining child arenas. */
 void vg_arena_free(struct vg_arena *a);
 /*

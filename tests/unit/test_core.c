@@ -134,6 +134,38 @@ static void test_arena_prepared_by_another_thread(void **state)
     vg_arena_free(a);
 }
 
+/* A big arena (a second thread's, vg_arena_new_big) hands out its first
+ * megabytes from one chunk: 3 MiB of small allocations are back to back,
+ * where an arena growing from 16 KB moves to a new chunk several times. They
+ * are zeroed and keep their contents as any arena's. */
+static size_t chunk_moves(struct vg_arena *a)
+{
+    size_t moves = 0;
+    unsigned char *prev = NULL;
+    for (size_t i = 0; i < ((size_t)3 << 20) / 48; i++) { /* 3 MiB of 48 bytes */
+        unsigned char *p = vg_alloc(a, 48);
+        assert_int_equal(p[47], 0);
+        memset(p, (int)(i & 0xff), 48);
+        moves += prev && p != prev + 48;
+        prev = p;
+    }
+    return moves;
+}
+
+static void test_arena_big_starts_big(void **state)
+{
+    (void)state;
+    struct vg_arena *big = vg_arena_new_big(), *small = vg_arena_new();
+    assert_int_equal(chunk_moves(big), 0);
+    assert_true(chunk_moves(small) >= 5); /* 16 KB, 32 KB, ... 2 MB */
+    assert_int_equal(vg_arena_used(big), (size_t)3 << 20);
+    struct vg_arena *child = vg_arena_new_child(big); /* its children carve from it as from any root */
+    unsigned char *c = vg_alloc(child, 100);
+    assert_int_equal(c[99], 0);
+    vg_arena_free(small);
+    vg_arena_free(big);
+}
+
 static void test_strbuf_json_escaping(void **state)
 {
     (void)state;
@@ -480,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_arena_zeroed_aligned_and_large),
         cmocka_unit_test(test_arena_grow_keeps_contents),
         cmocka_unit_test(test_arena_uninit_fast_path),
+        cmocka_unit_test(test_arena_big_starts_big),
         cmocka_unit_test(test_arena_prepared_by_another_thread),
         cmocka_unit_test(test_strbuf_json_escaping),
         cmocka_unit_test(test_strbuf_json_plain_path),
