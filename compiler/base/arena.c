@@ -129,9 +129,11 @@ struct vg_arena *vg_arena_new(void)
 struct vg_arena *vg_arena_new_big(void)
 {
     struct vg_arena *a = vg_arena_new();
-    a->next_size = HUGE_CHUNK;
+    vg_arena_grow_big(a);
     return a;
 }
+
+void vg_arena_grow_big(struct vg_arena *a) { a->next_size = HUGE_CHUNK; }
 
 struct vg_arena *vg_arena_new_child(struct vg_arena *parent)
 {

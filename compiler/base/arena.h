@@ -29,6 +29,8 @@ struct vg_arena *vg_arena_new(void);
  * instead of a chunk of 16 KB doubling to that size (each chunk fresh memory
  * the kernel maps a 4 KB page at a time: ~250 page faults per MB). */
 struct vg_arena *vg_arena_new_big(void);
+/* From now on `a` takes big chunks (a large input is being read into it). */
+void vg_arena_grow_big(struct vg_arena *a);
 /* Frees the arena, its chunks and its remaining child arenas. */
 void vg_arena_free(struct vg_arena *a);
 /*

@@ -625,9 +625,8 @@ static void plan_cluster(struct vg_arena *arena, struct vg_cluster *cl, struct v
 /*
  * The clusters are independent: with enough VMs, a second thread plans them
  * too, each thread taking the next unplanned cluster, into an arena of its
- * own that the context adopts at the end (megabytes at this size: a big
- * arena). The plan is the same either way (the threshold is the rule
- * families' too: VG_THREADS_MIN_VMS).
+ * own that the context adopts at the end. The plan is the same either way
+ * (the threshold is the rule families' too: VG_THREADS_MIN_VMS).
  */
 struct planner {
     const struct vg_model *m;
@@ -666,7 +665,7 @@ struct vg_plan *vg_plan_build(struct vg_ctx *ctx, const struct vg_model *m)
         plan_some(&pl, ctx->arena);
         return p;
     }
-    struct share other = {&pl, vg_arena_new_big()}, here = {&pl, ctx->arena};
+    struct share other = {&pl, vg_arena_new()}, here = {&pl, ctx->arena};
     vg_threads_both(plan_share, &other, plan_share, &here);
     vg_arena_adopt(ctx->arena, other.arena);
     return p;

@@ -88,8 +88,8 @@ struct vg_lexq {
     struct vg_lexq_view view;
     struct batch *cur;     /* the batch being read (view.next points into it) */
     struct vg_arena *dest; /* the caller's arena, which adopts scan.text */
-    struct batch *ring;    /* NBATCH batches with a thread (in scan.text), else one (malloc'd) */
-    int threaded, ring_malloced;
+    struct batch *ring;    /* NBATCH batches with a thread, else one */
+    int threaded;
     /* the scanner's */
     _Alignas(LINE) struct vg_scan scan;
     void *flex;
@@ -189,16 +189,20 @@ struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int ke
     s->intern = vg_xcalloc(VG_INTERN_SLOTS, sizeof *s->intern);
     q->dest = arena;
     q->threaded = vg_threads_want(src->len, THREAD_MIN_BYTES);
+    /* A large source becomes megabytes of tree and model in the caller's
+     * arena: its next chunks are big ones (huge pages) rather than its
+     * chunks doubling from 16 KB a 4 KB page fault at a time. */
+    if (src->len >= THREAD_MIN_BYTES)
+        vg_arena_grow_big(arena);
     /* The thread's text cannot come from an arena the parser allocates from.
-     * It is ~9 % of the source (1.4 MB at 16 MB) and the ring is 768 KB: both
-     * in one big arena, faulted in by the huge page rather than by 4 KB pages
-     * of chunks doubling from 16 KB and of a malloc'd ring (~550 page faults
-     * on the scanner's core; docs/performance.md, round 11). */
+     * It is ~9 % of the source (1.4 MB at 16 MB): a big arena, faulted in by
+     * the huge page rather than by the 4 KB page (~350 page faults fewer;
+     * docs/performance.md, round 11). The ring stays malloc'd: it is freed
+     * when the parse ends, before the peak of memory. */
     s->text = q->threaded ? vg_arena_new_big() : arena;
     if (vg_lxlex_init_extra(s, &q->flex))
         vg_die_oom();
-    q->ring_malloced = !q->threaded;
-    q->ring = q->threaded ? vg_alloc_array_uninit(s->text, NBATCH, sizeof *q->ring) : vg_xmalloc(sizeof *q->ring);
+    q->ring = vg_xmalloc((q->threaded ? NBATCH : 1) * sizeof *q->ring);
     q->ring[0].n = 0;
     q->ring[0].eof = 0;
     q->cur = &q->ring[0];
@@ -252,7 +256,6 @@ void vg_lexq_finish(struct vg_lexq *q)
     }
     vg_lxlex_destroy(q->flex);
     free(q->scan.intern);
-    if (q->ring_malloced)
-        free(q->ring);
+    free(q->ring);
     free(q);
 }

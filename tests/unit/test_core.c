@@ -136,8 +136,9 @@ static void test_arena_prepared_by_another_thread(void **state)
 
 /* A big arena (a second thread's, vg_arena_new_big) hands out its first
  * megabytes from one chunk: 3 MiB of small allocations are back to back,
- * where an arena growing from 16 KB moves to a new chunk several times. They
- * are zeroed and keep their contents as any arena's. */
+ * where an arena growing from 16 KB moves to a new chunk several times; an
+ * arena told to grow big (vg_arena_grow_big) moves once, to a big chunk.
+ * They are zeroed and keep their contents as any arena's. */
 static size_t chunk_moves(struct vg_arena *a)
 {
     size_t moves = 0;
@@ -159,6 +160,13 @@ static void test_arena_big_starts_big(void **state)
     assert_int_equal(chunk_moves(big), 0);
     assert_true(chunk_moves(small) >= 5); /* 16 KB, 32 KB, ... 2 MB */
     assert_int_equal(vg_arena_used(big), (size_t)3 << 20);
+    struct vg_arena *grown = vg_arena_new();
+    unsigned char *first = vg_alloc(grown, 4000);
+    memset(first, 7, 4000);
+    vg_arena_grow_big(grown);
+    assert_int_equal(chunk_moves(grown), 1); /* out of the 16 KB chunk, once */
+    assert_int_equal(first[3999], 7);
+    vg_arena_free(grown);
     struct vg_arena *child = vg_arena_new_child(big); /* its children carve from it as from any root */
     unsigned char *c = vg_alloc(child, 100);
     assert_int_equal(c[99], 0);
