@@ -764,8 +764,6 @@ int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t er
     cli->drain = vg_xmalloc((size_t)argc * sizeof *cli->drain);
     cli->allow_down = vg_xmalloc((size_t)argc * sizeof *cli->allow_down);
     init_catalogs(cli, argc);
-    if (read_threads(&p))
-        return VG_CLI_ERROR;
 
     int only_files = 0, r;
     for (int i = 2; i < argc; i++) {
@@ -788,6 +786,8 @@ int vg_cli_parse(struct vg_cli *cli, int argc, char **argv, char *err, size_t er
         return VG_CLI_HELP;
     }
     if ((r = check_positionals(&p)) != 0)
+        return r;
+    if ((r = read_threads(&p)) != 0) /* after the options: `--help` still helps */
         return r;
     cli->color = resolve_color(&p);
     return VG_CLI_RUN;

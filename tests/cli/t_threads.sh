@@ -33,6 +33,9 @@ for v in 0 3 one " 1" "1 " 01; do
         err_has "vgpuc: error: invalid value \`$v\` for VGPUC_THREADS: expected 1 (one thread) or 2"
     check "VGPUC_THREADS='$v' writes nothing on stdout" out_empty
 done
+VGPUC_THREADS=0 run lint --help
+check "a bad VGPUC_THREADS does not stop --help" rc_is 0
+check "--help names VGPUC_THREADS" out_has "VGPUC_THREADS=1 runs on one thread"
 VGPUC_THREADS=0 run build --no-config --stdout clean.vgpu
 check "a build with a bad VGPUC_THREADS fails before writing anything" out_empty
 check "and exits 2" rc_is 2
