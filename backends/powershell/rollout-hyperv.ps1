@@ -825,11 +825,9 @@ function Invoke-VgpucRolloutHyperV {
         Write-Host ('vgpuc: rollout of {0} ({1}); reading every host and VM' -f (Format-VgpucText -Text $Rollout.Cluster), $Rollout.Platform)
         $plan = Get-VgpucRolloutPlan -Run $run -Rollout $Rollout -DriverPackage $DriverPackage `
             -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
-        # The no-change steps the log recorded stay recorded in this run's log.
-        foreach ($key in $recorded) {
-            $parts = $key.Split('|')
-            Add-VgpucResult -Run $run -Target $parts[1] -Step (Get-VgpucRolloutRecordStep -Index ([int]$parts[0]) -PlanId $planId) -Status 'already right' -Message 'recorded in the log of an earlier run'
-        }
+        # The no-change steps the log recorded, and the pre-flight took as
+        # done, stay recorded in this run's log.
+        Add-VgpucRolloutRecordCarried -Run $run -Work $plan.Work -Recorded $recorded -PlanId $planId
         $guestNotes = [System.Collections.Generic.List[string]]::new()
         foreach ($w in $plan.Work) {
             $s = $w.Step
@@ -910,14 +908,11 @@ function Invoke-VgpucRolloutHyperV {
                     continue
                 }
                 $hostsLeft = $true
+                $mark = $run.Results.Count
                 $ok = Invoke-VgpucRolloutHostStep -Run $run -Work $w -Plan $plan -DriverPackage $DriverPackage `
                     -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
                 if ($ok -and -not $run.WhatIf) {
-                    foreach ($h in @($w.Hosts)) {
-                        if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver) {
-                            Add-VgpucResult -Run $run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$s.Index) -PlanId $planId) -Status 'changed' -Message 'drained, restarted, verified and resumed'
-                        }
-                    }
+                    Add-VgpucRolloutRecordDone -Run $run -Work $w -Mark $mark -PlanId $planId -Message 'drained, restarted, verified and resumed'
                 }
                 if (-not $ok) {
                     $run.Failed = $true

@@ -950,17 +950,7 @@ function Invoke-VgpucRolloutVmware {
                 -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
             # The no-change steps the log recorded, and the pre-flight took as
             # done, stay recorded in this run's log.
-            foreach ($w in $plan.Work) {
-                if ($w.Step.Kind -ne 'hosts') {
-                    continue
-                }
-                foreach ($h in @($w.Step.Hosts)) {
-                    $name = ([string]$h.Name).ToLowerInvariant()
-                    if (@($recorded) -contains ('{0}|{1}' -f $w.Step.Index, $name) -and -not (Test-VgpucNameInList -Name $name -List @(@($w.Hosts) | ForEach-Object { [string]$_.Name }))) {
-                        Add-VgpucResult -Run $run -Target $name -Step (Get-VgpucRolloutRecordStep -Index ([int]$w.Step.Index) -PlanId $planId) -Status 'already right' -Message 'recorded in the log of an earlier run'
-                    }
-                }
-            }
+            Add-VgpucRolloutRecordCarried -Run $run -Work $plan.Work -Recorded $recorded -PlanId $planId
             $guestNotes = [System.Collections.Generic.List[string]]::new()
             foreach ($w in $plan.Work) {
                 $s = $w.Step
@@ -1038,14 +1028,7 @@ function Invoke-VgpucRolloutVmware {
                     $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `
                         -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
                     if ($ok -and -not $run.WhatIf) {
-                        # Recorded: each no-change host of the step that went through it (a
-                        # change of it declined with -Confirm, or skipped, is not done).
-                        $notDone = @($run.Results | Select-Object -Skip $mark | Where-Object { @('declined', 'skipped', 'failed') -contains [string]$_.Status } | ForEach-Object { [string]$_.Target })
-                        foreach ($h in @($w.Hosts)) {
-                            if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver -and -not (Test-VgpucNameInList -Name ([string]$h.Name) -List $notDone)) {
-                                Add-VgpucResult -Run $run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$s.Index) -PlanId $planId) -Status 'changed' -Message 'maintenance mode, rebooted, verified and out of maintenance mode'
-                            }
-                        }
+                        Add-VgpucRolloutRecordDone -Run $run -Work $w -Mark $mark -PlanId $planId -Message 'maintenance mode, rebooted, verified and out of maintenance mode'
                     }
                     if (-not $ok) {
                         $run.Failed = $true

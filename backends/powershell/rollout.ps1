@@ -10,8 +10,11 @@
 # common.ps1): a step 'no-change step N done (plan ID)' for the host, ID a
 # fingerprint of the plan (Get-VgpucRolloutPlanId); a rerun with the same
 # -LogPath reads them (Read-VgpucRolloutRecord), skips those steps and carries
-# the record forward into its own log. A log of another target, cluster or
-# plan records nothing; without a log a drain is done again on every run.
+# the record forward into its own log (Add-VgpucRolloutRecordCarried). Only a
+# step the run went through is recorded (Add-VgpucRolloutRecordDone): a host
+# whose change was declined (-Confirm answered No), skipped or failed is not,
+# so the next run does its step. A log of another target, cluster or plan
+# records nothing; without a log a drain is done again on every run.
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -84,4 +87,56 @@ function Read-VgpucRolloutRecord {
         }
     }
     $keys.ToArray()
+}
+
+function Add-VgpucRolloutRecordCarried {
+    <# The no-change steps the log of an earlier run recorded (-Recorded, keys
+       'INDEX|host') that this run's pre-flight took as done (the host is not
+       pending in its step's work), recorded again in this run's log, so that
+       every log carries the record forward. A recorded host the pre-flight
+       did not take as done (e.g. found in maintenance mode on vSphere) is
+       not carried: its step is done again and recorded if it completes. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Work,
+        [AllowEmptyCollection()] [AllowNull()] [string[]]$Recorded = @(),
+        [Parameter(Mandatory)] [string]$PlanId
+    )
+    foreach ($w in $Work) {
+        if ($w.Step.Kind -ne 'hosts') {
+            continue
+        }
+        $pending = @(@($w.Hosts) | ForEach-Object { [string]$_.Name })
+        foreach ($h in @($w.Step.Hosts)) {
+            $name = ([string]$h.Name).ToLowerInvariant()
+            if (@($Recorded) -contains ('{0}|{1}' -f $w.Step.Index, $name) -and -not (Test-VgpucNameInList -Name $name -List $pending)) {
+                Add-VgpucResult -Run $Run -Target $name -Step (Get-VgpucRolloutRecordStep -Index ([int]$w.Step.Index) -PlanId $PlanId) -Status 'already right' -Message 'recorded in the log of an earlier run'
+            }
+        }
+    }
+}
+
+function Add-VgpucRolloutRecordDone {
+    <# After a host step that completed (not under -WhatIf): records each
+       no-change host of the step (-Work) that went through it, that is none
+       of whose changes since -Mark (the count of the run's results before the
+       step) was declined (-Confirm answered No), skipped or failed. A change
+       of several hosts (a batch's restart, target 'a, b') counts for each.
+       A declined step is not done: recorded, the next run with the same log
+       would skip a drain that never happened. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Work,
+        [Parameter(Mandatory)] [int]$Mark,
+        [Parameter(Mandatory)] [string]$PlanId,
+        [Parameter(Mandatory)] [string]$Message
+    )
+    $notDone = @(@($Run.Results) | Select-Object -Skip $Mark | Where-Object { @('declined', 'skipped', 'failed') -contains [string]$_.Status } | ForEach-Object { ([string]$_.Target).Split([string[]]@(', '), [System.StringSplitOptions]::None) })
+    foreach ($h in @($Work.Hosts)) {
+        if ($h.FromRelease -eq $h.ToRelease -and $h.FromDriver -eq $h.ToDriver -and -not (Test-VgpucNameInList -Name ([string]$h.Name) -List $notDone)) {
+            Add-VgpucResult -Run $Run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$Work.Step.Index) -PlanId $PlanId) -Status 'changed' -Message $Message
+        }
+    }
 }

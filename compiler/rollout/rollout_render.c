@@ -5,9 +5,11 @@
  * Text: per cluster a header (what changes, how many states were checked),
  * then numbered steps: for a host step the VMs that leave the drained hosts
  * (live migration, shutdown and start on a named host, or down until the
- * host is back), the change, restart, verification and resume; for a guest
+ * host is back), the change, restart, verification and resume (a step of
+ * several hosts phase by phase over all of them, as the scripts run it:
+ * host_phases); for a guest
  * step the VMs and the driver to install; for the license server its change;
- * each with its downtime class. JSON (format_version "2.0", docs/rollout.md) has
+ * each with its downtime class. JSON (format_version "2.1", docs/rollout.md) has
  * the same facts as data, in the order a script runs them. SVG draws one row
  * per host and one column per step, each cell coloured by the vGPU Manager
  * release the host runs after that step, drained cells hatched; every text
@@ -22,7 +24,7 @@
 #include "base/json.h"
 #include "base/strbuf.h"
 
-#define ROLLOUT_FORMAT_VERSION "2.0" /* base/json.h; 2.0: the head every JSON output shares */
+#define ROLLOUT_FORMAT_VERSION "2.1" /* base/json.h; 2.0: the head every JSON output shares; 2.1: phases */
 #define TEXT_MAX_NAMES 8
 
 static const char *kind_name(enum vg_ro_kind k)
@@ -85,59 +87,44 @@ static void vm_names(struct vg_strbuf *sb, const struct vg_vm *const *vms, size_
         vg_sb_printf(sb, " and %zu more", n - shown);
 }
 
-static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, const struct vg_ro_step *s,
-                           struct vg_strbuf *sb)
+/* How the rollout scripts run each phase of a host step over the hosts of a
+ * batch (`--hosts-at-once`; backends/powershell/rollout-hyperv.ps1 and
+ * rollout-vmware.ps1, docs/rollout.md "A batch of hosts"): phase by phase,
+ * in this order, and `together` when the hosts of the batch do it at the same
+ * time rather than one after another. The text runbook and the JSON `phases`
+ * of a host step both read this table: when the scripts start to drain (enter
+ * maintenance mode) together, set drain's `together` to 1 and both follow. */
+enum ro_phase { PH_MOVE, PH_DRAIN, PH_CHANGE, PH_RESTART, PH_VERIFY, PH_RESUME, PH_START, PH_COUNT };
+static const struct {
+    const char *action; /* the JSON name */
+    int together;
+} host_phases[PH_COUNT] = {
+    [PH_MOVE] = {"move", 0},       [PH_DRAIN] = {"drain", 0},   [PH_CHANGE] = {"change", 0},
+    [PH_RESTART] = {"restart", 1}, [PH_VERIFY] = {"verify", 0}, [PH_RESUME] = {"resume", 0},
+    [PH_START] = {"start", 0},
+};
+
+/* The VMs that leave host h, one line each. */
+static void text_host_moves(const struct vg_ro_step *s, const struct vg_ro_host *h, struct vg_strbuf *sb)
 {
-    enum vg_driver_kind hk = vg_ro_host_kind(rc->cl);
-    for (size_t i = 0; i < s->nhosts; i++) {
-        const struct vg_ro_host *h = &s->hosts[i];
-        vg_sb_printf(sb, "        drain %s\n", h->host->name);
-        for (size_t m = 0; m < s->nmoves; m++) {
-            const struct vg_ro_move *mv = &s->moves[m];
-            if (mv->from != h->host)
-                continue;
-            if (mv->how == VG_RO_LIVE)
-                vg_sb_printf(sb, "          %-16s live-migrate to %s", mv->vm->name, mv->to->name);
-            else if (mv->how == VG_RO_RESTART)
-                vg_sb_printf(sb, "          %-16s shut down, start on %s", mv->vm->name, mv->to->name);
-            else
-                vg_sb_printf(sb, "          %-16s shut down, stays down until %s is back", mv->vm->name, h->host->name);
-            vg_sb_printf(sb, "  (%s)\n", mv->why);
-        }
-        if (h->mgr_from != h->mgr_to &&
-            !(vg_ro_release(h->mgr_from) && vg_ro_release(h->mgr_to) &&
-              strcmp(vg_ro_release(h->mgr_from), vg_ro_release(h->mgr_to)) == 0)) {
-            const char *df = vg_ro_driver(h->mgr_from, hk), *dt = vg_ro_driver(h->mgr_to, hk);
-            vg_sb_printf(sb, "        change %s: vGPU Manager %s -> %s", h->host->name,
-                         vg_rules_version_text(ctx, h->mgr_from), vg_rules_version_text(ctx, h->mgr_to));
-            if (df && dt)
-                vg_sb_printf(sb, " (host driver %s -> %s)", df, dt);
-            vg_sb_putc(sb, '\n');
-        } else if (h->part_from == h->part_to && h->graphics_from == h->graphics_to && h->mode_from == h->mode_to) {
-            vg_sb_printf(sb, "        change %s: nothing (maintenance only)\n", h->host->name);
-        }
-        if (h->part_from != h->part_to)
-            vg_sb_printf(sb, "        change %s: GPU-P partition count %u -> %u\n", h->host->name, h->part_from,
-                         h->part_to);
-        if (h->graphics_from != h->graphics_to)
-            vg_sb_printf(sb, "        change %s: graphics %s -> %s\n", h->host->name, graphics_name(h->graphics_from),
-                         graphics_name(h->graphics_to));
-        if (h->mode_from != h->mode_to)
-            vg_sb_printf(sb, "        change %s: vGPU mode %s -> %s\n", h->host->name, mode_name(h->mode_from),
-                         mode_name(h->mode_to));
-        const char *dt = vg_ro_driver(h->mgr_to, hk);
-        vg_sb_printf(sb, "        restart %s; verify the vGPU Manager is %s%s%s%s\n", h->host->name,
-                     vg_rules_version_text(ctx, h->mgr_to), dt ? " (driver " : "", dt ? dt : "", dt ? ")" : "");
-        vg_sb_printf(sb, "        resume %s", h->host->name);
-        size_t nb = 0;
-        for (size_t b = 0; b < s->nbacks; b++)
-            if (s->backs[b].to == h->host)
-                vg_sb_printf(sb, "%s%s", nb++ ? ", " : "; start ", s->backs[b].vm->name);
-        if (nb)
-            vg_sb_printf(sb, " on %s", h->host->name);
-        vg_sb_putc(sb, '\n');
+    for (size_t m = 0; m < s->nmoves; m++) {
+        const struct vg_ro_move *mv = &s->moves[m];
+        if (mv->from != h->host)
+            continue;
+        if (mv->how == VG_RO_LIVE)
+            vg_sb_printf(sb, "          %-16s live-migrate to %s", mv->vm->name, mv->to->name);
+        else if (mv->how == VG_RO_RESTART)
+            vg_sb_printf(sb, "          %-16s shut down, start on %s", mv->vm->name, mv->to->name);
+        else
+            vg_sb_printf(sb, "          %-16s shut down, stays down until %s is back", mv->vm->name, h->host->name);
+        vg_sb_printf(sb, "  (%s)\n", mv->why);
     }
-    for (size_t m = 0; m < s->nmoves; m++) { /* VMs of other hosts that make room */
+}
+
+/* The VMs of other hosts that make room for the drained hosts' VMs. */
+static void text_room_moves(const struct vg_ro_step *s, struct vg_strbuf *sb)
+{
+    for (size_t m = 0; m < s->nmoves; m++) {
         const struct vg_ro_move *mv = &s->moves[m];
         int from_batch = 0;
         for (size_t i = 0; i < s->nhosts; i++)
@@ -147,6 +134,134 @@ static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, c
                          mv->how == VG_RO_LIVE ? "live-migrate" : "restart", mv->vm->name, mv->from->name, mv->to->name,
                          mv->why);
     }
+}
+
+/* The change lines of host h: the release, partitions, graphics, mode. */
+static void text_host_change(struct vg_ctx *ctx, enum vg_driver_kind hk, const struct vg_ro_host *h,
+                             struct vg_strbuf *sb)
+{
+    if (h->mgr_from != h->mgr_to &&
+        !(vg_ro_release(h->mgr_from) && vg_ro_release(h->mgr_to) &&
+          strcmp(vg_ro_release(h->mgr_from), vg_ro_release(h->mgr_to)) == 0)) {
+        const char *df = vg_ro_driver(h->mgr_from, hk), *dt = vg_ro_driver(h->mgr_to, hk);
+        vg_sb_printf(sb, "        change %s: vGPU Manager %s -> %s", h->host->name,
+                     vg_rules_version_text(ctx, h->mgr_from), vg_rules_version_text(ctx, h->mgr_to));
+        if (df && dt)
+            vg_sb_printf(sb, " (host driver %s -> %s)", df, dt);
+        vg_sb_putc(sb, '\n');
+    } else if (h->part_from == h->part_to && h->graphics_from == h->graphics_to && h->mode_from == h->mode_to) {
+        vg_sb_printf(sb, "        change %s: nothing (maintenance only)\n", h->host->name);
+    }
+    if (h->part_from != h->part_to)
+        vg_sb_printf(sb, "        change %s: GPU-P partition count %u -> %u\n", h->host->name, h->part_from,
+                     h->part_to);
+    if (h->graphics_from != h->graphics_to)
+        vg_sb_printf(sb, "        change %s: graphics %s -> %s\n", h->host->name, graphics_name(h->graphics_from),
+                     graphics_name(h->graphics_to));
+    if (h->mode_from != h->mode_to)
+        vg_sb_printf(sb, "        change %s: vGPU mode %s -> %s\n", h->host->name, mode_name(h->mode_from),
+                     mode_name(h->mode_to));
+}
+
+/* "the vGPU Manager is 18.4 (driver 570.172.07)" for host h. */
+static void text_verify(struct vg_ctx *ctx, enum vg_driver_kind hk, const struct vg_ro_host *h, struct vg_strbuf *sb)
+{
+    const char *dt = vg_ro_driver(h->mgr_to, hk);
+    vg_sb_printf(sb, "%s%s%s%s", vg_rules_version_text(ctx, h->mgr_to), dt ? " (driver " : "", dt ? dt : "",
+                 dt ? ")" : "");
+}
+
+/* The hosts of a step as "a, b, c". */
+static void text_host_list(const struct vg_ro_step *s, struct vg_strbuf *sb)
+{
+    for (size_t i = 0; i < s->nhosts; i++)
+        vg_sb_printf(sb, "%s%s", i ? ", " : "", s->hosts[i].host->name);
+}
+
+/* The VMs started again on host h when it resumes: "; start a, b on h". */
+static void text_host_starts(const struct vg_ro_step *s, const struct vg_ro_host *h, struct vg_strbuf *sb)
+{
+    size_t nb = 0;
+    for (size_t b = 0; b < s->nbacks; b++)
+        if (s->backs[b].to == h->host)
+            vg_sb_printf(sb, "%s%s", nb++ ? ", " : "; start ", s->backs[b].vm->name);
+    if (nb)
+        vg_sb_printf(sb, " on %s", h->host->name);
+}
+
+/* One host: drain (its VMs under it), change, restart, verify, resume. */
+static void text_one_host(struct vg_ctx *ctx, enum vg_driver_kind hk, const struct vg_ro_step *s, struct vg_strbuf *sb)
+{
+    const struct vg_ro_host *h = &s->hosts[0];
+    vg_sb_printf(sb, "        drain %s\n", h->host->name);
+    text_host_moves(s, h, sb);
+    text_host_change(ctx, hk, h, sb);
+    vg_sb_printf(sb, "        restart %s; verify the vGPU Manager is ", h->host->name);
+    text_verify(ctx, hk, h, sb);
+    vg_sb_printf(sb, "\n        resume %s", h->host->name);
+    text_host_starts(s, h, sb);
+    vg_sb_putc(sb, '\n');
+    text_room_moves(s, sb);
+}
+
+/* A batch, phase by phase as the scripts run it (host_phases): the VMs of
+ * every host leave (grouped by host), then each phase over all the hosts. */
+static void text_batch(struct vg_ctx *ctx, enum vg_driver_kind hk, const struct vg_ro_step *s, struct vg_strbuf *sb)
+{
+    static const char *const how[] = {" one after another", " together"};
+    for (size_t i = 0; i < s->nhosts; i++) {
+        const struct vg_ro_host *h = &s->hosts[i];
+        int any = 0;
+        for (size_t m = 0; m < s->nmoves && !any; m++)
+            any = s->moves[m].from == h->host;
+        if (!any)
+            continue;
+        vg_sb_printf(sb, "        move the VMs off %s\n", h->host->name);
+        text_host_moves(s, h, sb);
+    }
+    text_room_moves(s, sb);
+    vg_sb_puts(sb, "        drain ");
+    text_host_list(s, sb);
+    vg_sb_printf(sb, "%s\n", how[host_phases[PH_DRAIN].together]);
+    for (size_t i = 0; i < s->nhosts; i++)
+        text_host_change(ctx, hk, &s->hosts[i], sb);
+    vg_sb_puts(sb, "        restart ");
+    text_host_list(s, sb);
+    vg_sb_printf(sb, "%s; verify ", how[host_phases[PH_RESTART].together]);
+    int same = 1;
+    for (size_t i = 1; i < s->nhosts; i++)
+        same &= s->hosts[i].mgr_to == s->hosts[0].mgr_to ||
+            strcmp(vg_rules_version_text(ctx, s->hosts[i].mgr_to), vg_rules_version_text(ctx, s->hosts[0].mgr_to)) == 0;
+    if (same) {
+        vg_sb_puts(sb, "the vGPU Manager of each is ");
+        text_verify(ctx, hk, &s->hosts[0], sb);
+    } else {
+        for (size_t i = 0; i < s->nhosts; i++) {
+            vg_sb_printf(sb, "%s%s runs vGPU Manager ", i ? ", " : "", s->hosts[i].host->name);
+            text_verify(ctx, hk, &s->hosts[i], sb);
+        }
+    }
+    vg_sb_puts(sb, "\n        resume ");
+    text_host_list(s, sb);
+    vg_sb_putc(sb, '\n');
+    for (size_t i = 0; i < s->nhosts; i++) {
+        struct vg_strbuf starts;
+        vg_sb_init(&starts);
+        text_host_starts(s, &s->hosts[i], &starts);
+        if (starts.len)
+            vg_sb_printf(sb, "        %s\n", starts.data + 2); /* without the leading "; " */
+        vg_sb_free(&starts);
+    }
+}
+
+static void text_host_step(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, const struct vg_ro_step *s,
+                           struct vg_strbuf *sb)
+{
+    enum vg_driver_kind hk = vg_ro_host_kind(rc->cl);
+    if (s->nhosts == 1)
+        text_one_host(ctx, hk, s, sb);
+    else
+        text_batch(ctx, hk, s, sb);
 }
 
 static void text_cluster(struct vg_ctx *ctx, const struct vg_ro_cluster *rc, size_t *stepno, struct vg_strbuf *sb)
@@ -357,6 +472,10 @@ static void json_step(const struct vg_ro_cluster *rc, const struct vg_ro_step *s
             vg_sb_putc(sb, ',');
         json_move(sb, &s->backs[m]);
     }
+    vg_sb_puts(sb, "],\"phases\":[");
+    for (size_t p = 0; p < PH_COUNT; p++)
+        vg_sb_printf(sb, "%s{\"action\":\"%s\",\"together\":%s}", p ? "," : "", host_phases[p].action,
+                     host_phases[p].together && s->nhosts > 1 ? "true" : "false");
     vg_sb_puts(sb, "]}");
 }
 

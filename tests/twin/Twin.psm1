@@ -12,6 +12,7 @@ Set-StrictMode -Version Latest
 $script:TwinRoot = $PSScriptRoot
 . (Join-Path $PSScriptRoot 'engine/Binding.ps1')
 . (Join-Path $PSScriptRoot 'engine/Runspace.ps1')
+. (Join-Path $PSScriptRoot 'engine/ConfirmHost.ps1')
 
 # --- platforms ---------------------------------------------------------------
 
@@ -258,9 +259,12 @@ function Invoke-TwinRun {
         [Parameter(Mandatory)][string]$Script,
         [switch]$Preview,
         [System.Collections.IDictionary]$ScriptArgs = @{},
-        [int]$TimeoutSeconds = 300
+        [int]$TimeoutSeconds = 300,
+        # Run with -Confirm; the prompts whose text contains one of these are
+        # answered No, the others Yes (engine/ConfirmHost.ps1; $r.prompts).
+        [string[]]$Decline
     )
-    $result = [ordered]@{ exit = 2; error = $null; state = $null; calls = @(); output = @() }
+    $result = [ordered]@{ exit = 2; error = $null; state = $null; calls = @(); output = @(); prompts = @() }
     try {
         if ($PSCmdlet.ParameterSetName -eq 'Path') {
             $st = Import-TwinState -Path $StatePath
@@ -307,7 +311,11 @@ function Invoke-TwinRun {
     $lines = [System.Collections.Generic.List[string]]::new()
     $ps = $null
     try {
-        $rs = New-TwinRunspace -Run $run -HostName $null
+        $confirmHost = $null
+        if ($PSBoundParameters.ContainsKey('Decline')) {
+            $confirmHost = New-TwinConfirmHost -Decline $Decline
+        }
+        $rs = New-TwinRunspace -Run $run -HostName $null -PSHost $confirmHost
         $ps = [powershell]::Create()
         $ps.Runspace = $rs
         $null = $ps.AddScript('$global:LASTEXITCODE = 0', $false)
@@ -319,7 +327,7 @@ function Invoke-TwinRun {
             $cmd.Parameters.Add([string]$k, $v)
         }
         if (Get-TwinScriptSupportsShouldProcess -Path $scriptPath) {
-            $cmd.Parameters.Add('Confirm', $false)
+            $cmd.Parameters.Add('Confirm', ($null -ne $confirmHost))
             if ($Preview) {
                 $cmd.Parameters.Add('WhatIf', $true)
             }
@@ -386,6 +394,9 @@ function Invoke-TwinRun {
         }
     }
     $result.state = $st
+    if ($null -ne $confirmHost) {
+        $result.prompts = @($confirmHost.Prompts)
+    }
     $script:TwinLastCounters = $run.Counters
     $result.calls = @($run.Calls)
     $result.output = @($lines)

@@ -20,8 +20,9 @@ TODAY=2026-11-21
 . "$(dirname "$0")/../../lib.sh"
 vg_scratch
 
+# shellcheck disable=SC2016 # jq variables ($n), not shell ones
 SHAPE='
-  (.format_version == "2.0") and (.tool.name == "vgpuc") and (.tool.version | type == "string") and (.kind == "rollout") and (.ok | type == "boolean") and
+  (.format_version == "2.1") and (.tool.name == "vgpuc") and (.tool.version | type == "string") and (.kind == "rollout") and (.ok | type == "boolean") and
   (.states_checked | type == "number") and
   all(.clusters[];
       (.name | type == "string") and (.planned | type == "boolean") and (.waypoints | type == "array") and
@@ -34,7 +35,9 @@ SHAPE='
                all(.hosts[]; .actions == ["drain", "change", "restart", "verify", "resume"] and
                              (.vgpu_manager.to.release | type == "string")) and
                all(.moves[]; .how | IN("live-migrate", "restart", "stay-down")) and
-               all(.returns[]; .how == "start")
+               all(.returns[]; .how == "start") and
+               ([.phases[].action] == ["move", "drain", "change", "restart", "verify", "resume", "start"]) and
+               (.hosts | length) as $n | all(.phases[]; (.together | type == "boolean") and ($n > 1 or .together == false))
            elif .kind == "guests" then (.vms | length) > 0 and (.guest_driver.to.release | type == "string")
            else (.license_server.to | type == "object") end)))'
 

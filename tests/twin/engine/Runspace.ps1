@@ -7,10 +7,15 @@
 # a script block of another runspace.
 
 function New-TwinRunspace {
-    param($Run, [string]$HostName)
+    param($Run, [string]$HostName, [System.Management.Automation.Host.PSHost]$PSHost)
     $iss = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
     $iss.LanguageMode = 'FullLanguage'
-    $rs = [runspacefactory]::CreateRunspace($iss)
+    if ($null -ne $PSHost) {
+        # The admin workstation of a -Decline run: its host answers -Confirm.
+        $rs = [runspacefactory]::CreateRunspace($PSHost, $iss)
+    } else {
+        $rs = [runspacefactory]::CreateRunspace($iss)
+    }
     $rs.Open()
     $ps = [powershell]::Create()
     try {

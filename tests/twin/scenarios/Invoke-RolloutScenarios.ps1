@@ -20,7 +20,10 @@ packages of the plan's releases), and these checks run:
              (the log records the no-change steps done); with a new log the
              drain is done again; planted: the record not read (Hyper-V
              and vSphere); vSphere: a recorded host found in maintenance
-             mode is done again (planted: the record trusted anyway)
+             mode is done again (planted: the record trusted anyway); both:
+             a drain declined with -Confirm (every prompt for the drained
+             host answered No, Invoke-TwinRun -Decline) is not recorded and
+             the rerun with the same log drains (planted: recorded anyway)
   preview    -WhatIf: exit 0, zero mutating calls, state byte-identical
   faults     a fault on each mutating call of the converge run (first call of
              each command and target): exit 1, every VM in its power state or
@@ -805,6 +808,56 @@ function Invoke-DrainRerunChecks {
         Write-Verdict $C.Name 'planted: the record of a host in maintenance mode trusted' $p $null
     }
     foreach ($f in @($log, ($log + '.other.json'))) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
+    Invoke-DrainDeclineChecks -C $C -Start $Start -Platform $Platform
+}
+
+# A drain declined with -Confirm (ShouldProcess answered No for every change
+# of the drained host: the twin's -Decline) is not done, so it is not recorded
+# in the -LogPath log: a rerun with the same log drains the host and converges.
+# Planted: the record written for a declined host (rollout.ps1 without its
+# filter of declined, skipped and failed changes).
+function Invoke-DrainDeclineChecks {
+    param($C, $Start, [ValidateSet('hyperv', 'vmware')] [string]$Platform = 'hyperv')
+    $drained = @($C.ExpectDriver.Keys | ForEach-Object { [string]$_ })
+    $decline = @($drained | ForEach-Object { 'on target "{0}"' -f $_ })
+    $isDrain = { param($Call) $Call['command'] -eq 'Suspend-ClusterNode' -or ($Call['command'] -eq 'Set-VMHost' -and [string]$Call['parameters']['State'] -eq 'Maintenance') }
+    $check = {
+        param([string]$Script)
+        $log = Join-Path $Work ('{0}-decline-{1}.json' -f $C.Name, [guid]::NewGuid().ToString('N'))
+        $sa = @{} + $C.ScriptArgs
+        $sa['LogPath'] = $log
+        $ps = [System.Collections.Generic.List[string]]::new()
+        $r1 = Invoke-TwinRun -State $Start -Script $Script -ScriptArgs $sa -Decline $decline -TimeoutSeconds 600
+        $no = @(@($r1.prompts) | Where-Object { $_ -like 'No: *' })
+        if ($no.Count -eq 0) { $ps.Add(('the run with -Confirm declined nothing ({0} prompts; error: {1})' -f @($r1.prompts).Count, $r1.error)) }
+        $early = @(@($r1.calls) | Where-Object { (& $isDrain $_) -and $drained -contains [string]$_['target'] })
+        if ($early.Count -gt 0) { $ps.Add(('the declined drain was done: {0}' -f (($early | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', '))) }
+        $r2 = Invoke-TwinRun -State $r1.state -Script $Script -ScriptArgs $sa -TimeoutSeconds 600
+        $again = @(@($r2.calls) | Where-Object { (& $isDrain $_) -and $drained -contains [string]$_['target'] })
+        if ($again.Count -eq 0) { $ps.Add(('the rerun with the same -LogPath did not drain {0}: the declined step was recorded as done' -f ($drained -join ', '))) }
+        $converged = if ($Platform -eq 'vmware') { Get-VmwConvergeProblems $C $Start $r2 } else { Get-ConvergeProblems $C $Start $r2 }
+        foreach ($x in @($converged)) { $ps.Add([string]$x) }
+        if (Test-Path -LiteralPath $log) { Remove-Item -LiteralPath $log }
+        [pscustomobject]@{ Problems = $ps.ToArray(); Result = $r2; First = $r1 }
+    }
+    $out = & $check $C.Script
+    Write-Verdict $C.Name 'drain-rerun: a drain declined with -Confirm is not recorded; the rerun drains' $out.Problems $out.Result
+    if ($env:VGPUC_DEBUG_DECLINE) { foreach ($l in @($out.First.prompts) + @($out.First.output)) { Write-Host ('    | ' + $l) } }
+    # Planted: a declined host recorded anyway.
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = ' -and -not (Test-VgpucNameInList -Name ([string]$h.Name) -List $notDone)) {'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, ') {'))
+        $planted = & $check $path
+        Remove-Item -LiteralPath $path
+        if (@($planted.Problems | Where-Object { $_ -like '*was recorded as done*' }).Count -eq 0) { $p += 'the decline check did not catch a script that records a declined drain' }
+        Write-Host ('  {0}: planted (a declined drain recorded): {1}' -f $C.Name, (@($planted.Problems) -join '; '))
+    }
+    Write-Verdict $C.Name 'planted: a drain declined with -Confirm recorded as done' $p $null
 }
 
 # The guest phase: -GuestCredential instead of -GuestStepDone.

@@ -232,6 +232,24 @@ Invoke-Command -ComputerName 'hci-node-01' -ArgumentList $WhatIfPreference -Scri
         $r.calls.Count | Should -Be 0
         (ConvertTo-TwinJson $r.state) | Should -Be (ConvertTo-TwinJson $in)
     }
+    It '-Decline runs the script with -Confirm: a prompt naming a declined target is answered No (no change), the others Yes' {
+        $body = @'
+if ($PSCmdlet.ShouldProcess('vdi-001', 'stop')) { Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01' -Confirm:$false }
+if ($PSCmdlet.ShouldProcess('web1', 'set')) { Set-VM -Name 'web1' -ComputerName 'hci-node-01' -StaticMemory -Confirm:$false }
+'@
+        $r = Invoke-TestScript -State (Get-TestState) -Decline 'on target "vdi-001"' -Body $body
+        $r.exit | Should -Be 0
+        Get-TestCommands $r | Should -Be @('Set-VM')
+        @($r.prompts | ForEach-Object { $_.Substring(0, 4) }) | Should -Be @('No: ', 'Yes:')
+        $r = Invoke-TestScript -State (Get-TestState) -Body $body
+        Get-TestCommands $r | Should -Be @('Stop-VM', 'Set-VM')
+        $r.prompts.Count | Should -Be 0
+    }
+    It '-Decline answers confirmation prompts only: Read-Host still fails, as without a console' {
+        $r = Invoke-TestScript -State (Get-TestState) -Decline 'nothing' -Body "`$null = Read-Host -Prompt 'name'"
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'no console'
+    }
     It 'a remote block does not inherit -WhatIf, as in real remoting: the change happens' {
         $r = Invoke-TestScript -State (Get-TestState) -Preview -Body "Invoke-Command -ComputerName 'hci-node-01' -ScriptBlock { Disable-PnpDevice -InstanceId 'PCI\VEN_10DE&DEV_25B6&SUBSYS_14A910DE&REV_A1\4&1A2B3C4D&0&0020' -Confirm:`$false }"
         $r.exit | Should -Be 0

@@ -22,7 +22,8 @@ function Invoke-TestScript {
         [switch]$Preview,
         [hashtable]$ScriptArgs = @{},
         [string]$Param = '',
-        [switch]$NoHeader
+        [switch]$NoHeader,
+        [string[]]$Decline
     )
     $dir = Join-Path ([System.IO.Path]::GetTempPath()) 'vgpuc-twin-tests'
     $null = New-Item -ItemType Directory -Force -Path $dir
@@ -32,7 +33,9 @@ function Invoke-TestScript {
     }
     [System.IO.File]::WriteAllText($path, $text)
     try {
-        Invoke-TwinRun -State $State -Script $path -Preview:$Preview -ScriptArgs $ScriptArgs -TimeoutSeconds 120
+        $more = @{}
+        if ($PSBoundParameters.ContainsKey('Decline')) { $more['Decline'] = $Decline }
+        Invoke-TwinRun -State $State -Script $path -Preview:$Preview -ScriptArgs $ScriptArgs -TimeoutSeconds 120 @more
     } finally {
         Remove-Item -LiteralPath $path -Force
     }
