@@ -21,8 +21,10 @@
 # host of the plan may be in maintenance mode from an earlier run); each host
 # of the plan runs the host driver of a state of the plan (which says which
 # steps are done; the GPU Management Daemon, a component of its own, is not
-# taken for the driver: it is named and left as it is); a depot path is
-# given for every release to install; the license server step is confirmed;
+# taken for the driver); a depot path is given for every release to install,
+# and a daemon depot path (-DaemonDepotPath) for every host to upgrade that
+# has the daemon of another release (never a new driver beside the old
+# release's daemon), both absolute; the license server step is confirmed;
 # every VM to move exists once in the cluster, is powered on or off (never
 # suspended) and, if it must shut down,
 # has VMware Tools running; no running VM is on a host a step drains without
@@ -41,13 +43,17 @@
 # batch first); then the hosts of the batch together, phase by phase:
 # Set-VMHost -State Maintenance on each; install the NVIDIA host component
 # from the depot with `esxcli software component apply -d` (Get-EsxCli -V2)
-# on each; reboot each (HostSystem.RebootHost, refused by ESXi outside
+# on each, then the GPU Management Daemon component from its own depot
+# (-DaemonDepotPath: NVIDIA installs and updates the two together; the daemon
+# is not stopped first, which no vCenter path can do: its install takes
+# effect at the reboot that follows; Install-VgpucRolloutVmwDaemon); reboot each (HostSystem.RebootHost, refused by ESXi outside
 # maintenance mode) without waiting, then one wait for vCenter to see every
 # one of them again with a later boot time (HostRuntimeInfo.bootTime;
 # Start-VgpucVmwHostReboot and Wait-VgpucVmwHostReboot of vmware.ps1, the
 # build's reboot too); verify on each that the installed component is the
 # planned driver and that the nvidia module loaded is that version
-# (HostKernelModuleSystem.QueryModules);
+# (HostKernelModuleSystem.QueryModules), and the daemon's component when
+# one was installed;
 # Set-VMHost -State Connected on each; start the VMs that stayed down. A
 # batch of N hosts is down for about one reboot, not N. The first failure
 # stops the rollout (a failed reboot stops the next reboots; the hosts
@@ -107,7 +113,8 @@ function Read-VgpucRolloutVmwDriver {
        docs/sources.md, vSphere), or why not. The component changes at install; the
        module loaded only at the reboot. The GPU Management Daemon, a component of
        its own with a version of its own (Test-VgpucRolloutVmwDaemon), is not the
-       driver: it is given in Others. Several other NVIDIA components of different
+       driver: it is given in Others, and as DaemonName and DaemonVersion (the first
+       one found; DaemonCount how many). Several other NVIDIA components of different
        versions: the driver is the one that is a host driver of the plan (-PlanDrivers,
        the catalog's), else the one whose version the loaded module names; none or
        several: an error. #>
