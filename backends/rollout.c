@@ -111,9 +111,10 @@ static const struct rollout_target {
      "-RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)\n"},
     {VG_TARGET_VMWARE, "vmware", vmware_params, vmware_runtime, vmware_modules, 1,
      "exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential "
-     "-DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone "
-     "-GuestCredential $GuestCredential -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds "
-     "$RestartTimeoutSeconds -LogPath $LogPath)\n"},
+     "-DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath -LicenseServerReady:$LicenseServerReady "
+     "-GuestStepDone $GuestStepDone -GuestCredential $GuestCredential "
+     "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds "
+     "-LogPath $LogPath)\n"},
 };
 
 int vg_rollout_target_supported(enum vg_target t)

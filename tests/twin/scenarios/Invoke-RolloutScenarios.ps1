@@ -1381,9 +1381,21 @@ function Invoke-VmwDaemonUpdateChecks {
         foreach ($x in @($Problems)) { $all.Add(('{0}: {1}' -f $Check, $x)) }
         if (-not $Quiet) { Write-Verdict $D.Name $Check @($Problems) $Result }
     }
-    # Converge: every host ends with driver and daemon of the new release.
-    $conv = Invoke-TwinRun -State $s0 -Script $D.Script -ScriptArgs $D.ScriptArgs -TimeoutSeconds 600
-    & $verdict 'daemon-update converge' (Get-VmwDaemonConvergeProblems $D $s0 $conv) $conv
+    # Converge: every host ends with driver and daemon of the new release, and the
+    # -LogPath record has each daemon install as a step done on its host.
+    $log = Join-Path $Work ('{0}-daemon-log-{1}.json' -f $D.Name, [guid]::NewGuid().ToString('N'))
+    $sa = @{} + $D.ScriptArgs
+    $sa['LogPath'] = $log
+    $conv = Invoke-TwinRun -State $s0 -Script $D.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @(Get-VmwDaemonConvergeProblems $D $s0 $conv | ForEach-Object { $_ })
+    $steps = @()
+    if (Test-Path -LiteralPath $log) { $steps = @((Get-Content -Raw -LiteralPath $log | ConvertFrom-Json).steps) } else { $p += 'no -LogPath record' }
+    foreach ($n in @($D.Daemon.Keys | Sort-Object)) {
+        if (@($steps | Where-Object { [string]$_.Target -eq $n -and [string]$_.Step -like 'install the GPU Management Daemon of vGPU*' -and [string]$_.Status -eq 'changed' }).Count -ne 1) {
+            $p += 'the -LogPath record has no daemon install done on {0}' -f $n
+        }
+    }
+    & $verdict 'daemon-update converge' $p $conv
     $daemonCalls = @(@($conv.calls) | Where-Object { [string]$_['command'] -eq 'esxcli software component apply' -and [string]$_['parameters']['depot'] -like '*nvd-gpu-mgmt-daemon*' })
     if (-not $Quiet) { Write-Host ('  {0}: daemon-update converge {1} mutating calls, {2} daemon installs' -f $D.Name, @($conv.calls).Count, $daemonCalls.Count) }
     # Rerun: a host whose daemon is already of the new release is not reinstalled.
