@@ -90,7 +90,8 @@ packages of the plan's releases), and these checks run:
   daemon-update (vSphere) every host has the daemon of its release; with
              -DaemonDepotPath the rollout installs the daemon of the new
              release after the driver, before the reboot: converge (driver and
-             daemon of the new release on every host), rerun (zero calls),
+             daemon of the new release on every host, each daemon install a
+             step done in the -LogPath record), rerun (zero calls),
              preview (the daemon install shown, zero calls), the pre-flight
              refusals (no daemon depot: both versions named; a relative path),
              a daemon depot missing on the datastore (the twin refuses the
