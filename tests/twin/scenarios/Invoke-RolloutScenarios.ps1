@@ -1835,10 +1835,10 @@ function Invoke-VmwBatchHostFailureChecks {
 # Copies of the script with one batch fault planted; the check named must catch each.
 function Invoke-VmwBatchPlanted {
     param($C, $Start)
-    $one = '$ok = $true' + "`n" + '                    foreach ($one in @($w.Hosts)) { if ($ok) { $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work ([pscustomobject]@{ Step = $w.Step; Done = $false; Hosts = @($one); Extra = @() }) -Plan $plan -DepotPath $DepotPath -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds } }'
+    $one = '$ok = $true' + "`n" + '                    foreach ($one in @($w.Hosts)) { if ($ok) { $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work ([pscustomobject]@{ Step = $w.Step; Done = $false; Hosts = @($one); Extra = @() }) -Plan $plan -DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds } }'
     $plants = @(
         @{ Name = 'the hosts of a batch one by one (each its own maintenance, install, reboot, wait)'; Check = 'batch'
-            Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
+            Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
             Put = $one }
         @{ Name = 'each reboot waited for before the next'; Check = 'batch'
             Find = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h'
