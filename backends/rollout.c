@@ -65,6 +65,12 @@ static const char *const vmware_params[] = {
     "# @{ '18.4' = '/vmfs/volumes/datastore1/nvidia/NVD-AIE-800_570.172.07-1OEM.800.1.0.20613240_24669489.zip' }",
     "# (installed with esxcli software component apply).",
     "[hashtable]$DepotPath = @{},",
+    "# The NVIDIA GPU Management Daemon component of each release, which NVIDIA installs and",
+    "# updates with the host driver: the absolute datastore path of its offline bundle, e.g.",
+    "# @{ '18.4' = '/vmfs/volumes/datastore1/nvidia/nvd-gpu-mgmt-daemon_570.172.07-0.0.0000_BUILD.zip' }",
+    "# (installed after the driver, before the reboot). Required for a host that has the daemon",
+    "# of another release.",
+    "[hashtable]$DaemonDepotPath = @{},",
     "# The plan upgrades the license server first: say that it is done.",
     "[switch]$LicenseServerReady,",
     "# Guest driver steps done inside the VMs by their owners (step numbers of the plan):",
@@ -105,9 +111,10 @@ static const struct rollout_target {
      "-RestartTimeoutSeconds $RestartTimeoutSeconds -LogPath $LogPath)\n"},
     {VG_TARGET_VMWARE, "vmware", vmware_params, vmware_runtime, vmware_modules, 1,
      "exit (Invoke-VgpucRolloutVmware -Rollout $VgpucRollout -Server $Server -Credential $Credential "
-     "-DepotPath $DepotPath -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone "
-     "-GuestCredential $GuestCredential -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds "
-     "$RestartTimeoutSeconds -LogPath $LogPath)\n"},
+     "-DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath -LicenseServerReady:$LicenseServerReady "
+     "-GuestStepDone $GuestStepDone -GuestCredential $GuestCredential "
+     "-ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds "
+     "-LogPath $LogPath)\n"},
 };
 
 int vg_rollout_target_supported(enum vg_target t)

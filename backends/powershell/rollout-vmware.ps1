@@ -21,8 +21,10 @@
 # host of the plan may be in maintenance mode from an earlier run); each host
 # of the plan runs the host driver of a state of the plan (which says which
 # steps are done; the GPU Management Daemon, a component of its own, is not
-# taken for the driver: it is named and left as it is); a depot path is
-# given for every release to install; the license server step is confirmed;
+# taken for the driver); a depot path is given for every release to install,
+# and a daemon depot path (-DaemonDepotPath) for every host to upgrade that
+# has the daemon of another release (never a new driver beside the old
+# release's daemon), both absolute; the license server step is confirmed;
 # every VM to move exists once in the cluster, is powered on or off (never
 # suspended) and, if it must shut down,
 # has VMware Tools running; no running VM is on a host a step drains without
@@ -41,13 +43,17 @@
 # batch first); then the hosts of the batch together, phase by phase:
 # Set-VMHost -State Maintenance on each; install the NVIDIA host component
 # from the depot with `esxcli software component apply -d` (Get-EsxCli -V2)
-# on each; reboot each (HostSystem.RebootHost, refused by ESXi outside
+# on each, then the GPU Management Daemon component from its own depot
+# (-DaemonDepotPath: NVIDIA installs and updates the two together; the daemon
+# is not stopped first, which no vCenter path can do: its install takes
+# effect at the reboot that follows; Install-VgpucRolloutVmwDaemon); reboot each (HostSystem.RebootHost, refused by ESXi outside
 # maintenance mode) without waiting, then one wait for vCenter to see every
 # one of them again with a later boot time (HostRuntimeInfo.bootTime;
 # Start-VgpucVmwHostReboot and Wait-VgpucVmwHostReboot of vmware.ps1, the
 # build's reboot too); verify on each that the installed component is the
 # planned driver and that the nvidia module loaded is that version
-# (HostKernelModuleSystem.QueryModules);
+# (HostKernelModuleSystem.QueryModules), and the daemon's component when
+# one was installed;
 # Set-VMHost -State Connected on each; start the VMs that stayed down. A
 # batch of N hosts is down for about one reboot, not N. The first failure
 # stops the rollout (a failed reboot stops the next reboots; the hosts
@@ -107,7 +113,8 @@ function Read-VgpucRolloutVmwDriver {
        docs/sources.md, vSphere), or why not. The component changes at install; the
        module loaded only at the reboot. The GPU Management Daemon, a component of
        its own with a version of its own (Test-VgpucRolloutVmwDaemon), is not the
-       driver: it is given in Others. Several other NVIDIA components of different
+       driver: it is given in Others, and as DaemonName and DaemonVersion (the first
+       one found; DaemonCount how many). Several other NVIDIA components of different
        versions: the driver is the one that is a host driver of the plan (-PlanDrivers,
        the catalog's), else the one whose version the loaded module names; none or
        several: an error. #>
@@ -129,6 +136,13 @@ function Read-VgpucRolloutVmwDriver {
             $module = [string]$nv[0].Version
         }
         $drivers = @($components | Where-Object { -not (Test-VgpucRolloutVmwDaemon -Component $_) })
+        $daemons = @($components | Where-Object { Test-VgpucRolloutVmwDaemon -Component $_ })
+        $daemonName = ''
+        $daemonVersion = ''
+        if ($daemons.Count -gt 0) {
+            $daemonName = [string]$daemons[0].Name
+            $daemonVersion = [string]$daemons[0].Version
+        }
         $versions = @($drivers | ForEach-Object { [string]$_.Version } | Sort-Object -Unique)
         if ($versions.Count -gt 1 -and @($PlanDrivers).Count -gt 0) {
             $planned = @($versions | Where-Object { $cand = $_; @($PlanDrivers | Where-Object { Test-VgpucRolloutVmwDriver -Version $cand -Driver $_ }).Count -gt 0 })
@@ -141,16 +155,16 @@ function Read-VgpucRolloutVmwDriver {
         }
         if ($versions.Count -gt 1 -or ($versions.Count -eq 0 -and $drivers.Count -gt 0)) {
             $all = @($drivers | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version }) -join ', '
-            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Module = $module; Others = @(); Error = ('several NVIDIA components are installed and the loaded nvidia module names none of them alone: {0}' -f $all) }
+            return [pscustomobject]@{ Version = ''; Loaded = $loaded; Module = $module; Others = @(); DaemonName = $daemonName; DaemonVersion = $daemonVersion; DaemonCount = $daemons.Count; Error = ('several NVIDIA components are installed and the loaded nvidia module names none of them alone: {0}' -f $all) }
         }
         $v = ''
         if ($versions.Count -eq 1) {
             $v = $versions[0]
         }
         $others = @($components | Where-Object { [string]$_.Version -ne $v } | ForEach-Object { '{0} {1}' -f $_.Name, $_.Version })
-        [pscustomobject]@{ Version = $v; Loaded = $loaded; Module = $module; Others = $others; Error = '' }
+        [pscustomobject]@{ Version = $v; Loaded = $loaded; Module = $module; Others = $others; DaemonName = $daemonName; DaemonVersion = $daemonVersion; DaemonCount = $daemons.Count; Error = '' }
     } catch {
-        [pscustomobject]@{ Version = ''; Loaded = $false; Module = ''; Others = @(); Error = $_.Exception.Message }
+        [pscustomobject]@{ Version = ''; Loaded = $false; Module = ''; Others = @(); DaemonName = ''; DaemonVersion = ''; DaemonCount = 0; Error = $_.Exception.Message }
     }
 }
 
@@ -167,6 +181,23 @@ function Test-VgpucRolloutVmwDriver {
         return $false
     }
     $Version -eq $Driver -or $Version.StartsWith($Driver + '-')
+}
+
+function Get-VgpucRolloutVmwDaemonDepot {
+    <# The -DaemonDepotPath entry of a release ('' when not given): the offline bundle of
+       the NVIDIA GPU Management Daemon component NVIDIA installs and updates with the host
+       driver of that release (Virtual GPU Software User Guide, 2.9.1.1 and 2.9.1.2:
+       docs/sources.md, vSphere). #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [AllowNull()] [hashtable]$DaemonDepotPath,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Release
+    )
+    if ($null -eq $DaemonDepotPath -or -not $DaemonDepotPath.ContainsKey($Release)) {
+        return ''
+    }
+    [string]$DaemonDepotPath[$Release]
 }
 
 function Test-VgpucRolloutVmwModule {
@@ -222,6 +253,7 @@ function Get-VgpucRolloutVmwPlan {
         [Parameter(Mandatory)] [object]$Connection,
         [Parameter(Mandatory)] [object]$Rollout,
         [AllowNull()] [hashtable]$DepotPath,
+        [AllowNull()] [hashtable]$DaemonDepotPath,
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
         [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
@@ -296,9 +328,6 @@ function Get-VgpucRolloutVmwPlan {
             Add-VgpucProblem -Run $Run -Text ('host {0}: its NVIDIA component could not be read: {1}' -f $n, $r.Error)
             continue
         }
-        if (@($r.Others).Count -gt 0) {
-            $plan.Notes.Add(('host {0}: NVIDIA component(s) {1} beside the host driver are left as they are (the script installs and verifies the host driver component only; NVIDIA updates the GPU Management Daemon component with the driver)' -f $n, (@($r.Others) -join ', ')))
-        }
         $mine = @()
         foreach ($s in $steps) {
             if ($s.Kind -ne 'hosts') {
@@ -342,8 +371,29 @@ function Get-VgpucRolloutVmwPlan {
             # Installed, yet the module loaded is another (a reboot that did not load it):
             # that step is done again (reboot, verify).
             $done = $mine.Count - 1
+        } elseif ($done -eq $mine.Count -and $mine[$mine.Count - 1].Host.FromRelease -ne $mine[$mine.Count - 1].Host.ToRelease -and
+            (Get-VgpucRolloutVmwDaemonDepot -DaemonDepotPath $DaemonDepotPath -Release ([string]$mine[$mine.Count - 1].Host.ToRelease)) -ne '' -and
+            -not (Test-VgpucRolloutVmwDriver -Version $r.DaemonVersion -Driver $mine[$mine.Count - 1].Host.ToDriver)) {
+            # The driver is done, its GPU Management Daemon is not (none, or of another
+            # release: a run before -DaemonDepotPath was given): that step is done again
+            # (maintenance mode, the daemon installed, reboot, verify).
+            $done = $mine.Count - 1
         }
-        $position[$key] = [pscustomobject]@{ Done = $done; Steps = $mine }
+        # The components left as they are: every other NVIDIA component, and the daemon
+        # unless a step still to do installs it (-DaemonDepotPath of its release).
+        $others = @($r.Others)
+        $last = $null
+        if ($done -lt $mine.Count) {
+            $last = @($mine | Select-Object -Skip ([Math]::Max($done, 0)) | Where-Object { $_.Host.FromRelease -ne $_.Host.ToRelease } | Select-Object -Last 1)
+        }
+        if ($null -ne $last -and @($last).Count -eq 1 -and $r.DaemonName -ne '' -and
+            (Get-VgpucRolloutVmwDaemonDepot -DaemonDepotPath $DaemonDepotPath -Release ([string]$last[0].Host.ToRelease)) -ne '') {
+            $others = @($others | Where-Object { $_ -ne ('{0} {1}' -f $r.DaemonName, $r.DaemonVersion) })
+        }
+        if ($others.Count -gt 0) {
+            $plan.Notes.Add(('host {0}: NVIDIA component(s) {1} beside the host driver are left as they are (the script installs the host driver component, and the GPU Management Daemon component when -DaemonDepotPath gives it)' -f $n, ($others -join ', ')))
+        }
+        $position[$key] = [pscustomobject]@{ Done = $done; Steps = $mine; Daemon = $r }
     }
 
     # --- The license server and the depots ---
@@ -389,6 +439,17 @@ function Get-VgpucRolloutVmwPlan {
                         Add-VgpucProblem -Run $Run -Text ('host {0} moves to vGPU {1}: give its host component with -DepotPath @{{ ''{1}'' = ''/vmfs/volumes/<datastore>/<NVIDIA host driver component>.zip'' }}' -f $h.Name, $h.ToRelease)
                     } elseif (-not $depot.StartsWith('/')) {
                         Add-VgpucProblem -Run $Run -Text ('-DepotPath for vGPU {0}: {1} is not an absolute path on the host (esxcli needs the full path, e.g. /vmfs/volumes/<datastore>/...zip)' -f $h.ToRelease, $depot)
+                    }
+                    # The GPU Management Daemon: NVIDIA installs and updates it with the
+                    # driver. Its depot is checked like the driver's; a host that has the
+                    # daemon of another release and no depot for it is refused (never a new
+                    # driver beside the old release's daemon).
+                    $daemonDepot = Get-VgpucRolloutVmwDaemonDepot -DaemonDepotPath $DaemonDepotPath -Release ([string]$h.ToRelease)
+                    $d = $p.Daemon
+                    if ($daemonDepot -ne '' -and -not $daemonDepot.StartsWith('/')) {
+                        Add-VgpucProblem -Run $Run -Text ('-DaemonDepotPath for vGPU {0}: {1} is not an absolute path on the host (esxcli needs the full path, e.g. /vmfs/volumes/<datastore>/nvd-gpu-mgmt-daemon_...zip)' -f $h.ToRelease, $daemonDepot)
+                    } elseif ($daemonDepot -eq '' -and $null -ne $d -and $d.DaemonName -ne '' -and -not (Test-VgpucRolloutVmwDriver -Version $d.DaemonVersion -Driver $h.ToDriver)) {
+                        Add-VgpucProblem -Run $Run -Text ('host {0} has the NVIDIA GPU Management Daemon component {1} {2}, and its step {3} moves the driver to vGPU {4} (driver {5}): NVIDIA updates the daemon with the driver; give the daemon component of vGPU {4} with -DaemonDepotPath @{{ ''{4}'' = ''/vmfs/volumes/<datastore>/nvd-gpu-mgmt-daemon_{5}-<build>.zip'' }}' -f $h.Name, $d.DaemonName, $d.DaemonVersion, $s.Index, $h.ToRelease, $h.ToDriver)
                     }
                 }
             }
@@ -649,6 +710,57 @@ function Invoke-VgpucRolloutVmwMove {
     $null
 }
 
+function Install-VgpucRolloutVmwDaemon {
+    <# The NVIDIA GPU Management Daemon component of the step's release, on a host in
+       maintenance mode, after its driver and before its reboot, as NVIDIA installs and
+       updates the two together (Virtual GPU Software User Guide, 2.9.1.1 and 2.9.1.2:
+       docs/sources.md, vSphere): `esxcli software component apply -d DEPOT` through
+       Get-EsxCli -V2, one call per component file as in NVIDIA's procedure. Skipped when
+       no -DaemonDepotPath is given for the release (the pre-flight refused a host with
+       the daemon of another release), when the daemon installed is already of the new
+       release (a rerun), and when the driver install was declined (-Confirm). NVIDIA
+       stops the daemon (/etc/init.d/nvdGpuMgmtDaemon stop) before an update; no PowerCLI
+       cmdlet, vSphere API method or esxcli command runs that script, and the install
+       does not need it: esxcli reports the daemon's install as effective only after a
+       reboot (a non-live install, staged for the next boot), and the host is rebooted in
+       maintenance mode right after, so the old daemon runs until the reboot and the new
+       one starts with it (docs/rollout.md, docs/sources.md). A failure throws: the step
+       stops with the host in maintenance mode (its driver installed, not verified).
+       Returns $false when the install was previewed (-WhatIf) or declined (-Confirm). #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost,
+        [Parameter(Mandatory)] [object]$HostSpec,
+        [Parameter(Mandatory)] [object]$Now,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string]$Depot,
+        [switch]$Declined
+    )
+    $n = [string]$HostSpec.Name
+    if ($Depot -eq '' -or $Declined) {
+        return (-not $Declined)
+    }
+    $step = 'install the GPU Management Daemon of vGPU {0}' -f $HostSpec.ToRelease
+    if (Test-VgpucRolloutVmwDriver -Version ([string]$Now.DaemonVersion) -Driver ([string]$HostSpec.ToDriver)) {
+        Add-VgpucResult -Run $Run -Target $n -Step $step -Status 'already right' -Message ('component {0} {1} is installed' -f $Now.DaemonName, $Now.DaemonVersion)
+        return $true
+    }
+    $from = 'none'
+    if ([string]$Now.DaemonName -ne '') {
+        $from = '{0} {1}' -f $Now.DaemonName, $Now.DaemonVersion
+    }
+    Invoke-VgpucChange -Run $Run -Target $n -Action ('{0}, was {1} (esxcli software component apply -d {2})' -f $step, $from, $Depot) -ScriptBlock {
+        param($C, $H, [string]$D)
+        $esxcliArgs = @{ VMHost = $H; V2 = $true; Server = $C }
+        $esxcli = Get-EsxCli @esxcliArgs
+        $a = $esxcli.software.component.apply.CreateArgs()
+        $a['depot'] = $D
+        $null = $esxcli.software.component.apply.Invoke($a)
+    } -ArgumentList @($Connection, $VMHost, $Depot)
+}
+
 function Invoke-VgpucRolloutVmwHostStep {
     <# One host batch, its hosts together phase by phase: the moves of all of
        them, maintenance mode on each, the install on each, the reboot of each,
@@ -663,6 +775,7 @@ function Invoke-VgpucRolloutVmwHostStep {
         [Parameter(Mandatory)] [object]$Work,
         [Parameter(Mandatory)] [object]$Plan,
         [AllowNull()] [hashtable]$DepotPath,
+        [AllowNull()] [hashtable]$DaemonDepotPath,
         [Parameter(Mandatory)] [int]$ShutdownTimeoutSeconds,
         [Parameter(Mandatory)] [int]$RestartTimeoutSeconds
     )
@@ -740,6 +853,11 @@ function Invoke-VgpucRolloutVmwHostStep {
                         $previewed = $true
                     }
                 }
+                $daemonDone = Install-VgpucRolloutVmwDaemon -Run $Run -Connection $Connection -VMHost $vmhost -HostSpec $h -Now $now `
+                    -Depot (Get-VgpucRolloutVmwDaemonDepot -DaemonDepotPath $DaemonDepotPath -Release ([string]$h.ToRelease)) -Declined:($previewed -and -not $WhatIfPreference)
+                if (-not $daemonDone) {
+                    $previewed = $true
+                }
             }
             if ($previewed -and -not $WhatIfPreference) {
                 # The install was declined (-Confirm): the host is not rebooted.
@@ -806,6 +924,19 @@ function Invoke-VgpucRolloutVmwHostStep {
                 }
                 $msg = 'the NVIDIA component installed is {0}, the nvidia module loaded: {1}; the plan needs driver {2} (vGPU {3}) installed and loaded; the host stays in maintenance mode' -f $what, $mod, $h.ToDriver, $h.ToRelease
                 Add-VgpucResult -Run $Run -Target $n -Step 'verify the driver (component and loaded module)' -Status 'failed' -Message $msg
+                $failures.Add(('{0}: {1}' -f $n, $msg))
+                continue
+            }
+            # The GPU Management Daemon the step installed is of the new release too.
+            if ($h.FromRelease -ne $h.ToRelease -and (Get-VgpucRolloutVmwDaemonDepot -DaemonDepotPath $DaemonDepotPath -Release ([string]$h.ToRelease)) -ne '' -and
+                -not (Test-VgpucRolloutVmwDriver -Version $now.DaemonVersion -Driver $h.ToDriver)) {
+                $keep[$n.ToLowerInvariant()] = $true
+                $have = 'none'
+                if ($now.DaemonName -ne '') {
+                    $have = '{0} {1}' -f $now.DaemonName, $now.DaemonVersion
+                }
+                $msg = 'the NVIDIA GPU Management Daemon component installed is {0}; the plan needs the daemon of vGPU {1} (driver {2}); the host stays in maintenance mode' -f $have, $h.ToRelease, $h.ToDriver
+                Add-VgpucResult -Run $Run -Target $n -Step 'verify the GPU Management Daemon component' -Status 'failed' -Message $msg
                 $failures.Add(('{0}: {1}' -f $n, $msg))
                 continue
             }
@@ -922,6 +1053,7 @@ function Invoke-VgpucRolloutVmware {
         [Parameter(Mandatory)] [string]$Server,
         [AllowNull()] [pscredential]$Credential,
         [AllowNull()] [hashtable]$DepotPath = @{},
+        [AllowNull()] [hashtable]$DaemonDepotPath = @{},
         [switch]$LicenseServerReady,
         [AllowEmptyCollection()] [AllowNull()] [int[]]$GuestStepDone = @(),
         [AllowNull()] [System.Management.Automation.PSCredential]$GuestCredential = $null,
@@ -946,7 +1078,7 @@ function Invoke-VgpucRolloutVmware {
             }
             $planId = Get-VgpucRolloutPlanId -Rollout $Rollout
             $recorded = @(Read-VgpucRolloutRecord -LogPath $LogPath -Target 'vmware rollout' -Rollout $Rollout -PlanId $planId)
-            $plan = Get-VgpucRolloutVmwPlan -Run $run -Connection $connection -Rollout $Rollout -DepotPath $DepotPath `
+            $plan = Get-VgpucRolloutVmwPlan -Run $run -Connection $connection -Rollout $Rollout -DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath `
                 -LicenseServerReady:$LicenseServerReady -GuestStepDone $GuestStepDone -GuestCredential $GuestCredential -Recorded $recorded
             # The no-change steps the log recorded, and the pre-flight took as
             # done, stay recorded in this run's log.
@@ -958,7 +1090,11 @@ function Invoke-VgpucRolloutVmware {
                     foreach ($h in $w.Hosts) {
                         $what = 'maintenance mode, reboot, verify driver {0}, exit maintenance mode' -f $h.ToDriver
                         if ($h.FromRelease -ne $h.ToRelease) {
-                            $what = 'maintenance mode, vGPU Manager {0} -> {1} (driver {2} -> {3}), reboot, verify, exit maintenance mode' -f $h.FromRelease, $h.ToRelease, $h.FromDriver, $h.ToDriver
+                            $daemon = ''
+                            if ((Get-VgpucRolloutVmwDaemonDepot -DaemonDepotPath $DaemonDepotPath -Release ([string]$h.ToRelease)) -ne '') {
+                                $daemon = ', GPU Management Daemon of {0}' -f $h.ToRelease
+                            }
+                            $what = 'maintenance mode, vGPU Manager {0} -> {1} (driver {2} -> {3}){4}, reboot, verify, exit maintenance mode' -f $h.FromRelease, $h.ToRelease, $h.FromDriver, $h.ToDriver, $daemon
                         }
                         Add-VgpucPlanItem -Run $run -Target $h.Name -Action ('step {0}: {1}' -f $s.Index, $what)
                     }
@@ -1025,7 +1161,7 @@ function Invoke-VgpucRolloutVmware {
                         break
                     }
                     $mark = $run.Results.Count
-                    $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `
+                    $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath `
                         -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds
                     if ($ok -and -not $run.WhatIf) {
                         Add-VgpucRolloutRecordDone -Run $run -Work $w -Mark $mark -PlanId $planId -Message 'maintenance mode, rebooted, verified and out of maintenance mode'

@@ -84,10 +84,24 @@ packages of the plan's releases), and these checks run:
   stale-module (vSphere) a host reboots with its old nvidia module loaded:
              the verify fails, the host stays in maintenance mode, the rerun
              converges
-  daemon     (vSphere) every host of the plan has the NVIDIA GPU Management
-             Daemon installed as a component of its own, of another version:
-             the rollout converges, a note names each daemon, it is left as it
-             is, the rerun changes nothing
+  daemon     (vSphere) a host has another NVIDIA component beside the driver
+             (no daemon): the rollout converges, a note names it, it is left as
+             it is, the rerun changes nothing; every host of the plan has the
+             NVIDIA GPU Management Daemon of another release and no
+             -DaemonDepotPath is given: refused, zero calls, the host and its
+             daemon's version named
+  daemon-update (vSphere) every host has the daemon of its release; with
+             -DaemonDepotPath the rollout installs the daemon of the new
+             release after the driver, before the reboot: converge (driver and
+             daemon of the new release on every host, each daemon install a
+             step done in the -LogPath record), rerun (zero calls),
+             preview (the daemon install shown, zero calls), the pre-flight
+             refusals (no daemon depot: both versions named; a relative path),
+             a daemon depot missing on the datastore (the twin refuses the
+             install; the host stays in maintenance mode, named), a fault at
+             each mutating call (each apply by its depot) and the resumed run;
+             planted: the daemon not installed, the refusal skipped, the
+             daemon reinstalled on a rerun
   license    a rollout that upgrades the license server first: refused until
              -LicenseServerReady says it is done, then converges
   legs       a rollout through an intermediate release: the first run stops at
@@ -154,6 +168,7 @@ $Cases = @(
         Checks = @('converge', 'rerun', 'preview', 'faults', 'batch', 'host-failure') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'esxi-l40-daemon'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('daemon') }
+    @{ Name = 'esxi-l40-daemon-update'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('daemon-update') }
     @{ Name = 'esxi-l40-later-step-failure'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('host-failure-step2') }
     @{ Name = 'drain-esxi-l40-failure'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('host-failure-drain') }
 )
@@ -1311,50 +1326,221 @@ function Invoke-VmwCase {
     }
     if ($Case.Checks -contains 'daemon') {
         $p = Get-VmwDaemonProblems -C $C -Start $start
-        Write-Verdict $C.Name 'daemon: hosts with the GPU Management Daemon installed as a component of its own, of another version, are accepted and upgraded; the daemon is named and left as it is' $p.Problems $p.Result
+        Write-Verdict $C.Name 'daemon: another NVIDIA component is not taken for the driver (named, left as it is); hosts with the GPU Management Daemon of another release are refused without -DaemonDepotPath' $p.Problems $p.Result
+    }
+    if ($Case.Checks -contains 'daemon-update') {
+        Invoke-VmwDaemonUpdateChecks -C $C -Start $start
     }
 }
 
 # NVIDIA ships the GPU Management Daemon as a software component of its own beside the host
-# driver (docs/sources.md, vSphere): every host of the plan has it, of a version other than
-# the driver's (one host the 1.0-0.0.0001 of NVIDIA's example file name, the others the
-# driver's release with -0.0.0000, as the bundles nvd-gpu-mgmt-daemon_VERSION-0.0.0000_BUILD.zip
-# are named). The pre-flight must take it for what it is, not for a second driver: the run
-# converges, a note names the daemon of each host, the daemon is left as it is, and a rerun
-# changes nothing. The last host lists it under a name of no daemon pattern: the plan's
-# host drivers, or the loaded module's version, tell the driver.
+# driver (docs/sources.md, vSphere), with a version of its own, and installs and updates the
+# two together. Run A: the last host of the plan has an NVIDIA component under a name of no
+# daemon pattern (NVIDIA's example version 1.0-0.0.0001): the script must not take it for a
+# second driver (the plan's host drivers, or the loaded module's version, tell the driver),
+# converges, names it in a note, leaves it as it is, and a rerun changes nothing. Run B:
+# every host of the plan has the daemon, of another release (the first host the
+# 1.0-0.0.0001 of NVIDIA's example file name, the others their driver's release with
+# -0.0.0000, as the bundles nvd-gpu-mgmt-daemon_VERSION-0.0.0000_BUILD.zip are named), and
+# no -DaemonDepotPath is given: refused in the pre-flight, zero calls, a line naming the
+# host, its daemon's version and the way out. (The update itself: esxi-l40-daemon-update.)
 function Get-VmwDaemonProblems {
     param($C, $Start)
-    $s = Copy-VmwState -State $Start
     $names = @($C.ExpectDriver.Keys | Sort-Object)
-    $want = @{}
-    $called = @{}
+    $p = [System.Collections.Generic.List[string]]::new()
+    $s = Copy-VmwState -State $Start
+    $last = $names[$names.Count - 1]
+    (Get-VmwHost -State $s -Name $last)['nvidia_daemon_component'] = [ordered]@{ name = 'NVD-unknown-tool'; version = '1.0-0.0.0001' }
+    $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    foreach ($x in (Get-VmwConvergeProblems $C $s $r)) { $p.Add('A: ' + $x) }
+    $d = (Get-VmwHost -State $r.state -Name $last)['nvidia_daemon_component']
+    if ($null -eq $d -or [string]$d['version'] -ne '1.0-0.0.0001') { $p.Add(('A: host {0}: its other NVIDIA component changed' -f $last)) }
+    if (-not (Test-Named $r @($last, 'NVD-unknown-tool 1.0-0.0.0001') 'left as they are')) { $p.Add(('A: no note names the other NVIDIA component of host {0}' -f $last)) }
+    if ($p.Count -eq 0) {
+        $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        if ($again.exit -ne 0) { $p.Add(('A: rerun: exit {0}' -f $again.exit)) }
+        if (@($again.calls).Count -ne 0) { $p.Add(('A: rerun: {0} mutating calls' -f @($again.calls).Count)) }
+    }
+    $s = Copy-VmwState -State $Start
     for ($i = 0; $i -lt $names.Count; $i++) {
         $h = Get-VmwHost -State $s -Name $names[$i]
         $v = if ($i -eq 0) { '1.0-0.0.0001' } else { ([string]$h['nvidia_component']['version']).Split('-')[0] + '-0.0.0000' }
-        # The last host lists it under a name the script does not know as the daemon's,
-        # with NVIDIA's example version 1.0-0.0.0001: the driver is then the component
-        # that is a host driver of the plan, or whose version the loaded module names.
-        $n = 'nvd-gpu-mgmt-daemon'
-        if ($i -eq $names.Count - 1 -and $i -gt 0) { $n = 'NVD-unknown-tool'; $v = '1.0-0.0.0001' }
-        $h['nvidia_daemon_component'] = [ordered]@{ name = $n; version = $v }
-        $want[$names[$i]] = $v
-        $called[$names[$i]] = $n
+        $h['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = $v }
     }
-    $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-    $p = [System.Collections.Generic.List[string]]::new()
-    foreach ($x in (Get-VmwConvergeProblems $C $s $r)) { $p.Add($x) }
-    foreach ($n in $names) {
-        $d = (Get-VmwHost -State $r.state -Name $n)['nvidia_daemon_component']
-        if ($null -eq $d -or [string]$d['version'] -ne $want[$n]) { $p.Add(('host {0}: its daemon component changed' -f $n)) }
-        if (-not (Test-Named $r @($n, ($called[$n] + ' ' + $want[$n])) 'left as they are')) { $p.Add(('no note names the daemon component of host {0}' -f $n)) }
-    }
-    if ($p.Count -eq 0) {
-        $again = Invoke-TwinRun -State $r.state -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-        if ($again.exit -ne 0) { $p.Add(('rerun: exit {0}' -f $again.exit)) }
-        if (@($again.calls).Count -ne 0) { $p.Add(('rerun: {0} mutating calls' -f @($again.calls).Count)) }
-    }
+    $rb = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    foreach ($x in (Get-VmwRefusalProblems $rb @($names[0], 'nvd-gpu-mgmt-daemon 1.0-0.0.0001') 'DaemonDepotPath')) { $p.Add('B: ' + $x) }
+    if ($p.Count -eq 0) { $r = $rb }
     [pscustomobject]@{ Problems = $p.ToArray(); Result = $r }
+}
+
+# --- esxi-l40-daemon-update: the GPU Management Daemon installed with the driver ---------
+# Every host of the plan has the daemon of its current release; the depots hold, for each
+# release the plan installs, the driver bundle and the daemon bundle (component kind
+# 'daemon', version DRIVER-0.0.0000, as NVIDIA names the bundles); the script gets both
+# -DepotPath and -DaemonDepotPath.
+
+function Get-VmwDaemonDepot {
+    param([string]$Release)
+    '/vmfs/volumes/datastore1/nvidia/{0}/nvd-gpu-mgmt-daemon.zip' -f $Release
+}
+
+# The case with daemons: State (hosts with the daemon of their release, the daemon depots),
+# ScriptArgs (with DaemonDepotPath) and Daemon (host -> the daemon version it must end with).
+function New-VmwDaemonCase {
+    param($C, $Start)
+    $s = Copy-VmwState -State $Start
+    $daemonArgs = @{}
+    $depots = [System.Collections.Generic.List[object]]::new()
+    foreach ($d in @($s['depots'])) { $depots.Add($d) }
+    foreach ($rel in @($C.ScriptArgs.DepotPath.Keys)) {
+        $drv = ([string]@(@($s['depots']) | Where-Object { [string]$_['path'] -eq [string]$C.ScriptArgs.DepotPath[$rel] })[0]['component']['version']).Split('-')[0]
+        $daemonArgs[$rel] = Get-VmwDaemonDepot $rel
+        $depots.Add([ordered]@{ path = (Get-VmwDaemonDepot $rel); component = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = $drv + '-0.0.0000'; kind = 'daemon' } })
+    }
+    $s['depots'] = $depots.ToArray()
+    $want = @{}
+    foreach ($n in @($C.ExpectDriver.Keys)) {
+        $h = Get-VmwHost -State $s -Name $n
+        $h['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = ([string]$h['nvidia_component']['version']).Split('-')[0] + '-0.0.0000' }
+        $want[$n] = [string]$C.ExpectDriver[$n] + '-0.0.0000'
+    }
+    $sa = @{ Server = $C.ScriptArgs.Server; DepotPath = $C.ScriptArgs.DepotPath; DaemonDepotPath = $daemonArgs }
+    [pscustomobject]@{ Name = $C.Name; Script = $C.Script; State = $s; ScriptArgs = $sa; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster; Daemon = $want }
+}
+
+# The converge check with daemons: the end state of a rollout, and every host's daemon at
+# the new release.
+function Get-VmwDaemonConvergeProblems {
+    param($D, $Start, $Result)
+    $p = [System.Collections.Generic.List[string]]::new()
+    foreach ($x in (Get-VmwConvergeProblems $D $Start $Result)) { $p.Add($x) }
+    foreach ($n in @($D.Daemon.Keys | Sort-Object)) {
+        $dc = (Get-VmwHost -State $Result.state -Name $n)['nvidia_daemon_component']
+        $have = if ($null -eq $dc) { 'none' } else { [string]$dc['version'] }
+        if ($have -ne $D.Daemon[$n]) { $p.Add(('host {0}: GPU Management Daemon {1}, the plan''s release needs {2}' -f $n, $have, $D.Daemon[$n])) }
+    }
+    , $p
+}
+
+# The checks of esxi-l40-daemon-update. -Quiet (for the planted copies): only converge and
+# rerun, returning their problems instead of writing verdicts.
+function Invoke-VmwDaemonUpdateChecks {
+    param($C, $Start, [string]$Script = '', [switch]$Quiet)
+    $D = New-VmwDaemonCase -C $C -Start $Start
+    if ($Script -ne '') { $D.Script = $Script }
+    $s0 = $D.State
+    $all = [System.Collections.Generic.List[string]]::new()
+    $verdict = {
+        param([string]$Check, $Problems, $Result)
+        foreach ($x in @($Problems)) { $all.Add(('{0}: {1}' -f $Check, $x)) }
+        if (-not $Quiet) { Write-Verdict $D.Name $Check @($Problems) $Result }
+    }
+    # Converge: every host ends with driver and daemon of the new release, and the
+    # -LogPath record has each daemon install as a step done on its host.
+    $log = Join-Path $Work ('{0}-daemon-log-{1}.json' -f $D.Name, [guid]::NewGuid().ToString('N'))
+    $sa = @{} + $D.ScriptArgs
+    $sa['LogPath'] = $log
+    $conv = Invoke-TwinRun -State $s0 -Script $D.Script -ScriptArgs $sa -TimeoutSeconds 600
+    $p = @(Get-VmwDaemonConvergeProblems $D $s0 $conv | ForEach-Object { $_ })
+    $steps = @()
+    if (Test-Path -LiteralPath $log) { $steps = @((Get-Content -Raw -LiteralPath $log | ConvertFrom-Json).steps) } else { $p += 'no -LogPath record' }
+    foreach ($n in @($D.Daemon.Keys | Sort-Object)) {
+        if (@($steps | Where-Object { [string]$_.Target -eq $n -and [string]$_.Step -like 'install the GPU Management Daemon of vGPU*' -and [string]$_.Status -eq 'changed' }).Count -ne 1) {
+            $p += 'the -LogPath record has no daemon install done on {0}' -f $n
+        }
+    }
+    & $verdict 'daemon-update converge' $p $conv
+    $daemonCalls = @(@($conv.calls) | Where-Object { [string]$_['command'] -eq 'esxcli software component apply' -and [string]$_['parameters']['depot'] -like '*nvd-gpu-mgmt-daemon*' })
+    if (-not $Quiet) { Write-Host ('  {0}: daemon-update converge {1} mutating calls, {2} daemon installs' -f $D.Name, @($conv.calls).Count, $daemonCalls.Count) }
+    # Rerun: a host whose daemon is already of the new release is not reinstalled.
+    $r = Invoke-TwinRun -State $conv.state -Script $D.Script -ScriptArgs $D.ScriptArgs -TimeoutSeconds 600
+    $p = @()
+    if ($r.exit -ne 0) { $p += 'exit {0}' -f $r.exit }
+    if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls: {1}' -f @($r.calls).Count, ((@($r.calls) | ForEach-Object { $_['command'] + ' ' + $_['target'] }) -join ', ') }
+    & $verdict 'daemon-update rerun' $p $r
+    if ($Quiet) { return , $all }
+    # Preview.
+    $rel = @($D.ScriptArgs.DaemonDepotPath.Keys)[0]
+    $r = Invoke-TwinRun -State $s0 -Script $D.Script -ScriptArgs $D.ScriptArgs -Preview -TimeoutSeconds 600
+    $p = @()
+    if ($r.exit -ne 0) { $p += 'exit {0}' -f $r.exit }
+    if (@($r.calls).Count -ne 0) { $p += '{0} mutating calls under -WhatIf' -f @($r.calls).Count }
+    if ((ConvertTo-TwinJson $r.state) -ne (ConvertTo-TwinJson $s0)) { $p += 'the state changed under -WhatIf' }
+    if (-not (Test-Named $r @('GPU Management Daemon', (Get-VmwDaemonDepot $rel)) 'What if')) { $p += 'the preview does not show the daemon install' }
+    & $verdict 'daemon-update preview' $p $r
+    # The pre-flight: no daemon depot for a host with the daemon of another release (named
+    # with both versions), and a daemon depot that is not an absolute path.
+    $first = @($D.Daemon.Keys | Sort-Object)[0]
+    $old = [string](Get-VmwHost -State $s0 -Name $first)['nvidia_daemon_component']['version']
+    $r = Invoke-TwinRun -State $s0 -Script $D.Script -ScriptArgs @{ Server = 'vc01'; DepotPath = $D.ScriptArgs.DepotPath } -TimeoutSeconds 600
+    & $verdict 'daemon-update preflight: no daemon depot' (Get-VmwRefusalProblems $r @($first, $old, ('vGPU ' + $rel), $D.ExpectDriver[$first]) 'DaemonDepotPath') $r
+    $r = Invoke-TwinRun -State $s0 -Script $D.Script -ScriptArgs @{ Server = 'vc01'; DepotPath = $D.ScriptArgs.DepotPath; DaemonDepotPath = @{ $rel = 'nvd-gpu-mgmt-daemon.zip' } } -TimeoutSeconds 600
+    & $verdict 'daemon-update preflight: relative daemon depot' (Get-VmwRefusalProblems $r @($rel, 'nvd-gpu-mgmt-daemon.zip') 'absolute') $r
+    # The twin's refusal: a daemon depot the datastore does not have fails at its install;
+    # the step stops with the host in maintenance mode (driver installed, named).
+    $wrong = '/vmfs/volumes/datastore1/nvidia/missing/nvd-gpu-mgmt-daemon.zip'
+    $r = Invoke-TwinRun -State $s0 -Script $D.Script -ScriptArgs @{ Server = 'vc01'; DepotPath = $D.ScriptArgs.DepotPath; DaemonDepotPath = @{ $rel = $wrong } } -TimeoutSeconds 600
+    $p = @(Get-VmwFaultProblems $s0 $r | ForEach-Object { $_ })
+    if (-not (Test-Named $r @($wrong) 'no depot')) { $p += 'no line names the missing daemon depot' }
+    & $verdict 'daemon-update missing daemon depot' $p $r
+    # A fault at each mutating call of the converge run (esxcli applies by their depot, so
+    # the driver's and the daemon's install each fail once), then the resumed run.
+    $seen = @{}
+    $n = 0
+    foreach ($call in @($conv.calls)) {
+        $target = [string]$call['target']
+        if ([string]$call['command'] -eq 'esxcli software component apply') { $target = [string]$call['parameters']['depot'] }
+        $key = '{0}|{1}|{2}' -f $call['command'], $call['target'], $target
+        if ($seen.ContainsKey($key)) { continue }
+        $seen[$key] = $true
+        $n++
+        $s = Copy-VmwState -State $s0
+        Add-ScenarioFault -State $s -Command ([string]$call['command']) -Target $target
+        $rf = Invoke-TwinRun -State $s -Script $D.Script -ScriptArgs $D.ScriptArgs -TimeoutSeconds 600
+        & $verdict ('daemon-update fault ' + $key) (Get-VmwFaultProblems $s0 $rf) $rf
+        $again = Invoke-TwinRun -State $rf.state -Script $D.Script -ScriptArgs $D.ScriptArgs -TimeoutSeconds 600
+        $before = Get-VmwPower $s0
+        $ps = @(Get-VmwDaemonConvergeProblems $D $s0 $again | ForEach-Object { $_ } | Where-Object {
+                $line = $_
+                -not (@($before.Keys | Where-Object { $line -like ('VM {0} is PoweredOff, was PoweredOn' -f $_) -and (Test-Named $rf @($_) 'left off') }))
+            })
+        & $verdict ('daemon-update resume after ' + $key) $ps $again
+    }
+    Write-Host ('  {0}: daemon-update {1} fault scenarios' -f $D.Name, $n)
+    Invoke-VmwDaemonPlanted -C $C -Start $Start -D $D
+}
+
+# Planted faults in the daemon install; the check named must catch each.
+function Invoke-VmwDaemonPlanted {
+    param($C, $Start, $D)
+    $plants = @(
+        @{ Name = 'the daemon is not installed'; Find = '-Depot (Get-VgpucRolloutVmwDaemonDepot -DaemonDepotPath $DaemonDepotPath -Release ([string]$h.ToRelease)) -Declined'; Put = "-Depot '' -Declined"; Check = 'converge' }
+        @{ Name = 'a host with the daemon of another release is not refused without its depot'; Find = '} elseif ($daemonDepot -eq '''' -and $null -ne $d -and'; Put = '} elseif ($false -and $null -ne $d -and'; Check = 'preflight' }
+        @{ Name = 'a done host is taken as not done (the daemon reinstalled on a rerun)'; Find = '            -not (Test-VgpucRolloutVmwDriver -Version $r.DaemonVersion -Driver $mine[$mine.Count - 1].Host.ToDriver)) {'; Put = '            $true) {'; Check = 'converge' }
+    )
+    $text = [System.IO.File]::ReadAllText($D.Script)
+    foreach ($pl in $plants) {
+        $n = ([regex]::Matches($text, [regex]::Escape($pl.Find))).Count
+        if ($n -ne 1) {
+            Write-Verdict $D.Name ('daemon-update planted: ' + $pl.Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null
+            continue
+        }
+        $path = [System.IO.Path]::ChangeExtension($D.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($pl.Find, $pl.Put))
+        $caught = @()
+        if ($pl.Check -eq 'converge') {
+            $caught = @(Invoke-VmwDaemonUpdateChecks -C $C -Start $Start -Script $path -Quiet)
+        } else {
+            $r = Invoke-TwinRun -State $D.State -Script $path -ScriptArgs @{ Server = 'vc01'; DepotPath = $D.ScriptArgs.DepotPath } -TimeoutSeconds 600
+            $caught = @(Get-VmwRefusalProblems $r @('nvd-gpu-mgmt-daemon') 'DaemonDepotPath')
+        }
+        $caught = @($caught | ForEach-Object { $_ })
+        $p = @()
+        if ($caught.Count -eq 0) { $p += 'the {0} check did not catch it' -f $pl.Check }
+        else { Write-Host ('  {0}: planted "{1}" caught: {2}' -f $D.Name, $pl.Name, $caught[0]) }
+        Write-Verdict $D.Name ('daemon-update planted: ' + $pl.Name) $p $null
+        Remove-Item -LiteralPath $path
+    }
 }
 
 # The planted fault of the twin (hosts[].stale_module_after_reboot): the first host of the
@@ -1702,10 +1888,10 @@ function Invoke-VmwBatchHostFailureChecks {
 # Copies of the script with one batch fault planted; the check named must catch each.
 function Invoke-VmwBatchPlanted {
     param($C, $Start)
-    $one = '$ok = $true' + "`n" + '                    foreach ($one in @($w.Hosts)) { if ($ok) { $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work ([pscustomobject]@{ Step = $w.Step; Done = $false; Hosts = @($one); Extra = @() }) -Plan $plan -DepotPath $DepotPath -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds } }'
+    $one = '$ok = $true' + "`n" + '                    foreach ($one in @($w.Hosts)) { if ($ok) { $ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work ([pscustomobject]@{ Step = $w.Step; Done = $false; Hosts = @($one); Extra = @() }) -Plan $plan -DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds } }'
     $plants = @(
         @{ Name = 'the hosts of a batch one by one (each its own maintenance, install, reboot, wait)'; Check = 'batch'
-            Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
+            Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
             Put = $one }
         @{ Name = 'each reboot waited for before the next'; Check = 'batch'
             Find = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h'

@@ -202,6 +202,57 @@ Write-Host @($e.software.component.list.Invoke())[0].Version
         $h['nvidia_component']['version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
         $h.Contains('nvidia_loaded_version') | Should -BeFalse
     }
+    It 'installs a daemon bundle (kind daemon) beside the driver on a host without one, only in maintenance mode; the driver and the module stay' {
+        $bundle = { param($s) $s['depots'] += [ordered]@{ path = '/vmfs/volumes/ds1/nvd-gpu-mgmt-daemon-570.zip'; component = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = '570.172.07-0.0.0000'; kind = 'daemon' } } }
+        $list = "`n`$e = Get-EsxCli -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -V2 -Server `$c`n@(`$e.software.component.list.Invoke()) | ForEach-Object { Write-Host (`$_.Name + ' ' + `$_.Version) }"
+        $r = Invoke-RoScript (Get-RoState $bundle) ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-gpu-mgmt-daemon-570.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is Connected, not in maintenance mode*'
+        (Get-VsHost $r.state 'esx-03').Contains('nvidia_daemon_component') | Should -BeFalse
+        $s = Get-RoState { param($s) & $bundle $s; (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance' }
+        $r = Invoke-RoScript $s ($script:Apply + "Write-Host (Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-gpu-mgmt-daemon-570.zip').RebootRequired" + $list)
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('true', 'NVD-AIE-800 550.54.16-1OEM.800.1.0.20613240', 'nvd-gpu-mgmt-daemon 570.172.07-0.0.0000')
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['nvidia_component']['version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
+        $h.Contains('nvidia_loaded_version') | Should -BeFalse
+        Get-TestCommands $r | Should -Be @('esxcli software component apply')
+    }
+    It 'refuses a daemon bundle: missing on the datastore, on a vLCM image cluster, a second daemon of another name, one named as the driver' {
+        $bundle = { param($s, [string]$Name)
+            $s['depots'] += [ordered]@{ path = '/vmfs/volumes/ds1/daemon.zip'; component = [ordered]@{ name = $Name; version = '570.172.07-0.0.0000'; kind = 'daemon' } }
+            (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance' }
+        $s = Get-RoState { param($s) & $bundle $s 'nvd-gpu-mgmt-daemon' }
+        $r = Invoke-RoScript $s ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/missing-daemon.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*no depot at /vmfs/volumes/ds1/missing-daemon.zip*'
+        $s = Get-RoState { param($s) & $bundle $s 'nvd-gpu-mgmt-daemon'; $s['clusters'][0]['image_managed'] = $true }
+        $r = Invoke-RoScript $s ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*managed by a vLCM image*'
+        $s = Get-RoState { param($s) & $bundle $s 'nvd-gpu-mgmt-daemon'; (Get-VsHost $s 'esx-03')['nvidia_daemon_component'] = [ordered]@{ name = 'VMW-esx-7.0.2-nvd-gpu-mgmt-daemon'; version = '1.0-0.0.0001' } }
+        $r = Invoke-RoScript $s ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*a second daemon component (nvd-gpu-mgmt-daemon) is not modelled*'
+        (Get-VsHost $r.state 'esx-03')['nvidia_daemon_component']['version'] | Should -Be '1.0-0.0.0001'
+        $s = Get-RoState { param($s) & $bundle $s 'NVD-AIE-800' }
+        $r = Invoke-RoScript $s ($script:Apply + "Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*daemon component named as the host driver NVD-AIE-800*'
+        (Get-VsHost $r.state 'esx-03')['nvidia_component']['version'] | Should -Be '550.54.16-1OEM.800.1.0.20613240'
+    }
+    It 'fails the apply of one depot when a fault targets that depot path, the other depot''s apply not' {
+        $s = Get-RoState { param($s)
+            $s['depots'] += [ordered]@{ path = '/vmfs/volumes/ds1/daemon.zip'; component = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = '570.172.07-0.0.0000'; kind = 'daemon' } }
+            (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance'
+            $s['faults'] = @([ordered]@{ command = 'esxcli software component apply'; target = '/vmfs/volumes/ds1/daemon.zip'; message = 'injected'; times = 1 }) }
+        $r = Invoke-RoScript $s ($script:Apply + "`$null = Invoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/nvd-570.zip'`nInvoke-Apply -HostName 'esx-03' -Depot '/vmfs/volumes/ds1/daemon.zip'")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*injected*'
+        $h = Get-VsHost $r.state 'esx-03'
+        $h['nvidia_component']['version'] | Should -Be '570.172.07-1OEM.800.1.0.20613240'
+        $h.Contains('nvidia_daemon_component') | Should -BeFalse
+    }
     It 'reboot_unseen_seconds: vCenter shows the host as before the reboot for that long and refuses calls on it; then it has booted' {
         $s = Get-RoState { param($s) $h = Get-VsHost $s 'esx-03'; $h['connection_state'] = 'Maintenance'; $h['boot_count'] = 2; $h['reboot_unseen_seconds'] = 30 }
         $body = @'
@@ -318,7 +369,8 @@ Describe 'State: the rollout fields are checked before a run' {
                 { param($s) (Get-VsHost $s 'esx-01')['stale_module_after_reboot'] = 'yes' },
                 { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'nvd-gpu-mgmt-daemon' } },
                 { param($s) (Get-VsHost $s 'esx-01')['nvidia_daemon_component'] = [ordered]@{ name = 'NVD-AIE-800'; version = '1.0-0.0.0001' } },
-                { param($s) (Get-VsHost $s 'esx-01')['reboot_unseen_seconds'] = 'soon' })) {
+                { param($s) (Get-VsHost $s 'esx-01')['reboot_unseen_seconds'] = 'soon' },
+                { param($s) $s['depots'] = @([ordered]@{ path = '/x.zip'; component = [ordered]@{ name = 'nvd-gpu-mgmt-daemon'; version = '1'; kind = 'tool' } }) })) {
             $r = Invoke-RoScript (Get-RoState $edit) 'Write-Host 1'
             $r.exit | Should -Be 2
             $r.error | Should -Match 'depots\[0\]|image_managed|nvidia_loaded_version|boot_count|stale_module_after_reboot|nvidia_daemon_component|reboot_unseen_seconds'

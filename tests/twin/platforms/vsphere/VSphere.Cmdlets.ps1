@@ -792,7 +792,8 @@ function New-VTEsxCli {
         $depot = [string]$a['depot']
         $hn = [string]$this.TwinHost.name
         Add-VTCall 'esxcli software component apply' $hn $hn ([ordered]@{ depot = $depot })
-        Invoke-VTFault $this.TwinSrv @('esxcli software component apply') $hn $hn
+        # A fault targets the host (its first apply) or the depot path (that apply only).
+        Invoke-VTFault $this.TwinSrv @('esxcli software component apply') $depot $hn
         Invoke-VTComponentApply $this.TwinSrv $this.TwinHost $depot
     } @('depot')
     $compApply | Add-Member -NotePropertyName 'TwinSrv' -NotePropertyValue $Srv

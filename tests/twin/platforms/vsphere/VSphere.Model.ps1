@@ -1353,9 +1353,26 @@ function Invoke-VTComponentApply {
     $hit = @(@(Get-VTValue $Srv.State 'depots') | Where-Object { $null -ne $_ -and [string]$_.path -ceq $Depot })
     if ($hit.Count -eq 0) { throw ('twin: no depot at {0} (the state''s depots; esxcli needs the absolute path of an offline bundle on a datastore of the host)' -f $Depot) }
     $new = $hit[0].component
+    $hasDaemon = (Test-VTField $HostRec 'nvidia_daemon_component') -and $null -ne $HostRec.nvidia_daemon_component
+    # A daemon bundle (component.kind 'daemon') installs the GPU Management Daemon: on a host
+    # without one it is added beside the driver (NVIDIA installs the two, 2.9.1.1); a daemon
+    # of another name on the host would be a second daemon component, which the twin does
+    # not model (strict). A driver bundle of the daemon's name would replace the daemon with
+    # a driver: a state error.
+    $isDaemon = (Test-VTField $new 'kind') -and [string]$new.kind -eq 'daemon'
+    if ($isDaemon -and $hasDaemon -and [string]$HostRec.nvidia_daemon_component.name -cne [string]$new.name) {
+        throw ('twin: host {0} has the GPU Management Daemon component {1}; a second daemon component ({2}) is not modelled' -f $HostRec.name, $HostRec.nvidia_daemon_component.name, $new.name)
+    }
+    if ($isDaemon -and $null -ne $HostRec.nvidia_component -and [string]$HostRec.nvidia_component.name -ceq [string]$new.name) {
+        throw ('twin: state error: depot {0} holds a daemon component named as the host driver {1}' -f $Depot, $new.name)
+    }
+    if ($isDaemon -and -not $hasDaemon) {
+        Set-VTValue $HostRec 'nvidia_daemon_component' (New-VTRecord $HostRec ([ordered]@{ name = [string]$new.name; version = [string]$new.version }))
+        return [pscustomobject]@{ Message = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.'; RebootRequired = 'true' }
+    }
     # A depot of the component the host has as its GPU Management Daemon updates that one
     # (ESXi replaces the installed component of the same name); the module is not touched.
-    if ((Test-VTField $HostRec 'nvidia_daemon_component') -and $null -ne $HostRec.nvidia_daemon_component -and [string]$HostRec.nvidia_daemon_component.name -ceq [string]$new.name) {
+    if ($hasDaemon -and [string]$HostRec.nvidia_daemon_component.name -ceq [string]$new.name) {
         if ([string]$HostRec.nvidia_daemon_component.version -eq [string]$new.version) { return [pscustomobject]@{ Message = 'Host is not changed.'; RebootRequired = 'false' } }
         Set-VTValue $HostRec 'nvidia_daemon_component' (New-VTRecord $HostRec ([ordered]@{ name = [string]$new.name; version = [string]$new.version }))
         return [pscustomobject]@{ Message = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.'; RebootRequired = 'true' }

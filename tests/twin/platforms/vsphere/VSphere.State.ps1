@@ -170,6 +170,9 @@ function Test-VSphereState {
                 $ok = ($d -is [System.Collections.IDictionary]) -and (Test-VSphereValue $d['path'] 'string') -and ($d['component'] -is [System.Collections.IDictionary]) -and
                     (Test-VSphereValue $d['component']['name'] 'string') -and (Test-VSphereValue $d['component']['version'] 'string')
                 if (-not $ok) { $p += "depots[$k] must be {path, component: {name, version}} (strings)" }
+                # component.kind (optional): 'driver' (the default) or 'daemon', the NVIDIA GPU
+                # Management Daemon's bundle (README "Rollouts").
+                elseif ($d['component'].Contains('kind') -and @('driver', 'daemon') -cnotcontains [string]$d['component']['kind']) { $p += "depots[$k].component.kind must be driver or daemon" }
                 $k++
             }
         }
