@@ -269,11 +269,21 @@ static inline struct vg_span rel_span(struct vg_span s, uint32_t base)
  * lines): one `struct vg_vm_spans` per distinct layout, not per VM. */
 static const struct vg_vm_spans *vm_spans(struct builder *b, struct cluster_build *cb, const struct vm_group *g)
 {
+    const struct vg_vm_spans *last = cb->last_spans;
+    uint32_t base = g->tmpl.span.start;
+    if (last) { /* compared where they are: no relative copy made and compared */
+        int i = 0;
+        for (; i < VG_AT_N; i++) {
+            struct vg_span s = g->at[i], l = last->at[i];
+            if (s.file != l.file || (s.file && (s.start - base != l.start || s.end - base != l.end)))
+                break;
+        }
+        if (i == VG_AT_N)
+            return last;
+    }
     struct vg_vm_spans rel;
     for (int i = 0; i < VG_AT_N; i++)
-        rel.at[i] = rel_span(g->at[i], g->tmpl.span.start);
-    if (cb->last_spans && !memcmp(cb->last_spans, &rel, sizeof rel))
-        return cb->last_spans;
+        rel.at[i] = rel_span(g->at[i], base);
     cb->last_spans = vg_alloc_copy(b->ctx->arena, &rel, sizeof rel);
     return cb->last_spans;
 }
