@@ -63,18 +63,25 @@ static void read_host(struct builder *b, struct cluster_build *cb, const struct 
         VG_PUSH(cb->scratch, cb->hg, cb->nhg, cb->cap_hg, g);
 }
 
-static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg_stmt *st, const struct vg_argv *v)
+/* A VM group as its statement starts it; the walk or the replay stores the rest. */
+static inline void vm_group_init(struct vm_group *g, struct cluster_build *cb, const struct vg_stmt *st,
+                                 const struct vg_argv *v)
 {
-    struct vg_ctx *ctx = b->ctx;
-    /* not vg_alloc: its memset of the group (a call of ~230 instructions per
-     * VM) costs more than the stores of the zeroes */
-    struct vm_group *g = vg_alloc_uninit(cb->scratch, sizeof *g);
     *g = (struct vm_group){.tmpl = {.span = st->span,
                                     .name_span = v->a ? v->a->span : st->name_span,
                                     .cluster = cb->c,
                                     .count = 1,
                                     .generation = 2},
                            .name = v->a};
+}
+
+static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg_stmt *st, const struct vg_argv *v)
+{
+    struct vg_ctx *ctx = b->ctx;
+    /* not vg_alloc: its memset of the group (a call of ~230 instructions per
+     * VM) costs more than the stores of the zeroes */
+    struct vm_group *g = vg_alloc_uninit(cb->scratch, sizeof *g);
+    vm_group_init(g, cb, st, v);
     struct vg_vm *vm = &g->tmpl;
     struct vg_target t = {0};
     t.cluster = cb->c;
@@ -84,10 +91,12 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
     size_t emits = ctx->diags.emits;
     /* a VM written as the one read before without a diagnostic: its
      * statements' checks would pass again; only the stores are done */
-    int like = cb->vm_like && !bi.broken && vg_schema_same(cb->vm_like, st->body);
-    if (like) {
-        vg_schema_replay(ctx, &cb->vm_rec, st->body, &t);
-    } else {
+    int like = cb->vm_like && !bi.broken && vg_schema_replay(ctx, &cb->vm_rec, cb->vm_like, st->body, &t);
+    if (!like) {
+        if (cb->vm_like) { /* stored in part, then found different: afresh */
+            vm_group_init(g, cb, st, v);
+            t = (struct vg_target){.cluster = cb->c, .vm = vm, .vm_at = g->at};
+        }
         t.rec = &cb->vm_rec;
         vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
     }

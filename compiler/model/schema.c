@@ -820,28 +820,30 @@ static void record(struct vg_schema_rec *r, const struct vg_directive *d, const 
         (struct vg_schema_rec_stmt){v->n, v->n2, v->ival, (uint16_t)(d - table), (uint16_t)(v->a - st->args)};
 }
 
-int vg_schema_same(const struct vg_stmt *a, const struct vg_stmt *b)
+/* Statement `b` is statement `a` of a clean record (vg_schema_replay). */
+static inline int same_stmt(const struct vg_stmt *a, const struct vg_stmt *b)
 {
-    for (; a && b; a = a->next, b = b->next) {
-        if (a->name != b->name || a->nargs != b->nargs || b->has_block || b->broken)
+    if (a->name != b->name || a->nargs != b->nargs || b->has_block || b->broken)
+        return 0;
+    for (size_t i = 0; i < b->nargs; i++)
+        if (a->args[i].text != b->args[i].text || a->args[i].len != b->args[i].len || b->args[i].kind != VG_ARG_WORD)
             return 0;
-        for (size_t i = 0; i < b->nargs; i++)
-            if (a->args[i].text != b->args[i].text || a->args[i].len != b->args[i].len ||
-                b->args[i].kind != VG_ARG_WORD)
-                return 0;
-    }
-    return !a && !b;
+    return 1;
 }
 
-void vg_schema_replay(struct vg_ctx *ctx, const struct vg_schema_rec *rec, const struct vg_stmt *first,
-                      struct vg_target *t)
+int vg_schema_replay(struct vg_ctx *ctx, const struct vg_schema_rec *rec, const struct vg_stmt *like,
+                     const struct vg_stmt *first, struct vg_target *t)
 {
     const struct vg_schema_rec_stmt *r = rec->st;
-    for (const struct vg_stmt *st = first; st; st = st->next, r++) {
+    const struct vg_stmt *st = first;
+    for (; like && st; like = like->next, st = st->next, r++) {
+        if (!same_stmt(like, st))
+            return 0;
         struct vg_argv v = {
             r->ival, r->n, r->n2, &st->args[r->a], st->nargs > 1 ? &st->args[1] : NULL, args_span(st, 0, st->nargs)};
         table[r->row].store(ctx, t, st, &v);
     }
+    return !like && !st;
 }
 
 void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const struct vg_stmt *first,

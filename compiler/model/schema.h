@@ -60,8 +60,8 @@ struct vg_argv {
 /*
  * What a walk found in a block whose every statement was stored without a
  * problem, per statement: its row and its checked values. A block of the same
- * statements (vg_schema_same: VMs written alike) is then stored from it
- * without being checked again (vg_schema_replay): docs/performance.md,
+ * statements (VMs written alike) is then stored from it without being
+ * checked again (vg_schema_replay): docs/performance.md,
  * "Round 11 — less work per byte".
  */
 #define VG_SCHEMA_REC_MAX 16
@@ -165,15 +165,16 @@ typedef void (*vg_child_fn)(void *builder, const struct vg_directive *d, const s
 void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const struct vg_stmt *first,
                     struct vg_target *t, vg_child_fn child, void *builder);
 
-/* Whether the statements from `b` are those from `a` (a block recorded
- * clean): the same names and argument words, by the address of their
- * interned text, and no block or syntax error. */
-int vg_schema_same(const struct vg_stmt *a, const struct vg_stmt *b);
-/* Store the statements from `first`, which are vg_schema_same as the block
- * `rec` was recorded from, as vg_schema_walk would: its checks passed there
- * and depend on nothing else. */
-void vg_schema_replay(struct vg_ctx *ctx, const struct vg_schema_rec *rec, const struct vg_stmt *first,
-                      struct vg_target *t);
+/*
+ * Store the statements from `first` from `rec`, recorded clean of the block
+ * from `like`, if they are that block's statements: the same names and
+ * argument words, by the address of their interned text, and no block or
+ * syntax error. Its checks passed there and depend on nothing else. Returns
+ * 0 when they are not (some may have been stored into `t` then: the caller
+ * starts the target afresh and walks the block).
+ */
+int vg_schema_replay(struct vg_ctx *ctx, const struct vg_schema_rec *rec, const struct vg_stmt *like,
+                     const struct vg_stmt *first, struct vg_target *t);
 
 /* The row of `name` in `block`, or NULL. */
 const struct vg_directive *vg_schema_find(enum vg_block block, const char *name);
