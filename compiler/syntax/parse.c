@@ -261,22 +261,18 @@ static int plain_block_ahead(struct vg_parser *p)
 {
     const struct vg_lexeme *end, *x = vg_lexq_ahead(p->lexq, &end);
     int in_head = 0;
-    for (; x != end; x++) {
-        if (x->kind != VG_LEX_TOKEN) {
-            if (x->kind == VG_LEX_BRACE_OWN_LINE)
-                return 0;
-            continue;
-        }
-        switch (x->tok) {
-        case VG_TOK_WORD: in_head = 1; break;
-        case VG_TOK_STRING:
+    for (; x != end; x++) { /* the usual lexemes first (the other lexemes' tok is 0) */
+        if (x->tok == VG_TOK_WORD)
+            in_head = 1;
+        else if (x->tok == VG_TOK_END)
+            in_head = 0;
+        else if (x->tok == VG_TOK_STRING) {
             if (!in_head)
                 return 0;
-            break;
-        case VG_TOK_END: in_head = 0; break;
-        case VG_TOK_RBRACE: return !in_head;
-        default: return 0;
-        }
+        } else if (x->tok == VG_TOK_RBRACE)
+            return !in_head;
+        else if (x->kind == VG_LEX_TOKEN || x->kind == VG_LEX_BRACE_OWN_LINE)
+            return 0; /* `{`, a bad token, the end of the file; a `{` starting a line */
     }
     return 0; /* the block goes on in the next batch: the parser reads it */
 }
