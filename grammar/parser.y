@@ -8,7 +8,9 @@
  * the `{` after it in (OPEN): one shift per block instead of a shift and a
  * reduction per word. A head and its END (STMT) the driver records without
  * handing it over at all: outside error recovery the grammar could only
- * shift it and reduce it with its list. The tree is built
+ * shift it and reduce it with its list; so is a block of such statements
+ * (OPEN, STMTs and ENDs, RBRACE) that the driver sees whole in the lexemes
+ * at hand. The tree is built
  * imperatively by the driver (compiler/syntax/parse.c), statement by statement, so a
  * parse that stops early still leaves every statement read so far in the tree.
  * Error recovery is at statement level inside every block (`error END`,

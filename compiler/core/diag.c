@@ -65,6 +65,7 @@ static int admitted(struct vg_ctx *ctx, enum vg_code code, enum vg_level level, 
 
 struct vg_diag *vg_diag_emit(struct vg_ctx *ctx, enum vg_code code, struct vg_span span, const char *fmt, ...)
 {
+    ctx->diags.emits++;
     enum vg_level level = level_for(ctx, code);
     if (level == VG_LEVEL_OFF)
         return NULL;

@@ -58,6 +58,8 @@ struct vg_diags {
     size_t dropped_errors; /* errors past --error-limit */
     size_t dropped[4];     /* warnings and infos past VG_MAX_NOTICES, by level */
     size_t distinct[4];    /* queued diagnostics of each level at distinct code+spans */
+    size_t emits;          /* vg_diag_emit calls, queued or not (`off`, past a limit): none
+                              between two points means nothing was reported there */
     struct vg_suppression *supp;
     size_t nsupp, cap_supp;
     int finished;

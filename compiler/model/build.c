@@ -63,23 +63,43 @@ static void read_host(struct builder *b, struct cluster_build *cb, const struct 
         VG_PUSH(cb->scratch, cb->hg, cb->nhg, cb->cap_hg, g);
 }
 
+/* A VM group as its statement starts it; the walk or the replay stores the rest. */
+static inline void vm_group_init(struct vm_group *g, struct cluster_build *cb, const struct vg_stmt *st,
+                                 const struct vg_argv *v)
+{
+    *g = (struct vm_group){.tmpl = {.span = st->span,
+                                    .name_span = v->a ? v->a->span : st->name_span,
+                                    .cluster = cb->c,
+                                    .count = 1,
+                                    .generation = 2},
+                           .name = v->a};
+}
+
 static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg_stmt *st, const struct vg_argv *v)
 {
     struct vg_ctx *ctx = b->ctx;
-    struct vm_group *g = vg_alloc(cb->scratch, sizeof *g);
+    /* not vg_alloc: its memset of the group (a call of ~230 instructions per
+     * VM) costs more than the stores of the zeroes */
+    struct vm_group *g = vg_alloc_uninit(cb->scratch, sizeof *g);
+    vm_group_init(g, cb, st, v);
     struct vg_vm *vm = &g->tmpl;
-    g->name = v->a;
-    vm->span = st->span;
-    vm->name_span = v->a ? v->a->span : st->name_span;
-    vm->cluster = cb->c;
-    vm->count = 1;
-    vm->generation = 2;
     struct vg_target t = {0};
     t.cluster = cb->c;
     t.vm = vm;
     t.vm_at = g->at;
     struct vg_block_info bi = inner_info(b, cb, VG_BLOCK_VM, "vm", st, v);
-    vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
+    size_t emits = ctx->diags.emits;
+    /* a VM written as the one read before without a diagnostic: its
+     * statements' checks would pass again; only the stores are done */
+    int like = cb->vm_like && !bi.broken && vg_schema_replay(ctx, &cb->vm_rec, cb->vm_like, st->body, &t);
+    if (!like) {
+        if (cb->vm_like) { /* stored in part, then found different: afresh */
+            vm_group_init(g, cb, st, v);
+            t = (struct vg_target){.cluster = cb->c, .vm = vm, .vm_at = g->at};
+        }
+        t.rec = &cb->vm_rec;
+        vg_schema_walk(ctx, &bi, st->body, &t, NULL, NULL);
+    }
     g->pin = t.pin;
     g->hosts = t.hosts;
     if (vm->mode == VG_MODE_VGPU && !vm->guest.text && !bi.broken && !vg_schema_suggested(&t, "guest-driver")) {
@@ -97,6 +117,10 @@ static void read_vm(struct builder *b, struct cluster_build *cb, const struct vg
         }
     }
     vg_mb_resolve_version(b, &vm->guest, vm->os == VG_OS_LINUX ? VG_DRV_GUEST_LINUX : VG_DRV_GUEST_WINDOWS, 0);
+    if (ctx->diags.emits != emits)
+        cb->vm_like = NULL;
+    else if (!like)
+        cb->vm_like = !bi.broken && cb->vm_rec.clean && st->body ? st->body : NULL;
     if (v->a)
         VG_PUSH(cb->scratch, cb->vg, cb->nvg, cb->cap_vg, g);
 }
@@ -254,11 +278,21 @@ static inline struct vg_span rel_span(struct vg_span s, uint32_t base)
  * lines): one `struct vg_vm_spans` per distinct layout, not per VM. */
 static const struct vg_vm_spans *vm_spans(struct builder *b, struct cluster_build *cb, const struct vm_group *g)
 {
+    const struct vg_vm_spans *last = cb->last_spans;
+    uint32_t base = g->tmpl.span.start;
+    if (last) { /* compared where they are: no relative copy made and compared */
+        int i = 0;
+        for (; i < VG_AT_N; i++) {
+            struct vg_span s = g->at[i], l = last->at[i];
+            if (s.file != l.file || (s.file && (s.start - base != l.start || s.end - base != l.end)))
+                break;
+        }
+        if (i == VG_AT_N)
+            return last;
+    }
     struct vg_vm_spans rel;
     for (int i = 0; i < VG_AT_N; i++)
-        rel.at[i] = rel_span(g->at[i], g->tmpl.span.start);
-    if (cb->last_spans && !memcmp(cb->last_spans, &rel, sizeof rel))
-        return cb->last_spans;
+        rel.at[i] = rel_span(g->at[i], base);
     cb->last_spans = vg_alloc_copy(b->ctx->arena, &rel, sizeof rel);
     return cb->last_spans;
 }

@@ -48,6 +48,10 @@ struct cluster_build {
     uint32_t hosts_stamp;
     const char **host_names;              /* "did you mean" candidates, built on first use */
     const struct vg_vm_spans *last_spans; /* of the VM statement before: statements written alike share one */
+    /* the body of a VM statement read without a diagnostic, and what the
+     * walk recorded of it: a VM written alike is stored from the record */
+    const struct vg_stmt *vm_like;
+    struct vg_schema_rec vm_rec;
 };
 
 struct file_rec { /* a file read in this run, by canonical path */

@@ -58,7 +58,11 @@ int vg_mb_expand_name(struct builder *b, const struct vg_arg *a, int objects, st
     struct vg_range r;
     const char *err = NULL;
     size_t es = 0, ee = 0;
-    int rc = a->kind == VG_ARG_WORD ? vg_range_parse(a->text, a->len, &r, &err, &es, &ee) : 0;
+    /* a word without `[` and `]` is one name (vg_range_parse would say 0):
+     * not parsed (every VM of a file written VM by VM) */
+    int rc = a->kind == VG_ARG_WORD && (memchr(a->text, '[', a->len) || memchr(a->text, ']', a->len))
+        ? vg_range_parse(a->text, a->len, &r, &err, &es, &ee)
+        : 0;
     if (rc < 0) {
         struct vg_diag *d = vg_diag_emit(ctx, VG1005, arg_subspan(a, es, ee), "bad range in `%s`: %s", a->text,
                                          err ? err : "malformed");

@@ -6,7 +6,9 @@
  * each statement's row (VG1002), checks the platform family (VG1010), once-only
  * directives (VG1007), the arguments and the presence of a block (VG1003),
  * stores the value or hands block statements to build.c, and finally reports
- * required directives that are missing (VG1008).
+ * required directives that are missing (VG1008). A block found clean can be
+ * recorded, and a block of the same statements stored from the record
+ * without the checks (vg_schema_replay: VMs written alike).
  */
 #include "model/schema.h"
 
@@ -803,9 +805,55 @@ static void check_string_chars(struct vg_ctx *ctx, const struct vg_stmt *st)
     }
 }
 
+/* A statement stored after its checks: recorded if it can be replayed. */
+static void record(struct vg_schema_rec *r, const struct vg_directive *d, const struct vg_stmt *st,
+                   const struct vg_argv *v, int ok)
+{
+    if (!ok || !d->store || !st->nargs || st->has_block || st->broken || r->n == VG_SCHEMA_REC_MAX) {
+        r->clean = 0;
+        return;
+    }
+    for (size_t i = 0; i < st->nargs; i++)
+        if (st->args[i].kind != VG_ARG_WORD)
+            r->clean = 0;
+    r->st[r->n++] =
+        (struct vg_schema_rec_stmt){v->n, v->n2, v->ival, (uint16_t)(d - table), (uint16_t)(v->a - st->args)};
+}
+
+/* Statement `b` is statement `a` of a clean record (vg_schema_replay). */
+static inline int same_stmt(const struct vg_stmt *a, const struct vg_stmt *b)
+{
+    if (a->name != b->name || a->nargs != b->nargs || b->has_block || b->broken)
+        return 0;
+    for (size_t i = 0; i < b->nargs; i++)
+        if (a->args[i].text != b->args[i].text || a->args[i].len != b->args[i].len || b->args[i].kind != VG_ARG_WORD)
+            return 0;
+    return 1;
+}
+
+int vg_schema_replay(struct vg_ctx *ctx, const struct vg_schema_rec *rec, const struct vg_stmt *like,
+                     const struct vg_stmt *first, struct vg_target *t)
+{
+    const struct vg_schema_rec_stmt *r = rec->st;
+    const struct vg_stmt *st = first;
+    for (; like && st; like = like->next, st = st->next, r++) {
+        if (!same_stmt(like, st))
+            return 0;
+        struct vg_argv v = {
+            r->ival, r->n, r->n2, &st->args[r->a], st->nargs > 1 ? &st->args[1] : NULL, args_span(st, 0, st->nargs)};
+        table[r->row].store(ctx, t, st, &v);
+    }
+    return !like && !st;
+}
+
 void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const struct vg_stmt *first,
                     struct vg_target *t, vg_child_fn child, void *builder)
 {
+    struct vg_schema_rec *rec = t->rec;
+    if (rec) {
+        rec->n = 0;
+        rec->clean = 1;
+    }
     struct vg_span seen[NROWS];
     struct vg_schema_rows rows = block_rows(bi->memo, bi->block);
     size_t first_row = rows.first, end_row = rows.end; /* only this block's rows are used: clear just those */
@@ -816,11 +864,15 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
             const char *s = st->name && st->name[0] ? report_unknown(ctx, bi->block, st) : NULL;
             if (s && t->nsuggested < sizeof t->suggested / sizeof t->suggested[0])
                 t->suggested[t->nsuggested++] = s;
+            if (rec)
+                rec->clean = 0;
             continue;
         }
         size_t row = (size_t)(d - table);
         if (wrong_platform(ctx, bi, d, st)) {
             seen[row] = st->name_span;
+            if (rec)
+                rec->clean = 0;
             continue;
         }
         if ((d->flags & VG_DIR_ONCE) && seen[row].file) {
@@ -828,6 +880,8 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
                 vg_diag_emit(ctx, VG1007, st->span, "`%s` is given twice %s", d->name, where(bi->block));
             vg_diag_span(ctx, g, seen[row], "first given here");
             vg_diag_help(ctx, g, "keep one `%s`", d->name);
+            if (rec)
+                rec->clean = 0;
             continue;
         }
         if (!seen[row].file)
@@ -839,8 +893,12 @@ void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const st
         if (d->child != VG_BLOCK_NONE && !st->has_block) {
             struct vg_diag *g = bad(&c, st->span, "`%s` needs a block", d->name);
             vg_diag_help(ctx, g, "write `%s`", d->usage);
+            if (rec)
+                rec->clean = 0;
             continue;
         }
+        if (rec)
+            record(rec, d, st, &v, ok);
         if (d->child == VG_BLOCK_NONE && st->has_block) {
             struct vg_diag *g = bad(&c, st->open_span, "`%s` takes no block", d->name);
             vg_diag_label(ctx, g, "unexpected `{`");

@@ -57,6 +57,26 @@ struct vg_argv {
     struct vg_span span;        /* all arguments */
 };
 
+/*
+ * What a walk found in a block whose every statement was stored without a
+ * problem, per statement: its row and its checked values. A block of the same
+ * statements (VMs written alike) is then stored from it without being
+ * checked again (vg_schema_replay): docs/performance.md,
+ * "Round 11 — less work per byte".
+ */
+#define VG_SCHEMA_REC_MAX 16
+struct vg_schema_rec {
+    size_t n;
+    int clean; /* every statement found, applicable, given once, with a store
+                  and valid words as arguments; no block, no syntax error */
+    struct vg_schema_rec_stmt {
+        uint64_t n, n2;
+        int ival;
+        uint16_t row;
+        uint16_t a; /* index of vg_argv.a in the arguments */
+    } st[VG_SCHEMA_REC_MAX];
+};
+
 /* Where a block's directives store their values. */
 struct vg_target {
     struct vg_license_server *license;
@@ -77,6 +97,7 @@ struct vg_target {
      * that a misspelt required directive is not also reported missing */
     const char *suggested[8];
     size_t nsuggested;
+    struct vg_schema_rec *rec; /* if not NULL: filled by vg_schema_walk */
 };
 
 struct vg_directive;
@@ -143,6 +164,17 @@ typedef void (*vg_child_fn)(void *builder, const struct vg_directive *d, const s
  */
 void vg_schema_walk(struct vg_ctx *ctx, const struct vg_block_info *bi, const struct vg_stmt *first,
                     struct vg_target *t, vg_child_fn child, void *builder);
+
+/*
+ * Store the statements from `first` from `rec`, recorded clean of the block
+ * from `like`, if they are that block's statements: the same names and
+ * argument words, by the address of their interned text, and no block or
+ * syntax error. Its checks passed there and depend on nothing else. Returns
+ * 0 when they are not (some may have been stored into `t` then: the caller
+ * starts the target afresh and walks the block).
+ */
+int vg_schema_replay(struct vg_ctx *ctx, const struct vg_schema_rec *rec, const struct vg_stmt *like,
+                     const struct vg_stmt *first, struct vg_target *t);
 
 /* The row of `name` in `block`, or NULL. */
 const struct vg_directive *vg_schema_find(enum vg_block block, const char *name);

@@ -27,9 +27,11 @@
 
 #if defined(__GNUC__)
 #define COLD __attribute__((noinline, cold))
+#define HOT_INLINE inline __attribute__((always_inline))
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define COLD
+#define HOT_INLINE inline
 #define UNLIKELY(x) (x)
 #endif
 
@@ -86,7 +88,9 @@ static COLD void too_many_args(struct vg_parser *p, const struct vg_lexeme *x)
     }
 }
 
-static void stmt_arg(struct vg_parser *p, const struct vg_lexeme *x)
+/* Inlined in both of its loops (vg_yylex, plain_block): a call per argument
+ * costs ~15 instructions more. */
+static HOT_INLINE void stmt_arg(struct vg_parser *p, const struct vg_lexeme *x)
 {
     if (UNLIKELY(p->nargs == VG_MAX_ARGS)) {
         too_many_args(p, x);
@@ -248,6 +252,60 @@ static inline const struct vg_lexeme *next_token(struct vg_parser *p)
 }
 
 /*
+ * Whether the block whose `{` was just read is plain and at hand: up to its
+ * `}`, the unread lexemes of the batch hold only statements each ended by an
+ * END (words and strings after a word), empty statements, comments and
+ * blank lines. Nothing in such a block can be a syntax error.
+ */
+static int plain_block_ahead(struct vg_parser *p)
+{
+    const struct vg_lexeme *end, *x = vg_lexq_ahead(p->lexq, &end);
+    int in_head = 0;
+    for (; x != end; x++) { /* the usual lexemes first (the other lexemes' tok is 0) */
+        if (x->tok == VG_TOK_WORD)
+            in_head = 1;
+        else if (x->tok == VG_TOK_END)
+            in_head = 0;
+        else if (x->tok == VG_TOK_STRING) {
+            if (!in_head)
+                return 0;
+        } else if (x->tok == VG_TOK_RBRACE)
+            return !in_head;
+        else if (x->kind == VG_LEX_TOKEN || x->kind == VG_LEX_BRACE_OWN_LINE)
+            return 0; /* `{`, a bad token, the end of the file; a `{` starting a line */
+    }
+    return 0; /* the block goes on in the next batch: the parser reads it */
+}
+
+/*
+ * A plain block (plain_block_ahead) after its head and `{`: recorded here as
+ * the parser's actions would record it, in the same order and at the same
+ * point of the lexemes (the block opened, each statement at its END, the
+ * block closed at its `}`). Outside error recovery, the only thing the
+ * grammar could do with `OPEN (STMT | END)* RBRACE` is reduce it to an item
+ * and join it to its list, reading no token after the `}`; so the parser
+ * never sees it, as it never sees a STMT. Returns the `}`.
+ */
+static const struct vg_lexeme *plain_block(struct vg_parser *p, const struct vg_lexeme *brace)
+{
+    vg_parse_block_open(p, vg_span_make(p->file, brace->start, brace->end)); /* nblocks < VG_MAX_NESTING */
+    const struct vg_lexeme *x = next_token(p);
+    while (x->tok != VG_TOK_RBRACE) {
+        if (x->tok == VG_TOK_END) {
+            x = next_token(p);
+            continue;
+        }
+        stmt_begin(p, x);
+        for (x = next_token(p); x->tok == VG_TOK_WORD || x->tok == VG_TOK_STRING; x = next_token(p))
+            stmt_arg(p, x);
+        vg_parse_stmt_end(p); /* x is its END */
+        x = next_token(p);
+    }
+    vg_parse_block_close(p, vg_span_make(p->file, x->start, x->end));
+    return x;
+}
+
+/*
  * The parser's next token. A word starts a statement head, and the words and
  * strings after it belong to the head: they are read here and the parser gets
  * one token spanning them all, OPEN when a `{` follows (folded in), HEAD
@@ -261,7 +319,9 @@ static inline const struct vg_lexeme *next_token(struct vg_parser *p)
  * same order and at the same point of the lexemes. While the parser recovers
  * from a syntax error it discards heads (so they record nothing, as discarded
  * words did) and waits for an END: nothing is folded then. An END right after
- * a `}` is an empty statement and is skipped, except while recovering.
+ * a `}` is an empty statement and is skipped, except while recovering. A
+ * block of such statements that is whole in the lexemes at hand is recorded
+ * here too (plain_block): the parser sees neither its OPEN nor its `}`.
  */
 int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
 {
@@ -299,6 +359,12 @@ int vg_yylex(VG_YYSTYPE *lval, VG_YYLTYPE *lloc, struct vg_parser *p)
             continue;
         }
         if (x->tok == VG_TOK_LBRACE) {
+            if (p->nblocks < VG_MAX_NESTING && !p->stop && plain_block_ahead(p)) {
+                x = plain_block(p, x); /* recorded, not handed over: the next token is read */
+                p->after_rbrace = 1;
+                x = next_token(p);
+                continue;
+            }
             lloc->start = x->start; /* the block opens at the `{` */
             lloc->end = x->end;
             return VG_TOK_OPEN;

@@ -160,6 +160,16 @@ static inline const struct vg_lexeme *vg_lexq_next(struct vg_lexq *q)
     return v->next != v->end ? v->next++ : vg_lexq_refill(q);
 }
 
+/* The unread lexemes of the batch at hand, [result, *end), without taking
+ * them: the parser driver looks ahead in them (a block short enough to be
+ * in them whole). */
+static inline const struct vg_lexeme *vg_lexq_ahead(struct vg_lexq *q, const struct vg_lexeme **end)
+{
+    const struct vg_lexq_view *v = (const struct vg_lexq_view *)(void *)q;
+    *end = v->end;
+    return v->next;
+}
+
 /* The flex scanner (grammar/lexer.l): vg_lxlex appends lexemes to s->out, at
  * most two per rule, and returns 1 once s->nout exceeds s->room (or after a
  * lexical error), or appends the end-of-file token and returns 0. */

@@ -286,6 +286,62 @@ static void test_schema_memo_keys(void **state)
     done(f);
 }
 
+/* A VM written as the one before it, which was read without a diagnostic,
+ * is stored from the schema walk's record of that one (build.c read_vm,
+ * schema.c vg_schema_replay): its values and spans must be its own, and
+ * whatever would be reported of it still is. */
+static void test_vms_alike_checked_once(void **state)
+{
+    (void)state;
+    struct fx *f =
+        build(HEAD "    host h1 { gpu A16 x 2 }\n"
+                   "    vm a { os linux }\n"
+                   "    vm b { os linux }\n"
+                   "    vm c { os linux }\n"
+                   "    vm d { gpu vgpu A16-4Q; guest-driver 16.3; os linux; migration restart; host h1 }\n"
+                   "    vm e { gpu vgpu A16-4Q; guest-driver 16.3; os linux; migration restart; host h1 }\n"
+                   "    vm g { gpu vgpu A16-4Q; guest-driver 16.3; os linx; migration restart; host h1 }\n"
+                   "    vm i { gpu vgpu A16-4Q; guest-driver 16.3; os linux; migration restart; host h1 }\n"
+                   "    vm j { gpu vgpu A16-4Q; guest-driver 16.3; os linux; migration restart; host h1; os linux }\n"
+                   "    vm k { gpu vgpu A16-4Q; guest-driver 16.3; os linux; migration restart; host h2 }\n"
+                   "}\n");
+    /* a, b, c: each has no `gpu` (the walk's own VG1008: a VM read with a
+     * diagnostic is not a record to store others from) */
+    assert_int_equal(count(f, VG1008), 3);
+    const char *no_gpu[] = {"vm `a` has no `gpu`", "vm `b` has no `gpu`", "vm `c` has no `gpu`"};
+    size_t k = 0;
+    for (size_t i = 0; i < f->ctx.diags.n; i++)
+        if (f->ctx.diags.v[i]->code == VG1008)
+            assert_string_equal(f->ctx.diags.v[i]->message, no_gpu[k++]);
+    /* g: the same directives as e, another word: checked */
+    assert_int_equal(count(f, VG1003), 1);
+    expect(f, VG1003, "`os` expects `windows` or `linux`, found `linx`", "linx", 0);
+    /* j: one more statement, given twice */
+    assert_int_equal(count(f, VG1007), 1);
+    /* k: pinned to a host that does not exist */
+    assert_int_equal(count(f, VG1006), 1);
+    const struct vg_cluster *c = f->m->clusters[0];
+    assert_int_equal(c->nvms, 9);
+    for (size_t i = 3; i < 9; i++) {
+        const struct vg_vm *vm = c->vms[i];
+        assert_int_equal(vm->mode, VG_MODE_VGPU);
+        assert_non_null(vm->profile);
+        assert_string_equal(vm->profile->name, "A16-4Q");
+        assert_string_equal(vm->guest.text, "16.3");
+        assert_int_equal(vm->guest.nrel, 1);
+        assert_int_equal(vm->migration, VG_MIG_RESTART);
+        assert_int_equal(vm->guest.span.start, off(f, "16.3", (int)i - 3));
+        assert_int_equal(vg_vm_at(vm, VG_AT_GPU_ARG).start, off(f, "A16-4Q", (int)i - 3));
+        assert_int_equal(vg_vm_at(vm, VG_AT_PIN).start, off(f, "host h", (int)i - 2) + 5);
+        if (i != 8)
+            assert_ptr_equal(vm->pin, c->hosts[0]);
+    }
+    assert_int_equal(c->vms[4]->os, VG_OS_LINUX);
+    assert_int_equal(c->vms[6]->os, VG_OS_LINUX);
+    assert_null(c->vms[8]->pin);
+    done(f);
+}
+
 static void test_range_padding(void **state)
 {
     (void)state;
@@ -632,7 +688,7 @@ int main(void)
         cmocka_unit_test(test_include_depth),     cmocka_unit_test(test_vg2001_gpu_model),
         cmocka_unit_test(test_vg2002_profile),    cmocka_unit_test(test_vg2003_release),
         cmocka_unit_test(test_vg2004_platform),   cmocka_unit_test(test_vm_spans_shared),
-        cmocka_unit_test(test_schema_memo_keys),
+        cmocka_unit_test(test_schema_memo_keys),  cmocka_unit_test(test_vms_alike_checked_once),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

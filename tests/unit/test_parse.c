@@ -291,6 +291,14 @@ static void test_error_string_as_directive(void **state)
     assert_int_equal(r.ctx.diags.n, 1);
     assert_int_equal(r.ast->syntax_errors, 1);
     done(&r);
+    /* in a block of statements otherwise plain (parse.c plain_block_ahead) */
+    parse(&r, "a {\n  b 1\n  \"x\" y\n  c 2\n}\n");
+    d = check_diag(&r, 0, VG1001, 3, 3, "unexpected string `\"x\"`, expected a directive name");
+    assert_true(has_help(d, "only arguments may be strings"));
+    assert_int_equal(r.ctx.diags.n, 1);
+    assert_true(r.ast->first->broken);
+    assert_string_equal(nth(r.ast->first->body, 1)->name, "c");
+    done(&r);
 }
 
 static void test_error_stray_close_brace(void **state)
@@ -678,6 +686,58 @@ static void test_statements_recorded_before_the_lexemes_after_them(void **state)
     done(&r);
 }
 
+/* A block of plain statements that is whole in the batch of lexemes at hand
+ * is recorded by the driver, not by the parser (parse.c plain_block); one
+ * that straddles two batches goes to the parser. 400 blocks written alike
+ * (~16 lexemes each, 2,048 to a batch: some straddle) must come out alike:
+ * the same statements, spans and braces relative to their start, whichever
+ * recorded them; and the blocks around them keep theirs. */
+static void test_plain_blocks_alike_either_way(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    static const char vm[] = "    vm v%03d {  # desktop\n        gpu vgpu L40-12Q\n\n        os windows;\n"
+                             "        guest-driver \"19.4\"\n        ;\n    }\n";
+    char *text = malloc(N * sizeof vm + 200);
+    size_t n = (size_t)sprintf(text, "cluster c {\n    platform esxi 8.0u2\n");
+    for (int i = 0; i < N; i++)
+        n += (size_t)sprintf(text + n, vm, i);
+    n += (size_t)sprintf(text + n, "    host h { gpu L40 }\n}\nlicense-server l { kind dls }\nend 1\n");
+    struct run r;
+    parse_text(&r, text, n);
+    assert_int_equal(r.ctx.diags.n, 0);
+    assert_int_equal(count_stmts(r.ast->first), 3);
+    const struct vg_stmt *c = r.ast->first;
+    assert_int_equal(count_stmts(c->body), N + 2);
+    const struct vg_stmt *v0 = nth(c->body, 1);
+    for (const struct vg_stmt *v = v0; v->next; v = v->next) {
+        uint32_t d = v->span.start - v0->span.start;
+        assert_true(v->has_block);
+        assert_int_equal(v->open_span.start - d, v0->open_span.start);
+        assert_int_equal(v->close_span.file, r.file);
+        assert_int_equal(v->close_span.start - d, v0->close_span.start);
+        assert_int_equal(v->close_span.end - d, v0->close_span.end);
+        assert_int_equal(v->span.end - d, v0->span.end);
+        assert_int_equal(count_stmts(v->body), 3);
+        for (const struct vg_stmt *s = v->body, *s0 = v0->body; s; s = s->next, s0 = s0->next) {
+            assert_ptr_equal(s->name, s0->name); /* interned */
+            assert_int_equal(s->nargs, s0->nargs);
+            assert_false(s->has_block);
+            assert_int_equal(s->span.start - d, s0->span.start);
+            assert_int_equal(s->span.end - d, s0->span.end);
+            assert_int_equal(s->args[s->nargs - 1].span.start - d, s0->args[s0->nargs - 1].span.start);
+            assert_string_equal(s->args[s->nargs - 1].text, s0->args[s0->nargs - 1].text);
+        }
+    }
+    assert_string_equal(nth(v0->body, 2)->args[0].text, "19.4");
+    assert_int_equal(nth(v0->body, 2)->args[0].kind, VG_ARG_STRING);
+    assert_int_equal(loc_of(&r, v0->close_span.start).line, 9);
+    assert_int_equal(c->close_span.end, strstr(text, "}\nlicense") - text + 1);
+    assert_int_equal(nth(r.ast->first, 1)->close_span.end, strstr(text, "}\nend") - text + 1);
+    done(&r);
+    free(text);
+}
+
 /* The byte check: plain ASCII takes a fast path; what it finds must be what
  * the byte-by-byte check finds (lines, NUL, bad UTF-8, long lines). */
 static void test_source_check_paths(void **state)
@@ -823,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_statement_shapes),
         cmocka_unit_test(test_stream_hands_over_each_top_level_statement),
         cmocka_unit_test(test_statements_recorded_before_the_lexemes_after_them),
+        cmocka_unit_test(test_plain_blocks_alike_either_way),
         cmocka_unit_test(test_source_check_paths),
         cmocka_unit_test(test_source_check_every_position),
         cmocka_unit_test(test_nested_and_one_line_blocks),
