@@ -146,8 +146,9 @@ $Cases = @(
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module', 'guests') }
     # Two hosts at once: each batch's hosts together, phase by phase (the hosts take 300 s
     # to reboot on the virtual clock, so reboots one after another are seen, and vCenter
-    # sees each reboot only 30 s after the call, so the one wait must compare boot times).
-    @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; RebootUnseenSeconds = 30; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
+    # sees each reboot only 30 s after the call, so the one wait must compare boot times;
+    # entering maintenance mode takes 60 s, so entries one after another are seen too).
+    @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; RebootUnseenSeconds = 30; MaintenanceSeconds = 60; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'batch', 'host-failure') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'esxi-l40-daemon'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('daemon') }
@@ -1171,6 +1172,7 @@ function Invoke-VmwCase {
     $C = New-VmwRolloutCase $Case
     if ($Case.ContainsKey('RebootSeconds')) { foreach ($h in $C.State['hosts']) { $h['reboot_seconds'] = [int]$Case.RebootSeconds } }
     if ($Case.ContainsKey('RebootUnseenSeconds')) { foreach ($h in $C.State['hosts']) { $h['reboot_unseen_seconds'] = [int]$Case.RebootUnseenSeconds } }
+    if ($Case.ContainsKey('MaintenanceSeconds')) { foreach ($h in $C.State['hosts']) { $h['maintenance_seconds'] = [int]$Case.MaintenanceSeconds } }
     $start = $C.State
     $conv = $null
     if ($Case.Checks -contains 'converge' -or $Case.Checks -contains 'rerun' -or $Case.Checks -contains 'faults') {
@@ -1495,6 +1497,20 @@ function Get-VmwBatchProblems {
                 $p.Add(('batch {0}: {1} entered maintenance mode (call {2}) after a host of the batch left it (call {3})' -f $label, $h, ($enter[$h] + 1), ($firstExit + 1)))
             }
         }
+        # Maintenance mode entered together (the twin's host-maintenance events, on the virtual
+        # clock): the last host of the batch started entering before the first one was in.
+        $mm = @(@($Result.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'host-maintenance' -and $b -contains [string]$_['host'] })
+        $timed = @($C.State['hosts'] | Where-Object { $b -contains [string]$_['name'] -and $_.Contains('maintenance_seconds') -and [int]$_['maintenance_seconds'] -gt 0 }).Count -eq $b.Count
+        if ($timed -and $mm.Count -gt 0) {
+            $lastStart = ($mm | ForEach-Object { [double]$_['start'] } | Measure-Object -Maximum).Maximum
+            $firstEnd = ($mm | ForEach-Object { [double]$_['end'] } | Measure-Object -Minimum).Minimum
+            if ($mm.Count -ne $b.Count) { $p.Add(('batch {0}: {1} maintenance-mode entries for {2} hosts' -f $label, $mm.Count, $b.Count)) }
+            elseif ($lastStart -ge $firstEnd) {
+                $p.Add(('batch {0}: the maintenance-mode entries did not overlap (the last started at {1:N0} s, the first was in at {2:N0} s): one after another, not together' -f $label, $lastStart, $firstEnd))
+            }
+        } elseif ($timed) {
+            $p.Add(('batch {0}: no maintenance-mode entry was recorded' -f $label))
+        }
         $ev = @(@($Result.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'host-reboot' -and $b -contains [string]$_['host'] })
         foreach ($h in $b) {
             $n = @($ev | Where-Object { [string]$_['host'] -eq $h }).Count
@@ -1654,6 +1670,12 @@ function Invoke-VmwBatchPlanted {
         @{ Name = 'the hosts of a batch one by one (each its own maintenance, install, reboot, wait)'; Check = 'batch'
             Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
             Put = $one }
+        @{ Name = 'each maintenance-mode entry waited for before the next host starts its own'; Check = 'batch'
+            Find = '$L.Add([pscustomobject]@{ Name = $N; VMHost = $H; Task = $task; State = ''''; InMaintenance = $false })'
+            Put = '$L.Add([pscustomobject]@{ Name = $N; VMHost = $H; Task = $task; State = ''''; InMaintenance = $false }); $null = Wait-VgpucRolloutVmwMaintenance -Connection $C -Entering @($L[$L.Count - 1]) -TimeoutSeconds 1800' }
+        @{ Name = 'maintenance mode entered synchronously (Set-VMHost without -RunAsync), one host after another'; Check = 'batch'
+            Find = "-State 'Maintenance' -RunAsync -Server"
+            Put = "-State 'Maintenance' -Server" }
         @{ Name = 'each reboot waited for before the next'; Check = 'batch'
             Find = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h'
             Put = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h; $null = Wait-VgpucVmwHostReboot -Connection $Connection -Rebooted @($rebooted[$rebooted.Count - 1]) -TimeoutSeconds $RestartTimeoutSeconds' }

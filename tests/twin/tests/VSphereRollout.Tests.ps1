@@ -513,3 +513,34 @@ Describe 'Maintenance mode entered with -RunAsync (a PowerCLI Task), read with G
         $r.exit | Should -Be 2
     }
 }
+
+Describe 'A host that fails while it reboots never comes back' {
+    BeforeAll {
+        $script:Rebooting3 = { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance'; (Get-VsHost $s 'esx-03')['reboot_seconds'] = 300; (Get-VsHost $s 'esx-03')['boot_count'] = 2 }
+        $script:Reboot3 = "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)`n"
+        $script:Show3 = "Start-Sleep -Seconds 600`nWrite-Host (Get-VMHost -Name 'esx-03' -Server `$c).ConnectionState"
+    }
+    It 'node-failure while_rebooting: the host goes down for its reboot and stays NotResponding' {
+        $s = Get-RoState { param($s) & $script:Rebooting3 $s; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'esx-03'; while_rebooting = $true; times = 1 }) }
+        $r = Invoke-RoScript $s ($script:Reboot3 + $script:Show3)
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('NotResponding')
+        (Get-VsHost $r.state 'esx-03')['boot_count'] | Should -Be 2
+        (Get-VsHost $r.state 'esx-03').Contains('rebooting') | Should -BeFalse
+        $r.state['faults'][0]['times'] | Should -Be 0
+    }
+    It 'node-failure at a call made while the host is away rebooting (NotResponding): it never comes back' {
+        # The second mutating call (esx-04 into maintenance mode) comes while esx-03 reboots.
+        $s = Get-RoState { param($s) & $script:Rebooting3 $s; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'esx-03'; at_call = 2; times = 1 }) }
+        $r = Invoke-RoScript $s ($script:Reboot3 + "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-04' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false`n" + $script:Show3)
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('NotResponding')
+        (Get-VsHost $r.state 'esx-03')['boot_count'] | Should -Be 2
+    }
+    It 'still refuses a node failure of a host that has failed already (not rebooting)' {
+        $s = Get-RoState { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'NotResponding'; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'esx-03'; at_call = 1; times = 1 }) }
+        $r = Invoke-RoScript $s "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-04' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is already NotResponding*'
+    }
+}

@@ -1229,6 +1229,13 @@ function Invoke-VTReboot {
 function Start-VTRebootAway {
     param($HostRec, [double]$From)
     if (Test-VTField $HostRec 'reboot_due') { Remove-VTValue $HostRec 'reboot_due' }
+    if (Test-VTRebootFailure $HostRec) {
+        # The node-failure fault `while_rebooting`: the host fails as it goes down for its
+        # reboot and never comes back (README "Host failure").
+        $HostRec.connection_state = 'NotResponding'
+        Clear-VTMemo
+        return
+    }
     $secs = 0
     if (Test-VTField $HostRec 'reboot_seconds') { $secs = [int]$HostRec.reboot_seconds }
     if ($secs -gt 0 -and $From + $secs -gt (Get-TwinClock)) {
@@ -1495,6 +1502,21 @@ function Get-VTKernelModules {
 }
 
 # ---- a host failure and vSphere HA (README "Host failure") ------------------------------
+# The engine's node-failure fault with `while_rebooting` (no at_call): fires for its target
+# when vCenter sees that host go down for a reboot; the reboot never ends.
+function Test-VTRebootFailure {
+    param($HostRec)
+    if (-not (Get-Variable -Name 'Run' -Scope Script -ErrorAction SilentlyContinue) -or $null -eq $script:Run) { return $false }
+    foreach ($f in @($script:Run.Faults)) {
+        if ($f.Command -ne 'node-failure' -or $f.Remaining -le 0 -or $null -eq $f.Entry -or -not $f.Entry.Contains('while_rebooting') -or -not [bool]$f.Entry['while_rebooting']) { continue }
+        if ([string]$f.Target -ne [string]$HostRec.name) { continue }
+        $f.Remaining--
+        if ($f.Entry.Contains('times')) { $f.Entry['times'] = $f.Remaining }
+        return $true
+    }
+    return $false
+}
+
 # The host stops responding (connection_state NotResponding, as vCenter shows a host it
 # lost); its powered-on VMs go down; vSphere HA (on in every cluster of the twin) restarts
 # each on the first other host of its cluster, in state order, that is Connected (not in
@@ -1504,7 +1526,11 @@ function Get-VTKernelModules {
 function Invoke-VTHostFailure {
     param($Srv, $HostRec)
     $state = [string]$HostRec.connection_state
-    if (@('Connected', 'Maintenance') -notcontains $state) { throw ('twin: host {0} is already {1}' -f $HostRec.name, $state) }
+    # A host rebooting (seen by vCenter or not yet) that fails never comes back from it.
+    $wasRebooting = (Test-VTField $HostRec 'reboot_due') -or ((Test-VTField $HostRec 'rebooting') -and $null -ne $HostRec.rebooting)
+    if (Test-VTField $HostRec 'reboot_due') { Remove-VTValue $HostRec 'reboot_due' }
+    if (Test-VTField $HostRec 'rebooting') { Remove-VTValue $HostRec 'rebooting' }
+    if (-not $wasRebooting -and @('Connected', 'Maintenance') -notcontains $state) { throw ('twin: host {0} is already {1}' -f $HostRec.name, $state) }
     $HostRec.connection_state = 'NotResponding'
     $entering = Get-VTEnteringMaintenance $Srv $HostRec
     if ($null -ne $entering) { Stop-VTMaintenanceTask $entering ('twin: host {0} stopped responding while it entered maintenance mode' -f $HostRec.name) (Get-TwinClock) }
