@@ -1625,6 +1625,9 @@ function Invoke-VmwBatchPlanted {
         @{ Name = 'a host not back in time is not named (the wait reports none late)'; Check = 'timeout'
             Find = '[string[]]@($left | ForEach-Object { [string]$_.Name })'
             Put = '[string[]]@()' }
+        @{ Name = 'a host that fails while it reboots stops the verification of the other hosts of its batch'; Check = 'step-failure'
+            Find = "                `$failures.Add(('{0}: {1}' -f `$n, `$msg))`n                continue`n            }`n            # Verify what runs"
+            Put = "                `$failures.Add(('{0}: {1}' -f `$n, `$msg))`n                break`n            }`n            # Verify what runs" }
         @{ Name = 'a failed reboot stops the step without waiting for the hosts already rebooting'; Check = 'host-failure'
             Find = "`$failures.Add(('{0}: the reboot failed: {1}' -f `$n, `$_.Exception.Message))"
             Put = 'throw' }
@@ -1651,7 +1654,9 @@ function Invoke-VmwBatchPlanted {
             $save = $script:Fail
             $savePass = $script:Pass
             $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-            $out = Invoke-VmwBatchHostFailureChecks -C ([pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }) -Start $Start -Conv $conv 6>&1
+            $pc = [pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }
+            if ($pl.Check -eq 'step-failure') { $out = Invoke-VmwStepFailureChecks -C $pc -Start $Start -Step 0 -Expect 5 -Conv $conv 6>&1 }
+            else { $out = Invoke-VmwBatchHostFailureChecks -C $pc -Start $Start -Conv $conv 6>&1 }
             $caught = @(@($out) | ForEach-Object { [string]$_ } | Where-Object { $_ -match '^(FAIL|    )' } | Select-Object -First 2)
             if ($script:Fail -eq $save) { $caught = @() }
             $script:Fail = $save
@@ -2003,6 +2008,7 @@ function Invoke-VmwPlanted {
         @{ Name = 'the loaded module is not verified, only the installed component'; Find = "-not `$now.Loaded -or`n                -not (Test-VgpucRolloutVmwModule -Version `$now.Module -Driver `$h.ToDriver)"; Put = "-not `$now.Loaded -or`n                `$false"; Check = 'stale-module' }
         @{ Name = 'a host that failed is not seen before the next step'; Find = '$notReady = @(Test-VgpucRolloutVmwHostsReady -Connection $connection -Plan $plan -Work $w)'; Put = '$notReady = @()'; Check = 'host-failure' }
         @{ Name = 'a VM is moved onto a host that failed since the pre-flight'; Find = "if (`$destState -ne 'Connected') {"; Put = 'if ($false) {'; Check = 'host-failure' }
+        @{ Name = 'a host that failed while it rebooted is let out of maintenance mode'; Find = "`$keep[`$n.ToLowerInvariant()] = 'it did not come back within {0} seconds of its reboot; once vCenter sees it again, run again (the host is rebooted and verified)' -f `$RestartTimeoutSeconds"; Put = '$null = $RestartTimeoutSeconds'; Check = 'host-failure' }
     )
     $text = [System.IO.File]::ReadAllText($C.Script)
     foreach ($pl in $plants) {
