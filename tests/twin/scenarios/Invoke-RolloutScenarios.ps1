@@ -1294,6 +1294,11 @@ function Invoke-VmwCase {
     }
     if ($Case.Checks -contains 'host-failure-drain') {
         Invoke-VmwStepFailureChecks -C $C -Start $start -Step 0 -Expect 5
+        # Planted (a drain installs nothing, so only the late reboot keeps its host in
+        # maintenance mode): a host that failed while it rebooted let out of it.
+        Invoke-VmwStepFailurePlant -C $C -Start $start -Step 0 -Expect 5 -Name 'a host that failed while it rebooted is let out of maintenance mode' `
+            -Find "`$keep[`$n.ToLowerInvariant()] = 'it did not come back within {0} seconds of its reboot; once vCenter sees it again, run again (the host is rebooted and verified)' -f `$RestartTimeoutSeconds" `
+            -Put '$null = $RestartTimeoutSeconds'
     }
     if ($Case.Checks -contains 'daemon') {
         $p = Get-VmwDaemonProblems -C $C -Start $start
@@ -1839,6 +1844,31 @@ function Invoke-VmwStepFailureChecks {
     Write-Host ('  {0}: {1} host-failure scenarios in host step {2}' -f $C.Name, $found.Points.Count, ($Step + 1))
 }
 
+# A copy of the script with one fault planted, judged by the host-failure checks of a step
+# (Invoke-VmwStepFailureChecks): they must fail on it.
+function Invoke-VmwStepFailurePlant {
+    param($C, $Start, [int]$Step, [int]$Expect, [string]$Name, [string]$Find, [string]$Put)
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $n = ([regex]::Matches($text, [regex]::Escape($Find))).Count
+    if ($n -ne 1) { Write-Verdict $C.Name ('planted: ' + $Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null; return }
+    $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+    [System.IO.File]::WriteAllText($path, $text.Replace($Find, $Put))
+    $save = $script:Fail
+    $savePass = $script:Pass
+    $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    $pc = [pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }
+    $out = Invoke-VmwStepFailureChecks -C $pc -Start $Start -Step $Step -Expect $Expect -Conv $conv 6>&1
+    $caught = @(@($out) | ForEach-Object { [string]$_ } | Where-Object { $_ -match '^(FAIL|    )' } | Select-Object -First 2)
+    if ($script:Fail -eq $save) { $caught = @() }
+    $script:Fail = $save
+    $script:Pass = $savePass
+    Remove-Item -LiteralPath $path
+    $p = @()
+    if ($caught.Count -eq 0) { $p += 'the host-failure check did not catch it' }
+    else { Write-Host ('  planted: {0}: caught: {1}' -f $Name, (@($caught) -join ' / ')) }
+    Write-Verdict $C.Name ('planted: ' + $Name) $p $null
+}
+
 # The owners upgrade the guest drivers of a plan's guest step inside the VMs of a
 # vSphere state, except the VMs named in -Except (a guest not upgraded).
 function Set-VmwGuestStepDone {
@@ -2008,7 +2038,6 @@ function Invoke-VmwPlanted {
         @{ Name = 'the loaded module is not verified, only the installed component'; Find = "-not `$now.Loaded -or`n                -not (Test-VgpucRolloutVmwModule -Version `$now.Module -Driver `$h.ToDriver)"; Put = "-not `$now.Loaded -or`n                `$false"; Check = 'stale-module' }
         @{ Name = 'a host that failed is not seen before the next step'; Find = '$notReady = @(Test-VgpucRolloutVmwHostsReady -Connection $connection -Plan $plan -Work $w)'; Put = '$notReady = @()'; Check = 'host-failure' }
         @{ Name = 'a VM is moved onto a host that failed since the pre-flight'; Find = "if (`$destState -ne 'Connected') {"; Put = 'if ($false) {'; Check = 'host-failure' }
-        @{ Name = 'a host that failed while it rebooted is let out of maintenance mode'; Find = "`$keep[`$n.ToLowerInvariant()] = 'it did not come back within {0} seconds of its reboot; once vCenter sees it again, run again (the host is rebooted and verified)' -f `$RestartTimeoutSeconds"; Put = '$null = $RestartTimeoutSeconds'; Check = 'host-failure' }
     )
     $text = [System.IO.File]::ReadAllText($C.Script)
     foreach ($pl in $plants) {
