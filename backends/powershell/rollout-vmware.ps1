@@ -41,7 +41,7 @@
 # down (the guest OS, never a power-off), move and start those it restarts
 # elsewhere; shut down those that stay down (the moves of every host of the
 # batch first); then the hosts of the batch together, phase by phase:
-# Set-VMHost -State Maintenance on each; install the NVIDIA host component
+# Set-VMHost -State Maintenance -RunAsync on each, one wait; install the NVIDIA host component
 # from the depot with `esxcli software component apply -d` (Get-EsxCli -V2)
 # on each, then the GPU Management Daemon component from its own depot
 # (-DaemonDepotPath: NVIDIA installs and updates the two together; the daemon
@@ -62,8 +62,10 @@
 # host whose new component is installed but not yet verified, or that did
 # not come back from its reboot in time: it stays in maintenance mode and
 # the output says so (running the script again reboots and verifies it).
-# Maintenance mode is entered with the synchronous Set-VMHost, one host
-# after another (the hosts are empty by then). A step already done is
+# Maintenance mode is entered by every host of the batch at the same time
+# (Set-VMHost -RunAsync; the hosts are empty by then), then one wait for the
+# tasks (Get-Task -Id) and each host read: one that did not enter fails the
+# step, the others are let out as above. A step already done is
 # skipped, so a rollout is resumed by running the script again. A host step
 # that changes no vGPU Manager (a drain, `--drain HOST`) leaves no live trace
 # on the host: with -LogPath, its completion is recorded in the log (a step
@@ -761,6 +763,71 @@ function Install-VgpucRolloutVmwDaemon {
     } -ArgumentList @($Connection, $VMHost, $Depot)
 }
 
+function Wait-VgpucRolloutVmwMaintenance {
+    <# One wait for the maintenance-mode entries of a batch, started together with
+       Set-VMHost -State Maintenance -RunAsync (each entry: Name, VMHost, Task). Polls each
+       task with Get-Task -Id (the task -RunAsync returns is not updated; Get-Task reads it
+       anew) until its State is Success or Error, or the timeout; Wait-Task is not used: its
+       reference does not say what it returns or throws for a task that fails. Then reads each
+       host: InMaintenance is what vCenter shows (ConnectionState Maintenance), whatever the
+       task said. Sets each entry's State ('' when the task had not ended in time) and
+       InMaintenance, and returns the entries. #>
+    [CmdletBinding()]
+    [OutputType([object[]])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Entering,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $left = [System.Collections.Generic.List[object]]::new()
+    foreach ($e in $Entering) {
+        $left.Add($e)
+    }
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ($left.Count -gt 0) {
+        foreach ($e in @($left.ToArray())) {
+            try {
+                $t = Get-Task -Id ([string]$e.Task.Id) -Server $Connection -ErrorAction Stop
+                $state = [string]$t.State
+            } catch {
+                $state = 'unknown (Get-Task: {0})' -f $_.Exception.Message
+            }
+            if ($state -ne 'Running' -and $state -ne 'Queued') {
+                $e.State = $state
+                $null = $left.Remove($e)
+            }
+        }
+        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
+            break
+        }
+        Start-Sleep -Seconds 5
+    }
+    foreach ($e in $Entering) {
+        $now = Get-VMHost -Id $e.VMHost.Id -Server $Connection
+        $e.InMaintenance = [string]$now.ConnectionState -eq 'Maintenance'
+        if ($e.InMaintenance) {
+            Write-Host ('  {0}: in maintenance mode' -f (Format-VgpucText -Text $e.Name))
+        }
+    }
+    , $Entering
+}
+
+function Format-VgpucRolloutVmwEntry {
+    <# Why a host entering maintenance mode (Wait-VgpucRolloutVmwMaintenance) is not in it. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$Entry,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $now = Get-VMHost -Id $Entry.VMHost.Id -Server $Connection
+    if ($Entry.State -eq '') {
+        return ('entering maintenance mode did not end within {0} seconds (task {1} still runs; the host is {2}): check it, it may end in maintenance mode' -f $TimeoutSeconds, $Entry.Task.Id, $now.ConnectionState)
+    }
+    'entering maintenance mode failed (task {0} ended: {1}); the host is {2}, not in maintenance mode' -f $Entry.Task.Id, $Entry.State, $now.ConnectionState
+}
+
 function Invoke-VgpucRolloutVmwHostStep {
     <# One host batch, its hosts together phase by phase: the moves of all of
        them, maintenance mode on each, the install on each, the reboot of each,
@@ -785,6 +852,8 @@ function Invoke-VgpucRolloutVmwHostStep {
     Write-Host ('Step {0}: {1} (downtime: {2})' -f $s.Index, (Format-VgpucText -Text ($names -join ', ')), $s.Downtime)
     $down = [System.Collections.Generic.List[object]]::new()
     $inMaintenance = [System.Collections.Generic.List[string]]::new()
+    $entering = [System.Collections.Generic.List[object]]::new()
+    $waited = $false
     $keep = @{}
     $ok = $true
     $previewed = $false
@@ -801,6 +870,10 @@ function Invoke-VgpucRolloutVmwHostStep {
                 $down.Add($back)
             }
         }
+        # Maintenance mode: every host of the batch enters at the same time (Set-VMHost
+        # -RunAsync returns the vCenter task at once), then one wait for all the tasks, and
+        # each host is read: only a host vCenter shows in maintenance mode goes on (and is
+        # let out in `finally`); a task that failed or did not end in time fails the step.
         foreach ($h in @($Work.Hosts)) {
             $n = [string]$h.Name
             $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
@@ -809,15 +882,28 @@ function Invoke-VgpucRolloutVmwHostStep {
                 $inMaintenance.Add($n)
                 continue
             }
-            $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'enter maintenance mode (Set-VMHost -State Maintenance)' -ScriptBlock {
-                param($C, $H)
-                $null = Set-VMHost -VMHost $H -State 'Maintenance' -Server $C -Confirm:$false -ErrorAction Stop
-            } -ArgumentList @($Connection, $vmhost)
-            if ($done) {
-                $inMaintenance.Add($n)
-            } else {
+            $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'enter maintenance mode (Set-VMHost -State Maintenance -RunAsync)' -ScriptBlock {
+                param($C, $H, $L, [string]$N)
+                $task = Set-VMHost -VMHost $H -State 'Maintenance' -RunAsync -Server $C -Confirm:$false -ErrorAction Stop
+                $L.Add([pscustomobject]@{ Name = $N; VMHost = $H; Task = $task; State = ''; InMaintenance = $false })
+            } -ArgumentList @($Connection, $vmhost, $entering, $n)
+            if (-not $done) {
                 $previewed = $true
             }
+        }
+        $waited = $true
+        $failures = [System.Collections.Generic.List[string]]::new()
+        foreach ($e in (Wait-VgpucRolloutVmwMaintenance -Connection $Connection -Entering $entering.ToArray() -TimeoutSeconds $RestartTimeoutSeconds)) {
+            if ($e.InMaintenance) {
+                $inMaintenance.Add($e.Name)
+                continue
+            }
+            $msg = Format-VgpucRolloutVmwEntry -Connection $Connection -Entry $e -TimeoutSeconds $RestartTimeoutSeconds
+            Add-VgpucResult -Run $Run -Target $e.Name -Step 'enter maintenance mode (the task)' -Status 'failed' -Message $msg
+            $failures.Add(('{0}: {1}' -f $e.Name, $msg))
+        }
+        if ($failures.Count -gt 0) {
+            throw ($failures -join '; ')
         }
         # Every host of the batch is in maintenance mode now: install on each, then reboot
         # them together and wait for all at once, verify each, and (finally) let each out.
@@ -872,7 +958,6 @@ function Invoke-VgpucRolloutVmwHostStep {
         # reboot too; each started reboot is added to $rebooted inside the change.
         $rebooted = [System.Collections.Generic.List[object]]::new()
         $spec = @{}
-        $failures = [System.Collections.Generic.List[string]]::new()
         foreach ($h in $toReboot) {
             $n = [string]$h.Name
             $vmhost = $Plan.Hosts[$n.ToLowerInvariant()]
@@ -951,6 +1036,18 @@ function Invoke-VgpucRolloutVmwHostStep {
         $ok = $false
         Write-Warning ('step {0} stopped: {1}' -f $s.Index, (Format-VgpucText -Text $_.Exception.Message))
     } finally {
+        if (-not $waited -and $entering.Count -gt 0) {
+            # The step stopped while hosts were entering maintenance mode (the call for a
+            # later host of the batch failed): their tasks are waited for, so that each host
+            # vCenter shows in maintenance mode is let out below.
+            foreach ($e in (Wait-VgpucRolloutVmwMaintenance -Connection $Connection -Entering $entering.ToArray() -TimeoutSeconds $RestartTimeoutSeconds)) {
+                if ($e.InMaintenance) {
+                    $inMaintenance.Add($e.Name)
+                } else {
+                    Write-Warning ('{0}: {1}' -f (Format-VgpucText -Text $e.Name), (Format-VgpucText -Text (Format-VgpucRolloutVmwEntry -Connection $Connection -Entry $e -TimeoutSeconds $RestartTimeoutSeconds)))
+                }
+            }
+        }
         foreach ($n in $inMaintenance) {
             if ($keep.ContainsKey($n.ToLowerInvariant())) {
                 $why = 'its new vGPU Manager is installed but not verified; check it, then run again (the host is rebooted and verified)'

@@ -49,9 +49,12 @@ packages of the plan's releases), and these checks run:
   batch      (Hyper-V, --hosts-at-once) the call log, per batch: every node
              drained before any installs, every install before any restart,
              one Restart-Computer -Wait naming every node of the batch, every
-             restart before any resume; planted: the batch one host after
-             another, the nodes restarted one by one, the nodes not resumed
-             after a failure (node-failure adds two points inside each batch)
+             restart before any resume; with DrainSeconds (each drain taking
+             that long on the virtual clock) the drains of a batch overlapping
+             (the twin's node-drain events); planted: the batch one host after
+             another, the nodes restarted one by one, each drain waited for
+             before the next, drains with -Wait, the nodes not resumed after a
+             failure (node-failure adds two points inside each batch)
   arc        Azure Local VMs enabled by Arc (`vm-management arc`): the
              converge run stops and starts them only through Azure (az
              stack-hci-vm stop|start, the twin refuses Stop-/Start-VM of an
@@ -61,20 +64,25 @@ packages of the plan's releases), and these checks run:
   host-failure (vSphere) a host other than the upgraded one fails (the
              node-failure fault: it stops responding, vSphere HA restarts
              its VMs where they can start) before the drain, during it, as
-             the drained host enters maintenance mode and after the reboot:
-             exit 1, no VM moved onto it, no later step started, the cluster
-             serviceable, the invariants; the host comes back and the rerun
-             converges
+             the drained host enters maintenance mode and after the reboot;
+             and the step's first rebooted host fails while it reboots (never
+             back: named in a warning, left in maintenance mode, the other
+             hosts of its batch finished): exit 1, no VM moved onto it, no
+             later step started, the cluster serviceable, the invariants; the
+             host comes back (in maintenance mode, when it failed rebooting)
+             and the rerun converges
   batch      (vSphere, --hosts-at-once) each batch's hosts together, phase by
              phase: every host of a batch in maintenance mode before any of
              them installs, each rebooted once and the reboots overlapping (the
              twin's hosts take RebootSeconds to come back, seen by vCenter
-             RebootUnseenSeconds after the call); a host of the batch
+             RebootUnseenSeconds after the call), and the maintenance-mode
+             entries overlapping (MaintenanceSeconds each); a host of the batch
              fails as it is to enter maintenance mode (the others leave it, no
              install) and as it is to reboot (the others, rebooting, are waited
              for, verified and leave maintenance mode); the rerun converges;
-             planted: the hosts one by one, each reboot waited for before the
-             next, the wait not comparing boot times, a failed reboot not
+             planted: the hosts one by one, each maintenance-mode entry waited
+             for before the next, maintenance mode entered synchronously, each
+             reboot waited for before the next, the wait not comparing boot times, a failed reboot not
              waiting for the others
   host-failure-step2, host-failure-drain (vSphere) the host-failure checks
              in the second host step of a multi-host rollout, and in a
@@ -149,7 +157,7 @@ $Cases = @(
         Checks = @('license') }
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview') }
-    @{ Name = 'hci-a16-two-at-once'; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
+    @{ Name = 'hci-a16-two-at-once'; DrainSeconds = 60; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'batch', 'faults', 'node-failure') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
         Checks = @('legs', 'guests') }
@@ -163,8 +171,9 @@ $Cases = @(
         Checks = @('converge', 'rerun', 'preview', 'faults', 'preflight', 'planted', 'vlcm', 'host-failure', 'stale-module', 'guests') }
     # Two hosts at once: each batch's hosts together, phase by phase (the hosts take 300 s
     # to reboot on the virtual clock, so reboots one after another are seen, and vCenter
-    # sees each reboot only 30 s after the call, so the one wait must compare boot times).
-    @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; RebootUnseenSeconds = 30; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
+    # sees each reboot only 30 s after the call, so the one wait must compare boot times;
+    # entering maintenance mode takes 60 s, so entries one after another are seen too).
+    @{ Name = 'esxi-l40-two-at-once'; Platform = 'vmware'; RebootSeconds = 300; RebootUnseenSeconds = 30; MaintenanceSeconds = 60; Args = @('--hosts-at-once', '2', 'tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu')
         Checks = @('converge', 'rerun', 'preview', 'faults', 'batch', 'host-failure') }
     @{ Name = 'drain-esxi-l40-vgpu'; Platform = 'vmware'; Args = @('--drain', 'esx-01', 'examples/esxi-l40-vgpu.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
     @{ Name = 'esxi-l40-daemon'; Platform = 'vmware'; Args = @('tests/golden/rollout/in/esxi-17.6.vgpu', 'tests/golden/rollout/in/esxi-18.4.vgpu'); Checks = @('daemon') }
@@ -435,6 +444,9 @@ function Invoke-Case {
     param($Case)
     $C = New-RolloutCase $Case
     $start = $C.State
+    # DrainSeconds: each node's drain takes that long on the virtual clock, so drains one
+    # after another are seen (the twin's node-drain events).
+    if ($Case.ContainsKey('DrainSeconds')) { foreach ($h in $start['hosts']) { $h['drain_seconds'] = [int]$Case.DrainSeconds } }
     $conv = $null
     $argsFor = { param([int[]]$Done) $a = @{} + $C.ScriptArgs; if ($Done) { $a['GuestStepDone'] = $Done }; $a }
     if ($Case.Checks -contains 'converge' -or $Case.Checks -contains 'rerun' -or $Case.Checks -contains 'faults') {
@@ -1001,6 +1013,24 @@ function Get-BatchOrderProblems {
     }
 }
 
+# The drains of each batch overlap (nodes with drain_seconds: the twin's node-drain events,
+# on the virtual clock): the last node of the batch started draining before the first one
+# was drained. Nodes without drain_seconds: nothing to tell.
+function Get-BatchDrainProblems {
+    param($C, $Start, $Result)
+    foreach ($b in $C.Batches) {
+        $timed = @($Start['hosts'] | Where-Object { $b -contains [string]$_['name'] -and $_.Contains('drain_seconds') -and [int]$_['drain_seconds'] -gt 0 }).Count -eq $b.Count
+        if (-not $timed) { continue }
+        $ev = @(@($Result.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'node-drain' -and $b -contains [string]$_['host'] })
+        if ($ev.Count -ne $b.Count) { 'batch {0}: {1} drains recorded for {2} nodes' -f ($b -join ', '), $ev.Count, $b.Count; continue }
+        $lastStart = ($ev | ForEach-Object { [double]$_['start'] } | Measure-Object -Maximum).Maximum
+        $firstEnd = ($ev | ForEach-Object { [double]$_['end'] } | Measure-Object -Minimum).Minimum
+        if ($lastStart -ge $firstEnd) {
+            'batch {0}: the drains did not overlap (the last started at {1:N0} s, the first was drained at {2:N0} s): one after another, not together' -f ($b -join ', '), $lastStart, $firstEnd
+        }
+    }
+}
+
 # Node failures inside a batch (added to the node-failure checks): the node
 # of the batch that installs second fails at the batch's first install (it is
 # drained, waiting); the second node of the restart fails as the one
@@ -1055,6 +1085,7 @@ function Invoke-BatchChecks {
     }
     if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
     Write-Verdict $C.Name 'batch: phase by phase (all drained before any install, one restart of the batch, all restarted before any resume)' @(Get-BatchOrderProblems -C $C -Start $Start -Calls $Conv.calls) $Conv
+    Write-Verdict $C.Name 'batch: the drains of a batch run together (each started before the first is over)' @(Get-BatchDrainProblems -C $C -Start $Start -Result $Conv) $Conv
     Write-Host ('  {0}: batches {1}' -f $C.Name, ((@($C.Batches) | ForEach-Object { '[' + ($_ -join ', ') + ']' }) -join ' '))
     # A failure between the restart and the verification: the package loads
     # a driver the plan does not know, and the restart of the batch fails for
@@ -1085,6 +1116,12 @@ function Invoke-BatchChecks {
         @{ Name = 'a batch runs one host after another'; Check = 'order'
             Find = "`$ok = Invoke-VgpucRolloutHostStep -Run `$run -Work `$w -Plan `$plan -DriverPackage `$DriverPackage ```n                    -ShutdownTimeoutSeconds `$ShutdownTimeoutSeconds -RestartTimeoutSeconds `$RestartTimeoutSeconds"
             Put = "`$ok = `$true; foreach (`$one in @(`$w.Hosts)) { if (`$ok) { `$ok = Invoke-VgpucRolloutHostStep -Run `$run -Work ([pscustomobject]@{ Step = `$w.Step; Hosts = @(`$one) }) -Plan `$plan -DriverPackage `$DriverPackage -ShutdownTimeoutSeconds `$ShutdownTimeoutSeconds -RestartTimeoutSeconds `$RestartTimeoutSeconds } }" }
+        @{ Name = 'each drain waited for before the next node''s drain starts'; Check = 'order'
+            Find = '$null = Suspend-ClusterNode -Name $N -Drain -Cluster $C'
+            Put = '$null = Suspend-ClusterNode -Name $N -Drain -Cluster $C; $null = Wait-VgpucRolloutDrain -Nodes @($N) -TimeoutSeconds 1800' }
+        @{ Name = 'the drains with -Wait, one after another'; Check = 'order'
+            Find = '$null = Suspend-ClusterNode -Name $N -Drain -Cluster $C'
+            Put = '$null = Suspend-ClusterNode -Name $N -Drain -Wait -Cluster $C' }
         @{ Name = 'the nodes of a batch are restarted one by one'; Check = 'order'
             Find = 'Restart-Computer -ComputerName $N -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable failed'
             Put = 'foreach ($one in $N) { Restart-Computer -ComputerName $one -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable +failed }' }
@@ -1106,6 +1143,7 @@ function Invoke-BatchChecks {
             $r = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
             if ($r.exit -ne 0) { $caught = @('exit {0}' -f $r.exit) }
             $caught += @(Get-BatchOrderProblems -C $C -Start $Start -Calls $r.calls)
+            $caught += @(Get-BatchDrainProblems -C $C -Start $Start -Result $r)
         } elseif ($pl.Check -eq 'wrong-driver') {
             $r = Invoke-TwinRun -State $wrongDriverState -Script $path -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
             $caught = @($r.state['hosts'] | Where-Object { [string]$_['nvidia_driver'] -eq '999.99' -and -not [bool]$_['paused'] })
@@ -1239,6 +1277,7 @@ function Invoke-VmwCase {
     $C = New-VmwRolloutCase $Case
     if ($Case.ContainsKey('RebootSeconds')) { foreach ($h in $C.State['hosts']) { $h['reboot_seconds'] = [int]$Case.RebootSeconds } }
     if ($Case.ContainsKey('RebootUnseenSeconds')) { foreach ($h in $C.State['hosts']) { $h['reboot_unseen_seconds'] = [int]$Case.RebootUnseenSeconds } }
+    if ($Case.ContainsKey('MaintenanceSeconds')) { foreach ($h in $C.State['hosts']) { $h['maintenance_seconds'] = [int]$Case.MaintenanceSeconds } }
     $start = $C.State
     $conv = $null
     if ($Case.Checks -contains 'converge' -or $Case.Checks -contains 'rerun' -or $Case.Checks -contains 'faults') {
@@ -1316,13 +1355,18 @@ function Invoke-VmwCase {
         Invoke-VmwGuestChecks $C $start
     }
     if ($Case.Checks -contains 'host-failure-step2') {
-        Invoke-VmwStepFailureChecks -C $C -Start $start -Step 1 -Expect 4
+        Invoke-VmwStepFailureChecks -C $C -Start $start -Step 1 -Expect 5
     }
     if ($Case.Checks -contains 'drain-rerun') {
         Invoke-DrainRerunChecks -C $C -Start $start -Platform vmware
     }
     if ($Case.Checks -contains 'host-failure-drain') {
-        Invoke-VmwStepFailureChecks -C $C -Start $start -Step 0 -Expect 4
+        Invoke-VmwStepFailureChecks -C $C -Start $start -Step 0 -Expect 5
+        # Planted (a drain installs nothing, so only the late reboot keeps its host in
+        # maintenance mode): a host that failed while it rebooted let out of it.
+        Invoke-VmwStepFailurePlant -C $C -Start $start -Step 0 -Expect 5 -Name 'a host that failed while it rebooted is let out of maintenance mode' `
+            -Find "`$keep[`$n.ToLowerInvariant()] = 'it did not come back within {0} seconds of its reboot; once vCenter sees it again, run again (the host is rebooted and verified)' -f `$RestartTimeoutSeconds" `
+            -Put '$null = $RestartTimeoutSeconds'
     }
     if ($Case.Checks -contains 'daemon') {
         $p = Get-VmwDaemonProblems -C $C -Start $start
@@ -1581,108 +1625,11 @@ function Get-VmwStaleModuleProblems {
 # warning, or taken down by the failure itself; the invariants hold (no vGPU failed to load,
 # no VM the plan vMotions went down because of the script). The host comes back, and the
 # script run again converges.
+# The host-failure checks of the first host step of a converge run (the batch of its hosts
+# with --hosts-at-once): Invoke-VmwStepFailureChecks with -Step 0, on the given converge run.
 function Invoke-VmwHostFailureChecks {
     param($C, $Start, $Conv)
-    if ($null -eq $Conv) { $Conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600 }
-    $calls = @($Conv.calls)
-    $step = $null
-    $batch = @()   # the hosts of the first step (one, or a batch of --hosts-at-once)
-    $firstMove = -1; $lastMove = -1; $enter = -1; $install = -1; $after = -1
-    for ($i = 0; $i -lt $calls.Count; $i++) {
-        $one = $calls[$i]
-        $cmd = [string]$one['command']
-        if ($cmd -eq 'Move-VM' -and $enter -lt 0) { if ($firstMove -lt 0) { $firstMove = $i }; $lastMove = $i }
-        if ($cmd -eq 'Set-VMHost' -and [string]$one['parameters']['State'] -eq 'Maintenance' -and $enter -lt 0) { $enter = $i; $step = [string]$one['target'] }
-        if ($cmd -eq 'Set-VMHost' -and [string]$one['parameters']['State'] -eq 'Maintenance' -and $install -lt 0) { $batch += [string]$one['target'] }
-        if ($cmd -eq 'esxcli software component apply' -and $install -lt 0 -and $enter -ge 0) { $install = $i }
-        if ($cmd -eq 'RebootHost' -and $after -lt 0 -and $enter -ge 0) { $after = $i + 1 }
-    }
-    $dest = { param($k) [string]$calls[$k]['parameters']['Destination'] }
-    $points = [System.Collections.Generic.List[object]]::new()
-    # Before the drain: as the first vMotion starts, the host the last VMs are to go to fails
-    # (the script must not move them onto it).
-    if ($firstMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'before the drain'; At = $firstMove + 1; Node = (& $dest $lastMove); Resume = 'converge' }) }
-    # During the drain: the drained host is in maintenance mode, its component being
-    # installed; the host the first VMs went to fails.
-    if ($install -ge 0 -and $firstMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'during the drain'; At = $install + 1; Node = (& $dest $firstMove); Resume = 'converge' }) }
-    # As the host enters maintenance mode, vSphere HA restarts the failed host's VMs on it
-    # (it is still Connected and empty): maintenance mode fails and the step stops; the rerun
-    # finds VMs the plan does not move on a host it drains, and moves them back with vMotion
-    # to where the plan has them first.
-    if ($enter -ge 0 -and $lastMove -ge 0) { $points.Add([pscustomobject]@{ Why = 'as the drained host enters maintenance mode'; At = $enter + 1; Node = (& $dest $lastMove); Resume = 'converge' }) }
-    if ($after -ge 0 -and $after -lt $calls.Count) {
-        # A host outside the step that runs VMs after the drain: the last such host in the state.
-        $busy = @{}
-        foreach ($v in $Conv.state['vms']) { if ([string]$v['power_state'] -eq 'PoweredOn') { $busy[[string]$v['host']] = $true } }
-        $other = @($Start['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $batch -notcontains $_ -and $busy.ContainsKey($_) })
-        if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'after the reboot'; At = $after + 1; Node = $other[0]; Resume = 'converge' }) }
-    }
-    if ($points.Count -lt 4) { Write-Verdict $C.Name 'host-failure: the failure points' @(('found {0} of the four points in the converge run' -f $points.Count)) $null }
-    $before = Get-VmwPower $Start
-    foreach ($pt in $points) {
-        $name = 'host-failure {0} ({1} at call {2})' -f $pt.Why, $pt.Node, $pt.At
-        $s = Copy-VmwState -State $Start
-        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
-        $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-        $p = [System.Collections.Generic.List[string]]::new()
-        if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
-        if (-not (@($r.output) -match '^Summary:')) { $p.Add('no summary') }
-        if ([string](Get-VmwHost -State $r.state -Name $pt.Node)['connection_state'] -ne 'NotResponding') { $p.Add(('host {0} did not fail: the fault did not fire' -f $pt.Node)) }
-        $byFailure = @{}
-        foreach ($e in @($r.state['events'])) { if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'host failure') { $byFailure[[string]$e['vm']] = $true } }
-        foreach ($x in @(Get-InvariantProblems $C $r.state)) { if ($x -notmatch 'went down \(host failure') { $p.Add($x) } }
-        $rc = @($r.calls)
-        for ($k = 0; $k -lt $rc.Count; $k++) {
-            $call = $rc[$k]
-            if (@('ShutdownGuest', 'Stop-VM', 'PowerOffVM', 'PowerOffVM_Task') -contains [string]$call['command'] -and $C.Live.ContainsKey([string]$call['target'])) {
-                $p.Add(('VM {0} is moved with vMotion by the plan but the script took it down ({1})' -f $call['target'], $call['command']))
-            }
-            # Calls after the one the failure came with (number At): none moves a VM onto the failed host.
-            if ([string]$call['command'] -eq 'Move-VM' -and [string]$call['parameters']['Destination'] -eq $pt.Node -and $k -ge $pt.At) {
-                $p.Add(('VM {0} was moved onto {1} after it failed' -f $call['target'], $pt.Node))
-            }
-            # After the reboot: the step ends (its host leaves maintenance mode, VMs that stayed
-            # down start); no later step starts while a host of the cluster is down.
-            if ($pt.Why -eq 'after the reboot' -and $k -ge $pt.At -and -not ($batch -contains [string]$call['target'] -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
-                $p.Add(('call {0} {1} {2} of a later step, with {3} down' -f ($k + 1), $call['command'], $call['target'], $pt.Node))
-            }
-        }
-        $now = Get-VmwPower $r.state
-        foreach ($v in $before.Keys) {
-            if ($before[$v].State -eq 'PoweredOn' -and $now[$v].State -ne 'PoweredOn' -and -not $byFailure.ContainsKey($v) -and -not (Test-Named $r @($v) 'WARNING')) {
-                $p.Add(('VM {0} is {1}, was PoweredOn, not taken down by the failure, and no warning names it' -f $v, $now[$v].State))
-            }
-        }
-        foreach ($h in $r.state['hosts']) {
-            if ([string]$h['connection_state'] -eq 'Maintenance' -and -not (Test-Named $r @([string]$h['name']) 'maintenance mode')) {
-                $p.Add(('host {0} is left in maintenance mode and no line says so' -f $h['name']))
-            }
-        }
-        Write-Verdict $C.Name $name $p $r
-        if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
-        # The host comes back (connected; the VMs vSphere HA could not restart stay off there).
-        $back = Copy-VmwState -State $r.state
-        $back['faults'] = @()
-        (Get-VmwHost -State $back -Name $pt.Node)['connection_state'] = 'Connected'
-        $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-        if ($pt.Resume -eq 'refuse') {
-            $onStep = @($r.state['vms'] | Where-Object { [string]$_['host'] -eq $step -and [string]$_['power_state'] -eq 'PoweredOn' })
-            $ps = @()
-            if ($onStep.Count -eq 0) { $ps += 'vSphere HA restarted no VM on {0}: the point does not show the refusal' -f $step }
-            else { $ps = Get-VmwRefusalProblems $again @($step, 'which step') 'does not move it' }
-            Write-Verdict $C.Name ('rerun refused after ' + $name) $ps $again
-            continue
-        }
-        # Excused: VMs the failure took down (their owners start them) or a warning left off.
-        $all = Get-VmwConvergeProblems $C $Start $again
-        $ps = @($all | Where-Object {
-                $line = $_
-                -not (@($before.Keys | Where-Object { $line -like ('VM {0} is PoweredOff, was PoweredOn' -f $_) -and ($byFailure.ContainsKey($_) -or (Test-Named $r @($_) 'left off')) }))
-            })
-        foreach ($x in @(Get-InvariantProblems $C $again.state)) { if ($x -notmatch 'went down \(host failure' -and $x -notmatch 'failed to load') { $ps += $x } }
-        Write-Verdict $C.Name ('resume after ' + $name) $ps $again
-    }
-    Write-Host ('  {0}: {1} host-failure scenarios' -f $C.Name, $points.Count)
+    Invoke-VmwStepFailureChecks -C $C -Start $Start -Step 0 -Expect 5 -Conv $Conv
 }
 
 # ---- vSphere host batches (--hosts-at-once N; docs/rollout.md) ---------------------------
@@ -1733,6 +1680,20 @@ function Get-VmwBatchProblems {
             if ($firstExit -ge 0 -and $enter[$h] -gt $firstExit) {
                 $p.Add(('batch {0}: {1} entered maintenance mode (call {2}) after a host of the batch left it (call {3})' -f $label, $h, ($enter[$h] + 1), ($firstExit + 1)))
             }
+        }
+        # Maintenance mode entered together (the twin's host-maintenance events, on the virtual
+        # clock): the last host of the batch started entering before the first one was in.
+        $mm = @(@($Result.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'host-maintenance' -and $b -contains [string]$_['host'] })
+        $timed = @($C.State['hosts'] | Where-Object { $b -contains [string]$_['name'] -and $_.Contains('maintenance_seconds') -and [int]$_['maintenance_seconds'] -gt 0 }).Count -eq $b.Count
+        if ($timed -and $mm.Count -gt 0) {
+            $lastStart = ($mm | ForEach-Object { [double]$_['start'] } | Measure-Object -Maximum).Maximum
+            $firstEnd = ($mm | ForEach-Object { [double]$_['end'] } | Measure-Object -Minimum).Minimum
+            if ($mm.Count -ne $b.Count) { $p.Add(('batch {0}: {1} maintenance-mode entries for {2} hosts' -f $label, $mm.Count, $b.Count)) }
+            elseif ($lastStart -ge $firstEnd) {
+                $p.Add(('batch {0}: the maintenance-mode entries did not overlap (the last started at {1:N0} s, the first was in at {2:N0} s): one after another, not together' -f $label, $lastStart, $firstEnd))
+            }
+        } elseif ($timed) {
+            $p.Add(('batch {0}: no maintenance-mode entry was recorded' -f $label))
         }
         $ev = @(@($Result.state['events']) | Where-Object { $null -ne $_ -and $_['kind'] -eq 'host-reboot' -and $b -contains [string]$_['host'] })
         foreach ($h in $b) {
@@ -1893,6 +1854,12 @@ function Invoke-VmwBatchPlanted {
         @{ Name = 'the hosts of a batch one by one (each its own maintenance, install, reboot, wait)'; Check = 'batch'
             Find = '$ok = Invoke-VgpucRolloutVmwHostStep -Run $run -Connection $connection -Work $w -Plan $plan -DepotPath $DepotPath -DaemonDepotPath $DaemonDepotPath `' + "`n" + '                        -ShutdownTimeoutSeconds $ShutdownTimeoutSeconds -RestartTimeoutSeconds $RestartTimeoutSeconds'
             Put = $one }
+        @{ Name = 'each maintenance-mode entry waited for before the next host starts its own'; Check = 'batch'
+            Find = '$L.Add([pscustomobject]@{ Name = $N; VMHost = $H; Task = $task; State = ''''; InMaintenance = $false })'
+            Put = '$L.Add([pscustomobject]@{ Name = $N; VMHost = $H; Task = $task; State = ''''; InMaintenance = $false }); $null = Wait-VgpucRolloutVmwMaintenance -Connection $C -Entering @($L[$L.Count - 1]) -TimeoutSeconds 1800' }
+        @{ Name = 'maintenance mode entered synchronously (Set-VMHost without -RunAsync), one host after another'; Check = 'batch'
+            Find = "-State 'Maintenance' -RunAsync -Server"
+            Put = "-State 'Maintenance' -Server" }
         @{ Name = 'each reboot waited for before the next'; Check = 'batch'
             Find = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h'
             Put = '$spec[$rebooted[$rebooted.Count - 1].Name.ToLowerInvariant()] = $h; $null = Wait-VgpucVmwHostReboot -Connection $Connection -Rebooted @($rebooted[$rebooted.Count - 1]) -TimeoutSeconds $RestartTimeoutSeconds' }
@@ -1902,6 +1869,9 @@ function Invoke-VmwBatchPlanted {
         @{ Name = 'a host not back in time is not named (the wait reports none late)'; Check = 'timeout'
             Find = '[string[]]@($left | ForEach-Object { [string]$_.Name })'
             Put = '[string[]]@()' }
+        @{ Name = 'a host that fails while it reboots stops the verification of the other hosts of its batch'; Check = 'step-failure'
+            Find = "                `$failures.Add(('{0}: {1}' -f `$n, `$msg))`n                continue`n            }`n            # Verify what runs"
+            Put = "                `$failures.Add(('{0}: {1}' -f `$n, `$msg))`n                break`n            }`n            # Verify what runs" }
         @{ Name = 'a failed reboot stops the step without waiting for the hosts already rebooting'; Check = 'host-failure'
             Find = "`$failures.Add(('{0}: the reboot failed: {1}' -f `$n, `$_.Exception.Message))"
             Put = 'throw' }
@@ -1928,7 +1898,9 @@ function Invoke-VmwBatchPlanted {
             $save = $script:Fail
             $savePass = $script:Pass
             $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-            $out = Invoke-VmwBatchHostFailureChecks -C ([pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }) -Start $Start -Conv $conv 6>&1
+            $pc = [pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }
+            if ($pl.Check -eq 'step-failure') { $out = Invoke-VmwStepFailureChecks -C $pc -Start $Start -Step 0 -Expect 5 -Conv $conv 6>&1 }
+            else { $out = Invoke-VmwBatchHostFailureChecks -C $pc -Start $Start -Conv $conv 6>&1 }
             $caught = @(@($out) | ForEach-Object { [string]$_ } | Where-Object { $_ -match '^(FAIL|    )' } | Select-Object -First 2)
             if ($script:Fail -eq $save) { $caught = @() }
             $script:Fail = $save
@@ -1943,30 +1915,44 @@ function Invoke-VmwBatchPlanted {
 }
 
 # A host failure in any host step of a converge run (-Step: 0 the first, 1 the second, as
-# the run makes them: each begins where the previous one's host left maintenance mode), of a
-# change (vGPU Manager) or of a drain alone (`--drain HOST`, no install, no reboot): the
-# failure points of Invoke-VmwHostFailureChecks within that step. Before its drain (at its
-# first vMotion, the host its last VMs go to fails); during the drain (at the install, or,
-# with none, as the host leaves maintenance mode: the host its first VMs went to fails); as
-# the drained host enters maintenance mode (the host its last VMs went to fails, HA restarts
-# them on the still Connected host); after the reboot (a host outside the step that runs VMs).
+# the run makes them: the hosts that enter maintenance mode with no host leaving it between
+# them are one step, a batch with --hosts-at-once; a step begins where the previous one's
+# hosts left maintenance mode), of a change (vGPU Manager) or of a drain alone (`--drain
+# HOST`, no install): the failure points within that step. Before its drain (at its first
+# vMotion, the host its last VMs go to fails); during the drain (at the step's first install,
+# or, with none, its first reboot or exit from maintenance mode: the host its first VMs went
+# to fails); as the drained host enters maintenance mode (the host its last VMs went to
+# fails, HA restarts them on the still Connected host); after the reboot (a host outside the
+# step that runs VMs); while it reboots (the step's first rebooted host fails as it goes down
+# for its reboot and never comes back: the node-failure fault `while_rebooting`).
 function Get-VmwStepFailurePoints {
     param($Calls, [int]$Step, $Start, $Final)
     $calls = @($Calls)
-    $enters = @()
+    $state = { param($k) [string]$calls[$k]['parameters']['State'] }
+    $groups = [System.Collections.Generic.List[object]]::new()
+    $open = $null
     for ($i = 0; $i -lt $calls.Count; $i++) {
-        if ([string]$calls[$i]['command'] -eq 'Set-VMHost' -and [string]$calls[$i]['parameters']['State'] -eq 'Maintenance') { $enters += $i }
+        if ([string]$calls[$i]['command'] -ne 'Set-VMHost') { continue }
+        $t = [string]$calls[$i]['target']
+        if ((& $state $i) -eq 'Maintenance') {
+            if ($null -eq $open) { $open = [pscustomobject]@{ Enter = $i; Hosts = [System.Collections.Generic.List[string]]::new() } }
+            if (-not $open.Hosts.Contains($t)) { $open.Hosts.Add($t) }
+        } elseif ((& $state $i) -eq 'Connected' -and $null -ne $open -and $open.Hosts.Contains($t)) {
+            $groups.Add($open)
+            $open = $null
+        }
     }
+    if ($null -ne $open) { $groups.Add($open) }
     $points = [System.Collections.Generic.List[object]]::new()
-    if ($Step -ge $enters.Count) { return [pscustomobject]@{ Host = ''; Points = $points } }
-    $enter = $enters[$Step]
-    $node = [string]$calls[$enter]['target']
-    # Where the step begins: after the previous step's host left maintenance mode.
+    if ($Step -ge $groups.Count) { return [pscustomobject]@{ Host = ''; Hosts = @(); Points = $points } }
+    $g = $groups[$Step]
+    $enter = $g.Enter
+    $hosts = $g.Hosts.ToArray()
+    # Where the step begins: after the last exit from maintenance mode of the previous step.
     $lo = 0
     if ($Step -gt 0) {
-        $prev = [string]$calls[$enters[$Step - 1]]['target']
-        for ($i = $enters[$Step - 1] + 1; $i -lt $enter; $i++) {
-            if ([string]$calls[$i]['command'] -eq 'Set-VMHost' -and [string]$calls[$i]['target'] -eq $prev -and [string]$calls[$i]['parameters']['State'] -eq 'Connected') { $lo = $i + 1; break }
+        for ($i = $enter - 1; $i -gt $groups[$Step - 1].Enter; $i--) {
+            if ([string]$calls[$i]['command'] -eq 'Set-VMHost' -and (& $state $i) -eq 'Connected' -and $groups[$Step - 1].Hosts.Contains([string]$calls[$i]['target'])) { $lo = $i + 1; break }
         }
     }
     $firstMove = -1; $lastMove = -1; $install = -1; $reboot = -1; $exit = -1
@@ -1975,47 +1961,59 @@ function Get-VmwStepFailurePoints {
     }
     for ($i = $enter + 1; $i -lt $calls.Count; $i++) {
         $cmd = [string]$calls[$i]['command']
-        if ([string]$calls[$i]['target'] -ne $node) { continue }
+        if ($hosts -notcontains [string]$calls[$i]['target']) { continue }
         if ($cmd -eq 'esxcli software component apply' -and $install -lt 0) { $install = $i }
         if ($cmd -eq 'RebootHost' -and $reboot -lt 0) { $reboot = $i }
-        if ($cmd -eq 'Set-VMHost' -and [string]$calls[$i]['parameters']['State'] -eq 'Connected') { $exit = $i; break }
+        if ($cmd -eq 'Set-VMHost' -and (& $state $i) -eq 'Connected') { $exit = $i; break }
     }
     $dest = { param($k) [string]$calls[$k]['parameters']['Destination'] }
     if ($firstMove -ge 0) {
-        $points.Add([pscustomobject]@{ Why = 'before the drain'; At = $firstMove + 1; Node = (& $dest $lastMove) })
+        $points.Add([pscustomobject]@{ Why = 'before the drain'; At = $firstMove + 1; Node = (& $dest $lastMove); Rebooting = $false })
         $during = if ($install -ge 0) { $install } elseif ($reboot -ge 0) { $reboot } else { $exit }
-        if ($during -ge 0) { $points.Add([pscustomobject]@{ Why = 'during the drain'; At = $during + 1; Node = (& $dest $firstMove) }) }
-        $points.Add([pscustomobject]@{ Why = 'as the drained host enters maintenance mode'; At = $enter + 1; Node = (& $dest $lastMove) })
+        if ($during -ge 0) { $points.Add([pscustomobject]@{ Why = 'during the drain'; At = $during + 1; Node = (& $dest $firstMove); Rebooting = $false }) }
+        $points.Add([pscustomobject]@{ Why = 'as the drained host enters maintenance mode'; At = $enter + 1; Node = (& $dest $lastMove); Rebooting = $false })
     }
     if ($reboot -ge 0 -and $reboot + 1 -lt $calls.Count) {
         $busy = @{}
         foreach ($v in $Final['vms']) { if ([string]$v['power_state'] -eq 'PoweredOn') { $busy[[string]$v['host']] = $true } }
-        $other = @($Start['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $_ -ne $node -and $busy.ContainsKey($_) })
-        if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'after the reboot'; At = $reboot + 2; Node = $other[0] }) }
+        $other = @($Start['hosts'] | ForEach-Object { [string]$_['name'] } | Where-Object { $hosts -notcontains $_ -and $busy.ContainsKey($_) })
+        if ($other.Count -gt 0) { $points.Add([pscustomobject]@{ Why = 'after the reboot'; At = $reboot + 2; Node = $other[0]; Rebooting = $false }) }
     }
-    [pscustomobject]@{ Host = $node; Points = $points }
+    if ($reboot -ge 0) {
+        $points.Add([pscustomobject]@{ Why = 'while it reboots'; At = $reboot + 1; Node = [string]$calls[$reboot]['target']; Rebooting = $true })
+    }
+    [pscustomobject]@{ Host = $hosts[0]; Hosts = $hosts; Points = $points }
 }
 
-# Each failure point of a host step, as Invoke-VmwHostFailureChecks judges it: the run stops
-# (exit 1, a summary) with the cluster serviceable (no host left in maintenance mode unless a
-# line says so; every VM running, or named in a warning, or taken down by the failure); the
-# invariants hold; no VM is moved onto the failed host after it failed; after the reboot no
-# call of a later step runs while the host is down. The host comes back and the script run
-# again converges (VMs the failure took down, or a warning left off, excused).
+# Each failure point of a host step: the run stops (exit 1, a summary) with the cluster
+# serviceable (no host left in maintenance mode unless a line says so; every VM running, or
+# named in a warning, or taken down by the failure); the invariants hold; no VM is moved onto
+# the failed host after it failed; after the reboot (and while it reboots) no call of a later
+# step runs while the host is down. A host that fails while it reboots is named in a warning
+# that it stays in maintenance mode, and the other hosts of its batch are finished (out of
+# maintenance mode, on the new driver). The host comes back (a host that failed rebooting
+# comes back in maintenance mode, as it rebooted from it) and the script run again converges
+# (VMs the failure took down, or a warning left off, excused). -Conv: the converge run of the
+# case, when the caller has it.
 function Invoke-VmwStepFailureChecks {
-    param($C, $Start, [int]$Step, [int]$Expect)
-    $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
-    Write-Verdict $C.Name 'converge' (Get-VmwConvergeProblems $C $Start $conv) $conv
+    param($C, $Start, [int]$Step, [int]$Expect, $Conv = $null)
+    $conv = $Conv
+    if ($null -eq $conv) {
+        $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+        Write-Verdict $C.Name 'converge' (Get-VmwConvergeProblems $C $Start $conv) $conv
+    }
     $found = Get-VmwStepFailurePoints -Calls $conv.calls -Step $Step -Start $Start -Final $conv.state
-    $stepHost = $found.Host
+    $stepHosts = @($found.Hosts)
+    $stepHost = $stepHosts -join ', '
     if ($found.Points.Count -ne $Expect) {
-        Write-Verdict $C.Name ('host-failure in host step {0}: the failure points' -f ($Step + 1)) @(('found {0} of the {1} points in the converge run' -f $found.Points.Count, $Expect)) $conv
+        Write-Verdict $C.Name ('host-failure in host step {0}: the failure points' -f ($Step + 1)) @(('found {0} of the {1} points in the converge run: {2}' -f $found.Points.Count, $Expect, ((@($found.Points) | ForEach-Object { $_.Why }) -join ', '))) $conv
     }
     $before = Get-VmwPower $Start
     foreach ($pt in $found.Points) {
         $name = 'host-failure in host step {0} ({1}) {2} ({3} at call {4})' -f ($Step + 1), $stepHost, $pt.Why, $pt.Node, $pt.At
         $s = Copy-VmwState -State $Start
-        $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 })
+        if ($pt.Rebooting) { $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; while_rebooting = $true; times = 1 }) }
+        else { $s['faults'] = @([ordered]@{ command = 'node-failure'; target = $pt.Node; at_call = $pt.At; times = 1 }) }
         $r = Invoke-TwinRun -State $s -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
         $p = [System.Collections.Generic.List[string]]::new()
         if ($r.exit -ne 1) { $p.Add(('exit {0}, expected 1' -f $r.exit)) }
@@ -2025,16 +2023,31 @@ function Invoke-VmwStepFailureChecks {
         foreach ($e in @($r.state['events'])) { if ($e['kind'] -eq 'vm-down' -and $e['by'] -eq 'host failure') { $byFailure[[string]$e['vm']] = $true } }
         foreach ($x in @(Get-InvariantProblems $C $r.state)) { if ($x -notmatch 'went down \(host failure') { $p.Add($x) } }
         $rc = @($r.calls)
+        $late = @('after the reboot', 'while it reboots') -contains $pt.Why
         for ($k = 0; $k -lt $rc.Count; $k++) {
             $call = $rc[$k]
             if (@('ShutdownGuest', 'Stop-VM', 'PowerOffVM', 'PowerOffVM_Task') -contains [string]$call['command'] -and $C.Live.ContainsKey([string]$call['target'])) {
                 $p.Add(('VM {0} is moved with vMotion by the plan but the script took it down ({1})' -f $call['target'], $call['command']))
             }
+            # Calls after the one the failure came with (number At): none moves a VM onto the failed host.
             if ([string]$call['command'] -eq 'Move-VM' -and [string]$call['parameters']['Destination'] -eq $pt.Node -and $k -ge $pt.At) {
                 $p.Add(('VM {0} was moved onto {1} after it failed' -f $call['target'], $pt.Node))
             }
-            if ($pt.Why -eq 'after the reboot' -and $k -ge $pt.At -and -not ([string]$call['target'] -eq $stepHost -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
+            # After (or during) the reboot: the step ends (its hosts leave maintenance mode, VMs
+            # that stayed down start); no later step starts while a host of the cluster is down.
+            if ($late -and $k -ge $pt.At -and -not ($stepHosts -contains [string]$call['target'] -or @('Start-VM', 'PowerOnVM', 'PowerOnVM_Task') -contains [string]$call['command'])) {
                 $p.Add(('call {0} {1} {2} of a later step, with {3} down' -f ($k + 1), $call['command'], $call['target'], $pt.Node))
+            }
+            if ($pt.Rebooting -and $k -ge $pt.At -and [string]$call['target'] -eq $pt.Node) {
+                $p.Add(('call {0} {1} on {2} after it failed rebooting' -f ($k + 1), $call['command'], $pt.Node))
+            }
+        }
+        if ($pt.Rebooting) {
+            if (-not (Test-Named $r @($pt.Node, 'maintenance mode') 'WARNING')) { $p.Add(('no warning names {0} as left in maintenance mode' -f $pt.Node)) }
+            foreach ($h in $stepHosts) {
+                if ($h -eq $pt.Node) { continue }
+                $hs = Get-VmwHost -State $r.state -Name $h
+                if ([string]$hs['connection_state'] -ne 'Connected') { $p.Add(('host {0} of the batch is {1}, expected finished and out of maintenance mode' -f $h, $hs['connection_state'])) }
             }
         }
         $now = Get-VmwPower $r.state
@@ -2052,7 +2065,9 @@ function Invoke-VmwStepFailureChecks {
         if ($env:VGPUC_DEBUG_NODEFAIL) { Write-Host "== $name"; foreach ($l in @($r.output)) { Write-Host ('    | ' + $l) } }
         $back = Copy-VmwState -State $r.state
         $back['faults'] = @()
-        (Get-VmwHost -State $back -Name $pt.Node)['connection_state'] = 'Connected'
+        $backState = 'Connected'
+        if ($pt.Rebooting) { $backState = 'Maintenance' }
+        (Get-VmwHost -State $back -Name $pt.Node)['connection_state'] = $backState
         $again = Invoke-TwinRun -State $back -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
         # Excused: VMs the failure took down (their owners start them) or a warning left
         # off; a VM vSphere HA restarted that no step of the plan moves stays where HA put it.
@@ -2066,6 +2081,31 @@ function Invoke-VmwStepFailureChecks {
         Write-Verdict $C.Name ('resume after ' + $name) $ps $again
     }
     Write-Host ('  {0}: {1} host-failure scenarios in host step {2}' -f $C.Name, $found.Points.Count, ($Step + 1))
+}
+
+# A copy of the script with one fault planted, judged by the host-failure checks of a step
+# (Invoke-VmwStepFailureChecks): they must fail on it.
+function Invoke-VmwStepFailurePlant {
+    param($C, $Start, [int]$Step, [int]$Expect, [string]$Name, [string]$Find, [string]$Put)
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $n = ([regex]::Matches($text, [regex]::Escape($Find))).Count
+    if ($n -ne 1) { Write-Verdict $C.Name ('planted: ' + $Name) @(('the planted text occurs {0} times in the script, not once' -f $n)) $null; return }
+    $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+    [System.IO.File]::WriteAllText($path, $text.Replace($Find, $Put))
+    $save = $script:Fail
+    $savePass = $script:Pass
+    $conv = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -TimeoutSeconds 600
+    $pc = [pscustomobject]@{ Name = $C.Name; Script = $path; State = $C.State; ScriptArgs = $C.ScriptArgs; ExpectDriver = $C.ExpectDriver; ExpectHost = $C.ExpectHost; Live = $C.Live; Cluster = $C.Cluster }
+    $out = Invoke-VmwStepFailureChecks -C $pc -Start $Start -Step $Step -Expect $Expect -Conv $conv 6>&1
+    $caught = @(@($out) | ForEach-Object { [string]$_ } | Where-Object { $_ -match '^(FAIL|    )' } | Select-Object -First 2)
+    if ($script:Fail -eq $save) { $caught = @() }
+    $script:Fail = $save
+    $script:Pass = $savePass
+    Remove-Item -LiteralPath $path
+    $p = @()
+    if ($caught.Count -eq 0) { $p += 'the host-failure check did not catch it' }
+    else { Write-Host ('  planted: {0}: caught: {1}' -f $Name, (@($caught) -join ' / ')) }
+    Write-Verdict $C.Name ('planted: ' + $Name) $p $null
 }
 
 # The owners upgrade the guest drivers of a plan's guest step inside the VMs of a

@@ -230,3 +230,55 @@ Write-Host ('on ' + (Get-VM -Name 'vdi-001' -ComputerName 'hci-node-02').Compute
         $r.error | Should -Match 'not modeled'
     }
 }
+
+Describe 'Drains that take time (hosts[].drain_seconds) and the node''s DrainStatus' {
+    BeforeAll {
+        $script:Slow = { param($s) $s['events'] = @(); foreach ($h in $s['hosts']) { $h['drain_seconds'] = 60 } }
+        $script:Stopped = "Stop-VM -Name 'vdi-001' -ComputerName 'hci-node-01'`nStop-VM -Name 'web[[]12]' -ComputerName 'hci-node-01' -TurnOff`n"
+        $script:Both = "foreach (`$n in 'hci-node-01', 'hci-node-02') { Suspend-ClusterNode -Name `$n -Drain -Cluster 'hci-prod' -Confirm:`$false | Out-Null }`n"
+        $script:Show = "function Show { foreach (`$n in 'hci-node-01', 'hci-node-02') { `$o = Get-ClusterNode -Name `$n -Cluster 'hci-prod'; Write-Host ('{0} {1} {2}' -f `$n, `$o.State, `$o.DrainStatus) } }`n"
+    }
+    It 'without -Wait the call returns at once: both nodes drain together, InProgress until their time is over, then Completed' {
+        $r = Invoke-TestScript -State (Get-MaintState $script:Slow) -Body ($script:Stopped + $script:Show + "Show`n" + $script:Both + "Show`nStart-Sleep -Seconds 59`nShow`nStart-Sleep -Seconds 1`nShow")
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('hci-node-01 Up NotInitiated', 'hci-node-02 Up NotInitiated', 'hci-node-01 Paused InProgress', 'hci-node-02 Paused InProgress',
+            'hci-node-01 Paused InProgress', 'hci-node-02 Paused InProgress', 'hci-node-01 Paused Completed', 'hci-node-02 Paused Completed')
+        @($r.state['events'] | Where-Object { $_['kind'] -eq 'node-drain' } | ForEach-Object { '{0} {1}-{2}' -f $_['host'], $_['start'], $_['end'] }) | Should -Be @('hci-node-01 0-60', 'hci-node-02 0-60')
+    }
+    It 'with -Wait the call returns when the drain is over: drains one after another' {
+        $body = $script:Stopped + "foreach (`$n in 'hci-node-01', 'hci-node-02') { Suspend-ClusterNode -Name `$n -Drain -Wait -Cluster 'hci-prod' -Confirm:`$false | Out-Null }"
+        $r = Invoke-TestScript -State (Get-MaintState $script:Slow) -Body $body
+        $r.exit | Should -Be 0
+        @($r.state['events'] | Where-Object { $_['kind'] -eq 'node-drain' } | ForEach-Object { '{0} {1}-{2}' -f $_['host'], $_['start'], $_['end'] }) | Should -Be @('hci-node-01 0-60', 'hci-node-02 60-120')
+    }
+    It 'without -Wait a drain that cannot move a running VM returns, then ends Failed with the node no longer paused' {
+        $r = Invoke-TestScript -State (Get-MaintState $script:Slow) -Body ($script:Show + "Suspend-ClusterNode -Name 'hci-node-01' -Drain -Cluster 'hci-prod' -Confirm:`$false | Out-Null`nStart-Sleep -Seconds 60`nShow")
+        $r.exit | Should -Be 0
+        $r.output[0] | Should -Be 'hci-node-01 Up Failed'
+        (Get-TestHost $r.state 'hci-node-01')['paused'] | Should -BeFalse
+    }
+    It 'refuses a second drain, a resume and a vGPU Manager install while a drain is in progress; a resume after it resets DrainStatus' {
+        $r = Invoke-TestScript -State (Get-MaintState $script:Slow) -Body ($script:Both + "Suspend-ClusterNode -Name 'hci-node-02' -Drain -Cluster 'hci-prod' -Confirm:`$false | Out-Null")
+        $r.exit | Should -Be 1
+        $r.error | Should -Match "hci-node-02' is being drained already"
+        $r = Invoke-TestScript -State (Get-MaintState $script:Slow) -Body ($script:Both + "Resume-ClusterNode -Name 'hci-node-02' -Failback NoFailback -Cluster 'hci-prod' | Out-Null")
+        $r.exit | Should -Be 1
+        $r.error | Should -Match 'still being drained'
+        $r = Invoke-TestScript -State (Get-MaintState $script:Slow) -Body ($script:Both + "`$o = Invoke-Command -ComputerName 'hci-node-02' -ArgumentList '$($script:Pkg)' -ScriptBlock { param(`$p) `$t = & 'pnputil.exe' '/add-driver' `$p '/install' 2>&1; [int]`$LASTEXITCODE }`nWrite-Host ('exit ' + `$o)")
+        $r.output | Should -Contain 'exit 1'
+        $r = Invoke-TestScript -State (Get-MaintState $script:Slow) -Body ($script:Stopped + $script:Show + $script:Both + "Start-Sleep -Seconds 60`nResume-ClusterNode -Name 'hci-node-02' -Failback NoFailback -Cluster 'hci-prod' | Out-Null`nShow")
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('hci-node-01 Paused Completed', 'hci-node-02 Up NotInitiated')
+    }
+    It 'a node that goes down during its drain ends it Failed' {
+        $s = Get-MaintState { param($s) & $script:Slow $s; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'hci-node-02'; at_call = 4; times = 1 }) }
+        # hci-node-02 drains first; it fails as hci-node-01's drain (the 4th mutating call) is made.
+        $r = Invoke-TestScript -State $s -Body ($script:Stopped + $script:Show + "foreach (`$n in 'hci-node-02', 'hci-node-01') { Suspend-ClusterNode -Name `$n -Drain -Cluster 'hci-prod' -Confirm:`$false | Out-Null }`nStart-Sleep -Seconds 60`nShow")
+        $r.exit | Should -Be 0
+        $r.output | Should -Contain 'hci-node-02 Down Failed'
+    }
+    It 'checks hosts[].drain_seconds before a run' {
+        $r = Invoke-TestScript -State (Get-MaintState { param($s) $s['hosts'][0]['drain_seconds'] = 'slow' }) -Body 'Write-Host 1'
+        $r.exit | Should -Be 2
+    }
+}

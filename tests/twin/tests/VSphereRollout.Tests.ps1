@@ -494,3 +494,105 @@ try { $null = Move-VM -VM (Get-VM -Name 'ml-02' -Server $c) -Destination $h -Ser
         (Get-VsHost $r.state 'esx-03')['connection_state'] | Should -Be 'NotResponding'
     }
 }
+
+Describe 'Maintenance mode entered with -RunAsync (a PowerCLI Task), read with Get-Task -Id' {
+    BeforeAll {
+        # esx-03 and esx-04 run no VM; entering maintenance mode takes 60 s on the virtual clock.
+        $script:Slow = { param($s) $s['events'] = @(); foreach ($n in 'esx-03', 'esx-04') { (Get-VsHost $s $n)['maintenance_seconds'] = 60 } }
+        $script:Both = "`$t3 = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Maintenance' -RunAsync -Server `$c -Confirm:`$false`n" +
+            "`$t4 = Set-VMHost -VMHost (Get-VMHost -Name 'esx-04' -Server `$c) -State 'Maintenance' -RunAsync -Server `$c -Confirm:`$false`n" +
+            "function Show { foreach (`$p in @(@(`$t3, 'esx-03'), @(`$t4, 'esx-04'))) { Write-Host ('{0} {1}' -f (Get-Task -Id `$p[0].Id -Server `$c -ErrorAction Stop).State, (Get-VMHost -Name `$p[1] -Server `$c).ConnectionState) } }`n"
+    }
+    It 'returns a task at once; both hosts enter together, when their time is over' {
+        $r = Invoke-RoScript (Get-RoState $script:Slow) ($script:Both + "Show`nStart-Sleep -Seconds 59`nShow`nStart-Sleep -Seconds 1`nShow")
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('Running Connected', 'Running Connected', 'Running Connected', 'Running Connected', 'Success Maintenance', 'Success Maintenance')
+        @($r.state['events'] | Where-Object { $_['kind'] -eq 'host-maintenance' } | ForEach-Object { '{0} {1}-{2}' -f $_['host'], $_['start'], $_['end'] }) | Should -Be @('esx-03 0-60', 'esx-04 0-60')
+        Get-TestCommands $r | Should -Be @('Set-VMHost', 'Set-VMHost')
+    }
+    It 'without -RunAsync the call returns when the host is in maintenance mode: one after another' {
+        $body = "foreach (`$n in 'esx-03', 'esx-04') { `$null = Set-VMHost -VMHost (Get-VMHost -Name `$n -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false }"
+        $r = Invoke-RoScript (Get-RoState $script:Slow) $body
+        $r.exit | Should -Be 0
+        @($r.state['events'] | Where-Object { $_['kind'] -eq 'host-maintenance' } | ForEach-Object { '{0} {1}-{2}' -f $_['host'], $_['start'], $_['end'] }) | Should -Be @('esx-03 0-60', 'esx-04 60-120')
+    }
+    It 'the task -RunAsync returned is not updated: only Get-Task reads the state now' {
+        $r = Invoke-RoScript (Get-RoState $script:Slow) ($script:Both + "Start-Sleep -Seconds 60`nWrite-Host `$t3.State`nWrite-Host (Get-Task -Id `$t3.Id -Server `$c).State")
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('Running', 'Success')
+    }
+    It 'refuses Get-Task of an unknown id, Get-Task without -Id, and -Status (not modelled)' {
+        $r = Invoke-RoScript (Get-RoState) "`$null = Get-Task -Id 'Task-task-999' -Server `$c -ErrorAction Stop"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike "*no task with id 'Task-task-999'*"
+        $r = Invoke-RoScript (Get-RoState) "`$null = Get-Task -Server `$c"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*Id*'   # the twin binds the call to the -Id set, which needs -Id
+        $r = Invoke-RoScript (Get-RoState) "`$null = Get-Task -Status 'Running' -Server `$c"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*-Status of Get-Task*not modeled*'
+    }
+    It 'refuses Wait-Task (not modelled: its reference does not say what it returns or throws for a task that fails)' {
+        $r = Invoke-RoScript (Get-RoState $script:Slow) ($script:Both + "Wait-Task -Task `$t3")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike "*Wait-Task*"
+    }
+    It 'refuses -RunAsync for leaving maintenance mode, and any change of a host while it enters' {
+        $r = Invoke-RoScript (Get-RoState $script:InMaintenance) "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Connected' -RunAsync -Server `$c -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*-State Connected -RunAsync is not modelled*'
+        $r = Invoke-RoScript (Get-RoState $script:Slow) ($script:Both + "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-03' -Server `$c) -State 'Connected' -Server `$c -Confirm:`$false")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is entering maintenance mode: task Task-task-* still runs*'
+        $r = Invoke-RoScript (Get-RoState $script:Slow) ($script:Both + "`$null = Move-VM -VM (Get-VM -Name 'train-01' -Server `$c) -Destination (Get-VMHost -Name 'esx-03' -Server `$c) -Server `$c")
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is entering maintenance mode; a VM cannot be moved onto it*'
+    }
+    It 'a fault of the state fails the task, not the call: the host stays Connected' {
+        $s = Get-RoState { param($s) & $script:Slow $s; $s['faults'] = @([ordered]@{ command = 'Set-VMHost'; target = 'esx-03'; message = 'A general system error occurred.'; times = 1 }) }
+        $r = Invoke-RoScript $s ($script:Both + "Start-Sleep -Seconds 60`nShow")
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('Error Connected', 'Success Maintenance')
+    }
+    It 'a host that fails while it enters ends its task in Error' {
+        $s = Get-RoState { param($s) & $script:Slow $s; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'esx-03'; at_call = 2; times = 1 }) }
+        $r = Invoke-RoScript $s ($script:Both + "Start-Sleep -Seconds 60`nShow")
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('Error NotResponding', 'Success Maintenance')
+    }
+    It 'checks hosts[].maintenance_seconds before a run' {
+        $r = Invoke-RoScript (Get-RoState { param($s) (Get-VsHost $s 'esx-03')['maintenance_seconds'] = 'slow' }) 'Write-Host 1'
+        $r.exit | Should -Be 2
+    }
+}
+
+Describe 'A host that fails while it reboots never comes back' {
+    BeforeAll {
+        $script:Rebooting3 = { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'Maintenance'; (Get-VsHost $s 'esx-03')['reboot_seconds'] = 300; (Get-VsHost $s 'esx-03')['boot_count'] = 2 }
+        $script:Reboot3 = "(Get-VMHost -Name 'esx-03' -Server `$c).ExtensionData.RebootHost(`$false)`n"
+        $script:Show3 = "Start-Sleep -Seconds 600`nWrite-Host (Get-VMHost -Name 'esx-03' -Server `$c).ConnectionState"
+    }
+    It 'node-failure while_rebooting: the host goes down for its reboot and stays NotResponding' {
+        $s = Get-RoState { param($s) & $script:Rebooting3 $s; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'esx-03'; while_rebooting = $true; times = 1 }) }
+        $r = Invoke-RoScript $s ($script:Reboot3 + $script:Show3)
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('NotResponding')
+        (Get-VsHost $r.state 'esx-03')['boot_count'] | Should -Be 2
+        (Get-VsHost $r.state 'esx-03').Contains('rebooting') | Should -BeFalse
+        $r.state['faults'][0]['times'] | Should -Be 0
+    }
+    It 'node-failure at a call made while the host is away rebooting (NotResponding): it never comes back' {
+        # The second mutating call (esx-04 into maintenance mode) comes while esx-03 reboots.
+        $s = Get-RoState { param($s) & $script:Rebooting3 $s; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'esx-03'; at_call = 2; times = 1 }) }
+        $r = Invoke-RoScript $s ($script:Reboot3 + "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-04' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false`n" + $script:Show3)
+        $r.exit | Should -Be 0
+        $r.output | Should -Be @('NotResponding')
+        (Get-VsHost $r.state 'esx-03')['boot_count'] | Should -Be 2
+    }
+    It 'still refuses a node failure of a host that has failed already (not rebooting)' {
+        $s = Get-RoState { param($s) (Get-VsHost $s 'esx-03')['connection_state'] = 'NotResponding'; $s['faults'] = @([ordered]@{ command = 'node-failure'; target = 'esx-03'; at_call = 1; times = 1 }) }
+        $r = Invoke-RoScript $s "`$null = Set-VMHost -VMHost (Get-VMHost -Name 'esx-04' -Server `$c) -State 'Maintenance' -Server `$c -Confirm:`$false"
+        $r.exit | Should -Be 1
+        $r.error | Should -BeLike '*esx-03 is already NotResponding*'
+    }
+}

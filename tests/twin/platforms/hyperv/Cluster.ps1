@@ -38,7 +38,7 @@ function New-HvNodeObject {
     $st = Get-HvState
     $h = Find-HvHost $st $Name
     $o = New-TwinObject -TypeName 'Microsoft.FailoverClusters.PowerShell.ClusterNode' -Properties ([ordered]@{
-        Name = $Name; State = (Get-HvNodeState $h); Cluster = [string]$st['cluster']['name']
+        Name = $Name; State = (Get-HvNodeState $h); DrainStatus = (Get-HvDrainStatus $h); Cluster = [string]$st['cluster']['name']
     })
     $o.PSObject.Methods.Add([System.Management.Automation.PSScriptMethod]::new('ToString', $script:HvNameToString))
     $o

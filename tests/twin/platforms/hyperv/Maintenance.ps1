@@ -11,9 +11,74 @@
 # pnputil installed, loaded at the next restart), and the state's
 # driver_packages (the packages a scenario offers: [{ path, driver }]).
 
+# ---- drains that take time (hosts[].drain_seconds; README "Rollouts") ----
+# Suspend-ClusterNode -Drain pauses the node at once and drains it for
+# drain_seconds on the virtual clock (none: done at once): with -Wait the call
+# returns when the drain is over (the clock moves on by that time); without, it
+# returns at once and the node's DrainStatus (the node common property
+# NodeDrainStatus: NotInitiated, InProgress, Completed, Failed; Microsoft Learn,
+# CLUSTER_NODE_DRAIN_STATUS) is InProgress until then, Completed after. A
+# drain that cannot move a running VM (the twin's drains move none) fails:
+# with -Wait the call fails; without, DrainStatus becomes Failed when its time
+# is over and the node is no longer paused (the pause is not kept on a move
+# error: PauseClusterNodeEx's CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR
+# flag is what keeps it). A node that goes down during a drain ends it Failed.
+# Resume-ClusterNode resets it (NotInitiated). A node paused in the state with
+# no drain of this run reads Completed. The drains live in the run (shared by
+# every simulated machine), not in the state; each completed one is a
+# `node-drain` event {host, start, end} when the state has `events`.
+function Get-HvDrains {
+    if (-not $script:Run.ContainsKey('HvDrains')) { $script:Run['HvDrains'] = @{} }
+    $script:Run['HvDrains']
+}
+
+function New-HvDrainSeq {
+    if (-not $script:Run.ContainsKey('HvDrainSeq')) { $script:Run['HvDrainSeq'] = 0 }
+    $script:Run['HvDrainSeq'] = [int]$script:Run['HvDrainSeq'] + 1
+    [int]$script:Run['HvDrainSeq']
+}
+
+function Get-HvDrainSeconds {
+    param($HostRec)
+    if ($HostRec.Contains('drain_seconds')) { return [int]$HostRec['drain_seconds'] }
+    0
+}
+
+function Update-HvDrains {
+    $drains = Get-HvDrains
+    if ($drains.Count -eq 0) { return }
+    $now = Get-TwinClock
+    # In the order the drains were started (events in that order).
+    foreach ($k in @($drains.Keys | Sort-Object -Property @{ Expression = { $drains[$_].Seq } })) {
+        $d = $drains[$k]
+        if ($d.Status -ne 'InProgress') { continue }
+        $h = $d.Host
+        if (-not [bool]$h['reachable']) { $d.Status = 'Failed'; continue }
+        if ($d.Due -gt $now) { continue }
+        if ($d.Fails) {
+            $d.Status = 'Failed'
+            $h['paused'] = $false
+            continue
+        }
+        $d.Status = 'Completed'
+        Add-TwinEvent (Get-HvState) ([ordered]@{ kind = 'node-drain'; host = [string]$h['name']; start = $d.Start; end = $d.Due })
+    }
+}
+
+function Get-HvDrainStatus {
+    param($HostRec)
+    Update-HvDrains
+    $drains = Get-HvDrains
+    $k = ([string]$HostRec['name']).ToLowerInvariant()
+    if ($drains.ContainsKey($k)) { return $drains[$k].Status }
+    if ($HostRec.Contains('paused') -and [bool]$HostRec['paused']) { return 'Completed' }
+    'NotInitiated'
+}
+
 # Up, Paused or Down, as Get-ClusterNode reports it.
 function Get-HvNodeState {
     param($HostRec)
+    Update-HvDrains
     if ($null -eq $HostRec -or -not [bool]$HostRec['reachable']) { return 'Down' }
     if ($HostRec.Contains('paused') -and [bool]$HostRec['paused']) { return 'Paused' }
     'Up'
@@ -119,15 +184,32 @@ $script:Behaviours['Suspend-ClusterNode'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Suspend-ClusterNode' -Target ([string]$h['name']) -Action 'pause the node' -HostName ([string]$h['name']) -Bound $B)) {
             continue
         }
+        $key = ([string]$h['name']).ToLowerInvariant()
+        if ((Get-HvDrainStatus $h) -eq 'InProgress') {
+            Stop-TwinCommand -Message ("twin: node '{0}' is being drained already (DrainStatus InProgress)" -f $h['name']) -ErrorId 'DrainInProgress' -Category InvalidOperation -Target $h['name']
+        }
         if ($B.ContainsKey('Drain') -and [bool]$B['Drain']) {
+            $wait = $B.ContainsKey('Wait') -and [bool]$B['Wait']
+            $fails = ''
             foreach ($v in @($h['vms'])) {
                 if ($v['state'] -ne 'Running') { continue }
                 $g = Get-HvFirst @(@((Get-HvState)['cluster_groups'])).Where({ ($_['vm_id'] -eq $v['id']) }, 'First')
                 $gn = if ($null -ne $g) { [string]$g['name'] } else { [string]$v['name'] }
-                Stop-TwinCommand -Message ("Move of cluster role '{0}' for drain could not be completed. The operation failed with error code 0x32. (twin: a drain does not move running VMs; move or shut them down first)" -f $gn) -ErrorId 'DrainFailed' -Category InvalidOperation -Target $h['name']
+                $fails = "Move of cluster role '{0}' for drain could not be completed. The operation failed with error code 0x32. (twin: a drain does not move running VMs; move or shut them down first)" -f $gn
+                if ($wait) { Stop-TwinCommand -Message $fails -ErrorId 'DrainFailed' -Category InvalidOperation -Target $h['name'] }
+                break
             }
+            $start = Get-TwinClock
+            $h['paused'] = $true
+            (Get-HvDrains)[$key] = @{ Host = $h; Start = $start; Due = $start + (Get-HvDrainSeconds $h); Status = 'InProgress'; Fails = ($fails -ne ''); Seq = (New-HvDrainSeq) }
+            if ($wait) {
+                # -Wait: the call returns when the drain is over.
+                Add-TwinClock (Get-HvDrainSeconds $h)
+            }
+            Update-HvDrains
+        } else {
+            $h['paused'] = $true
         }
-        $h['paused'] = $true
         $C.WriteObject((New-HvNodeObject ([string]$h['name'])))
     }
 }
@@ -147,7 +229,11 @@ $script:Behaviours['Resume-ClusterNode'] = {
         if (-not (Enter-TwinChange -Cmdlet $C -Command 'Resume-ClusterNode' -Target ([string]$h['name']) -Action 'resume the node' -HostName ([string]$h['name']) -Bound $B)) {
             continue
         }
+        if ((Get-HvDrainStatus $h) -eq 'InProgress') {
+            Stop-TwinCommand -Message ("twin: node '{0}' is still being drained (DrainStatus InProgress); resuming it mid-drain is not modeled" -f $h['name']) -ErrorId 'DrainInProgress' -Category InvalidOperation -Target $h['name']
+        }
         $h['paused'] = $false
+        (Get-HvDrains).Remove(([string]$h['name']).ToLowerInvariant())
         $C.WriteObject((New-HvNodeObject ([string]$h['name'])))
     }
 }

@@ -302,6 +302,9 @@ function Test-HvState {
         if ($h.Contains('paused') -and $h['paused'] -isnot [bool]) {
             $p.Add(("hosts[{1}].paused`tstate: host {0}: 'paused' must be true or false" -f $h['name'], $i))
         }
+        if ($h.Contains('drain_seconds') -and ($h['drain_seconds'] -isnot [int] -and $h['drain_seconds'] -isnot [long] -or [long]$h['drain_seconds'] -lt 0)) {
+            $p.Add(("hosts[{1}].drain_seconds`tstate: host {0}: 'drain_seconds' must be a whole number of seconds, 0 or more" -f $h['name'], $i))
+        }
         if ($h.Contains('driver_pending') -and $null -ne $h['driver_pending'] -and $h['driver_pending'] -isnot [string]) {
             $p.Add(("hosts[{1}].driver_pending`tstate: host {0}: 'driver_pending' must be a string or null" -f $h['name'], $i))
         }

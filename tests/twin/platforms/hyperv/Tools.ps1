@@ -73,8 +73,8 @@ function Invoke-HvPnputil {
                 return
             }
             $running = @(@($h['vms']).Where({ $_['state'] -eq 'Running' }))
-            if (-not ($h.Contains('paused') -and [bool]$h['paused']) -or $running.Count -gt 0) {
-                Write-TwinStderr ('twin: the vGPU Manager is installed only on a drained node with no VM running; {0} is {1} with {2} VM(s) running' -f $h['name'], (Get-HvNodeState $h), $running.Count)
+            if (-not ($h.Contains('paused') -and [bool]$h['paused']) -or $running.Count -gt 0 -or (Get-HvDrainStatus $h) -eq 'InProgress') {
+                Write-TwinStderr ('twin: the vGPU Manager is installed only on a drained node with no VM running; {0} is {1} (drain {2}) with {3} VM(s) running' -f $h['name'], (Get-HvNodeState $h), (Get-HvDrainStatus $h), $running.Count)
                 Set-TwinNativeExit 1
                 return
             }

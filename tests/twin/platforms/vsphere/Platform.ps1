@@ -13,6 +13,8 @@ $obn = @{ Names = $true }
             # inventory parameters also take names (PowerCLI's object-by-name).
             Types   = @{
                 'VIServer'               = $obn + @{ Accept = @('VgpucTwin.PowerCLI.VIServer') }
+                # Get-Task's -Server (VIConnection[], the PowerCLI reference): a connection.
+                'VIConnection'           = $obn + @{ Accept = @('VgpucTwin.PowerCLI.VIServer') }
                 'VirtualMachine'         = $obn + @{ Accept = @('VgpucTwin.PowerCLI.VirtualMachine') }
                 'VMHost'                 = $obn + @{ Accept = @('VgpucTwin.PowerCLI.VMHost') }
                 'Cluster'                = $obn + @{ Accept = @('VgpucTwin.PowerCLI.Cluster') }

@@ -17,6 +17,14 @@ namespace VMware.VimAutomation.ViCore.Types.V1.Inventory
     public enum VMHostState { Connected, Disconnected, NotResponding, Maintenance, Unknown }
 }
 
+namespace VMware.VimAutomation.Sdk.Types.V1
+{
+    // The PowerCLI Task's State (TaskState): the members of the vSphere API's TaskInfoState
+    // (queued, running, success, error; vim.TaskInfo.State), which PowerCLI's TaskState
+    // mirrors; the PowerCLI reference lists the type, not its members (tests/twin/README.md).
+    public enum TaskState { Queued, Running, Success, Error }
+}
+
 namespace VMware.VimAutomation.ViCore.Types.V1.Cluster
 {
     public enum DrsVMHostRuleType { MustRunOn, ShouldRunOn, MustNotRunOn, ShouldNotRunOn }
@@ -78,6 +86,24 @@ namespace VgpucTwin.PowerCLI
         public string ParentId { get; set; }
         public VMware.Vim.HostSystem ExtensionData { get; set; }
         public override string ToString() { return Name; }
+    }
+
+    // A task of a cmdlet run with -RunAsync (Set-VMHost -State Maintenance -RunAsync), as
+    // Get-Task returns it: the members of the PowerCLI Task structure
+    // (vmware.vimautomation.sdk.types.v1.task): Description, FinishTime, Id, IsCancelable,
+    // Name, ObjectId, PercentComplete, Result, StartTime, State, Uid. No ExtensionData.
+    public class Task : VIObjectBase
+    {
+        public string Description { get; set; }
+        public DateTime? FinishTime { get; set; }
+        public bool IsCancelable { get; set; }
+        public string Name { get; set; }
+        public string ObjectId { get; set; }
+        public float PercentComplete { get; set; }
+        public object Result { get; set; }
+        public DateTime? StartTime { get; set; }
+        public VMware.VimAutomation.Sdk.Types.V1.TaskState State { get; set; }
+        public override string ToString() { return Id; }
     }
 
     public class VirtualMachine : VIObjectBase

@@ -447,14 +447,24 @@ $script:VTCmdlets['Set-VMHost'] = {
     foreach ($k in @($P.Keys)) {
         if (@('VMHost', 'State', 'Server', 'Confirm', 'WhatIf', 'RunAsync', 'Reason') -notcontains $k) { throw ('twin: Set-VMHost -{0} is not modelled' -f $k) }
     }
+    $async = $P.ContainsKey('RunAsync') -and [bool]$P['RunAsync']
     foreach ($h in (Resolve-VTEntity 'VMHost' $P['VMHost'] (Get-VTScopeServers $P))) {
         if (-not $P.ContainsKey('State')) { continue }
         $want = [string]$P['State']
         if (@('Connected', 'Maintenance') -notcontains $want) { throw ('twin: Set-VMHost -State {0} is not modelled' -f $want) }
+        if ($async -and $want -ne 'Maintenance') { throw ('twin: Set-VMHost -State {0} -RunAsync is not modelled (only entering maintenance mode runs as a task in the twin)' -f $want) }
         if (-not $Cmdlet.ShouldProcess($h.Rec.name, ('Set state to {0}' -f $want))) { continue }
         Add-VTCall 'Set-VMHost' ([string]$h.Rec.name) ([string]$h.Rec.name) (ConvertTo-VTCallParameters $P)
-        Invoke-VTFault $h.Srv @('Set-VMHost') ([string]$h.Rec.name)
+        # With -RunAsync a fault of the state fails the task, not the call (README "Rollouts").
+        $fault = ''
+        if ($async -and $want -eq 'Maintenance') {
+            try { Invoke-VTFault $h.Srv @('Set-VMHost') ([string]$h.Rec.name) } catch { $fault = $_.Exception.Message; if ($fault -match '^twin: host .* is rebooting') { throw } }
+        } else {
+            Invoke-VTFault $h.Srv @('Set-VMHost') ([string]$h.Rec.name)
+        }
         $cur = [string]$h.Rec.connection_state
+        $entering = Get-VTEnteringMaintenance $h.Srv $h.Rec
+        if ($null -ne $entering) { throw ('{0} (twin: host {1} is entering maintenance mode: task {2} still runs)' -f $script:VTMsg.InvalidState, $h.Rec.name, $entering.Task.Id) }
         if ($want -eq 'Maintenance') {
             if ($cur -ne 'Connected') { throw ('{0} (twin: host {1} is {2}; only a Connected host enters maintenance mode)' -f $script:VTMsg.InvalidState, $h.Rec.name, $cur) }
             # EnterMaintenanceMode_Task completes only when no VM runs on the host; vGPU VMs
@@ -462,11 +472,41 @@ $script:VTCmdlets['Set-VMHost'] = {
             # DRS evacuation is not modelled: the script migrates or shuts them down first.
             $on = @(Get-VTVmsOnHost $h.Srv ([string]$h.Rec.name) | Where-Object { [string]$_.power_state -eq 'PoweredOn' })
             if ($on.Count -gt 0) { throw ('twin: host {0} cannot enter maintenance mode while VM(s) {1} run on it (DRS does not evacuate vGPU VMs by default; migrate or shut them down first)' -f $h.Rec.name, (($on | ForEach-Object { $_.name }) -join ', ')) }
+            if ($async) {
+                $rec = Start-VTMaintenanceTask $h.Srv $h.Rec $fault
+                Copy-VTTaskObject $rec.Task
+                continue
+            }
+            # Synchronous: the call returns when the host is in maintenance mode.
+            $start = Get-TwinClock
+            Add-TwinClock (Get-VTMaintenanceSeconds $h.Rec)
+            Complete-VTMaintenance $h.Srv $h.Rec $start (Get-TwinClock)
+            New-VTHostObject $h.Srv $h.Rec
+            continue
         } elseif ($cur -ne 'Maintenance') {
             throw ('{0} (twin: host {1} is {2}, not in maintenance mode)' -f $script:VTMsg.InvalidState, $h.Rec.name, $cur)
         }
         $h.Rec.connection_state = $want
         New-VTHostObject $h.Srv $h.Rec
+    }
+}
+
+# Get-Task -Id: the tasks of the run's -RunAsync calls (README "Rollouts"), each read anew;
+# an id the vCenter does not know is a non-terminating error. Get-Task -Status (every recent
+# task of the server) is not modelled: -Status fails at binding (its TaskState type is not
+# verified), and the set without it is refused.
+$script:VTCmdlets['Get-Task'] = {
+    param([hashtable]$P, [string]$Set, $Cmdlet)
+    if (-not $P.ContainsKey('Id')) { throw 'twin: Get-Task without -Id is not modelled (the twin knows only the tasks of the run''s -RunAsync calls: ask for them by id)' }
+    $servers = @(Resolve-VTServers $P | ForEach-Object { $_.Name })
+    foreach ($id in @($P['Id'] | Select-Object -Unique)) {
+        $rec = $null
+        if ($script:VTHostTasks.Contains([string]$id)) { $rec = $script:VTHostTasks[[string]$id] }
+        if ($null -eq $rec -or $servers -notcontains $rec.Srv.Name) {
+            Write-VTError $Cmdlet ('twin: no task with id ''{0}'' on {1}' -f $id, ($servers -join ', ')) $id
+            continue
+        }
+        Copy-VTTaskObject $rec.Task
     }
 }
 

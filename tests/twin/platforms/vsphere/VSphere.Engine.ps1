@@ -20,6 +20,7 @@ function Initialize-VSphereTwin {
     $script:VTConnected = [ordered]@{}
     $script:VTTasks = @{}
     $script:VTTaskSeq = 0
+    $script:VTHostTasks = [ordered]@{}
     $script:VTCalls.Clear()
     $script:VTCallSink = $CallSink
     $script:VTFaultHook = $FaultHook

@@ -16,6 +16,7 @@ $script:VTCalls = New-Object -TypeName 'System.Collections.Generic.List[object]'
 $script:VTFaultHook = $null     # scriptblock(command, target) the harness gives, else local
 $script:VTTaskSeq = 0
 $script:VTTasks = @{}           # "server|task-n" -> VMware.Vim.TaskInfo
+$script:VTHostTasks = [ordered]@{}   # PowerCLI task id -> a maintenance entry run with -RunAsync (README "Rollouts")
 
 # Large-BAR GPUs: 64-bit MMIO size each needs (GB), from NVIDIA (docs/sources.md, NVIDIA)
 # section 1.6 (NVIDIA AI Enterprise "vGPU" appendix table). A pass-through device of one of
@@ -1228,6 +1229,13 @@ function Invoke-VTReboot {
 function Start-VTRebootAway {
     param($HostRec, [double]$From)
     if (Test-VTField $HostRec 'reboot_due') { Remove-VTValue $HostRec 'reboot_due' }
+    if (Test-VTRebootFailure $HostRec) {
+        # The node-failure fault `while_rebooting`: the host fails as it goes down for its
+        # reboot and never comes back (README "Host failure").
+        $HostRec.connection_state = 'NotResponding'
+        Clear-VTMemo
+        return
+    }
     $secs = 0
     if (Test-VTField $HostRec 'reboot_seconds') { $secs = [int]$HostRec.reboot_seconds }
     if ($secs -gt 0 -and $From + $secs -gt (Get-TwinClock)) {
@@ -1277,6 +1285,99 @@ function Update-VTReboots {
             Clear-VTMemo
         }
     }
+    if (-not $All) { Update-VTHostTasks }
+}
+
+# ---- maintenance mode entered with -RunAsync (README "Rollouts") --------------------------
+# Set-VMHost -State Maintenance takes hosts[].maintenance_seconds on the virtual clock (none:
+# done at once). Synchronous, the call returns when the host is in maintenance mode (the clock
+# moves on by that time); with -RunAsync it returns a PowerCLI Task at once (State Running)
+# and the host enters maintenance mode when its time is over, read by the next call (Get-Task
+# -Id, Get-VMHost, ...). The host stays Connected until then; the task ends in Error, the host
+# Connected, when a fault of the state hits the call (the fault is the task's error, as
+# vCenter reports a failure while a task runs), when the host fails meanwhile, or when a VM
+# runs on it at the end (vSphere HA restarted one there: EnterMaintenanceMode_Task completes
+# only when no VM runs on the host; the twin ends it in Error instead of waiting). Each entry
+# that completes is a `host-maintenance` event {host, start, end} when the state has `events`.
+function Get-VTMaintenanceSeconds {
+    param($HostRec)
+    if (Test-VTField $HostRec 'maintenance_seconds') { return [int]$HostRec.maintenance_seconds }
+    return 0
+}
+
+function Get-VTEnteringMaintenance {
+    param($Srv, $HostRec)
+    foreach ($t in @($script:VTHostTasks.Values)) {
+        if ($t.Srv.Name -eq $Srv.Name -and [string]$t.Host.name -eq [string]$HostRec.name -and $t.Task.State -eq 'Running') { return $t }
+    }
+    return $null
+}
+
+function Complete-VTMaintenance {
+    param($Srv, $HostRec, [double]$Start, [double]$End)
+    $HostRec.connection_state = 'Maintenance'
+    Add-TwinEvent $Srv.State ([ordered]@{ kind = 'host-maintenance'; host = [string]$HostRec.name; start = $Start; end = $End })
+    Clear-VTMemo
+}
+
+function ConvertTo-VTTaskTime {
+    param([double]$Seconds)
+    return ([datetime]::new(2026, 1, 1, 0, 0, 0, [System.DateTimeKind]::Utc)).AddSeconds($Seconds)
+}
+
+# Start the entry of a host (checked by the caller): a task record; done at once when the
+# host takes no time.
+function Start-VTMaintenanceTask {
+    param($Srv, $HostRec, [string]$Fault)
+    $script:VTTaskSeq++
+    $t = [VgpucTwin.PowerCLI.Task]::new()
+    $t.TwinServer = $Srv.Name
+    $t.Id = 'Task-task-{0}' -f $script:VTTaskSeq
+    $t.Uid = '/VIServer={0}@{1}:443/Task={2}/' -f 'twin', $Srv.Name, $t.Id
+    $t.Name = 'EnterMaintenanceMode_Task'
+    $t.Description = 'Enter maintenance mode'
+    $t.ObjectId = 'HostSystem-{0}' -f (Get-VTHostMoid $Srv $HostRec)
+    $t.IsCancelable = $false
+    $t.PercentComplete = 0
+    $now = Get-TwinClock
+    $t.StartTime = ConvertTo-VTTaskTime $now
+    $t.State = 'Running'
+    $rec = @{ Srv = $Srv; Host = $HostRec; Task = $t; Start = $now; Due = $now + (Get-VTMaintenanceSeconds $HostRec); Fault = $Fault }
+    $script:VTHostTasks[$t.Id] = $rec
+    Update-VTHostTasks
+    return $rec
+}
+
+function Stop-VTMaintenanceTask {
+    param($Rec, [string]$Message, [double]$At)
+    $Rec.Task.State = 'Error'
+    $Rec.Task.FinishTime = ConvertTo-VTTaskTime $At
+    $Rec.Error = $Message
+}
+
+# Entries whose time is over complete (or end in Error).
+function Update-VTHostTasks {
+    $now = Get-TwinClock
+    foreach ($rec in @($script:VTHostTasks.Values)) {
+        if ($rec.Task.State -ne 'Running' -or $rec.Due -gt $now) { continue }
+        $h = $rec.Host
+        if (-not [string]::IsNullOrEmpty($rec.Fault)) { Stop-VTMaintenanceTask $rec $rec.Fault $rec.Due; continue }
+        if ([string]$h.connection_state -ne 'Connected') { Stop-VTMaintenanceTask $rec ('twin: host {0} is {1}' -f $h.name, $h.connection_state) $rec.Due; continue }
+        $on = @(Get-VTVmsOnHost $rec.Srv ([string]$h.name) | Where-Object { [string]$_.power_state -eq 'PoweredOn' })
+        if ($on.Count -gt 0) { Stop-VTMaintenanceTask $rec ('twin: VM(s) {0} run on host {1}; it cannot enter maintenance mode' -f (($on | ForEach-Object { $_.name }) -join ', '), $h.name) $rec.Due; continue }
+        Complete-VTMaintenance $rec.Srv $h $rec.Start $rec.Due
+        $rec.Task.State = 'Success'
+        $rec.Task.PercentComplete = 100
+        $rec.Task.FinishTime = ConvertTo-VTTaskTime $rec.Due
+    }
+}
+
+# What Get-Task returns: a new object each call (the one -RunAsync returned is not updated).
+function Copy-VTTaskObject {
+    param($Task)
+    $o = [VgpucTwin.PowerCLI.Task]::new()
+    foreach ($n in @('TwinServer', 'Id', 'Uid', 'Name', 'Description', 'ObjectId', 'IsCancelable', 'PercentComplete', 'StartTime', 'FinishTime', 'State', 'Result')) { $o.$n = $Task.$n }
+    return $o
 }
 
 # What a reboot does to the host (README "Rollouts"): the GPUs' passthrough and graphics
@@ -1312,6 +1413,9 @@ function Invoke-VTMigrate {
     if ([string]$DestRec.cluster -ne [string]$from.cluster) { throw ('twin: moving VM {0} from cluster {1} to {2} is not modelled' -f $Vm.name, $from.cluster, $DestRec.cluster) }
     if ([string]$DestRec.connection_state -ne 'Connected') {
         throw ('{0} (twin: host {1} is {2}; a VM cannot be moved onto it)' -f $script:VTMsg.InvalidState, $DestRec.name, $DestRec.connection_state)
+    }
+    if ($null -ne (Get-VTEnteringMaintenance $Srv $DestRec)) {
+        throw ('{0} (twin: host {1} is entering maintenance mode; a VM cannot be moved onto it)' -f $script:VTMsg.InvalidState, $DestRec.name)
     }
     if ([string]$Vm.power_state -eq 'PoweredOn') {
         $devs = @(Get-VTDevices $Vm)
@@ -1415,6 +1519,21 @@ function Get-VTKernelModules {
 }
 
 # ---- a host failure and vSphere HA (README "Host failure") ------------------------------
+# The engine's node-failure fault with `while_rebooting` (no at_call): fires for its target
+# when vCenter sees that host go down for a reboot; the reboot never ends.
+function Test-VTRebootFailure {
+    param($HostRec)
+    if (-not (Get-Variable -Name 'Run' -Scope Script -ErrorAction SilentlyContinue) -or $null -eq $script:Run) { return $false }
+    foreach ($f in @($script:Run.Faults)) {
+        if ($f.Command -ne 'node-failure' -or $f.Remaining -le 0 -or $null -eq $f.Entry -or -not $f.Entry.Contains('while_rebooting') -or -not [bool]$f.Entry['while_rebooting']) { continue }
+        if ([string]$f.Target -ne [string]$HostRec.name) { continue }
+        $f.Remaining--
+        if ($f.Entry.Contains('times')) { $f.Entry['times'] = $f.Remaining }
+        return $true
+    }
+    return $false
+}
+
 # The host stops responding (connection_state NotResponding, as vCenter shows a host it
 # lost); its powered-on VMs go down; vSphere HA (on in every cluster of the twin) restarts
 # each on the first other host of its cluster, in state order, that is Connected (not in
@@ -1424,8 +1543,14 @@ function Get-VTKernelModules {
 function Invoke-VTHostFailure {
     param($Srv, $HostRec)
     $state = [string]$HostRec.connection_state
-    if (@('Connected', 'Maintenance') -notcontains $state) { throw ('twin: host {0} is already {1}' -f $HostRec.name, $state) }
+    # A host rebooting (seen by vCenter or not yet) that fails never comes back from it.
+    $wasRebooting = (Test-VTField $HostRec 'reboot_due') -or ((Test-VTField $HostRec 'rebooting') -and $null -ne $HostRec.rebooting)
+    if (Test-VTField $HostRec 'reboot_due') { Remove-VTValue $HostRec 'reboot_due' }
+    if (Test-VTField $HostRec 'rebooting') { Remove-VTValue $HostRec 'rebooting' }
+    if (-not $wasRebooting -and @('Connected', 'Maintenance') -notcontains $state) { throw ('twin: host {0} is already {1}' -f $HostRec.name, $state) }
     $HostRec.connection_state = 'NotResponding'
+    $entering = Get-VTEnteringMaintenance $Srv $HostRec
+    if ($null -ne $entering) { Stop-VTMaintenanceTask $entering ('twin: host {0} stopped responding while it entered maintenance mode' -f $HostRec.name) (Get-TwinClock) }
     $moved = [System.Collections.Generic.List[string]]::new()
     foreach ($vm in @(Get-VTVmsOnHost $Srv ([string]$HostRec.name) | Where-Object { [string]$_.power_state -eq 'PoweredOn' })) {
         $vm.power_state = 'PoweredOff'

@@ -147,9 +147,10 @@ function Test-VSphereState {
     # hosts[].reboot_seconds (how long a reboot keeps the host away on the virtual clock),
     # hosts[].reboot_unseen_seconds (how long vCenter does not yet see it), hosts[].reboot_due
     # and hosts[].rebooting (a reboot under way when a run ended: not yet seen; away,
-    # {from_state, until}).
+    # {from_state, until}), hosts[].maintenance_seconds (how long entering maintenance mode
+    # takes on the virtual clock).
     foreach ($h in @($State['hosts'])) {
-        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool'; reboot_seconds = 'int'; reboot_unseen_seconds = 'int'; reboot_due = 'int' }
+        $p += Test-VSphereOptional $h "hosts[$i]" @{ nvidia_loaded_version = 'string'; boot_count = 'int'; stale_module_after_reboot = 'bool'; reboot_seconds = 'int'; reboot_unseen_seconds = 'int'; reboot_due = 'int'; maintenance_seconds = 'int' }
         if ($h -is [System.Collections.IDictionary] -and $h.Contains('rebooting') -and $null -ne $h['rebooting'] -and
             ($h['rebooting'] -isnot [System.Collections.IDictionary] -or -not (Test-VSphereValue $h['rebooting']['from_state'] 'string'))) {
             $p += "hosts[$i].rebooting must be {from_state, until}"

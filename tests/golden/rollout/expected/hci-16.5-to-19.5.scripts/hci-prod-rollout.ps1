@@ -2157,7 +2157,8 @@ function Add-VgpucRolloutRecordDone {
 # installs it (Test-Path on the node: the script does not copy it), every VM exists once,
 # runs where the plan expects it and can be shut down if it must be. Then,
 # step by step, each host batch phase by phase over all its hosts: move the
-# VMs as planned, Suspend-ClusterNode -Drain every node, install the vGPU
+# VMs as planned, Suspend-ClusterNode -Drain every node (all at the same
+# time, then one wait on their DrainStatus), install the vGPU
 # Manager with pnputil on every node (NVIDIA's documented procedure), restart
 # them all with one Restart-Computer -Wait (one wait for all), verify every
 # driver with nvidia-smi, Resume-ClusterNode every node, start the VMs that
@@ -2741,6 +2742,91 @@ function Invoke-VgpucRolloutMove {
     $null
 }
 
+function Wait-VgpucRolloutDrain {
+    <# One wait for the drains of a batch, started together with
+       Suspend-ClusterNode -Drain without -Wait: reads each node (Get-ClusterNode
+       through that node) until its DrainStatus, the node's NodeDrainStatus
+       (NotInitiated, InProgress, Completed, Failed: docs/sources.md), is
+       Completed or Failed, or the timeout. Returns per node Name, Status ('' when
+       still in progress at the timeout) and State (Up, Paused, Down, or why it
+       could not be read). #>
+    [CmdletBinding()]
+    [OutputType([object[]])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [string[]]$Nodes,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $left = [System.Collections.Generic.List[string]]::new()
+    foreach ($n in $Nodes) {
+        $left.Add($n)
+    }
+    $status = @{}
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ($left.Count -gt 0) {
+        foreach ($n in @($left.ToArray())) {
+            try {
+                $st = [string](Get-ClusterNode -Name $n -Cluster $n -ErrorAction Stop).DrainStatus
+            } catch {
+                $st = 'unknown (Get-ClusterNode: {0})' -f $_.Exception.Message
+            }
+            if ($st -ne 'InProgress' -and $st -ne 'NotInitiated') {
+                $status[$n.ToLowerInvariant()] = $st
+                $null = $left.Remove($n)
+            }
+        }
+        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
+            break
+        }
+        Start-Sleep -Seconds 5
+    }
+    foreach ($n in $Nodes) {
+        $state = ''
+        try {
+            $state = [string](Get-ClusterNode -Name $n -Cluster $n -ErrorAction Stop).State
+        } catch {
+            $state = 'not read ({0})' -f $_.Exception.Message
+        }
+        $st = ''
+        if ($status.ContainsKey($n.ToLowerInvariant())) {
+            $st = $status[$n.ToLowerInvariant()]
+        }
+        [pscustomobject]@{ Name = $n; Status = $st; State = $state }
+    }
+}
+
+function Complete-VgpucRolloutDrain {
+    <# The drains of a batch waited for (Wait-VgpucRolloutDrain): each node
+       whose drain did not complete is a failure of the step, recorded; a node
+       the cluster no longer shows paused (a failed drain does not keep the
+       pause) is taken off -Suspended, so it is not resumed. Returns the
+       failures. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [object]$Run,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [string[]]$Nodes,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [System.Collections.Generic.List[string]]$Suspended,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $failures = [System.Collections.Generic.List[string]]::new()
+    foreach ($d in @(Wait-VgpucRolloutDrain -Nodes $Nodes -TimeoutSeconds $TimeoutSeconds)) {
+        if ($d.Status -eq 'Completed') {
+            Write-Host ('  {0}: drained' -f (Format-VgpucText -Text $d.Name))
+            continue
+        }
+        $msg = 'its drain ended {0}; the node is {1}' -f $d.Status, $d.State
+        if ($d.Status -eq '') {
+            $msg = 'its drain did not end within {0} seconds; the node is {1}' -f $TimeoutSeconds, $d.State
+        }
+        if ($d.State -ne 'Paused') {
+            $null = $Suspended.Remove($d.Name)
+        }
+        Add-VgpucResult -Run $Run -Target $d.Name -Step 'drain (DrainStatus)' -Status 'failed' -Message $msg
+        $failures.Add(('{0}: {1}' -f $d.Name, $msg))
+    }
+    [string[]]$failures.ToArray()
+}
+
 function Invoke-VgpucRolloutHostStep {
     <# One host batch, phase by phase over all its hosts (docs/rollout.md, "A
        batch of hosts"): the VMs leave as planned, every node is drained, the
@@ -2768,6 +2854,8 @@ function Invoke-VgpucRolloutHostStep {
     Write-Host ('Step {0}: {1} (downtime: {2})' -f $s.Index, (Format-VgpucText -Text ($names -join ', ')), $s.Downtime)
     $down = [System.Collections.Generic.List[object]]::new()
     $suspended = [System.Collections.Generic.List[string]]::new()
+    $draining = [System.Collections.Generic.List[string]]::new()
+    $waited = $false
     # Nodes an install or the restart was tried on, and nodes verified: a
     # failure in between reads the node before it is resumed.
     $touched = @{}
@@ -2793,7 +2881,9 @@ function Invoke-VgpucRolloutHostStep {
                 $down.Add($back)
             }
         }
-        # --- Drain every node ---
+        # --- Drain every node, all at the same time: Suspend-ClusterNode -Drain
+        # without -Wait returns once the drain has started; then one wait for all
+        # the drains (Wait-VgpucRolloutDrain, the nodes' DrainStatus) ---
         foreach ($h in @($Work.Hosts)) {
             $n = [string]$h.Name
             if ($Plan.NodeState[$n.ToLowerInvariant()] -eq 'Paused') {
@@ -2803,13 +2893,19 @@ function Invoke-VgpucRolloutHostStep {
             }
             $done = Invoke-VgpucChange -Run $Run -Target $n -Action 'drain (Suspend-ClusterNode -Drain)' -ScriptBlock {
                 param([string]$N, [string]$C)
-                $null = Suspend-ClusterNode -Name $N -Drain -Wait -Cluster $C
+                $null = Suspend-ClusterNode -Name $N -Drain -Cluster $C
             } -ArgumentList @($n, $n)
             if ($done) {
                 $suspended.Add($n)
+                $draining.Add($n)
             } else {
                 $previewed = $true
             }
+        }
+        $waited = $true
+        $failures = @(Complete-VgpucRolloutDrain -Run $Run -Nodes $draining.ToArray() -Suspended $suspended -TimeoutSeconds $RestartTimeoutSeconds)
+        if ($failures.Count -gt 0) {
+            throw ($failures -join '; ')
         }
         # --- Install the vGPU Manager on every node that changes release ---
         foreach ($h in @($Work.Hosts)) {
@@ -2886,6 +2982,14 @@ function Invoke-VgpucRolloutHostStep {
         $ok = $false
         Write-Warning ('step {0} stopped: {1}' -f $s.Index, (Format-VgpucText -Text $_.Exception.Message))
     } finally {
+        if (-not $waited -and $draining.Count -gt 0) {
+            # The step stopped while nodes were draining (the drain of a later
+            # node of the batch failed to start): their drains are waited for
+            # before they are resumed.
+            foreach ($f in @(Complete-VgpucRolloutDrain -Run $Run -Nodes $draining.ToArray() -Suspended $suspended -TimeoutSeconds $RestartTimeoutSeconds)) {
+                Write-Warning (Format-VgpucText -Text $f)
+            }
+        }
         # --- Resume every node ---
         foreach ($n in $suspended) {
             $key = $n.ToLowerInvariant()
