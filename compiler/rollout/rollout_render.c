@@ -91,15 +91,16 @@ static void vm_names(struct vg_strbuf *sb, const struct vg_vm *const *vms, size_
  * batch (`--hosts-at-once`; backends/powershell/rollout-hyperv.ps1 and
  * rollout-vmware.ps1, docs/rollout.md "A batch of hosts"): phase by phase,
  * in this order, and `together` when the hosts of the batch do it at the same
- * time rather than one after another. The text runbook and the JSON `phases`
- * of a host step both read this table: when the scripts start to drain (enter
- * maintenance mode) together, set drain's `together` to 1 and both follow. */
+ * time rather than one after another: the drains (Suspend-ClusterNode -Drain
+ * without -Wait, one wait on DrainStatus; on vSphere maintenance mode entered
+ * with Set-VMHost -RunAsync, one wait on the tasks) and the restarts. The text
+ * runbook and the JSON `phases` of a host step both read this table. */
 enum ro_phase { PH_MOVE, PH_DRAIN, PH_CHANGE, PH_RESTART, PH_VERIFY, PH_RESUME, PH_START, PH_COUNT };
 static const struct {
     const char *action; /* the JSON name */
     int together;
 } host_phases[PH_COUNT] = {
-    [PH_MOVE] = {"move", 0},       [PH_DRAIN] = {"drain", 0},   [PH_CHANGE] = {"change", 0},
+    [PH_MOVE] = {"move", 0},       [PH_DRAIN] = {"drain", 1},   [PH_CHANGE] = {"change", 0},
     [PH_RESTART] = {"restart", 1}, [PH_VERIFY] = {"verify", 0}, [PH_RESUME] = {"resume", 0},
     [PH_START] = {"start", 0},
 };
