@@ -22,7 +22,10 @@
 # Manager with pnputil on every node (NVIDIA's documented procedure), restart
 # them all with one Restart-Computer -Wait (one wait for all), verify every
 # driver with nvidia-smi, Resume-ClusterNode every node, start the VMs that
-# stayed down. The first failure stops the rollout: every node of the batch
+# stayed down. A node whose drain is declined (-Confirm) is neither installed
+# nor restarted nor resumed; the other nodes of its batch go on (as on
+# vSphere, a host whose maintenance mode is declined). The first failure
+# stops the rollout: every node of the batch
 # is resumed (unless its driver is unknown or not of the plan, then it stays
 # paused and the output says so) and every VM is put back in its power
 # state, or a warning says why not. A step already done is skipped, so a
@@ -767,8 +770,19 @@ function Invoke-VgpucRolloutHostStep {
         if ($failures.Count -gt 0) {
             throw ($failures -join '; ')
         }
-        # --- Install the vGPU Manager on every node that changes release ---
+        # --- Only the drained nodes go on (paused now or by an earlier run): a
+        # node whose drain was declined (-Confirm) is neither installed nor
+        # restarted nor resumed, the other nodes of the batch go on; under
+        # -WhatIf every node is previewed ---
+        $go = @($Work.Hosts | Where-Object { $WhatIfPreference -or (Test-VgpucNameInList -Name ([string]$_.Name) -List $suspended.ToArray()) })
         foreach ($h in @($Work.Hosts)) {
+            if (-not (Test-VgpucNameInList -Name ([string]$h.Name) -List @($go | ForEach-Object { [string]$_.Name }))) {
+                Add-VgpucResult -Run $Run -Target ([string]$h.Name) -Step 'install, restart, verify, resume' -Status 'skipped' -Message 'not drained (the drain was declined)'
+            }
+        }
+        $previewed = $false
+        # --- Install the vGPU Manager on every node that changes release ---
+        foreach ($h in $go) {
             $n = [string]$h.Name
             if ($h.FromRelease -eq $h.ToRelease) {
                 continue
@@ -795,28 +809,31 @@ function Invoke-VgpucRolloutHostStep {
         # --- Restart every node together: one Restart-Computer -Wait restarts
         # them all, then waits until all of them are back (a computer it cannot
         # restart is an error of its own; the others are still waited for) ---
-        foreach ($n in $names) {
+        $goNames = @($go | ForEach-Object { [string]$_.Name })
+        foreach ($n in $goNames) {
             $touched[$n.ToLowerInvariant()] = $true
         }
         $action = 'restart and wait for it'
-        if ($names.Count -gt 1) {
+        if ($goNames.Count -gt 1) {
             $action = 'restart together and wait for all (Restart-Computer -Wait)'
         }
-        $done = Invoke-VgpucChange -Run $Run -Target ($names -join ', ') -Action $action -ScriptBlock {
-            param([string[]]$N, [int]$T)
-            $failed = @()
-            Restart-Computer -ComputerName $N -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable failed
-            if (@($failed).Count -gt 0) {
-                throw ((@($failed | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { $_.Exception.Message } | Sort-Object -Unique)) -join '; ')
+        if ($goNames.Count -gt 0) {
+            $done = Invoke-VgpucChange -Run $Run -Target ($goNames -join ', ') -Action $action -ScriptBlock {
+                param([string[]]$N, [int]$T)
+                $failed = @()
+                Restart-Computer -ComputerName $N -Force -Wait -For PowerShell -Timeout $T -ErrorAction SilentlyContinue -ErrorVariable failed
+                if (@($failed).Count -gt 0) {
+                    throw ((@($failed | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { $_.Exception.Message } | Sort-Object -Unique)) -join '; ')
+                }
+            } -ArgumentList @($goNames, $RestartTimeoutSeconds)
+            if (-not $done) {
+                $previewed = $true
             }
-        } -ArgumentList @($names, $RestartTimeoutSeconds)
-        if (-not $done) {
-            $previewed = $true
         }
         # --- Verify every node (nvidia-smi); a node on another driver stays paused ---
         if (-not $previewed) {
             $wrong = [System.Collections.Generic.List[string]]::new()
-            foreach ($h in @($Work.Hosts)) {
+            foreach ($h in $go) {
                 $n = [string]$h.Name
                 $now = Read-VgpucRolloutDriver -Name $n
                 if ($now.Driver -ne $h.ToDriver) {

@@ -158,7 +158,7 @@ $Cases = @(
     @{ Name = 'hci-a16-16.5-to-19.5'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
         Checks = @('converge', 'rerun', 'preview') }
     @{ Name = 'hci-a16-two-at-once'; DrainSeconds = 60; Args = @('--hosts-at-once', '2', '--order', 'hci-node-04,hci-node-03', 'tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-19.5.vgpu')
-        Checks = @('converge', 'rerun', 'preview', 'batch', 'faults', 'node-failure') }
+        Checks = @('converge', 'rerun', 'preview', 'batch', 'drain-decline', 'faults', 'node-failure') }
     @{ Name = 'hci-a16-16.5-to-20.1'; Args = @('tests/golden/rollout/in/hci-16.5.vgpu', 'tests/golden/rollout/in/hci-20.1.vgpu')
         Checks = @('legs', 'guests') }
     @{ Name = 'drain-mixed-dda-gpup'; Args = @('--drain', 'hci-01', 'examples/mixed-dda-gpup.vgpu'); Checks = @('converge', 'preview', 'drain-rerun') }
@@ -666,6 +666,9 @@ function Invoke-Case {
     if ($Case.Checks -contains 'batch') {
         Invoke-BatchChecks -C $C -Start $start -Conv $conv
     }
+    if ($Case.Checks -contains 'drain-decline') {
+        Invoke-BatchDrainDeclineChecks -C $C -Start $start
+    }
     if ($Case.Checks -contains 'node-failure') {
         Invoke-NodeFailureChecks -C $C -Start $start -Conv $conv
     }
@@ -1160,6 +1163,67 @@ function Invoke-BatchChecks {
         Write-Verdict $C.Name ('planted: ' + $pl.Name) $p $null
         Remove-Item -LiteralPath $path
     }
+}
+
+# A drain declined with -Confirm in a batch (Checks 'drain-decline'; the twin's -Decline:
+# the drain prompt of the batch's first node answered No, every other prompt Yes): that
+# node, never drained, is neither installed nor restarted nor resumed and keeps its
+# driver; the other node of its batch is drained, installed, restarted, verified and
+# resumed. Planted: every node of the batch installed and restarted whatever its drain
+# (the script before the fix).
+function Get-DrainDeclineProblems {
+    param($C, $Start, $Result, [string]$Declined, [string]$Other)
+    $no = @(@($Result.prompts) | Where-Object { $_ -like 'No: *' })
+    if ($no.Count -ne 1) { 'expected exactly one prompt answered No (the drain of {0}), got {1} of {2}: {3}' -f $Declined, $no.Count, @($Result.prompts).Count, ($no -join ' | ') }
+    $calls = @($Result.calls)
+    $otherAt = @{}
+    for ($i = 0; $i -lt $calls.Count; $i++) {
+        $ph = Get-BatchPhase $calls[$i]
+        if ($ph.Phase -eq '') { continue }
+        $named = @($ph.Node)
+        if ($ph.Phase -eq 'restart') { $named = @($calls[$i]['parameters']['ComputerName'] | ForEach-Object { [string]$_ }) }
+        if ($named -contains $Declined) { '{0}, whose drain was declined, got a {1} call (call {2}: {3} {4})' -f $Declined, $ph.Phase, ($i + 1), $calls[$i]['command'], ($named -join ',') }
+        if ($named -contains $Other -and -not $otherAt.ContainsKey($ph.Phase)) { $otherAt[$ph.Phase] = $i + 1 }
+    }
+    foreach ($phase in 'drain', 'install', 'restart', 'resume') {
+        if (-not $otherAt.ContainsKey($phase)) { '{0}, the other node of the batch, has no {1} call: the batch did not go on' -f $Other, $phase }
+    }
+    $d = Get-ScenarioHostState -State $Result.state -Name $Declined
+    $was = [string](Get-ScenarioHostState -State $Start -Name $Declined)['nvidia_driver']
+    if ([string]$d['nvidia_driver'] -ne $was) { '{0} runs driver {1}, expected its old {2} (never drained, nothing installed)' -f $Declined, $d['nvidia_driver'], $was }
+    if ([bool]$d['paused']) { '{0} is paused, though its drain was declined' -f $Declined }
+    $o = Get-ScenarioHostState -State $Result.state -Name $Other
+    if ([string]$o['nvidia_driver'] -ne [string]$C.ExpectDriver[$Other] -or [bool]$o['paused']) { '{0} runs driver {1} (paused: {2}), expected {3}, resumed' -f $Other, $o['nvidia_driver'], [bool]$o['paused'], $C.ExpectDriver[$Other] }
+    foreach ($x in @(Get-InvariantProblems $C $Result.state)) { $x }
+}
+
+function Invoke-BatchDrainDeclineChecks {
+    param($C, $Start)
+    if (@($C.Batches).Count -eq 0) {
+        Write-Verdict $C.Name 'drain-decline' @('the plan has no batch of more than one host') $null
+        return
+    }
+    $b = @($C.Batches)[0]
+    $declined = [string]$b[0]
+    $other = [string]$b[1]
+    $decline = @(('drain (Suspend-ClusterNode -Drain)" on target "{0}"' -f $declined))
+    $r = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -Decline $decline -TimeoutSeconds 600
+    Write-Verdict $C.Name ('drain-decline: the drain of {0} declined, the rest confirmed: {0} neither installed nor restarted, {1} goes on' -f $declined, $other) @(Get-DrainDeclineProblems -C $C -Start $Start -Result $r -Declined $declined -Other $other) $r
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = '$go = @($Work.Hosts | Where-Object { $WhatIfPreference -or (Test-VgpucNameInList -Name ([string]$_.Name) -List $suspended.ToArray()) })'
+    $p = @()
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) {
+        $p += 'the planted text does not occur once in the script'
+    } else {
+        $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+        [System.IO.File]::WriteAllText($path, $text.Replace($find, '$go = @($Work.Hosts)'))
+        $rp = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -Decline $decline -TimeoutSeconds 600
+        Remove-Item -LiteralPath $path
+        $caught = @(Get-DrainDeclineProblems -C $C -Start $Start -Result $rp -Declined $declined -Other $other | Where-Object { $_ -like ('{0}, whose drain was declined, got *' -f $declined) })
+        if ($caught.Count -eq 0) { $p += 'the drain-decline check did not catch a script that installs and restarts a node whose drain was declined' }
+        else { Write-Host ('  {0}: planted (a node whose drain was declined installed and restarted): caught: {1}' -f $C.Name, ($caught -join '; ')) }
+    }
+    Write-Verdict $C.Name 'planted: a node whose drain was declined installed and restarted' $p $null
 }
 
 # ---- vSphere rollouts ---------------------------------------------------------------------
