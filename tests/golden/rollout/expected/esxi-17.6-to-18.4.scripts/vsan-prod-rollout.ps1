@@ -3130,6 +3130,24 @@ function Invoke-VgpucRolloutVmwMove {
     $null
 }
 
+function Install-VgpucRolloutVmwComponent {
+    <# One NVIDIA component file (the host driver's or the GPU Management Daemon's)
+       installed on a host in maintenance mode: `esxcli software component apply -d
+       DEPOT` through Get-EsxCli -V2 (docs/sources.md, vSphere). Called inside
+       Invoke-VgpucChange, which asks and records; a failure throws. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object]$Connection,
+        [Parameter(Mandatory)] [object]$VMHost,
+        [Parameter(Mandatory)] [string]$Depot
+    )
+    $esxcliArgs = @{ VMHost = $VMHost; V2 = $true; Server = $Connection }
+    $esxcli = Get-EsxCli @esxcliArgs
+    $a = $esxcli.software.component.apply.CreateArgs()
+    $a['depot'] = $Depot
+    $null = $esxcli.software.component.apply.Invoke($a)
+}
+
 function Install-VgpucRolloutVmwDaemon {
     <# The NVIDIA GPU Management Daemon component of the step's release, on a host in
        maintenance mode, after its driver and before its reboot, as NVIDIA installs and
@@ -3173,11 +3191,7 @@ function Install-VgpucRolloutVmwDaemon {
     }
     Invoke-VgpucChange -Run $Run -Target $n -Action ('{0}, was {1} (esxcli software component apply -d {2})' -f $step, $from, $Depot) -ScriptBlock {
         param($C, $H, [string]$D)
-        $esxcliArgs = @{ VMHost = $H; V2 = $true; Server = $C }
-        $esxcli = Get-EsxCli @esxcliArgs
-        $a = $esxcli.software.component.apply.CreateArgs()
-        $a['depot'] = $D
-        $null = $esxcli.software.component.apply.Invoke($a)
+        Install-VgpucRolloutVmwComponent -Connection $C -VMHost $H -Depot $D
     } -ArgumentList @($Connection, $VMHost, $Depot)
 }
 
@@ -3344,11 +3358,7 @@ function Invoke-VgpucRolloutVmwHostStep {
                     $depot = [string]$DepotPath[[string]$h.ToRelease]
                     $done = Invoke-VgpucChange -Run $Run -Target $n -Action ('install vGPU Manager {0} (esxcli software component apply -d {1})' -f $h.ToRelease, $depot) -ScriptBlock {
                         param($C, $H, [string]$D)
-                        $esxcliArgs = @{ VMHost = $H; V2 = $true; Server = $C }
-                        $esxcli = Get-EsxCli @esxcliArgs
-                        $a = $esxcli.software.component.apply.CreateArgs()
-                        $a['depot'] = $D
-                        $null = $esxcli.software.component.apply.Invoke($a)
+                        Install-VgpucRolloutVmwComponent -Connection $C -VMHost $H -Depot $D
                     } -ArgumentList @($Connection, $vmhost, $depot)
                     if ($done) {
                         # Installed, not yet running: until it is verified the host stays in maintenance mode.
