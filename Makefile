@@ -127,7 +127,7 @@ $(BUILD)/gen/catalog_snap.c: $(CATALOG) $(BUILD)/catalog-snap
 
 # --- tests -------------------------------------------------------------------
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h) tests/fuzz/scan_oracle.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LDFLAGS) $(LDLIBS)
 
@@ -235,7 +235,7 @@ FUZZ_CPPFLAGS := $(patsubst -I$(BUILD)/gen,-Ibuild-fuzz/gen,$(CPPFLAGS))
 fuzz-lib: FORCE
 	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN='$(FUZZ_SAN)' OPT='-O1 -g' build-fuzz/libvgpuc.a
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h fuzz-lib
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h tests/fuzz/scan_oracle.h fuzz-lib
 	clang $(FUZZ_CPPFLAGS) -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -o $@ $< build-fuzz/libvgpuc.a $(LDLIBS)
 

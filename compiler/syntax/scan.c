@@ -93,6 +93,7 @@ struct vg_lexq {
     /* the scanner's */
     _Alignas(LINE) struct vg_scan scan;
     void *flex;
+    struct vg_scan_echo echo;
     /* both */
     _Alignas(LINE) _Atomic size_t produced, consumed;
     _Atomic int scanner_waits, parser_waits, cancel;
@@ -107,6 +108,7 @@ static void fill(struct vg_lexq *q, struct batch *b)
     q->scan.out = b->ev;
     q->scan.nout = 0;
     q->scan.room = BATCH - MAX_PER_RULE;
+    q->scan.rec_first = VG_ECHO_IDLE; /* a body is remembered from one batch only */
     int more = 1;
     while (more && q->scan.nout <= q->scan.room)
         more = vg_lxlex(q->flex);
@@ -187,6 +189,8 @@ struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int ke
     s->keep_trivia = keep_trivia;
     s->line = 1;
     s->intern = vg_xcalloc(VG_INTERN_SLOTS, sizeof *s->intern);
+    s->echo = keep_trivia ? NULL : &q->echo;
+    s->rec_first = VG_ECHO_IDLE;
     q->dest = arena;
     q->threaded = vg_threads_want(src->len, THREAD_MIN_BYTES);
     /* A large source becomes megabytes of tree and model in the caller's
@@ -259,3 +263,5 @@ void vg_lexq_finish(struct vg_lexq *q)
     free(q->ring);
     free(q);
 }
+
+size_t vg_lexq_echoes(const struct vg_lexq *q) { return q->scan.echoes; }

@@ -65,6 +65,26 @@ struct vg_intern_slot {
     uint64_t head, tail; /* first and last eight bytes: for len <= 16 the whole word */
 };
 
+/*
+ * A block's body as the scanner last read it whole: the bytes from the line
+ * after its `{` through the `}` that closes it (and the blanks after that),
+ * and the lexemes they made, with offsets from `start`. A file's VMs are
+ * mostly written alike, a block each; when the next block's body is the same
+ * bytes, its lexemes are these, moved, and flex skips the bytes (lexer.l).
+ * Only without trivia: the blank-line lexemes of `fmt` carry line numbers.
+ */
+#define VG_ECHO_MAX 64u /* lexemes; a longer body is not remembered */
+
+struct vg_scan_echo {
+    uint32_t start, len; /* the body's bytes in the source */
+    uint32_t lines;      /* newlines in them */
+    uint32_t n;          /* lexemes; 0: no body yet */
+    int comments;        /* some are comments (whose text is in the source) */
+    struct vg_lexeme lx[VG_ECHO_MAX];
+};
+
+#define VG_ECHO_IDLE SIZE_MAX /* vg_scan.rec_first when no body is being read */
+
 /* All the scanner's state: the flex actions read and write nothing else. */
 struct vg_scan {
     const struct vg_source *src;
@@ -84,6 +104,13 @@ struct vg_scan {
     struct vg_lexeme *out;         /* the batch being filled, and its length */
     size_t nout;
     size_t room; /* vg_lxlex returns once nout exceeds this */
+    /* repeated bodies: NULL when trivia is kept */
+    struct vg_scan_echo *echo;
+    size_t rec_first;             /* the body being read: its first lexeme in `out`, or VG_ECHO_IDLE */
+    uint32_t rec_start, rec_line; /* ... its first byte and line */
+    uint32_t rec_depth;           /* ... `{` open inside it */
+    int echoed;                   /* a body was repeated since flex last read */
+    size_t echoes;                /* bodies repeated */
 };
 
 /* n bytes of the scanner's pool. */
@@ -146,6 +173,10 @@ static inline const char *vg_scan_word(struct vg_scan *s, const char *text, size
 struct vg_lexq;
 struct vg_lexq *vg_lexq_start(const struct vg_source *src, uint32_t file, int keep_trivia, struct vg_arena *arena);
 void vg_lexq_finish(struct vg_lexq *q);
+
+/* How many block bodies were not scanned but repeated (grammar/lexer.l),
+ * once the end-of-file token has been taken: for tests and measurements. */
+size_t vg_lexq_echoes(const struct vg_lexq *q);
 
 /* The unread part of the batch at hand: the first member of struct vg_lexq,
  * so that taking a lexeme is inline; vg_lexq_refill gets the next batch. */

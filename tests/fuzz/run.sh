@@ -13,6 +13,7 @@
 #
 # Seeds (copied into build-fuzz/corpus-<target>, which grows across runs):
 #   fuzz_pipeline  examples/, tests/golden/cases/, tests/golden/build/ (*.vgpu)
+#   fuzz_scan      examples/, tests/golden/cases/ (*.vgpu)
 #   fuzz_yaml      catalog/, tests/golden/catalog/, tests/fuzz/seeds/yaml/
 # plus the target's regression inputs. The target runs in a scratch folder
 # (build-fuzz/work-<target>) holding the files the seeds include, so an
@@ -51,6 +52,10 @@ for t in "$@"; do
         seeds="examples/*.vgpu tests/golden/cases/*.vgpu tests/golden/build/*.vgpu"
         cp examples/licensing.vgpu "$work/"
         cp tests/golden/cases/include/*.vgpu "$work/include/"
+        ;;
+    fuzz_scan)
+        dict=vgpu.dict
+        seeds="examples/*.vgpu tests/golden/cases/*.vgpu"
         ;;
     fuzz_yaml)
         dict=yaml.dict
