@@ -202,7 +202,7 @@ check-sanitize:
 # The second thread (compiler/syntax/scan.c, plan/plan.c, rules/rules.c) under
 # ThreadSanitizer: the tests that run it, and lints of a large estate (big
 # enough to start all three).
-TSAN_TESTS := test_threads test_parse test_core
+TSAN_TESTS := test_threads test_parse test_core test_scan
 check-tsan:
 	$(MAKE) BUILD=build-tsan CC=clang SAN='-fsanitize=thread' OPT='-O1 -g' \
 	    $(addprefix build-tsan/tests/,$(TSAN_TESTS)) build-tsan/vgpuc build-tsan/tools/gen-cluster
