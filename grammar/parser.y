@@ -91,6 +91,14 @@ struct vg_parser {
     int after_head;        /* the token last handed to the parser follows a HEAD */
     int after_rbrace;      /* the token last handed to the parser was `}` */
     const struct vg_lexeme *pending; /* the token after a head, for the next call */
+    /* the plain block last read from a block body the scanner remembers, for
+       the bodies it repeats (parse.c, plain_block) */
+    struct {
+        const struct vg_stmt *block; /* NULL: none since the last top-level block */
+        uint32_t key;                /* the body's offset, as the scanner's ECHO names it */
+        uint32_t at;                 /* the offset it was read at */
+    } echo;
+    size_t comments_read;  /* comments acted on (a block with one is not repeated) */
 };
 }
 

@@ -173,8 +173,10 @@ void vg_parse_block_close(struct vg_parser *p, struct vg_span brace)
     struct vg_stmt *s = p->blocks[--p->nblocks].stmt;
     s->close_span = brace;
     s->span.end = brace.end;
-    if (!p->nblocks)
+    if (!p->nblocks) {
+        p->echo.block = NULL; /* its statements may be released once it is read */
         top_done(p, s);
+    }
 }
 
 /* Comments and blank lines go to an arena of their own that the model builder
@@ -188,6 +190,7 @@ static struct vg_arena *trivia(struct vg_parser *p)
 
 static void parse_comment(struct vg_parser *p, const struct vg_lexeme *x)
 {
+    p->comments_read++;
     struct vg_span span = vg_span_make(p->file, x->start, x->end);
     const char *text = x->u.text;
     size_t len = x->len;
@@ -228,6 +231,8 @@ static COLD const struct vg_lexeme *act_until_token(struct vg_parser *p, const s
         case VG_LEX_COMMENT: parse_comment(p, x); break;
         case VG_LEX_BLANKS: parse_blank_lines(p, x->start, x->len); break;
         case VG_LEX_BRACE_OWN_LINE: brace_on_own_line(p, vg_span_make(p->file, x->start, x->end)); break;
+        case VG_LEX_BODY: /* marks for plain_block */
+        case VG_LEX_ECHO:
         case VG_LEX_TOKEN: break;
         }
     }
@@ -251,6 +256,15 @@ static inline const struct vg_lexeme *next_token(struct vg_parser *p)
     return x;
 }
 
+/* Whether the lexemes at hand [m, end) start with the END of a `{` line and
+ * an ECHO of the body the plain block kept in p->echo was read from, all of
+ * whose lexemes are at hand. */
+static int echo_at_hand(const struct vg_parser *p, const struct vg_lexeme *m, const struct vg_lexeme *end)
+{
+    return end - m >= 2 && m[0].tok == VG_TOK_END && m[1].kind == VG_LEX_ECHO && p->echo.block &&
+        p->echo.key == m[1].end && (size_t)(end - m) >= 2 + m[1].len;
+}
+
 /*
  * Whether the block whose `{` was just read is plain and at hand: up to its
  * `}`, the unread lexemes of the batch hold only statements each ended by an
@@ -260,6 +274,8 @@ static inline const struct vg_lexeme *next_token(struct vg_parser *p)
 static int plain_block_ahead(struct vg_parser *p)
 {
     const struct vg_lexeme *end, *x = vg_lexq_ahead(p->lexq, &end);
+    if (echo_at_hand(p, x, end))
+        return 1; /* the same lexemes, moved, as a plain block's */
     int in_head = 0;
     for (; x != end; x++) { /* the usual lexemes first (the other lexemes' tok is 0) */
         if (x->tok == VG_TOK_WORD)
@@ -277,6 +293,37 @@ static int plain_block_ahead(struct vg_parser *p)
     return 0; /* the block goes on in the next batch: the parser reads it */
 }
 
+static inline void span_move(struct vg_span *s, uint32_t delta)
+{
+    s->start += delta; /* unsigned: exact even when it wraps */
+    s->end += delta;
+}
+
+/* The statements of a plain block read before (from `first`), recorded again
+ * `delta` bytes further on in the open block, as reading their lexemes moved
+ * would record them, and leaving the state that would leave. */
+static void repeat_body(struct vg_parser *p, const struct vg_stmt *first, uint32_t delta)
+{
+    const struct vg_stmt *t = first;
+    for (; t; t = t->next) {
+        /* a statement read by this driver has its arguments right after it */
+        size_t size = sizeof *t + t->nargs * sizeof *t->args;
+        struct vg_stmt *s = memcpy(vg_alloc_uninit(p->tree, size), t, size);
+        s->next = NULL;
+        span_move(&s->name_span, delta);
+        span_move(&s->span, delta);
+        if (t->nargs) {
+            s->args = (struct vg_arg *)(void *)(s + 1);
+            for (size_t i = 0; i < t->nargs; i++)
+                span_move(&s->args[i].span, delta);
+        }
+        append(p, s);
+        p->head.name = s->name;
+        p->head.name_span = s->name_span;
+        p->cur = &p->head;
+    }
+}
+
 /*
  * A plain block (plain_block_ahead) after its head and `{`: recorded here as
  * the parser's actions would record it, in the same order and at the same
@@ -285,10 +332,30 @@ static int plain_block_ahead(struct vg_parser *p)
  * grammar could do with `OPEN (STMT | END)* RBRACE` is reduce it to an item
  * and join it to its list, reading no token after the `}`; so the parser
  * never sees it, as it never sees a STMT. Returns the `}`.
+ *
+ * When the body is one the scanner repeated (an ECHO after the END of the
+ * `{` line) and the block read from that body's bytes is at hand, its
+ * statements are repeated (repeat_body) and the lexemes skipped. A block
+ * read from a body the scanner remembers (BODY) or repeated is kept for the
+ * next repeat, unless reading it acted on a comment or reported anything,
+ * and until its top-level block ends (whose statements may be released).
  */
 static const struct vg_lexeme *plain_block(struct vg_parser *p, const struct vg_lexeme *brace)
 {
     vg_parse_block_open(p, vg_span_make(p->file, brace->start, brace->end)); /* nblocks < VG_MAX_NESTING */
+    const struct vg_stmt *block = p->blocks[p->nblocks - 1].stmt;
+    const struct vg_lexeme *end, *m = vg_lexq_ahead(p->lexq, &end);
+    if (echo_at_hand(p, m, end)) {
+        repeat_body(p, p->echo.block->body, m[1].start - p->echo.at);
+        const struct vg_lexeme *x = &m[1 + m[1].len]; /* the `}` */
+        vg_lexq_skip(p->lexq, 2 + m[1].len);
+        vg_parse_block_close(p, vg_span_make(p->file, x->start, x->end));
+        return x;
+    }
+    int marked = end - m >= 2 && m[0].tok == VG_TOK_END && (m[1].kind == VG_LEX_BODY || m[1].kind == VG_LEX_ECHO);
+    uint32_t key = !marked ? 0 : m[1].kind == VG_LEX_ECHO ? m[1].end : m[1].start;
+    uint32_t at = marked ? m[1].start : 0;
+    size_t comments = p->comments_read, emits = p->ctx->diags.emits;
     const struct vg_lexeme *x = next_token(p);
     while (x->tok != VG_TOK_RBRACE) {
         if (x->tok == VG_TOK_END) {
@@ -302,6 +369,11 @@ static const struct vg_lexeme *plain_block(struct vg_parser *p, const struct vg_
         x = next_token(p);
     }
     vg_parse_block_close(p, vg_span_make(p->file, x->start, x->end));
+    if (marked && p->nblocks && p->comments_read == comments && p->ctx->diags.emits == emits) {
+        p->echo.block = block;
+        p->echo.key = key;
+        p->echo.at = at;
+    }
     return x;
 }
 

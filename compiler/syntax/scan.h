@@ -29,6 +29,9 @@ enum vg_lex_kind {
                               trivia is kept, only `# vgpuc:` comments */
     VG_LEX_BLANKS,         /* `len` blank lines from line `start` (only when trivia is kept) */
     VG_LEX_BRACE_OWN_LINE, /* a block's `{` at the start of a line (read as if on its directive's) */
+    VG_LEX_BODY,           /* a block body starts at `start`; the scanner remembers it (below) */
+    VG_LEX_ECHO,           /* the block body at `start` is the same bytes as the one at `end`: the
+                              `len` lexemes after this one (through its `}`) are that one's, moved */
 };
 
 enum {
@@ -71,7 +74,10 @@ struct vg_intern_slot {
  * and the lexemes they made, with offsets from `start`. A file's VMs are
  * mostly written alike, a block each; when the next block's body is the same
  * bytes, its lexemes are these, moved, and flex skips the bytes (lexer.l).
- * Only without trivia: the blank-line lexemes of `fmt` carry line numbers.
+ * A BODY lexeme marks the start of each body remembered, an ECHO lexeme
+ * each body repeated, so that the parser driver can repeat what it built
+ * from the body too (parse.c). Only without trivia: the blank-line lexemes
+ * of `fmt` carry line numbers.
  */
 #define VG_ECHO_MAX 64u /* lexemes; a longer body is not remembered */
 
@@ -199,6 +205,13 @@ static inline const struct vg_lexeme *vg_lexq_ahead(struct vg_lexq *q, const str
     const struct vg_lexq_view *v = (const struct vg_lexq_view *)(void *)q;
     *end = v->end;
     return v->next;
+}
+
+/* Take the next n lexemes at once (n <= what vg_lexq_ahead shows). */
+static inline void vg_lexq_skip(struct vg_lexq *q, size_t n)
+{
+    struct vg_lexq_view *v = (struct vg_lexq_view *)(void *)q;
+    v->next += n;
 }
 
 /* The flex scanner (grammar/lexer.l): vg_lxlex appends lexemes to s->out, at

@@ -1,11 +1,14 @@
 /*
- * fuzz_scan.c - libFuzzer target for the scanner's repeated bodies
- * (grammar/lexer.l, echo_body): a body that is the same bytes as the last
- * one read whole gets that one's lexemes, moved, instead of being scanned.
+ * fuzz_scan.c - libFuzzer target for the repeated bodies (grammar/lexer.l,
+ * echo_body; compiler/syntax/parse.c, repeat_body): a body that is the same
+ * bytes as the last one read whole gets that one's lexemes, moved, instead
+ * of being scanned, and the statements read from them, moved.
  *
  * The input is written out twice, one copy after the other, so that every
  * block body in it is met a second time; the lexemes of that text must be
- * those of the scanner that repeats nothing (scan_oracle.h), field by field.
+ * those of the scanner that repeats nothing (scan_oracle.h), field by field,
+ * and its tree and diagnostics, parsed as `lint` parses (the parser driver
+ * repeating the statements of a repeated body), those of the `fmt` parse.
  * A difference aborts, like a crash. Inputs of odd length take the scanner's
  * own thread, as a large file does. Each finding becomes a file in
  * tests/fuzz/regressions/fuzz_scan/ (docs/fuzzing.md).
@@ -34,7 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct vg_oracle_lexemes want, got;
         vg_oracle_scan(&ctx, file, 1, (int)(size & 1), &want);
         vg_oracle_scan(&ctx, file, 0, (int)(size & 1), &got);
-        if (want.echoes || vg_oracle_diff(&want, &got) != SIZE_MAX)
+        if (want.echoes || want.markers || got.bad_marker || vg_oracle_diff(&want, &got) != SIZE_MAX)
+            abort();
+        const struct vg_source *src = vg_source_get(&ctx, file);
+        if (!vg_oracle_same_parse(src->text, src->len, (int)(size & 1)))
             abort();
         free(want.v);
         free(got.v);

@@ -1,11 +1,14 @@
 /*
- * test_scan.c - the scanner's repeated bodies (grammar/lexer.l, echo_body):
- * a block body that is the same bytes as the last one the scanner read whole
- * is not scanned but given the lexemes of that one, moved. That must give
- * exactly the lexemes scanning gives. The reference is the scanner with
- * trivia kept (the `fmt` parse), which never repeats a body: its lexemes,
+ * test_scan.c - the repeated bodies (grammar/lexer.l, echo_body;
+ * compiler/syntax/parse.c, repeat_body): a block body that is the same bytes
+ * as the last one the scanner read whole is not scanned but given the
+ * lexemes of that one, moved, and the parser driver repeats the statements
+ * it read from that one, moved. That must give exactly the lexemes scanning
+ * gives, and the tree and diagnostics parsing gives. The reference is the
+ * parse with trivia kept (`fmt`), which never repeats a body: its lexemes,
  * without the blank lines and the comments only `fmt` wants, must equal the
- * others field by field and text by text, on hand-written edge cases, on
+ * others field by field and text by text, and its tree and diagnostics
+ * (scan_oracle.h) the others', on hand-written edge cases, on
  * generated files of repeated and nearly repeated bodies, and on a file large
  * enough to fill many batches, with the scanner on its own thread and not.
  * Each case also says how many bodies must have been repeated, so a scanner
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 
 #include "../fuzz/scan_oracle.h"
+#include "base/arena.h"
 #include "base/strbuf.h"
 
 /* The lexemes of text with repeated bodies equal the reference's, on one
@@ -32,12 +36,18 @@ static size_t check_text(const char *text, size_t len)
         vg_oracle_scan(&ctx, file, 1, threads, &want);
         vg_oracle_scan(&ctx, file, 0, threads, &got);
         assert_int_equal(want.echoes, 0);
+        assert_int_equal(want.markers, 0);
+        assert_false(got.bad_marker);
         size_t i = vg_oracle_diff(&want, &got);
         if (i != SIZE_MAX) {
             fprintf(stderr, "lexeme %zu of %zu (threads %d): want kind %d tok %d %u-%u, got kind %d tok %d %u-%u\n", i,
                     want.n, threads, i < want.n ? want.v[i].kind : -1, i < want.n ? want.v[i].tok : -1,
                     i < want.n ? want.v[i].start : 0, i < want.n ? want.v[i].end : 0, i < got.n ? got.v[i].kind : -1,
                     i < got.n ? got.v[i].tok : -1, i < got.n ? got.v[i].start : 0, i < got.n ? got.v[i].end : 0);
+            fail();
+        }
+        if (!vg_oracle_same_parse(text, len, threads)) {
+            fprintf(stderr, "the tree or the diagnostics differ (threads %d)\n", threads);
             fail();
         }
         if (threads)
@@ -82,6 +92,9 @@ static void test_what_a_repeated_body_holds(void **state)
     assert_int_equal(check("h a {\n  gpu { x 1 }\n  a; b\tc\n}\nh b {\n  gpu { x 1 }\n  a; b\tc\n}\n"), 1);
     assert_int_equal(check("h a {\n\n\n  x 1\n\n}\nh b {\n\n\n  x 1\n\n}\nh c {\n\n\n  x 1\n\n}\n"), 2);
     assert_int_equal(check("h a {\r\n  x 1\r\n}\r\nh b {\r\n  x 1\r\n}\r\n"), 1);
+    /* an error after a repeated body, and a `{` opening a line while the parser
+     * recovers from it: the error names the directive last read, in the body */
+    assert_int_equal(check("c {\n  h a {\n    x 1\n  }\n  h b {\n    x 1\n  }\n  \"s\" y\n  {\n  }\n}\n"), 1);
     /* a block inside the body: the inner body is the one remembered */
     assert_int_equal(check("c a {\n  h {\n    x 1\n  }\n}\nc b {\n  h {\n    x 1\n  }\n}\n"), 1);
 }
@@ -162,12 +175,71 @@ static void test_many_batches(void **state)
     vg_sb_free(&sb);
 }
 
+/* Parsed as `lint` parses (vg_parse_stream), each top-level block's memory
+ * is released once it is complete, and reused for the next: a body kept for
+ * repeating must not outlive its top-level block. Each top-level statement is
+ * compared with the `fmt` parse's when it is handed over, then released. */
+struct stream_check {
+    const struct vg_stmt *want; /* the next top-level statement of the reference */
+    int same;
+    size_t n;
+};
+
+static void check_top(void *arg, struct vg_stmt *st)
+{
+    struct stream_check *c = arg;
+    const struct vg_stmt *next = st->next;
+    st->next = NULL; /* this statement alone */
+    struct vg_stmt want = *c->want;
+    want.next = NULL;
+    c->same &= vg_oracle_same_tree(&want, st);
+    st->next = (struct vg_stmt *)next;
+    c->want = c->want->next;
+    c->n++;
+    if (st->own) {
+        vg_arena_free(st->own);
+        st->own = NULL;
+        st->body = NULL;
+    }
+}
+
+static void test_top_level_blocks_released(void **state)
+{
+    (void)state;
+    struct vg_strbuf sb;
+    vg_sb_init(&sb);
+    for (int c = 0; c < 40; c++) {
+        vg_sb_printf(&sb, "cluster c%d {\n  platform x\n", c);
+        for (int v = 0; v < 30; v++)
+            vg_sb_printf(&sb, "  vm v%d-%d {\n    gpu vgpu L40-%dQ\n    os linux\n  }\n", c, v, c / 8 + 1);
+        vg_sb_printf(&sb, "}\n");
+    }
+    for (int threads = 0; threads <= 1; threads++) {
+        struct vg_ctx ca, cb;
+        vg_ctx_init(&ca);
+        vg_ctx_init(&cb);
+        vg_threads_set(threads);
+        struct vg_file_ast *a =
+            vg_parse(&ca, vg_source_add(&ca, "t.vgpu", vg_sb_str(&sb), sb.len, vg_span_make(0, 0, 0)));
+        struct stream_check c = {a->first, 1, 0};
+        vg_parse_stream(&cb, vg_source_add(&cb, "t.vgpu", vg_sb_str(&sb), sb.len, vg_span_make(0, 0, 0)), check_top,
+                        &c);
+        vg_threads_set(-1);
+        assert_int_equal(c.n, 40);
+        assert_true(c.same);
+        vg_ctx_free(&ca);
+        vg_ctx_free(&cb);
+    }
+    vg_sb_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alike_bodies_are_repeated), cmocka_unit_test(test_what_a_repeated_body_holds),
         cmocka_unit_test(test_what_follows_a_body),       cmocka_unit_test(test_bodies_not_repeated),
         cmocka_unit_test(test_generated_files),           cmocka_unit_test(test_many_batches),
+        cmocka_unit_test(test_top_level_blocks_released),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
