@@ -122,6 +122,7 @@ static struct vg_stmt *finish_head(struct vg_parser *p)
         s->span.end = s->args[n - 1].span.end;
     }
     p->nargs = 0;
+    p->cur = NULL; /* a `{` opening a line after this belongs to no head */
     return s;
 }
 
@@ -301,7 +302,7 @@ static inline void span_move(struct vg_span *s, uint32_t delta)
 
 /* The statements of a plain block read before (from `first`), recorded again
  * `delta` bytes further on in the open block, as reading their lexemes moved
- * would record them, and leaving the state that would leave. */
+ * would record them (which would leave no head current, as now). */
 static void repeat_body(struct vg_parser *p, const struct vg_stmt *first, uint32_t delta)
 {
     const struct vg_stmt *t = first;
@@ -318,9 +319,6 @@ static void repeat_body(struct vg_parser *p, const struct vg_stmt *first, uint32
                 span_move(&s->args[i].span, delta);
         }
         append(p, s);
-        p->head.name = s->name;
-        p->head.name_span = s->name_span;
-        p->cur = &p->head;
     }
 }
 

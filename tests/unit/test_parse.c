@@ -329,6 +329,13 @@ static void test_error_brace_on_own_line_is_joined(void **state)
     assert_string_equal(h->body->name, "gpu");
     assert_string_equal(nth(r.ast->first, 1)->name, "next");
     done(&r);
+    /* after an error with no head (a string where a name belongs), no
+     * directive is named: not the last one read before, in another block */
+    parse(&r, "c {\n  h a {\n    x 1\n  }\n  \"s\" y\n  {\n  }\n}\n");
+    d = check_diag(&r, 1, VG1001, 6, 3, "a block's `{` must be on the line of its directive");
+    assert_int_equal(d->nlabels, 0);
+    assert_int_equal(d->nhelps, 0);
+    done(&r);
     /* a `{` that starts a statement is an ordinary syntax error */
     parse(&r, "a;\n{\n");
     d = check_diag(&r, 0, VG1001, 2, 1, "unexpected `{`, expected a directive name");
