@@ -23,7 +23,10 @@ packages of the plan's releases), and these checks run:
              mode is done again (planted: the record trusted anyway); both:
              a drain declined with -Confirm (every prompt for the drained
              host answered No, Invoke-TwinRun -Decline) is not recorded and
-             the rerun with the same log drains (planted: recorded anyway)
+             the rerun with the same log drains (planted: recorded anyway);
+             the declined run ends exit 0 and its summary names each change
+             answered No as not done (planted: those lines removed; also
+             in drain-decline)
   preview    -WhatIf: exit 0, zero mutating calls, state byte-identical
   faults     a fault on each mutating call of the converge run (first call of
              each command and target): exit 1, every VM in its power state or
@@ -841,6 +844,57 @@ function Invoke-DrainRerunChecks {
     Invoke-DrainDeclineChecks -C $C -Start $Start -Platform $Platform
 }
 
+# The summary of a run with -Confirm that declined changes (the twin's -Decline): exit 0,
+# as a run whose declined changes stop nothing ends today (the run is done without them),
+# and the summary names each change answered No, target and step, as not done: after the
+# counts, a line 'Declined (-Confirm answered No), N change(s) not made; ...', one line
+# '  not done: TARGET: ACTION' per prompt answered No, and 'Result: done, except the N
+# declined change(s) above.'
+function Get-DeclineSummaryProblems {
+    param($Result)
+    if ($Result.exit -ne 0) { 'the run with a declined change ended exit {0}, expected 0 (done without it; error: {1})' -f $Result.exit, $Result.error }
+    $lines = @((@($Result.output) -join "`n") -split "`r?`n")
+    $head = -1
+    $end = $lines.Count
+    for ($i = 0; $i -lt $lines.Count; $i++) {
+        if ($head -lt 0 -and $lines[$i] -like 'Declined (-Confirm answered No), * change(s) not made; run the script again to make them:') { $head = $i }
+        if ($head -ge 0 -and $i -gt $head -and $lines[$i] -like 'Result: *') { $end = $i; break }
+    }
+    $no = @(@($Result.prompts) | Where-Object { $_ -like 'No: *' })
+    if ($head -lt 0) {
+        'the summary has no line ''Declined (-Confirm answered No), ...'' naming the {0} declined change(s) as not done' -f $no.Count
+        return
+    }
+    $named = @($lines | Select-Object -Skip ($head + 1) -First ($end - $head - 1) | Where-Object { $_ -like '  not done: *' })
+    foreach ($q in $no) {
+        $m = [regex]::Match([string]$q, 'Performing the operation "(.*)" on target "(.*)"\.$')
+        if (-not $m.Success) { 'a prompt answered No names no operation and target: {0}' -f $q; continue }
+        $want = '  not done: {0}: {1}' -f $m.Groups[2].Value, $m.Groups[1].Value
+        if ($named -notcontains $want) { 'the summary does not name the declined change as not done: expected the line ''{0}'' under ''{1}''' -f $want, $lines[$head] }
+    }
+    if ($named.Count -ne $no.Count) { 'the summary names {0} declined change(s), the run answered No to {1} prompt(s)' -f $named.Count, $no.Count }
+    $want = 'Result: done, except the {0} declined change(s) above.' -f $no.Count
+    if ($end -ge $lines.Count -or $lines[$end] -ne $want) { 'the summary''s result is not ''{0}''' -f $want }
+}
+
+# Planted: the script with the lines of the summary that name each declined change
+# removed (common.ps1's Write-VgpucSummary), run from -Start with the same -Decline; the
+# summary check must catch it. Returns the verdict's problems.
+function Test-DeclineSummaryPlant {
+    param($C, $Start, [string[]]$Decline)
+    $text = [System.IO.File]::ReadAllText($C.Script)
+    $find = "            Write-Host ('  not done: {0}: {1}' -f (Format-VgpucText -Text `$d.Target), (Format-VgpucText -Text `$d.Step))"
+    if (([regex]::Matches($text, [regex]::Escape($find))).Count -ne 1) { return @('the planted text does not occur once in the script') }
+    $path = [System.IO.Path]::ChangeExtension($C.Script, '.planted.ps1')
+    [System.IO.File]::WriteAllText($path, $text.Replace($find, ''))
+    $rp = Invoke-TwinRun -State $Start -Script $path -ScriptArgs $C.ScriptArgs -Decline $Decline -TimeoutSeconds 600
+    Remove-Item -LiteralPath $path
+    $caught = @(Get-DeclineSummaryProblems -Result $rp | Where-Object { $_ -like 'the summary does not name the declined change as not done*' })
+    if ($caught.Count -eq 0) { return @('the summary check did not catch a script whose summary does not name the declined changes') }
+    Write-Host ('  {0}: planted (the declined changes not named in the summary): caught: {1}' -f $C.Name, $caught[0])
+    @()
+}
+
 # A drain declined with -Confirm (ShouldProcess answered No for every change
 # of the drained host: the twin's -Decline) is not done, so it is not recorded
 # in the -LogPath log: a rerun with the same log drains the host and converges.
@@ -872,6 +926,9 @@ function Invoke-DrainDeclineChecks {
     }
     $out = & $check $C.Script
     Write-Verdict $C.Name 'drain-rerun: a drain declined with -Confirm is not recorded; the rerun drains' $out.Problems $out.Result
+    Write-Verdict $C.Name 'drain-rerun: the summary names the declined drain as not done (exit 0)' @(Get-DeclineSummaryProblems -Result $out.First) $out.First
+    $p = @(Test-DeclineSummaryPlant -C $C -Start $Start -Decline $decline)
+    Write-Verdict $C.Name 'planted: the declined drain not named in the summary' $p $null
     if ($env:VGPUC_DEBUG_DECLINE) { foreach ($l in @($out.First.prompts) + @($out.First.output)) { Write-Host ('    | ' + $l) } }
     # Planted: a declined host recorded anyway.
     $text = [System.IO.File]::ReadAllText($C.Script)
@@ -1209,6 +1266,9 @@ function Invoke-BatchDrainDeclineChecks {
     $decline = @(('drain (Suspend-ClusterNode -Drain)" on target "{0}"' -f $declined))
     $r = Invoke-TwinRun -State $Start -Script $C.Script -ScriptArgs $C.ScriptArgs -Decline $decline -TimeoutSeconds 600
     Write-Verdict $C.Name ('drain-decline: the drain of {0} declined, the rest confirmed: {0} neither installed nor restarted, {1} goes on' -f $declined, $other) @(Get-DrainDeclineProblems -C $C -Start $Start -Result $r -Declined $declined -Other $other) $r
+    Write-Verdict $C.Name ('drain-decline: the summary names the declined drain of {0} as not done (exit 0)' -f $declined) @(Get-DeclineSummaryProblems -Result $r) $r
+    $p = @(Test-DeclineSummaryPlant -C $C -Start $Start -Decline $decline)
+    Write-Verdict $C.Name 'planted: the declined drain of a batch node not named in the summary' $p $null
     $text = [System.IO.File]::ReadAllText($C.Script)
     $find = '$go = @($Work.Hosts | Where-Object { $WhatIfPreference -or (Test-VgpucNameInList -Name ([string]$_.Name) -List $suspended.ToArray()) })'
     $p = @()
