@@ -610,7 +610,8 @@ function Wait-VgpucRolloutDrain {
        Suspend-ClusterNode -Drain without -Wait: reads each node (Get-ClusterNode
        through that node) until its DrainStatus, the node's NodeDrainStatus
        (NotInitiated, InProgress, Completed, Failed: docs/sources.md), is
-       Completed or Failed, or the timeout. Returns per node Name, Status ('' when
+       Completed or Failed, or the timeout (the poll of Wait-VgpucRolloutEnd,
+       rollout.ps1). Returns per node Name, Status ('' when
        still in progress at the timeout) and State (Up, Paused, Down, or why it
        could not be read). #>
     [CmdletBinding()]
@@ -619,41 +620,23 @@ function Wait-VgpucRolloutDrain {
         [Parameter(Mandatory)] [AllowEmptyCollection()] [string[]]$Nodes,
         [Parameter(Mandatory)] [int]$TimeoutSeconds
     )
-    $left = [System.Collections.Generic.List[string]]::new()
-    foreach ($n in $Nodes) {
-        $left.Add($n)
-    }
-    $status = @{}
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($left.Count -gt 0) {
-        foreach ($n in @($left.ToArray())) {
-            try {
-                $st = [string](Get-ClusterNode -Name $n -Cluster $n -ErrorAction Stop).DrainStatus
-            } catch {
-                $st = 'unknown (Get-ClusterNode: {0})' -f $_.Exception.Message
-            }
-            if ($st -ne 'InProgress' -and $st -ne 'NotInitiated') {
-                $status[$n.ToLowerInvariant()] = $st
-                $null = $left.Remove($n)
-            }
+    $ended = @(Wait-VgpucRolloutEnd -Item $Nodes -Pending @('InProgress', 'NotInitiated') -TimeoutSeconds $TimeoutSeconds -Probe {
+        param([string]$N)
+        try {
+            [string](Get-ClusterNode -Name $N -Cluster $N -ErrorAction Stop).DrainStatus
+        } catch {
+            'unknown (Get-ClusterNode: {0})' -f $_.Exception.Message
         }
-        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
-            break
-        }
-        Start-Sleep -Seconds 5
-    }
-    foreach ($n in $Nodes) {
+    })
+    for ($i = 0; $i -lt $Nodes.Count; $i++) {
+        $n = $Nodes[$i]
         $state = ''
         try {
             $state = [string](Get-ClusterNode -Name $n -Cluster $n -ErrorAction Stop).State
         } catch {
             $state = 'not read ({0})' -f $_.Exception.Message
         }
-        $st = ''
-        if ($status.ContainsKey($n.ToLowerInvariant())) {
-            $st = $status[$n.ToLowerInvariant()]
-        }
-        [pscustomobject]@{ Name = $n; Status = $st; State = $state }
+        [pscustomobject]@{ Name = $n; Status = $ended[$i]; State = $state }
     }
 }
 

@@ -781,7 +781,8 @@ function Wait-VgpucRolloutVmwMaintenance {
     <# One wait for the maintenance-mode entries of a batch, started together with
        Set-VMHost -State Maintenance -RunAsync (each entry: Name, VMHost, Task). Polls each
        task with Get-Task -Id (the task -RunAsync returns is not updated; Get-Task reads it
-       anew) until its State is Success or Error, or the timeout; Wait-Task is not used: its
+       anew) until its State is Success or Error, or the timeout (the poll of
+       Wait-VgpucRolloutEnd, rollout.ps1); Wait-Task is not used: its
        reference does not say what it returns or throws for a task that fails. Then reads each
        host: InMaintenance is what vCenter shows (ConnectionState Maintenance), whatever the
        task said. Sets each entry's State ('' when the task had not ended in time) and
@@ -793,28 +794,16 @@ function Wait-VgpucRolloutVmwMaintenance {
         [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Entering,
         [Parameter(Mandatory)] [int]$TimeoutSeconds
     )
-    $left = [System.Collections.Generic.List[object]]::new()
-    foreach ($e in $Entering) {
-        $left.Add($e)
-    }
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($left.Count -gt 0) {
-        foreach ($e in @($left.ToArray())) {
-            try {
-                $t = Get-Task -Id ([string]$e.Task.Id) -Server $Connection -ErrorAction Stop
-                $state = [string]$t.State
-            } catch {
-                $state = 'unknown (Get-Task: {0})' -f $_.Exception.Message
-            }
-            if ($state -ne 'Running' -and $state -ne 'Queued') {
-                $e.State = $state
-                $null = $left.Remove($e)
-            }
+    $ended = @(Wait-VgpucRolloutEnd -Item $Entering -Pending @('Running', 'Queued') -TimeoutSeconds $TimeoutSeconds -ArgumentList @($Connection) -Probe {
+        param($E, $C)
+        try {
+            [string](Get-Task -Id ([string]$E.Task.Id) -Server $C -ErrorAction Stop).State
+        } catch {
+            'unknown (Get-Task: {0})' -f $_.Exception.Message
         }
-        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
-            break
-        }
-        Start-Sleep -Seconds 5
+    })
+    for ($i = 0; $i -lt $Entering.Count; $i++) {
+        $Entering[$i].State = $ended[$i]
     }
     foreach ($e in $Entering) {
         $now = Get-VMHost -Id $e.VMHost.Id -Server $Connection

@@ -15,6 +15,11 @@
 # whose change was declined (-Confirm answered No), skipped or failed is not,
 # so the next run does its step. A log of another target, cluster or plan
 # records nothing; without a log a drain is done again on every run.
+#
+# The wait of a batch (Wait-VgpucRolloutEnd): the poll until each started
+# operation has ended or the deadline, of a Hyper-V batch's drains
+# (Wait-VgpucRolloutDrain) and of a vSphere batch's entries into maintenance
+# mode (Wait-VgpucRolloutVmwMaintenance), each with its own probe.
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -139,4 +144,47 @@ function Add-VgpucRolloutRecordDone {
             Add-VgpucResult -Run $Run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$Work.Step.Index) -PlanId $PlanId) -Status 'changed' -Message $Message
         }
     }
+}
+
+function Wait-VgpucRolloutEnd {
+    <# One wait for operations started together (a batch's drains, its
+       entries into maintenance mode): calls -Probe for each item of -Item
+       still under way (the item, then -ArgumentList) until the state it
+       returns is none of -Pending (the states of an operation under way),
+       or the timeout; one round over them every 5 seconds. Returns, per
+       item in its order, the state it ended in ('' when still under way at
+       the timeout). The probe reads one item and returns its state; it
+       catches its own errors (a state that says why it could not read) and
+       must not read the caller's variables. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Item,
+        [Parameter(Mandatory)] [scriptblock]$Probe,
+        [AllowEmptyCollection()] [object[]]$ArgumentList = @(),
+        [Parameter(Mandatory)] [string[]]$Pending,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $ended = [string[]]::new($Item.Count)
+    $left = [System.Collections.Generic.List[int]]::new()
+    for ($i = 0; $i -lt $Item.Count; $i++) {
+        $ended[$i] = ''
+        $left.Add($i)
+    }
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ($left.Count -gt 0) {
+        foreach ($i in @($left.ToArray())) {
+            $one = $Item[$i]
+            $state = [string](& $Probe $one @ArgumentList)
+            if ($Pending -notcontains $state) {
+                $ended[$i] = $state
+                $null = $left.Remove($i)
+            }
+        }
+        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
+            break
+        }
+        Start-Sleep -Seconds 5
+    }
+    $ended
 }

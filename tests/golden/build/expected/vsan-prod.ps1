@@ -362,7 +362,11 @@ function Invoke-VgpucTransaction {
 }
 
 function Write-VgpucSummary {
-    <# The table of every step and the counts; printed even when the run failed. #>
+    <# The table of every step and the counts; printed even when the run failed.
+       Each change declined (-Confirm answered No) is named again after the
+       counts, target and step, as not done: a run that goes on without it
+       (a declined drain stops nothing) still ends done, exit 0, and the
+       administrator sees what is left to do. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Run
@@ -386,6 +390,13 @@ function Write-VgpucSummary {
     }
     Write-Host ('{0} changed, {1} already right, {2} previewed (what if), {3} skipped, {4} out of scope, {5} failed' -f `
         $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
+    $declined = @($Run.Results | Where-Object { $_.Status -eq 'declined' })
+    if ($declined.Count -gt 0) {
+        Write-Host ('Declined (-Confirm answered No), {0} change(s) not made; run the script again to make them:' -f $declined.Count)
+        foreach ($d in $declined) {
+            Write-Host ('  not done: {0}: {1}' -f (Format-VgpucText -Text $d.Target), (Format-VgpucText -Text $d.Step))
+        }
+    }
     if ($Run.Outcome -eq 'refused') {
         Write-Host 'Result: refused by the pre-flight; nothing was changed.'
     } elseif ($Run.Outcome -eq 'waiting') {
@@ -396,6 +407,8 @@ function Write-VgpucSummary {
         Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
     } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
         Write-Host 'Result: nothing to do; the cluster already matches the file.'
+    } elseif ($declined.Count -gt 0) {
+        Write-Host ('Result: done, except the {0} declined change(s) above.' -f $declined.Count)
     } else {
         Write-Host 'Result: done.'
     }

@@ -381,7 +381,11 @@ function Invoke-VgpucTransaction {
 }
 
 function Write-VgpucSummary {
-    <# The table of every step and the counts; printed even when the run failed. #>
+    <# The table of every step and the counts; printed even when the run failed.
+       Each change declined (-Confirm answered No) is named again after the
+       counts, target and step, as not done: a run that goes on without it
+       (a declined drain stops nothing) still ends done, exit 0, and the
+       administrator sees what is left to do. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Run
@@ -405,6 +409,13 @@ function Write-VgpucSummary {
     }
     Write-Host ('{0} changed, {1} already right, {2} previewed (what if), {3} skipped, {4} out of scope, {5} failed' -f `
         $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
+    $declined = @($Run.Results | Where-Object { $_.Status -eq 'declined' })
+    if ($declined.Count -gt 0) {
+        Write-Host ('Declined (-Confirm answered No), {0} change(s) not made; run the script again to make them:' -f $declined.Count)
+        foreach ($d in $declined) {
+            Write-Host ('  not done: {0}: {1}' -f (Format-VgpucText -Text $d.Target), (Format-VgpucText -Text $d.Step))
+        }
+    }
     if ($Run.Outcome -eq 'refused') {
         Write-Host 'Result: refused by the pre-flight; nothing was changed.'
     } elseif ($Run.Outcome -eq 'waiting') {
@@ -415,6 +426,8 @@ function Write-VgpucSummary {
         Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
     } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
         Write-Host 'Result: nothing to do; the cluster already matches the file.'
+    } elseif ($declined.Count -gt 0) {
+        Write-Host ('Result: done, except the {0} declined change(s) above.' -f $declined.Count)
     } else {
         Write-Host 'Result: done.'
     }
@@ -2290,6 +2303,11 @@ function Read-VgpucGuestDriverVSphere {
 # whose change was declined (-Confirm answered No), skipped or failed is not,
 # so the next run does its step. A log of another target, cluster or plan
 # records nothing; without a log a drain is done again on every run.
+#
+# The wait of a batch (Wait-VgpucRolloutEnd): the poll until each started
+# operation has ended or the deadline, of a Hyper-V batch's drains
+# (Wait-VgpucRolloutDrain) and of a vSphere batch's entries into maintenance
+# mode (Wait-VgpucRolloutVmwMaintenance), each with its own probe.
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -2414,6 +2432,49 @@ function Add-VgpucRolloutRecordDone {
             Add-VgpucResult -Run $Run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$Work.Step.Index) -PlanId $PlanId) -Status 'changed' -Message $Message
         }
     }
+}
+
+function Wait-VgpucRolloutEnd {
+    <# One wait for operations started together (a batch's drains, its
+       entries into maintenance mode): calls -Probe for each item of -Item
+       still under way (the item, then -ArgumentList) until the state it
+       returns is none of -Pending (the states of an operation under way),
+       or the timeout; one round over them every 5 seconds. Returns, per
+       item in its order, the state it ended in ('' when still under way at
+       the timeout). The probe reads one item and returns its state; it
+       catches its own errors (a state that says why it could not read) and
+       must not read the caller's variables. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Item,
+        [Parameter(Mandatory)] [scriptblock]$Probe,
+        [AllowEmptyCollection()] [object[]]$ArgumentList = @(),
+        [Parameter(Mandatory)] [string[]]$Pending,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $ended = [string[]]::new($Item.Count)
+    $left = [System.Collections.Generic.List[int]]::new()
+    for ($i = 0; $i -lt $Item.Count; $i++) {
+        $ended[$i] = ''
+        $left.Add($i)
+    }
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ($left.Count -gt 0) {
+        foreach ($i in @($left.ToArray())) {
+            $one = $Item[$i]
+            $state = [string](& $Probe $one @ArgumentList)
+            if ($Pending -notcontains $state) {
+                $ended[$i] = $state
+                $null = $left.Remove($i)
+            }
+        }
+        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
+            break
+        }
+        Start-Sleep -Seconds 5
+    }
+    $ended
 }
 
 # ---------------------------------------------------------------------------
@@ -3199,7 +3260,8 @@ function Wait-VgpucRolloutVmwMaintenance {
     <# One wait for the maintenance-mode entries of a batch, started together with
        Set-VMHost -State Maintenance -RunAsync (each entry: Name, VMHost, Task). Polls each
        task with Get-Task -Id (the task -RunAsync returns is not updated; Get-Task reads it
-       anew) until its State is Success or Error, or the timeout; Wait-Task is not used: its
+       anew) until its State is Success or Error, or the timeout (the poll of
+       Wait-VgpucRolloutEnd, rollout.ps1); Wait-Task is not used: its
        reference does not say what it returns or throws for a task that fails. Then reads each
        host: InMaintenance is what vCenter shows (ConnectionState Maintenance), whatever the
        task said. Sets each entry's State ('' when the task had not ended in time) and
@@ -3211,28 +3273,16 @@ function Wait-VgpucRolloutVmwMaintenance {
         [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Entering,
         [Parameter(Mandatory)] [int]$TimeoutSeconds
     )
-    $left = [System.Collections.Generic.List[object]]::new()
-    foreach ($e in $Entering) {
-        $left.Add($e)
-    }
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($left.Count -gt 0) {
-        foreach ($e in @($left.ToArray())) {
-            try {
-                $t = Get-Task -Id ([string]$e.Task.Id) -Server $Connection -ErrorAction Stop
-                $state = [string]$t.State
-            } catch {
-                $state = 'unknown (Get-Task: {0})' -f $_.Exception.Message
-            }
-            if ($state -ne 'Running' -and $state -ne 'Queued') {
-                $e.State = $state
-                $null = $left.Remove($e)
-            }
+    $ended = @(Wait-VgpucRolloutEnd -Item $Entering -Pending @('Running', 'Queued') -TimeoutSeconds $TimeoutSeconds -ArgumentList @($Connection) -Probe {
+        param($E, $C)
+        try {
+            [string](Get-Task -Id ([string]$E.Task.Id) -Server $C -ErrorAction Stop).State
+        } catch {
+            'unknown (Get-Task: {0})' -f $_.Exception.Message
         }
-        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
-            break
-        }
-        Start-Sleep -Seconds 5
+    })
+    for ($i = 0; $i -lt $Entering.Count; $i++) {
+        $Entering[$i].State = $ended[$i]
     }
     foreach ($e in $Entering) {
         $now = Get-VMHost -Id $e.VMHost.Id -Server $Connection

@@ -370,7 +370,11 @@ function Invoke-VgpucTransaction {
 }
 
 function Write-VgpucSummary {
-    <# The table of every step and the counts; printed even when the run failed. #>
+    <# The table of every step and the counts; printed even when the run failed.
+       Each change declined (-Confirm answered No) is named again after the
+       counts, target and step, as not done: a run that goes on without it
+       (a declined drain stops nothing) still ends done, exit 0, and the
+       administrator sees what is left to do. #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object]$Run
@@ -394,6 +398,13 @@ function Write-VgpucSummary {
     }
     Write-Host ('{0} changed, {1} already right, {2} previewed (what if), {3} skipped, {4} out of scope, {5} failed' -f `
         $count['changed'], $count['already right'], $count['what if'], ($count['skipped'] + $count['declined']), $count['out of scope'], $count['failed'])
+    $declined = @($Run.Results | Where-Object { $_.Status -eq 'declined' })
+    if ($declined.Count -gt 0) {
+        Write-Host ('Declined (-Confirm answered No), {0} change(s) not made; run the script again to make them:' -f $declined.Count)
+        foreach ($d in $declined) {
+            Write-Host ('  not done: {0}: {1}' -f (Format-VgpucText -Text $d.Target), (Format-VgpucText -Text $d.Step))
+        }
+    }
     if ($Run.Outcome -eq 'refused') {
         Write-Host 'Result: refused by the pre-flight; nothing was changed.'
     } elseif ($Run.Outcome -eq 'waiting') {
@@ -404,6 +415,8 @@ function Write-VgpucSummary {
         Write-Host 'Result: FAILED; see the failed steps above. Every VM was put back in its power state unless a warning says otherwise.'
     } elseif (@($Run.Plan | Where-Object { $_.InScope }).Count -eq 0) {
         Write-Host 'Result: nothing to do; the cluster already matches the file.'
+    } elseif ($declined.Count -gt 0) {
+        Write-Host ('Result: done, except the {0} declined change(s) above.' -f $declined.Count)
     } else {
         Write-Host 'Result: done.'
     }
@@ -2012,6 +2025,11 @@ function Format-VgpucGuestLeft {
 # whose change was declined (-Confirm answered No), skipped or failed is not,
 # so the next run does its step. A log of another target, cluster or plan
 # records nothing; without a log a drain is done again on every run.
+#
+# The wait of a batch (Wait-VgpucRolloutEnd): the poll until each started
+# operation has ended or the deadline, of a Hyper-V batch's drains
+# (Wait-VgpucRolloutDrain) and of a vSphere batch's entries into maintenance
+# mode (Wait-VgpucRolloutVmwMaintenance), each with its own probe.
 # Embedded verbatim by the build; it must stay valid Windows PowerShell 5.1.
 # ---------------------------------------------------------------------------
 
@@ -2136,6 +2154,49 @@ function Add-VgpucRolloutRecordDone {
             Add-VgpucResult -Run $Run -Target ([string]$h.Name).ToLowerInvariant() -Step (Get-VgpucRolloutRecordStep -Index ([int]$Work.Step.Index) -PlanId $PlanId) -Status 'changed' -Message $Message
         }
     }
+}
+
+function Wait-VgpucRolloutEnd {
+    <# One wait for operations started together (a batch's drains, its
+       entries into maintenance mode): calls -Probe for each item of -Item
+       still under way (the item, then -ArgumentList) until the state it
+       returns is none of -Pending (the states of an operation under way),
+       or the timeout; one round over them every 5 seconds. Returns, per
+       item in its order, the state it ended in ('' when still under way at
+       the timeout). The probe reads one item and returns its state; it
+       catches its own errors (a state that says why it could not read) and
+       must not read the caller's variables. #>
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]]$Item,
+        [Parameter(Mandatory)] [scriptblock]$Probe,
+        [AllowEmptyCollection()] [object[]]$ArgumentList = @(),
+        [Parameter(Mandatory)] [string[]]$Pending,
+        [Parameter(Mandatory)] [int]$TimeoutSeconds
+    )
+    $ended = [string[]]::new($Item.Count)
+    $left = [System.Collections.Generic.List[int]]::new()
+    for ($i = 0; $i -lt $Item.Count; $i++) {
+        $ended[$i] = ''
+        $left.Add($i)
+    }
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    while ($left.Count -gt 0) {
+        foreach ($i in @($left.ToArray())) {
+            $one = $Item[$i]
+            $state = [string](& $Probe $one @ArgumentList)
+            if ($Pending -notcontains $state) {
+                $ended[$i] = $state
+                $null = $left.Remove($i)
+            }
+        }
+        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
+            break
+        }
+        Start-Sleep -Seconds 5
+    }
+    $ended
 }
 
 # ---------------------------------------------------------------------------
@@ -2750,7 +2811,8 @@ function Wait-VgpucRolloutDrain {
        Suspend-ClusterNode -Drain without -Wait: reads each node (Get-ClusterNode
        through that node) until its DrainStatus, the node's NodeDrainStatus
        (NotInitiated, InProgress, Completed, Failed: docs/sources.md), is
-       Completed or Failed, or the timeout. Returns per node Name, Status ('' when
+       Completed or Failed, or the timeout (the poll of Wait-VgpucRolloutEnd,
+       rollout.ps1). Returns per node Name, Status ('' when
        still in progress at the timeout) and State (Up, Paused, Down, or why it
        could not be read). #>
     [CmdletBinding()]
@@ -2759,41 +2821,23 @@ function Wait-VgpucRolloutDrain {
         [Parameter(Mandatory)] [AllowEmptyCollection()] [string[]]$Nodes,
         [Parameter(Mandatory)] [int]$TimeoutSeconds
     )
-    $left = [System.Collections.Generic.List[string]]::new()
-    foreach ($n in $Nodes) {
-        $left.Add($n)
-    }
-    $status = @{}
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    while ($left.Count -gt 0) {
-        foreach ($n in @($left.ToArray())) {
-            try {
-                $st = [string](Get-ClusterNode -Name $n -Cluster $n -ErrorAction Stop).DrainStatus
-            } catch {
-                $st = 'unknown (Get-ClusterNode: {0})' -f $_.Exception.Message
-            }
-            if ($st -ne 'InProgress' -and $st -ne 'NotInitiated') {
-                $status[$n.ToLowerInvariant()] = $st
-                $null = $left.Remove($n)
-            }
+    $ended = @(Wait-VgpucRolloutEnd -Item $Nodes -Pending @('InProgress', 'NotInitiated') -TimeoutSeconds $TimeoutSeconds -Probe {
+        param([string]$N)
+        try {
+            [string](Get-ClusterNode -Name $N -Cluster $N -ErrorAction Stop).DrainStatus
+        } catch {
+            'unknown (Get-ClusterNode: {0})' -f $_.Exception.Message
         }
-        if ($left.Count -eq 0 -or (Get-Date) -gt $deadline) {
-            break
-        }
-        Start-Sleep -Seconds 5
-    }
-    foreach ($n in $Nodes) {
+    })
+    for ($i = 0; $i -lt $Nodes.Count; $i++) {
+        $n = $Nodes[$i]
         $state = ''
         try {
             $state = [string](Get-ClusterNode -Name $n -Cluster $n -ErrorAction Stop).State
         } catch {
             $state = 'not read ({0})' -f $_.Exception.Message
         }
-        $st = ''
-        if ($status.ContainsKey($n.ToLowerInvariant())) {
-            $st = $status[$n.ToLowerInvariant()]
-        }
-        [pscustomobject]@{ Name = $n; Status = $st; State = $state }
+        [pscustomobject]@{ Name = $n; Status = $ended[$i]; State = $state }
     }
 }
 
