@@ -501,7 +501,11 @@ static void order_vms(struct state *st)
     size_t n = 0;
     for (size_t i = 0; i < cl->nvms; i++) {
         const struct vg_vm *vm = cl->vms[i];
-        if (vm->mode == VG_MODE_NONE || !vm->gpu_model || (vm->mode == VG_MODE_VGPU && !vm->profile) || vm->parked == 1)
+        if (vm->mode == VG_MODE_NONE || !vm->gpu_model) {
+            st->cp->nunread++;
+            continue;
+        }
+        if ((vm->mode == VG_MODE_VGPU && !vm->profile) || vm->parked == 1)
             continue;
         /* in a rollout state, the VMs of drained hosts after the ones that stay */
         keys[n].rank = (vm->pin ? 0u : vm->nallowed ? 1u : 2u) * 2u + (vm->parked == 2);

@@ -431,11 +431,8 @@ static void check_unused(struct vg_ctx *ctx, const struct vg_cluster *cl, const 
     /* GPUs left free because a VM could not be read (unknown model or profile,
        a broken `gpu`) or placed are not unused: the errors say why, an info
        would only mislead */
-    if (cp->nunplaced)
+    if (cp->nunplaced || cp->nunread)
         return;
-    for (size_t i = 0; i < cl->nvms; i++)
-        if (cl->vms[i]->mode == VG_MODE_NONE || !cl->vms[i]->gpu_model)
-            return;
     for (size_t h = 0; h < cl->nhosts; h++)
         for (size_t j = 0; j < cl->hosts[h]->ngpus; j++)
             if (!cl->hosts[h]->gpus[j].model)
