@@ -326,8 +326,7 @@ static struct vg_vm *vm_name_taken(struct vm_names *vn, const struct vg_cluster 
 /* The VMs of every VM group of a cluster, their hosts resolved and their
  * profiles checked against them, names expanded; `nvms` is the cluster's
  * count, for one block of VMs. */
-static void add_vms(struct builder *b, struct cluster_build *cb, struct vm_names *vn, size_t nvms,
-                    struct dup_run *run)
+static void add_vms(struct builder *b, struct cluster_build *cb, struct vm_names *vn, size_t nvms, struct dup_run *run)
 {
     struct vg_ctx *ctx = b->ctx;
     struct vg_cluster *c = cb->c;

@@ -32,8 +32,9 @@ enum vg_firmware { VG_FW_EFI = 0, VG_FW_BIOS };
 
 #define VG_MAX_RELEASES_PER_VERSION 4
 
-/* A `vgpu-manager` or `guest-driver` value as written, and what it maps to. */
-struct vg_version_ref { /* 32 bytes: every VM has one */
+/* A `vgpu-manager` or `guest-driver` value as written, and what it maps to
+ * (32 bytes: every VM has one). */
+struct vg_version_ref {
     const char *text;                    /* NULL if not given */
     const struct vg_release *const *rel; /* nrel of them, ascending; shared by
                                             every ref to the same value */

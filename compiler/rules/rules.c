@@ -30,7 +30,8 @@ static const struct vg_rule_family *const families[] = {&vg_rules_compat, &vg_ru
 #define NFAMILIES (sizeof families / sizeof families[0])
 #define SPLIT 2 /* families [0, SPLIT) on the second thread */
 
-struct lane { /* one family's run */
+/* One family's run. */
+struct lane {
     struct vg_ctx ctx; /* a copy of the caller's, with its own arena and queue */
     void *state;       /* from its `begin`; NULL: nothing to check */
 };
