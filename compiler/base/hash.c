@@ -227,3 +227,27 @@ void *vg_hash_put(struct vg_hash *m, const char *key, void *val)
 }
 
 void vg_hash_set(struct vg_hash *m, const char *key, void *val) { slot_for(m, key)->val = val; }
+
+int vg_hash_key_cmp(const struct vg_hash *m, const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    if (m->fold != VG_HASH_HOSTNAME) { /* to the first byte that differs folded, the ends included */
+        for (;; x++, y++) {
+            if (*x == *y) { /* the usual case: no folding */
+                if (!*x)
+                    return 0;
+                continue;
+            }
+            unsigned char p = fold_byte(*x, m->fold), q = fold_byte(*y, m->fold);
+            if (p != q)
+                return p < q ? -1 : 1;
+        }
+    }
+    size_t nx = key_len(a, strlen(a), m->fold), ny = key_len(b, strlen(b), m->fold);
+    for (size_t i = 0; i < nx && i < ny; i++) {
+        unsigned char p = fold_byte(x[i], 1), q = fold_byte(y[i], 1);
+        if (p != q)
+            return p < q ? -1 : 1;
+    }
+    return nx < ny ? -1 : nx > ny;
+}

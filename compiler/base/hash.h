@@ -47,6 +47,11 @@ void *vg_hash_put(struct vg_hash *m, const char *key, void *val);
 void vg_hash_reserve(struct vg_hash *m, size_t n);
 /* Insert or replace. */
 void vg_hash_set(struct vg_hash *m, const char *key, void *val);
+/* Two keys in an order that agrees with the map's comparison: 0 when the map
+ * takes them for one key, else < 0 or > 0 (bytes, folded as the map folds
+ * them). Keys that come in strictly increasing order cannot repeat, which a
+ * caller can check without a table. */
+int vg_hash_key_cmp(const struct vg_hash *m, const char *a, const char *b);
 /* Probe counter for the linearity test (issue 7), per thread: a large plan
  * also runs on a second thread (plan.c). */
 extern _Thread_local unsigned long long vg_hash_probes;

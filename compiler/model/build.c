@@ -297,11 +297,36 @@ static const struct vg_vm_spans *vm_spans(struct builder *b, struct cluster_buil
     return cb->last_spans;
 }
 
+/* The VM names of a cluster, checked for duplicates. Names that come in
+ * strictly increasing order (as the table compares them: without case) cannot
+ * repeat, so while they do no table is built; the first name out of order
+ * puts the VMs before it into the table, and every name from then on is
+ * looked up. A file of ranges written in order, or of VMs written one by one
+ * in name order, never hashes a VM name. */
+struct vm_names {
+    struct vg_hash by_name;
+    size_t nvms; /* the cluster's count, to size the table at once */
+    int hashed;
+};
+
+/* The VM already declared with vm's name, or NULL (vm then counts as declared). */
+static struct vg_vm *vm_name_taken(struct vm_names *vn, const struct vg_cluster *c, struct vg_vm *vm)
+{
+    if (!vn->hashed) {
+        if (!c->nvms || vg_hash_key_cmp(&vn->by_name, c->vms[c->nvms - 1]->name, vm->name) < 0)
+            return NULL;
+        vn->hashed = 1;
+        vg_hash_reserve(&vn->by_name, vn->nvms);
+        for (size_t i = 0; i < c->nvms; i++) /* distinct: they were in increasing order */
+            vg_hash_put(&vn->by_name, c->vms[i]->name, c->vms[i]);
+    }
+    return vg_hash_put(&vn->by_name, vm->name, vm);
+}
+
 /* The VMs of every VM group of a cluster, their hosts resolved and their
  * profiles checked against them, names expanded; `nvms` is the cluster's
  * count, for one block of VMs. */
-static void add_vms(struct builder *b, struct cluster_build *cb, struct vg_hash *vm_by_name, size_t nvms,
-                    struct dup_run *run)
+static void add_vms(struct builder *b, struct cluster_build *cb, struct vm_names *vn, size_t nvms, struct dup_run *run)
 {
     struct vg_ctx *ctx = b->ctx;
     struct vg_cluster *c = cb->c;
@@ -332,7 +357,7 @@ static void add_vms(struct builder *b, struct cluster_build *cb, struct vg_hash 
             struct vg_vm *vm = &vms[k];
             *vm = g->tmpl;
             vm->name = names.v[k];
-            struct vg_vm *old = vg_hash_put(vm_by_name, vm->name, vm);
+            struct vg_vm *old = vm_name_taken(vn, c, vm);
             if (old) {
                 vg_mb_dup_add(ctx, run, vm->name, vm->name_span, old->name_span, old->name);
                 continue;
@@ -359,11 +384,10 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
     nhosts = vg_mb_room(b, nhosts);
     nvms = vg_mb_room(b, nvms);
     vg_hash_reserve(&c->host_by_name, nhosts);
-    /* VM names are only checked for duplicates here: the table is scratch
-     * (~7 MB at 100k VMs if it stayed in the model) */
-    struct vg_hash vm_by_name;
-    vg_hash_init_names(&vm_by_name, cb->scratch, VG_HASH_NOCASE);
-    vg_hash_reserve(&vm_by_name, nvms);
+    /* VM names are only checked for duplicates here: the table, if one is
+     * needed, is scratch (~7 MB at 100k VMs if it stayed in the model) */
+    struct vm_names vn = {.nvms = nvms};
+    vg_hash_init_names(&vn.by_name, cb->scratch, VG_HASH_NOCASE);
     c->hosts = vg_alloc_array(ctx->arena, nhosts + 1, sizeof *c->hosts);
     c->cap_hosts = nhosts + 1;
     c->vms = vg_alloc_array(ctx->arena, nvms + 1, sizeof *c->vms);
@@ -374,7 +398,7 @@ static void finish_cluster(struct builder *b, struct cluster_build *cb, const st
     vg_mb_dup_flush(ctx, &run);
 
     run.what = "VM";
-    add_vms(b, cb, &vm_by_name, nvms, &run);
+    add_vms(b, cb, &vn, nvms, &run);
     vg_mb_dup_flush(ctx, &run);
 }
 

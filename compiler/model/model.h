@@ -32,15 +32,16 @@ enum vg_firmware { VG_FW_EFI = 0, VG_FW_BIOS };
 
 #define VG_MAX_RELEASES_PER_VERSION 4
 
-/* A `vgpu-manager` or `guest-driver` value as written, and what it maps to. */
+/* A `vgpu-manager` or `guest-driver` value as written, and what it maps to
+ * (32 bytes: every VM has one). */
 struct vg_version_ref {
     const char *text;                    /* NULL if not given */
     const struct vg_release *const *rel; /* nrel of them, ascending; shared by
                                             every ref to the same value */
     struct vg_span span;
-    uint32_t nrel; /* 0 = unknown (VG2003 reported) or not given; at
+    uint16_t nrel;     /* 0 = unknown (VG2003 reported) or not given; at
                                  most VG_MAX_RELEASES_PER_VERSION */
-    int is_driver; /* written as a driver version, not a release */
+    uint8_t is_driver; /* written as a driver version, not a release */
 };
 
 struct vg_license_server {
@@ -107,33 +108,36 @@ struct vg_vm_spans {
 };
 
 /* One per VM (100k in a large estate): what its statement shares with other
- * VMs is behind `spans`; fields grouped by size so that the struct has no
- * padding. */
+ * VMs is behind `spans`. 168 bytes, no padding; the fields that placement and
+ * the rule families read of every VM come first, in its first 64 bytes, the
+ * guest driver next, what only some checks and the scripts read last: a pass
+ * over a cluster's VMs reads two cache lines of each, not all of it. The
+ * small enums are stored in a byte each. */
 struct vg_vm {
     const char *name;
-    struct vg_cluster *cluster;
     const struct vg_profile *profile; /* vgpu */
     const struct vg_gpu *gpu_model;   /* vgpu: profile->gpu; passthrough: the model */
-    struct vg_version_ref guest;
-    struct vg_host *pin; /* `host` */
-    struct vg_host **allowed;
-    size_t nallowed;                 /* `hosts` */
-    struct vg_host *prefer;          /* rollout.c: where it runs now; placement tries it first */
-    const struct vg_vm_spans *spans; /* NULL: none given (a VM built by hand) */
-    uint64_t memory_bytes;           /* 0 = not given */
-    uint64_t mmio_low, mmio_high;    /* 0 = default */
-    struct vg_span span, name_span;
-    uint32_t index;        /* declaration order within the cluster */
-    enum vg_gpu_mode mode; /* VG_MODE_NONE if `gpu` is missing/invalid */
-    uint32_t count;        /* x N, default 1 */
-    int also_other_mode;   /* a second `gpu` line of the other mode (VG6004) */
-    enum vg_os os;
-    enum vg_migration migration;
-    enum vg_firmware firmware;
-    uint32_t generation; /* default 2 */
+    struct vg_host *pin;              /* `host` */
+    struct vg_host *prefer;           /* rollout.c: where it runs now; placement tries it first */
+    uint32_t index;                   /* declaration order within the cluster */
+    uint32_t count;                   /* x N, default 1 */
+    uint32_t nallowed;                /* `hosts` */
     uint32_t range_group;
-    uint32_t parked; /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
-                                 drained host, placed after the VMs that stay */
+    uint8_t mode;            /* enum vg_gpu_mode: VG_MODE_NONE if `gpu` is missing/invalid */
+    uint8_t migration;       /* enum vg_migration */
+    uint8_t os;              /* enum vg_os */
+    uint8_t firmware;        /* enum vg_firmware */
+    uint8_t generation;      /* 1 or 2, default 2 */
+    uint8_t parked;          /* rollout.c: 1 = down in this state, not placed; 2 = leaves a
+                                drained host, placed after the VMs that stay */
+    uint8_t also_other_mode; /* a second `gpu` line of the other mode (VG6004) */
+    struct vg_version_ref guest;
+    struct vg_host **allowed;        /* `hosts`, nallowed of them */
+    const struct vg_vm_spans *spans; /* NULL: none given (a VM built by hand) */
+    struct vg_cluster *cluster;
+    uint64_t memory_bytes;        /* 0 = not given */
+    uint64_t mmio_low, mmio_high; /* 0 = default */
+    struct vg_span span, name_span;
 };
 
 /* The span of one directive of the VM's statement (file 0 if not given). */

@@ -126,7 +126,7 @@ static int gpu_accepts(const struct state *st, uint32_t i, const struct klass *k
     if (g->use == VG_PGPU_PASSTHROUGH)
         return 0;
     const struct vg_profile *p = k->profile;
-    if (host_mode(g->host) == VG_VGPU_MIXED_SIZE) {
+    if (st->mix && host_mode(g->host) == VG_VGPU_MIXED_SIZE) { /* st->mix: some host is mixed-size */
         if (g->used_fb_mb + p->fb_mb > g->model->fb_mb)
             return 0;
         const struct mix *mx = &st->mix[i];
@@ -180,7 +180,7 @@ static void gpu_take(struct state *st, uint32_t i, const struct klass *k)
     g->nvgpus++;
     g->mig_used = (uint16_t)(g->mig_used + k->profile->mig_slices);
     g->mig_me |= (uint16_t)k->profile->media_ext;
-    if (host_mode(g->host) == VG_VGPU_MIXED_SIZE) {
+    if (st->mix && host_mode(g->host) == VG_VGPU_MIXED_SIZE) {
         struct mix *mx = &st->mix[i];
         unsigned j = 0;
         while (j < mx->k && mx->fb[j] != k->profile->fb_mb)
@@ -501,7 +501,11 @@ static void order_vms(struct state *st)
     size_t n = 0;
     for (size_t i = 0; i < cl->nvms; i++) {
         const struct vg_vm *vm = cl->vms[i];
-        if (vm->mode == VG_MODE_NONE || !vm->gpu_model || (vm->mode == VG_MODE_VGPU && !vm->profile) || vm->parked == 1)
+        if (vm->mode == VG_MODE_NONE || !vm->gpu_model) {
+            st->cp->nunread++;
+            continue;
+        }
+        if ((vm->mode == VG_MODE_VGPU && !vm->profile) || vm->parked == 1)
             continue;
         /* in a rollout state, the VMs of drained hosts after the ones that stay */
         keys[n].rank = (vm->pin ? 0u : vm->nallowed ? 1u : 2u) * 2u + (vm->parked == 2);
@@ -515,7 +519,7 @@ static void order_vms(struct state *st)
         sorted++;
     if (sorted < n)
         qsort(keys, n, sizeof *keys, cmp_vkey);
-    st->cp->order = vg_alloc_array(st->arena, n ? n : 1, sizeof *st->cp->order);
+    st->cp->order = vg_alloc_array_uninit(st->arena, n ? n : 1, sizeof *st->cp->order);
     for (size_t i = 0; i < n; i++)
         st->cp->order[i] = keys[i].idx;
     st->cp->norder = n;
@@ -548,7 +552,7 @@ static void classes_of_vms(struct state *st)
 {
     struct vg_cluster *cl = st->cl;
     struct vg_cluster_plan *cp = st->cp;
-    st->vm_class = vg_alloc_array(st->scratch, cl->nvms ? cl->nvms : 1, sizeof *st->vm_class);
+    st->vm_class = vg_alloc_array_uninit(st->scratch, cl->nvms ? cl->nvms : 1, sizeof *st->vm_class);
     st->allowed = vg_alloc_array(st->scratch, cl->nvms ? cl->nvms : 1, sizeof *st->allowed);
     for (size_t i = 0; i < cl->nvms; i++)
         st->vm_class[i] = -1;

@@ -52,6 +52,7 @@ struct vg_cluster_plan {
     uint32_t *host_first;       /* per host index: first pgpu index of that host */
     struct vg_placement *place; /* per VM index */
     size_t nunplaced;
+    size_t nunread; /* VMs without a GPU mode or model (no `gpu`, or one not understood): never placed */
     struct vg_failover *failovers;
     size_t nfailovers;   /* only the failing sets */
     size_t nsets_tried;  /* host sets tried for tolerate-host-failures */

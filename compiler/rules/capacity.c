@@ -431,11 +431,8 @@ static void check_unused(struct vg_ctx *ctx, const struct vg_cluster *cl, const 
     /* GPUs left free because a VM could not be read (unknown model or profile,
        a broken `gpu`) or placed are not unused: the errors say why, an info
        would only mislead */
-    if (cp->nunplaced)
+    if (cp->nunplaced || cp->nunread)
         return;
-    for (size_t i = 0; i < cl->nvms; i++)
-        if (cl->vms[i]->mode == VG_MODE_NONE || !cl->vms[i]->gpu_model)
-            return;
     for (size_t h = 0; h < cl->nhosts; h++)
         for (size_t j = 0; j < cl->hosts[h]->ngpus; j++)
             if (!cl->hosts[h]->gpus[j].model)
@@ -463,20 +460,36 @@ static void check_unused(struct vg_ctx *ctx, const struct vg_cluster *cl, const 
     }
 }
 
-void vg_rules_capacity(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+struct capacity_run {
+    struct vg_ctx *ctx;
+    const struct vg_model *m;
+    const struct vg_plan *p;
+    struct vg_hash done; /* check_mixed: what was reported, across clusters */
+};
+
+static void *capacity_begin(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
-    struct vg_hash done;
-    vg_hash_init(&done, ctx->arena);
-    for (size_t k = 0; k < m->nclusters; k++) {
-        const struct vg_cluster *cl = m->clusters[k];
-        check_mixed(ctx, cl, &done);
-        check_multi(ctx, cl);
-        if (!p || k >= p->nclusters)
-            continue;
-        check_placement(ctx, cl, &p->clusters[k]);
-        check_failover(ctx, cl, &p->clusters[k]);
-    }
+    struct capacity_run *st = vg_alloc(ctx->arena, sizeof *st);
+    st->ctx = ctx;
+    st->m = m;
+    st->p = p;
+    vg_hash_init(&st->done, ctx->arena);
+    return st;
 }
+
+static void capacity_cluster(void *state, size_t k)
+{
+    struct capacity_run *st = state;
+    const struct vg_cluster *cl = st->m->clusters[k];
+    check_mixed(st->ctx, cl, &st->done);
+    check_multi(st->ctx, cl);
+    if (!st->p || k >= st->p->nclusters)
+        return;
+    check_placement(st->ctx, cl, &st->p->clusters[k]);
+    check_failover(st->ctx, cl, &st->p->clusters[k]);
+}
+
+const struct vg_rule_family vg_rules_capacity = {capacity_begin, capacity_cluster};
 
 /* Runs after every other family: a cluster in a file with an error gets no
  * VG5006 info, because its plan is not yet what the file means. */

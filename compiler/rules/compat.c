@@ -508,63 +508,77 @@ static void check_catalog_age(struct vg_ctx *ctx, const struct vg_model *m)
                  "age of each part");
 }
 
-void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+struct compat_run { /* the family's state from one cluster to the next */
+    struct cstate cs;
+    struct vg_hash eos_done;
+    const struct vg_model *m;
+};
+
+static void *compat_begin(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
     if (!ctx->catalog)
-        return;
-    struct cstate cs = {ctx, ctx->catalog, NULL, ctx->catalog->nreleases, NULL, NULL, V_OK};
-    cs.memo = vg_alloc_array(ctx->arena, cs.nrel * cs.nrel + 1, 1);
-    memset(cs.memo, -1, cs.nrel * cs.nrel + 1);
-    struct vg_hash eos_done;
-    vg_hash_init(&eos_done, ctx->arena);
+        return NULL;
+    struct compat_run *r = vg_alloc(ctx->arena, sizeof *r);
+    r->cs = (struct cstate){ctx, ctx->catalog, NULL, ctx->catalog->nreleases, NULL, NULL, V_OK};
+    r->cs.memo = vg_alloc_array(ctx->arena, r->cs.nrel * r->cs.nrel + 1, 1);
+    memset(r->cs.memo, -1, r->cs.nrel * r->cs.nrel + 1);
+    vg_hash_init(&r->eos_done, ctx->arena);
+    r->m = m;
     check_catalog_age(ctx, m);
-    for (size_t k = 0; k < m->nclusters; k++) {
-        const struct vg_cluster *cl = m->clusters[k];
-        struct mcase *cases = NULL;
-        size_t ncases = 0, cap = 0;
-        uint32_t *case_of_host = vg_alloc_array(ctx->arena, cl->nhosts + 1, sizeof *case_of_host);
-        struct vg_hash by_text;
-        vg_hash_init(&by_text, ctx->arena);
-        int has_vgpu = 0;
-        for (size_t i = 0; i < cl->nvms && !has_vgpu; i++)
-            has_vgpu = cl->vms[i]->mode == VG_MODE_VGPU;
-        for (size_t h = 0; h < cl->nhosts; h++) {
-            struct vg_host *host = cl->hosts[h];
-            const struct vg_version_ref *r = host->manager_own ? &host->manager : &cl->manager;
-            case_of_host[h] = UINT32_MAX;
-            if (!r->nrel)
-                continue;
-            const char *key = host->manager_own ? vg_sprintf(ctx->arena, "h:%s", r->text) : "cluster-default";
-            void *v = vg_hash_get(&by_text, key);
-            if (!v) {
-                struct mcase mc = {r, host, 0, !host->manager_own};
-                VG_PUSH(ctx->arena, cases, ncases, cap, mc);
-                v = (void *)(uintptr_t)ncases;
-                vg_hash_put(&by_text, key, v);
-            }
-            case_of_host[h] = (uint32_t)((uintptr_t)v - 1);
-            cases[case_of_host[h]].nhosts++;
+    return r;
+}
+
+static void compat_cluster(void *state, size_t k)
+{
+    struct compat_run *st = state;
+    struct vg_ctx *ctx = st->cs.ctx;
+    const struct vg_cluster *cl = st->m->clusters[k];
+    struct mcase *cases = NULL;
+    size_t ncases = 0, cap = 0;
+    uint32_t *case_of_host = vg_alloc_array(ctx->arena, cl->nhosts + 1, sizeof *case_of_host);
+    struct vg_hash by_text;
+    vg_hash_init(&by_text, ctx->arena);
+    int has_vgpu = 0;
+    for (size_t i = 0; i < cl->nvms && !has_vgpu; i++)
+        has_vgpu = cl->vms[i]->mode == VG_MODE_VGPU;
+    for (size_t h = 0; h < cl->nhosts; h++) {
+        struct vg_host *host = cl->hosts[h];
+        const struct vg_version_ref *r = host->manager_own ? &host->manager : &cl->manager;
+        case_of_host[h] = UINT32_MAX;
+        if (!r->nrel)
+            continue;
+        const char *key = host->manager_own ? vg_sprintf(ctx->arena, "h:%s", r->text) : "cluster-default";
+        void *v = vg_hash_get(&by_text, key);
+        if (!v) {
+            struct mcase mc = {r, host, 0, !host->manager_own};
+            VG_PUSH(ctx->arena, cases, ncases, cap, mc);
+            v = (void *)(uintptr_t)ncases;
+            vg_hash_put(&by_text, key, v);
         }
-        if (has_vgpu)
-            check_vms(&cs, cl, cases, ncases, case_of_host);
-        check_mixed(ctx, cl, cases, ncases);
-        check_platform(ctx, cl, cases, ncases);
-        check_gpu_min(ctx, cl, cases, ncases, case_of_host);
-        for (size_t c = 0; c < ncases; c++)
-            check_eos(ctx, cases[c].ref, &eos_done, "vGPU Manager");
-        const struct vg_release *const *supported = NULL; /* releases of a guest found supported */
-        for (size_t i = 0; i < cl->nvms; i++) {
-            const struct vg_version_ref *g = &cl->vms[i]->guest;
-            if (cl->vms[i]->mode != VG_MODE_VGPU || (g->rel == supported && g->nrel))
-                continue;
-            if (g->nrel && first_past_eos(ctx, g) == g->nrel)
-                supported = g->rel;
-            else
-                check_eos(ctx, g, &eos_done, "guest driver");
-        }
+        case_of_host[h] = (uint32_t)((uintptr_t)v - 1);
+        cases[case_of_host[h]].nhosts++;
+    }
+    if (has_vgpu)
+        check_vms(&st->cs, cl, cases, ncases, case_of_host);
+    check_mixed(ctx, cl, cases, ncases);
+    check_platform(ctx, cl, cases, ncases);
+    check_gpu_min(ctx, cl, cases, ncases, case_of_host);
+    for (size_t c = 0; c < ncases; c++)
+        check_eos(ctx, cases[c].ref, &st->eos_done, "vGPU Manager");
+    const struct vg_release *const *supported = NULL; /* releases of a guest found supported */
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_version_ref *g = &cl->vms[i]->guest;
+        if (cl->vms[i]->mode != VG_MODE_VGPU || (g->rel == supported && g->nrel))
+            continue;
+        if (g->nrel && first_past_eos(ctx, g) == g->nrel)
+            supported = g->rel;
+        else
+            check_eos(ctx, g, &st->eos_done, "guest driver");
     }
 }
+
+const struct vg_rule_family vg_rules_compat = {compat_begin, compat_cluster};
 
 int vg_compat_loads(const struct vg_catalog *c, const struct vg_release *g, const struct vg_release *h)
 {

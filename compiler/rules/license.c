@@ -180,36 +180,51 @@ static void check_no_server(struct vg_ctx *ctx, const struct vg_cluster *cl, siz
     vg_diag_help(ctx, d, "add `license-server NAME` to the cluster");
 }
 
-void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+struct license_run {
+    struct vg_ctx *ctx;
+    const struct vg_model *m;
+};
+
+static void *license_begin(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
     if (!ctx->catalog)
-        return;
-    const struct vg_licensing *lic = &ctx->catalog->licensing;
-    for (size_t k = 0; k < m->nclusters; k++) {
-        const struct vg_cluster *cl = m->clusters[k];
-        struct relseen s;
-        memset(&s, 0, sizeof s);
-        size_t nvgpu = 0;
-        const struct vg_release *const *seen = NULL; /* the releases just seen: again, they change nothing */
-        for (size_t i = 0; i < cl->nvms; i++)
-            if (cl->vms[i]->mode == VG_MODE_VGPU) {
-                nvgpu++;
-                if (cl->vms[i]->guest.rel != seen || !seen)
-                    see(&s, &cl->vms[i]->guest, cl->vms[i]->name);
-                seen = cl->vms[i]->guest.rel;
-            }
-        if (!nvgpu)
-            continue;
-        see(&s, &cl->manager, NULL);
-        for (size_t h = 0; h < cl->nhosts; h++)
-            if (cl->hosts[h]->manager_own)
-                see(&s, &cl->hosts[h]->manager, cl->hosts[h]->name);
-        if (!cl->license) {
-            check_no_server(ctx, cl, nvgpu);
-            continue;
-        }
-        check_server(ctx, lic, cl, &s);
-        check_editions(ctx, lic, cl);
-    }
+        return NULL;
+    struct license_run *st = vg_alloc(ctx->arena, sizeof *st);
+    st->ctx = ctx;
+    st->m = m;
+    return st;
 }
+
+static void license_cluster(void *state, size_t k)
+{
+    struct license_run *st = state;
+    struct vg_ctx *ctx = st->ctx;
+    const struct vg_licensing *lic = &ctx->catalog->licensing;
+    const struct vg_cluster *cl = st->m->clusters[k];
+    struct relseen s;
+    memset(&s, 0, sizeof s);
+    size_t nvgpu = 0;
+    const struct vg_release *const *seen = NULL; /* the releases just seen: again, they change nothing */
+    for (size_t i = 0; i < cl->nvms; i++)
+        if (cl->vms[i]->mode == VG_MODE_VGPU) {
+            nvgpu++;
+            if (cl->vms[i]->guest.rel != seen || !seen)
+                see(&s, &cl->vms[i]->guest, cl->vms[i]->name);
+            seen = cl->vms[i]->guest.rel;
+        }
+    if (!nvgpu)
+        return;
+    see(&s, &cl->manager, NULL);
+    for (size_t h = 0; h < cl->nhosts; h++)
+        if (cl->hosts[h]->manager_own)
+            see(&s, &cl->hosts[h]->manager, cl->hosts[h]->name);
+    if (!cl->license) {
+        check_no_server(ctx, cl, nvgpu);
+        return;
+    }
+    check_server(ctx, lic, cl, &s);
+    check_editions(ctx, lic, cl);
+}
+
+const struct vg_rule_family vg_rules_license = {license_begin, license_cluster};

@@ -224,41 +224,56 @@ static void check_hotmigrate(struct vg_ctx *ctx, const struct vg_cluster *cl, co
     vg_diag_note(ctx, d, "without it vCenter refuses with \"vGPU hot migration is not enabled.\"");
 }
 
-void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+struct migration_run {
+    struct vg_ctx *ctx;
+    const struct vg_model *m;
+    const struct vg_plan *p;
+};
+
+static void *migration_begin(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     if (!ctx->catalog)
-        return;
-    for (size_t k = 0; k < m->nclusters; k++) {
-        const struct vg_cluster *cl = m->clusters[k];
-        const struct vg_cluster_plan *cp = p && k < p->nclusters ? &p->clusters[k] : NULL;
-        const struct vg_platform *pf = cl->platform;
-        if (!pf)
-            continue;
-        size_t nlive_vgpu = 0;
-        const struct vg_vm *first_live = NULL;
-        for (size_t i = 0; i < cl->nvms; i++) {
-            const struct vg_vm *vm = cl->vms[i];
-            if (vm->mode == VG_MODE_NONE || !vm->gpu_model)
-                continue;
-            check_restart_target(ctx, cl, vm);
-            if (check_ha_passthrough(ctx, cl, vm))
-                continue;
-            if (vm->migration != VG_MIG_LIVE || live_unsupported(ctx, cl, vm))
-                continue;
-            if (vm->mode == VG_MODE_VGPU) {
-                if (!nlive_vgpu++)
-                    first_live = vm;
-                if (pf->lm_vgpu_min)
-                    release_too_old(ctx, cl, vm);
-            }
-            if (cp && cp->place[vm->index].host && !cp->place[vm->index].live_target)
-                no_target(ctx, cl, vm);
-        }
-        if (!nlive_vgpu)
-            continue;
-        if (pf->lm_vgpu_min)
-            manager_too_old(ctx, cl, first_live, nlive_vgpu);
-        check_edition(ctx, cl, first_live);
-        check_hotmigrate(ctx, cl, first_live, nlive_vgpu);
-    }
+        return NULL;
+    struct migration_run *st = vg_alloc(ctx->arena, sizeof *st);
+    *st = (struct migration_run){ctx, m, p};
+    return st;
 }
+
+static void migration_cluster(void *state, size_t k)
+{
+    struct migration_run *st = state;
+    struct vg_ctx *ctx = st->ctx;
+    const struct vg_cluster *cl = st->m->clusters[k];
+    const struct vg_cluster_plan *cp = st->p && k < st->p->nclusters ? &st->p->clusters[k] : NULL;
+    const struct vg_platform *pf = cl->platform;
+    if (!pf)
+        return;
+    size_t nlive_vgpu = 0;
+    const struct vg_vm *first_live = NULL;
+    for (size_t i = 0; i < cl->nvms; i++) {
+        const struct vg_vm *vm = cl->vms[i];
+        if (vm->mode == VG_MODE_NONE || !vm->gpu_model)
+            continue;
+        check_restart_target(ctx, cl, vm);
+        if (check_ha_passthrough(ctx, cl, vm))
+            continue;
+        if (vm->migration != VG_MIG_LIVE || live_unsupported(ctx, cl, vm))
+            continue;
+        if (vm->mode == VG_MODE_VGPU) {
+            if (!nlive_vgpu++)
+                first_live = vm;
+            if (pf->lm_vgpu_min)
+                release_too_old(ctx, cl, vm);
+        }
+        if (cp && cp->place[vm->index].host && !cp->place[vm->index].live_target)
+            no_target(ctx, cl, vm);
+    }
+    if (!nlive_vgpu)
+        return;
+    if (pf->lm_vgpu_min)
+        manager_too_old(ctx, cl, first_live, nlive_vgpu);
+    check_edition(ctx, cl, first_live);
+    check_hotmigrate(ctx, cl, first_live, nlive_vgpu);
+}
+
+const struct vg_rule_family vg_rules_migration = {migration_begin, migration_cluster};

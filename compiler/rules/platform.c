@@ -381,23 +381,39 @@ static void check_arc(struct vg_ctx *ctx, const struct vg_cluster *cl)
                  "`platform`");
 }
 
-void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
+struct platform_run {
+    struct vg_ctx *ctx;
+    const struct vg_model *m;
+    struct vg_hash done;   /* check_graphics: what was reported, across clusters */
+    struct supported last; /* check_vm: the last answer, across clusters */
+};
+
+static void *platform_begin(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     (void)p;
-    struct vg_hash done;
-    vg_hash_init(&done, ctx->arena);
-    struct supported last = {NULL, NULL, VG_MODE_NONE};
-    for (size_t k = 0; k < m->nclusters; k++) {
-        const struct vg_cluster *cl = m->clusters[k];
-        check_size(ctx, cl);
-        for (size_t i = 0; i < cl->nvms; i++)
-            check_vm(ctx, cl, cl->vms[i], &last);
-        if (cl->kind == VG_FAMILY_HYPERV)
-            check_gpu_p(ctx, cl);
-        check_arc(ctx, cl);
-        if (cl->kind == VG_FAMILY_VSPHERE) {
-            check_graphics(ctx, cl, &done);
-            check_vcenter(ctx, cl);
-        }
+    struct platform_run *st = vg_alloc(ctx->arena, sizeof *st);
+    st->ctx = ctx;
+    st->m = m;
+    vg_hash_init(&st->done, ctx->arena);
+    st->last = (struct supported){NULL, NULL, VG_MODE_NONE};
+    return st;
+}
+
+static void platform_cluster(void *state, size_t k)
+{
+    struct platform_run *st = state;
+    struct vg_ctx *ctx = st->ctx;
+    const struct vg_cluster *cl = st->m->clusters[k];
+    check_size(ctx, cl);
+    for (size_t i = 0; i < cl->nvms; i++)
+        check_vm(ctx, cl, cl->vms[i], &st->last);
+    if (cl->kind == VG_FAMILY_HYPERV)
+        check_gpu_p(ctx, cl);
+    check_arc(ctx, cl);
+    if (cl->kind == VG_FAMILY_VSPHERE) {
+        check_graphics(ctx, cl, &st->done);
+        check_vcenter(ctx, cl);
     }
 }
+
+const struct vg_rule_family vg_rules_platform = {platform_begin, platform_cluster};

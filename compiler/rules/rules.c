@@ -1,7 +1,7 @@
 /*
- * rules.c - runs the semantic rule families in their fixed order (two groups
- * at once for a large estate), and the small helpers they share (how a version or a set of hosts reads in a
- * message).
+ * rules.c - runs the semantic rule families in their fixed order, cluster by
+ * cluster (two groups at once for a large estate), and the small helpers
+ * they share (how a version or a set of hosts reads in a message).
  */
 #include "rules/rules.h"
 
@@ -12,21 +12,32 @@
 #include "base/strbuf.h"
 
 /*
- * The families in their order. For a large estate they run in two groups at
- * once, compat and license on a second thread, the rest on this one: each
- * group queues its diagnostics in a context of its own (the same limits, an
- * arena of its own: no queue holds more than could be shown), and the two
- * queues are then replayed in family order, so the diagnostics, the limits and
- * the dropped counts are those of one thread. The families only read the model, the plan and the catalog.
+ * The families in their order, run cluster by cluster: for each cluster every
+ * family checks it before the next cluster is read, so its VMs come from
+ * memory once and from the cache for the other families (one family after
+ * the other read every VM of the model five times, ~20 MB each time at 100k
+ * VMs). Each family queues its diagnostics in a context of its own (a copy
+ * of the caller's with the same limits, an arena and a queue of its own: no
+ * queue holds more than could be shown); the queues are then replayed in
+ * family order, so the diagnostics, the limits and the dropped counts are
+ * those of the families run one after the other. For a large estate the
+ * families run in two groups at once, compat and license on a second thread,
+ * the rest on this one. The families only read the model, the plan and the
+ * catalog.
  */
-typedef void (*family_fn)(struct vg_ctx *, const struct vg_model *, const struct vg_plan *);
-static const family_fn families[] = {vg_rules_compat, vg_rules_license, vg_rules_migration, vg_rules_capacity,
-                                     vg_rules_platform};
+static const struct vg_rule_family *const families[] = {&vg_rules_compat, &vg_rules_license, &vg_rules_migration,
+                                                        &vg_rules_capacity, &vg_rules_platform};
 #define NFAMILIES (sizeof families / sizeof families[0])
 #define SPLIT 2 /* families [0, SPLIT) on the second thread */
 
-struct group {
+/* One family's run. */
+struct lane {
     struct vg_ctx ctx; /* a copy of the caller's, with its own arena and queue */
+    void *state;       /* from its `begin`; NULL: nothing to check */
+};
+
+struct group { /* the families [from, to) on one thread */
+    struct lane *lanes;
     const struct vg_model *m;
     const struct vg_plan *p;
     size_t from, to;
@@ -36,49 +47,38 @@ static void run_group(void *arg)
 {
     struct group *g = arg;
     for (size_t i = g->from; i < g->to; i++)
-        families[i](&g->ctx, g->m, g->p);
+        g->lanes[i].state = families[i]->begin(&g->lanes[i].ctx, g->m, g->p);
+    for (size_t k = 0; k < g->m->nclusters; k++)
+        for (size_t i = g->from; i < g->to; i++)
+            if (g->lanes[i].state)
+                families[i]->cluster(g->lanes[i].state, k);
 }
-
-static void group_init(struct group *g, const struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p,
-                       size_t from, size_t to)
-{
-    g->ctx = *ctx;
-    g->ctx.arena = vg_arena_new();
-    memset(&g->ctx.diags, 0, sizeof g->ctx.diags);
-    g->m = m;
-    g->p = p;
-    g->from = from;
-    g->to = to;
-}
-
-static void run_groups(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);
 
 void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
 {
     if (!m || !p)
         return;
+    struct lane lanes[NFAMILIES];
+    for (size_t i = 0; i < NFAMILIES; i++) {
+        lanes[i].ctx = *ctx;
+        lanes[i].ctx.arena = vg_arena_new();
+        memset(&lanes[i].ctx.diags, 0, sizeof lanes[i].ctx.diags);
+    }
     size_t nvms = 0;
     for (size_t i = 0; i < m->nclusters; i++)
         nvms += m->clusters[i]->nvms;
     if (!vg_threads_want(nvms, VG_THREADS_MIN_VMS)) {
-        for (size_t i = 0; i < NFAMILIES; i++)
-            families[i](ctx, m, p);
+        struct group all = {lanes, m, p, 0, NFAMILIES};
+        run_group(&all);
     } else {
-        run_groups(ctx, m, p);
+        struct group a = {lanes, m, p, 0, SPLIT}, b = {lanes, m, p, SPLIT, NFAMILIES};
+        vg_threads_both(run_group, &a, run_group, &b);
+    }
+    for (size_t i = 0; i < NFAMILIES; i++) {
+        vg_diags_replay(ctx, &lanes[i].ctx.diags);
+        vg_arena_adopt(ctx->arena, lanes[i].ctx.arena);
     }
     vg_rules_unused(ctx, m, p); /* last: it reads the errors of the others */
-}
-
-static void run_groups(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p)
-{
-    struct group a, b;
-    group_init(&a, ctx, m, p, 0, SPLIT);
-    group_init(&b, ctx, m, p, SPLIT, NFAMILIES);
-    vg_threads_both(run_group, &a, run_group, &b);
-    vg_diags_replay(ctx, &a.ctx.diags);
-    vg_diags_replay(ctx, &b.ctx.diags);
-    vg_arena_adopt(ctx->arena, a.ctx.arena);
-    vg_arena_adopt(ctx->arena, b.ctx.arena);
 }
 
 const char *vg_rules_version_text(struct vg_ctx *ctx, const struct vg_version_ref *v)

@@ -10,12 +10,24 @@
 #include "model/model.h"
 #include "plan/plan.h"
 
-void vg_rules_compat(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);    /* VG30xx */
-void vg_rules_license(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);   /* VG31xx */
-void vg_rules_migration(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p); /* VG4xxx */
-void vg_rules_capacity(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);  /* VG5xxx */
-void vg_rules_unused(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);    /* VG5006, last */
-void vg_rules_platform(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);  /* VG6xxx */
+/* A rule family in two steps: `begin` makes its state for one run (and makes
+ * the checks of the model as a whole); NULL means the family has nothing to
+ * check. `cluster` then checks cluster k, for every k in order. The state
+ * carries what the family keeps from one cluster to the next. rules.c runs
+ * the families cluster by cluster, so a cluster's VMs are read from memory
+ * once and from the cache by the other families. */
+struct vg_rule_family {
+    void *(*begin)(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);
+    void (*cluster)(void *state, size_t k);
+};
+
+extern const struct vg_rule_family vg_rules_compat;    /* VG30xx */
+extern const struct vg_rule_family vg_rules_license;   /* VG31xx */
+extern const struct vg_rule_family vg_rules_migration; /* VG4xxx */
+extern const struct vg_rule_family vg_rules_capacity;  /* VG5xxx */
+extern const struct vg_rule_family vg_rules_platform;  /* VG6xxx */
+/* VG5006, after the others: it reads the errors they queued */
+void vg_rules_unused(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);
 
 /* All families in order. */
 void vg_rules_run(struct vg_ctx *ctx, const struct vg_model *m, const struct vg_plan *p);

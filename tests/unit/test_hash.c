@@ -78,6 +78,41 @@ static void test_names_without_case(void **state)
     vg_arena_free(a);
 }
 
+/* vg_hash_key_cmp agrees with the map: 0 exactly when the map takes two keys
+ * for one, and an order (antisymmetric, a shorter prefix first) otherwise,
+ * over every pair of a list of names that differ in case, a dot, bytes >= 0x80
+ * and length. */
+static void test_key_order_agrees_with_the_map(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"",         "a",    "A",     "a.",     "ab",     "AB",
+                                        "aB.",      "b",    "vm-09", "VM-10",  "vm-10.", "\xc3\x84",
+                                        "\xc3\xa4", "hv01", "HV01.", "hv01..", "zz",     "Z"};
+    static const int folds[] = {0, VG_HASH_NOCASE, VG_HASH_HOSTNAME};
+    size_t n = sizeof names / sizeof names[0];
+    for (size_t f = 0; f < 3; f++) {
+        struct vg_arena *a = vg_arena_new();
+        struct vg_hash m;
+        vg_hash_init_names(&m, a, folds[f]);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                int c = vg_hash_key_cmp(&m, names[i], names[j]), r = vg_hash_key_cmp(&m, names[j], names[i]);
+                assert_int_equal(c<0, r> 0); /* antisymmetric */
+                assert_int_equal(c == 0, r == 0);
+                struct vg_hash one; /* the map's own answer: does j find i's entry? */
+                vg_hash_init_names(&one, a, folds[f]);
+                int x;
+                vg_hash_put(&one, names[i], &x);
+                assert_int_equal(c == 0, vg_hash_get(&one, names[j]) == &x);
+            }
+        struct vg_hash nc;
+        vg_hash_init_names(&nc, a, VG_HASH_NOCASE);
+        assert_true(vg_hash_key_cmp(&nc, "vm-09", "VM-10") < 0); /* folded, not bytes ('V' < 'v') */
+        assert_true(vg_hash_key_cmp(&nc, "ab", "abc") < 0);
+        vg_arena_free(a);
+    }
+}
+
 /* The fold of eight bytes at once (hash.c) must be the fold of each byte:
  * every byte value, in every position of the word. */
 static void test_fold_word_is_bytewise(void **state)
@@ -128,10 +163,9 @@ static void test_names_without_case_any_length(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chosen_names_do_not_collide),
-        cmocka_unit_test(test_names_without_case),
-        cmocka_unit_test(test_fold_word_is_bytewise),
-        cmocka_unit_test(test_names_without_case_any_length),
+        cmocka_unit_test(test_chosen_names_do_not_collide),   cmocka_unit_test(test_names_without_case),
+        cmocka_unit_test(test_fold_word_is_bytewise),         cmocka_unit_test(test_names_without_case_any_length),
+        cmocka_unit_test(test_key_order_agrees_with_the_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

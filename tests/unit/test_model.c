@@ -415,6 +415,29 @@ static void test_vg1004_duplicates(void **state)
     done(f);
 }
 
+/* VM names in increasing order are checked without a table (build.c); the
+ * first name out of order puts the names before it into the table. A name
+ * repeated after that is found, and two names that differ in case only are
+ * one name, also in increasing byte order (`VM-1` < `vm-1`). */
+static void test_vg1004_after_names_in_order(void **state)
+{
+    (void)state;
+    struct fx *f = build(HEAD "    host h { gpu L40 }\n    vm vm-a { gpu passthrough L40 }\n"
+                              "    vm vm-c { gpu passthrough L40 }\n    vm vm-b { gpu passthrough L40 }\n"
+                              "    vm vm-d { gpu passthrough L40 }\n    vm vm-a { gpu passthrough L40 }\n}\n");
+    assert_int_equal(count(f, VG1004), 1);
+    expect(f, VG1004, "VM `vm-a` is declared twice in cluster `c`", "vm-a {", 1);
+    assert_int_equal(f->m->clusters[0]->nvms, 4);
+    done(f);
+    f = build(HEAD "    host h { gpu L40 }\n    vm VM-1 { gpu passthrough L40 }\n"
+                   "    vm vm-1 { gpu passthrough L40 }\n    vm vm-2 { gpu passthrough L40 }\n}\n");
+    assert_int_equal(count(f, VG1004), 1);
+    expect(f, VG1004, "VM `vm-1` is declared twice in cluster `c`", "vm-1 {", 0);
+    assert_true(has_text(find(f, VG1004), "`VM-1` and `vm-1` are one name"));
+    assert_int_equal(f->m->clusters[0]->nvms, 2);
+    done(f);
+}
+
 static void test_vg1004_ok(void **state)
 {
     (void)state;
@@ -679,16 +702,27 @@ static void test_vg2004_platform(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seed_model),        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_every_field),       cmocka_unit_test(test_range_padding),
-        cmocka_unit_test(test_range_limits),      cmocka_unit_test(test_vg1004_duplicates),
-        cmocka_unit_test(test_vg1004_ok),         cmocka_unit_test(test_vg1006_references),
-        cmocka_unit_test(test_vg1006_ok_forward), cmocka_unit_test(test_streamed_blocks_keep_the_order_of_errors),
-        cmocka_unit_test(test_include_relative),  cmocka_unit_test(test_include_missing_and_cycle),
-        cmocka_unit_test(test_include_depth),     cmocka_unit_test(test_vg2001_gpu_model),
-        cmocka_unit_test(test_vg2002_profile),    cmocka_unit_test(test_vg2003_release),
-        cmocka_unit_test(test_vg2004_platform),   cmocka_unit_test(test_vm_spans_shared),
-        cmocka_unit_test(test_schema_memo_keys),  cmocka_unit_test(test_vms_alike_checked_once),
+        cmocka_unit_test(test_seed_model),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_field),
+        cmocka_unit_test(test_range_padding),
+        cmocka_unit_test(test_range_limits),
+        cmocka_unit_test(test_vg1004_duplicates),
+        cmocka_unit_test(test_vg1004_ok),
+        cmocka_unit_test(test_vg1004_after_names_in_order),
+        cmocka_unit_test(test_vg1006_references),
+        cmocka_unit_test(test_vg1006_ok_forward),
+        cmocka_unit_test(test_streamed_blocks_keep_the_order_of_errors),
+        cmocka_unit_test(test_include_relative),
+        cmocka_unit_test(test_include_missing_and_cycle),
+        cmocka_unit_test(test_include_depth),
+        cmocka_unit_test(test_vg2001_gpu_model),
+        cmocka_unit_test(test_vg2002_profile),
+        cmocka_unit_test(test_vg2003_release),
+        cmocka_unit_test(test_vg2004_platform),
+        cmocka_unit_test(test_vm_spans_shared),
+        cmocka_unit_test(test_schema_memo_keys),
+        cmocka_unit_test(test_vms_alike_checked_once),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

@@ -249,6 +249,34 @@ static void test_rule_groups_keep_the_order_of_errors(void **state)
     free(two);
 }
 
+/* The families run cluster by cluster, each into a queue of its own: a
+ * capacity error (VG5001) in the first cluster and a compat error (VG3001)
+ * in the second keep the order of the families one after the other, so with
+ * an error limit of 1 the compat error is the one kept, on one thread and on
+ * two. Queued in the order the checks ran, the capacity error would be. */
+static void test_rule_families_keep_their_order_across_clusters(void **state)
+{
+    (void)state;
+    static const char text[] = "license-server dls { kind dls; version 3.5.0; editions vws vpc vapps vcs }\n"
+                               "cluster a {\n    platform esxi 8.0u2\n    vgpu-manager 19.2\n"
+                               "    license-server dls\n    host esx-01 { gpu L40 }\n"
+                               "    vm vm-01 { gpu vgpu L40-48Q; guest-driver 19.2 }\n"
+                               "    vm vm-02 { gpu vgpu L40-48Q; guest-driver 19.2 }\n}\n"
+                               "cluster b {\n    platform esxi 8.0u2\n    vgpu-manager 19.2\n"
+                               "    license-server dls\n    host esx-02 { gpu L40 }\n"
+                               "    vm vm-03 { gpu vgpu L40-48Q; guest-driver 20.0 }\n}\n";
+    char *all = lint_text(text, 0, 0);
+    assert_non_null(strstr(all, "VG3001"));
+    assert_non_null(strstr(all, "VG5001"));
+    char *one = lint_text(text, 0, 1), *two = lint_text(text, 1, 1);
+    assert_string_equal(one, two);
+    assert_non_null(strstr(one, "VG3001"));
+    assert_null(strstr(one, "VG5001"));
+    free(all);
+    free(one);
+    free(two);
+}
+
 /* Clusters of different sizes, some over capacity (unplaced VMs, failing
  * host sets), some with pinned VMs. */
 static char *many_clusters(size_t n)
@@ -382,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_clusters_planned_two_at_a_time),
         cmocka_unit_test(test_one_thread_switch),
         cmocka_unit_test(test_rule_groups_keep_the_order_of_errors),
+        cmocka_unit_test(test_rule_families_keep_their_order_across_clusters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
