@@ -21,7 +21,8 @@ param(
     # Only input folders whose name contains this text.
     [string]$Filter = '',
     # Only these checks (converge always runs): idempotent, preview, preflight,
-    # faults, drift, names, failover, previous.
+    # faults, drift, names, failover, previous, vsphere, decline (this one
+    # then on every cluster, not only those of ScenarioChecks.psm1's list).
     [string[]]$Only = @(),
     # Run each twin run as its own pwsh process (the contract's command line).
     [switch]$Process,

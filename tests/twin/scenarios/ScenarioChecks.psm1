@@ -2,7 +2,8 @@
 # generated Hyper-V script: converge, idempotent, preview, pre-flight refusal,
 # faults (one run per mutating step of the converge run), drift (with and
 # without -RemoveUndeclared), names (hostile goldens); and the extra
-# scenarios of some goldens (an earlier version of the file, a node failure).
+# scenarios of some goldens (an earlier version of the file, a node failure,
+# a change declined with -Confirm).
 # Each scenario gives one result @{ Script; Check; Scenario; Pass; Messages;
 # Calls; Seconds }; nothing is skipped silently: a scenario the cluster cannot
 # show is a result with Pass = $true and a note saying so only where the
@@ -34,6 +35,8 @@ $script:Platforms = @{
         Undeclared = $null
         Hostile    = { param($Ctx) New-ScenarioHostileState -Model $Ctx.Model }
         Untouched  = { param($Ctx, $Before, $After, $H) Assert-ScenarioUntouched -Before $Before -After $After -VmNames $H.Decoys }
+        Vms        = { param($State) foreach ($h in $State['hosts']) { foreach ($v in $h['vms']) { $v } } }
+        PowerField = 'state'
     }
     vmware = @{
         Start      = { param($Ctx) (New-VmwScenarioStartState -Model $Ctx.Model -Catalog $Ctx.Catalog).State }
@@ -46,8 +49,17 @@ $script:Platforms = @{
         Undeclared = { param($Ctx, $Variant, $After, $Run, $Remove) Test-VmwScenarioUndeclared -Variant $Variant -After $After -Run $Run -Remove:$Remove -PowerPattern $script:PowerWhyPattern }
         Hostile    = { param($Ctx) New-VmwScenarioHostileState -Model $Ctx.Model -Catalog $Ctx.Catalog }
         Untouched  = { param($Ctx, $Before, $After, $H) Assert-VmwScenarioUntouched -Before $Before -After $After -VmIds $H.DecoyIds }
+        Vms        = { param($State) foreach ($v in $State['vms']) { $v } }
+        PowerField = 'power_state'
     }
 }
+
+# The clusters the decline check runs on (their folder/name label starts with
+# one of these; `-Only decline` runs it on any): one Hyper-V and one vSphere
+# cluster with a running VM to change, small, so that it stays cheap in CI.
+$script:DeclineInputs = @('golden-ws2025-dda/', 'golden-esx-mixed-size/')
+$script:ShutdownAction = 'shut down the guest (never turned off)'
+$script:StartAction = 'start again (it was running)'
 
 function New-ScenarioResult {
     [CmdletBinding()]
@@ -710,6 +722,204 @@ function Invoke-ScenarioVsphere {
     return $out.ToArray()
 }
 
+function Get-ScenarioPrompt {
+    # A -Confirm prompt of a run with -Decline ('Yes: ...' or 'No: ...', with
+    # ShouldProcess's 'Performing the operation "ACTION" on target "TARGET".')
+    # as @{ Answer; Action; Target; Text }, or $null.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Text)
+    $m = [regex]::Match($Text, '^(Yes|No): .*Performing the operation "(.*)" on target "(.*)"\.$')
+    if (-not $m.Success) {
+        return $null
+    }
+    return @{ Answer = $m.Groups[1].Value; Action = $m.Groups[2].Value; Target = $m.Groups[3].Value; Text = $Text }
+}
+
+function Select-ScenarioDeclinePrompt {
+    # The prompt to answer No, from the prompts of a run that answered all Yes:
+    # the only change of a VM (an off VM with one change), else the shutdown of
+    # a running VM whose every change comes between its shutdown and its start
+    # (declined, the script makes none of them). Either way that VM must stay
+    # as it was. $null when no VM has such a prompt.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][AllowEmptyCollection()][string[]]$Prompts, [Parameter(Mandatory)][string[]]$VmNames)
+    $byVm = [ordered]@{}
+    foreach ($t in $Prompts) {
+        $p = Get-ScenarioPrompt -Text $t
+        if ($p -and $VmNames -ccontains $p.Target) {
+            if (-not $byVm.Contains($p.Target)) {
+                $byVm[$p.Target] = [System.Collections.Generic.List[object]]::new()
+            }
+            $byVm[$p.Target].Add($p)
+        }
+    }
+    foreach ($l in $byVm.Values) {
+        if ($l.Count -eq 1 -and $l[0].Action -cne $script:ShutdownAction) {
+            return $l[0]
+        }
+    }
+    foreach ($l in $byVm.Values) {
+        if ($l.Count -ge 3 -and $l[0].Action -ceq $script:ShutdownAction -and $l[$l.Count - 1].Action -ceq $script:StartAction) {
+            return $l[0]
+        }
+    }
+    return $null
+}
+
+function Get-ScenarioDeclineSummaryProblem {
+    # The summary of a run with declined changes (common.ps1's Write-VgpucSummary,
+    # the lines the rollout suite's Get-DeclineSummaryProblems asserts too):
+    # after the counts, 'Declined (-Confirm answered No), N change(s) not made;
+    # ...', one line '  not done: TARGET: ACTION' per prompt answered No, and
+    # last 'Result: done, except the N declined change(s) above.'
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][hashtable]$Run)
+    $lines = @($Run.Lines)
+    $no = @($Run.Prompts | Where-Object { $_ -like 'No: *' })
+    $head = -1
+    $end = $lines.Count
+    for ($i = 0; $i -lt $lines.Count; $i++) {
+        if ($head -lt 0 -and $lines[$i] -like 'Declined (-Confirm answered No), * change(s) not made; run the script again to make them:') {
+            $head = $i
+        }
+        if ($head -ge 0 -and $i -gt $head -and $lines[$i] -like 'Result: *') {
+            $end = $i
+            break
+        }
+    }
+    if ($head -lt 0) {
+        return @(('the summary has no line ''Declined (-Confirm answered No), ...'' naming the {0} declined change(s) as not done' -f $no.Count))
+    }
+    $m = [System.Collections.Generic.List[string]]::new()
+    $named = @($lines | Select-Object -Skip ($head + 1) -First ($end - $head - 1) | Where-Object { $_ -like '  not done: *' })
+    foreach ($q in $no) {
+        $p = Get-ScenarioPrompt -Text $q
+        if (-not $p) {
+            $m.Add(('a prompt answered No names no operation and target: {0}' -f $q))
+            continue
+        }
+        $want = '  not done: {0}: {1}' -f $p.Target, $p.Action
+        if ($named -cnotcontains $want) {
+            $m.Add(('the summary does not name the declined change as not done: expected the line ''{0}'' under ''{1}''' -f $want, $lines[$head]))
+        }
+    }
+    if ($named.Count -ne $no.Count) {
+        $m.Add(('the summary names {0} declined change(s), the run answered No to {1} prompt(s)' -f $named.Count, $no.Count))
+    }
+    $want = 'Result: done, except the {0} declined change(s) above.' -f $no.Count
+    if ($end -ge $lines.Count -or $lines[$end] -cne $want) {
+        $m.Add(('the summary''s result is not ''{0}''' -f $want))
+    }
+    return $m.ToArray()
+}
+
+function Invoke-ScenarioDecline {
+    <#
+    .SYNOPSIS
+    A change declined with -Confirm: from the start state, a run with -Confirm
+    (every prompt answered Yes) shows the prompts; one VM's change is picked
+    (Select-ScenarioDeclinePrompt) and a second run answers No to its prompt
+    only (Invoke-TwinRun -Decline). It must exit 0 with exactly that prompt
+    answered No, its summary naming it as not done and ending 'Result: done,
+    except ...'; that VM unchanged, every other change made, every VM in the
+    power state it had; and a rerun without -Decline must make the change and
+    converge. Runs on the clusters of $script:DeclineInputs, or any with
+    -Only decline.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][hashtable]$Ctx)
+    $wanted = @($script:DeclineInputs | Where-Object { $Ctx.Name.StartsWith($_, [System.StringComparison]::Ordinal) })
+    if ($wanted.Count -eq 0 -and $Ctx.Only -notcontains 'decline') {
+        return @()
+    }
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $m = [System.Collections.Generic.List[string]]::new()
+    $ncalls = 0
+    $start = $Ctx.Start
+    if (-not $start) {
+        $start = & $Ctx.P.Start $Ctx
+    }
+    $probe = Invoke-ScenarioTwin -State (Copy-ScenarioState -State $start) -Script $Ctx.Script -ScriptArgs $Ctx.Args -Decline @()
+    $ncalls += @($probe.Calls).Count
+    $vmNames = @($Ctx.Model.Vms | ForEach-Object { [string]$_.Name })
+    $pick = $null
+    if ($probe.Exit -ne 0) {
+        $m.Add(('the run with -Confirm, every prompt answered Yes, failed: {0}' -f (Get-ScenarioRunMessage -Run $probe)))
+    } else {
+        $pick = Select-ScenarioDeclinePrompt -Prompts @($probe.Prompts) -VmNames $vmNames
+        if (-not $pick) {
+            $m.Add(('no VM has a change whose prompt, answered No, leaves it as it was ({0} prompts)' -f @($probe.Prompts).Count))
+        }
+    }
+    if (-not $pick) {
+        return @(New-ScenarioResult -Script $Ctx.Name -Check 'decline' -Scenario 'one change declined' -Messages $m.ToArray() -Calls $ncalls -Seconds $sw.Elapsed.TotalSeconds)
+    }
+    $scenario = '{0}: {1} declined' -f $pick.Target, $pick.Action
+    $decline = 'Performing the operation "{0}" on target "{1}".' -f $pick.Action, $pick.Target
+    $r = Invoke-ScenarioTwin -State (Copy-ScenarioState -State $start) -Script $Ctx.Script -ScriptArgs $Ctx.Args -Decline @($decline)
+    $ncalls += @($r.Calls).Count
+    if ($r.Exit -ne 0) {
+        $m.Add(('the run with one change declined ended exit {0}, expected 0 (done without it): {1}' -f $r.Exit, (Get-ScenarioRunMessage -Run $r)))
+    }
+    $no = @($r.Prompts | Where-Object { $_ -like 'No: *' })
+    if ($no.Count -ne 1 -or -not $no[0].EndsWith($decline, [System.StringComparison]::Ordinal)) {
+        $m.Add(('expected exactly one prompt answered No ({0}), got {1} of {2}: {3}' -f $decline, $no.Count, @($r.Prompts).Count, ($no -join ' | ')))
+    }
+    foreach ($x in (Get-ScenarioDeclineSummaryProblem -Run $r)) {
+        $m.Add($x)
+    }
+    if (-not $r.State) {
+        $m.Add('the run with one change declined gave no state')
+    } else {
+        $field = $Ctx.P.PowerField
+        $after = @{}
+        foreach ($v in (& $Ctx.P.Vms $r.State)) {
+            $after[[string]$v['id']] = $v
+        }
+        foreach ($v in (& $Ctx.P.Vms $start)) {
+            $a = $after[[string]$v['id']]
+            if (-not $a) {
+                $m.Add(('VM {0} is gone after the run with one change declined' -f (Format-ScenarioName -Name $v['name'])))
+                continue
+            }
+            if ([string]$a[$field] -ne [string]$v[$field]) {
+                $m.Add(('VM {0} was {1} and is {2} after the run with one change declined' -f (Format-ScenarioName -Name $v['name']), $v[$field], $a[$field]))
+            }
+            if ([string]$v['name'] -ceq $pick.Target) {
+                $bj = ConvertTo-Json -InputObject $v -Depth 20 -Compress
+                $aj = ConvertTo-Json -InputObject $a -Depth 20 -Compress
+                if ($aj -cne $bj) {
+                    $m.Add(('VM {0}, whose change was declined, was changed: {1}' -f $pick.Target, (Get-ScenarioStateDiff -A $v -B $a)))
+                }
+            }
+        }
+        foreach ($c in @($r.Calls | Where-Object { $_.Contains('target') -and [string]$_['target'] -ceq $pick.Target })) {
+            $m.Add(('a call on {0}, whose change was declined: {1}' -f $pick.Target, (Format-ScenarioCall -Call $c)))
+        }
+        foreach ($f in (& $Ctx.P.Assert $Ctx $r.State $start)) {
+            if ([string]$f.Vm -cne $pick.Target) {
+                $m.Add(('a change not declined was not made: {0}' -f $f.Message))
+            }
+        }
+        $r2 = Invoke-ScenarioTwin -State $r.State -Script $Ctx.Script -ScriptArgs $Ctx.Args
+        $ncalls += @($r2.Calls).Count
+        if ($r2.Exit -ne 0) {
+            $m.Add(('the rerun without -Decline failed: {0}' -f (Get-ScenarioRunMessage -Run $r2)))
+        }
+        if (@($r2.Calls | Where-Object { $_.Contains('target') -and [string]$_['target'] -ceq $pick.Target }).Count -eq 0) {
+            $m.Add(('the rerun without -Decline made no change on {0}' -f $pick.Target))
+        }
+        if ($r2.State) {
+            foreach ($f in (& $Ctx.P.Assert $Ctx $r2.State $start)) {
+                $m.Add(('after the rerun: {0}' -f $f.Message))
+            }
+        } else {
+            $m.Add('the rerun without -Decline gave no state')
+        }
+    }
+    return @(New-ScenarioResult -Script $Ctx.Name -Check 'decline' -Scenario $scenario -Messages $m.ToArray() -Calls $ncalls -Seconds $sw.Elapsed.TotalSeconds)
+}
+
 function Invoke-ScenarioScript {
     <#
     .SYNOPSIS
@@ -725,7 +935,7 @@ function Invoke-ScenarioScript {
         [string[]]$Only = @()
     )
     $ctx = @{ Name = $Name; Script = $Script; Model = $Model; Catalog = $Catalog; Previous = $Previous
-        Start = $null; Converge = $null; Converged = $false; P = $script:Platforms[[string]$Model.Target]; Args = @{} }
+        Start = $null; Converge = $null; Converged = $false; P = $script:Platforms[[string]$Model.Target]; Args = @{}; Only = $Only }
     if ($Model.Target -eq 'vmware') {
         # The vCenter the twin state names (New-VmwScenarioDeclaredState).
         $ctx.Args = @{ Server = 'vc01' }
@@ -735,7 +945,7 @@ function Invoke-ScenarioScript {
         converge = 'Invoke-ScenarioConverge'; idempotent = 'Invoke-ScenarioIdempotent'; preview = 'Invoke-ScenarioPreview'
         preflight = 'Invoke-ScenarioPreflight'; faults = 'Invoke-ScenarioFaults'; drift = 'Invoke-ScenarioDrift'
         names = 'Invoke-ScenarioNames'; failover = 'Invoke-ScenarioFailover'; previous = 'Invoke-ScenarioPrevious'
-        vsphere = 'Invoke-ScenarioVsphere'
+        vsphere = 'Invoke-ScenarioVsphere'; decline = 'Invoke-ScenarioDecline'
     }
     foreach ($c in $checks.Keys) {
         if ($c -ne 'converge' -and $Only.Count -gt 0 -and $Only -notcontains $c) {

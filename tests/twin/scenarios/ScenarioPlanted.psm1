@@ -37,6 +37,14 @@ $script:Planted = @(
         Find = '$st.SmiNoDevices -and $seen.Count -eq 0 -and'; Replace = '$st.SmiNoDevices -and' }
     @{ Name = 'keeps the pool reserve for DDA and mounts back a VM''s device'; Input = 'golden-hci-gpup-dda'; Check = 'drift'
         Find = '$g.AssignedTo.Declared.Mode -eq ''Dda'' -and $g.Kept'; Replace = '$g.AssignedTo.Declared.Mode -eq ''Dda''' }
+    # A change declined with -Confirm (the decline check; common.ps1's Write-VgpucSummary
+    # and Invoke-VgpucChange, shared by both targets).
+    @{ Name = 'the declined change not named in the summary'; Input = 'golden-ws2025-dda'; Check = 'decline'
+        Find = "            Write-Host ('  not done: {0}: {1}' -f (Format-VgpucText -Text `$d.Target), (Format-VgpucText -Text `$d.Step))"; Replace = '' }
+    @{ Name = 'vsphere: the declined change not named in the summary'; Input = 'golden-esx-mixed-size'; Check = 'decline'
+        Find = "            Write-Host ('  not done: {0}: {1}' -f (Format-VgpucText -Text `$d.Target), (Format-VgpucText -Text `$d.Step))"; Replace = '' }
+    @{ Name = 'vsphere: a change declined with -Confirm made anyway'; Input = 'golden-esx-mixed-size'; Check = 'decline'
+        Find = '    if (-not $PSCmdlet.ShouldProcess($shown, $Action)) {'; Replace = '    if (-not $PSCmdlet.ShouldProcess($shown, $Action) -and $WhatIfPreference) {' }
 )
 
 function Invoke-ScenarioPlanted {

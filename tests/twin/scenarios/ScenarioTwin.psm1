@@ -3,7 +3,8 @@
 # entry loaded, every run stays in this pwsh process; without it, each run is
 # `pwsh -NoProfile -File tests/twin/Invoke-Twin.ps1 -State IN -Script S -Out OUT`,
 # the contract's command line. Either way a run returns
-# @{ Exit; Error; State; Calls; Output; Lines; Seconds }.
+# @{ Exit; Error; State; Calls; Output; Lines; Prompts; Seconds } (Prompts: the
+# -Confirm prompts of a run with -Decline, each 'Yes: TEXT' or 'No: TEXT').
 Set-StrictMode -Version Latest
 
 $script:TwinRoot = Split-Path -Path $PSScriptRoot -Parent
@@ -74,7 +75,7 @@ function ConvertTo-ScenarioRun {
     param([Parameter(Mandatory)][AllowNull()][object]$Out, [int]$ProcessExit = -1, [double]$Seconds = 0)
     if ($null -eq $Out) {
         return @{ Exit = $(if ($ProcessExit -ge 0) { $ProcessExit } else { 2 }); Error = 'the twin wrote no result'; State = $null
-            Calls = @(); Output = @(); Lines = @('the twin wrote no result'); Seconds = $Seconds }
+            Calls = @(); Output = @(); Lines = @('the twin wrote no result'); Prompts = @(); Seconds = $Seconds }
     }
     $get = {
         param($o, $k)
@@ -112,7 +113,8 @@ function ConvertTo-ScenarioRun {
             if ($_ -is [System.Collections.IDictionary]) { $_ }
             else { ConvertFrom-Json -InputObject (ConvertTo-Json -InputObject $_ -Depth 20 -Compress) -AsHashtable -DateKind String -Depth 20 }
         })
-    return @{ Exit = [int]$exit; Error = $err; State = $state; Calls = $calls; Output = $output; Lines = $lines.ToArray(); Seconds = $Seconds }
+    $prompts = @(& $get $Out 'prompts' | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+    return @{ Exit = [int]$exit; Error = $err; State = $state; Calls = $calls; Output = $output; Lines = $lines.ToArray(); Prompts = $prompts; Seconds = $Seconds }
 }
 
 function Invoke-ScenarioTwin {
@@ -125,10 +127,19 @@ function Invoke-ScenarioTwin {
         [Parameter(Mandatory)][System.Collections.IDictionary]$State,
         [Parameter(Mandatory)][string]$Script,
         [switch]$WhatIf,
-        [hashtable]$ScriptArgs = @{}
+        [hashtable]$ScriptArgs = @{},
+        # Run with -Confirm, answering No to the prompts that contain one of
+        # these texts and Yes to the others (Invoke-TwinRun -Decline; an empty
+        # list answers every prompt Yes). In process only: the contract's
+        # command line has no -Decline.
+        [AllowEmptyCollection()][string[]]$Decline
     )
     if (-not $script:Mode) {
         throw 'Initialize-ScenarioTwin first'
+    }
+    $declining = $PSBoundParameters.ContainsKey('Decline')
+    if ($declining -and -not ($script:Mode -eq 'in-process' -and $script:InProcess.Parameters.ContainsKey('Decline'))) {
+        throw 'a run with -Decline needs the twin in process (Invoke-TwinRun -Decline); the command line of the contract has none'
     }
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     $script:Runs++
@@ -137,6 +148,9 @@ function Invoke-ScenarioTwin {
         $p = @{ State = $State; Script = $Script; ScriptArgs = $ScriptArgs }
         if ($WhatIf) {
             $p['Preview'] = $true
+        }
+        if ($declining) {
+            $p['Decline'] = [string[]]@($Decline)
         }
         $items = @(& $script:InProcess @p)
         # The result is the run's dictionary (anything else written is ignored).
