@@ -27,6 +27,9 @@ struct jw {
     struct vg_strbuf *sb;
     int depth;
     int first;
+    /* the middle of the last VM object written (vm): its bytes in sb */
+    const struct vg_vm *mid_vm;
+    size_t mid_at, mid_len;
 };
 
 /*
@@ -51,7 +54,8 @@ _Static_assert(sizeof nl_indent >= 1 + 2 * INDENT_MAX + 1, "nl_indent holds INDE
  * the new end (and its NUL) once written. */
 static inline char *room(struct jw *w, size_t n)
 {
-    vg_sb_reserve(w->sb, n);
+    if (n >= w->sb->cap - w->sb->len || !w->sb->data) /* vg_sb_reserve's test, inline: a call per piece */
+        vg_sb_reserve(w->sb, n);
     return w->sb->data + w->sb->len;
 }
 
@@ -265,12 +269,30 @@ static void host(struct jw *w, const struct vg_host *h, const struct vg_cluster_
     jclose(w, '}');
 }
 
-static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan *p)
-{
-    const struct vg_placement *pl = p->place ? &p->place[v->index] : NULL;
+static int same_text(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
 
-    jopen(w, NOKEY, '{');
-    str(w, KEY("name"), v->name);
+/* Whether the members of VM b's object between its name and its placement
+ * (vm_middle) are those of VM a's: every field they are written from. */
+static int same_middle(const struct vg_vm *a, const struct vg_vm *b)
+{
+    if (a->mode != b->mode || a->profile != b->profile || a->gpu_model != b->gpu_model || a->count != b->count ||
+        !same_text(a->guest.text, b->guest.text) || a->guest.nrel != b->guest.nrel || a->os != b->os ||
+        a->migration != b->migration || a->pin != b->pin || a->nallowed != b->nallowed ||
+        a->memory_bytes != b->memory_bytes || a->firmware != b->firmware || a->generation != b->generation ||
+        a->mmio_low != b->mmio_low || a->mmio_high != b->mmio_high)
+        return 0;
+    for (size_t i = 0; i < a->guest.nrel; i++)
+        if (a->guest.rel[i] != b->guest.rel[i])
+            return 0;
+    for (size_t i = 0; i < a->nallowed; i++)
+        if (a->allowed[i] != b->allowed[i])
+            return 0;
+    return 1;
+}
+
+/* The members of a VM's object between its name and its placement. */
+static void vm_middle(struct jw *w, const struct vg_vm *v)
+{
     str(w, KEY("mode"), v->mode == VG_MODE_NONE ? NULL : vg_mode_name(v->mode));
     str(w, KEY("profile"), v->profile ? v->profile->name : NULL);
     str(w, KEY("gpu_model"), v->gpu_model ? v->gpu_model->model : NULL);
@@ -290,6 +312,29 @@ static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan
     num(w, KEY("low_bytes"), v->mmio_low);
     num(w, KEY("high_bytes"), v->mmio_high);
     jclose(w, '}');
+}
+
+/* A VM's object. VMs are mostly written alike (a pool): when the middle of
+ * the object would be the last VM's (same fields, same depth), its bytes are
+ * copied from that one's rather than written again (~70 % of the work of a
+ * 100k-VM build). */
+static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan *p)
+{
+    const struct vg_placement *pl = p->place ? &p->place[v->index] : NULL;
+
+    jopen(w, NOKEY, '{');
+    str(w, KEY("name"), v->name); /* so the middle starts after a member, at one depth */
+    if (w->mid_vm && same_middle(w->mid_vm, v)) {
+        char *o = room(w, w->mid_len);
+        memcpy(o, w->sb->data + w->mid_at, w->mid_len);
+        wrote(w, o + w->mid_len);
+    } else {
+        size_t at = w->sb->len;
+        vm_middle(w, v);
+        w->mid_vm = v;
+        w->mid_at = at;
+        w->mid_len = w->sb->len - at;
+    }
     jopen(w, KEY("placement"), '{');
     str(w, KEY("host"), pl && pl->host ? pl->host->name : NULL);
     jopen(w, KEY("gpus"), '[');
@@ -305,7 +350,7 @@ static void vm(struct jw *w, const struct vg_vm *v, const struct vg_cluster_plan
 void vg_emit_json(const struct vg_ctx *ctx, const struct vg_cluster *c, const struct vg_cluster_plan *p,
                   const struct vg_emit_info *info, struct vg_strbuf *out)
 {
-    struct jw w = {out, 0, 1};
+    struct jw w = {out, 0, 1, NULL, 0, 0};
     (void)ctx;
 
     jopen(&w, NOKEY, '{');
