@@ -257,13 +257,22 @@ static inline const struct vg_lexeme *next_token(struct vg_parser *p)
     return x;
 }
 
+/* The BODY or ECHO mark of the lexemes at hand [m, end) when they start with
+ * the END of a `{` line and a mark, else NULL. */
+static const struct vg_lexeme *body_mark(const struct vg_lexeme *m, const struct vg_lexeme *end)
+{
+    return end - m >= 2 && m[0].tok == VG_TOK_END && (m[1].kind == VG_LEX_BODY || m[1].kind == VG_LEX_ECHO) ? &m[1]
+                                                                                                            : NULL;
+}
+
 /* Whether the lexemes at hand [m, end) start with the END of a `{` line and
  * an ECHO of the body the plain block kept in p->echo was read from, all of
  * whose lexemes are at hand. */
 static int echo_at_hand(const struct vg_parser *p, const struct vg_lexeme *m, const struct vg_lexeme *end)
 {
-    return end - m >= 2 && m[0].tok == VG_TOK_END && m[1].kind == VG_LEX_ECHO && p->echo.block &&
-        p->echo.key == m[1].end && (size_t)(end - m) >= 2 + m[1].len;
+    const struct vg_lexeme *mark = body_mark(m, end);
+    return mark && mark->kind == VG_LEX_ECHO && p->echo.block && p->echo.key == mark->end &&
+        (size_t)(end - mark) >= 1 + mark->len;
 }
 
 /*
@@ -350,9 +359,9 @@ static const struct vg_lexeme *plain_block(struct vg_parser *p, const struct vg_
         vg_parse_block_close(p, vg_span_make(p->file, x->start, x->end));
         return x;
     }
-    int marked = end - m >= 2 && m[0].tok == VG_TOK_END && (m[1].kind == VG_LEX_BODY || m[1].kind == VG_LEX_ECHO);
-    uint32_t key = !marked ? 0 : m[1].kind == VG_LEX_ECHO ? m[1].end : m[1].start;
-    uint32_t at = marked ? m[1].start : 0;
+    const struct vg_lexeme *mark = body_mark(m, end);
+    uint32_t key = !mark ? 0 : mark->kind == VG_LEX_ECHO ? mark->end : mark->start;
+    uint32_t at = mark ? mark->start : 0;
     size_t comments = p->comments_read, emits = p->ctx->diags.emits;
     const struct vg_lexeme *x = next_token(p);
     while (x->tok != VG_TOK_RBRACE) {
@@ -367,7 +376,7 @@ static const struct vg_lexeme *plain_block(struct vg_parser *p, const struct vg_
         x = next_token(p);
     }
     vg_parse_block_close(p, vg_span_make(p->file, x->start, x->end));
-    if (marked && p->nblocks && p->comments_read == comments && p->ctx->diags.emits == emits) {
+    if (mark && p->nblocks && p->comments_read == comments && p->ctx->diags.emits == emits) {
         p->echo.block = block;
         p->echo.key = key;
         p->echo.at = at;

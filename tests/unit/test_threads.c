@@ -226,6 +226,26 @@ static char *lint_text(const char *text, int threads, unsigned error_limit)
     return lint("t.vgpu", text, threads, error_limit, human_json + 1, 1);
 }
 
+/* text has a compat error (VG3001) and a capacity error (VG5001); with an
+ * error limit of 1 the compat error is the one kept, on one thread and on
+ * two alike (started: the threads the two-thread run must start; 0: not
+ * checked). */
+static void keeps_compat_error(const char *text, unsigned long started)
+{
+    char *all = lint_text(text, 0, 0);
+    assert_non_null(strstr(all, "VG3001"));
+    assert_non_null(strstr(all, "VG5001"));
+    char *one = lint_text(text, 0, 1), *two = lint_text(text, 1, 1);
+    if (started)
+        assert_int_equal(last_started, started);
+    assert_string_equal(one, two);
+    assert_non_null(strstr(one, "VG3001"));
+    assert_null(strstr(one, "VG5001"));
+    free(all);
+    free(one);
+    free(two);
+}
+
 /* A compat error (first group) and a capacity error (second group): with an
  * error limit of 1 the one kept is the one a single thread emits first. */
 static void test_rule_groups_keep_the_order_of_errors(void **state)
@@ -236,17 +256,7 @@ static void test_rule_groups_keep_the_order_of_errors(void **state)
                                "    license-server dls\n    host esx-01 { gpu L40 }\n"
                                "    vm vm-02 { gpu vgpu L40-48Q; guest-driver 19.2 }\n"
                                "    vm vm-01 { gpu vgpu L40-48Q; guest-driver 20.0 }\n}\n";
-    char *all = lint_text(text, 0, 0);
-    assert_non_null(strstr(all, "VG3001"));
-    assert_non_null(strstr(all, "VG5001"));
-    char *one = lint_text(text, 0, 1), *two = lint_text(text, 1, 1);
-    assert_int_equal(last_started, 2); /* the scanner's, and the second group of rule families */
-    assert_string_equal(one, two);
-    assert_non_null(strstr(one, "VG3001"));
-    assert_null(strstr(one, "VG5001"));
-    free(all);
-    free(one);
-    free(two);
+    keeps_compat_error(text, 2); /* the scanner's, and the second group of rule families */
 }
 
 /* The families run cluster by cluster, each into a queue of its own: a
@@ -265,16 +275,7 @@ static void test_rule_families_keep_their_order_across_clusters(void **state)
                                "cluster b {\n    platform esxi 8.0u2\n    vgpu-manager 19.2\n"
                                "    license-server dls\n    host esx-02 { gpu L40 }\n"
                                "    vm vm-03 { gpu vgpu L40-48Q; guest-driver 20.0 }\n}\n";
-    char *all = lint_text(text, 0, 0);
-    assert_non_null(strstr(all, "VG3001"));
-    assert_non_null(strstr(all, "VG5001"));
-    char *one = lint_text(text, 0, 1), *two = lint_text(text, 1, 1);
-    assert_string_equal(one, two);
-    assert_non_null(strstr(one, "VG3001"));
-    assert_null(strstr(one, "VG5001"));
-    free(all);
-    free(one);
-    free(two);
+    keeps_compat_error(text, 0);
 }
 
 /* Clusters of different sizes, some over capacity (unplaced VMs, failing
